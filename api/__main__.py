@@ -1,0 +1,25 @@
+"""Run the API server: ``python -m api [--host H] [--port P]``."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from api.app import create_app
+from streams.observability import init_sentry
+from streams.settings import Settings
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m api")
+    parser.add_argument("--host", default=settings.api_host)
+    parser.add_argument("--port", type=int, default=settings.api_port)
+    args = parser.parse_args()
+    init_sentry(settings, "api")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Triton Python-backend model: Whisper speech recognition. Thin: the work is in streams.asr."""
+
+import json
+
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+from streams.asr.pcm import InvalidAudio, validate_pcm
+from streams.asr.whisper import WhisperOptions, WhisperRecognizer
+
+
+def _optional_string(request, name):
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    if tensor is None:
+        return None
+    value = tensor.as_numpy().reshape(-1)
+    if value.size == 0:
+        return None
+    item = value[0]
+    return item.decode("utf-8", errors="replace") if isinstance(item, bytes) else str(item)
+
+
+class TritonPythonModel:
+    def initialize(self, args):
+        config = json.loads(args["model_config"])
+        params = {k: v["string_value"] for k, v in config.get("parameters", {}).items()}
+        self.options = WhisperOptions.from_parameters(params)
+        self.recognizer = WhisperRecognizer(self.options)
+
+    def execute(self, requests):
+        responses = []
+        for request in requests:
+            if request.is_cancelled():
+                responses.append(
+                    pb_utils.InferenceResponse(error=pb_utils.TritonError("cancelled", pb_utils.TritonError.CANCELLED))
+                )
+                continue
+            try:
+                audio = validate_pcm(pb_utils.get_input_tensor_by_name(request, "AUDIO").as_numpy())
+                result = self.recognizer.recognize(
+                    audio,
+                    language=_optional_string(request, "LANGUAGE"),
+                    prompt=_optional_string(request, "PROMPT"),
+                )
+            except InvalidAudio as exc:
+                responses.append(
+                    pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
+                )
+                continue
+            payload = np.array([json.dumps(result.as_json()).encode()], dtype=np.object_)
+            responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("RESULT", payload)]))
+        return responses

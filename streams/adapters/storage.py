@@ -1,0 +1,206 @@
+"""Object storage: a local directory (``file:///abs/dir``) or S3 (``s3://bucket[/prefix]``).
+
+Both backends speak in *keys* (``videos/<id>/source.mp4``) and *URIs* (what events carry).
+Writes are whole-object and idempotent: putting the same key twice leaves one object.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import BinaryIO, Iterator
+from urllib.parse import urlparse
+
+from streams.errors import ConfigError, StorageError
+from streams.settings import Settings
+
+CHUNK = 1024 * 1024
+
+
+def _safe_key(key: str) -> str:
+    parts = [p for p in key.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts) or "\x00" in key:
+        raise StorageError(f"invalid object key {key!r}")
+    return "/".join(parts)
+
+
+class FileStorage:
+    """Objects as files under a root directory; writes go through a temp file and a rename."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def uri(self, key: str) -> str:
+        return (self.root / _safe_key(key)).as_uri()
+
+    def key_of(self, uri: str) -> str:
+        path = Path(urlparse(uri).path)
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            raise StorageError(f"{uri} is outside storage root {self.root}") from None
+
+    def local_path(self, key: str) -> Path:
+        return self.root / _safe_key(key)
+
+    def put_stream(self, key: str, stream: BinaryIO) -> int:
+        path = self.local_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        size = 0
+        with open(tmp, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                out.write(chunk)
+                size += len(chunk)
+        tmp.replace(path)
+        return size
+
+    def put_file(self, key: str, source: Path) -> int:
+        with open(source, "rb") as f:
+            return self.put_stream(key, f)
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.local_path(key).read_bytes()
+        except FileNotFoundError:
+            raise StorageError(f"object {key} not found") from None
+
+    def download(self, key: str, dest: Path) -> Path:
+        try:
+            shutil.copyfile(self.local_path(key), dest)
+        except FileNotFoundError:
+            raise StorageError(f"object {key} not found") from None
+        return dest
+
+    def exists(self, key: str) -> bool:
+        return self.local_path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self.local_path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        base = self.root
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                key = str(path.relative_to(base))
+                if key.startswith(prefix):
+                    yield key
+
+
+class S3Storage:
+    """Objects in an S3 bucket (MinIO locally) through boto3."""
+
+    def __init__(self, bucket: str, prefix: str, settings: Settings) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url or None,
+            aws_access_key_id=settings.s3_access_key,
+            aws_secret_access_key=settings.s3_secret_key,
+            region_name=settings.s3_region,
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 5, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
+
+    def _full(self, key: str) -> str:
+        key = _safe_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+    def key_of(self, uri: str) -> str:
+        parsed = urlparse(uri)
+        full = parsed.path.lstrip("/")
+        if parsed.netloc != self.bucket or (self.prefix and not full.startswith(self.prefix + "/")):
+            raise StorageError(f"{uri} is outside s3://{self.bucket}/{self.prefix}")
+        return full[len(self.prefix) + 1 :] if self.prefix else full
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return fn(*args, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise StorageError(f"{what}: not found") from None
+            raise StorageError(f"{what}: {code or exc}", retriable=code in ("SlowDown", "503", "InternalError")) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"{what}: {exc}", retriable=True) from exc
+
+    def ensure_bucket(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self._call(f"create bucket {self.bucket}", self.client.create_bucket, Bucket=self.bucket)
+
+    def put_stream(self, key: str, stream: BinaryIO) -> int:
+        class Counting:
+            def __init__(self, inner):
+                self.inner, self.n = inner, 0
+
+            def read(self, size=-1):
+                data = self.inner.read(size)
+                self.n += len(data)
+                return data
+
+        counted = Counting(stream)
+        self._call(f"put {key}", self.client.upload_fileobj, counted, self.bucket, self._full(key))
+        return counted.n
+
+    def put_file(self, key: str, source: Path) -> int:
+        self._call(f"put {key}", self.client.upload_file, str(source), self.bucket, self._full(key))
+        return source.stat().st_size
+
+    def get_bytes(self, key: str) -> bytes:
+        resp = self._call(f"get {key}", self.client.get_object, Bucket=self.bucket, Key=self._full(key))
+        return resp["Body"].read()
+
+    def download(self, key: str, dest: Path) -> Path:
+        self._call(f"get {key}", self.client.download_file, self.bucket, self._full(key), str(dest))
+        return dest
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
+            return True
+        except StorageError:
+            return False
+
+    def delete(self, key: str) -> None:
+        self._call(f"delete {key}", self.client.delete_object, Bucket=self.bucket, Key=self._full(key))
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        full_prefix = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
+            for obj in page.get("Contents", []):
+                key = obj["Key"]
+                yield key[len(self.prefix) + 1 :] if self.prefix else key
+
+
+Storage = FileStorage | S3Storage
+
+
+def open_storage(settings: Settings) -> Storage:
+    parsed = urlparse(settings.storage_url)
+    if parsed.scheme == "file":
+        return FileStorage(Path(parsed.path))
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise ConfigError(f"CLIPSTREAM_STORAGE_URL={settings.storage_url!r} names no bucket (s3://bucket/prefix)")
+        return S3Storage(parsed.netloc, parsed.path, settings)
+    raise ConfigError(f"CLIPSTREAM_STORAGE_URL={settings.storage_url!r}: use file:///abs/dir or s3://bucket[/prefix]")

@@ -1,0 +1,105 @@
+"""The `clipstream` command line.
+
+    clipstream stack up [--app] [--only NAME ...]
+    clipstream stack down [--only NAME ...]
+    clipstream stack status [--json]
+    clipstream stack logs COMPONENT [-n LINES]
+
+Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from streams.errors import ClipstreamError
+from streams.settings import Settings
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.stack import supervisor
+    from streams.stack.process import tail
+
+    if args.action == "up":
+        supervisor.up(settings, _say, with_apps=args.app, only=args.only)
+        return 0
+    if args.action == "down":
+        supervisor.down(settings, _say, only=args.only)
+        return 0
+    if args.action == "status":
+        statuses = supervisor.status(settings)
+        if args.json:
+            print(json.dumps({"data_dir": str(settings.data_dir),
+                              "components": {s.name: s.as_json() for s in statuses}}, indent=2))
+        else:
+            print(render_status(statuses))
+        return 0 if all(s.up for s in statuses if s.name not in ("api", "worker")) else 1
+    if args.action == "logs":
+        comp = supervisor.component(settings, args.component)
+        if not comp.log_path.exists():
+            print(f"{comp.name}: no log yet at {comp.log_path}", file=sys.stderr)
+            return 1
+        print(tail(comp.log_path, args.lines))
+        return 0
+    raise AssertionError(args.action)
+
+
+def render_status(statuses) -> str:
+    rows = [("component", "state", "pid", "port", "version", "start", "where")]
+    for s in statuses:
+        rows.append((
+            s.name,
+            "up" if s.up else "down",
+            str(s.pid or "-"),
+            str(s.port or "-"),
+            s.version or "-",
+            f"{s.start_seconds:.1f}s" if s.start_seconds is not None else "-",
+            s.url or s.data_dir or "-",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clipstream", description="Long videos in, short clips out.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    stack = sub.add_parser("stack", help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse)")
+    stack_sub = stack.add_subparsers(dest="action", required=True)
+    p_up = stack_sub.add_parser("up", help="start what is not running (idempotent)")
+    p_up.add_argument("--app", action="store_true", help="also start the API server and the worker")
+    p_up.add_argument("--only", nargs="+", metavar="NAME", help="start only these components")
+    p_down = stack_sub.add_parser("down", help="stop what this stack started; data stays")
+    p_down.add_argument("--only", nargs="+", metavar="NAME", help="stop only these components")
+    p_status = stack_sub.add_parser("status", help="each component: up/down, pid, port, version, start time")
+    p_status.add_argument("--json", action="store_true", help="one JSON object with a `components` map")
+    p_logs = stack_sub.add_parser("logs", help="the tail of a component's log")
+    p_logs.add_argument("component")
+    p_logs.add_argument("-n", "--lines", type=int, default=50)
+    stack.set_defaults(handler=cmd_stack)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.handler(args, settings)
+    except ClipstreamError as exc:
+        first, _, rest = str(exc).partition("\n")
+        print(f"error: {first}", file=sys.stderr)
+        if rest:
+            print(rest, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""clipstream's error vocabulary.
+
+Every failure a user or an operator can cause is one of these, with a message a person can act on.
+Callers branch on the class or on the ``retriable`` flag, never on message text.
+
+ClipstreamError
+├── ConfigError            bad settings or environment (a value that does not parse)
+├── StackError             the local stack cannot start or stop a component
+│   ├── PortInUse          a component's port is taken by a process this stack did not start
+│   ├── MissingDependency  a program or package the component needs is not installed
+│   ├── FetchFailed        a registry (Maven Central, the Go module proxy) could not be reached
+│   └── ComponentFailed    a component exited or never became ready
+├── MediaError             an upload is not usable media (corrupt, no audio, too long, ...)
+├── ContractError          an event does not match its JSON Schema
+├── StorageError           an object could not be stored or read
+└── InferenceError         a Triton call failed (``retriable`` when the server was busy/unavailable)
+"""
+
+from __future__ import annotations
+
+
+class ClipstreamError(Exception):
+    """Base class. ``code`` is a stable machine-readable name; ``retriable`` says whether trying
+    the same thing again later may succeed."""
+
+    code = "clipstream_error"
+    retriable = False
+
+    def __init__(self, message: str, *, retriable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retriable is not None:
+            self.retriable = retriable
+
+
+class ConfigError(ClipstreamError):
+    code = "config_error"
+
+
+class StackError(ClipstreamError):
+    """A component of the local stack could not be managed. ``component`` names it and the
+    message says how to fix it."""
+
+    code = "stack_error"
+
+    def __init__(self, component: str, message: str) -> None:
+        super().__init__(f"{component}: {message}")
+        self.component = component
+
+
+class PortInUse(StackError):
+    code = "port_in_use"
+
+
+class MissingDependency(StackError):
+    code = "missing_dependency"
+
+
+class FetchFailed(StackError):
+    code = "fetch_failed"
+    retriable = True
+
+
+class ComponentFailed(StackError):
+    code = "component_failed"
+
+
+class MediaError(ClipstreamError):
+    code = "invalid_media"
+
+
+class ContractError(ClipstreamError):
+    code = "contract_violation"
+
+
+class StorageError(ClipstreamError):
+    code = "storage_error"
+
+
+class InferenceError(ClipstreamError):
+    code = "inference_error"

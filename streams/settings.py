@@ -1,0 +1,179 @@
+"""One settings object, read once from the environment (and an optional `.env` file).
+
+Every knob is an environment variable named ``CLIPSTREAM_<FIELD>`` in upper case, e.g.
+``CLIPSTREAM_KAFKA_PORT=19092``. A `.env` file in the working directory (or the file named by
+``CLIPSTREAM_ENV_FILE``) supplies values the real environment does not set.
+
+Derived addresses (Kafka bootstrap servers, Triton URLs, the Postgres DSN, the API URL) default
+to the local stack's ports, so changing one port moves both the server and its clients.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from streams.errors import ConfigError
+
+PREFIX = "CLIPSTREAM_"
+
+
+def project_root() -> Path:
+    """The checkout this package lives in (where `.local/` goes by default)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: ``KEY=VALUE`` lines, ``#`` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Attributes:
+    data_dir: where every local component keeps its data, logs and pid files.
+    kafka_port / kafka_controller_port: the local broker's client and KRaft controller ports.
+    kafka_bootstrap: bootstrap servers for clients (defaults to the local broker).
+    kafka_partitions: partitions for the pipeline's topics.
+    triton_http_port / triton_grpc_port / triton_metrics_port: the local Triton's ports.
+    triton_grpc_url / triton_http_url: where clients reach Triton (default: the local one).
+    triton_model_repo: the model repository Triton serves.
+    postgres_port: the local PostgreSQL's port; postgres_dsn: how clients connect.
+    storage_url: ``file:///abs/dir`` (default: ``data_dir/storage``) or ``s3://bucket[/prefix]``.
+    s3_endpoint_url / s3_access_key / s3_secret_key / s3_region: S3 connection (MinIO locally).
+    minio_port / minio_console_port: the local MinIO's ports.
+    clickhouse_url: a ClickHouse server URL; empty means the embedded engine at clickhouse_path.
+    meilisearch_url / meilisearch_key: optional Meilisearch; empty means the embedded index.
+    sentry_dsn / environment / release: error reporting; no DSN means sentry is a no-op.
+    api_host / api_port: where the API listens; api_url: where clients reach it.
+    api_key: the static API key (until tenants and keys land).
+    worker_port: the Faust worker's web port (health and metrics).
+    cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
+    pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
+    java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
+    maven_repo_url: the Maven repository Kafka's jars come from.
+    """
+
+    data_dir: Path = field(default_factory=lambda: project_root() / ".local")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    kafka_bootstrap: str = ""
+    kafka_partitions: int = 4
+    triton_http_port: int = 18000
+    triton_grpc_port: int = 18001
+    triton_metrics_port: int = 18002
+    triton_grpc_url: str = ""
+    triton_http_url: str = ""
+    triton_model_repo: Path = field(default_factory=lambda: project_root() / "models" / "triton_repo")
+    postgres_port: int = 15432
+    postgres_dsn: str = ""
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_access_key: str = "clipstream"
+    s3_secret_key: str = "clipstream-secret"
+    s3_region: str = "us-east-1"
+    minio_port: int = 19000
+    minio_console_port: int = 19001
+    clickhouse_url: str = ""
+    clickhouse_path: Path | None = None
+    meilisearch_url: str = ""
+    meilisearch_key: str = ""
+    sentry_dsn: str = ""
+    environment: str = "development"
+    release: str = ""
+    api_host: str = "127.0.0.1"
+    api_port: int = 18080
+    api_url: str = ""
+    api_key: str = "dev-key"
+    worker_port: int = 18066
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
+    pg_bindir: str = ""
+    java: str = ""
+    maven_repo_url: str = "https://repo.maven.apache.org/maven2"
+
+    def __post_init__(self) -> None:
+        derived = {
+            "kafka_bootstrap": f"127.0.0.1:{self.kafka_port}",
+            "triton_grpc_url": f"127.0.0.1:{self.triton_grpc_port}",
+            "triton_http_url": f"http://127.0.0.1:{self.triton_http_port}",
+            "postgres_dsn": f"postgresql://clipstream@127.0.0.1:{self.postgres_port}/clipstream",
+            "storage_url": (self.data_dir / "storage").resolve().as_uri(),
+            "s3_endpoint_url": f"http://127.0.0.1:{self.minio_port}",
+            "api_url": f"http://{self.api_host}:{self.api_port}",
+        }
+        for name, value in derived.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, value)
+        if self.clickhouse_path is None:
+            object.__setattr__(self, "clickhouse_path", self.data_dir / "clickhouse")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> "Settings":
+        """Build settings from ``environ`` (default ``os.environ``) over the `.env` file."""
+        environ = os.environ if environ is None else environ
+        env_file = env_file or Path(environ.get(f"{PREFIX}ENV_FILE", ".env"))
+        merged = {**read_env_file(env_file), **environ}
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = merged.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with some fields changed; derived addresses are recomputed unless given."""
+        base = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        explicit = {k: v for k, v in base.items() if k not in _DERIVED}
+        return Settings(**{**explicit, **changes})  # type: ignore[arg-type]
+
+    def as_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings in a child process."""
+        env = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            env[PREFIX + f.name.upper()] = "" if value is None else str(value)
+        return env
+
+
+_DERIVED = {
+    "kafka_bootstrap",
+    "triton_grpc_url",
+    "triton_http_url",
+    "postgres_dsn",
+    "storage_url",
+    "s3_endpoint_url",
+    "api_url",
+    "clickhouse_path",
+}
+
+
+def _coerce(name: str, type_: object, raw: str) -> object:
+    type_name = str(type_)
+    try:
+        if type_name == "int":
+            return int(raw)
+        if "Path" in type_name:
+            return Path(raw).expanduser().resolve() if raw else None
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from None
+    return raw
