@@ -26,6 +26,11 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     from streams.stack import supervisor
     from streams.stack.process import tail
 
+    if args.action == "install":
+        for comp in supervisor.infra(settings):
+            comp.install(_say)
+        _say("stack: everything the stack needs is installed")
+        return 0
     if args.action == "up":
         supervisor.up(settings, _say, with_apps=args.app, only=args.only)
         return 0
@@ -72,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stack = sub.add_parser("stack", help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse)")
     stack_sub = stack.add_subparsers(dest="action", required=True)
+    stack_sub.add_parser("install", help="fetch jars and build binaries the stack needs (cached)")
     p_up = stack_sub.add_parser("up", help="start what is not running (idempotent)")
     p_up.add_argument("--app", action="store_true", help="also start the API server and the worker")
     p_up.add_argument("--only", nargs="+", metavar="NAME", help="start only these components")

@@ -40,7 +40,8 @@ class MinIO(Component):
     def install(self, say: Say) -> None:
         if self.binary.exists():
             return
-        go = require_program(self.name, "go", "install Go (https://go.dev/dl) or apt-get install -y golang-go")
+        go = require_program(self.name, "go", "run scripts/setup.sh (it installs a Go toolchain)",
+                             path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin")
         cache = self.settings.cache_dir / "go"
         env = {
             **os.environ,

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything clipstream needs on a fresh Debian 12 machine, idempotently:
+#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, libpython3.11), the virtualenv at .venv
+#   (from Debian's /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
+#   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
+#   in ~/.cache/clipstream). A second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+have() { command -v "$1" >/dev/null 2>&1; }
+pkgs=()
+have java || pkgs+=(openjdk-17-jre-headless)
+have mvn || pkgs+=(maven)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
+have ffmpeg || pkgs+=(ffmpeg)
+have pgrep || pkgs+=(procps)
+[ -x /usr/bin/python3.11 ] || pkgs+=(python3.11)
+/usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3.11-venv)
+[ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || pkgs+=(libpython3.11)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || pkgs+=(fonts-dejavu-core)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${pkgs[*]}; install them: sudo apt-get install -y ${pkgs[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing Debian packages: ${pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+if ! have go; then
+  # Debian 12's golang-go (1.19) is too old for MinIO; take a Go toolchain from the Go module proxy.
+  GO_TOOLCHAIN=v0.0.1-go1.25.5.linux-amd64
+  echo "setup: installing Go ($GO_TOOLCHAIN) from the Go module proxy"
+  tmp=$(mktemp -d)
+  curl -fsSL "https://proxy.golang.org/golang.org/toolchain/@v/$GO_TOOLCHAIN.zip" -o "$tmp/go.zip"
+  /usr/bin/python3.11 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$tmp/go.zip" "$tmp"
+  rm -rf /usr/local/go && mv "$tmp/golang.org/toolchain@$GO_TOOLCHAIN" /usr/local/go
+  chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*
+  rm -rf "$tmp"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv from /usr/bin/python3.11"
+  /usr/bin/python3.11 -m venv .venv
+fi
+stamp=.venv/.clipstream-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+.venv/bin/clipstream stack install

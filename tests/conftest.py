@@ -1,0 +1,69 @@
+"""Shared fixtures: the real local stack, brought up once per test session on free ports.
+
+Set ``CLIPSTREAM_TEST_REUSE_STACK=1`` to run against an already running stack described by the
+usual ``CLIPSTREAM_*`` environment (e.g. one started with `clipstream stack up`); it is then left
+running. Otherwise the session starts its own stack in ``.local/test-<id>/`` and removes it after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from streams.settings import Settings, project_root
+from streams.stack import supervisor
+from streams.stack.process import free_port
+
+MEDIA_DIR = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", project_root().parent / "shared" / "media"))
+
+
+def fresh_stack_settings(data_dir: Path, **overrides) -> Settings:
+    """Settings for a private stack in ``data_dir`` with every port free right now."""
+    base = Settings.from_env()
+    ports = {
+        name: free_port()
+        for name in (
+            "kafka_port", "kafka_controller_port", "postgres_port", "minio_port", "minio_console_port",
+            "triton_http_port", "triton_grpc_port", "triton_metrics_port", "api_port", "worker_port",
+        )
+    }
+    return base.with_overrides(data_dir=data_dir, clickhouse_path=None, **ports, **overrides)
+
+
+def _reporter(config):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return (lambda msg: reporter.write_line(msg)) if reporter else print
+
+
+@pytest.fixture(scope="session")
+def media_dir() -> Path:
+    if not MEDIA_DIR.is_dir():
+        pytest.fail(f"test media not found at {MEDIA_DIR}; set CLIPSTREAM_MEDIA_DIR")
+    return MEDIA_DIR
+
+
+@pytest.fixture(scope="session")
+def stack(request) -> Settings:
+    """A running stack (Kafka, PostgreSQL, MinIO, Triton, embedded ClickHouse)."""
+    say = _reporter(request.config)
+    if os.environ.get("CLIPSTREAM_TEST_REUSE_STACK") == "1":
+        settings = Settings.from_env()
+        down = [s.name for s in supervisor.status(settings) if not s.up and s.name not in ("api", "worker")]
+        if down:
+            pytest.fail(f"CLIPSTREAM_TEST_REUSE_STACK=1 but these components are down: {', '.join(down)}")
+        say(f"stack: reusing the running stack in {settings.data_dir}")
+        yield settings
+        return
+    data_dir = project_root() / ".local" / f"test-{uuid.uuid4().hex[:8]}"
+    settings = fresh_stack_settings(data_dir)
+    say(f"stack: starting a private stack in {data_dir}")
+    try:
+        supervisor.up(settings, say)
+        yield settings
+    finally:
+        supervisor.down(settings, say)
+        shutil.rmtree(data_dir, ignore_errors=True)

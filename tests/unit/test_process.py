@@ -1,0 +1,39 @@
+import signal
+import socket
+import subprocess
+import sys
+
+from streams.stack.process import PidFile, PidRecord, free_port, is_running, owns, port_is_free, terminate
+
+
+def test_port_checks():
+    port = free_port()
+    assert port_is_free(port)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+        s.listen()
+        assert not port_is_free(port)
+
+
+def test_owns_checks_pid_and_command_marker(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--marker-xyz"],
+                            start_new_session=True)
+    try:
+        assert owns(PidRecord(pid=proc.pid, ports=[], marker="--marker-xyz"))
+        assert not owns(PidRecord(pid=proc.pid, ports=[], marker="--someone-else"))
+        pidfile = PidFile(tmp_path / "run" / "x.json")
+        pidfile.write(PidRecord(pid=proc.pid, ports=[1], marker="m", start_seconds=1.5))
+        assert pidfile.read().start_seconds == 1.5
+    finally:
+        assert terminate(proc.pid, signal.SIGTERM, timeout=5)
+    assert not is_running(proc.pid)
+
+
+def test_terminate_escalates_to_sigkill():
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"],
+                            start_new_session=True)
+    import time
+    time.sleep(0.3)
+    assert terminate(proc.pid, signal.SIGTERM, timeout=0.5)
+    assert not is_running(proc.pid)

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from streams.errors import ConfigError
+from streams.settings import Settings, read_env_file
+
+
+def test_derived_addresses_follow_ports():
+    s = Settings.from_env({"CLIPSTREAM_KAFKA_PORT": "29092", "CLIPSTREAM_POSTGRES_PORT": "25432",
+                           "CLIPSTREAM_DATA_DIR": "/srv/cs"}, env_file=Path("/nonexistent"))
+    assert s.kafka_bootstrap == "127.0.0.1:29092"
+    assert s.postgres_dsn == "postgresql://clipstream@127.0.0.1:25432/clipstream"
+    assert s.storage_url == "file:///srv/cs/storage"
+    assert s.clickhouse_path == Path("/srv/cs/clickhouse")
+
+
+def test_explicit_values_win_over_derived_ones():
+    s = Settings.from_env({"CLIPSTREAM_KAFKA_BOOTSTRAP": "kafka-0:9092,kafka-1:9092",
+                           "CLIPSTREAM_STORAGE_URL": "s3://media/prod"}, env_file=Path("/nonexistent"))
+    assert s.kafka_bootstrap == "kafka-0:9092,kafka-1:9092"
+    assert s.storage_url == "s3://media/prod"
+
+
+def test_env_file_supplies_what_the_environment_does_not(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# local\nCLIPSTREAM_API_PORT=9000\nexport CLIPSTREAM_SENTRY_DSN='https://k@sentry/1'\n"
+                        "CLIPSTREAM_TRITON_GRPC_PORT=1\n")
+    s = Settings.from_env({"CLIPSTREAM_TRITON_GRPC_PORT": "28001"}, env_file=env_file)
+    assert s.api_port == 9000 and s.api_url == "http://127.0.0.1:9000"
+    assert s.sentry_dsn == "https://k@sentry/1"
+    assert s.triton_grpc_port == 28001  # the real environment wins
+
+
+def test_bad_integer_is_a_config_error_naming_the_variable():
+    with pytest.raises(ConfigError, match="CLIPSTREAM_KAFKA_PORT='abc'"):
+        Settings.from_env({"CLIPSTREAM_KAFKA_PORT": "abc"}, env_file=Path("/nonexistent"))
+
+
+def test_malformed_env_file_line_is_reported_with_its_number(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("OK=1\nnot a pair\n")
+    with pytest.raises(ConfigError, match=r"\.env:2"):
+        read_env_file(env_file)
+
+
+def test_as_env_round_trips():
+    s = Settings.from_env({"CLIPSTREAM_API_PORT": "9100", "CLIPSTREAM_DATA_DIR": "/srv/x"}, env_file=Path("/none"))
+    again = Settings.from_env(s.as_env(), env_file=Path("/none"))
+    assert again == s
+
+
+def test_with_overrides_recomputes_derived_addresses():
+    s = Settings.from_env({}, env_file=Path("/none")).with_overrides(kafka_port=31000, data_dir=Path("/d"))
+    assert s.kafka_bootstrap == "127.0.0.1:31000" and s.storage_url == "file:///d/storage"

@@ -1,0 +1,34 @@
+import io
+
+import pytest
+
+from streams.adapters.storage import FileStorage, open_storage
+from streams.errors import ConfigError, StorageError
+from streams.settings import Settings
+
+
+def test_put_get_list_delete(tmp_path):
+    storage = FileStorage(tmp_path)
+    assert storage.put_stream("videos/v1/source.mp4", io.BytesIO(b"abc" * 1000)) == 3000
+    assert storage.put_stream("videos/v1/source.mp4", io.BytesIO(b"xyz")) == 3  # overwrite, one object
+    assert list(storage.list("videos/")) == ["videos/v1/source.mp4"]
+    assert storage.get_bytes("videos/v1/source.mp4") == b"xyz"
+    assert storage.key_of(storage.uri("videos/v1/source.mp4")) == "videos/v1/source.mp4"
+    storage.delete("videos/v1/source.mp4")
+    assert not storage.exists("videos/v1/source.mp4")
+    with pytest.raises(StorageError, match="not found"):
+        storage.get_bytes("videos/v1/source.mp4")
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "a/../../b", "", "/", "a/\x00b"])
+def test_keys_cannot_escape_the_root(tmp_path, key):
+    with pytest.raises(StorageError, match="invalid object key"):
+        FileStorage(tmp_path).put_stream(key, io.BytesIO(b"x"))
+
+
+def test_storage_url_schemes(tmp_path):
+    assert isinstance(open_storage(Settings(data_dir=tmp_path)), FileStorage)
+    with pytest.raises(ConfigError, match="names no bucket"):
+        open_storage(Settings(data_dir=tmp_path, storage_url="s3://"))
+    with pytest.raises(ConfigError, match="use file:///abs/dir or s3://"):
+        open_storage(Settings(data_dir=tmp_path, storage_url="ftp://x"))
