@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
 import statistics
 import sys
 import time
@@ -51,7 +50,7 @@ def main() -> None:
             runs["restart"].append(one_up(settings))
         finally:
             supervisor.down(settings, lambda _m: None)
-            shutil.rmtree(data_dir, ignore_errors=True)
+            supervisor.purge(settings)
 
     names = list(runs["first"][0]["components"])
     rows = [("component", "first start (s)", "restart (s)")]

@@ -8,7 +8,6 @@ running. Otherwise the session starts its own stack in ``.local/test-<id>/`` and
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -35,8 +34,17 @@ def fresh_stack_settings(data_dir: Path, **overrides) -> Settings:
 
 
 def _reporter(config):
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    return (lambda msg: reporter.write_line(msg)) if reporter else print
+    """Print straight to the terminal even while pytest captures output (start-up progress)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def say(message: str) -> None:
+        if capture is None:
+            print(message, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            print(message, flush=True)
+
+    return say
 
 
 @pytest.fixture(scope="session")
@@ -66,4 +74,4 @@ def stack(request) -> Settings:
         yield settings
     finally:
         supervisor.down(settings, say)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        supervisor.purge(settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -22,6 +23,7 @@ from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 
 INSTALL_HINT = "apt-get install -y postgresql"
+EXTERNAL_HOME = Path("/var/lib/clipstream/postgres")
 
 
 class Postgres(Component):
@@ -32,8 +34,21 @@ class Postgres(Component):
         return [self.settings.postgres_port]
 
     @property
+    def home(self) -> Path:
+        """Where the cluster and its socket live: the data dir, unless the ``postgres`` user
+        cannot reach it (a checkout under /root, say); then a fixed place derived from it."""
+        if not self.run_as() or _traversable(self.data_dir):
+            return self.data_dir
+        digest = hashlib.sha1(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        return EXTERNAL_HOME / digest
+
+    @property
     def cluster_dir(self) -> Path:
-        return self.data_dir / "data"
+        return self.home / "data"
+
+    def remove_data(self) -> None:
+        """Delete the cluster for good (tests and benchmarks clean up with this)."""
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def bindir(self) -> Path:
         if self.settings.pg_bindir:
@@ -71,18 +86,15 @@ class Postgres(Component):
 
     def prepare(self, say: Say) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._chown(self.data_dir)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._chown(self.home)
+        if self.home != self.data_dir:
+            link = self.data_dir / "data"
+            if not link.is_symlink():
+                link.symlink_to(self.cluster_dir)
         if (self.cluster_dir / "PG_VERSION").exists():
             return
         user = self.run_as()
-        if user:
-            for parent in [self.data_dir, *self.data_dir.parents]:
-                if not os.stat(parent).st_mode & 0o001:
-                    raise ComponentFailed(
-                        self.name,
-                        f"the postgres user cannot reach {self.data_dir} ({parent} is not world-traversable); "
-                        "set CLIPSTREAM_DATA_DIR to a directory under a traversable path",
-                    )
         say(f"{self.name}: initialising a new cluster in {self.cluster_dir}")
         result = subprocess.run(
             [str(self.bindir() / "initdb"), "-D", str(self.cluster_dir), "-U", "postgres", "--auth=trust",
@@ -98,7 +110,7 @@ class Postgres(Component):
         (self.cluster_dir / "postmaster.pid").unlink(missing_ok=True)
 
     def spec(self) -> ProcessSpec:
-        sockets = self.data_dir
+        sockets = self.home
         argv = [
             str(self.bindir() / "postgres"),
             "-D", str(self.cluster_dir),
@@ -133,6 +145,14 @@ class Postgres(Component):
             return out.stdout.split()[2]
         except (OSError, MissingDependency):
             return ""
+
+
+def _traversable(path: Path) -> bool:
+    """Every existing ancestor of ``path`` lets other users through (o+x)."""
+    for parent in [path, *path.parents]:
+        if parent.exists() and not os.stat(parent).st_mode & 0o001:
+            return False
+    return True
 
 
 async def _can_query(dsn: str) -> bool:

@@ -89,3 +89,11 @@ def status(settings: Settings) -> list[Status]:
     comps = infra(settings) + apps(settings)
     with ThreadPoolExecutor(max_workers=len(comps)) as pool:
         return list(pool.map(lambda c: c.status(), comps))
+
+
+def purge(settings: Settings) -> None:
+    """Delete every component's data for good (tests and benchmarks). The stack must be down."""
+    import shutil
+
+    Postgres(settings).remove_data()
+    shutil.rmtree(settings.data_dir, ignore_errors=True)

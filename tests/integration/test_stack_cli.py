@@ -22,6 +22,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.settings import project_root
+from streams.stack import supervisor
 from streams.stack.process import is_running
 from tests.conftest import fresh_stack_settings
 
@@ -41,7 +42,7 @@ def small_stack():
     settings = fresh_stack_settings(data_dir)
     yield settings
     run_cli(settings, "stack", "down")
-    shutil.rmtree(data_dir, ignore_errors=True)
+    supervisor.purge(settings)
 
 
 async def _produce(bootstrap, topic, value):
@@ -177,3 +178,23 @@ def test_missing_postgres_package_names_the_apt_package(tmp_path):
 def test_unknown_component_in_logs_lists_the_choices(small_stack):
     line = _one_line_error(run_cli(small_stack, "stack", "logs", "kafak"))
     assert "kafak: no such component" in line and "kafka" in line
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the cluster as the postgres user")
+def test_postgres_runs_from_a_checkout_the_postgres_user_cannot_reach(tmp_path):
+    private = project_root() / ".local" / f"private-{uuid.uuid4().hex[:8]}"
+    private.mkdir(parents=True)
+    private.chmod(0o700)  # like a checkout under /root
+    settings = fresh_stack_settings(private / "stack")
+    try:
+        result = run_cli(settings, "stack", "up", "--only", "postgres")
+        assert result.returncode == 0, result.stderr
+        link = settings.data_dir / "postgres" / "data"
+        assert link.is_symlink() and str(link.resolve()).startswith("/var/lib/clipstream/postgres/")
+        rows = asyncio.run(_pg(settings.postgres_dsn, "SELECT count(*) AS n FROM videos"))
+        assert rows[0]["n"] == 0
+    finally:
+        run_cli(settings, "stack", "down")
+        supervisor.purge(settings)
+        shutil.rmtree(private, ignore_errors=True)
+    assert not link.exists()
