@@ -1,65 +1,78 @@
-"""The application processes: the API server and the Faust worker, started by `up --app`."""
+"""The application processes: the API server and the Faust worker, started by `up --app`.
+
+Both are this project's own Python modules run with the venv's interpreter, configured by the
+same settings passed down as environment variables, and ready when ``/healthz`` answers.
+"""
 
 from __future__ import annotations
 
 import sys
 import urllib.request
 
+from streams import __version__
 from streams.settings import project_root
 from streams.stack.component import Component
 from streams.stack.process import ProcessSpec
 
 
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
+class AppProcess(Component):
+    """A ``python -m <module> <port flag> <port>`` process of this project."""
 
+    module = ""
+    port_flag = ""
+    ready_timeout = 120.0
 
-class Api(Component):
-    name = "api"
-    ready_timeout = 60.0
+    def port(self) -> int:
+        raise NotImplementedError
+
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port()}"
 
     def ports(self) -> list[int]:
-        return [self.settings.api_port]
+        return [self.port()]
+
+    def extra_args(self) -> list[str]:
+        return []
 
     def spec(self) -> ProcessSpec:
-        s = self.settings
-        argv = [sys.executable, "-m", "api", "--host", s.api_host, "--port", str(s.api_port)]
-        return ProcessSpec(argv=argv, log_path=self.log_path, env=s.as_env(), cwd=project_root(),
-                           marker=f"--port {s.api_port}")
+        argv = [sys.executable, "-m", self.module, *self.extra_args(), self.port_flag, str(self.port())]
+        return ProcessSpec(argv=argv, log_path=self.log_path, env=self.settings.as_env(), cwd=project_root(),
+                           marker=f"{self.module} {' '.join(self.extra_args() + [self.port_flag])} {self.port()}")
 
     def probe(self) -> bool:
-        return _http_ok(f"{self.settings.api_url}/healthz")
+        try:
+            with urllib.request.urlopen(f"{self.base_url()}/healthz", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def version(self) -> str:
+        return __version__
+
+
+class Api(AppProcess):
+    name = "api"
+    module = "api"
+    port_flag = "--port"
+    ready_timeout = 60.0
+
+    def port(self) -> int:
+        return self.settings.api_port
+
+    def extra_args(self) -> list[str]:
+        return ["--host", self.settings.api_host]
+
+    def base_url(self) -> str:
+        return self.settings.api_url
 
     def url(self) -> str | None:
         return self.settings.api_url
 
-    def version(self) -> str:
-        from streams import __version__
 
-        return __version__
-
-
-class Worker(Component):
+class Worker(AppProcess):
     name = "worker"
-    ready_timeout = 120.0
+    module = "streams.worker"
+    port_flag = "--web-port"
 
-    def ports(self) -> list[int]:
-        return [self.settings.worker_port]
-
-    def spec(self) -> ProcessSpec:
-        s = self.settings
-        argv = [sys.executable, "-m", "streams.worker", "--web-port", str(s.worker_port)]
-        return ProcessSpec(argv=argv, log_path=self.log_path, env=s.as_env(), cwd=project_root(),
-                           marker=f"--web-port {s.worker_port}")
-
-    def probe(self) -> bool:
-        return _http_ok(f"http://127.0.0.1:{self.settings.worker_port}/healthz")
-
-    def version(self) -> str:
-        from streams import __version__
-
-        return __version__
+    def port(self) -> int:
+        return self.settings.worker_port
