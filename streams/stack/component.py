@@ -154,10 +154,6 @@ class Component:
         say(f"{self.name}: ready in {record.start_seconds:.1f}s (pid {proc.pid})")
         return True
 
-    def ensure_ready(self, say: Say) -> None:
-        """For an already-running component: re-run the idempotent after-ready work."""
-        self.after_ready(say)
-
     def _wait_ready(self, proc, began: float) -> None:
         deadline = began + self.ready_timeout
         while time.monotonic() < deadline:

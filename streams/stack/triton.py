@@ -9,6 +9,7 @@ packages, and point LD_LIBRARY_PATH at the wheel's bundled libraries.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import urllib.request
@@ -90,8 +91,6 @@ class Triton(Component):
             "--strict-readiness=true",
             "--log-verbose=0",
         ]
-        import os
-
         env = {
             "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "LD_LIBRARY_PATH": ":".join(p for p in (str(libs), os.environ.get("LD_LIBRARY_PATH", "")) if p),
