@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -52,22 +53,21 @@ def main() -> None:
             supervisor.down(settings, lambda _m: None)
             supervisor.purge(settings)
 
-    names = list(runs["first"][0]["components"])
+    def median_cell(values) -> str:
+        values = [v for v in values if v is not None]
+        return f"{statistics.median(values):.2f}" if values else "-"
+
     rows = [("component", "first start (s)", "restart (s)")]
-    for name in names + ["whole stack"]:
-        def med(kind):
-            vals = [r["total_seconds"] if name == "whole stack" else r["components"][name] for r in runs[kind]]
-            vals = [v for v in vals if v is not None]
-            return statistics.median(vals) if vals else None
-        rows.append((name, f"{med('first'):.2f}" if med("first") is not None else "-",
-                     f"{med('restart'):.2f}" if med("restart") is not None else "-"))
+    for name in runs["first"][0]["components"]:
+        rows.append((name, *(median_cell([r["components"][name] for r in runs[kind]]) for kind in runs)))
+    rows.append(("whole stack", *(median_cell([r["total_seconds"] for r in runs[kind]]) for kind in runs)))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "stack_startup", "rounds": args.rounds, "machine": platform.node(),
-        "cpus": __import__("os").cpu_count(), "runs": runs,
+        "cpus": os.cpu_count(), "runs": runs,
     }, indent=2))
     print(f"wrote {RESULTS}")
 
