@@ -34,6 +34,18 @@ def pinned_version() -> str:
     return match.group(1)
 
 
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id: 16 bytes, URL-safe base64 without padding.
+
+    Like Kafka's own ``Uuid.randomUuid``, it never starts with ``-``, which a
+    command-line parser would read as an option (a 1-in-64 flake otherwise).
+    """
+    while True:
+        cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
 class Kafka(Component):
     name = "kafka"
     stop_timeout = 60.0
@@ -128,11 +140,11 @@ class Kafka(Component):
         self._write_config()
         if (self.log_dir / "meta.properties").exists():
             return
-        cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         say(f"{self.name}: formatting KRaft storage (cluster {cluster_id})")
         result = subprocess.run(
             [self.java(), "-Xmx256m", *self._log_flags(), "-cp", f"{self.libs_dir}/*", "kafka.tools.StorageTool",
-             "format", "-t", cluster_id, "-c", str(self.config_path)],
+             "format", f"--cluster-id={cluster_id}", "-c", str(self.config_path)],
             capture_output=True, text=True,
         )
         if result.returncode != 0:
