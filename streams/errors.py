@@ -10,7 +10,13 @@ ClipstreamError
 │   ├── MissingDependency  a program or package the component needs is not installed
 │   ├── FetchFailed        a registry (Maven Central, the Go module proxy) could not be reached
 │   └── ComponentFailed    a component exited or never became ready
-├── MediaError             an upload is not usable media (corrupt, no audio, too long, ...)
+├── MediaError             an upload is not usable media
+│   ├── EmptyMedia         the file has zero bytes
+│   ├── NotMedia           the bytes are not a container FFmpeg can read (text, random data)
+│   ├── TruncatedMedia     the container opens but its streams end early or fail to decode
+│   ├── NoAudio            there is no audio stream to transcribe
+│   └── MediaLimitExceeded size, duration, dimensions or stream count over the configured limit
+├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
 ├── ContractError          an event does not match its JSON Schema
 ├── StorageError           an object could not be stored or read
 └── InferenceError         a Triton call failed (``retriable`` when the server was busy/unavailable)
@@ -67,6 +73,30 @@ class ComponentFailed(StackError):
 
 class MediaError(ClipstreamError):
     code = "invalid_media"
+
+
+class EmptyMedia(MediaError):
+    code = "empty_file"
+
+
+class NotMedia(MediaError):
+    code = "not_media"
+
+
+class TruncatedMedia(MediaError):
+    code = "truncated_media"
+
+
+class NoAudio(MediaError):
+    code = "no_audio"
+
+
+class MediaLimitExceeded(MediaError):
+    code = "media_limit_exceeded"
+
+
+class RenderError(ClipstreamError):
+    code = "render_failed"
 
 
 class ContractError(ClipstreamError):
