@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything clipstream needs on a fresh Debian 12 machine, idempotently:
-#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, libpython3.11), the virtualenv at .venv
+#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, eSpeak NG, fonts, libpython3.11), the virtualenv at .venv
 #   (from Debian's /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
 #   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
 #   in ~/.cache/clipstream). A second run only checks.
@@ -14,6 +14,7 @@ have java || pkgs+=(openjdk-17-jre-headless)
 have mvn || pkgs+=(maven)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 have ffmpeg || pkgs+=(ffmpeg)
+have espeak-ng || pkgs+=(espeak-ng)  # speech for the demo video (clipstream process with no path)
 have pgrep || pkgs+=(procps)
 [ -x /usr/bin/python3.11 ] || pkgs+=(python3.11)
 /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3.11-venv)
