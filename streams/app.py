@@ -22,6 +22,10 @@ app = faust.App(
     web_in_thread=False,
     datadir=str(settings.data_dir / "worker"),
     producer_acks=-1,
+    # A worker killed with SIGKILL leaves its group membership behind until this times out; a
+    # short timeout lets a restarted worker take over its partitions in seconds, not a minute.
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=2.0,
 )
 
 

@@ -4,6 +4,7 @@
     clipstream stack down [--only NAME ...]
     clipstream stack status [--json]
     clipstream stack logs COMPONENT [-n LINES]
+    clipstream process [PATH] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
 """
@@ -55,6 +56,44 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(args.action)
 
 
+def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from streams.client import Client
+    from streams.console import ProgressView, clips_table, result_json
+
+    if args.path is None:
+        from streams.media.demo import build_demo_video
+
+        if not args.json:
+            print("process: no file given; building the demo talking-head video", file=sys.stderr)
+        path = build_demo_video(settings.data_dir / "demo")
+    else:
+        path = Path(args.path)
+        if not path.is_file():
+            print(f"error: {path}: no such file", file=sys.stderr)
+            return 2
+    options = {"clip_count": args.clips, "aspect_ratios": args.aspect, "caption_style": args.captions}
+    with Client(settings.api_url, settings.api_key) as client:
+        accepted = client.submit(path, **options)
+        video_id = accepted["video_id"]
+        if not args.wait:
+            print(json.dumps({"video_id": video_id, "status": accepted["status"]}) if args.json
+                  else f"submitted {path.name}: video {video_id} (follow it with --wait, or GET /v1/videos/{video_id})")
+            return 0
+        if not args.json:
+            print(f"process: {path.name} → video {video_id}", file=sys.stderr)
+        video = client.wait(video_id, timeout=args.timeout, on_progress=None if args.json else ProgressView())
+        clips = client.clips(video_id)["clips"]
+    if args.json:
+        print(json.dumps(result_json(video, clips), indent=2))
+    elif video["status"] == "failed":
+        print(f"failed: {video['error']['message']} ({video['error']['code']})", file=sys.stderr)
+    else:
+        print(clips_table(clips))
+    return 0 if video["status"] == "completed" else 1
+
+
 def render_status(statuses) -> str:
     rows = [("component", "state", "pid", "port", "version", "start", "where")]
     for s in statuses:
@@ -89,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_logs.add_argument("component")
     p_logs.add_argument("-n", "--lines", type=int, default=50)
     stack.set_defaults(handler=cmd_stack)
+
+    process = sub.add_parser("process", help="submit a video through the API and (with --wait) show its clips")
+    process.add_argument("path", nargs="?", help="the video or audio file (default: build a demo talk)")
+    process.add_argument("--wait", action="store_true", help="follow progress and print the clips when done")
+    process.add_argument("--json", action="store_true", help="print one JSON object (video_id, status, clips)")
+    process.add_argument("--clips", type=int, default=None, help="how many clips (default 5)")
+    process.add_argument("--aspect", type=lambda v: v.split(","), default=None, help="aspect ratios, e.g. 9:16,1:1")
+    process.add_argument("--captions", default=None, help="caption style: bold, minimal, karaoke")
+    process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
+    process.set_defaults(handler=cmd_process)
     return parser
 
 

@@ -71,6 +71,10 @@ class Settings:
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
     maven_repo_url: the Maven repository Kafka's jars come from.
+    max_upload_bytes / max_duration_seconds: the largest and longest upload accepted.
+    chunk_min_seconds / chunk_max_seconds: audio chunk lengths (cut at the quietest point between).
+    render_preset / render_crf: libx264 speed/quality for clips (``veryfast``/21 by default).
+    stage_attempts: tries per message for a retriable failure before it is dead-lettered.
     """
 
     data_dir: Path = field(default_factory=lambda: project_root() / ".local")
@@ -109,6 +113,13 @@ class Settings:
     pg_bindir: str = ""
     java: str = ""
     maven_repo_url: str = "https://repo.maven.apache.org/maven2"
+    max_upload_bytes: int = 8 * 1024**3
+    max_duration_seconds: float = 4 * 3600.0
+    chunk_min_seconds: float = 60.0
+    chunk_max_seconds: float = 120.0
+    render_preset: str = "veryfast"
+    render_crf: int = 21
+    stage_attempts: int = 3
 
     def __post_init__(self) -> None:
         derived = {
@@ -172,6 +183,8 @@ def _coerce(name: str, type_: object, raw: str) -> object:
     try:
         if type_name == "int":
             return int(raw)
+        if type_name == "float":
+            return float(raw)
         if "Path" in type_name:
             return Path(raw).expanduser().resolve() if raw else None
     except ValueError:

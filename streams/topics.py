@@ -19,3 +19,11 @@ DEAD_LETTER = {
     stage: app.topic(f"{stage}.dlq", key_type=str, value_type=bytes, value_serializer="raw")
     for stage in ("ingest", "transcribe", "moments", "render")
 }
+
+ALL = (uploads, audio_chunks, transcripts, moments, renders, events, *DEAD_LETTER.values())
+
+
+async def declare_all() -> None:
+    """Create every topic the pipeline writes (Faust only creates the ones agents read)."""
+    for topic in ALL:
+        await topic.maybe_declare()

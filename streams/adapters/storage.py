@@ -6,8 +6,10 @@ Writes are whole-object and idempotent: putting the same key twice leaves one ob
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlparse
@@ -47,7 +49,7 @@ class FileStorage:
     def put_stream(self, key: str, stream: BinaryIO) -> int:
         path = self.local_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         size = 0
         with open(tmp, "wb") as out:
             while chunk := stream.read(CHUNK):
@@ -59,6 +61,9 @@ class FileStorage:
     def put_file(self, key: str, source: Path) -> int:
         with open(source, "rb") as f:
             return self.put_stream(key, f)
+
+    def put_bytes(self, key: str, data: bytes) -> int:
+        return self.put_stream(key, io.BytesIO(data))
 
     def get_bytes(self, key: str) -> bytes:
         try:
@@ -160,6 +165,9 @@ class S3Storage:
         counted = Counting(stream)
         self._call(f"put {key}", self.client.upload_fileobj, counted, self.bucket, self._full(key))
         return counted.n
+
+    def put_bytes(self, key: str, data: bytes) -> int:
+        return self.put_stream(key, io.BytesIO(data))
 
     def put_file(self, key: str, source: Path) -> int:
         self._call(f"put {key}", self.client.upload_file, str(source), self.bucket, self._full(key))

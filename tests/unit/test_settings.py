@@ -53,3 +53,10 @@ def test_as_env_round_trips():
 def test_with_overrides_recomputes_derived_addresses():
     s = Settings.from_env({}, env_file=Path("/none")).with_overrides(kafka_port=31000, data_dir=Path("/d"))
     assert s.kafka_bootstrap == "127.0.0.1:31000" and s.storage_url == "file:///d/storage"
+
+
+def test_float_settings_are_numbers_and_bad_ones_are_config_errors():
+    settings = Settings.from_env({"CLIPSTREAM_CHUNK_MAX_SECONDS": "90.5"}, env_file=None)
+    assert settings.chunk_max_seconds == 90.5
+    with pytest.raises(ConfigError, match="CLIPSTREAM_MAX_DURATION_SECONDS"):
+        Settings.from_env({"CLIPSTREAM_MAX_DURATION_SECONDS": "long"}, env_file=None)

@@ -1,0 +1,46 @@
+"""HTTP errors: every error response is ``{"error": {"code": ..., "message": ...}}``.
+
+Domain errors (``streams.errors``) are mapped to a status in one place, by class.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from streams.errors import ClipstreamError, ContractError, MediaError, StorageError
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+_STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
+    (ContractError, 422),
+    (MediaError, 422),
+    (StorageError, 503),
+)
+
+
+async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def domain_error(request: Request, exc: ClipstreamError) -> JSONResponse:
+    status = next((s for cls, s in _STATUS_BY_CLASS if isinstance(exc, cls)), 503 if exc.retriable else 500)
+    return error_response(status, exc.code, exc.message)
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+    return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+
+HANDLERS = {ApiError: api_error, ClipstreamError: domain_error, HTTPException: http_error}

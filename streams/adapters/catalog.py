@@ -1,0 +1,191 @@
+"""The system of record in PostgreSQL: videos, per-stage state, transcripts, moments and clips.
+
+Every write is idempotent: rows have deterministic keys and inserts use ``ON CONFLICT``, so a
+redelivered event rewrites the same row (or leaves it) and never adds a second one. Stage state
+only moves forward: a finished or failed stage is never set back to running by a late message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Mapping, Sequence
+
+import asyncpg
+
+STAGES = ("ingest", "transcribe", "moments", "render")
+
+
+def _jsonb(conn_value: Any) -> Any:
+    return json.loads(conn_value) if isinstance(conn_value, str) else conn_value
+
+
+class Catalog:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    # videos ------------------------------------------------------------------------------
+    async def create_video(
+        self, video_id: str, tenant_id: str, filename: str, source_uri: str, size_bytes: int, options: Mapping
+    ) -> bool:
+        """Register a video and its stages. True if it was new."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (video_id) DO NOTHING",
+                video_id, tenant_id, filename, source_uri, size_bytes, json.dumps(dict(options)),
+            )
+            await conn.executemany(
+                "INSERT INTO video_stages (video_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [(video_id, s) for s in STAGES],
+            )
+        return status.endswith(" 1")
+
+    async def video(self, video_id: str) -> dict | None:
+        """The video row with its stages (in pipeline order), or None."""
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT * FROM videos WHERE video_id = $1", video_id)
+            if row is None:
+                return None
+            stages = await conn.fetch("SELECT * FROM video_stages WHERE video_id = $1", video_id)
+        video = dict(row)
+        video["options"] = _jsonb(video["options"])
+        order = {s: i for i, s in enumerate(STAGES)}
+        video["stages"] = sorted((dict(s) for s in stages), key=lambda s: order.get(s["stage"], 99))
+        return video
+
+    async def set_media(self, video_id: str, *, duration: float, width: int | None, height: int | None,
+                        has_video: bool) -> None:
+        await self.pool.execute(
+            "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5,"
+            " status = CASE WHEN status = 'queued' THEN 'processing' ELSE status END, updated_at = now()"
+            " WHERE video_id = $1",
+            video_id, duration, width, height, has_video,
+        )
+
+    async def set_chunk_count(self, video_id: str, count: int) -> None:
+        await self.pool.execute(
+            "UPDATE videos SET chunk_count = $2, updated_at = now() WHERE video_id = $1", video_id, count
+        )
+
+    async def fail_video(self, video_id: str, stage: str, code: str, reason: str) -> bool:
+        """Mark the video (and the stage) failed. False if it had already finished or failed."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "UPDATE videos SET status = 'failed', error_code = $2, error = $3, finished_at = now(),"
+                " updated_at = now() WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
+                video_id, code, reason,
+            )
+            await self._stage(conn, video_id, stage, "failed", None, code, reason)
+        return status.endswith(" 1")
+
+    async def complete_video(self, video_id: str) -> bool:
+        status = await self.pool.execute(
+            "UPDATE videos SET status = 'completed', finished_at = now(), updated_at = now()"
+            " WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
+            video_id,
+        )
+        return status.endswith(" 1")
+
+    # stages ------------------------------------------------------------------------------
+    async def stage(self, video_id: str, stage: str, status: str, progress: float | None = None) -> None:
+        async with self.pool.acquire() as conn:
+            await self._stage(conn, video_id, stage, status, progress, None, None)
+
+    @staticmethod
+    async def _stage(conn, video_id: str, stage: str, status: str, progress: float | None,
+                     code: str | None, error: str | None) -> None:
+        progress = 1.0 if status == "completed" else progress
+        await conn.execute(
+            """
+            INSERT INTO video_stages AS s (video_id, stage, status, progress, error_code, error, started_at,
+                                           finished_at, updated_at)
+            VALUES ($1, $2, $3, COALESCE($4, 0), $5, $6, now(),
+                    CASE WHEN $3 IN ('completed', 'failed') THEN now() END, now())
+            ON CONFLICT (video_id, stage) DO UPDATE SET
+                status = CASE WHEN s.status IN ('completed', 'failed') THEN s.status ELSE EXCLUDED.status END,
+                progress = GREATEST(s.progress, COALESCE($4, s.progress)),
+                error_code = COALESCE(s.error_code, EXCLUDED.error_code),
+                error = COALESCE(s.error, EXCLUDED.error),
+                started_at = COALESCE(s.started_at, now()),
+                finished_at = COALESCE(s.finished_at, EXCLUDED.finished_at),
+                updated_at = now()
+            """,
+            video_id, stage, status, progress, code, error,
+        )
+        if status == "running":
+            await conn.execute(
+                "UPDATE videos SET status = 'processing', updated_at = now() WHERE video_id = $1 AND status = 'queued'",
+                video_id,
+            )
+
+    # transcripts ---------------------------------------------------------------------------
+    async def save_transcript_chunk(self, video_id: str, chunk_index: int, start: float, end: float, language: str,
+                                    words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
+                                    energy: Iterable[float] = ()) -> bool:
+        """Store one chunk's words (first write wins). True if it was new."""
+        status = await self.pool.execute(
+            "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
+            " event_id, energy) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)"
+            " ON CONFLICT (video_id, chunk_index) DO NOTHING",
+            video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
+            event_id, [float(e) for e in energy],
+        )
+        return status.endswith(" 1")
+
+    async def transcript_chunks(self, video_id: str) -> list[dict]:
+        rows = await self.pool.fetch(
+            "SELECT chunk_index, start_s, end_s, language, words, segments, energy FROM transcript_chunks"
+            " WHERE video_id = $1 ORDER BY chunk_index",
+            video_id,
+        )
+        return [
+            {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"])}
+            for r in rows
+        ]
+
+    # moments -------------------------------------------------------------------------------
+    async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> None:
+        await self.pool.execute(
+            """
+            INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
+            ON CONFLICT (video_id, moment_id) DO UPDATE SET rank = EXCLUDED.rank,
+                is_final = moments.is_final OR EXCLUDED.is_final
+            """,
+            video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
+            json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,
+        )
+
+    async def moments(self, video_id: str) -> list[dict]:
+        rows = await self.pool.fetch(
+            "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
+        )
+        return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
+
+    # clips ---------------------------------------------------------------------------------
+    async def clip_exists(self, clip_id: str) -> bool:
+        return bool(await self.pool.fetchval("SELECT 1 FROM clips WHERE clip_id = $1", clip_id))
+
+    async def save_clip(self, clip: Mapping) -> bool:
+        """Insert a rendered clip once. True if it was new."""
+        status = await self.pool.execute(
+            "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
+            " mp4_uri, srt_uri, vtt_uri, thumbnail_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " ON CONFLICT (clip_id) DO NOTHING",
+            clip["clip_id"], clip["video_id"], clip["moment_id"], clip["aspect"], clip["start"], clip["end"],
+            clip["duration"], clip["width"], clip["height"], clip["mp4_uri"], clip["srt_uri"], clip["vtt_uri"],
+            clip["thumbnail_uri"],
+        )
+        return status.endswith(" 1")
+
+    async def clips(self, video_id: str) -> list[dict]:
+        """Rendered clips with their moment's rank, score, title and reason, best first."""
+        rows = await self.pool.fetch(
+            """
+            SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
+            FROM clips c JOIN moments m USING (video_id, moment_id)
+            WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.aspect
+            """,
+            video_id,
+        )
+        return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]

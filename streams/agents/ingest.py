@@ -1,0 +1,93 @@
+"""Ingest: validate an upload event, probe the media, and cut its audio into chunks.
+
+Each chunk (16 kHz mono WAV in storage) is announced on ``audio_chunks`` as soon as it is cut,
+so transcription of a long video starts while the rest is still being decoded. Chunk cut points
+depend only on the audio, so a redelivered upload re-emits the same chunks under the same keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from streams import contracts, topics
+from streams.app import app
+from streams.errors import ContractError
+from streams.media.chunking import Chunker, encode_wav, iter_chunks
+from streams.media.probe import MediaLimits, probe
+from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
+from streams.runtime import Stopwatch, dead_letter, fail, report, run_guarded, runtime
+
+STAGE = "ingest"
+
+
+@app.agent(topics.uploads)
+async def ingest(stream):
+    async for key, raw in stream.items():
+        await handle_upload(key, raw)
+
+
+async def handle_upload(key: str | None, raw: bytes) -> None:
+    try:
+        upload = contracts.parse("upload_received", raw)
+    except ContractError as exc:
+        await _reject(key, raw, exc)
+        return
+    await run_guarded(
+        STAGE, tenant_id=upload["tenant_id"], video_id=upload["video_id"], raw=raw, source_topic="uploads",
+        work=lambda: _ingest(upload),
+    )
+
+
+async def _reject(key: str | None, raw: bytes, exc: ContractError) -> None:
+    """An event that breaks the contract: dead-letter it, and fail its video if we know it."""
+    await dead_letter(STAGE, key, raw, exc.code, exc.message, "uploads")
+    try:
+        loose = json.loads(raw)
+        video_id, tenant_id = str(loose["video_id"]), str(loose.get("tenant_id", "default"))
+    except Exception:
+        return
+    rt = await runtime()
+    if await rt.catalog.video(video_id) is not None:
+        await fail(tenant_id, video_id, STAGE, exc.code, f"the upload event was invalid: {exc.message}")
+
+
+async def _ingest(upload: dict) -> None:
+    rt = await runtime()
+    video_id, tenant_id = upload["video_id"], upload["tenant_id"]
+    await rt.catalog.create_video(
+        video_id, tenant_id, upload["filename"], upload["source_uri"], upload["size_bytes"], upload["options"]
+    )
+    video = await rt.catalog.video(video_id)
+    if video["status"] in ("failed", "completed"):
+        return
+    clock = Stopwatch()
+    await rt.catalog.stage(video_id, STAGE, "running")
+    await report(tenant_id, video_id, STAGE, "started")
+
+    source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
+    limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes,
+                         max_duration_seconds=rt.settings.max_duration_seconds)
+    info = await asyncio.to_thread(probe, source, limits, upload["filename"])
+    await rt.catalog.set_media(video_id, duration=info.duration, width=info.width, height=info.height,
+                               has_video=info.has_video)
+
+    chunker = Chunker(min_seconds=rt.settings.chunk_min_seconds, max_seconds=rt.settings.chunk_max_seconds)
+    chunks = iter_chunks(source, info, chunker, display_name=upload["filename"])
+    count = 0
+    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+        key = f"videos/{video_id}/audio/{chunk.index:05d}.wav"
+        wav = encode_wav(chunk.pcm)
+        await asyncio.to_thread(rt.storage.put_bytes, key, wav)
+        event = AudioChunkReady(
+            schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=tenant_id, video_id=video_id,
+            produced_at=utc_now(), chunk_index=chunk.index, start=round(chunk.start, 3), end=round(chunk.end, 3),
+            audio_uri=rt.storage.uri(key), is_last=chunk.is_last, video_duration=round(info.duration, 3),
+        )
+        await topics.audio_chunks.send(key=video_id, value=event)
+        count += 1
+        progress = min(1.0, chunk.end / info.duration) if info.duration else None
+        await rt.catalog.stage(video_id, STAGE, "running", progress)
+    await rt.catalog.set_chunk_count(video_id, count)
+    await rt.catalog.stage(video_id, STAGE, "completed")
+    await report(tenant_id, video_id, STAGE, "finished", duration_seconds=clock.seconds)

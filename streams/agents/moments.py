@@ -1,0 +1,120 @@
+"""Moments: after each transcript chunk, find the clip candidates whose neighbourhood is now
+known and pick the best for rendering at once; when the last chunk is in, fill up to the clip
+count and publish the final ranking.
+
+The picks are a pure function of the stored transcript: they are replayed chunk by chunk from
+the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from streams import topics
+from streams.app import app
+from streams.asr.whisper import Word
+from streams.errors import ClipstreamError
+from streams.moments import EnergyEnvelope, ScoredMoment, StreamingSelector, build_sentences, final_ranking, moment_id
+from streams.records import (
+    SCHEMA_VERSION, MomentCandidate, MomentsFound, TranscriptChunkReady, new_event_id, to_payload, utc_now,
+)
+from streams.runtime import fail, is_failed, report, run_guarded, runtime
+
+import json
+
+STAGE = "moments"
+ENERGY_HOP_SECONDS = 0.5
+
+
+class NoSpeech(ClipstreamError):
+    code = "no_speech"
+
+
+@app.agent(topics.transcripts)
+async def find_moments(stream):
+    async for chunk in stream:
+        raw = json.dumps(to_payload(chunk)).encode()
+        await run_guarded(
+            STAGE, tenant_id=chunk.tenant_id, video_id=chunk.video_id, raw=raw, source_topic="transcripts",
+            work=lambda chunk=chunk: _find(chunk),
+        )
+
+
+def _words(chunks: Sequence[dict]) -> list[Word]:
+    return [Word(w["word"], w["start"], w["end"], w["probability"]) for c in chunks for w in c["words"]]
+
+
+def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
+    """One RMS envelope for the video from the chunks' envelopes, placed by chunk start."""
+    values: list[float] = []
+    for c in chunks:
+        first = int(round(c["start_s"] / ENERGY_HOP_SECONDS))
+        values.extend([0.0] * max(0, first - len(values)))
+        del values[first:]
+        values.extend(c["energy"])
+    return EnergyEnvelope(hop_seconds=ENERGY_HOP_SECONDS, values=tuple(values))
+
+
+def replay(video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool) -> tuple[list, list]:
+    """(all picks, the picks the last chunk added), replaying the selector chunk by chunk."""
+    selector = StreamingSelector(
+        count=int(options.get("clip_count", 5)), video_duration=max(duration, 1.0),
+        min_seconds=float(options.get("min_seconds", 20.0)), max_seconds=float(options.get("max_seconds", 60.0)),
+    )
+    new: list[ScoredMoment] = []
+    for i in range(len(chunks)):
+        known = chunks[: i + 1]
+        sentences = build_sentences(_words(known))
+        last = final and i == len(chunks) - 1
+        settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
+        new = selector.advance(sentences, settled, last, _envelope(known))
+    return list(selector.picked), new
+
+
+def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
+    return MomentCandidate(
+        moment_id=moment_id(video_id, m.start, m.end), rank=rank, start=round(m.start, 3), end=round(m.end, 3),
+        score=m.score, signals={k: round(v * 100, 1) for k, v in m.signals.items()}, reason=m.reason,
+        title=m.title,
+    )
+
+
+async def _find(chunk: TranscriptChunkReady) -> None:
+    rt = await runtime()
+    video_id = chunk.video_id
+    if await is_failed(video_id):
+        return
+    video = await rt.catalog.video(video_id)
+    chunks = [c for c in await rt.catalog.transcript_chunks(video_id) if c["chunk_index"] <= chunk.chunk_index]
+    if chunk.chunk_index == 0:
+        await rt.catalog.stage(video_id, STAGE, "running")
+        await report(chunk.tenant_id, video_id, STAGE, "started")
+    picks, new = replay(video_id, chunks, video["options"], video["duration"] or chunk.end, chunk.is_last)
+    order = {id(m): i + 1 for i, m in enumerate(picks)}
+    if not chunk.is_last:
+        if new:
+            candidates = [_candidate(video_id, m, order[id(m)]) for m in new]
+            for c in candidates:
+                await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
+            await _publish(chunk, candidates, is_final=False)
+        progress = min(0.99, chunk.end / video["duration"]) if video["duration"] else None
+        await rt.catalog.stage(video_id, STAGE, "running", progress)
+        return
+    if not picks:
+        await fail(chunk.tenant_id, video_id, STAGE, NoSpeech.code,
+                   "no speech was found in the audio, so there is nothing to make clips from")
+        return
+    ranked = [_candidate(video_id, m, rank) for rank, m in final_ranking(picks)]
+    for c in ranked:
+        await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=True)
+    await _publish(chunk, ranked, is_final=True)
+    await rt.catalog.stage(video_id, STAGE, "completed")
+    await report(chunk.tenant_id, video_id, STAGE, "finished")
+
+
+async def _publish(chunk: TranscriptChunkReady, candidates: list[MomentCandidate], is_final: bool) -> None:
+    event = MomentsFound(
+        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=chunk.tenant_id, video_id=chunk.video_id,
+        produced_at=utc_now(), is_final=is_final, moments=candidates, through_chunk=chunk.chunk_index,
+    )
+    await topics.moments.send(key=chunk.video_id, value=event)

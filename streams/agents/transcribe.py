@@ -1,0 +1,82 @@
+"""Transcribe: each audio chunk goes to the Triton ``whisper`` model over async gRPC; its words,
+moved to video time, are stored and announced on ``transcripts``.
+
+A chunk already in the catalog (a redelivery) is announced again from the stored row without
+calling the model, so downstream sees it even if the first run died before producing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from streams import topics
+from streams.app import app
+from streams.media.chunking import decode_wav, energy_envelope
+from streams.records import (
+    SCHEMA_VERSION, AudioChunkReady, TranscriptChunkReady, TranscriptSegment, TranscriptWord, new_event_id,
+    to_payload, utc_now,
+)
+from streams.runtime import Stopwatch, is_failed, report, run_guarded, runtime
+
+STAGE = "transcribe"
+log = logging.getLogger(__name__)
+ENERGY_HOP_SECONDS = 0.5
+
+
+@app.agent(topics.audio_chunks)
+async def transcribe(stream):
+    async for chunk in stream:
+        raw = json.dumps(to_payload(chunk)).encode()
+        await run_guarded(
+            STAGE, tenant_id=chunk.tenant_id, video_id=chunk.video_id, raw=raw, source_topic="audio_chunks",
+            work=lambda chunk=chunk: _transcribe(chunk),
+        )
+
+
+async def _transcribe(chunk: AudioChunkReady) -> None:
+    rt = await runtime()
+    video_id = chunk.video_id
+    if await is_failed(video_id):
+        return
+    if chunk.chunk_index == 0:
+        await rt.catalog.stage(video_id, STAGE, "running")
+        await report(chunk.tenant_id, video_id, STAGE, "started")
+    stored = {c["chunk_index"]: c for c in await rt.catalog.transcript_chunks(video_id)}
+    row = stored.get(chunk.chunk_index)
+    if row is None:
+        clock = Stopwatch()
+        video = await rt.catalog.video(video_id)
+        language = (video or {}).get("options", {}).get("language") or None
+        wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
+        pcm = decode_wav(wav)
+        recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+        words = [
+            {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
+            for w in recognition.words if w.word
+        ]
+        segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
+        energy = energy_envelope(pcm, hop_seconds=ENERGY_HOP_SECONDS)
+        event_id = new_event_id()
+        await rt.catalog.save_transcript_chunk(
+            video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments, event_id,
+            energy=[round(float(e), 5) for e in energy],
+        )
+        row = {"language": recognition.language, "words": words, "segments": segments}
+        log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", video_id, chunk.chunk_index,
+                     chunk.end - chunk.start, clock.seconds)
+    event = TranscriptChunkReady(
+        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=chunk.tenant_id, video_id=video_id,
+        produced_at=utc_now(), chunk_index=chunk.chunk_index, start=chunk.start, end=chunk.end,
+        language=row["language"], words=[TranscriptWord(**w) for w in row["words"]],
+        segments=[TranscriptSegment(**s) for s in row["segments"]], is_last=chunk.is_last,
+    )
+    await topics.transcripts.send(key=video_id, value=event)
+    if chunk.is_last:
+        await rt.catalog.stage(video_id, STAGE, "completed")
+        await report(chunk.tenant_id, video_id, STAGE, "finished")
+    elif chunk.video_duration:
+        progress = min(0.99, chunk.end / chunk.video_duration)
+        await rt.catalog.stage(video_id, STAGE, "running", progress)
+        await report(chunk.tenant_id, video_id, STAGE, "progress", progress=round(progress, 3))

@@ -1,0 +1,93 @@
+"""A small HTTP client for the clipstream API, used by ``clipstream process``, the tests and
+the benchmarks. Uploads are streamed from disk; API errors raise ``ApiCallFailed`` with the
+server's code and message."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+import httpx
+
+from streams.errors import ClipstreamError
+
+
+class ApiCallFailed(ClipstreamError):
+    code = "api_error"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{message} (HTTP {status}, {code})")
+        self.status, self.api_code = status, code
+
+
+class ApiUnreachable(ClipstreamError):
+    code = "api_unreachable"
+    retriable = True
+
+
+def local_path(uri: str) -> str:
+    """A ``file://`` URI as a local path; any other URI unchanged."""
+    parsed = urlparse(uri)
+    return parsed.path if parsed.scheme == "file" else uri
+
+
+class Client:
+    def __init__(self, base_url: str, api_key: str, timeout: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {api_key}"},
+                                 timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiUnreachable(f"the API at {self.base_url} is not reachable ({exc}); "
+                                 "start it with: clipstream stack up --app") from None
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+                raise ApiCallFailed(response.status_code, error["code"], error["message"])
+            except (ValueError, KeyError, TypeError):
+                raise ApiCallFailed(response.status_code, "http_error", response.text[:300]) from None
+        return response.json()
+
+    def submit(self, path: Path, **options) -> dict:
+        """Upload a file (streamed from disk) with processing options; returns the 202 body."""
+        data = {k: (",".join(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in options.items()
+                if v is not None}
+        with open(path, "rb") as f:
+            return self._call("POST", "/v1/videos", files={"file": (path.name, f)}, data=data)
+
+    def video(self, video_id: str) -> dict:
+        return self._call("GET", f"/v1/videos/{video_id}")
+
+    def transcript(self, video_id: str) -> dict:
+        return self._call("GET", f"/v1/videos/{video_id}/transcript")
+
+    def clips(self, video_id: str) -> dict:
+        return self._call("GET", f"/v1/videos/{video_id}/clips")
+
+    def wait(self, video_id: str, timeout: float = 3600.0, poll: float = 0.5,
+             on_progress: Callable[[dict], None] | None = None) -> dict:
+        """Poll until the video is completed or failed; returns its last state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            video = self.video(video_id)
+            if on_progress:
+                on_progress(video)
+            if video["status"] in ("completed", "failed"):
+                return video
+            if time.monotonic() > deadline:
+                raise ApiCallFailed(408, "wait_timeout", f"video {video_id} did not finish in {timeout:.0f} s")
+            time.sleep(poll)

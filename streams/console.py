@@ -1,0 +1,78 @@
+"""What ``clipstream process`` prints: live per-stage progress bars (on stderr) and the table
+of clips; and the stable ``--json`` result object scripts depend on."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from streams.client import local_path
+
+BAR_WIDTH = 24
+
+
+def bar(progress: float, width: int = BAR_WIDTH) -> str:
+    filled = int(round(max(0.0, min(1.0, progress)) * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+class ProgressView:
+    """Redraws one line per stage in place on a terminal; prints only changes elsewhere."""
+
+    def __init__(self, out: TextIO = sys.stderr) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.drawn = 0
+        self.last: dict[str, tuple] = {}
+
+    def __call__(self, video: dict) -> None:
+        lines = []
+        for s in video["stages"]:
+            state = s["status"] if s["status"] != "running" else f"{s['progress'] * 100:3.0f}%"
+            lines.append((s["stage"], f"  {s['stage']:<11} {bar(s['progress'])} {state}"))
+        if self.tty:
+            if self.drawn:
+                self.out.write(f"\x1b[{self.drawn}F")
+            for _, text in lines:
+                self.out.write(f"\x1b[2K{text}\n")
+            self.drawn = len(lines)
+        else:
+            for stage, text in lines:
+                key = (text.split()[-1],)
+                if self.last.get(stage) != key:
+                    self.last[stage] = key
+                    self.out.write(text + "\n")
+        self.out.flush()
+
+
+def result_json(video: dict, clips: list[dict]) -> dict:
+    """The ``--json`` object: keep this shape stable."""
+    result = {"video_id": video["video_id"], "status": video["status"]}
+    if video["status"] == "failed":
+        result["error"] = (video.get("error") or {}).get("message") or "failed"
+        result["error_code"] = (video.get("error") or {}).get("code")
+    result["clips"] = [
+        {"rank": c["rank"], "score": c["score"], "start": c["start"], "end": c["end"], "title": c["title"],
+         "reason": c["reason"], "aspect": c["aspect"], "duration": c["duration"],
+         "mp4": local_path(c["mp4"]), "srt": local_path(c["srt"]), "vtt": local_path(c["vtt"]),
+         "thumbnail": local_path(c["thumbnail"])}
+        for c in clips
+    ]
+    return result
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def clips_table(clips: list[dict]) -> str:
+    rows = [("rank", "score", "start–end", "title", "mp4")]
+    for c in clips:
+        rows.append((str(c["rank"]), f"{c['score']:.0f}", f"{_clock(c['start'])}–{_clock(c['end'])}",
+                     c["title"][:48], local_path(c["mp4"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    for c in clips:
+        lines.append(f"  #{c['rank']}: {c['reason']}")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""What the worker's agents share: the catalog, storage, the Triton client and a scratch
+directory, opened once on first use (never at import time), and the two ways a stage reports:
+lifecycle events and failures.
+
+A failure is handled in one place (``run_guarded``): a retriable error is tried again with
+backoff up to ``stage_attempts`` times; then, or at once for a permanent error, the message goes
+to the stage's dead-letter topic with the reason in its headers, the video is marked failed with a
+reason a person can read, and a ``failed`` lifecycle event is published. The stream keeps flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable
+
+from streams.adapters.catalog import Catalog
+from streams.adapters.db import create_pool
+from streams.adapters.storage import Storage, open_storage
+from streams.adapters.triton import TritonClient
+from streams.errors import ClipstreamError, StorageError
+from streams.records import SCHEMA_VERSION, Lifecycle, new_event_id, utc_now
+from streams.settings import Settings
+
+log = logging.getLogger("clipstream")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    catalog: Catalog
+    storage: Storage
+    triton: TritonClient
+    scratch: Path
+
+    def scratch_for(self, video_id: str) -> Path:
+        path = self.scratch / video_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def drop_scratch(self, video_id: str) -> None:
+        shutil.rmtree(self.scratch / video_id, ignore_errors=True)
+
+    async def local_source(self, video_id: str, source_uri: str, filename: str) -> Path:
+        """A local path to an upload: the file itself with file storage, else a scratch copy."""
+        key = self.storage.key_of(source_uri)
+        if not await asyncio.to_thread(self.storage.exists, key):
+            raise StorageError(f"the uploaded file {filename} is not in storage ({source_uri})")
+        local = getattr(self.storage, "local_path", None)
+        if local is not None:
+            return local(key)
+        dest = self.scratch_for(video_id) / ("source" + Path(key).suffix)
+        if not dest.exists():
+            part = dest.with_name(dest.name + ".part")
+            await asyncio.to_thread(self.storage.download, key, part)
+            part.replace(dest)
+        return dest
+
+
+_runtime: Runtime | None = None
+_lock = asyncio.Lock()
+
+
+async def runtime() -> Runtime:
+    global _runtime
+    async with _lock:
+        if _runtime is None:
+            from streams import topics
+            from streams.app import settings
+
+            await topics.declare_all()
+            pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=8)
+            scratch = settings.data_dir / "worker" / "scratch"
+            scratch.mkdir(parents=True, exist_ok=True)
+            _runtime = Runtime(
+                settings=settings,
+                catalog=Catalog(pool),
+                storage=open_storage(settings),
+                triton=TritonClient(settings.triton_grpc_url),
+                scratch=scratch,
+            )
+    return _runtime
+
+
+async def report(tenant_id: str, video_id: str, stage: str, status: str, **fields) -> None:
+    """Publish a lifecycle event (``started``/``progress``/``finished``/``failed``)."""
+    from streams import topics
+
+    event = Lifecycle(
+        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=tenant_id, video_id=video_id,
+        produced_at=utc_now(), stage=stage, status=status, **fields,
+    )
+    await topics.events.send(key=video_id, value=event)
+
+
+async def dead_letter(stage: str, key: str | None, value: bytes, code: str, reason: str, source_topic: str) -> None:
+    from streams import topics
+
+    headers = {"error_code": code.encode(), "error": reason[:2000].encode(), "source_topic": source_topic.encode()}
+    await topics.DEAD_LETTER[stage].send(key=key, value=value, headers=headers)
+
+
+async def run_guarded(
+    stage: str,
+    *,
+    tenant_id: str,
+    video_id: str,
+    raw: bytes,
+    source_topic: str,
+    work: Callable[[], Awaitable[None]],
+) -> bool:
+    """Run one message's work under the failure policy. True if it succeeded."""
+    rt = await runtime()
+    attempts = max(1, rt.settings.stage_attempts)
+    delay = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            await work()
+            return True
+        except ClipstreamError as exc:
+            error: Exception = exc
+            code, reason, retriable = exc.code, exc.message, exc.retriable
+        except Exception as exc:  # a bug or an outage: worth another try, then reported
+            error = exc
+            code, reason, retriable = "internal_error", f"{type(exc).__name__}: {exc}", True
+        if retriable and attempt < attempts:
+            log.warning("%s %s: attempt %d failed (%s); retrying", stage, video_id, attempt, reason)
+            await asyncio.sleep(delay)
+            delay *= 2
+            continue
+        if code == "internal_error":
+            log.exception("%s %s failed", stage, video_id, exc_info=error)
+            _capture(error)
+        else:
+            log.warning("%s %s failed: %s", stage, video_id, reason)
+        await dead_letter(stage, video_id, raw, code, reason, source_topic)
+        if video_id:
+            await fail(tenant_id, video_id, stage, code, reason)
+        return False
+    return False
+
+
+async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str) -> None:
+    rt = await runtime()
+    if await rt.catalog.fail_video(video_id, stage, code, reason):
+        await report(tenant_id, video_id, stage, "failed", error_code=code, reason=reason[:2000])
+        await report(tenant_id, video_id, "video", "failed", error_code=code, reason=reason[:2000])
+    rt.drop_scratch(video_id)
+
+
+async def is_failed(video_id: str) -> bool:
+    """True if the video already failed: later stages skip its remaining messages."""
+    video = await (await runtime()).catalog.video(video_id)
+    return video is not None and video["status"] == "failed"
+
+
+def _capture(exc: Exception) -> None:
+    try:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(exc)
+    except Exception:  # reporting must never break the stream
+        pass
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @property
+    def seconds(self) -> float:
+        return round(time.monotonic() - self.started, 3)

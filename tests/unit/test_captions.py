@@ -1,0 +1,179 @@
+import html
+import re
+
+import pytest
+
+from streams.media.captions import (
+    CAPTION_STYLES,
+    CaptionStyle,
+    CaptionWord,
+    caption_style,
+    group_cues,
+    to_ass,
+    to_srt,
+    to_vtt,
+)
+
+
+def timed(text: str, start: float = 0.0, step: float = 0.3, length: float = 0.25) -> list[CaptionWord]:
+    """Words of ``text`` spoken one every ``step`` seconds."""
+    return [CaptionWord(w, round(start + i * step, 3), round(start + i * step + length, 3))
+            for i, w in enumerate(text.split())]
+
+
+SPEECH = timed("so here's the thing, nobody tells you how hard it is to start. Why? "
+               "Because everyone who made it forgot! {really} a\\b C:\\path & <b>tags</b> 'quoted.' ok")
+
+
+def test_cue_texts_are_the_words_unchanged():
+    cues = group_cues(SPEECH)
+    assert " ".join(c.text for c in cues) == " ".join(w.word for w in SPEECH)
+    assert [w for c in cues for w in c.words] == SPEECH
+    for cue in cues:
+        assert cue.text == " ".join(w.word for w in cue.words)
+        assert cue.start == cue.words[0].start and cue.end == cue.words[-1].end
+
+
+def test_limits_on_words_seconds_and_characters():
+    assert [len(c.words) for c in group_cues(timed("a b c d e f g h i"))] == [4, 4, 1]
+    slow = timed("one two three four", step=1.0, length=0.9)  # 0.1 s gaps, 1 s per word
+    assert [c.text for c in group_cues(slow, max_seconds=2.5)] == ["one two", "three four"]
+    wide = timed("extraordinary unbelievable circumstances")
+    assert [c.text for c in group_cues(wide, max_chars=28)] == ["extraordinary unbelievable", "circumstances"]
+    assert [c.text for c in group_cues(timed("supercalifragilisticexpialidocious-and-more x"))] == [
+        "supercalifragilisticexpialidocious-and-more", "x"]  # too long alone: a cue of its own
+
+
+def test_breaks_after_punctuation_and_at_pauses():
+    cues = group_cues(timed("wait, what? yes! done. \"quoted.\" next"))
+    assert [c.text for c in cues] == ["wait,", "what?", "yes!", "done.", "\"quoted.\"", "next"]
+    paused = [CaptionWord("before", 0.0, 1.0), CaptionWord("gap", 1.6, 1.9), CaptionWord("short", 2.4, 2.6)]
+    assert [c.text for c in group_cues(paused)] == ["before", "gap short"]  # 0.6 s breaks, 0.5 s does not
+
+
+def test_cues_never_overlap_even_when_words_do():
+    words = [CaptionWord("a.", 0.0, 1.2), CaptionWord("b", 1.0, 1.5), CaptionWord("c", 1.4, 1.4)]
+    cues = group_cues(words)
+    assert [c.text for c in cues] == ["a.", "b c"]
+    assert cues[1].start == 1.2 and cues[1].end == 1.4  # starts when "a." ends; ends with its last word
+    for earlier, later in zip(cues, cues[1:]):
+        assert earlier.end <= later.start
+
+
+def test_nothing_in_nothing_out():
+    assert group_cues([]) == []
+    assert to_srt([]) == ""
+    assert to_vtt([]) == "WEBVTT\n\n"
+
+
+def test_srt_exact_format():
+    words = [CaptionWord("Hello", 1.0, 1.5), CaptionWord("world.", 1.6, 2.5), CaptionWord("Again", 3661.2345, 3662)]
+    assert to_srt(words) == (
+        "1\n00:00:01,000 --> 00:00:02,500\nHello world.\n\n"
+        "2\n01:01:01,234 --> 01:01:02,000\nAgain\n\n"
+    )
+
+
+def test_vtt_exact_format():
+    words = [CaptionWord("Hello", 1.0, 1.5), CaptionWord("world.", 1.6, 2.5), CaptionWord("<b>&", 3.0, 3.25)]
+    assert to_vtt(words) == (
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:02.500\nHello world.\n\n"
+        "00:00:03.000 --> 00:00:03.250\n&lt;b&gt;&amp;\n\n"
+    )
+
+
+CUE_TIMES = re.compile(r"(\d\d):(\d\d):(\d\d)[,.](\d{3}) --> (\d\d):(\d\d):(\d\d)[,.](\d{3})")
+
+
+def parse(text: str, vtt: bool) -> list[tuple[float, float, str]]:
+    """(start, end, text) of each cue, read back as a player would."""
+    blocks = text.removeprefix("WEBVTT\n\n").split("\n\n")[:-1] if vtt else text.split("\n\n")[:-1]
+    cues = []
+    for n, block in enumerate(blocks, start=1):
+        lines = block.split("\n")
+        if not vtt:
+            assert lines.pop(0) == str(n)
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, CUE_TIMES.fullmatch(lines[0]).groups())
+        body = "\n".join(lines[1:])
+        cues.append((h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000,
+                     html.unescape(body) if vtt else body))
+    return cues
+
+
+@pytest.mark.parametrize("vtt", [False, True])
+def test_sidecars_round_trip_every_word(vtt):
+    cues = parse(to_vtt(SPEECH) if vtt else to_srt(SPEECH), vtt)
+    assert " ".join(text for _, _, text in cues) == " ".join(w.word for w in SPEECH)
+    assert [(s, e) for s, e, _ in cues] == [(c.start, c.end) for c in group_cues(SPEECH)]
+    for (_, end, _), (start, _, _) in zip(cues, cues[1:]):
+        assert end <= start
+
+
+def dialogues(script: str) -> list[list[str]]:
+    return [line.removeprefix("Dialogue: ").split(",", 9) for line in script.splitlines()
+            if line.startswith("Dialogue: ")]
+
+
+def test_ass_header_places_captions_in_the_lower_third():
+    script = to_ass(SPEECH, 1080, 1920, "bold")
+    assert script.startswith("[Script Info]\n")
+    for line in ("ScriptType: v4.00+", "PlayResX: 1080", "PlayResY: 1920", "WrapStyle: 0", "[V4+ Styles]", "[Events]"):
+        assert line in script.splitlines()
+    style = next(line for line in script.splitlines() if line.startswith("Style: ")).split(",")
+    assert style[0] == "Style: bold" and style[1] == "DejaVu Sans" and style[7] == "-1"  # bold face
+    assert style[2] == "84" and style[3] == "&H00FFFFFF" and style[16] == "6"  # white, thick outline
+    assert style[18] == "2" and style[21] == str(round(1920 * 0.22))  # bottom centre, 22 % up
+    assert "PlayResY: 1080" in to_ass(SPEECH, 1080, 1080, "bold")
+
+
+def test_ass_has_one_dialogue_per_word_highlighting_that_word():
+    style = CAPTION_STYLES["bold"]
+    highlight = "{\\1c&H0000D4FF&}"
+    script = to_ass(SPEECH, 1080, 1920, style)
+    rows = dialogues(script)
+    assert len(rows) == len(SPEECH)
+    cues = group_cues(SPEECH)
+    i = 0
+    for cue in cues:
+        for k, word in enumerate(cue.words):
+            text = rows[i][9]
+            assert text.count(highlight) == 1 and text.count("{\\r}") == 1
+            plain = text.replace(highlight, "").replace("{\\r}", "")
+            parts = plain.split(" ")
+            assert len(parts) == len(cue.words)
+            assert parts[k] == text.split(highlight)[1].split("{\\r}")[0]  # the highlighted word is word k
+            i += 1
+    # One word's line ends exactly when the next one starts: no flicker, no overlap.
+    for a, b in zip(rows, rows[1:]):
+        assert a[2] <= b[1]
+    assert rows[0][1] == "0:00:00.00" and rows[0][2] == "0:00:00.30"
+
+
+def test_ass_escapes_braces_and_backslashes():
+    words = [CaptionWord("{\\b1}bold", 0, 0.5), CaptionWord("C:\\new\\N", 0.5, 1), CaptionWord("x}", 1, 1.5)]
+    text = dialogues(to_ass(words, 1080, 1920))[0][9]
+    assert "\\{\\\u2060b1\\}bold" in text  # braces escaped, the backslash cannot start a tag
+    assert "C:\\\u2060new\\\u2060N" in text  # no \n or \N line break can form
+    assert "x\\}" in text
+    # The only override blocks left are the highlight and the reset.
+    assert re.findall(r"(?<!\\)\{[^}]*\}", text) == ["{\\1c&H0000D4FF&}", "{\\r}"]
+
+
+def test_ass_times_and_uppercase_styles():
+    words = [CaptionWord("Hi", 3725.5, 3726.0), CaptionWord("there", 3726.004, 3726.6)]
+    rows = dialogues(to_ass(words, 1080, 1920, "karaoke"))
+    assert [(r[1], r[2]) for r in rows] == [("1:02:05.50", "1:02:06.00"), ("1:02:06.00", "1:02:06.60")]
+    assert rows[1][9] == "HI {\\1c&H005AFF39&}THERE{\\r}"
+    assert to_srt(words).endswith("Hi there\n\n")  # sidecars keep the words as spoken
+
+
+def test_every_style_in_the_upload_schema_exists():
+    assert {"bold", "clean", "karaoke", "minimal"} <= set(CAPTION_STYLES)
+    for name, style in CAPTION_STYLES.items():
+        assert style.name == name and style.primary != style.highlight
+        assert len(dialogues(to_ass(SPEECH, 1080, 1920, style))) == len(SPEECH)
+    with pytest.raises(ValueError, match="unknown caption style 'neon'; choose one of bold"):
+        caption_style("neon")
+    with pytest.raises(ValueError, match="#RRGGBB"):
+        to_ass(SPEECH, 1080, 1920, CaptionStyle("bad", primary="white"))

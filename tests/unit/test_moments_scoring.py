@@ -1,0 +1,177 @@
+import hashlib
+import re
+
+import pytest
+
+from streams.moments import signals
+from streams.moments.scoring import WEIGHTS, Window, candidate_windows, moment_id, score_window, title
+from streams.moments.sentences import build_sentences
+from streams.moments.signals import EnergyEnvelope
+from tests.unit.moments_text import filler, timed_words
+
+
+def sentence(text: str, start: float = 0.0):
+    (only,) = build_sentences(timed_words(text, start=start))
+    return only
+
+
+def window(text: str) -> Window:
+    return Window(tuple(build_sentences(timed_words(text))))
+
+
+# --- candidate windows ---------------------------------------------------------------------
+
+
+def test_windows_start_at_a_sentence_start_end_at_a_sentence_end_and_respect_the_limits():
+    sentences = build_sentences(timed_words(filler(200)))
+    windows = list(candidate_windows(sentences, min_seconds=20, max_seconds=60))
+    starts = {s.start for s in sentences}
+    ends = {s.end for s in sentences}
+    assert windows
+    for w in windows:
+        assert w.start in starts and w.end in ends
+        assert 20 <= w.duration <= 60
+    # Exactly the runs of consecutive sentences that fit: compare with brute force.
+    expected = {
+        (i, j)
+        for i in range(len(sentences))
+        for j in range(i, len(sentences))
+        if 20 <= sentences[j].end - sentences[i].start <= 60
+    }
+    got = {(sentences.index(w.sentences[0]), sentences.index(w.sentences[-1])) for w in windows}
+    assert got == expected
+    assert all(len(w.sentences) == j - i + 1 for w, (i, j) in zip(windows, sorted(got)))
+
+
+def test_a_single_sentence_is_a_window_when_it_fits():
+    sentences = build_sentences(timed_words(" ".join(["word"] * 70) + " end."))  # about 25 s
+    windows = list(candidate_windows(sentences, min_seconds=20, max_seconds=60))
+    assert len(windows) == 1 and len(windows[0].sentences) == 1
+
+
+def test_no_window_when_the_transcript_is_shorter_than_the_minimum():
+    sentences = build_sentences(timed_words("Short talk. Very short."))
+    assert list(candidate_windows(sentences, min_seconds=20, max_seconds=60)) == []
+
+
+# --- signals -------------------------------------------------------------------------------
+
+
+def test_a_question_or_hook_phrase_opens_better_than_a_flat_statement():
+    flat = signals.hook(sentence("The meeting room was on the left side of the building."))
+    question = signals.hook(sentence("Have you ever wondered about your morning routine?"))
+    phrase = signals.hook(sentence("Here's the secret nobody tells you about money."))
+    number = signals.hook(sentence("Three habits changed my mornings completely."))
+    both = signals.hook(sentence("Why do most people quit in the first week?"))
+    assert flat == 0.0
+    assert question > flat and phrase > flat and number > flat
+    assert both == 1.0 and both > question
+    assert all(0.0 <= v <= 1.0 for v in (flat, question, phrase, number, both))
+
+
+def test_numbers_density():
+    assert signals.numbers(timed_words("I have cats and dogs at home.")) == 0.0
+    some = signals.numbers(timed_words("I have 3 cats and two hundred dogs, roughly 40% more than last year."))
+    assert some == 1.0
+    sparse = signals.numbers(timed_words("one " + "word " * 38 + "end."))
+    assert 0.0 < sparse < 1.0
+    assert signals.count_numbers(timed_words("I paid $1,000 for the first three of them.")) == 3
+    assert signals.numbers([]) == 0.0
+
+
+def test_speech_rate_is_best_in_the_lively_band_and_falls_off_outside():
+    words = timed_words(" ".join(["word"] * 30))
+    assert signals.speech_rate(words, 10.0) == 1.0  # 3 w/s
+    assert signals.speech_rate(words, 12.0) == 1.0  # 2.5 w/s
+    assert 0.0 < signals.speech_rate(words, 15.0) < 1.0  # 2 w/s
+    assert signals.speech_rate(words, 30.0) == 0.0  # 1 w/s
+    assert 0.0 < signals.speech_rate(words, 6.0) < 1.0  # 5 w/s
+    assert signals.speech_rate(words, 4.0) == 0.0  # 7.5 w/s
+    assert signals.speech_rate(words, 0.0) == 0.0
+
+
+def test_energy_is_neutral_without_an_envelope_and_follows_loudness_with_one():
+    assert signals.energy(0, 10, None) == 0.5
+    assert signals.energy(0, 10, EnergyEnvelope(0.5, ())) == 0.5
+    # 0-10 s quiet (0.1), 10-20 s normal (0.2), 20-30 s loud (0.4); the median is 0.2.
+    envelope = EnergyEnvelope(0.5, (0.1,) * 20 + (0.2,) * 20 + (0.4,) * 20)
+    quiet, normal, loud = (signals.energy(a, a + 10, envelope) for a in (0, 10, 20))
+    assert quiet == pytest.approx(0.0) and normal == pytest.approx(0.5) and loud == pytest.approx(1.0)
+    assert signals.energy(100, 110, envelope) == 0.5  # not heard yet
+    assert signals.energy(0, 10, EnergyEnvelope(0.5, (0.0,) * 10)) == 0.5
+
+
+def test_completeness_penalises_a_dangling_opener_and_rewards_a_finished_ending():
+    whole = build_sentences(timed_words("The plan worked. We shipped on time."))
+    dangling = build_sentences(timed_words("And it worked. We shipped on time."))
+    trailing = build_sentences(timed_words("The plan worked. We shipped on"))
+    assert signals.completeness(whole) == 1.0
+    assert signals.completeness(dangling) < signals.completeness(whole)
+    assert signals.completeness(trailing) < signals.completeness(whole)
+    assert signals.opens_mid_thought(build_sentences(timed_words("That's why it matters."))) == "that"
+
+
+def test_length_fit():
+    assert signals.length_fit(30) == 1.0 and signals.length_fit(25) == 1.0 and signals.length_fit(45) == 1.0
+    assert signals.length_fit(20) == pytest.approx(0.3)
+    assert signals.length_fit(60) == pytest.approx(0.3)
+    assert signals.length_fit(22.5) == pytest.approx(0.65)
+    assert signals.length_fit(52.5) == pytest.approx(0.65)
+    assert signals.length_fit(10) < 0.3 and signals.length_fit(90) < 0.3
+
+
+# --- scores, reasons, titles, ids ------------------------------------------------------------
+
+
+def test_weights_cover_every_signal_and_sum_to_one():
+    assert set(WEIGHTS) == {"hook", "numbers", "speech_rate", "energy", "completeness", "length_fit"}
+    assert sum(WEIGHTS.values()) == pytest.approx(1.0)
+
+
+def test_score_is_0_to_100_and_a_hooky_window_beats_a_flat_one():
+    hooky = score_window(window("Why do most people fail at saving money? " + filler(28)))
+    flat = score_window(window("And then " + filler(28).replace(".", "", 1)[:-1]))
+    for moment in (hooky, flat):
+        assert 0.0 <= moment.score <= 100.0 and moment.score == round(moment.score, 1)
+        assert set(moment.signals) == set(WEIGHTS)
+        assert all(0.0 <= v <= 1.0 and v == round(v, 3) for v in moment.signals.values())
+    assert hooky.score > flat.score
+    expected = 100 * sum(WEIGHTS[k] * v for k, v in hooky.signals.items())
+    assert hooky.score == pytest.approx(expected, abs=0.2)
+
+
+def test_reason_names_the_strongest_signals():
+    moment = score_window(window("What if you saved 20 percent of 3 paychecks? " + filler(25)))
+    assert moment.reason.startswith("Opens with a question")
+    assert "3 numbers" in moment.reason
+    assert re.search(r"pace \(\d\.\d words/s\)", moment.reason)
+    assert "ends on a full stop" in moment.reason
+    assert "\n" not in moment.reason
+    dangling = score_window(window("And so " + filler(25)))
+    assert 'opens mid-thought ("and")' in dangling.reason
+
+
+def test_title_comes_from_the_hookiest_opening_sentence_and_fits_60_chars():
+    moment = score_window(window("So the weather was fine. Why do most people never start? " + filler(25)))
+    assert moment.title == "Why do most people never start?"
+    long = title(build_sentences(timed_words(
+        "here is a remarkably long opening sentence that goes on and on well past sixty characters."
+    )))
+    assert len(long) <= 60 and long[0] == "H"
+    assert "here is a remarkably long opening sentence that goes on and".startswith(long.lower())
+    assert not long.endswith((".", ",", " "))
+    plain = title(build_sentences(timed_words("The plan worked, mostly.")))
+    assert plain == "The plan worked, mostly"
+
+
+def test_titles_never_exceed_60_characters():
+    for text in ("a" * 80 + ".", "word " * 40, "Why " + "really " * 20 + "?"):
+        assert len(title(build_sentences(timed_words(text)))) <= 60
+
+
+def test_moment_id_is_deterministic_16_hex():
+    a = moment_id("vid-1", 12.3456, 40.0)
+    assert a == moment_id("vid-1", 12.3456, 40.0)
+    assert re.fullmatch(r"[0-9a-f]{16}", a)
+    assert a == hashlib.sha1(b"vid-1:12346:40000").hexdigest()[:16]
+    assert a != moment_id("vid-2", 12.3456, 40.0) and a != moment_id("vid-1", 12.4, 40.0)

@@ -1,0 +1,191 @@
+import math
+
+import pytest
+
+from streams.moments.scoring import ScoredMoment
+from streams.moments.selection import StreamingSelector, final_ranking, overlaps, select
+from streams.moments.sentences import build_sentences
+from streams.moments.signals import EnergyEnvelope
+from tests.unit.moments_text import filler, timed_words
+
+HOOK = "Why do most people fail at 3 simple habits?"
+HOOK_TIMES = (40.0, 160.0, 280.0, 400.0, 520.0)
+
+
+def moment(start: float, end: float, score: float) -> ScoredMoment:
+    return ScoredMoment(start, end, score, {}, "", "", ())
+
+
+def ten_minutes():
+    """600 s of flat talk with a hooky passage starting at each of ``HOOK_TIMES``."""
+    words = []
+    t = 0.0
+    for hook_at in HOOK_TIMES + (600.0,):
+        words += timed_words(filler(hook_at - t - 5), start=t)
+        t = max(hook_at, words[-1].end + 0.6)
+        if hook_at < 600:
+            words += timed_words(HOOK + " " + filler(30), start=t)
+            t = words[-1].end + 0.6
+    return build_sentences(words)
+
+
+def stream(selector: StreamingSelector, sentences, steps, envelope=None):
+    """Feed the transcript as it would arrive: some sentences past the settled point too."""
+    returned = []
+    for settled in steps:
+        heard = [s for s in sentences if s.start < settled + 15]
+        returned += selector.advance(heard, settled, final=False, envelope=envelope)
+        assert len(selector.picked) <= math.floor(5 * settled / 600)
+        assert all(p.end <= settled for p in selector.picked)
+    return returned
+
+
+def assert_disjoint(picks):
+    for i, a in enumerate(picks):
+        for b in picks[i + 1 :]:
+            assert not overlaps(a, b), (a.start, a.end, b.start, b.end)
+
+
+# --- select ------------------------------------------------------------------------------
+
+
+def test_select_is_greedy_by_score_and_never_overlaps():
+    scored = [moment(0, 30, 50), moment(20, 50, 90), moment(50, 80, 70), moment(45, 75, 80), moment(80, 110, 10)]
+    picks = select(scored, 3)
+    assert [(p.start, p.end) for p in picks] == [(20, 50), (50, 80), (80, 110)]
+    assert_disjoint(picks)
+
+
+def test_select_respects_taken_and_allows_touching_boundaries():
+    picks = select([moment(0, 30, 90), moment(30, 60, 80), moment(60, 90, 70)], 5, taken=[moment(25, 35, 0)])
+    assert [(p.start, p.end) for p in picks] == [(60, 90)]
+    assert [(p.start, p.end) for p in select([moment(0, 30, 9), moment(30, 60, 8)], 2)] == [(0, 30), (30, 60)]
+
+
+def test_select_breaks_ties_by_the_earlier_moment():
+    assert [p.start for p in select([moment(100, 130, 50), moment(10, 40, 50)], 1)] == [10]
+    assert select([moment(0, 1, 1)], 0) == []
+
+
+def test_final_ranking_orders_by_score_then_time():
+    ranked = final_ranking([moment(100, 130, 40), moment(0, 30, 70), moment(50, 80, 70)])
+    assert [(rank, m.start) for rank, m in ranked] == [(1, 0), (2, 50), (3, 100)]
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+def test_streaming_paces_picks_by_settled_time_and_fills_up_at_the_end():
+    sentences = ten_minutes()
+    selector = StreamingSelector(count=5, video_duration=600, min_seconds=20, max_seconds=60)
+    returned = stream(selector, sentences, range(30, 600, 30))
+    at_120 = StreamingSelector(5, 600).advance(sentences, 120, final=False)
+    assert len(at_120) <= 1 and all(p.end <= 120 for p in at_120)
+    returned += selector.advance(sentences, 600, final=True)
+    picks = selector.picked
+    assert len(picks) == 5
+    assert returned == picks  # every pick returned once, none twice
+    assert len({(p.start, p.end) for p in picks}) == 5
+    assert_disjoint(picks)
+    assert all(20 <= p.duration <= 60 for p in picks)
+    # Each hooky passage is found as it settles, and the clip opens on it.
+    assert all(" ".join(w.word for w in p.words).startswith(HOOK) for p in picks)
+    assert [p.start for p in picks] == sorted(p.start for p in picks)
+    assert all(abs(p.start - t) < 2 for p, t in zip(picks, HOOK_TIMES))
+
+
+def test_nothing_is_picked_before_a_share_of_the_budget_is_earned():
+    sentences = ten_minutes()
+    selector = StreamingSelector(5, 600)
+    assert selector.advance(sentences, 100, final=False) == []
+    assert len(selector.advance(sentences, 120, final=False)) == 1
+    assert selector.advance(sentences, 130, final=False) == []
+
+
+def test_windows_past_the_settled_point_wait_even_when_they_score_best():
+    words = timed_words(filler(95))
+    words += timed_words(HOOK + " " + filler(30), start=max(105.0, words[-1].end + 0.6))  # ends past 120
+    sentences = build_sentences(words)
+    selector = StreamingSelector(5, 600)
+    (early,) = selector.advance(sentences, 120, final=False)
+    assert early.end <= 120 and not early.title.startswith("Why")
+    (later,) = selector.advance(sentences, 600, final=True)[:1]
+    assert later.title == HOOK and later.start >= early.end
+
+
+def test_final_uses_the_whole_transcript_and_stops_at_count():
+    sentences = ten_minutes()
+    selector = StreamingSelector(3, 600)
+    picks = selector.advance(sentences, 0, final=True)
+    assert len(picks) == 3 and selector.advance(sentences, 600, final=True) == []
+
+
+def test_streaming_is_deterministic():
+    sentences = ten_minutes()
+    envelope = EnergyEnvelope(0.5, tuple(0.1 + 0.05 * (i % 7) for i in range(1200)))
+    runs = []
+    for _ in range(2):
+        selector = StreamingSelector(5, 600)
+        stream(selector, sentences, range(45, 600, 45), envelope)
+        selector.advance(sentences, 600, final=True, envelope=envelope)
+        runs.append(selector.picked)
+    assert runs[0] == runs[1] and len(runs[0]) == 5
+
+
+def test_restore_after_a_restart_continues_as_if_uninterrupted():
+    sentences = ten_minutes()
+    steps = list(range(30, 600, 30))
+    steady = StreamingSelector(5, 600)
+    stream(steady, sentences, steps[:10])
+    before = steady.picked
+    assert before
+    restarted = StreamingSelector(5, 600).restore(before)
+    assert restarted.picked == before
+    for selector in (steady, restarted):
+        stream(selector, sentences, steps[10:])
+        selector.advance(sentences, 600, final=True)
+    assert restarted.picked == steady.picked
+    assert restarted.picked[: len(before)] == before
+
+
+def test_restore_refuses_overlapping_picks():
+    with pytest.raises(ValueError, match="overlap"):
+        StreamingSelector(5, 600).restore([moment(0, 30, 1), moment(20, 50, 1)])
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError):
+        StreamingSelector(5, 0)
+    with pytest.raises(ValueError):
+        StreamingSelector(-1, 600)
+    with pytest.raises(ValueError):
+        StreamingSelector(5, 600, min_seconds=60, max_seconds=20)
+
+
+# --- short sources -----------------------------------------------------------------------
+
+
+def test_a_video_shorter_than_the_minimum_still_yields_one_clip():
+    sentences = build_sentences(timed_words("Hi there. Why does this tiny video matter? Because it is short."))
+    selector = StreamingSelector(5, 12.0)
+    assert selector.advance(sentences, 8.0, final=False) == []
+    (pick,) = selector.advance(sentences, 12.0, final=True)
+    assert pick.duration >= 3.0
+    assert pick.start in {s.start for s in sentences} and pick.end in {s.end for s in sentences}
+    assert selector.advance(sentences, 12.0, final=True) == []
+
+
+def test_a_tiny_transcript_becomes_one_clip_of_all_of_it():
+    sentences = build_sentences(timed_words("Hello. Bye."))
+    (pick,) = StreamingSelector(5, 3.0).advance(sentences, 3.0, final=True)
+    assert (pick.start, pick.end) == (sentences[0].start, sentences[-1].end)
+
+
+def test_fallback_when_no_window_fits_a_sparse_transcript():
+    words = timed_words("Welcome to the stream everyone.") + timed_words("Thanks for watching today.", start=500.0)
+    (pick,) = StreamingSelector(3, 600).advance(build_sentences(words), 600, final=True)
+    assert pick.start in (0.0, 500.0)
+
+
+def test_no_words_no_picks():
+    assert StreamingSelector(5, 600).advance([], 600, final=True) == []

@@ -1,0 +1,72 @@
+from streams.asr.whisper import Word
+from streams.moments.sentences import Sentence, build_sentences, ends_sentence
+from tests.unit.moments_text import timed_words
+
+
+def texts(sentences: list[Sentence]) -> list[str]:
+    return [s.text for s in sentences]
+
+
+def test_ends_on_full_stop_question_and_exclamation_even_inside_quotes_or_brackets():
+    words = timed_words('He said "stop." Then what? (Nothing at all!) Fine.')
+    assert texts(build_sentences(words)) == ['He said "stop."', "Then what?", "(Nothing at all!)", "Fine."]
+
+
+def test_abbreviations_and_initials_do_not_end_a_sentence():
+    text = "I met Dr. Smith, Mrs. Jones and Mr. Lee on St. Mark's road, e.g. near i.e. the park. J. R. Doe left."
+    sentences = build_sentences(timed_words(text))
+    assert texts(sentences) == [
+        "I met Dr. Smith, Mrs. Jones and Mr. Lee on St. Mark's road, e.g. near i.e. the park.",
+        "J. R. Doe left.",
+    ]
+    assert not ends_sentence("Dr.") and not ends_sentence("J.") and ends_sentence("park.")
+    assert ends_sentence('why?")') and not ends_sentence("so,")
+
+
+def test_every_word_lands_in_exactly_one_sentence_in_order():
+    words = timed_words("One two. Three four five? Six " + "word " * 120 + "end! Trailing words without punctuation")
+    sentences = build_sentences(words)
+    assert [w for s in sentences for w in s.words] == words
+    assert all(s.words for s in sentences)
+
+
+def test_a_long_unpunctuated_run_is_split_at_its_longest_pause():
+    # 60 words (21 s), a 2 s pause, 40 more words: 37 s in all, over the 25 s limit.
+    text = " ".join(["alpha"] * 60 + ["<2.0>"] + ["beta"] * 40)
+    sentences = build_sentences(timed_words(text), max_seconds=25.0)
+    assert [len(s.words) for s in sentences] == [60, 40]
+    assert {w.word for w in sentences[0].words} == {"alpha"}
+    assert sentences[1].start - sentences[0].end >= 2.0
+
+
+def test_long_runs_are_split_recursively_until_each_fits():
+    words = timed_words(" ".join(["word"] * 300))  # 105 s without a pause or punctuation
+    sentences = build_sentences(words, max_seconds=25.0)
+    assert len(sentences) >= 5
+    assert all(s.duration <= 25.0 for s in sentences)
+    assert sum(len(s.words) for s in sentences) == 300
+
+
+def test_a_punctuated_sentence_over_the_limit_is_split_too():
+    words = timed_words(" ".join(["word"] * 40 + ["<1.5>"] + ["word"] * 40) + " done.")
+    sentences = build_sentences(words, max_seconds=20.0)
+    assert len(sentences) == 2 and all(s.duration <= 20.0 for s in sentences)
+    assert sentences[-1].ending == "." and sentences[0].ending == ""
+
+
+def test_a_single_word_may_exceed_the_limit():
+    words = [Word("Ooooh", 0.0, 30.0, 0.9), Word("ok.", 30.5, 31.0, 0.9)]
+    sentences = build_sentences(words, max_seconds=25.0)
+    assert [len(s.words) for s in sentences] == [1, 1]
+
+
+def test_sentence_properties():
+    (sentence,) = build_sentences(timed_words("Why does this work?", start=10.0))
+    assert sentence.start == 10.0
+    assert sentence.end == sentence.words[-1].end == 11.35
+    assert sentence.text == "Why does this work?"
+    assert sentence.ending == "?"
+
+
+def test_no_words_no_sentences():
+    assert build_sentences([]) == []
