@@ -75,3 +75,48 @@ def stack(request) -> Settings:
     finally:
         supervisor.down(settings, say)
         supervisor.purge(settings)
+
+
+class Pipeline:
+    """The API and the worker running against the test stack, and a client for the API."""
+
+    def __init__(self, settings: Settings, say) -> None:
+        from streams.client import Client
+        from streams.stack.apps import Api, Worker
+
+        self.settings = settings
+        self.say = say
+        self.api = Api(settings)
+        self.worker = Worker(settings)
+        self.client = Client(settings.api_url, settings.api_key, timeout=120)
+
+    def start(self) -> None:
+        self.api.start(self.say)
+        self.worker.start(self.say)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.worker.stop(self.say)
+        self.api.stop(self.say)
+
+    def process(self, path: Path, timeout: float = 900, **options) -> dict:
+        """Submit ``path`` and wait until it completes or fails; the final video state."""
+        video_id = self.client.submit(path, **options)["video_id"]
+        return self.client.wait(video_id, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def pipeline(stack, request) -> Pipeline:
+    """The whole pipeline (API + Faust worker) on the session's stack. Clips are encoded with
+    libx264's ``ultrafast`` preset to spare the test machine's two cores."""
+    settings = stack.with_overrides(render_preset="ultrafast")
+    running = Pipeline(settings, _reporter(request.config))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def built_media(tmp_path_factory) -> Path:
+    """Where test inputs built from ``../shared/media`` are written, once per session."""
+    return tmp_path_factory.mktemp("built_media")

@@ -1,9 +1,7 @@
 """Rendering one clip with FFmpeg: seek, cut, reframe to the target aspect, burn captions, encode.
 
-One ffmpeg run writes the MP4 (H.264 + AAC, faststart) under a temporary name and the file is
-renamed only when it is complete; a second, cheap run takes the JPEG thumbnail from it. The source
-is probed once with PyAV, whose protocol whitelist keeps FFmpeg to local files. ``build_ffmpeg_args``
-is pure, so the command line can be tested without running anything.
+One ffmpeg run writes the MP4 under a temporary name, renamed only when complete; a second, cheap
+run takes the JPEG thumbnail from it. ``build_ffmpeg_args`` is pure, for tests without ffmpeg.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from streams.errors import RenderError
 from streams.media.audio import SAFE_OPTIONS
@@ -61,19 +60,19 @@ class RenderSpec:
     loudness: bool = True
 
     def __post_init__(self) -> None:
-        problem = None
-        if self.aspect not in ASPECTS:
-            problem = f"unknown aspect {self.aspect!r}; choose one of {', '.join(ASPECTS)}"
-        elif self.caption_style not in CAPTION_STYLES:
-            problem = f"unknown caption style {self.caption_style!r}; choose one of {', '.join(CAPTION_STYLES)}"
-        elif not (math.isfinite(self.start) and math.isfinite(self.end) and 0 <= self.start < self.end):
-            problem = f"clip must have 0 <= start < end, got start={self.start} end={self.end}"
-        elif self.crop_center_x is not None and not 0 <= self.crop_center_x <= 1:
-            problem = f"crop_center_x must be between 0 and 1, got {self.crop_center_x}"
-        elif self.fps is not None and not 0 < self.fps <= 120:
-            problem = f"fps must be between 0 and 120, got {self.fps}"
-        if problem:
-            raise RenderError(problem)
+        checks = (
+            (self.aspect in ASPECTS, f"unknown aspect {self.aspect!r}; choose one of {', '.join(ASPECTS)}"),
+            (self.caption_style in CAPTION_STYLES,
+             f"unknown caption style {self.caption_style!r}; choose one of {', '.join(CAPTION_STYLES)}"),
+            (math.isfinite(self.start) and math.isfinite(self.end) and 0 <= self.start < self.end,
+             f"clip must have 0 <= start < end, got start={self.start} end={self.end}"),
+            (self.crop_center_x is None or 0 <= self.crop_center_x <= 1,
+             f"crop_center_x must be between 0 and 1, got {self.crop_center_x}"),
+            (self.fps is None or 0 < self.fps <= 120, f"fps must be between 0 and 120, got {self.fps}"),
+        )
+        for ok, problem in checks:
+            if not ok:
+                raise RenderError(problem)
 
     @property
     def duration(self) -> float:
@@ -93,10 +92,8 @@ class SourceInfo:
     duration: float | None = None
 
 
-@dataclass(frozen=True)
-class RenderPaths:
-    """Files one ffmpeg run reads and writes: the ASS script, the (temporary) MP4, and the folder
-    libass loads fonts from (None: fontconfig only)."""
+class RenderPaths(NamedTuple):
+    """The ASS script to burn, the (temporary) MP4 to write, libass's font folder (None: fontconfig)."""
 
     ass: Path
     output: Path
@@ -126,22 +123,20 @@ def probe(path: Path) -> SourceInfo:
             video = next((s for s in container.streams.video if not s.disposition & attached), None)
             has_audio = bool(container.streams.audio)
             duration = container.duration / 1_000_000 if container.duration else None
-            if video is None:
-                info = SourceInfo(False, has_audio, duration=duration)
-            else:
+            width, height, rate = 0, 0, None
+            if video is not None:
                 width, height = video.codec_context.width, video.codec_context.height
                 rate = video.average_rate or video.guessed_rate
                 frame = next(container.decode(video), None)
                 if frame is not None and frame.rotation % 180 == 90:  # FFmpeg autorotates
                     width, height = height, width
-                info = SourceInfo(True, has_audio, width, height, float(rate) if rate else None, duration)
+            has_video = bool(video is not None and width and height)
+            fps = float(rate) if has_video and rate else None
     except (av.FFmpegError, OSError) as exc:
         raise RenderError(f"cannot read source {Path(path).name}: {exc}") from exc
-    if not info.has_video and not info.has_audio:
+    if not has_video and not has_audio:
         raise RenderError(f"source {Path(path).name} has neither a video nor an audio stream")
-    if info.has_video and not (info.width and info.height):
-        raise RenderError(f"source {Path(path).name} has a video stream without a frame size")
-    return info
+    return SourceInfo(has_video, has_audio, width, height, fps, duration)
 
 
 def crop_box(src_w: int, src_h: int, dst_w: int, dst_h: int, center_x: float | None) -> tuple[int, int, int, int]:
@@ -176,11 +171,9 @@ def build_ffmpeg_args(spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *,
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
     if info.has_video:
-        args += ["-ss", f"{spec.start:.3f}", "-i", str(spec.source)]
-        video = []
+        args += [*_source_input(spec)]
         w, h, x, y = crop_box(info.width, info.height, width, height, spec.crop_center_x)
-        if (w, h) != (info.width, info.height):
-            video.append(f"crop={w}:{h}:{x}:{y}")
+        video = [f"crop={w}:{h}:{x}:{y}"] if (w, h) != (info.width, info.height) else []
         video += [f"scale={width}:{height}:flags=lanczos", "setsar=1"]
         if fps and (spec.fps or info.fps > MAX_FPS):
             video.append(f"fps={fps:g}")
@@ -190,7 +183,7 @@ def build_ffmpeg_args(spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *,
         audio_input = 0
     else:
         background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
-        args += ["-f", "lavfi", "-i", background, "-ss", f"{spec.start:.3f}", "-i", str(spec.source)]
+        args += ["-f", "lavfi", "-i", background, *_source_input(spec)]
         graph = [f"[0:v]{captions},format=yuv420p[v]"]
         audio_input = 1
     if info.has_audio:
@@ -206,8 +199,13 @@ def build_ffmpeg_args(spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *,
     args += ["-map", "[v]", "-map", audio_map, "-t", seconds, "-map_metadata", "-1", "-map_chapters", "-1"]
     args += ["-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-profile:v", "high"]
     args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
-    args += ["-movflags", "+faststart", "-threads", str(threads), "-f", "mp4", str(paths.output)]
+    args += ["-movflags", "+faststart", "-threads", str(threads), "-f", "mp4", f"file:{paths.output}"]
     return args
+
+
+def _source_input(spec: RenderSpec) -> list[str]:
+    # `file:` so a name like `concat:a|b` is a name, and the whitelist keeps playlists local.
+    return ["-protocol_whitelist", "file", "-ss", f"{spec.start:.3f}", "-i", f"file:{spec.source}"]
 
 
 async def render_clip(
@@ -218,8 +216,6 @@ async def render_clip(
     Raises RenderError when the source cannot be read or ffmpeg fails (``retriable`` when disk or
     memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
     """
-    import av
-
     width, height = ASPECTS[spec.aspect]
     info = await asyncio.to_thread(probe, Path(spec.source))
     if info.duration is not None and spec.start >= info.duration:
@@ -242,30 +238,28 @@ async def render_clip(
         os.replace(part, files["mp4"])
         first = spec.words[0].start + 0.05 if spec.words else 1.0
         at = max(0.0, min(first, spec.duration - 0.1))
-        thumb = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", f"{at:.3f}", "-i", str(files["mp4"])]
-        thumb += ["-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-update", "1", "-f", "image2", str(part)]
+        thumb = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", f"{at:.3f}", "-i", f"file:{files['mp4']}"]
+        thumb += ["-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-update", "1", "-f", "image2", f"file:{part}"]
         await _run(ffmpeg, thumb, "thumbnail")
         os.replace(part, files["jpg"])
-    except OSError as exc:
+    except OSError as exc:  # the renames
         raise RenderError(f"cannot write {files['mp4'].name}: {exc}", retriable=_ran_out(exc.errno)) from exc
     finally:
         part.unlink(missing_ok=True)
 
-    with av.open(str(files["mp4"]), options=SAFE_OPTIONS) as container:
-        duration = container.duration / 1_000_000 if container.duration else spec.duration
-    return RenderedClip(
-        files["mp4"], files["srt"], files["vtt"], files["ass"], files["jpg"], round(duration, 3), width, height
-    )
+    duration = await asyncio.to_thread(_seconds, files["mp4"]) or spec.duration
+    return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height)
 
 
 async def _run(ffmpeg: str, args: list[str], what: str) -> None:
     try:
+        sub = asyncio.subprocess
         proc = await asyncio.create_subprocess_exec(
-            ffmpeg, *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+            ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
+    except OSError as exc:
+        raise RenderError(f"cannot start ffmpeg {ffmpeg!r}: {exc}", retriable=_ran_out(exc.errno)) from exc
     try:
         _, stderr = await proc.communicate()
     except BaseException:  # cancelled: do not leave ffmpeg running
@@ -275,11 +269,18 @@ async def _run(ffmpeg: str, args: list[str], what: str) -> None:
         raise
     if proc.returncode != 0:
         lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        tail = " | ".join(lines[-5:]) or "no error output"
+        tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer.
         retriable = any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
 
 
+def _seconds(path: Path) -> float | None:
+    import av
+
+    with av.open(str(path), options=SAFE_OPTIONS) as container:
+        return container.duration / 1_000_000 if container.duration else None
+
+
 def _ran_out(code: int | None) -> bool:
-    return code in (errno.ENOSPC, errno.ENOMEM, errno.EDQUOT)
+    return code in (errno.ENOSPC, errno.ENOMEM, errno.EDQUOT, errno.EAGAIN)

@@ -239,7 +239,8 @@ def test_crop_is_clamped_inside_the_frame():
 
 def test_args_seek_cut_crop_scale_caption_and_encode():
     args = build_ffmpeg_args(RenderSpec(Path("/v/in.mp4"), START, END, crop_center_x=0.25), VIDEO, PATHS, threads=2)
-    assert args[args.index("-i") - 2:args.index("-i") + 2] == ["-ss", "2.370", "-i", "/v/in.mp4"]
+    assert args[args.index("-i") - 4:args.index("-i") + 2] == [
+        "-protocol_whitelist", "file", "-ss", "2.370", "-i", "file:/v/in.mp4"]
     assert args[args.index("-t") + 1] == "6.540" and args.index("-t") > args.index("-i")
     assert graph(args) == (
         "[0:v:0]crop=202:360:59:0,scale=1080:1920:flags=lanczos,setsar=1,"
@@ -251,7 +252,7 @@ def test_args_seek_cut_crop_scale_caption_and_encode():
     for part in ("-map [v] -map [a]", "-c:v libx264 -preset veryfast -crf 21 -profile:v high",
                  "-pix_fmt yuv420p", "-c:a aac -b:a 128k -ar 48000 -ac 2", "-movflags +faststart"):
         assert part in joined
-    assert args[-3:] == ["-f", "mp4", "/clips/.c.part"]
+    assert args[-3:] == ["-f", "mp4", "file:/clips/.c.part"]
     assert args.count("-threads") == 2 and args[args.index("-threads") + 1] == "2"
 
 
@@ -268,7 +269,7 @@ def test_args_frame_rate_loudness_and_missing_audio():
 def test_args_for_audio_only_sources_draw_a_background():
     args = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 3, 8, aspect="4:5"), SourceInfo(False, True), PATHS)
     assert args[args.index("lavfi") + 2] == "color=c=0x14141c:s=1080x1350:r=30"
-    assert args[args.index("-ss"):args.index("-ss") + 4] == ["-ss", "3.000", "-i", "a.m4a"]
+    assert args[args.index("-ss"):args.index("-ss") + 4] == ["-ss", "3.000", "-i", "file:a.m4a"]
     assert graph(args).startswith("[0:v]ass=filename=/clips/c.ass") and "[1:a:0]loudnorm" in graph(args)
 
 

@@ -1,0 +1,120 @@
+"""A 14-minute talking head through the real pipeline: Kafka, Triton Whisper, PostgreSQL,
+storage, FFmpeg. One video is processed once; each test checks one promise about the result."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import av
+import pytest
+
+from streams.asr.wer import word_error_rate
+from streams.client import local_path
+from tests.media_recipes import long_talk
+from tests.topics import read_topic
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def talk(pipeline, media_dir, built_media):
+    video_path, reference = long_talk(media_dir, built_media)
+    video = pipeline.process(video_path, timeout=1200)
+    assert video["status"] == "completed", video.get("error")
+    video_id = video["video_id"]
+    return {
+        "video": video,
+        "reference": reference,
+        "transcript": pipeline.client.transcript(video_id),
+        "clips": pipeline.client.clips(video_id)["clips"],
+    }
+
+
+def test_at_least_three_ranked_clips_with_reasons(talk):
+    clips = talk["clips"]
+    assert len(clips) >= 3
+    assert [c["rank"] for c in clips] == list(range(1, len(clips) + 1))
+    assert [c["score"] for c in clips] == sorted((c["score"] for c in clips), reverse=True)
+    for c in clips:
+        assert 0 <= c["score"] <= 100 and c["reason"] and c["title"] and c["final"]
+        assert 20 - 1e-6 <= c["end"] - c["start"] <= 60 + 1e-6
+
+
+def test_each_mp4_is_vertical_1080p_with_audio_and_the_moments_length(talk):
+    for c in talk["clips"]:
+        with av.open(local_path(c["mp4"])) as container:
+            video = container.streams.video[0]
+            assert (video.codec_context.width, video.codec_context.height) == (1080, 1920)
+            assert video.codec_context.name == "h264"
+            assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
+            duration = container.duration / 1_000_000
+        assert abs(duration - (c["end"] - c["start"])) <= 0.1, (c["clip_id"], duration, c["end"] - c["start"])
+        assert Path(local_path(c["thumbnail"])).read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
+
+
+def test_clips_start_and_end_on_whole_sentences(talk):
+    sentences = talk["transcript"]["sentences"]
+    starts = {round(s["start"], 3) for s in sentences}
+    ends = {round(s["end"], 3) for s in sentences}
+    for c in talk["clips"]:
+        assert round(c["start"], 3) in starts, f"clip {c['clip_id']} starts mid-sentence at {c['start']}"
+        assert round(c["end"], 3) in ends, f"clip {c['clip_id']} ends mid-sentence at {c['end']}"
+
+
+def _cue_texts(path: Path) -> list[str]:
+    texts = []
+    for block in path.read_text().strip().split("\n\n"):
+        lines = block.strip().splitlines()
+        if any("-->" in line for line in lines):
+            at = next(i for i, line in enumerate(lines) if "-->" in line)
+            texts.append(" ".join(lines[at + 1 :]))
+    return texts
+
+
+def test_srt_and_vtt_cues_hold_exactly_the_clip_words(talk):
+    words = talk["transcript"]["words"]
+    for c in talk["clips"]:
+        inside = [w["word"] for w in words if w["start"] >= c["start"] - 1e-3 and w["end"] <= c["end"] + 1e-3]
+        assert inside
+        for kind in ("srt", "vtt"):
+            cues = _cue_texts(Path(local_path(c[kind])))
+            assert " ".join(cues).split() == " ".join(inside).split(), (c["clip_id"], kind)
+        assert Path(local_path(c["vtt"])).read_text().startswith("WEBVTT")
+        assert re.search(r"\d\d:\d\d:\d\d,\d\d\d --> ", Path(local_path(c["srt"])).read_text())
+
+
+def test_word_error_rate_over_the_whole_reading_is_at_most_15_percent(talk):
+    wer = word_error_rate(talk["reference"], talk["transcript"]["text"])
+    print(f"WER over {len(talk['reference'].split())} reference words: {wer:.3f}")
+    assert wer <= 0.15
+
+
+def test_words_have_times_and_probabilities_in_video_order(talk):
+    words = talk["transcript"]["words"]
+    assert len(words) > 1500
+    assert all(0 <= w["start"] <= w["end"] and 0 <= w["probability"] <= 1 for w in words)
+    assert all(a["start"] <= b["start"] for a, b in zip(words, words[1:]))
+    assert words[-1]["end"] > 13 * 60  # times are absolute, not per chunk
+
+
+async def test_first_clip_is_rendered_before_the_last_transcript_chunk(talk, pipeline):
+    video_id = talk["video"]["video_id"]
+    bootstrap = pipeline.settings.kafka_bootstrap
+    transcripts = await read_topic(bootstrap, "transcripts", key=video_id)
+    renders = await read_topic(bootstrap, "renders", key=video_id)
+    assert transcripts and renders
+    assert transcripts[-1]["value"]["is_last"] and len(transcripts) >= 5
+    first_render = min(m["timestamp"] for m in renders)
+    last_transcript = max(m["timestamp"] for m in transcripts)
+    assert first_render < last_transcript, "no clip came out before the transcript was complete"
+
+
+async def test_lifecycle_events_tell_the_story_in_order(talk, pipeline):
+    video_id = talk["video"]["video_id"]
+    events = [m["value"] for m in await read_topic(pipeline.settings.kafka_bootstrap, "events", key=video_id)]
+    seen = [(e["stage"], e["status"]) for e in events]
+    for stage in ("ingest", "transcribe", "moments", "render"):
+        assert (stage, "started") in seen and (stage, "finished") in seen
+        assert seen.index((stage, "started")) < seen.index((stage, "finished"))
+    assert seen[-1] == ("video", "finished")
