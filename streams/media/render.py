@@ -255,7 +255,7 @@ async def _run(ffmpeg: str, args: list[str], what: str) -> None:
     try:
         sub = asyncio.subprocess
         proc = await asyncio.create_subprocess_exec(
-            ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
+            ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE, preexec_fn=_die_with_parent)
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
     except OSError as exc:
@@ -273,6 +273,17 @@ async def _run(ffmpeg: str, args: list[str], what: str) -> None:
         # SIGKILL without a message is most likely the kernel's out-of-memory killer.
         retriable = any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to kill ffmpeg if the worker dies (even by SIGKILL),
+    so a killed worker never leaves renders running that nobody will collect."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _seconds(path: Path) -> float | None:
