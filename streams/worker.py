@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    from streams import topics
+    from streams.adapters.kafka_admin import ensure_topics
     from streams.app import app, settings
     from streams.observability import init_sentry
 
     init_sentry(settings, "worker")
+    asyncio.run(ensure_topics(settings.kafka_bootstrap, [t.get_topic_name() for t in topics.ALL],
+                              settings.kafka_partitions))
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["clipstream-worker", "worker", "--loglevel", "info", *argv]
     app.main()

@@ -1,0 +1,129 @@
+"""Benchmark: one generated 10-minute talking head through the whole pipeline.
+
+Starts a private stack (Kafka, PostgreSQL, Triton, storage) plus the API and worker on free
+ports, submits the video through the API, and reads back from PostgreSQL when each stage started
+and finished and when each clip was stored. Prints a table and writes bench/results/e2e.json.
+
+The baseline, measured in the same run: a batch pipeline that waits for the whole transcript
+before picking moments could have its first clip no sooner than "transcript finished + the
+fastest single render" of this run. Streaming is worth the difference.
+
+    .venv/bin/python bench/e2e.py [--minutes 10] [--preset veryfast] [--clips 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg  # noqa: E402
+
+from streams.client import Client  # noqa: E402
+from streams.media.demo import talking_head  # noqa: E402
+from streams.settings import project_root  # noqa: E402
+from streams.stack import supervisor  # noqa: E402
+from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.media_recipes import LJSPEECH, TTS_LONGFORM, concat_audio  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "e2e.json"
+
+
+def build_input(minutes: float, out_dir: Path) -> Path:
+    parts = [MEDIA_DIR / f"{LJSPEECH}.wav", *(MEDIA_DIR / p for p in TTS_LONGFORM)]
+    joined = concat_audio(parts, out_dir / "joined.wav")
+    trimmed = out_dir / "talk.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(joined), "-t", str(minutes * 60),
+                    str(trimmed)], check=True)
+    return talking_head(MEDIA_DIR / "images/fr_obama.jpg", trimmed, out_dir / "talk.mp4")
+
+
+async def timings(dsn: str, video_id: str) -> dict:
+    conn = await asyncpg.connect(dsn)
+    try:
+        video = await conn.fetchrow("SELECT created_at, finished_at, duration FROM videos WHERE video_id = $1",
+                                    video_id)
+        t0 = video["created_at"]
+        stages = {
+            r["stage"]: {"start": (r["started_at"] - t0).total_seconds(), "end": (r["finished_at"] - t0).total_seconds()}
+            for r in await conn.fetch("SELECT * FROM video_stages WHERE video_id = $1", video_id)
+        }
+        clips = [(r["created_at"] - t0).total_seconds()
+                 for r in await conn.fetch("SELECT created_at FROM clips WHERE video_id = $1 ORDER BY created_at",
+                                           video_id)]
+        return {"video_seconds": video["duration"], "total": (video["finished_at"] - t0).total_seconds(),
+                "stages": stages, "clips_at": clips}
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--preset", default="veryfast", help="libx264 preset for the clips")
+    parser.add_argument("--clips", type=int, default=5)
+    args = parser.parse_args()
+
+    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
+    settings = fresh_stack_settings(data_dir, render_preset=args.preset)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = build_input(args.minutes, Path(tmp))
+        try:
+            supervisor.up(settings, lambda _m: None, with_apps=True)
+            with Client(settings.api_url, settings.api_key) as client:
+                began = time.monotonic()
+                video_id = client.submit(source, clip_count=args.clips)["video_id"]
+                video = client.wait(video_id, timeout=3600, poll=0.25)
+                wall = time.monotonic() - began
+            if video["status"] != "completed":
+                raise SystemExit(f"the video failed: {video['error']}")
+            t = asyncio.run(timings(settings.postgres_dsn, video_id))
+        finally:
+            supervisor.down(settings, lambda _m: None)
+            supervisor.purge(settings)
+
+    stages = t["stages"]
+    renders = [b - a for a, b in zip([stages["render"]["start"], *t["clips_at"]], t["clips_at"])]
+    first_clip = t["clips_at"][0]
+    batch_first_clip = stages["transcribe"]["end"] + min(renders)
+    rows = [("step", "starts (s)", "ends (s)", "wall (s)")]
+    for name in ("ingest", "transcribe", "moments", "render"):
+        s = stages[name]
+        rows.append((name, f"{s['start']:.1f}", f"{s['end']:.1f}", f"{s['end'] - s['start']:.1f}"))
+    rows += [
+        ("first clip (streaming)", "", f"{first_clip:.1f}", ""),
+        ("first clip (batch baseline)", "", f"{batch_first_clip:.1f}", ""),
+        ("all clips, video completed", "", f"{t['total']:.1f}", ""),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    print(f"{t['video_seconds'] / 60:.1f}-minute video, {len(t['clips_at'])} clips, preset {args.preset}, "
+          f"{os.cpu_count()} CPUs")
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(f"streaming gives the first clip {batch_first_clip / first_clip:.1f}x sooner than batch; "
+          f"the whole video runs at {t['video_seconds'] / t['total']:.1f}x real time")
+
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "benchmark": "e2e", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "args": vars(args), "video_seconds": t["video_seconds"], "clip_count": len(t["clips_at"]),
+        "stages": stages, "clips_at_seconds": t["clips_at"], "render_seconds_each": renders,
+        "time_to_first_clip_seconds": first_clip, "batch_baseline_first_clip_seconds": batch_first_clip,
+        "total_seconds": t["total"], "client_wall_seconds": round(wall, 2),
+        "realtime_factor": t["video_seconds"] / t["total"],
+    }, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(project_root())}")
+
+
+if __name__ == "__main__":
+    main()
