@@ -10,6 +10,7 @@ import asyncio
 import errno
 import math
 import os
+import shutil
 import signal
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ from typing import NamedTuple
 from streams.errors import RenderError
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.captions import CAPTION_STYLES, CaptionWord, to_ass, to_srt, to_vtt
+
+# Linux kills ffmpeg if the worker dies, even by SIGKILL, so a killed worker never leaves renders
+# running that nobody will collect. util-linux's setpriv sets PR_SET_PDEATHSIG and execs ffmpeg
+# (a preexec_fn would run Python in the forked child, which gRPC's threads do not survive).
+_DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -252,10 +258,12 @@ async def render_clip(
 
 
 async def _run(ffmpeg: str, args: list[str], what: str) -> None:
+    if shutil.which(ffmpeg) is None:
+        raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH")
     try:
         sub = asyncio.subprocess
         proc = await asyncio.create_subprocess_exec(
-            ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE, preexec_fn=_die_with_parent)
+            *_DIE_WITH_PARENT, ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
     except OSError as exc:
@@ -273,17 +281,6 @@ async def _run(ffmpeg: str, args: list[str], what: str) -> None:
         # SIGKILL without a message is most likely the kernel's out-of-memory killer.
         retriable = any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to kill ffmpeg if the worker dies (even by SIGKILL),
-    so a killed worker never leaves renders running that nobody will collect."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _seconds(path: Path) -> float | None:

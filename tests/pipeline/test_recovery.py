@@ -35,6 +35,19 @@ def _wait_for_a_render(pipeline, video_id: str, worker_pid: int, timeout: float 
     pytest.fail("the worker never started rendering")
 
 
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie child of this test process counts as exited)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 async def _clip_rows(settings, video_id: str) -> list[str]:
     conn = await asyncpg.connect(settings.postgres_dsn)
     try:
@@ -52,11 +65,11 @@ async def test_sigkill_mid_render_then_restart_completes_without_duplicates(pipe
 
     os.kill(worker_pid, signal.SIGKILL)
     for _ in range(100):
-        if not any(os.path.exists(f"/proc/{p}") for p in [worker_pid, *renders]):
+        if all(_gone(p) for p in [worker_pid, *renders]):
             break
         await asyncio.sleep(0.1)
-    assert not os.path.exists(f"/proc/{worker_pid}")
-    assert not any(os.path.exists(f"/proc/{p}") for p in renders), "ffmpeg outlived the killed worker"
+    assert _gone(worker_pid)
+    assert all(_gone(p) for p in renders), "ffmpeg outlived the killed worker"
     assert pipeline.client.video(video_id)["status"] == "processing"
 
     pipeline.worker.start(pipeline.say)
