@@ -8,6 +8,7 @@ the catalog, so a redelivered or restarted run makes exactly the same picks (sam
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 from streams import topics
@@ -19,8 +20,6 @@ from streams.records import (
     SCHEMA_VERSION, MomentCandidate, MomentsFound, TranscriptChunkReady, new_event_id, to_payload, utc_now,
 )
 from streams.runtime import fail, is_failed, report, run_guarded, runtime
-
-import json
 
 STAGE = "moments"
 ENERGY_HOP_SECONDS = 0.5
