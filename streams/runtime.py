@@ -11,12 +11,13 @@ reason a person can read, and a ``failed`` lifecycle event is published. The str
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
@@ -142,6 +143,17 @@ async def run_guarded(
             await fail(tenant_id, video_id, stage, code, reason)
         return False
     return False
+
+
+async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]]) -> None:
+    """The loop of an agent over a topic of pipeline records: each record's ``work`` runs under
+    the failure policy, so no failure ever stops the agent."""
+    from streams.records import to_payload
+
+    async for record in stream:
+        raw = json.dumps(to_payload(record)).encode()
+        await run_guarded(stage, tenant_id=record.tenant_id, video_id=record.video_id, raw=raw,
+                          source_topic=source_topic, work=lambda record=record: work(record))
 
 
 async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str) -> None:

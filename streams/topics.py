@@ -4,7 +4,13 @@ order on one partition. Each consuming stage has its own dead-letter topic."""
 from __future__ import annotations
 
 from streams.app import app
-from streams.records import AudioChunkReady, ClipRendered, Lifecycle, MomentsFound, TranscriptChunkReady
+from streams.records import (
+    AudioChunkReady,
+    ClipRendered,
+    Lifecycle,
+    MomentsFound,
+    TranscriptChunkReady,
+)
 
 # Uploads arrive as raw bytes: outside producers write to this topic, so the ingest agent
 # validates each message against the contract itself and dead-letters what does not parse.

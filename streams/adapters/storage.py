@@ -49,13 +49,21 @@ class FileStorage:
     def put_stream(self, key: str, stream: BinaryIO) -> int:
         path = self.local_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        # Written aside and renamed into place: a writer killed mid-copy leaves its partial file in
+        # .incoming/ (never beside the objects), and readers only ever see whole objects.
+        incoming = self.root / ".incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        tmp = incoming / f"{os.getpid()}.{uuid.uuid4().hex}.tmp"
         size = 0
-        with open(tmp, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                out.write(chunk)
-                size += len(chunk)
-        tmp.replace(path)
+        try:
+            with open(tmp, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    out.write(chunk)
+                    size += len(chunk)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return size
 
     def put_file(self, key: str, source: Path) -> int:
@@ -87,8 +95,8 @@ class FileStorage:
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self.root
         for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                key = str(path.relative_to(base))
+            key = str(path.relative_to(base))
+            if path.is_file() and not any(part.startswith(".") for part in key.split("/")):
                 if key.startswith(prefix):
                     yield key
 

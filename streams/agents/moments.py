@@ -8,18 +8,30 @@ the catalog, so a redelivered or restarted run makes exactly the same picks (sam
 
 from __future__ import annotations
 
-import json
 from typing import Sequence
 
 from streams import topics
 from streams.app import app
 from streams.asr.whisper import Word
 from streams.errors import ClipstreamError
-from streams.moments import EnergyEnvelope, ScoredMoment, StreamingSelector, build_sentences, final_ranking, moment_id
-from streams.records import (
-    SCHEMA_VERSION, MomentCandidate, MomentsFound, TranscriptChunkReady, new_event_id, to_payload, utc_now,
+from streams.moments import (
+    EnergyEnvelope,
+    ScoredMoment,
+    StreamingSelector,
+    build_sentences,
+    final_ranking,
+    moment_id,
 )
-from streams.runtime import fail, is_failed, report, run_guarded, runtime
+from streams.records import (
+    SCHEMA_VERSION,
+    MomentCandidate,
+    MomentsFound,
+    TranscriptChunkReady,
+    new_event_id,
+    to_payload,
+    utc_now,
+)
+from streams.runtime import consume, fail, is_failed, report, runtime
 
 STAGE = "moments"
 ENERGY_HOP_SECONDS = 0.5
@@ -31,12 +43,7 @@ class NoSpeech(ClipstreamError):
 
 @app.agent(topics.transcripts)
 async def find_moments(stream):
-    async for chunk in stream:
-        raw = json.dumps(to_payload(chunk)).encode()
-        await run_guarded(
-            STAGE, tenant_id=chunk.tenant_id, video_id=chunk.video_id, raw=raw, source_topic="transcripts",
-            work=lambda chunk=chunk: _find(chunk),
-        )
+    await consume(STAGE, stream, "transcripts", _find)
 
 
 def _words(chunks: Sequence[dict]) -> list[Word]:

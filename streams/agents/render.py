@@ -12,27 +12,34 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import shutil
 
 from streams import topics
 from streams.app import app
 from streams.media.captions import CaptionWord
 from streams.media.render import RenderSpec, render_clip
-from streams.records import SCHEMA_VERSION, ClipRendered, MomentsFound, new_event_id, to_payload, utc_now
-from streams.runtime import Runtime, Stopwatch, is_failed, report, run_guarded, runtime
+from streams.records import (
+    SCHEMA_VERSION,
+    ClipRendered,
+    MomentsFound,
+    new_event_id,
+    utc_now,
+)
+from streams.runtime import (
+    Runtime,
+    Stopwatch,
+    consume,
+    is_failed,
+    report,
+    runtime,
+)
 
 STAGE = "render"
 
 
 @app.agent(topics.moments)
 async def render(stream):
-    async for found in stream:
-        raw = json.dumps(to_payload(found)).encode()
-        await run_guarded(
-            STAGE, tenant_id=found.tenant_id, video_id=found.video_id, raw=raw, source_topic="moments",
-            work=lambda found=found: _render(found),
-        )
+    await consume(STAGE, stream, "moments", _render)
 
 
 def clip_id(video_id: str, moment_id: str, aspect: str) -> str:

@@ -8,17 +8,21 @@ calling the model, so downstream sees it even if the first run died before produ
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from streams import topics
 from streams.app import app
 from streams.media.chunking import decode_wav, energy_envelope
 from streams.records import (
-    SCHEMA_VERSION, AudioChunkReady, TranscriptChunkReady, TranscriptSegment, TranscriptWord, new_event_id,
-    to_payload, utc_now,
+    SCHEMA_VERSION,
+    AudioChunkReady,
+    TranscriptChunkReady,
+    TranscriptSegment,
+    TranscriptWord,
+    new_event_id,
+    utc_now,
 )
-from streams.runtime import Stopwatch, is_failed, report, run_guarded, runtime
+from streams.runtime import Stopwatch, consume, is_failed, report, runtime
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
@@ -27,12 +31,7 @@ ENERGY_HOP_SECONDS = 0.5
 
 @app.agent(topics.audio_chunks)
 async def transcribe(stream):
-    async for chunk in stream:
-        raw = json.dumps(to_payload(chunk)).encode()
-        await run_guarded(
-            STAGE, tenant_id=chunk.tenant_id, video_id=chunk.video_id, raw=raw, source_topic="audio_chunks",
-            work=lambda chunk=chunk: _transcribe(chunk),
-        )
+    await consume(STAGE, stream, "audio_chunks", _transcribe)
 
 
 async def _transcribe(chunk: AudioChunkReady) -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import av
 
-from streams.errors import EmptyMedia, MediaLimitExceeded, NoAudio, NotMedia, TruncatedMedia
+from streams.errors import (
+    EmptyMedia,
+    MediaLimitExceeded,
+    NoAudio,
+    NotMedia,
+    TruncatedMedia,
+)
 from streams.media.audio import SAFE_OPTIONS
 
 GIB = 1024**3

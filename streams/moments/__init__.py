@@ -5,7 +5,14 @@ makes talk work as a short clip, ``scoring`` scores candidate windows of whole s
 ``selection`` picks the best non-overlapping ones, also while the transcript is still streaming.
 """
 
-from streams.moments.scoring import WEIGHTS, ScoredMoment, Window, candidate_windows, moment_id, score_window
+from streams.moments.scoring import (
+    WEIGHTS,
+    ScoredMoment,
+    Window,
+    candidate_windows,
+    moment_id,
+    score_window,
+)
 from streams.moments.selection import StreamingSelector, final_ranking, select
 from streams.moments.sentences import Sentence, build_sentences
 from streams.moments.signals import EnergyEnvelope

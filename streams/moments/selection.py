@@ -10,7 +10,12 @@ from __future__ import annotations
 import math
 from typing import Iterable, Protocol, Sequence
 
-from streams.moments.scoring import ScoredMoment, Window, candidate_windows, score_window
+from streams.moments.scoring import (
+    ScoredMoment,
+    Window,
+    candidate_windows,
+    score_window,
+)
 from streams.moments.sentences import Sentence
 from streams.moments.signals import EnergyEnvelope
 

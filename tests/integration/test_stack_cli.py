@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import asyncpg
 import pytest

@@ -14,7 +14,14 @@ import pytest
 
 from streams.errors import TruncatedMedia
 from streams.media.audio import decode_pcm
-from streams.media.chunking import AudioChunk, Chunker, decode_wav, encode_wav, energy_envelope, iter_chunks
+from streams.media.chunking import (
+    AudioChunk,
+    Chunker,
+    decode_wav,
+    encode_wav,
+    energy_envelope,
+    iter_chunks,
+)
 from streams.media.probe import probe
 
 SR = 16_000

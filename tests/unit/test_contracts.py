@@ -7,9 +7,21 @@ import pytest
 from streams import contracts
 from streams.errors import ContractError
 from streams.records import (
-    EVENT_RECORDS, SCHEMA_VERSION, AudioChunkReady, ClipRendered, Lifecycle, MomentCandidate, MomentsFound,
-    TranscriptChunkReady, TranscriptSegment, TranscriptWord, UploadOptions, UploadReceived, new_event_id,
-    to_payload, utc_now,
+    EVENT_RECORDS,
+    SCHEMA_VERSION,
+    AudioChunkReady,
+    ClipRendered,
+    Lifecycle,
+    MomentCandidate,
+    MomentsFound,
+    TranscriptChunkReady,
+    TranscriptSegment,
+    TranscriptWord,
+    UploadOptions,
+    UploadReceived,
+    new_event_id,
+    to_payload,
+    utc_now,
 )
 
 

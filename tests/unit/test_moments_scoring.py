@@ -4,7 +4,14 @@ import re
 import pytest
 
 from streams.moments import signals
-from streams.moments.scoring import WEIGHTS, Window, candidate_windows, moment_id, score_window, title
+from streams.moments.scoring import (
+    WEIGHTS,
+    Window,
+    candidate_windows,
+    moment_id,
+    score_window,
+    title,
+)
 from streams.moments.sentences import build_sentences
 from streams.moments.signals import EnergyEnvelope
 from tests.unit.moments_text import filler, timed_words

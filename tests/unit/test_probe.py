@@ -9,7 +9,13 @@ from pathlib import Path
 import av
 import pytest
 
-from streams.errors import EmptyMedia, MediaLimitExceeded, NoAudio, NotMedia, TruncatedMedia
+from streams.errors import (
+    EmptyMedia,
+    MediaLimitExceeded,
+    NoAudio,
+    NotMedia,
+    TruncatedMedia,
+)
 from streams.media.probe import MediaLimits, probe
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"

@@ -3,7 +3,15 @@ import socket
 import subprocess
 import sys
 
-from streams.stack.process import PidFile, PidRecord, free_port, is_running, owns, port_is_free, terminate
+from streams.stack.process import (
+    PidFile,
+    PidRecord,
+    free_port,
+    is_running,
+    owns,
+    port_is_free,
+    terminate,
+)
 
 
 def test_port_checks():

@@ -32,3 +32,28 @@ def test_storage_url_schemes(tmp_path):
         open_storage(Settings(data_dir=tmp_path, storage_url="s3://"))
     with pytest.raises(ConfigError, match="use file:///abs/dir or s3://"):
         open_storage(Settings(data_dir=tmp_path, storage_url="ftp://x"))
+
+
+def test_a_failed_write_leaves_no_partial_object_and_temp_files_are_never_listed(tmp_path):
+    import io
+
+    from streams.adapters.storage import FileStorage
+
+    class Broken(io.RawIOBase):
+        def __init__(self):
+            self.calls = 0
+
+        def read(self, size=-1):
+            self.calls += 1
+            if self.calls > 2:
+                raise OSError("connection reset")
+            return b"x" * 1024
+
+    storage = FileStorage(tmp_path)
+    storage.put_bytes("videos/v/clips/a.mp4", b"whole")
+    with pytest.raises(OSError):
+        storage.put_stream("videos/v/clips/b.mp4", Broken())
+    assert sorted(p.name for p in (tmp_path / "videos/v/clips").iterdir()) == ["a.mp4"]
+    assert list((tmp_path / ".incoming").iterdir()) == []
+    (tmp_path / ".incoming" / "123.abc.tmp").write_bytes(b"left by a killed writer")
+    assert list(storage.list()) == ["videos/v/clips/a.mp4"]

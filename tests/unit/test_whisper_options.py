@@ -1,4 +1,4 @@
-from streams.asr.whisper import Recognition, Segment, Word, WhisperOptions
+from streams.asr.whisper import Recognition, Segment, WhisperOptions, Word
 
 
 def test_options_from_triton_parameters():
