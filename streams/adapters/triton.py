@@ -1,7 +1,11 @@
-"""Async gRPC client for the Triton models: a deadline on every call, retries with backoff when
-the server is busy or unreachable, and Triton's errors turned into ``InferenceError``.
+"""Async gRPC client for the Triton models.
 
-Bad input (``INVALID_ARG``) is never retried: the same audio would fail the same way.
+Every call has a deadline that covers its retries too: a call never outlives it. A rejection
+because the model's queue is full (Triton answers UNAVAILABLE at once) and a server that is busy
+or briefly unreachable are retried with exponential backoff and full jitter. A circuit breaker
+stops calling a server that keeps failing for reasons other than a full queue, so callers fail
+fast instead of piling up. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
+the same way. Counters per model (calls, retries, rejections, errors, latency) feed ``stats()``.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,20 +23,73 @@ from streams.asr.whisper import Recognition
 from streams.errors import InferenceError
 
 # gRPC status names Triton uses when trying again later can work.
-_RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED", "CANCELLED")
+_RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
+_QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
 
 
 @dataclass(frozen=True)
 class CallPolicy:
     """Attributes:
-    deadline_seconds: the most one attempt may take before it is cancelled.
+    deadline_seconds: the most one call may take, all its tries and waits included.
     attempts: tries in all, the first included.
-    backoff_seconds: the first wait between tries; doubled each time, with jitter.
+    backoff_seconds: the first wait between tries; doubled each time (full jitter), capped.
+    max_backoff_seconds: the longest single wait between tries.
+    breaker_failures: consecutive failures to reach the server (not a full queue, not a slow
+        answer) that open the circuit.
+    breaker_reset_seconds: how long an open circuit fails calls at once before one is let through.
     """
 
     deadline_seconds: float = 120.0
-    attempts: int = 4
-    backoff_seconds: float = 0.5
+    attempts: int = 8
+    backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 5.0
+    breaker_failures: int = 5
+    breaker_reset_seconds: float = 10.0
+
+
+@dataclass
+class ModelStats:
+    calls: int = 0
+    ok: int = 0
+    retries: int = 0
+    rejected: int = 0  # queue full
+    errors: dict[str, int] = field(default_factory=dict)
+    latencies: deque = field(default_factory=lambda: deque(maxlen=2048))
+
+    def as_json(self) -> dict:
+        lat = sorted(self.latencies)
+
+        def pct(p: float) -> float | None:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 4) if lat else None
+
+        return {"calls": self.calls, "ok": self.ok, "retries": self.retries, "rejected": self.rejected,
+                "errors": dict(self.errors), "p50_seconds": pct(0.5), "p95_seconds": pct(0.95)}
+
+
+class CircuitBreaker:
+    """Closed → open after ``failures`` in a row; half-open (one trial call) after ``reset_seconds``."""
+
+    def __init__(self, failures: int, reset_seconds: float) -> None:
+        self.failures, self.reset_seconds = failures, reset_seconds
+        self.consecutive = 0
+        self.opened_at: float | None = None
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "half-open" if time.monotonic() - self.opened_at >= self.reset_seconds else "open"
+
+    def allow(self) -> bool:
+        return self.state != "open"
+
+    def success(self) -> None:
+        self.consecutive, self.opened_at = 0, None
+
+    def failure(self) -> None:
+        self.consecutive += 1
+        if self.consecutive >= self.failures or self.state == "half-open":
+            self.opened_at = time.monotonic()
 
 
 def _status_name(exc: Exception) -> str:
@@ -49,6 +108,8 @@ class TritonClient:
         self.url = url
         self.policy = policy
         self.client = grpcclient.InferenceServerClient(url=url)
+        self.breaker = CircuitBreaker(policy.breaker_failures, policy.breaker_reset_seconds)
+        self._stats: dict[str, ModelStats] = {}
 
     async def close(self) -> None:
         await self.client.close()
@@ -59,24 +120,65 @@ class TritonClient:
         except Exception:
             return False
 
-    async def _infer(self, model: str, inputs, outputs):
+    async def wait_ready(self, models: list[str], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = [m for m in models if not await self.ready(m)]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise InferenceError(f"Triton at {self.url}: models not ready: {', '.join(missing)}", retriable=True)
+            await asyncio.sleep(0.5)
+
+    def stats(self) -> dict:
+        return {"breaker": self.breaker.state, "models": {m: s.as_json() for m, s in self._stats.items()}}
+
+    async def infer(self, model: str, inputs, outputs):
+        """One inference under the call policy; raises ``InferenceError``."""
         policy = self.policy
+        stats = self._stats.setdefault(model, ModelStats())
+        stats.calls += 1
+        began = time.monotonic()
+        deadline = began + policy.deadline_seconds
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
+            if not self.breaker.allow():
+                self._count_error(stats, "circuit_open")
+                raise InferenceError(f"{model} on {self.url}: circuit open after repeated failures; "
+                                     f"retry in {policy.breaker_reset_seconds:.0f} s", retriable=True)
+            remaining = deadline - time.monotonic()
             try:
-                return await self.client.infer(
-                    model, inputs, outputs=outputs, client_timeout=policy.deadline_seconds
+                result = await asyncio.wait_for(
+                    self.client.infer(model, inputs, outputs=outputs, client_timeout=max(0.05, remaining)),
+                    timeout=max(0.05, remaining) + 0.5,
                 )
+            except asyncio.TimeoutError as exc:
+                error, name, message = exc, "DEADLINE_EXCEEDED", "deadline exceeded"
             except Exception as exc:  # tritonclient raises InferenceServerException
-                name = _status_name(exc)
-                retriable = any(r in name for r in _RETRIABLE) or "timed out" in str(exc).lower()
-                if not retriable or attempt == policy.attempts:
-                    raise InferenceError(
-                        f"{model} on {self.url}: {exc}", retriable=retriable
-                    ) from exc
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay *= 2
+                error, name, message = exc, _status_name(exc), str(exc)
+            else:
+                self.breaker.success()
+                stats.ok += 1
+                stats.latencies.append(time.monotonic() - began)
+                return result
+            queue_full = any(q in message.lower() for q in _QUEUE_FULL)
+            retriable = queue_full or any(r in name for r in _RETRIABLE)
+            if queue_full:
+                stats.rejected += 1
+            elif name == "UNAVAILABLE":  # unreachable or failing, not merely busy: count towards the breaker
+                self.breaker.failure()
+            wait = random.uniform(0, min(delay, policy.max_backoff_seconds))
+            if not retriable or attempt == policy.attempts or time.monotonic() + wait >= deadline:
+                self._count_error(stats, "queue_full" if queue_full else (name or "error"))
+                raise InferenceError(f"{model} on {self.url}: {message}", retriable=retriable) from error
+            stats.retries += 1
+            await asyncio.sleep(wait)
+            delay *= 2
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _count_error(stats: ModelStats, code: str) -> None:
+        stats.errors[code] = stats.errors.get(code, 0) + 1
 
     async def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str | None = None) -> Recognition:
         """Words and segments of 16 kHz mono float32 audio, times relative to its start."""
@@ -89,6 +191,6 @@ class TritonClient:
                 tensor = g.InferInput(name, [1], "BYTES")
                 tensor.set_data_from_numpy(np.array([value.encode()], dtype=np.object_))
                 inputs.append(tensor)
-        result = await self._infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
+        result = await self.infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))

@@ -1,0 +1,82 @@
+"""The Triton client under stress, against the real server: an overloaded queue sheds load at
+once, the client retries with backoff inside each call's deadline, the server stays healthy; and
+a server that is not there trips the circuit breaker so callers fail fast."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from streams.adapters.triton import CallPolicy, CircuitBreaker, TritonClient
+from streams.errors import InferenceError
+from streams.media.audio import decode_pcm
+from streams.stack.process import free_port
+
+pytestmark = pytest.mark.integration
+
+
+async def test_fifty_concurrent_calls_against_a_queue_of_eight(stack, media_dir):
+    audio = decode_pcm(media_dir / "speech/jfk.wav")[: 16000 * 3]
+    deadline = 20.0
+    client = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=deadline, attempts=50,
+                                                           backoff_seconds=0.1, max_backoff_seconds=2.0))
+
+    async def one():
+        began = time.monotonic()
+        try:
+            result = await client.transcribe(audio)
+            return time.monotonic() - began, result, None
+        except InferenceError as exc:
+            return time.monotonic() - began, None, exc
+
+    try:
+        outcomes = await asyncio.gather(*(one() for _ in range(50)))
+        stats = client.stats()["models"]["whisper"]
+        healthy = await client.ready("whisper")
+        after = await client.transcribe(audio)  # still serving
+    finally:
+        await client.close()
+
+    assert max(elapsed for elapsed, _, _ in outcomes) <= deadline + 1.0  # no call outlives its deadline
+    assert stats["rejected"] > 0 and stats["retries"] > 0  # the queue shed load; the client came back
+    succeeded = [r for _, r, e in outcomes if r is not None]
+    assert len(succeeded) >= 25
+    assert all("fellow" in " ".join(w.word.lower() for w in r.words) for r in succeeded)
+    assert all(e.retriable for _, _, e in outcomes if e is not None)
+    assert healthy and after.words
+    print(f"overload: {len(succeeded)}/50 succeeded; {stats}")
+
+
+async def test_an_absent_server_opens_the_circuit_and_calls_then_fail_fast(media_dir):
+    audio = decode_pcm(media_dir / "speech/jfk.wav")[:16000]
+    client = TritonClient(f"127.0.0.1:{free_port()}", CallPolicy(deadline_seconds=5, attempts=2, backoff_seconds=0.01,
+                                                                 breaker_failures=3, breaker_reset_seconds=30))
+    try:
+        for _ in range(2):
+            with pytest.raises(InferenceError) as info:
+                await client.transcribe(audio)
+            assert info.value.retriable
+        assert client.breaker.state == "open"
+        began = time.monotonic()
+        with pytest.raises(InferenceError, match="circuit open"):
+            await client.transcribe(audio)
+        assert time.monotonic() - began < 0.05
+    finally:
+        await client.close()
+
+
+def test_breaker_half_opens_after_the_reset_time_and_closes_on_success():
+    breaker = CircuitBreaker(failures=2, reset_seconds=0.05)
+    breaker.failure()
+    assert breaker.state == "closed"
+    breaker.failure()
+    assert breaker.state == "open" and not breaker.allow()
+    time.sleep(0.06)
+    assert breaker.state == "half-open" and breaker.allow()
+    breaker.failure()  # the trial call failed: open again at once
+    assert breaker.state == "open"
+    time.sleep(0.06)
+    breaker.success()
+    assert breaker.state == "closed"
