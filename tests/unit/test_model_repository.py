@@ -1,0 +1,42 @@
+"""Every config in models/triton_repo parses as a Triton ModelConfig (so a typo fails here, not
+at server start), names its folder, bounds its queue, and has a GPU variant in configs/gpu.pbtxt."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import text_format
+from tritonclient.grpc import model_config_pb2
+
+from streams.settings import project_root
+
+REPO = project_root() / "models" / "triton_repo"
+MODELS = sorted(p.parent.name for p in REPO.glob("*/config.pbtxt"))
+
+
+def _load(path) -> model_config_pb2.ModelConfig:
+    return text_format.Parse(path.read_text(), model_config_pb2.ModelConfig())
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_cpu_config_parses_names_its_folder_and_bounds_its_queue(model):
+    config = _load(REPO / model / "config.pbtxt")
+    assert config.name == model
+    assert (REPO / model / "1" / "model.py").is_file()
+    assert [g.kind for g in config.instance_group] == [model_config_pb2.ModelInstanceGroup.KIND_CPU]
+    policy = config.dynamic_batching.default_queue_policy
+    assert 0 < policy.max_queue_size <= 64 and policy.default_timeout_microseconds > 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_gpu_variant_differs_only_where_the_gpu_needs_it(model):
+    cpu = _load(REPO / model / "config.pbtxt")
+    gpu = _load(REPO / model / "configs" / "gpu.pbtxt")
+    assert gpu.name == cpu.name and list(gpu.input) == list(cpu.input) and list(gpu.output) == list(cpu.output)
+    assert {g.kind for g in gpu.instance_group} == {model_config_pb2.ModelInstanceGroup.KIND_GPU}
+    assert gpu.dynamic_batching.default_queue_policy.max_queue_size > 0
+
+
+def test_whisper_gpu_variant_runs_float16_on_cuda():
+    gpu = _load(REPO / "whisper" / "configs" / "gpu.pbtxt")
+    params = {k: v.string_value for k, v in gpu.parameters.items()}
+    assert params["device"] == "cuda" and params["compute_type"] == "float16"
