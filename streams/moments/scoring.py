@@ -8,7 +8,7 @@ from typing import Iterator, Sequence
 
 from streams.asr.whisper import Word
 from streams.moments import signals
-from streams.moments.sentences import Sentence, bare
+from streams.moments.sentences import Sentence, bare, join_words
 from streams.moments.signals import EnergyEnvelope
 
 # How much each signal counts; they sum to 1 so the score is a weighted mean (x100).
@@ -147,7 +147,7 @@ def title(sentences: Sequence[Sentence]) -> str:
     words = [w.word.strip() for w in best.words]
     while len(words) > 1 and bare(words[0]) in _FILLERS:
         words.pop(0)
-    text = " ".join(words).lstrip(_TITLE_OPENERS)
+    text = join_words(words).lstrip(_TITLE_OPENERS)
     if len(text) > TITLE_CHARS:
         # Whole words only; a single word longer than the limit is the one case cut mid-word.
         head = text[: TITLE_CHARS + 1]

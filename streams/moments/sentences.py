@@ -50,6 +50,17 @@ def ends_sentence(text: str) -> bool:
     return terminal(text) != ""
 
 
+def join_words(words: Iterable[str]) -> str:
+    """Words as readable text. Whisper splits "steam-powered" into "steam" "-powered" and "i.e."
+    into "i" ".e": a token that starts with a joining mark is glued to the one before."""
+    text = ""
+    for word in (w.strip() for w in words):
+        if not word:
+            continue
+        text += word if text and word[0] in "-.,'%)" else (" " + word if text else word)
+    return text
+
+
 @dataclass(frozen=True)
 class Sentence:
     """Attributes:
@@ -74,7 +85,7 @@ class Sentence:
 
     @property
     def text(self) -> str:
-        return " ".join(w.word.strip() for w in self.words)
+        return join_words(w.word for w in self.words)
 
     @property
     def ending(self) -> str:

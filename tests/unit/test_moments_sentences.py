@@ -70,3 +70,11 @@ def test_sentence_properties():
 
 def test_no_words_no_sentences():
     assert build_sentences([]) == []
+
+
+def test_join_words_glues_whisper_fragments_back_together():
+    from streams.moments.sentences import join_words
+
+    assert join_words(["Steam", "-powered", "railways,", "i", ".e", "the", "1870", "'s", "50", "%"]) == \
+        "Steam-powered railways, i.e the 1870's 50%"
+    assert join_words(["", " Hello ", "world."]) == "Hello world."
