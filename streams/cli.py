@@ -5,6 +5,7 @@
     clipstream stack status [--json]
     clipstream stack logs COMPONENT [-n LINES]
     clipstream process [PATH] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
+    clipstream transcribe PATH [--json]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
 """
@@ -94,6 +95,56 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if video["status"] == "completed" else 1
 
 
+def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    """Speech to text through the stack's Triton, chunk by chunk, so memory stays bounded."""
+    import asyncio
+    from pathlib import Path
+
+    from streams.media.chunking import Chunker, iter_chunks
+    from streams.media.probe import MediaLimits, probe
+
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return 2
+    info = probe(path, MediaLimits(max_bytes=settings.max_upload_bytes,
+                                   max_duration_seconds=settings.max_duration_seconds))
+    # A file up to chunk_max_seconds long comes out as one chunk.
+    chunks = iter_chunks(path, info, Chunker(min_seconds=settings.chunk_min_seconds,
+                                             max_seconds=settings.chunk_max_seconds))
+    transcript = asyncio.run(_transcribe_chunks(settings.triton_grpc_url, chunks, info.duration))
+    if args.json:
+        print(json.dumps(transcript))
+    else:
+        for segment in transcript["segments"]:
+            print(f"[{_clock(segment['start'])} → {_clock(segment['end'])}] {segment['text']}")
+    return 0
+
+
+async def _transcribe_chunks(url: str, chunks, duration: float) -> dict:
+    """One transcript (``Recognition.as_json`` shape, times from the start of the file) of ``chunks``
+    sent one after another to Triton's ``whisper`` model."""
+    from streams.adapters.triton import TritonClient
+
+    client = TritonClient(url)
+    language, words, segments = None, [], []
+    try:
+        for chunk in chunks:
+            recognition = (await client.transcribe(chunk.pcm)).shift(chunk.start).as_json()
+            language = language or recognition["language"]
+            words += recognition["words"]
+            segments += recognition["segments"]
+    finally:
+        await client.close()
+    return {"language": language, "duration": round(duration, 3), "words": words, "segments": segments}
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss.s``, e.g. ``1:05.3``."""
+    minutes, rest = divmod(round(seconds, 1), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
 def render_status(statuses) -> str:
     rows = [("component", "state", "pid", "port", "version", "start", "where")]
     for s in statuses:
@@ -138,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--captions", default=None, help="caption style: bold, minimal, karaoke")
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
+
+    transcribe = sub.add_parser("transcribe", help="print what is said in a video or audio file (uses Triton)")
+    transcribe.add_argument("path", help="the video or audio file")
+    transcribe.add_argument("--json", action="store_true",
+                            help="print one JSON object (language, duration, words, segments)")
+    transcribe.set_defaults(handler=cmd_transcribe)
     return parser
 
 

@@ -1,0 +1,73 @@
+"""`clipstream transcribe`: words with increasing times from the stack's Triton, and one readable
+line with exit status 2 for a file that is not media or a Triton that cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from streams.asr.wer import normalise
+from streams.stack.process import free_port
+from tests.media_recipes import text_named_mp4
+
+pytestmark = pytest.mark.integration
+
+
+def _transcribe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "streams.cli", "transcribe", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_json_words_of_jfk_in_order(stack, media_dir):
+    result = _transcribe(stack.as_env(), str(media_dir / "speech" / "jfk.wav"), "--json")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()  # exactly one JSON object
+    body = json.loads(line)
+    assert body["language"] == "en" and body["duration"] == pytest.approx(11.0, abs=0.1)
+    words = body["words"]
+    assert all(w.keys() == {"word", "start", "end", "probability"} for w in words)
+    assert "ask not what your country can do for you" in " ".join(normalise(" ".join(w["word"] for w in words)))
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts) and all(w["end"] >= w["start"] for w in words)
+    assert 0 <= starts[0] and words[-1]["end"] <= body["duration"] + 0.5
+    assert body["segments"] and all({"text", "start", "end"} <= s.keys() for s in body["segments"])
+
+
+def test_a_long_reading_is_sent_in_chunks_and_its_times_run_through(stack, media_dir):
+    reading = media_dir / "derived" / "ljspeech_LJ001-0001_to_0032_concat.wav"  # 222 s: two or more chunks
+    result = _transcribe(stack.as_env(), str(reading), "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    starts = [w["start"] for w in body["words"]]
+    assert starts == sorted(starts) and starts[-1] > 200 and body["duration"] == pytest.approx(221.7, abs=0.5)
+    text = " ".join(normalise(" ".join(w["word"] for w in body["words"])))
+    assert text.startswith("printing in the only sense with which we are at present")
+
+
+def test_text_output_has_one_timed_line_per_segment(stack, media_dir):
+    result = _transcribe(stack.as_env(), str(media_dir / "speech" / "jfk.wav"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines and all(line.startswith("[0:") and " → 0:" in line for line in lines)
+    assert "country" in result.stdout
+
+
+def test_a_text_file_named_mp4_exits_2_with_a_readable_message(stack, tmp_path):
+    notes = text_named_mp4(tmp_path / "notes.mp4")
+    result = _transcribe(stack.as_env(), str(notes))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: notes.mp4 is not a video or audio file FFmpeg can read (it looks like text)"
+    ]
+
+
+def test_unreachable_triton_exits_2(stack, media_dir):
+    env = {**stack.as_env(), "CLIPSTREAM_TRITON_GRPC_URL": f"127.0.0.1:{free_port()}"}
+    result = _transcribe(env, str(media_dir / "speech" / "jfk.wav"))
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: whisper on 127.0.0.1:")
