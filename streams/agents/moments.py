@@ -14,6 +14,7 @@ from streams import topics
 from streams.app import app
 from streams.asr.whisper import Word
 from streams.errors import ClipstreamError
+from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.moments import (
     EnergyEnvelope,
     ScoredMoment,
@@ -34,7 +35,6 @@ from streams.records import (
 from streams.runtime import consume, fail, is_failed, report, runtime
 
 STAGE = "moments"
-ENERGY_HOP_SECONDS = 0.5
 
 
 class NoSpeech(ClipstreamError):
@@ -54,11 +54,11 @@ def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
     """One RMS envelope for the video from the chunks' envelopes, placed by chunk start."""
     values: list[float] = []
     for c in chunks:
-        first = int(round(c["start_s"] / ENERGY_HOP_SECONDS))
+        first = int(round(c["start_s"] / ENVELOPE_HOP_SECONDS))
         values.extend([0.0] * max(0, first - len(values)))
         del values[first:]
         values.extend(c["energy"])
-    return EnergyEnvelope(hop_seconds=ENERGY_HOP_SECONDS, values=tuple(values))
+    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS, values=tuple(values))
 
 
 def replay(video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool) -> tuple[list, list]:

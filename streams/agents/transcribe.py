@@ -26,7 +26,6 @@ from streams.runtime import Stopwatch, consume, is_failed, report, runtime
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
-ENERGY_HOP_SECONDS = 0.5
 
 
 @app.agent(topics.audio_chunks)
@@ -56,7 +55,7 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
             for w in recognition.words if w.word
         ]
         segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
-        energy = energy_envelope(pcm, hop_seconds=ENERGY_HOP_SECONDS)
+        energy = energy_envelope(pcm)
         event_id = new_event_id()
         await rt.catalog.save_transcript_chunk(
             video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments, event_id,

@@ -153,7 +153,12 @@ def iter_chunks(
     yield from chunker.finish()
 
 
-def energy_envelope(pcm: np.ndarray, sample_rate: int = SAMPLE_RATE, hop_seconds: float = 0.5) -> np.ndarray:
+# The hop of the loudness envelope stored with each transcript chunk and read back to score moments.
+ENVELOPE_HOP_SECONDS = 0.5
+
+
+def energy_envelope(pcm: np.ndarray, sample_rate: int = SAMPLE_RATE,
+                    hop_seconds: float = ENVELOPE_HOP_SECONDS) -> np.ndarray:
     """RMS of each consecutive ``hop_seconds`` of ``pcm`` (float32). A final partial hop counts
     over the samples it has, so the length is ``ceil(len(pcm) / hop)``."""
     hop = max(1, round(hop_seconds * sample_rate))
