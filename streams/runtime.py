@@ -164,10 +164,14 @@ async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str
     rt.drop_scratch(video_id)
 
 
-async def is_failed(video_id: str) -> bool:
-    """True if the video already failed: later stages skip its remaining messages."""
+async def video_to_process(video_id: str) -> dict | None:
+    """The video's row (with its stages), or None if it already failed or is unknown: later
+    stages skip the remaining messages of such a video."""
     video = await (await runtime()).catalog.video(video_id)
-    return video is not None and video["status"] == "failed"
+    if video is None:
+        log.warning("skipping a message for unknown video %s", video_id)
+        return None
+    return None if video["status"] == "failed" else video
 
 
 def _capture(exc: Exception) -> None:

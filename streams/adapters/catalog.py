@@ -132,11 +132,13 @@ class Catalog:
         )
         return status.endswith(" 1")
 
-    async def transcript_chunks(self, video_id: str) -> list[dict]:
+    async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[dict]:
+        """The stored chunks with index in [first, last] (all by default), in order."""
         rows = await self.pool.fetch(
             "SELECT chunk_index, start_s, end_s, language, words, segments, energy FROM transcript_chunks"
-            " WHERE video_id = $1 ORDER BY chunk_index",
-            video_id,
+            " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
+            " ORDER BY chunk_index",
+            video_id, first, last,
         )
         return [
             {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"])}

@@ -32,7 +32,7 @@ from streams.records import (
     to_payload,
     utc_now,
 )
-from streams.runtime import consume, fail, is_failed, report, runtime
+from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
 
@@ -88,10 +88,10 @@ def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
 async def _find(chunk: TranscriptChunkReady) -> None:
     rt = await runtime()
     video_id = chunk.video_id
-    if await is_failed(video_id):
+    video = await video_to_process(video_id)
+    if video is None:
         return
-    video = await rt.catalog.video(video_id)
-    chunks = [c for c in await rt.catalog.transcript_chunks(video_id) if c["chunk_index"] <= chunk.chunk_index]
+    chunks = await rt.catalog.transcript_chunks(video_id, last=chunk.chunk_index)
     if chunk.chunk_index == 0:
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")

@@ -29,9 +29,9 @@ from streams.runtime import (
     Runtime,
     Stopwatch,
     consume,
-    is_failed,
     report,
     runtime,
+    video_to_process,
 )
 
 STAGE = "render"
@@ -59,10 +59,8 @@ def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWo
 async def _render(found: MomentsFound) -> None:
     rt = await runtime()
     video_id = found.video_id
-    if await is_failed(video_id):
-        return
-    video = await rt.catalog.video(video_id)
-    if video["status"] == "completed":
+    video = await video_to_process(video_id)
+    if video is None or video["status"] == "completed":
         return
     render_stage = next(s for s in video["stages"] if s["stage"] == STAGE)
     if render_stage["status"] == "pending":

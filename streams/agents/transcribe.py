@@ -22,7 +22,7 @@ from streams.records import (
     new_event_id,
     utc_now,
 )
-from streams.runtime import Stopwatch, consume, is_failed, report, runtime
+from streams.runtime import Stopwatch, consume, report, runtime, video_to_process
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
@@ -36,17 +36,17 @@ async def transcribe(stream):
 async def _transcribe(chunk: AudioChunkReady) -> None:
     rt = await runtime()
     video_id = chunk.video_id
-    if await is_failed(video_id):
+    video = await video_to_process(video_id)
+    if video is None:
         return
     if chunk.chunk_index == 0:
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
-    stored = {c["chunk_index"]: c for c in await rt.catalog.transcript_chunks(video_id)}
-    row = stored.get(chunk.chunk_index)
+    stored = await rt.catalog.transcript_chunks(video_id, chunk.chunk_index, chunk.chunk_index)
+    row = stored[0] if stored else None
     if row is None:
         clock = Stopwatch()
-        video = await rt.catalog.video(video_id)
-        language = (video or {}).get("options", {}).get("language") or None
+        language = video["options"].get("language") or None
         wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
         pcm = decode_wav(wav)
         recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
