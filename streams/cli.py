@@ -100,6 +100,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     from pathlib import Path
 
+    from streams.console import clock
     from streams.media.chunking import Chunker, iter_chunks
     from streams.media.probe import MediaLimits, probe
 
@@ -117,7 +118,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(transcript))
     else:
         for segment in transcript["segments"]:
-            print(f"[{_clock(segment['start'])} → {_clock(segment['end'])}] {segment['text']}")
+            print(f"[{clock(segment['start'])} → {clock(segment['end'])}] {segment['text']}")
     return 0
 
 
@@ -138,11 +139,6 @@ async def _transcribe_chunks(url: str, chunks, duration: float) -> dict:
         await client.close()
     return {"language": language, "duration": round(duration, 3), "words": words, "segments": segments}
 
-
-def _clock(seconds: float) -> str:
-    """``m:ss.s``, e.g. ``1:05.3``."""
-    minutes, rest = divmod(round(seconds, 1), 60)
-    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def render_status(statuses) -> str:

@@ -61,15 +61,16 @@ def result_json(video: dict, clips: list[dict]) -> dict:
     return result
 
 
-def _clock(seconds: float) -> str:
-    m, s = divmod(seconds, 60)
-    return f"{int(m)}:{s:04.1f}"
+def clock(seconds: float) -> str:
+    """``m:ss.s``, e.g. ``1:05.3`` (rounded first, so 59.96 s reads 1:00.0, not 0:60.0)."""
+    minutes, rest = divmod(round(seconds, 1), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def clips_table(clips: list[dict]) -> str:
     rows = [("rank", "score", "start–end", "title", "mp4")]
     for c in clips:
-        rows.append((str(c["rank"]), f"{c['score']:.0f}", f"{_clock(c['start'])}–{_clock(c['end'])}",
+        rows.append((str(c["rank"]), f"{c['score']:.0f}", f"{clock(c['start'])}–{clock(c['end'])}",
                      c["title"][:48], local_path(c["mp4"])))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
