@@ -1,6 +1,6 @@
 """A Kafka producer for processes outside the Faust worker (the API): acks from all in-sync
-replicas, idempotent, keyed by video id. Failures become a retriable ``StorageError``-like
-``ClipstreamError`` the API maps to 503."""
+replicas, idempotent, keyed by video id. Failures become ``QueueUnavailable`` (retriable), which
+the API maps to 503."""
 
 from __future__ import annotations
 
