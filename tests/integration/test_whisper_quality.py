@@ -62,9 +62,6 @@ async def test_jfk_words_are_right(stack, media_dir: Path):
     assert "ask not what your country can do for you" in " ".join(normalise(hypothesis))
 
 
-@pytest.mark.xfail(strict=True, reason="known shortfall: tiny.en's cross-attention word starts are 90 ms off "
-                   "(median) on the GRID clip against the 80 ms target; needs larger weights or a forced "
-                   "alignment pass (issue 4 stays open). Strict: it fails loudly once it passes.")
 async def test_word_starts_match_grid_alignment(stack, media_dir: Path):
     grid = media_dir / "video" / "grid"
     reference = parse_grid_align((grid / "id2_vcd_swwp2s.align").read_text())
