@@ -1,0 +1,273 @@
+"""The reframing plan for one clip: which layout, what crop, and where the crop is over time.
+
+Layouts, chosen in this order:
+
+``fit``     faces are on screen less than ``ReframeRules.min_face_coverage`` of the clip: the
+            whole frame scaled to the output width over a blurred, zoomed copy of itself.
+``split``   exactly two tracks are each on screen at least ``split_presence`` of the clip, they
+            are too far apart for one crop to hold both faces (centre distance plus a face width
+            wider than the single crop), both speak at least ``split_min_share`` of the clip and
+            the speaker changes at least once: two stacked panels, each half the output's height,
+            each following one face (top: the face on the left). Only for outputs narrower than the
+            source, and only when ``ReframeRules.split`` is on.
+``single``  otherwise: a full-height crop of the output's aspect following the active speaker.
+
+Crop sizes are even integers in source pixels; keyframe times are source seconds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from streams.media.reframe.camera import CameraRules, CropKeyframe, cut_between, follow
+from streams.media.reframe.observations import FrameFaces, Loudness, Source
+from streams.media.reframe.speaker import SpeakerRules, Turn, active_speaker
+from streams.media.reframe.tracking import Track, TrackingRules, link_tracks
+
+# output sizes, as in streams.media.render (kept here so planning needs no FFmpeg code)
+ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
+MAX_KEYFRAME_FPS = 30.0
+LAYOUTS = ("single", "split", "fit")
+
+
+@dataclass(frozen=True)
+class ReframeRules:
+    """Attributes:
+        tracking, speaker, camera: the rules of each stage.
+        keyframe_fps: keyframes per second; None: the source's frame rate, at most 30.
+        context: seconds of detections before ``start`` and after ``end`` also used.
+        min_face_coverage: below this fraction of the clip with a face on screen, ``fit``.
+        split: whether ``split`` may be chosen at all.
+        split_presence: each of the two tracks must be on screen this fraction of the clip.
+        split_min_share: each of the two must speak this fraction of the clip.
+        split_face_heights: a panel's crop is this many face heights tall (between half and all
+            of the frame height).
+        headroom: in a panel, the face centre sits this fraction of the crop height above the
+            crop centre.
+    """
+
+    tracking: TrackingRules = field(default_factory=TrackingRules)
+    speaker: SpeakerRules = field(default_factory=SpeakerRules)
+    camera: CameraRules = field(default_factory=CameraRules)
+    keyframe_fps: float | None = None
+    context: float = 1.0
+    min_face_coverage: float = 0.3
+    split: bool = True
+    split_presence: float = 0.8
+    split_min_share: float = 0.15
+    split_face_heights: float = 4.0
+    headroom: float = 0.1
+
+
+@dataclass(frozen=True)
+class ReframePlan:
+    """How to reframe ``[start, end]`` of the source.
+
+    Attributes:
+        layout: ``single``, ``split`` or ``fit``.
+        aspect: a key of ``ASPECTS``.
+        source: the source's geometry.
+        start, end: the clip, source seconds.
+        crop_width, crop_height: the crop (each panel's, for ``split``; the whole frame for
+            ``fit``), even source pixels.
+        keyframes: crop centre path (``single``; the top panel for ``split``; empty for ``fit``).
+        second: the bottom panel's path for ``split``, else empty.
+        cuts: times the crop jumps instead of moving smoothly (scene cuts, far speaker changes).
+        speakers: the speaker timeline.
+        panels: the track ids followed by the top and bottom panels (``split`` only).
+    """
+
+    layout: str
+    aspect: str
+    source: Source
+    start: float
+    end: float
+    crop_width: int
+    crop_height: int
+    keyframes: tuple[CropKeyframe, ...] = ()
+    second: tuple[CropKeyframe, ...] = ()
+    cuts: tuple[float, ...] = ()
+    speakers: tuple[Turn, ...] = ()
+    panels: tuple[int, ...] = ()
+
+    def _path(self, panel: int) -> tuple[CropKeyframe, ...]:
+        if panel not in (0, 1):
+            raise ValueError(f"panel must be 0 (top/single) or 1 (bottom), got {panel}")
+        return self.keyframes if panel == 0 else self.second
+
+    def center_at(self, t: float, panel: int = 0) -> tuple[float, float]:
+        """The crop centre at source time ``t``: linear between keyframes, a step at a cut, held
+        outside the path; the frame centre without keyframes."""
+        path = self._path(panel)
+        if not path:
+            return self.source.width / 2, self.source.height / 2
+        times = [k.t for k in path]
+        i = bisect.bisect_right(times, t) - 1
+        if i < 0:
+            return path[0].cx, path[0].cy
+        if i >= len(path) - 1:
+            return path[-1].cx, path[-1].cy
+        a, b = path[i], path[i + 1]
+        j = bisect.bisect_right(self.cuts, a.t)
+        if j < len(self.cuts) and self.cuts[j] <= b.t:
+            return (a.cx, a.cy) if t < self.cuts[j] else (b.cx, b.cy)
+        f = (t - a.t) / (b.t - a.t) if b.t > a.t else 0.0
+        return a.cx + f * (b.cx - a.cx), a.cy + f * (b.cy - a.cy)
+
+    def box_at(self, t: float, panel: int = 0) -> tuple[int, int, int, int]:
+        """The crop ``(x, y, width, height)`` at ``t``: integer pixels, inside the frame."""
+        cx, cy = self.center_at(t, panel)
+        w, h = self.crop_width, self.crop_height
+        x = min(max(round(cx - w / 2), 0), self.source.width - w)
+        y = min(max(round(cy - h / 2), 0), self.source.height - h)
+        return max(x, 0), max(y, 0), w, h
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan as plain JSON types, for editors."""
+        def path(ks: Sequence[CropKeyframe]) -> list[list[float]]:
+            return [[round(k.t, 4), round(k.cx, 2), round(k.cy, 2)] for k in ks]
+
+        return {
+            "layout": self.layout,
+            "aspect": self.aspect,
+            "source": {"width": self.source.width, "height": self.source.height, "fps": self.source.fps},
+            "start": self.start,
+            "end": self.end,
+            "crop": {"width": self.crop_width, "height": self.crop_height},
+            "keyframes": path(self.keyframes),
+            "second": path(self.second),
+            "cuts": [round(c, 4) for c in self.cuts],
+            "speakers": [{"start": round(s.start, 3), "end": round(s.end, 3), "track": s.track_id}
+                         for s in self.speakers],
+            "panels": list(self.panels),
+        }
+
+
+def speed_profile(plan: ReframePlan, panel: int = 0) -> list[float]:
+    """Crop-centre speed (source px/s) between consecutive keyframes of a path, leaving out the
+    intervals that contain a cut."""
+    path = plan._path(panel)
+    speeds = []
+    for a, b in itertools.pairwise(path):
+        if b.t > a.t and not cut_between(plan.cuts, a.t, b.t):
+            speeds.append(math.hypot(b.cx - a.cx, b.cy - a.cy) / (b.t - a.t))
+    return speeds
+
+
+def _even(x: float) -> int:
+    return max(2, int(x) // 2 * 2)
+
+
+def crop_size(source: Source, ratio: float) -> tuple[int, int]:
+    """The largest crop of width/height ``ratio`` inside the frame, even pixels."""
+    if source.width / source.height > ratio:
+        return min(_even(source.height * ratio), _even(source.width)), _even(source.height)
+    return _even(source.width), min(_even(source.width / ratio), _even(source.height))
+
+
+def _keyframe_times(source: Source, start: float, end: float, fps: float | None) -> np.ndarray:
+    rate = fps or (min(source.fps, MAX_KEYFRAME_FPS) if source.fps > 0 else MAX_KEYFRAME_FPS)
+    n = math.floor((end - start) * rate + 1e-9) + 1
+    times = start + np.arange(n) / rate
+    return times if times[-1] >= end - 1e-9 else np.append(times, end)
+
+
+def _path_of(track: Track, times: np.ndarray, dy: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The track's centre at ``times``; NaN where it is not on screen."""
+    cx, cy = track.center_at(times)
+    on = track.covers(times)
+    return np.where(on, cx, np.nan), np.where(on, cy + dy, np.nan)
+
+
+def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, start: float, end: float,
+                 *, cuts: Sequence[float] = (), loudness: Loudness | None = None,
+                 rules: ReframeRules = ReframeRules()) -> ReframePlan:
+    """Plan the reframing of ``[start, end]`` (source seconds) to ``aspect`` from the faces
+    detected on sampled frames, the scene ``cuts`` and the speech ``loudness``."""
+    if aspect not in ASPECTS:
+        raise ValueError(f"unknown aspect {aspect!r}; choose one of {', '.join(ASPECTS)}")
+    if not (math.isfinite(start) and math.isfinite(end) and start < end):
+        raise ValueError(f"clip must have start < end, got start={start} end={end}")
+    if source.width <= 0 or source.height <= 0:
+        raise ValueError(f"source size must be positive, got {source.width}x{source.height}")
+    out_w, out_h = ASPECTS[aspect]
+    scene = tuple(sorted(c for c in cuts if start < c <= end))
+    near = [f for f in frames if start - rules.context <= f.t <= end + rules.context]
+    tracks = link_tracks(near, source.height, cuts=sorted(cuts), rules=rules.tracking)
+    times = _keyframe_times(source, start, end, rules.keyframe_fps)
+
+    on_screen = np.zeros(times.size, dtype=bool)
+    for tr in tracks:
+        on_screen |= tr.covers(times)
+    if not tracks or on_screen.mean() < rules.min_face_coverage:
+        return ReframePlan("fit", aspect, source, start, end, _even(source.width), _even(source.height),
+                           cuts=scene)
+
+    turns = active_speaker(tracks, start, end, loudness=loudness, cuts=scene, rules=rules.speaker)
+    single_w, single_h = crop_size(source, out_w / out_h)
+    pair = _split_pair(tracks, turns, start, end, single_w, rules) if single_w < source.width else None
+    if pair is not None:
+        return _split(pair, source, aspect, start, end, times, scene, turns, rules)
+
+    by_id = {tr.id: tr for tr in tracks}
+    tx = np.full(times.size, np.nan)
+    ty = np.full(times.size, np.nan)
+    for turn in turns:
+        inside = (times >= turn.start) & (times < turn.end) if turn.end < end else times >= turn.start
+        x, y = _path_of(by_id[turn.track_id], times)
+        tx = np.where(inside, x, tx)
+        ty = np.where(inside, y, ty)
+    switches = [turn.start for turn in turns[1:]]
+    path = follow(times, tx, ty, (single_w, single_h), source, cuts=scene, switches=switches,
+                  rules=rules.camera)
+    return ReframePlan("single", aspect, source, start, end, single_w, single_h, keyframes=path.keyframes,
+                       cuts=tuple(sorted(set(scene) | set(path.cuts))), speakers=tuple(turns))
+
+
+def _split_pair(tracks: Sequence[Track], turns: Sequence[Turn], start: float, end: float, single_w: int,
+                rules: ReframeRules) -> tuple[Track, Track] | None:
+    """The two tracks to split the screen between (left first), or None if the rule does not hold."""
+    if not rules.split:
+        return None
+    steady = [tr for tr in tracks if tr.coverage(start, end) >= rules.split_presence]
+    if len(steady) != 2:
+        return None
+    left, right = sorted(steady, key=lambda tr: tr.median_center[0])
+    apart = right.median_center[0] - left.median_center[0] + (left.width + right.width) / 2
+    if apart <= single_w:
+        return None
+    spoken = {tr.id: 0.0 for tr in steady}
+    for turn in turns:
+        if turn.track_id in spoken:
+            spoken[turn.track_id] += turn.end - turn.start
+    changes = sum(1 for a, b in itertools.pairwise(turns) if a.track_id != b.track_id)
+    if changes < 1 or min(spoken.values()) < rules.split_min_share * (end - start):
+        return None
+    return left, right
+
+
+def _split(pair: tuple[Track, Track], source: Source, aspect: str, start: float, end: float,
+           times: np.ndarray, scene: tuple[float, ...], turns: Sequence[Turn],
+           rules: ReframeRules) -> ReframePlan:
+    out_w, out_h = ASPECTS[aspect]
+    ratio = out_w / (out_h / 2)
+    face_h = max(tr.height for tr in pair)
+    h = min(max(rules.split_face_heights * face_h, source.height / 2), source.height)
+    w = h * ratio
+    if w > source.width:
+        w, h = source.width, source.width / ratio
+    cw, ch = _even(w), _even(h)
+    paths = []
+    for tr in pair:
+        x, y = _path_of(tr, times, dy=rules.headroom * ch)
+        paths.append(follow(times, x, y, (cw, ch), source, cuts=scene, rules=rules.camera))
+    cut_times = set(scene) | set(paths[0].cuts) | set(paths[1].cuts)
+    return ReframePlan("split", aspect, source, start, end, cw, ch, keyframes=paths[0].keyframes,
+                       second=paths[1].keyframes, cuts=tuple(sorted(cut_times)), speakers=tuple(turns),
+                       panels=(pair[0].id, pair[1].id))
