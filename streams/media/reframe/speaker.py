@@ -44,7 +44,7 @@ class SpeakerRules:
         anticipate: a change of speaker moves to this many seconds before the new speaker's first
             words, if the silence before them is that long (cut on the breath, not the word).
         snap_to_cut: a change of speaker this close (seconds) to a scene cut is moved onto it.
-        activity_floor: mouth activity (opening std, a fraction of face height) that counts as
+        activity_floor: mouth activity (spread of ``Face.mouth_open``, same units) that counts as
             clear evidence at the least; keeps landmark jitter from deciding a silent clip.
     """
 

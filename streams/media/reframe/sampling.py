@@ -1,0 +1,353 @@
+"""What the reframer sees: faces on frames sampled from a stretch of video, and its loudness.
+
+Frames of ``[start, end]`` are decoded with PyAV in a worker thread (the next batch decodes
+while Triton works on this one), sampled at ``SamplingOptions.fps``, shrunk to at most
+``detect_width`` pixels wide (BlazeFace looks at 192x192 anyway, and smaller frames travel
+faster) and sent to ``face_detector`` in batches. Faces come back in the pixels of the shrunk
+frame and are mapped to source pixels here. Where mouths are measured, each face is cut out of
+the full-size frame (upright, eyes level) and sent to ``face_landmarks``; ``mouth_open`` is the
+inner-lip gap over the distance between the outer eye corners
+(``streams.vision.landmarks.mouth_opening``), which does not change with the face's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Literal
+
+import numpy as np
+
+from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia, TruncatedMedia
+from streams.media.audio import SAFE_OPTIONS
+from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
+
+if TYPE_CHECKING:
+    from streams.adapters.triton import TritonClient
+
+DETECTOR, LANDMARKS = "face_detector", "face_landmarks"
+MAX_BATCH = 8  # max_batch_size of both models in models/triton_repo
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How frames are sampled and which faces get their mouth measured.
+
+    Attributes:
+        fps: frames looked at per second of video (at most the video's own rate).
+        batch_size: frames per ``face_detector`` request (1 to 8).
+        detect_width: frames wider than this are shrunk to it (aspect kept) before detection.
+        mouths: ``"always"`` measures every face's mouth (cheap: one 192x192 crop per face,
+            batched; it gives each track a steady resting opening), ``"several"`` only on frames
+            with more than one face (where it decides who speaks), ``"never"`` on none.
+    """
+
+    fps: float = 8.0
+    batch_size: int = 8
+    detect_width: int = 640
+    mouths: Literal["always", "several", "never"] = "always"
+
+    def __post_init__(self) -> None:
+        if not self.fps > 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+        if not 1 <= self.batch_size <= MAX_BATCH:
+            raise ValueError(f"batch_size must be 1 to {MAX_BATCH}, got {self.batch_size}")
+        if self.mouths not in ("always", "several", "never"):
+            raise ValueError(f"mouths must be always, several or never, got {self.mouths!r}")
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+class SampleClock:
+    """Picks frames from a decoded sequence so that about ``fps`` are kept per second: a frame is
+    kept when it is the first at or after the next due time (half a frame early counts), and the
+    due time then moves on by ``1/fps`` from where it was, so the kept rate does not drift."""
+
+    def __init__(self, start: float, fps: float, frame_interval: float) -> None:
+        self.due = start
+        self.step = 1.0 / fps
+        self.slack = frame_interval / 2
+
+    def take(self, t: float) -> bool:
+        if t < self.due - self.slack:
+            return False
+        while self.due <= t + self.slack:
+            self.due += self.step
+        return True
+
+
+def detection_size(width: int, height: int, detect_width: int) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` frame is shrunk to for detection (even sides, aspect
+    kept; frames already narrow enough keep their size)."""
+    if width <= detect_width:
+        return width, height
+    scale = detect_width / width
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def faces_from_detections(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, count: int,
+                          scale_x: float, scale_y: float, source_size: tuple[int, int]) -> list[Face]:
+    """One frame's ``face_detector`` outputs (boxes ``(8, 4)``, scores ``(8,)``, keypoints
+    ``(8, 6, 2)`` in the pixels of the frame it saw, ``count`` valid rows) → faces in source
+    pixels, where a source pixel is ``scale_x`` x ``scale_y`` detection pixels. Boxes are clipped
+    to the source frame; a face with nothing left inside it is dropped."""
+    width, height = source_size
+    faces = []
+    for i in range(min(int(count), len(scores))):
+        x0, y0, x1, y1 = (float(v) for v in boxes[i])
+        box = Box(min(max(x0 / scale_x, 0.0), width), min(max(y0 / scale_y, 0.0), height),
+                  min(max(x1 / scale_x, 0.0), width), min(max(y1 / scale_y, 0.0), height))
+        if box.width <= 0 or box.height <= 0:
+            continue
+        points = tuple((float(x) / scale_x, float(y) / scale_y) for x, y in keypoints[i])
+        faces.append(Face(box=box, score=float(scores[i]), keypoints=points))
+    return faces
+
+
+def rms_series(samples: np.ndarray, sample_rate: int, hop_seconds: float) -> np.ndarray:
+    """RMS of mono ``samples`` over consecutive hops of ``hop_seconds`` (a last partial hop counts
+    over the samples it has)."""
+    hop = max(1, round(sample_rate * hop_seconds))
+    samples = np.asarray(samples, dtype=np.float64)
+    n = len(samples) // hop
+    full = samples[: n * hop].reshape(n, hop)
+    values = list(np.sqrt((full**2).mean(axis=1))) if n else []
+    rest = samples[n * hop:]
+    if len(rest):
+        values.append(float(np.sqrt((rest**2).mean())))
+    return np.asarray(values, dtype=np.float64)
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    """A sampled frame: its time (source seconds), the shrunk RGB image for detection and the
+    decoded frame (converted to full-size RGB only if a face on it is measured)."""
+
+    t: float
+    small: np.ndarray
+    frame: object
+
+
+class SampledFrames:
+    """Frames of ``[start, end]`` of ``path`` at about ``options.fps``, in batches. Not thread safe:
+    one thread at a time may call ``next_batch``. Use as a context manager."""
+
+    def __init__(self, path: Path | str, start: float, end: float | None, options: SamplingOptions) -> None:
+        self.path = Path(path)
+        self.container = _open(self.path)
+        self.stream = next((s for s in self.container.streams if s.type == "video"), None)
+        if self.stream is None:
+            self.container.close()
+            raise MediaError(f"{self.path.name} has no video track, so there are no faces to find")
+        self.stream.thread_type = "AUTO"
+        rate = self.stream.average_rate or self.stream.guessed_rate
+        self.fps = float(rate) if rate else 25.0
+        self.width, self.height = self.stream.codec_context.width, self.stream.codec_context.height
+        self.detect_size = detection_size(self.width, self.height, options.detect_width)
+        start_time = self.container.start_time
+        self.offset = start_time / 1_000_000 if start_time else 0.0
+        self.start, self.end, self.options = start, end, options
+        self._frames = self._sampled()
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """Detection pixels per source pixel, horizontally and vertically."""
+        return self.detect_size[0] / self.width, self.detect_size[1] / self.height
+
+    def __enter__(self) -> "SampledFrames":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._frames.close()
+        self.container.close()
+
+    def next_batch(self) -> list[Sample]:
+        """Up to ``batch_size`` samples; empty when the range is done."""
+        batch = []
+        for sample in self._frames:
+            batch.append(sample)
+            if len(batch) == self.options.batch_size:
+                break
+        return batch
+
+    def _sampled(self) -> Iterator[Sample]:
+        import av
+
+        clock = SampleClock(self.start, min(self.options.fps, self.fps), 1.0 / self.fps)
+        if self.start > 0:
+            self.container.seek(int((self.start + self.offset) * 1_000_000), backward=True)
+        reached = self.start
+        width, height = self.detect_size
+        try:
+            for frame in self.container.decode(self.stream):
+                if frame.time is None:
+                    continue
+                t = frame.time - self.offset
+                if self.end is not None and t >= self.end:
+                    return
+                reached = t
+                if clock.take(t):
+                    yield Sample(t, frame.to_ndarray(width=width, height=height, format="rgb24"), frame)
+        except av.error.FFmpegError as exc:
+            raise TruncatedMedia(f"{self.path.name}: the video stops decoding after {reached:.2f} s; "
+                                 "the file may be cut off or damaged") from exc
+
+
+def _open(path: Path):
+    import av
+
+    if not path.is_file():
+        raise MediaError(f"{path.name} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise EmptyMedia(f"{path.name} is empty (0 bytes)")
+    try:
+        return av.open(str(path), options=SAFE_OPTIONS)
+    except av.error.FFmpegError as exc:
+        raise NotMedia(f"{path.name} is not a video FFmpeg can read") from exc
+
+
+# --- Triton -------------------------------------------------------------------------------------
+
+async def sample_faces(client: "TritonClient", path: Path | str, start: float = 0.0, end: float | None = None,
+                       options: SamplingOptions = SamplingOptions()) -> list[FrameFaces]:
+    """Faces on frames of ``[start, end)`` of ``path`` (``end`` None: to the end) sampled at
+    ``options.fps``, in time order; boxes and keypoints in source pixels, times in source seconds.
+
+    Raises ``MediaError`` when the video cannot be read and ``InferenceError`` when Triton fails."""
+    frames = await asyncio.to_thread(SampledFrames, path, start, end, options)
+    found: list[FrameFaces] = []
+    pending: asyncio.Future | None = None
+    try:
+        pending = asyncio.ensure_future(asyncio.to_thread(frames.next_batch))
+        while True:
+            batch = await pending
+            pending = None
+            if not batch:
+                return found
+            pending = asyncio.ensure_future(asyncio.to_thread(frames.next_batch))
+            found += await _faces_in_batch(client, frames, batch, options)
+    finally:
+        if pending is not None:  # the decoding thread must finish before its container closes
+            await asyncio.gather(pending, return_exceptions=True)
+        frames.__exit__(None, None, None)
+
+
+async def _faces_in_batch(client: "TritonClient", frames: SampledFrames, batch: list[Sample],
+                          options: SamplingOptions) -> list[FrameFaces]:
+    import tritonclient.grpc.aio as grpc
+
+    images = np.stack([s.small for s in batch])
+    tensor = grpc.InferInput("FRAMES", list(images.shape), "UINT8")
+    tensor.set_data_from_numpy(images)
+    names = ("BOXES", "SCORES", "KEYPOINTS", "COUNT")
+    result = await client.infer(DETECTOR, [tensor], [grpc.InferRequestedOutput(n) for n in names])
+    boxes, scores, keypoints, counts = (result.as_numpy(n) for n in names)
+    sx, sy = frames.scale
+    per_frame = [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]),
+                                       sx, sy, (frames.width, frames.height)) for i in range(len(batch))]
+    wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
+              if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
+    if wanted:
+        openings = await _mouth_openings(client, [(batch[i], per_frame[i][j]) for i, j in wanted])
+        for (i, j), opening in zip(wanted, openings):
+            face = per_frame[i][j]
+            per_frame[i][j] = Face(face.box, face.score, face.keypoints, opening)
+    return [FrameFaces(s.t, tuple(faces)) for s, faces in zip(batch, per_frame)]
+
+
+async def _mouth_openings(client: "TritonClient", faces: list[tuple[Sample, Face]]) -> list[float | None]:
+    """``mouth_open`` of each face (None where the landmark model sees no face in the crop)."""
+    import tritonclient.grpc.aio as grpc
+
+    from streams.vision.landmarks import mouth_opening
+
+    crops = await asyncio.to_thread(_crops, faces)
+    openings: list[float | None] = []
+    for first in range(0, len(crops), MAX_BATCH):
+        chunk = np.ascontiguousarray(crops[first:first + MAX_BATCH])
+        tensor = grpc.InferInput("FACES", list(chunk.shape), "UINT8")
+        tensor.set_data_from_numpy(chunk)
+        result = await client.infer(LANDMARKS, [tensor], [grpc.InferRequestedOutput("LANDMARKS"),
+                                                          grpc.InferRequestedOutput("PRESENCE")])
+        landmarks, presence = result.as_numpy("LANDMARKS"), result.as_numpy("PRESENCE").reshape(-1)
+        openings += [mouth_opening(points) if p >= PRESENCE_MIN else None for points, p in zip(landmarks, presence)]
+    return openings
+
+
+PRESENCE_MIN = 0.5  # below this the landmark model says the crop holds no face
+
+
+def _crops(faces: list[tuple[Sample, Face]]) -> np.ndarray:
+    """The landmark model's input for each face, cut from its full-size frame."""
+    from streams.vision.blazeface import Detection
+    from streams.vision.landmarks import crop_from_detection, extract
+
+    full: dict[int, np.ndarray] = {}
+    crops = []
+    for sample, face in faces:
+        key = id(sample)
+        if key not in full:
+            full[key] = sample.frame.to_ndarray(format="rgb24")
+        detection = Detection((face.box.x0, face.box.y0, face.box.x1, face.box.y1), face.score,
+                              np.asarray(face.keypoints, dtype=np.float32))
+        crops.append(extract(full[key], crop_from_detection(detection)))
+    return np.stack(crops)
+
+
+# --- audio --------------------------------------------------------------------------------------
+
+LOUDNESS_RATE = 16_000
+LOUDNESS_HOP = 0.04
+
+
+def read_loudness(path: Path | str, start: float = 0.0, end: float | None = None,
+                  hop_seconds: float = LOUDNESS_HOP) -> Loudness:
+    """The RMS level of the audio (mixed to mono, 16 kHz, full scale 1.0) per ``hop_seconds``
+    from ``start`` to ``end`` (None: the end), in source time.
+
+    Raises ``NoAudio`` when there is no audio track and other ``MediaError``\\s when the file
+    cannot be read."""
+    import av
+
+    path = Path(path)
+    container = _open(path)
+    with container:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise NoAudio(f"{path.name} has no audio track, so its loudness cannot be measured")
+        offset = container.start_time / 1_000_000 if container.start_time else 0.0
+        if start > 0:
+            container.seek(int((start + offset) * 1_000_000), backward=True)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=LOUDNESS_RATE)
+        blocks: list[np.ndarray] = []
+        first: float | None = None  # source time of blocks[0][0]
+        reached = start
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                for out in resampler.resample(frame):
+                    if first is None:
+                        first = (out.time if out.time is not None else frame.time) - offset
+                    blocks.append(out.to_ndarray().reshape(-1))
+                reached = frame.time - offset
+                if end is not None and reached > end:
+                    break
+            for out in resampler.resample(None):
+                blocks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            raise TruncatedMedia(f"{path.name}: the audio stops decoding after {reached:.2f} s; "
+                                 "the file may be cut off or damaged") from exc
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    first = start if first is None else first
+    skip = max(0, round((start - first) * LOUDNESS_RATE))
+    samples = samples[skip:]
+    lead = max(0, round((first - start) * LOUDNESS_RATE))  # audio starting after ``start``: silence
+    if lead:
+        samples = np.concatenate([np.zeros(lead, np.float32), samples])
+    if end is not None:
+        samples = samples[: max(0, round((end - start) * LOUDNESS_RATE))]
+    return Loudness(hop_seconds, start, tuple(rms_series(samples, LOUDNESS_RATE, hop_seconds)))
