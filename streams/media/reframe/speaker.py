@@ -1,12 +1,12 @@
 """Who is talking: the track whose mouth moves while speech is heard.
 
 On a grid of ``SpeakerRules.step`` seconds, each track's mouth *activity* is the standard
-deviation of its mouth opening over ``activity_window`` seconds plus how far the mean opening
-there is above the track's resting opening (a talking mouth opens and closes a few times a second
-and is open more on average; a listening one stays near rest). Its *evidence* of speaking is that activity
-times ``2*speech - 1``, where ``speech`` is the loudness mapped onto 0 (silence) to 1 (full
-speech): a mouth moving while speech is heard counts for the track, one moving in silence
-(chewing, smiling) counts against it. Without loudness the evidence is the activity alone.
+deviation of its mouth opening over ``activity_window`` seconds (a talking mouth opens and closes
+a few times a second; a listening one, even with parted lips, stays still). Its *evidence* of
+speaking is that activity times ``speech``, the loudness mapped onto 0 (silence) to 1 (full
+speech): a mouth moving in silence (chewing, smiling, a breath before the words) counts for
+nothing. Each track's evidence is scaled by its own range, since one person's lips move less
+than another's. Without loudness the evidence is the activity alone.
 
 The timeline is the labelling that maximises the summed evidence minus a penalty per change of
 speaker (Viterbi), so the speaker changes only when another track has led for about
@@ -71,9 +71,8 @@ class Turn:
 
 def mouth_activity(track: Track, times: np.ndarray, window: float) -> np.ndarray:
     """How much the track's mouth works over ``window`` seconds centred on each of ``times``: the
-    standard deviation of its opening plus how far the mean opening is above the track's resting
-    opening (its 10th percentile). 0 where fewer than two openings were measured, NaN outside the
-    track's span."""
+    standard deviation of its opening. Not the opening itself: a still face with parted lips is
+    not talking. 0 where fewer than two openings were measured, NaN outside the track's span."""
     pairs = [(t, m) for t, m in zip(track.times, track.mouth_open) if m is not None]
     out = np.zeros(len(times))
     if len(pairs) >= 2:
@@ -89,7 +88,7 @@ def mouth_activity(track: Track, times: np.ndarray, window: float) -> np.ndarray
             mean = (s1[hi] - s1[lo]) / n
             var = (s2[hi] - s2[lo]) / n - mean * mean
         std = np.sqrt(np.clip(np.nan_to_num(var), 0.0, None))
-        out = np.where(n >= 2, std + np.clip(np.nan_to_num(mean), 0.0, None), 0.0)
+        out = np.where(n >= 2, std, 0.0)
     return np.where(track.covers(times), out, np.nan)
 
 
@@ -193,11 +192,12 @@ def active_speaker(tracks: Sequence[Track], start: float, end: float, *,
     speech = np.ones(n)
     if loudness is not None:
         speech = speech_level(loudness, times, silence_db=rules.silence_db, speech_db=rules.speech_db)
-    evidence = activity * (2 * speech - 1)
+    evidence = activity * speech
     evidence = _box_mean(evidence, max(1, round(rules.evidence_window / rules.step)))
     finite = np.isfinite(evidence)
-    scale = max(float(np.percentile(np.abs(evidence[finite]), 95)) if finite.any() else 0.0,
-                rules.activity_floor)
+    # each face against its own range: one person's lips move less than another's
+    scale = np.array([[max(float(np.percentile(np.abs(row[ok]), 95)) if ok.any() else 0.0, rules.activity_floor)]
+                      for row, ok in zip(evidence, finite)])
     score = np.where(finite, evidence / scale, -np.inf)
     score[:, ~finite.any(axis=0)] = 0.0  # nobody on screen: no reason to change
     labels = _viterbi(score, rules.switch_seconds / rules.step)

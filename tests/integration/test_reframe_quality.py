@@ -1,0 +1,145 @@
+"""Reframing must-shows on real talking faces through the real Triton face models: the crop keeps
+a moving face in frame, moves no faster than the camera's bound except at cuts, jumps on the
+montage's cuts, and follows whichever of two people is speaking.
+
+Ground truth comes from how the inputs were built (``tests/media_recipes``): where each GRID clip
+was pasted on every frame, plus where the face sits inside that clip, measured once on the
+original 360x288 clip (the GRID camera is fixed, so that offset is constant per clip).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from streams.adapters.triton import TritonClient
+from streams.media.reframe.camera import MAX_SPEED
+from streams.media.reframe.layout import speed_profile
+from streams.media.reframe.observations import Source
+from streams.media.reframe.planner import plan_clip
+from streams.media.reframe.sampling import sample_faces
+from tests import media_recipes
+from tests.media_recipes import GRID_FPS, GRID_SECONDS, grid_clips
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SOURCE = Source(1280, 720, GRID_FPS)
+FRAME = 1 / GRID_FPS
+MIN_FACE_IN_CROP = 0.98
+MIN_ON_SPEAKER = 0.90
+
+
+@pytest.fixture
+async def client(stack):
+    client = TritonClient(stack.triton_grpc_url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="module")
+def face_offsets(media_dir: Path, stack) -> dict[Path, tuple[float, float]]:
+    """Where the face centre sits inside each original GRID clip (median over its frames)."""
+    import asyncio
+
+    async def measure(client: TritonClient, path: Path) -> tuple[float, float]:
+        frames = await sample_faces(client, path)
+        centres = [(f.faces[0].box.cx, f.faces[0].box.cy) for f in frames if len(f.faces) == 1]
+        assert len(centres) >= 0.9 * len(frames), path
+        return tuple(np.median(np.array(centres), axis=0))
+
+    async def all_clips():
+        client = TritonClient(stack.triton_grpc_url)
+        try:
+            return {p: await measure(client, p) for p in grid_clips(media_dir)[:8]}
+        finally:
+            await client.close()
+
+    return asyncio.run(all_clips())
+
+
+def _frame_times(start: float, end: float) -> np.ndarray:
+    return np.arange(round(start * GRID_FPS), round(end * GRID_FPS)) / GRID_FPS
+
+
+def _inside(point: tuple[float, float], box: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = box
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+def _assert_speed_bounded(plan) -> None:
+    bound = MAX_SPEED * plan.source.width
+    speeds = speed_profile(plan)
+    assert speeds and max(speeds) <= bound * 1.01, (max(speeds), bound)
+
+
+async def test_a_moving_face_stays_inside_the_crop(media_dir, tmp_path, client, face_offsets):
+    path, positions = media_recipes.moving_face(media_dir, tmp_path)
+    clips = grid_clips(media_dir)[:4]
+    start, end = 0.5, 11.5
+    plans = await plan_clip(client, path, SOURCE, start, end, ["9:16", "1:1"])
+    where = {round(t * GRID_FPS): (x, y) for t, x, y in positions}
+    for aspect, plan in plans.items():
+        assert plan.layout == "single", aspect
+        inside = []
+        for t in _frame_times(start, end):
+            x, y = where[round(t * GRID_FPS)]
+            ox, oy = face_offsets[clips[int(t // GRID_SECONDS)]]
+            inside.append(_inside((x + ox, y + oy), plan.box_at(t)))
+        share = float(np.mean(inside))
+        print(f"{aspect}: face centre inside the crop on {share:.1%} of {len(inside)} frames; "
+              f"crop {plan.crop_width}x{plan.crop_height}, max speed {max(speed_profile(plan)):.0f} px/s")
+        assert share >= MIN_FACE_IN_CROP
+        _assert_speed_bounded(plan)
+
+
+async def test_the_crop_jumps_on_the_montage_cuts_and_keeps_each_face(media_dir, tmp_path, client, face_offsets):
+    path, true_cuts = media_recipes.grid_montage(media_dir, tmp_path)
+    clips = grid_clips(media_dir)[:8]
+    start, end = 0.0, GRID_SECONDS * len(clips)
+    (plan,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"])).values()
+    assert plan.layout == "single"
+    scene_cuts = [c for c in plan.cuts if any(abs(c - t) < FRAME for t in true_cuts)]
+    assert len(scene_cuts) == len(true_cuts), (plan.cuts, true_cuts)
+    assert all(any(abs(c - t) < FRAME for c in plan.cuts) for t in true_cuts)
+    # the montage scales each 360x288 clip to 900x720 and centres it: x offset 190, scale 2.5
+    scale, left = 720 / 288, (1280 - 900) / 2
+    inside = []
+    for t in _frame_times(start, end):
+        ox, oy = face_offsets[clips[int(t // GRID_SECONDS)]]
+        inside.append(_inside((left + ox * scale, oy * scale), plan.box_at(t)))
+    share = float(np.mean(inside))
+    print(f"montage: cuts {plan.cuts}; face centre inside the crop on {share:.1%} of frames")
+    assert share >= MIN_FACE_IN_CROP
+    _assert_speed_bounded(plan)
+
+
+async def test_the_crop_follows_whoever_is_speaking(media_dir, tmp_path, client, face_offsets):
+    path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path)
+    left_clip, right_clip = grid_clips(media_dir)[:2]
+    scale = media_recipes.TWO_SPEAKERS_SCALE[0] / 360
+    faces = {}
+    for side, clip in (("left", left_clip), ("right", right_clip)):
+        x0, y0, _, _ = regions[side]
+        ox, oy = face_offsets[clip]
+        faces[side] = (x0 + ox * scale, y0 + oy * scale)
+    start, end = timeline[0][0], timeline[-1][1]
+    (plan,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], framing="speaker")).values()
+    assert plan.layout == "single"
+    on_speaker = []
+    for t in _frame_times(start, end):
+        speaker = next(s for a, b, s in timeline if a <= t < b)
+        silent = "right" if speaker == "left" else "left"
+        box = plan.box_at(t)
+        on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
+    share = float(np.mean(on_speaker))
+    print(f"two speakers: crop on the speaking face (and only it) on {share:.1%} of frames; "
+          f"turns {[(round(s.start, 2), round(s.end, 2), s.track_id) for s in plan.speakers]}")
+    assert share >= MIN_ON_SPEAKER
+
+    # left to choose, two people taking turns in a wide shot get a split screen, one per panel
+    (auto,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"])).values()
+    assert auto.layout == "split"
+    top, bottom = auto.box_at(start + 1.0, 0), auto.box_at(start + 1.0, 1)
+    assert _inside(faces["left"], top) and _inside(faces["right"], bottom)
