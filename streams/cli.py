@@ -74,7 +74,8 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             print(f"error: {path}: no such file", file=sys.stderr)
             return 2
-    options = {"clip_count": args.clips, "aspect_ratios": args.aspect, "caption_style": args.captions}
+    options = {"clip_count": args.clips, "aspect_ratios": args.aspect, "caption_style": args.captions,
+               "length": args.length, "framing": args.framing}
     with Client(settings.api_url, settings.api_key) as client:
         accepted = client.submit(path, **options)
         video_id = accepted["video_id"]
@@ -182,7 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--json", action="store_true", help="print one JSON object (video_id, status, clips)")
     process.add_argument("--clips", type=int, default=None, help="how many clips (default 5)")
     process.add_argument("--aspect", type=lambda v: v.split(","), default=None, help="aspect ratios, e.g. 9:16,1:1")
-    process.add_argument("--captions", default=None, help="caption style: bold, minimal, karaoke")
+    process.add_argument("--captions", default=None, help="caption style: bold, clean, minimal, karaoke")
+    process.add_argument("--length", default=None, choices=("15-30", "30-60", "60-90"),
+                         help="clip length preset in seconds (default: 20-60)")
+    process.add_argument("--framing", default=None, choices=("auto", "speaker", "center"),
+                         help="auto: crop, split screen or blurred fit as the shot needs (default); "
+                              "speaker: always one crop on the active speaker; center: fixed centre crop")
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
 

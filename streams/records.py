@@ -35,6 +35,9 @@ class UploadOptions(faust.Record, include_metadata=False):
     aspect_ratios: List[str] = ["9:16"]
     caption_style: str = "bold"
     language: str = "en"
+    length: Optional[str] = None
+    framing: str = "auto"
+    brand: Optional[dict] = None
 
 
 class UploadReceived(Event):
