@@ -23,7 +23,7 @@ from streams.records import SCHEMA_VERSION, new_event_id, utc_now
 
 OPTION_FIELDS = {
     "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
-    "length": str, "framing": str,
+    "length": str, "framing": str, "max_overlap": float,
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
 }
 DEFAULT_OPTIONS = {"clip_count": 5, "min_seconds": 20.0, "max_seconds": 60.0, "aspect_ratios": ["9:16"],

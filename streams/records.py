@@ -36,6 +36,7 @@ class UploadOptions(faust.Record, include_metadata=False):
     caption_style: str = "bold"
     language: str = "en"
     length: Optional[str] = None
+    max_overlap: float = 0.0
     framing: str = "auto"
     brand: Optional[dict] = None
 

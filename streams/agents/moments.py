@@ -4,11 +4,23 @@ count and publish the final ranking.
 
 The picks are a pure function of the stored transcript: they are replayed chunk by chunk from
 the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids).
+
+Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "30-60", "60-90")
+or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
+have in common, default 0). Topics come from sentence embeddings (all-MiniLM-L6-v2 in numpy,
+loaded once per process, each sentence embedded once); without the model, moments are still
+found, only without the topic signal. Pitch, faces and scene cuts are not fed here yet: the
+stored chunks hold no PCM or frames, so those signals stay neutral.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from functools import lru_cache
 from typing import Sequence
+
+import numpy as np
 
 from streams import topics
 from streams.app import app
@@ -17,12 +29,19 @@ from streams.errors import ClipstreamError
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.moments import (
     EnergyEnvelope,
+    Evidence,
+    LengthRange,
     ScoredMoment,
+    Sentence,
     StreamingSelector,
     build_sentences,
     final_ranking,
+    length_range,
     moment_id,
 )
+from streams.moments.sentences import MAX_SENTENCE_SECONDS
+from streams.moments.topics import TopicMap
+from streams.moments.topics import segment as segment_topics
 from streams.records import (
     SCHEMA_VERSION,
     MomentCandidate,
@@ -35,10 +54,56 @@ from streams.records import (
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
+log = logging.getLogger("clipstream")
 
 
 class NoSpeech(ClipstreamError):
     code = "no_speech"
+
+
+class InvalidOptions(ClipstreamError):
+    """The upload's clip options cannot be used (an unknown length preset, a bad range)."""
+
+    code = "invalid_options"
+
+
+def clip_length(options: dict) -> LengthRange:
+    """The clip length range the upload asked for: the ``length`` preset, else the user's
+    ``min_seconds``/``max_seconds``, else 20-60 s."""
+    try:
+        return length_range(options.get("length"), options.get("min_seconds"), options.get("max_seconds"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptions(f"the clip length option is not usable: {exc}") from exc
+
+
+def max_overlap(options: dict) -> float:
+    """The share of the shorter clip two clips may have in common (``max_overlap``, default 0)."""
+    try:
+        value = float(options.get("max_overlap") or 0.0)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptions(f"max_overlap must be a number, got {options.get('max_overlap')!r}") from exc
+    if not 0.0 <= value < 1.0:
+        raise InvalidOptions(f"max_overlap must be at least 0 and below 1, got {value}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _encoder():
+    """The sentence encoder, loaded on first use; None (logged once) when the model is missing."""
+    from streams.text import default_encoder
+
+    try:
+        return default_encoder()
+    except (ImportError, OSError, ValueError) as exc:
+        log.warning("moments: no sentence embeddings (%s); topics are left out of the scores", exc)
+        return None
+
+
+def _topics(sentences: Sequence[Sentence], encoder) -> TopicMap | None:
+    if encoder is None or not sentences:
+        return None
+    embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
+    return segment_topics(sentences, embeddings)
 
 
 @app.agent(topics.transcripts)
@@ -61,19 +126,29 @@ def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
     return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS, values=tuple(values))
 
 
-def replay(video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool) -> tuple[list, list]:
-    """(all picks, the picks the last chunk added), replaying the selector chunk by chunk."""
+def replay(
+    video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
+) -> tuple[list, list]:
+    """(all picks, the picks the last chunk added), replaying the selector chunk by chunk.
+
+    ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
+    topics; None leaves them out. It caches by sentence text, so replaying embeds each once.
+    """
+    length = clip_length(options)
     selector = StreamingSelector(
-        count=int(options.get("clip_count", 5)), video_duration=max(duration, 1.0),
-        min_seconds=float(options.get("min_seconds", 20.0)), max_seconds=float(options.get("max_seconds", 60.0)),
+        count=int(options.get("clip_count", 5)), video_duration=max(duration, 1.0), length=length,
+        max_overlap=max_overlap(options),
     )
+    # A sentence longer than the longest clip could never be cut into one.
+    max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
     new: list[ScoredMoment] = []
     for i in range(len(chunks)):
         known = chunks[: i + 1]
-        sentences = build_sentences(_words(known))
+        sentences = build_sentences(_words(known), max_seconds=max_sentence)
         last = final and i == len(chunks) - 1
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        new = selector.advance(sentences, settled, last, _envelope(known))
+        evidence = Evidence(envelope=_envelope(known), topics=_topics(sentences, encoder))
+        new = selector.advance(sentences, settled, last, evidence)
     return list(selector.picked), new
 
 
@@ -95,7 +170,10 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     if chunk.chunk_index == 0:
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
-    picks, new = replay(video_id, chunks, video["options"], video["duration"] or chunk.end, chunk.is_last)
+    # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
+    encoder = await asyncio.to_thread(_encoder)
+    picks, new = await asyncio.to_thread(replay, video_id, chunks, video["options"], video["duration"] or chunk.end,
+                                         chunk.is_last, encoder=encoder)
     order = {id(m): i + 1 for i, m in enumerate(picks)}
     if not chunk.is_last:
         if new:

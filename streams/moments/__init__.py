@@ -1,32 +1,43 @@
 """Moments: find the stretches of a transcript worth cutting into short clips.
 
-Pure logic, no I/O: ``sentences`` groups Whisper words into sentences, ``signals`` measures what
-makes talk work as a short clip, ``scoring`` scores candidate windows of whole sentences, and
-``selection`` picks the best non-overlapping ones, also while the transcript is still streaming.
+Pure logic, no I/O: ``sentences`` groups Whisper words into sentences, ``topics`` finds where the
+talk changes subject, ``signals`` (words) and ``evidence`` (audio, picture) measure what makes talk
+work as a short clip, ``scoring`` scores candidate windows of whole sentences, and ``selection``
+picks the best ones, also while the transcript is still streaming.
 """
 
+from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.scoring import (
+    LENGTH_PRESETS,
     WEIGHTS,
+    LengthRange,
     ScoredMoment,
     Window,
     candidate_windows,
+    length_range,
     moment_id,
     score_window,
 )
-from streams.moments.selection import StreamingSelector, final_ranking, select
+from streams.moments.selection import StreamingSelector, collides, final_ranking, select
 from streams.moments.sentences import Sentence, build_sentences
-from streams.moments.signals import EnergyEnvelope
+from streams.moments.topics import TopicMap
 
 __all__ = [
+    "LENGTH_PRESETS",
     "WEIGHTS",
     "EnergyEnvelope",
+    "Evidence",
+    "LengthRange",
     "ScoredMoment",
     "Sentence",
     "StreamingSelector",
+    "TopicMap",
     "Window",
     "build_sentences",
     "candidate_windows",
+    "collides",
     "final_ranking",
+    "length_range",
     "moment_id",
     "score_window",
     "select",

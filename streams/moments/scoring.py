@@ -1,38 +1,100 @@
-"""Scoring: candidate windows of whole sentences, each scored 0–100 with a reason and a title."""
+"""Scoring: candidate windows of whole sentences, each scored 0–100 with a reason and a title.
+
+Clip lengths come from ``LENGTH_PRESETS`` or a user range (``length_range``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterator, Sequence
 
 from streams.asr.whisper import Word
+from streams.moments import evidence as evidence_signals
 from streams.moments import signals
+from streams.moments.evidence import Evidence
 from streams.moments.sentences import Sentence, bare, join_words
-from streams.moments.signals import EnergyEnvelope
 
-# How much each signal counts; they sum to 1 so the score is a weighted mean (x100).
+# How much each signal counts; they sum to 1 so the score is a weighted mean (x100). A signal
+# whose input is missing sits at 0.5 for every candidate, so it shifts scores but not rankings.
 WEIGHTS: dict[str, float] = {
     # The first seconds decide whether a viewer stays: the strongest single predictor.
-    "hook": 0.25,
+    "hook": 0.20,
+    # The end must pay off what the opening promised, inside one topic: setup and payoff together.
+    "payoff": 0.12,
+    "coherence": 0.12,
     # A clip that opens on "and it..." or trails off is confusing however good its middle.
-    "completeness": 0.20,
-    # Delivery: lively pace and raised voice carry a clip with the sound on.
-    "speech_rate": 0.15,
-    "energy": 0.15,
-    # Feeds favour 25-45 s; the hard limits already keep candidates in range, so this only nudges.
-    "length_fit": 0.15,
-    # Concrete figures help, but number words are noisy ("one of", "a second"): the lightest.
-    "numbers": 0.10,
+    "completeness": 0.10,
+    # Delivery: lively pace, raised and moving voice, no dead air carry a clip with the sound on.
+    "speech_rate": 0.08,
+    "energy": 0.08,
+    "fluency": 0.08,
+    "pitch": 0.06,
+    # Feeds favour the shorter part of the range; the hard limits already keep candidates in it.
+    "length_fit": 0.06,
+    # Concrete figures help, but number words are noisy ("one of", "a second").
+    "numbers": 0.05,
+    # The picture: one face reframes well, a cut right after the start looks like an error.
+    "faces": 0.03,
+    "scene_cuts": 0.02,
 }
 
+
+@dataclass(frozen=True)
+class LengthRange:
+    """How long clips may be, and the part of that range feeds favour.
+
+    Attributes:
+        min_seconds: shortest clip.
+        max_seconds: longest clip.
+    """
+
+    min_seconds: float
+    max_seconds: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_seconds <= self.max_seconds:
+            raise ValueError(f"need 0 < min_seconds <= max_seconds, got {self.min_seconds} and {self.max_seconds}")
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        return (self.min_seconds, self.max_seconds)
+
+    @property
+    def preferred(self) -> tuple[float, float]:
+        """From an eighth to five eighths of the way through the range (25-45 s for 20-60 s):
+        long enough to land a point, short enough that viewers finish it."""
+        span = self.max_seconds - self.min_seconds
+        return (self.min_seconds + span / 8, self.min_seconds + 5 * span / 8)
+
+
+LENGTH_PRESETS: dict[str, LengthRange] = {
+    "15-30": LengthRange(15.0, 30.0),
+    "30-60": LengthRange(30.0, 60.0),
+    "60-90": LengthRange(60.0, 90.0),
+}
+DEFAULT_LENGTH = LengthRange(20.0, 60.0)
+
+
+def length_range(preset: str | None = None, min_seconds: float | None = None,
+                 max_seconds: float | None = None) -> LengthRange:
+    """A named preset (``"15-30"``, ``"30-60"``, ``"60-90"``), else a user range; a missing bound
+    comes from the default 20-60 s. Raises ``ValueError`` for an unknown preset or a bad range."""
+    if preset:
+        if preset not in LENGTH_PRESETS:
+            raise ValueError(f"unknown length {preset!r}; choose one of {', '.join(LENGTH_PRESETS)}")
+        return LENGTH_PRESETS[preset]
+    return LengthRange(
+        float(DEFAULT_LENGTH.min_seconds if min_seconds is None else min_seconds),
+        float(DEFAULT_LENGTH.max_seconds if max_seconds is None else max_seconds),
+    )
+
+
 TITLE_CHARS = 60
-TITLE_SENTENCES = 3  # the title comes from the clip's opening, where the viewer's attention is
+UNTITLED = "Untitled moment"
 STRONG = 0.6  # a signal this high is worth naming in the reason
-# What sets a moment apart comes first; pace, a clean ending and length are shared by most
-# candidates, so they are named after it and dropped first when the line gets long.
-REASON_ORDER = ("hook", "numbers", "energy", "speech_rate", "completeness", "length_fit")
-REASON_PARTS = 4
+REASON_PARTS = 3
 _TITLE_OPENERS = "\"'“‘«([{ "
 _FILLERS = frozenset({"so", "and", "but", "um", "uh", "well", "okay", "ok", "like"})
 
@@ -59,7 +121,7 @@ class Window:
     def duration(self) -> float:
         return self.end - self.start
 
-    @property
+    @cached_property
     def words(self) -> tuple[Word, ...]:
         return tuple(w for s in self.sentences for w in s.words)
 
@@ -73,8 +135,8 @@ class ScoredMoment:
         end: seconds in the video where it ends (a sentence end).
         score: 0–100, rounded to 0.1.
         signals: each signal's value in [0, 1], rounded to 3 places, keyed as in ``WEIGHTS``.
-        reason: one line saying what the strongest signals were.
-        title: at most 60 characters, from the most hook-like sentence near the start.
+        reason: one line naming the strongest signals, then any warning.
+        title: at most 60 characters, from the clip's strongest sentence.
         words: the clip's words (for captions).
     """
 
@@ -92,7 +154,8 @@ class ScoredMoment:
 
 
 def candidate_windows(
-    sentences: Sequence[Sentence], min_seconds: float = 20.0, max_seconds: float = 60.0
+    sentences: Sequence[Sentence], min_seconds: float = DEFAULT_LENGTH.min_seconds,
+    max_seconds: float = DEFAULT_LENGTH.max_seconds,
 ) -> Iterator[Window]:
     """Every run of consecutive sentences spanning between ``min_seconds`` and ``max_seconds``,
     ordered by start then end."""
@@ -105,31 +168,50 @@ def candidate_windows(
                 yield Window(tuple(sentences[i : j + 1]))
 
 
-def score_window(
-    window: Window,
-    envelope: EnergyEnvelope | None = None,
-    preferred: tuple[float, float] = (25.0, 45.0),
-    limits: tuple[float, float] = (20.0, 60.0),
-) -> ScoredMoment:
-    """Score a window on every signal and combine them with ``WEIGHTS``."""
-    words = window.words
-    values = {
-        "hook": signals.hook(window.sentences[0]),
-        "numbers": signals.numbers(words),
-        "speech_rate": signals.speech_rate(words, window.duration),
-        "energy": signals.energy(window.start, window.end, envelope),
+def signal_values(
+    window: Window, evidence: Evidence | None = None, length: LengthRange = DEFAULT_LENGTH,
+    index: signals.TalkIndex | None = None,
+) -> dict[str, float]:
+    """Every signal of ``WEIGHTS`` for the window, each in [0, 1]. ``index`` (over the sentences
+    the window was cut from) only makes it faster."""
+    ev = evidence or Evidence()
+    start, end, first, last = window.start, window.end, window.sentences[0], window.sentences[-1]
+    counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences)
+    ends_topic = ev.topics.ends_topic(last) if ev.topics and ev.topics.starts else None
+    return {
+        "hook": signals.hook(first),
+        "payoff": signals.payoff(last, ends_topic),
+        "coherence": signals.coherence(window.sentences, ev.topics),
         "completeness": signals.completeness(window.sentences),
-        "length_fit": signals.length_fit(window.duration, preferred, limits),
+        "speech_rate": signals.speech_rate(counts, window.duration),
+        "energy": evidence_signals.energy(start, end, ev.envelope),
+        "fluency": signals.fluency(counts, window.duration),
+        "pitch": evidence_signals.pitch_variation(start, end, ev.pitch),
+        "length_fit": signals.length_fit(window.duration, length.preferred, length.limits),
+        "numbers": signals.numbers(counts),
+        "faces": evidence_signals.faces(start, end, ev.faces),
+        "scene_cuts": evidence_signals.scene_cuts(start, end, ev.cuts),
     }
-    total = sum(WEIGHTS[name] * value for name, value in values.items())
+
+
+def weighted_score(values: dict[str, float]) -> float:
+    """The 0-100 score (rounded to 0.1) of signal values: their weighted mean x100."""
+    return round(100.0 * sum(WEIGHTS[name] * value for name, value in values.items()), 1)
+
+
+def score_window(
+    window: Window, evidence: Evidence | None = None, length: LengthRange = DEFAULT_LENGTH
+) -> ScoredMoment:
+    """Score a window on every signal, combine them with ``WEIGHTS``, and describe it."""
+    values = signal_values(window, evidence, length)
     return ScoredMoment(
         start=window.start,
         end=window.end,
-        score=round(100.0 * total, 1),
+        score=weighted_score(values),
         signals={name: round(value, 3) for name, value in values.items()},
-        reason=_reason(window, values),
+        reason=_reason(window, values, evidence or Evidence()),
         title=title(window.sentences),
-        words=words,
+        words=window.words,
     )
 
 
@@ -141,9 +223,13 @@ def moment_id(video_id: str, start: float, end: float) -> str:
 
 
 def title(sentences: Sequence[Sentence]) -> str:
-    """A headline from the most hook-like of the first sentences (the earliest on ties)."""
-    opening = sentences[:TITLE_SENTENCES]
-    best = max(enumerate(opening), key=lambda pair: (signals.hook(pair[1]), -pair[0]))[1]
+    """A headline from the clip's strongest sentence: the most hook-like, else the one that lands
+    the point; the earliest on ties. At most ``TITLE_CHARS`` characters, whole words."""
+    def strength(pair: tuple[int, Sentence]) -> tuple[float, float, int]:
+        index, sentence = pair
+        return (signals.hook(sentence), signals.payoff(sentence), -index)
+
+    best = max(enumerate(sentences), key=strength)[1]
     words = [w.word.strip() for w in best.words]
     while len(words) > 1 and bare(words[0]) in _FILLERS:
         words.pop(0)
@@ -155,32 +241,58 @@ def title(sentences: Sequence[Sentence]) -> str:
     # A question mark is the hook itself; any other end punctuation reads as a cut-off sentence.
     while text and not (text[-1].isalnum() or text[-1] in "?%"):
         text = text[:-1]
-    return text[:1].upper() + text[1:]
+    # Events require a title; only a sentence of bare punctuation leaves nothing.
+    return text[:1].upper() + text[1:] if text else UNTITLED
 
 
-def _reason(window: Window, values: dict[str, float]) -> str:
-    """Name the strong signals (or else the biggest contributor), plus a warning if it opens
-    mid-thought."""
-    strong = [name for name in REASON_ORDER if values[name] >= STRONG]
+def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str:
+    """The strongest signals by what they added to the score (at most ``REASON_PARTS``), then
+    warnings a person deciding on the clip should know about."""
+    known = [name for name in WEIGHTS if not _missing(name, evidence)]
+    order = list(WEIGHTS)  # on equal contributions, the more important signal first
+    strong = sorted((n for n in known if values[n] >= STRONG), key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)))
     if not strong:
-        strong = [max(REASON_ORDER, key=lambda name: WEIGHTS[name] * values[name])]
+        strong = [max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))]
     parts = [_describe(name, window, values[name]) for name in strong[:REASON_PARTS]]
     dangling = signals.opens_mid_thought(window.sentences)
     if dangling:
         parts.append(f'opens mid-thought ("{dangling}")')
+    if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences):
+        parts.append("spans a change of topic")
+    if values["fluency"] < 0.5:
+        parts.append("long pauses or fillers")
     line = "; ".join(parts)
     return line[:1].upper() + line[1:]
 
 
+def _missing(name: str, evidence: Evidence) -> bool:
+    """Whether a signal had no input (it then says nothing about this moment)."""
+    inputs = {"energy": evidence.envelope, "pitch": evidence.pitch, "faces": evidence.faces,
+              "scene_cuts": evidence.cuts, "coherence": evidence.topics}
+    return name in inputs and inputs[name] is None
+
+
 def _describe(name: str, window: Window, value: float) -> str:
-    first, words = window.sentences[0], window.words
+    first, last, words = window.sentences[0], window.sentences[-1], window.words
     if name == "hook":
         if first.ending == "?":
             return "opens with a question"
         phrase = signals.hook_phrase(first)
         if phrase:
             return f'opens with a hook ("{phrase}")'
+        claim = signals.bold_claim(first)
+        if claim:
+            return f'opens with a bold claim ("{claim}")'
+        if signals.direct_address(first):
+            return "speaks to the viewer from the start"
         return "opens with a number" if value > 0 else "flat opening"
+    if name == "payoff":
+        phrase = signals.payoff_phrase(last)
+        if phrase:
+            return f'lands the point ("{phrase}")'
+        return "ends on a strong note" if value >= STRONG else "no clear payoff"
+    if name == "coherence":
+        return "one topic from setup to payoff" if value >= STRONG else "spans a change of topic"
     if name == "numbers":
         n = signals.count_numbers(words)
         return f"{n} number{'s' if n != 1 else ''}"
@@ -190,9 +302,17 @@ def _describe(name: str, window: Window, value: float) -> str:
         pace = "lively" if low <= rate <= high else ("slow" if rate < low else "fast")
         return f"{pace} pace ({rate:.1f} words/s)"
     if name == "energy":
-        return "louder than usual" if value > signals.NEUTRAL else "usual loudness"
+        return "louder than usual" if value > evidence_signals.NEUTRAL else "usual loudness"
+    if name == "pitch":
+        return "expressive voice" if value >= STRONG else "flat voice"
+    if name == "fluency":
+        return "flows without pauses or fillers" if value >= STRONG else "long pauses or fillers"
+    if name == "faces":
+        return "one face on screen" if value >= 0.9 else "faces on screen"
+    if name == "scene_cuts":
+        return "opens on a fresh shot" if value >= 0.8 else "steady shots"
     if name == "completeness":
         endings = {"?": "a question", "!": "an exclamation", ".": "a full stop"}
-        ending = endings.get(window.sentences[-1].ending, "")
+        ending = endings.get(last.ending, "")
         return f"ends on {ending}" if ending else "ends mid-sentence"
     return f"{window.duration:.0f} s long" + (" (a good length)" if value >= 1.0 else "")

@@ -1,4 +1,8 @@
-"""Selection: the best moments that do not overlap, picked once and for all while a video streams.
+"""Selection: the best moments, picked once and for all while a video streams.
+
+Two picks may share at most ``max_overlap`` of the shorter one's duration: 0 (the default) means
+no shared time at all, since two clips of the same words look like a duplicate in a feed; 0.5
+allows the rule "no overlap above 50 %".
 
 A pick is published as soon as it is made (its clip starts rendering), so a pick is never taken
 back. ``StreamingSelector`` therefore paces itself: by the time it has heard a fraction of the
@@ -8,16 +12,21 @@ video it has used at most that fraction of the clip budget, keeping room for wha
 from __future__ import annotations
 
 import math
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
+from streams.moments.evidence import Evidence
 from streams.moments.scoring import (
+    DEFAULT_LENGTH,
+    LengthRange,
     ScoredMoment,
     Window,
     candidate_windows,
     score_window,
+    signal_values,
+    weighted_score,
 )
 from streams.moments.sentences import Sentence
-from streams.moments.signals import EnergyEnvelope
+from streams.moments.signals import TalkIndex
 
 FALLBACK_MIN_SECONDS = 3.0
 # Guards the quota against float noise (5 * 120 / 600 must give 1, not 0.999...).
@@ -37,19 +46,57 @@ def overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _rank_key(moment: ScoredMoment) -> tuple[float, float, float]:
+def shared_seconds(a: Span, b: Span) -> float:
+    """How long two spans share (0 when they do not overlap)."""
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
+
+
+def collides(a: Span, b: Span, max_overlap: float = 0.0) -> bool:
+    """Whether ``a`` and ``b`` share more than ``max_overlap`` of the shorter one's duration; with
+    0 any shared time collides. A span of no duration collides with any span around it."""
+    if not overlaps(a, b):
+        return False
+    shorter = min(a.end - a.start, b.end - b.start)
+    return shared_seconds(a, b) > max_overlap * shorter + _EPSILON or shorter <= 0
+
+
+def _check_overlap(max_overlap: float) -> float:
+    if not 0.0 <= max_overlap < 1.0:
+        raise ValueError(f"max_overlap must be at least 0 and below 1, got {max_overlap}")
+    return max_overlap
+
+
+class Ranked(Span, Protocol):
+    @property
+    def score(self) -> float: ...
+
+
+R = TypeVar("R", bound=Ranked)
+
+
+class _Candidate(NamedTuple):
+    """A scored window not yet described: titles and reasons are written for picks only."""
+
+    start: float
+    end: float
+    score: float
+    window: Window
+
+
+def _rank_key(moment: Ranked) -> tuple[float, float, float]:
     return (-moment.score, moment.start, moment.end)
 
 
-def select(scored: Iterable[ScoredMoment], count: int, taken: Iterable[Span] = ()) -> list[ScoredMoment]:
-    """Up to ``count`` moments, greedily by score (earlier first on ties), overlapping neither each
-    other nor anything in ``taken``. Returned best first."""
-    chosen: list[ScoredMoment] = []
+def select(scored: Iterable[R], count: int, taken: Iterable[Span] = (), max_overlap: float = 0.0) -> list[R]:
+    """Up to ``count`` moments, greedily by score (earlier first on ties), colliding neither with
+    each other nor with anything in ``taken`` (see ``collides``). Returned best first."""
+    _check_overlap(max_overlap)
+    chosen: list[R] = []
     blocked: list[Span] = list(taken)
     for moment in sorted(scored, key=_rank_key):
         if len(chosen) >= count:
             break
-        if any(overlaps(moment, other) for other in blocked):
+        if any(collides(moment, other, max_overlap) for other in blocked):
             continue
         chosen.append(moment)
         blocked.append(moment)
@@ -62,26 +109,41 @@ def final_ranking(picks: Iterable[ScoredMoment]) -> list[tuple[int, ScoredMoment
 
 
 class StreamingSelector:
-    """Picks up to ``count`` non-overlapping moments while the transcript grows.
+    """Picks up to ``count`` moments, colliding with none of each other, while the transcript grows.
 
-    Deterministic: the same sequence of ``advance`` calls gives the same picks, and after a
-    restart ``restore`` seeds a new selector with the picks already published.
+    ``length`` bounds every pick except the short-video fallback. Deterministic: the same sequence
+    of ``advance`` calls gives the same picks, and after a restart ``restore`` seeds a new
+    selector with the picks already published.
     """
 
     def __init__(
-        self, count: int, video_duration: float, min_seconds: float = 20.0, max_seconds: float = 60.0
+        self, count: int, video_duration: float, min_seconds: float | None = None,
+        max_seconds: float | None = None, *, length: LengthRange | None = None, max_overlap: float = 0.0,
     ) -> None:
         if count < 0:
             raise ValueError(f"count must be 0 or more, got {count}")
         if video_duration <= 0:
             raise ValueError(f"video_duration must be positive, got {video_duration}")
-        if not 0 < min_seconds <= max_seconds:
-            raise ValueError(f"need 0 < min_seconds <= max_seconds, got {min_seconds} and {max_seconds}")
+        if length is None:
+            length = LengthRange(
+                DEFAULT_LENGTH.min_seconds if min_seconds is None else min_seconds,
+                DEFAULT_LENGTH.max_seconds if max_seconds is None else max_seconds,
+            )
+        elif min_seconds is not None or max_seconds is not None:
+            raise ValueError("give either length or min_seconds/max_seconds, not both")
         self.count = count
         self.video_duration = video_duration
-        self.min_seconds = min_seconds
-        self.max_seconds = max_seconds
+        self.length = length
+        self.max_overlap = _check_overlap(max_overlap)
         self._picked: list[ScoredMoment] = []
+
+    @property
+    def min_seconds(self) -> float:
+        return self.length.min_seconds
+
+    @property
+    def max_seconds(self) -> float:
+        return self.length.max_seconds
 
     @property
     def picked(self) -> list[ScoredMoment]:
@@ -93,7 +155,7 @@ class StreamingSelector:
         picks = list(picked)
         for i, a in enumerate(picks):
             for b in picks[i + 1 :]:
-                if overlaps(a, b):
+                if collides(a, b, self.max_overlap):
                     raise ValueError(f"restored picks overlap: {a.start}-{a.end} and {b.start}-{b.end}")
         self._picked = picks
         return self
@@ -110,7 +172,7 @@ class StreamingSelector:
         sentences_so_far: Sequence[Sentence],
         settled_until: float,
         final: bool,
-        envelope: EnergyEnvelope | None = None,
+        evidence: Evidence | None = None,
     ) -> list[ScoredMoment]:
         """New picks only. Before ``final`` only sentences ending by ``settled_until`` are used
         (later words may still be revised); at ``final`` all of them, and a short video that fits
@@ -120,22 +182,25 @@ class StreamingSelector:
         new: list[ScoredMoment] = []
         if need > 0:
             windows = candidate_windows(sentences, self.min_seconds, self.max_seconds)
-            new = select(self._score_free(windows, envelope), need, taken=self._picked)
+            scored = self._score_free(windows, evidence, TalkIndex(sentences))
+            chosen = select(scored, need, self._picked, self.max_overlap)
+            new = [score_window(c.window, evidence, self.length) for c in chosen]
         if final and not self._picked and not new and self.count > 0:
-            new = self._fallback(sentences, envelope)
+            new = self._fallback(sentences, evidence)
         self._picked.extend(new)
         return new
 
-    def _score_free(self, windows: Iterable[Window], envelope: EnergyEnvelope | None) -> list[ScoredMoment]:
+    def _score_free(
+        self, windows: Iterable[Window], evidence: Evidence | None, index: TalkIndex | None = None
+    ) -> list[_Candidate]:
         # Scoring is the costly part; windows that collide with a pick can never be chosen.
-        limits = (self.min_seconds, self.max_seconds)
         return [
-            score_window(w, envelope, limits=limits)
+            _Candidate(w.start, w.end, weighted_score(signal_values(w, evidence, self.length, index)), w)
             for w in windows
-            if not any(overlaps(w, p) for p in self._picked)
+            if not any(collides(w, p, self.max_overlap) for p in self._picked)
         ]
 
-    def _fallback(self, sentences: Sequence[Sentence], envelope: EnergyEnvelope | None) -> list[ScoredMoment]:
+    def _fallback(self, sentences: Sequence[Sentence], evidence: Evidence | None) -> list[ScoredMoment]:
         """The best run of at least a few seconds, else the whole transcript: a short video still
         gets a clip."""
         if not sentences:
@@ -143,4 +208,4 @@ class StreamingSelector:
         windows = list(candidate_windows(sentences, FALLBACK_MIN_SECONDS, self.max_seconds))
         if not windows:
             windows = [Window(tuple(sentences))]
-        return select(self._score_free(windows, envelope), 1)
+        return [score_window(c.window, evidence, self.length) for c in select(self._score_free(windows, evidence), 1)]

@@ -1,15 +1,18 @@
 """Sentences: the unit a clip is cut on, so a clip never starts or stops mid-sentence.
 
 Whisper gives words with punctuation attached ("Hello," "why?"). A sentence ends after a word
-that ends with ``.``, ``?`` or ``!``, except common abbreviations and initials. Speech without
-punctuation (Whisper drops it in fast or casual talk) is cut at its longest pause so no sentence
-grows past ``max_seconds``: an over-long sentence could never fit in a short clip.
+that ends with ``.``, ``?`` or ``!``, except common abbreviations, initials, and a full stop that
+the next word shows to be inside a sentence (``"approx."`` then ``"five"``, ``"3."`` then ``"5"``).
+Without punctuation a sentence also ends at a long pause before a capitalised word, or at a
+silence long enough that the speaker clearly stopped. What is left over is cut at its longest
+pause so no sentence grows past ``max_seconds``: an over-long sentence could never fit a clip.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from streams.asr.whisper import Word
@@ -24,9 +27,25 @@ _OPENERS = "\"'“‘«([{"
 ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "jr.", "sr.", "vs.", "e.g.", "i.e."})
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_DIGIT_STOP = re.compile(r"\d\.$")
+
+MAX_SENTENCE_SECONDS = 25.0  # longer sentences are split at their longest pause
+
+# A pause this long before a capitalised word ends a sentence that has no punctuation...
+PAUSE_SECONDS = 1.0
+# ...and a silence this long ends it whatever follows: the speaker stopped.
+SILENCE_SECONDS = 3.0
+# Nobody ends a sentence on these: a pause after them is hesitation, not an ending.
+CONTINUING_WORDS = frozenset(
+    "a an the and or but of to in on at for from with by as into about than my your our their his"
+    " her its this that these those which who whose because if when while is are was were".split()
+)
+# Glued to the previous word (a decimal's second half) within this gap.
+_GLUED_SECONDS = 0.05
 _EDGE_PUNCTUATION = "\"'“”‘’«»()[]{}.,;:!?…-–—"
 
 
+@lru_cache(maxsize=1 << 16)
 def bare(text: str) -> str:
     """``text`` lower-cased without surrounding punctuation (``"Why?"`` → ``"why"``), for matching."""
     return text.strip().strip(_EDGE_PUNCTUATION).replace("’", "'").lower()
@@ -69,6 +88,11 @@ class Sentence:
 
     words: tuple[Word, ...]
 
+    def __hash__(self) -> int:
+        # Signals cache per sentence; hashing every word's text on each lookup would cost more
+        # than the signal. Equality still compares the words.
+        return hash((self.words[0].start, self.words[-1].end, len(self.words), self.words[0].word))
+
     @property
     def start(self) -> float:
         """When the first word starts (seconds in the video)."""
@@ -94,17 +118,47 @@ class Sentence:
         return terminal(self.words[-1].word)
 
 
-def build_sentences(words: Iterable[Word], max_seconds: float = 25.0) -> list[Sentence]:
+def breaks_after(word: Word, following: Word | None) -> bool:
+    """Whether a sentence ends after ``word``, given the word that follows it (``None`` at the end).
+
+    Punctuation decides first; a full stop followed, without a long pause, by a lower-case word or
+    by a number glued on (``"3."`` ``"5"``) is an abbreviation or a decimal. Without punctuation a
+    pause of ``PAUSE_SECONDS`` before a capitalised word, or ``SILENCE_SECONDS`` of silence, ends
+    the sentence, unless ``word`` leaves it hanging (``"and"``, ``"the"``, a trailing comma).
+    """
+    if following is None:
+        return ends_sentence(word.word)
+    gap = following.start - word.end
+    mark = terminal(word.word)
+    if mark:
+        if mark != "." or gap >= PAUSE_SECONDS:
+            return True
+        nxt = following.word.strip().lstrip(_OPENERS)
+        if nxt[:1].islower():
+            return False
+        glued_number = nxt[:1].isdigit() and gap <= _GLUED_SECONDS
+        return not (glued_number and _DIGIT_STOP.search(word.word.strip().rstrip(_CLOSERS)))
+    text = word.word.strip()
+    if not text or text[-1] in ",;:-–—" or bare(text) in CONTINUING_WORDS:
+        return False
+    if gap >= SILENCE_SECONDS:
+        return True
+    nxt = following.word.strip().lstrip(_OPENERS)
+    return gap >= PAUSE_SECONDS and nxt[:1].isupper()
+
+
+def build_sentences(words: Iterable[Word], max_seconds: float = MAX_SENTENCE_SECONDS) -> list[Sentence]:
     """Group time-ordered words into sentences; every word lands in exactly one, order kept.
 
     A sentence longer than ``max_seconds`` is split at its longest pause, again and again, until
     every piece fits or is a single word.
     """
+    words = list(words)
     sentences: list[Sentence] = []
     run: list[Word] = []
-    for word in words:
+    for i, word in enumerate(words):
         run.append(word)
-        if ends_sentence(word.word):
+        if breaks_after(word, words[i + 1] if i + 1 < len(words) else None):
             sentences.extend(Sentence(tuple(piece)) for piece in _split_long(run, max_seconds))
             run = []
     if run:

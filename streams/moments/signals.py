@@ -1,20 +1,20 @@
-"""Signals: small, explainable measures of what makes a stretch of talk work as a short clip.
+"""Signals from the words: small, explainable measures of what makes talk work as a short clip.
 
 Each returns a float in [0, 1] (higher is better) so that ``scoring`` can weigh them together and
-say in words why a moment was chosen.
+say in words why a moment was chosen. Signals from the audio and the picture are in ``evidence``.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import statistics
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from typing import Sequence
 
 from streams.asr.whisper import Word
+from streams.moments.evidence import NEUTRAL
 from streams.moments.sentences import Sentence, bare
+from streams.moments.topics import TopicMap
 
 # Openers that promise a payoff; matched as whole words within the first few words.
 HOOK_PHRASES = (
@@ -23,6 +23,27 @@ HOOK_PHRASES = (
     "the reason", "the problem", "the mistake", "the key", "the best", "the worst", "everyone",
     "let me tell you", "this is why", "i wish", "you won't believe", "what happens",
 )
+
+# Words that speak to the viewer, and absolutes that make a claim worth checking.
+ADDRESS_WORDS = frozenset({"you", "your", "yours", "yourself"})
+CLAIM_WORDS = frozenset(
+    "never always everyone everybody nobody nothing every only best worst biggest most least"
+    " secret truth mistake wrong impossible guaranteed".split()
+)
+
+# Phrases that land a point: the viewer gets the answer the opening promised.
+PAYOFF_PHRASES = (
+    "that's why", "that is why", "this is why", "that's how", "the lesson", "the point is",
+    "the key is", "the answer", "the result", "in the end", "which means", "turns out",
+    "bottom line", "so remember", "that's the", "and that's", "the takeaway", "in short",
+)
+
+# Hesitations that make a clip drag; "like" and "you know" only count set off by commas.
+FILLER_WORDS = frozenset({"um", "uh", "erm", "er", "uhm", "umm", "hmm", "mm", "ah"})
+FILLER_PHRASES = ("like", "you know", "i mean", "kind of", "sort of")
+_FILLER_STARTS: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in FILLER_PHRASES:
+    _FILLER_STARTS.setdefault(_phrase.split()[0], []).append(tuple(_phrase.split()))
 
 NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
@@ -39,42 +60,18 @@ OPENING_WORDS = 8
 NUMBER_DENSITY_FULL = 0.05  # one number in twenty words reads as concrete, data-driven talk
 RATE_BAND = (2.5, 3.5)  # words per second that sound lively but stay easy to caption
 RATE_FLOOR, RATE_CEILING = 1.0, 5.5
-NEUTRAL = 0.5
+DEAD_AIR_SECONDS = 1.0  # a pause longer than this inside a clip is dead air
+DEAD_AIR_FULL = 0.25  # a quarter of the clip in dead air scores 0
+FILLER_FULL = 0.08  # one filler in twelve words scores 0
 
 _NUMERAL = re.compile(r"\d")
-
-
-@dataclass(frozen=True)
-class EnergyEnvelope:
-    """Loudness of the audio over time.
-
-    Attributes:
-        hop_seconds: time between values.
-        values: RMS of each hop, the first covering ``[0, hop_seconds)``; may cover only the audio
-            heard so far.
-    """
-
-    hop_seconds: float
-    values: tuple[float, ...] = ()
-
-    @cached_property
-    def median(self) -> float:
-        """Median of all values; computed once, since every candidate window is compared to it."""
-        return statistics.median(self.values) if self.values else 0.0
-
-    def between(self, start: float, end: float) -> tuple[float, ...]:
-        """The values of the hops that overlap ``[start, end)``."""
-        if self.hop_seconds <= 0:
-            return ()
-        first = max(0, math.floor(start / self.hop_seconds))
-        last = max(first + 1, math.ceil(end / self.hop_seconds))
-        return self.values[first:last]
 
 
 def _opening(sentence: Sentence) -> list[str]:
     return [bare(w.word) for w in sentence.words[:OPENING_WORDS]]
 
 
+@lru_cache(maxsize=1 << 16)
 def is_number(text: str) -> bool:
     """A numeral (``"3"``, ``"$1,000"``, ``"40%"``) or a number word (``"three"``, ``"million"``)."""
     return bool(_NUMERAL.search(text)) or bare(text) in NUMBER_WORDS
@@ -91,37 +88,158 @@ def hook_phrase(sentence: Sentence) -> str | None:
     return min(found)[1] if found else None
 
 
+def direct_address(sentence: Sentence) -> bool:
+    """Whether the opening words speak to the viewer ("you", "your", "you're")."""
+    return any(w.split("'")[0] in ADDRESS_WORDS for w in _opening(sentence))
+
+
+def bold_claim(sentence: Sentence) -> str | None:
+    """The first absolute or superlative in the opening words ("never", "best", "everyone")."""
+    return next((w for w in _opening(sentence) if w in CLAIM_WORDS), None)
+
+
+@lru_cache(maxsize=1 << 14)  # every window and every title asks about the same sentences
 def hook(first_sentence: Sentence) -> float:
     """How strongly the clip's first sentence makes a scrolling viewer stop.
 
-    Short-form viewers decide in the first two seconds; a question, a promise ("here's why") or a
-    concrete number up front holds them. Each cue adds; a flat opener scores 0.
+    Short-form viewers decide in the first two seconds; a question, a promise ("here's why"), a
+    bold claim, a concrete number or words aimed at the viewer up front hold them. Each cue adds;
+    a flat opener scores 0.
     """
     score = 0.0
     if first_sentence.ending == "?":
         score += 0.6
+    elif first_sentence.ending == "!":
+        score += 0.2
     phrase = hook_phrase(first_sentence)
     if phrase is not None:
         at_start = " ".join(_opening(first_sentence)).startswith(phrase)
         score += 0.5 if at_start else 0.35
+    if bold_claim(first_sentence):
+        score += 0.25
+    if direct_address(first_sentence):
+        score += 0.25
     if any(is_number(w.word) for w in first_sentence.words[:OPENING_WORDS]):
         score += 0.3
     return min(1.0, score)
 
 
-def numbers(words: Sequence[Word]) -> float:
+def payoff_phrase(sentence: Sentence) -> str | None:
+    """The first phrase in the sentence that draws a conclusion ("that's why", "the lesson")."""
+    text = " " + " ".join(bare(w.word) for w in sentence.words) + " "
+    found = [(text.find(f" {p} "), p) for p in PAYOFF_PHRASES if f" {p} " in text]
+    return min(found)[1] if found else None
+
+
+@lru_cache(maxsize=1 << 14)
+def payoff(last_sentence: Sentence, ends_topic: bool | None = None) -> float:
+    """How conclusively the clip ends: a stated lesson or result ("so", "that's why", "the
+    lesson"), an exclamation, a figure, and closing its topic each add. A clip that stops on a
+    setup leaves the viewer without the reason they watched."""
+    score = 0.0
+    phrase = payoff_phrase(last_sentence)
+    opens_with_so = bare(last_sentence.words[0].word) == "so"
+    if phrase is not None:
+        leads = opens_with_so or " ".join(_opening(last_sentence)).startswith(phrase)
+        score += 0.45 if leads else 0.35
+    elif opens_with_so:
+        score += 0.35
+    if last_sentence.ending == "!":
+        score += 0.25
+    if any(is_number(w.word) for w in last_sentence.words):
+        score += 0.2
+    if ends_topic:
+        score += 0.3
+    return min(1.0, score)
+
+
+@dataclass(frozen=True)
+class Talk:
+    """Counts over a stretch of words, enough for the word-level window signals. Windows sum
+    their sentences' counts (``talk``) instead of walking every word again.
+
+    Attributes:
+        words: how many words.
+        numbers: how many of them are numbers (``is_number``).
+        fillers: hesitations (``count_fillers``), counted within sentences.
+        dead_air: seconds of silence in pauses over ``DEAD_AIR_SECONDS``.
+    """
+
+    words: int
+    numbers: int
+    fillers: int
+    dead_air: float
+
+    @classmethod
+    def of(cls, words: Sequence[Word]) -> "Talk":
+        return cls(len(words), count_numbers(words), count_fillers(words), dead_air(words))
+
+
+@lru_cache(maxsize=1 << 14)
+def sentence_talk(sentence: Sentence) -> Talk:
+    return Talk.of(sentence.words)
+
+
+def talk(sentences: Sequence[Sentence]) -> Talk:
+    """The counts of consecutive sentences, pauses between them included."""
+    parts = [sentence_talk(s) for s in sentences]
+    gaps = sum(
+        b.start - a.end for a, b in zip(sentences, sentences[1:]) if b.start - a.end > DEAD_AIR_SECONDS
+    )
+    return Talk(
+        words=sum(p.words for p in parts),
+        numbers=sum(p.numbers for p in parts),
+        fillers=sum(p.fillers for p in parts),
+        dead_air=sum(p.dead_air for p in parts) + gaps,
+    )
+
+
+class TalkIndex:
+    """Running totals of ``Talk`` over a list of sentences: the counts of any run of consecutive
+    sentences in constant time, for scoring thousands of overlapping windows."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self._position = {id(s): k for k, s in enumerate(sentences)}
+        self._sentences = sentences
+        totals = [(0, 0, 0, 0.0)]
+        for k, sentence in enumerate(sentences):
+            part = sentence_talk(sentence)
+            gap = sentence.start - sentences[k - 1].end if k else 0.0
+            words, nums, fillers, silence = totals[-1]
+            totals.append((words + part.words, nums + part.numbers, fillers + part.fillers,
+                           silence + part.dead_air + (gap if gap > DEAD_AIR_SECONDS else 0.0)))
+        self._totals = totals
+
+    def talk(self, run: Sequence[Sentence]) -> Talk:
+        """The counts of ``run``, consecutive sentences of the indexed list (else computed)."""
+        first, last = self._position.get(id(run[0])), self._position.get(id(run[-1]))
+        if first is None or last is None or self._sentences[first] is not run[0] or last - first + 1 != len(run):
+            return talk(run)
+        w1, n1, f1, d1 = self._totals[last + 1]
+        w0, n0, f0, _ = self._totals[first]
+        # The pause before the first sentence is outside the run.
+        d0 = self._totals[first + 1][3] - sentence_talk(run[0]).dead_air
+        return Talk(w1 - w0, n1 - n0, f1 - f0, d1 - d0)
+
+
+def _talk(words: Sequence[Word] | Talk) -> Talk:
+    return words if isinstance(words, Talk) else Talk.of(words)
+
+
+def numbers(words: Sequence[Word] | Talk) -> float:
     """Density of numbers: figures make a claim concrete and shareable ("3 steps", "40 percent")."""
-    if not words:
+    counts = _talk(words)
+    if not counts.words:
         return 0.0
-    density = count_numbers(words) / len(words)
-    return min(1.0, density / NUMBER_DENSITY_FULL)
+    return min(1.0, counts.numbers / counts.words / NUMBER_DENSITY_FULL)
 
 
-def words_per_second(words: Sequence[Word], duration: float) -> float:
-    return len(words) / duration if duration > 0 else 0.0
+def words_per_second(words: Sequence[Word] | Talk, duration: float) -> float:
+    count = words.words if isinstance(words, Talk) else len(words)
+    return count / duration if duration > 0 else 0.0
 
 
-def speech_rate(words: Sequence[Word], duration: float) -> float:
+def speech_rate(words: Sequence[Word] | Talk, duration: float) -> float:
     """Pace: slow talk loses viewers, a torrent can't be read as captions; best 2.5–3.5 words/s."""
     rate = words_per_second(words, duration)
     low, high = RATE_BAND
@@ -130,24 +248,6 @@ def speech_rate(words: Sequence[Word], duration: float) -> float:
     if rate > high:
         return max(0.0, 1.0 - (rate - high) / (RATE_CEILING - high))
     return 1.0
-
-
-def energy(start: float, end: float, envelope: EnergyEnvelope | None) -> float:
-    """Loudness of the window against the median of the envelope so far: raised voices, laughter
-    and emphasis mark the moments people share. 0.5 when nothing is known; each doubling of RMS
-    (+6 dB) moves the score by 0.5."""
-    if envelope is None or not envelope.values:
-        return NEUTRAL
-    window = envelope.between(start, end)
-    if not window:
-        return NEUTRAL
-    level = statistics.fmean(window)
-    median = envelope.median
-    if median <= 0:
-        return 1.0 if level > 0 else NEUTRAL
-    if level <= 0:
-        return 0.0
-    return min(1.0, max(0.0, NEUTRAL + 0.5 * math.log2(level / median)))
 
 
 def opens_mid_thought(sentences: Sequence[Sentence]) -> str | None:
@@ -164,6 +264,53 @@ def completeness(sentences: Sequence[Sentence]) -> float:
     opening = 0.1 if opens_mid_thought(sentences) else 0.5
     ending = 0.5 if sentences[-1].ending else 0.0
     return opening + ending
+
+
+def dead_air(words: Sequence[Word]) -> float:
+    """Seconds of silence in pauses longer than ``DEAD_AIR_SECONDS`` between consecutive words."""
+    return sum(
+        max(0.0, b.start - a.end) for a, b in zip(words, words[1:]) if b.start - a.end > DEAD_AIR_SECONDS
+    )
+
+
+def count_fillers(words: Sequence[Word]) -> int:
+    """Hesitations: "um", "uh"..., and "like", "you know", "I mean" set off by commas."""
+    texts = [w.word.strip() for w in words]
+    plain = [bare(t) for t in texts]
+    count = 0
+    for i, p in enumerate(plain):
+        if p in FILLER_WORDS:
+            count += 1
+            continue
+        if p not in _FILLER_STARTS:
+            continue
+        for parts in _FILLER_STARTS[p]:
+            end = i + len(parts)
+            if plain[i:end] == list(parts) and ((i > 0 and texts[i - 1].endswith(",")) or texts[end - 1].endswith(",")):
+                count += 1
+    return count
+
+
+def fluency(words: Sequence[Word] | Talk, duration: float) -> float:
+    """1 for talk that flows; dead air (long pauses) and fillers take it down to 0."""
+    counts = _talk(words)
+    if not counts.words or duration <= 0:
+        return 0.0
+    silence = min(1.0, counts.dead_air / duration / DEAD_AIR_FULL)
+    hesitation = min(1.0, counts.fillers / counts.words / FILLER_FULL)
+    return max(0.0, 1.0 - silence - hesitation)
+
+
+def coherence(sentences: Sequence[Sentence], topics: TopicMap | None) -> float:
+    """Whether the clip is one topic, so its setup and payoff belong together. 0.7 inside one
+    topic, up to 1 when it starts and ends with the topic; 0.3 across one topic change, 0 across
+    more. Neutral without topics."""
+    if topics is None or not topics.starts:
+        return NEUTRAL
+    crossed = topics.boundaries_inside(sentences)
+    if crossed:
+        return max(0.0, 0.3 - 0.3 * (crossed - 1))
+    return 0.7 + 0.15 * topics.starts_topic(sentences[0]) + 0.15 * topics.ends_topic(sentences[-1])
 
 
 def length_fit(

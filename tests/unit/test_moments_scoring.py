@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from streams.moments import signals
+from streams.moments import evidence, signals
+from streams.moments.evidence import EnergyEnvelope
 from streams.moments.scoring import (
     WEIGHTS,
     Window,
@@ -13,7 +14,6 @@ from streams.moments.scoring import (
     title,
 )
 from streams.moments.sentences import build_sentences
-from streams.moments.signals import EnergyEnvelope
 from tests.unit.moments_text import filler, timed_words
 
 
@@ -98,14 +98,14 @@ def test_speech_rate_is_best_in_the_lively_band_and_falls_off_outside():
 
 
 def test_energy_is_neutral_without_an_envelope_and_follows_loudness_with_one():
-    assert signals.energy(0, 10, None) == 0.5
-    assert signals.energy(0, 10, EnergyEnvelope(0.5, ())) == 0.5
+    assert evidence.energy(0, 10, None) == 0.5
+    assert evidence.energy(0, 10, EnergyEnvelope(0.5, ())) == 0.5
     # 0-10 s quiet (0.1), 10-20 s normal (0.2), 20-30 s loud (0.4); the median is 0.2.
     envelope = EnergyEnvelope(0.5, (0.1,) * 20 + (0.2,) * 20 + (0.4,) * 20)
-    quiet, normal, loud = (signals.energy(a, a + 10, envelope) for a in (0, 10, 20))
+    quiet, normal, loud = (evidence.energy(a, a + 10, envelope) for a in (0, 10, 20))
     assert quiet == pytest.approx(0.0) and normal == pytest.approx(0.5) and loud == pytest.approx(1.0)
-    assert signals.energy(100, 110, envelope) == 0.5  # not heard yet
-    assert signals.energy(0, 10, EnergyEnvelope(0.5, (0.0,) * 10)) == 0.5
+    assert evidence.energy(100, 110, envelope) == 0.5  # not heard yet
+    assert evidence.energy(0, 10, EnergyEnvelope(0.5, (0.0,) * 10)) == 0.5
 
 
 def test_completeness_penalises_a_dangling_opener_and_rewards_a_finished_ending():
@@ -131,8 +131,12 @@ def test_length_fit():
 
 
 def test_weights_cover_every_signal_and_sum_to_one():
-    assert set(WEIGHTS) == {"hook", "numbers", "speech_rate", "energy", "completeness", "length_fit"}
+    assert set(WEIGHTS) == {
+        "hook", "payoff", "coherence", "completeness", "speech_rate", "energy", "fluency", "pitch",
+        "length_fit", "numbers", "faces", "scene_cuts",
+    }
     assert sum(WEIGHTS.values()) == pytest.approx(1.0)
+    assert max(WEIGHTS, key=WEIGHTS.get) == "hook"
 
 
 def test_score_is_0_to_100_and_a_hooky_window_beats_a_flat_one():
@@ -147,13 +151,18 @@ def test_score_is_0_to_100_and_a_hooky_window_beats_a_flat_one():
     assert hooky.score == pytest.approx(expected, abs=0.2)
 
 
-def test_reason_names_the_strongest_signals():
+def test_reason_names_the_strongest_signals_by_what_they_added():
     moment = score_window(window("What if you saved 20 percent of 3 paychecks? " + filler(25)))
     assert moment.reason.startswith("Opens with a question")
-    assert "3 numbers" in moment.reason
-    assert re.search(r"pace \(\d\.\d words/s\)", moment.reason)
-    assert "ends on a full stop" in moment.reason
+    parts = moment.reason.split("; ")
+    # Named in order of weight x value (ties: the weightier signal), at most three, each strong.
+    assert len(parts) == 3
+    assert moment.signals["completeness"] == moment.signals["speech_rate"] == moment.signals["fluency"] == 1.0
+    assert parts[1] == "ends on a full stop"
+    assert re.fullmatch(r"lively pace \(\d\.\d words/s\)", parts[2])
     assert "\n" not in moment.reason
+    # Missing inputs are never named: no "usual loudness" when nothing was measured.
+    assert "loudness" not in moment.reason and "voice" not in moment.reason
     dangling = score_window(window("And so " + filler(25)))
     assert 'opens mid-thought ("and")' in dangling.reason
 

@@ -2,10 +2,10 @@ import math
 
 import pytest
 
+from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.scoring import ScoredMoment
 from streams.moments.selection import StreamingSelector, final_ranking, overlaps, select
 from streams.moments.sentences import build_sentences
-from streams.moments.signals import EnergyEnvelope
 from tests.unit.moments_text import filler, timed_words
 
 HOOK = "Why do most people fail at 3 simple habits?"
@@ -34,7 +34,7 @@ def stream(selector: StreamingSelector, sentences, steps, envelope=None):
     returned = []
     for settled in steps:
         heard = [s for s in sentences if s.start < settled + 15]
-        returned += selector.advance(heard, settled, final=False, envelope=envelope)
+        returned += selector.advance(heard, settled, final=False, evidence=Evidence(envelope=envelope))
         assert len(selector.picked) <= math.floor(5 * settled / 600)
         assert all(p.end <= settled for p in selector.picked)
     return returned
@@ -127,7 +127,7 @@ def test_streaming_is_deterministic():
     for _ in range(2):
         selector = StreamingSelector(5, 600)
         stream(selector, sentences, range(45, 600, 45), envelope)
-        selector.advance(sentences, 600, final=True, envelope=envelope)
+        selector.advance(sentences, 600, final=True, evidence=Evidence(envelope=envelope))
         runs.append(selector.picked)
     assert runs[0] == runs[1] and len(runs[0]) == 5
 
@@ -189,3 +189,60 @@ def test_fallback_when_no_window_fits_a_sparse_transcript():
 
 def test_no_words_no_picks():
     assert StreamingSelector(5, 600).advance([], 600, final=True) == []
+
+
+# --- overlap rule and lengths ------------------------------------------------------------
+
+
+def test_the_50_percent_rule_allows_small_overlaps_and_refuses_large_ones():
+    from streams.moments.selection import collides
+
+    a = moment(0, 30, 90)
+    assert collides(a, moment(20, 50, 0)) and not collides(a, moment(30, 60, 0))
+    assert not collides(a, moment(15, 45, 0), max_overlap=0.5)  # 15 s shared of 30: exactly half
+    assert collides(a, moment(14, 44, 0), max_overlap=0.5)
+    assert collides(moment(0, 60, 0), moment(10, 30, 0), max_overlap=0.5)  # the short one inside
+    scored = [a, moment(15, 45, 80), moment(10, 40, 70), moment(40, 70, 60)]
+    assert [(p.start, p.end) for p in select(scored, 4, max_overlap=0.5)] == [(0, 30), (15, 45), (40, 70)]
+    assert [(p.start, p.end) for p in select(scored, 4)] == [(0, 30), (40, 70)]
+    with pytest.raises(ValueError):
+        select(scored, 1, max_overlap=1.0)
+
+
+def test_streaming_with_the_50_percent_rule_may_overlap_but_never_by_more_than_half():
+    sentences = ten_minutes()
+    selector = StreamingSelector(8, 600, max_overlap=0.5)
+    stream_steps = range(60, 600, 60)
+    for settled in stream_steps:
+        selector.advance([s for s in sentences if s.start < settled + 15], settled, final=False)
+    selector.advance(sentences, 600, final=True)
+    picks = selector.picked
+    assert len(picks) == 8
+    for i, a in enumerate(picks):
+        for b in picks[i + 1 :]:
+            shared = max(0.0, min(a.end, b.end) - max(a.start, b.start))
+            assert shared <= 0.5 * min(a.duration, b.duration) + 1e-9
+    restored = StreamingSelector(8, 600, max_overlap=0.5).restore(picks)
+    assert restored.picked == picks
+    if any(overlaps(a, b) for i, a in enumerate(picks) for b in picks[i + 1 :]):
+        with pytest.raises(ValueError, match="overlap"):
+            StreamingSelector(8, 600).restore(picks)
+
+
+@pytest.mark.parametrize("preset", ["15-30", "30-60", "60-90"])
+def test_every_pick_fits_the_length_preset(preset):
+    from streams.moments.scoring import LENGTH_PRESETS
+
+    length = LENGTH_PRESETS[preset]
+    selector = StreamingSelector(4, 600, length=length)
+    picks = selector.advance(ten_minutes(), 600, final=True)
+    assert len(picks) == 4
+    assert all(length.min_seconds <= p.duration <= length.max_seconds for p in picks)
+    assert selector.min_seconds == length.min_seconds and selector.max_seconds == length.max_seconds
+
+
+def test_length_and_explicit_bounds_are_not_both_accepted():
+    from streams.moments.scoring import LengthRange
+
+    with pytest.raises(ValueError, match="either"):
+        StreamingSelector(5, 600, 20, 60, length=LengthRange(15, 30))

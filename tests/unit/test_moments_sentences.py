@@ -78,3 +78,42 @@ def test_join_words_glues_whisper_fragments_back_together():
     assert join_words(["Steam", "-powered", "railways,", "i", ".e", "the", "1870", "'s", "50", "%"]) == \
         "Steam-powered railways, i.e the 1870's 50%"
     assert join_words(["", " Hello ", "world."]) == "Hello world."
+
+
+def test_a_long_pause_before_a_capital_ends_a_sentence_without_punctuation():
+    sentences = build_sentences(timed_words("so that was the plan <1.2> Then we left early <0.4> Maria came"))
+    assert texts(sentences) == ["so that was the plan", "Then we left early Maria came"]
+    assert sentences[0].ending == ""
+
+
+def test_a_pause_after_a_hanging_word_or_comma_is_hesitation():
+    words = timed_words("we went to the <1.5> Market and then, <1.5> Later we ate")
+    assert len(build_sentences(words)) == 1
+
+
+def test_a_long_silence_ends_a_sentence_whatever_follows():
+    sentences = build_sentences(timed_words("that was all for today <3.5> okay welcome back"))
+    assert texts(sentences) == ["that was all for today", "okay welcome back"]
+    # A short pause before a lower-case word does not.
+    assert len(build_sentences(timed_words("that was all <1.5> okay welcome back"))) == 1
+
+
+def test_a_full_stop_followed_by_a_lower_case_word_is_an_abbreviation():
+    sentences = build_sentences(timed_words("It costs approx. five dollars in the U.S. and more abroad. Fine."))
+    assert texts(sentences) == ["It costs approx. five dollars in the U.S. and more abroad.", "Fine."]
+    # After a real pause the full stop stands.
+    assert len(build_sentences(timed_words("We stopped. <1.5> then we went on."))) == 2
+
+
+def test_a_decimal_split_by_whisper_does_not_end_a_sentence():
+    words = [Word("It", 0.0, 0.2, 0.9), Word("rose", 0.25, 0.5, 0.9), Word("3.", 0.55, 0.7, 0.9),
+             Word("5", 0.7, 0.8, 0.9), Word("percent.", 0.85, 1.2, 0.9), Word("2020", 1.8, 2.1, 0.9),
+             Word("was", 2.15, 2.3, 0.9), Word("odd.", 2.35, 2.6, 0.9)]
+    assert [len(s.words) for s in build_sentences(words)] == [5, 3]
+
+
+def test_breaks_after_the_last_word_only_on_punctuation():
+    from streams.moments.sentences import breaks_after
+
+    assert breaks_after(Word("done.", 0, 1, 1), None) and not breaks_after(Word("done", 0, 1, 1), None)
+    assert breaks_after(Word("why?", 0, 1, 1), Word("because", 1.1, 1.5, 1))

@@ -1,0 +1,142 @@
+"""Evidence: what is known about a video besides its words, and the signals measured from it.
+
+Loudness, pitch, faces on screen and scene cuts come from the audio and the picture. Each is
+optional: a signal whose input is missing is ``NEUTRAL`` (0.5), so it moves every candidate
+equally and changes no ranking. Each signal returns a float in [0, 1], higher is better.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+from streams.media.prosody import PitchTrack, semitone_spread
+from streams.moments.topics import TopicMap
+
+NEUTRAL = 0.5
+# Pitch spread (semitones, standard deviation) of a flat reading and of lively speech.
+FLAT_SEMITONES, LIVELY_SEMITONES = 1.0, 4.0
+MIN_VOICED_FRAMES = 25  # one second of voiced 40 ms frames before pitch says anything
+# A cut this close to a clip's start counts as the clip opening on a fresh shot...
+CUT_SNAP_SECONDS = 0.5
+# ...and one later than that but within this of either edge flashes a shot for an instant.
+FLASH_SECONDS = 1.5
+LIVELY_CUTS_PER_MINUTE = 4.0
+# Faces on screen: one speaker reframes best into a vertical crop; a crowd reframes badly.
+FACE_VALUES = {0: 0.0, 1: 1.0, 2: 0.8}
+MANY_FACES_VALUE = 0.5
+
+
+@dataclass(frozen=True)
+class EnergyEnvelope:
+    """Loudness of the audio over time.
+
+    Attributes:
+        hop_seconds: time between values.
+        values: RMS of each hop, the first covering ``[0, hop_seconds)``; may cover only the audio
+            heard so far.
+    """
+
+    hop_seconds: float
+    values: tuple[float, ...] = ()
+
+    @cached_property
+    def median(self) -> float:
+        """Median of all values; computed once, since every candidate window is compared to it."""
+        return statistics.median(self.values) if self.values else 0.0
+
+    def between(self, start: float, end: float) -> tuple[float, ...]:
+        """The values of the hops that overlap ``[start, end)``."""
+        if self.hop_seconds <= 0:
+            return ()
+        first = max(0, math.floor(start / self.hop_seconds))
+        last = max(first + 1, math.ceil(end / self.hop_seconds))
+        return self.values[first:last]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything optional a moment is scored on besides its words.
+
+    Attributes:
+        envelope: loudness over time (``chunking.energy_envelope``).
+        pitch: voiced pitch over time (``prosody.pitch_track``).
+        faces: ``(seconds, number of faces)`` samples in time order.
+        cuts: scene-cut times in seconds, ascending.
+        topics: topic boundaries of the sentences being scored (``topics.segment``).
+    """
+
+    envelope: EnergyEnvelope | None = None
+    pitch: PitchTrack | None = None
+    faces: Sequence[tuple[float, int]] | None = None
+    cuts: Sequence[float] | None = None
+    topics: TopicMap | None = None
+
+
+def energy(start: float, end: float, envelope: EnergyEnvelope | None) -> float:
+    """Loudness of the window against the median of the envelope so far: raised voices, laughter
+    and emphasis mark the moments people share. Each doubling of RMS (+6 dB) moves it by 0.5."""
+    if envelope is None or not envelope.values:
+        return NEUTRAL
+    window = envelope.between(start, end)
+    if not window:
+        return NEUTRAL
+    level = statistics.fmean(window)
+    median = envelope.median
+    if median <= 0:
+        return 1.0 if level > 0 else NEUTRAL
+    if level <= 0:
+        return 0.0
+    return min(1.0, max(0.0, NEUTRAL + 0.5 * math.log2(level / median)))
+
+
+def pitch_spread(start: float, end: float, track: PitchTrack | None) -> float | None:
+    """Semitone spread of the voiced pitch in the window, or ``None`` when too little is voiced."""
+    if track is None:
+        return None
+    voiced = track.voiced_between(start, end)
+    return semitone_spread(voiced) if len(voiced) >= MIN_VOICED_FRAMES else None
+
+
+def pitch_variation(start: float, end: float, track: PitchTrack | None) -> float:
+    """How much the voice moves: a monotone (about 1 semitone of spread) scores 0, expressive
+    speech (4 semitones or more) scores 1."""
+    spread = pitch_spread(start, end, track)
+    if spread is None:
+        return NEUTRAL
+    return min(1.0, max(0.0, (spread - FLAT_SEMITONES) / (LIVELY_SEMITONES - FLAT_SEMITONES)))
+
+
+def faces(start: float, end: float, samples: Sequence[tuple[float, int]] | None) -> float:
+    """How well the picture suits a vertical clip: the mean, over samples inside the window, of
+    1 for one face, 0.8 for two, 0.5 for more and 0 for none."""
+    if samples is None:
+        return NEUTRAL
+    inside = [count for t, count in samples if start <= t < end]
+    if not inside:
+        return NEUTRAL
+    return statistics.fmean(FACE_VALUES.get(max(0, c), MANY_FACES_VALUE) for c in inside)
+
+
+def scene_cuts(start: float, end: float, cuts: Sequence[float] | None) -> float:
+    """How the window sits among the shots. A cut just after the start or just before the end
+    flashes a shot for an instant (0.1). Otherwise 0.6, plus 0.2 for opening on a fresh shot and
+    up to 0.2 for a lively pace of cuts inside."""
+    if cuts is None:
+        return NEUTRAL
+    duration = end - start
+    if duration <= 0:
+        return NEUTRAL
+    flash = any(
+        start + CUT_SNAP_SECONDS < t < start + FLASH_SECONDS or end - FLASH_SECONDS < t < end - CUT_SNAP_SECONDS
+        for t in cuts
+    )
+    if flash:
+        return 0.1
+    opens_on_cut = any(abs(t - start) <= CUT_SNAP_SECONDS for t in cuts)
+    inside = sum(1 for t in cuts if start + CUT_SNAP_SECONDS < t < end - CUT_SNAP_SECONDS)
+    pace = min(1.0, inside / (duration / 60.0) / LIVELY_CUTS_PER_MINUTE)
+    return 0.6 + 0.2 * opens_on_cut + 0.2 * pace

@@ -1,0 +1,84 @@
+"""The moments agent's replay: options, length presets and topics, without Kafka or a database."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from streams.agents.moments import InvalidOptions, clip_length, max_overlap, replay
+from streams.moments.scoring import LENGTH_PRESETS, LengthRange
+from tests.unit.test_moments_selection import ten_minutes
+
+
+def chunks_of(sentences, size=120.0):
+    words = [w for s in sentences for w in s.words]
+    end = words[-1].end + 1.0
+    chunks, start = [], 0.0
+    while start < end:
+        inside = [w for w in words if start <= w.start < start + size]
+        chunks.append({"start_s": start, "end_s": min(start + size, end), "energy": [0.1] * int(size * 2),
+                       "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
+                                 for w in inside]})
+        start += size
+    return chunks, end
+
+
+class CountingEncoder:
+    """Embeds text by its first word's hash; records how often each text was asked for."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def encode(self, texts):
+        self.calls.extend(texts)
+        rows = [np.random.default_rng(zlib.crc32(t.split()[0].encode())).standard_normal(8) for t in texts]
+        return np.array(rows).reshape(len(texts), 8)
+
+
+def test_clip_length_reads_a_preset_or_the_user_range():
+    assert clip_length({"length": "15-30", "min_seconds": 20, "max_seconds": 60}) == LENGTH_PRESETS["15-30"]
+    assert clip_length({"min_seconds": 40, "max_seconds": 80}) == LengthRange(40, 80)
+    assert clip_length({}) == LengthRange(20, 60)
+    with pytest.raises(InvalidOptions, match="unknown length"):
+        clip_length({"length": "2-4"})
+    with pytest.raises(InvalidOptions):
+        clip_length({"min_seconds": 50, "max_seconds": 10})
+
+
+def test_max_overlap_option():
+    assert max_overlap({}) == 0.0 and max_overlap({"max_overlap": 0.5}) == 0.5
+    for bad in (1.0, -0.1, "half"):
+        with pytest.raises(InvalidOptions):
+            max_overlap({"max_overlap": bad})
+
+
+@pytest.mark.parametrize("preset", list(LENGTH_PRESETS))
+def test_replay_honours_the_length_preset(preset):
+    chunks, duration = chunks_of(ten_minutes())
+    picks, _ = replay("vid", chunks, {"clip_count": 3, "length": preset}, duration, final=True)
+    length = LENGTH_PRESETS[preset]
+    assert len(picks) == 3
+    assert all(length.min_seconds <= p.duration <= length.max_seconds for p in picks)
+
+
+def test_replay_with_an_encoder_is_deterministic_and_scores_coherence():
+    chunks, duration = chunks_of(ten_minutes())
+    encoder = CountingEncoder()
+    first, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=encoder)
+    again, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=CountingEncoder())
+    assert first == again and len(first) == 5
+    assert all(p.signals["coherence"] != 0.5 for p in first)
+    assert {s.text for s in ten_minutes()} <= set(encoder.calls)  # (SentenceEncoder caches repeats)
+    without, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True)
+    assert all(p.signals["coherence"] == 0.5 for p in without)
+
+
+def test_replay_allows_overlap_only_when_asked():
+    chunks, duration = chunks_of(ten_minutes())
+    strict, _ = replay("vid", chunks, {"clip_count": 9}, duration, final=True)
+    loose, _ = replay("vid", chunks, {"clip_count": 9, "max_overlap": 0.5}, duration, final=True)
+    shared = [max(0.0, min(a.end, b.end) - max(a.start, b.start)) for i, a in enumerate(loose) for b in loose[i + 1:]]
+    assert all(
+        max(0.0, min(a.end, b.end) - max(a.start, b.start)) == 0 for i, a in enumerate(strict) for b in strict[i + 1:]
+    )
+    assert max(shared) > 0
