@@ -121,27 +121,28 @@ class Catalog:
     # transcripts ---------------------------------------------------------------------------
     async def save_transcript_chunk(self, video_id: str, chunk_index: int, start: float, end: float, language: str,
                                     words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
-                                    energy: Iterable[float] = ()) -> bool:
-        """Store one chunk's words (first write wins). True if it was new."""
+                                    energy: Iterable[float] = (), pitch: Iterable[float] = ()) -> bool:
+        """Store one chunk's words, loudness and pitch (first write wins). True if it was new."""
         status = await self.pool.execute(
             "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
-            " event_id, energy) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)"
+            " event_id, energy, pitch) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)"
             " ON CONFLICT (video_id, chunk_index) DO NOTHING",
             video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
-            event_id, [float(e) for e in energy],
+            event_id, [float(e) for e in energy], [float(f) for f in pitch],
         )
         return status.endswith(" 1")
 
     async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[dict]:
         """The stored chunks with index in [first, last] (all by default), in order."""
         rows = await self.pool.fetch(
-            "SELECT chunk_index, start_s, end_s, language, words, segments, energy FROM transcript_chunks"
+            "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch FROM transcript_chunks"
             " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
             " ORDER BY chunk_index",
             video_id, first, last,
         )
         return [
-            {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"])}
+            {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"]),
+             "pitch": list(r["pitch"])}
             for r in rows
         ]
 

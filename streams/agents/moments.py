@@ -27,6 +27,8 @@ from streams.app import app
 from streams.asr.whisper import Word
 from streams.errors import ClipstreamError
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
+from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
+from streams.media.prosody import PitchTrack
 from streams.moments import (
     EnergyEnvelope,
     Evidence,
@@ -126,6 +128,20 @@ def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
     return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS, values=tuple(values))
 
 
+def _pitch(chunks: Sequence[dict]) -> PitchTrack | None:
+    """One pitch track for the video from the chunks' tracks, placed by chunk start; None when no
+    chunk has one (stored before pitch was measured)."""
+    if not any(c.get("pitch") for c in chunks):
+        return None
+    values: list[float] = []
+    for c in chunks:
+        first = int(round(c["start_s"] / PITCH_HOP_SECONDS))
+        values.extend([0.0] * max(0, first - len(values)))
+        del values[first:]
+        values.extend(c.get("pitch") or [0.0] * int(round((c["end_s"] - c["start_s"]) / PITCH_HOP_SECONDS)))
+    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(values))
+
+
 def replay(
     video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
 ) -> tuple[list, list]:
@@ -147,7 +163,7 @@ def replay(
         sentences = build_sentences(_words(known), max_seconds=max_sentence)
         last = final and i == len(chunks) - 1
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        evidence = Evidence(envelope=_envelope(known), topics=_topics(sentences, encoder))
+        evidence = Evidence(envelope=_envelope(known), pitch=_pitch(known), topics=_topics(sentences, encoder))
         new = selector.advance(sentences, settled, last, evidence)
     return list(selector.picked), new
 

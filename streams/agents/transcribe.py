@@ -13,6 +13,7 @@ import logging
 from streams import topics
 from streams.app import app
 from streams.media.chunking import decode_wav, energy_envelope
+from streams.media.prosody import pitch_track
 from streams.records import (
     SCHEMA_VERSION,
     AudioChunkReady,
@@ -56,10 +57,11 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         ]
         segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
         energy = energy_envelope(pcm)
+        pitch = await asyncio.to_thread(pitch_track, pcm)
         event_id = new_event_id()
         await rt.catalog.save_transcript_chunk(
             video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments, event_id,
-            energy=[round(float(e), 5) for e in energy],
+            energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
         )
         row = {"language": recognition.language, "words": words, "segments": segments}
         log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", video_id, chunk.chunk_index,
