@@ -1,21 +1,31 @@
 """Render: for each picked moment (and each requested aspect), cut, crop and caption a clip,
-store its mp4, SRT, VTT and thumbnail, record it, and announce it on ``renders``.
+store its mp4, SRT, VTT, thumbnail and editor hand-off JSON, record it, and announce it on
+``renders``.
 
 Provisional picks are rendered as soon as they arrive, so a long video's first clips exist
 while its later minutes are still being transcribed; the final ranking renders whatever is
 left, re-ranks, and completes the video. A clip's id, object keys and row are derived from
 (video, moment, aspect), so a redelivered or restarted render writes the same objects and at
 most one row.
+
+The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
+share of the cores. A video's ``options.brand`` (``media.brand.BrandKit.from_options``) styles
+its captions; its ``logo_uri`` names a stored image, fetched once per video.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
+from pathlib import Path
+from typing import Awaitable, Callable
 
 from streams import topics
 from streams.app import app
+from streams.errors import ContractError
+from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
 from streams.media.render import RenderSpec, render_clip
 from streams.records import (
@@ -56,6 +66,15 @@ def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWo
     )
 
 
+def render_slots(cpus: int | None = None) -> tuple[int, int]:
+    """``(clips at once, ffmpeg threads each)`` for a machine with ``cpus`` cores: one clip per
+    core up to 4 (a single x264 pipeline does not keep many cores busy: the decoder, the scaler
+    and libass are mostly serial), the cores shared out between them."""
+    cpus = max(1, cpus or os.cpu_count() or 1)
+    slots = min(4, cpus)
+    return slots, max(1, cpus // slots)
+
+
 async def _render(found: MomentsFound) -> None:
     rt = await runtime()
     video_id = found.video_id
@@ -70,11 +89,21 @@ async def _render(found: MomentsFound) -> None:
     aspects = options.get("aspect_ratios") or ["9:16"]
     wanted = int(options.get("clip_count", 5)) * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
-    for moment in found.moments:
-        for aspect in aspects:
-            await _render_one(rt, found, video, chunks, moment, aspect)
-            done = len(await rt.catalog.clips(video_id))
-            await rt.catalog.stage(video_id, STAGE, "running", min(0.99, done / max(1, wanted)))
+    brand = await _brand(rt, video_id, options.get("brand"))
+    slots, threads = render_slots()
+    gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
+
+    async def source() -> Path:
+        async with fetching:  # one download of the source, however many clips want it at once
+            return await rt.local_source(video_id, video["source_uri"], video["filename"])
+
+    async def one(moment, aspect: str) -> None:
+        async with gate:
+            await _render_one(rt, found, video, chunks, moment, aspect, brand, threads, source)
+        done = len(await rt.catalog.clips(video_id))
+        await rt.catalog.stage(video_id, STAGE, "running", min(0.99, done / max(1, wanted)))
+
+    await _all_or_none([one(moment, aspect) for moment in found.moments for aspect in aspects])
     if found.is_final:
         await rt.catalog.stage(video_id, STAGE, "completed")
         await report(found.tenant_id, video_id, STAGE, "finished")
@@ -83,24 +112,70 @@ async def _render(found: MomentsFound) -> None:
         rt.drop_scratch(video_id)
 
 
-async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: list[dict], moment, aspect: str) -> None:
+async def _all_or_none(jobs) -> None:
+    """Run ``jobs`` concurrently; on the first failure cancel the rest (their ffmpeg is killed)
+    and raise that failure itself, not a group, so the failure policy sees its class."""
+    tasks = [asyncio.ensure_future(j) for j in jobs]
+    if not tasks:
+        return
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:  # cancelled from outside
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    failed = next((t for t in tasks if t.done() and not t.cancelled() and t.exception()), None)
+    if failed is not None:
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        raise failed.exception()
+
+
+async def _brand(rt: Runtime, video_id: str, options: dict | None) -> BrandKit | None:
+    """The video's brand kit, its logo fetched from storage into the video's scratch folder."""
+    if not options:
+        return None
+    if not isinstance(options, dict):
+        raise ContractError(f"options.brand must be a JSON object, got {type(options).__name__}")
+    logo = None
+    if options.get("logo_uri"):
+        uri = options["logo_uri"]
+        if not isinstance(uri, str):
+            raise ContractError(f"options.brand.logo_uri must be a storage URI, got {uri!r}")
+        key = rt.storage.key_of(uri)
+        logo = rt.scratch_for(video_id) / ("brand_logo" + Path(key).suffix.lower()[:8])
+        if not logo.exists():
+            part = logo.with_name(logo.name + ".part")
+            await asyncio.to_thread(rt.storage.download, key, part)
+            part.replace(logo)
+    return BrandKit.from_options(options, logo=logo)
+
+
+async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: list[dict], moment, aspect: str,
+                      brand: BrandKit | None = None, threads: int = 2,
+                      source_path: Callable[[], Awaitable[Path]] | None = None) -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect)
     if await rt.catalog.clip_exists(cid):
         return
     clock = Stopwatch()
-    source = await rt.local_source(video_id, video["source_uri"], video["filename"])
+    if source_path is None:
+        source = await rt.local_source(video_id, video["source_uri"], video["filename"])
+    else:
+        source = await source_path()
     spec = RenderSpec(
         source=source, start=moment.start, end=moment.end, aspect=aspect,
         words=_clip_words(chunks, moment.start, moment.end),
         caption_style=video["options"].get("caption_style", "bold"),
-        preset=rt.settings.render_preset, crf=rt.settings.render_crf,
+        preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
     )
     out_dir = rt.scratch_for(video_id) / cid
-    rendered = await render_clip(spec, out_dir, stem=cid)
+    rendered = await render_clip(spec, out_dir, stem=cid, threads=threads)
     keys = {}
     for kind, path in (("mp4", rendered.mp4), ("srt", rendered.srt), ("vtt", rendered.vtt),
-                       ("thumbnail", rendered.thumbnail)):
+                       ("thumbnail", rendered.thumbnail), ("handoff", rendered.handoff)):
         key = f"videos/{video_id}/clips/{cid}{path.suffix}"
         await asyncio.to_thread(rt.storage.put_file, key, path)
         keys[kind] = rt.storage.uri(key)

@@ -5,16 +5,29 @@ Word text is never changed, dropped or added to: a cue's text is its words joine
 so the cues of a clip, joined by spaces, are exactly its words joined by spaces. Only the burned-in
 ASS text may be upper-cased by a style, and WebVTT escapes ``&``, ``<`` and ``>`` as its format
 requires. Times are seconds from the start of the clip.
+
+A cue starts when its first word starts (never later: a cue whose words overlap the previous cue's
+ends the previous one early instead), and in the ASS script every word's event starts when the
+word starts, to the centisecond. Burned-in cues are laid out on at most two lines inside the
+frame's safe area (``safe_area``): the text is broken by measured width and shrunk when even two
+lines would not fit, and libass's own wrapping is off so it cannot add a third.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 BREAK_AFTER = (".", "?", "!", ",")
 PAUSE_SECONDS = 0.6
+MAX_LINES = 2
+POSITIONS = {"bottom": 2, "middle": 5, "top": 8}  # ASS numpad alignment, centred
 _CLOSERS = "\"')]}»”’"  # a sentence may end inside quotes or brackets: `"stop."`
+_PUNCTUATION = ".,!?;:…\"'()[]{}«»“”‘’-"
+
+# (text, font size in px, bold) -> width in px. The renderer passes one that reads the font file.
+Measure = Callable[[str, float, bool], float]
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,10 @@ def group_cues(
 ) -> list[Cue]:
     """Split ``words`` (in spoken order) into cues of at most ``max_words`` words, ``max_seconds``
     and ``max_chars`` characters; a word longer than the limits gets a cue of its own. A cue also
-    ends after a word ending in ``. ? ! ,`` and before a pause of ``PAUSE_SECONDS`` or more."""
+    ends after a word ending in ``. ? ! ,`` and before a pause of ``PAUSE_SECONDS`` or more.
+
+    A cue starts with its first word; where that word starts before the previous cue's last word
+    ends, the previous cue is cut short rather than this one shown late."""
     groups: list[list[CaptionWord]] = []
     for word in words:
         current = groups[-1] if groups else None
@@ -50,13 +66,13 @@ def group_cues(
             groups.append([word])
         else:
             current.append(word)
-    cues: list[Cue] = []
-    previous_end = 0.0
+    starts: list[float] = []
     for group in groups:
-        start = max(group[0].start, previous_end, 0.0)
-        end = max(group[-1].end, start)
-        cues.append(Cue(tuple(group), start, end))
-        previous_end = end
+        starts.append(max(group[0].start, starts[-1] if starts else 0.0, 0.0))
+    cues = []
+    for i, group in enumerate(groups):
+        end = group[-1].end if i + 1 == len(groups) else min(group[-1].end, starts[i + 1])
+        cues.append(Cue(tuple(group), starts[i], max(end, starts[i])))
     return cues
 
 
@@ -109,10 +125,17 @@ class CaptionStyle:
     font_size: pixels on a frame whose shorter side is 1080 (scaled for other sizes).
     primary: text colour, ``#RRGGBB``.
     highlight: colour of the word being spoken, ``#RRGGBB``.
-    outline: outline thickness in pixels at 1080 (black).
+    outline: outline thickness in pixels at 1080.
     shadow: drop-shadow distance in pixels at 1080.
-    margin_v: distance of the bottom of the text from the bottom edge, as a fraction of height.
+    margin_v: distance of the bottom of the text from the bottom edge, as a fraction of height
+        (position ``bottom``; never less than the safe area's bottom band).
     uppercase: burn the text in upper case (sidecar files keep the words as spoken).
+    outline_colour: outline colour, ``#RRGGBB``.
+    position: ``bottom``, ``middle`` or ``top`` of the frame (inside the safe area).
+    keywords: words drawn in ``emphasis`` and ``emphasis_scale`` times bigger (matched without
+        case or surrounding punctuation).
+    emphasis: colour of keywords, ``#RRGGBB``; None is the highlight colour.
+    emphasis_scale: size of keywords relative to the other words.
     """
 
     name: str
@@ -125,6 +148,11 @@ class CaptionStyle:
     shadow: float = 2.0
     margin_v: float = 0.22
     uppercase: bool = False
+    outline_colour: str = "#000000"
+    position: str = "bottom"
+    keywords: tuple[str, ...] = ()
+    emphasis: str | None = None
+    emphasis_scale: float = 1.15
 
 
 CAPTION_STYLES: dict[str, CaptionStyle] = {
@@ -150,36 +178,145 @@ def caption_style(name: str) -> CaptionStyle:
         raise ValueError(f"unknown caption style {name!r}; choose one of {', '.join(CAPTION_STYLES)}") from None
 
 
-def to_ass(words: Iterable[CaptionWord], width: int, height: int, style: CaptionStyle | str = DEFAULT_STYLE) -> str:
+@dataclass(frozen=True)
+class SafeArea:
+    """Bands of the frame kept clear of captions for the platforms' own UI, as fractions of the
+    frame: ``bottom``/``top`` of its height, ``side`` of its width on each side."""
+
+    bottom: float
+    top: float
+    side: float
+
+
+def safe_area(width: int, height: int) -> SafeArea:
+    """Tall frames (TikTok, Reels, Shorts) keep the bottom 18 % (caption, description and music
+    bar), the top 12 % (tabs) and 8 % each side (the action buttons) clear; others less."""
+    if height > width * 1.2:
+        return SafeArea(bottom=0.18, top=0.12, side=0.08)
+    return SafeArea(bottom=0.08, top=0.08, side=0.05)
+
+
+def estimate_width(text: str, size: float, bold: bool) -> float:
+    """A generous width of ``text`` in a sans-serif font of ``size`` px, when no font is at hand."""
+    em = 0.0
+    for ch in text:
+        if ch == " ":
+            em += 0.35
+        elif ch in "il.,:;'!|`":
+            em += 0.36
+        elif ch in "mwMW@%":
+            em += 1.0
+        elif ch.isupper() or ch.isdigit():
+            em += 0.76
+        else:
+            em += 0.64
+    return em * size * (1.08 if bold else 1.0)
+
+
+@dataclass(frozen=True)
+class CueLayout:
+    """How a cue is burned in: its text lines (words as drawn, e.g. upper-cased) and the font size
+    in px used for it (smaller than the style's when two lines would not fit otherwise)."""
+
+    cue: Cue
+    lines: tuple[tuple[str, ...], ...]
+    font_size: int
+
+
+def layout_cues(
+    words: Iterable[CaptionWord], width: int, height: int, style: CaptionStyle, measure: Measure | None = None
+) -> list[CueLayout]:
+    """Each cue of ``words`` broken into at most ``MAX_LINES`` lines that fit between the side
+    margins of a ``width`` x ``height`` frame, measured with ``measure`` (``estimate_width`` when
+    None). Two lines are balanced; a cue that does not fit even then gets a smaller font."""
+    measure = measure or estimate_width
+    scale = min(width, height) / 1080
+    size = round(style.font_size * scale)
+    available = width * (1 - 2 * safe_area(width, height).side) - 2 * style.outline * scale
+    keywords = {_keyword(k) for k in style.keywords}
+    out = []
+    for cue in group_cues(words):
+        shown = tuple(w.word.upper() if style.uppercase else w.word for w in cue.words)
+        factors = [style.emphasis_scale if _keyword(w.word) in keywords else 1.0 for w in cue.words]
+        widths = [measure(t, size * f, style.bold) for t, f in zip(shown, factors)]
+        space = measure(" ", size, style.bold)
+        lines, widest = _break_lines(widths, space, available)
+        fitted = size if widest <= available else max(8, math.floor(size * available / widest))
+        out.append(CueLayout(cue, tuple(shown[a:b] for a, b in lines), fitted))
+    return out
+
+
+def _break_lines(
+    widths: Sequence[float], space: float, available: float
+) -> tuple[list[tuple[int, int]], float]:
+    """One line if it fits in ``available``, else the two-line split whose wider line is the
+    narrowest: (index ranges of the lines, width of the widest)."""
+    def line(a: int, b: int) -> float:
+        return sum(widths[a:b]) + space * (b - a - 1)
+
+    n = len(widths)
+    best = ([(0, n)], line(0, n))
+    if best[1] <= available:
+        return best
+    for k in range(1, n):
+        widest = max(line(0, k), line(k, n))
+        if widest < best[1]:
+            best = ([(0, k), (k, n)], widest)
+    return best
+
+
+def _keyword(word: str) -> str:
+    return word.strip(_PUNCTUATION).casefold()
+
+
+def to_ass(
+    words: Iterable[CaptionWord], width: int, height: int, style: CaptionStyle | str = DEFAULT_STYLE,
+    measure: Measure | None = None,
+) -> str:
     """A complete ASS script for a ``width`` x ``height`` frame: for each cue, one Dialogue per
-    word, lasting until the next word starts, in which that word is drawn in the highlight colour
-    and the rest of the cue in the base colour. Bottom-centred, ``margin_v`` up from the bottom."""
+    word, from that word's start until the next word starts, in which that word is drawn in the
+    highlight colour and the rest of the cue in the base colour (keywords in the emphasis colour,
+    bigger). Centred at the style's position inside ``safe_area``; at most two lines."""
     if isinstance(style, str):
         style = caption_style(style)
+    if style.position not in POSITIONS:
+        raise ValueError(f"unknown caption position {style.position!r}; choose one of {', '.join(POSITIONS)}")
     scale = min(width, height) / 1080
+    safe = safe_area(width, height)
+    side = round(width * safe.side)
+    margin_v = {"bottom": max(style.margin_v, safe.bottom), "top": safe.top, "middle": 0.0}[style.position]
     header = (
         "[Script Info]\n"
         "; Written by clipstream\n"
         "ScriptType: v4.00+\n"
         f"PlayResX: {width}\n"
         f"PlayResY: {height}\n"
-        "WrapStyle: 0\n"
+        "WrapStyle: 2\n"  # no automatic wrapping: the lines are broken here
         "ScaledBorderAndShadow: yes\n"
         "\n[V4+ Styles]\n"
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
         "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: {style.name},{style.font},{round(style.font_size * scale)},"
-        f"{_ass_colour(style.primary)},{_ass_colour(style.highlight)},&H00000000,&H80000000,"
-        f"{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline * scale:g},{style.shadow * scale:g},"
-        f"2,{round(width * 0.06)},{round(width * 0.06)},{round(height * style.margin_v)},1\n"
+        f"{_ass_colour(style.primary)},{_ass_colour(style.highlight)},{_ass_colour(style.outline_colour)},"
+        f"&H80000000,{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline * scale:g},"
+        f"{style.shadow * scale:g},{POSITIONS[style.position]},{side},{side},{round(height * margin_v)},1\n"
         "\n[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
-    tag = "{\\1c" + _ass_colour(style.highlight) + "&}"
+    highlight = _ass_colour(style.highlight)
+    emphasis = _ass_colour(style.emphasis or style.highlight)
+    percent = round(style.emphasis_scale * 100)
+    keywords = {_keyword(k) for k in style.keywords}
+    base_size = round(style.font_size * scale)
     lines = []
-    for cue in group_cues(words):
-        shown = [_ass_escape(w.word.upper() if style.uppercase else w.word) for w in cue.words]
+    for layout in layout_cues(words, width, height, style, measure):
+        cue = layout.cue
+        size_tag = f"\\fs{layout.font_size}" if layout.font_size != base_size else ""
+        reset = "{\\r" + size_tag + "}"
+        shown = [_ass_escape(t) for line in layout.lines for t in line]
+        breaks = {len(layout.lines[0])} if len(layout.lines) > 1 else set()
+        key = [_keyword(w.word) in keywords for w in cue.words]
         # Boundaries in whole centiseconds so one word's Dialogue ends exactly where the next begins.
         bounds = [round(cue.start * 100)]
         last = max(round(cue.end * 100), bounds[0])
@@ -187,7 +324,14 @@ def to_ass(words: Iterable[CaptionWord], width: int, height: int, style: Caption
             bounds.append(min(max(round(w.start * 100), bounds[-1]), last))
         bounds.append(last)
         for i in range(len(shown)):
-            text = " ".join(tag + t + "{\\r}" if j == i else t for j, t in enumerate(shown))
+            parts = []
+            for j, t in enumerate(shown):
+                if j == i or key[j]:
+                    colour = highlight if j == i else emphasis
+                    grow = f"\\fscx{percent}\\fscy{percent}" if key[j] else ""
+                    t = "{\\1c" + colour + "&" + grow + "}" + t + reset
+                parts.append(("\\N" if j in breaks else " ") + t if j else t)
+            text = ("{" + size_tag + "}" if size_tag else "") + "".join(parts)
             start, end = _ass_clock(bounds[i]), _ass_clock(bounds[i + 1])
             lines.append(f"Dialogue: 0,{start},{end},{style.name},,0,0,0,,{text}\n")
     return header + "".join(lines)
@@ -196,7 +340,7 @@ def to_ass(words: Iterable[CaptionWord], width: int, height: int, style: Caption
 def _ass_colour(rgb: str) -> str:
     """``#RRGGBB`` as ASS ``&HAABBGGRR`` (alpha 00 is opaque)."""
     value = rgb.lstrip("#")
-    if len(value) != 6:
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
         raise ValueError(f"colour must be #RRGGBB, got {rgb!r}")
     return f"&H00{value[4:6]}{value[2:4]}{value[0:2]}".upper()
 

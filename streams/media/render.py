@@ -1,25 +1,59 @@
-"""Rendering one clip with FFmpeg: seek, cut, reframe to the target aspect, burn captions, encode.
+"""Rendering one clip with FFmpeg: seek, cut, reframe to the target aspect, burn captions and a
+logo, normalise loudness, encode; then a thumbnail and the editor hand-off.
 
-One ffmpeg run writes the MP4 under a temporary name, renamed only when complete; a second, cheap
-run takes the JPEG thumbnail from it. ``build_ffmpeg_args`` is pure, for tests without ffmpeg.
+Per clip: one audio-only ffmpeg run measures loudness (``loudness.py``; a second one only when the
+limiter has a lot to do), one ffmpeg run decodes the source once and encodes the MP4 once through a
+single filter graph (reframe drawn by ``framing.py``, logo, captions, gain + true-peak limiter,
+fades), written under a temporary name and renamed only when complete. The thumbnail is read from
+the MP4 (``thumbnail.py``) and the hand-off JSON (``handoff.py``) written beside it.
+``build_ffmpeg_args`` is pure, for tests without ffmpeg.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import math
 import os
 import shutil
 import signal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from streams.errors import RenderError
+from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
-from streams.media.captions import CAPTION_STYLES, CaptionWord, to_ass, to_srt, to_vtt
+from streams.media.brand import BrandKit
+from streams.media.captions import (
+    CAPTION_STYLES,
+    CaptionStyle,
+    CaptionWord,
+    Measure,
+    layout_cues,
+    safe_area,
+    to_ass,
+    to_srt,
+    to_vtt,
+)
+from streams.media.framing import (
+    LAYOUTS,
+    PANELS,
+    CropKey,
+    crop_box,
+    crop_path,
+    fit_graph,
+    sendcmd_script,
+    single_chain,
+    split_graph,
+)
+from streams.media.handoff import handoff
+from streams.media.thumbnail import write_thumbnail
+
+__all__ = ["ASPECTS", "RenderSpec", "SourceInfo", "RenderPaths", "RenderedClip", "Framing", "probe", "crop_box",
+           "framing", "filter_value", "build_ffmpeg_args", "render_clip"]
 
 # Linux kills ffmpeg if the worker dies, even by SIGKILL, so a killed worker never leaves renders
 # running that nobody will collect. util-linux's setpriv sets PR_SET_PDEATHSIG and execs ffmpeg
@@ -30,7 +64,6 @@ ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MAX_FPS = 30.0
 BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only source
-LOUDNORM = "loudnorm=I=-14:TP=-1.5:LRA=11"
 _OUT_OF_RESOURCES = ("No space left on device", "Cannot allocate memory", "Disk quota exceeded")
 
 
@@ -43,13 +76,18 @@ class RenderSpec:
     aspect: a key of ``ASPECTS``.
     words: the captions, times relative to ``start``.
     caption_style: a key of ``captions.CAPTION_STYLES``.
-    crop_center_x: where the crop is centred, as a fraction (0-1) of the source width; None is
-        the middle. The crop is clamped to stay inside the frame.
+    crop_center_x: where the static crop is centred, as a fraction (0-1) of the source width;
+        None is the middle. The crop is clamped to stay inside the frame. Unused with a ``plan``.
     preset: libx264 preset (``ultrafast`` ... ``veryslow``).
     crf: libx264 constant rate factor (lower is better and bigger).
     audio_bitrate: AAC bitrate, e.g. ``128k``.
     fps: output frame rate; None keeps the source's, capped at ``MAX_FPS``.
-    loudness: normalise loudness in one pass (``LOUDNORM``).
+    loudness: normalise to ``loudness.TARGET_LUFS`` with a true-peak ceiling (two passes).
+    brand: a ``BrandKit`` applied over ``caption_style``, and its logo; None: the preset alone.
+    plan: a ``reframe.layout.ReframePlan`` (``layout``, ``crop_width``, ``crop_height``,
+        ``keyframes``, ``second``, ``cuts``; times in source seconds); None: the static crop.
+    faces: ``(t, x0, y0, x1, y1)`` face boxes seen in the source (source seconds and pixels), so
+        the thumbnail can prefer a frame that shows a face; () when unknown.
     """
 
     source: Path
@@ -64,8 +102,12 @@ class RenderSpec:
     audio_bitrate: str = "128k"
     fps: float | None = None
     loudness: bool = True
+    brand: BrandKit | None = None
+    plan: object | None = None
+    faces: tuple[tuple[float, float, float, float, float], ...] = ()
 
     def __post_init__(self) -> None:
+        plan = self.plan
         checks = (
             (self.aspect in ASPECTS, f"unknown aspect {self.aspect!r}; choose one of {', '.join(ASPECTS)}"),
             (self.caption_style in CAPTION_STYLES,
@@ -75,6 +117,15 @@ class RenderSpec:
             (self.crop_center_x is None or 0 <= self.crop_center_x <= 1,
              f"crop_center_x must be between 0 and 1, got {self.crop_center_x}"),
             (self.fps is None or 0 < self.fps <= 120, f"fps must be between 0 and 120, got {self.fps}"),
+            (self.brand is None or isinstance(self.brand, BrandKit),
+             f"brand must be a BrandKit, got {type(self.brand).__name__}"),
+            (plan is None or getattr(plan, "layout", None) in LAYOUTS,
+             f"reframe plan layout must be one of {', '.join(LAYOUTS)}, got {getattr(plan, 'layout', None)!r}"),
+            (plan is None or getattr(plan, "layout", None) == "fit"
+             or (_positive(getattr(plan, "crop_width", 0)) and _positive(getattr(plan, "crop_height", 0))),
+             "reframe plan needs a positive crop_width and crop_height"),
+            (plan is None or getattr(plan, "layout", None) != "split" or len(getattr(plan, "second", ())) > 0,
+             "a split reframe plan needs keyframes for its second panel"),
         )
         for ok, problem in checks:
             if not ok:
@@ -83,6 +134,16 @@ class RenderSpec:
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+    @property
+    def style(self) -> CaptionStyle:
+        """The caption style drawn: the preset, with the brand kit over it."""
+        base = CAPTION_STYLES[self.caption_style]
+        return self.brand.style(base) if self.brand else base
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and value > 0
 
 
 @dataclass(frozen=True)
@@ -99,11 +160,13 @@ class SourceInfo:
 
 
 class RenderPaths(NamedTuple):
-    """The ASS script to burn, the (temporary) MP4 to write, libass's font folder (None: fontconfig)."""
+    """The ASS script to burn, the (temporary) MP4 to write, libass's font folder (None:
+    fontconfig), and the ``sendcmd`` file that moves the crop (needed when the crop moves)."""
 
     ass: Path
     output: Path
     fonts_dir: Path | None = None
+    commands: Path | None = None
 
 
 @dataclass
@@ -116,6 +179,22 @@ class RenderedClip:
     duration: float
     width: int
     height: int
+    handoff: Path | None = None
+    gain_db: float | None = None
+    thumbnail_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How the source is drawn: ``layout`` (``single``, ``split``, ``fit``, ``static`` without a
+    plan, ``audio`` without video) and the crop path of each panel (clip times, source pixels)."""
+
+    layout: str
+    panels: tuple[tuple[CropKey, ...], ...] = field(default=())
+
+    @property
+    def moving(self) -> bool:
+        return any(len(p) > 1 for p in self.panels)
 
 
 def probe(path: Path) -> SourceInfo:
@@ -145,18 +224,6 @@ def probe(path: Path) -> SourceInfo:
     return SourceInfo(has_video, has_audio, width, height, fps, duration)
 
 
-def crop_box(src_w: int, src_h: int, dst_w: int, dst_h: int, center_x: float | None) -> tuple[int, int, int, int]:
-    """``(w, h, x, y)`` of the largest crop of the source with the target's aspect: full height
-    centred on ``center_x`` (clamped inside the frame), or full width centred vertically when the
-    source is narrower than the target."""
-    if src_w * dst_h > src_h * dst_w:
-        w = min(src_w, round(src_h * dst_w / dst_h / 2) * 2)
-        x = round((0.5 if center_x is None else center_x) * src_w - w / 2)
-        return w, src_h, max(0, min(src_w - w, x)), 0
-    h = min(src_h, round(src_w * dst_h / dst_w / 2) * 2)
-    return src_w, h, 0, (src_h - h) // 2
-
-
 def filter_value(value: str) -> str:
     """Escape ``value`` for use as a filter option inside a filtergraph (both levels FFmpeg parses:
     the option value, then the graph description)."""
@@ -167,46 +234,121 @@ def filter_value(value: str) -> str:
     return value
 
 
-def build_ffmpeg_args(spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *, threads: int = 2) -> list[str]:
-    """The ffmpeg arguments (without the program name) that render ``spec`` to ``paths.output``."""
+def frame_rate(spec: RenderSpec, info: SourceInfo) -> float:
+    """The output frame rate: ``spec.fps``, else the source's capped at ``MAX_FPS``."""
+    return spec.fps or (min(info.fps, MAX_FPS) if info.fps else MAX_FPS)
+
+
+def framing(spec: RenderSpec, info: SourceInfo) -> Framing:
+    """What ``build_ffmpeg_args`` draws for ``spec``: the layout and each panel's crop path."""
+    if not info.has_video:
+        return Framing("audio")
+    width, height = ASPECTS[spec.aspect]
+    plan = spec.plan
+    if plan is None:
+        w, h, x, y = crop_box(info.width, info.height, width, height, spec.crop_center_x)
+        return Framing("static", ((CropKey(0.0, x, y, w, h),),))
+    if plan.layout == "fit":
+        return Framing("fit")
+    cuts = getattr(plan, "cuts", ()) or ()
+
+    def path(keyframes) -> tuple[CropKey, ...]:
+        return tuple(crop_path(keyframes, int(plan.crop_width), int(plan.crop_height), info.width, info.height,
+                               spec.start, spec.end, cuts))
+
+    panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
+    return Framing(plan.layout, panels)
+
+
+def build_ffmpeg_args(
+    spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *, threads: int = 2, gain_db: float | None = None,
+    frame: Framing | None = None,
+) -> list[str]:
+    """The ffmpeg arguments (without the program name) that render ``spec`` to ``paths.output``.
+
+    ``gain_db`` is the measured loudness gain (``loudness.gain_db``); None leaves the level as it
+    is (only the format and fades). ``frame`` is ``framing(spec, info)`` when already computed;
+    a moving crop reads its commands from ``paths.commands`` (``sendcmd_script``)."""
     width, height = ASPECTS[spec.aspect]
     seconds = f"{spec.duration:.3f}"
-    fps = spec.fps or (min(info.fps, MAX_FPS) if info.fps else None)
+    frame = frame or framing(spec, info)
     args = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", "-threads", str(threads)]
     captions = f"ass=filename={filter_value(str(paths.ass))}"
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
+    logo = spec.brand.logo if spec.brand else None
     if info.has_video:
-        args += [*_source_input(spec)]
-        w, h, x, y = crop_box(info.width, info.height, width, height, spec.crop_center_x)
-        video = [f"crop={w}:{h}:{x}:{y}"] if (w, h) != (info.width, info.height) else []
-        video += [f"scale={width}:{height}:flags=lanczos", "setsar=1"]
-        if fps and (spec.fps or info.fps > MAX_FPS):
-            video.append(f"fps={fps:g}")
-        # A source that ends before the clip does holds its last frame; -t cuts the rest.
-        video.append(f"tpad=stop_mode=clone:stop_duration={seconds}")
-        graph = ["[0:v:0]" + ",".join(video + [captions, "format=yuv420p"]) + "[v]"]
-        audio_input = 0
+        args += _source_input(spec)
+        graph = _video_graph(spec, info, frame, paths, width, height)
+        audio_input, next_input = 0, 1
     else:
         background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
         args += ["-f", "lavfi", "-i", background, *_source_input(spec)]
-        graph = [f"[0:v]{captions},format=yuv420p[v]"]
-        audio_input = 1
+        graph = ["[0:v]"]
+        audio_input, next_input = 1, 2
+    if logo is not None:
+        args += ["-i", f"file:{logo}"]
+        graph = _logo(graph, spec.brand, next_input, width, height)
+        next_input += 1
+    graph[-1] = _then(graph[-1], f"{captions},format=yuv420p[v]")
     if info.has_audio:
-        audio = [LOUDNORM] if spec.loudness else []
-        audio += ["aresample=48000", "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"]
+        gain = gain_db if spec.loudness else None
         # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
-        graph.append(f"[{audio_input}:a:0]" + ",".join(audio + ["apad"]) + "[a]")
+        graph.append(f"[{audio_input}:a:0]" + ",".join(loudness.chain(gain, spec.duration) + ["apad"]) + "[a]")
         audio_map = "[a]"
     else:
         args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
-        audio_map = f"{audio_input + 1}:a"
+        audio_map = f"{next_input}:a"
     args += ["-filter_complex", ";".join(graph), "-filter_complex_threads", str(threads)]
     args += ["-map", "[v]", "-map", audio_map, "-t", seconds, "-map_metadata", "-1", "-map_chapters", "-1"]
     args += ["-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-profile:v", "high"]
     args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
     args += ["-movflags", "+faststart", "-threads", str(threads), "-f", "mp4", f"file:{paths.output}"]
     return args
+
+
+def _video_graph(spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int,
+                 height: int) -> list[str]:
+    """Graph lines from the source's video to the framed picture; the last line is left open."""
+    fps = frame_rate(spec, info)
+    pre = f"fps={fps:g}," if spec.fps or (info.fps and info.fps > MAX_FPS) else ""
+    commands = filter_value(str(paths.commands)) if frame.moving and paths.commands else None
+    if frame.moving and commands is None:
+        raise ValueError("a moving crop needs RenderPaths.commands")
+    # A source that ends before the clip does holds its last frame; -t cuts the rest.
+    tail = f"setsar=1,tpad=stop_mode=clone:stop_duration={spec.duration:.3f}"
+    if frame.layout == "fit":
+        lines = fit_graph("[0:v:0]", width, height, pre)
+    elif frame.layout == "split":
+        lines = split_graph("[0:v:0]", list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
+    else:
+        path = list(frame.panels[0])
+        box = path[0]
+        if len(path) == 1 and (box.w, box.h) == (info.width, info.height):
+            chain = [f"scale={width}:{height}:flags=lanczos"]
+        else:
+            chain = single_chain(path, width, height, commands)
+        lines = [f"[0:v:0]{pre}" + ",".join(chain)]
+    lines[-1] = _then(lines[-1], tail)
+    return lines
+
+
+def _logo(graph: list[str], brand: BrandKit, index: int, width: int, height: int) -> list[str]:
+    """``graph`` with the brand's logo overlaid in its corner, inside the safe area."""
+    safe = safe_area(width, height)
+    logo_w = max(2, round(width * brand.logo_width / 2) * 2)
+    mx, my = round(width * safe.side), round(height * safe.top / 2)
+    x = f"{mx}" if brand.logo_corner.endswith("left") else f"W-w-{mx}"
+    y = f"{my}" if brand.logo_corner.startswith("top") else f"H-h-{round(height * safe.bottom)}"
+    alpha = f",colorchannelmixer=aa={brand.logo_opacity:g}" if brand.logo_opacity < 1 else ""
+    last = graph[-1] + ("null" if graph[-1].endswith("]") else "")  # a bare label needs a filter
+    return [*graph[:-1], last + "[framed]", f"[{index}:v]scale={logo_w}:-1:flags=lanczos,format=rgba{alpha}[logo]",
+            "[framed][logo]overlay=x=" + x + ":y=" + y + ":eof_action=repeat:format=auto"]
+
+
+def _then(line: str, filters: str) -> str:
+    """``line`` continued with ``filters`` (a bare input label takes them directly)."""
+    return line + filters if line.endswith("]") else f"{line},{filters}"
 
 
 def _source_input(spec: RenderSpec) -> list[str]:
@@ -217,7 +359,8 @@ def _source_input(spec: RenderSpec) -> list[str]:
 async def render_clip(
     spec: RenderSpec, out_dir: Path, *, stem: str = "clip", ffmpeg: str = "ffmpeg", threads: int = 2
 ) -> RenderedClip:
-    """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt`` and ``.ass``.
+    """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt``, ``.ass``
+    and the editor hand-off ``.json``.
 
     Raises RenderError when the source cannot be read or ffmpeg fails (``retriable`` when disk or
     memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
@@ -226,38 +369,131 @@ async def render_clip(
     info = await asyncio.to_thread(probe, Path(spec.source))
     if info.duration is not None and spec.start >= info.duration:
         raise RenderError(f"clip starts at {spec.start:.2f}s but {Path(spec.source).name} is {info.duration:.2f}s long")
+    if spec.brand and spec.brand.logo and not Path(spec.brand.logo).is_file():
+        raise RenderError(f"brand logo {Path(spec.brand.logo).name} is not a file")
     out = Path(out_dir)
-    files = {ext: out / f"{stem}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt", "ass")}
+    files = {ext: out / f"{stem}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt", "ass", "json")}
+    style = spec.style
+    measure = _font_measure(style)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        files["ass"].write_text(to_ass(spec.words, width, height, spec.caption_style), encoding="utf-8")
+        files["ass"].write_text(to_ass(spec.words, width, height, style, measure), encoding="utf-8")
         files["srt"].write_text(to_srt(spec.words), encoding="utf-8")
         files["vtt"].write_text(to_vtt(spec.words), encoding="utf-8")
-    except OSError as exc:
-        raise RenderError(f"cannot write captions to {out}: {exc}", retriable=_ran_out(exc.errno)) from exc
+    except (OSError, ValueError) as exc:
+        retriable = isinstance(exc, OSError) and _ran_out(exc.errno)
+        raise RenderError(f"cannot write captions to {out}: {exc}", retriable=retriable) from exc
 
+    frame = framing(spec, info)
     fonts = FONTS_DIR if FONTS_DIR.is_dir() else None
-    part = out / f".{stem}.{uuid.uuid4().hex[:8]}.part"
+    token = uuid.uuid4().hex[:8]
+    part, commands = out / f".{stem}.{token}.part", out / f".{stem}.{token}.cmd"
     try:
-        args = build_ffmpeg_args(spec, info, RenderPaths(files["ass"], part, fonts), threads=threads)
-        await _run(ffmpeg, args, "render")
+        if frame.moving:
+            commands.write_text(sendcmd_script(dict(zip(PANELS, map(list, frame.panels)))), encoding="utf-8")
+        gain = await _loudness_gain(spec, info, ffmpeg) if spec.loudness and info.has_audio else None
+        paths = RenderPaths(files["ass"], part, fonts, commands if frame.moving else None)
+        await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render")
         os.replace(part, files["mp4"])
-        first = spec.words[0].start + 0.05 if spec.words else 1.0
-        at = max(0.0, min(first, spec.duration - 0.1))
-        thumb = ["-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", f"{at:.3f}", "-i", f"file:{files['mp4']}"]
-        thumb += ["-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-update", "1", "-f", "image2", f"file:{part}"]
-        await _run(ffmpeg, thumb, "thumbnail")
+        try:
+            at = await asyncio.to_thread(
+                write_thumbnail, files["mp4"], spec.duration, part, _face_check(spec, info, frame))
+        except Exception as exc:  # PyAV or Pillow: the MP4 itself is fine
+            raise RenderError(f"cannot take a thumbnail from {files['mp4'].name}: {exc}") from exc
         os.replace(part, files["jpg"])
+        duration = await asyncio.to_thread(_seconds, files["mp4"]) or spec.duration
+        document = handoff(
+            source=Path(spec.source).name, source_size=(info.width, info.height), source_fps=info.fps,
+            start=spec.start, end=spec.end, aspect=spec.aspect, size=(width, height),
+            fps=frame_rate(spec, info), files={**{k: files[k].name for k in ("mp4", "srt", "vtt", "ass")},
+                                               "thumbnail": files["jpg"].name},
+            layout=frame.layout, panels=frame.panels, style=style,
+            brand=spec.brand.as_json() if spec.brand else None, words=spec.words,
+            cues=layout_cues(spec.words, width, height, style, measure), gain_db=gain, thumbnail_at=at,
+        )
+        part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(part, files["json"])
     except OSError as exc:  # the renames
         raise RenderError(f"cannot write {files['mp4'].name}: {exc}", retriable=_ran_out(exc.errno)) from exc
     finally:
         part.unlink(missing_ok=True)
+        commands.unlink(missing_ok=True)
 
-    duration = await asyncio.to_thread(_seconds, files["mp4"]) or spec.duration
-    return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height)
+    return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height,
+                        handoff=files["json"], gain_db=gain, thumbnail_at=at)
 
 
-async def _run(ffmpeg: str, args: list[str], what: str) -> None:
+async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:
+    """The gain to the loudness target, from an audio-only measuring run (and a second through
+    the limiter when it will work hard); None when the audio cannot be measured (too short)."""
+    duration = spec.duration
+    if info.duration is not None:
+        duration = max(0.05, min(duration, info.duration - spec.start))
+    stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration), "loudness")
+    try:
+        measured = loudness.parse_summary(stderr)
+    except ValueError:
+        return None
+    gain = loudness.gain_db(measured)
+    if loudness.needs_check(measured, gain):
+        stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness")
+        try:
+            gain = loudness.corrected_gain(gain, loudness.parse_summary(stderr))
+        except ValueError:
+            pass
+    return gain
+
+
+def _font_measure(style: CaptionStyle) -> Measure | None:
+    """Text widths from the style's font file in ``FONTS_DIR`` as libass will draw them (libass's
+    font size is the font's ascent + descent, not its em); None when the file is not there."""
+    name = style.font.replace(" ", "") + ("-Bold" if style.bold else "")
+    font_file = FONTS_DIR / f"{name}.ttf"
+    if not font_file.is_file():
+        return None
+    from PIL import ImageFont
+
+    fonts: dict[int, tuple[object, float]] = {}
+
+    def measure(text: str, size: float, bold: bool) -> float:
+        px = max(1, round(size))
+        if px not in fonts:
+            font = ImageFont.truetype(str(font_file), px)
+            ascent, descent = font.getmetrics()
+            fonts[px] = (font, px / (ascent + descent))
+        font, ratio = fonts[px]
+        return font.getlength(text) * ratio
+
+    return measure
+
+
+def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:
+    """Whether a face of ``spec.faces`` near clip time ``t`` is inside the drawn picture."""
+    if not spec.faces:
+        return None
+
+    def visible(t: float) -> bool | None:
+        near = [f for f in spec.faces if abs(f[0] - (spec.start + t)) <= 0.5]
+        if not near:
+            return None
+        if frame.layout in ("fit", "audio"):
+            return True
+        boxes = [next((k for k in reversed(panel) if k.t <= t + 1e-6), panel[0]) for panel in frame.panels]
+        return any(_inside(face[1:], box) for face in near for box in boxes)
+
+    return visible
+
+
+def _inside(face: tuple[float, ...], box: CropKey, share: float = 0.8) -> bool:
+    x0, y0, x1, y1 = face
+    ix = max(0.0, min(x1, box.x + box.w) - max(x0, box.x))
+    iy = max(0.0, min(y1, box.y + box.h) - max(y0, box.y))
+    area = max(1e-9, (x1 - x0) * (y1 - y0))
+    return ix * iy / area >= share
+
+
+async def _run(ffmpeg: str, args: list[str], what: str) -> str:
+    """Run ffmpeg; its standard error (the log) as text. RenderError when it fails."""
     if shutil.which(ffmpeg) is None:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH")
     try:
@@ -275,12 +511,14 @@ async def _run(ffmpeg: str, args: list[str], what: str) -> None:
             proc.kill()
             await proc.wait()
         raise
+    log = stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer.
         retriable = any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
+    return log
 
 
 def _seconds(path: Path) -> float | None:

@@ -8,7 +8,10 @@ from streams.media.captions import (
     CaptionStyle,
     CaptionWord,
     caption_style,
+    estimate_width,
     group_cues,
+    layout_cues,
+    safe_area,
     to_ass,
     to_srt,
     to_vtt,
@@ -55,7 +58,8 @@ def test_cues_never_overlap_even_when_words_do():
     words = [CaptionWord("a.", 0.0, 1.2), CaptionWord("b", 1.0, 1.5), CaptionWord("c", 1.4, 1.4)]
     cues = group_cues(words)
     assert [c.text for c in cues] == ["a.", "b c"]
-    assert cues[1].start == 1.2 and cues[1].end == 1.4  # starts when "a." ends; ends with its last word
+    # "b" starts on time; "a." is cut short instead of "b c" shown late. It ends with its last word.
+    assert cues[0].end == 1.0 and cues[1].start == 1.0 and cues[1].end == 1.4
     for earlier, later in zip(cues, cues[1:]):
         assert earlier.end <= later.start
 
@@ -118,7 +122,7 @@ def dialogues(script: str) -> list[list[str]]:
 def test_ass_header_places_captions_in_the_lower_third():
     script = to_ass(SPEECH, 1080, 1920, "bold")
     assert script.startswith("[Script Info]\n")
-    for line in ("ScriptType: v4.00+", "PlayResX: 1080", "PlayResY: 1920", "WrapStyle: 0", "[V4+ Styles]", "[Events]"):
+    for line in ("ScriptType: v4.00+", "PlayResX: 1080", "PlayResY: 1920", "WrapStyle: 2", "[V4+ Styles]", "[Events]"):
         assert line in script.splitlines()
     style = next(line for line in script.splitlines() if line.startswith("Style: ")).split(",")
     assert style[0] == "Style: bold" and style[1] == "DejaVu Sans" and style[7] == "-1"  # bold face
@@ -137,9 +141,10 @@ def test_ass_has_one_dialogue_per_word_highlighting_that_word():
     i = 0
     for cue in cues:
         for k, word in enumerate(cue.words):
-            text = rows[i][9]
+            # A cue too wide for two lines at the style's size is drawn smaller: {\fsN} ... {\r\fsN}.
+            text = re.sub(r"\{\\r\\fs\d+\}", lambda _: "{\\r}", re.sub(r"^\{\\fs\d+\}", "", rows[i][9]))
             assert text.count(highlight) == 1 and text.count("{\\r}") == 1
-            plain = text.replace(highlight, "").replace("{\\r}", "")
+            plain = text.replace(highlight, "").replace("{\\r}", "").replace("\\N", " ")
             parts = plain.split(" ")
             assert len(parts) == len(cue.words)
             assert parts[k] == text.split(highlight)[1].split("{\\r}")[0]  # the highlighted word is word k
@@ -177,3 +182,83 @@ def test_every_style_in_the_upload_schema_exists():
         caption_style("neon")
     with pytest.raises(ValueError, match="#RRGGBB"):
         to_ass(SPEECH, 1080, 1920, CaptionStyle("bad", primary="white"))
+
+
+# Layout on the frame: two lines at most, inside the safe area, on time.
+
+def ass_events(script: str) -> list[tuple[float, str]]:
+    """(start seconds, text) of every Dialogue."""
+    out = []
+    for row in dialogues(script):
+        h, m, s = row[1].split(":")
+        out.append((int(h) * 3600 + int(m) * 60 + float(s), row[9]))
+    return out
+
+
+LONG = timed("Supercalifragilisticexpialidocious extraordinarily magnificent unbelievable "
+             "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW circumstances everywhere today and tomorrow")
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1080, 1080), (1080, 1350), (1920, 1080)])
+@pytest.mark.parametrize("name", sorted(CAPTION_STYLES))
+def test_at_most_two_lines_and_never_wider_than_the_safe_area(name, size):
+    style = CAPTION_STYLES[name]
+    width, height = size
+    available = width * (1 - 2 * safe_area(width, height).side)
+    for layout in layout_cues(LONG + SPEECH, width, height, style):
+        assert 1 <= len(layout.lines) <= 2
+        for line in layout.lines:
+            assert estimate_width(" ".join(line), layout.font_size, style.bold) <= available + 1
+    for _, text in ass_events(to_ass(LONG + SPEECH, width, height, style)):
+        assert text.count("\\N") <= 1
+
+
+def test_two_lines_are_balanced_and_one_line_when_it_fits():
+    def narrow(text, size, bold):
+        return len(text) * size * 0.5
+
+    style = CAPTION_STYLES["bold"]
+    [short] = layout_cues(timed("hi there"), 1080, 1920, style, narrow)
+    assert short.lines == (("hi", "there"),) and short.font_size == 84
+    [wide] = layout_cues(timed("abcdefgh abcdefgh abcdefgh"), 1080, 1920, style, narrow)
+    assert [len(line) for line in wide.lines] in ([1, 2], [2, 1]) and wide.font_size == 84
+
+
+def test_word_events_start_within_100_ms_of_their_words_even_when_words_overlap():
+    sloppy = [CaptionWord("one", 0.0, 0.9), CaptionWord("two.", 0.5, 1.4), CaptionWord("three", 1.1, 1.5),
+              CaptionWord("four", 1.2, 2.0), CaptionWord("five", 2.5, 2.6), CaptionWord("six", 2.61, 3.0)]
+    for words in (SPEECH, sloppy, LONG):
+        events = ass_events(to_ass(words, 1080, 1920))
+        assert len(events) == len(words)
+        for (start, _), word in zip(events, words):
+            assert abs(start - word.start) <= 0.1, (word, start)
+        for cue in group_cues(words):
+            assert abs(cue.start - cue.words[0].start) <= 0.1
+
+
+def test_positions_stay_inside_the_safe_area():
+    for position, alignment in (("bottom", "2"), ("middle", "5"), ("top", "8")):
+        style = CaptionStyle("bold", position=position, margin_v=0.05)
+        fields = next(line for line in to_ass(SPEECH, 1080, 1920, style).splitlines()
+                      if line.startswith("Style: ")).split(",")
+        assert fields[18] == alignment
+        assert int(fields[19]) == int(fields[20]) == round(1080 * 0.08)  # side margins
+        if position == "bottom":
+            assert int(fields[21]) == round(1920 * 0.18)  # never in the bottom UI band
+        if position == "top":
+            assert int(fields[21]) == round(1920 * 0.12)
+    with pytest.raises(ValueError, match="unknown caption position 'left'"):
+        to_ass(SPEECH, 1080, 1920, CaptionStyle("bold", position="left"))
+
+
+def test_keywords_are_drawn_in_the_emphasis_colour_and_bigger():
+    style = CaptionStyle("bold", keywords=("FREE", "today"), emphasis="#00E0FF", outline_colour="#102030")
+    words = timed("get it free, Today and not tomorrow")
+    script = to_ass(words, 1080, 1920, style)
+    fields = next(line for line in script.splitlines() if line.startswith("Style: ")).split(",")
+    assert fields[5] == "&H00302010"  # outline colour, &HAABBGGRR
+    emphasis = "{\\1c&H00FFE000&\\fscx115\\fscy115}"
+    texts = [text for _, text in ass_events(script)]
+    assert texts[0] == "{\\1c&H0000D4FF&}get{\\r} it " + emphasis + "free,{\\r}"
+    assert texts[2] == "get it {\\1c&H0000D4FF&\\fscx115\\fscy115}free,{\\r}"  # spoken: highlight, still big
+    assert texts[4].replace("\\N", " ") == emphasis + "Today{\\r} {\\1c&H0000D4FF&}and{\\r} not tomorrow"

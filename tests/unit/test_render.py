@@ -3,24 +3,32 @@
 import asyncio
 import struct
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from streams.agents.render import _all_or_none, render_slots
 from streams.errors import RenderError
+from streams.media import loudness
+from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord, to_srt, to_vtt
+from streams.media.framing import CropKey, crop_path, sendcmd_script
 from streams.media.render import (
+    Framing,
     RenderPaths,
     RenderSpec,
     SourceInfo,
     build_ffmpeg_args,
     crop_box,
     filter_value,
+    framing,
     probe,
     render_clip,
 )
+from streams.media.thumbnail import candidate_times, choose, sharpness
 
 WORDS = tuple(CaptionWord(w, s, s + 0.45) for w, s in [
     ("Nobody", 0.3), ("tells", 0.8), ("you", 1.3), ("this,", 1.8), ("{honestly}", 2.6), ("it's", 3.1),
@@ -99,7 +107,8 @@ def test_vertical_h264_aac_cut_to_the_clip_length(clip, media):
     for name, seconds in durations(clip.mp4).items():
         assert abs(seconds - (END - START)) < 0.1, (name, seconds)
     assert abs(clip.duration - (END - START)) < 0.1
-    assert sorted(p.name for p in clip.mp4.parent.iterdir()) == ["c1.ass", "c1.jpg", "c1.mp4", "c1.srt", "c1.vtt"]
+    assert sorted(p.name for p in clip.mp4.parent.iterdir()) == [
+        "c1.ass", "c1.jpg", "c1.json", "c1.mp4", "c1.srt", "c1.vtt"]
 
 
 def test_faststart_puts_moov_before_mdat(clip):
@@ -243,10 +252,10 @@ def test_args_seek_cut_crop_scale_caption_and_encode():
         "-protocol_whitelist", "file", "-ss", "2.370", "-i", "file:/v/in.mp4"]
     assert args[args.index("-t") + 1] == "6.540" and args.index("-t") > args.index("-i")
     assert graph(args) == (
-        "[0:v:0]crop=202:360:59:0,scale=1080:1920:flags=lanczos,setsar=1,"
+        "[0:v:0]crop@p0=w=202:h=360:x=59:y=0,scale=1080:1920:flags=lanczos,setsar=1,"
         "tpad=stop_mode=clone:stop_duration=6.540,ass=filename=/clips/c.ass:fontsdir=/fonts,format=yuv420p[v];"
-        "[0:a:0]loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000,"
-        "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad[a]"
+        "[0:a:0]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+        "afade=t=in:d=0.04,afade=t=out:st=6.500:d=0.04,apad[a]"
     )
     joined = " ".join(args)
     for part in ("-map [v] -map [a]", "-c:v libx264 -preset veryfast -crf 21 -profile:v high",
@@ -259,18 +268,23 @@ def test_args_seek_cut_crop_scale_caption_and_encode():
 def test_args_frame_rate_loudness_and_missing_audio():
     fast = SourceInfo(True, False, 1920, 1080, 59.94, 60.0)
     args = build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5, aspect="16:9", loudness=False), fast, PATHS)
-    assert ",fps=30," in graph(args) and "crop=" not in graph(args)
+    assert graph(args).startswith("[0:v:0]fps=30,scale=1920:1080") and "crop" not in graph(args)
     assert "anullsrc=r=48000:cl=stereo" in args and args[args.index("[v]") + 2] == "1:a"
-    assert ",fps=24," in graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5, fps=24), VIDEO, PATHS))
+    assert "[0:v:0]fps=24,crop" in graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5, fps=24), VIDEO, PATHS))
     assert "fps=" not in graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5), VIDEO, PATHS))
-    assert "loudnorm" not in graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5, loudness=False), VIDEO, PATHS))
+    # The measured gain, then the true-peak limiter on 4x oversampled audio; none without loudness.
+    gained = graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5), VIDEO, PATHS, gain_db=6.5))
+    assert ("volume=6.5dB:precision=float,aresample=192000,alimiter=limit=0.8414:attack=1:release=60:level=0:"
+            "latency=1,aresample=48000") in gained
+    off = graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 0, 5, loudness=False), VIDEO, PATHS, gain_db=6.5))
+    assert "volume" not in off and "alimiter" not in off and "afade=t=in" in off
 
 
 def test_args_for_audio_only_sources_draw_a_background():
     args = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 3, 8, aspect="4:5"), SourceInfo(False, True), PATHS)
     assert args[args.index("lavfi") + 2] == "color=c=0x14141c:s=1080x1350:r=30"
     assert args[args.index("-ss"):args.index("-ss") + 4] == ["-ss", "3.000", "-i", "file:a.m4a"]
-    assert graph(args).startswith("[0:v]ass=filename=/clips/c.ass") and "[1:a:0]loudnorm" in graph(args)
+    assert graph(args).startswith("[0:v]ass=filename=/clips/c.ass") and "[1:a:0]aresample=48000" in graph(args)
 
 
 def test_filter_values_are_escaped_for_both_parsing_levels():
@@ -291,3 +305,231 @@ def test_spec_refuses_bad_values(kwargs, message):
     with pytest.raises(RenderError, match=message):
         RenderSpec(**{"source": Path("s.mp4"), "start": 0.0, "end": 2.0, **kwargs})
 
+
+
+# Drawing a reframe plan, without running ffmpeg.
+
+@dataclass(frozen=True)
+class Key:
+    """Stands in for reframe.layout.CropKeyframe: crop centre (source px) at source time t."""
+
+    t: float
+    cx: float
+    cy: float
+
+
+@dataclass(frozen=True)
+class FakePlan:
+    """Stands in for streams.media.reframe.layout.ReframePlan (read by attribute by the renderer)."""
+
+    layout: str
+    crop_width: int
+    crop_height: int
+    keyframes: tuple = ()
+    second: tuple = ()
+    cuts: tuple = ()
+    aspect: str = "9:16"
+
+
+WIDE = SourceInfo(True, True, 1280, 720, 25.0, 60.0)
+MOVING = FakePlan("single", 404, 720, (Key(10.0, 300, 360), Key(12.0, 700, 360)))
+MOVE_PATHS = PATHS._replace(commands=Path("/clips/.c.cmd"))
+
+
+def test_crop_path_is_linear_between_keyframes_and_clamped():
+    path = crop_path(MOVING.keyframes, 404, 720, 1280, 720, 9.0, 13.0)
+    # Held before the first keyframe (x 98), moving to the second (x 498), held after it.
+    assert path == [CropKey(0.0, 98, 0, 404, 720), CropKey(1.0, 98, 0, 404, 720), CropKey(3.0, 498, 0, 404, 720)]
+    clamped = crop_path([Key(0, -50, 9999)], 404, 720, 1280, 720, 0, 1)
+    assert clamped == [CropKey(0.0, 0, 0, 404, 720)]
+    assert crop_path([], 404, 720, 1280, 720, 0, 1) == [CropKey(0.0, 438, 0, 404, 720)]  # centred
+    inside = crop_path([Key(0, 300, 360), Key(2, 700, 360)], 404, 720, 1280, 720, 1.0, 1.5)
+    assert inside == [CropKey(0.0, 298, 0, 404, 720), CropKey(0.5, 398, 0, 404, 720)]  # cut out of the path
+
+
+def test_crop_path_jumps_at_a_cut():
+    keys = (Key(0.0, 300, 360), Key(2.0, 900, 360), Key(4.0, 500, 360))
+    path = crop_path(keys, 404, 720, 1280, 720, 0.0, 5.0, cuts=(1.5,))
+    assert [(k.t, k.x) for k in path] == [(0.0, 98), (1.5, 98), (1.5, 698), (2.0, 698), (4.0, 298)]
+
+
+def test_sendcmd_script_sets_crop_expressions_of_time():
+    top = crop_path((Key(0.0, 300, 360), Key(2.0, 900, 360)), 404, 720, 1280, 720, 0.0, 3.0, cuts=(1.0,))
+    bottom = [CropKey(0.0, 0, 5, 100, 200), CropKey(1.0, 0, 9, 100, 200)]
+    assert sendcmd_script({"p0": top, "p1": bottom}) == (
+        "1.0000 crop@p0 x '698', crop@p0 y '0', crop@p1 x '0', crop@p1 y '9';\n"
+    )
+    ramp = [CropKey(0.0, 100, 0, 100, 200), CropKey(2.0, 300, 0, 100, 200), CropKey(3.0, 200, 50, 100, 200)]
+    assert sendcmd_script({"p0": ramp}) == (
+        "2.0000 crop@p0 x '300-100*(t-2.0000)', crop@p0 y '0+50*(t-2.0000)';\n"
+        "3.0000 crop@p0 x '200', crop@p0 y '50';\n"  # held from the last key on
+    )
+
+
+def test_single_layout_crop_follows_the_plan_by_commands():
+    spec = RenderSpec(Path("in.mp4"), 9.0, 13.0, plan=MOVING)
+    frame = framing(spec, WIDE)
+    assert frame.layout == "single" and frame.moving and len(frame.panels) == 1
+    g = graph(build_ffmpeg_args(spec, WIDE, MOVE_PATHS, frame=frame))
+    assert g.startswith("[0:v:0]sendcmd=f=/clips/.c.cmd,crop@p0=w=404:h=720:x=98:y=0,"
+                        "scale=1080:1920:flags=lanczos,setsar=1,tpad=")
+    with pytest.raises(ValueError, match="moving crop needs RenderPaths.commands"):
+        build_ffmpeg_args(spec, WIDE, PATHS)
+    still = FakePlan("single", 404, 720, (Key(0, 640, 360),))
+    g = graph(build_ffmpeg_args(RenderSpec(Path("in.mp4"), 9.0, 13.0, plan=still), WIDE, PATHS))
+    assert "sendcmd" not in g and "crop@p0=w=404:h=720:x=438:y=0" in g
+
+
+def test_split_layout_stacks_two_crops_of_one_decode():
+    plan = FakePlan("split", 640, 568, (Key(0, 320, 360),), (Key(0, 960, 300), Key(20, 900, 300)))
+    spec = RenderSpec(Path("in.mp4"), 9.0, 13.0, plan=plan)
+    g = graph(build_ffmpeg_args(spec, WIDE, MOVE_PATHS))
+    assert g.startswith("[0:v:0]sendcmd=f=/clips/.c.cmd,split=2[s0][s1];"
+                        "[s0]crop@p0=w=640:h=568:x=0:y=76,scale=1080:960:flags=lanczos[top];"
+                        "[s1]crop@p1=w=640:h=568:x=613-3*(t-0.0000):y=16,scale=1080:960:flags=lanczos[bottom];"
+                        "[top][bottom]vstack=inputs=2,setsar=1,tpad=")
+    assert g.count("[0:v:0]") == 1  # one decode
+
+
+def test_fit_layout_blurs_a_small_cover_under_the_whole_frame():
+    spec = RenderSpec(Path("in.mp4"), 9.0, 13.0, aspect="4:5", plan=FakePlan("fit", 0, 0))
+    assert framing(spec, WIDE) == Framing("fit")
+    g = graph(build_ffmpeg_args(spec, WIDE, PATHS))
+    assert g.startswith("[0:v:0]split=2[s0][s1];[s0]scale=136:168:force_original_aspect_ratio=increase")
+    assert "boxblur" in g and "lutyuv=y=val*0.55,scale=1080:1350" in g
+    assert "[s1]scale=1080:1350:force_original_aspect_ratio=decrease:force_divisible_by=2" in g
+    assert "[bg][fg]overlay=x=(W-w)/2:y=(H-h)/2,setsar=1,tpad=" in g
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "4:5", "16:9"])
+def test_every_layout_builds_for_every_aspect(aspect):
+    plans = [None, MOVING, FakePlan("split", 640, 568, (Key(0, 320, 360),), (Key(0, 960, 360),)),
+             FakePlan("fit", 0, 0)]
+    for plan in plans:
+        args = build_ffmpeg_args(RenderSpec(Path("in.mp4"), 9.0, 13.0, aspect=aspect, plan=plan), WIDE, MOVE_PATHS)
+        assert graph(args).count("[v]") == 1 and graph(args).count("[a]") == 1
+
+
+def test_logo_is_overlaid_in_its_corner_before_the_captions():
+    brand = BrandKit(logo=Path("/brand/logo.png"), logo_corner="bottom-left", logo_width=0.2, logo_opacity=0.5)
+    args = build_ffmpeg_args(RenderSpec(Path("in.mp4"), 0, 5, brand=brand), VIDEO, PATHS)
+    assert args[args.index("file:/brand/logo.png") - 1] == "-i"
+    assert (",tpad=stop_mode=clone:stop_duration=5.000[framed];"
+            "[1:v]scale=216:-1:flags=lanczos,format=rgba,colorchannelmixer=aa=0.5[logo];"
+            "[framed][logo]overlay=x=86:y=H-h-346:eof_action=repeat:format=auto,ass=filename=") in graph(args)
+    audio_only = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 0, 5, brand=brand), SourceInfo(False, True), PATHS)
+    assert graph(audio_only).startswith("[0:v]null[framed];[2:v]scale=216:-1")
+
+
+@pytest.mark.parametrize("plan, message", [
+    (FakePlan("grid", 10, 10), "reframe plan layout must be one of single, split, fit, got 'grid'"),
+    (object(), "reframe plan layout must be one of"),
+    (FakePlan("single", 0, 720), "reframe plan needs a positive crop_width and crop_height"),
+    (FakePlan("split", 640, 568, (Key(0, 1, 1),)), "a split reframe plan needs keyframes for its second panel"),
+])
+def test_bad_plans_are_refused(plan, message):
+    with pytest.raises(RenderError, match=message):
+        RenderSpec(Path("s.mp4"), 0.0, 2.0, plan=plan)
+
+
+# Loudness, thumbnail choice and render concurrency, pure.
+
+SUMMARY = """[Parsed_ebur128_1 @ 0x55] Summary:
+
+  Integrated loudness:
+    I:         -31.6 LUFS
+    Threshold: -43.7 LUFS
+
+  Loudness range:
+    LRA:         3.2 LU
+    Threshold: -53.2 LUFS
+    LRA low:   -34.7 LUFS
+    LRA high:  -31.5 LUFS
+
+  True peak:
+    Peak:      -18.8 dBFS
+"""
+
+
+def test_loudness_summary_gain_and_correction():
+    measured = loudness.parse_summary("noise\n" + SUMMARY)
+    assert measured == loudness.Loudness(-31.6, -18.8, 3.2) and not measured.silent
+    assert loudness.gain_db(measured) == 17.6
+    assert not loudness.needs_check(measured, 17.6)  # peaks land at -1.2 dBTP: the limiter barely works
+    clipped = loudness.Loudness(-16.2, 0.0)
+    assert loudness.gain_db(clipped) == 2.2 and loudness.needs_check(clipped, 2.2)
+    assert loudness.corrected_gain(2.2, loudness.Loudness(-14.7, -1.5)) == 2.9
+    assert loudness.corrected_gain(2.2, loudness.Loudness(-25.0, -1.5)) == 5.2  # at most 3 dB more
+    silence = loudness.parse_summary(SUMMARY.replace("-31.6 LUFS", "-70.0 LUFS"))
+    assert silence.silent and loudness.gain_db(silence) == 0.0
+    assert loudness.gain_db(loudness.Loudness(-60.0, -40.0)) == loudness.MAX_GAIN_DB
+    with pytest.raises(ValueError, match="no ebur128 summary"):
+        loudness.parse_summary("Error opening input")
+
+
+def test_loudness_measuring_decodes_only_the_audio_of_the_clip():
+    args = loudness.measure_args(Path("/v/in.mp4"), 12.5, 30.0)
+    assert args[args.index("-ss") + 1] == "12.500" and args[args.index("-t") + 1] == "30.000"
+    assert args.index("-t") < args.index("-i") and "-vn" in args and args[-3:] == ["-f", "null", "-"]
+    assert args[args.index("-af") + 1].endswith("channel_layouts=stereo,ebur128=peak=true:framelog=verbose")
+    checked = loudness.measure_args(Path("/v/in.mp4"), 12.5, 30.0, gain=2.5)
+    assert "volume=2.5dB:precision=float" in checked[checked.index("-af") + 1]
+    assert loudness.chain(None, 0.1) == [loudness.FORMAT]  # too short to fade
+
+
+def test_thumbnail_prefers_a_visible_face_then_sharpness():
+    assert candidate_times(10.0) == [0.3, 0.975, 1.65, 2.325, 3.0]
+    assert candidate_times(1.0) == [0.3, 0.45, 0.6, 0.75, 0.9] and candidate_times(0.3) == [0.15]
+    flat = np.full((64, 64), 128, np.uint8)
+    edges = flat.copy()
+    edges[::4] = 0
+    assert sharpness(edges) > sharpness(flat) == 0.0
+    assert choose([(0.3, 5.0, None), (1.0, 9.0, None)]) == 1.0
+    assert choose([(0.3, 5.0, True), (1.0, 9.0, False)]) == 0.3
+
+
+def test_render_slots_share_the_cores():
+    assert render_slots(1) == (1, 1) and render_slots(2) == (2, 1) and render_slots(16) == (4, 4)
+
+
+async def test_all_or_none_cancels_the_rest_and_raises_the_failure_itself():
+    finished = []
+
+    async def slow():
+        await asyncio.sleep(5)
+        finished.append("slow")
+
+    async def broken():
+        await asyncio.sleep(0.01)
+        raise RenderError("ffmpeg render failed")
+
+    with pytest.raises(RenderError, match="ffmpeg render failed"):
+        await _all_or_none([slow(), broken()])
+    assert finished == []
+    await _all_or_none([])
+
+
+def drawn_x(path: list[CropKey], t: float) -> float:
+    """The crop x the drawn path gives at clip time ``t`` (as the sendcmd expressions do)."""
+    current = [k for k in path if k.t <= t + 1e-9]
+    a = current[-1] if current else path[0]
+    later = [k for k in path if k.t > a.t]
+    if not later or a.t > t:
+        return a.x
+    b = later[0]
+    return a.x + (b.x - a.x) * (t - a.t) / (b.t - a.t)
+
+
+def test_the_drawn_path_matches_the_real_reframe_plan():
+    from streams.media.reframe.camera import CropKeyframe
+    from streams.media.reframe.layout import ReframePlan
+    from streams.media.reframe.observations import Source
+
+    keys = tuple(CropKeyframe(10 + i * 0.5, 640 + 300 * np.sin(i / 3), 360) for i in range(21))
+    plan = ReframePlan("single", "9:16", Source(1280, 720, 25.0), 10.0, 20.0, 406, 720, keys, cuts=(13.2, 17.0))
+    spec = RenderSpec(Path("in.mp4"), 10.5, 19.0, plan=plan)
+    [path] = framing(spec, WIDE).panels
+    for t in np.arange(0.0, 8.5, 0.04):
+        if any(abs(10.5 + t - c) < 0.02 for c in plan.cuts):
+            continue  # the frame of the jump itself
+        assert abs(drawn_x(list(path), t) - plan.box_at(10.5 + t)[0]) <= 1.5, t

@@ -1,0 +1,71 @@
+"""The editor hand-off: one JSON file per clip (``<stem>.json`` beside the MP4) with everything
+needed to rebuild or adjust the clip in an editor (pure: builds the document, writes nothing).
+
+Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source pixels)::
+
+    {
+      "schema": "clipstream.handoff/1",
+      "source": {"file": "talk.mp4", "width": 1920, "height": 1080, "fps": 29.97},
+      "clip": {"in": 61.2, "out": 92.7, "duration": 31.5},       # in/out: source seconds
+      "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
+                 "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
+                           "thumbnail": "c1.jpg"}},
+      "layout": "single",              # single | split | fit | static (no plan) | audio (no video)
+      "crop": {                        # what was drawn; empty lists for fit and audio
+        "panels": [                    # one per crop: single/static one, split two (top, bottom)
+          [{"t": 0.0, "x": 656, "y": 0, "w": 608, "h": 1080}, ...]   # t: clip seconds; the box
+        ]                              # holds from t until the next key's t
+      },
+      "captions": {
+        "style": {...},                # the caption style drawn (font, colours, position, ...)
+        "brand": {...} | null,         # the brand kit, logo by file name
+        "words": [{"word": "So", "start": 0.31, "end": 0.52}, ...],           # clip seconds
+        "cues": [{"start": 0.31, "end": 1.9, "text": "So here's the thing,",   # as in SRT/VTT
+                  "lines": ["So here's", "the thing,"], "font_size": 84}, ...] # as burned in
+      },
+      "loudness": {"gain_db": 3.4, "target_lufs": -14.0, "ceiling_dbtp": -1.5} | null,
+      "thumbnail_at": 1.65             # clip second the thumbnail was taken at
+    }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Sequence
+
+from streams.media.captions import CaptionStyle, CaptionWord, CueLayout
+from streams.media.framing import CropKey
+from streams.media.loudness import CEILING_DBTP, TARGET_LUFS
+
+SCHEMA = "clipstream.handoff/1"
+
+
+def handoff(
+    *, source: str, source_size: tuple[int, int], source_fps: float | None, start: float, end: float,
+    aspect: str, size: tuple[int, int], fps: float | None, files: dict[str, str], layout: str,
+    panels: Sequence[Sequence[CropKey]], style: CaptionStyle, brand: dict | None,
+    words: Sequence[CaptionWord], cues: Sequence[CueLayout], gain_db: float | None, thumbnail_at: float | None,
+) -> dict[str, Any]:
+    """The hand-off document (see the module docstring for the schema)."""
+    style_json = dataclasses.asdict(style)
+    style_json["keywords"] = list(style.keywords)
+    return {
+        "schema": SCHEMA,
+        "source": {"file": source, "width": source_size[0], "height": source_size[1],
+                   "fps": round(source_fps, 3) if source_fps else None},
+        "clip": {"in": round(start, 3), "out": round(end, 3), "duration": round(end - start, 3)},
+        "output": {"aspect": aspect, "width": size[0], "height": size[1],
+                   "fps": round(fps, 3) if fps else None, "files": files},
+        "layout": layout,
+        "crop": {"panels": [[k.as_json() for k in panel] for panel in panels]},
+        "captions": {
+            "style": style_json,
+            "brand": brand,
+            "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words],
+            "cues": [{"start": round(c.cue.start, 3), "end": round(c.cue.end, 3), "text": c.cue.text,
+                      "lines": [" ".join(line) for line in c.lines], "font_size": c.font_size} for c in cues],
+        },
+        "loudness": None if gain_db is None else
+        {"gain_db": gain_db, "target_lufs": TARGET_LUFS, "ceiling_dbtp": CEILING_DBTP},
+        "thumbnail_at": None if thumbnail_at is None else round(thumbnail_at, 3),
+    }

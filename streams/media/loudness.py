@@ -1,0 +1,114 @@
+"""Loudness normalisation in two passes (EBU R128), pure: argument lists, filter chains, parsing.
+
+Single-pass ``loudnorm`` guesses the gain from a few seconds of look-ahead and misses -14 LUFS on
+short clips. Instead the renderer first measures the clip's audio alone (``measure_args``: ``-vn``,
+so no video is decoded) with FFmpeg's ``ebur128`` filter, the same meter that judges the result,
+then renders with one fixed gain (``gain_db``) followed by a true-peak limiter (``chain``): the
+audio is upsampled 4x so the limiter sees the peaks between samples, limited at ``CEILING_DBTP``,
+and resampled to 48 kHz. When the limiter will have to shave a lot (a loud, peaky source lifted a
+lot) the integrated loudness it leaves is measured once more through the same chain
+(``needs_check``) and the gain corrected.
+
+Measurements are of the audio as it will be encoded: 48 kHz stereo (a mono source counted on two
+channels is 3 LU louder than on one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGET_LUFS = -14.0
+CEILING_DBTP = -1.5  # AAC adds a few tenths of a dB of true peak; the promise is -1 dBTP
+MAX_GAIN_DB = 30.0  # never lift a near-silent clip's noise floor by more than this
+SILENT_LUFS = -70.0  # ebur128's absolute gate: nothing was loud enough to measure
+FADE_SECONDS = 0.04
+CHECK_ABOVE_DB = 3.0  # limiter work (dB over the ceiling) past which the result is re-measured
+OVERSAMPLED_RATE = 192000
+FORMAT = "aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+
+_SUMMARY = re.compile(
+    r"Integrated loudness:\s*I:\s*(?P<i>-?[\d.]+|-?inf|nan) LUFS.*?"
+    r"Loudness range:\s*LRA:\s*(?P<lra>-?[\d.]+|-?inf|nan) LU.*?"
+    r"True peak:\s*Peak:\s*(?P<tp>-?[\d.]+|-?inf|nan) dBFS",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """An ``ebur128`` summary. Attributes:
+    integrated: integrated loudness, LUFS (``-inf`` or below ``SILENT_LUFS``: silence).
+    true_peak: true peak, dBTP.
+    lra: loudness range, LU.
+    """
+
+    integrated: float
+    true_peak: float
+    lra: float = 0.0
+
+    @property
+    def silent(self) -> bool:
+        return not self.integrated > SILENT_LUFS
+
+
+def measure_args(source: Path, start: float, duration: float, gain: float | None = None) -> list[str]:
+    """ffmpeg arguments that decode only the audio of ``[start, start + duration]`` and print its
+    loudness summary; with ``gain``, measured after the render's gain and limiter."""
+    chain = [FORMAT] + (_gain_and_limit(gain) if gain is not None else [])
+    return [
+        "-hide_banner", "-nostdin", "-nostats", "-v", "info",
+        "-protocol_whitelist", "file", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", f"file:{source}",
+        "-vn", "-sn", "-dn", "-map", "0:a:0",
+        "-af", ",".join(chain + ["ebur128=peak=true:framelog=verbose"]), "-f", "null", "-",
+    ]
+
+
+def parse_summary(stderr: str) -> Loudness:
+    """The last ``ebur128`` summary in FFmpeg's log; ValueError if there is none."""
+    found = list(_SUMMARY.finditer(stderr))
+    if not found:
+        raise ValueError("no ebur128 summary in ffmpeg's output")
+    m = found[-1]
+    return Loudness(float(m["i"]), float(m["tp"]), float(m["lra"]))
+
+
+def gain_db(measured: Loudness, target: float = TARGET_LUFS) -> float:
+    """The gain that brings ``measured`` to ``target``; 0 for silence, at most ``MAX_GAIN_DB``."""
+    if measured.silent:
+        return 0.0
+    return round(min(MAX_GAIN_DB, target - measured.integrated), 2)
+
+
+def needs_check(measured: Loudness, gain: float) -> bool:
+    """Whether the limiter will cut peaks by more than ``CHECK_ABOVE_DB`` at ``gain``, enough to
+    pull the integrated loudness noticeably under the target."""
+    return not measured.silent and measured.true_peak + gain - CEILING_DBTP > CHECK_ABOVE_DB
+
+
+def corrected_gain(gain: float, after: Loudness, target: float = TARGET_LUFS) -> float:
+    """``gain`` plus what the limited result still lacks (never more than 3 dB more)."""
+    if after.silent:
+        return gain
+    return round(min(MAX_GAIN_DB, gain + max(-3.0, min(3.0, target - after.integrated))), 2)
+
+
+def chain(gain: float | None, duration: float, fade: float = FADE_SECONDS) -> list[str]:
+    """The render's audio filters: 48 kHz stereo, ``gain`` dB and the true-peak limiter (None: no
+    loudness change), and fades of ``fade`` seconds at both cut edges."""
+    filters = [FORMAT] + (_gain_and_limit(gain) if gain is not None else [])
+    if fade > 0 and duration > 4 * fade:
+        filters += [f"afade=t=in:d={fade:g}", f"afade=t=out:st={duration - fade:.3f}:d={fade:g}"]
+    return filters
+
+
+def _gain_and_limit(gain: float) -> list[str]:
+    ceiling = 10 ** (CEILING_DBTP / 20)
+    return [
+        f"volume={gain:g}dB:precision=float",
+        f"aresample={OVERSAMPLED_RATE}",
+        # level=0: no make-up gain; latency=1: the look-ahead does not shift audio against video.
+        f"alimiter=limit={ceiling:.4f}:attack=1:release=60:level=0:latency=1",
+        FORMAT,
+    ]

@@ -1,0 +1,84 @@
+"""The brand kit: validation, how it changes a caption preset, and how options carry it."""
+
+from pathlib import Path
+
+import pytest
+
+from streams.errors import ContractError, RenderError
+from streams.media.brand import BrandKit
+from streams.media.captions import CAPTION_STYLES, CaptionWord, to_ass
+from streams.media.render import RenderSpec
+
+
+def style_fields(script: str) -> list[str]:
+    return next(line for line in script.splitlines() if line.startswith("Style: ")).split(",")
+
+
+def test_a_kit_overrides_only_what_it_sets():
+    bold = CAPTION_STYLES["bold"]
+    assert BrandKit().style(bold) == bold
+    kit = BrandKit(font="DejaVu Serif", text_colour="#101010", highlight_colour="#FF3366", outline_colour="#FFFFFF",
+                   emphasis_colour="#00E0FF", position="top", outline_width=3, uppercase=True, keywords=("free",))
+    styled = kit.style(bold)
+    assert (styled.font, styled.primary, styled.highlight, styled.outline_colour, styled.emphasis) == (
+        "DejaVu Serif", "#101010", "#FF3366", "#FFFFFF", "#00E0FF")
+    assert (styled.position, styled.outline, styled.uppercase, styled.keywords) == ("top", 3, True, ("free",))
+    assert (styled.name, styled.font_size, styled.bold) == ("bold", bold.font_size, bold.bold)
+    # A kit can turn the karaoke preset's upper case off.
+    assert BrandKit(uppercase=False).style(CAPTION_STYLES["karaoke"]).uppercase is False
+
+
+def test_the_kit_reaches_the_burned_captions():
+    spec = RenderSpec(Path("s.mp4"), 0, 2, caption_style="clean",
+                      brand=BrandKit(text_colour="#112233", highlight_colour="#445566", uppercase=True,
+                                     outline_width=4, position="middle"))
+    script = to_ass([CaptionWord("Hello", 0, 0.5), CaptionWord("you", 0.5, 1)], 1080, 1920, spec.style)
+    fields = style_fields(script)
+    assert fields[3:5] == ["&H00332211", "&H00665544"] and fields[16] == "4" and fields[18] == "5"
+    assert "HELLO" in script and "Hello" not in script
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"text_colour": "red"}, "brand text_colour must be a #RRGGBB colour, got 'red'"),
+    ({"highlight_colour": "#12345G"}, "brand highlight_colour must be a #RRGGBB"),
+    ({"font": "Evil,Font"}, "brand font must be a font family name"),
+    ({"position": "left"}, "brand position must be one of bottom, middle, top"),
+    ({"outline_width": 25}, "brand outline_width must be between 0 and 20"),
+    ({"outline_width": float("nan")}, "brand outline_width must be between 0 and 20"),
+    ({"uppercase": "yes"}, "brand uppercase must be true or false"),
+    ({"keywords": ("",)}, "brand keywords must be at most 50 words"),
+    ({"keywords": tuple(f"w{i}" for i in range(51))}, "brand keywords must be at most 50 words"),
+    ({"logo_corner": "centre"}, "brand logo_corner must be one of top-left"),
+    ({"logo_width": 0.9}, "brand logo_width must be between 0.03 and 0.5"),
+    ({"logo_opacity": -0.1}, "brand logo_opacity must be between 0 and 1"),
+])
+def test_bad_kits_are_refused_with_the_field_named(kwargs, message):
+    with pytest.raises(RenderError, match=message):
+        BrandKit(**kwargs)
+
+
+def test_from_options():
+    kit = BrandKit.from_options({"highlight_colour": "#FF3366", "keywords": ["free", "today"],
+                                 "logo_uri": "s3://bucket/logo.png", "logo_corner": "bottom-left"},
+                                logo=Path("/scratch/logo.png"))
+    assert kit == BrandKit(highlight_colour="#FF3366", keywords=("free", "today"), logo=Path("/scratch/logo.png"),
+                           logo_corner="bottom-left")
+    assert kit.as_json()["logo"] == "logo.png" and kit.as_json()["keywords"] == ["free", "today"]
+    assert BrandKit.from_options({}) == BrandKit()
+
+
+@pytest.mark.parametrize("options, message", [
+    ("bold", "options.brand must be a JSON object"),
+    ({"colour": "#FFFFFF"}, "options.brand has unknown fields: colour"),
+    ({"logo": "/etc/passwd"}, "options.brand has unknown fields: logo;"),  # never a local path
+    ({"keywords": "free"}, "options.brand.keywords must be a list"),
+    ({"text_colour": "white"}, "options.brand text_colour must be a #RRGGBB colour"),
+])
+def test_bad_options_are_contract_errors(options, message):
+    with pytest.raises(ContractError, match=message):
+        BrandKit.from_options(options)
+
+
+def test_render_spec_only_takes_a_kit():
+    with pytest.raises(RenderError, match="brand must be a BrandKit, got dict"):
+        RenderSpec(Path("s.mp4"), 0, 2, brand={"text_colour": "#FFFFFF"})
