@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -27,7 +28,9 @@ from streams.app import app
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
-from streams.media.render import RenderSpec, render_clip
+from streams.media.reframe.observations import Source
+from streams.media.reframe.planner import plan_clip
+from streams.media.render import RenderSpec, probe, render_clip
 from streams.records import (
     SCHEMA_VERSION,
     ClipRendered,
@@ -45,6 +48,7 @@ from streams.runtime import (
 )
 
 STAGE = "render"
+log = logging.getLogger(__name__)
 
 
 @app.agent(topics.moments)
@@ -97,9 +101,19 @@ async def _render(found: MomentsFound) -> None:
         async with fetching:  # one download of the source, however many clips want it at once
             return await rt.local_source(video_id, video["source_uri"], video["filename"])
 
+    framing = options.get("framing") or "auto"
+    plans: dict[str, asyncio.Future] = {}
+
+    async def plan(moment) -> dict:
+        """The moment's reframe plans, one per aspect: faces detected once for all of them."""
+        if moment.moment_id not in plans:
+            plans[moment.moment_id] = asyncio.ensure_future(
+                _plans(rt, await source(), video, moment, aspects, framing))
+        return await asyncio.shield(plans[moment.moment_id])
+
     async def one(moment, aspect: str) -> None:
         async with gate:
-            await _render_one(rt, found, video, chunks, moment, aspect, brand, threads, source)
+            await _render_one(rt, found, video, chunks, moment, aspect, brand, threads, source, plan)
         done = len(await rt.catalog.clips(video_id))
         await rt.catalog.stage(video_id, STAGE, "running", min(0.99, done / max(1, wanted)))
 
@@ -153,9 +167,26 @@ async def _brand(rt: Runtime, video_id: str, options: dict | None) -> BrandKit |
     return BrandKit.from_options(options, logo=logo)
 
 
+async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str], framing: str) -> dict:
+    """Reframe plans for ``moment`` per aspect; empty (the renderer's centre crop) for the
+    ``center`` framing or a source without a picture."""
+    if framing == "center" or video.get("has_video") is False:
+        return {}
+    info = await asyncio.to_thread(probe, path)
+    if not info.has_video:
+        return {}
+    source = Source(info.width, info.height, info.fps or 25.0)
+    clock = Stopwatch()
+    plans = await plan_clip(rt.triton, path, source, moment.start, moment.end, aspects, framing=framing)
+    log.info("reframed %s moment %s (%.0f s) as %s in %.1f s", video["video_id"], moment.moment_id,
+             moment.end - moment.start, {a: p.layout for a, p in plans.items()}, clock.seconds)
+    return plans
+
+
 async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: list[dict], moment, aspect: str,
                       brand: BrandKit | None = None, threads: int = 2,
-                      source_path: Callable[[], Awaitable[Path]] | None = None) -> None:
+                      source_path: Callable[[], Awaitable[Path]] | None = None,
+                      plan_of: Callable[[object], Awaitable[dict]] | None = None) -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect)
     if await rt.catalog.clip_exists(cid):
@@ -170,6 +201,7 @@ async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: lis
         words=_clip_words(chunks, moment.start, moment.end),
         caption_style=video["options"].get("caption_style", "bold"),
         preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
+        plan=(await plan_of(moment)).get(aspect) if plan_of is not None else None,
     )
     out_dir = rt.scratch_for(video_id) / cid
     rendered = await render_clip(spec, out_dir, stem=cid, threads=threads)

@@ -83,7 +83,7 @@ async def test_sigkill_mid_render_then_restart_completes_without_duplicates(pipe
     storage = open_storage(pipeline.settings)
     objects = sorted(storage.list(f"videos/{video_id}/clips/"))
     expected = sorted(f"videos/{video_id}/clips/{c['clip_id']}.{ext}" for c in clips
-                      for ext in ("mp4", "srt", "vtt", "jpg"))
+                      for ext in ("mp4", "srt", "vtt", "jpg", "json"))
     assert objects == expected  # one object per clip file, no leftovers from the killed render
     if hasattr(storage, "local_path"):  # file storage: no hidden temp files either
         folder = storage.local_path(f"videos/{video_id}/clips")
