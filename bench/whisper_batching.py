@@ -63,15 +63,13 @@ from faster_whisper import BatchedInferencePipeline  # noqa: E402
 from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps  # noqa: E402
 
 from bench.whisper import audio_seconds, config_options, load_chunks, table  # noqa: E402
-from streams.asr.onsets import refine_word_starts  # noqa: E402
 from streams.asr.wer import normalise, word_error_rate  # noqa: E402
 from streams.asr.whisper import (  # noqa: E402
     Recognition,
-    Segment,
     WhisperOptions,
     WhisperRecognizer,
-    Word,
     default_model_dir,
+    recognition_from,
 )
 from streams.media.chunking import AudioChunk  # noqa: E402
 from streams.settings import project_root  # noqa: E402
@@ -104,15 +102,7 @@ def batched_recognize(
         batch_size=batch_size,
         without_timestamps=not timestamps,
     )
-    words: list[Word] = []
-    segs: list[Segment] = []
-    for s in segments:
-        segs.append(Segment(s.text.strip(), round(s.start, 3), round(s.end, 3), s.avg_logprob, s.no_speech_prob))
-        for w in s.words or []:
-            words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
-    if options.word_timestamps and options.refine_word_starts:
-        words = refine_word_starts(words, audio)
-    return Recognition(language=info.language, duration=round(info.duration, 3), words=words, segments=segs)
+    return recognition_from(segments, info, audio, options)
 
 
 def batched_windows(audio: np.ndarray) -> int:

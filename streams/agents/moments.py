@@ -117,29 +117,30 @@ def _words(chunks: Sequence[dict]) -> list[Word]:
     return [Word(w["word"], w["start"], w["end"], w["probability"]) for c in chunks for w in c["words"]]
 
 
-def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
-    """One RMS envelope for the video from the chunks' envelopes, placed by chunk start."""
+def _joined(chunks: Sequence[dict], key: str, hop_seconds: float) -> list[float]:
+    """The chunks' per-hop series ``key`` joined into one for the video, each placed by its chunk's
+    start (a gap before a chunk is filled with zeros, an overlap taken from the later chunk)."""
     values: list[float] = []
     for c in chunks:
-        first = int(round(c["start_s"] / ENVELOPE_HOP_SECONDS))
+        first = int(round(c["start_s"] / hop_seconds))
         values.extend([0.0] * max(0, first - len(values)))
         del values[first:]
-        values.extend(c["energy"])
-    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS, values=tuple(values))
+        values.extend(c.get(key) or ())
+    return values
+
+
+def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
+    """One RMS envelope for the video from the chunks' envelopes."""
+    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS,
+                          values=tuple(_joined(chunks, "energy", ENVELOPE_HOP_SECONDS)))
 
 
 def _pitch(chunks: Sequence[dict]) -> PitchTrack | None:
-    """One pitch track for the video from the chunks' tracks, placed by chunk start; None when no
-    chunk has one (stored before pitch was measured)."""
+    """One pitch track for the video from the chunks' tracks; None when no chunk has one (stored
+    before pitch was measured)."""
     if not any(c.get("pitch") for c in chunks):
         return None
-    values: list[float] = []
-    for c in chunks:
-        first = int(round(c["start_s"] / PITCH_HOP_SECONDS))
-        values.extend([0.0] * max(0, first - len(values)))
-        del values[first:]
-        values.extend(c.get("pitch") or [0.0] * int(round((c["end_s"] - c["start_s"]) / PITCH_HOP_SECONDS)))
-    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(values))
+    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(_joined(chunks, "pitch", PITCH_HOP_SECONDS)))
 
 
 def replay(

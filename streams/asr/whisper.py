@@ -152,12 +152,18 @@ class WhisperRecognizer:
             initial_prompt=prompt or None,
             condition_on_previous_text=False,
         )
-        words: list[Word] = []
-        segs: list[Segment] = []
-        for s in segments:
-            segs.append(Segment(s.text.strip(), round(s.start, 3), round(s.end, 3), s.avg_logprob, s.no_speech_prob))
-            for w in s.words or []:
-                words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
-        if o.word_timestamps and o.refine_word_starts:
-            words = refine_word_starts(words, audio)
-        return Recognition(language=info.language, duration=round(info.duration, 3), words=words, segments=segs)
+        return recognition_from(segments, info, audio, o)
+
+
+def recognition_from(segments, info, audio: np.ndarray, options: WhisperOptions) -> Recognition:
+    """A faster-whisper result (its lazy ``segments`` and ``info``) for ``audio`` as plain data,
+    word starts refined on the audio when ``options`` ask for it."""
+    words: list[Word] = []
+    segs: list[Segment] = []
+    for s in segments:
+        segs.append(Segment(s.text.strip(), round(s.start, 3), round(s.end, 3), s.avg_logprob, s.no_speech_prob))
+        for w in s.words or []:
+            words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
+    if options.word_timestamps and options.refine_word_starts:
+        words = refine_word_starts(words, audio)
+    return Recognition(language=info.language, duration=round(info.duration, 3), words=words, segments=segs)
