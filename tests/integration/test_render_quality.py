@@ -8,7 +8,6 @@ import asyncio
 import json
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -20,30 +19,9 @@ from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
 from streams.media.loudness import parse_summary
 from streams.media.render import ASPECTS, RenderSpec, render_clip
+from tests.plans import FakePlan, Key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@dataclass(frozen=True)
-class Key:
-    """Stands in for reframe.layout.CropKeyframe: crop centre (source px) at source time t."""
-
-    t: float
-    cx: float
-    cy: float
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    """Stands in for streams.media.reframe.layout.ReframePlan (read by attribute by the renderer)."""
-
-    layout: str
-    crop_width: int
-    crop_height: int
-    keyframes: tuple = ()
-    second: tuple = ()
-    cuts: tuple = ()
-    aspect: str = "9:16"
 
 
 def ffmpeg(*args: str) -> None:

@@ -3,7 +3,6 @@
 import asyncio
 import struct
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -29,6 +28,7 @@ from streams.media.render import (
     render_clip,
 )
 from streams.media.thumbnail import candidate_times, choose, sharpness
+from tests.plans import FakePlan, Key
 
 WORDS = tuple(CaptionWord(w, s, s + 0.45) for w, s in [
     ("Nobody", 0.3), ("tells", 0.8), ("you", 1.3), ("this,", 1.8), ("{honestly}", 2.6), ("it's", 3.1),
@@ -306,30 +306,7 @@ def test_spec_refuses_bad_values(kwargs, message):
         RenderSpec(**{"source": Path("s.mp4"), "start": 0.0, "end": 2.0, **kwargs})
 
 
-
 # Drawing a reframe plan, without running ffmpeg.
-
-@dataclass(frozen=True)
-class Key:
-    """Stands in for reframe.layout.CropKeyframe: crop centre (source px) at source time t."""
-
-    t: float
-    cx: float
-    cy: float
-
-
-@dataclass(frozen=True)
-class FakePlan:
-    """Stands in for streams.media.reframe.layout.ReframePlan (read by attribute by the renderer)."""
-
-    layout: str
-    crop_width: int
-    crop_height: int
-    keyframes: tuple = ()
-    second: tuple = ()
-    cuts: tuple = ()
-    aspect: str = "9:16"
-
 
 WIDE = SourceInfo(True, True, 1280, 720, 25.0, 60.0)
 MOVING = FakePlan("single", 404, 720, (Key(10.0, 300, 360), Key(12.0, 700, 360)))

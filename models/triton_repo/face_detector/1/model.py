@@ -6,11 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.vision.blazeface import NMS_IOU, SPECS, FaceDetector, pack
-from streams.vision.frames import InvalidImages, validate_images
-
-
-def _error(message, code):
-    return pb_utils.InferenceResponse(error=pb_utils.TritonError(message, code))
+from streams.vision.serving import answer_image_requests
 
 
 class TritonPythonModel:
@@ -31,22 +27,14 @@ class TritonPythonModel:
         self.max_faces = int(boxes["dims"][0])
 
     def execute(self, requests):
-        responses = []
-        for request in requests:
-            if request.is_cancelled():
-                responses.append(_error("cancelled", pb_utils.TritonError.CANCELLED))
-                continue
-            try:
-                frames = validate_images(pb_utils.get_input_tensor_by_name(request, "FRAMES").as_numpy())
-            except InvalidImages as exc:
-                responses.append(_error(f"FRAMES: {exc}", pb_utils.TritonError.INVALID_ARG))
-                continue
-            packed = [pack(faces, self.max_faces) for faces in self.detector.detect_batch(frames)]
-            boxes, scores, keypoints, counts = (np.stack(column) for column in zip(*packed))
-            responses.append(pb_utils.InferenceResponse(output_tensors=[
-                pb_utils.Tensor("BOXES", boxes.astype(np.float32)),
-                pb_utils.Tensor("SCORES", scores.astype(np.float32)),
-                pb_utils.Tensor("KEYPOINTS", keypoints.astype(np.float32)),
-                pb_utils.Tensor("COUNT", counts.astype(np.int32).reshape(-1, 1)),
-            ]))
-        return responses
+        return answer_image_requests(requests, pb_utils, "FRAMES", self._detect)
+
+    def _detect(self, frames):
+        packed = [pack(faces, self.max_faces) for faces in self.detector.detect_batch(frames)]
+        boxes, scores, keypoints, counts = (np.stack(column) for column in zip(*packed))
+        return [
+            ("BOXES", boxes.astype(np.float32)),
+            ("SCORES", scores.astype(np.float32)),
+            ("KEYPOINTS", keypoints.astype(np.float32)),
+            ("COUNT", counts.astype(np.int32).reshape(-1, 1)),
+        ]
