@@ -23,6 +23,13 @@ def test_port_checks():
         assert not port_is_free(port)
 
 
+def test_free_ports_are_distinct_and_outside_the_ephemeral_range():
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    ports = [free_port() for _ in range(20)]
+    assert len(set(ports)) == 20
+    assert all(1024 <= p < low for p in ports)
+
+
 def test_owns_checks_pid_and_command_marker(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--marker-xyz"],
                             start_new_session=True)
