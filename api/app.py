@@ -1,7 +1,11 @@
 """The Starlette application: ``create_app(settings)``.
 
-Its lifespan opens what the routes share (the catalog's connection pool, storage, the Kafka
-producer) on ``app.state`` and closes them on shutdown.
+Its lifespan opens what the routes share on ``app.state`` and closes them on shutdown: ``db``, a
+pool connected as the application role (row-level security binds every query to the tenant the
+route sets), the ``catalog`` over it, storage and the Kafka producer.
+
+Middleware, outermost first: API keys (401), the per-key rate limit (429), body sizes (413),
+``Idempotency-Key`` replay; then the routes, whose errors are mapped by ``api.errors``.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import videos
+from api import tenants, videos
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
+from api.idempotency import IdempotencyMiddleware
+from api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from streams import __version__
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
@@ -34,9 +40,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=10)
+        pool = await create_pool(settings.postgres_app_dsn, min_size=1, max_size=10)
         producer = Producer(settings.kafka_bootstrap)
         await producer.start()
+        app.state.db = pool
         app.state.catalog = Catalog(pool)
         app.state.storage = open_storage(settings)
         app.state.uploads = TopicWriter(producer, "uploads")
@@ -47,8 +54,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await pool.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), *videos.routes],
-        middleware=[Middleware(ApiKeyMiddleware, key=settings.api_key)],
+        routes=[Route("/healthz", healthz), *videos.routes, *tenants.routes],
+        middleware=[
+            Middleware(ApiKeyMiddleware),
+            Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+            Middleware(BodyLimitMiddleware, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes),
+            Middleware(IdempotencyMiddleware, ttl_hours=settings.idempotency_ttl_hours),
+        ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )

@@ -1,36 +1,91 @@
-"""The static API key (``CLIPSTREAM_API_KEY``) until tenants and keys land. Sent as
-``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; ``/healthz`` is open."""
+"""Who is calling: tenant API keys (``Authorization: Bearer csk_...``) and the operator token.
+
+The middleware resolves the key to a :class:`~streams.tenancy.Principal` (cached for a few
+seconds, so a revoked key stops working within ``CACHE_SECONDS``) and puts it on
+``request.state.principal``; routes state the scope they need with :func:`require`. Operator
+routes (``/v1/admin/...``) take ``settings.admin_token`` instead and are off while it is empty.
+Pages, the spec and ``/healthz`` are open.
+"""
 
 from __future__ import annotations
 
 import hmac
+import time
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import ApiError, error_response
+from streams.tenancy import Principal, authenticate
 
-OPEN_PATHS = ("/healthz",)
+OPEN_PATHS = ("/", "/healthz", "/openapi.json", "/docs")
+OPEN_PREFIXES = ("/static/", "/docs/")
+ADMIN_PREFIX = "/v1/admin/"
+CACHE_SECONDS = 5.0
 
 
 def presented_key(headers: dict[bytes, bytes]) -> str:
     auth = headers.get(b"authorization", b"").decode("latin-1")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return headers.get(b"x-api-key", b"").decode("latin-1").strip()
+    return ""
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp, key: str) -> None:
-        self.app, self.key = app, key
+    """Authenticates every non-open request; 401 for a missing or unknown key."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def principal(self, pool, key: str) -> Principal | None:
+        now = time.monotonic()
+        hit = self.cache.get(key)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        principal = await authenticate(pool, key)
+        if len(self.cache) > 10_000:
+            self.cache.clear()
+        self.cache[key] = (now, principal)
+        return principal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
+        app_state = scope["app"].state
         key = presented_key(dict(scope["headers"]))
-        if not key or not hmac.compare_digest(key.encode(), self.key.encode()):
-            message = "missing API key" if not key else "invalid API key"
-            response = error_response(401, "unauthorized", f"{message}: send 'Authorization: Bearer <key>'")
+        if scope["path"].startswith(ADMIN_PREFIX):
+            token = app_state.settings.admin_token
+            if not token:
+                response = error_response(404, "not_found", "operator routes are off (CLIPSTREAM_ADMIN_TOKEN is not set)")
+            elif key and hmac.compare_digest(key.encode(), token.encode()):
+                await self.app(scope, receive, send)
+                return
+            else:
+                response = error_response(401, "unauthorized", "operator routes need 'Authorization: Bearer <admin token>'")
             await response(scope, receive, send)
             return
+        principal = await self.principal(app_state.db, key) if key else None
+        if principal is None:
+            message = "missing API key" if not key else "invalid or revoked API key"
+            response = error_response(401, "unauthorized", f"{message}: send 'Authorization: Bearer <key>'")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+def require(request: Request, scope: str) -> Principal:
+    """The caller, if its key has at least ``scope``; 403 otherwise."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "missing API key: send 'Authorization: Bearer <key>'")
+    if not principal.allows(scope):
+        raise ApiError(403, "forbidden", f"this key has scope '{principal.scope}'; this call needs '{scope}'")
+    return principal

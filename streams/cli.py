@@ -6,6 +6,8 @@
     clipstream stack logs COMPONENT [-n LINES]
     clipstream process [PATH] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
     clipstream transcribe PATH [--json]
+    clipstream tenants create NAME [--json]
+    clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
 """
@@ -76,7 +78,9 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     options = {"clip_count": args.clips, "aspect_ratios": args.aspect, "caption_style": args.captions,
                "length": args.length, "framing": args.framing}
-    with Client(settings.api_url, settings.api_key) as client:
+    from streams.credentials import api_key_for
+
+    with Client(settings.api_url, api_key_for(settings)) as client:
         accepted = client.submit(path, **options)
         video_id = accepted["video_id"]
         if not args.wait:
@@ -94,6 +98,39 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(clips_table(clips))
     return 0 if video["status"] == "completed" else 1
+
+
+def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
+    """Operator commands, straight on PostgreSQL (the owner role): no API key is needed."""
+    import asyncio
+
+    from streams import tenancy
+    from streams.adapters.db import create_pool
+
+    async def run():
+        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+        try:
+            if args.command == "tenants":
+                tenant, key = await tenancy.create_tenant(pool, args.name)
+                return {**tenant, "api_key": key.as_json()}
+            return {"api_key": (await tenancy.create_key(pool, args.tenant, args.scope, args.name)).as_json()}
+        finally:
+            await pool.close()
+
+    try:
+        result = asyncio.run(run())
+    except OSError as exc:
+        raise ClipstreamError(f"postgres: cannot connect ({exc}); start it with: clipstream stack up") from None
+    key = result["api_key"]
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        if "tenant_id" in result:
+            print(f"tenant  {result['tenant_id']}  ({result['name']})")
+        print(f"key     {key['key']}")
+        print(f"        scope {key['scope']}, prefix {key['prefix']}; shown once: store it now "
+              "(use it with CLIPSTREAM_API_KEY=...)")
+    return 0
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
@@ -197,6 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--json", action="store_true",
                             help="print one JSON object (language, duration, words, segments)")
     transcribe.set_defaults(handler=cmd_transcribe)
+
+    tenants = sub.add_parser("tenants", help="operator: make tenants")
+    tenants_sub = tenants.add_subparsers(dest="action", required=True)
+    p_tenant = tenants_sub.add_parser("create", help="a new tenant and its first admin key (shown once)")
+    p_tenant.add_argument("name")
+    p_tenant.add_argument("--json", action="store_true", help="print one JSON object (tenant_id, api_key)")
+    tenants.set_defaults(handler=cmd_tenants)
+
+    keys = sub.add_parser("keys", help="operator: make API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    p_key = keys_sub.add_parser("create", help="a new key for a tenant (shown once)")
+    p_key.add_argument("--tenant", required=True, help="the tenant id (ten_...)")
+    p_key.add_argument("--scope", required=True, choices=("read", "write", "admin"))
+    p_key.add_argument("--name", default="", help="a label for the key")
+    p_key.add_argument("--json", action="store_true", help="print one JSON object (api_key)")
+    keys.set_defaults(handler=cmd_tenants)
     return parser
 
 

@@ -65,7 +65,18 @@ class Settings:
     meilisearch_url / meilisearch_key: optional Meilisearch; empty means the embedded index.
     sentry_dsn / environment / release: error reporting; no DSN means sentry is a no-op.
     api_host / api_port: where the API listens; api_url: where clients reach it.
-    api_key: the static API key (until tenants and keys land).
+    api_key: the API key the CLI and client send (``CLIPSTREAM_API_KEY``); empty means the key
+        saved by ``clipstream stack up`` in ``data_dir/credentials.json`` for the local tenant.
+    postgres_app_dsn: how the API connects: a non-owner role subject to row-level security.
+    admin_token: the operator's token for ``/v1/admin`` routes (tenant creation); empty disables them.
+    rate_limit_per_second / rate_limit_burst: each API key's token bucket (429 with Retry-After).
+    max_body_bytes: the largest non-upload request body (JSON).
+    idempotency_ttl_hours: how long an ``Idempotency-Key`` and its stored response are kept (>= 24).
+    webhook_allowed_hosts: comma-separated hosts exempt from the private-address guard (local
+        development and tests only); applies to webhook endpoints and source URLs.
+    webhook_retry_schedule: comma-separated delays in seconds between webhook attempts.
+    webhook_timeout_seconds: how long one webhook delivery attempt may take.
+    source_fetch_timeout_seconds: how long downloading a video from a source URL may take.
     worker_port: the Faust worker's web port (health and metrics).
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
@@ -107,7 +118,17 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 18080
     api_url: str = ""
-    api_key: str = "dev-key"
+    api_key: str = ""
+    postgres_app_dsn: str = ""
+    admin_token: str = ""
+    rate_limit_per_second: float = 20.0
+    rate_limit_burst: int = 40
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_hours: float = 24.0
+    webhook_allowed_hosts: str = ""
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_timeout_seconds: float = 15.0
+    source_fetch_timeout_seconds: float = 600.0
     worker_port: int = 18066
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""
@@ -127,6 +148,7 @@ class Settings:
             "triton_grpc_url": f"127.0.0.1:{self.triton_grpc_port}",
             "triton_http_url": f"http://127.0.0.1:{self.triton_http_port}",
             "postgres_dsn": f"postgresql://clipstream@127.0.0.1:{self.postgres_port}/clipstream",
+            "postgres_app_dsn": f"postgresql://clipstream_app@127.0.0.1:{self.postgres_port}/clipstream",
             "storage_url": (self.data_dir / "storage").resolve().as_uri(),
             "s3_endpoint_url": f"http://127.0.0.1:{self.minio_port}",
             "api_url": f"http://{self.api_host}:{self.api_port}",
@@ -171,6 +193,7 @@ _DERIVED = {
     "triton_grpc_url",
     "triton_http_url",
     "postgres_dsn",
+    "postgres_app_dsn",
     "storage_url",
     "s3_endpoint_url",
     "api_url",

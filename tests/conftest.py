@@ -82,13 +82,15 @@ class Pipeline:
 
     def __init__(self, settings: Settings, say) -> None:
         from streams.client import Client
+        from streams.credentials import api_key_for, local_tenant_id
         from streams.stack.apps import Api, Worker
 
         self.settings = settings
         self.say = say
         self.api = Api(settings)
         self.worker = Worker(settings)
-        self.client = Client(settings.api_url, settings.api_key, timeout=120)
+        self.client = Client(settings.api_url, api_key_for(settings), timeout=120)
+        self.tenant_id = local_tenant_id(settings)
 
     def start(self) -> None:
         self.api.start(self.say)

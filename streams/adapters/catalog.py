@@ -8,9 +8,12 @@ only moves forward: a finished or failed stage is never set back to running by a
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Iterable, Mapping, Sequence
 
 import asyncpg
+
+from streams.adapters.db import tenant_connection
 
 STAGES = ("ingest", "transcribe", "moments", "render")
 
@@ -20,15 +23,35 @@ def _jsonb(conn_value: Any) -> Any:
 
 
 class Catalog:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """Reads and writes of the system of record.
+
+    Without a tenant (the pipeline worker, connected as the owner role) every row is visible.
+    ``for_tenant(id)`` gives a view whose every statement runs with ``app.tenant_id`` set, so on
+    the application role row-level security confines it to that tenant's rows.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, tenant_id: str | None = None) -> None:
         self.pool = pool
+        self.tenant_id = tenant_id
+
+    def for_tenant(self, tenant_id: str) -> "Catalog":
+        return Catalog(self.pool, tenant_id)
+
+    @asynccontextmanager
+    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
+        if self.tenant_id is None:
+            async with self.pool.acquire() as conn:
+                yield conn
+        else:
+            async with tenant_connection(self.pool, self.tenant_id) as conn:
+                yield conn
 
     # videos ------------------------------------------------------------------------------
     async def create_video(
         self, video_id: str, tenant_id: str, filename: str, source_uri: str, size_bytes: int, options: Mapping
     ) -> bool:
         """Register a video and its stages. True if it was new."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._conn() as conn, conn.transaction():
             status = await conn.execute(
                 "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options)"
                 " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (video_id) DO NOTHING",
@@ -42,7 +65,7 @@ class Catalog:
 
     async def video(self, video_id: str) -> dict | None:
         """The video row with its stages (in pipeline order), or None."""
-        async with self.pool.acquire() as conn:
+        async with self._conn() as conn:
             row = await conn.fetchrow("SELECT * FROM videos WHERE video_id = $1", video_id)
             if row is None:
                 return None
@@ -55,21 +78,23 @@ class Catalog:
 
     async def set_media(self, video_id: str, *, duration: float, width: int | None, height: int | None,
                         has_video: bool) -> None:
-        await self.pool.execute(
-            "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5,"
-            " status = CASE WHEN status = 'queued' THEN 'processing' ELSE status END, updated_at = now()"
-            " WHERE video_id = $1",
-            video_id, duration, width, height, has_video,
-        )
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5,"
+                " status = CASE WHEN status = 'queued' THEN 'processing' ELSE status END, updated_at = now()"
+                " WHERE video_id = $1",
+                video_id, duration, width, height, has_video,
+            )
 
     async def set_chunk_count(self, video_id: str, count: int) -> None:
-        await self.pool.execute(
-            "UPDATE videos SET chunk_count = $2, updated_at = now() WHERE video_id = $1", video_id, count
-        )
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE videos SET chunk_count = $2, updated_at = now() WHERE video_id = $1", video_id, count
+            )
 
     async def fail_video(self, video_id: str, stage: str, code: str, reason: str) -> bool:
         """Mark the video (and the stage) failed. False if it had already finished or failed."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._conn() as conn, conn.transaction():
             status = await conn.execute(
                 "UPDATE videos SET status = 'failed', error_code = $2, error = $3, finished_at = now(),"
                 " updated_at = now() WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
@@ -79,16 +104,17 @@ class Catalog:
         return status.endswith(" 1")
 
     async def complete_video(self, video_id: str) -> bool:
-        status = await self.pool.execute(
-            "UPDATE videos SET status = 'completed', finished_at = now(), updated_at = now()"
-            " WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
-            video_id,
-        )
+        async with self._conn() as conn:
+            status = await conn.execute(
+                "UPDATE videos SET status = 'completed', finished_at = now(), updated_at = now()"
+                " WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
+                video_id,
+            )
         return status.endswith(" 1")
 
     # stages ------------------------------------------------------------------------------
     async def stage(self, video_id: str, stage: str, status: str, progress: float | None = None) -> None:
-        async with self.pool.acquire() as conn:
+        async with self._conn() as conn:
             await self._stage(conn, video_id, stage, status, progress, None, None)
 
     @staticmethod
@@ -123,23 +149,25 @@ class Catalog:
                                     words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
                                     energy: Iterable[float] = (), pitch: Iterable[float] = ()) -> bool:
         """Store one chunk's words, loudness and pitch (first write wins). True if it was new."""
-        status = await self.pool.execute(
-            "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
-            " event_id, energy, pitch) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)"
-            " ON CONFLICT (video_id, chunk_index) DO NOTHING",
-            video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
-            event_id, [float(e) for e in energy], [float(f) for f in pitch],
-        )
+        async with self._conn() as conn:
+            status = await conn.execute(
+                "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
+                " event_id, energy, pitch) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)"
+                " ON CONFLICT (video_id, chunk_index) DO NOTHING",
+                video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
+                event_id, [float(e) for e in energy], [float(f) for f in pitch],
+            )
         return status.endswith(" 1")
 
     async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[dict]:
         """The stored chunks with index in [first, last] (all by default), in order."""
-        rows = await self.pool.fetch(
-            "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch FROM transcript_chunks"
-            " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
-            " ORDER BY chunk_index",
-            video_id, first, last,
-        )
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch FROM transcript_chunks"
+                " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
+                " ORDER BY chunk_index",
+                video_id, first, last,
+            )
         return [
             {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"]),
              "pitch": list(r["pitch"])}
@@ -148,47 +176,87 @@ class Catalog:
 
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> None:
-        await self.pool.execute(
-            """
-            INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
-            ON CONFLICT (video_id, moment_id) DO UPDATE SET rank = EXCLUDED.rank,
-                is_final = moments.is_final OR EXCLUDED.is_final
-            """,
-            video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
-            json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,
-        )
+        async with self._conn() as conn:
+            await conn.execute(
+                """
+                INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
+                ON CONFLICT (video_id, moment_id) DO UPDATE SET rank = EXCLUDED.rank,
+                    is_final = moments.is_final OR EXCLUDED.is_final
+                """,
+                video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
+                json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,
+            )
 
     async def moments(self, video_id: str) -> list[dict]:
-        rows = await self.pool.fetch(
-            "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
-        )
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
+            )
         return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
 
     # clips ---------------------------------------------------------------------------------
     async def clip_exists(self, clip_id: str) -> bool:
-        return bool(await self.pool.fetchval("SELECT 1 FROM clips WHERE clip_id = $1", clip_id))
+        async with self._conn() as conn:
+            return bool(await conn.fetchval("SELECT 1 FROM clips WHERE clip_id = $1", clip_id))
 
     async def save_clip(self, clip: Mapping) -> bool:
         """Insert a rendered clip once. True if it was new."""
-        status = await self.pool.execute(
-            "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
-            " mp4_uri, srt_uri, vtt_uri, thumbnail_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-            " ON CONFLICT (clip_id) DO NOTHING",
-            clip["clip_id"], clip["video_id"], clip["moment_id"], clip["aspect"], clip["start"], clip["end"],
-            clip["duration"], clip["width"], clip["height"], clip["mp4_uri"], clip["srt_uri"], clip["vtt_uri"],
-            clip["thumbnail_uri"],
-        )
+        async with self._conn() as conn:
+            status = await conn.execute(
+                "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
+                " mp4_uri, srt_uri, vtt_uri, thumbnail_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                " ON CONFLICT (clip_id) DO NOTHING",
+                clip["clip_id"], clip["video_id"], clip["moment_id"], clip["aspect"], clip["start"], clip["end"],
+                clip["duration"], clip["width"], clip["height"], clip["mp4_uri"], clip["srt_uri"], clip["vtt_uri"],
+                clip["thumbnail_uri"],
+            )
         return status.endswith(" 1")
 
     async def clips(self, video_id: str) -> list[dict]:
         """Rendered clips with their moment's rank, score, title and reason, best first."""
-        rows = await self.pool.fetch(
-            """
-            SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
-            FROM clips c JOIN moments m USING (video_id, moment_id)
-            WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.aspect
-            """,
-            video_id,
-        )
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                """
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
+                FROM clips c JOIN moments m USING (video_id, moment_id)
+                WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.aspect
+                """,
+                video_id,
+            )
         return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
+
+    async def clip(self, clip_id: str) -> dict | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                """
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
+                FROM clips c JOIN moments m USING (video_id, moment_id) WHERE c.clip_id = $1
+                """,
+                clip_id,
+            )
+        return None if row is None else {**dict(row), "signals": _jsonb(row["signals"])}
+
+    # listing and deletion ------------------------------------------------------------------
+    async def list_videos(self, *, limit: int, before: tuple | None = None, status: str | None = None) -> list[dict]:
+        """Newest first; ``before`` is the (created_at, video_id) of the last row already seen."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM videos WHERE ($1::text IS NULL OR status = $1)"
+                " AND ($2::timestamptz IS NULL OR (created_at, video_id) < ($2, $3))"
+                " ORDER BY created_at DESC, video_id DESC LIMIT $4",
+                status, before[0] if before else None, before[1] if before else None, limit,
+            )
+        return [{**dict(r), "options": _jsonb(r["options"])} for r in rows]
+
+    async def delete_video(self, video_id: str) -> list[str] | None:
+        """Delete the video and its rows; the URIs of its stored objects, or None if unknown."""
+        async with self._conn() as conn, conn.transaction():
+            source = await conn.fetchval("SELECT source_uri FROM videos WHERE video_id = $1 FOR UPDATE", video_id)
+            if source is None:
+                return None
+            clips = await conn.fetch(
+                "SELECT mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE video_id = $1", video_id
+            )
+            await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+        return [source, *(uri for c in clips for uri in c.values())]

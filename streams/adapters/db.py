@@ -7,7 +7,9 @@ runners (the stack, a test, a deploy job).
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 import asyncpg
 
@@ -45,20 +47,38 @@ async def apply_migrations(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[s
     return applied
 
 
-async def ensure_database(superuser_dsn: str, role: str, database: str) -> bool:
-    """Create ``role`` (login) and ``database`` owned by it if missing. True if created."""
+APP_ROLE = "clipstream_app"
+
+
+async def ensure_database(superuser_dsn: str, role: str, database: str, app_role: str = APP_ROLE) -> bool:
+    """Create the owner ``role``, the application role and ``database`` if missing. True if created.
+
+    The owner runs migrations and the pipeline worker and bypasses row-level security; the
+    application role (the API) is neither owner nor BYPASSRLS, so the tenant policies bind it.
+    """
     conn = await asyncpg.connect(superuser_dsn)
     try:
         created = False
-        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
-            await conn.execute(f'CREATE ROLE "{role}" LOGIN')
-            created = True
+        for name, attributes in ((role, "LOGIN BYPASSRLS"), (app_role, "LOGIN NOBYPASSRLS")):
+            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name):
+                await conn.execute(f'CREATE ROLE "{name}" {attributes}')
+                created = True
+            else:
+                await conn.execute(f'ALTER ROLE "{name}" {attributes}')
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
             await conn.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
             created = True
         return created
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def tenant_connection(pool: asyncpg.Pool, tenant_id: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction whose row-level security tenant is ``tenant_id``."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+        yield conn
 
 
 async def create_pool(dsn: str, **kwargs) -> asyncpg.Pool:

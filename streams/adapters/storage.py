@@ -20,6 +20,12 @@ from streams.settings import Settings
 CHUNK = 1024 * 1024
 
 
+def video_prefix(tenant_id: str, video_id: str) -> str:
+    """Where every object of one video lives: under its tenant's prefix, so a tenant's objects
+    (and a presigned upload's key) can be confined to ``tenants/<tenant_id>/``."""
+    return f"tenants/{tenant_id}/videos/{video_id}/"
+
+
 def _safe_key(key: str) -> str:
     parts = [p for p in key.split("/") if p]
     if not parts or any(p in (".", "..") for p in parts) or "\x00" in key:
@@ -99,6 +105,39 @@ class FileStorage:
             if path.is_file() and not any(part.startswith(".") for part in key.split("/")):
                 if key.startswith(prefix):
                     yield key
+
+
+    def open_read(self, key: str) -> BinaryIO:
+        try:
+            return open(self.local_path(key), "rb")
+        except FileNotFoundError:
+            raise StorageError(f"get {key}: not found") from None
+
+    def size(self, key: str) -> int:
+        try:
+            return self.local_path(key).stat().st_size
+        except FileNotFoundError:
+            raise StorageError(f"head {key}: not found") from None
+
+    def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
+        """Local files have no presigned URLs: callers stream them instead."""
+        return None
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix`` (a folder: it must end in ``/``); how many."""
+        keys = list(self.list(_folder(prefix)))
+        for key in keys:
+            self.delete(key)
+        folder = self.root / _safe_key(prefix)
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        return len(keys)
+
+
+def _folder(prefix: str) -> str:
+    if not prefix.endswith("/"):
+        raise StorageError(f"a prefix to delete must end in '/': {prefix!r}")
+    return _safe_key(prefix) + "/"
 
 
 class S3Storage:
@@ -198,6 +237,35 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self._call(f"delete {key}", self.client.delete_object, Bucket=self.bucket, Key=self._full(key))
+
+    def open_read(self, key: str) -> BinaryIO:
+        return self._call(f"get {key}", self.client.get_object, Bucket=self.bucket, Key=self._full(key))["Body"]
+
+    def size(self, key: str) -> int:
+        head = self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
+        return int(head["ContentLength"])
+
+    def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
+        params = {"Bucket": self.bucket, "Key": self._full(key)}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return self._call(f"presign {key}", self.client.generate_presigned_url, "get_object", Params=params,
+                          ExpiresIn=expires)
+
+    def presigned_post(self, key: str, expires: int, min_bytes: int, max_bytes: int) -> dict:
+        """A browser-style POST form confined to exactly ``key`` and a size range."""
+        return self._call(
+            f"presign {key}", self.client.generate_presigned_post, self.bucket, self._full(key),
+            Conditions=[["content-length-range", min_bytes, max_bytes]], ExpiresIn=expires,
+        )
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.list(_folder(prefix)))
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self._full(k)} for k in keys[start:start + 1000]]
+            self._call(f"delete {prefix}", self.client.delete_objects, Bucket=self.bucket,
+                       Delete={"Objects": batch, "Quiet": True})
+        return len(keys)
 
     def list(self, prefix: str = "") -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

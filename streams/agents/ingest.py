@@ -11,6 +11,7 @@ import asyncio
 import json
 
 from streams import contracts, topics
+from streams.adapters.storage import video_prefix
 from streams.app import app
 from streams.errors import ContractError
 from streams.media.chunking import Chunker, encode_wav, iter_chunks
@@ -76,7 +77,7 @@ async def _ingest(upload: dict) -> None:
     chunks = iter_chunks(source, info, chunker, display_name=upload["filename"])
     count = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        key = f"videos/{video_id}/audio/{chunk.index:05d}.wav"
+        key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
         wav = encode_wav(chunk.pcm)
         await asyncio.to_thread(rt.storage.put_bytes, key, wav)
         event = AudioChunkReady(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from streams import topics
+from streams.adapters.storage import video_prefix
 from streams.app import app
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
@@ -208,7 +209,7 @@ async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: lis
     keys = {}
     for kind, path in (("mp4", rendered.mp4), ("srt", rendered.srt), ("vtt", rendered.vtt),
                        ("thumbnail", rendered.thumbnail), ("handoff", rendered.handoff)):
-        key = f"videos/{video_id}/clips/{cid}{path.suffix}"
+        key = f"{video_prefix(found.tenant_id, video_id)}clips/{cid}{path.suffix}"
         await asyncio.to_thread(rt.storage.put_file, key, path)
         keys[kind] = rt.storage.uri(key)
     shutil.rmtree(out_dir, ignore_errors=True)

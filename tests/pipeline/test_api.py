@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from streams.adapters.storage import video_prefix
+from streams.credentials import api_key_for
+
 pytestmark = pytest.mark.integration
 
 
@@ -15,15 +18,15 @@ def http(pipeline):
 
 
 def _auth(pipeline) -> dict:
-    return {"Authorization": f"Bearer {pipeline.settings.api_key}"}
+    return {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
 
 
 def test_requests_without_the_key_are_refused_with_a_json_error(http, pipeline):
     response = http.get("/v1/videos/anything")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
-    wrong = http.get("/v1/videos/anything", headers={"X-API-Key": "wrong"})
-    assert wrong.status_code == 401 and "invalid API key" in wrong.json()["error"]["message"]
+    wrong = http.get("/v1/videos/anything", headers={"Authorization": "Bearer wrong"})
+    assert wrong.status_code == 401 and "invalid or revoked API key" in wrong.json()["error"]["message"]
     assert http.get("/healthz").status_code == 200
 
 
@@ -56,7 +59,8 @@ def test_an_accepted_upload_is_202_with_links_and_its_bytes_are_in_storage(http,
     assert body["status"] == "queued" and body["filename"] == "jfk.wav"
     assert body["size_bytes"] == source.stat().st_size
     assert body["links"]["clips"] == f"/v1/videos/{body['video_id']}/clips"
-    stored = open_storage(pipeline.settings).get_bytes(f"videos/{body['video_id']}/source.wav")
+    stored = open_storage(pipeline.settings).get_bytes(
+        f"{video_prefix(pipeline.tenant_id, body['video_id'])}source.wav")
     assert stored == source.read_bytes()
     video = pipeline.client.wait(body["video_id"], timeout=300)
     assert video["status"] == "completed", video.get("error")  # an audio-only upload gets clips too

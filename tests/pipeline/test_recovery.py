@@ -13,7 +13,7 @@ import time
 import asyncpg
 import pytest
 
-from streams.adapters.storage import open_storage
+from streams.adapters.storage import open_storage, video_prefix
 from tests.media_recipes import ljspeech_talk
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -81,10 +81,10 @@ async def test_sigkill_mid_render_then_restart_completes_without_duplicates(pipe
     assert len(clips) == 3
     assert sorted(rows) == sorted(c["clip_id"] for c in clips)  # one row per clip, no duplicates
     storage = open_storage(pipeline.settings)
-    objects = sorted(storage.list(f"videos/{video_id}/clips/"))
-    expected = sorted(f"videos/{video_id}/clips/{c['clip_id']}.{ext}" for c in clips
+    objects = sorted(storage.list(f"{video_prefix(pipeline.tenant_id, video_id)}clips/"))
+    expected = sorted(f"{video_prefix(pipeline.tenant_id, video_id)}clips/{c['clip_id']}.{ext}" for c in clips
                       for ext in ("mp4", "srt", "vtt", "jpg", "json"))
     assert objects == expected  # one object per clip file, no leftovers from the killed render
     if hasattr(storage, "local_path"):  # file storage: no hidden temp files either
-        folder = storage.local_path(f"videos/{video_id}/clips")
+        folder = storage.local_path(f"{video_prefix(pipeline.tenant_id, video_id)}clips")
         assert sorted(p.name for p in folder.iterdir()) == sorted(o.rsplit("/", 1)[1] for o in expected)

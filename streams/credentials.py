@@ -1,0 +1,74 @@
+"""The local stack's own tenant and the key the CLI uses.
+
+``clipstream stack up`` makes a tenant named ``local`` with an admin key the first time PostgreSQL
+is ready and keeps the key in ``<data_dir>/credentials.json`` (mode 0600), so ``clipstream
+process`` works on a fresh machine. ``CLIPSTREAM_API_KEY`` overrides it: that is how the CLI runs
+as any other tenant (make one with ``clipstream tenants create``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+from streams.errors import ConfigError
+from streams.settings import Settings
+
+LOCAL_TENANT_NAME = "local"
+
+
+def credentials_path(settings: Settings) -> Path:
+    return settings.data_dir / "credentials.json"
+
+
+def api_key_for(settings: Settings) -> str:
+    """The key the CLI sends: ``CLIPSTREAM_API_KEY``, else the local stack's saved key."""
+    if settings.api_key:
+        return settings.api_key
+    path = credentials_path(settings)
+    try:
+        return json.loads(path.read_text())["api_key"]
+    except (OSError, ValueError, KeyError):
+        raise ConfigError(
+            f"no API key: set CLIPSTREAM_API_KEY, or start the local stack (clipstream stack up), which saves "
+            f"one in {path}"
+        ) from None
+
+
+def local_tenant_id(settings: Settings) -> str:
+    """The tenant id saved with the local stack's key."""
+    try:
+        return json.loads(credentials_path(settings).read_text())["tenant_id"]
+    except (OSError, ValueError, KeyError):
+        raise ConfigError(f"no local tenant saved in {credentials_path(settings)}: run clipstream stack up") from None
+
+
+def ensure_local_tenant(settings: Settings) -> bool:
+    """Make the ``local`` tenant and save its key unless a saved key still works. True if made."""
+    return asyncio.run(_ensure(settings))
+
+
+async def _ensure(settings: Settings) -> bool:
+    from streams import tenancy
+    from streams.adapters.db import create_pool
+
+    path = credentials_path(settings)
+    pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+    try:
+        try:
+            saved = json.loads(path.read_text())["api_key"]
+        except (OSError, ValueError, KeyError):
+            saved = None
+        if saved and await tenancy.authenticate(pool, saved) is not None:
+            return False
+        tenant, key = await tenancy.create_tenant(pool, LOCAL_TENANT_NAME)
+    finally:
+        await pool.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"tenant_id": tenant["tenant_id"], "api_key": key.key, "key_id": key.key_id}, f, indent=2)
+    os.replace(path.with_suffix(".tmp"), path)
+    return True

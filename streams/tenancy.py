@@ -1,0 +1,164 @@
+"""Tenants and their API keys.
+
+A key reads ``csk_<key_id>_<secret>``: ``key_id`` (12 hex digits) is public, so a key can be shown
+by its prefix ``csk_<key_id>`` and revoked by it; the whole key is shown once, when it is made, and
+only its SHA-256 is stored (the secret is 256 random bits, so a slow hash adds nothing). Scopes
+nest: ``admin`` can do what ``write`` can, ``write`` what ``read`` can.
+
+Every write goes through :func:`streams.adapters.db.tenant_connection`, so it passes the tenant
+policies on the application role as well as on the owner role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import asyncpg
+
+from streams.adapters.db import tenant_connection
+from streams.errors import ClipstreamError
+
+SCOPES = ("read", "write", "admin")
+KEY_PREFIX = "csk_"
+_KEY_RE = re.compile(r"csk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+
+
+class TenantNotFound(ClipstreamError):
+    code = "tenant_not_found"
+
+
+class InvalidScope(ClipstreamError):
+    code = "invalid_scope"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant and the key (by id) with its scope."""
+
+    tenant_id: str
+    key_id: str
+    scope: str
+
+    def allows(self, needed: str) -> bool:
+        return SCOPES.index(self.scope) >= SCOPES.index(needed)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as shown once, on creation."""
+
+    key: str
+    key_id: str
+    prefix: str
+    tenant_id: str
+    scope: str
+    name: str
+    created_at: str
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def check_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise InvalidScope(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    return scope
+
+
+def new_key() -> tuple[str, str]:
+    """(key_id, whole key)."""
+    key_id = secrets.token_hex(6)
+    return key_id, f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def key_id_of(key: str) -> str | None:
+    """The key's public id, or None if ``key`` is not shaped like one of ours."""
+    match = _KEY_RE.fullmatch(key)
+    return match.group(1) if match else None
+
+
+def hash_key(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def new_tenant_id() -> str:
+    return f"ten_{uuid.uuid4().hex[:16]}"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _key_json(row) -> dict:
+    return {
+        "key_id": row["key_id"], "prefix": f"{KEY_PREFIX}{row['key_id']}", "scope": row["scope"], "name": row["name"],
+        "created_at": _iso(row["created_at"]), "revoked_at": _iso(row["revoked_at"]) if row["revoked_at"] else None,
+    }
+
+
+async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[dict, IssuedKey]:
+    """A new tenant and its first admin key."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise ClipstreamError("a tenant name is 1 to 200 characters")
+    tenant_id = new_tenant_id()
+    async with tenant_connection(pool, tenant_id) as conn:
+        row = await conn.fetchrow(
+            "INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) RETURNING tenant_id, name, created_at", tenant_id, name
+        )
+        issued = await _insert_key(conn, tenant_id, "admin", "first admin key")
+    return {"tenant_id": row["tenant_id"], "name": row["name"], "created_at": _iso(row["created_at"])}, issued
+
+
+async def create_key(pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "") -> IssuedKey:
+    check_scope(scope)
+    async with tenant_connection(pool, tenant_id) as conn:
+        if not await conn.fetchval("SELECT 1 FROM tenants WHERE tenant_id = $1", tenant_id):
+            raise TenantNotFound(f"no tenant with id {tenant_id!r}")
+        return await _insert_key(conn, tenant_id, scope, name)
+
+
+async def _insert_key(conn: asyncpg.Connection, tenant_id: str, scope: str, name: str) -> IssuedKey:
+    key_id, key = new_key()
+    created = await conn.fetchval(
+        "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name) VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING created_at",
+        key_id, tenant_id, hash_key(key), scope, name[:200],
+    )
+    return IssuedKey(key=key, key_id=key_id, prefix=f"{KEY_PREFIX}{key_id}", tenant_id=tenant_id, scope=scope,
+                     name=name[:200], created_at=_iso(created))
+
+
+async def list_keys(pool: asyncpg.Pool, tenant_id: str) -> list[dict]:
+    async with tenant_connection(pool, tenant_id) as conn:
+        rows = await conn.fetch("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, key_id", tenant_id)
+    return [_key_json(r) for r in rows]
+
+
+async def revoke_key(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> dict | None:
+    """Revoke a key of the tenant (idempotent); None if the tenant has no such key."""
+    async with tenant_connection(pool, tenant_id) as conn:
+        row = await conn.fetchrow(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1 AND tenant_id = $2"
+            " RETURNING *",
+            key_id, tenant_id,
+        )
+    return _key_json(row) if row else None
+
+
+async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:
+    """The principal a presented key stands for, or None (unknown, malformed or revoked)."""
+    key_id = key_id_of(key)
+    if key_id is None:
+        return None
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM authenticate_key($1)", key_id)
+    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), hash_key(key)):
+        return None
+    return Principal(tenant_id=row["tenant_id"], key_id=key_id, scope=row["scope"])
