@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import tenants, videos
+from api import progress, signing, tenants, videos
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
@@ -47,14 +47,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.catalog = Catalog(pool)
         app.state.storage = open_storage(settings)
         app.state.uploads = TopicWriter(producer, "uploads")
+        app.state.progress = progress.ProgressHub(settings.kafka_bootstrap)
+        await app.state.progress.start()
         try:
             yield
         finally:
+            await app.state.progress.stop()
             await producer.stop()
             await pool.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), *videos.routes, *tenants.routes],
+        routes=[Route("/healthz", healthz), *videos.routes, *progress.routes, *tenants.routes],
         middleware=[
             Middleware(ApiKeyMiddleware),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
@@ -65,4 +68,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.signing_secret = settings.url_signing_secret.encode() or signing.new_secret()
     return app

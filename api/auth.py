@@ -15,8 +15,9 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import signing
 from api.errors import ApiError, error_response
-from streams.tenancy import Principal, authenticate
+from streams.tenancy import Principal, authenticate, key_active
 
 OPEN_PATHS = ("/", "/healthz", "/openapi.json", "/docs")
 OPEN_PREFIXES = ("/static/", "/docs/")
@@ -53,6 +54,22 @@ class ApiKeyMiddleware:
         self.cache[key] = (now, principal)
         return principal
 
+    async def signed(self, app_state, scope: Scope) -> Principal | None:
+        """The principal of a signed link (GET only), if its key is still active."""
+        query = scope.get("query_string", b"").decode("latin-1")
+        if scope["method"] not in ("GET", "HEAD") or f"{signing.TOKEN}=" not in query:
+            return None
+        principal = signing.verify(app_state.signing_secret, scope["path"], query)
+        if principal is None:
+            return None
+        cache_key = f"signed:{principal.tenant_id}:{principal.key_id}"
+        now = time.monotonic()
+        hit = self.cache.get(cache_key)
+        if not (hit and now - hit[0] < CACHE_SECONDS):
+            active = await key_active(app_state.db, principal.tenant_id, principal.key_id)
+            hit = self.cache[cache_key] = (now, principal if active else None)
+        return principal if hit[1] is not None else None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_open(scope["path"]):
             await self.app(scope, receive, send)
@@ -70,7 +87,7 @@ class ApiKeyMiddleware:
                 response = error_response(401, "unauthorized", "operator routes need 'Authorization: Bearer <admin token>'")
             await response(scope, receive, send)
             return
-        principal = await self.principal(app_state.db, key) if key else None
+        principal = await self.principal(app_state.db, key) if key else await self.signed(app_state, scope)
         if principal is None:
             message = "missing API key" if not key else "invalid or revoked API key"
             response = error_response(401, "unauthorized", f"{message}: send 'Authorization: Bearer <key>'")

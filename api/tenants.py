@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import signing
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
@@ -58,7 +59,16 @@ async def revoke_key(request: Request) -> Response:
     return JSONResponse(revoked)
 
 
+async def me(request: Request) -> JSONResponse:
+    """The caller: tenant, key and scope, with a signed link to the tenant's progress stream."""
+    principal = require(request, "read")
+    events = signing.sign(request.app.state.signing_secret, principal, "/v1/events")
+    return JSONResponse({"tenant_id": principal.tenant_id, "key_id": principal.key_id, "scope": principal.scope,
+                         "urls": {"events": events}})
+
+
 routes = [
+    Route("/v1/me", me, methods=["GET"]),
     Route("/v1/admin/tenants", create_tenant, methods=["POST"]),
     Route("/v1/admin/tenants/{tenant_id}/keys", create_tenant_key, methods=["POST"]),
     Route("/v1/keys", create_key, methods=["POST"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
 import re
 import uuid
 from datetime import datetime
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api import signing
 from api.auth import require
 from api.errors import ApiError
 from api.pagination import decode_cursor, encode_cursor, page_limit
@@ -125,6 +127,10 @@ async def _submit(request: Request, tenant_id: str, video_id: str, key: str, fil
     )
 
 
+def _signed(request: Request, path: str, query: str = "") -> str:
+    return signing.sign(request.app.state.signing_secret, request.state.principal, path, query)
+
+
 def _links(video_id: str) -> dict:
     base = f"/v1/videos/{video_id}"
     return {"self": base, "transcript": f"{base}/transcript", "moments": f"{base}/moments", "clips": f"{base}/clips",
@@ -135,7 +141,7 @@ def _not_found(video_id: str) -> ApiError:
     return ApiError(404, "video_not_found", f"no video with id {video_id!r}")
 
 
-async def _video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, dict]:
+async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, dict]:
     tenant_catalog = catalog(request, scope)
     video = await tenant_catalog.video(request.path_params["video_id"])
     if video is None:
@@ -168,7 +174,12 @@ async def list_videos(request: Request) -> JSONResponse:
 
 
 async def get_video(request: Request) -> JSONResponse:
-    _, v = await _video_or_404(request)
+    _, v = await video_or_404(request)
+    return JSONResponse(video_json(request, v))
+
+
+def video_json(request: Request, v: dict) -> dict:
+    """A video with its stages, progress and signed links (the source, the progress stream)."""
     stages = [
         {"stage": s["stage"], "status": s["status"], "progress": round(float(s["progress"]), 3),
          "error": {"code": s["error_code"], "message": s["error"]} if s["error"] else None,
@@ -176,7 +187,9 @@ async def get_video(request: Request) -> JSONResponse:
         for s in v["stages"]
     ]
     progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)
-    return JSONResponse({**_summary(v), "progress": progress, "stages": stages})
+    base = f"/v1/videos/{v['video_id']}"
+    urls = {"events": _signed(request, f"{base}/events"), "source": _signed(request, f"{base}/source")}
+    return {**_summary(v), "progress": progress, "stages": stages, "urls": urls}
 
 
 async def delete_video(request: Request) -> Response:
@@ -208,7 +221,7 @@ TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
 
 
 async def get_transcript(request: Request) -> Response:
-    tenant_catalog, v = await _video_or_404(request)
+    tenant_catalog, v = await video_or_404(request)
     fmt = request.query_params.get("format", "json")
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
@@ -233,7 +246,7 @@ async def get_transcript(request: Request) -> Response:
 
 
 async def get_moments(request: Request) -> JSONResponse:
-    tenant_catalog, v = await _video_or_404(request)
+    tenant_catalog, v = await video_or_404(request)
     moments = await tenant_catalog.moments(v["video_id"])
     return JSONResponse({
         "video_id": v["video_id"], "status": v["status"],
@@ -246,7 +259,7 @@ async def get_moments(request: Request) -> JSONResponse:
     })
 
 
-def _clip_json(c: dict) -> dict:
+def _clip_json(request: Request, c: dict) -> dict:
     base = f"/v1/clips/{c['clip_id']}"
     return {
         "clip_id": c["clip_id"], "video_id": c["video_id"], "moment_id": c["moment_id"], "rank": c["rank"],
@@ -255,13 +268,14 @@ def _clip_json(c: dict) -> dict:
         "title": c["title"], "reason": c["reason"], "signals": c["signals"], "mp4": c["mp4_uri"], "srt": c["srt_uri"],
         "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"],
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
+        "urls": {kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
     }
 
 
 async def get_clips(request: Request) -> JSONResponse:
-    tenant_catalog, v = await _video_or_404(request)
+    tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v["video_id"])
-    return JSONResponse({"video_id": v["video_id"], "status": v["status"], "clips": [_clip_json(c) for c in clips]})
+    return JSONResponse({"video_id": v["video_id"], "status": v["status"], "clips": [_clip_json(request, c) for c in clips]})
 
 
 async def _clip_or_404(request: Request) -> dict:
@@ -272,7 +286,7 @@ async def _clip_or_404(request: Request) -> dict:
 
 
 async def get_clip(request: Request) -> JSONResponse:
-    return JSONResponse(_clip_json(await _clip_or_404(request)))
+    return JSONResponse(_clip_json(request, await _clip_or_404(request)))
 
 
 CLIP_FILES = {"mp4": ("mp4_uri", "video/mp4"), "srt": ("srt_uri", "application/x-subrip"),
@@ -281,20 +295,32 @@ PRESIGN_SECONDS = 900
 
 
 async def download_clip(request: Request) -> Response:
-    """A clip's file: a redirect to a short-lived presigned URL on S3, streamed (with ranges, so a
-    player can seek) from local storage."""
+    """A clip's file (``?file=mp4|srt|vtt|thumbnail``)."""
     clip = await _clip_or_404(request)
     kind = request.query_params.get("file", "mp4")
     if kind not in CLIP_FILES:
         raise ApiError(422, "invalid_query", f"file must be one of {', '.join(CLIP_FILES)}")
     column, media_type = CLIP_FILES[kind]
+    return await _serve_object(request, clip[column], media_type, clip["clip_id"])
+
+
+async def get_source(request: Request) -> Response:
+    """The uploaded media itself (for players that follow the transcript)."""
+    _, v = await video_or_404(request)
+    media_type = mimetypes.guess_type(v["filename"])[0] or "application/octet-stream"
+    return await _serve_object(request, v["source_uri"], media_type, v["video_id"])
+
+
+async def _serve_object(request: Request, uri: str, media_type: str, stem: str) -> Response:
+    """A stored object: streamed with byte ranges (so a player can seek) from local storage, a
+    redirect to a short-lived presigned URL on S3."""
     storage = request.app.state.storage
-    key = storage.key_of(clip[column])
-    filename = f"{clip['clip_id']}{PurePath(key).suffix}"
+    key = storage.key_of(uri)
+    filename = f"{stem}{PurePath(key).suffix}"
     if isinstance(storage, FileStorage):
         path = storage.local_path(key)
         if not path.is_file():
-            raise ApiError(404, "file_not_found", f"the clip's {kind} file is missing from storage")
+            raise ApiError(404, "file_not_found", "the file is missing from storage")
         return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type="inline")
     url = await asyncio.to_thread(storage.presigned_get, key, PRESIGN_SECONDS, filename)
     return RedirectResponse(url, status_code=307)
@@ -308,6 +334,7 @@ routes = [
     Route("/v1/videos/{video_id}/transcript", get_transcript, methods=["GET"]),
     Route("/v1/videos/{video_id}/moments", get_moments, methods=["GET"]),
     Route("/v1/videos/{video_id}/clips", get_clips, methods=["GET"]),
+    Route("/v1/videos/{video_id}/source", get_source, methods=["GET"]),
     Route("/v1/clips/{clip_id}", get_clip, methods=["GET"]),
     Route("/v1/clips/{clip_id}/download", download_clip, methods=["GET"]),
 ]

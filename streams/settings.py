@@ -77,6 +77,8 @@ class Settings:
     webhook_retry_schedule: comma-separated delays in seconds between webhook attempts.
     webhook_timeout_seconds: how long one webhook delivery attempt may take.
     source_fetch_timeout_seconds: how long downloading a video from a source URL may take.
+    url_signing_secret: the key of signed links (players, progress streams); empty means a random
+        one per API process, so set it when running several API replicas.
     worker_port: the Faust worker's web port (health and metrics).
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
@@ -129,6 +131,7 @@ class Settings:
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     webhook_timeout_seconds: float = 15.0
     source_fetch_timeout_seconds: float = 600.0
+    url_signing_secret: str = ""
     worker_port: int = 18066
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""

@@ -162,3 +162,10 @@ async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:
     if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), hash_key(key)):
         return None
     return Principal(tenant_id=row["tenant_id"], key_id=key_id, scope=row["scope"])
+
+
+async def key_active(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> bool:
+    """Whether the tenant's key exists and is not revoked (for links signed under it)."""
+    async with tenant_connection(pool, tenant_id) as conn:
+        return bool(await conn.fetchval(
+            "SELECT 1 FROM api_keys WHERE key_id = $1 AND tenant_id = $2 AND revoked_at IS NULL", key_id, tenant_id))

@@ -1,0 +1,233 @@
+"""``/v1/webhooks``: a tenant's webhook endpoints, their secrets and their delivery log.
+
+Scopes: reading endpoints and deliveries needs ``read``; creating, changing, deleting an endpoint
+and rotating its secret need ``admin`` (an endpoint receives the tenant's data, and its secret
+signs it); replaying a delivery and sending a test event need ``write``. An endpoint or delivery
+of another tenant is a 404, like one that does not exist.
+
+A secret is shown in full only in the answers to create and rotate-secret. A rotated-out secret
+keeps signing (beside the new one) for ``grace_seconds`` (default a day), so receivers can switch
+without dropping a message.
+
+Replay re-sends the same message, as Svix's resend does: the same ``webhook-id`` and body (a
+receiver that already has it can drop it), a new attempt now, and a fresh retry schedule.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.auth import require
+from api.bodies import field, json_object
+from api.errors import ApiError
+from api.pagination import decode_cursor, encode_cursor, page_limit
+from streams.adapters.db import tenant_connection
+from streams.errors import UnsafeUrl
+from streams.net.guard import check_url_async, parse_allowed_hosts
+from streams.records import utc_now
+from streams.webhooks import events, signing, store
+
+MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500
+DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS = 24 * 3600, 30 * 24 * 3600
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _endpoint_json(row: dict, *, secret: bool = False) -> dict:
+    view = {
+        "endpoint_id": row["endpoint_id"], "url": row["url"], "description": row["description"],
+        "event_types": row["event_types"], "status": row["status"], "disabled_reason": row["disabled_reason"],
+        "secrets": [{"created_at": _iso(s["created_at"]), "expires_at": _iso(s["expires_at"])} for s in row["secrets"]],
+        "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
+    }
+    if secret:
+        view["secret"] = row["secrets"][0]["secret"]
+    return view
+
+
+def _delivery_json(row: dict) -> dict:
+    return {
+        "delivery_id": row["delivery_id"], "endpoint_id": row["endpoint_id"], "event_type": row["event_type"],
+        "webhook_id": row["msg_id"], "status": row["status"], "attempts": row["attempts"],
+        "next_attempt_at": _iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
+        "last_status_code": row["last_status_code"], "last_error": row["last_error"],
+        "created_at": _iso(row["created_at"]), "delivered_at": _iso(row["delivered_at"]), "payload": row["payload"],
+        "attempt_log": [
+            {"attempt": a["attempt"], "status_code": a["status_code"], "error": a["error"],
+             "duration_ms": a["duration_ms"], "at": _iso(a["at"])}
+            for a in row.get("attempt_log", [])
+        ],
+    }
+
+
+async def _checked_url(request: Request, body: dict) -> str:
+    url = field(body, "url", str, required=True).strip()
+    if len(url) > MAX_URL_CHARS:
+        raise ApiError(422, "invalid_body", f"'url' is at most {MAX_URL_CHARS} characters")
+    allowed = parse_allowed_hosts(request.app.state.settings.webhook_allowed_hosts)
+    try:
+        await check_url_async(url, allowed)
+    except UnsafeUrl as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    return url
+
+
+def _description(body: dict) -> str | None:
+    description = field(body, "description", str)
+    if description is not None and len(description) > MAX_DESCRIPTION_CHARS:
+        raise ApiError(422, "invalid_body", f"'description' is at most {MAX_DESCRIPTION_CHARS} characters")
+    return description
+
+
+def _event_types(body: dict) -> list[str] | None:
+    kinds = field(body, "event_types", list)
+    if kinds is None:
+        return None
+    unknown = [k for k in kinds if k not in events.EVENT_TYPES]
+    if unknown:
+        raise ApiError(422, "invalid_event_types",
+                       f"unknown event types {unknown!r}; choose from {', '.join(events.EVENT_TYPES)} (none: all)")
+    return sorted(set(kinds), key=events.EVENT_TYPES.index)
+
+
+def _not_found(endpoint_id: str) -> ApiError:
+    return ApiError(404, "endpoint_not_found", f"no webhook endpoint with id {endpoint_id!r}")
+
+
+async def create_endpoint(request: Request) -> JSONResponse:
+    principal = require(request, "admin")
+    body = await json_object(request)
+    url = await _checked_url(request, body)
+    description, kinds = _description(body) or "", _event_types(body) or []
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.create_endpoint(conn, principal.tenant_id, url, description, kinds, signing.new_secret())
+    return JSONResponse(_endpoint_json(row, secret=True), status_code=201)
+
+
+async def list_endpoints(request: Request) -> JSONResponse:
+    principal = require(request, "read")
+    limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        rows = await store.endpoints(conn, principal.tenant_id, limit + 1, after)
+    more, rows = len(rows) > limit, rows[:limit]
+    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["endpoint_id"]) if more else None
+    return JSONResponse({"endpoints": [_endpoint_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
+
+
+async def get_endpoint(request: Request) -> JSONResponse:
+    principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.endpoint(conn, principal.tenant_id, endpoint_id)
+    if row is None:
+        raise _not_found(endpoint_id)
+    return JSONResponse(_endpoint_json(row))
+
+
+async def update_endpoint(request: Request) -> JSONResponse:
+    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    body = await json_object(request)
+    unknown = set(body) - {"url", "description", "event_types", "status"}
+    if unknown:
+        raise ApiError(422, "invalid_body", f"unknown fields {sorted(unknown)!r}")
+    status = field(body, "status", str)
+    if status not in (None, "enabled", "disabled"):
+        raise ApiError(422, "invalid_body", "'status' is 'enabled' or 'disabled'")
+    url = await _checked_url(request, body) if body.get("url") is not None else None
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.update_endpoint(conn, principal.tenant_id, endpoint_id, url=url,
+                                          description=_description(body), event_types=_event_types(body),
+                                          status=status)
+    if row is None:
+        raise _not_found(endpoint_id)
+    return JSONResponse(_endpoint_json(row))
+
+
+async def delete_endpoint(request: Request) -> Response:
+    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        if not await store.delete_endpoint(conn, principal.tenant_id, endpoint_id):
+            raise _not_found(endpoint_id)
+    return Response(status_code=204)
+
+
+async def rotate_secret(request: Request) -> JSONResponse:
+    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    body = await json_object(request, optional=True)
+    grace = field(body, "grace_seconds", int, default=DEFAULT_GRACE_SECONDS)
+    if not 0 <= grace <= MAX_GRACE_SECONDS:
+        raise ApiError(422, "invalid_body", f"'grace_seconds' is from 0 to {MAX_GRACE_SECONDS}")
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.rotate_secret(conn, principal.tenant_id, endpoint_id, signing.new_secret(),
+                                        timedelta(seconds=grace))
+    if row is None:
+        raise _not_found(endpoint_id)
+    return JSONResponse(_endpoint_json(row, secret=True))
+
+
+async def list_deliveries(request: Request) -> JSONResponse:
+    principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
+    limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        if await store.endpoint(conn, principal.tenant_id, endpoint_id) is None:
+            raise _not_found(endpoint_id)
+        rows = await store.deliveries(conn, principal.tenant_id, endpoint_id, limit + 1, after)
+    more, rows = len(rows) > limit, rows[:limit]
+    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["delivery_id"]) if more else None
+    return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
+
+
+async def get_delivery(request: Request) -> JSONResponse:
+    principal, delivery_id = require(request, "read"), request.path_params["delivery_id"]
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.delivery(conn, principal.tenant_id, delivery_id)
+    if row is None:
+        raise ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
+    return JSONResponse(_delivery_json(row))
+
+
+async def replay_delivery(request: Request) -> JSONResponse:
+    principal, delivery_id = require(request, "write"), request.path_params["delivery_id"]
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        if await store.delivery(conn, principal.tenant_id, delivery_id) is None:
+            raise ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
+        if await store.replay(conn, principal.tenant_id, delivery_id) is None:
+            raise ApiError(409, "endpoint_disabled", "the delivery's endpoint is disabled: enable it first")
+        row = await store.delivery(conn, principal.tenant_id, delivery_id)
+    return JSONResponse(_delivery_json(row), status_code=202)
+
+
+async def send_test(request: Request) -> JSONResponse:
+    principal, endpoint_id = require(request, "write"), request.path_params["endpoint_id"]
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        row = await store.endpoint(conn, principal.tenant_id, endpoint_id)
+        if row is None:
+            raise _not_found(endpoint_id)
+        if row["status"] != "enabled":
+            raise ApiError(409, "endpoint_disabled", "the endpoint is disabled: enable it first")
+        ping = events.ping(principal.tenant_id, endpoint_id, uuid.uuid4().hex, utc_now())
+        (delivery_id,) = await store.enqueue(conn, ping, endpoint_id=endpoint_id)
+        delivery = await store.delivery(conn, principal.tenant_id, delivery_id)
+    return JSONResponse(_delivery_json(delivery), status_code=202)
+
+
+routes = [
+    Route("/v1/webhooks/endpoints", list_endpoints, methods=["GET"]),
+    Route("/v1/webhooks/endpoints", create_endpoint, methods=["POST"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}", get_endpoint, methods=["GET"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}", update_endpoint, methods=["PATCH"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}", delete_endpoint, methods=["DELETE"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}/rotate-secret", rotate_secret, methods=["POST"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}/deliveries", list_deliveries, methods=["GET"]),
+    Route("/v1/webhooks/endpoints/{endpoint_id}/test", send_test, methods=["POST"]),
+    Route("/v1/webhooks/deliveries/{delivery_id}", get_delivery, methods=["GET"]),
+    Route("/v1/webhooks/deliveries/{delivery_id}/replay", replay_delivery, methods=["POST"]),
+]
