@@ -260,3 +260,57 @@ class Catalog:
             )
             await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
         return [source, *(uri for c in clips for uri in c.values())]
+
+    # search and analytics (PostgreSQL until the search index and ClickHouse sinks serve them) -----
+    async def search_segments(self, query: str, limit: int) -> list[dict]:
+        """Transcript segments matching ``query`` (English full-text), best first, with their
+        chunk's words so a hit can point at the matching word. ``highlight`` marks matches
+        between \\x01 and \\x02."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                """
+                WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q)
+                SELECT v.video_id, v.filename, seg->>'text' AS text, (seg->>'start')::float8 AS start_s,
+                       (seg->>'end')::float8 AS end_s, t.words,
+                       ts_headline('english', seg->>'text', q.q,
+                                   'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', HighlightAll=true')
+                           AS highlight,
+                       ts_rank(to_tsvector('english', seg->>'text'), q.q) AS rank
+                FROM q, transcript_chunks t JOIN videos v USING (video_id), jsonb_array_elements(t.segments) seg
+                WHERE to_tsvector('english', seg->>'text') @@ q.q
+                ORDER BY rank DESC, v.created_at DESC, start_s
+                LIMIT $2
+                """,
+                query, limit,
+            )
+        return [{**dict(r), "words": _jsonb(r["words"])} for r in rows]
+
+    async def usage(self, days: int = 30) -> dict:
+        """Counts, minutes, clips, per-stage latencies and a per-day series for the tenant."""
+        async with self._conn() as conn:
+            totals = await conn.fetchrow(
+                "SELECT count(*) AS videos, count(*) FILTER (WHERE status = 'completed') AS completed,"
+                " count(*) FILTER (WHERE status = 'failed') AS failed,"
+                " coalesce(sum(duration) FILTER (WHERE status <> 'failed'), 0) / 60.0 AS minutes FROM videos")
+            clips = await conn.fetchval("SELECT count(*) FROM clips")
+            stages = await conn.fetch(
+                """
+                SELECT stage, count(*) AS count,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS p50,
+                       percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS p95
+                FROM video_stages WHERE status = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                GROUP BY stage
+                """)
+            daily = await conn.fetch(
+                """
+                SELECT d::date AS day,
+                       (SELECT count(*) FROM videos v WHERE v.created_at::date = d::date) AS videos,
+                       (SELECT coalesce(sum(duration), 0) / 60.0 FROM videos v WHERE v.created_at::date = d::date) AS minutes,
+                       (SELECT count(*) FROM clips c WHERE c.created_at::date = d::date) AS clips
+                FROM generate_series(current_date - ($1::int - 1), current_date, interval '1 day') d
+                ORDER BY day
+                """,
+                days,
+            )
+        return {"totals": dict(totals), "clips": clips, "stages": [dict(s) for s in stages],
+                "daily": [dict(d) for d in daily]}
