@@ -1,0 +1,285 @@
+"""Tenants never see each other: a two-tenant matrix over every route of the app, row-level
+security forced on every tenant table, scopes, key revocation, signed links, rate limits, body
+limits and Idempotency-Key semantics -- against the real API and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+
+import asyncpg
+import httpx
+import pytest
+from starlette.routing import Route
+
+from api.app import create_app
+from streams import tenancy
+from streams.adapters.db import APP_ROLE, create_pool
+
+pytestmark = pytest.mark.integration
+
+# Tables that hold no tenant's data.
+GLOBAL_TABLES = {"schema_migrations"}
+
+
+async def _owner_pool(settings):
+    return await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+
+
+def _new_tenant(settings, name: str) -> tuple[str, str]:
+    async def make():
+        pool = await _owner_pool(settings)
+        try:
+            tenant, key = await tenancy.create_tenant(pool, name)
+            return tenant["tenant_id"], key.key
+        finally:
+            await pool.close()
+
+    return asyncio.run(make())
+
+
+def _key(settings, tenant_id: str, scope: str) -> str:
+    async def make():
+        pool = await _owner_pool(settings)
+        try:
+            return (await tenancy.create_key(pool, tenant_id, scope)).key
+        finally:
+            await pool.close()
+
+    return asyncio.run(make())
+
+
+def _client(pipeline, key: str) -> httpx.Client:
+    return httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers={"Authorization": f"Bearer {key}"})
+
+
+@pytest.fixture(scope="module")
+def tenant_a(pipeline, media_dir):
+    """The local tenant with one processed video (clips rendered)."""
+    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    clip = pipeline.client.clips(video["video_id"])["clips"][0]
+    return {"video_id": video["video_id"], "clip_id": clip["clip_id"], "video": pipeline.client.video(video["video_id"]),
+            "clip": clip}
+
+
+@pytest.fixture(scope="module")
+def tenant_b(pipeline):
+    tenant_id, key = _new_tenant(pipeline.settings, "tenant b")
+    return {"tenant_id": tenant_id, "key": key}
+
+
+async def test_row_level_security_is_forced_on_every_tenant_table(stack):
+    conn = await asyncpg.connect(stack.postgres_dsn)
+    try:
+        tables = await conn.fetch(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) AS owner"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")
+        policies = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_policies WHERE schemaname = 'public'")}
+        app_role = await conn.fetchrow("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE)
+    finally:
+        await conn.close()
+    tenant_tables = [t for t in tables if t["relname"] not in GLOBAL_TABLES]
+    assert len(tenant_tables) >= 8
+    unprotected = [t["relname"] for t in tenant_tables if not (t["relrowsecurity"] and t["relforcerowsecurity"])]
+    assert unprotected == [], f"tables without FORCE ROW LEVEL SECURITY: {unprotected}"
+    assert [t["relname"] for t in tenant_tables if t["relname"] not in policies] == []
+    assert all(t["owner"] != APP_ROLE for t in tables)
+    assert app_role is not None and not app_role["rolsuper"] and not app_role["rolbypassrls"]
+    assert stack.postgres_app_dsn.split("//", 1)[1].startswith(f"{APP_ROLE}@")
+
+
+async def test_the_application_role_sees_no_rows_without_a_tenant_and_cannot_write_across(stack, tenant_a):
+    conn = await asyncpg.connect(stack.postgres_app_dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM videos") == 0
+        assert await conn.fetchval("SELECT count(*) FROM api_keys") == 0
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', 'someone-else', true)")
+            assert await conn.fetchval("SELECT count(*) FROM clips") == 0
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute(
+                    "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes)"
+                    " VALUES ('x-cross', 'default', 'f', 'u', 1)")
+    finally:
+        await conn.close()
+
+
+def _ids(pipeline, tenant_a) -> dict[str, str]:
+    """Tenant A's id for every path parameter a route can have."""
+    with _client(pipeline, _key(pipeline.settings, pipeline.tenant_id, "admin")) as a:
+        key_id = a.get("/v1/keys").json()["keys"][0]["key_id"]
+        ids = {"video_id": tenant_a["video_id"], "clip_id": tenant_a["clip_id"], "key_id": key_id}
+        endpoint = a.post("/v1/webhooks/endpoints", json={"url": "https://example.com/hook"})
+        if endpoint.status_code == 201:
+            ids["endpoint_id"] = endpoint.json()["endpoint_id"]
+            deliveries = a.get(f"/v1/webhooks/endpoints/{ids['endpoint_id']}/deliveries").json()
+            ids["delivery_id"] = (deliveries.get("deliveries") or [{}])[0].get("delivery_id", "d-none")
+        ids["tenant_id"] = pipeline.tenant_id
+    return ids
+
+
+def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, tenant_b):
+    ids = _ids(pipeline, tenant_a)
+    routes = [r for r in create_app(pipeline.settings).routes if isinstance(r, Route)]
+    checked = []
+    with _client(pipeline, tenant_b["key"]) as b:
+        for route in routes:
+            params = re.findall(r"{(\w+)(?::\w+)?}", route.path)
+            if not params or route.path.startswith("/v1/admin/"):
+                continue
+            missing = [p for p in params if p not in ids]
+            assert not missing, f"{route.path}: the matrix has no tenant-A id for {missing}; add one to _ids()"
+            path = route.path
+            for p in params:
+                path = re.sub(r"{" + p + r"(?::\w+)?}", ids[p], path)
+            for method in sorted(route.methods - {"HEAD"}):
+                body = {"caption_style": "clean", "aspect": "1:1", "url": "https://example.com/x", "scope": "read"}
+                response = b.request(method, path, json=body if method in ("POST", "PATCH", "PUT") else None)
+                assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text[:200]}"
+                assert response.json()["error"]["code"].endswith("not_found")
+                checked.append(f"{method} {route.path}")
+        # Lists and the library show B nothing of A's.
+        assert tenant_a["video_id"] not in {v["video_id"] for v in b.get("/v1/videos").json()["videos"]}
+        assert b.get("/v1/search", params={"q": "country"}).json()["hits"] == []
+        assert b.get("/v1/analytics").json()["videos"] == 0
+        assert all(k["key_id"] != ids["key_id"] for k in b.get("/v1/keys").json()["keys"])
+    assert len(checked) >= 10, checked
+
+
+def test_a_signed_link_opens_one_url_of_its_tenant_only(pipeline, tenant_a):
+    clip_mp4 = tenant_a["clip"]["urls"]["mp4"]
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=30) as anonymous:
+        ok = anonymous.get(clip_mp4)
+        assert ok.status_code == 200 and ok.headers["content-type"] == "video/mp4" and len(ok.content) > 10_000
+        path, _, query = clip_mp4.partition("?")
+        elsewhere = anonymous.get(f"/v1/videos/{tenant_a['video_id']}?{query.split('&')[-1]}")
+        assert elsewhere.status_code == 401
+        tampered = anonymous.get(clip_mp4.replace("file=mp4", "file=srt"))
+        assert tampered.status_code == 401
+        assert anonymous.get(tenant_a["video"]["urls"]["source"]).status_code == 200
+
+
+def test_scopes_and_revoked_keys(pipeline, tenant_b):
+    read_key = _key(pipeline.settings, tenant_b["tenant_id"], "read")
+    write_key = _key(pipeline.settings, tenant_b["tenant_id"], "write")
+    doomed = _key(pipeline.settings, tenant_b["tenant_id"], "read")
+    with _client(pipeline, read_key) as reader, _client(pipeline, write_key) as writer, \
+            _client(pipeline, tenant_b["key"]) as admin:
+        assert reader.get("/v1/videos").status_code == 200
+        refused = reader.post("/v1/videos", files={"file": ("a.wav", b"RIFF")})
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        assert writer.get("/v1/keys").status_code == 403
+        doomed_id = tenancy.key_id_of(doomed)
+        assert admin.delete(f"/v1/keys/{doomed_id}").json()["revoked_at"] is not None
+    with _client(pipeline, doomed) as revoked:
+        response = revoked.get("/v1/videos")
+        assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+
+
+def test_keys_are_stored_hashed_and_shown_once(pipeline, tenant_b):
+    with _client(pipeline, tenant_b["key"]) as admin:
+        made = admin.post("/v1/keys", json={"scope": "read", "name": "dashboard"}).json()
+        listed = admin.get("/v1/keys").json()["keys"]
+    assert made["key"].startswith(made["prefix"] + "_")
+    shown = next(k for k in listed if k["key_id"] == made["key_id"])
+    assert "key" not in shown and shown["prefix"] == made["prefix"] and shown["scope"] == "read"
+
+    async def stored():
+        conn = await asyncpg.connect(pipeline.settings.postgres_dsn)
+        try:
+            return await conn.fetchrow("SELECT * FROM api_keys WHERE key_id = $1", made["key_id"])
+        finally:
+            await conn.close()
+
+    row = asyncio.run(stored())
+    assert made["key"].encode() not in bytes(row["secret_hash"]) and len(row["secret_hash"]) == 32
+    assert bytes(row["secret_hash"]) == tenancy.hash_key(made["key"])
+
+
+def test_idempotency_key_replays_refuses_other_parameters_and_isolates_tenants(pipeline, tenant_b):
+    with _client(pipeline, tenant_b["key"]) as b:
+        first = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
+        again = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+        other = b.post("/v1/keys", json={"scope": "write"}, headers={"Idempotency-Key": "same-1"})
+        assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+        # An error is stored and replayed as well.
+        bad = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": "bad-1"})
+        bad_again = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": "bad-1"})
+        assert bad.status_code == bad_again.status_code == 422
+        assert bad_again.headers["idempotent-replayed"] == "true" and bad_again.json() == bad.json()
+        keys = [k for k in b.get("/v1/keys").json()["keys"] if k["key_id"] == first.json()["key_id"]]
+        assert len(keys) == 1
+    with _client(pipeline, _key(pipeline.settings, pipeline.tenant_id, "admin")) as a:
+        fresh = a.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
+        assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
+
+
+def test_a_retry_while_the_first_request_runs_gets_409(pipeline, tenant_b, media_dir):
+    """A slow upload holds its key; the same key meanwhile is refused with 409, and afterwards the
+    stored 202 is replayed: one video, not two."""
+    key = _key(pipeline.settings, tenant_b["tenant_id"], "write")
+    audio = (media_dir / "speech" / "jfk.wav").read_bytes()
+    boundary = "x" * 24
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jfk.wav\"\r\n"
+            "Content-Type: audio/wav\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    body = head + audio + tail
+    started = threading.Event()
+
+    def slow():
+        yield body[:1000]
+        started.set()
+        time.sleep(3)
+        yield body[1000:]
+
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "upload-1",
+               "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
+    result = {}
+
+    def upload():
+        with httpx.Client(base_url=pipeline.settings.api_url, timeout=60) as c:
+            result["first"] = c.post("/v1/videos", content=slow(), headers=headers)
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.5)
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60) as c:
+        during = c.post("/v1/videos", content=body, headers=headers)
+        thread.join(30)
+        after = c.post("/v1/videos", content=body, headers=headers)
+    assert during.status_code == 409 and during.json()["error"]["code"] == "idempotency_key_in_use"
+    assert result["first"].status_code == 202
+    assert after.status_code == 202 and after.json()["video_id"] == result["first"].json()["video_id"]
+
+
+def test_rate_limit_answers_429_with_retry_after(pipeline, tenant_b):
+    key = _key(pipeline.settings, tenant_b["tenant_id"], "read")
+    burst = pipeline.settings.rate_limit_burst
+    with _client(pipeline, key) as c:
+        statuses = [c.get("/v1/me") for _ in range(burst + 20)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited, "no 429 after a burst over the limit"
+    assert all(int(r.headers["retry-after"]) >= 1 for r in limited)
+    assert limited[0].json()["error"]["code"] == "rate_limited"
+    assert sum(r.status_code == 200 for r in statuses) >= burst
+
+
+def test_body_limits(pipeline, tenant_b):
+    with _client(pipeline, tenant_b["key"]) as b:
+        big = b.post("/v1/keys", content=b"{" + b" " * (pipeline.settings.max_body_bytes + 10) + b"}",
+                     headers={"content-type": "application/json"})
+        assert big.status_code == 413 and big.json()["error"]["code"] == "body_too_large"
+
+        def chunked():
+            for _ in range(pipeline.settings.max_body_bytes // 65536 + 2):
+                yield b" " * 65536
+
+        streamed = b.post("/v1/keys", content=chunked(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413
