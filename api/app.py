@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.catalog = Catalog(pool)
         app.state.storage = open_storage(settings)
         app.state.uploads = TopicWriter(producer, "uploads")
+        app.state.render_requests = TopicWriter(producer, "render_requests")
         app.state.progress = progress.ProgressHub(settings.kafka_bootstrap)
         await app.state.progress.start()
         try:

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from api import signing
 from api.auth import require
+from api.bodies import field, json_object
 from api.errors import ApiError
 from api.pagination import decode_cursor, encode_cursor, page_limit
 from streams import contracts
@@ -25,9 +26,9 @@ from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
 from streams.asr.whisper import Word
 from streams.errors import ClipstreamError, ContractError, StorageError
-from streams.media.captions import CaptionWord, to_srt, to_vtt
+from streams.media.captions import CAPTION_STYLES, CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
-from streams.records import SCHEMA_VERSION, new_event_id, utc_now
+from streams.records import SCHEMA_VERSION, clip_id, new_event_id, utc_now
 
 OPTION_FIELDS = {
     "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
@@ -266,7 +267,8 @@ def _clip_json(request: Request, c: dict) -> dict:
         "score": round(c["score"], 1), "final": c["is_final"], "start": c["start_s"], "end": c["end_s"],
         "duration": c["duration"], "aspect": c["aspect"], "width": c["width"], "height": c["height"],
         "title": c["title"], "reason": c["reason"], "signals": c["signals"], "mp4": c["mp4_uri"], "srt": c["srt_uri"],
-        "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"],
+        "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"], "caption_style": c.get("caption_style"),
+        "variant": c.get("variant") or None,
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
         "urls": {kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
     }
@@ -326,6 +328,38 @@ async def _serve_object(request: Request, uri: str, media_type: str, stem: str) 
     return RedirectResponse(url, status_code=307)
 
 
+ASPECTS = ("9:16", "1:1", "4:5", "16:9")
+
+
+async def rerender_clip(request: Request) -> JSONResponse:
+    """Render the clip's moment again with another caption style and/or aspect: an event on the
+    render path (``render_requests``); the new clip joins the video's clips when it is done."""
+    principal = require(request, "write")
+    clip = await _clip_or_404(request)
+    body = await json_object(request, optional=True)
+    style = field(body, "caption_style", str, default=clip.get("caption_style") or "bold")
+    aspect = field(body, "aspect", str, default=clip["aspect"])
+    if style not in CAPTION_STYLES:
+        raise ApiError(422, "invalid_body", f"caption_style must be one of {', '.join(CAPTION_STYLES)}")
+    if aspect not in ASPECTS:
+        raise ApiError(422, "invalid_body", f"aspect must be one of {', '.join(ASPECTS)}")
+    new_id = clip_id(clip["video_id"], clip["moment_id"], aspect, style)
+    existing = await catalog(request, "read").clip(new_id)
+    if existing is not None:
+        return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": f"/v1/clips/{new_id}"}})
+    event = {
+        "schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": principal.tenant_id,
+        "video_id": clip["video_id"], "produced_at": utc_now(), "clip_id": new_id, "moment_id": clip["moment_id"],
+        "aspect": aspect, "caption_style": style,
+    }
+    contracts.validate("render_requested", event)
+    await request.app.state.render_requests.send(clip["video_id"], json.dumps(event).encode())
+    return JSONResponse(
+        {"clip_id": new_id, "status": "queued", "caption_style": style, "aspect": aspect,
+         "links": {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{clip['video_id']}/clips"}},
+        status_code=202)
+
+
 routes = [
     Route("/v1/videos", create_video, methods=["POST"]),
     Route("/v1/videos", list_videos, methods=["GET"]),
@@ -337,4 +371,5 @@ routes = [
     Route("/v1/videos/{video_id}/source", get_source, methods=["GET"]),
     Route("/v1/clips/{clip_id}", get_clip, methods=["GET"]),
     Route("/v1/clips/{clip_id}/download", download_clip, methods=["GET"]),
+    Route("/v1/clips/{clip_id}/renders", rerender_clip, methods=["POST"]),
 ]

@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "moments_found",
     "clip_rendered",
     "lifecycle",
+    "render_requested",
 )
 SUPPORTED_VERSIONS = {1}
 

@@ -3,6 +3,8 @@ casually: the JSON Schemas are the public contract, and tests check that these a
 
 from __future__ import annotations
 
+import hashlib
+
 import uuid
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
@@ -111,6 +113,15 @@ class ClipRendered(Event):
     thumbnail_uri: str
 
 
+class RenderRequested(Event):
+    """Render a moment again, with another caption style or aspect, as clip ``clip_id``."""
+
+    clip_id: str
+    moment_id: str
+    aspect: str
+    caption_style: str
+
+
 class Lifecycle(Event):
     stage: str
     status: str
@@ -127,7 +138,15 @@ EVENT_RECORDS: dict[str, type[Event]] = {
     "moments_found": MomentsFound,
     "clip_rendered": ClipRendered,
     "lifecycle": Lifecycle,
+    "render_requested": RenderRequested,
 }
+
+
+def clip_id(video_id: str, moment_id: str, aspect: str, variant: str = "") -> str:
+    """Deterministic: a redelivered event renders onto the same clip. ``variant`` names a
+    re-render (its caption style); the original render has none."""
+    key = f"{video_id}:{moment_id}:{aspect}" + (f":{variant}" if variant else "")
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def to_payload(record: faust.Record) -> dict:

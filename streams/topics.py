@@ -9,6 +9,7 @@ from streams.records import (
     ClipRendered,
     Lifecycle,
     MomentsFound,
+    RenderRequested,
     TranscriptChunkReady,
 )
 
@@ -20,13 +21,14 @@ transcripts = app.topic("transcripts", key_type=str, value_type=TranscriptChunkR
 moments = app.topic("moments", key_type=str, value_type=MomentsFound)
 renders = app.topic("renders", key_type=str, value_type=ClipRendered)
 events = app.topic("events", key_type=str, value_type=Lifecycle)
+render_requests = app.topic("render_requests", key_type=str, value_type=RenderRequested)
 
 DEAD_LETTER = {
     stage: app.topic(f"{stage}.dlq", key_type=str, value_type=bytes, value_serializer="raw")
     for stage in ("ingest", "transcribe", "moments", "render")
 }
 
-ALL = (uploads, audio_chunks, transcripts, moments, renders, events, *DEAD_LETTER.values())
+ALL = (uploads, audio_chunks, transcripts, moments, renders, events, render_requests, *DEAD_LETTER.values())
 
 
 async def declare_all() -> None:

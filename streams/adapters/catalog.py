@@ -205,11 +205,12 @@ class Catalog:
         async with self._conn() as conn:
             status = await conn.execute(
                 "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
-                " mp4_uri, srt_uri, vtt_uri, thumbnail_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                " mp4_uri, srt_uri, vtt_uri, thumbnail_uri, variant, caption_style)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 " ON CONFLICT (clip_id) DO NOTHING",
                 clip["clip_id"], clip["video_id"], clip["moment_id"], clip["aspect"], clip["start"], clip["end"],
                 clip["duration"], clip["width"], clip["height"], clip["mp4_uri"], clip["srt_uri"], clip["vtt_uri"],
-                clip["thumbnail_uri"],
+                clip["thumbnail_uri"], clip.get("variant", ""), clip.get("caption_style"),
             )
         return status.endswith(" 1")
 

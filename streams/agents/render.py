@@ -16,7 +16,6 @@ its captions; its ``logo_uri`` names a stored image, fetched once per video.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import shutil
@@ -35,7 +34,10 @@ from streams.media.render import RenderSpec, probe, render_clip
 from streams.records import (
     SCHEMA_VERSION,
     ClipRendered,
+    MomentCandidate,
     MomentsFound,
+    RenderRequested,
+    clip_id,
     new_event_id,
     utc_now,
 )
@@ -57,8 +59,33 @@ async def render(stream):
     await consume(STAGE, stream, "moments", _render)
 
 
-def clip_id(video_id: str, moment_id: str, aspect: str) -> str:
-    return hashlib.sha1(f"{video_id}:{moment_id}:{aspect}".encode()).hexdigest()[:16]
+@app.agent(topics.render_requests)
+async def rerender(stream):
+    await consume(STAGE, stream, "render_requests", _rerender)
+
+
+async def _rerender(request: RenderRequested) -> None:
+    """Render one stored moment again as asked through the API; the video's state is untouched."""
+    rt = await runtime()
+    video = await rt.catalog.video(request.video_id)
+    moment = next((m for m in await rt.catalog.moments(request.video_id) if m["moment_id"] == request.moment_id), None)
+    if video is None or moment is None:
+        log.warning("re-render %s: video %s or moment %s is gone", request.clip_id, request.video_id,
+                    request.moment_id)
+        return
+    candidate = MomentCandidate(moment_id=moment["moment_id"], rank=moment["rank"] or 1, start=moment["start_s"],
+                                end=moment["end_s"], score=moment["score"], signals=moment["signals"],
+                                reason=moment["reason"], title=moment["title"])
+    chunks = await rt.catalog.transcript_chunks(request.video_id)
+    brand = await _brand(rt, request.video_id, video["options"].get("brand"))
+    framing = video["options"].get("framing") or "auto"
+
+    async def plan(m) -> dict:
+        source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
+        return await _plans(rt, source, video, m, [request.aspect], framing)
+
+    await _render_one(rt, request, video, chunks, candidate, request.aspect, brand, plan_of=plan,
+                      style=request.caption_style, variant=request.caption_style)
 
 
 def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWord, ...]:
@@ -184,12 +211,13 @@ async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str
     return plans
 
 
-async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: list[dict], moment, aspect: str,
-                      brand: BrandKit | None = None, threads: int = 2,
+async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video: dict, chunks: list[dict], moment,
+                      aspect: str, brand: BrandKit | None = None, threads: int = 2,
                       source_path: Callable[[], Awaitable[Path]] | None = None,
-                      plan_of: Callable[[object], Awaitable[dict]] | None = None) -> None:
+                      plan_of: Callable[[object], Awaitable[dict]] | None = None,
+                      style: str | None = None, variant: str = "") -> None:
     video_id = found.video_id
-    cid = clip_id(video_id, moment.moment_id, aspect)
+    cid = clip_id(video_id, moment.moment_id, aspect, variant)
     if await rt.catalog.clip_exists(cid):
         return
     clock = Stopwatch()
@@ -200,7 +228,7 @@ async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: lis
     spec = RenderSpec(
         source=source, start=moment.start, end=moment.end, aspect=aspect,
         words=_clip_words(chunks, moment.start, moment.end),
-        caption_style=video["options"].get("caption_style", "bold"),
+        caption_style=style or video["options"].get("caption_style", "bold"),
         preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
         plan=(await plan_of(moment)).get(aspect) if plan_of is not None else None,
     )
@@ -218,7 +246,8 @@ async def _render_one(rt: Runtime, found: MomentsFound, video: dict, chunks: lis
         "clip_id": cid, "video_id": video_id, "moment_id": moment.moment_id, "aspect": aspect,
         "start": moment.start, "end": moment.end, "duration": duration, "width": rendered.width,
         "height": rendered.height, "mp4_uri": keys["mp4"], "srt_uri": keys["srt"], "vtt_uri": keys["vtt"],
-        "thumbnail_uri": keys["thumbnail"],
+        "thumbnail_uri": keys["thumbnail"], "variant": variant,
+        "caption_style": style or video["options"].get("caption_style", "bold"),
     })
     event = ClipRendered(
         schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=found.tenant_id, video_id=video_id,

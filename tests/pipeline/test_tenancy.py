@@ -8,6 +8,7 @@ import asyncio
 import re
 import threading
 import time
+import uuid
 
 import asyncpg
 import httpx
@@ -201,22 +202,23 @@ def test_keys_are_stored_hashed_and_shown_once(pipeline, tenant_b):
 
 
 def test_idempotency_key_replays_refuses_other_parameters_and_isolates_tenants(pipeline, tenant_b):
+    same, bad_key = f"same-{uuid.uuid4().hex}", f"bad-{uuid.uuid4().hex}"
     with _client(pipeline, tenant_b["key"]) as b:
-        first = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
-        again = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
+        first = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": same})
+        again = b.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": same})
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-        other = b.post("/v1/keys", json={"scope": "write"}, headers={"Idempotency-Key": "same-1"})
+        other = b.post("/v1/keys", json={"scope": "write"}, headers={"Idempotency-Key": same})
         assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
         # An error is stored and replayed as well.
-        bad = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": "bad-1"})
-        bad_again = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": "bad-1"})
+        bad = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": bad_key})
+        bad_again = b.post("/v1/keys", json={"scope": "root"}, headers={"Idempotency-Key": bad_key})
         assert bad.status_code == bad_again.status_code == 422
         assert bad_again.headers["idempotent-replayed"] == "true" and bad_again.json() == bad.json()
         keys = [k for k in b.get("/v1/keys").json()["keys"] if k["key_id"] == first.json()["key_id"]]
         assert len(keys) == 1
     with _client(pipeline, _key(pipeline.settings, pipeline.tenant_id, "admin")) as a:
-        fresh = a.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": "same-1"})
+        fresh = a.post("/v1/keys", json={"scope": "read"}, headers={"Idempotency-Key": same})
         assert fresh.status_code == 201 and "idempotent-replayed" not in fresh.headers
 
 
@@ -238,7 +240,7 @@ def test_a_retry_while_the_first_request_runs_gets_409(pipeline, tenant_b, media
         time.sleep(3)
         yield body[1000:]
 
-    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "upload-1",
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": f"upload-{uuid.uuid4().hex}",
                "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
     result = {}
 

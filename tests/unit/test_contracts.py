@@ -19,6 +19,7 @@ from streams.records import (
     TranscriptWord,
     UploadOptions,
     UploadReceived,
+    RenderRequested,
     new_event_id,
     to_payload,
     utc_now,
@@ -51,6 +52,8 @@ EXAMPLES = {
         thumbnail_uri="file:///s/c.jpg")),
     "lifecycle": Lifecycle(**envelope(stage="ingest", status="failed", error_code="invalid_media",
                                       reason="the file has no audio stream")),
+    "render_requested": RenderRequested(**envelope(clip_id="c-clean", moment_id="vid_123-m1", aspect="1:1",
+                                                   caption_style="clean")),
 }
 
 
