@@ -5,11 +5,19 @@ Domain errors (``streams.errors``) are mapped to a status in one place, by class
 
 from __future__ import annotations
 
+import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from streams.errors import ClipstreamError, ContractError, MediaError, StorageError
+from streams.errors import (
+    ClipstreamError,
+    ContractError,
+    MediaError,
+    SourceFetchFailed,
+    StorageError,
+    UnsafeUrl,
+)
 
 
 class ApiError(Exception):
@@ -26,6 +34,8 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
     (ContractError, 422),
     (MediaError, 422),
     (StorageError, 503),
+    (UnsafeUrl, 422),
+    (SourceFetchFailed, 502),
 )
 
 
@@ -38,9 +48,16 @@ async def domain_error(request: Request, exc: ClipstreamError) -> JSONResponse:
     return error_response(status, exc.code, exc.message)
 
 
+async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:
+    # PostgreSQL refused a value the request carried (a NUL character in a path or a field, a NaN in
+    # JSON): the caller's input, not our fault. Handlers should check first; this is the backstop.
+    return error_response(422, "invalid_input", f"a value in the request cannot be stored or compared: {exc}")
+
+
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
     return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-HANDLERS = {ApiError: api_error, ClipstreamError: domain_error, HTTPException: http_error}
+HANDLERS = {ApiError: api_error, ClipstreamError: domain_error, HTTPException: http_error,
+            asyncpg.DataError: data_error}

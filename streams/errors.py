@@ -19,7 +19,9 @@ ClipstreamError
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
 ├── ContractError          an event does not match its JSON Schema
 ├── StorageError           an object could not be stored or read
-└── InferenceError         a Triton call failed (``retriable`` when the server was busy/unavailable)
+├── InferenceError         a Triton call failed (``retriable`` when the server was busy/unavailable)
+├── UnsafeUrl              a URL is not http(s) or reaches a private, loopback or reserved address
+└── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
 """
 
 from __future__ import annotations
@@ -109,3 +111,14 @@ class StorageError(ClipstreamError):
 
 class InferenceError(ClipstreamError):
     code = "inference_error"
+
+
+class UnsafeUrl(ClipstreamError):
+    """A URL we were asked to call is refused: not http(s), no host, a host that does not resolve
+    (``retriable``: DNS may recover), or an address inside a private network."""
+
+    code = "unsafe_url"
+
+
+class SourceFetchFailed(ClipstreamError):
+    code = "source_fetch_failed"

@@ -1,0 +1,112 @@
+"""Pipeline events (topics ``events`` and ``renders``) as webhook events. Pure.
+
+| webhook type       | from                                                   |
+| ------------------ | ------------------------------------------------------ |
+| video.processing   | lifecycle ``ingest`` ``started``                       |
+| transcript.ready   | lifecycle ``transcribe`` ``finished``                  |
+| moments.ready      | lifecycle ``moments`` ``finished`` (the final ranking) |
+| clip.rendered      | each ``ClipRendered`` on ``renders``                   |
+| video.completed    | lifecycle ``video`` ``finished``                       |
+| video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
+
+Everything else (``started`` of later stages, ``progress``) is not a webhook.
+
+Each webhook event has a ``key`` naming the occurrence, not the Kafka message: ``video.completed``
+of video v is ``video.completed:v`` however many times the pipeline reports it (a redelivered
+message, a stage re-run after a crash, each with a fresh ``event_id``), and a clip's is its
+deterministic ``clip_id``. The delivery's ``webhook-id`` is derived from (endpoint, key), so an
+endpoint gets each occurrence once, and ``video.failed`` once per video.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+EVENT_TYPES = ("video.processing", "transcript.ready", "moments.ready", "clip.rendered", "video.completed",
+               "video.failed")
+TEST_EVENT = "webhook.test"  # sent by the API's test route only; no subscription needed
+
+_LIFECYCLE = {
+    ("ingest", "started"): "video.processing",
+    ("transcribe", "finished"): "transcript.ready",
+    ("moments", "finished"): "moments.ready",
+    ("video", "finished"): "video.completed",
+}
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """Attributes:
+    type: one of EVENT_TYPES (or TEST_EVENT).
+    key: the occurrence's identity; the same key is never delivered twice to one endpoint.
+    tenant_id: whose endpoints receive it.
+    payload: ``{"type", "timestamp", "data"}``, the JSON body.
+    """
+
+    type: str
+    key: str
+    tenant_id: str
+    payload: dict
+
+
+def from_lifecycle(event: Mapping[str, Any]) -> WebhookEvent | None:
+    """The webhook for a lifecycle event (``records.to_payload(Lifecycle)``), or None."""
+    video_id, stage, status = event["video_id"], event["stage"], event["status"]
+    data: dict[str, Any] = {"video_id": video_id, "tenant_id": event["tenant_id"], "links": _links(video_id)}
+    if status == "failed":
+        kind = "video.failed"
+        data["stage"] = stage
+        data["error"] = {"code": event.get("error_code"), "message": event.get("reason")}
+    else:
+        kind = _LIFECYCLE.get((stage, status))
+        if kind is None:
+            return None
+        if kind == "transcript.ready":
+            data["links"]["transcript"] = f"/v1/videos/{video_id}/transcript"
+        if kind in ("moments.ready", "video.completed"):
+            data["links"]["clips"] = f"/v1/videos/{video_id}/clips"
+    return _event(kind, f"{kind}:{video_id}", event, data)
+
+
+def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
+    """The ``clip.rendered`` webhook for a ``ClipRendered`` event (``records.to_payload``)."""
+    video_id = clip["video_id"]
+    data = {
+        "video_id": video_id, "tenant_id": clip["tenant_id"], "clip_id": clip["clip_id"],
+        "moment_id": clip["moment_id"], "rank": clip["rank"], "aspect": clip["aspect"], "start": clip["start"],
+        "end": clip["end"], "duration": clip["duration"], "mp4": clip["mp4_uri"], "srt": clip["srt_uri"],
+        "vtt": clip["vtt_uri"], "thumbnail": clip["thumbnail_uri"],
+        "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
+    }
+    return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)
+
+
+def ping(tenant_id: str, endpoint_id: str, nonce: str, timestamp: str) -> WebhookEvent:
+    """A ``webhook.test`` event for the API's test route (each call a new occurrence)."""
+    payload = {"type": TEST_EVENT, "timestamp": timestamp, "data": {"tenant_id": tenant_id, "endpoint_id": endpoint_id}}
+    return WebhookEvent(TEST_EVENT, f"{TEST_EVENT}:{nonce}", tenant_id, payload)
+
+
+def message_id(endpoint_id: str, key: str) -> str:
+    """The ``webhook-id`` of an occurrence at an endpoint: the same on every attempt and every
+    redelivery, different between endpoints."""
+    return "msg_" + hashlib.sha256(f"{endpoint_id}\n{key}".encode()).hexdigest()[:32]
+
+
+def body(payload: Mapping[str, Any]) -> bytes:
+    """The bytes sent: compact JSON with sorted keys, so a stored payload always gives the same
+    bytes (the signature covers them)."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
+def _event(kind: str, key: str, source: Mapping[str, Any], data: dict) -> WebhookEvent:
+    payload = {"type": kind, "timestamp": source["produced_at"], "data": data}
+    return WebhookEvent(kind, key, source["tenant_id"], payload)
+
+
+def _links(video_id: str) -> dict[str, str]:
+    return {"video": f"/v1/videos/{video_id}"}

@@ -1,0 +1,92 @@
+"""Pipeline events as webhook events: which become webhooks, their payloads and their keys."""
+
+import json
+
+import pytest
+
+from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, to_payload
+from streams.webhooks.events import (
+    EVENT_TYPES,
+    body,
+    from_clip,
+    from_lifecycle,
+    message_id,
+)
+
+
+def lifecycle(stage: str, status: str, event_id: str = "e1", **fields) -> dict:
+    return to_payload(Lifecycle(
+        schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id="t1", video_id="v1",
+        produced_at="2025-06-01T12:00:00.000Z", stage=stage, status=status, **fields))
+
+
+def clip(clip_id: str = "c1", event_id: str = "e9") -> dict:
+    return to_payload(ClipRendered(
+        schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id="t1", video_id="v1",
+        produced_at="2025-06-01T12:05:00.000Z", clip_id=clip_id, moment_id="m1", rank=2, aspect="9:16",
+        start=12.5, end=40.0, duration=27.5, mp4_uri="s3://b/c1.mp4", srt_uri="s3://b/c1.srt",
+        vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg"))
+
+
+# every (stage, status) the agents report (grep "report(" streams/agents streams/runtime.py)
+@pytest.mark.parametrize("stage,status,kind", [
+    ("ingest", "started", "video.processing"),
+    ("ingest", "finished", None),
+    ("transcribe", "started", None),
+    ("transcribe", "progress", None),
+    ("transcribe", "finished", "transcript.ready"),
+    ("moments", "started", None),
+    ("moments", "finished", "moments.ready"),
+    ("render", "started", None),
+    ("render", "progress", None),
+    ("render", "finished", None),
+    ("video", "finished", "video.completed"),
+])
+def test_lifecycle_events_map_to_webhook_types(stage, status, kind):
+    event = from_lifecycle(lifecycle(stage, status))
+    assert (event.type if event else None) == kind
+    if event:
+        assert event.type in EVENT_TYPES
+        assert event.tenant_id == "t1"
+        assert event.payload["type"] == kind
+        assert event.payload["timestamp"] == "2025-06-01T12:00:00.000Z"
+        assert event.payload["data"]["video_id"] == "v1" and event.payload["data"]["tenant_id"] == "t1"
+
+
+def test_any_failure_is_one_video_failed_with_the_stage_and_error():
+    stage_failed = from_lifecycle(lifecycle("render", "failed", error_code="render_failed", reason="ffmpeg died"))
+    video_failed = from_lifecycle(lifecycle("video", "failed", "e2", error_code="render_failed", reason="ffmpeg died"))
+    assert stage_failed.type == video_failed.type == "video.failed"
+    assert stage_failed.payload["data"]["stage"] == "render"
+    assert stage_failed.payload["data"]["error"] == {"code": "render_failed", "message": "ffmpeg died"}
+    assert stage_failed.key == video_failed.key  # so an endpoint gets one video.failed
+
+
+def test_a_redelivered_or_re_reported_event_has_the_same_key_and_body():
+    first, again = from_lifecycle(lifecycle("video", "finished", "e1")), from_lifecycle(lifecycle("video", "finished", "e7"))
+    assert first.key == again.key == "video.completed:v1"
+    assert body(first.payload) == body(again.payload)
+    assert from_clip(clip(event_id="e1")).key == from_clip(clip(event_id="e2")).key == "clip.rendered:c1"
+    assert from_clip(clip("c2")).key != from_clip(clip("c1")).key
+
+
+def test_clip_rendered_carries_the_clip():
+    event = from_clip(clip())
+    assert event.type == "clip.rendered" and event.tenant_id == "t1"
+    data = event.payload["data"]
+    assert data["clip_id"] == "c1" and data["rank"] == 2 and data["aspect"] == "9:16"
+    assert (data["start"], data["end"], data["duration"]) == (12.5, 40.0, 27.5)
+    assert data["mp4"] == "s3://b/c1.mp4" and data["thumbnail"] == "s3://b/c1.jpg"
+    assert data["links"]["clips"] == "/v1/videos/v1/clips"
+
+
+def test_message_ids_are_stable_per_endpoint_and_distinct_between_endpoints():
+    assert message_id("ep1", "video.completed:v1") == message_id("ep1", "video.completed:v1")
+    assert message_id("ep1", "video.completed:v1") != message_id("ep2", "video.completed:v1")
+    assert message_id("ep1", "video.completed:v1").startswith("msg_")
+
+
+def test_the_body_is_canonical_json():
+    payload = {"type": "x", "data": {"b": 1, "a": "é"}, "timestamp": "t"}
+    assert body(payload) == '{"data":{"a":"é","b":1},"timestamp":"t","type":"x"}'.encode()
+    assert json.loads(body(payload)) == payload
