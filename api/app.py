@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import library, progress, signing, tenants, videos, webhooks
+from api import docs, library, pages, progress, signing, tenants, videos, webhooks
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await pool.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), *videos.routes, *progress.routes, *library.routes, *tenants.routes, *webhooks.routes],
+        routes=[Route("/healthz", healthz), *videos.routes, *progress.routes, *library.routes, *tenants.routes, *webhooks.routes,
+                *docs.routes, *pages.routes],
         middleware=[
             Middleware(ApiKeyMiddleware),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),

@@ -21,7 +21,7 @@ async def json_object(request: Request, *, optional: bool = False) -> dict:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise ApiError(422, "invalid_body", "the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise ApiError(422, "invalid_body", "the body must be a JSON object")

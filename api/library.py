@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.errors import ApiError
+from api.pagination import bounded_int
 from api.videos import catalog
 from streams.adapters.catalog import STAGES
 
@@ -41,10 +42,10 @@ async def search(request: Request) -> JSONResponse:
     q = request.query_params.get("q", "").strip()
     if not q or len(q) > MAX_QUERY:
         raise ApiError(422, "invalid_query", f"q is required, 1 to {MAX_QUERY} characters")
-    raw_limit = request.query_params.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+    limit = bounded_int(request.query_params.get("limit", "20"), 1, 100)
+    if limit is None:
         raise ApiError(422, "invalid_query", "limit must be an integer from 1 to 100")
-    rows = await tenant_catalog.search_segments(q, int(raw_limit))
+    rows = await tenant_catalog.search_segments(q, limit)
     hits = []
     for r in rows:
         word = first_match(r["words"], r["start_s"], r["end_s"], _terms(r["highlight"]))
@@ -59,10 +60,10 @@ async def search(request: Request) -> JSONResponse:
 
 async def analytics(request: Request) -> JSONResponse:
     tenant_catalog = catalog(request, "read")
-    raw_days = request.query_params.get("days", "30")
-    if not raw_days.isdigit() or not 1 <= int(raw_days) <= 366:
+    days = bounded_int(request.query_params.get("days", "30"), 1, 366)
+    if days is None:
         raise ApiError(422, "invalid_query", "days must be an integer from 1 to 366")
-    usage = await tenant_catalog.usage(int(raw_days))
+    usage = await tenant_catalog.usage(days)
     totals = usage["totals"]
     by_stage = {s["stage"]: s for s in usage["stages"]}
     return JSONResponse({

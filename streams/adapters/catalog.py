@@ -125,11 +125,12 @@ class Catalog:
             """
             INSERT INTO video_stages AS s (video_id, stage, status, progress, error_code, error, started_at,
                                            finished_at, updated_at)
-            VALUES ($1, $2, $3, COALESCE($4, 0), $5, $6, now(),
-                    CASE WHEN $3 IN ('completed', 'failed') THEN now() END, now())
+            SELECT $1::text, $2::text, $3::text, COALESCE($4::real, 0), $5::text, $6::text, now(),
+                   CASE WHEN $3::text IN ('completed', 'failed') THEN now() END, now()
+            WHERE EXISTS (SELECT 1 FROM videos WHERE video_id = $1)  -- a deleted video gets no stage rows
             ON CONFLICT (video_id, stage) DO UPDATE SET
                 status = CASE WHEN s.status IN ('completed', 'failed') THEN s.status ELSE EXCLUDED.status END,
-                progress = GREATEST(s.progress, COALESCE($4, s.progress)),
+                progress = GREATEST(s.progress, COALESCE($4::real, s.progress)),
                 error_code = COALESCE(s.error_code, EXCLUDED.error_code),
                 error = COALESCE(s.error, EXCLUDED.error),
                 started_at = COALESCE(s.started_at, now()),

@@ -1,0 +1,125 @@
+// The page's shell: the key panel, the two views (videos, analytics) and the wiring between the
+// upload form, the library and the open video. State that a link can carry lives in the address
+// fragment: #video=<id>&t=<seconds> (and #key=<key>, which is taken out at once).
+
+import { getKey, setKey, takeKeyFromFragment } from "./api.js";
+import { $ } from "./dom.js";
+import { hideToast, onUnauthorized, report } from "./notify.js";
+import { Upload } from "./upload.js";
+import { Library } from "./library.js";
+import { VideoView } from "./video.js";
+import { Analytics } from "./analytics.js";
+
+const fragment = takeKeyFromFragment();
+// ?live=poll makes the page poll instead of using the event stream (operators behind proxies that
+// buffer Server-Sent Events; and the browser test covers both paths with it).
+const forcePoll = new URLSearchParams(location.search).get("live") === "poll";
+
+for (const select of document.querySelectorAll("select.caption-styles")) {
+  select.append($("#caption-style-options").content.cloneNode(true));
+}
+
+const videoView = new VideoView({ forcePoll, onVideo: (video) => library.update(video) });
+const library = new Library({ onOpen: (id, at) => openVideo(id, at) });
+const analytics = new Analytics();
+new Upload({
+  onUploaded: (body) => {
+    library.refresh().catch(report);
+    openVideo(body.video_id);
+  },
+});
+
+function openVideo(videoId, at) {
+  showView("videos");
+  const params = new URLSearchParams({ video: videoId });
+  history.replaceState(null, "", `${location.pathname}${location.search}#${params}`);
+  library.select(videoId);
+  videoView.open(videoId, { at });
+}
+
+function showView(name) {
+  for (const tab of document.querySelectorAll("#tabs .tab")) {
+    if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  $("#view-videos").hidden = name !== "videos";
+  $("#view-analytics").hidden = name !== "analytics";
+  if (name === "analytics") analytics.load();
+}
+
+function showKeyPanel(message) {
+  $("#app").hidden = true;
+  $("#tabs").hidden = true;
+  $("#key-status").hidden = true;
+  $("#key-panel").hidden = false;
+  videoView.close();
+  const error = $("#key-error");
+  error.textContent = message || "";
+  error.hidden = !message;
+  $("#key-input").value = "";
+  $("#key-input").focus();
+}
+
+function showApp() {
+  const key = getKey();
+  $("#key-label").textContent = key.length > 12 ? `${key.slice(0, 10)}…` : key;
+  $("#key-panel").hidden = true;
+  $("#app").hidden = false;
+  $("#tabs").hidden = false;
+  $("#key-status").hidden = false;
+}
+
+/** Checks the key by loading the library; shows the app, or the key panel with the API's reason. */
+async function connect() {
+  if (!getKey()) {
+    showKeyPanel();
+    return false;
+  }
+  try {
+    await library.refresh();
+  } catch (error) {
+    if (error.status === 401) {
+      showKeyPanel(error.message);
+      return false;
+    }
+    report(error);
+  }
+  showApp();
+  return true;
+}
+
+onUnauthorized((error) => showKeyPanel(error.message));
+
+$("#key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const key = $("#key-input").value.trim();
+  if (!key) return;
+  setKey(key);
+  hideToast();
+  await connect();
+});
+$("#key-change").addEventListener("click", () => showKeyPanel());
+$("#toast-close").addEventListener("click", hideToast);
+for (const tab of document.querySelectorAll("#tabs .tab")) {
+  tab.addEventListener("click", () => showView(tab.dataset.view));
+}
+
+/** Opens the video a fragment names (#video=<id>&t=<seconds>), if any. */
+function follow(params) {
+  const videoId = params.get("video");
+  if (!videoId) return;
+  const at = Number(params.get("t"));
+  openVideo(videoId, params.has("t") && Number.isFinite(at) ? at : undefined);
+}
+
+// A link to another video on this page (or a pasted #key=) changes only the fragment.
+window.addEventListener("hashchange", async () => {
+  const hadKey = /(^#|&)key=/.test(location.hash);
+  const params = takeKeyFromFragment();
+  if (hadKey && !(await connect())) return;
+  if (params.get("video") && params.get("video") !== videoView.id) follow(params);
+});
+
+connect().then((connected) => {
+  if (connected) follow(fragment);
+});

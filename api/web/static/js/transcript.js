@@ -1,0 +1,208 @@
+// The transcript beside the source player: sentences of clickable words, a find bar that highlights
+// matching words and jumps the player to the chosen one, and the word being spoken marked as the
+// player moves.
+
+import { api } from "./api.js";
+import { $, clear, clock, h } from "./dom.js";
+import { report } from "./notify.js";
+
+const MAX_LISTED_HITS = 200;
+const CONTEXT_WORDS = 5;
+
+/** Lower case, no accents, letters and digits only: "Country," and "country" match. */
+export function normalize(text) {
+  return String(text).toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^\p{L}\p{N}]+/gu, "");
+}
+
+/** Indices of the words where `query`'s words follow each other (the last one as a prefix). */
+export function findWords(words, query) {
+  const tokens = String(query).split(/\s+/).map(normalize).filter(Boolean);
+  if (!tokens.length) return [];
+  const keys = words.map((w) => normalize(w.word));
+  const hits = [];
+  for (let i = 0; i + tokens.length <= keys.length; i += 1) {
+    let ok = true;
+    for (let j = 0; j < tokens.length && ok; j += 1) {
+      const key = keys[i + j];
+      ok = j === tokens.length - 1 ? key.startsWith(tokens[j]) : key === tokens[j];
+    }
+    if (ok) hits.push(i);
+  }
+  return hits;
+}
+
+export class Transcript {
+  constructor({ seek, player }) {
+    this.seek = seek;
+    this.box = $("#transcript");
+    this.input = $("#transcript-search");
+    this.words = [];
+    this.spans = [];
+    this.hits = [];
+    this.hitLength = 1;
+    this.current = -1;
+    this.spoken = null;
+    this.videoId = null;
+    this.loading = null;
+    this.wordCount = -1;
+    this.input.addEventListener("input", () => this.search(this.input.value));
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.step(event.shiftKey ? -1 : 1);
+      }
+    });
+    $("#hit-prev").addEventListener("click", () => this.step(-1));
+    $("#hit-next").addEventListener("click", () => this.step(1));
+    this.box.addEventListener("click", (event) => this.clicked(event));
+    player.addEventListener("timeupdate", () => this.follow(player.currentTime));
+  }
+
+  reset() {
+    this.videoId = null;
+    this.words = [];
+    this.spans = [];
+    this.wordCount = -1;
+    this.input.value = "";
+    this.search("");
+    clear(this.box).append(h("p", { class: "muted small" }, "Loading the transcript…"));
+    $("#transcript-state").textContent = "";
+  }
+
+  /** Reads the transcript; redraws only when it grew (so a search or a scroll position survives). */
+  async load(videoId, { final = false } = {}) {
+    this.videoId = videoId;
+    let data;
+    try {
+      data = await api(`/v1/videos/${encodeURIComponent(videoId)}/transcript`);
+    } catch (error) {
+      if (this.videoId === videoId) report(error);
+      return;
+    }
+    if (this.videoId !== videoId) return;
+    const words = data.words || [];
+    $("#transcript-state").textContent = words.length
+      ? `${words.length} words${data.complete ? "" : " so far"}${data.language ? ` · ${data.language}` : ""}`
+      : "";
+    if (words.length === this.wordCount) return;
+    this.wordCount = words.length;
+    this.render(words, data.sentences || [], { final });
+  }
+
+  render(words, sentences, { final }) {
+    this.words = words;
+    this.spans = [];
+    this.spoken = null;
+    clear(this.box);
+    if (!words.length) {
+      this.box.append(h("p", { class: "muted small" }, final ? "No speech was found in this video." : "Words appear here as the video is transcribed."));
+      this.search(this.input.value);
+      return;
+    }
+    const groups = sentences.length ? sentences.map((s) => ({ ...s, words: [] })) : [{ start: words[0].start, words: [] }];
+    let k = 0;
+    words.forEach((word, i) => {
+      while (k < groups.length - 1 && word.start >= (groups[k].end ?? Infinity) - 0.01) k += 1;
+      groups[k].words.push(i);
+    });
+    for (const group of groups) {
+      if (!group.words.length) continue;
+      const paragraph = h("p", { class: "sentence", dataset: { start: group.start } },
+        h("button", { type: "button", class: "ts", tabindex: "-1", "aria-hidden": "true" }, clock(group.start)));
+      for (const i of group.words) {
+        const span = h("span", { class: "word", dataset: { index: i } }, String(words[i].word).trim());
+        this.spans[i] = span;
+        paragraph.append(span, " ");
+      }
+      this.box.append(paragraph);
+    }
+    this.search(this.input.value);
+  }
+
+  clicked(event) {
+    const word = event.target.closest(".word");
+    if (word) {
+      this.seek(this.words[Number(word.dataset.index)].start);
+      return;
+    }
+    const sentence = event.target.closest(".sentence");
+    if (sentence) this.seek(Number(sentence.dataset.start));
+  }
+
+  search(query) {
+    for (const i of this.hits) for (let j = 0; j < this.hitLength; j += 1) this.spans[i + j]?.classList.remove("match", "current");
+    const q = String(query || "").trim();
+    this.hits = q ? findWords(this.words, q) : [];
+    this.hitLength = Math.max(1, q.split(/\s+/).filter((t) => normalize(t)).length);
+    this.current = -1;
+    for (const i of this.hits) for (let j = 0; j < this.hitLength; j += 1) this.spans[i + j]?.classList.add("match");
+    const count = $("#transcript-count");
+    count.textContent = !q ? "" : this.hits.length ? `${this.hits.length} match${this.hits.length === 1 ? "" : "es"}` : "No matches";
+    $("#hit-prev").disabled = $("#hit-next").disabled = this.hits.length === 0;
+    this.listHits(q);
+  }
+
+  listHits(q) {
+    const list = clear($("#transcript-hits"));
+    list.hidden = !q || !this.hits.length;
+    this.hits.slice(0, MAX_LISTED_HITS).forEach((i, n) => {
+      const before = this.words.slice(Math.max(0, i - CONTEXT_WORDS), i).map((w) => String(w.word).trim()).join(" ");
+      const match = this.words.slice(i, i + this.hitLength).map((w) => String(w.word).trim()).join(" ");
+      const after = this.words.slice(i + this.hitLength, i + this.hitLength + CONTEXT_WORDS).map((w) => String(w.word).trim()).join(" ");
+      list.append(h("li", {},
+        h("button", {
+          type: "button", class: "transcript-hit", dataset: { index: i, start: this.words[i].start },
+          onclick: () => this.choose(n),
+        },
+        h("span", { class: "mono small hit-time" }, clock(this.words[i].start, { tenths: true })),
+        h("span", { class: "hit-text" }, before ? `…${before} ` : "", h("mark", {}, match), after ? ` ${after}…` : ""))));
+    });
+  }
+
+  step(direction) {
+    if (!this.hits.length) return;
+    const next = this.current < 0 ? (direction > 0 ? 0 : this.hits.length - 1)
+      : (this.current + direction + this.hits.length) % this.hits.length;
+    this.choose(next);
+  }
+
+  /** Jumps the player to hit `n` and shows it in the transcript. */
+  choose(n) {
+    const previous = this.hits[this.current];
+    if (previous != null) for (let j = 0; j < this.hitLength; j += 1) this.spans[previous + j]?.classList.remove("current");
+    this.current = n;
+    const index = this.hits[n];
+    for (let j = 0; j < this.hitLength; j += 1) this.spans[index + j]?.classList.add("current");
+    $("#transcript-count").textContent = `${n + 1} of ${this.hits.length}`;
+    for (const button of document.querySelectorAll("#transcript-hits .transcript-hit")) {
+      button.classList.toggle("active", Number(button.dataset.index) === index);
+    }
+    this.seek(this.words[index].start);
+    this.reveal(this.spans[index]);
+  }
+
+  reveal(span) {
+    if (!span) return;
+    const top = span.offsetTop; // .transcript is the offset parent (position: relative)
+    if (top < this.box.scrollTop || top > this.box.scrollTop + this.box.clientHeight - 24) {
+      this.box.scrollTop = Math.max(0, top - this.box.clientHeight / 3);
+    }
+  }
+
+  /** Marks the word being spoken at `t` seconds. */
+  follow(t) {
+    if (!this.words.length) return;
+    let lo = 0;
+    let hi = this.words.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.words[mid].start <= t + 0.01) lo = mid;
+      else hi = mid - 1;
+    }
+    const span = this.words[lo].start <= t + 0.01 ? this.spans[lo] : null;
+    if (span === this.spoken) return;
+    this.spoken?.classList.remove("spoken");
+    span?.classList.add("spoken");
+    this.spoken = span;
+  }
+}

@@ -1,0 +1,184 @@
+"""The API describes itself truthfully: ``/openapi.json`` is valid OpenAPI 3.1, documents exactly the
+app's routes, and the running API answers as it says -- checked by schemathesis, operation by
+operation and along the document's links, as a tenant of its own (its random writes touch no other
+test's data).
+
+Server-Sent Events routes never end, so schemathesis leaves them out; the operator routes answer
+404 here (the session's API has no admin token), which is documented and checked like any answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from api import docs, openapi
+from api.app import create_app
+from streams import tenancy
+from streams.adapters.db import create_pool
+from streams.settings import Settings
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+# Below the per-key limit (rate_limit_per_second, 20 by default), so the run tests the API, not 429s.
+REQUESTS_PER_SECOND = 15
+FUZZ = settings(max_examples=10, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))
+STATEFUL = settings(max_examples=25, stateful_step_count=8, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def _operations(document: dict):
+    """(method, path, operation) of every operation in ``document``."""
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method in openapi.HTTP_METHODS:
+                yield method, path, op
+
+
+def _status_codes(op: dict) -> set[str]:
+    return set(op["responses"])
+
+
+# Server-Sent Events: a response that never ends.
+STREAMS = [op["operationId"] for _, _, op in _operations(openapi.spec())
+           if "text/event-stream" in op["responses"].get("200", {}).get("content", {})]
+
+
+# -- the document itself -------------------------------------------------------------------------
+def test_the_spec_is_valid_openapi_3_1():
+    document = openapi.spec()
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_every_route_is_documented_and_every_documented_operation_exists():
+    app = create_app(Settings.from_env())
+    assert openapi.undocumented(app) == [], "routes missing from api/openapi.py"
+    assert openapi.unimplemented(app) == [], "api/openapi.py documents routes the app does not have"
+
+
+def test_every_error_answer_is_the_error_envelope():
+    document = openapi.spec()
+    for method, path, op in _operations(document):
+        for status, response in op["responses"].items():
+            if not status.startswith(("4", "5")):
+                continue
+            response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]] \
+                if "$ref" in response else response
+            assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, \
+                (method, path, status)
+
+
+def test_every_tenant_operation_documents_auth_rate_limit_and_posts_their_idempotency_key():
+    for method, path, op in _operations(openapi.spec()):
+        if op.get("security") == []:
+            continue
+        if path.startswith("/v1/admin/"):
+            assert op["security"] == [{"adminToken": []}] and {"401", "404"} <= _status_codes(op), path
+            continue
+        assert {"401", "403", "429"} <= _status_codes(op), (method, path)
+        if method == "post":
+            assert any(p.get("$ref", "").endswith("/IdempotencyKey") for p in op.get("parameters", [])), path
+            assert {"409", "413", "422"} <= _status_codes(op), path
+
+
+def test_uploads_document_every_option_field_with_the_event_schema():
+    from api.videos import OPTION_FIELDS
+
+    op = openapi.spec()["paths"]["/v1/videos"]["post"]
+    form = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"]
+    assert set(form["properties"]) == {"file", "options", *OPTION_FIELDS}
+    assert form["properties"]["clip_count"]["maximum"] == 50  # from schemas/events/upload_received.schema.json
+    assert op["responses"]["202"]["links"]["video"]["parameters"] == {"video_id": "$response.body#/video_id"}
+
+
+# -- the running API ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fuzz_key(pipeline) -> str:
+    """The admin key of a tenant made for this module alone."""
+
+    async def make() -> str:
+        pool = await create_pool(pipeline.settings.postgres_dsn, min_size=1, max_size=2)
+        try:
+            _, key = await tenancy.create_tenant(pool, "openapi fuzz")
+            return key.key
+        finally:
+            await pool.close()
+
+    return asyncio.run(make())
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(pipeline, fuzz_key) -> dict:
+    """What every schemathesis call sends: the session's API and the fuzz tenant's key."""
+    return {"base_url": pipeline.settings.api_url, "headers": {"Authorization": f"Bearer {fuzz_key}"}}
+
+
+@pytest.mark.integration
+def test_the_api_serves_its_spec_and_docs_page(pipeline):
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=30) as http:
+        assert http.get("/openapi.json").json() == openapi.spec()
+        page = http.get("/docs")
+        if docs.assets_installed():
+            assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+            assert "script-src 'self'" in page.headers["content-security-policy"]
+            asset = http.get("/docs/assets/swagger-ui-bundle.js")
+            assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
+        else:
+            assert page.status_code == 503 and "scripts/setup.sh" in page.json()["error"]["message"]
+        assert http.get("/docs/assets/index.html").status_code == 404  # the package's demo page is not served
+
+
+# The document the API serves (test_the_api_serves_its_spec_and_docs_page checks they are equal),
+# loaded here so that pytest collects one test per operation.
+schema = schemathesis.openapi.from_dict(openapi.spec()).exclude(operation_id=STREAMS)
+schema.config.update(rate_limit=f"{REQUESTS_PER_SECOND}/s", request_timeout=30)
+# The key is sent by the test; generated Authorization headers would only exercise the 401.
+schema.config.generation.update(with_security_parameters=False)
+
+
+def _fresh_idempotency_key(case) -> None:
+    """Make a generated Idempotency-Key unique: Hypothesis favours a few short strings, and every
+    reuse with other parameters is the same 422 (tests/pipeline/test_tenancy.py covers those)."""
+    key = (case.headers or {}).get("Idempotency-Key")
+    if key and len(key) <= 200:
+        case.headers["Idempotency-Key"] = f"{key}-{uuid.uuid4().hex}"
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@schema.parametrize()
+@FUZZ
+def test_every_operation_answers_as_documented(case, fuzz_target):
+    _fresh_idempotency_key(case)
+    response = case.call(**fuzz_target)
+    case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_linked_operations_answer_as_documented(fuzz_target):
+    class Links(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            _fresh_idempotency_key(case)
+            return fuzz_target
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    Links.run(settings=STATEFUL)
