@@ -66,8 +66,11 @@ class ProgressHub:
         self.task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        # The worker may create the topic after the API subscribes: refresh metadata every few
+        # seconds (aiokafka's default is 5 minutes) so the stream starts flowing soon after.
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                         auto_offset_reset="latest", enable_auto_commit=False)
+                                         auto_offset_reset="latest", enable_auto_commit=False,
+                                         metadata_max_age_ms=5_000)
         await self.consumer.start()
         self.consumer.subscribe([TOPIC])
         self.task = asyncio.create_task(self._pump(), name="progress-hub")

@@ -222,7 +222,7 @@ class Catalog:
                 """
                 SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
                 FROM clips c JOIN moments m USING (video_id, moment_id)
-                WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.aspect
+                WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.variant, c.aspect
                 """,
                 video_id,
             )

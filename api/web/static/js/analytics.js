@@ -66,9 +66,9 @@ export class Analytics {
       label, p50: stages[name].p50_seconds, p95: stages[name].p95_seconds, count: stages[name].count,
     }));
     clear($("#charts")).append(
-      barChart({ title: "Videos per day", points: daily.map((d) => ({ ...d, value: d.videos })) }),
+      barChart({ title: "Videos per day", points: daily.map((d) => ({ ...d, value: d.videos })), integer: true }),
       barChart({ title: "Minutes processed per day", points: daily.map((d) => ({ ...d, value: d.minutes })), kind: "secondary" }),
-      barChart({ title: "Clips per day", points: daily.map((d) => ({ ...d, value: d.clips })), kind: "tertiary" }),
+      barChart({ title: "Clips per day", points: daily.map((d) => ({ ...d, value: d.clips })), kind: "tertiary", integer: true }),
       latencyChart({ title: "Time per stage", subtitle: "seconds, median and 95th percentile", rows }),
     );
   }

@@ -9,12 +9,16 @@ const M = { top: 14, right: 12, bottom: 30, left: 46 };
 
 const TICKS = 4;
 
-/** The axis top: TICKS round steps (1, 2, 2.5 or 5 times a power of ten) that reach `value`. */
-export function niceMax(value) {
+/**
+ * The axis top: TICKS round steps (1, 2, 2.5 or 5 times a power of ten) that reach `value`; with
+ * `integer` (counts) every step is a whole number.
+ */
+export function niceMax(value, { integer = false } = {}) {
   if (!(value > 0)) return TICKS;
   const raw = value / TICKS;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((f) => f * power).find((candidate) => candidate >= raw - 1e-12);
+  const power = integer ? Math.max(1, 10 ** Math.floor(Math.log10(raw))) : 10 ** Math.floor(Math.log10(raw));
+  const factors = integer && power === 1 ? [1, 2, 3, 5, 10] : [1, 2, 2.5, 5, 10];
+  const step = factors.map((f) => f * power).find((candidate) => candidate >= raw - 1e-12);
   return step * TICKS;
 }
 
@@ -32,11 +36,11 @@ function figure(title, subtitle, svg) {
 }
 
 /** Bars for points [{label, value}] (e.g. one per day). */
-export function barChart({ title, subtitle, points, format = compact, kind = "primary" }) {
+export function barChart({ title, subtitle, points, format = compact, kind = "primary", integer = false }) {
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, class: "chart-svg" });
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const top = niceMax(Math.max(0, ...points.map((p) => Number(p.value) || 0)));
+  const top = niceMax(Math.max(0, ...points.map((p) => Number(p.value) || 0)), { integer });
   for (let i = 0; i <= TICKS; i += 1) {
     const y = M.top + plotH - (plotH * i) / TICKS;
     svg.append(s("line", { x1: M.left, x2: W - M.right, y1: y, y2: y, class: "grid" }),
@@ -66,7 +70,7 @@ export function barChart({ title, subtitle, points, format = compact, kind = "pr
 /** Paired horizontal bars, p50 and p95, per row [{label, p50, p95, count}], in seconds. */
 export function latencyChart({ title, subtitle, rows }) {
   const rowH = 34;
-  const left = 100;
+  const left = 120;
   const right = 64;
   const height = M.top + rows.length * rowH + 26;
   const svg = s("svg", { viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": title, class: "chart-svg" });

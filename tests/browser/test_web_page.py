@@ -1,0 +1,315 @@
+"""The web page in headless Chromium against the real pipeline: sign in through ``#key=``, upload a
+real talking-head video through the file input, follow its stages live (the event stream on one
+tab, polling on another), play a rendered clip, find a spoken word in the transcript (which moves
+the source player to that word), search the library, re-render a clip and read the analytics."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from streams.credentials import api_key_for
+from tests.media_recipes import short_talk, text_named_mp4
+
+pytestmark = pytest.mark.integration
+
+CLIPS_WITHIN_S = 300
+RERENDER_WITHIN_MS = 180_000
+SEEK_TOLERANCE = 0.5
+WORD = "country"  # spoken twice in the JFK excerpt: "...what your country can do ... for your country"
+
+
+class Shots:
+    """Numbered screenshots of pages, and their console, in the test's artifacts folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        self.console: list[str] = []
+        self.errors: list[str] = []
+
+    def watch(self, page, name: str) -> None:
+        page.on("console", lambda m: self.console.append(f"[{name}] {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.errors.append(f"[{name}] {e}"))
+
+    def __call__(self, page, step: str) -> None:
+        self.count += 1
+        page.evaluate("window.scrollTo(0, 0)")  # a full-page shot of a scrolled page repeats the sticky bar
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{step}.png"), full_page=True)
+
+    def save_console(self) -> None:
+        (self.folder / "console.log").write_text("\n".join(self.console + self.errors) + "\n")
+
+
+@pytest.fixture
+def http(pipeline):
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, headers=headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def browser_context(chromium, artifacts):
+    """A fresh browser profile (its own localStorage) and the screenshots of its pages."""
+    shots = Shots(artifacts)
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        yield context, shots
+    finally:
+        shots.save_console()
+        context.close()
+    assert not shots.errors, f"uncaught errors in the page: {shots.errors}"
+
+
+def _normal(word: str) -> str:
+    return re.sub(r"[^\w]", "", word.lower())
+
+
+def _body_data(page, name: str) -> str:
+    return page.evaluate(f"document.body.dataset.{name} || ''")
+
+
+def _wait_for_seek(page, expected: float) -> None:
+    page.wait_for_function(
+        "([t, tol]) => { const p = document.querySelector('#source-player');"
+        " return p.readyState >= 1 && Math.abs(p.currentTime - t) <= tol; }",
+        arg=[expected, SEEK_TOLERANCE], timeout=15_000)
+
+
+def _events_stream_answers(api_url: str, video: dict) -> bool:
+    """Whether the video's signed event stream URL serves Server-Sent Events."""
+    events = (video.get("urls") or {}).get("events")
+    if not events:
+        return False
+    try:
+        with httpx.stream("GET", api_url + events, timeout=10) as response:
+            return response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    except httpx.HTTPError:
+        return False
+
+
+def _upload(page, video_file: Path, shots: Shots) -> str:
+    page.fill("#opt-clip-count", "1")
+    page.set_input_files("#upload-file", str(video_file))
+    page.click("#upload-button")
+    page.wait_for_function("() => location.hash.startsWith('#video=')", timeout=60_000)
+    assert page.get_attribute("#upload-progress", "aria-valuenow") == "100"
+    assert "processing started" in page.text_content("#upload-status")
+    shots(page, "uploaded")
+    return page.evaluate("new URLSearchParams(location.hash.slice(1)).get('video')")
+
+
+def _wait_until_shown_complete(page, http, video_id: str, shots: Shots) -> dict:
+    """Waits (bounded) until the page shows a clip and the video as completed; the API's video.
+    Fails at once, with the API's reason, if the video fails."""
+    deadline = time.monotonic() + CLIPS_WITHIN_S
+    shot_progress = shot_clip = False
+    while True:
+        video = http.get(f"/v1/videos/{video_id}").json()
+        assert video["status"] != "failed", f"the video failed: {video['error']}"
+        shown = page.text_content("#video-status")
+        cards = page.locator("#clips .clip-card").count()
+        if not shot_progress and 0 < video["progress"] < 1:
+            shots(page, "processing")
+            shot_progress = True
+        if cards and not shot_clip:
+            shots(page, "first-clip")
+            shot_clip = True
+        if cards and shown == "completed" and video["status"] == "completed":
+            return video
+        assert time.monotonic() < deadline, (
+            f"after {CLIPS_WITHIN_S} s the page shows {cards} clips and status {shown!r}; the API says "
+            f"{video['status']} {[(s['stage'], s['status'], s['progress']) for s in video['stages']]}")
+        page.wait_for_timeout(500)
+
+
+def _play_first_clip(page, clip: dict, shots: Shots) -> None:
+    player = page.locator("#clips .clip-card video").first
+    player.scroll_into_view_if_needed()
+    player.evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('#clips .clip-card video').currentTime > 0.3",
+                           timeout=30_000)
+    state = player.evaluate("v => ({t: v.currentTime, error: v.error && v.error.message, w: v.videoWidth,"
+                            " h: v.videoHeight})")
+    assert state["error"] is None and state["t"] > 0, state
+    assert (state["w"], state["h"]) == (clip["width"], clip["height"]), state
+    shots(page, "clip-playing")
+    player.evaluate("v => v.pause()")
+
+
+def _find_word(page, words: list[dict], shots: Shots) -> None:
+    """Each hit of WORD in the find bar moves the source player to that word's start."""
+    spoken = [w for w in words if _normal(w["word"]).startswith(WORD)]
+    assert len(spoken) >= 2, [w["word"] for w in words]
+    page.locator("#transcript-search").scroll_into_view_if_needed()
+    page.fill("#transcript-search", WORD)
+    hits = page.locator("#transcript-hits .transcript-hit")
+    hits.first.wait_for(timeout=10_000)
+    assert hits.count() == len(spoken)
+    assert page.locator("#transcript .word.match").count() == len(spoken)
+    for n in (1, 0):
+        hits.nth(n).click()
+        _wait_for_seek(page, spoken[n]["start"])
+    assert "/source" in page.evaluate("document.querySelector('#source-player').currentSrc")
+    shots(page, "transcript-search")
+
+
+def _library_search(page, http, video_id: str, shots: Shots) -> None:
+    """A library hit opens its video at its time (or the page says search is unavailable)."""
+    search = http.get("/v1/search", params={"q": WORD})
+    page.fill("#library-search", WORD)
+    page.press("#library-search", "Enter")
+    if search.status_code == 404:
+        page.wait_for_selector("#search-results >> text=isn't available", timeout=10_000)
+    else:
+        assert search.status_code == 200, search.text
+        ours = [h for h in search.json()["hits"] if h["video_id"] == video_id]
+        assert ours, search.json()
+        hit = page.locator(f"#search-results .search-hit[data-video-id='{video_id}']").first
+        hit.wait_for(timeout=10_000)
+        assert hit.locator("mark").count() >= 1
+        page.evaluate("document.querySelector('#source-player').currentTime = 0")  # away from the hit
+        hit.click()
+        _wait_for_seek(page, ours[0]["start"])
+    shots(page, "library-search")
+
+
+def _rerender(page, http, video_id: str, clip: dict, shots: Shots) -> None:
+    """Re-rendering the clip in another style and aspect adds that variant to the gallery."""
+    card = page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']")
+    card.locator(".rerender-toggle").click()
+    card.locator(".rerender select[name=caption_style]").select_option("karaoke")
+    card.locator(".rerender select[name=aspect]").select_option("1:1")
+    card.locator(".rerender button[type=submit]").click()
+    message = card.locator(".rerender .form-message")
+    page.wait_for_function("el => /queued|already rendered/i.test(el.textContent)", arg=message.element_handle(),
+                           timeout=15_000)
+    page.wait_for_function("() => [...document.querySelectorAll('#clips .clip-card .pill.aspect')]"
+                           ".some(p => p.textContent === '1:1')", timeout=RERENDER_WITHIN_MS)
+    variants = [c for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"] if c["aspect"] == "1:1"]
+    assert [c.get("caption_style") for c in variants] == ["karaoke"], variants
+    assert page.locator(f"#clips .clip-card[data-clip-id='{variants[0]['clip_id']}']").count() == 1
+    shots(page, "rerendered")
+
+
+def _analytics(page, http, shots: Shots) -> None:
+    page.click("#tabs .tab[data-view=analytics]")
+    if http.get("/v1/analytics").status_code == 200:
+        page.wait_for_selector("#stat-tiles .tile", timeout=10_000)
+        assert page.locator("#charts svg").count() >= 4
+    else:
+        page.wait_for_selector("#analytics-note:not([hidden])", timeout=10_000)
+    shots(page, "analytics")
+
+
+def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, media_dir, built_media):
+    context, shots = browser_context
+    api_url = pipeline.settings.api_url
+    video_file = short_talk(media_dir, built_media)
+
+    page = context.new_page()
+    shots.watch(page, "upload tab")
+    page.goto(f"{api_url}/#key={api_key_for(pipeline.settings)}")
+    page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+    assert "key=" not in page.url, "the key must leave the address bar"
+    shots(page, "signed-in")
+    video_id = _upload(page, video_file, shots)
+
+    # A second tab follows the same video by polling (?live=poll); the key is in localStorage now.
+    polling = context.new_page()
+    shots.watch(polling, "polling tab")
+    polling.goto(f"{api_url}/?live=poll#video={video_id}")
+    polling.wait_for_selector("#detail-body:not([hidden])", timeout=15_000)
+
+    video = _wait_until_shown_complete(page, http, video_id, shots)
+    stages = page.eval_on_selector_all("#stage-list .stage", "rows => rows.map(r => [r.dataset.stage, r.dataset.status])")
+    assert stages == [[s, "completed"] for s in ("ingest", "transcribe", "moments", "render")]
+    assert page.text_content("#overall-pct") == "100%"
+    polling.wait_for_selector("#clips .clip-card", timeout=60_000)
+    if _body_data(polling, "openedStatus") not in ("completed", "failed"):
+        assert "poll" in _body_data(polling, "liveSeen")
+    shots(polling, "polling-tab")
+    polling.close()
+
+    clips = http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
+    assert clips and page.locator("#clips .clip-card").count() == len(clips)
+    _play_first_clip(page, clips[0], shots)
+    _find_word(page, http.get(f"/v1/videos/{video_id}/transcript").json()["words"], shots)
+    _library_search(page, http, video_id, shots)
+    _rerender(page, http, video_id, clips[0], shots)
+    _analytics(page, http, shots)
+
+    # Last, as it depends on the server's event feed: the upload tab heard the stages over the stream.
+    if _events_stream_answers(api_url, video):
+        assert "sse" in _body_data(page, "liveSeen"), "the upload tab should follow the video over the event stream"
+        assert int(_body_data(page, "sseLifecycle") or 0) > 0, (
+            "the event stream sent its snapshot but no lifecycle event while the video was processed")
+
+
+def test_errors_show_the_api_message_and_api_text_is_never_markup(pipeline, browser_context, http, built_media):
+    context, shots = browser_context
+    api_url = pipeline.settings.api_url
+    page = context.new_page()
+    shots.watch(page, "page")
+    page.goto(f"{api_url}/#key=csk_not_a_key")
+    page.wait_for_selector("#key-error:not([hidden])", timeout=15_000)
+    refused = httpx.get(f"{api_url}/v1/videos", headers={"Authorization": "Bearer csk_not_a_key"}).json()
+    assert page.text_content("#key-error") == refused["error"]["message"]
+    shots(page, "wrong-key")
+
+    # Search snippets: only <mark> survives; anything else the API sends is text.
+    html = page.evaluate("""async () => {
+        const { snippetNodes } = await import('/static/js/dom.js');
+        const box = document.createElement('div');
+        box.append(snippetNodes('a &amp; b <mark>hit</mark> <img src=x onerror="window.__xss=1"><script>x</script>'));
+        return box.innerHTML;
+    }""")
+    assert html == ('a &amp; b <mark>hit</mark> &lt;img src=x onerror="window.__xss=1"&gt;'
+                    '&lt;script&gt;x&lt;/script&gt;')
+
+    # A file that is not media, named like markup: it fails, and the page shows the API's reason.
+    notes = text_named_mp4(built_media / "notes.mp4")
+    with open(notes, "rb") as f:
+        created = http.post("/v1/videos", files={"file": ('<img src=x onerror="window.__xss=1">.mp4', f)})
+    assert created.status_code == 202, created.text
+    video_id = created.json()["video_id"]
+    page.fill("#key-input", api_key_for(pipeline.settings))
+    page.click("#key-save")
+    page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+    page.goto(f"{api_url}/#video={video_id}")  # a link to the video, with the saved key
+    page.wait_for_function("() => document.querySelector('#video-status').textContent === 'failed'",
+                           timeout=120_000)
+    video = http.get(f"/v1/videos/{video_id}").json()
+    page.wait_for_selector("#video-error:not([hidden])")
+    assert page.text_content("#video-error") == video["error"]["message"]
+    assert page.text_content("#video-title") == video["filename"]
+    assert page.locator("#video-detail img, #video-list img").count() == 0
+    assert page.evaluate("window.__xss") is None
+    page.locator(f"#video-list .video-item[data-video-id='{video_id}'] .status-failed").wait_for(timeout=10_000)
+    shots(page, "failed-video")
+
+
+def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_context):
+    context, _ = browser_context
+    page = context.new_page()
+    page.goto(f"{pipeline.settings.api_url}/")
+    page.wait_for_selector("#key-panel:not([hidden])", timeout=15_000)
+    found = page.evaluate("""async () => {
+        const { findWords, normalize } = await import('/static/js/transcript.js');
+        const { niceMax } = await import('/static/js/charts.js');
+        const words = ['And', 'so,', 'your', 'Country,', 'café', 'your', 'count'].map(word => ({ word }));
+        return {
+            prefix: findWords(words, 'count'), phrase: findWords(words, 'YOUR count'), accents: findWords(words, 'cafe'),
+            none: findWords(words, '  '), normal: normalize('Don’t!'),
+            axes: [0, 1, 3.6, 7, 10, 1234].map(v => niceMax(v)),
+            counts: [1, 7, 10, 45].map(v => niceMax(v, { integer: true })),
+        };
+    }""")
+    assert found["prefix"] == [3, 6] and found["phrase"] == [2, 5] and found["accents"] == [4]
+    assert found["none"] == [] and found["normal"] == "dont"
+    assert found["axes"] == [4, 1, 4, 8, 10, 2000]
+    assert found["counts"] == [4, 8, 12, 80]
