@@ -30,9 +30,12 @@ def artifacts_root() -> Path:
     return Path(os.environ.get("CLIPSTREAM_TEST_ARTIFACTS") or project_root() / ".local" / "artifacts")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium for the session; fails (never skips) when it or Playwright is missing."""
+    """A headless Chromium for one test module; fails (never skips) when it or Playwright is missing.
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop marked running in the
+    main thread while it is open, which would break every later test that runs a loop."""
     if not CHROMIUM.is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup.sh (installs Debian's chromium) "
                     f"or set CLIPSTREAM_CHROMIUM")
