@@ -18,7 +18,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 have ffmpeg || pkgs+=(ffmpeg)
 have espeak-ng || pkgs+=(espeak-ng)  # speech for the demo video (clipstream process with no path)
 have pgrep || pkgs+=(procps)
-# tests/browser: Debian's headless Chromium, driven by the PyPI playwright package (test extra) with
+# tests/web: Debian's headless Chromium, driven by the PyPI playwright package (test extra) with
 # executable_path=/usr/bin/chromium; `playwright install` (a browser download) cannot work here.
 [ -x /usr/bin/chromium ] || pkgs+=(chromium)
 have npm || pkgs+=(npm)  # the API's /docs page assets (below)
