@@ -208,6 +208,15 @@ async def test_rows_are_isolated_by_tenant_under_the_app_role(pool, stack, tenan
         await app_pool.close()
 
 
+async def _until(fetch, done, timeout: float = 10.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await fetch()
+        if done(value) or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.1)
+
+
 async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monkeypatch, tmp_path):
     from streams import runtime
     from streams.adapters.catalog import Catalog
@@ -229,5 +238,8 @@ async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monk
             **envelope, event_id="e4", clip_id="c1", moment_id="m1", rank=1, aspect="9:16", start=1.0, end=21.0,
             duration=20.0, mp4_uri="s3://b/c1.mp4", srt_uri="s3://b/c1.srt", vtt_uri="s3://b/c1.vtt",
             thumbnail_uri="s3://b/c1.jpg"))
+        # put() returns once the agent has taken the event, not once its work is done: leaving
+        # the context then would cancel the enqueue still in flight.
+        await _until(lambda: deliveries(pool, tenant), lambda rows: len(rows) >= 2)
     rows = await deliveries(pool, tenant)
     assert sorted(r["event_type"] for r in rows) == ["clip.rendered", "video.completed"]
