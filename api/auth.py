@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,16 +44,20 @@ class ApiKeyMiddleware:
         self.app = app
         self.cache: dict[str, tuple[float, Principal | None]] = {}
 
-    async def principal(self, pool, key: str) -> Principal | None:
+    async def cached(self, key: str, lookup: Callable[[], Awaitable[Principal | None]]) -> Principal | None:
+        """``lookup()``, remembered for ``CACHE_SECONDS`` under ``key``."""
         now = time.monotonic()
         hit = self.cache.get(key)
         if hit and now - hit[0] < CACHE_SECONDS:
             return hit[1]
-        principal = await authenticate(pool, key)
+        principal = await lookup()
         if len(self.cache) > 10_000:
             self.cache.clear()
         self.cache[key] = (now, principal)
         return principal
+
+    async def principal(self, pool, key: str) -> Principal | None:
+        return await self.cached(key, lambda: authenticate(pool, key))
 
     async def signed(self, app_state, scope: Scope) -> Principal | None:
         """The principal of a signed link (GET only), if its key is still active."""
@@ -62,13 +67,12 @@ class ApiKeyMiddleware:
         principal = signing.verify(app_state.signing_secret, scope["path"], query)
         if principal is None:
             return None
-        cache_key = f"signed:{principal.tenant_id}:{principal.key_id}"
-        now = time.monotonic()
-        hit = self.cache.get(cache_key)
-        if not (hit and now - hit[0] < CACHE_SECONDS):
+
+        async def still_active() -> Principal | None:
             active = await key_active(app_state.db, principal.tenant_id, principal.key_id)
-            hit = self.cache[cache_key] = (now, principal if active else None)
-        return principal if hit[1] is not None else None
+            return principal if active else None
+
+        return await self.cached(f"signed:{principal.tenant_id}:{principal.key_id}", still_active)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_open(scope["path"]):

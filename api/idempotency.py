@@ -20,7 +20,7 @@ import random
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
-from api.limits import UPLOAD_ROUTES
+from api.limits import is_upload
 from streams.adapters.db import tenant_connection
 
 HEADER = b"idempotency-key"
@@ -37,11 +37,6 @@ def fingerprint(scope: Scope, body: bytes | None) -> str:
     else:
         h.update(b"body:" + body)
     return h.hexdigest()
-
-
-def _streamed(scope: Scope) -> bool:
-    content_type = dict(scope["headers"]).get(b"content-type", b"")
-    return (scope["method"], scope["path"]) in UPLOAD_ROUTES and content_type.startswith(b"multipart/")
 
 
 class IdempotencyMiddleware:
@@ -61,7 +56,7 @@ class IdempotencyMiddleware:
                 scope, receive, send)
             return
         body: bytes | None = None
-        if not _streamed(scope):
+        if not is_upload(scope):
             body, receive = await _buffered(receive)
         pool = scope["app"].state.db
         tenant = principal.tenant_id

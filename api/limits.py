@@ -18,6 +18,12 @@ UPLOAD_ROUTES = (("POST", "/v1/videos"),)
 MULTIPART_OVERHEAD = 1024 * 1024
 
 
+def is_upload(scope: Scope) -> bool:
+    """A multipart upload to an upload route: its body is streamed, never held."""
+    content_type = dict(scope["headers"]).get(b"content-type", b"")
+    return (scope["method"], scope["path"]) in UPLOAD_ROUTES and content_type.startswith(b"multipart/form-data")
+
+
 @dataclass
 class TokenBucket:
     """``rate`` tokens per second up to ``burst``; :meth:`take` says how long to wait if empty."""
@@ -76,11 +82,7 @@ class BodyLimitMiddleware:
         self.app, self.body_bytes, self.upload_bytes = app, body_bytes, upload_bytes
 
     def limit_for(self, scope: Scope) -> int:
-        if (scope["method"], scope["path"]) in UPLOAD_ROUTES:
-            content_type = dict(scope["headers"]).get(b"content-type", b"")
-            if content_type.startswith(b"multipart/form-data"):
-                return self.upload_bytes + MULTIPART_OVERHEAD
-        return self.body_bytes
+        return self.upload_bytes + MULTIPART_OVERHEAD if is_upload(scope) else self.body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):

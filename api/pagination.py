@@ -30,6 +30,12 @@ def page_limit(request: Request) -> int:
     return limit
 
 
+def one_page(rows: list, limit: int, id_key: str) -> tuple[list, str | None, bool]:
+    """``rows`` fetched as ``limit + 1`` (newest first): the page, the next cursor, whether more."""
+    more, rows = len(rows) > limit, rows[:limit]
+    return rows, encode_cursor(rows[-1]["created_at"], rows[-1][id_key]) if more else None, more
+
+
 def encode_cursor(created_at: datetime, row_id: str) -> str:
     raw = json.dumps([created_at.isoformat(), row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -9,7 +9,6 @@ import math
 import mimetypes
 import re
 import uuid
-from datetime import datetime
 from pathlib import PurePath
 
 from starlette.datastructures import UploadFile
@@ -21,7 +20,7 @@ from api import signing
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.pagination import decode_cursor, encode_cursor, page_limit
+from api.pagination import decode_cursor, one_page, page_limit
 from streams import contracts
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
@@ -29,7 +28,7 @@ from streams.asr.whisper import Word
 from streams.errors import ClipstreamError, ContractError, StorageError
 from streams.media.captions import CAPTION_STYLES, CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
-from streams.records import SCHEMA_VERSION, clip_id, new_event_id, utc_now
+from streams.records import SCHEMA_VERSION, clip_id, iso_z, new_event_id, utc_now
 
 OPTION_FIELDS = {
     "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
@@ -40,8 +39,6 @@ DEFAULT_OPTIONS = {"clip_count": 5, "min_seconds": 20.0, "max_seconds": 60.0, "a
                    "caption_style": "bold", "language": "en"}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _safe_filename(name: str | None) -> str:
@@ -168,8 +165,8 @@ def _summary(v: dict) -> dict:
         "video_id": v["video_id"], "filename": v["filename"], "status": v["status"],
         "error": {"code": v["error_code"], "message": v["error"]} if v["status"] == "failed" else None,
         "duration": v["duration"], "size_bytes": v["size_bytes"], "options": v["options"],
-        "created_at": _iso(v["created_at"]), "updated_at": _iso(v["updated_at"]),
-        "finished_at": _iso(v["finished_at"]), "links": _links(v["video_id"]),
+        "created_at": iso_z(v["created_at"]), "updated_at": iso_z(v["updated_at"]),
+        "finished_at": iso_z(v["finished_at"]), "links": _links(v["video_id"]),
     }
 
 
@@ -180,10 +177,8 @@ async def list_videos(request: Request) -> JSONResponse:
     if status is not None and status not in ("queued", "processing", "completed", "failed"):
         raise ApiError(422, "invalid_query", "status must be one of queued, processing, completed, failed")
     before = decode_cursor(request.query_params.get("cursor"))
-    rows = await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["video_id"]) if more else None
+    rows, cursor, more = one_page(
+        await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status), limit, "video_id")
     return JSONResponse({"videos": [_summary(v) for v in rows], "next_cursor": cursor, "has_more": more})
 
 
@@ -197,7 +192,7 @@ def video_json(request: Request, v: dict) -> dict:
     stages = [
         {"stage": s["stage"], "status": s["status"], "progress": round(float(s["progress"]), 3),
          "error": {"code": s["error_code"], "message": s["error"]} if s["error"] else None,
-         "started_at": _iso(s["started_at"]), "finished_at": _iso(s["finished_at"])}
+         "started_at": iso_z(s["started_at"]), "finished_at": iso_z(s["finished_at"])}
         for s in v["stages"]
     ]
     progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)

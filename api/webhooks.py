@@ -25,11 +25,11 @@ from starlette.routing import Route
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.pagination import decode_cursor, encode_cursor, page_limit
+from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.db import tenant_connection
 from streams.errors import UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
-from streams.records import utc_now
+from streams.records import iso_z, utc_now
 from streams.webhooks import events, signing, store
 
 MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500
@@ -39,7 +39,7 @@ DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS = 24 * 3600, 30 * 24 * 3600
 def _iso(value: datetime | str | None) -> str | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return iso_z(value)
 
 
 def _endpoint_json(row: dict, *, secret: bool = False) -> dict:
@@ -118,8 +118,7 @@ async def list_endpoints(request: Request) -> JSONResponse:
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         rows = await store.endpoints(conn, principal.tenant_id, limit + 1, after)
-    more, rows = len(rows) > limit, rows[:limit]
-    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["endpoint_id"]) if more else None
+    rows, cursor, more = one_page(rows, limit, "endpoint_id")
     return JSONResponse({"endpoints": [_endpoint_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 
@@ -180,8 +179,7 @@ async def list_deliveries(request: Request) -> JSONResponse:
         if await store.endpoint(conn, principal.tenant_id, endpoint_id) is None:
             raise _not_found(endpoint_id)
         rows = await store.deliveries(conn, principal.tenant_id, endpoint_id, limit + 1, after)
-    more, rows = len(rows) > limit, rows[:limit]
-    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["delivery_id"]) if more else None
+    rows, cursor, more = one_page(rows, limit, "delivery_id")
     return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 

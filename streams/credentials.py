@@ -23,26 +23,31 @@ def credentials_path(settings: Settings) -> Path:
     return settings.data_dir / "credentials.json"
 
 
+def _saved(settings: Settings, field: str) -> str | None:
+    """One field of the saved credentials, or None if there are none."""
+    try:
+        return json.loads(credentials_path(settings).read_text())[field]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def api_key_for(settings: Settings) -> str:
     """The key the CLI sends: ``CLIPSTREAM_API_KEY``, else the local stack's saved key."""
-    if settings.api_key:
-        return settings.api_key
-    path = credentials_path(settings)
-    try:
-        return json.loads(path.read_text())["api_key"]
-    except (OSError, ValueError, KeyError):
+    key = settings.api_key or _saved(settings, "api_key")
+    if not key:
         raise ConfigError(
             f"no API key: set CLIPSTREAM_API_KEY, or start the local stack (clipstream stack up), which saves "
-            f"one in {path}"
-        ) from None
+            f"one in {credentials_path(settings)}"
+        )
+    return key
 
 
 def local_tenant_id(settings: Settings) -> str:
     """The tenant id saved with the local stack's key."""
-    try:
-        return json.loads(credentials_path(settings).read_text())["tenant_id"]
-    except (OSError, ValueError, KeyError):
-        raise ConfigError(f"no local tenant saved in {credentials_path(settings)}: run clipstream stack up") from None
+    tenant_id = _saved(settings, "tenant_id")
+    if not tenant_id:
+        raise ConfigError(f"no local tenant saved in {credentials_path(settings)}: run clipstream stack up")
+    return tenant_id
 
 
 def ensure_local_tenant(settings: Settings) -> bool:
@@ -57,10 +62,7 @@ async def _ensure(settings: Settings) -> bool:
     path = credentials_path(settings)
     pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
     try:
-        try:
-            saved = json.loads(path.read_text())["api_key"]
-        except (OSError, ValueError, KeyError):
-            saved = None
+        saved = _saved(settings, "api_key")
         if saved and await tenancy.authenticate(pool, saved) is not None:
             return False
         tenant, key = await tenancy.create_tenant(pool, LOCAL_TENANT_NAME)

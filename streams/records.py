@@ -18,6 +18,11 @@ def new_event_id() -> str:
     return uuid.uuid4().hex
 
 
+def iso_z(value: datetime | None) -> str | None:
+    """A timezone-aware time as ISO 8601 ending in ``Z`` (None stays None)."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

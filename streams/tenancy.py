@@ -17,12 +17,12 @@ import re
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
 import asyncpg
 
 from streams.adapters.db import tenant_connection
 from streams.errors import ClipstreamError
+from streams.records import iso_z
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "csk_"
@@ -91,14 +91,10 @@ def new_tenant_id() -> str:
     return f"ten_{uuid.uuid4().hex[:16]}"
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def _key_json(row) -> dict:
     return {
         "key_id": row["key_id"], "prefix": f"{KEY_PREFIX}{row['key_id']}", "scope": row["scope"], "name": row["name"],
-        "created_at": _iso(row["created_at"]), "revoked_at": _iso(row["revoked_at"]) if row["revoked_at"] else None,
+        "created_at": iso_z(row["created_at"]), "revoked_at": iso_z(row["revoked_at"]) if row["revoked_at"] else None,
     }
 
 
@@ -113,7 +109,7 @@ async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[dict, IssuedKey]
             "INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) RETURNING tenant_id, name, created_at", tenant_id, name
         )
         issued = await _insert_key(conn, tenant_id, "admin", "first admin key")
-    return {"tenant_id": row["tenant_id"], "name": row["name"], "created_at": _iso(row["created_at"])}, issued
+    return {"tenant_id": row["tenant_id"], "name": row["name"], "created_at": iso_z(row["created_at"])}, issued
 
 
 async def create_key(pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "") -> IssuedKey:
@@ -132,7 +128,7 @@ async def _insert_key(conn: asyncpg.Connection, tenant_id: str, scope: str, name
         key_id, tenant_id, hash_key(key), scope, name[:200],
     )
     return IssuedKey(key=key, key_id=key_id, prefix=f"{KEY_PREFIX}{key_id}", tenant_id=tenant_id, scope=scope,
-                     name=name[:200], created_at=_iso(created))
+                     name=name[:200], created_at=iso_z(created))
 
 
 async def list_keys(pool: asyncpg.Pool, tenant_id: str) -> list[dict]:

@@ -25,31 +25,25 @@ pytestmark = pytest.mark.integration
 GLOBAL_TABLES = {"schema_migrations"}
 
 
-async def _owner_pool(settings):
-    return await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+def _as_owner(settings, work):
+    """``await work(pool)`` on a pool of the owner role (as the CLI's operator commands do)."""
+    async def run():
+        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+        try:
+            return await work(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
 
 
 def _new_tenant(settings, name: str) -> tuple[str, str]:
-    async def make():
-        pool = await _owner_pool(settings)
-        try:
-            tenant, key = await tenancy.create_tenant(pool, name)
-            return tenant["tenant_id"], key.key
-        finally:
-            await pool.close()
-
-    return asyncio.run(make())
+    tenant, key = _as_owner(settings, lambda pool: tenancy.create_tenant(pool, name))
+    return tenant["tenant_id"], key.key
 
 
 def _key(settings, tenant_id: str, scope: str) -> str:
-    async def make():
-        pool = await _owner_pool(settings)
-        try:
-            return (await tenancy.create_key(pool, tenant_id, scope)).key
-        finally:
-            await pool.close()
-
-    return asyncio.run(make())
+    return _as_owner(settings, lambda pool: tenancy.create_key(pool, tenant_id, scope)).key
 
 
 def _client(pipeline, key: str) -> httpx.Client:
