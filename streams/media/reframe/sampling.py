@@ -235,19 +235,27 @@ async def sample_faces(client: "TritonClient", path: Path | str, start: float = 
         frames.__exit__(None, None, None)
 
 
-async def _faces_in_batch(client: "TritonClient", frames: SampledFrames, batch: list[Sample],
-                          options: SamplingOptions) -> list[FrameFaces]:
+async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[float, float],
+                       source_size: tuple[int, int]) -> list[list[Face]]:
+    """The faces ``face_detector`` finds on each of ``images`` (``(n, h, w, 3)`` RGB, n at most
+    ``MAX_BATCH``, shrunk from source frames by ``scale`` detection pixels per source pixel), in
+    source pixels. Raises ``InferenceError`` when Triton fails."""
     import tritonclient.grpc.aio as grpc
 
-    images = np.stack([s.small for s in batch])
     tensor = grpc.InferInput("FRAMES", list(images.shape), "UINT8")
-    tensor.set_data_from_numpy(images)
+    tensor.set_data_from_numpy(np.ascontiguousarray(images))
     names = ("BOXES", "SCORES", "KEYPOINTS", "COUNT")
     result = await client.infer(DETECTOR, [tensor], [grpc.InferRequestedOutput(n) for n in names])
     boxes, scores, keypoints, counts = (result.as_numpy(n) for n in names)
-    sx, sy = frames.scale
-    per_frame = [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]),
-                                       sx, sy, (frames.width, frames.height)) for i in range(len(batch))]
+    sx, sy = scale
+    return [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy,
+                                  source_size) for i in range(len(images))]
+
+
+async def _faces_in_batch(client: "TritonClient", frames: SampledFrames, batch: list[Sample],
+                          options: SamplingOptions) -> list[FrameFaces]:
+    images = np.stack([s.small for s in batch])
+    per_frame = await detect_faces(client, images, frames.scale, (frames.width, frames.height))
     wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
               if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
     if wanted:

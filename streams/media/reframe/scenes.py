@@ -50,37 +50,63 @@ def detect_cuts(path: Path | str, start: float = 0.0, end: float | None = None,
 
     Raises ``MediaError`` (``EmptyMedia``, ``NotMedia``, ``TruncatedMedia``) when ``path`` has no
     video that decodes, with a message that names the file."""
-    from scenedetect import AdaptiveDetector
-    from scenedetect.common import FrameTimecode
-
     if end is not None and end <= start:
         return []
     frames = SmallFrames(Path(path), options.width)
     with frames:
-        detector = AdaptiveDetector(
+        detector = CutDetector(frames.fps, options)
+        last = None if end is None else end + detector.margin
+        for t, image in frames.between(max(0.0, start - detector.margin), last):
+            detector.add(t, image)
+    return [t for t in detector.cuts() if t > start and (end is None or t < end)]
+
+
+class CutDetector:
+    """PySceneDetect's adaptive detector fed one small BGR frame at a time, in time order.
+
+    ``fps`` is the rate of the frames fed (it sets the window and the shortest shot in frames). A
+    cut on frame i is only decided once ``options.window`` frames after it are seen, and needs the
+    frames before it: feed frames from ``margin`` seconds before the range to ``margin`` after.
+    """
+
+    def __init__(self, fps: float, options: SceneOptions = SceneOptions()) -> None:
+        from scenedetect import AdaptiveDetector
+
+        self.fps = fps
+        self.margin = (options.window + 1) / fps
+        self._detector = AdaptiveDetector(
             adaptive_threshold=options.adaptive_threshold, min_content_val=options.min_change,
-            window_width=options.window, min_scene_len=max(1, round(options.min_scene_seconds * frames.fps)),
+            window_width=options.window, min_scene_len=max(1, round(options.min_scene_seconds * fps)),
         )
-        # A cut on frame i is only decided once ``window`` frames after it are seen, and needs
-        # the frames before it: decoding starts and stops a little outside the range.
-        margin = (options.window + 1) / frames.fps
-        times: list[float] = []
-        cuts = []
-        for t, image in frames.between(max(0.0, start - margin), None if end is None else end + margin):
-            timecode = FrameTimecode(len(times), fps=frames.fps)
-            times.append(t)
-            cuts += detector.process_frame(timecode, image)
+        self._times: list[float] = []
+        self._found: list = []
+
+    def add(self, t: float, image: np.ndarray) -> None:
+        from scenedetect.common import FrameTimecode
+
+        self._found += self._detector.process_frame(FrameTimecode(len(self._times), fps=self.fps), image)
+        self._times.append(t)
+
+    def cuts(self) -> list[float]:
+        """The times of the first frames of new shots among the frames fed, ascending (call once,
+        after the last frame)."""
+        from scenedetect.common import FrameTimecode
+
+        times = self._times
         if times:
-            cuts += detector.post_process(FrameTimecode(len(times) - 1, fps=frames.fps))
-    found = sorted({times[c.frame_num] for c in cuts if 0 < c.frame_num < len(times)})
-    return [t for t in found if t > start and (end is None or t < end)]
+            self._found += self._detector.post_process(FrameTimecode(len(times) - 1, fps=self.fps))
+        return sorted({times[c.frame_num] for c in self._found if 0 < c.frame_num < len(times)})
 
 
 class SmallFrames:
     """A video's frames, shrunk to BGR images about ``width`` pixels wide, with their times in
-    seconds from the start of the file. Use as a context manager."""
+    seconds from the start of the file. Use as a context manager.
 
-    def __init__(self, path: Path, width: int) -> None:
+    ``skip_nonref`` leaves out the frames no other frame is predicted from (B-frames: often half
+    of an H.264 stream, for half the decoding); cuts are then found on the first decoded frame of
+    the new shot, a frame or two late."""
+
+    def __init__(self, path: Path, width: int, skip_nonref: bool = False) -> None:
         import av
 
         self.path, self.width = path, width
@@ -102,6 +128,8 @@ class SmallFrames:
         self.offset = start_time / 1_000_000 if start_time else 0.0
         self.stream.thread_type = "AUTO"
         self.stream.codec_context.options = {"skip_loop_filter": "all"}
+        if skip_nonref:
+            self.stream.codec_context.skip_frame = "NONREF"
 
     def __enter__(self) -> "SmallFrames":
         return self
@@ -111,6 +139,16 @@ class SmallFrames:
 
     def between(self, first: float, last: float | None) -> Iterator[tuple[float, np.ndarray]]:
         """``(t, bgr)`` for each frame shown from ``first`` to ``last`` seconds (None: the end)."""
+        for t, frame in self.decoded(first, last):
+            yield t, self.shrink(frame)
+
+    def shrink(self, frame) -> np.ndarray:
+        """A decoded frame as a small BGR image about ``width`` pixels wide."""
+        return _shrink(frame, self.width)
+
+    def decoded(self, first: float, last: float | None) -> Iterator[tuple[float, object]]:
+        """``(t, frame)`` for each decoded ``av.VideoFrame`` shown from ``first`` to ``last``
+        seconds (None: the end)."""
         import av
 
         if first > 0:
@@ -126,10 +164,12 @@ class SmallFrames:
                 if last is not None and t > last:
                     return
                 reached = t
-                yield t, _shrink(frame, self.width)
+                yield t, frame
         except av.error.FFmpegError as exc:
             raise TruncatedMedia(f"{self.path.name}: the video stops decoding after {reached:.2f} s; "
                                  "the file may be cut off or damaged") from exc
+
+
 def _shrink(frame, width: int) -> np.ndarray:
     """The frame as a small BGR image about ``width`` pixels wide."""
     import cv2
