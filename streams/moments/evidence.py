@@ -7,6 +7,7 @@ equally and changes no ranking. Each signal returns a float in [0, 1], higher is
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from dataclasses import dataclass
@@ -112,31 +113,41 @@ def pitch_variation(start: float, end: float, track: PitchTrack | None) -> float
 
 def faces(start: float, end: float, samples: Sequence[tuple[float, int]] | None) -> float:
     """How well the picture suits a vertical clip: the mean, over samples inside the window, of
-    1 for one face, 0.8 for two, 0.5 for more and 0 for none."""
+    1 for one face, 0.8 for two, 0.5 for more and 0 for none. ``samples`` must be in time order
+    (a video's worth is searched, not scanned, for each window)."""
     if samples is None:
         return NEUTRAL
-    inside = [count for t, count in samples if start <= t < end]
-    if not inside:
+    first = bisect.bisect_left(samples, start, key=_time)
+    last = bisect.bisect_left(samples, end, lo=first, key=_time)
+    if first == last:
         return NEUTRAL
-    return statistics.fmean(FACE_VALUES.get(max(0, c), MANY_FACES_VALUE) for c in inside)
+    return statistics.fmean(FACE_VALUES.get(max(0, c), MANY_FACES_VALUE) for _, c in samples[first:last])
 
 
 def scene_cuts(start: float, end: float, cuts: Sequence[float] | None) -> float:
     """How the window sits among the shots. A cut just after the start or just before the end
     flashes a shot for an instant (0.1). Otherwise 0.6, plus 0.2 for opening on a fresh shot and
-    up to 0.2 for a lively pace of cuts inside."""
+    up to 0.2 for a lively pace of cuts inside. ``cuts`` must be ascending."""
     if cuts is None:
         return NEUTRAL
     duration = end - start
     if duration <= 0:
         return NEUTRAL
-    flash = any(
-        start + CUT_SNAP_SECONDS < t < start + FLASH_SECONDS or end - FLASH_SECONDS < t < end - CUT_SNAP_SECONDS
-        for t in cuts
-    )
+    flash = (_open_count(cuts, start + CUT_SNAP_SECONDS, start + FLASH_SECONDS)
+             or _open_count(cuts, end - FLASH_SECONDS, end - CUT_SNAP_SECONDS))
     if flash:
         return 0.1
-    opens_on_cut = any(abs(t - start) <= CUT_SNAP_SECONDS for t in cuts)
-    inside = sum(1 for t in cuts if start + CUT_SNAP_SECONDS < t < end - CUT_SNAP_SECONDS)
+    near_start = bisect.bisect_right(cuts, start + CUT_SNAP_SECONDS) - bisect.bisect_left(cuts, start - CUT_SNAP_SECONDS)
+    opens_on_cut = near_start > 0
+    inside = _open_count(cuts, start + CUT_SNAP_SECONDS, end - CUT_SNAP_SECONDS)
     pace = min(1.0, inside / (duration / 60.0) / LIVELY_CUTS_PER_MINUTE)
     return 0.6 + 0.2 * opens_on_cut + 0.2 * pace
+
+
+def _time(sample: tuple[float, int]) -> float:
+    return sample[0]
+
+
+def _open_count(times: Sequence[float], low: float, high: float) -> int:
+    """How many of the ascending ``times`` lie strictly between ``low`` and ``high``."""
+    return max(0, bisect.bisect_left(times, high) - bisect.bisect_right(times, low))

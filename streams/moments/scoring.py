@@ -95,6 +95,7 @@ TITLE_CHARS = 60
 UNTITLED = "Untitled moment"
 STRONG = 0.6  # a signal this high is worth naming in the reason
 REASON_PARTS = 3
+PICTURE_WARNING = 0.4  # faces or scene cuts this low are named in the reason as a warning
 _TITLE_OPENERS = "\"'“‘«([{ "
 _FILLERS = frozenset({"so", "and", "but", "um", "uh", "well", "okay", "ok", "like"})
 
@@ -261,6 +262,10 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
         parts.append("spans a change of topic")
     if values["fluency"] < 0.5:
         parts.append("long pauses or fillers")
+    # The picture: a clip nobody is seen in, or one whose edge flashes a shot, reframes badly.
+    for name in ("faces", "scene_cuts"):
+        if name in known and name not in strong[:REASON_PARTS] and values[name] < PICTURE_WARNING:
+            parts.append(_describe(name, window, values[name]))
     line = "; ".join(parts)
     return line[:1].upper() + line[1:]
 
@@ -308,8 +313,14 @@ def _describe(name: str, window: Window, value: float) -> str:
     if name == "fluency":
         return "flows without pauses or fillers" if value >= STRONG else "long pauses or fillers"
     if name == "faces":
-        return "one face on screen" if value >= 0.9 else "faces on screen"
+        if value >= 0.9:
+            return "one face on screen"
+        if value >= PICTURE_WARNING:
+            return "faces on screen"
+        return "no face on screen" if value == 0 else "often no face on screen"
     if name == "scene_cuts":
+        if value < PICTURE_WARNING:
+            return "a shot flashes by at the start or end"
         return "opens on a fresh shot" if value >= 0.8 else "steady shots"
     if name == "completeness":
         endings = {"?": "a question", "!": "an exclamation", ".": "a full stop"}

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from streams.asr.whisper import Word
@@ -92,6 +94,47 @@ def test_scene_cuts_punish_a_flash_shot_and_reward_a_fresh_opening():
     fresh = evidence.scene_cuts(10, 40, [10.2])
     lively = evidence.scene_cuts(10, 40, [10.0, 20.0, 30.0])
     assert steady == pytest.approx(0.6) and fresh == pytest.approx(0.8) and lively == pytest.approx(1.0)
+
+
+def _naive_faces(start, end, samples):
+    inside = [c for t, c in samples if start <= t < end]
+    if not inside:
+        return 0.5
+    return sum(evidence.FACE_VALUES.get(max(0, c), evidence.MANY_FACES_VALUE) for c in inside) / len(inside)
+
+
+def _naive_cuts(start, end, cuts):
+    if end <= start:
+        return 0.5
+    if any(start + 0.5 < t < start + 1.5 or end - 1.5 < t < end - 0.5 for t in cuts):
+        return 0.1
+    opens = any(abs(t - start) <= 0.5 for t in cuts)
+    inside = sum(1 for t in cuts if start + 0.5 < t < end - 0.5)
+    return 0.6 + 0.2 * opens + 0.2 * min(1.0, inside / ((end - start) / 60.0) / 4.0)
+
+
+def test_faces_and_cuts_search_a_whole_video_the_same_as_a_scan():
+    rng = random.Random(5)
+    samples = [(round(i * 0.97 + rng.random() * 0.2, 2), rng.choice([0, 1, 1, 2, 5])) for i in range(3700)]
+    cuts = sorted({round(rng.uniform(0, 3600), 1) for _ in range(400)} | {100.0, 100.5, 101.5})
+    windows = [(100.0, 130.0), (99.5, 101.5), (0.0, 20.0), (3580.0, 3640.0), (4000.0, 4030.0)]
+    windows += [(s, s + rng.uniform(15, 90)) for s in (rng.uniform(0, 3600) for _ in range(300))]
+    for start, end in windows:
+        assert evidence.faces(start, end, samples) == pytest.approx(_naive_faces(start, end, samples))
+        assert evidence.scene_cuts(start, end, cuts) == pytest.approx(_naive_cuts(start, end, cuts))
+
+
+def test_the_reason_warns_when_nobody_is_on_screen_or_a_shot_flashes_by():
+    w = window("Why do most people fail at saving money? " + filler(28))
+    seen = score_window(w, Evidence(faces=[(t, 1) for t in range(60)], cuts=[]))
+    nobody = score_window(w, Evidence(faces=[(t, 0) for t in range(60)], cuts=[]))
+    flash = score_window(w, Evidence(faces=[(t, 1) for t in range(60)], cuts=[w.start + 1.0]))
+    assert (seen.signals["faces"], nobody.signals["faces"], flash.signals["scene_cuts"]) == (1.0, 0.0, 0.1)
+    assert "face" not in seen.reason and "shot" not in seen.reason
+    assert nobody.reason.endswith("no face on screen") and nobody.score < seen.score
+    assert flash.reason.endswith("a shot flashes by at the start or end") and flash.score < seen.score
+    unknown = score_window(w, Evidence())
+    assert "face" not in unknown.reason and "shot" not in unknown.reason
 
 
 # --- scores, evidence, lengths, titles -----------------------------------------------------------
