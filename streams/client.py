@@ -75,6 +75,9 @@ class Client:
     def transcript(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}/transcript")
 
+    def moments(self, video_id: str) -> dict:
+        return self._call("GET", f"/v1/videos/{video_id}/moments")
+
     def clips(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}/clips")
 

@@ -86,6 +86,9 @@ class Settings:
     maven_repo_url: the Maven repository Kafka's jars come from.
     max_upload_bytes / max_duration_seconds: the largest and longest upload accepted.
     chunk_min_seconds / chunk_max_seconds: audio chunk lengths (cut at the quietest point between).
+    glance_fps: frames a second of each chunk's picture sent to the face detector for the moments'
+        faces signal (scene cuts are found in the same decode); 0 leaves the picture out of the
+        scores (faces and scene cuts neutral) and saves that decode.
     render_preset / render_crf: libx264 speed/quality for clips (``veryfast``/21 by default).
     stage_attempts: tries per message for a retriable failure before it is dead-lettered.
     """
@@ -141,6 +144,7 @@ class Settings:
     max_duration_seconds: float = 4 * 3600.0
     chunk_min_seconds: float = 60.0
     chunk_max_seconds: float = 120.0
+    glance_fps: float = 1.0
     render_preset: str = "veryfast"
     render_crf: int = 21
     stage_attempts: int = 3

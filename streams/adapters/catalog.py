@@ -148,15 +148,24 @@ class Catalog:
     # transcripts ---------------------------------------------------------------------------
     async def save_transcript_chunk(self, video_id: str, chunk_index: int, start: float, end: float, language: str,
                                     words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
-                                    energy: Iterable[float] = (), pitch: Iterable[float] = ()) -> bool:
-        """Store one chunk's words, loudness and pitch (first write wins). True if it was new."""
+                                    energy: Iterable[float] = (), pitch: Iterable[float] = (),
+                                    faces: Iterable[tuple[float, int]] | None = None,
+                                    cuts: Iterable[float] | None = None) -> bool:
+        """Store one chunk's words, loudness and pitch, and what was on screen: ``faces`` as
+        ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at). First write wins.
+        True if it was new."""
+        samples = None if faces is None else list(faces)
         async with self._conn() as conn:
             status = await conn.execute(
                 "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
-                " event_id, energy, pitch) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)"
+                " event_id, energy, pitch, face_times, face_counts, scene_cuts)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13)"
                 " ON CONFLICT (video_id, chunk_index) DO NOTHING",
                 video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
                 event_id, [float(e) for e in energy], [float(f) for f in pitch],
+                None if samples is None else [float(t) for t, _ in samples],
+                None if samples is None else [int(n) for _, n in samples],
+                None if cuts is None else [float(c) for c in cuts],
             )
         return status.endswith(" 1")
 
@@ -164,16 +173,13 @@ class Catalog:
         """The stored chunks with index in [first, last] (all by default), in order."""
         async with self._conn() as conn:
             rows = await conn.fetch(
-                "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch FROM transcript_chunks"
+                "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
+                " face_counts, scene_cuts FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
                 " ORDER BY chunk_index",
                 video_id, first, last,
             )
-        return [
-            {**dict(r), "words": _jsonb(r["words"]), "segments": _jsonb(r["segments"]), "energy": list(r["energy"]),
-             "pitch": list(r["pitch"])}
-            for r in rows
-        ]
+        return [_chunk(r) for r in rows]
 
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> None:
@@ -316,3 +322,15 @@ class Catalog:
             )
         return {"totals": dict(totals), "clips": clips, "stages": [dict(s) for s in stages],
                 "daily": [dict(d) for d in daily]}
+
+
+def _chunk(row) -> dict:
+    """A ``transcript_chunks`` row as plain data. What was on screen is ``faces``, a list of
+    ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at."""
+    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language")}
+    times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
+    return {
+        **chunk, "words": _jsonb(row["words"]), "segments": _jsonb(row["segments"]), "energy": list(row["energy"]),
+        "pitch": list(row["pitch"]), "faces": None if times is None else list(zip(times, counts)),
+        "cuts": None if cuts is None else list(cuts),
+    }

@@ -9,8 +9,14 @@ Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "3
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
 have in common, default 0). Topics come from sentence embeddings (all-MiniLM-L6-v2 in numpy,
 loaded once per process, each sentence embedded once); without the model, moments are still
-found, only without the topic signal. Pitch, faces and scene cuts are not fed here yet: the
-stored chunks hold no PCM or frames, so those signals stay neutral.
+found, only without the topic signal.
+
+Besides the words, each stored chunk brings its loudness envelope and pitch track (measured by
+the transcribe agent from the chunk's PCM) and what was on screen: faces counted on about one
+frame a second and the scene cuts (``media.onscreen``). They are joined over the chunks known so
+far into one ``Evidence`` for the energy, pitch, faces and scene_cuts signals. A signal whose input
+is missing (an audio-only upload has no faces or cuts; chunks stored before pitch was measured
+have no pitch) scores neutral for every candidate, so it changes no ranking.
 """
 
 from __future__ import annotations
@@ -143,6 +149,22 @@ def _pitch(chunks: Sequence[dict]) -> PitchTrack | None:
     return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(_joined(chunks, "pitch", PITCH_HOP_SECONDS)))
 
 
+def _faces(chunks: Sequence[dict]) -> list[tuple[float, int]] | None:
+    """The ``(seconds, faces on screen)`` samples of every chunk whose picture was looked at; None
+    when none was (an audio-only upload)."""
+    if all(c.get("faces") is None for c in chunks):
+        return None
+    return [(float(t), int(n)) for c in chunks for t, n in (c.get("faces") or ())]
+
+
+def _cuts(chunks: Sequence[dict]) -> list[float] | None:
+    """The scene cuts of the chunks; None unless every chunk's picture was looked at, since a
+    chunk not looked at would read as one long shot."""
+    if not chunks or any(c.get("cuts") is None for c in chunks):
+        return None
+    return sorted(float(t) for c in chunks for t in c["cuts"])
+
+
 def replay(
     video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
 ) -> tuple[list, list]:
@@ -164,7 +186,8 @@ def replay(
         sentences = build_sentences(_words(known), max_seconds=max_sentence)
         last = final and i == len(chunks) - 1
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        evidence = Evidence(envelope=_envelope(known), pitch=_pitch(known), topics=_topics(sentences, encoder))
+        evidence = Evidence(envelope=_envelope(known), pitch=_pitch(known), faces=_faces(known), cuts=_cuts(known),
+                            topics=_topics(sentences, encoder))
         new = selector.advance(sentences, settled, last, evidence)
     return list(selector.picked), new
 

@@ -1,6 +1,12 @@
 """Transcribe: each audio chunk goes to the Triton ``whisper`` model over async gRPC; its words,
 moved to video time, are stored and announced on ``transcripts``.
 
+While Whisper works, the chunk's picture is looked at for the moments (``media.onscreen``: faces
+on about one frame a second through ``face_detector``, scene cuts in the same decode) and stored
+with the words, loudness and pitch. A video without a picture, or a picture or face model that
+fails, stores nothing there (logged): the moments then score faces and cuts neutral, and the
+video goes on.
+
 A chunk already in the catalog (a redelivery) is announced again from the stored row without
 calling the model, so downstream sees it even if the first run died before producing.
 """
@@ -12,7 +18,9 @@ import logging
 
 from streams import topics
 from streams.app import app
+from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav, energy_envelope
+from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.records import (
     SCHEMA_VERSION,
@@ -23,7 +31,7 @@ from streams.records import (
     new_event_id,
     utc_now,
 )
-from streams.runtime import Stopwatch, consume, report, runtime, video_to_process
+from streams.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
@@ -50,7 +58,14 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         language = video["options"].get("language") or None
         wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
         pcm = decode_wav(wav)
-        recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+        looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
+        try:
+            recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+        except BaseException:
+            looking.cancel()
+            await asyncio.gather(looking, return_exceptions=True)
+            raise
+        seen = await looking
         words = [
             {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
             for w in recognition.words if w.word
@@ -62,6 +77,7 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         await rt.catalog.save_transcript_chunk(
             video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments, event_id,
             energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
+            faces=None if seen is None else seen.faces, cuts=None if seen is None else seen.cuts,
         )
         row = {"language": recognition.language, "words": words, "segments": segments}
         log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", video_id, chunk.chunk_index,
@@ -80,3 +96,23 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         progress = min(0.99, chunk.end / chunk.video_duration)
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         await report(chunk.tenant_id, video_id, STAGE, "progress", progress=round(progress, 3))
+
+
+async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScreen | None:
+    """Faces and scene cuts in the chunk's stretch of the picture; None when there is no picture,
+    looking is turned off (``glance_fps`` 0), or it fails (logged, not raised: two small signals
+    are not worth failing a video over)."""
+    fps = rt.settings.glance_fps
+    if not video.get("has_video") or fps <= 0:
+        return None
+    clock = Stopwatch()
+    try:
+        source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
+        seen = await look(rt.triton, source, chunk.start, chunk.end, GlanceOptions(fps=fps))
+    except (MediaError, InferenceError, StorageError, OSError) as exc:
+        log.warning("could not look at the picture of %s chunk %d, so faces and scene cuts are left out of its "
+                    "moments' scores: %s", chunk.video_id, chunk.chunk_index, exc)
+        return None
+    log.info("looked at %s chunk %d (%.0f s of video: %d frames, %d cuts) in %.1f s", chunk.video_id,
+             chunk.chunk_index, chunk.end - chunk.start, len(seen.faces), len(seen.cuts), clock.seconds)
+    return seen

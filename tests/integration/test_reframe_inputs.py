@@ -126,3 +126,25 @@ def test_loudness_follows_the_clip_audio(two):
     # each turn's clip begins with a silence before the words: the start of a turn is quieter
     quiet = loudness.at([6.05])[0]
     assert quiet < 0.2 * np.percentile(values, 95)
+
+
+async def test_a_glance_for_the_moments_counts_faces_and_finds_cuts(stack, montage, two, media_dir):
+    """The cheap look the moments get at each chunk: a frame a second through the real detector,
+    one face on every montage frame and two on the two-speaker frame; montage cuts found (a frame
+    or two late at most, B-frames being skipped); an audio file has no picture to look at."""
+    from streams.errors import MediaError
+    from streams.media.onscreen import look
+
+    path, truth = montage
+    client = TritonClient(stack.triton_grpc_url)
+    try:
+        seen = await look(client, path, 0.0, 24.0)
+        pair = await look(client, two[0], 0.0, 6.0)
+        with pytest.raises(MediaError, match="no video"):
+            await look(client, media_dir / "speech/jfk.wav", 0.0, 11.0)
+    finally:
+        await client.close()
+    assert len(seen.faces) == 24 and all(n == 1 for _, n in seen.faces), seen.faces
+    assert [t for t, _ in seen.faces] == pytest.approx(list(range(24)), abs=3 * FRAME)  # the next decoded frame
+    assert len(seen.cuts) == len(truth) and all(0 <= c - t <= 3 * FRAME for c, t in zip(seen.cuts, truth))
+    assert len(pair.faces) == 6 and all(n == 2 for _, n in pair.faces) and pair.cuts == ()

@@ -11,7 +11,7 @@ import pytest
 
 from streams.asr.wer import word_error_rate
 from streams.client import local_path
-from tests.media_recipes import long_talk
+from tests.media_recipes import long_talk, short_talk
 from tests.topics import read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -118,3 +118,31 @@ async def test_lifecycle_events_tell_the_story_in_order(talk, pipeline):
         assert (stage, "started") in seen and (stage, "finished") in seen
         assert seen.index((stage, "started")) < seen.index((stage, "finished"))
     assert seen[-1] == ("video", "finished")
+
+
+async def test_moments_see_the_speaker_on_screen(talk, pipeline):
+    """The portrait is on screen for the whole talk, in one steady shot: every moment's breakdown
+    (stored and announced) says one face (100) and steady shots (60), not the neutral 50 of a
+    picture nobody looked at."""
+    video_id = talk["video"]["video_id"]
+    moments = pipeline.client.moments(video_id)["moments"]
+    found = await read_topic(pipeline.settings.kafka_bootstrap, "moments", key=video_id)
+    announced = [m for event in found for m in event["value"]["moments"]]
+    assert moments and announced
+    for m in moments + announced:
+        assert (m["signals"]["faces"], m["signals"]["scene_cuts"]) == (100.0, 60.0), m
+
+
+def test_the_same_speech_scores_a_face_as_video_and_neutral_as_audio(pipeline, media_dir, built_media):
+    """JFK's excerpt as a talking head and as a bare WAV: the video's breakdown has one face on
+    screen and a steady shot; the audio's says nothing about a picture (neutral 50)."""
+    options = {"clip_count": 1, "min_seconds": 5, "max_seconds": 15}
+    signals = {}
+    for kind, path in (("video", short_talk(media_dir, built_media)), ("audio", media_dir / "speech/jfk.wav")):
+        video = pipeline.process(path, timeout=300, **options)
+        assert video["status"] == "completed", video.get("error")
+        moments = pipeline.client.moments(video["video_id"])["moments"]
+        assert len(moments) == 1
+        signals[kind] = moments[0]["signals"]
+    assert (signals["video"]["faces"], signals["audio"]["faces"]) == (100.0, 50.0)
+    assert (signals["video"]["scene_cuts"], signals["audio"]["scene_cuts"]) == (60.0, 50.0)

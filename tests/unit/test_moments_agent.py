@@ -82,3 +82,29 @@ def test_replay_allows_overlap_only_when_asked():
         max(0.0, min(a.end, b.end) - max(a.start, b.start)) == 0 for i, a in enumerate(strict) for b in strict[i + 1:]
     )
     assert max(shared) > 0
+
+
+def test_faces_and_cuts_are_joined_over_the_chunks_that_were_looked_at():
+    from streams.agents.moments import _cuts, _faces
+
+    looked = [{"faces": [(0.0, 1), (1.0, 1)], "cuts": [0.5]}, {"faces": [(120.0, 2)], "cuts": []}]
+    assert _faces(looked) == [(0.0, 1), (1.0, 1), (120.0, 2)] and _cuts(looked) == [0.5]
+    audio_only = [{"faces": None, "cuts": None}, {}]  # {}: a chunk stored before pictures were looked at
+    assert _faces(audio_only) is None and _cuts(audio_only) is None
+    # A chunk whose picture could not be read keeps its neighbours' faces, but no chunk's cuts:
+    # its minutes would otherwise read as one long steady shot.
+    failed = [looked[0], {"faces": None, "cuts": None}]
+    assert _faces(failed) == [(0.0, 1), (1.0, 1)] and _cuts(failed) is None
+
+
+def test_replay_scores_the_faces_and_cuts_stored_with_the_chunks():
+    chunks, duration = chunks_of(ten_minutes())
+    blind, _ = replay("vid", chunks, {"clip_count": 3}, duration, final=True)
+    assert all(p.signals["faces"] == 0.5 and p.signals["scene_cuts"] == 0.5 for p in blind)
+    for c in chunks:
+        c["faces"] = [(float(t), 1) for t in range(int(c["start_s"]), int(c["end_s"]))]
+        c["cuts"] = []
+    seen, _ = replay("vid", chunks, {"clip_count": 3}, duration, final=True)
+    assert all(p.signals["faces"] == 1.0 and p.signals["scene_cuts"] == 0.6 for p in seen)
+    # The same face everywhere moves every score alike: the same picks.
+    assert [(p.start, p.end) for p in seen] == [(p.start, p.end) for p in blind]
