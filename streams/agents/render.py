@@ -225,12 +225,13 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
         source = await rt.local_source(video_id, video["source_uri"], video["filename"])
     else:
         source = await source_path()
+    plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     spec = RenderSpec(
         source=source, start=moment.start, end=moment.end, aspect=aspect,
         words=_clip_words(chunks, moment.start, moment.end),
         caption_style=style or video["options"].get("caption_style", "bold"),
         preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
-        plan=(await plan_of(moment)).get(aspect) if plan_of is not None else None,
+        plan=plan, faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
     )
     out_dir = rt.scratch_for(video_id) / cid
     rendered = await render_clip(spec, out_dir, stem=cid, threads=threads)

@@ -86,8 +86,9 @@ class RenderSpec:
     brand: a ``BrandKit`` applied over ``caption_style``, and its logo; None: the preset alone.
     plan: a ``reframe.layout.ReframePlan`` (``layout``, ``crop_width``, ``crop_height``,
         ``keyframes``, ``second``, ``cuts``; times in source seconds); None: the static crop.
-    faces: ``(t, x0, y0, x1, y1)`` face boxes seen in the source (source seconds and pixels), so
-        the thumbnail can prefer a frame that shows a face; () when unknown.
+    faces: ``(t, x0, y0, x1, y1)`` boxes of the speaker's face in the source (source seconds and
+        pixels; the reframe plan's ``faces``), so the thumbnail can prefer a frame whose drawn
+        picture holds it; () when unknown.
     """
 
     source: Path

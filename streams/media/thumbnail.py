@@ -1,10 +1,12 @@
-"""The clip's thumbnail: the sharpest of a few frames near the hook, preferring one with a face.
+"""The clip's thumbnail: a sharp frame with the speaker's face, near the hook.
 
 Frames are read from the rendered MP4 (so the thumbnail shows what viewers see, captions
-included) at ``CANDIDATES`` times spread over the first seconds of the clip, scored by the
-variance of the Laplacian of their grey levels (blurred and mid-motion frames score low), and the
-best is written as a JPEG. When the caller knows where faces are, a frame whose face is inside
-the picture beats any frame without one.
+included) at ``CANDIDATES`` times spread over the first ``LATEST`` seconds of the clip (the hook)
+and scored by the variance of the Laplacian of their grey levels (blurred and mid-motion frames
+score low). When the caller knows where the speaker's face is (the reframe plan's faces), a frame
+that shows it inside the picture beats any frame without it; if none of the hook's frames does
+(the clip opens on a wide shot or a cutaway), as many frames up to ``FACE_LATEST`` seconds are
+looked at for one. Without a face anywhere, the sharpest frame of the hook is taken.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 CANDIDATES = 5
 EARLIEST, LATEST = 0.3, 3.0
+FACE_LATEST = 6.0
 
 
 def candidate_times(duration: float, count: int = CANDIDATES) -> list[float]:
@@ -24,6 +27,16 @@ def candidate_times(duration: float, count: int = CANDIDATES) -> list[float]:
     if last <= EARLIEST:
         return [max(0.0, duration / 2)]
     return [round(EARLIEST + (last - EARLIEST) * i / (count - 1), 3) for i in range(count)]
+
+
+def later_times(duration: float, count: int = CANDIDATES) -> list[float]:
+    """``count`` clip times after ``LATEST`` up to ``FACE_LATEST`` s (inside the clip), where a
+    face is looked for when the hook shows none; empty for a clip that ends before."""
+    last = min(FACE_LATEST, duration - 0.1)
+    if last <= LATEST:
+        return []
+    step = (last - LATEST) / count
+    return [round(LATEST + step * (i + 1), 3) for i in range(count)]
 
 
 def sharpness(gray: np.ndarray) -> float:
@@ -36,9 +49,14 @@ def sharpness(gray: np.ndarray) -> float:
 
 def choose(scores: list[tuple[float, float, bool | None]]) -> float:
     """The time of the best ``(time, sharpness, face_visible)``: the sharpest with a visible face
-    if any has one, else the sharpest."""
-    with_face = [s for s in scores if s[2]]
-    return max(with_face or scores, key=lambda s: s[1])[0]
+    in the hook (up to ``LATEST``), else the sharpest with one later, else the sharpest of the
+    hook (of all, if none is in the hook)."""
+    hook = [s for s in scores if s[0] <= LATEST] or scores
+    later = [s for s in scores if s[0] > LATEST]
+    for group in ([s for s in hook if s[2]], [s for s in later if s[2]], hook):
+        if group:
+            return max(group, key=lambda s: s[1])[0]
+    raise ValueError("no frames to choose from")
 
 
 def write_thumbnail(
@@ -51,7 +69,7 @@ def write_thumbnail(
     import av
     from PIL import Image
 
-    wanted = candidate_times(duration)
+    wanted = candidate_times(duration) + (later_times(duration) if face_visible else [])
     frames: dict[float, av.VideoFrame] = {}
     with av.open(str(mp4)) as container:
         stream = container.streams.video[0]

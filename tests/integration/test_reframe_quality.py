@@ -143,3 +143,29 @@ async def test_the_crop_follows_whoever_is_speaking(media_dir, tmp_path, client,
     assert auto.layout == "split"
     top, bottom = auto.box_at(start + 1.0, 0), auto.box_at(start + 1.0, 1)
     assert _inside(faces["left"], top) and _inside(faces["right"], bottom)
+
+
+async def test_the_thumbnail_shows_the_speakers_face(media_dir, tmp_path, client):
+    """A clip rendered on the reframe plan of two people taking turns: the thumbnail is taken
+    where the plan's speaker face is inside the crop, and the face detector finds it there."""
+    from PIL import Image
+
+    from streams.media.reframe.sampling import detect_faces, detection_size
+    from streams.media.render import RenderSpec, render_clip
+
+    path, timeline, _ = media_recipes.two_speakers(media_dir, tmp_path)
+    start, end = timeline[0][0], timeline[0][0] + 6.0
+    (plan,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], framing="speaker")).values()
+    assert plan.faces and all(start <= f[0] <= end for f in plan.faces)
+    spec = RenderSpec(path, start, end, plan=plan, faces=plan.faces, preset="ultrafast")
+    clip = await render_clip(spec, tmp_path / "out", stem="thumb")
+    assert 0.3 <= clip.thumbnail_at <= 3.0
+    with Image.open(clip.thumbnail) as image:
+        picture = np.asarray(image.convert("RGB"))
+    height, width = picture.shape[:2]
+    small_w, small_h = detection_size(width, height, 540)
+    small = np.asarray(Image.fromarray(picture).resize((small_w, small_h)))
+    (found,) = await detect_faces(client, small[None], (small_w / width, small_h / height), (width, height))
+    faces = [f for f in found if f.score >= 0.5]
+    print(f"thumbnail at {clip.thumbnail_at:.2f} s: {[(round(f.score, 2), round(f.box.height)) for f in faces]}")
+    assert len(faces) == 1 and faces[0].box.height >= 0.1 * height  # the speaker, and only them

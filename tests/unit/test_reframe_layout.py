@@ -103,6 +103,21 @@ def test_with_two_people_the_crop_is_on_the_one_speaking():
     assert max(speed_profile(plan)) <= BOUND + 1e-6
 
 
+def test_the_plan_shows_the_speaking_face_for_the_thumbnail():
+    rng = np.random.default_rng(3)
+    frames, loudness, speaker = two_people(rng)
+    plan = plan_reframe(frames, SOURCE, "9:16", 0.0, 12.0, loudness=loudness, rules=ReframeRules(split=False))
+    assert len(plan.faces) >= 0.9 * len(frames) and [f[0] for f in plan.faces] == sorted(f[0] for f in plan.faces)
+    on_speaker = [abs((x0 + x1) / 2 - (320, 960)[speaker(t)]) < 45 for t, x0, _, x1, _ in plan.faces]
+    assert np.mean(on_speaker) >= 0.9  # the listener's face is not offered (turns switch a little early)
+    assert all(plan.box_at(t)[0] <= (x0 + x1) / 2 <= plan.box_at(t)[0] + plan.crop_width
+               for t, x0, _, x1, _ in plan.faces[5:-5] if all(abs(t - c) > 0.5 for c in plan.cuts))
+    split = plan_reframe(frames, SOURCE, "9:16", 0.0, 12.0, loudness=loudness)
+    assert split.layout == "split" and len(split.faces) == 2 * len(frames)  # both panels' faces
+    clip = plan_reframe(frames, SOURCE, "9:16", 4.0, 8.0, loudness=loudness)
+    assert clip.faces and all(4.0 <= f[0] <= 8.0 for f in clip.faces)  # not the context around the clip
+
+
 def test_two_people_far_apart_taking_turns_get_a_split_screen():
     rng = np.random.default_rng(4)
     frames, loudness, _ = two_people(rng)
@@ -129,7 +144,7 @@ def test_no_faces_is_fit_with_the_whole_frame():
     plan = plan_reframe([FrameFaces(t, ()) for t in np.arange(0, 5, 0.2)], SOURCE, "9:16", 0.0, 5.0, cuts=[2.0])
     assert plan.layout == "fit"
     assert (plan.crop_width, plan.crop_height) == (1280, 720)
-    assert plan.keyframes == () and plan.cuts == (2.0,)
+    assert plan.keyframes == () and plan.cuts == (2.0,) and plan.faces == ()
     assert plan.box_at(1.0) == (0, 0, 1280, 720)
     assert plan_reframe([], SOURCE, "1:1", 0.0, 5.0).layout == "fit"
 

@@ -27,7 +27,7 @@ from streams.media.render import (
     probe,
     render_clip,
 )
-from streams.media.thumbnail import candidate_times, choose, sharpness
+from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
 from tests.plans import FakePlan, Key
 
 WORDS = tuple(CaptionWord(w, s, s + 0.45) for w, s in [
@@ -463,6 +463,37 @@ def test_thumbnail_prefers_a_visible_face_then_sharpness():
     assert sharpness(edges) > sharpness(flat) == 0.0
     assert choose([(0.3, 5.0, None), (1.0, 9.0, None)]) == 1.0
     assert choose([(0.3, 5.0, True), (1.0, 9.0, False)]) == 0.3
+
+
+def test_thumbnail_looks_past_the_hook_only_for_the_speakers_face():
+    assert later_times(10.0) == [3.6, 4.2, 4.8, 5.4, 6.0] and later_times(4.1) == [3.2, 3.4, 3.6, 3.8, 4.0]
+    assert later_times(3.0) == []
+    hook = [(0.3, 5.0, False), (1.65, 9.0, None), (3.0, 7.0, False)]
+    # the sharpest frame of the hook that shows the face, however sharp the others
+    assert choose([(0.3, 2.0, True), (1.65, 9.0, False), (3.0, 3.0, True), (4.2, 20.0, True)]) == 3.0
+    # none in the hook: the sharpest later frame with the face
+    assert choose(hook + [(3.6, 1.0, False), (4.2, 4.0, True), (5.4, 6.0, True)]) == 5.4
+    # no face anywhere: the sharpest frame of the hook, never a later one
+    assert choose(hook + [(4.2, 20.0, False), (5.4, 30.0, None)]) == 1.65
+    assert choose([(0.15, 1.0, None)]) == 0.15
+
+
+def test_a_face_counts_for_the_thumbnail_when_the_drawn_crop_holds_it():
+    from streams.media.render import _face_check
+
+    info = SourceInfo(True, True, 1280, 720, 25.0, 60.0)
+    # the speaker on the left until 12 s (source time), then on the right; the clip starts at 10 s
+    faces = tuple((10.0 + t / 4, 200.0, 200.0, 300.0, 320.0) for t in range(8)) + \
+        tuple((12.0 + t / 4, 900.0, 200.0, 1000.0, 320.0) for t in range(8))
+    spec = RenderSpec(Path("in.mp4"), 10.0, 20.0, faces=faces)
+    left_then_right = Framing("single", ((CropKey(0.0, 50, 0, 404, 720), CropKey(2.0, 750, 0, 404, 720)),))
+    visible = _face_check(spec, info, left_then_right)
+    assert visible(0.5) is True and visible(3.0) is True  # the crop moves with the speaker
+    assert visible(7.0) is None  # no detection near: not known
+    stuck = _face_check(spec, info, Framing("single", ((CropKey(0.0, 50, 0, 404, 720),),)))
+    assert stuck(0.5) is True and stuck(3.0) is False
+    assert _face_check(spec, info, Framing("fit"))(1.0) is True  # the whole frame is drawn
+    assert _face_check(RenderSpec(Path("in.mp4"), 10.0, 20.0), info, left_then_right) is None
 
 
 def test_render_slots_share_the_cores():

@@ -81,6 +81,9 @@ class ReframePlan:
         cuts: times the crop jumps instead of moving smoothly (scene cuts, far speaker changes).
         speakers: the speaker timeline.
         panels: the track ids followed by the top and bottom panels (``split`` only).
+        faces: ``(t, x0, y0, x1, y1)`` boxes of the faces the plan shows, as detected on the
+            sampled frames of the clip: the active speaker's during their turn (``single``), both
+            panels' (``split``), every tracked face (``fit``). The thumbnail looks for them.
     """
 
     layout: str
@@ -95,6 +98,7 @@ class ReframePlan:
     cuts: tuple[float, ...] = ()
     speakers: tuple[Turn, ...] = ()
     panels: tuple[int, ...] = ()
+    faces: tuple[tuple[float, float, float, float, float], ...] = ()
 
     def _path(self, panel: int) -> tuple[CropKeyframe, ...]:
         if panel not in (0, 1):
@@ -207,7 +211,7 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
         on_screen |= tr.covers(times)
     if not tracks or on_screen.mean() < rules.min_face_coverage:
         return ReframePlan("fit", aspect, source, start, end, _even(source.width), _even(source.height),
-                           cuts=scene)
+                           cuts=scene, faces=shown_faces(tracks, start, end))
 
     turns = active_speaker(tracks, start, end, loudness=loudness, cuts=scene, rules=rules.speaker)
     single_w, single_h = crop_size(source, out_w / out_h)
@@ -227,7 +231,24 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
     path = follow(times, tx, ty, (single_w, single_h), source, cuts=scene, switches=switches,
                   rules=rules.camera)
     return ReframePlan("single", aspect, source, start, end, single_w, single_h, keyframes=path.keyframes,
-                       cuts=tuple(sorted(set(scene) | set(path.cuts))), speakers=tuple(turns))
+                       cuts=tuple(sorted(set(scene) | set(path.cuts))), speakers=tuple(turns),
+                       faces=shown_faces(tracks, start, end, turns))
+
+
+def shown_faces(tracks: Sequence[Track], start: float, end: float, turns: Sequence[Turn] | None = None
+                ) -> tuple[tuple[float, float, float, float, float], ...]:
+    """``(t, x0, y0, x1, y1)`` of the detections inside ``[start, end]`` of ``tracks``, in time order;
+    with ``turns``, only those of the track speaking at ``t`` (its turn ``[start, end)``, the last
+    turn to the end); no turns at all: every track."""
+    turns = turns or None
+
+    def speaking(track_id: int, t: float) -> bool:
+        return any(turn.track_id == track_id and turn.start <= t and (t < turn.end or turn is turns[-1])
+                   for turn in turns)
+
+    faces = [(round(t, 3), b.x0, b.y0, b.x1, b.y1) for tr in tracks for t, b in zip(tr.times, tr.boxes)
+             if start <= t <= end and (turns is None or speaking(tr.id, t))]
+    return tuple(sorted(faces))
 
 
 def _split_pair(tracks: Sequence[Track], turns: Sequence[Turn], start: float, end: float, single_w: int,
@@ -270,4 +291,4 @@ def _split(pair: tuple[Track, Track], source: Source, aspect: str, start: float,
     cut_times = set(scene) | set(paths[0].cuts) | set(paths[1].cuts)
     return ReframePlan("split", aspect, source, start, end, cw, ch, keyframes=paths[0].keyframes,
                        second=paths[1].keyframes, cuts=tuple(sorted(cut_times)), speakers=tuple(turns),
-                       panels=(pair[0].id, pair[1].id))
+                       panels=(pair[0].id, pair[1].id), faces=shown_faces(pair, start, end))
