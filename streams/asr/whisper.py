@@ -3,6 +3,13 @@
 Used in-process by the Triton ``whisper`` model and by the benchmark that compares Triton with the
 same model run directly. Times in a result are relative to the start of the audio given; callers
 add the chunk's offset (see ``shift``).
+
+Speech is found by Silero VAD from the ``silero-vad`` package (``streams.asr.vad``), cut out and
+decoded the way faster-whisper's own ``vad_filter`` does it (which would run the copy of the model
+faster-whisper bundles). Audio of at least ``batch_min_seconds`` goes through faster-whisper's
+batched pipeline when ``batch_size`` > 1: windows of up to 30 s of speech decoded ``batch_size``
+at a time, with no temperature fallback, their words cut back into sentence-sized segments
+(``streams.asr.sentences``) so a result has the same shape either way.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from streams.asr.onsets import refine_word_starts
+from streams.asr.sentences import sentence_spans
+from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions
 
 
 def default_model_dir() -> Path:
@@ -34,8 +43,13 @@ class WhisperOptions:
     language: ISO code; ``en`` for English-only weights.
     word_timestamps: per-word start/end from cross-attention alignment.
     vad_filter: skip non-speech with Silero VAD before decoding.
+    vad_model: Silero VAD ONNX file; empty means ``silero_vad.onnx`` from the ``silero-vad`` package.
     refine_word_starts: move word starts onto the audio's boundaries (``streams.asr.onsets``).
     cpu_threads: intra-op threads on CPU (0: CTranslate2's default).
+    batch_size: windows of speech decoded at once by faster-whisper's batched pipeline; 0 or 1
+        decodes sequentially. Batching needs ``vad_filter`` (it decodes what the VAD found).
+    batch_min_seconds: audio shorter than this is decoded sequentially even when batching is on
+        (it has too few windows to batch, and keeps temperature fallback).
     """
 
     model_dir: str = ""
@@ -47,6 +61,9 @@ class WhisperOptions:
     vad_filter: bool = True
     refine_word_starts: bool = True
     cpu_threads: int = 0
+    vad_model: str = ""
+    batch_size: int = 0
+    batch_min_seconds: float = 60.0
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, str]) -> "WhisperOptions":
@@ -66,10 +83,21 @@ class WhisperOptions:
             ("vad_filter", flag),
             ("refine_word_starts", flag),
             ("cpu_threads", int),
+            ("vad_model", str),
+            ("batch_size", int),
+            ("batch_min_seconds", float),
         ):
             if name in params and str(params[name]).strip() != "":
                 kwargs[name] = caster(str(params[name]))
-        return cls(**kwargs)
+        options = cls(**kwargs)
+        if options.batch_size < 0 or options.batch_min_seconds < 0:
+            raise ValueError("batch_size and batch_min_seconds must not be negative")
+        return options
+
+    @property
+    def batched(self) -> bool:
+        """Whether long audio goes through the batched pipeline."""
+        return self.batch_size > 1 and self.vad_filter
 
 
 @dataclass(frozen=True)
@@ -128,11 +156,22 @@ class Recognition:
         )
 
 
+class RecognitionCancelled(Exception):
+    """The caller withdrew the request while it was being decoded."""
+
+
+# faster-whisper's VAD settings: ``WhisperModel.transcribe``'s defaults, and the batched pipeline's
+# (spans of at most one 30 s window, split at silences from 160 ms).
+SEQUENTIAL_VAD = VadOptions()
+BATCHED_VAD = VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160)
+WINDOW_SECONDS = 30
+
+
 class WhisperRecognizer:
     """Loads the weights once; ``recognize`` is safe to call from one thread at a time."""
 
     def __init__(self, options: WhisperOptions) -> None:
-        from faster_whisper import WhisperModel
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         self.options = options
         model_dir = options.model_dir or str(default_model_dir())
@@ -140,30 +179,129 @@ class WhisperRecognizer:
         self.model = WhisperModel(
             model_dir, device=options.device, compute_type=options.compute_type, cpu_threads=threads
         )
+        self.vad = SileroVad(options.vad_model or None) if options.vad_filter else None
+        self.pipeline = BatchedInferencePipeline(self.model) if options.batched else None
 
-    def recognize(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None) -> Recognition:
+    def recognize(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> Recognition:
+        """What is said in 16 kHz mono ``audio``. ``cancelled`` is asked between decoded pieces;
+        when it answers true, ``RecognitionCancelled`` is raised."""
+        if self.pipeline is not None and len(audio) >= self.options.batch_min_seconds * SAMPLE_RATE:
+            return self.recognize_batched(audio, language, prompt, cancelled)
+        return self.recognize_sequential(audio, language, prompt, cancelled)
+
+    def recognize_sequential(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
+                             cancelled: Callable[[], bool] | None = None) -> Recognition:
+        """One ``WhisperModel.transcribe`` over the speech (30 s windows, temperature fallback)."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+
         o = self.options
+        speech, spans = audio, None
+        if self.vad is not None:  # as vad_filter does: decode the speech alone, laid end to end
+            spans = self.vad.speech(audio, SEQUENTIAL_VAD)
+            speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans]) if spans else audio[:0]
         segments, info = self.model.transcribe(
-            audio,
+            speech,
             language=language or o.language or None,
             beam_size=o.beam_size,
             word_timestamps=o.word_timestamps,
-            vad_filter=o.vad_filter,
+            vad_filter=False,
             initial_prompt=prompt or None,
             condition_on_previous_text=False,
         )
-        return recognition_from(segments, info, audio, o)
+        if spans:
+            segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
+        return recognition_from(_checked(segments, cancelled), info.language, audio, o)
+
+    def recognize_batched(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
+                          cancelled: Callable[[], bool] | None = None, batch_size: int | None = None) -> Recognition:
+        """Windows of up to 30 s of speech decoded ``batch_size`` (default: the options') at a time
+        by faster-whisper's ``BatchedInferencePipeline`` (first temperature only), segments rebuilt
+        from the words."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import collect_chunks
+
+        o = self.options
+        assert self.pipeline is not None and self.vad is not None, "batching is off"
+        spans = self.vad.speech(audio, BATCHED_VAD)
+        if not spans:
+            return Recognition(language or o.language or "en", round(len(audio) / SAMPLE_RATE, 3), [], [])
+        windows, metadata = collect_chunks(audio, spans, max_duration=WINDOW_SECONDS)
+        # The windows laid end to end, each decoded as one clip: the pipeline's own packing, with
+        # the spans this VAD found.
+        clips = [{"start": m["offset"], "end": m["offset"] + m["duration"]} for m in metadata]
+        self.pipeline.last_speech_timestamp = 0.0  # it would carry over from the previous request
+        segments, info = self.pipeline.transcribe(
+            np.concatenate(windows),
+            language=language or o.language or None,
+            beam_size=o.beam_size,
+            word_timestamps=o.word_timestamps,
+            initial_prompt=prompt or None,
+            clip_timestamps=clips,
+            batch_size=batch_size or o.batch_size,
+        )
+        segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
+        return recognition_from(_sentences(_checked(segments, cancelled)), info.language, audio, o)
 
 
-def recognition_from(segments, info, audio: np.ndarray, options: WhisperOptions) -> Recognition:
-    """A faster-whisper result (its lazy ``segments`` and ``info``) for ``audio`` as plain data,
-    word starts refined on the audio when ``options`` ask for it."""
+def _checked(segments: Iterable, cancelled: Callable[[], bool] | None) -> Iterable:
+    """``segments`` (decoded lazily, piece by piece), stopping with ``RecognitionCancelled`` when
+    ``cancelled`` says so before the next piece."""
+    pieces = iter(segments)
+    while True:
+        if cancelled is not None and cancelled():
+            raise RecognitionCancelled()
+        try:
+            piece = next(pieces)  # decodes the next piece
+        except StopIteration:
+            return
+        yield piece
+
+
+def _sentences(windows: Iterable) -> Iterable:
+    """Each window-sized faster-whisper segment cut into sentence-sized ``Segment``s (with the
+    window's scores and raw words; text re-joined from the words as Whisper wrote them)."""
+    for window in windows:
+        words = window.words or []
+        if not words:
+            yield window
+            continue
+        for i, j in sentence_spans(words):
+            piece = words[i:j]
+            yield _Piece(
+                "".join(w.word for w in piece), piece[0].start, piece[-1].end, window.avg_logprob,
+                window.no_speech_prob, piece,
+            )
+
+
+@dataclass
+class _Piece:
+    """A faster-whisper segment's fields that ``recognition_from`` reads."""
+
+    text: str
+    start: float
+    end: float
+    avg_logprob: float
+    no_speech_prob: float
+    words: list
+
+
+def recognition_from(segments, language: str, audio: np.ndarray, options: WhisperOptions) -> Recognition:
+    """faster-whisper segments (decoded lazily, in audio time) for ``audio`` as plain data, word
+    starts refined on the audio when ``options`` ask for it. Times are kept inside the audio: the
+    batched pipeline aligns a window's last word against the window rounded up to whole seconds."""
+    duration = round(len(audio) / SAMPLE_RATE, 3)
+
+    def inside(start: float, end: float) -> tuple[float, float]:
+        end = min(round(end, 3), duration)
+        return min(round(start, 3), end), end
+
     words: list[Word] = []
     segs: list[Segment] = []
     for s in segments:
-        segs.append(Segment(s.text.strip(), round(s.start, 3), round(s.end, 3), s.avg_logprob, s.no_speech_prob))
+        segs.append(Segment(s.text.strip(), *inside(s.start, s.end), s.avg_logprob, s.no_speech_prob))
         for w in s.words or []:
-            words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
+            words.append(Word(w.word.strip(), *inside(w.start, w.end), round(w.probability, 4)))
     if options.word_timestamps and options.refine_word_starts:
         words = refine_word_starts(words, audio)
-    return Recognition(language=info.language, duration=round(info.duration, 3), words=words, segments=segs)
+    return Recognition(language=language, duration=duration, words=words, segments=segs)

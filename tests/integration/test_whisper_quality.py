@@ -75,3 +75,79 @@ async def test_word_starts_match_grid_alignment(stack, media_dir: Path):
           f"median |start error| {median * 1000:.0f} ms")
     assert len(pairs) >= len(reference) // 2, "too few words recognised to judge timing"
     assert median <= MAX_MEDIAN_START_ERROR
+
+
+# The batched pipeline (``batch_size`` > 1), in-process: what the Triton model runs for long chunks
+# when it is configured on. Same reading, same chunks as the pipeline makes; words against the
+# reference text and against the sequential decoder's words.
+MAX_BATCHED_WER = 0.06
+MAX_BATCHED_WER_OVER_SEQUENTIAL = 0.01
+MAX_MEDIAN_START_DIFFERENCE = 0.05  # seconds, batched word starts against sequential ones
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    from streams.asr.whisper import WhisperOptions, WhisperRecognizer
+
+    return WhisperRecognizer(WhisperOptions(cpu_threads=2, batch_size=4, batch_min_seconds=60))
+
+
+@pytest.fixture(scope="module")
+def ljspeech_chunks(media_dir: Path):
+    from streams.media.audio import iter_pcm
+    from streams.media.chunking import Chunker
+
+    chunker = Chunker(min_seconds=60, max_seconds=120)
+    path = media_dir / "derived" / "ljspeech_LJ001-0001_to_0032_concat.wav"
+    return [c for block in iter_pcm(path) for c in chunker.feed(block)] + chunker.finish()
+
+
+def test_batched_decoding_keeps_the_words_their_times_and_sentence_segments(recognizer, ljspeech_chunks, media_dir):
+    reference = (media_dir / "derived" / "ljspeech_LJ001-0001_to_0032_concat.txt").read_text()
+    batched = [recognizer.recognize(c.pcm) for c in ljspeech_chunks]
+    sequential = [recognizer.recognize_sequential(c.pcm) for c in ljspeech_chunks]
+    assert any(len(c.pcm) >= 60 * 16000 for c in ljspeech_chunks)
+
+    def text(rs):
+        return " ".join(w.word for r in rs for w in r.words)
+
+    wer_batched, wer_sequential = word_error_rate(reference, text(batched)), word_error_rate(reference, text(sequential))
+    print(f"LJSpeech 222 s: WER batched {wer_batched:.2%}, sequential {wer_sequential:.2%}")
+    assert wer_batched <= MAX_BATCHED_WER and wer_batched <= wer_sequential + MAX_BATCHED_WER_OVER_SEQUENTIAL
+
+    differences = []
+    for b, s, chunk in zip(batched, sequential, ljspeech_chunks):
+        assert b.duration == s.duration == round(len(chunk.pcm) / 16000, 3)
+        starts = [w.start for w in b.words]
+        assert starts == sorted(starts) and 0 <= starts[0] and b.words[-1].end <= b.duration
+        # segments: sentence-sized, in order, each the words it spans
+        assert 1 < len(b.segments) and max(x.end - x.start for x in b.segments) <= 30
+        assert "".join(x.text for x in b.segments).replace(" ", "") == "".join(w.word for w in b.words)
+        differences += [abs(p.hypothesis.start - p.reference.start) for p in match_words(s.words, b.words)]
+    segments = [x.end - x.start for r in batched for x in r.segments]
+    median = sorted(differences)[len(differences) // 2]
+    print(f"{len(segments)} segments, median {sorted(segments)[len(segments) // 2]:.1f} s; "
+          f"{len(differences)} words matched, median start difference {median * 1000:.0f} ms")
+    assert sorted(segments)[len(segments) // 2] <= 15
+    assert len(differences) >= 0.9 * sum(len(r.words) for r in sequential) and median <= MAX_MEDIAN_START_DIFFERENCE
+
+
+def test_short_audio_is_decoded_sequentially_even_with_batching_on(recognizer, media_dir):
+    audio = decode_pcm(media_dir / "speech" / "jfk.wav")
+    assert recognizer.recognize(audio) == recognizer.recognize_sequential(audio)
+
+
+def test_a_cancelled_recognition_stops_before_decoding_on(recognizer, ljspeech_chunks):
+    from streams.asr.whisper import RecognitionCancelled
+
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # withdrawn once the first piece is decoded
+
+    for recognize in (recognizer.recognize, recognizer.recognize_sequential):
+        asked.clear()
+        with pytest.raises(RecognitionCancelled):
+            recognize(ljspeech_chunks[0].pcm, cancelled=cancelled)
+        assert len(asked) == 2

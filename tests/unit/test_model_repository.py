@@ -40,3 +40,14 @@ def test_whisper_gpu_variant_runs_float16_on_cuda():
     gpu = _load(REPO / "whisper" / "configs" / "gpu.pbtxt")
     params = {k: v.string_value for k, v in gpu.parameters.items()}
     assert params["device"] == "cuda" and params["compute_type"] == "float16"
+
+
+@pytest.mark.parametrize("config", ["config.pbtxt", "configs/gpu.pbtxt"])
+def test_whisper_parameters_are_whisper_options(config):
+    from dataclasses import fields
+
+    from streams.asr.whisper import WhisperOptions
+
+    params = {k: v.string_value for k, v in _load(REPO / "whisper" / config).parameters.items()}
+    assert set(params) <= {f.name for f in fields(WhisperOptions)}, "a parameter the model would ignore"
+    WhisperOptions.from_parameters(params)  # parses

@@ -6,7 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.asr.pcm import InvalidAudio, validate_pcm
-from streams.asr.whisper import WhisperOptions, WhisperRecognizer
+from streams.asr.whisper import RecognitionCancelled, WhisperOptions, WhisperRecognizer
 
 
 def _optional_string(request, name):
@@ -30,18 +30,21 @@ class TritonPythonModel:
     def execute(self, requests):
         responses = []
         for request in requests:
-            if request.is_cancelled():
-                responses.append(
-                    pb_utils.InferenceResponse(error=pb_utils.TritonError("cancelled", pb_utils.TritonError.CANCELLED))
-                )
-                continue
             try:
+                if request.is_cancelled():
+                    raise RecognitionCancelled()
                 audio = validate_pcm(pb_utils.get_input_tensor_by_name(request, "AUDIO").as_numpy())
                 result = self.recognizer.recognize(
                     audio,
                     language=_optional_string(request, "LANGUAGE"),
                     prompt=_optional_string(request, "PROMPT"),
+                    cancelled=request.is_cancelled,  # asked between decoded pieces of a long chunk
                 )
+            except RecognitionCancelled:
+                responses.append(
+                    pb_utils.InferenceResponse(error=pb_utils.TritonError("cancelled", pb_utils.TritonError.CANCELLED))
+                )
+                continue
             except InvalidAudio as exc:
                 responses.append(
                     pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
