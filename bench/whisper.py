@@ -18,8 +18,14 @@ Prints a table and writes bench/results/whisper.json.
     .venv/bin/python bench/whisper.py --device cuda --compute-type float16 [--no-triton]
 
 ``--device``/``--compute-type`` change only the in-process side; the Triton side always runs what
-its config.pbtxt says (use configs/gpu.pbtxt on the server for GPU). Both sides are reported with
-the options they actually ran with.
+its config.pbtxt says (use configs/gpu.pbtxt on the server for GPU). ``--batch-size`` and
+``--batch-min-seconds`` change both: Triton then serves a copy of the ``whisper`` model whose
+config.pbtxt has those parameters, so batching on and off can be compared through Triton:
+
+    .venv/bin/python bench/whisper.py --batch-size 0 --out bench/results/whisper_sequential.json
+    .venv/bin/python bench/whisper.py --batch-size 4
+
+Both sides are reported with the options they actually ran with.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -62,6 +69,21 @@ _PARAMETER = re.compile(r'parameters\s*\{\s*key:\s*"([^"]+)"\s*value:\s*\{\s*str
 def config_options(path: Path = CONFIG) -> WhisperOptions:
     """The ``WhisperOptions`` Triton's ``whisper`` model is configured with (its ``parameters``)."""
     return WhisperOptions.from_parameters(dict(_PARAMETER.findall(path.read_text())))
+
+
+def whisper_repository(dest: Path, parameters: dict[str, str]) -> Path:
+    """A model repository in ``dest`` holding only the ``whisper`` model, with ``parameters`` set
+    in its config.pbtxt (each must be there already)."""
+    shutil.copytree(CONFIG.parent, dest / "whisper", ignore=shutil.ignore_patterns("__pycache__"))
+    config = dest / "whisper" / "config.pbtxt"
+    text = config.read_text()
+    for key, value in parameters.items():
+        text, found = re.subn(rf'(key:\s*"{key}"\s*value:\s*\{{\s*string_value:\s*")[^"]*(")', rf"\g<1>{value}\g<2>",
+                              text)
+        if found != 1:
+            raise SystemExit(f"{CONFIG} has no parameter {key!r}")
+    config.write_text(text)
+    return dest
 
 
 def load_chunks(max_seconds: float) -> dict[str, list[AudioChunk]]:
@@ -169,12 +191,22 @@ def main() -> None:
     parser.add_argument("--compute-type", default=None, help="in-process side: e.g. int8, float16")
     parser.add_argument("--no-triton", action="store_true", help="in-process side only (no Triton server here)")
     parser.add_argument("--max-chunk-seconds", type=float, default=120.0)
+    parser.add_argument("--batch-size", default=None, help="both sides: the batch_size parameter")
+    parser.add_argument("--batch-min-seconds", default=None, help="both sides: the batch_min_seconds parameter")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.name})")
     args = parser.parse_args()
 
-    configured = config_options()
+    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
+    parameters = {k: v for k, v in (("batch_size", args.batch_size), ("batch_min_seconds", args.batch_min_seconds))
+                  if v is not None}
+    config, stack = CONFIG, {}
+    if parameters:
+        repository = whisper_repository(data_dir / "triton_repo", parameters)
+        config, stack = repository / "whisper" / "config.pbtxt", {"triton_model_repo": repository}
+    configured = config_options(config)
     overrides = {k: v for k, v in (("device", args.device), ("compute_type", args.compute_type)) if v}
     options = dataclasses.replace(configured, **overrides)
-    settings = fresh_stack_settings(project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}")
+    settings = fresh_stack_settings(data_dir, **stack)
     url = None
     try:
         if not args.no_triton:
@@ -206,8 +238,11 @@ def main() -> None:
     rows.append(("all", f"{total_audio:.0f}", f"{overall['triton']:.1f}" if "triton" in overall else "-",
                  f"{overall['in_process']:.1f}",
                  f"{overall['triton'] / overall['in_process']:.2f}" if "triton" in overall else "-"))
-    print(f"\nWhisper {options.model_dir or 'tiny.en'} beam {options.beam_size}, in-process {options.device}/"
-          f"{options.compute_type}, {options.cpu_threads} threads; {os.cpu_count()} CPUs; median of {args.rounds}")
+    batching = (f"batch_size {options.batch_size} from {options.batch_min_seconds:g} s" if options.batched
+                else "sequential")
+    print(f"\nWhisper {options.model_dir or 'tiny.en'} beam {options.beam_size}, {batching}, in-process "
+          f"{options.device}/{options.compute_type}, {options.cpu_threads} threads; {os.cpu_count()} CPUs; "
+          f"median of {args.rounds}")
     print(table(rows))
 
     concurrency_json = None
@@ -225,17 +260,17 @@ def main() -> None:
         print()
         print(table(rows))
 
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps({
         "benchmark": "whisper", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "args": vars(args), "triton_options": dataclasses.asdict(configured),
+        "args": {**vars(args), "out": str(args.out)}, "triton_options": dataclasses.asdict(configured),
         "in_process_options": dataclasses.asdict(options), "model_load_seconds": round(m["model_load_seconds"], 2),
         "inputs": summary,
         "overall": {"triton_x_realtime": overall.get("triton") and round(overall["triton"], 2),
                     "in_process_x_realtime": round(overall["in_process"], 2)},
         "runs_seconds": runs, "concurrency": concurrency_json,
     }, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(project_root())}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -8,25 +8,24 @@ Inputs are those of bench/whisper.py: the 222 s LJSpeech reading and the two 305
 decoded once and cut into chunks of at most 120 s by the project's ``Chunker`` (not timed).
 
 Variants, all on one ``WhisperModel`` loaded with the options of
-models/triton_repo/whisper/config.pbtxt (tiny.en int8, beam 1, language en, word timestamps, VAD
-filter, 2 CPU threads):
+models/triton_repo/whisper/config.pbtxt (tiny.en int8, beam 1, language en, word timestamps,
+Silero VAD from the ``silero-vad`` package, 2 CPU threads):
 
-  sequential   ``WhisperRecognizer.recognize`` per chunk, exactly what the Triton model runs.
-  batched B    ``BatchedInferencePipeline(model).transcribe(chunk, batch_size=B, ...)`` per chunk,
-               with the same beam, language, word timestamps and VAD filter, and the same
-               post-processing (``refine_word_starts``) so both sides produce a ``Recognition``.
+  sequential   ``WhisperRecognizer.recognize_sequential`` per chunk: one ``WhisperModel.transcribe``
+               over the chunk's speech, what the Triton model runs with batching off.
+  batched B    ``WhisperRecognizer.recognize_batched(..., batch_size=B)`` per chunk: faster-whisper's
+               ``BatchedInferencePipeline`` over the same VAD's windows, segments rebuilt from the
+               words (``streams.asr.sentences``), what the Triton model runs for long chunks with
+               ``batch_size`` B.
 
-How the batched pipeline differs besides batching (faster_whisper/transcribe.py): it runs Silero
-VAD with ``max_speech_duration_s=30, min_silence_duration_ms=160``, packs the speech into windows
-of at most 30 s and decodes each window once, batch by batch, without timestamp tokens, with the
+How the batched pipeline differs besides batching (faster_whisper/transcribe.py): the VAD runs with
+``max_speech_duration_s=30, min_silence_duration_ms=160``, the speech is packed into windows of at
+most 30 s and each window is decoded once, batch by batch, without timestamp tokens, with the
 first temperature only (no fallback) and never conditioned on earlier text. The sequential path
 seeks through the speech 30 s at a time by timestamp tokens, with temperature fallback. Batch size
 1 is therefore measured too, to tell the pipeline's segmentation apart from batching itself.
-Without timestamp tokens a segment is a whole window (up to 30 s) instead of a sentence, which
-changes the ``segments`` the transcribe agent stores; the ``+ts`` variants
-(``without_timestamps=False``) measure what sentence-sized segments cost.
-Batches never span chunks (one ``transcribe`` call per chunk), so a 120 s chunk gives at most
-about 5 windows: the table shows how many windows the chunks make.
+Batches never span chunks (one call per chunk), so a 120 s chunk gives at most about 5 windows:
+the table shows how many windows the chunks make.
 
 Speed is audio seconds per wall second over every chunk of a file; the variants alternate per
 file, in an order that rotates every round, for ``--rounds`` rounds (median taken), so a noisy
@@ -40,6 +39,9 @@ Prints a table and writes bench/results/whisper_batching.json.
     .venv/bin/python bench/whisper_batching.py [--rounds 2] [--batch-sizes 1,4,8]
     # on a GPU machine (CPU time is then not the measure to read):
     .venv/bin/python bench/whisper_batching.py --device cuda --compute-type float16 --batch-sizes 1,4,8,16
+
+(Until the adoption in the Triton model, this benchmark also measured ``+ts`` variants that decode
+timestamp tokens for sentence-sized segments; rebuilding segments from the words replaced them.)
 """
 
 from __future__ import annotations
@@ -59,18 +61,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ctranslate2  # noqa: E402
 import faster_whisper  # noqa: E402
 import numpy as np  # noqa: E402
-from faster_whisper import BatchedInferencePipeline  # noqa: E402
-from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps  # noqa: E402
+from faster_whisper.vad import collect_chunks  # noqa: E402
 
 from bench.whisper import audio_seconds, config_options, load_chunks, table  # noqa: E402
 from streams.asr.wer import normalise, word_error_rate  # noqa: E402
-from streams.asr.whisper import (  # noqa: E402
-    Recognition,
-    WhisperOptions,
-    WhisperRecognizer,
-    default_model_dir,
-    recognition_from,
-)
+from streams.asr.vad import default_vad_model  # noqa: E402
+from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperRecognizer, default_model_dir  # noqa: E402
 from streams.media.chunking import AudioChunk  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
@@ -86,46 +82,22 @@ REFERENCES = {
 SEQUENTIAL = "sequential"
 
 
-def batched_recognize(
-    pipeline: BatchedInferencePipeline, options: WhisperOptions, batch_size: int, audio: np.ndarray,
-    timestamps: bool = False,
-) -> Recognition:
-    """``WhisperRecognizer.recognize`` with the batched pipeline in place of ``WhisperModel.transcribe``;
-    ``timestamps`` decodes timestamp tokens too, so that segments are sentence-sized rather than one
-    per window."""
-    segments, info = pipeline.transcribe(
-        audio,
-        language=options.language or None,
-        beam_size=options.beam_size,
-        word_timestamps=options.word_timestamps,
-        vad_filter=options.vad_filter,
-        batch_size=batch_size,
-        without_timestamps=not timestamps,
-    )
-    return recognition_from(segments, info, audio, options)
-
-
-def batched_windows(audio: np.ndarray) -> int:
-    """How many windows (of at most 30 s of speech) the batched pipeline decodes for ``audio``:
-    its own VAD settings and packing, repeated here (not timed)."""
-    vad = VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160)
-    clips = get_speech_timestamps(audio, vad)
-    return len(collect_chunks(audio, clips, max_duration=30)[0]) if clips else 0
+def batched_windows(recognizer: WhisperRecognizer, audio: np.ndarray) -> int:
+    """How many windows (of at most 30 s of speech) the batched pipeline decodes for ``audio``
+    (not timed)."""
+    spans = recognizer.vad.speech(audio, BATCHED_VAD)
+    return len(collect_chunks(audio, spans, max_duration=WINDOW_SECONDS)[0]) if spans else 0
 
 
 def text_of(recognitions: list[Recognition]) -> str:
     return " ".join(s.text for r in recognitions for s in r.segments)
 
 
-def measure(recognizer: WhisperRecognizer, batch_sizes: list[int], timestamp_batch_sizes: list[int],
+def measure(recognizer: WhisperRecognizer, batch_sizes: list[int],
             chunks: dict[str, list[AudioChunk]], rounds: int) -> tuple[dict, dict, dict, dict, dict]:
-    pipeline = BatchedInferencePipeline(recognizer.model)
-    variants = {SEQUENTIAL: recognizer.recognize}
+    variants = {SEQUENTIAL: recognizer.recognize_sequential}
     for b in batch_sizes:
-        variants[f"batched {b}"] = lambda audio, b=b: batched_recognize(pipeline, recognizer.options, b, audio)
-    for b in timestamp_batch_sizes:
-        variants[f"batched {b} +ts"] = lambda audio, b=b: batched_recognize(
-            pipeline, recognizer.options, b, audio, timestamps=True)
+        variants[f"batched {b}"] = lambda audio, b=b: recognizer.recognize_batched(audio, batch_size=b)
 
     warm = next(iter(chunks.values()))[0].pcm[: SAMPLE_RATE * 10]
     for run in variants.values():  # first-call allocations, untimed
@@ -156,28 +128,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--batch-sizes", default="1,4,8", help="comma-separated batch sizes for the batched pipeline")
-    parser.add_argument("--timestamp-batch-sizes", default="4",
-                        help="batch sizes to measure also with timestamp tokens decoded (empty: none)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: as config.pbtxt)")
     parser.add_argument("--compute-type", default=None, help="e.g. int8, float16 (default: as config.pbtxt)")
     parser.add_argument("--max-chunk-seconds", type=float, default=120.0)
     args = parser.parse_args()
     batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b.strip()]
-    timestamp_batch_sizes = [int(b) for b in args.timestamp_batch_sizes.split(",") if b.strip()]
 
     configured = config_options()
     overrides = {k: v for k, v in (("device", args.device), ("compute_type", args.compute_type)) if v}
-    options = dataclasses.replace(configured, **overrides)
+    # batch_size only switches the batched pipeline on; each variant passes its own.
+    options = dataclasses.replace(configured, **overrides, batch_size=max(batch_sizes + [2]), vad_filter=True)
     chunks = load_chunks(args.max_chunk_seconds)
     print(f"inputs: {', '.join(f'{n} ({audio_seconds(c):.0f} s, {len(c)} chunks)' for n, c in chunks.items())}")
-    windows = {name: [batched_windows(c.pcm) for c in file_chunks] for name, file_chunks in chunks.items()}
-    print(f"batched pipeline windows per chunk: {windows}")
 
     began = time.perf_counter()
     recognizer = WhisperRecognizer(options)
     load_seconds = time.perf_counter() - began
-    seconds, cpu, texts, segments, variants = measure(
-        recognizer, batch_sizes, timestamp_batch_sizes, chunks, args.rounds)
+    windows = {name: [batched_windows(recognizer, c.pcm) for c in file_chunks] for name, file_chunks in chunks.items()}
+    print(f"batched pipeline windows per chunk: {windows}")
+    seconds, cpu, texts, segments, variants = measure(recognizer, batch_sizes, chunks, args.rounds)
 
     references = {name: REFERENCES[name].read_text() for name in chunks}
     total_audio = sum(audio_seconds(c) for c in chunks.values())
@@ -233,9 +202,10 @@ def main() -> None:
         "versions": {"faster_whisper": faster_whisper.__version__, "ctranslate2": ctranslate2.__version__,
                      "numpy": np.__version__},
         "args": vars(args), "options": dataclasses.asdict(options), "model_dir": str(default_model_dir()),
+        "vad_model": str(options.vad_model or default_vad_model()),
         "batched_call": {"vad_parameters": "pipeline default: max_speech_duration_s=30, min_silence_duration_ms=160",
-                         "without_timestamps": "True, except the '+ts' variants", "temperature": 0.0,
-                         "condition_on_previous_text": False},
+                         "without_timestamps": True, "temperature": 0.0, "condition_on_previous_text": False,
+                         "segments": "rebuilt from the words (streams.asr.sentences)"},
         "model_load_seconds": round(load_seconds, 2),
         "inputs": {name: {"audio_seconds": round(audio_seconds(c), 2), "chunks": len(c),
                           "chunk_seconds": [round(x.end - x.start, 2) for x in c],
