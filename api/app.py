@@ -10,6 +10,7 @@ Middleware, outermost first: API keys (401), the per-key rate limit (429), body 
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import docs, library, pages, progress, signing, tenants, videos, webhooks
+from api import analytics, clips, docs, library, pages, progress, signing, submissions, tenants, videos, webhooks
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
@@ -28,6 +29,7 @@ from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.producer import Producer, TopicWriter
 from streams.adapters.storage import open_storage
+from streams.search import open_index
 from streams.settings import Settings
 
 
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.db = pool
         app.state.catalog = Catalog(pool)
         app.state.storage = open_storage(settings)
+        app.state.search = await asyncio.to_thread(open_index, settings)
         app.state.uploads = TopicWriter(producer, "uploads")
         app.state.render_requests = TopicWriter(producer, "render_requests")
         app.state.progress = progress.ProgressHub(settings.kafka_bootstrap)
@@ -56,10 +59,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.progress.stop()
             await producer.stop()
             await pool.close()
+            app.state.search.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), *videos.routes, *progress.routes, *library.routes, *tenants.routes, *webhooks.routes,
-                *docs.routes, *pages.routes],
+        routes=[Route("/healthz", healthz), *submissions.routes, *videos.routes, *clips.routes, *progress.routes,
+                *library.routes, *analytics.routes, *tenants.routes, *webhooks.routes, *docs.routes, *pages.routes],
         middleware=[
             Middleware(ApiKeyMiddleware),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),

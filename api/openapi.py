@@ -137,7 +137,7 @@ def _meta_paths() -> dict:
 
 def _upload_form() -> dict:
     """``POST /v1/videos``'s multipart form: the file, and options as JSON or one field each."""
-    from api.videos import OPTION_FIELDS
+    from api.submissions import OPTION_FIELDS
 
     options = _options_schema()["properties"]
     fields = {"file": {"type": "string", "contentMediaType": "application/octet-stream",
@@ -168,9 +168,11 @@ def _video_paths() -> dict:
         ("video", "getVideo"), ("transcript", "getTranscript"), ("moments", "getMoments"), ("clips", "getClips"),
         ("delete", "deleteVideo"))}
     to_clip = {"clip": link("getClip", clip_id="$response.body#/clip_id")}
-    upload = {"required": True, "content": {"multipart/form-data": {
-        "schema": _upload_form(), "encoding": {"file": {"contentType": "application/octet-stream"},
-                                               "options": {"contentType": "application/json"}}}}}
+    upload = {"required": True, "content": {
+        "multipart/form-data": {
+            "schema": _upload_form(), "encoding": {"file": {"contentType": "application/octet-stream"},
+                                                   "options": {"contentType": "application/json"}}},
+        "application/json": {"schema": ref("VideoFromUrl")}}}
     return {
         "/v1/videos": {
             "post": post("createVideo", "Submit a video", {
@@ -178,9 +180,13 @@ def _video_paths() -> dict:
                                      headers={"Location": {"description": "The video's URL.", "schema": STRING}}),
                 "400": error("BadRequest"), "503": error("Unavailable")},
                 scope="write", tag="videos", body=upload,
-                description="Options may be given one form field each or together as `options` (JSON); a field "
-                            "overrides the same key in `options`. Unknown or out-of-range options are a 422 "
-                            "`invalid_options`; a file over the upload limit is a 413."),
+                description="As multipart, the file streams into storage; options may be given one form field "
+                            "each or together as `options` (JSON), a field overriding the same key in `options`. "
+                            "As JSON with `source_url`, the worker downloads the video (http/https only; hosts "
+                            "that resolve to private, loopback or link-local addresses are refused at once "
+                            "(`unsafe_url`) and on every redirect; the upload size limit and a timeout apply, "
+                            "and a failed download fails the video with its reason). Unknown or out-of-range "
+                            "options are a 422 `invalid_options`; a file over the upload limit is a 413."),
             "get": operation("listVideos", "List videos, newest first", {
                 "200": json_response("VideoList", "One page.", links={
                     "video": link("getVideo", video_id="$response.body#/videos/0/video_id")})},
@@ -218,21 +224,58 @@ def _video_paths() -> dict:
                 "download": link("downloadClip", clip_id="$response.body#/clip_id"),
                 "video": link("getVideo", video_id="$response.body#/video_id")}), **not_found},
             scope="read", tag="clips", parameters=[path_param("clip_id")])},
+        "/v1/clips": {"post": post("createClip", "Make a clip from a span of a video (a search hit, say)", {
+            "200": json_response("RenderExists", "That clip is rendered already.", links=to_clip),
+            "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.",
+                                 links=to_clip),
+            "404": error("NotFound"), "503": error("Unavailable")}, scope="write", tag="clips",
+            body=json_body("CreateClip", "The video, the span, and optionally the look."),
+            description="The span is widened to the whole sentences it touches (one in a pause snaps to the "
+                        "nearest sentence; 422 `no_speech` when there is none near), scored like any moment "
+                        "(its reason starts with \"Chosen by you\"), and rendered through the normal render path; "
+                        "the answer gives the snapped `start` and `end`.")},
         "/v1/clips/{clip_id}/renders": {"post": post("rerenderClip", "Render a clip's moment again", {
             "200": json_response("RenderExists", "That clip is rendered already.", links=to_clip),
             "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.",
                                  links=to_clip),
             **not_found, "503": error("Unavailable")}, scope="write", tag="clips", parameters=[path_param("clip_id")],
-            body=json_body("RerenderClip", "Another caption style and/or aspect (default: the clip's).",
+            body=json_body("RerenderClip", "Another caption style, aspect and/or length (default: the clip's).",
                            required=False),
-            description="The new clip's id follows from the moment, aspect and caption style: asking twice is "
-                        "harmless.")},
+            description="The new clip's id follows from the moment, aspect, caption style and span: asking twice "
+                        "is harmless. A new length (`length` preset, or `min_seconds` with `max_seconds`) re-cuts "
+                        "the moment to the run of whole sentences nearest to it that fits; the answer gives the "
+                        "new `start` and `end`.")},
         "/v1/clips/{clip_id}/download": {"get": operation("downloadClip", "One of a clip's files", {
             "200": {"description": "The file (byte ranges supported).", "content": {
                 "video/mp4": {"schema": {}}, "application/x-subrip": {"schema": STRING},
                 "text/vtt": {"schema": STRING}, "image/jpeg": {"schema": {}}}}, **SERVED_FILE, **not_found},
             scope="read", tag="clips", signed=True,
             parameters=[path_param("clip_id"), query_param("file", {"enum": list(CLIP_FILES), "default": "mp4"})])},
+    }
+
+
+def _upload_paths() -> dict:
+    upload_id = path_param("upload_id", "From `POST /v1/uploads`; the video gets the same id.")
+    return {
+        "/v1/uploads": {"post": post("createUpload", "Start a direct upload to object storage", {
+            "201": json_response("UploadForm", "A presigned form: POST `fields` and then the file (as `file`, "
+                                 "last) to `url` as multipart/form-data before `expires_at`.", links={
+                                     "confirm": link("confirmUpload", upload_id="$response.body#/upload_id")}),
+            "409": error("Conflict")}, scope="write", tag="videos",
+            body=json_body("CreateUpload", "The file's name, size and processing options."),
+            description="For large files: the bytes go from the client straight to S3, not through the API. The "
+                        "form is good for exactly one key under the tenant's prefix, a size from 1 byte to "
+                        "`size_bytes` (or the upload limit) and `CLIPSTREAM_PRESIGNED_UPLOAD_SECONDS`. Servers that "
+                        "keep media on local disk answer 409 `presigned_uploads_unavailable`.")},
+        "/v1/uploads/{upload_id}/confirm": {"post": post("confirmUpload", "Confirm a direct upload: process it", {
+            "202": json_response("VideoAccepted", "Found in storage and queued, as a video with the upload's id.",
+                                 headers={"Location": {"description": "The video's URL.", "schema": STRING}},
+                                 links={"video": link("getVideo", video_id="$response.body#/video_id")}),
+            "404": error("NotFound"), "410": error("Gone"), "503": error("Unavailable")},
+            scope="write", tag="videos", parameters=[upload_id],
+            description="409 `upload_missing` while no file has arrived (send it, then confirm again), 409 "
+                        "`upload_confirmed` the second time, 410 `upload_expired` when the form expired with no "
+                        "file, 413 when the stored file is larger than the form allowed (it is deleted).")},
     }
 
 
@@ -243,11 +286,12 @@ def _library_paths() -> dict:
            "content": {"text/event-stream": {"schema": STRING}}}
     return {
         "/v1/search": {"get": operation("search", "Search the tenant's transcripts", {
-            "200": json_response("SearchResults", "Matching segments, best first.", links={
+            "200": json_response("SearchResults", "Matching sentences, best first.", links={
                 "video": link("getVideo", video_id="$response.body#/hits/0/video_id")})},
             scope="read", tag="library",
-            parameters=[query_param("q", {"type": "string", "minLength": 1, "maxLength": 200}, "Web-search syntax.",
-                                    required=True), query_param("limit", limit)])},
+            parameters=[query_param("q", {"type": "string", "minLength": 1, "maxLength": 200},
+                                    "Words; all must match (the last as a prefix), else any.", required=True),
+                        query_param("limit", limit), query_param("video_id", STRING, "Only this video's sentences.")])},
         "/v1/analytics": {"get": operation("analytics", "Usage: videos, minutes, clips, stage latencies", {
             "200": json_response("Analytics", "Totals and a per-day series.")}, scope="read", tag="library",
             parameters=[query_param("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})])},
@@ -352,9 +396,11 @@ def _webhook_paths() -> dict:
 
 # -- components --------------------------------------------------------------------------------
 def _video_schemas() -> dict:
-    from api.videos import ASPECTS
+    from api.clips import ASPECTS, MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
     from streams.media.captions import CAPTION_STYLES
+    from streams.moments import LENGTH_PRESETS
 
+    clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
     timed = {"start": NUMBER, "end": NUMBER}
     status = {"enum": ["queued", "processing", "completed", "failed"]}
     clip_files = {f: STRING for f in CLIP_FILES}
@@ -362,7 +408,19 @@ def _video_schemas() -> dict:
         "VideoOptions": _options_schema(),
         "VideoLinks": obj({k: STRING for k in ("self", "transcript", "moments", "clips", "events")}),
         "VideoAccepted": obj({"video_id": STRING, "status": {"const": "queued"}, "filename": STRING,
-                              "size_bytes": INTEGER, "options": ref("VideoOptions"), "links": ref("VideoLinks")}),
+                              "size_bytes": INTEGER, "options": ref("VideoOptions"), "links": ref("VideoLinks")},
+                             {"source_url": STRING}),
+        "VideoFromUrl": obj({"source_url": {"type": "string", "maxLength": 2048, "examples": [
+            "https://example.com/talk.mp4"]}}, {
+            "filename": {"type": "string", "maxLength": 255, "description": "Default: the URL's last path segment."},
+            "options": ref("VideoOptions")}),
+        "CreateUpload": obj({"filename": {"type": "string", "minLength": 1, "maxLength": 255}}, {
+            "size_bytes": {"type": "integer", "minimum": 1, "description": "The file's size: the most the form "
+                                                                           "accepts (default: the upload limit)."},
+            "options": ref("VideoOptions")}),
+        "UploadForm": obj({"upload_id": STRING, "method": {"const": "POST"}, "url": STRING,
+                           "fields": {"type": "object", "additionalProperties": STRING}, "max_bytes": INTEGER,
+                           "expires_at": TIMESTAMP, "links": obj({"confirm": STRING})}),
         "VideoSummary": obj({
             "video_id": STRING, "filename": STRING, "status": status, "error": nullable(ref("ErrorStatus")),
             "duration": nullable(NUMBER), "size_bytes": INTEGER, "options": OBJECT, "created_at": TIMESTAMP,
@@ -388,15 +446,26 @@ def _video_schemas() -> dict:
             "caption_style": nullable(STRING), "variant": nullable(STRING),
             "links": obj({"self": STRING, **clip_files}),
             "urls": obj(clip_files, description="Signed download links, valid for an hour.")}),
-        "RerenderClip": obj({}, {"caption_style": {"enum": list(CAPTION_STYLES)}, "aspect": {"enum": list(ASPECTS)}}),
+        "RerenderClip": obj({}, {
+            "caption_style": {"enum": list(CAPTION_STYLES)}, "aspect": {"enum": list(ASPECTS)},
+            "length": {"enum": list(LENGTH_PRESETS), "description": "Re-cut to a length preset (seconds)."},
+            "min_seconds": clip_seconds, "max_seconds": clip_seconds}),
+        "CreateClip": obj({"video_id": STRING, "start": {"type": "number", "minimum": 0},
+                           "end": {"type": "number", "minimum": 0}},
+                          {"caption_style": {"enum": list(CAPTION_STYLES)}, "aspect": {"enum": list(ASPECTS)}}),
         "RenderExists": obj({"clip_id": STRING, "status": {"const": "rendered"}, "links": obj({"self": STRING})}),
-        "RenderQueued": obj({"clip_id": STRING, "status": {"const": "queued"}, "caption_style": STRING,
-                             "aspect": STRING, "links": obj({"self": STRING, "clips": STRING})}),
+        "RenderQueued": obj({"clip_id": STRING, "status": {"const": "queued"}, "video_id": STRING,
+                             "moment_id": STRING, "caption_style": STRING, "aspect": STRING, "start": NUMBER,
+                             "end": NUMBER, "duration": NUMBER, "links": obj({"self": STRING, "clips": STRING})},
+                            {"score": SCORE, "title": STRING, "reason": STRING}),
         "ClipList": obj({"video_id": STRING, "status": status, "clips": array(ref("Clip"))}),
         "SearchResults": obj({"query": STRING, "hits": array(obj({
-            "video_id": STRING, "filename": STRING, "start": NUMBER, "end": NUMBER, "segment_start": NUMBER,
-            "segment_end": NUMBER, "text": STRING,
-            "snippet": {"type": "string", "description": "HTML-escaped, matches in `<mark>`."}}))}),
+            "video_id": STRING, "filename": STRING,
+            "start": {"type": "number", "description": "When the first matching word is said (s)."},
+            "end": NUMBER, "segment_start": {"type": "number", "description": "The sentence's start (s)."},
+            "segment_end": NUMBER, "text": {"type": "string", "description": "The whole sentence."},
+            "snippet": {"type": "string", "description": "HTML-escaped, matches in `<mark>`."},
+            "score": {"type": "number", "description": "Relevance (higher is better; backend-specific scale)."}}))}),
         "Analytics": obj({
             "videos": INTEGER, "completed": INTEGER, "failed": INTEGER, "usage_minutes": NUMBER, "clips": INTEGER,
             "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)})
@@ -468,8 +537,10 @@ def _error_responses() -> dict:
         "Forbidden": answer("The key's scope is too small for this call (`forbidden`)."),
         "NotFound": answer("No such resource for this tenant (`video_not_found`, `clip_not_found`, ...)."),
         "Conflict": answer("A request with this Idempotency-Key is still running (`idempotency_key_in_use`, with "
-                           "`Retry-After`), or the webhook endpoint is disabled (`endpoint_disabled`).",
-                           headers=retry_after),
+                           "`Retry-After`), the webhook endpoint is disabled (`endpoint_disabled`), or the resource "
+                           "is not in a state for this call (`upload_missing`, `upload_confirmed`, "
+                           "`presigned_uploads_unavailable`).", headers=retry_after),
+        "Gone": answer("It expired (`upload_expired`)."),
         "PayloadTooLarge": answer("The body is over the limit (`body_too_large`, `upload_too_large`)."),
         "UnsupportedMediaType": answer("The body has the wrong content type (`unsupported_media_type`)."),
         "Unprocessable": answer("A parameter or the body is invalid (`invalid_query`, `invalid_body`, "
@@ -522,7 +593,7 @@ def spec() -> dict:
                                 "(429 with `Retry-After`)."},
         "security": [{"apiKey": []}],
         "tags": [{"name": n} for n in ("videos", "clips", "library", "keys", "webhooks", "admin", "meta")],
-        "paths": {**_meta_paths(), **_video_paths(), **_library_paths(), **_key_paths(), **_webhook_paths()},
+        "paths": {**_meta_paths(), **_video_paths(), **_upload_paths(), **_library_paths(), **_key_paths(), **_webhook_paths()},
         "components": _components(),
     }
 

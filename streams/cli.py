@@ -4,10 +4,11 @@
     clipstream stack down [--only NAME ...]
     clipstream stack status [--json]
     clipstream stack logs COMPONENT [-n LINES]
-    clipstream process [PATH] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
+    clipstream process [PATH|URL] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
     clipstream transcribe PATH [--json]
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
+    clipstream search reindex [--video ID]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
 """
@@ -71,6 +72,8 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         if not args.json:
             print("process: no file given; building the demo talking-head video", file=sys.stderr)
         path = build_demo_video(settings.data_dir / "demo")
+    elif args.path.lower().startswith(("http://", "https://")):
+        path = None
     else:
         path = Path(args.path)
         if not path.is_file():
@@ -81,14 +84,15 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     from streams.credentials import api_key_for
 
     with Client(settings.api_url, api_key_for(settings)) as client:
-        accepted = client.submit(path, **options)
+        accepted = client.submit(path, **options) if path else client.submit_url(args.path, **options)
         video_id = accepted["video_id"]
+        name = path.name if path else args.path
         if not args.wait:
             print(json.dumps({"video_id": video_id, "status": accepted["status"]}) if args.json
-                  else f"submitted {path.name}: video {video_id} (follow it with --wait, or GET /v1/videos/{video_id})")
+                  else f"submitted {name}: video {video_id} (follow it with --wait, or GET /v1/videos/{video_id})")
             return 0
         if not args.json:
-            print(f"process: {path.name} → video {video_id}", file=sys.stderr)
+            print(f"process: {name} → video {video_id}", file=sys.stderr)
         video = client.wait(video_id, timeout=args.timeout, on_progress=None if args.json else ProgressView())
         clips = client.clips(video_id)["clips"]
     if args.json:
@@ -130,6 +134,31 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
         print(f"key     {key['key']}")
         print(f"        scope {key['scope']}, prefix {key['prefix']}; shown once: store it now "
               "(use it with CLIPSTREAM_API_KEY=...)")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """``search reindex``: rebuild the search index from PostgreSQL (the owner role)."""
+    import asyncio
+
+    from streams.adapters.db import create_pool
+    from streams.search import open_index
+    from streams.search.reindex import reindex
+
+    async def run():
+        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+        index = open_index(settings)
+        try:
+            return index.backend, await reindex(pool, index, args.video, say=print)
+        finally:
+            index.close()
+            await pool.close()
+
+    try:
+        backend, (videos, documents) = asyncio.run(run())
+    except OSError as exc:
+        raise ClipstreamError(f"postgres: cannot connect ({exc}); start it with: clipstream stack up") from None
+    print(f"reindexed {videos} video(s), {documents} sentence(s) into the {backend} index")
     return 0
 
 
@@ -215,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     stack.set_defaults(handler=cmd_stack)
 
     process = sub.add_parser("process", help="submit a video through the API and (with --wait) show its clips")
-    process.add_argument("path", nargs="?", help="the video or audio file (default: build a demo talk)")
+    process.add_argument("path", nargs="?", help="the video or audio file, or an http(s) URL the worker downloads "
+                                                 "(default: build a demo talk)")
     process.add_argument("--wait", action="store_true", help="follow progress and print the clips when done")
     process.add_argument("--json", action="store_true", help="print one JSON object (video_id, status, clips)")
     process.add_argument("--clips", type=int, default=None, help="how many clips (default 5)")
@@ -234,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--json", action="store_true",
                             help="print one JSON object (language, duration, words, segments)")
     transcribe.set_defaults(handler=cmd_transcribe)
+
+    search = sub.add_parser("search", help="operator: the transcript search index")
+    search_sub = search.add_subparsers(dest="action", required=True)
+    p_reindex = search_sub.add_parser("reindex", help="rebuild the index from PostgreSQL")
+    p_reindex.add_argument("--video", default=None, help="only this video id")
+    search.set_defaults(handler=cmd_search)
 
     tenants = sub.add_parser("tenants", help="operator: make tenants")
     tenants_sub = tenants.add_subparsers(dest="action", required=True)

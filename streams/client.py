@@ -69,6 +69,11 @@ class Client:
         with open(path, "rb") as f:
             return self._call("POST", "/v1/videos", files={"file": (path.name, f)}, data=data)
 
+    def submit_url(self, url: str, **options) -> dict:
+        """Submit a video the worker downloads from ``url``; returns the 202 body."""
+        given = {k: v for k, v in options.items() if v is not None}
+        return self._call("POST", "/v1/videos", json={"source_url": url, "options": given})
+
     def video(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}")
 

@@ -109,6 +109,12 @@ class StorageError(ClipstreamError):
     code = "storage_error"
 
 
+class ObjectNotFound(StorageError):
+    """The storage has no object under that key."""
+
+    code = "object_not_found"
+
+
 class InferenceError(ClipstreamError):
     code = "inference_error"
 

@@ -53,6 +53,7 @@ class UploadReceived(Event):
     filename: str
     size_bytes: int
     options: UploadOptions
+    source_url: Optional[str] = None  # download from here into source_uri first
 
 
 class AudioChunkReady(Event):
@@ -119,12 +120,16 @@ class ClipRendered(Event):
 
 
 class RenderRequested(Event):
-    """Render a moment again, with another caption style or aspect, as clip ``clip_id``."""
+    """Render a moment again, with another caption style, aspect or length, as clip ``clip_id``.
+    ``start``/``end`` (whole sentences, chosen by the API) replace the moment's bounds."""
 
     clip_id: str
     moment_id: str
     aspect: str
     caption_style: str
+    variant: Optional[str] = None
+    start: Optional[float] = None
+    end: Optional[float] = None
 
 
 class Lifecycle(Event):

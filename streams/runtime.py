@@ -18,10 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
+from urllib.parse import urlparse
 
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
-from streams.adapters.storage import Storage, open_storage
+from streams.adapters.storage import S3Storage, Storage, open_storage
 from streams.adapters.triton import TritonClient
 from streams.errors import ClipstreamError, StorageError
 from streams.records import SCHEMA_VERSION, Lifecycle, new_event_id, utc_now
@@ -47,19 +48,30 @@ class Runtime:
         shutil.rmtree(self.scratch / video_id, ignore_errors=True)
 
     async def local_source(self, video_id: str, source_uri: str, filename: str) -> Path:
-        """A local path to an upload: the file itself with file storage, else a scratch copy."""
-        key = self.storage.key_of(source_uri)
-        if not await asyncio.to_thread(self.storage.exists, key):
+        """A local path to an upload: the file itself with file storage, else a scratch copy.
+        An ``s3://`` source outside our own storage (a worker on local files, an API that takes
+        presigned S3 uploads) is read from that bucket through the configured S3 endpoint."""
+        storage, key = self._source_storage(source_uri)
+        if not await asyncio.to_thread(storage.exists, key):
             raise StorageError(f"the uploaded file {filename} is not in storage ({source_uri})")
-        local = getattr(self.storage, "local_path", None)
+        local = getattr(storage, "local_path", None)
         if local is not None:
             return local(key)
         dest = self.scratch_for(video_id) / ("source" + Path(key).suffix)
         if not dest.exists():
             part = dest.with_name(dest.name + ".part")
-            await asyncio.to_thread(self.storage.download, key, part)
+            await asyncio.to_thread(storage.download, key, part)
             part.replace(dest)
         return dest
+
+    def _source_storage(self, uri: str) -> tuple[Storage, str]:
+        try:
+            return self.storage, self.storage.key_of(uri)
+        except StorageError:
+            parsed = urlparse(uri)
+            if parsed.scheme != "s3" or not parsed.netloc:
+                raise
+            return S3Storage(parsed.netloc, "", self.settings), parsed.path.lstrip("/")
 
 
 _runtime: Runtime | None = None

@@ -77,6 +77,7 @@ class Settings:
     webhook_retry_schedule: comma-separated delays in seconds between webhook attempts.
     webhook_timeout_seconds: how long one webhook delivery attempt may take.
     source_fetch_timeout_seconds: how long downloading a video from a source URL may take.
+    presigned_upload_seconds: how long a presigned direct-to-S3 upload form stays valid.
     url_signing_secret: the key of signed links (players, progress streams); empty means a random
         one per API process, so set it when running several API replicas.
     worker_port: the Faust worker's web port (health and metrics).
@@ -134,6 +135,7 @@ class Settings:
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     webhook_timeout_seconds: float = 15.0
     source_fetch_timeout_seconds: float = 600.0
+    presigned_upload_seconds: int = 900
     url_signing_secret: str = ""
     worker_port: int = 18066
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")

@@ -110,8 +110,10 @@ class Pipeline:
 @pytest.fixture(scope="session")
 def pipeline(stack, request) -> Pipeline:
     """The whole pipeline (API + Faust worker) on the session's stack. Clips are encoded with
-    libx264's ``ultrafast`` preset to spare the test machine's two cores."""
-    settings = stack.with_overrides(render_preset="ultrafast")
+    libx264's ``ultrafast`` preset to spare the test machine's two cores; 127.0.0.1 is exempt from
+    the private-address guard so that tests can serve source URLs and receive webhooks locally
+    (other loopback names and addresses are still refused)."""
+    settings = stack.with_overrides(render_preset="ultrafast", webhook_allowed_hosts="127.0.0.1")
     running = Pipeline(settings, _reporter(request.config))
     running.start()
     yield running

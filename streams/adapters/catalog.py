@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable, Mapping, Sequence
+from typing import AsyncIterator, Iterable, Mapping, Sequence
 
 import asyncpg
 
+from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
 
 STAGES = ("ingest", "transcribe", "moments", "render")
-
-
-def _jsonb(conn_value: Any) -> Any:
-    return json.loads(conn_value) if isinstance(conn_value, str) else conn_value
 
 
 class Catalog:
@@ -85,6 +82,12 @@ class Catalog:
                 " WHERE video_id = $1",
                 video_id, duration, width, height, has_video,
             )
+
+    async def set_size(self, video_id: str, size_bytes: int) -> None:
+        """The stored file's size, once known (a video submitted by URL is 0 until downloaded)."""
+        async with self._conn() as conn:
+            await conn.execute("UPDATE videos SET size_bytes = $2, updated_at = now() WHERE video_id = $1",
+                               video_id, size_bytes)
 
     async def set_chunk_count(self, video_id: str, count: int) -> None:
         async with self._conn() as conn:
@@ -269,30 +272,7 @@ class Catalog:
             await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
         return [source, *(uri for c in clips for uri in c.values())]
 
-    # search and analytics (PostgreSQL until the search index and ClickHouse sinks serve them) -----
-    async def search_segments(self, query: str, limit: int) -> list[dict]:
-        """Transcript segments matching ``query`` (English full-text), best first, with their
-        chunk's words so a hit can point at the matching word. ``highlight`` marks matches
-        between \\x01 and \\x02."""
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                """
-                WITH q AS (SELECT websearch_to_tsquery('english', $1) AS q)
-                SELECT v.video_id, v.filename, seg->>'text' AS text, (seg->>'start')::float8 AS start_s,
-                       (seg->>'end')::float8 AS end_s, t.words,
-                       ts_headline('english', seg->>'text', q.q,
-                                   'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', HighlightAll=true')
-                           AS highlight,
-                       ts_rank(to_tsvector('english', seg->>'text'), q.q) AS rank
-                FROM q, transcript_chunks t JOIN videos v USING (video_id), jsonb_array_elements(t.segments) seg
-                WHERE to_tsvector('english', seg->>'text') @@ q.q
-                ORDER BY rank DESC, v.created_at DESC, start_s
-                LIMIT $2
-                """,
-                query, limit,
-            )
-        return [{**dict(r), "words": _jsonb(r["words"])} for r in rows]
-
+    # analytics (PostgreSQL: the ground truth the ClickHouse sink is checked against) ------------
     async def usage(self, days: int = 30) -> dict:
         """Counts, minutes, clips, per-stage latencies and a per-day series for the tenant."""
         async with self._conn() as conn:

@@ -7,9 +7,10 @@ runners (the stack, a test, a deploy job).
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import asyncpg
 
@@ -79,6 +80,11 @@ async def tenant_connection(pool: asyncpg.Pool, tenant_id: str) -> AsyncIterator
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
         yield conn
+
+
+def from_jsonb(value: Any) -> Any:
+    """A jsonb column's value as Python data (asyncpg hands it over as text)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def create_pool(dsn: str, **kwargs) -> asyncpg.Pool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlparse
 
-from streams.errors import ConfigError, StorageError
+from streams.errors import ConfigError, ObjectNotFound, StorageError
 from streams.settings import Settings
 
 CHUNK = 1024 * 1024
@@ -186,7 +186,7 @@ class S3Storage:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404", "NotFound"):
-                raise StorageError(f"{what}: not found") from None
+                raise ObjectNotFound(f"{what}: not found") from None
             raise StorageError(f"{what}: {code or exc}", retriable=code in ("SlowDown", "503", "InternalError")) from exc
         except BotoCoreError as exc:
             raise StorageError(f"{what}: {exc}", retriable=True) from exc

@@ -1,4 +1,5 @@
-"""Ingest: validate an upload event, probe the media, and cut its audio into chunks.
+"""Ingest: validate an upload event, fetch the video when it was submitted by URL, probe the
+media, and cut its audio into chunks.
 
 Each chunk (16 kHz mono WAV in storage) is announced on ``audio_chunks`` as soon as it is cut,
 so transcription of a long video starts while the rest is still being decoded. Chunk cut points
@@ -16,6 +17,8 @@ from streams.app import app
 from streams.errors import ContractError
 from streams.media.chunking import Chunker, encode_wav, iter_chunks
 from streams.media.probe import MediaLimits, probe
+from streams.net.fetch import download
+from streams.net.guard import parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
 from streams.runtime import Stopwatch, dead_letter, fail, report, run_guarded, runtime
 
@@ -66,6 +69,8 @@ async def _ingest(upload: dict) -> None:
     await rt.catalog.stage(video_id, STAGE, "running")
     await report(tenant_id, video_id, STAGE, "started")
 
+    if upload.get("source_url"):
+        await _download(rt, upload)
     source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes,
                          max_duration_seconds=rt.settings.max_duration_seconds)
@@ -92,3 +97,25 @@ async def _ingest(upload: dict) -> None:
     await rt.catalog.set_chunk_count(video_id, count)
     await rt.catalog.stage(video_id, STAGE, "completed")
     await report(tenant_id, video_id, STAGE, "finished", duration_seconds=clock.seconds)
+
+
+async def _download(rt, upload: dict) -> None:
+    """Fetch a URL-submitted video into storage at its ``source_uri``, once: a redelivered event
+    finds it there. Guarded on every hop (UnsafeUrl), capped at the upload size limit
+    (MediaLimitExceeded) and the fetch timeout (SourceFetchFailed, retriable when the source may
+    recover)."""
+    video_id = upload["video_id"]
+    key = rt.storage.key_of(upload["source_uri"])
+    if await asyncio.to_thread(rt.storage.exists, key):
+        return
+    part = rt.scratch_for(video_id) / "download.part"
+    try:
+        with open(part, "wb") as f:
+            size = await download(
+                upload["source_url"], f, allowed_hosts=parse_allowed_hosts(rt.settings.webhook_allowed_hosts),
+                max_bytes=rt.settings.max_upload_bytes, timeout=rt.settings.source_fetch_timeout_seconds,
+            )
+        await asyncio.to_thread(rt.storage.put_file, key, part)
+    finally:
+        part.unlink(missing_ok=True)
+    await rt.catalog.set_size(video_id, size)

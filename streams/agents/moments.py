@@ -30,14 +30,8 @@ import numpy as np
 
 from streams import topics
 from streams.app import app
-from streams.asr.whisper import Word
 from streams.errors import ClipstreamError
-from streams.media.chunking import ENVELOPE_HOP_SECONDS
-from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
-from streams.media.prosody import PitchTrack
 from streams.moments import (
-    EnergyEnvelope,
-    Evidence,
     LengthRange,
     ScoredMoment,
     Sentence,
@@ -48,6 +42,7 @@ from streams.moments import (
     moment_id,
 )
 from streams.moments.sentences import MAX_SENTENCE_SECONDS
+from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import TopicMap
 from streams.moments.topics import segment as segment_topics
 from streams.records import (
@@ -119,52 +114,6 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
-def _words(chunks: Sequence[dict]) -> list[Word]:
-    return [Word(w["word"], w["start"], w["end"], w["probability"]) for c in chunks for w in c["words"]]
-
-
-def _joined(chunks: Sequence[dict], key: str, hop_seconds: float) -> list[float]:
-    """The chunks' per-hop series ``key`` joined into one for the video, each placed by its chunk's
-    start (a gap before a chunk is filled with zeros, an overlap taken from the later chunk)."""
-    values: list[float] = []
-    for c in chunks:
-        first = int(round(c["start_s"] / hop_seconds))
-        values.extend([0.0] * max(0, first - len(values)))
-        del values[first:]
-        values.extend(c.get(key) or ())
-    return values
-
-
-def _envelope(chunks: Sequence[dict]) -> EnergyEnvelope:
-    """One RMS envelope for the video from the chunks' envelopes."""
-    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS,
-                          values=tuple(_joined(chunks, "energy", ENVELOPE_HOP_SECONDS)))
-
-
-def _pitch(chunks: Sequence[dict]) -> PitchTrack | None:
-    """One pitch track for the video from the chunks' tracks; None when no chunk has one (stored
-    before pitch was measured)."""
-    if not any(c.get("pitch") for c in chunks):
-        return None
-    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(_joined(chunks, "pitch", PITCH_HOP_SECONDS)))
-
-
-def _faces(chunks: Sequence[dict]) -> list[tuple[float, int]] | None:
-    """The ``(seconds, faces on screen)`` samples of every chunk whose picture was looked at; None
-    when none was (an audio-only upload)."""
-    if all(c.get("faces") is None for c in chunks):
-        return None
-    return [(float(t), int(n)) for c in chunks for t, n in (c.get("faces") or ())]
-
-
-def _cuts(chunks: Sequence[dict]) -> list[float] | None:
-    """The scene cuts of the chunks; None unless every chunk's picture was looked at, since a
-    chunk not looked at would read as one long shot."""
-    if not chunks or any(c.get("cuts") is None for c in chunks):
-        return None
-    return sorted(float(t) for c in chunks for t in c["cuts"])
-
-
 def replay(
     video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
 ) -> tuple[list, list]:
@@ -183,11 +132,10 @@ def replay(
     new: list[ScoredMoment] = []
     for i in range(len(chunks)):
         known = chunks[: i + 1]
-        sentences = build_sentences(_words(known), max_seconds=max_sentence)
+        sentences = build_sentences(words_of(known), max_seconds=max_sentence)
         last = final and i == len(chunks) - 1
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        evidence = Evidence(envelope=_envelope(known), pitch=_pitch(known), faces=_faces(known), cuts=_cuts(known),
-                            topics=_topics(sentences, encoder))
+        evidence = evidence_of(known, topics=_topics(sentences, encoder))
         new = selector.advance(sentences, settled, last, evidence)
     return list(selector.picked), new
 

@@ -73,8 +73,11 @@ async def _rerender(request: RenderRequested) -> None:
         log.warning("re-render %s: video %s or moment %s is gone", request.clip_id, request.video_id,
                     request.moment_id)
         return
-    candidate = MomentCandidate(moment_id=moment["moment_id"], rank=moment["rank"] or 1, start=moment["start_s"],
-                                end=moment["end_s"], score=moment["score"], signals=moment["signals"],
+    start, end = moment["start_s"], moment["end_s"]
+    if request.start is not None and request.end is not None:
+        start, end = request.start, request.end
+    candidate = MomentCandidate(moment_id=moment["moment_id"], rank=moment["rank"] or 1, start=start,
+                                end=end, score=moment["score"], signals=moment["signals"],
                                 reason=moment["reason"], title=moment["title"])
     chunks = await rt.catalog.transcript_chunks(request.video_id)
     brand = await _brand(rt, request.video_id, video["options"].get("brand"))
@@ -85,7 +88,7 @@ async def _rerender(request: RenderRequested) -> None:
         return await _plans(rt, source, video, m, [request.aspect], framing)
 
     await _render_one(rt, request, video, chunks, candidate, request.aspect, brand, plan_of=plan,
-                      style=request.caption_style, variant=request.caption_style)
+                      style=request.caption_style, variant=request.variant or request.caption_style)
 
 
 def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWord, ...]:

@@ -97,7 +97,7 @@ def test_every_tenant_operation_documents_auth_rate_limit_and_posts_their_idempo
 
 
 def test_uploads_document_every_option_field_with_the_event_schema():
-    from api.videos import OPTION_FIELDS
+    from api.submissions import OPTION_FIELDS
 
     op = openapi.spec()["paths"]["/v1/videos"]["post"]
     form = op["requestBody"]["content"]["multipart/form-data"]["schema"]

@@ -1,5 +1,5 @@
-"""Re-rendering a clip with another caption style and aspect goes down the render path and adds
-a clip; asking again gives the same clip, not a second one."""
+"""Re-rendering a clip with another caption style, aspect or length goes down the render path and
+adds a clip; asking again gives the same clip, not a second one."""
 
 from __future__ import annotations
 
@@ -41,3 +41,50 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
         bad = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"caption_style": "comic-sans"})
         assert bad.status_code == 422
     assert len(pipeline.client.clips(video["video_id"])["clips"]) == 2
+
+
+def _wait_for_clip(pipeline, video_id: str, clip_id: str, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        clips = {c["clip_id"]: c for c in pipeline.client.clips(video_id)["clips"]}
+        if clip_id in clips:
+            return clips[clip_id]
+        time.sleep(1)
+    raise AssertionError(f"the re-rendered clip {clip_id} never appeared")
+
+
+@pytest.mark.slow
+def test_rerender_at_another_length_recuts_on_whole_sentences(pipeline, media_dir):
+    reading = media_dir / "derived" / "ljspeech_LJ001-0001_to_0032_concat.wav"
+    video = pipeline.process(reading, clip_count=1, min_seconds=40, max_seconds=60)
+    assert video["status"] == "completed", video.get("error")
+    video_id = video["video_id"]
+    original = pipeline.client.clips(video_id)["clips"][0]
+    assert original["duration"] >= 40
+    sentences = pipeline.client.transcript(video_id)["sentences"]
+    starts, ends = {s["start"] for s in sentences}, {s["end"] for s in sentences}
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as http:
+        path = f"/v1/clips/{original['clip_id']}/renders"
+        asked = http.post(path, json={"length": "15-30"})
+        assert asked.status_code == 202, asked.text
+        queued = asked.json()
+        assert queued["start"] in starts and queued["end"] in ends
+        assert 15 <= queued["end"] - queued["start"] <= 30
+        # The re-cut stays inside the moment, and keeps its opening sentence (its hook) when a run
+        # of whole sentences from there fits the new length.
+        assert original["start"] <= queued["start"] and queued["end"] <= original["end"]
+        from_opening = [e for e in ends if 15 <= e - original["start"] <= 30 and e <= original["end"]]
+        assert (queued["start"] == original["start"]) == bool(from_opening), (queued, from_opening)
+        made = _wait_for_clip(pipeline, video_id, queued["clip_id"])
+        assert (made["start"], made["end"], made["moment_id"]) == (queued["start"], queued["end"],
+                                                                   original["moment_id"])
+        assert abs(made["duration"] - (made["end"] - made["start"])) < 0.25
+        assert http.post(path, json={"length": "15-30"}).json()["status"] == "rendered"
+        # Asking by seconds for the same span finds the same clip.
+        same = http.post(path, json={"min_seconds": 15, "max_seconds": 30})
+        assert same.status_code == 200 and same.json()["clip_id"] == queued["clip_id"]
+        for bad in ({"length": "5-10"}, {"min_seconds": 20}, {"min_seconds": 30, "max_seconds": 10},
+                    {"min_seconds": 1, "max_seconds": 2}, {"max_seconds": "long", "min_seconds": 3}):
+            answer = http.post(path, json=bad)
+            assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_body", bad

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import asyncpg
 import httpx
@@ -17,6 +18,7 @@ from starlette.routing import Route
 
 from api.app import create_app
 from streams import tenancy
+from streams.adapters import pending_uploads
 from streams.adapters.db import APP_ROLE, create_pool
 
 pytestmark = pytest.mark.integration
@@ -116,6 +118,13 @@ def _ids(pipeline, tenant_a) -> dict[str, str]:
         assert delivery.status_code == 202, delivery.text
         ids["delivery_id"] = delivery.json()["delivery_id"]
         ids["tenant_id"] = pipeline.tenant_id
+    # The session's API keeps media on local disk (no presigned uploads), so A's pending upload is
+    # recorded as POST /v1/uploads would record it on S3.
+    upload_id = uuid.uuid4().hex
+    _as_owner(pipeline.settings, lambda pool: pending_uploads.create(
+        pool, pipeline.tenant_id, upload_id, f"tenants/{pipeline.tenant_id}/videos/{upload_id}/source.mp4",
+        "a.mp4", 1000, {}, timedelta(minutes=15)))
+    ids["upload_id"] = upload_id
     return ids
 
 
@@ -139,6 +148,9 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
                 assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text[:200]}"
                 assert response.json()["error"]["code"].endswith("not_found")
                 checked.append(f"{method} {route.path}")
+        # Routes that take A's id in the body, not the path.
+        made = b.post("/v1/clips", json={"video_id": tenant_a["video_id"], "start": 0, "end": 5})
+        assert made.status_code == 404 and made.json()["error"]["code"] == "video_not_found"
         # Lists and the library show B nothing of A's.
         assert tenant_a["video_id"] not in {v["video_id"] for v in b.get("/v1/videos").json()["videos"]}
         assert b.get("/v1/search", params={"q": "country"}).json()["hits"] == []

@@ -85,7 +85,8 @@ def test_replay_allows_overlap_only_when_asked():
 
 
 def test_faces_and_cuts_are_joined_over_the_chunks_that_were_looked_at():
-    from streams.agents.moments import _cuts, _faces
+    from streams.moments.stored import cuts_of as _cuts
+    from streams.moments.stored import faces_of as _faces
 
     looked = [{"faces": [(0.0, 1), (1.0, 1)], "cuts": [0.5]}, {"faces": [(120.0, 2)], "cuts": []}]
     assert _faces(looked) == [(0.0, 1), (1.0, 1), (120.0, 2)] and _cuts(looked) == [0.5]

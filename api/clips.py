@@ -1,0 +1,159 @@
+"""Making clips: from a span a person chose (``POST /v1/clips``, e.g. from a search hit) and from an
+existing clip in another style, aspect or length (``POST /v1/clips/{id}/renders``). Both snap to
+whole sentences and go down the normal render path as ``render_requested`` events; the clip joins
+the video's clips when it is rendered."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth import require
+from api.bodies import field, json_object
+from api.errors import ApiError
+from api.videos import catalog, clip_or_404, transcript_words
+from streams import contracts
+from streams.adapters.catalog import Catalog
+from streams.asr.whisper import Word
+from streams.media.captions import CAPTION_STYLES
+from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
+from streams.moments.spans import NoSentences, refit, snap
+from streams.moments.stored import evidence_of
+from streams.records import SCHEMA_VERSION, clip_id, new_event_id, utc_now
+
+ASPECTS = ("9:16", "1:1", "4:5", "16:9")
+MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow
+
+
+async def rerender_clip(request: Request) -> JSONResponse:
+    """Render the clip's moment again with another caption style, aspect and/or length. A new
+    length (``length`` preset or ``min_seconds``/``max_seconds``) re-cuts the moment to the run
+    of whole sentences nearest to it that fits."""
+    principal = require(request, "write")
+    clip = await clip_or_404(request)
+    body = await json_object(request, optional=True)
+    style = field(body, "caption_style", str, default=clip.get("caption_style") or "bold")
+    aspect = field(body, "aspect", str, default=clip["aspect"])
+    _check_look(style, aspect)
+    start, end, variant, span = clip["start_s"], clip["end_s"], style, None
+    wanted = _length(body)
+    if wanted is not None:
+        start, end = span = await _refit(catalog(request, "read"), clip, wanted)
+        variant = f"{style}:{start:.3f}-{end:.3f}"
+    return await _render(request, principal.tenant_id, clip["video_id"], clip["moment_id"], aspect, style, variant,
+                         extra={"start": start, "end": end, "duration": round(end - start, 3)}, span=span)
+
+
+def _length(body: dict) -> LengthRange | None:
+    """The clip length a re-render asks for (a ``length`` preset or a seconds range), if any."""
+    preset = field(body, "length", str, default=None)
+    low = field(body, "min_seconds", float, default=None)
+    high = field(body, "max_seconds", float, default=None)
+    if preset is None and low is None and high is None:
+        return None
+    if preset is None and (low is None or high is None):
+        raise ApiError(422, "invalid_body", "give both min_seconds and max_seconds, or a length preset")
+    try:
+        wanted = length_range(preset, low, high)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(422, "invalid_body", f"the clip length is not usable: {exc}") from None
+    if not (MIN_CLIP_SECONDS <= wanted.min_seconds and wanted.max_seconds <= MAX_CLIP_SECONDS):
+        raise ApiError(422, "invalid_body", f"clip lengths must lie within {MIN_CLIP_SECONDS:g}-{MAX_CLIP_SECONDS:g} s")
+    return wanted
+
+
+async def _refit(tenant_catalog: Catalog, clip: dict, wanted: LengthRange) -> tuple[float, float]:
+    _, words = await transcript_words(tenant_catalog, clip["video_id"])
+    sentences = build_sentences([Word(w["word"], w["start"], w["end"], w["probability"]) for w in words])
+    try:
+        return refit(sentences, clip["start_s"], clip["end_s"], wanted.min_seconds, wanted.max_seconds)
+    except NoSentences as exc:
+        raise ApiError(422, "no_speech", str(exc)) from None
+
+
+async def create_clip(request: Request) -> JSONResponse:
+    """A clip of ``video_id`` from ``start`` to ``end`` (seconds), widened to the whole sentences it
+    touches and scored like any moment (its reason says a person chose it)."""
+    principal = require(request, "write")
+    body = await json_object(request)
+    video_id = field(body, "video_id", str, required=True)
+    start, end = field(body, "start", float, required=True), field(body, "end", float, required=True)
+    if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
+        raise ApiError(422, "invalid_body", "need 0 <= start < end, in seconds")
+    tenant_catalog = catalog(request, "read")
+    video = await tenant_catalog.video(video_id)
+    if video is None:
+        raise ApiError(404, "video_not_found", f"no video with id {video_id!r}")
+    options = video["options"]
+    style = field(body, "caption_style", str, default=options.get("caption_style") or "bold")
+    aspect = field(body, "aspect", str, default=(options.get("aspect_ratios") or ["9:16"])[0])
+    _check_look(style, aspect)
+    chunks, words = await transcript_words(tenant_catalog, video_id)
+    sentences = build_sentences([Word(w["word"], w["start"], w["end"], w["probability"]) for w in words])
+    try:
+        first, last = snap(sentences, start, end)
+    except NoSentences as exc:
+        raise ApiError(422, "no_speech", str(exc)) from None
+    if last - first > MAX_CLIP_SECONDS:
+        raise ApiError(422, "invalid_body", f"the sentences from {first:.1f} to {last:.1f} s are longer than "
+                                            f"{MAX_CLIP_SECONDS:g} s")
+    mid = moment_id(video_id, first, last)
+    moment = next((m for m in await tenant_catalog.moments(video_id) if m["moment_id"] == mid), None)
+    if moment is None:
+        window = Window(tuple(s for s in sentences if first <= s.start and s.end <= last))
+        scored = score_window(window, evidence_of(chunks), _video_length(options, last - first))
+        moment = {"moment_id": mid, "start": first, "end": last, "score": scored.score,
+                  "signals": {k: round(v * 100, 1) for k, v in scored.signals.items()},
+                  "reason": f"Chosen by you. {scored.reason}", "title": scored.title}
+        await tenant_catalog.save_moment(video_id, moment, rank=None, is_final=False)
+    return await _render(request, principal.tenant_id, video_id, mid, aspect, style, variant=style,
+                         extra={"start": first, "end": last, "duration": round(last - first, 3),
+                                "score": round(moment["score"], 1), "title": moment["title"],
+                                "reason": moment["reason"]})
+
+
+def _video_length(options: dict, duration: float) -> LengthRange:
+    """The video's clip length range, stretched to hold this clip (so a chosen length is never
+    scored as wrong)."""
+    try:
+        wanted = length_range(options.get("length"), options.get("min_seconds"), options.get("max_seconds"))
+    except (TypeError, ValueError):
+        wanted = length_range()
+    return LengthRange(min(wanted.min_seconds, duration), max(wanted.max_seconds, duration))
+
+
+def _check_look(style: str, aspect: str) -> None:
+    if style not in CAPTION_STYLES:
+        raise ApiError(422, "invalid_body", f"caption_style must be one of {', '.join(CAPTION_STYLES)}")
+    if aspect not in ASPECTS:
+        raise ApiError(422, "invalid_body", f"aspect must be one of {', '.join(ASPECTS)}")
+
+
+async def _render(request: Request, tenant_id: str, video_id: str, mid: str, aspect: str, style: str, variant: str,
+                  extra: dict, span: tuple[float, float] | None = None) -> JSONResponse:
+    """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
+    new_id = clip_id(video_id, mid, aspect, variant)
+    links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
+    if await catalog(request, "read").clip(new_id) is not None:
+        return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
+    event = {
+        "schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": tenant_id, "video_id": video_id,
+        "produced_at": utc_now(), "clip_id": new_id, "moment_id": mid, "aspect": aspect, "caption_style": style,
+        "variant": variant,
+    }
+    if span is not None:
+        event.update(start=span[0], end=span[1])
+    contracts.validate("render_requested", event)
+    await request.app.state.render_requests.send(video_id, json.dumps(event).encode())
+    return JSONResponse({"clip_id": new_id, "status": "queued", "video_id": video_id, "moment_id": mid,
+                         "caption_style": style, "aspect": aspect, **extra, "links": links}, status_code=202)
+
+
+routes = [
+    Route("/v1/clips", create_clip, methods=["POST"]),
+    Route("/v1/clips/{clip_id}/renders", rerender_clip, methods=["POST"]),
+]

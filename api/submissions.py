@@ -1,0 +1,264 @@
+"""Submitting videos, three ways, all ending in the same ``uploads`` event:
+
+- ``POST /v1/videos`` as multipart: the file streams through the API into storage.
+- ``POST /v1/videos`` as JSON with ``source_url``: the worker downloads it (http/https only,
+  behind the private-address guard on every hop, with the upload size cap and a timeout); the API
+  refuses an unsafe URL at once, before anything is queued.
+- ``POST /v1/uploads`` then ``POST /v1/uploads/{id}/confirm``: a presigned S3 form for one key under
+  the tenant's prefix, a size range and a short expiry; the client sends the bytes to S3 itself and
+  confirms, and the API checks the object before queueing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import uuid
+from datetime import timedelta
+from pathlib import PurePath
+from urllib.parse import unquote, urlparse
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth import require
+from api.bodies import field, json_object
+from api.errors import ApiError
+from api.videos import video_links
+from streams import contracts
+from streams.adapters import pending_uploads
+from streams.adapters.storage import S3Storage, video_prefix
+from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnsafeUrl
+from streams.net.guard import check_url_async, parse_allowed_hosts
+from streams.records import SCHEMA_VERSION, iso_z, new_event_id, utc_now
+
+OPTION_FIELDS = {
+    "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
+    "length": str, "framing": str, "max_overlap": float,
+    "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
+}
+DEFAULT_OPTIONS = {"clip_count": 5, "min_seconds": 20.0, "max_seconds": 60.0, "aspect_ratios": ["9:16"],
+                   "caption_style": "bold", "language": "en"}
+MAX_URL_CHARS = 2048
+
+
+# -- the upload's name and options -------------------------------------------------------------
+def safe_filename(name: str | None) -> str:
+    base = PurePath((name or "upload").replace("\\", "/")).name.strip() or "upload"
+    return base[:255]
+
+
+def _suffix(filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+
+
+def source_key(tenant_id: str, video_id: str, filename: str) -> str:
+    return f"{video_prefix(tenant_id, video_id)}source{_suffix(filename)}"
+
+
+def _form_options(form) -> dict:
+    """Options from a multipart form: ``options`` as one JSON object, and/or one field each."""
+    given: object = {}
+    if "options" in form:
+        try:
+            given = json.loads(form["options"], parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object") from None
+    options = _with_defaults(given)
+    for name, cast in OPTION_FIELDS.items():
+        if name in form:
+            try:
+                options[name] = cast(form[name])
+            except ValueError:
+                raise ApiError(422, "invalid_options", f"option {name}={form[name]!r} is not valid") from None
+            if isinstance(options[name], float) and not math.isfinite(options[name]):
+                raise ApiError(422, "invalid_options", f"option {name} must be a finite number")
+    return options
+
+
+def _with_defaults(given: object) -> dict:
+    if not isinstance(given, dict):
+        raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object")
+    return {**DEFAULT_OPTIONS, **given}
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _event(tenant_id: str, video_id: str, source_uri: str, filename: str, size: int, options: dict,
+           source_url: str | None = None) -> dict:
+    """The ``uploads`` event for this submission; 422 ``invalid_options`` if the options break the
+    event's contract (the pipeline's one definition of them)."""
+    event = {
+        "schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": tenant_id, "video_id": video_id,
+        "produced_at": utc_now(), "source_uri": source_uri, "filename": filename, "size_bytes": size,
+        "options": options,
+    }
+    if source_url is not None:
+        event["source_url"] = source_url
+    if "\x00" in json.dumps(options):
+        raise ApiError(422, "invalid_options", "options may not contain NUL characters")
+    try:
+        contracts.validate("upload_received", event)
+    except ContractError as exc:
+        raise ApiError(422, "invalid_options", f"invalid options: {exc.message.split(': ', 1)[-1]}") from None
+    return event
+
+
+async def _submit(request: Request, event: dict, key: str | None) -> JSONResponse:
+    """Record the video and queue its event; the 202 answer. ``key``: the stored object to remove
+    if the video cannot be recorded (None: nothing stored yet)."""
+    state = request.app.state
+    video_id, tenant_id = event["video_id"], event["tenant_id"]
+    tenant_catalog = state.catalog.for_tenant(tenant_id)
+    try:
+        await tenant_catalog.create_video(video_id, tenant_id, event["filename"], event["source_uri"],
+                                          event["size_bytes"], event["options"])
+    except BaseException:
+        if key is not None:
+            await asyncio.to_thread(state.storage.delete, key)
+        raise
+    try:
+        await state.uploads.send(video_id, json.dumps(event).encode())
+    except ClipstreamError as exc:
+        await tenant_catalog.fail_video(video_id, "ingest", exc.code, f"could not queue the upload: {exc.message}")
+        raise
+    body = {"video_id": video_id, "status": "queued", "filename": event["filename"], "size_bytes": event["size_bytes"],
+            "options": event["options"], "links": video_links(video_id)}
+    if "source_url" in event:
+        body["source_url"] = event["source_url"]
+    return JSONResponse(body, status_code=202, headers={"Location": f"/v1/videos/{video_id}"})
+
+
+# -- POST /v1/videos -------------------------------------------------------------------------
+async def create_video(request: Request) -> JSONResponse:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _from_multipart(request)
+    if content_type.startswith("application/json"):
+        return await _from_url(request)
+    raise ApiError(415, "unsupported_media_type",
+                   "send the video as multipart/form-data with a 'file' field, or JSON with a 'source_url'")
+
+
+async def _from_multipart(request: Request) -> JSONResponse:
+    principal = require(request, "write")
+    storage = request.app.state.storage
+    limit = request.app.state.settings.max_upload_bytes
+    video_id = uuid.uuid4().hex
+    # Starlette spools each file part to a temporary file past 1 MiB: the upload is never held in memory.
+    async with request.form(max_files=1, max_fields=32, max_part_size=64 * 1024) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(422, "missing_file", "the multipart form has no 'file' part")
+        options = _form_options(form)
+        filename = safe_filename(upload.filename)
+        key = source_key(principal.tenant_id, video_id, filename)
+        event = _event(principal.tenant_id, video_id, storage.uri(key), filename, 0, options)
+        size = await asyncio.to_thread(storage.put_stream, key, upload.file)
+    if size > limit:
+        await asyncio.to_thread(storage.delete, key)
+        raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
+    return await _submit(request, {**event, "size_bytes": size}, key)
+
+
+async def _from_url(request: Request) -> JSONResponse:
+    principal = require(request, "write")
+    state = request.app.state
+    body = await json_object(request)
+    url = field(body, "source_url", str, required=True).strip()
+    if len(url) > MAX_URL_CHARS:
+        raise ApiError(422, "invalid_body", f"'source_url' is longer than {MAX_URL_CHARS} characters")
+    try:
+        await check_url_async(url, parse_allowed_hosts(state.settings.webhook_allowed_hosts))
+    except UnsafeUrl as exc:
+        raise ApiError(422, "unsafe_url", exc.message) from None
+    filename = safe_filename(field(body, "filename", str, default=None) or _url_filename(url))
+    options = _with_defaults(field(body, "options", dict, default={}))
+    video_id = uuid.uuid4().hex
+    key = source_key(principal.tenant_id, video_id, filename)
+    event = _event(principal.tenant_id, video_id, state.storage.uri(key), filename, 0, options, source_url=url)
+    return await _submit(request, event, None)
+
+
+def _url_filename(url: str) -> str:
+    return unquote(PurePath(urlparse(url).path).name) or "download"
+
+
+# -- POST /v1/uploads, POST /v1/uploads/{upload_id}/confirm ---------------------------------------
+async def create_upload(request: Request) -> JSONResponse:
+    principal = require(request, "write")
+    state = request.app.state
+    storage, settings = state.storage, state.settings
+    if not isinstance(storage, S3Storage):
+        raise ApiError(409, "presigned_uploads_unavailable",
+                       "this server keeps media on local disk, not S3: upload with POST /v1/videos")
+    body = await json_object(request)
+    filename = safe_filename(field(body, "filename", str, required=True))
+    size = field(body, "size_bytes", int, default=None)
+    limit = settings.max_upload_bytes
+    if size is not None and size < 1:
+        raise ApiError(422, "invalid_body", "'size_bytes' must be at least 1")
+    if size is not None and size > limit:
+        raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
+    options = _with_defaults(field(body, "options", dict, default={}))
+    upload_id = uuid.uuid4().hex
+    key = source_key(principal.tenant_id, upload_id, filename)
+    _event(principal.tenant_id, upload_id, storage.uri(key), filename, 0, options)  # options checked now
+    max_bytes = size or limit
+    seconds = settings.presigned_upload_seconds
+    form = await asyncio.to_thread(storage.presigned_post, key, seconds, 1, max_bytes)
+    pending = await pending_uploads.create(
+        state.db, principal.tenant_id, upload_id, key, filename, max_bytes, options, timedelta(seconds=seconds))
+    return JSONResponse({
+        "upload_id": upload_id, "method": "POST", "url": form["url"], "fields": form["fields"],
+        "max_bytes": max_bytes, "expires_at": iso_z(pending["expires_at"]),
+        "links": {"confirm": f"/v1/uploads/{upload_id}/confirm"},
+    }, status_code=201)
+
+
+async def confirm_upload(request: Request) -> JSONResponse:
+    principal = require(request, "write")
+    state = request.app.state
+    upload_id = request.path_params["upload_id"]
+    pending = await pending_uploads.claim(state.db, principal.tenant_id, upload_id)
+    if pending is None:
+        raise ApiError(404, "upload_not_found", f"no upload with id {upload_id!r}")
+    if pending["claimed"] is False:
+        raise ApiError(409, "upload_confirmed", f"upload {upload_id} is already confirmed as video {upload_id}")
+    key = pending["storage_key"]
+    try:
+        size = await _stored_size(state.storage, key)
+        if size is None:
+            if pending["expired"]:
+                raise ApiError(410, "upload_expired", "the upload form expired before a file arrived; ask for a new one")
+            raise ApiError(409, "upload_missing", "no file has arrived at the presigned URL yet: send it, then confirm")
+        if size > pending["max_bytes"]:
+            await asyncio.to_thread(state.storage.delete, key)
+            raise ApiError(413, "upload_too_large", f"the upload is larger than the {pending['max_bytes']} bytes allowed")
+        event = _event(principal.tenant_id, upload_id, state.storage.uri(key), pending["filename"], size,
+                       pending["options"])
+        return await _submit(request, event, key)
+    except BaseException:
+        await pending_uploads.unclaim(state.db, principal.tenant_id, upload_id)
+        raise
+
+
+async def _stored_size(storage, key: str) -> int | None:
+    try:
+        return await asyncio.to_thread(storage.size, key)
+    except ObjectNotFound:
+        return None
+
+
+routes = [
+    Route("/v1/videos", create_video, methods=["POST"]),
+    Route("/v1/uploads", create_upload, methods=["POST"]),
+    Route("/v1/uploads/{upload_id}/confirm", confirm_upload, methods=["POST"]),
+]

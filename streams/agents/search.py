@@ -1,0 +1,73 @@
+"""Search sink: each transcript chunk (``transcripts``) becomes sentence documents in the search
+index (Meilisearch, or the embedded SQLite FTS5 index), so a long video is searchable while it is
+still being transcribed.
+
+Chunks are taken in batches (up to ``BATCH`` or ``WITHIN`` seconds) and written in one call.
+Document ids follow from the video, chunk and sentence, so a redelivered chunk replaces its
+documents. A chunk of a video that no longer exists (deleted meanwhile) is not indexed. The index
+never fails a video: a write that still fails after a few tries is logged and skipped
+(``clipstream search reindex`` rebuilds the index from PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from streams import topics
+from streams.app import app
+from streams.records import to_payload
+from streams.runtime import runtime
+from streams.search import SearchIndex, open_index, sentence_docs
+
+log = logging.getLogger("clipstream")
+
+BATCH = 64
+WITHIN = 1.0
+TRIES = 4
+_index: SearchIndex | None = None
+
+
+async def search_index() -> SearchIndex:
+    global _index
+    if _index is None:
+        rt = await runtime()
+        _index = await asyncio.to_thread(open_index, rt.settings)
+    return _index
+
+
+@app.agent(topics.transcripts)
+async def index_transcripts(stream):
+    async for batch in stream.take(BATCH, within=WITHIN):
+        await index_chunks([to_payload(r) for r in batch])
+
+
+async def index_chunks(chunks: list[dict]) -> int:
+    """Index these ``transcript_chunk_ready`` payloads; the number of documents written."""
+    rt = await runtime()
+    docs = []
+    names: dict[str, str | None] = {}
+    for chunk in chunks:
+        video_id = chunk["video_id"]
+        if video_id not in names:
+            video = await rt.catalog.video(video_id)
+            names[video_id] = None if video is None else video["filename"]
+        if names[video_id] is None:
+            continue
+        docs += sentence_docs(chunk["tenant_id"], video_id, names[video_id], chunk["chunk_index"],
+                              chunk["language"], chunk["words"])
+    if not docs:
+        return 0
+    index = await search_index()
+    delay = 0.5
+    for attempt in range(1, TRIES + 1):
+        try:
+            return await asyncio.to_thread(index.upsert, docs)
+        except Exception as exc:
+            if attempt == TRIES:
+                log.error("search: %d sentences of %s not indexed: %s: %s", len(docs),
+                          ", ".join(sorted(names)), type(exc).__name__, exc)
+                return 0
+            await asyncio.sleep(delay)
+            delay *= 2
+    return 0

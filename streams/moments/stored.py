@@ -1,0 +1,66 @@
+"""Words and evidence from the transcript chunks stored in PostgreSQL (``Catalog.transcript_chunks``),
+joined into one series for the video: what the moments agent scores while streaming, and what
+the API scores a clip a person chose with. Pure: dicts in, values out."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from streams.asr.whisper import Word
+from streams.media.chunking import ENVELOPE_HOP_SECONDS
+from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
+from streams.media.prosody import PitchTrack
+from streams.moments.evidence import EnergyEnvelope, Evidence
+from streams.moments.topics import TopicMap
+
+
+def words_of(chunks: Sequence[dict]) -> list[Word]:
+    return [Word(w["word"], w["start"], w["end"], w["probability"]) for c in chunks for w in c["words"]]
+
+
+def joined(chunks: Sequence[dict], key: str, hop_seconds: float) -> list[float]:
+    """The chunks' per-hop series ``key`` joined into one for the video, each placed by its chunk's
+    start (a gap before a chunk is filled with zeros, an overlap taken from the later chunk)."""
+    values: list[float] = []
+    for c in chunks:
+        first = int(round(c["start_s"] / hop_seconds))
+        values.extend([0.0] * max(0, first - len(values)))
+        del values[first:]
+        values.extend(c.get(key) or ())
+    return values
+
+
+def envelope_of(chunks: Sequence[dict]) -> EnergyEnvelope:
+    """One RMS envelope for the video from the chunks' envelopes."""
+    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS,
+                          values=tuple(joined(chunks, "energy", ENVELOPE_HOP_SECONDS)))
+
+
+def pitch_of(chunks: Sequence[dict]) -> PitchTrack | None:
+    """One pitch track for the video from the chunks' tracks; None when no chunk has one (stored
+    before pitch was measured)."""
+    if not any(c.get("pitch") for c in chunks):
+        return None
+    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(joined(chunks, "pitch", PITCH_HOP_SECONDS)))
+
+
+def faces_of(chunks: Sequence[dict]) -> list[tuple[float, int]] | None:
+    """The ``(seconds, faces on screen)`` samples of every chunk whose picture was looked at; None
+    when none was (an audio-only upload)."""
+    if all(c.get("faces") is None for c in chunks):
+        return None
+    return [(float(t), int(n)) for c in chunks for t, n in (c.get("faces") or ())]
+
+
+def cuts_of(chunks: Sequence[dict]) -> list[float] | None:
+    """The scene cuts of the chunks; None unless every chunk's picture was looked at, since a
+    chunk not looked at would read as one long shot."""
+    if not chunks or any(c.get("cuts") is None for c in chunks):
+        return None
+    return sorted(float(t) for c in chunks for t in c["cuts"])
+
+
+def evidence_of(chunks: Sequence[dict], topics: TopicMap | None = None) -> Evidence:
+    """Everything measured on the chunks (loudness, pitch, faces, cuts), as one ``Evidence``."""
+    return Evidence(envelope=envelope_of(chunks), pitch=pitch_of(chunks), faces=faces_of(chunks), cuts=cuts_of(chunks),
+                    topics=topics)

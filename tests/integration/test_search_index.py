@@ -1,0 +1,103 @@
+"""One contract for both search backends: the embedded SQLite FTS5 index always, and a Meilisearch
+server when ``CLIPSTREAM_MEILISEARCH_URL`` is set (skipped otherwise, saying so)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from streams.search import sentence_docs
+from streams.search.meili import MeiliIndex, tenant_filter
+from streams.search.sqlite import SqliteIndex, fts_query
+from tests.unit.moments_text import timed_words
+
+pytestmark = pytest.mark.integration
+
+TALK_A = ("So why do startups fail? Most of them run out of money before they find customers. "
+          "The lesson is simple. Talk to customers every single week. <3> "
+          "Pricing is the other mistake. Founders charge far too little for what they build.")
+TALK_B = "Our quarterly revenue grew by twelve percent. Customers renewed at record rates."
+
+
+def _words(text: str, start: float = 0.0) -> list[dict]:
+    return [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
+            for w in timed_words(text, start)]
+
+
+@pytest.fixture(params=["sqlite", "meilisearch"])
+def index(request, tmp_path):
+    if request.param == "sqlite":
+        made = SqliteIndex(tmp_path / "search.sqlite3")
+    else:
+        url = os.environ.get("CLIPSTREAM_MEILISEARCH_URL", "")
+        if not url:
+            pytest.skip("no Meilisearch server configured (CLIPSTREAM_MEILISEARCH_URL is empty); "
+                        "the same contract ran on the embedded SQLite index")
+        made = MeiliIndex(url, os.environ.get("CLIPSTREAM_MEILISEARCH_KEY", ""), index=f"test_{uuid.uuid4().hex[:8]}")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def library(index):
+    """Two tenants: A has two videos (the second chunk of the first starts at 60 s), B has one."""
+    a, b = f"ten_a{uuid.uuid4().hex[:6]}", f"ten_b{uuid.uuid4().hex[:6]}"
+    docs = (sentence_docs(a, "va1", "startups.mp4", 0, "en", _words(TALK_A))
+            + sentence_docs(a, "va1", "startups.mp4", 1, "en", _words("Hire slowly and fire quickly.", 60.0))
+            + sentence_docs(a, "va2", "revenue.mp4", 0, "en", _words(TALK_B))
+            + sentence_docs(b, "vb1", "theirs.mp4", 0, "en", _words(TALK_A)))
+    assert index.upsert(docs) == len(docs)
+    return {"a": a, "b": b, "index": index, "docs": docs}
+
+
+def test_a_phrase_finds_its_sentence_and_the_word_it_was_said_at(library):
+    index, a = library["index"], library["a"]
+    hits = index.search(a, "talk to customers")
+    assert hits and hits[0].video_id == "va1" and hits[0].filename == "startups.mp4"
+    assert hits[0].text == "Talk to customers every single week."
+    said = next(w for d in library["docs"] if d.tenant_id == a for w in d.words if w[0] == "Talk")
+    assert hits[0].start == said[1] and hits[0].end == said[2]
+    assert hits[0].segment_start <= hits[0].start < hits[0].end <= hits[0].segment_end
+    assert "<mark>" in hits[0].snippet
+    later = index.search(a, "hire slowly")
+    assert later[0].start >= 60.0
+
+
+def test_ranking_prefix_and_tenant_and_video_filters(library):
+    index, a, b = library["index"], library["a"], library["b"]
+    customers = index.search(a, "customers")
+    assert {h.video_id for h in customers} == {"va1", "va2"}
+    assert [h.score for h in customers] == sorted((h.score for h in customers), reverse=True)
+    assert index.search(a, "pric")[0].text.startswith("Pricing")  # the last word is a prefix
+    assert {h.video_id for h in index.search(a, "customers", video_id="va2")} == {"va2"}
+    assert {h.video_id for h in index.search(b, "customers")} == {"vb1"}
+    assert index.search(b, "revenue") == []
+    assert index.search(a, "   ") == [] and index.search(a, '"" OR * NEAR(') == []
+
+
+def test_snippets_are_escaped_and_reindexing_replaces(library, index):
+    a = library["a"]
+    doc = sentence_docs(a, "va3", "x.mp4", 0, "en", _words("The <script>alert(1)</script> tag is harmless here."))
+    index.upsert(doc)
+    index.upsert(doc)
+    hits = index.search(a, "harmless")
+    assert len(hits) == 1 and "<script>" not in hits[0].snippet and "&lt;script&gt;" in hits[0].snippet
+
+
+def test_deleting_a_video_removes_only_its_documents(library, index):
+    a, b = library["a"], library["b"]
+    before_b = index.count(b)
+    assert index.delete_video(a, "va1") > 0
+    assert all(h.video_id != "va1" for h in index.search(a, "customers"))
+    assert index.count(b) == before_b
+    index.delete_video(a, "vb1")  # another tenant's video id: nothing happens
+    assert index.count(b) == before_b
+
+
+def test_fts_queries_quote_every_word():
+    assert fts_query(["talk", "to"]) == '"talk" "to"*'
+    assert fts_query(["a", "b"], prefix_last=False, any_term=True) == '"a" OR "b"'
+    assert fts_query(["a"], tenant_id="ten_x").startswith('tenant_key : "t') and fts_query(["a"], tenant_id="ten_x").endswith('AND text : ("a"*)')
+    assert tenant_filter('x" OR tenant_id = "y') == 'tenant_id = "x\\" OR tenant_id = \\"y"'
