@@ -1,4 +1,11 @@
-"""A tenant's usage analytics (``/v1/analytics``): videos, minutes, clips, stage latencies."""
+"""A tenant's usage analytics (``/v1/analytics``), read from ClickHouse: videos, minutes, clips,
+stage latencies, time to the first clip, ASR speed and failures by reason.
+
+With a ClickHouse server the API queries it; with the embedded engine (one process per data
+directory) it asks the worker that owns it (``streams.adapters.analytics``). Either way the
+report is made by the same code and filtered by the caller's tenant id alone. The store is fed
+by the worker's sink a second or so behind the pipeline.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +13,31 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.auth import require
 from api.errors import ApiError
 from api.pagination import bounded_int
-from api.videos import catalog
-from streams.adapters.catalog import STAGES
+from streams.adapters.analytics import AnalyticsUnavailable, open_reader
 
 
 async def analytics(request: Request) -> JSONResponse:
-    tenant_catalog = catalog(request, "read")
+    tenant_id = require(request, "read").tenant_id
     days = bounded_int(request.query_params.get("days", "30"), 1, 366)
     if days is None:
         raise ApiError(422, "invalid_query", "days must be an integer from 1 to 366")
-    usage = await tenant_catalog.usage(days)
-    totals = usage["totals"]
-    by_stage = {s["stage"]: s for s in usage["stages"]}
-    return JSONResponse({
-        "videos": totals["videos"], "completed": totals["completed"], "failed": totals["failed"],
-        "usage_minutes": round(float(totals["minutes"]), 2), "clips": usage["clips"],
-        "stages": {
-            stage: {"count": by_stage[stage]["count"] if stage in by_stage else 0,
-                    "p50_seconds": _round(by_stage.get(stage, {}).get("p50")),
-                    "p95_seconds": _round(by_stage.get(stage, {}).get("p95"))}
-            for stage in STAGES
-        },
-        "daily": [{"day": d["day"].isoformat(), "videos": d["videos"], "minutes": round(float(d["minutes"]), 2),
-                   "clips": d["clips"]} for d in usage["daily"]],
-    })
+    try:
+        report = await _reader(request).usage(tenant_id, days)
+    except AnalyticsUnavailable as exc:
+        raise ApiError(503, exc.code, f"analytics are unavailable right now: {exc.message}") from None
+    return JSONResponse(report)
 
 
-def _round(value) -> float | None:
-    return None if value is None else round(float(value), 3)
+def _reader(request: Request):
+    """One reader per app, made on first use."""
+    state = request.app.state
+    reader = getattr(state, "analytics", None)
+    if reader is None:
+        reader = state.analytics = open_reader(state.settings)
+    return reader
 
 
 routes = [

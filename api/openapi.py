@@ -468,10 +468,22 @@ def _video_schemas() -> dict:
             "score": {"type": "number", "description": "Relevance (higher is better; backend-specific scale)."}}))}),
         "Analytics": obj({
             "videos": INTEGER, "completed": INTEGER, "failed": INTEGER, "usage_minutes": NUMBER, "clips": INTEGER,
-            "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)})
+            "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)},
+                                  {"p99_seconds": nullable(NUMBER)})
                            for s in STAGES}),
             "daily": array(obj({"day": {"type": "string", "format": "date"}, "videos": INTEGER, "minutes": NUMBER,
-                                "clips": INTEGER}))}),
+                                "clips": INTEGER}))}, {
+            "source": {"enum": ["clickhouse"], "description": "Where the numbers were read."},
+            "processing": INTEGER,
+            "end_to_end": obj(latency := {"count": INTEGER, "p50_seconds": nullable(NUMBER),
+                                          "p95_seconds": nullable(NUMBER), "p99_seconds": nullable(NUMBER)},
+                              description="Upload to the video's completion."),
+            "first_clip": obj(latency, description="Upload to the first rendered clip."),
+            "asr": obj({"chunks": INTEGER, "audio_minutes": NUMBER, "realtime_factor_p50": nullable(NUMBER),
+                        "realtime_factor_p95": nullable(NUMBER)},
+                       description="Per audio chunk: seconds from cut to transcript per second of audio."),
+            "failures": array(obj({"stage": STRING, "kind": {"enum": ["failed", "dead_lettered"]},
+                                   "error_code": STRING, "videos": INTEGER, "events": INTEGER, "reason": STRING}))}),
     }
 
 

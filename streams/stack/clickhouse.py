@@ -1,8 +1,10 @@
 """ClickHouse: the embedded engine (chdb, in the processes that use it), or a configured server.
 
-The embedded engine has no process to start; `up` creates its data directory and checks that the
-engine loads, `status` reports its version. With ``CLIPSTREAM_CLICKHOUSE_URL`` set, `status`
-pings the server instead.
+The embedded engine has no process to start; `up` creates its data directory, checks that the
+engine loads and applies the migrations of ``schemas/clickhouse`` (unless a running worker holds
+the directory: chdb lets one process open it, and the worker migrates as it starts). `status`
+reports the engine's version. With ``CLIPSTREAM_CLICKHOUSE_URL`` set, `up` migrates the server and
+`status` pings it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 import urllib.request
 
+from streams.adapters.analytics import AnalyticsStore, engine_in_use
 from streams.errors import ComponentFailed, MissingDependency
 from streams.stack.component import Component, Say, Status
 
@@ -38,12 +41,28 @@ class ClickHouse(Component):
         if self.settings.clickhouse_url:
             if not self._server_up():
                 raise ComponentFailed(self.name, f"server {self.settings.clickhouse_url} does not answer /ping")
-            say(f"{self.name}: using server {self.settings.clickhouse_url}")
+            say(f"{self.name}: using server {self.settings.clickhouse_url}{self._migrate()}")
             return False
         self.settings.clickhouse_path.mkdir(parents=True, exist_ok=True)
         version = self._engine_version()
-        say(f"{self.name}: embedded engine {version} at {self.settings.clickhouse_path} ({time.monotonic() - began:.1f}s)")
+        if engine_in_use(self.settings.clickhouse_path):
+            done = "; held by a running worker, which migrates it"
+        else:
+            done = self._migrate()
+        say(f"{self.name}: embedded engine {version} at {self.settings.clickhouse_path}{done} "
+            f"({time.monotonic() - began:.1f}s)")
         return False
+
+    def _migrate(self) -> str:
+        try:
+            store = AnalyticsStore.open(self.settings, migrate=False)
+        except Exception as exc:
+            raise ComponentFailed(self.name, f"cannot open ClickHouse: {exc}") from None
+        try:
+            ran = store.migrate()
+        finally:
+            store.close()
+        return f"; migrations applied: {', '.join(ran)}" if ran else "; schema up to date"
 
     def stop(self, say: Say) -> bool:
         return False

@@ -1,0 +1,197 @@
+"""Analytics through the whole pipeline: after real videos, ``/v1/analytics`` (ClickHouse, fed by
+the worker's sink) agrees with PostgreSQL, the system of record; publishing every one of those
+videos' messages again changes nothing; another tenant sees none of it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from streams import tenancy
+from streams.adapters.db import create_pool
+from streams.client import Client
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SINK_GROUP = "clipstream"  # the Faust app id: every agent of the worker, the sink included
+TOPICS = ("uploads", "audio_chunks", "transcripts", "moments", "renders", "events", "render_requests",
+          "ingest.dlq", "transcribe.dlq", "moments.dlq", "render.dlq")
+
+
+def _owner(settings, work):
+    async def run():
+        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+        try:
+            return await work(pool)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
+
+
+def _tenant(settings, name: str) -> tuple[str, str]:
+    tenant, key = _owner(settings, lambda pool: tenancy.create_tenant(pool, name))
+    return tenant["tenant_id"], key.key
+
+
+def _ground_truth(settings, tenant_id: str) -> dict:
+    """What PostgreSQL says about the tenant (as the owner role: no row-level security)."""
+    async def work(pool):
+        async with pool.acquire() as conn:
+            totals = await conn.fetchrow(
+                "SELECT count(*) AS videos, count(*) FILTER (WHERE status = 'completed') AS completed,"
+                " count(*) FILTER (WHERE status = 'failed') AS failed,"
+                " coalesce(sum(duration) FILTER (WHERE status <> 'failed'), 0) / 60.0 AS minutes"
+                " FROM videos WHERE tenant_id = $1", tenant_id)
+            clips = await conn.fetchval(
+                "SELECT count(*) FROM clips c JOIN videos v USING (video_id) WHERE v.tenant_id = $1", tenant_id)
+            stages = await conn.fetch(
+                "SELECT s.stage, count(*) AS n FROM video_stages s JOIN videos v USING (video_id)"
+                " WHERE v.tenant_id = $1 AND s.status = 'completed' AND s.started_at IS NOT NULL"
+                " AND s.finished_at IS NOT NULL GROUP BY s.stage", tenant_id)
+            ids = [r["video_id"] for r in await conn.fetch("SELECT video_id FROM videos WHERE tenant_id = $1",
+                                                           tenant_id)]
+        return {"videos": totals["videos"], "completed": totals["completed"], "failed": totals["failed"],
+                "usage_minutes": round(float(totals["minutes"]), 2), "clips": clips,
+                "stages": {r["stage"]: r["n"] for r in stages}, "video_ids": ids}
+
+    return _owner(settings, work)
+
+
+def _seen(report: dict) -> dict:
+    return {"videos": report["videos"], "completed": report["completed"], "failed": report["failed"],
+            "usage_minutes": report["usage_minutes"], "clips": report["clips"],
+            "stages": {s: v["count"] for s, v in report["stages"].items() if v["count"]}}
+
+
+def _report(http: httpx.Client) -> dict:
+    response = http.get("/v1/analytics", params={"days": 3})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _wait_for(http: httpx.Client, want: dict, timeout: float = 90.0) -> dict:
+    """The report once the sink has caught up with ``want`` (it trails the pipeline by a batch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        report = _report(http)
+        if _seen(report) == want or time.monotonic() > deadline:
+            return report
+        time.sleep(1.0)
+
+
+async def _partitions(bootstrap: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(TOPICS))
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
+
+
+async def _republish(bootstrap: str, video_ids: set[str]) -> int:
+    """Every message on every topic keyed by one of ``video_ids``, published again as it was
+    (key, bytes, headers): what a replay or a redelivery puts before the sink."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    found = []
+    try:
+        parts = await _partitions(bootstrap)
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        remaining = {tp for tp in parts if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(timeout_ms=2000)
+            for tp, messages in batch.items():
+                for m in messages:
+                    if m.key is not None and m.key.decode() in video_ids:
+                        found.append((tp.topic, m.key, m.value, list(m.headers or ())))
+                if messages and messages[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for topic, key, value, headers in found:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+    return len(found)
+
+
+async def _sink_caught_up(bootstrap: str, timeout: float = 180.0) -> None:
+    """Until the worker's group has committed every message now on the sink's topics."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            parts = await _partitions(bootstrap)
+            ends = await consumer.end_offsets(parts)
+            committed = await admin.list_consumer_group_offsets(SINK_GROUP)
+            behind = [tp for tp in parts if ends[tp] > (committed[tp].offset if tp in committed else 0)]
+            if not behind:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"the worker is still behind on {behind}"
+            await asyncio.sleep(1.0)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_dir, tmp_path):
+    settings = pipeline.settings
+    tenant_id, key = _tenant(settings, "analytics a")
+    client = Client(settings.api_url, key, timeout=120)
+    try:
+        videos = [
+            client.submit(media_dir / "speech" / "jfk.wav", clip_count=2, min_seconds=3, max_seconds=8),
+            client.submit(media_dir / "speech" / "jfk.flac", clip_count=1, min_seconds=5, max_seconds=11),
+            client.submit(media_dir / "speech" / "mlx_ls_test.flac", clip_count=1, min_seconds=3, max_seconds=7),
+        ]
+        garbage = tmp_path / "notes.mp4"
+        garbage.write_bytes(b"these are meeting notes, not a video\n" * 200)
+        videos.append(client.submit(garbage))
+        final = [client.wait(v["video_id"], timeout=900) for v in videos]
+    finally:
+        client.close()
+    assert [v["status"] for v in final] == ["completed"] * 3 + ["failed"], [v.get("error") for v in final]
+
+    truth = _ground_truth(settings, tenant_id)
+    ids = set(truth.pop("video_ids"))
+    assert truth["videos"] == 4 and truth["clips"] >= 3
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=settings.api_url, timeout=60, headers=headers) as http:
+        report = _wait_for(http, truth)
+        assert _seen(report) == truth
+        assert report["source"] == "clickhouse"
+        for stage in ("ingest", "transcribe", "moments", "render"):
+            latency = report["stages"][stage]
+            assert latency["count"] == 3 and 0 <= latency["p50_seconds"] <= latency["p95_seconds"], (stage, latency)
+        assert report["end_to_end"]["count"] == 3 and report["first_clip"]["count"] == 3
+        assert report["asr"]["chunks"] == 3 and report["asr"]["realtime_factor_p50"] > 0
+        assert any(f["stage"] == "ingest" and f["kind"] == "failed" and f["videos"] == 1 for f in report["failures"])
+        assert sum(d["videos"] for d in report["daily"]) == 4
+
+        replayed = asyncio.run(_republish(settings.kafka_bootstrap, ids))
+        assert replayed > 20
+        asyncio.run(_sink_caught_up(settings.kafka_bootstrap))
+        assert _report(http) == report  # every count, quantile and day, to the last digit
+        after = _ground_truth(settings, tenant_id)
+        assert set(after.pop("video_ids")) == ids and after == truth  # nor did PostgreSQL move
+
+    _, other_key = _tenant(settings, "analytics b")
+    with httpx.Client(base_url=settings.api_url, timeout=60, headers={"Authorization": f"Bearer {other_key}"}) as b:
+        other = _report(b)
+    assert _seen(other) == {"videos": 0, "completed": 0, "failed": 0, "usage_minutes": 0.0, "clips": 0, "stages": {}}
+    assert other["failures"] == [] and other["asr"]["chunks"] == 0 and other["first_clip"]["count"] == 0
