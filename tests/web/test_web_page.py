@@ -159,22 +159,24 @@ def _find_word(page, words: list[dict], shots: Shots) -> None:
 
 
 def _library_search(page, http, video_id: str, shots: Shots) -> None:
-    """A library hit opens its video at its time (or the page says search is unavailable)."""
-    search = http.get("/v1/search", params={"q": WORD})
+    """A library hit opens its video at its time, and its "Clip it" button queues a clip of the
+    hit's sentence."""
+    search = http.get("/v1/search", params={"q": WORD, "video_id": video_id})
     page.fill("#library-search", WORD)
     page.press("#library-search", "Enter")
-    if search.status_code == 404:
-        page.wait_for_selector("#search-results >> text=isn't available", timeout=10_000)
-    else:
-        assert search.status_code == 200, search.text
-        ours = [h for h in search.json()["hits"] if h["video_id"] == video_id]
-        assert ours, search.json()
-        hit = page.locator(f"#search-results .search-hit[data-video-id='{video_id}']").first
-        hit.wait_for(timeout=10_000)
-        assert hit.locator("mark").count() >= 1
-        page.evaluate("document.querySelector('#source-player').currentTime = 0")  # away from the hit
-        hit.click()
-        _wait_for_seek(page, ours[0]["start"])
+    assert search.status_code == 200, search.text
+    ours = search.json()["hits"]
+    assert ours, search.json()
+    row = page.locator(f"#search-results .search-hit-row:has(.search-hit[data-video-id='{video_id}'])").first
+    hit = row.locator(".search-hit")
+    hit.wait_for(timeout=10_000)
+    assert hit.locator("mark").count() >= 1
+    page.evaluate("document.querySelector('#source-player').currentTime = 0")  # away from the hit
+    hit.click()
+    _wait_for_seek(page, ours[0]["start"])
+    row.locator(".clip-hit").click()
+    page.wait_for_function("el => /queued|already a clip/i.test(el.textContent)",
+                           arg=row.locator(".clip-hit").element_handle(), timeout=15_000)
     shots(page, "library-search")
 
 

@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { $, clear, clock, h, snippetNodes, when } from "./dom.js";
-import { report } from "./notify.js";
+import { report, toast } from "./notify.js";
 
 const PAGE = 20;
 
@@ -114,14 +114,36 @@ export class Library {
         },
       }, "Clear")));
     for (const hit of hits) {
-      box.append(h("button", {
-        type: "button", class: "search-hit", dataset: { videoId: hit.video_id, start: hit.start },
-        onclick: () => this.onOpen(hit.video_id, Number(hit.start)),
-      },
-      h("span", { class: "search-hit-head" },
-        h("span", { class: "video-name" }, hit.filename || hit.video_id),
-        h("span", { class: "muted small mono" }, clock(hit.start))),
-      h("span", { class: "snippet" }, hit.snippet != null ? snippetNodes(hit.snippet) : String(hit.text ?? ""))));
+      box.append(h("div", { class: "search-hit-row" },
+        h("button", {
+          type: "button", class: "search-hit", dataset: { videoId: hit.video_id, start: hit.start },
+          onclick: () => this.onOpen(hit.video_id, Number(hit.start)),
+        },
+        h("span", { class: "search-hit-head" },
+          h("span", { class: "video-name" }, hit.filename || hit.video_id),
+          h("span", { class: "muted small mono" }, clock(hit.start))),
+        h("span", { class: "snippet" }, hit.snippet != null ? snippetNodes(hit.snippet) : String(hit.text ?? ""))),
+        h("button", {
+          type: "button", class: "btn ghost small clip-hit", title: "Make a clip of this sentence",
+          onclick: (event) => this.clipHit(hit, event.currentTarget),
+        }, "Clip it")));
+    }
+  }
+
+  /** A search hit becomes a clip: its sentence, rendered through the normal render path. */
+  async clipHit(hit, button) {
+    button.disabled = true;
+    try {
+      const made = await api("/v1/clips", {
+        method: "POST", json: { video_id: hit.video_id, start: hit.segment_start ?? hit.start, end: hit.segment_end ?? hit.end },
+      });
+      button.textContent = made.status === "rendered" ? "Already a clip" : "Clip queued";
+      toast(made.status === "rendered" ? "That clip exists already: open the video to watch it."
+        : `Rendering a ${Math.round(made.duration)} s clip; it joins the video's clips when it is ready.`,
+      { kind: "info", seconds: 6 });
+    } catch (error) {
+      button.disabled = false;
+      report(error);
     }
   }
 }
