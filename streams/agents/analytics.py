@@ -55,9 +55,6 @@ async def analytics_sink(stream):
 @app.task
 async def analytics_start() -> None:
     """Own the engine and apply the migrations as the worker starts, not at the first event."""
-    global _token
-    if not settings.clickhouse_url:
-        _token = issue_token(settings)
     try:
         await store()
     except Exception as exc:  # the sink retries and spools; the report route answers 503
@@ -86,10 +83,15 @@ async def analytics_usage(web, request):
 
 
 async def store() -> AnalyticsStore:
-    global _store
+    """The store, opened (and migrated) on first use. The worker that opens the embedded engine
+    owns it, so it alone issues the API's token: a second worker on the same data directory
+    cannot open it, and leaves the token alone."""
+    global _store, _token
     async with _store_lock:
         if _store is None:
             _store = await asyncio.to_thread(AnalyticsStore.open, settings)
+            if not settings.clickhouse_url:
+                _token = issue_token(settings)
     return _store
 
 

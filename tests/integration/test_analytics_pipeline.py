@@ -190,6 +190,11 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
         after = _ground_truth(settings, tenant_id)
         assert set(after.pop("video_ids")) == ids and after == truth  # nor did PostgreSQL move
 
+    # The worker's report route (embedded engine) answers only the holder of its token.
+    worker = f"http://127.0.0.1:{settings.worker_port}/analytics/usage"
+    for auth in ({}, {"Authorization": "Bearer not-the-token"}):
+        assert httpx.get(worker, params={"tenant_id": tenant_id, "days": 3}, headers=auth).status_code == 401
+
     _, other_key = _tenant(settings, "analytics b")
     with httpx.Client(base_url=settings.api_url, timeout=60, headers={"Authorization": f"Bearer {other_key}"}) as b:
         other = _report(b)
