@@ -58,3 +58,22 @@ def test_whisper_refuses_nan_audio_with_invalid_arg(client):
         _infer(client, audio)
     assert "NaN" in err.value.message()
     assert client.is_model_ready("whisper")
+
+
+def test_whisper_transcribes_a_long_chunk_into_sentences(client, media_dir: Path):
+    """A chunk as long as the ingest stage makes (over batch_min_seconds, so batched when
+    batch_size is on): LibriSpeech utterances one after another with pauses between them."""
+    folder = media_dir / "speech" / "librispeech"
+    parts, pause = [], np.zeros(8000, np.float32)
+    for path in sorted(folder.glob("*.flac")):
+        parts += [decode_pcm(path), pause]
+    audio = np.concatenate(parts * 2)
+    assert len(audio) >= 70 * 16000
+    result = _infer(client, audio)
+    words, segments = result["words"], result["segments"]
+    text = " ".join(w["word"] for w in words).lower()
+    assert "the two stray kittens gradually make themselves at home" in text.replace(".", ""), text
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts) and words[-1]["end"] <= result["duration"] == round(len(audio) / 16000, 3)
+    assert len(segments) >= 10 and max(s["end"] - s["start"] for s in segments) <= 30
+    assert "".join(s["text"] for s in segments).replace(" ", "") == "".join(w["word"] for w in words)
