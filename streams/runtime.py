@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -59,9 +60,14 @@ class Runtime:
             return local(key)
         dest = self.scratch_for(video_id) / ("source" + Path(key).suffix)
         if not dest.exists():
-            part = dest.with_name(dest.name + ".part")
-            await asyncio.to_thread(storage.download, key, part)
-            part.replace(dest)
+            # Two stages may fetch at once (transcribe's look at the picture, render): each writes
+            # its own part file and the rename is atomic, so neither reads a half-written copy.
+            part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+            try:
+                await asyncio.to_thread(storage.download, key, part)
+                part.replace(dest)
+            finally:
+                part.unlink(missing_ok=True)
         return dest
 
     def _source_storage(self, uri: str) -> tuple[Storage, str]:
