@@ -124,3 +124,14 @@ def pipeline(stack, request) -> Pipeline:
 def built_media(tmp_path_factory) -> Path:
     """Where test inputs built from ``../shared/media`` are written, once per session."""
     return tmp_path_factory.mktemp("built_media")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use the whole pipeline live in tests/pipeline, which runs after tests/integration:
+    tests/integration/test_app_processes starts and stops the API and worker itself, so a pipeline
+    started earlier (by a test sorted before it) would be taken away from every later test."""
+    misplaced = sorted({item.nodeid.split("::")[0] for item in items
+                        if "pipeline" in getattr(item, "fixturenames", ()) and "/pipeline/" not in item.nodeid
+                        and "/web/" not in item.nodeid})
+    if misplaced:
+        raise pytest.UsageError("these use the `pipeline` fixture; move them to tests/pipeline: " + ", ".join(misplaced))
