@@ -65,7 +65,7 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client hung up on purpose (a size cap, a timeout)
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
