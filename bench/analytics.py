@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import percentile, table  # noqa: E402
 from streams.adapters.analytics import AnalyticsStore, engine_version  # noqa: E402
 from streams.analytics.rows import from_message  # noqa: E402
 from streams.settings import Settings, project_root  # noqa: E402
@@ -87,16 +88,6 @@ def messages(count: int) -> list[tuple]:
         out += video_messages(f"tenant-{v % TENANTS}", uuid.uuid4().hex, start + timedelta(minutes=v))
         v += 1
     return out[:count]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def main() -> None:

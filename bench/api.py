@@ -43,6 +43,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import percentile, table  # noqa: E402
 from streams import tenancy  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
@@ -119,15 +120,6 @@ async def open_loop(host: str, port: int, request: bytes, rate: float, seconds: 
         if conn.writer is not None:
             conn.writer.close()
     return {"latencies": latencies, "statuses": statuses, "elapsed": elapsed}
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (``q`` in [0, 100])."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def summary(run: dict, rate: float) -> dict:
@@ -251,11 +243,6 @@ def uploads(settings: Settings, key: str, sizes_mb: list[int], work: Path) -> li
                             "upload_over_copy": round(copy / seconds, 2)})
             print(f"  {mb} MB: upload {mb / seconds:.0f} MB/s, disk copy {mb / copy:.0f} MB/s", flush=True)
     return results
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import percentile, table  # noqa: E402
 from streams.search.documents import SentenceDoc, doc_id  # noqa: E402
 from streams.search.sqlite import SqliteIndex  # noqa: E402
 
@@ -87,14 +88,9 @@ def like_scan(db: sqlite3.Connection, tenant: str, q: str, limit: int = 20) -> l
                       [tenant, *(f"%{w}%" for w in words), limit]).fetchall()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def summary(ms: list[float]) -> dict:
-    return {"p50_ms": round(percentile(ms, 0.5), 3), "p95_ms": round(percentile(ms, 0.95), 3),
-            "p99_ms": round(percentile(ms, 0.99), 3), "mean_ms": round(sum(ms) / len(ms), 3), "queries": len(ms)}
+    return {"p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
+            "p99_ms": round(percentile(ms, 99), 3), "mean_ms": round(sum(ms) / len(ms), 3), "queries": len(ms)}
 
 
 def main() -> None:
@@ -128,9 +124,7 @@ def main() -> None:
     rows = [("search", "p50 ms", "p95 ms", "p99 ms"),
             ("FTS5 index (bm25, snippets, word times)", str(fts["p50_ms"]), str(fts["p95_ms"]), str(fts["p99_ms"])),
             ("baseline: LIKE scan, no ranking/snippets", str(like["p50_ms"]), str(like["p95_ms"]), str(like["p99_ms"]))]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(table(rows))
     print(f"{args.docs} sentences over {VIDEOS} videos and {TENANTS} tenants indexed in {index_seconds:.2f} s; "
           f"{hits}/{args.queries} queries found something")
     RESULTS.parent.mkdir(exist_ok=True)

@@ -46,6 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import percentile, table  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
 from streams.errors import StackError  # noqa: E402
@@ -148,20 +149,6 @@ async def concurrency(client: TritonClient, chunks: list[AudioChunk], rounds: in
         result["concurrent"]["latency"] += await asyncio.gather(*(timed_request(client, c) for c in chunks))
         result["concurrent"]["wall"].append(time.perf_counter() - began)
     return result
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (``q`` in [0, 100])."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def table(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
 async def measure(args, options: WhisperOptions, url: str | None) -> dict:

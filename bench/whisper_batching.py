@@ -63,7 +63,8 @@ import faster_whisper  # noqa: E402
 import numpy as np  # noqa: E402
 from faster_whisper.vad import collect_chunks  # noqa: E402
 
-from bench.whisper import audio_seconds, config_options, load_chunks, table  # noqa: E402
+from bench.report import table  # noqa: E402
+from bench.whisper import audio_seconds, config_options, load_chunks  # noqa: E402
 from streams.asr.wer import normalise, word_error_rate  # noqa: E402
 from streams.asr.vad import default_vad_model  # noqa: E402
 from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperRecognizer, default_model_dir  # noqa: E402
