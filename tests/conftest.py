@@ -8,6 +8,7 @@ running. Otherwise the session starts its own stack in ``.local/test-<id>/`` and
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -105,6 +106,16 @@ class Pipeline:
         """Submit ``path`` and wait until it completes or fails; the final video state."""
         video_id = self.client.submit(path, **options)["video_id"]
         return self.client.wait(video_id, timeout=timeout)
+
+    def wait_for_clip(self, video_id: str, clip_id: str, timeout: float = 300) -> dict:
+        """The clip once it joins the video's clips (a re-render, a clip made from a span)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            clips = {c["clip_id"]: c for c in self.client.clips(video_id)["clips"]}
+            if clip_id in clips:
+                return clips[clip_id]
+            time.sleep(1)
+        raise AssertionError(f"clip {clip_id} of video {video_id} never appeared")
 
 
 @pytest.fixture(scope="session")

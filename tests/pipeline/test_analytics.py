@@ -12,31 +12,14 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams import tenancy
-from streams.adapters.db import create_pool
 from streams.client import Client
+from tests.owner import as_owner, new_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SINK_GROUP = "clipstream"  # the Faust app id: every agent of the worker, the sink included
 TOPICS = ("uploads", "audio_chunks", "transcripts", "moments", "renders", "events", "render_requests",
           "ingest.dlq", "transcribe.dlq", "moments.dlq", "render.dlq")
-
-
-def _owner(settings, work):
-    async def run():
-        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
-        try:
-            return await work(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
-
-
-def _tenant(settings, name: str) -> tuple[str, str]:
-    tenant, key = _owner(settings, lambda pool: tenancy.create_tenant(pool, name))
-    return tenant["tenant_id"], key.key
 
 
 def _ground_truth(settings, tenant_id: str) -> dict:
@@ -60,7 +43,7 @@ def _ground_truth(settings, tenant_id: str) -> dict:
                 "usage_minutes": round(float(totals["minutes"]), 2), "clips": clips,
                 "stages": {r["stage"]: r["n"] for r in stages}, "video_ids": ids}
 
-    return _owner(settings, work)
+    return as_owner(settings, work)
 
 
 def _seen(report: dict) -> dict:
@@ -151,7 +134,7 @@ async def _sink_caught_up(bootstrap: str, timeout: float = 180.0) -> None:
 
 def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_dir, tmp_path):
     settings = pipeline.settings
-    tenant_id, key = _tenant(settings, "analytics a")
+    tenant_id, key = new_tenant(settings, "analytics a")
     client = Client(settings.api_url, key, timeout=120)
     try:
         videos = [
@@ -195,7 +178,7 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
     for auth in ({}, {"Authorization": "Bearer not-the-token"}):
         assert httpx.get(worker, params={"tenant_id": tenant_id, "days": 3}, headers=auth).status_code == 401
 
-    _, other_key = _tenant(settings, "analytics b")
+    _, other_key = new_tenant(settings, "analytics b")
     with httpx.Client(base_url=settings.api_url, timeout=60, headers={"Authorization": f"Bearer {other_key}"}) as b:
         other = _report(b)
     assert _seen(other) == {"videos": 0, "completed": 0, "failed": 0, "usage_minutes": 0.0, "clips": 0, "stages": {}}

@@ -3,7 +3,6 @@ adds a clip; asking again gives the same clip, not a second one."""
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
@@ -23,14 +22,7 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
         assert asked.status_code == 202, asked.text
         new_id = asked.json()["clip_id"]
         assert new_id != original["clip_id"]
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            clips = {c["clip_id"]: c for c in pipeline.client.clips(video["video_id"])["clips"]}
-            if new_id in clips:
-                break
-            time.sleep(1)
-        assert new_id in clips, "the re-rendered clip never appeared"
-        made = clips[new_id]
+        made = pipeline.wait_for_clip(video["video_id"], new_id)
         assert (made["aspect"], made["caption_style"], made["width"], made["height"]) == ("1:1", "clean", 1080, 1080)
         assert (made["start"], made["end"], made["moment_id"]) == (original["start"], original["end"],
                                                                    original["moment_id"])
@@ -41,16 +33,6 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
         bad = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"caption_style": "comic-sans"})
         assert bad.status_code == 422
     assert len(pipeline.client.clips(video["video_id"])["clips"]) == 2
-
-
-def _wait_for_clip(pipeline, video_id: str, clip_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        clips = {c["clip_id"]: c for c in pipeline.client.clips(video_id)["clips"]}
-        if clip_id in clips:
-            return clips[clip_id]
-        time.sleep(1)
-    raise AssertionError(f"the re-rendered clip {clip_id} never appeared")
 
 
 @pytest.mark.slow
@@ -76,7 +58,7 @@ def test_rerender_at_another_length_recuts_on_whole_sentences(pipeline, media_di
         assert original["start"] <= queued["start"] and queued["end"] <= original["end"]
         from_opening = [e for e in ends if 15 <= e - original["start"] <= 30 and e <= original["end"]]
         assert (queued["start"] == original["start"]) == bool(from_opening), (queued, from_opening)
-        made = _wait_for_clip(pipeline, video_id, queued["clip_id"])
+        made = pipeline.wait_for_clip(video_id, queued["clip_id"])
         assert (made["start"], made["end"], made["moment_id"]) == (queued["start"], queued["end"],
                                                                    original["moment_id"])
         assert abs(made["duration"] - (made["end"] - made["start"])) < 0.25

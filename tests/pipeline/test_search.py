@@ -5,7 +5,6 @@ it, and ``clipstream search reindex`` rebuilds the same index from PostgreSQL.""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -14,12 +13,11 @@ import time
 import httpx
 import pytest
 
-from streams import tenancy
-from streams.adapters.db import create_pool
 from streams.credentials import api_key_for
 from streams.search import open_index
 from streams.settings import project_root
 from tests.media_recipes import concat_audio
+from tests.owner import new_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 GRID_UNITS_PER_SECOND = 25_000  # the .align files count in 1/25000 s
@@ -94,14 +92,7 @@ def test_a_spoken_phrase_finds_its_video_first_at_the_time_it_was_said(http, lib
 
 
 def test_another_tenant_never_sees_the_hits(pipeline, http, library):
-    async def tenant_key():
-        pool = await create_pool(pipeline.settings.postgres_dsn, min_size=1, max_size=2)
-        try:
-            return (await tenancy.create_tenant(pool, "search outsider"))[1].key
-        finally:
-            await pool.close()
-
-    outsider = asyncio.run(tenant_key())
+    _, outsider = new_tenant(pipeline.settings, "search outsider")
     assert _eventually(lambda: _search(http, "white"))
     for q in ("white", "country", "ask not what your country"):
         assert _search(http, q, key=outsider) == [], q
@@ -133,13 +124,7 @@ def test_a_search_hit_becomes_a_clip_of_whole_sentences(pipeline, http, library)
     assert made["start"] in {s["start"] for s in sentences} and made["end"] in {s["end"] for s in sentences}
     assert made["start"] <= hit["start"] and hit["end"] <= made["end"]
     assert made["reason"].startswith("Chosen by you") and 0 <= made["score"] <= 100
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        clips = {c["clip_id"]: c for c in pipeline.client.clips(video_id)["clips"]}
-        if made["clip_id"] in clips:
-            break
-        time.sleep(1)
-    clip = clips[made["clip_id"]]
+    clip = pipeline.wait_for_clip(video_id, made["clip_id"])
     assert (clip["start"], clip["end"], clip["aspect"]) == (made["start"], made["end"], "1:1")
     assert abs(clip["duration"] - (made["end"] - made["start"])) < 0.25
     again = http.post("/v1/clips", json={"video_id": video_id, "start": hit["start"], "end": hit["end"] + 0.3,

@@ -19,7 +19,8 @@ from starlette.routing import Route
 from api.app import create_app
 from streams import tenancy
 from streams.adapters import pending_uploads
-from streams.adapters.db import APP_ROLE, create_pool
+from streams.adapters.db import APP_ROLE
+from tests.owner import as_owner, new_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -27,25 +28,8 @@ pytestmark = pytest.mark.integration
 GLOBAL_TABLES = {"schema_migrations"}
 
 
-def _as_owner(settings, work):
-    """``await work(pool)`` on a pool of the owner role (as the CLI's operator commands do)."""
-    async def run():
-        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
-        try:
-            return await work(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
-
-
-def _new_tenant(settings, name: str) -> tuple[str, str]:
-    tenant, key = _as_owner(settings, lambda pool: tenancy.create_tenant(pool, name))
-    return tenant["tenant_id"], key.key
-
-
 def _key(settings, tenant_id: str, scope: str) -> str:
-    return _as_owner(settings, lambda pool: tenancy.create_key(pool, tenant_id, scope)).key
+    return as_owner(settings, lambda pool: tenancy.create_key(pool, tenant_id, scope)).key
 
 
 def _client(pipeline, key: str) -> httpx.Client:
@@ -64,7 +48,7 @@ def tenant_a(pipeline, media_dir):
 
 @pytest.fixture(scope="module")
 def tenant_b(pipeline):
-    tenant_id, key = _new_tenant(pipeline.settings, "tenant b")
+    tenant_id, key = new_tenant(pipeline.settings, "tenant b")
     return {"tenant_id": tenant_id, "key": key}
 
 
@@ -121,7 +105,7 @@ def _ids(pipeline, tenant_a) -> dict[str, str]:
     # The session's API keeps media on local disk (no presigned uploads), so A's pending upload is
     # recorded as POST /v1/uploads would record it on S3.
     upload_id = uuid.uuid4().hex
-    _as_owner(pipeline.settings, lambda pool: pending_uploads.create(
+    as_owner(pipeline.settings, lambda pool: pending_uploads.create(
         pool, pipeline.tenant_id, upload_id, f"tenants/{pipeline.tenant_id}/videos/{upload_id}/source.mp4",
         "a.mp4", 1000, {}, timedelta(minutes=15)))
     ids["upload_id"] = upload_id
