@@ -15,14 +15,13 @@ from starlette.routing import Route
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.videos import catalog, clip_or_404, transcript_words
+from api.videos import catalog, clip_or_404
 from streams import contracts
 from streams.adapters.catalog import Catalog
-from streams.asr.whisper import Word
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
 from streams.moments.spans import NoSentences, refit, snap
-from streams.moments.stored import evidence_of
+from streams.moments.stored import evidence_of, words_of
 from streams.records import SCHEMA_VERSION, clip_id, new_event_id, utc_now
 
 ASPECTS = ("9:16", "1:1", "4:5", "16:9")
@@ -67,8 +66,7 @@ def _length(body: dict) -> LengthRange | None:
 
 
 async def _refit(tenant_catalog: Catalog, clip: dict, wanted: LengthRange) -> tuple[float, float]:
-    _, words = await transcript_words(tenant_catalog, clip["video_id"])
-    sentences = build_sentences([Word(w["word"], w["start"], w["end"], w["probability"]) for w in words])
+    sentences = build_sentences(words_of(await tenant_catalog.transcript_chunks(clip["video_id"])))
     try:
         return refit(sentences, clip["start_s"], clip["end_s"], wanted.min_seconds, wanted.max_seconds)
     except NoSentences as exc:
@@ -92,8 +90,8 @@ async def create_clip(request: Request) -> JSONResponse:
     style = field(body, "caption_style", str, default=options.get("caption_style") or "bold")
     aspect = field(body, "aspect", str, default=(options.get("aspect_ratios") or ["9:16"])[0])
     _check_look(style, aspect)
-    chunks, words = await transcript_words(tenant_catalog, video_id)
-    sentences = build_sentences([Word(w["word"], w["start"], w["end"], w["probability"]) for w in words])
+    chunks = await tenant_catalog.transcript_chunks(video_id)
+    sentences = build_sentences(words_of(chunks))
     try:
         first, last = snap(sentences, start, end)
     except NoSentences as exc:

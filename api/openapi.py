@@ -168,6 +168,10 @@ def _video_paths() -> dict:
         ("video", "getVideo"), ("transcript", "getTranscript"), ("moments", "getMoments"), ("clips", "getClips"),
         ("delete", "deleteVideo"))}
     to_clip = {"clip": link("getClip", clip_id="$response.body#/clip_id")}
+    rendering = {  # what both ways of making a clip answer
+        "200": json_response("RenderExists", "That clip is rendered already.", links=to_clip),
+        "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.", links=to_clip),
+        "503": error("Unavailable")}
     upload = {"required": True, "content": {
         "multipart/form-data": {
             "schema": _upload_form(), "encoding": {"file": {"contentType": "application/octet-stream"},
@@ -225,20 +229,14 @@ def _video_paths() -> dict:
                 "video": link("getVideo", video_id="$response.body#/video_id")}), **not_found},
             scope="read", tag="clips", parameters=[path_param("clip_id")])},
         "/v1/clips": {"post": post("createClip", "Make a clip from a span of a video (a search hit, say)", {
-            "200": json_response("RenderExists", "That clip is rendered already.", links=to_clip),
-            "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.",
-                                 links=to_clip),
-            "404": error("NotFound"), "503": error("Unavailable")}, scope="write", tag="clips",
+            **rendering, **not_found}, scope="write", tag="clips",
             body=json_body("CreateClip", "The video, the span, and optionally the look."),
             description="The span is widened to the whole sentences it touches (one in a pause snaps to the "
                         "nearest sentence; 422 `no_speech` when there is none near), scored like any moment "
                         "(its reason starts with \"Chosen by you\"), and rendered through the normal render path; "
                         "the answer gives the snapped `start` and `end`.")},
         "/v1/clips/{clip_id}/renders": {"post": post("rerenderClip", "Render a clip's moment again", {
-            "200": json_response("RenderExists", "That clip is rendered already.", links=to_clip),
-            "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.",
-                                 links=to_clip),
-            **not_found, "503": error("Unavailable")}, scope="write", tag="clips", parameters=[path_param("clip_id")],
+            **rendering, **not_found}, scope="write", tag="clips", parameters=[path_param("clip_id")],
             body=json_body("RerenderClip", "Another caption style, aspect and/or length (default: the clip's).",
                            required=False),
             description="The new clip's id follows from the moment, aspect, caption style and span: asking twice "

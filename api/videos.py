@@ -17,10 +17,10 @@ from api.errors import ApiError
 from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
-from streams.asr.whisper import Word
 from streams.errors import StorageError
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
+from streams.moments.stored import words_of
 from streams.records import iso_z
 
 
@@ -113,7 +113,7 @@ def _delete_objects(storage, tenant_id: str, video_id: str, uris: list[str]) -> 
             pass
 
 
-async def transcript_words(tenant_catalog: Catalog, video_id: str) -> tuple[list[dict], list[dict]]:
+async def _words(tenant_catalog: Catalog, video_id: str) -> tuple[list[dict], list[dict]]:
     chunks = await tenant_catalog.transcript_chunks(video_id)
     return chunks, [w for c in chunks for w in c["words"]]
 
@@ -126,13 +126,13 @@ async def get_transcript(request: Request) -> Response:
     fmt = request.query_params.get("format", "json")
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
-    chunks, words = await transcript_words(tenant_catalog, v["video_id"])
+    chunks, words = await _words(tenant_catalog, v["video_id"])
     captions = [CaptionWord(w["word"], w["start"], w["end"]) for w in words]
     if fmt == "srt":
         return PlainTextResponse(to_srt(captions), media_type="application/x-subrip")
     if fmt == "vtt":
         return PlainTextResponse(to_vtt(captions), media_type="text/vtt")
-    sentences = build_sentences([Word(w["word"], w["start"], w["end"], w["probability"]) for w in words])
+    sentences = build_sentences(words_of(chunks))
     if fmt == "txt":
         return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""))
     transcribe = next(s for s in v["stages"] if s["stage"] == "transcribe")

@@ -16,7 +16,7 @@ import logging
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
@@ -39,6 +39,7 @@ class Runtime:
     storage: Storage
     triton: TritonClient
     scratch: Path
+    other_buckets: dict[str, S3Storage] = field(default_factory=dict)  # s3:// sources outside ``storage``
 
     def scratch_for(self, video_id: str) -> Path:
         path = self.scratch / video_id
@@ -77,7 +78,9 @@ class Runtime:
             parsed = urlparse(uri)
             if parsed.scheme != "s3" or not parsed.netloc:
                 raise
-            return S3Storage(parsed.netloc, "", self.settings), parsed.path.lstrip("/")
+            if parsed.netloc not in self.other_buckets:  # one boto3 client per bucket, not per read
+                self.other_buckets[parsed.netloc] = S3Storage(parsed.netloc, "", self.settings)
+            return self.other_buckets[parsed.netloc], parsed.path.lstrip("/")
 
 
 _runtime: Runtime | None = None

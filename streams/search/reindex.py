@@ -24,7 +24,8 @@ async def reindex(pool: asyncpg.Pool, index: SearchIndex, video_id: str | None =
         videos = await pool.fetch("SELECT video_id, tenant_id, filename FROM videos WHERE video_id = $1", video_id)
     documents = 0
     for v in videos:
-        await asyncio.to_thread(index.delete_video, v["tenant_id"], v["video_id"])
+        if video_id is not None:  # a whole reindex emptied the index already
+            await asyncio.to_thread(index.delete_video, v["tenant_id"], v["video_id"])
         docs = [d for c in await catalog.transcript_chunks(v["video_id"])
                 for d in sentence_docs(v["tenant_id"], v["video_id"], v["filename"], c["chunk_index"], c["language"],
                                        c["words"])]
