@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlparse
 
 from streams.adapters.catalog import Catalog
@@ -164,6 +164,23 @@ async def run_guarded(
             await fail(tenant_id, video_id, stage, code, reason)
         return False
     return False
+
+
+T = TypeVar("T")
+
+
+async def with_retries(work: Callable[[], Awaitable[T]], tries: int, delay: float = 0.5) -> T:
+    """``await work()``, tried up to ``tries`` times with pauses that double from ``delay``; the last
+    failure is raised. For the sinks, which never fail a video: they give up with a log or a spool."""
+    for attempt in range(1, tries + 1):
+        try:
+            return await work()
+        except Exception:
+            if attempt == tries:
+                raise
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise ValueError(f"tries must be at least 1, got {tries}")
 
 
 async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]]) -> None:

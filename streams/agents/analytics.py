@@ -31,6 +31,7 @@ from streams import topics
 from streams.adapters.analytics import USAGE_PATH, AnalyticsStore, issue_token
 from streams.analytics.rows import from_message
 from streams.app import app, settings
+from streams.runtime import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -98,23 +99,20 @@ async def store() -> AnalyticsStore:
 async def write(messages: list[dict]) -> bool:
     """Insert the rows of ``messages`` (and any spooled before); spool them if ClickHouse keeps
     refusing. True if they were inserted."""
-    delay = 0.5
-    for attempt in range(1, INSERT_TRIES + 1):
-        try:
-            target = await store()
-            await asyncio.to_thread(target.insert, _rows(messages))
-        except Exception as exc:  # an outage: worth another try, then spooled
-            if attempt == INSERT_TRIES:
-                path = spool(messages)
-                log.error("analytics: %d events not inserted (%s: %s); spooled to %s", len(messages),
-                          type(exc).__name__, exc, path)
-                return False
-            await asyncio.sleep(delay)
-            delay *= 2
-            continue
-        await _resend_spooled(target)
-        return True
-    return False
+    async def insert():
+        target = await store()
+        await asyncio.to_thread(target.insert, _rows(messages))
+        return target
+
+    try:
+        target = await with_retries(insert, INSERT_TRIES)
+    except Exception as exc:  # an outage that outlasted the tries: spooled
+        path = spool(messages)
+        log.error("analytics: %d events not inserted (%s: %s); spooled to %s", len(messages),
+                  type(exc).__name__, exc, path)
+        return False
+    await _resend_spooled(target)
+    return True
 
 
 def _message(event) -> dict:

@@ -17,7 +17,7 @@ import logging
 from streams import topics
 from streams.app import app
 from streams.records import to_payload
-from streams.runtime import runtime
+from streams.runtime import runtime, with_retries
 from streams.search import SearchIndex, open_index, sentence_docs
 
 log = logging.getLogger("clipstream")
@@ -59,15 +59,9 @@ async def index_chunks(chunks: list[dict]) -> int:
     if not docs:
         return 0
     index = await search_index()
-    delay = 0.5
-    for attempt in range(1, TRIES + 1):
-        try:
-            return await asyncio.to_thread(index.upsert, docs)
-        except Exception as exc:
-            if attempt == TRIES:
-                log.error("search: %d sentences of %s not indexed: %s: %s", len(docs),
-                          ", ".join(sorted(names)), type(exc).__name__, exc)
-                return 0
-            await asyncio.sleep(delay)
-            delay *= 2
-    return 0
+    try:
+        return await with_retries(lambda: asyncio.to_thread(index.upsert, docs), TRIES)
+    except Exception as exc:  # an outage that outlasted the tries: logged, the stream goes on
+        log.error("search: %d sentences of %s not indexed: %s: %s", len(docs), ", ".join(sorted(names)),
+                  type(exc).__name__, exc)
+        return 0

@@ -16,7 +16,7 @@ import logging
 from streams import topics
 from streams.app import app
 from streams.records import to_payload
-from streams.runtime import runtime
+from streams.runtime import runtime, with_retries
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 
@@ -56,22 +56,19 @@ async def enqueue(event: WebhookEvent | None) -> list[str]:
     """Deliveries of ``event`` to its tenant's subscribed endpoints; the ids created now."""
     if event is None:
         return []
-    delay = 0.5
-    for attempt in range(1, ENQUEUE_TRIES + 1):
-        try:
-            rt = await runtime()
-            async with rt.catalog.pool.acquire() as conn:
-                created = await store.enqueue(conn, event)
-        except Exception as exc:  # an outage: worth another try, then logged
-            if attempt == ENQUEUE_TRIES:
-                log.error("webhook %s (%s) not enqueued: %s: %s", event.type, event.key, type(exc).__name__, exc)
-                return []
-            await asyncio.sleep(delay)
-            delay *= 2
-            continue
-        if created:
-            dispatch.wake()
-        return created
-    return []
+
+    async def attempt() -> list[str]:
+        rt = await runtime()
+        async with rt.catalog.pool.acquire() as conn:
+            return await store.enqueue(conn, event)
+
+    try:
+        created = await with_retries(attempt, ENQUEUE_TRIES)
+    except Exception as exc:  # an outage that outlasted the tries: logged
+        log.error("webhook %s (%s) not enqueued: %s: %s", event.type, event.key, type(exc).__name__, exc)
+        return []
+    if created:
+        dispatch.wake()
+    return created
 
 
