@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.media.captions import CaptionWord  # noqa: E402
 from streams.media.loudness import parse_summary  # noqa: E402
+from streams.media.reframe.camera import CropKeyframe  # noqa: E402
 from streams.media.render import RenderSpec, render_clip  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
@@ -50,13 +51,6 @@ from tests.conftest import MEDIA_DIR  # noqa: E402
 RESULTS = Path(__file__).parent / "results" / "render.json"
 START = 5.0
 FPS = 25
-
-
-@dataclass(frozen=True)
-class Key:
-    t: float
-    cx: float
-    cy: float
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ def words(seconds: float) -> tuple[CaptionWord, ...]:
 
 def plan(seconds: float) -> Plan:
     # The crop sways across the frame, a new keyframe every second (as a smoothed camera path would).
-    keys = tuple(Key(START + t, 640 + 300 * math.sin(t / 3), 360) for t in range(int(seconds) + 1))
+    keys = tuple(CropKeyframe(START + t, 640 + 300 * math.sin(t / 3), 360) for t in range(int(seconds) + 1))
     return Plan("single", "9:16", 406, 720, keys)
 
 

@@ -1,19 +1,15 @@
 """A hand-written reframe plan for render tests that set the crop path themselves instead of
 detecting faces: ``FakePlan`` stands in for ``streams.media.reframe.layout.ReframePlan`` (the
-renderer reads a plan by attribute), ``Key`` for ``reframe.camera.CropKeyframe``."""
+renderer reads a plan by attribute); ``Key`` is the real ``reframe.camera.CropKeyframe``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from streams.media.reframe.camera import CropKeyframe
 
-@dataclass(frozen=True)
-class Key:
-    """Stands in for reframe.layout.CropKeyframe: crop centre (source px) at source time t."""
 
-    t: float
-    cx: float
-    cy: float
+Key = CropKeyframe  # the real keyframe: crop centre (source px) at source time t
 
 
 @dataclass(frozen=True)
