@@ -36,9 +36,13 @@ def _wait_for_a_render(pipeline, video_id: str, worker_pid: int, timeout: float 
 
 
 def _gone(pid: int) -> bool:
-    """True once ``pid`` has exited (a zombie child of this test process counts as exited)."""
+    """True once ``pid`` has exited. This test's own child (the worker) counts only once reaped:
+    its main thread can be a zombie while other threads are still exiting and still hold its files,
+    the web port's listening socket among them, so a restart at that moment finds the port taken.
+    Another process's child (ffmpeg under the worker) counts once it is a zombie."""
     try:
-        os.waitpid(pid, os.WNOHANG)
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        return reaped == pid
     except ChildProcessError:
         pass
     try:
