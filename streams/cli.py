@@ -9,6 +9,7 @@
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
     clipstream search reindex [--video ID]
+    clipstream migrate [--only PART ...] [--kafka-replication N] [--json]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
 """
@@ -162,6 +163,17 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Deployments' one-shot job: PostgreSQL role and schema, ClickHouse schema, topics, bucket."""
+    from streams.migrate import PARTS, migrate
+
+    results = migrate(settings, args.only or PARTS, args.kafka_replication,
+                      say=(lambda _: None) if args.json else _say)
+    if args.json:
+        print(json.dumps({r.part: r.changed for r in results}, indent=2))
+    return 0
+
+
 def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     """Speech to text through the stack's Triton, chunk by chunk, so memory stays bounded."""
     import asyncio
@@ -270,6 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_reindex = search_sub.add_parser("reindex", help="rebuild the index from PostgreSQL")
     p_reindex.add_argument("--video", default=None, help="only this video id")
     search.set_defaults(handler=cmd_search)
+
+    migrate = sub.add_parser("migrate", help="operator: prepare PostgreSQL, ClickHouse, Kafka topics and the bucket "
+                                             "(idempotent; deployments run it before the app)")
+    migrate.add_argument("--only", nargs="+", metavar="PART", choices=("postgres", "clickhouse", "kafka", "storage"),
+                         help="only these parts (default: all)")
+    migrate.add_argument("--kafka-replication", type=int, default=1, help="replication factor of created topics")
+    migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
+    migrate.set_defaults(handler=cmd_migrate)
 
     tenants = sub.add_parser("tenants", help="operator: make tenants")
     tenants_sub = tenants.add_subparsers(dest="action", required=True)
