@@ -7,8 +7,10 @@ import argparse
 import uvicorn
 
 from api.app import create_app
+from streams import logs
 from streams.observability import init_sentry
 from streams.settings import Settings
+from streams.tracing import init_tracing
 
 
 def main() -> None:
@@ -18,7 +20,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.api_port)
     args = parser.parse_args()
     init_sentry(settings, "api")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+    init_tracing("api", settings.environment)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False,
+                log_config=logs.dict_config(settings.log_format, "api"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Its lifespan opens what the routes share on ``app.state`` and closes them on shu
 pool connected as the application role (row-level security binds every query to the tenant the
 route sets), the ``catalog`` over it, storage and the Kafka producer.
 
-Middleware, outermost first: API keys (401), the per-key rate limit (429), body sizes (413),
+Middleware, outermost first: telemetry (span, access log, request metrics), API keys (401), the per-key rate limit (429), body sizes (413),
 ``Idempotency-Key`` replay; then the routes, whose errors are mapped by ``api.errors``.
 """
 
@@ -24,6 +24,7 @@ from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from api.telemetry import TelemetryMiddleware, prometheus_metrics
 from streams import __version__
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
@@ -62,9 +63,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.search.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), *submissions.routes, *videos.routes, *clips.routes, *progress.routes,
+        routes=[Route("/healthz", healthz), Route("/metrics", prometheus_metrics), *submissions.routes, *videos.routes, *clips.routes, *progress.routes,
                 *library.routes, *analytics.routes, *tenants.routes, *webhooks.routes, *docs.routes, *pages.routes],
         middleware=[
+            Middleware(TelemetryMiddleware),
             Middleware(ApiKeyMiddleware),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
             Middleware(BodyLimitMiddleware, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes),

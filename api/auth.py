@@ -4,7 +4,7 @@ The middleware resolves the key to a :class:`~streams.tenancy.Principal` (cached
 seconds, so a revoked key stops working within ``CACHE_SECONDS``) and puts it on
 ``request.state.principal``; routes state the scope they need with :func:`require`. Operator
 routes (``/v1/admin/...``) take ``settings.admin_token`` instead and are off while it is empty.
-Pages, the spec and ``/healthz`` are open.
+Pages, the spec, ``/healthz`` and ``/metrics`` are open.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import signing
 from api.errors import ApiError, error_response
+from streams import logs
 from streams.tenancy import Principal, authenticate, key_active
 
-OPEN_PATHS = ("/", "/healthz", "/openapi.json", "/docs")
+OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs")
 OPEN_PREFIXES = ("/static/", "/docs/")
 ADMIN_PREFIX = "/v1/admin/"
 CACHE_SECONDS = 5.0
@@ -92,6 +93,8 @@ class ApiKeyMiddleware:
             await response(scope, receive, send)
             return
         principal = await self.principal(app_state.db, key) if key else await self.signed(app_state, scope)
+        if principal is not None:
+            logs.bind(tenant_id=principal.tenant_id)
         if principal is None:
             message = "missing API key" if not key else "invalid or revoked API key"
             response = error_response(401, "unauthorized", f"{message}: send 'Authorization: Bearer <key>'")

@@ -124,6 +124,9 @@ def _meta_paths() -> dict:
     return {
         "/healthz": {"get": operation("healthz", "Liveness and version", {"200": json_response("Health", "Up.")},
                                       tag="meta")},
+        "/metrics": {"get": operation("getMetrics", "Prometheus metrics of this API process (text format)", {
+            "200": {"description": "Request counts and latencies by route template, and the process's own.",
+                    "content": {"text/plain": {"schema": STRING}}}}, tag="meta")},
         "/openapi.json": {"get": operation("getOpenapi", "This OpenAPI document", {
             "200": json_response(OBJECT, "The OpenAPI 3.1 document.")}, tag="meta")},
         "/": {"get": operation("webPage", "The web page for creators and operators (HTML)", {

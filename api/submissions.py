@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import re
 import uuid
@@ -29,12 +30,14 @@ from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
 from api.videos import video_links
-from streams import contracts
+from streams import contracts, logs
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, iso_z, new_event_id, utc_now
+
+log = logging.getLogger("clipstream.api")
 
 OPTION_FIELDS = {
     "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
@@ -116,6 +119,7 @@ async def _submit(request: Request, event: dict, key: str | None) -> JSONRespons
     if the video cannot be recorded (None: nothing stored yet)."""
     state = request.app.state
     video_id, tenant_id = event["video_id"], event["tenant_id"]
+    logs.bind(video_id=video_id, event_id=event["event_id"])
     tenant_catalog = state.catalog.for_tenant(tenant_id)
     try:
         await tenant_catalog.create_video(video_id, tenant_id, event["filename"], event["source_uri"],
@@ -129,6 +133,7 @@ async def _submit(request: Request, event: dict, key: str | None) -> JSONRespons
     except ClipstreamError as exc:
         await tenant_catalog.fail_video(video_id, "ingest", exc.code, f"could not queue the upload: {exc.message}")
         raise
+    log.info("queued %s (%s) for ingest", video_id, event["filename"])
     body = {"video_id": video_id, "status": "queued", "filename": event["filename"], "size_bytes": event["size_bytes"],
             "options": event["options"], "links": video_links(video_id)}
     if "source_url" in event:

@@ -1,11 +1,32 @@
-"""The Faust application. It declares the app and never imports agents: they are discovered
-from ``streams.agents`` when the worker starts."""
+"""The Faust application. It declares the app and never imports agents: the agent groups named by
+``CLIPSTREAM_AGENTS`` (all of them by default) are discovered from ``streams.agents`` when the
+worker starts, so one image runs as any group of agents and each group scales on its own.
+
+Every topic is a ``TracedTopic`` (messages carry the trace context); logs are JSON lines with the
+ids of the work in hand (``streams.logs``); ``/healthz`` and ``/metrics`` are served on the web
+port."""
 
 from __future__ import annotations
 
 import faust
 
+from streams import logs, metrics
+from streams.errors import ConfigError
 from streams.settings import Settings
+from streams.tracing import TracedTopic
+
+AGENT_GROUPS = ("ingest", "transcribe", "moments", "render", "webhooks", "analytics", "search")
+
+
+def agent_modules(names: str) -> list[str]:
+    """The modules of the agent groups in ``names`` (comma-separated; empty means all)."""
+    chosen = [n.strip() for n in names.split(",") if n.strip()] or list(AGENT_GROUPS)
+    unknown = sorted(set(chosen) - set(AGENT_GROUPS))
+    if unknown:
+        raise ConfigError(f"CLIPSTREAM_AGENTS names unknown agent groups {', '.join(unknown)}; "
+                          f"known: {', '.join(AGENT_GROUPS)}")
+    return [f"streams.agents.{n}" for n in chosen]
+
 
 settings = Settings.from_env()
 
@@ -13,11 +34,13 @@ app = faust.App(
     "clipstream",
     broker=f"kafka://{settings.kafka_bootstrap}",
     store="memory://",
-    autodiscover=["streams.agents"],
+    autodiscover=agent_modules(settings.agents),
     origin="streams",
     topic_partitions=settings.kafka_partitions,
     topic_replication_factor=1,
-    web_bind="127.0.0.1",
+    Topic=TracedTopic,
+    logging_config=logs.dict_config(settings.log_format, "worker"),
+    web_bind=settings.worker_host,
     web_port=settings.worker_port,
     web_in_thread=False,
     datadir=str(settings.data_dir / "worker"),
@@ -29,6 +52,30 @@ app = faust.App(
 )
 
 
+def _offsets():
+    """(topic, partition, log end offset, committed offset) of each partition this worker owns."""
+    consumer = app.consumer if app._consumer is not None else None  # never create one to answer
+    if consumer is None:
+        return []
+    out = []
+    for tp in sorted(consumer.assignment()):
+        try:
+            end = consumer.highwater(tp)
+        except Exception:  # not fetched yet, or mid-rebalance: no number is better than a wrong one
+            continue
+        out.append((tp.topic, tp.partition, end, consumer._committed_offset.get(tp)))
+    return out
+
+
+metrics.REGISTRY.register(metrics.LagCollector(_offsets))
+
+
 @app.page("/healthz")
 async def healthz(web, request):
     return web.json({"ok": True})
+
+
+@app.page("/metrics")
+async def prometheus_metrics(web, request):
+    body, content_type = metrics.exposition()
+    return web.bytes(body, content_type=content_type)

@@ -81,6 +81,11 @@ class Settings:
     url_signing_secret: the key of signed links (players, progress streams); empty means a random
         one per API process, so set it when running several API replicas.
     worker_port: the Faust worker's web port (health and metrics).
+    worker_host: the address the worker's web server binds (0.0.0.0 in containers, so the health
+        probe and the metrics scraper can reach it).
+    agents: comma-separated agent groups this worker runs (ingest, transcribe, moments, render,
+        webhooks, analytics, search); empty runs them all. Each group scales on its own this way.
+    log_format: ``json`` (one object per line, with tenant/video/event/trace ids) or ``text``.
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
@@ -138,6 +143,9 @@ class Settings:
     presigned_upload_seconds: int = 900
     url_signing_secret: str = ""
     worker_port: int = 18066
+    worker_host: str = "127.0.0.1"
+    agents: str = ""
+    log_format: str = "json"
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""
     java: str = ""

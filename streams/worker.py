@@ -11,8 +11,10 @@ def main(argv: list[str] | None = None) -> None:
     from streams.adapters.kafka_admin import ensure_topics
     from streams.app import app, settings
     from streams.observability import init_sentry
+    from streams.tracing import init_tracing
 
     init_sentry(settings, "worker")
+    init_tracing("worker", settings.environment)
     asyncio.run(ensure_topics(settings.kafka_bootstrap, [t.get_topic_name() for t in topics.ALL],
                               settings.kafka_partitions))
     argv = list(sys.argv[1:] if argv is None else argv)

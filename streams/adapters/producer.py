@@ -1,6 +1,6 @@
 """A Kafka producer for processes outside the Faust worker (the API): acks from all in-sync
 replicas, idempotent, keyed by video id. Failures become ``QueueUnavailable`` (retriable), which
-the API maps to 503."""
+the API maps to 503. Each message carries the sender's trace context in its headers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from streams.errors import ClipstreamError
+from streams.tracing import kafka_headers
 
 
 class QueueUnavailable(ClipstreamError):
@@ -40,7 +41,7 @@ class Producer:
         if self._producer is None:
             await self.start()
         try:
-            await self._producer.send_and_wait(topic, value=value, key=key.encode())
+            await self._producer.send_and_wait(topic, value=value, key=key.encode(), headers=kafka_headers())
         except KafkaError as exc:
             raise QueueUnavailable(f"could not write to Kafka topic {topic}: {exc}") from exc
 

@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import signal
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +184,8 @@ class RenderedClip:
     handoff: Path | None = None
     gain_db: float | None = None
     thumbnail_at: float | None = None
+    frames: int = 0  # frames encoded (duration x output frame rate)
+    encode_seconds: float = 0.0  # wall time of the encoding run alone
 
 
 @dataclass(frozen=True)
@@ -394,7 +397,9 @@ async def render_clip(
             commands.write_text(sendcmd_script(dict(zip(PANELS, map(list, frame.panels)))), encoding="utf-8")
         gain = await _loudness_gain(spec, info, ffmpeg) if spec.loudness and info.has_audio else None
         paths = RenderPaths(files["ass"], part, fonts, commands if frame.moving else None)
+        encode_started = time.perf_counter()
         await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render")
+        encode_seconds = time.perf_counter() - encode_started
         os.replace(part, files["mp4"])
         try:
             at = await asyncio.to_thread(
@@ -421,7 +426,8 @@ async def render_clip(
         commands.unlink(missing_ok=True)
 
     return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height,
-                        handoff=files["json"], gain_db=gain, thumbnail_at=at)
+                        handoff=files["json"], gain_db=gain, thumbnail_at=at,
+                        frames=round(duration * frame_rate(spec, info)), encode_seconds=round(encode_seconds, 3))
 
 
 async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:

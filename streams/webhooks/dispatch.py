@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 import asyncpg
 import httpx
 
-from streams import __version__
+from streams import __version__, metrics
 from streams.errors import UnsafeUrl
 from streams.net.guard import parse_allowed_hosts
 from streams.net.pinned import new_client, open_pinned
@@ -111,6 +111,7 @@ class Dispatcher:
         async with self.pool.acquire() as conn:
             await store.record_attempt(conn, delivery, status_code=status_code, error=error, duration_ms=duration_ms,
                                        outcome=name, next_delay=delay)
+        metrics.WEBHOOK_DELIVERIES.labels(name).inc()
         log.info("webhook %s to %s: attempt %d %s (%s)", delivery["event_type"], delivery["endpoint_id"],
                  delivery["attempts"] + 1, name, status_code or error)
 

@@ -1,63 +1,61 @@
-"""sentry-sdk: a no-op without a DSN; with one, events reach the DSN's host tagged by component.
+"""sentry-sdk: a no-op without a DSN; with one, events reach the DSN's host tagged by component,
+and an agent's failure carries its stage, video, event and trace ids.
 
 The "Sentry server" here is a plain HTTP listener on loopback that records what it receives."""
 
-import gzip
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
+import pytest
 import sentry_sdk
 
-from streams.observability import init_sentry
+from streams import tracing
+from streams.observability import capture_failure, init_sentry
 from streams.settings import Settings
+from tests.sentry_sink import dsn, error_events, sentry_server
 
 
 def test_no_dsn_means_no_reporting():
     assert init_sentry(Settings(data_dir=Path("/tmp/x")), "worker") is False
 
 
-def test_events_reach_the_dsn_with_component_and_release():
-    received: list[bytes] = []
-
-    class Ingest(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            encoding = self.headers.get("Content-Encoding")
-            if encoding == "gzip":
-                body = gzip.decompress(body)
-            elif encoding == "br":
-                import brotli
-
-                body = brotli.decompress(body)
-            received.append(body)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Ingest)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        dsn = f"http://publickey@127.0.0.1:{server.server_port}/42"
-        settings = Settings(data_dir=Path("/tmp/x"), sentry_dsn=dsn, environment="test", release="clipstream@test")
-        assert init_sentry(settings, "worker") is True
+@pytest.fixture
+def reported():
+    """(settings pointing at a local Sentry stand-in, the events it received)."""
+    with sentry_server() as server:
+        settings = Settings(data_dir=Path("/tmp/x"), sentry_dsn=dsn(server), environment="test",
+                            release="clipstream@test")
         try:
-            raise RuntimeError("render failed for video v-1")
-        except RuntimeError as exc:
-            sentry_sdk.capture_exception(exc)
-        sentry_sdk.flush(timeout=5)
-    finally:
-        sentry_sdk.get_client().close()
-        sentry_sdk.init()  # back to a disabled client for the rest of the session
-        server.shutdown()
-    events = [json.loads(line) for body in received for line in body.splitlines()
-              if line.startswith(b"{") and b'"exception"' in line]
-    assert events, received
-    event = events[0]
+            yield settings, lambda: (sentry_sdk.flush(timeout=5), error_events(server.received))[1]
+        finally:
+            sentry_sdk.get_client().close()
+            sentry_sdk.init()  # back to a disabled client for the rest of the session
+
+
+def test_events_reach_the_dsn_with_component_and_release(reported):
+    settings, events = reported
+    assert init_sentry(settings, "worker") is True
+    try:
+        raise RuntimeError("render failed for video v-1")
+    except RuntimeError as exc:
+        sentry_sdk.capture_exception(exc)
+    [event] = events()
     assert event["tags"]["component"] == "worker"
     assert event["release"] == "clipstream@test" and event["environment"] == "test"
     assert event["exception"]["values"][0]["value"] == "render failed for video v-1"
+
+
+def test_a_failure_carries_its_ids_and_the_trace_and_they_do_not_leak_into_the_next(reported):
+    settings, events = reported
+    init_sentry(settings, "worker")
+    tracing.init_tracing("worker", "test")
+    headers = [("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    with tracing.handling("render", tenant_id="t-1", video_id="v-1", event_id="e-1", headers=headers):
+        capture_failure(RuntimeError("ffmpeg died"), stage="render", tenant_id="t-1", video_id="v-1",
+                        event_id="e-1", code="internal_error")
+    capture_failure(RuntimeError("another"), stage="moments", video_id="v-2")
+    first, second = sorted(events(), key=lambda e: e["exception"]["values"][0]["value"] != "ffmpeg died")
+    assert {k: first["tags"][k] for k in ("stage", "tenant_id", "video_id", "event_id", "code", "trace_id")} == {
+        "stage": "render", "tenant_id": "t-1", "video_id": "v-1", "event_id": "e-1", "code": "internal_error",
+        "trace_id": "0af7651916cd43dd8448eb211c80319c"}
+    assert second["tags"]["video_id"] == "v-2" and "event_id" not in second["tags"]
+    assert "trace_id" not in second["tags"]
