@@ -78,3 +78,7 @@ if [ "$(cat "$docs/node_modules/.clipstream-lock.sha256" 2>/dev/null)" != "$lock
 fi
 
 .venv/bin/clipstream stack install
+
+# tests/deploy's validators: kustomize, the Compose specification's schema, KEDA's and Strimzi's
+# CRDs (Go module proxy, Maven Central), cached in ~/.cache/clipstream/deploy-tools.
+.venv/bin/python -m tests.deploy.tools install
