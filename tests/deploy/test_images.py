@@ -1,0 +1,130 @@
+"""deploy/images: every Dockerfile passes hadolint at its strictest threshold, builds in stages and
+runs as a non-root user, copies only what exists and what .dockerignore lets into the context,
+and installs the same pinned extras as scripts/setup.sh."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.deploy import tools
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKERFILES = sorted((REPO / "deploy" / "images").glob("*.Dockerfile"))
+
+
+def instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n(\s*#[^\n]*\n)*", " ", path.read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            out.append((word.upper(), rest.strip()))
+    return out
+
+
+def stages(path: Path) -> list[list[tuple[str, str]]]:
+    found: list[list[tuple[str, str]]] = []
+    for instruction in instructions(path):
+        if instruction[0] == "FROM":
+            found.append([])
+        if found:
+            found[-1].append(instruction)
+    return found
+
+
+def hadolint(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(tools.hadolint_binary()), "--no-color", "--failure-threshold", "style", str(path)],
+                          capture_output=True, text=True)
+
+
+def test_there_are_images_for_the_app_triton_and_minio():
+    assert {p.name for p in DOCKERFILES} == {"app.Dockerfile", "triton.Dockerfile", "minio.Dockerfile"}
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_hadolint_finds_nothing(deploy_tools, dockerfile):
+    result = hadolint(dockerfile)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_reports_a_bad_dockerfile(deploy_tools, tmp_path):
+    bad = tmp_path / "bad.Dockerfile"
+    bad.write_text("FROM debian:latest\nRUN apt-get update && apt-get install -y curl\nRUN cd /tmp\n")
+    result = hadolint(bad)
+    assert result.returncode != 0
+    assert {"DL3007", "DL3015", "DL3003"} <= set(re.findall(r"DL\d{4}", result.stdout))
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_images_build_in_stages_and_run_as_a_non_root_user(dockerfile):
+    built = stages(dockerfile)
+    assert len(built) >= 2, "multi-stage: the build tools stay out of the image"
+    names = [args.split()[-1] for (_, args), *_ in built if " AS " in args.upper()]
+    for stage in built:
+        for word, args in stage:
+            source = re.search(r"--from=(\S+)", args) if word == "COPY" else None
+            if source:
+                assert source.group(1) in names, f"COPY --from={source.group(1)}: no such stage"
+    users = [args for word, args in built[-1] if word == "USER"]
+    assert users, "the final stage sets a USER"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0") and (not user.isdigit() or int(user) >= 1000)
+
+
+def _dockerignore() -> list[str]:
+    lines = (REPO / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _ignored(path: str) -> bool:
+    return any(fnmatch.fnmatch(path, pattern) or path.startswith(pattern.rstrip("/") + "/")
+               for pattern in _dockerignore())
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_every_copied_path_exists_and_is_in_the_build_context(dockerfile):
+    for word, args in instructions(dockerfile):
+        if word != "COPY" or "--from=" in args:
+            continue
+        *sources, _ = [a for a in args.split() if not a.startswith("--")]
+        for source in sources:
+            assert (REPO / source).exists(), f"{dockerfile.name}: COPY {source}: not in the repository"
+            assert not _ignored(source), f"{dockerfile.name}: COPY {source}: excluded by .dockerignore"
+
+
+def test_the_build_context_leaves_out_local_state():
+    for path in (".git", ".venv", ".local", "api/docs_assets/node_modules", "tests"):
+        assert _ignored(path), path
+    for path in ("streams", "api", "schemas", "models", "pyproject.toml", "README.md"):
+        assert not _ignored(path), path
+
+
+def test_python_images_install_what_setup_installs_without_dependencies():
+    setup = (REPO / "scripts" / "setup.sh").read_text()
+    pins = set(re.findall(r"[a-z0-9-]+==[0-9.]+", " ".join(
+        line for line in setup.splitlines() if "--no-deps" in line and "pip install" in line)))
+    assert len(pins) >= 4
+    for name in ("app.Dockerfile", "triton.Dockerfile"):
+        text = (REPO / "deploy" / "images" / name).read_text()
+        assert pins <= set(re.findall(r"[a-z0-9-]+==[0-9.]+", text)), name
+
+
+def test_triton_image_serves_the_repository_with_the_backend_stub_of_its_python():
+    text = (REPO / "deploy" / "images" / "triton.Dockerfile").read_text()
+    assert "/usr/bin/python3.11 -m venv" in text and "libpython3.11" in text
+    assert "python_backend_stubs/3.11/triton_python_backend_stub" in text
+    assert "--model-repository=/app/models/triton_repo" in text and "COPY models ./models" in text
+
+
+def test_minio_image_builds_the_version_the_local_stack_pins():
+    from streams.stack import minio
+
+    text = (REPO / "deploy" / "images" / "minio.Dockerfile").read_text()
+    assert f"ARG MINIO_VERSION={minio.VERSION}" in text and minio.MODULE in text
