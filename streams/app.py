@@ -18,26 +18,39 @@ from streams.tracing import TracedTopic
 AGENT_GROUPS = ("ingest", "transcribe", "moments", "render", "webhooks", "analytics", "search")
 
 
-def agent_modules(names: str) -> list[str]:
-    """The modules of the agent groups in ``names`` (comma-separated; empty means all)."""
-    chosen = [n.strip() for n in names.split(",") if n.strip()] or list(AGENT_GROUPS)
-    unknown = sorted(set(chosen) - set(AGENT_GROUPS))
+def agent_groups(names: str) -> list[str]:
+    """The agent groups in ``names`` (comma-separated; empty means all), in pipeline order."""
+    chosen = {n.strip() for n in names.split(",") if n.strip()} or set(AGENT_GROUPS)
+    unknown = sorted(chosen - set(AGENT_GROUPS))
     if unknown:
         raise ConfigError(f"CLIPSTREAM_AGENTS names unknown agent groups {', '.join(unknown)}; "
                           f"known: {', '.join(AGENT_GROUPS)}")
-    return [f"streams.agents.{n}" for n in chosen]
+    return [g for g in AGENT_GROUPS if g in chosen]
+
+
+def agent_modules(names: str) -> list[str]:
+    return [f"streams.agents.{g}" for g in agent_groups(names)]
+
+
+def app_id(names: str) -> str:
+    """The Faust app id, which is also the Kafka consumer group: ``clipstream`` for a worker that
+    runs every group, ``clipstream-<group>[-<group>...]`` for one that runs some. Workers of one
+    group share its partitions; workers of different groups each read every message of a topic
+    they both consume (moments, search and analytics all read ``transcripts``)."""
+    groups = agent_groups(names)
+    return "clipstream" if len(groups) == len(AGENT_GROUPS) else "clipstream-" + "-".join(groups)
 
 
 settings = Settings.from_env()
 
 app = faust.App(
-    "clipstream",
+    app_id(settings.agents),
     broker=f"kafka://{settings.kafka_bootstrap}",
     store="memory://",
     autodiscover=agent_modules(settings.agents),
     origin="streams",
     topic_partitions=settings.kafka_partitions,
-    topic_replication_factor=1,
+    topic_replication_factor=settings.kafka_replication,
     Topic=TracedTopic,
     logging_config=logs.dict_config(settings.log_format, "worker"),
     web_bind=settings.worker_host,
@@ -78,4 +91,5 @@ async def healthz(web, request):
 @app.page("/metrics")
 async def prometheus_metrics(web, request):
     body, content_type = metrics.exposition()
-    return web.bytes(body, content_type=content_type)
+    # aiohttp refuses a charset inside ``content_type``; as a header it is passed through as is.
+    return web.bytes(body, headers={"Content-Type": content_type})

@@ -167,7 +167,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Deployments' one-shot job: PostgreSQL role and schema, ClickHouse schema, topics, bucket."""
     from streams.migrate import PARTS, migrate
 
-    results = migrate(settings, args.only or PARTS, args.kafka_replication,
+    results = migrate(settings, args.only or PARTS, args.kafka_replication or settings.kafka_replication,
                       say=(lambda _: None) if args.json else _say)
     if args.json:
         print(json.dumps({r.part: r.changed for r in results}, indent=2))
@@ -287,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(idempotent; deployments run it before the app)")
     migrate.add_argument("--only", nargs="+", metavar="PART", choices=("postgres", "clickhouse", "kafka", "storage"),
                          help="only these parts (default: all)")
-    migrate.add_argument("--kafka-replication", type=int, default=1, help="replication factor of created topics")
+    migrate.add_argument("--kafka-replication", type=int, default=None,
+                         help="replication factor of created topics (default: CLIPSTREAM_KAFKA_REPLICATION, 1)")
     migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
     migrate.set_defaults(handler=cmd_migrate)
 

@@ -54,6 +54,7 @@ class Settings:
     kafka_port / kafka_controller_port: the local broker's client and KRaft controller ports.
     kafka_bootstrap: bootstrap servers for clients (defaults to the local broker).
     kafka_partitions: partitions for the pipeline's topics.
+    kafka_replication: replicas of each topic the worker creates (3 on a production cluster).
     triton_http_port / triton_grpc_port / triton_metrics_port: the local Triton's ports.
     triton_grpc_url / triton_http_url: where clients reach Triton (default: the local one).
     triton_model_repo: the model repository Triton serves.
@@ -104,6 +105,7 @@ class Settings:
     kafka_controller_port: int = 19093
     kafka_bootstrap: str = ""
     kafka_partitions: int = 4
+    kafka_replication: int = 1
     triton_http_port: int = 18000
     triton_grpc_port: int = 18001
     triton_metrics_port: int = 18002

@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     init_sentry(settings, "worker")
     init_tracing("worker", settings.environment)
     asyncio.run(ensure_topics(settings.kafka_bootstrap, [t.get_topic_name() for t in topics.ALL],
-                              settings.kafka_partitions))
+                              settings.kafka_partitions, settings.kafka_replication))
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["clipstream-worker", "worker", "--loglevel", "info", *argv]
     app.main()

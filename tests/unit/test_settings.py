@@ -60,3 +60,15 @@ def test_float_settings_are_numbers_and_bad_ones_are_config_errors():
     assert settings.chunk_max_seconds == 90.5
     with pytest.raises(ConfigError, match="CLIPSTREAM_MAX_DURATION_SECONDS"):
         Settings.from_env({"CLIPSTREAM_MAX_DURATION_SECONDS": "long"}, env_file=None)
+
+
+def test_a_worker_runs_the_agent_groups_it_is_given_in_its_own_consumer_group():
+    from streams.app import AGENT_GROUPS, agent_modules, app_id
+
+    assert app_id("") == app_id(",".join(reversed(AGENT_GROUPS))) == "clipstream"
+    assert app_id("transcribe") == "clipstream-transcribe"
+    assert app_id(" render , ingest ") == "clipstream-ingest-render"  # pipeline order, whatever was typed
+    assert agent_modules("search") == ["streams.agents.search"]
+    assert len(agent_modules("")) == len(AGENT_GROUPS)
+    with pytest.raises(ConfigError, match="unknown agent groups rendr"):
+        app_id("rendr")
