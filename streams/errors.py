@@ -17,11 +17,25 @@ ClipstreamError
 │   ├── NoAudio            there is no audio stream to transcribe
 │   └── MediaLimitExceeded size, duration, dimensions or stream count over the configured limit
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
-├── ContractError          an event does not match its JSON Schema
+├── ContractError          an event does not match its JSON Schema (or is not JSON)
+│   ├── UnsupportedSchemaVersion  its ``schema_version`` is one this consumer does not know
+│   ├── EventTooLarge      the message is over ``max_event_bytes``
+│   └── InvalidKey         the message's key is missing, not UTF-8, or not its ``video_id``
 ├── StorageError           an object could not be stored or read
-├── InferenceError         a Triton call failed (``retriable`` when the server was busy/unavailable)
+│   ├── ObjectNotFound     there is no object under that key
+│   └── StorageUnavailable the store timed out or could not be reached (``retriable``)
+├── InferenceError         a Triton call failed (bad input: never retried)
+│   └── InferenceUnavailable  Triton was busy, unreachable or too slow (``retriable``)
+├── DatabaseUnavailable    PostgreSQL refused, dropped or timed out a connection (``retriable``)
+├── BrokerUnavailable      Kafka could not take or hand over a message in time (``retriable``)
+├── VideoFailed            a message for a video that has already failed is set aside
+├── DeadLetterError        a dead letter cannot be found or replayed as asked
+├── InternalError          an exception nothing above names: a bug (never retried)
 ├── UnsafeUrl              a URL is not http(s) or reaches a private, loopback or reserved address
 └── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
+
+``streams.failures.classify`` maps the exceptions of the libraries underneath (asyncpg, botocore,
+gRPC, aiokafka, sockets) onto this vocabulary, so the retry policy branches on ``retriable`` alone.
 """
 
 from __future__ import annotations
@@ -105,6 +119,22 @@ class ContractError(ClipstreamError):
     code = "contract_violation"
 
 
+class UnsupportedSchemaVersion(ContractError):
+    """A newer (or unknown) ``schema_version``: replay it once the consumer knows that version."""
+
+    code = "unsupported_schema_version"
+
+
+class EventTooLarge(ContractError):
+    code = "event_too_large"
+
+
+class InvalidKey(ContractError):
+    """Messages are keyed by their ``video_id``, which keeps one video's events in order."""
+
+    code = "invalid_key"
+
+
 class StorageError(ClipstreamError):
     code = "storage_error"
 
@@ -115,8 +145,47 @@ class ObjectNotFound(StorageError):
     code = "object_not_found"
 
 
+class StorageUnavailable(StorageError):
+    code = "storage_unavailable"
+    retriable = True
+
+
 class InferenceError(ClipstreamError):
     code = "inference_error"
+
+
+class InferenceUnavailable(InferenceError):
+    """The server was unreachable, shedding load (a full queue), or slower than the deadline."""
+
+    code = "inference_unavailable"
+    retriable = True
+
+
+class DatabaseUnavailable(ClipstreamError):
+    code = "database_unavailable"
+    retriable = True
+
+
+class BrokerUnavailable(ClipstreamError):
+    code = "broker_unavailable"
+    retriable = True
+
+
+class VideoFailed(ClipstreamError):
+    """The message's video had already failed, so its stage set the message aside (to the
+    dead-letter topic, where a replay after the fix picks it up with the rest)."""
+
+    code = "video_failed"
+
+
+class DeadLetterError(ClipstreamError):
+    code = "dead_letter_error"
+
+
+class InternalError(ClipstreamError):
+    """An exception nothing in this vocabulary names: a bug, reported and never retried."""
+
+    code = "internal_error"
 
 
 class UnsafeUrl(ClipstreamError):

@@ -2,10 +2,14 @@
 directory, opened once on first use (never at import time), and the two ways a stage reports:
 lifecycle events and failures.
 
-A failure is handled in one place (``run_guarded``): a retriable error is tried again with
-backoff up to ``stage_attempts`` times; then, or at once for a permanent error, the message goes
-to the stage's dead-letter topic with the reason in its headers, the video is marked failed with a
-reason a person can read, and a ``failed`` lifecycle event is published. The stream keeps flowing.
+A failure is handled in one place (``run_guarded``): an exception is classified
+(``streams.failures``); a transient one (Triton, storage, the database or Kafka unavailable) is
+tried again with jittered, doubling pauses within the stage's retry budget (``streams.retry``);
+then, or at once for a permanent error, the message goes to the stage's dead-letter topic with the
+reason in its headers (``streams.deadletters``), the video is marked failed with a reason a person
+can read, and a ``failed`` lifecycle event is published. A message that breaks its contract (not
+JSON, the wrong shape, an unknown schema version, too big, a bad key) never reaches the work: the
+stage reads bytes and checks them first (``consume``). The stream keeps flowing.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.storage import S3Storage, Storage, open_storage
 from streams.adapters.triton import TritonClient
-from streams.errors import ClipstreamError, StorageError
+from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
+from streams import contracts, deadletters
+from streams.deadletters import Origin
+from streams.failures import classify
+from streams.retry import budget_for
 from streams.records import SCHEMA_VERSION, Lifecycle, new_event_id, utc_now
 from streams.settings import Settings
 
@@ -119,11 +127,19 @@ async def report(tenant_id: str, video_id: str, stage: str, status: str, **field
     await topics.events.send(key=video_id, value=event)
 
 
-async def dead_letter(stage: str, key: str | None, value: bytes, code: str, reason: str, source_topic: str) -> None:
+async def dead_letter(stage: str, key: str | bytes | None, value: bytes, code: str, reason: str, source_topic: str,
+                      *, origin: Origin | None = None, attempts: int = 1) -> None:
+    """Set a message aside on the stage's dead-letter topic, the reason in its headers
+    (``streams.deadletters``). ``origin`` (where the message came from: partition, offset, its own
+    key and headers) is best given; without it the record names only ``source_topic``."""
     from streams import topics
+    from streams.app import settings
 
-    headers = {"error_code": code.encode(), "error": reason[:2000].encode(), "source_topic": source_topic.encode()}
-    await topics.DEAD_LETTER[stage].send(key=key, value=value, headers=headers)
+    if origin is None:
+        origin = Origin(topic=source_topic, key=key.encode() if isinstance(key, str) else key, value=value)
+    key_bytes, kept, headers = deadletters.letter(stage, origin, code, reason, attempts=attempts,
+                                                  max_value_bytes=settings.max_event_bytes)
+    await topics.DEAD_LETTER[stage].send(key=key_bytes, value=kept, headers=headers)
 
 
 async def run_guarded(
@@ -134,34 +150,38 @@ async def run_guarded(
     raw: bytes,
     source_topic: str,
     work: Callable[[], Awaitable[None]],
+    origin: Origin | None = None,
 ) -> bool:
     """Run one message's work under the failure policy. True if it succeeded."""
-    rt = await runtime()
-    attempts = max(1, rt.settings.stage_attempts)
-    delay = 0.5
-    for attempt in range(1, attempts + 1):
+    from streams.app import settings
+
+    tries = budget_for(stage, settings).start()
+    while True:
         try:
             await work()
             return True
         except ClipstreamError as exc:
             error: Exception = exc
             code, reason, retriable = exc.code, exc.message, exc.retriable
-        except Exception as exc:  # a bug or an outage: worth another try, then reported
+        except Exception as exc:  # an outage (retriable) or a bug, told apart by its type
             error = exc
-            code, reason, retriable = "internal_error", f"{type(exc).__name__}: {exc}", True
-        if retriable and attempt < attempts:
-            log.warning("%s %s: attempt %d failed (%s); retrying", stage, video_id, attempt, reason)
-            await asyncio.sleep(delay)
-            delay *= 2
+            known = classify(exc)
+            code, reason, retriable = known.code, known.message, known.retriable
+        pause = tries.pause() if retriable else None
+        if pause is not None:
+            log.warning("%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1,
+                        reason, pause)
+            await asyncio.sleep(pause)
             continue
-        if code == "internal_error":
-            log.exception("%s %s failed", stage, video_id, exc_info=error)
+        if retriable:
+            reason = f"{reason} ({tries.spent()})"
+        if code == "internal_error" or retriable:  # a bug, or an outage that outlasted the tries
+            log.error("%s %s failed: %s", stage, video_id, reason, exc_info=error)
             _capture(error)
         else:
             log.warning("%s %s failed: %s", stage, video_id, reason)
-        await dead_letter(stage, video_id, raw, code, reason, source_topic)
-        if video_id:
-            await fail(tenant_id, video_id, stage, code, reason)
+        await give_up(stage, tenant_id, video_id, raw, code, reason, source_topic, origin=origin,
+                      attempts=tries.count, fails_video=code != VideoFailed.code)
         return False
     return False
 
@@ -183,15 +203,94 @@ async def with_retries(work: Callable[[], Awaitable[T]], tries: int, delay: floa
     raise ValueError(f"tries must be at least 1, got {tries}")
 
 
-async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]]) -> None:
-    """The loop of an agent over a topic of pipeline records: each record's ``work`` runs under
-    the failure policy, so no failure ever stops the agent."""
-    from streams.records import to_payload
+async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]],
+                  *, fails_video: bool = True) -> None:
+    """The loop of an agent over a topic of pipeline records (read as bytes: ``topics.INBOUND``).
+    Each message is checked against its contract first; one that breaks it is rejected (``reject``),
+    and each good one becomes its record and runs ``work`` under the failure policy, so no message
+    ever stops the agent. ``fails_video``: a rejected message fails the video it names."""
+    from streams import topics
+    from streams.records import EVENT_RECORDS
 
-    async for record in stream:
-        raw = json.dumps(to_payload(record)).encode()
-        await run_guarded(stage, tenant_id=record.tenant_id, video_id=record.video_id, raw=raw,
-                          source_topic=source_topic, work=lambda record=record: work(record))
+    event_type = topics.EVENT_TYPES[source_topic]
+    async for event in stream.events():
+        origin = origin_of(event)
+        payload = await checked(stage, event_type, origin, fails_video=fails_video)
+        if payload is None:
+            continue
+        await run_guarded(stage, tenant_id=payload["tenant_id"], video_id=payload["video_id"], raw=origin.value,
+                          source_topic=source_topic, origin=origin,
+                          work=lambda payload=payload: work(EVENT_RECORDS[event_type].from_data(payload)))
+
+
+def origin_of(event) -> Origin:
+    """Where a Faust event (of a raw-bytes topic) came from, and what it was."""
+    message = event.message
+    key, value = message.key, message.value
+    return Origin(topic=message.topic, partition=message.partition, offset=message.offset,
+                  key=key.encode() if isinstance(key, str) else key,
+                  value=value.encode() if isinstance(value, str) else (value or b""),
+                  headers=deadletters.as_dict(message.headers))
+
+
+async def checked(stage: str, event_type: str, origin: Origin, *, fails_video: bool) -> dict | None:
+    """The message's validated payload, or None when it broke its contract and was rejected."""
+    from streams.app import settings
+
+    try:
+        return contracts.read(event_type, origin.key, origin.value, settings.max_event_bytes)
+    except ContractError as exc:
+        await reject(stage, origin, exc, fails_video=fails_video)
+        return None
+
+
+async def reject(stage: str, origin: Origin, error: ContractError, *, fails_video: bool = True) -> None:
+    """A message that breaks its contract goes to the stage's dead-letter topic with the reason. If it
+    names a video we know (same tenant) and ``fails_video``, that video fails too: it cannot complete
+    without the message. Never raises: a poison message must not stop its stage."""
+    log.warning("%s: set aside %s:%s:%s: %s", stage, origin.topic, origin.partition, origin.offset, error.message)
+    named = _named_video(origin.value) if fails_video else None
+    await give_up(stage, named[0] if named else "", named[1] if named else "", origin.value, error.code,
+                  error.message, origin.topic, origin=origin, attempts=1, fails_video=False)
+    if named is None:
+        return
+    tenant_id, video_id = named
+    try:
+        video = await (await runtime()).catalog.video(video_id)
+        if video is not None and str(video.get("tenant_id")) == tenant_id:
+            await fail(tenant_id, video_id, stage, error.code,
+                       f"its message on {origin.topic} was unusable: {error.message}")
+    except Exception:
+        log.exception("%s %s: could not mark the video failed after rejecting its message", stage, video_id)
+
+
+def _named_video(value: bytes) -> tuple[str, str] | None:
+    """(tenant id, video id) a message names, however broken it is otherwise; None if it names none."""
+    try:
+        loose = json.loads(value)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(loose, dict):
+        return None
+    tenant_id, video_id = loose.get("tenant_id"), loose.get("video_id")
+    if isinstance(tenant_id, str) and isinstance(video_id, str) and tenant_id and video_id:
+        return tenant_id, video_id
+    return None
+
+
+async def give_up(stage: str, tenant_id: str, video_id: str, raw: bytes, code: str, reason: str, source_topic: str,
+                  *, origin: Origin | None, attempts: int, fails_video: bool = True) -> None:
+    """The end of a message: dead-lettered, and its video failed (if ``fails_video``). Never raises:
+    if Kafka or the database is down too, that is logged and the stream goes on."""
+    try:
+        await dead_letter(stage, video_id or None, raw, code, reason, source_topic, origin=origin, attempts=attempts)
+    except Exception:
+        log.exception("%s %s: could not write the dead letter (%s: %s)", stage, video_id, code, reason)
+    if video_id and fails_video:
+        try:
+            await fail(tenant_id, video_id, stage, code, reason)
+        except Exception:
+            log.exception("%s %s: could not mark the video failed (%s: %s)", stage, video_id, code, reason)
 
 
 async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str) -> None:
@@ -203,13 +302,17 @@ async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str
 
 
 async def video_to_process(video_id: str) -> dict | None:
-    """The video's row (with its stages), or None if it already failed or is unknown: later
-    stages skip the remaining messages of such a video."""
+    """The video's row (with its stages), or None if it is unknown (deleted: its messages are
+    skipped). A video that already failed raises ``VideoFailed``: the stage sets the message aside
+    on its dead-letter topic, so a replay after the fix finds every message the video still needs."""
     video = await (await runtime()).catalog.video(video_id)
     if video is None:
         log.warning("skipping a message for unknown video %s", video_id)
         return None
-    return None if video["status"] == "failed" else video
+    if video["status"] == "failed":
+        raise VideoFailed(f"the video had already failed ({video.get('error_code')}: {video.get('error')}), "
+                          "so this message was set aside")
+    return video
 
 
 def _capture(exc: Exception) -> None:

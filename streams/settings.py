@@ -97,7 +97,17 @@ class Settings:
         faces signal (scene cuts are found in the same decode); 0 leaves the picture out of the
         scores (faces and scene cuts neutral) and saves that decode.
     render_preset / render_crf: libx264 speed/quality for clips (``veryfast``/21 by default).
-    stage_attempts: tries per message for a retriable failure before it is dead-lettered.
+    stage_attempts / stage_retry_seconds: a stage's retry budget for one message's transient
+        failure (Triton, storage or the database unavailable): tries in all, and the time from the
+        first try within which another may start; whichever runs out first dead-letters the
+        message and fails its video with the reason (``streams.retry``).
+    stage_retry_backoff_seconds / stage_retry_max_backoff_seconds: the pause before the second
+        try (doubled after each, up to the max; each drawn between half and all of that).
+    stage_retry_budgets: per-stage overrides, ``stage=attempts/seconds`` pairs separated by
+        commas, e.g. ``transcribe=12/600,render=4/120``.
+    max_event_bytes: the largest message a stage reads; a bigger one is dead-lettered
+        (``event_too_large``) with its first 64 KiB. Keep it under the producer's request limit
+        (1,000,000 bytes) so every message a stage accepts also fits on its dead-letter topic.
     """
 
     data_dir: Path = field(default_factory=lambda: project_root() / ".local")
@@ -159,7 +169,12 @@ class Settings:
     glance_fps: float = 1.0
     render_preset: str = "veryfast"
     render_crf: int = 21
-    stage_attempts: int = 3
+    stage_attempts: int = 8
+    stage_retry_seconds: float = 300.0
+    stage_retry_backoff_seconds: float = 1.0
+    stage_retry_max_backoff_seconds: float = 60.0
+    stage_retry_budgets: str = ""
+    max_event_bytes: int = 512 * 1024
 
     def __post_init__(self) -> None:
         derived = {

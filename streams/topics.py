@@ -1,5 +1,12 @@
 """Every topic, declared once. Messages are keyed by video id, so one video's events stay in
-order on one partition. Each consuming stage has its own dead-letter topic."""
+order on one partition. Each consuming stage has its own dead-letter topic.
+
+Stages send typed records (the topics below) but read raw bytes (``INBOUND``): Faust decoding a
+message into a record crashes the agent on bytes that are not JSON (and acks them, so they are
+lost without a trace), restarts it seconds later, and lets wrong types or an unknown
+``schema_version`` through. So every agent reads key and value as bytes and checks them with
+``streams.contracts.read``; what fails goes to the agent's dead-letter topic with the reason.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +30,28 @@ renders = app.topic("renders", key_type=str, value_type=ClipRendered)
 events = app.topic("events", key_type=str, value_type=Lifecycle)
 render_requests = app.topic("render_requests", key_type=str, value_type=RenderRequested)
 
-DEAD_LETTER = {
-    stage: app.topic(f"{stage}.dlq", key_type=str, value_type=bytes, value_serializer="raw")
-    for stage in ("ingest", "transcribe", "moments", "render")
+# The event type on each topic a stage reads.
+EVENT_TYPES = {
+    "uploads": "upload_received",
+    "audio_chunks": "audio_chunk_ready",
+    "transcripts": "transcript_chunk_ready",
+    "moments": "moments_found",
+    "renders": "clip_rendered",
+    "events": "lifecycle",
+    "render_requests": "render_requested",
 }
+
+
+def _raw(name: str):
+    return app.topic(name, key_type=bytes, key_serializer="raw", value_type=bytes, value_serializer="raw")
+
+
+INBOUND = {name: _raw(name) for name in EVENT_TYPES}
+
+# The pipeline's stages, and the sinks (search index, webhooks), each with its own: a poison
+# message is set aside by every agent that reads it, and none of them ever stops on one.
+STAGES = ("ingest", "transcribe", "moments", "render", "search", "webhooks")
+DEAD_LETTER = {stage: _raw(f"{stage}.dlq") for stage in STAGES}
 
 ALL = (uploads, audio_chunks, transcripts, moments, renders, events, render_requests, *DEAD_LETTER.values())
 

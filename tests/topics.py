@@ -29,10 +29,10 @@ async def read_topic(bootstrap: str, topic: str, key: str | None = None, raw: bo
             batch = await consumer.getmany(timeout_ms=1000)
             for records in batch.values():
                 for r in records:
-                    if key is not None and (r.key or b"").decode() != key:
+                    if key is not None and (r.key or b"").decode(errors="replace") != key:
                         continue
                     messages.append({
-                        "timestamp": r.timestamp, "partition": r.partition, "offset": r.offset,
+                        "timestamp": r.timestamp, "partition": r.partition, "offset": r.offset, "key": r.key,
                         "headers": {k: v.decode() for k, v in (r.headers or ())},
                         "value": r.value if raw else json.loads(r.value),
                     })

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlparse
 
-from streams.errors import ConfigError, ObjectNotFound, StorageError
+from streams.errors import ConfigError, ObjectNotFound, StorageError, StorageUnavailable
 from streams.settings import Settings
 
 CHUNK = 1024 * 1024
@@ -187,9 +187,9 @@ class S3Storage:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404", "NotFound"):
                 raise ObjectNotFound(f"{what}: not found") from None
-            raise StorageError(f"{what}: {code or exc}", retriable=code in ("SlowDown", "503", "InternalError")) from exc
+            raise _kind(exc)(f"{what}: {code or exc}") from exc
         except BotoCoreError as exc:
-            raise StorageError(f"{what}: {exc}", retriable=True) from exc
+            raise _kind(exc)(f"{what}: {exc}") from exc
 
     def ensure_bucket(self) -> None:
         from botocore.exceptions import ClientError
@@ -232,6 +232,8 @@ class S3Storage:
         try:
             self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
             return True
+        except StorageUnavailable:  # not an answer: the caller's retry policy decides
+            raise
         except StorageError:
             return False
 
@@ -274,6 +276,14 @@ class S3Storage:
             for obj in page.get("Contents", []):
                 key = obj["Key"]
                 yield key[len(self.prefix) + 1 :] if self.prefix else key
+
+
+def _kind(exc: Exception) -> type[StorageError]:
+    """Throttling, 5xx answers, timeouts and dropped connections may pass (``StorageUnavailable``,
+    retried); anything else (access denied, bad credentials) will not."""
+    from streams.failures import classify
+
+    return StorageUnavailable if isinstance(classify(exc), StorageUnavailable) else StorageError
 
 
 Storage = FileStorage | S3Storage

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from streams.asr.whisper import Recognition
-from streams.errors import InferenceError
+from streams.errors import InferenceError, InferenceUnavailable
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
@@ -127,7 +127,7 @@ class TritonClient:
             if not missing:
                 return
             if time.monotonic() > deadline:
-                raise InferenceError(f"Triton at {self.url}: models not ready: {', '.join(missing)}", retriable=True)
+                raise InferenceUnavailable(f"Triton at {self.url}: models not ready: {', '.join(missing)}")
             await asyncio.sleep(0.5)
 
     def stats(self) -> dict:
@@ -144,8 +144,8 @@ class TritonClient:
         for attempt in range(1, policy.attempts + 1):
             if not self.breaker.allow():
                 self._count_error(stats, "circuit_open")
-                raise InferenceError(f"{model} on {self.url}: circuit open after repeated failures; "
-                                     f"retry in {policy.breaker_reset_seconds:.0f} s", retriable=True)
+                raise InferenceUnavailable(f"{model} on Triton at {self.url}: circuit open after repeated failures "
+                                           f"to reach it; retry in {policy.breaker_reset_seconds:.0f} s")
             remaining = deadline - time.monotonic()
             try:
                 result = await asyncio.wait_for(
@@ -170,7 +170,8 @@ class TritonClient:
             wait = random.uniform(0, min(delay, policy.max_backoff_seconds))
             if not retriable or attempt == policy.attempts or time.monotonic() + wait >= deadline:
                 self._count_error(stats, "queue_full" if queue_full else (name or "error"))
-                raise InferenceError(f"{model} on {self.url}: {message}", retriable=retriable) from error
+                kind = InferenceUnavailable if retriable else InferenceError  # busy, away or slow: may pass
+                raise kind(f"{model} on Triton at {self.url}: {message}") from error
             stats.retries += 1
             await asyncio.sleep(wait)
             delay *= 2

@@ -9,51 +9,37 @@ depend only on the audio, so a redelivered upload re-emits the same chunks under
 from __future__ import annotations
 
 import asyncio
-import json
 
-from streams import contracts, topics
+from streams import topics
 from streams.adapters.storage import video_prefix
 from streams.app import app
-from streams.errors import ContractError
 from streams.media.chunking import Chunker, encode_wav, iter_chunks
 from streams.media.probe import MediaLimits, probe
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
-from streams.runtime import Stopwatch, dead_letter, fail, report, run_guarded, runtime
+from streams.deadletters import Origin
+from streams.runtime import Stopwatch, checked, origin_of, report, run_guarded, runtime
 
 STAGE = "ingest"
 
 
-@app.agent(topics.uploads)
+@app.agent(topics.INBOUND["uploads"])
 async def ingest(stream):
-    async for key, raw in stream.items():
-        await handle_upload(key, raw)
+    async for event in stream.events():
+        await handle_upload(origin_of(event))
 
 
-async def handle_upload(key: str | None, raw: bytes) -> None:
-    try:
-        upload = contracts.parse("upload_received", raw)
-    except ContractError as exc:
-        await _reject(key, raw, exc)
+async def handle_upload(origin: Origin) -> None:
+    """An upload event that breaks the contract (outside producers write this topic) is
+    dead-lettered with the reason, failing its video if we know it; a good one is ingested."""
+    upload = await checked(STAGE, "upload_received", origin, fails_video=True)
+    if upload is None:
         return
     await run_guarded(
-        STAGE, tenant_id=upload["tenant_id"], video_id=upload["video_id"], raw=raw, source_topic="uploads",
-        work=lambda: _ingest(upload),
+        STAGE, tenant_id=upload["tenant_id"], video_id=upload["video_id"], raw=origin.value, source_topic="uploads",
+        origin=origin, work=lambda: _ingest(upload),
     )
-
-
-async def _reject(key: str | None, raw: bytes, exc: ContractError) -> None:
-    """An event that breaks the contract: dead-letter it, and fail its video if we know it."""
-    await dead_letter(STAGE, key, raw, exc.code, exc.message, "uploads")
-    try:
-        loose = json.loads(raw)
-        video_id, tenant_id = str(loose["video_id"]), str(loose.get("tenant_id", "default"))
-    except Exception:
-        return
-    rt = await runtime()
-    if await rt.catalog.video(video_id) is not None:
-        await fail(tenant_id, video_id, STAGE, exc.code, f"the upload event was invalid: {exc.message}")
 
 
 async def _ingest(upload: dict) -> None:

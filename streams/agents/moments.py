@@ -109,7 +109,7 @@ def _topics(sentences: Sequence[Sentence], encoder) -> TopicMap | None:
     return segment_topics(sentences, embeddings)
 
 
-@app.agent(topics.transcripts)
+@app.agent(topics.INBOUND["transcripts"])
 async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 

@@ -54,14 +54,15 @@ STAGE = "render"
 log = logging.getLogger(__name__)
 
 
-@app.agent(topics.moments)
+@app.agent(topics.INBOUND["moments"])
 async def render(stream):
     await consume(STAGE, stream, "moments", _render)
 
 
-@app.agent(topics.render_requests)
+@app.agent(topics.INBOUND["render_requests"])
 async def rerender(stream):
-    await consume(STAGE, stream, "render_requests", _rerender)
+    # A broken re-render request fails no video: the video itself is done.
+    await consume(STAGE, stream, "render_requests", _rerender, fails_video=False)
 
 
 async def _rerender(request: RenderRequested) -> None:

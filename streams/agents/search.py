@@ -2,7 +2,8 @@
 index (Meilisearch, or the embedded SQLite FTS5 index), so a long video is searchable while it is
 still being transcribed.
 
-Chunks are taken in batches (up to ``BATCH`` or ``WITHIN`` seconds) and written in one call.
+Chunks are taken in batches (up to ``BATCH`` or ``WITHIN`` seconds) and written in one call; a
+message that breaks its contract is set aside on ``search.dlq`` with the reason, never indexed.
 Document ids follow from the video, chunk and sentence, so a redelivered chunk replaces its
 documents. A chunk of a video that no longer exists (deleted meanwhile) is not indexed. The index
 never fails a video: a write that still fails after a few tries is logged and skipped
@@ -16,12 +17,12 @@ import logging
 
 from streams import topics
 from streams.app import app
-from streams.records import to_payload
-from streams.runtime import runtime, with_retries
+from streams.runtime import checked, origin_of, runtime, with_retries
 from streams.search import SearchIndex, open_index, sentence_docs
 
 log = logging.getLogger("clipstream")
 
+STAGE = "search"
 BATCH = 64
 WITHIN = 1.0
 TRIES = 4
@@ -36,10 +37,18 @@ async def search_index() -> SearchIndex:
     return _index
 
 
-@app.agent(topics.transcripts)
+@app.agent(topics.INBOUND["transcripts"])
 async def index_transcripts(stream):
-    async for batch in stream.take(BATCH, within=WITHIN):
-        await index_chunks([to_payload(r) for r in batch])
+    async for batch in stream.take_events(BATCH, within=WITHIN):
+        chunks = []
+        for event in batch:
+            chunk = await checked(STAGE, "transcript_chunk_ready", origin_of(event), fails_video=False)
+            if chunk is not None:
+                chunks.append(chunk)
+        try:
+            await index_chunks(chunks)
+        except Exception:  # the catalog unreachable: logged; `clipstream search reindex` repairs it
+            log.exception("search: %d transcript chunks not indexed", len(chunks))
 
 
 async def index_chunks(chunks: list[dict]) -> int:

@@ -37,7 +37,7 @@ STAGE = "transcribe"
 log = logging.getLogger(__name__)
 
 
-@app.agent(topics.audio_chunks)
+@app.agent(topics.INBOUND["audio_chunks"])
 async def transcribe(stream):
     await consume(STAGE, stream, "audio_chunks", _transcribe)
 

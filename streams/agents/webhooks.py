@@ -5,7 +5,8 @@ same delivery twice).
 
 Enqueueing is idempotent (one delivery per endpoint and occurrence), so a redelivered message is
 harmless. A webhook never fails a video: if the database refuses the enqueue after a few tries,
-the event is logged and skipped, and the stream goes on.
+the event is logged and skipped, and the stream goes on. A message that breaks its contract is set
+aside on ``webhooks.dlq`` with the reason (``streams.runtime.checked``).
 """
 
 from __future__ import annotations
@@ -15,27 +16,33 @@ import logging
 
 from streams import topics
 from streams.app import app
-from streams.records import to_payload
-from streams.runtime import runtime, with_retries
+from streams.runtime import checked, origin_of, runtime, with_retries
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 
 log = logging.getLogger(__name__)
 
+STAGE = "webhooks"
 ENQUEUE_TRIES = 5
 RESTART_SECONDS = 5.0
 
 
-@app.agent(topics.events)
+@app.agent(topics.INBOUND["events"])
 async def lifecycle_webhooks(stream):
-    async for event in stream:
-        await enqueue(events.from_lifecycle(to_payload(event)))
+    async for message in stream.events():
+        event = await checked(STAGE, "lifecycle", origin_of(message), fails_video=False)
+        if event is None:  # broken: set aside on webhooks.dlq with the reason
+            continue
+        await enqueue(events.from_lifecycle(event))
 
 
-@app.agent(topics.renders)
+@app.agent(topics.INBOUND["renders"])
 async def clip_webhooks(stream):
-    async for clip in stream:
-        await enqueue(events.from_clip(to_payload(clip)))
+    async for message in stream.events():
+        clip = await checked(STAGE, "clip_rendered", origin_of(message), fails_video=False)
+        if clip is None:
+            continue
+        await enqueue(events.from_clip(clip))
 
 
 @app.task

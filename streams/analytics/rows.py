@@ -127,7 +127,7 @@ def _blank(name: str, value: Any) -> Any:
 def _loads(value: bytes) -> dict:
     try:
         payload = json.loads(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # deep nesting too: a row, not a crash
         return {}
     return payload if isinstance(payload, dict) else {}
 

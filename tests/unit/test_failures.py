@@ -1,0 +1,115 @@
+"""``failures.classify``: the exceptions of asyncpg, botocore, gRPC/tritonclient and aiokafka (built
+as those libraries build them, or raised by them against a port nobody listens on) become the
+error vocabulary, transient ones ``retriable``; anything unknown is a bug, never retried."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError, RequestTimedOutError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from tritonclient.utils import InferenceServerException
+
+from streams.errors import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    InferenceError,
+    InferenceUnavailable,
+    InternalError,
+    NotMedia,
+    StorageError,
+    StorageUnavailable,
+)
+from streams.failures import classify
+from streams.stack.process import free_port
+
+
+def _client_error(code: str, status: int) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                       "GetObject")
+
+
+@pytest.mark.parametrize("exc, kind, retriable", [
+    (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+     DatabaseUnavailable, True),
+    (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), DatabaseUnavailable, True),
+    (asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"),
+     DatabaseUnavailable, True),
+    (asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"), DatabaseUnavailable, True),
+    (asyncpg.exceptions.SerializationError("could not serialize access"), DatabaseUnavailable, True),
+    (asyncpg.exceptions.DeadlockDetectedError("deadlock detected"), DatabaseUnavailable, True),
+    (asyncpg.exceptions.InterfaceError("connection is closed"), DatabaseUnavailable, True),
+    (asyncpg.exceptions.UndefinedTableError('relation "nope" does not exist'), InternalError, False),
+    (asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"),
+     InternalError, False),
+    (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
+    (ConnectTimeoutError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
+    (ReadTimeoutError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
+    (_client_error("SlowDown", 503), StorageUnavailable, True),
+    (_client_error("InternalError", 500), StorageUnavailable, True),
+    (_client_error("AccessDenied", 403), StorageError, False),
+    (InferenceServerException("failed to connect to all addresses", status="StatusCode.UNAVAILABLE"),
+     InferenceUnavailable, True),
+    (InferenceServerException("Deadline Exceeded", status="StatusCode.DEADLINE_EXCEEDED"), InferenceUnavailable, True),
+    (InferenceServerException("expected 1 dimension", status="StatusCode.INVALID_ARGUMENT"), InferenceError, False),
+    (KafkaConnectionError("Unable to bootstrap"), BrokerUnavailable, True),
+    (KafkaTimeoutError(), BrokerUnavailable, True),
+    (RequestTimedOutError(), BrokerUnavailable, True),
+    (MessageSizeTooLargeError(), InternalError, False),
+    (ValueError("a bug"), InternalError, False),
+    (KeyError("video_id"), InternalError, False),
+])
+def test_library_exceptions_become_the_vocabulary(exc, kind, retriable):
+    error = classify(exc)
+    assert type(error) is kind
+    assert error.retriable is retriable
+    assert error.__cause__ is exc
+    assert type(exc).__name__ in error.message
+
+
+def test_our_own_errors_pass_through_unchanged():
+    error = NotMedia("notes.mp4 is not a video")
+    assert classify(error) is error
+
+
+def test_a_socket_error_from_nowhere_known_may_be_retried_but_says_it_is_unexplained():
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except ConnectionRefusedError as exc:
+        error = classify(exc)
+    assert type(error) is InternalError and error.retriable
+
+
+async def test_postgres_that_is_not_there_is_unavailable():
+    with pytest.raises(OSError) as info:
+        await asyncpg.connect(f"postgresql://nobody@127.0.0.1:{free_port()}/none", timeout=5)
+    error = classify(info.value)
+    assert type(error) is DatabaseUnavailable and error.retriable
+
+
+def test_s3_that_is_not_there_is_unavailable_and_exists_does_not_pretend_the_object_is_missing():
+    from streams.adapters.storage import S3Storage
+    from streams.settings import Settings
+
+    settings = Settings.from_env({"CLIPSTREAM_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
+    storage = S3Storage("bucket", "", settings)
+    storage.client.meta.config.retries["max_attempts"] = 1
+    with pytest.raises(StorageUnavailable) as info:
+        storage.get_bytes("videos/a/source.mp4")
+    assert info.value.retriable and "get videos/a/source.mp4" in info.value.message
+    with pytest.raises(StorageUnavailable):
+        storage.exists("videos/a/source.mp4")
+
+
+async def test_triton_that_is_not_there_is_unavailable():
+    import numpy as np
+
+    from streams.adapters.triton import CallPolicy, TritonClient
+
+    client = TritonClient(f"127.0.0.1:{free_port()}", CallPolicy(deadline_seconds=3, attempts=2, backoff_seconds=0.05))
+    try:
+        with pytest.raises(InferenceUnavailable) as info:
+            await client.transcribe(np.zeros(1600, dtype=np.float32))
+    finally:
+        await client.close()
+    assert info.value.retriable and "whisper on Triton at" in info.value.message
