@@ -15,7 +15,10 @@ ClipstreamError
 │   ├── NotMedia           the bytes are not a container FFmpeg can read (text, random data)
 │   ├── TruncatedMedia     the container opens but its streams end early or fail to decode
 │   ├── NoAudio            there is no audio stream to transcribe
-│   └── MediaLimitExceeded size, duration, dimensions or stream count over the configured limit
+│   ├── MediaLimitExceeded size, duration, dimensions or stream count over the configured limit
+│   └── MediaUnreadable    reading it crashed the media sandbox or ran out of its memory or CPU
+│       └── MediaTimeout   reading it took longer than the sandbox's wall-clock limit
+├── SandboxUnavailable     the media sandbox process could not start (``retriable``)
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
 ├── ContractError          an event does not match its JSON Schema (or is not JSON)
 │   ├── UnsupportedSchemaVersion  its ``schema_version`` is one this consumer does not know
@@ -109,6 +112,25 @@ class NoAudio(MediaError):
 
 class MediaLimitExceeded(MediaError):
     code = "media_limit_exceeded"
+
+
+class MediaUnreadable(MediaError):
+    """Reading the file killed or exhausted the child process that reads it (a decoder crash, its
+    memory or CPU limit): the file costs its own job and nothing else."""
+
+    code = "media_unreadable"
+
+
+class MediaTimeout(MediaUnreadable):
+    code = "media_timeout"
+
+
+class SandboxUnavailable(ClipstreamError):
+    """The child process that reads media could not start or broke before it touched the file:
+    the machine's fault, not the file's."""
+
+    code = "sandbox_unavailable"
+    retriable = True
 
 
 class RenderError(ClipstreamError):

@@ -92,6 +92,11 @@ class Settings:
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
     maven_repo_url: the Maven repository Kafka's jars come from.
     max_upload_bytes / max_duration_seconds: the largest and longest upload accepted.
+    media_sandbox_memory_mb / media_sandbox_probe_seconds / media_sandbox_decode_speed: uploads are
+        probed and decoded in a confined child process (``streams.media.sandbox``) with this much
+        address space, this many wall-clock and CPU seconds for a probe, and, to decode the audio,
+        ``probe_seconds + duration / decode_speed`` seconds; a file that crashes the child or
+        needs more fails its video (``media_unreadable``, ``media_timeout``), never the worker.
     chunk_min_seconds / chunk_max_seconds: audio chunk lengths (cut at the quietest point between).
     glance_fps: frames a second of each chunk's picture sent to the face detector for the moments'
         faces signal (scene cuts are found in the same decode); 0 leaves the picture out of the
@@ -164,6 +169,9 @@ class Settings:
     maven_repo_url: str = "https://repo.maven.apache.org/maven2"
     max_upload_bytes: int = 8 * 1024**3
     max_duration_seconds: float = 4 * 3600.0
+    media_sandbox_memory_mb: int = 2048
+    media_sandbox_probe_seconds: float = 60.0
+    media_sandbox_decode_speed: float = 10.0
     chunk_min_seconds: float = 60.0
     chunk_max_seconds: float = 120.0
     glance_fps: float = 1.0

@@ -1,7 +1,15 @@
 """Decoding audio to 16 kHz mono float32 PCM with PyAV (a lazy pipeline: decode → resample).
 
-Only local files are opened, and FFmpeg's protocol whitelist is set to ``file`` so a playlist or
-``concat:`` trick inside a file can never make FFmpeg read anything else or reach the network.
+``SAFE_OPTIONS`` is what every FFmpeg open of an upload passes. Only local files are opened
+(protocol whitelist ``file``: no ``http:``, ``concat:``, ``subfile:``, ``data:`` or any other
+protocol, nested opens included), and only demuxers that read one self-contained file may parse
+it (``DEMUXERS``). The second matters as much as the first: an HLS playlist may name any local
+file, ``file:///elsewhere/other.ts`` passes a ``file``-only protocol whitelist, and FFmpeg's HLS
+demuxer then decodes that file as if it were the upload. Playlists (``hls``, ``dash``), the concat
+demuxer, image sequences, ``vobsub`` (opens a sibling ``.sub``) and the rest are refused before they
+parse anything ("Format not on whitelist"); nested demuxers inherit both lists.
+
+Readers of an upload normally run these inside ``streams.media.sandbox``'s child process.
 """
 
 from __future__ import annotations
@@ -12,14 +20,26 @@ from typing import Iterator
 import numpy as np
 
 SAMPLE_RATE = 16_000
-SAFE_OPTIONS = {"protocol_whitelist": "file"}
+# Containers people upload video and audio in. The MP4 family is one demuxer ("mov"), which never
+# follows external data references (its ``enable_drefs`` stays off).
+DEMUXERS = (
+    "mov", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "asf", "ogg", "wav", "w64", "mp3", "aac",
+    "flac", "aiff", "caf", "amr", "ac3", "eac3", "dts", "truehd", "au", "wv", "ape", "nut", "dv", "rm",
+)
+SAFE_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ",".join(DEMUXERS)}
+
+
+def file_url(path: Path | str) -> str:
+    """``path`` as an FFmpeg ``file:`` URL, so no file name (``concat:a|b``, ``subfile:...``) is
+    ever read as another protocol."""
+    return "file:" + str(Path(path).absolute())
 
 
 def iter_pcm(path: Path | str, sample_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
     """Yield float32 mono blocks at ``sample_rate`` from the first audio stream of ``path``."""
     import av
 
-    with av.open(str(path), options=SAFE_OPTIONS) as container:
+    with av.open(file_url(path), options=SAFE_OPTIONS) as container:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             raise ValueError(f"{Path(path).name} has no audio stream")

@@ -2,13 +2,15 @@
 decodes from start to end, and is it within the configured limits.
 
 Every refusal is a ``MediaError`` whose message names the file as the user called it
-(``display_name``) and says what is wrong in plain words; the temp path never appears.
+(``display_name``, made printable by ``printable_name``) and says what is wrong in plain words; the
+temp path never appears. The worker runs ``probe`` in ``streams.media.sandbox``'s child process.
 """
 
 from __future__ import annotations
 
 import codecs
 import struct
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +19,16 @@ import av
 from streams.errors import (
     EmptyMedia,
     MediaLimitExceeded,
+    MediaUnreadable,
     NoAudio,
     NotMedia,
     TruncatedMedia,
 )
-from streams.media.audio import SAFE_OPTIONS
+from streams.media.audio import SAFE_OPTIONS, file_url
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
+NAME_CHARS = 120  # a longer file name is shortened in messages, keeping its end (the extension)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
     (e.g. a browser recording) the audio packets are read through once to measure it.
     """
     path = Path(path)
-    name = display_name or path.name
+    name = printable_name(display_name or path.name)
     size = path.stat().st_size
     if size == 0:
         raise EmptyMedia(f"{name} is empty (0 bytes), so the upload probably failed; please try again")
@@ -99,7 +103,9 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
             f"{name} is {_bytes(size)}; the largest file we accept is {_bytes(limits.max_bytes)}"
         )
     try:
-        container = av.open(str(path), options=SAFE_OPTIONS)
+        container = av.open(file_url(path), options=SAFE_OPTIONS)
+    except av.error.MemoryError as exc:
+        raise out_of_memory(name) from exc
     except av.error.FFmpegError as exc:
         raise _unreadable(path, name, size) from exc
     with container:
@@ -127,12 +133,37 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
     return info
 
 
+def printable_name(name: str, limit: int = NAME_CHARS) -> str:
+    """A user's file name as it may appear in a message: control and format characters (newlines,
+    NUL, escape sequences, right-to-left overrides) shown as ``\\n``/``\\u202e`` escapes, and a name
+    longer than ``limit`` characters shortened in the middle, so its extension stays visible."""
+    shown = "".join(_printable(ch) for ch in name) or "(no name)"
+    if len(shown) <= limit:
+        return shown
+    keep_end = limit // 3
+    return shown[: limit - keep_end - 1] + "…" + shown[-keep_end:]
+
+
+def _printable(ch: str) -> str:
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return ch.encode("unicode_escape").decode("ascii")
+    return ch
+
+
+def out_of_memory(name: str) -> MediaUnreadable:
+    return MediaUnreadable(f"{name} needs more memory to read than one video may use; it may be damaged "
+                           "or built to exhaust readers")
+
+
 def _check_limits(info: MediaInfo, limits: MediaLimits, name: str) -> None:
     too = [
         (info.duration > limits.max_duration_seconds,
          f"is {_span(info.duration)} long; the longest we accept is {_span(limits.max_duration_seconds)}"),
         (info.duration < limits.min_duration_seconds,
          f"is only {_span(info.duration)} long; the shortest we accept is {_span(limits.min_duration_seconds)}"),
+        (info.has_video and not (info.width and info.height),  # FFmpeg clears a size it cannot decode
+         f"has a video track whose picture size is missing or too large to decode; the largest picture "
+         f"we accept is {limits.max_width}x{limits.max_height}"),
         (info.has_video and (info.width > limits.max_width or info.height > limits.max_height),
          f"is {info.width}x{info.height} pixels; the largest picture we accept is "
          f"{limits.max_width}x{limits.max_height}"),
@@ -158,6 +189,8 @@ def _check_audio_decodes(container, audio, name: str, read_to_end: bool) -> floa
     except av.error.DecoderNotFoundError as exc:
         codec = audio.codec_context.name
         raise NotMedia(f"{name} uses an audio format ({codec}) that FFmpeg cannot decode") from exc
+    except av.error.MemoryError as exc:
+        raise out_of_memory(name) from exc
     except av.error.FFmpegError as exc:
         raise TruncatedMedia(f"{name} is damaged: its audio cannot be decoded from the start") from exc
     if frames == 0:
@@ -244,6 +277,9 @@ def _mp4_cut_off(path: Path, size: int) -> bool:
 def _what_it_looks_like(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(4096)
+    for marker, what in PLAYLISTS:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(marker):
+            return f"it is {what}, which only points at other files; please upload the video itself"
     try:  # incremental: a multi-byte character cut at the end of ``head`` is fine
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
@@ -251,6 +287,13 @@ def _what_it_looks_like(path: Path) -> str:
     if text and sum(ch.isprintable() or ch in "\t\n\r\f" for ch in text) >= 0.95 * len(text):
         return "it looks like text"
     return "it does not look like any media format"
+
+
+PLAYLISTS = (
+    (b"#EXTM3U", "an HLS playlist"),
+    (b"ffconcat", "an FFmpeg concat script"),
+    (b"<MPD", "a DASH manifest"),
+)
 
 
 def _span(seconds: float) -> str:

@@ -16,7 +16,8 @@ from streams.errors import (
     NotMedia,
     TruncatedMedia,
 )
-from streams.media.probe import MediaLimits, probe
+from streams.media.probe import NAME_CHARS, MediaLimits, printable_name, probe
+from tests.hostile_media import claims_duration, huge_picture_avi
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"
 
@@ -174,3 +175,66 @@ def test_messages_name_the_upload_never_the_temp_file(talking_head, tmp_path, co
     message = str(err.value)
     assert message.startswith("Team offsite (final).mp4 ")
     assert "upload-5f0c2a9e" not in message and str(tmp_path) not in message
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("talk.mp4", "talk.mp4"),
+    ("видео 🎬.mp4", "видео 🎬.mp4"),
+    ("talk\r\nX-Injected: yes.mp4", "talk\\r\\nX-Injected: yes.mp4"),
+    ("\x1b[31mred\x1b[0m.mp4", "\\x1b[31mred\\x1b[0m.mp4"),
+    ("\u202egnp.exe", "\\u202egnp.exe"),  # a right-to-left override would show it as "exe.png"
+    ("nul\x00.mp4", "nul\\x00.mp4"),
+    ("", "(no name)"),
+])
+def test_printable_name_escapes_what_would_change_how_a_message_reads(name, shown):
+    assert printable_name(name) == shown
+
+
+def test_printable_name_shortens_long_names_and_keeps_the_extension():
+    shown = printable_name("a" * 1000 + ".mp4")
+    assert len(shown) == NAME_CHARS and shown.endswith("aaa.mp4") and "…" in shown
+
+
+def test_messages_show_the_printable_name(tmp_path):
+    with pytest.raises(EmptyMedia) as err:
+        probe(write(tmp_path / "x.mp4", b""), display_name="a\nb.mp4")
+    assert err.value.message.startswith("a\\nb.mp4 is empty")
+
+
+@pytest.mark.parametrize("text, what", [
+    ("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n", "an HLS playlist"),
+    ("ffconcat version 1.0\nfile '/etc/passwd'\n", "an FFmpeg concat script"),
+])
+def test_playlists_are_refused_before_they_open_anything(tmp_path, text, what):
+    with pytest.raises(NotMedia, match=f"it is {what}, which only points at other files"):
+        probe(write(tmp_path / "talk.mp4", text.encode()))
+
+
+def test_a_playlist_of_a_local_recording_is_refused(talking_head, tmp_path):
+    """A ``file``-only protocol whitelist lets FFmpeg's HLS demuxer decode any local .ts file the
+    playlist names; the demuxer whitelist refuses the playlist itself."""
+    segment = tmp_path / "elsewhere.ts"
+    ffmpeg("-i", str(talking_head), "-c", "copy", "-f", "mpegts", str(segment))
+    playlist = write(tmp_path / "talk.m3u8", f"#EXTM3U\n#EXT-X-TARGETDURATION:12\n#EXTINF:11.2,\n"
+                                             f"{segment.as_uri()}\n#EXT-X-ENDLIST\n".encode())
+    with av.open(str(playlist), options={"protocol_whitelist": "file"}) as container:
+        assert container.format.name == "hls" and container.streams.audio  # what the whitelist alone allows
+    with pytest.raises(NotMedia, match="an HLS playlist"):
+        probe(playlist)
+
+
+def test_a_picture_size_ffmpeg_refuses_is_over_the_limit(tmp_path):
+    with pytest.raises(MediaLimitExceeded, match=r"^poster\.avi has a video track whose picture size is missing "
+                                                 r"or too large to decode; the largest picture we accept is 7680x4320"):
+        probe(huge_picture_avi(tmp_path / "x.avi"), display_name="poster.avi")
+
+
+def test_a_picture_size_ffmpeg_accepts_is_checked_against_the_limit(tmp_path):
+    with pytest.raises(MediaLimitExceeded, match=r"^x\.avi is 16000x16000 pixels"):
+        probe(huge_picture_avi(tmp_path / "x.avi", 16_000, 16_000))
+
+
+def test_headers_that_claim_hours_are_over_the_limit(talking_head_faststart, tmp_path):
+    liar = claims_duration(talking_head_faststart, tmp_path / "liar.mp4", 10 * 3600)
+    with pytest.raises(MediaLimitExceeded, match=r"^liar\.mp4 is 10 h long; the longest we accept is 4 h$"):
+        probe(liar)

@@ -1,0 +1,346 @@
+"""Reading uploads in a child process, so that a decoder that hangs, crashes or eats memory on a
+hostile file costs that file's job and never the worker.
+
+``probe_media`` and ``AudioChunks`` do what ``probe.probe`` and ``chunking.iter_chunks`` do, in
+``python -I -m streams.media.sandbox_child``: a fresh interpreter with an empty environment (no
+credentials), ``/`` as its directory, and the confinements of ``streams.media.confine`` (it also
+dies with the worker). The worker enforces the wall clock (``SandboxLimits``); the child's kernel
+limits enforce memory and CPU. Whatever the child does, the caller gets a result or a ``MediaError``:
+
+- a refusal the child reports (not media, cut off, over a limit) is raised as that error;
+- a child that crashes, is killed for memory or CPU, or says something malformed:
+  ``MediaUnreadable``; one that takes too long: ``MediaTimeout``;
+- a child that dies before it is ready (before it opened the file): ``SandboxUnavailable``, the
+  machine's fault, retriable.
+
+What one child costs (start-up, imports, the confinement) is measured by ``bench/probe_isolation.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+from streams.errors import MediaError, MediaLimitExceeded, MediaUnreadable, SandboxUnavailable
+from streams.media import sandbox_protocol as wire
+from streams.media.audio import SAMPLE_RATE
+from streams.media.chunking import AudioChunk
+from streams.media.probe import MediaInfo, MediaLimits, printable_name
+
+log = logging.getLogger("clipstream.sandbox")
+MIB = 1024**2
+STDERR_TAIL = 8192
+_CHILD_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/nonexistent",  # else site.py looks the user up in /etc/passwd (through nscd's socket)
+    "LC_ALL": "C.UTF-8",
+    "OPENBLAS_NUM_THREADS": "1",  # no BLAS thread pool: the child must stay single-threaded to unshare
+    "OMP_NUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",  # glibc reserves 64 MiB of address space per thread arena otherwise
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one child reading an upload may use.
+
+    Attributes:
+        memory_bytes: address space (``RLIMIT_AS``) of the child.
+        probe_seconds: wall-clock and CPU seconds for a probe, and the fixed part of a decode's.
+        decode_speed: the slowest decode allowed, in seconds of media per second; a decode of a
+            ``d``-second file may take ``probe_seconds + d / decode_speed`` seconds (``decode_seconds``),
+            counted while the worker waits for the child (not while the child waits for the worker).
+    """
+
+    memory_bytes: int = 2048 * MIB
+    probe_seconds: float = 60.0
+    decode_speed: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "SandboxLimits":
+        return cls(memory_bytes=settings.media_sandbox_memory_mb * MIB,
+                   probe_seconds=settings.media_sandbox_probe_seconds,
+                   decode_speed=settings.media_sandbox_decode_speed)
+
+    def decode_seconds(self, duration: float) -> float:
+        return self.probe_seconds + duration / self.decode_speed
+
+
+def probe_media(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | None = None,
+                sandbox: SandboxLimits = SandboxLimits()) -> MediaInfo:
+    """``probe.probe(path, limits, display_name)``, run in a confined child."""
+    name = printable_name(display_name or Path(path).name)
+    request = {"op": "probe", "limits": asdict(limits)}
+    with _Child(path, name, request, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
+        kind, payload = child.next_frame()
+        if kind != wire.INFO:
+            raise child.unexpected(kind)
+        info = child.parse(wire.info_from_payload, payload)
+        child.finish()
+        return info
+
+
+class AudioChunks:
+    """``chunking.iter_chunks`` of a probed file, decoded in a confined child: iterate for
+    ``AudioChunk``s (times counted here, from the samples), ``close()`` to stop the child early.
+
+    Chunks cut before a failure have been yielded when the error is raised, as with
+    ``iter_chunks``; a chunk with ``is_last`` means all the audio decoded. The decoded audio may not
+    run past ``limits.max_duration_seconds`` (a file whose headers lie about its length)."""
+
+    def __init__(self, path: Path, info: MediaInfo, *, chunk_min_seconds: float, chunk_max_seconds: float,
+                 limits: MediaLimits = MediaLimits(), display_name: str | None = None,
+                 sandbox: SandboxLimits = SandboxLimits(), sample_rate: int = SAMPLE_RATE) -> None:
+        self.name = printable_name(display_name or Path(path).name)
+        self.limits, self.sample_rate = limits, sample_rate
+        request = {"op": "chunks", "info": asdict(info), "chunk_min_seconds": chunk_min_seconds,
+                   "chunk_max_seconds": chunk_max_seconds}
+        max_chunk = (round(chunk_max_seconds * sample_rate) + 1) * 4 + 1
+        self._child = _Child(path, self.name, request, sandbox, sandbox.decode_seconds(info.duration), max_chunk)
+        self._chunks = self._iterate()
+
+    @property
+    def pid(self) -> int:
+        """The child's process id (to watch it; it is reaped here)."""
+        return self._child.proc.pid
+
+    def __iter__(self) -> "AudioChunks":
+        return self
+
+    def __next__(self) -> AudioChunk:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Stop the child. Safe from another thread while a ``next`` waits there: that ``next``
+        then ends (with ``SandboxUnavailable``) and cleans up itself."""
+        self._child.kill()
+        if not self._chunks.gi_running:
+            self._chunks.close()
+            self._child.cleanup()
+
+    def __enter__(self) -> "AudioChunks":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _iterate(self) -> Iterator[AudioChunk]:
+        child, index, samples = self._child, 0, 0
+        with child:
+            while True:
+                kind, payload = child.next_frame()
+                if kind == wire.DONE:
+                    child.finish_after_done()
+                    return
+                if kind != wire.CHUNK:
+                    raise child.unexpected(kind)
+                chunk = child.parse(wire.chunk_from_payload, payload, index, samples, self.sample_rate)
+                if chunk.end > self.limits.max_duration_seconds + 1.0:
+                    raise MediaLimitExceeded(f"{self.name} decodes to more than the longest we accept "
+                                             f"({self.limits.max_duration_seconds / 3600:g} h), whatever its "
+                                             "headers say")
+                index, samples = index + 1, samples + chunk.pcm.size
+                yield chunk
+
+
+class _Child:
+    """One run of the child: the request in, frames out under a wall-clock budget, and its end
+    turned into a typed error. Reaped here (``wait4``, for its CPU time), never by ``Popen``."""
+
+    def __init__(self, path: Path, name: str, request: dict, sandbox: SandboxLimits, seconds: float,
+                 max_chunk_bytes: int) -> None:
+        self.name, self.seconds = name, seconds
+        self.cpu_limit = max(1, round(seconds))
+        self.ready: dict | None = None
+        self._reader = wire.FrameReader(max_chunk_bytes)
+        self._frames: deque[tuple[bytes, bytes]] = deque()
+        self._waited = 0.0
+        self._timed_out = self._killed = self._cleaned = False
+        self._lock = threading.Lock()
+        self._status: int | None = None
+        self._cpu = 0.0
+        self._stderr: deque[bytes] = deque()
+        self._stderr_size = 0
+        full = {**request, "path": str(Path(path).absolute()), "display_name": name,
+                "memory_bytes": sandbox.memory_bytes, "cpu_seconds": self.cpu_limit}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-m", "streams.media.sandbox_child"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", env=_CHILD_ENV, close_fds=True,
+            )
+        except OSError as exc:
+            raise SandboxUnavailable(f"the media sandbox could not start: {exc}") from exc
+        self._drain = threading.Thread(target=self._keep_stderr, daemon=True)
+        self._drain.start()
+        try:
+            self.proc.stdin.write(json.dumps(full).encode())
+            self.proc.stdin.close()
+        except OSError:
+            pass  # it died at once: its end says why
+
+    def __enter__(self) -> "_Child":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+        self.cleanup()
+
+    def kill(self) -> None:
+        """SIGKILL the child unless it has been reaped (so never a recycled pid); any thread."""
+        with self._lock:
+            if self._status is None:
+                self._killed = True
+                self.proc.kill()
+
+    def cleanup(self) -> None:
+        """Reap the killed or finished child and close its pipes (idempotent; its owner thread)."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        self.kill()
+        self._reap(10.0)
+        self._drain.join(timeout=5)
+        self.proc.stdout.close()
+
+    def _reap(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._status is not None:
+                    return True
+                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+                if pid:
+                    self._status = self.proc.returncode = os.waitstatus_to_exitcode(status)
+                    self._cpu = usage.ru_utime + usage.ru_stime
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def next_frame(self) -> tuple[bytes, bytes]:
+        """The next frame after the ready one. A reported error is raised, and so is an end without
+        a result (as the error its exit means) or the wall-clock budget running out."""
+        while not self._frames:
+            self._read()
+        return self._frames.popleft()
+
+    def _read(self) -> None:
+        left = self.seconds - self._waited
+        if left <= 0:
+            self._timed_out = True
+            raise self._failure()
+        started = time.monotonic()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            ready = selector.select(timeout=left)
+        data = os.read(self.proc.stdout.fileno(), 1 << 20) if ready else None
+        self._waited += time.monotonic() - started
+        if data is None:
+            return  # the budget is checked again on the next call
+        if not data:
+            raise self._failure()
+        for kind, payload in self.parse(self._reader.feed, data):
+            if kind == wire.READY:
+                self._on_ready(payload)
+            elif self.ready is None:
+                raise self._broken(f"a {kind.decode()} frame came before the ready one")
+            elif kind == wire.ERROR:
+                error = wire.error_from_payload(payload, self.name)
+                self.finish_after_done()
+                if type(error) is MediaUnreadable:  # a reader bug or a malformed report: keep the traceback
+                    log.warning("media sandbox for %s: %s; stderr: %s", self.name, error.message,
+                                self.stderr_tail()[-2000:])
+                raise error
+            else:
+                self._frames.append((kind, payload))
+
+    def _on_ready(self, payload: bytes) -> None:
+        if self.ready is not None:
+            raise self._broken("a second ready frame")
+        self.ready = self.parse(wire.parse_json, payload)
+        _report_confinement(self.ready)
+
+    def parse(self, parser, *args):
+        try:
+            return parser(*args)
+        except wire.ProtocolViolation as exc:
+            raise self._broken(str(exc)) from None
+
+    def finish(self) -> None:
+        """The child's last frame must be ``D``, then it must exit 0."""
+        kind, _ = self.next_frame()
+        if kind != wire.DONE:
+            raise self.unexpected(kind)
+        self.finish_after_done()
+
+    def finish_after_done(self) -> None:
+        if not self._reap(max(1.0, self.seconds - self._waited)):
+            self._timed_out = True
+            raise self._failure()
+        if self._status != 0:
+            raise self._failure()
+
+    def unexpected(self, kind: bytes) -> MediaError:
+        return self._broken(f"unexpected {kind.decode()} frame")
+
+    def _broken(self, what: str) -> MediaError:
+        self.kill()
+        self._reap(10.0)
+        log.warning("media sandbox for %s broke its protocol (%s); stderr: %s", self.name, what,
+                    self.stderr_tail()[-2000:])
+        return wire.failure_of_exit(self.name, returncode=None, timed_out=False, wall_limit=self.seconds,
+                                    cpu_seconds=0.0, cpu_limit=self.cpu_limit)
+
+    def _failure(self) -> Exception:
+        """The error for a child that ended (or is stopped now) without a result."""
+        killed_by_us = self._killed
+        if self._timed_out or not self._reap(max(1.0, self.seconds - self._waited)):
+            self._timed_out = True
+            self.kill()
+        self._reap(10.0)
+        if killed_by_us and not self._timed_out:
+            return SandboxUnavailable("the media sandbox was stopped before it finished")
+        if self.ready is None:
+            return SandboxUnavailable(f"the media sandbox ended ({self._status}) before it opened the file: "
+                                      f"{self.stderr_tail()[-2000:]}")
+        log.warning("media sandbox for %s ended (status %s, %.1f s CPU%s); stderr: %s", self.name, self._status,
+                    self._cpu, ", out of time" if self._timed_out else "", self.stderr_tail()[-2000:])
+        return wire.failure_of_exit(self.name, returncode=self._status, timed_out=self._timed_out,
+                                    wall_limit=self.seconds, cpu_seconds=self._cpu, cpu_limit=self.cpu_limit)
+
+    def _keep_stderr(self) -> None:
+        for block in iter(lambda: self.proc.stderr.read1(4096), b""):
+            self._stderr.append(block)
+            self._stderr_size += len(block)
+            while self._stderr_size > STDERR_TAIL and len(self._stderr) > 1:
+                self._stderr_size -= len(self._stderr.popleft())
+        self.proc.stderr.close()
+
+    def stderr_tail(self) -> str:
+        return b"".join(self._stderr).decode("utf-8", "replace")
+
+
+_reported: set[tuple] = set()
+
+
+def _report_confinement(ready: dict) -> None:
+    """Say once per process how confined the children are; a missing layer is a warning."""
+    key = tuple(sorted((str(k), str(v)) for k, v in ready.items()))
+    if key in _reported:
+        return
+    _reported.add(key)
+    weak = ready.get("network") != "namespace" or not str(ready.get("files", "")).startswith("landlock")
+    log.log(logging.WARNING if weak else logging.INFO,
+            "media sandbox: network %s, files %s, capabilities %s%s", ready.get("network"), ready.get("files"),
+            ready.get("capabilities"), " (FFmpeg's protocol and format whitelists still apply)" if weak else "")

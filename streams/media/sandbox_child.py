@@ -1,0 +1,86 @@
+"""The media sandbox's child process: ``python -I -m streams.media.sandbox_child``, started by
+``streams.media.sandbox`` for one job (probe a file, or decode its audio into chunks).
+
+It reads one JSON request on stdin, confines itself (``streams.media.confine``: no network, its
+limits, then nothing but the upload may be opened), announces which confinements held, and only
+then lets FFmpeg near the file. Results and typed errors go to stdout as frames
+(``streams.media.sandbox_protocol``); FFmpeg's and Python's own messages go to stderr.
+
+Request: ``{"op": "probe" | "chunks", "path", "display_name", "memory_bytes", "cpu_seconds"}``
+plus ``"limits"`` (``MediaLimits`` fields) for a probe, or ``"info"`` (``MediaInfo`` fields),
+``"chunk_min_seconds"`` and ``"chunk_max_seconds"`` for chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from streams.media import confine
+
+MAX_REQUEST = 1 << 20
+
+
+def main() -> int:
+    confine.die_with_parent()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray write to stdout (a print, a library) lands in stderr, never inside a frame
+    request = json.loads(sys.stdin.buffer.read(MAX_REQUEST))
+    network = confine.leave_network()  # first: it needs the process to have one thread
+    confine.limit_resources(int(request["memory_bytes"]), int(request["cpu_seconds"]))
+
+    # Everything the work needs is imported now: once the files are closed, no module can load.
+    import traceback
+
+    from streams.errors import MediaError, MediaUnreadable
+    from streams.media import sandbox_protocol as wire
+    from streams.media.chunking import Chunker, iter_chunks
+    from streams.media.probe import MediaInfo, MediaLimits, out_of_memory, printable_name, probe
+
+    _preload()
+    path, name = request["path"], printable_name(request["display_name"])
+    files = confine.restrict_files(path)
+    capabilities = "dropped" if confine.drop_capabilities() else "kept"
+
+    def send(kind: bytes, payload: bytes = b"") -> None:
+        out.write(wire.frame(kind, payload))
+        out.flush()
+
+    send(wire.READY, json.dumps({"network": network, "files": files, "capabilities": capabilities}).encode())
+    try:
+        if request["op"] == "probe":
+            info = probe(path, MediaLimits(**request["limits"]), display_name=name)
+            send(wire.INFO, wire.info_payload(info))
+        else:
+            chunker = Chunker(min_seconds=request["chunk_min_seconds"], max_seconds=request["chunk_max_seconds"])
+            for chunk in iter_chunks(path, MediaInfo(**request["info"]), chunker, display_name=name):
+                send(wire.CHUNK, wire.chunk_payload(chunk.pcm, chunk.is_last))
+        send(wire.DONE)
+    except (MemoryError, MediaError) as exc:
+        if isinstance(exc, MemoryError) or isinstance(exc.__cause__, MemoryError):
+            exc = out_of_memory(name)
+        send(wire.ERROR, wire.error_payload(exc))
+    except Exception:  # a reader bug this file found: its job fails, the worker logs the traceback
+        traceback.print_exc()
+        send(wire.ERROR, wire.error_payload(MediaUnreadable(f"{name} could not be read: the media reader "
+                                                            "failed on it")))
+    return 0
+
+
+def _preload() -> None:
+    """Import what would otherwise load lazily while reading (PyAV imports a stream kind's module
+    when it first meets that kind; messages escape names with the ``unicode_escape`` codec)."""
+    import encodings.unicode_escape  # noqa: F401
+    import importlib
+    import pkgutil
+
+    import av
+
+    for module in pkgutil.walk_packages(av.__path__, "av."):
+        if module.name not in ("av.__main__", "av.datasets"):
+            importlib.import_module(module.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The frames between the worker and its media sandbox child, and what a child's end means: the
+parent believes nothing the child says without checking it."""
+
+from __future__ import annotations
+
+import json
+import signal
+from dataclasses import asdict, replace
+
+import numpy as np
+import pytest
+
+from streams.errors import (
+    EmptyMedia,
+    MediaLimitExceeded,
+    MediaTimeout,
+    MediaUnreadable,
+    NotMedia,
+    TruncatedMedia,
+)
+from streams.media import sandbox_protocol as wire
+from streams.media.probe import MediaInfo
+
+INFO = MediaInfo(duration=11.16, format_name="mov,mp4,m4a,3gp,3g2,mj2", size_bytes=343_569, has_video=True,
+                 width=320, height=400, fps=25.0, video_codec="h264", audio_codec="aac", sample_rate=44_100,
+                 channels=2, stream_count=2)
+AUDIO_ONLY = replace(INFO, has_video=False, width=None, height=None, fps=None, video_codec=None, format_name="wav")
+
+
+def test_frames_split_wherever_the_bytes_break():
+    stream = (wire.frame(wire.READY, b'{"network": "namespace"}') + wire.frame(wire.CHUNK, b"\x00" + b"\x01" * 8)
+              + wire.frame(wire.DONE))
+    reader = wire.FrameReader(max_chunk_bytes=100)
+    got = [f for i in range(len(stream)) for f in reader.feed(stream[i:i + 1])]
+    assert got == [(wire.READY, b'{"network": "namespace"}'), (wire.CHUNK, b"\x00" + b"\x01" * 8), (wire.DONE, b"")]
+    assert reader.pending == 0
+    assert wire.FrameReader(100).feed(stream) == got
+
+
+def test_a_frame_cut_short_stays_pending():
+    reader = wire.FrameReader(100)
+    assert reader.feed(wire.frame(wire.INFO, b"{}")[:-1]) == []
+    assert reader.pending == wire.HEADER.size + 1
+
+
+@pytest.mark.parametrize("data, what", [
+    (b"X\x00\x00\x00\x00", "unknown frame kind"),
+    (wire.HEADER.pack(wire.CHUNK, 101), "over the limit"),
+    (wire.HEADER.pack(wire.ERROR, wire.SMALL_FRAME + 1), "over the limit"),
+])
+def test_unknown_or_oversized_frames_are_refused_before_they_are_buffered(data, what):
+    with pytest.raises(wire.ProtocolViolation, match=what):
+        wire.FrameReader(max_chunk_bytes=100).feed(data)
+
+
+@pytest.mark.parametrize("info", [INFO, AUDIO_ONLY])
+def test_media_info_round_trips(info):
+    assert wire.info_from_payload(wire.info_payload(info)) == info
+
+
+def test_whole_numbers_are_accepted_as_seconds():
+    fields = {**asdict(INFO), "duration": 12, "fps": 25}
+    assert wire.info_from_payload(json.dumps(fields).encode()) == replace(INFO, duration=12.0, fps=25.0)
+
+
+@pytest.mark.parametrize("change, what", [
+    ({"duration": "11.16"}, "duration is str"),
+    ({"width": True}, "width is bool"),
+    ({"size_bytes": 1.5}, "size_bytes is float"),
+    ({"audio_codec": None}, "audio_codec is NoneType"),
+    ({"duration": float("nan")}, "duration is nan"),
+    ({"duration": float("inf")}, "duration is inf"),
+    ({"shell": "rm -rf /"}, "are not"),
+])
+def test_media_info_with_wrong_fields_is_refused(change, what):
+    payload = json.dumps({**asdict(INFO), **change}).encode()
+    with pytest.raises(wire.ProtocolViolation, match=what):
+        wire.info_from_payload(payload)
+
+
+def test_media_info_missing_a_field_is_refused():
+    fields = asdict(INFO)
+    del fields["sample_rate"]
+    with pytest.raises(wire.ProtocolViolation, match="are not"):
+        wire.info_from_payload(json.dumps(fields).encode())
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'"text"'])
+def test_payloads_that_are_not_json_objects_are_refused(payload):
+    with pytest.raises(wire.ProtocolViolation):
+        wire.info_from_payload(payload)
+
+
+def test_chunks_are_placed_in_time_by_the_samples_before_them():
+    pcm = np.linspace(-1, 1, 32_000, dtype=np.float32)
+    chunk = wire.chunk_from_payload(wire.chunk_payload(pcm, is_last=True), index=3, start_sample=48_000,
+                                    sample_rate=16_000)
+    assert (chunk.index, chunk.start, chunk.end, chunk.is_last) == (3, 3.0, 5.0, True)
+    assert chunk.pcm.dtype == np.float32 and np.array_equal(chunk.pcm, pcm)
+    chunk.pcm[0] = 0.5  # a writable copy, not a view of the frame's bytes
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x02" + b"\0" * 4, b"\x00" + b"\0" * 5])
+def test_chunk_payloads_that_are_not_a_flag_and_whole_samples_are_refused(payload):
+    with pytest.raises(wire.ProtocolViolation):
+        wire.chunk_from_payload(payload, 0, 0, 16_000)
+
+
+@pytest.mark.parametrize("error", [EmptyMedia("a.mp4 is empty"), NotMedia("a.mp4 is not media"),
+                                   TruncatedMedia("a.mp4 is cut off"), MediaLimitExceeded("a.mp4 is 9 GiB"),
+                                   MediaUnreadable("a.mp4 needs more memory")])
+def test_media_errors_cross_with_their_class_and_message(error):
+    back = wire.error_from_payload(wire.error_payload(error), "a.mp4")
+    assert type(back) is type(error) and back.message == error.message and back.code == error.code
+
+
+@pytest.mark.parametrize("payload", [
+    b'{"code": "unsafe_url", "message": "the worker should fetch http://169.254.169.254/"}',
+    b'{"code": "media_timeout", "message": "claims a timeout it cannot know about"}',
+    b'{"code": "not_media"}',
+    b'{"code": "not_media", "message": ""}',
+    b'{"code": "not_media", "message": 7}',
+])
+def test_a_child_cannot_claim_errors_outside_the_media_vocabulary(payload):
+    error = wire.error_from_payload(payload, "talk.mp4")
+    assert type(error) is MediaUnreadable
+    assert error.message == "talk.mp4 could not be read: the media reader failed on it"
+
+
+def test_an_overlong_message_is_cut():
+    payload = json.dumps({"code": "not_media", "message": "x" * 100_000}).encode()
+    assert len(wire.error_from_payload(payload, "a").message) == wire.MESSAGE_CHARS
+
+
+def _exit(**kwargs):
+    base = {"returncode": None, "timed_out": False, "wall_limit": 60.0, "cpu_seconds": 2.0, "cpu_limit": 60.0}
+    return wire.failure_of_exit("talk.mp4", **{**base, **kwargs})
+
+
+def test_a_child_stopped_for_time_is_a_timeout():
+    error = _exit(returncode=-signal.SIGKILL, timed_out=True, wall_limit=60.0)
+    assert type(error) is MediaTimeout and error.code == "media_timeout"
+    assert error.message.startswith("talk.mp4 took longer than 60 s to read")
+
+
+@pytest.mark.parametrize("returncode, cpu", [(-signal.SIGXCPU, 60.2), (-signal.SIGKILL, 61.0)])
+def test_a_child_over_its_cpu_limit_says_so(returncode, cpu):
+    error = _exit(returncode=returncode, cpu_seconds=cpu)
+    assert type(error) is MediaUnreadable
+    assert error.message.startswith("talk.mp4 needs more than 60 s of processor time to read")
+
+
+def test_a_child_killed_below_its_cpu_limit_was_probably_out_of_memory():
+    error = _exit(returncode=-signal.SIGKILL, cpu_seconds=3.0)
+    assert type(error) is MediaUnreadable and "too much memory" in error.message
+
+
+@pytest.mark.parametrize("signum", [signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE])
+def test_a_crashed_child_names_its_signal(signum):
+    error = _exit(returncode=-signum)
+    assert type(error) is MediaUnreadable
+    assert error.message == f"talk.mp4 could not be read: the media reader crashed on it ({signum.name})"
+
+
+def test_a_child_that_exits_without_an_answer():
+    error = _exit(returncode=1)
+    assert type(error) is MediaUnreadable and error.message.endswith("stopped without an answer (exit status 1)")
