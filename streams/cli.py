@@ -9,6 +9,8 @@
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
     clipstream search reindex [--video ID]
+    clipstream dlq list [--stage S] [--limit N] [--video ID] [--json]
+    clipstream dlq replay --stage S (--offset PARTITION:OFFSET | --video ID | --all) [--dry-run] [--force] [--json]
     clipstream migrate [--only PART ...] [--kafka-replication N] [--json]
 
 Errors a user can fix print one line, ``error: <component>: <what and how to fix>``, and exit 2.
@@ -220,6 +222,57 @@ async def _transcribe_chunks(url: str, chunks, duration: float) -> dict:
 
 
 
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    """``dlq list`` and ``dlq replay``: dead letters on Kafka (``streams.adapters.dlq``)."""
+    import asyncio
+
+    from aiokafka.errors import KafkaError
+
+    from streams.adapters import dlq
+    from streams.deadletters import table
+
+    def run(coroutine):
+        try:
+            return asyncio.run(coroutine)
+        except KafkaError as exc:
+            raise ClipstreamError(f"kafka: cannot read or write at {settings.kafka_bootstrap} ({exc}); "
+                                  "start it with: clipstream stack up") from None
+
+    if args.action == "list":
+        rows = run(dlq.list_letters(settings.kafka_bootstrap, args.stage, args.limit, args.video))
+        if args.json:
+            print(json.dumps([d.as_json(replayed) for d, replayed in rows], indent=2))
+        else:
+            print(table(rows) if rows else "no dead letters")
+        return 0
+
+    async def revive(video_ids: list[str]) -> None:
+        from streams.adapters.catalog import Catalog
+        from streams.adapters.db import create_pool
+
+        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+        try:
+            for video_id in video_ids:
+                if await Catalog(pool).revive_video(video_id):
+                    print(f"video {video_id}: failed → processing again", file=sys.stderr)
+        finally:
+            await pool.close()
+
+    outcomes = run(dlq.replay(settings.kafka_bootstrap, args.stage, offset=args.offset, video=args.video,
+                              everything=args.all, dry_run=args.dry_run, force=args.force, revive=revive,
+                              replication=settings.kafka_replication))
+    if args.json:
+        print(json.dumps([o.as_json() for o in outcomes], indent=2))
+    else:
+        for o in outcomes:
+            arrow = f" → {o.sent_to}" if o.sent_to else ""
+            detail = f": {o.detail}" if o.detail else ""
+            print(f"{o.action} {o.letter.id} ({o.letter.video or 'no key'}){arrow}{detail}")
+        if not outcomes:
+            print("no dead letters matched")
+    return 0
+
+
 def render_status(statuses) -> str:
     rows = [("component", "state", "pid", "port", "version", "start", "where")]
     for s in statuses:
@@ -282,6 +335,25 @@ def build_parser() -> argparse.ArgumentParser:
     p_reindex = search_sub.add_parser("reindex", help="rebuild the index from PostgreSQL")
     p_reindex.add_argument("--video", default=None, help="only this video id")
     search.set_defaults(handler=cmd_search)
+
+    dlq = sub.add_parser("dlq", help="operator: messages the stages set aside (dead letters)")
+    dlq_sub = dlq.add_subparsers(dest="action", required=True)
+    p_list = dlq_sub.add_parser("list", help="the newest dead letters: stage, time, video, code, source, reason")
+    p_list.add_argument("--stage", default=None, help="one stage's (ingest, transcribe, moments, render, search, "
+                                                      "webhooks); default: all")
+    p_list.add_argument("--limit", type=int, default=50, help="at most this many, the newest (default 50)")
+    p_list.add_argument("--video", default=None, help="only this video's")
+    p_list.add_argument("--json", action="store_true", help="print a JSON list")
+    p_replay = dlq_sub.add_parser("replay", help="send dead letters back to the topics they came from (once each)")
+    p_replay.add_argument("--stage", required=True)
+    chosen = p_replay.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--offset", help="one dead letter, PARTITION:OFFSET as `dlq list` shows it")
+    chosen.add_argument("--video", help="every dead letter of this video")
+    chosen.add_argument("--all", action="store_true", help="every dead letter of the stage")
+    p_replay.add_argument("--dry-run", action="store_true", help="say what would be sent, send nothing")
+    p_replay.add_argument("--force", action="store_true", help="send again what was already replayed")
+    p_replay.add_argument("--json", action="store_true", help="print a JSON list of outcomes")
+    dlq.set_defaults(handler=cmd_dlq)
 
     migrate = sub.add_parser("migrate", help="operator: prepare PostgreSQL, ClickHouse, Kafka topics and the bucket "
                                              "(idempotent; deployments run it before the app)")

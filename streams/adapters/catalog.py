@@ -115,6 +115,25 @@ class Catalog:
             )
         return status.endswith(" 1")
 
+    async def revive_video(self, video_id: str) -> bool:
+        """A failed video back to ``processing``, its failed stages back to ``running`` and their
+        errors cleared, so that its stages take its replayed messages (``clipstream dlq replay``).
+        False if the video is not failed."""
+        async with self._conn() as conn, conn.transaction():
+            status = await conn.execute(
+                "UPDATE videos SET status = 'processing', error_code = NULL, error = NULL, finished_at = NULL,"
+                " updated_at = now() WHERE video_id = $1 AND status = 'failed'",
+                video_id,
+            )
+            if not status.endswith(" 1"):
+                return False
+            await conn.execute(
+                "UPDATE video_stages SET status = 'running', error_code = NULL, error = NULL, finished_at = NULL,"
+                " updated_at = now() WHERE video_id = $1 AND status = 'failed'",
+                video_id,
+            )
+        return True
+
     # stages ------------------------------------------------------------------------------
     async def stage(self, video_id: str, stage: str, status: str, progress: float | None = None) -> None:
         async with self._conn() as conn:
