@@ -93,3 +93,11 @@ def test_the_table_shows_the_reason_and_whether_it_was_replayed():
     assert lines[0].split() == ["id", "time", "video", "code", "source", "size", "replayed", "reason"]
     assert "render:0:4" in lines[1] and "yes" in lines[1] and "moments:0:4" in lines[1]
     assert lines[1].rstrip().endswith("y") and "yes" not in lines[2]
+
+
+def test_the_operator_tool_knows_every_stage_that_writes_dead_letters():
+    from streams import topics
+    from streams.adapters import dlq
+
+    assert dlq.STAGES == topics.STAGES
+    assert {t.get_topic_name() for t in topics.DEAD_LETTER.values()} == {f"{s}.dlq" for s in dlq.STAGES}
