@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlparse
 
+from opentelemetry.trace import StatusCode
+
+from streams import metrics, tracing
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.storage import S3Storage, Storage, open_storage
@@ -34,6 +37,7 @@ from streams import contracts, deadletters
 from streams.deadletters import Origin
 from streams.failures import classify
 from streams.retry import budget_for
+from streams.observability import capture_failure
 from streams.records import SCHEMA_VERSION, Lifecycle, new_event_id, utc_now
 from streams.settings import Settings
 
@@ -140,6 +144,7 @@ async def dead_letter(stage: str, key: str | bytes | None, value: bytes, code: s
     key_bytes, kept, headers = deadletters.letter(stage, origin, code, reason, attempts=attempts,
                                                   max_value_bytes=settings.max_event_bytes)
     await topics.DEAD_LETTER[stage].send(key=key_bytes, value=kept, headers=headers)
+    metrics.DEAD_LETTERS.labels(stage, code).inc()
 
 
 async def run_guarded(
@@ -152,38 +157,59 @@ async def run_guarded(
     work: Callable[[], Awaitable[None]],
     origin: Origin | None = None,
 ) -> bool:
-    """Run one message's work under the failure policy. True if it succeeded."""
+    """Run one message's work under the failure policy. True if it succeeded.
+
+    The work runs in the stage's span, under the trace context its message carries, with the
+    tenant, video and event ids bound to every log line; its time is observed per outcome."""
     from streams.app import settings
 
     tries = budget_for(stage, settings).start()
-    while True:
-        try:
-            await work()
-            return True
-        except ClipstreamError as exc:
-            error: Exception = exc
-            code, reason, retriable = exc.code, exc.message, exc.retriable
-        except Exception as exc:  # an outage (retriable) or a bug, told apart by its type
-            error = exc
-            known = classify(exc)
-            code, reason, retriable = known.code, known.message, known.retriable
-        pause = tries.pause() if retriable else None
-        if pause is not None:
-            log.warning("%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1,
-                        reason, pause)
-            await asyncio.sleep(pause)
-            continue
-        if retriable:
-            reason = f"{reason} ({tries.spent()})"
-        if code == "internal_error" or retriable:  # a bug, or an outage that outlasted the tries
-            log.error("%s %s failed: %s", stage, video_id, reason, exc_info=error)
-            _capture(error)
-        else:
-            log.warning("%s %s failed: %s", stage, video_id, reason)
-        await give_up(stage, tenant_id, video_id, raw, code, reason, source_topic, origin=origin,
-                      attempts=tries.count, fails_video=code != VideoFailed.code)
-        return False
+    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=_event_id(raw)) as span:
+        log.info("%s: handling %s from %s", stage, video_id, source_topic)
+        while True:
+            clock = Stopwatch()
+            try:
+                await work()
+                metrics.STAGE_SECONDS.labels(stage, "ok").observe(clock.seconds)
+                log.info("%s: done with %s in %.2f s", stage, video_id, clock.seconds)
+                return True
+            except ClipstreamError as exc:
+                error: Exception = exc
+                code, reason, retriable = exc.code, exc.message, exc.retriable
+            except Exception as exc:  # an outage (retriable) or a bug, told apart by its type
+                error = exc
+                known = classify(exc)
+                code, reason, retriable = known.code, known.message, known.retriable
+            pause = tries.pause() if retriable else None
+            if pause is not None:
+                metrics.STAGE_SECONDS.labels(stage, "retried").observe(clock.seconds)
+                log.warning("%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1,
+                            reason, pause)
+                await asyncio.sleep(pause)
+                continue
+            if retriable:
+                reason = f"{reason} ({tries.spent()})"
+            metrics.STAGE_SECONDS.labels(stage, "failed").observe(clock.seconds)
+            span.set_status(StatusCode.ERROR, reason[:200])
+            if code == "internal_error" or retriable:  # a bug, or an outage that outlasted the tries
+                log.error("%s %s failed: %s", stage, video_id, reason, exc_info=error)
+                capture_failure(error, stage=stage, tenant_id=tenant_id, video_id=video_id,
+                                event_id=_event_id(raw), code=code)
+            else:  # the input's fault: the video fails with the reason; nothing to report
+                log.warning("%s %s failed: %s", stage, video_id, reason)
+            await give_up(stage, tenant_id, video_id, raw, code, reason, source_topic, origin=origin,
+                          attempts=tries.count, fails_video=code != VideoFailed.code)
+            return False
     return False
+
+
+def _event_id(raw: bytes) -> str | None:
+    """The ``event_id`` of a pipeline message's JSON, if it has one."""
+    try:
+        value = json.loads(raw).get("event_id")
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
 
 
 T = TypeVar("T")
@@ -313,15 +339,6 @@ async def video_to_process(video_id: str) -> dict | None:
         raise VideoFailed(f"the video had already failed ({video.get('error_code')}: {video.get('error')}), "
                           "so this message was set aside")
     return video
-
-
-def _capture(exc: Exception) -> None:
-    try:
-        import sentry_sdk
-
-        sentry_sdk.capture_exception(exc)
-    except Exception:  # reporting must never break the stream
-        pass
 
 
 class Stopwatch:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
 
@@ -143,7 +144,7 @@ class TritonClient:
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
             if not self.breaker.allow():
-                self._count_error(stats, "circuit_open")
+                self._count_error(model, stats, "circuit_open")
                 raise InferenceUnavailable(f"{model} on Triton at {self.url}: circuit open after repeated failures "
                                            f"to reach it; retry in {policy.breaker_reset_seconds:.0f} s")
             remaining = deadline - time.monotonic()
@@ -160,6 +161,7 @@ class TritonClient:
                 self.breaker.success()
                 stats.ok += 1
                 stats.latencies.append(time.monotonic() - began)
+                metrics.TRITON_SECONDS.labels(model).observe(time.monotonic() - began)
                 return result
             queue_full = any(q in message.lower() for q in _QUEUE_FULL)
             retriable = queue_full or any(r in name for r in _RETRIABLE)
@@ -169,7 +171,7 @@ class TritonClient:
                 self.breaker.failure()
             wait = random.uniform(0, min(delay, policy.max_backoff_seconds))
             if not retriable or attempt == policy.attempts or time.monotonic() + wait >= deadline:
-                self._count_error(stats, "queue_full" if queue_full else (name or "error"))
+                self._count_error(model, stats, "queue_full" if queue_full else (name or "error"))
                 kind = InferenceUnavailable if retriable else InferenceError  # busy, away or slow: may pass
                 raise kind(f"{model} on Triton at {self.url}: {message}") from error
             stats.retries += 1
@@ -178,8 +180,9 @@ class TritonClient:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _count_error(stats: ModelStats, code: str) -> None:
+    def _count_error(model: str, stats: ModelStats, code: str) -> None:
         stats.errors[code] = stats.errors.get(code, 0) + 1
+        metrics.TRITON_ERRORS.labels(model, code).inc()
 
     async def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str | None = None) -> Recognition:
         """Words and segments of 16 kHz mono float32 audio, times relative to its start."""

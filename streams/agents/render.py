@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from streams import topics
+from streams import metrics, topics
 from streams.adapters.storage import video_prefix
 from streams.app import app
 from streams.errors import ContractError
@@ -239,6 +239,7 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
     )
     out_dir = rt.scratch_for(video_id) / cid
     rendered = await render_clip(spec, out_dir, stem=cid, threads=threads)
+    metrics.observe_render(rendered.frames, rendered.encode_seconds)
     keys = {}
     for kind, path in (("mp4", rendered.mp4), ("srt", rendered.srt), ("vtt", rendered.vtt),
                        ("thumbnail", rendered.thumbnail), ("handoff", rendered.handoff)):

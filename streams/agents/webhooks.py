@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from streams import topics
+from streams import topics, tracing
 from streams.app import app
 from streams.runtime import checked, origin_of, runtime, with_retries
 from streams.webhooks import dispatch, events, store
@@ -33,7 +33,9 @@ async def lifecycle_webhooks(stream):
         event = await checked(STAGE, "lifecycle", origin_of(message), fails_video=False)
         if event is None:  # broken: set aside on webhooks.dlq with the reason
             continue
-        await enqueue(events.from_lifecycle(event))
+        with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
+                              event_id=event["event_id"]):
+            await enqueue(events.from_lifecycle(event))
 
 
 @app.agent(topics.INBOUND["renders"])
@@ -42,7 +44,8 @@ async def clip_webhooks(stream):
         clip = await checked(STAGE, "clip_rendered", origin_of(message), fails_video=False)
         if clip is None:
             continue
-        await enqueue(events.from_clip(clip))
+        with tracing.handling(STAGE, tenant_id=clip["tenant_id"], video_id=clip["video_id"], event_id=clip["event_id"]):
+            await enqueue(events.from_clip(clip))
 
 
 @app.task
@@ -75,6 +78,7 @@ async def enqueue(event: WebhookEvent | None) -> list[str]:
         log.error("webhook %s (%s) not enqueued: %s: %s", event.type, event.key, type(exc).__name__, exc)
         return []
     if created:
+        log.info("webhook %s (%s): %d deliveries queued", event.type, event.key, len(created))
         dispatch.wake()
     return created
 
