@@ -133,8 +133,12 @@ async def _kafka(settings: Settings, replication: int) -> list[str]:
     from streams import topics
     from streams.adapters.kafka_admin import ensure_topics
 
+    from streams.adapters.dlq import REPLAY_LOG
+
     names = [t.get_topic_name() for t in topics.ALL]
     created = await ensure_topics(settings.kafka_bootstrap, names, settings.kafka_partitions, replication)
+    # The replay log of `clipstream dlq replay`: one partition, so replays of a stage are one sequence.
+    created += await ensure_topics(settings.kafka_bootstrap, [REPLAY_LOG], 1, replication)
     return [f"created topics {', '.join(created)}"] if created else []
 
 

@@ -119,6 +119,7 @@ def test_each_agent_group_runs_alone_and_scales_on_its_own_consumer_lag(rendered
 @pytest.mark.parametrize("overlay", kube.OVERLAYS)
 def test_kafka_topics_cover_every_topic_of_the_code(rendered, overlay):
     from streams import topics as code_topics
+    from streams.adapters.dlq import REPLAY_LOG
 
     (kafka,) = docs_of(rendered, overlay, "Kafka")
     (pool,) = docs_of(rendered, overlay, "KafkaNodePool")
@@ -126,15 +127,16 @@ def test_kafka_topics_cover_every_topic_of_the_code(rendered, overlay):
     declared = {t["spec"]["topicName"]: t for t in docs_of(rendered, overlay, "KafkaTopic")}
     partitions = int(config(rendered, overlay)["CLIPSTREAM_KAFKA_PARTITIONS"])
     leaders = {f"clipstream-{g}-__assignor-__leader" for g in AGENT_GROUPS}
-    for name in [t.get_topic_name() for t in code_topics.ALL]:
+    code_names = {t.get_topic_name() for t in code_topics.ALL} | {REPLAY_LOG}
+    for name in sorted(code_names):
         assert name in declared, f"{overlay}: topic {name} has no KafkaTopic"
-        if not name.endswith(".dlq"):
+        if not name.endswith(".dlq") and name != REPLAY_LOG:
             assert declared[name]["spec"]["partitions"] == partitions, name
     for name in leaders:
         assert declared[name]["spec"]["partitions"] == 1
     for name, topic in declared.items():
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
-        assert name.endswith(".dlq") or name in leaders or name in {t.get_topic_name() for t in code_topics.ALL}, \
+        assert name.endswith(".dlq") or name in leaders or name in code_names, \
             f"{overlay}: KafkaTopic {name} is not a topic of the code"
         assert topic["spec"]["replicas"] <= pool["spec"]["replicas"]
         assert int(topic["spec"]["config"]["min.insync.replicas"]) <= topic["spec"]["replicas"]
