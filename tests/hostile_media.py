@@ -36,7 +36,8 @@ class HostileCase:
         name: the scenario, e.g. ``hls_local_file``.
         path: the file to upload.
         upload_name: the file name the client sends (possibly hostile: ``../``, newlines, 1000 chars).
-        codes: the error codes its failure may carry (empty when it must succeed).
+        codes: the error codes its failure may carry, the API's refusal or the video's (empty when it
+            must succeed).
         succeeds: it must be processed like any video (a real recording with a lying extension).
         huge: its apparent size is gigabytes (a sparse file that occupies almost no disk): uploading
             it over HTTP moves that many bytes, so a test may place it in storage directly instead.
@@ -296,7 +297,9 @@ def build_corpus(dest: Path, good_video: Path, canary_url: str = "http://127.0.0
     add("name_newlines", b"", "talk\r\nX-Injected: yes\n\x1b[31mred\x1b[0m.mp4", "empty_file")
     add("name_very_long", truncated_video(good_video, dest / "long.part"), "a" * 1000 + ".mp4",
         "truncated_media")
-    add("name_unicode", b"", "\u202egnp.\u202d видео \U0001f3ac \u0000 x\ufeff.mp4", "empty_file")
+    add("name_unicode", b"", "\u202egnp.\u202d видео \U0001f3ac x\ufeff.mp4", "empty_file")
+    # PostgreSQL cannot store a NUL character: the API refuses the name (or the worker the empty file).
+    add("name_nul", b"", "talk\u0000.mp4", "invalid_input", "empty_file")
     return cases
 
 

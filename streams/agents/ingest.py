@@ -1,5 +1,6 @@
 """Ingest: validate an upload event, fetch the video when it was submitted by URL, probe the
-media, and cut its audio into chunks.
+media, and cut its audio into chunks. Probing and decoding run in a confined child process
+(``streams.media.sandbox``): a hostile file fails its own video, never this worker.
 
 Each chunk (16 kHz mono WAV in storage) is announced on ``audio_chunks`` as soon as it is cut,
 so transcription of a long video starts while the rest is still being decoded. Chunk cut points
@@ -13,8 +14,9 @@ import asyncio
 from streams import topics
 from streams.adapters.storage import video_prefix
 from streams.app import app
-from streams.media.chunking import Chunker, encode_wav, iter_chunks
-from streams.media.probe import MediaLimits, probe
+from streams.media.chunking import encode_wav
+from streams.media.probe import MediaLimits
+from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
@@ -60,12 +62,24 @@ async def _ingest(upload: dict) -> None:
     source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes,
                          max_duration_seconds=rt.settings.max_duration_seconds)
-    info = await asyncio.to_thread(probe, source, limits, upload["filename"])
+    sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
+    info = await asyncio.to_thread(probe_media, source, limits, upload["filename"], sandbox)
     await rt.catalog.set_media(video_id, duration=info.duration, width=info.width, height=info.height,
                                has_video=info.has_video)
 
-    chunker = Chunker(min_seconds=rt.settings.chunk_min_seconds, max_seconds=rt.settings.chunk_max_seconds)
-    chunks = iter_chunks(source, info, chunker, display_name=upload["filename"])
+    chunks = AudioChunks(source, info, chunk_min_seconds=rt.settings.chunk_min_seconds,
+                         chunk_max_seconds=rt.settings.chunk_max_seconds, limits=limits,
+                         display_name=upload["filename"], sandbox=sandbox)
+    try:
+        await _publish_chunks(rt, tenant_id, video_id, info, chunks)
+    finally:
+        chunks.close()
+    await rt.catalog.stage(video_id, STAGE, "completed")
+    await report(tenant_id, video_id, STAGE, "finished", duration_seconds=clock.seconds)
+
+
+async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: AudioChunks) -> None:
+    """Store and announce each chunk the moment the sandbox cuts it."""
     count = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
         key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
@@ -81,8 +95,6 @@ async def _ingest(upload: dict) -> None:
         progress = min(1.0, chunk.end / info.duration) if info.duration else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)
     await rt.catalog.set_chunk_count(video_id, count)
-    await rt.catalog.stage(video_id, STAGE, "completed")
-    await report(tenant_id, video_id, STAGE, "finished", duration_seconds=clock.seconds)
 
 
 async def _download(rt, upload: dict) -> None:
