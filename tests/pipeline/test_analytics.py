@@ -5,7 +5,6 @@ videos' messages again changes nothing; another tenant sees none of it."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -13,59 +12,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.client import Client
-from tests.owner import as_owner, new_tenant
+from tests.checks import analytics_report, postgres_truth, report_counts, wait_for_report
+from tests.owner import new_tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SINK_GROUP = "clipstream"  # the Faust app id: every agent of the worker, the sink included
 TOPICS = ("uploads", "audio_chunks", "transcripts", "moments", "renders", "events", "render_requests",
           "ingest.dlq", "transcribe.dlq", "moments.dlq", "render.dlq")
-
-
-def _ground_truth(settings, tenant_id: str) -> dict:
-    """What PostgreSQL says about the tenant (as the owner role: no row-level security)."""
-    async def work(pool):
-        async with pool.acquire() as conn:
-            totals = await conn.fetchrow(
-                "SELECT count(*) AS videos, count(*) FILTER (WHERE status = 'completed') AS completed,"
-                " count(*) FILTER (WHERE status = 'failed') AS failed,"
-                " coalesce(sum(duration) FILTER (WHERE status <> 'failed'), 0) / 60.0 AS minutes"
-                " FROM videos WHERE tenant_id = $1", tenant_id)
-            clips = await conn.fetchval(
-                "SELECT count(*) FROM clips c JOIN videos v USING (video_id) WHERE v.tenant_id = $1", tenant_id)
-            stages = await conn.fetch(
-                "SELECT s.stage, count(*) AS n FROM video_stages s JOIN videos v USING (video_id)"
-                " WHERE v.tenant_id = $1 AND s.status = 'completed' AND s.started_at IS NOT NULL"
-                " AND s.finished_at IS NOT NULL GROUP BY s.stage", tenant_id)
-            ids = [r["video_id"] for r in await conn.fetch("SELECT video_id FROM videos WHERE tenant_id = $1",
-                                                           tenant_id)]
-        return {"videos": totals["videos"], "completed": totals["completed"], "failed": totals["failed"],
-                "usage_minutes": round(float(totals["minutes"]), 2), "clips": clips,
-                "stages": {r["stage"]: r["n"] for r in stages}, "video_ids": ids}
-
-    return as_owner(settings, work)
-
-
-def _seen(report: dict) -> dict:
-    return {"videos": report["videos"], "completed": report["completed"], "failed": report["failed"],
-            "usage_minutes": report["usage_minutes"], "clips": report["clips"],
-            "stages": {s: v["count"] for s, v in report["stages"].items() if v["count"]}}
-
-
-def _report(http: httpx.Client) -> dict:
-    response = http.get("/v1/analytics", params={"days": 3})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _wait_for(http: httpx.Client, want: dict, timeout: float = 90.0) -> dict:
-    """The report once the sink has caught up with ``want`` (it trails the pipeline by a batch)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        report = _report(http)
-        if _seen(report) == want or time.monotonic() > deadline:
-            return report
-        time.sleep(1.0)
 
 
 async def _partitions(bootstrap: str) -> list[TopicPartition]:
@@ -150,13 +104,13 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
         client.close()
     assert [v["status"] for v in final] == ["completed"] * 3 + ["failed"], [v.get("error") for v in final]
 
-    truth = _ground_truth(settings, tenant_id)
+    truth = postgres_truth(settings, tenant_id)
     ids = set(truth.pop("video_ids"))
     assert truth["videos"] == 4 and truth["clips"] >= 3
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=settings.api_url, timeout=60, headers=headers) as http:
-        report = _wait_for(http, truth)
-        assert _seen(report) == truth
+        report = wait_for_report(http, truth)
+        assert report_counts(report) == truth
         assert report["source"] == "clickhouse"
         for stage in ("ingest", "transcribe", "moments", "render"):
             latency = report["stages"][stage]
@@ -169,8 +123,8 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
         replayed = asyncio.run(_republish(settings.kafka_bootstrap, ids))
         assert replayed > 20
         asyncio.run(_sink_caught_up(settings.kafka_bootstrap))
-        assert _report(http) == report  # every count, quantile and day, to the last digit
-        after = _ground_truth(settings, tenant_id)
+        assert analytics_report(http) == report  # every count, quantile and day, to the last digit
+        after = postgres_truth(settings, tenant_id)
         assert set(after.pop("video_ids")) == ids and after == truth  # nor did PostgreSQL move
 
     # The worker's report route (embedded engine) answers only the holder of its token.
@@ -180,6 +134,6 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
 
     _, other_key = new_tenant(settings, "analytics b")
     with httpx.Client(base_url=settings.api_url, timeout=60, headers={"Authorization": f"Bearer {other_key}"}) as b:
-        other = _report(b)
-    assert _seen(other) == {"videos": 0, "completed": 0, "failed": 0, "usage_minutes": 0.0, "clips": 0, "stages": {}}
+        other = analytics_report(b)
+    assert report_counts(other) == {"videos": 0, "completed": 0, "failed": 0, "usage_minutes": 0.0, "clips": 0, "stages": {}}
     assert other["failures"] == [] and other["asr"]["chunks"] == 0 and other["first_clip"]["count"] == 0

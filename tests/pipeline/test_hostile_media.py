@@ -12,29 +12,23 @@ producer may, instead of sending gigabytes of zeros over HTTP.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from api.submissions import safe_filename, source_key
+from api.submissions import safe_filename
 from streams.adapters.storage import video_prefix
 from streams.client import ApiCallFailed
 from streams.media.probe import printable_name
-from streams.records import SCHEMA_VERSION, new_event_id, utc_now
 from tests.hostile_media import CANARY_TEXT, CanaryServer, HostileCase, build_corpus
-from tests.httpd import Answer, LocalServer
+from tests.hostile_uploads import announce_in_place, serving, upload
 from tests.media_recipes import short_talk
 
 pytestmark = pytest.mark.integration
 
-BY_URL = {"name_newlines", "name_unicode", "name_nul"}  # raw control characters: only a JSON body carries them
 HOSTILE_FRAGMENTS = ("passwd", "win.ini", "rm -rf", "reboot", "concat:", "subfile:", "X-Injected", "видео", "a" * 20)
 
 
@@ -57,50 +51,8 @@ def corpus(tmp_path_factory, good_video, canary) -> list[HostileCase]:
 @pytest.fixture(scope="module")
 def file_server(corpus):
     """Serves the corpus files by case name, for uploads by source URL."""
-    paths = {f"/{case.name}": case.path for case in corpus}
-
-    def respond(request, _):
-        path = paths.get(urlparse(request.path).path)
-        return Answer(200, path.read_bytes()) if path else Answer(404)
-
-    with LocalServer(respond) as server:
+    with serving(corpus) as server:
         yield server
-
-
-def _upload(pipeline, case: HostileCase, file_server) -> str | dict:
-    """The video id, or the API's error when it refuses the upload outright."""
-    http = pipeline.client.http
-    if case.name in BY_URL:
-        body = {"source_url": file_server.url(f"/{quote(case.name)}"), "filename": case.upload_name,
-                "options": {"clip_count": 1}}
-        response = http.post("/v1/videos", json=body)
-    else:
-        with case.path.open("rb") as f:
-            response = http.post("/v1/videos", files={"file": (case.upload_name, f)}, data={"clip_count": "1"})
-    if 400 <= response.status_code < 500:
-        return response.json()["error"]
-    assert response.status_code == 202, (case.name, response.status_code, response.text)
-    return response.json()["video_id"]
-
-
-async def _announce_in_place(pipeline, case: HostileCase) -> str:
-    """Put a sparse file straight into storage (a sparse copy) and publish its upload event."""
-    video_id, tenant_id = uuid.uuid4().hex, pipeline.tenant_id
-    filename = safe_filename(case.upload_name)
-    key = source_key(tenant_id, video_id, filename)
-    stored = _storage_root(pipeline) / key
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["cp", "--sparse=always", str(case.path), str(stored)], check=True, timeout=120)
-    event = {"schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": tenant_id, "video_id": video_id,
-             "produced_at": utc_now(), "source_uri": stored.as_uri(), "filename": filename,
-             "size_bytes": stored.stat().st_size, "options": {"clip_count": 1}}
-    producer = AIOKafkaProducer(bootstrap_servers=pipeline.settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait("uploads", json.dumps(event).encode(), key=video_id.encode())
-    finally:
-        await producer.stop()
-    return video_id
 
 
 def _wait(client, video_id: str, timeout: float = 600) -> dict:
@@ -128,7 +80,10 @@ async def test_hostile_uploads_fail_alone_and_touch_nothing_outside_their_upload
     first_good = client.submit(good_video, clip_count=1)["video_id"]
     submitted: list[tuple[HostileCase, str | dict]] = []
     for case in corpus:
-        video_id = await _announce_in_place(pipeline, case) if case.huge else _upload(pipeline, case, file_server)
+        if case.huge:
+            video_id = await announce_in_place(pipeline.settings, pipeline.tenant_id, case, {"clip_count": 1})
+        else:
+            video_id = upload(client.http, case, file_server, {"clip_count": 1})
         submitted.append((case, video_id))
     last_good = client.submit(good_video, clip_count=1)["video_id"]
 

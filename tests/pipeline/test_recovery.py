@@ -7,21 +7,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import time
 
 import asyncpg
 import pytest
 
 from streams.adapters.storage import open_storage, video_prefix
+from tests.checks import clip_object_keys
 from tests.media_recipes import ljspeech_talk
+from tests.processes import children, gone
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _ffmpeg_children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid), "-x", "ffmpeg"], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 def _wait_for_a_render(pipeline, video_id: str, worker_pid: int, timeout: float = 300) -> None:
@@ -29,27 +25,10 @@ def _wait_for_a_render(pipeline, video_id: str, worker_pid: int, timeout: float 
     while time.monotonic() < deadline:
         video = pipeline.client.video(video_id)
         assert video["status"] != "failed", video["error"]
-        if _ffmpeg_children(worker_pid):
+        if children(worker_pid, "ffmpeg"):
             return
         time.sleep(0.1)
     pytest.fail("the worker never started rendering")
-
-
-def _gone(pid: int) -> bool:
-    """True once ``pid`` has exited. This test's own child (the worker) counts only once reaped:
-    its main thread can be a zombie while other threads are still exiting and still hold its files,
-    the web port's listening socket among them, so a restart at that moment finds the port taken.
-    Another process's child (ffmpeg under the worker) counts once it is a zombie."""
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        return reaped == pid
-    except ChildProcessError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 async def _clip_rows(settings, video_id: str) -> list[str]:
@@ -65,15 +44,15 @@ async def test_sigkill_mid_render_then_restart_completes_without_duplicates(pipe
     video_id = pipeline.client.submit(source, clip_count=3)["video_id"]
     worker_pid = pipeline.worker.running().pid
     await asyncio.to_thread(_wait_for_a_render, pipeline, video_id, worker_pid)
-    renders = _ffmpeg_children(worker_pid)
+    renders = children(worker_pid, "ffmpeg")
 
     os.kill(worker_pid, signal.SIGKILL)
     for _ in range(100):
-        if all(_gone(p) for p in [worker_pid, *renders]):
+        if all(gone(p) for p in [worker_pid, *renders]):
             break
         await asyncio.sleep(0.1)
-    assert _gone(worker_pid)
-    assert all(_gone(p) for p in renders), "ffmpeg outlived the killed worker"
+    assert gone(worker_pid)
+    assert all(gone(p) for p in renders), "ffmpeg outlived the killed worker"
     assert pipeline.client.video(video_id)["status"] == "processing"
 
     pipeline.worker.start(pipeline.say)
@@ -86,8 +65,7 @@ async def test_sigkill_mid_render_then_restart_completes_without_duplicates(pipe
     assert sorted(rows) == sorted(c["clip_id"] for c in clips)  # one row per clip, no duplicates
     storage = open_storage(pipeline.settings)
     objects = sorted(storage.list(f"{video_prefix(pipeline.tenant_id, video_id)}clips/"))
-    expected = sorted(f"{video_prefix(pipeline.tenant_id, video_id)}clips/{c['clip_id']}.{ext}" for c in clips
-                      for ext in ("mp4", "srt", "vtt", "jpg", "json"))
+    expected = sorted(clip_object_keys(pipeline.tenant_id, video_id, [c["clip_id"] for c in clips]))
     assert objects == expected  # one object per clip file, no leftovers from the killed render
     if hasattr(storage, "local_path"):  # file storage: no hidden temp files either
         folder = storage.local_path(f"{video_prefix(pipeline.tenant_id, video_id)}clips")

@@ -9,19 +9,12 @@ import httpx
 import pytest
 
 from streams.credentials import api_key_for
+from tests.processes import rss_bytes
 
 pytestmark = pytest.mark.integration
 
 SIZE = 2 * 1024**3
 PIECE = 4 * 1024 * 1024
-
-
-def _rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_a_2_gb_upload_keeps_the_api_resident_memory_flat(pipeline):
@@ -38,14 +31,14 @@ def test_a_2_gb_upload_keeps_the_api_resident_memory_flat(pipeline):
             yield piece
         yield tail
 
-    before = _rss_bytes(pid)
+    before = rss_bytes(pid)
     peak = before
     done = threading.Event()
 
     def sample():
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _rss_bytes(pid))
+            peak = max(peak, rss_bytes(pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)

@@ -1,0 +1,121 @@
+"""Processes the tests kill and watch: a process's children, whether one is really gone, and how
+much memory a process tree holds (read from ``/proc``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+
+def children(pid: int, name: str | None = None) -> list[int]:
+    """The direct children of ``pid`` (those whose command is ``name``, if given)."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    if name is not None:
+        found = [p for p in found if _comm(p) == name]
+    return sorted(set(found))
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children(p)
+    return out
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def gone(pid: int) -> bool:
+    """True once ``pid`` has exited. This test's own child (the worker) counts only once reaped:
+    its main thread can be a zombie while other threads are still exiting and still hold its files,
+    the web port's listening socket among them, so a restart at that moment finds the port taken.
+    Another process's child (ffmpeg under the worker) counts once it is a zombie."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        return reaped == pid
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
+    """Until every one of ``pids`` is gone (see ``gone``); False if some outlived ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(gone(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return all(gone(p) for p in pids)
+
+
+def rss_bytes(pid: int, field: str = "VmRSS") -> int:
+    """A process's resident memory (``VmRSS``) or its peak (``VmHWM``) in bytes; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+class TreeMemory:
+    """Samples the resident memory of a process tree in a thread: ``peak`` is the largest sum of
+    ``VmRSS`` over the tree seen at one sample (the root's own ``VmHWM`` is exact; the children come
+    and go, so theirs is sampled). ``root`` is read at each sample, so a restarted root is followed.
+
+    ``with TreeMemory(lambda: pid) as memory: ...; memory.peak``"""
+
+    def __init__(self, root, every: float = 0.05) -> None:
+        self.root, self.every = root, every
+        self.peak = 0
+        self.peak_root_hwm = 0
+        self.most_children = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> None:
+        pid = self.root()
+        if pid is None:
+            return
+        pids = tree(pid)
+        self.most_children = max(self.most_children, len(pids) - 1)
+        self.peak = max(self.peak, sum(rss_bytes(p) for p in pids))
+        self.peak_root_hwm = max(self.peak_root_hwm, rss_bytes(pid, "VmHWM"))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
