@@ -5,7 +5,10 @@ because the model's queue is full (Triton answers UNAVAILABLE at once) and a ser
 or briefly unreachable are retried with exponential backoff and full jitter. A circuit breaker
 stops calling a server that keeps failing for reasons other than a full queue, so callers fail
 fast instead of piling up. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
-the same way. Counters per model (calls, retries, rejections, errors, latency) feed ``stats()``.
+the same way. A model the server says it does not know (``NOT_FOUND``) is a wrong name only when the
+server is ready; from a server that is shutting down (it unloads every model first) it is a
+restart, and counts as unreachable. Counters per model (calls, retries, rejections, errors,
+latency) feed ``stats()``.
 """
 
 from __future__ import annotations
@@ -131,6 +134,14 @@ class TritonClient:
                 raise InferenceUnavailable(f"Triton at {self.url}: models not ready: {', '.join(missing)}")
             await asyncio.sleep(0.5)
 
+    async def _serving(self) -> bool:
+        """Whether the server says it is ready (Triton with ``--strict-readiness``: every model loaded,
+        and not shutting down)."""
+        try:
+            return bool(await self.client.is_server_ready(client_timeout=2.0))
+        except Exception:
+            return False
+
     def stats(self) -> dict:
         return {"breaker": self.breaker.state, "models": {m: s.as_json() for m, s in self._stats.items()}}
 
@@ -163,6 +174,10 @@ class TritonClient:
                 stats.latencies.append(time.monotonic() - began)
                 metrics.TRITON_SECONDS.labels(model).observe(time.monotonic() - began)
                 return result
+            if name == "NOT_FOUND" and not await self._serving():
+                # A server shutting down unloads its models first and, until it stops listening,
+                # answers that it knows none of them: a restart, not a wrong model name.
+                name = "UNAVAILABLE"
             queue_full = any(q in message.lower() for q in _QUEUE_FULL)
             retriable = queue_full or any(r in name for r in _RETRIABLE)
             if queue_full:
