@@ -1,0 +1,181 @@
+"""The fault scenarios, in the order they run. Each asserts its own row (a red row fails it); the
+last one stops the worker, reads what ClickHouse holds for every video of every scenario, checks
+every row again with it and with the webhooks accepted since, and fails if any row turned red.
+
+Backpressure (issue 9, point 5): nothing in the worker grows with the number of uploads waiting.
+Each agent handles one message at a time (Faust's default ``concurrency=1``), a render message
+renders at most ``render_slots()`` clips at once, ingest parses in one sandbox child at a time, and
+what Faust prefetches is bounded per stream (``stream_buffer_maxsize``, 4096 messages of a few KB:
+ids, URIs, words) and per partition fetch (``consumer_max_fetch_size``, 1 MiB). Five uploads at
+once already keep every stage busy together; twenty queue four times as much behind them, and the
+worker's peak memory (its own and its children's: ffmpeg, the sandbox) must stay within a quarter
+of its peak under five, its children within the render slots plus the sandbox.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from streams.agents.render import render_slots
+from tests.faults.observe import read_clickhouse
+from tests.faults.scenario import FaultRun, recheck
+from tests.hostile_media import CanaryServer, build_corpus
+from tests.hostile_uploads import serving
+from tests.processes import TreeMemory
+
+pytestmark = [pytest.mark.fault, pytest.mark.integration, pytest.mark.slow]
+
+STAGES = ("ingest", "transcribe", "moments", "render")
+# How far into a stage a kill may land: about the stage's length for the suite's 30 s talk here
+# (ingest cuts it in well under a second; one clip renders in a few seconds).
+SPAN = {"ingest": 0.15, "transcribe": 2.0, "moments": 0.6, "render": 3.0}
+
+
+def _rng(faults: FaultRun, scenario: str) -> random.Random:
+    return random.Random(f"{faults.seed}:{scenario}")
+
+
+def _assert_green(row) -> None:
+    assert row.green, f"{row.scenario}: " + "; ".join(
+        [f"completed {row.completed}/{row.expected_completed}",
+         f"failed with reason {row.failed_with_reason}/{row.expected_failed}", *row.problems])
+
+
+def _in_stage(stack, video_ids: list[str], stage: str, timeout: float = 120.0) -> str | None:
+    """A video of ``video_ids`` while it is in ``stage``, as soon as one is; None if none gets there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = {v: stack.stages(v).get(stage) for v in video_ids}
+        running = [v for v, status in statuses.items() if status == "running"]
+        if running:
+            return running[0]
+        if statuses and all(status in ("completed", "failed") for status in statuses.values()):
+            return None
+        time.sleep(0.02)
+    return None
+
+
+def test_sigkill_of_the_worker_in_every_stage(faults):
+    """Three talks in flight; for each stage, in a random order, the worker is killed a random
+    moment after one of them enters that stage, and started again. A stage every video has left
+    by then gets a fresh talk to kill in."""
+    scenario = faults.scenario("SIGKILL in each stage")
+    rng, stack = _rng(faults, "sigkill"), faults.stack
+    videos = [scenario.submit(faults.media["reading"]) for _ in range(3)]
+    kills = []
+    for stage in rng.sample(STAGES, len(STAGES)):
+        for attempt in range(4):  # a moment drawn past the stage's end is drawn again, shorter
+            video_id = _in_stage(stack, videos, stage)
+            if video_id is None:
+                videos.append(scenario.submit(faults.media["reading"]))
+                video_id = _in_stage(stack, videos[-1:], stage)
+            delay = rng.uniform(0, SPAN[stage] / (attempt + 1))
+            time.sleep(delay)
+            status = stack.stages(video_id).get(stage) if video_id else None
+            if status == "running":
+                break
+        stack.kill_worker()
+        kills.append(f"{stage} +{delay:.2f}s at {time.monotonic() - scenario.began:.0f}s"
+                     + ("" if status == "running" else f" (missed: {status})"))
+        stack.start_worker()
+    scenario.notes["kills"] = ", ".join(kills)
+    row = scenario.finish()
+    _assert_green(row)
+    assert not [k for k in kills if "missed" in k], f"kills that missed their stage: {kills}"
+
+
+def test_a_second_worker_joins_and_leaves(faults):
+    scenario = faults.scenario("rebalance: workers join, leave")
+    rng, stack = _rng(faults, "rebalance"), faults.stack
+    first = [scenario.submit(faults.media["reading"]) for _ in range(3)]
+    stack.wait_for_stage(first[0], "transcribe")
+    joined = stack.extra_worker("worker-2")  # the group rebalances onto two workers
+    time.sleep(rng.uniform(2, 6))
+    joined.stop(stack.say)  # SIGTERM: it leaves the group cleanly
+    later = [scenario.submit(faults.media["jfk"]) for _ in range(2)]
+    stack.wait_for_stage(later[0], "transcribe")
+    crashed = stack.extra_worker("worker-3")
+    time.sleep(rng.uniform(2, 6))
+    stack.kill(crashed)  # SIGKILL: its partitions come back once its session times out
+    scenario.notes["workers"] = "worker-2 joined and left on SIGTERM; worker-3 joined and was SIGKILLed"
+    row = scenario.finish()
+    _assert_green(row)
+
+
+@pytest.mark.parametrize("component", ["kafka", "triton", "postgres"])
+def test_infrastructure_restarted_mid_run(faults, component):
+    scenario = faults.scenario(f"{component} restarted")
+    rng, stack = _rng(faults, component), faults.stack
+    videos = [scenario.submit(faults.media["reading"]), scenario.submit(faults.media["jfk"]),
+              scenario.submit(faults.media["jfk"])]
+    stage = rng.choice(("transcribe", "render"))
+    stack.wait_for_stage(videos[0], stage)
+    time.sleep(rng.uniform(0, SPAN[stage]))
+    down = stack.restart(component)
+    scenario.notes["restart"] = f"while the first video was in {stage}; down {down} s"
+    scenario.submit(faults.media["jfk"], name="jfk_talk.mp4 (after the restart)")
+    row = scenario.finish()
+    _assert_green(row)
+
+
+def test_hostile_corpus_among_normal_videos(faults, tmp_path_factory):
+    """Every file of the hostile corpus (``tests.hostile_media``), between normal talks: each fails
+    its own video with one of its codes (or is refused by the API with one), the real recording
+    with a lying extension and the talks complete, nothing is written outside the videos' own
+    prefixes, the worker survives every file, and nothing the playlists point at is reached."""
+    scenario = faults.scenario("hostile corpus among normal")
+    stack, jfk = faults.stack, faults.media["jfk"]
+    worker = stack.worker_pid()
+    with CanaryServer() as canary:
+        cases = build_corpus(tmp_path_factory.mktemp("hostile"), jfk, canary_url=canary.url)
+        with serving(cases) as server:
+            for i, case in enumerate(cases):
+                if i % 10 == 0:
+                    scenario.submit(jfk, name=f"jfk_talk.mp4 (before case {i + 1})")
+                scenario.submit_case(case, server)
+            scenario.submit(jfk, name="jfk_talk.mp4 (after the corpus)")
+            row = scenario.finish()
+        reached = canary.connections
+    scenario.notes["corpus"] = f"{len(cases)} cases; the canary server saw {reached} connections"
+    _assert_green(row)
+    assert reached == 0, "a playlist's URL was fetched"
+    assert stack.worker_pid() == worker, "the worker died on a hostile file"
+
+
+def test_twenty_uploads_at_once_complete_in_bounded_memory(faults):
+    """Five uploads at once keep every stage busy at the same time; twenty at once queue four
+    times as much work behind them. The worker's peak memory (with its children) under twenty
+    stays within a quarter of its peak under five, and its children within the render slots
+    plus the ingest sandbox: nothing in the worker scales with the uploads waiting."""
+    scenario = faults.scenario("5, then 20 uploads at once")
+    stack, jfk = faults.stack, faults.media["jfk"]
+    with TreeMemory(stack.worker_pid) as five:
+        stack.wait_final(scenario.submit_at_once(jfk, 5), 300)
+    with TreeMemory(stack.worker_pid) as twenty:
+        stack.wait_final(scenario.submit_at_once(jfk, 20), 600)
+    slots, _threads = render_slots()
+    bound = 1.25 * five.peak
+    scenario.notes["worker memory"] = (f"peak {twenty.peak / 1e6:.0f} MB with its children under 20 at once, "
+                                       f"{five.peak / 1e6:.0f} MB under 5 (bound {bound / 1e6:.0f} MB); its own "
+                                       f"high-water mark {twenty.peak_root_hwm / 1e6:.0f} MB; at most "
+                                       f"{twenty.most_children} children at once (bound {slots + 1})")
+    row = scenario.finish()
+    _assert_green(row)
+    assert twenty.peak <= bound, scenario.notes["worker memory"]
+    assert twenty.most_children <= slots + 1, scenario.notes["worker memory"]
+
+
+def test_clickhouse_holds_every_effect_once(faults):
+    """Last: with the worker stopped, every scenario's videos as ClickHouse holds them."""
+    records = faults.ledger.records
+    if not records:
+        pytest.skip("no scenario ran")
+    was_green = {record.name: record.row.green for record in records}
+    faults.stack.worker.stop(faults.stack.say)
+    clickhouse = read_clickhouse(faults.stack.settings, [s.video_id for r in records for s in r.submitted])
+    rows = [recheck(faults, record, clickhouse) for record in records]
+    turned = [row.scenario for row in rows if was_green[row.scenario] and not row.green]
+    assert not turned, f"red once ClickHouse was read: {turned}\n" + faults.ledger.table()
