@@ -84,15 +84,18 @@ def rss_bytes(pid: int, field: str = "VmRSS") -> int:
 
 class TreeMemory:
     """Samples the resident memory of a process tree in a thread: ``peak`` is the largest sum of
-    ``VmRSS`` over the tree seen at one sample (the root's own ``VmHWM`` is exact; the children come
-    and go, so theirs is sampled). ``root`` is read at each sample, so a restarted root is followed.
+    ``VmRSS`` over the tree at one sample, ``root_hwm`` the root's own high-water mark (``VmHWM``,
+    exact), ``largest_child`` the most any one descendant held at a sample and ``most_children``
+    the most descendants at once (children come and go, so theirs is sampled). ``root`` is called
+    at each sample, so a restarted root is followed.
 
     ``with TreeMemory(lambda: pid) as memory: ...; memory.peak``"""
 
     def __init__(self, root, every: float = 0.05) -> None:
         self.root, self.every = root, every
         self.peak = 0
-        self.peak_root_hwm = 0
+        self.root_hwm = 0
+        self.largest_child = 0
         self.most_children = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -102,9 +105,11 @@ class TreeMemory:
         if pid is None:
             return
         pids = tree(pid)
-        self.most_children = max(self.most_children, len(pids) - 1)
-        self.peak = max(self.peak, sum(rss_bytes(p) for p in pids))
-        self.peak_root_hwm = max(self.peak_root_hwm, rss_bytes(pid, "VmHWM"))
+        sizes = [rss_bytes(p) for p in pids[1:]]
+        self.most_children = max(self.most_children, len(sizes))
+        self.largest_child = max(self.largest_child, *sizes, 0)
+        self.peak = max(self.peak, rss_bytes(pid) + sum(sizes))
+        self.root_hwm = max(self.root_hwm, rss_bytes(pid, "VmHWM"))
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -138,7 +138,7 @@ class FaultStack:
             return {}
         return {r["stage"]: r["status"] for r in rows}
 
-    def wait_for_stage(self, video_id: str, stage: str, timeout: float = 180.0) -> bool:
+    def wait_for_stage(self, video_id: str, stage: str, timeout: float = 60.0) -> bool:
         """Until ``stage`` of the video is running; False if it finished (or never started) first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from streams.adapters.storage import video_prefix
 from tests.faults.invariants import ClickHouseVideo, ScenarioFacts, VideoFacts
@@ -67,13 +68,20 @@ def _wanted(options) -> int:
     return int(options.get("clip_count", 5)) * len(aspects)
 
 
-def read_scenario(settings, scenario: str, tenant_id: str, submitted: list[Submitted], files_before: dict,
-                  files_after: dict, deliveries, postgres_counts: dict | None, clickhouse_counts: dict | None,
+def storage_root(settings) -> Path:
+    """The directory of file storage (the suite's stack stores in files)."""
+    return Path(urlparse(settings.storage_url).path)
+
+
+def read_scenario(settings, scenario: str, tenant_id: str, submitted: list[Submitted], window: tuple[dict, dict],
+                  elsewhere: set[str], deliveries, postgres_counts: dict | None, clickhouse_counts: dict | None,
                   clickhouse: dict[str, ClickHouseVideo] | None = None) -> ScenarioFacts:
-    """The facts of one scenario. ``files_before``/``files_after``: storage snapshots around it;
-    ``deliveries``: what the receiver accepted for the tenant."""
+    """The facts of one scenario. ``window``: storage snapshots (``storage_files``) at its start and
+    end, whose differences outside its videos' prefixes and the ``elsewhere`` ones (the other
+    scenarios' videos, checked with those) are stray; ``deliveries``: what the receiver accepted for
+    the tenant. Each video's objects are read after its rows, so a clip with a row has its files."""
     rows = read_postgres(settings, [s.video_id for s in submitted])
-    changed = touched(files_before, files_after)
+    files_now = storage_files(storage_root(settings))
     prefixes = {s.video_id: video_prefix(tenant_id, s.video_id) for s in submitted}
     by_video = {s.video_id: [] for s in submitted}
     for d in deliveries:
@@ -94,12 +102,13 @@ def read_scenario(settings, scenario: str, tenant_id: str, submitted: list[Submi
             status=row["status"], error_code=row["error_code"], error=row["error"],
             clips_wanted=_wanted(row["options"]), chunk_count=row["chunk_count"],
             clip_rows=tuple(row["clip_rows"]),
-            objects=tuple(sorted(k[len(prefix):] for k in files_after if k.startswith(prefix))),
+            objects=tuple(sorted(k[len(prefix):] for k in files_now if k.startswith(prefix))),
             deliveries=tuple(by_video[s.video_id]),
             clickhouse=(clickhouse or {}).get(s.video_id),
         ))
-    stray = sorted(k for k in changed if not k.startswith(INCOMING + "/")
-                   and not any(k.startswith(p) for p in prefixes.values()))
+    known = (*prefixes.values(), *elsewhere)
+    stray = sorted(k for k in touched(*window) if not k.startswith(INCOMING + "/")
+                   and not any(k.startswith(p) for p in known))
     return ScenarioFacts(
         scenario=scenario, videos=tuple(videos), stray_objects=tuple(stray),
         stray_deliveries=tuple(d for d in deliveries if d.video_id not in by_video),

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streams.adapters.storage import video_prefix
 from streams.settings import project_root
 from tests.faults.invariants import Row
 from tests.faults.observe import Submitted
@@ -39,6 +40,10 @@ class Ledger:
 
     def rows(self) -> list[Row]:
         return [r.row for r in self.records]
+
+    def prefixes(self, but: str = "") -> set[str]:
+        """The storage prefixes of every video of the scenarios recorded (but the one named)."""
+        return {video_prefix(r.tenant_id, s.video_id) for r in self.records if r.name != but for s in r.submitted}
 
     def table(self) -> str:
         cells = [(row.scenario, row.submitted, row.completed, row.failed_with_reason, row.duplicates, row.lost,

@@ -20,7 +20,7 @@ import httpx
 from tests.checks import postgres_truth, report_counts
 from tests.faults.harness import FaultStack
 from tests.faults.invariants import Row, check
-from tests.faults.observe import Submitted, read_scenario, storage_files
+from tests.faults.observe import INCOMING, Submitted, read_scenario, storage_files, storage_root
 from tests.faults.receiver import WebhookReceiver
 from tests.faults.report import Ledger, ScenarioRecord
 from tests.hostile_media import HostileCase
@@ -64,7 +64,7 @@ class Scenario:
 
     @property
     def storage_root(self) -> Path:
-        return self.settings.data_dir / "storage"
+        return storage_root(self.settings)
 
     def submit(self, path: Path, *, name: str | None = None, **options) -> str:
         """Upload a normal video with the suite's clip options (``options`` change them); its id."""
@@ -129,12 +129,23 @@ class Scenario:
         answer = self.http.get("/v1/analytics", params={"days": 3})
         counts = report_counts(answer.json()) if answer.status_code == 200 else None
         files_after = storage_files(self.storage_root)
-        facts = read_scenario(self.settings, self.name, self.tenant_id, self.submitted, self.files_before,
-                              files_after, self.run.receiver.accepted(self.tenant_id), truth, counts)
+        self._note_leftovers(files_after)
+        facts = read_scenario(self.settings, self.name, self.tenant_id, self.submitted, (self.files_before, files_after),
+                              self.run.ledger.prefixes(), self.run.receiver.accepted(self.tenant_id), truth, counts)
         row = check(facts, self.notes)
         record = ScenarioRecord(self.name, self.tenant_id, list(self.submitted), self.files_before, files_after,
                                 counts, row, self.notes)
         return row, record
+
+    def _note_leftovers(self, files_after: dict) -> None:
+        """What killed writers left on disk (not an effect anyone sees, but disk nobody frees): part
+        files in file storage's ``.incoming``, and work folders of finished videos in the worker's
+        scratch."""
+        parts = [k for k in files_after if k.startswith(INCOMING + "/") and k not in self.files_before]
+        scratch = self.settings.data_dir / "worker" / "scratch"
+        left = [v for v in self.video_ids() if (scratch / v).exists()]
+        if parts or left:
+            self.notes["left on disk"] = f"{len(parts)} part files in storage/{INCOMING}, scratch of {len(left)} videos"
 
 
 def recheck(run: FaultRun, record: ScenarioRecord, clickhouse: dict) -> Row:
@@ -142,8 +153,8 @@ def recheck(run: FaultRun, record: ScenarioRecord, clickhouse: dict) -> Row:
     ClickHouse holds for each of its videos (read with the worker stopped)."""
     truth = postgres_truth(run.stack.settings, record.tenant_id)
     truth.pop("video_ids")
-    facts = read_scenario(run.stack.settings, record.name, record.tenant_id, record.submitted, record.files_before,
-                          record.files_after, run.receiver.accepted(record.tenant_id), truth,
-                          record.clickhouse_counts, clickhouse)
+    facts = read_scenario(run.stack.settings, record.name, record.tenant_id, record.submitted,
+                          (record.files_before, record.files_after), run.ledger.prefixes(but=record.name),
+                          run.receiver.accepted(record.tenant_id), truth, record.clickhouse_counts, clickhouse)
     record.row = check(facts, record.notes)
     return record.row
