@@ -89,6 +89,9 @@ def test_sigkill_of_the_worker_in_every_stage(faults):
 
 
 def test_a_second_worker_joins_and_leaves(faults):
+    """While talks are in flight, a second worker of the group joins and leaves on SIGTERM (two
+    rebalances), then a third joins and is SIGKILLed (its partitions come back once its session
+    times out). It cannot open the embedded ClickHouse the first one holds: its sink spools."""
     scenario = faults.scenario("rebalance: workers join, leave")
     rng, stack = _rng(faults, "rebalance"), faults.stack
     first = [scenario.submit(faults.media["reading"]) for _ in range(3)]
@@ -108,6 +111,8 @@ def test_a_second_worker_joins_and_leaves(faults):
 
 @pytest.mark.parametrize("component", ["kafka", "triton", "postgres"])
 def test_infrastructure_restarted_mid_run(faults, component):
+    """Kafka, Triton or PostgreSQL stopped and started (the stack's supervisor) at a random moment
+    while the first of three talks is in transcription or rendering; a talk uploaded right after."""
     scenario = faults.scenario(f"{component} restarted")
     rng, stack = _rng(faults, component), faults.stack
     videos = [scenario.submit(faults.media["reading"]), scenario.submit(faults.media["jfk"]),
@@ -115,8 +120,9 @@ def test_infrastructure_restarted_mid_run(faults, component):
     stage = rng.choice(("transcribe", "render"))
     stack.wait_for_stage(videos[0], stage)
     time.sleep(rng.uniform(0, SPAN[stage]))
+    status = stack.stages(videos[0]).get(stage)
     down = stack.restart(component)
-    scenario.notes["restart"] = f"while the first video was in {stage}; down {down} s"
+    scenario.notes["restart"] = f"stopped with the first video's {stage} {status}; down {down} s"
     scenario.submit(faults.media["jfk"], name="jfk_talk.mp4 (after the restart)")
     row = scenario.finish()
     _assert_green(row)
