@@ -70,8 +70,12 @@ def _offsets():
     consumer = app.consumer if app._consumer is not None else None  # never create one to answer
     if consumer is None:
         return []
+    try:
+        assigned = sorted(consumer.assignment())
+    except Exception:  # not started yet, or stopping
+        return []
     out = []
-    for tp in sorted(consumer.assignment()):
+    for tp in assigned:
         try:
             end = consumer.highwater(tp)
         except Exception:  # not fetched yet, or mid-rebalance: no number is better than a wrong one

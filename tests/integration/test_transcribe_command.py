@@ -70,4 +70,4 @@ def test_unreachable_triton_exits_2(stack, media_dir):
     result = _transcribe(env, str(media_dir / "speech" / "jfk.wav"))
     assert result.returncode == 2 and result.stdout == ""
     [line] = result.stderr.splitlines()
-    assert line.startswith("error: whisper on 127.0.0.1:")
+    assert line.startswith("error: whisper on Triton at 127.0.0.1:")

@@ -5,6 +5,7 @@ reference Standard Webhooks implementation."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from datetime import timedelta
@@ -221,7 +222,7 @@ async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monk
     from streams import runtime
     from streams.adapters.catalog import Catalog
     from streams.agents.webhooks import clip_webhooks, lifecycle_webhooks
-    from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle
+    from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, to_payload
 
     # the agents' runtime, on the test's pool; nothing else of it is used
     monkeypatch.setattr(runtime, "_runtime", runtime.Runtime(
@@ -229,17 +230,32 @@ async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monk
     await endpoint(pool, tenant, "https://example.com/hooks")
     envelope = {"schema_version": SCHEMA_VERSION, "tenant_id": tenant, "video_id": "v1",
                 "produced_at": "2025-06-01T12:00:00.000Z"}
+
+    def wire(record):  # the agents read bytes, as they arrive from Kafka, keyed by video id
+        return {"key": record.video_id.encode(), "value": json.dumps(to_payload(record)).encode(), "wait": False}
+
+    def types(rows):
+        return sorted(r["event_type"] for r in rows)
+
+    ids = {name: uuid.uuid4().hex for name in ("e1", "e2", "e3", "e4", "e5")}
+
+    # put(wait=True) waits for a stream event Faust does not signal to agents that iterate
+    # stream.events(), so each context puts without waiting and then waits for the effect of its
+    # last message: one agent handles its messages in order, so every earlier one was handled too.
     async with lifecycle_webhooks.test_context() as agent:
-        await agent.put(Lifecycle(**envelope, event_id="e1", stage="transcribe", status="progress", progress=0.5))
-        await agent.put(Lifecycle(**envelope, event_id="e2", stage="video", status="finished"))
-        await agent.put(Lifecycle(**envelope, event_id="e3", stage="video", status="finished"))  # re-reported
+        await agent.put(**wire(Lifecycle(**envelope, event_id=ids["e1"], stage="transcribe", status="progress",
+                                         progress=0.5)))
+        await agent.put(**wire(Lifecycle(**envelope, event_id=ids["e2"], stage="video", status="finished")))
+        await agent.put(**wire(Lifecycle(**envelope, event_id=ids["e3"], stage="video", status="finished")))  # again
+        await agent.put(**wire(Lifecycle(**{**envelope, "video_id": "v2"}, event_id=ids["e5"], stage="video",
+                                         status="failed", error_code="not_media", reason="not a video")))
+        await _until(lambda: deliveries(pool, tenant), lambda rows: "video.failed" in types(rows))
     async with clip_webhooks.test_context() as agent:
-        await agent.put(ClipRendered(
-            **envelope, event_id="e4", clip_id="c1", moment_id="m1", rank=1, aspect="9:16", start=1.0, end=21.0,
+        await agent.put(**wire(ClipRendered(
+            **envelope, event_id=ids["e4"], clip_id="c1", moment_id="m1", rank=1, aspect="9:16", start=1.0, end=21.0,
             duration=20.0, mp4_uri="s3://b/c1.mp4", srt_uri="s3://b/c1.srt", vtt_uri="s3://b/c1.vtt",
-            thumbnail_uri="s3://b/c1.jpg"))
-        # put() returns once the agent has taken the event, not once its work is done: leaving
-        # the context then would cancel the enqueue still in flight.
-        await _until(lambda: deliveries(pool, tenant), lambda rows: len(rows) >= 2)
+            thumbnail_uri="s3://b/c1.jpg")))
+        # Leaving the context cancels an enqueue still in flight: wait for its row first.
+        await _until(lambda: deliveries(pool, tenant), lambda rows: "clip.rendered" in types(rows))
     rows = await deliveries(pool, tenant)
-    assert sorted(r["event_type"] for r in rows) == ["clip.rendered", "video.completed"]
+    assert types(rows) == ["clip.rendered", "video.completed", "video.failed"]

@@ -31,3 +31,20 @@ def test_the_exposition_is_prometheus_text():
     assert content_type.startswith("text/plain")
     assert b"# TYPE clipstream_stage_seconds histogram" in body
     assert generate_latest(metrics.REGISTRY).startswith(b"# HELP")
+
+
+def test_the_worker_reports_no_lag_before_its_consumer_runs(monkeypatch):
+    from faust.exceptions import ConsumerNotStarted
+
+    from streams.app import _offsets, app
+
+    class UnstartedConsumer:
+        """Stand-in for Faust's consumer between its creation and its thread's start (the real one
+        would have to be created on the process-wide app, which other tests' agents then use)."""
+
+        def assignment(self):
+            raise ConsumerNotStarted("Consumer thread not yet started")
+
+    monkeypatch.setattr(app, "_consumer", UnstartedConsumer())
+    assert _offsets() == []
+    assert b"clipstream_consumer_lag" in metrics.exposition()[0]
