@@ -164,7 +164,8 @@ async def run_guarded(
     from streams.app import settings
 
     tries = budget_for(stage, settings).start()
-    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=_event_id(raw)) as span:
+    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=_event_id(raw),
+                          headers=origin.headers if origin is not None else None) as span:
         log.info("%s: handling %s from %s", stage, video_id, source_topic)
         while True:
             clock = Stopwatch()
@@ -241,6 +242,10 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
     event_type = topics.EVENT_TYPES[source_topic]
     async for event in stream.events():
         origin = origin_of(event)
+        # Hold no reference to the event while working: on a rebalance Faust drops the messages of
+        # revoked partitions and waits until each is acked or collected; one kept alive by a loop
+        # variable (this one, or a sink's batch) makes it wait for ever, and the worker stalls.
+        del event
         payload = await checked(stage, event_type, origin, fails_video=fails_video)
         if payload is None:
             continue

@@ -50,7 +50,9 @@ _token: str | None = None
 @app.agent(sink_topics)
 async def analytics_sink(stream):
     async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
-        await write([_message(event) for event in batch])
+        messages = [_message(event) for event in batch]
+        del batch  # no reference to the events kept while writing (see runtime.consume)
+        await write(messages)
 
 
 @app.task

@@ -29,7 +29,9 @@ STAGE = "ingest"
 @app.agent(topics.INBOUND["uploads"])
 async def ingest(stream):
     async for event in stream.events():
-        await handle_upload(origin_of(event))
+        origin = origin_of(event)
+        del event  # no reference kept while working (see runtime.consume)
+        await handle_upload(origin)
 
 
 async def handle_upload(origin: Origin) -> None:

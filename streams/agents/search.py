@@ -40,9 +40,11 @@ async def search_index() -> SearchIndex:
 @app.agent(topics.INBOUND["transcripts"])
 async def index_transcripts(stream):
     async for batch in stream.take_events(BATCH, within=WITHIN):
+        origins = [origin_of(event) for event in batch]
+        del batch  # no reference to the events kept while working (see runtime.consume)
         chunks = []
-        for event in batch:
-            chunk = await checked(STAGE, "transcript_chunk_ready", origin_of(event), fails_video=False)
+        for origin in origins:
+            chunk = await checked(STAGE, "transcript_chunk_ready", origin, fails_video=False)
             if chunk is not None:
                 chunks.append(chunk)
         try:

@@ -30,21 +30,26 @@ RESTART_SECONDS = 5.0
 @app.agent(topics.INBOUND["events"])
 async def lifecycle_webhooks(stream):
     async for message in stream.events():
-        event = await checked(STAGE, "lifecycle", origin_of(message), fails_video=False)
+        origin = origin_of(message)
+        del message  # no reference kept while working (see runtime.consume)
+        event = await checked(STAGE, "lifecycle", origin, fails_video=False)
         if event is None:  # broken: set aside on webhooks.dlq with the reason
             continue
         with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
-                              event_id=event["event_id"]):
+                              event_id=event["event_id"], headers=origin.headers):
             await enqueue(events.from_lifecycle(event))
 
 
 @app.agent(topics.INBOUND["renders"])
 async def clip_webhooks(stream):
     async for message in stream.events():
-        clip = await checked(STAGE, "clip_rendered", origin_of(message), fails_video=False)
+        origin = origin_of(message)
+        del message  # no reference kept while working (see runtime.consume)
+        clip = await checked(STAGE, "clip_rendered", origin, fails_video=False)
         if clip is None:
             continue
-        with tracing.handling(STAGE, tenant_id=clip["tenant_id"], video_id=clip["video_id"], event_id=clip["event_id"]):
+        with tracing.handling(STAGE, tenant_id=clip["tenant_id"], video_id=clip["video_id"], event_id=clip["event_id"],
+                              headers=origin.headers):
             await enqueue(events.from_clip(clip))
 
 
