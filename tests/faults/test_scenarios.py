@@ -156,9 +156,9 @@ def test_twenty_uploads_at_once_complete_in_bounded_memory(faults):
     """Five uploads at once keep every stage busy together; twenty at once queue four times as
     much work behind them. What the worker holds must not follow the queue: its own high-water
     mark after twenty stays within a quarter of the one after five, it runs at most the render
-    slots plus the ingest sandbox as children at once, and no child is bigger than under five
-    (each renders one clip or reads one upload, whatever waits). The sum of the three bounds the
-    worker's memory however many uploads arrive."""
+    slots plus the ingest sandbox as children at once, and no child is bigger than under five or
+    than the sandbox's memory ceiling (each renders one clip or reads one upload, whatever waits).
+    The sum of the three bounds the worker's memory however many uploads arrive."""
     scenario = faults.scenario("5, then 20 uploads at once")
     stack, jfk = faults.stack, faults.media["jfk"]
     with TreeMemory(stack.worker_pid) as five:
@@ -176,7 +176,11 @@ def test_twenty_uploads_at_once_complete_in_bounded_memory(faults):
     _assert_green(row)
     assert twenty.root_hwm <= 1.25 * five.root_hwm, scenario.notes["worker memory"]
     assert twenty.most_children <= slots + 1, scenario.notes["worker memory"]
-    assert twenty.largest_child <= 1.25 * five.largest_child, scenario.notes["worker memory"]
+    # A child is sampled every 50 ms and a render's FFmpeg lives seconds, so the run of five may miss
+    # the biggest one: a child may also reach the sandbox's own ceiling (RLIMIT_AS), which holds
+    # whatever waits, and nothing may exceed both.
+    ceiling = max(1.25 * five.largest_child, stack.settings.media_sandbox_memory_mb * 2**20)
+    assert twenty.largest_child <= ceiling, scenario.notes["worker memory"]
 
 
 def test_clickhouse_holds_every_effect_once(faults):
