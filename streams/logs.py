@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import traceback
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,19 +95,15 @@ class TextFormatter(logging.Formatter):
         return f"{text} [{fields}]" if fields else text
 
 
-def formatter_for(log_format: str, component: str) -> logging.Formatter:
-    if log_format == "text":
-        return TextFormatter(component)
-    if log_format == "json":
-        return JsonFormatter(component)
-    raise ValueError(f"log format must be json or text, got {log_format!r}")
+FORMATTERS = {"json": JsonFormatter, "text": TextFormatter}
 
 
 def dict_config(log_format: str, component: str, level: str = "INFO") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` that sends every logger's lines to stdout in ``log_format``
     (for Faust's worker and uvicorn, which each configure logging themselves from such a dict)."""
-    formatter_for(log_format, component)  # refuse an unknown format here, not in dictConfig
-    kind = JsonFormatter if log_format == "json" else TextFormatter
+    kind = FORMATTERS.get(log_format)
+    if kind is None:  # refused here, not deep inside dictConfig
+        raise ValueError(f"log format must be json or text, got {log_format!r}")
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -120,10 +115,3 @@ def dict_config(log_format: str, component: str, level: str = "INFO") -> dict[st
                     for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
     }
 
-
-def configure(log_format: str, component: str, level: str = "INFO") -> None:
-    """Set up logging for a process that does not configure it otherwise (CLI tools)."""
-    import logging.config
-
-    logging.config.dictConfig(dict_config(log_format, component, level))
-    sys.stdout.reconfigure(line_buffering=True)
