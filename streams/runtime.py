@@ -164,7 +164,8 @@ async def run_guarded(
     from streams.app import settings
 
     tries = budget_for(stage, settings).start()
-    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=_event_id(raw),
+    event_id = _event_id(raw)
+    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id,
                           headers=origin.headers if origin is not None else None) as span:
         log.info("%s: handling %s from %s", stage, video_id, source_topic)
         while True:
@@ -195,7 +196,7 @@ async def run_guarded(
             if code == "internal_error" or retriable:  # a bug, or an outage that outlasted the tries
                 log.error("%s %s failed: %s", stage, video_id, reason, exc_info=error)
                 capture_failure(error, stage=stage, tenant_id=tenant_id, video_id=video_id,
-                                event_id=_event_id(raw), code=code)
+                                event_id=event_id, code=code)
             else:  # the input's fault: the video fails with the reason; nothing to report
                 log.warning("%s %s failed: %s", stage, video_id, reason)
             await give_up(stage, tenant_id, video_id, raw, code, reason, source_topic, origin=origin,
