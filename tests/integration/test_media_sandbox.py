@@ -23,6 +23,7 @@ from streams.media.chunking import Chunker, iter_chunks
 from streams.media.probe import MediaInfo, MediaLimits, probe
 from streams.media.sandbox import MIB, AudioChunks, SandboxLimits, probe_media
 from tests.hostile_media import sparse_file, wav_header
+from tests.media_recipes import short_talk
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"
 
@@ -38,11 +39,7 @@ def work(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def talk(media_dir, work) -> Path:
-    out = work / "talk.mp4"
-    ffmpeg("-loop", "1", "-framerate", "25", "-i", str(media_dir / "images/fr_obama.jpg"),
-           "-i", str(media_dir / "speech/jfk.flac"), "-vf", "scale=320:-2,format=yuv420p", "-c:v", "libx264",
-           "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(out))
-    return out
+    return short_talk(media_dir, work)
 
 
 @pytest.fixture(scope="module")
