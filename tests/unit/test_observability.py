@@ -28,7 +28,11 @@ def reported():
             yield settings, lambda: (sentry_sdk.flush(timeout=5), error_events(server.received))[1]
         finally:
             sentry_sdk.get_client().close()
-            sentry_sdk.init()  # back to a disabled client for the rest of the session
+            # Back to a disabled client for the rest of the session, without the default
+            # integrations: theirs would patch subprocess.Popen for the whole test process and write
+            # SUBPROCESS_SENTRY_TRACE/BAGGAGE into every child's environment (the sandbox test's
+            # "child gets nothing" failed after this module).
+            sentry_sdk.init(default_integrations=False)
 
 
 def test_events_reach_the_dsn_with_component_and_release(reported):
@@ -59,3 +63,4 @@ def test_a_failure_carries_its_ids_and_the_trace_and_they_do_not_leak_into_the_n
         "trace_id": "0af7651916cd43dd8448eb211c80319c"}
     assert second["tags"]["video_id"] == "v-2" and "event_id" not in second["tags"]
     assert "trace_id" not in second["tags"]
+
