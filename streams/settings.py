@@ -94,8 +94,9 @@ class Settings:
     max_upload_bytes / max_duration_seconds: the largest and longest upload accepted.
     media_sandbox_memory_mb / media_sandbox_probe_seconds / media_sandbox_decode_speed: uploads are
         probed and decoded in a confined child process (``streams.media.sandbox``) with this much
-        address space, this many wall-clock and CPU seconds for a probe, and, to decode the audio,
-        ``probe_seconds + duration / decode_speed`` seconds; a file that crashes the child or
+        address space, this many wall-clock seconds for a probe, and, to decode the audio,
+        ``probe_seconds + duration / decode_speed`` seconds (CPU time: one second more, so a reader
+        stuck on one core is stopped by the clock); a file that crashes the child or
         needs more fails its video (``media_unreadable``, ``media_timeout``), never the worker.
     chunk_min_seconds / chunk_max_seconds: audio chunk lengths (cut at the quietest point between).
     glance_fps: frames a second of each chunk's picture sent to the face detector for the moments'

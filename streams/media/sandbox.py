@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import selectors
 import subprocess
@@ -161,7 +162,9 @@ class _Child:
     def __init__(self, path: Path, name: str, request: dict, sandbox: SandboxLimits, seconds: float,
                  max_chunk_bytes: int) -> None:
         self.name, self.seconds = name, seconds
-        self.cpu_limit = max(1, round(seconds))
+        # A second above the wall clock: a reader stuck on one core is stopped by the clock
+        # (media_timeout) instead of racing it; only one burning several cores reaches this limit.
+        self.cpu_limit = math.ceil(seconds) + 1
         self.ready: dict | None = None
         self._reader = wire.FrameReader(max_chunk_bytes)
         self._frames: deque[tuple[bytes, bytes]] = deque()
