@@ -4,18 +4,35 @@ casually: the JSON Schemas are the public contract, and tests check that these a
 from __future__ import annotations
 
 import hashlib
-
 import uuid
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import faust
 
 SCHEMA_VERSION = 1
 
 
+# A lifecycle status that happens once in a video's life (per stage). ``progress`` is not one.
+MILESTONES = ("started", "finished", "failed")
+
+# The namespace of derived event ids (uuid5): any fixed value would do; this one never changes.
+_EVENT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://clipstream.dev/events")
+
+
 def new_event_id() -> str:
     return uuid.uuid4().hex
+
+
+def milestone_event_id(video_id: str, stage: str, status: str) -> str:
+    """The event id of a milestone (``MILESTONES``) of a stage, or of the stage ``video``: the same
+    every time it is announced, in the format of ``new_event_id``."""
+    return uuid.uuid5(_EVENT_IDS, f"lifecycle/{video_id}/{stage}/{status}").hex
+
+
+def clip_event_id(clip_id: str) -> str:
+    """The event id of a clip's ``ClipRendered``: the same every time it is announced."""
+    return uuid.uuid5(_EVENT_IDS, f"clip_rendered/{clip_id}").hex
 
 
 def iso_z(value: datetime | None) -> str | None:
@@ -23,8 +40,13 @@ def iso_z(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def stamp(value: datetime) -> str:
+    """A timezone-aware time as ``produced_at`` writes it: UTC, milliseconds, ``Z``."""
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp(datetime.now(timezone.utc))
 
 
 class Event(faust.Record, abstract=True, include_metadata=False, serializer="json"):
@@ -139,6 +161,34 @@ class Lifecycle(Event):
     error_code: Optional[str] = None
     reason: Optional[str] = None
     duration_seconds: Optional[float] = None
+
+
+def lifecycle(tenant_id: str, video_id: str, stage: str, status: str, recorded_at: datetime | None = None,
+              **fields) -> Lifecycle:
+    """A lifecycle event. A milestone is one occurrence: its id comes from (video, stage, status)
+    and its time is ``recorded_at``, when the catalog recorded it (now, if unknown), so announcing
+    it again gives the same event, which consumers keep once (ClickHouse's ``events`` by sorting
+    key, webhooks by occurrence). ``progress`` is a new event each time."""
+    if status in MILESTONES:
+        event_id = milestone_event_id(video_id, stage, status)
+        produced_at = stamp(recorded_at) if recorded_at is not None else utc_now()
+    else:
+        event_id, produced_at = new_event_id(), utc_now()
+    return Lifecycle(schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id=tenant_id, video_id=video_id,
+                     produced_at=produced_at, stage=stage, status=status, **fields)
+
+
+def clip_rendered(tenant_id: str, clip: Mapping, rank: int) -> ClipRendered:
+    """The ``ClipRendered`` of a stored clip (a ``clips`` row: ``Catalog.clip``), announced as its
+    moment ranks now: built from the record, so every announcement of a clip is the same event
+    (only ``rank`` follows the moment, whose provisional rank the final ranking may change)."""
+    return ClipRendered(
+        schema_version=SCHEMA_VERSION, event_id=clip_event_id(clip["clip_id"]), tenant_id=tenant_id,
+        video_id=clip["video_id"], produced_at=stamp(clip["created_at"]), clip_id=clip["clip_id"],
+        moment_id=clip["moment_id"], rank=rank, aspect=clip["aspect"], start=clip["start_s"], end=clip["end_s"],
+        duration=clip["duration"], mp4_uri=clip["mp4_uri"], srt_uri=clip["srt_uri"], vtt_uri=clip["vtt_uri"],
+        thumbnail_uri=clip["thumbnail_uri"],
+    )
 
 
 EVENT_RECORDS: dict[str, type[Event]] = {
