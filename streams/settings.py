@@ -92,12 +92,15 @@ class Settings:
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
     maven_repo_url: the Maven repository Kafka's jars come from.
     max_upload_bytes / max_duration_seconds: the largest and longest upload accepted.
-    media_sandbox_memory_mb / media_sandbox_probe_seconds / media_sandbox_decode_speed: uploads are
-        probed and decoded in a confined child process (``streams.media.sandbox``) with this much
-        address space, this many wall-clock seconds for a probe, and, to decode the audio,
-        ``probe_seconds + duration / decode_speed`` seconds (CPU time: one second more, so a reader
-        stuck on one core is stopped by the clock); a file that crashes the child or
-        needs more fails its video (``media_unreadable``, ``media_timeout``), never the worker.
+    media_sandbox_memory_mb / media_sandbox_probe_seconds / media_sandbox_decode_speed /
+    media_sandbox_video_decode_speed: uploads are only ever parsed in a confined child process
+        (``streams.media.sandbox``: ingest's probe and audio decode, the picture looks of
+        transcribe and reframing, the renderer's probe) with this much address space, this many
+        wall-clock seconds for a probe, ``probe_seconds + duration / decode_speed`` seconds to
+        decode the audio and ``probe_seconds + duration / video_decode_speed`` to look at a
+        stretch of picture (CPU time: one second more per decoder thread, so a reader stuck on
+        one core is stopped by the clock); a file that crashes the child or needs more fails its
+        video (``media_unreadable``, ``media_timeout``), never the worker.
     chunk_min_seconds / chunk_max_seconds: audio chunk lengths (cut at the quietest point between).
     glance_fps: frames a second of each chunk's picture sent to the face detector for the moments'
         faces signal (scene cuts are found in the same decode); 0 leaves the picture out of the
@@ -173,6 +176,7 @@ class Settings:
     media_sandbox_memory_mb: int = 2048
     media_sandbox_probe_seconds: float = 60.0
     media_sandbox_decode_speed: float = 10.0
+    media_sandbox_video_decode_speed: float = 1.0
     chunk_min_seconds: float = 60.0
     chunk_max_seconds: float = 120.0
     glance_fps: float = 1.0

@@ -22,6 +22,7 @@ from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
+from streams.media.sandbox import SandboxLimits
 from streams.records import (
     SCHEMA_VERSION,
     AudioChunkReady,
@@ -108,7 +109,8 @@ async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScre
     clock = Stopwatch()
     try:
         source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
-        seen = await look(rt.triton, source, chunk.start, chunk.end, GlanceOptions(fps=fps))
+        seen = await look(rt.triton, source, chunk.start, chunk.end, GlanceOptions(fps=fps),
+                          display_name=video["filename"], sandbox=SandboxLimits.from_settings(rt.settings))
     except (MediaError, InferenceError, StorageError, OSError) as exc:
         log.warning("could not look at the picture of %s chunk %d, so faces and scene cuts are left out of its "
                     "moments' scores: %s", chunk.video_id, chunk.chunk_index, exc)

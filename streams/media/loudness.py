@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from streams.media.audio import SAFE_OPTIONS
+
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.5  # AAC adds a few tenths of a dB of true peak; the promise is -1 dBTP
 MAX_GAIN_DB = 30.0  # never lift a near-silent clip's noise floor by more than this
@@ -59,7 +61,8 @@ def measure_args(source: Path, start: float, duration: float, gain: float | None
     chain = [FORMAT] + (_gain_and_limit(gain) if gain is not None else [])
     return [
         "-hide_banner", "-nostdin", "-nostats", "-v", "info",
-        "-protocol_whitelist", "file", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", f"file:{source}",
+        "-protocol_whitelist", SAFE_OPTIONS["protocol_whitelist"], "-format_whitelist", SAFE_OPTIONS["format_whitelist"],
+        "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", f"file:{source}",
         "-vn", "-sn", "-dn", "-map", "0:a:0",
         "-af", ",".join(chain + ["ebur128=peak=true:framelog=verbose"]), "-f", "null", "-",
     ]

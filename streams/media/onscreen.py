@@ -7,7 +7,10 @@ by default, the frames no other frame is predicted from (B-frames, often half of
 stream). Cuts are then found a frame or two late, which is plenty for a signal that asks whether a
 clip opens on a fresh shot (within half a second); the reframer looks again, frame by frame, at
 each moment that is rendered. Frames for the detector are shrunk to ``detect_width`` and sent in
-batches while the next batch decodes in a worker thread.
+batches while the next batch decodes.
+
+``Glance`` is the decode; it parses the upload, so the worker never runs it itself: ``look`` runs
+it in the media sandbox (``sandbox_look.Look``) and only sends its pictures to Triton.
 
 A face counts when the reframer's tracker would keep it (``TrackingRules``: confident enough and at
 least 3 % of the frame height): a face too small to follow is no speaker to frame.
@@ -16,16 +19,25 @@ least 3 % of the frame height): a face too small to follow is no speaker to fram
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
+from streams.errors import MediaLimitExceeded
 from streams.media.reframe.observations import Face
-from streams.media.reframe.sampling import MAX_BATCH, SampleClock, detect_faces, detection_size
+from streams.media.reframe.sampling import (
+    MAX_BATCH,
+    SampleClock,
+    detect_faces,
+    detection_size,
+)
 from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
+from streams.media.sandbox import SandboxLimits
+from streams.media.sandbox_look import MAX_SIDE, Look, Picture, pictures
 
 if TYPE_CHECKING:
     from streams.adapters.triton import TritonClient
@@ -42,6 +54,11 @@ class GlanceOptions:
             decoding; cuts a frame or two late).
         scene: the cut detector's settings.
         faces: which detections count as a face on screen.
+        deblock: keep the decoder's in-loop deblocking filter (skipped by default: neither the cut
+            detector nor a 640-pixel detection frame needs it; a face crop for landmarks does).
+        full_width: also hand out each sampled frame at most this many pixels wide, for cutting
+            faces out of (0: none).
+        threads: decoder threads (0: FFmpeg's choice).
     """
 
     fps: float = 1.0
@@ -49,10 +66,20 @@ class GlanceOptions:
     skip_nonref: bool = True
     scene: SceneOptions = field(default_factory=SceneOptions)
     faces: TrackingRules = field(default_factory=TrackingRules)
+    deblock: bool = False
+    full_width: int = 0
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if not self.fps > 0:
             raise ValueError(f"fps must be positive, got {self.fps}")
+        if not 0 < self.detect_width <= MAX_SIDE or not 0 <= self.full_width <= MAX_SIDE:
+            raise ValueError(f"detect_width and full_width must be at most {MAX_SIDE} pixels")
+
+    @classmethod
+    def from_json(cls, value: dict) -> "GlanceOptions":
+        """The options ``dataclasses.asdict`` made ``value`` of (the sandbox's request)."""
+        return cls(**{**value, "scene": SceneOptions(**value["scene"]), "faces": TrackingRules(**value["faces"])})
 
 
 @dataclass(frozen=True)
@@ -77,17 +104,23 @@ def count_faces(faces: Sequence[Face], frame_height: float, rules: TrackingRules
 class Glance:
     """The blocking half: one decode of ``[start, end)`` of ``path`` that feeds every decoded frame
     to a cut detector and hands out the frames due for face detection in batches. Not thread safe:
-    one thread at a time. Use as a context manager.
+    one thread at a time. Use as a context manager. It parses the file: it runs inside the media
+    sandbox (``streams.media.sandbox_look``), never in the worker.
 
     Raises ``MediaError`` when the file has no video track or does not decode."""
 
     def __init__(self, path: Path | str, start: float, end: float, options: GlanceOptions = GlanceOptions()) -> None:
         self.start, self.end, self.options = start, end, options
-        self.frames = SmallFrames(Path(path), options.scene.width, skip_nonref=options.skip_nonref)
-        fps = self.frames.fps
+        self.frames = SmallFrames(Path(path), options.scene.width, skip_nonref=options.skip_nonref,
+                                  deblock=options.deblock, threads=options.threads)
+        self.fps = fps = self.frames.fps
         stream = self.frames.stream.codec_context
         self.width, self.height = stream.width, stream.height
+        if not (0 < self.width <= MAX_SIDE and 0 < self.height <= MAX_SIDE):
+            self.frames.__exit__(None, None, None)
+            raise MediaLimitExceeded(f"{Path(path).name}: a {self.width}x{self.height} picture is not one we can look at")
         self.detect_size = detection_size(self.width, self.height, options.detect_width)
+        self.full_size = detection_size(self.width, self.height, options.full_width) if options.full_width else None
         # The detector counts frames: with non-reference frames skipped it sees about half of them.
         self.cuts = CutDetector(fps / 2 if options.skip_nonref else fps, options.scene)
         self._clock = SampleClock(start, min(options.fps, fps), 1.0 / fps)
@@ -105,22 +138,25 @@ class Glance:
         self._decoded.close()
         self.frames.__exit__(*exc)
 
-    def next_batch(self) -> list[tuple[float, np.ndarray]]:
-        """Up to ``MAX_BATCH`` ``(t, rgb)`` frames due for detection; empty when the range is done
-        (every frame up to then has gone to the cut detector)."""
+    def next_batch(self) -> list[Picture]:
+        """Up to ``MAX_BATCH`` pictures due for detection; empty when the range is done (every
+        frame up to then has gone to the cut detector)."""
         batch = []
-        for t, image in self._due():
-            batch.append((t, image))
+        for picture in self._due():
+            batch.append(picture)
             if len(batch) == MAX_BATCH:
                 break
         return batch
 
-    def _due(self) -> Iterator[tuple[float, np.ndarray]]:
+    def _due(self) -> Iterator[Picture]:
         width, height = self.detect_size
         for t, frame in self._decoded:
             self.cuts.add(t, self.frames.shrink(frame))
             if self.start <= t < self.end and self._clock.take(t):
-                yield t, frame.to_ndarray(width=width, height=height, format="rgb24")
+                full = None
+                if self.full_size is not None:
+                    full = frame.to_ndarray(width=self.full_size[0], height=self.full_size[1], format="rgb24")
+                yield Picture(t, frame.to_ndarray(width=width, height=height, format="rgb24"), full)
 
     def cut_times(self) -> tuple[float, ...]:
         """The cuts in ``[start, end)``; call once, after the last batch."""
@@ -128,25 +164,16 @@ class Glance:
 
 
 async def look(client: "TritonClient", path: Path | str, start: float, end: float,
-               options: GlanceOptions = GlanceOptions()) -> OnScreen:
+               options: GlanceOptions = GlanceOptions(), *, display_name: str | None = None,
+               sandbox: SandboxLimits = SandboxLimits()) -> OnScreen:
     """Faces on screen and scene cuts in ``[start, end)`` (source seconds) of the video at
-    ``path``. Raises ``MediaError`` (no video track, or it does not decode) and ``InferenceError``
-    (Triton failed)."""
-    glance = await asyncio.to_thread(Glance, path, start, end, options)
+    ``path``, decoded in the media sandbox. Raises ``MediaError`` (no video track, or it does not
+    decode), ``SandboxUnavailable`` and ``InferenceError`` (Triton failed)."""
     faces: list[tuple[float, int]] = []
-    pending: asyncio.Future | None = None
-    try:
-        pending = asyncio.ensure_future(asyncio.to_thread(glance.next_batch))
-        while True:
-            batch = await pending
-            pending = None
-            if not batch:
-                return OnScreen(tuple(faces), await asyncio.to_thread(glance.cut_times))
-            pending = asyncio.ensure_future(asyncio.to_thread(glance.next_batch))
-            found = await detect_faces(client, np.stack([image for _, image in batch]), glance.scale,
-                                       (glance.width, glance.height))
-            faces += [(round(t, 3), count_faces(f, glance.height, options.faces)) for (t, _), f in zip(batch, found)]
-    finally:
-        if pending is not None:  # the decoding thread must finish before its container closes
-            await asyncio.gather(pending, return_exceptions=True)
-        glance.__exit__(None, None, None)
+    seen = await asyncio.to_thread(Look, path, start, end, options, display_name=display_name, sandbox=sandbox)
+    async with aclosing(pictures(seen)) as batches:
+        async for batch in batches:
+            found = await detect_faces(client, np.stack([p.small for p in batch]), seen.scale,
+                                       (seen.width, seen.height))
+            faces += [(round(p.t, 3), count_faces(f, seen.height, options.faces)) for p, f in zip(batch, found)]
+    return OnScreen(tuple(faces), seen.result.cuts)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from streams.errors import RenderError
+from streams.errors import MediaError, RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
@@ -51,6 +51,8 @@ from streams.media.framing import (
     split_graph,
 )
 from streams.media.handoff import handoff
+from streams.media.sandbox import SandboxLimits, read_source
+from streams.media.source import SourceInfo
 from streams.media.thumbnail import write_thumbnail
 
 __all__ = ["ASPECTS", "RenderSpec", "SourceInfo", "RenderPaths", "RenderedClip", "Framing", "probe", "crop_box",
@@ -60,6 +62,16 @@ __all__ = ["ASPECTS", "RenderSpec", "SourceInfo", "RenderPaths", "RenderedClip",
 # running that nobody will collect. util-linux's setpriv sets PR_SET_PDEATHSIG and execs ffmpeg
 # (a preexec_fn would run Python in the forked child, which gRPC's threads do not survive).
 _DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
+# ffmpeg reads the upload too, so it runs as the media sandbox's readers do on what it may open
+# (local files, the demuxers uploads come in: ``_source_input``) and under kernel limits
+# (util-linux's prlimit): this much address space, and CPU seconds per thread as many as its wall
+# clock, which is ``FFMPEG_BASE_SECONDS`` plus ``FFMPEG_SECONDS_PER_SECOND`` per second of clip.
+# A run that needs more is stopped and fails its clip, never the worker.
+FFMPEG_MEMORY_BYTES = 4 * 1024**3
+FFMPEG_BASE_SECONDS = 120.0
+FFMPEG_SECONDS_PER_SECOND = 10.0
+_LIMITS = ["prlimit"] if shutil.which("prlimit") else []
+LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -148,19 +160,6 @@ def _positive(value: object) -> bool:
     return isinstance(value, (int, float)) and value > 0
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """What rendering needs to know about a source. ``width``/``height`` are as displayed (after
-    rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown."""
-
-    has_video: bool
-    has_audio: bool
-    width: int = 0
-    height: int = 0
-    fps: float | None = None
-    duration: float | None = None
-
-
 class RenderPaths(NamedTuple):
     """The ASS script to burn, the (temporary) MP4 to write, libass's font folder (None:
     fontconfig), and the ``sendcmd`` file that moves the crop (needed when the crop moves)."""
@@ -201,31 +200,16 @@ class Framing:
         return any(len(p) > 1 for p in self.panels)
 
 
-def probe(path: Path) -> SourceInfo:
-    """Open ``path`` with PyAV (local files only) and describe it; RenderError if it cannot be read
-    or holds neither video nor audio. Blocking: call it in a thread from async code."""
-    import av
-
+def probe(path: Path, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
+    """Describe the source at ``path`` (``source.describe``, in the media sandbox); RenderError if
+    it cannot be read or holds neither video nor audio (``SandboxUnavailable`` when the sandbox
+    could not start). Blocking: call it in a thread from async code."""
+    if not Path(path).is_file():
+        raise RenderError(f"cannot read source {Path(path).name}: No such file")
     try:
-        with av.open(str(path), options=SAFE_OPTIONS) as container:
-            attached = av.stream.Disposition.attached_pic  # cover art is not a video track
-            video = next((s for s in container.streams.video if not s.disposition & attached), None)
-            has_audio = bool(container.streams.audio)
-            duration = container.duration / 1_000_000 if container.duration else None
-            width, height, rate = 0, 0, None
-            if video is not None:
-                width, height = video.codec_context.width, video.codec_context.height
-                rate = video.average_rate or video.guessed_rate
-                frame = next(container.decode(video), None)
-                if frame is not None and frame.rotation % 180 == 90:  # FFmpeg autorotates
-                    width, height = height, width
-            has_video = bool(video is not None and width and height)
-            fps = float(rate) if has_video and rate else None
-    except (av.FFmpegError, OSError) as exc:
-        raise RenderError(f"cannot read source {Path(path).name}: {exc}") from exc
-    if not has_video and not has_audio:
-        raise RenderError(f"source {Path(path).name} has neither a video nor an audio stream")
-    return SourceInfo(has_video, has_audio, width, height, fps, duration)
+        return read_source(Path(path), sandbox=sandbox)
+    except MediaError as exc:
+        raise RenderError(exc.message) from exc
 
 
 def filter_value(value: str) -> str:
@@ -291,7 +275,7 @@ def build_ffmpeg_args(
         graph = ["[0:v]"]
         audio_input, next_input = 1, 2
     if logo is not None:
-        args += ["-i", f"file:{logo}"]
+        args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
         graph = _logo(graph, spec.brand, next_input, width, height)
         next_input += 1
     graph[-1] = _then(graph[-1], f"{captions},format=yuv420p[v]")
@@ -356,8 +340,9 @@ def _then(line: str, filters: str) -> str:
 
 
 def _source_input(spec: RenderSpec) -> list[str]:
-    # `file:` so a name like `concat:a|b` is a name, and the whitelist keeps playlists local.
-    return ["-protocol_whitelist", "file", "-ss", f"{spec.start:.3f}", "-i", f"file:{spec.source}"]
+    # `file:` so a name like `concat:a|b` is a name; the whitelists keep playlists out.
+    return ["-protocol_whitelist", SAFE_OPTIONS["protocol_whitelist"], "-format_whitelist",
+            SAFE_OPTIONS["format_whitelist"], "-ss", f"{spec.start:.3f}", "-i", f"file:{spec.source}"]
 
 
 async def render_clip(
@@ -398,7 +383,8 @@ async def render_clip(
         gain = await _loudness_gain(spec, info, ffmpeg) if spec.loudness and info.has_audio else None
         paths = RenderPaths(files["ass"], part, fonts, commands if frame.moving else None)
         encode_started = time.perf_counter()
-        await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render")
+        await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render",
+                   spec.duration, threads)
         encode_seconds = time.perf_counter() - encode_started
         os.replace(part, files["mp4"])
         try:
@@ -436,14 +422,15 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
     duration = spec.duration
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
-    stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration), "loudness")
+    stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration), "loudness", duration)
     try:
         measured = loudness.parse_summary(stderr)
     except ValueError:
         return None
     gain = loudness.gain_db(measured)
     if loudness.needs_check(measured, gain):
-        stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness")
+        stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness",
+                            duration)
         try:
             gain = loudness.corrected_gain(gain, loudness.parse_summary(stderr))
         except ValueError:
@@ -499,26 +486,46 @@ def _inside(face: tuple[float, ...], box: CropKey, share: float = 0.8) -> bool:
     return ix * iy / area >= share
 
 
-async def _run(ffmpeg: str, args: list[str], what: str) -> str:
-    """Run ffmpeg; its standard error (the log) as text. RenderError when it fails."""
+def ffmpeg_seconds(clip_seconds: float) -> float:
+    """The wall clock of one ffmpeg run over ``clip_seconds`` of a source."""
+    return FFMPEG_BASE_SECONDS + FFMPEG_SECONDS_PER_SECOND * clip_seconds
+
+
+def confined(ffmpeg: str, args: list[str], seconds: float, threads: int = 1) -> list[str]:
+    """The command line that runs ``ffmpeg args`` dying with the worker and under the kernel
+    limits above (as many CPU seconds per thread as ``seconds``)."""
+    limits = [*_LIMITS, f"--as={FFMPEG_MEMORY_BYTES}", f"--cpu={math.ceil(seconds) * max(1, threads) + 1}", "--"]
+    return [*_DIE_WITH_PARENT, *(limits if _LIMITS else []), ffmpeg, *args]
+
+
+async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, threads: int = 1) -> str:
+    """Run ffmpeg (``confined``, stopped after ``ffmpeg_seconds(clip_seconds)``); its standard
+    error (the log) as text. RenderError when it fails."""
     if shutil.which(ffmpeg) is None:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH")
+    seconds = ffmpeg_seconds(clip_seconds)
     try:
         sub = asyncio.subprocess
         proc = await asyncio.create_subprocess_exec(
-            *_DIE_WITH_PARENT, ffmpeg, *args, stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
+            *confined(ffmpeg, args, seconds, threads), stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
     except OSError as exc:
         raise RenderError(f"cannot start ffmpeg {ffmpeg!r}: {exc}", retriable=_ran_out(exc.errno)) from exc
     try:
-        _, stderr = await proc.communicate()
-    except BaseException:  # cancelled: do not leave ffmpeg running
+        _, stderr = await asyncio.wait_for(proc.communicate(), seconds)
+    except BaseException as exc:  # out of time, or cancelled: do not leave ffmpeg running
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+        if isinstance(exc, asyncio.TimeoutError):
+            raise RenderError(f"ffmpeg {what} took longer than {seconds:.0f} s, so it was stopped; the source may "
+                              "be damaged or built to stall readers") from None
         raise
     log = stderr.decode("utf-8", "replace")
+    if proc.returncode == -signal.SIGXCPU:
+        raise RenderError(f"ffmpeg {what} needed more processor time than {seconds:.0f} s per thread, so it was "
+                          "stopped; the source may be damaged or built to exhaust readers")
     if proc.returncode != 0:
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"

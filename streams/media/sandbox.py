@@ -1,7 +1,8 @@
 """Reading uploads in a child process, so that a decoder that hangs, crashes or eats memory on a
 hostile file costs that file's job and never the worker.
 
-``probe_media`` and ``AudioChunks`` do what ``probe.probe`` and ``chunking.iter_chunks`` do, in
+``probe_media``, ``read_source`` and ``AudioChunks`` do what ``probe.probe``, ``source.describe``
+and ``chunking.iter_chunks`` do (``sandbox_look.Look`` what ``onscreen.Glance`` does), in
 ``python -I -m streams.media.sandbox_child``: a fresh interpreter with an empty environment (no
 credentials), ``/`` as its directory, and the confinements of ``streams.media.confine`` (it also
 dies with the worker). The worker enforces the wall clock (``SandboxLimits``); the child's kernel
@@ -32,11 +33,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from streams.errors import MediaError, MediaLimitExceeded, MediaUnreadable, SandboxUnavailable
+from streams.errors import (
+    MediaError,
+    MediaLimitExceeded,
+    MediaUnreadable,
+    SandboxUnavailable,
+)
 from streams.media import sandbox_protocol as wire
 from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo, MediaLimits, printable_name
+from streams.media.source import SourceInfo
 
 log = logging.getLogger("clipstream.sandbox")
 MIB = 1024**2
@@ -59,23 +66,30 @@ class SandboxLimits:
     Attributes:
         memory_bytes: address space (``RLIMIT_AS``) of the child.
         probe_seconds: wall-clock and CPU seconds for a probe, and the fixed part of a decode's.
-        decode_speed: the slowest decode allowed, in seconds of media per second; a decode of a
+        decode_speed: the slowest audio decode allowed, in seconds of media per second; a decode of a
             ``d``-second file may take ``probe_seconds + d / decode_speed`` seconds (``decode_seconds``),
             counted while the worker waits for the child (not while the child waits for the worker).
+        video_decode_speed: the same for looking at a stretch of picture (every frame decoded,
+            some converted for the models; ``video_seconds``).
     """
 
     memory_bytes: int = 2048 * MIB
     probe_seconds: float = 60.0
     decode_speed: float = 10.0
+    video_decode_speed: float = 1.0
 
     @classmethod
     def from_settings(cls, settings) -> "SandboxLimits":
         return cls(memory_bytes=settings.media_sandbox_memory_mb * MIB,
                    probe_seconds=settings.media_sandbox_probe_seconds,
-                   decode_speed=settings.media_sandbox_decode_speed)
+                   decode_speed=settings.media_sandbox_decode_speed,
+                   video_decode_speed=settings.media_sandbox_video_decode_speed)
 
     def decode_seconds(self, duration: float) -> float:
         return self.probe_seconds + duration / self.decode_speed
+
+    def video_seconds(self, duration: float) -> float:
+        return self.probe_seconds + duration / self.video_decode_speed
 
 
 def probe_media(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | None = None,
@@ -88,6 +102,18 @@ def probe_media(path: Path, limits: MediaLimits = MediaLimits(), display_name: s
         if kind != wire.INFO:
             raise child.unexpected(kind)
         info = child.parse(wire.info_from_payload, payload)
+        child.finish()
+        return info
+
+
+def read_source(path: Path, display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
+    """``source.describe(path)`` (what the renderer needs of a source), run in a confined child."""
+    name = printable_name(display_name or Path(path).name)
+    with _Child(path, name, {"op": "source"}, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
+        kind, payload = child.next_frame()
+        if kind != wire.INFO:
+            raise child.unexpected(kind)
+        info = child.parse(wire.source_from_payload, payload)
         child.finish()
         return info
 
@@ -160,11 +186,12 @@ class _Child:
     turned into a typed error. Reaped here (``wait4``, for its CPU time), never by ``Popen``."""
 
     def __init__(self, path: Path, name: str, request: dict, sandbox: SandboxLimits, seconds: float,
-                 max_chunk_bytes: int) -> None:
+                 max_chunk_bytes: int, cpu_threads: int = 1) -> None:
         self.name, self.seconds = name, seconds
-        # A second above the wall clock: a reader stuck on one core is stopped by the clock
-        # (media_timeout) instead of racing it; only one burning several cores reaches this limit.
-        self.cpu_limit = math.ceil(seconds) + 1
+        # A second above the wall clock for each thread the reader may run: a reader stuck on one
+        # core is stopped by the clock (media_timeout) instead of racing it; only one burning more
+        # cores than it was given reaches this limit.
+        self.cpu_limit = (math.ceil(seconds) + 1) * max(1, cpu_threads)
         self.ready: dict | None = None
         self._reader = wire.FrameReader(max_chunk_bytes)
         self._frames: deque[tuple[bytes, bytes]] = deque()
@@ -175,6 +202,8 @@ class _Child:
         self._cpu = 0.0
         self._stderr: deque[bytes] = deque()
         self._stderr_size = 0
+        if not Path(path).is_file():  # the child could not confine itself to it
+            raise MediaError(f"{name} does not exist or is not a file")
         full = {**request, "path": str(Path(path).absolute()), "display_name": name,
                 "memory_bytes": sandbox.memory_bytes, "cpu_seconds": self.cpu_limit}
         try:

@@ -6,9 +6,14 @@ limits, then nothing but the upload may be opened), announces which confinements
 then lets FFmpeg near the file. Results and typed errors go to stdout as frames
 (``streams.media.sandbox_protocol``); FFmpeg's and Python's own messages go to stderr.
 
-Request: ``{"op": "probe" | "chunks", "path", "display_name", "memory_bytes", "cpu_seconds"}``
-plus ``"limits"`` (``MediaLimits`` fields) for a probe, or ``"info"`` (``MediaInfo`` fields),
-``"chunk_min_seconds"`` and ``"chunk_max_seconds"`` for chunks.
+Request: ``{"op", "path", "display_name", "memory_bytes", "cpu_seconds"}`` plus, by ``op``:
+
+- ``probe``: ``"limits"`` (``MediaLimits`` fields); answers ``I`` (``MediaInfo``);
+- ``chunks``: ``"info"`` (``MediaInfo`` fields), ``"chunk_min_seconds"``, ``"chunk_max_seconds"``;
+  answers ``C`` frames;
+- ``source``: nothing more; answers ``I`` (``SourceInfo``);
+- ``look``: ``"start"``, ``"end"``, ``"options"`` (``GlanceOptions`` fields), ``"loudness"``
+  (``[start, end, hop]`` or None); answers ``I`` (geometry), ``P`` frames, ``I`` (cuts and loudness).
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ def main() -> int:
 
     from streams.errors import MediaError, MediaUnreadable
     from streams.media import sandbox_protocol as wire
-    from streams.media.chunking import Chunker, iter_chunks
-    from streams.media.probe import MediaInfo, MediaLimits, out_of_memory, printable_name, probe
+    from streams.media.probe import out_of_memory, printable_name
 
-    _preload()
+    op = request["op"]
+    work = OPS[op]
+    _preload(op)
     path, name = request["path"], printable_name(request["display_name"])
     files = confine.restrict_files(path)
     capabilities = "dropped" if confine.drop_capabilities() else "kept"
@@ -49,13 +55,7 @@ def main() -> int:
 
     send(wire.READY, json.dumps({"network": network, "files": files, "capabilities": capabilities}).encode())
     try:
-        if request["op"] == "probe":
-            info = probe(path, MediaLimits(**request["limits"]), display_name=name)
-            send(wire.INFO, wire.info_payload(info))
-        else:
-            chunker = Chunker(min_seconds=request["chunk_min_seconds"], max_seconds=request["chunk_max_seconds"])
-            for chunk in iter_chunks(path, MediaInfo(**request["info"]), chunker, display_name=name):
-                send(wire.CHUNK, wire.chunk_payload(chunk.pcm, chunk.is_last))
+        work(request, path, name, send)
         send(wire.DONE)
     except (MemoryError, MediaError) as exc:
         if isinstance(exc, MemoryError) or isinstance(exc.__cause__, MemoryError):
@@ -68,9 +68,66 @@ def main() -> int:
     return 0
 
 
-def _preload() -> None:
+def _probe(request: dict, path: str, name: str, send) -> None:
+    from streams.media import sandbox_protocol as wire
+    from streams.media.probe import MediaLimits, probe
+
+    send(wire.INFO, wire.info_payload(probe(path, MediaLimits(**request["limits"]), display_name=name)))
+
+
+def _chunks(request: dict, path: str, name: str, send) -> None:
+    from streams.media import sandbox_protocol as wire
+    from streams.media.chunking import Chunker, iter_chunks
+    from streams.media.probe import MediaInfo
+
+    chunker = Chunker(min_seconds=request["chunk_min_seconds"], max_seconds=request["chunk_max_seconds"])
+    for chunk in iter_chunks(path, MediaInfo(**request["info"]), chunker, display_name=name):
+        send(wire.CHUNK, wire.chunk_payload(chunk.pcm, chunk.is_last))
+
+
+def _source(request: dict, path: str, name: str, send) -> None:
+    from streams.media import sandbox_protocol as wire
+    from streams.media.source import describe
+
+    send(wire.INFO, wire.source_payload(describe(path, display_name=name)))
+
+
+def _look(request: dict, path: str, name: str, send) -> None:
+    """``onscreen.Glance`` of the stretch, each picture sent as it is due, then the cuts and (if
+    asked for) the loudness of the same stretch."""
+    from streams.errors import NoAudio
+    from streams.media import sandbox_protocol as wire
+    from streams.media.onscreen import Glance, GlanceOptions
+    from streams.media.reframe.sampling import read_loudness
+
+    start, end = float(request["start"]), float(request["end"])
+    with Glance(path, start, end, GlanceOptions.from_json(request["options"])) as glance:
+        send(wire.INFO, wire.geometry_payload(glance.width, glance.height, glance.fps, glance.detect_size,
+                                              glance.full_size))
+        while batch := glance.next_batch():
+            for picture in batch:
+                send(wire.PICTURE, wire.picture_payload(picture.t, picture.small, picture.full))
+        cuts = glance.cut_times()
+    loudness = None
+    if request.get("loudness"):
+        first, last, hop = (float(v) for v in request["loudness"])
+        try:
+            loudness = read_loudness(path, first, last, hop)
+        except NoAudio:
+            pass
+    send(wire.INFO, wire.result_payload(cuts, loudness))
+
+
+OPS = {"probe": _probe, "chunks": _chunks, "source": _source, "look": _look}
+# What each job needs that is not imported by the time it runs (lazily loaded by the libraries).
+_LOOK_MODULES = ("cv2", "scenedetect", "scenedetect.common", "scenedetect.detectors", "streams.errors",
+                 "streams.media.onscreen", "streams.media.reframe.sampling", "PIL.Image")
+
+
+def _preload(op: str) -> None:
     """Import what would otherwise load lazily while reading (PyAV imports a stream kind's module
-    when it first meets that kind; messages escape names with the ``unicode_escape`` codec)."""
+    when it first meets that kind; messages escape names with the ``unicode_escape`` codec;
+    OpenCV and PySceneDetect load parts on first use)."""
     import encodings.unicode_escape  # noqa: F401
     import importlib
     import pkgutil
@@ -80,6 +137,10 @@ def _preload() -> None:
     for module in pkgutil.walk_packages(av.__path__, "av."):
         if module.name not in ("av.__main__", "av.datasets"):
             importlib.import_module(module.name)
+    modules = {"probe": ("streams.media.probe",), "chunks": ("streams.media.chunking", "streams.media.probe"),
+               "source": ("streams.media.source",), "look": _LOOK_MODULES}[op]
+    for name in modules:
+        importlib.import_module(name)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,11 @@ The child writes frames to its stdout: one kind byte, a 4-byte big-endian length
 
 - ``R`` ready: the child has confined itself and is about to open the file; a JSON object says
   which confinements the machine allowed (``{"network": ..., "files": ...}``).
-- ``I`` info: the ``MediaInfo`` of a probe, as a JSON object.
+- ``I`` info: a JSON object: the ``MediaInfo`` of a probe, the ``SourceInfo`` of a source; for
+  a look, first its geometry, then (after its pictures) its cuts and loudness.
 - ``C`` chunk: one byte (1 if it is the last chunk) and the chunk's float32 mono samples.
+- ``P`` picture (a look, ``sandbox_look``): its time (a big-endian double), then the detection
+  image and the full frame (if asked for) as RGB bytes of the sizes the geometry announced.
 - ``E`` error: ``{"code", "message"}`` of the typed error that refused the file.
 - ``D`` done.
 
@@ -21,7 +24,7 @@ import json
 import math
 import signal
 import struct
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -37,15 +40,18 @@ from streams.errors import (
 )
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo
+from streams.media.reframe.observations import Loudness
+from streams.media.source import SourceInfo
 
-READY, INFO, CHUNK, ERROR, DONE = b"R", b"I", b"C", b"E", b"D"
-KINDS = frozenset((READY, INFO, CHUNK, ERROR, DONE))
+READY, INFO, CHUNK, PICTURE, ERROR, DONE = b"R", b"I", b"C", b"P", b"E", b"D"
+KINDS = frozenset((READY, INFO, CHUNK, PICTURE, ERROR, DONE))
+LARGE = frozenset((CHUNK, PICTURE))  # the kinds bounded by the reader's max_chunk_bytes
 HEADER = struct.Struct(">cI")
 SMALL_FRAME = 64 * 1024  # every frame but a chunk: JSON of a few hundred bytes
 MESSAGE_CHARS = 2000
 # The errors a child may report by code; anything else it claims is treated as a broken reader.
-REPORTABLE = {cls.code: cls for cls in (EmptyMedia, NotMedia, TruncatedMedia, NoAudio, MediaLimitExceeded,
-                                        MediaUnreadable)}
+REPORTABLE = {cls.code: cls for cls in (MediaError, EmptyMedia, NotMedia, TruncatedMedia, NoAudio,
+                                        MediaLimitExceeded, MediaUnreadable)}
 
 
 class ProtocolViolation(Exception):
@@ -58,7 +64,7 @@ def frame(kind: bytes, payload: bytes = b"") -> bytes:
 
 class FrameReader:
     """Splits the child's byte stream into ``(kind, payload)`` frames, refusing unknown kinds and
-    payloads over ``max_chunk_bytes`` (chunks) or ``SMALL_FRAME`` (everything else)."""
+    payloads over ``max_chunk_bytes`` (chunks and pictures) or ``SMALL_FRAME`` (everything else)."""
 
     def __init__(self, max_chunk_bytes: int) -> None:
         self.max_chunk_bytes = max_chunk_bytes
@@ -71,7 +77,7 @@ class FrameReader:
             kind, size = HEADER.unpack_from(self._buffer)
             if kind not in KINDS:
                 raise ProtocolViolation(f"unknown frame kind {kind!r}")
-            if size > (self.max_chunk_bytes if kind == CHUNK else SMALL_FRAME):
+            if size > (self.max_chunk_bytes if kind in LARGE else SMALL_FRAME):
                 raise ProtocolViolation(f"a {kind.decode()} frame of {size} bytes is over the limit")
             if len(self._buffer) < HEADER.size + size:
                 break
@@ -121,6 +127,141 @@ def info_from_payload(payload: bytes) -> MediaInfo:
         if kind is float and not math.isfinite(item):
             raise ProtocolViolation(f"info field {name} is {item}")
     return MediaInfo(**value)
+
+
+def source_payload(info: SourceInfo) -> bytes:
+    return json.dumps(asdict(info)).encode()
+
+
+def source_from_payload(payload: bytes) -> SourceInfo:
+    value = parse_json(payload)
+    names = {f.name for f in fields(SourceInfo)}
+    if set(value) != names:
+        raise ProtocolViolation(f"source fields {sorted(value)} are not {sorted(names)}")
+    if not isinstance(value["has_video"], bool) or not isinstance(value["has_audio"], bool):
+        raise ProtocolViolation("source has_video and has_audio are booleans")
+    for name in ("width", "height"):
+        if not _is_int(value[name]) or value[name] < 0:
+            raise ProtocolViolation(f"source {name} is not a size")
+    for name in ("fps", "duration"):
+        if value[name] is not None and not _is_positive(value[name]):
+            raise ProtocolViolation(f"source {name} is {value[name]!r}")
+        if value[name] is not None:
+            value[name] = float(value[name])
+    return SourceInfo(**value)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A look's pictures: the source's size and frame rate, the detection images' size and the
+    full frames' (None when not asked for)."""
+
+    width: int
+    height: int
+    fps: float
+    detect_size: tuple[int, int]
+    full_size: tuple[int, int] | None
+
+
+def geometry_payload(width: int, height: int, fps: float, detect_size: tuple[int, int],
+                     full_size: tuple[int, int] | None) -> bytes:
+    return json.dumps({"width": width, "height": height, "fps": fps, "detect_size": list(detect_size),
+                       "full_size": list(full_size) if full_size else None}).encode()
+
+
+def geometry_from_payload(payload: bytes, detect_width: int, full_width: int, max_side: int) -> Geometry:
+    """The geometry a look announced, held to what was asked: images no wider than asked, full
+    frames only if asked for, no side over ``max_side``."""
+    value = parse_json(payload)
+    if set(value) != {"width", "height", "fps", "detect_size", "full_size"}:
+        raise ProtocolViolation(f"geometry fields {sorted(value)} are wrong")
+    width, height, fps = value["width"], value["height"], value["fps"]
+    if not (_is_side(width, max_side) and _is_side(height, max_side) and _is_positive(fps)):
+        raise ProtocolViolation(f"geometry {width}x{height} at {fps} fps is not a picture")
+    detect = _size(value["detect_size"], min(detect_width, width), max_side)
+    full = None
+    if value["full_size"] is not None or full_width:
+        if not full_width or value["full_size"] is None:
+            raise ProtocolViolation("full frames came without being asked for, or not when asked")
+        full = _size(value["full_size"], min(full_width, width), max_side)
+    return Geometry(width, height, float(fps), detect, full)
+
+
+def picture_payload(t: float, small: np.ndarray, full: np.ndarray | None) -> bytes:
+    parts = [PICTURE_TIME.pack(t), np.ascontiguousarray(small, dtype=np.uint8).tobytes()]
+    if full is not None:
+        parts.append(np.ascontiguousarray(full, dtype=np.uint8).tobytes())
+    return b"".join(parts)
+
+
+def picture_from_payload(payload: bytes, detect_size: tuple[int, int], full_size: tuple[int, int] | None
+                         ) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """``(t, small, full)`` of a ``P`` payload: exactly the bytes of the announced sizes."""
+    small_bytes = detect_size[0] * detect_size[1] * 3
+    full_bytes = full_size[0] * full_size[1] * 3 if full_size else 0
+    if len(payload) != PICTURE_TIME.size + small_bytes + full_bytes:
+        raise ProtocolViolation(f"a picture of {len(payload)} bytes does not match the announced sizes")
+    (t,) = PICTURE_TIME.unpack_from(payload)
+    if not math.isfinite(t) or t < 0:
+        raise ProtocolViolation(f"a picture at {t} s")
+    pixels = np.frombuffer(payload, np.uint8, offset=PICTURE_TIME.size)
+    small = pixels[:small_bytes].reshape(detect_size[1], detect_size[0], 3)
+    full = pixels[small_bytes:].reshape(full_size[1], full_size[0], 3) if full_size else None
+    return t, small, full
+
+
+def result_payload(cuts, loudness: Loudness | None) -> bytes:
+    return json.dumps({"cuts": list(cuts), "loudness": asdict(loudness) if loudness else None}).encode()
+
+
+def result_from_payload(payload: bytes) -> tuple[tuple[float, ...], Loudness | None]:
+    """The cuts (ascending, finite, non-negative) and the loudness a look ended with."""
+    value = parse_json(payload)
+    cuts, loud = value.get("cuts"), value.get("loudness")
+    if set(value) != {"cuts", "loudness"} or not isinstance(cuts, list) or not all(_is_time(c) for c in cuts):
+        raise ProtocolViolation("a look's result is its cuts (times) and its loudness")
+    if cuts != sorted(cuts):
+        raise ProtocolViolation("a look's cuts are not in order")
+    if loud is None:
+        return tuple(float(c) for c in cuts), None
+    if not isinstance(loud, dict) or set(loud) != {"hop_seconds", "start", "values"}:
+        raise ProtocolViolation("a loudness is its hop, start and values")
+    values = loud["values"]
+    if not (_is_positive(loud["hop_seconds"]) and _is_time(loud["start"]) and isinstance(values, list)
+            and all(_is_time(v) for v in values)):
+        raise ProtocolViolation("a loudness has a positive hop, a start time and non-negative levels")
+    return tuple(float(c) for c in cuts), Loudness(float(loud["hop_seconds"]), float(loud["start"]),
+                                                   tuple(float(v) for v in values))
+
+
+PICTURE_TIME = struct.Struct(">d")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_positive(value) -> bool:
+    return _is_number(value) and value > 0
+
+
+def _is_time(value) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def _is_side(value, max_side: int) -> bool:
+    return _is_int(value) and 0 < value <= max_side
+
+
+def _size(value, max_width: int, max_side: int) -> tuple[int, int]:
+    if (not isinstance(value, list) or len(value) != 2 or not all(_is_side(v, max_side) for v in value)
+            or value[0] > max_width):
+        raise ProtocolViolation(f"an image size {value!r} is over what was asked for")
+    return value[0], value[1]
 
 
 def chunk_payload(pcm: np.ndarray, is_last: bool) -> bytes:

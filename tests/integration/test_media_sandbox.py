@@ -255,9 +255,12 @@ def test_limits_from_settings():
     from streams.settings import Settings
 
     limits = SandboxLimits.from_settings(Settings(media_sandbox_memory_mb=1024, media_sandbox_probe_seconds=30,
-                                                  media_sandbox_decode_speed=20))
-    assert limits == SandboxLimits(memory_bytes=1024 * MIB, probe_seconds=30.0, decode_speed=20.0)
+                                                  media_sandbox_decode_speed=20,
+                                                  media_sandbox_video_decode_speed=2))
+    assert limits == SandboxLimits(memory_bytes=1024 * MIB, probe_seconds=30.0, decode_speed=20.0,
+                                   video_decode_speed=2.0)
     assert limits.decode_seconds(3600) == 30 + 180
+    assert limits.video_seconds(60) == 30 + 30
 
 
 def test_media_limits_are_applied_in_the_child(talk):

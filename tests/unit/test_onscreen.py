@@ -34,7 +34,7 @@ def _drain(glance: Glance) -> list[float]:
     times = []
     while batch := glance.next_batch():
         assert len(batch) <= 8
-        times += [t for t, _ in batch]
+        times += [p.t for p in batch]
     return times
 
 
@@ -67,7 +67,7 @@ def test_detection_frames_are_shrunk_rgb(tmp_path, media_dir):
     with Glance(media_dir / MONTAGE, 0.0, 2.0, GlanceOptions(detect_width=180)) as glance:
         batch = glance.next_batch()
         assert glance.scale == pytest.approx((0.5, 0.5))
-    assert [image.shape for _, image in batch] == [(144, 180, 3)] * 2
+    assert [p.small.shape for p in batch] == [(144, 180, 3)] * 2 and all(p.full is None for p in batch)
 
 
 def test_audio_and_unreadable_files_raise_media_errors(media_dir, tmp_path):

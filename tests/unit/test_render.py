@@ -12,15 +12,18 @@ import pytest
 from streams.agents.render import _all_or_none, render_slots
 from streams.errors import RenderError
 from streams.media import loudness
+from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.media.framing import CropKey, crop_path, sendcmd_script
 from streams.media.render import (
+    FFMPEG_MEMORY_BYTES,
     Framing,
     RenderPaths,
     RenderSpec,
     SourceInfo,
     build_ffmpeg_args,
+    confined,
     crop_box,
     filter_value,
     framing,
@@ -196,6 +199,42 @@ def test_running_out_of_disk_is_retriable(media, tmp_path):
         render(RenderSpec(media / "source.mp4", 0.0, 1.0), tmp_path / "out", ffmpeg=str(tmp_path / "nope"))
 
 
+def test_ffmpeg_runs_under_kernel_limits():
+    """What ``confined`` puts in front of ffmpeg holds for the program it runs: the address space,
+    and CPU seconds for each thread over its wall clock."""
+    command = confined("/bin/cat", ["/proc/self/limits"], seconds=10.2, threads=2)
+    limits = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert f"Max address space         {FFMPEG_MEMORY_BYTES}" in limits
+    assert "Max cpu time              23" in limits  # ceil(10.2) * 2 + 1
+
+
+def test_an_ffmpeg_that_stalls_is_stopped_by_its_clock(media, tmp_path, monkeypatch):
+    import streams.media.render as module
+
+    monkeypatch.setattr(module, "FFMPEG_BASE_SECONDS", 1.0)
+    monkeypatch.setattr(module, "FFMPEG_SECONDS_PER_SECOND", 0.0)
+    pid_file = tmp_path / "pid"
+    fake = tmp_path / "ffmpeg"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+    fake.chmod(0o755)
+    with pytest.raises(RenderError, match="ffmpeg loudness took longer than 1 s, so it was stopped") as info:
+        render(RenderSpec(media / "source.mp4", 0.0, 1.0), tmp_path / "out", ffmpeg=str(fake))
+    assert not info.value.retriable
+    assert not Path(f"/proc/{pid_file.read_text().strip()}").exists()
+
+
+def test_a_logo_is_read_as_an_image_and_nothing_else(media, tmp_path):
+    """A brand logo comes from the user too: one that is really a playlist is refused by the
+    demuxer whitelist, never followed."""
+    secret = tmp_path / "secret.ts"
+    secret.write_bytes(b"G" * 188 * 10)
+    logo = tmp_path / "brand_logo.png"
+    logo.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:{secret}\n#EXT-X-ENDLIST\n")
+    spec = RenderSpec(media / "source.mp4", 0.0, 1.0, brand=BrandKit(logo=logo))
+    with pytest.raises(RenderError, match="ffmpeg render failed .*hls.*Format not on whitelist"):
+        render(spec, tmp_path / "out")
+
+
 def ffmpeg_pids_writing_to(folder: Path) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -248,8 +287,9 @@ def test_crop_is_clamped_inside_the_frame():
 
 def test_args_seek_cut_crop_scale_caption_and_encode():
     args = build_ffmpeg_args(RenderSpec(Path("/v/in.mp4"), START, END, crop_center_x=0.25), VIDEO, PATHS, threads=2)
-    assert args[args.index("-i") - 4:args.index("-i") + 2] == [
-        "-protocol_whitelist", "file", "-ss", "2.370", "-i", "file:/v/in.mp4"]
+    assert args[args.index("-i") - 6:args.index("-i") + 2] == [
+        "-protocol_whitelist", "file", "-format_whitelist", SAFE_OPTIONS["format_whitelist"], "-ss", "2.370", "-i",
+        "file:/v/in.mp4"]
     assert args[args.index("-t") + 1] == "6.540" and args.index("-t") > args.index("-i")
     assert graph(args) == (
         "[0:v:0]crop@p0=w=202:h=360:x=59:y=0,scale=1080:1920:flags=lanczos,setsar=1,"
@@ -446,6 +486,9 @@ def test_loudness_summary_gain_and_correction():
 
 def test_loudness_measuring_decodes_only_the_audio_of_the_clip():
     args = loudness.measure_args(Path("/v/in.mp4"), 12.5, 30.0)
+    assert args[args.index("-i") - 8:args.index("-i")] == [
+        "-protocol_whitelist", "file", "-format_whitelist", SAFE_OPTIONS["format_whitelist"], "-ss", "12.500",
+        "-t", "30.000"]
     assert args[args.index("-ss") + 1] == "12.500" and args[args.index("-t") + 1] == "30.000"
     assert args.index("-t") < args.index("-i") and "-vn" in args and args[-3:] == ["-f", "null", "-"]
     assert args[args.index("-af") + 1].endswith("channel_layouts=stereo,ebur128=peak=true:framelog=verbose")

@@ -20,6 +20,8 @@ from streams.errors import (
 )
 from streams.media import sandbox_protocol as wire
 from streams.media.probe import MediaInfo
+from streams.media.reframe.observations import Loudness
+from streams.media.source import SourceInfo
 
 INFO = MediaInfo(duration=11.16, format_name="mov,mp4,m4a,3gp,3g2,mj2", size_bytes=343_569, has_video=True,
                  width=320, height=400, fps=25.0, video_codec="h264", audio_codec="aac", sample_rate=44_100,
@@ -165,3 +167,74 @@ def test_a_crashed_child_names_its_signal(signum):
 def test_a_child_that_exits_without_an_answer():
     error = _exit(returncode=1)
     assert type(error) is MediaUnreadable and error.message.endswith("stopped without an answer (exit status 1)")
+
+
+# A look's frames (``sandbox_look``): geometry, pictures, result; and the renderer's source info.
+
+def test_a_looks_frames_cross_intact():
+    geometry = wire.geometry_from_payload(wire.geometry_payload(1280, 720, 25.0, (640, 360), (1280, 720)), 640, 1920,
+                                          8192)
+    assert geometry == wire.Geometry(1280, 720, 25.0, (640, 360), (1280, 720))
+    small = np.arange(640 * 360 * 3, dtype=np.uint32).astype(np.uint8).reshape(360, 640, 3)
+    full = np.full((720, 1280, 3), 7, np.uint8)
+    t, got_small, got_full = wire.picture_from_payload(wire.picture_payload(2.5, small, full), (640, 360), (1280, 720))
+    assert t == 2.5 and np.array_equal(got_small, small) and np.array_equal(got_full, full)
+    loud = Loudness(0.04, 1.0, (0.1, 0.2))
+    assert wire.result_from_payload(wire.result_payload((3.0, 6.0), loud)) == ((3.0, 6.0), loud)
+    assert wire.result_from_payload(wire.result_payload((), None)) == ((), None)
+
+
+@pytest.mark.parametrize("payload", [
+    {"width": 1280, "height": 720, "fps": 25.0, "detect_size": [1280, 720], "full_size": None},  # wider than asked
+    {"width": 1280, "height": 720, "fps": 25.0, "detect_size": [640, 360], "full_size": [1280, 720]},  # not asked
+    {"width": 1280, "height": 99999, "fps": 25.0, "detect_size": [640, 360], "full_size": None},  # over max side
+    {"width": 1280, "height": 720, "fps": float("nan"), "detect_size": [640, 360], "full_size": None},
+    {"width": True, "height": 720, "fps": 25.0, "detect_size": [640, 360], "full_size": None},
+    {"width": 1280, "height": 720, "fps": 25.0, "detect_size": [640], "full_size": None},
+    {"width": 1280, "height": 720, "fps": 25.0, "detect_size": [640, 360]},
+])
+def test_a_geometry_beyond_what_was_asked_is_refused(payload):
+    with pytest.raises(wire.ProtocolViolation):
+        wire.geometry_from_payload(json.dumps(payload).encode(), 640, 0, 8192)
+
+
+def test_a_picture_must_be_exactly_the_announced_size_at_a_real_time():
+    good = wire.picture_payload(1.0, np.zeros((4, 6, 3), np.uint8), None)
+    assert wire.picture_from_payload(good, (6, 4), None)[0] == 1.0
+    for payload, sizes in ((good + b"\x00", ((6, 4), None)), (good[:-1], ((6, 4), None)), (good, ((6, 4), (6, 4))),
+                           (wire.picture_payload(float("inf"), np.zeros((4, 6, 3), np.uint8), None), ((6, 4), None)),
+                           (wire.picture_payload(-1.0, np.zeros((4, 6, 3), np.uint8), None), ((6, 4), None))):
+        with pytest.raises(wire.ProtocolViolation):
+            wire.picture_from_payload(payload, *sizes)
+
+
+@pytest.mark.parametrize("result", [
+    {"cuts": [6.0, 3.0], "loudness": None},
+    {"cuts": [float("nan")], "loudness": None},
+    {"cuts": "3.0", "loudness": None},
+    {"cuts": [], "loudness": {"hop_seconds": 0, "start": 0.0, "values": []}},
+    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0, "values": [-1.0]}},
+    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0}},
+    {"cuts": []},
+])
+def test_a_malformed_result_is_refused(result):
+    with pytest.raises(wire.ProtocolViolation):
+        wire.result_from_payload(json.dumps(result).encode())
+
+
+def test_source_info_crosses_and_a_malformed_one_is_refused():
+    info = SourceInfo(True, True, 1920, 1080, 29.97, 3600.5)
+    assert wire.source_from_payload(wire.source_payload(info)) == info
+    audio = SourceInfo(False, True, 0, 0, None, None)
+    assert wire.source_from_payload(wire.source_payload(audio)) == audio
+    for bad in ({**asdict(info), "width": -1}, {**asdict(info), "fps": 0}, {**asdict(info), "has_video": 1},
+                {**asdict(info), "duration": float("inf")}, {k: v for k, v in asdict(info).items() if k != "fps"}):
+        with pytest.raises(wire.ProtocolViolation):
+            wire.source_from_payload(json.dumps(bad).encode())
+
+
+def test_pictures_are_bounded_by_the_large_frame_limit():
+    reader = wire.FrameReader(max_chunk_bytes=100)
+    assert reader.feed(wire.frame(wire.PICTURE, b"\x00" * 100)) == [(wire.PICTURE, b"\x00" * 100)]
+    with pytest.raises(wire.ProtocolViolation, match="over the limit"):
+        reader.feed(wire.frame(wire.PICTURE, b"\x00" * 101))

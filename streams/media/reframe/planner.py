@@ -1,6 +1,7 @@
-"""One clip's reframing, end to end: sample faces through Triton, find the scene cuts, read the
-speech loudness, then plan each requested aspect from the same observations (the expensive part,
-detection, runs once per clip however many aspects are wanted).
+"""One clip's reframing, end to end: one confined decode (the media sandbox) samples faces for
+Triton, finds the scene cuts and reads the speech loudness; then each requested aspect is planned
+from the same observations (the expensive part, detection, runs once per clip however many
+aspects are wanted).
 
 ``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``), ``speaker``
 (always one crop following the active speaker; fit when no face), ``center`` (no detection: the
@@ -9,17 +10,15 @@ renderer's static centre crop).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 from streams.adapters.triton import TritonClient
-from streams.errors import NoAudio
 from streams.media.reframe.layout import ReframePlan, ReframeRules, plan_reframe
-from streams.media.reframe.observations import Loudness, Source
-from streams.media.reframe.sampling import SamplingOptions, read_loudness, sample_faces
-from streams.media.reframe.scenes import detect_cuts
+from streams.media.reframe.observations import Source
+from streams.media.reframe.sampling import SamplingOptions, observe
+from streams.media.sandbox import SandboxLimits
 
 FRAMINGS = ("auto", "speaker", "center")
 
@@ -32,28 +31,16 @@ def rules_for(framing: str, rules: ReframeRules = ReframeRules()) -> ReframeRule
 
 
 async def plan_clip(client: TritonClient, path: Path | str, source: Source, start: float, end: float,
-                    aspects: Sequence[str], *, framing: str = "auto",
-                    sampling: SamplingOptions = SamplingOptions()) -> dict[str, ReframePlan]:
+                    aspects: Sequence[str], *, framing: str = "auto", sampling: SamplingOptions = SamplingOptions(),
+                    sandbox: SandboxLimits = SandboxLimits()) -> dict[str, ReframePlan]:
     """A plan per aspect for ``[start, end]`` (source seconds) of the video at ``path``; empty for
-    the ``center`` framing. Raises MediaError (unreadable video) or InferenceError (Triton)."""
+    the ``center`` framing. The video is decoded once, in the media sandbox. Raises MediaError
+    (unreadable video), SandboxUnavailable or InferenceError (Triton)."""
     rules = rules_for(framing)
     if framing == "center":
         return {}
     context = rules.context
-    lo, hi = max(0.0, start - context), end + context
-    frames, cuts, loudness = await asyncio.gather(
-        sample_faces(client, path, lo, hi, sampling),
-        asyncio.to_thread(detect_cuts, path, lo, hi),
-        asyncio.to_thread(_loudness, path, start, end),
-    )
-    return {a: plan_reframe(frames, source, a, start, end, cuts=cuts, loudness=loudness, rules=rules)
+    seen = await observe(client, path, max(0.0, start - context), end + context, sampling, loudness=(start, end),
+                         sandbox=sandbox)
+    return {a: plan_reframe(seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules)
             for a in aspects}
-
-
-def _loudness(path: Path | str, start: float, end: float) -> Loudness | None:
-    """The clip's speech loudness; None for a video without sound (the speaker is then chosen by
-    mouth movement alone)."""
-    try:
-        return read_loudness(path, start, end)
-    except NoAudio:
-        return None

@@ -1,11 +1,12 @@
 """What the reframer sees: faces on frames sampled from a stretch of video, and its loudness.
 
-Frames of ``[start, end]`` are decoded with PyAV in a worker thread (the next batch decodes
-while Triton works on this one), sampled at ``SamplingOptions.fps``, shrunk to at most
-``detect_width`` pixels wide (BlazeFace looks at 192x192 anyway, and smaller frames travel
-faster) and sent to ``face_detector`` in batches. Faces come back in the pixels of the shrunk
-frame and are mapped to source pixels here. Where mouths are measured, each face is cut out of
-the full-size frame (upright, eyes level) and sent to ``face_landmarks``; ``mouth_open`` is the
+Frames of ``[start, end]`` are decoded in the media sandbox (``sandbox_look``: one pass of
+``onscreen.Glance`` that also finds the scene cuts; the next batch decodes while Triton works on
+this one), sampled at ``SamplingOptions.fps``, shrunk to at most ``detect_width`` pixels wide
+(BlazeFace looks at 192x192 anyway, and smaller frames travel faster) and sent to
+``face_detector`` in batches. Faces come back in the pixels of the shrunk frame and are mapped to
+source pixels here. Where mouths are measured, each face is cut out of the full frame (at most
+``FULL_WIDTH`` wide; upright, eyes level) and sent to ``face_landmarks``; ``mouth_open`` is the
 inner-lip gap over the distance between the outer eye corners
 (``streams.vision.landmarks.mouth_opening``), which does not change with the face's size.
 """
@@ -13,18 +14,27 @@ inner-lip gap over the distance between the outer eye corners
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
+from streams.media.sandbox import SandboxLimits, read_source
+from streams.media.sandbox_look import MAX_SIDE, Look, Picture, pictures
 
 if TYPE_CHECKING:
     from streams.adapters.triton import TritonClient
+    from streams.media.onscreen import GlanceOptions
+    from streams.media.reframe.scenes import SceneOptions
+
+__all__ = ["DETECTOR", "LANDMARKS", "MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Picture", "SamplingOptions",
+           "SampleClock", "Observed", "detection_size", "faces_from_detections", "rms_series", "observe",
+           "sample_faces", "detect_faces", "read_loudness"]
 
 DETECTOR, LANDMARKS = "face_detector", "face_landmarks"
 MAX_BATCH = 8  # max_batch_size of both models in models/triton_repo
@@ -121,79 +131,16 @@ def rms_series(samples: np.ndarray, sample_rate: int, hop_seconds: float) -> np.
 
 # --- decoding -----------------------------------------------------------------------------------
 
-@dataclass
-class Sample:
-    """A sampled frame: its time (source seconds), the shrunk RGB image for detection and the
-    decoded frame (converted to full-size RGB only if a face on it is measured)."""
-
-    t: float
-    small: np.ndarray
-    frame: object
+FULL_WIDTH = 1920  # full frames for face crops are at most this wide (a 4K source is shrunk)
 
 
-class SampledFrames:
-    """Frames of ``[start, end]`` of ``path`` at about ``options.fps``, in batches. Not thread safe:
-    one thread at a time may call ``next_batch``. Use as a context manager."""
+@dataclass(frozen=True)
+class Observed:
+    """What one look at a stretch of video gives the reframer (``observe``)."""
 
-    def __init__(self, path: Path | str, start: float, end: float | None, options: SamplingOptions) -> None:
-        self.path = Path(path)
-        self.container = _open(self.path)
-        self.stream = next((s for s in self.container.streams if s.type == "video"), None)
-        if self.stream is None:
-            self.container.close()
-            raise MediaError(f"{self.path.name} has no video track, so there are no faces to find")
-        self.stream.thread_type = "AUTO"
-        rate = self.stream.average_rate or self.stream.guessed_rate
-        self.fps = float(rate) if rate else 25.0
-        self.width, self.height = self.stream.codec_context.width, self.stream.codec_context.height
-        self.detect_size = detection_size(self.width, self.height, options.detect_width)
-        start_time = self.container.start_time
-        self.offset = start_time / 1_000_000 if start_time else 0.0
-        self.start, self.end, self.options = start, end, options
-        self._frames = self._sampled()
-
-    @property
-    def scale(self) -> tuple[float, float]:
-        """Detection pixels per source pixel, horizontally and vertically."""
-        return self.detect_size[0] / self.width, self.detect_size[1] / self.height
-
-    def __enter__(self) -> "SampledFrames":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._frames.close()
-        self.container.close()
-
-    def next_batch(self) -> list[Sample]:
-        """Up to ``batch_size`` samples; empty when the range is done."""
-        batch = []
-        for sample in self._frames:
-            batch.append(sample)
-            if len(batch) == self.options.batch_size:
-                break
-        return batch
-
-    def _sampled(self) -> Iterator[Sample]:
-        import av
-
-        clock = SampleClock(self.start, min(self.options.fps, self.fps), 1.0 / self.fps)
-        if self.start > 0:
-            self.container.seek(int((self.start + self.offset) * 1_000_000), backward=True)
-        reached = self.start
-        width, height = self.detect_size
-        try:
-            for frame in self.container.decode(self.stream):
-                if frame.time is None:
-                    continue
-                t = frame.time - self.offset
-                if self.end is not None and t >= self.end:
-                    return
-                reached = t
-                if clock.take(t):
-                    yield Sample(t, frame.to_ndarray(width=width, height=height, format="rgb24"), frame)
-        except av.error.FFmpegError as exc:
-            raise TruncatedMedia(f"{self.path.name}: the video stops decoding after {reached:.2f} s; "
-                                 "the file may be cut off or damaged") from exc
+    faces: list[FrameFaces]
+    cuts: list[float]
+    loudness: Loudness | None
 
 
 def _open(path: Path):
@@ -211,28 +158,44 @@ def _open(path: Path):
 
 # --- Triton -------------------------------------------------------------------------------------
 
+def glance_options(options: SamplingOptions, scene: "SceneOptions | None" = None) -> "GlanceOptions":
+    """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
+    deblocked, and full frames too where mouths are measured."""
+    from streams.media.onscreen import GlanceOptions  # onscreen imports this module
+    from streams.media.reframe.scenes import SceneOptions
+
+    return GlanceOptions(fps=options.fps, detect_width=options.detect_width, skip_nonref=False,
+                         scene=scene or SceneOptions(), deblock=True,
+                         full_width=0 if options.mouths == "never" else FULL_WIDTH)
+
+
+async def observe(client: "TritonClient", path: Path | str, start: float, end: float,
+                  options: SamplingOptions = SamplingOptions(), *, loudness: tuple[float, float] | None = None,
+                  display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> Observed:
+    """What the reframer needs of ``[start, end)`` of ``path``, from one confined decode (the media
+    sandbox): faces on frames sampled at ``options.fps`` (boxes and keypoints in source pixels,
+    times in source seconds, in time order), the scene cuts, and the speech loudness of the
+    ``loudness`` stretch (None when not asked for, or the video has no sound).
+
+    Raises ``MediaError`` when the video cannot be read, ``SandboxUnavailable``, and
+    ``InferenceError`` when Triton fails."""
+    seen = await asyncio.to_thread(Look, path, start, end, glance_options(options),
+                                   loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
+                                   display_name=display_name, sandbox=sandbox)
+    found: list[FrameFaces] = []
+    async with aclosing(pictures(seen, options.batch_size)) as batches:
+        async for batch in batches:
+            found += await _faces_in_batch(client, seen, batch, options)
+    return Observed(found, list(seen.result.cuts), seen.result.loudness)
+
+
 async def sample_faces(client: "TritonClient", path: Path | str, start: float = 0.0, end: float | None = None,
                        options: SamplingOptions = SamplingOptions()) -> list[FrameFaces]:
     """Faces on frames of ``[start, end)`` of ``path`` (``end`` None: to the end) sampled at
-    ``options.fps``, in time order; boxes and keypoints in source pixels, times in source seconds.
-
-    Raises ``MediaError`` when the video cannot be read and ``InferenceError`` when Triton fails."""
-    frames = await asyncio.to_thread(SampledFrames, path, start, end, options)
-    found: list[FrameFaces] = []
-    pending: asyncio.Future | None = None
-    try:
-        pending = asyncio.ensure_future(asyncio.to_thread(frames.next_batch))
-        while True:
-            batch = await pending
-            pending = None
-            if not batch:
-                return found
-            pending = asyncio.ensure_future(asyncio.to_thread(frames.next_batch))
-            found += await _faces_in_batch(client, frames, batch, options)
-    finally:
-        if pending is not None:  # the decoding thread must finish before its container closes
-            await asyncio.gather(pending, return_exceptions=True)
-        frames.__exit__(None, None, None)
+    ``options.fps``: ``observe``'s faces alone."""
+    if end is None:
+        end = (await asyncio.to_thread(read_source, Path(path))).duration or 0.0
+    return (await observe(client, path, start, end, options)).faces
 
 
 async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[float, float],
@@ -252,27 +215,29 @@ async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[
                                   source_size) for i in range(len(images))]
 
 
-async def _faces_in_batch(client: "TritonClient", frames: SampledFrames, batch: list[Sample],
+async def _faces_in_batch(client: "TritonClient", seen: Look, batch: list[Picture],
                           options: SamplingOptions) -> list[FrameFaces]:
-    images = np.stack([s.small for s in batch])
-    per_frame = await detect_faces(client, images, frames.scale, (frames.width, frames.height))
+    images = np.stack([p.small for p in batch])
+    per_frame = await detect_faces(client, images, seen.scale, (seen.width, seen.height))
     wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
               if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
     if wanted:
-        openings = await _mouth_openings(client, [(batch[i], per_frame[i][j]) for i, j in wanted])
+        openings = await _mouth_openings(client, [(batch[i], per_frame[i][j]) for i, j in wanted], seen.full_scale)
         for (i, j), opening in zip(wanted, openings):
             face = per_frame[i][j]
             per_frame[i][j] = Face(face.box, face.score, face.keypoints, opening)
-    return [FrameFaces(s.t, tuple(faces)) for s, faces in zip(batch, per_frame)]
+    return [FrameFaces(p.t, tuple(faces)) for p, faces in zip(batch, per_frame)]
 
 
-async def _mouth_openings(client: "TritonClient", faces: list[tuple[Sample, Face]]) -> list[float | None]:
-    """``mouth_open`` of each face (None where the landmark model sees no face in the crop)."""
+async def _mouth_openings(client: "TritonClient", faces: list[tuple[Picture, Face]],
+                          scale: tuple[float, float]) -> list[float | None]:
+    """``mouth_open`` of each face (None where the landmark model sees no face in the crop);
+    ``scale``: pixels of the pictures' full frames per source pixel."""
     import tritonclient.grpc.aio as grpc
 
     from streams.vision.landmarks import mouth_opening
 
-    crops = await asyncio.to_thread(_crops, faces)
+    crops = await asyncio.to_thread(_crops, faces, scale)
     openings: list[float | None] = []
     for first in range(0, len(crops), MAX_BATCH):
         chunk = np.ascontiguousarray(crops[first:first + MAX_BATCH])
@@ -288,20 +253,20 @@ async def _mouth_openings(client: "TritonClient", faces: list[tuple[Sample, Face
 PRESENCE_MIN = 0.5  # below this the landmark model says the crop holds no face
 
 
-def _crops(faces: list[tuple[Sample, Face]]) -> np.ndarray:
-    """The landmark model's input for each face, cut from its full-size frame."""
+def _crops(faces: list[tuple[Picture, Face]], scale: tuple[float, float]) -> np.ndarray:
+    """The landmark model's input for each face, cut from its picture's full frame (``scale``
+    full-frame pixels per source pixel)."""
     from streams.vision.blazeface import Detection
     from streams.vision.landmarks import crop_from_detection, extract
 
-    full: dict[int, np.ndarray] = {}
+    sx, sy = scale
     crops = []
-    for sample, face in faces:
-        key = id(sample)
-        if key not in full:
-            full[key] = sample.frame.to_ndarray(format="rgb24")
-        detection = Detection((face.box.x0, face.box.y0, face.box.x1, face.box.y1), face.score,
-                              np.asarray(face.keypoints, dtype=np.float32))
-        crops.append(extract(full[key], crop_from_detection(detection)))
+    for picture, face in faces:
+        if picture.full is None:
+            raise ValueError("mouths are measured on full frames: sample with GlanceOptions.full_width")
+        box = (face.box.x0 * sx, face.box.y0 * sy, face.box.x1 * sx, face.box.y1 * sy)
+        points = np.asarray([(x * sx, y * sy) for x, y in face.keypoints], dtype=np.float32)
+        crops.append(extract(picture.full, crop_from_detection(Detection(box, face.score, points))))
     return np.stack(crops)
 
 

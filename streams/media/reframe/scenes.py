@@ -104,9 +104,12 @@ class SmallFrames:
 
     ``skip_nonref`` leaves out the frames no other frame is predicted from (B-frames: often half
     of an H.264 stream, for half the decoding); cuts are then found on the first decoded frame of
-    the new shot, a frame or two late."""
+    the new shot, a frame or two late. ``deblock`` keeps the in-loop deblocking filter (skipped
+    otherwise: a cut detector does not need it, a face crop looks better with it); ``threads``
+    caps the decoder's threads (0: FFmpeg's choice)."""
 
-    def __init__(self, path: Path, width: int, skip_nonref: bool = False) -> None:
+    def __init__(self, path: Path, width: int, skip_nonref: bool = False, deblock: bool = False,
+                 threads: int = 0) -> None:
         import av
 
         self.path, self.width = path, width
@@ -127,7 +130,10 @@ class SmallFrames:
         start_time = self.container.start_time
         self.offset = start_time / 1_000_000 if start_time else 0.0
         self.stream.thread_type = "AUTO"
-        self.stream.codec_context.options = {"skip_loop_filter": "all"}
+        if threads:
+            self.stream.codec_context.thread_count = threads
+        if not deblock:
+            self.stream.codec_context.options = {"skip_loop_filter": "all"}
         if skip_nonref:
             self.stream.codec_context.skip_frame = "NONREF"
 
