@@ -21,6 +21,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlparse
@@ -38,7 +39,7 @@ from streams.deadletters import Origin
 from streams.failures import classify
 from streams.retry import budget_for
 from streams.observability import capture_failure
-from streams.records import SCHEMA_VERSION, Lifecycle, new_event_id, utc_now
+from streams.records import MILESTONES, lifecycle
 from streams.settings import Settings
 
 log = logging.getLogger("clipstream")
@@ -120,15 +121,26 @@ async def runtime() -> Runtime:
     return _runtime
 
 
-async def report(tenant_id: str, video_id: str, stage: str, status: str, **fields) -> None:
-    """Publish a lifecycle event (``started``/``progress``/``finished``/``failed``)."""
+async def report(tenant_id: str, video_id: str, stage: str, status: str, *, at: datetime | None = None,
+                 **fields) -> None:
+    """Publish a lifecycle event (``started``/``progress``/``finished``/``failed``).
+
+    A milestone (``started``, ``finished``, ``failed``) is reported after its state is written, and
+    again wherever a redelivered message finds that state already written: a worker killed
+    between the write and the send would otherwise lose the event for good. Every report of a
+    milestone is the same event (``records.lifecycle``): its id comes from (video, stage, status),
+    its time from when the catalog recorded it (``at``, else looked up), so consumers keep it once.
+    Its other ``fields`` must come from the record too. A milestone the catalog has not recorded
+    (the video is gone, the stage did not get there) is not announced. ``progress`` is a new event
+    each time."""
     from streams import topics
 
-    event = Lifecycle(
-        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=tenant_id, video_id=video_id,
-        produced_at=utc_now(), stage=stage, status=status, **fields,
-    )
-    await topics.events.send(key=video_id, value=event)
+    if status in MILESTONES and at is None:
+        at = await (await runtime()).catalog.recorded_at(video_id, stage, status)
+        if at is None:
+            log.warning("%s %s: not reporting %s, which the catalog has not recorded", stage, video_id, status)
+            return
+    await topics.events.send(key=video_id, value=lifecycle(tenant_id, video_id, stage, status, at, **fields))
 
 
 async def dead_letter(stage: str, key: str | bytes | None, value: bytes, code: str, reason: str, source_topic: str,
@@ -199,7 +211,7 @@ async def run_guarded(
                                 event_id=event_id, code=code)
             else:  # the input's fault: the video fails with the reason; nothing to report
                 log.warning("%s %s failed: %s", stage, video_id, reason)
-            await give_up(stage, tenant_id, video_id, raw, code, reason, source_topic, origin=origin,
+            await give_up(stage, video_id, raw, code, reason, source_topic, origin=origin,
                           attempts=tries.count, fails_video=code != VideoFailed.code)
             return False
     return False
@@ -282,15 +294,15 @@ async def reject(stage: str, origin: Origin, error: ContractError, *, fails_vide
     without the message. Never raises: a poison message must not stop its stage."""
     log.warning("%s: set aside %s:%s:%s: %s", stage, origin.topic, origin.partition, origin.offset, error.message)
     named = _named_video(origin.value) if fails_video else None
-    await give_up(stage, named[0] if named else "", named[1] if named else "", origin.value, error.code,
-                  error.message, origin.topic, origin=origin, attempts=1, fails_video=False)
+    await give_up(stage, named[1] if named else "", origin.value, error.code, error.message, origin.topic,
+                  origin=origin, attempts=1, fails_video=False)
     if named is None:
         return
     tenant_id, video_id = named
     try:
         video = await (await runtime()).catalog.video(video_id)
         if video is not None and str(video.get("tenant_id")) == tenant_id:
-            await fail(tenant_id, video_id, stage, error.code,
+            await fail(video_id, stage, error.code,
                        f"its message on {origin.topic} was unusable: {error.message}")
     except Exception:
         log.exception("%s %s: could not mark the video failed after rejecting its message", stage, video_id)
@@ -310,27 +322,50 @@ def _named_video(value: bytes) -> tuple[str, str] | None:
     return None
 
 
-async def give_up(stage: str, tenant_id: str, video_id: str, raw: bytes, code: str, reason: str, source_topic: str,
+async def give_up(stage: str, video_id: str, raw: bytes, code: str, reason: str, source_topic: str,
                   *, origin: Origin | None, attempts: int, fails_video: bool = True) -> None:
-    """The end of a message: dead-lettered, and its video failed (if ``fails_video``). Never raises:
-    if Kafka or the database is down too, that is logged and the stream goes on."""
+    """The end of a message: dead-lettered, and its video failed (if ``fails_video``); a message
+    that came for a video that had already failed (``VideoFailed``) announces that failure again.
+    Never raises: if Kafka or the database is down too, that is logged and the stream goes on."""
     try:
         await dead_letter(stage, video_id or None, raw, code, reason, source_topic, origin=origin, attempts=attempts)
     except Exception:
         log.exception("%s %s: could not write the dead letter (%s: %s)", stage, video_id, code, reason)
     if video_id and fails_video:
         try:
-            await fail(tenant_id, video_id, stage, code, reason)
+            await fail(video_id, stage, code, reason)
         except Exception:
             log.exception("%s %s: could not mark the video failed (%s: %s)", stage, video_id, code, reason)
+    elif video_id and code == VideoFailed.code:
+        # A message for a video that had failed: perhaps redelivered because the worker that failed
+        # the video was killed before it announced the failure. Announce it (again).
+        try:
+            await report_failure(video_id)
+        except Exception:
+            log.exception("%s %s: could not announce the video's failure", stage, video_id)
 
 
-async def fail(tenant_id: str, video_id: str, stage: str, code: str, reason: str) -> None:
+async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
+    """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
+    fails once: if it had already failed, its first failure is announced again (not this one)."""
     rt = await runtime()
-    if await rt.catalog.fail_video(video_id, stage, code, reason):
-        await report(tenant_id, video_id, stage, "failed", error_code=code, reason=reason[:2000])
-        await report(tenant_id, video_id, "video", "failed", error_code=code, reason=reason[:2000])
+    await rt.catalog.fail_video(video_id, stage, code, reason)
+    await report_failure(video_id)
     rt.drop_scratch(video_id)
+
+
+async def report_failure(video_id: str) -> None:
+    """Publish the ``failed`` events of a failed video (its stage's, then the video's), built from
+    the failure the catalog recorded, so each announcement is the same pair of events. Nothing if
+    the video has not failed."""
+    failure = await (await runtime()).catalog.failure(video_id)
+    if failure is None:
+        return
+    fields = {"at": failure["failed_at"], "error_code": failure["error_code"],
+              "reason": (failure["error"] or "")[:2000]}
+    if failure["stage"] is not None:  # None: the stage had completed, so only the video says it failed
+        await report(failure["tenant_id"], video_id, failure["stage"], "failed", **fields)
+    await report(failure["tenant_id"], video_id, "video", "failed", **fields)
 
 
 async def video_to_process(video_id: str) -> dict | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import AsyncIterator, Iterable, Mapping, Sequence
 
 import asyncpg
@@ -96,15 +97,32 @@ class Catalog:
             )
 
     async def fail_video(self, video_id: str, stage: str, code: str, reason: str) -> bool:
-        """Mark the video (and the stage) failed. False if it had already finished or failed."""
+        """Mark the video and the stage failed. False (and nothing changed) if it had already
+        finished or failed: a video fails once, and ``failure`` is that failure."""
         async with self._conn() as conn, conn.transaction():
             status = await conn.execute(
                 "UPDATE videos SET status = 'failed', error_code = $2, error = $3, finished_at = now(),"
                 " updated_at = now() WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
                 video_id, code, reason,
             )
-            await self._stage(conn, video_id, stage, "failed", None, code, reason)
-        return status.endswith(" 1")
+            failed = status.endswith(" 1")
+            if failed:
+                await self._stage(conn, video_id, stage, "failed", None, code, reason)
+        return failed
+
+    async def failure(self, video_id: str) -> dict | None:
+        """A failed video's failure as recorded: ``tenant_id``, ``stage`` (None when the stage had
+        already completed, so its row does not say failed), ``error_code``, ``error`` and
+        ``failed_at``. None if the video has not failed (or is unknown)."""
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT v.tenant_id, v.error_code, v.error, v.finished_at AS failed_at,"
+                " (SELECT s.stage FROM video_stages s WHERE s.video_id = v.video_id AND s.status = 'failed'"
+                "  ORDER BY s.finished_at NULLS LAST, array_position($2::text[], s.stage) LIMIT 1) AS stage"
+                " FROM videos v WHERE v.video_id = $1 AND v.status = 'failed'",
+                video_id, list(STAGES),
+            )
+        return None if row is None else dict(row)
 
     async def complete_video(self, video_id: str) -> bool:
         async with self._conn() as conn:
@@ -133,6 +151,25 @@ class Catalog:
                 video_id,
             )
         return True
+
+    async def recorded_at(self, video_id: str, stage: str, status: str) -> datetime | None:
+        """When a milestone was recorded: a stage's first start (``started``) or its completion
+        (``finished``); the video's completion (stage ``video``, ``finished``); a failure
+        (``failed``, of any stage: the video's end, as failing marks the stage and the video at
+        once). None if it is not recorded (or the video is gone)."""
+        if status == "failed":
+            query, args = "SELECT finished_at FROM videos WHERE video_id = $1 AND status = 'failed'", (video_id,)
+        elif stage == "video" and status == "finished":
+            query, args = "SELECT finished_at FROM videos WHERE video_id = $1 AND status = 'completed'", (video_id,)
+        elif stage != "video" and status == "started":
+            query, args = "SELECT started_at FROM video_stages WHERE video_id = $1 AND stage = $2", (video_id, stage)
+        elif stage != "video" and status == "finished":
+            query = "SELECT finished_at FROM video_stages WHERE video_id = $1 AND stage = $2 AND status = 'completed'"
+            args = (video_id, stage)
+        else:
+            return None
+        async with self._conn() as conn:
+            return await conn.fetchval(query, *args)
 
     # stages ------------------------------------------------------------------------------
     async def stage(self, video_id: str, stage: str, status: str, progress: float | None = None) -> None:

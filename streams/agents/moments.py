@@ -173,7 +173,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         return
     if not picks:
-        await fail(chunk.tenant_id, video_id, STAGE, NoSpeech.code,
+        await fail(video_id, STAGE, NoSpeech.code,
                    "no speech was found in the audio, so there is nothing to make clips from")
         return
     ranked = [_candidate(video_id, m, rank) for rank, m in final_ranking(picks)]
