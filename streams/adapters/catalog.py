@@ -262,10 +262,6 @@ class Catalog:
         return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
 
     # clips ---------------------------------------------------------------------------------
-    async def clip_exists(self, clip_id: str) -> bool:
-        async with self._conn() as conn:
-            return bool(await conn.fetchval("SELECT 1 FROM clips WHERE clip_id = $1", clip_id))
-
     async def save_clip(self, clip: Mapping) -> bool:
         """Insert a rendered clip once. True if it was new."""
         async with self._conn() as conn:

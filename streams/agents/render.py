@@ -6,7 +6,10 @@ Provisional picks are rendered as soon as they arrive, so a long video's first c
 while its later minutes are still being transcribed; the final ranking renders whatever is
 left, re-ranks, and completes the video. A clip's id, object keys and row are derived from
 (video, moment, aspect), so a redelivered or restarted render writes the same objects and at
-most one row.
+most one row. A clip found already recorded is announced again from its row (a worker killed
+between recording and announcing it would otherwise lose its ``clip.rendered`` for good), as the
+same event: its id comes from the clip id, its time is the row's (``records.clip_rendered``).
+Likewise a redelivered final ranking for a completed video reports the video's end again.
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
 share of the cores. A video's ``options.brand`` (``media.brand.BrandKit.from_options``) styles
@@ -31,16 +34,7 @@ from streams.media.captions import CaptionWord
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
-from streams.records import (
-    SCHEMA_VERSION,
-    ClipRendered,
-    MomentCandidate,
-    MomentsFound,
-    RenderRequested,
-    clip_id,
-    new_event_id,
-    utc_now,
-)
+from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_id, clip_rendered
 from streams.runtime import (
     Runtime,
     Stopwatch,
@@ -115,7 +109,11 @@ async def _render(found: MomentsFound) -> None:
     rt = await runtime()
     video_id = found.video_id
     video = await video_to_process(video_id)
-    if video is None or video["status"] == "completed":
+    if video is None:
+        return
+    if video["status"] == "completed":
+        if found.is_final:  # redelivered: the worker that completed the video may have died before saying so
+            await _announce_end(rt, found.tenant_id, video_id)
         return
     render_stage = next(s for s in video["stages"] if s["stage"] == STAGE)
     if render_stage["status"] == "pending":
@@ -152,10 +150,25 @@ async def _render(found: MomentsFound) -> None:
     await _all_or_none([one(moment, aspect) for moment in found.moments for aspect in aspects])
     if found.is_final:
         await rt.catalog.stage(video_id, STAGE, "completed")
-        await report(found.tenant_id, video_id, STAGE, "finished")
-        if await rt.catalog.complete_video(video_id):
-            await report(found.tenant_id, video_id, "video", "finished")
+        await rt.catalog.complete_video(video_id)
+        await _announce_end(rt, found.tenant_id, video_id)
         rt.drop_scratch(video_id)
+
+
+async def _announce_end(rt: Runtime, tenant_id: str, video_id: str) -> None:
+    """Report the render stage's and the video's milestones as the catalog has them: the stage's
+    start (lost if a worker died between marking it running and reporting) and end, and the
+    video's completion. The same events each time (``runtime.report``), so a redelivered final
+    message announces again whatever a killed worker may not have, and consumers keep each once."""
+    video = await rt.catalog.video(video_id)
+    if video is None:
+        return
+    stage = next(s for s in video["stages"] if s["stage"] == STAGE)
+    if stage["status"] == "completed":
+        await report(tenant_id, video_id, STAGE, "started", at=stage["started_at"])
+        await report(tenant_id, video_id, STAGE, "finished", at=stage["finished_at"])
+    if video["status"] == "completed":
+        await report(tenant_id, video_id, "video", "finished", at=video["finished_at"])
 
 
 async def _all_or_none(jobs) -> None:
@@ -222,7 +235,9 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
                       style: str | None = None, variant: str = "") -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect, variant)
-    if await rt.catalog.clip_exists(cid):
+    stored = await rt.catalog.clip(cid)
+    if stored is not None:  # rendered before: announced again, as a killed worker may not have
+        await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
         return
     clock = Stopwatch()
     if source_path is None:
@@ -255,12 +270,9 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
         "thumbnail_uri": keys["thumbnail"], "variant": variant,
         "caption_style": style or video["options"].get("caption_style", "bold"),
     })
-    event = ClipRendered(
-        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=found.tenant_id, video_id=video_id,
-        produced_at=utc_now(), clip_id=cid, moment_id=moment.moment_id, rank=moment.rank, aspect=aspect,
-        start=moment.start, end=moment.end, duration=duration, mp4_uri=keys["mp4"], srt_uri=keys["srt"],
-        vtt_uri=keys["vtt"], thumbnail_uri=keys["thumbnail"],
-    )
-    await topics.renders.send(key=video_id, value=event)
+    # Announced from the row (which another worker racing on the same clip may have written
+    # first), so this and every later announcement of the clip are the same event.
+    stored = await rt.catalog.clip(cid)
+    await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
     await report(found.tenant_id, video_id, STAGE, "progress",
                  duration_seconds=clock.seconds)
