@@ -5,6 +5,8 @@ media, and cut its audio into chunks. Probing and decoding run in a confined chi
 Each chunk (16 kHz mono WAV in storage) is announced on ``audio_chunks`` as soon as it is cut,
 so transcription of a long video starts while the rest is still being decoded. Chunk cut points
 depend only on the audio, so a redelivered upload re-emits the same chunks under the same keys.
+A redelivered upload of a video that has ended does no work: it announces ingest's milestones or
+the failure again, as recorded (``runtime.report``), in case a killed worker never did.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
 from streams.deadletters import Origin
-from streams.runtime import Stopwatch, checked, origin_of, report, run_guarded, runtime
+from streams.runtime import checked, origin_of, report, report_failure, run_guarded, runtime
 
 STAGE = "ingest"
 
@@ -53,9 +55,15 @@ async def _ingest(upload: dict) -> None:
         video_id, tenant_id, upload["filename"], upload["source_uri"], upload["size_bytes"], upload["options"]
     )
     video = await rt.catalog.video(video_id)
-    if video["status"] in ("failed", "completed"):
+    # A redelivered upload of a video that ended: announce the end again (the worker that got there
+    # may have died before saying so; each announcement is the same event), and do nothing else.
+    if video["status"] == "failed":
+        await report_failure(video_id)
         return
-    clock = Stopwatch()
+    if video["status"] == "completed":
+        await report(tenant_id, video_id, STAGE, "started")
+        await _report_finished(rt, tenant_id, video_id)
+        return
     await rt.catalog.stage(video_id, STAGE, "running")
     await report(tenant_id, video_id, STAGE, "started")
 
@@ -77,7 +85,19 @@ async def _ingest(upload: dict) -> None:
     finally:
         chunks.close()
     await rt.catalog.stage(video_id, STAGE, "completed")
-    await report(tenant_id, video_id, STAGE, "finished", duration_seconds=clock.seconds)
+    await _report_finished(rt, tenant_id, video_id)
+
+
+async def _report_finished(rt, tenant_id: str, video_id: str) -> None:
+    """Ingest's ``finished``, its time and duration as recorded (the stage's first start to its
+    end), so that announcing it again gives the same event."""
+    video = await rt.catalog.video(video_id)
+    stage = next((s for s in video["stages"] if s["stage"] == STAGE), None) if video else None
+    if stage is None or stage["status"] != "completed":
+        return
+    started, finished = stage["started_at"], stage["finished_at"]
+    seconds = round((finished - started).total_seconds(), 3) if started and finished else None
+    await report(tenant_id, video_id, STAGE, "finished", at=finished, duration_seconds=seconds)
 
 
 async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: AudioChunks) -> None:
