@@ -1,12 +1,18 @@
 """Reading what the pipeline wrote to Kafka, for assertions: every message of one video on a
-topic, with its broker timestamp and headers, from the beginning up to the current end."""
+topic, with its broker timestamp and headers, from the beginning up to the current end; and
+waiting until the worker has handled every message now on the pipeline's topics."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+WORKER_GROUP = "clipstream"  # the Faust app id: every agent of the worker, the sink included
+TOPICS = ("uploads", "audio_chunks", "transcripts", "moments", "renders", "events", "render_requests",
+          "ingest.dlq", "transcribe.dlq", "moments.dlq", "render.dlq")
 
 
 async def read_topic(bootstrap: str, topic: str, key: str | None = None, raw: bool = False,
@@ -39,3 +45,38 @@ async def read_topic(bootstrap: str, topic: str, key: str | None = None, raw: bo
         return sorted(messages, key=lambda m: (m["timestamp"], m["partition"], m["offset"]))
     finally:
         await consumer.stop()
+
+
+async def partitions(bootstrap: str) -> list[TopicPartition]:
+    """Every partition of the pipeline's ``TOPICS``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(TOPICS))
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
+
+
+async def worker_caught_up(bootstrap: str, timeout: float = 180.0) -> None:
+    """Until the worker's group has committed every message now on the pipeline's topics: each
+    agent has handled it (an agent sends what a message causes before its offset is committed, so
+    those are on the topics by then, and waited for too), the analytics sink has written it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            parts = await partitions(bootstrap)
+            ends = await consumer.end_offsets(parts)
+            committed = await admin.list_consumer_group_offsets(WORKER_GROUP)
+            behind = [tp for tp in parts if ends[tp] > (committed[tp].offset if tp in committed else 0)]
+            if not behind:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"the worker is still behind on {behind}"
+            await asyncio.sleep(1.0)
+    finally:
+        await consumer.stop()
+        await admin.close()

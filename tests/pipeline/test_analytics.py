@@ -8,29 +8,14 @@ import asyncio
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.client import Client
 from tests.checks import analytics_report, postgres_truth, report_counts, wait_for_report
 from tests.owner import new_tenant
+from tests.topics import partitions, worker_caught_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-SINK_GROUP = "clipstream"  # the Faust app id: every agent of the worker, the sink included
-TOPICS = ("uploads", "audio_chunks", "transcripts", "moments", "renders", "events", "render_requests",
-          "ingest.dlq", "transcribe.dlq", "moments.dlq", "render.dlq")
-
-
-async def _partitions(bootstrap: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(TOPICS))
-    finally:
-        await admin.close()
-    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
-
 
 async def _republish(bootstrap: str, video_ids: set[str]) -> int:
     """Every message on every topic keyed by one of ``video_ids``, published again as it was
@@ -39,7 +24,7 @@ async def _republish(bootstrap: str, video_ids: set[str]) -> int:
     await consumer.start()
     found = []
     try:
-        parts = await _partitions(bootstrap)
+        parts = await partitions(bootstrap)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
@@ -62,28 +47,6 @@ async def _republish(bootstrap: str, video_ids: set[str]) -> int:
     finally:
         await producer.stop()
     return len(found)
-
-
-async def _sink_caught_up(bootstrap: str, timeout: float = 180.0) -> None:
-    """Until the worker's group has committed every message now on the sink's topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await admin.start()
-    await consumer.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            parts = await _partitions(bootstrap)
-            ends = await consumer.end_offsets(parts)
-            committed = await admin.list_consumer_group_offsets(SINK_GROUP)
-            behind = [tp for tp in parts if ends[tp] > (committed[tp].offset if tp in committed else 0)]
-            if not behind:
-                return
-            assert asyncio.get_running_loop().time() < deadline, f"the worker is still behind on {behind}"
-            await asyncio.sleep(1.0)
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_dir, tmp_path):
@@ -122,7 +85,7 @@ def test_analytics_equal_postgres_and_a_replay_changes_nothing(pipeline, media_d
 
         replayed = asyncio.run(_republish(settings.kafka_bootstrap, ids))
         assert replayed > 20
-        asyncio.run(_sink_caught_up(settings.kafka_bootstrap))
+        asyncio.run(worker_caught_up(settings.kafka_bootstrap))
         assert analytics_report(http) == report  # every count, quantile and day, to the last digit
         after = postgres_truth(settings, tenant_id)
         assert set(after.pop("video_ids")) == ids and after == truth  # nor did PostgreSQL move
