@@ -19,6 +19,7 @@ What one child costs (start-up, imports, the confinement) is measured by ``bench
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
@@ -48,6 +49,8 @@ from streams.media.source import SourceInfo
 log = logging.getLogger("clipstream.sandbox")
 MIB = 1024**2
 STDERR_TAIL = 8192
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PIPE_BYTES = 1 << 20
 _CHILD_ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": "/nonexistent",  # else site.py looks the user up in /etc/passwd (through nscd's socket)
@@ -213,6 +216,10 @@ class _Child:
             )
         except OSError as exc:
             raise SandboxUnavailable(f"the media sandbox could not start: {exc}") from exc
+        try:  # a pipe of 1 MiB (Linux's default ceiling) moves a picture in a few reads, not a hundred
+            fcntl.fcntl(self.proc.stdout.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass
         self._drain = threading.Thread(target=self._keep_stderr, daemon=True)
         self._drain.start()
         try:

@@ -49,8 +49,9 @@ def main() -> int:
     files = confine.restrict_files(path)
     capabilities = "dropped" if confine.drop_capabilities() else "kept"
 
-    def send(kind: bytes, payload: bytes = b"") -> None:
-        out.write(wire.frame(kind, payload))
+    def send(kind: bytes, *parts) -> None:
+        for part in wire.frame_parts(kind, *parts):
+            out.write(part)
         out.flush()
 
     send(wire.READY, json.dumps({"network": network, "files": files, "capabilities": capabilities}).encode())
@@ -106,7 +107,7 @@ def _look(request: dict, path: str, name: str, send) -> None:
                                               glance.full_size))
         while batch := glance.next_batch():
             for picture in batch:
-                send(wire.PICTURE, wire.picture_payload(picture.t, picture.small, picture.full))
+                send(wire.PICTURE, *wire.picture_parts(picture.t, picture.small, picture.full))
         cuts = glance.cut_times()
     loudness = None
     if request.get("loudness"):

@@ -62,6 +62,12 @@ def frame(kind: bytes, payload: bytes = b"") -> bytes:
     return HEADER.pack(kind, len(payload)) + payload
 
 
+def frame_parts(kind: bytes, *parts) -> list:
+    """``frame(kind, b"".join(parts))`` as pieces to write one after another (no joined copy of
+    a picture's megabytes)."""
+    return [HEADER.pack(kind, sum(memoryview(p).nbytes for p in parts)), *parts]
+
+
 class FrameReader:
     """Splits the child's byte stream into ``(kind, payload)`` frames, refusing unknown kinds and
     payloads over ``max_chunk_bytes`` (chunks and pictures) or ``SMALL_FRAME`` (everything else)."""
@@ -81,7 +87,8 @@ class FrameReader:
                 raise ProtocolViolation(f"a {kind.decode()} frame of {size} bytes is over the limit")
             if len(self._buffer) < HEADER.size + size:
                 break
-            frames.append((kind, bytes(self._buffer[HEADER.size:HEADER.size + size])))
+            with memoryview(self._buffer) as view:  # one copy out of the buffer, not two
+                frames.append((kind, bytes(view[HEADER.size:HEADER.size + size])))
             del self._buffer[:HEADER.size + size]
         return frames
 
@@ -187,11 +194,16 @@ def geometry_from_payload(payload: bytes, detect_width: int, full_width: int, ma
     return Geometry(width, height, float(fps), detect, full)
 
 
-def picture_payload(t: float, small: np.ndarray, full: np.ndarray | None) -> bytes:
-    parts = [PICTURE_TIME.pack(t), np.ascontiguousarray(small, dtype=np.uint8).tobytes()]
+def picture_parts(t: float, small: np.ndarray, full: np.ndarray | None) -> list:
+    """A ``P`` payload in pieces: the time, then the images' pixels as they lie in memory."""
+    parts = [PICTURE_TIME.pack(t), np.ascontiguousarray(small, dtype=np.uint8).data]
     if full is not None:
-        parts.append(np.ascontiguousarray(full, dtype=np.uint8).tobytes())
-    return b"".join(parts)
+        parts.append(np.ascontiguousarray(full, dtype=np.uint8).data)
+    return parts
+
+
+def picture_payload(t: float, small: np.ndarray, full: np.ndarray | None) -> bytes:
+    return b"".join(bytes(p) for p in picture_parts(t, small, full))
 
 
 def picture_from_payload(payload: bytes, detect_size: tuple[int, int], full_size: tuple[int, int] | None

@@ -131,7 +131,11 @@ def rms_series(samples: np.ndarray, sample_rate: int, hop_seconds: float) -> np.
 
 # --- decoding -----------------------------------------------------------------------------------
 
-FULL_WIDTH = 1920  # full frames for face crops are at most this wide (a 4K source is shrunk)
+# Full frames for face crops are at most this wide. The landmark model sees a 192x192 crop of
+# about 1.5 face heights, so a face under ~130 px tall here (~190 px in a 1080p source) loses no
+# detail it would use; and a 1080p frame crosses from the sandbox as 2.7 MB instead of 6.2 MB
+# (bench/look_isolation.py).
+FULL_WIDTH = 1280
 
 
 @dataclass(frozen=True)
