@@ -10,7 +10,7 @@ so drift on a noisy machine hits both alike. Both decode with the same number of
 - transcribe's look (``GlanceOptions()``: 1 fps, 640 px pictures, non-reference frames skipped)
   at a 120 s chunk of a 640x360 talking head;
 - the reframer's look (``sampling.glance_options(SamplingOptions())``: 8 fps, every frame decoded
-  and deblocked, full frames up to 1920 wide for face crops, plus the loudness at 40 ms hops) at
+  and deblocked, full frames up to ``sampling.FULL_WIDTH`` wide for face crops, plus the loudness at 40 ms hops) at
   a 60 s clip of a 1280x720 and of a 1920x1080 talking head;
 - the fixed cost: transcribe's look at 2 s of the 640x360 talking head (start-up, imports and
   confinement dominate).
