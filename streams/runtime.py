@@ -349,22 +349,24 @@ async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
     """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
     fails once: if it had already failed, its first failure is announced again (not this one)."""
     rt = await runtime()
-    await rt.catalog.fail_video(video_id, stage, code, reason)
-    await report_failure(video_id)
+    failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
+    await report_failure(video_id, stage if failed_now else None)
     rt.drop_scratch(video_id)
 
 
-async def report_failure(video_id: str) -> None:
+async def report_failure(video_id: str, stage: str | None = None) -> None:
     """Publish the ``failed`` events of a failed video (its stage's, then the video's), built from
     the failure the catalog recorded, so each announcement is the same pair of events. Nothing if
-    the video has not failed."""
+    the video has not failed. ``stage``: the stage that failed it, for a failure the catalog cannot
+    tie to a stage (one at a stage that had already completed keeps its row completed)."""
     failure = await (await runtime()).catalog.failure(video_id)
     if failure is None:
         return
     fields = {"at": failure["failed_at"], "error_code": failure["error_code"],
               "reason": (failure["error"] or "")[:2000]}
-    if failure["stage"] is not None:  # None: the stage had completed, so only the video says it failed
-        await report(failure["tenant_id"], video_id, failure["stage"], "failed", **fields)
+    stage = failure["stage"] or stage
+    if stage is not None:  # unknown when a later announcement cannot tell: only the video's then
+        await report(failure["tenant_id"], video_id, stage, "failed", **fields)
     await report(failure["tenant_id"], video_id, "video", "failed", **fields)
 
 
