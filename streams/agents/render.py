@@ -34,6 +34,7 @@ from streams.media.captions import CaptionWord
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
+from streams.media.sandbox import SandboxLimits
 from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_id, clip_rendered
 from streams.runtime import (
     Runtime,
@@ -217,12 +218,14 @@ async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str
     ``center`` framing or a source without a picture."""
     if framing == "center" or video.get("has_video") is False:
         return {}
-    info = await asyncio.to_thread(probe, path)
+    sandbox = SandboxLimits.from_settings(rt.settings)
+    info = await asyncio.to_thread(probe, path, sandbox)
     if not info.has_video:
         return {}
     source = Source(info.width, info.height, info.fps or 25.0)
     clock = Stopwatch()
-    plans = await plan_clip(rt.triton, path, source, moment.start, moment.end, aspects, framing=framing)
+    plans = await plan_clip(rt.triton, path, source, moment.start, moment.end, aspects, framing=framing,
+                            sandbox=sandbox)
     log.info("reframed %s moment %s (%.0f s) as %s in %.1f s", video["video_id"], moment.moment_id,
              moment.end - moment.start, {a: p.layout for a, p in plans.items()}, clock.seconds)
     return plans
@@ -253,7 +256,8 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
         plan=plan, faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
     )
     out_dir = rt.scratch_for(video_id) / cid
-    rendered = await render_clip(spec, out_dir, stem=cid, threads=threads)
+    rendered = await render_clip(spec, out_dir, stem=cid, threads=threads,
+                                 sandbox=SandboxLimits.from_settings(rt.settings))
     metrics.observe_render(rendered.frames, rendered.encode_seconds)
     keys = {}
     for kind, path in (("mp4", rendered.mp4), ("srt", rendered.srt), ("vtt", rendered.vtt),

@@ -346,16 +346,17 @@ def _source_input(spec: RenderSpec) -> list[str]:
 
 
 async def render_clip(
-    spec: RenderSpec, out_dir: Path, *, stem: str = "clip", ffmpeg: str = "ffmpeg", threads: int = 2
+    spec: RenderSpec, out_dir: Path, *, stem: str = "clip", ffmpeg: str = "ffmpeg", threads: int = 2,
+    sandbox: SandboxLimits = SandboxLimits(),
 ) -> RenderedClip:
     """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt``, ``.ass``
     and the editor hand-off ``.json``.
 
-    Raises RenderError when the source cannot be read or ffmpeg fails (``retriable`` when disk or
-    memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
+    Raises RenderError when the source cannot be read (in the media sandbox, under ``sandbox``)
+    or ffmpeg fails (``retriable`` when disk or memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
     """
     width, height = ASPECTS[spec.aspect]
-    info = await asyncio.to_thread(probe, Path(spec.source))
+    info = await asyncio.to_thread(probe, Path(spec.source), sandbox)
     if info.duration is not None and spec.start >= info.duration:
         raise RenderError(f"clip starts at {spec.start:.2f}s but {Path(spec.source).name} is {info.duration:.2f}s long")
     if spec.brand and spec.brand.logo and not Path(spec.brand.logo).is_file():
