@@ -98,27 +98,25 @@ class SandboxLimits:
 def probe_media(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | None = None,
                 sandbox: SandboxLimits = SandboxLimits()) -> MediaInfo:
     """``probe.probe(path, limits, display_name)``, run in a confined child."""
-    name = printable_name(display_name or Path(path).name)
     request = {"op": "probe", "limits": asdict(limits)}
-    with _Child(path, name, request, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
-        kind, payload = child.next_frame()
-        if kind != wire.INFO:
-            raise child.unexpected(kind)
-        info = child.parse(wire.info_from_payload, payload)
-        child.finish()
-        return info
+    return _one_answer(path, display_name, request, sandbox, wire.info_from_payload)
 
 
 def read_source(path: Path, display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
     """``source.describe(path)`` (what the renderer needs of a source), run in a confined child."""
+    return _one_answer(path, display_name, {"op": "source"}, sandbox, wire.source_from_payload)
+
+
+def _one_answer(path: Path, display_name: str | None, request: dict, sandbox: SandboxLimits, parser):
+    """The one ``I`` answer of a job that gives one, parsed, within a probe's wall clock."""
     name = printable_name(display_name or Path(path).name)
-    with _Child(path, name, {"op": "source"}, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
+    with _Child(path, name, request, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
         kind, payload = child.next_frame()
         if kind != wire.INFO:
             raise child.unexpected(kind)
-        info = child.parse(wire.source_from_payload, payload)
+        answer = child.parse(parser, payload)
         child.finish()
-        return info
+        return answer
 
 
 class AudioChunks:
