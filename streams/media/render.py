@@ -70,7 +70,7 @@ _DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("set
 FFMPEG_MEMORY_BYTES = 4 * 1024**3
 FFMPEG_BASE_SECONDS = 120.0
 FFMPEG_SECONDS_PER_SECOND = 10.0
-_LIMITS = ["prlimit"] if shutil.which("prlimit") else []
+_HAS_PRLIMIT = shutil.which("prlimit") is not None
 LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
@@ -495,8 +495,10 @@ def ffmpeg_seconds(clip_seconds: float) -> float:
 def confined(ffmpeg: str, args: list[str], seconds: float, threads: int = 1) -> list[str]:
     """The command line that runs ``ffmpeg args`` dying with the worker and under the kernel
     limits above (as many CPU seconds per thread as ``seconds``)."""
-    limits = [*_LIMITS, f"--as={FFMPEG_MEMORY_BYTES}", f"--cpu={math.ceil(seconds) * max(1, threads) + 1}", "--"]
-    return [*_DIE_WITH_PARENT, *(limits if _LIMITS else []), ffmpeg, *args]
+    limits = []
+    if _HAS_PRLIMIT:
+        limits = ["prlimit", f"--as={FFMPEG_MEMORY_BYTES}", f"--cpu={math.ceil(seconds) * max(1, threads) + 1}", "--"]
+    return [*_DIE_WITH_PARENT, *limits, ffmpeg, *args]
 
 
 async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, threads: int = 1) -> str:

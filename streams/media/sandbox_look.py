@@ -129,8 +129,7 @@ class Look:
 
     def close(self) -> None:
         """Stop the child and reap it (idempotent; not while another thread reads)."""
-        self._child.kill()
-        self._child.cleanup()
+        self._child.cleanup()  # kills it first
 
     def __enter__(self) -> "Look":
         return self
