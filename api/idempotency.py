@@ -66,30 +66,42 @@ class IdempotencyMiddleware:
             return
 
         status, headers, chunks = 500, [], []
+        stored = False
+
+        async def store() -> None:
+            nonlocal stored
+            kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers
+                    if k.decode("latin-1").lower() in REPLAYED_HEADERS}
+            async with tenant_connection(pool, tenant) as conn:
+                await conn.execute(
+                    "UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4::jsonb,"
+                    " response_body = $5 WHERE tenant_id = $1 AND idempotency_key = $2",
+                    tenant, key_text, status, json.dumps(kept), b"".join(chunks))
+            stored = True
 
         async def capture(message: Message) -> None:
+            # The response is stored before its last byte goes out, so a client that has the
+            # answer and retries at once is replayed, never told the key is still in use.
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status, headers = message["status"], message.get("headers", [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and not stored:
+                    await store()
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            async with tenant_connection(pool, tenant) as conn:
-                await conn.execute(
-                    "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'in_flight'",
-                    tenant, key_text)
+            if not stored:
+                async with tenant_connection(pool, tenant) as conn:
+                    await conn.execute(
+                        "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2"
+                        " AND state = 'in_flight'", tenant, key_text)
             raise
-        kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers
-                if k.decode("latin-1").lower() in REPLAYED_HEADERS}
-        async with tenant_connection(pool, tenant) as conn:
-            await conn.execute(
-                "UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4::jsonb,"
-                " response_body = $5 WHERE tenant_id = $1 AND idempotency_key = $2",
-                tenant, key_text, status, json.dumps(kept), b"".join(chunks))
+        if not stored:
+            await store()
 
     async def claim(self, pool, tenant: str, key: str, print_: str):
         """None if this request now holds the key; else the response to send instead."""
