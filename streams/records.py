@@ -24,15 +24,27 @@ def new_event_id() -> str:
     return uuid.uuid4().hex
 
 
-def milestone_event_id(video_id: str, stage: str, status: str) -> str:
+def milestone_event_id(video_id: str, stage: str, status: str, failed_at: datetime | None = None) -> str:
     """The event id of a milestone (``MILESTONES``) of a stage, or of the stage ``video``: the same
-    every time it is announced, in the format of ``new_event_id``."""
-    return uuid.uuid5(_EVENT_IDS, f"lifecycle/{video_id}/{stage}/{status}").hex
+    every time it is announced, in the format of ``new_event_id``.
+
+    A video fails once per life, but an operator may revive it (``clipstream dlq replay``) and it
+    may fail again: that is a new failure, so a ``failed`` id also names ``failed_at``, when the
+    failure was recorded (every announcement of one failure carries that time)."""
+    occurrence = f"lifecycle/{video_id}/{stage}/{status}"
+    if status == "failed" and failed_at is not None:
+        occurrence += f"/{stamp(failed_at)}"
+    return uuid.uuid5(_EVENT_IDS, occurrence).hex
 
 
 def clip_event_id(clip_id: str) -> str:
     """The event id of a clip's ``ClipRendered``: the same every time it is announced."""
     return uuid.uuid5(_EVENT_IDS, f"clip_rendered/{clip_id}").hex
+
+
+def transcript_event_id(video_id: str, chunk_index: int) -> str:
+    """The event id of a chunk's ``TranscriptChunkReady``: the same every time it is announced."""
+    return uuid.uuid5(_EVENT_IDS, f"transcript_chunk_ready/{video_id}/{chunk_index}").hex
 
 
 def iso_z(value: datetime | None) -> str | None:
@@ -165,12 +177,13 @@ class Lifecycle(Event):
 
 def lifecycle(tenant_id: str, video_id: str, stage: str, status: str, recorded_at: datetime | None = None,
               **fields) -> Lifecycle:
-    """A lifecycle event. A milestone is one occurrence: its id comes from (video, stage, status)
-    and its time is ``recorded_at``, when the catalog recorded it (now, if unknown), so announcing
-    it again gives the same event, which consumers keep once (ClickHouse's ``events`` by sorting
-    key, webhooks by occurrence). ``progress`` is a new event each time."""
+    """A lifecycle event. A milestone is one occurrence: its id comes from (video, stage, status,
+    and for a failure its time) and its time is ``recorded_at``, when the catalog recorded it (now,
+    if unknown), so announcing it again gives the same event, which consumers keep once
+    (ClickHouse's ``events`` by sorting key, webhooks by occurrence). ``progress`` is a new event
+    each time."""
     if status in MILESTONES:
-        event_id = milestone_event_id(video_id, stage, status)
+        event_id = milestone_event_id(video_id, stage, status, recorded_at)
         produced_at = stamp(recorded_at) if recorded_at is not None else utc_now()
     else:
         event_id, produced_at = new_event_id(), utc_now()

@@ -233,7 +233,7 @@ class Catalog:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
-                " face_counts, scene_cuts FROM transcript_chunks"
+                " face_counts, scene_cuts, event_id, created_at FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
                 " ORDER BY chunk_index",
                 video_id, first, last,
@@ -358,8 +358,9 @@ class Catalog:
 
 def _chunk(row) -> dict:
     """A ``transcript_chunks`` row as plain data. What was on screen is ``faces``, a list of
-    ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at."""
-    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language")}
+    ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at.
+    ``event_id`` and ``created_at`` are those of the chunk's ``TranscriptChunkReady``."""
+    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language", "event_id", "created_at")}
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
     return {
         **chunk, "words": _jsonb(row["words"]), "segments": _jsonb(row["segments"]), "energy": list(row["energy"]),

@@ -7,8 +7,10 @@ with the words, loudness and pitch. A video without a picture, or a picture or f
 fails, stores nothing there (logged): the moments then score faces and cuts neutral, and the
 video goes on.
 
-A chunk already in the catalog (a redelivery) is announced again from the stored row without
-calling the model, so downstream sees it even if the first run died before producing.
+Every announcement is built from the stored row, with the chunk's derived event id and the time
+the row was written: a chunk already in the catalog (a redelivery) is announced again without
+calling the model, so downstream sees it even if the first run died before producing, and it is
+the same event, which ClickHouse's ``events`` keeps once.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from streams.records import (
     TranscriptChunkReady,
     TranscriptSegment,
     TranscriptWord,
-    new_event_id,
-    utc_now,
+    stamp,
+    transcript_event_id,
 )
 from streams.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
 
@@ -53,39 +55,14 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
     stored = await rt.catalog.transcript_chunks(video_id, chunk.chunk_index, chunk.chunk_index)
-    row = stored[0] if stored else None
-    if row is None:
-        clock = Stopwatch()
-        language = video["options"].get("language") or None
-        wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
-        pcm = decode_wav(wav)
-        looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
-        try:
-            recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
-        except BaseException:
-            looking.cancel()
-            await asyncio.gather(looking, return_exceptions=True)
-            raise
-        seen = await looking
-        words = [
-            {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
-            for w in recognition.words if w.word
-        ]
-        segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
-        energy = energy_envelope(pcm)
-        pitch = await asyncio.to_thread(pitch_track, pcm)
-        event_id = new_event_id()
-        await rt.catalog.save_transcript_chunk(
-            video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments, event_id,
-            energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
-            faces=None if seen is None else seen.faces, cuts=None if seen is None else seen.cuts,
-        )
-        row = {"language": recognition.language, "words": words, "segments": segments}
-        log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", video_id, chunk.chunk_index,
-                     chunk.end - chunk.start, clock.seconds)
+    if not stored:
+        await _recognize(rt, video, chunk)
+        stored = await rt.catalog.transcript_chunks(video_id, chunk.chunk_index, chunk.chunk_index)
+    # Built from the stored row (first write wins): announcing a chunk again gives the same event.
+    row = stored[0]
     event = TranscriptChunkReady(
-        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=chunk.tenant_id, video_id=video_id,
-        produced_at=utc_now(), chunk_index=chunk.chunk_index, start=chunk.start, end=chunk.end,
+        schema_version=SCHEMA_VERSION, event_id=row["event_id"], tenant_id=chunk.tenant_id, video_id=video_id,
+        produced_at=stamp(row["created_at"]), chunk_index=chunk.chunk_index, start=chunk.start, end=chunk.end,
         language=row["language"], words=[TranscriptWord(**w) for w in row["words"]],
         segments=[TranscriptSegment(**s) for s in row["segments"]], is_last=chunk.is_last,
     )
@@ -97,6 +74,37 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         progress = min(0.99, chunk.end / chunk.video_duration)
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         await report(chunk.tenant_id, video_id, STAGE, "progress", progress=round(progress, 3))
+
+
+async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
+    """Transcribe the chunk's audio, look at its picture, and store both."""
+    clock = Stopwatch()
+    language = video["options"].get("language") or None
+    wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
+    pcm = decode_wav(wav)
+    looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
+    try:
+        recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+    except BaseException:
+        looking.cancel()
+        await asyncio.gather(looking, return_exceptions=True)
+        raise
+    seen = await looking
+    words = [
+        {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
+        for w in recognition.words if w.word
+    ]
+    segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
+    energy = energy_envelope(pcm)
+    pitch = await asyncio.to_thread(pitch_track, pcm)
+    await rt.catalog.save_transcript_chunk(
+        chunk.video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments,
+        transcript_event_id(chunk.video_id, chunk.chunk_index),
+        energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
+        faces=None if seen is None else seen.faces, cuts=None if seen is None else seen.cuts,
+    )
+    log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", chunk.video_id, chunk.chunk_index,
+             chunk.end - chunk.start, clock.seconds)
 
 
 async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScreen | None:

@@ -69,7 +69,10 @@ def from_lifecycle(event: Mapping[str, Any]) -> WebhookEvent | None:
             data["links"]["transcript"] = f"/v1/videos/{video_id}/transcript"
         if kind in ("moments.ready", "video.completed"):
             data["links"]["clips"] = f"/v1/videos/{video_id}/clips"
-    return _event(kind, f"{kind}:{video_id}", event, data)
+    # A video completes once, but may fail again after an operator revives it: each failure, told
+    # apart by when it was recorded (every announcement of one carries that time), is an occurrence.
+    key = f"{kind}:{video_id}:{event['produced_at']}" if status == "failed" else f"{kind}:{video_id}"
+    return _event(kind, key, event, data)
 
 
 def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:

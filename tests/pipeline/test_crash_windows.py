@@ -10,7 +10,9 @@ recorded time, and ClickHouse's ``events`` holds it as one row.
 - failed: the video failed, ``video.failed`` never sent (``runtime.fail``); messages for it come
   again (its stage's, a broken one that would fail it for another reason, its upload) and each
   announces the first failure, with its code and reason;
-- ingest: the video completed, ingest's ``started`` never sent; its upload comes again.
+- ingest: the video completed, ingest's ``started`` never sent; its upload comes again;
+- transcribed: a chunk's transcript stored, its ``TranscriptChunkReady`` never sent
+  (``transcribe._transcribe``); its audio chunk comes again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams.adapters.catalog import Catalog
-from streams.records import clip_event_id, clip_id, clip_rendered, milestone_event_id, stamp, to_payload
+from streams.records import (
+    clip_event_id,
+    clip_id,
+    clip_rendered,
+    milestone_event_id,
+    stamp,
+    to_payload,
+    transcript_event_id,
+)
 from tests.checks import analytics_report
 from tests.faults.observe import read_clickhouse
 from tests.httpd import Answer, LocalServer
@@ -49,8 +59,10 @@ class Windows:
     after: dict[str, dict]  # scenario -> the same once the messages were handled
     inputs: dict[str, set[str]]  # video id -> the event ids of the messages delivered for it
     clip: dict  # the clip row of the ``clip`` scenario
+    chunk: dict  # the transcript chunk row of the ``transcribed`` scenario
     events: dict[str, list[dict]]  # video id -> the payloads of its lifecycle events on ``events``
     renders: dict[str, list[dict]]  # video id -> the payloads of its ``ClipRendered`` on ``renders``
+    transcripts: dict[str, list[dict]]  # video id -> the payloads on ``transcripts``
     webhooks: list[dict]  # the bodies the receiver got, in order
     report: dict  # the tenant's analytics report
     clickhouse: dict  # video id -> tests.faults.invariants.ClickHouseVideo
@@ -64,7 +76,7 @@ def _clip_row(video_id: str) -> dict:
             "vtt_uri": uri + ".vtt", "thumbnail_uri": uri + ".jpg", "caption_style": "bold"}
 
 
-async def _record(pool, tenant_id: str, ids: dict[str, str]) -> tuple[dict, dict]:
+async def _record(pool, tenant_id: str, ids: dict[str, str]) -> tuple[dict, dict, dict]:
     """Each scenario's state, as a worker killed right after writing it leaves it."""
     catalog = Catalog(pool)
     for video_id in ids.values():
@@ -83,7 +95,11 @@ async def _record(pool, tenant_id: str, ids: dict[str, str]) -> tuple[dict, dict
     await catalog.stage(ingest, "ingest", "running")
     await catalog.stage(ingest, "ingest", "completed")
     assert await catalog.complete_video(ingest)
-    return await _videos(pool, ids), await catalog.clip(_clip_row(clip)["clip_id"])
+    heard = ids["transcribed"]
+    await catalog.stage(heard, "transcribe", "running")
+    assert await catalog.save_transcript_chunk(heard, 1, 5.0, 10.0, "en", [], [], transcript_event_id(heard, 1))
+    chunk = (await catalog.transcript_chunks(heard, 1, 1))[0]
+    return await _videos(pool, ids), await catalog.clip(_clip_row(clip)["clip_id"]), chunk
 
 
 async def _videos(pool, ids: dict[str, str]) -> dict[str, dict]:
@@ -101,8 +117,10 @@ def _messages(tenant_id: str, ids: dict[str, str]) -> list[tuple[str, str, dict]
     failed_upload = event("upload_received", "failed")
     broken = event("audio_chunk_ready", "failed", schema_version=2)  # would fail the video for its own reason
     upload = event("upload_received", "ingest")
+    heard = event("audio_chunk_ready", "transcribed", chunk_index=1, start=5.0, end=10.0, is_last=False,
+                  video_duration=20.0)
     twice = [("moments", provisional), ("moments", final), ("audio_chunks", chunk), ("uploads", failed_upload),
-             ("uploads", upload)]
+             ("uploads", upload), ("audio_chunks", heard)]
     return ([(topic, value["video_id"], value) for topic, value in twice] * 2
             + [("audio_chunks", broken["video_id"], broken)])
 
@@ -145,17 +163,18 @@ def _deliveries_done(settings, endpoint_id: str, timeout: float = 120.0) -> None
 def windows(pipeline) -> Windows:
     settings = pipeline.settings
     tenant_id, key = new_tenant(settings, "crash windows")
-    ids = {name: f"crash-{name}-{uuid.uuid4().hex[:10]}" for name in ("clip", "completed", "failed", "ingest")}
+    ids = {name: f"crash-{name}-{uuid.uuid4().hex[:10]}" for name in ("clip", "completed", "failed", "ingest", "transcribed")}
     bootstrap = settings.kafka_bootstrap
     with LocalServer(lambda request, index: Answer(204)) as receiver, \
             httpx.Client(base_url=settings.api_url, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
         created = http.post("/v1/webhooks/endpoints", json={"url": receiver.url("/hook")})
         assert created.status_code == 201, created.text
-        rows, clip = as_owner(settings, lambda pool: _record(pool, tenant_id, ids))
+        rows, clip, chunk = as_owner(settings, lambda pool: _record(pool, tenant_id, ids))
         messages = _messages(tenant_id, ids)
         asyncio.run(_deliver(bootstrap, messages))
         asyncio.run(_announcements(bootstrap, {("renders", ids["clip"]): 2, ("events", ids["completed"]): 6,
-                                               ("events", ids["failed"]): 10, ("events", ids["ingest"]): 4}))
+                                               ("events", ids["failed"]): 10, ("events", ids["ingest"]): 4,
+                                               ("transcripts", ids["transcribed"]): 2}))
         asyncio.run(worker_caught_up(bootstrap))  # the webhook agents and the analytics sink too
         _deliveries_done(settings, created.json()["endpoint_id"])
         report = analytics_report(http)
@@ -164,12 +183,15 @@ def windows(pipeline) -> Windows:
     inputs = {v: {value["event_id"] for _, key, value in messages if key == v} for v in ids.values()}
     events = {v: [m["value"] for m in asyncio.run(read_topic(bootstrap, "events", key=v))] for v in ids.values()}
     renders = {v: [m["value"] for m in asyncio.run(read_topic(bootstrap, "renders", key=v))] for v in ids.values()}
+    transcripts = {v: [m["value"] for m in asyncio.run(read_topic(bootstrap, "transcripts", key=v))]
+                   for v in ids.values()}
     pipeline.worker.stop(pipeline.say)  # the embedded ClickHouse opens for one process at a time
     try:
         clickhouse = read_clickhouse(settings, list(ids.values()))
     finally:
         pipeline.worker.start(pipeline.say)
-    return Windows(tenant_id, ids, rows, after, inputs, clip, events, renders, webhooks, report, clickhouse)
+    return Windows(tenant_id, ids, rows, after, inputs, clip, chunk, events, renders, transcripts, webhooks, report,
+                   clickhouse)
 
 
 def _stage(row: dict, name: str) -> dict:
@@ -230,12 +252,13 @@ def test_a_failed_video_announces_its_first_failure_whatever_comes_for_it(window
     assert len(events) == 2 * 5
     assert {(e["stage"], e["status"], e["event_id"], e["produced_at"], e["error_code"], e["reason"])
             for e in events} == {
-        (stage, "failed", milestone_event_id(video_id, stage, "failed"), stamp(row["finished_at"]), code, reason)
+        (stage, "failed", milestone_event_id(video_id, stage, "failed", row["finished_at"]), stamp(row["finished_at"]), code,
+         reason)
         for stage in ("moments", "video")}
     hooks = _webhooks(windows, "failed")
     assert [(w["type"], w["data"]["stage"], w["data"]["error"]) for w in hooks] == \
         [("video.failed", "moments", {"code": code, "message": reason})]
-    failed = {milestone_event_id(video_id, stage, "failed") for stage in ("moments", "video")}
+    failed = {milestone_event_id(video_id, stage, "failed", row["finished_at"]) for stage in ("moments", "video")}
     rows = windows.clickhouse[video_id].events
     assert sorted(e for e in rows if e in failed) == sorted(failed)  # one row each
     assert len(set(rows)) == len(rows)  # and so is every other (its messages, their dead letters)
@@ -263,4 +286,17 @@ def test_a_completed_videos_upload_coming_again_announces_ingest(windows):
 
 def test_nothing_was_announced_for_a_video_it_did_not_name(windows):
     assert {w["data"]["video_id"] for w in windows.webhooks} <= set(windows.ids.values())
-    assert [len(windows.renders[v]) for n, v in windows.ids.items() if n != "clip"] == [0, 0, 0]
+    assert [len(windows.renders[v]) for n, v in windows.ids.items() if n != "clip"] == [0, 0, 0, 0]
+    assert [len(windows.transcripts[v]) for n, v in windows.ids.items() if n != "transcribed"] == [0, 0, 0, 0]
+
+
+def test_a_stored_transcript_is_announced_as_the_same_event_when_its_audio_comes_again(windows):
+    video_id, chunk = windows.ids["transcribed"], windows.chunk
+    copies = windows.transcripts[video_id]
+    assert len(copies) == 2, copies  # once per delivery of its audio chunk, without calling Whisper
+    assert {(c["event_id"], c["produced_at"], c["chunk_index"], c["is_last"]) for c in copies} == \
+        {(transcript_event_id(video_id, 1), stamp(chunk["created_at"]), 1, False)}
+    assert chunk["event_id"] == transcript_event_id(video_id, 1)  # the id stored is the id sent
+    rows = windows.clickhouse[video_id].events
+    assert rows.count(transcript_event_id(video_id, 1)) == 1  # two announcements, one row
+    assert len(set(rows)) == len(rows)

@@ -20,6 +20,7 @@ from streams.records import (
     to_payload,
     utc_now,
 )
+from streams.webhooks.events import from_lifecycle
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 RECORDED = datetime(2026, 5, 1, 10, 0, 0, 250731, tzinfo=timezone.utc)
@@ -56,9 +57,29 @@ def test_a_milestone_announced_twice_is_the_same_event(status):
     first = to_payload(lifecycle("t1", "v1", "moments", status, RECORDED, **fields))
     again = to_payload(lifecycle("t1", "v1", "moments", status, RECORDED, **fields))
     assert first == again
-    assert first["event_id"] == milestone_event_id("v1", "moments", status)
+    assert first["event_id"] == milestone_event_id("v1", "moments", status, RECORDED)
     assert first["produced_at"] == "2026-05-01T10:00:00.250Z"
     contracts.validate("lifecycle", first)
+
+
+def test_a_second_failure_after_a_revival_is_a_new_event_and_a_new_webhook():
+    """``clipstream dlq replay`` revives a failed video; failing again is another occurrence,
+    which must reach ClickHouse and the webhook endpoints, not be kept once with the first."""
+    later = RECORDED + timedelta(minutes=5)
+    fields = {"error_code": "no_speech", "reason": "no speech"}
+    first, again, second = (to_payload(lifecycle("t1", "v1", "moments", "failed", at, **fields))
+                            for at in (RECORDED, RECORDED, later))
+    assert first["event_id"] == again["event_id"] != second["event_id"]
+    hooks = [from_lifecycle(e) for e in (first, again, second)]
+    assert hooks[0].key == hooks[1].key != hooks[2].key
+    assert hooks[0].type == hooks[2].type == "video.failed"
+    # The video's own failed event is the same occurrence as its stage's: one webhook for both.
+    video = to_payload(lifecycle("t1", "v1", "video", "failed", RECORDED, **fields))
+    assert from_lifecycle(video).key == hooks[0].key
+    # Milestones that happen once stay one occurrence whenever they are announced.
+    finished = [from_lifecycle(to_payload(lifecycle("t1", "v1", "video", "finished", at))) for at in (RECORDED, later)]
+    assert finished[0].key == finished[1].key
+    assert milestone_event_id("v1", "video", "finished", later) == milestone_event_id("v1", "video", "finished")
 
 
 def test_progress_is_a_new_event_each_time():
