@@ -3,7 +3,9 @@ known and pick the best for rendering at once; when the last chunk is in, fill u
 count and publish the final ranking.
 
 The picks are a pure function of the stored transcript: they are replayed chunk by chunk from
-the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids).
+the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids),
+and announces them as the same ``MomentsFound`` (its id derived from the chunk, its time the one
+recorded), which ClickHouse's ``events`` keeps once.
 
 Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "30-60", "60-90")
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from functools import lru_cache
 from typing import Sequence
 
@@ -50,9 +53,9 @@ from streams.records import (
     MomentCandidate,
     MomentsFound,
     TranscriptChunkReady,
-    new_event_id,
+    moments_event_id,
+    stamp,
     to_payload,
-    utc_now,
 )
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
@@ -168,7 +171,13 @@ async def _find(chunk: TranscriptChunkReady) -> None:
             candidates = [_candidate(video_id, m, order[id(m)]) for m in new]
             for c in candidates:
                 await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
-            await _publish(chunk, candidates, is_final=False)
+            # Announced at the time the candidates were first recorded (a replay keeps it).
+            ids = {c.moment_id for c in candidates}
+            at = max((m["created_at"] for m in await rt.catalog.moments(video_id) if m["moment_id"] in ids),
+                     default=None)
+            if at is None:  # deleted meanwhile (its moments went with it)
+                return
+            await _publish(chunk, candidates, is_final=False, at=at)
         progress = min(0.99, chunk.end / video["duration"]) if video["duration"] else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         return
@@ -179,14 +188,22 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     ranked = [_candidate(video_id, m, rank) for rank, m in final_ranking(picks)]
     for c in ranked:
         await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=True)
-    await _publish(chunk, ranked, is_final=True)
+    # The final ranking is announced at the stage's recorded end, like its ``finished``.
     await rt.catalog.stage(video_id, STAGE, "completed")
-    await report(chunk.tenant_id, video_id, STAGE, "finished")
+    at = await rt.catalog.recorded_at(video_id, STAGE, "finished")
+    if at is None:  # deleted meanwhile
+        return
+    await _publish(chunk, ranked, is_final=True, at=at)
+    await report(chunk.tenant_id, video_id, STAGE, "finished", at=at)
 
 
-async def _publish(chunk: TranscriptChunkReady, candidates: list[MomentCandidate], is_final: bool) -> None:
+async def _publish(chunk: TranscriptChunkReady, candidates: list[MomentCandidate], is_final: bool,
+                   at: datetime) -> None:
+    """Send the ``MomentsFound``: its id derived, its time ``at`` as recorded, so a redelivered
+    chunk, which replays to the same picks, announces the same event."""
     event = MomentsFound(
-        schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=chunk.tenant_id, video_id=chunk.video_id,
-        produced_at=utc_now(), is_final=is_final, moments=candidates, through_chunk=chunk.chunk_index,
+        schema_version=SCHEMA_VERSION, event_id=moments_event_id(chunk.video_id, chunk.chunk_index, is_final),
+        tenant_id=chunk.tenant_id, video_id=chunk.video_id, produced_at=stamp(at), is_final=is_final,
+        moments=candidates, through_chunk=chunk.chunk_index,
     )
     await topics.moments.send(key=chunk.video_id, value=event)

@@ -43,3 +43,28 @@ async def test_schema_rejects_an_invalid_status(stack):
             )
     finally:
         await conn.close()
+
+
+async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_later(stack):
+    """A redelivered transcript chunk replays to the same provisional pick after the final
+    ranking was saved: the ranking the clips and the API show must not go back."""
+    from streams.adapters.catalog import Catalog
+
+    video_id = f"v-{uuid.uuid4().hex[:12]}"
+    moment = {"moment_id": "m1", "start": 1.0, "end": 21.0, "score": 60.0, "signals": {"hook": 60.0},
+              "reason": "a test", "title": "A test"}
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
+        await catalog.save_moment(video_id, moment, 3, is_final=False)
+        await catalog.save_moment(video_id, moment, 1, is_final=True)
+        await catalog.save_moment(video_id, moment, 3, is_final=False)  # the replayed provisional pick
+        (row,) = await catalog.moments(video_id)
+        await catalog.save_moment(video_id, moment, 2, is_final=True)  # a new final ranking still applies
+        (again,) = await catalog.moments(video_id)
+        await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+    finally:
+        await pool.close()
+    assert (row["rank"], row["is_final"]) == (1, True)
+    assert (again["rank"], again["is_final"]) == (2, True)
