@@ -42,9 +42,21 @@ def clip_event_id(clip_id: str) -> str:
     return uuid.uuid5(_EVENT_IDS, f"clip_rendered/{clip_id}").hex
 
 
+def audio_chunk_event_id(video_id: str, chunk_index: int) -> str:
+    """The event id of a chunk's ``AudioChunkReady``: the same every time it is announced."""
+    return uuid.uuid5(_EVENT_IDS, f"audio_chunk_ready/{video_id}/{chunk_index}").hex
+
+
 def transcript_event_id(video_id: str, chunk_index: int) -> str:
     """The event id of a chunk's ``TranscriptChunkReady``: the same every time it is announced."""
     return uuid.uuid5(_EVENT_IDS, f"transcript_chunk_ready/{video_id}/{chunk_index}").hex
+
+
+def moments_event_id(video_id: str, through_chunk: int, is_final: bool) -> str:
+    """The event id of the ``MomentsFound`` a video's moments stage sends after a chunk (the final
+    ranking, or the candidates picked there): the same every time it is announced."""
+    kind = "final" if is_final else "provisional"
+    return uuid.uuid5(_EVENT_IDS, f"moments_found/{video_id}/{through_chunk}/{kind}").hex
 
 
 def iso_z(value: datetime | None) -> str | None:

@@ -10,6 +10,8 @@ import io
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlparse
@@ -18,6 +20,15 @@ from streams.errors import ConfigError, ObjectNotFound, StorageError, StorageUna
 from streams.settings import Settings
 
 CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ObjectStat:
+    """What storage says of a stored object: its size and when it was written (S3 keeps that to
+    the second; a file to the nanosecond)."""
+
+    size: int
+    modified_at: datetime
 
 
 def video_prefix(tenant_id: str, video_id: str) -> str:
@@ -118,6 +129,14 @@ class FileStorage:
             return self.local_path(key).stat().st_size
         except FileNotFoundError:
             raise StorageError(f"head {key}: not found") from None
+
+    def stat(self, key: str) -> ObjectStat | None:
+        """The object's size and write time; None if there is none."""
+        try:
+            info = self.local_path(key).stat()
+        except FileNotFoundError:
+            return None
+        return ObjectStat(info.st_size, datetime.fromtimestamp(info.st_mtime, tz=timezone.utc))
 
     def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
         """Local files have no presigned URLs: callers stream them instead."""
@@ -247,6 +266,14 @@ class S3Storage:
         head = self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
         return int(head["ContentLength"])
 
+    def stat(self, key: str) -> ObjectStat | None:
+        """The object's size and write time; None if there is none."""
+        try:
+            head = self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
+        except ObjectNotFound:
+            return None
+        return ObjectStat(int(head["ContentLength"]), head["LastModified"].astimezone(timezone.utc))
+
     def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
         params = {"Bucket": self.bucket, "Key": self._full(key)}
         if filename:
@@ -298,3 +325,17 @@ def open_storage(settings: Settings) -> Storage:
             raise ConfigError(f"CLIPSTREAM_STORAGE_URL={settings.storage_url!r} names no bucket (s3://bucket/prefix)")
         return S3Storage(parsed.netloc, parsed.path, settings)
     raise ConfigError(f"CLIPSTREAM_STORAGE_URL={settings.storage_url!r}: use file:///abs/dir or s3://bucket[/prefix]")
+
+
+def put_once(storage: Storage, key: str, data: bytes) -> datetime:
+    """Store ``data`` under ``key`` unless exactly these bytes are stored there already (a run
+    killed after writing them); when the stored object was written. A producer that derives an
+    event from the object (its time) thus gives the same event every time it runs. Other bytes
+    under the key are replaced."""
+    stored = storage.stat(key)
+    if stored is None or stored.size != len(data) or storage.get_bytes(key) != data:
+        storage.put_bytes(key, data)
+        stored = storage.stat(key)
+        if stored is None:
+            raise StorageError(f"put {key}: the object is not there after writing it")
+    return stored.modified_at

@@ -4,7 +4,9 @@ media, and cut its audio into chunks. Probing and decoding run in a confined chi
 
 Each chunk (16 kHz mono WAV in storage) is announced on ``audio_chunks`` as soon as it is cut,
 so transcription of a long video starts while the rest is still being decoded. Chunk cut points
-depend only on the audio, so a redelivered upload re-emits the same chunks under the same keys.
+depend only on the audio, so a redelivered upload re-emits the same chunks under the same keys,
+as the same events: each chunk's id is derived from its place and its time is when its WAV was
+first stored (``put_once`` leaves a stored chunk as it is).
 A redelivered upload of a video that has ended does no work: it announces ingest's milestones or
 the failure again, as recorded (``runtime.report``), in case a killed worker never did.
 """
@@ -14,14 +16,14 @@ from __future__ import annotations
 import asyncio
 
 from streams import topics
-from streams.adapters.storage import video_prefix
+from streams.adapters.storage import put_once, video_prefix
 from streams.app import app
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
 from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
-from streams.records import SCHEMA_VERSION, AudioChunkReady, new_event_id, utc_now
+from streams.records import SCHEMA_VERSION, AudioChunkReady, audio_chunk_event_id, stamp
 from streams.deadletters import Origin
 from streams.runtime import checked, origin_of, report, report_failure, run_guarded, runtime
 
@@ -106,10 +108,11 @@ async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: Audio
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
         key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
         wav = encode_wav(chunk.pcm)
-        await asyncio.to_thread(rt.storage.put_bytes, key, wav)
+        written = await asyncio.to_thread(put_once, rt.storage, key, wav)
         event = AudioChunkReady(
-            schema_version=SCHEMA_VERSION, event_id=new_event_id(), tenant_id=tenant_id, video_id=video_id,
-            produced_at=utc_now(), chunk_index=chunk.index, start=round(chunk.start, 3), end=round(chunk.end, 3),
+            schema_version=SCHEMA_VERSION, event_id=audio_chunk_event_id(video_id, chunk.index), tenant_id=tenant_id,
+            video_id=video_id, produced_at=stamp(written), chunk_index=chunk.index, start=round(chunk.start, 3),
+            end=round(chunk.end, 3),
             audio_uri=rt.storage.uri(key), is_last=chunk.is_last, video_duration=round(info.duration, 3),
         )
         await topics.audio_chunks.send(key=video_id, value=event)

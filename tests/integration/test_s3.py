@@ -1,13 +1,14 @@
 """Objects through the real S3 server (MinIO) with boto3 and with the storage adapter."""
 
 import io
+import time
 import uuid
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from streams.adapters.storage import S3Storage, open_storage
+from streams.adapters.storage import S3Storage, open_storage, put_once
 from streams.errors import StorageError
 
 pytestmark = pytest.mark.integration
@@ -43,3 +44,16 @@ def test_storage_adapter_on_s3_streams_and_is_idempotent(stack):
     assert not storage.exists(key)
     with pytest.raises(StorageError):
         storage.get_bytes(key)
+
+
+def test_put_once_on_s3_keeps_the_stored_bytes_and_their_time(stack):
+    storage = open_storage(stack.with_overrides(storage_url="s3://clipstream/adapter-test"))
+    key = f"videos/{uuid.uuid4().hex}/audio/00000.wav"
+    assert storage.stat(key) is None
+    first = put_once(storage, key, b"RIFF-one")
+    assert storage.stat(key).size == 8 and storage.stat(key).modified_at == first
+    time.sleep(1.1)  # S3 keeps write times to the second
+    assert put_once(storage, key, b"RIFF-one") == first
+    assert put_once(storage, key, b"RIFF-two") > first
+    assert storage.get_bytes(key) == b"RIFF-two"
+    storage.delete(key)

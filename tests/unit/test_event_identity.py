@@ -11,13 +11,16 @@ from streams import contracts
 from streams.analytics.rows import COLUMNS, from_message
 from streams.records import (
     MILESTONES,
+    audio_chunk_event_id,
     clip_event_id,
     clip_rendered,
     lifecycle,
     milestone_event_id,
+    moments_event_id,
     new_event_id,
     stamp,
     to_payload,
+    transcript_event_id,
     utc_now,
 )
 from streams.webhooks.events import from_lifecycle
@@ -42,6 +45,18 @@ def test_derived_ids_have_the_format_of_random_ones():
     assert clip_event_id("c1") == clip_event_id("c1") != clip_event_id("c2")
     assert clip_event_id("c1") not in {milestone_event_id("c1", s, st) for s in ("video", "render")
                                        for st in MILESTONES}
+
+
+def test_chunk_and_moments_announcements_are_named_by_their_place_in_the_video():
+    assert audio_chunk_event_id("v1", 3) == audio_chunk_event_id("v1", 3)
+    assert transcript_event_id("v1", 3) == transcript_event_id("v1", 3)
+    assert moments_event_id("v1", 3, False) == moments_event_id("v1", 3, False)
+    ids = {f(v, i) for f in (audio_chunk_event_id, transcript_event_id) for v in ("v1", "v2") for i in range(3)} | \
+        {moments_event_id(v, i, final) for v in ("v1", "v2") for i in range(3) for final in (False, True)}
+    assert len(ids) == 2 * 2 * 3 + 2 * 3 * 2  # nothing shared between videos, chunks, kinds
+    assert all(HEX32.match(value) for value in ids)
+    # Pinned, like the milestones': stored rows keep the id they were announced with.
+    assert transcript_event_id("v1", 0) == "efcc40831e42507690973e28d5bbd615"
 
 
 def test_stamp_writes_a_recorded_time_as_produced_at_does():

@@ -1,8 +1,9 @@
 import io
+import time
 
 import pytest
 
-from streams.adapters.storage import FileStorage, open_storage
+from streams.adapters.storage import FileStorage, open_storage, put_once
 from streams.errors import ConfigError, StorageError
 from streams.settings import Settings
 
@@ -57,3 +58,20 @@ def test_a_failed_write_leaves_no_partial_object_and_temp_files_are_never_listed
     assert list((tmp_path / ".incoming").iterdir()) == []
     (tmp_path / ".incoming" / "123.abc.tmp").write_bytes(b"left by a killed writer")
     assert list(storage.list()) == ["videos/v/clips/a.mp4"]
+
+
+def test_put_once_keeps_the_stored_bytes_and_their_time(tmp_path):
+    """A chunk stored by a killed run is not written again: its write time, which its event
+    carries, stays the same. Other bytes under the key are replaced."""
+    storage = FileStorage(tmp_path)
+    assert storage.stat("audio/00000.wav") is None
+    first = put_once(storage, "audio/00000.wav", b"RIFF-one")
+    stat = storage.stat("audio/00000.wav")
+    assert (stat.size, stat.modified_at) == (8, first)
+    assert first.tzinfo is not None
+    time.sleep(0.02)
+    assert put_once(storage, "audio/00000.wav", b"RIFF-one") == first
+    changed = put_once(storage, "audio/00000.wav", b"RIFF-two")  # same size, other bytes
+    assert changed > first and storage.get_bytes("audio/00000.wav") == b"RIFF-two"
+    assert put_once(storage, "audio/00000.wav", b"RIFF-longer") > changed
+    assert storage.get_bytes("audio/00000.wav") == b"RIFF-longer"
