@@ -135,8 +135,8 @@ def spool_dir() -> Path:
     return settings.data_dir / "worker" / "analytics-spool"
 
 
-def spool(messages: list[dict]) -> Path:
-    path = spool_dir() / f"{uuid.uuid4().hex}.jsonl"
+def spool(messages: list[dict], folder: Path | None = None) -> Path:
+    path = (folder or spool_dir()) / f"{uuid.uuid4().hex}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
     with open(part, "w") as f:
@@ -156,10 +156,21 @@ def _unspool(path: Path) -> list[dict]:
     return messages
 
 
-async def _resend_spooled(target: AnalyticsStore) -> None:
-    folder = spool_dir()
+async def _resend_spooled(target: AnalyticsStore, folder: Path | None = None) -> None:
+    """Send every spooled file to ``target``, each claimed by renaming it to ``.sending-<pid>``.
+    A claim whose process is gone (killed while sending) is taken back first: the file would
+    otherwise never be sent, and its messages, acknowledged when spooled, would be lost."""
+    folder = folder or spool_dir()
     if not folder.is_dir():
         return
+    for claimed in folder.glob("*.sending-*"):
+        owner = claimed.suffix.removeprefix(".sending-")
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            try:
+                claimed.rename(claimed.with_suffix(".jsonl"))
+                log.warning("analytics: took back %s, whose sender (pid %s) is gone", claimed.name, owner)
+            except OSError:  # another sender took it back first
+                continue
     for path in sorted(folder.glob("*.jsonl")):
         claimed = path.with_suffix(f".sending-{os.getpid()}")
         try:
@@ -174,6 +185,16 @@ async def _resend_spooled(target: AnalyticsStore) -> None:
             return
         claimed.unlink()
         log.info("analytics: sent the spooled %s", path.name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _b64(value) -> str:

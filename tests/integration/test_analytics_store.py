@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -176,3 +177,24 @@ def test_rows_past_the_retention_period_are_not_kept(store):
     old.add("events", "tenant-a", "old", -500 * 86400, stage="ingest", status="started")
     store.insert(old.rows())
     assert store.client.query("SELECT count() FROM events WHERE video_id = 'old'").result_rows == [(0,)]
+
+
+async def test_a_spool_file_whose_sender_was_killed_is_sent_by_the_next_one(store, tmp_path):
+    """The sink claims a spooled file by renaming it to ``.sending-<pid>``; a sender SIGKILLed
+    while inserting leaves it so. Its messages were acknowledged when spooled: the next sender
+    must take the claim back and send it, and leave a living sender's claim alone."""
+    from streams.agents import analytics as sink
+
+    feed = Feed()
+    feed.completed_video("t-spool", "v-spool", 30.0, 2)
+    messages = [{"topic": t, "value": v, "headers": h, "timestamp": None} for t, v, h in feed.messages]
+    folder = tmp_path / "spool"
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stranded = sink.spool(messages, folder).rename(folder / f"stranded.sending-{dead.pid}")
+    busy = sink.spool(messages[:1], folder).rename(folder / "busy.sending-1")  # pid 1 lives
+    await sink._resend_spooled(store, folder)
+    assert not stranded.exists() and busy.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["busy.sending-1"]
+    held = store.client.query("SELECT count() FROM events FINAL WHERE video_id = 'v-spool'").result_rows
+    assert held == [(len(messages),)]
