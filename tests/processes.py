@@ -70,6 +70,26 @@ def wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
     return all(gone(p) for p in pids)
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True  # gone already
+
+
+def describe(pid: int) -> str:
+    """A process as a person would name it: its command and, for Python, the module it runs."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return f"{pid} (gone)"
+    words = [a.decode(errors="replace") for a in args if a]
+    if "-m" in words[:-1]:
+        return f"{Path(words[0]).name} -m {words[words.index('-m') + 1]}"
+    return Path(words[0]).name if words else _comm(pid)
+
+
 def rss_bytes(pid: int, field: str = "VmRSS") -> int:
     """A process's resident memory (``VmRSS``) or its peak (``VmHWM``) in bytes; 0 once it is gone."""
     try:
@@ -97,6 +117,7 @@ class TreeMemory:
         self.root_hwm = 0
         self.largest_child = 0
         self.most_children = 0
+        self.busiest: list[str] = []  # what the children were at the sample with the most
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -104,8 +125,12 @@ class TreeMemory:
         pid = self.root()
         if pid is None:
             return
-        pids = tree(pid)
-        sizes = [rss_bytes(p) for p in pids[1:]]
+        # A zombie (exited, not yet reaped by its parent) holds no memory and runs nothing: only
+        # the living count as children.
+        living = [p for p in tree(pid)[1:] if not _zombie(p)]
+        sizes = [rss_bytes(p) for p in living]
+        if len(sizes) > self.most_children:
+            self.busiest = [describe(p) for p in living]
         self.most_children = max(self.most_children, len(sizes))
         self.largest_child = max(self.largest_child, *sizes, 0)
         self.peak = max(self.peak, rss_bytes(pid) + sum(sizes))

@@ -10,6 +10,7 @@ videos' prefixes shows up as stray.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from tests.httpd import LocalServer
 from tests.owner import new_tenant
 
 NORMAL = {"clip_count": 1, "min_seconds": 3, "max_seconds": 8}  # one short clip: every stage, quickly
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".local" / "artifacts" / "faults"
 SETTLE_SECONDS = 120.0  # webhooks (the suite's fast retry schedule) and the analytics sink catch up
 
 
@@ -107,6 +109,7 @@ class Scenario:
         self.notes["seconds"] = f"{time.monotonic() - self.began:.0f} to the last video's end"
         if sorted(statuses) != sorted(self.video_ids()) or set(statuses.values()) - {"completed", "failed"}:
             self.notes["stalled"] = f"videos unfinished after {timeout:.0f} s; the worker was restarted"
+            self._note_stall(statuses)
             if stack.worker_pid() is not None:
                 stack.kill_worker()
             stack.start_worker()
@@ -136,6 +139,27 @@ class Scenario:
         record = ScenarioRecord(self.name, self.tenant_id, list(self.submitted), self.files_before, files_after,
                                 counts, row, self.notes)
         return row, record
+
+    def _note_stall(self, statuses: dict[str, str]) -> None:
+        """Where each unfinished video stood, and the workers' logs kept (under
+        ``.local/artifacts/faults``) with their last warnings, so a stall can be read afterwards."""
+        stack = self.run.stack
+        where = []
+        for video_id in self.video_ids():
+            if statuses.get(video_id) in ("completed", "failed"):
+                continue
+            stages = stack.stages(video_id)
+            where.append(f"{video_id[:8]} " + ",".join(f"{k}={v}" for k, v in stages.items() if v != "completed"))
+        self.notes["stalled at"] = "; ".join(where) or "unknown"
+        kept = ARTIFACTS / self.name.split(":")[0].replace(" ", "-")
+        kept.mkdir(parents=True, exist_ok=True)
+        warnings = []
+        for log in sorted((self.settings.data_dir / "logs").glob("worker*.log")):
+            shutil.copyfile(log, kept / log.name)
+            lines = log.read_text(errors="replace").splitlines()
+            warnings += [f"{log.stem}: {line[:240]}" for line in lines[-400:]
+                         if any(level in line for level in ("[WARNING]", "[ERROR]", '"WARNING"', '"ERROR"'))][-3:]
+        self.notes["stall logs"] = f"kept in {kept}" + "".join(f" | {w}" for w in warnings)
 
     def _note_leftovers(self, files_after: dict) -> None:
         """What killed writers left on disk (not an effect anyone sees, but disk nobody frees): part
