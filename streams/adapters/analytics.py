@@ -17,6 +17,7 @@ import asyncio
 import fcntl
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -71,10 +72,13 @@ def engine_in_use(path: Path) -> bool:
 
 class AnalyticsStore:
     """The ``events`` table and its rollups over one client. Blocking: call from a thread in
-    async code."""
+    async code. One statement at a time: the worker's sink inserts and its report route reads
+    from different threads over this one client, and the embedded engine (chdb) is not safe to
+    drive from two threads at once (chdb-io/chdb#426 is a hang of exactly that kind)."""
 
     def __init__(self, client) -> None:
         self.client = client
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> "AnalyticsStore":
@@ -88,18 +92,22 @@ class AnalyticsStore:
         return store
 
     def migrate(self) -> list[str]:
-        return migrations.migrate(self.client)
+        with self._lock:
+            return migrations.migrate(self.client)
 
     def insert(self, rows: Sequence[tuple]) -> None:
         """Insert ``events`` rows (``streams.analytics.rows``) as one block."""
         if rows:
-            self.client.insert("events", list(rows), column_names=list(COLUMNS))
+            with self._lock:
+                self.client.insert("events", list(rows), column_names=list(COLUMNS))
 
     def usage(self, tenant_id: str, days: int = 30) -> dict:
-        return reports.usage(self.client, tenant_id, days)
+        with self._lock:
+            return reports.usage(self.client, tenant_id, days)
 
     def close(self) -> None:
-        self.client.close()
+        with self._lock:
+            self.client.close()
 
 
 # -- the worker's read token (embedded engine) ------------------------------------------------
