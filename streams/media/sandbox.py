@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -234,11 +235,16 @@ class _Child:
         self.cleanup()
 
     def kill(self) -> None:
-        """SIGKILL the child unless it has been reaped (so never a recycled pid); any thread."""
+        """SIGKILL the child unless it has been reaped (so never a recycled pid); any thread.
+        ``os.kill``, not ``Popen.kill``: that polls first, and a poll that finds the child exited
+        reaps it behind ``_reap``'s back."""
         with self._lock:
             if self._status is None:
                 self._killed = True
-                self.proc.kill()
+                try:
+                    os.kill(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def cleanup(self) -> None:
         """Reap the killed or finished child and close its pipes (idempotent; its owner thread)."""
@@ -256,7 +262,11 @@ class _Child:
             with self._lock:
                 if self._status is not None:
                     return True
-                pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+                try:
+                    pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+                except ChildProcessError:  # reaped elsewhere after all: its status is Popen's
+                    self._status = self.proc.returncode if self.proc.returncode is not None else -signal.SIGKILL
+                    return True
                 if pid:
                     self._status = self.proc.returncode = os.waitstatus_to_exitcode(status)
                     self._cpu = usage.ru_utime + usage.ru_stime

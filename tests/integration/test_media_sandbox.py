@@ -295,3 +295,31 @@ def test_a_killed_worker_takes_its_readers_with_it(stalling_wav):
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{child}").exists()
+
+
+def test_a_job_stopped_after_its_child_ended_on_its_own_reaps_it_without_error(talk):
+    """A job closed early (its caller failed, as when Triton goes down mid-look) may find its child
+    already exited. Killing it must not reap it behind the sandbox's back: ``Popen.kill`` polls
+    first, and its reap made the sandbox's own one fail with ChildProcessError, which failed the
+    video as an internal error instead of the caller's error."""
+    from dataclasses import asdict
+
+    from streams.media.sandbox import _Child
+
+    child = _Child(talk, "talk.mp4", {"op": "probe", "limits": asdict(MediaLimits())}, SandboxLimits(), 30.0,
+                   max_chunk_bytes=0)
+    kind, _ = child.next_frame()  # the answer; the child ends after it
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _zombie(child.proc.pid):
+        time.sleep(0.01)
+    assert _zombie(child.proc.pid), "the child did not end after answering"
+    child.kill()
+    child.cleanup()
+    assert _reaped(child.proc.pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
