@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import platform
 import resource
 import sys
 import tempfile
@@ -40,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import percentile, table, write_results  # noqa: E402
 from streams.media import confine  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.media.onscreen import Glance, GlanceOptions  # noqa: E402
@@ -229,21 +227,16 @@ def main() -> None:
     print(table(timing))
     print()
     print(table(cost))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "look_isolation",
-        "note": "in-process Glance (+ read_loudness) vs sandbox_look.Look (child process, confined), "
-                "alternating, same run; both decode with the sandbox's decoder threads; pipe bytes are "
-                "the pictures' pixels; CPU is this process plus the reaped child; the worker's RSS rise is its "
-                "VmHWM (reset before each run) over its RSS at the start, the largest of the runs; the child's "
-                "peak is its VmHWM polled every 50 ms",
-        "decoder_threads": DECODER_THREADS,
-        "confinement": {"landlock_abi": confine.landlock_abi(), "root": os.geteuid() == 0},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
-        "results": results,
-    }, indent=2))
-    print(f"wrote {RESULTS}")
+    write_results(
+        RESULTS, "look_isolation", results,
+        note="in-process Glance (+ read_loudness) vs sandbox_look.Look (child process, confined), "
+             "alternating, same run; both decode with the sandbox's decoder threads; pipe bytes are "
+             "the pictures' pixels; CPU is this process plus the reaped child; the worker's RSS rise is its "
+             "VmHWM (reset before each run) over its RSS at the start, the largest of the runs; the child's "
+             "peak is its VmHWM polled every 50 ms",
+        decoder_threads=DECODER_THREADS,
+        confinement={"landlock_abi": confine.landlock_abi(), "root": os.geteuid() == 0},
+    )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,7 @@ Prints a table and writes bench/results/probe_isolation.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import percentile, table, write_results  # noqa: E402
 from streams.errors import EmptyMedia  # noqa: E402
 from streams.media import confine  # noqa: E402
 from streams.media.chunking import Chunker, iter_chunks  # noqa: E402
@@ -113,16 +111,11 @@ def main() -> None:
                          f"{result['sandboxed_p50_s'] * 1000:.0f} ms", f"{result['added_p50_s'] * 1000:.0f} ms",
                          f"{result['added_p95_s'] * 1000:.0f} ms"))
     print(table(rows))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "probe_isolation",
-        "note": "in-process vs sandboxed (child process, confined), alternating, same run",
-        "confinement": {"landlock_abi": confine.landlock_abi(), "root": os.geteuid() == 0},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
-        "results": results,
-    }, indent=2))
-    print(f"wrote {RESULTS}")
+    write_results(
+        RESULTS, "probe_isolation", results,
+        note="in-process vs sandboxed (child process, confined), alternating, same run",
+        confinement={"landlock_abi": confine.landlock_abi(), "root": os.geteuid() == 0},
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,12 @@
-"""What every benchmark prints and records: percentiles of timings and a plain-text table."""
+"""What every benchmark prints and records: percentiles of timings, a plain-text table, and the
+JSON of its results with the machine they ran on."""
 
 from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -16,3 +22,15 @@ def table(rows: list[tuple[str, ...]]) -> str:
     """Rows of strings as left-aligned columns (the first row is the header)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def write_results(path: Path, benchmark: str, results, **fields) -> None:
+    """Write ``{"benchmark", **fields, "machine", "results"}`` to ``path`` (the machine: its cores,
+    Python and load, which a noisy run's numbers need beside them) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "benchmark": benchmark, **fields,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
+        "results": results,
+    }, indent=2))
+    print(f"wrote {path}")
