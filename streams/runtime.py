@@ -128,8 +128,8 @@ async def report(tenant_id: str, video_id: str, stage: str, status: str, *, at: 
     A milestone (``started``, ``finished``, ``failed``) is reported after its state is written, and
     again wherever a redelivered message finds that state already written: a worker killed
     between the write and the send would otherwise lose the event for good. Every report of a
-    milestone is the same event (``records.lifecycle``): its id comes from (video, stage, status),
-    its time from when the catalog recorded it (``at``, else looked up), so consumers keep it once.
+    milestone is the same event (``records.lifecycle``): its id comes from (video, stage, status,
+    and for a failure its time), its time from when the catalog recorded it (``at``, else looked up), so consumers keep it once.
     Its other ``fields`` must come from the record too. A milestone the catalog has not recorded
     (the video is gone, the stage did not get there) is not announced. ``progress`` is a new event
     each time."""

@@ -241,11 +241,12 @@ class Catalog:
         return [_chunk(r) for r in rows]
 
     # moments -------------------------------------------------------------------------------
-    async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> None:
-        """Record a candidate, or its new rank. A final rank stands: a provisional save of the
-        moment that comes later (a redelivered chunk, replayed) leaves it as it is."""
+    async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> datetime:
+        """Record a candidate, or its new rank; when it was first recorded. A final rank stands: a
+        provisional save of the moment that comes later (a redelivered chunk, replayed) leaves it
+        as it is."""
         async with self._conn() as conn:
-            await conn.execute(
+            return await conn.fetchval(
                 """
                 INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
                 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
@@ -253,6 +254,7 @@ class Catalog:
                     SET rank = CASE WHEN moments.is_final AND NOT EXCLUDED.is_final THEN moments.rank
                                     ELSE EXCLUDED.rank END,
                         is_final = moments.is_final OR EXCLUDED.is_final
+                RETURNING created_at
                 """,
                 video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
                 json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,

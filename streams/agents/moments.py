@@ -169,14 +169,9 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     if not chunk.is_last:
         if new:
             candidates = [_candidate(video_id, m, order[id(m)]) for m in new]
-            for c in candidates:
-                await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
             # Announced at the time the candidates were first recorded (a replay keeps it).
-            ids = {c.moment_id for c in candidates}
-            at = max((m["created_at"] for m in await rt.catalog.moments(video_id) if m["moment_id"] in ids),
-                     default=None)
-            if at is None:  # deleted meanwhile (its moments went with it)
-                return
+            at = max([await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
+                      for c in candidates])
             await _publish(chunk, candidates, is_final=False, at=at)
         progress = min(0.99, chunk.end / video["duration"]) if video["duration"] else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)

@@ -57,14 +57,15 @@ async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_l
     try:
         catalog = Catalog(pool)
         await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
-        await catalog.save_moment(video_id, moment, 3, is_final=False)
-        await catalog.save_moment(video_id, moment, 1, is_final=True)
-        await catalog.save_moment(video_id, moment, 3, is_final=False)  # the replayed provisional pick
+        first = await catalog.save_moment(video_id, moment, 3, is_final=False)
+        saved = [await catalog.save_moment(video_id, moment, 1, is_final=True),
+                 await catalog.save_moment(video_id, moment, 3, is_final=False)]  # the replayed provisional pick
         (row,) = await catalog.moments(video_id)
-        await catalog.save_moment(video_id, moment, 2, is_final=True)  # a new final ranking still applies
+        saved.append(await catalog.save_moment(video_id, moment, 2, is_final=True))  # a new final ranking applies
         (again,) = await catalog.moments(video_id)
         await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
     finally:
         await pool.close()
     assert (row["rank"], row["is_final"]) == (1, True)
     assert (again["rank"], again["is_final"]) == (2, True)
+    assert saved == [first] * 3 == [row["created_at"]] * 3  # every save answers when it was first recorded
