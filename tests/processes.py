@@ -53,11 +53,7 @@ def gone(pid: int) -> bool:
         return reaped == pid
     except ChildProcessError:
         pass
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+    return state(pid) in ("Z", None)
 
 
 def wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
@@ -70,12 +66,14 @@ def wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
     return all(gone(p) for p in pids)
 
 
-def _zombie(pid: int) -> bool:
+def state(pid: int) -> str | None:
+    """A process's state as ``/proc`` has it (``R``, ``S``, ``Z`` for a zombie...); None once it
+    is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return True  # gone already
+        return None
 
 
 def describe(pid: int) -> str:
@@ -127,7 +125,7 @@ class TreeMemory:
             return
         # A zombie (exited, not yet reaped by its parent) holds no memory and runs nothing: only
         # the living count as children.
-        living = [p for p in tree(pid)[1:] if not _zombie(p)]
+        living = [p for p in tree(pid)[1:] if state(p) not in ("Z", None)]
         sizes = [rss_bytes(p) for p in living]
         if len(sizes) > self.most_children:
             self.busiest = [describe(p) for p in living]

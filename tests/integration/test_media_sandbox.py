@@ -24,6 +24,7 @@ from streams.media.probe import MediaInfo, MediaLimits, probe
 from streams.media.sandbox import MIB, AudioChunks, SandboxLimits, probe_media
 from tests.hostile_media import sparse_file, wav_header
 from tests.media_recipes import short_talk
+from tests.processes import state
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"
 
@@ -310,16 +311,9 @@ def test_a_job_stopped_after_its_child_ended_on_its_own_reaps_it_without_error(t
                    max_chunk_bytes=0)
     kind, _ = child.next_frame()  # the answer; the child ends after it
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not _zombie(child.proc.pid):
+    while time.monotonic() < deadline and state(child.proc.pid) != "Z":
         time.sleep(0.01)
-    assert _zombie(child.proc.pid), "the child did not end after answering"
+    assert state(child.proc.pid) == "Z", "the child did not end after answering"
     child.kill()
     child.cleanup()
     assert _reaped(child.proc.pid)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return False
