@@ -4,13 +4,13 @@ worker starts, so one image runs as any group of agents and each group scales on
 
 Every topic is a ``TracedTopic`` (messages carry the trace context); logs are JSON lines with the
 ids of the work in hand (``streams.logs``); ``/healthz`` and ``/metrics`` are served on the web
-port."""
+port. The app is ``streams.consumer.App``: Faust's, on a consumer that commits only what its agents
+processed and that a rebalance cannot stall."""
 
 from __future__ import annotations
 
-import faust
-
 from streams import logs, metrics
+from streams.consumer import App
 from streams.errors import ConfigError
 from streams.settings import Settings
 from streams.tracing import TracedTopic
@@ -43,7 +43,7 @@ def app_id(names: str) -> str:
 
 settings = Settings.from_env()
 
-app = faust.App(
+app = App(
     app_id(settings.agents),
     broker=f"kafka://{settings.kafka_bootstrap}",
     store="memory://",

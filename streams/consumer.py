@@ -1,0 +1,158 @@
+"""The worker's Kafka consumer: Faust's, with the rebalance holes in its at-least-once closed.
+
+A message may be committed only when every agent that was handed it has finished with it. Faust
+(faust-streaming 0.15) keeps that promise in steady state, but a rebalance opens four holes, each
+seen in this project's fault suite (a second worker joining and leaving):
+
+1. **A stall.** On a revoke Faust empties every agent's inbox (``flow_control.clear``) and then
+   waits until every message an agent has started is acknowledged. A message read by two agents
+   (each stage's agent and the analytics sink read the same topic) counts one reference per agent;
+   when one agent has started it and the other's copy was still in the emptied inbox, that copy is
+   never acknowledged, the count never reaches zero, and the wait never ends: every stage of the
+   worker stops. Here the wait is for messages an agent still *holds*: references beyond the
+   copies dropped from inboxes (``DroppingFlowControl`` counts them). Such a message is never
+   acknowledged, so never committed, and the next owner of its partition reads it again.
+2. **Commits past a gap during the revoke.** Faust forgets what a revoked partition acknowledged
+   and committed *before* waiting, so the commits made while it waits start from whatever is
+   acknowledged next, over any unacknowledged message before it. Here that state is kept until the
+   wait is over.
+3. **An off-by-one at the head.** Faust's guard against committing over an unacknowledged message
+   right after the last commit lets a gap of exactly one message through (it compares with ``> 1``
+   where the committed offset is already the next one to read). Here any gap holds the commit.
+4. **Acknowledgements of messages it never processed.** A message fetched before a rebalance and
+   handed over after it (an older generation), or taken from an inbox while the flow is suspended,
+   is skipped by the agent and acknowledged as if done. Here such a message is never committed: the
+   partition's new owner (or this worker again) reads it from the committed offset.
+
+A message that is not committed is read again, which the pipeline absorbs (every stage is
+idempotent: the crash-window and fault suites prove it); a committed message that no agent
+processed is lost for good. Every rule here chooses the first.
+
+The wait is bounded (``WAIT_FRACTION`` of the broker's rebalance timeout, past which the group
+would drop this worker anyway): a handler still running then finishes on its own, and its
+acknowledgement, of an older generation by then, commits nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+
+import faust
+from faust.transport.consumer import CONSUMER_PARTITIONS_REVOKED
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.utils.tracing import traced_from_parent_span
+from mode import Service
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
+
+log = logging.getLogger(__name__)
+
+#: How much of the broker's rebalance timeout a revoke may spend waiting for running handlers.
+WAIT_FRACTION = 0.75
+
+
+class DroppingFlowControl(FlowControlEvent):
+    """Faust's flow control, counting the message copies each ``clear`` drops from the agents'
+    inboxes: those copies will never be acknowledged (``dropped``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._dropped: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def clear(self) -> None:
+        for queue in list(self._queues):
+            for item in list(getattr(queue, "_queue", ())):
+                message = getattr(item, "message", None)
+                if message is not None:
+                    self._dropped[message] = self._dropped.get(message, 0) + 1
+        super().clear()
+
+    def dropped(self, message) -> int:
+        """How many copies of ``message`` were dropped from inboxes unprocessed."""
+        return self._dropped.get(message, 0)
+
+
+def held(message, dropped: int) -> bool:
+    """Whether an agent is still working on ``message``: it is unacknowledged and has more
+    references than copies dropped from inboxes."""
+    return not message.acked and message.refcount > dropped
+
+
+def committable(message, generation_id: int | None) -> bool:
+    """Whether ``message``, acknowledged by its last agent, was processed and may be committed: an
+    agent took it while the flow was on (``tracked``; one skipped by every agent never is), and it
+    was fetched in the current ``generation_id`` of the group."""
+    if message.generation_id is not None and message.generation_id != generation_id:
+        return False
+    return bool(message.tracked)
+
+
+class Consumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer with the four rules above."""
+
+    def ack(self, message) -> bool:
+        if not committable(message, self.app.consumer_generation_id):
+            # Forget it without committing: it is read again from the committed offset.
+            self._unacked_messages.discard(message)
+            return False
+        return super().ack(message)
+
+    def _new_offset(self, tp):
+        acked = self._acked[tp]
+        if acked and not self._gap[tp]:
+            acked.sort()
+            committed = self._committed_offset[tp]
+            if committed is not None and acked[0] > committed:
+                return None  # the next message to read is not acknowledged yet
+        return super()._new_offset(tp)
+
+    @Service.transitions_to(CONSUMER_PARTITIONS_REVOKED)
+    async def on_partitions_revoked(self, revoked) -> None:
+        # Faust forgets the revoked partitions' acknowledgements and committed offsets first and
+        # then waits and commits; here they are forgotten after, so those commits stop at any gap.
+        span = self.app._start_span_from_rebalancing("on_partitions_revoked")
+        with span:
+            if self._active_partitions is not None:
+                self._active_partitions.difference_update(revoked)
+            self._paused_partitions.difference_update(revoked)
+            try:
+                await traced_from_parent_span(span)(self._on_partitions_revoked, partitions=revoked)(revoked)
+            finally:
+                for tp in revoked:
+                    for state in (self._gap, self._acked, self._acked_index, self._read_offset,
+                                  self._committed_offset):
+                        state.pop(tp, None)
+
+    async def wait_empty(self) -> None:
+        """Wait (bounded) until no agent holds a message, committing as acknowledgements come in;
+        then commit what is acknowledged."""
+        flow_control = self.app.flow_control
+        dropped = flow_control.dropped if isinstance(flow_control, DroppingFlowControl) else (lambda m: 0)
+        deadline = time.monotonic() + WAIT_FRACTION * float(self.app.conf.broker_rebalance_timeout)
+        while not self.should_stop:
+            waiting = [m for m in list(self._unacked_messages) if held(m, dropped(m))]
+            if not waiting:
+                break
+            if time.monotonic() >= deadline:
+                log.warning("rebalance: stopped waiting for %d message(s) still in hand (%s); they are "
+                            "not committed and will be read again", len(waiting),
+                            ", ".join(f"{m.topic}:{m.partition}:{m.offset}" for m in waiting[:5]))
+                break
+            await self.commit()
+            await self._wait_for_ack(timeout=1)
+        await self.commit_and_end_transactions()
+
+
+class App(faust.App):
+    """Faust's app on this module's consumer and flow control."""
+
+    @cached_property
+    def flow_control(self) -> DroppingFlowControl:
+        return DroppingFlowControl(loop=self.loop)
+
+    def _new_transport(self):
+        transport = super()._new_transport()
+        transport.Consumer = Consumer
+        return transport
