@@ -66,25 +66,38 @@ def wait_gone(pids: list[int], timeout: float = 10.0) -> bool:
     return all(gone(p) for p in pids)
 
 
-def state(pid: int) -> str | None:
-    """A process's state as ``/proc`` has it (``R``, ``S``, ``Z`` for a zombie...); None once it
-    is gone."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command (state, parent...); None once gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
+            return f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
 
 
+def state(pid: int) -> str | None:
+    """A process's state as ``/proc`` has it (``R``, ``S``, ``Z`` for a zombie...); None once it
+    is gone."""
+    fields = _stat(pid)
+    return fields[0] if fields else None
+
+
+def parent(pid: int) -> int | None:
+    """A process's parent pid; None once it is gone."""
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
+
+
 def describe(pid: int) -> str:
-    """A process as a person would name it: its command and, for Python, the module it runs."""
+    """A process as a person would name it: its command and, for Python, the module it runs with
+    its first arguments."""
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return f"{pid} (gone)"
     words = [a.decode(errors="replace") for a in args if a]
-    if "-m" in words[:-1]:
-        return f"{Path(words[0]).name} -m {words[words.index('-m') + 1]}"
+    if "-m" in words[:-1]:  # the module and what it was told (a sandbox child's job, say)
+        return " ".join([Path(words[0]).name, "-m", *words[words.index("-m") + 1:][:3]])
     return Path(words[0]).name if words else _comm(pid)
 
 
@@ -128,7 +141,8 @@ class TreeMemory:
         living = [p for p in tree(pid)[1:] if state(p) not in ("Z", None)]
         sizes = [rss_bytes(p) for p in living]
         if len(sizes) > self.most_children:
-            self.busiest = [describe(p) for p in living]
+            self.busiest = [describe(p) + ("" if parent(p) in (pid, None) else f" (under {describe(parent(p))})")
+                            for p in living]
         self.most_children = max(self.most_children, len(sizes))
         self.largest_child = max(self.largest_child, *sizes, 0)
         self.peak = max(self.peak, rss_bytes(pid) + sum(sizes))

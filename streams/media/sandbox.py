@@ -53,7 +53,9 @@ STDERR_TAIL = 8192
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_BYTES = 1 << 20
 _CHILD_ENV = {
-    "PATH": "/usr/bin:/bin",
+    # Nothing to run: the child only reads. A library that looks for a program finds none
+    # (PySceneDetect starts ``ffmpeg`` once as it is imported, to see whether it can).
+    "PATH": "/nonexistent",
     "HOME": "/nonexistent",  # else site.py looks the user up in /etc/passwd (through nscd's socket)
     "LC_ALL": "C.UTF-8",
     "OPENBLAS_NUM_THREADS": "1",  # no BLAS thread pool: the child must stay single-threaded to unshare
@@ -210,7 +212,8 @@ class _Child:
                 "memory_bytes": sandbox.memory_bytes, "cpu_seconds": self.cpu_limit}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "streams.media.sandbox_child"], stdin=subprocess.PIPE,
+                # the op in the command line only names the job for ps and top; the child reads stdin
+                [sys.executable, "-I", "-m", "streams.media.sandbox_child", str(request["op"])], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", env=_CHILD_ENV, close_fds=True,
             )
         except OSError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 from contextlib import aclosing
 from pathlib import Path
 
@@ -133,3 +135,27 @@ def test_a_failure_while_working_on_the_pictures_stops_the_child(media_dir):
     with pytest.raises(RuntimeError, match="inference failed"):
         asyncio.run(fail_on_first_batch())
     assert _reaped(pids[0])
+
+
+LOOK_DRIVER = """
+import sys
+from pathlib import Path
+from streams.media.reframe.sampling import SamplingOptions, glance_options
+from streams.media.sandbox_look import Look
+with Look(Path(sys.argv[1]), 6.5, 8.5, glance_options(SamplingOptions()), loudness=(7.0, 8.0, 0.04)) as look:
+    while look.next_batch():
+        pass
+"""
+
+
+def test_a_look_s_child_runs_no_program_of_its_own(media_dir, tmp_path):
+    """The child only reads: the one program started is the child itself (PySceneDetect, imported
+    for the cuts, starts ``ffmpeg`` to see whether it can; the child's PATH has nothing to find)."""
+    log = tmp_path / "execve.log"
+    out = subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=execve", "-e", "signal=none",
+                          sys.executable, "-I", "-c", LOOK_DRIVER, str(media_dir / MONTAGE)],
+                         capture_output=True, text=True, timeout=120, cwd="/")
+    assert out.returncode == 0, out.stderr[-2000:]
+    started = [line for line in log.read_text().splitlines() if "execve(" in line and "= 0" in line]
+    assert len(started) == 2, started  # the driver, then its sandbox child
+    assert "streams.media.sandbox_child" in started[1]
