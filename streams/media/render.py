@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import json
 import math
 import os
 import shutil
 import signal
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -203,13 +205,27 @@ class Framing:
 def probe(path: Path, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
     """Describe the source at ``path`` (``source.describe``, in the media sandbox); RenderError if
     it cannot be read or holds neither video nor audio (``SandboxUnavailable`` when the sandbox
-    could not start). Blocking: call it in a thread from async code."""
-    if not Path(path).is_file():
-        raise RenderError(f"cannot read source {Path(path).name}: No such file")
+    could not start). Blocking: call it in a thread from async code.
+
+    A render asks about the same source for every clip and for every moment's framing; each
+    version of a file (its inode, size and modification time) is read once, and a replaced file
+    is read again. Failures are not remembered."""
+    path = Path(path)
     try:
-        return read_source(Path(path), sandbox=sandbox)
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise RenderError(f"cannot read source {path.name}: No such file")
+    try:
+        return _described(str(path.absolute()), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), sandbox)
     except MediaError as exc:
         raise RenderError(exc.message) from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _described(path: str, version: tuple[int, int, int, int], sandbox: SandboxLimits) -> SourceInfo:
+    return read_source(Path(path), sandbox=sandbox)
 
 
 def filter_value(value: str) -> str:

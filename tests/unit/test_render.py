@@ -1,6 +1,8 @@
 """Rendering with the real ffmpeg on small generated media, checked by reading the output with PyAV."""
 
 import asyncio
+import os
+import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -264,6 +266,19 @@ async def test_cancelling_kills_ffmpeg_and_leaves_no_partial_file(media, tmp_pat
 def test_probe(media):
     assert probe(media / "source.mp4") == SourceInfo(True, True, 640, 360, 25.0, pytest.approx(12.0, abs=0.1))
     assert probe(media / "podcast.m4a") == SourceInfo(False, True, 0, 0, None, pytest.approx(12.0, abs=0.1))
+
+
+def test_a_source_is_read_once_per_version(media, tmp_path):
+    source = tmp_path / "source.mp4"
+    shutil.copyfile(media / "source.mp4", source)
+    first = probe(source)
+    assert probe(source) is first  # asked again for the next clip: the answer already read
+    shutil.copyfile(media / "podcast.m4a", tmp_path / "new.part")
+    os.replace(tmp_path / "new.part", source)  # the same name, another file
+    assert probe(source) == SourceInfo(False, True, 0, 0, None, pytest.approx(12.0, abs=0.1))
+    source.write_bytes(b"not media")
+    with pytest.raises(RenderError):
+        probe(source)
 
 
 # The command line, without running ffmpeg.
