@@ -128,8 +128,7 @@ class Consumer(faust_aiokafka.Consumer):
     async def wait_empty(self) -> None:
         """Wait (bounded) until no agent holds a message, committing as acknowledgements come in;
         then commit what is acknowledged."""
-        flow_control = self.app.flow_control
-        dropped = flow_control.dropped if isinstance(flow_control, DroppingFlowControl) else (lambda m: 0)
+        dropped = self.app.flow_control.dropped  # App installs this consumer with DroppingFlowControl
         deadline = time.monotonic() + WAIT_FRACTION * float(self.app.conf.broker_rebalance_timeout)
         while not self.should_stop:
             waiting = [m for m in list(self._unacked_messages) if held(m, dropped(m))]

@@ -141,12 +141,16 @@ class TreeMemory:
         living = [p for p in tree(pid)[1:] if state(p) not in ("Z", None)]
         sizes = [rss_bytes(p) for p in living]
         if len(sizes) > self.most_children:
-            self.busiest = [describe(p) + ("" if parent(p) in (pid, None) else f" (under {describe(parent(p))})")
-                            for p in living]
+            self.busiest = [self._named(p, parent(p), pid) for p in living]
         self.most_children = max(self.most_children, len(sizes))
         self.largest_child = max(self.largest_child, *sizes, 0)
         self.peak = max(self.peak, rss_bytes(pid) + sum(sizes))
         self.root_hwm = max(self.root_hwm, rss_bytes(pid, "VmHWM"))
+
+    @staticmethod
+    def _named(p: int, its_parent: int | None, root: int) -> str:
+        """``p`` described, with the process it runs under when that is not the root."""
+        return describe(p) if its_parent in (root, None) else f"{describe(p)} (under {describe(its_parent)})"
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -42,12 +42,17 @@ def _start(env: dict, log_path: Path) -> subprocess.Popen:
         log.close()
 
 
+def _not_within(what: str, seconds: float, logs: list[Path]) -> None:
+    """Fail the test saying what did not happen in time, with the end of each worker's log."""
+    tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
+    pytest.fail(f"{what} not within {seconds:.0f} s\n{tails}")
+
+
 async def _until(check, seconds: float, what: str, logs: list[Path]) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in logs if p.exists())
-            pytest.fail(f"{what} not within {seconds:.0f} s\n{tails}")
+            _not_within(what, seconds, logs)
         await asyncio.sleep(0.2)
 
 
@@ -63,8 +68,7 @@ async def _until_committed(bootstrap: str, group: str, topic: str, offset: int, 
             if committed == offset:
                 return
             await asyncio.sleep(0.5)
-        await _until(lambda: False, 0, f"the group's committed offset of {topic} reaching {offset} "
-                     f"(it is {committed})", logs)
+        _not_within(f"the group's committed offset of {topic} reaching {offset} (it is {committed})", 30, logs)
     finally:
         await admin.close()
 
