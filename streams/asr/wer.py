@@ -33,3 +33,36 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return edit_distance(ref, hyp) / len(ref)
+
+
+
+def sentence_occurrences(sentences: Sequence[str], hypothesis: str, min_similarity: float = 0.6) -> list[int]:
+    """How often each reference sentence is said in ``hypothesis``: the stretches of it that the
+    sentence matches with at most ``(1 - min_similarity) * len(sentence)`` word edits (Sellers'
+    approximate matching: the edit distance to the best stretch ending at each word), best
+    first, each end at least half a sentence from every end counted before it. 0 is a dropped
+    sentence; 2 for one said once is a repeat."""
+    hyp = normalise(hypothesis)
+    counts = []
+    for sentence in sentences:
+        ref = normalise(sentence)
+        if not ref:
+            counts.append(0)
+            continue
+        n = len(ref)
+        allowed = (1 - min_similarity) * n
+        column = list(range(n + 1))  # distances of ref[:i] to the best stretch ending before hyp[0]
+        ends = []
+        for j, h in enumerate(hyp):
+            current = [0] * (n + 1)  # a stretch may start anywhere: row 0 costs nothing
+            for i, r in enumerate(ref, 1):
+                current[i] = min(column[i] + 1, current[i - 1] + 1, column[i - 1] + (r != h))
+            column = current
+            if column[n] <= allowed:
+                ends.append((column[n], j))
+        counted: list[int] = []
+        for _, j in sorted(ends):
+            if all(abs(j - k) >= max(1, n / 2) for k in counted):
+                counted.append(j)
+        counts.append(len(counted))
+    return counts

@@ -14,16 +14,20 @@ at a time, with no temperature fallback, their words cut back into sentence-size
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from streams.asr import faithfulness
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
-from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions
+from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
+
+log = logging.getLogger("clipstream.whisper")
 
 
 def default_model_dir() -> Path:
@@ -191,14 +195,31 @@ class WhisperRecognizer:
         return self.recognize_sequential(audio, language, prompt, cancelled)
 
     def recognize_sequential(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                             cancelled: Callable[[], bool] | None = None) -> Recognition:
-        """One ``WhisperModel.transcribe`` over the speech (30 s windows, temperature fallback)."""
+                             cancelled: Callable[[], bool] | None = None, guard: bool = True) -> Recognition:
+        """One ``WhisperModel.transcribe`` over the speech (30 s windows, temperature fallback);
+        then, with ``guard``, whatever it skipped or looped on decoded again (``redecode``)."""
+        chance = self.vad.probabilities(audio) if self.vad is not None else None
+        segments, detected = self._sequential_segments(audio, language, prompt, chance)
+        pieces = list(_checked(segments, cancelled))
+        if guard and chance is not None:
+            spans = speech_spans(chance, len(audio), BATCHED_VAD)
+            pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled)
+        return recognition_from(pieces, detected, audio, self.options)
+
+    def _sequential_segments(self, audio: np.ndarray, language: str | None, prompt: str | None,
+                             chance: Sequence[float] | None = None) -> tuple[Iterable, str]:
+        """faster-whisper's segments of ``audio`` (decoded lazily, in audio time) and the language:
+        the speech alone (VAD), laid end to end and decoded window after window, each window's
+        unfinished last sentence decoded again from its start, with temperature fallback.
+        ``chance``: the VAD's speech probabilities of ``audio``, when the caller has them."""
         from faster_whisper.transcribe import restore_speech_timestamps
 
         o = self.options
         speech, spans = audio, None
         if self.vad is not None:  # as vad_filter does: decode the speech alone, laid end to end
-            spans = self.vad.speech(audio, SEQUENTIAL_VAD)
+            if chance is None:
+                chance = self.vad.probabilities(audio)
+            spans = speech_spans(chance, len(audio), SEQUENTIAL_VAD)
             speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans]) if spans else audio[:0]
         segments, info = self.model.transcribe(
             speech,
@@ -211,13 +232,15 @@ class WhisperRecognizer:
         )
         if spans:
             segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
-        return recognition_from(_checked(segments, cancelled), info.language, audio, o)
+        return segments, info.language
 
     def recognize_batched(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                          cancelled: Callable[[], bool] | None = None, batch_size: int | None = None) -> Recognition:
+                          cancelled: Callable[[], bool] | None = None, batch_size: int | None = None,
+                          guard: bool = True) -> Recognition:
         """Windows of up to 30 s of speech decoded ``batch_size`` (default: the options') at a time
-        by faster-whisper's ``BatchedInferencePipeline`` (first temperature only), segments rebuilt
-        from the words."""
+        by faster-whisper's ``BatchedInferencePipeline`` (first temperature only), segments cut
+        into sentences; then, with ``guard``, whatever that decode skipped or looped on decoded
+        again sequentially (``redecode``)."""
         from faster_whisper.transcribe import restore_speech_timestamps
         from faster_whisper.vad import collect_chunks
 
@@ -239,9 +262,77 @@ class WhisperRecognizer:
             initial_prompt=prompt or None,
             clip_timestamps=clips,
             batch_size=batch_size or o.batch_size,
+            # With timestamp tokens. Without them (the pipeline's default) the small models skip
+            # ahead inside a full window: tiny.en gave only the last 8 s of a 29 s window of
+            # LibriSpeech on AVX2 CPUs without MKL. With them a window's unfinished last sentence
+            # is dropped instead, and found again below.
+            without_timestamps=False,
         )
         segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
-        return recognition_from(_sentences(_checked(segments, cancelled)), info.language, audio, o)
+        pieces = list(_sentences(_checked(segments, cancelled)))
+        if guard:
+            pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled)
+        return recognition_from(pieces, info.language, audio, o)
+
+    def redecode(self, audio: np.ndarray, spans: list[dict[str, int]], pieces: list, language: str | None,
+                 prompt: str | None, cancelled: Callable[[], bool] | None = None) -> list:
+        """``pieces`` (segments in audio time) with every speech span (``spans``: the batched VAD's,
+        at most 30 s, cut at silences from 160 ms) that they leave without words or where they
+        loop (``faithfulness.regions``) decoded again on its own, sequentially, the new words in
+        place of the old ones there. Decoded alone, a stretch no longer shares a window with what
+        made the decoder skip or loop."""
+        seconds = [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
+        todo = faithfulness.regions(seconds, [w for p in pieces for w in (p.words or [])])
+        if not todo:
+            return pieces
+        log.info("whisper: decoding %d stretch(es) again sequentially (%.1f s of %.1f s): %s", len(todo),
+                 sum(b - a for a, b in todo), len(audio) / SAMPLE_RATE,
+                 ", ".join(f"{a:.1f}-{b:.1f}" for a, b in todo))
+        kept = [p for p in (_outside(piece, todo) for piece in pieces) if p is not None]
+        for a, b in todo:
+            lo, hi = int(round(a * SAMPLE_RATE)), int(round(b * SAMPLE_RATE))
+            segments, _ = self._sequential_segments(audio[lo:hi], language, prompt)
+            for segment in _checked(segments, cancelled):
+                piece = _shifted(segment, a, (a, b))
+                if piece is not None:
+                    kept.append(piece)
+        return sorted(kept, key=lambda p: p.start)
+
+
+def _inside(start: float, end: float, regions: list[tuple[float, float]]) -> bool:
+    middle = (start + end) / 2
+    return any(a <= middle < b for a, b in regions)
+
+
+def _outside(piece, regions: list[tuple[float, float]]):
+    """``piece`` less its words inside ``regions`` (None when nothing is left)."""
+    if not piece.words:
+        return None if _inside(piece.start, piece.end, regions) else piece
+    words = [w for w in piece.words if not _inside(w.start, w.end, regions)]
+    if len(words) == len(piece.words):
+        return piece
+    if not words:
+        return None
+    return _Piece("".join(w.word for w in words), words[0].start, words[-1].end, piece.avg_logprob,
+                  piece.no_speech_prob, words)
+
+
+def _shifted(segment, offset: float, region: tuple[float, float]):
+    """A segment decoded from the audio of ``region`` (times from its start) in audio time, with
+    only its words inside the region (an edge may catch part of a neighbour's word)."""
+    from faster_whisper.transcribe import Word as FwWord
+
+    if not segment.words:
+        start, end = segment.start + offset, segment.end + offset
+        return _Piece(segment.text, start, end, segment.avg_logprob, segment.no_speech_prob, []) \
+            if _inside(start, end, [region]) else None
+    words = [FwWord(start=w.start + offset, end=w.end + offset, word=w.word, probability=w.probability)
+             for w in segment.words]
+    words = [w for w in words if _inside(w.start, w.end, [region])]
+    if not words:
+        return None
+    return _Piece("".join(w.word for w in words), words[0].start, words[-1].end, segment.avg_logprob,
+                  segment.no_speech_prob, words)
 
 
 def _checked(segments: Iterable, cancelled: Callable[[], bool] | None) -> Iterable:

@@ -1,6 +1,6 @@
 import pytest
 
-from streams.asr.wer import normalise, word_error_rate
+from streams.asr.wer import normalise, sentence_occurrences, word_error_rate
 
 
 def test_normalisation_ignores_case_punctuation_and_hyphens():
@@ -17,3 +17,15 @@ def test_each_kind_of_error_counts_once():
     assert word_error_rate(ref, "the very quick brown fox jumps") == pytest.approx(1 / 5)  # insertion
     assert word_error_rate(ref, "") == 1.0
     assert word_error_rate("", "") == 0.0
+
+
+def test_sentence_occurrences_counts_dropped_and_repeated_sentences():
+    sentences = ["The two stray kittens gradually make themselves at home.",
+                 "If the reader will excuse me, I will say nothing of my antecedents.",
+                 "Captain Frere says that the scenery is delightful."]
+    said_once = "the two stray kittens gradually make themselves at home. captain freire says the scenery is delightful"
+    assert sentence_occurrences(sentences, said_once) == [1, 0, 1]
+    looped = ("if the reader will excuse me i will say nothing of my antecedents. "
+              "if the reader will excuse me, i will say nothing of my antecedents")
+    assert sentence_occurrences(sentences, looped) == [0, 2, 0]
+    assert sentence_occurrences(sentences, "") == [0, 0, 0]

@@ -1,0 +1,125 @@
+"""Signs that a decode was not faithful to the audio, and where to decode again.
+
+Whisper can fail a window of speech in two ways that its own scores do not show: it skips speech
+(a stretch the voice activity detector calls speech gets no words: a window's unfinished last
+sentence dropped, or a jump ahead inside a window), or it loops (the same words again and again).
+Both are found here from the decode's timed words and the speech spans alone, so the caller can
+decode just those stretches again the safer way (sequentially, with temperature fallback) and put
+the result in their place. Pure: no model, no audio.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, Sequence
+
+#: Uncovered speech shorter than this is ignored (a breath, a VAD span's own padding, a word whose
+#: timing is a little short).
+MIN_GAP_SECONDS = 1.0
+#: How much of each side of a speech span may be silence (the VAD pads every span by 400 ms).
+SPAN_PAD_SECONDS = 0.4
+#: A word is taken to cover its own time and this much around it (word timings are approximate).
+WORD_SLACK_SECONDS = 0.25
+
+
+class TimedWord(Protocol):
+    word: str
+    start: float
+    end: float
+
+
+Span = tuple[float, float]
+
+
+def speech_gaps(spans: Sequence[Span], words: Sequence[TimedWord], *, min_gap: float = MIN_GAP_SECONDS,
+                span_pad: float = SPAN_PAD_SECONDS, slack: float = WORD_SLACK_SECONDS) -> list[Span]:
+    """Stretches of at least ``min_gap`` seconds inside the speech ``spans`` (seconds, sorted)
+    that no word covers. Each span is first shrunk by its padding (``span_pad`` a side, never to
+    less than its middle), and each word covers ``slack`` seconds either side of itself."""
+    covered = _union((w.start - slack, w.end + slack) for w in words)
+    gaps: list[Span] = []
+    for start, end in spans:
+        pad = min(span_pad, max(0.0, (end - start) / 2 - 1e-3))
+        for gap in _subtract((start + pad, end - pad), covered):
+            if gap[1] - gap[0] >= min_gap:
+                gaps.append((round(gap[0], 3), round(gap[1], 3)))
+    return gaps
+
+
+def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = 8) -> list[tuple[int, int]]:
+    """Index ranges ``[i, j)`` of ``words`` where a phrase repeats back to back more than speech
+    does: one word four times or more ("the the the the"), two to four words three times or more,
+    five words or more twice in a row. Ranges that touch are merged."""
+    tokens = [_norm(w.word) for w in words]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        best = 0
+        for n in range(1, max_ngram + 1):
+            if i + 2 * n > len(tokens) or not all(tokens[i:i + n]):
+                break
+            copies = 1
+            while tokens[i + copies * n:i + (copies + 1) * n] == tokens[i:i + n]:
+                copies += 1
+            needed = 4 if n == 1 else 3 if n <= 4 else 2
+            if copies >= needed:
+                best = max(best, copies * n)
+        if best:
+            found.append((i, i + best))
+            i += best
+        else:
+            i += 1
+    return _merge_index_ranges(found)
+
+
+def regions(spans: Sequence[Span], words: Sequence[TimedWord], **gap_options) -> list[Span]:
+    """Where to decode again: every speech span (seconds) that holds a gap (``speech_gaps``) or a
+    word of a repeated run (``repeated_runs``), merged where they overlap. Whole spans, so each
+    region starts and ends in the silence the VAD cut at."""
+    marks = speech_gaps(spans, words, **gap_options)
+    for i, j in repeated_runs(words):
+        marks.append((words[i].start, words[j - 1].end))
+    chosen = [(s, e) for s, e in spans if any(a < e and b > s for a, b in marks)]
+    return _union(chosen)
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[^\w']+", "", word.lower())
+
+
+def _union(intervals) -> list[Span]:
+    out: list[list[float]] = []
+    for s, e in sorted(intervals):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _subtract(interval: Span, covered: Sequence[Span]) -> list[Span]:
+    start, end = interval
+    out: list[Span] = []
+    for s, e in covered:
+        if e <= start:
+            continue
+        if s >= end:
+            break
+        if s > start:
+            out.append((start, s))
+        start = max(start, e)
+        if start >= end:
+            return out
+    if start < end:
+        out.append((start, end))
+    return out
+
+
+def _merge_index_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i, j in sorted(ranges):
+        if out and i <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], j))
+        else:
+            out.append((i, j))
+    return out

@@ -1,0 +1,70 @@
+"""Finding where a Whisper decode skipped or looped (``streams.asr.faithfulness``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.asr.faithfulness import regions, repeated_runs, speech_gaps
+
+
+@dataclass
+class W:
+    word: str
+    start: float
+    end: float
+
+
+def words_over(start: float, end: float, text: str, step: float = 0.4) -> list[W]:
+    out, t = [], start
+    for token in text.split():
+        out.append(W(token, round(t, 3), round(min(end, t + step - 0.05), 3)))
+        t += step
+    return out
+
+
+def test_a_span_fully_said_has_no_gap():
+    spans = [(0.0, 5.0)]
+    words = words_over(0.4, 4.6, "one two three four five six seven eight nine ten eleven")
+    assert speech_gaps(spans, words) == []
+
+
+def test_a_dropped_tail_is_a_gap_inside_its_span_padding_excluded():
+    spans = [(0.0, 10.0)]
+    words = words_over(0.4, 4.0, "the first sentence was said and then")
+    gaps = speech_gaps(spans, words)
+    assert len(gaps) == 1
+    start, end = gaps[0]
+    assert 3.0 < start < 3.5 and end == 9.6  # up to the span's end less its 400 ms of padding
+
+
+def test_a_short_uncovered_stretch_is_not_a_gap():
+    spans = [(0.0, 3.0)]
+    words = [W("hello", 0.4, 0.9), W("there", 1.9, 2.6)]  # a 1 s pause, less the words' slack
+    assert speech_gaps(spans, words) == []
+
+
+def test_a_span_without_any_word_is_one_gap():
+    assert speech_gaps([(2.0, 6.0)], []) == [(2.4, 5.6)]
+
+
+def test_back_to_back_repeats_are_runs_but_ordinary_speech_is_not():
+    looped = [W(t, i, i + 0.5) for i, t in enumerate("so we went to the shop to the shop to the shop and".split())]
+    assert repeated_runs(looped) == [(3, 12)]
+    stutter = [W(t, i, i + 0.5) for i, t in enumerate("it was very very good and that that is all".split())]
+    assert repeated_runs(stutter) == []
+    sentence = "and this is the part that matters most".split()
+    twice = [W(t, i, i + 0.5) for i, t in enumerate(sentence + sentence)]
+    assert repeated_runs(twice) == [(0, 16)]
+    assert repeated_runs([W(t, i, i + 0.5) for i, t in enumerate("the the the the end".split())]) == [(0, 4)]
+
+
+def test_regions_are_whole_spans_holding_a_gap_or_a_loop():
+    spans = [(0.0, 8.0), (9.0, 15.0), (16.0, 20.0)]
+    said = words_over(0.4, 7.6, "a b c d e f g h i j k l m n o p q r")
+    looped = [W(t, 9.5 + i * 0.5, 9.9 + i * 0.5) for i, t in enumerate("go on go on go on go on".split())]
+    words = said + looped + words_over(16.4, 18.0, "x y z w")  # the last span's tail is not said
+    assert regions(spans, words) == [(9.0, 15.0), (16.0, 20.0)]
+
+
+def test_overlapping_regions_merge():
+    assert regions([(0.0, 5.0), (4.0, 9.0)], []) == [(0.0, 9.0)]
