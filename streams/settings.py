@@ -117,6 +117,16 @@ class Settings:
     max_event_bytes: the largest message a stage reads; a bigger one is dead-lettered
         (``event_too_large``) with its first 64 KiB. Keep it under the producer's request limit
         (1,000,000 bytes) so every message a stage accepts also fits on its dead-letter topic.
+    worker_stop_grace_seconds: how long a worker asked to stop (SIGTERM or SIGINT) lets the
+        messages in hand finish after it stops taking new ones; what is still running then is
+        abandoned uncommitted, for the next owner of its partition. Keep the orchestrator's stop
+        timeout (Kubernetes' ``terminationGracePeriodSeconds``, compose's ``stop_grace_period``)
+        above it, with room for the worker to leave its consumer groups.
+    transcribe_max_speed: the fastest transcription runs, in seconds of audio per wall-clock
+        second (0: as fast as the model goes). A chunk transcribed faster is held back until its
+        share of time has passed. For demonstrations and tests of streaming (results of the early
+        chunks must come out while later ones are still being transcribed), and for sharing one
+        inference server politely with other work.
     """
 
     data_dir: Path = field(default_factory=lambda: project_root() / ".local")
@@ -188,6 +198,8 @@ class Settings:
     stage_retry_max_backoff_seconds: float = 60.0
     stage_retry_budgets: str = ""
     max_event_bytes: int = 512 * 1024
+    worker_stop_grace_seconds: float = 20.0
+    transcribe_max_speed: float = 0.0
 
     def __post_init__(self) -> None:
         derived = {

@@ -11,6 +11,10 @@ Every announcement is built from the stored row, with the chunk's derived event 
 the row was written: a chunk already in the catalog (a redelivery) is announced again without
 calling the model, so downstream sees it even if the first run died before producing, and it is
 the same event, which ClickHouse's ``events`` keeps once.
+
+``transcribe_max_speed`` (0 by default) holds each chunk until no more than that many seconds of
+audio a second have been transcribed: a demonstration, or a test, can then see a long video's
+first clips come out while its later chunks are still being transcribed.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
     segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
     energy = energy_envelope(pcm)
     pitch = await asyncio.to_thread(pitch_track, pcm)
+    await _pace(rt.settings.transcribe_max_speed, chunk.end - chunk.start, clock.seconds)
     await rt.catalog.save_transcript_chunk(
         chunk.video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments,
         transcript_event_id(chunk.video_id, chunk.chunk_index),
@@ -105,6 +110,13 @@ async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
     )
     log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", chunk.video_id, chunk.chunk_index,
              chunk.end - chunk.start, clock.seconds)
+
+
+async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:
+    """Hold a chunk transcribed faster than ``max_speed`` seconds of audio a second
+    (``transcribe_max_speed``; 0: never) until its share of time has passed."""
+    if max_speed > 0 and audio_seconds / max_speed > spent:
+        await asyncio.sleep(audio_seconds / max_speed - spent)
 
 
 async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScreen | None:
