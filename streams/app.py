@@ -5,7 +5,8 @@ worker starts, so one image runs as any group of agents and each group scales on
 Every topic is a ``TracedTopic`` (messages carry the trace context); logs are JSON lines with the
 ids of the work in hand (``streams.logs``); ``/healthz`` and ``/metrics`` are served on the web
 port. The app is ``streams.consumer.App``: Faust's, on a consumer that commits only what its agents
-processed and that a rebalance cannot stall."""
+processed and that a rebalance cannot stall; its worker (``streams.worker.Worker``) stops
+gracefully on SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ app = App(
     # short timeout lets a restarted worker take over its partitions in seconds, not a minute.
     broker_session_timeout=10.0,
     broker_heartbeat_interval=2.0,
+    # SIGTERM and SIGINT stop the worker gracefully: the work in hand gets a grace period.
+    Worker="streams.worker:Worker",
 )
 
 

@@ -24,6 +24,12 @@ seen in this project's fault suite (a second worker joining and leaving):
    is skipped by the agent and acknowledged as if done. Here such a message is never committed: the
    partition's new owner (or this worker again) reads it from the committed offset.
 
+The same goes for a message whose agent was cancelled while working on it (a stopping worker
+abandons what its grace period did not finish: ``streams.shutdown``): Faust's stream acknowledges
+the event in hand when its generator is closed (the ``finally`` around its ``yield``, run once the
+cancelled agent's stream is collected), and its consumer, stopped after the agents, then commits
+it. Here a message marked abandoned (``runtime.handle_message``) is never committed.
+
 A message that is not committed is read again, which the pipeline absorbs (every stage is
 idempotent: the crash-window and fault suites prove it); a committed message that no agent
 processed is lost for good. Every rule here chooses the first.
@@ -46,6 +52,8 @@ from faust.utils.tracing import traced_from_parent_span
 from mode import Service
 from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
+
+from streams.shutdown import STATE
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +101,7 @@ class Consumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer with the four rules above."""
 
     def ack(self, message) -> bool:
-        if not committable(message, self.app.consumer_generation_id):
+        if STATE.abandoned(message) or not committable(message, self.app.consumer_generation_id):
             # Forget it without committing: it is read again from the committed offset.
             self._unacked_messages.discard(message)
             return False
@@ -101,6 +109,9 @@ class Consumer(faust_aiokafka.Consumer):
 
     def _new_offset(self, tp):
         acked = self._acked[tp]
+        abandoned = STATE.abandoned_offsets(tp.topic, tp.partition)
+        if abandoned and acked:  # acknowledged by Faust's stream as it closed, never processed
+            acked[:] = [offset for offset in acked if offset not in abandoned]
         if acked and not self._gap[tp]:
             acked.sort()
             committed = self._committed_offset[tp]
@@ -131,6 +142,9 @@ class Consumer(faust_aiokafka.Consumer):
         dropped = self.app.flow_control.dropped  # App installs this consumer with DroppingFlowControl
         deadline = time.monotonic() + WAIT_FRACTION * float(self.app.conf.broker_rebalance_timeout)
         while not self.should_stop:
+            if STATE.stopping:
+                await self._wait_for_work_in_hand(deadline)
+                break
             waiting = [m for m in list(self._unacked_messages) if held(m, dropped(m))]
             if not waiting:
                 break
@@ -142,6 +156,16 @@ class Consumer(faust_aiokafka.Consumer):
             await self.commit()
             await self._wait_for_ack(timeout=1)
         await self.commit_and_end_transactions()
+
+
+    async def _wait_for_work_in_hand(self, deadline: float) -> None:
+        """A stopping worker's wait: for the work in hand (``shutdown.STATE``), not for every
+        message an agent holds (one set aside unstarted is held until the agent is cancelled),
+        within what is left of the grace period: at once when the stop itself gets here (the worker
+        has waited already), the rest of the grace for a rebalance during it."""
+        if not await STATE.wait_idle(until=deadline):
+            log.warning("stopping: not waiting for the work in hand any longer (%s); it is not committed and "
+                        "will be read again", ", ".join(STATE.in_hand[:5]))
 
 
 class App(faust.App):

@@ -10,6 +10,10 @@ reason in its headers (``streams.deadletters``), the video is marked failed with
 can read, and a ``failed`` lifecycle event is published. A message that breaks its contract (not
 JSON, the wrong shape, an unknown schema version, too big, a bad key) never reaches the work: the
 stage reads bytes and checks them first (``consume``). The stream keeps flowing.
+
+A worker asked to stop (``streams.shutdown``) starts no new message and lets the one in hand
+finish within its grace period; a retriable failure then is neither retried nor given up, and what
+is left unfinished is never committed: the next owner of its partition does it again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import logging
 import shutil
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +46,7 @@ from streams.retry import budget_for
 from streams.observability import capture_failure
 from streams.records import MILESTONES, lifecycle
 from streams.settings import Settings
+from streams.shutdown import STATE
 
 log = logging.getLogger("clipstream")
 
@@ -172,13 +178,18 @@ async def run_guarded(
     """Run one message's work under the failure policy. True if it succeeded.
 
     The work runs in the stage's span, under the trace context its message carries, with the
-    tenant, video and event ids bound to every log line; its time is observed per outcome."""
+    tenant, video and event ids bound to every log line; its time is observed per outcome. The
+    message is in hand meanwhile (``shutdown.STATE``): a stopping worker waits for it. A retriable
+    failure while the worker is stopping (or one whose retry pause a stop interrupts) is neither
+    retried nor given up: the message is set aside unfinished and unacknowledged, and this never
+    returns (the agent is cancelled at the end of the stop)."""
     from streams.app import settings
 
     tries = budget_for(stage, settings).start()
     event_id = _event_id(raw)
     with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id,
-                          headers=origin.headers if origin is not None else None) as span:
+                          headers=origin.headers if origin is not None else None) as span, \
+            STATE.holding(f"{stage} {video_id}"):
         log.info("%s: handling %s from %s", stage, video_id, source_topic)
         while True:
             clock = Stopwatch()
@@ -194,12 +205,15 @@ async def run_guarded(
                 error = exc
                 known = classify(exc)
                 code, reason, retriable = known.code, known.message, known.retriable
+            if retriable and STATE.stopping:
+                break
             pause = tries.pause() if retriable else None
             if pause is not None:
                 metrics.STAGE_SECONDS.labels(stage, "retried").observe(clock.seconds)
                 log.warning("%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1,
                             reason, pause)
-                await asyncio.sleep(pause)
+                if await STATE.pause(pause):
+                    break
                 continue
             if retriable:
                 reason = f"{reason} ({tries.spent()})"
@@ -214,7 +228,12 @@ async def run_guarded(
             await give_up(stage, video_id, raw, code, reason, source_topic, origin=origin,
                           attempts=tries.count, fails_video=code != VideoFailed.code)
             return False
-    return False
+        # Stopping: likely the stop's own doing (a child killed with the worker); the next owner
+        # of the partition reads the message again and retries it.
+        metrics.STAGE_SECONDS.labels(stage, "abandoned").observe(clock.seconds)
+        log.warning("%s %s: left unfinished, the worker is stopping (%s); the next owner of its partition "
+                    "takes it over", stage, video_id, reason)
+    await STATE.set_aside()
 
 
 def _event_id(raw: bytes) -> str | None:
@@ -248,23 +267,47 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
     """The loop of an agent over a topic of pipeline records (read as bytes: ``topics.INBOUND``).
     Each message is checked against its contract first; one that breaks it is rejected (``reject``),
     and each good one becomes its record and runs ``work`` under the failure policy, so no message
-    ever stops the agent. ``fails_video``: a rejected message fails the video it names."""
+    ever stops the agent. ``fails_video``: a rejected message fails the video it names. Each message
+    is taken as a stopping worker allows (``handle_message``)."""
     from streams import topics
     from streams.records import EVENT_RECORDS
 
     event_type = topics.EVENT_TYPES[source_topic]
+
+    async def one(origin: Origin) -> None:
+        payload = await checked(stage, event_type, origin, fails_video=fails_video)
+        if payload is None:
+            return
+        await run_guarded(stage, tenant_id=payload["tenant_id"], video_id=payload["video_id"], raw=origin.value,
+                          source_topic=source_topic, origin=origin,
+                          work=lambda: work(EVENT_RECORDS[event_type].from_data(payload)))
+
     async for event in stream.events():
-        origin = origin_of(event)
+        origin, message = origin_of(event), weakref.ref(event.message)
         # Hold no reference to the event while working: on a rebalance Faust drops the messages of
         # revoked partitions and waits until each is acked or collected; one kept alive by a loop
         # variable (this one, or a sink's batch) makes it wait for ever, and the worker stalls.
         del event
-        payload = await checked(stage, event_type, origin, fails_video=fails_video)
-        if payload is None:
-            continue
-        await run_guarded(stage, tenant_id=payload["tenant_id"], video_id=payload["video_id"], raw=origin.value,
-                          source_topic=source_topic, origin=origin,
-                          work=lambda payload=payload: work(EVENT_RECORDS[event_type].from_data(payload)))
+        await handle_message(stage, origin, message, lambda: one(origin))
+
+
+async def handle_message(stage: str, origin: Origin, message: weakref.ref,
+                         work: Callable[[], Awaitable[None]]) -> None:
+    """``await work()`` for one message of an agent's loop (``message``: a weak reference to its
+    Faust ``Message``), as a stopping worker allows (``streams.shutdown``): once the worker is
+    stopping no message is started; this one waits, unacknowledged, until the agent is cancelled.
+    A message whose work is cancelled is abandoned: Faust acknowledges it as its stream is closed,
+    and the consumer never commits it. (An agent is cancelled when its worker stops, however it
+    stops: none here has isolated partitions, whose agents a rebalance would cancel too.)"""
+    try:
+        if STATE.stopping:
+            log.info("%s: not starting %s:%s:%s, the worker is stopping", stage, origin.topic, origin.partition,
+                     origin.offset)
+            await STATE.set_aside()
+        await work()
+    except asyncio.CancelledError:
+        STATE.abandon(message())
+        raise
 
 
 def origin_of(event) -> Origin:

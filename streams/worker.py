@@ -1,9 +1,73 @@
-"""Entry point of the Faust worker process: ``python -m streams.worker [--web-port N]``."""
+"""Entry point of the Faust worker process: ``python -m streams.worker [--web-port N]``.
+
+``Worker`` is the app's worker class (``streams.app``: ``App(..., Worker=...)``): Faust's, with a
+graceful stop. On the first SIGTERM or SIGINT it stops taking messages, lets the work in hand
+finish within ``Settings.worker_stop_grace_seconds`` and abandons what is left, uncommitted, for
+the next owner of its partitions (``streams.shutdown``); then Faust's own stop runs (the consumer
+leaves its groups, the agents are cancelled). A second signal ends the grace at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 import sys
+
+import faust
+
+from streams.shutdown import STATE
+
+log = logging.getLogger("clipstream")
+
+
+class Worker(faust.Worker):
+    """Faust's worker, stopping gracefully on SIGTERM and SIGINT (see the module)."""
+
+    def _schedule_shutdown(self, signum: signal.Signals) -> None:
+        if self._signal_stop_time:  # a second signal: stop waiting for the work in hand
+            log.warning("stop: %s again; not waiting for the work in hand (%s)", _name(signum),
+                        ", ".join(STATE.in_hand) or "none")
+            STATE.hurry()
+            return
+        from streams.app import settings
+
+        STATE.begin(settings.worker_stop_grace_seconds)
+        super()._schedule_shutdown(signum)
+
+    async def _stop_on_signal(self, signum: signal.Signals) -> None:
+        await let_work_finish(_name(signum))
+        await super()._stop_on_signal(signum)
+
+
+async def let_work_finish(why: str) -> bool:
+    """Wait until nothing is in hand or the grace is over; then stop the media sandbox's children
+    still running, so their jobs end (retriable, abandoned) instead of holding the stop. True if
+    nothing was left in hand."""
+    from streams.media import sandbox
+
+    in_hand = STATE.in_hand
+    if in_hand:
+        log.info("stop (%s): taking no new messages; %.0f s for the %d in hand to finish: %s", why,
+                 STATE.grace_left(), len(in_hand), ", ".join(in_hand))
+    else:
+        log.info("stop (%s): nothing in hand", why)
+    if await STATE.wait_idle():
+        if in_hand:
+            log.info("stop: the work in hand finished")
+        return True
+    left = STATE.in_hand
+    log.warning("stop: abandoning %d message(s) still in hand (%s); they are not committed, and the next owner of "
+                "their partitions takes them over", len(left), ", ".join(left))
+    sandbox.stop_all()
+    return False
+
+
+def _name(signum) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ the failure again, as recorded (``runtime.report``), in case a killed worker nev
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from streams import topics
 from streams.adapters.storage import put_once, video_prefix
@@ -25,7 +26,7 @@ from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, AudioChunkReady, audio_chunk_event_id, stamp
 from streams.deadletters import Origin
-from streams.runtime import checked, origin_of, report, report_failure, run_guarded, runtime
+from streams.runtime import checked, handle_message, origin_of, report, report_failure, run_guarded, runtime
 
 STAGE = "ingest"
 
@@ -33,9 +34,9 @@ STAGE = "ingest"
 @app.agent(topics.INBOUND["uploads"])
 async def ingest(stream):
     async for event in stream.events():
-        origin = origin_of(event)
+        origin, message = origin_of(event), weakref.ref(event.message)
         del event  # no reference kept while working (see runtime.consume)
-        await handle_upload(origin)
+        await handle_message(STAGE, origin, message, lambda: handle_upload(origin))
 
 
 async def handle_upload(origin: Origin) -> None:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 from streams import topics, tracing
 from streams.app import app
-from streams.runtime import checked, origin_of, runtime, with_retries
+from streams.deadletters import Origin
+from streams.runtime import checked, handle_message, origin_of, runtime, with_retries
+from streams.shutdown import STATE
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 
@@ -29,28 +32,35 @@ RESTART_SECONDS = 5.0
 
 @app.agent(topics.INBOUND["events"])
 async def lifecycle_webhooks(stream):
-    async for message in stream.events():
-        origin = origin_of(message)
-        del message  # no reference kept while working (see runtime.consume)
+    async def one(origin: Origin) -> None:
         event = await checked(STAGE, "lifecycle", origin, fails_video=False)
         if event is None:  # broken: set aside on webhooks.dlq with the reason
-            continue
+            return
         with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
-                              event_id=event["event_id"], headers=origin.headers):
+                              event_id=event["event_id"], headers=origin.headers), \
+                STATE.holding(f"{STAGE} {event['video_id']}"):
             await enqueue(events.from_lifecycle(event))
+
+    async for message in stream.events():
+        origin, ref = origin_of(message), weakref.ref(message.message)
+        del message  # no reference kept while working (see runtime.consume)
+        await handle_message(STAGE, origin, ref, lambda: one(origin))
 
 
 @app.agent(topics.INBOUND["renders"])
 async def clip_webhooks(stream):
-    async for message in stream.events():
-        origin = origin_of(message)
-        del message  # no reference kept while working (see runtime.consume)
+    async def one(origin: Origin) -> None:
         clip = await checked(STAGE, "clip_rendered", origin, fails_video=False)
         if clip is None:
-            continue
+            return
         with tracing.handling(STAGE, tenant_id=clip["tenant_id"], video_id=clip["video_id"], event_id=clip["event_id"],
-                              headers=origin.headers):
+                              headers=origin.headers), STATE.holding(f"{STAGE} {clip['video_id']}"):
             await enqueue(events.from_clip(clip))
+
+    async for message in stream.events():
+        origin, ref = origin_of(message), weakref.ref(message.message)
+        del message  # no reference kept while working (see runtime.consume)
+        await handle_message(STAGE, origin, ref, lambda: one(origin))
 
 
 @app.task
