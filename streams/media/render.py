@@ -56,6 +56,7 @@ from streams.media.handoff import handoff
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import write_thumbnail
+from streams.shutdown import STATE
 
 __all__ = ["ASPECTS", "RenderSpec", "SourceInfo", "RenderPaths", "RenderedClip", "Framing", "probe", "crop_box",
            "framing", "filter_value", "build_ffmpeg_args", "render_clip"]
@@ -525,8 +526,11 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
     seconds = ffmpeg_seconds(clip_seconds)
     try:
         sub = asyncio.subprocess
+        # A process group of its own: a signal to the worker's group (the stack's stop, Ctrl-C in a
+        # terminal) reaches the worker only, which stops ffmpeg itself (cancelled below).
         proc = await asyncio.create_subprocess_exec(
-            *confined(ffmpeg, args, seconds, threads), stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE)
+            *confined(ffmpeg, args, seconds, threads), stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE,
+            process_group=0)
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
     except OSError as exc:
@@ -548,8 +552,10 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
     if proc.returncode != 0:
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
-        # SIGKILL without a message is most likely the kernel's out-of-memory killer.
-        retriable = any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
+        # SIGKILL without a message is most likely the kernel's out-of-memory killer; any signal
+        # while the worker is stopping, whoever stopped the worker (``streams.shutdown``).
+        retriable = (any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
+                     or (proc.returncode < 0 and STATE.stopping))
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
     return log
 

@@ -11,8 +11,12 @@ limits enforce memory and CPU. Whatever the child does, the caller gets a result
 - a refusal the child reports (not media, cut off, over a limit) is raised as that error;
 - a child that crashes, is killed for memory or CPU, or says something malformed:
   ``MediaUnreadable``; one that takes too long: ``MediaTimeout``;
-- a child that dies before it is ready (before it opened the file): ``SandboxUnavailable``, the
-  machine's fault, retriable.
+- a child that dies before it is ready (before it opened the file), one stopped here
+  (``close``, ``stop_all``), or one ended by a signal while the worker is stopping
+  (``streams.shutdown``): ``SandboxUnavailable``, the machine's fault, retriable.
+
+Each child runs in a process group of its own, so a signal to the worker's group reaches the
+worker only; a stopping worker kills its children itself (``stop_all``) when its grace is over.
 
 What one child costs (start-up, imports, the confinement) is measured by ``bench/probe_isolation.py``.
 """
@@ -46,6 +50,7 @@ from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo, MediaLimits, printable_name
 from streams.media.source import SourceInfo
+from streams.shutdown import STATE
 
 log = logging.getLogger("clipstream.sandbox")
 MIB = 1024**2
@@ -215,9 +220,15 @@ class _Child:
                 # the op in the command line only names the job for ps and top; the child reads stdin
                 [sys.executable, "-I", "-m", "streams.media.sandbox_child", str(request["op"])], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", env=_CHILD_ENV, close_fds=True,
+                # Its own process group: a signal to the worker's group (the stack's stop, Ctrl-C in
+                # a terminal) reaches the worker only, which stops its children itself (``stop_all``);
+                # it still dies with the worker (``confine.die_with_parent``).
+                process_group=0,
             )
         except OSError as exc:
             raise SandboxUnavailable(f"the media sandbox could not start: {exc}") from exc
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         try:  # a pipe of 1 MiB (Linux's default ceiling) moves a picture in a few reads, not a hundred
             fcntl.fcntl(self.proc.stdout.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
         except OSError:
@@ -256,6 +267,8 @@ class _Child:
         self._cleaned = True
         self.kill()
         self._reap(10.0)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
         self._drain.join(timeout=5)
         self.proc.stdout.close()
 
@@ -361,6 +374,11 @@ class _Child:
         self._reap(10.0)
         if killed_by_us and not self._timed_out:
             return SandboxUnavailable("the media sandbox was stopped before it finished")
+        if STATE.stopping and not self._timed_out and self._status is not None and self._status < 0:
+            # Not the file's fault, as far as anyone can tell: whoever stops the worker stopped its
+            # reader too (a signal to the whole process group, a container's shutdown).
+            return SandboxUnavailable(f"the media sandbox was stopped ({_signal_name(-self._status)}) while the "
+                                      "worker was stopping")
         if self.ready is None:
             return SandboxUnavailable(f"the media sandbox ended ({self._status}) before it opened the file: "
                                       f"{self.stderr_tail()[-2000:]}")
@@ -379,6 +397,27 @@ class _Child:
 
     def stderr_tail(self) -> str:
         return b"".join(self._stderr).decode("utf-8", "replace")
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+_LIVE: set[_Child] = set()  # children started and not yet cleaned up
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all() -> int:
+    """Kill every running child (a stopping worker, once its grace period is over): each job
+    waiting on one ends with ``SandboxUnavailable``, retriable. How many there were."""
+    with _LIVE_LOCK:
+        children = list(_LIVE)
+    for child in children:
+        child.kill()
+    return len(children)
 
 
 _reported: set[tuple] = set()
