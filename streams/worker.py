@@ -39,6 +39,14 @@ class Worker(faust.Worker):
         await let_work_finish(_name(signum))
         await super()._stop_on_signal(signum)
 
+    async def on_shutdown(self) -> None:
+        # The agents are stopped: a reader that a cancelled job's thread started since the grace
+        # ended would hold the process's exit (which waits for that thread) for its wall clock.
+        from streams.media import sandbox
+
+        sandbox.stop_all()
+        await super().on_shutdown()
+
 
 async def let_work_finish(why: str) -> bool:
     """Wait until nothing is in hand or the grace is over; then stop the media sandbox's children
