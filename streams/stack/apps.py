@@ -70,9 +70,20 @@ class Api(AppProcess):
 
 
 class Worker(AppProcess):
+    """The Faust worker. Stopped with SIGTERM to its process group (only the worker: its children
+    run in groups of their own), it lets the work in hand finish for its grace period
+    (``worker_stop_grace_seconds``) and then leaves its consumer groups, so SIGKILL waits that
+    long and ``STOP_MARGIN_SECONDS`` more."""
+
     name = "worker"
     module = "streams.worker"
     port_flag = "--web-port"
+
+    STOP_MARGIN_SECONDS = 25.0
+
+    @property
+    def stop_timeout(self) -> float:
+        return max(Component.stop_timeout, self.settings.worker_stop_grace_seconds + self.STOP_MARGIN_SECONDS)
 
     def port(self) -> int:
         return self.settings.worker_port
