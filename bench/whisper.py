@@ -9,6 +9,9 @@ once and cut into chunks of at most 120 s by the project's ``Chunker`` (decoding
      for ``--rounds`` rounds, so a noisy machine slows both alike.
   2. Concurrency: 4 different chunks sent to Triton at once against the same 4 one at a time:
      total throughput, and p50/p95 latency of a request (sent to answered).
+  3. Faithfulness, on the last round's texts of each side: the word error rate against the
+     reference, and the reference's sentences dropped (said nowhere) or repeated (said twice or
+     more; ``streams.asr.wer.sentence_occurrences``).
 
 Prints a table and writes bench/results/whisper.json.
 
@@ -48,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import percentile, table  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
+from streams.asr.wer import sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
 from streams.errors import StackError  # noqa: E402
 from streams.media.audio import iter_pcm  # noqa: E402
@@ -63,6 +67,27 @@ INPUTS = (f"{LJSPEECH}.wav", *TTS_LONGFORM)
 CONCURRENT = 4
 # One attempt with a deadline long enough for a queue of 4 chunks: a retry would hide the queueing.
 POLICY = CallPolicy(deadline_seconds=600.0, attempts=1)
+TTS_TEXT = MEDIA_DIR / Path(TTS_LONGFORM[0]).parent / "en-sample.txt"
+REFERENCES = {
+    Path(f"{LJSPEECH}.wav").name: MEDIA_DIR / f"{LJSPEECH}.txt",
+    **{Path(name).name: TTS_TEXT for name in TTS_LONGFORM},
+}
+
+
+def reference_sentences(name: str) -> list[str]:
+    """The reference's sentences: LJSpeech's one per source file, the TTS text's cut at full stops."""
+    if name == Path(f"{LJSPEECH}.wav").name:
+        return [p.read_text().strip() for p in sorted((MEDIA_DIR / "speech" / "ljspeech").glob("LJ*.txt"))]
+    return [s for s in re.split(r"(?<=[.!?])\s+", REFERENCES[name].read_text()) if s.strip()]
+
+
+def faithfulness(name: str, text: str) -> dict:
+    """The word error rate of ``text`` (a whole file's transcript) against the file's reference,
+    and the reference's sentences it drops (found nowhere) or repeats (found twice or more)."""
+    said = sentence_occurrences(reference_sentences(name), text)
+    return {"wer": round(word_error_rate(REFERENCES[name].read_text(), text), 4), "sentences": len(said),
+            "sentences_dropped": [i for i, n in enumerate(said) if n == 0],
+            "sentences_repeated": [i for i, n in enumerate(said) if n > 1]}
 
 _PARAMETER = re.compile(r'parameters\s*\{\s*key:\s*"([^"]+)"\s*value:\s*\{\s*string_value:\s*"([^"]*)"\s*\}\s*\}')
 
@@ -100,27 +125,33 @@ def audio_seconds(chunks: list[AudioChunk]) -> float:
     return sum(c.end - c.start for c in chunks)
 
 
-async def timed_request(client: TritonClient, chunk: AudioChunk) -> float:
+async def timed_request(client: TritonClient, chunk: AudioChunk, texts: list[str] | None = None) -> float:
     began = time.perf_counter()
-    await client.transcribe(chunk.pcm)
+    recognition = await client.transcribe(chunk.pcm)
+    if texts is not None:
+        texts.append(" ".join(s.text for s in recognition.segments))
     return time.perf_counter() - began
 
 
-async def triton_sequential(client: TritonClient, chunks: list[AudioChunk]) -> list[float]:
-    return [await timed_request(client, c) for c in chunks]
+async def triton_sequential(client: TritonClient, chunks: list[AudioChunk], texts: list[str] | None = None) -> list[float]:
+    return [await timed_request(client, c, texts) for c in chunks]
 
 
-def in_process_sequential(recognizer: WhisperRecognizer, chunks: list[AudioChunk]) -> list[float]:
+def in_process_sequential(recognizer: WhisperRecognizer, chunks: list[AudioChunk],
+                          texts: list[str] | None = None) -> list[float]:
     seconds = []
     for c in chunks:
         began = time.perf_counter()
-        recognizer.recognize(c.pcm)
+        recognition = recognizer.recognize(c.pcm)
         seconds.append(time.perf_counter() - began)
+        if texts is not None:
+            texts.append(" ".join(s.text for s in recognition.segments))
     return seconds
 
 
 async def speed(client: TritonClient | None, recognizer: WhisperRecognizer, chunks, rounds: int) -> dict:
     runs: dict[str, dict[str, list[float]]] = {"triton": {}, "in_process": {}}
+    texts: dict[str, dict[str, str]] = {"triton": {}, "in_process": {}}  # the last round's, per file
     for r in range(rounds):
         for name, file_chunks in chunks.items():
             # Alternate which side goes first, so neither always runs on a warmer machine.
@@ -128,14 +159,15 @@ async def speed(client: TritonClient | None, recognizer: WhisperRecognizer, chun
             for side in order:
                 if side == "triton" and client is None:
                     continue
-                began = time.perf_counter()
+                began, said = time.perf_counter(), []
                 if side == "triton":
-                    await triton_sequential(client, file_chunks)
+                    await triton_sequential(client, file_chunks, said)
                 else:
-                    in_process_sequential(recognizer, file_chunks)
+                    in_process_sequential(recognizer, file_chunks, said)
                 runs[side].setdefault(name, []).append(time.perf_counter() - began)
+                texts[side][name] = " ".join(said)
                 print(f"  round {r + 1} {name:40} {side:10} {runs[side][name][-1]:6.1f} s", flush=True)
-    return runs
+    return runs, texts
 
 
 async def concurrency(client: TritonClient, chunks: list[AudioChunk], rounds: int) -> dict:
@@ -162,13 +194,13 @@ async def measure(args, options: WhisperOptions, url: str | None) -> dict:
         if client is not None:  # warm both sides once (first-call allocations), untimed
             await client.transcribe(chunks[Path(INPUTS[0]).name][0].pcm[: 16000 * 5])
         recognizer.recognize(chunks[Path(INPUTS[0]).name][0].pcm[: 16000 * 5])
-        runs = await speed(client, recognizer, chunks, args.rounds)
+        runs, texts = await speed(client, recognizer, chunks, args.rounds)
         burst = [c for file_chunks in chunks.values() for c in file_chunks][:CONCURRENT]
         load = await concurrency(client, burst, args.rounds) if client is not None else None
     finally:
         if client is not None:
             await client.close()
-    return {"chunks": chunks, "runs": runs, "load": load, "burst": burst, "model_load_seconds": load_seconds}
+    return {"chunks": chunks, "runs": runs, "texts": texts, "load": load, "burst": burst, "model_load_seconds": load_seconds}
 
 
 def main() -> None:
@@ -208,23 +240,29 @@ def main() -> None:
         supervisor.purge(settings)
 
     chunks, runs, load = m["chunks"], m["runs"], m["load"]
-    rows = [("input", "audio (s)", "triton (x real time)", "in-process (x real time)", "triton / in-process")]
+    rows = [("input", "audio (s)", "triton (x real time)", "in-process (x real time)", "triton / in-process",
+             "WER triton", "WER in-process", "sentences dropped", "repeated")]
     summary = {}
     for name, file_chunks in chunks.items():
+        quality = {side: faithfulness(name, m["texts"][side][name]) for side in runs if name in m["texts"][side]}
         audio = audio_seconds(file_chunks)
         triton = audio / statistics.median(runs["triton"][name]) if name in runs["triton"] else None
         local = audio / statistics.median(runs["in_process"][name])
         summary[name] = {"audio_seconds": round(audio, 2), "chunks": len(file_chunks),
                          "triton_x_realtime": triton and round(triton, 2), "in_process_x_realtime": round(local, 2),
-                         "triton_over_in_process": triton and round(triton / local, 3)}
+                         "triton_over_in_process": triton and round(triton / local, 3), "quality": quality}
+        q = quality.get("triton", quality["in_process"])  # what the pipeline gets
         rows.append((name, f"{audio:.0f}", f"{triton:.1f}" if triton else "-", f"{local:.1f}",
-                     f"{triton / local:.2f}" if triton else "-"))
+                     f"{triton / local:.2f}" if triton else "-",
+                     f"{quality['triton']['wer'] * 100:.2f}%" if "triton" in quality else "-",
+                     f"{quality['in_process']['wer'] * 100:.2f}%",
+                     f"{len(q['sentences_dropped'])} of {q['sentences']}", f"{len(q['sentences_repeated'])}"))
     total_audio = sum(audio_seconds(c) for c in chunks.values())
     overall = {side: total_audio / sum(statistics.median(v) for v in runs[side].values())
                for side in runs if runs[side]}
     rows.append(("all", f"{total_audio:.0f}", f"{overall['triton']:.1f}" if "triton" in overall else "-",
                  f"{overall['in_process']:.1f}",
-                 f"{overall['triton'] / overall['in_process']:.2f}" if "triton" in overall else "-"))
+                 f"{overall['triton'] / overall['in_process']:.2f}" if "triton" in overall else "-", "", "", "", ""))
     batching = (f"batch_size {options.batch_size} from {options.batch_min_seconds:g} s" if options.batched
                 else "sequential")
     print(f"\nWhisper {options.model_dir or 'tiny.en'} beam {options.beam_size}, {batching}, in-process "
@@ -255,7 +293,7 @@ def main() -> None:
         "inputs": summary,
         "overall": {"triton_x_realtime": overall.get("triton") and round(overall["triton"], 2),
                     "in_process_x_realtime": round(overall["in_process"], 2)},
-        "runs_seconds": runs, "concurrency": concurrency_json,
+        "runs_seconds": runs, "texts": m["texts"], "concurrency": concurrency_json,
     }, indent=2) + "\n")
     print(f"wrote {args.out}")
 

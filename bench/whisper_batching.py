@@ -20,12 +20,14 @@ Silero VAD from the ``silero-vad`` package, 2 CPU threads):
 
 How the batched pipeline differs besides batching (faster_whisper/transcribe.py): the VAD runs with
 ``max_speech_duration_s=30, min_silence_duration_ms=160``, the speech is packed into windows of at
-most 30 s and each window is decoded once, batch by batch, without timestamp tokens, with the
-first temperature only (no fallback) and never conditioned on earlier text. The sequential path
-seeks through the speech 30 s at a time by timestamp tokens, with temperature fallback. Batch size
-1 is therefore measured too, to tell the pipeline's segmentation apart from batching itself.
-Batches never span chunks (one call per chunk), so a 120 s chunk gives at most about 5 windows:
-the table shows how many windows the chunks make.
+most 30 s and each window is decoded once, batch by batch, with the first temperature only (no
+fallback) and never conditioned on earlier text; a window's unfinished last sentence is dropped
+where the sequential path would seek back and decode it again. Each variant also runs
+``unguarded``: without ``WhisperRecognizer.redecode``, which decodes again, alone and
+sequentially, every speech span the decode left without words or looped in
+(``streams.asr.faithfulness``). The reference's sentences are counted in each text
+(``streams.asr.wer.sentence_occurrences``): a sentence found nowhere is dropped, one found twice
+repeated.
 
 Speed is audio seconds per wall second over every chunk of a file; the variants alternate per
 file, in an order that rotates every round, for ``--rounds`` rounds (median taken), so a noisy
@@ -64,23 +66,28 @@ import numpy as np  # noqa: E402
 from faster_whisper.vad import collect_chunks  # noqa: E402
 
 from bench.report import table  # noqa: E402
-from bench.whisper import audio_seconds, config_options, load_chunks  # noqa: E402
-from streams.asr.wer import normalise, word_error_rate  # noqa: E402
+from bench.whisper import REFERENCES, audio_seconds, config_options, load_chunks, reference_sentences  # noqa: E402
+from streams.asr.wer import normalise, sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.vad import default_vad_model  # noqa: E402
 from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperRecognizer, default_model_dir  # noqa: E402
 from streams.media.chunking import AudioChunk  # noqa: E402
 from streams.settings import project_root  # noqa: E402
-from tests.conftest import MEDIA_DIR  # noqa: E402
-from tests.media_recipes import LJSPEECH, TTS_LONGFORM  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "whisper_batching.json"
 SAMPLE_RATE = 16000
-TTS_TEXT = MEDIA_DIR / Path(TTS_LONGFORM[0]).parent / "en-sample.txt"
-REFERENCES = {
-    Path(f"{LJSPEECH}.wav").name: MEDIA_DIR / f"{LJSPEECH}.txt",
-    **{Path(name).name: TTS_TEXT for name in TTS_LONGFORM},
-}
 SEQUENTIAL = "sequential"
+
+
+def cpu_model() -> str:
+    """The processor's name and its widest vector extension (CTranslate2 picks kernels by them)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    widest = next((f for f in ("avx512f", "avx2", "avx", "sse4_1") if f in flags), "none")
+    return f"{name} ({widest})"
 
 
 def batched_windows(recognizer: WhisperRecognizer, audio: np.ndarray) -> int:
@@ -96,9 +103,12 @@ def text_of(recognitions: list[Recognition]) -> str:
 
 def measure(recognizer: WhisperRecognizer, batch_sizes: list[int],
             chunks: dict[str, list[AudioChunk]], rounds: int) -> tuple[dict, dict, dict, dict, dict]:
-    variants = {SEQUENTIAL: recognizer.recognize_sequential}
+    variants = {SEQUENTIAL: recognizer.recognize_sequential,
+                f"{SEQUENTIAL} unguarded": lambda audio: recognizer.recognize_sequential(audio, guard=False)}
     for b in batch_sizes:
         variants[f"batched {b}"] = lambda audio, b=b: recognizer.recognize_batched(audio, batch_size=b)
+        variants[f"batched {b} unguarded"] = lambda audio, b=b: recognizer.recognize_batched(audio, batch_size=b,
+                                                                                            guard=False)
 
     warm = next(iter(chunks.values()))[0].pcm[: SAMPLE_RATE * 10]
     for run in variants.values():  # first-call allocations, untimed
@@ -128,7 +138,7 @@ def measure(recognizer: WhisperRecognizer, batch_sizes: list[int],
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--batch-sizes", default="1,4,8", help="comma-separated batch sizes for the batched pipeline")
+    parser.add_argument("--batch-sizes", default="4", help="comma-separated batch sizes for the batched pipeline")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: as config.pbtxt)")
     parser.add_argument("--compute-type", default=None, help="e.g. int8, float16 (default: as config.pbtxt)")
     parser.add_argument("--max-chunk-seconds", type=float, default=120.0)
@@ -150,6 +160,7 @@ def main() -> None:
     seconds, cpu, texts, segments, variants = measure(recognizer, batch_sizes, chunks, args.rounds)
 
     references = {name: REFERENCES[name].read_text() for name in chunks}
+    sentences = {name: reference_sentences(name) for name in chunks}
     total_audio = sum(audio_seconds(c) for c in chunks.values())
     summary: dict[str, dict] = {}
     for variant in variants:
@@ -157,13 +168,18 @@ def main() -> None:
         cpu_seconds = sum(statistics.median(cpu[variant][name]) for name in chunks)
         files = {}
         errors = words = 0.0
+        dropped = repeated = 0
         for name in chunks:
+            said = sentence_occurrences(sentences[name], texts[variant][name][-1])
+            lost, again = [i for i, n in enumerate(said) if n == 0], [i for i, n in enumerate(said) if n > 1]
+            dropped, repeated = dropped + len(lost), repeated + len(again)
             ref_words = len(normalise(references[name]))
             wer = word_error_rate(references[name], texts[variant][name][-1])
             errors, words = errors + wer * ref_words, words + ref_words
             files[name] = {"wall_seconds_median": round(statistics.median(seconds[variant][name]), 2),
                            "x_realtime": round(audio_seconds(chunks[name]) / statistics.median(seconds[variant][name]), 2),
                            "wer": round(wer, 4),
+                           "sentences": len(said), "sentences_dropped": lost, "sentences_repeated": again,
                            "same_text_every_round": len(set(texts[variant][name])) == 1}
         summary[variant] = {"audio_seconds": round(total_audio, 2), "wall_seconds": round(wall, 2),
                             "x_realtime": round(total_audio / wall, 2), "cpu_seconds": round(cpu_seconds, 2),
@@ -171,6 +187,7 @@ def main() -> None:
                             "segments": len(segments[variant]),
                             "segment_seconds_median": round(statistics.median(segments[variant]), 2),
                             "wer": round(errors / words, 4),
+                            "sentences_dropped": dropped, "sentences_repeated": repeated,
                             "files": files}
     base = summary[SEQUENTIAL]["x_realtime"]
     for variant in summary:
@@ -178,11 +195,12 @@ def main() -> None:
 
     base_cpu = summary[SEQUENTIAL]["audio_per_cpu_second"]
     rows = [("variant", "audio (s)", "wall (s)", "x real time", "vs sequential", "cpu (s)", "audio s / cpu s",
-             "vs sequential", "WER", "segments (median s)")]
+             "vs sequential", "WER", "sentences dropped", "repeated", "segments (median s)")]
     for variant, s in summary.items():
         rows.append((variant, f"{s['audio_seconds']:.0f}", f"{s['wall_seconds']:.1f}", f"{s['x_realtime']:.1f}",
                      f"{s['ratio_vs_sequential']:.2f}", f"{s['cpu_seconds']:.1f}", f"{s['audio_per_cpu_second']:.1f}",
                      f"{s['audio_per_cpu_second'] / base_cpu:.2f}", f"{s['wer'] * 100:.2f}%",
+                     str(s["sentences_dropped"]), str(s["sentences_repeated"]),
                      f"{s['segments']} ({s['segment_seconds_median']:.1f})"))
     print(f"\nWhisper tiny.en {options.device}/{options.compute_type} beam {options.beam_size}, "
           f"{options.cpu_threads} threads; {os.cpu_count()} CPUs; median of {args.rounds} rounds; "
@@ -198,14 +216,14 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "whisper_batching",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
+        "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "platform": platform.platform(), "processor": platform.processor(),
                     "python": platform.python_version()},
         "versions": {"faster_whisper": faster_whisper.__version__, "ctranslate2": ctranslate2.__version__,
                      "numpy": np.__version__},
         "args": vars(args), "options": dataclasses.asdict(options), "model_dir": str(default_model_dir()),
         "vad_model": str(options.vad_model or default_vad_model()),
         "batched_call": {"vad_parameters": "pipeline default: max_speech_duration_s=30, min_silence_duration_ms=160",
-                         "without_timestamps": True, "temperature": 0.0, "condition_on_previous_text": False,
+                         "without_timestamps": False, "temperature": 0.0, "condition_on_previous_text": False,
                          "segments": "rebuilt from the words (streams.asr.sentences)"},
         "model_load_seconds": round(load_seconds, 2),
         "inputs": {name: {"audio_seconds": round(audio_seconds(c), 2), "chunks": len(c),
