@@ -24,11 +24,15 @@ seen in this project's fault suite (a second worker joining and leaving):
    is skipped by the agent and acknowledged as if done. Here such a message is never committed: the
    partition's new owner (or this worker again) reads it from the committed offset.
 
-The same goes for a message whose agent was cancelled while working on it (a stopping worker
-abandons what its grace period did not finish: ``streams.shutdown``): Faust's stream acknowledges
-the event in hand when its generator is closed (the ``finally`` around its ``yield``, run once the
-cancelled agent's stream is collected), and its consumer, stopped after the agents, then commits
-it. Here a message marked abandoned (``runtime.handle_message``) is never committed.
+The same goes for a message a stopping worker abandons (one its grace period did not finish, or
+one it set aside unstarted: ``streams.shutdown``). Faust's stream acknowledges the event an agent
+holds when the stream's generator is closed (the ``finally`` around its ``yield``; ``take_events``
+acknowledges its whole batch): as Faust stops the streams it tracks, which need not wait for the
+agent's cancellation, with the consumer's periodic commits still running, or once a cancelled
+agent's stream is collected; and its compiled stream iterator acknowledges straight into
+``_acked``, without ``ack``. Here the offset of a message marked abandoned
+(``runtime.handle_message``, ``handle_batch``) is left out of every commit (``_new_offset``), and
+the worker marks what its agents are on before Faust's stop begins.
 
 A message that is not committed is read again, which the pipeline absorbs (every stage is
 idempotent: the crash-window and fault suites prove it); a committed message that no agent

@@ -295,19 +295,42 @@ async def handle_message(stage: str, origin: Origin, message: weakref.ref,
                          work: Callable[[], Awaitable[None]]) -> None:
     """``await work()`` for one message of an agent's loop (``message``: a weak reference to its
     Faust ``Message``), as a stopping worker allows (``streams.shutdown``): once the worker is
-    stopping no message is started; this one waits, unacknowledged, until the agent is cancelled.
-    A message whose work is cancelled is abandoned: Faust acknowledges it as its stream is closed,
-    and the consumer never commits it. (An agent is cancelled when its worker stops, however it
-    stops: none here has isolated partitions, whose agents a rebalance would cancel too.)"""
-    try:
-        if STATE.stopping:
-            log.info("%s: not starting %s:%s:%s, the worker is stopping", stage, origin.topic, origin.partition,
-                     origin.offset)
-            await STATE.set_aside()
-        await work()
-    except asyncio.CancelledError:
-        STATE.abandon(message())
-        raise
+    stopping no message is started; this one is abandoned and waits, unacknowledged, until the
+    agent is cancelled. A message still taken when the grace is over (``shutdown.abandon_taken``)
+    or whose work is cancelled is abandoned too: Faust acknowledges it as it closes the stream, and
+    the consumer never commits it. (An agent is cancelled when its worker stops, however it stops:
+    none here has isolated partitions, whose agents a rebalance would cancel too.)"""
+    with STATE.taking([message]):
+        try:
+            if STATE.stopping:
+                log.info("%s: not starting %s:%s:%s, the worker is stopping", stage, origin.topic, origin.partition,
+                         origin.offset)
+                STATE.abandon(message())
+                await STATE.set_aside()
+            await work()
+        except asyncio.CancelledError:
+            STATE.abandon(message())
+            raise
+
+
+async def handle_batch(stage: str, messages: list[weakref.ref], work: Callable[[], Awaitable[Any]]) -> None:
+    """``handle_message`` for a sink's batch (``take_events``; ``messages``: weak references to its
+    Faust messages): in hand while it is written, not started once the worker is stopping, and
+    abandoned if cancelled. Faust's ``take_events`` acknowledges the whole batch as its generator
+    closes, written or not."""
+    with STATE.taking(messages):
+        try:
+            if STATE.stopping:
+                log.info("%s: not starting a batch of %d messages, the worker is stopping", stage, len(messages))
+                for message in messages:
+                    STATE.abandon(message())
+                await STATE.set_aside()
+            with STATE.holding(f"{stage} ({len(messages)} messages)"):
+                await work()
+        except asyncio.CancelledError:
+            for message in messages:
+                STATE.abandon(message())
+            raise
 
 
 def origin_of(event) -> Origin:

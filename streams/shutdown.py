@@ -9,12 +9,14 @@ cancelled. Meanwhile:
   failure, or a retry pause, while stopping ends its work on the message (``set_aside``): no
   dead letter, no failed video, since the cause is likely the stop itself (a child killed) and the
   next owner of the partition retries it anyway;
-- ``runtime.handle_message`` starts no new message once stopping: it waits there, without
-  acknowledging it (Faust acknowledges an event when its ``async for`` advances), until the agent
-  is cancelled;
-- a message whose agent is cancelled with it in hand (the end of a stop) is ``abandon``-ed:
-  Faust's stream still acknowledges it as its generator is closed, and ``streams.consumer.Consumer``
-  then leaves its offset uncommitted, so the next owner of its partition reads it again;
+- ``runtime.handle_message`` (``handle_batch`` for the sinks' batches, which are in hand while
+  written) starts no new message once stopping: it waits there, without acknowledging it (Faust
+  acknowledges an event when its ``async for`` advances), until the agent is cancelled;
+- a message set aside, or still taken when the grace is over (``abandon_taken``), or whose agent
+  is cancelled with it, is ``abandon``-ed: Faust's stream still acknowledges it as it closes the
+  agents' streams (before it cancels the agents, with commits running meanwhile), and
+  ``streams.consumer.Consumer`` leaves its offset out of every commit, so the next owner of its
+  partition reads it again;
 - the media sandbox and the render read ``stopping`` to tell a child killed because the worker is
   stopping from a file that crashed its reader.
 
@@ -45,6 +47,7 @@ class Stopping:
         self._tokens = itertools.count()
         self._waiters: list[asyncio.Future] = []
         self._abandoned: set[tuple[str, int, int]] = set()  # (topic, partition, offset)
+        self._taken: dict[int, list] = {}  # weak references to the messages the agents are on
 
     # -- the worker --------------------------------------------------------------------------------
     def begin(self, grace_seconds: float) -> None:
@@ -90,6 +93,28 @@ class Stopping:
             self._in_hand.pop(token, None)
             if not self._in_hand:
                 self._wake()
+
+    @contextmanager
+    def taking(self, messages: list) -> Iterator[None]:
+        """The agent is on ``messages`` (weak references to Faust messages) for the duration,
+        working or set aside: ``abandon_taken`` marks them if the worker gives up on them."""
+        token = next(self._tokens)
+        self._taken[token] = messages
+        try:
+            yield
+        finally:
+            self._taken.pop(token, None)
+
+    def abandon_taken(self) -> int:
+        """Abandon every message an agent is on (the grace is over): from now on nothing Faust
+        does as it stops (it acknowledges them as it closes the agents' streams, before it cancels
+        the agents) can commit them. How many."""
+        count = 0
+        for messages in list(self._taken.values()):
+            for message in messages:
+                self.abandon(message())
+                count += 1
+        return count
 
     @property
     def in_hand(self) -> list[str]:

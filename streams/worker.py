@@ -49,9 +49,9 @@ class Worker(faust.Worker):
 
 
 async def let_work_finish(why: str) -> bool:
-    """Wait until nothing is in hand or the grace is over; then stop the media sandbox's children
-    still running, so their jobs end (retriable, abandoned) instead of holding the stop. True if
-    nothing was left in hand."""
+    """Wait until nothing is in hand or the grace is over; abandon every message the agents are
+    still on (``shutdown.abandon_taken``); stop the media sandbox's children still running, so their
+    jobs end (retriable, abandoned) instead of holding the stop. True if nothing was left in hand."""
     from streams.media import sandbox
 
     in_hand = STATE.in_hand
@@ -60,7 +60,11 @@ async def let_work_finish(why: str) -> bool:
                  STATE.grace_left(), len(in_hand), ", ".join(in_hand))
     else:
         log.info("stop (%s): nothing in hand", why)
-    if await STATE.wait_idle():
+    idle = await STATE.wait_idle()
+    # Before Faust's own stop, which acknowledges what its agents hold as it closes their streams,
+    # committing as it goes: the messages set aside, and any still in hand, are never committed.
+    STATE.abandon_taken()
+    if idle:
         if in_hand:
             log.info("stop: the work in hand finished")
         return True

@@ -25,13 +25,14 @@ import json
 import logging
 import os
 import uuid
+import weakref
 from pathlib import Path
 
 from streams import topics
 from streams.adapters.analytics import USAGE_PATH, AnalyticsStore, issue_token
 from streams.analytics.rows import from_message
 from streams.app import app, settings
-from streams.runtime import with_retries
+from streams.runtime import handle_batch, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ _token: str | None = None
 async def analytics_sink(stream):
     async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
         messages = [_message(event) for event in batch]
+        taken = [weakref.ref(event.message) for event in batch]
         del batch  # no reference to the events kept while writing (see runtime.consume)
-        await write(messages)
+        await handle_batch("analytics", taken, lambda: write(messages))
 
 
 @app.task

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 from streams import topics
 from streams.app import app
-from streams.runtime import checked, origin_of, runtime, with_retries
+from streams.runtime import checked, handle_batch, origin_of, runtime, with_retries
 from streams.search import SearchIndex, open_index, sentence_docs
 
 log = logging.getLogger("clipstream")
@@ -39,9 +40,7 @@ async def search_index() -> SearchIndex:
 
 @app.agent(topics.INBOUND["transcripts"])
 async def index_transcripts(stream):
-    async for batch in stream.take_events(BATCH, within=WITHIN):
-        origins = [origin_of(event) for event in batch]
-        del batch  # no reference to the events kept while working (see runtime.consume)
+    async def index(origins: list) -> None:
         chunks = []
         for origin in origins:
             chunk = await checked(STAGE, "transcript_chunk_ready", origin, fails_video=False)
@@ -51,6 +50,12 @@ async def index_transcripts(stream):
             await index_chunks(chunks)
         except Exception:  # the catalog unreachable: logged; `clipstream search reindex` repairs it
             log.exception("search: %d transcript chunks not indexed", len(chunks))
+
+    async for batch in stream.take_events(BATCH, within=WITHIN):
+        origins = [origin_of(event) for event in batch]
+        taken = [weakref.ref(event.message) for event in batch]
+        del batch  # no reference to the events kept while working (see runtime.consume)
+        await handle_batch(STAGE, taken, lambda: index(origins))
 
 
 async def index_chunks(chunks: list[dict]) -> int:

@@ -133,6 +133,7 @@ async def test_no_message_is_started_once_stopping_and_it_is_abandoned_when_canc
     task = asyncio.create_task(runtime.handle_message("transcribe", origin(), weakref.ref(m), work))
     await settle()
     assert not task.done() and started == []
+    assert STATE.abandoned(m)  # at once: Faust may acknowledge it as it stops, before it cancels the agent
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -262,3 +263,51 @@ async def test_the_worker_waits_for_the_work_in_hand_then_reports_what_it_abando
     stuck.cancel()
     with pytest.raises(asyncio.CancelledError):
         await stuck
+
+
+async def test_what_the_agents_are_on_when_the_grace_ends_is_abandoned_before_faust_stops():
+    m, release = message(9), asyncio.Event()
+
+    async def work():
+        await release.wait()
+
+    task = asyncio.create_task(runtime.handle_message("render", origin(9), weakref.ref(m), work))
+    await settle()
+    STATE.begin(0.0)
+    assert not STATE.abandoned(m)
+    await let_work_finish("SIGTERM")
+    assert STATE.abandoned(m)  # before the stop closes the agent's stream, which acknowledges it
+    release.set()  # even if it then finishes, it is done again by the partition's next owner
+    await task
+
+
+async def test_a_sink_s_batch_is_in_hand_while_written_and_abandoned_whole_if_cancelled():
+    ms, release = [message(1), message(2)], asyncio.Event()
+
+    async def write():
+        await release.wait()
+
+    task = asyncio.create_task(runtime.handle_batch("analytics", [weakref.ref(m) for m in ms], write))
+    await settle()
+    assert STATE.in_hand == ["analytics (2 messages)"]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert all(STATE.abandoned(m) for m in ms) and STATE.in_hand == []
+
+
+async def test_no_batch_is_started_once_stopping():
+    STATE.begin(20.0)
+    ms, written = [message(3)], []
+
+    async def write():
+        written.append(1)
+
+    task = asyncio.create_task(runtime.handle_batch("search", [weakref.ref(m) for m in ms], write))
+    await settle()
+    assert not task.done() and written == [] and STATE.in_hand == []
+    assert STATE.abandoned(ms[0])
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert STATE.abandoned(ms[0])
