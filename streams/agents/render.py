@@ -148,7 +148,12 @@ async def _render(found: MomentsFound) -> None:
         done = len(await rt.catalog.clips(video_id))
         await rt.catalog.stage(video_id, STAGE, "running", min(0.99, done / max(1, wanted)))
 
-    await _all_or_none([one(moment, aspect) for moment in found.moments for aspect in aspects])
+    try:
+        await _all_or_none([one(moment, aspect) for moment in found.moments for aspect in aspects])
+    finally:  # a plan is shielded from the clips that wait on it: it ends with them, its failure seen
+        for pending in plans.values():
+            pending.cancel()
+            pending.add_done_callback(_seen)
     if found.is_final:
         await rt.catalog.stage(video_id, STAGE, "completed")
         await rt.catalog.complete_video(video_id)
@@ -170,6 +175,12 @@ async def _announce_end(rt: Runtime, tenant_id: str, video_id: str) -> None:
         await report(tenant_id, video_id, STAGE, "finished", at=stage["finished_at"])
     if video["status"] == "completed":
         await report(tenant_id, video_id, "video", "finished", at=video["finished_at"])
+
+
+def _seen(future: asyncio.Future) -> None:
+    """Retrieve a finished future's failure, which a cancelled waiter left unread."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def _all_or_none(jobs) -> None:
