@@ -1,6 +1,7 @@
-"""The fault suite's own stack and the faults it injects: the worker killed with SIGKILL and
-started again, a second worker of the same consumer group joining and leaving, and Kafka, Triton
-or PostgreSQL stopped and started under a running pipeline, all through the stack's supervisor.
+"""The fault suite's own stack and the faults it injects: the worker killed with SIGKILL or
+stopped with SIGTERM, and started again, a second worker of the same consumer group joining and
+leaving, and Kafka, Triton or PostgreSQL stopped and started under a running pipeline, all through
+the stack's supervisor.
 
 The suite runs on a private stack (its own data directory and free ports), not on the test
 session's: it restarts the infrastructure and kills workers, which no other test should see, and
@@ -113,8 +114,16 @@ class FaultStack:
     def kill_worker(self) -> list[int]:
         return self.kill(self.worker)
 
-    def start_worker(self) -> None:
+    def start_worker(self, **overrides) -> None:
+        """Start the worker; ``overrides`` are settings it runs with until it is started again
+        (without them it runs with the stack's own)."""
+        self.worker = Worker(self.settings.with_overrides(**overrides) if overrides else self.settings)
         self.worker.start(self.say)
+
+    def stop_worker(self) -> None:
+        """Stop the worker as the stack stops it: SIGTERM to its process group, SIGKILL only if it
+        is still there after its grace period and a margin (``streams.stack.apps.Worker``)."""
+        assert self.worker.stop(self.say), "the worker was not running"
 
     def extra_worker(self, name: str) -> ExtraWorker:
         extra = ExtraWorker(self.settings, name)
