@@ -14,7 +14,7 @@ cancelled. Meanwhile:
   acknowledges an event when its ``async for`` advances), until the agent is cancelled;
 - a message set aside, or still taken when the grace is over (``abandon_taken``), or whose agent
   is cancelled with it, is ``abandon``-ed: Faust's stream still acknowledges it as it closes the
-  agents' streams (before it cancels the agents, with commits running meanwhile), and
+  agents' streams (which need not wait for the agents' cancellation; commits run meanwhile), and
   ``streams.consumer.Consumer`` leaves its offset out of every commit, so the next owner of its
   partition reads it again;
 - the media sandbox and the render read ``stopping`` to tell a child killed because the worker is
@@ -107,8 +107,8 @@ class Stopping:
 
     def abandon_taken(self) -> int:
         """Abandon every message an agent is on (the grace is over): from now on nothing Faust
-        does as it stops (it acknowledges them as it closes the agents' streams, before it cancels
-        the agents) can commit them. How many."""
+        does as it stops (it acknowledges them as it closes the agents' streams) can commit them.
+        How many."""
         count = 0
         for messages in list(self._taken.values()):
             for message in messages:
