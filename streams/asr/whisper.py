@@ -314,8 +314,7 @@ def _outside(piece, regions: list[tuple[float, float]]):
         return piece
     if not words:
         return None
-    return _Piece("".join(w.word for w in words), words[0].start, words[-1].end, piece.avg_logprob,
-                  piece.no_speech_prob, words)
+    return _Piece.of(words, piece)
 
 
 def _shifted(segment, offset: float, region: tuple[float, float]):
@@ -332,8 +331,7 @@ def _shifted(segment, offset: float, region: tuple[float, float]):
     words = [w for w in words if _inside(w.start, w.end, [region])]
     if not words:
         return None
-    return _Piece("".join(w.word for w in words), words[0].start, words[-1].end, segment.avg_logprob,
-                  segment.no_speech_prob, words)
+    return _Piece.of(words, segment)
 
 
 def _checked(segments: Iterable, cancelled: Callable[[], bool] | None) -> Iterable:
@@ -359,11 +357,7 @@ def _sentences(windows: Iterable) -> Iterable:
             yield window
             continue
         for i, j in sentence_spans(words):
-            piece = words[i:j]
-            yield _Piece(
-                "".join(w.word for w in piece), piece[0].start, piece[-1].end, window.avg_logprob,
-                window.no_speech_prob, piece,
-            )
+            yield _Piece.of(words[i:j], window)
 
 
 @dataclass
@@ -376,6 +370,13 @@ class _Piece:
     avg_logprob: float
     no_speech_prob: float
     words: list
+
+    @classmethod
+    def of(cls, words: list, scored) -> "_Piece":
+        """A piece of ``words`` (not empty; text joined as Whisper wrote them), with the scores of
+        ``scored``, the segment they came from."""
+        return cls("".join(w.word for w in words), words[0].start, words[-1].end, scored.avg_logprob,
+                   scored.no_speech_prob, words)
 
 
 def recognition_from(segments, language: str, audio: np.ndarray, options: WhisperOptions) -> Recognition:
