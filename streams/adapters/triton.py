@@ -7,8 +7,8 @@ stops calling a server that keeps failing for reasons other than a full queue, s
 fast instead of piling up. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
 the same way. A model the server says it does not know (``NOT_FOUND``) is a wrong name only when the
 server is ready; from a server that is shutting down (it unloads every model first) it is a
-restart, and counts as unreachable. Counters per model (calls, retries, rejections, errors,
-latency) feed ``stats()``.
+restart, and counts as unreachable. Counters per model (calls, retries, rejections, calls served after a retry,
+errors, latency) feed ``stats()``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class ModelStats:
     ok: int = 0
     retries: int = 0
     rejected: int = 0  # queue full
+    recovered: int = 0  # served after at least one try was turned away or failed
     errors: dict[str, int] = field(default_factory=dict)
     latencies: deque = field(default_factory=lambda: deque(maxlen=2048))
 
@@ -67,7 +68,7 @@ class ModelStats:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 4) if lat else None
 
         return {"calls": self.calls, "ok": self.ok, "retries": self.retries, "rejected": self.rejected,
-                "errors": dict(self.errors), "p50_seconds": pct(0.5), "p95_seconds": pct(0.95)}
+                "recovered": self.recovered, "errors": dict(self.errors), "p50_seconds": pct(0.5), "p95_seconds": pct(0.95)}
 
 
 class CircuitBreaker:
@@ -171,6 +172,7 @@ class TritonClient:
             else:
                 self.breaker.success()
                 stats.ok += 1
+                stats.recovered += attempt > 1
                 stats.latencies.append(time.monotonic() - began)
                 metrics.TRITON_SECONDS.labels(model).observe(time.monotonic() - began)
                 return result

@@ -19,7 +19,18 @@ pytestmark = pytest.mark.integration
 
 async def test_fifty_concurrent_calls_against_a_queue_of_eight(stack, media_dir):
     audio = decode_pcm(media_dir / "speech/jfk.wav")[: 16000 * 3]
-    deadline = 20.0
+    # One instance and a queue of 8: at most 9 calls get in at first, and a call turned away can
+    # only be served once those are done. The deadline is a number of service times, measured
+    # here, so that what is asserted is behaviour, not how fast this machine is (on a loaded
+    # 2-core machine one call takes seconds).
+    probe = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=60, attempts=1))
+    try:
+        began = time.monotonic()
+        assert (await probe.transcribe(audio)).words
+        service = time.monotonic() - began
+    finally:
+        await probe.close()
+    deadline = max(20.0, 15 * service)
     client = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=deadline, attempts=50,
                                                            backoff_seconds=0.1, max_backoff_seconds=2.0))
 
@@ -39,17 +50,18 @@ async def test_fifty_concurrent_calls_against_a_queue_of_eight(stack, media_dir)
     finally:
         await client.close()
 
+    print(f"overload: one call {service:.2f} s, deadline {deadline:.0f} s; "
+          f"{sum(r is not None for _, r, _ in outcomes)}/50 succeeded; {stats}")
     assert max(elapsed for elapsed, _, _ in outcomes) <= deadline + 1.0  # no call outlives its deadline
     assert stats["rejected"] > 0 and stats["retries"] > 0  # the queue shed load; the client came back
     succeeded = [r for _, r, e in outcomes if r is not None]
-    # The queue holds 8 and one instance runs: at most 9 calls get in at first, so more than 9
-    # successes means calls that were turned away came back and were served. (How many more is the
-    # machine's speed, not behaviour.)
+    # Calls that were turned away came back and were served: counted per call by the client, and
+    # seen in the total, which is more than the 9 that could get in at first.
+    assert stats["recovered"] > 0
     assert len(succeeded) > 9
     assert all("fellow" in " ".join(w.word.lower() for w in r.words) for r in succeeded)
     assert all(e.retriable for _, _, e in outcomes if e is not None)
     assert healthy and after.words
-    print(f"overload: {len(succeeded)}/50 succeeded; {stats}")
 
 
 async def test_an_absent_server_opens_the_circuit_and_calls_then_fail_fast(media_dir):
