@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 from streams.media import confine
@@ -28,6 +29,11 @@ MAX_REQUEST = 1 << 20
 
 
 def main() -> int:
+    # A signal ends the reader as the signal, never as an exception: Python turns SIGINT into
+    # KeyboardInterrupt, which an FFmpeg callback or a finalizer can swallow ("Exception ignored
+    # in ..."), and the reader would go on and report success. The worker reads a child ended by a
+    # signal while it stops as retriable (``sandbox.Sandbox._failure``); that needs the signal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     confine.die_with_parent()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray write to stdout (a print, a library) lands in stderr, never inside a frame
