@@ -5,8 +5,9 @@ Builds each labelled talk of ``../shared/eval/highlights`` into a video (eSpeak 
 pipeline (API, Faust worker, Triton) on a private stack with free ports, reads back the final
 ranking of moments with their start and end, and scores the first K by the labels' rule
 (``streams/moments/highlights.py``): precision@K, recall, how much of each hit highlight its clip
-covers, and chance (K random non-overlapping windows of the ranking's own clip lengths, scored
-the same way) beside the README's share of talk time that highlights cover.
+covers, and chance, K random non-overlapping windows scored the same way: of the ranking's own
+clip lengths, and of the highlights' mean length (a random pick of the ideal length), beside the
+README's share of talk time that highlights cover.
 
 Variants: ``rules`` is the ranking the pipeline ships today (lexicon, prosody, topics, faces).
 It is the only variant there is so far: ``model`` (the clip judge alone) and ``shipped`` (judge and
@@ -17,12 +18,14 @@ rules combined) are named in issue 17 and will be accepted once the judge exists
 
 ``--reuse-stack`` submits to the API of an already running stack (``clipstream stack up --app``,
 described by the usual ``CLIPSTREAM_*`` environment) instead of starting a private one.
+``--rescore FILE`` scores the rankings recorded in an earlier results file again, without a stack.
 Writes bench/results/moments_quality.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -66,7 +69,6 @@ def passages_in(clip: Span, talk: LabelledTalk) -> str:
 
 def run_talk(client: Client, name: str, args) -> dict:
     built = build_talk(name, args.media, args.labels, args.cache)
-    talk = built.talk
     began = time.monotonic()
     video_id = client.submit(built.video, clip_count=args.k)["video_id"]
     video = client.wait(video_id, timeout=args.timeout, poll=1.0)
@@ -74,19 +76,29 @@ def run_talk(client: Client, name: str, args) -> dict:
     if video["status"] != "completed":  # recorded, and the other talks still run
         return {"talk": name, "variant": args.variant, "video_id": video_id, "k": args.k,
                 "wall_seconds": round(wall, 1), "error": video.get("error")}
-    moments = ranking(client, video_id)
+    return {"talk": name, "variant": args.variant, "video_id": video_id, "k": args.k, "wall_seconds": round(wall, 1),
+            **scored(built.talk, ranking(client, video_id), args)}
+
+
+def scored(talk: LabelledTalk, moments: list[dict], args) -> dict:
+    """The score of a ranking (moments best first, each with start and end) and chance beside it:
+    random windows of the ranking's own lengths, and of the highlights' mean length (what a random
+    pick of the ideal length would get)."""
     clips = [Span(m["start"], m["end"]) for m in moments]
     result: HighlightScore = score(clips, talk.highlights, args.k)
     lengths = [c.length for c in clips[: args.k]]
     lengths += [mean(lengths) if lengths else 40.0] * (args.k - len(lengths))
     luck = chance(lengths, talk.highlights, talk.duration, args.k, trials=args.trials)
+    ideal = chance([mean(h.length for h in talk.highlights)] * args.k, talk.highlights, talk.duration, args.k,
+                   trials=args.trials)
     return {
-        "talk": name, "variant": args.variant, "video_id": video_id, "k": args.k,
-        "talk_seconds": round(talk.duration, 2), "wall_seconds": round(wall, 1),
+        "talk_seconds": round(talk.duration, 2),
         "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights],
         "precision_at_k": result.precision, "recall": result.recall,
         "coverage_of_hits": [round(c, 3) for c in result.coverages],
         "chance_precision_at_k": round(luck.precision, 3), "chance_recall": round(luck.recall, 3),
+        "chance_at_highlight_length_precision_at_k": round(ideal.precision, 3),
+        "chance_at_highlight_length_recall": round(ideal.recall, 3),
         "chance_trials": luck.trials, "highlight_share": round(talk.highlight_share, 3),
         "clips": [
             {"rank": m["rank"], "start": m["start"], "end": m["end"], "score": m["score"], "title": m["title"],
@@ -96,6 +108,22 @@ def run_talk(client: Client, name: str, args) -> dict:
             for m, v in zip(moments, result.verdicts)
         ] + [{"rank": None, "missing": True} for v in result.verdicts[len(moments):]],
     }
+
+
+def rescore(path: Path, args) -> list[dict]:
+    """The rankings recorded in an earlier results file, scored again (no stack): for a change to
+    the scoring or to chance. The talks are rebuilt from the cache, so their spans are this
+    machine's."""
+    results = []
+    for r in json.loads(path.read_text())["results"]:
+        if "error" in r:
+            results.append(r)
+            continue
+        talk = build_talk(r["talk"], args.media, args.labels, args.cache).talk
+        moments = [c for c in r["clips"] if not c.get("missing")]
+        kept = {k: r[k] for k in ("talk", "variant", "video_id", "k", "wall_seconds")}
+        results.append({**kept, **scored(talk, moments, args)})
+    return results
 
 
 def print_talk(r: dict) -> None:
@@ -129,9 +157,20 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20000, help="random rankings drawn for chance")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for each talk")
     parser.add_argument("--reuse-stack", action="store_true", help="use the running stack's API")
+    parser.add_argument("--rescore", type=Path, metavar="RESULTS_JSON",
+                        help="score the rankings recorded in a results file again instead of running the stack")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     names = args.talks.split(",") if args.talks else talk_names(args.labels)
+    if args.rescore:
+        earlier = json.loads(args.rescore.read_text())
+        args.k, args.variant = earlier["k"], earlier["variant"]
+        results = rescore(args.rescore, args)
+        for r in results:
+            print_talk(r)
+        summarise(results, args, rescored_from={"file": args.rescore.name, "commit": earlier.get("commit"),
+                                                "machine": earlier.get("machine")})
+        return
 
     for name in names:  # build (or find cached) before any service starts
         build_talk(name, args.media, args.labels, args.cache)
@@ -154,20 +193,27 @@ def main() -> None:
             supervisor.down(settings, lambda _m: None)
             supervisor.purge(settings)
 
+    summarise(results, args)
+
+
+def summarise(results: list[dict], args, **fields) -> None:
+    """Print the table of every talk and the means; write the JSON."""
     rows = [("talk", "variant", f"P@{args.k}", "recall", "hit coverage (min)", f"chance P@{args.k}",
-             "chance recall", "highlight share")]
+             "chance recall", f"chance P@{args.k} at highlight length", "highlight share")]
     failed = [r["talk"] for r in results if "error" in r]
     results_ok = [r for r in results if "error" not in r]
     for r in results_ok:
         cov = r["coverage_of_hits"]
         rows.append((r["talk"], r["variant"], f"{r['precision_at_k']:.2f}", f"{r['recall']:.2f}",
                      f"{mean(cov):.0%} ({min(cov):.0%})" if cov else "-", f"{r['chance_precision_at_k']:.2f}",
-                     f"{r['chance_recall']:.2f}", f"{r['highlight_share']:.2f}"))
+                     f"{r['chance_recall']:.2f}", f"{r['chance_at_highlight_length_precision_at_k']:.2f}",
+                     f"{r['highlight_share']:.2f}"))
     if results_ok:
         rows.append(("mean", args.variant, f"{mean(r['precision_at_k'] for r in results_ok):.2f}",
                      f"{mean(r['recall'] for r in results_ok):.2f}", "",
                      f"{mean(r['chance_precision_at_k'] for r in results_ok):.2f}",
                      f"{mean(r['chance_recall'] for r in results_ok):.2f}",
+                     f"{mean(r['chance_at_highlight_length_precision_at_k'] for r in results_ok):.2f}",
                      f"{mean(r['highlight_share'] for r in results_ok):.2f}"))
     print()
     print(table(rows), flush=True)
@@ -176,7 +222,7 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=project_root()).stdout.strip()
     write_results(args.out, "moments_quality", results, k=args.k, variant=args.variant, commit=commit,
-                  espeak=espeak_version(), niceness=os.nice(0))
+                  espeak=espeak_version(), niceness=os.nice(0), **fields)
     if failed:
         raise SystemExit(1)
 
