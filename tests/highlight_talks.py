@@ -1,0 +1,102 @@
+"""Labelled talks built into videos, by the recipe in ``../shared/eval/highlights/README.md``:
+eSpeak NG speaks each passage (one voice per speaker), the passages are joined with 0.6 s of
+silence, and a portrait from ``../shared/media/images`` is put over the audio. The passage spans
+come from the measured wav durations, never from constants (they change with eSpeak's version).
+
+Built talks are cached outside the repository (``CLIPSTREAM_EVAL_CACHE``, default
+``~/.cache/clipstream/eval``), keyed by the script, the eSpeak NG version, the portrait and the
+recipe, so a benchmark run builds each talk once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.media.demo import speak, talking_head
+from streams.moments.highlights import PASSAGE_GAP_SECONDS, LabelledTalk, labelled_talk, parse_script
+from streams.settings import project_root
+
+HIGHLIGHTS_DIR = Path(os.environ.get("CLIPSTREAM_HIGHLIGHTS_DIR",
+                                     project_root().parent / "shared" / "eval" / "highlights"))
+EVAL_CACHE = Path(os.environ.get("CLIPSTREAM_EVAL_CACHE", Path.home() / ".cache" / "clipstream" / "eval"))
+
+# (espeak-ng voice, words per minute) by speaker; anyone not named speaks as the host.
+VOICES = {"guest": ("en-gb", 150)}
+DEFAULT_VOICE = ("en-us", 160)
+# A portrait per talk (any is fine; different ones keep the talks apart in a clip gallery).
+PORTRAITS = {"podcast_sailing": "images/fr_biden.jpg", "lecture_refrigeration": "images/fr_obama.jpg",
+             "keynote_bakery_software": "images/skimage_astronaut.png"}
+DEFAULT_PORTRAIT = "images/fr_obama.jpg"
+VIDEO_SIZE = (640, 360)  # enough for the face detector and the reframe; spares the renders
+RECIPE = "1"  # bump when the recipe changes, to rebuild cached talks
+
+
+@dataclass(frozen=True)
+class BuiltTalk:
+    name: str
+    video: Path
+    talk: LabelledTalk
+
+
+def talk_names(labels: Path = HIGHLIGHTS_DIR) -> list[str]:
+    return sorted(p.stem for p in labels.glob("*.tsv"))
+
+
+def espeak_version() -> str:
+    return subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def _join_wavs(parts: list[Path], gap: float, out: Path) -> None:
+    """``parts`` (same format) back to back with ``gap`` seconds of silence between two."""
+    with wave.open(str(parts[0])) as first:
+        params = first.getparams()
+    silence = b"\0" * (round(gap * params.framerate) * params.sampwidth * params.nchannels)
+    with wave.open(str(out), "wb") as joined:
+        joined.setparams(params)
+        for i, part in enumerate(parts):
+            with wave.open(str(part)) as w:
+                if (w.getframerate(), w.getsampwidth(), w.getnchannels()) != (
+                        params.framerate, params.sampwidth, params.nchannels):
+                    raise ValueError(f"{part} is not in the format of {parts[0]}")
+                if i:
+                    joined.writeframes(silence)
+                joined.writeframes(w.readframes(w.getnframes()))
+
+
+def build_talk(name: str, media: Path, labels: Path = HIGHLIGHTS_DIR, cache: Path = EVAL_CACHE) -> BuiltTalk:
+    """The video of the labelled talk ``name`` (``labels/<name>.tsv``) and its passage spans."""
+    script = (labels / f"{name}.tsv").read_text()
+    passages = parse_script(script)
+    portrait = media / PORTRAITS.get(name, DEFAULT_PORTRAIT)
+    key = hashlib.sha256("\0".join([
+        script, espeak_version(), hashlib.sha256(portrait.read_bytes()).hexdigest(), RECIPE,
+        repr(VIDEO_SIZE), repr(sorted(VOICES.items())), repr(DEFAULT_VOICE),
+    ]).encode()).hexdigest()[:16]
+    folder = cache / f"{name}-{key}"
+    video, spans_file = folder / "talk.mp4", folder / "durations.json"
+    if not (video.is_file() and spans_file.is_file()):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            wavs = []
+            for i, p in enumerate(passages):
+                voice, wpm = VOICES.get(p.speaker, DEFAULT_VOICE)
+                wavs.append(speak(p.text, Path(tmp) / f"p{i:02d}.wav", voice=voice, words_per_minute=wpm))
+            durations = [_wav_seconds(w) for w in wavs]
+            audio = Path(tmp) / "talk.wav"
+            _join_wavs(wavs, PASSAGE_GAP_SECONDS, audio)
+            talking_head(portrait, audio, video, size=VIDEO_SIZE)
+        spans_file.write_text(json.dumps({"durations": durations, "espeak": espeak_version()}, indent=1))
+    durations = json.loads(spans_file.read_text())["durations"]
+    return BuiltTalk(name, video, labelled_talk(passages, durations))
