@@ -72,29 +72,53 @@ class ModelStats:
 
 
 class CircuitBreaker:
-    """Closed → open after ``failures`` in a row; half-open (one trial call) after ``reset_seconds``."""
+    """Closed → open after ``failures`` in a row; half-open (one trial call) after ``reset_seconds``,
+    or sooner when a health check made while open (at most one per ``probe_seconds``, the first
+    ``probe_seconds`` after opening) finds the server ready again: a server back from a restart is
+    used at once, not after the rest of the reset time (a replayed message would otherwise spend its
+    whole retry budget failing fast on a circuit opened by the outage it was replayed after)."""
 
-    def __init__(self, failures: int, reset_seconds: float) -> None:
-        self.failures, self.reset_seconds = failures, reset_seconds
+    def __init__(self, failures: int, reset_seconds: float, probe_seconds: float = 1.0) -> None:
+        self.failures, self.reset_seconds, self.probe_seconds = failures, reset_seconds, probe_seconds
         self.consecutive = 0
         self.opened_at: float | None = None
+        self._probed_at: float | None = None
+        self._trial = False
 
     @property
     def state(self) -> str:
         if self.opened_at is None:
             return "closed"
-        return "half-open" if time.monotonic() - self.opened_at >= self.reset_seconds else "open"
+        if self._trial or time.monotonic() - self.opened_at >= self.reset_seconds:
+            return "half-open"
+        return "open"
 
     def allow(self) -> bool:
         return self.state != "open"
 
+    def probe_due(self) -> bool:
+        """Whether an open circuit should check the server's health now; if so, the check is taken
+        as made (one caller probes, the others keep failing fast)."""
+        if self.state != "open":
+            return False
+        now = time.monotonic()
+        if now - max(self.opened_at, self._probed_at or self.opened_at) < self.probe_seconds:
+            return False
+        self._probed_at = now
+        return True
+
+    def server_ready(self) -> None:
+        """A health check found the server ready: let a trial call through."""
+        if self.opened_at is not None:
+            self._trial = True
+
     def success(self) -> None:
-        self.consecutive, self.opened_at = 0, None
+        self.consecutive, self.opened_at, self._probed_at, self._trial = 0, None, None, False
 
     def failure(self) -> None:
         self.consecutive += 1
         if self.consecutive >= self.failures or self.state == "half-open":
-            self.opened_at = time.monotonic()
+            self.opened_at, self._probed_at, self._trial = time.monotonic(), None, False
 
 
 def _status_name(exc: Exception) -> str:
@@ -155,6 +179,8 @@ class TritonClient:
         deadline = began + policy.deadline_seconds
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
+            if not self.breaker.allow() and self.breaker.probe_due() and await self._serving():
+                self.breaker.server_ready()
             if not self.breaker.allow():
                 self._count_error(model, stats, "circuit_open")
                 raise InferenceUnavailable(f"{model} on Triton at {self.url}: circuit open after repeated failures "

@@ -95,3 +95,39 @@ def test_breaker_half_opens_after_the_reset_time_and_closes_on_success():
     time.sleep(0.06)
     breaker.success()
     assert breaker.state == "closed"
+
+
+def test_an_open_breaker_checks_the_server_at_most_once_a_probe_interval_and_a_ready_one_gets_a_trial():
+    breaker = CircuitBreaker(failures=1, reset_seconds=60, probe_seconds=0.05)
+    breaker.failure()
+    assert breaker.state == "open" and not breaker.probe_due()  # not straight after opening
+    time.sleep(0.06)
+    assert breaker.probe_due() and not breaker.probe_due()  # one caller checks; the rest fail fast
+    assert breaker.state == "open"  # the check found nothing yet
+    time.sleep(0.06)
+    assert breaker.probe_due()
+    breaker.server_ready()
+    assert breaker.state == "half-open" and breaker.allow() and not breaker.probe_due()
+    breaker.failure()  # the trial failed after all: open again, the reset time anew
+    assert breaker.state == "open" and not breaker.allow() and not breaker.probe_due()
+    breaker.server_ready()
+    breaker.success()
+    assert breaker.state == "closed"
+
+
+async def test_a_server_back_from_a_restart_is_called_before_the_breaker_s_reset_time(stack, media_dir):
+    """The circuit opened while nothing answered; the server is ready again: the next call after a
+    probe interval checks its health and goes through, instead of failing fast for the reset time."""
+    audio = decode_pcm(media_dir / "speech/jfk.wav")[:16000]
+    client = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=30, attempts=1, breaker_failures=1,
+                                                           breaker_reset_seconds=600))
+    client.breaker = CircuitBreaker(failures=1, reset_seconds=600, probe_seconds=0.2)
+    try:
+        client.breaker.failure()  # as if the server had just been unreachable
+        with pytest.raises(InferenceError, match="circuit open"):
+            await client.transcribe(audio)  # within the probe interval: fails fast, no check
+        await asyncio.sleep(0.25)
+        assert (await client.transcribe(audio)).words  # checked, ready, tried, served
+        assert client.breaker.state == "closed"
+    finally:
+        await client.close()
