@@ -4,7 +4,8 @@ Every call has a deadline that covers its retries too: a call never outlives it.
 because the model's queue is full (Triton answers UNAVAILABLE at once) and a server that is busy
 or briefly unreachable are retried with exponential backoff and full jitter. A circuit breaker
 stops calling a server that keeps failing for reasons other than a full queue, so callers fail
-fast instead of piling up. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
+fast instead of piling up; while open it checks the server's health once a second and lets a trial
+call through as soon as the server is ready again. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
 the same way. A model the server says it does not know (``NOT_FOUND``) is a wrong name only when the
 server is ready; from a server that is shutting down (it unloads every model first) it is a
 restart, and counts as unreachable. Counters per model (calls, retries, rejections, calls served after a retry,
