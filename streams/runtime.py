@@ -300,17 +300,7 @@ async def handle_message(stage: str, origin: Origin, message: weakref.ref,
     or whose work is cancelled is abandoned too: Faust acknowledges it as it closes the stream, and
     the consumer never commits it. (An agent is cancelled when its worker stops, however it stops:
     none here has isolated partitions, whose agents a rebalance would cancel too.)"""
-    with STATE.taking([message]):
-        try:
-            if STATE.stopping:
-                log.info("%s: not starting %s:%s:%s, the worker is stopping", stage, origin.topic, origin.partition,
-                         origin.offset)
-                STATE.abandon(message())
-                await STATE.set_aside()
-            await work()
-        except asyncio.CancelledError:
-            STATE.abandon(message())
-            raise
+    await _as_stopping_allows(stage, f"{origin.topic}:{origin.partition}:{origin.offset}", [message], work)
 
 
 async def handle_batch(stage: str, messages: list[weakref.ref], work: Callable[[], Awaitable[Any]]) -> None:
@@ -318,19 +308,33 @@ async def handle_batch(stage: str, messages: list[weakref.ref], work: Callable[[
     Faust messages): in hand while it is written, not started once the worker is stopping, and
     abandoned if cancelled. Faust's ``take_events`` acknowledges the whole batch as its generator
     closes, written or not."""
+
+    async def held() -> None:
+        with STATE.holding(f"{stage} ({len(messages)} messages)"):
+            await work()
+
+    await _as_stopping_allows(stage, f"a batch of {len(messages)} messages", messages, held)
+
+
+async def _as_stopping_allows(stage: str, what: str, messages: list[weakref.ref],
+                              work: Callable[[], Awaitable[Any]]) -> None:
+    """``await work()`` on ``messages`` unless the worker is stopping (then they are abandoned and
+    set aside); abandoned if cancelled."""
     with STATE.taking(messages):
         try:
             if STATE.stopping:
-                log.info("%s: not starting a batch of %d messages, the worker is stopping", stage, len(messages))
-                for message in messages:
-                    STATE.abandon(message())
+                log.info("%s: not starting %s, the worker is stopping", stage, what)
+                _abandon(messages)
                 await STATE.set_aside()
-            with STATE.holding(f"{stage} ({len(messages)} messages)"):
-                await work()
+            await work()
         except asyncio.CancelledError:
-            for message in messages:
-                STATE.abandon(message())
+            _abandon(messages)
             raise
+
+
+def _abandon(messages: list[weakref.ref]) -> None:
+    for message in messages:
+        STATE.abandon(message())
 
 
 def origin_of(event) -> Origin:
