@@ -5,11 +5,11 @@ because the model's queue is full (Triton answers UNAVAILABLE at once) and a ser
 or briefly unreachable are retried with exponential backoff and full jitter. A circuit breaker
 stops calling a server that keeps failing for reasons other than a full queue, so callers fail
 fast instead of piling up; while open it checks the server's health once a second and lets a trial
-call through as soon as the server is ready again. Bad input (``INVALID_ARG``) is never retried: the same audio would fail
-the same way. A model the server says it does not know (``NOT_FOUND``) is a wrong name only when the
-server is ready; from a server that is shutting down (it unloads every model first) it is a
-restart, and counts as unreachable. Counters per model (calls, retries, rejections, calls served after a retry,
-errors, latency) feed ``stats()``.
+call through as soon as the server is ready again. Bad input (``INVALID_ARG``) is never retried:
+the same audio would fail the same way. A model the server says it does not know (``NOT_FOUND``)
+is a wrong name only when the server is ready; from a server that is shutting down (it unloads
+every model first) it is a restart, and counts as unreachable. Counters per model (calls,
+retries, rejections, calls served after a retry, errors, latency) feed ``stats()``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ class ModelStats:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 4) if lat else None
 
         return {"calls": self.calls, "ok": self.ok, "retries": self.retries, "rejected": self.rejected,
-                "recovered": self.recovered, "errors": dict(self.errors), "p50_seconds": pct(0.5), "p95_seconds": pct(0.95)}
+                "recovered": self.recovered, "errors": dict(self.errors), "p50_seconds": pct(0.5),
+                "p95_seconds": pct(0.95)}
 
 
 class CircuitBreaker:
@@ -103,7 +104,7 @@ class CircuitBreaker:
         if self.state != "open":
             return False
         now = time.monotonic()
-        if now - max(self.opened_at, self._probed_at or self.opened_at) < self.probe_seconds:
+        if now - (self._probed_at or self.opened_at) < self.probe_seconds:  # cleared when it opens
             return False
         self._probed_at = now
         return True
@@ -180,7 +181,7 @@ class TritonClient:
         deadline = began + policy.deadline_seconds
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
-            if not self.breaker.allow() and self.breaker.probe_due() and await self._serving():
+            if self.breaker.probe_due() and await self._serving():
                 self.breaker.server_ready()
             if not self.breaker.allow():
                 self._count_error(model, stats, "circuit_open")

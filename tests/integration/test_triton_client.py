@@ -119,9 +119,8 @@ async def test_a_server_back_from_a_restart_is_called_before_the_breaker_s_reset
     """The circuit opened while nothing answered; the server is ready again: the next call after a
     probe interval checks its health and goes through, instead of failing fast for the reset time."""
     audio = decode_pcm(media_dir / "speech/jfk.wav")[:16000]
-    client = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=30, attempts=1, breaker_failures=1,
-                                                           breaker_reset_seconds=600))
-    client.breaker = CircuitBreaker(failures=1, reset_seconds=600, probe_seconds=0.2)
+    client = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=30, attempts=1))
+    client.breaker = CircuitBreaker(failures=1, reset_seconds=600, probe_seconds=0.2)  # the policy has no probe
     try:
         client.breaker.failure()  # as if the server had just been unreachable
         with pytest.raises(InferenceError, match="circuit open"):
