@@ -44,9 +44,10 @@ from streams.moments import (
     length_range,
     moment_id,
 )
+from streams.moments.editorial import PICKS, SKIPS, editorial_map
+from streams.moments.pauses import Pauses
 from streams.moments.sentences import MAX_SENTENCE_SECONDS
 from streams.moments.stored import evidence_of, words_of
-from streams.moments.topics import TopicMap
 from streams.moments.topics import segment as segment_topics
 from streams.records import (
     SCHEMA_VERSION,
@@ -105,11 +106,16 @@ def _encoder():
         return None
 
 
-def _topics(sentences: Sequence[Sentence], encoder) -> TopicMap | None:
+def _from_words(sentences: Sequence[Sentence], encoder) -> dict:
+    """What the sentences say beyond their words' own signals: the pauses around them and, with
+    an encoder, their topics and how much each reads like what editors clip (``editorial``)."""
+    found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
     if encoder is None or not sentences:
-        return None
+        return found
     embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
-    return segment_topics(sentences, embeddings)
+    found["topics"] = segment_topics(sentences, embeddings)
+    found["editorial"] = editorial_map(sentences, embeddings, encoder.encode(list(PICKS)), encoder.encode(list(SKIPS)))
+    return found
 
 
 @app.agent(topics.INBOUND["transcripts"])
@@ -123,7 +129,7 @@ def replay(
     """(all picks, the picks the last chunk added), replaying the selector chunk by chunk.
 
     ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
-    topics; None leaves them out. It caches by sentence text, so replaying embeds each once.
+    topics and the editorial scores; None leaves them out. It caches by sentence text, so replaying embeds each once.
     """
     length = clip_length(options)
     selector = StreamingSelector(
@@ -138,7 +144,7 @@ def replay(
         sentences = build_sentences(words_of(known), max_seconds=max_sentence)
         last = final and i == len(chunks) - 1
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        evidence = evidence_of(known, topics=_topics(sentences, encoder))
+        evidence = evidence_of(known, **_from_words(sentences, encoder))
         new = selector.advance(sentences, settled, last, evidence)
     return list(selector.picked), new
 

@@ -1,8 +1,9 @@
 """Moments: find the stretches of a transcript worth cutting into short clips.
 
 Pure logic, no I/O: ``sentences`` groups Whisper words into sentences, ``topics`` finds where the
-talk changes subject, ``signals`` (words) and ``evidence`` (audio, picture) measure what makes talk
-work as a short clip, ``scoring`` scores candidate windows of whole sentences, and ``selection``
+talk changes subject, ``editorial`` how much a stretch reads like what editors clip, ``pauses``
+where the speaker breaks, ``signals`` (words) and ``evidence`` (audio, picture) measure what makes
+talk work as a short clip, ``scoring`` scores candidate windows of whole sentences, and ``selection``
 picks the best ones, also while the transcript is still streaming.
 """
 

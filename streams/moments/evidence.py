@@ -15,6 +15,8 @@ from functools import cached_property
 from typing import Sequence
 
 from streams.media.prosody import PitchTrack, semitone_spread
+from streams.moments.editorial import EditorialMap
+from streams.moments.pauses import Pauses
 from streams.moments.topics import TopicMap
 
 NEUTRAL = 0.5
@@ -68,6 +70,8 @@ class Evidence:
         faces: ``(seconds, number of faces)`` samples in time order.
         cuts: scene-cut times in seconds, ascending.
         topics: topic boundaries of the sentences being scored (``topics.segment``).
+        editorial: how much each sentence reads like what editors clip (``editorial.editorial_map``).
+        pauses: the silences around each sentence (``pauses.Pauses.of``).
     """
 
     envelope: EnergyEnvelope | None = None
@@ -75,6 +79,8 @@ class Evidence:
     faces: Sequence[tuple[float, int]] | None = None
     cuts: Sequence[float] | None = None
     topics: TopicMap | None = None
+    editorial: EditorialMap | None = None
+    pauses: Pauses | None = None
 
 
 def energy(start: float, end: float, envelope: EnergyEnvelope | None) -> float:

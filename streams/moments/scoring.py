@@ -13,31 +13,36 @@ from typing import Iterator, Sequence
 from streams.asr.whisper import Word
 from streams.moments import evidence as evidence_signals
 from streams.moments import signals
-from streams.moments.evidence import Evidence
+from streams.moments.evidence import NEUTRAL, Evidence
 from streams.moments.sentences import Sentence, bare, join_words
 
 # How much each signal counts; they sum to 1 so the score is a weighted mean (x100). A signal
 # whose input is missing sits at 0.5 for every candidate, so it shifts scores but not rankings.
 WEIGHTS: dict[str, float] = {
-    # The first seconds decide whether a viewer stays: the strongest single predictor.
-    "hook": 0.20,
-    # The end must pay off what the opening promised, inside one topic: setup and payoff together.
-    "payoff": 0.12,
-    "coherence": 0.12,
+    # What the passage is: a story, a surprise, a lesson, or housekeeping. On the labelled talks
+    # (bench/moments_quality.py) this is what separates editors' picks from filler, so it leads.
+    "editorial": 0.40,
+    # The first seconds decide whether a viewer stays.
+    "hook": 0.10,
+    # A clip should hold one whole thought: set off by pauses, its end paying off what it opened
+    # with, inside one topic.
+    "breaks": 0.10,
+    "payoff": 0.06,
+    "coherence": 0.06,
     # A clip that opens on "and it..." or trails off is confusing however good its middle.
-    "completeness": 0.10,
+    "completeness": 0.05,
     # Delivery: lively pace, raised and moving voice, no dead air carry a clip with the sound on.
-    "speech_rate": 0.08,
-    "energy": 0.08,
-    "fluency": 0.08,
-    "pitch": 0.06,
+    "speech_rate": 0.04,
+    "energy": 0.04,
+    "fluency": 0.04,
+    "pitch": 0.03,
     # Feeds favour the shorter part of the range; the hard limits already keep candidates in it.
-    "length_fit": 0.06,
+    "length_fit": 0.03,
     # Concrete figures help, but number words are noisy ("one of", "a second").
-    "numbers": 0.05,
+    "numbers": 0.025,
     # The picture: one face reframes well, a cut right after the start looks like an error.
-    "faces": 0.03,
-    "scene_cuts": 0.02,
+    "faces": 0.015,
+    "scene_cuts": 0.01,
 }
 
 
@@ -179,7 +184,10 @@ def signal_values(
     start, end, first, last = window.start, window.end, window.sentences[0], window.sentences[-1]
     counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences)
     ends_topic = ev.topics.ends_topic(last) if ev.topics and ev.topics.starts else None
+    editorial = ev.editorial.value(window.sentences) if ev.editorial and ev.editorial.covers(window.sentences) else None
     return {
+        "editorial": NEUTRAL if editorial is None else editorial,
+        "breaks": ev.pauses.breaks(window.sentences) if ev.pauses is not None else NEUTRAL,
         "hook": signals.hook(first),
         "payoff": signals.payoff(last, ends_topic),
         "coherence": signals.coherence(window.sentences, ev.topics),
@@ -254,7 +262,7 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     strong = sorted((n for n in known if values[n] >= STRONG), key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)))
     if not strong:
         strong = [max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))]
-    parts = [_describe(name, window, values[name]) for name in strong[:REASON_PARTS]]
+    parts = [_describe(name, window, values[name], evidence) for name in strong[:REASON_PARTS]]
     dangling = signals.opens_mid_thought(window.sentences)
     if dangling:
         parts.append(f'opens mid-thought ("{dangling}")')
@@ -265,7 +273,7 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     # The picture: a clip nobody is seen in, or one whose edge flashes a shot, reframes badly.
     for name in ("faces", "scene_cuts"):
         if name in known and name not in strong[:REASON_PARTS] and values[name] < PICTURE_WARNING:
-            parts.append(_describe(name, window, values[name]))
+            parts.append(_describe(name, window, values[name], evidence))
     line = "; ".join(parts)
     return line[:1].upper() + line[1:]
 
@@ -273,12 +281,19 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
 def _missing(name: str, evidence: Evidence) -> bool:
     """Whether a signal had no input (it then says nothing about this moment)."""
     inputs = {"energy": evidence.envelope, "pitch": evidence.pitch, "faces": evidence.faces,
-              "scene_cuts": evidence.cuts, "coherence": evidence.topics}
+              "scene_cuts": evidence.cuts, "coherence": evidence.topics, "editorial": evidence.editorial,
+              "breaks": evidence.pauses}
     return name in inputs and inputs[name] is None
 
 
-def _describe(name: str, window: Window, value: float) -> str:
+def _describe(name: str, window: Window, value: float, evidence: Evidence | None = None) -> str:
     first, last, words = window.sentences[0], window.sentences[-1], window.words
+    if name == "editorial":
+        if value >= STRONG and evidence is not None and evidence.editorial is not None:
+            return f"reads like {evidence.editorial.strongest_pick(window.sentences)}"
+        return "stands out from the rest of the talk" if value >= STRONG else "much like the rest of the talk"
+    if name == "breaks":
+        return "starts and ends at a pause" if value >= STRONG else "cut between sentences spoken close together"
     if name == "hook":
         if first.ending == "?":
             return "opens with a question"

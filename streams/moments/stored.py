@@ -11,6 +11,8 @@ from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
 from streams.media.prosody import PitchTrack
 from streams.moments.evidence import EnergyEnvelope, Evidence
+from streams.moments.editorial import EditorialMap
+from streams.moments.pauses import Pauses
 from streams.moments.topics import TopicMap
 
 
@@ -60,7 +62,9 @@ def cuts_of(chunks: Sequence[dict]) -> list[float] | None:
     return sorted(float(t) for c in chunks for t in c["cuts"])
 
 
-def evidence_of(chunks: Sequence[dict], topics: TopicMap | None = None) -> Evidence:
-    """Everything measured on the chunks (loudness, pitch, faces, cuts), as one ``Evidence``."""
+def evidence_of(chunks: Sequence[dict], topics: TopicMap | None = None, editorial: EditorialMap | None = None,
+                pauses: Pauses | None = None) -> Evidence:
+    """Everything measured on the chunks (loudness, pitch, faces, cuts), with what was found in
+    their words (``topics``, ``editorial``, ``pauses``), as one ``Evidence``."""
     return Evidence(envelope=envelope_of(chunks), pitch=pitch_of(chunks), faces=faces_of(chunks), cuts=cuts_of(chunks),
-                    topics=topics)
+                    topics=topics, editorial=editorial, pauses=pauses)

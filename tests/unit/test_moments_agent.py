@@ -67,10 +67,12 @@ def test_replay_with_an_encoder_is_deterministic_and_scores_coherence():
     first, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=encoder)
     again, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=CountingEncoder())
     assert first == again and len(first) == 5
-    assert all(p.signals["coherence"] != 0.5 for p in first)
+    assert all(p.signals["coherence"] != 0.5 and p.signals["editorial"] != 0.5 for p in first)
     assert {s.text for s in ten_minutes()} <= set(encoder.calls)  # (SentenceEncoder caches repeats)
     without, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True)
-    assert all(p.signals["coherence"] == 0.5 for p in without)
+    assert all(p.signals["coherence"] == 0.5 and p.signals["editorial"] == 0.5 for p in without)
+    # The pauses come from the words alone, encoder or not.
+    assert all(p.signals["breaks"] != 0.5 for p in without)
 
 
 def test_replay_allows_overlap_only_when_asked():

@@ -8,6 +8,7 @@ import { report } from "./notify.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
 const SIGNAL_NAMES = {
+  editorial: "Story or lesson", breaks: "Set off by pauses",
   hook: "Hook", payoff: "Payoff", coherence: "Topic coherence", completeness: "Completeness",
   speech_rate: "Pace", energy: "Energy", fluency: "Fluency", pitch: "Pitch variation", length_fit: "Length fit",
   numbers: "Numbers", faces: "Faces", scene_cuts: "Scene cuts",

@@ -1,0 +1,53 @@
+"""Pauses: speakers breathe between thoughts, so a clip that starts and ends at a longer pause than
+usual is more likely to hold one whole thought.
+
+``Pauses`` records the silence before and after every sentence of the talk so far and the talk's
+median gap between sentences. A window's ``breaks`` value is the mean of its two edge pauses
+(each capped at ``CAP_SECONDS``) against ``STRONG_GAPS`` times that median, capped at 1. The
+talk's first and last sentence count as a full break: nothing comes before or after them. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from statistics import median
+from typing import Sequence
+
+from streams.moments.sentences import Sentence
+
+CAP_SECONDS = 2.0  # a longer silence says no more about a break than this one
+STRONG_GAPS = 3.0  # an edge pause this many times the usual gap between sentences is a full break
+MIN_TYPICAL_GAP = 0.05  # sentences run together in fast speech; keeps the ratio finite
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Attributes:
+        before: sentence start -> seconds of silence before it (``CAP_SECONDS`` for the first).
+        after: sentence end -> seconds of silence after it (``CAP_SECONDS`` for the last).
+        typical: the median gap between two sentences of the talk.
+    """
+
+    before: dict[float, float]
+    after: dict[float, float]
+    typical: float
+
+    @classmethod
+    def of(cls, sentences: Sequence[Sentence]) -> "Pauses":
+        gaps = [max(0.0, b.start - a.end) for a, b in zip(sentences, sentences[1:])]
+        before = {s.start: min(CAP_SECONDS, g) for s, g in zip(sentences[1:], gaps)}
+        after = {s.end: min(CAP_SECONDS, g) for s, g in zip(sentences, gaps)}
+        if sentences:
+            before[sentences[0].start] = CAP_SECONDS
+            after[sentences[-1].end] = CAP_SECONDS
+        return cls(before, after, max(MIN_TYPICAL_GAP, median(gaps)) if gaps else MIN_TYPICAL_GAP)
+
+    @cached_property
+    def full_break(self) -> float:
+        return STRONG_GAPS * self.typical
+
+    def breaks(self, sentences: Sequence[Sentence]) -> float:
+        """How clearly a window of ``sentences`` is set off by pauses at both ends, in [0, 1]."""
+        edge = (self.before.get(sentences[0].start, 0.0) + self.after.get(sentences[-1].end, 0.0)) / 2
+        return min(1.0, edge / self.full_break)
