@@ -9,7 +9,8 @@ covers, and chance, K random non-overlapping windows scored the same way: of the
 clip lengths, and of the highlights' mean length (a random pick of the ideal length), beside the
 README's share of talk time that highlights cover.
 
-Variants: ``rules`` is the ranking the pipeline ships today (lexicon, prosody, topics, faces).
+Variants: ``rules`` is the ranking the pipeline ships today (what the passage is, from sentence
+embeddings; pauses, lexicon, prosody, topics, faces).
 It is the only variant there is so far: ``model`` (the clip judge alone) and ``shipped`` (judge and
 rules combined) are named in issue 17 and will be accepted once the judge exists.
 
