@@ -10,7 +10,6 @@ talk's first and last sentence count as a full break: nothing comes before or af
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from statistics import median
 from typing import Sequence
 
@@ -43,11 +42,7 @@ class Pauses:
             after[sentences[-1].end] = CAP_SECONDS
         return cls(before, after, max(MIN_TYPICAL_GAP, median(gaps)) if gaps else MIN_TYPICAL_GAP)
 
-    @cached_property
-    def full_break(self) -> float:
-        return STRONG_GAPS * self.typical
-
     def breaks(self, sentences: Sequence[Sentence]) -> float:
         """How clearly a window of ``sentences`` is set off by pauses at both ends, in [0, 1]."""
         edge = (self.before.get(sentences[0].start, 0.0) + self.after.get(sentences[-1].end, 0.0)) / 2
-        return min(1.0, edge / self.full_break)
+        return min(1.0, edge / (STRONG_GAPS * self.typical))

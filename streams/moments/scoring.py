@@ -184,9 +184,9 @@ def signal_values(
     start, end, first, last = window.start, window.end, window.sentences[0], window.sentences[-1]
     counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences)
     ends_topic = ev.topics.ends_topic(last) if ev.topics and ev.topics.starts else None
-    editorial = ev.editorial.value(window.sentences) if ev.editorial and ev.editorial.covers(window.sentences) else None
+    known_story = ev.editorial is not None and ev.editorial.covers(window.sentences)
     return {
-        "editorial": NEUTRAL if editorial is None else editorial,
+        "editorial": ev.editorial.value(window.sentences) if known_story else NEUTRAL,
         "breaks": ev.pauses.breaks(window.sentences) if ev.pauses is not None else NEUTRAL,
         "hook": signals.hook(first),
         "payoff": signals.payoff(last, ends_topic),
@@ -286,12 +286,12 @@ def _missing(name: str, evidence: Evidence) -> bool:
     return name in inputs and inputs[name] is None
 
 
-def _describe(name: str, window: Window, value: float, evidence: Evidence | None = None) -> str:
+def _describe(name: str, window: Window, value: float, evidence: Evidence) -> str:
     first, last, words = window.sentences[0], window.sentences[-1], window.words
-    if name == "editorial":
-        if value >= STRONG and evidence is not None and evidence.editorial is not None:
+    if name == "editorial":  # named only when known (``_missing``), so the map is there
+        if value >= STRONG:
             return f"reads like {evidence.editorial.strongest_pick(window.sentences)}"
-        return "stands out from the rest of the talk" if value >= STRONG else "much like the rest of the talk"
+        return "much like the rest of the talk"
     if name == "breaks":
         return "starts and ends at a pause" if value >= STRONG else "cut between sentences spoken close together"
     if name == "hook":

@@ -10,8 +10,8 @@ from streams.asr.whisper import Word
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
 from streams.media.prosody import PitchTrack
-from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.editorial import EditorialMap
+from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.topics import TopicMap
 
