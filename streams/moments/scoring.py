@@ -21,20 +21,20 @@ from streams.moments.sentences import Sentence, bare, join_words
 WEIGHTS: dict[str, float] = {
     # What the passage is: a story, a surprise, a lesson, or housekeeping. On the labelled talks
     # (bench/moments_quality.py) this is what separates editors' picks from filler, so it leads.
-    "editorial": 0.40,
+    "editorial": 0.36,
     # The first seconds decide whether a viewer stays.
-    "hook": 0.10,
+    "hook": 0.09,
     # A clip should hold one whole thought: set off by pauses, its end paying off what it opened
     # with, inside one topic.
-    "breaks": 0.10,
-    "payoff": 0.06,
-    "coherence": 0.06,
+    "breaks": 0.18,
+    "payoff": 0.055,
+    "coherence": 0.055,
     # A clip that opens on "and it..." or trails off is confusing however good its middle.
-    "completeness": 0.05,
+    "completeness": 0.045,
     # Delivery: lively pace, raised and moving voice, no dead air carry a clip with the sound on.
-    "speech_rate": 0.04,
-    "energy": 0.04,
-    "fluency": 0.04,
+    "speech_rate": 0.035,
+    "energy": 0.035,
+    "fluency": 0.035,
     "pitch": 0.03,
     # Feeds favour the shorter part of the range; the hard limits already keep candidates in it.
     "length_fit": 0.03,

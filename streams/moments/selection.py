@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
+from streams.moments.boundaries import Breaks, settle_edges
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import (
     DEFAULT_LENGTH,
@@ -29,6 +30,9 @@ from streams.moments.sentences import Sentence
 from streams.moments.signals import TalkIndex
 
 FALLBACK_MIN_SECONDS = 3.0
+# While streaming, a candidate must end this long before the settled transcript does, so that the
+# sentences after it are known and its end can still move out to where its story ends.
+LOOKAHEAD_SECONDS = 15.0
 # Guards the quota against float noise (5 * 120 / 600 must give 1, not 0.999...).
 _EPSILON = 1e-9
 
@@ -175,16 +179,29 @@ class StreamingSelector:
         evidence: Evidence | None = None,
     ) -> list[ScoredMoment]:
         """New picks only. Before ``final`` only sentences ending by ``settled_until`` are used
-        (later words may still be revised); at ``final`` all of them, and a short video that fits
-        no window still yields one moment."""
+        (later words may still be revised), and candidates end ``LOOKAHEAD_SECONDS`` before that;
+        at ``final`` all of them, and a short video that fits no window still yields one moment.
+        Each pick's edges are then settled on the clearest breaks nearby (``boundaries``)."""
         sentences = sentences_so_far if final else [s for s in sentences_so_far if s.end <= settled_until]
         need = self.quota(settled_until, final) - len(self._picked)
         new: list[ScoredMoment] = []
         if need > 0:
-            windows = candidate_windows(sentences, self.min_seconds, self.max_seconds)
-            scored = self._score_free(windows, evidence, TalkIndex(sentences))
-            chosen = select(scored, need, self._picked, self.max_overlap)
-            new = [score_window(c.window, evidence, self.length) for c in chosen]
+            pool = sentences if final else [s for s in sentences if s.end <= settled_until - LOOKAHEAD_SECONDS]
+            windows = candidate_windows(pool, self.min_seconds, self.max_seconds)
+            index = TalkIndex(sentences)
+            scored = self._score_free(windows, evidence, index)
+            breaks = Breaks(sentences)
+            for _ in range(need):
+                taken = self._picked + new
+                chosen = select(scored, 1, taken, self.max_overlap)
+                if not chosen:
+                    break
+                window = settle_edges(
+                    chosen[0].window, breaks, self.length,
+                    allowed=lambda w: not any(collides(w, p, self.max_overlap) for p in taken),
+                    worth=lambda w: weighted_score(signal_values(w, evidence, self.length, index)),
+                )
+                new.append(score_window(window, evidence, self.length))
         if final and not self._picked and not new and self.count > 0:
             new = self._fallback(sentences, evidence)
         self._picked.extend(new)

@@ -1,0 +1,90 @@
+"""Boundaries: a chosen clip's edges move to the clearest pauses nearby, within the length range,
+clear of other picks, and never at the cost of what made the clip worth picking."""
+
+from streams.moments.boundaries import REACH_OUT, Breaks, settle_edges
+from streams.moments.scoring import LengthRange, Window
+from streams.moments.sentences import build_sentences
+from tests.unit.moments_text import FILLER, filler, timed_words
+
+LENGTH = LengthRange(20.0, 60.0)
+STORY = " ".join(FILLER[i % len(FILLER)] for i in range(8))  # eight sentences, about 44 s
+
+
+def three_passages(pause: str = "<2.0>"):
+    """Filler, a passage of eight sentences set off by ``pause`` on both sides, filler."""
+    text = f"{filler(40)} {pause} {STORY} {pause} {filler(40)}"
+    sentences = build_sentences(timed_words(text))
+    first = len(build_sentences(timed_words(filler(40))))
+    return sentences, first, first + 8
+
+
+def test_edges_move_out_to_the_pauses_that_set_the_passage_off():
+    sentences, first, stop = three_passages()
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))  # cut inside the passage at both ends
+    settled = settle_edges(chosen, Breaks(sentences), LENGTH)
+    assert settled.sentences == tuple(sentences[first:stop])
+
+
+def test_a_stray_sentence_of_the_next_passage_is_dropped():
+    sentences, first, stop = three_passages()
+    chosen = Window(tuple(sentences[first : stop + 1]))
+    assert settle_edges(chosen, Breaks(sentences), LENGTH).sentences == tuple(sentences[first:stop])
+
+
+def test_without_clear_pauses_the_edges_stay_where_scoring_put_them():
+    sentences, first, stop = three_passages(pause="")
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))
+    assert settle_edges(chosen, Breaks(sentences), LENGTH) == chosen
+
+
+def test_the_talks_own_start_is_no_break_to_reach_for():
+    sentences = build_sentences(timed_words(filler(80)))
+    chosen = Window(tuple(sentences[2:8]))
+    assert settle_edges(chosen, Breaks(sentences), LENGTH) == chosen
+
+
+def test_the_settled_clip_stays_in_the_length_range():
+    sentences, first, stop = three_passages()
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))
+    short = LengthRange(15.0, 30.0)
+    settled = settle_edges(chosen, Breaks(sentences), short)
+    assert 15.0 <= settled.duration <= 30.0
+    whole = settle_edges(chosen, Breaks(sentences), LENGTH)
+    assert whole.duration > 30.0  # the whole passage, which the short range cannot hold
+
+
+def test_edges_do_not_move_onto_another_pick_or_past_their_reach():
+    sentences, first, stop = three_passages()
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))
+    other_pick = Window(tuple(sentences[first : first + 1]))
+    settled = settle_edges(chosen, Breaks(sentences), LENGTH,
+                           allowed=lambda w: not (w.start < other_pick.end and other_pick.start < w.end))
+    assert settled.start == chosen.start  # the passage's start is taken; no other break is near
+    assert settled.end == sentences[stop - 1].end
+    long_story = " ".join(FILLER[i % len(FILLER)] for i in range(REACH_OUT + 4))
+    talk = build_sentences(timed_words(f"{filler(40)} <2.0> {long_story}"))
+    story_start = len(build_sentences(timed_words(filler(40))))
+    far = Window(tuple(talk[story_start + REACH_OUT + 1 : story_start + REACH_OUT + 3]))
+    assert settle_edges(far, Breaks(talk), LengthRange(1.0, 200.0)) == far
+    near = Window(tuple(talk[story_start + REACH_OUT : story_start + REACH_OUT + 2]))
+    assert settle_edges(near, Breaks(talk), LengthRange(1.0, 200.0)).start == talk[story_start].start
+
+
+def test_a_move_that_costs_the_clip_its_worth_is_not_made():
+    sentences, first, stop = three_passages()
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))
+
+    def worth(window: Window) -> float:  # this clip is worth its one sentence at first + 2 opening it
+        return 80.0 if window.start == sentences[first + 2].start else 20.0
+
+    settled = settle_edges(chosen, Breaks(sentences), LENGTH, worth=worth)
+    assert settled.start == chosen.start
+    assert settled.end == sentences[stop - 1].end
+
+
+def test_clearness_ranks_pauses_and_ignores_ordinary_ones():
+    sentences, first, stop = three_passages()
+    breaks = Breaks(sentences)
+    assert breaks.clearness(0) == breaks.clearness(len(sentences)) == 0.0
+    assert breaks.clearness(first + 3) == 0.0  # an ordinary pause between two sentences
+    assert breaks.clearness(first) > 0.9 and breaks.clearness(stop) > 0.9
