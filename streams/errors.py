@@ -5,6 +5,7 @@ Callers branch on the class or on the ``retriable`` flag, never on message text.
 
 ClipstreamError
 ├── ConfigError            bad settings or environment (a value that does not parse)
+│   └── ModelMissing       a model a stage needs is not installed (scripts/setup.sh installs it)
 ├── StackError             the local stack cannot start or stop a component
 │   ├── PortInUse          a component's port is taken by a process this stack did not start
 │   ├── MissingDependency  a program or package the component needs is not installed
@@ -60,6 +61,13 @@ class ClipstreamError(Exception):
 
 class ConfigError(ClipstreamError):
     code = "config_error"
+
+
+class ModelMissing(ConfigError):
+    """A model a stage needs (its weights or tokenizer) is not installed or cannot be read: the
+    stage cannot run without it, so the worker that would run it does not start."""
+
+    code = "model_missing"
 
 
 class StackError(ClipstreamError):

@@ -82,15 +82,36 @@ def _name(signum) -> str:
         return str(signum)
 
 
+def load_models(agents: str) -> list[str]:
+    """Load the models the agent groups in ``agents`` (``CLIPSTREAM_AGENTS``) run in-process,
+    before the worker joins its consumer groups: a missing model stops the start with
+    ``ModelMissing`` instead of failing every video later. Returns what was loaded."""
+    from streams.app import agent_groups
+
+    loaded = []
+    if "moments" in agent_groups(agents):
+        from streams.agents.moments import sentence_encoder
+
+        sentence_encoder()
+        loaded.append("sentence encoder")
+    return loaded
+
+
 def main(argv: list[str] | None = None) -> None:
     from streams import topics
     from streams.adapters.kafka_admin import ensure_topics
     from streams.app import app, settings
+    from streams.errors import ModelMissing
     from streams.observability import init_sentry
     from streams.tracing import init_tracing
 
     init_sentry(settings, "worker")
     init_tracing("worker", settings.environment)
+    try:
+        log.info("worker: loaded %s", ", ".join(load_models(settings.agents)) or "no in-process models")
+    except ModelMissing as exc:
+        log.error("worker: cannot start: %s", exc.message)
+        raise SystemExit(f"clipstream-worker: {exc.message}") from exc
     asyncio.run(ensure_topics(settings.kafka_bootstrap, [t.get_topic_name() for t in topics.ALL],
                               settings.kafka_partitions, settings.kafka_replication))
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -9,9 +9,10 @@ recorded), which ClickHouse's ``events`` keeps once.
 
 Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "30-60", "60-90")
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
-have in common, default 0). Topics come from sentence embeddings (all-MiniLM-L6-v2 in numpy,
-loaded once per process, each sentence embedded once); without the model, moments are still
-found, only without the topic signal.
+have in common, default 0). Topics and the editorial signal come from sentence embeddings
+(all-MiniLM-L6-v2 in numpy, loaded once per process, each sentence embedded once). The model is
+required: a worker that runs this agent loads it before it starts (``streams.worker``) and does
+not start without it (``ModelMissing``), rather than rank without what matters most.
 
 Besides the words, each stored chunk brings its loudness envelope and pitch track (measured by
 the transcribe agent from the chunk's PCM) and what was on screen: faces counted on about one
@@ -24,7 +25,6 @@ have no pitch) scores neutral for every candidate, so it changes no ranking.
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 from functools import lru_cache
 from typing import Sequence
@@ -33,7 +33,7 @@ import numpy as np
 
 from streams import topics
 from streams.app import app
-from streams.errors import ClipstreamError
+from streams.errors import ClipstreamError, ModelMissing
 from streams.moments import (
     LengthRange,
     ScoredMoment,
@@ -61,7 +61,6 @@ from streams.records import (
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
-log = logging.getLogger("clipstream")
 
 
 class NoSpeech(ClipstreamError):
@@ -95,15 +94,18 @@ def max_overlap(options: dict) -> float:
 
 
 @lru_cache(maxsize=1)
-def _encoder():
-    """The sentence encoder, loaded on first use; None (logged once) when the model is missing."""
+def sentence_encoder():
+    """The sentence encoder, loaded once per process. Raises ``ModelMissing`` when the model is
+    not installed or cannot be read."""
     from streams.text import default_encoder
 
     try:
         return default_encoder()
-    except (ImportError, OSError, ValueError) as exc:
-        log.warning("moments: no sentence embeddings (%s); topics are left out of the scores", exc)
-        return None
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        raise ModelMissing(
+            f"the sentence-embedding model (all-MiniLM-L6-v2) that ranks moments cannot be loaded: {exc}; "
+            "scripts/setup.sh installs it"
+        ) from exc
 
 
 def _from_words(sentences: Sequence[Sentence], encoder) -> dict:
@@ -168,7 +170,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
     # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
-    encoder = await asyncio.to_thread(_encoder)
+    encoder = await asyncio.to_thread(sentence_encoder)
     picks, new = await asyncio.to_thread(replay, video_id, chunks, video["options"], video["duration"] or chunk.end,
                                          chunk.is_last, encoder=encoder)
     order = {id(m): i + 1 for i, m in enumerate(picks)}

@@ -114,3 +114,26 @@ def test_replay_scores_the_faces_and_cuts_stored_with_the_chunks():
     assert all(p.signals["faces"] == 1.0 and p.signals["scene_cuts"] == 0.6 for p in seen)
     # The same face everywhere moves every score alike: the same picks.
     assert [(p.start, p.end) for p in seen] == [(p.start, p.end) for p in blind]
+
+
+def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monkeypatch, tmp_path):
+    """Without its sentence model the moments agent would rank without the editorial and topic
+    signals; the worker that runs it refuses to start instead, saying what to install."""
+    import streams.text
+    from streams.agents.moments import sentence_encoder
+    from streams.errors import ModelMissing
+    from streams.text.embeddings import SentenceEncoder
+    from streams.worker import load_models
+
+    monkeypatch.setattr(streams.text, "default_encoder", lambda: SentenceEncoder(tmp_path))  # an empty folder
+    sentence_encoder.cache_clear()
+    try:
+        with pytest.raises(ModelMissing, match="model.safetensors is missing.*scripts/setup.sh"):
+            load_models("")
+        with pytest.raises(ModelMissing):
+            load_models("transcribe,moments")
+        assert load_models("render,webhooks") == []  # groups that embed nothing start without it
+    finally:
+        monkeypatch.undo()
+        sentence_encoder.cache_clear()
+    assert load_models("moments") == ["sentence encoder"]
