@@ -5,7 +5,7 @@ import pytest
 
 from streams.moments.editorial import PICKS, SKIPS, editorial_map
 from streams.moments.evidence import Evidence
-from streams.moments.pauses import CAP_SECONDS, Pauses
+from streams.moments.pauses import Pauses
 from streams.moments.scoring import Window, score_window
 from streams.moments.sentences import build_sentences
 from streams.text import default_encoder
@@ -98,11 +98,13 @@ def test_the_real_encoder_puts_a_story_above_housekeeping():
 def test_pauses_reward_a_window_set_off_by_silence():
     sentences = sentences_of(6, gaps={2: 2.0, 5: 2.0})
     pauses = Pauses.of(sentences)
-    assert pauses.before[sentences[0].start] == CAP_SECONDS and pauses.after[sentences[-1].end] == CAP_SECONDS
+    assert pauses.before[sentences[0].start] == 0.0 and pauses.after[sentences[-1].end] == 0.0
     set_off = pauses.breaks(sentences[2:5])
     run_on = pauses.breaks(sentences[1:4])
     assert set_off == 1.0 and run_on < set_off
     assert 0.0 <= run_on <= 1.0
+    # The talk's own start and end are no pause: the opening is not set off by them.
+    assert pauses.breaks(sentences[0:2]) < set_off and pauses.breaks(sentences[3:6]) < set_off
 
 
 def test_scores_carry_editorial_and_breaks_and_say_why():
