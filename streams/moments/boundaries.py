@@ -21,6 +21,7 @@ import bisect
 from statistics import median
 from typing import Callable, Sequence
 
+from streams.moments.pauses import gaps_between
 from streams.moments.scoring import LengthRange, Window
 from streams.moments.sentences import Sentence
 
@@ -41,7 +42,7 @@ class Breaks:
 
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self.sentences = tuple(sentences)
-        self._gaps = [max(0.0, b.start - a.end) for a, b in zip(self.sentences, self.sentences[1:])]
+        self._gaps = gaps_between(self.sentences)
         self._sorted = sorted(self._gaps)
         self._least = CLEAR_RATIO * median(self._gaps) if self._gaps else 0.0
         self._index = {s.start: i for i, s in enumerate(self.sentences)}

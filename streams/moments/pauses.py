@@ -23,6 +23,11 @@ STRONG_GAPS = 3.0  # an edge pause this many times the usual gap between sentenc
 MIN_TYPICAL_GAP = 0.05  # sentences run together in fast speech; keeps the ratio finite
 
 
+def gaps_between(sentences: Sequence[Sentence]) -> list[float]:
+    """The silence between each two consecutive sentences, in order (never negative)."""
+    return [max(0.0, b.start - a.end) for a, b in zip(sentences, sentences[1:])]
+
+
 @dataclass(frozen=True)
 class Pauses:
     """Attributes:
@@ -37,7 +42,7 @@ class Pauses:
 
     @classmethod
     def of(cls, sentences: Sequence[Sentence]) -> "Pauses":
-        gaps = [max(0.0, b.start - a.end) for a, b in zip(sentences, sentences[1:])]
+        gaps = gaps_between(sentences)
         before = {s.start: min(CAP_SECONDS, g) for s, g in zip(sentences[1:], gaps)}
         after = {s.end: min(CAP_SECONDS, g) for s, g in zip(sentences, gaps)}
         if sentences:
