@@ -428,6 +428,10 @@ def _video_schemas() -> dict:
             "updated_at": TIMESTAMP, "finished_at": nullable(TIMESTAMP), "links": ref("VideoLinks")}),
         "VideoDetail": {"allOf": [ref("VideoSummary"), obj({
             "progress": SHARE, "stages": array(ref("Stage")),
+            "ranking": nullable(obj({"judge": {"enum": ["on", "off"]}, "model": nullable(STRING), "note": STRING},
+                                    description="How the moments are ranked: by rules and the clip judge, or by "
+                                                "rules alone (CLIPSTREAM_MOMENT_JUDGE=off). Null until the "
+                                                "moments stage starts.")),
             "urls": obj({"events": STRING, "source": STRING}, description="Signed links, valid for an hour.")})]},
         "Stage": obj({"stage": STRING, "status": {"enum": ["pending", "running", "completed", "failed"]},
                       "progress": SHARE, "error": nullable(obj({"code": nullable(STRING), "message": STRING})),

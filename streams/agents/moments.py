@@ -14,6 +14,13 @@ have in common, default 0). Topics and the editorial signal come from sentence e
 required: a worker that runs this agent loads it before it starts (``streams.worker``) and does
 not start without it (``ModelMissing``), rather than rank without what matters most.
 
+Each clip the moments announce is read by the clip judge (``streams.judge``, a language model on
+Triton), which writes its title and reason and scores it as a standalone clip (``judge_*`` signals
+in its breakdown). Its answers are checked and asked again when malformed; its verdicts are kept
+in the catalog by content, so a replay asks nothing twice. ``CLIPSTREAM_MOMENT_JUDGE=on`` turns it
+on; off (the default until it has been measured through the whole pipeline) ranks and titles by
+rules alone and says so in every reason and in the video's ``ranking``.
+
 Besides the words, each stored chunk brings its loudness envelope and pitch track (measured by
 the transcribe agent from the chunk's PCM) and what was on screen: faces counted on about one
 frame a second and the scene cuts (``media.onscreen``). They are joined over the chunks known so
@@ -25,6 +32,9 @@ have no pitch) scores neutral for every candidate, so it changes no ranking.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
+import os
 from datetime import datetime
 from functools import lru_cache
 from typing import Sequence
@@ -33,7 +43,8 @@ import numpy as np
 
 from streams import topics
 from streams.app import app
-from streams.errors import ClipstreamError, ModelMissing
+from streams.errors import ClipstreamError, ConfigError, ModelMissing
+from streams.judge.verdict import Judged, MalformedVerdict, Verdict, ask_until_valid, cache_key
 from streams.moments import (
     LengthRange,
     ScoredMoment,
@@ -61,6 +72,7 @@ from streams.records import (
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
+log = logging.getLogger(__name__)
 
 
 class NoSpeech(ClipstreamError):
@@ -120,6 +132,88 @@ def _from_words(sentences: Sequence[Sentence], encoder) -> dict:
     return found
 
 
+JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
+JUDGE_MODEL = "clip_judge"  # the Triton model
+RULES_ONLY = "ranked by rules alone: the clip judge is off"
+UNJUDGED = "titled by rules: the clip judge's answers were unusable"
+
+
+def judge_enabled() -> bool:
+    """``CLIPSTREAM_MOMENT_JUDGE``: on or off (the default, for now: the judge has not yet been run
+    through the whole pipeline suite and the time benchmark; see issue 17's notes); anything else is
+    a ``ConfigError``."""
+    value = os.environ.get("CLIPSTREAM_MOMENT_JUDGE", "off").strip().lower()
+    if value in ("on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no", ""):
+        return False
+    raise ConfigError(f"CLIPSTREAM_MOMENT_JUDGE must be on or off, got {value!r}")
+
+
+def _ranking(judged: bool) -> dict:
+    if judged:
+        return {"judge": "on", "model": JUDGE_MODEL,
+                "note": "rules pick the moments; the clip judge titles them, explains them and scores them"}
+    return {"judge": "off", "model": None, "note": RULES_ONLY}
+
+
+def clip_text(m: ScoredMoment) -> str:
+    return " ".join("".join(w.word for w in m.words).split())
+
+
+async def judged(video_id: str, m: ScoredMoment) -> Judged:
+    """The judge's checked verdict on ``m``: from the catalog when this passage was judged before,
+    else asked of the model (retried like Whisper when Triton is away or busy; asked again, up to
+    ``JUDGE_ATTEMPTS`` answers, when an answer is malformed) and kept."""
+    rt = await runtime()
+    text = clip_text(m)
+    key = cache_key(JUDGE_MODEL, text)
+    kept = await rt.catalog.judge_verdict(video_id, key)
+    if kept is not None:
+        return Judged(Verdict.from_json(kept["verdict"]), kept["attempts"])
+    models: list[str] = []
+
+    async def ask(passage: str, attempt: int) -> str:
+        answer = await rt.triton.judge_answer(passage, attempt)
+        models.append(str(answer.get("model")))
+        return str(answer.get("text", ""))
+
+    result = await ask_until_valid(ask, text, JUDGE_ATTEMPTS)
+    await rt.catalog.save_judge_verdict(video_id, key, models[-1], result.verdict.as_json(), result.attempts)
+    return result
+
+
+MAX_REASON = 300  # schemas/events/moments_found.schema.json
+
+
+def _noted(reason: str, note: str) -> str:
+    """``reason (note)``, the reason shortened at a clause so the whole fits ``MAX_REASON``."""
+    room = MAX_REASON - len(note) - 3
+    while len(reason) > room and "; " in reason:
+        reason = reason.rsplit("; ", 1)[0]
+    return f"{reason[:room]} ({note})"
+
+
+async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool) -> list[ScoredMoment]:
+    """The moments as announced: titled, explained and scored by the judge, or, with the judge
+    off, by rules with a reason that says so."""
+    out = []
+    for m in moments:
+        if not judge:
+            out.append(dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)))
+            continue
+        try:
+            verdict = (await judged(video_id, m)).verdict
+        except MalformedVerdict as exc:
+            # Not skipped silently: the clip keeps its rules title, and its reason says so.
+            log.warning("clip judge: no usable verdict for %s %.1f-%.1f s: %s", video_id, m.start, m.end, exc)
+            out.append(dataclasses.replace(m, reason=_noted(m.reason, UNJUDGED)))
+            continue
+        out.append(dataclasses.replace(m, title=verdict.title, reason=verdict.reason,
+                                       signals={**m.signals, **verdict.scores()}))
+    return out
+
+
 @app.agent(topics.INBOUND["transcripts"])
 async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
@@ -166,7 +260,9 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     if video is None:
         return
     chunks = await rt.catalog.transcript_chunks(video_id, last=chunk.chunk_index)
+    judge = judge_enabled()
     if chunk.chunk_index == 0:
+        await rt.catalog.set_ranking(video_id, _ranking(judge))
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
     # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
@@ -176,7 +272,8 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     order = {id(m): i + 1 for i, m in enumerate(picks)}
     if not chunk.is_last:
         if new:
-            candidates = [_candidate(video_id, m, order[id(m)]) for m in new]
+            announced = await _with_verdicts(video_id, new, judge)
+            candidates = [_candidate(video_id, a, order[id(m)]) for m, a in zip(new, announced)]
             # Announced at the time the candidates were first recorded (a replay keeps it).
             at = max([await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
                       for c in candidates])
@@ -188,7 +285,9 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await fail(video_id, STAGE, NoSpeech.code,
                    "no speech was found in the audio, so there is nothing to make clips from")
         return
-    ranked = [_candidate(video_id, m, rank) for rank, m in final_ranking(picks)]
+    final = final_ranking(picks)
+    announced = await _with_verdicts(video_id, [m for _, m in final], judge)
+    ranked = [_candidate(video_id, a, rank) for (rank, _), a in zip(final, announced)]
     for c in ranked:
         await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=True)
     # The final ranking is announced at the stage's recorded end, like its ``finished``.

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from streams.agents.moments import RULES_ONLY
 from streams.moments.highlights import Span, parse_script, score
 from tests.highlight_talks import HIGHLIGHTS_DIR, build_talk
 
@@ -39,10 +40,16 @@ def test_the_top_clip_of_a_labelled_talk_is_its_highlight_whole(pipeline, keynot
         [sys.executable, "-m", "streams.cli", "process", str(keynote_opening.video), "--wait", "--json", "--clips", "2"],
         env=env, capture_output=True, text=True, timeout=900,
     )
-    assert result.returncode == 0, result.stderr
-    clips = sorted(json.loads(result.stdout)["clips"], key=lambda c: c["rank"])
+    assert result.returncode == 0, result.stderr + result.stdout
+    processed = json.loads(result.stdout)
+    clips = sorted(processed["clips"], key=lambda c: c["rank"])
     top = clips[0]
     [highlight] = keynote_opening.talk.highlights
     verdict = score([Span(top["start"], top["end"])], [highlight], k=1)
     assert verdict.precision == 1.0, (top, highlight)
     assert verdict.coverages[0] >= 0.9  # from its setup to the line that lands
+    # The stack runs with the clip judge off (its default for now): every reason says so, and the
+    # video's ranking too, so nobody mistakes a rules title for the judge's.
+    assert processed["ranking"]["judge"] == "off", processed["ranking"]
+    assert all(c["reason"].endswith(f"({RULES_ONLY})") for c in clips), [c["reason"] for c in clips]
+    assert not any(k.startswith("judge_") for k in top["signals"]), top

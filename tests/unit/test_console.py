@@ -14,5 +14,5 @@ def test_bar_is_filled_in_proportion_and_clamped():
 
 def test_result_json_of_a_failed_video_carries_the_reason_and_no_clips():
     video = {"video_id": "v1", "status": "failed", "error": {"code": "no_audio", "message": "a.mp4 has no audio"}}
-    assert result_json(video, []) == {"video_id": "v1", "status": "failed", "error": "a.mp4 has no audio",
-                                      "error_code": "no_audio", "clips": []}
+    assert result_json(video, []) == {"video_id": "v1", "status": "failed", "ranking": None,
+                                      "error": "a.mp4 has no audio", "error_code": "no_audio", "clips": []}

@@ -137,3 +137,42 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
         monkeypatch.undo()
         sentence_encoder.cache_clear()
     assert load_models("moments") == ["sentence encoder"]
+
+
+def test_the_judge_switch_reads_on_and_off_and_refuses_anything_else(monkeypatch):
+    from streams.agents.moments import judge_enabled
+    from streams.errors import ConfigError
+
+    monkeypatch.delenv("CLIPSTREAM_MOMENT_JUDGE", raising=False)
+    assert not judge_enabled()  # off until measured through the whole pipeline (issue 17)
+    for value, enabled in (("off", False), ("OFF", False), ("0", False), ("on", True), ("true", True)):
+        monkeypatch.setenv("CLIPSTREAM_MOMENT_JUDGE", value)
+        assert judge_enabled() is enabled
+    monkeypatch.setenv("CLIPSTREAM_MOMENT_JUDGE", "maybe")
+    with pytest.raises(ConfigError, match="on or off"):
+        judge_enabled()
+
+
+def test_with_the_judge_off_every_reason_says_the_ranking_is_by_rules_alone():
+    import asyncio
+
+    from streams.agents.moments import RULES_ONLY, _with_verdicts
+
+    chunks, duration = chunks_of(ten_minutes())
+    picks, _ = replay("v1", chunks, {"clip_count": 3}, duration, final=True)
+    announced = asyncio.run(_with_verdicts("v1", picks, judge=False))
+    assert len(announced) == len(picks) == 3
+    for before, after in zip(picks, announced):
+        assert after.reason.endswith(f" ({RULES_ONLY})") and len(after.reason) <= 300
+        assert after.reason.startswith(before.reason.split("; ")[0])
+        assert (after.title, after.score, after.signals) == (before.title, before.score, before.signals)
+        assert not any(k.startswith("judge_") for k in after.signals)
+
+
+def test_a_noted_reason_fits_the_event_s_limit():
+    from streams.agents.moments import _noted
+
+    long = "; ".join(["opens with a question that is long"] * 12)
+    noted = _noted(long, "a note")
+    assert len(noted) <= 300 and noted.endswith(" (a note)") and noted.startswith("opens with a question")
+    assert _noted("short", "a note") == "short (a note)"

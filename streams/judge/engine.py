@@ -1,0 +1,78 @@
+"""The clip judge's language model, run with CTranslate2: one passage in, the model's raw answer out.
+
+The fixed part of the prompt (``verdict.fixed_prompt``) goes to CTranslate2 as its static prompt,
+whose state it computes once and keeps, so a request costs the passage's tokens and the answer's.
+The first attempt decodes greedily; a retry (``attempt`` 1, 2, ...) samples with a seed of its own,
+so a malformed answer is not simply given again.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.errors import ModelMissing
+from streams.judge import models, verdict
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    model: str = models.DEFAULT_MODEL
+    model_dir: str = ""  # empty: the installed conversion of ``model``
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    max_new_tokens: int = 160
+    temperature: float = 0.8  # retries only
+
+    @classmethod
+    def from_parameters(cls, params: dict[str, str]) -> "EngineOptions":
+        base = cls()
+        return cls(
+            model=params.get("model") or base.model,
+            model_dir=params.get("model_dir", ""),
+            device=params.get("device") or base.device,
+            compute_type=params.get("compute_type") or base.compute_type,
+            cpu_threads=int(params.get("cpu_threads") or base.cpu_threads),
+            max_new_tokens=int(params.get("max_new_tokens") or base.max_new_tokens),
+            temperature=float(params.get("temperature") or base.temperature),
+        )
+
+
+class JudgeEngine:
+    def __init__(self, options: EngineOptions = EngineOptions()) -> None:
+        import ctranslate2
+        import tokenizers
+
+        path = Path(options.model_dir) if options.model_dir else models.installed(options.model)
+        if not (path / "model.bin").exists() or not (path / "tokenizer.json").exists():
+            raise ModelMissing(f"{path} holds no converted clip judge model (model.bin, tokenizer.json); "
+                               "run scripts/setup.sh")
+        self.options = options
+        self._ct2 = ctranslate2
+        self.tokenizer = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.generator = ctranslate2.Generator(
+            str(path), device=options.device, compute_type=options.compute_type,
+            intra_threads=options.cpu_threads if options.device == "cpu" else 0,
+        )
+        self._fixed = self._tokens(verdict.fixed_prompt())
+        self._seed_lock = threading.Lock()
+
+    def _tokens(self, text: str) -> list[str]:
+        return [self.tokenizer.id_to_token(i) for i in self.tokenizer.encode(text).ids]
+
+    def answer(self, text: str, attempt: int = 0) -> str:
+        """The model's continuation of the judge prompt for ``text`` (after ``ANSWER_OPENING``)."""
+        sampling = {"sampling_topk": 1}
+        if attempt > 0:
+            sampling = {"sampling_topk": 40, "sampling_temperature": self.options.temperature}
+        with self._seed_lock:  # the seed is process-wide in CTranslate2
+            if attempt > 0:
+                self._ct2.set_random_seed(attempt)
+            result = self.generator.generate_batch(
+                [self._tokens(verdict.passage_prompt(text))], static_prompt=self._fixed,
+                max_length=self.options.max_new_tokens, include_prompt_in_result=False,
+                end_token="<|im_end|>", **sampling,
+            )
+        return self.tokenizer.decode(result[0].sequences_ids[0])

