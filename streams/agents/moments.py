@@ -57,7 +57,7 @@ from streams.moments import (
 )
 from streams.moments.editorial import PICKS, SKIPS, editorial_map
 from streams.moments.pauses import Pauses
-from streams.moments.sentences import MAX_SENTENCE_SECONDS
+from streams.moments.sentences import MAX_SENTENCE_SECONDS, join_words
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import segment as segment_topics
 from streams.records import (
@@ -158,7 +158,8 @@ def _ranking(judged: bool) -> dict:
 
 
 def clip_text(m: ScoredMoment) -> str:
-    return " ".join("".join(w.word for w in m.words).split())
+    """The clip's words as the judge reads them (stored words carry no spaces of their own)."""
+    return join_words(w.word for w in m.words)
 
 
 async def judged(video_id: str, m: ScoredMoment) -> Judged:
