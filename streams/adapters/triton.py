@@ -205,9 +205,10 @@ class TritonClient:
                 stats.latencies.append(time.monotonic() - began)
                 metrics.TRITON_SECONDS.labels(model).observe(time.monotonic() - began)
                 return result
-            if name == "NOT_FOUND" and not await self._serving():
+            if name in ("NOT_FOUND", "CANCELLED") and not await self._serving():
                 # A server shutting down unloads its models first and, until it stops listening,
-                # answers that it knows none of them: a restart, not a wrong model name.
+                # answers that it knows none of them, or cancels the calls it was running:
+                # a restart, not a wrong model name or a caller that gave up.
                 name = "UNAVAILABLE"
             queue_full = any(q in message.lower() for q in _QUEUE_FULL)
             retriable = queue_full or any(r in name for r in _RETRIABLE)

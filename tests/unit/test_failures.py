@@ -113,3 +113,36 @@ async def test_triton_that_is_not_there_is_unavailable():
     finally:
         await client.close()
     assert info.value.retriable and "whisper on Triton at" in info.value.message
+
+
+async def test_a_call_the_server_cancels_while_it_shuts_down_is_unavailable():
+    """A Triton server going down cancels the calls it is running and no longer says it is ready.
+    A real gRPC server speaking Triton's protocol stands in for that moment (a stand-in: the real
+    Triton's shutdown window is a race the integration test ``test_triton_restart`` hits only
+    sometimes)."""
+    import grpc
+    import numpy as np
+    import tritonclient.grpc.service_pb2 as pb
+    import tritonclient.grpc.service_pb2_grpc as service
+
+    from streams.adapters.triton import CallPolicy, TritonClient
+
+    class ShuttingDownTriton(service.GRPCInferenceServiceServicer):
+        async def ServerReady(self, request, context):
+            return pb.ServerReadyResponse(ready=False)
+
+        async def ModelInfer(self, request, context):
+            await context.abort(grpc.StatusCode.CANCELLED, "CANCELLED")
+
+    server = grpc.aio.server()
+    service.add_GRPCInferenceServiceServicer_to_server(ShuttingDownTriton(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    client = TritonClient(f"127.0.0.1:{port}", CallPolicy(deadline_seconds=3, attempts=1))
+    try:
+        with pytest.raises(InferenceUnavailable) as info:
+            await client.transcribe(np.zeros(1600, dtype=np.float32))
+    finally:
+        await client.close()
+        await server.stop(None)
+    assert info.value.retriable and "CANCELLED" in info.value.message
