@@ -26,11 +26,13 @@ import numpy as np
 from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
+from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
+JUDGE = "clip_judge"  # the Triton model that judges clips
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,24 @@ class TritonClient:
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))
 
+    async def judge_model(self) -> str:
+        """Which weights the server's clip judge runs (its config's ``model``, and ``model_dir``
+        when one is set): what its verdicts are kept under, so a server that switches models (the
+        GPU config serves a larger one) asks again instead of reusing another model's verdicts.
+        Asked each time, not kept: a restarted server may run another config."""
+        try:
+            config = await self.client.get_model_config(JUDGE, as_json=True, client_timeout=10.0)
+        except Exception as exc:  # tritonclient raises InferenceServerException
+            raise InferenceUnavailable(f"{JUDGE} on Triton at {self.url}: its config could not be read: {exc}") from exc
+        params = config.get("config", config).get("parameters", {})
+
+        def value(key: str) -> str:
+            return str(params.get(key, {}).get("string_value", "")).strip()
+
+        if not value("model"):
+            raise InferenceError(f"{JUDGE} on Triton at {self.url}: its config names no model parameter")
+        return judge_identity(value("model"), value("model_dir"))
+
     async def judge_answer(self, text: str, attempt: int = 0) -> dict:
         """The clip judge's raw answer for one passage (``{"model", "prompt_version", "text"}``),
         not yet checked: ``streams.judge.verdict.ask_until_valid`` checks it and asks again."""
@@ -254,5 +274,5 @@ class TritonClient:
         passage.set_data_from_numpy(np.array([passage_request(text).encode()], dtype=np.object_))
         tries = g.InferInput("ATTEMPT", [1], "INT32")
         tries.set_data_from_numpy(np.array([attempt], dtype=np.int32))
-        result = await self.infer("clip_judge", [passage, tries], [g.InferRequestedOutput("ANSWER")])
+        result = await self.infer(JUDGE, [passage, tries], [g.InferRequestedOutput("ANSWER")])
         return json.loads(result.as_numpy("ANSWER").reshape(-1)[0])

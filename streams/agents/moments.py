@@ -133,7 +133,6 @@ def _from_words(sentences: Sequence[Sentence], encoder) -> dict:
 
 
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
-JUDGE_MODEL = "clip_judge"  # the Triton model
 RULES_ONLY = "ranked by rules alone: the clip judge is off"
 UNJUDGED = "titled by rules: the clip judge's answers were unusable"
 
@@ -150,9 +149,10 @@ def judge_enabled() -> bool:
     raise ConfigError(f"CLIPSTREAM_MOMENT_JUDGE must be on or off, got {value!r}")
 
 
-def _ranking(judged: bool) -> dict:
-    if judged:
-        return {"judge": "on", "model": JUDGE_MODEL,
+def _ranking(judge_model: str | None) -> dict:
+    """How the video's clips are ranked and titled; ``judge_model``: the judge's weights, None when off."""
+    if judge_model:
+        return {"judge": "on", "model": judge_model,
                 "note": "rules pick the moments; the clip judge titles them, explains them and scores them"}
     return {"judge": "off", "model": None, "note": RULES_ONLY}
 
@@ -168,7 +168,7 @@ async def judged(video_id: str, m: ScoredMoment) -> Judged:
     ``JUDGE_ATTEMPTS`` answers, when an answer is malformed) and kept."""
     rt = await runtime()
     text = clip_text(m)
-    key = cache_key(JUDGE_MODEL, text)
+    key = cache_key(await rt.triton.judge_model(), text)
     kept = await rt.catalog.judge_verdict(video_id, key)
     if kept is not None:
         return Judged(Verdict.from_json(kept["verdict"]), kept["attempts"])
@@ -263,7 +263,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     chunks = await rt.catalog.transcript_chunks(video_id, last=chunk.chunk_index)
     judge = judge_enabled()
     if chunk.chunk_index == 0:
-        await rt.catalog.set_ranking(video_id, _ranking(judge))
+        await rt.catalog.set_ranking(video_id, _ranking(await rt.triton.judge_model() if judge else None))
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
     # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run

@@ -65,6 +65,12 @@ MODELS = {
 DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
 
 
+def identity(model: str, model_dir: str = "") -> str:
+    """The name a judge's verdicts are kept under: the model, and its directory when one is given
+    in place of the setup's conversion."""
+    return f"{model}@{model_dir}" if model_dir else model
+
+
 def models_dir() -> Path:
     """Where converted models live: ``CLIPSTREAM_MODELS_DIR``, else ``~/.cache/clipstream/models``."""
     configured = os.environ.get("CLIPSTREAM_MODELS_DIR")

@@ -30,6 +30,8 @@ async def test_the_judge_answers_a_passage_with_a_checked_verdict(triton):
     async def ask(text, attempt):
         answer = await triton.judge_answer(text, attempt)
         assert answer["model"] and answer["prompt_version"]
+        # what verdicts are kept under names the weights that answered, not the Triton model
+        assert await triton.judge_model() == answer["model"] != "clip_judge"
         return answer["text"]
 
     try:

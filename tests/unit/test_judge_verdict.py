@@ -148,3 +148,11 @@ def test_a_reason_that_runs_on_keeps_its_first_sentence_only():
     v = parse_verdict(answer(reason="Ice crosses the equator twice in sawdust and still sells at a profit. "
                                     "Then more follows! And more."), PASSAGE)
     assert v.reason == "Ice crosses the equator twice in sawdust and still sells at a profit."
+
+
+def test_verdicts_are_kept_under_the_weights_that_gave_them():
+    from streams.judge.models import DEFAULT_MODEL, identity
+
+    assert identity(DEFAULT_MODEL) == DEFAULT_MODEL
+    assert identity(DEFAULT_MODEL, "/srv/judge") == f"{DEFAULT_MODEL}@/srv/judge" != identity(DEFAULT_MODEL)
+    assert cache_key(identity(DEFAULT_MODEL), "a b") != cache_key(identity("qwen2.5-coder-1.5b-instruct"), "a b")

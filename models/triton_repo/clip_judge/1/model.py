@@ -10,6 +10,7 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
+from streams.judge import models
 from streams.judge.engine import EngineOptions, JudgeEngine
 from streams.judge.verdict import PROMPT_VERSION, InvalidPassage, read_request
 
@@ -38,8 +39,8 @@ class TritonPythonModel:
                     pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
                 )
                 continue
-            answer = {"model": self.options.model, "prompt_version": PROMPT_VERSION,
-                      "text": self.engine.answer(text, attempt)}
+            answer = {"model": models.identity(self.options.model, self.options.model_dir),
+                      "prompt_version": PROMPT_VERSION, "text": self.engine.answer(text, attempt)}
             payload = np.array([json.dumps(answer).encode()], dtype=np.object_)
             responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("ANSWER", payload)]))
         return responses
