@@ -27,6 +27,7 @@ from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.models import identity as judge_identity
+from streams.model_parameters import config_parameters
 from streams.judge.verdict import passage_request
 
 # gRPC status names Triton uses when trying again later can work.
@@ -257,14 +258,10 @@ class TritonClient:
             config = await self.client.get_model_config(JUDGE, as_json=True, client_timeout=10.0)
         except Exception as exc:  # tritonclient raises InferenceServerException
             raise InferenceUnavailable(f"{JUDGE} on Triton at {self.url}: its config could not be read: {exc}") from exc
-        params = config.get("config", config).get("parameters", {})
-
-        def value(key: str) -> str:
-            return str(params.get(key, {}).get("string_value", "")).strip()
-
-        if not value("model"):
+        params = config_parameters(config.get("config", config))
+        if not params.get("model"):
             raise InferenceError(f"{JUDGE} on Triton at {self.url}: its config names no model parameter")
-        return judge_identity(value("model"), value("model_dir"))
+        return judge_identity(params["model"], params.get("model_dir", ""))
 
     async def judge_answer(self, text: str, attempt: int = 0) -> dict:
         """The clip judge's raw answer for one passage (``{"model", "prompt_version", "text"}``),

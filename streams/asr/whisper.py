@@ -26,6 +26,7 @@ from streams.asr import faithfulness
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
+from streams.model_parameters import options_from
 
 log = logging.getLogger("clipstream.whisper")
 
@@ -72,28 +73,7 @@ class WhisperOptions:
     @classmethod
     def from_parameters(cls, params: Mapping[str, str]) -> "WhisperOptions":
         """Build from string parameters (Triton ``config.pbtxt`` or environment)."""
-
-        def flag(value: str) -> bool:
-            return value.strip().lower() in ("1", "true", "yes", "on")
-
-        kwargs: dict[str, Any] = {}
-        for name, caster in (
-            ("model_dir", str),
-            ("device", str),
-            ("compute_type", str),
-            ("beam_size", int),
-            ("language", str),
-            ("word_timestamps", flag),
-            ("vad_filter", flag),
-            ("refine_word_starts", flag),
-            ("cpu_threads", int),
-            ("vad_model", str),
-            ("batch_size", int),
-            ("batch_min_seconds", float),
-        ):
-            if name in params and str(params[name]).strip() != "":
-                kwargs[name] = caster(str(params[name]))
-        options = cls(**kwargs)
+        options = options_from(cls, params)
         if options.batch_size < 0 or options.batch_min_seconds < 0:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
         return options

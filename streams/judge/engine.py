@@ -9,11 +9,13 @@ so a malformed answer is not simply given again.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from streams.errors import ModelMissing
 from streams.judge import models, verdict
+from streams.model_parameters import options_from
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,9 @@ class EngineOptions:
     temperature: float = 0.8  # retries only
 
     @classmethod
-    def from_parameters(cls, params: dict[str, str]) -> "EngineOptions":
-        base = cls()
-        return cls(
-            model=params.get("model") or base.model,
-            model_dir=params.get("model_dir", ""),
-            device=params.get("device") or base.device,
-            compute_type=params.get("compute_type") or base.compute_type,
-            cpu_threads=int(params.get("cpu_threads") or base.cpu_threads),
-            max_new_tokens=int(params.get("max_new_tokens") or base.max_new_tokens),
-            temperature=float(params.get("temperature") or base.temperature),
-        )
+    def from_parameters(cls, params: Mapping[str, str]) -> "EngineOptions":
+        """Build from the string parameters of ``clip_judge``'s ``config.pbtxt``."""
+        return options_from(cls, params)
 
 
 class JudgeEngine:

@@ -13,12 +13,13 @@ import triton_python_backend_utils as pb_utils
 from streams.judge import models
 from streams.judge.engine import EngineOptions, JudgeEngine
 from streams.judge.verdict import PROMPT_VERSION, InvalidPassage, read_request
+from streams.model_parameters import config_parameters
 
 
 class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
-        params = {k: v["string_value"] for k, v in config.get("parameters", {}).items()}
+        params = config_parameters(config)
         self.options = EngineOptions.from_parameters(params)
         self.engine = JudgeEngine(self.options)  # ModelMissing says to run scripts/setup.sh
 

@@ -7,12 +7,13 @@ import triton_python_backend_utils as pb_utils
 
 from streams.vision.blazeface import NMS_IOU, SPECS, FaceDetector, pack
 from streams.vision.serving import answer_image_requests
+from streams.model_parameters import config_parameters
 
 
 class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
-        params = {k: v["string_value"].strip() for k, v in config.get("parameters", {}).items()}
+        params = config_parameters(config)
         range_name = params.get("range") or "full"
         if range_name not in SPECS:
             raise ValueError(f"face_detector: parameter range must be one of {sorted(SPECS)}, got {range_name!r}")

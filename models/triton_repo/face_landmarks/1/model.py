@@ -7,12 +7,13 @@ import triton_python_backend_utils as pb_utils
 
 from streams.vision.landmarks import FaceLandmarker
 from streams.vision.serving import answer_image_requests
+from streams.model_parameters import config_parameters
 
 
 class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
-        params = {k: v["string_value"].strip() for k, v in config.get("parameters", {}).items()}
+        params = config_parameters(config)
         self.landmarker = FaceLandmarker(threads=int(params.get("cpu_threads") or 0))
 
     def execute(self, requests):

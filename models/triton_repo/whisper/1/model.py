@@ -7,6 +7,7 @@ import triton_python_backend_utils as pb_utils
 
 from streams.asr.pcm import InvalidAudio, validate_pcm
 from streams.asr.whisper import RecognitionCancelled, WhisperOptions, WhisperRecognizer
+from streams.model_parameters import config_parameters
 
 
 def _optional_string(request, name):
@@ -23,7 +24,7 @@ def _optional_string(request, name):
 class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
-        params = {k: v["string_value"] for k, v in config.get("parameters", {}).items()}
+        params = config_parameters(config)
         self.options = WhisperOptions.from_parameters(params)
         self.recognizer = WhisperRecognizer(self.options)
 
