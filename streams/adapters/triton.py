@@ -27,8 +27,8 @@ from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.models import identity as judge_identity
-from streams.model_parameters import config_parameters
 from streams.judge.verdict import passage_request
+from streams.model_parameters import config_parameters
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")

@@ -162,25 +162,23 @@ def clip_text(m: ScoredMoment) -> str:
     return join_words(w.word for w in m.words)
 
 
-async def judged(video_id: str, m: ScoredMoment) -> Judged:
-    """The judge's checked verdict on ``m``: from the catalog when this passage was judged before,
-    else asked of the model (retried like Whisper when Triton is away or busy; asked again, up to
-    ``JUDGE_ATTEMPTS`` answers, when an answer is malformed) and kept."""
+async def judged(video_id: str, m: ScoredMoment, model: str) -> Judged:
+    """The judge's checked verdict on ``m``: from the catalog when ``model`` (the weights the
+    server's judge runs) judged this passage before, else asked of the model (retried like Whisper
+    when Triton is away or busy; asked again, up to ``JUDGE_ATTEMPTS`` answers, when an answer is
+    malformed) and kept."""
     rt = await runtime()
     text = clip_text(m)
-    key = cache_key(await rt.triton.judge_model(), text)
+    key = cache_key(model, text)
     kept = await rt.catalog.judge_verdict(video_id, key)
     if kept is not None:
         return Judged(Verdict.from_json(kept["verdict"]), kept["attempts"])
-    models: list[str] = []
 
     async def ask(passage: str, attempt: int) -> str:
-        answer = await rt.triton.judge_answer(passage, attempt)
-        models.append(str(answer.get("model")))
-        return str(answer.get("text", ""))
+        return str((await rt.triton.judge_answer(passage, attempt)).get("text", ""))
 
     result = await ask_until_valid(ask, text, JUDGE_ATTEMPTS)
-    await rt.catalog.save_judge_verdict(video_id, key, models[-1], result.verdict.as_json(), result.attempts)
+    await rt.catalog.save_judge_verdict(video_id, key, model, result.verdict.as_json(), result.attempts)
     return result
 
 
@@ -198,13 +196,13 @@ def _noted(reason: str, note: str) -> str:
 async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool) -> list[ScoredMoment]:
     """The moments as announced: titled, explained and scored by the judge, or, with the judge
     off, by rules with a reason that says so."""
+    if not judge:
+        return [dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)) for m in moments]
+    model = await (await runtime()).triton.judge_model()  # once for the clips announced together
     out = []
     for m in moments:
-        if not judge:
-            out.append(dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)))
-            continue
         try:
-            verdict = (await judged(video_id, m)).verdict
+            verdict = (await judged(video_id, m, model)).verdict
         except MalformedVerdict as exc:
             # Not skipped silently: the clip keeps its rules title, and its reason says so.
             log.warning("clip judge: no usable verdict for %s %.1f-%.1f s: %s", video_id, m.start, m.end, exc)

@@ -112,9 +112,18 @@ class Verdict:
         return cls(**{k: data[k] for k in (*SCORES, "title", "reason")})
 
 
+def _one_line(text: str) -> str:
+    """``text`` with each run of whitespace (newlines included) made one space, and none at the ends."""
+    return " ".join(text.split())
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
 def passage_request(text: str) -> str:
     """The request body for the judge model: the passage's text, as JSON."""
-    return json.dumps({"prompt_version": PROMPT_VERSION, "text": " ".join(text.split())})
+    return json.dumps({"prompt_version": PROMPT_VERSION, "text": _one_line(text)})
 
 
 def read_request(raw: str | bytes) -> str:
@@ -127,8 +136,8 @@ def read_request(raw: str | bytes) -> str:
         raise InvalidPassage('the judge\'s request must be an object with a "text" string')
     if body.get("prompt_version", PROMPT_VERSION) != PROMPT_VERSION:
         raise InvalidPassage(f"prompt version {body.get('prompt_version')!r} is not {PROMPT_VERSION!r}")
-    text = " ".join(body["text"].split())
-    if len(_WORD.findall(text.lower())) < 3:
+    text = _one_line(body["text"])
+    if len(_words(text)) < 3:
         raise InvalidPassage("the passage has no words to judge")
     if len(text) > MAX_PASSAGE_CHARS:
         raise InvalidPassage(f"the passage is {len(text)} characters; the judge reads at most {MAX_PASSAGE_CHARS}")
@@ -149,10 +158,6 @@ def fixed_prompt() -> str:
 def passage_prompt(text: str) -> str:
     """The rest of the prompt for one passage, ending inside the answer's opening."""
     return _turn("user", f"Passage:\n{text}") + "<|im_start|>assistant\n" + ANSWER_OPENING
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
 
 
 def _is_piece_of(candidate: str, passage: str, run: int) -> bool:
@@ -181,7 +186,7 @@ def parse_verdict(generated: str, passage: str) -> Verdict:
     title, reason = data["title"], data["reason"]
     if not isinstance(title, str) or not isinstance(reason, str):
         raise MalformedVerdict("the judge's title and reason must be strings")
-    title, reason = " ".join(title.split()), " ".join(reason.split())
+    title, reason = _one_line(title), _one_line(reason)
     # A reason that goes on past its first sentence is cut there: the first sentence is the reason
     # asked for, and it must pass the same checks on its own.
     reason = re.split(r"(?<=[.!?])\s+(?=\S)", reason, maxsplit=1)[0]
@@ -209,7 +214,7 @@ def _check_text(name: str, value: str, passage: str, shortest: int, longest: int
 
 def cache_key(model: str, text: str) -> str:
     """What a verdict is kept under: the model, the prompt version and the passage as sent."""
-    return hashlib.sha256(json.dumps([model, PROMPT_VERSION, " ".join(text.split())]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([model, PROMPT_VERSION, _one_line(text)]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
