@@ -13,6 +13,9 @@ Each layer is applied when the machine allows it and reported, never silently as
   reading and nothing else, anywhere (``/proc`` and ``/dev`` included); from Linux 6.7 also no TCP
   connect or bind, and from 6.12 no signals to or abstract sockets of processes outside it.
   Descriptors opened earlier (stdin, stdout, stderr, loaded libraries) keep working.
+- ``start_no_programs``: Python's ``subprocess`` refuses to start anything, before it forks: the
+  child only reads, and a library that tries a program (to see whether it is there) is told it
+  is not. Its PATH names nothing too, but a try that fails only at exec is still a second process.
 - ``drop_capabilities``: a child running as root keeps root's user id (so it can still read the
   upload) but loses every capability, so it cannot raise its hard limits or leave its namespace.
 
@@ -23,6 +26,7 @@ any). Raw syscalls through ctypes: Python 3.11 has no ``os.unshare``, and no bin
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import platform
 import resource
@@ -122,6 +126,21 @@ def restrict_files(path: str) -> str:
     finally:
         os.close(ruleset)
     return "landlock+tcp" if abi >= 4 else "landlock"
+
+
+def start_no_programs() -> None:
+    """From here on ``subprocess`` starts no program in this process: it raises
+    ``FileNotFoundError`` at once, as for a program that is not installed, and forks nothing.
+    PySceneDetect runs ``ffmpeg -v quiet`` as it is imported to see whether it can; each such
+    try used to fork a copy of the child that lived until its exec failed, which the worker's
+    bound on its children counted."""
+    import subprocess
+
+    def refuse(args, *_, **__):
+        program = args[0] if isinstance(args, (list, tuple)) and args else args
+        raise FileNotFoundError(errno.ENOENT, "the media sandbox starts no programs", str(program))
+
+    subprocess.Popen = refuse  # call, run and check_output all start through Popen
 
 
 class _CapHeader(ctypes.Structure):

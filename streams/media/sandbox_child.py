@@ -40,6 +40,7 @@ def main() -> int:
     request = json.loads(sys.stdin.buffer.read(MAX_REQUEST))
     network = confine.leave_network()  # first: it needs the process to have one thread
     confine.limit_resources(int(request["memory_bytes"]), int(request["cpu_seconds"]))
+    confine.start_no_programs()  # before any library that might try one is imported
 
     # Everything the work needs is imported now: once the files are closed, no module can load.
     import traceback

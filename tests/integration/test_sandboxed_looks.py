@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -149,13 +150,26 @@ with Look(Path(sys.argv[1]), 6.5, 8.5, glance_options(SamplingOptions()), loudne
 
 
 def test_a_look_s_child_runs_no_program_of_its_own(media_dir, tmp_path):
-    """The child only reads: the one program started is the child itself (PySceneDetect, imported
-    for the cuts, starts ``ffmpeg`` to see whether it can; the child's PATH has nothing to find)."""
+    """The child only reads: the one program started is the child itself, and the child forks no
+    process of its own, not even one whose exec would fail (PySceneDetect, imported for the cuts,
+    starts ``ffmpeg`` to see whether it can; each such try was a second copy of the child for as
+    long as it took to fail, and the worker's bound on its children counted it)."""
     log = tmp_path / "execve.log"
-    out = subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=execve", "-e", "signal=none",
-                          sys.executable, "-I", "-c", LOOK_DRIVER, str(media_dir / MONTAGE)],
+    out = subprocess.run(["strace", "-f", "-qq", "-o", str(log), "-e", "trace=execve,clone,clone3,fork,vfork",
+                          "-e", "signal=none", sys.executable, "-I", "-c", LOOK_DRIVER, str(media_dir / MONTAGE)],
                          capture_output=True, text=True, timeout=120, cwd="/")
     assert out.returncode == 0, out.stderr[-2000:]
-    started = [line for line in log.read_text().splitlines() if "execve(" in line and "= 0" in line]
+    lines = log.read_text().splitlines()
+    calls, started = {}, []  # a process's exec as called (its program and arguments); those that worked
+    for line in lines:
+        pid = line.split()[0]
+        if " execve(" in line:
+            calls[pid] = line
+        if "execve" in line and line.rstrip().endswith("= 0"):  # "execve(...) = 0" or "<... execve resumed>) = 0"
+            started.append(calls[pid])
     assert len(started) == 2, started  # the driver, then its sandbox child
     assert "streams.media.sandbox_child" in started[1]
+    child = started[1].split()[0]
+    forks = [line for line in lines if line.split()[0] == child and re.search(r"\b(clone3?|v?fork)\(", line)
+             and "CLONE_THREAD" not in line]  # threads (the decoder's) are not processes
+    assert forks == [], forks
