@@ -152,7 +152,8 @@ async def get_moments(request: Request) -> JSONResponse:
     return JSONResponse({
         "video_id": v["video_id"], "status": v["status"],
         "moments": [
-            {"moment_id": m["moment_id"], "rank": m["rank"], "final": m["is_final"], "start": m["start_s"],
+            {"moment_id": m["moment_id"], "rank": m["rank"], "final": m["is_final"],
+             "superseded": m["superseded"], "start": m["start_s"],
              "end": m["end_s"], "score": round(m["score"], 1), "title": m["title"], "reason": m["reason"],
              "signals": m["signals"]}
             for m in moments
@@ -164,7 +165,8 @@ def _clip_json(request: Request, c: dict) -> dict:
     base = f"/v1/clips/{c['clip_id']}"
     return {
         "clip_id": c["clip_id"], "video_id": c["video_id"], "moment_id": c["moment_id"], "rank": c["rank"],
-        "score": round(c["score"], 1), "final": c["is_final"], "start": c["start_s"], "end": c["end_s"],
+        "score": round(c["score"], 1), "final": c["is_final"], "superseded": c["superseded"],
+        "start": c["start_s"], "end": c["end_s"],
         "duration": c["duration"], "aspect": c["aspect"], "width": c["width"], "height": c["height"],
         "title": c["title"], "reason": c["reason"], "signals": c["signals"], "mp4": c["mp4_uri"], "srt": c["srt_uri"],
         "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"], "caption_style": c.get("caption_style"),

@@ -146,9 +146,13 @@ class MomentCandidate(faust.Record, include_metadata=False):
 
 
 class MomentsFound(Event):
+    """Provisional picks per chunk, then the final ranking (``is_final``), which names the streamed
+    picks it left out (``superseded``: their moment ids; their clips stay but rank after it)."""
+
     is_final: bool
     moments: List[MomentCandidate]
     through_chunk: Optional[int] = None
+    superseded: List[str] = []
 
 
 class ClipRendered(Event):

@@ -243,22 +243,39 @@ class Catalog:
 
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> datetime:
-        """Record a candidate, or its new rank; when it was first recorded. A final rank stands: a
-        provisional save of the moment that comes later (a redelivered chunk, replayed) leaves it
-        as it is."""
+        """Record a candidate, or its new rank; when it was first recorded. A final save also
+        replaces the score, signals, title and reason (the final ranking scores with the whole
+        talk known). A final rank, or a superseded moment's lack of one, stands: a provisional save
+        of the moment that comes later (a redelivered chunk, replayed) leaves it as it is."""
         async with self._conn() as conn:
             return await conn.fetchval(
                 """
                 INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
                 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
                 ON CONFLICT (video_id, moment_id) DO UPDATE
-                    SET rank = CASE WHEN moments.is_final AND NOT EXCLUDED.is_final THEN moments.rank
-                                    ELSE EXCLUDED.rank END,
+                    SET rank = CASE WHEN (moments.is_final OR moments.superseded) AND NOT EXCLUDED.is_final
+                                    THEN moments.rank ELSE EXCLUDED.rank END,
+                        superseded = moments.superseded AND NOT EXCLUDED.is_final,
+                        score = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.score ELSE moments.score END,
+                        signals = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.signals ELSE moments.signals END,
+                        reason = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.reason ELSE moments.reason END,
+                        title = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.title ELSE moments.title END,
                         is_final = moments.is_final OR EXCLUDED.is_final
                 RETURNING created_at
                 """,
                 video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
                 json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,
+            )
+
+    async def supersede_moments(self, video_id: str, moment_ids: Sequence[str]) -> None:
+        """Mark streamed picks the final ranking left out: no rank, not final, ``superseded``."""
+        if not moment_ids:
+            return
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE moments SET superseded = true, rank = NULL"
+                " WHERE video_id = $1 AND moment_id = ANY($2::text[]) AND NOT is_final",
+                video_id, list(moment_ids),
             )
 
     async def moments(self, video_id: str) -> list[dict]:
@@ -313,7 +330,7 @@ class Catalog:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 """
-                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded
                 FROM clips c JOIN moments m USING (video_id, moment_id)
                 WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.variant, c.aspect
                 """,
@@ -325,7 +342,7 @@ class Catalog:
         async with self._conn() as conn:
             row = await conn.fetchrow(
                 """
-                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded
                 FROM clips c JOIN moments m USING (video_id, moment_id) WHERE c.clip_id = $1
                 """,
                 clip_id,

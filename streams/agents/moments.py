@@ -2,6 +2,13 @@
 known and pick the best for rendering at once; when the last chunk is in, fill up to the clip
 count and publish the final ranking.
 
+When the last chunk is in, the final ranking chooses again among every candidate of the whole
+video (``StreamingSelector.reconsider``): the streamed picks, scored again with the whole talk
+known, and any window clearly better than one of them. A pick that loses its place is recorded as
+*superseded* (its clip stays, ranked after the final ones) and named in the final
+``MomentsFound``; a window that joins is rendered then. The API tells final clips from
+provisional and superseded ones.
+
 The picks are a pure function of the stored transcript: they are replayed chunk by chunk from
 the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids),
 and announces them as the same ``MomentsFound`` (its id derived from the chunk, its time the one
@@ -37,7 +44,7 @@ import logging
 import os
 from datetime import datetime
 from functools import lru_cache
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -218,10 +225,20 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
+class Replayed(NamedTuple):
+    """What the selector made of a video's chunks: ``picks``, every streamed pick in the order
+    made; ``new``, those the last chunk added; ``final``, at the last chunk the final choice among
+    every candidate of the video, best first (``StreamingSelector.reconsider``), else empty."""
+
+    picks: list[ScoredMoment]
+    new: list[ScoredMoment]
+    final: list[ScoredMoment]
+
+
 def replay(
     video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
-) -> tuple[list, list]:
-    """(all picks, the picks the last chunk added), replaying the selector chunk by chunk.
+) -> Replayed:
+    """The selector replayed chunk by chunk over ``chunks``; ``final``: the last one is the video's last.
 
     ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
     topics and the editorial scores; None leaves them out. It caches by sentence text, so replaying embeds each once.
@@ -234,6 +251,7 @@ def replay(
     # A sentence longer than the longest clip could never be cut into one.
     max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
     new: list[ScoredMoment] = []
+    chosen: list[ScoredMoment] = []
     for i in range(len(chunks)):
         known = chunks[: i + 1]
         sentences = build_sentences(words_of(known), max_seconds=max_sentence)
@@ -241,7 +259,11 @@ def replay(
         settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
         evidence = evidence_of(known, **_from_words(sentences, encoder))
         new = selector.advance(sentences, settled, last, evidence)
-    return list(selector.picked), new
+        if last and new == selector.picked:  # all picked knowing everything (or the short-video fallback)
+            chosen = [m for _, m in final_ranking(new)]
+        elif last:
+            chosen = selector.reconsider(sentences, evidence)
+    return Replayed(selector.picked, new, chosen)
 
 
 def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
@@ -266,8 +288,8 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await report(chunk.tenant_id, video_id, STAGE, "started")
     # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
     encoder = await asyncio.to_thread(sentence_encoder)
-    picks, new = await asyncio.to_thread(replay, video_id, chunks, video["options"], video["duration"] or chunk.end,
-                                         chunk.is_last, encoder=encoder)
+    picks, new, chosen = await asyncio.to_thread(replay, video_id, chunks, video["options"],
+                                                 video["duration"] or chunk.end, chunk.is_last, encoder=encoder)
     order = {id(m): i + 1 for i, m in enumerate(picks)}
     if not chunk.is_last:
         if new:
@@ -284,27 +306,29 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await fail(video_id, STAGE, NoSpeech.code,
                    "no speech was found in the audio, so there is nothing to make clips from")
         return
-    final = final_ranking(picks)
-    announced = await _with_verdicts(video_id, [m for _, m in final], judge)
-    ranked = [_candidate(video_id, a, rank) for (rank, _), a in zip(final, announced)]
+    announced = await _with_verdicts(video_id, chosen, judge)
+    ranked = [_candidate(video_id, a, rank) for rank, a in enumerate(announced, start=1)]
     for c in ranked:
         await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=True)
+    final_ids = {c.moment_id for c in ranked}
+    superseded = sorted({moment_id(video_id, p.start, p.end) for p in picks} - final_ids)
+    await rt.catalog.supersede_moments(video_id, superseded)
     # The final ranking is announced at the stage's recorded end, like its ``finished``.
     await rt.catalog.stage(video_id, STAGE, "completed")
     at = await rt.catalog.recorded_at(video_id, STAGE, "finished")
     if at is None:  # deleted meanwhile
         return
-    await _publish(chunk, ranked, is_final=True, at=at)
+    await _publish(chunk, ranked, is_final=True, at=at, superseded=superseded)
     await report(chunk.tenant_id, video_id, STAGE, "finished", at=at)
 
 
 async def _publish(chunk: TranscriptChunkReady, candidates: list[MomentCandidate], is_final: bool,
-                   at: datetime) -> None:
+                   at: datetime, superseded: Sequence[str] = ()) -> None:
     """Send the ``MomentsFound``: its id derived, its time ``at`` as recorded, so a redelivered
     chunk, which replays to the same picks, announces the same event."""
     event = MomentsFound(
         schema_version=SCHEMA_VERSION, event_id=moments_event_id(chunk.video_id, chunk.chunk_index, is_final),
         tenant_id=chunk.tenant_id, video_id=chunk.video_id, produced_at=stamp(at), is_final=is_final,
-        moments=candidates, through_chunk=chunk.chunk_index,
+        moments=candidates, through_chunk=chunk.chunk_index, superseded=list(superseded),
     )
     await topics.moments.send(key=chunk.video_id, value=event)

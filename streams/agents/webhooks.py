@@ -1,4 +1,5 @@
-"""Webhooks: lifecycle events (``events``) and rendered clips (``renders``) become deliveries to
+"""Webhooks: lifecycle events (``events``), rendered clips (``renders``) and the final ranking
+(``moments``) become deliveries to
 the endpoints of the event's tenant (``streams.webhooks``), and the dispatcher that sends them
 runs beside the agents in every worker (``FOR UPDATE SKIP LOCKED`` keeps workers from sending the
 same delivery twice).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from typing import Callable
 
 from streams import topics, tracing
 from streams.app import app
@@ -30,37 +32,33 @@ ENQUEUE_TRIES = 5
 RESTART_SECONDS = 5.0
 
 
-@app.agent(topics.INBOUND["events"])
-async def lifecycle_webhooks(stream):
-    async def one(origin: Origin) -> None:
-        event = await checked(STAGE, "lifecycle", origin, fails_video=False)
-        if event is None:  # broken: set aside on webhooks.dlq with the reason
-            return
-        with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
-                              event_id=event["event_id"], headers=origin.headers), \
-                STATE.holding(f"{STAGE} {event['video_id']}"):
-            await enqueue(events.from_lifecycle(event))
+def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None]):
+    """An agent body turning each valid ``record`` message into its webhook (or none)."""
 
-    async for message in stream.events():
-        origin, ref = origin_of(message), weakref.ref(message.message)
-        del message  # no reference kept while working (see runtime.consume)
-        await handle_message(STAGE, origin, ref, lambda: one(origin))
+    async def agent(stream):
+        async def one(origin: Origin) -> None:
+            event = await checked(STAGE, record, origin, fails_video=False)
+            if event is None:  # broken: set aside on webhooks.dlq with the reason
+                return
+            with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
+                                  event_id=event["event_id"], headers=origin.headers), \
+                    STATE.holding(f"{STAGE} {event['video_id']}"):
+                await enqueue(to_webhook(event))
+
+        async for message in stream.events():
+            origin, ref = origin_of(message), weakref.ref(message.message)
+            del message  # no reference kept while working (see runtime.consume)
+            await handle_message(STAGE, origin, ref, lambda: one(origin))
+
+    return agent
 
 
-@app.agent(topics.INBOUND["renders"])
-async def clip_webhooks(stream):
-    async def one(origin: Origin) -> None:
-        clip = await checked(STAGE, "clip_rendered", origin, fails_video=False)
-        if clip is None:
-            return
-        with tracing.handling(STAGE, tenant_id=clip["tenant_id"], video_id=clip["video_id"], event_id=clip["event_id"],
-                              headers=origin.headers), STATE.holding(f"{STAGE} {clip['video_id']}"):
-            await enqueue(events.from_clip(clip))
-
-    async for message in stream.events():
-        origin, ref = origin_of(message), weakref.ref(message.message)
-        del message  # no reference kept while working (see runtime.consume)
-        await handle_message(STAGE, origin, ref, lambda: one(origin))
+lifecycle_webhooks = app.agent(topics.INBOUND["events"], name="streams.agents.webhooks.lifecycle_webhooks")(
+    _webhooks_of("lifecycle", events.from_lifecycle))
+clip_webhooks = app.agent(topics.INBOUND["renders"], name="streams.agents.webhooks.clip_webhooks")(
+    _webhooks_of("clip_rendered", events.from_clip))
+ranking_webhooks = app.agent(topics.INBOUND["moments"], name="streams.agents.webhooks.ranking_webhooks")(
+    _webhooks_of("moments_found", events.from_ranking))
 
 
 @app.task

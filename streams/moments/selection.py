@@ -4,9 +4,13 @@ Two picks may share at most ``max_overlap`` of the shorter one's duration: 0 (th
 no shared time at all, since two clips of the same words look like a duplicate in a feed; 0.5
 allows the rule "no overlap above 50 %".
 
-A pick is published as soon as it is made (its clip starts rendering), so a pick is never taken
-back. ``StreamingSelector`` therefore paces itself: by the time it has heard a fraction of the
-video it has used at most that fraction of the clip budget, keeping room for what comes later.
+A pick is published as soon as it is made (its clip starts rendering). ``StreamingSelector``
+therefore paces itself: by the time it has heard a fraction of the video it has used at most that
+fraction of the clip budget, keeping room for what comes later. Once the whole transcript is known,
+``StreamingSelector.reconsider`` chooses again among every candidate of the video: a streamed pick
+stays unless a window it collides with, or one that beats the weakest pick, is clearly better
+(``SUPERSEDE_MARGIN``); the picks it drops are *superseded* (their clips exist, but they are not in
+the final ranking).
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ FALLBACK_MIN_SECONDS = 3.0
 # While streaming, a candidate must end this long before the settled transcript does, so that the
 # sentences after it are known and its end can still move out to where its story ends.
 LOOKAHEAD_SECONDS = 15.0
+# Score points (of 100) by which a window found at the end must beat a streamed pick to replace it:
+# the pick's clip is already rendered and may have been seen, and scores this close do not tell
+# clips apart (bench/moments_quality.py: with 0, 3 or 6 the lecture lost a highlight to a
+# window 6.5 points better), so only a clearly better window replaces it.
+SUPERSEDE_MARGIN = 10.0
 # Guards the quota against float noise (5 * 120 / 600 must give 1, not 0.999...).
 _EPSILON = 1e-9
 
@@ -206,6 +215,46 @@ class StreamingSelector:
             new = self._fallback(sentences, evidence)
         self._picked.extend(new)
         return new
+
+    def reconsider(self, sentences: Sequence[Sentence], evidence: Evidence | None = None,
+                   margin: float = SUPERSEDE_MARGIN) -> list[ScoredMoment]:
+        """The final choice among every candidate of the whole transcript ``sentences``, best first.
+
+        The picks made while streaming are scored again with everything now known (topics and
+        pauses of the whole talk); each slot then goes to the best remaining pick, unless the best
+        window that collides with no choice so far beats it by more than ``margin`` (then that
+        window, its edges settled as in ``advance``). Picks left out are the superseded ones. With
+        no picks (nothing was ever found) the choice is empty, like the picks."""
+        if not self._picked:
+            return []
+        index, breaks = TalkIndex(sentences), Breaks(sentences)
+        kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
+        fresh = [_Candidate(w.start, w.end, weighted_score(signal_values(w, evidence, self.length, index)), w)
+                 for w in candidate_windows(sentences, self.min_seconds, self.max_seconds)]
+        chosen: list[ScoredMoment] = []
+        while len(chosen) < self.count:
+            free = lambda span: not any(collides(span, c, self.max_overlap) for c in chosen)  # noqa: E731
+            pick = next((k for k in kept if k not in chosen and free(k)), None)
+            found = select(fresh, 1, chosen, self.max_overlap)
+            better = None
+            if found and (pick is None or found[0].score > pick.score + margin):
+                window = settle_edges(found[0].window, breaks, self.length, allowed=free,
+                                      worth=lambda w: weighted_score(signal_values(w, evidence, self.length, index)))
+                better = score_window(window, evidence, self.length)
+                if pick is not None and better.score <= pick.score + margin:
+                    better = None
+            if better is None and pick is None:
+                break
+            chosen.append(better or pick)
+        return sorted(chosen, key=_rank_key)
+
+    def _rescored(self, pick: ScoredMoment, sentences: Sequence[Sentence], evidence: Evidence | None) -> ScoredMoment:
+        """``pick`` scored with ``evidence``, if its span is still whole sentences of ``sentences``;
+        else (the sentences were split anew around its edges) as it was picked."""
+        inside = tuple(s for s in sentences if s.start >= pick.start and s.end <= pick.end)
+        if not inside or inside[0].start != pick.start or inside[-1].end != pick.end:
+            return pick
+        return score_window(Window(inside), evidence, self.length)
 
     def _score_free(
         self, windows: Iterable[Window], evidence: Evidence | None, index: TalkIndex | None = None

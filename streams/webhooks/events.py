@@ -4,7 +4,7 @@
 | ------------------ | ------------------------------------------------------ |
 | video.processing   | lifecycle ``ingest`` ``started``                       |
 | transcript.ready   | lifecycle ``transcribe`` ``finished``                  |
-| moments.ready      | lifecycle ``moments`` ``finished`` (the final ranking) |
+| moments.ready      | the final ``MomentsFound`` on ``moments`` (the ranking) |
 | clip.rendered      | each ``ClipRendered`` on ``renders``                   |
 | video.completed    | lifecycle ``video`` ``finished``                       |
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
@@ -33,7 +33,6 @@ TEST_EVENT = "webhook.test"  # sent by the API's test route only; no subscriptio
 _LIFECYCLE = {
     ("ingest", "started"): "video.processing",
     ("transcribe", "finished"): "transcript.ready",
-    ("moments", "finished"): "moments.ready",
     ("video", "finished"): "video.completed",
 }
 
@@ -67,12 +66,30 @@ def from_lifecycle(event: Mapping[str, Any]) -> WebhookEvent | None:
             return None
         if kind == "transcript.ready":
             data["links"]["transcript"] = f"/v1/videos/{video_id}/transcript"
-        if kind in ("moments.ready", "video.completed"):
+        if kind == "video.completed":
             data["links"]["clips"] = f"/v1/videos/{video_id}/clips"
     # A video completes once, but may fail again after an operator revives it: each failure, told
     # apart by when it was recorded (every announcement of one carries that time), is an occurrence.
     key = f"{kind}:{video_id}:{event['produced_at']}" if status == "failed" else f"{kind}:{video_id}"
     return _event(kind, key, event, data)
+
+
+def from_ranking(found: Mapping[str, Any]) -> WebhookEvent | None:
+    """The ``moments.ready`` webhook for the final ``MomentsFound`` (``records.to_payload``): the
+    final ranking, best first, and the streamed picks it superseded (their clips, already
+    announced by ``clip.rendered``, are not in it); None for a provisional one."""
+    if not found["is_final"]:
+        return None
+    video_id = found["video_id"]
+    data = {
+        "video_id": video_id, "tenant_id": found["tenant_id"],
+        "moments": [{k: m[k] for k in ("moment_id", "rank", "start", "end", "score", "title", "reason")}
+                    for m in sorted(found["moments"], key=lambda m: m["rank"])],
+        "superseded": list(found.get("superseded") or []),
+        "links": {**_links(video_id), "moments": f"/v1/videos/{video_id}/moments",
+                  "clips": f"/v1/videos/{video_id}/clips"},
+    }
+    return _event("moments.ready", f"moments.ready:{video_id}", found, data)
 
 
 def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:

@@ -69,3 +69,36 @@ async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_l
     assert (row["rank"], row["is_final"]) == (1, True)
     assert (again["rank"], again["is_final"]) == (2, True)
     assert saved == [first] * 3 == [row["created_at"]] * 3  # every save answers when it was first recorded
+
+
+async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_it_left_out(stack):
+    """The final ranking scores its moments with the whole talk known (score, reason and title
+    replace the provisional ones) and marks the streamed picks it left out superseded: no rank,
+    not final, also after a redelivered chunk saves them again as provisional picks."""
+    from streams.adapters.catalog import Catalog
+
+    video_id = f"v-{uuid.uuid4().hex[:12]}"
+    kept = {"moment_id": "kept", "start": 1.0, "end": 21.0, "score": 60.0, "signals": {"hook": 60.0},
+            "reason": "provisional", "title": "Provisional"}
+    dropped = {**kept, "moment_id": "dropped", "start": 30.0, "end": 50.0}
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 60, {})
+        await catalog.save_moment(video_id, kept, 1, is_final=False)
+        await catalog.save_moment(video_id, dropped, 2, is_final=False)
+        await catalog.save_moment(video_id, {**kept, "score": 71.5, "reason": "final", "title": "Final",
+                                             "signals": {"hook": 80.0}}, 1, is_final=True)
+        await catalog.supersede_moments(video_id, ["dropped", "kept"])  # a final moment is never superseded
+        await catalog.supersede_moments(video_id, [])
+        await catalog.save_moment(video_id, dropped, 2, is_final=False)  # replayed chunk
+        await catalog.save_moment(video_id, {**kept, "reason": "provisional again"}, 1, is_final=False)
+        rows = {m["moment_id"]: m for m in await catalog.moments(video_id)}
+        await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+    finally:
+        await pool.close()
+    final, superseded = rows["kept"], rows["dropped"]
+    assert (final["rank"], final["is_final"], final["superseded"]) == (1, True, False)
+    assert (final["score"], final["reason"], final["title"], final["signals"]) == (71.5, "final", "Final", {"hook": 80.0})
+    assert (superseded["rank"], superseded["is_final"], superseded["superseded"]) == (None, False, True)
+    assert list(rows) == ["kept", "dropped"]  # ranked first, the superseded after

@@ -55,21 +55,37 @@ def test_max_overlap_option():
 @pytest.mark.parametrize("preset", list(LENGTH_PRESETS))
 def test_replay_honours_the_length_preset(preset):
     chunks, duration = chunks_of(ten_minutes())
-    picks, _ = replay("vid", chunks, {"clip_count": 3, "length": preset}, duration, final=True)
+    picks, _, final = replay("vid", chunks, {"clip_count": 3, "length": preset}, duration, final=True)
     length = LENGTH_PRESETS[preset]
-    assert len(picks) == 3
-    assert all(length.min_seconds <= p.duration <= length.max_seconds for p in picks)
+    assert len(picks) == len(final) == 3
+    assert all(length.min_seconds <= p.duration <= length.max_seconds for p in picks + final)
+
+
+def test_replay_ends_with_the_final_choice_among_every_candidate():
+    chunks, duration = chunks_of(ten_minutes())
+    streamed = replay("vid", chunks, {"clip_count": 3}, duration, final=False)
+    assert streamed.final == []  # until the last chunk, nothing is final
+    picks, new, final = replay("vid", chunks, {"clip_count": 3}, duration, final=True)
+    assert new and set(new) <= set(picks)
+    assert len(final) == 3 and [m.score for m in final] == sorted((m.score for m in final), reverse=True)
+    assert all(not (a.start < b.end and b.start < a.end) for i, a in enumerate(final) for b in final[i + 1:])
+    # Every streamed pick stays in this talk (no window is clearly better), ranked by its final score.
+    assert {(m.start, m.end) for m in final} == {(p.start, p.end) for p in picks}
+    # A video heard in one chunk has all its picks made knowing everything: they are the final ones.
+    whole = [{**chunks[0], "end_s": duration, "words": [w for c in chunks for w in c["words"]]}]
+    one = replay("vid", whole, {"clip_count": 3}, duration, final=True)
+    assert one.new == one.picks and sorted(one.final, key=lambda m: m.start) == sorted(one.picks, key=lambda m: m.start)
 
 
 def test_replay_with_an_encoder_is_deterministic_and_scores_coherence():
     chunks, duration = chunks_of(ten_minutes())
     encoder = CountingEncoder()
-    first, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=encoder)
-    again, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=CountingEncoder())
+    first = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=encoder).picks
+    again = replay("vid", chunks, {"clip_count": 5}, duration, final=True, encoder=CountingEncoder()).picks
     assert first == again and len(first) == 5
     assert all(p.signals["coherence"] != 0.5 and p.signals["editorial"] != 0.5 for p in first)
     assert {s.text for s in ten_minutes()} <= set(encoder.calls)  # (SentenceEncoder caches repeats)
-    without, _ = replay("vid", chunks, {"clip_count": 5}, duration, final=True)
+    without = replay("vid", chunks, {"clip_count": 5}, duration, final=True).picks
     assert all(p.signals["coherence"] == 0.5 and p.signals["editorial"] == 0.5 for p in without)
     # The pauses come from the words alone, encoder or not.
     assert all(p.signals["breaks"] != 0.5 for p in without)
@@ -79,8 +95,8 @@ def test_replay_allows_overlap_only_when_asked():
     # More clips than fit side by side on the talk's breaks (edges settle on them), so only
     # allowed overlap lets the selector place them all.
     chunks, duration = chunks_of(ten_minutes())
-    strict, _ = replay("vid", chunks, {"clip_count": 20}, duration, final=True)
-    loose, _ = replay("vid", chunks, {"clip_count": 20, "max_overlap": 0.5}, duration, final=True)
+    strict = replay("vid", chunks, {"clip_count": 20}, duration, final=True).picks
+    loose = replay("vid", chunks, {"clip_count": 20, "max_overlap": 0.5}, duration, final=True).picks
     shared = [max(0.0, min(a.end, b.end) - max(a.start, b.start)) for i, a in enumerate(loose) for b in loose[i + 1:]]
     assert all(
         max(0.0, min(a.end, b.end) - max(a.start, b.start)) == 0 for i, a in enumerate(strict) for b in strict[i + 1:]
@@ -105,12 +121,12 @@ def test_faces_and_cuts_are_joined_over_the_chunks_that_were_looked_at():
 
 def test_replay_scores_the_faces_and_cuts_stored_with_the_chunks():
     chunks, duration = chunks_of(ten_minutes())
-    blind, _ = replay("vid", chunks, {"clip_count": 3}, duration, final=True)
+    blind = replay("vid", chunks, {"clip_count": 3}, duration, final=True).picks
     assert all(p.signals["faces"] == 0.5 and p.signals["scene_cuts"] == 0.5 for p in blind)
     for c in chunks:
         c["faces"] = [(float(t), 1) for t in range(int(c["start_s"]), int(c["end_s"]))]
         c["cuts"] = []
-    seen, _ = replay("vid", chunks, {"clip_count": 3}, duration, final=True)
+    seen = replay("vid", chunks, {"clip_count": 3}, duration, final=True).picks
     assert all(p.signals["faces"] == 1.0 and p.signals["scene_cuts"] == 0.6 for p in seen)
     # The same face everywhere moves every score alike: the same picks.
     assert [(p.start, p.end) for p in seen] == [(p.start, p.end) for p in blind]
@@ -159,7 +175,7 @@ def test_with_the_judge_off_every_reason_says_the_ranking_is_by_rules_alone():
     from streams.agents.moments import RULES_ONLY, _with_verdicts
 
     chunks, duration = chunks_of(ten_minutes())
-    picks, _ = replay("v1", chunks, {"clip_count": 3}, duration, final=True)
+    picks = replay("v1", chunks, {"clip_count": 3}, duration, final=True).picks
     announced = asyncio.run(_with_verdicts("v1", picks, judge=False))
     assert len(announced) == len(picks) == 3
     for before, after in zip(picks, announced):
@@ -181,6 +197,6 @@ def test_the_judge_reads_a_clip_s_words_as_spaced_text():
     from streams.agents.moments import clip_text
 
     chunks, duration = chunks_of(ten_minutes())
-    [pick], _ = replay("v1", chunks, {"clip_count": 1}, duration, final=True)
+    [pick] = replay("v1", chunks, {"clip_count": 1}, duration, final=True).picks
     text = clip_text(pick)
     assert text.split() == [w.word for w in pick.words]  # stored words are bare: spaces come from the join

@@ -4,7 +4,7 @@ import pytest
 
 from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.scoring import ScoredMoment
-from streams.moments.selection import StreamingSelector, final_ranking, overlaps, select
+from streams.moments.selection import SUPERSEDE_MARGIN, StreamingSelector, final_ranking, overlaps, select
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import filler, timed_words
 
@@ -130,6 +130,71 @@ def test_streaming_is_deterministic():
         selector.advance(sentences, 600, final=True, evidence=Evidence(envelope=envelope))
         runs.append(selector.picked)
     assert runs[0] == runs[1] and len(runs[0]) == 5
+
+
+def late_hooks():
+    """600 s of flat talk with the hooky passage only at 400 s and 520 s: a selector paced for two
+    clips has spent its first on flat talk by the time it hears them."""
+    words, t = [], 0.0
+    for hook_at in (400.0, 520.0, 600.0):
+        words += timed_words(filler(hook_at - t - 5), start=t)
+        t = max(hook_at, words[-1].end + 0.6)
+        if hook_at < 600:
+            words += timed_words(HOOK + " " + filler(30), start=t)
+            t = words[-1].end + 0.6
+    return build_sentences(words)
+
+
+def streamed_two(sentences) -> StreamingSelector:
+    selector = StreamingSelector(2, 600)
+    stream_steps = range(30, 600, 30)
+    for settled in stream_steps:
+        selector.advance([s for s in sentences if s.start < settled + 15], settled, final=False)
+    selector.advance(sentences, 600, final=True)
+    return selector
+
+
+def test_reconsider_lets_a_clearly_better_later_window_replace_a_paced_pick():
+    sentences = late_hooks()
+    selector = streamed_two(sentences)
+    early, hook = selector.picked
+    assert early.end < 400 and hook.title == HOOK and hook.start == 400.0
+    final = selector.reconsider(sentences, margin=0.0)
+    assert [m.start for m in final] == [400.0, 520.0]  # both hooks, best first, ties earlier first
+    assert all(m.title == HOOK for m in final)
+    assert_disjoint(final)
+    assert all(selector.min_seconds <= m.duration <= selector.max_seconds for m in final)
+    assert {m.start for m in final} <= {s.start for s in sentences}
+    assert {m.end for m in final} <= {s.end for s in sentences}
+    assert selector.picked == [early, hook]  # what was streamed stays on record
+
+
+def test_reconsider_keeps_streamed_picks_against_windows_not_clearly_better():
+    sentences = late_hooks()
+    selector = streamed_two(sentences)
+    second_hook = selector.reconsider(sentences, margin=0.0)[1]
+    early, hook = selector.picked
+    assert second_hook.score - early.score < SUPERSEDE_MARGIN  # a near tie: the clip already made stays
+    assert selector.reconsider(sentences) == [hook, early]
+    assert selector.reconsider(sentences, margin=second_hook.score - early.score) == [hook, early]
+
+
+def test_reconsider_scores_picks_again_with_the_whole_talks_evidence():
+    sentences = ten_minutes()
+    selector = StreamingSelector(5, 600)
+    stream(selector, sentences, range(30, 600, 30))
+    selector.advance(sentences, 600, final=True)
+    loud = EnergyEnvelope(0.5, tuple(1.0 if 160 <= i * 0.5 < 200 else 0.1 for i in range(1200)))
+    final = selector.reconsider(sentences, Evidence(envelope=loud), margin=math.inf)
+    assert sorted((m.start, m.end) for m in final) == sorted((p.start, p.end) for p in selector.picked)
+    loudest = next(m for m in final if m.start == 160.0)
+    before = next(p for p in selector.picked if p.start == 160.0)
+    assert loudest.signals["energy"] > before.signals["energy"]
+    assert [m.score for m in final] == sorted((m.score for m in final), reverse=True)
+
+
+def test_reconsider_without_picks_chooses_nothing():
+    assert StreamingSelector(3, 600).reconsider(ten_minutes()) == []
 
 
 def test_restore_after_a_restart_continues_as_if_uninterrupted():

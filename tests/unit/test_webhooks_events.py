@@ -4,12 +4,14 @@ import json
 
 import pytest
 
-from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, to_payload
+from streams.contracts import validate
+from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, MomentCandidate, MomentsFound, to_payload
 from streams.webhooks.events import (
     EVENT_TYPES,
     body,
     from_clip,
     from_lifecycle,
+    from_ranking,
     message_id,
 )
 
@@ -36,7 +38,7 @@ def clip(clip_id: str = "c1", event_id: str = "e9") -> dict:
     ("transcribe", "progress", None),
     ("transcribe", "finished", "transcript.ready"),
     ("moments", "started", None),
-    ("moments", "finished", "moments.ready"),
+    ("moments", "finished", None),  # moments.ready comes from the final ranking itself
     ("render", "started", None),
     ("render", "progress", None),
     ("render", "finished", None),
@@ -78,6 +80,31 @@ def test_clip_rendered_carries_the_clip():
     assert (data["start"], data["end"], data["duration"]) == (12.5, 40.0, 27.5)
     assert data["mp4"] == "s3://b/c1.mp4" and data["thumbnail"] == "s3://b/c1.jpg"
     assert data["links"]["clips"] == "/v1/videos/v1/clips"
+
+
+def ranking(is_final: bool, event_id: str = "event-05", superseded=()) -> dict:
+    moments = [MomentCandidate(moment_id=f"m{r}", rank=r, start=10.0 * r, end=10.0 * r + 25, score=80.0 - r,
+                               signals={"hook": 70.0}, reason=f"reason {r}", title=f"Title {r}") for r in (2, 1)]
+    return to_payload(MomentsFound(
+        schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id="t1", video_id="v1",
+        produced_at="2025-06-01T12:04:00.000Z", is_final=is_final, moments=moments, through_chunk=3,
+        superseded=list(superseded)))
+
+
+def test_moments_ready_is_the_final_ranking_with_what_it_superseded():
+    assert from_ranking(ranking(is_final=False)) is None  # provisional picks are no webhook
+    found = ranking(is_final=True, superseded=["m7"])
+    validate("moments_found", found)
+    event = from_ranking(found)
+    assert event.type == "moments.ready" and event.type in EVENT_TYPES and event.tenant_id == "t1"
+    assert event.key == from_ranking(ranking(True, "event-06", ["m7"])).key == "moments.ready:v1"
+    assert event.payload["timestamp"] == "2025-06-01T12:04:00.000Z"
+    data = event.payload["data"]
+    assert [(m["moment_id"], m["rank"]) for m in data["moments"]] == [("m1", 1), ("m2", 2)]
+    assert data["moments"][0] == {"moment_id": "m1", "rank": 1, "start": 10.0, "end": 35.0, "score": 79.0,
+                                  "title": "Title 1", "reason": "reason 1"}
+    assert data["superseded"] == ["m7"]
+    assert data["links"]["clips"] == "/v1/videos/v1/clips" and data["links"]["moments"] == "/v1/videos/v1/moments"
 
 
 def test_message_ids_are_stable_per_endpoint_and_distinct_between_endpoints():

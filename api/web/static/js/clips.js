@@ -25,7 +25,7 @@ function band(score) {
 /** What a card shows; when it changes the card is refreshed (a re-render replaced the files). */
 function signature(clip) {
   return JSON.stringify([clip.mp4, clip.thumbnail, clip.vtt, clip.rank, clip.score, clip.title, clip.reason,
-    clip.width, clip.height, clip.final, clip.caption_style, clip.rendered_at, clip.updated_at]);
+    clip.width, clip.height, clip.final, clip.superseded, clip.caption_style, clip.rendered_at, clip.updated_at]);
 }
 
 function signalList(signals) {
@@ -102,9 +102,10 @@ class ClipCard {
     }, "Re-render");
     clear(this.body).append(
       h("div", { class: "clip-top" },
-        h("span", { class: "rank" }, `#${clip.rank}`),
+        h("span", { class: "rank" }, clip.rank == null ? "–" : `#${clip.rank}`),
         h("span", { class: `score score-${band(score)}`, title: "Score out of 100" }, Math.round(score)),
-        clip.final === false ? h("span", { class: "pill status-running", title: "Ranking may still change" }, "provisional") : null,
+        clip.superseded ? h("span", { class: "pill", title: "A better moment took its place in the final ranking" }, "superseded")
+          : clip.final === false ? h("span", { class: "pill status-running", title: "Ranking may still change" }, "provisional") : null,
         h("span", { class: "clip-tags" },
           clip.caption_style ? h("span", { class: "pill style", title: "Caption style" }, clip.caption_style) : null,
           h("span", { class: "pill aspect", title: "Aspect ratio" }, clip.aspect))),
