@@ -23,7 +23,9 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
         "cues": [{"start": 0.31, "end": 1.9, "text": "So here's the thing,",   # as in SRT/VTT
                   "lines": ["So here's", "the thing,"], "font_size": 84}, ...] # as burned in
       },
-      "loudness": {"gain_db": 3.4, "target_lufs": -14.0, "ceiling_dbtp": -1.5} | null,
+      "loudness": {"gain_db": 3.4, "target_lufs": -14.0,
+                   "ceiling_dbtp": -1.5,       # the limiter's; lower when the encoded peak was corrected
+                   "measured": {"integrated_lufs": -14.1, "true_peak_dbtp": -1.3} | null} | null,  # the mp4
       "thumbnail_at": 1.65             # clip second the thumbnail was taken at
     }
 """
@@ -35,7 +37,7 @@ from typing import Any, Sequence
 
 from streams.media.captions import CaptionStyle, CaptionWord, CueLayout
 from streams.media.framing import CropKey
-from streams.media.loudness import CEILING_DBTP, TARGET_LUFS
+from streams.media.loudness import CEILING_DBTP, TARGET_LUFS, Loudness
 
 SCHEMA = "clipstream.handoff/1"
 
@@ -45,6 +47,7 @@ def handoff(
     aspect: str, size: tuple[int, int], fps: float | None, files: dict[str, str], layout: str,
     panels: Sequence[Sequence[CropKey]], style: CaptionStyle, brand: dict | None,
     words: Sequence[CaptionWord], cues: Sequence[CueLayout], gain_db: float | None, thumbnail_at: float | None,
+    ceiling_dbtp: float | None = None, measured: Loudness | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -66,6 +69,8 @@ def handoff(
                       "lines": [" ".join(line) for line in c.lines], "font_size": c.font_size} for c in cues],
         },
         "loudness": None if gain_db is None else
-        {"gain_db": gain_db, "target_lufs": TARGET_LUFS, "ceiling_dbtp": CEILING_DBTP},
+        {"gain_db": gain_db, "target_lufs": TARGET_LUFS, "ceiling_dbtp": CEILING_DBTP if ceiling_dbtp is None else ceiling_dbtp,
+         "measured": None if measured is None else
+         {"integrated_lufs": measured.integrated, "true_peak_dbtp": measured.true_peak}},
         "thumbnail_at": None if thumbnail_at is None else round(thumbnail_at, 3),
     }

@@ -9,6 +9,10 @@ and resampled to 48 kHz. When the limiter will have to shave a lot (a loud, peak
 lot) the integrated loudness it leaves is measured once more through the same chain
 (``needs_check``) and the gain corrected.
 
+The AAC encoder adds true peak of its own (up to about 0.8 dB over the limiter on transients), so
+the promise (``PROMISE_DBTP``) is checked on the encoded file: when it is broken (``keeps_promise``)
+the audio is encoded again with the limiter lowered by the excess (``lowered_ceiling``).
+
 Measurements are of the audio as it will be encoded: 48 kHz stereo (a mono source counted on two
 channels is 3 LU louder than on one).
 """
@@ -23,6 +27,8 @@ from streams.media.audio import SAFE_OPTIONS
 
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.5  # AAC adds a few tenths of a dB of true peak; the promise is -1 dBTP
+PROMISE_DBTP = -1.0  # what streaming platforms ask for, measured on the encoded clip
+PEAK_HEADROOM_DB = 0.3  # a corrected encode aims this far under the promise
 MAX_GAIN_DB = 30.0  # never lift a near-silent clip's noise floor by more than this
 SILENT_LUFS = -70.0  # ebur128's absolute gate: nothing was loud enough to measure
 FADE_SECONDS = 0.04
@@ -97,17 +103,29 @@ def corrected_gain(gain: float, after: Loudness, target: float = TARGET_LUFS) ->
     return round(min(MAX_GAIN_DB, gain + max(-3.0, min(3.0, target - after.integrated))), 2)
 
 
-def chain(gain: float | None, duration: float, fade: float = FADE_SECONDS) -> list[str]:
-    """The render's audio filters: 48 kHz stereo, ``gain`` dB and the true-peak limiter (None: no
-    loudness change), and fades of ``fade`` seconds at both cut edges."""
-    filters = [FORMAT] + (_gain_and_limit(gain) if gain is not None else [])
+def keeps_promise(encoded: Loudness) -> bool:
+    """Whether an encoded clip's true peak is at or under ``PROMISE_DBTP``."""
+    return encoded.silent or encoded.true_peak <= PROMISE_DBTP
+
+
+def lowered_ceiling(ceiling: float, encoded: Loudness) -> float:
+    """The limiter ceiling for encoding again a clip that, limited at ``ceiling``, measured
+    ``encoded``: lower by its excess over the promise, and ``PEAK_HEADROOM_DB`` more."""
+    return round(ceiling - (encoded.true_peak - PROMISE_DBTP) - PEAK_HEADROOM_DB, 2)
+
+
+def chain(gain: float | None, duration: float, fade: float = FADE_SECONDS, ceiling: float | None = None) -> list[str]:
+    """The render's audio filters: 48 kHz stereo, ``gain`` dB and the true-peak limiter at
+    ``ceiling`` dBTP (default ``CEILING_DBTP``) (None: no loudness change), and fades of ``fade``
+    seconds at both cut edges."""
+    filters = [FORMAT] + (_gain_and_limit(gain, ceiling) if gain is not None else [])
     if fade > 0 and duration > 4 * fade:
         filters += [f"afade=t=in:d={fade:g}", f"afade=t=out:st={duration - fade:.3f}:d={fade:g}"]
     return filters
 
 
-def _gain_and_limit(gain: float) -> list[str]:
-    ceiling = 10 ** (CEILING_DBTP / 20)
+def _gain_and_limit(gain: float, ceiling_dbtp: float | None = None) -> list[str]:
+    ceiling = 10 ** ((CEILING_DBTP if ceiling_dbtp is None else ceiling_dbtp) / 20)
     return [
         f"volume={gain:g}dB:precision=float",
         f"aresample={OVERSAMPLED_RATE}",

@@ -15,6 +15,7 @@ import asyncio
 import errno
 import functools
 import json
+import logging
 import math
 import os
 import shutil
@@ -78,7 +79,10 @@ LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
+log = logging.getLogger(__name__)
+
 MAX_FPS = 30.0
+PEAK_TRIES = 2  # audio encodes after the first, at most, to bring the true peak under the promise
 BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only source
 _OUT_OF_RESOURCES = ("No space left on device", "Cannot allocate memory", "Disk quota exceeded")
 
@@ -299,7 +303,7 @@ def build_ffmpeg_args(
     if info.has_audio:
         gain = gain_db if spec.loudness else None
         # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
-        graph.append(f"[{audio_input}:a:0]" + ",".join(loudness.chain(gain, spec.duration) + ["apad"]) + "[a]")
+        graph.append(_audio_line(audio_input, spec, gain))
         audio_map = "[a]"
     else:
         args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
@@ -307,9 +311,32 @@ def build_ffmpeg_args(
     args += ["-filter_complex", ";".join(graph), "-filter_complex_threads", str(threads)]
     args += ["-map", "[v]", "-map", audio_map, "-t", seconds, "-map_metadata", "-1", "-map_chapters", "-1"]
     args += ["-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-profile:v", "high"]
-    args += ["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
+    args += ["-pix_fmt", "yuv420p", *_audio_codec(spec)]
     args += ["-movflags", "+faststart", "-threads", str(threads), "-f", "mp4", f"file:{paths.output}"]
     return args
+
+
+def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: float, ceiling: float) -> list[str]:
+    """ffmpeg arguments that copy ``rendered``'s picture into ``output`` with the audio encoded
+    again from the source, through ``gain_db`` and the limiter at ``ceiling`` dBTP."""
+    return [
+        "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
+        "-protocol_whitelist", "file", "-format_whitelist", "mov", "-i", f"file:{rendered}",  # our own mp4
+        *_source_input(spec),
+        "-filter_complex", _audio_line(1, spec, gain_db, ceiling),
+        "-map", "0:v:0", "-map", "[a]", "-t", f"{spec.duration:.3f}", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-c:v", "copy", *_audio_codec(spec), "-movflags", "+faststart", "-f", "mp4", f"file:{output}",
+    ]
+
+
+def _audio_line(audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None) -> str:
+    # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
+    filters = loudness.chain(gain, spec.duration, ceiling=ceiling) + ["apad"]
+    return f"[{audio_input}:a:0]" + ",".join(filters) + "[a]"
+
+
+def _audio_codec(spec: RenderSpec) -> list[str]:
+    return ["-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
 
 
 def _video_graph(spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int,
@@ -404,6 +431,9 @@ async def render_clip(
         await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render",
                    spec.duration, threads)
         encode_seconds = time.perf_counter() - encode_started
+        ceiling, level = loudness.CEILING_DBTP, None
+        if gain is not None:
+            ceiling, level = await _keep_peak_promise(spec, part, out / f".{stem}.{token}.aac.part", gain, ffmpeg)
         os.replace(part, files["mp4"])
         try:
             at = await asyncio.to_thread(
@@ -420,6 +450,7 @@ async def render_clip(
             layout=frame.layout, panels=frame.panels, style=style,
             brand=spec.brand.as_json() if spec.brand else None, words=spec.words,
             cues=layout_cues(spec.words, width, height, style, measure), gain_db=gain, thumbnail_at=at,
+            ceiling_dbtp=ceiling, measured=level,
         )
         part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, files["json"])
@@ -432,6 +463,35 @@ async def render_clip(
     return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height,
                         handoff=files["json"], gain_db=gain, thumbnail_at=at,
                         frames=round(duration * frame_rate(spec, info)), encode_seconds=round(encode_seconds, 3))
+
+
+async def _keep_peak_promise(spec: RenderSpec, rendered: Path, scratch: Path, gain: float,
+                             ffmpeg: str) -> tuple[float, loudness.Loudness | None]:
+    """Measure the encoded clip's audio; while its true peak breaks ``loudness.PROMISE_DBTP`` (the
+    AAC encoder overshoots the limiter on some transients), encode the audio again with the
+    limiter lowered by the excess, at most ``PEAK_TRIES`` times. ``(ceiling used, last
+    measurement)``; the measurement is None when the clip's audio could not be measured."""
+    ceiling, encodes = loudness.CEILING_DBTP, 1
+    try:
+        while True:
+            stderr = await _run(ffmpeg, loudness.measure_args(rendered, 0.0, spec.duration), "loudness", spec.duration)
+            try:
+                level = loudness.parse_summary(stderr)
+            except ValueError:
+                return ceiling, None
+            if loudness.keeps_promise(level):
+                return ceiling, level
+            if encodes > PEAK_TRIES:
+                log.warning("%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
+                            Path(spec.source).name, spec.start, spec.end, level.true_peak, encodes,
+                            loudness.PROMISE_DBTP)
+                return ceiling, level
+            ceiling = loudness.lowered_ceiling(ceiling, level)
+            await _run(ffmpeg, build_reaudio_args(spec, rendered, scratch, gain, ceiling), "render", spec.duration)
+            os.replace(scratch, rendered)
+            encodes += 1
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:

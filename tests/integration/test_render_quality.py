@@ -94,6 +94,32 @@ def test_clips_measure_minus_14_lufs_with_true_peak_under_minus_1(media_dir, tmp
           f"clip {measured.integrated:.1f} LUFS / {measured.true_peak:.1f} dBTP (gain {clip.gain_db:+.1f} dB)")
 
 
+def test_an_encoded_true_peak_over_the_promise_is_measured_and_corrected(media_dir, tmp_path, monkeypatch):
+    """The limiter set where AAC's overshoot must break the -1 dBTP promise (-0.3 dBTP on the
+    clipped GRID speaker): the encoded clip is measured, its audio encoded again with the limiter
+    lowered by the excess, and the file delivered keeps the promise and the loudness target."""
+    from streams.media import loudness
+
+    source = media_dir / "video/grid/bbaf2n.mpg"
+    monkeypatch.setattr(loudness, "CEILING_DBTP", -0.3)
+    overshot = render(RenderSpec(source, 0.0, 3.0, words=WORDS[:6], preset="ultrafast", loudness=True), tmp_path,
+                      stem="forced")
+    measured = loudness_of(overshot.mp4)
+    document = json.loads(overshot.handoff.read_text())["loudness"]
+    assert measured.true_peak <= loudness.PROMISE_DBTP, measured
+    assert -15.0 <= measured.integrated <= -13.0, measured
+    assert document["ceiling_dbtp"] <= -0.3 - loudness.PEAK_HEADROOM_DB  # lowered by the excess and the headroom
+    assert document["measured"]["true_peak_dbtp"] == pytest.approx(measured.true_peak, abs=0.05)
+    with av.open(str(overshot.mp4)) as c:  # the picture came through the audio's second encode
+        assert c.streams.video[0].frames > 0 or c.streams.video[0].duration
+        assert len(c.streams.audio) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no scratch left
+    # Without the forced ceiling nothing is encoded twice: the hand-off keeps the default limiter.
+    monkeypatch.undo()
+    plain = render(RenderSpec(source, 0.0, 3.0, words=WORDS[:6], preset="ultrafast"), tmp_path, stem="plain")
+    assert json.loads(plain.handoff.read_text())["loudness"]["ceiling_dbtp"] == loudness.CEILING_DBTP
+
+
 def test_cut_edges_fade_in_and_out(media_dir, tmp_path):
     # Cut mid-speech at both ends: without fades the first and last milliseconds would be as loud
     # as the speech around them.

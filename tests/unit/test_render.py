@@ -19,6 +19,7 @@ from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.media.framing import CropKey, crop_path, sendcmd_script
 from streams.media.render import (
+    build_reaudio_args,
     FFMPEG_MEMORY_BYTES,
     Framing,
     RenderPaths,
@@ -510,6 +511,33 @@ def test_loudness_measuring_decodes_only_the_audio_of_the_clip():
     checked = loudness.measure_args(Path("/v/in.mp4"), 12.5, 30.0, gain=2.5)
     assert "volume=2.5dB:precision=float" in checked[checked.index("-af") + 1]
     assert loudness.chain(None, 0.1) == [loudness.FORMAT]  # too short to fade
+
+
+def test_an_encoded_peak_over_the_promise_lowers_the_limiter_by_the_excess():
+    assert loudness.keeps_promise(loudness.Loudness(-14.0, -1.0))
+    assert not loudness.keeps_promise(loudness.Loudness(-14.0, -0.7))  # AAC overshot the -1.5 limiter
+    assert loudness.keeps_promise(loudness.Loudness(-80.0, 0.5))  # silence promises nothing
+    lowered = loudness.lowered_ceiling(-1.5, loudness.Loudness(-14.0, -0.7))
+    assert lowered == round(-1.5 - 0.3 - loudness.PEAK_HEADROOM_DB, 2)
+    assert loudness.lowered_ceiling(lowered, loudness.Loudness(-14.2, -0.9)) < lowered
+    low = loudness.chain(2.0, 30.0, ceiling=-2.5)
+    assert f"alimiter=limit={10 ** (-2.5 / 20):.4f}" in ",".join(low)
+    assert f"alimiter=limit={10 ** (loudness.CEILING_DBTP / 20):.4f}" in ",".join(loudness.chain(2.0, 30.0))
+
+
+def test_encoding_the_audio_again_copies_the_picture_and_limits_lower():
+    spec = RenderSpec(Path("/v/talk.mp4"), 12.5, 40.0)
+    args = build_reaudio_args(spec, Path("/o/.clip.part"), Path("/o/.clip.aac.part"), 3.5, -2.25)
+    inputs = [args[i + 1] for i, a in enumerate(args) if a == "-i"]
+    assert inputs == ["file:/o/.clip.part", "file:/v/talk.mp4"]
+    assert args[args.index("-ss") + 1] == "12.500" and args.index("-ss") > args.index("-i")  # the source's
+    graph = args[args.index("-filter_complex") + 1]
+    assert graph.startswith("[1:a:0]") and graph.endswith("apad[a]")
+    assert "volume=3.5dB:precision=float" in graph and f"alimiter=limit={10 ** (-2.25 / 20):.4f}" in graph
+    assert f"afade=t=out:st={27.5 - loudness.FADE_SECONDS:.3f}" in graph
+    assert args[args.index("-c:v") + 1] == "copy" and args[args.index("-c:a") + 1] == "aac"
+    assert [args[i + 1] for i, a in enumerate(args) if a == "-map"] == ["0:v:0", "[a]"]
+    assert args[args.index("-t") + 1] == "27.500" and args[-3:] == ["-f", "mp4", "file:/o/.clip.aac.part"]
 
 
 def test_thumbnail_prefers_a_visible_face_then_sharpness():
