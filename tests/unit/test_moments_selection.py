@@ -16,11 +16,11 @@ def moment(start: float, end: float, score: float) -> ScoredMoment:
     return ScoredMoment(start, end, score, {}, "", "", ())
 
 
-def ten_minutes():
-    """600 s of flat talk with a hooky passage starting at each of ``HOOK_TIMES``."""
+def ten_minutes(hook_times: tuple[float, ...] = HOOK_TIMES):
+    """600 s of flat talk with a hooky passage starting at each of ``hook_times``."""
     words = []
     t = 0.0
-    for hook_at in HOOK_TIMES + (600.0,):
+    for hook_at in hook_times + (600.0,):
         words += timed_words(filler(hook_at - t - 5), start=t)
         t = max(hook_at, words[-1].end + 0.6)
         if hook_at < 600:
@@ -133,22 +133,14 @@ def test_streaming_is_deterministic():
 
 
 def late_hooks():
-    """600 s of flat talk with the hooky passage only at 400 s and 520 s: a selector paced for two
-    clips has spent its first on flat talk by the time it hears them."""
-    words, t = [], 0.0
-    for hook_at in (400.0, 520.0, 600.0):
-        words += timed_words(filler(hook_at - t - 5), start=t)
-        t = max(hook_at, words[-1].end + 0.6)
-        if hook_at < 600:
-            words += timed_words(HOOK + " " + filler(30), start=t)
-            t = words[-1].end + 0.6
-    return build_sentences(words)
+    """Hooky passages only at 400 s and 520 s: a selector paced for two clips has spent its first
+    on flat talk by the time it hears them."""
+    return ten_minutes((400.0, 520.0))
 
 
 def streamed_two(sentences) -> StreamingSelector:
     selector = StreamingSelector(2, 600)
-    stream_steps = range(30, 600, 30)
-    for settled in stream_steps:
+    for settled in range(30, 600, 30):
         selector.advance([s for s in sentences if s.start < settled + 15], settled, final=False)
     selector.advance(sentences, 600, final=True)
     return selector
