@@ -208,7 +208,7 @@ class StreamingSelector:
                 window = settle_edges(
                     chosen[0].window, breaks, self.length,
                     allowed=lambda w: not any(collides(w, p, self.max_overlap) for p in taken),
-                    worth=lambda w: weighted_score(signal_values(w, evidence, self.length, index)),
+                    worth=lambda w: self._worth(w, evidence, index),
                 )
                 new.append(score_window(window, evidence, self.length))
         if final and not self._picked and not new and self.count > 0:
@@ -229,8 +229,7 @@ class StreamingSelector:
             return []
         index, breaks = TalkIndex(sentences), Breaks(sentences)
         kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
-        fresh = [_Candidate(w.start, w.end, weighted_score(signal_values(w, evidence, self.length, index)), w)
-                 for w in candidate_windows(sentences, self.min_seconds, self.max_seconds)]
+        fresh = self._scored(candidate_windows(sentences, self.min_seconds, self.max_seconds), evidence, index)
         chosen: list[ScoredMoment] = []
         while len(chosen) < self.count:
             free = lambda span: not any(collides(span, c, self.max_overlap) for c in chosen)  # noqa: E731
@@ -239,7 +238,7 @@ class StreamingSelector:
             better = None
             if found and (pick is None or found[0].score > pick.score + margin):
                 window = settle_edges(found[0].window, breaks, self.length, allowed=free,
-                                      worth=lambda w: weighted_score(signal_values(w, evidence, self.length, index)))
+                                      worth=lambda w: self._worth(w, evidence, index))
                 better = score_window(window, evidence, self.length)
                 if pick is not None and better.score <= pick.score + margin:
                     better = None
@@ -256,15 +255,20 @@ class StreamingSelector:
             return pick
         return score_window(Window(inside), evidence, self.length)
 
+    def _worth(self, window: Window, evidence: Evidence | None, index: TalkIndex | None = None) -> float:
+        return weighted_score(signal_values(window, evidence, self.length, index))
+
+    def _scored(
+        self, windows: Iterable[Window], evidence: Evidence | None, index: TalkIndex | None = None
+    ) -> list[_Candidate]:
+        return [_Candidate(w.start, w.end, self._worth(w, evidence, index), w) for w in windows]
+
     def _score_free(
         self, windows: Iterable[Window], evidence: Evidence | None, index: TalkIndex | None = None
     ) -> list[_Candidate]:
         # Scoring is the costly part; windows that collide with a pick can never be chosen.
-        return [
-            _Candidate(w.start, w.end, weighted_score(signal_values(w, evidence, self.length, index)), w)
-            for w in windows
-            if not any(collides(w, p, self.max_overlap) for p in self._picked)
-        ]
+        free = (w for w in windows if not any(collides(w, p, self.max_overlap) for p in self._picked))
+        return self._scored(free, evidence, index)
 
     def _fallback(self, sentences: Sequence[Sentence], evidence: Evidence | None) -> list[ScoredMoment]:
         """The best run of at least a few seconds, else the whole transcript: a short video still
