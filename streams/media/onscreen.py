@@ -1,6 +1,7 @@
 """What is on screen in a stretch of video, looked at cheaply, for scoring moments: how many
-faces (Triton's ``face_detector`` on about one frame a second) and where the shots change
-(PySceneDetect's adaptive detector, ``reframe.scenes``).
+faces (Triton's ``face_detector`` on about one frame a second, small faces searched for and
+followed as the reframer does, ``reframe.finder``, at a glance's slower pace) and where the shots
+change (PySceneDetect's adaptive detector, ``reframe.scenes``).
 
 One decode pass serves both, and it skips what neither needs: the in-loop deblocking filter and,
 by default, the frames no other frame is predicted from (B-frames, often half of an H.264
@@ -24,15 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-import numpy as np
 
 from streams.errors import MediaLimitExceeded
+from streams.media.reframe.finder import GLANCE, FaceFinder
 from streams.media.reframe.observations import Face
 from streams.media.reframe.sampling import (
+    FULL_WIDTH,
     MAX_BATCH,
     SampleClock,
-    detect_faces,
     detection_size,
+    find_faces,
 )
 from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
@@ -57,7 +59,8 @@ class GlanceOptions:
         deblock: keep the decoder's in-loop deblocking filter (skipped by default: neither the cut
             detector nor a 640-pixel detection frame needs it; a face crop for landmarks does).
         full_width: also hand out each sampled frame at most this many pixels wide, for cutting
-            faces out of (0: none).
+            faces out of (0: none; small faces are then searched for in the detection frame,
+            which shows them at half the detail or less).
         threads: decoder threads (0: FFmpeg's choice).
     """
 
@@ -67,7 +70,7 @@ class GlanceOptions:
     scene: SceneOptions = field(default_factory=SceneOptions)
     faces: TrackingRules = field(default_factory=TrackingRules)
     deblock: bool = False
-    full_width: int = 0
+    full_width: int = FULL_WIDTH
     threads: int = 0
 
     def __post_init__(self) -> None:
@@ -171,9 +174,9 @@ async def look(client: "TritonClient", path: Path | str, start: float, end: floa
     decode), ``SandboxUnavailable`` and ``InferenceError`` (Triton failed)."""
     faces: list[tuple[float, int]] = []
     seen = await asyncio.to_thread(Look, path, start, end, options, display_name=display_name, sandbox=sandbox)
+    finder = FaceFinder(seen.width, seen.height, GLANCE)
     async with aclosing(pictures(seen)) as batches:
         async for batch in batches:
-            found = await detect_faces(client, np.stack([p.small for p in batch]), seen.scale,
-                                       (seen.width, seen.height))
+            found = await find_faces(client, seen, batch, finder)
             faces += [(round(p.t, 3), count_faces(f, seen.height, options.faces)) for p, f in zip(batch, found)]
     return OnScreen(tuple(faces), seen.result.cuts)

@@ -67,7 +67,16 @@ def test_detection_frames_are_shrunk_rgb(tmp_path, media_dir):
     with Glance(media_dir / MONTAGE, 0.0, 2.0, GlanceOptions(detect_width=180)) as glance:
         batch = glance.next_batch()
         assert glance.scale == pytest.approx((0.5, 0.5))
-    assert [p.small.shape for p in batch] == [(144, 180, 3)] * 2 and all(p.full is None for p in batch)
+    # full frames (for the closer looks at small faces) are the source's own 360x288: it is
+    # narrower than FULL_WIDTH
+    assert [p.small.shape for p in batch] == [(144, 180, 3)] * 2
+    assert [p.full.shape for p in batch] == [(288, 360, 3)] * 2
+
+
+def test_a_glance_without_full_frames_hands_out_none(media_dir):
+    with Glance(media_dir / MONTAGE, 0.0, 2.0, GlanceOptions(detect_width=180, full_width=0)) as glance:
+        batch = glance.next_batch()
+    assert batch and all(p.full is None for p in batch)
 
 
 def test_audio_and_unreadable_files_raise_media_errors(media_dir, tmp_path):

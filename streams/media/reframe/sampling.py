@@ -4,8 +4,9 @@ Frames of ``[start, end]`` are decoded in the media sandbox (``sandbox_look``: o
 ``onscreen.Glance`` that also finds the scene cuts; the next batch decodes while Triton works on
 this one), sampled at ``SamplingOptions.fps``, shrunk to at most ``detect_width`` pixels wide
 (BlazeFace looks at 192x192 anyway, and smaller frames travel faster) and sent to
-``face_detector`` in batches. Faces come back in the pixels of the shrunk frame and are mapped to
-source pixels here. Where mouths are measured, each face is cut out of the full frame (at most
+``face_detector`` in batches: the whole look. Faces too small for it are searched for and followed
+in square crops of the full frame (``reframe.finder`` decides which, ``vision.tiles`` cuts them).
+Faces come back in the pixels of what the model saw and are mapped to source pixels here. Where mouths are measured, each face is cut out of the full frame (at most
 ``FULL_WIDTH`` wide; upright, eyes level) and sent to ``face_landmarks``; ``mouth_open`` is the
 inner-lip gap over the distance between the outer eye corners
 (``streams.vision.landmarks.mouth_opening``), which does not change with the face's size.
@@ -23,9 +24,11 @@ import numpy as np
 
 from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
+from streams.media.reframe.finder import REFRAME, FaceFinder, merge
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.sandbox_look import MAX_SIDE, Look, Picture, pictures
+from streams.vision.tiles import Crop, cut
 
 if TYPE_CHECKING:
     from streams.adapters.triton import TritonClient
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DETECTOR", "LANDMARKS", "MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Picture", "SamplingOptions",
            "SampleClock", "Observed", "detection_size", "faces_from_detections", "rms_series", "observe",
-           "sample_faces", "detect_faces", "read_loudness"]
+           "sample_faces", "detect_faces", "detect_in_crops", "find_faces", "read_loudness"]
 
 DETECTOR, LANDMARKS = "face_detector", "face_landmarks"
 MAX_BATCH = 8  # max_batch_size of both models in models/triton_repo
@@ -51,12 +54,15 @@ class SamplingOptions:
         mouths: ``"always"`` measures every face's mouth (cheap: one 192x192 crop per face,
             batched; it gives each track a steady resting opening), ``"several"`` only on frames
             with more than one face (where it decides who speaks), ``"never"`` on none.
+        small_faces: search for and follow faces too small for the whole look (``reframe.finder``);
+            False: the whole look alone (what benchmarks compare against).
     """
 
     fps: float = 8.0
     batch_size: int = 8
     detect_width: int = 640
     mouths: Literal["always", "several", "never"] = "always"
+    small_faces: bool = True
 
     def __post_init__(self) -> None:
         if not self.fps > 0:
@@ -164,13 +170,13 @@ def _open(path: Path):
 
 def glance_options(options: SamplingOptions, scene: "SceneOptions | None" = None) -> "GlanceOptions":
     """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
-    deblocked, and full frames too where mouths are measured."""
+    deblocked, and full frames too (small faces are searched for and mouths measured on them)."""
     from streams.media.onscreen import GlanceOptions  # onscreen imports this module
     from streams.media.reframe.scenes import SceneOptions
 
     return GlanceOptions(fps=options.fps, detect_width=options.detect_width, skip_nonref=False,
                          scene=scene or SceneOptions(), deblock=True,
-                         full_width=0 if options.mouths == "never" else FULL_WIDTH)
+                         full_width=FULL_WIDTH)
 
 
 async def observe(client: "TritonClient", path: Path | str, start: float, end: float,
@@ -187,9 +193,10 @@ async def observe(client: "TritonClient", path: Path | str, start: float, end: f
                                    loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
                                    display_name=display_name, sandbox=sandbox)
     found: list[FrameFaces] = []
+    finder = FaceFinder(seen.width, seen.height, REFRAME) if options.small_faces else None
     async with aclosing(pictures(seen, options.batch_size)) as batches:
         async for batch in batches:
-            found += await _faces_in_batch(client, seen, batch, options)
+            found += await _faces_in_batch(client, seen, batch, options, finder)
     return Observed(found, list(seen.result.cuts), seen.result.loudness)
 
 
@@ -207,22 +214,80 @@ async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[
     """The faces ``face_detector`` finds on each of ``images`` (``(n, h, w, 3)`` RGB, n at most
     ``MAX_BATCH``, shrunk from source frames by ``scale`` detection pixels per source pixel), in
     source pixels. Raises ``InferenceError`` when Triton fails."""
+    boxes, scores, keypoints, counts = await _detect(client, images)
+    sx, sy = scale
+    return [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy,
+                                  source_size) for i in range(len(images))]
+
+
+async def _detect(client: "TritonClient", images: np.ndarray) -> tuple[np.ndarray, ...]:
     import tritonclient.grpc.aio as grpc
 
     tensor = grpc.InferInput("FRAMES", list(images.shape), "UINT8")
     tensor.set_data_from_numpy(np.ascontiguousarray(images))
     names = ("BOXES", "SCORES", "KEYPOINTS", "COUNT")
     result = await client.infer(DETECTOR, [tensor], [grpc.InferRequestedOutput(n) for n in names])
-    boxes, scores, keypoints, counts = (result.as_numpy(n) for n in names)
-    sx, sy = scale
-    return [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy,
-                                  source_size) for i in range(len(images))]
+    return tuple(result.as_numpy(n) for n in names)
+
+
+async def detect_in_crops(client: "TritonClient", images: np.ndarray, crops: list[Crop],
+                          source_size: tuple[int, int]) -> list[Face]:
+    """The faces ``face_detector`` finds in ``images``, the ``crops`` of one frame resized to the
+    model's input (``tiles.cut``), in source pixels. The crops go in requests of at most
+    ``CROP_BATCH`` (one, for a search of a 16:9 frame and a followed face), sent together. A face
+    touching a crop's edge inside the frame is left out: it is cut off there, and lies whole in a
+    neighbouring tile (or in the whole look). Raises ``InferenceError`` when Triton fails."""
+    chunks = [images[i:i + CROP_BATCH] for i in range(0, len(images), CROP_BATCH)]
+    answers = await asyncio.gather(*(_detect(client, chunk) for chunk in chunks))
+    width, height = source_size
+    faces: list[Face] = []
+    for first, (boxes, scores, keypoints, counts) in zip(range(0, len(images), CROP_BATCH), answers):
+        for i in range(len(boxes)):
+            crop = crops[first + i]
+            margin = EDGE_MARGIN * crop.side
+            for j in range(min(int(counts[i].reshape(-1)[0]), len(scores[i]))):
+                (x0, y0), (x1, y1) = crop.to_source(boxes[i][j].reshape(2, 2))
+                if ((x0 < crop.x + margin and crop.x > 0.5) or (y0 < crop.y + margin and crop.y > 0.5)
+                        or (x1 > crop.x + crop.side - margin and crop.x + crop.side < width - 0.5)
+                        or (y1 > crop.y + crop.side - margin and crop.y + crop.side < height - 0.5)):
+                    continue
+                box = Box(max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height))
+                if box.width <= 0 or box.height <= 0:
+                    continue
+                points = tuple((float(x), float(y)) for x, y in crop.to_source(keypoints[i][j]))
+                faces.append(Face(box=box, score=float(scores[i][j]), keypoints=points))
+    return faces
+
+
+CROP_BATCH = 16  # crops per face_detector request (its max_batch_size)
+EDGE_MARGIN = 0.01  # of a crop's side: a face box this close to an inner edge is cut off
+
+
+async def find_faces(client: "TritonClient", seen: Look, batch: list[Picture],
+                     finder: FaceFinder | None) -> list[list[Face]]:
+    """The faces on each picture of ``batch`` (in time order): the whole look at every picture in
+    one request, then the closer looks ``finder`` asks for (None: none), picture by picture (each
+    picture's crops in one request), cut from the full frame when the pictures carry one. Raises
+    ``InferenceError`` when Triton fails."""
+    size = (seen.width, seen.height)
+    whole = await detect_faces(client, np.stack([p.small for p in batch]), seen.scale, size)
+    if finder is None:
+        return whole
+    found = []
+    for picture, faces in zip(batch, whole):
+        crops = finder.crops(picture.t, faces)
+        if crops:
+            image, scale = (picture.full, seen.full_scale) if picture.full is not None else (picture.small, seen.scale)
+            images = await asyncio.to_thread(cut, image, crops, scale)
+            faces = merge(faces, await detect_in_crops(client, images, crops, size))
+        finder.update(picture.t, faces)
+        found.append(faces)
+    return found
 
 
 async def _faces_in_batch(client: "TritonClient", seen: Look, batch: list[Picture],
-                          options: SamplingOptions) -> list[FrameFaces]:
-    images = np.stack([p.small for p in batch])
-    per_frame = await detect_faces(client, images, seen.scale, (seen.width, seen.height))
+                          options: SamplingOptions, finder: FaceFinder | None) -> list[FrameFaces]:
+    per_frame = await find_faces(client, seen, batch, finder)
     wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
               if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
     if wanted:
