@@ -23,3 +23,4 @@ class FakePlan:
     second: tuple = ()
     cuts: tuple = ()
     aspect: str = "9:16"
+    framing: object | None = None  # a layout.Framing for single crops

@@ -11,6 +11,9 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
                  "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
                            "thumbnail": "c1.jpg"}},
       "layout": "single",              # single | split | fit | static (no plan) | audio (no video)
+      "framing": {"zoom": 1.67, "face_share": 0.15, "wanted": 0.15, "upscale": 2.96,
+                  "soft": false} | null,   # single only: how close the crop is on the speaker;
+                                           # soft: the source is too small for the zoom wanted
       "crop": {                        # what was drawn; empty lists for fit and audio
         "panels": [                    # one per crop: single/static one, split two (top, bottom)
           [{"t": 0.0, "x": 656, "y": 0, "w": 608, "h": 1080}, ...]   # t: clip seconds; the box
@@ -47,7 +50,7 @@ def handoff(
     aspect: str, size: tuple[int, int], fps: float | None, files: dict[str, str], layout: str,
     panels: Sequence[Sequence[CropKey]], style: CaptionStyle, brand: dict | None,
     words: Sequence[CaptionWord], cues: Sequence[CueLayout], gain_db: float | None, thumbnail_at: float | None,
-    ceiling_dbtp: float | None = None, measured: Loudness | None = None,
+    ceiling_dbtp: float | None = None, measured: Loudness | None = None, framing: dict | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -60,6 +63,7 @@ def handoff(
         "output": {"aspect": aspect, "width": size[0], "height": size[1],
                    "fps": round(fps, 3) if fps else None, "files": files},
         "layout": layout,
+        "framing": framing,
         "crop": {"panels": [[k.as_json() for k in panel] for panel in panels]},
         "captions": {
             "style": style_json,

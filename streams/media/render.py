@@ -450,7 +450,7 @@ async def render_clip(
             layout=frame.layout, panels=frame.panels, style=style,
             brand=spec.brand.as_json() if spec.brand else None, words=spec.words,
             cues=layout_cues(spec.words, width, height, style, measure), gain_db=gain, thumbnail_at=at,
-            ceiling_dbtp=ceiling, measured=level,
+            ceiling_dbtp=ceiling, measured=level, framing=_framing_json(spec.plan),
         )
         part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, files["json"])
@@ -463,6 +463,12 @@ async def render_clip(
     return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height,
                         handoff=files["json"], gain_db=gain, thumbnail_at=at,
                         frames=round(duration * frame_rate(spec, info)), encode_seconds=round(encode_seconds, 3))
+
+
+def _framing_json(plan) -> dict | None:
+    """How close the reframe plan's single crop is on the speaker (None without one)."""
+    framing = getattr(plan, "framing", None)
+    return framing.as_json() if framing is not None else None
 
 
 async def _keep_peak_promise(spec: RenderSpec, rendered: Path, scratch: Path, gain: float,

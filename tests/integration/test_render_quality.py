@@ -19,6 +19,7 @@ from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
 from streams.media.loudness import parse_summary
 from streams.media.render import ASPECTS, RenderSpec, render_clip
+from streams.media.reframe.layout import Framing
 from tests.plans import FakePlan, Key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -139,7 +140,8 @@ def test_cut_edges_fade_in_and_out(media_dir, tmp_path):
 
 PLANS = {
     "static": None,
-    "single": FakePlan("single", 406, 720, (Key(1.0, 300, 360), Key(3.0, 980, 360))),
+    "single": FakePlan("single", 406, 720, (Key(1.0, 300, 360), Key(3.0, 980, 360)),
+                       framing=Framing(zoom=1.0, face_share=0.08, wanted=0.15, upscale=2.667, soft=True)),
     "split": FakePlan("split", 640, 570, (Key(1.0, 420, 360),), (Key(1.0, 860, 360), Key(3.0, 700, 300))),
     "fit": FakePlan("fit", 1280, 720),
 }
@@ -154,6 +156,8 @@ def test_each_layout_renders_the_right_size_and_length(wide_talk, tmp_path, layo
     assert (width, height) == ASPECTS[aspect] and abs(seconds - 3.0) < 0.1
     document = json.loads(clip.handoff.read_text())
     assert document["layout"] == layout and document["output"]["aspect"] == aspect
+    framing = PLANS[layout].framing if PLANS[layout] else None
+    assert document["framing"] == (framing.as_json() if framing else None)
     assert len(document["crop"]["panels"]) == {"static": 1, "single": 1, "split": 2, "fit": 0}[layout]
 
 

@@ -210,3 +210,34 @@ def test_any_detections_give_a_plan_inside_the_frame_within_the_bound(faces, cut
             assert 0 <= x and x + w <= source.width and 0 <= y and y + h <= source.height
         assert max(speed_profile(plan, panel), default=0.0) <= MAX_SPEED * source.width + 1e-6
     json.dumps(plan.as_json())
+
+
+def test_a_small_speaker_gets_a_closer_crop_as_far_as_the_source_stays_sharp():
+    from streams.media.reframe.layout import zoomed_crop
+
+    out, rules = (1080, 1920), ReframeRules()
+    # 1080p, face 10 % of the height: zoomed until the face is 15 % of the crop, sharp enough
+    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 108.0, rules)
+    assert h == 720 and w == 404 and framing.zoom == pytest.approx(1.5) and not framing.soft
+    assert framing.face_share == pytest.approx(0.15)
+    # 1080p, face 5 %: the crop stops where it would be blown up more than 3x, and says so
+    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 54.0, rules)
+    assert h == 640 and framing.soft and framing.upscale == pytest.approx(3.0)
+    assert framing.face_share == pytest.approx(54 / 640)
+    # 720p, face 5 %: no zoom worth making (720 -> 640 is under min_zoom): full height, soft
+    (w, h), framing = zoomed_crop(Source(1280, 720, 25), out, (404, 720), 36.0, rules)
+    assert (w, h) == (404, 720) and framing.zoom == 1.0 and framing.soft
+    # a close shot: nothing changes
+    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 400.0, rules)
+    assert (w, h) == (606, 1080) and framing.zoom == 1.0 and not framing.soft
+
+
+def test_a_zoomed_plan_keeps_the_small_face_in_its_crop_with_headroom():
+    rng = np.random.default_rng(3)
+    source = Source(1920, 1080, 25.0)
+    frames = [FrameFaces(i / 8, (face(1400, 500, rng=rng, w=100),)) for i in range(41)]
+    plan = plan_reframe(frames, source, "9:16", 0.0, 5.0)
+    assert plan.layout == "single" and plan.framing is not None and plan.framing.zoom > 1.3
+    x, y, w, h = plan.box_at(2.5)
+    assert x < 1400 < x + w and y < 500 < y + h and 500 - y < 0.45 * h  # face above the middle
+    assert plan.as_json()["framing"]["zoom"] == round(plan.framing.zoom, 3)

@@ -10,7 +10,11 @@ Layouts, chosen in this order:
             the speaker changes at least once: two stacked panels, each half the output's height,
             each following one face (top: the face on the left). Only for outputs narrower than the
             source, and only when ``ReframeRules.split`` is on.
-``single``  otherwise: a full-height crop of the output's aspect following the active speaker.
+``single``  otherwise: a crop of the output's aspect following the active speaker. It is the
+            full frame height unless the speaker is small in the frame (a stage or a wide room):
+            then it zooms in until the face is ``face_share`` of the crop's height (head and upper
+            body), but never so far that the crop is blown up more than ``max_upscale`` times to
+            the output's height; a crop held back by that is *soft* (``ReframePlan.framing``).
 
 Crop sizes are even integers in source pixels; keyframe times are source seconds.
 """
@@ -50,6 +54,13 @@ class ReframeRules:
             of the frame height).
         headroom: in a panel, the face centre sits this fraction of the crop height above the
             crop centre.
+        face_share: a single crop is zoomed in until the speaker's face is this fraction of its
+            height (0.15: head and upper body in 9:16); never zoomed out past the frame.
+        max_upscale: the most a zoomed crop may be scaled up to the output's height before the
+            picture is too soft; a zoom it limits is reported (``Framing.soft``).
+        zoom_headroom: in a zoomed crop, the face centre sits this fraction of the crop height
+            above the crop centre.
+        min_zoom: a zoom smaller than this is not worth it: the crop stays full height.
     """
 
     tracking: TrackingRules = field(default_factory=TrackingRules)
@@ -63,6 +74,33 @@ class ReframeRules:
     split_min_share: float = 0.15
     split_face_heights: float = 4.0
     headroom: float = 0.1
+    face_share: float = 0.15
+    max_upscale: float = 3.0
+    zoom_headroom: float = 0.12
+    min_zoom: float = 1.15
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How close a single crop is on its speaker.
+
+    Attributes:
+        zoom: the frame's height over the crop's (1: a full-height crop).
+        face_share: the speaker's (median) face height over the crop's height.
+        wanted: the face share ``ReframeRules.face_share`` asked for (at least ``face_share``).
+        upscale: output pixels per source pixel.
+        soft: the source is too small for the zoom wanted: the crop stops at ``max_upscale``.
+    """
+
+    zoom: float
+    face_share: float
+    wanted: float
+    upscale: float
+    soft: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"zoom": round(self.zoom, 3), "face_share": round(self.face_share, 3), "wanted": round(self.wanted, 3),
+                "upscale": round(self.upscale, 3), "soft": self.soft}
 
 
 @dataclass(frozen=True)
@@ -84,6 +122,7 @@ class ReframePlan:
         faces: ``(t, x0, y0, x1, y1)`` boxes of the faces the plan shows, as detected on the
             sampled frames of the clip: the active speaker's during their turn (``single``), both
             panels' (``split``), every tracked face (``fit``). The thumbnail looks for them.
+        framing: how close a ``single`` crop is on the speaker (None for the other layouts).
     """
 
     layout: str
@@ -99,6 +138,7 @@ class ReframePlan:
     speakers: tuple[Turn, ...] = ()
     panels: tuple[int, ...] = ()
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
+    framing: Framing | None = None
 
     def _path(self, panel: int) -> tuple[CropKeyframe, ...]:
         if panel not in (0, 1):
@@ -150,6 +190,7 @@ class ReframePlan:
             "speakers": [{"start": round(s.start, 3), "end": round(s.end, 3), "track": s.track_id}
                          for s in self.speakers],
             "panels": list(self.panels),
+            "framing": None if self.framing is None else self.framing.as_json(),
         }
 
 
@@ -220,19 +261,44 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
         return _split(pair, source, aspect, start, end, times, scene, turns, rules)
 
     by_id = {tr.id: tr for tr in tracks}
+    speaking = [by_id[turn.track_id] for turn in turns]
+    (crop_w, crop_h), framing = zoomed_crop(source, (out_w, out_h), (single_w, single_h),
+                                            max((tr.height for tr in speaking), default=0.0), rules)
+    dy = rules.zoom_headroom * crop_h if framing.zoom > 1.0 else 0.0
     tx = np.full(times.size, np.nan)
     ty = np.full(times.size, np.nan)
     for turn in turns:
         inside = (times >= turn.start) & (times < turn.end) if turn.end < end else times >= turn.start
-        x, y = _path_of(by_id[turn.track_id], times)
+        x, y = _path_of(by_id[turn.track_id], times, dy=dy)
         tx = np.where(inside, x, tx)
         ty = np.where(inside, y, ty)
     switches = [turn.start for turn in turns[1:]]
-    path = follow(times, tx, ty, (single_w, single_h), source, cuts=scene, switches=switches,
+    path = follow(times, tx, ty, (crop_w, crop_h), source, cuts=scene, switches=switches,
                   rules=rules.camera)
-    return ReframePlan("single", aspect, source, start, end, single_w, single_h, keyframes=path.keyframes,
+    return ReframePlan("single", aspect, source, start, end, crop_w, crop_h, keyframes=path.keyframes,
                        cuts=tuple(sorted(set(scene) | set(path.cuts))), speakers=tuple(turns),
-                       faces=shown_faces(tracks, start, end, turns))
+                       faces=shown_faces(tracks, start, end, turns), framing=framing)
+
+
+def zoomed_crop(source: Source, output: tuple[int, int], full: tuple[int, int], face_height: float,
+                rules: ReframeRules = ReframeRules()) -> tuple[tuple[int, int], Framing]:
+    """The single crop for a speaker whose face is ``face_height`` source pixels tall: ``full``
+    (the largest crop of the output's aspect) shrunk until the face is ``rules.face_share`` of its
+    height, but not below ``output height / rules.max_upscale`` pixels tall. Returns the crop's
+    even size and how close it is."""
+    out_w, out_h = output
+    full_w, full_h = full
+    sharp_h = min(out_h / rules.max_upscale, full_h)  # the smallest crop that is sharp enough
+    wanted_h = face_height / rules.face_share if face_height > 0 else full_h
+    h = min(max(wanted_h, sharp_h), full_h)
+    if h * rules.min_zoom > full_h:
+        h = full_h
+    w = h * out_w / out_h
+    crop = (min(_even(w), full_w), min(_even(h), full_h)) if h < full_h else (full_w, full_h)
+    share = face_height / crop[1] if crop[1] else 0.0
+    framing = Framing(zoom=full_h / crop[1], face_share=share, wanted=max(rules.face_share, share),
+                      upscale=out_h / crop[1], soft=wanted_h < sharp_h - 1)
+    return crop, framing
 
 
 def shown_faces(tracks: Sequence[Track], start: float, end: float, turns: Sequence[Turn] | None = None
