@@ -132,59 +132,95 @@ def grid_montage(media: Path, out_dir: Path, clips: int = 8) -> tuple[Path, list
 MOVING_FACE_PERIOD = 12.0  # seconds for one trip left to right and back
 
 
-def moving_face_position(t: float) -> tuple[int, int]:
-    """Top-left (x, y) on the 1280x720 canvas of the 360x288 GRID clip in ``moving_face`` at
+def moving_face_position(t: float, canvas: tuple[int, int] = CANVAS,
+                         clip: tuple[int, int] = GRID_SIZE) -> tuple[int, int]:
+    """Top-left (x, y) on the ``canvas`` of the ``clip``-sized GRID picture in ``moving_face`` at
     time ``t``: it crosses from the left edge to the right edge and back in 12 s while bobbing
-    up and down by 120 pixels. The same formula is FFmpeg's overlay expression."""
-    width, height = CANVAS
-    span_x, mid_y = width - GRID_SIZE[0], (height - GRID_SIZE[1]) // 2
+    up and down by a sixth of the canvas height (120 pixels on 720). The same formula is FFmpeg's
+    overlay expression."""
+    (width, height), bob = canvas, _bob(canvas, clip)
+    span_x, mid_y = width - clip[0], (height - clip[1]) // 2
     phase = (t % MOVING_FACE_PERIOD) / MOVING_FACE_PERIOD  # 0 → 1
     x = span_x * (1 - abs(2 * phase - 1))
-    y = mid_y + 120 * math.sin(2 * math.pi * t / (MOVING_FACE_PERIOD / 2))
+    y = mid_y + bob * math.sin(2 * math.pi * t / (MOVING_FACE_PERIOD / 2))
     return math.floor(x), math.floor(y)
 
 
-def moving_face(media: Path, out_dir: Path, clips: int = 4) -> tuple[Path, list[tuple[float, int, int]]]:
-    """A 1280x720 25 fps video, 3 s per clip (12 s by default), in which ``clips`` GRID talking
-    faces (back to back, with their audio) move across a textured grey-blue background (see
-    ``moving_face_position``). Returns the video and, for every frame, ``(t, x, y)``: its time and
-    the top-left of the pasted 360x288 clip (the face sits at a fixed offset inside that clip)."""
+def _bob(canvas: tuple[int, int], clip: tuple[int, int]) -> int:
+    return max(0, min(canvas[1] // 6, (canvas[1] - clip[1]) // 2))
+
+
+GRID_FACE_HEIGHT = 135  # about how tall BlazeFace's box is on a GRID face, in 360x288 pixels
+
+
+def moving_face(media: Path, out_dir: Path, clips: int = 4, *, canvas: tuple[int, int] = CANVAS,
+                face_fraction: float | None = None) -> tuple[Path, list[tuple[float, int, int]]]:
+    """A ``canvas``-sized (1280x720) 25 fps video, 3 s per clip (12 s by default), in which
+    ``clips`` GRID talking faces (back to back, with their audio) move across a textured grey-blue
+    background (see ``moving_face_position``). With ``face_fraction``, each GRID picture is first
+    scaled so that its face is about that fraction of the canvas height (a speaker on a stage
+    filmed wide), else it is pasted at its own 360x288. Returns the video and, for every frame,
+    ``(t, x, y)``: its time and the top-left of the pasted picture (the face sits at a fixed
+    offset inside it, ``grid_scale`` times the offset in the 360x288 clip)."""
     parts = grid_clips(media)[:clips]
     duration = GRID_SECONDS * len(parts)
-    width, height = CANVAS
-    span_x, mid_y = width - GRID_SIZE[0], (height - GRID_SIZE[1]) // 2
+    width, height = canvas
+    clip = grid_scaled(canvas, face_fraction)
+    span_x, mid_y, bob = width - clip[0], (height - clip[1]) // 2, _bob(canvas, clip)
     period = MOVING_FACE_PERIOD
     x_expr = f"floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))"
-    y_expr = f"floor({mid_y}+120*sin(2*PI*t/{period / 2}))"
-    graph = "".join(_grid_part(i, f"p{i}") for i in range(len(parts)))
+    y_expr = f"floor({mid_y}+{bob}*sin(2*PI*t/{period / 2}))"
+    scale = clip if clip != GRID_SIZE else None
+    graph = "".join(_grid_part(i, f"p{i}", scale) for i in range(len(parts)))
     graph += "".join(f"[p{i}v][p{i}a]" for i in range(len(parts)))
+    grid_w, grid_h = round(160 * width / 1280), round(120 * height / 720)
     graph += (f"concat=n={len(parts)}:v=1:a=1[face][a];"
               f"color=c=0x52606e:s={width}x{height}:r={GRID_FPS}:d={duration},noise=alls=24:allf=u,"
-              f"drawgrid=w=160:h=120:t=2:c=0x3a4450[bg];"
+              f"drawgrid=w={grid_w}:h={grid_h}:t=2:c=0x3a4450[bg];"
               f"[bg][face]overlay=x='{x_expr}':y='{y_expr}':eval=frame:shortest=1[v]")
-    video = _encode(graph, parts, "[v]", "[a]", out_dir / "moving_face.mp4")
+    name = "moving_face.mp4" if face_fraction is None else f"moving_face_{height}p_{round(face_fraction * 100)}.mp4"
+    video = _encode(graph, parts, "[v]", "[a]", out_dir / name)
     frames = round(duration * GRID_FPS)
-    return video, [(i / GRID_FPS, *moving_face_position(i / GRID_FPS)) for i in range(frames)]
+    return video, [(i / GRID_FPS, *moving_face_position(i / GRID_FPS, canvas, clip)) for i in range(frames)]
+
+
+def grid_scaled(canvas: tuple[int, int], face_fraction: float | None) -> tuple[int, int]:
+    """The even size a 360x288 GRID picture is scaled to so that its face is ``face_fraction`` of
+    the ``canvas`` height (None: unscaled)."""
+    if face_fraction is None:
+        return GRID_SIZE
+    scale = face_fraction * canvas[1] / GRID_FACE_HEIGHT
+    return max(2, round(GRID_SIZE[0] * scale / 2) * 2), max(2, round(GRID_SIZE[1] * scale / 2) * 2)
 
 
 TWO_SPEAKERS_SCALE = (600, 480)
 TWO_SPEAKERS_REGIONS = {"left": (20, 120, 620, 600), "right": (660, 120, 1260, 600)}
 
 
-def two_speakers(media: Path, out_dir: Path, turns: int = 4
+def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[int, int] = CANVAS,
+                 face_fraction: float | None = None
                  ) -> tuple[Path, list[tuple[float, float, str]], dict[str, tuple[int, int, int, int]]]:
     """Two GRID speakers side by side on a 1280x720 25 fps frame, each scaled to 600x480, taking
     3 s turns: the speaker whose turn it is plays their clip with its audio while the other shows
-    their clip's first frame (a still, mouth closed). The left speaks first.
+    their clip's first frame (a still, mouth closed). The left speaks first. With ``canvas`` and
+    ``face_fraction``, the frame is ``canvas`` and each picture is scaled so that its face is about
+    that fraction of the height, centred at a quarter and three quarters of the width (a panel
+    filmed wide).
 
     Returns the video, the timeline ``[(start, end, "left" | "right")]`` of who speaks, and each
     speaker's region ``{"left" | "right": (x0, y0, x1, y1)}`` in frame pixels."""
     left, right = grid_clips(media)[:2]
-    width, height = CANVAS
+    width, height = canvas
+    regions = dict(TWO_SPEAKERS_REGIONS)
     sw, sh = TWO_SPEAKERS_SCALE
+    if face_fraction is not None:
+        sw, sh = grid_scaled(canvas, face_fraction)
+        top = round(0.4 * height - sh / 2)
+        regions = {side: (round(f * width - sw / 2), top, round(f * width - sw / 2) + sw, top + sh)
+                   for side, f in (("left", 0.25), ("right", 0.75))}
     still_frames = round(GRID_SECONDS * GRID_FPS)
     speakers = ["left" if i % 2 == 0 else "right" for i in range(turns)]
-    graph = _grid_part(0, "l", TWO_SPEAKERS_SCALE) + _grid_part(1, "r", TWO_SPEAKERS_SCALE)
+    graph = _grid_part(0, "l", (sw, sh)) + _grid_part(1, "r", (sw, sh))
     for side in ("l", "r"):
         plays = sum(1 for s in speakers if s[0] == side)
         graph += (f"[{side}v]split={plays + 1}" + "".join(f"[{side}play{i}]" for i in range(plays))
@@ -201,12 +237,13 @@ def two_speakers(media: Path, out_dir: Path, turns: int = 4
         streams["a"] += f"[{talking}say{counts[talking + 'play']}]"
         counts[talking + "play"] += 1
         counts[quiet + "still"] += 1
-    (lx, ly, _, _), (rx, ry, _, _) = TWO_SPEAKERS_REGIONS["left"], TWO_SPEAKERS_REGIONS["right"]
+    (lx, ly, _, _), (rx, ry, _, _) = regions["left"], regions["right"]
     graph += (f"{streams['l']}concat=n={turns}:v=1:a=0[left];{streams['r']}concat=n={turns}:v=1:a=0[right];"
               f"{streams['a']}concat=n={turns}:v=0:a=1[a];"
               f"color=c=0x2b2f36:s={width}x{height}:r={GRID_FPS}:d={turns * GRID_SECONDS}[bg];"
               f"[bg][left]overlay=x={lx}:y={ly}[half];[half][right]overlay=x={rx}:y={ry}:shortest=1[v]")
-    assert (sw, sh) == (TWO_SPEAKERS_REGIONS["left"][2] - lx, TWO_SPEAKERS_REGIONS["left"][3] - ly)
-    video = _encode(graph, [left, right], "[v]", "[a]", out_dir / "two_speakers.mp4")
+    assert (sw, sh) == (regions["left"][2] - lx, regions["left"][3] - ly)
+    name = "two_speakers.mp4" if face_fraction is None else f"two_speakers_{height}p_{round(face_fraction * 100)}.mp4"
+    video = _encode(graph, [left, right], "[v]", "[a]", out_dir / name)
     timeline = [(i * GRID_SECONDS, (i + 1) * GRID_SECONDS, s) for i, s in enumerate(speakers)]
-    return video, timeline, dict(TWO_SPEAKERS_REGIONS)
+    return video, timeline, regions

@@ -169,3 +169,90 @@ async def test_the_thumbnail_shows_the_speakers_face(media_dir, tmp_path, client
     faces = [f for f in found if f.score >= 0.5]
     print(f"thumbnail at {clip.thumbnail_at:.2f} s: {[(round(f.score, 2), round(f.box.height)) for f in faces]}")
     assert len(faces) == 1 and faces[0].box.height >= 0.1 * height  # the speaker, and only them
+
+
+# --- small faces: a speaker on a stage, a panel filmed wide (issue 18) ------------------------
+
+MIN_FACE_FOUND = 0.90  # of sampled frames, a face found on the pasted speaker
+MIN_FACE_CENTRED = 0.95  # of frames, the face centre in the middle 60 % of the crop's width
+
+
+def _middle(point: tuple[float, float], box: tuple[int, int, int, int], share: float = 0.6) -> bool:
+    x, y, w, h = box
+    margin = (1 - share) / 2 * w
+    return x + margin <= point[0] <= x + w - margin and y <= point[1] <= y + h
+
+
+@pytest.mark.parametrize("canvas, fraction", [((1280, 720), 0.05), ((1920, 1080), 0.05), ((1920, 1080), 0.10)],
+                         ids=["720p-5%", "1080p-5%", "1080p-10%"])
+async def test_a_small_moving_face_is_found_and_the_crop_stays_on_it(media_dir, tmp_path, client, face_offsets,
+                                                                      canvas, fraction):
+    clips = grid_clips(media_dir)[:2]
+    path, positions = media_recipes.moving_face(media_dir, tmp_path, clips=2, canvas=canvas, face_fraction=fraction)
+    scale = media_recipes.grid_scaled(canvas, fraction)[0] / media_recipes.GRID_SIZE[0]
+    where = {round(t * GRID_FPS): (x, y) for t, x, y in positions}
+
+    def face_at(t: float) -> tuple[float, float]:
+        x, y = where[round(t * GRID_FPS)]
+        ox, oy = face_offsets[clips[min(int(t // GRID_SECONDS), len(clips) - 1)]]
+        return x + ox * scale, y + oy * scale
+
+    start, end = 0.5, 5.5
+    frames = await sample_faces(client, path, start, end)
+    found = [any(f.box.x0 - 2 <= face_at(fr.t)[0] <= f.box.x1 + 2 and f.box.height >= 0.6 * fraction * canvas[1]
+                 for f in fr.faces) for fr in frames]
+    print(f"{canvas[1]}p, face {fraction:.0%} of the height: found on {np.mean(found):.1%} of {len(frames)} frames")
+    assert np.mean(found) >= MIN_FACE_FOUND
+
+    source = Source(canvas[0], canvas[1], GRID_FPS)
+    (plan,) = (await plan_clip(client, path, source, start, end, ["9:16"])).values()
+    assert plan.layout == "single" and plan.framing is not None
+    centred = [_middle(face_at(t), plan.box_at(t)) for t in _frame_times(start, end)]
+    print(f"  crop {plan.crop_width}x{plan.crop_height}, framing {plan.framing.as_json()}, "
+          f"face centred on {np.mean(centred):.1%} of frames")
+    assert np.mean(centred) >= MIN_FACE_CENTRED
+    _assert_speed_bounded(plan)
+    face_h = fraction * canvas[1]
+    if canvas[1] >= 1080 and fraction >= 0.1:
+        # a 1080p source holds a closer crop: zoomed to head and upper body, and still sharp
+        assert plan.framing.zoom > 1.3 and not plan.framing.soft
+        assert 0.1 <= face_h / plan.crop_height <= 0.25
+    else:
+        # too few pixels to zoom as far as wanted: as close as stays sharp, and said so
+        assert plan.framing.soft and plan.crop_height >= 1920 / 3.0 - 2
+
+
+async def test_two_small_speakers_filmed_wide_the_crop_follows_whoever_speaks(media_dir, tmp_path, client,
+                                                                                face_offsets):
+    canvas = (1280, 720)
+    path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path, canvas=canvas, face_fraction=0.10)
+    left_clip, right_clip = grid_clips(media_dir)[:2]
+    scale = (regions["left"][2] - regions["left"][0]) / media_recipes.GRID_SIZE[0]
+    faces = {side: (regions[side][0] + face_offsets[clip][0] * scale, regions[side][1] + face_offsets[clip][1] * scale)
+             for side, clip in (("left", left_clip), ("right", right_clip))}
+    start, end = timeline[0][0], timeline[-1][1]
+    (plan,) = (await plan_clip(client, path, Source(*canvas, GRID_FPS), start, end, ["9:16"],
+                               framing="speaker")).values()
+    assert plan.layout == "single"
+    on_speaker = []
+    for t in _frame_times(start, end):
+        speaker = next(s for a, b, s in timeline if a <= t < b)
+        silent = "right" if speaker == "left" else "left"
+        box = plan.box_at(t)
+        on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
+    print(f"two small speakers: crop on the speaking face on {np.mean(on_speaker):.1%} of frames")
+    assert np.mean(on_speaker) >= MIN_ON_SPEAKER
+
+
+async def test_the_moments_glance_counts_a_small_speaker(media_dir, tmp_path, client):
+    """The faces signal of the moments comes from the same search: a stage shot with a face 5 %
+    of a 1080p frame's height is a face on screen, not "no face on screen"."""
+    from streams.media.onscreen import GlanceOptions, look
+    from streams.moments.evidence import faces as faces_signal
+
+    path, _ = media_recipes.moving_face(media_dir, tmp_path, clips=2, canvas=(1920, 1080), face_fraction=0.05)
+    seen = await look(client, path, 0.0, 6.0, GlanceOptions())
+    counts = [n for _, n in seen.faces]
+    print(f"glance over a 5 % face at 1080p: faces per sampled frame {counts}")
+    assert len(counts) >= 5 and sum(1 for n in counts if n == 1) >= 0.8 * len(counts)
+    assert faces_signal(0.0, 6.0, seen.faces) >= 0.8
