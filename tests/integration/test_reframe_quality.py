@@ -74,6 +74,30 @@ def _assert_speed_bounded(plan) -> None:
     assert speeds and max(speeds) <= bound * 1.01, (max(speeds), bound)
 
 
+def _speaker_faces(media_dir: Path, regions: dict, face_offsets: dict) -> dict[str, tuple[float, float]]:
+    """Where each face of ``two_speakers`` sits: its region's corner plus the GRID face offset,
+    scaled as the clip was."""
+    clips = dict(zip(("left", "right"), grid_clips(media_dir)[:2]))
+    faces = {}
+    for side, clip in clips.items():
+        x0, y0, x1, _ = regions[side]
+        scale = (x1 - x0) / media_recipes.GRID_SIZE[0]
+        ox, oy = face_offsets[clip]
+        faces[side] = (x0 + ox * scale, y0 + oy * scale)
+    return faces
+
+
+def _on_speaker(plan, timeline, faces) -> float:
+    """The share of the clip's frames whose crop holds the speaking face and not the silent one."""
+    on_speaker = []
+    for t in _frame_times(plan.start, plan.end):
+        speaker = next(s for a, b, s in timeline if a <= t < b)
+        silent = "right" if speaker == "left" else "left"
+        box = plan.box_at(t)
+        on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
+    return float(np.mean(on_speaker))
+
+
 async def test_a_moving_face_stays_inside_the_crop(media_dir, tmp_path, client, face_offsets):
     path, positions = media_recipes.moving_face(media_dir, tmp_path)
     clips = grid_clips(media_dir)[:4]
@@ -117,23 +141,11 @@ async def test_the_crop_jumps_on_the_montage_cuts_and_keeps_each_face(media_dir,
 
 async def test_the_crop_follows_whoever_is_speaking(media_dir, tmp_path, client, face_offsets):
     path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path)
-    left_clip, right_clip = grid_clips(media_dir)[:2]
-    scale = media_recipes.TWO_SPEAKERS_SCALE[0] / 360
-    faces = {}
-    for side, clip in (("left", left_clip), ("right", right_clip)):
-        x0, y0, _, _ = regions[side]
-        ox, oy = face_offsets[clip]
-        faces[side] = (x0 + ox * scale, y0 + oy * scale)
+    faces = _speaker_faces(media_dir, regions, face_offsets)
     start, end = timeline[0][0], timeline[-1][1]
     (plan,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], framing="speaker")).values()
     assert plan.layout == "single"
-    on_speaker = []
-    for t in _frame_times(start, end):
-        speaker = next(s for a, b, s in timeline if a <= t < b)
-        silent = "right" if speaker == "left" else "left"
-        box = plan.box_at(t)
-        on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
-    share = float(np.mean(on_speaker))
+    share = _on_speaker(plan, timeline, faces)
     print(f"two speakers: crop on the speaking face (and only it) on {share:.1%} of frames; "
           f"turns {[(round(s.start, 2), round(s.end, 2), s.track_id) for s in plan.speakers]}")
     assert share >= MIN_ON_SPEAKER
@@ -226,22 +238,14 @@ async def test_two_small_speakers_filmed_wide_the_crop_follows_whoever_speaks(me
                                                                                 face_offsets):
     canvas = (1280, 720)
     path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path, canvas=canvas, face_fraction=0.10)
-    left_clip, right_clip = grid_clips(media_dir)[:2]
-    scale = (regions["left"][2] - regions["left"][0]) / media_recipes.GRID_SIZE[0]
-    faces = {side: (regions[side][0] + face_offsets[clip][0] * scale, regions[side][1] + face_offsets[clip][1] * scale)
-             for side, clip in (("left", left_clip), ("right", right_clip))}
+    faces = _speaker_faces(media_dir, regions, face_offsets)
     start, end = timeline[0][0], timeline[-1][1]
     (plan,) = (await plan_clip(client, path, Source(*canvas, GRID_FPS), start, end, ["9:16"],
                                framing="speaker")).values()
     assert plan.layout == "single"
-    on_speaker = []
-    for t in _frame_times(start, end):
-        speaker = next(s for a, b, s in timeline if a <= t < b)
-        silent = "right" if speaker == "left" else "left"
-        box = plan.box_at(t)
-        on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
-    print(f"two small speakers: crop on the speaking face on {np.mean(on_speaker):.1%} of frames")
-    assert np.mean(on_speaker) >= MIN_ON_SPEAKER
+    share = _on_speaker(plan, timeline, faces)
+    print(f"two small speakers: crop on the speaking face on {share:.1%} of frames")
+    assert share >= MIN_ON_SPEAKER
 
 
 async def test_the_moments_glance_counts_a_small_speaker(media_dir, tmp_path, client):
