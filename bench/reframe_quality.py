@@ -6,6 +6,9 @@ voices, not timed):
   moving  ``moving_face``, 2 clips (6 s): one talking face moving across a textured frame, scaled
           so that the face is 5 %, 10 %, 20 % or 45 % (the close shot) of the height, on a
           1280x720 and a 1920x1080 canvas; clip 0.5-5.5 s
+          (and 5 % on a 3840x2160 canvas: a 4K source)
+  portrait  a still photograph (``images/fr_obama.jpg`` at 5 % of 1080p, ``fr_biden.jpg`` at
+          10 % of 720p) moving the same way over the JFK reading; clip 0.5-5.5 s
   two     ``two_speakers`` on 1280x720, faces 10 % of the height, 3 s turns; the whole 12 s, with
           ``framing="speaker"`` (one crop that must follow whoever speaks)
   montage ``grid_montage``, 4 speakers with a hard cut every 3 s (a close shot with cuts); 12 s
@@ -117,6 +120,14 @@ def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
             if wanted(name):
                 path, _ = media_recipes.moving_face(MEDIA_DIR, work, clips=2, canvas=canvas, face_fraction=fraction)
                 out.append(Input(name, path, canvas, 0.5, 5.5, close=fraction >= 0.45, face_fraction=fraction))
+    if wanted("moving-2160p-5"):  # a 4K source: crops come from its 1280-wide full frame
+        path, _ = media_recipes.moving_face(MEDIA_DIR, work, clips=2, canvas=(3840, 2160), face_fraction=0.05)
+        out.append(Input("moving-2160p-5", path, (3840, 2160), 0.5, 5.5, face_fraction=0.05))
+    for image, canvas, fraction in PORTRAITS:
+        name = f"portrait-{Path(image).stem.split('_')[-1]}-{canvas[1]}p-{round(fraction * 100)}"
+        if wanted(name):
+            path = moving_portrait(MEDIA_DIR / image, MEDIA_DIR / PORTRAIT_VOICE, work / f"{name}.mp4", canvas, fraction)
+            out.append(Input(name, path, canvas, 0.5, 5.5, face_fraction=fraction))
     if wanted("two-720p-10"):
         path, timeline, _ = media_recipes.two_speakers(MEDIA_DIR, work, canvas=(1280, 720), face_fraction=0.10)
         out.append(Input("two-720p-10", path, (1280, 720), timeline[0][0], timeline[-1][1], framing="speaker",
@@ -125,6 +136,36 @@ def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
         path, _ = media_recipes.grid_montage(MEDIA_DIR, work, clips=4)
         out.append(Input("montage", path, media_recipes.CANVAS, 0.0, 4 * media_recipes.GRID_SECONDS, close=True))
     return out
+
+
+# Still portraits (real photographs, not GRID video) moving across the frame over a real voice.
+PORTRAITS = (("images/fr_obama.jpg", (1920, 1080), 0.05), ("images/fr_biden.jpg", (1280, 720), 0.10))
+PORTRAIT_VOICE = "speech/jfk.wav"
+PORTRAIT_SECONDS = 6.0
+
+
+def moving_portrait(image: Path, voice: Path, out: Path, canvas: tuple[int, int], fraction: float) -> Path:
+    """A ``canvas``-sized 25 fps video of ``image`` scaled so that its face (BlazeFace's box,
+    measured here on the photograph) is ``fraction`` of the height, moving as ``moving_face``'s
+    pictures do over the same textured background, with ``voice`` as its sound."""
+    from PIL import Image
+
+    from streams.vision.blazeface import FaceDetector
+
+    picture = np.asarray(Image.open(image).convert("RGB"))
+    face = FaceDetector().detect(picture)[0]
+    scale = fraction * canvas[1] / face.height
+    size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
+    width, height = canvas
+    bob = media_recipes._bob(canvas, size)
+    span_x, mid_y, period = width - size[0], (height - size[1]) // 2, media_recipes.MOVING_FACE_PERIOD
+    graph = (f"[0:v]scale={size[0]}:{size[1]},setsar=1[p];"
+             f"color=c=0x52606e:s={width}x{height}:r=25:d={PORTRAIT_SECONDS},noise=alls=24:allf=u,"
+             f"drawgrid=w={round(160 * width / 1280)}:h={round(120 * height / 720)}:t=2:c=0x3a4450[bg];"
+             f"[bg][p]overlay=x='floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))':"
+             f"y='floor({mid_y}+{bob}*sin(2*PI*t/{period / 2}))':eval=frame[v];"
+             f"[1:a]aresample=44100,aformat=channel_layouts=stereo,apad,atrim=duration={PORTRAIT_SECONDS}[a]")
+    return media_recipes._encode(graph, [image, voice], "[v]", "[a]", out)
 
 
 # --- analysis -----------------------------------------------------------------------------------
