@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-
 from streams.errors import MediaLimitExceeded
 from streams.media.reframe.finder import GLANCE, FaceFinder
 from streams.media.reframe.observations import Face

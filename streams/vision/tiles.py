@@ -13,7 +13,8 @@ found with scores of 0.6 to 0.85, 16 px with 0.8 to 0.95). Two kinds of crop get
                   that follows a face from frame to frame.
 
 Crops are cut from the largest picture at hand and resized to the model's input, so every crop
-of one request has one size; the detector's boxes are then mapped back by ``Crop.to_source``.
+of one request has one size; the detector's boxes are then mapped back with ``Crop.scale`` and
+the crop's corner.
 Everything here is numpy and Pillow; no model runs in this module.
 """
 
@@ -38,11 +39,10 @@ class Crop:
     y: float
     side: float
 
-    def to_source(self, points: np.ndarray, model_side: int = MODEL_SIDE) -> np.ndarray:
-        """Points ``(..., 2)`` in pixels of the crop resized to ``model_side`` → source pixels."""
-        points = np.asarray(points, dtype=np.float64)
-        scale = self.side / model_side
-        return np.stack([points[..., 0] * scale + self.x, points[..., 1] * scale + self.y], axis=-1)
+    @property
+    def scale(self) -> float:
+        """Model pixels per source pixel once the crop is resized to the model's input."""
+        return MODEL_SIDE / self.side
 
 
 def whole_frame_min_face(width: int, height: int) -> float:

@@ -217,18 +217,18 @@ def test_a_small_speaker_gets_a_closer_crop_as_far_as_the_source_stays_sharp():
 
     out, rules = (1080, 1920), ReframeRules()
     # 1080p, face 10 % of the height: zoomed until the face is 15 % of the crop, sharp enough
-    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 108.0, rules)
+    (w, h), framing = zoomed_crop(out, (606, 1080), 108.0, rules)
     assert h == 720 and w == 404 and framing.zoom == pytest.approx(1.5) and not framing.soft
     assert framing.face_share == pytest.approx(0.15)
     # 1080p, face 5 %: the crop stops where it would be blown up more than 3x, and says so
-    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 54.0, rules)
+    (w, h), framing = zoomed_crop(out, (606, 1080), 54.0, rules)
     assert h == 640 and framing.soft and framing.upscale == pytest.approx(3.0)
     assert framing.face_share == pytest.approx(54 / 640)
     # 720p, face 5 %: no zoom worth making (720 -> 640 is under min_zoom): full height, soft
-    (w, h), framing = zoomed_crop(Source(1280, 720, 25), out, (404, 720), 36.0, rules)
+    (w, h), framing = zoomed_crop(out, (404, 720), 36.0, rules)
     assert (w, h) == (404, 720) and framing.zoom == 1.0 and framing.soft
     # a close shot: nothing changes
-    (w, h), framing = zoomed_crop(Source(1920, 1080, 25), out, (606, 1080), 400.0, rules)
+    (w, h), framing = zoomed_crop(out, (606, 1080), 400.0, rules)
     assert (w, h) == (606, 1080) and framing.zoom == 1.0 and not framing.soft
 
 

@@ -83,6 +83,25 @@ def test_padding_rows_after_count_are_ignored_and_boxes_are_clipped_to_the_frame
     assert outside == []
 
 
+def test_detections_in_a_crop_map_back_by_its_scale_and_corner_and_cut_off_faces_are_told():
+    from streams.media.reframe.sampling import _cut_off
+    from streams.media.reframe.observations import Box
+    from streams.vision.tiles import Crop
+
+    crop = Crop(400, 200, 384)  # resized to 192: half a model pixel per source pixel
+    boxes, scores, keypoints, count = detector_outputs([((50, 60, 70, 84), 0.9), ((0, 60, 10, 84), 0.8)])
+    inner, edge = faces_from_detections(boxes, scores, keypoints, count, crop.scale, crop.scale, (1280, 720),
+                                        offset=(crop.x, crop.y))
+    assert (inner.box.x0, inner.box.y0, inner.box.x1, inner.box.y1) == (500, 320, 540, 368)
+    assert inner.keypoints == ((520.0, 344.0),) * 6
+    # the second face touches the crop's left edge, inside the frame: cut off there
+    assert not _cut_off(inner.box, crop, (1280, 720)) and _cut_off(edge.box, crop, (1280, 720))
+    # at the frame's own edge nothing goes on beyond the crop; at the crop's inner right edge it does
+    at_frame_edge = Box(0, 330, 20, 370)
+    assert not _cut_off(at_frame_edge, Crop(0, 200, 384), (1280, 720))
+    assert _cut_off(Box(370, 330, 384, 370), Crop(0, 200, 384), (1280, 720))
+
+
 def test_rms_per_hop_of_a_sine_and_a_silence():
     rate = 16_000
     t = np.arange(rate) / rate

@@ -39,12 +39,13 @@ def test_the_crop_about_a_face_is_about_five_faces_wide_and_stays_in_the_frame()
     assert huge.side == 720 and huge.y == 0
 
 
-def test_cut_resizes_each_crop_and_to_source_maps_back():
+def test_cut_resizes_each_crop_and_its_scale_and_corner_map_back():
     picture = np.zeros((360, 640, 3), np.uint8)
     picture[100:120, 200:220] = 255  # a white square at source (400..440, 200..240): picture is half size
     crop = Crop(360, 160, 120)
     (image,) = cut(picture, [crop], (0.5, 0.5))
     assert image.shape == (MODEL_SIDE, MODEL_SIDE, 3)
     ys, xs = np.nonzero(image[..., 0] > 128)
-    (x0, y0), (x1, y1) = crop.to_source(np.array([[xs.min(), ys.min()], [xs.max() + 1, ys.max() + 1]]))
+    x0, y0 = xs.min() / crop.scale + crop.x, ys.min() / crop.scale + crop.y
+    x1, y1 = (xs.max() + 1) / crop.scale + crop.x, (ys.max() + 1) / crop.scale + crop.y
     assert (x0, y0, x1, y1) == pytest.approx((400, 200, 440, 240), abs=2)

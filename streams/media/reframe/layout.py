@@ -262,7 +262,7 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
 
     by_id = {tr.id: tr for tr in tracks}
     speaking = [by_id[turn.track_id] for turn in turns]
-    (crop_w, crop_h), framing = zoomed_crop(source, (out_w, out_h), (single_w, single_h),
+    (crop_w, crop_h), framing = zoomed_crop((out_w, out_h), (single_w, single_h),
                                             max((tr.height for tr in speaking), default=0.0), rules)
     dy = rules.zoom_headroom * crop_h if framing.zoom > 1.0 else 0.0
     tx = np.full(times.size, np.nan)
@@ -280,7 +280,7 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
                        faces=shown_faces(tracks, start, end, turns), framing=framing)
 
 
-def zoomed_crop(source: Source, output: tuple[int, int], full: tuple[int, int], face_height: float,
+def zoomed_crop(output: tuple[int, int], full: tuple[int, int], face_height: float,
                 rules: ReframeRules = ReframeRules()) -> tuple[tuple[int, int], Framing]:
     """The single crop for a speaker whose face is ``face_height`` source pixels tall: ``full``
     (the largest crop of the output's aspect) shrunk until the face is ``rules.face_share`` of its

@@ -6,7 +6,8 @@ this one), sampled at ``SamplingOptions.fps``, shrunk to at most ``detect_width`
 (BlazeFace looks at 192x192 anyway, and smaller frames travel faster) and sent to
 ``face_detector`` in batches: the whole look. Faces too small for it are searched for and followed
 in square crops of the full frame (``reframe.finder`` decides which, ``vision.tiles`` cuts them).
-Faces come back in the pixels of what the model saw and are mapped to source pixels here. Where mouths are measured, each face is cut out of the full frame (at most
+Faces come back in the pixels of what the model saw and are mapped to source pixels here.
+Where mouths are measured, each face is cut out of the full frame (at most
 ``FULL_WIDTH`` wide; upright, eyes level) and sent to ``face_landmarks``; ``mouth_open`` is the
 inner-lip gap over the distance between the outer eye corners
 (``streams.vision.landmarks.mouth_opening``), which does not change with the face's size.
@@ -40,7 +41,7 @@ __all__ = ["DETECTOR", "LANDMARKS", "MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Pict
            "sample_faces", "detect_faces", "detect_in_crops", "find_faces", "read_loudness"]
 
 DETECTOR, LANDMARKS = "face_detector", "face_landmarks"
-MAX_BATCH = 8  # max_batch_size of both models in models/triton_repo
+MAX_BATCH = 8  # frames per whole-look request, and face_landmarks' max_batch_size
 
 
 @dataclass(frozen=True)
@@ -103,20 +104,23 @@ def detection_size(width: int, height: int, detect_width: int) -> tuple[int, int
 
 
 def faces_from_detections(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, count: int,
-                          scale_x: float, scale_y: float, source_size: tuple[int, int]) -> list[Face]:
-    """One frame's ``face_detector`` outputs (boxes ``(8, 4)``, scores ``(8,)``, keypoints
-    ``(8, 6, 2)`` in the pixels of the frame it saw, ``count`` valid rows) → faces in source
-    pixels, where a source pixel is ``scale_x`` x ``scale_y`` detection pixels. Boxes are clipped
-    to the source frame; a face with nothing left inside it is dropped."""
+                          scale_x: float, scale_y: float, source_size: tuple[int, int],
+                          offset: tuple[float, float] = (0.0, 0.0)) -> list[Face]:
+    """One picture's ``face_detector`` outputs (boxes ``(8, 4)``, scores ``(8,)``, keypoints
+    ``(8, 6, 2)`` in the pixels of the picture it saw, ``count`` valid rows) → faces in source
+    pixels, where a source pixel is ``scale_x`` x ``scale_y`` detection pixels and the picture's
+    top-left corner is source pixel ``offset`` (a crop's corner; the whole frame's is 0, 0).
+    Boxes are clipped to the source frame; a face with nothing left inside it is dropped."""
     width, height = source_size
+    ox, oy = offset
     faces = []
     for i in range(min(int(count), len(scores))):
         x0, y0, x1, y1 = (float(v) for v in boxes[i])
-        box = Box(min(max(x0 / scale_x, 0.0), width), min(max(y0 / scale_y, 0.0), height),
-                  min(max(x1 / scale_x, 0.0), width), min(max(y1 / scale_y, 0.0), height))
+        box = Box(min(max(x0 / scale_x + ox, 0.0), width), min(max(y0 / scale_y + oy, 0.0), height),
+                  min(max(x1 / scale_x + ox, 0.0), width), min(max(y1 / scale_y + oy, 0.0), height))
         if box.width <= 0 or box.height <= 0:
             continue
-        points = tuple((float(x) / scale_x, float(y) / scale_y) for x, y in keypoints[i])
+        points = tuple((float(x) / scale_x + ox, float(y) / scale_y + oy) for x, y in keypoints[i])
         faces.append(Face(box=box, score=float(scores[i]), keypoints=points))
     return faces
 
@@ -239,24 +243,23 @@ async def detect_in_crops(client: "TritonClient", images: np.ndarray, crops: lis
     neighbouring tile (or in the whole look). Raises ``InferenceError`` when Triton fails."""
     chunks = [images[i:i + CROP_BATCH] for i in range(0, len(images), CROP_BATCH)]
     answers = await asyncio.gather(*(_detect(client, chunk) for chunk in chunks))
-    width, height = source_size
+    boxes, scores, keypoints, counts = (np.concatenate(column) for column in zip(*answers))
     faces: list[Face] = []
-    for first, (boxes, scores, keypoints, counts) in zip(range(0, len(images), CROP_BATCH), answers):
-        for i in range(len(boxes)):
-            crop = crops[first + i]
-            margin = EDGE_MARGIN * crop.side
-            for j in range(min(int(counts[i].reshape(-1)[0]), len(scores[i]))):
-                (x0, y0), (x1, y1) = crop.to_source(boxes[i][j].reshape(2, 2))
-                if ((x0 < crop.x + margin and crop.x > 0.5) or (y0 < crop.y + margin and crop.y > 0.5)
-                        or (x1 > crop.x + crop.side - margin and crop.x + crop.side < width - 0.5)
-                        or (y1 > crop.y + crop.side - margin and crop.y + crop.side < height - 0.5)):
-                    continue
-                box = Box(max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height))
-                if box.width <= 0 or box.height <= 0:
-                    continue
-                points = tuple((float(x), float(y)) for x, y in crop.to_source(keypoints[i][j]))
-                faces.append(Face(box=box, score=float(scores[i][j]), keypoints=points))
+    for i, crop in enumerate(crops):
+        found = faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]),
+                                      crop.scale, crop.scale, source_size, offset=(crop.x, crop.y))
+        faces += [face for face in found if not _cut_off(face.box, crop, source_size)]
     return faces
+
+
+def _cut_off(box: Box, crop: Crop, source_size: tuple[int, int]) -> bool:
+    """Whether ``box`` reaches within ``EDGE_MARGIN`` of an edge of ``crop`` that lies inside the
+    frame (where the face goes on beyond what the crop shows)."""
+    width, height = source_size
+    margin = EDGE_MARGIN * crop.side
+    right, bottom = crop.x + crop.side, crop.y + crop.side
+    return ((crop.x > 0.5 and box.x0 < crop.x + margin) or (crop.y > 0.5 and box.y0 < crop.y + margin)
+            or (right < width - 0.5 and box.x1 > right - margin) or (bottom < height - 0.5 and box.y1 > bottom - margin))
 
 
 CROP_BATCH = 16  # crops per face_detector request (its max_batch_size)
