@@ -156,14 +156,8 @@ def moving_portrait(image: Path, voice: Path, out: Path, canvas: tuple[int, int]
     face = FaceDetector().detect(picture)[0]
     scale = fraction * canvas[1] / face.height
     size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
-    width, height = canvas
-    bob = media_recipes._bob(canvas, size)
-    span_x, mid_y, period = width - size[0], (height - size[1]) // 2, media_recipes.MOVING_FACE_PERIOD
-    graph = (f"[0:v]scale={size[0]}:{size[1]},setsar=1[p];"
-             f"color=c=0x52606e:s={width}x{height}:r=25:d={PORTRAIT_SECONDS},noise=alls=24:allf=u,"
-             f"drawgrid=w={round(160 * width / 1280)}:h={round(120 * height / 720)}:t=2:c=0x3a4450[bg];"
-             f"[bg][p]overlay=x='floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))':"
-             f"y='floor({mid_y}+{bob}*sin(2*PI*t/{period / 2}))':eval=frame[v];"
+    background, placement = media_recipes.moving_stage(canvas, size, PORTRAIT_SECONDS)
+    graph = (f"[0:v]scale={size[0]}:{size[1]},setsar=1[p];{background};[bg][p]overlay={placement}[v];"
              f"[1:a]aresample=44100,aformat=channel_layouts=stereo,apad,atrim=duration={PORTRAIT_SECONDS}[a]")
     return media_recipes._encode(graph, [image, voice], "[v]", "[a]", out)
 

@@ -164,24 +164,30 @@ def moving_face(media: Path, out_dir: Path, clips: int = 4, *, canvas: tuple[int
     offset inside it, ``grid_scale`` times the offset in the 360x288 clip)."""
     parts = grid_clips(media)[:clips]
     duration = GRID_SECONDS * len(parts)
-    width, height = canvas
+    height = canvas[1]
     clip = grid_scaled(canvas, face_fraction)
-    span_x, mid_y, bob = width - clip[0], (height - clip[1]) // 2, _bob(canvas, clip)
-    period = MOVING_FACE_PERIOD
-    x_expr = f"floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))"
-    y_expr = f"floor({mid_y}+{bob}*sin(2*PI*t/{period / 2}))"
+    background, placement = moving_stage(canvas, clip, duration)
     scale = clip if clip != GRID_SIZE else None
     graph = "".join(_grid_part(i, f"p{i}", scale) for i in range(len(parts)))
     graph += "".join(f"[p{i}v][p{i}a]" for i in range(len(parts)))
-    grid_w, grid_h = round(160 * width / 1280), round(120 * height / 720)
-    graph += (f"concat=n={len(parts)}:v=1:a=1[face][a];"
-              f"color=c=0x52606e:s={width}x{height}:r={GRID_FPS}:d={duration},noise=alls=24:allf=u,"
-              f"drawgrid=w={grid_w}:h={grid_h}:t=2:c=0x3a4450[bg];"
-              f"[bg][face]overlay=x='{x_expr}':y='{y_expr}':eval=frame:shortest=1[v]")
+    graph += (f"concat=n={len(parts)}:v=1:a=1[face][a];{background};"
+              f"[bg][face]overlay={placement}:shortest=1[v]")
     name = "moving_face.mp4" if face_fraction is None else f"moving_face_{height}p_{round(face_fraction * 100)}.mp4"
     video = _encode(graph, parts, "[v]", "[a]", out_dir / name)
     frames = round(duration * GRID_FPS)
     return video, [(i / GRID_FPS, *moving_face_position(i / GRID_FPS, canvas, clip)) for i in range(frames)]
+
+
+def moving_stage(canvas: tuple[int, int], clip: tuple[int, int], duration: float) -> tuple[str, str]:
+    """The textured grey-blue ``[bg]`` of ``moving_face`` (``duration`` seconds of ``canvas``) and
+    the overlay options that move a ``clip``-sized picture over it (``moving_face_position``)."""
+    (width, height), period = canvas, MOVING_FACE_PERIOD
+    span_x, mid_y, bob = width - clip[0], (height - clip[1]) // 2, _bob(canvas, clip)
+    background = (f"color=c=0x52606e:s={width}x{height}:r={GRID_FPS}:d={duration},noise=alls=24:allf=u,"
+                  f"drawgrid=w={round(160 * width / 1280)}:h={round(120 * height / 720)}:t=2:c=0x3a4450[bg]")
+    placement = (f"x='floor({span_x}*(1-abs(2*(mod(t,{period})/{period})-1)))':"
+                 f"y='floor({mid_y}+{bob}*sin(2*PI*t/{period / 2}))':eval=frame")
+    return background, placement
 
 
 def grid_scaled(canvas: tuple[int, int], face_fraction: float | None) -> tuple[int, int]:
