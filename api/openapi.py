@@ -438,7 +438,8 @@ def _video_schemas() -> dict:
                       "started_at": nullable(TIMESTAMP), "finished_at": nullable(TIMESTAMP)}),
         "VideoList": obj({"videos": array(ref("VideoSummary")), "next_cursor": nullable(STRING), "has_more": BOOLEAN}),
         "Transcript": obj({
-            "video_id": STRING, "language": nullable(STRING), "complete": BOOLEAN, "text": STRING,
+            "video_id": STRING, "language": nullable(STRING),
+            "language_probability": nullable(SHARE), "languages": array(STRING), "complete": BOOLEAN, "text": STRING,
             "words": array(obj({"word": STRING, **timed, "probability": NUMBER})),
             "sentences": array(obj({"text": STRING, **timed})), "segments": array(obj({"text": STRING, **timed}))}),
         "Moment": obj({"moment_id": STRING, "rank": nullable(INTEGER), "final": BOOLEAN, "superseded": BOOLEAN,

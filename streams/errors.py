@@ -165,6 +165,12 @@ class InvalidKey(ContractError):
     code = "invalid_key"
 
 
+class UnknownLanguage(ClipstreamError):
+    """A language option that is neither ``auto`` nor a language the speech models know."""
+
+    code = "unknown_language"
+
+
 class StorageError(ClipstreamError):
     code = "storage_error"
 

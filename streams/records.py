@@ -87,7 +87,7 @@ class UploadOptions(faust.Record, include_metadata=False):
     max_seconds: float = 60.0
     aspect_ratios: List[str] = ["9:16"]
     caption_style: str = "bold"
-    language: str = "en"
+    language: str = "auto"  # or a code (streams.asr.languages.CODES)
     length: Optional[str] = None
     max_overlap: float = 0.0
     framing: str = "auto"
@@ -124,6 +124,13 @@ class TranscriptSegment(faust.Record, include_metadata=False):
     end: float
 
 
+class TranscriptLanguage(faust.Record, include_metadata=False):
+    language: str
+    start: float
+    end: float
+    probability: Optional[float]
+
+
 class TranscriptChunkReady(Event):
     chunk_index: int
     start: float
@@ -132,6 +139,8 @@ class TranscriptChunkReady(Event):
     words: List[TranscriptWord]
     segments: List[TranscriptSegment]
     is_last: bool
+    language_probability: Optional[float] = None
+    languages: List[TranscriptLanguage] = []
 
 
 class MomentCandidate(faust.Record, include_metadata=False):

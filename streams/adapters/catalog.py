@@ -210,22 +210,25 @@ class Catalog:
                                     words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
                                     energy: Iterable[float] = (), pitch: Iterable[float] = (),
                                     faces: Iterable[tuple[float, int]] | None = None,
-                                    cuts: Iterable[float] | None = None) -> bool:
+                                    cuts: Iterable[float] | None = None, language_probability: float | None = None,
+                                    languages: Sequence[Mapping] = ()) -> bool:
         """Store one chunk's words, loudness and pitch, and what was on screen: ``faces`` as
-        ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at). First write wins.
-        True if it was new."""
+        ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at); with its language,
+        how sure its identification was and the spans of each language spoken
+        (``LanguageSpan.as_json``). First write wins. True if it was new."""
         samples = None if faces is None else list(faces)
         async with self._conn() as conn:
             status = await conn.execute(
                 "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
-                " event_id, energy, pitch, face_times, face_counts, scene_cuts)"
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13)"
+                " event_id, energy, pitch, face_times, face_counts, scene_cuts, language_probability, languages)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)"
                 " ON CONFLICT (video_id, chunk_index) DO NOTHING",
                 video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
                 event_id, [float(e) for e in energy], [float(f) for f in pitch],
                 None if samples is None else [float(t) for t, _ in samples],
                 None if samples is None else [int(n) for _, n in samples],
                 None if cuts is None else [float(c) for c in cuts],
+                language_probability, json.dumps(list(languages)),
             )
         return status.endswith(" 1")
 
@@ -234,7 +237,7 @@ class Catalog:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
-                " face_counts, scene_cuts, event_id, created_at FROM transcript_chunks"
+                " face_counts, scene_cuts, event_id, created_at, language_probability, languages FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
                 " ORDER BY chunk_index",
                 video_id, first, last,
@@ -409,10 +412,12 @@ def _chunk(row) -> dict:
     """A ``transcript_chunks`` row as plain data. What was on screen is ``faces``, a list of
     ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at.
     ``event_id`` and ``created_at`` are those of the chunk's ``TranscriptChunkReady``."""
-    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language", "event_id", "created_at")}
+    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language", "language_probability",
+                                 "event_id", "created_at")}
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
     return {
-        **chunk, "words": _jsonb(row["words"]), "segments": _jsonb(row["segments"]), "energy": list(row["energy"]),
+        **chunk, "words": _jsonb(row["words"]), "segments": _jsonb(row["segments"]),
+        "languages": _jsonb(row["languages"]), "energy": list(row["energy"]),
         "pitch": list(row["pitch"]), "faces": None if times is None else list(zip(times, counts)),
         "cuts": None if cuts is None else list(cuts),
     }

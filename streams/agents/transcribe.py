@@ -1,5 +1,7 @@
 """Transcribe: each audio chunk goes to the Triton ``whisper`` model over async gRPC; its words,
-moved to video time, are stored and announced on ``transcripts``.
+moved to video time, are stored and announced on ``transcripts``, with the language spoken (the
+upload's ``language``, or identified from the chunk's speech, with its probability and the spans
+of each language when it changes).
 
 While Whisper works, the chunk's picture is looked at for the moments (``media.onscreen``: faces
 on about one frame a second through ``face_detector``, scene cuts in the same decode) and stored
@@ -24,6 +26,7 @@ import logging
 
 from streams import topics
 from streams.app import app
+from streams.asr.languages import parse_language
 from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
@@ -33,6 +36,7 @@ from streams.records import (
     SCHEMA_VERSION,
     AudioChunkReady,
     TranscriptChunkReady,
+    TranscriptLanguage,
     TranscriptSegment,
     TranscriptWord,
     stamp,
@@ -69,6 +73,8 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         produced_at=stamp(row["created_at"]), chunk_index=chunk.chunk_index, start=chunk.start, end=chunk.end,
         language=row["language"], words=[TranscriptWord(**w) for w in row["words"]],
         segments=[TranscriptSegment(**s) for s in row["segments"]], is_last=chunk.is_last,
+        language_probability=row["language_probability"],
+        languages=[TranscriptLanguage(**span) for span in row["languages"]],
     )
     await topics.transcripts.send(key=video_id, value=event)
     if chunk.is_last:
@@ -83,7 +89,8 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
 async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
     """Transcribe the chunk's audio, look at its picture, and store both."""
     clock = Stopwatch()
-    language = video["options"].get("language") or None
+    # auto (the default): Whisper identifies the language of each window of speech
+    language = parse_language(video["options"].get("language"))
     wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
     pcm = decode_wav(wav)
     looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
@@ -107,6 +114,8 @@ async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
         transcript_event_id(chunk.video_id, chunk.chunk_index),
         energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
         faces=None if seen is None else seen.faces, cuts=None if seen is None else seen.cuts,
+        language_probability=recognition.language_probability,
+        languages=[span.as_json() for span in recognition.languages],
     )
     log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", chunk.video_id, chunk.chunk_index,
              chunk.end - chunk.start, clock.seconds)

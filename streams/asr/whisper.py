@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from streams.asr import faithfulness
+from streams.asr.languages import AUTO, LanguageSpan, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
@@ -41,11 +42,19 @@ def default_model_dir() -> Path:
 @dataclass(frozen=True)
 class WhisperOptions:
     """Attributes:
-    model_dir: CTranslate2 Whisper weights; empty means the packaged ``tiny.en``.
+    model_dir: CTranslate2 Whisper weights for English; empty means the packaged ``tiny.en``.
+    multilingual_model_dir: the multilingual weights; empty means ``base`` as the setup joined it
+        (``streams.asr.models``).
+    english_model: which weights decode English: ``tiny.en`` (``model_dir``) or ``base`` (the
+        multilingual ones). See ``streams.asr.spoken``.
+    probe_seconds: seconds of speech the multilingual encoder hears to name a language.
+    multilingual_beam_size: beam width for every language but English (``beam_size`` is
+        English's): greedy decoding cost base 7 to 10 points of WER on Italian, Spanish,
+        Portuguese and Japanese against beam 5 (bench/asr_languages.py).
     device: ``cpu`` or ``cuda``.
     compute_type: ``int8`` on CPU, ``float16`` on GPU.
     beam_size: beam search width (1 is greedy).
-    language: ISO code; ``en`` for English-only weights.
+    language: ISO code, or ``auto`` to identify the language spoken (``streams.asr.spoken``).
     word_timestamps: per-word start/end from cross-attention alignment.
     vad_filter: skip non-speech with Silero VAD before decoding.
     vad_model: Silero VAD ONNX file; empty means ``silero_vad.onnx`` from the ``silero-vad`` package.
@@ -58,10 +67,14 @@ class WhisperOptions:
     """
 
     model_dir: str = ""
+    multilingual_model_dir: str = ""
+    english_model: str = "tiny.en"
+    probe_seconds: float = 10.0
+    multilingual_beam_size: int = 5
     device: str = "cpu"
     compute_type: str = "int8"
     beam_size: int = 1
-    language: str = "en"
+    language: str = AUTO
     word_timestamps: bool = True
     vad_filter: bool = True
     refine_word_starts: bool = True
@@ -76,6 +89,9 @@ class WhisperOptions:
         options = options_from(cls, params)
         if options.batch_size < 0 or options.batch_min_seconds < 0:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
+        if options.probe_seconds <= 0:
+            raise ValueError("probe_seconds must be positive")
+        parse_language(options.language)
         return options
 
     @property
@@ -103,16 +119,22 @@ class Segment:
 
 @dataclass(frozen=True)
 class Recognition:
-    """What the model heard in one piece of audio."""
+    """What the model heard in one piece of audio: ``language`` is the one with the most speech,
+    ``language_probability`` how sure its identification was (None when the language was given),
+    ``languages`` the spans of speech in each language (``streams.asr.languages``)."""
 
     language: str
     duration: float
     words: list[Word]
     segments: list[Segment]
+    language_probability: float | None = None
+    languages: list[LanguageSpan] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
             "language": self.language,
+            "language_probability": self.language_probability,
+            "languages": [s.as_json() for s in self.languages],
             "duration": self.duration,
             "words": [asdict(w) for w in self.words],
             "segments": [asdict(s) for s in self.segments],
@@ -120,11 +142,14 @@ class Recognition:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Recognition":
+        probability = data.get("language_probability")
         return cls(
             language=data["language"],
             duration=float(data["duration"]),
             words=[Word(**w) for w in data["words"]],
             segments=[Segment(**s) for s in data["segments"]],
+            language_probability=None if probability is None else float(probability),
+            languages=[LanguageSpan.from_json(s) for s in data.get("languages", [])],
         )
 
     def shift(self, offset: float) -> "Recognition":
@@ -137,6 +162,8 @@ class Recognition:
                 Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3), s.avg_logprob, s.no_speech_prob)
                 for s in self.segments
             ],
+            language_probability=self.language_probability,
+            languages=[s.shift(offset) for s in self.languages],
         )
 
 
@@ -203,7 +230,7 @@ class WhisperRecognizer:
             speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans]) if spans else audio[:0]
         segments, info = self.model.transcribe(
             speech,
-            language=language or o.language or None,
+            language=language or parse_language(o.language),
             beam_size=o.beam_size,
             word_timestamps=o.word_timestamps,
             vad_filter=False,
@@ -228,7 +255,7 @@ class WhisperRecognizer:
         assert self.pipeline is not None and self.vad is not None, "batching is off"
         spans = self.vad.speech(audio, BATCHED_VAD)
         if not spans:
-            return Recognition(language or o.language or "en", round(len(audio) / SAMPLE_RATE, 3), [], [])
+            return Recognition(language or parse_language(o.language) or "en", round(len(audio) / SAMPLE_RATE, 3), [], [])
         windows, metadata = collect_chunks(audio, spans, max_duration=WINDOW_SECONDS)
         # The windows laid end to end, each decoded as one clip: the pipeline's own packing, with
         # the spans this VAD found.
@@ -236,7 +263,7 @@ class WhisperRecognizer:
         self.pipeline.last_speech_timestamp = 0.0  # it would carry over from the previous request
         segments, info = self.pipeline.transcribe(
             np.concatenate(windows),
-            language=language or o.language or None,
+            language=language or parse_language(o.language),
             beam_size=o.beam_size,
             word_timestamps=o.word_timestamps,
             initial_prompt=prompt or None,

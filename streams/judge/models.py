@@ -10,16 +10,15 @@ model loads the converted directory or fails with a message that says to run the
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from streams.errors import ModelMissing
+from streams.weights import command_line, join_checked, models_dir
 
 MANIFEST = "clipstream-judge.json"
 
@@ -71,16 +70,30 @@ def identity(model: str, model_dir: str = "") -> str:
     return f"{model}@{model_dir}" if model_dir else model
 
 
-def models_dir() -> Path:
-    """Where converted models live: ``CLIPSTREAM_MODELS_DIR``, else ``~/.cache/clipstream/models``."""
-    configured = os.environ.get("CLIPSTREAM_MODELS_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "clipstream" / "models"
-
-
 def model_dir(name: str) -> Path:
     if name not in MODELS:
         raise ModelMissing(f"no clip judge model is called {name!r}; known: {', '.join(MODELS)}")
     return models_dir() / f"clip-judge-{name}-int8"
+
+
+def installed(name: str) -> Path:
+    """The converted model's directory; ``ModelMissing`` when it is not there or not complete."""
+    path = model_dir(name)
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        raise ModelMissing(
+            f"the clip judge model {name} is not installed in {path}; run scripts/setup.sh "
+            f"(or .venv/bin/python -m streams.judge.models install {name})"
+        ) from None
+    if manifest.get("source_sha256") != MODELS[name].sha256:
+        raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
+    return path
+
+
+def join_pieces(model: JudgeModel, target: Path) -> None:
+    """Concatenate the pieces into ``target``, checking the size and sha256 on the way."""
+    join_checked(model.piece_paths(), target, model.size, model.sha256, model.name)
 
 
 def installed(name: str) -> Path:
@@ -139,19 +152,7 @@ def install(name: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m streams.judge.models", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["install", "path"])
-    parser.add_argument("name", nargs="?", default=DEFAULT_MODEL, choices=sorted(MODELS))
-    args = parser.parse_args(argv)
-    try:
-        path = install(args.name) if args.command == "install" else installed(args.name)
-    except ModelMissing as exc:
-        print(f"error: {exc}")
-        return 1
-    print(path)
-    return 0
+    return command_line(argv, "streams.judge.models", __doc__.split("\n")[0], MODELS, DEFAULT_MODEL, install, installed)
 
 
 if __name__ == "__main__":

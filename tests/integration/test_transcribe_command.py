@@ -1,5 +1,6 @@
-"""`clipstream transcribe`: words with increasing times from the stack's Triton, and one readable
-line with exit status 2 for a file that is not media or a Triton that cannot be reached."""
+"""`clipstream transcribe`: words with increasing times from the stack's Triton, in the language
+spoken (identified, or as asked), and one readable line with exit status 2 for a file that is not
+media, a language Whisper does not know, or a Triton that cannot be reached."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def test_json_words_of_jfk_in_order(stack, media_dir):
     [line] = result.stdout.splitlines()  # exactly one JSON object
     body = json.loads(line)
     assert body["language"] == "en" and body["duration"] == pytest.approx(11.0, abs=0.1)
+    assert body["language_probability"] > 0.9
+    assert [s["language"] for s in body["languages"]] == ["en"]
     words = body["words"]
     assert all(w.keys() == {"word", "start", "end", "probability"} for w in words)
     assert "ask not what your country can do for you" in " ".join(normalise(" ".join(w["word"] for w in words)))
@@ -51,9 +54,54 @@ def test_a_long_reading_is_sent_in_chunks_and_its_times_run_through(stack, media
 def test_text_output_has_one_timed_line_per_segment(stack, media_dir):
     result = _transcribe(stack.as_env(), str(media_dir / "speech" / "jfk.wav"))
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    language, *lines = result.stdout.splitlines()
+    assert language.startswith("language: en (0.9")
     assert lines and all(line.startswith("[0:") and " → 0:" in line for line in lines)
     assert "country" in result.stdout
+
+
+def test_german_speech_is_identified_and_transcribed_in_german(stack, media_dir):
+    clip = media_dir / "speech" / "multilingual" / "de_fleurs_000.ogg"
+    result = _transcribe(stack.as_env(), str(clip), "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["language"] == "de" and body["language_probability"] > 0.9
+    said = normalise(" ".join(w["word"] for w in body["words"]))
+    assert {"griff", "wasser", "dinosaurier"} <= set(said), said
+
+
+def test_a_language_given_is_used_without_identifying(stack, media_dir):
+    clip = media_dir / "speech" / "multilingual" / "fr_picovoice_000.wav"
+    result = _transcribe(stack.as_env(), str(clip), "--json", "--language", "FR")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["language"] == "fr" and body["language_probability"] is None
+    assert "consulat" in normalise(" ".join(w["word"] for w in body["words"]))
+
+
+def test_a_recording_that_changes_language_is_transcribed_in_both(stack, media_dir):
+    mixed = media_dir / "speech" / "fw_multilingual.mp3"  # the MIT licence read in English, then in German
+    result = _transcribe(stack.as_env(), str(mixed), "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    spans = body["languages"]
+    assert [s["language"] for s in spans] == ["en", "de"], spans
+    switch = spans[1]["start"]
+    assert 25 < switch < 35 and all(s["probability"] > 0.9 for s in spans)
+    english = normalise(" ".join(w["word"] for w in body["words"] if w["end"] <= switch))
+    german = normalise(" ".join(w["word"] for w in body["words"] if w["start"] >= switch))
+    assert {"permission", "software", "copyright"} <= set(english), english
+    assert {"software", "genehmigung", "rechte", "bedingungen"} <= set(german), german
+    plain = _transcribe(stack.as_env(), str(mixed))
+    first = plain.stdout.splitlines()[0]
+    assert first.startswith("language: en (") and "; en 0:00" in first and ", de 0:3" in first
+
+
+def test_an_unknown_language_exits_2_with_the_codes_explained(stack, media_dir):
+    result = _transcribe(stack.as_env(), str(media_dir / "speech" / "jfk.wav"), "--language", "klingon")
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: language 'klingon' is not 'auto' or one of the 99 codes")
 
 
 def test_a_text_file_named_mp4_exits_2_with_a_readable_message(stack, tmp_path):

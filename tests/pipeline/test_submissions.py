@@ -65,6 +65,8 @@ def test_a_source_url_body_is_checked(http):
         assert answer.status_code == 422 and answer.json()["error"]["code"] == code, body
     bad_options = _by_url(http, "http://127.0.0.1:9/x.mp4", options={"clip_count": 0})
     assert bad_options.status_code == 422 and bad_options.json()["error"]["code"] == "invalid_options"
+    klingon = _by_url(http, "http://127.0.0.1:9/x.mp4", options={"language": "klingon"}).json()["error"]
+    assert klingon["code"] == "invalid_options" and "'klingon' is not 'auto' or one of the 99 codes" in klingon["message"]
     assert http.post("/v1/videos", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
 
 

@@ -1,4 +1,5 @@
-"""Triton Python-backend model: Whisper speech recognition. Thin: the work is in streams.asr."""
+"""Triton Python-backend model: Whisper speech recognition in any language (English on tiny.en,
+the rest on the multilingual base; streams.asr.spoken). Thin: the work is in streams.asr."""
 
 import json
 
@@ -6,7 +7,9 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.asr.pcm import InvalidAudio, validate_pcm
-from streams.asr.whisper import RecognitionCancelled, WhisperOptions, WhisperRecognizer
+from streams.asr.spoken import MultilingualRecognizer
+from streams.asr.whisper import RecognitionCancelled, WhisperOptions
+from streams.errors import UnknownLanguage
 from streams.model_parameters import config_parameters
 
 
@@ -26,7 +29,7 @@ class TritonPythonModel:
         config = json.loads(args["model_config"])
         params = config_parameters(config)
         self.options = WhisperOptions.from_parameters(params)
-        self.recognizer = WhisperRecognizer(self.options)
+        self.recognizer = MultilingualRecognizer(self.options)  # ModelMissing: run scripts/setup.sh
 
     def execute(self, requests):
         responses = []
@@ -46,7 +49,7 @@ class TritonPythonModel:
                     pb_utils.InferenceResponse(error=pb_utils.TritonError("cancelled", pb_utils.TritonError.CANCELLED))
                 )
                 continue
-            except InvalidAudio as exc:
+            except (InvalidAudio, UnknownLanguage) as exc:
                 responses.append(
                     pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
                 )

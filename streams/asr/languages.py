@@ -1,0 +1,157 @@
+"""Which language is spoken where: the language codes Whisper knows, the upload's ``language``
+option, and the spans of one language that a chunk's speech is cut into. Pure: no model here
+(``streams.asr.spoken`` asks the model; this decides what its answers mean).
+
+A chunk's speech is probed window by window (``streams.asr.spoken``): each probe says a language
+and its probability. ``runs`` joins neighbouring probes of one language into ``LanguageSpan``s,
+after giving each unsure probe the language of the sure ones around it (a short word probed
+alone must not cut a stretch of Slovak out of an English talk). ``dominant`` is the language
+with the most speech, which the chunk (and, from its first speech, the video) is labelled with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from streams.errors import UnknownLanguage
+
+AUTO = "auto"
+# The 99 languages of OpenAI's multilingual Whisper (tiny to large-v2), ISO 639-1 where it has
+# one; Whisper's own spellings (``haw``, ``jw``) kept as it writes them.
+CODES = tuple(
+    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi "
+    "hr ht hu hy id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no "
+    "oc pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo "
+    "zh".split()
+)
+# Written without spaces between words: sentences, captions and search cut them by character.
+UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
+# Written right to left.
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd"})
+# The first words a window is decoded after, where the caller gives none. Whisper writes Mandarin
+# in traditional characters about as often as in simplified, and mostly without punctuation; a
+# simplified, punctuated sentence before it ("what follows are sentences in Mandarin") makes it
+# write simplified with full stops (CER of base, beam 5, on the three Mandarin clips of
+# ../shared/media/speech/multilingual: 0.50, 0.22, 0.33 without; 0.25, 0.08, 0.33 with).
+PROMPTS = {"zh": "以下是普通话的句子。"}
+UNSURE = 0.5  # a probe less sure than this yields to sure neighbours of one language
+
+
+def parse_language(value: str | None) -> str | None:
+    """The language an upload asked for: None for ``auto`` (or nothing), else a known code;
+    ``UnknownLanguage`` otherwise."""
+    code = (value or AUTO).strip().lower()
+    if code == AUTO:
+        return None
+    if code not in CODES:
+        raise UnknownLanguage(f"language {value!r} is not 'auto' or one of the {len(CODES)} codes Whisper knows "
+                              f"(ISO 639-1, e.g. en, de, ja)")
+    return code
+
+
+@dataclass(frozen=True)
+class LanguageSpan:
+    """Speech from ``start`` to ``end`` (seconds) in one ``language``, identified with
+    ``probability`` (its probes' mean, weighted by their speech; None when the language was given)."""
+
+    language: str
+    start: float
+    end: float
+    probability: float | None
+
+    def as_json(self) -> dict:
+        return {"language": self.language, "start": self.start, "end": self.end, "probability": self.probability}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "LanguageSpan":
+        p = data.get("probability")
+        return cls(data["language"], float(data["start"]), float(data["end"]), None if p is None else float(p))
+
+    def shift(self, offset: float) -> "LanguageSpan":
+        return LanguageSpan(self.language, round(self.start + offset, 3), round(self.end + offset, 3), self.probability)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One window of speech (``start``..``end``, with ``speech`` seconds of it heard) and what the
+    model said of it."""
+
+    start: float
+    end: float
+    language: str
+    probability: float
+    speech: float = 0.0
+
+    @property
+    def weight(self) -> float:
+        return self.speech or (self.end - self.start)
+
+
+def settle(probes: Sequence[Probe], unsure: float = UNSURE) -> list[Probe]:
+    """``probes`` in time order, each unsure one (probability below ``unsure``: a short span, a
+    name, a cough) given the language of the sure probes around it: theirs when the nearest sure
+    probe on each side agree, else the nearer one's (its own probability kept). With no sure
+    probe at all nothing changes."""
+    sure = [i for i, p in enumerate(probes) if p.probability >= unsure]
+    settled = list(probes)
+    if not sure:
+        return settled
+    for i, probe in enumerate(probes):
+        if probe.probability >= unsure:
+            continue
+        before = max((j for j in sure if j < i), default=None)
+        after = min((j for j in sure if j > i), default=None)
+        if before is None or after is None:
+            source = probes[after if before is None else before]
+        elif probes[before].language == probes[after].language:
+            source = probes[before]
+        else:
+            nearer_before = probe.start - probes[before].end <= probes[after].start - probe.end
+            source = probes[before] if nearer_before else probes[after]
+        settled[i] = Probe(probe.start, probe.end, source.language, probe.probability, probe.speech)
+    return settled
+
+
+def runs(probes: Sequence[Probe], unsure: float = UNSURE) -> list[LanguageSpan]:
+    """Neighbouring probes of one language joined into spans (after ``settle``)."""
+    spans: list[LanguageSpan] = []
+    group: list[Probe] = []
+
+    def close() -> None:
+        weight = sum(p.weight for p in group)
+        probability = sum(p.probability * p.weight for p in group) / weight if weight > 0 else group[0].probability
+        spans.append(LanguageSpan(group[0].language, round(group[0].start, 3), round(group[-1].end, 3),
+                                  round(probability, 4)))
+
+    for probe in settle(sorted(probes, key=lambda p: p.start), unsure):
+        if group and probe.language != group[0].language:
+            close()
+            group = []
+        group.append(probe)
+    if group:
+        close()
+    return spans
+
+
+def cuts(spans: Sequence[LanguageSpan], duration: float) -> list[tuple[float, float]]:
+    """Where to cut the audio so that each span is decoded alone: from the middle of the pause
+    before it to the middle of the pause after it (the first from 0, the last to ``duration``)."""
+    edges = [0.0] + [round((a.end + b.start) / 2, 3) for a, b in zip(spans, spans[1:])] + [duration]
+    return list(zip(edges, edges[1:]))
+
+
+def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
+    """The language with the most speech in ``spans`` and its speech-weighted probability; None
+    when there is no speech."""
+    seconds: dict[str, float] = {}
+    for s in spans:
+        seconds[s.language] = seconds.get(s.language, 0.0) + max(s.end - s.start, 1e-3)
+    if not seconds:
+        return None
+    language = max(seconds, key=lambda k: seconds[k])
+    own = [s for s in spans if s.language == language]
+    if any(s.probability is None for s in own):
+        return language, None
+    total = sum(max(s.end - s.start, 1e-3) for s in own)
+    return language, round(sum(s.probability * max(s.end - s.start, 1e-3) for s in own) / total, 4)

@@ -1,0 +1,174 @@
+"""Speech in any language: find which language is spoken where, and decode each stretch with the
+Whisper weights for it.
+
+``MultilingualRecognizer`` holds two ``WhisperRecognizer``s: the English weights
+(``english_model``, ``tiny.en`` by default: the fastest accurate English model measured by
+``bench/asr_languages.py``) and the multilingual ``base`` (``streams.asr.models``). Given a
+language it decodes with the right one. Given none (``auto``), it identifies the language first:
+
+- the speech (Silero VAD) is grouped into windows of up to 30 s of speech, and each window is
+  probed: the multilingual model's encoder runs on the window's first ``probe_seconds`` of speech
+  (not padded to 30 s: CTranslate2 encodes shorter input, a 10 s probe costs about a fifth of a
+  padded one and named the language of every clip in ``../shared/media`` as well), and its
+  language tokens are read. The last window is also probed at its end;
+- where two neighbouring probes disagree, their windows are probed again in pieces of a few
+  VAD spans (at least 3 s of speech), so the change of language is placed at a pause, not at a
+  window's edge;
+- the probes become spans of one language (``streams.asr.languages.runs``), and each span's audio
+  (cut in the middle of the pauses between them) is decoded in its language.
+
+Because only the speech is probed, music before a talk does not decide its language. A result
+carries the chunk's language (the one with the most speech), its probability, and the spans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Callable
+
+import numpy as np
+
+from streams.asr import models
+from streams.asr.languages import PROMPTS, LanguageSpan, Probe, cuts, dominant, parse_language, runs
+from streams.asr.vad import SAMPLE_RATE, speech_spans
+from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperOptions, WhisperRecognizer
+
+log = logging.getLogger("clipstream.whisper")
+
+Span = dict  # {"start": sample, "end": sample}
+
+
+def windows_of(spans: list[Span], max_seconds: float = WINDOW_SECONDS) -> list[list[Span]]:
+    """VAD spans grouped in order into windows of at most ``max_seconds`` of speech each."""
+    windows: list[list[Span]] = []
+    speech = 0
+    for span in spans:
+        length = span["end"] - span["start"]
+        if not windows or speech + length > max_seconds * SAMPLE_RATE:
+            windows.append([])
+            speech = 0
+        windows[-1].append(span)
+        speech += length
+    return windows
+
+
+def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]:
+    """VAD spans grouped in order into pieces of at least ``min_seconds`` of speech each (the last
+    may be shorter): a probe of a lone short span (a word) is too unsure to place a change of
+    language by."""
+    pieces: list[list[Span]] = [[]]
+    speech = 0
+    for span in spans:
+        if speech >= min_seconds * SAMPLE_RATE:
+            pieces.append([])
+            speech = 0
+        pieces[-1].append(span)
+        speech += span["end"] - span["start"]
+    return pieces if pieces[0] else []
+
+
+class MultilingualRecognizer:
+    """Loads both models once; ``recognize`` is safe to call from one thread at a time."""
+
+    def __init__(self, options: WhisperOptions) -> None:
+        self.options = options
+        multilingual_dir = options.multilingual_model_dir or str(models.installed(models.MULTILINGUAL))
+        self.multilingual = WhisperRecognizer(dataclasses.replace(options, model_dir=multilingual_dir,
+                                                                  beam_size=options.multilingual_beam_size))
+        if options.english_model == models.MULTILINGUAL:
+            self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=multilingual_dir))
+        elif options.english_model == models.ENGLISH:
+            english_dir = options.model_dir or str(models.installed(models.ENGLISH))
+            self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=english_dir))
+        else:
+            raise ValueError(f"english_model must be {models.ENGLISH!r} or {models.MULTILINGUAL!r}, "
+                             f"not {options.english_model!r}")
+        self.vad = self.multilingual.vad or self.english.vad
+
+    def recognizer_for(self, language: str) -> WhisperRecognizer:
+        return self.english if language == "en" else self.multilingual
+
+    def _decode(self, audio: np.ndarray, language: str, prompt: str | None,
+                cancelled: Callable[[], bool] | None) -> Recognition:
+        """``audio`` decoded in ``language`` by its model, after ``prompt`` or the language's own
+        (``languages.PROMPTS``)."""
+        return self.recognizer_for(language).recognize(audio, language, prompt or PROMPTS.get(language), cancelled)
+
+    # -- identification --------------------------------------------------------------------
+    def probe(self, speech: np.ndarray) -> tuple[str, float]:
+        """The language of ``speech`` (its first ``probe_seconds``) and its probability."""
+        model = self.multilingual.model
+        piece = speech[: int(self.options.probe_seconds * SAMPLE_RATE)]
+        frames = max(1, len(piece) // model.feature_extractor.hop_length)
+        features = model.feature_extractor(piece)[..., :frames]
+        ranked = model.model.detect_language(model.encode(features))[0]
+        token, probability = ranked[0]
+        return token[2:-2], float(probability)
+
+    def _probe_spans(self, audio: np.ndarray, spans: list[Span], tail: bool = False) -> Probe:
+        speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans])
+        if tail:
+            speech = speech[-int(self.options.probe_seconds * SAMPLE_RATE):]
+        language, probability = self.probe(speech)
+        return Probe(spans[0]["start"] / SAMPLE_RATE, spans[-1]["end"] / SAMPLE_RATE, language, probability,
+                     len(speech) / SAMPLE_RATE)
+
+    def identify(self, audio: np.ndarray) -> list[LanguageSpan]:
+        """Spans of one language each over the speech in ``audio`` (empty when there is none)."""
+        if self.vad is None:  # no VAD: the whole audio is one window
+            spans = [{"start": 0, "end": len(audio)}] if len(audio) else []
+        else:
+            spans = speech_spans(self.vad.probabilities(audio), len(audio), BATCHED_VAD)
+        if not spans:
+            return []
+        windows = windows_of(spans)
+        probes = [self._probe_spans(audio, w) for w in windows]
+        # Where neighbouring windows disagree, every span of both is probed on its own; so is
+        # the last window's when its end is in another language than its start.
+        changed = set()
+        for i in range(len(windows) - 1):
+            if probes[i].language != probes[i + 1].language:
+                changed |= {i, i + 1}
+        last = windows[-1]
+        if sum(s["end"] - s["start"] for s in last) > self.options.probe_seconds * SAMPLE_RATE:
+            if self._probe_spans(audio, last, tail=True).language != probes[-1].language:
+                changed.add(len(windows) - 1)
+        detailed: list[Probe] = []
+        for i, window in enumerate(windows):
+            if i in changed and len(window) > 1:
+                detailed += [self._probe_spans(audio, piece) for piece in pieces_of(window)]
+            else:
+                detailed.append(probes[i])
+        return runs(detailed)
+
+    # -- recognition -----------------------------------------------------------------------
+    def recognize(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> Recognition:
+        """What is said in 16 kHz mono ``audio``, in the language given (``language``, else the
+        options'), or in each language spoken when that is ``auto``. ``UnknownLanguage`` for a
+        code Whisper does not know."""
+        given = parse_language(language or self.options.language)
+        duration = round(len(audio) / SAMPLE_RATE, 3)
+        if given is not None:
+            heard = self._decode(audio, given, prompt, cancelled)
+            return dataclasses.replace(heard, language=given, language_probability=None,
+                                       languages=[LanguageSpan(given, 0.0, duration, None)])
+        spans = self.identify(audio)
+        if not spans:  # nothing to identify: decoded as English, which finds no words either
+            heard = self.english.recognize(audio, "en", prompt, cancelled)
+            return dataclasses.replace(heard, language="en", language_probability=0.0, languages=[])
+        language, probability = dominant(spans)
+        if len(spans) == 1:
+            heard = self._decode(audio, language, prompt, cancelled)
+            return dataclasses.replace(heard, language=language, language_probability=probability, languages=spans)
+        log.info("whisper: %d languages in %.1f s: %s", len({s.language for s in spans}), duration,
+                 ", ".join(f"{s.language} {s.start:.1f}-{s.end:.1f}" for s in spans))
+        words, segments = [], []
+        for span, (a, b) in zip(spans, cuts(spans, duration)):
+            lo, hi = int(round(a * SAMPLE_RATE)), int(round(b * SAMPLE_RATE))
+            heard = self._decode(audio[lo:hi], span.language, prompt, cancelled).shift(a)
+            words += heard.words
+            segments += heard.segments
+        return Recognition(language=language, duration=duration, words=words, segments=segments,
+                           language_probability=probability, languages=spans)

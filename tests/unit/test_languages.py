@@ -1,0 +1,92 @@
+"""The pure side of identifying languages: the upload option, probes settled into spans, where
+the audio is cut between spans, and the chunk's dominant language."""
+
+import pytest
+
+from streams.asr.languages import (
+    CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle,
+)
+from streams.asr.spoken import pieces_of, windows_of
+from streams.asr.whisper import Recognition, Word
+from streams.errors import UnknownLanguage
+
+
+def test_auto_and_nothing_mean_identify():
+    assert parse_language("auto") is None
+    assert parse_language(None) is None
+    assert parse_language("") is None
+    assert parse_language(" AUTO ") is None
+
+
+def test_codes_are_normalised_and_checked():
+    assert parse_language("DE") == "de"
+    assert parse_language("haw") == "haw"
+    assert len(CODES) == 99 and "en" in CODES and "zh" in CODES
+    for bad in ("english", "xx", "en-US", "yue"):  # yue is large-v3's, not base's
+        with pytest.raises(UnknownLanguage) as info:
+            parse_language(bad)
+        assert info.value.code == "unknown_language" and not info.value.retriable
+
+
+def test_probes_of_one_language_join_with_speech_weighted_probability():
+    spans = runs([Probe(0, 30, "en", 0.9, speech=20), Probe(30, 60, "en", 0.6, speech=10)])
+    assert spans == [LanguageSpan("en", 0, 60, 0.8)]
+
+
+def test_a_change_of_language_makes_two_spans():
+    spans = runs([Probe(0, 29.5, "en", 0.99), Probe(30.6, 59.9, "de", 0.98)])
+    assert [(s.language, s.start, s.end) for s in spans] == [("en", 0, 29.5), ("de", 30.6, 59.9)]
+
+
+def test_unsure_probes_take_the_language_around_them():
+    probes = [Probe(0, 13, "en", 0.92), Probe(13.3, 14, "sk", 0.21), Probe(14, 14.7, "et", 0.37),
+              Probe(14.8, 29.5, "en", 0.95)]
+    assert [p.language for p in settle(probes)] == ["en", "en", "en", "en"]
+    assert settle(probes)[1].probability == 0.21  # its own probability is kept
+    assert [s.language for s in runs(probes)] == ["en"]
+
+
+def test_an_unsure_probe_between_two_languages_goes_with_the_nearer():
+    probes = [Probe(0, 10, "en", 0.9), Probe(10.2, 11, "nl", 0.3), Probe(20, 30, "de", 0.9)]
+    assert [p.language for p in settle(probes)] == ["en", "en", "de"]
+
+
+def test_sure_probes_are_never_overruled_and_all_unsure_stay():
+    probes = [Probe(0, 10, "en", 0.9), Probe(10, 20, "de", 0.8), Probe(20, 30, "en", 0.9)]
+    assert [p.language for p in settle(probes)] == ["en", "de", "en"]
+    unsure = [Probe(0, 1, "sk", 0.2), Probe(1, 2, "et", 0.3)]
+    assert settle(unsure) == unsure
+
+
+def test_cuts_fall_in_the_middle_of_the_pauses():
+    spans = [LanguageSpan("en", 1, 29.5, 0.9), LanguageSpan("de", 30.5, 58, 0.9)]
+    assert cuts(spans, 60.0) == [(0.0, 30.0), (30.0, 60.0)]
+    assert cuts(spans[:1], 60.0) == [(0.0, 60.0)]
+
+
+def test_dominant_is_the_language_with_most_speech():
+    spans = [LanguageSpan("en", 0, 10, 0.9), LanguageSpan("de", 10, 40, 0.8), LanguageSpan("en", 40, 45, 0.7)]
+    assert dominant(spans) == ("de", 0.8)
+    assert dominant([]) is None
+    assert dominant([LanguageSpan("fr", 0, 5, None)]) == ("fr", None)
+
+
+def test_speech_is_grouped_into_windows_and_pieces():
+    second = 16000
+    spans = [{"start": i * 10 * second, "end": (i * 10 + 8) * second} for i in range(5)]  # 8 s each
+    assert [len(w) for w in windows_of(spans, 30)] == [3, 2]  # 24 s, then 16 s
+    short = [{"start": i * second, "end": i * second + second // 2} for i in range(10)]  # 0.5 s each
+    assert [len(p) for p in pieces_of(short, 3.0)] == [6, 4]
+    assert pieces_of([], 3.0) == [] and windows_of([], 30) == []
+
+
+def test_a_recognition_keeps_its_languages_through_json_and_shift():
+    heard = Recognition("de", 60.0, [Word("Jeder", 31.0, 31.4, 0.9)], [], 0.97,
+                        [LanguageSpan("en", 0, 29.5, 0.99), LanguageSpan("de", 30.6, 59.9, 0.97)])
+    again = Recognition.from_json(heard.as_json())
+    assert again == heard
+    moved = heard.shift(120.0)
+    assert moved.language_probability == 0.97
+    assert [(s.start, s.end) for s in moved.languages] == [(120.0, 149.5), (150.6, 179.9)]
+    old = Recognition.from_json({"language": "en", "duration": 1.0, "words": [], "segments": []})
+    assert old.language_probability is None and old.languages == []
