@@ -28,6 +28,30 @@ def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
     return previous[-1]
 
 
+def characters(text: str) -> list[str]:
+    """``text`` as the characters ``normalise`` keeps, spaces dropped: the unit of error for
+    languages written without spaces between words (Chinese, Japanese)."""
+    return [c for word in normalise(text) for c in word]
+
+
+def character_error_rate(reference: str, hypothesis: str) -> float:
+    """Character edits / reference characters, after ``characters`` on both sides."""
+    ref, hyp = characters(reference), characters(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return edit_distance(ref, hyp) / len(ref)
+
+
+def error_rate(reference: str, hypothesis: str, language: str) -> tuple[str, float]:
+    """``("cer", rate)`` for a language written without spaces (``languages.UNSPACED``), else
+    ``("wer", rate)``."""
+    from streams.asr.languages import UNSPACED
+
+    if language in UNSPACED:
+        return "cer", character_error_rate(reference, hypothesis)
+    return "wer", word_error_rate(reference, hypothesis)
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     ref, hyp = normalise(reference), normalise(hypothesis)
     if not ref:

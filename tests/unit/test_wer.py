@@ -29,3 +29,13 @@ def test_sentence_occurrences_counts_dropped_and_repeated_sentences():
               "if the reader will excuse me, i will say nothing of my antecedents")
     assert sentence_occurrences(sentences, looped) == [0, 2, 0]
     assert sentence_occurrences(sentences, "") == [0, 0, 0]
+
+
+def test_character_error_rate_for_languages_without_spaces():
+    from streams.asr.wer import character_error_rate, error_rate
+
+    assert character_error_rate("广州市房地产中介协会分析", "广州市房地产中介协会分析。") == 0.0
+    assert character_error_rate("广州市房地产中介协会分析", "廣州市房地產中間協會分析") == 5 / 12  # 廣 產 間 協 會
+    assert character_error_rate("客観的実在", "客 観的 実在") == 0.0  # spaces are not characters
+    assert error_rate("广州市", "广州", "zh") == ("cer", 1 / 3)
+    assert error_rate("der Hund", "der Hunt", "de") == ("wer", 0.5)
