@@ -1,8 +1,9 @@
 """Captions from timed words: cue grouping, SRT and WebVTT sidecars, and ASS scripts to burn in
 (pure: no I/O).
 
-Word text is never changed, dropped or added to: a cue's text is its words joined by one space,
-so the cues of a clip, joined by spaces, are exactly its words joined by spaces. Only the burned-in
+Word text is never changed, dropped or added to: a cue's text is its words joined by one space
+(none where a word of a script written without spaces meets another: ``streams.text.scripts``),
+so the cues of a clip, joined the same way, are exactly its words joined that way. Only the burned-in
 ASS text may be upper-cased by a style, and WebVTT escapes ``&``, ``<`` and ``>`` as its format
 requires. Times are seconds from the start of the clip.
 
@@ -15,9 +16,12 @@ lines would not fit, and libass's own wrapping is off so it cannot add a third.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
+
+from streams.text.scripts import join, main_script, unspaced
 
 BREAK_AFTER = (".", "?", "!", ",")
 PAUSE_SECONDS = 0.6
@@ -47,7 +51,7 @@ class Cue:
 
     @property
     def text(self) -> str:
-        return " ".join(w.word for w in self.words)
+        return join(w.word for w in self.words)
 
 
 def group_cues(
@@ -169,6 +173,22 @@ CAPTION_STYLES: dict[str, CaptionStyle] = {
 }
 DEFAULT_STYLE = "bold"
 
+# The font each script is drawn in (Debian's fonts-noto-core and fonts-noto-cjk; scripts/setup.sh
+# installs them): DejaVu Sans has no CJK, Hangul, Devanagari or Thai, and a caption drawn in a font
+# without the glyphs shows empty boxes.
+SCRIPT_FONTS = {
+    "han": "Noto Sans CJK SC", "kana": "Noto Sans CJK JP", "hangul": "Noto Sans CJK KR",
+    "arabic": "Noto Sans Arabic", "hebrew": "Noto Sans Hebrew", "devanagari": "Noto Sans Devanagari",
+    "thai": "Noto Sans Thai",
+}
+
+
+def for_script(style: CaptionStyle, words: Iterable[CaptionWord]) -> CaptionStyle:
+    """``style`` with the font of the script ``words`` are mostly written in (unchanged for
+    Latin, Cyrillic and Greek, which its own font draws)."""
+    name = main_script(join(w.word for w in words))
+    return style if name is None else dataclasses.replace(style, font=SCRIPT_FONTS[name])
+
 
 def caption_style(name: str) -> CaptionStyle:
     """The named style, or ValueError listing the names there are."""
@@ -240,19 +260,26 @@ def layout_cues(
         factors = [style.emphasis_scale if _keyword(w.word) in keywords else 1.0 for w in cue.words]
         widths = [measure(t, size * f, style.bold) for t, f in zip(shown, factors)]
         space = measure(" ", size, style.bold)
-        lines, widest = _break_lines(widths, space, available)
+        gaps = [space if spaced(a, b) else 0.0 for a, b in zip(shown, shown[1:])]
+        lines, widest = _break_lines(widths, gaps, available)
         fitted = size if widest <= available else max(8, math.floor(size * available / widest))
         out.append(CueLayout(cue, tuple(shown[a:b] for a, b in lines), fitted))
     return out
 
 
+def spaced(before: str, after: str) -> bool:
+    """Whether a space is drawn between two neighbouring words (``streams.text.scripts.join``)."""
+    return bool(before and after) and not (unspaced(before[-1]) or unspaced(after[0]))
+
+
 def _break_lines(
-    widths: Sequence[float], space: float, available: float
+    widths: Sequence[float], gaps: Sequence[float], available: float
 ) -> tuple[list[tuple[int, int]], float]:
     """One line if it fits in ``available``, else the two-line split whose wider line is the
-    narrowest: (index ranges of the lines, width of the widest)."""
+    narrowest: (index ranges of the lines, width of the widest). ``gaps[i]`` is the space drawn
+    between word i and word i + 1."""
     def line(a: int, b: int) -> float:
-        return sum(widths[a:b]) + space * (b - a - 1)
+        return sum(widths[a:b]) + sum(gaps[a:b - 1])
 
     n = len(widths)
     best = ([(0, n)], line(0, n))
@@ -330,7 +357,8 @@ def to_ass(
                     colour = highlight if j == i else emphasis
                     grow = f"\\fscx{percent}\\fscy{percent}" if key[j] else ""
                     t = "{\\1c" + colour + "&" + grow + "}" + t + reset
-                parts.append(("\\N" if j in breaks else " ") + t if j else t)
+                gap = " " if j and spaced(cue.words[j - 1].word, cue.words[j].word) else ""
+                parts.append(("\\N" if j in breaks else gap) + t if j else t)
             text = ("{" + size_tag + "}" if size_tag else "") + "".join(parts)
             start, end = _ass_clock(bounds[i]), _ass_clock(bounds[i + 1])
             lines.append(f"Dialogue: 0,{start},{end},{style.name},,0,0,0,,{text}\n")

@@ -41,6 +41,7 @@ from typing import Any, Sequence
 from streams.media.captions import CaptionStyle, CaptionWord, CueLayout
 from streams.media.framing import CropKey
 from streams.media.loudness import CEILING_DBTP, TARGET_LUFS, Loudness
+from streams.text.scripts import join
 
 SCHEMA = "clipstream.handoff/1"
 
@@ -70,7 +71,7 @@ def handoff(
             "brand": brand,
             "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words],
             "cues": [{"start": round(c.cue.start, 3), "end": round(c.cue.end, 3), "text": c.cue.text,
-                      "lines": [" ".join(line) for line in c.lines], "font_size": c.font_size} for c in cues],
+                      "lines": [join(line) for line in c.lines], "font_size": c.font_size} for c in cues],
         },
         "loudness": None if gain_db is None else
         {"gain_db": gain_db, "target_lufs": TARGET_LUFS, "ceiling_dbtp": CEILING_DBTP if ceiling_dbtp is None else ceiling_dbtp,

@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import stat
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from streams.media.captions import (
     CaptionStyle,
     CaptionWord,
     Measure,
+    for_script,
     layout_cues,
     safe_area,
     to_ass,
@@ -407,7 +409,7 @@ async def render_clip(
         raise RenderError(f"brand logo {Path(spec.brand.logo).name} is not a file")
     out = Path(out_dir)
     files = {ext: out / f"{stem}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt", "ass", "json")}
-    style = spec.style
+    style = for_script(spec.style, spec.words)  # CJK, Arabic, Hebrew, Devanagari, Thai: a Noto font
     measure = _font_measure(style)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -522,13 +524,35 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
     return gain
 
 
-def _font_measure(style: CaptionStyle) -> Measure | None:
-    """Text widths from the style's font file in ``FONTS_DIR`` as libass will draw them (libass's
-    font size is the font's ascent + descent, not its em); None when the file is not there."""
-    name = style.font.replace(" ", "") + ("-Bold" if style.bold else "")
-    font_file = FONTS_DIR / f"{name}.ttf"
-    if not font_file.is_file():
+def font_file(family: str, bold: bool) -> tuple[Path, int] | None:
+    """The file (and face index in a collection) of ``family`` in its bold or regular face:
+    DejaVu from ``FONTS_DIR``, any other family from fontconfig; None when it is not installed."""
+    if family == "DejaVu Sans":
+        path = FONTS_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+        return (path, 0) if path.is_file() else None
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{family}\t%{file}\t%{index}",
+                                f"{family}:{'bold' if bold else 'regular'}"],
+                               capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
         return None
+    parts = found.split("\t")
+    if len(parts) != 3 or family not in parts[0].split(","):  # fc-match answers with a substitute
+        return None
+    return Path(parts[1]), int(parts[2] or 0)
+
+
+def _font_measure(style: CaptionStyle) -> Measure | None:
+    """Text widths from the style's font file as libass will draw them (libass's font size is the
+    font's ascent + descent, not its em); None when DejaVu is not there (widths then estimated).
+    ``RenderError`` when a script's own font is missing: its captions would be drawn as boxes."""
+    found = font_file(style.font, style.bold)
+    if found is None:
+        if style.font == "DejaVu Sans":
+            return None
+        raise RenderError(f"captions in this clip's script need the font {style.font}, which is not installed "
+                          f"(Debian packages fonts-noto-core and fonts-noto-cjk); run scripts/setup.sh")
+    path, index = found
     from PIL import ImageFont
 
     fonts: dict[int, tuple[object, float]] = {}
@@ -536,7 +560,7 @@ def _font_measure(style: CaptionStyle) -> Measure | None:
     def measure(text: str, size: float, bold: bool) -> float:
         px = max(1, round(size))
         if px not in fonts:
-            font = ImageFont.truetype(str(font_file), px)
+            font = ImageFont.truetype(str(path), px, index=index)
             ascent, descent = font.getmetrics()
             fonts[px] = (font, px / (ascent + descent))
         font, ratio = fonts[px]

@@ -16,12 +16,13 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from streams.asr.whisper import Word
+from streams.text.scripts import caseless, unspaced
 
-TERMINAL = ".?!"
+TERMINAL = ".?!。！？؟।"  # with the full stops and question marks of CJK, Arabic and Devanagari
 
 # Closing quotes and brackets may follow the real end of a sentence: `."` or `?)`.
-_CLOSERS = "\"'”’»)]}"
-_OPENERS = "\"'“‘«([{"
+_CLOSERS = "\"'”’»)]}」』）"
+_OPENERS = "\"'“‘«([{「『（"
 
 # Abbreviations whose full stop is part of the word, not the end of a sentence.
 ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "jr.", "sr.", "vs.", "e.g.", "i.e."})
@@ -71,12 +72,15 @@ def ends_sentence(text: str) -> bool:
 
 def join_words(words: Iterable[str]) -> str:
     """Words as readable text. Whisper splits "steam-powered" into "steam" "-powered" and "i.e."
-    into "i" ".e": a token that starts with a joining mark is glued to the one before."""
+    into "i" ".e": a token that starts with a joining mark is glued to the one before. Words of
+    scripts written without spaces (Chinese, Japanese, Thai) are glued too
+    (``streams.text.scripts``)."""
     text = ""
     for word in (w.strip() for w in words):
         if not word:
             continue
-        text += word if text and word[0] in "-.,'%)" else (" " + word if text else word)
+        glued = word[0] in "-.,'%)" or unspaced(text[-1]) or unspaced(word[0]) if text else False
+        text += word if glued or not text else " " + word
     return text
 
 
@@ -144,7 +148,8 @@ def breaks_after(word: Word, following: Word | None) -> bool:
     if gap >= SILENCE_SECONDS:
         return True
     nxt = following.word.strip().lstrip(_OPENERS)
-    return gap >= PAUSE_SECONDS and nxt[:1].isupper()
+    # A script without capitals (Chinese, Arabic...) cannot show a new sentence by one.
+    return gap >= PAUSE_SECONDS and (nxt[:1].isupper() or caseless(nxt[:1]))
 
 
 def build_sentences(words: Iterable[Word], max_seconds: float = MAX_SENTENCE_SECONDS) -> list[Sentence]:

@@ -627,3 +627,30 @@ def test_the_drawn_path_matches_the_real_reframe_plan():
         if any(abs(10.5 + t - c) < 0.02 for c in plan.cuts):
             continue  # the frame of the jump itself
         assert abs(drawn_x(list(path), t) - plan.box_at(10.5 + t)[0]) <= 1.5, t
+
+
+def _caption_band(media, tmp_path, name: str, tokens: list[str]) -> np.ndarray:
+    words = tuple(CaptionWord(t, 0.2 + 0.5 * i, 0.6 + 0.5 * i) for i, t in enumerate(tokens))
+    spec = RenderSpec(media / "podcast.m4a", 0.0, 2.0, words=words, preset="ultrafast", loudness=False)
+    result = render(spec, tmp_path / name)
+    band = frame_at(result.mp4, 0.9)[1100:1700].astype(float)
+    return band, result
+
+
+@pytest.mark.parametrize("first, second, font", [
+    (["广州市", "房地产"], ["敲下", "垂直进空"], "Noto Sans CJK SC"),
+    (["مرحبا", "بالعالم"], ["شكرا", "جزيلا"], "Noto Sans Arabic"),
+    (["नमस्ते", "दुनिया"], ["धन्यवाद", "मित्र"], "Noto Sans Devanagari"),
+])
+def test_captions_in_other_scripts_draw_their_glyphs_not_boxes(media, tmp_path, first, second, font):
+    """Drawn in a font without the glyphs, every character is the same empty box: two different
+    texts would then leave nearly the same marks. With the script's font they differ."""
+    one, result = _caption_band(media, tmp_path, "one", first)
+    two, _ = _caption_band(media, tmp_path, "two", second)
+    assert f"Style: bold,{font}," in result.ass.read_text()
+    background = np.median(one, axis=(0, 1))
+    ink_one, ink_two = (np.abs(band - background).max(axis=2) > 120 for band in (one, two))
+    assert ink_one.sum() > 1500 and ink_two.sum() > 1500  # text is drawn
+    assert (ink_one ^ ink_two).sum() > 0.5 * (ink_one | ink_two).sum()  # and it is these characters, not boxes
+    joined = "".join(first) if font == "Noto Sans CJK SC" else " ".join(first)
+    assert result.srt.read_text().splitlines()[2] == joined
