@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from streams.asr.whisper import Word
 from streams.moments.sentences import build_sentences
+from streams.text.scripts import unspaced
 
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"
 _TOKEN = re.compile(r"\w+(?:'\w+)?", re.UNICODE)
@@ -81,6 +82,21 @@ def query_terms(query: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(query)]
 
 
+def unsegment(marked: str) -> str:
+    """Text indexed a character at a time (``streams.text.scripts.segment``), with its marks,
+    written as it was: no space between two characters of an unspaced script, and neighbouring
+    marked characters one mark (``[房] [地]`` → ``[房地]``)."""
+    out: list[str] = []
+    for i, ch in enumerate(marked):
+        if ch == " ":
+            before = marked[:i].rstrip(MARK_OPEN + MARK_CLOSE)[-1:]
+            after = marked[i + 1:].lstrip(MARK_OPEN + MARK_CLOSE)[:1]
+            if before and after and unspaced(before) and unspaced(after):
+                continue
+        out.append(ch)
+    return "".join(out).replace(MARK_CLOSE + MARK_OPEN, "")
+
+
 def snippet_html(marked: str) -> str:
     """Text with matches between MARK_OPEN and MARK_CLOSE as escaped HTML with ``<mark>``."""
     return html.escape(marked).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
@@ -95,7 +111,7 @@ def matching_word(words: Iterable[Sequence], terms: Sequence[str]) -> tuple[floa
     wanted = [t.lower() for t in terms if t]
     for text, start, end in words:
         token = re.sub(r"[^\w']", "", str(text).lower())
-        if token and any(token == t or token.startswith(t) for t in wanted):
+        if token and any(token == t or token.startswith(t) or (unspaced(t[0]) and t in token) for t in wanted):
             return float(start), float(end)
     return None
 

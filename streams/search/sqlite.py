@@ -2,7 +2,9 @@
 
 Sentences live in a plain table (``docs``, keyed by document id, so re-indexing replaces) and an
 external-content FTS5 table indexes their text (Porter stemming over unicode61, diacritics
-folded); triggers keep the two in step. Queries are ranked by BM25, the last word of a query
+folded); triggers keep the two in step. Text in scripts written without spaces (Chinese,
+Japanese, Thai) is indexed a character at a time (``terms``: ``streams.text.scripts.segment``)
+and queried as a phrase of characters, so any run of characters of a sentence finds it. Queries are ranked by BM25, the last word of a query
 matches as a prefix (search as you type), and ``snippet()`` marks the matches. Several processes
 may open the file at once (WAL journal): the worker's sink writes while the API reads.
 
@@ -19,7 +21,8 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms
+from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms, unsegment
+from streams.text.scripts import segment
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -36,26 +39,27 @@ CREATE TABLE IF NOT EXISTS docs (
     speaker      TEXT,
     text         TEXT NOT NULL,
     words        TEXT NOT NULL,
+    terms        TEXT NOT NULL,  -- the text as indexed: unspaced scripts a character at a time
     tenant_key   TEXT NOT NULL  -- the tenant as one FTS token, so a query intersects with it in the index
 );
 CREATE INDEX IF NOT EXISTS docs_video ON docs (tenant_id, video_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    text, tenant_key, content='docs', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+    terms, tenant_key, content='docs', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER IF NOT EXISTS docs_ai AFTER INSERT ON docs BEGIN
-    INSERT INTO docs_fts (rowid, text, tenant_key) VALUES (new.rowid, new.text, new.tenant_key);
+    INSERT INTO docs_fts (rowid, terms, tenant_key) VALUES (new.rowid, new.terms, new.tenant_key);
 END;
 CREATE TRIGGER IF NOT EXISTS docs_ad AFTER DELETE ON docs BEGIN
-    INSERT INTO docs_fts (docs_fts, rowid, text, tenant_key) VALUES ('delete', old.rowid, old.text, old.tenant_key);
+    INSERT INTO docs_fts (docs_fts, rowid, terms, tenant_key) VALUES ('delete', old.rowid, old.terms, old.tenant_key);
 END;
 CREATE TRIGGER IF NOT EXISTS docs_au AFTER UPDATE ON docs BEGIN
-    INSERT INTO docs_fts (docs_fts, rowid, text, tenant_key) VALUES ('delete', old.rowid, old.text, old.tenant_key);
-    INSERT INTO docs_fts (rowid, text, tenant_key) VALUES (new.rowid, new.text, new.tenant_key);
+    INSERT INTO docs_fts (docs_fts, rowid, terms, tenant_key) VALUES ('delete', old.rowid, old.terms, old.tenant_key);
+    INSERT INTO docs_fts (rowid, terms, tenant_key) VALUES (new.rowid, new.terms, new.tenant_key);
 END;
 """
-SCHEMA_VERSION = 2  # PRAGMA user_version: an index file of another version is rebuilt empty
+SCHEMA_VERSION = 3  # PRAGMA user_version: an index file of another version is rebuilt empty
 _COLUMNS = ("id", "tenant_id", "video_id", "filename", "chunk_index", "position", "start", "end", "language",
-            "speaker", "text", "words", "tenant_key")
+            "speaker", "text", "words", "terms", "tenant_key")
 SNIPPET_TOKENS = 24
 
 
@@ -67,13 +71,13 @@ def tenant_key(tenant_id: str) -> str:
 def fts_query(terms: list[str], prefix_last: bool = True, any_term: bool = False, tenant_id: str | None = None) -> str:
     """An FTS5 query from plain words: each quoted (so no word is read as an operator), the last
     one a prefix; all words must match, or any with ``any_term``; only ``tenant_id``'s sentences."""
-    quoted = [f'"{t}"' for t in terms]
+    quoted = [f'"{segment(t)}"' for t in terms]  # a run of CJK characters: a phrase of them
     if quoted and prefix_last:
         quoted[-1] += "*"
     words = (" OR " if any_term else " ").join(quoted)
     if tenant_id is None:
         return words
-    return f'tenant_key : "{tenant_key(tenant_id)}" AND text : ({words})'
+    return f'tenant_key : "{tenant_key(tenant_id)}" AND terms : ({words})'
 
 
 class SqliteIndex:
@@ -106,6 +110,7 @@ class SqliteIndex:
         for d in docs:
             values = d.as_dict()
             values["words"] = json.dumps(values["words"])
+            values["terms"] = segment(d.text)
             values["tenant_key"] = tenant_key(d.tenant_id)
             rows.append(tuple(values[c] for c in _COLUMNS))
         if not rows:
@@ -161,4 +166,5 @@ class SqliteIndex:
             cursor = self._db.execute(sql, params)
             names = [c[0] for c in cursor.description]
             rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-        return [make_hit({**r, "words": json.loads(r["words"])}, r["marked"], -r["rank"], terms) for r in rows]
+        return [make_hit({**r, "words": json.loads(r["words"])}, unsegment(r["marked"]), -r["rank"], terms)
+                for r in rows]

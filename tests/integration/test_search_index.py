@@ -99,5 +99,26 @@ def test_deleting_a_video_removes_only_its_documents(library, index):
 def test_fts_queries_quote_every_word():
     assert fts_query(["talk", "to"]) == '"talk" "to"*'
     assert fts_query(["a", "b"], prefix_last=False, any_term=True) == '"a" OR "b"'
-    assert fts_query(["a"], tenant_id="ten_x").startswith('tenant_key : "t') and fts_query(["a"], tenant_id="ten_x").endswith('AND text : ("a"*)')
+    assert fts_query(["a"], tenant_id="ten_x").startswith('tenant_key : "t') and fts_query(["a"], tenant_id="ten_x").endswith('AND terms : ("a"*)')
     assert tenant_filter('x" OR tenant_id = "y') == 'tenant_id = "x\\" OR tenant_id = \\"y"'
+
+
+def test_words_in_scripts_without_spaces_and_in_other_alphabets_are_found(index):
+    """A Chinese sentence is found by any run of its characters (the word Whisper gave, or part
+    of one), a Japanese and a Russian one by their words; the snippet reads as written."""
+    tenant = f"ten_ml{uuid.uuid4().hex[:6]}"
+    chinese = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35, "probability": 0.9}
+               for i, w in enumerate(["广州市", "房地产", "中介", "协会", "分析。"])]
+    japanese = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35, "probability": 0.9}
+                for i, w in enumerate(["客観的", "実在の", "判断的", "知識。"])]
+    docs = (sentence_docs(tenant, "vzh", "zh.mp4", 0, "zh", chinese)
+            + sentence_docs(tenant, "vja", "ja.mp4", 0, "ja", japanese)
+            + sentence_docs(tenant, "vru", "ru.mp4", 0, "ru", _words("Бедняга. Ребят, на его месте должен быть я.")))
+    index.upsert(docs)
+    [hit] = index.search(tenant, "房地产")
+    assert hit.video_id == "vzh" and hit.text == "广州市房地产中介协会分析。"
+    assert (hit.start, hit.end) == (0.4, 0.75)  # the word 房地产
+    assert "<mark>" in hit.snippet and " " not in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert [h.video_id for h in index.search(tenant, "协会")] == ["vzh"]  # a part of the text
+    assert [h.video_id for h in index.search(tenant, "判断")] == ["vja"]
+    assert [h.video_id for h in index.search(tenant, "месте")] == ["vru"]
