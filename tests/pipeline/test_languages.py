@@ -1,0 +1,91 @@
+"""Talks in other languages through the whole pipeline: a Chinese and a German talk, built from the
+read speech of ``../shared/media/speech/multilingual``, are identified without being told their
+language, become clips whose captions are in that language and script (the sidecar text, and the
+glyphs drawn on the rendered frames), and search finds their words."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import av
+import httpx
+import numpy as np
+import pytest
+
+from streams.client import local_path
+from streams.credentials import api_key_for
+from tests.media_recipes import concat_audio
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+TALKS = {
+    # language: (clips, words that are said, one in each clip; its script's letters)
+    "zh": (["zh_fleurs_000.wav", "zh_aishell_000.wav", "zh_fleurs_001.wav"],
+           ["项目", "通车", "广州", "房地产", "公共汽车", "议会"], r"[\u4e00-\u9fff]"),
+    "de": (["de_fleurs_000.ogg", "de_fleurs_001.ogg", "de_fleurs_002.ogg"],
+           ["Dinosaurier", "Wasser", "Frauen", "Sediment", "Strände"], r"[a-zäöüß]"),
+}
+
+
+@pytest.fixture(scope="module")
+def talks(pipeline, media_dir, built_media):
+    folder = media_dir / "speech" / "multilingual"
+    ids = {}
+    for language, (files, *_rest) in TALKS.items():
+        talk = concat_audio([folder / f for f in files], built_media / f"{language}_talk.wav")
+        ids[language] = pipeline.client.submit(talk, clip_count=1, min_seconds=5, max_seconds=20)["video_id"]
+    for video_id in ids.values():
+        video = pipeline.client.wait(video_id, timeout=900)
+        assert video["status"] == "completed", video.get("error")
+    return ids
+
+
+@pytest.mark.parametrize("language", sorted(TALKS))
+def test_the_language_is_identified_without_being_told(pipeline, talks, language):
+    transcript = pipeline.client.transcript(talks[language])
+    assert transcript["language"] == language and transcript["language_probability"] > 0.8
+    assert transcript["languages"] == [language]
+
+
+@pytest.mark.parametrize("language", sorted(TALKS))
+def test_clips_are_captioned_in_the_language_and_its_script(pipeline, talks, language):
+    _, _, letters = TALKS[language]
+    [clip] = pipeline.client.clips(talks[language])["clips"]
+    srt = Path(local_path(clip["srt"])).read_text(encoding="utf-8")
+    lines = [line for line in srt.splitlines() if line and not line.isdigit() and "-->" not in line]
+    assert len(re.findall(letters, " ".join(lines).lower())) >= 10, lines
+    # Chinese is written without spaces between words: none between two characters of a cue
+    assert not any(re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", line) for line in lines), lines
+    with av.open(local_path(clip["mp4"])) as container:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
+    band = [f[int(f.shape[0] * 0.55):int(f.shape[0] * 0.85)] for f in frames[::5]]
+    background = np.median(band[0], axis=(0, 1))
+    inked = [np.abs(b - background).max(axis=2) > 120 for b in band]
+    assert max(i.sum() for i in inked) > 1500  # captions are drawn
+    changes = [(a ^ b).sum() / max(1, (a | b).sum()) for a, b in zip(inked, inked[1:]) if a.sum() and b.sum()]
+    assert changes and max(changes) > 0.5  # different words leave different marks: glyphs, not boxes
+
+
+@pytest.mark.parametrize("language", sorted(TALKS))
+def test_search_finds_a_word_of_the_talk(pipeline, talks, language):
+    # The words a decoder hears can differ by a character from one CPU to another (another SIMD
+    # path, another float rounding), so the word searched for is the first of the talk's known
+    # words that the transcript holds; at least half of them must be there.
+    text = pipeline.client.transcript(talks[language])["text"].lower()
+    heard = [w for w in TALKS[language][1] if w.lower() in text]
+    assert len(heard) * 2 >= len(TALKS[language][1]), text
+    word = heard[0]
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=30, headers=headers) as http:
+        deadline = time.monotonic() + 30
+        while True:
+            hits = http.get("/v1/search", params={"q": word}).json()["hits"]
+            if any(h["video_id"] == talks[language] for h in hits) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    mine = [h for h in hits if h["video_id"] == talks[language]]
+    assert mine, (word, text, hits)
+    hit = mine[0]
+    assert word.lower() in hit["text"].lower() and "<mark>" in hit["snippet"]
