@@ -33,10 +33,31 @@ from streams.asr import models
 from streams.asr.languages import PROMPTS, LanguageSpan, Probe, cuts, dominant, parse_language, runs
 from streams.asr.vad import SAMPLE_RATE, speech_spans
 from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperOptions, WhisperRecognizer
+from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
 
 Span = dict  # {"start": sample, "end": sample}
+
+
+def in_chinese_script(heard: Recognition, script: str) -> Recognition:
+    """``heard`` with its words and segments in one Chinese ``script`` (``streams.text.chinese``).
+    The words are converted as one text (OpenCC picks a character by the phrase it is in) and cut
+    back at their old lengths; where a conversion changed a length, word by word."""
+    if script == chinese.AS_DECODED:
+        return heard
+    texts = [w.word for w in heard.words]
+    whole = chinese.convert("".join(texts), script)
+    if len(whole) == sum(map(len, texts)):
+        ends = np.cumsum([0] + [len(t) for t in texts])
+        texts = [whole[a:b] for a, b in zip(ends, ends[1:])]
+    else:
+        texts = [chinese.convert(t, script) for t in texts]
+    return dataclasses.replace(
+        heard,
+        words=[dataclasses.replace(w, word=t) for w, t in zip(heard.words, texts)],
+        segments=[dataclasses.replace(g, text=chinese.convert(g.text, script)) for g in heard.segments],
+    )
 
 
 def windows_of(spans: list[Span], max_seconds: float = WINDOW_SECONDS) -> list[list[Span]]:
@@ -93,7 +114,8 @@ class MultilingualRecognizer:
                 cancelled: Callable[[], bool] | None) -> Recognition:
         """``audio`` decoded in ``language`` by its model, after ``prompt`` or the language's own
         (``languages.PROMPTS``)."""
-        return self.recognizer_for(language).recognize(audio, language, prompt or PROMPTS.get(language), cancelled)
+        heard = self.recognizer_for(language).recognize(audio, language, prompt or PROMPTS.get(language), cancelled)
+        return in_chinese_script(heard, self.options.chinese_script) if language == "zh" else heard
 
     # -- identification --------------------------------------------------------------------
     def probe(self, speech: np.ndarray) -> tuple[str, float]:

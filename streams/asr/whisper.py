@@ -28,6 +28,7 @@ from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
 from streams.model_parameters import options_from
+from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
 
@@ -55,6 +56,8 @@ class WhisperOptions:
     compute_type: ``int8`` on CPU, ``float16`` on GPU.
     beam_size: beam search width (1 is greedy).
     language: ISO code, or ``auto`` to identify the language spoken (``streams.asr.spoken``).
+    chinese_script: how Chinese is written: ``simplified`` (default), ``traditional``, or
+        ``as_decoded`` (Whisper mixes both, even within a sentence: ``streams.text.chinese``).
     word_timestamps: per-word start/end from cross-attention alignment.
     vad_filter: skip non-speech with Silero VAD before decoding.
     vad_model: Silero VAD ONNX file; empty means ``silero_vad.onnx`` from the ``silero-vad`` package.
@@ -75,6 +78,7 @@ class WhisperOptions:
     compute_type: str = "int8"
     beam_size: int = 1
     language: str = AUTO
+    chinese_script: str = chinese.SIMPLIFIED
     word_timestamps: bool = True
     vad_filter: bool = True
     refine_word_starts: bool = True
@@ -92,6 +96,7 @@ class WhisperOptions:
         if options.probe_seconds <= 0:
             raise ValueError("probe_seconds must be positive")
         parse_language(options.language)
+        chinese.parse_script(options.chinese_script)
         return options
 
     @property

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from streams.asr.whisper import Word
 from streams.moments.sentences import build_sentences
+from streams.text.chinese import variants
 from streams.text.scripts import unspaced
 
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"
@@ -107,8 +108,9 @@ def marked_terms(marked: str) -> list[str]:
 
 
 def matching_word(words: Iterable[Sequence], terms: Sequence[str]) -> tuple[float, float] | None:
-    """The times of the first word that is, or starts with, one of ``terms``."""
-    wanted = [t.lower() for t in terms if t]
+    """The times of the first word that is, or starts with, one of ``terms`` (a Chinese term in
+    either script: ``streams.text.chinese.variants``)."""
+    wanted = [v.lower() for t in terms if t for v in (variants(t) if unspaced(t[0]) else [t])]
     for text, start, end in words:
         token = re.sub(r"[^\w']", "", str(text).lower())
         if token and any(token == t or token.startswith(t) or (unspaced(t[0]) and t in token) for t in wanted):

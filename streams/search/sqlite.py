@@ -4,7 +4,7 @@ Sentences live in a plain table (``docs``, keyed by document id, so re-indexing 
 external-content FTS5 table indexes their text (Porter stemming over unicode61, diacritics
 folded); triggers keep the two in step. Text in scripts written without spaces (Chinese,
 Japanese, Thai) is indexed a character at a time (``terms``: ``streams.text.scripts.segment``)
-and queried as a phrase of characters, so any run of characters of a sentence finds it. Queries are ranked by BM25, the last word of a query
+and queried as a phrase of characters (in both Chinese scripts), so any run of characters of a sentence finds it. Queries are ranked by BM25, the last word of a query
 matches as a prefix (search as you type), and ``snippet()`` marks the matches. Several processes
 may open the file at once (WAL journal): the worker's sink writes while the API reads.
 
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Iterable
 
 from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms, unsegment
-from streams.text.scripts import segment
+from streams.text.chinese import variants
+from streams.text.scripts import segment, unspaced
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -71,9 +72,11 @@ def tenant_key(tenant_id: str) -> str:
 def fts_query(terms: list[str], prefix_last: bool = True, any_term: bool = False, tenant_id: str | None = None) -> str:
     """An FTS5 query from plain words: each quoted (so no word is read as an operator), the last
     one a prefix; all words must match, or any with ``any_term``; only ``tenant_id``'s sentences."""
-    quoted = [f'"{segment(t)}"' for t in terms]  # a run of CJK characters: a phrase of them
-    if quoted and prefix_last:
-        quoted[-1] += "*"
+    star = ["*" if prefix_last and i == len(terms) - 1 else "" for i in range(len(terms))]
+    # a run of CJK characters: a phrase of them, in simplified or traditional characters
+    quoted = [" OR ".join(f'"{segment(v)}"{s}' for v in (variants(t) if unspaced(t[0]) else [t]))
+              for t, s in zip(terms, star)]
+    quoted = [f"({q})" if " OR " in q else q for q in quoted]
     words = (" OR " if any_term else " ").join(quoted)
     if tenant_id is None:
         return words

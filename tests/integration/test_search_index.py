@@ -100,6 +100,8 @@ def test_fts_queries_quote_every_word():
     assert fts_query(["talk", "to"]) == '"talk" "to"*'
     assert fts_query(["a", "b"], prefix_last=False, any_term=True) == '"a" OR "b"'
     assert fts_query(["a"], tenant_id="ten_x").startswith('tenant_key : "t') and fts_query(["a"], tenant_id="ten_x").endswith('AND terms : ("a"*)')
+    # a Chinese word is looked for in both scripts; a Latin one as it is
+    assert fts_query(["项目", "go"]) == '("项 目" OR "項 目") "go"*'
     assert tenant_filter('x" OR tenant_id = "y') == 'tenant_id = "x\\" OR tenant_id = \\"y"'
 
 
@@ -120,5 +122,9 @@ def test_words_in_scripts_without_spaces_and_in_other_alphabets_are_found(index)
     assert (hit.start, hit.end) == (0.4, 0.75)  # the word 房地产
     assert "<mark>" in hit.snippet and " " not in hit.snippet.replace("<mark>", "").replace("</mark>", "")
     assert [h.video_id for h in index.search(tenant, "协会")] == ["vzh"]  # a part of the text
+    # the same words in traditional characters find the simplified sentence, at the word
+    [hit] = index.search(tenant, "房地產")
+    assert hit.video_id == "vzh" and (hit.start, hit.end) == (0.4, 0.75)
+    assert [h.video_id for h in index.search(tenant, "協會")] == ["vzh"]
     assert [h.video_id for h in index.search(tenant, "判断")] == ["vja"]
     assert [h.video_id for h in index.search(tenant, "месте")] == ["vru"]
