@@ -489,6 +489,9 @@ def _video_schemas() -> dict:
             "asr": obj({"chunks": INTEGER, "audio_minutes": NUMBER, "realtime_factor_p50": nullable(NUMBER),
                         "realtime_factor_p95": nullable(NUMBER)},
                        description="Per audio chunk: seconds from cut to transcript per second of audio."),
+            "languages": {**array(obj({"language": STRING, "videos": INTEGER, "minutes": NUMBER})),
+                          "description": "Speech transcribed per language, most first: a chunk's minutes count "
+                                         "for the language with the most speech in it."},
             "failures": array(obj({"stage": STRING, "kind": {"enum": ["failed", "dead_lettered"]},
                                    "error_code": STRING, "videos": INTEGER, "events": INTEGER, "reason": STRING}))}),
     }

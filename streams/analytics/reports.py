@@ -36,6 +36,12 @@ SELECT count(), sum(audio_seconds) / 60, {LEVELS}(realtime_factor)
 FROM asr_realtime_factor WHERE tenant_id = {{tenant:String}}
 """
 
+# Speech per language: a chunk's minutes count for the language with the most speech in it.
+LANGUAGES = """
+SELECT language, uniqExact(video_id), sum(audio_seconds) / 60 FROM asr_realtime_factor
+WHERE tenant_id = {tenant:String} AND language != '' GROUP BY language ORDER BY 3 DESC, language
+"""
+
 FAILURES = """
 SELECT stage, kind, error_code, uniqExactMerge(videos) AS videos, uniqExactMerge(events) AS events,
        anyLast(sample_reason)
@@ -81,6 +87,8 @@ def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> 
         "first_clip": _latency(first_n, first),
         "asr": {"chunks": chunks, "audio_minutes": round(float(audio_minutes or 0), 2),
                 "realtime_factor_p50": _number(rtf, 0), "realtime_factor_p95": _number(rtf, 1)},
+        "languages": [{"language": language, "videos": n, "minutes": round(float(m), 2)}
+                      for language, n, m in rows(LANGUAGES)],
         "failures": [{"stage": stage, "kind": kind, "error_code": code, "videos": n_videos, "events": n_events,
                       "reason": reason} for stage, kind, code, n_videos, n_events, reason in rows(FAILURES)],
         "daily": [{"day": day.isoformat(), "videos": per_day.get(day, [0])[0],

@@ -46,14 +46,14 @@ class Feed:
         self.add("events", tenant, video, started, stage=stage, status="started")
         self.add("events", tenant, video, finished, stage=stage, status="finished")
 
-    def completed_video(self, tenant: str, video: str, duration: float, clips: int) -> None:
+    def completed_video(self, tenant: str, video: str, duration: float, clips: int, language: str = "en") -> None:
         self.add("uploads", tenant, video, 0, source_uri="s3://b/k", filename="talk.mp4", size_bytes=1000, options={})
         self.stage(tenant, video, "ingest", 1, 4)
         half = duration / 2
         for i, (start, end) in enumerate(((0, half), (half, duration))):
             self.add("audio_chunks", tenant, video, 2 + i, chunk_index=i, start=start, end=end, audio_uri="x",
                      is_last=i == 1, video_duration=duration)
-            self.add("transcripts", tenant, video, 10 + i * 8, chunk_index=i, start=start, end=end, language="en",
+            self.add("transcripts", tenant, video, 10 + i * 8, chunk_index=i, start=start, end=end, language=language,
                      words=[], segments=[], is_last=i == 1)
         self.stage(tenant, video, "transcribe", 5, 18)
         self.stage(tenant, video, "moments", 11, 19)
@@ -81,7 +81,7 @@ class Feed:
 def _feed() -> Feed:
     feed = Feed()
     feed.completed_video("tenant-a", "va1", 120.0, clips=3)
-    feed.completed_video("tenant-a", "va2", 60.0, clips=2)
+    feed.completed_video("tenant-a", "va2", 60.0, clips=2, language="de")
     feed.failed_video("tenant-a", "va3")
     feed.completed_video("tenant-b", "vb1", 600.0, clips=1)
     return feed
@@ -109,6 +109,8 @@ def test_the_report_counts_videos_minutes_clips_latencies_and_failures(store):
     assert report["asr"]["chunks"] == 4 and report["asr"]["audio_minutes"] == 3.0
     # chunk 0 of va1: cut at +2 s, transcribed at +10 s, 60 s of audio
     assert report["asr"]["realtime_factor_p50"] is not None
+    assert report["languages"] == [{"language": "en", "videos": 1, "minutes": 2.0},
+                                   {"language": "de", "videos": 1, "minutes": 1.0}]
     assert {(f["stage"], f["kind"], f["error_code"], f["videos"], f["events"]) for f in report["failures"]} == {
         ("ingest", "failed", "not_media", 1, 1), ("ingest", "dead_lettered", "not_media", 1, 1)}
     today = report["daily"][-1]
