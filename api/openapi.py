@@ -210,7 +210,9 @@ def _video_paths() -> dict:
                 scope="write", tag="videos", parameters=[video_id]),
         },
         "/v1/videos/{video_id}/transcript": {"get": operation("getTranscript", "The transcript so far", {
-            "200": {"description": "In the requested format.", "content": {
+            "200": {"description": "In the requested format.", "headers": {"Content-Language": {
+                "description": "The languages heard, the main one first (absent before any speech).",
+                "schema": STRING}}, "content": {
                 "application/json": {"schema": ref("Transcript")}, "application/x-subrip": {"schema": STRING},
                 "text/vtt": {"schema": STRING}, "text/plain": {"schema": STRING}}}, **not_found},
             scope="read", tag="videos",

@@ -143,23 +143,27 @@ async def get_transcript(request: Request) -> Response:
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
     chunks, words = await _words(tenant_catalog, v["video_id"])
+    spoken = spoken_language(chunks)
+    # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
+    tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
+    headers = {"Content-Language": ", ".join(tags)} if spoken["language"] else {}
     captions = [CaptionWord(w["word"], w["start"], w["end"]) for w in words]
     if fmt == "srt":
-        return PlainTextResponse(to_srt(captions), media_type="application/x-subrip")
+        return PlainTextResponse(to_srt(captions), media_type="application/x-subrip", headers=headers)
     if fmt == "vtt":
-        return PlainTextResponse(to_vtt(captions), media_type="text/vtt")
+        return PlainTextResponse(to_vtt(captions, spoken["language"]), media_type="text/vtt", headers=headers)
     sentences = build_sentences(words_of(chunks))
     if fmt == "txt":
-        return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""))
+        return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""), headers=headers)
     transcribe = next(s for s in v["stages"] if s["stage"] == "transcribe")
     return JSONResponse({
-        "video_id": v["video_id"], **spoken_language(chunks),
+        "video_id": v["video_id"], **spoken,
         "complete": transcribe["status"] == "completed",
         "text": join_words(w["word"] for w in words),
         "words": words,
         "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
         "segments": [s for c in chunks for s in c["segments"]],
-    })
+    }, headers=headers)
 
 
 async def get_moments(request: Request) -> JSONResponse:

@@ -107,13 +107,14 @@ def to_srt(words: Iterable[CaptionWord]) -> str:
     )
 
 
-def to_vtt(words: Iterable[CaptionWord]) -> str:
-    """WebVTT: the ``WEBVTT`` header, then cues with ``HH:MM:SS.mmm`` times."""
+def to_vtt(words: Iterable[CaptionWord], language: str | None = None) -> str:
+    """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
+    YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times."""
     cues = "".join(
         f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_vtt_escape(c.text)}\n\n"
         for c in group_cues(words)
     )
-    return "WEBVTT\n\n" + cues
+    return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues
 
 
 def _vtt_escape(text: str) -> str:

@@ -51,6 +51,17 @@ def test_the_language_is_identified_without_being_told(pipeline, talks, language
 
 
 @pytest.mark.parametrize("language", sorted(TALKS))
+def test_the_transcript_says_its_language_in_every_format(pipeline, talks, language):
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=30, headers=headers) as http:
+        answers = {fmt: http.get(f"/v1/videos/{talks[language]}/transcript", params={"format": fmt})
+                   for fmt in ("json", "srt", "vtt", "txt")}
+    for fmt, answer in answers.items():
+        assert answer.status_code == 200 and answer.headers["content-language"] == language, fmt
+    assert answers["vtt"].text.startswith(f"WEBVTT\nLanguage: {language}\n\n")
+
+
+@pytest.mark.parametrize("language", sorted(TALKS))
 def test_clips_are_captioned_in_the_language_and_its_script(pipeline, talks, language):
     _, _, letters = TALKS[language]
     [clip] = pipeline.client.clips(talks[language])["clips"]

@@ -68,6 +68,7 @@ def test_nothing_in_nothing_out():
     assert group_cues([]) == []
     assert to_srt([]) == ""
     assert to_vtt([]) == "WEBVTT\n\n"
+    assert to_vtt([], "zh") == "WEBVTT\nLanguage: zh\n\n"  # the header line players skip
 
 
 def test_srt_exact_format():
