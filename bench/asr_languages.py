@@ -20,7 +20,7 @@ For each clip:
      beam_size=5)``, faster-whisper's defaults otherwise (no VAD, no prompt). English clips are
      also decoded directly on base, so which weights English should use is chosen by numbers.
 
-The Triton side runs what ``models/triton_repo/whisper/config.pbtxt`` says (beam 1, Silero VAD,
+The Triton side runs what ``models/triton_repo/whisper/config.pbtxt`` says (beam 5, Silero VAD,
 Mandarin decoded after a prompt); the direct side does not, so a gap between them is expected and
 reported, not hidden. A language's error rate is the mean of its clips' rates.
 
