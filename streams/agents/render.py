@@ -28,6 +28,7 @@ from typing import Awaitable, Callable
 from streams import metrics, topics
 from streams.adapters.storage import video_prefix
 from streams.app import app
+from streams.asr.languages import spoken_between
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
@@ -265,6 +266,7 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
         caption_style=style or video["options"].get("caption_style", "bold"),
         preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
         plan=plan, faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
+        language=spoken_between(chunks, moment.start, moment.end),
     )
     out_dir = rt.scratch_for(video_id) / cid
     rendered = await render_clip(spec, out_dir, stem=cid, threads=threads,

@@ -155,3 +155,22 @@ def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
         return language, None
     total = sum(max(s.end - s.start, 1e-3) for s in own)
     return language, round(sum(s.probability * max(s.end - s.start, 1e-3) for s in own) / total, 4)
+
+
+def spoken_between(chunks: Sequence[Mapping], start: float, end: float) -> str | None:
+    """The language most spoken from ``start`` to ``end`` (video seconds) in transcript ``chunks``
+    (the catalog's: ``language``, ``start_s``, ``end_s`` and the ``languages`` spans heard in them): the one
+    whose spans overlap that stretch longest; where no span does (a chunk stored before spans
+    were kept), the language of the chunk overlapping it most. None when no chunk overlaps it."""
+    seconds: dict[str, float] = {}
+    for chunk in chunks:
+        for span in chunk.get("languages") or []:
+            overlap = min(end, float(span["end"])) - max(start, float(span["start"]))
+            if overlap > 0:
+                seconds[span["language"]] = seconds.get(span["language"], 0.0) + overlap
+    if not seconds:
+        for chunk in chunks:
+            overlap = min(end, float(chunk["end_s"])) - max(start, float(chunk["start_s"]))
+            if overlap > 0 and chunk.get("language"):
+                seconds[chunk["language"]] = seconds.get(chunk["language"], 0.0) + overlap
+    return max(seconds, key=lambda k: seconds[k]) if seconds else None

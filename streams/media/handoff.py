@@ -20,6 +20,7 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
         ]                              # holds from t until the next key's t
       },
       "captions": {
+        "language": "de" | null,       # ISO 639-1 code of the language spoken in the clip
         "style": {...},                # the caption style drawn (font, colours, position, ...)
         "brand": {...} | null,         # the brand kit, logo by file name
         "words": [{"word": "So", "start": 0.31, "end": 0.52}, ...],           # clip seconds
@@ -52,6 +53,7 @@ def handoff(
     panels: Sequence[Sequence[CropKey]], style: CaptionStyle, brand: dict | None,
     words: Sequence[CaptionWord], cues: Sequence[CueLayout], gain_db: float | None, thumbnail_at: float | None,
     ceiling_dbtp: float | None = None, measured: Loudness | None = None, framing: dict | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -67,6 +69,7 @@ def handoff(
         "framing": framing,
         "crop": {"panels": [[k.as_json() for k in panel] for panel in panels]},
         "captions": {
+            "language": language,
             "style": style_json,
             "brand": brand,
             "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words],

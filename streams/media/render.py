@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import signal
 import stat
@@ -108,6 +109,8 @@ class RenderSpec:
     brand: a ``BrandKit`` applied over ``caption_style``, and its logo; None: the preset alone.
     plan: a ``reframe.layout.ReframePlan`` (``layout``, ``crop_width``, ``crop_height``,
         ``keyframes``, ``second``, ``cuts``; times in source seconds); None: the static crop.
+    language: the ISO 639-1 code of the language spoken in the clip (the WebVTT ``Language:``
+        header and the hand-off's ``captions.language``); None when unknown.
     faces: ``(t, x0, y0, x1, y1)`` boxes of the speaker's face in the source (source seconds and
         pixels; the reframe plan's ``faces``), so the thumbnail can prefer a frame whose drawn
         picture holds it; () when unknown.
@@ -128,6 +131,7 @@ class RenderSpec:
     brand: BrandKit | None = None
     plan: object | None = None
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
+    language: str | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -149,6 +153,8 @@ class RenderSpec:
              "reframe plan needs a positive crop_width and crop_height"),
             (plan is None or getattr(plan, "layout", None) != "split" or len(getattr(plan, "second", ())) > 0,
              "a split reframe plan needs keyframes for its second panel"),
+            (self.language is None or (isinstance(self.language, str) and re.fullmatch(r"[a-z]{2,3}", self.language)),
+             f"language must be an ISO 639 code such as 'en' or 'haw', got {self.language!r}"),
         )
         for ok, problem in checks:
             if not ok:
@@ -415,7 +421,7 @@ async def render_clip(
         out.mkdir(parents=True, exist_ok=True)
         files["ass"].write_text(to_ass(spec.words, width, height, style, measure), encoding="utf-8")
         files["srt"].write_text(to_srt(spec.words), encoding="utf-8")
-        files["vtt"].write_text(to_vtt(spec.words), encoding="utf-8")
+        files["vtt"].write_text(to_vtt(spec.words, spec.language), encoding="utf-8")
     except (OSError, ValueError) as exc:
         retriable = isinstance(exc, OSError) and _ran_out(exc.errno)
         raise RenderError(f"cannot write captions to {out}: {exc}", retriable=retriable) from exc
@@ -452,7 +458,7 @@ async def render_clip(
             layout=frame.layout, panels=frame.panels, style=style,
             brand=spec.brand.as_json() if spec.brand else None, words=spec.words,
             cues=layout_cues(spec.words, width, height, style, measure), gain_db=gain, thumbnail_at=at,
-            ceiling_dbtp=ceiling, measured=level, framing=_framing_json(spec.plan),
+            ceiling_dbtp=ceiling, measured=level, framing=_framing_json(spec.plan), language=spec.language,
         )
         part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, files["json"])

@@ -4,7 +4,7 @@ the audio is cut between spans, and the chunk's dominant language."""
 import pytest
 
 from streams.asr.languages import (
-    CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle,
+    CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle, spoken_between,
 )
 from streams.asr.spoken import pieces_of, windows_of
 from streams.asr.whisper import Recognition, Word
@@ -90,3 +90,23 @@ def test_a_recognition_keeps_its_languages_through_json_and_shift():
     assert [(s.start, s.end) for s in moved.languages] == [(120.0, 149.5), (150.6, 179.9)]
     old = Recognition.from_json({"language": "en", "duration": 1.0, "words": [], "segments": []})
     assert old.language_probability is None and old.languages == []
+
+
+def _chunk(start, end, language, spans):
+    return {"start_s": start, "end_s": end, "language": language,
+            "languages": [{"language": l, "start": a, "end": b, "probability": 0.9} for l, a, b in spans]}
+
+
+def test_a_clip_speaks_the_language_most_heard_inside_it():
+    talk = [_chunk(0.0, 60.0, "en", [("en", 1.0, 58.0)]),
+            _chunk(60.0, 120.0, "en", [("en", 60.5, 95.0), ("de", 96.0, 119.0)])]
+    assert spoken_between(talk, 10.0, 40.0) == "en"
+    assert spoken_between(talk, 90.0, 118.0) == "de"  # 5 s of English, 22 of German
+    assert spoken_between(talk, 50.0, 80.0) == "en"  # across two chunks
+    assert spoken_between(talk, 200.0, 230.0) is None  # after the talk
+
+
+def test_chunks_without_spans_give_their_own_language():
+    older = [_chunk(0.0, 60.0, "fr", []), _chunk(60.0, 120.0, "es", [])]
+    assert spoken_between(older, 50.0, 75.0) == "es"
+    assert spoken_between([], 0.0, 10.0) is None

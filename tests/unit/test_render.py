@@ -1,6 +1,7 @@
 """Rendering with the real ffmpeg on small generated media, checked by reading the output with PyAV."""
 
 import asyncio
+import json
 import os
 import shutil
 import struct
@@ -65,7 +66,7 @@ def render(spec: RenderSpec, out_dir: Path, **kwargs):
 
 @pytest.fixture(scope="module")
 def clip(media):
-    spec = RenderSpec(media / "source.mp4", START, END, words=WORDS, preset="ultrafast")
+    spec = RenderSpec(media / "source.mp4", START, END, words=WORDS, preset="ultrafast", language="en")
     return render(spec, media / WEIRD_DIR, stem="c1")
 
 
@@ -123,7 +124,9 @@ def test_faststart_puts_moov_before_mdat(clip):
 
 
 def test_sidecar_captions(clip):
-    assert clip.srt.read_text() == to_srt(WORDS) and clip.vtt.read_text() == to_vtt(WORDS)
+    assert clip.srt.read_text() == to_srt(WORDS) and clip.vtt.read_text() == to_vtt(WORDS, "en")
+    assert clip.vtt.read_text().startswith("WEBVTT\nLanguage: en\n\n")
+    assert json.loads(clip.handoff.read_text())["captions"]["language"] == "en"
     assert clip.ass.read_text().count("Dialogue: ") == len(WORDS)
 
 
@@ -356,6 +359,8 @@ def test_filter_values_are_escaped_for_both_parsing_levels():
     ({"end": float("nan")}, "0 <= start < end"),
     ({"crop_center_x": 1.5}, "crop_center_x must be between 0 and 1"),
     ({"fps": 0}, "fps must be"),
+    ({"language": "en\nX-Evil: 1"}, "language must be an ISO 639 code"),
+    ({"language": "English"}, "language must be an ISO 639 code"),
 ])
 def test_spec_refuses_bad_values(kwargs, message):
     with pytest.raises(RenderError, match=message):
