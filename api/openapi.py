@@ -294,7 +294,9 @@ def _library_paths() -> dict:
             scope="read", tag="library",
             parameters=[query_param("q", {"type": "string", "minLength": 1, "maxLength": 200},
                                     "Words; all must match (the last as a prefix), else any.", required=True),
-                        query_param("limit", limit), query_param("video_id", STRING, "Only this video's sentences.")])},
+                        query_param("limit", limit), query_param("video_id", STRING, "Only this video's sentences."),
+                        query_param("language", STRING, "Only sentences spoken in this language (an ISO 639-1 "
+                                    "code such as `de`; `auto` or empty: every language).")])},
         "/v1/analytics": {"get": operation("analytics", "Usage: videos, minutes, clips, stage latencies", {
             "200": json_response("Analytics", "Totals and a per-day series.")}, scope="read", tag="library",
             parameters=[query_param("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})])},
@@ -474,7 +476,8 @@ def _video_schemas() -> dict:
             "end": NUMBER, "segment_start": {"type": "number", "description": "The sentence's start (s)."},
             "segment_end": NUMBER, "text": {"type": "string", "description": "The whole sentence."},
             "snippet": {"type": "string", "description": "HTML-escaped, matches in `<mark>`."},
-            "score": {"type": "number", "description": "Relevance (higher is better; backend-specific scale)."}}))}),
+            "score": {"type": "number", "description": "Relevance (higher is better; backend-specific scale)."},
+            "language": {"type": "string", "description": "The language the sentence was spoken in (ISO 639-1)."}}))}),
         "Analytics": obj({
             "videos": INTEGER, "completed": INTEGER, "failed": INTEGER, "usage_minutes": NUMBER, "clips": INTEGER,
             "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)},

@@ -17,6 +17,7 @@ import pytest
 from streams.settings import Settings, project_root
 from streams.stack import supervisor
 from streams.stack.process import free_port
+from tests.meilisearch_server import Meili, MeilisearchServer, meilisearch_binary
 
 MEDIA_DIR = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", project_root().parent / "shared" / "media"))
 
@@ -76,6 +77,24 @@ def stack(request) -> Settings:
     finally:
         supervisor.down(settings, say)
         supervisor.purge(settings)
+
+
+@pytest.fixture(scope="session")
+def meilisearch(tmp_path_factory) -> Meili:
+    """A Meilisearch server: the one ``CLIPSTREAM_MEILISEARCH_URL`` (and ``_KEY``) names, else a real
+    one this session starts (``tests.meilisearch_server``: ``CLIPSTREAM_MEILISEARCH_BIN`` or
+    ``../shared/tools/meilisearch/meilisearch``) on a free port with a random master key, stopped
+    at the end. Skipped, saying why, only when there is neither a URL nor a binary."""
+    url = os.environ.get("CLIPSTREAM_MEILISEARCH_URL", "")
+    if url:
+        yield Meili(url.rstrip("/"), os.environ.get("CLIPSTREAM_MEILISEARCH_KEY", ""), started=False)
+        return
+    binary = meilisearch_binary()
+    if binary is None:
+        pytest.skip("no Meilisearch server: CLIPSTREAM_MEILISEARCH_URL is empty and there is no binary "
+                    "(CLIPSTREAM_MEILISEARCH_BIN, or ../shared/tools/meilisearch/meilisearch)")
+    with MeilisearchServer(binary, tmp_path_factory.mktemp("meilisearch")) as server:
+        yield server.meili()
 
 
 class Pipeline:

@@ -55,6 +55,7 @@ class Hit:
     text: str
     snippet: str
     score: float
+    language: str = ""  # the ISO code of the language the sentence was spoken in
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -124,4 +125,5 @@ def make_hit(doc: dict, marked: str, score: float, terms: Sequence[str]) -> Hit:
     span = matching_word(doc.get("words") or [], marked_terms(marked) or terms) or (doc["start"], doc["end"])
     return Hit(video_id=doc["video_id"], filename=doc.get("filename", ""), start=span[0], end=span[1],
                segment_start=doc["start"], segment_end=doc["end"], text=doc["text"],
-               snippet=snippet_html(marked.strip()), score=round(float(score), 6))
+               snippet=snippet_html(marked.strip()), score=round(float(score), 6),
+               language=doc.get("language") or "")

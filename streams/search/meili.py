@@ -4,32 +4,53 @@
 One index, ``sentences``, holds every tenant's documents; every search is filtered by tenant, and
 clients that query Meilisearch directly get a tenant token whose search rules add that filter, so
 no client can widen it. Writes are Meilisearch tasks; they are awaited (bounded) so a caller that
-indexed a chunk can search it next.
+indexed a chunk can search it next; documents go in batches of at most ``BATCH_DOCUMENTS``.
+
+On first use the index is created if it is missing (one that exists, or that another process
+creates at the same moment, is fine) and ``SETTINGS`` are applied to it every time, so a changed
+``SETTINGS`` reaches an index made by an older release. An outage or a timeout (``timeout`` seconds
+per request) is ``SearchUnavailable`` (retriable); a key Meilisearch refuses is
+``SearchMisconfigured`` (not retriable: trying again cannot help until the setting is fixed).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from streams.errors import ClipstreamError
-from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms
+from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms, unsegment
+from streams.text.chinese import SIMPLIFIED, TRADITIONAL, convert
+from streams.text.scripts import segment, unspaced
 
 INDEX = "sentences"
 SETTINGS = {
-    "searchableAttributes": ["text"],
+    "searchableAttributes": ["text", "terms"],
     "filterableAttributes": ["tenant_id", "video_id", "language"],
     "sortableAttributes": ["start"],
     "displayedAttributes": ["*"],
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
 }
 TASK_TIMEOUT_MS = 30_000
+REQUEST_TIMEOUT_S = 10.0
+BATCH_DOCUMENTS = 1000
 CROP_WORDS = 24
+AUTH_ERRORS = frozenset({"invalid_api_key", "missing_authorization_header"})
 
 
 class SearchUnavailable(ClipstreamError):
+    """Meilisearch could not be reached, answered with an error, or was slower than the timeout."""
+
     code = "search_unavailable"
     retriable = True
+
+
+class SearchMisconfigured(ClipstreamError):
+    """Meilisearch refused the API key (missing, wrong, or without the rights asked for): fix
+    ``CLIPSTREAM_MEILISEARCH_KEY``; retrying the same request cannot succeed."""
+
+    code = "search_misconfigured"
+    retriable = False
 
 
 def _quoted(value: str) -> str:
@@ -42,35 +63,95 @@ def tenant_filter(tenant_id: str, video_id: str | None = None) -> str:
     return expr + (f" AND video_id = {_quoted(video_id)}" if video_id else "")
 
 
+def document(doc: SentenceDoc) -> dict:
+    """``doc`` as Meilisearch stores it: a sentence with characters of a script written without
+    spaces (Chinese, Japanese, Thai) also gets ``terms``, its text a character at a time
+    (``streams.text.scripts.segment``), so a phrase of characters finds any run of them whether
+    or not the server was built with a dictionary for that script."""
+    body = doc.as_dict()
+    if any(unspaced(ch) for ch in doc.text):
+        body["terms"] = segment(doc.text)
+    return body
+
+
+def spellings(query: str, terms: list[str]) -> list[str]:
+    """The Meilisearch queries for a query: as typed; or, when a word is in a script written
+    without spaces, each such word a phrase of its characters, as typed, in simplified and in
+    traditional Chinese characters (Meilisearch has no OR: one query per spelling)."""
+    if not any(unspaced(t[0]) for t in terms):
+        return [query]
+    out: list[str] = []
+    for script in (None, SIMPLIFIED, TRADITIONAL):
+        words = [f'"{segment(convert(t, script) if script else t)}"' if unspaced(t[0]) else t for t in terms]
+        q = " ".join(words)
+        if q not in out:
+            out.append(q)
+    return out
+
+
+def _marked(hit: dict) -> str:
+    """The hit's text with its matches marked: the character-at-a-time ``terms`` written back
+    as they were, when the sentence has them."""
+    formatted = hit.get("_formatted", {})
+    if hit.get("terms"):
+        return unsegment(formatted.get("terms", hit["terms"]))
+    return formatted.get("text", hit["text"])
+
+
+def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class MeiliIndex:
     backend = "meilisearch"
 
-    def __init__(self, url: str, api_key: str = "", index: str = INDEX) -> None:
+    def __init__(self, url: str, api_key: str = "", index: str = INDEX, timeout: float = REQUEST_TIMEOUT_S) -> None:
         import meilisearch
 
-        self.client = meilisearch.Client(url, api_key or None, timeout=10)
+        self.client = meilisearch.Client(url, api_key or None, timeout=timeout)
+        self.url = url
         self.api_key = api_key
         self.uid = index
         self.index = self.client.index(index)
         self._configured = False
 
     def _call(self, what: str, fn, *args, **kwargs):
-        from meilisearch.errors import MeilisearchError
+        import requests
+        from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
         try:
             return fn(*args, **kwargs)
-        except (MeilisearchError, OSError) as exc:
+        except MeilisearchApiError as exc:
+            if exc.code in AUTH_ERRORS or exc.status_code in (401, 403):
+                raise SearchMisconfigured(
+                    f"Meilisearch at {self.url} refused the API key ({exc.code or exc.status_code}: {exc.message}); "
+                    f"set CLIPSTREAM_MEILISEARCH_KEY to a key of that server with access to index {self.uid!r}"
+                ) from exc
             raise SearchUnavailable(f"Meilisearch {what}: {exc}") from exc
+        except (MeilisearchError, requests.RequestException, OSError) as exc:
+            raise SearchUnavailable(f"Meilisearch {what} at {self.url}: {exc}") from exc
 
-    def _wait(self, task) -> None:
+    def _wait(self, task, allowed: frozenset[str] = frozenset()) -> None:
+        """Await ``task``; a failure whose error code is in ``allowed`` counts as done."""
         done = self._call("wait", self.client.wait_for_task, task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS)
         if getattr(done, "status", "") == "failed":
-            raise SearchUnavailable(f"Meilisearch task {task.task_uid} failed: {getattr(done, 'error', '')}")
+            error = getattr(done, "error", None) or {}
+            if error.get("code") not in allowed:
+                raise SearchUnavailable(f"Meilisearch task {task.task_uid} failed: {error}")
 
     def ensure_index(self) -> None:
+        """Create the index if it is missing and apply ``SETTINGS`` (idempotent), once per object."""
         if self._configured:
             return
-        self._wait(self._call("create index", self.client.create_index, self.uid, {"primaryKey": "id"}))
+        created = self._call("create index", self.client.create_index, self.uid, {"primaryKey": "id"})
+        self._wait(created, allowed=frozenset({"index_already_exists"}))
         self._wait(self._call("settings", self.index.update_settings, SETTINGS))
         self._configured = True
 
@@ -78,12 +159,13 @@ class MeiliIndex:
         pass
 
     def upsert(self, docs: Iterable[SentenceDoc]) -> int:
-        batch = [d.as_dict() for d in docs]
-        if not batch:
-            return 0
-        self.ensure_index()
-        self._wait(self._call("add documents", self.index.add_documents, batch, primary_key="id"))
-        return len(batch)
+        """Add or replace ``docs``, ``BATCH_DOCUMENTS`` per request, each batch awaited."""
+        written = 0
+        for batch in _batches((document(d) for d in docs), BATCH_DOCUMENTS):
+            self.ensure_index()
+            self._wait(self._call("add documents", self.index.add_documents, batch, primary_key="id"))
+            written += len(batch)
+        return written
 
     def delete_video(self, tenant_id: str, video_id: str) -> int:
         self.ensure_index()
@@ -100,18 +182,27 @@ class MeiliIndex:
         params = {"limit": 0, **({"filter": tenant_filter(tenant_id)} if tenant_id else {})}
         return int(self._call("count", self.index.search, "", params).get("estimatedTotalHits", 0))
 
-    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None) -> list[Hit]:
+    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None,
+               language: str | None = None) -> list[Hit]:
+        """The tenant's best sentences for ``query`` (Meilisearch's ranking); ``video_id`` and
+        ``language`` narrow it to one video and to sentences spoken in one language."""
         terms = query_terms(query)
         if not terms:
             return []
         self.ensure_index()
-        found = self._call("search", self.index.search, query, {
-            "filter": tenant_filter(tenant_id, video_id), "limit": limit, "showRankingScore": True,
-            "attributesToCrop": ["text"], "cropLength": CROP_WORDS, "cropMarker": "…",
-            "highlightPreTag": MARK_OPEN, "highlightPostTag": MARK_CLOSE, "attributesToHighlight": ["text"],
-        })
-        return [make_hit(h, h.get("_formatted", {}).get("text", h["text"]), h.get("_rankingScore", 0.0), terms)
-                for h in found.get("hits", [])]
+        where = tenant_filter(tenant_id, video_id) + (f" AND language = {_quoted(language)}" if language else "")
+        best: dict[str, dict] = {}
+        for q in spellings(query, terms):
+            found = self._call("search", self.index.search, q, {
+                "filter": where, "limit": limit, "showRankingScore": True,
+                "attributesToCrop": ["text", "terms"], "cropLength": CROP_WORDS, "cropMarker": "…",
+                "highlightPreTag": MARK_OPEN, "highlightPostTag": MARK_CLOSE, "attributesToHighlight": ["text", "terms"],
+            })
+            for h in found.get("hits", []):
+                if h["id"] not in best or h.get("_rankingScore", 0.0) > best[h["id"]].get("_rankingScore", 0.0):
+                    best[h["id"]] = h
+        ranked = sorted(best.values(), key=lambda h: (-h.get("_rankingScore", 0.0), h["video_id"], h["start"]))
+        return [make_hit(h, _marked(h), h.get("_rankingScore", 0.0), terms) for h in ranked[:limit]]
 
     def tenant_token(self, tenant_id: str, valid_for: timedelta = timedelta(hours=1)) -> dict:
         """A tenant token for ``tenant_id``, signed with this client's API key (a search key is

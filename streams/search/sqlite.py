@@ -147,24 +147,31 @@ class SqliteIndex:
                 return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
             return self._db.execute("SELECT count(*) FROM docs WHERE tenant_id = ?", (tenant_id,)).fetchone()[0]
 
-    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None) -> list[Hit]:
-        """The tenant's best sentences for ``query``: every word must match; if none does, any word."""
+    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None,
+               language: str | None = None) -> list[Hit]:
+        """The tenant's best sentences for ``query``: every word must match; if none does, any word.
+        ``video_id`` and ``language`` narrow the search to one video and to sentences spoken in
+        one language."""
         terms = query_terms(query)
         if not terms:
             return []
-        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, video_id, terms)
+        narrow = (video_id, language)
+        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, narrow, terms)
         if not hits and len(terms) > 1:
-            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, video_id, terms)
+            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, narrow, terms)
         return hits
 
-    def _run(self, tenant_id: str, match: str, limit: int, video_id: str | None, terms: list[str]) -> list[Hit]:
+    def _run(self, tenant_id: str, match: str, limit: int, narrow: tuple[str | None, str | None],
+             terms: list[str]) -> list[Hit]:
+        video_id, language = narrow
         sql = (
             f"SELECT d.*, snippet(docs_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}) AS marked,"
             " bm25(docs_fts, 1.0, 0.0) AS rank FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
             " WHERE docs_fts MATCH ? AND d.tenant_id = ?" + (" AND d.video_id = ?" if video_id else "")
+            + (" AND d.language = ?" if language else "")
             + " ORDER BY rank, d.video_id, d.start LIMIT ?"
         )
-        params = [match, tenant_id, *([video_id] if video_id else []), limit]
+        params = [match, tenant_id, *([video_id] if video_id else []), *([language] if language else []), limit]
         with self._lock:
             cursor = self._db.execute(sql, params)
             names = [c[0] for c in cursor.description]

@@ -1,9 +1,12 @@
-"""One contract for both search backends: the embedded SQLite FTS5 index always, and a Meilisearch
-server when ``CLIPSTREAM_MEILISEARCH_URL`` is set (skipped otherwise, saying so)."""
+"""One contract for both search backends: the embedded SQLite FTS5 index, and a real Meilisearch
+server (fixture ``meilisearch`` in tests/conftest.py): the one ``CLIPSTREAM_MEILISEARCH_URL`` names,
+else one the session starts from ``CLIPSTREAM_MEILISEARCH_BIN`` or the binary shipped at
+``../shared/tools/meilisearch/meilisearch``. The Meilisearch half is skipped, saying so, only when
+there is neither. What only Meilisearch has (an existing index, changed settings, outages, keys)
+is in test_meilisearch.py."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -31,13 +34,12 @@ def index(request, tmp_path):
     if request.param == "sqlite":
         made = SqliteIndex(tmp_path / "search.sqlite3")
     else:
-        url = os.environ.get("CLIPSTREAM_MEILISEARCH_URL", "")
-        if not url:
-            pytest.skip("no Meilisearch server configured (CLIPSTREAM_MEILISEARCH_URL is empty); "
-                        "the same contract ran on the embedded SQLite index")
-        made = MeiliIndex(url, os.environ.get("CLIPSTREAM_MEILISEARCH_KEY", ""), index=f"test_{uuid.uuid4().hex[:8]}")
+        meili = request.getfixturevalue("meilisearch")  # skips, saying why, when there is no server
+        made = MeiliIndex(meili.url, meili.key, index=f"test_{uuid.uuid4().hex[:8]}")
     yield made
     made.close()
+    if request.param == "meilisearch":
+        made.client.delete_index(made.uid)  # an external server keeps no test indexes
 
 
 @pytest.fixture
@@ -128,3 +130,15 @@ def test_words_in_scripts_without_spaces_and_in_other_alphabets_are_found(index)
     assert [h.video_id for h in index.search(tenant, "協會")] == ["vzh"]
     assert [h.video_id for h in index.search(tenant, "判断")] == ["vja"]
     assert [h.video_id for h in index.search(tenant, "месте")] == ["vru"]
+
+
+def test_the_language_narrows_a_search_and_every_hit_says_its_own(index):
+    tenant = f"ten_lg{uuid.uuid4().hex[:6]}"
+    docs = (sentence_docs(tenant, "ven", "talk.mp4", 0, "en", _words("The museum opens at nine every morning."))
+            + sentence_docs(tenant, "vde", "vortrag.mp4", 0, "de", _words("Das Museum öffnet jeden Morgen um neun.")))
+    index.upsert(docs)
+    assert sorted(h.video_id for h in index.search(tenant, "museum")) == ["vde", "ven"]
+    [german] = index.search(tenant, "museum", language="de")
+    assert german.video_id == "vde" and german.language == "de"
+    assert [(h.video_id, h.language) for h in index.search(tenant, "museum", language="en")] == [("ven", "en")]
+    assert index.search(tenant, "museum", language="ja") == []

@@ -73,6 +73,8 @@ def test_clips_are_captioned_in_the_language_and_its_script(pipeline, talks, lan
     if language == "zh":
         assert chinese.convert("".join(lines), chinese.SIMPLIFIED) == "".join(lines), lines
     assert not any(re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", line) for line in lines), lines
+    vtt = Path(local_path(clip["vtt"])).read_text(encoding="utf-8")
+    assert vtt.startswith(f"WEBVTT\nLanguage: {language}\n\n")  # the clip's own sidecar says it too
     with av.open(local_path(clip["mp4"])) as container:
         frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
     band = [f[int(f.shape[0] * 0.55):int(f.shape[0] * 0.85)] for f in frames[::5]]
@@ -100,7 +102,15 @@ def test_search_finds_a_word_of_the_talk(pipeline, talks, language):
             if any(h["video_id"] == talks[language] for h in hits) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
+        # the language as a filter: the talk's own finds it, another language does not
+        own = http.get("/v1/search", params={"q": word, "language": language}).json()["hits"]
+        other = "ja" if language != "ja" else "de"
+        elsewhere = http.get("/v1/search", params={"q": word, "language": other}).json()["hits"]
+        unknown = http.get("/v1/search", params={"q": word, "language": "xx"})
     mine = [h for h in hits if h["video_id"] == talks[language]]
     assert mine, (word, text, hits)
     hit = mine[0]
-    assert word.lower() in hit["text"].lower() and "<mark>" in hit["snippet"]
+    assert word.lower() in hit["text"].lower() and "<mark>" in hit["snippet"] and hit["language"] == language
+    assert any(h["video_id"] == talks[language] for h in own) and {h["language"] for h in own} == {language}
+    assert not any(h["video_id"] == talks[language] for h in elsewhere) and all(h["language"] == other for h in elsewhere)
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "invalid_query"

@@ -1,11 +1,11 @@
 """What ``MeiliIndex`` asks of Meilisearch, through the official client, against a stand-in server.
 
-No Meilisearch binary can be installed on this machine (it is on none of the reachable registries),
-so the contract suite's Meilisearch half is skipped here. These tests pin the other half of that
-contract: the HTTP requests our adapter makes (index settings, the tenant filter on every search and
-delete, highlight tags) and how it reads the answers, using ``FakeMeilisearch``: a local HTTP server
-that records requests and answers with Meilisearch's documented response shapes. It does not search;
-it cannot stand in for the ranking or filtering that the skipped contract run checks.
+The contract suite (tests/integration/test_search_index.py, test_meilisearch.py) runs against a real
+Meilisearch server. These tests pin, without one, the HTTP requests our adapter makes (index
+settings, the tenant filter on every search and delete, highlight tags) and how it reads the
+answers, using ``FakeMeilisearch``: a local HTTP server that records requests and answers with
+Meilisearch's documented response shapes. It does not search;
+it cannot stand in for the ranking or filtering that the contract run checks.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_first_write_creates_the_index_with_its_settings_then_adds_documents(mei
     assert created == [{"uid": "sentences", "primaryKey": "id"}]
     settings = _requests(server, "PATCH", "/indexes/sentences/settings")[0]
     assert settings["filterableAttributes"] == ["tenant_id", "video_id", "language"]
-    assert settings["searchableAttributes"] == ["text"] and settings["sortableAttributes"] == ["start"]
+    assert settings["searchableAttributes"] == ["text", "terms"] and settings["sortableAttributes"] == ["start"]
     assert settings["typoTolerance"]["enabled"] is True
     added = _requests(server, "POST", "/indexes/sentences/documents")[0]
     assert [d["id"] for d in added] == ["va1-00000-0000", "va1-00000-0001"]
