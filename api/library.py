@@ -1,9 +1,11 @@
 """Across a tenant's library: transcript search (``/v1/search``) through the search index
-(``streams.search``: Meilisearch, or the embedded SQLite FTS5 index), fed by the search sink."""
+(``streams.search``: Meilisearch, or the embedded SQLite FTS5 index), fed by the search sink;
+and, with Meilisearch, tenant tokens (``/v1/search/token``) for front ends that query it directly."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,6 +18,7 @@ from streams.asr.languages import parse_language
 from streams.errors import UnknownLanguage
 
 MAX_QUERY = 200
+TOKEN_LIFETIME = timedelta(hours=1)
 
 
 async def search(request: Request) -> JSONResponse:
@@ -40,6 +43,22 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse({"query": q, "hits": [h.as_json() for h in hits]})
 
 
+async def search_token(request: Request) -> JSONResponse:
+    """A Meilisearch tenant token for the caller's tenant, valid for ``TOKEN_LIFETIME``: its
+    search rules pin the tenant, so a front end can search the ``index`` at ``url`` directly and
+    find that tenant's sentences only; it can do nothing but search. 409 ``search_backend`` when
+    this server searches its embedded index (use ``GET /v1/search``)."""
+    tenant_id = require(request, "read").tenant_id
+    index = request.app.state.search
+    if getattr(index, "backend", "") != "meilisearch":
+        raise ApiError(409, "search_backend", "tenant tokens are for Meilisearch, and this server searches its "
+                       "embedded index (CLIPSTREAM_MEILISEARCH_URL is not set): use GET /v1/search")
+    made = await asyncio.to_thread(index.tenant_token, tenant_id, TOKEN_LIFETIME)
+    settings = request.app.state.settings
+    return JSONResponse({**made, "url": settings.meilisearch_public_url or settings.meilisearch_url})
+
+
 routes = [
     Route("/v1/search", search, methods=["GET"]),
+    Route("/v1/search/token", search_token, methods=["POST"]),
 ]

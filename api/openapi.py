@@ -297,6 +297,10 @@ def _library_paths() -> dict:
                         query_param("limit", limit), query_param("video_id", STRING, "Only this video's sentences."),
                         query_param("language", STRING, "Only sentences spoken in this language (an ISO 639-1 "
                                     "code such as `de`; `auto` or empty: every language).")])},
+        "/v1/search/token": {"post": post("searchToken", "A Meilisearch tenant token for searching directly", {
+            "200": json_response("SearchToken", "Search `index` at `url` with `token` as the API key until "
+                                 "`expires_at`: only this tenant's sentences, only search."),
+            "409": error("Conflict")}, scope="read", tag="library")},
         "/v1/analytics": {"get": operation("analytics", "Usage: videos, minutes, clips, stage latencies", {
             "200": json_response("Analytics", "Totals and a per-day series.")}, scope="read", tag="library",
             parameters=[query_param("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})])},
@@ -478,6 +482,8 @@ def _video_schemas() -> dict:
             "snippet": {"type": "string", "description": "HTML-escaped, matches in `<mark>`."},
             "score": {"type": "number", "description": "Relevance (higher is better; backend-specific scale)."},
             "language": {"type": "string", "description": "The language the sentence was spoken in (ISO 639-1)."}}))}),
+        "SearchToken": obj({"token": STRING, "index": STRING, "url": STRING,
+                            "expires_at": {"type": "string", "format": "date-time"}}),
         "Analytics": obj({
             "videos": INTEGER, "completed": INTEGER, "failed": INTEGER, "usage_minutes": NUMBER, "clips": INTEGER,
             "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)},

@@ -63,7 +63,10 @@ class Settings:
     s3_endpoint_url / s3_access_key / s3_secret_key / s3_region: S3 connection (MinIO locally).
     minio_port / minio_console_port: the local MinIO's ports.
     clickhouse_url: a ClickHouse server URL; empty means the embedded engine at clickhouse_path.
-    meilisearch_url / meilisearch_key: optional Meilisearch; empty means the embedded index.
+    meilisearch_url / meilisearch_key: optional Meilisearch; empty means the embedded index. For
+        ``POST /v1/search/token`` the key must be the master key, or a key with ``keys.get``.
+    meilisearch_public_url: where front ends reach that Meilisearch with a tenant token (empty:
+        ``meilisearch_url``).
     sentry_dsn / environment / release: error reporting; no DSN means sentry is a no-op.
     api_host / api_port: where the API listens; api_url: where clients reach it.
     api_key: the API key the CLI and client send (``CLIPSTREAM_API_KEY``); empty means the key
@@ -154,6 +157,7 @@ class Settings:
     clickhouse_path: Path | None = None
     meilisearch_url: str = ""
     meilisearch_key: str = ""
+    meilisearch_public_url: str = ""
     sentry_dsn: str = ""
     environment: str = "development"
     release: str = ""

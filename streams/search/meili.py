@@ -204,13 +204,54 @@ class MeiliIndex:
         ranked = sorted(best.values(), key=lambda h: (-h.get("_rankingScore", 0.0), h["video_id"], h["start"]))
         return [make_hit(h, _marked(h), h.get("_rankingScore", 0.0), terms) for h in ranked[:limit]]
 
-    def tenant_token(self, tenant_id: str, valid_for: timedelta = timedelta(hours=1)) -> dict:
-        """A tenant token for ``tenant_id``, signed with this client's API key (a search key is
-        enough); its search rules pin the tenant filter on the index."""
+    def signing_key(self) -> tuple[str, str]:
+        """``(uid, key)`` of the API key tenant tokens are signed with: the configured key itself
+        when it may read its own uid (a key with the ``keys.get`` action), else, when the
+        configured key is the master key (which may list keys), the server's least-privileged
+        key that can search this index (the default search key, say). Meilisearch checks a
+        token against that key, so revoking it revokes every token signed with it."""
+        from meilisearch.errors import MeilisearchApiError
+
         if not self.api_key:
-            raise SearchUnavailable("tenant tokens need CLIPSTREAM_MEILISEARCH_KEY (a Meilisearch API key)")
-        api_key_uid = self._call("get key", self.client.get_key, self.api_key).uid
+            raise SearchMisconfigured("tenant tokens need CLIPSTREAM_MEILISEARCH_KEY: the Meilisearch master key, "
+                                      "or an API key with the search and keys.get actions")
+        try:
+            return self.client.get_key(self.api_key).uid, self.api_key
+        except MeilisearchApiError as exc:
+            if exc.status_code not in (403, 404):  # 404: the master key is not a key; 403: no keys.get
+                self._call("get key", _raise, exc)
+        try:
+            listed = self.client.get_keys({"limit": 1000}).results
+        except MeilisearchApiError as exc:
+            if exc.status_code not in (401, 403):
+                self._call("list keys", _raise, exc)
+            raise SearchMisconfigured(
+                f"Meilisearch at {self.url} lets CLIPSTREAM_MEILISEARCH_KEY neither read its own uid nor list keys; "
+                "tenant tokens need the master key, or an API key with the search and keys.get actions") from exc
+        now = datetime.now(timezone.utc)
+        usable = [k for k in listed
+                  if ({"search", "*"} & set(k.actions)) and ({self.uid, "*"} & set(k.indexes))
+                  and (k.expires_at is None or _aware(k.expires_at) > now)]
+        if not usable:
+            raise SearchMisconfigured(f"Meilisearch at {self.url} has no API key that may search index {self.uid!r} "
+                                      "to sign tenant tokens with; create one (POST /keys, actions [\"search\"])")
+        chosen = min(usable, key=lambda k: (k.actions != ["search"], len(k.actions), k.name or ""))
+        return chosen.uid, chosen.key
+
+    def tenant_token(self, tenant_id: str, valid_for: timedelta = timedelta(hours=1)) -> dict:
+        """A tenant token for ``tenant_id`` (``signing_key``): its search rules pin the tenant
+        filter on the index, so a client querying Meilisearch directly finds that tenant's
+        sentences and nothing else; a tenant token can only search."""
+        uid, key = self.signing_key()
         expires = datetime.now(timezone.utc) + valid_for
         token = self.client.generate_tenant_token(
-            api_key_uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=self.api_key)
+            uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=key)
         return {"token": token, "index": self.uid, "expires_at": expires.isoformat().replace("+00:00", "Z")}
+
+
+def _raise(exc: Exception):
+    raise exc
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

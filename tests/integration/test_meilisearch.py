@@ -206,3 +206,40 @@ def test_a_server_that_never_answers_is_unavailable_after_the_timeout(silent_ser
     assert hung.value.retriable is True
     with pytest.raises(SearchUnavailable):
         index.search(_tenant(), "customers")
+
+
+def test_a_tenant_token_finds_its_tenant_only_and_can_only_search(meilisearch, uid, raw):
+    if not meilisearch.started:
+        pytest.skip("tenant tokens need the master key, which only a server these tests start is known to have")
+    a, b = _tenant(), _tenant()
+    index = MeiliIndex(meilisearch.url, meilisearch.key, index=uid)  # the master key: lists keys
+    index.upsert(_talks(a) + _talks(b))
+    made = index.tenant_token(a)
+    assert made["index"] == uid and made["expires_at"].endswith("Z")
+    front_end = meili_client.Client(meilisearch.url, made["token"]).index(uid)
+    found = front_end.search("customers", {"limit": 50})["hits"]
+    assert found and {h["tenant_id"] for h in found} == {a}
+    # a filter of its own is added to the token's, never instead of it
+    assert front_end.search("customers", {"filter": f'tenant_id = "{b}"'})["hits"] == []
+    widened = front_end.search("customers", {"filter": f'tenant_id = "{a}" OR tenant_id = "{b}"', "limit": 50})
+    assert {h["tenant_id"] for h in widened["hits"]} == {a}
+    for forbidden in (lambda: front_end.get_documents({"limit": 5}),
+                      lambda: front_end.add_documents([{"id": "x", "tenant_id": a, "text": "mine now"}]),
+                      lambda: front_end.delete_all_documents()):
+        with pytest.raises(meili_client.errors.MeilisearchApiError) as refused:
+            forbidden()
+        assert refused.value.status_code in (401, 403)
+    assert index.count(a) == len(_talks(a))  # nothing written through the token
+
+
+def test_a_key_that_cannot_name_a_signing_key_is_a_configuration_error(meilisearch, uid, raw):
+    if not meilisearch.started:
+        pytest.skip("needs the master key to make a search-only key")
+    made = raw.create_key({"actions": ["search"], "indexes": ["*"], "expiresAt": None})
+    try:
+        with pytest.raises(SearchMisconfigured, match="CLIPSTREAM_MEILISEARCH_KEY"):
+            MeiliIndex(meilisearch.url, made.key, index=uid).tenant_token(_tenant())
+    finally:
+        raw.delete_key(made.key)
+    with pytest.raises(SearchMisconfigured, match="CLIPSTREAM_MEILISEARCH_KEY"):
+        MeiliIndex(meilisearch.url, "", index=uid).tenant_token(_tenant())

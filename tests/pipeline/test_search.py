@@ -143,3 +143,9 @@ def test_a_deleted_video_disappears_from_search(http, library):
     assert http.delete(f"/v1/videos/{victim}").status_code == 204
     assert all(h["video_id"] != victim for h in _search(http, "white"))
     assert all(h["video_id"] != victim for h in _search(http, "country"))
+
+
+def test_tenant_tokens_are_for_meilisearch_and_the_embedded_index_says_so(http):
+    answer = http.post("/v1/search/token")
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "search_backend"
+    assert "GET /v1/search" in answer.json()["error"]["message"]
