@@ -145,6 +145,15 @@ def test_replaying_every_event_and_re_emitted_events_change_no_count(store):
     assert kept == (len(rows) + len(redo.messages),) * 2
 
 
+def test_a_chunks_language_does_not_depend_on_the_order_its_events_arrive_in(store):
+    # Each event its own insert, newest first: a chunk's audio_chunk_ready (no language) lands
+    # after its transcript, as a replay or a slow ingest consumer can make happen.
+    for row in _feed().rows()[::-1]:
+        store.insert([row])
+    assert store.usage("tenant-a", days=7)["languages"] == [{"language": "en", "videos": 1, "minutes": 2.0},
+                                                            {"language": "de", "videos": 1, "minutes": 1.0}]
+
+
 def test_a_tenant_sees_nothing_of_another_tenants(store):
     _insert_in_batches(store, _feed().rows(), 50)
     b = store.usage("tenant-b", days=7)
