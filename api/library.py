@@ -50,7 +50,7 @@ async def search_token(request: Request) -> JSONResponse:
     this server searches its embedded index (use ``GET /v1/search``)."""
     tenant_id = require(request, "read").tenant_id
     index = request.app.state.search
-    if getattr(index, "backend", "") != "meilisearch":
+    if index.backend != "meilisearch":
         raise ApiError(409, "search_backend", "tenant tokens are for Meilisearch, and this server searches its "
                        "embedded index (CLIPSTREAM_MEILISEARCH_URL is not set): use GET /v1/search")
     made = await asyncio.to_thread(index.tenant_token, tenant_id, TOKEN_LIFETIME)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.settings import project_root
-from streams.stack.process import free_port
+from streams.stack.process import free_port, tail
 
 SHIPPED_BINARY = project_root().parent / "shared" / "tools" / "meilisearch" / "meilisearch"
 
@@ -78,12 +78,12 @@ class MeilisearchServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"meilisearch exited with {self.process.returncode} on start: {self._log_tail()}")
+                raise RuntimeError(f"meilisearch exited with {self.process.returncode} on start: {tail(self.log_path) or '(no log)'}")
             if self.healthy():
                 return self
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"meilisearch did not answer GET /health within {timeout:.0f} s: {self._log_tail()}")
+        raise RuntimeError(f"meilisearch did not answer GET /health within {timeout:.0f} s: {tail(self.log_path) or '(no log)'}")
 
     def healthy(self) -> bool:
         try:
@@ -103,12 +103,6 @@ class MeilisearchServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
-
-    def _log_tail(self, chars: int = 2000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
 
     def __enter__(self) -> MeilisearchServer:
         return self.start()

@@ -162,15 +162,18 @@ def spoken_between(chunks: Sequence[Mapping], start: float, end: float) -> str |
     (the catalog's: ``language``, ``start_s``, ``end_s`` and the ``languages`` spans heard in them): the one
     whose spans overlap that stretch longest; where no span does (a chunk stored before spans
     were kept), the language of the chunk overlapping it most. None when no chunk overlaps it."""
-    seconds: dict[str, float] = {}
-    for chunk in chunks:
-        for span in chunk.get("languages") or []:
-            overlap = min(end, float(span["end"])) - max(start, float(span["start"]))
-            if overlap > 0:
-                seconds[span["language"]] = seconds.get(span["language"], 0.0) + overlap
-    if not seconds:
-        for chunk in chunks:
-            overlap = min(end, float(chunk["end_s"])) - max(start, float(chunk["start_s"]))
-            if overlap > 0 and chunk.get("language"):
-                seconds[chunk["language"]] = seconds.get(chunk["language"], 0.0) + overlap
+    heard = [(span["language"], float(span["start"]), float(span["end"]))
+             for chunk in chunks for span in chunk.get("languages") or []]
+    seconds = _overlaps(heard, start, end) or _overlaps(
+        [(c["language"], float(c["start_s"]), float(c["end_s"])) for c in chunks if c.get("language")], start, end)
     return max(seconds, key=lambda k: seconds[k]) if seconds else None
+
+
+def _overlaps(stretches: Sequence[tuple[str, float, float]], start: float, end: float) -> dict[str, float]:
+    """Seconds of each language's ``(language, start, end)`` stretches inside [start, end]."""
+    seconds: dict[str, float] = {}
+    for language, a, b in stretches:
+        overlap = min(end, b) - max(start, a)
+        if overlap > 0:
+            seconds[language] = seconds.get(language, 0.0) + overlap
+    return seconds

@@ -124,19 +124,25 @@ class MeiliIndex:
 
     def _call(self, what: str, fn, *args, **kwargs):
         import requests
-        from meilisearch.errors import MeilisearchApiError, MeilisearchError
+        from meilisearch.errors import MeilisearchError
 
         try:
             return fn(*args, **kwargs)
-        except MeilisearchApiError as exc:
-            if exc.code in AUTH_ERRORS or exc.status_code in (401, 403):
-                raise SearchMisconfigured(
-                    f"Meilisearch at {self.url} refused the API key ({exc.code or exc.status_code}: {exc.message}); "
-                    f"set CLIPSTREAM_MEILISEARCH_KEY to a key of that server with access to index {self.uid!r}"
-                ) from exc
-            raise SearchUnavailable(f"Meilisearch {what}: {exc}") from exc
         except (MeilisearchError, requests.RequestException, OSError) as exc:
-            raise SearchUnavailable(f"Meilisearch {what} at {self.url}: {exc}") from exc
+            raise self._error(what, exc) from exc
+
+    def _error(self, what: str, exc: Exception) -> ClipstreamError:
+        """The project's error for a failed client call: a refused key is ``SearchMisconfigured``,
+        anything else (an answer with an error, an outage, a timeout) ``SearchUnavailable``."""
+        from meilisearch.errors import MeilisearchApiError
+
+        if isinstance(exc, MeilisearchApiError):
+            if exc.code in AUTH_ERRORS or exc.status_code in (401, 403):
+                return SearchMisconfigured(
+                    f"Meilisearch at {self.url} refused the API key ({exc.code or exc.status_code}: {exc.message}); "
+                    f"set CLIPSTREAM_MEILISEARCH_KEY to a key of that server with access to index {self.uid!r}")
+            return SearchUnavailable(f"Meilisearch {what}: {exc}")
+        return SearchUnavailable(f"Meilisearch {what} at {self.url}: {exc}")
 
     def _wait(self, task, allowed: frozenset[str] = frozenset()) -> None:
         """Await ``task``; a failure whose error code is in ``allowed`` counts as done."""
@@ -219,12 +225,12 @@ class MeiliIndex:
             return self.client.get_key(self.api_key).uid, self.api_key
         except MeilisearchApiError as exc:
             if exc.status_code not in (403, 404):  # 404: the master key is not a key; 403: no keys.get
-                self._call("get key", _raise, exc)
+                raise self._error("get key", exc) from exc
         try:
             listed = self.client.get_keys({"limit": 1000}).results
         except MeilisearchApiError as exc:
             if exc.status_code not in (401, 403):
-                self._call("list keys", _raise, exc)
+                raise self._error("list keys", exc) from exc
             raise SearchMisconfigured(
                 f"Meilisearch at {self.url} lets CLIPSTREAM_MEILISEARCH_KEY neither read its own uid nor list keys; "
                 "tenant tokens need the master key, or an API key with the search and keys.get actions") from exc
@@ -247,10 +253,6 @@ class MeiliIndex:
         token = self.client.generate_tenant_token(
             uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=key)
         return {"token": token, "index": self.uid, "expires_at": expires.isoformat().replace("+00:00", "Z")}
-
-
-def _raise(exc: Exception):
-    raise exc
 
 
 def _aware(moment: datetime) -> datetime:

@@ -155,15 +155,14 @@ class SqliteIndex:
         terms = query_terms(query)
         if not terms:
             return []
-        narrow = (video_id, language)
-        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, narrow, terms)
+        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, terms, video_id, language)
         if not hits and len(terms) > 1:
-            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, narrow, terms)
+            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, terms,
+                             video_id, language)
         return hits
 
-    def _run(self, tenant_id: str, match: str, limit: int, narrow: tuple[str | None, str | None],
-             terms: list[str]) -> list[Hit]:
-        video_id, language = narrow
+    def _run(self, tenant_id: str, match: str, limit: int, terms: list[str], video_id: str | None,
+             language: str | None) -> list[Hit]:
         sql = (
             f"SELECT d.*, snippet(docs_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}) AS marked,"
             " bm25(docs_fts, 1.0, 0.0) AS rank FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
