@@ -152,12 +152,24 @@ class MeiliIndex:
             if error.get("code") not in allowed:
                 raise SearchUnavailable(f"Meilisearch task {task.task_uid} failed: {error}")
 
+    def _exists(self) -> bool:
+        """Whether the index is there (asked first, so a restart does not leave a failed
+        ``indexCreation`` task in the server's task list every time)."""
+        try:
+            self._call("get index", self.client.get_raw_index, self.uid)
+            return True
+        except SearchUnavailable as exc:
+            if getattr(exc.__cause__, "code", None) == "index_not_found":
+                return False
+            raise
+
     def ensure_index(self) -> None:
         """Create the index if it is missing and apply ``SETTINGS`` (idempotent), once per object."""
         if self._configured:
             return
-        created = self._call("create index", self.client.create_index, self.uid, {"primaryKey": "id"})
-        self._wait(created, allowed=frozenset({"index_already_exists"}))
+        if not self._exists():
+            created = self._call("create index", self.client.create_index, self.uid, {"primaryKey": "id"})
+            self._wait(created, allowed=frozenset({"index_already_exists"}))  # another process was first
         self._wait(self._call("settings", self.index.update_settings, SETTINGS))
         self._configured = True
 

@@ -47,7 +47,7 @@ def raw(meilisearch):
     return meili_client.Client(meilisearch.url, meilisearch.key or None)
 
 
-def test_an_index_that_already_exists_is_used_as_it_is(meilisearch, uid):
+def test_an_index_that_already_exists_is_used_as_it_is(meilisearch, uid, raw):
     a, b = _tenant(), _tenant()
     first = MeiliIndex(meilisearch.url, meilisearch.key, index=uid)
     assert first.upsert(_talks(a)) == len(_talks(a))
@@ -56,6 +56,9 @@ def test_an_index_that_already_exists_is_used_as_it_is(meilisearch, uid):
     assert second.count(a) == len(_talks(a)) and second.count(b) == len(_talks(b))
     assert second.search(a, "talk to customers")[0].text == "Talk to customers every single week."
     assert {h.video_id for h in second.search(b, "customers")} == {f"{b}_va1", f"{b}_va1r"}
+    # the second asked whether it exists instead of trying to make it again
+    creations = raw.get_tasks({"indexUids": [uid], "types": ["indexCreation"]}).results
+    assert [t.status for t in creations] == ["succeeded"]
 
 
 def test_settings_an_older_release_made_are_replaced_on_first_use(meilisearch, uid, raw):
@@ -96,10 +99,11 @@ def test_two_writers_creating_the_same_index_at_once_both_succeed(meilisearch, u
     for t in threads:
         t.join(timeout=60)
     assert not failed, failed
-    # both asked to create it: one made it, the other found it made, and neither minded
+    # one made it; the other found it made, or asked to make it too at the same moment and was
+    # told it exists, and did not mind
     creations = raw.get_tasks({"indexUids": [uid], "types": ["indexCreation"]}).results
-    assert sorted(t.status for t in creations) == ["failed", "succeeded"]
-    assert [t.error["code"] for t in creations if t.status == "failed"] == ["index_already_exists"]
+    assert [t.status for t in creations].count("succeeded") == 1 and len(creations) <= 2
+    assert all(t.error["code"] == "index_already_exists" for t in creations if t.status == "failed")
     index = MeiliIndex(meilisearch.url, meilisearch.key, index=uid)
     assert all(index.count(t) == written[t] == len(_talks(t)) for t in tenants)
 

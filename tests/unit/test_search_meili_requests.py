@@ -31,6 +31,7 @@ class FakeMeilisearch:
     def __init__(self) -> None:
         self.tasks = itertools.count(1)
         self.search_answer: dict = {"hits": [], "estimatedTotalHits": 0}
+        self.indexes: set[str] = set()
 
     def task(self, kind: str) -> Answer:
         uid = next(self.tasks)
@@ -44,6 +45,14 @@ class FakeMeilisearch:
             return _json(200, {"uid": uid, "indexUid": "sentences", "status": "succeeded", "type": "x", "details": {},
                                "error": None, "canceledBy": None, "duration": "PT0S", "enqueuedAt": NOW,
                                "startedAt": NOW, "finishedAt": NOW})
+        if request.method == "POST" and path == "/indexes":
+            self.indexes.add(json.loads(request.body)["uid"])
+        if request.method == "GET" and path.startswith("/indexes/") and path.count("/") == 2:
+            uid = path.rsplit("/", 1)[1]
+            if uid not in self.indexes:
+                return _json(404, {"message": f"Index `{uid}` not found.", "code": "index_not_found",
+                                   "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#index_not_found"})
+            return _json(200, {"uid": uid, "primaryKey": "id", "createdAt": NOW, "updatedAt": NOW})
         if path.endswith("/search"):
             return _json(200, {"query": "", "processingTimeMs": 0, "limit": 20, "offset": 0, **self.search_answer})
         if path.startswith("/keys/"):
