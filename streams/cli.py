@@ -142,12 +142,16 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    """``search reindex``: rebuild the search index from PostgreSQL (the owner role)."""
+    """``search reindex``: rebuild the search index from PostgreSQL (the owner role): the index the
+    API and the worker use, the local stack's Meilisearch included."""
     import asyncio
 
     from streams.adapters.db import create_pool
     from streams.search import open_index
     from streams.search.reindex import reindex
+    from streams.stack.meilisearch import connect
+
+    settings = connect(settings)
 
     async def run():
         pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
@@ -326,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clipstream", description="Long videos in, short clips out.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    stack = sub.add_parser("stack", help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse)")
+    stack = sub.add_parser("stack", help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse; Meilisearch when given a binary)")
     stack_sub = stack.add_subparsers(dest="action", required=True)
     stack_sub.add_parser("install", help="fetch jars and build binaries the stack needs (cached)")
     p_up = stack_sub.add_parser("up", help="start what is not running (idempotent)")

@@ -3,7 +3,9 @@
 ``clipstream stack up`` makes a tenant named ``local`` with an admin key the first time PostgreSQL
 is ready and keeps the key in ``<data_dir>/credentials.json`` (mode 0600), so ``clipstream
 process`` works on a fresh machine. ``CLIPSTREAM_API_KEY`` overrides it: that is how the CLI runs
-as any other tenant (make one with ``clipstream tenants create``).
+as any other tenant (make one with ``clipstream tenants create``). The stack's Meilisearch, when it
+runs one, keeps its master key and the application's API key in the same file
+(``streams.stack.meilisearch``).
 """
 
 from __future__ import annotations
@@ -11,29 +13,52 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 from pathlib import Path
 
 from streams.errors import ConfigError
 from streams.settings import Settings
 
 LOCAL_TENANT_NAME = "local"
+# `stack up` starts components in threads; two of them may save at once
+_SAVING = threading.Lock()
 
 
 def credentials_path(settings: Settings) -> Path:
     return settings.data_dir / "credentials.json"
 
 
-def _saved(settings: Settings, field: str) -> str | None:
-    """One field of the saved credentials, or None if there are none."""
+def _saved_all(settings: Settings) -> dict:
     try:
-        return json.loads(credentials_path(settings).read_text())[field]
-    except (OSError, ValueError, KeyError):
-        return None
+        data = json.loads(credentials_path(settings).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def saved(settings: Settings, field: str) -> str | None:
+    """One field of the saved credentials, or None if there are none."""
+    value = _saved_all(settings).get(field)
+    return value if isinstance(value, str) and value else None
+
+
+def save(settings: Settings, **fields: str) -> None:
+    """Add or replace ``fields`` in the saved credentials (the others stay), written whole
+    through a private temporary file so the file is never readable by others or half written."""
+    path = credentials_path(settings)
+    with _SAVING:
+        merged = {**_saved_all(settings), **fields}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(merged, f, indent=2)
+        os.replace(tmp, path)
 
 
 def api_key_for(settings: Settings) -> str:
     """The key the CLI sends: ``CLIPSTREAM_API_KEY``, else the local stack's saved key."""
-    key = settings.api_key or _saved(settings, "api_key")
+    key = settings.api_key or saved(settings, "api_key")
     if not key:
         raise ConfigError(
             f"no API key: set CLIPSTREAM_API_KEY, or start the local stack (clipstream stack up), which saves "
@@ -44,7 +69,7 @@ def api_key_for(settings: Settings) -> str:
 
 def local_tenant_id(settings: Settings) -> str:
     """The tenant id saved with the local stack's key."""
-    tenant_id = _saved(settings, "tenant_id")
+    tenant_id = saved(settings, "tenant_id")
     if not tenant_id:
         raise ConfigError(f"no local tenant saved in {credentials_path(settings)}: run clipstream stack up")
     return tenant_id
@@ -59,18 +84,13 @@ async def _ensure(settings: Settings) -> bool:
     from streams import tenancy
     from streams.adapters.db import create_pool
 
-    path = credentials_path(settings)
     pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
     try:
-        saved = _saved(settings, "api_key")
-        if saved and await tenancy.authenticate(pool, saved) is not None:
+        known = saved(settings, "api_key")
+        if known and await tenancy.authenticate(pool, known) is not None:
             return False
         tenant, key = await tenancy.create_tenant(pool, LOCAL_TENANT_NAME)
     finally:
         await pool.close()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"tenant_id": tenant["tenant_id"], "api_key": key.key, "key_id": key.key_id}, f, indent=2)
-    os.replace(path.with_suffix(".tmp"), path)
+    save(settings, tenant_id=tenant["tenant_id"], api_key=key.key, key_id=key.key_id)
     return True

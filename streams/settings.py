@@ -19,6 +19,7 @@ from typing import Mapping
 from streams.errors import ConfigError
 
 PREFIX = "CLIPSTREAM_"
+SEARCH_BACKENDS = ("auto", "embedded", "meilisearch")
 
 
 def project_root() -> Path:
@@ -63,8 +64,15 @@ class Settings:
     s3_endpoint_url / s3_access_key / s3_secret_key / s3_region: S3 connection (MinIO locally).
     minio_port / minio_console_port: the local MinIO's ports.
     clickhouse_url: a ClickHouse server URL; empty means the embedded engine at clickhouse_path.
-    meilisearch_url / meilisearch_key: optional Meilisearch; empty means the embedded index. For
-        ``POST /v1/search/token`` the key must be the master key, or a key with ``keys.get``.
+    search_backend: ``auto`` (Meilisearch when ``meilisearch_url`` is set or the local stack runs
+        one, else the embedded index), ``embedded`` (always the embedded index) or ``meilisearch``
+        (Meilisearch or an error that says how to get one).
+    meilisearch_url / meilisearch_key: a Meilisearch server to use; empty means the local stack's
+        own when it runs one, else the embedded index. For ``POST /v1/search/token`` the key must
+        be the master key, or a key with ``keys.get``.
+    meilisearch_bin: the Meilisearch server binary the local stack runs (empty: ``meilisearch``
+        on PATH; none found and no ``meilisearch_url``: the stack runs none).
+    meilisearch_port: where the local stack's Meilisearch listens.
     meilisearch_public_url: where front ends reach that Meilisearch with a tenant token (empty:
         ``meilisearch_url``).
     sentry_dsn / environment / release: error reporting; no DSN means sentry is a no-op.
@@ -155,8 +163,11 @@ class Settings:
     minio_console_port: int = 19001
     clickhouse_url: str = ""
     clickhouse_path: Path | None = None
+    search_backend: str = "auto"
     meilisearch_url: str = ""
     meilisearch_key: str = ""
+    meilisearch_bin: str = ""
+    meilisearch_port: int = 17700
     meilisearch_public_url: str = ""
     sentry_dsn: str = ""
     environment: str = "development"
@@ -221,6 +232,8 @@ class Settings:
                 object.__setattr__(self, name, value)
         if self.clickhouse_path is None:
             object.__setattr__(self, "clickhouse_path", self.data_dir / "clickhouse")
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise ConfigError(f"{PREFIX}SEARCH_BACKEND={self.search_backend!r}: choose one of {', '.join(SEARCH_BACKENDS)}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> "Settings":

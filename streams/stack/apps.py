@@ -1,7 +1,8 @@
 """The application processes: the API server and the Faust worker, started by `up --app`.
 
 Both are this project's own Python modules run with the venv's interpreter, configured by the
-same settings passed down as environment variables, and ready when ``/healthz`` answers.
+same settings passed down as environment variables (pointed at the stack's Meilisearch when it
+runs one), and ready when ``/healthz`` answers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import urllib.request
 from streams import __version__
 from streams.settings import project_root
 from streams.stack.component import Component
+from streams.stack.meilisearch import connect
 from streams.stack.process import ProcessSpec
 
 
@@ -36,7 +38,7 @@ class AppProcess(Component):
 
     def spec(self) -> ProcessSpec:
         argv = [sys.executable, "-m", self.module, *self.extra_args(), self.port_flag, str(self.port())]
-        return ProcessSpec(argv=argv, log_path=self.log_path, env=self.settings.as_env(), cwd=project_root(),
+        return ProcessSpec(argv=argv, log_path=self.log_path, env=connect(self.settings).as_env(), cwd=project_root(),
                            marker=" ".join(argv[1:]))
 
     def probe(self) -> bool:

@@ -2,7 +2,8 @@
 
 Infrastructure components start in parallel (each in its own thread: their starts are mostly
 waiting); the application processes start after them, because they need Kafka, Postgres and
-Triton. `down` stops in the reverse order.
+Triton. `down` stops in the reverse order. Meilisearch is a component only when the stack is
+given a binary for it (``streams.stack.meilisearch.wanted``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from streams.stack.apps import Api, Worker
 from streams.stack.clickhouse import ClickHouse
 from streams.stack.component import Component, Say, Status
 from streams.stack.kafka import Kafka
+from streams.stack.meilisearch import Meilisearch, wanted
 from streams.stack.minio import MinIO
 from streams.stack.postgres import Postgres
 from streams.stack.triton import Triton
@@ -26,7 +28,8 @@ APPS = (Api, Worker)
 
 
 def infra(settings: Settings) -> list[Component]:
-    return [cls(settings) for cls in INFRA]
+    optional = [Meilisearch] if wanted(settings) else []
+    return [cls(settings) for cls in (*INFRA, *optional)]
 
 
 def apps(settings: Settings) -> list[Component]:

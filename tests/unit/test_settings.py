@@ -72,3 +72,35 @@ def test_a_worker_runs_the_agent_groups_it_is_given_in_its_own_consumer_group():
     assert len(agent_modules("")) == len(AGENT_GROUPS)
     with pytest.raises(ConfigError, match="unknown agent groups rendr"):
         app_id("rendr")
+
+
+def test_the_search_backend_is_one_of_three_and_open_index_honours_it(tmp_path):
+    from streams.search import open_index
+
+    with pytest.raises(ConfigError, match="CLIPSTREAM_SEARCH_BACKEND='solr': choose one of auto, embedded, meilisearch"):
+        Settings.from_env({"CLIPSTREAM_SEARCH_BACKEND": "solr"})
+    configured = Settings(data_dir=tmp_path, meilisearch_url="http://127.0.0.1:9", meilisearch_key="k")
+    assert open_index(configured).backend == "meilisearch"  # made without a request
+    index = open_index(configured.with_overrides(search_backend="embedded"))
+    try:
+        assert index.backend == "sqlite"
+    finally:
+        index.close()
+    with pytest.raises(ConfigError, match="CLIPSTREAM_SEARCH_BACKEND=meilisearch but no Meilisearch is configured"):
+        open_index(Settings(data_dir=tmp_path, search_backend="meilisearch"))
+
+
+def test_saved_credentials_keep_each_others_fields_and_stay_private(tmp_path):
+    import json
+    import stat
+
+    from streams import credentials
+
+    settings = Settings(data_dir=tmp_path)
+    credentials.save(settings, tenant_id="t1", api_key="cs_1")
+    credentials.save(settings, meilisearch_master_key="m" * 43)
+    credentials.save(settings, api_key="cs_2")
+    path = credentials.credentials_path(settings)
+    assert json.loads(path.read_text()) == {"tenant_id": "t1", "api_key": "cs_2", "meilisearch_master_key": "m" * 43}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert credentials.saved(settings, "meilisearch_key") is None and credentials.api_key_for(settings) == "cs_2"
