@@ -4,4 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH:/usr/local/go/bin"
+# The Meilisearch server beside the project (no registry ships one): the test stack runs it, so the
+# API and the worker search with it, and the contract tests start their own from it.
+shipped_meilisearch="$PWD/../shared/tools/meilisearch/meilisearch"
+if [ -z "${CLIPSTREAM_MEILISEARCH_BIN:-}" ] && [ -x "$shipped_meilisearch" ]; then
+  export CLIPSTREAM_MEILISEARCH_BIN="$shipped_meilisearch"
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -7,6 +7,7 @@ running. Otherwise the session starts its own stack in ``.local/test-<id>/`` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -23,16 +24,21 @@ MEDIA_DIR = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", project_root().parent / 
 
 
 def fresh_stack_settings(data_dir: Path, **overrides) -> Settings:
-    """Settings for a private stack in ``data_dir`` with every port free right now."""
+    """Settings for a private stack in ``data_dir`` with every port free right now. It runs the
+    test Meilisearch binary (``tests.meilisearch_server.meilisearch_binary``) when there is one,
+    so the API and the worker search with Meilisearch."""
     base = Settings.from_env()
     ports = {
         name: free_port()
         for name in (
             "kafka_port", "kafka_controller_port", "postgres_port", "minio_port", "minio_console_port",
             "triton_http_port", "triton_grpc_port", "triton_metrics_port", "api_port", "worker_port",
+            "meilisearch_port",
         )
     }
-    return base.with_overrides(data_dir=data_dir, clickhouse_path=None, **ports, **overrides)
+    binary = meilisearch_binary()
+    search = {"meilisearch_bin": str(binary)} if binary else {}
+    return base.with_overrides(data_dir=data_dir, clickhouse_path=None, **ports, **{**search, **overrides})
 
 
 def _reporter(config):
@@ -120,6 +126,42 @@ class Pipeline:
         self.client.close()
         self.worker.stop(self.say)
         self.api.stop(self.say)
+
+    def restart(self, settings: Settings) -> None:
+        """Stop the API and the worker and start them again with ``settings`` (same ports and
+        stack, e.g. another search backend)."""
+        from streams.stack.apps import Api, Worker
+
+        self.worker.stop(self.say)
+        self.api.stop(self.say)
+        self.settings = settings
+        self.api = Api(settings)
+        self.worker = Worker(settings)
+        self.start()
+
+    @contextlib.contextmanager
+    def searching_with(self, backend: str, request):
+        """The API and the worker on search ``backend`` (``embedded`` or ``meilisearch``: the
+        stack's own when it runs one, else the session's test server) inside the block; back as
+        they were after. Restarts them only when they are not on it already."""
+        from streams.stack.meilisearch import connect
+
+        original = self.settings
+        on_meilisearch = bool(connect(original).meilisearch_url)
+        if backend == "embedded":
+            wanted = original.with_overrides(search_backend="embedded") if on_meilisearch else original
+        elif on_meilisearch:
+            wanted = original
+        else:
+            server = request.getfixturevalue("meilisearch")
+            wanted = original.with_overrides(meilisearch_url=server.url, meilisearch_key=server.key)
+        if wanted is not original:
+            self.restart(wanted)
+        try:
+            yield self
+        finally:
+            if wanted is not original:
+                self.restart(original)
 
     def process(self, path: Path, timeout: float = 900, **options) -> dict:
         """Submit ``path`` and wait until it completes or fails; the final video state."""

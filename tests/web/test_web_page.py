@@ -1,11 +1,15 @@
 """The web page in headless Chromium against the real pipeline: sign in through ``#key=``, upload a
 real talking-head video through the file input, follow its stages live (the event stream on one
 tab, polling on another), play a rendered clip, find a spoken word in the transcript (which moves
-the source player to that word), search the library, re-render a clip and read the analytics."""
+the source player to that word), search the library, re-render a clip and read the analytics. The
+library search also runs on each search backend (Meilisearch and the embedded index)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +17,7 @@ import httpx
 import pytest
 
 from streams.credentials import api_key_for
+from streams.settings import project_root
 from tests.media_recipes import short_talk, text_named_mp4
 
 pytestmark = pytest.mark.integration
@@ -315,3 +320,29 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
     assert found["none"] == [] and found["normal"] == "dont"
     assert found["axes"] == [4, 1, 4, 8, 10, 2000]
     assert found["counts"] == [4, 8, 12, 80]
+
+
+@pytest.fixture(scope="module")
+def spoken_video(pipeline, media_dir, built_media) -> str:
+    """A processed video that says ``WORD``."""
+    video = pipeline.process(short_talk(media_dir, built_media), clip_count=1)
+    assert video["status"] == "completed", video.get("error")
+    return video["video_id"]
+
+
+@pytest.mark.parametrize("backend", ["meilisearch", "embedded"])
+def test_the_library_search_works_on_either_backend(pipeline, browser_context, http, spoken_video, backend, request):
+    with pipeline.searching_with(backend, request):
+        env = {**os.environ, **pipeline.settings.as_env()}
+        reindexed = subprocess.run([sys.executable, "-m", "streams.cli", "search", "reindex", "--video", spoken_video],
+                                   env=env, cwd=project_root(), capture_output=True, text=True, timeout=300)
+        assert reindexed.returncode == 0, reindexed.stderr
+        assert {"embedded": "sqlite index", "meilisearch": "meilisearch index"}[backend] in reindexed.stdout
+        context, shots = browser_context
+        page = context.new_page()
+        shots.watch(page, backend)
+        page.goto(f"{pipeline.settings.api_url}/#key={api_key_for(pipeline.settings)}")
+        page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+        page.goto(f"{pipeline.settings.api_url}/#video={spoken_video}")
+        page.wait_for_selector("#detail-body:not([hidden])", timeout=15_000)
+        _library_search(page, http, spoken_video, shots)
