@@ -1,11 +1,20 @@
-"""Benchmark: search latency on the embedded index (SQLite FTS5) over 10,000 sentence documents.
+"""Benchmark: the two search backends, the embedded index (SQLite FTS5) and Meilisearch, on the
+same 10,000 sentence documents: indexing speed (sentences a second) and query latency.
 
 The documents are real sentences (the LJSpeech reading and the long-form text in
 ``../shared/media``), spread over 100 videos of 4 tenants, with word times as the sink writes
-them. Queries are drawn from the same text: single words, two-word phrases and prefixes (search
-as you type), each run as one tenant. Baseline in the same run, query for query: the same table
-searched with ``LIKE '%word%'`` per word (a scan, what a library without a full-text index does).
-Queries alternate between the two so drift on a noisy machine hits both alike.
+them, written in batches of 500 (about what the search sink writes per chunk of a busy worker).
+Queries are drawn from the same text: single words, two-word phrases and prefixes (search as you
+type), each run as one tenant through the product's ``search`` (tenant filter, snippets, word
+times). Baseline in the same run, query for query: the same table searched with
+``LIKE '%word%'`` per word (a scan, what a library without a full-text index does). Queries
+rotate between the backends so drift on a noisy machine hits all alike.
+
+Meilisearch runs as the local stack runs it (``streams.stack.meilisearch``: production mode, a
+generated master key, the application's key) from ``CLIPSTREAM_MEILISEARCH_BIN``, else
+``../shared/tools/meilisearch/meilisearch``, else ``meilisearch`` on PATH, in a temporary data
+directory on a free port; its queries include the HTTP round trip on loopback, as the API's do.
+Without a binary the table says it was not run.
 
 Prints a table and writes bench/results/search.json.
 
@@ -21,19 +30,28 @@ import platform
 import random
 import re
 import sqlite3
+import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import percentile, table  # noqa: E402
+from streams import credentials  # noqa: E402
 from streams.search.documents import SentenceDoc, doc_id  # noqa: E402
+from streams.search.meili import MeiliIndex  # noqa: E402
 from streams.search.sqlite import SqliteIndex  # noqa: E402
+from streams.settings import Settings  # noqa: E402
+from streams.stack.meilisearch import APP_KEY_FIELD, Meilisearch  # noqa: E402
+from streams.stack.process import free_port  # noqa: E402
 
 MEDIA = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", Path(__file__).resolve().parents[2] / "shared" / "media"))
 RESULTS = Path(__file__).parent / "results" / "search.json"
+SHIPPED_MEILISEARCH = Path(__file__).resolve().parents[2] / "shared" / "tools" / "meilisearch" / "meilisearch"
+BATCH = 500
 TENANTS = 4
 VIDEOS = 100
 
@@ -93,6 +111,46 @@ def summary(ms: list[float]) -> dict:
             "p99_ms": round(percentile(ms, 99), 3), "mean_ms": round(sum(ms) / len(ms), 3), "queries": len(ms)}
 
 
+def meilisearch_binary() -> str | None:
+    named = os.environ.get("CLIPSTREAM_MEILISEARCH_BIN", "")
+    if named:
+        return named
+    return str(SHIPPED_MEILISEARCH) if SHIPPED_MEILISEARCH.is_file() else shutil.which("meilisearch")
+
+
+@contextmanager
+def meilisearch_index(workdir: Path):
+    """A MeiliIndex on a Meilisearch the way the stack runs it, or None without a binary."""
+    binary = meilisearch_binary()
+    if not binary:
+        yield None, ""
+        return
+    settings = Settings(data_dir=workdir, meilisearch_bin=binary, meilisearch_port=free_port())
+    server = Meilisearch(settings)
+    server.start(lambda _message: None)
+    index = MeiliIndex(server.url(), credentials.saved(settings, APP_KEY_FIELD) or "")
+    try:
+        yield index, server.version()
+    finally:
+        index.close()
+        server.stop(lambda _message: None)
+
+
+def timed_upsert(index, docs: list[SentenceDoc]) -> float:
+    """Seconds to index ``docs`` in batches of ``BATCH`` (each batch searchable when it returns)."""
+    began = time.perf_counter()
+    for i in range(0, len(docs), BATCH):
+        index.upsert(docs[i:i + BATCH])
+    return time.perf_counter() - began
+
+
+def timed_search(index, tenant: str, q: str, into: list[float]) -> bool:
+    t0 = time.perf_counter()
+    found = index.search(tenant, q, 20)
+    into.append((time.perf_counter() - t0) * 1000)
+    return bool(found)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
@@ -100,37 +158,55 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     pool = sentences()
-    with tempfile.TemporaryDirectory() as tmp:
+    docs = documents(args.docs, pool)
+    with tempfile.TemporaryDirectory() as tmp, meilisearch_index(Path(tmp) / "meilisearch") as (meili, meili_version):
         index = SqliteIndex(Path(tmp) / "search.sqlite3")
-        docs = documents(args.docs, pool)
-        began = time.perf_counter()
-        for i in range(0, len(docs), 500):
-            index.upsert(docs[i:i + 500])
-        index_seconds = time.perf_counter() - began
+        index_seconds = {"sqlite-fts5": timed_upsert(index, docs)}
         assert index.count() == args.docs
+        if meili is not None:
+            index_seconds["meilisearch"] = timed_upsert(meili, docs)
+            assert meili.count() == args.docs, meili.count()
         scan = sqlite3.connect(str(index.path))
-        fts_ms, like_ms, hits = [], [], 0
+        fts_ms, meili_ms, like_ms = [], [], []
+        hits = {"sqlite-fts5": 0, "meilisearch": 0}
         for tenant, q in queries(args.queries, pool, rng):
-            t0 = time.perf_counter()
-            found = index.search(tenant, q, 20)
-            fts_ms.append((time.perf_counter() - t0) * 1000)
-            hits += bool(found)
+            hits["sqlite-fts5"] += timed_search(index, tenant, q, fts_ms)
+            if meili is not None:
+                hits["meilisearch"] += timed_search(meili, tenant, q, meili_ms)
             t0 = time.perf_counter()
             like_scan(scan, tenant, q)
             like_ms.append((time.perf_counter() - t0) * 1000)
         scan.close()
         index.close()
     fts, like = summary(fts_ms), summary(like_ms)
-    rows = [("search", "p50 ms", "p95 ms", "p99 ms"),
-            ("FTS5 index (bm25, snippets, word times)", str(fts["p50_ms"]), str(fts["p95_ms"]), str(fts["p99_ms"])),
-            ("baseline: LIKE scan, no ranking/snippets", str(like["p50_ms"]), str(like["p95_ms"]), str(like["p99_ms"]))]
+    meilisearch = summary(meili_ms) if meili_ms else None
+    per_second = {name: round(args.docs / seconds, 1) for name, seconds in index_seconds.items()}
+    rows = [("backend", "index sentences/s", "p50 ms", "p95 ms", "p99 ms"),
+            ("embedded: SQLite FTS5 (bm25, snippets, word times)", str(per_second["sqlite-fts5"]),
+             str(fts["p50_ms"]), str(fts["p95_ms"]), str(fts["p99_ms"]))]
+    if meilisearch:
+        rows.append((f"Meilisearch {meili_version} over HTTP (same search)", str(per_second["meilisearch"]),
+                     str(meilisearch["p50_ms"]), str(meilisearch["p95_ms"]), str(meilisearch["p99_ms"])))
+    else:
+        rows.append(("Meilisearch: not run (no binary; set CLIPSTREAM_MEILISEARCH_BIN)", "-", "-", "-", "-"))
+    rows.append(("baseline: LIKE scan, no ranking/snippets", "-", str(like["p50_ms"]), str(like["p95_ms"]),
+                 str(like["p99_ms"])))
     print(table(rows))
-    print(f"{args.docs} sentences over {VIDEOS} videos and {TENANTS} tenants indexed in {index_seconds:.2f} s; "
-          f"{hits}/{args.queries} queries found something")
+    print(f"{args.docs} sentences over {VIDEOS} videos and {TENANTS} tenants in batches of {BATCH}; queries that found "
+          f"something: " + ", ".join(f"{name} {n}/{args.queries}" for name, n in hits.items() if name in per_second))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "search", "backend": "sqlite-fts5", "documents": args.docs, "videos": VIDEOS, "tenants": TENANTS,
-        "index_seconds": round(index_seconds, 3), "queries_with_hits": hits, "fts": fts, "baseline_like_scan": like,
+        "benchmark": "search", "documents": args.docs, "videos": VIDEOS, "tenants": TENANTS, "batch": BATCH,
+        "backends": {
+            "sqlite-fts5": {"index_seconds": round(index_seconds["sqlite-fts5"], 3),
+                            "index_sentences_per_second": per_second["sqlite-fts5"],
+                            "queries_with_hits": hits["sqlite-fts5"], "search": fts},
+            "meilisearch": ({"version": meili_version, "index_seconds": round(index_seconds["meilisearch"], 3),
+                             "index_sentences_per_second": per_second["meilisearch"],
+                             "queries_with_hits": hits["meilisearch"], "search": meilisearch}
+                            if meilisearch else {"not_run": "no Meilisearch binary"}),
+        },
+        "baseline_like_scan": like,
         "p95_ratio_baseline_over_fts": round(like["p95_ms"] / fts["p95_ms"], 2) if fts["p95_ms"] else None,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
     }, indent=2) + "\n")
