@@ -8,6 +8,7 @@ running. Otherwise the session starts its own stack in ``.local/test-<id>/`` and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 import uuid
@@ -149,12 +150,12 @@ class Pipeline:
         original = self.settings
         on_meilisearch = bool(connect(original).meilisearch_url)
         if backend == "embedded":
-            wanted = original.with_overrides(search_backend="embedded") if on_meilisearch else original
+            wanted = dataclasses.replace(original, search_backend="embedded") if on_meilisearch else original
         elif on_meilisearch:
             wanted = original
         else:
             server = request.getfixturevalue("meilisearch")
-            wanted = original.with_overrides(meilisearch_url=server.url, meilisearch_key=server.key)
+            wanted = dataclasses.replace(original, meilisearch_url=server.url, meilisearch_key=server.key)
         if wanted is not original:
             self.restart(wanted)
         try:

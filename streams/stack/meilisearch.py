@@ -12,6 +12,7 @@ master key; ``connect`` hands the API and the worker its URL and that key.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -73,7 +74,9 @@ def connect(settings: Settings) -> Settings:
     if not key:
         raise ComponentFailed(meili.name, f"running, but no application key is saved in "
                                           f"{credentials.credentials_path(settings)}: run clipstream stack up")
-    return settings.with_overrides(meilisearch_url=meili.url(), meilisearch_key=key)
+    # replace, not with_overrides: that recomputes derived addresses, and a caller may have set one
+    # (an S3 storage URL, another Triton) that must survive
+    return dataclasses.replace(settings, meilisearch_url=meili.url(), meilisearch_key=key)
 
 
 class Meilisearch(Component):

@@ -9,6 +9,7 @@ binary (``tests.meilisearch_server``); it fails, never skips, when that binary i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -88,6 +89,11 @@ def test_the_stack_runs_meilisearch_with_its_own_keys_and_hands_them_to_the_apps
     for component in (Api(s), Worker(s)):
         env = component.spec().env
         assert (env["CLIPSTREAM_MEILISEARCH_URL"], env["CLIPSTREAM_MEILISEARCH_KEY"]) == (url, app_key)
+    # Handed over without touching anything else a caller set (an S3 store, another Triton).
+    custom = dataclasses.replace(s, storage_url="s3://clips/here", triton_grpc_url="127.0.0.1:9")
+    handed = connect(custom)
+    assert (handed.storage_url, handed.triton_grpc_url, handed.meilisearch_key) == ("s3://clips/here", "127.0.0.1:9",
+                                                                                    app_key)
     # ...which can do what the application does: index, search, and sign tenant tokens.
     index = open_index(connect(s))
     try:
