@@ -164,21 +164,29 @@ def _find_word(page, words: list[dict], shots: Shots) -> None:
 
 
 def _library_search(page, http, video_id: str, shots: Shots) -> None:
-    """A library hit opens its video at its time, and its "Clip it" button queues a clip of the
-    hit's sentence."""
-    search = http.get("/v1/search", params={"q": WORD, "video_id": video_id})
+    """The page lists the library's hits as the API ranks them; a hit opens its video at its time,
+    and its "Clip it" button queues a clip of the hit's sentence. The hit taken is this video's
+    when it is among them: every JFK test video says the word, and which of their identical
+    sentences rank first is the backend's tie-break."""
+    search = http.get("/v1/search", params={"q": WORD})
+    assert search.status_code == 200, search.text
+    ranked = search.json()["hits"]
+    assert any(h["video_id"] == video_id for h in http.get("/v1/search", params={"q": WORD, "video_id": video_id})
+               .json()["hits"]), "this video's sentences are not in the index"
     page.fill("#library-search", WORD)
     page.press("#library-search", "Enter")
-    assert search.status_code == 200, search.text
-    ours = search.json()["hits"]
-    assert ours, search.json()
-    row = page.locator(f"#search-results .search-hit-row:has(.search-hit[data-video-id='{video_id}'])").first
+    page.wait_for_function("n => document.querySelectorAll('#search-results .search-hit-row').length === n",
+                           arg=len(ranked), timeout=10_000)
+    shown = page.eval_on_selector_all("#search-results .search-hit", "hits => hits.map(b => b.dataset.videoId)")
+    assert shown == [h["video_id"] for h in ranked]
+    target = next((h for h in ranked if h["video_id"] == video_id), ranked[0])
+    row = page.locator("#search-results .search-hit-row").nth(ranked.index(target))
     hit = row.locator(".search-hit")
-    hit.wait_for(timeout=10_000)
     assert hit.locator("mark").count() >= 1
     page.evaluate("document.querySelector('#source-player').currentTime = 0")  # away from the hit
     hit.click()
-    _wait_for_seek(page, ours[0]["start"])
+    _wait_for_seek(page, target["start"])
+    assert page.evaluate("location.hash") == f"#video={target['video_id']}"
     row.locator(".clip-hit").click()
     page.wait_for_function("el => /queued|already a clip/i.test(el.textContent)",
                            arg=row.locator(".clip-hit").element_handle(), timeout=15_000)
