@@ -191,6 +191,10 @@ def _library_search(page, http, video_id: str, shots: Shots) -> None:
     page.wait_for_function("el => /queued|already a clip/i.test(el.textContent)",
                            arg=row.locator(".clip-hit").element_handle(), timeout=15_000)
     shots(page, "library-search")
+    if target["video_id"] != video_id:  # back to this video through the page's own list
+        page.locator(f"#video-list .video-item[data-video-id='{video_id}']").click()
+        page.wait_for_function("id => location.hash === `#video=${id}`", arg=video_id, timeout=10_000)
+        page.wait_for_selector("#detail-body:not([hidden])", timeout=15_000)
 
 
 def _rerender(page, http, video_id: str, clip: dict, shots: Shots) -> None:
