@@ -48,8 +48,11 @@ app = App(
     app_id(settings.agents),
     broker=f"kafka://{settings.kafka_bootstrap}",
     store="memory://",
+    # Faust scans the origin too (and, when there is none, the package it guesses from argv): the
+    # origin is this module, so the scan imports these agent modules and nothing else. Naming the
+    # package ``streams`` imported every agent module, and every worker ran every agent.
     autodiscover=agent_modules(settings.agents),
-    origin="streams",
+    origin="streams.app",
     topic_partitions=settings.kafka_partitions,
     topic_replication_factor=settings.kafka_replication,
     Topic=TracedTopic,
