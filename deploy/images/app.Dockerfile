@@ -5,10 +5,12 @@
 #   agents: python -m streams.worker      (CLIPSTREAM_AGENTS=ingest,... ; port 6066, GET /healthz, /metrics)
 #   jobs:   clipstream migrate
 
+# Every base image is a build argument, so an offline build can name local ones.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # -- the /docs page's Swagger UI files, from the npm registry, pinned by the lock file ----------
-FROM node:22-bookworm-slim AS docs
+FROM ${NODE_IMAGE} AS docs
 WORKDIR /docs
 COPY api/docs_assets/package.json api/docs_assets/package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -5,12 +5,16 @@
 # already run.
 #   docker build -f deploy/images/minio.Dockerfile -t clipstream/minio .
 
-FROM golang:1.26-bookworm AS build
+# Every base image is a build argument, so an offline build can name local ones.
+ARG GO_IMAGE=golang:1.26-bookworm
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+
+FROM ${GO_IMAGE} AS build
 ARG MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 ENV CGO_ENABLED=0 GOBIN=/out
 RUN go install -trimpath -ldflags "-s -w" "github.com/minio/minio@${MINIO_VERSION}"
 
-FROM debian:bookworm-slim AS runtime
+FROM ${DEBIAN_IMAGE} AS runtime
 # curl answers the health check (GET /minio/health/ready).
 # hadolint ignore=DL3008
 RUN apt-get update \

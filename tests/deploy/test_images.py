@@ -63,6 +63,26 @@ def test_hadolint_reports_a_bad_dockerfile(deploy_tools, tmp_path):
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_every_base_image_is_a_build_argument(dockerfile):
+    """An offline build (no registry) names local base images: every FROM is an earlier stage or
+    an ARG declared before the first FROM, with the registry image as its default."""
+    defaults, stage_names, seen_from = {}, set(), False
+    for word, args in instructions(dockerfile):
+        if word == "ARG" and not seen_from:
+            name, _, default = args.partition("=")
+            defaults[name] = default
+        if word == "FROM":
+            seen_from = True
+            image, *rest = args.split()
+            if image not in stage_names:
+                named = re.fullmatch(r"\$\{(\w+)\}", image)
+                assert named, f"{dockerfile.name}: FROM {image}: not a build argument"
+                assert defaults.get(named.group(1)), f"{dockerfile.name}: {image}: no default before the first FROM"
+            if len(rest) == 2 and rest[0].upper() == "AS":
+                stage_names.add(rest[1])
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
 def test_images_build_in_stages_and_run_as_a_non_root_user(dockerfile):
     built = stages(dockerfile)
     assert len(built) >= 2, "multi-stage: the build tools stay out of the image"
