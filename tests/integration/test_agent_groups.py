@@ -3,20 +3,17 @@
 do only their own work on an upload sent through the API. No worker runs the later stages, so
 the video stops once it is transcribed.
 
-Until ``streams.app`` stopped naming an ``origin``, Faust scanned the whole ``streams`` package
-at start, so every worker registered every agent: both workers here would have ingested and
-transcribed the upload."""
+While ``streams.app`` named the package ``streams`` as its Faust ``origin``, Faust scanned the
+whole package at start, so every worker registered every agent: both workers here would have
+ingested and transcribed the upload."""
 
 import asyncio
-import json
 import time
 
-import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, ConsumerProtocolMemberMetadata
 from aiokafka.errors import KafkaError
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.client import Client
 from streams.credentials import api_key_for
@@ -24,6 +21,7 @@ from streams.settings import Settings
 from streams.stack.apps import Api, Worker
 from streams.stack.process import free_port
 from tests.media_recipes import short_talk
+from tests.telemetry import json_lines, scrape
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -88,24 +86,14 @@ def _stable_groups(bootstrap: str, group_ids: list[str], seconds: float = 90) ->
 
 def _stages(worker: Worker) -> set[str]:
     """The stages a worker observed a message in (``clipstream_stage_seconds``, any outcome)."""
-    response = httpx.get(f"http://127.0.0.1:{worker.port()}/metrics", timeout=10)
-    response.raise_for_status()
-    return {s.labels["stage"] for family in text_string_to_metric_families(response.text)
-            for s in family.samples if s.name == "clipstream_stage_seconds_count" and s.value > 0}
+    samples = scrape(f"http://127.0.0.1:{worker.port()}/metrics")
+    return {dict(labels)["stage"] for (name, labels), value in samples.items()
+            if name == "clipstream_stage_seconds_count" and value > 0}
 
 
 def _stages_of(worker: Worker, video_id: str) -> set[str]:
     """The stages named in the worker's log lines about ``video_id``."""
-    stages = set()
-    for line in worker.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("{"):
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("video_id") == video_id and record.get("stage"):
-                stages.add(record["stage"])
-    return stages
+    return {line["stage"] for line in json_lines(worker.log_path) if line.get("video_id") == video_id and line.get("stage")}
 
 
 def test_two_workers_of_different_groups_each_run_only_their_own_agents(stack, media_dir, built_media):

@@ -4,49 +4,21 @@ agent's failure reported to a Sentry-compatible endpoint with the video and even
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-from pathlib import Path
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.stack.apps import Worker
 from streams.stack.process import free_port
 from tests.httpd import Answer, LocalServer
 from tests.media_recipes import short_talk, text_named_mp4
 from tests.sentry_sink import dsn, error_events, sentry_server
+from tests.telemetry import json_lines, scrape, total
 
 pytestmark = pytest.mark.integration
 
 STAGES = ("ingest", "transcribe", "moments", "render")
-
-
-def scrape(url: str) -> dict[tuple[str, tuple], float]:
-    """Every sample of a ``/metrics`` page: {(name, sorted labels): value}."""
-    response = httpx.get(url, timeout=10)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(response.text) for s in family.samples}
-
-
-def total(samples: dict, name: str, **labels: str) -> float:
-    """The sum of ``name``'s samples whose labels include ``labels``."""
-    return sum(v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls))
-
-
-def json_lines(path: Path) -> list[dict]:
-    out = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
 
 
 @pytest.fixture(scope="module")
