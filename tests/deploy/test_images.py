@@ -126,14 +126,23 @@ def test_the_build_context_leaves_out_local_state():
         assert not _ignored(path), path
 
 
-def test_python_images_install_what_setup_installs_without_dependencies():
+def test_python_images_install_the_locked_wheels_with_no_index():
+    """The images and scripts/setup.sh install the same lock, file for file (hashes required, no
+    resolution); the builds take the wheels from the prepared wheelhouse and reach no index."""
     setup = (REPO / "scripts" / "setup.sh").read_text()
-    pins = set(re.findall(r"[a-z0-9-]+==[0-9.]+", " ".join(
-        line for line in setup.splitlines() if "--no-deps" in line and "pip install" in line)))
-    assert len(pins) >= 4
+    assert "--no-deps --require-hashes" in setup and "deploy/python/requirements.lock" in setup
     for name in ("app.Dockerfile", "triton.Dockerfile"):
-        text = (REPO / "deploy" / "images" / name).read_text()
-        assert pins <= set(re.findall(r"[a-z0-9-]+==[0-9.]+", text)), name
+        steps = instructions(REPO / "deploy" / "images" / name)
+        env = " ".join(args for word, args in steps if word == "ENV")
+        assert "PIP_NO_INDEX=1" in env and "PIP_FIND_LINKS=/wheels" in env, name
+        assert ("COPY", "deploy/python/requirements.lock /tmp/requirements.lock") in steps, name
+        installs = [args for word, args in steps if word == "RUN" and "pip install" in args]
+        locked = [a for a in installs if "-r /tmp/requirements.lock" in a]
+        assert locked and all("--no-deps --require-hashes" in a for a in locked), name
+        assert all("--mount=type=bind,source=deploy/prepared/wheels,target=/wheels" in a
+                   for a in installs if "-r /tmp/" in a), name
+        assert all(re.search(r"pip install [^&]*(-r /tmp/|--no-build-isolation -e \.)", a) for a in installs), \
+            f"{name}: every pip install is the lock or the project itself"
 
 
 def test_triton_image_serves_the_repository_with_the_backend_stub_of_its_python():
