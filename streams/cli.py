@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 
 from streams.errors import ClipstreamError
@@ -178,6 +179,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
                       say=(lambda _: None) if args.json else _say)
     if args.json:
         print(json.dumps({r.part: r.changed for r in results}, indent=2))
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
+    """Containers' start: wait until the needs are ready, then become the command (exec)."""
+    import asyncio
+
+    from streams.readiness import wait_until_ready
+
+    asyncio.run(wait_until_ready(settings, args.needs, args.timeout, say=_say))
+    if args.then:
+        sys.stdout.flush()
+        os.execvp(args.then[0], args.then)
     return 0
 
 
@@ -404,6 +418,18 @@ def build_parser() -> argparse.ArgumentParser:
                          help="replication factor of created topics (default: CLIPSTREAM_KAFKA_REPLICATION, 1)")
     migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
     migrate.set_defaults(handler=cmd_migrate)
+
+    from streams.readiness import NEEDS
+
+    wait = sub.add_parser("wait", help="operator: wait until the services a process needs are ready, then run it "
+                                       "(containers start with it)")
+    wait.add_argument("needs", nargs="+", choices=list(NEEDS), metavar="NEED",
+                      help=f"what to wait for: {', '.join(NEEDS)}")
+    wait.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most (default 300); then "
+                                                                   "exit 2 naming what is not ready")
+    wait.add_argument("--then", nargs=argparse.REMAINDER, default=[], metavar="COMMAND",
+                      help="the command to become once ready (the rest of the line)")
+    wait.set_defaults(handler=cmd_wait)
 
     tenants = sub.add_parser("tenants", help="operator: make tenants")
     tenants_sub = tenants.add_subparsers(dest="action", required=True)

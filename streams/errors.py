@@ -207,6 +207,13 @@ class BrokerUnavailable(ClipstreamError):
     retriable = True
 
 
+class NotReady(ClipstreamError):
+    """A service this process needs did not become ready within its wait (``clipstream wait``)."""
+
+    code = "not_ready"
+    retriable = True
+
+
 class VideoFailed(ClipstreamError):
     """The message's video had already failed, so its stage set the message aside (to the
     dead-letter topic, where a replay after the fix picks it up with the rest)."""

@@ -61,15 +61,31 @@ def test_every_variable_is_defined_in_the_env_example():
         compose.loaded({**example, "POSTGRES_PASSWORD": ""})
 
 
+def start(service: dict) -> tuple[set[str], list[str]]:
+    """What an app service's `clipstream wait NEED... --then PROGRAM` waits for, and the program."""
+    command = service["command"]
+    assert command[:2] == ["clipstream", "wait"] and "--then" in command, command
+    cut = command.index("--then")
+    return set(command[2:cut]), command[cut + 1:]
+
+
+# What each app process needs ready before it starts (streams.readiness); migrate makes the rest.
+APP_NEEDS = {"kafka", "topics", "schema", "bucket"}
+GROUP_NEEDS = {"transcribe": {"triton"}, "moments": {"triton"}, "render": {"triton"}, "search": {"meilisearch"},
+               "analytics": {"clickhouse"}}
+
+
 def test_every_component_and_agent_group_is_a_service(services):
     assert {*STORES, "triton", "triton-cpu", "migrate", "api", *AGENT_GROUPS} == set(services)
     for group in AGENT_GROUPS:
         agent = services[group]
-        assert agent["command"] == ["python", "-m", "streams.worker"]
+        needs, program = start(agent)
+        assert program == ["python", "-m", "streams.worker"]
+        assert needs == APP_NEEDS | GROUP_NEEDS.get(group, set()), group
         assert agent["environment"]["CLIPSTREAM_AGENTS"] == group
         # Scalable with --scale: no fixed container name, no host port to collide on.
         assert "container_name" not in agent and "ports" not in agent
-    assert services["api"]["command"] == ["python", "-m", "api"]
+    assert start(services["api"]) == (APP_NEEDS | {"meilisearch"}, ["python", "-m", "api"])
     kafka = services["kafka"]["environment"]
     assert set(kafka["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}  # KRaft, no ZooKeeper
     assert services["kafka"]["image"].startswith("apache/kafka:")
@@ -91,6 +107,14 @@ def test_triton_reserves_a_gpu_and_the_cpu_profile_serves_the_same_name(services
         assert needs["triton"]["required"] is False and needs["triton-cpu"]["required"] is False
 
 
+def test_every_wait_is_a_need_the_command_knows():
+    from streams.readiness import NEEDS
+
+    for name, service in compose.loaded()["services"].items():
+        if service.get("command", [""])[0] == "clipstream" and service["command"][1] == "wait":
+            assert start(service)[0] <= set(NEEDS), name
+
+
 def test_health_checks_gate_the_start_order(services):
     for name, service in services.items():
         if name != "migrate":
@@ -100,7 +124,9 @@ def test_health_checks_gate_the_start_order(services):
             if how["condition"] == "service_healthy":
                 assert "healthcheck" in services[needed]
     migrate = services["migrate"]
-    assert migrate["command"][:2] == ["clipstream", "migrate"] and migrate["restart"] == "no"
+    # It waits for the servers, never for what it makes itself (topics, schema, bucket).
+    assert start(migrate) == ({"kafka", "postgres", "storage", "clickhouse"}, ["clipstream", "migrate"])
+    assert migrate["restart"] == "no"
     assert {n for n, how in migrate["depends_on"].items() if how["condition"] == "service_healthy"} >= \
         {"kafka", "postgres", "minio", "clickhouse"}
     for name in ("api", *AGENT_GROUPS):

@@ -1,0 +1,205 @@
+"""Whether the services a process needs are ready, and waiting until they are: ``clipstream wait``.
+
+A container starts its process with ``clipstream wait NEED... -- COMMAND``: it polls each need
+until all answer, then becomes COMMAND (exec), so ordering holds wherever the process runs, under
+Docker, under podman without systemd (no health checks run, and podman-compose before podman 4.6
+ignores ``service_healthy``), or in a Kubernetes pod, and a dependency that restarts later is
+the apps' retry policy's business, not the start's.
+
+Needs (``NEEDS``); each probe answers None when ready, else why not, in words an operator can act on:
+
+- ``kafka``: the broker answers a metadata request.
+- ``topics``: every pipeline topic exists (``clipstream migrate`` creates them).
+- ``postgres``: the owner DSN accepts a connection.
+- ``schema``: every migration in ``schemas/postgres`` is applied (``clipstream migrate``).
+- ``storage``: the S3 endpoint answers (nothing to wait for with a local directory).
+- ``bucket``: the storage bucket exists (``clipstream migrate`` creates it).
+- ``triton``: Triton's HTTP endpoint says ready (every model loaded).
+- ``meilisearch``: the configured Meilisearch server is healthy (nothing when none is configured).
+- ``clickhouse``: the configured ClickHouse server answers ``/ping`` (nothing for the embedded engine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.error
+import urllib.request
+from typing import Awaitable, Callable
+from urllib.parse import urlparse
+
+from streams.errors import ConfigError, NotReady
+from streams.settings import Settings
+
+Probe = Callable[[Settings], Awaitable["str | None"]]
+
+
+async def _kafka(settings: Settings) -> str | None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return None
+    except Exception as exc:  # aiokafka raises its own types and OSError alike
+        return f"Kafka at {settings.kafka_bootstrap} does not answer ({type(exc).__name__}: {exc})"
+    finally:
+        await admin.close()
+
+
+async def _topics(settings: Settings) -> str | None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from streams import topics
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+    except Exception as exc:
+        return f"Kafka at {settings.kafka_bootstrap} does not answer ({type(exc).__name__}: {exc})"
+    finally:
+        await admin.close()
+    missing = sorted(t.get_topic_name() for t in topics.ALL if t.get_topic_name() not in existing)
+    return f"topics {', '.join(missing)} do not exist yet (clipstream migrate creates them)" if missing else None
+
+
+async def _connect(settings: Settings):
+    import asyncpg
+
+    return await asyncpg.connect(settings.postgres_dsn, timeout=5)
+
+
+def _postgres_where(settings: Settings) -> str:
+    parsed = urlparse(settings.postgres_dsn)
+    return f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432}"
+
+
+async def _postgres(settings: Settings) -> str | None:
+    try:
+        conn = await _connect(settings)
+    except Exception as exc:  # asyncpg's errors and OSError alike
+        return f"{_postgres_where(settings)} refuses a connection ({type(exc).__name__}: {exc})"
+    await conn.close()
+    return None
+
+
+async def _schema(settings: Settings) -> str | None:
+    from streams.adapters.db import migration_files
+
+    try:
+        conn = await _connect(settings)
+    except Exception as exc:
+        return f"{_postgres_where(settings)} refuses a connection ({type(exc).__name__}: {exc})"
+    try:
+        if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+            done = set()
+        else:
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    finally:
+        await conn.close()
+    pending = [path.stem for path in migration_files() if path.stem not in done]
+    return f"migrations {', '.join(pending)} are not applied yet (clipstream migrate applies them)" if pending else None
+
+
+def _s3(settings: Settings):
+    from streams.adapters.storage import S3Storage
+
+    parsed = urlparse(settings.storage_url)
+    return S3Storage(parsed.netloc, parsed.path, settings)
+
+
+async def _storage(settings: Settings) -> str | None:
+    if urlparse(settings.storage_url).scheme != "s3":
+        return None
+    return await asyncio.to_thread(_s3_answer, settings, False)
+
+
+async def _bucket(settings: Settings) -> str | None:
+    if urlparse(settings.storage_url).scheme != "s3":
+        return None
+    return await asyncio.to_thread(_s3_answer, settings, True)
+
+
+def _s3_answer(settings: Settings, bucket_needed: bool) -> str | None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    storage = _s3(settings)
+    where = settings.s3_endpoint_url or "S3"
+    try:
+        storage.client.head_bucket(Bucket=storage.bucket)
+        return None
+    except ClientError as exc:  # the endpoint answered
+        if not bucket_needed:
+            return None
+        return f"bucket {storage.bucket} at {where} is not there yet ({exc.response.get('Error', {}).get('Code', exc)}; " \
+               f"clipstream migrate creates it)"
+    except BotoCoreError as exc:
+        return f"S3 at {where} does not answer ({exc})"
+
+
+def _http_ok(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return None if answer.status == 200 else f"{url} answered {answer.status}"
+    except urllib.error.HTTPError as exc:
+        return f"{url} answered {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"{url} does not answer ({exc})"
+
+
+async def _triton(settings: Settings) -> str | None:
+    return await asyncio.to_thread(_http_ok, f"{settings.triton_http_url.rstrip('/')}/v2/health/ready")
+
+
+async def _meilisearch(settings: Settings) -> str | None:
+    if not settings.meilisearch_url:
+        return None
+    return await asyncio.to_thread(_http_ok, f"{settings.meilisearch_url.rstrip('/')}/health")
+
+
+async def _clickhouse(settings: Settings) -> str | None:
+    if not settings.clickhouse_url:
+        return None
+    parsed = urlparse(settings.clickhouse_url)
+    return await asyncio.to_thread(_http_ok, f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 8123}/ping")
+
+
+NEEDS: dict[str, Probe] = {
+    "kafka": _kafka, "topics": _topics, "postgres": _postgres, "schema": _schema, "storage": _storage,
+    "bucket": _bucket, "triton": _triton, "meilisearch": _meilisearch, "clickhouse": _clickhouse,
+}
+
+
+async def unready(settings: Settings, needs: list[str]) -> dict[str, str]:
+    """{need: why it is not ready} for those of ``needs`` that are not; empty when all are."""
+    unknown = sorted(set(needs) - set(NEEDS))
+    if unknown:
+        raise ConfigError(f"wait: unknown need(s) {', '.join(unknown)}; known: {', '.join(NEEDS)}")
+    answers = await asyncio.gather(*(NEEDS[need](settings) for need in needs))
+    return {need: why for need, why in zip(needs, answers) if why}
+
+
+async def wait_until_ready(settings: Settings, needs: list[str], timeout: float, interval: float = 2.0,
+                           say: Callable[[str], None] = lambda _: None) -> None:
+    """Poll ``needs`` until all are ready; ``NotReady`` naming each one still missing after ``timeout``
+    seconds. ``say`` hears each need once when it becomes ready, and what is still awaited every
+    so often."""
+    deadline = time.monotonic() + timeout
+    waiting = list(dict.fromkeys(needs))
+    last_report = time.monotonic()
+    while True:
+        missing = await unready(settings, waiting)
+        for need in waiting:
+            if need not in missing:
+                say(f"wait: {need} ready")
+        waiting = [need for need in waiting if need in missing]
+        if not waiting:
+            return
+        if time.monotonic() >= deadline:
+            raise NotReady(f"not ready after {timeout:g} s: " + "; ".join(f"{n}: {missing[n]}" for n in waiting))
+        if time.monotonic() - last_report >= 15:
+            say("wait: still waiting for " + "; ".join(f"{n}: {missing[n]}" for n in waiting))
+            last_report = time.monotonic()
+        await asyncio.sleep(interval)
