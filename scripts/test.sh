@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test suite against a real local stack (started on free ports, removed afterwards).
+# Runs the test suite against a real local stack (started on free ports, removed afterwards), then,
+# when no arguments pick a part of it, the deploy check (scripts/deploy_check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,4 +11,10 @@ shipped_meilisearch="$PWD/../shared/tools/meilisearch/meilisearch"
 if [ -z "${CLIPSTREAM_MEILISEARCH_BIN:-}" ] && [ -x "$shipped_meilisearch" ]; then
   export CLIPSTREAM_MEILISEARCH_BIN="$shipped_meilisearch"
 fi
-exec .venv/bin/python -m pytest "$@"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/python -m pytest "$@"  # a chosen part of the suite
+fi
+.venv/bin/python -m pytest
+# The whole run ends with the deployment itself: images built offline, the compose stack up under
+# podman, a talk processed into clips through the containers (scripts/deploy_check.sh).
+bash scripts/deploy_check.sh

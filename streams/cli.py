@@ -185,9 +185,12 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
     """Containers' start: wait until the needs are ready, then become the command (exec)."""
     import asyncio
+    import logging
 
     from streams.readiness import wait_until_ready
 
+    # aiokafka logs each refused connection; the wait says what it waits for itself.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     asyncio.run(wait_until_ready(settings, args.needs, args.timeout, say=_say))
     if args.then:
         sys.stdout.flush()

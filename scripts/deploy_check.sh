@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# The deployment, run for real: builds the project's images with no registry and no package index
+# inside the builds, brings up deploy/compose/compose.yaml (with compose.local.yaml swapping each
+# registry image for a local build of the same software), runs `clipstream migrate`, processes a real
+# talk through the API into clips, checks a signed webhook delivery and a search, reads the clip files
+# back from MinIO, and takes it all down (volumes included).
+#   bash scripts/deploy_check.sh          (after scripts/setup.sh; as root, like setup, to install podman)
+# What it needs and makes, cached between runs on one machine:
+#   - Debian's podman, runc, netavark and aardvark-dns, debootstrap (apt, when missing), and
+#     podman-compose from PyPI in its own virtualenv;
+#   - a containers.conf of its own (CONTAINERS_CONF; no system file is edited): runc (crun refuses
+#     cgroup v1 hybrid hosts), netavark (service names resolve between containers), ulimits the
+#     sandbox allows;
+#   - the Debian 12 base image, made once with debootstrap from Debian's mirror;
+#   - deploy/prepared/ (scripts/wheelhouse.sh): the wheels and npm cache the builds install from.
+# Environment: CLIPSTREAM_DEPLOY_CHECK_DIR (default ~/.cache/clipstream/deploy-check),
+# CLIPSTREAM_DEPLOY_CHECK_KEEP=1 leaves the stack up for a look, CLIPSTREAM_DEPLOY_CHECK_VIDEO names
+# the talk (default: ../shared/media's JFK clip beside the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+started=$(date +%s)
+say() { echo "deploy-check [$(( $(date +%s) - started ))s]: $*"; }
+
+work=${CLIPSTREAM_DEPLOY_CHECK_DIR:-$HOME/.cache/clipstream/deploy-check}
+mkdir -p "$work"
+
+# -- tools -------------------------------------------------------------------------------------
+have() { command -v "$1" >/dev/null 2>&1; }
+pkgs=()
+have podman || pkgs+=(podman)
+have runc || pkgs+=(runc)
+[ -x /usr/lib/podman/netavark ] || have netavark || pkgs+=(netavark)
+[ -x /usr/lib/podman/aardvark-dns ] || have aardvark-dns || pkgs+=(aardvark-dns)
+have debootstrap || pkgs+=(debootstrap)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deploy-check: missing Debian packages: ${pkgs[*]}; install them: sudo apt-get install -y ${pkgs[*]}" >&2
+    exit 1
+  fi
+  say "installing ${pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+PODMAN_COMPOSE_VERSION=1.6.0
+if [ ! -x "$work/venv/bin/podman-compose" ]; then
+  say "installing podman-compose $PODMAN_COMPOSE_VERSION"
+  /usr/bin/python3.11 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q "podman-compose==$PODMAN_COMPOSE_VERSION"
+fi
+compose=("$work/venv/bin/podman-compose")
+
+export CONTAINERS_CONF="$work/containers.conf"
+cat > "$CONTAINERS_CONF" <<'EOF'
+# scripts/deploy_check.sh's own podman settings (CONTAINERS_CONF), not the system's.
+[containers]
+# The defaults ask for more open files than a sandbox without CAP_SYS_RESOURCE may grant.
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+# crun refuses hosts with cgroup v1 and v2 side by side ("hybrid mode"); runc runs there.
+runtime = "runc"
+[network]
+# CNI without the dnsname plugin gives containers no names for each other; netavark's
+# aardvark-dns does.
+network_backend = "netavark"
+EOF
+say "$(podman --version), $(runc --version | head -1), $("${compose[@]}" --version 2>/dev/null | head -1)"
+
+# -- base images -------------------------------------------------------------------------------
+debian=localhost/clipstream-local/debian:bookworm
+if ! podman image exists "$debian"; then
+  say "making $debian with debootstrap (minbase, Debian's mirror)"
+  rootfs=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+  tar -C "$rootfs" -c . | podman import -q - "$debian" >/dev/null
+  rm -rf "$rootfs"
+fi
+node=localhost/clipstream-local/node:bookworm
+build() {  # build IMAGE DOCKERFILE CONTEXT [ARGS...]
+  local image=$1 file=$2 context=$3 t0
+  shift 3
+  t0=$(date +%s)
+  # Host networking for apt in the builds: on podman's default network, DNS does not resolve in
+  # this sandbox. pip and npm inside reach no index whatever the network (PIP_NO_INDEX, --offline).
+  podman build -q --layers --network=host -f "$file" --build-arg "DEBIAN_IMAGE=$debian" "$@" -t "$image" "$context" >/dev/null
+  say "built $image in $(( $(date +%s) - t0 ))s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.2f GB", $1/1e9}'))"
+}
+build "$node" deploy/compose/local/node.Dockerfile deploy/compose/local
+
+# -- the project's images, offline -------------------------------------------------------------
+bash scripts/wheelhouse.sh >/dev/null
+say "wheelhouse ready ($(du -sh deploy/prepared | cut -f1))"
+build localhost/clipstream/app:dev deploy/images/app.Dockerfile . --build-arg "NODE_IMAGE=$node"
+build localhost/clipstream/triton:dev-cpu deploy/images/triton.Dockerfile . --build-arg CUDA=false
+
+# -- the swapped services (deploy/compose/compose.local.yaml says which and why) -----------------
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cache=${CLIPSTREAM_CACHE_DIR:-$HOME/.cache/clipstream}
+mkdir -p "$stage/kafka" "$stage/postgres" "$stage/minio" "$stage/meilisearch"
+kafka_version=$(.venv/bin/python -c "from streams.stack.kafka import pinned_version; print(pinned_version())")
+cp -r "$cache/kafka-$kafka_version/libs" "$stage/kafka/libs"
+cp deploy/local/kafka/log4j.properties deploy/compose/local/kafka-entrypoint.sh "$stage/kafka/"
+cp deploy/compose/local/postgres-entrypoint.sh "$stage/postgres/"
+minio_binary=$(.venv/bin/python -c "from streams.settings import Settings; from streams.stack.minio import MinIO; print(MinIO(Settings.from_env()).binary)")
+cp "$minio_binary" "$stage/minio/minio"
+meili=${CLIPSTREAM_MEILISEARCH_BIN:-$repo/../shared/tools/meilisearch/meilisearch}
+[ -x "$meili" ] || { echo "deploy-check: no Meilisearch binary at $meili; set CLIPSTREAM_MEILISEARCH_BIN" >&2; exit 1; }
+cp "$meili" "$stage/meilisearch/meilisearch"
+build "localhost/clipstream-local/kafka:$kafka_version" deploy/compose/local/kafka.Dockerfile "$stage/kafka"
+build localhost/clipstream-local/postgres:15 deploy/compose/local/postgres.Dockerfile "$stage/postgres"
+build localhost/clipstream-local/minio:dev deploy/compose/local/minio.Dockerfile "$stage/minio"
+build localhost/clipstream-local/meilisearch:dev deploy/compose/local/meilisearch.Dockerfile "$stage/meilisearch"
+
+# -- the stack ---------------------------------------------------------------------------------
+free_port() { .venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+secret() { .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(24))"; }
+api_port=$(free_port)
+minio_port=$(free_port)
+receiver_port=$(free_port)
+env_file="$stage/.env"
+cat > "$env_file" <<EOF
+COMPOSE_PROFILES=cpu
+APP_IMAGE=localhost/clipstream/app:dev
+TRITON_CPU_IMAGE=localhost/clipstream/triton:dev-cpu
+POSTGRES_PASSWORD=$(secret)
+POSTGRES_APP_PASSWORD=$(secret)
+MINIO_ROOT_USER=clipstream
+MINIO_ROOT_PASSWORD=$(secret)
+CLICKHOUSE_PASSWORD=$(secret)
+MEILI_MASTER_KEY=$(secret)
+CLIPSTREAM_URL_SIGNING_SECRET=$(secret)
+CLIPSTREAM_KAFKA_PARTITIONS=2
+CLIPSTREAM_WEBHOOK_ALLOWED_HOSTS=host.containers.internal
+API_PUBLISH=127.0.0.1:$api_port
+MINIO_PUBLISH=127.0.0.1:$minio_port
+EOF
+project=clipstream-check
+stack=("${compose[@]}" --project-name "$project" --env-file "$env_file"
+       -f deploy/compose/compose.yaml -f deploy/compose/compose.local.yaml)
+purge() {  # every container, volume and network of the project, whatever state a run left them in
+  local label="label=io.podman.compose.project=$project"
+  podman ps -aq --filter "$label" | xargs -r podman rm -f -t 10 >/dev/null 2>&1 || true
+  podman volume ls -q --filter "$label" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  podman network ls -q --filter "$label" | xargs -r podman network rm -f >/dev/null 2>&1 || true
+}
+down() {
+  if [ "${CLIPSTREAM_DEPLOY_CHECK_KEEP:-}" = 1 ]; then
+    say "leaving the stack up: ${stack[*]} down -v"
+    return
+  fi
+  "${stack[@]}" down -v -t 20 >"$work/down.log" 2>&1 || true
+  purge
+  say "stack down, volumes removed"
+}
+trap 'down; rm -rf "$stage"' EXIT
+purge  # what a killed run left
+# --no-deps: podman 4.3 cannot start a container created with --requires on a chain of others
+# ("generating dependency graph ... not found in input list"), so every service starts at once
+# and the order comes from each app's `clipstream wait` alone, as it must wherever depends_on
+# conditions are not honoured.
+say "compose up (project $project)"
+"${stack[@]}" up -d --no-deps >"$work/up.log" 2>&1 || { tail -30 "$work/up.log" >&2; exit 1; }
+
+# -- the talk, through the containers ----------------------------------------------------------
+video=${CLIPSTREAM_DEPLOY_CHECK_VIDEO:-$repo/../shared/media/video/talking_head_jfk.mp4}
+status=0
+PODMAN_COMPOSE=${stack[*]} .venv/bin/python -m tests.deploy.stack_check \
+  --project "$project" --api "http://127.0.0.1:$api_port" --s3 "http://127.0.0.1:$minio_port" \
+  --env-file "$env_file" --receiver-port "$receiver_port" --video "$video" || status=$?
+if [ "$status" -ne 0 ]; then
+  for service in migrate api ingest transcribe moments render webhooks search triton-cpu; do
+    echo "--- $service (last lines)" >&2
+    podman logs --tail 15 "${project}_${service}_1" >&2 2>&1 || true
+  done
+fi
+say "$([ "$status" -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started ))s"
+exit "$status"
