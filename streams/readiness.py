@@ -34,98 +34,85 @@ from streams.settings import Settings
 Probe = Callable[[Settings], Awaitable["str | None"]]
 
 
-async def _kafka(settings: Settings) -> str | None:
+async def _topic_names(settings: Settings) -> set[str] | str:
+    """The broker's topics, or why the broker does not answer."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
     try:
         await admin.start()
-        await admin.list_topics()
-        return None
+        return set(await admin.list_topics())
     except Exception as exc:  # aiokafka raises its own types and OSError alike
         return f"Kafka at {settings.kafka_bootstrap} does not answer ({type(exc).__name__}: {exc})"
     finally:
         await admin.close()
 
 
-async def _topics(settings: Settings) -> str | None:
-    from aiokafka.admin import AIOKafkaAdminClient
+async def _kafka(settings: Settings) -> str | None:
+    existing = await _topic_names(settings)
+    return existing if isinstance(existing, str) else None
 
+
+async def _topics(settings: Settings) -> str | None:
     from streams import topics
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
-    try:
-        await admin.start()
-        existing = set(await admin.list_topics())
-    except Exception as exc:
-        return f"Kafka at {settings.kafka_bootstrap} does not answer ({type(exc).__name__}: {exc})"
-    finally:
-        await admin.close()
+    existing = await _topic_names(settings)
+    if isinstance(existing, str):
+        return existing
     missing = sorted(t.get_topic_name() for t in topics.ALL if t.get_topic_name() not in existing)
     return f"topics {', '.join(missing)} do not exist yet (clipstream migrate creates them)" if missing else None
 
 
-async def _connect(settings: Settings):
+async def _applied_migrations(settings: Settings) -> set[str] | str:
+    """The migrations PostgreSQL has applied (none before the first), or why it refuses a connection."""
     import asyncpg
 
-    return await asyncpg.connect(settings.postgres_dsn, timeout=5)
-
-
-def _postgres_where(settings: Settings) -> str:
-    parsed = urlparse(settings.postgres_dsn)
-    return f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432}"
+    try:
+        conn = await asyncpg.connect(settings.postgres_dsn, timeout=5)
+    except Exception as exc:  # asyncpg's errors and OSError alike
+        parsed = urlparse(settings.postgres_dsn)
+        return f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432} refuses a connection ({type(exc).__name__}: {exc})"
+    try:
+        if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+            return set()
+        return {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    finally:
+        await conn.close()
 
 
 async def _postgres(settings: Settings) -> str | None:
-    try:
-        conn = await _connect(settings)
-    except Exception as exc:  # asyncpg's errors and OSError alike
-        return f"{_postgres_where(settings)} refuses a connection ({type(exc).__name__}: {exc})"
-    await conn.close()
-    return None
+    done = await _applied_migrations(settings)
+    return done if isinstance(done, str) else None
 
 
 async def _schema(settings: Settings) -> str | None:
     from streams.adapters.db import migration_files
 
-    try:
-        conn = await _connect(settings)
-    except Exception as exc:
-        return f"{_postgres_where(settings)} refuses a connection ({type(exc).__name__}: {exc})"
-    try:
-        if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
-            done = set()
-        else:
-            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
-    finally:
-        await conn.close()
+    done = await _applied_migrations(settings)
+    if isinstance(done, str):
+        return done
     pending = [path.stem for path in migration_files() if path.stem not in done]
     return f"migrations {', '.join(pending)} are not applied yet (clipstream migrate applies them)" if pending else None
 
 
-def _s3(settings: Settings):
-    from streams.adapters.storage import S3Storage
-
-    parsed = urlparse(settings.storage_url)
-    return S3Storage(parsed.netloc, parsed.path, settings)
-
-
 async def _storage(settings: Settings) -> str | None:
-    if urlparse(settings.storage_url).scheme != "s3":
-        return None
     return await asyncio.to_thread(_s3_answer, settings, False)
 
 
 async def _bucket(settings: Settings) -> str | None:
-    if urlparse(settings.storage_url).scheme != "s3":
-        return None
     return await asyncio.to_thread(_s3_answer, settings, True)
 
 
 def _s3_answer(settings: Settings, bucket_needed: bool) -> str | None:
+    """None when the S3 endpoint answers (and, if ``bucket_needed``, the bucket exists) or storage
+    is a local directory; else why not."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    storage = _s3(settings)
+    from streams.adapters.storage import S3Storage, open_storage
+
+    storage = open_storage(settings)
+    if not isinstance(storage, S3Storage):
+        return None
     where = settings.s3_endpoint_url or "S3"
     try:
         storage.client.head_bucket(Bucket=storage.bucket)
