@@ -28,6 +28,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "deploy" / "python"
 HEADER = "# Written by scripts/lock.py from pyproject.toml; do not edit. Install: pip install --no-deps --require-hashes -r {name}\n"
@@ -46,7 +48,7 @@ def resolve(requirements: list[str], constraints: Path | None, no_deps: bool = F
         subprocess.run(command, check=True, cwd=REPO)
         found = {}
         for item in json.loads(report.read_text())["install"]:
-            name = item["metadata"]["name"].lower().replace("_", "-").replace(".", "-")
+            name = canonicalize_name(item["metadata"]["name"])
             if name == "clipstream":
                 continue
             hashes = item["download_info"].get("archive_info", {}).get("hashes", {})

@@ -13,15 +13,12 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name as norm
 
 REPO = Path(__file__).resolve().parents[2]
 LOCKS = REPO / "deploy" / "python"
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 WEIGHTS_ONLY = {Requirement(r).name for r in PROJECT["tool"]["clipstream"]["weights-only"]}
-
-
-def norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def pins(name: str) -> dict[str, str]:
