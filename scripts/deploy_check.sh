@@ -15,7 +15,7 @@
 #   - deploy/prepared/ (scripts/wheelhouse.sh): the wheels and npm cache the builds install from.
 # Environment: CLIPSTREAM_DEPLOY_CHECK_DIR (default ~/.cache/clipstream/deploy-check),
 # CLIPSTREAM_DEPLOY_CHECK_KEEP=1 leaves the stack up for a look, CLIPSTREAM_DEPLOY_CHECK_VIDEO names
-# the talk (default: ../shared/media's JFK clip beside the repository).
+# the talk (default: tests/media_recipes.py's 222 s LJSpeech talking head from ../shared/media).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -26,22 +26,14 @@ work=${CLIPSTREAM_DEPLOY_CHECK_DIR:-$HOME/.cache/clipstream/deploy-check}
 mkdir -p "$work"
 
 # -- tools -------------------------------------------------------------------------------------
-have() { command -v "$1" >/dev/null 2>&1; }
+. scripts/debian.sh
 pkgs=()
 have podman || pkgs+=(podman)
 have runc || pkgs+=(runc)
 [ -x /usr/lib/podman/netavark ] || have netavark || pkgs+=(netavark)
 [ -x /usr/lib/podman/aardvark-dns ] || have aardvark-dns || pkgs+=(aardvark-dns)
 have debootstrap || pkgs+=(debootstrap)
-if [ ${#pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "deploy-check: missing Debian packages: ${pkgs[*]}; install them: sudo apt-get install -y ${pkgs[*]}" >&2
-    exit 1
-  fi
-  say "installing ${pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-fi
+install_debian_packages deploy-check "${pkgs[@]}"
 PODMAN_COMPOSE_VERSION=1.6.0
 if [ ! -x "$work/venv/bin/podman-compose" ]; then
   say "installing podman-compose $PODMAN_COMPOSE_VERSION"
@@ -113,7 +105,7 @@ build localhost/clipstream-local/minio:dev deploy/compose/local/minio.Dockerfile
 build localhost/clipstream-local/meilisearch:dev deploy/compose/local/meilisearch.Dockerfile "$stage/meilisearch"
 
 # -- the stack ---------------------------------------------------------------------------------
-free_port() { .venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+free_port() { .venv/bin/python -c "from streams.stack.process import free_port; print(free_port())"; }
 secret() { .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(24))"; }
 api_port=$(free_port)
 minio_port=$(free_port)
@@ -163,11 +155,12 @@ say "compose up (project $project)"
 "${stack[@]}" up -d --no-deps >"$work/up.log" 2>&1 || { tail -30 "$work/up.log" >&2; exit 1; }
 
 # -- the talk, through the containers ----------------------------------------------------------
-video=${CLIPSTREAM_DEPLOY_CHECK_VIDEO:-$repo/../shared/media/video/talking_head_jfk.mp4}
+video=()
+[ -n "${CLIPSTREAM_DEPLOY_CHECK_VIDEO:-}" ] && video=(--video "$CLIPSTREAM_DEPLOY_CHECK_VIDEO")
 status=0
-PODMAN_COMPOSE=${stack[*]} .venv/bin/python -m tests.deploy.stack_check \
+.venv/bin/python -m tests.deploy.stack_check \
   --project "$project" --api "http://127.0.0.1:$api_port" --s3 "http://127.0.0.1:$minio_port" \
-  --env-file "$env_file" --receiver-port "$receiver_port" --video "$video" || status=$?
+  --env-file "$env_file" --receiver-port "$receiver_port" "${video[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   for service in migrate api ingest transcribe moments render webhooks search triton-cpu; do
     echo "--- $service (last lines)" >&2

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
-have() { command -v "$1" >/dev/null 2>&1; }
+. scripts/debian.sh
 pkgs=()
 have java || pkgs+=(openjdk-17-jre-headless)
 have mvn || pkgs+=(maven)
@@ -33,15 +33,7 @@ have npm || pkgs+=(npm)  # the API's /docs page assets (below)
 [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf ] || pkgs+=(fonts-noto-core)
 # ...and Chinese, Japanese, Korean
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc ] || pkgs+=(fonts-noto-cjk)
-if [ ${#pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing Debian packages: ${pkgs[*]}; install them: sudo apt-get install -y ${pkgs[*]}" >&2
-    exit 1
-  fi
-  echo "setup: installing Debian packages: ${pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-fi
+install_debian_packages setup "${pkgs[@]}"
 
 if ! have go; then
   # Debian 12's golang-go (1.19) is too old for MinIO; take a Go toolchain from the Go module proxy.

@@ -12,7 +12,8 @@ It checks, in order, and stops at the first failure with what it saw:
 6. a signed ``video.completed`` delivery at the receiver, its signature valid under the
    endpoint's secret;
 7. a search for a word of the talk finding it (the search agent, Meilisearch);
-8. every clip file read back from MinIO through its published S3 port and probed with ffprobe.
+8. every file of every clip in MinIO (``tests.checks.clip_object_keys``), each clip video read back
+   through the published S3 port and probed with ffprobe.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+
+from tests.checks import clip_object_keys
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO.parent / "shared" / "media"
@@ -148,7 +151,7 @@ def run(args: argparse.Namespace, started: float) -> None:
         finally:
             receiver.close()
         _search(http, video_id, started)
-        _clips_from_minio(http, args.s3, settings, video_id, Path(tmp), started)
+        _clips_from_minio(http, args.s3, settings, made["tenant_id"], video_id, Path(tmp), started)
 
 
 def _talk(out: Path) -> Path:
@@ -210,19 +213,22 @@ def _search(http: httpx.Client, video_id: str, started: float) -> None:
     step(f"search: 'printing' finds the talk ({len(hits)} hits)", started)
 
 
-def _clips_from_minio(http: httpx.Client, endpoint: str, settings: dict[str, str], video_id: str, tmp: Path,
-                      started: float) -> None:
+def _clips_from_minio(http: httpx.Client, endpoint: str, settings: dict[str, str], tenant_id: str, video_id: str,
+                      tmp: Path, started: float) -> None:
+    """Every file each clip must have (video, captions, thumbnail, editor hand-off) is in MinIO; each
+    video is read back and probed."""
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=settings.get("MINIO_ROOT_USER", "clipstream"),
                       aws_secret_access_key=settings["MINIO_ROOT_PASSWORD"], region_name="us-east-1")
     bucket = settings.get("S3_BUCKET", "clipstream")
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for o in page.get("Contents", []) if video_id in o["Key"] and "/clips/" in o["Key"]]
+    stored = {o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+              for o in page.get("Contents", [])}
     clips = http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
-    videos = [k for k in keys if k.endswith(".mp4")]
-    if len(videos) < len(clips):
-        raise Failed(f"MinIO holds {len(videos)} clip files for {len(clips)} clips: {keys}")
+    expected = clip_object_keys(tenant_id, video_id, [c["clip_id"] for c in clips])
+    if expected - stored:
+        raise Failed(f"MinIO lacks {sorted(expected - stored)} of the {len(clips)} clips' files")
+    videos = sorted(k for k in expected if k.endswith(".mp4"))
     lines = []
     for key in videos:
         path = tmp / key.rsplit("/", 1)[-1]
