@@ -11,36 +11,10 @@ gracefully on SIGTERM and SIGINT."""
 from __future__ import annotations
 
 from streams import logs, metrics
+from streams.agent_groups import agent_modules, app_id
 from streams.consumer import App
-from streams.errors import ConfigError
 from streams.settings import Settings
 from streams.tracing import TracedTopic
-
-AGENT_GROUPS = ("ingest", "transcribe", "moments", "render", "webhooks", "analytics", "search")
-
-
-def agent_groups(names: str) -> list[str]:
-    """The agent groups in ``names`` (comma-separated; empty means all), in pipeline order."""
-    chosen = {n.strip() for n in names.split(",") if n.strip()} or set(AGENT_GROUPS)
-    unknown = sorted(chosen - set(AGENT_GROUPS))
-    if unknown:
-        raise ConfigError(f"CLIPSTREAM_AGENTS names unknown agent groups {', '.join(unknown)}; "
-                          f"known: {', '.join(AGENT_GROUPS)}")
-    return [g for g in AGENT_GROUPS if g in chosen]
-
-
-def agent_modules(names: str) -> list[str]:
-    return [f"streams.agents.{g}" for g in agent_groups(names)]
-
-
-def app_id(names: str) -> str:
-    """The Faust app id, which is also the Kafka consumer group: ``clipstream`` for a worker that
-    runs every group, ``clipstream-<group>[-<group>...]`` for one that runs some. Workers of one
-    group share its partitions; workers of different groups each read every message of a topic
-    they both consume (moments, search and analytics all read ``transcripts``)."""
-    groups = agent_groups(names)
-    return "clipstream" if len(groups) == len(AGENT_GROUPS) else "clipstream-" + "-".join(groups)
-
 
 settings = Settings.from_env()
 

@@ -422,12 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
     migrate.set_defaults(handler=cmd_migrate)
 
-    from streams.readiness import NEEDS
+    from streams.readiness import AGENTS, NEEDS
 
     wait = sub.add_parser("wait", help="operator: wait until the services a process needs are ready, then run it "
                                        "(containers start with it)")
-    wait.add_argument("needs", nargs="+", choices=list(NEEDS), metavar="NEED",
-                      help=f"what to wait for: {', '.join(NEEDS)}")
+    wait.add_argument("needs", nargs="+", choices=[*NEEDS, AGENTS], metavar="NEED",
+                      help=f"what to wait for: {', '.join(NEEDS)}; or {AGENTS}, what the agent groups in "
+                           "CLIPSTREAM_AGENTS need")
     wait.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most (default 300); then "
                                                                    "exit 2 naming what is not ready")
     wait.add_argument("--then", nargs=argparse.REMAINDER, default=[], metavar="COMMAND",

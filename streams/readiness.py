@@ -17,6 +17,10 @@ Needs (``NEEDS``); each probe answers None when ready, else why not, in words an
 - ``triton``: Triton's HTTP endpoint says ready (every model loaded).
 - ``meilisearch``: the configured Meilisearch server is healthy (nothing when none is configured).
 - ``clickhouse``: the configured ClickHouse server answers ``/ping`` (nothing for the embedded engine).
+
+``agents`` stands for what the agent groups this process runs need (``CLIPSTREAM_AGENTS``;
+``streams.agent_groups.NEEDS``), so a worker's start is the same line whichever group it runs:
+``clipstream wait agents --then python -m streams.worker``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import urllib.request
 from typing import Awaitable, Callable
 from urllib.parse import urlparse
 
+from streams import agent_groups
 from streams.errors import ConfigError, NotReady
 from streams.settings import Settings
 
@@ -159,11 +164,22 @@ NEEDS: dict[str, Probe] = {
 }
 
 
+AGENTS = "agents"
+
+
+def expand(settings: Settings, needs: list[str]) -> list[str]:
+    """``needs`` with ``agents`` replaced by the needs of the agent groups in ``settings.agents``,
+    each once, in order; ``ConfigError`` for a need no probe answers."""
+    unknown = sorted(set(needs) - set(NEEDS) - {AGENTS})
+    if unknown:
+        raise ConfigError(f"wait: unknown need(s) {', '.join(unknown)}; known: {', '.join([*NEEDS, AGENTS])}")
+    spelled = (agent_groups.needs(settings.agents) if need == AGENTS else [need] for need in needs)
+    return list(dict.fromkeys(need for group in spelled for need in group))
+
+
 async def unready(settings: Settings, needs: list[str]) -> dict[str, str]:
     """{need: why it is not ready} for those of ``needs`` that are not; empty when all are."""
-    unknown = sorted(set(needs) - set(NEEDS))
-    if unknown:
-        raise ConfigError(f"wait: unknown need(s) {', '.join(unknown)}; known: {', '.join(NEEDS)}")
+    needs = expand(settings, needs)
     answers = await asyncio.gather(*(NEEDS[need](settings) for need in needs))
     return {need: why for need, why in zip(needs, answers) if why}
 
@@ -174,7 +190,7 @@ async def wait_until_ready(settings: Settings, needs: list[str], timeout: float,
     seconds. ``say`` hears each need once when it becomes ready, and what is still awaited every
     so often."""
     deadline = time.monotonic() + timeout
-    waiting = list(dict.fromkeys(needs))
+    waiting = expand(settings, needs)
     last_report = time.monotonic()
     while True:
         missing = await unready(settings, waiting)

@@ -86,7 +86,7 @@ def load_models(agents: str) -> list[str]:
     """Load the models the agent groups in ``agents`` (``CLIPSTREAM_AGENTS``) run in-process,
     before the worker joins its consumer groups: a missing model stops the start with
     ``ModelMissing`` instead of failing every video later. Returns what was loaded."""
-    from streams.app import agent_groups
+    from streams.agent_groups import agent_groups
 
     loaded = []
     if "moments" in agent_groups(agents):

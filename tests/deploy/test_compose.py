@@ -11,7 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from streams.app import AGENT_GROUPS
+from streams import agent_groups
+from streams.agent_groups import AGENT_GROUPS
 from tests.deploy import compose, tools
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,20 +70,22 @@ def start(service: dict) -> tuple[set[str], list[str]]:
     return set(command[2:cut]), command[cut + 1:]
 
 
-# What each app process needs ready before it starts (streams.readiness); migrate makes the rest.
+# What the API needs ready before it starts (streams.readiness); migrate makes the rest.
 APP_NEEDS = {"kafka", "topics", "schema", "bucket"}
-GROUP_NEEDS = {"transcribe": {"triton"}, "moments": {"triton"}, "render": {"triton"}, "search": {"meilisearch"},
-               "analytics": {"clickhouse"}}
+# The needs that are services of this file (the rest are made by migrate).
+SERVICE_NEEDS = {"triton", "meilisearch", "clickhouse"}
 
 
 def test_every_component_and_agent_group_is_a_service(services):
     assert {*STORES, "triton", "triton-cpu", "migrate", "api", *AGENT_GROUPS} == set(services)
     for group in AGENT_GROUPS:
         agent = services[group]
-        needs, program = start(agent)
-        assert program == ["python", "-m", "streams.worker"]
-        assert needs == APP_NEEDS | GROUP_NEEDS.get(group, set()), group
+        # Every group starts the same way: `agents` is what its CLIPSTREAM_AGENTS needs.
+        assert start(agent) == ({"agents"}, ["python", "-m", "streams.worker"])
         assert agent["environment"]["CLIPSTREAM_AGENTS"] == group
+        # Docker Compose also orders the start on the service each need names.
+        served = set(agent_groups.NEEDS[group]) & SERVICE_NEEDS
+        assert served <= set(agent["depends_on"]), group
         # Scalable with --scale: no fixed container name, no host port to collide on.
         assert "container_name" not in agent and "ports" not in agent
     assert start(services["api"]) == (APP_NEEDS | {"meilisearch"}, ["python", "-m", "api"])
@@ -108,11 +111,11 @@ def test_triton_reserves_a_gpu_and_the_cpu_profile_serves_the_same_name(services
 
 
 def test_every_wait_is_a_need_the_command_knows():
-    from streams.readiness import NEEDS
+    from streams.readiness import AGENTS, NEEDS
 
     for name, service in compose.loaded()["services"].items():
         if service.get("command", [""])[0] == "clipstream" and service["command"][1] == "wait":
-            assert start(service)[0] <= set(NEEDS), name
+            assert start(service)[0] <= {*NEEDS, AGENTS}, name
 
 
 def test_health_checks_gate_the_start_order(services):
@@ -149,3 +152,11 @@ def test_images_build_from_the_repository_dockerfiles(services):
         context = (compose.COMPOSE_DIR / service["build"]["context"]).resolve()
         assert context == REPO, name
         assert (context / service["build"]["dockerfile"]).is_file(), name
+
+
+def test_clickhouse_open_file_limit_can_be_lowered_to_what_the_host_allows():
+    """262144 by default (ClickHouse's ask); a host that allows fewer sets CLICKHOUSE_NOFILE."""
+    env = {k: v or "x" for k, v in compose.env_example().items()}
+    assert compose.loaded(env)["services"]["clickhouse"]["ulimits"]["nofile"] == {"soft": "262144", "hard": "262144"}
+    lowered = compose.loaded({**env, "CLICKHOUSE_NOFILE": "65536"})["services"]["clickhouse"]["ulimits"]["nofile"]
+    assert lowered == {"soft": "65536", "hard": "65536"}

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from streams.app import AGENT_GROUPS
+from streams.agent_groups import AGENT_GROUPS
 from tests.deploy import kube
 
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
@@ -99,7 +99,7 @@ def test_each_agent_group_runs_alone_and_scales_on_its_own_consumer_lag(rendered
     for group in AGENT_GROUPS:
         deployment = one(rendered, overlay, "Deployment", group)
         (container,) = pod_spec(deployment)["containers"]
-        assert container["command"] == ["python", "-m", "streams.worker"]
+        assert container["command"] == ["clipstream", "wait", "agents", "--then", "python", "-m", "streams.worker"]
         assert env_of(container)["CLIPSTREAM_AGENTS"] == group
         scaled = one(rendered, overlay, "ScaledObject", group)
         assert scaled["spec"]["scaleTargetRef"]["name"] == group
@@ -181,8 +181,37 @@ def test_the_api_scales_on_cpu_and_the_stores_are_stateful_sets(rendered, overla
         store = one(rendered, overlay, "StatefulSet", name)
         mounts = {m["name"] for c in pod_spec(store)["containers"] for m in c["volumeMounts"]}
         assert {t["metadata"]["name"] for t in store["spec"]["volumeClaimTemplates"]} <= mounts
-    job = one(rendered, overlay, "Job", "migrate")
-    assert pod_spec(job)["containers"][0]["command"][:2] == ["clipstream", "migrate"]
+
+
+def waited(container: dict) -> tuple[list[str], list[str]]:
+    """What a container's `clipstream wait NEED... --then PROGRAM` waits for, and the program."""
+    command = container["command"]
+    assert command[:2] == ["clipstream", "wait"] and "--then" in command, command
+    cut = command.index("--then")
+    return command[2:cut], command[cut + 1:]
+
+
+@pytest.mark.parametrize("overlay", kube.OVERLAYS)
+def test_every_app_process_starts_once_what_it_needs_is_ready(rendered, overlay):
+    """The API, each agent group and the migrate job start through `clipstream wait` (no start order
+    in Kubernetes otherwise), with needs the command knows; the long-running ones have a startup
+    probe that outlasts the wait, so liveness cannot kill a pod that is still waiting."""
+    from streams.readiness import AGENTS, NEEDS
+
+    apps = [one(rendered, overlay, "Deployment", name) for name in ("api", *AGENT_GROUPS)]
+    for workload in apps:
+        (container,) = pod_spec(workload)["containers"]
+        needs, _ = waited(container)
+        assert set(needs) <= {*NEEDS, AGENTS}, workload["metadata"]["name"]
+        startup = container["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] > 300  # the wait's default timeout
+        assert "initialDelaySeconds" not in container["livenessProbe"]
+    assert waited(pod_spec(one(rendered, overlay, "Deployment", "api"))["containers"][0]) == \
+        (["kafka", "topics", "schema", "bucket", "meilisearch"], ["python", "-m", "api"])
+    # The job waits for the servers it migrates, never for what it makes (schema, bucket).
+    needs, program = waited(pod_spec(one(rendered, overlay, "Job", "migrate"))["containers"][0])
+    assert set(needs) == {"postgres", "storage", "clickhouse"}
+    assert program[:2] == ["clipstream", "migrate"]
 
 
 @pytest.mark.parametrize("overlay", kube.OVERLAYS)

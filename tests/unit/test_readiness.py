@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 
 from streams import cli
 from streams.errors import ConfigError, NotReady
-from streams.readiness import NEEDS, unready, wait_until_ready
+from streams.readiness import NEEDS, expand, unready, wait_until_ready
 from streams.settings import Settings
 from streams.stack.process import free_port
 
@@ -67,6 +68,26 @@ def test_the_wait_ends_naming_every_need_still_missing(nowhere):
 def test_an_unknown_need_is_a_config_error(nowhere):
     with pytest.raises(ConfigError, match="unknown need.*redis.*known: kafka, topics"):
         asyncio.run(unready(nowhere, ["kafka", "redis"]))
+
+
+def test_agents_stands_for_what_the_groups_of_this_worker_need(nowhere):
+    every = ["kafka", "topics", "schema", "bucket"]
+    for groups, extra in [("ingest", []), ("webhooks", []), ("transcribe", ["triton"]), ("moments", ["triton"]),
+                          ("render", ["triton"]), ("search", ["meilisearch"]), ("analytics", ["clickhouse"]),
+                          ("ingest,search,analytics", ["clickhouse", "meilisearch"]),
+                          ("", ["triton", "clickhouse", "meilisearch"])]:
+        assert expand(replace(nowhere, agents=groups), ["agents"]) == every + extra, groups
+    # Spelled next to other needs, each is awaited once. (dataclasses.replace: with_overrides would
+    # recompute the addresses this fixture points nowhere.)
+    assert expand(replace(nowhere, agents="render"), ["triton", "agents", "kafka"]) == \
+        ["triton", "kafka", "topics", "schema", "bucket"]
+    with pytest.raises(ConfigError, match="CLIPSTREAM_AGENTS names unknown agent groups encode"):
+        expand(replace(nowhere, agents="encode"), ["agents"])
+
+
+def test_a_worker_waits_for_its_groups_needs(nowhere):
+    missing = asyncio.run(unready(replace(nowhere, agents="search"), ["agents"]))
+    assert list(missing) == ["kafka", "topics", "schema", "bucket", "meilisearch"]
 
 
 def test_the_command_line_refuses_an_unknown_need(capsys):
