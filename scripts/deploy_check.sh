@@ -12,7 +12,8 @@
 #     cgroup v1 hybrid hosts), netavark (service names resolve between containers), ulimits the
 #     sandbox allows;
 #   - the Debian 12 base image, made once with debootstrap from Debian's mirror;
-#   - deploy/prepared/ (scripts/wheelhouse.sh): the wheels and npm cache the builds install from.
+#   - deploy/prepared/ (scripts/wheelhouse.sh): the wheels, npm cache and Go module proxy the
+#     builds install from.
 # Environment: CLIPSTREAM_DEPLOY_CHECK_DIR (default ~/.cache/clipstream/deploy-check),
 # CLIPSTREAM_DEPLOY_CHECK_KEEP=1 leaves the stack up for a look, CLIPSTREAM_DEPLOY_CHECK_VIDEO names
 # the talk (default: tests/media_recipes.py's 222 s LJSpeech talking head from ../shared/media).
@@ -74,7 +75,10 @@ build() {  # build IMAGE DOCKERFILE CONTEXT [ARGS...]
   t0=$(date +%s)
   # Host networking for apt in the builds: on podman's default network, DNS does not resolve in
   # this sandbox. pip and npm inside reach no index whatever the network (PIP_NO_INDEX, --offline).
-  podman build -q --layers --network=host -f "$file" --build-arg "DEBIAN_IMAGE=$debian" "$@" -t "$image" "$context" >/dev/null
+  # Docker's image format, as `docker build` makes: the OCI format drops SHELL (pipefail). The
+  # builds' own chatter (apt's debconf, Go naming each module it unpacks) stays out of the log.
+  podman build -q --layers --format docker --network=host -f "$file" --build-arg "DEBIAN_IMAGE=$debian" "$@" \
+    -t "$image" "$context" 2> >(grep -v -e '^debconf: ' -e '^go: downloading ' >&2) >/dev/null
   say "built $image in $(( $(date +%s) - t0 ))s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.2f GB", $1/1e9}'))"
 }
 build "$node" deploy/compose/local/node.Dockerfile deploy/compose/local
@@ -84,24 +88,29 @@ bash scripts/wheelhouse.sh >/dev/null
 say "wheelhouse ready ($(du -sh deploy/prepared | cut -f1))"
 build localhost/clipstream/app:dev deploy/images/app.Dockerfile . --build-arg "NODE_IMAGE=$node"
 build localhost/clipstream/triton:dev-cpu deploy/images/triton.Dockerfile . --build-arg CUDA=false
-
-# -- the swapped services (deploy/compose/compose.local.yaml says which and why) -----------------
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# MinIO from its Dockerfile, offline: Go from the toolchain setup.sh installed (the stand-in for
+# golang:1.26-bookworm), the modules from the prepared proxy.
+golang=localhost/clipstream-local/golang:bookworm
+mkdir -p "$stage/golang"
+cp -a "$(PATH="$PATH:/usr/local/go/bin" go env GOROOT)" "$stage/golang/go"
+build "$golang" deploy/compose/local/golang.Dockerfile "$stage/golang"
+rm -rf "$stage/golang"
+build localhost/clipstream/minio:dev deploy/images/minio.Dockerfile . --build-arg "GO_IMAGE=$golang"
+
+# -- the swapped services (deploy/compose/compose.local.yaml says which and why) -----------------
 cache=${CLIPSTREAM_CACHE_DIR:-$HOME/.cache/clipstream}
-mkdir -p "$stage/kafka" "$stage/postgres" "$stage/minio" "$stage/meilisearch"
+mkdir -p "$stage/kafka" "$stage/postgres" "$stage/meilisearch"
 kafka_version=$(.venv/bin/python -c "from streams.stack.kafka import pinned_version; print(pinned_version())")
 cp -r "$cache/kafka-$kafka_version/libs" "$stage/kafka/libs"
 cp deploy/local/kafka/log4j.properties deploy/compose/local/kafka-entrypoint.sh "$stage/kafka/"
 cp deploy/compose/local/postgres-entrypoint.sh "$stage/postgres/"
-minio_binary=$(.venv/bin/python -c "from streams.settings import Settings; from streams.stack.minio import MinIO; print(MinIO(Settings.from_env()).binary)")
-cp "$minio_binary" "$stage/minio/minio"
 meili=${CLIPSTREAM_MEILISEARCH_BIN:-$repo/../shared/tools/meilisearch/meilisearch}
 [ -x "$meili" ] || { echo "deploy-check: no Meilisearch binary at $meili; set CLIPSTREAM_MEILISEARCH_BIN" >&2; exit 1; }
 cp "$meili" "$stage/meilisearch/meilisearch"
 build "localhost/clipstream-local/kafka:$kafka_version" deploy/compose/local/kafka.Dockerfile "$stage/kafka"
 build localhost/clipstream-local/postgres:15 deploy/compose/local/postgres.Dockerfile "$stage/postgres"
-build localhost/clipstream-local/minio:dev deploy/compose/local/minio.Dockerfile "$stage/minio"
 build localhost/clipstream-local/meilisearch:dev deploy/compose/local/meilisearch.Dockerfile "$stage/meilisearch"
 
 # -- the stack ---------------------------------------------------------------------------------
@@ -115,6 +124,7 @@ cat > "$env_file" <<EOF
 COMPOSE_PROFILES=cpu
 APP_IMAGE=localhost/clipstream/app:dev
 TRITON_CPU_IMAGE=localhost/clipstream/triton:dev-cpu
+MINIO_IMAGE=localhost/clipstream/minio:dev
 POSTGRES_PASSWORD=$(secret)
 POSTGRES_APP_PASSWORD=$(secret)
 MINIO_ROOT_USER=clipstream

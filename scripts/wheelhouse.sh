@@ -6,6 +6,9 @@
 #            each checked against the lock's sha256; the builds install them with --no-index.
 #   npm/     an npm cache holding api/docs_assets/package-lock.json's packages; the docs stage
 #            runs `npm ci --offline` against it.
+#   goproxy/ a Go module proxy (a file tree, GOPROXY=file://) holding the modules MinIO's build
+#            needs at the version streams/stack/minio.py pins, fetched and checked against the
+#            checksum database here; minio.Dockerfile builds from it with GOPROXY=file:///goproxy.
 # Run after scripts/setup.sh (it uses .venv's pip). A second run only checks.
 #   bash scripts/wheelhouse.sh [--cuda]
 set -euo pipefail
@@ -13,7 +16,7 @@ cd "$(dirname "$0")/.."
 out=deploy/prepared
 locks=(-r deploy/python/requirements.lock)
 [ "${1:-}" = "--cuda" ] && locks+=(-r deploy/python/requirements-cuda.lock)
-mkdir -p "$out/wheels" "$out/npm"
+mkdir -p "$out/wheels" "$out/npm" "$out/goproxy"
 echo "wheelhouse: wheels of ${locks[*]//-r /} into $out/wheels"
 .venv/bin/python -m pip download -q --no-deps --require-hashes --only-binary=:all: \
   --dest "$out/wheels" "${locks[@]}"
@@ -25,4 +28,28 @@ cp api/docs_assets/package.json api/docs_assets/package-lock.json "$tmp/"
 # What an offline `npm ci` will need is in the cache: prove it before a build finds out.
 rm -rf "$tmp/node_modules"
 (cd "$tmp" && npm ci --cache "$OLDPWD/$out/npm" --offline --ignore-scripts --no-audit --no-fund --loglevel=error)
+
+read -r module version sum < <(.venv/bin/python -c \
+  "from streams.stack import minio; print(minio.MODULE, minio.VERSION, minio.SUM)")
+ziphash="$out/goproxy/$module/@v/$version.ziphash"
+if [ "$(cat "$ziphash" 2>/dev/null)" != "$sum" ]; then
+  echo "wheelhouse: Go modules for $module@$version into $out/goproxy"
+  export PATH="$PATH:/usr/local/go/bin"
+  gotmp="$tmp/go"
+  # The modules a build needs are exactly those `go install` fetches: build once into a scratch
+  # module cache (the compiled packages come from the usual build cache) and keep its download
+  # tree, which is a module proxy's layout. The local stack's module cache, when there, serves
+  # first; the rest comes from $(go env GOPROXY), checked against $(go env GOSUMDB).
+  stack_mods="${CLIPSTREAM_CACHE_DIR:-$HOME/.cache/clipstream}/go/mod/cache/download"
+  proxy=$(go env GOPROXY)
+  [ -d "$stack_mods" ] && proxy="file://$stack_mods,$proxy"
+  GOPROXY="$proxy" GOMODCACHE="$gotmp/mod" GOFLAGS=-modcacherw GOBIN="$gotmp/bin" CGO_ENABLED=0 \
+    GOTOOLCHAIN=local go install -trimpath -ldflags "-s -w" "$module@$version" 2>"$tmp/go.log" \
+    || { tail -5 "$tmp/go.log" >&2; echo "wheelhouse: go install $module@$version failed" >&2; exit 1; }
+  rm -rf "$out/goproxy" && mv "$gotmp/mod/cache/download" "$out/goproxy"
+  rm -rf "$out/goproxy/sumdb" && find "$out/goproxy" -name '*.lock' -delete
+  got=$(cat "$ziphash" 2>/dev/null || true)
+  [ "$got" = "$sum" ] || { echo "wheelhouse: $module@$version hashes to '$got', streams/stack/minio.py pins $sum" >&2; exit 1; }
+fi
+
 echo "wheelhouse: $(ls "$out/wheels" | wc -l) wheels, $(du -sh "$out" | cut -f1) in $out"

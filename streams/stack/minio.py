@@ -21,6 +21,9 @@ from streams.stack.process import ProcessSpec
 MODULE = "github.com/minio/minio"
 # RELEASE.2026-02-12 on the module proxy (newest that `go install` builds cleanly with Go 1.26).
 VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
+# The module's hash as sum.golang.org records it (the h1: of its zip). The image build checks it:
+# it runs offline, with no checksum database to ask (deploy/images/minio.Dockerfile).
+SUM = "h1:/qdoYujxF5MBLDMVLeiYJ/7fBa1HikX39Dvzb9Ji8pA="
 DEFAULT_BUCKET = "clipstream"
 
 
