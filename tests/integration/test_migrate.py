@@ -19,44 +19,9 @@ from streams.adapters.db import migration_files
 from streams.analytics import migrations as clickhouse_migrations
 from streams.errors import ConfigError
 from streams.migrate import PARTS, app_role_credentials, migrate
-from streams.stack.postgres import Postgres
-from streams.stack.process import free_port
+from tests.integration.postgres_cluster import run_sql
 
 pytestmark = pytest.mark.integration
-
-
-class BarePostgres(Postgres):
-    """The stack's PostgreSQL without the stack's own setup (no roles, database or migrations)."""
-
-    name = "postgres-bare"
-
-    def after_ready(self, say) -> None:
-        pass
-
-
-async def _sql(dsn: str, *statements: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(scope="module")
-def fresh_cluster(stack, tmp_path_factory):
-    """A new cluster whose superuser ``clipstream`` owns the database ``clipstream``: what the
-    compose file's postgres service starts with."""
-    settings = stack.with_overrides(data_dir=tmp_path_factory.mktemp("migrate"), postgres_port=free_port())
-    server = BarePostgres(settings)
-    server.start(lambda _m: None)
-    try:
-        asyncio.run(_sql(server.superuser_dsn(), "CREATE ROLE clipstream SUPERUSER LOGIN",
-                         "CREATE DATABASE clipstream OWNER clipstream"))
-        yield settings, server
-    finally:
-        server.stop(lambda _m: None)
-        server.remove_data()
 
 
 def _deployment(settings, bucket: str):
@@ -141,7 +106,7 @@ def test_migrate_prepares_a_fresh_deployment_and_a_second_run_changes_nothing(fr
 
 def test_an_owner_that_does_not_bypass_row_level_security_is_refused(fresh_cluster):
     settings, server = fresh_cluster
-    asyncio.run(_sql(server.superuser_dsn(), "CREATE ROLE weak_owner LOGIN", "CREATE DATABASE weak OWNER weak_owner"))
+    asyncio.run(run_sql(server.superuser_dsn(), "CREATE ROLE weak_owner LOGIN", "CREATE DATABASE weak OWNER weak_owner"))
     weak = settings.with_overrides(postgres_dsn=f"postgresql://weak_owner@127.0.0.1:{settings.postgres_port}/weak")
     with pytest.raises(ConfigError, match="must bypass row-level security"):
         migrate(weak, ["postgres"])

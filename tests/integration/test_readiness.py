@@ -16,12 +16,11 @@ import pytest
 from streams.adapters.db import migration_files
 from streams.migrate import migrate
 from streams.readiness import unready, wait_until_ready
-from tests.integration.test_migrate import fresh_cluster  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.integration
 
 
-def test_postgres_is_ready_before_its_schema_and_both_after_migrate(fresh_cluster):  # noqa: F811
+def test_postgres_is_ready_before_its_schema_and_both_after_migrate(fresh_cluster):
     settings, _server = fresh_cluster
     port = settings.postgres_port
     settings = settings.with_overrides(postgres_dsn=f"postgresql://clipstream@127.0.0.1:{port}/clipstream",
