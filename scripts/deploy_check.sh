@@ -171,6 +171,22 @@ status=0
 .venv/bin/python -m tests.deploy.stack_check \
   --project "$project" --api "http://127.0.0.1:$api_port" --s3 "http://127.0.0.1:$minio_port" \
   --env-file "$env_file" --receiver-port "$receiver_port" "${video[@]}" || status=$?
+# The compose file's health checks, run once by hand (podman without systemd never schedules them):
+# each running service's own check must pass, as Docker would find it.
+if [ "$status" -eq 0 ]; then
+  unhealthy=()
+  checked=0
+  for container in $(podman ps --filter "label=io.podman.compose.project=$project" --format '{{.Names}}'); do
+    checked=$((checked + 1))
+    podman healthcheck run "$container" >/dev/null 2>&1 || unhealthy+=("$container")
+  done
+  if [ "${#unhealthy[@]}" -gt 0 ] || [ "$checked" -eq 0 ]; then
+    say "health checks failed: ${unhealthy[*]:-no container running}"
+    status=1
+  else
+    say "health checks: all $checked running services healthy"
+  fi
+fi
 if [ "$status" -ne 0 ]; then
   for service in migrate api ingest transcribe moments render webhooks search triton-cpu; do
     echo "--- $service (last lines)" >&2

@@ -1,6 +1,7 @@
 #!/bin/sh
 # First start: initdb with POSTGRES_USER as the superuser and POSTGRES_PASSWORD, scram over the
-# network, POSTGRES_DB created in single-user mode. Then the server in the foreground.
+# network, POSTGRES_DB created in single-user mode. Then the server in the foreground, its socket
+# where the official image has it and Debian's client tools look (pg_isready: the health check).
 set -eu
 : "${POSTGRES_USER:?set POSTGRES_USER}" "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
 db=${POSTGRES_DB:-$POSTGRES_USER}
@@ -14,4 +15,4 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "CREATE DATABASE \"$db\" OWNER \"$POSTGRES_USER\"" | postgres --single -D "$PGDATA" postgres >/dev/null
   fi
 fi
-exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/var/run/postgresql

@@ -9,8 +9,8 @@ FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-15 postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/* \
-    && mkdir -p /var/lib/postgresql/data \
-    && chown -R postgres:postgres /var/lib/postgresql \
+    && mkdir -p /var/lib/postgresql/data /var/run/postgresql \
+    && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql \
     && chmod 700 /var/lib/postgresql/data
 COPY postgres-entrypoint.sh /usr/local/bin/postgres-entrypoint.sh
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
