@@ -6,7 +6,7 @@ Docker, under podman without systemd (no health checks run, and podman-compose b
 ignores ``service_healthy``), or in a Kubernetes pod, and a dependency that restarts later is
 the apps' retry policy's business, not the start's.
 
-Needs (``NEEDS``); each probe answers None when ready, else why not, in words an operator can act on:
+Needs (``NEEDS``); each answers None when ready, else why not, in words an operator can act on:
 
 - ``kafka``: the broker answers a metadata request.
 - ``topics``: every pipeline topic exists (``clipstream migrate`` creates them).
@@ -29,14 +29,20 @@ import asyncio
 import time
 import urllib.error
 import urllib.request
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 from urllib.parse import urlparse
 
 from streams import agent_groups
 from streams.errors import ConfigError, NotReady
 from streams.settings import Settings
 
-Probe = Callable[[Settings], Awaitable["str | None"]]
+class Need(NamedTuple):
+    """A need: ``ask`` the service (its answer, or a ``str`` saying why it does not answer), then
+    ``judge`` the answer (None when ready, else why not). Needs that share an ``ask`` (Kafka and its
+    topics, PostgreSQL and its schema, S3 and its bucket) share one call per round."""
+
+    ask: Callable[[Settings], Awaitable[Any]]
+    judge: Callable[[Any], "str | None"] = lambda _answer: None
 
 
 async def _topic_names(settings: Settings) -> set[str] | str:
@@ -53,17 +59,9 @@ async def _topic_names(settings: Settings) -> set[str] | str:
         await admin.close()
 
 
-async def _kafka(settings: Settings) -> str | None:
-    existing = await _topic_names(settings)
-    return existing if isinstance(existing, str) else None
-
-
-async def _topics(settings: Settings) -> str | None:
+def _missing_topics(existing: set[str]) -> str | None:
     from streams import topics
 
-    existing = await _topic_names(settings)
-    if isinstance(existing, str):
-        return existing
     missing = sorted(t.get_topic_name() for t in topics.ALL if t.get_topic_name() not in existing)
     return f"topics {', '.join(missing)} do not exist yet (clipstream migrate creates them)" if missing else None
 
@@ -85,48 +83,39 @@ async def _applied_migrations(settings: Settings) -> set[str] | str:
         await conn.close()
 
 
-async def _postgres(settings: Settings) -> str | None:
-    done = await _applied_migrations(settings)
-    return done if isinstance(done, str) else None
-
-
-async def _schema(settings: Settings) -> str | None:
+def _pending_migrations(done: set[str]) -> str | None:
     from streams.adapters.db import migration_files
 
-    done = await _applied_migrations(settings)
-    if isinstance(done, str):
-        return done
     pending = [path.stem for path in migration_files() if path.stem not in done]
     return f"migrations {', '.join(pending)} are not applied yet (clipstream migrate applies them)" if pending else None
 
 
-async def _storage(settings: Settings) -> str | None:
-    return await asyncio.to_thread(_s3_answer, settings, False)
+class _BucketAnswer(NamedTuple):
+    """The S3 endpoint answered: ``missing`` is None when the bucket exists (or storage is a local
+    directory), else why it is not there."""
+
+    missing: str | None
 
 
-async def _bucket(settings: Settings) -> str | None:
-    return await asyncio.to_thread(_s3_answer, settings, True)
+async def _bucket_answer(settings: Settings) -> _BucketAnswer | str:
+    return await asyncio.to_thread(_head_bucket, settings)
 
 
-def _s3_answer(settings: Settings, bucket_needed: bool) -> str | None:
-    """None when the S3 endpoint answers (and, if ``bucket_needed``, the bucket exists) or storage
-    is a local directory; else why not."""
+def _head_bucket(settings: Settings) -> _BucketAnswer | str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from streams.adapters.storage import S3Storage, open_storage
 
     storage = open_storage(settings)
     if not isinstance(storage, S3Storage):
-        return None
+        return _BucketAnswer(None)
     where = settings.s3_endpoint_url or "S3"
     try:
         storage.client.head_bucket(Bucket=storage.bucket)
-        return None
+        return _BucketAnswer(None)
     except ClientError as exc:  # the endpoint answered
-        if not bucket_needed:
-            return None
-        return f"bucket {storage.bucket} at {where} is not there yet ({exc.response.get('Error', {}).get('Code', exc)}; " \
-               f"clipstream migrate creates it)"
+        return _BucketAnswer(f"bucket {storage.bucket} at {where} is not there yet "
+                             f"({exc.response.get('Error', {}).get('Code', exc)}; clipstream migrate creates it)")
     except BotoCoreError as exc:
         return f"S3 at {where} does not answer ({exc})"
 
@@ -158,9 +147,16 @@ async def _clickhouse(settings: Settings) -> str | None:
     return await asyncio.to_thread(_http_ok, f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 8123}/ping")
 
 
-NEEDS: dict[str, Probe] = {
-    "kafka": _kafka, "topics": _topics, "postgres": _postgres, "schema": _schema, "storage": _storage,
-    "bucket": _bucket, "triton": _triton, "meilisearch": _meilisearch, "clickhouse": _clickhouse,
+NEEDS: dict[str, Need] = {
+    "kafka": Need(_topic_names),
+    "topics": Need(_topic_names, _missing_topics),
+    "postgres": Need(_applied_migrations),
+    "schema": Need(_applied_migrations, _pending_migrations),
+    "storage": Need(_bucket_answer),
+    "bucket": Need(_bucket_answer, lambda answer: answer.missing),
+    "triton": Need(_triton),
+    "meilisearch": Need(_meilisearch),
+    "clickhouse": Need(_clickhouse),
 }
 
 
@@ -180,8 +176,15 @@ def expand(settings: Settings, needs: list[str]) -> list[str]:
 async def unready(settings: Settings, needs: list[str]) -> dict[str, str]:
     """{need: why it is not ready} for those of ``needs`` that are not; empty when all are."""
     needs = expand(settings, needs)
-    answers = await asyncio.gather(*(NEEDS[need](settings) for need in needs))
-    return {need: why for need, why in zip(needs, answers) if why}
+    asks = list(dict.fromkeys(NEEDS[need].ask for need in needs))
+    answers = dict(zip(asks, await asyncio.gather(*(ask(settings) for ask in asks))))
+    missing = {}
+    for need in needs:
+        answer = answers[NEEDS[need].ask]
+        why = answer if isinstance(answer, str) else NEEDS[need].judge(answer)
+        if why:
+            missing[need] = why
+    return missing
 
 
 async def wait_until_ready(settings: Settings, needs: list[str], timeout: float, interval: float = 2.0,

@@ -12,7 +12,8 @@ import pytest
 
 from streams import cli
 from streams.errors import ConfigError, NotReady
-from streams.readiness import NEEDS, expand, unready, wait_until_ready
+from streams import readiness
+from streams.readiness import NEEDS, Need, expand, unready, wait_until_ready
 from streams.settings import Settings
 from streams.stack.process import free_port
 
@@ -42,6 +43,20 @@ def test_each_need_says_what_does_not_answer_and_where(nowhere):
     assert missing["meilisearch"].startswith(f"http://127.0.0.1:{port}/health does not answer")
     assert missing["clickhouse"].startswith(f"http://127.0.0.1:{port}/ping does not answer")
     assert "u:p" not in missing["clickhouse"] and ":p@" not in missing["postgres"]  # no credentials in the words
+
+
+def test_needs_that_ask_the_same_service_share_one_call_per_round(nowhere, monkeypatch):
+    """Kafka and its topics (PostgreSQL and its schema, S3 and its bucket) come from one answer."""
+    calls: list[str] = []
+
+    async def broker(settings):
+        calls.append(settings.kafka_bootstrap)
+        return {"uploads"}
+
+    monkeypatch.setitem(readiness.NEEDS, "kafka", Need(broker))
+    monkeypatch.setitem(readiness.NEEDS, "topics", Need(broker, lambda names: f"only {sorted(names)}"))
+    assert asyncio.run(unready(nowhere, ["kafka", "topics"])) == {"topics": "only ['uploads']"}
+    assert len(calls) == 1
 
 
 def test_what_is_ready_by_configuration_alone(tmp_path):
