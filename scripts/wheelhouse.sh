@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 out=deploy/prepared
 locks=(-r deploy/python/requirements.lock)
 [ "${1:-}" = "--cuda" ] && locks+=(-r deploy/python/requirements-cuda.lock)
-mkdir -p "$out/wheels" "$out/npm" "$out/goproxy"
+mkdir -p "$out/wheels" "$out/npm"
 echo "wheelhouse: wheels of ${locks[*]//-r /} into $out/wheels"
 .venv/bin/python -m pip download -q --no-deps --require-hashes --only-binary=:all: \
   --dest "$out/wheels" "${locks[@]}"
@@ -29,8 +29,9 @@ cp api/docs_assets/package.json api/docs_assets/package-lock.json "$tmp/"
 rm -rf "$tmp/node_modules"
 (cd "$tmp" && npm ci --cache "$OLDPWD/$out/npm" --offline --ignore-scripts --no-audit --no-fund --loglevel=error)
 
-read -r module version sum < <(.venv/bin/python -c \
-  "from streams.stack import minio; print(minio.MODULE, minio.VERSION, minio.SUM)")
+read -r module version sum stack_mods < <(.venv/bin/python -c "from streams.settings import Settings
+from streams.stack import minio
+print(minio.MODULE, minio.VERSION, minio.SUM, minio.MinIO(Settings.from_env()).module_cache / 'cache' / 'download')")
 ziphash="$out/goproxy/$module/@v/$version.ziphash"
 if [ "$(cat "$ziphash" 2>/dev/null)" != "$sum" ]; then
   echo "wheelhouse: Go modules for $module@$version into $out/goproxy"
@@ -40,7 +41,6 @@ if [ "$(cat "$ziphash" 2>/dev/null)" != "$sum" ]; then
   # module cache (the compiled packages come from the usual build cache) and keep its download
   # tree, which is a module proxy's layout. The local stack's module cache, when there, serves
   # first; the rest comes from $(go env GOPROXY), checked against $(go env GOSUMDB).
-  stack_mods="${CLIPSTREAM_CACHE_DIR:-$HOME/.cache/clipstream}/go/mod/cache/download"
   proxy=$(go env GOPROXY)
   [ -d "$stack_mods" ] && proxy="file://$stack_mods,$proxy"
   GOPROXY="$proxy" GOMODCACHE="$gotmp/mod" GOFLAGS=-modcacherw GOBIN="$gotmp/bin" CGO_ENABLED=0 \

@@ -40,6 +40,12 @@ class MinIO(Component):
     def binary(self) -> Path:
         return self.settings.cache_dir / f"minio-{VERSION}" / "minio"
 
+    @property
+    def module_cache(self) -> Path:
+        """Go's module cache for the build; its ``cache/download`` tree is a module proxy's layout,
+        which scripts/wheelhouse.sh asks first when it prepares the image build's modules."""
+        return self.settings.cache_dir / "go" / "mod"
+
     def install(self, say: Say) -> None:
         if self.binary.exists():
             return
@@ -50,7 +56,7 @@ class MinIO(Component):
             **os.environ,
             "GOBIN": str(self.binary.parent),
             "GOPATH": str(cache / "path"),
-            "GOMODCACHE": str(cache / "mod"),
+            "GOMODCACHE": str(self.module_cache),
             "GOFLAGS": "-modcacherw",
             "CGO_ENABLED": "0",
         }
