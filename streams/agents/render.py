@@ -155,6 +155,8 @@ async def _render(found: MomentsFound) -> None:
         for pending in plans.values():
             pending.cancel()
             pending.add_done_callback(_seen)
+        if plans:  # and its look's child is gone before a retry or the next message starts others
+            await asyncio.wait(list(plans.values()))
     if found.is_final:
         await rt.catalog.stage(video_id, STAGE, "completed")
         await rt.catalog.complete_video(video_id)

@@ -19,7 +19,6 @@ least 3 % of the frame height): a face too small to follow is no speaker to fram
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ from streams.media.reframe.sampling import (
 from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
 from streams.media.sandbox import SandboxLimits
-from streams.media.sandbox_look import MAX_SIDE, Look, Picture, pictures
+from streams.media.sandbox_look import MAX_SIDE, Picture, open_look, pictures
 
 if TYPE_CHECKING:
     from streams.adapters.triton import TritonClient
@@ -172,7 +171,7 @@ async def look(client: "TritonClient", path: Path | str, start: float, end: floa
     ``path``, decoded in the media sandbox. Raises ``MediaError`` (no video track, or it does not
     decode), ``SandboxUnavailable`` and ``InferenceError`` (Triton failed)."""
     faces: list[tuple[float, int]] = []
-    seen = await asyncio.to_thread(Look, path, start, end, options, display_name=display_name, sandbox=sandbox)
+    seen = await open_look(path, start, end, options, display_name=display_name, sandbox=sandbox)
     finder = FaceFinder(seen.width, seen.height, GLANCE)
     async with aclosing(pictures(seen)) as batches:
         async for batch in batches:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, AsyncIterator
@@ -61,11 +62,15 @@ class Look:
     (or the context manager) stops the child.
 
     Raises ``MediaError`` for a file that cannot be looked at (no video track, does not decode,
-    too slow or too big to decode) and ``SandboxUnavailable`` when the child could not start."""
+    too slow or too big to decode) and ``SandboxUnavailable`` when the child could not start.
+
+    ``opened=False`` only starts the child: ``open()`` then waits for the geometry (``open_look``
+    does, so that the child can be stopped meanwhile)."""
 
     def __init__(self, path: Path | str, start: float, end: float, options: "GlanceOptions", *,
                  loudness: tuple[float, float, float] | None = None, display_name: str | None = None,
-                 sandbox: SandboxLimits = SandboxLimits(), threads: int = DECODER_THREADS) -> None:
+                 sandbox: SandboxLimits = SandboxLimits(), threads: int = DECODER_THREADS,
+                 opened: bool = True) -> None:
         self.name = printable_name(display_name or Path(path).name)
         self.options = options
         self.result: LookResult | None = None
@@ -75,12 +80,18 @@ class Look:
         largest = 8 + 3 * MAX_SIDE * (options.detect_width + options.full_width)
         self._child = _Child(path, self.name, request, sandbox, seconds, max_chunk_bytes=largest,
                              cpu_threads=threads)
+        if opened:
+            self.open()
+
+    def open(self) -> None:
+        """Read the picture's geometry, the child's first answer (blocking; once). Closes the
+        look if that fails."""
         try:
             kind, payload = self._child.next_frame()
             if kind != wire.INFO:
                 raise self._child.unexpected(kind)
-            self.geometry = self._child.parse(wire.geometry_from_payload, payload, options.detect_width,
-                                              options.full_width, MAX_SIDE)
+            self.geometry = self._child.parse(wire.geometry_from_payload, payload,
+                                              self.options.detect_width, self.options.full_width, MAX_SIDE)
         except BaseException:
             self.close()
             raise
@@ -138,15 +149,60 @@ class Look:
         self.close()
 
 
+async def open_look(path: Path | str, start: float, end: float, options: "GlanceOptions",
+                    **kwargs) -> Look:
+    """``Look(path, start, end, options, **kwargs)``, opened in a thread, and safe to cancel: a
+    caller cancelled while the child starts (Whisper failing beside the transcriber's look, say)
+    gets the child stopped and reaped before the cancellation goes on. A ``to_thread(Look, ...)``
+    cancelled there would leave the thread to open it for no one: a child running, its pipe full,
+    until the worker stops."""
+    lock, started, abandoned = threading.Lock(), [], False
+
+    def opening() -> Look:
+        look = Look(path, start, end, options, opened=False, **kwargs)
+        with lock:
+            started.append(look)
+            if abandoned:
+                look.stop()  # open() then fails at once, and closes it
+        look.open()
+        return look
+
+    task = asyncio.ensure_future(asyncio.to_thread(opening))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with lock:
+            abandoned = True
+            for look in started:
+                look.stop()
+        await _settled(task)  # the child is killed or not started yet: moments
+        if task.done() and not task.cancelled() and task.exception() is None:
+            await _settled(asyncio.ensure_future(asyncio.to_thread(task.result().close)))
+        raise
+
+
+async def _settled(task: asyncio.Future) -> None:
+    """Wait for ``task`` to end, whatever cancels the waiter meanwhile (the task itself is never
+    cancelled: a thread cannot be), and leave its outcome unread."""
+    while not task.done():
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            continue
+    if not task.cancelled():
+        task.exception()
+
+
 async def pictures(look: Look, size: int = 8) -> AsyncIterator[list[Picture]]:
     """``look``'s pictures in batches of ``size``, the next batch read in a thread while the
-    caller works on this one; ``look`` is closed at the end, however it ends (use it under
-    ``contextlib.aclosing``, so that an error in the caller's loop ends it at once)."""
+    caller works on this one; ``look`` is closed at the end, however it ends, a second
+    cancellation included (use it under ``contextlib.aclosing``, so that an error in the
+    caller's loop ends it at once)."""
     pending: asyncio.Future | None = None
     try:
         pending = asyncio.ensure_future(asyncio.to_thread(look.next_batch, size))
         while True:
-            batch = await pending
+            batch = await asyncio.shield(pending)
             pending = None
             if not batch:
                 return
@@ -155,5 +211,5 @@ async def pictures(look: Look, size: int = 8) -> AsyncIterator[list[Picture]]:
     finally:
         if pending is not None:  # the reading thread must finish before the child is reaped
             look.stop()
-            await asyncio.gather(pending, return_exceptions=True)
-        await asyncio.to_thread(look.close)
+            await _settled(pending)
+        await _settled(asyncio.ensure_future(asyncio.to_thread(look.close)))

@@ -21,7 +21,7 @@ from streams.errors import MediaError, MediaTimeout, MediaUnreadable, NotMedia
 from streams.media.onscreen import Glance, GlanceOptions
 from streams.media.reframe.sampling import SamplingOptions, glance_options, read_loudness
 from streams.media.sandbox import SandboxLimits, read_source
-from streams.media.sandbox_look import Look, pictures
+from streams.media.sandbox_look import Look, open_look, pictures
 from streams.media.source import describe
 
 MONTAGE = "derived/grid_montage_10clips_30s.mp4"
@@ -136,6 +136,57 @@ def test_a_failure_while_working_on_the_pictures_stops_the_child(media_dir):
     with pytest.raises(RuntimeError, match="inference failed"):
         asyncio.run(fail_on_first_batch())
     assert _reaped(pids[0])
+
+
+def _our_sandbox_children() -> list[int]:
+    """This process's living children that run the sandbox's child."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == os.getpid() and state != "Z" and b"streams.media.sandbox_child" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("after", [0.0, 0.005, 0.05, "the first batch"])
+def test_a_look_cancelled_while_it_opens_leaves_no_child(media_dir, after):
+    """The transcriber cancels its look when Whisper fails beside it, and that may come while the
+    look's child is still starting or reading the geometry (in a thread), or while Triton works on
+    a batch: when the cancellation reaches the caller the child is gone, never left running with
+    no one to read its pipe."""
+
+    async def cancelled_after() -> None:
+        first = asyncio.Event()
+
+        async def use() -> None:
+            look = await open_look(media_dir / MONTAGE, 0.0, 30.0, REFRAME)
+            async with aclosing(pictures(look)) as batches:
+                async for _batch in batches:
+                    first.set()
+                    await asyncio.sleep(30)  # Triton at work
+
+        task = asyncio.ensure_future(use())
+        if after == "the first batch":
+            await first.wait()
+        else:
+            await asyncio.sleep(after)
+        assert not task.done()
+        task.cancel()
+        outcome = (await asyncio.gather(task, return_exceptions=True))[0]
+        assert isinstance(outcome, asyncio.CancelledError), outcome
+        # checked here: as asyncio.run ends its threads end, and the child dies with the thread
+        # that started it (PR_SET_PDEATHSIG), which would hide one left running
+        assert _our_sandbox_children() == []
+
+    assert _our_sandbox_children() == []
+    asyncio.run(cancelled_after())
 
 
 LOOK_DRIVER = """

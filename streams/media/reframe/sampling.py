@@ -28,7 +28,7 @@ from streams.media.audio import SAFE_OPTIONS
 from streams.media.reframe.finder import REFRAME, FaceFinder, merge
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox import SandboxLimits, read_source
-from streams.media.sandbox_look import MAX_SIDE, Look, Picture, pictures
+from streams.media.sandbox_look import MAX_SIDE, Look, Picture, open_look, pictures
 from streams.vision.tiles import Crop, cut
 
 if TYPE_CHECKING:
@@ -193,9 +193,9 @@ async def observe(client: "TritonClient", path: Path | str, start: float, end: f
 
     Raises ``MediaError`` when the video cannot be read, ``SandboxUnavailable``, and
     ``InferenceError`` when Triton fails."""
-    seen = await asyncio.to_thread(Look, path, start, end, glance_options(options),
-                                   loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
-                                   display_name=display_name, sandbox=sandbox)
+    seen = await open_look(path, start, end, glance_options(options),
+                           loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
+                           display_name=display_name, sandbox=sandbox)
     found: list[FrameFaces] = []
     finder = FaceFinder(seen.width, seen.height, REFRAME) if options.small_faces else None
     async with aclosing(pictures(seen, options.batch_size)) as batches:
