@@ -30,6 +30,7 @@ from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.producer import Producer, TopicWriter
 from streams.adapters.storage import open_storage
+from streams.domain import pipeline
 from streams.search import open_index
 from streams.settings import Settings
 
@@ -50,8 +51,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.catalog = Catalog(pool)
         app.state.storage = open_storage(settings)
         app.state.search = await asyncio.to_thread(open_index, settings)
-        app.state.uploads = TopicWriter(producer, "uploads")
-        app.state.render_requests = TopicWriter(producer, "render_requests")
+        app.state.uploads = TopicWriter(producer, pipeline.UPLOADS)
+        app.state.render_requests = TopicWriter(producer, pipeline.RENDER_REQUESTS)
         app.state.progress = progress.ProgressHub(settings.kafka_bootstrap)
         await app.state.progress.start()
         try:

@@ -17,9 +17,9 @@ from functools import lru_cache
 from starlette.routing import BaseRoute, Route
 
 from streams import __version__, contracts
+from streams.domain.pipeline import VIDEO_STAGES
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-STAGES = ("ingest", "transcribe", "moments", "render")
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
 SCOPES = ("read", "write", "admin")
 _CONVERTOR = re.compile(r"{(\w+)(:\w+)?}")
@@ -488,7 +488,7 @@ def _video_schemas() -> dict:
             "videos": INTEGER, "completed": INTEGER, "failed": INTEGER, "usage_minutes": NUMBER, "clips": INTEGER,
             "stages": obj({s: obj({"count": INTEGER, "p50_seconds": nullable(NUMBER), "p95_seconds": nullable(NUMBER)},
                                   {"p99_seconds": nullable(NUMBER)})
-                           for s in STAGES}),
+                           for s in VIDEO_STAGES}),
             "daily": array(obj({"day": {"type": "string", "format": "date"}, "videos": INTEGER, "minutes": NUMBER,
                                 "clips": INTEGER}))}, {
             "source": {"enum": ["clickhouse"], "description": "Where the numbers were read."},

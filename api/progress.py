@@ -24,8 +24,9 @@ from starlette.routing import Route
 
 from api.auth import require
 from api.videos import video_or_404, video_json
+from streams.domain import pipeline
 
-TOPIC = "events"
+TOPIC = pipeline.EVENTS
 KEEPALIVE_SECONDS = 15.0
 QUEUE_SIZE = 256
 FIELDS = ("event_id", "video_id", "stage", "status", "progress", "error_code", "reason", "duration_seconds",

@@ -22,7 +22,7 @@ from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
-from streams.records import iso_z
+from streams.domain.envelope import iso_z
 
 
 def catalog(request: Request, scope: str) -> Catalog:

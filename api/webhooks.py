@@ -29,7 +29,7 @@ from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.db import tenant_connection
 from streams.errors import UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
-from streams.records import iso_z, utc_now
+from streams.domain.envelope import iso_z, utc_now
 from streams.webhooks import events, signing, store
 
 MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from streams import logs, metrics
 from streams.agent_groups import agent_modules, app_id
-from streams.consumer import App
+from streams.consumer import App, TracedTopic
 from streams.settings import Settings
-from streams.tracing import TracedTopic
 
 settings = Settings.from_env()
 

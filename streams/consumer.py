@@ -48,6 +48,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
+from typing import Any
 
 import faust
 from faust.transport.consumer import CONSUMER_PARTITIONS_REVOKED
@@ -58,6 +59,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 from streams.shutdown import STATE
+from streams.tracing import kafka_headers
 
 log = logging.getLogger(__name__)
 
@@ -183,3 +185,19 @@ class App(faust.App):
         transport = super()._new_transport()
         transport.Consumer = Consumer
         return transport
+
+
+class TracedTopic(faust.Topic):
+    """A Faust topic whose every message carries the sender's trace context in its headers."""
+
+    def prepare_headers(self, headers: Any) -> Any:
+        prepared = super().prepare_headers(headers)
+        extra = kafka_headers()
+        if not extra:
+            return prepared
+        if isinstance(prepared, dict):
+            for key, value in extra:
+                prepared.setdefault(key, value)
+            return prepared
+        present = {k for k, _ in prepared}
+        return [*prepared, *((k, v) for k, v in extra if k not in present)]

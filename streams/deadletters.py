@@ -32,16 +32,11 @@ from typing import Iterable, Mapping, Sequence
 
 from streams.errors import DeadLetterError
 
-SUFFIX = ".dlq"
 SAMPLE_BYTES = 64 * 1024
 REASON_CHARS = 2000
 CARRIED = ("replay_of", "replay_count")  # headers a failing replayed copy passes on to its dead letter
 
 Headers = Mapping[str, bytes] | Sequence[tuple[str, bytes]] | None
-
-
-def topic_of(stage: str) -> str:
-    return f"{stage}{SUFFIX}"
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,12 @@ from streams.adapters.triton import TritonClient
 from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
 from streams import contracts, deadletters
 from streams.deadletters import Origin
+from streams.domain.pipeline import EVENT_TYPES
 from streams.failures import classify
 from streams.retry import budget_for
 from streams.observability import capture_failure
-from streams.records import MILESTONES, lifecycle
+from streams.domain.envelope import MILESTONES
+from streams.records import lifecycle
 from streams.settings import Settings
 from streams.shutdown import STATE
 
@@ -269,10 +271,9 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
     and each good one becomes its record and runs ``work`` under the failure policy, so no message
     ever stops the agent. ``fails_video``: a rejected message fails the video it names. Each message
     is taken as a stopping worker allows (``handle_message``)."""
-    from streams import topics
     from streams.records import EVENT_RECORDS
 
-    event_type = topics.EVENT_TYPES[source_topic]
+    event_type = EVENT_TYPES[source_topic]
 
     async def one(origin: Origin) -> None:
         payload = await checked(stage, event_type, origin, fails_video=fails_video)

@@ -22,7 +22,7 @@ import asyncpg
 
 from streams.adapters.db import tenant_connection
 from streams.errors import ClipstreamError
-from streams.records import iso_z
+from streams.domain.envelope import iso_z
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "csk_"

@@ -11,6 +11,8 @@ lost without a trace), restarts it seconds later, and lets wrong types or an unk
 from __future__ import annotations
 
 from streams.app import app
+from streams.domain import pipeline
+from streams.domain.pipeline import CONSUMING_STAGES, EVENT_TYPES, dead_letter_topic
 from streams.records import (
     AudioChunkReady,
     ClipRendered,
@@ -22,25 +24,13 @@ from streams.records import (
 
 # Uploads arrive as raw bytes: outside producers write to this topic, so the ingest agent
 # validates each message against the contract itself and dead-letters what does not parse.
-uploads = app.topic("uploads", key_type=str, value_type=bytes, value_serializer="raw")
-audio_chunks = app.topic("audio_chunks", key_type=str, value_type=AudioChunkReady)
-transcripts = app.topic("transcripts", key_type=str, value_type=TranscriptChunkReady)
-moments = app.topic("moments", key_type=str, value_type=MomentsFound)
-renders = app.topic("renders", key_type=str, value_type=ClipRendered)
-events = app.topic("events", key_type=str, value_type=Lifecycle)
-render_requests = app.topic("render_requests", key_type=str, value_type=RenderRequested)
-
-# The event type on each topic a stage reads.
-EVENT_TYPES = {
-    "uploads": "upload_received",
-    "audio_chunks": "audio_chunk_ready",
-    "transcripts": "transcript_chunk_ready",
-    "moments": "moments_found",
-    "renders": "clip_rendered",
-    "events": "lifecycle",
-    "render_requests": "render_requested",
-}
-
+uploads = app.topic(pipeline.UPLOADS, key_type=str, value_type=bytes, value_serializer="raw")
+audio_chunks = app.topic(pipeline.AUDIO_CHUNKS, key_type=str, value_type=AudioChunkReady)
+transcripts = app.topic(pipeline.TRANSCRIPTS, key_type=str, value_type=TranscriptChunkReady)
+moments = app.topic(pipeline.MOMENTS, key_type=str, value_type=MomentsFound)
+renders = app.topic(pipeline.RENDERS, key_type=str, value_type=ClipRendered)
+events = app.topic(pipeline.EVENTS, key_type=str, value_type=Lifecycle)
+render_requests = app.topic(pipeline.RENDER_REQUESTS, key_type=str, value_type=RenderRequested)
 
 def _raw(name: str):
     return app.topic(name, key_type=bytes, key_serializer="raw", value_type=bytes, value_serializer="raw")
@@ -48,10 +38,8 @@ def _raw(name: str):
 
 INBOUND = {name: _raw(name) for name in EVENT_TYPES}
 
-# The pipeline's stages, and the sinks (search index, webhooks), each with its own: a poison
-# message is set aside by every agent that reads it, and none of them ever stops on one.
-STAGES = ("ingest", "transcribe", "moments", "render", "search", "webhooks")
-DEAD_LETTER = {stage: _raw(f"{stage}.dlq") for stage in STAGES}
+# Each consuming stage's dead-letter topic (``pipeline.CONSUMING_STAGES``).
+DEAD_LETTER = {stage: _raw(dead_letter_topic(stage)) for stage in CONSUMING_STAGES}
 
 ALL = (uploads, audio_chunks, transcripts, moments, renders, events, render_requests, *DEAD_LETTER.values())
 

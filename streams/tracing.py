@@ -2,7 +2,7 @@
 handles it.
 
 The context travels in Kafka message headers (``traceparent``, ``tracestate``): the API's producer
-and every topic of the worker (``TracedTopic``) add the current context to each message they send,
+and every topic of the worker (``streams.consumer.TracedTopic``) add the current context to each message they send,
 and ``handling(...)`` opens each agent's span as a child of the context its message carries. A
 request that brings its own ``traceparent`` header keeps that trace id end to end.
 
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
-import faust
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -74,30 +73,11 @@ def context_of(headers: Headers) -> Context:
 @contextmanager
 def handling(stage: str, *, tenant_id: str | None = None, video_id: str | None = None,
              event_id: str | None = None, headers: Headers = None) -> Iterator[trace.Span]:
-    """One agent's handling of one message: a consumer span under the message's trace context (the
-    headers given, else those of the Faust event being processed), with the ids bound to logs."""
-    if headers is None:
-        event = faust.current_event()
-        headers = event.headers if event is not None else None
+    """One agent's handling of one message: a consumer span under the trace context its Kafka
+    ``headers`` carry (a new trace without one), with the ids bound to logs."""
     attributes = {k: v for k, v in {"clipstream.stage": stage, "clipstream.tenant_id": tenant_id,
                                     "clipstream.video_id": video_id, "clipstream.event_id": event_id}.items() if v}
     with tracer.start_as_current_span(stage, context=context_of(headers), kind=SpanKind.CONSUMER,
                                       attributes=attributes) as span:
         with logs.bound(fresh=True, stage=stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id):
             yield span
-
-
-class TracedTopic(faust.Topic):
-    """A Faust topic whose every message carries the sender's trace context in its headers."""
-
-    def prepare_headers(self, headers: Any) -> Any:
-        prepared = super().prepare_headers(headers)
-        extra = kafka_headers()
-        if not extra:
-            return prepared
-        if isinstance(prepared, dict):
-            for key, value in extra:
-                prepared.setdefault(key, value)
-            return prepared
-        present = {k for k, _ in prepared}
-        return [*prepared, *((k, v) for k, v in extra if k not in present)]

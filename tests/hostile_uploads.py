@@ -17,7 +17,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from api.submissions import safe_filename, source_key
-from streams.records import SCHEMA_VERSION, new_event_id, utc_now
+from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
 from tests.hostile_media import HostileCase
 from tests.httpd import Answer, LocalServer
 

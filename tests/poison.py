@@ -8,7 +8,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from streams.records import SCHEMA_VERSION, new_event_id, utc_now
+from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
 
 # topic -> (event type, the agents' dead-letter topics it must land on)
 CONSUMERS = {

@@ -16,8 +16,8 @@ import asyncpg
 
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
+from streams.domain.pipeline import VIDEO_STAGES
 
-STAGES = ("ingest", "transcribe", "moments", "render")
 
 
 class Catalog:
@@ -57,7 +57,7 @@ class Catalog:
             )
             await conn.executemany(
                 "INSERT INTO video_stages (video_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                [(video_id, s) for s in STAGES],
+                [(video_id, s) for s in VIDEO_STAGES],
             )
         return status.endswith(" 1")
 
@@ -71,7 +71,7 @@ class Catalog:
         video = dict(row)
         video["options"] = _jsonb(video["options"])
         video["ranking"] = _jsonb(video.get("ranking"))
-        order = {s: i for i, s in enumerate(STAGES)}
+        order = {s: i for i, s in enumerate(VIDEO_STAGES)}
         video["stages"] = sorted((dict(s) for s in stages), key=lambda s: order.get(s["stage"], 99))
         return video
 
@@ -121,7 +121,7 @@ class Catalog:
                 " (SELECT s.stage FROM video_stages s WHERE s.video_id = v.video_id AND s.status = 'failed'"
                 "  ORDER BY s.finished_at NULLS LAST, array_position($2::text[], s.stage) LIMIT 1) AS stage"
                 " FROM videos v WHERE v.video_id = $1 AND v.status = 'failed'",
-                video_id, list(STAGES),
+                video_id, list(VIDEO_STAGES),
             )
         return None if row is None else dict(row)
 

@@ -28,11 +28,11 @@ from typing import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.adapters.kafka_admin import ensure_topics
-from streams.deadletters import DeadLetter, as_dict, select, topic_of
+from streams.deadletters import DeadLetter, as_dict, select
+from streams.domain.pipeline import CONSUMING_STAGES, dead_letter_topic
 from streams.errors import DeadLetterError
 
 REPLAY_LOG = "dlq.replays"
-STAGES = ("ingest", "transcribe", "moments", "render", "search", "webhooks")  # as streams.topics.STAGES
 READ_TIMEOUT = 30.0
 
 
@@ -51,8 +51,8 @@ class Outcome:
 
 
 def _check_stage(stage: str) -> None:
-    if stage not in STAGES:
-        raise DeadLetterError(f"no stage {stage!r}; choose one of {', '.join(STAGES)}")
+    if stage not in CONSUMING_STAGES:
+        raise DeadLetterError(f"no stage {stage!r}; choose one of {', '.join(CONSUMING_STAGES)}")
 
 
 async def read_topic(bootstrap: str, topic: str, *, newest: int | None = None,
@@ -92,7 +92,7 @@ async def read_topic(bootstrap: str, topic: str, *, newest: int | None = None,
 
 
 async def read_letters(bootstrap: str, stage: str, newest: int | None = None) -> list[DeadLetter]:
-    rows = await read_topic(bootstrap, topic_of(stage), newest=newest)
+    rows = await read_topic(bootstrap, dead_letter_topic(stage), newest=newest)
     return [DeadLetter(stage, p, o, ts, k, v, h) for _, p, o, ts, k, v, h in rows]
 
 
@@ -111,7 +111,7 @@ async def list_letters(bootstrap: str, stage: str | None = None, limit: int = 50
                        video: str | None = None) -> list[tuple[DeadLetter, bool]]:
     """The newest ``limit`` dead letters (of ``stage``, else of every stage; of ``video`` if
     given), oldest first, each with whether it was replayed."""
-    stages = [stage] if stage else list(STAGES)
+    stages = [stage] if stage else list(CONSUMING_STAGES)
     for s in stages:
         _check_stage(s)
     newest = None if video else limit  # a video's letters may be anywhere in the topic

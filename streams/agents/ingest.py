@@ -24,7 +24,8 @@ from streams.media.probe import MediaLimits
 from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
-from streams.records import SCHEMA_VERSION, AudioChunkReady, audio_chunk_event_id, stamp
+from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
+from streams.records import AudioChunkReady
 from streams.deadletters import Origin
 from streams.runtime import checked, handle_message, origin_of, report, report_failure, run_guarded, runtime
 

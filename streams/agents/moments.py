@@ -67,15 +67,8 @@ from streams.moments.pauses import Pauses
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, join_words
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import segment as segment_topics
-from streams.records import (
-    SCHEMA_VERSION,
-    MomentCandidate,
-    MomentsFound,
-    TranscriptChunkReady,
-    moments_event_id,
-    stamp,
-    to_payload,
-)
+from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
+from streams.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"

@@ -36,7 +36,8 @@ from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
 from streams.media.sandbox import SandboxLimits
-from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_id, clip_rendered
+from streams.domain.envelope import clip_id
+from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
 from streams.runtime import (
     Runtime,
     Stopwatch,

@@ -32,15 +32,13 @@ from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
+from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.records import (
-    SCHEMA_VERSION,
     AudioChunkReady,
     TranscriptChunkReady,
     TranscriptLanguage,
     TranscriptSegment,
     TranscriptWord,
-    stamp,
-    transcript_event_id,
 )
 from streams.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
 

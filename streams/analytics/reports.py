@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta, timezone
 
-from streams.adapters.catalog import STAGES
+from streams.domain.pipeline import VIDEO_STAGES
 
 LEVELS = "quantilesExactInclusive(0.5, 0.95, 0.99)"
 
@@ -89,7 +89,7 @@ def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> 
         "videos": videos, "completed": completed, "failed": failed, "processing": videos - completed - failed,
         "usage_minutes": round(float(minutes or 0), 2),
         "clips": rows(CLIPS)[0][0],
-        "stages": {stage: _latency(*stages.get(stage, (0, []))) for stage in STAGES},
+        "stages": {stage: _latency(*stages.get(stage, (0, []))) for stage in VIDEO_STAGES},
         "end_to_end": _latency(e2e_n, e2e),
         "first_clip": _latency(first_n, first),
         "asr": {"chunks": chunks, "audio_minutes": round(float(audio_minutes or 0), 2),

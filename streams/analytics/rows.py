@@ -13,6 +13,8 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from streams.domain.pipeline import DEAD_LETTER_SUFFIX, EVENT_TYPES, PRODUCERS
+
 COLUMNS = (
     "event_id", "event_time", "tenant_id", "video_id", "topic", "event_type", "schema_version", "stage", "status",
     "progress", "duration_seconds", "media_start", "media_end", "media_seconds", "video_duration", "size_bytes",
@@ -21,16 +23,7 @@ COLUMNS = (
 )
 
 # The record a topic carries and the stage that produces it.
-TOPICS = {
-    "uploads": ("upload_received", "api"),
-    "audio_chunks": ("audio_chunk_ready", "ingest"),
-    "transcripts": ("transcript_chunk_ready", "transcribe"),
-    "moments": ("moments_found", "moments"),
-    "renders": ("clip_rendered", "render"),
-    "render_requests": ("render_requested", "api"),
-    "events": ("lifecycle", ""),
-}
-DLQ_SUFFIX = ".dlq"
+TOPICS = {topic: (event_type, PRODUCERS[topic]) for topic, event_type in EVENT_TYPES.items()}
 
 
 def from_message(topic: str, value: bytes, headers: Mapping[str, bytes] | None = None,
@@ -44,9 +37,9 @@ def from_message(topic: str, value: bytes, headers: Mapping[str, bytes] | None =
     row.update(tenant_id=_text(payload.get("tenant_id")), video_id=_text(payload.get("video_id")),
                schema_version=_int(payload.get("schema_version")) or 0)
     row["event_time"] = _time(payload.get("produced_at")) or _from_timestamp(timestamp)
-    if topic.endswith(DLQ_SUFFIX):
+    if topic.endswith(DEAD_LETTER_SUFFIX):
         headers = headers or {}
-        row.update(event_type="dead_letter", stage=topic[: -len(DLQ_SUFFIX)], status="dead_lettered",
+        row.update(event_type="dead_letter", stage=topic[: -len(DEAD_LETTER_SUFFIX)], status="dead_lettered",
                    event_id=_digest(topic, value), error_code=_header(headers, "error_code"),
                    reason=_header(headers, "error"), source_topic=_header(headers, "source_topic"))
     elif topic in TOPICS and payload.get("event_id"):

@@ -222,7 +222,8 @@ async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monk
     from streams import runtime
     from streams.adapters.catalog import Catalog
     from streams.agents.webhooks import clip_webhooks, lifecycle_webhooks
-    from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, to_payload
+    from streams.domain.envelope import SCHEMA_VERSION
+    from streams.records import ClipRendered, Lifecycle, to_payload
 
     # the agents' runtime, on the test's pool; nothing else of it is used
     monkeypatch.setattr(runtime, "_runtime", runtime.Runtime(

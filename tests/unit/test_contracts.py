@@ -6,9 +6,9 @@ import pytest
 
 from streams import contracts
 from streams.errors import ContractError
+from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
 from streams.records import (
     EVENT_RECORDS,
-    SCHEMA_VERSION,
     AudioChunkReady,
     ClipRendered,
     Lifecycle,
@@ -20,9 +20,7 @@ from streams.records import (
     UploadOptions,
     UploadReceived,
     RenderRequested,
-    new_event_id,
     to_payload,
-    utc_now,
 )
 
 

@@ -96,8 +96,16 @@ def test_the_table_shows_the_reason_and_whether_it_was_replayed():
 
 
 def test_the_operator_tool_knows_every_stage_that_writes_dead_letters():
-    from streams import topics
-    from streams.adapters import dlq
+    """Every agent module's stage has its dead-letter topic declared, named as the operator tool
+    (``clipstream dlq``, which takes ``pipeline.CONSUMING_STAGES``) reads it."""
+    import importlib
+    import pkgutil
 
-    assert dlq.STAGES == topics.STAGES
-    assert {t.get_topic_name() for t in topics.DEAD_LETTER.values()} == {f"{s}.dlq" for s in dlq.STAGES}
+    import streams.agents
+    from streams import topics
+    from streams.domain.pipeline import CONSUMING_STAGES
+
+    stages = {getattr(importlib.import_module(f"streams.agents.{m.name}"), "STAGE", None)
+              for m in pkgutil.iter_modules(streams.agents.__path__)} - {None}
+    assert stages == set(CONSUMING_STAGES)
+    assert {s: t.get_topic_name() for s, t in topics.DEAD_LETTER.items()} == {s: f"{s}.dlq" for s in stages}

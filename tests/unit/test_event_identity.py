@@ -9,20 +9,18 @@ import pytest
 
 from streams import contracts
 from streams.analytics.rows import COLUMNS, from_message
-from streams.records import (
+from streams.domain.envelope import (
     MILESTONES,
     audio_chunk_event_id,
     clip_event_id,
-    clip_rendered,
-    lifecycle,
     milestone_event_id,
     moments_event_id,
     new_event_id,
     stamp,
-    to_payload,
     transcript_event_id,
     utc_now,
 )
+from streams.records import clip_rendered, lifecycle, to_payload
 from streams.webhooks.events import from_lifecycle
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -4,7 +4,7 @@ import faust
 import pytest
 
 from streams import tracing
-from streams.tracing import TracedTopic
+from streams.consumer import TracedTopic
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 

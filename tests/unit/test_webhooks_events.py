@@ -5,7 +5,8 @@ import json
 import pytest
 
 from streams.contracts import validate
-from streams.records import SCHEMA_VERSION, ClipRendered, Lifecycle, MomentCandidate, MomentsFound, to_payload
+from streams.domain.envelope import SCHEMA_VERSION
+from streams.records import ClipRendered, Lifecycle, MomentCandidate, MomentsFound, to_payload
 from streams.webhooks.events import (
     EVENT_TYPES,
     body,

@@ -1,0 +1,117 @@
+"""The layers keep apart: the API process never imports Faust (or mode, its service library), the
+worker's Kafka binding; what the two share is ``streams.domain``, which imports no service at all.
+
+Checked twice: by running (a fresh interpreter in which importing Faust fails imports every API
+module and builds the app) and by reading (every import the API's code could reach, those inside
+functions included, followed through the project's own modules)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_ONLY = ("faust", "mode")
+
+BLOCKED_RUN = """
+import importlib, pkgutil, sys
+
+class NoWorkerLibraries:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError(f"the API imported {{name}}")
+
+sys.meta_path.insert(0, NoWorkerLibraries())
+import api
+for module in pkgutil.walk_packages(api.__path__, "api."):
+    importlib.import_module(module.name)
+from api.app import create_app
+from streams.settings import Settings
+app = create_app(Settings.from_env())
+assert app.routes
+print(sorted(m for m in sys.modules if m.split(".")[0] in {blocked!r}))
+"""
+
+
+def _module_file(module: str) -> Path | None:
+    path = ROOT / module.replace(".", "/")
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(path: Path, module: str):
+    """Every module name an import statement in ``path`` names (function-level ones too)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def reachable(start: list[str]) -> tuple[set[str], dict[str, list[str]]]:
+    """The project's modules reachable by import from ``start``, and each outside library reached
+    with the chain of modules that reaches it first."""
+    seen: set[str] = set()
+    came_from: dict[str, str] = {}
+    outside: dict[str, list[str]] = {}
+    todo = [".".join(m.split(".")[: i + 1]) for m in start for i in range(m.count(".") + 1)]  # packages too
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        path = _module_file(module)
+        if path is None:
+            continue
+        for name in _imported_names(path, module):
+            parts = name.split(".")
+            if parts[0] not in ("api", "streams"):
+                if parts[0] not in outside:
+                    chain = [module]
+                    while chain[-1] in came_from:
+                        chain.append(came_from[chain[-1]])
+                    outside[parts[0]] = chain
+                continue
+            for i in range(1, len(parts) + 1):  # the packages on the way are imported too
+                sub = ".".join(parts[:i])
+                if sub not in seen and _module_file(sub) is not None:
+                    came_from.setdefault(sub, module)
+                    todo.append(sub)
+    return seen, outside
+
+
+def test_the_api_process_runs_without_importing_faust():
+    out = subprocess.run([sys.executable, "-c", BLOCKED_RUN.format(blocked=WORKER_ONLY)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_no_import_in_the_api_s_code_reaches_faust():
+    api_modules = [f"api.{p.stem}" for p in (ROOT / "api").glob("*.py")]
+    modules, outside = reachable(api_modules)
+    assert "streams.domain.envelope" in modules and "starlette" in outside  # the walk does follow imports
+    assert {lib: outside[lib] for lib in WORKER_ONLY if lib in outside} == {}
+
+
+def test_the_worker_s_binding_does_reach_faust():
+    """The same reading finds Faust where it is: the check above could not pass by missing it."""
+    _, outside = reachable(["streams.topics"])
+    assert "faust" in outside
+
+
+def test_the_domain_imports_nothing_but_the_standard_library():
+    modules, outside = reachable(["streams.domain.envelope", "streams.domain.pipeline"])
+    assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain", "streams.domain.envelope",
+                                                       "streams.domain.pipeline"}
+    assert set(outside) <= set(sys.stdlib_module_names) | {"__future__"}, outside
