@@ -16,7 +16,8 @@ from starlette.routing import Route
 from api.auth import require
 from api.errors import ApiError
 from api.pagination import bounded_int
-from streams.adapters.analytics import AnalyticsUnavailable, open_reader
+from streams.adapters.analytics import open_reader
+from streams.errors import AnalyticsUnavailable
 
 
 async def analytics(request: Request) -> JSONResponse:

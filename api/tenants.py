@@ -12,6 +12,7 @@ from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
 from streams import tenancy
+from streams.errors import TenantNotFound
 
 
 async def create_tenant(request: Request) -> JSONResponse:
@@ -41,7 +42,7 @@ async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
         raise ApiError(422, "invalid_body", "'name' is at most 200 characters")
     try:
         key = await tenancy.create_key(request.app.state.db, tenant_id, scope, name)
-    except tenancy.TenantNotFound:
+    except TenantNotFound:
         raise ApiError(404, "tenant_not_found", f"no tenant with id {tenant_id!r}") from None
     return JSONResponse(key.as_json(), status_code=201)
 

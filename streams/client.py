@@ -11,20 +11,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from streams.errors import ClipstreamError
-
-
-class ApiCallFailed(ClipstreamError):
-    code = "api_error"
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{message} (HTTP {status}, {code})")
-        self.status, self.api_code = status, code
-
-
-class ApiUnreachable(ClipstreamError):
-    code = "api_unreachable"
-    retriable = True
+from streams.errors import ApiCallFailed, ApiUnreachable
 
 
 def local_path(uri: str) -> str:

@@ -21,22 +21,43 @@ ClipstreamError
 │       └── MediaTimeout   reading it took longer than the sandbox's wall-clock limit
 ├── SandboxUnavailable     the media sandbox process could not start (``retriable``)
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
+├── NoSpeech               the video has no words to make moments of
+├── InvalidOptions         the upload's clip options cannot be used (a length preset, a range)
 ├── ContractError          an event does not match its JSON Schema (or is not JSON)
 │   ├── UnsupportedSchemaVersion  its ``schema_version`` is one this consumer does not know
 │   ├── EventTooLarge      the message is over ``max_event_bytes``
 │   └── InvalidKey         the message's key is missing, not UTF-8, or not its ``video_id``
+├── UnknownLanguage        a language asked for is not one Whisper knows
 ├── StorageError           an object could not be stored or read
 │   ├── ObjectNotFound     there is no object under that key
 │   └── StorageUnavailable the store timed out or could not be reached (``retriable``)
 ├── InferenceError         a Triton call failed (bad input: never retried)
-│   └── InferenceUnavailable  Triton was busy, unreachable or too slow (``retriable``)
+│   ├── InferenceUnavailable  Triton was busy, unreachable or too slow (``retriable``)
+│   ├── MalformedVerdict   the clip judge's answer is not a usable verdict (``retriable``: resampled)
+│   └── InvalidPassage     a passage the clip judge cannot read
 ├── DatabaseUnavailable    PostgreSQL refused, dropped or timed out a connection (``retriable``)
 ├── BrokerUnavailable      Kafka could not take or hand over a message in time (``retriable``)
+├── QueueUnavailable       the API could not hand an event to Kafka (``retriable``)
+├── SearchUnavailable      Meilisearch could not be reached, failed or was too slow (``retriable``)
+├── SearchMisconfigured    Meilisearch refused the API key
+├── AnalyticsUnavailable   the analytics store cannot answer now (``retriable``)
+├── TenantNotFound         no tenant by that id
+├── InvalidScope           an API key scope that is not read, write or admin
+├── ApiCallFailed          the API answered a client's call with an error (``clipstream`` commands)
+├── ApiUnreachable         the API could not be reached (``retriable``)
+├── NotReady               a service this process needs did not become ready in time (``retriable``)
 ├── VideoFailed            a message for a video that has already failed is set aside
 ├── DeadLetterError        a dead letter cannot be found or replayed as asked
 ├── InternalError          an exception nothing above names: a bug (never retried)
 ├── UnsafeUrl              a URL is not http(s) or reaches a private, loopback or reserved address
 └── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
+
+Every subclass lives here, so this tree is the whole vocabulary. Exceptions that never cross a
+process or layer boundary as themselves stay beside their code: ``asr.pcm.InvalidAudio``,
+``vision.frames.InvalidImages`` and ``asr.whisper.RecognitionCancelled`` are raised inside Triton's
+models and reach the worker as Triton's answer (``InferenceError``); ``moments.spans.NoSentences``
+is a ``ValueError`` the API answers with a 422; ``sandbox_protocol.ProtocolViolation`` becomes
+``MediaUnreadable``; the API's ``ApiError`` is its HTTP answer.
 
 ``streams.failures.classify`` maps the exceptions of the libraries underneath (asyncpg, botocore,
 gRPC, aiokafka, sockets) onto this vocabulary, so the retry policy branches on ``retriable`` alone.
@@ -145,6 +166,18 @@ class RenderError(ClipstreamError):
     code = "render_failed"
 
 
+class NoSpeech(ClipstreamError):
+    """The video's transcript has no words: there is nothing to make a clip of."""
+
+    code = "no_speech"
+
+
+class InvalidOptions(ClipstreamError):
+    """The upload's clip options cannot be used (an unknown length preset, a bad range)."""
+
+    code = "invalid_options"
+
+
 class ContractError(ClipstreamError):
     code = "contract_violation"
 
@@ -197,6 +230,21 @@ class InferenceUnavailable(InferenceError):
     retriable = True
 
 
+class MalformedVerdict(InferenceError):
+    """The judge's answer is not a usable verdict (not JSON, a field missing or out of range, a
+    placeholder, a copied example, a title or reason that is a piece of the passage). Retriable:
+    a new attempt samples a different answer."""
+
+    code = "malformed_verdict"
+    retriable = True
+
+
+class InvalidPassage(InferenceError):
+    """A request the judge cannot read (not JSON, no text, too long). Not retriable."""
+
+    code = "invalid_passage"
+
+
 class DatabaseUnavailable(ClipstreamError):
     code = "database_unavailable"
     retriable = True
@@ -204,6 +252,65 @@ class DatabaseUnavailable(ClipstreamError):
 
 class BrokerUnavailable(ClipstreamError):
     code = "broker_unavailable"
+    retriable = True
+
+
+class QueueUnavailable(ClipstreamError):
+    """The API's producer could not hand an event to Kafka: the request can be sent again."""
+
+    code = "queue_unavailable"
+    retriable = True
+
+
+class SearchUnavailable(ClipstreamError):
+    """Meilisearch could not be reached, answered with an error, or was slower than the timeout."""
+
+    code = "search_unavailable"
+    retriable = True
+
+
+class SearchMisconfigured(ClipstreamError):
+    """Meilisearch refused the API key (missing, wrong, or without the rights asked for): fix
+    ``CLIPSTREAM_MEILISEARCH_KEY``; retrying the same request cannot succeed."""
+
+    code = "search_misconfigured"
+    retriable = False
+
+
+class AnalyticsUnavailable(ClipstreamError):
+    """The analytics store cannot answer now (the worker that owns the embedded engine is down,
+    or the ClickHouse server does not answer)."""
+
+    code = "analytics_unavailable"
+    retriable = True
+
+
+class TenantNotFound(ClipstreamError):
+    """No tenant has that id (``clipstream tenants``, the admin API)."""
+
+    code = "tenant_not_found"
+
+
+class InvalidScope(ClipstreamError):
+    """An API key's scope must be one of ``tenancy.SCOPES``."""
+
+    code = "invalid_scope"
+
+
+class ApiCallFailed(ClipstreamError):
+    """The API answered a ``clipstream`` command's call with an error: its status and code kept."""
+
+    code = "api_error"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{message} (HTTP {status}, {code})")
+        self.status, self.api_code = status, code
+
+
+class ApiUnreachable(ClipstreamError):
+    """A ``clipstream`` command could not reach the API."""
+
+    code = "api_unreachable"
     retriable = True
 
 

@@ -21,20 +21,12 @@ from dataclasses import asdict, dataclass
 import asyncpg
 
 from streams.adapters.db import tenant_connection
-from streams.errors import ClipstreamError
+from streams.errors import ClipstreamError, InvalidScope, TenantNotFound
 from streams.domain.envelope import iso_z
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "csk_"
 _KEY_RE = re.compile(r"csk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
-
-
-class TenantNotFound(ClipstreamError):
-    code = "tenant_not_found"
-
-
-class InvalidScope(ClipstreamError):
-    code = "invalid_scope"
 
 
 @dataclass(frozen=True)

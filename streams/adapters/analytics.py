@@ -23,18 +23,10 @@ from typing import Sequence
 
 from streams.analytics import migrations, reports
 from streams.analytics.rows import COLUMNS
-from streams.errors import ClipstreamError
+from streams.errors import AnalyticsUnavailable, ClipstreamError
 from streams.settings import Settings
 
 USAGE_PATH = "/analytics/usage"
-
-
-class AnalyticsUnavailable(ClipstreamError):
-    """The analytics store cannot answer now (the worker that owns the embedded engine is down,
-    or the ClickHouse server does not answer)."""
-
-    code = "analytics_unavailable"
-    retriable = True
 
 
 def connect(settings: Settings):

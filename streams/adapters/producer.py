@@ -7,13 +7,8 @@ from __future__ import annotations
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from streams.errors import ClipstreamError
+from streams.errors import QueueUnavailable
 from streams.tracing import kafka_headers
-
-
-class QueueUnavailable(ClipstreamError):
-    code = "queue_unavailable"
-    retriable = True
 
 
 class Producer:

@@ -50,8 +50,8 @@ import numpy as np
 
 from streams import topics
 from streams.app import app
-from streams.errors import ClipstreamError, ConfigError, ModelMissing
-from streams.judge.verdict import Judged, MalformedVerdict, Verdict, ask_until_valid, cache_key
+from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
+from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
 from streams.moments import (
     LengthRange,
     ScoredMoment,
@@ -73,16 +73,6 @@ from streams.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
 log = logging.getLogger(__name__)
-
-
-class NoSpeech(ClipstreamError):
-    code = "no_speech"
-
-
-class InvalidOptions(ClipstreamError):
-    """The upload's clip options cannot be used (an unknown length preset, a bad range)."""
-
-    code = "invalid_options"
 
 
 def clip_length(options: dict) -> LengthRange:

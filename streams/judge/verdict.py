@@ -23,7 +23,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Awaitable, Callable
 
-from streams.errors import InferenceError
+from streams.errors import InvalidPassage, MalformedVerdict
 
 PROMPT_VERSION = "clip-judge-1"
 SCORES = ("hook", "story", "surprise", "standalone")
@@ -74,21 +74,6 @@ EXAMPLES: tuple[tuple[str, dict], ...] = (
 _PLACEHOLDERS = ("at most 60", "60 characters", "one sentence", "one short sentence", "0 to 100", "0-100",
                  "specific headline", "concrete subject", "worth watching, or", "...")
 _WORD = re.compile(r"[a-z0-9']+")
-
-
-class MalformedVerdict(InferenceError):
-    """The judge's answer is not a usable verdict (not JSON, a field missing or out of range, a
-    placeholder, a copied example, a title or reason that is a piece of the passage). Retriable:
-    a new attempt samples a different answer."""
-
-    code = "malformed_verdict"
-    retriable = True
-
-
-class InvalidPassage(InferenceError):
-    """A request the judge cannot read (not JSON, no text, too long). Not retriable."""
-
-    code = "invalid_passage"
 
 
 @dataclass(frozen=True)

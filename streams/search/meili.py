@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator
 
-from streams.errors import ClipstreamError
+from streams.errors import ClipstreamError, SearchMisconfigured, SearchUnavailable
 from streams.search.documents import MARK_CLOSE, MARK_OPEN, Hit, SentenceDoc, make_hit, query_terms, unsegment
 from streams.text.chinese import SIMPLIFIED, TRADITIONAL, convert
 from streams.text.scripts import segment, unspaced
@@ -36,21 +36,6 @@ REQUEST_TIMEOUT_S = 10.0
 BATCH_DOCUMENTS = 1000
 CROP_WORDS = 24
 AUTH_ERRORS = frozenset({"invalid_api_key", "missing_authorization_header"})
-
-
-class SearchUnavailable(ClipstreamError):
-    """Meilisearch could not be reached, answered with an error, or was slower than the timeout."""
-
-    code = "search_unavailable"
-    retriable = True
-
-
-class SearchMisconfigured(ClipstreamError):
-    """Meilisearch refused the API key (missing, wrong, or without the rights asked for): fix
-    ``CLIPSTREAM_MEILISEARCH_KEY``; retrying the same request cannot succeed."""
-
-    code = "search_misconfigured"
-    retriable = False
 
 
 def _quoted(value: str) -> str:

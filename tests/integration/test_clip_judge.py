@@ -5,7 +5,8 @@ import pytest
 
 from streams.adapters.triton import CallPolicy, TritonClient
 from streams.errors import InferenceError
-from streams.judge.verdict import MalformedVerdict, ask_until_valid
+from streams.judge.verdict import ask_until_valid
+from streams.errors import MalformedVerdict
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ import pytest
 
 from api.submissions import safe_filename
 from streams.adapters.storage import video_prefix
-from streams.client import ApiCallFailed
+from streams.errors import ApiCallFailed
 from streams.media.probe import printable_name
 from tests.hostile_media import CANARY_TEXT, CanaryServer, HostileCase, build_corpus
 from tests.hostile_uploads import announce_in_place, serving, upload

@@ -5,7 +5,8 @@ import zlib
 import numpy as np
 import pytest
 
-from streams.agents.moments import InvalidOptions, clip_length, max_overlap, replay
+from streams.agents.moments import clip_length, max_overlap, replay
+from streams.errors import InvalidOptions
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
 
