@@ -33,6 +33,18 @@ from streams.model_parameters import config_parameters
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
+
+
+def shed_load(status: str, message: str) -> bool:
+    """Whether a failed call was Triton turning it away because the model's queue is full (busy:
+    retry, and no sign the server is failing), as against a server that is down or failing.
+
+    The status cannot say: Triton answers a full queue with gRPC ``UNAVAILABLE``, the status of a
+    server that cannot be reached (its scheduler's "Exceeds maximum queue size"; asked to be
+    ``RESOURCE_EXHAUSTED`` in triton-inference-server/server#6110, still open). So among
+    ``UNAVAILABLE`` answers, and only there, the message tells them apart: the one place text is
+    read."""
+    return status == "UNAVAILABLE" and any(q in message.lower() for q in _QUEUE_FULL)
 JUDGE = "clip_judge"  # the Triton model that judges clips
 
 
@@ -213,8 +225,8 @@ class TritonClient:
                 # answers that it knows none of them, or cancels the calls it was running:
                 # a restart, not a wrong model name or a caller that gave up.
                 name = "UNAVAILABLE"
-            queue_full = any(q in message.lower() for q in _QUEUE_FULL)
-            retriable = queue_full or any(r in name for r in _RETRIABLE)
+            queue_full = shed_load(name, message)
+            retriable = name in _RETRIABLE
             if queue_full:
                 stats.rejected += 1
             elif name == "UNAVAILABLE":  # unreachable or failing, not merely busy: count towards the breaker

@@ -146,3 +146,14 @@ async def test_a_call_the_server_cancels_while_it_shuts_down_is_unavailable():
         await client.close()
         await server.stop(None)
     assert info.value.retriable and "CANCELLED" in info.value.message
+
+
+def test_a_full_triton_queue_is_told_from_a_server_that_is_down_only_among_unavailable_answers():
+    """Triton answers both with UNAVAILABLE (its message tells them apart: ``shed_load``); the same
+    words in any other answer, an invalid input echoed back say, are not load being shed.
+    ``tests/integration/test_triton_client.py`` fills a real server's queue."""
+    from streams.adapters.triton import shed_load
+
+    assert shed_load("UNAVAILABLE", "[StatusCode.UNAVAILABLE] Exceeds maximum queue size")
+    assert not shed_load("UNAVAILABLE", "failed to connect to all addresses; last error: connection refused")
+    assert not shed_load("INVALID_ARGUMENT", "text 'the queue is full' is longer than the limit")
