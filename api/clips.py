@@ -18,11 +18,11 @@ from api.errors import ApiError
 from api.videos import catalog, clip_or_404
 from streams import contracts
 from streams.adapters.catalog import Catalog
+from streams.domain.envelope import SCHEMA_VERSION, clip_id, new_event_id, utc_now
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
 from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
-from streams.domain.envelope import SCHEMA_VERSION, clip_id, new_event_id, utc_now
 
 ASPECTS = ("9:16", "1:1", "4:5", "16:9")
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 
@@ -53,7 +53,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         created = datetime.fromisoformat(stamp)
         if created.tzinfo is None:
             raise ValueError(cursor)
-        created.astimezone(timezone.utc)  # a year-1 stamp with a +14:00 offset has no UTC time
+        created.astimezone(UTC)  # a year-1 stamp with a +14:00 offset has no UTC time
         return created, row_id
     except (ValueError, TypeError, OverflowError):
         raise ApiError(422, "invalid_cursor", "the cursor is not one this API returned") from None

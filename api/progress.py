@@ -23,7 +23,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from api.auth import require
-from api.videos import video_or_404, video_json
+from api.videos import video_json, video_or_404
 from streams.domain import pipeline
 
 TOPIC = pipeline.EVENTS
@@ -126,7 +126,7 @@ async def _stream(hub: ProgressHub, tenant_id: str, video_id: str | None, snapsh
         while True:
             try:
                 event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
             if sub.lagged:

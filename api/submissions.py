@@ -34,9 +34,9 @@ from streams import contracts, logs
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.asr.languages import AUTO, parse_language
+from streams.domain.envelope import SCHEMA_VERSION, iso_z, new_event_id, utc_now
 from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
-from streams.domain.envelope import SCHEMA_VERSION, iso_z, new_event_id, utc_now
 
 log = logging.getLogger("clipstream.api")
 

@@ -17,12 +17,12 @@ from api.errors import ApiError
 from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
+from streams.domain.envelope import iso_z
 from streams.errors import StorageError
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
-from streams.domain.envelope import iso_z
 
 
 def catalog(request: Request, scope: str) -> Catalog:

@@ -27,9 +27,9 @@ from api.bodies import field, json_object
 from api.errors import ApiError
 from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.db import tenant_connection
+from streams.domain.envelope import iso_z, utc_now
 from streams.errors import UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
-from streams.domain.envelope import iso_z, utc_now
 from streams.webhooks import events, signing, store
 
 MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500

@@ -203,12 +203,11 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     from pathlib import Path
 
+    from streams.asr.languages import parse_language
     from streams.console import clock
+    from streams.errors import UnknownLanguage
     from streams.media.chunking import Chunker, iter_chunks
     from streams.media.probe import MediaLimits, probe
-
-    from streams.asr.languages import parse_language
-    from streams.errors import UnknownLanguage
 
     path = Path(args.path)
     if not path.is_file():

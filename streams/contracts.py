@@ -11,7 +11,7 @@ what, so a bad message becomes a dead letter with a reason instead of an agent c
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -49,7 +49,7 @@ def schema(event_type: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{event_type}.schema.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(event_type: str) -> Draft202012Validator:
     return Draft202012Validator(schema(event_type), registry=_registry(), format_checker=FormatChecker())
 

@@ -27,7 +27,7 @@ that fails again is traceable to the first failure however many replays deep.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Iterable, Mapping, Sequence
 
 from streams.errors import DeadLetterError
@@ -69,7 +69,7 @@ def letter(stage: str, origin: Origin, code: str, reason: str, *, attempts: int,
         "stage": stage,
         "source_topic": origin.topic,
         "attempts": str(attempts),
-        "dead_lettered_at": _iso(now or datetime.now(timezone.utc)),
+        "dead_lettered_at": _iso(now or datetime.now(UTC)),
         "value_bytes": str(len(value)),
     }
     if origin.partition is not None and origin.offset is not None:
@@ -139,13 +139,13 @@ class DeadLetter:
 
     @property
     def time(self) -> str:
-        return self.header("dead_lettered_at") or _iso(datetime.fromtimestamp(self.timestamp_ms / 1000, timezone.utc))
+        return self.header("dead_lettered_at") or _iso(datetime.fromtimestamp(self.timestamp_ms / 1000, UTC))
 
     def replay_headers(self, now: datetime | None = None) -> list[tuple[str, bytes]]:
         """The headers of a replayed copy: where it comes from and how many replays deep it is."""
         depth = (_int(self.header("replay_count")) or 0) + 1
         return [("replay_of", self.id.encode()), ("replay_count", str(depth).encode()),
-                ("replayed_at", _iso(now or datetime.now(timezone.utc)).encode())]
+                ("replayed_at", _iso(now or datetime.now(UTC)).encode())]
 
     def check_replayable(self) -> None:
         if self.truncated:

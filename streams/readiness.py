@@ -36,13 +36,14 @@ from streams import agent_groups
 from streams.errors import ConfigError, NotReady
 from streams.settings import Settings
 
+
 class Need(NamedTuple):
     """A need: ``ask`` the service (its answer, or a ``str`` saying why it does not answer), then
     ``judge`` the answer (None when ready, else why not). Needs that share an ``ask`` (Kafka and its
     topics, PostgreSQL and its schema, S3 and its bucket) share one call per round."""
 
     ask: Callable[[Settings], Awaitable[Any]]
-    judge: Callable[[Any], "str | None"] = lambda _answer: None
+    judge: Callable[[Any], str | None] = lambda _answer: None
 
 
 async def _topic_names(settings: Settings) -> set[str] | str:

@@ -46,7 +46,7 @@ class RetryBudget:
                               f"got {self}")
 
     def start(self, clock: Callable[[], float] = time.monotonic,
-              rng: Callable[[float, float], float] = random.uniform) -> "Tries":
+              rng: Callable[[float, float], float] = random.uniform) -> Tries:
         return Tries(self, clock, rng)
 
     def describe(self) -> str:

@@ -33,20 +33,19 @@ from urllib.parse import urlparse
 
 from opentelemetry.trace import StatusCode
 
-from streams import metrics, tracing
+from streams import contracts, deadletters, metrics, tracing
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.storage import S3Storage, Storage, open_storage
 from streams.adapters.triton import TritonClient
-from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
-from streams import contracts, deadletters
 from streams.deadletters import Origin
-from streams.domain.pipeline import EVENT_TYPES
-from streams.failures import classify
-from streams.retry import budget_for
-from streams.observability import capture_failure
 from streams.domain.envelope import MILESTONES
+from streams.domain.pipeline import EVENT_TYPES
+from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
+from streams.failures import classify
+from streams.observability import capture_failure
 from streams.records import lifecycle
+from streams.retry import budget_for
 from streams.settings import Settings
 from streams.shutdown import STATE
 
@@ -289,7 +288,7 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
         # revoked partitions and waits until each is acked or collected; one kept alive by a loop
         # variable (this one, or a sink's batch) makes it wait for ever, and the worker stalls.
         del event
-        await handle_message(stage, origin, message, lambda: one(origin))
+        await handle_message(stage, origin, message, lambda origin=origin: one(origin))
 
 
 async def handle_message(stage: str, origin: Origin, message: weakref.ref,

@@ -236,7 +236,7 @@ class Settings:
             raise ConfigError(f"{PREFIX}SEARCH_BACKEND={self.search_backend!r}: choose one of {', '.join(SEARCH_BACKENDS)}")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
         """Build settings from ``environ`` (default ``os.environ``) over the `.env` file."""
         environ = os.environ if environ is None else environ
         env_file = env_file or Path(environ.get(f"{PREFIX}ENV_FILE", ".env"))
@@ -249,7 +249,7 @@ class Settings:
             values[f.name] = _coerce(f.name, f.type, raw)
         return cls(**values)  # type: ignore[arg-type]
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed; derived addresses are recomputed unless given."""
         base = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         explicit = {k: v for k, v in base.items() if k not in _DERIVED}

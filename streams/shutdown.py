@@ -160,7 +160,7 @@ class Stopping:
         self._waiters.append(waiter)
         try:
             await asyncio.wait_for(waiter, None if timeout == float("inf") else timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         finally:
             if waiter in self._waiters:

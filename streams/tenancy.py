@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 import asyncpg
 
 from streams.adapters.db import tenant_connection
-from streams.errors import ClipstreamError, InvalidScope, TenantNotFound
 from streams.domain.envelope import iso_z
+from streams.errors import ClipstreamError, InvalidScope, TenantNotFound
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "csk_"

@@ -73,7 +73,7 @@ class AnalyticsStore:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings, *, migrate: bool = True) -> "AnalyticsStore":
+    def open(cls, settings: Settings, *, migrate: bool = True) -> AnalyticsStore:
         store = cls(connect(settings))
         if migrate:
             try:

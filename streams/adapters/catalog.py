@@ -19,7 +19,6 @@ from streams.adapters.db import tenant_connection
 from streams.domain.pipeline import VIDEO_STAGES
 
 
-
 class Catalog:
     """Reads and writes of the system of record.
 
@@ -32,7 +31,7 @@ class Catalog:
         self.pool = pool
         self.tenant_id = tenant_id
 
-    def for_tenant(self, tenant_id: str) -> "Catalog":
+    def for_tenant(self, tenant_id: str) -> Catalog:
         return Catalog(self.pool, tenant_id)
 
     @asynccontextmanager

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -175,12 +175,12 @@ async def replay(bootstrap: str, stage: str, *, offset: str | None = None, video
                 meta = await (await producer.send(d.source_topic, d.value, key=d.key, headers=d.replay_headers()))
                 where = f"{meta.topic}:{meta.partition}:{meta.offset}"
                 entry = {"dead_letter": d.id, "stage": stage, "video_id": d.video, "sent_to": where,
-                         "replayed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                         "replayed_at": datetime.now(UTC).isoformat(timespec="seconds")}
                 await producer.send(REPLAY_LOG, json.dumps(entry).encode(), key=d.id.encode())
                 sent.append(Outcome(d, "replayed", sent_to=where))
             for d, twin in covered:
                 entry = {"dead_letter": d.id, "stage": stage, "video_id": d.video, "covered_by": twin,
-                         "sent_to": f"with {twin}", "replayed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                         "sent_to": f"with {twin}", "replayed_at": datetime.now(UTC).isoformat(timespec="seconds")}
                 await producer.send(REPLAY_LOG, json.dumps(entry).encode(), key=d.id.encode())
     finally:
         await producer.stop()

@@ -11,7 +11,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlparse
@@ -136,7 +136,7 @@ class FileStorage:
             info = self.local_path(key).stat()
         except FileNotFoundError:
             return None
-        return ObjectStat(info.st_size, datetime.fromtimestamp(info.st_mtime, tz=timezone.utc))
+        return ObjectStat(info.st_size, datetime.fromtimestamp(info.st_mtime, tz=UTC))
 
     def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
         """Local files have no presigned URLs: callers stream them instead."""
@@ -272,7 +272,7 @@ class S3Storage:
             head = self._call(f"head {key}", self.client.head_object, Bucket=self.bucket, Key=self._full(key))
         except ObjectNotFound:
             return None
-        return ObjectStat(int(head["ContentLength"]), head["LastModified"].astimezone(timezone.utc))
+        return ObjectStat(int(head["ContentLength"]), head["LastModified"].astimezone(UTC))
 
     def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
         params = {"Bucket": self.bucket, "Key": self._full(key)}

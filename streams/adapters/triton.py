@@ -209,7 +209,7 @@ class TritonClient:
                     self.client.infer(model, inputs, outputs=outputs, client_timeout=max(0.05, remaining)),
                     timeout=max(0.05, remaining) + 0.5,
                 )
-            except asyncio.TimeoutError as exc:
+            except TimeoutError as exc:
                 error, name, message = exc, "DEADLINE_EXCEEDED", "deadline exceeded"
             except Exception as exc:  # tritonclient raises InferenceServerException
                 error, name, message = exc, _status_name(exc), str(exc)

@@ -54,7 +54,7 @@ async def analytics_sink(stream):
         messages = [_message(event) for event in batch]
         taken = [weakref.ref(event.message) for event in batch]
         del batch  # no reference to the events kept while writing (see runtime.consume)
-        await handle_batch("analytics", taken, lambda: write(messages))
+        await handle_batch("analytics", taken, lambda messages=messages: write(messages))
 
 
 @app.task

@@ -19,14 +19,14 @@ import weakref
 from streams import topics
 from streams.adapters.storage import put_once, video_prefix
 from streams.app import app
+from streams.deadletters import Origin
+from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
 from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
-from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.records import AudioChunkReady
-from streams.deadletters import Origin
 from streams.runtime import checked, handle_message, origin_of, report, report_failure, run_guarded, runtime
 
 STAGE = "ingest"
@@ -37,7 +37,7 @@ async def ingest(stream):
     async for event in stream.events():
         origin, message = origin_of(event), weakref.ref(event.message)
         del event  # no reference kept while working (see runtime.consume)
-        await handle_message(STAGE, origin, message, lambda: handle_upload(origin))
+        await handle_message(STAGE, origin, message, lambda origin=origin: handle_upload(origin))
 
 
 async def handle_upload(origin: Origin) -> None:

@@ -50,6 +50,7 @@ import numpy as np
 
 from streams import topics
 from streams.app import app
+from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
 from streams.moments import (
@@ -67,7 +68,6 @@ from streams.moments.pauses import Pauses
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, join_words
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import segment as segment_topics
-from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
 from streams.runtime import consume, fail, report, runtime, video_to_process
 

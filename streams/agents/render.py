@@ -29,6 +29,7 @@ from streams import metrics, topics
 from streams.adapters.storage import video_prefix
 from streams.app import app
 from streams.asr.languages import spoken_between
+from streams.domain.envelope import clip_id
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
@@ -36,7 +37,6 @@ from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
 from streams.media.sandbox import SandboxLimits
-from streams.domain.envelope import clip_id
 from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
 from streams.runtime import (
     Runtime,

@@ -55,7 +55,7 @@ async def index_transcripts(stream):
         origins = [origin_of(event) for event in batch]
         taken = [weakref.ref(event.message) for event in batch]
         del batch  # no reference to the events kept while working (see runtime.consume)
-        await handle_batch(STAGE, taken, lambda: index(origins))
+        await handle_batch(STAGE, taken, lambda origins=origins: index(origins))
 
 
 async def index_chunks(chunks: list[dict]) -> int:

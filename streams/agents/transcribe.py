@@ -27,12 +27,12 @@ import logging
 from streams import topics
 from streams.app import app
 from streams.asr.languages import parse_language
+from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
-from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.records import (
     AudioChunkReady,
     TranscriptChunkReady,

@@ -48,7 +48,7 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
         async for message in stream.events():
             origin, ref = origin_of(message), weakref.ref(message.message)
             del message  # no reference kept while working (see runtime.consume)
-            await handle_message(STAGE, origin, ref, lambda: one(origin))
+            await handle_message(STAGE, origin, ref, lambda origin=origin: one(origin))
 
     return agent
 

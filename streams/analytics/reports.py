@@ -9,21 +9,21 @@ formatted into the SQL). Quantiles are PostgreSQL's ``percentile_cont`` (linear 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from streams.domain.pipeline import VIDEO_STAGES
 
 LEVELS = "quantilesExactInclusive(0.5, 0.95, 0.99)"
 
-TOTALS = """
+TOTALS = f"""
 SELECT count(), countIf(status = 'completed'), countIf(status = 'failed'),
        coalesce(sumIf(duration_seconds, status != 'failed'), 0) / 60,
-       {levels}(dateDiff('millisecond', uploaded_at, completed_at) / 1000),
+       {LEVELS}(dateDiff('millisecond', uploaded_at, completed_at) / 1000),
        countIf(completed_at IS NOT NULL),
-       {levels}(dateDiff('millisecond', uploaded_at, first_clip_at) / 1000),
+       {LEVELS}(dateDiff('millisecond', uploaded_at, first_clip_at) / 1000),
        countIf(first_clip_at IS NOT NULL)
 FROM videos WHERE tenant_id = {{tenant:String}} AND uploaded_at IS NOT NULL
-""".format(levels=LEVELS)
+"""
 
 CLIPS = "SELECT uniqExact(clip_id) FROM clip_rollup WHERE tenant_id = {tenant:String}"
 
@@ -71,7 +71,7 @@ WHERE day >= {since:Date} GROUP BY day
 def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> dict:
     """The tenant's report, JSON-ready. ``client`` is a clickhouse-connect client (embedded or
     server)."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     since = today - timedelta(days=days - 1)
     params = {"tenant": tenant_id, "since": since}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Mapping
 
 from streams.domain.pipeline import DEAD_LETTER_SUFFIX, EVENT_TYPES, PRODUCERS
@@ -143,13 +143,13 @@ def _time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _from_timestamp(seconds: float | None) -> datetime:
     if seconds is None:
-        return datetime.now(timezone.utc)
-    return datetime.fromtimestamp(seconds, timezone.utc)
+        return datetime.now(UTC)
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _text(value: Any) -> str:

@@ -64,11 +64,11 @@ class LanguageSpan:
         return {"language": self.language, "start": self.start, "end": self.end, "probability": self.probability}
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "LanguageSpan":
+    def from_json(cls, data: Mapping) -> LanguageSpan:
         p = data.get("probability")
         return cls(data["language"], float(data["start"]), float(data["end"]), None if p is None else float(p))
 
-    def shift(self, offset: float) -> "LanguageSpan":
+    def shift(self, offset: float) -> LanguageSpan:
         return LanguageSpan(self.language, round(self.start + offset, 3), round(self.end + offset, 3), self.probability)
 
 

@@ -90,7 +90,7 @@ class WhisperOptions:
     batch_min_seconds: float = 60.0
 
     @classmethod
-    def from_parameters(cls, params: Mapping[str, str]) -> "WhisperOptions":
+    def from_parameters(cls, params: Mapping[str, str]) -> WhisperOptions:
         """Build from string parameters (Triton ``config.pbtxt`` or environment)."""
         options = options_from(cls, params)
         if options.batch_size < 0 or options.batch_min_seconds < 0:
@@ -148,7 +148,7 @@ class Recognition:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Recognition":
+    def from_json(cls, data: Mapping[str, Any]) -> Recognition:
         probability = data.get("language_probability")
         return cls(
             language=data["language"],
@@ -159,7 +159,7 @@ class Recognition:
             languages=[LanguageSpan.from_json(s) for s in data.get("languages", [])],
         )
 
-    def shift(self, offset: float) -> "Recognition":
+    def shift(self, offset: float) -> Recognition:
         """The same recognition with every time moved by ``offset`` seconds (chunk → video time)."""
         return Recognition(
             language=self.language,
@@ -390,7 +390,7 @@ class _Piece:
     words: list
 
     @classmethod
-    def of(cls, words: list, scored) -> "_Piece":
+    def of(cls, words: list, scored) -> _Piece:
         """A piece of ``words`` (not empty; text joined as Whisper wrote them), with the scores of
         ``scored``, the segment they came from."""
         return cls("".join(w.word for w in words), words[0].start, words[-1].end, scored.avg_logprob,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SCHEMA_VERSION = 1
 
@@ -65,11 +65,11 @@ def iso_z(value: datetime | None) -> str | None:
 
 def stamp(value: datetime) -> str:
     """A timezone-aware time as ``produced_at`` writes it: UTC, milliseconds, ``Z``."""
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc_now() -> str:
-    return stamp(datetime.now(timezone.utc))
+    return stamp(datetime.now(UTC))
 
 
 def clip_id(video_id: str, moment_id: str, aspect: str, variant: str = "") -> str:

@@ -29,7 +29,7 @@ class EngineOptions:
     temperature: float = 0.8  # retries only
 
     @classmethod
-    def from_parameters(cls, params: Mapping[str, str]) -> "EngineOptions":
+    def from_parameters(cls, params: Mapping[str, str]) -> EngineOptions:
         """Build from the string parameters of ``clip_judge``'s ``config.pbtxt``."""
         return options_from(cls, params)
 

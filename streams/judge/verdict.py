@@ -93,7 +93,7 @@ class Verdict:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Verdict":
+    def from_json(cls, data: dict) -> Verdict:
         return cls(**{k: data[k] for k in (*SCORES, "title", "reason")})
 
 

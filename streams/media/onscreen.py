@@ -78,7 +78,7 @@ class GlanceOptions:
             raise ValueError(f"detect_width and full_width must be at most {MAX_SIDE} pixels")
 
     @classmethod
-    def from_json(cls, value: dict) -> "GlanceOptions":
+    def from_json(cls, value: dict) -> GlanceOptions:
         """The options ``dataclasses.asdict`` made ``value`` of (the sandbox's request)."""
         return cls(**{**value, "scene": SceneOptions(**value["scene"]), "faces": TrackingRules(**value["faces"])})
 
@@ -132,7 +132,7 @@ class Glance:
         """Detection pixels per source pixel, horizontally and vertically."""
         return self.detect_size[0] / self.width, self.detect_size[1] / self.height
 
-    def __enter__(self) -> "Glance":
+    def __enter__(self) -> Glance:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -164,7 +164,7 @@ class Glance:
         return tuple(t for t in self.cuts.cuts() if self.start <= t < self.end)
 
 
-async def look(client: "TritonClient", path: Path | str, start: float, end: float,
+async def look(client: TritonClient, path: Path | str, start: float, end: float,
                options: GlanceOptions = GlanceOptions(), *, display_name: str | None = None,
                sandbox: SandboxLimits = SandboxLimits()) -> OnScreen:
     """Faces on screen and scene cuts in ``[start, end)`` (source seconds) of the video at

@@ -90,7 +90,7 @@ class SandboxLimits:
     video_decode_speed: float = 1.0
 
     @classmethod
-    def from_settings(cls, settings) -> "SandboxLimits":
+    def from_settings(cls, settings) -> SandboxLimits:
         return cls(memory_bytes=settings.media_sandbox_memory_mb * MIB,
                    probe_seconds=settings.media_sandbox_probe_seconds,
                    decode_speed=settings.media_sandbox_decode_speed,
@@ -151,7 +151,7 @@ class AudioChunks:
         """The child's process id (to watch it; it is reaped here)."""
         return self._child.proc.pid
 
-    def __iter__(self) -> "AudioChunks":
+    def __iter__(self) -> AudioChunks:
         return self
 
     def __next__(self) -> AudioChunk:
@@ -165,7 +165,7 @@ class AudioChunks:
             self._chunks.close()
             self._child.cleanup()
 
-    def __enter__(self) -> "AudioChunks":
+    def __enter__(self) -> AudioChunks:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -241,7 +241,7 @@ class _Child:
         except OSError:
             pass  # it died at once: its end says why
 
-    def __enter__(self) -> "_Child":
+    def __enter__(self) -> _Child:
         return self
 
     def __exit__(self, *exc) -> None:

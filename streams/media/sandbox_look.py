@@ -67,7 +67,7 @@ class Look:
     ``opened=False`` only starts the child: ``open()`` then waits for the geometry (``open_look``
     does, so that the child can be stopped meanwhile)."""
 
-    def __init__(self, path: Path | str, start: float, end: float, options: "GlanceOptions", *,
+    def __init__(self, path: Path | str, start: float, end: float, options: GlanceOptions, *,
                  loudness: tuple[float, float, float] | None = None, display_name: str | None = None,
                  sandbox: SandboxLimits = SandboxLimits(), threads: int = DECODER_THREADS,
                  opened: bool = True) -> None:
@@ -142,14 +142,14 @@ class Look:
         """Stop the child and reap it (idempotent; not while another thread reads)."""
         self._child.cleanup()  # kills it first
 
-    def __enter__(self) -> "Look":
+    def __enter__(self) -> Look:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-async def open_look(path: Path | str, start: float, end: float, options: "GlanceOptions",
+async def open_look(path: Path | str, start: float, end: float, options: GlanceOptions,
                     **kwargs) -> Look:
     """``Look(path, start, end, options, **kwargs)``, opened in a thread, and safe to cancel: a
     caller cancelled while the child starts (Whisper failing beside the transcriber's look, say)

@@ -42,7 +42,7 @@ class Span:
     def length(self) -> float:
         return self.end - self.start
 
-    def overlap(self, other: "Span") -> float:
+    def overlap(self, other: Span) -> float:
         return max(0.0, min(self.end, other.end) - max(self.start, other.start))
 
 

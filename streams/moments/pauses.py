@@ -41,7 +41,7 @@ class Pauses:
     typical: float
 
     @classmethod
-    def of(cls, sentences: Sequence[Sentence]) -> "Pauses":
+    def of(cls, sentences: Sequence[Sentence]) -> Pauses:
         gaps = gaps_between(sentences)
         before = {s.start: min(CAP_SECONDS, g) for s, g in zip(sentences[1:], gaps)}
         after = {s.end: min(CAP_SECONDS, g) for s, g in zip(sentences, gaps)}

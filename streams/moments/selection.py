@@ -163,7 +163,7 @@ class StreamingSelector:
         """Every pick so far, in the order they were made (a copy)."""
         return list(self._picked)
 
-    def restore(self, picked: Iterable[ScoredMoment]) -> "StreamingSelector":
+    def restore(self, picked: Iterable[ScoredMoment]) -> StreamingSelector:
         """Replace the picks with ones made before a restart; returns the selector for chaining."""
         picks = list(picked)
         for i, a in enumerate(picks):
@@ -207,7 +207,7 @@ class StreamingSelector:
                     break
                 window = settle_edges(
                     chosen[0].window, breaks, self.length,
-                    allowed=lambda w: not any(collides(w, p, self.max_overlap) for p in taken),
+                    allowed=lambda w, taken=taken: not any(collides(w, p, self.max_overlap) for p in taken),
                     worth=lambda w: self._worth(w, evidence, index),
                 )
                 new.append(score_window(window, evidence, self.length))

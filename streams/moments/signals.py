@@ -171,7 +171,7 @@ class Talk:
     dead_air: float
 
     @classmethod
-    def of(cls, words: Sequence[Word]) -> "Talk":
+    def of(cls, words: Sequence[Word]) -> Talk:
         return cls(len(words), count_numbers(words), count_fillers(words), dead_air(words))
 
 

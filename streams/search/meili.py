@@ -15,7 +15,7 @@ per request) is ``SearchUnavailable`` (retriable); a key Meilisearch refuses is
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Iterable, Iterator
 
 from streams.errors import ClipstreamError, SearchMisconfigured, SearchUnavailable
@@ -231,7 +231,7 @@ class MeiliIndex:
             raise SearchMisconfigured(
                 f"Meilisearch at {self.url} lets CLIPSTREAM_MEILISEARCH_KEY neither read its own uid nor list keys; "
                 "tenant tokens need the master key, or an API key with the search and keys.get actions") from exc
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         usable = [k for k in listed
                   if ({"search", "*"} & set(k.actions)) and ({self.uid, "*"} & set(k.indexes))
                   and (k.expires_at is None or _aware(k.expires_at) > now)]
@@ -246,11 +246,11 @@ class MeiliIndex:
         filter on the index, so a client querying Meilisearch directly finds that tenant's
         sentences and nothing else; a tenant token can only search."""
         uid, key = self.signing_key()
-        expires = datetime.now(timezone.utc) + valid_for
+        expires = datetime.now(UTC) + valid_for
         token = self.client.generate_tenant_token(
             uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=key)
         return {"token": token, "index": self.uid, "expires_at": expires.isoformat().replace("+00:00", "Z")}
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

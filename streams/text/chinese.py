@@ -9,7 +9,7 @@ finds "項目". The character tables are OpenCC's, from the ``opencc-python-reim
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 SIMPLIFIED, TRADITIONAL, AS_DECODED = "simplified", "traditional", "as_decoded"
 SCRIPTS = (SIMPLIFIED, TRADITIONAL, AS_DECODED)
@@ -23,7 +23,7 @@ def parse_script(script: str) -> str:
     return script
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(conversion: str):
     from opencc import OpenCC
 

@@ -52,7 +52,7 @@ class BertConfig:
     max_positions: int
 
     @classmethod
-    def from_file(cls, path: Path) -> "BertConfig":
+    def from_file(cls, path: Path) -> BertConfig:
         raw = json.loads(path.read_text())
         if raw.get("hidden_act", "gelu") != "gelu":
             raise ValueError(f"only GELU BERT models are supported, not {raw['hidden_act']!r}")

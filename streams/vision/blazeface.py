@@ -97,7 +97,7 @@ class Letterbox:
     pad_y: int
 
     @classmethod
-    def fit(cls, width: int, height: int, size: int) -> "Letterbox":
+    def fit(cls, width: int, height: int, size: int) -> Letterbox:
         scale = size / max(width, height)
         new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
         return cls(size, new_w / width, new_h / height, (size - new_w) // 2, (size - new_h) // 2)

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
@@ -118,7 +118,7 @@ class Dispatcher:
     async def _post(self, client: httpx.AsyncClient, delivery: dict) -> tuple[int | None, str | None, float | None]:
         """``(status code, error, Retry-After seconds)`` of one POST; no status code if none came."""
         body = events.body(delivery["payload"])
-        secrets = signing.active_secrets(delivery["secrets"], datetime.now(timezone.utc))
+        secrets = signing.active_secrets(delivery["secrets"], datetime.now(UTC))
         try:
             async with asyncio.timeout(self.timeout):
                 headers = {
@@ -130,7 +130,7 @@ class Dispatcher:
                                        headers=headers, content=body) as response:
                     if response.is_success:
                         return response.status_code, None, None
-                    retry_after = retry_after_seconds(response.headers.get("retry-after"), datetime.now(timezone.utc))
+                    retry_after = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
                     return response.status_code, f"HTTP {response.status_code}: {await _start_of(response)}", retry_after
         except UnsafeUrl as exc:
             return None, f"{exc.code}: {exc.message}", None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -50,13 +50,13 @@ def _row(record: asyncpg.Record | None) -> dict | None:
 
 def _page(cursor: Cursor | None) -> Cursor:
     """Rows strictly after the cursor in newest-first order; no cursor: from the newest."""
-    return cursor or (datetime.max.replace(tzinfo=timezone.utc), "")
+    return cursor or (datetime.max.replace(tzinfo=UTC), "")
 
 
 # endpoints ---------------------------------------------------------------------------------------
 async def create_endpoint(conn: asyncpg.Connection, tenant_id: str, url: str, description: str,
                           event_types: Sequence[str], secret: str) -> dict:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     secrets = [{"secret": secret, "created_at": now.isoformat(), "expires_at": None}]
     return _row(await conn.fetchrow(
         "INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url, description, event_types, secrets)"
@@ -115,7 +115,7 @@ async def rotate_secret(conn: asyncpg.Connection, tenant_id: str, endpoint_id: s
             endpoint_id, tenant_id)
         if current is None:
             return None
-        secrets = signing.rotated(json.loads(current), new_secret, datetime.now(timezone.utc), grace)
+        secrets = signing.rotated(json.loads(current), new_secret, datetime.now(UTC), grace)
         return _row(await conn.fetchrow(
             "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
             " WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",

@@ -172,7 +172,7 @@ def _open(path: Path):
 
 # --- Triton -------------------------------------------------------------------------------------
 
-def glance_options(options: SamplingOptions, scene: "SceneOptions | None" = None) -> "GlanceOptions":
+def glance_options(options: SamplingOptions, scene: SceneOptions | None = None) -> GlanceOptions:
     """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
     deblocked, and full frames too (small faces are searched for and mouths measured on them)."""
     from streams.media.onscreen import GlanceOptions  # onscreen imports this module
@@ -183,7 +183,7 @@ def glance_options(options: SamplingOptions, scene: "SceneOptions | None" = None
                          full_width=FULL_WIDTH)
 
 
-async def observe(client: "TritonClient", path: Path | str, start: float, end: float,
+async def observe(client: TritonClient, path: Path | str, start: float, end: float,
                   options: SamplingOptions = SamplingOptions(), *, loudness: tuple[float, float] | None = None,
                   display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> Observed:
     """What the reframer needs of ``[start, end)`` of ``path``, from one confined decode (the media
@@ -204,7 +204,7 @@ async def observe(client: "TritonClient", path: Path | str, start: float, end: f
     return Observed(found, list(seen.result.cuts), seen.result.loudness)
 
 
-async def sample_faces(client: "TritonClient", path: Path | str, start: float = 0.0, end: float | None = None,
+async def sample_faces(client: TritonClient, path: Path | str, start: float = 0.0, end: float | None = None,
                        options: SamplingOptions = SamplingOptions()) -> list[FrameFaces]:
     """Faces on frames of ``[start, end)`` of ``path`` (``end`` None: to the end) sampled at
     ``options.fps``: ``observe``'s faces alone."""
@@ -213,7 +213,7 @@ async def sample_faces(client: "TritonClient", path: Path | str, start: float = 
     return (await observe(client, path, start, end, options)).faces
 
 
-async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[float, float],
+async def detect_faces(client: TritonClient, images: np.ndarray, scale: tuple[float, float],
                        source_size: tuple[int, int]) -> list[list[Face]]:
     """The faces ``face_detector`` finds on each of ``images`` (``(n, h, w, 3)`` RGB, n at most
     ``MAX_BATCH``, shrunk from source frames by ``scale`` detection pixels per source pixel), in
@@ -224,7 +224,7 @@ async def detect_faces(client: "TritonClient", images: np.ndarray, scale: tuple[
                                   source_size) for i in range(len(images))]
 
 
-async def _detect(client: "TritonClient", images: np.ndarray) -> tuple[np.ndarray, ...]:
+async def _detect(client: TritonClient, images: np.ndarray) -> tuple[np.ndarray, ...]:
     import tritonclient.grpc.aio as grpc
 
     tensor = grpc.InferInput("FRAMES", list(images.shape), "UINT8")
@@ -234,7 +234,7 @@ async def _detect(client: "TritonClient", images: np.ndarray) -> tuple[np.ndarra
     return tuple(result.as_numpy(n) for n in names)
 
 
-async def detect_in_crops(client: "TritonClient", images: np.ndarray, crops: list[Crop],
+async def detect_in_crops(client: TritonClient, images: np.ndarray, crops: list[Crop],
                           source_size: tuple[int, int]) -> list[Face]:
     """The faces ``face_detector`` finds in ``images``, the ``crops`` of one frame resized to the
     model's input (``tiles.cut``), in source pixels. The crops go in requests of at most
@@ -266,7 +266,7 @@ CROP_BATCH = 16  # crops per face_detector request (its max_batch_size)
 EDGE_MARGIN = 0.01  # of a crop's side: a face box this close to an inner edge is cut off
 
 
-async def find_faces(client: "TritonClient", seen: Look, batch: list[Picture],
+async def find_faces(client: TritonClient, seen: Look, batch: list[Picture],
                      finder: FaceFinder | None) -> list[list[Face]]:
     """The faces on each picture of ``batch`` (in time order): the whole look at every picture in
     one request, then the closer looks ``finder`` asks for (None: none), picture by picture (each
@@ -288,7 +288,7 @@ async def find_faces(client: "TritonClient", seen: Look, batch: list[Picture],
     return found
 
 
-async def _faces_in_batch(client: "TritonClient", seen: Look, batch: list[Picture],
+async def _faces_in_batch(client: TritonClient, seen: Look, batch: list[Picture],
                           options: SamplingOptions, finder: FaceFinder | None) -> list[FrameFaces]:
     per_frame = await find_faces(client, seen, batch, finder)
     wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
@@ -301,7 +301,7 @@ async def _faces_in_batch(client: "TritonClient", seen: Look, batch: list[Pictur
     return [FrameFaces(p.t, tuple(faces)) for p, faces in zip(batch, per_frame)]
 
 
-async def _mouth_openings(client: "TritonClient", faces: list[tuple[Picture, Face]],
+async def _mouth_openings(client: TritonClient, faces: list[tuple[Picture, Face]],
                           scale: tuple[float, float]) -> list[float | None]:
     """``mouth_open`` of each face (None where the landmark model sees no face in the crop);
     ``scale``: pixels of the pictures' full frames per source pixel."""

@@ -137,7 +137,7 @@ class SmallFrames:
         if skip_nonref:
             self.stream.codec_context.skip_frame = "NONREF"
 
-    def __enter__(self) -> "SmallFrames":
+    def __enter__(self) -> SmallFrames:
         return self
 
     def __exit__(self, *exc) -> None:
