@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from streams.app import app
 from streams.domain import pipeline
-from streams.domain.pipeline import CONSUMING_STAGES, EVENT_TYPES, dead_letter_topic
 from streams.records import (
     AudioChunkReady,
     ClipRendered,
@@ -32,14 +31,15 @@ renders = app.topic(pipeline.RENDERS, key_type=str, value_type=ClipRendered)
 events = app.topic(pipeline.EVENTS, key_type=str, value_type=Lifecycle)
 render_requests = app.topic(pipeline.RENDER_REQUESTS, key_type=str, value_type=RenderRequested)
 
+
 def _raw(name: str):
     return app.topic(name, key_type=bytes, key_serializer="raw", value_type=bytes, value_serializer="raw")
 
 
-INBOUND = {name: _raw(name) for name in EVENT_TYPES}
+INBOUND = {name: _raw(name) for name in pipeline.EVENT_TYPES}
 
 # Each consuming stage's dead-letter topic (``pipeline.CONSUMING_STAGES``).
-DEAD_LETTER = {stage: _raw(dead_letter_topic(stage)) for stage in CONSUMING_STAGES}
+DEAD_LETTER = {stage: _raw(pipeline.dead_letter_topic(stage)) for stage in pipeline.CONSUMING_STAGES}
 
 ALL = (uploads, audio_chunks, transcripts, moments, renders, events, render_requests, *DEAD_LETTER.values())
 

@@ -2,8 +2,8 @@
 handles it.
 
 The context travels in Kafka message headers (``traceparent``, ``tracestate``): the API's producer
-and every topic of the worker (``streams.consumer.TracedTopic``) add the current context to each message they send,
-and ``handling(...)`` opens each agent's span as a child of the context its message carries. A
+and every topic of the worker (``streams.consumer.TracedTopic``) add the current context to each
+message they send, and ``handling(...)`` opens each agent's span as a child of the context its message carries. A
 request that brings its own ``traceparent`` header keeps that trace id end to end.
 
 Spans are exported over OTLP/HTTP when the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or

@@ -33,6 +33,7 @@ from streams.model_parameters import config_parameters
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
+JUDGE = "clip_judge"  # the Triton model that judges clips
 
 
 def shed_load(status: str, message: str) -> bool:
@@ -45,7 +46,6 @@ def shed_load(status: str, message: str) -> bool:
     ``UNAVAILABLE`` answers, and only there, the message tells them apart: the one place text is
     read."""
     return status == "UNAVAILABLE" and any(q in message.lower() for q in _QUEUE_FULL)
-JUDGE = "clip_judge"  # the Triton model that judges clips
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,8 @@ async def open_look(path: Path | str, start: float, end: float, options: GlanceO
             for look in started:
                 look.stop()
         await _settled(task)  # the child is killed or not started yet: moments
-        if task.done() and not task.cancelled() and task.exception() is None:
-            await _settled(asyncio.ensure_future(asyncio.to_thread(task.result().close)))
+        if not task.cancelled() and task.exception() is None:
+            await _closed(task.result())
         raise
 
 
@@ -191,6 +191,11 @@ async def _settled(task: asyncio.Future) -> None:
             continue
     if not task.cancelled():
         task.exception()
+
+
+async def _closed(look: Look) -> None:
+    """``look.close()`` in a thread, waited for even if the waiter is cancelled meanwhile."""
+    await _settled(asyncio.ensure_future(asyncio.to_thread(look.close)))
 
 
 async def pictures(look: Look, size: int = 8) -> AsyncIterator[list[Picture]]:
@@ -212,4 +217,4 @@ async def pictures(look: Look, size: int = 8) -> AsyncIterator[list[Picture]]:
         if pending is not None:  # the reading thread must finish before the child is reaped
             look.stop()
             await _settled(pending)
-        await _settled(asyncio.ensure_future(asyncio.to_thread(look.close)))
+        await _closed(look)

@@ -93,7 +93,8 @@ class Kafka(Component):
             capture_output=True, text=True,
         )
         if result.returncode != 0:
-            lines = [line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line] or ["(no output)"]
+            output = (result.stdout + result.stderr).splitlines()
+            lines = [line for line in output if "ERROR" in line] or ["(no output)"]
             raise FetchFailed(
                 self.name,
                 f"could not resolve Kafka's jars from {self.settings.maven_repo_url}: {lines[0].strip()[:300]} "

@@ -4,9 +4,8 @@ asked again; a request it cannot read is refused at once, not retried."""
 import pytest
 
 from streams.adapters.triton import CallPolicy, TritonClient
-from streams.errors import InferenceError
+from streams.errors import InferenceError, MalformedVerdict
 from streams.judge.verdict import ask_until_valid
-from streams.errors import MalformedVerdict
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import uuid
 import meilisearch as meili_client
 import pytest
 
+from streams.errors import SearchMisconfigured, SearchUnavailable
 from streams.search import sentence_docs
 from streams.search.meili import BATCH_DOCUMENTS, SETTINGS, MeiliIndex
-from streams.errors import SearchMisconfigured, SearchUnavailable
 from tests.integration.test_search_index import TALK_A, TALK_B, _words
 from tests.meilisearch_server import MeilisearchServer, meilisearch_binary
 

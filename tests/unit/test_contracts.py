@@ -5,8 +5,8 @@ import json
 import pytest
 
 from streams import contracts
-from streams.errors import ContractError
 from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
+from streams.errors import ContractError
 from streams.records import (
     EVENT_RECORDS,
     AudioChunkReady,
@@ -14,12 +14,12 @@ from streams.records import (
     Lifecycle,
     MomentCandidate,
     MomentsFound,
+    RenderRequested,
     TranscriptChunkReady,
     TranscriptSegment,
     TranscriptWord,
     UploadOptions,
     UploadReceived,
-    RenderRequested,
     to_payload,
 )
 

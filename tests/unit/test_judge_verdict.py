@@ -5,9 +5,20 @@ import json
 
 import pytest
 
-from streams.errors import InferenceUnavailable
-from streams.judge.verdict import ANSWER_OPENING, EXAMPLES, PROMPT_VERSION, Verdict, ask_until_valid, cache_key, fixed_prompt, parse_verdict, passage_prompt, passage_request, read_request
-from streams.errors import InvalidPassage, MalformedVerdict
+from streams.errors import InferenceUnavailable, InvalidPassage, MalformedVerdict
+from streams.judge.verdict import (
+    ANSWER_OPENING,
+    EXAMPLES,
+    PROMPT_VERSION,
+    Verdict,
+    ask_until_valid,
+    cache_key,
+    fixed_prompt,
+    parse_verdict,
+    passage_prompt,
+    passage_request,
+    read_request,
+)
 
 PASSAGE = ("In eighteen thirty-three a ship left Boston for Calcutta with one hundred and eighty tons of ice "
            "packed in sawdust. Four months later about a hundred tons were left, and they sold at a profit. "

@@ -10,9 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from streams import cli
+from streams import cli, readiness
 from streams.errors import ConfigError, NotReady
-from streams import readiness
 from streams.readiness import NEEDS, Need, expand, unready, wait_until_ready
 from streams.settings import Settings
 from streams.stack.process import free_port
