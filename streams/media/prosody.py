@@ -29,12 +29,15 @@ class PitchTrack:
 
     Attributes:
         hop_seconds: time between values; value ``i`` describes the frame starting at
-            ``i * hop_seconds``.
+            ``(offset + i) * hop_seconds``.
         f0: Hz per frame, 0.0 where unvoiced (silence, noise, breath).
+        offset: the frame ``f0[0]`` is (0 for a track from the start of the audio; a track of the
+            last minutes of a long talk starts later).
     """
 
     hop_seconds: float
     f0: tuple[float, ...] = ()
+    offset: int = 0
 
     def voiced_between(self, start: float, end: float) -> list[float]:
         """The voiced values (Hz) of the frames starting in ``[start, end)``."""
@@ -42,6 +45,7 @@ class PitchTrack:
             return []
         first = max(0, math.ceil(start / self.hop_seconds - 1e-9))
         last = max(first, math.ceil(end / self.hop_seconds - 1e-9))
+        first, last = max(0, first - self.offset), max(0, last - self.offset)
         return [f for f in self.f0[first:last] if f > 0]
 
 

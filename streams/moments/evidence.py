@@ -39,12 +39,15 @@ class EnergyEnvelope:
 
     Attributes:
         hop_seconds: time between values.
-        values: RMS of each hop, the first covering ``[0, hop_seconds)``; may cover only the audio
-            heard so far.
+        values: RMS of each hop, the first covering ``[offset * hop_seconds, (offset + 1) *
+            hop_seconds)``; may cover only the audio heard so far.
+        offset: the hop ``values[0]`` is (0 from the start of the audio; the envelope of the last
+            minutes of a long talk starts later, and its median is theirs).
     """
 
     hop_seconds: float
     values: tuple[float, ...] = ()
+    offset: int = 0
 
     @cached_property
     def median(self) -> float:
@@ -57,7 +60,7 @@ class EnergyEnvelope:
             return ()
         first = max(0, math.floor(start / self.hop_seconds))
         last = max(first + 1, math.ceil(end / self.hop_seconds))
-        return self.values[first:last]
+        return self.values[max(0, first - self.offset) : max(0, last - self.offset)]
 
 
 @dataclass(frozen=True)

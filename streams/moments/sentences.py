@@ -158,17 +158,32 @@ def build_sentences(words: Iterable[Word], max_seconds: float = MAX_SENTENCE_SEC
     A sentence longer than ``max_seconds`` is split at its longest pause, again and again, until
     every piece fits or is a single word.
     """
+    sentences, rest = closed_sentences(words, max_seconds)
+    # The last words end a sentence whether or not they end on punctuation: nothing follows.
+    if rest:
+        sentences.extend(Sentence(tuple(piece)) for piece in _split_long(rest, max_seconds))
+    return sentences
+
+
+def closed_sentences(
+    words: Iterable[Word], max_seconds: float = MAX_SENTENCE_SECONDS
+) -> tuple[list[Sentence], list[Word]]:
+    """The sentences ``words`` close for good, and the words after the last of them.
+
+    Whether a sentence ends after a word depends only on that word and the next
+    (``breaks_after``), so a sentence whose next word is known stays as it is whatever words come
+    later: ``build_sentences(words + more)`` starts with these sentences, and the rest is
+    ``build_sentences(open_words + more)``. A transcript arriving in chunks is cut into sentences
+    once, not again from its start for every chunk.
+    """
     words = list(words)
     sentences: list[Sentence] = []
-    run: list[Word] = []
-    for i, word in enumerate(words):
-        run.append(word)
-        if breaks_after(word, words[i + 1] if i + 1 < len(words) else None):
-            sentences.extend(Sentence(tuple(piece)) for piece in _split_long(run, max_seconds))
-            run = []
-    if run:
-        sentences.extend(Sentence(tuple(piece)) for piece in _split_long(run, max_seconds))
-    return sentences
+    start = 0
+    for i in range(len(words) - 1):
+        if breaks_after(words[i], words[i + 1]):
+            sentences.extend(Sentence(tuple(piece)) for piece in _split_long(words[start : i + 1], max_seconds))
+            start = i + 1
+    return sentences, words[start:]
 
 
 def _split_long(run: Sequence[Word], max_seconds: float) -> list[Sequence[Word]]:

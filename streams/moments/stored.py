@@ -20,30 +20,33 @@ def words_of(chunks: Sequence[dict]) -> list[Word]:
     return [Word(w["word"], w["start"], w["end"], w["probability"]) for c in chunks for w in c["words"]]
 
 
-def joined(chunks: Sequence[dict], key: str, hop_seconds: float) -> list[float]:
-    """The chunks' per-hop series ``key`` joined into one for the video, each placed by its chunk's
-    start (a gap before a chunk is filled with zeros, an overlap taken from the later chunk)."""
+def joined(chunks: Sequence[dict], key: str, hop_seconds: float) -> tuple[int, list[float]]:
+    """The chunks' per-hop series ``key`` joined into one, each placed by its chunk's start (a gap
+    before a chunk is filled with zeros, an overlap taken from the later chunk): ``(offset,
+    values)``, ``values[0]`` being hop ``offset`` of the video, where the first chunk starts."""
+    offset = int(round(chunks[0]["start_s"] / hop_seconds)) if chunks else 0
     values: list[float] = []
     for c in chunks:
-        first = int(round(c["start_s"] / hop_seconds))
+        first = int(round(c["start_s"] / hop_seconds)) - offset
         values.extend([0.0] * max(0, first - len(values)))
         del values[first:]
         values.extend(c.get(key) or ())
-    return values
+    return offset, values
 
 
 def envelope_of(chunks: Sequence[dict]) -> EnergyEnvelope:
-    """One RMS envelope for the video from the chunks' envelopes."""
-    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS,
-                          values=tuple(joined(chunks, "energy", ENVELOPE_HOP_SECONDS)))
+    """One RMS envelope from the chunks' envelopes, from where the first chunk starts."""
+    offset, values = joined(chunks, "energy", ENVELOPE_HOP_SECONDS)
+    return EnergyEnvelope(hop_seconds=ENVELOPE_HOP_SECONDS, values=tuple(values), offset=offset)
 
 
 def pitch_of(chunks: Sequence[dict]) -> PitchTrack | None:
-    """One pitch track for the video from the chunks' tracks; None when no chunk has one (stored
-    before pitch was measured)."""
+    """One pitch track from the chunks' tracks, from where the first chunk starts; None when no
+    chunk has one (stored before pitch was measured)."""
     if not any(c.get("pitch") for c in chunks):
         return None
-    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(joined(chunks, "pitch", PITCH_HOP_SECONDS)))
+    offset, f0 = joined(chunks, "pitch", PITCH_HOP_SECONDS)
+    return PitchTrack(hop_seconds=PITCH_HOP_SECONDS, f0=tuple(f0), offset=offset)
 
 
 def faces_of(chunks: Sequence[dict]) -> list[tuple[float, int]] | None:
