@@ -9,10 +9,12 @@ known, and any window clearly better than one of them. A pick that loses its pla
 ``MomentsFound``; a window that joins is rendered then. The API tells final clips from
 provisional and superseded ones.
 
-The picks are a pure function of the stored transcript: they are replayed chunk by chunk from
-the catalog, so a redelivered or restarted run makes exactly the same picks (same moment ids),
-and announces them as the same ``MomentsFound`` (its id derived from the chunk, its time the one
-recorded), which ClickHouse's ``events`` keeps once.
+The picks are a pure function of the stored transcript, stepped chunk by chunk
+(``streams.moments.streaming``): a worker keeps each video's stream from one chunk to the next, so
+a chunk costs the same at the fourth hour as at the first minute, and one that lacks it (after a
+restart, a rebalance or a redelivery) replays the stream from the catalog's chunks. Either way the
+same picks (same moment ids) are made and announced as the same ``MomentsFound`` (its id derived
+from the chunk, its time the one recorded), which ClickHouse's ``events`` keeps once.
 
 Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "30-60", "60-90")
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
@@ -42,32 +44,19 @@ import asyncio
 import dataclasses
 import logging
 import os
+from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple, Sequence
-
-import numpy as np
+from typing import Sequence
 
 from streams import topics
 from streams.app import app
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
-from streams.moments import (
-    LengthRange,
-    ScoredMoment,
-    Sentence,
-    StreamingSelector,
-    build_sentences,
-    final_ranking,
-    length_range,
-    moment_id,
-)
-from streams.moments.editorial import PICKS, SKIPS, editorial_map
-from streams.moments.pauses import Pauses
-from streams.moments.sentences import MAX_SENTENCE_SECONDS, join_words
-from streams.moments.stored import evidence_of, words_of
-from streams.moments.topics import segment as segment_topics
+from streams.moments import LengthRange, ScoredMoment, length_range, moment_id
+from streams.moments.sentences import join_words
+from streams.moments.streaming import MomentStream, Step
 from streams.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
 from streams.runtime import consume, fail, report, runtime, video_to_process
 
@@ -108,18 +97,6 @@ def sentence_encoder():
             f"the sentence-embedding model (all-MiniLM-L6-v2) that ranks moments cannot be loaded: {exc}; "
             "scripts/setup.sh installs it"
         ) from exc
-
-
-def _from_words(sentences: Sequence[Sentence], encoder) -> dict:
-    """What the sentences say beyond their words' own signals: the pauses around them and, with
-    an encoder, their topics and how much each reads like what editors clip (``editorial``)."""
-    found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
-    if encoder is None or not sentences:
-        return found
-    embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
-    found["topics"] = segment_topics(sentences, embeddings)
-    found["editorial"] = editorial_map(sentences, embeddings, encoder.encode(list(PICKS)), encoder.encode(list(SKIPS)))
-    return found
 
 
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
@@ -208,45 +185,30 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
-class Replayed(NamedTuple):
-    """What the selector made of a video's chunks: ``picks``, every streamed pick in the order
-    made; ``new``, those the last chunk added; ``final``, at the last chunk the final choice among
-    every candidate of the video, best first (``StreamingSelector.reconsider``), else empty."""
-
-    picks: list[ScoredMoment]
-    new: list[ScoredMoment]
-    final: list[ScoredMoment]
+def moment_stream(options: dict, encoder=None) -> MomentStream:
+    """A fresh stream of moments for a video uploaded with ``options``."""
+    return MomentStream(count=int(options.get("clip_count", 5)), length=clip_length(options),
+                        max_overlap=max_overlap(options), encoder=encoder)
 
 
 def replay(
-    video_id: str, chunks: Sequence[dict], options: dict, duration: float, final: bool, encoder=None
-) -> Replayed:
-    """The selector replayed chunk by chunk over ``chunks``; ``final``: the last one is the video's last.
+    video_id: str, chunks: Sequence[dict], options: dict, duration: float | None, final: bool, encoder=None
+) -> Step:
+    """The moments of ``chunks`` stepped from the first; ``final``: the last one is the video's
+    last. ``duration``: the video's, else each chunk's end stands for it. What a worker that
+    stepped them one by one holds, after a restart or a redelivery."""
+    return _walked(moment_stream(options, encoder), chunks, duration, final, chunks)
 
-    ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
-    topics and the editorial scores; None leaves them out. It caches by sentence text, so replaying embeds each once.
-    """
-    length = clip_length(options)
-    selector = StreamingSelector(
-        count=int(options.get("clip_count", 5)), video_duration=max(duration, 1.0), length=length,
-        max_overlap=max_overlap(options),
-    )
-    # A sentence longer than the longest clip could never be cut into one.
-    max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
-    new: list[ScoredMoment] = []
-    chosen: list[ScoredMoment] = []
-    for i in range(len(chunks)):
-        known = chunks[: i + 1]
-        sentences = build_sentences(words_of(known), max_seconds=max_sentence)
-        last = final and i == len(chunks) - 1
-        settled = known[-1]["end_s"] if last else (sentences[-1].start if sentences else known[-1]["start_s"])
-        evidence = evidence_of(known, **_from_words(sentences, encoder))
-        new = selector.advance(sentences, settled, last, evidence)
-        if last and new == selector.picked:  # all picked knowing everything (or the short-video fallback)
-            chosen = [m for _, m in final_ranking(new)]
-        elif last:
-            chosen = selector.reconsider(sentences, evidence)
-    return Replayed(selector.picked, new, chosen)
+
+def _walked(stream: MomentStream, chunks: Sequence[dict], duration: float | None, final: bool,
+            whole: Sequence[dict]) -> Step:
+    """``stream`` stepped through ``chunks`` in order; ``final``: the last one is the video's last,
+    finished with ``whole``, every chunk of the video."""
+    step = Step([], [], [])
+    for i, chunk in enumerate(chunks):
+        known = duration or chunk["end_s"]
+        step = stream.finish(chunk, known, whole) if final and i == len(chunks) - 1 else stream.step(chunk, known)
+    return step
 
 
 def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
@@ -257,22 +219,75 @@ def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
     )
 
 
+STREAMS_KEPT = 16  # videos whose moment stream a worker keeps from one chunk to the next
+
+
+class _Streams:
+    """The moment streams of the videos this worker is following, the least recently stepped
+    dropped first. A stream is taken out while a chunk steps it and put back after, so a chunk
+    that fails half-way leaves none behind: the next one replays from the catalog."""
+
+    def __init__(self, size: int = STREAMS_KEPT) -> None:
+        self.size = size
+        self._held: OrderedDict[str, MomentStream] = OrderedDict()
+
+    def take(self, video_id: str, index: int) -> MomentStream | None:
+        """The stream that stepped the chunks of ``video_id`` up to the one before ``index``."""
+        stream = self._held.pop(video_id, None)
+        return stream if stream is not None and stream.through == index - 1 else None
+
+    def keep(self, video_id: str, stream: MomentStream) -> None:
+        held = self._held.pop(video_id, None)
+        if held is not None and (held.through or 0) > (stream.through or 0):
+            stream = held  # a later chunk of the same video got there first
+        self._held[video_id] = stream
+        while len(self._held) > self.size:
+            self._held.popitem(last=False)
+
+
+streams_kept = _Streams()
+
+
+async def _advance(video_id: str, chunk: TranscriptChunkReady, options: dict, duration: float | None) -> Step | None:
+    """Step the video's moment stream with ``chunk``: the stream this worker kept from the chunk
+    before when it has it (only this chunk is read from the catalog), else one replayed from the
+    video's first chunk (after a restart, a rebalance or a redelivery). At the last chunk every
+    chunk is read: the final ranking weighs the whole talk. None when the chunk is not stored (the
+    video was deleted meanwhile)."""
+    rt = await runtime()
+    index = chunk.chunk_index
+    kept = streams_kept.take(video_id, index)
+    first = index if kept is not None and not chunk.is_last else 0
+    chunks = await rt.catalog.transcript_chunks(video_id, first=first, last=index)
+    if not chunks or chunks[-1]["chunk_index"] != index:
+        log.warning("moments: chunk %d of %s is not stored; nothing to step", index, video_id)
+        return None
+    # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
+    encoder = await asyncio.to_thread(sentence_encoder)
+    stream = kept if kept is not None else moment_stream(options, encoder)
+    # A kept stream steps this chunk alone; a new one every chunk so far.
+    to_step = chunks[-1:] if kept is not None else chunks
+    step = await asyncio.to_thread(_walked, stream, to_step, duration, chunk.is_last, chunks)
+    if not chunk.is_last:
+        streams_kept.keep(video_id, stream)
+    return step
+
+
 async def _find(chunk: TranscriptChunkReady) -> None:
     rt = await runtime()
     video_id = chunk.video_id
     video = await video_to_process(video_id)
     if video is None:
         return
-    chunks = await rt.catalog.transcript_chunks(video_id, last=chunk.chunk_index)
     judge = judge_enabled()
     if chunk.chunk_index == 0:
         await rt.catalog.set_ranking(video_id, _ranking(await rt.triton.judge_model() if judge else None))
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
-    # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run
-    encoder = await asyncio.to_thread(sentence_encoder)
-    picks, new, chosen = await asyncio.to_thread(replay, video_id, chunks, video["options"],
-                                                 video["duration"] or chunk.end, chunk.is_last, encoder=encoder)
+    step = await _advance(video_id, chunk, video["options"], video["duration"])
+    if step is None:
+        return
+    picks, new, chosen = step
     order = {id(m): i + 1 for i, m in enumerate(picks)}
     if not chunk.is_last:
         if new:

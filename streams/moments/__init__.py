@@ -3,8 +3,9 @@
 Pure logic, no I/O: ``sentences`` groups Whisper words into sentences, ``topics`` finds where the
 talk changes subject, ``editorial`` how much a stretch reads like what editors clip, ``pauses``
 where the speaker breaks, ``signals`` (words) and ``evidence`` (audio, picture) measure what makes
-talk work as a short clip, ``scoring`` scores candidate windows of whole sentences, and ``selection``
-picks the best ones, also while the transcript is still streaming.
+talk work as a short clip, ``scoring`` scores candidate windows of whole sentences, ``selection``
+picks the best ones, also while the transcript is still streaming, and ``streaming`` carries all
+of it from one transcript chunk to the next, so a chunk's work does not grow with the video.
 """
 
 from streams.moments.evidence import EnergyEnvelope, Evidence

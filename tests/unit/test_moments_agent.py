@@ -17,7 +17,8 @@ def chunks_of(sentences, size=120.0):
     chunks, start = [], 0.0
     while start < end:
         inside = [w for w in words if start <= w.start < start + size]
-        chunks.append({"start_s": start, "end_s": min(start + size, end), "energy": [0.1] * int(size * 2),
+        chunks.append({"chunk_index": len(chunks), "start_s": start, "end_s": min(start + size, end),
+                       "energy": [0.1] * int(size * 2),
                        "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
                                  for w in inside]})
         start += size

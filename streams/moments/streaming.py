@@ -1,0 +1,147 @@
+"""Streaming: a video's moments carried forward chunk by chunk, so the work for one chunk is the
+same at the fourth hour of a talk as at its twentieth minute.
+
+``MomentStream`` keeps what the chunks so far leave behind: the words of the sentence still open
+(a sentence ends only once the word after it is known: ``sentences.closed_sentences``), the
+sentences and chunks of the last ``HORIZON_SECONDS``, and the selector with its picks. Each
+``step`` takes one chunk: it closes the sentences the new words close, forgets what fell out of
+the horizon, and lets the selector advance over the horizon, with the evidence (loudness median,
+pauses, topics, what editors clip) measured on that stretch. So a video no longer than the horizon
+is scored exactly as if every chunk were read again from the start, and a longer one is judged,
+while it streams, against its last ``HORIZON_SECONDS``: a loud or a storied passage is one that
+stands out from the twenty minutes around it, and a candidate is a window of them. The last chunk
+(``finish``) still reads the whole talk once: the final ranking chooses among every candidate of
+the video (``StreamingSelector.reconsider``).
+
+Pure and deterministic: the same chunks stepped in the same order give the same picks, whether one
+long-lived worker steps them one per event or a restarted one steps them all at once (``replay``).
+Chunks are the catalog's dicts (``Catalog.transcript_chunks``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from streams.asr.whisper import Word
+from streams.moments.editorial import PICKS, SKIPS, editorial_map
+from streams.moments.pauses import Pauses
+from streams.moments.scoring import LengthRange, ScoredMoment
+from streams.moments.selection import StreamingSelector, final_ranking
+from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences
+from streams.moments.stored import evidence_of, words_of
+from streams.moments.topics import segment as segment_topics
+
+# How much of the talk, back from the newest chunk's end, the moments weigh while it streams: ten
+# clips' worth at the longest preset, and more than any labelled talk, which are scored as wholes.
+HORIZON_SECONDS = 20 * 60.0
+
+
+class Step(NamedTuple):
+    """What one chunk did: ``picks``, every streamed pick so far in the order made; ``new``, those
+    this chunk added; ``final``, after the last chunk the final choice among every candidate of the
+    video, best first, else empty."""
+
+    picks: list[ScoredMoment]
+    new: list[ScoredMoment]
+    final: list[ScoredMoment]
+
+
+def from_words(sentences: Sequence[Sentence], encoder=None) -> dict:
+    """What the sentences say beyond their words' own signals: the pauses around them and, with
+    an encoder, their topics and how much each reads like what editors clip (``editorial``)."""
+    found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
+    if encoder is None or not sentences:
+        return found
+    embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
+    found["topics"] = segment_topics(sentences, embeddings)
+    found["editorial"] = editorial_map(sentences, embeddings, encoder.encode(list(PICKS)), encoder.encode(list(SKIPS)))
+    return found
+
+
+class MomentStream:
+    """The moments of one video while its transcript arrives; ``step`` each chunk in order, then
+    ``finish`` with the last.
+
+    ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
+    topics and the editorial scores; None leaves them out. ``through`` is the index of the last
+    chunk stepped (None before the first)."""
+
+    def __init__(self, count: int, length: LengthRange, max_overlap: float = 0.0, encoder=None,
+                 horizon: float = HORIZON_SECONDS) -> None:
+        if horizon <= length.max_seconds:
+            raise ValueError(f"the horizon ({horizon} s) must be longer than the longest clip ({length.max_seconds} s)")
+        self.count, self.length, self.max_overlap = count, length, max_overlap
+        self.encoder, self.horizon = encoder, horizon
+        # A sentence longer than the longest clip could never be cut into one.
+        self.max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
+        self.through: int | None = None
+        self._selector: StreamingSelector | None = None
+        self._chunks: deque[dict] = deque()  # the chunks that end inside the horizon
+        self._closed: list[Sentence] = []  # the closed sentences that start inside it, in order
+        self._open: list[Word] = []  # the words after the last closed sentence
+
+    @property
+    def picks(self) -> list[ScoredMoment]:
+        return self._selector.picked if self._selector is not None else []
+
+    @property
+    def sentences_held(self) -> int:
+        """How many closed sentences the stream keeps (bounded by the horizon, not the talk)."""
+        return len(self._closed)
+
+    @property
+    def chunks_held(self) -> int:
+        return len(self._chunks)
+
+    def step(self, chunk: dict, duration: float) -> Step:
+        """Take the next chunk, not the video's last; ``duration``: the video's, as known now."""
+        self._take(chunk, duration)
+        self._chunks.append(chunk)
+        closed, self._open = closed_sentences(self._open + words_of([chunk]), self.max_sentence)
+        self._closed.extend(closed)
+        cut = chunk["end_s"] - self.horizon
+        del self._closed[: bisect.bisect_left(self._closed, cut, key=_start)]
+        while self._chunks and self._chunks[0]["end_s"] <= cut:
+            self._chunks.popleft()
+        opened = build_sentences(self._open, self.max_sentence)
+        sentences = self._closed + [s for s in opened if s.start >= cut]
+        # Only sentences the next words can no longer change are settled.
+        settled = sentences[-1].start if sentences else chunk["start_s"]
+        evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder))
+        new = self._selector.advance(sentences, settled, False, evidence)
+        return Step(self._selector.picked, new, [])
+
+    def finish(self, chunk: dict, duration: float, whole: Sequence[dict]) -> Step:
+        """Take the video's last chunk; ``whole``: every chunk of the video, this one last. Reads
+        the whole talk once: the last picks and the final ranking weigh every candidate."""
+        self._take(chunk, duration)
+        sentences = build_sentences(words_of(whole), self.max_sentence)
+        evidence = evidence_of(whole, **from_words(sentences, self.encoder))
+        new = self._selector.advance(sentences, whole[-1]["end_s"], True, evidence)
+        if new == self._selector.picked:  # all picked knowing everything (or the short-video fallback)
+            chosen = [m for _, m in final_ranking(new)]
+        else:
+            chosen = self._selector.reconsider(sentences, evidence)
+        self._chunks.clear()
+        self._closed, self._open = [], []
+        return Step(self._selector.picked, new, chosen)
+
+    def _take(self, chunk: dict, duration: float) -> None:
+        index = chunk["chunk_index"]
+        if self.through is not None and index <= self.through:
+            raise ValueError(f"chunk {index} comes after chunk {self.through}: chunks are stepped in order, once")
+        self.through = index
+        # Paced by the duration known when each chunk came (a video's is known from its upload).
+        if self._selector is None:
+            self._selector = StreamingSelector(count=self.count, video_duration=max(duration, 1.0),
+                                               length=self.length, max_overlap=self.max_overlap)
+        else:
+            self._selector.video_duration = max(duration, 1.0)
+
+
+def _start(sentence: Sentence) -> float:
+    return sentence.start
