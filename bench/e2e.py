@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg  # noqa: E402
 
 from streams.client import Client  # noqa: E402
+from streams.credentials import api_key_for  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> None:
         source = build_input(args.minutes, Path(tmp))
         try:
             supervisor.up(settings, lambda _m: None, with_apps=True)
-            with Client(settings.api_url, settings.api_key) as client:
+            with Client(settings.api_url, api_key_for(settings)) as client:
                 began = time.monotonic()
                 video_id = client.submit(source, clip_count=args.clips)["video_id"]
                 video = client.wait(video_id, timeout=3600, poll=0.25)

@@ -23,8 +23,8 @@ def test_every_figure_block_agrees_with_its_results(document):
     assert figures.refreshed(text) == text, "run: .venv/bin/python bench/figures.py"
 
 
-def test_the_readme_quotes_every_block_once():
-    names = figures.blocks((ROOT / "README.md").read_text())
+def test_the_readmes_quote_every_block_once():
+    names = [name for document in figures.DOCUMENTS for name in figures.blocks(document.read_text())]
     assert sorted(names) == sorted(figures.BLOCKS)
 
 
