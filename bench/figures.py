@@ -6,13 +6,19 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 ``--check`` only reports the blocks that disagree and exits 1 (``tests/unit/test_figures.py``
 runs the same check, so a README cannot drift from its JSON).
 
-Blocks so far: ``e2e``, ``e2e_capacity``, ``search``, ``whisper``, ``moments_streaming``. Older
-prose figures are still typed by hand and move here as their benchmarks are rerun."""
+Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
+``moments_quality``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``analytics``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
+``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
+``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
+assumptions, the ``SIZING_*`` constants, are stated there, not measured). A figure no JSON holds
+stays outside the blocks, labelled as an earlier run's."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -92,9 +98,326 @@ def moments_streaming() -> str:
             f"whole talk for the final ranking, {res['finish_seconds']:.1f} s")
 
 
+# Helpers for the blocks below: how the prose writes a run of numbers.
+
+def span(values, spec: str = ".2f") -> str:
+    """``lo–hi`` of ``values`` as ``spec`` writes them, or one number when both ends read the same."""
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def listed(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def each(values, spec: str = ".2f") -> str:
+    """``0.75 on each`` when every value reads the same, else ``0.75, 0.50 and 0.50``."""
+    written = [format(v, spec) for v in values]
+    return f"{written[0]} on each" if len(set(written)) == 1 else listed(written)
+
+
+def words(n: int) -> str:
+    """Small counts as the prose writes them."""
+    spelled = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return spelled[n] if n <= 10 else str(n)
+
+
+def times(label: str) -> str:
+    """``1280x720`` → ``1280×720`` (the benchmarks' JSON keys use an ASCII x)."""
+    return re.sub(r"(\d)x(\d)", r"\1×\2", label)
+
+
+def moments_quality() -> str:
+    r = result("moments_quality")
+    talks = r["results"]
+    coverage = [c for t in talks for c in t["coverage_of_hits"]]
+    chance = [t["chance_at_highlight_length_precision_at_k"] for t in talks]
+    return (f"On the {len(talks)} talks ({', '.join(t['talk'].split('_')[0] for t in talks)}; "
+            f"`bench/results/moments_quality.json`, commit {r['commit']}): precision@{r['k']} is "
+            f"{each([t['precision_at_k'] for t in talks])}, recall {each([t['recall'] for t in talks])}, and every "
+            f"clip that hits covers {span([100 * c for c in coverage], '.0f')} % of its highlight; random windows "
+            f"of a highlight's length score {span(chance)}.")
+
+
+LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
+
+
+def asr_languages() -> str:
+    r = result("asr_languages")
+    res = r["results"]
+    langs, every, en = res["languages"], res["all"], res["languages"]["en"]
+    within = [c for c, v in langs.items() if abs(v["difference_points"]) <= 1]
+    lower = [c for c, v in langs.items() if v["difference_points"] < -1]
+    misses = r["goals"]["triton_vs_direct"]["failures"]
+    cer = [LANGUAGE_NAMES.get(c, c) for c, v in langs.items() if v["metric"] == "cer"]
+    tiny, base = res["english_choice"]["tiny.en"], res["english_choice"]["base"]
+    speed = base["seconds_per_audio_second"] / tiny["seconds_per_audio_second"]
+
+    def pct(rate: float) -> str:
+        return f"{rate * 100:.1f} %"
+
+    missed = [f"{c} ({pct(m['triton_rate'])} against {pct(m['direct_rate'])})" for c, m in misses.items()]
+    missed = (f", and misses the 1-point goal for {listed(missed)}" if missed
+              else "; every language meets the 1-point goal")
+    return (f"{every['clips']} read-speech clips in {len(langs)} languages, {every['audio_seconds']:.0f} s in all "
+            f"(`bench/results/asr_languages.json`, commit {r['commit']}; the direct run with beam "
+            f"{r['direct']['beam_size']}, told the true language): Triton named the language of "
+            f"{every['identified_correctly']} of {every['clips']} clips (mean probability "
+            f"{every['mean_probability']:.2f}). Word error rate (character error rate for {listed(cer)}) through "
+            f"Triton equals the direct run within a point for {', '.join(within)}, is lower for "
+            f"{', '.join(lower) or 'none'}{missed}. English, the FLEURS set of {en['clips']} clips, is at "
+            f"{pct(en['triton_rate'])} through Triton and {pct(en['direct_rate'])} directly. Run directly, `tiny.en` "
+            f"has a {'lower' if tiny['wer'] < base['wer'] else 'higher'} WER than `base` on the English set "
+            f"({pct(tiny['wer'])} against {pct(base['wer'])}) and is {speed:.1f}× "
+            f"{'faster' if speed >= 1 else 'slower'}. Identifying the language first costs "
+            f"{en['auto_over_tiny_en']:.2f}× the time of decoding English on `tiny.en` alone, on these clips of "
+            f"{en['audio_seconds'] / en['clips']:.1f} s on average")
+
+
+def reframe_quality() -> str:
+    r = result("reframe_quality")
+    res, middle = r["results"], r["targets"]["middle_share"]
+
+    def height(item: dict) -> int:
+        return item["input"]["canvas"][1]
+
+    def label(h: int) -> str:
+        return "4K" if h == 2160 else f"{h}p"
+
+    def faces(items) -> str:
+        return listed(sorted({round(100 * i["input"]["face_fraction"]) for i in items}))
+
+    moving = {k: v for k, v in res.items() if k.startswith("moving-")}
+    by_height: dict[int, list] = {}
+    for item in moving.values():
+        by_height.setdefault(height(item), []).append(item)
+    groups: dict[str, list[int]] = {}
+    for h, items in sorted(by_height.items()):
+        groups.setdefault(faces(items), []).append(h)
+    (first, first_heights), *rest = groups.items()
+    inputs = (f"{listed(label(h) for h in first_heights)} frames at face heights of {first} % (moving across the "
+              f"frame)" + "".join(f", the same at {f} % of a {listed(label(h) for h in hs)} frame" for f, hs in rest))
+    portraits = sum(k.startswith("portrait-") for k in res)
+    centred = min(v["haar_rendered"]["centred_share"] for v in res.values())
+    fits = [v for v in res.values() if v["baseline_plan"]["layout"] == "fit"]
+    zoomed, four_k = res["moving-1080p-10"], res["moving-2160p-5"]
+    soft_by_height: dict[int, list] = {}
+    for item in res.values():
+        if item["plan"]["framing"] and item["plan"]["framing"]["soft"]:
+            soft_by_height.setdefault(height(item), []).append(item)
+    soft = sorted(soft_by_height.items(), reverse=True)
+
+    def held(h: int, items: list) -> str:
+        upscale = max(i["plan"]["framing"]["upscale"] for i in items)
+        if all(i["plan"]["framing"]["zoom"] == 1 for i in items):
+            return f"at the whole frame height ({upscale:.2f}× upscaling) at {label(h)}"
+        return f"at {upscale:g}× upscaling at {label(h)}"
+
+    close = [v["analysis"]["time_ratio"] for v in res.values() if v["input"]["close_shot"]]
+    two = [v["analysis"]["time_ratio"] for k, v in res.items() if k.startswith("two-")]
+    one = [v["analysis"]["time_ratio"] for k, v in res.items() if not v["input"]["close_shot"]
+           and not k.startswith("two-")]
+    lufs = [v["audio"]["integrated_lufs"] for v in res.values()]
+    peak = [v["audio"]["true_peak_dbtp"] for v in res.values()]
+    return (f"plans and renders GRID talking faces composited into {inputs}, {words(portraits)} still portraits moving "
+            f"over a real voice, two small speakers filmed wide and the cut montage, then checks the rendered "
+            f"{r['settings']['aspect']} clips with an independent detector, OpenCV's Haar cascade. The face is in "
+            f"the middle {100 * middle:.0f} % of the crop's width on {100 * centred:.0f} % of checked frames of all "
+            f"{len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
+            f"{faces(fits)} % faces, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
+            f"head and upper body (face {100 * zoomed['input']['face_fraction']:.0f} %: crop "
+            f"{'×'.join(map(str, zoomed['plan']['crop']))}, the face "
+            f"{100 * zoomed['plan']['framing']['face_share']:.0f} % of it) and a {label(height(four_k))} one further "
+            f"({'×'.join(map(str, four_k['plan']['crop']))} for a {100 * four_k['input']['face_fraction']:.0f} % "
+            f"face); where the source has too few pixels for that "
+            f"({'; '.join(f'{faces(items)} % faces at {label(h)}' for h, items in soft)}) the crop stops "
+            f"{' and '.join(held(h, items) for h, items in soft)}, and the hand-off says `soft`. Analysis time "
+            f"against the old whole-frame look in the same run: {span(close)}× on the close shots, {span(one)}× "
+            f"with one face in a wider shot, {span(two)}× with two; every clip measures {min(lufs):.1f} to "
+            f"{max(lufs):.1f} "
+            f"LUFS and {min(peak):.1f} to {max(peak):.1f} dBTP true peak.")
+
+
+def render() -> str:
+    r = result("render")
+    clip = r["clip"]
+    return (f"full render with a moving crop, captions and two-pass loudness at "
+            f"{r['speed_ratio_wall']['plain']:.2f}× a plain crop+scale+encode, "
+            f"{r['frames_per_second']['full']:.1f} frames/s at {clip['output'].replace('x', '×')} {clip['preset']} "
+            f"on {clip['threads']} threads")
+
+
+def face_detector() -> str:
+    r = result("face_detector")
+    fps, batches = r["frames_per_second"], sorted(r["frames_per_second"]["triton_http"], key=int)
+    return (f"{span(fps['triton_http'].values(), '.0f')} frames/s through Triton at "
+            f"{'×'.join(map(str, r['frame_size']))}"
+            f" in batches of {batches[0]} to {batches[-1]}, against {span(fps['in_process'].values(), '.0f')} "
+            f"in process")
+
+
+def glance() -> str:
+    r = result("glance")
+    res = r["results"]
+    looks = listed(f"{v['look_seconds_per_video_minute']:.1f} s for the {times(k)}" for k, v in res.items())
+    all_frames = [v["look_all_frames"] / v["look"] for v in res.values()]
+    slowdown = listed(f"{v['transcribe_slowdown']:.2f}×" for v in res.values())
+    return (f"per minute of video, in {r['chunk_seconds']:.0f} s chunks, looked at alone: {looks}, decoding every "
+            f"frame instead costing {span(all_frames, '.1f')}× that; run beside Whisper as the agent runs it, "
+            f"transcription took {slowdown} as long, in one run on {r['cpus']} cores while other work shared them "
+            f"(load average {r['load_average'][0]:.1f})")
+
+
+SINK_BATCH = "1000"  # the analytics sink's batch (streams/agents/analytics.py BATCH_SIZE)
+
+
+def analytics() -> str:
+    r = result("analytics")
+    row, batched, report = r["row_at_a_time"], r["batched"], r["report"]
+
+    def size(n: str) -> str:
+        return f"{int(n):,}" + (" (the sink's size)" if n == SINK_BATCH else "")
+
+    rates = "; ".join(f"{'batches of' if i == 0 else 'of'} {size(n)}: {b['events_per_second']:,}/s"
+                      + (f" ({b['events_per_second'] / row['events_per_second']:.0f}×)" if n == SINK_BATCH else "")
+                      for i, (n, b) in enumerate(batched.items()))
+    costs = [(1, 1000 * row["seconds"] / row["events"])]
+    costs += [(int(n), 1000 * b["seconds"] / (b["events"] / int(n))) for n, b in batched.items()]
+    cost = listed(f"{ms:.0f} ms with {'one row' if n == 1 else f'{n:,} rows'}" for n, ms in costs)
+    return (f"Latest run ({r['engine']}, {r['machine']['cpus']} cores): one row per insert "
+            f"{row['events_per_second']:,} events/s; {rates}. An insert took {cost}: the cost is per insert far more "
+            f"than per row, "
+            f"which is why the sink batches. The tenant report over {report['events_stored']:,} events "
+            f"({report['tenants']} tenants, {report['queries']} queries): p50 {report['p50_ms']:.0f} ms, p95 "
+            f"{report['p95_ms']:.0f} ms.")
+
+
+def analytics_capacity() -> str:
+    r = result("analytics")
+    engine = r["engine"].replace("embedded chdb", "embedded ClickHouse, chdb")
+    return (f"{r['batched'][SINK_BATCH]['events_per_second']:,} events/s in batches of {int(SINK_BATCH):,} ({engine}; "
+            f"one row per insert: {r['row_at_a_time']['events_per_second']:,}/s)")
+
+
+# deploy/README.md's capacity table: the measured column from the JSON, and the derived column as arithmetic on
+# it. The derived column's sizing assumptions are not measurements; they are written here once:
+SIZING_VIDEOS_A_DAY = 100  # one-hour videos
+SIZING_CLIPS = 5  # clips a video
+SIZING_CLIP_RANGE = (20, 60)  # a clip's length in seconds, the default range (streams/moments/scoring.py)
+SIZING_CLIP_SECONDS = sum(SIZING_CLIP_RANGE) / 2  # taken as the mean clip
+SIZING_RENDER_REPLICAS = 2
+SIZING_SENTENCES_AN_HOUR = 1000  # sentences in an hour of talk, about
+
+
+def _whisper_runs() -> tuple[dict, dict, dict]:
+    """The latest whisper.py run (batched, its default) and the earlier batched and sequential runs."""
+    return result("whisper"), result("whisper_batched"), result("whisper_sequential")
+
+
+def whisper_capacity() -> str:
+    """Every committed whisper.py run: the batched default measured far apart in different runs, so the derived
+    column spans both batched runs rather than picking one."""
+    latest, batched, sequential = _whisper_runs()
+    ratios = [i["triton_over_in_process"] for run in (latest, batched, sequential) for i in run["inputs"].values()]
+    speeds = [run["overall"]["triton_x_realtime"] for run in (latest, batched)]
+    fast, slow = max(speeds), min(speeds)
+    return (f"{batched['overall']['triton_x_realtime']:.1f}× real time batched (batch "
+            f"{batched['triton_options']['batch_size']}) and {sequential['overall']['triton_x_realtime']:.1f}× "
+            f"sequential in earlier runs (`whisper_batched.json`, `whisper_sequential.json`); "
+            f"{latest['overall']['triton_x_realtime']:.1f}× batched in the latest, with the same settings "
+            f"(`whisper.json`); Triton within {span(ratios)}× of in-process | one {latest['machine']['cpus']}-vCPU "
+            f"Triton instance: {slow:.0f}–{fast:.0f} hours of speech an hour; a one-hour video's audio in "
+            f"{round(3600 / fast, -1):.0f}–{round(3600 / slow, -1):.0f} s")
+
+
+def glance_capacity() -> str:
+    res = result("glance")["results"]
+    per_minute = {k: v["look_seconds_per_video_minute"] for k, v in res.items()}
+    lo, hi = min(per_minute, key=per_minute.get), max(per_minute, key=per_minute.get)
+    slowdown = [v["transcribe_slowdown"] for v in res.values()]
+    return (f"{per_minute[lo]:.1f} s ({times(lo.split()[-1])}) to {per_minute[hi]:.1f} s ({times(hi.split()[-1])}) "
+            f"per video minute; transcription {span(slowdown)}× as long beside it | "
+            f"{round(60 * per_minute[lo], -1):.0f}–{round(60 * per_minute[hi], -1):.0f} s per hour of video on the "
+            f"transcribe replica")
+
+
+def face_detector_capacity() -> str:
+    r = result("face_detector")
+    triton = r["frames_per_second"]["triton_http"].values()
+    sampled = result("reframe_quality")["settings"]["sampling_new"]["fps"]
+    # clip-seconds a second rounded down, as a capacity should be
+    return (f"{span(triton, '.0f')} frames/s at {'×'.join(map(str, r['frame_size']))} | the render group's "
+            f"reframing samples {sampled:.0f} frames/s of each clip: {int(min(triton) / sampled)}–"
+            f"{int(max(triton) / sampled)} clip-seconds a second")
+
+
+def _render_seconds_a_video() -> float:
+    r = result("render")
+    return SIZING_CLIPS * SIZING_CLIP_SECONDS * r["median_wall_seconds"]["full"] / r["clip"]["seconds"]
+
+
+def render_capacity() -> str:
+    r = result("render")
+    clip, wall = r["clip"], r["median_wall_seconds"]["full"]
+    video = _render_seconds_a_video()
+    return (f"{clip['output'].replace('x', '×')}, libx264 {clip['preset']}, moving crop, captions, two-pass "
+            f"loudness: {r['frames_per_second']['full']:.1f} frames/s on {clip['threads']} threads "
+            f"({clip['seconds']:.0f} s clip in {wall:.0f} s) | ~{round(3600 / wall, -1):.0f} clips of "
+            f"{clip['seconds']:.0f} s an hour; {SIZING_CLIPS} clips × 1 aspect of {SIZING_CLIP_RANGE[0]}–"
+            f"{SIZING_CLIP_RANGE[1]} s ({SIZING_CLIP_SECONDS:.0f} s on average) ≈ {video / 60:.0f} min a video, "
+            f"so ~{3600 / video:.0f} videos an hour (4 aspects: ~{3600 / (4 * video):.0f})")
+
+
+def search_capacity() -> str:
+    r = result("search")
+    fts, meili = r["backends"]["sqlite-fts5"], r["backends"]["meilisearch"]
+    return (f"over {r['documents']:,} sentences: Meilisearch {meili['version']} indexes "
+            f"{meili['index_sentences_per_second']:.0f} sentences/s and answers in {meili['search']['p95_ms']:.1f} ms "
+            f"p95 over HTTP; the embedded SQLite FTS5 index {fts['index_sentences_per_second']:.0f} sentences/s, "
+            f"{fts['search']['p95_ms']:.1f} ms p95 | not a bottleneck: a one-hour video is about "
+            f"{SIZING_SENTENCES_AN_HOUR:,} sentences, under "
+            f"{math.ceil(SIZING_SENTENCES_AN_HOUR / meili['index_sentences_per_second']):.0f} s of Meilisearch "
+            "indexing")
+
+
+def api_capacity() -> str:
+    r = result("api")
+    video = r["latency"]["GET /v1/videos/{id}"]
+    uploads = r["uploads"]
+    sizes = [f"{u['size_mb']:,} MB" for u in uploads]
+    return (f"`GET /v1/videos/{{id}}` p95 {video['p95_ms']:.1f} ms at {video['achieved_per_second']:.0f} req/s; "
+            f"uploads {span([u['upload_mb_s'] for u in uploads], '.0f')} MB/s "
+            f"({listed(sizes)})")
+
+
+def capacity_sizing() -> str:
+    """The sizing example under the capacity table: arithmetic on the rows above."""
+    latest, batched, _ = _whisper_runs()
+    speeds = [latest["overall"]["triton_x_realtime"], batched["overall"]["triton_x_realtime"]]
+    look = [v["look_seconds_per_video_minute"] for v in result("glance")["results"].values()]
+    video, n = _render_seconds_a_video(), SIZING_VIDEOS_A_DAY
+    whisper = [3600 / max(speeds), 3600 / min(speeds)]
+    picture = [60 * min(look), 60 * max(look)]
+    return (f"{n} one-hour videos a day, {SIZING_CLIPS} clips each, one aspect. Render: {n} × ~{video / 60:.0f} min "
+            f"≈ {n * video / 3600:.1f} replica-hours of 2 vCPUs a day, so {SIZING_RENDER_REPLICAS} render "
+            f"replicas of "
+            f"2 vCPUs keep up with bursts of ~{SIZING_RENDER_REPLICAS * 3600 / video:.0f} videos an hour. "
+            f"Transcription on CPU: {n} × ({round(whisper[0], -1):.0f}–{round(whisper[1], -1):.0f} s Whisper + "
+            f"{round(picture[0], -1):.0f}–{round(picture[1], -1):.0f} s picture look) ≈ "
+            f"{n * (whisper[0] + picture[0]) / 3600:.0f}–{n * (whisper[1] + picture[1]) / 3600:.0f} replica-hours a "
+            f"day of a 2-vCPU Triton plus the transcribe agents")
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "search": search, "whisper": whisper,
-    "moments_streaming": moments_streaming,
+    "moments_streaming": moments_streaming, "moments_quality": moments_quality, "asr_languages": asr_languages,
+    "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
+    "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
+    "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
+    "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
+    "capacity_sizing": capacity_sizing,
 }
 
 
