@@ -37,14 +37,16 @@ if [ "$(cat "$ziphash" 2>/dev/null)" != "$sum" ]; then
   echo "wheelhouse: Go modules for $module@$version into $out/goproxy"
   export PATH="$PATH:/usr/local/go/bin"
   gotmp="$tmp/go"
-  # The modules a build needs are exactly those `go install` fetches: build once into a scratch
-  # module cache (the compiled packages come from the usual build cache) and keep its download
-  # tree, which is a module proxy's layout. The local stack's module cache, when there, serves
-  # first; the rest comes from $(go env GOPROXY), checked against $(go env GOSUMDB).
+  # The modules a build needs are exactly those `go install` loads packages from: `-n` loads them
+  # (fetching each module into a scratch module cache) and prints the build instead of running
+  # it, so nothing is compiled. Its download tree is a module proxy's layout. The local stack's
+  # module cache, when there, serves first; the rest comes from $(go env GOPROXY), checked
+  # against $(go env GOSUMDB).
   proxy=$(go env GOPROXY)
   [ -d "$stack_mods" ] && proxy="file://$stack_mods,$proxy"
-  GOPROXY="$proxy" GOMODCACHE="$gotmp/mod" GOFLAGS=-modcacherw GOBIN="$gotmp/bin" CGO_ENABLED=0 \
-    GOTOOLCHAIN=local go install -trimpath -ldflags "-s -w" "$module@$version" 2>"$tmp/go.log" \
+  GOPROXY="$proxy" GOMODCACHE="$gotmp/mod" GOCACHE="$gotmp/build" GOFLAGS=-modcacherw GOBIN="$gotmp/bin" \
+    CGO_ENABLED=0 GOTOOLCHAIN=local go install -n -trimpath -ldflags "-s -w" "$module@$version" \
+    >/dev/null 2>"$tmp/go.log" \
     || { tail -5 "$tmp/go.log" >&2; echo "wheelhouse: go install $module@$version failed" >&2; exit 1; }
   rm -rf "$out/goproxy" && mv "$gotmp/mod/cache/download" "$out/goproxy"
   rm -rf "$out/goproxy/sumdb" && find "$out/goproxy" -name '*.lock' -delete

@@ -2,7 +2,8 @@
 
 MinIO's release tags (RELEASE.*) are not Go semantic versions, so the module proxy serves them as
 pseudo-versions; we pin one. The binary is built once with ``go install`` into the cache
-(``<cache_dir>/minio-<version>/minio``) and reused by every checkout. On start the server runs
+(``<cache_dir>/minio-<version>/minio``, ``streams.stack.golang``: nothing of the build but the
+binary and the module downloads stays) and reused by every checkout. On start the server runs
 offline (no update checks, no call-home) and the bucket named by the storage URL is created.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from streams.errors import FetchFailed
+from streams.stack import golang
 from streams.stack.component import Component, Say, require_program
 from streams.stack.process import ProcessSpec
 
@@ -44,27 +46,19 @@ class MinIO(Component):
     def module_cache(self) -> Path:
         """Go's module cache for the build; its ``cache/download`` tree is a module proxy's layout,
         which scripts/wheelhouse.sh asks first when it prepares the image build's modules."""
-        return self.settings.cache_dir / "go" / "mod"
+        return golang.module_cache(self.settings.cache_dir)
 
     def install(self, say: Say) -> None:
         if self.binary.exists():
             return
         go = require_program(self.name, "go", "run scripts/setup.sh (it installs a Go toolchain)",
                              path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin")
-        cache = self.settings.cache_dir / "go"
-        env = {
-            **os.environ,
-            "GOBIN": str(self.binary.parent),
-            "GOPATH": str(cache / "path"),
-            "GOMODCACHE": str(self.module_cache),
-            "GOFLAGS": "-modcacherw",
-            "CGO_ENABLED": "0",
-        }
         say(f"{self.name}: building {MODULE}@{VERSION} from the Go module proxy (first run only, a few minutes)")
-        result = subprocess.run(
-            [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
-            env=env, capture_output=True, text=True,
-        )
+        with golang.build_env(self.settings.cache_dir, gobin=self.binary.parent) as env:
+            result = subprocess.run(
+                [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
+                env=env, capture_output=True, text=True,
+            )
         if result.returncode != 0 or not self.binary.exists():
             err = (result.stderr or result.stdout).strip().splitlines()
             raise FetchFailed(

