@@ -14,7 +14,11 @@ fi
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"  # a chosen part of the suite
 fi
-.venv/bin/python -m pytest
+# The stack's data lives under .local/; MinIO refuses every write (507) once a write would leave
+# less than 1 % of the disk free. Said before and after, so a run that fails for want of disk says so.
+.venv/bin/python -m streams.stack.disk .local
+.venv/bin/python -m pytest || { status=$?; .venv/bin/python -m streams.stack.disk .local; exit "$status"; }
+.venv/bin/python -m streams.stack.disk .local
 # The whole run ends with the deployment itself: images built offline, the compose stack up under
 # podman, a talk processed into clips through the containers (scripts/deploy_check.sh).
 bash scripts/deploy_check.sh
