@@ -29,11 +29,13 @@ from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request
 from streams.model_parameters import config_parameters
+from streams.vision.models import Detections
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
 JUDGE = "clip_judge"  # the Triton model that judges clips
+DETECTOR, LANDMARKS = "face_detector", "face_landmarks"  # the face models (streams.vision.models)
 
 
 def shed_load(status: str, message: str) -> bool:
@@ -260,6 +262,26 @@ class TritonClient:
         result = await self.infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))
+
+    async def detect_faces(self, images: np.ndarray) -> Detections:
+        """``face_detector``'s faces on each of ``images`` (``(n, h, w, 3)`` RGB uint8, n up to its
+        ``max_batch_size``), in the images' pixels: ``streams.vision.models.FaceModels``."""
+        g = self._grpc
+        frames = g.InferInput("FRAMES", list(images.shape), "UINT8")
+        frames.set_data_from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
+        names = ("BOXES", "SCORES", "KEYPOINTS", "COUNT")  # Detections' fields, in order
+        result = await self.infer(DETECTOR, [frames], [g.InferRequestedOutput(n) for n in names])
+        return Detections(*(result.as_numpy(n) for n in names))
+
+    async def face_landmarks(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``face_landmarks``' 468 points and presence score for each of ``faces`` (square RGB uint8
+        crops): ``streams.vision.models.FaceModels``."""
+        g = self._grpc
+        crops = g.InferInput("FACES", list(faces.shape), "UINT8")
+        crops.set_data_from_numpy(np.ascontiguousarray(faces, dtype=np.uint8))
+        result = await self.infer(LANDMARKS, [crops], [g.InferRequestedOutput("LANDMARKS"),
+                                                       g.InferRequestedOutput("PRESENCE")])
+        return result.as_numpy("LANDMARKS"), result.as_numpy("PRESENCE").reshape(-1)
 
     async def judge_model(self) -> str:
         """Which weights the server's clip judge runs (its config's ``model``, and ``model_dir``

@@ -1,7 +1,7 @@
 """What is on screen in a stretch of video, looked at cheaply, for scoring moments: how many
-faces (Triton's ``face_detector`` on about one frame a second, small faces searched for and
-followed as the reframer does, ``reframe.finder``, at a glance's slower pace) and where the shots
-change (PySceneDetect's adaptive detector, ``reframe.scenes``).
+faces (the face detector passed in, Triton's in the pipeline, on about one frame a second, small
+faces searched for and followed as the reframer does, ``reframe.finder``, at a glance's slower
+pace) and where the shots change (PySceneDetect's adaptive detector, ``reframe.scenes``).
 
 One decode pass serves both, and it skips what neither needs: the in-loop deblocking filter and,
 by default, the frames no other frame is predicted from (B-frames, often half of an H.264
@@ -11,7 +11,7 @@ each moment that is rendered. Frames for the detector are shrunk to ``detect_wid
 batches while the next batch decodes.
 
 ``Glance`` is the decode; it parses the upload, so the worker never runs it itself: ``look`` runs
-it in the media sandbox (``sandbox_look.Look``) and only sends its pictures to Triton.
+it in the media sandbox (``sandbox_look.Look``) and only sends its pictures to the detector.
 
 A face counts when the reframer's tracker would keep it (``TrackingRules``: confident enough and at
 least 3 % of the frame height): a face too small to follow is no speaker to frame.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from streams.errors import MediaLimitExceeded
 from streams.media.reframe.finder import GLANCE, FaceFinder
@@ -38,9 +38,7 @@ from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
 from streams.media.sandbox import SandboxLimits
 from streams.media.sandbox_look import MAX_SIDE, Picture, open_look, pictures
-
-if TYPE_CHECKING:
-    from streams.adapters.triton import TritonClient
+from streams.vision.models import FaceModels
 
 
 @dataclass(frozen=True)
@@ -164,17 +162,17 @@ class Glance:
         return tuple(t for t in self.cuts.cuts() if self.start <= t < self.end)
 
 
-async def look(client: TritonClient, path: Path | str, start: float, end: float,
+async def look(models: FaceModels, path: Path | str, start: float, end: float,
                options: GlanceOptions = GlanceOptions(), *, display_name: str | None = None,
                sandbox: SandboxLimits = SandboxLimits()) -> OnScreen:
     """Faces on screen and scene cuts in ``[start, end)`` (source seconds) of the video at
     ``path``, decoded in the media sandbox. Raises ``MediaError`` (no video track, or it does not
-    decode), ``SandboxUnavailable`` and ``InferenceError`` (Triton failed)."""
+    decode), ``SandboxUnavailable`` and ``InferenceError`` (the face models failed)."""
     faces: list[tuple[float, int]] = []
     seen = await open_look(path, start, end, options, display_name=display_name, sandbox=sandbox)
     finder = FaceFinder(seen.width, seen.height, GLANCE)
     async with aclosing(pictures(seen)) as batches:
         async for batch in batches:
-            found = await find_faces(client, seen, batch, finder)
+            found = await find_faces(models, seen, batch, finder)
             faces += [(round(p.t, 3), count_faces(f, seen.height, options.faces)) for p, f in zip(batch, found)]
     return OnScreen(tuple(faces), seen.result.cuts)

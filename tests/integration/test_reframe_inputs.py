@@ -10,6 +10,7 @@ import pytest
 from streams.adapters.triton import TritonClient
 from streams.media.reframe.sampling import SamplingOptions, read_loudness, sample_faces
 from streams.media.reframe.scenes import detect_cuts
+from streams.vision.models import InProcessFaceModels
 from tests import media_recipes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -86,6 +87,24 @@ async def test_moving_face_is_found_once_per_frame_where_it_really_is(stack, mov
     offsets = np.array(offsets)
     stray = np.abs(offsets - np.median(offsets, axis=0))
     assert np.percentile(stray, 95) < 30 and stray.max() < 60, stray.max(axis=0)
+
+
+async def test_the_media_code_finds_the_same_faces_with_the_models_in_process(stack, moving):
+    """``streams.media`` calls the face models it is handed: Triton's in the pipeline, the same
+    weights in process elsewhere. Both give the same faces and mouths, frame by frame."""
+    path, _ = moving
+    client = TritonClient(stack.triton_grpc_url)
+    try:
+        served = await sample_faces(client, path, start=1.0, end=4.0)
+    finally:
+        await client.close()
+    local = await sample_faces(InProcessFaceModels(), path, start=1.0, end=4.0)
+    assert [f.t for f in local] == [f.t for f in served] and len(served) >= 20
+    for mine, theirs in zip(local, served):
+        assert len(mine.faces) == len(theirs.faces) >= 1
+        for a, b in zip(mine.faces, theirs.faces):
+            assert abs(a.box.cx - b.box.cx) < 1 and abs(a.box.cy - b.box.cy) < 1 and abs(a.score - b.score) < 0.01
+            assert a.mouth_open is not None and abs(a.mouth_open - b.mouth_open) < 0.01
 
 
 async def test_the_speaking_face_moves_its_mouth_more_than_the_silent_one(stack, two):

@@ -115,3 +115,27 @@ def test_the_domain_imports_nothing_but_the_standard_library():
     assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain", "streams.domain.envelope",
                                                        "streams.domain.pipeline"}
     assert set(outside) <= set(sys.stdlib_module_names) | {"__future__"}, outside
+
+
+
+SERVICE_CLIENTS = ("tritonclient", "grpc", "asyncpg", "aiokafka", "faust", "boto3", "botocore", "httpx",
+                   "clickhouse_connect", "chdb", "meilisearch")
+
+
+def test_media_and_moments_call_no_service_and_no_adapter():
+    """``streams.media`` and ``streams.moments`` are handed what they call (the face models, a
+    sentence encoder): no module they reach imports an adapter or a service's client library."""
+    files = [p for package in ("media", "moments") for p in (ROOT / "streams" / package).rglob("*.py")]
+    start = [".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in files]
+    modules, outside = reachable(start)
+    assert "streams.media.reframe.sampling" in modules and "streams.vision.models" in modules
+    assert "numpy" in outside  # the walk does reach outside libraries
+    assert sorted(m for m in modules if m.startswith("streams.adapters")) == []
+    assert {lib: outside[lib] for lib in SERVICE_CLIENTS if lib in outside} == {}
+
+
+def test_the_render_agent_does_reach_the_triton_adapter():
+    """The same reading finds the adapter where it is used: the check above could not pass by
+    missing it."""
+    modules, outside = reachable(["streams.agents.render"])
+    assert "streams.adapters.triton" in modules and "tritonclient" in outside

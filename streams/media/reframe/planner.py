@@ -1,7 +1,8 @@
 """One clip's reframing, end to end: one confined decode (the media sandbox) samples faces for
-Triton, finds the scene cuts and reads the speech loudness; then each requested aspect is planned
-from the same observations (the expensive part, detection, runs once per clip however many
-aspects are wanted).
+the face models passed in (``streams.vision.models.FaceModels``: Triton's, in the pipeline), finds
+the scene cuts and reads the speech loudness; then each requested aspect is planned from the same
+observations (the expensive part, detection, runs once per clip however many aspects are
+wanted).
 
 ``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``), ``speaker``
 (always one crop following the active speaker; fit when no face), ``center`` (no detection: the
@@ -14,11 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from streams.adapters.triton import TritonClient
 from streams.media.reframe.layout import ReframePlan, ReframeRules, plan_reframe
 from streams.media.reframe.observations import Source
 from streams.media.reframe.sampling import SamplingOptions, observe
 from streams.media.sandbox import SandboxLimits
+from streams.vision.models import FaceModels
 
 FRAMINGS = ("auto", "speaker", "center")
 
@@ -30,17 +31,17 @@ def rules_for(framing: str, rules: ReframeRules = ReframeRules()) -> ReframeRule
     return replace(rules, split=False) if framing == "speaker" else rules
 
 
-async def plan_clip(client: TritonClient, path: Path | str, source: Source, start: float, end: float,
+async def plan_clip(models: FaceModels, path: Path | str, source: Source, start: float, end: float,
                     aspects: Sequence[str], *, framing: str = "auto", sampling: SamplingOptions = SamplingOptions(),
                     sandbox: SandboxLimits = SandboxLimits()) -> dict[str, ReframePlan]:
     """A plan per aspect for ``[start, end]`` (source seconds) of the video at ``path``; empty for
     the ``center`` framing. The video is decoded once, in the media sandbox. Raises MediaError
-    (unreadable video), SandboxUnavailable or InferenceError (Triton)."""
+    (unreadable video), SandboxUnavailable or InferenceError (the face models)."""
     rules = rules_for(framing)
     if framing == "center":
         return {}
     context = rules.context
-    seen = await observe(client, path, max(0.0, start - context), end + context, sampling, loudness=(start, end),
+    seen = await observe(models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end),
                          sandbox=sandbox)
     return {a: plan_reframe(seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules)
             for a in aspects}

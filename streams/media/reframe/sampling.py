@@ -1,8 +1,8 @@
 """What the reframer sees: faces on frames sampled from a stretch of video, and its loudness.
 
 Frames of ``[start, end]`` are decoded in the media sandbox (``sandbox_look``: one pass of
-``onscreen.Glance`` that also finds the scene cuts; the next batch decodes while Triton works on
-this one), sampled at ``SamplingOptions.fps``, shrunk to at most ``detect_width`` pixels wide
+``onscreen.Glance`` that also finds the scene cuts; the next batch decodes while the face models work
+on this one), sampled at ``SamplingOptions.fps``, shrunk to at most ``detect_width`` pixels wide
 (BlazeFace looks at 192x192 anyway, and smaller frames travel faster) and sent to
 ``face_detector`` in batches: the whole look. Faces too small for it are searched for and followed
 in square crops of the full frame (``reframe.finder`` decides which, ``vision.tiles`` cuts them).
@@ -29,18 +29,17 @@ from streams.media.reframe.finder import REFRAME, FaceFinder, merge
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.sandbox_look import MAX_SIDE, Look, Picture, open_look, pictures
+from streams.vision.models import Detections, FaceModels
 from streams.vision.tiles import Crop, cut
 
 if TYPE_CHECKING:
-    from streams.adapters.triton import TritonClient
     from streams.media.onscreen import GlanceOptions
     from streams.media.reframe.scenes import SceneOptions
 
-__all__ = ["DETECTOR", "LANDMARKS", "MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Picture", "SamplingOptions",
+__all__ = ["MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Picture", "SamplingOptions",
            "SampleClock", "Observed", "detection_size", "faces_from_detections", "rms_series", "observe",
            "sample_faces", "detect_faces", "detect_in_crops", "find_faces", "read_loudness"]
 
-DETECTOR, LANDMARKS = "face_detector", "face_landmarks"
 MAX_BATCH = 8  # frames per whole-look request, and face_landmarks' max_batch_size
 
 
@@ -170,7 +169,7 @@ def _open(path: Path):
         raise NotMedia(f"{path.name} is not a video FFmpeg can read") from exc
 
 
-# --- Triton -------------------------------------------------------------------------------------
+# --- the face models (a FaceModels: Triton in the pipeline) ------------------------------------
 
 def glance_options(options: SamplingOptions, scene: SceneOptions | None = None) -> GlanceOptions:
     """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
@@ -183,7 +182,7 @@ def glance_options(options: SamplingOptions, scene: SceneOptions | None = None) 
                          full_width=FULL_WIDTH)
 
 
-async def observe(client: TritonClient, path: Path | str, start: float, end: float,
+async def observe(models: FaceModels, path: Path | str, start: float, end: float,
                   options: SamplingOptions = SamplingOptions(), *, loudness: tuple[float, float] | None = None,
                   display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> Observed:
     """What the reframer needs of ``[start, end)`` of ``path``, from one confined decode (the media
@@ -192,7 +191,7 @@ async def observe(client: TritonClient, path: Path | str, start: float, end: flo
     ``loudness`` stretch (None when not asked for, or the video has no sound).
 
     Raises ``MediaError`` when the video cannot be read, ``SandboxUnavailable``, and
-    ``InferenceError`` when Triton fails."""
+    ``InferenceError`` when the face models fail."""
     seen = await open_look(path, start, end, glance_options(options),
                            loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
                            display_name=display_name, sandbox=sandbox)
@@ -200,49 +199,39 @@ async def observe(client: TritonClient, path: Path | str, start: float, end: flo
     finder = FaceFinder(seen.width, seen.height, REFRAME) if options.small_faces else None
     async with aclosing(pictures(seen, options.batch_size)) as batches:
         async for batch in batches:
-            found += await _faces_in_batch(client, seen, batch, options, finder)
+            found += await _faces_in_batch(models, seen, batch, options, finder)
     return Observed(found, list(seen.result.cuts), seen.result.loudness)
 
 
-async def sample_faces(client: TritonClient, path: Path | str, start: float = 0.0, end: float | None = None,
+async def sample_faces(models: FaceModels, path: Path | str, start: float = 0.0, end: float | None = None,
                        options: SamplingOptions = SamplingOptions()) -> list[FrameFaces]:
     """Faces on frames of ``[start, end)`` of ``path`` (``end`` None: to the end) sampled at
     ``options.fps``: ``observe``'s faces alone."""
     if end is None:
         end = (await asyncio.to_thread(read_source, Path(path))).duration or 0.0
-    return (await observe(client, path, start, end, options)).faces
+    return (await observe(models, path, start, end, options)).faces
 
 
-async def detect_faces(client: TritonClient, images: np.ndarray, scale: tuple[float, float],
+async def detect_faces(models: FaceModels, images: np.ndarray, scale: tuple[float, float],
                        source_size: tuple[int, int]) -> list[list[Face]]:
     """The faces ``face_detector`` finds on each of ``images`` (``(n, h, w, 3)`` RGB, n at most
     ``MAX_BATCH``, shrunk from source frames by ``scale`` detection pixels per source pixel), in
-    source pixels. Raises ``InferenceError`` when Triton fails."""
-    boxes, scores, keypoints, counts = await _detect(client, images)
+    source pixels. Raises ``InferenceError`` when the face models fail."""
+    boxes, scores, keypoints, counts = await models.detect_faces(images)
     sx, sy = scale
     return [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy,
                                   source_size) for i in range(len(images))]
 
 
-async def _detect(client: TritonClient, images: np.ndarray) -> tuple[np.ndarray, ...]:
-    import tritonclient.grpc.aio as grpc
-
-    tensor = grpc.InferInput("FRAMES", list(images.shape), "UINT8")
-    tensor.set_data_from_numpy(np.ascontiguousarray(images))
-    names = ("BOXES", "SCORES", "KEYPOINTS", "COUNT")
-    result = await client.infer(DETECTOR, [tensor], [grpc.InferRequestedOutput(n) for n in names])
-    return tuple(result.as_numpy(n) for n in names)
-
-
-async def detect_in_crops(client: TritonClient, images: np.ndarray, crops: list[Crop],
+async def detect_in_crops(models: FaceModels, images: np.ndarray, crops: list[Crop],
                           source_size: tuple[int, int]) -> list[Face]:
     """The faces ``face_detector`` finds in ``images``, the ``crops`` of one frame resized to the
     model's input (``tiles.cut``), in source pixels. The crops go in requests of at most
     ``CROP_BATCH`` (one, for a search of a 16:9 frame and a followed face), sent together. A face
     touching a crop's edge inside the frame is left out: it is cut off there, and lies whole in a
-    neighbouring tile (or in the whole look). Raises ``InferenceError`` when Triton fails."""
+    neighbouring tile (or in the whole look). Raises ``InferenceError`` when the face models fail."""
     chunks = [images[i:i + CROP_BATCH] for i in range(0, len(images), CROP_BATCH)]
-    answers = await asyncio.gather(*(_detect(client, chunk) for chunk in chunks))
+    answers: list[Detections] = await asyncio.gather(*(models.detect_faces(chunk) for chunk in chunks))
     boxes, scores, keypoints, counts = (np.concatenate(column) for column in zip(*answers))
     faces: list[Face] = []
     for i, crop in enumerate(crops):
@@ -266,14 +255,14 @@ CROP_BATCH = 16  # crops per face_detector request (its max_batch_size)
 EDGE_MARGIN = 0.01  # of a crop's side: a face box this close to an inner edge is cut off
 
 
-async def find_faces(client: TritonClient, seen: Look, batch: list[Picture],
+async def find_faces(models: FaceModels, seen: Look, batch: list[Picture],
                      finder: FaceFinder | None) -> list[list[Face]]:
     """The faces on each picture of ``batch`` (in time order): the whole look at every picture in
     one request, then the closer looks ``finder`` asks for (None: none), picture by picture (each
     picture's crops in one request), cut from the full frame when the pictures carry one. Raises
-    ``InferenceError`` when Triton fails."""
+    ``InferenceError`` when the face models fail."""
     size = (seen.width, seen.height)
-    whole = await detect_faces(client, np.stack([p.small for p in batch]), seen.scale, size)
+    whole = await detect_faces(models, np.stack([p.small for p in batch]), seen.scale, size)
     if finder is None:
         return whole
     found = []
@@ -282,42 +271,35 @@ async def find_faces(client: TritonClient, seen: Look, batch: list[Picture],
         if crops:
             image, scale = (picture.full, seen.full_scale) if picture.full is not None else (picture.small, seen.scale)
             images = await asyncio.to_thread(cut, image, crops, scale)
-            faces = merge(faces, await detect_in_crops(client, images, crops, size))
+            faces = merge(faces, await detect_in_crops(models, images, crops, size))
         finder.update(picture.t, faces)
         found.append(faces)
     return found
 
 
-async def _faces_in_batch(client: TritonClient, seen: Look, batch: list[Picture],
+async def _faces_in_batch(models: FaceModels, seen: Look, batch: list[Picture],
                           options: SamplingOptions, finder: FaceFinder | None) -> list[FrameFaces]:
-    per_frame = await find_faces(client, seen, batch, finder)
+    per_frame = await find_faces(models, seen, batch, finder)
     wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
               if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
     if wanted:
-        openings = await _mouth_openings(client, [(batch[i], per_frame[i][j]) for i, j in wanted], seen.full_scale)
+        openings = await _mouth_openings(models, [(batch[i], per_frame[i][j]) for i, j in wanted], seen.full_scale)
         for (i, j), opening in zip(wanted, openings):
             face = per_frame[i][j]
             per_frame[i][j] = Face(face.box, face.score, face.keypoints, opening)
     return [FrameFaces(p.t, tuple(faces)) for p, faces in zip(batch, per_frame)]
 
 
-async def _mouth_openings(client: TritonClient, faces: list[tuple[Picture, Face]],
+async def _mouth_openings(models: FaceModels, faces: list[tuple[Picture, Face]],
                           scale: tuple[float, float]) -> list[float | None]:
     """``mouth_open`` of each face (None where the landmark model sees no face in the crop);
     ``scale``: pixels of the pictures' full frames per source pixel."""
-    import tritonclient.grpc.aio as grpc
-
     from streams.vision.landmarks import mouth_opening
 
     crops = await asyncio.to_thread(_crops, faces, scale)
     openings: list[float | None] = []
     for first in range(0, len(crops), MAX_BATCH):
-        chunk = np.ascontiguousarray(crops[first:first + MAX_BATCH])
-        tensor = grpc.InferInput("FACES", list(chunk.shape), "UINT8")
-        tensor.set_data_from_numpy(chunk)
-        result = await client.infer(LANDMARKS, [tensor], [grpc.InferRequestedOutput("LANDMARKS"),
-                                                          grpc.InferRequestedOutput("PRESENCE")])
-        landmarks, presence = result.as_numpy("LANDMARKS"), result.as_numpy("PRESENCE").reshape(-1)
+        landmarks, presence = await models.face_landmarks(crops[first:first + MAX_BATCH])
         openings += [mouth_opening(points) if p >= PRESENCE_MIN else None for points, p in zip(landmarks, presence)]
     return openings
 

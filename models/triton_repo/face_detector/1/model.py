@@ -2,10 +2,10 @@
 
 import json
 
-import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from streams.vision.blazeface import NMS_IOU, SPECS, FaceDetector, pack
+from streams.vision.blazeface import NMS_IOU, SPECS, FaceDetector
+from streams.vision.models import detections
 from streams.vision.serving import answer_image_requests
 from streams.model_parameters import config_parameters
 
@@ -31,11 +31,6 @@ class TritonPythonModel:
         return answer_image_requests(requests, pb_utils, "FRAMES", self._detect)
 
     def _detect(self, frames):
-        packed = [pack(faces, self.max_faces) for faces in self.detector.detect_batch(frames)]
-        boxes, scores, keypoints, counts = (np.stack(column) for column in zip(*packed))
-        return [
-            ("BOXES", boxes.astype(np.float32)),
-            ("SCORES", scores.astype(np.float32)),
-            ("KEYPOINTS", keypoints.astype(np.float32)),
-            ("COUNT", counts.astype(np.int32).reshape(-1, 1)),
-        ]
+        found = detections(self.detector, frames, self.max_faces)
+        return [("BOXES", found.boxes), ("SCORES", found.scores), ("KEYPOINTS", found.keypoints),
+                ("COUNT", found.counts)]

@@ -2,10 +2,10 @@
 
 import json
 
-import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.vision.landmarks import FaceLandmarker
+from streams.vision.models import landmarks
 from streams.vision.serving import answer_image_requests
 from streams.model_parameters import config_parameters
 
@@ -20,8 +20,5 @@ class TritonPythonModel:
         return answer_image_requests(requests, pb_utils, "FACES", self._landmarks)
 
     def _landmarks(self, faces):
-        meshes = [self.landmarker.mesh(face) for face in faces]
-        return [
-            ("LANDMARKS", np.stack([m.landmarks for m in meshes]).astype(np.float32)),
-            ("PRESENCE", np.array([[m.presence] for m in meshes], dtype=np.float32)),
-        ]
+        points, presence = landmarks(self.landmarker, faces)
+        return [("LANDMARKS", points), ("PRESENCE", presence.reshape(-1, 1))]
