@@ -6,7 +6,7 @@
 # back from MinIO, and takes it all down (volumes included).
 #   bash scripts/deploy_check.sh          (after scripts/setup.sh; as root, like setup, to install podman)
 # What it needs and makes, cached between runs on one machine:
-#   - Debian's podman, runc, netavark and aardvark-dns, debootstrap (apt, when missing), and
+#   - Debian's podman, runc, netavark, aardvark-dns and iptables, debootstrap (apt, when missing), and
 #     podman-compose from PyPI in its own virtualenv;
 #   - a containers.conf of its own (CONTAINERS_CONF; no system file is edited): runc (crun refuses
 #     cgroup v1 hybrid hosts), netavark (service names resolve between containers), ulimits the
@@ -33,6 +33,9 @@ have podman || pkgs+=(podman)
 have runc || pkgs+=(runc)
 [ -x /usr/lib/podman/netavark ] || have netavark || pkgs+=(netavark)
 [ -x /usr/lib/podman/aardvark-dns ] || have aardvark-dns || pkgs+=(aardvark-dns)
+# netavark 1.4 sets up the containers' network with iptables and depends on no package that has
+# it: without it, every container fails to start ("netavark: No such file or directory").
+have iptables || [ -x /usr/sbin/iptables ] || pkgs+=(iptables)
 have debootstrap || pkgs+=(debootstrap)
 install_debian_packages deploy-check "${pkgs[@]}"
 PODMAN_COMPOSE_VERSION=1.6.0
