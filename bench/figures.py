@@ -129,6 +129,11 @@ def times(label: str) -> str:
     return re.sub(r"(\d)x(\d)", r"\1×\2", label)
 
 
+def dims(sizes) -> str:
+    """``[1280, 720]`` → ``1280×720``."""
+    return "×".join(map(str, sizes))
+
+
 def moments_quality() -> str:
     r = result("moments_quality")
     talks = r["results"]
@@ -228,9 +233,9 @@ def reframe_quality() -> str:
             f"{len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
             f"{faces(fits)} % faces, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
             f"head and upper body (face {100 * zoomed['input']['face_fraction']:.0f} %: crop "
-            f"{'×'.join(map(str, zoomed['plan']['crop']))}, the face "
+            f"{dims(zoomed['plan']['crop'])}, the face "
             f"{100 * zoomed['plan']['framing']['face_share']:.0f} % of it) and a {label(height(four_k))} one further "
-            f"({'×'.join(map(str, four_k['plan']['crop']))} for a {100 * four_k['input']['face_fraction']:.0f} % "
+            f"({dims(four_k['plan']['crop'])} for a {100 * four_k['input']['face_fraction']:.0f} % "
             f"face); where the source has too few pixels for that "
             f"({'; '.join(f'{faces(items)} % faces at {label(h)}' for h, items in soft)}) the crop stops "
             f"{' and '.join(held(h, items) for h, items in soft)}, and the hand-off says `soft`. Analysis time "
@@ -245,15 +250,14 @@ def render() -> str:
     clip = r["clip"]
     return (f"full render with a moving crop, captions and two-pass loudness at "
             f"{r['speed_ratio_wall']['plain']:.2f}× a plain crop+scale+encode, "
-            f"{r['frames_per_second']['full']:.1f} frames/s at {clip['output'].replace('x', '×')} {clip['preset']} "
+            f"{r['frames_per_second']['full']:.1f} frames/s at {times(clip['output'])} {clip['preset']} "
             f"on {clip['threads']} threads")
 
 
 def face_detector() -> str:
     r = result("face_detector")
     fps, batches = r["frames_per_second"], sorted(r["frames_per_second"]["triton_http"], key=int)
-    return (f"{span(fps['triton_http'].values(), '.0f')} frames/s through Triton at "
-            f"{'×'.join(map(str, r['frame_size']))}"
+    return (f"{span(fps['triton_http'].values(), '.0f')} frames/s through Triton at {dims(r['frame_size'])}"
             f" in batches of {batches[0]} to {batches[-1]}, against {span(fps['in_process'].values(), '.0f')} "
             f"in process")
 
@@ -288,8 +292,7 @@ def analytics() -> str:
     cost = listed(f"{ms:.0f} ms with {'one row' if n == 1 else f'{n:,} rows'}" for n, ms in costs)
     return (f"Latest run ({r['engine']}, {r['machine']['cpus']} cores): one row per insert "
             f"{row['events_per_second']:,} events/s; {rates}. An insert took {cost}: the cost is per insert far more "
-            f"than per row, "
-            f"which is why the sink batches. The tenant report over {report['events_stored']:,} events "
+            f"than per row, which is why the sink batches. The tenant report over {report['events_stored']:,} events "
             f"({report['tenants']} tenants, {report['queries']} queries): p50 {report['p50_ms']:.0f} ms, p95 "
             f"{report['p95_ms']:.0f} ms.")
 
@@ -316,13 +319,19 @@ def _whisper_runs() -> tuple[dict, dict, dict]:
     return result("whisper"), result("whisper_batched"), result("whisper_sequential")
 
 
+def _batched_speeds() -> tuple[float, float]:
+    """The slowest and fastest real-time factor of the batched runs (the latest and the earlier one)."""
+    latest, batched, _ = _whisper_runs()
+    speeds = [run["overall"]["triton_x_realtime"] for run in (latest, batched)]
+    return min(speeds), max(speeds)
+
+
 def whisper_capacity() -> str:
     """Every committed whisper.py run: the batched default measured far apart in different runs, so the derived
     column spans both batched runs rather than picking one."""
     latest, batched, sequential = _whisper_runs()
     ratios = [i["triton_over_in_process"] for run in (latest, batched, sequential) for i in run["inputs"].values()]
-    speeds = [run["overall"]["triton_x_realtime"] for run in (latest, batched)]
-    fast, slow = max(speeds), min(speeds)
+    slow, fast = _batched_speeds()
     return (f"{batched['overall']['triton_x_realtime']:.1f}× real time batched (batch "
             f"{batched['triton_options']['batch_size']}) and {sequential['overall']['triton_x_realtime']:.1f}× "
             f"sequential in earlier runs (`whisper_batched.json`, `whisper_sequential.json`); "
@@ -348,7 +357,7 @@ def face_detector_capacity() -> str:
     triton = r["frames_per_second"]["triton_http"].values()
     sampled = result("reframe_quality")["settings"]["sampling_new"]["fps"]
     # clip-seconds a second rounded down, as a capacity should be
-    return (f"{span(triton, '.0f')} frames/s at {'×'.join(map(str, r['frame_size']))} | the render group's "
+    return (f"{span(triton, '.0f')} frames/s at {dims(r['frame_size'])} | the render group's "
             f"reframing samples {sampled:.0f} frames/s of each clip: {int(min(triton) / sampled)}–"
             f"{int(max(triton) / sampled)} clip-seconds a second")
 
@@ -362,7 +371,7 @@ def render_capacity() -> str:
     r = result("render")
     clip, wall = r["clip"], r["median_wall_seconds"]["full"]
     video = _render_seconds_a_video()
-    return (f"{clip['output'].replace('x', '×')}, libx264 {clip['preset']}, moving crop, captions, two-pass "
+    return (f"{times(clip['output'])}, libx264 {clip['preset']}, moving crop, captions, two-pass "
             f"loudness: {r['frames_per_second']['full']:.1f} frames/s on {clip['threads']} threads "
             f"({clip['seconds']:.0f} s clip in {wall:.0f} s) | ~{round(3600 / wall, -1):.0f} clips of "
             f"{clip['seconds']:.0f} s an hour; {SIZING_CLIPS} clips × 1 aspect of {SIZING_CLIP_RANGE[0]}–"
@@ -394,16 +403,14 @@ def api_capacity() -> str:
 
 def capacity_sizing() -> str:
     """The sizing example under the capacity table: arithmetic on the rows above."""
-    latest, batched, _ = _whisper_runs()
-    speeds = [latest["overall"]["triton_x_realtime"], batched["overall"]["triton_x_realtime"]]
+    slow, fast = _batched_speeds()
     look = [v["look_seconds_per_video_minute"] for v in result("glance")["results"].values()]
     video, n = _render_seconds_a_video(), SIZING_VIDEOS_A_DAY
-    whisper = [3600 / max(speeds), 3600 / min(speeds)]
+    whisper = [3600 / fast, 3600 / slow]
     picture = [60 * min(look), 60 * max(look)]
     return (f"{n} one-hour videos a day, {SIZING_CLIPS} clips each, one aspect. Render: {n} × ~{video / 60:.0f} min "
             f"≈ {n * video / 3600:.1f} replica-hours of 2 vCPUs a day, so {SIZING_RENDER_REPLICAS} render "
-            f"replicas of "
-            f"2 vCPUs keep up with bursts of ~{SIZING_RENDER_REPLICAS * 3600 / video:.0f} videos an hour. "
+            f"replicas of 2 vCPUs keep up with bursts of ~{SIZING_RENDER_REPLICAS * 3600 / video:.0f} videos an hour. "
             f"Transcription on CPU: {n} × ({round(whisper[0], -1):.0f}–{round(whisper[1], -1):.0f} s Whisper + "
             f"{round(picture[0], -1):.0f}–{round(picture[1], -1):.0f} s picture look) ≈ "
             f"{n * (whisper[0] + picture[0]) / 3600:.0f}–{n * (whisper[1] + picture[1]) / 3600:.0f} replica-hours a "

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MINIO_FILL_FRACTION = 0.99  # MinIO's diskFillFraction: the share of a drive it fills at most
-# What the full test run stores at its peak: the largest upload (tests/pipeline/test_upload_memory.py,
-# 2 GiB, removed after) on top of the stack's data, about 0.5 GB measured in a fresh-clone run.
+# What the full test run stores at its peak, with room to spare: the largest upload
+# (tests/pipeline/test_upload_memory.py, 2 GiB, removed after) on top of the stack's data (0.43 GB a
+# quarter of the way through a fresh-clone run, sampled; its peak over the whole run not measured).
 TEST_RUN_BYTES = 3 * 1024**3
 
 
