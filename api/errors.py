@@ -16,6 +16,7 @@ from streams.errors import (
     MediaError,
     SourceFetchFailed,
     StorageError,
+    TimelineError,
     UnsafeUrl,
 )
 
@@ -36,6 +37,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
     (StorageError, 503),
     (UnsafeUrl, 422),
     (SourceFetchFailed, 502),
+    (TimelineError, 409),
 )
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything clipstream needs on a fresh Debian 12 machine, idempotently:
-#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, eSpeak NG, fonts, libpython3.11, Chromium for the
+#   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, MLT's melt, eSpeak NG, fonts, libpython3.11, Chromium for the
 #   browser tests, strace for the media sandbox's tests), the virtualenv at .venv (from Debian's
 #   /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
 #   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
@@ -20,6 +20,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
 have ffmpeg || pkgs+=(ffmpeg)
 have espeak-ng || pkgs+=(espeak-ng)  # speech for the demo video (clipstream process with no path)
 have pgrep || pkgs+=(procps)
+have melt || pkgs+=(melt)  # tests/integration/test_timeline_engines.py renders the Kdenlive export with MLT
 have strace || pkgs+=(strace)  # tests/integration/test_hostile_corpus.py watches the media sandbox with it
 # tests/web: Debian's headless Chromium, driven by the PyPI playwright package (test extra) with
 # executable_path=/usr/bin/chromium; `playwright install` (a browser download) cannot work here.

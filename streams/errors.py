@@ -21,6 +21,7 @@ ClipstreamError
 │       └── MediaTimeout   reading it took longer than the sandbox's wall-clock limit
 ├── SandboxUnavailable     the media sandbox process could not start (``retriable``)
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
+├── TimelineError          an editor timeline cannot be written as asked (a format, a hand-off file)
 ├── NoSpeech               the video has no words to make moments of
 ├── InvalidOptions         the upload's clip options cannot be used (a length preset, a range)
 ├── ContractError          an event does not match its JSON Schema (or is not JSON)
@@ -164,6 +165,13 @@ class SandboxUnavailable(ClipstreamError):
 
 class RenderError(ClipstreamError):
     code = "render_failed"
+
+
+class TimelineError(ClipstreamError):
+    """An editor timeline cannot be written as asked: an unknown format, or a clip's hand-off
+    file is missing or not one this version reads."""
+
+    code = "timeline_failed"
 
 
 class NoSpeech(ClipstreamError):

@@ -94,7 +94,7 @@ class FileStorage:
         try:
             return self.local_path(key).read_bytes()
         except FileNotFoundError:
-            raise StorageError(f"object {key} not found") from None
+            raise ObjectNotFound(f"object {key} not found") from None
 
     def download(self, key: str, dest: Path) -> Path:
         try:
@@ -122,7 +122,7 @@ class FileStorage:
         try:
             return open(self.local_path(key), "rb")
         except FileNotFoundError:
-            raise StorageError(f"get {key}: not found") from None
+            raise ObjectNotFound(f"get {key}: not found") from None
 
     def size(self, key: str) -> int:
         try:

@@ -1,10 +1,16 @@
 """The editor hand-off: one JSON file per clip (``<stem>.json`` beside the MP4) with everything
 needed to rebuild or adjust the clip in an editor (pure: builds the document, writes nothing).
 
+This format is clipstream's own; editors open the timelines made from it (``streams.timeline``:
+OpenTimelineIO, FCP7 XML, EDL, Kdenlive), and the timeline bundles carry it beside them. It is
+versioned: ``version`` grows by one when a field changes meaning or goes away (added fields do not
+change it), and ``schema`` names the same version.
+
 Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source pixels)::
 
     {
       "schema": "clipstream.handoff/1",
+      "version": 1,
       "source": {"file": "talk.mp4", "width": 1920, "height": 1080, "fps": 29.97},
       "clip": {"in": 61.2, "out": 92.7, "duration": 31.5},       # in/out: source seconds
       "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
@@ -44,7 +50,8 @@ from streams.media.framing import CropKey
 from streams.media.loudness import CEILING_DBTP, TARGET_LUFS, Loudness
 from streams.text.scripts import join
 
-SCHEMA = "clipstream.handoff/1"
+VERSION = 1
+SCHEMA = f"clipstream.handoff/{VERSION}"
 
 
 def handoff(
@@ -60,6 +67,7 @@ def handoff(
     style_json["keywords"] = list(style.keywords)
     return {
         "schema": SCHEMA,
+        "version": VERSION,
         "source": {"file": source, "width": source_size[0], "height": source_size[1],
                    "fps": round(source_fps, 3) if source_fps else None},
         "clip": {"in": round(start, 3), "out": round(end, 3), "duration": round(end - start, 3)},

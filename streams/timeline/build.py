@@ -1,0 +1,131 @@
+"""The cuts of one source as an OpenTimelineIO timeline (pure: builds objects, reads and writes
+nothing).
+
+The timeline runs at the source's frame rate, snapped to the nearest timecode rate (a variable
+frame rate source's average of 29.87 becomes 29.97, as an editor conforms it), or at
+``AUDIO_RATE`` for audio-only media. Every cut lands on whole frames of that rate: in at
+``round(start * rate)``, out at ``round(end * rate)``. The cuts follow each other in the order given
+(rank order), each on a video track (when the source has video) and an audio track, both
+referencing the source. What the ranking said of a cut travels as markers:
+
+- a *title* marker at its first frame: ``"<title> · score <n>"``, the reason as its comment;
+- a *caption* marker per caption cue, spanning the cue, named by its text.
+
+With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCPXML, EDL and
+.otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
+The cut's reframe path and scores travel as ``metadata["clipstream"]`` (kept by .otio).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Literal, Sequence
+
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime, TimeRange
+
+from streams.timeline.cuts import Cut, Source
+
+AUDIO_RATE = 30.0
+SCHEMA = "clipstream.timeline/1"
+NTSC_DROP_FRAME = (30000 / 1001, 60000 / 1001)  # written as drop-frame timecode (29.97, 59.94)
+TITLE_COLOR, CAPTION_COLOR = otio.schema.MarkerColor.RED, otio.schema.MarkerColor.YELLOW
+
+
+def rate_of(source: Source) -> float:
+    """The timeline's frame rate for ``source``."""
+    if not source.has_video:
+        return AUDIO_RATE
+    return RationalTime.nearest_valid_timecode_rate(float(source.fps))
+
+
+def is_drop_frame(rate: float) -> bool:
+    return any(abs(rate - r) < 1e-6 for r in NTSC_DROP_FRAME)
+
+
+def frames(seconds: float, rate: float) -> int:
+    return round(seconds * rate)
+
+
+def cut_range(cut: Cut, rate: float) -> TimeRange:
+    """The cut's source range, on whole frames (at least one)."""
+    first = frames(cut.start, rate)
+    return TimeRange(RationalTime(first, rate), RationalTime(max(1, frames(cut.end, rate) - first), rate))
+
+
+def marker_name(cut: Cut) -> str:
+    score = "" if cut.score is None else f" · score {cut.score:.0f}"
+    return f"{cut.title or cut.clip_id}{score}"
+
+
+def build(source: Source, cuts: Sequence[Cut], *, name: str,
+          markers: Literal["clips", "timeline"] = "clips") -> otio.schema.Timeline:
+    """The timeline of ``cuts`` of ``source``, in the order given."""
+    rate = rate_of(source)
+    timeline = otio.schema.Timeline(name=name, global_start_time=RationalTime(0, rate))
+    timeline.metadata["clipstream"] = {
+        "schema": SCHEMA, "source": {"name": source.name, "duration": source.duration, "fps": source.fps,
+                                     "width": source.width, "height": source.height},
+    }
+    timecode = {"timecode": _fcp_timecode(rate)}
+    timeline.metadata["fcp_xml"] = timecode
+    if source.has_video:  # the sequence's frame size, which Premiere and Resolve read from <format>
+        timeline.metadata["fcp_xml"] = {**timecode, "media": {"video": {"format": {"samplecharacteristics": {
+            "width": str(source.width), "height": str(source.height), "pixelaspectratio": "square",
+            "fielddominance": "none"}}}}}
+    kinds = ([otio.schema.TrackKind.Video] if source.has_video else []) + [otio.schema.TrackKind.Audio]
+    tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
+    timeline.tracks.extend(tracks)
+    at = 0
+    for cut in cuts:
+        span = cut_range(cut, rate)
+        for i, track in enumerate(tracks):
+            clip = otio.schema.Clip(name=_clip_name(cut), media_reference=_reference(source, rate),
+                                    source_range=span, metadata=_clip_metadata(cut))
+            if i == 0 and markers == "clips":
+                clip.markers.extend(_markers(cut, rate, offset=0))
+            track.append(clip)
+        if markers == "timeline":
+            timeline.tracks.markers.extend(_markers(cut, rate, offset=at - span.start_time.to_frames()))
+        at += span.duration.to_frames()
+    return timeline
+
+
+def _clip_name(cut: Cut) -> str:
+    return f"{cut.rank:02d} {cut.title}".strip() if cut.rank is not None else (cut.title or cut.clip_id)
+
+
+def _clip_metadata(cut: Cut) -> dict:
+    return {"clipstream": {"clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "title": cut.title,
+                           "reason": cut.reason, "reframe": dict(cut.reframe) if cut.reframe else None},
+            "cmx_3600": {"comments": [f"REASON: {cut.reason}"] if cut.reason else []}}
+
+
+def _reference(source: Source, rate: float) -> otio.schema.ExternalReference:
+    available = None
+    if source.duration:
+        available = TimeRange(RationalTime(0, rate), RationalTime(frames(source.duration, rate), rate))
+    return otio.schema.ExternalReference(target_url=source.url, available_range=available,
+                                         metadata={"fcp_xml": {"timecode": _fcp_timecode(rate)}})
+
+
+def _fcp_timecode(rate: float) -> dict:
+    """FCP7 XML's timecode display: 29.97 and 59.94 drop-frame (the adapter takes the rate from
+    the times themselves)."""
+    return {"displayformat": "DF" if is_drop_frame(rate) else "NDF"}
+
+
+def _markers(cut: Cut, rate: float, offset: int) -> Iterable[otio.schema.Marker]:
+    """The cut's title marker and caption markers, ``offset`` frames from source time."""
+    span = cut_range(cut, rate)
+    first, last = span.start_time.to_frames(), span.end_time_exclusive().to_frames()
+    title = {"kind": "title", "clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "reason": cut.reason}
+    yield otio.schema.Marker(name=marker_name(cut), color=TITLE_COLOR,
+                             marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
+                             metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}})
+    for caption in cut.captions:
+        start = min(max(frames(caption.start, rate), first), last - 1)
+        end = min(max(frames(caption.end, rate), start + 1), last)
+        yield otio.schema.Marker(name=caption.text, color=CAPTION_COLOR,
+                                 marked_range=TimeRange(RationalTime(start + offset, rate),
+                                                        RationalTime(end - start, rate)),
+                                 metadata={"clipstream": {"kind": "caption"}})

@@ -1,0 +1,105 @@
+"""What goes on an editor timeline: the source media and the cuts taken from it, each with the
+captions and the reframe path its clip was rendered with (pure: no I/O).
+
+A cut is read from its clip's hand-off document (``streams.media.handoff``), which holds the
+source's frame size and rate, the clip's in and out points, its caption cues and the crop drawn,
+and from the clip's catalog row, which holds what the ranking said of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from streams.errors import TimelineError
+from streams.media.handoff import SCHEMA
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One caption cue, in source seconds."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Source:
+    """The uploaded media the cuts reference.
+
+    Attributes:
+        name: the file name it was uploaded as (what an editor shows and relinks by).
+        url: where the timeline says it lies: a path relative to the timeline, a ``file://`` URL
+            or a signed ``https://`` link.
+        duration: its length in seconds, None when unknown.
+        fps: its average video frame rate, None for audio-only media.
+        width, height: its frame size, None for audio-only media.
+    """
+
+    name: str
+    url: str
+    duration: float | None
+    fps: float | None
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def has_video(self) -> bool:
+        return self.fps is not None and bool(self.width) and bool(self.height)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One clip's span of the source and what we know of it.
+
+    Attributes:
+        clip_id: the clip it was rendered as.
+        start, end: its in and out points, source seconds.
+        title, reason, score, rank: what the ranking said of it (rank None: chosen by a person).
+        captions: its caption cues, as burned in.
+        reframe: the crop the clip was rendered with (the hand-off's layout, framing and crop
+            panels; panel keys in clip seconds, boxes in source pixels).
+    """
+
+    clip_id: str
+    start: float
+    end: float
+    title: str
+    reason: str
+    score: float | None
+    rank: int | None
+    captions: tuple[Caption, ...] = ()
+    reframe: Mapping[str, Any] | None = None
+
+
+def check_handoff(doc: Mapping[str, Any]) -> None:
+    """Raise TimelineError unless ``doc`` is a hand-off document this version reads."""
+    if not isinstance(doc, Mapping) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, Mapping) else type(doc).__name__
+        raise TimelineError(f"the clip's hand-off file is {found!r}, not {SCHEMA!r}: render the clip again")
+
+
+def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | None,
+              has_video: bool = True) -> Source:
+    """The source as a clip's hand-off document describes it (``has_video`` False: audio only,
+    whatever frame size the document gives)."""
+    check_handoff(doc)
+    media = doc["source"]
+    video = has_video and doc.get("layout") != "audio" and bool(media.get("fps"))
+    return Source(name=name, url=url, duration=duration, fps=media["fps"] if video else None,
+                  width=media.get("width") if video else None, height=media.get("height") if video else None)
+
+
+def cut_of(doc: Mapping[str, Any], *, clip_id: str, title: str, reason: str, score: float | None,
+           rank: int | None) -> Cut:
+    """The cut a clip's hand-off document describes, with the ranking's words about it."""
+    check_handoff(doc)
+    start, end = float(doc["clip"]["in"]), float(doc["clip"]["out"])
+    captions = tuple(Caption(c["text"], round(start + c["start"], 3), round(start + c["end"], 3))
+                     for c in doc.get("captions", {}).get("cues", ()))
+    reframe = {"layout": doc.get("layout"), "framing": doc.get("framing"), "crop": doc.get("crop"),
+               "output": doc.get("output")}
+    return Cut(clip_id=clip_id, start=start, end=end, title=title or "", reason=reason or "",
+               score=None if score is None else round(float(score), 1), rank=rank, captions=captions,
+               reframe=reframe)
