@@ -19,7 +19,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api import analytics, clips, docs, library, pages, progress, signing, submissions, tenants, videos, webhooks
+from api import (
+    analytics,
+    clips,
+    docs,
+    library,
+    pages,
+    progress,
+    signing,
+    submissions,
+    tenants,
+    timelines,
+    videos,
+    webhooks,
+)
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
@@ -64,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.search.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/metrics", prometheus_metrics), *submissions.routes, *videos.routes, *clips.routes, *progress.routes,
+        routes=[Route("/healthz", healthz), Route("/metrics", prometheus_metrics), *submissions.routes, *videos.routes, *clips.routes, *timelines.routes, *progress.routes,
                 *library.routes, *analytics.routes, *tenants.routes, *webhooks.routes, *docs.routes, *pages.routes],
         middleware=[
             Middleware(TelemetryMiddleware),

@@ -18,9 +18,12 @@ from starlette.routing import BaseRoute, Route
 
 from streams import __version__, contracts
 from streams.domain.pipeline import VIDEO_STAGES
+from streams.timeline.formats import FORMATS
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
+TIMELINE_LINKS = {"type": "object", "properties": {f: {"type": "string"} for f in FORMATS},
+                  "description": "Signed links to the timeline bundle (`bundle=zip`) in each editor format."}
 SCOPES = ("read", "write", "admin")
 _CONVERTOR = re.compile(r"{(\w+)(:\w+)?}")
 
@@ -117,6 +120,23 @@ def post(operation_id: str, summary: str, responses: dict, **kwargs) -> dict:
     kwargs["parameters"] = [*kwargs.get("parameters", []), IDEMPOTENCY]
     responses = {"409": error("Conflict"), "413": error("PayloadTooLarge"), **responses}
     return operation(operation_id, summary, responses, **kwargs)
+
+
+TIMELINE = {"200": {"description": "The timeline, or with `bundle=zip` a zip of it with the source, the clips' "
+                                   "SRTs and hand-off JSONs.",
+                    "content": {**{f.media_type: {"schema": STRING} for f in FORMATS.values()},
+                                "application/zip": {"schema": {}}}}}
+TIMELINE_QUERY = [
+    query_param("format", {"enum": list(FORMATS), "default": "otio"},
+                "; ".join(f"`{f.name}`: {f.label}" for f in FORMATS.values())),
+    query_param("bundle", {"enum": ["zip"]}, "Package the timeline with what it references."),
+    query_param("media_root", STRING, "With `bundle=zip`: the absolute folder the zip will be unpacked to; the "
+                                      "timeline then references the source by a `file://` URL under it."),
+]
+TIMELINE_HELP = ("Cuts on whole frames of the source's rate (29.97 and 59.94 as drop-frame timecode), a marker with "
+                 "each clip's title, score and reason (comment) and one per caption cue; the reframe path travels "
+                 "as metadata in `.otio` and in the bundled hand-off JSON. Without `bundle` the source is "
+                 "referenced by a signed link valid for an hour.")
 
 
 # -- paths -------------------------------------------------------------------------------------
@@ -248,6 +268,15 @@ def _video_paths() -> dict:
                         "is harmless. A new length (`length` preset, or `min_seconds` with `max_seconds`) re-cuts "
                         "the moment to the run of whole sentences nearest to it that fits; the answer gives the "
                         "new `start` and `end`.")},
+        "/v1/clips/{clip_id}/timeline": {"get": operation("getClipTimeline", "The clip as an editor timeline", {
+            **TIMELINE, **not_found}, scope="read", tag="clips", signed=True,
+            parameters=[path_param("clip_id"), *TIMELINE_QUERY], description=TIMELINE_HELP)},
+        "/v1/videos/{video_id}/timeline": {"get": operation("getVideoTimeline", "The video's clips as one editor "
+                                                                                "timeline, in rank order", {
+            **TIMELINE, **not_found, "409": error("Conflict")}, scope="read", tag="clips", signed=True,
+            parameters=[video_id, *TIMELINE_QUERY],
+            description=TIMELINE_HELP + " One cut per moment; clips a later ranking superseded are left out; 409 "
+                                        "`no_clips` before the first clip is rendered.")},
         "/v1/clips/{clip_id}/download": {"get": operation("downloadClip", "One of a clip's files", {
             "200": {"description": "The file (byte ranges supported).", "content": {
                 "video/mp4": {"schema": {}}, "application/x-subrip": {"schema": STRING},
@@ -440,7 +469,8 @@ def _video_schemas() -> dict:
                                     description="How the moments are ranked: by rules and the clip judge, or by "
                                                 "rules alone (CLIPSTREAM_MOMENT_JUDGE=off). Null until the "
                                                 "moments stage starts.")),
-            "urls": obj({"events": STRING, "source": STRING}, description="Signed links, valid for an hour.")})]},
+            "urls": obj({"events": STRING, "source": STRING}, {"timeline": TIMELINE_LINKS},
+                        description="Signed links, valid for an hour.")})]},
         "Stage": obj({"stage": STRING, "status": {"enum": ["pending", "running", "completed", "failed"]},
                       "progress": SHARE, "error": nullable(obj({"code": nullable(STRING), "message": STRING})),
                       "started_at": nullable(TIMESTAMP), "finished_at": nullable(TIMESTAMP)}),
@@ -460,7 +490,7 @@ def _video_schemas() -> dict:
             "title": STRING, "reason": STRING, "signals": OBJECT, **clip_files,
             "caption_style": nullable(STRING), "variant": nullable(STRING),
             "links": obj({"self": STRING, **clip_files}),
-            "urls": obj(clip_files, description="Signed download links, valid for an hour.")}),
+            "urls": obj(clip_files, {"timeline": TIMELINE_LINKS}, description="Signed download links, valid for an hour.")}),
         "RerenderClip": obj({}, {
             "caption_style": {"enum": list(CAPTION_STYLES)}, "aspect": {"enum": list(ASPECTS)},
             "length": {"enum": list(LENGTH_PRESETS), "description": "Re-cut to a length preset (seconds)."},

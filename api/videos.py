@@ -23,6 +23,7 @@ from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
+from streams.timeline.formats import FORMATS
 
 
 def catalog(request: Request, scope: str) -> Catalog:
@@ -89,7 +90,8 @@ def video_json(request: Request, v: dict) -> dict:
     ]
     progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)
     base = f"/v1/videos/{v['video_id']}"
-    urls = {"events": _signed(request, f"{base}/events"), "source": _signed(request, f"{base}/source")}
+    urls = {"events": _signed(request, f"{base}/events"), "source": _signed(request, f"{base}/source"),
+            "timeline": timeline_links(request, base)}
     return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.get("ranking")}
 
 
@@ -192,8 +194,14 @@ def _clip_json(request: Request, c: dict) -> dict:
         "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"], "caption_style": c.get("caption_style"),
         "variant": c.get("variant") or None,
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
-        "urls": {kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
+        "urls": {**{kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
+                 "timeline": timeline_links(request, base)},
     }
+
+
+def timeline_links(request: Request, base: str) -> dict:
+    """Signed links to the timeline bundle under ``base`` (a clip's or a video's), one per format."""
+    return {name: _signed(request, f"{base}/timeline", f"format={name}&bundle=zip") for name in FORMATS}
 
 
 async def get_clips(request: Request) -> JSONResponse:

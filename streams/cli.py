@@ -5,6 +5,7 @@
     clipstream stack status [--json]
     clipstream stack logs COMPONENT [-n LINES]
     clipstream process [PATH|URL] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
+    clipstream export VIDEO_ID [--clip CLIP_ID] [--format otio|fcp7|edl|kdenlive] [--out DIR] [--json]
     clipstream transcribe PATH [--json]
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
@@ -107,6 +108,31 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(clips_table(clips))
     return 0 if video["status"] == "completed" else 1
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Download a video's (or one clip's) timeline bundle and unpack it into ``--out``: the timeline
+    references the source under ``media/`` there by absolute path, so the editor opens it as is."""
+    import tempfile
+    from pathlib import Path
+
+    from streams.client import Client
+    from streams.credentials import api_key_for
+    from streams.timeline.bundle import unpack
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    path = f"/v1/clips/{args.clip}/timeline" if args.clip else f"/v1/videos/{args.video_id}/timeline"
+    with Client(settings.api_url, api_key_for(settings), timeout=600) as client, \
+            tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
+        archive = client.download_timeline(path, Path(tmp) / "bundle.zip", args.format, media_root=str(out))
+        files = unpack(archive, out)
+    timeline = out / files[0]
+    if args.json:
+        print(json.dumps({"timeline": str(timeline), "files": [str(out / f) for f in files]}, indent=2))
+    else:
+        print(f"exported {len(files)} files to {out}; open {timeline.name} in your editor")
+    return 0
 
 
 def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
@@ -377,6 +403,16 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
 
+    export = sub.add_parser("export", help="a video's clips (or one clip) as an editor timeline, with its media")
+    export.add_argument("video_id", help="the video (with --clip: the clip's video, for the record)")
+    export.add_argument("--clip", help="export this clip alone")
+    from streams.timeline.formats import FORMATS
+
+    export.add_argument("--format", default="fcp7", choices=list(FORMATS),
+                        help="; ".join(f"{f.name}: {f.label}" for f in FORMATS.values()) + " (default: fcp7)")
+    export.add_argument("--out", default=".", help="the folder to unpack into (default: here)")
+    export.add_argument("--json", action="store_true", help="print the files written as JSON")
+    export.set_defaults(handler=cmd_export)
     transcribe = sub.add_parser("transcribe", help="print what is said in a video or audio file (uses Triton)")
     transcribe.add_argument("path", help="the video or audio file")
     transcribe.add_argument("--json", action="store_true",

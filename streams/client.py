@@ -42,12 +42,16 @@ class Client:
             raise ApiUnreachable(f"the API at {self.base_url} is not reachable ({exc}); "
                                  "start it with: clipstream stack up --app") from None
         if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-                raise ApiCallFailed(response.status_code, error["code"], error["message"])
-            except (ValueError, KeyError, TypeError):
-                raise ApiCallFailed(response.status_code, "http_error", response.text[:300]) from None
+            self._raise_for(response)
         return response.json()
+
+    @staticmethod
+    def _raise_for(response: httpx.Response) -> None:
+        try:
+            error = response.json()["error"]
+            raise ApiCallFailed(response.status_code, error["code"], error["message"])
+        except (ValueError, KeyError, TypeError):
+            raise ApiCallFailed(response.status_code, "http_error", response.text[:300]) from None
 
     def submit(self, path: Path, **options) -> dict:
         """Upload a file (streamed from disk) with processing options; returns the 202 body."""
@@ -72,6 +76,22 @@ class Client:
 
     def clips(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}/clips")
+
+    def download_timeline(self, path: str, dest: Path, fmt: str, media_root: str | None = None) -> Path:
+        """Stream the timeline bundle at ``path`` (``/v1/videos/{id}/timeline`` or a clip's) in
+        format ``fmt`` into the zip file ``dest``."""
+        params = {"format": fmt, "bundle": "zip", **({"media_root": media_root} if media_root else {})}
+        try:
+            with self.http.stream("GET", path, params=params) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for(response)
+                with open(dest, "wb") as out:
+                    for chunk in response.iter_bytes(1 << 20):
+                        out.write(chunk)
+        except httpx.TransportError as exc:
+            raise ApiUnreachable(f"the API at {self.base_url} is not reachable ({exc})") from None
+        return dest
 
     def wait(self, video_id: str, timeout: float = 3600.0, poll: float = 0.5,
              on_progress: Callable[[dict], None] | None = None) -> dict:

@@ -29,6 +29,7 @@ import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
+from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree
 
 import opentimelineio as otio
@@ -97,8 +98,9 @@ def _quiet():
 
 def _fit_mlt(text: str, timeline: otio.schema.Timeline) -> str:
     """The Kdenlive adapter's project fitted to the timeline: the profile takes the source's frame
-    size (the adapter writes 1920x1080 always), and the black background track ends with the
-    timeline (the adapter leaves it endless, so ``melt`` would render 15000 frames of black)."""
+    size (the adapter writes 1920x1080 always), a source at a signed link keeps its whole URL (the
+    adapter keeps its path), and the black background track ends with the timeline (the adapter
+    leaves it endless, so ``melt`` would render 15000 frames of black)."""
     root = ElementTree.fromstring(text)
     source = timeline.metadata.get("clipstream", {}).get("source", {})
     profile = root.find("profile")
@@ -108,6 +110,13 @@ def _fit_mlt(text: str, timeline: otio.schema.Timeline) -> str:
         profile.set("description", f"{width}x{height} {float(timeline.duration().rate):.3f} fps")
         profile.set("width", str(width)), profile.set("height", str(height))
         profile.set("display_aspect_num", str(aspect.numerator)), profile.set("display_aspect_den", str(aspect.denominator))
+    for clip in timeline.find_clips():  # the adapter keeps only a URL's path: MLT reads http(s) itself
+        url = getattr(clip.media_reference, "target_url", "")
+        if url.startswith(("http://", "https://")):
+            for prop in root.iter("property"):
+                if prop.get("name") == "resource" and prop.text == unquote(urlparse(url).path):
+                    prop.text = url
+        break
     length = round(timeline.duration().to_frames())
     for black in root.iter("producer"):
         if black.get("id") == "black_track":

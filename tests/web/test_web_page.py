@@ -146,6 +146,18 @@ def _play_first_clip(page, clip: dict, shots: Shots) -> None:
     player.evaluate("v => v.pause()")
 
 
+def _editor_exports(page, clip: dict) -> None:
+    """The clip's card offers its timeline bundle in each editor format; the Premiere/Resolve
+    one downloads a zip (a signed link: no key sent)."""
+    card = page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']")
+    links = card.locator(".editor-exports a[data-format]")
+    assert sorted(links.evaluate_all("as => as.map(a => a.dataset.format)")) == sorted(clip["urls"]["timeline"])
+    href = card.locator(".editor-exports a[data-format='fcp7']").evaluate("a => a.href")  # absolute
+    response = page.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "application/zip", response.status
+    assert response.body()[:2] == b"PK"
+
+
 def _find_word(page, words: list[dict], shots: Shots) -> None:
     """Each hit of WORD in the find bar moves the source player to that word's start."""
     spoken = [w for w in words if _normal(w["word"]).startswith(WORD)]
@@ -257,6 +269,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     clips = http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
     assert clips and page.locator("#clips .clip-card").count() == len(clips)
     _play_first_clip(page, clips[0], shots)
+    _editor_exports(page, clips[0])
     _find_word(page, http.get(f"/v1/videos/{video_id}/transcript").json()["words"], shots)
     _library_search(page, http, video_id, shots)
     _rerender(page, http, video_id, clips[0], shots)

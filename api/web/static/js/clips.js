@@ -114,6 +114,7 @@ class ClipCard {
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
       h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle),
+      editorExports(urls.timeline),
       form,
     );
   }
@@ -156,6 +157,22 @@ class ClipCard {
     });
     return form;
   }
+}
+
+// The editor formats of a clip's timeline bundle (zip: the timeline, the source, captions).
+const EDITOR_FORMATS = [
+  ["fcp7", "Premiere / Resolve", "Final Cut Pro 7 XML: Premiere Pro and DaVinci Resolve import it"],
+  ["edl", "EDL", "CMX 3600 edit list: cuts and markers, for any editor"],
+  ["kdenlive", "Kdenlive", "MLT project: Kdenlive and Shotcut open it"],
+  ["otio", "OTIO", "OpenTimelineIO, with the reframe path as metadata"],
+];
+
+function editorExports(links) {
+  if (!links) return null;
+  const buttons = EDITOR_FORMATS.filter(([name]) => links[name]).map(([name, text, title]) =>
+    h("a", { class: "btn ghost small", href: safeUrl(links[name]), download: "", title, "data-format": name }, text));
+  return buttons.length ? h("div", { class: "clip-actions editor-exports" },
+    h("span", { class: "muted small" }, "Timeline + media:"), ...buttons) : null;
 }
 
 export class Gallery {

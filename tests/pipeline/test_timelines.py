@@ -1,0 +1,129 @@
+"""Editor timelines through the API and the CLI, for a processed talking head and an audio-only
+upload: each format reads back with OpenTimelineIO with the clips' cuts and markers, the bundle
+holds the source, captions and hand-off files, the web page's signed links work without a key,
+and `clipstream export` unpacks a timeline whose media paths resolve."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import httpx
+import opentimelineio as otio
+import pytest
+
+from streams.credentials import api_key_for
+from streams.timeline import formats
+from tests.media_recipes import short_talk
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def talk(pipeline, media_dir, built_media) -> dict:
+    video = pipeline.process(short_talk(media_dir, built_media), clip_count=2, min_seconds=3, max_seconds=8)
+    assert video["status"] == "completed", video.get("error")
+    return video
+
+
+def http(pipeline, key: bool = True) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"} if key else {}
+    return httpx.Client(base_url=pipeline.settings.api_url, timeout=120, headers=headers)
+
+
+def cuts_of(timeline: otio.schema.Timeline) -> list[tuple[float, float]]:
+    return [(round(c.source_range.start_time.to_seconds(), 2), round(c.source_range.end_time_exclusive().to_seconds(), 2))
+            for c in timeline.tracks[0].find_clips()]
+
+
+@pytest.mark.parametrize("name", list(formats.FORMATS))
+def test_the_video_timeline_holds_its_clips_in_rank_order_in_each_format(pipeline, talk, name):
+    clips = [c for c in pipeline.client.clips(talk["video_id"])["clips"] if not c["superseded"]]
+    with http(pipeline) as api:
+        response = api.get(f"/v1/videos/{talk['video_id']}/timeline", params={"format": name})
+    assert response.status_code == 200, response.text
+    fmt = formats.FORMATS[name]
+    assert response.headers["content-type"].startswith(fmt.media_type)
+    assert response.headers["content-disposition"].endswith(f'{fmt.suffix}"')
+    back = formats.read(response.text, fmt, 25.0)  # the talking head is 25 fps
+    frame = 1 / 25
+    assert len(cuts_of(back)) == len({c["moment_id"] for c in clips})
+    for (start, end), clip in zip(cuts_of(back), sorted(clips, key=lambda c: c["rank"])):
+        assert abs(start - clip["start"]) <= frame and abs(end - clip["end"]) <= frame
+    if fmt.markers == "clips":
+        first = back.tracks[0].find_clips()[0]
+        assert first.markers[0].name.lower().startswith(clips[0]["title"].lower()[:20])
+        assert len(first.markers) > 1  # caption cues
+    else:
+        assert back.tracks.markers[0].name.startswith(clips[0]["title"][:20])
+    if name in ("otio", "fcp7", "kdenlive"):
+        url = back.tracks[0].find_clips()[0].media_reference.target_url
+        assert "/v1/videos/" in url and "token=" in url  # the source by signed link
+        with http(pipeline, key=False) as anonymous:
+            assert anonymous.get(url.replace(pipeline.settings.api_url, "")).status_code == 200
+
+
+def test_a_clip_bundle_from_the_signed_link_holds_the_timeline_source_captions_and_hand_off(pipeline, talk):
+    clip = pipeline.client.clips(talk["video_id"])["clips"][0]
+    link = clip["urls"]["timeline"]["fcp7"]
+    with http(pipeline, key=False) as anonymous:  # as the web page's download button
+        response = anonymous.get(link)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert names[0].endswith(".xml") and f"captions/{clip['clip_id']}.srt" in names
+    media = [n for n in names if n.startswith("media/")]
+    assert len(media) == 1 and archive.getinfo(media[0]).file_size > 10_000
+    handoff = json.loads(archive.read(f"handoff/{clip['clip_id']}.json"))
+    assert handoff["version"] == 1 and handoff["clip"]["in"] == pytest.approx(clip["start"], abs=1e-3)
+    back = formats.read(archive.read(names[0]).decode(), formats.FORMATS["fcp7"], 25.0)
+    [cut] = list(back.tracks[0].find_clips())
+    assert cut.media_reference.target_url == media[0]  # beside the timeline
+
+
+def test_bad_timeline_queries_are_typed_errors(pipeline, talk):
+    clip = pipeline.client.clips(talk["video_id"])["clips"][0]
+    with http(pipeline) as api:
+        base = f"/v1/clips/{clip['clip_id']}/timeline"
+        for params, code in (({"format": "aaf"}, "invalid_query"), ({"bundle": "tar"}, "invalid_query"),
+                             ({"media_root": "/x"}, "invalid_query"),
+                             ({"bundle": "zip", "media_root": "relative"}, "invalid_query")):
+            response = api.get(base, params=params)
+            assert (response.status_code, response.json()["error"]["code"]) == (422, code), params
+        assert api.get("/v1/clips/nope/timeline").status_code == 404
+        assert api.get("/v1/videos/nope/timeline").status_code == 404
+
+
+def test_an_audio_only_upload_exports_an_audio_timeline(pipeline, media_dir):
+    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    with http(pipeline) as api:
+        for name in formats.FORMATS:
+            response = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name})
+            assert response.status_code == 200, (name, response.text)
+            back = formats.read(response.text, formats.FORMATS[name], 30.0)
+            assert [t.kind for t in back.tracks] == [otio.schema.TrackKind.Audio], name
+
+
+def test_clipstream_export_unpacks_a_timeline_whose_media_resolves(pipeline, talk, tmp_path):
+    env = {**os.environ, **pipeline.settings.as_env()}
+    out = tmp_path / "export"
+    result = subprocess.run([sys.executable, "-m", "streams.cli", "export", talk["video_id"], "--format", "kdenlive",
+                             "--out", str(out), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    written = json.loads(result.stdout)
+    timeline = Path(written["timeline"])
+    assert timeline.suffix == ".kdenlive" and timeline.parent == out.resolve()
+    back = formats.read(timeline.read_text(), formats.FORMATS["kdenlive"], 25.0)
+    url = back.tracks[0].find_clips()[0].media_reference.target_url
+    assert Path(unquote(urlparse(url).path)).is_file(), url  # an absolute file:// URL under --out
+    failed = subprocess.run([sys.executable, "-m", "streams.cli", "export", "nope", "--out", str(out)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 2 and "video_not_found" in failed.stderr
