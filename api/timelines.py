@@ -1,6 +1,6 @@
 """Editor timelines: ``GET /v1/clips/{id}/timeline`` and ``GET /v1/videos/{id}/timeline``.
 
-``?format=`` picks the editor format (``streams.timeline.formats``: otio, fcp7, edl, kdenlive;
+``?format=`` picks the editor format (``streams.timeline.formats``: otio, fcp7, fcpxml, edl, kdenlive;
 otio by default). Without ``bundle`` the answer is the timeline alone, its media referenced by a
 signed link to ``/v1/videos/{id}/source`` (valid an hour). With ``bundle=zip`` it is a zip of the
 timeline, the source, each clip's SRT and hand-off JSON (``streams.timeline.bundle``), streamed;
@@ -75,7 +75,8 @@ async def _timeline(request: Request, video: dict, clips: list[dict], name: str)
                             has_video=video.get("has_video") is not False)
     timeline_cuts = [cuts.cut_of(doc, clip_id=c["clip_id"], title=c["title"], reason=c["reason"], score=c["score"],
                                  rank=c["rank"]) for doc, c in zip(documents, clips)]
-    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers)
+    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers,
+                           reframe=fmt.reframe)
     text = await asyncio.to_thread(formats.write, timeline, fmt)
     filename = bundle.safe_name(name, fallback="timeline")
     if not zipped:

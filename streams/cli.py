@@ -5,7 +5,7 @@
     clipstream stack status [--json]
     clipstream stack logs COMPONENT [-n LINES]
     clipstream process [PATH|URL] [--wait] [--json] [--clips N] [--aspect 9:16,1:1]
-    clipstream export VIDEO_ID [--clip CLIP_ID] [--format otio|fcp7|edl|kdenlive] [--out DIR] [--json]
+    clipstream export VIDEO_ID [--clip CLIP_ID] [--format otio|fcp7|fcpxml|edl|kdenlive] [--out DIR] [--json]
     clipstream transcribe PATH [--json]
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]

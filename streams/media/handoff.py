@@ -23,7 +23,7 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
       "crop": {                        # what was drawn; empty lists for fit and audio
         "panels": [                    # one per crop: single/static one, split two (top, bottom)
           [{"t": 0.0, "x": 656, "y": 0, "w": 608, "h": 1080}, ...]   # t: clip seconds; the box
-        ]                              # holds from t until the next key's t
+        ]                              # moves straight to the next key; two keys at one t: a jump
       },
       "captions": {
         "language": "de" | null,       # ISO 639-1 code of the language spoken in the clip

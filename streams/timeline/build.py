@@ -14,6 +14,12 @@ referencing the source. What the ranking said of a cut travels as markers:
 With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCPXML, EDL and
 .otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
 The cut's reframe path and scores travel as ``metadata["clipstream"]`` (kept by .otio).
+
+With ``reframe=True`` (formats that carry a keyframed transform: FCPXML, Kdenlive) the timeline
+takes the frame size the clips were rendered at (1080x1920 for 9:16) and each video clip's
+``metadata["clipstream"]["transform"]`` holds the places (``streams.timeline.reframe``) that draw
+it as rendered; when the cuts cannot all be drawn that way (a split clip, clips of different
+sizes, audio) the timeline keeps the source's frame and says why in ``metadata["clipstream"]["frame"]``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Iterable, Literal, Sequence
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
+from streams.timeline import reframe as reframing
 from streams.timeline.cuts import Cut, Source
 
 AUDIO_RATE = 30.0
@@ -58,19 +65,23 @@ def marker_name(cut: Cut) -> str:
 
 
 def build(source: Source, cuts: Sequence[Cut], *, name: str,
-          markers: Literal["clips", "timeline"] = "clips") -> otio.schema.Timeline:
+          markers: Literal["clips", "timeline"] = "clips", reframe: bool = False) -> otio.schema.Timeline:
     """The timeline of ``cuts`` of ``source``, in the order given."""
     rate = rate_of(source)
     timeline = otio.schema.Timeline(name=name, global_start_time=RationalTime(0, rate))
+    output = reframing.frame_of(cuts, source) if reframe else None
+    width, height = output or (source.width, source.height)
     timeline.metadata["clipstream"] = {
         "schema": SCHEMA, "source": {"name": source.name, "duration": source.duration, "fps": source.fps,
                                      "width": source.width, "height": source.height},
+        "frame": {"width": width, "height": height, "reframed": output is not None,
+                  "why": _why_source_frame(source, cuts) if reframe and output is None else None},
     }
     timecode = {"timecode": _fcp_timecode(rate)}
     timeline.metadata["fcp_xml"] = timecode
     if source.has_video:  # the sequence's frame size, which Premiere and Resolve read from <format>
         timeline.metadata["fcp_xml"] = {**timecode, "media": {"video": {"format": {"samplecharacteristics": {
-            "width": str(source.width), "height": str(source.height), "pixelaspectratio": "square",
+            "width": str(width), "height": str(height), "pixelaspectratio": "square",
             "fielddominance": "none"}}}}}
     kinds = ([otio.schema.TrackKind.Video] if source.has_video else []) + [otio.schema.TrackKind.Audio]
     tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
@@ -83,11 +94,22 @@ def build(source: Source, cuts: Sequence[Cut], *, name: str,
                                     source_range=span, metadata=_clip_metadata(cut))
             if i == 0 and markers == "clips":
                 clip.markers.extend(_markers(cut, rate, offset=0))
+            if i == 0 and output is not None:
+                clip.metadata["clipstream"]["transform"] = [
+                    vars(p) for p in reframing.places(cut, source, rate, *output)]
             track.append(clip)
         if markers == "timeline":
             timeline.tracks.markers.extend(_markers(cut, rate, offset=at - span.start_time.to_frames()))
         at += span.duration.to_frames()
     return timeline
+
+
+def _why_source_frame(source: Source, cuts: Sequence[Cut]) -> str:
+    if not source.has_video:
+        return "audio only"
+    if any(reframing.output_size(cut) is None for cut in cuts):
+        return "a clip's layout (split) is not drawn by one transform: its crops are in the metadata"
+    return "the clips were rendered at different sizes"
 
 
 def _clip_name(cut: Cut) -> str:
@@ -96,7 +118,8 @@ def _clip_name(cut: Cut) -> str:
 
 def _clip_metadata(cut: Cut) -> dict:
     return {"clipstream": {"clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "title": cut.title,
-                           "reason": cut.reason, "reframe": dict(cut.reframe) if cut.reframe else None},
+                           "reason": cut.reason, "reframe": dict(cut.reframe) if cut.reframe else None,
+                           "language": cut.language},
             "cmx_3600": {"comments": [f"REASON: {cut.reason}"] if cut.reason else []}}
 
 

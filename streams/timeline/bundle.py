@@ -3,7 +3,7 @@
 Layout (the timeline's media references are relative to its own folder, or absolute ``file://``
 URLs under the folder the caller says it will unpack to)::
 
-    <name><suffix>            the timeline (.otio, .xml, .edl, .kdenlive)
+    <name><suffix>            the timeline (.otio, .xml, .fcpxml, .edl, .kdenlive)
     media/<source file>       the uploaded source, stored as is (it is compressed already)
     captions/<clip_id>.srt    each clip's captions
     handoff/<clip_id>.json    each clip's hand-off (crop keyframes, caption timings: ours)

@@ -58,6 +58,7 @@ class Cut:
         start, end: its in and out points, source seconds.
         title, reason, score, rank: what the ranking said of it (rank None: chosen by a person).
         captions: its caption cues, as burned in.
+        language: the language they are in (ISO 639-1), None when unknown.
         reframe: the crop the clip was rendered with (the hand-off's layout, framing and crop
             panels; panel keys in clip seconds, boxes in source pixels).
     """
@@ -71,6 +72,7 @@ class Cut:
     rank: int | None
     captions: tuple[Caption, ...] = ()
     reframe: Mapping[str, Any] | None = None
+    language: str | None = None
 
 
 def check_handoff(doc: Mapping[str, Any]) -> None:
@@ -102,4 +104,4 @@ def cut_of(doc: Mapping[str, Any], *, clip_id: str, title: str, reason: str, sco
                "output": doc.get("output")}
     return Cut(clip_id=clip_id, start=start, end=end, title=title or "", reason=reason or "",
                score=None if score is None else round(float(score), 1), rank=rank, captions=captions,
-               reframe=reframe)
+               reframe=reframe, language=doc.get("captions", {}).get("language"))

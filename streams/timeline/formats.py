@@ -5,6 +5,7 @@ format     opens in                                       file        adapter (P
 =========  =============================================  ==========  ==========================
 otio       OpenTimelineIO tools, Resolve 18.5+, Kdenlive  .otio       built in
 fcp7       Premiere Pro, DaVinci Resolve, Final Cut 7     .xml        otio-fcp-adapter
+fcpxml     Final Cut Pro, DaVinci Resolve                 .fcpxml     ours (``fcpxml``)
 edl        any editor (CMX 3600: cuts and markers only)   .edl        otio-cmx3600-adapter
 kdenlive   Kdenlive, Shotcut, ``melt`` (MLT XML)          .kdenlive   otio-kdenlive-adapter
 =========  =============================================  ==========  ==========================
@@ -16,9 +17,13 @@ Two of the adapters need a hand:
 - the Kdenlive adapter prints a deprecation banner on stdout at every call (it is captured), and
   writes a 1920x1080 profile and an endless background whatever the timeline (``_fit_mlt``).
 
-FCPXML is not offered: otio-fcpx-xml-adapter 1.0.0 truncates frame rates to whole numbers when it
-writes and reads (29.97 becomes 29, 23.976 becomes 23) and truncates times to frames, so its cuts
-are not frame-exact; Final Cut Pro users import the FCP7 XML through a converter or the .otio.
+FCPXML is written by ``streams.timeline.fcpxml``, not by otio-fcpx-xml-adapter 1.0.0, which
+truncates frame rates to whole numbers when it writes and reads (29.97 becomes 29, 23.976 becomes
+23) and times to frames, so its NTSC cuts are not frame-exact.
+
+Formats marked ``reframe`` carry the clip's reframe as a keyframed transform, so their timeline
+is at the clip's output size (``streams.timeline.build``); the others are at the source's size,
+the reframe path riding as metadata.
 """
 
 from __future__ import annotations
@@ -35,13 +40,15 @@ from xml.etree import ElementTree
 import opentimelineio as otio
 
 from streams.errors import TimelineError
+from streams.timeline import fcpxml
 
 
 @dataclass(frozen=True)
 class Format:
     """An editor format: ``name`` as the API and CLI take it, the OTIO ``adapter`` that writes it,
-    the file ``suffix`` and ``media_type``, what it opens in (``label``), and where it carries
-    markers (on the clips in source time, or on the timeline in record time)."""
+    the file ``suffix`` and ``media_type``, what it opens in (``label``), where it carries
+    markers (on the clips in source time, or on the timeline in record time), and whether it
+    carries the reframe as a keyframed transform (``reframe``)."""
 
     name: str
     adapter: str
@@ -49,11 +56,13 @@ class Format:
     media_type: str
     label: str
     markers: Literal["clips", "timeline"] = "clips"
+    reframe: bool = False
 
 
 FORMATS = {f.name: f for f in (
     Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO"),
     Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)"),
+    Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
     Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
     Format("kdenlive", "kdenlive", ".kdenlive", "application/xml", "Kdenlive / Shotcut (MLT)", markers="timeline"),
 )}
@@ -72,6 +81,8 @@ def format_of(name: str) -> Format:
 def write(timeline: otio.schema.Timeline, fmt: Format) -> str:
     """``timeline`` as a document in ``fmt``."""
     try:
+        if fmt.adapter == "fcpxml":
+            return fcpxml.write(timeline)
         if fmt.adapter == "cmx_3600" and not timeline.video_tracks():
             return _edl_of_audio(timeline)
         with _quiet():
@@ -83,6 +94,8 @@ def write(timeline: otio.schema.Timeline, fmt: Format) -> str:
 
 def read(text: str, fmt: Format, rate: float) -> otio.schema.Timeline:
     """A document in ``fmt`` read back (an EDL's timecode is read at ``rate``)."""
+    if fmt.adapter == "fcpxml":
+        return fcpxml.read(text)
     options = {"rate": rate} if fmt.adapter == "cmx_3600" else {}
     with _quiet():
         return otio.adapters.read_from_string(text, fmt.adapter, **options)
@@ -97,15 +110,16 @@ def _quiet():
 
 
 def _fit_mlt(text: str, timeline: otio.schema.Timeline) -> str:
-    """The Kdenlive adapter's project fitted to the timeline: the profile takes the source's frame
-    size (the adapter writes 1920x1080 always), a source at a signed link keeps its whole URL (the
-    adapter keeps its path), and the black background track ends with the timeline (the adapter
-    leaves it endless, so ``melt`` would render 15000 frames of black)."""
+    """The Kdenlive adapter's project fitted to the timeline: the profile takes the timeline's frame
+    size (the adapter writes 1920x1080 always), a source at a signed link keeps its whole URL
+    (the adapter keeps its path), and the black background track ends with the timeline (the
+    adapter leaves it endless, so ``melt`` would render 15000 frames of black)."""
     root = ElementTree.fromstring(text)
-    source = timeline.metadata.get("clipstream", {}).get("source", {})
+    meta = timeline.metadata.get("clipstream", {})
+    frame = meta.get("frame") or {}
     profile = root.find("profile")
-    if profile is not None and source.get("width") and source.get("height"):
-        width, height = int(source["width"]), int(source["height"])
+    if profile is not None and frame.get("width") and frame.get("height"):
+        width, height = int(frame["width"]), int(frame["height"])
         aspect = Fraction(width, height)
         profile.set("description", f"{width}x{height} {float(timeline.duration().rate):.3f} fps")
         profile.set("width", str(width)), profile.set("height", str(height))

@@ -13,6 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+from xml.etree import ElementTree
 
 import httpx
 import opentimelineio as otio
@@ -62,7 +63,7 @@ def test_the_video_timeline_holds_its_clips_in_rank_order_in_each_format(pipelin
         assert len(first.markers) > 1  # caption cues
     else:
         assert back.tracks.markers[0].name.startswith(clips[0]["title"][:20])
-    if name in ("otio", "fcp7", "kdenlive"):
+    if name in ("otio", "fcp7", "fcpxml", "kdenlive"):
         url = back.tracks[0].find_clips()[0].media_reference.target_url
         assert "/v1/videos/" in url and "token=" in url  # the source by signed link
         with http(pipeline, key=False) as anonymous:
@@ -86,6 +87,31 @@ def test_a_clip_bundle_from_the_signed_link_holds_the_timeline_source_captions_a
     back = formats.read(archive.read(names[0]).decode(), formats.FORMATS["fcp7"], 25.0)
     [cut] = list(back.tracks[0].find_clips())
     assert cut.media_reference.target_url == media[0]  # beside the timeline
+
+
+def test_the_final_cut_timeline_draws_the_clip_as_rendered(pipeline, talk):
+    """FCPXML carries the reframe: a sequence at the clip's size, the source scaled and moved by
+    keyframes so the hand-off's first crop box fills the frame, and the captions as a caption role."""
+    clip = pipeline.client.clips(talk["video_id"])["clips"][0]
+    with http(pipeline) as api:
+        bundled = api.get(f"/v1/clips/{clip['clip_id']}/timeline", params={"format": "fcpxml", "bundle": "zip"})
+    assert bundled.status_code == 200, bundled.text
+    archive = zipfile.ZipFile(io.BytesIO(bundled.content))
+    handoff = json.loads(archive.read(f"handoff/{clip['clip_id']}.json"))
+    root = ElementTree.fromstring(archive.read(archive.namelist()[0]))
+    sequence = root.find(".//sequence")
+    size = root.find(f"./resources/format[@id='{sequence.get('format')}']")
+    assert (int(size.get("width")), int(size.get("height"))) == (handoff["output"]["width"], handoff["output"]["height"])
+    assert handoff["layout"] in ("single", "static", "fit"), handoff["layout"]
+    transform = root.find(".//asset-clip/adjust-transform")
+    assert transform is not None
+    scale = float(transform.get("scale").split()[0])
+    if handoff["layout"] != "fit":
+        box = handoff["crop"]["panels"][0][0]
+        assert scale * box["w"] == pytest.approx(handoff["output"]["width"], abs=1)
+    captions = root.findall(".//asset-clip/caption")
+    assert len(captions) == len(handoff["captions"]["cues"]) > 0
+    assert captions[0].find("text/text-style").text == handoff["captions"]["cues"][0]["text"]
 
 
 def test_bad_timeline_queries_are_typed_errors(pipeline, talk):

@@ -74,7 +74,7 @@ def test_each_export_reads_back_with_the_same_cuts_frame_exact(label, name):
             assert clip.source_range.start_time.rate == pytest.approx(rate, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["otio", "fcp7"])
+@pytest.mark.parametrize("name", ["otio", "fcp7", "fcpxml"])
 @pytest.mark.parametrize("label", list(RATES))
 def test_clip_markers_read_back_with_their_names_spans_and_places(label, name):
     fps, _ = RATES[label]
@@ -209,7 +209,7 @@ def test_fcp7_audio_clipitems_reference_the_video_clipitems_file(fcp7_xml):
 
 
 def test_unknown_format_names_the_known_ones():
-    with pytest.raises(TimelineError, match="otio, fcp7, edl, kdenlive"):
+    with pytest.raises(TimelineError, match="otio, fcp7, fcpxml, edl, kdenlive"):
         formats.format_of("aaf")
 
 

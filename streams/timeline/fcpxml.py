@@ -1,0 +1,259 @@
+"""Final Cut Pro's FCPXML (1.9), written and read here (pure: text in, text out).
+
+The PyPI adapter (otio-fcpx-xml-adapter 1.0.0) truncates frame rates to whole numbers and times
+to frames with ``int()``, so its NTSC cuts land on the wrong frames; FCPXML's times are rational
+seconds, which this module writes exactly: frame ``n`` at rate 30000/1001 is ``n*1001/30000s``.
+
+What is written for a timeline from ``streams.timeline.build``:
+
+- ``resources``: the sequence's ``format`` (frame duration, size), the source's ``format`` and
+  its ``asset`` (a ``media-rep`` pointing at the source, video and audio flags);
+- a ``project`` whose ``sequence`` has one ``asset-clip`` per cut on the spine, in order: ``start``
+  is the in point, ``duration`` the length, ``offset`` where it sits on the timeline;
+- in each ``asset-clip``: the reframe as an ``adjust-transform`` whose position and scale are
+  keyframed (when the timeline is at the clip's output size, ``reframe``), each caption cue as a
+  ``caption`` on lane 1 (a subtitle role, ``SRT?captionFormat=SRT.<language>``), and the title
+  marker (title and score; the reason as its note).
+
+``read`` gives back an OpenTimelineIO timeline with a video track (when the source has video) and
+an audio track, the cuts on whole frames of the sequence's rate, the title and caption markers,
+and each clip's transform keys in ``metadata["fcpxml"]["transform"]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any, Iterable
+from xml.etree import ElementTree as ET
+
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime, TimeRange
+
+from streams.errors import TimelineError
+
+VERSION = "1.9"
+CAPTION_LANE = "1"
+AUDIO_ONLY_SIZE = (1920, 1080)  # a project needs a video format even when nothing is drawn
+
+
+def frame_duration(rate: float) -> Fraction:
+    """One frame's duration at ``rate`` as an exact fraction (29.97: 1001/30000)."""
+    return 1 / Fraction(rate).limit_denominator(1001)
+
+
+def seconds(frame_count: int, step: Fraction) -> str:
+    """``frame_count`` frames of ``step`` seconds as an FCPXML time (``"1001/30000s"``, ``"5s"``)."""
+    value = frame_count * step
+    return f"{value.numerator}s" if value.denominator == 1 else f"{value.numerator}/{value.denominator}s"
+
+
+def parse_time(text: str | None) -> Fraction:
+    """An FCPXML time (``"1001/30000s"``, ``"5s"``, ``"0s"``) in seconds; TimelineError otherwise."""
+    if not text or not text.endswith("s"):
+        raise TimelineError(f"not an FCPXML time: {text!r}")
+    try:
+        return Fraction(text[:-1])
+    except (ValueError, ZeroDivisionError):
+        raise TimelineError(f"not an FCPXML time: {text!r}") from None
+
+
+def write(timeline: otio.schema.Timeline) -> str:
+    """``timeline`` (as ``streams.timeline.build`` makes it) as an FCPXML document."""
+    meta = timeline.metadata.get("clipstream", {})
+    media = meta.get("source", {})
+    frame = meta.get("frame") or {}
+    audio = timeline.audio_tracks()
+    if not audio or not len(audio[0]):
+        raise TimelineError("an FCPXML timeline needs at least one cut")
+    rate = float(audio[0][0].source_range.start_time.rate)
+    step = frame_duration(rate)
+    has_video = bool(timeline.video_tracks())
+    width, height = (frame.get("width"), frame.get("height")) if has_video else AUDIO_ONLY_SIZE
+
+    root = ET.Element("fcpxml", version=VERSION)
+    resources = ET.SubElement(root, "resources")
+    drop = _is_drop(step)
+    sequence_format = ET.SubElement(resources, "format", id="r1", frameDuration=seconds(1, step),
+                                     width=str(width), height=str(height), name=_format_name(width, height, step))
+    asset_format = sequence_format
+    if has_video and (media.get("width"), media.get("height")) != (width, height):
+        asset_format = ET.SubElement(resources, "format", id="r2", frameDuration=seconds(1, step),
+                                     width=str(media["width"]), height=str(media["height"]),
+                                     name=_format_name(media["width"], media["height"], step))
+    first = audio[0][0]
+    available = first.media_reference.available_range
+    asset = ET.SubElement(resources, "asset", id="r3", name=media.get("name") or first.name, start="0s",
+                          duration=seconds(available.duration.to_frames(), step) if available else "0s",
+                          hasVideo="1" if has_video else "0", hasAudio="1", audioSources="1", audioChannels="2")
+    if has_video:
+        asset.set("format", asset_format.get("id"))
+    ET.SubElement(asset, "media-rep", kind="original-media", src=first.media_reference.target_url)
+
+    event = ET.SubElement(ET.SubElement(root, "library"), "event", name="clipstream")
+    project = ET.SubElement(event, "project", name=timeline.name)
+    total = sum(clip.source_range.duration.to_frames() for clip in audio[0])
+    sequence = ET.SubElement(project, "sequence", format="r1", duration=seconds(total, step), tcStart="0s",
+                             tcFormat="DF" if drop else "NDF", audioLayout="stereo", audioRate="48k")
+    spine = ET.SubElement(sequence, "spine")
+    video = timeline.video_tracks()[0] if has_video else None
+    at, styles = 0, itertools.count(1)
+    for i, clip in enumerate(audio[0]):
+        shown = video[i] if video is not None else clip
+        first_frame = clip.source_range.start_time.to_frames()
+        length = clip.source_range.duration.to_frames()
+        element = ET.SubElement(spine, "asset-clip", ref="r3", name=clip.name, offset=seconds(at, step),
+                                start=seconds(first_frame, step), duration=seconds(length, step),
+                                tcFormat="DF" if drop else "NDF")
+        if has_video:
+            element.set("format", asset_format.get("id"))
+        else:
+            element.set("audioRole", "dialogue")
+        places = shown.metadata.get("clipstream", {}).get("transform")
+        if places:
+            _transform(element, [position(p, media, width, height) for p in places], first_frame, step)
+        language = shown.metadata.get("clipstream", {}).get("language") or "en"
+        markers = list(shown.markers)
+        for marker in (m for m in markers if _kind(m) == "caption"):
+            _caption(element, marker, next(styles), language, step)
+        for marker in (m for m in markers if _kind(m) != "caption"):
+            note = marker.metadata.get("clipstream", {}).get("reason") or ""
+            span = marker.marked_range.duration.to_frames()  # none: a point, as the title marker is
+            ET.SubElement(element, "marker", start=seconds(marker.marked_range.start_time.to_frames(), step),
+                          **({"duration": seconds(span, step)} if span else {}), value=marker.name,
+                          **({"note": note} if note else {}))
+        at += length
+    ET.indent(root)
+    for text in root.iter("text"):  # a caption's words as they are, not indented
+        text.text = None
+        for span in text:
+            span.tail = None
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _kind(marker: otio.schema.Marker) -> str | None:
+    return marker.metadata.get("clipstream", {}).get("kind")
+
+
+def _is_drop(step: Fraction) -> bool:
+    return step in (Fraction(1001, 30000), Fraction(1001, 60000))
+
+
+def _format_name(width: Any, height: Any, step: Fraction) -> str:
+    """Final Cut's name for a format: ``FFVideoFormat1080p2997`` for its standard sizes, the size
+    spelled out for others (``FFVideoFormat1080x1920p2997``, as Final Cut names 640x480); the
+    format's width, height and frame duration are written as well, and win over the name."""
+    rates = {Fraction(1001, 24000): "2398", Fraction(1, 24): "24", Fraction(1, 25): "25",
+             Fraction(1001, 30000): "2997", Fraction(1, 30): "30", Fraction(1, 50): "50",
+             Fraction(1001, 60000): "5994", Fraction(1, 60): "60"}
+    lines = {(1280, 720): "720p", (1920, 1080): "1080p", (3840, 2160): "2160p"}
+    size = lines.get((int(width), int(height)), f"{width}x{height}p")
+    return f"FFVideoFormat{size}{rates[step]}" if step in rates else "FFVideoFormatRateUndefined"
+
+
+def position(place: Any, source: dict, width: int, height: int) -> dict:
+    """A place (``streams.timeline.reframe``) in Final Cut's terms, the source unconformed
+    (``adjust-conform type="none"``: drawn at its own pixel size, then scaled): ``px``, ``py``, the
+    source's centre from the frame's in percent of the frame height, y up; ``scale``."""
+    frame, scale, x, y = place["frame"], place["scale"], place["x"], place["y"]
+    dx = x + scale * source["width"] / 2 - width / 2
+    dy = y + scale * source["height"] / 2 - height / 2
+    return {"frame": frame, "px": round(100 * dx / height, 4) + 0.0, "py": round(-100 * dy / height, 4) + 0.0,
+            "scale": scale}  # + 0.0: no "-0.0000"
+
+
+def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fraction) -> None:
+    """The reframe as ``adjust-transform`` keyframes of position and scale (:func:`position`),
+    at times in the clip's source time."""
+    first = keys[0]
+    ET.SubElement(element, "adjust-conform", type="none")
+    transform = ET.SubElement(element, "adjust-transform", position=f"{first['px']:.4f} {first['py']:.4f}",
+                              scale=f"{first['scale']:.6f} {first['scale']:.6f}")
+    if len(keys) == 1:
+        return
+    for name, value in (("position", lambda k: f"{k['px']:.4f} {k['py']:.4f}"),
+                        ("scale", lambda k: f"{k['scale']:.6f} {k['scale']:.6f}")):
+        animation = ET.SubElement(ET.SubElement(transform, "param", name=name), "keyframeAnimation")
+        for key in keys:
+            ET.SubElement(animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key),
+                          curve="linear")  # straight between keys, as the renderer moves the crop
+
+
+def _caption(element: ET.Element, marker: otio.schema.Marker, n: int, language: str, step: Fraction) -> None:
+    span = marker.marked_range
+    style_id = f"ts{n}"  # unique in the document
+    caption = ET.SubElement(element, "caption", lane=CAPTION_LANE, offset=seconds(span.start_time.to_frames(), step),
+                            name=marker.name, start="3600s",
+                            duration=seconds(max(1, span.duration.to_frames()), step),
+                            role=f"SRT?captionFormat=SRT.{language}")
+    text = ET.SubElement(caption, "text", placement="bottom")
+    ET.SubElement(text, "text-style", ref=style_id).text = marker.name
+    ET.SubElement(ET.SubElement(caption, "text-style-def", id=style_id), "text-style", font=".AppleSystemUIFont",
+                  fontSize="13", fontColor="1 1 1 1", backgroundColor="0 0 0 1")
+
+
+def read(text: str) -> otio.schema.Timeline:
+    """An FCPXML document written by :func:`write` (or one shaped like it: a project's spine of
+    asset-clips) as an OpenTimelineIO timeline."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise TimelineError(f"not an FCPXML document: {exc}") from None
+    formats = {f.get("id"): f for f in root.iter("format")}
+    assets = {a.get("id"): a for a in root.iter("asset")}
+    project = root.find("./library/event/project")
+    sequence = project.find("sequence") if project is not None else None
+    if sequence is None or sequence.find("spine") is None:
+        raise TimelineError("the FCPXML document has no project sequence with a spine")
+    step = parse_time(formats[sequence.get("format")].get("frameDuration"))
+    rate = float(1 / step)
+
+    def at(value: str | None) -> RationalTime:
+        return RationalTime(round(parse_time(value) / step), rate)
+
+    timeline = otio.schema.Timeline(name=project.get("name", ""), global_start_time=RationalTime(0, rate))
+    clips = list(sequence.find("spine").iter("asset-clip"))
+    has_video = any(assets[c.get("ref")].get("hasVideo") == "1" for c in clips)
+    kinds = ([otio.schema.TrackKind.Video] if has_video else []) + [otio.schema.TrackKind.Audio]
+    tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
+    timeline.tracks.extend(tracks)
+    for element in clips:
+        asset = assets[element.get("ref")]
+        rep = asset.find("media-rep")
+        span = TimeRange(at(element.get("start")), at(element.get("duration")))
+        for i, track in enumerate(tracks):
+            clip = otio.schema.Clip(name=element.get("name", ""), source_range=span,
+                                    media_reference=otio.schema.ExternalReference(
+                                        target_url=rep.get("src") if rep is not None else asset.get("src")))
+            if i == 0:
+                clip.markers.extend(_markers_of(element, at))
+                clip.metadata["fcpxml"] = {"transform": list(_keys_of(element, at))}
+            track.append(clip)
+    return timeline
+
+
+def _markers_of(element: ET.Element, at) -> Iterable[otio.schema.Marker]:
+    for marker in element.findall("marker"):
+        yield otio.schema.Marker(name=marker.get("value", ""), marked_range=TimeRange(
+            at(marker.get("start")), at(marker.get("duration", "0s"))), metadata={"fcpxml": {"note": marker.get("note")}})
+    for caption in element.findall("caption"):
+        words = "".join(caption.find("text").itertext()) if caption.find("text") is not None else ""
+        yield otio.schema.Marker(name=words, marked_range=TimeRange(at(caption.get("offset")), at(caption.get("duration"))),
+                                 metadata={"fcpxml": {"kind": "caption", "role": caption.get("role")}})
+
+
+def _keys_of(element: ET.Element, at) -> Iterable[dict]:
+    """The ``adjust-transform``'s keys: (source frame, position x, y, scale)."""
+    transform = element.find("adjust-transform")
+    if transform is None:
+        return
+    params = {p.get("name"): p.findall("./keyframeAnimation/keyframe") for p in transform.findall("param")}
+    if not params.get("position"):
+        px, py = map(float, transform.get("position", "0 0").split())
+        yield {"frame": at(element.get("start")).to_frames(), "px": px, "py": py,
+               "scale": float(transform.get("scale", "1 1").split()[0])}
+        return
+    for position, scale in zip(params["position"], params.get("scale") or params["position"]):
+        px, py = map(float, position.get("value").split())
+        yield {"frame": at(position.get("time")).to_frames(), "px": px, "py": py,
+               "scale": float(scale.get("value").split()[0]) if params.get("scale") else 1.0}

@@ -1,0 +1,89 @@
+"""A cut's reframe as an editor's keyframed transform (pure).
+
+Our renderer crops the source to a box that follows the speaker and scales the box to the output
+frame (``streams.media.framing``: the box moves linearly from one key to the next, and two keys at
+the same time are a jump at a shot change). An editor does the same with a transform on the
+source clip in a sequence of the output's size: scale the whole source by ``output / box`` and
+move it so the box fills the frame. A :class:`Place` is that transform at one frame: the scale and
+where the source's top-left corner lands, in output pixels (y down). Each editor format writes
+places in its own units (``fcpxml``: offset of the centre, in percent of the frame height, y up;
+MLT: the rectangle the source is drawn into).
+
+Layouts drawn as one picture have places: ``single`` and ``static`` (a crop path) and ``fit`` (the
+whole source letterboxed). A ``split`` clip (two crops stacked) and audio have none: a timeline
+with such a cut stays at the source's frame size, the crops kept as metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from streams.timeline.cuts import Cut, Source
+
+DRAWN = ("single", "static", "fit")
+
+
+@dataclass(frozen=True)
+class Place:
+    """The source as drawn at ``frame`` (counted from the cut's first frame): scaled by ``scale``,
+    its top-left corner at (``x``, ``y``) output pixels; the picture moves linearly to the next
+    place, and a place one frame after another is a jump."""
+
+    frame: int
+    scale: float
+    x: float
+    y: float
+
+    def centre_offset(self, source: Source, width: int, height: int) -> tuple[float, float]:
+        """How far the source's centre lies from the frame's, in output pixels (y down)."""
+        return (self.x + self.scale * source.width / 2 - width / 2,
+                self.y + self.scale * source.height / 2 - height / 2)
+
+    def rect(self, source: Source) -> tuple[float, float, float, float]:
+        """The rectangle (x, y, w, h) the source is drawn into, output pixels."""
+        return self.x, self.y, self.scale * source.width, self.scale * source.height
+
+
+def output_size(cut: Cut) -> tuple[int, int] | None:
+    """The frame size ``cut`` was rendered at, when its picture can be redrawn by a transform."""
+    reframe = cut.reframe or {}
+    output = reframe.get("output") or {}
+    if reframe.get("layout") not in DRAWN or not output.get("width") or not output.get("height"):
+        return None
+    return int(output["width"]), int(output["height"])
+
+
+def frame_of(cuts: Sequence[Cut], source: Source) -> tuple[int, int] | None:
+    """The output frame every cut shares, when each can be drawn by a transform; None otherwise
+    (audio, a split clip, or clips of different sizes on one timeline)."""
+    if not source.has_video or not cuts:
+        return None
+    sizes = {output_size(cut) for cut in cuts}
+    if len(sizes) != 1 or None in sizes:
+        return None
+    return sizes.pop()
+
+
+def places(cut: Cut, source: Source, rate: float, width: int, height: int) -> list[Place]:
+    """The transform drawing ``cut`` as it was rendered into a ``width`` x ``height`` frame, one
+    place per key of its crop path (clip seconds put on frames of ``rate``)."""
+    reframe: Mapping[str, Any] = cut.reframe or {}
+    if reframe.get("layout") == "fit":
+        scale = min(width / source.width, height / source.height)
+        return [Place(0, scale, (width - scale * source.width) / 2, (height - scale * source.height) / 2)]
+    panels = (reframe.get("crop") or {}).get("panels") or []
+    keys = panels[0] if panels else [{"t": 0.0, "x": 0, "y": 0, "w": source.width, "h": source.height}]
+    out: list[Place] = []
+    for key in keys:
+        scale = width / key["w"]
+        place = Place(round(float(key["t"]) * rate), scale, -key["x"] * scale, -key["y"] * scale)
+        if out and place.frame <= out[-1].frame:  # a jump: the old box holds to the frame before
+            prev = out.pop()
+            held = Place(place.frame - 1, prev.scale, prev.x, prev.y)
+            if held.frame >= 0 and (not out or held.frame > out[-1].frame):
+                out.append(held)
+            if out and place.frame <= out[-1].frame:
+                place = Place(out[-1].frame + 1, place.scale, place.x, place.y)
+        out.append(place)
+    return out
