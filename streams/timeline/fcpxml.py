@@ -83,8 +83,10 @@ def write(timeline: otio.schema.Timeline) -> str:
                                      name=_format_name(media["width"], media["height"], step))
     first = audio[0][0]
     available = first.media_reference.available_range
+    known = available.duration.to_frames() if available else 0  # unknown: as far as the cuts reach
+    reach = max(known, *(c.source_range.end_time_exclusive().to_frames() for c in audio[0]))
     asset = ET.SubElement(resources, "asset", id="r3", name=media.get("name") or first.name, start="0s",
-                          duration=seconds(available.duration.to_frames(), step) if available else "0s",
+                          duration=seconds(reach, step),
                           hasVideo="1" if has_video else "0", hasAudio="1", audioSources="1", audioChannels="2")
     if has_video:
         asset.set("format", asset_format.get("id"))

@@ -198,6 +198,11 @@ def test_a_timeline_whose_cuts_cannot_share_one_transform_keeps_the_source_frame
     assert root.find(".//adjust-transform") is None
 
 
+def test_a_source_of_unknown_length_is_as_long_as_its_cuts_reach():
+    root = document(src=Source("t.mp4", "t.mp4", None, 25.0, 1920, 1080))
+    assert root.find("./resources/asset").get("duration") == f"{round(92.7 * 25)}/25s"  # where CUTS[0] ends
+
+
 def test_audio_only_has_no_video_and_keeps_its_cuts():
     src = Source("talk.m4a", "media/talk.m4a", 600.0, None)
     root = document(src=src)
