@@ -15,7 +15,7 @@ With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCP
 .otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
 The cut's reframe path and scores travel as ``metadata["clipstream"]`` (kept by .otio).
 
-With ``reframe=True`` (formats that carry a keyframed transform: FCPXML, Kdenlive) the timeline
+With ``reframe=True`` (formats that carry a keyframed transform: FCPXML) the timeline
 takes the frame size the clips were rendered at (1080x1920 for 9:16) and each video clip's
 ``metadata["clipstream"]["transform"]`` holds the places (``streams.timeline.reframe``) that draw
 it as rendered; when the cuts cannot all be drawn that way (a split clip, clips of different
@@ -83,9 +83,7 @@ def build(source: Source, cuts: Sequence[Cut], *, name: str,
         timeline.metadata["fcp_xml"] = {**timecode, "media": {"video": {"format": {"samplecharacteristics": {
             "width": str(width), "height": str(height), "pixelaspectratio": "square",
             "fielddominance": "none"}}}}}
-    kinds = ([otio.schema.TrackKind.Video] if source.has_video else []) + [otio.schema.TrackKind.Audio]
-    tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
-    timeline.tracks.extend(tracks)
+    tracks = new_tracks(timeline, source.has_video)
     at = 0
     for cut in cuts:
         span = cut_range(cut, rate)
@@ -102,6 +100,14 @@ def build(source: Source, cuts: Sequence[Cut], *, name: str,
             timeline.tracks.markers.extend(_markers(cut, rate, offset=at - span.start_time.to_frames()))
         at += span.duration.to_frames()
     return timeline
+
+
+def new_tracks(timeline: otio.schema.Timeline, has_video: bool) -> list[otio.schema.Track]:
+    """``timeline``'s tracks, added to it: V1 (when there is video) and A1."""
+    kinds = ([otio.schema.TrackKind.Video] if has_video else []) + [otio.schema.TrackKind.Audio]
+    tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
+    timeline.tracks.extend(tracks)
+    return tracks
 
 
 def _why_source_frame(source: Source, cuts: Sequence[Cut]) -> str:

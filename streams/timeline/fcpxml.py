@@ -31,6 +31,8 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from streams.errors import TimelineError
+from streams.timeline import build
+from streams.timeline.reframe import Place
 
 VERSION = "1.9"
 CAPTION_LANE = "1"
@@ -73,7 +75,7 @@ def write(timeline: otio.schema.Timeline) -> str:
 
     root = ET.Element("fcpxml", version=VERSION)
     resources = ET.SubElement(root, "resources")
-    drop = _is_drop(step)
+    tc_format = "DF" if build.is_drop_frame(rate) else "NDF"
     sequence_format = ET.SubElement(resources, "format", id="r1", frameDuration=seconds(1, step),
                                      width=str(width), height=str(height), name=_format_name(width, height, step))
     asset_format = sequence_format
@@ -96,7 +98,7 @@ def write(timeline: otio.schema.Timeline) -> str:
     project = ET.SubElement(event, "project", name=timeline.name)
     total = sum(clip.source_range.duration.to_frames() for clip in audio[0])
     sequence = ET.SubElement(project, "sequence", format="r1", duration=seconds(total, step), tcStart="0s",
-                             tcFormat="DF" if drop else "NDF", audioLayout="stereo", audioRate="48k")
+                             tcFormat=tc_format, audioLayout="stereo", audioRate="48k")
     spine = ET.SubElement(sequence, "spine")
     video = timeline.video_tracks()[0] if has_video else None
     at, styles = 0, itertools.count(1)
@@ -106,7 +108,7 @@ def write(timeline: otio.schema.Timeline) -> str:
         length = clip.source_range.duration.to_frames()
         element = ET.SubElement(spine, "asset-clip", ref="r3", name=clip.name, offset=seconds(at, step),
                                 start=seconds(first_frame, step), duration=seconds(length, step),
-                                tcFormat="DF" if drop else "NDF")
+                                tcFormat=tc_format)
         if has_video:
             element.set("format", asset_format.get("id"))
         else:
@@ -137,10 +139,6 @@ def _kind(marker: otio.schema.Marker) -> str | None:
     return marker.metadata.get("clipstream", {}).get("kind")
 
 
-def _is_drop(step: Fraction) -> bool:
-    return step in (Fraction(1001, 30000), Fraction(1001, 60000))
-
-
 def _format_name(width: Any, height: Any, step: Fraction) -> str:
     """Final Cut's name for a format: ``FFVideoFormat1080p2997`` for its standard sizes, the size
     spelled out for others (``FFVideoFormat1080x1920p2997``, as Final Cut names 640x480); the
@@ -157,24 +155,22 @@ def position(place: Any, source: dict, width: int, height: int) -> dict:
     """A place (``streams.timeline.reframe``) in Final Cut's terms, the source unconformed
     (``adjust-conform type="none"``: drawn at its own pixel size, then scaled): ``px``, ``py``, the
     source's centre from the frame's in percent of the frame height, y up; ``scale``."""
-    frame, scale, x, y = place["frame"], place["scale"], place["x"], place["y"]
-    dx = x + scale * source["width"] / 2 - width / 2
-    dy = y + scale * source["height"] / 2 - height / 2
-    return {"frame": frame, "px": round(100 * dx / height, 4) + 0.0, "py": round(-100 * dy / height, 4) + 0.0,
-            "scale": scale}  # + 0.0: no "-0.0000"
+    at = Place(**place)
+    dx, dy = at.centre_offset((source["width"], source["height"]), (width, height))
+    return {"frame": at.frame, "px": round(100 * dx / height, 4) + 0.0, "py": round(-100 * dy / height, 4) + 0.0,
+            "scale": at.scale}  # + 0.0: no "-0.0000"
 
 
 def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fraction) -> None:
     """The reframe as ``adjust-transform`` keyframes of position and scale (:func:`position`),
     at times in the clip's source time."""
-    first = keys[0]
+    values = {"position": lambda k: f"{k['px']:.4f} {k['py']:.4f}",
+              "scale": lambda k: f"{k['scale']:.6f} {k['scale']:.6f}"}
     ET.SubElement(element, "adjust-conform", type="none")
-    transform = ET.SubElement(element, "adjust-transform", position=f"{first['px']:.4f} {first['py']:.4f}",
-                              scale=f"{first['scale']:.6f} {first['scale']:.6f}")
+    transform = ET.SubElement(element, "adjust-transform", {name: value(keys[0]) for name, value in values.items()})
     if len(keys) == 1:
         return
-    for name, value in (("position", lambda k: f"{k['px']:.4f} {k['py']:.4f}"),
-                        ("scale", lambda k: f"{k['scale']:.6f} {k['scale']:.6f}")):
+    for name, value in values.items():
         animation = ET.SubElement(ET.SubElement(transform, "param", name=name), "keyframeAnimation")
         for key in keys:
             ET.SubElement(animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key),
@@ -216,9 +212,7 @@ def read(text: str) -> otio.schema.Timeline:
     timeline = otio.schema.Timeline(name=project.get("name", ""), global_start_time=RationalTime(0, rate))
     clips = list(sequence.find("spine").iter("asset-clip"))
     has_video = any(assets[c.get("ref")].get("hasVideo") == "1" for c in clips)
-    kinds = ([otio.schema.TrackKind.Video] if has_video else []) + [otio.schema.TrackKind.Audio]
-    tracks = [otio.schema.Track(name=f"{kind[0]}1", kind=kind) for kind in kinds]
-    timeline.tracks.extend(tracks)
+    tracks = build.new_tracks(timeline, has_video)
     for element in clips:
         asset = assets[element.get("ref")]
         rep = asset.find("media-rep")

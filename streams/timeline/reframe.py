@@ -6,8 +6,7 @@ the same time are a jump at a shot change). An editor does the same with a trans
 source clip in a sequence of the output's size: scale the whole source by ``output / box`` and
 move it so the box fills the frame. A :class:`Place` is that transform at one frame: the scale and
 where the source's top-left corner lands, in output pixels (y down). Each editor format writes
-places in its own units (``fcpxml``: offset of the centre, in percent of the frame height, y up;
-MLT: the rectangle the source is drawn into).
+places in its own units (``fcpxml``: offset of the centre, in percent of the frame height, y up).
 
 Layouts drawn as one picture have places: ``single`` and ``static`` (a crop path) and ``fit`` (the
 whole source letterboxed). A ``split`` clip (two crops stacked) and audio have none: a timeline
@@ -35,14 +34,11 @@ class Place:
     x: float
     y: float
 
-    def centre_offset(self, source: Source, width: int, height: int) -> tuple[float, float]:
-        """How far the source's centre lies from the frame's, in output pixels (y down)."""
-        return (self.x + self.scale * source.width / 2 - width / 2,
-                self.y + self.scale * source.height / 2 - height / 2)
-
-    def rect(self, source: Source) -> tuple[float, float, float, float]:
-        """The rectangle (x, y, w, h) the source is drawn into, output pixels."""
-        return self.x, self.y, self.scale * source.width, self.scale * source.height
+    def centre_offset(self, source_size: tuple[int, int], frame_size: tuple[int, int]) -> tuple[float, float]:
+        """How far the centre of a source of ``source_size`` lies from the centre of a frame of
+        ``frame_size``, in output pixels (y down)."""
+        (source_w, source_h), (width, height) = source_size, frame_size
+        return self.x + self.scale * source_w / 2 - width / 2, self.y + self.scale * source_h / 2 - height / 2
 
 
 def output_size(cut: Cut) -> tuple[int, int] | None:

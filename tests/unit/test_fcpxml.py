@@ -176,7 +176,7 @@ def test_a_fit_clip_is_letterboxed_by_one_scale():
     fit = {"layout": "fit", "output": {"width": 1080, "height": 1920}, "crop": {"panels": []}}
     [place] = reframe.places(Cut("c", 1.0, 5.0, "T", "R", 1.0, 1, reframe=fit), SOURCE, 25.0, 1080, 1920)
     assert place.scale == pytest.approx(1080 / 1920)
-    assert place.centre_offset(SOURCE, 1080, 1920) == (pytest.approx(0), pytest.approx(0))
+    assert place.centre_offset((SOURCE.width, SOURCE.height), (1080, 1920)) == (pytest.approx(0), pytest.approx(0))
     clip = document([Cut("c", 1.0, 5.0, "T", "R", 1.0, 1, reframe=fit)]).find(".//asset-clip")
     assert clip.find("adjust-transform").get("position") == "0.0000 0.0000"
     assert clip.find("adjust-transform/param") is None  # one place: nothing moves
