@@ -173,8 +173,12 @@ def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fr
     for name, value in values.items():
         animation = ET.SubElement(ET.SubElement(transform, "param", name=name), "keyframeAnimation")
         for key in keys:
+            # Straight between keys, as the renderer moves the crop: scale says so (its curve defaults
+            # to smooth); position takes no curve or interp (Final Cut ignores the param with one) and
+            # moves linearly between keys.
+            curve = {} if name == "position" else {"curve": "linear"}
             ET.SubElement(animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key),
-                          curve="linear")  # straight between keys, as the renderer moves the crop
+                          **curve)
 
 
 def _caption(element: ET.Element, marker: otio.schema.Marker, n: int, language: str, step: Fraction) -> None:

@@ -15,7 +15,8 @@ Two of the adapters need a hand:
 - the CMX 3600 writer refuses a timeline without a video track, so an audio-only timeline's
   EDL is written from its audio track directly;
 - the Kdenlive adapter prints a deprecation banner on stdout at every call (it is captured), and
-  writes a 1920x1080 profile and an endless background whatever the timeline (``_fit_mlt``).
+  writes a 1920x1080 profile and an endless background whatever the timeline; ``streams.timeline.mlt``
+  fits its project to the timeline and adds the reframe as a keyframed filter.
 
 FCPXML is written by ``streams.timeline.fcpxml``, not by otio-fcpx-xml-adapter 1.0.0, which
 truncates frame rates to whole numbers when it writes and reads (29.97 becomes 29, 23.976 becomes
@@ -32,15 +33,12 @@ import contextlib
 import io
 import threading
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
-from urllib.parse import unquote, urlparse
-from xml.etree import ElementTree
 
 import opentimelineio as otio
 
 from streams.errors import TimelineError
-from streams.timeline import fcpxml
+from streams.timeline import fcpxml, mlt
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,8 @@ FORMATS = {f.name: f for f in (
     Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)"),
     Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
     Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
-    Format("kdenlive", "kdenlive", ".kdenlive", "application/xml", "Kdenlive / Shotcut (MLT)", markers="timeline"),
+    Format("kdenlive", "kdenlive", ".kdenlive", "application/xml", "Kdenlive / Shotcut (MLT)", markers="timeline",
+           reframe=True),
 )}
 
 _stdout_lock = threading.Lock()
@@ -87,7 +86,7 @@ def write(timeline: otio.schema.Timeline, fmt: Format) -> str:
             return _edl_of_audio(timeline)
         with _quiet():
             text = otio.adapters.write_to_string(timeline, fmt.adapter)
-        return _fit_mlt(text, timeline) if fmt.adapter == "kdenlive" else text
+        return mlt.fit(text, timeline) if fmt.adapter == "kdenlive" else text
     except otio.exceptions.OTIOError as exc:
         raise TimelineError(f"cannot write the timeline as {fmt.name}: {exc}") from exc
 
@@ -107,36 +106,6 @@ def _quiet():
     for the process, so writers take turns."""
     with _stdout_lock, contextlib.redirect_stdout(io.StringIO()):
         yield
-
-
-def _fit_mlt(text: str, timeline: otio.schema.Timeline) -> str:
-    """The Kdenlive adapter's project fitted to the timeline: the profile takes the timeline's frame
-    size (the adapter writes 1920x1080 always), a source at a signed link keeps its whole URL
-    (the adapter keeps its path), and the black background track ends with the timeline (the
-    adapter leaves it endless, so ``melt`` would render 15000 frames of black)."""
-    root = ElementTree.fromstring(text)
-    meta = timeline.metadata.get("clipstream", {})
-    frame = meta.get("frame") or {}
-    profile = root.find("profile")
-    if profile is not None and frame.get("width") and frame.get("height"):
-        width, height = int(frame["width"]), int(frame["height"])
-        aspect = Fraction(width, height)
-        profile.set("description", f"{width}x{height} {float(timeline.duration().rate):.3f} fps")
-        profile.set("width", str(width)), profile.set("height", str(height))
-        profile.set("display_aspect_num", str(aspect.numerator)), profile.set("display_aspect_den", str(aspect.denominator))
-    for clip in timeline.find_clips():  # the adapter keeps only a URL's path: MLT reads http(s) itself
-        url = getattr(clip.media_reference, "target_url", "")
-        if url.startswith(("http://", "https://")):
-            for prop in root.iter("property"):
-                if prop.get("name") == "resource" and prop.text == unquote(urlparse(url).path):
-                    prop.text = url
-        break
-    length = round(timeline.duration().to_frames())
-    for black in root.iter("producer"):
-        if black.get("id") == "black_track":
-            black.set("in", "0"), black.set("out", str(max(0, length - 1)))
-            ElementTree.SubElement(black, "property", {"name": "length"}).text = str(length)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
 
 
 def _edl_of_audio(timeline: otio.schema.Timeline) -> str:

@@ -132,3 +132,57 @@ def test_melt_renders_the_kdenlive_export_as_long_as_our_clip_with_the_audio_in_
     lag, similarity = offset_seconds(pcm(rendered.mp4), pcm(out))
     assert similarity > 0.5, similarity
     assert abs(lag) < frame, f"melt's audio is {lag * 1000:.1f} ms off ours (a frame is {frame * 1000:.1f} ms)"
+
+
+def grey_frames(path: Path, size: tuple[int, int] = (270, 480)) -> np.ndarray:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-vf", f"scale={size[0]}:{size[1]}",
+                          "-pix_fmt", "gray", "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, size[1], size[0]).astype(np.float64)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(255.0 ** 2 / max(np.mean((a - b) ** 2), 1e-9)))
+
+
+@pytest.mark.parametrize("layout", ["single", "fit"])
+def test_melt_draws_the_reframed_kdenlive_export_as_our_clip_frame_by_frame(layout, sources, melt, tmp_path):
+    """A 9:16 clip whose crop pans across the 5:4 source, holds, jumps at a shot change and pans
+    back (or the whole source fitted to the width): the Kdenlive export is a 1080x1920 project
+    whose keyframed Position and Zoom filter draws every frame as our renderer did: each frame's
+    PSNR to ours, at a quarter size, is over 27 dB (28.6 to 33 measured: our renderer puts its crop
+    on whole source pixels, 6.7 output pixels each, where MLT draws between them, and the two
+    encoders' colour handling costs a few dB; melt's picture moved by 8 output pixels scores 25
+    on the worst frame, by 28 pixels 21). Of a fitted clip the picture is compared: our blurred
+    cover above and below it is not carried (black there)."""
+    from streams.media.reframe.camera import CropKeyframe
+    from streams.media.reframe.layout import ReframePlan
+    from streams.media.reframe.observations import Source as Geometry
+
+    source, start, end = sources["ntsc"], 4.2, 7.7
+    path = (CropKeyframe(4.2, 100, 144), CropKeyframe(5.7, 250, 144), CropKeyframe(6.2, 250, 144),
+            CropKeyframe(6.2, 90, 144), CropKeyframe(7.7, 120, 144))
+    geometry = Geometry(360, 288, 30000 / 1001)
+    plan = (ReframePlan("single", "9:16", geometry, start, end, 162, 288, path, cuts=(6.2,)) if layout == "single"
+            else ReframePlan("fit", "9:16", geometry, start, end, 360, 288))
+    rendered = asyncio.run(render_clip(RenderSpec(source=source, start=start, end=end, aspect="9:16", plan=plan,
+                                                  loudness=False, preset="ultrafast", crf=16), tmp_path / "ours"))
+    doc = json.loads(rendered.handoff.read_text())
+    assert doc["layout"] == layout
+
+    src = cuts.source_of(doc, name=source.name, url=str(source), duration=seconds_of(source), has_video=True)
+    cut = cuts.cut_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
+    fmt = formats.FORMATS["kdenlive"]
+    project = tmp_path / f"c1{fmt.suffix}"
+    project.write_text(formats.write(build.build(src, [cut], name="c1", markers=fmt.markers, reframe=fmt.reframe),
+                                     fmt), encoding="utf-8")
+    out = tmp_path / "melt.mp4"
+    subprocess.run([melt, "-quiet", str(project), "-consumer", f"avformat:{out}", "vcodec=libx264",
+                    "preset=ultrafast", "crf=16", "an=1"], check=True, cwd=tmp_path, timeout=300, capture_output=True)
+
+    ours, theirs = grey_frames(rendered.mp4), grey_frames(out)
+    assert len(ours) == len(theirs) == build.cut_range(cut, build.rate_of(src)).duration.to_frames()
+    if layout == "fit":  # the picture: 360x288 at 1080 wide is 864 high, rows 528-1392 of 1920 (132-348 of 480)
+        ours, theirs = ours[:, 134:346], theirs[:, 134:346]
+    scores = [psnr(a, b) for a, b in zip(ours, theirs)]
+    worst = int(np.argmin(scores))
+    assert scores[worst] > 27, f"frame {worst} of {len(scores)}: {scores[worst]:.1f} dB"

@@ -89,16 +89,21 @@ def test_a_clip_bundle_from_the_signed_link_holds_the_timeline_source_captions_a
     assert cut.media_reference.target_url == media[0]  # beside the timeline
 
 
+def first_clip_bundle(pipeline, talk, name: str) -> tuple[dict, ElementTree.Element]:
+    """The top clip's bundle in format ``name``: its hand-off JSON and its timeline's XML root."""
+    clip = pipeline.client.clips(talk["video_id"])["clips"][0]
+    with http(pipeline) as api:
+        response = api.get(f"/v1/clips/{clip['clip_id']}/timeline", params={"format": name, "bundle": "zip"})
+    assert response.status_code == 200, response.text
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    handoff = json.loads(archive.read(f"handoff/{clip['clip_id']}.json"))
+    return handoff, ElementTree.fromstring(archive.read(archive.namelist()[0]))
+
+
 def test_the_final_cut_timeline_draws_the_clip_as_rendered(pipeline, talk):
     """FCPXML carries the reframe: a sequence at the clip's size, the source scaled and moved by
     keyframes so the hand-off's first crop box fills the frame, and the captions as a caption role."""
-    clip = pipeline.client.clips(talk["video_id"])["clips"][0]
-    with http(pipeline) as api:
-        bundled = api.get(f"/v1/clips/{clip['clip_id']}/timeline", params={"format": "fcpxml", "bundle": "zip"})
-    assert bundled.status_code == 200, bundled.text
-    archive = zipfile.ZipFile(io.BytesIO(bundled.content))
-    handoff = json.loads(archive.read(f"handoff/{clip['clip_id']}.json"))
-    root = ElementTree.fromstring(archive.read(archive.namelist()[0]))
+    handoff, root = first_clip_bundle(pipeline, talk, "fcpxml")
     sequence = root.find(".//sequence")
     size = root.find(f"./resources/format[@id='{sequence.get('format')}']")
     assert (int(size.get("width")), int(size.get("height"))) == (handoff["output"]["width"], handoff["output"]["height"])
@@ -112,6 +117,25 @@ def test_the_final_cut_timeline_draws_the_clip_as_rendered(pipeline, talk):
     captions = root.findall(".//asset-clip/caption")
     assert len(captions) == len(handoff["captions"]["cues"]) > 0
     assert captions[0].find("text/text-style").text == handoff["captions"]["cues"][0]["text"]
+
+
+def test_the_kdenlive_project_draws_the_clip_as_rendered(pipeline, talk):
+    """The Kdenlive export carries the reframe too: a profile at the clip's size and on the clip a
+    Position and Zoom filter whose first rect puts the hand-off's first crop box on the frame."""
+    handoff, root = first_clip_bundle(pipeline, talk, "kdenlive")
+    output = handoff["output"]
+    assert root.find("profile").get("width") == str(output["width"])
+    assert root.find("profile").get("height") == str(output["height"])
+    [reframe] = [f for f in root.iter("filter") if f.find("property[@name='kdenlive_id']").text == "pan_zoom"]
+    first = reframe.find("property[@name='transition.rect']").text.split(";")[0]
+    frame, values = first.split("=")
+    x, y, w, h, _ = map(float, values.split())
+    assert frame == "0" and h / w == pytest.approx(handoff["source"]["height"] / handoff["source"]["width"], rel=1e-3)
+    if handoff["layout"] != "fit":
+        box = handoff["crop"]["panels"][0][0]
+        scale = w / handoff["source"]["width"]
+        assert scale * box["w"] == pytest.approx(output["width"], abs=1)
+        assert x + scale * box["x"] == pytest.approx(0, abs=1)
 
 
 def test_bad_timeline_queries_are_typed_errors(pipeline, talk):

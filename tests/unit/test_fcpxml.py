@@ -13,14 +13,9 @@ import pytest
 from streams.errors import TimelineError
 from streams.timeline import build, fcpxml, formats, reframe
 from streams.timeline.cuts import Caption, Cut, Source
+from tests.reframed_cuts import PANEL, SINGLE, SOURCE
 
 FMT = formats.FORMATS["fcpxml"]
-SOURCE = Source("talk.mp4", "media/talk.mp4", 600.0, 29.97, 1920, 1080)
-# A 9:16 crop that pans right, then jumps left at a shot change 2 s in, then pans back.
-PANEL = [{"t": 0.0, "x": 656, "y": 0, "w": 608, "h": 1080}, {"t": 1.5, "x": 700, "y": 0, "w": 608, "h": 1080},
-         {"t": 2.0, "x": 760, "y": 0, "w": 608, "h": 1080}, {"t": 2.0, "x": 100, "y": 0, "w": 608, "h": 1080},
-         {"t": 5.0, "x": 160, "y": 0, "w": 608, "h": 1080}]
-SINGLE = {"layout": "single", "output": {"width": 1080, "height": 1920}, "crop": {"panels": [PANEL]}}
 CUTS = (
     Cut("c1", 61.2, 92.7, "Why it works", "Opens with a question.", 81.2, 1,
         (Caption("So here's the thing,", 61.5, 63.0), Caption("it works.", 63.1, 64.4)), SINGLE, "de"),
@@ -157,7 +152,8 @@ def test_the_transform_puts_each_crop_box_on_the_frame():
         top = centre_y - s * 1080 / 2 + s * box["y"]
         assert (left, top) == (pytest.approx(0, abs=0.6), pytest.approx(0, abs=0.6))
         assert (s * box["w"], s * box["h"]) == (pytest.approx(1080, abs=1), pytest.approx(1920, abs=4))
-    assert all(k.get("curve") == "linear" for k in positions)  # straight between keys, as rendered
+    assert all(k.get("curve") == "linear" for k in scales)  # straight between keys, as rendered
+    assert all(k.get("curve") is None and k.get("interp") is None for k in positions)  # refused on position
 
 
 def test_the_transform_reads_back_with_its_keys():
