@@ -21,8 +21,14 @@ def main() -> None:
     args = parser.parse_args()
     init_sentry(settings, "api")
     init_tracing("api", settings.environment)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False,
-                log_config=logs.dict_config(settings.log_format, "api"))
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        log_config=logs.dict_config(settings.log_format, "api"),
+    )
 
 
 if __name__ == "__main__":

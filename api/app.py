@@ -77,8 +77,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.search.close()
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/metrics", prometheus_metrics), *submissions.routes, *videos.routes, *clips.routes, *timelines.routes, *progress.routes,
-                *library.routes, *analytics.routes, *tenants.routes, *webhooks.routes, *docs.routes, *pages.routes],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/metrics", prometheus_metrics),
+            *submissions.routes,
+            *videos.routes,
+            *clips.routes,
+            *timelines.routes,
+            *progress.routes,
+            *library.routes,
+            *analytics.routes,
+            *tenants.routes,
+            *webhooks.routes,
+            *docs.routes,
+            *pages.routes,
+        ],
         middleware=[
             Middleware(TelemetryMiddleware),
             Middleware(ApiKeyMiddleware),

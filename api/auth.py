@@ -84,12 +84,16 @@ class ApiKeyMiddleware:
         if scope["path"].startswith(ADMIN_PREFIX):
             token = app_state.settings.admin_token
             if not token:
-                response = error_response(404, "not_found", "operator routes are off (CLIPSTREAM_ADMIN_TOKEN is not set)")
+                response = error_response(
+                    404, "not_found", "operator routes are off (CLIPSTREAM_ADMIN_TOKEN is not set)"
+                )
             elif key and hmac.compare_digest(key.encode(), token.encode()):
                 await self.app(scope, receive, send)
                 return
             else:
-                response = error_response(401, "unauthorized", "operator routes need 'Authorization: Bearer <admin token>'")
+                response = error_response(
+                    401, "unauthorized", "operator routes need 'Authorization: Bearer <admin token>'"
+                )
             await response(scope, receive, send)
             return
         principal = await self.principal(app_state.db, key) if key else await self.signed(app_state, scope)

@@ -18,7 +18,7 @@ from api.errors import ApiError
 from api.videos import catalog, clip_or_404
 from streams import contracts
 from streams.adapters.catalog import Catalog
-from streams.domain.envelope import SCHEMA_VERSION, clip_id, new_event_id, utc_now
+from streams.domain.envelope import clip_id, envelope
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
 from streams.moments.spans import NoSentences, refit, snap
@@ -43,8 +43,17 @@ async def rerender_clip(request: Request) -> JSONResponse:
     if wanted is not None:
         start, end = span = await _refit(catalog(request, "read"), clip, wanted)
         variant = f"{style}:{start:.3f}-{end:.3f}"
-    return await _render(request, principal.tenant_id, clip["video_id"], clip["moment_id"], aspect, style, variant,
-                         extra={"start": start, "end": end, "duration": round(end - start, 3)}, span=span)
+    return await _render(
+        request,
+        principal.tenant_id,
+        clip["video_id"],
+        clip["moment_id"],
+        aspect,
+        style,
+        variant,
+        extra={"start": start, "end": end, "duration": round(end - start, 3)},
+        span=span,
+    )
 
 
 def _length(body: dict) -> LengthRange | None:
@@ -97,21 +106,43 @@ async def create_clip(request: Request) -> JSONResponse:
     except NoSentences as exc:
         raise ApiError(422, "no_speech", str(exc)) from None
     if last - first > MAX_CLIP_SECONDS:
-        raise ApiError(422, "invalid_body", f"the sentences from {first:.1f} to {last:.1f} s are longer than "
-                                            f"{MAX_CLIP_SECONDS:g} s")
+        raise ApiError(
+            422,
+            "invalid_body",
+            f"the sentences from {first:.1f} to {last:.1f} s are longer than {MAX_CLIP_SECONDS:g} s",
+        )
     mid = moment_id(video_id, first, last)
     moment = next((m for m in await tenant_catalog.moments(video_id) if m["moment_id"] == mid), None)
     if moment is None:
         window = Window(tuple(s for s in sentences if first <= s.start and s.end <= last))
         scored = score_window(window, evidence_of(chunks), _video_length(options, last - first))
-        moment = {"moment_id": mid, "start": first, "end": last, "score": scored.score,
-                  "signals": {k: round(v * 100, 1) for k, v in scored.signals.items()},
-                  "reason": f"Chosen by you. {scored.reason}", "title": scored.title}
+        moment = {
+            "moment_id": mid,
+            "start": first,
+            "end": last,
+            "score": scored.score,
+            "signals": {k: round(v * 100, 1) for k, v in scored.signals.items()},
+            "reason": f"Chosen by you. {scored.reason}",
+            "title": scored.title,
+        }
         await tenant_catalog.save_moment(video_id, moment, rank=None, is_final=False)
-    return await _render(request, principal.tenant_id, video_id, mid, aspect, style, variant=style,
-                         extra={"start": first, "end": last, "duration": round(last - first, 3),
-                                "score": round(moment["score"], 1), "title": moment["title"],
-                                "reason": moment["reason"]})
+    return await _render(
+        request,
+        principal.tenant_id,
+        video_id,
+        mid,
+        aspect,
+        style,
+        variant=style,
+        extra={
+            "start": first,
+            "end": last,
+            "duration": round(last - first, 3),
+            "score": round(moment["score"], 1),
+            "title": moment["title"],
+            "reason": moment["reason"],
+        },
+    )
 
 
 def _video_length(options: dict, duration: float) -> LengthRange:
@@ -131,24 +162,47 @@ def _check_look(style: str, aspect: str) -> None:
         raise ApiError(422, "invalid_body", f"aspect must be one of {', '.join(ASPECTS)}")
 
 
-async def _render(request: Request, tenant_id: str, video_id: str, mid: str, aspect: str, style: str, variant: str,
-                  extra: dict, span: tuple[float, float] | None = None) -> JSONResponse:
+async def _render(
+    request: Request,
+    tenant_id: str,
+    video_id: str,
+    mid: str,
+    aspect: str,
+    style: str,
+    variant: str,
+    extra: dict,
+    span: tuple[float, float] | None = None,
+) -> JSONResponse:
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
     new_id = clip_id(video_id, mid, aspect, variant)
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request, "read").clip(new_id) is not None:
         return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
     event = {
-        "schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": tenant_id, "video_id": video_id,
-        "produced_at": utc_now(), "clip_id": new_id, "moment_id": mid, "aspect": aspect, "caption_style": style,
+        **envelope(tenant_id, video_id),
+        "clip_id": new_id,
+        "moment_id": mid,
+        "aspect": aspect,
+        "caption_style": style,
         "variant": variant,
     }
     if span is not None:
         event.update(start=span[0], end=span[1])
     contracts.validate("render_requested", event)
     await request.app.state.render_requests.send(video_id, json.dumps(event).encode())
-    return JSONResponse({"clip_id": new_id, "status": "queued", "video_id": video_id, "moment_id": mid,
-                         "caption_style": style, "aspect": aspect, **extra, "links": links}, status_code=202)
+    return JSONResponse(
+        {
+            "clip_id": new_id,
+            "status": "queued",
+            "video_id": video_id,
+            "moment_id": mid,
+            "caption_style": style,
+            "aspect": aspect,
+            **extra,
+            "links": links,
+        },
+        status_code=202,
+    )
 
 
 routes = [

@@ -28,17 +28,19 @@ SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", 
 OWN_FILES = ("docs.js",)
 MISSING = "the documentation page's assets are not installed: run scripts/setup.sh (npm ci in api/docs_assets)"
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",  # Swagger UI sets style attributes from script
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # Swagger UI sets style attributes from script
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -73,8 +75,14 @@ async def openapi_json(request: Request) -> Response:
 async def docs_page(request: Request) -> Response:
     if not assets_installed():
         return error_response(503, "docs_not_installed", MISSING)
-    return HTMLResponse(PAGE, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY,
-                                       "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return HTMLResponse(
+        PAGE,
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 class DocsAssets:

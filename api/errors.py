@@ -61,5 +61,9 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-HANDLERS = {ApiError: api_error, ClipstreamError: domain_error, HTTPException: http_error,
-            asyncpg.DataError: data_error}
+HANDLERS = {
+    ApiError: api_error,
+    ClipstreamError: domain_error,
+    HTTPException: http_error,
+    asyncpg.DataError: data_error,
+}

@@ -53,7 +53,8 @@ class IdempotencyMiddleware:
         key_text = key.decode("latin-1").strip()
         if not 1 <= len(key_text) <= 255:
             await error_response(422, "invalid_idempotency_key", "an Idempotency-Key is 1 to 255 characters")(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         body: bytes | None = None
         if not is_upload(scope):
@@ -70,13 +71,21 @@ class IdempotencyMiddleware:
 
         async def store() -> None:
             nonlocal stored
-            kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers
-                    if k.decode("latin-1").lower() in REPLAYED_HEADERS}
+            kept = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in headers
+                if k.decode("latin-1").lower() in REPLAYED_HEADERS
+            }
             async with tenant_connection(pool, tenant) as conn:
                 await conn.execute(
                     "UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4::jsonb,"
                     " response_body = $5 WHERE tenant_id = $1 AND idempotency_key = $2",
-                    tenant, key_text, status, json.dumps(kept), b"".join(chunks))
+                    tenant,
+                    key_text,
+                    status,
+                    json.dumps(kept),
+                    b"".join(chunks),
+                )
             stored = True
 
         async def capture(message: Message) -> None:
@@ -98,7 +107,10 @@ class IdempotencyMiddleware:
                 async with tenant_connection(pool, tenant) as conn:
                     await conn.execute(
                         "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2"
-                        " AND state = 'in_flight'", tenant, key_text)
+                        " AND state = 'in_flight'",
+                        tenant,
+                        key_text,
+                    )
             raise
         if not stored:
             await store()
@@ -120,22 +132,30 @@ class IdempotencyMiddleware:
                        OR (k.state = 'in_flight' AND k.locked_until < now() AND k.fingerprint = EXCLUDED.fingerprint)
                 RETURNING true AS claimed
                 """,
-                tenant, key, print_, float(LOCK_SECONDS), self.ttl_hours * 3600.0,
+                tenant,
+                key,
+                print_,
+                float(LOCK_SECONDS),
+                self.ttl_hours * 3600.0,
             )
             if row is not None:
                 return None
             held = await conn.fetchrow(
-                "SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2", tenant, key)
+                "SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2", tenant, key
+            )
         if held["fingerprint"] != print_:
-            return error_response(422, "idempotency_key_reused",
-                                  "this Idempotency-Key was already used with different parameters")
+            return error_response(
+                422, "idempotency_key_reused", "this Idempotency-Key was already used with different parameters"
+            )
         if held["state"] == "in_flight":
-            response = error_response(409, "idempotency_key_in_use",
-                                      "a request with this Idempotency-Key is still in progress; retry later")
+            response = error_response(
+                409, "idempotency_key_in_use", "a request with this Idempotency-Key is still in progress; retry later"
+            )
             response.headers["Retry-After"] = "1"
             return response
-        return _Replay(held["response_status"], json.loads(held["response_headers"] or "{}"),
-                       bytes(held["response_body"] or b""))
+        return _Replay(
+            held["response_status"], json.loads(held["response_headers"] or "{}"), bytes(held["response_body"] or b"")
+        )
 
 
 class _Replay:

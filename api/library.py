@@ -51,8 +51,12 @@ async def search_token(request: Request) -> JSONResponse:
     tenant_id = require(request, "read").tenant_id
     index = request.app.state.search
     if index.backend != "meilisearch":
-        raise ApiError(409, "search_backend", "tenant tokens are for Meilisearch, and this server searches its "
-                       "embedded index (CLIPSTREAM_MEILISEARCH_URL is not set): use GET /v1/search")
+        raise ApiError(
+            409,
+            "search_backend",
+            "tenant tokens are for Meilisearch, and this server searches its "
+            "embedded index (CLIPSTREAM_MEILISEARCH_URL is not set): use GET /v1/search",
+        )
     made = await asyncio.to_thread(index.tenant_token, tenant_id, TOKEN_LIFETIME)
     settings = request.app.state.settings
     return JSONResponse({**made, "url": settings.meilisearch_public_url or settings.meilisearch_url})

@@ -62,8 +62,9 @@ class RateLimitMiddleware:
             bucket = self.buckets[principal.key_id] = TokenBucket(self.rate, max(1, self.burst))
         wait = bucket.take()
         if wait > 0:
-            response = error_response(429, "rate_limited",
-                                      f"more than {self.rate:g} requests per second on this key; retry later")
+            response = error_response(
+                429, "rate_limited", f"more than {self.rate:g} requests per second on this key; retry later"
+            )
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
             await response(scope, receive, send)
             return

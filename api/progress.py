@@ -29,8 +29,17 @@ from streams.domain import pipeline
 TOPIC = pipeline.EVENTS
 KEEPALIVE_SECONDS = 15.0
 QUEUE_SIZE = 256
-FIELDS = ("event_id", "video_id", "stage", "status", "progress", "error_code", "reason", "duration_seconds",
-          "produced_at")
+FIELDS = (
+    "event_id",
+    "video_id",
+    "stage",
+    "status",
+    "progress",
+    "error_code",
+    "reason",
+    "duration_seconds",
+    "produced_at",
+)
 log = logging.getLogger(__name__)
 
 
@@ -69,9 +78,13 @@ class ProgressHub:
     async def start(self) -> None:
         # The worker may create the topic after the API subscribes: refresh metadata every few
         # seconds (aiokafka's default is 5 minutes) so the stream starts flowing soon after.
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                         auto_offset_reset="latest", enable_auto_commit=False,
-                                         metadata_max_age_ms=5_000)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+            metadata_max_age_ms=5_000,
+        )
         await self.consumer.start()
         self.consumer.subscribe([TOPIC])
         self.task = asyncio.create_task(self._pump(), name="progress-hub")
@@ -137,21 +150,22 @@ async def _stream(hub: ProgressHub, tenant_id: str, video_id: str | None, snapsh
 
 
 def _response(stream: AsyncIterator[str]) -> StreamingResponse:
-    return StreamingResponse(stream, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 async def video_events(request: Request) -> StreamingResponse:
     _, video = await video_or_404(request)
     principal = require(request, "read")
-    return _response(_stream(request.app.state.progress, principal.tenant_id, video["video_id"],
-                             video_json(request, video)))
+    return _response(
+        _stream(request.app.state.progress, principal.tenant_id, video["video_id"], video_json(request, video))
+    )
 
 
 async def tenant_events(request: Request) -> StreamingResponse:
     principal = require(request, "read")
-    return _response(_stream(request.app.state.progress, principal.tenant_id, None,
-                             {"tenant_id": principal.tenant_id}))
+    return _response(_stream(request.app.state.progress, principal.tenant_id, None, {"tenant_id": principal.tenant_id}))
 
 
 routes = [

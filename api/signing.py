@@ -32,8 +32,9 @@ def _mac(secret: bytes, path: str, query: str, tenant: str, key_id: str, expires
     return base64.urlsafe_b64encode(hmac.new(secret, message, hashlib.sha256).digest()[:24]).decode()
 
 
-def sign(secret: bytes, principal: Principal, path: str, query: str = "", ttl: int = TTL_SECONDS,
-         now: float | None = None) -> str:
+def sign(
+    secret: bytes, principal: Principal, path: str, query: str = "", ttl: int = TTL_SECONDS, now: float | None = None
+) -> str:
     """``path?query&token=...``: the link, valid for ``ttl`` seconds."""
     expires = int((time.time() if now is None else now) + ttl)
     mac = _mac(secret, path, query, principal.tenant_id, principal.key_id, expires)

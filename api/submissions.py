@@ -34,19 +34,31 @@ from streams import contracts, logs
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.asr.languages import AUTO, parse_language
-from streams.domain.envelope import SCHEMA_VERSION, iso_z, new_event_id, utc_now
+from streams.domain.envelope import envelope, iso_z
 from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
 
 log = logging.getLogger("clipstream.api")
 
 OPTION_FIELDS = {
-    "clip_count": int, "min_seconds": float, "max_seconds": float, "caption_style": str, "language": str,
-    "length": str, "framing": str, "max_overlap": float,
+    "clip_count": int,
+    "min_seconds": float,
+    "max_seconds": float,
+    "caption_style": str,
+    "language": str,
+    "length": str,
+    "framing": str,
+    "max_overlap": float,
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
 }
-DEFAULT_OPTIONS = {"clip_count": 5, "min_seconds": 20.0, "max_seconds": 60.0, "aspect_ratios": ["9:16"],
-                   "caption_style": "bold", "language": "auto"}
+DEFAULT_OPTIONS = {
+    "clip_count": 5,
+    "min_seconds": 20.0,
+    "max_seconds": 60.0,
+    "aspect_ratios": ["9:16"],
+    "caption_style": "bold",
+    "language": "auto",
+}
 MAX_URL_CHARS = 2048
 
 
@@ -95,13 +107,22 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _event(tenant_id: str, video_id: str, source_uri: str, filename: str, size: int, options: dict,
-           source_url: str | None = None) -> dict:
+def _event(
+    tenant_id: str,
+    video_id: str,
+    source_uri: str,
+    filename: str,
+    size: int,
+    options: dict,
+    source_url: str | None = None,
+) -> dict:
     """The ``uploads`` event for this submission; 422 ``invalid_options`` if the options break the
     event's contract (the pipeline's one definition of them)."""
     event = {
-        "schema_version": SCHEMA_VERSION, "event_id": new_event_id(), "tenant_id": tenant_id, "video_id": video_id,
-        "produced_at": utc_now(), "source_uri": source_uri, "filename": filename, "size_bytes": size,
+        **envelope(tenant_id, video_id),
+        "source_uri": source_uri,
+        "filename": filename,
+        "size_bytes": size,
         "options": options,
     }
     if source_url is not None:
@@ -128,8 +149,9 @@ async def _submit(request: Request, event: dict, key: str | None) -> JSONRespons
     logs.bind(video_id=video_id, event_id=event["event_id"])
     tenant_catalog = state.catalog.for_tenant(tenant_id)
     try:
-        await tenant_catalog.create_video(video_id, tenant_id, event["filename"], event["source_uri"],
-                                          event["size_bytes"], event["options"])
+        await tenant_catalog.create_video(
+            video_id, tenant_id, event["filename"], event["source_uri"], event["size_bytes"], event["options"]
+        )
     except BaseException:
         if key is not None:
             await asyncio.to_thread(state.storage.delete, key)
@@ -140,8 +162,14 @@ async def _submit(request: Request, event: dict, key: str | None) -> JSONRespons
         await tenant_catalog.fail_video(video_id, "ingest", exc.code, f"could not queue the upload: {exc.message}")
         raise
     log.info("queued %s (%s) for ingest", video_id, event["filename"])
-    body = {"video_id": video_id, "status": "queued", "filename": event["filename"], "size_bytes": event["size_bytes"],
-            "options": event["options"], "links": video_links(video_id)}
+    body = {
+        "video_id": video_id,
+        "status": "queued",
+        "filename": event["filename"],
+        "size_bytes": event["size_bytes"],
+        "options": event["options"],
+        "links": video_links(video_id),
+    }
     if "source_url" in event:
         body["source_url"] = event["source_url"]
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/videos/{video_id}"})
@@ -154,8 +182,11 @@ async def create_video(request: Request) -> JSONResponse:
         return await _from_multipart(request)
     if content_type.startswith("application/json"):
         return await _from_url(request)
-    raise ApiError(415, "unsupported_media_type",
-                   "send the video as multipart/form-data with a 'file' field, or JSON with a 'source_url'")
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        "send the video as multipart/form-data with a 'file' field, or JSON with a 'source_url'",
+    )
 
 
 async def _from_multipart(request: Request) -> JSONResponse:
@@ -208,8 +239,11 @@ async def create_upload(request: Request) -> JSONResponse:
     state = request.app.state
     storage, settings = state.storage, state.settings
     if not isinstance(storage, S3Storage):
-        raise ApiError(409, "presigned_uploads_unavailable",
-                       "this server keeps media on local disk, not S3: upload with POST /v1/videos")
+        raise ApiError(
+            409,
+            "presigned_uploads_unavailable",
+            "this server keeps media on local disk, not S3: upload with POST /v1/videos",
+        )
     body = await json_object(request)
     filename = safe_filename(field(body, "filename", str, required=True))
     size = field(body, "size_bytes", int, default=None)
@@ -226,12 +260,20 @@ async def create_upload(request: Request) -> JSONResponse:
     seconds = settings.presigned_upload_seconds
     form = await asyncio.to_thread(storage.presigned_post, key, seconds, 1, max_bytes)
     pending = await pending_uploads.create(
-        state.db, principal.tenant_id, upload_id, key, filename, max_bytes, options, timedelta(seconds=seconds))
-    return JSONResponse({
-        "upload_id": upload_id, "method": "POST", "url": form["url"], "fields": form["fields"],
-        "max_bytes": max_bytes, "expires_at": iso_z(pending["expires_at"]),
-        "links": {"confirm": f"/v1/uploads/{upload_id}/confirm"},
-    }, status_code=201)
+        state.db, principal.tenant_id, upload_id, key, filename, max_bytes, options, timedelta(seconds=seconds)
+    )
+    return JSONResponse(
+        {
+            "upload_id": upload_id,
+            "method": "POST",
+            "url": form["url"],
+            "fields": form["fields"],
+            "max_bytes": max_bytes,
+            "expires_at": iso_z(pending["expires_at"]),
+            "links": {"confirm": f"/v1/uploads/{upload_id}/confirm"},
+        },
+        status_code=201,
+    )
 
 
 async def confirm_upload(request: Request) -> JSONResponse:
@@ -248,13 +290,18 @@ async def confirm_upload(request: Request) -> JSONResponse:
         size = await _stored_size(state.storage, key)
         if size is None:
             if pending["expired"]:
-                raise ApiError(410, "upload_expired", "the upload form expired before a file arrived; ask for a new one")
+                raise ApiError(
+                    410, "upload_expired", "the upload form expired before a file arrived; ask for a new one"
+                )
             raise ApiError(409, "upload_missing", "no file has arrived at the presigned URL yet: send it, then confirm")
         if size > pending["max_bytes"]:
             await asyncio.to_thread(state.storage.delete, key)
-            raise ApiError(413, "upload_too_large", f"the upload is larger than the {pending['max_bytes']} bytes allowed")
-        event = _event(principal.tenant_id, upload_id, state.storage.uri(key), pending["filename"], size,
-                       pending["options"])
+            raise ApiError(
+                413, "upload_too_large", f"the upload is larger than the {pending['max_bytes']} bytes allowed"
+            )
+        event = _event(
+            principal.tenant_id, upload_id, state.storage.uri(key), pending["filename"], size, pending["options"]
+        )
         return await _submit(request, event, key)
     except BaseException:
         await pending_uploads.unclaim(state.db, principal.tenant_id, upload_id)

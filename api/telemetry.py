@@ -36,8 +36,12 @@ class TelemetryMiddleware:
         headers = [(k.decode("latin-1"), v) for k, v in scope["headers"]]
         status = 500
         started = time.perf_counter()
-        with tracing.tracer.start_as_current_span(f"{method} {path}", context=tracing.context_of(headers),
-                                                  kind=SpanKind.SERVER) as span, logs.bound(fresh=True):
+        with (
+            tracing.tracer.start_as_current_span(
+                f"{method} {path}", context=tracing.context_of(headers), kind=SpanKind.SERVER
+            ) as span,
+            logs.bound(fresh=True),
+        ):
             answer = [(k.encode(), v.encode()) for k, v in tracing.carrier().items()]
 
             async def send_with_trace(message: Message) -> None:
@@ -53,16 +57,26 @@ class TelemetryMiddleware:
                 route = route_of(scope)
                 seconds = time.perf_counter() - started
                 span.update_name(f"{method} {route}")
-                span.set_attributes({"http.request.method": method, "http.route": route,
-                                     "http.response.status_code": status})
+                span.set_attributes(
+                    {"http.request.method": method, "http.route": route, "http.response.status_code": status}
+                )
                 if status >= 500:
                     span.set_status(StatusCode.ERROR)
                 metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 metrics.HTTP_SECONDS.labels(method, route).observe(seconds)
                 if route != "/metrics":
-                    log.info("%s %s %d", method, path, status,
-                             extra={"http_method": method, "http_route": route, "http_status": status,
-                                    "duration_ms": round(seconds * 1000, 1)})
+                    log.info(
+                        "%s %s %d",
+                        method,
+                        path,
+                        status,
+                        extra={
+                            "http_method": method,
+                            "http_route": route,
+                            "http_status": status,
+                            "duration_ms": round(seconds * 1000, 1),
+                        },
+                    )
 
 
 async def prometheus_metrics(request: Request) -> Response:

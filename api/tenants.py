@@ -64,8 +64,14 @@ async def me(request: Request) -> JSONResponse:
     """The caller: tenant, key and scope, with a signed link to the tenant's progress stream."""
     principal = require(request, "read")
     events = signing.sign(request.app.state.signing_secret, principal, "/v1/events")
-    return JSONResponse({"tenant_id": principal.tenant_id, "key_id": principal.key_id, "scope": principal.scope,
-                         "urls": {"events": events}})
+    return JSONResponse(
+        {
+            "tenant_id": principal.tenant_id,
+            "key_id": principal.key_id,
+            "scope": principal.scope,
+            "urls": {"events": events},
+        }
+    )
 
 
 routes = [

@@ -71,24 +71,37 @@ async def _timeline(request: Request, video: dict, clips: list[dict], name: str)
     else:
         url = str(request.base_url).rstrip("/") + _signed(request, f"/v1/videos/{video['video_id']}/source")
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
-    source = cuts.source_of(documents[0], name=media_name, url=url, duration=video["duration"],
-                            has_video=video.get("has_video") is not False)
-    timeline_cuts = [cuts.cut_of(doc, clip_id=c["clip_id"], title=c["title"], reason=c["reason"], score=c["score"],
-                                 rank=c["rank"]) for doc, c in zip(documents, clips)]
-    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers,
-                           reframe=fmt.reframe)
+    source = cuts.source_of(
+        documents[0],
+        name=media_name,
+        url=url,
+        duration=video["duration"],
+        has_video=video.get("has_video") is not False,
+    )
+    timeline_cuts = [
+        cuts.cut_of(doc, clip_id=c["clip_id"], title=c["title"], reason=c["reason"], score=c["score"], rank=c["rank"])
+        for doc, c in zip(documents, clips)
+    ]
+    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe)
     text = await asyncio.to_thread(formats.write, timeline, fmt)
     filename = bundle.safe_name(name, fallback="timeline")
     if not zipped:
-        return Response(text, media_type=fmt.media_type,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}{fmt.suffix}"'})
+        return Response(
+            text,
+            media_type=fmt.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}{fmt.suffix}"'},
+        )
     members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video["source_uri"]))]
     for c, doc in zip(clips, documents):
         members.append(bundle.Member(f"captions/{c['clip_id']}.srt", _opener(storage, c["srt_uri"]), compress=True))
-        members.append(bundle.Member(f"handoff/{c['clip_id']}.json", _bytes_opener(json.dumps(doc, indent=1)),
-                                     compress=True))
-    return StreamingResponse(_zip_stream(f"{filename}{fmt.suffix}", text, members), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{filename}.zip"'})
+        members.append(
+            bundle.Member(f"handoff/{c['clip_id']}.json", _bytes_opener(json.dumps(doc, indent=1)), compress=True)
+        )
+    return StreamingResponse(
+        _zip_stream(f"{filename}{fmt.suffix}", text, members),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.zip"'},
+    )
 
 
 def _handoff(storage, clip: dict) -> dict:

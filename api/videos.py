@@ -37,8 +37,13 @@ def _signed(request: Request, path: str, query: str = "") -> str:
 
 def video_links(video_id: str) -> dict:
     base = f"/v1/videos/{video_id}"
-    return {"self": base, "transcript": f"{base}/transcript", "moments": f"{base}/moments", "clips": f"{base}/clips",
-            "events": f"{base}/events"}
+    return {
+        "self": base,
+        "transcript": f"{base}/transcript",
+        "moments": f"{base}/moments",
+        "clips": f"{base}/clips",
+        "events": f"{base}/events",
+    }
 
 
 def _not_found(video_id: str) -> ApiError:
@@ -55,11 +60,17 @@ async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, 
 
 def _summary(v: dict) -> dict:
     return {
-        "video_id": v["video_id"], "filename": v["filename"], "status": v["status"],
+        "video_id": v["video_id"],
+        "filename": v["filename"],
+        "status": v["status"],
         "error": {"code": v["error_code"], "message": v["error"]} if v["status"] == "failed" else None,
-        "duration": v["duration"], "size_bytes": v["size_bytes"], "options": v["options"],
-        "created_at": iso_z(v["created_at"]), "updated_at": iso_z(v["updated_at"]),
-        "finished_at": iso_z(v["finished_at"]), "links": video_links(v["video_id"]),
+        "duration": v["duration"],
+        "size_bytes": v["size_bytes"],
+        "options": v["options"],
+        "created_at": iso_z(v["created_at"]),
+        "updated_at": iso_z(v["updated_at"]),
+        "finished_at": iso_z(v["finished_at"]),
+        "links": video_links(v["video_id"]),
     }
 
 
@@ -71,7 +82,8 @@ async def list_videos(request: Request) -> JSONResponse:
         raise ApiError(422, "invalid_query", "status must be one of queued, processing, completed, failed")
     before = decode_cursor(request.query_params.get("cursor"))
     rows, cursor, more = one_page(
-        await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status), limit, "video_id")
+        await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status), limit, "video_id"
+    )
     return JSONResponse({"videos": [_summary(v) for v in rows], "next_cursor": cursor, "has_more": more})
 
 
@@ -83,15 +95,23 @@ async def get_video(request: Request) -> JSONResponse:
 def video_json(request: Request, v: dict) -> dict:
     """A video with its stages, progress and signed links (the source, the progress stream)."""
     stages = [
-        {"stage": s["stage"], "status": s["status"], "progress": round(float(s["progress"]), 3),
-         "error": {"code": s["error_code"], "message": s["error"]} if s["error"] else None,
-         "started_at": iso_z(s["started_at"]), "finished_at": iso_z(s["finished_at"])}
+        {
+            "stage": s["stage"],
+            "status": s["status"],
+            "progress": round(float(s["progress"]), 3),
+            "error": {"code": s["error_code"], "message": s["error"]} if s["error"] else None,
+            "started_at": iso_z(s["started_at"]),
+            "finished_at": iso_z(s["finished_at"]),
+        }
         for s in v["stages"]
     ]
     progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)
     base = f"/v1/videos/{v['video_id']}"
-    urls = {"events": _signed(request, f"{base}/events"), "source": _signed(request, f"{base}/source"),
-            "timeline": timeline_links(request, base)}
+    urls = {
+        "events": _signed(request, f"{base}/events"),
+        "source": _signed(request, f"{base}/source"),
+        "timeline": timeline_links(request, base),
+    }
     return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.get("ranking")}
 
 
@@ -134,9 +154,11 @@ def spoken_language(chunks: list[dict]) -> dict:
         for span in c.get("languages") or []:
             if span["language"] not in heard:
                 heard.append(span["language"])
-    return {"language": first["language"] if first else None,
-            "language_probability": first.get("language_probability") if first else None,
-            "languages": heard}
+    return {
+        "language": first["language"] if first else None,
+        "language_probability": first.get("language_probability") if first else None,
+        "languages": heard,
+    }
 
 
 async def get_transcript(request: Request) -> Response:
@@ -158,44 +180,76 @@ async def get_transcript(request: Request) -> Response:
     if fmt == "txt":
         return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""), headers=headers)
     transcribe = next(s for s in v["stages"] if s["stage"] == "transcribe")
-    return JSONResponse({
-        "video_id": v["video_id"], **spoken,
-        "complete": transcribe["status"] == "completed",
-        "text": join_words(w["word"] for w in words),
-        "words": words,
-        "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
-        "segments": [s for c in chunks for s in c["segments"]],
-    }, headers=headers)
+    return JSONResponse(
+        {
+            "video_id": v["video_id"],
+            **spoken,
+            "complete": transcribe["status"] == "completed",
+            "text": join_words(w["word"] for w in words),
+            "words": words,
+            "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
+            "segments": [s for c in chunks for s in c["segments"]],
+        },
+        headers=headers,
+    )
 
 
 async def get_moments(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     moments = await tenant_catalog.moments(v["video_id"])
-    return JSONResponse({
-        "video_id": v["video_id"], "status": v["status"],
-        "moments": [
-            {"moment_id": m["moment_id"], "rank": m["rank"], "final": m["is_final"],
-             "superseded": m["superseded"], "start": m["start_s"],
-             "end": m["end_s"], "score": round(m["score"], 1), "title": m["title"], "reason": m["reason"],
-             "signals": m["signals"]}
-            for m in moments
-        ],
-    })
+    return JSONResponse(
+        {
+            "video_id": v["video_id"],
+            "status": v["status"],
+            "moments": [
+                {
+                    "moment_id": m["moment_id"],
+                    "rank": m["rank"],
+                    "final": m["is_final"],
+                    "superseded": m["superseded"],
+                    "start": m["start_s"],
+                    "end": m["end_s"],
+                    "score": round(m["score"], 1),
+                    "title": m["title"],
+                    "reason": m["reason"],
+                    "signals": m["signals"],
+                }
+                for m in moments
+            ],
+        }
+    )
 
 
 def _clip_json(request: Request, c: dict) -> dict:
     base = f"/v1/clips/{c['clip_id']}"
     return {
-        "clip_id": c["clip_id"], "video_id": c["video_id"], "moment_id": c["moment_id"], "rank": c["rank"],
-        "score": round(c["score"], 1), "final": c["is_final"], "superseded": c["superseded"],
-        "start": c["start_s"], "end": c["end_s"],
-        "duration": c["duration"], "aspect": c["aspect"], "width": c["width"], "height": c["height"],
-        "title": c["title"], "reason": c["reason"], "signals": c["signals"], "mp4": c["mp4_uri"], "srt": c["srt_uri"],
-        "vtt": c["vtt_uri"], "thumbnail": c["thumbnail_uri"], "caption_style": c.get("caption_style"),
+        "clip_id": c["clip_id"],
+        "video_id": c["video_id"],
+        "moment_id": c["moment_id"],
+        "rank": c["rank"],
+        "score": round(c["score"], 1),
+        "final": c["is_final"],
+        "superseded": c["superseded"],
+        "start": c["start_s"],
+        "end": c["end_s"],
+        "duration": c["duration"],
+        "aspect": c["aspect"],
+        "width": c["width"],
+        "height": c["height"],
+        "title": c["title"],
+        "reason": c["reason"],
+        "signals": c["signals"],
+        "mp4": c["mp4_uri"],
+        "srt": c["srt_uri"],
+        "vtt": c["vtt_uri"],
+        "thumbnail": c["thumbnail_uri"],
+        "caption_style": c.get("caption_style"),
         "variant": c.get("variant") or None,
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
-        "urls": {**{kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
-                 "timeline": timeline_links(request, base)},
+        "urls": {
+            **{kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
+            "timeline": timeline_links(request, base),
+        },
     }
 
 
@@ -207,7 +261,9 @@ def timeline_links(request: Request, base: str) -> dict:
 async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v["video_id"])
-    return JSONResponse({"video_id": v["video_id"], "status": v["status"], "clips": [_clip_json(request, c) for c in clips]})
+    return JSONResponse(
+        {"video_id": v["video_id"], "status": v["status"], "clips": [_clip_json(request, c) for c in clips]}
+    )
 
 
 async def clip_or_404(request: Request) -> dict:
@@ -221,8 +277,12 @@ async def get_clip(request: Request) -> JSONResponse:
     return JSONResponse(_clip_json(request, await clip_or_404(request)))
 
 
-CLIP_FILES = {"mp4": ("mp4_uri", "video/mp4"), "srt": ("srt_uri", "application/x-subrip"),
-              "vtt": ("vtt_uri", "text/vtt"), "thumbnail": ("thumbnail_uri", "image/jpeg")}
+CLIP_FILES = {
+    "mp4": ("mp4_uri", "video/mp4"),
+    "srt": ("srt_uri", "application/x-subrip"),
+    "vtt": ("vtt_uri", "text/vtt"),
+    "thumbnail": ("thumbnail_uri", "image/jpeg"),
+}
 PRESIGN_SECONDS = 900
 
 

@@ -44,10 +44,15 @@ def _iso(value: datetime | str | None) -> str | None:
 
 def _endpoint_json(row: dict, *, secret: bool = False) -> dict:
     view = {
-        "endpoint_id": row["endpoint_id"], "url": row["url"], "description": row["description"],
-        "event_types": row["event_types"], "status": row["status"], "disabled_reason": row["disabled_reason"],
+        "endpoint_id": row["endpoint_id"],
+        "url": row["url"],
+        "description": row["description"],
+        "event_types": row["event_types"],
+        "status": row["status"],
+        "disabled_reason": row["disabled_reason"],
         "secrets": [{"created_at": _iso(s["created_at"]), "expires_at": _iso(s["expires_at"])} for s in row["secrets"]],
-        "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
     }
     if secret:
         view["secret"] = row["secrets"][0]["secret"]
@@ -56,14 +61,26 @@ def _endpoint_json(row: dict, *, secret: bool = False) -> dict:
 
 def _delivery_json(row: dict) -> dict:
     return {
-        "delivery_id": row["delivery_id"], "endpoint_id": row["endpoint_id"], "event_type": row["event_type"],
-        "webhook_id": row["msg_id"], "status": row["status"], "attempts": row["attempts"],
+        "delivery_id": row["delivery_id"],
+        "endpoint_id": row["endpoint_id"],
+        "event_type": row["event_type"],
+        "webhook_id": row["msg_id"],
+        "status": row["status"],
+        "attempts": row["attempts"],
         "next_attempt_at": _iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
-        "last_status_code": row["last_status_code"], "last_error": row["last_error"],
-        "created_at": _iso(row["created_at"]), "delivered_at": _iso(row["delivered_at"]), "payload": row["payload"],
+        "last_status_code": row["last_status_code"],
+        "last_error": row["last_error"],
+        "created_at": _iso(row["created_at"]),
+        "delivered_at": _iso(row["delivered_at"]),
+        "payload": row["payload"],
         "attempt_log": [
-            {"attempt": a["attempt"], "status_code": a["status_code"], "error": a["error"],
-             "duration_ms": a["duration_ms"], "at": _iso(a["at"])}
+            {
+                "attempt": a["attempt"],
+                "status_code": a["status_code"],
+                "error": a["error"],
+                "duration_ms": a["duration_ms"],
+                "at": _iso(a["at"]),
+            }
             for a in row.get("attempt_log", [])
         ],
     }
@@ -94,8 +111,11 @@ def _event_types(body: dict) -> list[str] | None:
         return None
     unknown = [k for k in kinds if k not in events.EVENT_TYPES]
     if unknown:
-        raise ApiError(422, "invalid_event_types",
-                       f"unknown event types {unknown!r}; choose from {', '.join(events.EVENT_TYPES)} (none: all)")
+        raise ApiError(
+            422,
+            "invalid_event_types",
+            f"unknown event types {unknown!r}; choose from {', '.join(events.EVENT_TYPES)} (none: all)",
+        )
     return sorted(set(kinds), key=events.EVENT_TYPES.index)
 
 
@@ -142,9 +162,15 @@ async def update_endpoint(request: Request) -> JSONResponse:
         raise ApiError(422, "invalid_body", "'status' is 'enabled' or 'disabled'")
     url = await _checked_url(request, body) if body.get("url") is not None else None
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await store.update_endpoint(conn, principal.tenant_id, endpoint_id, url=url,
-                                          description=_description(body), event_types=_event_types(body),
-                                          status=status)
+        row = await store.update_endpoint(
+            conn,
+            principal.tenant_id,
+            endpoint_id,
+            url=url,
+            description=_description(body),
+            event_types=_event_types(body),
+            status=status,
+        )
     if row is None:
         raise _not_found(endpoint_id)
     return JSONResponse(_endpoint_json(row))
@@ -165,8 +191,9 @@ async def rotate_secret(request: Request) -> JSONResponse:
     if not 0 <= grace <= MAX_GRACE_SECONDS:
         raise ApiError(422, "invalid_body", f"'grace_seconds' is from 0 to {MAX_GRACE_SECONDS}")
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await store.rotate_secret(conn, principal.tenant_id, endpoint_id, signing.new_secret(),
-                                        timedelta(seconds=grace))
+        row = await store.rotate_secret(
+            conn, principal.tenant_id, endpoint_id, signing.new_secret(), timedelta(seconds=grace)
+        )
     if row is None:
         raise _not_found(endpoint_id)
     return JSONResponse(_endpoint_json(row, secret=True))

@@ -29,8 +29,9 @@ def agent_groups(names: str) -> list[str]:
     chosen = {n.strip() for n in names.split(",") if n.strip()} or set(AGENT_GROUPS)
     unknown = sorted(chosen - set(AGENT_GROUPS))
     if unknown:
-        raise ConfigError(f"CLIPSTREAM_AGENTS names unknown agent groups {', '.join(unknown)}; "
-                          f"known: {', '.join(AGENT_GROUPS)}")
+        raise ConfigError(
+            f"CLIPSTREAM_AGENTS names unknown agent groups {', '.join(unknown)}; known: {', '.join(AGENT_GROUPS)}"
+        )
     return [g for g in AGENT_GROUPS if g in chosen]
 
 

@@ -51,8 +51,12 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "status":
         statuses = supervisor.status(settings)
         if args.json:
-            print(json.dumps({"data_dir": str(settings.data_dir),
-                              "components": {s.name: s.as_json() for s in statuses}}, indent=2))
+            print(
+                json.dumps(
+                    {"data_dir": str(settings.data_dir), "components": {s.name: s.as_json() for s in statuses}},
+                    indent=2,
+                )
+            )
         else:
             print(render_status(statuses))
         return 0 if all(s.up for s in statuses if s.name not in ("api", "worker")) else 1
@@ -85,8 +89,13 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             print(f"error: {path}: no such file", file=sys.stderr)
             return 2
-    options = {"clip_count": args.clips, "aspect_ratios": args.aspect, "caption_style": args.captions,
-               "length": args.length, "framing": args.framing}
+    options = {
+        "clip_count": args.clips,
+        "aspect_ratios": args.aspect,
+        "caption_style": args.captions,
+        "length": args.length,
+        "framing": args.framing,
+    }
     from streams.credentials import api_key_for
 
     with Client(settings.api_url, api_key_for(settings)) as client:
@@ -94,8 +103,11 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         video_id = accepted["video_id"]
         name = path.name if path else args.path
         if not args.wait:
-            print(json.dumps({"video_id": video_id, "status": accepted["status"]}) if args.json
-                  else f"submitted {name}: video {video_id} (follow it with --wait, or GET /v1/videos/{video_id})")
+            print(
+                json.dumps({"video_id": video_id, "status": accepted["status"]})
+                if args.json
+                else f"submitted {name}: video {video_id} (follow it with --wait, or GET /v1/videos/{video_id})"
+            )
             return 0
         if not args.json:
             print(f"process: {name} → video {video_id}", file=sys.stderr)
@@ -123,8 +135,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     path = f"/v1/clips/{args.clip}/timeline" if args.clip else f"/v1/videos/{args.video_id}/timeline"
-    with Client(settings.api_url, api_key_for(settings), timeout=600) as client, \
-            tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp:
+    with (
+        Client(settings.api_url, api_key_for(settings), timeout=600) as client,
+        tempfile.TemporaryDirectory(dir=out, prefix=".export-") as tmp,
+    ):
         archive = client.download_timeline(path, Path(tmp) / "bundle.zip", args.format, media_root=str(out))
         files = unpack(archive, out)
     timeline = out / files[0]
@@ -163,8 +177,10 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
         if "tenant_id" in result:
             print(f"tenant  {result['tenant_id']}  ({result['name']})")
         print(f"key     {key['key']}")
-        print(f"        scope {key['scope']}, prefix {key['prefix']}; shown once: store it now "
-              "(use it with CLIPSTREAM_API_KEY=...)")
+        print(
+            f"        scope {key['scope']}, prefix {key['prefix']}; shown once: store it now "
+            "(use it with CLIPSTREAM_API_KEY=...)"
+        )
     return 0
 
 
@@ -201,8 +217,12 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Deployments' one-shot job: PostgreSQL role and schema, ClickHouse schema, topics, bucket."""
     from streams.migrate import PARTS, migrate
 
-    results = migrate(settings, args.only or PARTS, args.kafka_replication or settings.kafka_replication,
-                      say=(lambda _: None) if args.json else _say)
+    results = migrate(
+        settings,
+        args.only or PARTS,
+        args.kafka_replication or settings.kafka_replication,
+        say=(lambda _: None) if args.json else _say,
+    )
     if args.json:
         print(json.dumps({r.part: r.changed for r in results}, indent=2))
     return 0
@@ -244,11 +264,13 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     except UnknownLanguage as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    info = probe(path, MediaLimits(max_bytes=settings.max_upload_bytes,
-                                   max_duration_seconds=settings.max_duration_seconds))
+    info = probe(
+        path, MediaLimits(max_bytes=settings.max_upload_bytes, max_duration_seconds=settings.max_duration_seconds)
+    )
     # A file up to chunk_max_seconds long comes out as one chunk.
-    chunks = iter_chunks(path, info, Chunker(min_seconds=settings.chunk_min_seconds,
-                                             max_seconds=settings.chunk_max_seconds))
+    chunks = iter_chunks(
+        path, info, Chunker(min_seconds=settings.chunk_min_seconds, max_seconds=settings.chunk_max_seconds)
+    )
     transcript = asyncio.run(_transcribe_chunks(settings.triton_grpc_url, chunks, info.duration, language))
     if args.json:
         print(json.dumps(transcript))
@@ -294,11 +316,14 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
             segments += [dataclasses.asdict(s) for s in recognition.segments]
     finally:
         await client.close()
-    return {"language": first.language if first else language or None,
-            "language_probability": first.language_probability if first else None,
-            "languages": [s.as_json() for s in spans],
-            "duration": round(duration, 3), "words": words, "segments": segments}
-
+    return {
+        "language": first.language if first else language or None,
+        "language_probability": first.language_probability if first else None,
+        "languages": [s.as_json() for s in spans],
+        "duration": round(duration, 3),
+        "words": words,
+        "segments": segments,
+    }
 
 
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
@@ -314,8 +339,9 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
         try:
             return asyncio.run(coroutine)
         except KafkaError as exc:
-            raise ClipstreamError(f"kafka: cannot read or write at {settings.kafka_bootstrap} ({exc}); "
-                                  "start it with: clipstream stack up") from None
+            raise ClipstreamError(
+                f"kafka: cannot read or write at {settings.kafka_bootstrap} ({exc}); start it with: clipstream stack up"
+            ) from None
 
     if args.action == "list":
         rows = run(dlq.list_letters(settings.kafka_bootstrap, args.stage, args.limit, args.video))
@@ -337,9 +363,19 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await pool.close()
 
-    outcomes = run(dlq.replay(settings.kafka_bootstrap, args.stage, offset=args.offset, video=args.video,
-                              everything=args.all, dry_run=args.dry_run, force=args.force, revive=revive,
-                              replication=settings.kafka_replication))
+    outcomes = run(
+        dlq.replay(
+            settings.kafka_bootstrap,
+            args.stage,
+            offset=args.offset,
+            video=args.video,
+            everything=args.all,
+            dry_run=args.dry_run,
+            force=args.force,
+            revive=revive,
+            replication=settings.kafka_replication,
+        )
+    )
     if args.json:
         print(json.dumps([o.as_json() for o in outcomes], indent=2))
     else:
@@ -355,15 +391,17 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
 def render_status(statuses) -> str:
     rows = [("component", "state", "pid", "port", "version", "start", "where")]
     for s in statuses:
-        rows.append((
-            s.name,
-            "up" if s.up else "down",
-            str(s.pid or "-"),
-            str(s.port or "-"),
-            s.version or "-",
-            f"{s.start_seconds:.1f}s" if s.start_seconds is not None else "-",
-            s.url or s.data_dir or "-",
-        ))
+        rows.append(
+            (
+                s.name,
+                "up" if s.up else "down",
+                str(s.pid or "-"),
+                str(s.port or "-"),
+                s.version or "-",
+                f"{s.start_seconds:.1f}s" if s.start_seconds is not None else "-",
+                s.url or s.data_dir or "-",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
@@ -372,7 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clipstream", description="Long videos in, short clips out.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    stack = sub.add_parser("stack", help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse; Meilisearch when given a binary)")
+    stack = sub.add_parser(
+        "stack",
+        help="run the local stack (Kafka, PostgreSQL, MinIO, Triton, ClickHouse; Meilisearch when given a binary)",
+    )
     stack_sub = stack.add_subparsers(dest="action", required=True)
     stack_sub.add_parser("install", help="fetch jars and build binaries the stack needs (cached)")
     p_up = stack_sub.add_parser("up", help="start what is not running (idempotent)")
@@ -388,18 +429,29 @@ def build_parser() -> argparse.ArgumentParser:
     stack.set_defaults(handler=cmd_stack)
 
     process = sub.add_parser("process", help="submit a video through the API and (with --wait) show its clips")
-    process.add_argument("path", nargs="?", help="the video or audio file, or an http(s) URL the worker downloads "
-                                                 "(default: build a demo talk)")
+    process.add_argument(
+        "path",
+        nargs="?",
+        help="the video or audio file, or an http(s) URL the worker downloads (default: build a demo talk)",
+    )
     process.add_argument("--wait", action="store_true", help="follow progress and print the clips when done")
     process.add_argument("--json", action="store_true", help="print one JSON object (video_id, status, clips)")
     process.add_argument("--clips", type=int, default=None, help="how many clips (default 5)")
     process.add_argument("--aspect", type=lambda v: v.split(","), default=None, help="aspect ratios, e.g. 9:16,1:1")
     process.add_argument("--captions", default=None, help="caption style: bold, clean, minimal, karaoke")
-    process.add_argument("--length", default=None, choices=("15-30", "30-60", "60-90"),
-                         help="clip length preset in seconds (default: 20-60)")
-    process.add_argument("--framing", default=None, choices=("auto", "speaker", "center"),
-                         help="auto: crop, split screen or blurred fit as the shot needs (default); "
-                              "speaker: always one crop on the active speaker; center: fixed centre crop")
+    process.add_argument(
+        "--length",
+        default=None,
+        choices=("15-30", "30-60", "60-90"),
+        help="clip length preset in seconds (default: 20-60)",
+    )
+    process.add_argument(
+        "--framing",
+        default=None,
+        choices=("auto", "speaker", "center"),
+        help="auto: crop, split screen or blurred fit as the shot needs (default); "
+        "speaker: always one crop on the active speaker; center: fixed centre crop",
+    )
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
 
@@ -408,19 +460,28 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--clip", help="export this clip alone")
     from streams.timeline.formats import FORMATS
 
-    export.add_argument("--format", default="fcp7", choices=list(FORMATS),
-                        help="; ".join(f"{f.name}: {f.label}" for f in FORMATS.values()) + " (default: fcp7)")
+    export.add_argument(
+        "--format",
+        default="fcp7",
+        choices=list(FORMATS),
+        help="; ".join(f"{f.name}: {f.label}" for f in FORMATS.values()) + " (default: fcp7)",
+    )
     export.add_argument("--out", default=".", help="the folder to unpack into (default: here)")
     export.add_argument("--json", action="store_true", help="print the files written as JSON")
     export.set_defaults(handler=cmd_export)
     transcribe = sub.add_parser("transcribe", help="print what is said in a video or audio file (uses Triton)")
     transcribe.add_argument("path", help="the video or audio file")
-    transcribe.add_argument("--json", action="store_true",
-                            help="print one JSON object (language, language_probability, languages, duration, "
-                                 "words, segments)")
-    transcribe.add_argument("--language", default="auto",
-                            help="auto: identify the language spoken, per window of speech (default); "
-                                 "or a Whisper language code (en, de, ja, ...)")
+    transcribe.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (language, language_probability, languages, duration, words, segments)",
+    )
+    transcribe.add_argument(
+        "--language",
+        default="auto",
+        help="auto: identify the language spoken, per window of speech (default); "
+        "or a Whisper language code (en, de, ja, ...)",
+    )
     transcribe.set_defaults(handler=cmd_transcribe)
 
     search = sub.add_parser("search", help="operator: the transcript search index")
@@ -432,8 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     dlq = sub.add_parser("dlq", help="operator: messages the stages set aside (dead letters)")
     dlq_sub = dlq.add_subparsers(dest="action", required=True)
     p_list = dlq_sub.add_parser("list", help="the newest dead letters: stage, time, video, code, source, reason")
-    p_list.add_argument("--stage", default=None, help="one stage's (ingest, transcribe, moments, render, search, "
-                                                      "webhooks); default: all")
+    p_list.add_argument(
+        "--stage",
+        default=None,
+        help="one stage's (ingest, transcribe, moments, render, search, webhooks); default: all",
+    )
     p_list.add_argument("--limit", type=int, default=50, help="at most this many, the newest (default 50)")
     p_list.add_argument("--video", default=None, help="only this video's")
     p_list.add_argument("--json", action="store_true", help="print a JSON list")
@@ -448,26 +512,53 @@ def build_parser() -> argparse.ArgumentParser:
     p_replay.add_argument("--json", action="store_true", help="print a JSON list of outcomes")
     dlq.set_defaults(handler=cmd_dlq)
 
-    migrate = sub.add_parser("migrate", help="operator: prepare PostgreSQL, ClickHouse, Kafka topics and the bucket "
-                                             "(idempotent; deployments run it before the app)")
-    migrate.add_argument("--only", nargs="+", metavar="PART", choices=("postgres", "clickhouse", "kafka", "storage"),
-                         help="only these parts (default: all)")
-    migrate.add_argument("--kafka-replication", type=int, default=None,
-                         help="replication factor of created topics (default: CLIPSTREAM_KAFKA_REPLICATION, 1)")
+    migrate = sub.add_parser(
+        "migrate",
+        help="operator: prepare PostgreSQL, ClickHouse, Kafka topics and the bucket "
+        "(idempotent; deployments run it before the app)",
+    )
+    migrate.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PART",
+        choices=("postgres", "clickhouse", "kafka", "storage"),
+        help="only these parts (default: all)",
+    )
+    migrate.add_argument(
+        "--kafka-replication",
+        type=int,
+        default=None,
+        help="replication factor of created topics (default: CLIPSTREAM_KAFKA_REPLICATION, 1)",
+    )
     migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
     migrate.set_defaults(handler=cmd_migrate)
 
     from streams.readiness import AGENTS, NEEDS
 
-    wait = sub.add_parser("wait", help="operator: wait until the services a process needs are ready, then run it "
-                                       "(containers start with it)")
-    wait.add_argument("needs", nargs="+", choices=[*NEEDS, AGENTS], metavar="NEED",
-                      help=f"what to wait for: {', '.join(NEEDS)}; or {AGENTS}, what the agent groups in "
-                           "CLIPSTREAM_AGENTS need")
-    wait.add_argument("--timeout", type=float, default=300.0, help="seconds to wait at most (default 300); then "
-                                                                   "exit 2 naming what is not ready")
-    wait.add_argument("--then", nargs=argparse.REMAINDER, default=[], metavar="COMMAND",
-                      help="the command to become once ready (the rest of the line)")
+    wait = sub.add_parser(
+        "wait",
+        help="operator: wait until the services a process needs are ready, then run it (containers start with it)",
+    )
+    wait.add_argument(
+        "needs",
+        nargs="+",
+        choices=[*NEEDS, AGENTS],
+        metavar="NEED",
+        help=f"what to wait for: {', '.join(NEEDS)}; or {AGENTS}, what the agent groups in CLIPSTREAM_AGENTS need",
+    )
+    wait.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds to wait at most (default 300); then exit 2 naming what is not ready",
+    )
+    wait.add_argument(
+        "--then",
+        nargs=argparse.REMAINDER,
+        default=[],
+        metavar="COMMAND",
+        help="the command to become once ready (the rest of the line)",
+    )
     wait.set_defaults(handler=cmd_wait)
 
     tenants = sub.add_parser("tenants", help="operator: make tenants")

@@ -23,8 +23,9 @@ def local_path(uri: str) -> str:
 class Client:
     def __init__(self, base_url: str, api_key: str, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {api_key}"},
-                                 timeout=timeout)
+        self.http = httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -39,8 +40,9 @@ class Client:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ApiUnreachable(f"the API at {self.base_url} is not reachable ({exc}); "
-                                 "start it with: clipstream stack up --app") from None
+            raise ApiUnreachable(
+                f"the API at {self.base_url} is not reachable ({exc}); start it with: clipstream stack up --app"
+            ) from None
         if response.status_code >= 400:
             self._raise_for(response)
         return response.json()
@@ -55,8 +57,9 @@ class Client:
 
     def submit(self, path: Path, **options) -> dict:
         """Upload a file (streamed from disk) with processing options; returns the 202 body."""
-        data = {k: (",".join(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in options.items()
-                if v is not None}
+        data = {
+            k: (",".join(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in options.items() if v is not None
+        }
         with open(path, "rb") as f:
             return self._call("POST", "/v1/videos", files={"file": (path.name, f)}, data=data)
 
@@ -93,8 +96,13 @@ class Client:
             raise ApiUnreachable(f"the API at {self.base_url} is not reachable ({exc})") from None
         return dest
 
-    def wait(self, video_id: str, timeout: float = 3600.0, poll: float = 0.5,
-             on_progress: Callable[[dict], None] | None = None) -> dict:
+    def wait(
+        self,
+        video_id: str,
+        timeout: float = 3600.0,
+        poll: float = 0.5,
+        on_progress: Callable[[dict], None] | None = None,
+    ) -> dict:
         """Poll until the video is completed or failed; returns its last state."""
         deadline = time.monotonic() + timeout
         while True:

@@ -52,10 +52,21 @@ def result_json(video: dict, clips: list[dict]) -> dict:
         result["error"] = (video.get("error") or {}).get("message") or "failed"
         result["error_code"] = (video.get("error") or {}).get("code")
     result["clips"] = [
-        {"rank": c["rank"], "score": c["score"], "start": c["start"], "end": c["end"], "title": c["title"],
-         "reason": c["reason"], "signals": c["signals"], "aspect": c["aspect"], "duration": c["duration"],
-         "mp4": local_path(c["mp4"]), "srt": local_path(c["srt"]), "vtt": local_path(c["vtt"]),
-         "thumbnail": local_path(c["thumbnail"])}
+        {
+            "rank": c["rank"],
+            "score": c["score"],
+            "start": c["start"],
+            "end": c["end"],
+            "title": c["title"],
+            "reason": c["reason"],
+            "signals": c["signals"],
+            "aspect": c["aspect"],
+            "duration": c["duration"],
+            "mp4": local_path(c["mp4"]),
+            "srt": local_path(c["srt"]),
+            "vtt": local_path(c["vtt"]),
+            "thumbnail": local_path(c["thumbnail"]),
+        }
         for c in clips
     ]
     return result
@@ -70,8 +81,15 @@ def clock(seconds: float) -> str:
 def clips_table(clips: list[dict]) -> str:
     rows = [("rank", "score", "start–end", "title", "mp4")]
     for c in clips:
-        rows.append((str(c["rank"]), f"{c['score']:.0f}", f"{clock(c['start'])}–{clock(c['end'])}",
-                     c["title"][:48], local_path(c["mp4"])))
+        rows.append(
+            (
+                str(c["rank"]),
+                f"{c['score']:.0f}",
+                f"{clock(c['start'])}–{clock(c['end'])}",
+                c["title"][:48],
+                local_path(c["mp4"]),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     for c in clips:

@@ -138,8 +138,7 @@ class Consumer(faust_aiokafka.Consumer):
                 await traced_from_parent_span(span)(self._on_partitions_revoked, partitions=revoked)(revoked)
             finally:
                 for tp in revoked:
-                    for state in (self._gap, self._acked, self._acked_index, self._read_offset,
-                                  self._committed_offset):
+                    for state in (self._gap, self._acked, self._acked_index, self._read_offset, self._committed_offset):
                         state.pop(tp, None)
 
     async def wait_empty(self) -> None:
@@ -155,14 +154,16 @@ class Consumer(faust_aiokafka.Consumer):
             if not waiting:
                 break
             if time.monotonic() >= deadline:
-                log.warning("rebalance: stopped waiting for %d message(s) still in hand (%s); they are "
-                            "not committed and will be read again", len(waiting),
-                            ", ".join(f"{m.topic}:{m.partition}:{m.offset}" for m in waiting[:5]))
+                log.warning(
+                    "rebalance: stopped waiting for %d message(s) still in hand (%s); they are "
+                    "not committed and will be read again",
+                    len(waiting),
+                    ", ".join(f"{m.topic}:{m.partition}:{m.offset}" for m in waiting[:5]),
+                )
                 break
             await self.commit()
             await self._wait_for_ack(timeout=1)
         await self.commit_and_end_transactions()
-
 
     async def _wait_for_work_in_hand(self, deadline: float) -> None:
         """A stopping worker's wait: for the work in hand (``shutdown.STATE``), not for every
@@ -170,8 +171,11 @@ class Consumer(faust_aiokafka.Consumer):
         within what is left of the grace period: at once when the stop itself gets here (the worker
         has waited already), the rest of the grace for a rebalance during it."""
         if not await STATE.wait_idle(until=deadline):
-            log.warning("stopping: not waiting for the work in hand any longer (%s); it is not committed and "
-                        "will be read again", ", ".join(STATE.in_hand[:5]))
+            log.warning(
+                "stopping: not waiting for the work in hand any longer (%s); it is not committed and "
+                "will be read again",
+                ", ".join(STATE.in_hand[:5]),
+            )
 
 
 class App(faust.App):

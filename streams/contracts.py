@@ -60,8 +60,10 @@ def validate(event_type: str, payload: Any) -> dict:
         raise ContractError(f"{event_type}: expected a JSON object, got {type(payload).__name__}")
     version = payload.get("schema_version")
     if isinstance(version, int) and version not in SUPPORTED_VERSIONS:
-        raise UnsupportedSchemaVersion(f"{event_type}: unsupported schema_version {version} (supported: "
-                                       f"{', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})")
+        raise UnsupportedSchemaVersion(
+            f"{event_type}: unsupported schema_version {version} (supported: "
+            f"{', '.join(map(str, sorted(SUPPORTED_VERSIONS)))})"
+        )
     errors = sorted(_validator(event_type).iter_errors(payload), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -85,8 +87,9 @@ def read(event_type: str, key: bytes | str | None, value: bytes | None, max_byte
     """The validated payload of one consumed message, or a ``ContractError`` saying what is wrong."""
     size = len(value or b"")
     if size > max_bytes:
-        raise EventTooLarge(f"{event_type}: the message is {size:,} bytes, over the limit of {max_bytes:,} "
-                            "(CLIPSTREAM_MAX_EVENT_BYTES)")
+        raise EventTooLarge(
+            f"{event_type}: the message is {size:,} bytes, over the limit of {max_bytes:,} (CLIPSTREAM_MAX_EVENT_BYTES)"
+        )
     payload = parse(event_type, value or b"")
     video_id = payload["video_id"]
     if key is None or key == b"" or key == "":
@@ -95,8 +98,9 @@ def read(event_type: str, key: bytes | str | None, value: bytes | None, max_byte
         try:
             key = key.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidKey(f"{event_type}: the message key is not UTF-8 text ({key[:32]!r}); "
-                             f"it must be its video_id {video_id!r}") from None
+            raise InvalidKey(
+                f"{event_type}: the message key is not UTF-8 text ({key[:32]!r}); it must be its video_id {video_id!r}"
+            ) from None
     if key != video_id:
         raise InvalidKey(f"{event_type}: the message key {key[:80]!r} is not its video_id {video_id!r}")
     return payload

@@ -59,8 +59,16 @@ def as_dict(headers: Headers) -> dict[str, bytes]:
     return {str(k): (v if isinstance(v, bytes) else str(v).encode()) for k, v in pairs if v is not None}
 
 
-def letter(stage: str, origin: Origin, code: str, reason: str, *, attempts: int, max_value_bytes: int,
-           now: datetime | None = None) -> tuple[bytes | None, bytes, dict[str, bytes]]:
+def letter(
+    stage: str,
+    origin: Origin,
+    code: str,
+    reason: str,
+    *,
+    attempts: int,
+    max_value_bytes: int,
+    now: datetime | None = None,
+) -> tuple[bytes | None, bytes, dict[str, bytes]]:
     """(key, value, headers) of the dead letter for ``origin``."""
     value = origin.value or b""
     headers = {
@@ -144,23 +152,41 @@ class DeadLetter:
     def replay_headers(self, now: datetime | None = None) -> list[tuple[str, bytes]]:
         """The headers of a replayed copy: where it comes from and how many replays deep it is."""
         depth = (_int(self.header("replay_count")) or 0) + 1
-        return [("replay_of", self.id.encode()), ("replay_count", str(depth).encode()),
-                ("replayed_at", _iso(now or datetime.now(UTC)).encode())]
+        return [
+            ("replay_of", self.id.encode()),
+            ("replay_count", str(depth).encode()),
+            ("replayed_at", _iso(now or datetime.now(UTC)).encode()),
+        ]
 
     def check_replayable(self) -> None:
         if self.truncated:
-            raise DeadLetterError(f"dead letter {self.id} keeps only the first {len(self.value):,} of "
-                                  f"{self.size:,} bytes of its message, so it cannot be replayed")
+            raise DeadLetterError(
+                f"dead letter {self.id} keeps only the first {len(self.value):,} of "
+                f"{self.size:,} bytes of its message, so it cannot be replayed"
+            )
         if not self.source_topic:
             raise DeadLetterError(f"dead letter {self.id} does not say which topic it came from")
 
     def as_json(self, replayed: bool = False) -> dict:
         topic, partition, offset = self.source
-        return {"id": self.id, "stage": self.stage, "partition": self.partition, "offset": self.offset,
-                "time": self.time, "video_id": self.video, "error_code": self.code, "reason": self.reason,
-                "source_topic": topic, "source_partition": partition, "source_offset": offset, "size": self.size,
-                "truncated": self.truncated, "attempts": _int(self.header("attempts")),
-                "replay_of": self.header("replay_of") or None, "replayed": replayed}
+        return {
+            "id": self.id,
+            "stage": self.stage,
+            "partition": self.partition,
+            "offset": self.offset,
+            "time": self.time,
+            "video_id": self.video,
+            "error_code": self.code,
+            "reason": self.reason,
+            "source_topic": topic,
+            "source_partition": partition,
+            "source_offset": offset,
+            "size": self.size,
+            "truncated": self.truncated,
+            "attempts": _int(self.header("attempts")),
+            "replay_of": self.header("replay_of") or None,
+            "replayed": replayed,
+        }
 
 
 def select(letters: Iterable[DeadLetter], *, offset: str | None = None, video: str | None = None) -> list[DeadLetter]:
@@ -180,8 +206,10 @@ def select(letters: Iterable[DeadLetter], *, offset: str | None = None, video: s
     if not found:
         raise DeadLetterError(f"no dead letter at {offset} (see `clipstream dlq list`)")
     if len(found) > 1:
-        raise DeadLetterError(f"offset {wanted_offset} is in partitions "
-                              f"{', '.join(str(d.partition) for d in found)}; name one as PARTITION:OFFSET")
+        raise DeadLetterError(
+            f"offset {wanted_offset} is in partitions "
+            f"{', '.join(str(d.partition) for d in found)}; name one as PARTITION:OFFSET"
+        )
     return found
 
 
@@ -196,8 +224,9 @@ def table(rows: list[tuple[DeadLetter, bool]], reason_width: int = 70) -> str:
         if len(reason) > reason_width:
             reason = reason[: reason_width - 1] + "…"
         size = f"{d.size:,}" + (" (cut)" if d.truncated else "")
-        lines.append((d.id, d.time[:19].replace("T", " "), d.video[:40], d.code, where, size,
-                      "yes" if replayed else "", reason))
+        lines.append(
+            (d.id, d.time[:19].replace("T", " "), d.video[:40], d.code, where, size, "yes" if replayed else "", reason)
+        )
     widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in lines)
 

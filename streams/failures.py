@@ -34,12 +34,30 @@ from streams.errors import (
 )
 
 _GRPC_TRANSIENT = {"UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED"}
-_S3_TRANSIENT = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed",
-                 "ThrottlingException", "500", "502", "503", "504"}
+_S3_TRANSIENT = {
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "ThrottlingException",
+    "500",
+    "502",
+    "503",
+    "504",
+}
 _PG_TRANSIENT_CLASSES = ("08", "53", "57", "40")  # connection, resources, operator intervention, rollback
-_ORIGINS = (("asyncpg", "database"), ("botocore", "storage"), ("boto3", "storage"), ("s3transfer", "storage"),
-            ("urllib3", "storage"), ("grpc", "inference"), ("tritonclient", "inference"),
-            ("aiokafka", "broker"), ("faust", "broker"))
+_ORIGINS = (
+    ("asyncpg", "database"),
+    ("botocore", "storage"),
+    ("boto3", "storage"),
+    ("s3transfer", "storage"),
+    ("urllib3", "storage"),
+    ("grpc", "inference"),
+    ("tritonclient", "inference"),
+    ("aiokafka", "broker"),
+    ("faust", "broker"),
+)
 
 
 def classify(exc: BaseException) -> ClipstreamError:

@@ -108,10 +108,12 @@ def dict_config(log_format: str, component: str, level: str = "INFO") -> dict[st
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"clipstream": {"()": f"{kind.__module__}.{kind.__qualname__}", "component": component}},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "clipstream",
-                                "stream": "ext://sys.stdout"}},
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "clipstream", "stream": "ext://sys.stdout"}
+        },
         "root": {"level": level, "handlers": ["stdout"]},
-        "loggers": {name: {"level": level, "handlers": ["stdout"], "propagate": False}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {
+            name: {"level": level, "handlers": ["stdout"], "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
     }
-

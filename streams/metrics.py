@@ -26,21 +26,38 @@ from prometheus_client.registry import Collector
 
 STAGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 
-STAGE_SECONDS = Histogram("clipstream_stage_seconds", "Time a stage spent on one message, by outcome.",
-                          ["stage", "outcome"], buckets=STAGE_BUCKETS)
-DEAD_LETTERS = Counter("clipstream_dead_letters_total", "Messages sent to a stage's dead-letter topic.",
-                       ["stage", "code"])
-TRITON_SECONDS = Histogram("clipstream_triton_request_seconds", "Triton inference calls, by model.", ["model"],
-                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+STAGE_SECONDS = Histogram(
+    "clipstream_stage_seconds",
+    "Time a stage spent on one message, by outcome.",
+    ["stage", "outcome"],
+    buckets=STAGE_BUCKETS,
+)
+DEAD_LETTERS = Counter(
+    "clipstream_dead_letters_total", "Messages sent to a stage's dead-letter topic.", ["stage", "code"]
+)
+TRITON_SECONDS = Histogram(
+    "clipstream_triton_request_seconds",
+    "Triton inference calls, by model.",
+    ["model"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
 TRITON_ERRORS = Counter("clipstream_triton_errors_total", "Triton inference calls that failed.", ["model", "code"])
-RENDER_FPS = Histogram("clipstream_render_frames_per_second", "Frames encoded per second of each clip render.",
-                       buckets=(1, 2.5, 5, 10, 25, 50, 100, 200, 400, 800))
+RENDER_FPS = Histogram(
+    "clipstream_render_frames_per_second",
+    "Frames encoded per second of each clip render.",
+    buckets=(1, 2.5, 5, 10, 25, 50, 100, 200, 400, 800),
+)
 RENDER_FRAMES = Counter("clipstream_render_frames_total", "Frames encoded into clips.")
-WEBHOOK_DELIVERIES = Counter("clipstream_webhook_deliveries_total", "Webhook delivery attempts, by outcome.",
-                             ["outcome"])
+WEBHOOK_DELIVERIES = Counter(
+    "clipstream_webhook_deliveries_total", "Webhook delivery attempts, by outcome.", ["outcome"]
+)
 HTTP_REQUESTS = Counter("clipstream_http_requests_total", "API requests.", ["method", "route", "status"])
-HTTP_SECONDS = Histogram("clipstream_http_request_seconds", "API request latency.", ["method", "route"],
-                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+HTTP_SECONDS = Histogram(
+    "clipstream_http_request_seconds",
+    "API request latency.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 
 
 def observe_render(frames: int, seconds: float) -> None:
@@ -57,9 +74,11 @@ class LagCollector(Collector):
         self.offsets = offsets
 
     def collect(self):
-        family = GaugeMetricFamily("clipstream_consumer_lag",
-                                   "Messages on a partition not yet processed by the consumer group.",
-                                   labels=["topic", "partition"])
+        family = GaugeMetricFamily(
+            "clipstream_consumer_lag",
+            "Messages on a partition not yet processed by the consumer group.",
+            labels=["topic", "partition"],
+        )
         for topic, partition, end, committed in self.offsets():
             if end is not None:
                 family.add_metric([topic, str(partition)], float(max(0, end - (committed or 0))))

@@ -42,8 +42,12 @@ class PartResult:
         return f"{self.part}: {', '.join(self.changed) if self.changed else 'up to date'}"
 
 
-def migrate(settings: Settings, parts: Iterable[str] = PARTS, kafka_replication: int = 1,
-            say: Callable[[str], None] = lambda _: None) -> list[PartResult]:
+def migrate(
+    settings: Settings,
+    parts: Iterable[str] = PARTS,
+    kafka_replication: int = 1,
+    say: Callable[[str], None] = lambda _: None,
+) -> list[PartResult]:
     """Run the named parts in ``PARTS`` order; each result is also passed to ``say`` as a line."""
     chosen = list(parts)
     unknown = sorted(set(chosen) - set(PARTS))
@@ -72,8 +76,10 @@ def app_role_credentials(app_dsn: str) -> tuple[str, str | None]:
     parsed = urlparse(app_dsn)
     role = unquote(parsed.username or "")
     if role != APP_ROLE:
-        raise ConfigError(f"CLIPSTREAM_POSTGRES_APP_DSN connects as {role or 'no role'!r}; the migrations grant the "
-                          f"API's rights to {APP_ROLE!r}, so the DSN must name that role")
+        raise ConfigError(
+            f"CLIPSTREAM_POSTGRES_APP_DSN connects as {role or 'no role'!r}; the migrations grant the "
+            f"API's rights to {APP_ROLE!r}, so the DSN must name that role"
+        )
     return role, (unquote(parsed.password) if parsed.password is not None else None)
 
 
@@ -90,19 +96,26 @@ async def _postgres(settings: Settings) -> list[str]:
     changed = []
     try:
         owner = await conn.fetchrow(
-            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = current_user")
+            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        )
         if not (owner["rolsuper"] or owner["rolbypassrls"]):
-            raise ConfigError(f"postgres: the owner role {owner['rolname']!r} must bypass row-level security "
-                              f"(the worker reads every tenant's rows); run as a superuser: "
-                              f"ALTER ROLE \"{owner['rolname']}\" BYPASSRLS")
+            raise ConfigError(
+                f"postgres: the owner role {owner['rolname']!r} must bypass row-level security "
+                f"(the worker reads every tenant's rows); run as a superuser: "
+                f'ALTER ROLE "{owner["rolname"]}" BYPASSRLS'
+            )
         if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
             if not (owner["rolsuper"] or owner["rolcreaterole"]):
-                raise ConfigError(f"postgres: role {role!r} is missing and {owner['rolname']!r} may not create roles; "
-                                  f"create it once as a superuser: CREATE ROLE {role} LOGIN NOBYPASSRLS PASSWORD '...'")
+                raise ConfigError(
+                    f"postgres: role {role!r} is missing and {owner['rolname']!r} may not create roles; "
+                    f"create it once as a superuser: CREATE ROLE {role} LOGIN NOBYPASSRLS PASSWORD '...'"
+                )
             create = await conn.fetchval(
                 "SELECT format('CREATE ROLE %I LOGIN NOBYPASSRLS', $1::text)"
                 " || CASE WHEN $2::text IS NULL THEN '' ELSE format(' PASSWORD %L', $2::text) END",
-                role, password)
+                role,
+                password,
+            )
             await conn.execute(create)
             changed.append(f"created role {role}")
     finally:

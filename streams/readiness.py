@@ -75,7 +75,9 @@ async def _applied_migrations(settings: Settings) -> set[str] | str:
         conn = await asyncpg.connect(settings.postgres_dsn, timeout=5)
     except Exception as exc:  # asyncpg's errors and OSError alike
         parsed = urlparse(settings.postgres_dsn)
-        return f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432} refuses a connection ({type(exc).__name__}: {exc})"
+        return (
+            f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432} refuses a connection ({type(exc).__name__}: {exc})"
+        )
     try:
         if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
             return set()
@@ -115,8 +117,10 @@ def _head_bucket(settings: Settings) -> _BucketAnswer | str:
         storage.client.head_bucket(Bucket=storage.bucket)
         return _BucketAnswer(None)
     except ClientError as exc:  # the endpoint answered
-        return _BucketAnswer(f"bucket {storage.bucket} at {where} is not there yet "
-                             f"({exc.response.get('Error', {}).get('Code', exc)}; clipstream migrate creates it)")
+        return _BucketAnswer(
+            f"bucket {storage.bucket} at {where} is not there yet "
+            f"({exc.response.get('Error', {}).get('Code', exc)}; clipstream migrate creates it)"
+        )
     except BotoCoreError as exc:
         return f"S3 at {where} does not answer ({exc})"
 
@@ -188,8 +192,13 @@ async def unready(settings: Settings, needs: list[str]) -> dict[str, str]:
     return missing
 
 
-async def wait_until_ready(settings: Settings, needs: list[str], timeout: float, interval: float = 2.0,
-                           say: Callable[[str], None] = lambda _: None) -> None:
+async def wait_until_ready(
+    settings: Settings,
+    needs: list[str],
+    timeout: float,
+    interval: float = 2.0,
+    say: Callable[[str], None] = lambda _: None,
+) -> None:
     """Poll ``needs`` until all are ready; ``NotReady`` naming each one still missing after ``timeout``
     seconds. ``say`` hears each need once when it becomes ready, and what is still awaited every
     so often."""

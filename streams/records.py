@@ -148,8 +148,9 @@ class Lifecycle(Event):
     duration_seconds: Optional[float] = None
 
 
-def lifecycle(tenant_id: str, video_id: str, stage: str, status: str, recorded_at: datetime | None = None,
-              **fields) -> Lifecycle:
+def lifecycle(
+    tenant_id: str, video_id: str, stage: str, status: str, recorded_at: datetime | None = None, **fields
+) -> Lifecycle:
     """A lifecycle event. A milestone is one occurrence: its id comes from (video, stage, status,
     and for a failure its time) and its time is ``recorded_at``, when the catalog recorded it (now,
     if unknown), so announcing it again gives the same event, which consumers keep once
@@ -160,8 +161,16 @@ def lifecycle(tenant_id: str, video_id: str, stage: str, status: str, recorded_a
         produced_at = stamp(recorded_at) if recorded_at is not None else utc_now()
     else:
         event_id, produced_at = new_event_id(), utc_now()
-    return Lifecycle(schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id=tenant_id, video_id=video_id,
-                     produced_at=produced_at, stage=stage, status=status, **fields)
+    return Lifecycle(
+        schema_version=SCHEMA_VERSION,
+        event_id=event_id,
+        tenant_id=tenant_id,
+        video_id=video_id,
+        produced_at=produced_at,
+        stage=stage,
+        status=status,
+        **fields,
+    )
 
 
 def clip_rendered(tenant_id: str, clip: Mapping, rank: int) -> ClipRendered:
@@ -169,10 +178,21 @@ def clip_rendered(tenant_id: str, clip: Mapping, rank: int) -> ClipRendered:
     moment ranks now: built from the record, so every announcement of a clip is the same event
     (only ``rank`` follows the moment, whose provisional rank the final ranking may change)."""
     return ClipRendered(
-        schema_version=SCHEMA_VERSION, event_id=clip_event_id(clip["clip_id"]), tenant_id=tenant_id,
-        video_id=clip["video_id"], produced_at=stamp(clip["created_at"]), clip_id=clip["clip_id"],
-        moment_id=clip["moment_id"], rank=rank, aspect=clip["aspect"], start=clip["start_s"], end=clip["end_s"],
-        duration=clip["duration"], mp4_uri=clip["mp4_uri"], srt_uri=clip["srt_uri"], vtt_uri=clip["vtt_uri"],
+        schema_version=SCHEMA_VERSION,
+        event_id=clip_event_id(clip["clip_id"]),
+        tenant_id=tenant_id,
+        video_id=clip["video_id"],
+        produced_at=stamp(clip["created_at"]),
+        clip_id=clip["clip_id"],
+        moment_id=clip["moment_id"],
+        rank=rank,
+        aspect=clip["aspect"],
+        start=clip["start_s"],
+        end=clip["end_s"],
+        duration=clip["duration"],
+        mp4_uri=clip["mp4_uri"],
+        srt_uri=clip["srt_uri"],
+        vtt_uri=clip["vtt_uri"],
         thumbnail_uri=clip["thumbnail_uri"],
     )
 

@@ -42,11 +42,13 @@ class RetryBudget:
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.seconds < 0 or self.backoff < 0 or self.max_backoff < self.backoff:
-            raise ConfigError(f"a retry budget needs attempts >= 1, seconds >= 0 and 0 <= backoff <= max_backoff; "
-                              f"got {self}")
+            raise ConfigError(
+                f"a retry budget needs attempts >= 1, seconds >= 0 and 0 <= backoff <= max_backoff; got {self}"
+            )
 
-    def start(self, clock: Callable[[], float] = time.monotonic,
-              rng: Callable[[float, float], float] = random.uniform) -> Tries:
+    def start(
+        self, clock: Callable[[], float] = time.monotonic, rng: Callable[[float, float], float] = random.uniform
+    ) -> Tries:
         return Tries(self, clock, rng)
 
     def describe(self) -> str:
@@ -86,9 +88,12 @@ class Tries:
 
 def budget_for(stage: str, settings: Settings) -> RetryBudget:
     """``stage``'s budget: the ``stage_*`` settings, with its ``stage_retry_budgets`` entry if any."""
-    budget = RetryBudget(attempts=settings.stage_attempts, seconds=settings.stage_retry_seconds,
-                         backoff=settings.stage_retry_backoff_seconds,
-                         max_backoff=max(settings.stage_retry_backoff_seconds, settings.stage_retry_max_backoff_seconds))
+    budget = RetryBudget(
+        attempts=settings.stage_attempts,
+        seconds=settings.stage_retry_seconds,
+        backoff=settings.stage_retry_backoff_seconds,
+        max_backoff=max(settings.stage_retry_backoff_seconds, settings.stage_retry_max_backoff_seconds),
+    )
     override = parse_overrides(settings.stage_retry_budgets).get(stage)
     if override is not None:
         budget = replace(budget, attempts=override[0], seconds=override[1])
@@ -106,8 +111,9 @@ def parse_overrides(text: str) -> dict[str, tuple[int, float]]:
                 raise ValueError
             out[stage.strip()] = (int(attempts), float(seconds))
         except ValueError:
-            raise ConfigError(f"CLIPSTREAM_STAGE_RETRY_BUDGETS: {item!r} is not stage=attempts/seconds "
-                              "(e.g. transcribe=12/600)") from None
+            raise ConfigError(
+                f"CLIPSTREAM_STAGE_RETRY_BUDGETS: {item!r} is not stage=attempts/seconds (e.g. transcribe=12/600)"
+            ) from None
         if out[stage.strip()][0] < 1 or out[stage.strip()][1] < 0:
             raise ConfigError(f"CLIPSTREAM_STAGE_RETRY_BUDGETS: {item!r} needs attempts >= 1 and seconds >= 0")
     return out

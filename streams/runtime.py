@@ -128,8 +128,9 @@ async def runtime() -> Runtime:
     return _runtime
 
 
-async def report(tenant_id: str, video_id: str, stage: str, status: str, *, at: datetime | None = None,
-                 **fields) -> None:
+async def report(
+    tenant_id: str, video_id: str, stage: str, status: str, *, at: datetime | None = None, **fields
+) -> None:
     """Publish a lifecycle event (``started``/``progress``/``finished``/``failed``).
 
     A milestone (``started``, ``finished``, ``failed``) is reported after its state is written, and
@@ -150,8 +151,17 @@ async def report(tenant_id: str, video_id: str, stage: str, status: str, *, at: 
     await topics.events.send(key=video_id, value=lifecycle(tenant_id, video_id, stage, status, at, **fields))
 
 
-async def dead_letter(stage: str, key: str | bytes | None, value: bytes, code: str, reason: str, source_topic: str,
-                      *, origin: Origin | None = None, attempts: int = 1) -> None:
+async def dead_letter(
+    stage: str,
+    key: str | bytes | None,
+    value: bytes,
+    code: str,
+    reason: str,
+    source_topic: str,
+    *,
+    origin: Origin | None = None,
+    attempts: int = 1,
+) -> None:
     """Set a message aside on the stage's dead-letter topic, the reason in its headers
     (``streams.deadletters``). ``origin`` (where the message came from: partition, offset, its own
     key and headers) is best given; without it the record names only ``source_topic``."""
@@ -160,8 +170,9 @@ async def dead_letter(stage: str, key: str | bytes | None, value: bytes, code: s
 
     if origin is None:
         origin = Origin(topic=source_topic, key=key.encode() if isinstance(key, str) else key, value=value)
-    key_bytes, kept, headers = deadletters.letter(stage, origin, code, reason, attempts=attempts,
-                                                  max_value_bytes=settings.max_event_bytes)
+    key_bytes, kept, headers = deadletters.letter(
+        stage, origin, code, reason, attempts=attempts, max_value_bytes=settings.max_event_bytes
+    )
     await topics.DEAD_LETTER[stage].send(key=key_bytes, value=kept, headers=headers)
     metrics.DEAD_LETTERS.labels(stage, code).inc()
 
@@ -188,9 +199,16 @@ async def run_guarded(
 
     tries = budget_for(stage, settings).start()
     event_id = _event_id(raw)
-    with tracing.handling(stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id,
-                          headers=origin.headers if origin is not None else None) as span, \
-            STATE.holding(f"{stage} {video_id}"):
+    with (
+        tracing.handling(
+            stage,
+            tenant_id=tenant_id,
+            video_id=video_id,
+            event_id=event_id,
+            headers=origin.headers if origin is not None else None,
+        ) as span,
+        STATE.holding(f"{stage} {video_id}"),
+    ):
         log.info("%s: handling %s from %s", stage, video_id, source_topic)
         while True:
             clock = Stopwatch()
@@ -211,8 +229,9 @@ async def run_guarded(
             pause = tries.pause() if retriable else None
             if pause is not None:
                 metrics.STAGE_SECONDS.labels(stage, "retried").observe(clock.seconds)
-                log.warning("%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1,
-                            reason, pause)
+                log.warning(
+                    "%s %s: attempt %d failed (%s); retrying in %.1f s", stage, video_id, tries.count - 1, reason, pause
+                )
                 if await STATE.pause(pause):
                     break
                 continue
@@ -222,18 +241,32 @@ async def run_guarded(
             span.set_status(StatusCode.ERROR, reason[:200])
             if code == "internal_error" or retriable:  # a bug, or an outage that outlasted the tries
                 log.error("%s %s failed: %s", stage, video_id, reason, exc_info=error)
-                capture_failure(error, stage=stage, tenant_id=tenant_id, video_id=video_id,
-                                event_id=event_id, code=code)
+                capture_failure(
+                    error, stage=stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id, code=code
+                )
             else:  # the input's fault: the video fails with the reason; nothing to report
                 log.warning("%s %s failed: %s", stage, video_id, reason)
-            await give_up(stage, video_id, raw, code, reason, source_topic, origin=origin,
-                          attempts=tries.count, fails_video=code != VideoFailed.code)
+            await give_up(
+                stage,
+                video_id,
+                raw,
+                code,
+                reason,
+                source_topic,
+                origin=origin,
+                attempts=tries.count,
+                fails_video=code != VideoFailed.code,
+            )
             return False
         # Stopping: likely the stop's own doing (a child killed with the worker); the next owner
         # of the partition reads the message again and retries it.
         metrics.STAGE_SECONDS.labels(stage, "abandoned").observe(clock.seconds)
-        log.warning("%s %s: left unfinished, the worker is stopping (%s); the next owner of its partition "
-                    "takes it over", stage, video_id, reason)
+        log.warning(
+            "%s %s: left unfinished, the worker is stopping (%s); the next owner of its partition takes it over",
+            stage,
+            video_id,
+            reason,
+        )
     await STATE.set_aside()
 
 
@@ -263,8 +296,9 @@ async def with_retries(work: Callable[[], Awaitable[T]], tries: int, delay: floa
     raise ValueError(f"tries must be at least 1, got {tries}")
 
 
-async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]],
-                  *, fails_video: bool = True) -> None:
+async def consume(
+    stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]], *, fails_video: bool = True
+) -> None:
     """The loop of an agent over a topic of pipeline records (read as bytes: ``topics.INBOUND``).
     Each message is checked against its contract first; one that breaks it is rejected (``reject``),
     and each good one becomes its record and runs ``work`` under the failure policy, so no message
@@ -278,9 +312,15 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
         payload = await checked(stage, event_type, origin, fails_video=fails_video)
         if payload is None:
             return
-        await run_guarded(stage, tenant_id=payload["tenant_id"], video_id=payload["video_id"], raw=origin.value,
-                          source_topic=source_topic, origin=origin,
-                          work=lambda: work(EVENT_RECORDS[event_type].from_data(payload)))
+        await run_guarded(
+            stage,
+            tenant_id=payload["tenant_id"],
+            video_id=payload["video_id"],
+            raw=origin.value,
+            source_topic=source_topic,
+            origin=origin,
+            work=lambda: work(EVENT_RECORDS[event_type].from_data(payload)),
+        )
 
     async for event in stream.events():
         origin, message = origin_of(event), weakref.ref(event.message)
@@ -291,8 +331,7 @@ async def consume(stage: str, stream, source_topic: str, work: Callable[[Any], A
         await handle_message(stage, origin, message, lambda origin=origin: one(origin))
 
 
-async def handle_message(stage: str, origin: Origin, message: weakref.ref,
-                         work: Callable[[], Awaitable[None]]) -> None:
+async def handle_message(stage: str, origin: Origin, message: weakref.ref, work: Callable[[], Awaitable[None]]) -> None:
     """``await work()`` for one message of an agent's loop (``message``: a weak reference to its
     Faust ``Message``), as a stopping worker allows (``streams.shutdown``): once the worker is
     stopping no message is started; this one is abandoned and waits, unacknowledged, until the
@@ -316,8 +355,9 @@ async def handle_batch(stage: str, messages: list[weakref.ref], work: Callable[[
     await _as_stopping_allows(stage, f"a batch of {len(messages)} messages", messages, held)
 
 
-async def _as_stopping_allows(stage: str, what: str, messages: list[weakref.ref],
-                              work: Callable[[], Awaitable[Any]]) -> None:
+async def _as_stopping_allows(
+    stage: str, what: str, messages: list[weakref.ref], work: Callable[[], Awaitable[Any]]
+) -> None:
     """``await work()`` on ``messages`` unless the worker is stopping (then they are abandoned and
     set aside); abandoned if cancelled."""
     with STATE.taking(messages):
@@ -341,10 +381,14 @@ def origin_of(event) -> Origin:
     """Where a Faust event (of a raw-bytes topic) came from, and what it was."""
     message = event.message
     key, value = message.key, message.value
-    return Origin(topic=message.topic, partition=message.partition, offset=message.offset,
-                  key=key.encode() if isinstance(key, str) else key,
-                  value=value.encode() if isinstance(value, str) else (value or b""),
-                  headers=deadletters.as_dict(message.headers))
+    return Origin(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=key.encode() if isinstance(key, str) else key,
+        value=value.encode() if isinstance(value, str) else (value or b""),
+        headers=deadletters.as_dict(message.headers),
+    )
 
 
 async def checked(stage: str, event_type: str, origin: Origin, *, fails_video: bool) -> dict | None:
@@ -364,16 +408,24 @@ async def reject(stage: str, origin: Origin, error: ContractError, *, fails_vide
     without the message. Never raises: a poison message must not stop its stage."""
     log.warning("%s: set aside %s:%s:%s: %s", stage, origin.topic, origin.partition, origin.offset, error.message)
     named = _named_video(origin.value) if fails_video else None
-    await give_up(stage, named[1] if named else "", origin.value, error.code, error.message, origin.topic,
-                  origin=origin, attempts=1, fails_video=False)
+    await give_up(
+        stage,
+        named[1] if named else "",
+        origin.value,
+        error.code,
+        error.message,
+        origin.topic,
+        origin=origin,
+        attempts=1,
+        fails_video=False,
+    )
     if named is None:
         return
     tenant_id, video_id = named
     try:
         video = await (await runtime()).catalog.video(video_id)
         if video is not None and str(video.get("tenant_id")) == tenant_id:
-            await fail(video_id, stage, error.code,
-                       f"its message on {origin.topic} was unusable: {error.message}")
+            await fail(video_id, stage, error.code, f"its message on {origin.topic} was unusable: {error.message}")
     except Exception:
         log.exception("%s %s: could not mark the video failed after rejecting its message", stage, video_id)
 
@@ -392,8 +444,18 @@ def _named_video(value: bytes) -> tuple[str, str] | None:
     return None
 
 
-async def give_up(stage: str, video_id: str, raw: bytes, code: str, reason: str, source_topic: str,
-                  *, origin: Origin | None, attempts: int, fails_video: bool = True) -> None:
+async def give_up(
+    stage: str,
+    video_id: str,
+    raw: bytes,
+    code: str,
+    reason: str,
+    source_topic: str,
+    *,
+    origin: Origin | None,
+    attempts: int,
+    fails_video: bool = True,
+) -> None:
     """The end of a message: dead-lettered, and its video failed (if ``fails_video``); a message
     that came for a video that had already failed (``VideoFailed``) announces that failure again.
     Never raises: if Kafka or the database is down too, that is logged and the stream goes on."""
@@ -432,8 +494,11 @@ async def report_failure(video_id: str, stage: str | None = None) -> None:
     failure = await (await runtime()).catalog.failure(video_id)
     if failure is None:
         return
-    fields = {"at": failure["failed_at"], "error_code": failure["error_code"],
-              "reason": (failure["error"] or "")[:2000]}
+    fields = {
+        "at": failure["failed_at"],
+        "error_code": failure["error_code"],
+        "reason": (failure["error"] or "")[:2000],
+    }
     stage = failure["stage"] or stage
     if stage is not None:  # unknown when a later announcement cannot tell: only the video's then
         await report(failure["tenant_id"], video_id, stage, "failed", **fields)
@@ -449,8 +514,10 @@ async def video_to_process(video_id: str) -> dict | None:
         log.warning("skipping a message for unknown video %s", video_id)
         return None
     if video["status"] == "failed":
-        raise VideoFailed(f"the video had already failed ({video.get('error_code')}: {video.get('error')}), "
-                          "so this message was set aside")
+        raise VideoFailed(
+            f"the video had already failed ({video.get('error_code')}: {video.get('error')}), "
+            "so this message was set aside"
+        )
     return video
 
 

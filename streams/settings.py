@@ -233,7 +233,9 @@ class Settings:
         if self.clickhouse_path is None:
             object.__setattr__(self, "clickhouse_path", self.data_dir / "clickhouse")
         if self.search_backend not in SEARCH_BACKENDS:
-            raise ConfigError(f"{PREFIX}SEARCH_BACKEND={self.search_backend!r}: choose one of {', '.join(SEARCH_BACKENDS)}")
+            raise ConfigError(
+                f"{PREFIX}SEARCH_BACKEND={self.search_backend!r}: choose one of {', '.join(SEARCH_BACKENDS)}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -145,8 +145,11 @@ class Stopping:
             self._abandoned.add((message.topic, message.partition, message.offset))
 
     def abandoned(self, message) -> bool:
-        return (getattr(message, "topic", None), getattr(message, "partition", None),
-                getattr(message, "offset", None)) in self._abandoned
+        return (
+            getattr(message, "topic", None),
+            getattr(message, "partition", None),
+            getattr(message, "offset", None),
+        ) in self._abandoned
 
     def abandoned_offsets(self, topic: str, partition: int) -> set[int]:
         """The offsets of ``topic``'s ``partition`` abandoned here."""

@@ -85,8 +85,12 @@ def new_tenant_id() -> str:
 
 def _key_json(row) -> dict:
     return {
-        "key_id": row["key_id"], "prefix": f"{KEY_PREFIX}{row['key_id']}", "scope": row["scope"], "name": row["name"],
-        "created_at": iso_z(row["created_at"]), "revoked_at": iso_z(row["revoked_at"]) if row["revoked_at"] else None,
+        "key_id": row["key_id"],
+        "prefix": f"{KEY_PREFIX}{row['key_id']}",
+        "scope": row["scope"],
+        "name": row["name"],
+        "created_at": iso_z(row["created_at"]),
+        "revoked_at": iso_z(row["revoked_at"]) if row["revoked_at"] else None,
     }
 
 
@@ -98,7 +102,9 @@ async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[dict, IssuedKey]
     tenant_id = new_tenant_id()
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
-            "INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) RETURNING tenant_id, name, created_at", tenant_id, name
+            "INSERT INTO tenants (tenant_id, name) VALUES ($1, $2) RETURNING tenant_id, name, created_at",
+            tenant_id,
+            name,
         )
         issued = await _insert_key(conn, tenant_id, "admin", "first admin key")
     return {"tenant_id": row["tenant_id"], "name": row["name"], "created_at": iso_z(row["created_at"])}, issued
@@ -117,10 +123,21 @@ async def _insert_key(conn: asyncpg.Connection, tenant_id: str, scope: str, name
     created = await conn.fetchval(
         "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name) VALUES ($1, $2, $3, $4, $5)"
         " RETURNING created_at",
-        key_id, tenant_id, hash_key(key), scope, name[:200],
+        key_id,
+        tenant_id,
+        hash_key(key),
+        scope,
+        name[:200],
     )
-    return IssuedKey(key=key, key_id=key_id, prefix=f"{KEY_PREFIX}{key_id}", tenant_id=tenant_id, scope=scope,
-                     name=name[:200], created_at=iso_z(created))
+    return IssuedKey(
+        key=key,
+        key_id=key_id,
+        prefix=f"{KEY_PREFIX}{key_id}",
+        tenant_id=tenant_id,
+        scope=scope,
+        name=name[:200],
+        created_at=iso_z(created),
+    )
 
 
 async def list_keys(pool: asyncpg.Pool, tenant_id: str) -> list[dict]:
@@ -135,7 +152,8 @@ async def revoke_key(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> dict | 
         row = await conn.fetchrow(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1 AND tenant_id = $2"
             " RETURNING *",
-            key_id, tenant_id,
+            key_id,
+            tenant_id,
         )
     return _key_json(row) if row else None
 
@@ -155,5 +173,8 @@ async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:
 async def key_active(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> bool:
     """Whether the tenant's key exists and is not revoked (for links signed under it)."""
     async with tenant_connection(pool, tenant_id) as conn:
-        return bool(await conn.fetchval(
-            "SELECT 1 FROM api_keys WHERE key_id = $1 AND tenant_id = $2 AND revoked_at IS NULL", key_id, tenant_id))
+        return bool(
+            await conn.fetchval(
+                "SELECT 1 FROM api_keys WHERE key_id = $1 AND tenant_id = $2 AND revoked_at IS NULL", key_id, tenant_id
+            )
+        )

@@ -35,11 +35,15 @@ def init_tracing(component: str, environment: str) -> TracerProvider:
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return current
-    provider = TracerProvider(resource=Resource.create({
-        "service.name": os.environ.get("OTEL_SERVICE_NAME") or f"clipstream-{component}",
-        "service.version": __version__,
-        "deployment.environment": environment,
-    }))
+    provider = TracerProvider(
+        resource=Resource.create(
+            {
+                "service.name": os.environ.get("OTEL_SERVICE_NAME") or f"clipstream-{component}",
+                "service.version": __version__,
+                "deployment.environment": environment,
+            }
+        )
+    )
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -65,19 +69,35 @@ def context_of(headers: Headers) -> Context:
     if not headers:
         return Context()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    text = {str(k).lower(): (v.decode("latin-1") if isinstance(v, bytes) else str(v)) for k, v in pairs
-            if v is not None}
+    text = {
+        str(k).lower(): (v.decode("latin-1") if isinstance(v, bytes) else str(v)) for k, v in pairs if v is not None
+    }
     return propagate.extract(text, context=Context())
 
 
 @contextmanager
-def handling(stage: str, *, tenant_id: str | None = None, video_id: str | None = None,
-             event_id: str | None = None, headers: Headers = None) -> Iterator[trace.Span]:
+def handling(
+    stage: str,
+    *,
+    tenant_id: str | None = None,
+    video_id: str | None = None,
+    event_id: str | None = None,
+    headers: Headers = None,
+) -> Iterator[trace.Span]:
     """One agent's handling of one message: a consumer span under the trace context its Kafka
     ``headers`` carry (a new trace without one), with the ids bound to logs."""
-    attributes = {k: v for k, v in {"clipstream.stage": stage, "clipstream.tenant_id": tenant_id,
-                                    "clipstream.video_id": video_id, "clipstream.event_id": event_id}.items() if v}
-    with tracer.start_as_current_span(stage, context=context_of(headers), kind=SpanKind.CONSUMER,
-                                      attributes=attributes) as span:
+    attributes = {
+        k: v
+        for k, v in {
+            "clipstream.stage": stage,
+            "clipstream.tenant_id": tenant_id,
+            "clipstream.video_id": video_id,
+            "clipstream.event_id": event_id,
+        }.items()
+        if v
+    }
+    with tracer.start_as_current_span(
+        stage, context=context_of(headers), kind=SpanKind.CONSUMER, attributes=attributes
+    ) as span:
         with logs.bound(fresh=True, stage=stage, tenant_id=tenant_id, video_id=video_id, event_id=event_id):
             yield span

@@ -45,8 +45,15 @@ def join_checked(pieces: Sequence[Path], target: Path, size: int, sha256: str, n
         )
 
 
-def command_line(argv: list[str] | None, module: str, description: str, names: Sequence[str], default: str,
-                 install: Callable[[str], Path], installed: Callable[[str], Path]) -> int:
+def command_line(
+    argv: list[str] | None,
+    module: str,
+    description: str,
+    names: Sequence[str],
+    default: str,
+    install: Callable[[str], Path],
+    installed: Callable[[str], Path],
+) -> int:
     """``python -m <module> install|path [NAME]``: join and check a model (or only find it) and
     print its directory; exit status 1 with the reason when it is missing or damaged."""
     import argparse

@@ -26,8 +26,11 @@ class Worker(faust.Worker):
 
     def _schedule_shutdown(self, signum: signal.Signals) -> None:
         if self._signal_stop_time:  # a second signal: stop waiting for the work in hand
-            log.warning("stop: %s again; not waiting for the work in hand (%s)", _name(signum),
-                        ", ".join(STATE.in_hand) or "none")
+            log.warning(
+                "stop: %s again; not waiting for the work in hand (%s)",
+                _name(signum),
+                ", ".join(STATE.in_hand) or "none",
+            )
             STATE.hurry()
             return
         from streams.app import settings
@@ -56,8 +59,13 @@ async def let_work_finish(why: str) -> bool:
 
     in_hand = STATE.in_hand
     if in_hand:
-        log.info("stop (%s): taking no new messages; %.0f s for the %d in hand to finish: %s", why,
-                 STATE.grace_left(), len(in_hand), ", ".join(in_hand))
+        log.info(
+            "stop (%s): taking no new messages; %.0f s for the %d in hand to finish: %s",
+            why,
+            STATE.grace_left(),
+            len(in_hand),
+            ", ".join(in_hand),
+        )
     else:
         log.info("stop (%s): nothing in hand", why)
     idle = await STATE.wait_idle()
@@ -69,8 +77,12 @@ async def let_work_finish(why: str) -> bool:
             log.info("stop: the work in hand finished")
         return True
     left = STATE.in_hand
-    log.warning("stop: abandoning %d message(s) still in hand (%s); they are not committed, and the next owner of "
-                "their partitions takes them over", len(left), ", ".join(left))
+    log.warning(
+        "stop: abandoning %d message(s) still in hand (%s); they are not committed, and the next owner of "
+        "their partitions takes them over",
+        len(left),
+        ", ".join(left),
+    )
     sandbox.stop_all()
     return False
 
@@ -112,8 +124,14 @@ def main(argv: list[str] | None = None) -> None:
     except ModelMissing as exc:
         log.error("worker: cannot start: %s", exc.message)
         raise SystemExit(f"clipstream-worker: {exc.message}") from exc
-    asyncio.run(ensure_topics(settings.kafka_bootstrap, [t.get_topic_name() for t in topics.ALL],
-                              settings.kafka_partitions, settings.kafka_replication))
+    asyncio.run(
+        ensure_topics(
+            settings.kafka_bootstrap,
+            [t.get_topic_name() for t in topics.ALL],
+            settings.kafka_partitions,
+            settings.kafka_replication,
+        )
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["clipstream-worker", "worker", "--loglevel", "info", *argv]
     app.main()

@@ -135,12 +135,16 @@ class WorkerAnalytics:
         try:
             token = self.token_file.read_text().strip()
         except OSError:
-            raise AnalyticsUnavailable("analytics are served by the worker, which has not started "
-                                       f"(no {self.token_file})") from None
+            raise AnalyticsUnavailable(
+                f"analytics are served by the worker, which has not started (no {self.token_file})"
+            ) from None
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as http:
-                response = await http.get(self.url, params={"tenant_id": tenant_id, "days": days},
-                                          headers={"Authorization": f"Bearer {token}"})
+                response = await http.get(
+                    self.url,
+                    params={"tenant_id": tenant_id, "days": days},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
         except httpx.HTTPError as exc:
             raise AnalyticsUnavailable(f"the worker does not answer at {self.url}: {type(exc).__name__}") from None
         if response.status_code != 200:
@@ -165,8 +169,9 @@ class ServerAnalytics:
         except ClipstreamError:
             raise
         except Exception as exc:  # the server is down or the schema is not there yet
-            raise AnalyticsUnavailable(f"ClickHouse at {self.settings.clickhouse_url}: {type(exc).__name__}: "
-                                       f"{str(exc)[:300]}") from None
+            raise AnalyticsUnavailable(
+                f"ClickHouse at {self.settings.clickhouse_url}: {type(exc).__name__}: {str(exc)[:300]}"
+            ) from None
 
 
 def open_reader(settings: Settings) -> WorkerAnalytics | ServerAnalytics:

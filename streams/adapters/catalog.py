@@ -52,7 +52,12 @@ class Catalog:
             status = await conn.execute(
                 "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options)"
                 " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (video_id) DO NOTHING",
-                video_id, tenant_id, filename, source_uri, size_bytes, json.dumps(dict(options)),
+                video_id,
+                tenant_id,
+                filename,
+                source_uri,
+                size_bytes,
+                json.dumps(dict(options)),
             )
             await conn.executemany(
                 "INSERT INTO video_stages (video_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -74,21 +79,27 @@ class Catalog:
         video["stages"] = sorted((dict(s) for s in stages), key=lambda s: order.get(s["stage"], 99))
         return video
 
-    async def set_media(self, video_id: str, *, duration: float, width: int | None, height: int | None,
-                        has_video: bool) -> None:
+    async def set_media(
+        self, video_id: str, *, duration: float, width: int | None, height: int | None, has_video: bool
+    ) -> None:
         async with self._conn() as conn:
             await conn.execute(
                 "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5,"
                 " status = CASE WHEN status = 'queued' THEN 'processing' ELSE status END, updated_at = now()"
                 " WHERE video_id = $1",
-                video_id, duration, width, height, has_video,
+                video_id,
+                duration,
+                width,
+                height,
+                has_video,
             )
 
     async def set_size(self, video_id: str, size_bytes: int) -> None:
         """The stored file's size, once known (a video submitted by URL is 0 until downloaded)."""
         async with self._conn() as conn:
-            await conn.execute("UPDATE videos SET size_bytes = $2, updated_at = now() WHERE video_id = $1",
-                               video_id, size_bytes)
+            await conn.execute(
+                "UPDATE videos SET size_bytes = $2, updated_at = now() WHERE video_id = $1", video_id, size_bytes
+            )
 
     async def set_chunk_count(self, video_id: str, count: int) -> None:
         async with self._conn() as conn:
@@ -103,7 +114,9 @@ class Catalog:
             status = await conn.execute(
                 "UPDATE videos SET status = 'failed', error_code = $2, error = $3, finished_at = now(),"
                 " updated_at = now() WHERE video_id = $1 AND status NOT IN ('completed', 'failed')",
-                video_id, code, reason,
+                video_id,
+                code,
+                reason,
             )
             failed = status.endswith(" 1")
             if failed:
@@ -120,7 +133,8 @@ class Catalog:
                 " (SELECT s.stage FROM video_stages s WHERE s.video_id = v.video_id AND s.status = 'failed'"
                 "  ORDER BY s.finished_at NULLS LAST, array_position($2::text[], s.stage) LIMIT 1) AS stage"
                 " FROM videos v WHERE v.video_id = $1 AND v.status = 'failed'",
-                video_id, list(VIDEO_STAGES),
+                video_id,
+                list(VIDEO_STAGES),
             )
         return None if row is None else dict(row)
 
@@ -177,8 +191,9 @@ class Catalog:
             await self._stage(conn, video_id, stage, status, progress, None, None)
 
     @staticmethod
-    async def _stage(conn, video_id: str, stage: str, status: str, progress: float | None,
-                     code: str | None, error: str | None) -> None:
+    async def _stage(
+        conn, video_id: str, stage: str, status: str, progress: float | None, code: str | None, error: str | None
+    ) -> None:
         progress = 1.0 if status == "completed" else progress
         await conn.execute(
             """
@@ -196,7 +211,12 @@ class Catalog:
                 finished_at = COALESCE(s.finished_at, EXCLUDED.finished_at),
                 updated_at = now()
             """,
-            video_id, stage, status, progress, code, error,
+            video_id,
+            stage,
+            status,
+            progress,
+            code,
+            error,
         )
         if status == "running":
             await conn.execute(
@@ -205,12 +225,23 @@ class Catalog:
             )
 
     # transcripts ---------------------------------------------------------------------------
-    async def save_transcript_chunk(self, video_id: str, chunk_index: int, start: float, end: float, language: str,
-                                    words: Sequence[Mapping], segments: Sequence[Mapping], event_id: str,
-                                    energy: Iterable[float] = (), pitch: Iterable[float] = (),
-                                    faces: Iterable[tuple[float, int]] | None = None,
-                                    cuts: Iterable[float] | None = None, language_probability: float | None = None,
-                                    languages: Sequence[Mapping] = ()) -> bool:
+    async def save_transcript_chunk(
+        self,
+        video_id: str,
+        chunk_index: int,
+        start: float,
+        end: float,
+        language: str,
+        words: Sequence[Mapping],
+        segments: Sequence[Mapping],
+        event_id: str,
+        energy: Iterable[float] = (),
+        pitch: Iterable[float] = (),
+        faces: Iterable[tuple[float, int]] | None = None,
+        cuts: Iterable[float] | None = None,
+        language_probability: float | None = None,
+        languages: Sequence[Mapping] = (),
+    ) -> bool:
         """Store one chunk's words, loudness and pitch, and what was on screen: ``faces`` as
         ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at); with its language,
         how sure its identification was and the spans of each language spoken
@@ -222,12 +253,21 @@ class Catalog:
                 " event_id, energy, pitch, face_times, face_counts, scene_cuts, language_probability, languages)"
                 " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)"
                 " ON CONFLICT (video_id, chunk_index) DO NOTHING",
-                video_id, chunk_index, start, end, language, json.dumps(list(words)), json.dumps(list(segments)),
-                event_id, [float(e) for e in energy], [float(f) for f in pitch],
+                video_id,
+                chunk_index,
+                start,
+                end,
+                language,
+                json.dumps(list(words)),
+                json.dumps(list(segments)),
+                event_id,
+                [float(e) for e in energy],
+                [float(f) for f in pitch],
                 None if samples is None else [float(t) for t, _ in samples],
                 None if samples is None else [int(n) for _, n in samples],
                 None if cuts is None else [float(c) for c in cuts],
-                language_probability, json.dumps(list(languages)),
+                language_probability,
+                json.dumps(list(languages)),
             )
         return status.endswith(" 1")
 
@@ -239,7 +279,9 @@ class Catalog:
                 " face_counts, scene_cuts, event_id, created_at, language_probability, languages FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
                 " ORDER BY chunk_index",
-                video_id, first, last,
+                video_id,
+                first,
+                last,
             )
         return [_chunk(r) for r in rows]
 
@@ -265,8 +307,16 @@ class Catalog:
                         is_final = moments.is_final OR EXCLUDED.is_final
                 RETURNING created_at
                 """,
-                video_id, moment["moment_id"], moment["start"], moment["end"], moment["score"],
-                json.dumps(moment["signals"]), moment["reason"], moment["title"], rank, is_final,
+                video_id,
+                moment["moment_id"],
+                moment["start"],
+                moment["end"],
+                moment["score"],
+                json.dumps(moment["signals"]),
+                moment["reason"],
+                moment["title"],
+                rank,
+                is_final,
             )
 
     async def supersede_moments(self, video_id: str, moment_ids: Sequence[str]) -> None:
@@ -277,7 +327,8 @@ class Catalog:
             await conn.execute(
                 "UPDATE moments SET superseded = true, rank = NULL"
                 " WHERE video_id = $1 AND moment_id = ANY($2::text[]) AND NOT is_final",
-                video_id, list(moment_ids),
+                video_id,
+                list(moment_ids),
             )
 
     async def moments(self, video_id: str) -> list[dict]:
@@ -290,15 +341,17 @@ class Catalog:
     async def set_ranking(self, video_id: str, ranking: Mapping) -> None:
         """Record how the video's moments are ranked (the judge on or off, its model)."""
         async with self._conn() as conn:
-            await conn.execute("UPDATE videos SET ranking = $2::jsonb WHERE video_id = $1", video_id,
-                               json.dumps(dict(ranking)))
+            await conn.execute(
+                "UPDATE videos SET ranking = $2::jsonb WHERE video_id = $1", video_id, json.dumps(dict(ranking))
+            )
 
     # the clip judge's verdicts, by content ------------------------------------------------------
     async def judge_verdict(self, video_id: str, key: str) -> dict | None:
         """``{"verdict", "model", "attempts"}`` kept under ``key``, or None."""
         async with self._conn() as conn:
             row = await conn.fetchrow(
-                "SELECT verdict, model, attempts FROM judge_verdicts WHERE video_id = $1 AND key = $2", video_id, key)
+                "SELECT verdict, model, attempts FROM judge_verdicts WHERE video_id = $1 AND key = $2", video_id, key
+            )
         return None if row is None else {**dict(row), "verdict": _jsonb(row["verdict"])}
 
     async def save_judge_verdict(self, video_id: str, key: str, model: str, verdict: Mapping, attempts: int) -> None:
@@ -309,7 +362,11 @@ class Catalog:
                 INSERT INTO judge_verdicts (video_id, key, model, verdict, attempts) VALUES ($1, $2, $3, $4::jsonb, $5)
                 ON CONFLICT (video_id, key) DO NOTHING
                 """,
-                video_id, key, model, json.dumps(dict(verdict)), attempts,
+                video_id,
+                key,
+                model,
+                json.dumps(dict(verdict)),
+                attempts,
             )
 
     # clips ---------------------------------------------------------------------------------
@@ -321,9 +378,21 @@ class Catalog:
                 " mp4_uri, srt_uri, vtt_uri, thumbnail_uri, variant, caption_style)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 " ON CONFLICT (clip_id) DO NOTHING",
-                clip["clip_id"], clip["video_id"], clip["moment_id"], clip["aspect"], clip["start"], clip["end"],
-                clip["duration"], clip["width"], clip["height"], clip["mp4_uri"], clip["srt_uri"], clip["vtt_uri"],
-                clip["thumbnail_uri"], clip.get("variant", ""), clip.get("caption_style"),
+                clip["clip_id"],
+                clip["video_id"],
+                clip["moment_id"],
+                clip["aspect"],
+                clip["start"],
+                clip["end"],
+                clip["duration"],
+                clip["width"],
+                clip["height"],
+                clip["mp4_uri"],
+                clip["srt_uri"],
+                clip["vtt_uri"],
+                clip["thumbnail_uri"],
+                clip.get("variant", ""),
+                clip.get("caption_style"),
             )
         return status.endswith(" 1")
 
@@ -359,7 +428,10 @@ class Catalog:
                 "SELECT * FROM videos WHERE ($1::text IS NULL OR status = $1)"
                 " AND ($2::timestamptz IS NULL OR (created_at, video_id) < ($2, $3))"
                 " ORDER BY created_at DESC, video_id DESC LIMIT $4",
-                status, before[0] if before else None, before[1] if before else None, limit,
+                status,
+                before[0] if before else None,
+                before[1] if before else None,
+                limit,
             )
         return [{**dict(r), "options": _jsonb(r["options"])} for r in rows]
 
@@ -382,7 +454,8 @@ class Catalog:
             totals = await conn.fetchrow(
                 "SELECT count(*) AS videos, count(*) FILTER (WHERE status = 'completed') AS completed,"
                 " count(*) FILTER (WHERE status = 'failed') AS failed,"
-                " coalesce(sum(duration) FILTER (WHERE status <> 'failed'), 0) / 60.0 AS minutes FROM videos")
+                " coalesce(sum(duration) FILTER (WHERE status <> 'failed'), 0) / 60.0 AS minutes FROM videos"
+            )
             clips = await conn.fetchval("SELECT count(*) FROM clips")
             stages = await conn.fetch(
                 """
@@ -391,7 +464,8 @@ class Catalog:
                        percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS p95
                 FROM video_stages WHERE status = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL
                 GROUP BY stage
-                """)
+                """
+            )
             daily = await conn.fetch(
                 """
                 SELECT d::date AS day,
@@ -403,20 +477,30 @@ class Catalog:
                 """,
                 days,
             )
-        return {"totals": dict(totals), "clips": clips, "stages": [dict(s) for s in stages],
-                "daily": [dict(d) for d in daily]}
+        return {
+            "totals": dict(totals),
+            "clips": clips,
+            "stages": [dict(s) for s in stages],
+            "daily": [dict(d) for d in daily],
+        }
 
 
 def _chunk(row) -> dict:
     """A ``transcript_chunks`` row as plain data. What was on screen is ``faces``, a list of
     ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at.
     ``event_id`` and ``created_at`` are those of the chunk's ``TranscriptChunkReady``."""
-    chunk = {k: row[k] for k in ("chunk_index", "start_s", "end_s", "language", "language_probability",
-                                 "event_id", "created_at")}
+    chunk = {
+        k: row[k]
+        for k in ("chunk_index", "start_s", "end_s", "language", "language_probability", "event_id", "created_at")
+    }
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
     return {
-        **chunk, "words": _jsonb(row["words"]), "segments": _jsonb(row["segments"]),
-        "languages": _jsonb(row["languages"]), "energy": list(row["energy"]),
-        "pitch": list(row["pitch"]), "faces": None if times is None else list(zip(times, counts)),
+        **chunk,
+        "words": _jsonb(row["words"]),
+        "segments": _jsonb(row["segments"]),
+        "languages": _jsonb(row["languages"]),
+        "energy": list(row["energy"]),
+        "pitch": list(row["pitch"]),
+        "faces": None if times is None else list(zip(times, counts)),
         "cuts": None if cuts is None else list(cuts),
     }

@@ -88,4 +88,6 @@ def from_jsonb(value: Any) -> Any:
 
 
 async def create_pool(dsn: str, **kwargs) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=kwargs.pop("min_size", 1), max_size=kwargs.pop("max_size", 10), **kwargs)
+    return await asyncpg.create_pool(
+        dsn, min_size=kwargs.pop("min_size", 1), max_size=kwargs.pop("max_size", 10), **kwargs
+    )

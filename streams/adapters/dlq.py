@@ -46,8 +46,14 @@ class Outcome:
     sent_to: str = ""
 
     def as_json(self) -> dict:
-        return {"id": self.letter.id, "video_id": self.letter.video, "source_topic": self.letter.source_topic,
-                "action": self.action, "detail": self.detail, "sent_to": self.sent_to or None}
+        return {
+            "id": self.letter.id,
+            "video_id": self.letter.video,
+            "source_topic": self.letter.source_topic,
+            "action": self.action,
+            "detail": self.detail,
+            "sent_to": self.sent_to or None,
+        }
 
 
 def _check_stage(stage: str) -> None:
@@ -55,13 +61,18 @@ def _check_stage(stage: str) -> None:
         raise DeadLetterError(f"no stage {stage!r}; choose one of {', '.join(CONSUMING_STAGES)}")
 
 
-async def read_topic(bootstrap: str, topic: str, *, newest: int | None = None,
-                     committed_only: bool = False) -> list[tuple[str, int, int, int, bytes | None, bytes, dict]]:
+async def read_topic(
+    bootstrap: str, topic: str, *, newest: int | None = None, committed_only: bool = False
+) -> list[tuple[str, int, int, int, bytes | None, bytes, dict]]:
     """Every record of ``topic`` up to its current end (or the ``newest`` of each partition):
     (topic, partition, offset, timestamp ms, key, value, headers). Empty if the topic does not exist."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                isolation_level="read_committed" if committed_only else "read_uncommitted",
-                                max_partition_fetch_bytes=16 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed" if committed_only else "read_uncommitted",
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
     try:
         await consumer.start()
         if topic not in await consumer.topics():
@@ -84,8 +95,11 @@ async def read_topic(bootstrap: str, topic: str, *, newest: int | None = None,
                 raise DeadLetterError(f"reading {topic} did not reach its end within {READ_TIMEOUT:.0f} s")
             batch = await consumer.getmany(timeout_ms=1000)
             for tp, rows in batch.items():
-                records += [(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value or b"", as_dict(r.headers))
-                            for r in rows if r.offset < ends[tp]]
+                records += [
+                    (r.topic, r.partition, r.offset, r.timestamp, r.key, r.value or b"", as_dict(r.headers))
+                    for r in rows
+                    if r.offset < ends[tp]
+                ]
         return records
     finally:
         await consumer.stop()
@@ -107,8 +121,9 @@ async def replay_log(bootstrap: str) -> dict[str, dict]:
     return log
 
 
-async def list_letters(bootstrap: str, stage: str | None = None, limit: int = 50,
-                       video: str | None = None) -> list[tuple[DeadLetter, bool]]:
+async def list_letters(
+    bootstrap: str, stage: str | None = None, limit: int = 50, video: str | None = None
+) -> list[tuple[DeadLetter, bool]]:
     """The newest ``limit`` dead letters (of ``stage``, else of every stage; of ``video`` if
     given), oldest first, each with whether it was replayed."""
     stages = [stage] if stage else list(CONSUMING_STAGES)
@@ -121,10 +136,18 @@ async def list_letters(bootstrap: str, stage: str | None = None, limit: int = 50
     return [(d, d.id in replayed) for d in letters]
 
 
-async def replay(bootstrap: str, stage: str, *, offset: str | None = None, video: str | None = None,
-                 everything: bool = False, dry_run: bool = False, force: bool = False,
-                 revive: Callable[[list[str]], Awaitable[object]] | None = None,
-                 replication: int = 1) -> list[Outcome]:
+async def replay(
+    bootstrap: str,
+    stage: str,
+    *,
+    offset: str | None = None,
+    video: str | None = None,
+    everything: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    revive: Callable[[list[str]], Awaitable[object]] | None = None,
+    replication: int = 1,
+) -> list[Outcome]:
     """Send the chosen dead letters of ``stage`` back to their source topics (see the module doc).
     Exactly one of ``offset`` (``PARTITION:OFFSET``), ``video`` or ``everything`` chooses them.
     ``revive(video_ids)`` (awaited) sets failed videos back to processing before anything is sent.
@@ -143,8 +166,11 @@ async def replay(bootstrap: str, stage: str, *, offset: str | None = None, video
     covered: list[tuple[DeadLetter, str]] = []
     for d in letters:
         if d.id in done and not force:
-            outcomes.append(Outcome(d, "skipped", f"already replayed at {done[d.id].get('replayed_at')} "
-                                                  f"as {done[d.id].get('sent_to')}"))
+            outcomes.append(
+                Outcome(
+                    d, "skipped", f"already replayed at {done[d.id].get('replayed_at')} as {done[d.id].get('sent_to')}"
+                )
+            )
             continue
         try:
             d.check_replayable()
@@ -165,8 +191,12 @@ async def replay(bootstrap: str, stage: str, *, offset: str | None = None, video
     if revive is not None and chosen:
         await revive(sorted({d.video for d in chosen if d.video}))
     await ensure_topics(bootstrap, [REPLAY_LOG], partitions=1, replication=replication)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"clipstream-dlq-replay-{stage}",
-                                enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        transactional_id=f"clipstream-dlq-replay-{stage}",
+        enable_idempotence=True,
+        acks="all",
+    )
     await producer.start()
     sent: list[Outcome] = []
     try:
@@ -174,13 +204,24 @@ async def replay(bootstrap: str, stage: str, *, offset: str | None = None, video
             for d in chosen:
                 meta = await (await producer.send(d.source_topic, d.value, key=d.key, headers=d.replay_headers()))
                 where = f"{meta.topic}:{meta.partition}:{meta.offset}"
-                entry = {"dead_letter": d.id, "stage": stage, "video_id": d.video, "sent_to": where,
-                         "replayed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+                entry = {
+                    "dead_letter": d.id,
+                    "stage": stage,
+                    "video_id": d.video,
+                    "sent_to": where,
+                    "replayed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
                 await producer.send(REPLAY_LOG, json.dumps(entry).encode(), key=d.id.encode())
                 sent.append(Outcome(d, "replayed", sent_to=where))
             for d, twin in covered:
-                entry = {"dead_letter": d.id, "stage": stage, "video_id": d.video, "covered_by": twin,
-                         "sent_to": f"with {twin}", "replayed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+                entry = {
+                    "dead_letter": d.id,
+                    "stage": stage,
+                    "video_id": d.video,
+                    "covered_by": twin,
+                    "sent_to": f"with {twin}",
+                    "replayed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
                 await producer.send(REPLAY_LOG, json.dumps(entry).encode(), key=d.id.encode())
     finally:
         await producer.stop()

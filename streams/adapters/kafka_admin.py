@@ -15,8 +15,9 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from streams.errors import ConfigError
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int, replication: int = 1,
-                        timeout: float = 60.0) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int, replication: int = 1, timeout: float = 60.0
+) -> list[str]:
     """Create the topics that are missing; returns the names created."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

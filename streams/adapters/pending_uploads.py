@@ -11,13 +11,27 @@ import asyncpg
 from streams.adapters.db import from_jsonb, tenant_connection
 
 
-async def create(pool: asyncpg.Pool, tenant_id: str, upload_id: str, key: str, filename: str, max_bytes: int,
-                 options: dict, valid_for: timedelta) -> dict:
+async def create(
+    pool: asyncpg.Pool,
+    tenant_id: str,
+    upload_id: str,
+    key: str,
+    filename: str,
+    max_bytes: int,
+    options: dict,
+    valid_for: timedelta,
+) -> dict:
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
             "INSERT INTO presigned_uploads (upload_id, tenant_id, storage_key, filename, max_bytes, options, expires_at)"
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb, now() + $7::interval) RETURNING *",
-            upload_id, tenant_id, key, filename, max_bytes, json.dumps(options), valid_for,
+            upload_id,
+            tenant_id,
+            key,
+            filename,
+            max_bytes,
+            json.dumps(options),
+            valid_for,
         )
     return dict(row)
 
@@ -28,11 +42,14 @@ async def claim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> dict | No
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
             "UPDATE presigned_uploads SET confirmed_at = now() WHERE upload_id = $1 AND confirmed_at IS NULL"
-            " RETURNING *, true AS claimed, expires_at < now() AS expired", upload_id)
+            " RETURNING *, true AS claimed, expires_at < now() AS expired",
+            upload_id,
+        )
         if row is None:
             row = await conn.fetchrow(
                 "SELECT *, false AS claimed, expires_at < now() AS expired FROM presigned_uploads WHERE upload_id = $1",
-                upload_id)
+                upload_id,
+            )
     if row is None:
         return None
     return {**dict(row), "options": from_jsonb(row["options"])}

@@ -18,7 +18,10 @@ class Producer:
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, request_timeout_ms=15000,
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=15000,
         )
         try:
             await producer.start()

@@ -117,7 +117,6 @@ class FileStorage:
                 if key.startswith(prefix):
                     yield key
 
-
     def open_read(self, key: str) -> BinaryIO:
         try:
             return open(self.local_path(key), "rb")
@@ -278,22 +277,31 @@ class S3Storage:
         params = {"Bucket": self.bucket, "Key": self._full(key)}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-        return self._call(f"presign {key}", self.client.generate_presigned_url, "get_object", Params=params,
-                          ExpiresIn=expires)
+        return self._call(
+            f"presign {key}", self.client.generate_presigned_url, "get_object", Params=params, ExpiresIn=expires
+        )
 
     def presigned_post(self, key: str, expires: int, min_bytes: int, max_bytes: int) -> dict:
         """A browser-style POST form confined to exactly ``key`` and a size range."""
         return self._call(
-            f"presign {key}", self.client.generate_presigned_post, self.bucket, self._full(key),
-            Conditions=[["content-length-range", min_bytes, max_bytes]], ExpiresIn=expires,
+            f"presign {key}",
+            self.client.generate_presigned_post,
+            self.bucket,
+            self._full(key),
+            Conditions=[["content-length-range", min_bytes, max_bytes]],
+            ExpiresIn=expires,
         )
 
     def delete_prefix(self, prefix: str) -> int:
         keys = list(self.list(_folder(prefix)))
         for start in range(0, len(keys), 1000):
-            batch = [{"Key": self._full(k)} for k in keys[start:start + 1000]]
-            self._call(f"delete {prefix}", self.client.delete_objects, Bucket=self.bucket,
-                       Delete={"Objects": batch, "Quiet": True})
+            batch = [{"Key": self._full(k)} for k in keys[start : start + 1000]]
+            self._call(
+                f"delete {prefix}",
+                self.client.delete_objects,
+                Bucket=self.bucket,
+                Delete={"Objects": batch, "Quiet": True},
+            )
         return len(keys)
 
     def list(self, prefix: str = "") -> Iterator[str]:

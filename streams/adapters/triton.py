@@ -86,9 +86,16 @@ class ModelStats:
         def pct(p: float) -> float | None:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 4) if lat else None
 
-        return {"calls": self.calls, "ok": self.ok, "retries": self.retries, "rejected": self.rejected,
-                "recovered": self.recovered, "errors": dict(self.errors), "p50_seconds": pct(0.5),
-                "p95_seconds": pct(0.95)}
+        return {
+            "calls": self.calls,
+            "ok": self.ok,
+            "retries": self.retries,
+            "rejected": self.rejected,
+            "recovered": self.recovered,
+            "errors": dict(self.errors),
+            "p50_seconds": pct(0.5),
+            "p95_seconds": pct(0.95),
+        }
 
 
 class CircuitBreaker:
@@ -203,8 +210,10 @@ class TritonClient:
                 self.breaker.server_ready()
             if not self.breaker.allow():
                 self._count_error(model, stats, "circuit_open")
-                raise InferenceUnavailable(f"{model} on Triton at {self.url}: circuit open after repeated failures "
-                                           f"to reach it; retry in {policy.breaker_reset_seconds:.0f} s")
+                raise InferenceUnavailable(
+                    f"{model} on Triton at {self.url}: circuit open after repeated failures "
+                    f"to reach it; retry in {policy.breaker_reset_seconds:.0f} s"
+                )
             remaining = deadline - time.monotonic()
             try:
                 result = await asyncio.wait_for(
@@ -279,8 +288,9 @@ class TritonClient:
         g = self._grpc
         crops = g.InferInput("FACES", list(faces.shape), "UINT8")
         crops.set_data_from_numpy(np.ascontiguousarray(faces, dtype=np.uint8))
-        result = await self.infer(LANDMARKS, [crops], [g.InferRequestedOutput("LANDMARKS"),
-                                                       g.InferRequestedOutput("PRESENCE")])
+        result = await self.infer(
+            LANDMARKS, [crops], [g.InferRequestedOutput("LANDMARKS"), g.InferRequestedOutput("PRESENCE")]
+        )
         return result.as_numpy("LANDMARKS"), result.as_numpy("PRESENCE").reshape(-1)
 
     async def judge_model(self) -> str:

@@ -40,8 +40,13 @@ BATCH_SIZE = 1000
 BATCH_SECONDS = 1.0
 INSERT_TRIES = 4
 
-sink_topics = app.topic(*(t.get_topic_name() for t in topics.ALL), key_type=bytes, key_serializer="raw",
-                        value_type=bytes, value_serializer="raw")
+sink_topics = app.topic(
+    *(t.get_topic_name() for t in topics.ALL),
+    key_type=bytes,
+    key_serializer="raw",
+    value_type=bytes,
+    value_serializer="raw",
+)
 
 _store: AnalyticsStore | None = None
 _store_lock = asyncio.Lock()
@@ -103,6 +108,7 @@ async def store() -> AnalyticsStore:
 async def write(messages: list[dict]) -> bool:
     """Insert the rows of ``messages`` (and any spooled before); spool them if ClickHouse keeps
     refusing. True if they were inserted."""
+
     async def insert():
         target = await store()
         await asyncio.to_thread(target.insert, _rows(messages))
@@ -112,8 +118,9 @@ async def write(messages: list[dict]) -> bool:
         target = await with_retries(insert, INSERT_TRIES)
     except Exception as exc:  # an outage that outlasted the tries: spooled
         path = spool(messages)
-        log.error("analytics: %d events not inserted (%s: %s); spooled to %s", len(messages),
-                  type(exc).__name__, exc, path)
+        log.error(
+            "analytics: %d events not inserted (%s: %s); spooled to %s", len(messages), type(exc).__name__, exc, path
+        )
         return False
     await _resend_spooled(target)
     return True
@@ -124,8 +131,7 @@ def _message(event) -> dict:
     headers = event.headers
     if not isinstance(headers, dict):
         headers = dict(headers or ())
-    return {"topic": message.topic, "value": event.value or b"", "headers": headers,
-            "timestamp": message.timestamp}
+    return {"topic": message.topic, "value": event.value or b"", "headers": headers, "timestamp": message.timestamp}
 
 
 def _rows(messages: list[dict]) -> list[tuple]:
@@ -143,8 +149,17 @@ def spool(messages: list[dict], folder: Path | None = None) -> Path:
     part = path.with_suffix(".part")
     with open(part, "w") as f:
         for m in messages:
-            f.write(json.dumps({"topic": m["topic"], "value": _b64(m["value"]), "timestamp": m["timestamp"],
-                                "headers": {k: _b64(v) for k, v in m["headers"].items()}}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "topic": m["topic"],
+                        "value": _b64(m["value"]),
+                        "timestamp": m["timestamp"],
+                        "headers": {k: _b64(v) for k, v in m["headers"].items()},
+                    }
+                )
+                + "\n"
+            )
     part.replace(path)
     return path
 
@@ -153,8 +168,14 @@ def _unspool(path: Path) -> list[dict]:
     messages = []
     for line in path.read_text().splitlines():
         m = json.loads(line)
-        messages.append({"topic": m["topic"], "value": base64.b64decode(m["value"]), "timestamp": m["timestamp"],
-                         "headers": {k: base64.b64decode(v) for k, v in m["headers"].items()}})
+        messages.append(
+            {
+                "topic": m["topic"],
+                "value": base64.b64decode(m["value"]),
+                "timestamp": m["timestamp"],
+                "headers": {k: base64.b64decode(v) for k, v in m["headers"].items()},
+            }
+        )
     return messages
 
 

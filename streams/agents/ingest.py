@@ -47,8 +47,13 @@ async def handle_upload(origin: Origin) -> None:
     if upload is None:
         return
     await run_guarded(
-        STAGE, tenant_id=upload["tenant_id"], video_id=upload["video_id"], raw=origin.value, source_topic="uploads",
-        origin=origin, work=lambda: _ingest(upload),
+        STAGE,
+        tenant_id=upload["tenant_id"],
+        video_id=upload["video_id"],
+        raw=origin.value,
+        source_topic="uploads",
+        origin=origin,
+        work=lambda: _ingest(upload),
     )
 
 
@@ -74,16 +79,22 @@ async def _ingest(upload: dict) -> None:
     if upload.get("source_url"):
         await _download(rt, upload)
     source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
-    limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes,
-                         max_duration_seconds=rt.settings.max_duration_seconds)
+    limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
     sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
     info = await asyncio.to_thread(probe_media, source, limits, upload["filename"], sandbox)
-    await rt.catalog.set_media(video_id, duration=info.duration, width=info.width, height=info.height,
-                               has_video=info.has_video)
+    await rt.catalog.set_media(
+        video_id, duration=info.duration, width=info.width, height=info.height, has_video=info.has_video
+    )
 
-    chunks = AudioChunks(source, info, chunk_min_seconds=rt.settings.chunk_min_seconds,
-                         chunk_max_seconds=rt.settings.chunk_max_seconds, limits=limits,
-                         display_name=upload["filename"], sandbox=sandbox)
+    chunks = AudioChunks(
+        source,
+        info,
+        chunk_min_seconds=rt.settings.chunk_min_seconds,
+        chunk_max_seconds=rt.settings.chunk_max_seconds,
+        limits=limits,
+        display_name=upload["filename"],
+        sandbox=sandbox,
+    )
     try:
         await _publish_chunks(rt, tenant_id, video_id, info, chunks)
     finally:
@@ -112,10 +123,17 @@ async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: Audio
         wav = encode_wav(chunk.pcm)
         written = await asyncio.to_thread(put_once, rt.storage, key, wav)
         event = AudioChunkReady(
-            schema_version=SCHEMA_VERSION, event_id=audio_chunk_event_id(video_id, chunk.index), tenant_id=tenant_id,
-            video_id=video_id, produced_at=stamp(written), chunk_index=chunk.index, start=round(chunk.start, 3),
+            schema_version=SCHEMA_VERSION,
+            event_id=audio_chunk_event_id(video_id, chunk.index),
+            tenant_id=tenant_id,
+            video_id=video_id,
+            produced_at=stamp(written),
+            chunk_index=chunk.index,
+            start=round(chunk.start, 3),
             end=round(chunk.end, 3),
-            audio_uri=rt.storage.uri(key), is_last=chunk.is_last, video_duration=round(info.duration, 3),
+            audio_uri=rt.storage.uri(key),
+            is_last=chunk.is_last,
+            video_duration=round(info.duration, 3),
         )
         await topics.audio_chunks.send(key=video_id, value=event)
         count += 1
@@ -137,8 +155,11 @@ async def _download(rt, upload: dict) -> None:
     try:
         with open(part, "wb") as f:
             size = await download(
-                upload["source_url"], f, allowed_hosts=parse_allowed_hosts(rt.settings.webhook_allowed_hosts),
-                max_bytes=rt.settings.max_upload_bytes, timeout=rt.settings.source_fetch_timeout_seconds,
+                upload["source_url"],
+                f,
+                allowed_hosts=parse_allowed_hosts(rt.settings.webhook_allowed_hosts),
+                max_bytes=rt.settings.max_upload_bytes,
+                timeout=rt.settings.source_fetch_timeout_seconds,
             )
         await asyncio.to_thread(rt.storage.put_file, key, part)
     finally:

@@ -119,8 +119,11 @@ def judge_enabled() -> bool:
 def _ranking(judge_model: str | None) -> dict:
     """How the video's clips are ranked and titled; ``judge_model``: the judge's weights, None when off."""
     if judge_model:
-        return {"judge": "on", "model": judge_model,
-                "note": "rules pick the moments; the clip judge titles them, explains them and scores them"}
+        return {
+            "judge": "on",
+            "model": judge_model,
+            "note": "rules pick the moments; the clip judge titles them, explains them and scores them",
+        }
     return {"judge": "off", "model": None, "note": RULES_ONLY}
 
 
@@ -175,8 +178,11 @@ async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool
             log.warning("clip judge: no usable verdict for %s %.1f-%.1f s: %s", video_id, m.start, m.end, exc)
             out.append(dataclasses.replace(m, reason=_noted(m.reason, UNJUDGED)))
             continue
-        out.append(dataclasses.replace(m, title=verdict.title, reason=verdict.reason,
-                                       signals={**m.signals, **verdict.scores()}))
+        out.append(
+            dataclasses.replace(
+                m, title=verdict.title, reason=verdict.reason, signals={**m.signals, **verdict.scores()}
+            )
+        )
     return out
 
 
@@ -187,8 +193,12 @@ async def find_moments(stream):
 
 def moment_stream(options: dict, encoder=None) -> MomentStream:
     """A fresh stream of moments for a video uploaded with ``options``."""
-    return MomentStream(count=int(options.get("clip_count", 5)), length=clip_length(options),
-                        max_overlap=max_overlap(options), encoder=encoder)
+    return MomentStream(
+        count=int(options.get("clip_count", 5)),
+        length=clip_length(options),
+        max_overlap=max_overlap(options),
+        encoder=encoder,
+    )
 
 
 def replay(
@@ -200,8 +210,9 @@ def replay(
     return _walked(moment_stream(options, encoder), chunks, duration, final, chunks)
 
 
-def _walked(stream: MomentStream, chunks: Sequence[dict], duration: float | None, final: bool,
-            whole: Sequence[dict]) -> Step:
+def _walked(
+    stream: MomentStream, chunks: Sequence[dict], duration: float | None, final: bool, whole: Sequence[dict]
+) -> Step:
     """``stream`` stepped through ``chunks`` in order; ``final``: the last one is the video's last,
     finished with ``whole``, every chunk of the video."""
     step = Step([], [], [])
@@ -213,8 +224,13 @@ def _walked(stream: MomentStream, chunks: Sequence[dict], duration: float | None
 
 def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
     return MomentCandidate(
-        moment_id=moment_id(video_id, m.start, m.end), rank=rank, start=round(m.start, 3), end=round(m.end, 3),
-        score=m.score, signals={k: round(v * 100, 1) for k, v in m.signals.items()}, reason=m.reason,
+        moment_id=moment_id(video_id, m.start, m.end),
+        rank=rank,
+        start=round(m.start, 3),
+        end=round(m.end, 3),
+        score=m.score,
+        signals={k: round(v * 100, 1) for k, v in m.signals.items()},
+        reason=m.reason,
         title=m.title,
     )
 
@@ -294,15 +310,17 @@ async def _find(chunk: TranscriptChunkReady) -> None:
             announced = await _with_verdicts(video_id, new, judge)
             candidates = [_candidate(video_id, a, order[id(m)]) for m, a in zip(new, announced)]
             # Announced at the time the candidates were first recorded (a replay keeps it).
-            at = max([await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False)
-                      for c in candidates])
+            at = max(
+                [await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False) for c in candidates]
+            )
             await _publish(chunk, candidates, is_final=False, at=at)
         progress = min(0.99, chunk.end / video["duration"]) if video["duration"] else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         return
     if not picks:
-        await fail(video_id, STAGE, NoSpeech.code,
-                   "no speech was found in the audio, so there is nothing to make clips from")
+        await fail(
+            video_id, STAGE, NoSpeech.code, "no speech was found in the audio, so there is nothing to make clips from"
+        )
         return
     announced = await _with_verdicts(video_id, chosen, judge)
     ranked = [_candidate(video_id, a, rank) for rank, a in enumerate(announced, start=1)]
@@ -320,13 +338,24 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     await report(chunk.tenant_id, video_id, STAGE, "finished", at=at)
 
 
-async def _publish(chunk: TranscriptChunkReady, candidates: list[MomentCandidate], is_final: bool,
-                   at: datetime, superseded: Sequence[str] = ()) -> None:
+async def _publish(
+    chunk: TranscriptChunkReady,
+    candidates: list[MomentCandidate],
+    is_final: bool,
+    at: datetime,
+    superseded: Sequence[str] = (),
+) -> None:
     """Send the ``MomentsFound``: its id derived, its time ``at`` as recorded, so a redelivered
     chunk, which replays to the same picks, announces the same event."""
     event = MomentsFound(
-        schema_version=SCHEMA_VERSION, event_id=moments_event_id(chunk.video_id, chunk.chunk_index, is_final),
-        tenant_id=chunk.tenant_id, video_id=chunk.video_id, produced_at=stamp(at), is_final=is_final,
-        moments=candidates, through_chunk=chunk.chunk_index, superseded=list(superseded),
+        schema_version=SCHEMA_VERSION,
+        event_id=moments_event_id(chunk.video_id, chunk.chunk_index, is_final),
+        tenant_id=chunk.tenant_id,
+        video_id=chunk.video_id,
+        produced_at=stamp(at),
+        is_final=is_final,
+        moments=candidates,
+        through_chunk=chunk.chunk_index,
+        superseded=list(superseded),
     )
     await topics.moments.send(key=chunk.video_id, value=event)

@@ -68,15 +68,21 @@ async def _rerender(request: RenderRequested) -> None:
     video = await rt.catalog.video(request.video_id)
     moment = next((m for m in await rt.catalog.moments(request.video_id) if m["moment_id"] == request.moment_id), None)
     if video is None or moment is None:
-        log.warning("re-render %s: video %s or moment %s is gone", request.clip_id, request.video_id,
-                    request.moment_id)
+        log.warning("re-render %s: video %s or moment %s is gone", request.clip_id, request.video_id, request.moment_id)
         return
     start, end = moment["start_s"], moment["end_s"]
     if request.start is not None and request.end is not None:
         start, end = request.start, request.end
-    candidate = MomentCandidate(moment_id=moment["moment_id"], rank=moment["rank"] or 1, start=start,
-                                end=end, score=moment["score"], signals=moment["signals"],
-                                reason=moment["reason"], title=moment["title"])
+    candidate = MomentCandidate(
+        moment_id=moment["moment_id"],
+        rank=moment["rank"] or 1,
+        start=start,
+        end=end,
+        score=moment["score"],
+        signals=moment["signals"],
+        reason=moment["reason"],
+        title=moment["title"],
+    )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
     brand = await _brand(rt, request.video_id, video["options"].get("brand"))
     framing = video["options"].get("framing") or "auto"
@@ -85,8 +91,18 @@ async def _rerender(request: RenderRequested) -> None:
         source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
         return await _plans(rt, source, video, m, [request.aspect], framing)
 
-    await _render_one(rt, request, video, chunks, candidate, request.aspect, brand, plan_of=plan,
-                      style=request.caption_style, variant=request.variant or request.caption_style)
+    await _render_one(
+        rt,
+        request,
+        video,
+        chunks,
+        candidate,
+        request.aspect,
+        brand,
+        plan_of=plan,
+        style=request.caption_style,
+        variant=request.variant or request.caption_style,
+    )
 
 
 def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWord, ...]:
@@ -94,7 +110,8 @@ def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWo
     eps = 1e-3
     return tuple(
         CaptionWord(w["word"], round(max(0.0, w["start"] - start), 3), round(min(end, w["end"]) - start, 3))
-        for c in chunks for w in c["words"]
+        for c in chunks
+        for w in c["words"]
         if w["start"] >= start - eps and w["end"] <= end + eps
     )
 
@@ -140,8 +157,7 @@ async def _render(found: MomentsFound) -> None:
     async def plan(moment) -> dict:
         """The moment's reframe plans, one per aspect: faces detected once for all of them."""
         if moment.moment_id not in plans:
-            plans[moment.moment_id] = asyncio.ensure_future(
-                _plans(rt, await source(), video, moment, aspects, framing))
+            plans[moment.moment_id] = asyncio.ensure_future(_plans(rt, await source(), video, moment, aspects, framing))
         return await asyncio.shield(plans[moment.moment_id])
 
     async def one(moment, aspect: str) -> None:
@@ -239,18 +255,34 @@ async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str
         return {}
     source = Source(info.width, info.height, info.fps or 25.0)
     clock = Stopwatch()
-    plans = await plan_clip(rt.triton, path, source, moment.start, moment.end, aspects, framing=framing,
-                            sandbox=sandbox)
-    log.info("reframed %s moment %s (%.0f s) as %s in %.1f s", video["video_id"], moment.moment_id,
-             moment.end - moment.start, {a: p.layout for a, p in plans.items()}, clock.seconds)
+    plans = await plan_clip(
+        rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox
+    )
+    log.info(
+        "reframed %s moment %s (%.0f s) as %s in %.1f s",
+        video["video_id"],
+        moment.moment_id,
+        moment.end - moment.start,
+        {a: p.layout for a, p in plans.items()},
+        clock.seconds,
+    )
     return plans
 
 
-async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video: dict, chunks: list[dict], moment,
-                      aspect: str, brand: BrandKit | None = None, threads: int = 2,
-                      source_path: Callable[[], Awaitable[Path]] | None = None,
-                      plan_of: Callable[[object], Awaitable[dict]] | None = None,
-                      style: str | None = None, variant: str = "") -> None:
+async def _render_one(
+    rt: Runtime,
+    found: MomentsFound | RenderRequested,
+    video: dict,
+    chunks: list[dict],
+    moment,
+    aspect: str,
+    brand: BrandKit | None = None,
+    threads: int = 2,
+    source_path: Callable[[], Awaitable[Path]] | None = None,
+    plan_of: Callable[[object], Awaitable[dict]] | None = None,
+    style: str | None = None,
+    variant: str = "",
+) -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect, variant)
     stored = await rt.catalog.clip(cid)
@@ -264,35 +296,58 @@ async def _render_one(rt: Runtime, found: MomentsFound | RenderRequested, video:
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     spec = RenderSpec(
-        source=source, start=moment.start, end=moment.end, aspect=aspect,
+        source=source,
+        start=moment.start,
+        end=moment.end,
+        aspect=aspect,
         words=_clip_words(chunks, moment.start, moment.end),
         caption_style=style or video["options"].get("caption_style", "bold"),
-        preset=rt.settings.render_preset, crf=rt.settings.render_crf, brand=brand,
-        plan=plan, faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
+        preset=rt.settings.render_preset,
+        crf=rt.settings.render_crf,
+        brand=brand,
+        plan=plan,
+        faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
         language=spoken_between(chunks, moment.start, moment.end),
     )
     out_dir = rt.scratch_for(video_id) / cid
-    rendered = await render_clip(spec, out_dir, stem=cid, threads=threads,
-                                 sandbox=SandboxLimits.from_settings(rt.settings))
+    rendered = await render_clip(
+        spec, out_dir, stem=cid, threads=threads, sandbox=SandboxLimits.from_settings(rt.settings)
+    )
     metrics.observe_render(rendered.frames, rendered.encode_seconds)
     keys = {}
-    for kind, path in (("mp4", rendered.mp4), ("srt", rendered.srt), ("vtt", rendered.vtt),
-                       ("thumbnail", rendered.thumbnail), ("handoff", rendered.handoff)):
+    for kind, path in (
+        ("mp4", rendered.mp4),
+        ("srt", rendered.srt),
+        ("vtt", rendered.vtt),
+        ("thumbnail", rendered.thumbnail),
+        ("handoff", rendered.handoff),
+    ):
         key = f"{video_prefix(found.tenant_id, video_id)}clips/{cid}{path.suffix}"
         await asyncio.to_thread(rt.storage.put_file, key, path)
         keys[kind] = rt.storage.uri(key)
     shutil.rmtree(out_dir, ignore_errors=True)
     duration = round(rendered.duration, 3)
-    await rt.catalog.save_clip({
-        "clip_id": cid, "video_id": video_id, "moment_id": moment.moment_id, "aspect": aspect,
-        "start": moment.start, "end": moment.end, "duration": duration, "width": rendered.width,
-        "height": rendered.height, "mp4_uri": keys["mp4"], "srt_uri": keys["srt"], "vtt_uri": keys["vtt"],
-        "thumbnail_uri": keys["thumbnail"], "variant": variant,
-        "caption_style": style or video["options"].get("caption_style", "bold"),
-    })
+    await rt.catalog.save_clip(
+        {
+            "clip_id": cid,
+            "video_id": video_id,
+            "moment_id": moment.moment_id,
+            "aspect": aspect,
+            "start": moment.start,
+            "end": moment.end,
+            "duration": duration,
+            "width": rendered.width,
+            "height": rendered.height,
+            "mp4_uri": keys["mp4"],
+            "srt_uri": keys["srt"],
+            "vtt_uri": keys["vtt"],
+            "thumbnail_uri": keys["thumbnail"],
+            "variant": variant,
+            "caption_style": style or video["options"].get("caption_style", "bold"),
+        }
+    )
     # Announced from the row (which another worker racing on the same clip may have written
     # first), so this and every later announcement of the clip are the same event.
     stored = await rt.catalog.clip(cid)
     await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
-    await report(found.tenant_id, video_id, STAGE, "progress",
-                 duration_seconds=clock.seconds)
+    await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)

@@ -70,14 +70,20 @@ async def index_chunks(chunks: list[dict]) -> int:
             names[video_id] = None if video is None else video["filename"]
         if names[video_id] is None:
             continue
-        docs += sentence_docs(chunk["tenant_id"], video_id, names[video_id], chunk["chunk_index"],
-                              chunk["language"], chunk["words"])
+        docs += sentence_docs(
+            chunk["tenant_id"], video_id, names[video_id], chunk["chunk_index"], chunk["language"], chunk["words"]
+        )
     if not docs:
         return 0
     index = await search_index()
     try:
         return await with_retries(lambda: asyncio.to_thread(index.upsert, docs), TRIES)
     except Exception as exc:  # an outage that outlasted the tries: logged, the stream goes on
-        log.error("search: %d sentences of %s not indexed: %s: %s", len(docs), ", ".join(sorted(names)),
-                  type(exc).__name__, exc)
+        log.error(
+            "search: %d sentences of %s not indexed: %s: %s",
+            len(docs),
+            ", ".join(sorted(names)),
+            type(exc).__name__,
+            exc,
+        )
         return 0

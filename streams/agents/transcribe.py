@@ -67,10 +67,18 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
     # Built from the stored row (first write wins): announcing a chunk again gives the same event.
     row = stored[0]
     event = TranscriptChunkReady(
-        schema_version=SCHEMA_VERSION, event_id=row["event_id"], tenant_id=chunk.tenant_id, video_id=video_id,
-        produced_at=stamp(row["created_at"]), chunk_index=chunk.chunk_index, start=chunk.start, end=chunk.end,
-        language=row["language"], words=[TranscriptWord(**w) for w in row["words"]],
-        segments=[TranscriptSegment(**s) for s in row["segments"]], is_last=chunk.is_last,
+        schema_version=SCHEMA_VERSION,
+        event_id=row["event_id"],
+        tenant_id=chunk.tenant_id,
+        video_id=video_id,
+        produced_at=stamp(row["created_at"]),
+        chunk_index=chunk.chunk_index,
+        start=chunk.start,
+        end=chunk.end,
+        language=row["language"],
+        words=[TranscriptWord(**w) for w in row["words"]],
+        segments=[TranscriptSegment(**s) for s in row["segments"]],
+        is_last=chunk.is_last,
         language_probability=row["language_probability"],
         languages=[TranscriptLanguage(**span) for span in row["languages"]],
     )
@@ -101,22 +109,36 @@ async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
     seen = await looking
     words = [
         {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
-        for w in recognition.words if w.word
+        for w in recognition.words
+        if w.word
     ]
     segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
     energy = energy_envelope(pcm)
     pitch = await asyncio.to_thread(pitch_track, pcm)
     await _pace(rt.settings.transcribe_max_speed, chunk.end - chunk.start, clock.seconds)
     await rt.catalog.save_transcript_chunk(
-        chunk.video_id, chunk.chunk_index, chunk.start, chunk.end, recognition.language, words, segments,
+        chunk.video_id,
+        chunk.chunk_index,
+        chunk.start,
+        chunk.end,
+        recognition.language,
+        words,
+        segments,
         transcript_event_id(chunk.video_id, chunk.chunk_index),
-        energy=[round(float(e), 5) for e in energy], pitch=[round(f, 1) for f in pitch.f0],
-        faces=None if seen is None else seen.faces, cuts=None if seen is None else seen.cuts,
+        energy=[round(float(e), 5) for e in energy],
+        pitch=[round(f, 1) for f in pitch.f0],
+        faces=None if seen is None else seen.faces,
+        cuts=None if seen is None else seen.cuts,
         language_probability=recognition.language_probability,
         languages=[span.as_json() for span in recognition.languages],
     )
-    log.info("transcribed %s chunk %d (%.0f s of audio) in %.1f s", chunk.video_id, chunk.chunk_index,
-             chunk.end - chunk.start, clock.seconds)
+    log.info(
+        "transcribed %s chunk %d (%.0f s of audio) in %.1f s",
+        chunk.video_id,
+        chunk.chunk_index,
+        chunk.end - chunk.start,
+        clock.seconds,
+    )
 
 
 async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:
@@ -136,12 +158,31 @@ async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScre
     clock = Stopwatch()
     try:
         source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
-        seen = await look(rt.triton, source, chunk.start, chunk.end, GlanceOptions(fps=fps),
-                          display_name=video["filename"], sandbox=SandboxLimits.from_settings(rt.settings))
+        seen = await look(
+            rt.triton,
+            source,
+            chunk.start,
+            chunk.end,
+            GlanceOptions(fps=fps),
+            display_name=video["filename"],
+            sandbox=SandboxLimits.from_settings(rt.settings),
+        )
     except (MediaError, InferenceError, StorageError, OSError) as exc:
-        log.warning("could not look at the picture of %s chunk %d, so faces and scene cuts are left out of its "
-                    "moments' scores: %s", chunk.video_id, chunk.chunk_index, exc)
+        log.warning(
+            "could not look at the picture of %s chunk %d, so faces and scene cuts are left out of its "
+            "moments' scores: %s",
+            chunk.video_id,
+            chunk.chunk_index,
+            exc,
+        )
         return None
-    log.info("looked at %s chunk %d (%.0f s of video: %d frames, %d cuts) in %.1f s", chunk.video_id,
-             chunk.chunk_index, chunk.end - chunk.start, len(seen.faces), len(seen.cuts), clock.seconds)
+    log.info(
+        "looked at %s chunk %d (%.0f s of video: %d frames, %d cuts) in %.1f s",
+        chunk.video_id,
+        chunk.chunk_index,
+        chunk.end - chunk.start,
+        len(seen.faces),
+        len(seen.cuts),
+        clock.seconds,
+    )
     return seen

@@ -40,9 +40,16 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
             event = await checked(STAGE, record, origin, fails_video=False)
             if event is None:  # broken: set aside on webhooks.dlq with the reason
                 return
-            with tracing.handling(STAGE, tenant_id=event["tenant_id"], video_id=event["video_id"],
-                                  event_id=event["event_id"], headers=origin.headers), \
-                    STATE.holding(f"{STAGE} {event['video_id']}"):
+            with (
+                tracing.handling(
+                    STAGE,
+                    tenant_id=event["tenant_id"],
+                    video_id=event["video_id"],
+                    event_id=event["event_id"],
+                    headers=origin.headers,
+                ),
+                STATE.holding(f"{STAGE} {event['video_id']}"),
+            ):
                 await enqueue(to_webhook(event))
 
         async for message in stream.events():
@@ -54,11 +61,14 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
 
 
 lifecycle_webhooks = app.agent(topics.INBOUND["events"], name="streams.agents.webhooks.lifecycle_webhooks")(
-    _webhooks_of("lifecycle", events.from_lifecycle))
+    _webhooks_of("lifecycle", events.from_lifecycle)
+)
 clip_webhooks = app.agent(topics.INBOUND["renders"], name="streams.agents.webhooks.clip_webhooks")(
-    _webhooks_of("clip_rendered", events.from_clip))
+    _webhooks_of("clip_rendered", events.from_clip)
+)
 ranking_webhooks = app.agent(topics.INBOUND["moments"], name="streams.agents.webhooks.ranking_webhooks")(
-    _webhooks_of("moments_found", events.from_ranking))
+    _webhooks_of("moments_found", events.from_ranking)
+)
 
 
 @app.task
@@ -94,5 +104,3 @@ async def enqueue(event: WebhookEvent | None) -> list[str]:
         log.info("webhook %s (%s): %d deliveries queued", event.type, event.key, len(created))
         dispatch.wake()
     return created
-
-

@@ -107,11 +107,15 @@ def migrate(client, directory: Path = DIRECTORY) -> list[str]:
             if done[migration.version] != migration.checksum:
                 raise ConfigError(
                     f"ClickHouse migration {migration.name} changed after it was applied; put the change in a "
-                    f"new migration file (or, for a local stack, remove the ClickHouse data directory)")
+                    f"new migration file (or, for a local stack, remove the ClickHouse data directory)"
+                )
             continue
         for statement in migration.statements:
             client.command(statement)
-        client.insert("schema_migrations", [[migration.version, migration.name, migration.checksum]],
-                      column_names=["version", "name", "checksum"])
+        client.insert(
+            "schema_migrations",
+            [[migration.version, migration.name, migration.checksum]],
+            column_names=["version", "name", "checksum"],
+        )
         ran.append(migration.name)
     return ran

@@ -86,28 +86,47 @@ def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> 
         per_day.setdefault(day, [0, 0.0, 0])[2] = clips_that_day
     return {
         "source": "clickhouse",
-        "videos": videos, "completed": completed, "failed": failed, "processing": videos - completed - failed,
+        "videos": videos,
+        "completed": completed,
+        "failed": failed,
+        "processing": videos - completed - failed,
         "usage_minutes": round(float(minutes or 0), 2),
         "clips": rows(CLIPS)[0][0],
         "stages": {stage: _latency(*stages.get(stage, (0, []))) for stage in VIDEO_STAGES},
         "end_to_end": _latency(e2e_n, e2e),
         "first_clip": _latency(first_n, first),
-        "asr": {"chunks": chunks, "audio_minutes": round(float(audio_minutes or 0), 2),
-                "realtime_factor_p50": _number(rtf, 0), "realtime_factor_p95": _number(rtf, 1)},
-        "languages": [{"language": language, "videos": n, "minutes": round(float(m), 2)}
-                      for language, n, m in rows(LANGUAGES)],
-        "failures": [{"stage": stage, "kind": kind, "error_code": code, "videos": n_videos, "events": n_events,
-                      "reason": reason} for stage, kind, code, n_videos, n_events, reason in rows(FAILURES)],
-        "daily": [{"day": day.isoformat(), "videos": per_day.get(day, [0])[0],
-                   "minutes": round(float(per_day.get(day, [0, 0.0])[1] or 0), 2),
-                   "clips": per_day.get(day, [0, 0.0, 0])[2]}
-                  for day in (since + timedelta(days=i) for i in range(days))],
+        "asr": {
+            "chunks": chunks,
+            "audio_minutes": round(float(audio_minutes or 0), 2),
+            "realtime_factor_p50": _number(rtf, 0),
+            "realtime_factor_p95": _number(rtf, 1),
+        },
+        "languages": [
+            {"language": language, "videos": n, "minutes": round(float(m), 2)} for language, n, m in rows(LANGUAGES)
+        ],
+        "failures": [
+            {"stage": stage, "kind": kind, "error_code": code, "videos": n_videos, "events": n_events, "reason": reason}
+            for stage, kind, code, n_videos, n_events, reason in rows(FAILURES)
+        ],
+        "daily": [
+            {
+                "day": day.isoformat(),
+                "videos": per_day.get(day, [0])[0],
+                "minutes": round(float(per_day.get(day, [0, 0.0])[1] or 0), 2),
+                "clips": per_day.get(day, [0, 0.0, 0])[2],
+            }
+            for day in (since + timedelta(days=i) for i in range(days))
+        ],
     }
 
 
 def _latency(count: int, quantiles: list[float]) -> dict:
-    return {"count": count, "p50_seconds": _number(quantiles, 0), "p95_seconds": _number(quantiles, 1),
-            "p99_seconds": _number(quantiles, 2)}
+    return {
+        "count": count,
+        "p50_seconds": _number(quantiles, 0),
+        "p95_seconds": _number(quantiles, 1),
+        "p99_seconds": _number(quantiles, 2),
+    }
 
 
 def _number(values: list[float], i: int) -> float | None:

@@ -16,32 +16,72 @@ from typing import Any, Mapping
 from streams.domain.pipeline import DEAD_LETTER_SUFFIX, EVENT_TYPES, PRODUCERS
 
 COLUMNS = (
-    "event_id", "event_time", "tenant_id", "video_id", "topic", "event_type", "schema_version", "stage", "status",
-    "progress", "duration_seconds", "media_start", "media_end", "media_seconds", "video_duration", "size_bytes",
-    "chunk_index", "is_last", "language", "model", "words", "segments", "clip_id", "moment_id", "rank", "aspect",
-    "caption_style", "moment_ids", "scores", "reasons", "signals", "error_code", "reason", "source_topic",
+    "event_id",
+    "event_time",
+    "tenant_id",
+    "video_id",
+    "topic",
+    "event_type",
+    "schema_version",
+    "stage",
+    "status",
+    "progress",
+    "duration_seconds",
+    "media_start",
+    "media_end",
+    "media_seconds",
+    "video_duration",
+    "size_bytes",
+    "chunk_index",
+    "is_last",
+    "language",
+    "model",
+    "words",
+    "segments",
+    "clip_id",
+    "moment_id",
+    "rank",
+    "aspect",
+    "caption_style",
+    "moment_ids",
+    "scores",
+    "reasons",
+    "signals",
+    "error_code",
+    "reason",
+    "source_topic",
 )
 
 # The record a topic carries and the stage that produces it.
 TOPICS = {topic: (event_type, PRODUCERS[topic]) for topic, event_type in EVENT_TYPES.items()}
 
 
-def from_message(topic: str, value: bytes, headers: Mapping[str, bytes] | None = None,
-                 timestamp: float | None = None) -> tuple:
+def from_message(
+    topic: str, value: bytes, headers: Mapping[str, bytes] | None = None, timestamp: float | None = None
+) -> tuple:
     """The ``events`` row (values in ``COLUMNS`` order) of one message read from ``topic``.
     ``timestamp`` (the broker's, seconds) stands in for the event time only when the payload
     has none."""
     payload = _loads(value)
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(topic=topic, moment_ids=[], scores=[], reasons=[], signals=[])
-    row.update(tenant_id=_text(payload.get("tenant_id")), video_id=_text(payload.get("video_id")),
-               schema_version=_int(payload.get("schema_version")) or 0)
+    row.update(
+        tenant_id=_text(payload.get("tenant_id")),
+        video_id=_text(payload.get("video_id")),
+        schema_version=_int(payload.get("schema_version")) or 0,
+    )
     row["event_time"] = _time(payload.get("produced_at")) or _from_timestamp(timestamp)
     if topic.endswith(DEAD_LETTER_SUFFIX):
         headers = headers or {}
-        row.update(event_type="dead_letter", stage=topic[: -len(DEAD_LETTER_SUFFIX)], status="dead_lettered",
-                   event_id=_digest(topic, value), error_code=_header(headers, "error_code"),
-                   reason=_header(headers, "error"), source_topic=_header(headers, "source_topic"))
+        row.update(
+            event_type="dead_letter",
+            stage=topic[: -len(DEAD_LETTER_SUFFIX)],
+            status="dead_lettered",
+            event_id=_digest(topic, value),
+            error_code=_header(headers, "error_code"),
+            reason=_header(headers, "error"),
+            source_topic=_header(headers, "source_topic"),
+        )
     elif topic in TOPICS and payload.get("event_id"):
         event_type, stage = TOPICS[topic]
         row.update(event_type=event_type, stage=stage, event_id=_text(payload["event_id"]))
@@ -57,60 +97,111 @@ def _upload(row: dict, p: dict) -> None:
 
 def _audio_chunk(row: dict, p: dict) -> None:
     _span(row, p)
-    row.update(chunk_index=_int(p.get("chunk_index")), is_last=_bool(p.get("is_last")),
-               video_duration=_float(p.get("video_duration")))
+    row.update(
+        chunk_index=_int(p.get("chunk_index")),
+        is_last=_bool(p.get("is_last")),
+        video_duration=_float(p.get("video_duration")),
+    )
 
 
 def _transcript(row: dict, p: dict) -> None:
     _span(row, p)
-    row.update(chunk_index=_int(p.get("chunk_index")), is_last=_bool(p.get("is_last")),
-               language=_text(p.get("language")), model=_text(p.get("model")),
-               words=_count(p.get("words")), segments=_count(p.get("segments")))
+    row.update(
+        chunk_index=_int(p.get("chunk_index")),
+        is_last=_bool(p.get("is_last")),
+        language=_text(p.get("language")),
+        model=_text(p.get("model")),
+        words=_count(p.get("words")),
+        segments=_count(p.get("segments")),
+    )
 
 
 def _moments(row: dict, p: dict) -> None:
     found = [m for m in p.get("moments") or [] if isinstance(m, dict)]
-    row.update(is_last=_bool(p.get("is_final")), chunk_index=_int(p.get("through_chunk")),
-               moment_ids=[_text(m.get("moment_id")) for m in found],
-               scores=[_float(m.get("score")) or 0.0 for m in found],
-               reasons=[_text(m.get("reason")) for m in found],
-               signals=[{str(k): float(v) for k, v in (m.get("signals") or {}).items() if _float(v) is not None}
-                        for m in found])
+    row.update(
+        is_last=_bool(p.get("is_final")),
+        chunk_index=_int(p.get("through_chunk")),
+        moment_ids=[_text(m.get("moment_id")) for m in found],
+        scores=[_float(m.get("score")) or 0.0 for m in found],
+        reasons=[_text(m.get("reason")) for m in found],
+        signals=[
+            {str(k): float(v) for k, v in (m.get("signals") or {}).items() if _float(v) is not None} for m in found
+        ],
+    )
 
 
 def _clip(row: dict, p: dict) -> None:
     _span(row, p)
-    row.update(clip_id=_text(p.get("clip_id")), moment_id=_text(p.get("moment_id")), rank=_int(p.get("rank")),
-               aspect=_text(p.get("aspect")), media_seconds=_float(p.get("duration")))
+    row.update(
+        clip_id=_text(p.get("clip_id")),
+        moment_id=_text(p.get("moment_id")),
+        rank=_int(p.get("rank")),
+        aspect=_text(p.get("aspect")),
+        media_seconds=_float(p.get("duration")),
+    )
 
 
 def _render_request(row: dict, p: dict) -> None:
     _span(row, p)
-    row.update(clip_id=_text(p.get("clip_id")), moment_id=_text(p.get("moment_id")), aspect=_text(p.get("aspect")),
-               caption_style=_text(p.get("caption_style")), status="requested")
+    row.update(
+        clip_id=_text(p.get("clip_id")),
+        moment_id=_text(p.get("moment_id")),
+        aspect=_text(p.get("aspect")),
+        caption_style=_text(p.get("caption_style")),
+        status="requested",
+    )
 
 
 def _lifecycle(row: dict, p: dict) -> None:
-    row.update(stage=_text(p.get("stage")), status=_text(p.get("status")), progress=_float(p.get("progress")),
-               error_code=_text(p.get("error_code")), reason=_text(p.get("reason")),
-               duration_seconds=_float(p.get("duration_seconds")))
+    row.update(
+        stage=_text(p.get("stage")),
+        status=_text(p.get("status")),
+        progress=_float(p.get("progress")),
+        error_code=_text(p.get("error_code")),
+        reason=_text(p.get("reason")),
+        duration_seconds=_float(p.get("duration_seconds")),
+    )
 
 
 _FIELDS = {
-    "upload_received": _upload, "audio_chunk_ready": _audio_chunk, "transcript_chunk_ready": _transcript,
-    "moments_found": _moments, "clip_rendered": _clip, "render_requested": _render_request, "lifecycle": _lifecycle,
+    "upload_received": _upload,
+    "audio_chunk_ready": _audio_chunk,
+    "transcript_chunk_ready": _transcript,
+    "moments_found": _moments,
+    "clip_rendered": _clip,
+    "render_requested": _render_request,
+    "lifecycle": _lifecycle,
 }
 
 
 def _span(row: dict, p: dict) -> None:
     start, end = _float(p.get("start")), _float(p.get("end"))
-    row.update(media_start=start, media_end=end,
-               media_seconds=round(end - start, 3) if start is not None and end is not None else None)
+    row.update(
+        media_start=start,
+        media_end=end,
+        media_seconds=round(end - start, 3) if start is not None and end is not None else None,
+    )
 
 
 # -- tolerant readers: a field of the wrong type is left out (NULL), never fatal -------------------
-_STRINGS = {"event_id", "tenant_id", "video_id", "topic", "event_type", "stage", "status", "language", "model",
-            "clip_id", "moment_id", "aspect", "caption_style", "error_code", "reason", "source_topic"}
+_STRINGS = {
+    "event_id",
+    "tenant_id",
+    "video_id",
+    "topic",
+    "event_type",
+    "stage",
+    "status",
+    "language",
+    "model",
+    "clip_id",
+    "moment_id",
+    "aspect",
+    "caption_style",
+    "error_code",
+    "reason",
+    "source_topic",
+}
 
 
 def _blank(name: str, value: Any) -> Any:

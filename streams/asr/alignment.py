@@ -90,9 +90,7 @@ def match_words(reference: Sequence[Timed], hypothesis: Sequence[Timed]) -> list
     lengths = [[0] * (len(hyp) + 1) for _ in range(len(ref) + 1)]
     for i in range(len(ref) - 1, -1, -1):
         for j in range(len(hyp) - 1, -1, -1):
-            lengths[i][j] = (
-                lengths[i + 1][j + 1] + 1 if ref[i] == hyp[j] else max(lengths[i + 1][j], lengths[i][j + 1])
-            )
+            lengths[i][j] = lengths[i + 1][j + 1] + 1 if ref[i] == hyp[j] else max(lengths[i + 1][j], lengths[i][j + 1])
     pairs: list[WordPair] = []
     used_ref: set[int] = set()
     used_hyp: set[int] = set()

@@ -31,8 +31,14 @@ class TimedWord(Protocol):
 Span = tuple[float, float]
 
 
-def speech_gaps(spans: Sequence[Span], words: Sequence[TimedWord], *, min_gap: float = MIN_GAP_SECONDS,
-                span_pad: float = SPAN_PAD_SECONDS, slack: float = WORD_SLACK_SECONDS) -> list[Span]:
+def speech_gaps(
+    spans: Sequence[Span],
+    words: Sequence[TimedWord],
+    *,
+    min_gap: float = MIN_GAP_SECONDS,
+    span_pad: float = SPAN_PAD_SECONDS,
+    slack: float = WORD_SLACK_SECONDS,
+) -> list[Span]:
     """Stretches of at least ``min_gap`` seconds inside the speech ``spans`` (seconds, sorted)
     that no word covers. Each span is first shrunk by its padding (``span_pad`` a side, never to
     less than its middle), and each word covers ``slack`` seconds either side of itself."""
@@ -56,10 +62,10 @@ def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = 8) -> list[tup
     while i < len(tokens):
         best = 0
         for n in range(1, max_ngram + 1):
-            if i + 2 * n > len(tokens) or not all(tokens[i:i + n]):
+            if i + 2 * n > len(tokens) or not all(tokens[i : i + n]):
                 break
             copies = 1
-            while tokens[i + copies * n:i + (copies + 1) * n] == tokens[i:i + n]:
+            while tokens[i + copies * n : i + (copies + 1) * n] == tokens[i : i + n]:
                 copies += 1
             needed = 4 if n == 1 else 3 if n <= 4 else 2
             if copies >= needed:

@@ -45,8 +45,10 @@ def parse_language(value: str | None) -> str | None:
     if code == AUTO:
         return None
     if code not in CODES:
-        raise UnknownLanguage(f"language {value!r} is not 'auto' or one of the {len(CODES)} codes Whisper knows "
-                              f"(ISO 639-1, e.g. en, de, ja)")
+        raise UnknownLanguage(
+            f"language {value!r} is not 'auto' or one of the {len(CODES)} codes Whisper knows "
+            f"(ISO 639-1, e.g. en, de, ja)"
+        )
     return code
 
 
@@ -121,8 +123,9 @@ def runs(probes: Sequence[Probe], unsure: float = UNSURE) -> list[LanguageSpan]:
     def close() -> None:
         weight = sum(p.weight for p in group)
         probability = sum(p.probability * p.weight for p in group) / weight if weight > 0 else group[0].probability
-        spans.append(LanguageSpan(group[0].language, round(group[0].start, 3), round(group[-1].end, 3),
-                                  round(probability, 4)))
+        spans.append(
+            LanguageSpan(group[0].language, round(group[0].start, 3), round(group[-1].end, 3), round(probability, 4))
+        )
 
     for probe in settle(sorted(probes, key=lambda p: p.start), unsure):
         if group and probe.language != group[0].language:
@@ -162,10 +165,14 @@ def spoken_between(chunks: Sequence[Mapping], start: float, end: float) -> str |
     (the catalog's: ``language``, ``start_s``, ``end_s`` and the ``languages`` spans heard in them): the one
     whose spans overlap that stretch longest; where no span does (a chunk stored before spans
     were kept), the language of the chunk overlapping it most. None when no chunk overlaps it."""
-    heard = [(span["language"], float(span["start"]), float(span["end"]))
-             for chunk in chunks for span in chunk.get("languages") or []]
+    heard = [
+        (span["language"], float(span["start"]), float(span["end"]))
+        for chunk in chunks
+        for span in chunk.get("languages") or []
+    ]
     seconds = _overlaps(heard, start, end) or _overlaps(
-        [(c["language"], float(c["start_s"]), float(c["end_s"])) for c in chunks if c.get("language")], start, end)
+        [(c["language"], float(c["start_s"]), float(c["end_s"])) for c in chunks if c.get("language")], start, end
+    )
     return max(seconds, key=lambda k: seconds[k]) if seconds else None
 
 

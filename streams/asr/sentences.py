@@ -15,8 +15,33 @@ from typing import Protocol, Sequence
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLOSING = "\"'”’)]}»"
 # Words that end in a full stop without ending a sentence (compared lower-case, without the stop).
-ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e",
-                           "no", "vol", "fig", "approx", "inc", "ltd", "co", "mt", "u.s", "a.m", "p.m"})
+ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "no",
+        "vol",
+        "fig",
+        "approx",
+        "inc",
+        "ltd",
+        "co",
+        "mt",
+        "u.s",
+        "a.m",
+        "p.m",
+    }
+)
 
 
 class TimedWord(Protocol):
@@ -35,7 +60,9 @@ def ends_sentence(word: str) -> bool:
     return True
 
 
-def sentence_spans(words: Sequence[TimedWord], max_pause: float = 1.0, max_seconds: float = 15.0) -> list[tuple[int, int]]:
+def sentence_spans(
+    words: Sequence[TimedWord], max_pause: float = 1.0, max_seconds: float = 15.0
+) -> list[tuple[int, int]]:
     """Index ranges ``[i, j)`` that cover ``words`` in order: one per sentence, cut also where the
     gap between two words is at least ``max_pause`` seconds; a piece longer than ``max_seconds`` is
     halved at its longest gap until it fits (or is one word)."""

@@ -95,23 +95,26 @@ class MultilingualRecognizer:
     def __init__(self, options: WhisperOptions) -> None:
         self.options = options
         multilingual_dir = options.multilingual_model_dir or str(models.installed(models.MULTILINGUAL))
-        self.multilingual = WhisperRecognizer(dataclasses.replace(options, model_dir=multilingual_dir,
-                                                                  beam_size=options.multilingual_beam_size))
+        self.multilingual = WhisperRecognizer(
+            dataclasses.replace(options, model_dir=multilingual_dir, beam_size=options.multilingual_beam_size)
+        )
         if options.english_model == models.MULTILINGUAL:
             self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=multilingual_dir))
         elif options.english_model == models.ENGLISH:
             english_dir = options.model_dir or str(models.installed(models.ENGLISH))
             self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=english_dir))
         else:
-            raise ValueError(f"english_model must be {models.ENGLISH!r} or {models.MULTILINGUAL!r}, "
-                             f"not {options.english_model!r}")
+            raise ValueError(
+                f"english_model must be {models.ENGLISH!r} or {models.MULTILINGUAL!r}, not {options.english_model!r}"
+            )
         self.vad = self.multilingual.vad or self.english.vad
 
     def recognizer_for(self, language: str) -> WhisperRecognizer:
         return self.english if language == "en" else self.multilingual
 
-    def _decode(self, audio: np.ndarray, language: str, prompt: str | None,
-                cancelled: Callable[[], bool] | None) -> Recognition:
+    def _decode(
+        self, audio: np.ndarray, language: str, prompt: str | None, cancelled: Callable[[], bool] | None
+    ) -> Recognition:
         """``audio`` decoded in ``language`` by its model, after ``prompt`` or the language's own
         (``languages.PROMPTS``)."""
         heard = self.recognizer_for(language).recognize(audio, language, prompt or PROMPTS.get(language), cancelled)
@@ -129,12 +132,17 @@ class MultilingualRecognizer:
         return token[2:-2], float(probability)
 
     def _probe_spans(self, audio: np.ndarray, spans: list[Span], tail: bool = False) -> Probe:
-        speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans])
+        speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans])
         if tail:
-            speech = speech[-int(self.options.probe_seconds * SAMPLE_RATE):]
+            speech = speech[-int(self.options.probe_seconds * SAMPLE_RATE) :]
         language, probability = self.probe(speech)
-        return Probe(spans[0]["start"] / SAMPLE_RATE, spans[-1]["end"] / SAMPLE_RATE, language, probability,
-                     len(speech) / SAMPLE_RATE)
+        return Probe(
+            spans[0]["start"] / SAMPLE_RATE,
+            spans[-1]["end"] / SAMPLE_RATE,
+            language,
+            probability,
+            len(speech) / SAMPLE_RATE,
+        )
 
     def identify(self, audio: np.ndarray) -> list[LanguageSpan]:
         """Spans of one language each over the speech in ``audio`` (empty when there is none)."""
@@ -165,8 +173,13 @@ class MultilingualRecognizer:
         return runs(detailed)
 
     # -- recognition -----------------------------------------------------------------------
-    def recognize(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> Recognition:
+    def recognize(
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        prompt: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Recognition:
         """What is said in 16 kHz mono ``audio``, in the language given (``language``, else the
         options'), or in each language spoken when that is ``auto``. ``UnknownLanguage`` for a
         code Whisper does not know."""
@@ -174,8 +187,9 @@ class MultilingualRecognizer:
         duration = round(len(audio) / SAMPLE_RATE, 3)
         if given is not None:
             heard = self._decode(audio, given, prompt, cancelled)
-            return dataclasses.replace(heard, language=given, language_probability=None,
-                                       languages=[LanguageSpan(given, 0.0, duration, None)])
+            return dataclasses.replace(
+                heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
+            )
         spans = self.identify(audio)
         if not spans:  # nothing to identify: decoded as English, which finds no words either
             heard = self.english.recognize(audio, "en", prompt, cancelled)
@@ -184,13 +198,23 @@ class MultilingualRecognizer:
         if len(spans) == 1:
             heard = self._decode(audio, language, prompt, cancelled)
             return dataclasses.replace(heard, language=language, language_probability=probability, languages=spans)
-        log.info("whisper: %d languages in %.1f s: %s", len({s.language for s in spans}), duration,
-                 ", ".join(f"{s.language} {s.start:.1f}-{s.end:.1f}" for s in spans))
+        log.info(
+            "whisper: %d languages in %.1f s: %s",
+            len({s.language for s in spans}),
+            duration,
+            ", ".join(f"{s.language} {s.start:.1f}-{s.end:.1f}" for s in spans),
+        )
         words, segments = [], []
         for span, (a, b) in zip(spans, cuts(spans, duration)):
             lo, hi = int(round(a * SAMPLE_RATE)), int(round(b * SAMPLE_RATE))
             heard = self._decode(audio[lo:hi], span.language, prompt, cancelled).shift(a)
             words += heard.words
             segments += heard.segments
-        return Recognition(language=language, duration=duration, words=words, segments=segments,
-                           language_probability=probability, languages=spans)
+        return Recognition(
+            language=language,
+            duration=duration,
+            words=words,
+            segments=segments,
+            language_probability=probability,
+            languages=spans,
+        )

@@ -61,8 +61,11 @@ class VadOptions:
 
 
 def speech_spans(
-    probabilities: Sequence[float], num_samples: int, options: VadOptions = VadOptions(),
-    sample_rate: int = SAMPLE_RATE, window: int = WINDOW,
+    probabilities: Sequence[float],
+    num_samples: int,
+    options: VadOptions = VadOptions(),
+    sample_rate: int = SAMPLE_RATE,
+    window: int = WINDOW,
 ) -> list[dict[str, int]]:
     """Speech spans (sample offsets) in audio of ``num_samples`` samples whose windows of ``window``
     samples have the given speech ``probabilities``. Pure: the port of ``get_speech_timestamps``."""
@@ -163,8 +166,9 @@ class SileroVad:
         opts.intra_op_num_threads = 1
         opts.enable_cpu_mem_arena = False
         opts.log_severity_level = 4
-        self.session = onnxruntime.InferenceSession(str(self.path), providers=["CPUExecutionProvider"],
-                                                    sess_options=opts)
+        self.session = onnxruntime.InferenceSession(
+            str(self.path), providers=["CPUExecutionProvider"], sess_options=opts
+        )
         names = {i.name for i in self.session.get_inputs()}
         if not {"input", "state"} <= names:
             raise ValueError(f"{self.path} is not a streaming Silero VAD model (inputs {sorted(names)})")

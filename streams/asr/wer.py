@@ -59,7 +59,6 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / len(ref)
 
 
-
 def sentence_occurrences(sentences: Sequence[str], hypothesis: str, min_similarity: float = 0.6) -> list[int]:
     """How often each reference sentence is said in ``hypothesis``: the stretches of it that the
     sentence matches with at most ``(1 - min_similarity) * len(sentence)`` word edits (Sellers'

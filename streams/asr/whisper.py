@@ -164,7 +164,9 @@ class Recognition:
         return Recognition(
             language=self.language,
             duration=self.duration,
-            words=[Word(w.word, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in self.words],
+            words=[
+                Word(w.word, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in self.words
+            ],
             segments=[
                 Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3), s.avg_logprob, s.no_speech_prob)
                 for s in self.segments
@@ -204,16 +206,27 @@ class WhisperRecognizer:
         self.vad = SileroVad(options.vad_model or None) if options.vad_filter else None
         self.pipeline = BatchedInferencePipeline(self.model) if options.batched else None
 
-    def recognize(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> Recognition:
+    def recognize(
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        prompt: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Recognition:
         """What is said in 16 kHz mono ``audio``. ``cancelled`` is asked between decoded pieces;
         when it answers true, ``RecognitionCancelled`` is raised."""
         if self.pipeline is not None and len(audio) >= self.options.batch_min_seconds * SAMPLE_RATE:
             return self.recognize_batched(audio, language, prompt, cancelled)
         return self.recognize_sequential(audio, language, prompt, cancelled)
 
-    def recognize_sequential(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                             cancelled: Callable[[], bool] | None = None, guard: bool = True) -> Recognition:
+    def recognize_sequential(
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        prompt: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        guard: bool = True,
+    ) -> Recognition:
         """One ``WhisperModel.transcribe`` over the speech (30 s windows, temperature fallback);
         then, with ``guard``, whatever it skipped or looped on decoded again (``redecode``)."""
         chance = self.vad.probabilities(audio) if self.vad is not None else None
@@ -224,8 +237,9 @@ class WhisperRecognizer:
             pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled)
         return recognition_from(pieces, detected, audio, self.options)
 
-    def _sequential_segments(self, audio: np.ndarray, language: str | None, prompt: str | None,
-                             chance: Sequence[float] | None = None) -> tuple[Iterable, str]:
+    def _sequential_segments(
+        self, audio: np.ndarray, language: str | None, prompt: str | None, chance: Sequence[float] | None = None
+    ) -> tuple[Iterable, str]:
         """faster-whisper's segments of ``audio`` (decoded lazily, in audio time) and the language:
         the speech alone (VAD), laid end to end and decoded window after window, each window's
         unfinished last sentence decoded again from its start, with temperature fallback.
@@ -238,7 +252,7 @@ class WhisperRecognizer:
             if chance is None:
                 chance = self.vad.probabilities(audio)
             spans = speech_spans(chance, len(audio), SEQUENTIAL_VAD)
-            speech = np.concatenate([audio[s["start"]:s["end"]] for s in spans]) if spans else audio[:0]
+            speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans]) if spans else audio[:0]
         segments, info = self.model.transcribe(
             speech,
             language=language or parse_language(o.language),
@@ -252,9 +266,15 @@ class WhisperRecognizer:
             segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
         return segments, info.language
 
-    def recognize_batched(self, audio: np.ndarray, language: str | None = None, prompt: str | None = None,
-                          cancelled: Callable[[], bool] | None = None, batch_size: int | None = None,
-                          guard: bool = True) -> Recognition:
+    def recognize_batched(
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        prompt: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        batch_size: int | None = None,
+        guard: bool = True,
+    ) -> Recognition:
         """Windows of up to 30 s of speech decoded ``batch_size`` (default: the options') at a time
         by faster-whisper's ``BatchedInferencePipeline`` (first temperature only, no timestamp
         tokens), segments cut into sentences; then, with ``guard``, whatever that decode skipped or looped on decoded
@@ -266,7 +286,9 @@ class WhisperRecognizer:
         assert self.pipeline is not None and self.vad is not None, "batching is off"
         spans = self.vad.speech(audio, BATCHED_VAD)
         if not spans:
-            return Recognition(language or parse_language(o.language) or "en", round(len(audio) / SAMPLE_RATE, 3), [], [])
+            return Recognition(
+                language or parse_language(o.language) or "en", round(len(audio) / SAMPLE_RATE, 3), [], []
+            )
         windows, metadata = collect_chunks(audio, spans, max_duration=WINDOW_SECONDS)
         # The windows laid end to end, each decoded as one clip: the pipeline's own packing, with
         # the spans this VAD found.
@@ -293,8 +315,15 @@ class WhisperRecognizer:
             pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled)
         return recognition_from(pieces, info.language, audio, o)
 
-    def redecode(self, audio: np.ndarray, spans: list[dict[str, int]], pieces: list, language: str | None,
-                 prompt: str | None, cancelled: Callable[[], bool] | None = None) -> list:
+    def redecode(
+        self,
+        audio: np.ndarray,
+        spans: list[dict[str, int]],
+        pieces: list,
+        language: str | None,
+        prompt: str | None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list:
         """``pieces`` (segments in audio time) with every speech span (``spans``: the batched VAD's,
         at most 30 s, cut at silences from 160 ms) that they leave without words or where they
         loop (``faithfulness.regions``) decoded again on its own, sequentially, the new words in
@@ -304,9 +333,13 @@ class WhisperRecognizer:
         todo = faithfulness.regions(seconds, [w for p in pieces for w in (p.words or [])])
         if not todo:
             return pieces
-        log.info("whisper: decoding %d stretch(es) again sequentially (%.1f s of %.1f s): %s", len(todo),
-                 sum(b - a for a, b in todo), len(audio) / SAMPLE_RATE,
-                 ", ".join(f"{a:.1f}-{b:.1f}" for a, b in todo))
+        log.info(
+            "whisper: decoding %d stretch(es) again sequentially (%.1f s of %.1f s): %s",
+            len(todo),
+            sum(b - a for a, b in todo),
+            len(audio) / SAMPLE_RATE,
+            ", ".join(f"{a:.1f}-{b:.1f}" for a, b in todo),
+        )
         kept = [p for p in (_outside(piece, todo) for piece in pieces) if p is not None]
         for a, b in todo:
             lo, hi = int(round(a * SAMPLE_RATE)), int(round(b * SAMPLE_RATE))
@@ -342,10 +375,15 @@ def _shifted(segment, offset: float, region: tuple[float, float]):
 
     if not segment.words:
         start, end = segment.start + offset, segment.end + offset
-        return _Piece(segment.text, start, end, segment.avg_logprob, segment.no_speech_prob, []) \
-            if _inside(start, end, [region]) else None
-    words = [FwWord(start=w.start + offset, end=w.end + offset, word=w.word, probability=w.probability)
-             for w in segment.words]
+        return (
+            _Piece(segment.text, start, end, segment.avg_logprob, segment.no_speech_prob, [])
+            if _inside(start, end, [region])
+            else None
+        )
+    words = [
+        FwWord(start=w.start + offset, end=w.end + offset, word=w.word, probability=w.probability)
+        for w in segment.words
+    ]
     words = [w for w in words if _inside(w.start, w.end, [region])]
     if not words:
         return None
@@ -393,8 +431,14 @@ class _Piece:
     def of(cls, words: list, scored) -> _Piece:
         """A piece of ``words`` (not empty; text joined as Whisper wrote them), with the scores of
         ``scored``, the segment they came from."""
-        return cls("".join(w.word for w in words), words[0].start, words[-1].end, scored.avg_logprob,
-                   scored.no_speech_prob, words)
+        return cls(
+            "".join(w.word for w in words),
+            words[0].start,
+            words[-1].end,
+            scored.avg_logprob,
+            scored.no_speech_prob,
+            words,
+        )
 
 
 def recognition_from(segments, language: str, audio: np.ndarray, options: WhisperOptions) -> Recognition:

@@ -72,6 +72,18 @@ def utc_now() -> str:
     return stamp(datetime.now(UTC))
 
 
+def envelope(tenant_id: str, video_id: str) -> dict:
+    """The envelope of an event happening now, once (a random id), for one video of a tenant: the
+    fields every event of ``schemas/events`` starts with."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "event_id": new_event_id(),
+        "tenant_id": tenant_id,
+        "video_id": video_id,
+        "produced_at": utc_now(),
+    }
+
+
 def clip_id(video_id: str, moment_id: str, aspect: str, variant: str = "") -> str:
     """Deterministic: a redelivered event renders onto the same clip. ``variant`` names a
     re-render (its caption style); the original render has none."""

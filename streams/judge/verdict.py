@@ -50,29 +50,54 @@ EXAMPLES: tuple[tuple[str, dict], ...] = (
         "When I was nine my father sold our car to buy a telescope. My mother did not speak to him "
         "for a week. Then one night he woke us all at three in the morning, and we saw the rings of "
         "Saturn from the back garden. She never mentioned the car again.",
-        {"hook": 80, "story": 90, "surprise": 70, "standalone": 85,
-         "title": "The night a telescope won back a family",
-         "reason": "A father swaps the family car for a telescope, and one look at Saturn ends the feud."},
+        {
+            "hook": 80,
+            "story": 90,
+            "surprise": 70,
+            "standalone": 85,
+            "title": "The night a telescope won back a family",
+            "reason": "A father swaps the family car for a telescope, and one look at Saturn ends the feud.",
+        },
     ),
     (
         "Before we go on, a quick note on the schedule. The next session starts at two, and the "
         "slides will be online tonight. As I said earlier, we will come back to the second method later.",
-        {"hook": 10, "story": 0, "surprise": 0, "standalone": 20,
-         "title": "Housekeeping before the next session",
-         "reason": "Schedule notes and pointers to later material: nothing a viewer would stop for."},
+        {
+            "hook": 10,
+            "story": 0,
+            "surprise": 0,
+            "standalone": 20,
+            "title": "Housekeeping before the next session",
+            "reason": "Schedule notes and pointers to later material: nothing a viewer would stop for.",
+        },
     ),
     (
         "Here is a number that surprised me. Octopuses have three hearts, and two of them stop "
         "beating when the animal swims. That is why they would rather crawl. Swimming, for an "
         "octopus, is exhausting.",
-        {"hook": 90, "story": 60, "surprise": 95, "standalone": 75,
-         "title": "Why octopuses would rather crawl than swim",
-         "reason": "An odd fact about the octopus's three hearts explains a habit everyone has seen."},
+        {
+            "hook": 90,
+            "story": 60,
+            "surprise": 95,
+            "standalone": 75,
+            "title": "Why octopuses would rather crawl than swim",
+            "reason": "An odd fact about the octopus's three hearts explains a habit everyone has seen.",
+        },
     ),
 )
 
-_PLACEHOLDERS = ("at most 60", "60 characters", "one sentence", "one short sentence", "0 to 100", "0-100",
-                 "specific headline", "concrete subject", "worth watching, or", "...")
+_PLACEHOLDERS = (
+    "at most 60",
+    "60 characters",
+    "one sentence",
+    "one short sentence",
+    "0 to 100",
+    "0-100",
+    "specific headline",
+    "concrete subject",
+    "worth watching, or",
+    "...",
+)
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -148,7 +173,7 @@ def passage_prompt(text: str) -> str:
 def _is_piece_of(candidate: str, passage: str, run: int) -> bool:
     """Whether ``candidate`` repeats ``run`` or more consecutive words of ``passage``."""
     words, source = _words(candidate), " " + " ".join(_words(passage)) + " "
-    return any(" " + " ".join(words[i:i + run]) + " " in source for i in range(len(words) - run + 1))
+    return any(" " + " ".join(words[i : i + run]) + " " in source for i in range(len(words) - run + 1))
 
 
 def parse_verdict(generated: str, passage: str) -> Verdict:

@@ -23,8 +23,33 @@ SAMPLE_RATE = 16_000
 # Containers people upload video and audio in. The MP4 family is one demuxer ("mov"), which never
 # follows external data references (its ``enable_drefs`` stays off).
 DEMUXERS = (
-    "mov", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "asf", "ogg", "wav", "w64", "mp3", "aac",
-    "flac", "aiff", "caf", "amr", "ac3", "eac3", "dts", "truehd", "au", "wv", "ape", "nut", "dv", "rm",
+    "mov",
+    "matroska",
+    "webm",
+    "avi",
+    "flv",
+    "mpegts",
+    "mpeg",
+    "asf",
+    "ogg",
+    "wav",
+    "w64",
+    "mp3",
+    "aac",
+    "flac",
+    "aiff",
+    "caf",
+    "amr",
+    "ac3",
+    "eac3",
+    "dts",
+    "truehd",
+    "au",
+    "wv",
+    "ape",
+    "nut",
+    "dv",
+    "rm",
 )
 SAFE_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ",".join(DEMUXERS)}
 

@@ -67,23 +67,40 @@ class BrandKit:
             if value is not None and not (isinstance(value, str) and _COLOUR.fullmatch(value)):
                 raise RenderError(f"brand {name} must be a #RRGGBB colour, got {value!r}")
         checks = (
-            (self.font is None or (isinstance(self.font, str) and _FONT.fullmatch(self.font) is not None),
-             f"brand font must be a font family name (letters, digits, spaces, . - _), got {self.font!r}"),
-            (self.position is None or self.position in POSITIONS,
-             f"brand position must be one of {', '.join(POSITIONS)}, got {self.position!r}"),
-            (self.outline_width is None or (_number(self.outline_width) and 0 <= self.outline_width <= 20),
-             f"brand outline_width must be between 0 and 20, got {self.outline_width!r}"),
-            (self.uppercase is None or isinstance(self.uppercase, bool),
-             f"brand uppercase must be true or false, got {self.uppercase!r}"),
-            (isinstance(self.keywords, tuple) and len(self.keywords) <= MAX_KEYWORDS
-             and all(isinstance(k, str) and 0 < len(k.strip()) <= 40 for k in self.keywords),
-             f"brand keywords must be at most {MAX_KEYWORDS} words of 1-40 characters, got {self.keywords!r}"),
-            (self.logo_corner in CORNERS, f"brand logo_corner must be one of {', '.join(CORNERS)}, "
-                                          f"got {self.logo_corner!r}"),
-            (_number(self.logo_width) and 0.03 <= self.logo_width <= 0.5,
-             f"brand logo_width must be between 0.03 and 0.5 of the frame width, got {self.logo_width!r}"),
-            (_number(self.logo_opacity) and 0 <= self.logo_opacity <= 1,
-             f"brand logo_opacity must be between 0 and 1, got {self.logo_opacity!r}"),
+            (
+                self.font is None or (isinstance(self.font, str) and _FONT.fullmatch(self.font) is not None),
+                f"brand font must be a font family name (letters, digits, spaces, . - _), got {self.font!r}",
+            ),
+            (
+                self.position is None or self.position in POSITIONS,
+                f"brand position must be one of {', '.join(POSITIONS)}, got {self.position!r}",
+            ),
+            (
+                self.outline_width is None or (_number(self.outline_width) and 0 <= self.outline_width <= 20),
+                f"brand outline_width must be between 0 and 20, got {self.outline_width!r}",
+            ),
+            (
+                self.uppercase is None or isinstance(self.uppercase, bool),
+                f"brand uppercase must be true or false, got {self.uppercase!r}",
+            ),
+            (
+                isinstance(self.keywords, tuple)
+                and len(self.keywords) <= MAX_KEYWORDS
+                and all(isinstance(k, str) and 0 < len(k.strip()) <= 40 for k in self.keywords),
+                f"brand keywords must be at most {MAX_KEYWORDS} words of 1-40 characters, got {self.keywords!r}",
+            ),
+            (
+                self.logo_corner in CORNERS,
+                f"brand logo_corner must be one of {', '.join(CORNERS)}, got {self.logo_corner!r}",
+            ),
+            (
+                _number(self.logo_width) and 0.03 <= self.logo_width <= 0.5,
+                f"brand logo_width must be between 0.03 and 0.5 of the frame width, got {self.logo_width!r}",
+            ),
+            (
+                _number(self.logo_opacity) and 0 <= self.logo_opacity <= 1,
+                f"brand logo_opacity must be between 0 and 1, got {self.logo_opacity!r}",
+            ),
         )
         for ok, problem in checks:
             if not ok:
@@ -92,9 +109,14 @@ class BrandKit:
     def style(self, base: CaptionStyle) -> CaptionStyle:
         """``base`` with this kit's choices applied."""
         changes: dict[str, Any] = {
-            "font": self.font, "primary": self.text_colour, "highlight": self.highlight_colour,
-            "outline_colour": self.outline_colour, "emphasis": self.emphasis_colour, "position": self.position,
-            "outline": self.outline_width, "uppercase": self.uppercase,
+            "font": self.font,
+            "primary": self.text_colour,
+            "highlight": self.highlight_colour,
+            "outline_colour": self.outline_colour,
+            "emphasis": self.emphasis_colour,
+            "position": self.position,
+            "outline": self.outline_width,
+            "uppercase": self.uppercase,
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if self.keywords:
@@ -111,8 +133,10 @@ class BrandKit:
         fields = {f.name for f in dataclasses.fields(cls)} - {"logo"}
         unknown = sorted(set(options) - fields - {"logo_uri"})
         if unknown:
-            raise ContractError(f"options.brand has unknown fields: {', '.join(unknown)}; "
-                                f"known: {', '.join(sorted(fields | {'logo_uri'}))}")
+            raise ContractError(
+                f"options.brand has unknown fields: {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(fields | {'logo_uri'}))}"
+            )
         values = {k: v for k, v in options.items() if k in fields}
         if "keywords" in values:
             if not isinstance(values["keywords"], (list, tuple)):

@@ -111,8 +111,7 @@ def to_vtt(words: Iterable[CaptionWord], language: str | None = None) -> str:
     """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
     YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times."""
     cues = "".join(
-        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_vtt_escape(c.text)}\n\n"
-        for c in group_cues(words)
+        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_vtt_escape(c.text)}\n\n" for c in group_cues(words)
     )
     return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues
 
@@ -166,8 +165,14 @@ CAPTION_STYLES: dict[str, CaptionStyle] = {
         CaptionStyle("bold"),
         CaptionStyle("clean", bold=False, font_size=72, highlight="#8FE3FF", outline=3, shadow=0),
         CaptionStyle(
-            "minimal", bold=False, font_size=60, primary="#E8E8E8", highlight="#FFFFFF",
-            outline=2, shadow=1, margin_v=0.18,
+            "minimal",
+            bold=False,
+            font_size=60,
+            primary="#E8E8E8",
+            highlight="#FFFFFF",
+            outline=2,
+            shadow=1,
+            margin_v=0.18,
         ),
         CaptionStyle("karaoke", font_size=80, highlight="#39FF5A", outline=5, shadow=3, uppercase=True),
     )
@@ -178,8 +183,12 @@ DEFAULT_STYLE = "bold"
 # installs them): DejaVu Sans has no CJK, Hangul, Devanagari or Thai, and a caption drawn in a font
 # without the glyphs shows empty boxes.
 SCRIPT_FONTS = {
-    "han": "Noto Sans CJK SC", "kana": "Noto Sans CJK JP", "hangul": "Noto Sans CJK KR",
-    "arabic": "Noto Sans Arabic", "hebrew": "Noto Sans Hebrew", "devanagari": "Noto Sans Devanagari",
+    "han": "Noto Sans CJK SC",
+    "kana": "Noto Sans CJK JP",
+    "hangul": "Noto Sans CJK KR",
+    "arabic": "Noto Sans Arabic",
+    "hebrew": "Noto Sans Hebrew",
+    "devanagari": "Noto Sans Devanagari",
     "thai": "Noto Sans Thai",
 }
 
@@ -279,8 +288,9 @@ def _break_lines(
     """One line if it fits in ``available``, else the two-line split whose wider line is the
     narrowest: (index ranges of the lines, width of the widest). ``gaps[i]`` is the space drawn
     between word i and word i + 1."""
+
     def line(a: int, b: int) -> float:
-        return sum(widths[a:b]) + sum(gaps[a:b - 1])
+        return sum(widths[a:b]) + sum(gaps[a : b - 1])
 
     n = len(widths)
     best = ([(0, n)], line(0, n))
@@ -298,7 +308,10 @@ def _keyword(word: str) -> str:
 
 
 def to_ass(
-    words: Iterable[CaptionWord], width: int, height: int, style: CaptionStyle | str = DEFAULT_STYLE,
+    words: Iterable[CaptionWord],
+    width: int,
+    height: int,
+    style: CaptionStyle | str = DEFAULT_STYLE,
     measure: Measure | None = None,
 ) -> str:
     """A complete ASS script for a ``width`` x ``height`` frame: for each cue, one Dialogue per

@@ -157,8 +157,9 @@ def iter_chunks(
 ENVELOPE_HOP_SECONDS = 0.5
 
 
-def energy_envelope(pcm: np.ndarray, sample_rate: int = SAMPLE_RATE,
-                    hop_seconds: float = ENVELOPE_HOP_SECONDS) -> np.ndarray:
+def energy_envelope(
+    pcm: np.ndarray, sample_rate: int = SAMPLE_RATE, hop_seconds: float = ENVELOPE_HOP_SECONDS
+) -> np.ndarray:
     """RMS of each consecutive ``hop_seconds`` of ``pcm`` (float32). A final partial hop counts
     over the samples it has, so the length is ``ceil(len(pcm) / hop)``."""
     hop = max(1, round(hop_seconds * sample_rate))

@@ -69,16 +69,75 @@ def talking_head(image: Path, audio: Path, out: Path, size: tuple[int, int] = (1
     audio lasts, so an hour-long input takes seconds to build rather than minutes.
     """
     w, h = size
-    video_filter = (f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
-                    f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=0x202020,format=yuv420p")
+    video_filter = (
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=0x202020,format=yuv420p"
+    )
     still = out.with_name(out.name + ".still.mp4")
-    _run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-loop", "1", "-framerate", str(fps), "-i", str(image),
-          "-t", "2", "-vf", video_filter, "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
-          "-crf", "26", "-g", str(fps), str(still)], "encoding the portrait")
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-loglevel",
+            "error",
+            "-loop",
+            "1",
+            "-framerate",
+            str(fps),
+            "-i",
+            str(image),
+            "-t",
+            "2",
+            "-vf",
+            video_filter,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "stillimage",
+            "-crf",
+            "26",
+            "-g",
+            str(fps),
+            str(still),
+        ],
+        "encoding the portrait",
+    )
     tmp = out.with_name(out.name + ".part.mp4")
-    _run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(still),
-          "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "96k",
-          "-ar", "44100", "-shortest", "-movflags", "+faststart", str(tmp)], "building the talking-head video")
+    _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(still),
+            "-i",
+            str(audio),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-ar",
+            "44100",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(tmp),
+        ],
+        "building the talking-head video",
+    )
     still.unlink(missing_ok=True)
     tmp.replace(out)
     return out

@@ -54,8 +54,14 @@ def crop_box(src_w: int, src_h: int, dst_w: int, dst_h: int, center_x: float | N
 
 
 def crop_path(
-    keyframes: Iterable[Any], crop_w: int, crop_h: int, src_w: int, src_h: int,
-    start: float, end: float, cuts: Iterable[Any] = (),
+    keyframes: Iterable[Any],
+    crop_w: int,
+    crop_h: int,
+    src_w: int,
+    src_h: int,
+    start: float,
+    end: float,
+    cuts: Iterable[Any] = (),
 ) -> list[CropKey]:
     """The crop path of the clip ``[start, end]`` (source seconds) as keys in clip time: the box
     moves linearly from one key to the next, and two keys at the same time are a jump (a cut).
@@ -101,6 +107,7 @@ def crop_path(
 def _simplified(path: list[CropKey]) -> list[CropKey]:
     """``path`` without keys that change nothing: the middle of three equal boxes, and the tail
     that only holds."""
+
     def same(a: CropKey, b: CropKey) -> bool:
         return (a.x, a.y) == (b.x, b.y)
 
@@ -168,7 +175,12 @@ def single_chain(path: list[CropKey], width: int, height: int, commands: str | N
 
 
 def split_graph(
-    source: str, top: list[CropKey], bottom: list[CropKey], width: int, height: int, commands: str | None,
+    source: str,
+    top: list[CropKey],
+    bottom: list[CropKey],
+    width: int,
+    height: int,
+    commands: str | None,
     pre: str = "",
 ) -> list[str]:
     """Graph lines of two crops stacked (top half, bottom half) reading the ``source`` label; the

@@ -55,11 +55,27 @@ SCHEMA = f"clipstream.handoff/{VERSION}"
 
 
 def handoff(
-    *, source: str, source_size: tuple[int, int], source_fps: float | None, start: float, end: float,
-    aspect: str, size: tuple[int, int], fps: float | None, files: dict[str, str], layout: str,
-    panels: Sequence[Sequence[CropKey]], style: CaptionStyle, brand: dict | None,
-    words: Sequence[CaptionWord], cues: Sequence[CueLayout], gain_db: float | None, thumbnail_at: float | None,
-    ceiling_dbtp: float | None = None, measured: Loudness | None = None, framing: dict | None = None,
+    *,
+    source: str,
+    source_size: tuple[int, int],
+    source_fps: float | None,
+    start: float,
+    end: float,
+    aspect: str,
+    size: tuple[int, int],
+    fps: float | None,
+    files: dict[str, str],
+    layout: str,
+    panels: Sequence[Sequence[CropKey]],
+    style: CaptionStyle,
+    brand: dict | None,
+    words: Sequence[CaptionWord],
+    cues: Sequence[CueLayout],
+    gain_db: float | None,
+    thumbnail_at: float | None,
+    ceiling_dbtp: float | None = None,
+    measured: Loudness | None = None,
+    framing: dict | None = None,
     language: str | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
@@ -68,11 +84,20 @@ def handoff(
     return {
         "schema": SCHEMA,
         "version": VERSION,
-        "source": {"file": source, "width": source_size[0], "height": source_size[1],
-                   "fps": round(source_fps, 3) if source_fps else None},
+        "source": {
+            "file": source,
+            "width": source_size[0],
+            "height": source_size[1],
+            "fps": round(source_fps, 3) if source_fps else None,
+        },
         "clip": {"in": round(start, 3), "out": round(end, 3), "duration": round(end - start, 3)},
-        "output": {"aspect": aspect, "width": size[0], "height": size[1],
-                   "fps": round(fps, 3) if fps else None, "files": files},
+        "output": {
+            "aspect": aspect,
+            "width": size[0],
+            "height": size[1],
+            "fps": round(fps, 3) if fps else None,
+            "files": files,
+        },
         "layout": layout,
         "framing": framing,
         "crop": {"panels": [[k.as_json() for k in panel] for panel in panels]},
@@ -81,12 +106,26 @@ def handoff(
             "style": style_json,
             "brand": brand,
             "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words],
-            "cues": [{"start": round(c.cue.start, 3), "end": round(c.cue.end, 3), "text": c.cue.text,
-                      "lines": [join(line) for line in c.lines], "font_size": c.font_size} for c in cues],
+            "cues": [
+                {
+                    "start": round(c.cue.start, 3),
+                    "end": round(c.cue.end, 3),
+                    "text": c.cue.text,
+                    "lines": [join(line) for line in c.lines],
+                    "font_size": c.font_size,
+                }
+                for c in cues
+            ],
         },
-        "loudness": None if gain_db is None else
-        {"gain_db": gain_db, "target_lufs": TARGET_LUFS, "ceiling_dbtp": CEILING_DBTP if ceiling_dbtp is None else ceiling_dbtp,
-         "measured": None if measured is None else
-         {"integrated_lufs": measured.integrated, "true_peak_dbtp": measured.true_peak}},
+        "loudness": None
+        if gain_db is None
+        else {
+            "gain_db": gain_db,
+            "target_lufs": TARGET_LUFS,
+            "ceiling_dbtp": CEILING_DBTP if ceiling_dbtp is None else ceiling_dbtp,
+            "measured": None
+            if measured is None
+            else {"integrated_lufs": measured.integrated, "true_peak_dbtp": measured.true_peak},
+        },
         "thumbnail_at": None if thumbnail_at is None else round(thumbnail_at, 3),
     }

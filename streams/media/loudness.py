@@ -66,11 +66,31 @@ def measure_args(source: Path, start: float, duration: float, gain: float | None
     loudness summary; with ``gain``, measured after the render's gain and limiter."""
     chain = [FORMAT] + (_gain_and_limit(gain) if gain is not None else [])
     return [
-        "-hide_banner", "-nostdin", "-nostats", "-v", "info",
-        "-protocol_whitelist", SAFE_OPTIONS["protocol_whitelist"], "-format_whitelist", SAFE_OPTIONS["format_whitelist"],
-        "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", f"file:{source}",
-        "-vn", "-sn", "-dn", "-map", "0:a:0",
-        "-af", ",".join(chain + ["ebur128=peak=true:framelog=verbose"]), "-f", "null", "-",
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-v",
+        "info",
+        "-protocol_whitelist",
+        SAFE_OPTIONS["protocol_whitelist"],
+        "-format_whitelist",
+        SAFE_OPTIONS["format_whitelist"],
+        "-ss",
+        f"{start:.3f}",
+        "-t",
+        f"{duration:.3f}",
+        "-i",
+        f"file:{source}",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-map",
+        "0:a:0",
+        "-af",
+        ",".join(chain + ["ebur128=peak=true:framelog=verbose"]),
+        "-f",
+        "null",
+        "-",
     ]
 
 

@@ -110,14 +110,21 @@ class Glance:
 
     def __init__(self, path: Path | str, start: float, end: float, options: GlanceOptions = GlanceOptions()) -> None:
         self.start, self.end, self.options = start, end, options
-        self.frames = SmallFrames(Path(path), options.scene.width, skip_nonref=options.skip_nonref,
-                                  deblock=options.deblock, threads=options.threads)
+        self.frames = SmallFrames(
+            Path(path),
+            options.scene.width,
+            skip_nonref=options.skip_nonref,
+            deblock=options.deblock,
+            threads=options.threads,
+        )
         self.fps = fps = self.frames.fps
         stream = self.frames.stream.codec_context
         self.width, self.height = stream.width, stream.height
         if not (0 < self.width <= MAX_SIDE and 0 < self.height <= MAX_SIDE):
             self.frames.__exit__(None, None, None)
-            raise MediaLimitExceeded(f"{Path(path).name}: a {self.width}x{self.height} picture is not one we can look at")
+            raise MediaLimitExceeded(
+                f"{Path(path).name}: a {self.width}x{self.height} picture is not one we can look at"
+            )
         self.detect_size = detection_size(self.width, self.height, options.detect_width)
         self.full_size = detection_size(self.width, self.height, options.full_width) if options.full_width else None
         # The detector counts frames: with non-reference frames skipped it sees about half of them.
@@ -162,9 +169,16 @@ class Glance:
         return tuple(t for t in self.cuts.cuts() if self.start <= t < self.end)
 
 
-async def look(models: FaceModels, path: Path | str, start: float, end: float,
-               options: GlanceOptions = GlanceOptions(), *, display_name: str | None = None,
-               sandbox: SandboxLimits = SandboxLimits()) -> OnScreen:
+async def look(
+    models: FaceModels,
+    path: Path | str,
+    start: float,
+    end: float,
+    options: GlanceOptions = GlanceOptions(),
+    *,
+    display_name: str | None = None,
+    sandbox: SandboxLimits = SandboxLimits(),
+) -> OnScreen:
     """Faces on screen and scene cuts in ``[start, end)`` (source seconds) of the video at
     ``path``, decoded in the media sandbox. Raises ``MediaError`` (no video track, or it does not
     decode), ``SandboxUnavailable`` and ``InferenceError`` (the face models failed)."""

@@ -99,9 +99,7 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
     if size == 0:
         raise EmptyMedia(f"{name} is empty (0 bytes), so the upload probably failed; please try again")
     if size > limits.max_bytes:
-        raise MediaLimitExceeded(
-            f"{name} is {_bytes(size)}; the largest file we accept is {_bytes(limits.max_bytes)}"
-        )
+        raise MediaLimitExceeded(f"{name} is {_bytes(size)}; the largest file we accept is {_bytes(limits.max_bytes)}")
     try:
         container = av.open(file_url(path), options=SAFE_OPTIONS)
     except av.error.MemoryError as exc:
@@ -124,10 +122,18 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
         vcc, acc = video.codec_context if video else None, audio.codec_context
         rate = (video.average_rate or video.guessed_rate) if video else None
         info = MediaInfo(
-            duration=duration, format_name=container.format.name, size_bytes=size, has_video=video is not None,
-            width=vcc and vcc.width, height=vcc and vcc.height, fps=float(rate) if rate else None,
-            video_codec=vcc and vcc.name, audio_codec=acc.name, sample_rate=acc.sample_rate,
-            channels=acc.layout.nb_channels, stream_count=len(container.streams),
+            duration=duration,
+            format_name=container.format.name,
+            size_bytes=size,
+            has_video=video is not None,
+            width=vcc and vcc.width,
+            height=vcc and vcc.height,
+            fps=float(rate) if rate else None,
+            video_codec=vcc and vcc.name,
+            audio_codec=acc.name,
+            sample_rate=acc.sample_rate,
+            channels=acc.layout.nb_channels,
+            stream_count=len(container.streams),
         )
     _check_limits(info, limits, name)
     return info
@@ -151,24 +157,35 @@ def _printable(ch: str) -> str:
 
 
 def out_of_memory(name: str) -> MediaUnreadable:
-    return MediaUnreadable(f"{name} needs more memory to read than one video may use; it may be damaged "
-                           "or built to exhaust readers")
+    return MediaUnreadable(
+        f"{name} needs more memory to read than one video may use; it may be damaged or built to exhaust readers"
+    )
 
 
 def _check_limits(info: MediaInfo, limits: MediaLimits, name: str) -> None:
     too = [
-        (info.duration > limits.max_duration_seconds,
-         f"is {_span(info.duration)} long; the longest we accept is {_span(limits.max_duration_seconds)}"),
-        (info.duration < limits.min_duration_seconds,
-         f"is only {_span(info.duration)} long; the shortest we accept is {_span(limits.min_duration_seconds)}"),
-        (info.has_video and not (info.width and info.height),  # FFmpeg clears a size it cannot decode
-         f"has a video track whose picture size is missing or too large to decode; the largest picture "
-         f"we accept is {limits.max_width}x{limits.max_height}"),
-        (info.has_video and (info.width > limits.max_width or info.height > limits.max_height),
-         f"is {info.width}x{info.height} pixels; the largest picture we accept is "
-         f"{limits.max_width}x{limits.max_height}"),
-        (info.stream_count > limits.max_streams,
-         f"has {info.stream_count} tracks; the most we accept in one file is {limits.max_streams}"),
+        (
+            info.duration > limits.max_duration_seconds,
+            f"is {_span(info.duration)} long; the longest we accept is {_span(limits.max_duration_seconds)}",
+        ),
+        (
+            info.duration < limits.min_duration_seconds,
+            f"is only {_span(info.duration)} long; the shortest we accept is {_span(limits.min_duration_seconds)}",
+        ),
+        (
+            info.has_video and not (info.width and info.height),  # FFmpeg clears a size it cannot decode
+            f"has a video track whose picture size is missing or too large to decode; the largest picture "
+            f"we accept is {limits.max_width}x{limits.max_height}",
+        ),
+        (
+            info.has_video and (info.width > limits.max_width or info.height > limits.max_height),
+            f"is {info.width}x{info.height} pixels; the largest picture we accept is "
+            f"{limits.max_width}x{limits.max_height}",
+        ),
+        (
+            info.stream_count > limits.max_streams,
+            f"has {info.stream_count} tracks; the most we accept in one file is {limits.max_streams}",
+        ),
     ]
     for over, what in too:
         if over:

@@ -62,8 +62,20 @@ from streams.media.source import SourceInfo
 from streams.media.thumbnail import write_thumbnail
 from streams.shutdown import STATE
 
-__all__ = ["ASPECTS", "RenderSpec", "SourceInfo", "RenderPaths", "RenderedClip", "Framing", "probe", "crop_box",
-           "framing", "filter_value", "build_ffmpeg_args", "render_clip"]
+__all__ = [
+    "ASPECTS",
+    "RenderSpec",
+    "SourceInfo",
+    "RenderPaths",
+    "RenderedClip",
+    "Framing",
+    "probe",
+    "crop_box",
+    "framing",
+    "filter_value",
+    "build_ffmpeg_args",
+    "render_clip",
+]
 
 # Linux kills ffmpeg if the worker dies, even by SIGKILL, so a killed worker never leaves renders
 # running that nobody will collect. util-linux's setpriv sets PR_SET_PDEATHSIG and execs ffmpeg
@@ -137,24 +149,42 @@ class RenderSpec:
         plan = self.plan
         checks = (
             (self.aspect in ASPECTS, f"unknown aspect {self.aspect!r}; choose one of {', '.join(ASPECTS)}"),
-            (self.caption_style in CAPTION_STYLES,
-             f"unknown caption style {self.caption_style!r}; choose one of {', '.join(CAPTION_STYLES)}"),
-            (math.isfinite(self.start) and math.isfinite(self.end) and 0 <= self.start < self.end,
-             f"clip must have 0 <= start < end, got start={self.start} end={self.end}"),
-            (self.crop_center_x is None or 0 <= self.crop_center_x <= 1,
-             f"crop_center_x must be between 0 and 1, got {self.crop_center_x}"),
+            (
+                self.caption_style in CAPTION_STYLES,
+                f"unknown caption style {self.caption_style!r}; choose one of {', '.join(CAPTION_STYLES)}",
+            ),
+            (
+                math.isfinite(self.start) and math.isfinite(self.end) and 0 <= self.start < self.end,
+                f"clip must have 0 <= start < end, got start={self.start} end={self.end}",
+            ),
+            (
+                self.crop_center_x is None or 0 <= self.crop_center_x <= 1,
+                f"crop_center_x must be between 0 and 1, got {self.crop_center_x}",
+            ),
             (self.fps is None or 0 < self.fps <= 120, f"fps must be between 0 and 120, got {self.fps}"),
-            (self.brand is None or isinstance(self.brand, BrandKit),
-             f"brand must be a BrandKit, got {type(self.brand).__name__}"),
-            (plan is None or getattr(plan, "layout", None) in LAYOUTS,
-             f"reframe plan layout must be one of {', '.join(LAYOUTS)}, got {getattr(plan, 'layout', None)!r}"),
-            (plan is None or getattr(plan, "layout", None) == "fit"
-             or (_positive(getattr(plan, "crop_width", 0)) and _positive(getattr(plan, "crop_height", 0))),
-             "reframe plan needs a positive crop_width and crop_height"),
-            (plan is None or getattr(plan, "layout", None) != "split" or len(getattr(plan, "second", ())) > 0,
-             "a split reframe plan needs keyframes for its second panel"),
-            (self.language is None or (isinstance(self.language, str) and re.fullmatch(r"[a-z]{2,3}", self.language)),
-             f"language must be an ISO 639 code such as 'en' or 'haw', got {self.language!r}"),
+            (
+                self.brand is None or isinstance(self.brand, BrandKit),
+                f"brand must be a BrandKit, got {type(self.brand).__name__}",
+            ),
+            (
+                plan is None or getattr(plan, "layout", None) in LAYOUTS,
+                f"reframe plan layout must be one of {', '.join(LAYOUTS)}, got {getattr(plan, 'layout', None)!r}",
+            ),
+            (
+                plan is None
+                or getattr(plan, "layout", None) == "fit"
+                or (_positive(getattr(plan, "crop_width", 0)) and _positive(getattr(plan, "crop_height", 0))),
+                "reframe plan needs a positive crop_width and crop_height",
+            ),
+            (
+                plan is None or getattr(plan, "layout", None) != "split" or len(getattr(plan, "second", ())) > 0,
+                "a split reframe plan needs keyframes for its second panel",
+            ),
+            (
+                self.language is None
+                or (isinstance(self.language, str) and re.fullmatch(r"[a-z]{2,3}", self.language)),
+                f"language must be an ISO 639 code such as 'en' or 'haw', got {self.language!r}",
+            ),
         )
         for ok, problem in checks:
             if not ok:
@@ -270,15 +300,30 @@ def framing(spec: RenderSpec, info: SourceInfo) -> Framing:
     cuts = getattr(plan, "cuts", ()) or ()
 
     def path(keyframes) -> tuple[CropKey, ...]:
-        return tuple(crop_path(keyframes, int(plan.crop_width), int(plan.crop_height), info.width, info.height,
-                               spec.start, spec.end, cuts))
+        return tuple(
+            crop_path(
+                keyframes,
+                int(plan.crop_width),
+                int(plan.crop_height),
+                info.width,
+                info.height,
+                spec.start,
+                spec.end,
+                cuts,
+            )
+        )
 
     panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
     return Framing(plan.layout, panels)
 
 
 def build_ffmpeg_args(
-    spec: RenderSpec, info: SourceInfo, paths: RenderPaths, *, threads: int = 2, gain_db: float | None = None,
+    spec: RenderSpec,
+    info: SourceInfo,
+    paths: RenderPaths,
+    *,
+    threads: int = 2,
+    gain_db: float | None = None,
     frame: Framing | None = None,
 ) -> list[str]:
     """The ffmpeg arguments (without the program name) that render ``spec`` to ``paths.output``.
@@ -328,12 +373,39 @@ def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: 
     """ffmpeg arguments that copy ``rendered``'s picture into ``output`` with the audio encoded
     again from the source, through ``gain_db`` and the limiter at ``ceiling`` dBTP."""
     return [
-        "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
-        "-protocol_whitelist", "file", "-format_whitelist", "mov", "-i", f"file:{rendered}",  # our own mp4
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-v",
+        "error",
+        "-y",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        "mov",
+        "-i",
+        f"file:{rendered}",  # our own mp4
         *_source_input(spec),
-        "-filter_complex", _audio_line(1, spec, gain_db, ceiling),
-        "-map", "0:v:0", "-map", "[a]", "-t", f"{spec.duration:.3f}", "-map_metadata", "-1", "-map_chapters", "-1",
-        "-c:v", "copy", *_audio_codec(spec), "-movflags", "+faststart", "-f", "mp4", f"file:{output}",
+        "-filter_complex",
+        _audio_line(1, spec, gain_db, ceiling),
+        "-map",
+        "0:v:0",
+        "-map",
+        "[a]",
+        "-t",
+        f"{spec.duration:.3f}",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-c:v",
+        "copy",
+        *_audio_codec(spec),
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        f"file:{output}",
     ]
 
 
@@ -347,8 +419,9 @@ def _audio_codec(spec: RenderSpec) -> list[str]:
     return ["-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
 
 
-def _video_graph(spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int,
-                 height: int) -> list[str]:
+def _video_graph(
+    spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int, height: int
+) -> list[str]:
     """Graph lines from the source's video to the framed picture; the last line is left open."""
     fps = frame_rate(spec, info)
     pre = f"fps={fps:g}," if spec.fps or (info.fps and info.fps > MAX_FPS) else ""
@@ -382,8 +455,12 @@ def _logo(graph: list[str], brand: BrandKit, index: int, width: int, height: int
     y = f"{my}" if brand.logo_corner.startswith("top") else f"H-h-{round(height * safe.bottom)}"
     alpha = f",colorchannelmixer=aa={brand.logo_opacity:g}" if brand.logo_opacity < 1 else ""
     last = graph[-1] + ("null" if graph[-1].endswith("]") else "")  # a bare label needs a filter
-    return [*graph[:-1], last + "[framed]", f"[{index}:v]scale={logo_w}:-1:flags=lanczos,format=rgba{alpha}[logo]",
-            "[framed][logo]overlay=x=" + x + ":y=" + y + ":eof_action=repeat:format=auto"]
+    return [
+        *graph[:-1],
+        last + "[framed]",
+        f"[{index}:v]scale={logo_w}:-1:flags=lanczos,format=rgba{alpha}[logo]",
+        "[framed][logo]overlay=x=" + x + ":y=" + y + ":eof_action=repeat:format=auto",
+    ]
 
 
 def _then(line: str, filters: str) -> str:
@@ -393,12 +470,25 @@ def _then(line: str, filters: str) -> str:
 
 def _source_input(spec: RenderSpec) -> list[str]:
     # `file:` so a name like `concat:a|b` is a name; the whitelists keep playlists out.
-    return ["-protocol_whitelist", SAFE_OPTIONS["protocol_whitelist"], "-format_whitelist",
-            SAFE_OPTIONS["format_whitelist"], "-ss", f"{spec.start:.3f}", "-i", f"file:{spec.source}"]
+    return [
+        "-protocol_whitelist",
+        SAFE_OPTIONS["protocol_whitelist"],
+        "-format_whitelist",
+        SAFE_OPTIONS["format_whitelist"],
+        "-ss",
+        f"{spec.start:.3f}",
+        "-i",
+        f"file:{spec.source}",
+    ]
 
 
 async def render_clip(
-    spec: RenderSpec, out_dir: Path, *, stem: str = "clip", ffmpeg: str = "ffmpeg", threads: int = 2,
+    spec: RenderSpec,
+    out_dir: Path,
+    *,
+    stem: str = "clip",
+    ffmpeg: str = "ffmpeg",
+    threads: int = 2,
     sandbox: SandboxLimits = SandboxLimits(),
 ) -> RenderedClip:
     """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt``, ``.ass``
@@ -436,8 +526,13 @@ async def render_clip(
         gain = await _loudness_gain(spec, info, ffmpeg) if spec.loudness and info.has_audio else None
         paths = RenderPaths(files["ass"], part, fonts, commands if frame.moving else None)
         encode_started = time.perf_counter()
-        await _run(ffmpeg, build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame), "render",
-                   spec.duration, threads)
+        await _run(
+            ffmpeg,
+            build_ffmpeg_args(spec, info, paths, threads=threads, gain_db=gain, frame=frame),
+            "render",
+            spec.duration,
+            threads,
+        )
         encode_seconds = time.perf_counter() - encode_started
         ceiling, level = loudness.CEILING_DBTP, None
         if gain is not None:
@@ -445,20 +540,34 @@ async def render_clip(
         os.replace(part, files["mp4"])
         try:
             at = await asyncio.to_thread(
-                write_thumbnail, files["mp4"], spec.duration, part, _face_check(spec, info, frame))
+                write_thumbnail, files["mp4"], spec.duration, part, _face_check(spec, info, frame)
+            )
         except Exception as exc:  # PyAV or Pillow: the MP4 itself is fine
             raise RenderError(f"cannot take a thumbnail from {files['mp4'].name}: {exc}") from exc
         os.replace(part, files["jpg"])
         duration = await asyncio.to_thread(_seconds, files["mp4"]) or spec.duration
         document = handoff(
-            source=Path(spec.source).name, source_size=(info.width, info.height), source_fps=info.fps,
-            start=spec.start, end=spec.end, aspect=spec.aspect, size=(width, height),
-            fps=frame_rate(spec, info), files={**{k: files[k].name for k in ("mp4", "srt", "vtt", "ass")},
-                                               "thumbnail": files["jpg"].name},
-            layout=frame.layout, panels=frame.panels, style=style,
-            brand=spec.brand.as_json() if spec.brand else None, words=spec.words,
-            cues=layout_cues(spec.words, width, height, style, measure), gain_db=gain, thumbnail_at=at,
-            ceiling_dbtp=ceiling, measured=level, framing=_framing_json(spec.plan), language=spec.language,
+            source=Path(spec.source).name,
+            source_size=(info.width, info.height),
+            source_fps=info.fps,
+            start=spec.start,
+            end=spec.end,
+            aspect=spec.aspect,
+            size=(width, height),
+            fps=frame_rate(spec, info),
+            files={**{k: files[k].name for k in ("mp4", "srt", "vtt", "ass")}, "thumbnail": files["jpg"].name},
+            layout=frame.layout,
+            panels=frame.panels,
+            style=style,
+            brand=spec.brand.as_json() if spec.brand else None,
+            words=spec.words,
+            cues=layout_cues(spec.words, width, height, style, measure),
+            gain_db=gain,
+            thumbnail_at=at,
+            ceiling_dbtp=ceiling,
+            measured=level,
+            framing=_framing_json(spec.plan),
+            language=spec.language,
         )
         part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, files["json"])
@@ -468,9 +577,17 @@ async def render_clip(
         part.unlink(missing_ok=True)
         commands.unlink(missing_ok=True)
 
-    return RenderedClip(*(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")), round(duration, 3), width, height,
-                        handoff=files["json"], gain_db=gain, thumbnail_at=at,
-                        frames=round(duration * frame_rate(spec, info)), encode_seconds=round(encode_seconds, 3))
+    return RenderedClip(
+        *(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")),
+        round(duration, 3),
+        width,
+        height,
+        handoff=files["json"],
+        gain_db=gain,
+        thumbnail_at=at,
+        frames=round(duration * frame_rate(spec, info)),
+        encode_seconds=round(encode_seconds, 3),
+    )
 
 
 def _framing_json(plan) -> dict | None:
@@ -479,8 +596,9 @@ def _framing_json(plan) -> dict | None:
     return framing.as_json() if framing is not None else None
 
 
-async def _keep_peak_promise(spec: RenderSpec, rendered: Path, scratch: Path, gain: float,
-                             ffmpeg: str) -> tuple[float, loudness.Loudness | None]:
+async def _keep_peak_promise(
+    spec: RenderSpec, rendered: Path, scratch: Path, gain: float, ffmpeg: str
+) -> tuple[float, loudness.Loudness | None]:
     """Measure the encoded clip's audio; while its true peak breaks ``loudness.PROMISE_DBTP`` (the
     AAC encoder overshoots the limiter on some transients), encode the audio again with the
     limiter lowered by the excess, at most ``PEAK_TRIES`` times. ``(ceiling used, last
@@ -496,9 +614,15 @@ async def _keep_peak_promise(spec: RenderSpec, rendered: Path, scratch: Path, ga
             if loudness.keeps_promise(level):
                 return ceiling, level
             if encodes > PEAK_TRIES:
-                log.warning("%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
-                            Path(spec.source).name, spec.start, spec.end, level.true_peak, encodes,
-                            loudness.PROMISE_DBTP)
+                log.warning(
+                    "%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
+                    Path(spec.source).name,
+                    spec.start,
+                    spec.end,
+                    level.true_peak,
+                    encodes,
+                    loudness.PROMISE_DBTP,
+                )
                 return ceiling, level
             ceiling = loudness.lowered_ceiling(ceiling, level)
             await _run(ffmpeg, build_reaudio_args(spec, rendered, scratch, gain, ceiling), "render", spec.duration)
@@ -521,8 +645,9 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
         return None
     gain = loudness.gain_db(measured)
     if loudness.needs_check(measured, gain):
-        stderr = await _run(ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness",
-                            duration)
+        stderr = await _run(
+            ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness", duration
+        )
         try:
             gain = loudness.corrected_gain(gain, loudness.parse_summary(stderr))
         except ValueError:
@@ -537,9 +662,13 @@ def font_file(family: str, bold: bool) -> tuple[Path, int] | None:
         path = FONTS_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
         return (path, 0) if path.is_file() else None
     try:
-        found = subprocess.run(["fc-match", "-f", "%{family}\t%{file}\t%{index}",
-                                f"{family}:{'bold' if bold else 'regular'}"],
-                               capture_output=True, text=True, timeout=10, check=False).stdout
+        found = subprocess.run(
+            ["fc-match", "-f", "%{family}\t%{file}\t%{index}", f"{family}:{'bold' if bold else 'regular'}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     parts = found.split("\t")
@@ -556,8 +685,10 @@ def _font_measure(style: CaptionStyle) -> Measure | None:
     if found is None:
         if style.font == "DejaVu Sans":
             return None
-        raise RenderError(f"captions in this clip's script need the font {style.font}, which is not installed "
-                          f"(Debian packages fonts-noto-core and fonts-noto-cjk); run scripts/setup.sh")
+        raise RenderError(
+            f"captions in this clip's script need the font {style.font}, which is not installed "
+            f"(Debian packages fonts-noto-core and fonts-noto-cjk); run scripts/setup.sh"
+        )
     path, index = found
     from PIL import ImageFont
 
@@ -625,8 +756,12 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
         # A process group of its own: a signal to the worker's group (the stack's stop, Ctrl-C in a
         # terminal) reaches the worker only, which stops ffmpeg itself (cancelled below).
         proc = await asyncio.create_subprocess_exec(
-            *confined(ffmpeg, args, seconds, threads), stdin=sub.DEVNULL, stdout=sub.DEVNULL, stderr=sub.PIPE,
-            process_group=0)
+            *confined(ffmpeg, args, seconds, threads),
+            stdin=sub.DEVNULL,
+            stdout=sub.DEVNULL,
+            stderr=sub.PIPE,
+            process_group=0,
+        )
     except FileNotFoundError:
         raise RenderError(f"ffmpeg not found: {ffmpeg!r} is not installed or not on PATH") from None
     except OSError as exc:
@@ -638,20 +773,27 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
             proc.kill()
             await proc.wait()
         if isinstance(exc, asyncio.TimeoutError):
-            raise RenderError(f"ffmpeg {what} took longer than {seconds:.0f} s, so it was stopped; the source may "
-                              "be damaged or built to stall readers") from None
+            raise RenderError(
+                f"ffmpeg {what} took longer than {seconds:.0f} s, so it was stopped; the source may "
+                "be damaged or built to stall readers"
+            ) from None
         raise
     log = stderr.decode("utf-8", "replace")
     if proc.returncode == -signal.SIGXCPU:
-        raise RenderError(f"ffmpeg {what} needed more processor time than {seconds:.0f} s per thread, so it was "
-                          "stopped; the source may be damaged or built to exhaust readers")
+        raise RenderError(
+            f"ffmpeg {what} needed more processor time than {seconds:.0f} s per thread, so it was "
+            "stopped; the source may be damaged or built to exhaust readers"
+        )
     if proc.returncode != 0:
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer; any signal
         # while the worker is stopping, whoever stopped the worker (``streams.shutdown``).
-        retriable = (any(s in tail for s in _OUT_OF_RESOURCES) or proc.returncode == -signal.SIGKILL
-                     or (proc.returncode < 0 and STATE.stopping))
+        retriable = (
+            any(s in tail for s in _OUT_OF_RESOURCES)
+            or proc.returncode == -signal.SIGKILL
+            or (proc.returncode < 0 and STATE.stopping)
+        )
         raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
     return log
 

@@ -91,10 +91,12 @@ class SandboxLimits:
 
     @classmethod
     def from_settings(cls, settings) -> SandboxLimits:
-        return cls(memory_bytes=settings.media_sandbox_memory_mb * MIB,
-                   probe_seconds=settings.media_sandbox_probe_seconds,
-                   decode_speed=settings.media_sandbox_decode_speed,
-                   video_decode_speed=settings.media_sandbox_video_decode_speed)
+        return cls(
+            memory_bytes=settings.media_sandbox_memory_mb * MIB,
+            probe_seconds=settings.media_sandbox_probe_seconds,
+            decode_speed=settings.media_sandbox_decode_speed,
+            video_decode_speed=settings.media_sandbox_video_decode_speed,
+        )
 
     def decode_seconds(self, duration: float) -> float:
         return self.probe_seconds + duration / self.decode_speed
@@ -103,8 +105,12 @@ class SandboxLimits:
         return self.probe_seconds + duration / self.video_decode_speed
 
 
-def probe_media(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | None = None,
-                sandbox: SandboxLimits = SandboxLimits()) -> MediaInfo:
+def probe_media(
+    path: Path,
+    limits: MediaLimits = MediaLimits(),
+    display_name: str | None = None,
+    sandbox: SandboxLimits = SandboxLimits(),
+) -> MediaInfo:
     """``probe.probe(path, limits, display_name)``, run in a confined child."""
     request = {"op": "probe", "limits": asdict(limits)}
     return _one_answer(path, display_name, request, sandbox, wire.info_from_payload)
@@ -135,13 +141,26 @@ class AudioChunks:
     ``iter_chunks``; a chunk with ``is_last`` means all the audio decoded. The decoded audio may not
     run past ``limits.max_duration_seconds`` (a file whose headers lie about its length)."""
 
-    def __init__(self, path: Path, info: MediaInfo, *, chunk_min_seconds: float, chunk_max_seconds: float,
-                 limits: MediaLimits = MediaLimits(), display_name: str | None = None,
-                 sandbox: SandboxLimits = SandboxLimits(), sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self,
+        path: Path,
+        info: MediaInfo,
+        *,
+        chunk_min_seconds: float,
+        chunk_max_seconds: float,
+        limits: MediaLimits = MediaLimits(),
+        display_name: str | None = None,
+        sandbox: SandboxLimits = SandboxLimits(),
+        sample_rate: int = SAMPLE_RATE,
+    ) -> None:
         self.name = printable_name(display_name or Path(path).name)
         self.limits, self.sample_rate = limits, sample_rate
-        request = {"op": "chunks", "info": asdict(info), "chunk_min_seconds": chunk_min_seconds,
-                   "chunk_max_seconds": chunk_max_seconds}
+        request = {
+            "op": "chunks",
+            "info": asdict(info),
+            "chunk_min_seconds": chunk_min_seconds,
+            "chunk_max_seconds": chunk_max_seconds,
+        }
         max_chunk = (round(chunk_max_seconds * sample_rate) + 1) * 4 + 1
         self._child = _Child(path, self.name, request, sandbox, sandbox.decode_seconds(info.duration), max_chunk)
         self._chunks = self._iterate()
@@ -183,9 +202,11 @@ class AudioChunks:
                     raise child.unexpected(kind)
                 chunk = child.parse(wire.chunk_from_payload, payload, index, samples, self.sample_rate)
                 if chunk.end > self.limits.max_duration_seconds + 1.0:
-                    raise MediaLimitExceeded(f"{self.name} decodes to more than the longest we accept "
-                                             f"({self.limits.max_duration_seconds / 3600:g} h), whatever its "
-                                             "headers say")
+                    raise MediaLimitExceeded(
+                        f"{self.name} decodes to more than the longest we accept "
+                        f"({self.limits.max_duration_seconds / 3600:g} h), whatever its "
+                        "headers say"
+                    )
                 index, samples = index + 1, samples + chunk.pcm.size
                 yield chunk
 
@@ -194,8 +215,16 @@ class _Child:
     """One run of the child: the request in, frames out under a wall-clock budget, and its end
     turned into a typed error. Reaped here (``wait4``, for its CPU time), never by ``Popen``."""
 
-    def __init__(self, path: Path, name: str, request: dict, sandbox: SandboxLimits, seconds: float,
-                 max_chunk_bytes: int, cpu_threads: int = 1) -> None:
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        request: dict,
+        sandbox: SandboxLimits,
+        seconds: float,
+        max_chunk_bytes: int,
+        cpu_threads: int = 1,
+    ) -> None:
         self.name, self.seconds = name, seconds
         # A second above the wall clock for each thread the reader may run: a reader stuck on one
         # core is stopped by the clock (media_timeout) instead of racing it; only one burning more
@@ -213,13 +242,23 @@ class _Child:
         self._stderr_size = 0
         if not Path(path).is_file():  # the child could not confine itself to it
             raise MediaError(f"{name} does not exist or is not a file")
-        full = {**request, "path": str(Path(path).absolute()), "display_name": name,
-                "memory_bytes": sandbox.memory_bytes, "cpu_seconds": self.cpu_limit}
+        full = {
+            **request,
+            "path": str(Path(path).absolute()),
+            "display_name": name,
+            "memory_bytes": sandbox.memory_bytes,
+            "cpu_seconds": self.cpu_limit,
+        }
         try:
             self.proc = subprocess.Popen(
                 # the op in the command line only names the job for ps and top; the child reads stdin
-                [sys.executable, "-I", "-m", "streams.media.sandbox_child", str(request["op"])], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", env=_CHILD_ENV, close_fds=True,
+                [sys.executable, "-I", "-m", "streams.media.sandbox_child", str(request["op"])],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd="/",
+                env=_CHILD_ENV,
+                close_fds=True,
                 # Its own process group: a signal to the worker's group (the stack's stop, Ctrl-C in
                 # a terminal) reaches the worker only, which stops its children itself (``stop_all``);
                 # it still dies with the worker (``confine.die_with_parent``).
@@ -322,8 +361,9 @@ class _Child:
                 error = wire.error_from_payload(payload, self.name)
                 self.finish_after_done()
                 if type(error) is MediaUnreadable:  # a reader bug or a malformed report: keep the traceback
-                    log.warning("media sandbox for %s: %s; stderr: %s", self.name, error.message,
-                                self.stderr_tail()[-2000:])
+                    log.warning(
+                        "media sandbox for %s: %s; stderr: %s", self.name, error.message, self.stderr_tail()[-2000:]
+                    )
                 raise error
             else:
                 self._frames.append((kind, payload))
@@ -360,10 +400,17 @@ class _Child:
     def _broken(self, what: str) -> MediaError:
         self.kill()
         self._reap(10.0)
-        log.warning("media sandbox for %s broke its protocol (%s); stderr: %s", self.name, what,
-                    self.stderr_tail()[-2000:])
-        return wire.failure_of_exit(self.name, returncode=None, timed_out=False, wall_limit=self.seconds,
-                                    cpu_seconds=0.0, cpu_limit=self.cpu_limit)
+        log.warning(
+            "media sandbox for %s broke its protocol (%s); stderr: %s", self.name, what, self.stderr_tail()[-2000:]
+        )
+        return wire.failure_of_exit(
+            self.name,
+            returncode=None,
+            timed_out=False,
+            wall_limit=self.seconds,
+            cpu_seconds=0.0,
+            cpu_limit=self.cpu_limit,
+        )
 
     def _failure(self) -> Exception:
         """The error for a child that ended (or is stopped now) without a result."""
@@ -377,15 +424,29 @@ class _Child:
         if STATE.stopping and not self._timed_out and self._status is not None and self._status < 0:
             # Not the file's fault, as far as anyone can tell: whoever stops the worker stopped its
             # reader too (a signal to the whole process group, a container's shutdown).
-            return SandboxUnavailable(f"the media sandbox was stopped ({_signal_name(-self._status)}) while the "
-                                      "worker was stopping")
+            return SandboxUnavailable(
+                f"the media sandbox was stopped ({_signal_name(-self._status)}) while the worker was stopping"
+            )
         if self.ready is None:
-            return SandboxUnavailable(f"the media sandbox ended ({self._status}) before it opened the file: "
-                                      f"{self.stderr_tail()[-2000:]}")
-        log.warning("media sandbox for %s ended (status %s, %.1f s CPU%s); stderr: %s", self.name, self._status,
-                    self._cpu, ", out of time" if self._timed_out else "", self.stderr_tail()[-2000:])
-        return wire.failure_of_exit(self.name, returncode=self._status, timed_out=self._timed_out,
-                                    wall_limit=self.seconds, cpu_seconds=self._cpu, cpu_limit=self.cpu_limit)
+            return SandboxUnavailable(
+                f"the media sandbox ended ({self._status}) before it opened the file: {self.stderr_tail()[-2000:]}"
+            )
+        log.warning(
+            "media sandbox for %s ended (status %s, %.1f s CPU%s); stderr: %s",
+            self.name,
+            self._status,
+            self._cpu,
+            ", out of time" if self._timed_out else "",
+            self.stderr_tail()[-2000:],
+        )
+        return wire.failure_of_exit(
+            self.name,
+            returncode=self._status,
+            timed_out=self._timed_out,
+            wall_limit=self.seconds,
+            cpu_seconds=self._cpu,
+            cpu_limit=self.cpu_limit,
+        )
 
     def _keep_stderr(self) -> None:
         for block in iter(lambda: self.proc.stderr.read1(4096), b""):
@@ -430,6 +491,11 @@ def _report_confinement(ready: dict) -> None:
         return
     _reported.add(key)
     weak = ready.get("network") != "namespace" or not str(ready.get("files", "")).startswith("landlock")
-    log.log(logging.WARNING if weak else logging.INFO,
-            "media sandbox: network %s, files %s, capabilities %s%s", ready.get("network"), ready.get("files"),
-            ready.get("capabilities"), " (FFmpeg's protocol and format whitelists still apply)" if weak else "")
+    log.log(
+        logging.WARNING if weak else logging.INFO,
+        "media sandbox: network %s, files %s, capabilities %s%s",
+        ready.get("network"),
+        ready.get("files"),
+        ready.get("capabilities"),
+        " (FFmpeg's protocol and format whitelists still apply)" if weak else "",
+    )

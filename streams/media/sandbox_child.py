@@ -71,8 +71,9 @@ def main() -> int:
         send(wire.ERROR, wire.error_payload(exc))
     except Exception:  # a reader bug this file found: its job fails, the worker logs the traceback
         traceback.print_exc()
-        send(wire.ERROR, wire.error_payload(MediaUnreadable(f"{name} could not be read: the media reader "
-                                                            "failed on it")))
+        send(
+            wire.ERROR, wire.error_payload(MediaUnreadable(f"{name} could not be read: the media reader failed on it"))
+        )
     return 0
 
 
@@ -110,8 +111,10 @@ def _look(request: dict, path: str, name: str, send) -> None:
 
     start, end = float(request["start"]), float(request["end"])
     with Glance(path, start, end, GlanceOptions.from_json(request["options"])) as glance:
-        send(wire.INFO, wire.geometry_payload(glance.width, glance.height, glance.fps, glance.detect_size,
-                                              glance.full_size))
+        send(
+            wire.INFO,
+            wire.geometry_payload(glance.width, glance.height, glance.fps, glance.detect_size, glance.full_size),
+        )
         while batch := glance.next_batch():
             for picture in batch:
                 send(wire.PICTURE, *wire.picture_parts(picture.t, picture.small, picture.full))
@@ -128,8 +131,16 @@ def _look(request: dict, path: str, name: str, send) -> None:
 
 OPS = {"probe": _probe, "chunks": _chunks, "source": _source, "look": _look}
 # What each job needs that is not imported by the time it runs (lazily loaded by the libraries).
-_LOOK_MODULES = ("cv2", "scenedetect", "scenedetect.common", "scenedetect.detectors", "streams.errors",
-                 "streams.media.onscreen", "streams.media.reframe.sampling", "PIL.Image")
+_LOOK_MODULES = (
+    "cv2",
+    "scenedetect",
+    "scenedetect.common",
+    "scenedetect.detectors",
+    "streams.errors",
+    "streams.media.onscreen",
+    "streams.media.reframe.sampling",
+    "PIL.Image",
+)
 
 
 def _preload(op: str) -> None:
@@ -145,8 +156,12 @@ def _preload(op: str) -> None:
     for module in pkgutil.walk_packages(av.__path__, "av."):
         if module.name not in ("av.__main__", "av.datasets"):
             importlib.import_module(module.name)
-    modules = {"probe": ("streams.media.probe",), "chunks": ("streams.media.chunking", "streams.media.probe"),
-               "source": ("streams.media.source",), "look": _LOOK_MODULES}[op]
+    modules = {
+        "probe": ("streams.media.probe",),
+        "chunks": ("streams.media.chunking", "streams.media.probe"),
+        "source": ("streams.media.source",),
+        "look": _LOOK_MODULES,
+    }[op]
     for name in modules:
         importlib.import_module(name)
 

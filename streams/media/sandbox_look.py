@@ -67,19 +67,32 @@ class Look:
     ``opened=False`` only starts the child: ``open()`` then waits for the geometry (``open_look``
     does, so that the child can be stopped meanwhile)."""
 
-    def __init__(self, path: Path | str, start: float, end: float, options: GlanceOptions, *,
-                 loudness: tuple[float, float, float] | None = None, display_name: str | None = None,
-                 sandbox: SandboxLimits = SandboxLimits(), threads: int = DECODER_THREADS,
-                 opened: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        start: float,
+        end: float,
+        options: GlanceOptions,
+        *,
+        loudness: tuple[float, float, float] | None = None,
+        display_name: str | None = None,
+        sandbox: SandboxLimits = SandboxLimits(),
+        threads: int = DECODER_THREADS,
+        opened: bool = True,
+    ) -> None:
         self.name = printable_name(display_name or Path(path).name)
         self.options = options
         self.result: LookResult | None = None
-        request = {"op": "look", "start": start, "end": end, "options": {**asdict(options), "threads": threads},
-                   "loudness": loudness}
+        request = {
+            "op": "look",
+            "start": start,
+            "end": end,
+            "options": {**asdict(options), "threads": threads},
+            "loudness": loudness,
+        }
         seconds = sandbox.video_seconds(end - start)
         largest = 8 + 3 * MAX_SIDE * (options.detect_width + options.full_width)
-        self._child = _Child(path, self.name, request, sandbox, seconds, max_chunk_bytes=largest,
-                             cpu_threads=threads)
+        self._child = _Child(path, self.name, request, sandbox, seconds, max_chunk_bytes=largest, cpu_threads=threads)
         if opened:
             self.open()
 
@@ -90,8 +103,9 @@ class Look:
             kind, payload = self._child.next_frame()
             if kind != wire.INFO:
                 raise self._child.unexpected(kind)
-            self.geometry = self._child.parse(wire.geometry_from_payload, payload,
-                                              self.options.detect_width, self.options.full_width, MAX_SIDE)
+            self.geometry = self._child.parse(
+                wire.geometry_from_payload, payload, self.options.detect_width, self.options.full_width, MAX_SIDE
+            )
         except BaseException:
             self.close()
             raise
@@ -122,8 +136,7 @@ class Look:
         while len(batch) < size and self.result is None:
             kind, payload = self._child.next_frame()
             if kind == wire.PICTURE:
-                t, small, full = self._child.parse(wire.picture_from_payload, payload, self.detect_size,
-                                                   self.full_size)
+                t, small, full = self._child.parse(wire.picture_from_payload, payload, self.detect_size, self.full_size)
                 batch.append(Picture(t, small, full))
             elif kind == wire.INFO:
                 cuts, loudness = self._child.parse(wire.result_from_payload, payload)
@@ -149,8 +162,7 @@ class Look:
         self.close()
 
 
-async def open_look(path: Path | str, start: float, end: float, options: GlanceOptions,
-                    **kwargs) -> Look:
+async def open_look(path: Path | str, start: float, end: float, options: GlanceOptions, **kwargs) -> Look:
     """``Look(path, start, end, options, **kwargs)``, opened in a thread, and safe to cancel: a
     caller cancelled while the child starts (Whisper failing beside the transcriber's look, say)
     gets the child stopped and reaped before the cancellation goes on. A ``to_thread(Look, ...)``

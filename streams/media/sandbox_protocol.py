@@ -50,8 +50,10 @@ HEADER = struct.Struct(">cI")
 SMALL_FRAME = 64 * 1024  # every frame but a chunk: JSON of a few hundred bytes
 MESSAGE_CHARS = 2000
 # The errors a child may report by code; anything else it claims is treated as a broken reader.
-REPORTABLE = {cls.code: cls for cls in (MediaError, EmptyMedia, NotMedia, TruncatedMedia, NoAudio,
-                                        MediaLimitExceeded, MediaUnreadable)}
+REPORTABLE = {
+    cls.code: cls
+    for cls in (MediaError, EmptyMedia, NotMedia, TruncatedMedia, NoAudio, MediaLimitExceeded, MediaUnreadable)
+}
 
 
 class ProtocolViolation(Exception):
@@ -88,8 +90,8 @@ class FrameReader:
             if len(self._buffer) < HEADER.size + size:
                 break
             with memoryview(self._buffer) as view:  # one copy out of the buffer, not two
-                frames.append((kind, bytes(view[HEADER.size:HEADER.size + size])))
-            del self._buffer[:HEADER.size + size]
+                frames.append((kind, bytes(view[HEADER.size : HEADER.size + size])))
+            del self._buffer[: HEADER.size + size]
         return frames
 
     @property
@@ -112,9 +114,20 @@ def info_payload(info: MediaInfo) -> bytes:
     return json.dumps(asdict(info)).encode()
 
 
-_INFO_TYPES = {"duration": float, "format_name": str, "size_bytes": int, "has_video": bool, "width": int,
-               "height": int, "fps": float, "video_codec": str, "audio_codec": str, "sample_rate": int,
-               "channels": int, "stream_count": int}
+_INFO_TYPES = {
+    "duration": float,
+    "format_name": str,
+    "size_bytes": int,
+    "has_video": bool,
+    "width": int,
+    "height": int,
+    "fps": float,
+    "video_codec": str,
+    "audio_codec": str,
+    "sample_rate": int,
+    "channels": int,
+    "stream_count": int,
+}
 _OPTIONAL = {"width", "height", "fps", "video_codec"}
 
 
@@ -170,10 +183,18 @@ class Geometry:
     full_size: tuple[int, int] | None
 
 
-def geometry_payload(width: int, height: int, fps: float, detect_size: tuple[int, int],
-                     full_size: tuple[int, int] | None) -> bytes:
-    return json.dumps({"width": width, "height": height, "fps": fps, "detect_size": list(detect_size),
-                       "full_size": list(full_size) if full_size else None}).encode()
+def geometry_payload(
+    width: int, height: int, fps: float, detect_size: tuple[int, int], full_size: tuple[int, int] | None
+) -> bytes:
+    return json.dumps(
+        {
+            "width": width,
+            "height": height,
+            "fps": fps,
+            "detect_size": list(detect_size),
+            "full_size": list(full_size) if full_size else None,
+        }
+    ).encode()
 
 
 def geometry_from_payload(payload: bytes, detect_width: int, full_width: int, max_side: int) -> Geometry:
@@ -206,8 +227,9 @@ def picture_payload(t: float, small: np.ndarray, full: np.ndarray | None) -> byt
     return b"".join(bytes(p) for p in picture_parts(t, small, full))
 
 
-def picture_from_payload(payload: bytes, detect_size: tuple[int, int], full_size: tuple[int, int] | None
-                         ) -> tuple[float, np.ndarray, np.ndarray | None]:
+def picture_from_payload(
+    payload: bytes, detect_size: tuple[int, int], full_size: tuple[int, int] | None
+) -> tuple[float, np.ndarray, np.ndarray | None]:
     """``(t, small, full)`` of a ``P`` payload: exactly the bytes of the announced sizes."""
     small_bytes = detect_size[0] * detect_size[1] * 3
     full_bytes = full_size[0] * full_size[1] * 3 if full_size else 0
@@ -239,11 +261,16 @@ def result_from_payload(payload: bytes) -> tuple[tuple[float, ...], Loudness | N
     if not isinstance(loud, dict) or set(loud) != {"hop_seconds", "start", "values"}:
         raise ProtocolViolation("a loudness is its hop, start and values")
     values = loud["values"]
-    if not (_is_positive(loud["hop_seconds"]) and _is_time(loud["start"]) and isinstance(values, list)
-            and all(_is_time(v) for v in values)):
+    if not (
+        _is_positive(loud["hop_seconds"])
+        and _is_time(loud["start"])
+        and isinstance(values, list)
+        and all(_is_time(v) for v in values)
+    ):
         raise ProtocolViolation("a loudness has a positive hop, a start time and non-negative levels")
-    return tuple(float(c) for c in cuts), Loudness(float(loud["hop_seconds"]), float(loud["start"]),
-                                                   tuple(float(v) for v in values))
+    return tuple(float(c) for c in cuts), Loudness(
+        float(loud["hop_seconds"]), float(loud["start"]), tuple(float(v) for v in values)
+    )
 
 
 PICTURE_TIME = struct.Struct(">d")
@@ -270,8 +297,12 @@ def _is_side(value, max_side: int) -> bool:
 
 
 def _size(value, max_width: int, max_side: int) -> tuple[int, int]:
-    if (not isinstance(value, list) or len(value) != 2 or not all(_is_side(v, max_side) for v in value)
-            or value[0] > max_width):
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(_is_side(v, max_side) for v in value)
+        or value[0] > max_width
+    ):
         raise ProtocolViolation(f"an image size {value!r} is over what was asked for")
     return value[0], value[1]
 
@@ -302,22 +333,31 @@ def error_from_payload(payload: bytes, name: str) -> MediaError:
     return REPORTABLE[code](message[:MESSAGE_CHARS])
 
 
-def failure_of_exit(name: str, *, returncode: int | None, timed_out: bool, wall_limit: float,
-                    cpu_seconds: float, cpu_limit: float) -> MediaError:
+def failure_of_exit(
+    name: str, *, returncode: int | None, timed_out: bool, wall_limit: float, cpu_seconds: float, cpu_limit: float
+) -> MediaError:
     """The error for a child that ended without a result, said as the file's fault: the caller
     only asks once the child had announced it was ready, i.e. had opened nothing but its code."""
     if timed_out:
-        return MediaTimeout(f"{name} took longer than {wall_limit:.0f} s to read, so reading it was stopped; "
-                            "it may be damaged or built to stall readers")
+        return MediaTimeout(
+            f"{name} took longer than {wall_limit:.0f} s to read, so reading it was stopped; "
+            "it may be damaged or built to stall readers"
+        )
     signum = -returncode if returncode is not None and returncode < 0 else None
     if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_seconds >= cpu_limit - 0.5):
-        return MediaUnreadable(f"{name} needs more than {cpu_limit:.0f} s of processor time to read; "
-                               "it may be damaged or built to exhaust readers")
+        return MediaUnreadable(
+            f"{name} needs more than {cpu_limit:.0f} s of processor time to read; "
+            "it may be damaged or built to exhaust readers"
+        )
     if signum == signal.SIGKILL:
-        return MediaUnreadable(f"{name} could not be read: the media reader was killed, probably for using "
-                               "too much memory")
+        return MediaUnreadable(
+            f"{name} could not be read: the media reader was killed, probably for using too much memory"
+        )
     if signum is not None:
-        return MediaUnreadable(f"{name} could not be read: the media reader crashed on it "
-                               f"({signal.Signals(signum).name if signum in signal.valid_signals() else signum})")
-    return MediaUnreadable(f"{name} could not be read: the media reader stopped without an answer "
-                           f"(exit status {returncode})")
+        return MediaUnreadable(
+            f"{name} could not be read: the media reader crashed on it "
+            f"({signal.Signals(signum).name if signum in signal.valid_signals() else signum})"
+        )
+    return MediaUnreadable(
+        f"{name} could not be read: the media reader stopped without an answer (exit status {returncode})"
+    )

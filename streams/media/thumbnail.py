@@ -60,7 +60,10 @@ def choose(scores: list[tuple[float, float, bool | None]]) -> float:
 
 
 def write_thumbnail(
-    mp4: Path, duration: float, out: Path, face_visible: Callable[[float], bool | None] | None = None,
+    mp4: Path,
+    duration: float,
+    out: Path,
+    face_visible: Callable[[float], bool | None] | None = None,
     quality: int = 88,
 ) -> float:
     """Write the chosen frame of ``mp4`` to ``out`` as a JPEG; the clip time it was taken at.
@@ -88,8 +91,10 @@ def write_thumbnail(
                 frames[t] = last
     if not frames:
         raise ValueError(f"{mp4.name} has no video frames")
-    scores = [(t, sharpness(f.to_ndarray(format="gray")), face_visible(t) if face_visible else None)
-              for t, f in frames.items()]
+    scores = [
+        (t, sharpness(f.to_ndarray(format="gray")), face_visible(t) if face_visible else None)
+        for t, f in frames.items()
+    ]
     at = choose(scores)
     Image.fromarray(frames[at].to_ndarray(format="rgb24")).save(out, format="JPEG", quality=quality)
     return at

@@ -60,7 +60,10 @@ class Breaks:
 
 
 def settle_edges(
-    window: Window, breaks: Breaks, length: LengthRange, allowed: Callable[[Window], bool] = lambda w: True,
+    window: Window,
+    breaks: Breaks,
+    length: LengthRange,
+    allowed: Callable[[Window], bool] = lambda w: True,
     worth: Callable[[Window], float] | None = None,
 ) -> Window:
     """``window`` with its edges moved to the clearest breaks within reach (see the module doc),

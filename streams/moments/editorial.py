@@ -93,7 +93,10 @@ class EditorialMap:
 
 
 def editorial_map(
-    sentences: Sequence[Sentence], embeddings: np.ndarray, picks: np.ndarray, skips: np.ndarray,
+    sentences: Sequence[Sentence],
+    embeddings: np.ndarray,
+    picks: np.ndarray,
+    skips: np.ndarray,
     context: int = CONTEXT,
 ) -> EditorialMap:
     """The editorial map of ``sentences`` from their unit-length ``embeddings`` (one row each) and

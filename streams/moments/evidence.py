@@ -142,11 +142,14 @@ def scene_cuts(start: float, end: float, cuts: Sequence[float] | None) -> float:
     duration = end - start
     if duration <= 0:
         return NEUTRAL
-    flash = (_open_count(cuts, start + CUT_SNAP_SECONDS, start + FLASH_SECONDS)
-             or _open_count(cuts, end - FLASH_SECONDS, end - CUT_SNAP_SECONDS))
+    flash = _open_count(cuts, start + CUT_SNAP_SECONDS, start + FLASH_SECONDS) or _open_count(
+        cuts, end - FLASH_SECONDS, end - CUT_SNAP_SECONDS
+    )
     if flash:
         return 0.1
-    near_start = bisect.bisect_right(cuts, start + CUT_SNAP_SECONDS) - bisect.bisect_left(cuts, start - CUT_SNAP_SECONDS)
+    near_start = bisect.bisect_right(cuts, start + CUT_SNAP_SECONDS) - bisect.bisect_left(
+        cuts, start - CUT_SNAP_SECONDS
+    )
     opens_on_cut = near_start > 0
     inside = _open_count(cuts, start + CUT_SNAP_SECONDS, end - CUT_SNAP_SECONDS)
     pace = min(1.0, inside / (duration / 60.0) / LIVELY_CUTS_PER_MINUTE)

@@ -100,8 +100,9 @@ def passage_spans(durations: Sequence[float], gap: float = PASSAGE_GAP_SECONDS) 
     return spans
 
 
-def labelled_talk(passages: Sequence[Passage], durations: Sequence[float],
-                  gap: float = PASSAGE_GAP_SECONDS) -> LabelledTalk:
+def labelled_talk(
+    passages: Sequence[Passage], durations: Sequence[float], gap: float = PASSAGE_GAP_SECONDS
+) -> LabelledTalk:
     if len(passages) != len(durations) or not passages:
         raise ValueError(f"{len(passages)} passages but {len(durations)} durations")
     spans = passage_spans(durations, gap)
@@ -110,9 +111,12 @@ def labelled_talk(passages: Sequence[Passage], durations: Sequence[float],
 
 def hits(clip: Span, highlight: Span) -> bool:
     inside = clip.overlap(highlight)
-    return (highlight.length > 0 and clip.length > 0
-            and inside / highlight.length >= HIGHLIGHT_INSIDE_CLIP
-            and inside / clip.length >= CLIP_INSIDE_HIGHLIGHT)
+    return (
+        highlight.length > 0
+        and clip.length > 0
+        and inside / highlight.length >= HIGHLIGHT_INSIDE_CLIP
+        and inside / clip.length >= CLIP_INSIDE_HIGHLIGHT
+    )
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,9 @@ def score(ranked: Iterable[Span], highlights: Sequence[Span], k: int) -> Highlig
             credited.add(hit)
             verdicts.append(ClipVerdict(clip, hit, clip.overlap(highlights[hit]) / highlights[hit].length))
     verdicts += [ClipVerdict(None)] * (k - len(top))
-    return HighlightScore(k, tuple(verdicts), len(highlights),
-                          tuple(v.coverage for v in verdicts if v.coverage is not None))
+    return HighlightScore(
+        k, tuple(verdicts), len(highlights), tuple(v.coverage for v in verdicts if v.coverage is not None)
+    )
 
 
 @dataclass(frozen=True)
@@ -173,8 +178,7 @@ class Chance:
     trials: int
 
 
-def random_windows(lengths: Sequence[float], duration: float, rng: random.Random,
-                   attempts: int = 1000) -> list[Span]:
+def random_windows(lengths: Sequence[float], duration: float, rng: random.Random, attempts: int = 1000) -> list[Span]:
     """Windows of ``lengths`` placed uniformly at random in [0, duration], none overlapping
     another (each redrawn until it fits, up to ``attempts`` times; one that never fits is left out)."""
     placed: list[Span] = []
@@ -190,8 +194,9 @@ def random_windows(lengths: Sequence[float], duration: float, rng: random.Random
     return placed
 
 
-def chance(lengths: Sequence[float], highlights: Sequence[Span], duration: float, k: int,
-           trials: int = 20000, seed: int = 17) -> Chance:
+def chance(
+    lengths: Sequence[float], highlights: Sequence[Span], duration: float, k: int, trials: int = 20000, seed: int = 17
+) -> Chance:
     """The expected precision@K and recall of K random non-overlapping windows of ``lengths``
     (the ranking's own clip lengths, so that chance and the system are held to the same lengths)."""
     rng = random.Random(seed)

@@ -31,9 +31,9 @@ def gaps_between(sentences: Sequence[Sentence]) -> list[float]:
 @dataclass(frozen=True)
 class Pauses:
     """Attributes:
-        before: sentence start -> seconds of silence before it (0 for the first).
-        after: sentence end -> seconds of silence after it (0 for the last).
-        typical: the median gap between two sentences of the talk.
+    before: sentence start -> seconds of silence before it (0 for the first).
+    after: sentence end -> seconds of silence after it (0 for the last).
+    typical: the median gap between two sentences of the talk.
     """
 
     before: dict[float, float]

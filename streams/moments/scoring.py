@@ -82,8 +82,9 @@ LENGTH_PRESETS: dict[str, LengthRange] = {
 DEFAULT_LENGTH = LengthRange(20.0, 60.0)
 
 
-def length_range(preset: str | None = None, min_seconds: float | None = None,
-                 max_seconds: float | None = None) -> LengthRange:
+def length_range(
+    preset: str | None = None, min_seconds: float | None = None, max_seconds: float | None = None
+) -> LengthRange:
     """A named preset (``"15-30"``, ``"30-60"``, ``"60-90"``), else a user range; a missing bound
     comes from the default 20-60 s. Raises ``ValueError`` for an unknown preset or a bad range."""
     if preset:
@@ -160,7 +161,8 @@ class ScoredMoment:
 
 
 def candidate_windows(
-    sentences: Sequence[Sentence], min_seconds: float = DEFAULT_LENGTH.min_seconds,
+    sentences: Sequence[Sentence],
+    min_seconds: float = DEFAULT_LENGTH.min_seconds,
     max_seconds: float = DEFAULT_LENGTH.max_seconds,
 ) -> Iterator[Window]:
     """Every run of consecutive sentences spanning between ``min_seconds`` and ``max_seconds``,
@@ -175,7 +177,9 @@ def candidate_windows(
 
 
 def signal_values(
-    window: Window, evidence: Evidence | None = None, length: LengthRange = DEFAULT_LENGTH,
+    window: Window,
+    evidence: Evidence | None = None,
+    length: LengthRange = DEFAULT_LENGTH,
     index: signals.TalkIndex | None = None,
 ) -> dict[str, float]:
     """Every signal of ``WEIGHTS`` for the window, each in [0, 1]. ``index`` (over the sentences
@@ -234,6 +238,7 @@ def moment_id(video_id: str, start: float, end: float) -> str:
 def title(sentences: Sequence[Sentence]) -> str:
     """A headline from the clip's strongest sentence: the most hook-like, else the one that lands
     the point; the earliest on ties. At most ``TITLE_CHARS`` characters, whole words."""
+
     def strength(pair: tuple[int, Sentence]) -> tuple[float, float, int]:
         index, sentence = pair
         return (signals.hook(sentence), signals.payoff(sentence), -index)
@@ -280,9 +285,15 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
 
 def _missing(name: str, evidence: Evidence) -> bool:
     """Whether a signal had no input (it then says nothing about this moment)."""
-    inputs = {"energy": evidence.envelope, "pitch": evidence.pitch, "faces": evidence.faces,
-              "scene_cuts": evidence.cuts, "coherence": evidence.topics, "editorial": evidence.editorial,
-              "breaks": evidence.pauses}
+    inputs = {
+        "energy": evidence.envelope,
+        "pitch": evidence.pitch,
+        "faces": evidence.faces,
+        "scene_cuts": evidence.cuts,
+        "coherence": evidence.topics,
+        "editorial": evidence.editorial,
+        "breaks": evidence.pauses,
+    }
     return name in inputs and inputs[name] is None
 
 

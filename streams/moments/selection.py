@@ -130,8 +130,14 @@ class StreamingSelector:
     """
 
     def __init__(
-        self, count: int, video_duration: float, min_seconds: float | None = None,
-        max_seconds: float | None = None, *, length: LengthRange | None = None, max_overlap: float = 0.0,
+        self,
+        count: int,
+        video_duration: float,
+        min_seconds: float | None = None,
+        max_seconds: float | None = None,
+        *,
+        length: LengthRange | None = None,
+        max_overlap: float = 0.0,
     ) -> None:
         if count < 0:
             raise ValueError(f"count must be 0 or more, got {count}")
@@ -206,7 +212,9 @@ class StreamingSelector:
                 if not chosen:
                     break
                 window = settle_edges(
-                    chosen[0].window, breaks, self.length,
+                    chosen[0].window,
+                    breaks,
+                    self.length,
                     allowed=lambda w, taken=taken: not any(collides(w, p, self.max_overlap) for p in taken),
                     worth=lambda w: self._worth(w, evidence, index),
                 )
@@ -216,8 +224,9 @@ class StreamingSelector:
         self._picked.extend(new)
         return new
 
-    def reconsider(self, sentences: Sequence[Sentence], evidence: Evidence | None = None,
-                   margin: float = SUPERSEDE_MARGIN) -> list[ScoredMoment]:
+    def reconsider(
+        self, sentences: Sequence[Sentence], evidence: Evidence | None = None, margin: float = SUPERSEDE_MARGIN
+    ) -> list[ScoredMoment]:
         """The final choice among every candidate of the whole transcript ``sentences``, best first.
 
         The picks made while streaming are scored again with everything now known (topics and
@@ -237,8 +246,9 @@ class StreamingSelector:
             found = select(fresh, 1, chosen, self.max_overlap)
             better = None
             if found and (pick is None or found[0].score > pick.score + margin):
-                window = settle_edges(found[0].window, breaks, self.length, allowed=free,
-                                      worth=lambda w: self._worth(w, evidence, index))
+                window = settle_edges(
+                    found[0].window, breaks, self.length, allowed=free, worth=lambda w: self._worth(w, evidence, index)
+                )
                 better = score_window(window, evidence, self.length)
                 if pick is not None and better.score <= pick.score + margin:
                     better = None

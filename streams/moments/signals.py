@@ -18,10 +18,34 @@ from streams.moments.topics import TopicMap
 
 # Openers that promise a payoff; matched as whole words within the first few words.
 HOOK_PHRASES = (
-    "here's", "here is", "the secret", "the truth", "why", "how", "what if", "imagine", "never",
-    "stop", "you need", "the biggest", "the one thing", "nobody", "most people", "did you know",
-    "the reason", "the problem", "the mistake", "the key", "the best", "the worst", "everyone",
-    "let me tell you", "this is why", "i wish", "you won't believe", "what happens",
+    "here's",
+    "here is",
+    "the secret",
+    "the truth",
+    "why",
+    "how",
+    "what if",
+    "imagine",
+    "never",
+    "stop",
+    "you need",
+    "the biggest",
+    "the one thing",
+    "nobody",
+    "most people",
+    "did you know",
+    "the reason",
+    "the problem",
+    "the mistake",
+    "the key",
+    "the best",
+    "the worst",
+    "everyone",
+    "let me tell you",
+    "this is why",
+    "i wish",
+    "you won't believe",
+    "what happens",
 )
 
 # Words that speak to the viewer, and absolutes that make a claim worth checking.
@@ -33,9 +57,24 @@ CLAIM_WORDS = frozenset(
 
 # Phrases that land a point: the viewer gets the answer the opening promised.
 PAYOFF_PHRASES = (
-    "that's why", "that is why", "this is why", "that's how", "the lesson", "the point is",
-    "the key is", "the answer", "the result", "in the end", "which means", "turns out",
-    "bottom line", "so remember", "that's the", "and that's", "the takeaway", "in short",
+    "that's why",
+    "that is why",
+    "this is why",
+    "that's how",
+    "the lesson",
+    "the point is",
+    "the key is",
+    "the answer",
+    "the result",
+    "in the end",
+    "which means",
+    "turns out",
+    "bottom line",
+    "so remember",
+    "that's the",
+    "and that's",
+    "the takeaway",
+    "in short",
 )
 
 # Hesitations that make a clip drag; "like" and "you know" only count set off by commas.
@@ -52,9 +91,7 @@ NUMBER_WORDS = frozenset(
 )
 
 # Words that point at something said before the clip starts: the viewer would miss the referent.
-DANGLING_OPENERS = frozenset(
-    "and but so because which that it this they he she or also then these those".split()
-)
+DANGLING_OPENERS = frozenset("and but so because which that it this they he she or also then these those".split())
 
 OPENING_WORDS = 8
 NUMBER_DENSITY_FULL = 0.05  # one number in twenty words reads as concrete, data-driven talk
@@ -183,9 +220,7 @@ def sentence_talk(sentence: Sentence) -> Talk:
 def talk(sentences: Sequence[Sentence]) -> Talk:
     """The counts of consecutive sentences, pauses between them included."""
     parts = [sentence_talk(s) for s in sentences]
-    gaps = sum(
-        b.start - a.end for a, b in zip(sentences, sentences[1:]) if b.start - a.end > DEAD_AIR_SECONDS
-    )
+    gaps = sum(b.start - a.end for a, b in zip(sentences, sentences[1:]) if b.start - a.end > DEAD_AIR_SECONDS)
     return Talk(
         words=sum(p.words for p in parts),
         numbers=sum(p.numbers for p in parts),
@@ -206,8 +241,14 @@ class TalkIndex:
             part = sentence_talk(sentence)
             gap = sentence.start - sentences[k - 1].end if k else 0.0
             words, nums, fillers, silence = totals[-1]
-            totals.append((words + part.words, nums + part.numbers, fillers + part.fillers,
-                           silence + part.dead_air + (gap if gap > DEAD_AIR_SECONDS else 0.0)))
+            totals.append(
+                (
+                    words + part.words,
+                    nums + part.numbers,
+                    fillers + part.fillers,
+                    silence + part.dead_air + (gap if gap > DEAD_AIR_SECONDS else 0.0),
+                )
+            )
         self._totals = totals
 
     def talk(self, run: Sequence[Sentence]) -> Talk:
@@ -268,9 +309,7 @@ def completeness(sentences: Sequence[Sentence]) -> float:
 
 def dead_air(words: Sequence[Word]) -> float:
     """Seconds of silence in pauses longer than ``DEAD_AIR_SECONDS`` between consecutive words."""
-    return sum(
-        max(0.0, b.start - a.end) for a, b in zip(words, words[1:]) if b.start - a.end > DEAD_AIR_SECONDS
-    )
+    return sum(max(0.0, b.start - a.end) for a, b in zip(words, words[1:]) if b.start - a.end > DEAD_AIR_SECONDS)
 
 
 def count_fillers(words: Sequence[Word]) -> int:

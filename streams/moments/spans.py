@@ -36,8 +36,9 @@ def snap(sentences: Sequence[Sentence], start: float, end: float) -> tuple[float
     return touched[0].start, touched[-1].end
 
 
-def refit(sentences: Sequence[Sentence], start: float, end: float, min_seconds: float,
-          max_seconds: float) -> tuple[float, float]:
+def refit(
+    sentences: Sequence[Sentence], start: float, end: float, min_seconds: float, max_seconds: float
+) -> tuple[float, float]:
     """The run of whole sentences that fits ``[min_seconds, max_seconds]`` and keeps most of the
     clip [start, end]: first one that still holds the clip's opening sentence (its hook), then
     the one that keeps the most of the clip, then the one that starts nearest to it.

@@ -65,9 +65,20 @@ def cuts_of(chunks: Sequence[dict]) -> list[float] | None:
     return sorted(float(t) for c in chunks for t in c["cuts"])
 
 
-def evidence_of(chunks: Sequence[dict], topics: TopicMap | None = None, editorial: EditorialMap | None = None,
-                pauses: Pauses | None = None) -> Evidence:
+def evidence_of(
+    chunks: Sequence[dict],
+    topics: TopicMap | None = None,
+    editorial: EditorialMap | None = None,
+    pauses: Pauses | None = None,
+) -> Evidence:
     """Everything measured on the chunks (loudness, pitch, faces, cuts), with what was found in
     their words (``topics``, ``editorial``, ``pauses``), as one ``Evidence``."""
-    return Evidence(envelope=envelope_of(chunks), pitch=pitch_of(chunks), faces=faces_of(chunks), cuts=cuts_of(chunks),
-                    topics=topics, editorial=editorial, pauses=pauses)
+    return Evidence(
+        envelope=envelope_of(chunks),
+        pitch=pitch_of(chunks),
+        faces=faces_of(chunks),
+        cuts=cuts_of(chunks),
+        topics=topics,
+        editorial=editorial,
+        pauses=pauses,
+    )

@@ -70,8 +70,9 @@ class MomentStream:
     topics and the editorial scores; None leaves them out. ``through`` is the index of the last
     chunk stepped (None before the first)."""
 
-    def __init__(self, count: int, length: LengthRange, max_overlap: float = 0.0, encoder=None,
-                 horizon: float = HORIZON_SECONDS) -> None:
+    def __init__(
+        self, count: int, length: LengthRange, max_overlap: float = 0.0, encoder=None, horizon: float = HORIZON_SECONDS
+    ) -> None:
         if horizon <= length.max_seconds:
             raise ValueError(f"the horizon ({horizon} s) must be longer than the longest clip ({length.max_seconds} s)")
         self.count, self.length, self.max_overlap = count, length, max_overlap
@@ -137,8 +138,9 @@ class MomentStream:
         self.through = index
         # Paced by the duration known when each chunk came (a video's is known from its upload).
         if self._selector is None:
-            self._selector = StreamingSelector(count=self.count, video_duration=max(duration, 1.0),
-                                               length=self.length, max_overlap=self.max_overlap)
+            self._selector = StreamingSelector(
+                count=self.count, video_duration=max(duration, 1.0), length=self.length, max_overlap=self.max_overlap
+            )
         else:
             self._selector.video_duration = max(duration, 1.0)
 

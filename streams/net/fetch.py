@@ -57,12 +57,15 @@ async def _follow(client: httpx.AsyncClient, url: str, dest: BinaryIO, allowed: 
                 try:
                     current = str(httpx.URL(current).join(location))
                 except httpx.InvalidURL as exc:
-                    raise SourceFetchFailed(f"the source {current} redirected to a bad URL {location!r}: {exc}") from None
+                    raise SourceFetchFailed(
+                        f"the source {current} redirected to a bad URL {location!r}: {exc}"
+                    ) from None
                 continue
             if not response.is_success:
                 status = response.status_code
-                raise SourceFetchFailed(f"the source {current} answered HTTP {status}",
-                                        retriable=status == 429 or status >= 500)
+                raise SourceFetchFailed(
+                    f"the source {current} answered HTTP {status}", retriable=status == 429 or status >= 500
+                )
             return await _write(response, dest, max_bytes, current)
     raise SourceFetchFailed(f"the source {url} redirected more than {MAX_REDIRECTS} times")
 

@@ -25,7 +25,10 @@ def new_client(timeout: float, transport: httpx.AsyncBaseTransport | None = None
     """A client for pinned requests: no redirects followed, no proxies from the environment
     (a proxy would connect by name, unchecked), no kept-alive connections."""
     return httpx.AsyncClient(
-        follow_redirects=False, trust_env=False, timeout=timeout, transport=transport,
+        follow_redirects=False,
+        trust_env=False,
+        timeout=timeout,
+        transport=transport,
         limits=httpx.Limits(max_keepalive_connections=0),
     )
 
@@ -49,7 +52,10 @@ async def open_pinned(
     error: httpx.ConnectError | None = None
     for address in addresses:
         request = client.build_request(
-            method, parsed.copy_with(host=str(address)), headers=request_headers, content=content,
+            method,
+            parsed.copy_with(host=str(address)),
+            headers=request_headers,
+            content=content,
             extensions=extensions,
         )
         try:

@@ -65,15 +65,24 @@ def doc_id(video_id: str, chunk_index: int, position: int) -> str:
     return f"{video_id}-{chunk_index:05d}-{position:04d}"
 
 
-def sentence_docs(tenant_id: str, video_id: str, filename: str, chunk_index: int, language: str,
-                  words: Sequence[dict]) -> list[SentenceDoc]:
+def sentence_docs(
+    tenant_id: str, video_id: str, filename: str, chunk_index: int, language: str, words: Sequence[dict]
+) -> list[SentenceDoc]:
     """The documents of one transcript chunk (``words``: dicts with word, start, end, probability)."""
     timed = [Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0))) for w in words]
     return [
         SentenceDoc(
-            id=doc_id(video_id, chunk_index, n), tenant_id=tenant_id, video_id=video_id, filename=filename,
-            chunk_index=chunk_index, position=n, start=round(s.start, 3), end=round(s.end, 3), language=language,
-            text=s.text, words=[[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
+            id=doc_id(video_id, chunk_index, n),
+            tenant_id=tenant_id,
+            video_id=video_id,
+            filename=filename,
+            chunk_index=chunk_index,
+            position=n,
+            start=round(s.start, 3),
+            end=round(s.end, 3),
+            language=language,
+            text=s.text,
+            words=[[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
         )
         for n, s in enumerate(build_sentences(timed))
     ]
@@ -92,7 +101,7 @@ def unsegment(marked: str) -> str:
     for i, ch in enumerate(marked):
         if ch == " ":
             before = marked[:i].rstrip(MARK_OPEN + MARK_CLOSE)[-1:]
-            after = marked[i + 1:].lstrip(MARK_OPEN + MARK_CLOSE)[:1]
+            after = marked[i + 1 :].lstrip(MARK_OPEN + MARK_CLOSE)[:1]
             if before and after and unspaced(before) and unspaced(after):
                 continue
         out.append(ch)
@@ -123,7 +132,15 @@ def make_hit(doc: dict, marked: str, score: float, terms: Sequence[str]) -> Hit:
     """A hit from a stored document and its highlighted text; the word that matched is looked up
     among the highlighted terms first, then the query's own."""
     span = matching_word(doc.get("words") or [], marked_terms(marked) or terms) or (doc["start"], doc["end"])
-    return Hit(video_id=doc["video_id"], filename=doc.get("filename", ""), start=span[0], end=span[1],
-               segment_start=doc["start"], segment_end=doc["end"], text=doc["text"],
-               snippet=snippet_html(marked.strip()), score=round(float(score), 6),
-               language=doc.get("language") or "")
+    return Hit(
+        video_id=doc["video_id"],
+        filename=doc.get("filename", ""),
+        start=span[0],
+        end=span[1],
+        segment_start=doc["start"],
+        segment_end=doc["end"],
+        text=doc["text"],
+        snippet=snippet_html(marked.strip()),
+        score=round(float(score), 6),
+        language=doc.get("language") or "",
+    )

@@ -125,7 +125,8 @@ class MeiliIndex:
             if exc.code in AUTH_ERRORS or exc.status_code in (401, 403):
                 return SearchMisconfigured(
                     f"Meilisearch at {self.url} refused the API key ({exc.code or exc.status_code}: {exc.message}); "
-                    f"set CLIPSTREAM_MEILISEARCH_KEY to a key of that server with access to index {self.uid!r}")
+                    f"set CLIPSTREAM_MEILISEARCH_KEY to a key of that server with access to index {self.uid!r}"
+                )
             return SearchUnavailable(f"Meilisearch {what}: {exc}")
         return SearchUnavailable(f"Meilisearch {what} at {self.url}: {exc}")
 
@@ -185,8 +186,9 @@ class MeiliIndex:
         params = {"limit": 0, **({"filter": tenant_filter(tenant_id)} if tenant_id else {})}
         return int(self._call("count", self.index.search, "", params).get("estimatedTotalHits", 0))
 
-    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None,
-               language: str | None = None) -> list[Hit]:
+    def search(
+        self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None, language: str | None = None
+    ) -> list[Hit]:
         """The tenant's best sentences for ``query`` (Meilisearch's ranking); ``video_id`` and
         ``language`` narrow it to one video and to sentences spoken in one language."""
         terms = query_terms(query)
@@ -196,11 +198,22 @@ class MeiliIndex:
         where = tenant_filter(tenant_id, video_id) + (f" AND language = {_quoted(language)}" if language else "")
         best: dict[str, dict] = {}
         for q in spellings(query, terms):
-            found = self._call("search", self.index.search, q, {
-                "filter": where, "limit": limit, "showRankingScore": True,
-                "attributesToCrop": ["text", "terms"], "cropLength": CROP_WORDS, "cropMarker": "…",
-                "highlightPreTag": MARK_OPEN, "highlightPostTag": MARK_CLOSE, "attributesToHighlight": ["text", "terms"],
-            })
+            found = self._call(
+                "search",
+                self.index.search,
+                q,
+                {
+                    "filter": where,
+                    "limit": limit,
+                    "showRankingScore": True,
+                    "attributesToCrop": ["text", "terms"],
+                    "cropLength": CROP_WORDS,
+                    "cropMarker": "…",
+                    "highlightPreTag": MARK_OPEN,
+                    "highlightPostTag": MARK_CLOSE,
+                    "attributesToHighlight": ["text", "terms"],
+                },
+            )
             for h in found.get("hits", []):
                 if h["id"] not in best or h.get("_rankingScore", 0.0) > best[h["id"]].get("_rankingScore", 0.0):
                     best[h["id"]] = h
@@ -216,8 +229,10 @@ class MeiliIndex:
         from meilisearch.errors import MeilisearchApiError
 
         if not self.api_key:
-            raise SearchMisconfigured("tenant tokens need CLIPSTREAM_MEILISEARCH_KEY: the Meilisearch master key, "
-                                      "or an API key with the search and keys.get actions")
+            raise SearchMisconfigured(
+                "tenant tokens need CLIPSTREAM_MEILISEARCH_KEY: the Meilisearch master key, "
+                "or an API key with the search and keys.get actions"
+            )
         try:
             return self.client.get_key(self.api_key).uid, self.api_key
         except MeilisearchApiError as exc:
@@ -230,14 +245,21 @@ class MeiliIndex:
                 raise self._error("list keys", exc) from exc
             raise SearchMisconfigured(
                 f"Meilisearch at {self.url} lets CLIPSTREAM_MEILISEARCH_KEY neither read its own uid nor list keys; "
-                "tenant tokens need the master key, or an API key with the search and keys.get actions") from exc
+                "tenant tokens need the master key, or an API key with the search and keys.get actions"
+            ) from exc
         now = datetime.now(UTC)
-        usable = [k for k in listed
-                  if ({"search", "*"} & set(k.actions)) and ({self.uid, "*"} & set(k.indexes))
-                  and (k.expires_at is None or _aware(k.expires_at) > now)]
+        usable = [
+            k
+            for k in listed
+            if ({"search", "*"} & set(k.actions))
+            and ({self.uid, "*"} & set(k.indexes))
+            and (k.expires_at is None or _aware(k.expires_at) > now)
+        ]
         if not usable:
-            raise SearchMisconfigured(f"Meilisearch at {self.url} has no API key that may search index {self.uid!r} "
-                                      "to sign tenant tokens with; create one (POST /keys, actions [\"search\"])")
+            raise SearchMisconfigured(
+                f"Meilisearch at {self.url} has no API key that may search index {self.uid!r} "
+                'to sign tenant tokens with; create one (POST /keys, actions ["search"])'
+            )
         chosen = min(usable, key=lambda k: (k.actions != ["search"], len(k.actions), k.name or ""))
         return chosen.uid, chosen.key
 
@@ -248,7 +270,8 @@ class MeiliIndex:
         uid, key = self.signing_key()
         expires = datetime.now(UTC) + valid_for
         token = self.client.generate_tenant_token(
-            uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=key)
+            uid, {self.uid: {"filter": tenant_filter(tenant_id)}}, expires_at=expires, api_key=key
+        )
         return {"token": token, "index": self.uid, "expires_at": expires.isoformat().replace("+00:00", "Z")}
 
 

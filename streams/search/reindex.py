@@ -12,8 +12,9 @@ from streams.adapters.catalog import Catalog
 from streams.search import SearchIndex, sentence_docs
 
 
-async def reindex(pool: asyncpg.Pool, index: SearchIndex, video_id: str | None = None,
-                  say: Callable[[str], None] = lambda line: None) -> tuple[int, int]:
+async def reindex(
+    pool: asyncpg.Pool, index: SearchIndex, video_id: str | None = None, say: Callable[[str], None] = lambda line: None
+) -> tuple[int, int]:
     """Index every video's stored transcript again (or only ``video_id``'s); (videos, documents).
     A whole reindex first empties the index, so documents of videos deleted meanwhile go too."""
     catalog = Catalog(pool)
@@ -26,9 +27,13 @@ async def reindex(pool: asyncpg.Pool, index: SearchIndex, video_id: str | None =
     for v in videos:
         if video_id is not None:  # a whole reindex emptied the index already
             await asyncio.to_thread(index.delete_video, v["tenant_id"], v["video_id"])
-        docs = [d for c in await catalog.transcript_chunks(v["video_id"])
-                for d in sentence_docs(v["tenant_id"], v["video_id"], v["filename"], c["chunk_index"], c["language"],
-                                       c["words"])]
+        docs = [
+            d
+            for c in await catalog.transcript_chunks(v["video_id"])
+            for d in sentence_docs(
+                v["tenant_id"], v["video_id"], v["filename"], c["chunk_index"], c["language"], c["words"]
+            )
+        ]
         documents += await asyncio.to_thread(index.upsert, docs)
         say(f"{v['video_id']}  {len(docs):5d} sentences  {v['filename']}")
     return len(videos), documents

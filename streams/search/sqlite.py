@@ -59,8 +59,22 @@ CREATE TRIGGER IF NOT EXISTS docs_au AFTER UPDATE ON docs BEGIN
 END;
 """
 SCHEMA_VERSION = 3  # PRAGMA user_version: an index file of another version is rebuilt empty
-_COLUMNS = ("id", "tenant_id", "video_id", "filename", "chunk_index", "position", "start", "end", "language",
-            "speaker", "text", "words", "terms", "tenant_key")
+_COLUMNS = (
+    "id",
+    "tenant_id",
+    "video_id",
+    "filename",
+    "chunk_index",
+    "position",
+    "start",
+    "end",
+    "language",
+    "speaker",
+    "text",
+    "words",
+    "terms",
+    "tenant_key",
+)
 SNIPPET_TOKENS = 24
 
 
@@ -74,8 +88,9 @@ def fts_query(terms: list[str], prefix_last: bool = True, any_term: bool = False
     one a prefix; all words must match, or any with ``any_term``; only ``tenant_id``'s sentences."""
     star = ["*" if prefix_last and i == len(terms) - 1 else "" for i in range(len(terms))]
     # a run of CJK characters: a phrase of them, in simplified or traditional characters
-    quoted = [" OR ".join(f'"{segment(v)}"{s}' for v in (variants(t) if unspaced(t[0]) else [t]))
-              for t, s in zip(terms, star)]
+    quoted = [
+        " OR ".join(f'"{segment(v)}"{s}' for v in (variants(t) if unspaced(t[0]) else [t])) for t, s in zip(terms, star)
+    ]
     quoted = [f"({q})" if " OR " in q else q for q in quoted]
     words = (" OR " if any_term else " ").join(quoted)
     if tenant_id is None:
@@ -125,7 +140,9 @@ class SqliteIndex:
             try:
                 self._db.executemany(
                     f"INSERT INTO docs ({names}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
-                    f" ON CONFLICT (id) DO UPDATE SET {updates}", rows)
+                    f" ON CONFLICT (id) DO UPDATE SET {updates}",
+                    rows,
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -134,8 +151,9 @@ class SqliteIndex:
 
     def delete_video(self, tenant_id: str, video_id: str) -> int:
         with self._lock:
-            return self._db.execute("DELETE FROM docs WHERE tenant_id = ? AND video_id = ?",
-                                    (tenant_id, video_id)).rowcount
+            return self._db.execute(
+                "DELETE FROM docs WHERE tenant_id = ? AND video_id = ?", (tenant_id, video_id)
+            ).rowcount
 
     def clear(self) -> None:
         with self._lock:
@@ -147,8 +165,9 @@ class SqliteIndex:
                 return self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
             return self._db.execute("SELECT count(*) FROM docs WHERE tenant_id = ?", (tenant_id,)).fetchone()[0]
 
-    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None,
-               language: str | None = None) -> list[Hit]:
+    def search(
+        self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None, language: str | None = None
+    ) -> list[Hit]:
         """The tenant's best sentences for ``query``: every word must match; if none does, any word.
         ``video_id`` and ``language`` narrow the search to one video and to sentences spoken in
         one language."""
@@ -157,16 +176,19 @@ class SqliteIndex:
             return []
         hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, terms, video_id, language)
         if not hits and len(terms) > 1:
-            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, terms,
-                             video_id, language)
+            hits = self._run(
+                tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, terms, video_id, language
+            )
         return hits
 
-    def _run(self, tenant_id: str, match: str, limit: int, terms: list[str], video_id: str | None,
-             language: str | None) -> list[Hit]:
+    def _run(
+        self, tenant_id: str, match: str, limit: int, terms: list[str], video_id: str | None, language: str | None
+    ) -> list[Hit]:
         sql = (
             f"SELECT d.*, snippet(docs_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}) AS marked,"
             " bm25(docs_fts, 1.0, 0.0) AS rank FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
-            " WHERE docs_fts MATCH ? AND d.tenant_id = ?" + (" AND d.video_id = ?" if video_id else "")
+            " WHERE docs_fts MATCH ? AND d.tenant_id = ?"
+            + (" AND d.video_id = ?" if video_id else "")
             + (" AND d.language = ?" if language else "")
             + " ORDER BY rank, d.video_id, d.start LIMIT ?"
         )
@@ -175,5 +197,6 @@ class SqliteIndex:
             cursor = self._db.execute(sql, params)
             names = [c[0] for c in cursor.description]
             rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-        return [make_hit({**r, "words": json.loads(r["words"])}, unsegment(r["marked"]), -r["rank"], terms)
-                for r in rows]
+        return [
+            make_hit({**r, "words": json.loads(r["words"])}, unsegment(r["marked"]), -r["rank"], terms) for r in rows
+        ]

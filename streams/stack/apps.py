@@ -38,8 +38,13 @@ class AppProcess(Component):
 
     def spec(self) -> ProcessSpec:
         argv = [sys.executable, "-m", self.module, *self.extra_args(), self.port_flag, str(self.port())]
-        return ProcessSpec(argv=argv, log_path=self.log_path, env=connect(self.settings).as_env(), cwd=project_root(),
-                           marker=" ".join(argv[1:]))
+        return ProcessSpec(
+            argv=argv,
+            log_path=self.log_path,
+            env=connect(self.settings).as_env(),
+            cwd=project_root(),
+            marker=" ".join(argv[1:]),
+        )
 
     def probe(self) -> bool:
         try:

@@ -49,8 +49,10 @@ class ClickHouse(Component):
             done = "; held by a running worker, which migrates it"
         else:
             done = self._migrate()
-        say(f"{self.name}: embedded engine {version} at {self.settings.clickhouse_path}{done} "
-            f"({time.monotonic() - began:.1f}s)")
+        say(
+            f"{self.name}: embedded engine {version} at {self.settings.clickhouse_path}{done} "
+            f"({time.monotonic() - began:.1f}s)"
+        )
         return False
 
     def _migrate(self) -> str:
@@ -69,12 +71,29 @@ class ClickHouse(Component):
 
     def status(self) -> Status:
         if self.settings.clickhouse_url:
-            return Status(self.name, self._server_up(), None, None, "", "", None, url=self.settings.clickhouse_url,
-                          detail="server")
+            return Status(
+                self.name,
+                self._server_up(),
+                None,
+                None,
+                "",
+                "",
+                None,
+                url=self.settings.clickhouse_url,
+                detail="server",
+            )
         began = time.monotonic()
         try:
             version, up = self._engine_version(), True
         except Exception as exc:  # report, never crash status
             version, up = str(exc), False
-        return Status(self.name, up, None, None, version, str(self.settings.clickhouse_path),
-                      round(time.monotonic() - began, 2), detail="embedded (chdb)")
+        return Status(
+            self.name,
+            up,
+            None,
+            None,
+            version,
+            str(self.settings.clickhouse_path),
+            round(time.monotonic() - began, 2),
+            detail="embedded (chdb)",
+        )

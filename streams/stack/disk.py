@@ -52,11 +52,15 @@ def report(path: Path, needed: int = TEST_RUN_BYTES) -> str:
     """One line on the disk under ``path``; it starts with ``WARNING`` when MinIO would take less
     than ``needed`` bytes."""
     r = room(path)
-    line = (f"disk: {r.free / 1e9:.1f} GB free of {r.total / 1e9:.1f} GB under {path}; MinIO keeps the last "
-            f"{r.minio_floor / 1e9:.1f} GB (1 % of the disk) free, so it will store {r.usable / 1e9:.1f} GB")
+    line = (
+        f"disk: {r.free / 1e9:.1f} GB free of {r.total / 1e9:.1f} GB under {path}; MinIO keeps the last "
+        f"{r.minio_floor / 1e9:.1f} GB (1 % of the disk) free, so it will store {r.usable / 1e9:.1f} GB"
+    )
     if r.usable < needed:
-        line = (f"WARNING {line}, less than the {needed / 1e9:.1f} GB a full test run stores: uploads will fail with "
-                f"507 Insufficient Storage; free some disk")
+        line = (
+            f"WARNING {line}, less than the {needed / 1e9:.1f} GB a full test run stores: uploads will fail with "
+            f"507 Insufficient Storage; free some disk"
+        )
     return line
 
 

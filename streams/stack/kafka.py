@@ -34,7 +34,6 @@ def pinned_version() -> str:
     return match.group(1)
 
 
-
 def new_cluster_id() -> str:
     """A random KRaft cluster id: 16 bytes, URL-safe base64 without padding.
 
@@ -45,6 +44,7 @@ def new_cluster_id() -> str:
         cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not cluster_id.startswith("-"):
             return cluster_id
+
 
 class Kafka(Component):
     name = "kafka"
@@ -63,7 +63,9 @@ class Kafka(Component):
     def java(self) -> str:
         if self.settings.java:
             if not os.access(self.settings.java, os.X_OK):
-                raise MissingDependency(self.name, f"CLIPSTREAM_JAVA={self.settings.java} is not executable; {JRE_HINT}")
+                raise MissingDependency(
+                    self.name, f"CLIPSTREAM_JAVA={self.settings.java} is not executable; {JRE_HINT}"
+                )
             return self.settings.java
         home = os.environ.get("JAVA_HOME")
         if home and os.access(Path(home) / "bin" / "java", os.X_OK):
@@ -85,12 +87,25 @@ class Kafka(Component):
         )
         tmp = self.libs_dir.with_name("libs.partial")
         shutil.rmtree(tmp, ignore_errors=True)
-        say(f"{self.name}: resolving Kafka {pinned_version()} jars from {self.settings.maven_repo_url} (first run only)")
+        say(
+            f"{self.name}: resolving Kafka {pinned_version()} jars from {self.settings.maven_repo_url} (first run only)"
+        )
         result = subprocess.run(
-            [mvn, "-q", "-B", "-s", str(settings_xml), f"-Dmaven.repo.local={cache / 'm2'}",
-             "-f", str(DESCRIPTOR_DIR / "pom.xml"), "dependency:copy-dependencies",
-             f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"],
-            capture_output=True, text=True,
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-s",
+                str(settings_xml),
+                f"-Dmaven.repo.local={cache / 'm2'}",
+                "-f",
+                str(DESCRIPTOR_DIR / "pom.xml"),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={tmp}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).splitlines()
@@ -144,12 +159,25 @@ class Kafka(Component):
         cluster_id = new_cluster_id()
         say(f"{self.name}: formatting KRaft storage (cluster {cluster_id})")
         result = subprocess.run(
-            [self.java(), "-Xmx256m", *self._log_flags(), "-cp", f"{self.libs_dir}/*", "kafka.tools.StorageTool",
-             "format", f"--cluster-id={cluster_id}", "-c", str(self.config_path)],
-            capture_output=True, text=True,
+            [
+                self.java(),
+                "-Xmx256m",
+                *self._log_flags(),
+                "-cp",
+                f"{self.libs_dir}/*",
+                "kafka.tools.StorageTool",
+                "format",
+                f"--cluster-id={cluster_id}",
+                "-c",
+                str(self.config_path),
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
-            raise ComponentFailed(self.name, f"formatting storage failed: {(result.stderr or result.stdout).strip()[-400:]}")
+            raise ComponentFailed(
+                self.name, f"formatting storage failed: {(result.stderr or result.stdout).strip()[-400:]}"
+            )
 
     def _log_flags(self) -> list[str]:
         logs = self.settings.data_dir / "logs" / "kafka"
@@ -158,9 +186,17 @@ class Kafka(Component):
 
     def spec(self) -> ProcessSpec:
         argv = [
-            self.java(), "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-Djava.awt.headless=true", *self._log_flags(),
-            "-cp", f"{self.libs_dir}/*", "kafka.Kafka", str(self.config_path),
+            self.java(),
+            "-Xms256m",
+            "-Xmx768m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            *self._log_flags(),
+            "-cp",
+            f"{self.libs_dir}/*",
+            "kafka.Kafka",
+            str(self.config_path),
         ]
         return ProcessSpec(argv=argv, log_path=self.log_path, marker=str(self.config_path))
 

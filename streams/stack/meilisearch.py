@@ -72,8 +72,11 @@ def connect(settings: Settings) -> Settings:
         return settings
     key = credentials.saved(settings, APP_KEY_FIELD)
     if not key:
-        raise ComponentFailed(meili.name, f"running, but no application key is saved in "
-                                          f"{credentials.credentials_path(settings)}: run clipstream stack up")
+        raise ComponentFailed(
+            meili.name,
+            f"running, but no application key is saved in "
+            f"{credentials.credentials_path(settings)}: run clipstream stack up",
+        )
     # replace, not with_overrides: that recomputes derived addresses, and a caller may have set one
     # (an S3 storage URL, another Triton) that must survive
     return dataclasses.replace(settings, meilisearch_url=meili.url(), meilisearch_key=key)
@@ -101,8 +104,10 @@ class Meilisearch(Component):
     def master_key(self) -> str:
         key = credentials.saved(self.settings, MASTER_KEY_FIELD)
         if not key:
-            raise ComponentFailed(self.name, f"no master key saved in {credentials.credentials_path(self.settings)}; "
-                                             f"run clipstream stack up")
+            raise ComponentFailed(
+                self.name,
+                f"no master key saved in {credentials.credentials_path(self.settings)}; run clipstream stack up",
+            )
         return key
 
     def prepare(self, say: Say) -> None:
@@ -114,9 +119,18 @@ class Meilisearch(Component):
     def spec(self) -> ProcessSpec:
         address = f"127.0.0.1:{self.settings.meilisearch_port}"
         argv = [
-            self.program, "--db-path", str(self.data_dir / "data.ms"), "--http-addr", address,
-            "--env", "production", "--no-analytics",
-            "--dump-dir", str(self.data_dir / "dumps"), "--snapshot-dir", str(self.data_dir / "snapshots"),
+            self.program,
+            "--db-path",
+            str(self.data_dir / "data.ms"),
+            "--http-addr",
+            address,
+            "--env",
+            "production",
+            "--no-analytics",
+            "--dump-dir",
+            str(self.data_dir / "dumps"),
+            "--snapshot-dir",
+            str(self.data_dir / "snapshots"),
         ]
         # the key goes in the environment, not the command line other users can read
         env = {"MEILI_MASTER_KEY": self.master_key()}
@@ -141,8 +155,9 @@ class Meilisearch(Component):
                 key = client.create_key(APP_KEY).key
                 say(f"{self.name}: made the application's API key (uid {APP_KEY_UID})")
         except Exception as exc:
-            raise ComponentFailed(self.name, f"could not read or make the application's API key with the saved master "
-                                             f"key: {exc}") from exc
+            raise ComponentFailed(
+                self.name, f"could not read or make the application's API key with the saved master key: {exc}"
+            ) from exc
         if credentials.saved(self.settings, APP_KEY_FIELD) != key:
             credentials.save(self.settings, **{APP_KEY_FIELD: key})
 

@@ -51,13 +51,19 @@ class MinIO(Component):
     def install(self, say: Say) -> None:
         if self.binary.exists():
             return
-        go = require_program(self.name, "go", "run scripts/setup.sh (it installs a Go toolchain)",
-                             path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin")
+        go = require_program(
+            self.name,
+            "go",
+            "run scripts/setup.sh (it installs a Go toolchain)",
+            path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin",
+        )
         say(f"{self.name}: building {MODULE}@{VERSION} from the Go module proxy (first run only, a few minutes)")
         with golang.build_env(self.settings.cache_dir, gobin=self.binary.parent) as env:
             result = subprocess.run(
                 [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
-                env=env, capture_output=True, text=True,
+                env=env,
+                capture_output=True,
+                text=True,
             )
         if result.returncode != 0 or not self.binary.exists():
             err = (result.stderr or result.stdout).strip().splitlines()
@@ -75,9 +81,13 @@ class MinIO(Component):
         s = self.settings
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
-            str(self.binary), "server", str(self.data_dir / "data"),
-            "--address", f"127.0.0.1:{s.minio_port}",
-            "--console-address", f"127.0.0.1:{s.minio_console_port}",
+            str(self.binary),
+            "server",
+            str(self.data_dir / "data"),
+            "--address",
+            f"127.0.0.1:{s.minio_port}",
+            "--console-address",
+            f"127.0.0.1:{s.minio_console_port}",
             "--quiet",
         ]
         env = {

@@ -61,7 +61,9 @@ class Postgres(Component):
         for c in candidates:
             if (Path(c) / "initdb").exists() and (Path(c) / "postgres").exists():
                 return Path(c)
-        raise MissingDependency(self.name, f"PostgreSQL server binaries (initdb, postgres) not found; install them: {INSTALL_HINT}")
+        raise MissingDependency(
+            self.name, f"PostgreSQL server binaries (initdb, postgres) not found; install them: {INSTALL_HINT}"
+        )
 
     def run_as(self) -> str | None:
         if os.geteuid() != 0:
@@ -70,7 +72,8 @@ class Postgres(Component):
             pwd.getpwnam("postgres")
         except KeyError:
             raise MissingDependency(
-                self.name, f"running as root needs the 'postgres' system user; install the server package: {INSTALL_HINT}"
+                self.name,
+                f"running as root needs the 'postgres' system user; install the server package: {INSTALL_HINT}",
             ) from None
         return "postgres"
 
@@ -97,9 +100,19 @@ class Postgres(Component):
         user = self.run_as()
         say(f"{self.name}: initialising a new cluster in {self.cluster_dir}")
         result = subprocess.run(
-            [str(self.bindir() / "initdb"), "-D", str(self.cluster_dir), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--locale=C.UTF-8"],
-            capture_output=True, text=True, user=user,
+            [
+                str(self.bindir() / "initdb"),
+                "-D",
+                str(self.cluster_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            capture_output=True,
+            text=True,
+            user=user,
         )
         if result.returncode != 0:
             raise ComponentFailed(self.name, f"initdb failed: {result.stderr.strip() or result.stdout.strip()}")
@@ -113,13 +126,20 @@ class Postgres(Component):
         sockets = self.home
         argv = [
             str(self.bindir() / "postgres"),
-            "-D", str(self.cluster_dir),
-            "-p", str(self.settings.postgres_port),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", f"unix_socket_directories={sockets}",
-            "-c", "max_connections=200",
-            "-c", "shared_buffers=128MB",
-            "-c", "fsync=on",
+            "-D",
+            str(self.cluster_dir),
+            "-p",
+            str(self.settings.postgres_port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={sockets}",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "fsync=on",
         ]
         return ProcessSpec(argv=argv, log_path=self.log_path, user=self.run_as(), marker=str(self.cluster_dir))
 

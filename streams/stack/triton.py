@@ -67,7 +67,8 @@ class Triton(Component):
             shutil.copy(stub, backends / "python" / "triton_python_backend_stub")
         if not Path("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0").exists():
             raise MissingDependency(
-                "triton", "Debian's libpython3.11 is missing (the backend stub links it); apt-get install -y libpython3.11"
+                "triton",
+                "Debian's libpython3.11 is missing (the backend stub links it); apt-get install -y libpython3.11",
             )
 
     def spec(self) -> ProcessSpec:

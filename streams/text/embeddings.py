@@ -109,8 +109,9 @@ class _Layer:
         def get(name: str) -> np.ndarray:
             return weights[prefix + name]
 
-        self.qkv_w = np.ascontiguousarray(np.concatenate(
-            [get(f"attention.self.{n}.weight") for n in ("query", "key", "value")], axis=0).T)
+        self.qkv_w = np.ascontiguousarray(
+            np.concatenate([get(f"attention.self.{n}.weight") for n in ("query", "key", "value")], axis=0).T
+        )
         self.qkv_b = np.concatenate([get(f"attention.self.{n}.bias") for n in ("query", "key", "value")])
         self.out_w = np.ascontiguousarray(get("attention.output.dense.weight").T)
         self.out_b = get("attention.output.dense.bias")
@@ -157,8 +158,11 @@ class SentenceEncoder:
         self._tokenizer.no_padding()  # the file pads every input to 128; batches pad to their longest
         self._tokenizer.enable_truncation(max_tokens)
 
-        weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / "model.safetensors")).items()
-                   if not k.endswith("position_ids")}
+        weights = {
+            k: v.astype(np.float32)
+            for k, v in load_file(str(folder / "model.safetensors")).items()
+            if not k.endswith("position_ids")
+        }
         weights = {k.removeprefix("bert."): v for k, v in weights.items()}
         self._word = weights["embeddings.word_embeddings.weight"]
         self._position = weights["embeddings.position_embeddings.weight"]

@@ -64,37 +64,70 @@ def marker_name(cut: Cut) -> str:
     return f"{cut.title or cut.clip_id}{score}"
 
 
-def build(source: Source, cuts: Sequence[Cut], *, name: str,
-          markers: Literal["clips", "timeline"] = "clips", reframe: bool = False) -> otio.schema.Timeline:
+def build(
+    source: Source,
+    cuts: Sequence[Cut],
+    *,
+    name: str,
+    markers: Literal["clips", "timeline"] = "clips",
+    reframe: bool = False,
+) -> otio.schema.Timeline:
     """The timeline of ``cuts`` of ``source``, in the order given."""
     rate = rate_of(source)
     timeline = otio.schema.Timeline(name=name, global_start_time=RationalTime(0, rate))
     output = reframing.frame_of(cuts, source) if reframe else None
     width, height = output or (source.width, source.height)
     timeline.metadata["clipstream"] = {
-        "schema": SCHEMA, "source": {"name": source.name, "duration": source.duration, "fps": source.fps,
-                                     "width": source.width, "height": source.height},
-        "frame": {"width": width, "height": height, "reframed": output is not None,
-                  "why": _why_source_frame(source, cuts) if reframe and output is None else None},
+        "schema": SCHEMA,
+        "source": {
+            "name": source.name,
+            "duration": source.duration,
+            "fps": source.fps,
+            "width": source.width,
+            "height": source.height,
+        },
+        "frame": {
+            "width": width,
+            "height": height,
+            "reframed": output is not None,
+            "why": _why_source_frame(source, cuts) if reframe and output is None else None,
+        },
     }
     timecode = {"timecode": _fcp_timecode(rate)}
     timeline.metadata["fcp_xml"] = timecode
     if source.has_video:  # the sequence's frame size, which Premiere and Resolve read from <format>
-        timeline.metadata["fcp_xml"] = {**timecode, "media": {"video": {"format": {"samplecharacteristics": {
-            "width": str(width), "height": str(height), "pixelaspectratio": "square",
-            "fielddominance": "none"}}}}}
+        timeline.metadata["fcp_xml"] = {
+            **timecode,
+            "media": {
+                "video": {
+                    "format": {
+                        "samplecharacteristics": {
+                            "width": str(width),
+                            "height": str(height),
+                            "pixelaspectratio": "square",
+                            "fielddominance": "none",
+                        }
+                    }
+                }
+            },
+        }
     tracks = new_tracks(timeline, source.has_video)
     at = 0
     for cut in cuts:
         span = cut_range(cut, rate)
         for i, track in enumerate(tracks):
-            clip = otio.schema.Clip(name=_clip_name(cut), media_reference=_reference(source, rate),
-                                    source_range=span, metadata=_clip_metadata(cut))
+            clip = otio.schema.Clip(
+                name=_clip_name(cut),
+                media_reference=_reference(source, rate),
+                source_range=span,
+                metadata=_clip_metadata(cut),
+            )
             if i == 0 and markers == "clips":
                 clip.markers.extend(_markers(cut, rate, offset=0))
             if i == 0 and output is not None:
                 clip.metadata["clipstream"]["transform"] = [
-                    vars(p) for p in reframing.places(cut, source, rate, *output)]
+                    vars(p) for p in reframing.places(cut, source, rate, *output)
+                ]
             track.append(clip)
         if markers == "timeline":
             timeline.tracks.markers.extend(_markers(cut, rate, offset=at - span.start_time.to_frames()))
@@ -123,18 +156,27 @@ def _clip_name(cut: Cut) -> str:
 
 
 def _clip_metadata(cut: Cut) -> dict:
-    return {"clipstream": {"clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "title": cut.title,
-                           "reason": cut.reason, "reframe": dict(cut.reframe) if cut.reframe else None,
-                           "language": cut.language},
-            "cmx_3600": {"comments": [f"REASON: {cut.reason}"] if cut.reason else []}}
+    return {
+        "clipstream": {
+            "clip_id": cut.clip_id,
+            "rank": cut.rank,
+            "score": cut.score,
+            "title": cut.title,
+            "reason": cut.reason,
+            "reframe": dict(cut.reframe) if cut.reframe else None,
+            "language": cut.language,
+        },
+        "cmx_3600": {"comments": [f"REASON: {cut.reason}"] if cut.reason else []},
+    }
 
 
 def _reference(source: Source, rate: float) -> otio.schema.ExternalReference:
     available = None
     if source.duration:
         available = TimeRange(RationalTime(0, rate), RationalTime(frames(source.duration, rate), rate))
-    return otio.schema.ExternalReference(target_url=source.url, available_range=available,
-                                         metadata={"fcp_xml": {"timecode": _fcp_timecode(rate)}})
+    return otio.schema.ExternalReference(
+        target_url=source.url, available_range=available, metadata={"fcp_xml": {"timecode": _fcp_timecode(rate)}}
+    )
 
 
 def _fcp_timecode(rate: float) -> dict:
@@ -148,13 +190,18 @@ def _markers(cut: Cut, rate: float, offset: int) -> Iterable[otio.schema.Marker]
     span = cut_range(cut, rate)
     first, last = span.start_time.to_frames(), span.end_time_exclusive().to_frames()
     title = {"kind": "title", "clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "reason": cut.reason}
-    yield otio.schema.Marker(name=marker_name(cut), color=TITLE_COLOR,
-                             marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
-                             metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}})
+    yield otio.schema.Marker(
+        name=marker_name(cut),
+        color=TITLE_COLOR,
+        marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
+        metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}},
+    )
     for caption in cut.captions:
         start = min(max(frames(caption.start, rate), first), last - 1)
         end = min(max(frames(caption.end, rate), start + 1), last)
-        yield otio.schema.Marker(name=caption.text, color=CAPTION_COLOR,
-                                 marked_range=TimeRange(RationalTime(start + offset, rate),
-                                                        RationalTime(end - start, rate)),
-                                 metadata={"clipstream": {"kind": "caption"}})
+        yield otio.schema.Marker(
+            name=caption.text,
+            color=CAPTION_COLOR,
+            marked_range=TimeRange(RationalTime(start + offset, rate), RationalTime(end - start, rate)),
+            metadata={"clipstream": {"kind": "caption"}},
+        )

@@ -71,8 +71,11 @@ def unpack(archive: Path, out: Path) -> list[str]:
 def write_bundle(out: IO[bytes], timeline_name: str, timeline_text: str, members: list[Member]) -> None:
     """Write the zip to ``out`` (which may be a pipe: nothing is sought)."""
     with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr(zipfile.ZipInfo(timeline_name, date_time=(2020, 1, 1, 0, 0, 0)),
-                    timeline_text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            zipfile.ZipInfo(timeline_name, date_time=(2020, 1, 1, 0, 0, 0)),
+            timeline_text.encode("utf-8"),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
         for member in members:
             info = zipfile.ZipInfo(member.name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED if member.compress else zipfile.ZIP_STORED

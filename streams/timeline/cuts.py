@@ -82,26 +82,47 @@ def check_handoff(doc: Mapping[str, Any]) -> None:
         raise TimelineError(f"the clip's hand-off file is {found!r}, not {SCHEMA!r}: render the clip again")
 
 
-def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | None,
-              has_video: bool = True) -> Source:
+def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | None, has_video: bool = True) -> Source:
     """The source as a clip's hand-off document describes it (``has_video`` False: audio only,
     whatever frame size the document gives)."""
     check_handoff(doc)
     media = doc["source"]
     video = has_video and doc.get("layout") != "audio" and bool(media.get("fps"))
-    return Source(name=name, url=url, duration=duration, fps=media["fps"] if video else None,
-                  width=media.get("width") if video else None, height=media.get("height") if video else None)
+    return Source(
+        name=name,
+        url=url,
+        duration=duration,
+        fps=media["fps"] if video else None,
+        width=media.get("width") if video else None,
+        height=media.get("height") if video else None,
+    )
 
 
-def cut_of(doc: Mapping[str, Any], *, clip_id: str, title: str, reason: str, score: float | None,
-           rank: int | None) -> Cut:
+def cut_of(
+    doc: Mapping[str, Any], *, clip_id: str, title: str, reason: str, score: float | None, rank: int | None
+) -> Cut:
     """The cut a clip's hand-off document describes, with the ranking's words about it."""
     check_handoff(doc)
     start, end = float(doc["clip"]["in"]), float(doc["clip"]["out"])
-    captions = tuple(Caption(c["text"], round(start + c["start"], 3), round(start + c["end"], 3))
-                     for c in doc.get("captions", {}).get("cues", ()))
-    reframe = {"layout": doc.get("layout"), "framing": doc.get("framing"), "crop": doc.get("crop"),
-               "output": doc.get("output")}
-    return Cut(clip_id=clip_id, start=start, end=end, title=title or "", reason=reason or "",
-               score=None if score is None else round(float(score), 1), rank=rank, captions=captions,
-               reframe=reframe, language=doc.get("captions", {}).get("language"))
+    captions = tuple(
+        Caption(c["text"], round(start + c["start"], 3), round(start + c["end"], 3))
+        for c in doc.get("captions", {}).get("cues", ())
+    )
+    reframe = {
+        "layout": doc.get("layout"),
+        "framing": doc.get("framing"),
+        "crop": doc.get("crop"),
+        "output": doc.get("output"),
+    }
+    return Cut(
+        clip_id=clip_id,
+        start=start,
+        end=end,
+        title=title or "",
+        reason=reason or "",
+        score=None if score is None else round(float(score), 1),
+        rank=rank,
+        captions=captions,
+        reframe=reframe,
+        language=doc.get("captions", {}).get("language"),
+    )

@@ -76,20 +76,42 @@ def write(timeline: otio.schema.Timeline) -> str:
     root = ET.Element("fcpxml", version=VERSION)
     resources = ET.SubElement(root, "resources")
     tc_format = "DF" if build.is_drop_frame(rate) else "NDF"
-    sequence_format = ET.SubElement(resources, "format", id="r1", frameDuration=seconds(1, step),
-                                     width=str(width), height=str(height), name=_format_name(width, height, step))
+    sequence_format = ET.SubElement(
+        resources,
+        "format",
+        id="r1",
+        frameDuration=seconds(1, step),
+        width=str(width),
+        height=str(height),
+        name=_format_name(width, height, step),
+    )
     asset_format = sequence_format
     if has_video and (media.get("width"), media.get("height")) != (width, height):
-        asset_format = ET.SubElement(resources, "format", id="r2", frameDuration=seconds(1, step),
-                                     width=str(media["width"]), height=str(media["height"]),
-                                     name=_format_name(media["width"], media["height"], step))
+        asset_format = ET.SubElement(
+            resources,
+            "format",
+            id="r2",
+            frameDuration=seconds(1, step),
+            width=str(media["width"]),
+            height=str(media["height"]),
+            name=_format_name(media["width"], media["height"], step),
+        )
     first = audio[0][0]
     available = first.media_reference.available_range
     known = available.duration.to_frames() if available else 0  # unknown: as far as the cuts reach
     reach = max(known, *(c.source_range.end_time_exclusive().to_frames() for c in audio[0]))
-    asset = ET.SubElement(resources, "asset", id="r3", name=media.get("name") or first.name, start="0s",
-                          duration=seconds(reach, step),
-                          hasVideo="1" if has_video else "0", hasAudio="1", audioSources="1", audioChannels="2")
+    asset = ET.SubElement(
+        resources,
+        "asset",
+        id="r3",
+        name=media.get("name") or first.name,
+        start="0s",
+        duration=seconds(reach, step),
+        hasVideo="1" if has_video else "0",
+        hasAudio="1",
+        audioSources="1",
+        audioChannels="2",
+    )
     if has_video:
         asset.set("format", asset_format.get("id"))
     ET.SubElement(asset, "media-rep", kind="original-media", src=first.media_reference.target_url)
@@ -97,8 +119,16 @@ def write(timeline: otio.schema.Timeline) -> str:
     event = ET.SubElement(ET.SubElement(root, "library"), "event", name="clipstream")
     project = ET.SubElement(event, "project", name=timeline.name)
     total = sum(clip.source_range.duration.to_frames() for clip in audio[0])
-    sequence = ET.SubElement(project, "sequence", format="r1", duration=seconds(total, step), tcStart="0s",
-                             tcFormat=tc_format, audioLayout="stereo", audioRate="48k")
+    sequence = ET.SubElement(
+        project,
+        "sequence",
+        format="r1",
+        duration=seconds(total, step),
+        tcStart="0s",
+        tcFormat=tc_format,
+        audioLayout="stereo",
+        audioRate="48k",
+    )
     spine = ET.SubElement(sequence, "spine")
     video = timeline.video_tracks()[0] if has_video else None
     at, styles = 0, itertools.count(1)
@@ -106,9 +136,16 @@ def write(timeline: otio.schema.Timeline) -> str:
         shown = video[i] if video is not None else clip
         first_frame = clip.source_range.start_time.to_frames()
         length = clip.source_range.duration.to_frames()
-        element = ET.SubElement(spine, "asset-clip", ref="r3", name=clip.name, offset=seconds(at, step),
-                                start=seconds(first_frame, step), duration=seconds(length, step),
-                                tcFormat=tc_format)
+        element = ET.SubElement(
+            spine,
+            "asset-clip",
+            ref="r3",
+            name=clip.name,
+            offset=seconds(at, step),
+            start=seconds(first_frame, step),
+            duration=seconds(length, step),
+            tcFormat=tc_format,
+        )
         if has_video:
             element.set("format", asset_format.get("id"))
         else:
@@ -123,9 +160,14 @@ def write(timeline: otio.schema.Timeline) -> str:
         for marker in (m for m in markers if _kind(m) != "caption"):
             note = marker.metadata.get("clipstream", {}).get("reason") or ""
             span = marker.marked_range.duration.to_frames()  # none: a point, as the title marker is
-            ET.SubElement(element, "marker", start=seconds(marker.marked_range.start_time.to_frames(), step),
-                          **({"duration": seconds(span, step)} if span else {}), value=marker.name,
-                          **({"note": note} if note else {}))
+            ET.SubElement(
+                element,
+                "marker",
+                start=seconds(marker.marked_range.start_time.to_frames(), step),
+                **({"duration": seconds(span, step)} if span else {}),
+                value=marker.name,
+                **({"note": note} if note else {}),
+            )
         at += length
     ET.indent(root)
     for text in root.iter("text"):  # a caption's words as they are, not indented
@@ -143,9 +185,16 @@ def _format_name(width: Any, height: Any, step: Fraction) -> str:
     """Final Cut's name for a format: ``FFVideoFormat1080p2997`` for its standard sizes, the size
     spelled out for others (``FFVideoFormat1080x1920p2997``, as Final Cut names 640x480); the
     format's width, height and frame duration are written as well, and win over the name."""
-    rates = {Fraction(1001, 24000): "2398", Fraction(1, 24): "24", Fraction(1, 25): "25",
-             Fraction(1001, 30000): "2997", Fraction(1, 30): "30", Fraction(1, 50): "50",
-             Fraction(1001, 60000): "5994", Fraction(1, 60): "60"}
+    rates = {
+        Fraction(1001, 24000): "2398",
+        Fraction(1, 24): "24",
+        Fraction(1, 25): "25",
+        Fraction(1001, 30000): "2997",
+        Fraction(1, 30): "30",
+        Fraction(1, 50): "50",
+        Fraction(1001, 60000): "5994",
+        Fraction(1, 60): "60",
+    }
     lines = {(1280, 720): "720p", (1920, 1080): "1080p", (3840, 2160): "2160p"}
     size = lines.get((int(width), int(height)), f"{width}x{height}p")
     return f"FFVideoFormat{size}{rates[step]}" if step in rates else "FFVideoFormatRateUndefined"
@@ -157,15 +206,21 @@ def position(place: Any, source: dict, width: int, height: int) -> dict:
     source's centre from the frame's in percent of the frame height, y up; ``scale``."""
     at = Place(**place)
     dx, dy = at.centre_offset((source["width"], source["height"]), (width, height))
-    return {"frame": at.frame, "px": round(100 * dx / height, 4) + 0.0, "py": round(-100 * dy / height, 4) + 0.0,
-            "scale": at.scale}  # + 0.0: no "-0.0000"
+    return {
+        "frame": at.frame,
+        "px": round(100 * dx / height, 4) + 0.0,
+        "py": round(-100 * dy / height, 4) + 0.0,
+        "scale": at.scale,
+    }  # + 0.0: no "-0.0000"
 
 
 def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fraction) -> None:
     """The reframe as ``adjust-transform`` keyframes of position and scale (:func:`position`),
     at times in the clip's source time."""
-    values = {"position": lambda k: f"{k['px']:.4f} {k['py']:.4f}",
-              "scale": lambda k: f"{k['scale']:.6f} {k['scale']:.6f}"}
+    values = {
+        "position": lambda k: f"{k['px']:.4f} {k['py']:.4f}",
+        "scale": lambda k: f"{k['scale']:.6f} {k['scale']:.6f}",
+    }
     ET.SubElement(element, "adjust-conform", type="none")
     transform = ET.SubElement(element, "adjust-transform", {name: value(keys[0]) for name, value in values.items()})
     if len(keys) == 1:
@@ -177,21 +232,34 @@ def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fr
             # to smooth); position takes no curve or interp (Final Cut ignores the param with one) and
             # moves linearly between keys.
             curve = {} if name == "position" else {"curve": "linear"}
-            ET.SubElement(animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key),
-                          **curve)
+            ET.SubElement(
+                animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key), **curve
+            )
 
 
 def _caption(element: ET.Element, marker: otio.schema.Marker, n: int, language: str, step: Fraction) -> None:
     span = marker.marked_range
     style_id = f"ts{n}"  # unique in the document
-    caption = ET.SubElement(element, "caption", lane=CAPTION_LANE, offset=seconds(span.start_time.to_frames(), step),
-                            name=marker.name, start="3600s",
-                            duration=seconds(max(1, span.duration.to_frames()), step),
-                            role=f"SRT?captionFormat=SRT.{language}")
+    caption = ET.SubElement(
+        element,
+        "caption",
+        lane=CAPTION_LANE,
+        offset=seconds(span.start_time.to_frames(), step),
+        name=marker.name,
+        start="3600s",
+        duration=seconds(max(1, span.duration.to_frames()), step),
+        role=f"SRT?captionFormat=SRT.{language}",
+    )
     text = ET.SubElement(caption, "text", placement="bottom")
     ET.SubElement(text, "text-style", ref=style_id).text = marker.name
-    ET.SubElement(ET.SubElement(caption, "text-style-def", id=style_id), "text-style", font=".AppleSystemUIFont",
-                  fontSize="13", fontColor="1 1 1 1", backgroundColor="0 0 0 1")
+    ET.SubElement(
+        ET.SubElement(caption, "text-style-def", id=style_id),
+        "text-style",
+        font=".AppleSystemUIFont",
+        fontSize="13",
+        fontColor="1 1 1 1",
+        backgroundColor="0 0 0 1",
+    )
 
 
 def read(text: str) -> otio.schema.Timeline:
@@ -222,9 +290,13 @@ def read(text: str) -> otio.schema.Timeline:
         rep = asset.find("media-rep")
         span = TimeRange(at(element.get("start")), at(element.get("duration")))
         for i, track in enumerate(tracks):
-            clip = otio.schema.Clip(name=element.get("name", ""), source_range=span,
-                                    media_reference=otio.schema.ExternalReference(
-                                        target_url=rep.get("src") if rep is not None else asset.get("src")))
+            clip = otio.schema.Clip(
+                name=element.get("name", ""),
+                source_range=span,
+                media_reference=otio.schema.ExternalReference(
+                    target_url=rep.get("src") if rep is not None else asset.get("src")
+                ),
+            )
             if i == 0:
                 clip.markers.extend(_markers_of(element, at))
                 clip.metadata["fcpxml"] = {"transform": list(_keys_of(element, at))}
@@ -234,12 +306,18 @@ def read(text: str) -> otio.schema.Timeline:
 
 def _markers_of(element: ET.Element, at) -> Iterable[otio.schema.Marker]:
     for marker in element.findall("marker"):
-        yield otio.schema.Marker(name=marker.get("value", ""), marked_range=TimeRange(
-            at(marker.get("start")), at(marker.get("duration", "0s"))), metadata={"fcpxml": {"note": marker.get("note")}})
+        yield otio.schema.Marker(
+            name=marker.get("value", ""),
+            marked_range=TimeRange(at(marker.get("start")), at(marker.get("duration", "0s"))),
+            metadata={"fcpxml": {"note": marker.get("note")}},
+        )
     for caption in element.findall("caption"):
         words = "".join(caption.find("text").itertext()) if caption.find("text") is not None else ""
-        yield otio.schema.Marker(name=words, marked_range=TimeRange(at(caption.get("offset")), at(caption.get("duration"))),
-                                 metadata={"fcpxml": {"kind": "caption", "role": caption.get("role")}})
+        yield otio.schema.Marker(
+            name=words,
+            marked_range=TimeRange(at(caption.get("offset")), at(caption.get("duration"))),
+            metadata={"fcpxml": {"kind": "caption", "role": caption.get("role")}},
+        )
 
 
 def _keys_of(element: ET.Element, at) -> Iterable[dict]:
@@ -250,10 +328,18 @@ def _keys_of(element: ET.Element, at) -> Iterable[dict]:
     params = {p.get("name"): p.findall("./keyframeAnimation/keyframe") for p in transform.findall("param")}
     if not params.get("position"):
         px, py = map(float, transform.get("position", "0 0").split())
-        yield {"frame": at(element.get("start")).to_frames(), "px": px, "py": py,
-               "scale": float(transform.get("scale", "1 1").split()[0])}
+        yield {
+            "frame": at(element.get("start")).to_frames(),
+            "px": px,
+            "py": py,
+            "scale": float(transform.get("scale", "1 1").split()[0]),
+        }
         return
     for position, scale in zip(params["position"], params.get("scale") or params["position"]):
         px, py = map(float, position.get("value").split())
-        yield {"frame": at(position.get("time")).to_frames(), "px": px, "py": py,
-               "scale": float(scale.get("value").split()[0]) if params.get("scale") else 1.0}
+        yield {
+            "frame": at(position.get("time")).to_frames(),
+            "px": px,
+            "py": py,
+            "scale": float(scale.get("value").split()[0]) if params.get("scale") else 1.0,
+        }

@@ -57,14 +57,24 @@ class Format:
     reframe: bool = False
 
 
-FORMATS = {f.name: f for f in (
-    Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO"),
-    Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)"),
-    Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
-    Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
-    Format("kdenlive", "kdenlive", ".kdenlive", "application/xml", "Kdenlive / Shotcut (MLT)", markers="timeline",
-           reframe=True),
-)}
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO"),
+        Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)"),
+        Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
+        Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
+        Format(
+            "kdenlive",
+            "kdenlive",
+            ".kdenlive",
+            "application/xml",
+            "Kdenlive / Shotcut (MLT)",
+            markers="timeline",
+            reframe=True,
+        ),
+    )
+}
 
 _stdout_lock = threading.Lock()
 

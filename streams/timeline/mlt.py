@@ -57,16 +57,23 @@ def rect_keys(places: Iterable[dict[str, Any]], source_size: tuple[int, int]) ->
     return ";".join(keys)
 
 
-def transform_filter(places: list[dict[str, Any]], source_size: tuple[int, int], n: int,
-                     clip_in: str | None, clip_out: str | None) -> ElementTree.Element:
+def transform_filter(
+    places: list[dict[str, Any]], source_size: tuple[int, int], n: int, clip_in: str | None, clip_out: str | None
+) -> ElementTree.Element:
     """The reframe of one clip as MLT's affine filter (Kdenlive's Position and Zoom), spanning
     the clip's ``clip_in`` to ``clip_out`` (source time, as the entry gives them)."""
     bounds = {"in": clip_in, "out": clip_out} if clip_in is not None and clip_out is not None else {}
     element = ElementTree.Element("filter", id=f"reframe{n}", **bounds)
-    for name, value in (("mlt_service", "affine"), ("kdenlive_id", KDENLIVE_EFFECT),
-                        ("transition.rect", rect_keys(places, source_size)), ("transition.distort", "0"),
-                        ("transition.fill", "1"), ("transition.repeat_off", "1"), ("transition.mirror_off", "1"),
-                        ("kdenlive:collapsed", "0")):
+    for name, value in (
+        ("mlt_service", "affine"),
+        ("kdenlive_id", KDENLIVE_EFFECT),
+        ("transition.rect", rect_keys(places, source_size)),
+        ("transition.distort", "0"),
+        ("transition.fill", "1"),
+        ("transition.repeat_off", "1"),
+        ("transition.mirror_off", "1"),
+        ("kdenlive:collapsed", "0"),
+    ):
         ElementTree.SubElement(element, "property", name=name).text = value
     return element
 

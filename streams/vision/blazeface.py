@@ -112,9 +112,10 @@ class Letterbox:
     def to_model(self, points: np.ndarray) -> np.ndarray:
         """Frame pixels ``(..., 2)`` → [0, 1] of the model input (the inverse of ``to_frame``)."""
         points = np.asarray(points, dtype=np.float32)
-        return np.stack(
-            [points[..., 0] * self.scale_x + self.pad_x, points[..., 1] * self.scale_y + self.pad_y], axis=-1
-        ) / self.size
+        return (
+            np.stack([points[..., 0] * self.scale_x + self.pad_x, points[..., 1] * self.scale_y + self.pad_y], axis=-1)
+            / self.size
+        )
 
 
 def letterbox(frame: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
@@ -160,8 +161,9 @@ class Detection:
         return self.box[0] <= x <= self.box[2] and self.box[1] <= y <= self.box[3]
 
 
-def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, spec: DetectorSpec,
-           anchor_centres: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode(
+    raw_boxes: np.ndarray, raw_scores: np.ndarray, spec: DetectorSpec, anchor_centres: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Raw outputs for one image → ``(boxes (n, 4), keypoints (n, 6, 2), scores (n,))``, boxes as
     (x0, y0, x1, y1) and keypoints as (x, y) in [0, 1] of the model input, for every anchor.
 
@@ -191,8 +193,9 @@ def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
-def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
-                 iou_threshold: float = NMS_IOU) -> list[Detection]:
+def weighted_nms(
+    boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou_threshold: float = NMS_IOU
+) -> list[Detection]:
     """Merge overlapping candidates, best first: each kept face is the score-weighted mean of the
     candidates overlapping the best remaining one by more than ``iou_threshold``, with that one's
     score (MediaPipe's WEIGHTED suppression, steadier from frame to frame than plain NMS)."""
@@ -213,8 +216,14 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
     return faces
 
 
-def detections_in_frame(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, box: Letterbox,
-                        min_score: float, iou_threshold: float = NMS_IOU) -> list[Detection]:
+def detections_in_frame(
+    boxes: np.ndarray,
+    keypoints: np.ndarray,
+    scores: np.ndarray,
+    box: Letterbox,
+    min_score: float,
+    iou_threshold: float = NMS_IOU,
+) -> list[Detection]:
     """Threshold, merge, and map decoded candidates from the model input to frame pixels."""
     keep = scores >= min_score
     faces = []
@@ -239,8 +248,13 @@ def pack(faces: list[Detection], max_faces: int) -> tuple[np.ndarray, np.ndarray
 class FaceDetector:
     """BlazeFace on frames of any size. ``detect`` is safe to call from one thread at a time."""
 
-    def __init__(self, spec: DetectorSpec = FULL_RANGE, min_score: float | None = None,
-                 iou_threshold: float = NMS_IOU, threads: int = 0) -> None:
+    def __init__(
+        self,
+        spec: DetectorSpec = FULL_RANGE,
+        min_score: float | None = None,
+        iou_threshold: float = NMS_IOU,
+        threads: int = 0,
+    ) -> None:
         self.spec = spec
         self.min_score = spec.min_score if min_score is None else min_score
         self.iou_threshold = iou_threshold

@@ -68,8 +68,9 @@ class FaceCrop:
         return (points @ inverse[:, :2].T + inverse[:, 2]).astype(np.float32)
 
 
-def crop_from_detection(face: Detection, margin: float = CROP_MARGIN, rotate: bool = True,
-                        size: int = INPUT_SIZE) -> FaceCrop:
+def crop_from_detection(
+    face: Detection, margin: float = CROP_MARGIN, rotate: bool = True, size: int = INPUT_SIZE
+) -> FaceCrop:
     """The landmark crop for a detected face: centred on its box, ``margin`` times the box's
     longer side, turned so the eyes are level when ``rotate``."""
     x0, y0, x1, y1 = face.box

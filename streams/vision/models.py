@@ -53,16 +53,22 @@ def detections(detector, frames: np.ndarray, max_faces: int) -> Detections:
 
     packed = [pack(faces, max_faces) for faces in detector.detect_batch(frames)]
     boxes, scores, keypoints, counts = (np.stack(column) for column in zip(*packed))
-    return Detections(boxes.astype(np.float32), scores.astype(np.float32), keypoints.astype(np.float32),
-                      counts.astype(np.int32).reshape(-1, 1))
+    return Detections(
+        boxes.astype(np.float32),
+        scores.astype(np.float32),
+        keypoints.astype(np.float32),
+        counts.astype(np.int32).reshape(-1, 1),
+    )
 
 
 def landmarks(landmarker, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``landmarker``'s (a ``landmarks.FaceLandmarker``) points ``(n, 468, 3)`` and presence scores
     ``(n,)`` for each face crop of ``faces``."""
     meshes = [landmarker.mesh(face) for face in faces]
-    return (np.stack([m.landmarks for m in meshes]).astype(np.float32),
-            np.array([m.presence for m in meshes], dtype=np.float32))
+    return (
+        np.stack([m.landmarks for m in meshes]).astype(np.float32),
+        np.array([m.presence for m in meshes], dtype=np.float32),
+    )
 
 
 class InProcessFaceModels:

@@ -84,8 +84,7 @@ def around(box: tuple[float, float, float, float], width: int, height: int, face
     return Crop(x, y, side)
 
 
-def cut(picture: np.ndarray, crops: list[Crop], scale: tuple[float, float],
-        model_side: int = MODEL_SIDE) -> np.ndarray:
+def cut(picture: np.ndarray, crops: list[Crop], scale: tuple[float, float], model_side: int = MODEL_SIDE) -> np.ndarray:
     """The ``crops`` (source pixels) cut from ``picture`` (an RGB frame with ``scale`` picture
     pixels per source pixel) and resized to ``model_side`` squares: ``(n, side, side, 3)`` uint8."""
     from PIL import Image

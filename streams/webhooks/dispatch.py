@@ -51,9 +51,17 @@ def wake() -> None:
 
 
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 rng: random.Random | None = None, batch: int = 20, poll_seconds: float = 0.5,
-                 tenant_id: str | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+        batch: int = 20,
+        poll_seconds: float = 0.5,
+        tenant_id: str | None = None,
+    ) -> None:
         """``tenant_id``: send only that tenant's deliveries (a dedicated dispatcher; tests)."""
         self.pool = pool
         self.tenant_id = tenant_id
@@ -109,11 +117,24 @@ class Dispatcher:
         name = {Outcome.DELIVERED: "delivered", Outcome.DISABLE: "disable"}.get(outcome)
         name = name or ("retry" if delay is not None else "failed")
         async with self.pool.acquire() as conn:
-            await store.record_attempt(conn, delivery, status_code=status_code, error=error, duration_ms=duration_ms,
-                                       outcome=name, next_delay=delay)
+            await store.record_attempt(
+                conn,
+                delivery,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+                outcome=name,
+                next_delay=delay,
+            )
         metrics.WEBHOOK_DELIVERIES.labels(name).inc()
-        log.info("webhook %s to %s: attempt %d %s (%s)", delivery["event_type"], delivery["endpoint_id"],
-                 delivery["attempts"] + 1, name, status_code or error)
+        log.info(
+            "webhook %s to %s: attempt %d %s (%s)",
+            delivery["event_type"],
+            delivery["endpoint_id"],
+            delivery["attempts"] + 1,
+            name,
+            status_code or error,
+        )
 
     async def _post(self, client: httpx.AsyncClient, delivery: dict) -> tuple[int | None, str | None, float | None]:
         """``(status code, error, Retry-After seconds)`` of one POST; no status code if none came."""
@@ -126,12 +147,17 @@ class Dispatcher:
                     "content-type": "application/json",
                     "user-agent": USER_AGENT,
                 }
-                async with open_pinned(client, "POST", delivery["url"], allowed_hosts=self.allowed_hosts,
-                                       headers=headers, content=body) as response:
+                async with open_pinned(
+                    client, "POST", delivery["url"], allowed_hosts=self.allowed_hosts, headers=headers, content=body
+                ) as response:
                     if response.is_success:
                         return response.status_code, None, None
                     retry_after = retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
-                    return response.status_code, f"HTTP {response.status_code}: {await _start_of(response)}", retry_after
+                    return (
+                        response.status_code,
+                        f"HTTP {response.status_code}: {await _start_of(response)}",
+                        retry_after,
+                    )
         except UnsafeUrl as exc:
             return None, f"{exc.code}: {exc.message}", None
         except TimeoutError:

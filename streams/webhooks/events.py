@@ -26,8 +26,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-EVENT_TYPES = ("video.processing", "transcript.ready", "moments.ready", "clip.rendered", "video.completed",
-               "video.failed")
+EVENT_TYPES = (
+    "video.processing",
+    "transcript.ready",
+    "moments.ready",
+    "clip.rendered",
+    "video.completed",
+    "video.failed",
+)
 TEST_EVENT = "webhook.test"  # sent by the API's test route only; no subscription needed
 
 _LIFECYCLE = {
@@ -82,12 +88,18 @@ def from_ranking(found: Mapping[str, Any]) -> WebhookEvent | None:
         return None
     video_id = found["video_id"]
     data = {
-        "video_id": video_id, "tenant_id": found["tenant_id"],
-        "moments": [{k: m[k] for k in ("moment_id", "rank", "start", "end", "score", "title", "reason")}
-                    for m in sorted(found["moments"], key=lambda m: m["rank"])],
+        "video_id": video_id,
+        "tenant_id": found["tenant_id"],
+        "moments": [
+            {k: m[k] for k in ("moment_id", "rank", "start", "end", "score", "title", "reason")}
+            for m in sorted(found["moments"], key=lambda m: m["rank"])
+        ],
         "superseded": list(found.get("superseded") or []),
-        "links": {**_links(video_id), "moments": f"/v1/videos/{video_id}/moments",
-                  "clips": f"/v1/videos/{video_id}/clips"},
+        "links": {
+            **_links(video_id),
+            "moments": f"/v1/videos/{video_id}/moments",
+            "clips": f"/v1/videos/{video_id}/clips",
+        },
     }
     return _event("moments.ready", f"moments.ready:{video_id}", found, data)
 
@@ -96,10 +108,19 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
     """The ``clip.rendered`` webhook for a ``ClipRendered`` event (``records.to_payload``)."""
     video_id = clip["video_id"]
     data = {
-        "video_id": video_id, "tenant_id": clip["tenant_id"], "clip_id": clip["clip_id"],
-        "moment_id": clip["moment_id"], "rank": clip["rank"], "aspect": clip["aspect"], "start": clip["start"],
-        "end": clip["end"], "duration": clip["duration"], "mp4": clip["mp4_uri"], "srt": clip["srt_uri"],
-        "vtt": clip["vtt_uri"], "thumbnail": clip["thumbnail_uri"],
+        "video_id": video_id,
+        "tenant_id": clip["tenant_id"],
+        "clip_id": clip["clip_id"],
+        "moment_id": clip["moment_id"],
+        "rank": clip["rank"],
+        "aspect": clip["aspect"],
+        "start": clip["start"],
+        "end": clip["end"],
+        "duration": clip["duration"],
+        "mp4": clip["mp4_uri"],
+        "srt": clip["srt_uri"],
+        "vtt": clip["vtt_uri"],
+        "thumbnail": clip["thumbnail_uri"],
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)

@@ -71,8 +71,13 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def next_delay(attempts: int, schedule: tuple[float, ...], rng: random.Random, retry_after: float | None = None,
-               retry_after_cap: float = RETRY_AFTER_CAP_SECONDS) -> float | None:
+def next_delay(
+    attempts: int,
+    schedule: tuple[float, ...],
+    rng: random.Random,
+    retry_after: float | None = None,
+    retry_after_cap: float = RETRY_AFTER_CAP_SECONDS,
+) -> float | None:
     """The pause before the next attempt after ``attempts`` failed ones (1 after the first), or
     None when the schedule is exhausted and the delivery has failed."""
     if attempts < 1 or attempts > len(schedule):

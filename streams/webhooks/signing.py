@@ -34,7 +34,7 @@ def secret_key(secret: str) -> bytes:
     if not secret.startswith(PREFIX):
         raise ValueError(f"a webhook secret starts with {PREFIX!r}")
     try:
-        key = base64.b64decode(secret[len(PREFIX):], validate=True)
+        key = base64.b64decode(secret[len(PREFIX) :], validate=True)
     except binascii.Error:
         raise ValueError("a webhook secret is base64 after its prefix") from None
     if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
@@ -62,8 +62,16 @@ def headers(secrets: list[str], msg_id: str, timestamp: int, body: bytes) -> dic
     }
 
 
-def verify(secret: str, msg_id: str, timestamp: int, body: bytes, header: str, *, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> bool:
+def verify(
+    secret: str,
+    msg_id: str,
+    timestamp: int,
+    body: bytes,
+    header: str,
+    *,
+    now: float | None = None,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> bool:
     """What a receiver does: True if a ``v1`` signature in ``header`` matches and the timestamp is
     within ``tolerance`` seconds of ``now``."""
     now = time.time() if now is None else now

@@ -54,20 +54,31 @@ def _page(cursor: Cursor | None) -> Cursor:
 
 
 # endpoints ---------------------------------------------------------------------------------------
-async def create_endpoint(conn: asyncpg.Connection, tenant_id: str, url: str, description: str,
-                          event_types: Sequence[str], secret: str) -> dict:
+async def create_endpoint(
+    conn: asyncpg.Connection, tenant_id: str, url: str, description: str, event_types: Sequence[str], secret: str
+) -> dict:
     now = datetime.now(UTC)
     secrets = [{"secret": secret, "created_at": now.isoformat(), "expires_at": None}]
-    return _row(await conn.fetchrow(
-        "INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url, description, event_types, secrets)"
-        " VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *",
-        new_id("ep"), tenant_id, url, description, list(event_types), json.dumps(secrets),
-    ))
+    return _row(
+        await conn.fetchrow(
+            "INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url, description, event_types, secrets)"
+            " VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *",
+            new_id("ep"),
+            tenant_id,
+            url,
+            description,
+            list(event_types),
+            json.dumps(secrets),
+        )
+    )
 
 
 async def endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> dict | None:
-    return _row(await conn.fetchrow(
-        "SELECT * FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id))
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id
+        )
+    )
 
 
 async def endpoints(conn: asyncpg.Connection, tenant_id: str, limit: int, after: Cursor | None = None) -> list[dict]:
@@ -76,25 +87,42 @@ async def endpoints(conn: asyncpg.Connection, tenant_id: str, limit: int, after:
     rows = await conn.fetch(
         "SELECT * FROM webhook_endpoints WHERE tenant_id = $1 AND (created_at, endpoint_id) < ($2, $3)"
         " ORDER BY created_at DESC, endpoint_id DESC LIMIT $4",
-        tenant_id, created, last_id, limit,
+        tenant_id,
+        created,
+        last_id,
+        limit,
     )
     return [_row(r) for r in rows]
 
 
-async def update_endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, *, url: str | None = None,
-                          description: str | None = None, event_types: Sequence[str] | None = None,
-                          status: str | None = None) -> dict | None:
+async def update_endpoint(
+    conn: asyncpg.Connection,
+    tenant_id: str,
+    endpoint_id: str,
+    *,
+    url: str | None = None,
+    description: str | None = None,
+    event_types: Sequence[str] | None = None,
+    status: str | None = None,
+) -> dict | None:
     """Change the given fields; None if there is no such endpoint. Disabling one disables its
     pending deliveries; enabling clears the reason it was disabled."""
     async with conn.transaction():
-        row = _row(await conn.fetchrow(
-            "UPDATE webhook_endpoints SET url = coalesce($3, url), description = coalesce($4, description),"
-            " event_types = coalesce($5, event_types), status = coalesce($6, status),"
-            " disabled_reason = CASE WHEN $6 = 'enabled' THEN NULL"
-            "   WHEN $6 = 'disabled' THEN coalesce(disabled_reason, 'disabled by the API') ELSE disabled_reason END,"
-            " updated_at = now() WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
-            endpoint_id, tenant_id, url, description, None if event_types is None else list(event_types), status,
-        ))
+        row = _row(
+            await conn.fetchrow(
+                "UPDATE webhook_endpoints SET url = coalesce($3, url), description = coalesce($4, description),"
+                " event_types = coalesce($5, event_types), status = coalesce($6, status),"
+                " disabled_reason = CASE WHEN $6 = 'enabled' THEN NULL"
+                "   WHEN $6 = 'disabled' THEN coalesce(disabled_reason, 'disabled by the API') ELSE disabled_reason END,"
+                " updated_at = now() WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
+                endpoint_id,
+                tenant_id,
+                url,
+                description,
+                None if event_types is None else list(event_types),
+                status,
+            )
+        )
         if row is not None and status == "disabled":
             await disable_pending(conn, endpoint_id)
     return row
@@ -102,25 +130,33 @@ async def update_endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id:
 
 async def delete_endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> bool:
     status = await conn.execute(
-        "DELETE FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id)
+        "DELETE FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id
+    )
     return status == "DELETE 1"
 
 
-async def rotate_secret(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, new_secret: str,
-                        grace: timedelta) -> dict | None:
+async def rotate_secret(
+    conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, new_secret: str, grace: timedelta
+) -> dict | None:
     """Make ``new_secret`` current; the previous one still signs for ``grace``."""
     async with conn.transaction():
         current = await conn.fetchval(
             "SELECT secrets FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2 FOR UPDATE",
-            endpoint_id, tenant_id)
+            endpoint_id,
+            tenant_id,
+        )
         if current is None:
             return None
         secrets = signing.rotated(json.loads(current), new_secret, datetime.now(UTC), grace)
-        return _row(await conn.fetchrow(
-            "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
-            " WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
-            endpoint_id, tenant_id, json.dumps(secrets),
-        ))
+        return _row(
+            await conn.fetchrow(
+                "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
+                " WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
+                endpoint_id,
+                tenant_id,
+                json.dumps(secrets),
+            )
+        )
 
 
 async def disable_endpoint(conn: asyncpg.Connection, endpoint_id: str, reason: str) -> None:
@@ -128,15 +164,18 @@ async def disable_endpoint(conn: asyncpg.Connection, endpoint_id: str, reason: s
     async with conn.transaction():
         await conn.execute(
             "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now()"
-            " WHERE endpoint_id = $1", endpoint_id, reason)
+            " WHERE endpoint_id = $1",
+            endpoint_id,
+            reason,
+        )
         await disable_pending(conn, endpoint_id)
 
 
 async def disable_pending(conn: asyncpg.Connection, endpoint_id: str) -> None:
     """Mark the endpoint's pending deliveries ``disabled``: they are not sent (replay revives one)."""
     await conn.execute(
-        "UPDATE webhook_deliveries SET status = 'disabled' WHERE endpoint_id = $1 AND status = 'pending'",
-        endpoint_id)
+        "UPDATE webhook_deliveries SET status = 'disabled' WHERE endpoint_id = $1 AND status = 'pending'", endpoint_id
+    )
 
 
 # deliveries --------------------------------------------------------------------------------------
@@ -146,11 +185,17 @@ async def enqueue(conn: asyncpg.Connection, event: WebhookEvent, endpoint_id: st
     if endpoint_id is None:
         targets = await conn.fetch(
             "SELECT endpoint_id FROM webhook_endpoints WHERE tenant_id = $1 AND status = 'enabled'"
-            " AND (cardinality(event_types) = 0 OR $2 = ANY(event_types))", event.tenant_id, event.type)
+            " AND (cardinality(event_types) = 0 OR $2 = ANY(event_types))",
+            event.tenant_id,
+            event.type,
+        )
     else:
         targets = await conn.fetch(
             "SELECT endpoint_id FROM webhook_endpoints WHERE tenant_id = $1 AND endpoint_id = $2"
-            " AND status = 'enabled'", event.tenant_id, endpoint_id)
+            " AND status = 'enabled'",
+            event.tenant_id,
+            endpoint_id,
+        )
     payload = json.dumps(event.payload)
     created = []
     for target in targets:
@@ -158,16 +203,21 @@ async def enqueue(conn: asyncpg.Connection, event: WebhookEvent, endpoint_id: st
             "INSERT INTO webhook_deliveries (delivery_id, tenant_id, endpoint_id, event_type, msg_id, payload)"
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (endpoint_id, msg_id) DO NOTHING"
             " RETURNING delivery_id",
-            new_id("dlv"), event.tenant_id, target["endpoint_id"], event.type,
-            message_id(target["endpoint_id"], event.key), payload,
+            new_id("dlv"),
+            event.tenant_id,
+            target["endpoint_id"],
+            event.type,
+            message_id(target["endpoint_id"], event.key),
+            payload,
         )
         if delivery_id is not None:
             created.append(delivery_id)
     return created
 
 
-async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float,
-                    tenant_id: str | None = None) -> list[dict]:
+async def claim_due(
+    conn: asyncpg.Connection, limit: int, lease_seconds: float, tenant_id: str | None = None
+) -> list[dict]:
     """Up to ``limit`` due pending deliveries (of every tenant, or only ``tenant_id``'s), with
     their endpoint's url, secrets and status, leased for ``lease_seconds`` (see the module's
     docstring)."""
@@ -184,13 +234,23 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float,
         WHERE d.delivery_id = due.delivery_id AND e.endpoint_id = d.endpoint_id
         RETURNING d.*, e.url, e.secrets, e.status AS endpoint_status
         """,
-        limit, float(lease_seconds), tenant_id,
+        limit,
+        float(lease_seconds),
+        tenant_id,
     )
     return [_row(r) for r in rows]
 
 
-async def record_attempt(conn: asyncpg.Connection, delivery: dict, *, status_code: int | None, error: str | None,
-                         duration_ms: int, outcome: str, next_delay: float | None = None) -> bool:
+async def record_attempt(
+    conn: asyncpg.Connection,
+    delivery: dict,
+    *,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    outcome: str,
+    next_delay: float | None = None,
+) -> bool:
     """Record the attempt made on a claimed ``delivery`` and move the delivery on. ``outcome``:
     ``delivered``; ``retry`` (again in ``next_delay`` seconds); ``failed`` (schedule exhausted);
     ``disable`` (the endpoint answered 410). False if the claim was stale (nothing written)."""
@@ -203,7 +263,12 @@ async def record_attempt(conn: asyncpg.Connection, delivery: dict, *, status_cod
             " next_attempt_at = CASE WHEN $4 = 'pending' THEN now() + make_interval(secs => $7) ELSE next_attempt_at END,"
             " delivered_at = CASE WHEN $4 = 'delivered' THEN now() END"
             " WHERE delivery_id = $1 AND attempts = $2 AND status = 'pending'",
-            delivery["delivery_id"], delivery["attempts"], attempt, status, status_code, error,
+            delivery["delivery_id"],
+            delivery["attempts"],
+            attempt,
+            status,
+            status_code,
+            error,
             float(next_delay or 0.0),
         )
         if updated != "UPDATE 1":
@@ -211,7 +276,12 @@ async def record_attempt(conn: asyncpg.Connection, delivery: dict, *, status_cod
         await conn.execute(
             "INSERT INTO webhook_attempts (delivery_id, attempt, tenant_id, status_code, error, duration_ms)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
-            delivery["delivery_id"], attempt, delivery["tenant_id"], status_code, error, duration_ms,
+            delivery["delivery_id"],
+            attempt,
+            delivery["tenant_id"],
+            status_code,
+            error,
+            duration_ms,
         )
         if outcome == "disable":
             await disable_endpoint(conn, delivery["endpoint_id"], f"the endpoint answered HTTP {status_code} Gone")
@@ -220,22 +290,33 @@ async def record_attempt(conn: asyncpg.Connection, delivery: dict, *, status_cod
 
 async def delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict | None:
     """One delivery with its attempts (oldest first)."""
-    row = _row(await conn.fetchrow(
-        "SELECT * FROM webhook_deliveries WHERE delivery_id = $1 AND tenant_id = $2", delivery_id, tenant_id))
+    row = _row(
+        await conn.fetchrow(
+            "SELECT * FROM webhook_deliveries WHERE delivery_id = $1 AND tenant_id = $2", delivery_id, tenant_id
+        )
+    )
     if row is not None:
         row["attempt_log"] = await _attempts(conn, tenant_id, [delivery_id])
     return row
 
 
-async def deliveries(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, limit: int,
-                     after: Cursor | None = None) -> list[dict]:
+async def deliveries(
+    conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, limit: int, after: Cursor | None = None
+) -> list[dict]:
     """An endpoint's deliveries, newest first, each with its attempts (``attempt_log``)."""
     created, last_id = _page(after)
-    rows = [_row(r) for r in await conn.fetch(
-        "SELECT * FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2"
-        " AND (created_at, delivery_id) < ($3, $4) ORDER BY created_at DESC, delivery_id DESC LIMIT $5",
-        tenant_id, endpoint_id, created, last_id, limit,
-    )]
+    rows = [
+        _row(r)
+        for r in await conn.fetch(
+            "SELECT * FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2"
+            " AND (created_at, delivery_id) < ($3, $4) ORDER BY created_at DESC, delivery_id DESC LIMIT $5",
+            tenant_id,
+            endpoint_id,
+            created,
+            last_id,
+            limit,
+        )
+    ]
     log = await _attempts(conn, tenant_id, [r["delivery_id"] for r in rows])
     for row in rows:
         row["attempt_log"] = [a for a in log if a["delivery_id"] == row["delivery_id"]]
@@ -245,7 +326,10 @@ async def deliveries(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str,
 async def _attempts(conn: asyncpg.Connection, tenant_id: str, delivery_ids: list[str]) -> list[dict]:
     rows = await conn.fetch(
         "SELECT * FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id = ANY($2::text[])"
-        " ORDER BY delivery_id, attempt", tenant_id, delivery_ids)
+        " ORDER BY delivery_id, attempt",
+        tenant_id,
+        delivery_ids,
+    )
     return [dict(r) for r in rows]
 
 
@@ -253,10 +337,13 @@ async def replay(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> 
     """Send a delivery again now: the same message (``webhook-id``, body), a new attempt and a
     fresh retry schedule, whatever its status. None if there is no such delivery or its endpoint
     is disabled."""
-    return _row(await conn.fetchrow(
-        "UPDATE webhook_deliveries d SET status = 'pending', schedule_step = 0, next_attempt_at = now()"
-        " FROM webhook_endpoints e"
-        " WHERE d.delivery_id = $1 AND d.tenant_id = $2 AND e.endpoint_id = d.endpoint_id AND e.status = 'enabled'"
-        " RETURNING d.*", delivery_id, tenant_id,
-    ))
-
+    return _row(
+        await conn.fetchrow(
+            "UPDATE webhook_deliveries d SET status = 'pending', schedule_step = 0, next_attempt_at = now()"
+            " FROM webhook_endpoints e"
+            " WHERE d.delivery_id = $1 AND d.tenant_id = $2 AND e.endpoint_id = d.endpoint_id AND e.status = 'enabled'"
+            " RETURNING d.*",
+            delivery_id,
+            tenant_id,
+        )
+    )

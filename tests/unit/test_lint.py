@@ -1,5 +1,6 @@
-"""The linter over the product code: ``ruff check streams api`` with the rules of ``[tool.ruff]``
-in pyproject.toml (what is on and what is left out, and why, is written there) finds nothing."""
+"""The linter and the formatter over the product code: ``ruff check streams api`` with the rules of
+``[tool.ruff]`` in pyproject.toml (what is on and what is left out, and why, is written there) finds
+nothing, and ``ruff format --check streams api`` would change nothing."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def ruff(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).with_name("ruff")), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
 def test_ruff_finds_nothing_in_streams_and_api():
-    ruff = Path(sys.executable).with_name("ruff")
-    out = subprocess.run([str(ruff), "check", "--no-cache", "--output-format", "concise", "streams", "api"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = ruff("check", "--no-cache", "--output-format", "concise", "streams", "api")
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     assert "All checks passed" in out.stdout
+
+
+def test_streams_and_api_are_as_ruff_formats_them():
+    out = ruff("format", "--check", "--no-cache", "streams", "api")
+    assert out.returncode == 0, "run `.venv/bin/ruff format streams api`:\n" + out.stdout[-4000:] + out.stderr[-2000:]
+    assert "already formatted" in out.stdout

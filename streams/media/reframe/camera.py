@@ -41,19 +41,19 @@ class CropKeyframe:
 @dataclass(frozen=True)
 class CameraRules:
     """Attributes:
-        max_speed: crop-centre speed bound, source widths per second.
-        max_accel: crop-centre acceleration bound, source widths per second squared.
-        dead_zone: the target may move this fraction of the crop's width (height) from the crop
-            centre before the camera follows.
-        settle: the camera stops once the target is within this fraction of the crop's size.
-        smoothing: seconds the target is averaged over (detector jitter).
-        lookahead: seconds ahead the target is read, so the camera leaves in time.
-        far: a new target farther from the crop centre than this fraction of the crop's
-            half-width (half-height) is cut to rather than panned to.
-        response: while moving, the camera closes the gap to the target at 1/response of it
-            per second (on top of the target's own velocity).
-        still: the camera stops only once the target moves slower than this fraction of
-            ``max_speed``, so a steady pan does not stutter.
+    max_speed: crop-centre speed bound, source widths per second.
+    max_accel: crop-centre acceleration bound, source widths per second squared.
+    dead_zone: the target may move this fraction of the crop's width (height) from the crop
+        centre before the camera follows.
+    settle: the camera stops once the target is within this fraction of the crop's size.
+    smoothing: seconds the target is averaged over (detector jitter).
+    lookahead: seconds ahead the target is read, so the camera leaves in time.
+    far: a new target farther from the crop centre than this fraction of the crop's
+        half-width (half-height) is cut to rather than panned to.
+    response: while moving, the camera closes the gap to the target at 1/response of it
+        per second (on top of the target's own velocity).
+    still: the camera stops only once the target moves slower than this fraction of
+        ``max_speed``, so a steady pan does not stutter.
     """
 
     max_speed: float = MAX_SPEED
@@ -70,8 +70,8 @@ class CameraRules:
 @dataclass(frozen=True)
 class CameraPath:
     """Attributes:
-        keyframes: the crop centre at each time asked for.
-        cuts: times the crop jumped: the scene cuts and the far changes of target.
+    keyframes: the crop centre at each time asked for.
+    cuts: times the crop jumped: the scene cuts and the far changes of target.
     """
 
     keyframes: tuple[CropKeyframe, ...]
@@ -103,9 +103,17 @@ def _fill(values: np.ndarray) -> np.ndarray:
     return values[idx]
 
 
-def follow(times: Sequence[float], target_x: Sequence[float], target_y: Sequence[float],
-           crop: tuple[float, float], source: Source, *, cuts: Sequence[float] = (),
-           switches: Sequence[float] = (), rules: CameraRules = CameraRules()) -> CameraPath:
+def follow(
+    times: Sequence[float],
+    target_x: Sequence[float],
+    target_y: Sequence[float],
+    crop: tuple[float, float],
+    source: Source,
+    *,
+    cuts: Sequence[float] = (),
+    switches: Sequence[float] = (),
+    rules: CameraRules = CameraRules(),
+) -> CameraPath:
     """The crop centre at each of ``times`` (increasing) following the target centre given at
     the same times (NaN: no target, the camera holds). ``crop`` is the crop's (width, height) in
     source pixels; ``cuts`` are scene cut times and ``switches`` the times the target changes to
@@ -171,9 +179,18 @@ def follow(times: Sequence[float], target_x: Sequence[float], target_y: Sequence
     return CameraPath(tuple(keyframes), tuple(out_cuts))
 
 
-def _step(pos: np.ndarray, vel: np.ndarray, goal: np.ndarray, drift: np.ndarray, moving: bool,
-          dt: float, rules: CameraRules, limits: tuple[float, float], zone: np.ndarray,
-          settle: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+def _step(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    goal: np.ndarray,
+    drift: np.ndarray,
+    moving: bool,
+    dt: float,
+    rules: CameraRules,
+    limits: tuple[float, float],
+    zone: np.ndarray,
+    settle: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """One step of the follower: while moving, the target's own velocity plus a pull towards it
     (closing ``1/response`` of the gap per second, and slow enough to brake in time), within the
     speed and acceleration bounds."""

@@ -30,15 +30,15 @@ from streams.vision.tiles import ROI_FACES, Crop, around, search_tiles, whole_fr
 @dataclass(frozen=True)
 class FinderRules:
     """Attributes:
-        search_every: seconds between searches while a face is followed.
-        reacquire_every: seconds between searches while none is (and no close face is seen).
-        close_faces: a face at least this many times ``whole_frame_min_face`` tall is seen well
-            by the whole look: it makes the frame a close shot and is not followed with a crop.
-        min_score: faces below this confidence are neither followed nor make a close shot.
-        max_gap: seconds a followed face is looked for where it was last seen before it is
-            given up (a search is run as soon as it is missed).
-        roi_faces: the side of the crop about a followed face, in face heights: wide enough for
-            where it can get to by the next sampled frame.
+    search_every: seconds between searches while a face is followed.
+    reacquire_every: seconds between searches while none is (and no close face is seen).
+    close_faces: a face at least this many times ``whole_frame_min_face`` tall is seen well
+        by the whole look: it makes the frame a close shot and is not followed with a crop.
+    min_score: faces below this confidence are neither followed nor make a close shot.
+    max_gap: seconds a followed face is looked for where it was last seen before it is
+        given up (a search is run as soon as it is missed).
+    roi_faces: the side of the crop about a followed face, in face heights: wide enough for
+        where it can get to by the next sampled frame.
     """
 
     search_every: float = 2.0

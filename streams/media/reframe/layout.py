@@ -43,24 +43,24 @@ LAYOUTS = ("single", "split", "fit")
 @dataclass(frozen=True)
 class ReframeRules:
     """Attributes:
-        tracking, speaker, camera: the rules of each stage.
-        keyframe_fps: keyframes per second; None: the source's frame rate, at most 30.
-        context: seconds of detections before ``start`` and after ``end`` also used.
-        min_face_coverage: below this fraction of the clip with a face on screen, ``fit``.
-        split: whether ``split`` may be chosen at all.
-        split_presence: each of the two tracks must be on screen this fraction of the clip.
-        split_min_share: each of the two must speak this fraction of the clip.
-        split_face_heights: a panel's crop is this many face heights tall (between half and all
-            of the frame height).
-        headroom: in a panel, the face centre sits this fraction of the crop height above the
-            crop centre.
-        face_share: a single crop is zoomed in until the speaker's face is this fraction of its
-            height (0.15: head and upper body in 9:16); never zoomed out past the frame.
-        max_upscale: the most a zoomed crop may be scaled up to the output's height before the
-            picture is too soft; a zoom it limits is reported (``Framing.soft``).
-        zoom_headroom: in a zoomed crop, the face centre sits this fraction of the crop height
-            above the crop centre.
-        min_zoom: a zoom smaller than this is not worth it: the crop stays full height.
+    tracking, speaker, camera: the rules of each stage.
+    keyframe_fps: keyframes per second; None: the source's frame rate, at most 30.
+    context: seconds of detections before ``start`` and after ``end`` also used.
+    min_face_coverage: below this fraction of the clip with a face on screen, ``fit``.
+    split: whether ``split`` may be chosen at all.
+    split_presence: each of the two tracks must be on screen this fraction of the clip.
+    split_min_share: each of the two must speak this fraction of the clip.
+    split_face_heights: a panel's crop is this many face heights tall (between half and all
+        of the frame height).
+    headroom: in a panel, the face centre sits this fraction of the crop height above the
+        crop centre.
+    face_share: a single crop is zoomed in until the speaker's face is this fraction of its
+        height (0.15: head and upper body in 9:16); never zoomed out past the frame.
+    max_upscale: the most a zoomed crop may be scaled up to the output's height before the
+        picture is too soft; a zoom it limits is reported (``Framing.soft``).
+    zoom_headroom: in a zoomed crop, the face centre sits this fraction of the crop height
+        above the crop centre.
+    min_zoom: a zoom smaller than this is not worth it: the crop stays full height.
     """
 
     tracking: TrackingRules = field(default_factory=TrackingRules)
@@ -99,8 +99,13 @@ class Framing:
     soft: bool
 
     def as_json(self) -> dict[str, Any]:
-        return {"zoom": round(self.zoom, 3), "face_share": round(self.face_share, 3), "wanted": round(self.wanted, 3),
-                "upscale": round(self.upscale, 3), "soft": self.soft}
+        return {
+            "zoom": round(self.zoom, 3),
+            "face_share": round(self.face_share, 3),
+            "wanted": round(self.wanted, 3),
+            "upscale": round(self.upscale, 3),
+            "soft": self.soft,
+        }
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class ReframePlan:
 
     def as_json(self) -> dict[str, Any]:
         """The plan as plain JSON types, for editors."""
+
         def path(ks: Sequence[CropKeyframe]) -> list[list[float]]:
             return [[round(k.t, 4), round(k.cx, 2), round(k.cy, 2)] for k in ks]
 
@@ -187,8 +193,9 @@ class ReframePlan:
             "keyframes": path(self.keyframes),
             "second": path(self.second),
             "cuts": [round(c, 4) for c in self.cuts],
-            "speakers": [{"start": round(s.start, 3), "end": round(s.end, 3), "track": s.track_id}
-                         for s in self.speakers],
+            "speakers": [
+                {"start": round(s.start, 3), "end": round(s.end, 3), "track": s.track_id} for s in self.speakers
+            ],
             "panels": list(self.panels),
             "framing": None if self.framing is None else self.framing.as_json(),
         }
@@ -230,9 +237,17 @@ def _path_of(track: Track, times: np.ndarray, dy: float = 0.0) -> tuple[np.ndarr
     return np.where(on, cx, np.nan), np.where(on, cy + dy, np.nan)
 
 
-def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, start: float, end: float,
-                 *, cuts: Sequence[float] = (), loudness: Loudness | None = None,
-                 rules: ReframeRules = ReframeRules()) -> ReframePlan:
+def plan_reframe(
+    frames: Sequence[FrameFaces],
+    source: Source,
+    aspect: str,
+    start: float,
+    end: float,
+    *,
+    cuts: Sequence[float] = (),
+    loudness: Loudness | None = None,
+    rules: ReframeRules = ReframeRules(),
+) -> ReframePlan:
     """Plan the reframing of ``[start, end]`` (source seconds) to ``aspect`` from the faces
     detected on sampled frames, the scene ``cuts`` and the speech ``loudness``."""
     if aspect not in ASPECTS:
@@ -251,8 +266,17 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
     for tr in tracks:
         on_screen |= tr.covers(times)
     if not tracks or on_screen.mean() < rules.min_face_coverage:
-        return ReframePlan("fit", aspect, source, start, end, _even(source.width), _even(source.height),
-                           cuts=scene, faces=shown_faces(tracks, start, end))
+        return ReframePlan(
+            "fit",
+            aspect,
+            source,
+            start,
+            end,
+            _even(source.width),
+            _even(source.height),
+            cuts=scene,
+            faces=shown_faces(tracks, start, end),
+        )
 
     turns = active_speaker(tracks, start, end, loudness=loudness, cuts=scene, rules=rules.speaker)
     single_w, single_h = crop_size(source, out_w / out_h)
@@ -262,8 +286,9 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
 
     by_id = {tr.id: tr for tr in tracks}
     speaking = [by_id[turn.track_id] for turn in turns]
-    (crop_w, crop_h), framing = zoomed_crop((out_w, out_h), (single_w, single_h),
-                                            max((tr.height for tr in speaking), default=0.0), rules)
+    (crop_w, crop_h), framing = zoomed_crop(
+        (out_w, out_h), (single_w, single_h), max((tr.height for tr in speaking), default=0.0), rules
+    )
     dy = rules.zoom_headroom * crop_h if framing.zoom > 1.0 else 0.0
     tx = np.full(times.size, np.nan)
     ty = np.full(times.size, np.nan)
@@ -273,15 +298,26 @@ def plan_reframe(frames: Sequence[FrameFaces], source: Source, aspect: str, star
         tx = np.where(inside, x, tx)
         ty = np.where(inside, y, ty)
     switches = [turn.start for turn in turns[1:]]
-    path = follow(times, tx, ty, (crop_w, crop_h), source, cuts=scene, switches=switches,
-                  rules=rules.camera)
-    return ReframePlan("single", aspect, source, start, end, crop_w, crop_h, keyframes=path.keyframes,
-                       cuts=tuple(sorted(set(scene) | set(path.cuts))), speakers=tuple(turns),
-                       faces=shown_faces(tracks, start, end, turns), framing=framing)
+    path = follow(times, tx, ty, (crop_w, crop_h), source, cuts=scene, switches=switches, rules=rules.camera)
+    return ReframePlan(
+        "single",
+        aspect,
+        source,
+        start,
+        end,
+        crop_w,
+        crop_h,
+        keyframes=path.keyframes,
+        cuts=tuple(sorted(set(scene) | set(path.cuts))),
+        speakers=tuple(turns),
+        faces=shown_faces(tracks, start, end, turns),
+        framing=framing,
+    )
 
 
-def zoomed_crop(output: tuple[int, int], full: tuple[int, int], face_height: float,
-                rules: ReframeRules = ReframeRules()) -> tuple[tuple[int, int], Framing]:
+def zoomed_crop(
+    output: tuple[int, int], full: tuple[int, int], face_height: float, rules: ReframeRules = ReframeRules()
+) -> tuple[tuple[int, int], Framing]:
     """The single crop for a speaker whose face is ``face_height`` source pixels tall: ``full``
     (the largest crop of the output's aspect) shrunk until the face is ``rules.face_share`` of its
     height, but not below ``output height / rules.max_upscale`` pixels tall. Returns the crop's
@@ -296,29 +332,41 @@ def zoomed_crop(output: tuple[int, int], full: tuple[int, int], face_height: flo
     w = h * out_w / out_h
     crop = (min(_even(w), full_w), min(_even(h), full_h)) if h < full_h else (full_w, full_h)
     share = face_height / crop[1] if crop[1] else 0.0
-    framing = Framing(zoom=full_h / crop[1], face_share=share, wanted=max(rules.face_share, share),
-                      upscale=out_h / crop[1], soft=wanted_h < sharp_h - 1)
+    framing = Framing(
+        zoom=full_h / crop[1],
+        face_share=share,
+        wanted=max(rules.face_share, share),
+        upscale=out_h / crop[1],
+        soft=wanted_h < sharp_h - 1,
+    )
     return crop, framing
 
 
-def shown_faces(tracks: Sequence[Track], start: float, end: float, turns: Sequence[Turn] | None = None
-                ) -> tuple[tuple[float, float, float, float, float], ...]:
+def shown_faces(
+    tracks: Sequence[Track], start: float, end: float, turns: Sequence[Turn] | None = None
+) -> tuple[tuple[float, float, float, float, float], ...]:
     """``(t, x0, y0, x1, y1)`` of the detections inside ``[start, end]`` of ``tracks``, in time order;
     with ``turns``, only those of the track speaking at ``t`` (its turn ``[start, end)``, the last
     turn to the end); no turns at all: every track."""
     turns = turns or None
 
     def speaking(track_id: int, t: float) -> bool:
-        return any(turn.track_id == track_id and turn.start <= t and (t < turn.end or turn is turns[-1])
-                   for turn in turns)
+        return any(
+            turn.track_id == track_id and turn.start <= t and (t < turn.end or turn is turns[-1]) for turn in turns
+        )
 
-    faces = [(round(t, 3), b.x0, b.y0, b.x1, b.y1) for tr in tracks for t, b in zip(tr.times, tr.boxes)
-             if start <= t <= end and (turns is None or speaking(tr.id, t))]
+    faces = [
+        (round(t, 3), b.x0, b.y0, b.x1, b.y1)
+        for tr in tracks
+        for t, b in zip(tr.times, tr.boxes)
+        if start <= t <= end and (turns is None or speaking(tr.id, t))
+    ]
     return tuple(sorted(faces))
 
 
-def _split_pair(tracks: Sequence[Track], turns: Sequence[Turn], start: float, end: float, single_w: int,
-                rules: ReframeRules) -> tuple[Track, Track] | None:
+def _split_pair(
+    tracks: Sequence[Track], turns: Sequence[Turn], start: float, end: float, single_w: int, rules: ReframeRules
+) -> tuple[Track, Track] | None:
     """The two tracks to split the screen between (left first), or None if the rule does not hold."""
     if not rules.split:
         return None
@@ -339,9 +387,17 @@ def _split_pair(tracks: Sequence[Track], turns: Sequence[Turn], start: float, en
     return left, right
 
 
-def _split(pair: tuple[Track, Track], source: Source, aspect: str, start: float, end: float,
-           times: np.ndarray, scene: tuple[float, ...], turns: Sequence[Turn],
-           rules: ReframeRules) -> ReframePlan:
+def _split(
+    pair: tuple[Track, Track],
+    source: Source,
+    aspect: str,
+    start: float,
+    end: float,
+    times: np.ndarray,
+    scene: tuple[float, ...],
+    turns: Sequence[Turn],
+    rules: ReframeRules,
+) -> ReframePlan:
     out_w, out_h = ASPECTS[aspect]
     ratio = out_w / (out_h / 2)
     face_h = max(tr.height for tr in pair)
@@ -355,6 +411,18 @@ def _split(pair: tuple[Track, Track], source: Source, aspect: str, start: float,
         x, y = _path_of(tr, times, dy=rules.headroom * ch)
         paths.append(follow(times, x, y, (cw, ch), source, cuts=scene, rules=rules.camera))
     cut_times = set(scene) | set(paths[0].cuts) | set(paths[1].cuts)
-    return ReframePlan("split", aspect, source, start, end, cw, ch, keyframes=paths[0].keyframes,
-                       second=paths[1].keyframes, cuts=tuple(sorted(cut_times)), speakers=tuple(turns),
-                       panels=(pair[0].id, pair[1].id), faces=shown_faces(pair, start, end))
+    return ReframePlan(
+        "split",
+        aspect,
+        source,
+        start,
+        end,
+        cw,
+        ch,
+        keyframes=paths[0].keyframes,
+        second=paths[1].keyframes,
+        cuts=tuple(sorted(cut_times)),
+        speakers=tuple(turns),
+        panels=(pair[0].id, pair[1].id),
+        faces=shown_faces(pair, start, end),
+    )

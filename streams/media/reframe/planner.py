@@ -31,9 +31,18 @@ def rules_for(framing: str, rules: ReframeRules = ReframeRules()) -> ReframeRule
     return replace(rules, split=False) if framing == "speaker" else rules
 
 
-async def plan_clip(models: FaceModels, path: Path | str, source: Source, start: float, end: float,
-                    aspects: Sequence[str], *, framing: str = "auto", sampling: SamplingOptions = SamplingOptions(),
-                    sandbox: SandboxLimits = SandboxLimits()) -> dict[str, ReframePlan]:
+async def plan_clip(
+    models: FaceModels,
+    path: Path | str,
+    source: Source,
+    start: float,
+    end: float,
+    aspects: Sequence[str],
+    *,
+    framing: str = "auto",
+    sampling: SamplingOptions = SamplingOptions(),
+    sandbox: SandboxLimits = SandboxLimits(),
+) -> dict[str, ReframePlan]:
     """A plan per aspect for ``[start, end]`` (source seconds) of the video at ``path``; empty for
     the ``center`` framing. The video is decoded once, in the media sandbox. Raises MediaError
     (unreadable video), SandboxUnavailable or InferenceError (the face models)."""
@@ -41,7 +50,10 @@ async def plan_clip(models: FaceModels, path: Path | str, source: Source, start:
     if framing == "center":
         return {}
     context = rules.context
-    seen = await observe(models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end),
-                         sandbox=sandbox)
-    return {a: plan_reframe(seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules)
-            for a in aspects}
+    seen = await observe(
+        models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end), sandbox=sandbox
+    )
+    return {
+        a: plan_reframe(seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules)
+        for a in aspects
+    }

@@ -36,9 +36,24 @@ if TYPE_CHECKING:
     from streams.media.onscreen import GlanceOptions
     from streams.media.reframe.scenes import SceneOptions
 
-__all__ = ["MAX_BATCH", "MAX_SIDE", "FULL_WIDTH", "Picture", "SamplingOptions",
-           "SampleClock", "Observed", "detection_size", "faces_from_detections", "rms_series", "observe",
-           "sample_faces", "detect_faces", "detect_in_crops", "find_faces", "read_loudness"]
+__all__ = [
+    "MAX_BATCH",
+    "MAX_SIDE",
+    "FULL_WIDTH",
+    "Picture",
+    "SamplingOptions",
+    "SampleClock",
+    "Observed",
+    "detection_size",
+    "faces_from_detections",
+    "rms_series",
+    "observe",
+    "sample_faces",
+    "detect_faces",
+    "detect_in_crops",
+    "find_faces",
+    "read_loudness",
+]
 
 MAX_BATCH = 8  # frames per whole-look request, and face_landmarks' max_batch_size
 
@@ -75,6 +90,7 @@ class SamplingOptions:
 
 # --- pure helpers -------------------------------------------------------------------------------
 
+
 class SampleClock:
     """Picks frames from a decoded sequence so that about ``fps`` are kept per second: a frame is
     kept when it is the first at or after the next due time (half a frame early counts), and the
@@ -102,9 +118,16 @@ def detection_size(width: int, height: int, detect_width: int) -> tuple[int, int
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
-def faces_from_detections(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, count: int,
-                          scale_x: float, scale_y: float, source_size: tuple[int, int],
-                          offset: tuple[float, float] = (0.0, 0.0)) -> list[Face]:
+def faces_from_detections(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    keypoints: np.ndarray,
+    count: int,
+    scale_x: float,
+    scale_y: float,
+    source_size: tuple[int, int],
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> list[Face]:
     """One picture's ``face_detector`` outputs (boxes ``(8, 4)``, scores ``(8,)``, keypoints
     ``(8, 6, 2)`` in the pixels of the picture it saw, ``count`` valid rows) → faces in source
     pixels, where a source pixel is ``scale_x`` x ``scale_y`` detection pixels and the picture's
@@ -115,8 +138,12 @@ def faces_from_detections(boxes: np.ndarray, scores: np.ndarray, keypoints: np.n
     faces = []
     for i in range(min(int(count), len(scores))):
         x0, y0, x1, y1 = (float(v) for v in boxes[i])
-        box = Box(min(max(x0 / scale_x + ox, 0.0), width), min(max(y0 / scale_y + oy, 0.0), height),
-                  min(max(x1 / scale_x + ox, 0.0), width), min(max(y1 / scale_y + oy, 0.0), height))
+        box = Box(
+            min(max(x0 / scale_x + ox, 0.0), width),
+            min(max(y0 / scale_y + oy, 0.0), height),
+            min(max(x1 / scale_x + ox, 0.0), width),
+            min(max(y1 / scale_y + oy, 0.0), height),
+        )
         if box.width <= 0 or box.height <= 0:
             continue
         points = tuple((float(x) / scale_x + ox, float(y) / scale_y + oy) for x, y in keypoints[i])
@@ -132,7 +159,7 @@ def rms_series(samples: np.ndarray, sample_rate: int, hop_seconds: float) -> np.
     n = len(samples) // hop
     full = samples[: n * hop].reshape(n, hop)
     values = list(np.sqrt((full**2).mean(axis=1))) if n else []
-    rest = samples[n * hop:]
+    rest = samples[n * hop :]
     if len(rest):
         values.append(float(np.sqrt((rest**2).mean())))
     return np.asarray(values, dtype=np.float64)
@@ -171,20 +198,34 @@ def _open(path: Path):
 
 # --- the face models (a FaceModels: Triton in the pipeline) ------------------------------------
 
+
 def glance_options(options: SamplingOptions, scene: SceneOptions | None = None) -> GlanceOptions:
     """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
     deblocked, and full frames too (small faces are searched for and mouths measured on them)."""
     from streams.media.onscreen import GlanceOptions  # onscreen imports this module
     from streams.media.reframe.scenes import SceneOptions
 
-    return GlanceOptions(fps=options.fps, detect_width=options.detect_width, skip_nonref=False,
-                         scene=scene or SceneOptions(), deblock=True,
-                         full_width=FULL_WIDTH)
+    return GlanceOptions(
+        fps=options.fps,
+        detect_width=options.detect_width,
+        skip_nonref=False,
+        scene=scene or SceneOptions(),
+        deblock=True,
+        full_width=FULL_WIDTH,
+    )
 
 
-async def observe(models: FaceModels, path: Path | str, start: float, end: float,
-                  options: SamplingOptions = SamplingOptions(), *, loudness: tuple[float, float] | None = None,
-                  display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> Observed:
+async def observe(
+    models: FaceModels,
+    path: Path | str,
+    start: float,
+    end: float,
+    options: SamplingOptions = SamplingOptions(),
+    *,
+    loudness: tuple[float, float] | None = None,
+    display_name: str | None = None,
+    sandbox: SandboxLimits = SandboxLimits(),
+) -> Observed:
     """What the reframer needs of ``[start, end)`` of ``path``, from one confined decode (the media
     sandbox): faces on frames sampled at ``options.fps`` (boxes and keypoints in source pixels,
     times in source seconds, in time order), the scene cuts, and the speech loudness of the
@@ -192,9 +233,15 @@ async def observe(models: FaceModels, path: Path | str, start: float, end: float
 
     Raises ``MediaError`` when the video cannot be read, ``SandboxUnavailable``, and
     ``InferenceError`` when the face models fail."""
-    seen = await open_look(path, start, end, glance_options(options),
-                           loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
-                           display_name=display_name, sandbox=sandbox)
+    seen = await open_look(
+        path,
+        start,
+        end,
+        glance_options(options),
+        loudness=(*loudness, LOUDNESS_HOP) if loudness else None,
+        display_name=display_name,
+        sandbox=sandbox,
+    )
     found: list[FrameFaces] = []
     finder = FaceFinder(seen.width, seen.height, REFRAME) if options.small_faces else None
     async with aclosing(pictures(seen, options.batch_size)) as batches:
@@ -203,8 +250,13 @@ async def observe(models: FaceModels, path: Path | str, start: float, end: float
     return Observed(found, list(seen.result.cuts), seen.result.loudness)
 
 
-async def sample_faces(models: FaceModels, path: Path | str, start: float = 0.0, end: float | None = None,
-                       options: SamplingOptions = SamplingOptions()) -> list[FrameFaces]:
+async def sample_faces(
+    models: FaceModels,
+    path: Path | str,
+    start: float = 0.0,
+    end: float | None = None,
+    options: SamplingOptions = SamplingOptions(),
+) -> list[FrameFaces]:
     """Faces on frames of ``[start, end)`` of ``path`` (``end`` None: to the end) sampled at
     ``options.fps``: ``observe``'s faces alone."""
     if end is None:
@@ -212,31 +264,43 @@ async def sample_faces(models: FaceModels, path: Path | str, start: float = 0.0,
     return (await observe(models, path, start, end, options)).faces
 
 
-async def detect_faces(models: FaceModels, images: np.ndarray, scale: tuple[float, float],
-                       source_size: tuple[int, int]) -> list[list[Face]]:
+async def detect_faces(
+    models: FaceModels, images: np.ndarray, scale: tuple[float, float], source_size: tuple[int, int]
+) -> list[list[Face]]:
     """The faces ``face_detector`` finds on each of ``images`` (``(n, h, w, 3)`` RGB, n at most
     ``MAX_BATCH``, shrunk from source frames by ``scale`` detection pixels per source pixel), in
     source pixels. Raises ``InferenceError`` when the face models fail."""
     boxes, scores, keypoints, counts = await models.detect_faces(images)
     sx, sy = scale
-    return [faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy,
-                                  source_size) for i in range(len(images))]
+    return [
+        faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]), sx, sy, source_size)
+        for i in range(len(images))
+    ]
 
 
-async def detect_in_crops(models: FaceModels, images: np.ndarray, crops: list[Crop],
-                          source_size: tuple[int, int]) -> list[Face]:
+async def detect_in_crops(
+    models: FaceModels, images: np.ndarray, crops: list[Crop], source_size: tuple[int, int]
+) -> list[Face]:
     """The faces ``face_detector`` finds in ``images``, the ``crops`` of one frame resized to the
     model's input (``tiles.cut``), in source pixels. The crops go in requests of at most
     ``CROP_BATCH`` (one, for a search of a 16:9 frame and a followed face), sent together. A face
     touching a crop's edge inside the frame is left out: it is cut off there, and lies whole in a
     neighbouring tile (or in the whole look). Raises ``InferenceError`` when the face models fail."""
-    chunks = [images[i:i + CROP_BATCH] for i in range(0, len(images), CROP_BATCH)]
+    chunks = [images[i : i + CROP_BATCH] for i in range(0, len(images), CROP_BATCH)]
     answers: list[Detections] = await asyncio.gather(*(models.detect_faces(chunk) for chunk in chunks))
     boxes, scores, keypoints, counts = (np.concatenate(column) for column in zip(*answers))
     faces: list[Face] = []
     for i, crop in enumerate(crops):
-        found = faces_from_detections(boxes[i], scores[i], keypoints[i], int(counts[i].reshape(-1)[0]),
-                                      crop.scale, crop.scale, source_size, offset=(crop.x, crop.y))
+        found = faces_from_detections(
+            boxes[i],
+            scores[i],
+            keypoints[i],
+            int(counts[i].reshape(-1)[0]),
+            crop.scale,
+            crop.scale,
+            source_size,
+            offset=(crop.x, crop.y),
+        )
         faces += [face for face in found if not _cut_off(face.box, crop, source_size)]
     return faces
 
@@ -247,16 +311,21 @@ def _cut_off(box: Box, crop: Crop, source_size: tuple[int, int]) -> bool:
     width, height = source_size
     margin = EDGE_MARGIN * crop.side
     right, bottom = crop.x + crop.side, crop.y + crop.side
-    return ((crop.x > 0.5 and box.x0 < crop.x + margin) or (crop.y > 0.5 and box.y0 < crop.y + margin)
-            or (right < width - 0.5 and box.x1 > right - margin) or (bottom < height - 0.5 and box.y1 > bottom - margin))
+    return (
+        (crop.x > 0.5 and box.x0 < crop.x + margin)
+        or (crop.y > 0.5 and box.y0 < crop.y + margin)
+        or (right < width - 0.5 and box.x1 > right - margin)
+        or (bottom < height - 0.5 and box.y1 > bottom - margin)
+    )
 
 
 CROP_BATCH = 16  # crops per face_detector request (its max_batch_size)
 EDGE_MARGIN = 0.01  # of a crop's side: a face box this close to an inner edge is cut off
 
 
-async def find_faces(models: FaceModels, seen: Look, batch: list[Picture],
-                     finder: FaceFinder | None) -> list[list[Face]]:
+async def find_faces(
+    models: FaceModels, seen: Look, batch: list[Picture], finder: FaceFinder | None
+) -> list[list[Face]]:
     """The faces on each picture of ``batch`` (in time order): the whole look at every picture in
     one request, then the closer looks ``finder`` asks for (None: none), picture by picture (each
     picture's crops in one request), cut from the full frame when the pictures carry one. Raises
@@ -277,11 +346,16 @@ async def find_faces(models: FaceModels, seen: Look, batch: list[Picture],
     return found
 
 
-async def _faces_in_batch(models: FaceModels, seen: Look, batch: list[Picture],
-                          options: SamplingOptions, finder: FaceFinder | None) -> list[FrameFaces]:
+async def _faces_in_batch(
+    models: FaceModels, seen: Look, batch: list[Picture], options: SamplingOptions, finder: FaceFinder | None
+) -> list[FrameFaces]:
     per_frame = await find_faces(models, seen, batch, finder)
-    wanted = [(i, j) for i, faces in enumerate(per_frame) for j in range(len(faces))
-              if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)]
+    wanted = [
+        (i, j)
+        for i, faces in enumerate(per_frame)
+        for j in range(len(faces))
+        if options.mouths == "always" or (options.mouths == "several" and len(faces) > 1)
+    ]
     if wanted:
         openings = await _mouth_openings(models, [(batch[i], per_frame[i][j]) for i, j in wanted], seen.full_scale)
         for (i, j), opening in zip(wanted, openings):
@@ -290,8 +364,9 @@ async def _faces_in_batch(models: FaceModels, seen: Look, batch: list[Picture],
     return [FrameFaces(p.t, tuple(faces)) for p, faces in zip(batch, per_frame)]
 
 
-async def _mouth_openings(models: FaceModels, faces: list[tuple[Picture, Face]],
-                          scale: tuple[float, float]) -> list[float | None]:
+async def _mouth_openings(
+    models: FaceModels, faces: list[tuple[Picture, Face]], scale: tuple[float, float]
+) -> list[float | None]:
     """``mouth_open`` of each face (None where the landmark model sees no face in the crop);
     ``scale``: pixels of the pictures' full frames per source pixel."""
     from streams.vision.landmarks import mouth_opening
@@ -299,7 +374,7 @@ async def _mouth_openings(models: FaceModels, faces: list[tuple[Picture, Face]],
     crops = await asyncio.to_thread(_crops, faces, scale)
     openings: list[float | None] = []
     for first in range(0, len(crops), MAX_BATCH):
-        landmarks, presence = await models.face_landmarks(crops[first:first + MAX_BATCH])
+        landmarks, presence = await models.face_landmarks(crops[first : first + MAX_BATCH])
         openings += [mouth_opening(points) if p >= PRESENCE_MIN else None for points, p in zip(landmarks, presence)]
     return openings
 
@@ -330,8 +405,9 @@ LOUDNESS_RATE = 16_000
 LOUDNESS_HOP = 0.04
 
 
-def read_loudness(path: Path | str, start: float = 0.0, end: float | None = None,
-                  hop_seconds: float = LOUDNESS_HOP) -> Loudness:
+def read_loudness(
+    path: Path | str, start: float = 0.0, end: float | None = None, hop_seconds: float = LOUDNESS_HOP
+) -> Loudness:
     """The RMS level of the audio (mixed to mono, 16 kHz, full scale 1.0) per ``hop_seconds``
     from ``start`` to ``end`` (None: the end), in source time.
 
@@ -366,8 +442,9 @@ def read_loudness(path: Path | str, start: float = 0.0, end: float | None = None
             for out in resampler.resample(None):
                 blocks.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
-            raise TruncatedMedia(f"{path.name}: the audio stops decoding after {reached:.2f} s; "
-                                 "the file may be cut off or damaged") from exc
+            raise TruncatedMedia(
+                f"{path.name}: the audio stops decoding after {reached:.2f} s; the file may be cut off or damaged"
+            ) from exc
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
     first = start if first is None else first
     skip = max(0, round((start - first) * LOUDNESS_RATE))

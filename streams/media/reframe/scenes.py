@@ -43,8 +43,9 @@ class SceneOptions:
     width: int = 160
 
 
-def detect_cuts(path: Path | str, start: float = 0.0, end: float | None = None,
-                options: SceneOptions = SceneOptions()) -> list[float]:
+def detect_cuts(
+    path: Path | str, start: float = 0.0, end: float | None = None, options: SceneOptions = SceneOptions()
+) -> list[float]:
     """Times in seconds (source time) of the first frame of each new shot strictly after ``start``
     and before ``end`` (the end of the video when None).
 
@@ -75,8 +76,10 @@ class CutDetector:
         self.fps = fps
         self.margin = (options.window + 1) / fps
         self._detector = AdaptiveDetector(
-            adaptive_threshold=options.adaptive_threshold, min_content_val=options.min_change,
-            window_width=options.window, min_scene_len=max(1, round(options.min_scene_seconds * fps)),
+            adaptive_threshold=options.adaptive_threshold,
+            min_content_val=options.min_change,
+            window_width=options.window,
+            min_scene_len=max(1, round(options.min_scene_seconds * fps)),
         )
         self._times: list[float] = []
         self._found: list = []
@@ -108,8 +111,9 @@ class SmallFrames:
     otherwise: a cut detector does not need it, a face crop looks better with it); ``threads``
     caps the decoder's threads (0: FFmpeg's choice)."""
 
-    def __init__(self, path: Path, width: int, skip_nonref: bool = False, deblock: bool = False,
-                 threads: int = 0) -> None:
+    def __init__(
+        self, path: Path, width: int, skip_nonref: bool = False, deblock: bool = False, threads: int = 0
+    ) -> None:
         import av
 
         self.path, self.width = path, width
@@ -172,8 +176,9 @@ class SmallFrames:
                 reached = t
                 yield t, frame
         except av.error.FFmpegError as exc:
-            raise TruncatedMedia(f"{self.path.name}: the video stops decoding after {reached:.2f} s; "
-                                 "the file may be cut off or damaged") from exc
+            raise TruncatedMedia(
+                f"{self.path.name}: the video stops decoding after {reached:.2f} s; the file may be cut off or damaged"
+            ) from exc
 
 
 def _shrink(frame, width: int) -> np.ndarray:
@@ -184,8 +189,8 @@ def _shrink(frame, width: int) -> np.ndarray:
     if frame.format.name in ("yuv420p", "yuvj420p") and step >= 2:
         step -= step % 2
         luma = _plane(frame.planes[0], frame.width, frame.height)[::step, ::step]
-        cb = _plane(frame.planes[1], (frame.width + 1) // 2, (frame.height + 1) // 2)[::step // 2, ::step // 2]
-        cr = _plane(frame.planes[2], (frame.width + 1) // 2, (frame.height + 1) // 2)[::step // 2, ::step // 2]
+        cb = _plane(frame.planes[1], (frame.width + 1) // 2, (frame.height + 1) // 2)[:: step // 2, :: step // 2]
+        cr = _plane(frame.planes[2], (frame.width + 1) // 2, (frame.height + 1) // 2)[:: step // 2, :: step // 2]
         h, w = min(luma.shape[0], cb.shape[0]), min(luma.shape[1], cb.shape[1])
         ycrcb = np.dstack([luma[:h, :w], cr[:h, :w], cb[:h, :w]])
         return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR)

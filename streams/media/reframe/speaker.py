@@ -33,19 +33,19 @@ __all__ = ["Loudness", "SpeakerRules", "Turn", "active_speaker", "mouth_activity
 @dataclass(frozen=True)
 class SpeakerRules:
     """Attributes:
-        step: seconds between decisions.
-        activity_window: seconds over which mouth opening's standard deviation is taken.
-        evidence_window: seconds the evidence is averaged over before deciding.
-        silence_db: loudness this far below the clip's loud level (95th percentile) is silence.
-        speech_db: loudness within this much of the loud level is full speech.
-        switch_seconds: how long, in seconds of clear evidence, another track must lead before
-            the speaker changes (the switching penalty).
-        min_turn: turns shorter than this (seconds) are merged into a neighbour.
-        anticipate: a change of speaker moves to this many seconds before the new speaker's first
-            words, if the silence before them is that long (cut on the breath, not the word).
-        snap_to_cut: a change of speaker this close (seconds) to a scene cut is moved onto it.
-        activity_floor: mouth activity (spread of ``Face.mouth_open``, same units) that counts as
-            clear evidence at the least; keeps landmark jitter from deciding a silent clip.
+    step: seconds between decisions.
+    activity_window: seconds over which mouth opening's standard deviation is taken.
+    evidence_window: seconds the evidence is averaged over before deciding.
+    silence_db: loudness this far below the clip's loud level (95th percentile) is silence.
+    speech_db: loudness within this much of the loud level is full speech.
+    switch_seconds: how long, in seconds of clear evidence, another track must lead before
+        the speaker changes (the switching penalty).
+    min_turn: turns shorter than this (seconds) are merged into a neighbour.
+    anticipate: a change of speaker moves to this many seconds before the new speaker's first
+        words, if the silence before them is that long (cut on the breath, not the word).
+    snap_to_cut: a change of speaker this close (seconds) to a scene cut is moved onto it.
+    activity_floor: mouth activity (spread of ``Face.mouth_open``, same units) that counts as
+        clear evidence at the least; keeps landmark jitter from deciding a silent clip.
     """
 
     step: float = 0.1
@@ -92,8 +92,9 @@ def mouth_activity(track: Track, times: np.ndarray, window: float) -> np.ndarray
     return np.where(track.covers(times), out, np.nan)
 
 
-def speech_level(loudness: Loudness, times: np.ndarray, *, silence_db: float = 30.0,
-                 speech_db: float = 6.0) -> np.ndarray:
+def speech_level(
+    loudness: Loudness, times: np.ndarray, *, silence_db: float = 30.0, speech_db: float = 6.0
+) -> np.ndarray:
     """Loudness at ``times`` mapped onto 0 (``silence_db`` or more below the 95th percentile of
     all values) to 1 (within ``speech_db`` of it), linear in decibels."""
     if not loudness.values:
@@ -157,8 +158,7 @@ def _merge_short(labels: np.ndarray, score: np.ndarray, min_len: int) -> np.ndar
         labels[a:b] = best
 
 
-def _anticipate(labels: np.ndarray, silent: np.ndarray, present: np.ndarray, steps: int,
-                min_len: int) -> np.ndarray:
+def _anticipate(labels: np.ndarray, silent: np.ndarray, present: np.ndarray, steps: int, min_len: int) -> np.ndarray:
     """Move each change of label to ``steps`` before the onset of speech at or just before it,
     through silent steps where the new track is present, leaving the turn before it at least
     ``min_len`` long."""
@@ -167,20 +167,26 @@ def _anticipate(labels: np.ndarray, silent: np.ndarray, present: np.ndarray, ste
     starts = np.concatenate([[0], edges])
     for prev_start, b in zip(starts[:-1], edges):
         new = labels[b]
-        quiet = np.flatnonzero(silent[max(prev_start, b - steps):b])  # evidence lags the onset
+        quiet = np.flatnonzero(silent[max(prev_start, b - steps) : b])  # evidence lags the onset
         if quiet.size == 0:
             continue
         onset = max(prev_start, b - steps) + quiet[-1] + 1
         k = onset
         while k > onset - steps and k - 1 >= prev_start + min_len and silent[k - 1] and present[new, k - 1]:
             k -= 1
-        labels[min(k, b):b] = new
+        labels[min(k, b) : b] = new
     return labels
 
 
-def active_speaker(tracks: Sequence[Track], start: float, end: float, *,
-                   loudness: Loudness | None = None, cuts: Sequence[float] = (),
-                   rules: SpeakerRules = SpeakerRules()) -> list[Turn]:
+def active_speaker(
+    tracks: Sequence[Track],
+    start: float,
+    end: float,
+    *,
+    loudness: Loudness | None = None,
+    cuts: Sequence[float] = (),
+    rules: SpeakerRules = SpeakerRules(),
+) -> list[Turn]:
     """The speaker timeline over ``[start, end]``: consecutive turns covering it, each naming a
     track present during it where one is. Empty when there are no tracks. ``cuts`` are scene cut
     times: a change of speaker near one happens on it."""
@@ -196,8 +202,12 @@ def active_speaker(tracks: Sequence[Track], start: float, end: float, *,
     evidence = _box_mean(evidence, max(1, round(rules.evidence_window / rules.step)))
     finite = np.isfinite(evidence)
     # each face against its own range: one person's lips move less than another's
-    scale = np.array([[max(float(np.percentile(np.abs(row[ok]), 95)) if ok.any() else 0.0, rules.activity_floor)]
-                      for row, ok in zip(evidence, finite)])
+    scale = np.array(
+        [
+            [max(float(np.percentile(np.abs(row[ok]), 95)) if ok.any() else 0.0, rules.activity_floor)]
+            for row, ok in zip(evidence, finite)
+        ]
+    )
     score = np.where(finite, evidence / scale, -np.inf)
     score[:, ~finite.any(axis=0)] = 0.0  # nobody on screen: no reason to change
     labels = _viterbi(score, rules.switch_seconds / rules.step)

@@ -23,15 +23,15 @@ from streams.media.reframe.observations import Box, FrameFaces
 @dataclass(frozen=True)
 class TrackingRules:
     """Attributes:
-        min_score: detections below this confidence are ignored.
-        min_face_fraction: faces shorter than this fraction of the frame height are ignored.
-        max_shift: the farthest a face may land from its predicted centre, in face sizes
-            (the square root of the box area), plus ``shift_per_second`` for each second missed.
-        shift_per_second: extra allowance per second since the track was last seen.
-        max_scale: the largest ratio between the sizes of a track's last box and a new one.
-        max_gap_seconds: how long a track waits for its face to be detected again.
-        min_seconds: tracks spanning less time than this are dropped.
-        min_samples: tracks with fewer detections than this are dropped.
+    min_score: detections below this confidence are ignored.
+    min_face_fraction: faces shorter than this fraction of the frame height are ignored.
+    max_shift: the farthest a face may land from its predicted centre, in face sizes
+        (the square root of the box area), plus ``shift_per_second`` for each second missed.
+    shift_per_second: extra allowance per second since the track was last seen.
+    max_scale: the largest ratio between the sizes of a track's last box and a new one.
+    max_gap_seconds: how long a track waits for its face to be detected again.
+    min_seconds: tracks spanning less time than this are dropped.
+    min_samples: tracks with fewer detections than this are dropped.
     """
 
     min_score: float = 0.5
@@ -139,8 +139,13 @@ def _size(box: Box) -> float:
     return math.sqrt(max(box.width * box.height, 1.0))
 
 
-def link_tracks(frames: Sequence[FrameFaces], frame_height: float, *, cuts: Sequence[float] = (),
-                rules: TrackingRules = TrackingRules()) -> list[Track]:
+def link_tracks(
+    frames: Sequence[FrameFaces],
+    frame_height: float,
+    *,
+    cuts: Sequence[float] = (),
+    rules: TrackingRules = TrackingRules(),
+) -> list[Track]:
     """Link the faces of ``frames`` (any order) into tracks; ``frame_height`` is the source
     frame's height in pixels and ``cuts`` are scene cut times, which no track crosses."""
     cut_times = sorted(cuts)
@@ -188,7 +193,10 @@ def link_tracks(frames: Sequence[FrameFaces], frame_height: float, *, cuts: Sequ
         for j, face in enumerate(faces):
             if j not in used_faces:
                 open_.append(_Open([t], [face.box], [face.mouth_open], segment))
-    kept = [tr for tr in closed + open_
-            if len(tr.times) >= rules.min_samples and tr.times[-1] - tr.times[0] >= rules.min_seconds]
+    kept = [
+        tr
+        for tr in closed + open_
+        if len(tr.times) >= rules.min_samples and tr.times[-1] - tr.times[0] >= rules.min_seconds
+    ]
     kept.sort(key=lambda tr: (tr.times[0], tr.boxes[0].cx))
     return [Track(i, tuple(tr.times), tuple(tr.boxes), tuple(tr.mouth)) for i, tr in enumerate(kept)]
