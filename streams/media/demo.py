@@ -48,6 +48,9 @@ def astronaut_portrait() -> Path:
     return path
 
 
+_FFMPEG = ("ffmpeg", "-nostdin", "-y", "-loglevel", "error")  # quiet, overwriting, never reading stdin
+
+
 def _run(args: list[str], what: str) -> None:
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
@@ -76,11 +79,7 @@ def talking_head(image: Path, audio: Path, out: Path, size: tuple[int, int] = (1
     still = out.with_name(out.name + ".still.mp4")
     _run(
         [
-            "ffmpeg",
-            "-nostdin",
-            "-y",
-            "-loglevel",
-            "error",
+            *_FFMPEG,
             "-loop",
             "1",
             "-framerate",
@@ -108,11 +107,7 @@ def talking_head(image: Path, audio: Path, out: Path, size: tuple[int, int] = (1
     tmp = out.with_name(out.name + ".part.mp4")
     _run(
         [
-            "ffmpeg",
-            "-nostdin",
-            "-y",
-            "-loglevel",
-            "error",
+            *_FFMPEG,
             "-stream_loop",
             "-1",
             "-i",
