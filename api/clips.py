@@ -15,7 +15,7 @@ from starlette.routing import Route
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.videos import catalog, clip_or_404
+from api.videos import catalog, clip_or_404, video_not_found
 from streams import contracts
 from streams.adapters.catalog import Catalog
 from streams.domain.envelope import clip_id, envelope
@@ -94,7 +94,7 @@ async def create_clip(request: Request) -> JSONResponse:
     tenant_catalog = catalog(request, "read")
     video = await tenant_catalog.video(video_id)
     if video is None:
-        raise ApiError(404, "video_not_found", f"no video with id {video_id!r}")
+        raise video_not_found(video_id)
     options = video["options"]
     style = field(body, "caption_style", str, default=options.get("caption_style") or "bold")
     aspect = field(body, "aspect", str, default=(options.get("aspect_ratios") or ["9:16"])[0])

@@ -5,6 +5,8 @@ Domain errors (``streams.errors``) are mapped to a status in one place, by class
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -61,7 +63,9 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-HANDLERS = {
+# Starlette calls each with the exception class it is registered for, which its annotation cannot
+# say (it takes Exception), so the mapping is typed by what the handlers return.
+HANDLERS: dict[type[Exception], Callable[..., Awaitable[JSONResponse]]] = {
     ApiError: api_error,
     ClipstreamError: domain_error,
     HTTPException: http_error,

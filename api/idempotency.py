@@ -47,7 +47,7 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         principal = scope.get("state", {}).get("principal") if scope["type"] == "http" else None
         key = dict(scope["headers"]).get(HEADER) if principal is not None and scope["method"] == "POST" else None
-        if key is None:
+        if principal is None or key is None:
             await self.app(scope, receive, send)
             return
         key_text = key.decode("latin-1").strip()
@@ -66,7 +66,9 @@ class IdempotencyMiddleware:
             await claim(scope, receive, send)
             return
 
-        status, headers, chunks = 500, [], []
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
         stored = False
 
         async def store() -> None:

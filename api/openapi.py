@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Host, Mount, Route
 
 from streams import __version__, contracts
 from streams.domain.pipeline import VIDEO_STAGES
@@ -83,7 +83,11 @@ def link(operation_id: str, **parameters: str) -> dict:
 
 PAGE = [ref("Limit", "parameters"), ref("Cursor", "parameters")]
 IDEMPOTENCY = ref("IdempotencyKey", "parameters")
-MEDIA = {"video/*": {"schema": {}}, "audio/*": {"schema": {}}, "application/octet-stream": {"schema": {}}}
+MEDIA: dict[str, dict] = {
+    "video/*": {"schema": {}},
+    "audio/*": {"schema": {}},
+    "application/octet-stream": {"schema": {}},
+}
 SERVED_FILE = {
     "206": {"description": "Part of the file, for a `Range` request (local storage)."},
     "307": {
@@ -108,8 +112,8 @@ def operation(
 ) -> dict:
     """An operation behind a tenant key of at least ``scope``; ``scope=None`` is open. ``signed``:
     a signed link (``?token=``) may stand in for the key."""
-    op = {"operationId": operation_id, "summary": summary, "tags": [tag]}
-    errors = {}
+    op: dict[str, object] = {"operationId": operation_id, "summary": summary, "tags": [tag]}
+    errors: dict[str, dict] = {}
     if scope is None:
         op["security"] = []
     else:
@@ -1405,7 +1409,7 @@ def _app_operations(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str,
         if isinstance(route, Route):
             methods = route.methods or {m.upper() for m in HTTP_METHODS if hasattr(route.endpoint, m)}
             found |= {(m, path) for m in methods if m != "HEAD"}
-        elif getattr(route, "routes", None):
+        elif isinstance(route, Mount | Host) and route.routes:
             found |= _app_operations(route.routes, path)
     return found
 

@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import PurePath
 from urllib.parse import unquote, urlparse
@@ -40,7 +41,7 @@ from streams.net.guard import check_url_async, parse_allowed_hosts
 
 log = logging.getLogger("clipstream.api")
 
-OPTION_FIELDS = {
+OPTION_FIELDS: dict[str, Callable[[str], object]] = {
     "clip_count": int,
     "min_seconds": float,
     "max_seconds": float,

@@ -25,7 +25,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from api.errors import ApiError
-from api.videos import _signed, catalog, clip_or_404, video_or_404
+from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
 from streams.errors import ObjectNotFound, TimelineError
 from streams.timeline import build, bundle, cuts, formats
 
@@ -35,6 +35,8 @@ PIPE_CHUNKS = 16  # chunks of the zip in flight between the thread writing it an
 async def clip_timeline(request: Request) -> Response:
     clip = await clip_or_404(request)
     video = await catalog(request, "read").video(clip["video_id"])
+    if video is None:  # deleted since the clip was read
+        raise video_not_found(clip["video_id"])
     return await _timeline(request, video, [clip], name=f"{PurePath(video['filename']).stem} - {clip['title']}")
 
 
@@ -131,7 +133,7 @@ class _Pipe:
         self.chunks: queue.Queue[bytes | None] = queue.Queue(PIPE_CHUNKS)
         self.abandoned = threading.Event()
 
-    def write(self, data) -> int:
+    def write(self, data: bytes, /) -> int:
         chunk = bytes(data)
         while not self.abandoned.is_set():
             try:

@@ -46,7 +46,7 @@ def video_links(video_id: str) -> dict:
     }
 
 
-def _not_found(video_id: str) -> ApiError:
+def video_not_found(video_id: str) -> ApiError:
     return ApiError(404, "video_not_found", f"no video with id {video_id!r}")
 
 
@@ -54,7 +54,7 @@ async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, 
     tenant_catalog = catalog(request, scope)
     video = await tenant_catalog.video(request.path_params["video_id"])
     if video is None:
-        raise _not_found(request.path_params["video_id"])
+        raise video_not_found(request.path_params["video_id"])
     return tenant_catalog, video
 
 
@@ -121,7 +121,7 @@ async def delete_video(request: Request) -> Response:
     video_id = request.path_params["video_id"]
     uris = await state.catalog.for_tenant(principal.tenant_id).delete_video(video_id)
     if uris is None:
-        raise _not_found(video_id)
+        raise video_not_found(video_id)
     await asyncio.to_thread(_delete_objects, state.storage, principal.tenant_id, video_id, uris)
     await asyncio.to_thread(state.search.delete_video, principal.tenant_id, video_id)
     return Response(status_code=204)

@@ -123,6 +123,10 @@ def _not_found(endpoint_id: str) -> ApiError:
     return ApiError(404, "endpoint_not_found", f"no webhook endpoint with id {endpoint_id!r}")
 
 
+def _delivery_not_found(delivery_id: str) -> ApiError:
+    return ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
+
+
 async def create_endpoint(request: Request) -> JSONResponse:
     principal = require(request, "admin")
     body = await json_object(request)
@@ -215,7 +219,7 @@ async def get_delivery(request: Request) -> JSONResponse:
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         row = await store.delivery(conn, principal.tenant_id, delivery_id)
     if row is None:
-        raise ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
+        raise _delivery_not_found(delivery_id)
     return JSONResponse(_delivery_json(row))
 
 
@@ -223,10 +227,12 @@ async def replay_delivery(request: Request) -> JSONResponse:
     principal, delivery_id = require(request, "write"), request.path_params["delivery_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         if await store.delivery(conn, principal.tenant_id, delivery_id) is None:
-            raise ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
+            raise _delivery_not_found(delivery_id)
         if await store.replay(conn, principal.tenant_id, delivery_id) is None:
             raise ApiError(409, "endpoint_disabled", "the delivery's endpoint is disabled: enable it first")
         row = await store.delivery(conn, principal.tenant_id, delivery_id)
+    if row is None:  # its endpoint deleted since the replay
+        raise _delivery_not_found(delivery_id)
     return JSONResponse(_delivery_json(row), status_code=202)
 
 
@@ -241,6 +247,8 @@ async def send_test(request: Request) -> JSONResponse:
         ping = events.ping(principal.tenant_id, endpoint_id, uuid.uuid4().hex, utc_now())
         (delivery_id,) = await store.enqueue(conn, ping, endpoint_id=endpoint_id)
         delivery = await store.delivery(conn, principal.tenant_id, delivery_id)
+    if delivery is None:  # its endpoint deleted since the ping was queued
+        raise _delivery_not_found(delivery_id)
     return JSONResponse(_delivery_json(delivery), status_code=202)
 
 

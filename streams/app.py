@@ -10,9 +10,11 @@ gracefully on SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from streams import logs, metrics
 from streams.agent_groups import agent_modules, app_id
-from streams.consumer import App, TracedTopic
+from streams.consumer import App, Consumer, TracedTopic
 from streams.settings import Settings
 
 settings = Settings.from_env()
@@ -46,7 +48,8 @@ app = App(
 
 def _offsets():
     """(topic, partition, log end offset, committed offset) of each partition this worker owns."""
-    consumer = app.consumer if app._consumer is not None else None  # never create one to answer
+    # never create one to answer; App makes only streams.consumer's, which keeps committed offsets
+    consumer = cast("Consumer | None", app._consumer)
     if consumer is None:
         return []
     try:

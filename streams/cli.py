@@ -300,7 +300,10 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
     from streams.asr.languages import LanguageSpan
 
     client = TritonClient(url)
-    first, spans, words, segments = None, [], [], []
+    first = None
+    spans: list[LanguageSpan] = []
+    words: list[dict] = []
+    segments: list[dict] = []
     try:
         for chunk in chunks:
             recognition = (await client.transcribe(chunk.pcm, language=language)).shift(chunk.start)

@@ -48,6 +48,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
+from collections.abc import MutableMapping
 from typing import Any
 
 import faust
@@ -144,7 +145,9 @@ class Consumer(faust_aiokafka.Consumer):
     async def wait_empty(self) -> None:
         """Wait (bounded) until no agent holds a message, committing as acknowledgements come in;
         then commit what is acknowledged."""
-        dropped = self.app.flow_control.dropped  # App installs this consumer with DroppingFlowControl
+        flow_control = self.app.flow_control
+        assert isinstance(flow_control, DroppingFlowControl), "App installs this consumer with it"
+        dropped = flow_control.dropped
         deadline = time.monotonic() + WAIT_FRACTION * float(self.app.conf.broker_rebalance_timeout)
         while not self.should_stop:
             if STATE.stopping:
@@ -187,7 +190,9 @@ class App(faust.App):
 
     def _new_transport(self):
         transport = super()._new_transport()
-        transport.Consumer = Consumer
+        # Faust's transport makes its consumer from this attribute; its annotations call it a class
+        # variable, but it is read through the instance, so setting it here reaches this app only.
+        transport.Consumer = Consumer  # type: ignore[misc]
         return transport
 
 
@@ -199,7 +204,9 @@ class TracedTopic(faust.Topic):
         extra = kafka_headers()
         if not extra:
             return prepared
-        if isinstance(prepared, dict):
+        if prepared is None:
+            return extra
+        if isinstance(prepared, MutableMapping):
             for key, value in extra:
                 prepared.setdefault(key, value)
             return prepared

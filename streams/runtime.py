@@ -27,6 +27,7 @@ import uuid
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlparse
@@ -297,13 +298,20 @@ async def with_retries(work: Callable[[], Awaitable[T]], tries: int, delay: floa
 
 
 async def consume(
-    stage: str, stream, source_topic: str, work: Callable[[Any], Awaitable[None]], *, fails_video: bool = True
+    stage: str,
+    stream,
+    source_topic: str,
+    work: Callable[[Any], Awaitable[None]],
+    *,
+    fails_video: bool = True,
+    as_record: bool = True,
 ) -> None:
     """The loop of an agent over a topic of pipeline records (read as bytes: ``topics.INBOUND``).
     Each message is checked against its contract first; one that breaks it is rejected (``reject``),
-    and each good one becomes its record and runs ``work`` under the failure policy, so no message
-    ever stops the agent. ``fails_video``: a rejected message fails the video it names. Each message
-    is taken as a stopping worker allows (``handle_message``)."""
+    and each good one becomes its record (``as_record``; else its checked payload, a dict) and runs
+    ``work`` under the failure policy, so no message ever stops the agent. ``fails_video``: a
+    rejected message fails the video it names. Each message is taken as a stopping worker allows
+    (``handle_message``)."""
     from streams.records import EVENT_RECORDS
 
     event_type = EVENT_TYPES[source_topic]
@@ -319,7 +327,7 @@ async def consume(
             raw=origin.value,
             source_topic=source_topic,
             origin=origin,
-            work=lambda: work(EVENT_RECORDS[event_type].from_data(payload)),
+            work=lambda: work(EVENT_RECORDS[event_type].from_data(payload) if as_record else payload),
         )
 
     async for event in stream.events():
@@ -328,7 +336,7 @@ async def consume(
         # revoked partitions and waits until each is acked or collected; one kept alive by a loop
         # variable (this one, or a sink's batch) makes it wait for ever, and the worker stalls.
         del event
-        await handle_message(stage, origin, message, lambda origin=origin: one(origin))
+        await handle_message(stage, origin, message, partial(one, origin))
 
 
 async def handle_message(stage: str, origin: Origin, message: weakref.ref, work: Callable[[], Awaitable[None]]) -> None:

@@ -251,11 +251,18 @@ class Settings:
             values[f.name] = _coerce(f.name, f.type, raw)
         return cls(**values)  # type: ignore[arg-type]
 
+    @property
+    def clickhouse_dir(self) -> Path:
+        """Where the embedded ClickHouse keeps its data: ``clickhouse_path``, which construction
+        derives from ``data_dir`` when it is not given."""
+        assert self.clickhouse_path is not None, "Settings.__post_init__ derives it"
+        return self.clickhouse_path
+
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed; derived addresses are recomputed unless given."""
         base = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         explicit = {k: v for k, v in base.items() if k not in _DERIVED}
-        return Settings(**{**explicit, **changes})  # type: ignore[arg-type]
+        return Settings(**{**explicit, **changes})
 
     def as_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings in a child process."""

@@ -10,13 +10,42 @@ on, never a model that loads and answers wrongly. Nothing here downloads anythin
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from types import ModuleType
+from typing import Callable, ClassVar, Sequence
 
 from streams.errors import ModelMissing
 
 MANIFEST = "clipstream-weights.json"
+
+
+@dataclass(frozen=True)
+class SplitWeights:
+    """A model file split across the registry packages ``<package>1`` .. ``<package><pieces>``,
+    ``size`` bytes with ``sha256`` once joined."""
+
+    kind: ClassVar[str] = "model"  # what the model is, as a person reads it in an error
+
+    name: str
+    description: str
+    package: str  # the pieces' import name, without the piece number
+    pieces: int
+    size: int  # bytes of the joined file
+    sha256: str  # of the joined file
+
+    def piece(self, number: int) -> ModuleType:
+        """The installed package of piece ``number`` (from 1); ``ModelMissing`` when it is not."""
+        try:
+            return importlib.import_module(f"{self.package}{number}")
+        except ImportError as exc:
+            raise ModelMissing(
+                f"piece {number} of {self.pieces} of the {self.kind} {self.name} is not installed "
+                f"({self.package}{number}); run scripts/setup.sh"
+            ) from exc
 
 
 def models_dir() -> Path:
@@ -24,6 +53,15 @@ def models_dir() -> Path:
     ``~/.cache/clipstream/models``."""
     configured = os.environ.get("CLIPSTREAM_MODELS_DIR")
     return Path(configured) if configured else Path.home() / ".cache" / "clipstream" / "models"
+
+
+def read_manifest(file: Path, what: str, install: str) -> dict:
+    """The manifest an install wrote beside a model (``file``, JSON); ``ModelMissing`` naming
+    ``what`` and the ``install`` command when it is not there or cannot be read."""
+    try:
+        return json.loads(file.read_text())
+    except (OSError, ValueError):
+        raise ModelMissing(f"{what} is not installed in {file.parent}; run scripts/setup.sh (or {install})") from None
 
 
 def join_checked(pieces: Sequence[Path], target: Path, size: int, sha256: str, name: str) -> None:

@@ -36,8 +36,8 @@ def connect(settings: Settings):
     if settings.clickhouse_url:
         # No session: a session allows one query at a time, and the client is shared by threads.
         return clickhouse_connect.get_client(dsn=settings.clickhouse_url, autogenerate_session_id=False)
-    settings.clickhouse_path.mkdir(parents=True, exist_ok=True)
-    return clickhouse_connect.get_client(interface="chdb", path=str(settings.clickhouse_path))
+    settings.clickhouse_dir.mkdir(parents=True, exist_ok=True)
+    return clickhouse_connect.get_client(interface="chdb", path=str(settings.clickhouse_dir))
 
 
 def engine_version() -> str:

@@ -171,6 +171,7 @@ class Catalog:
         (``finished``); the video's completion (stage ``video``, ``finished``); a failure
         (``failed``, of any stage: the video's end, as failing marks the stage and the video at
         once). None if it is not recorded (or the video is gone)."""
+        args: tuple[str, ...]
         if status == "failed":
             query, args = "SELECT finished_at FROM videos WHERE video_id = $1 AND status = 'failed'", (video_id,)
         elif stage == "video" and status == "finished":
@@ -286,8 +287,9 @@ class Catalog:
         return [_chunk(r) for r in rows]
 
     # moments -------------------------------------------------------------------------------
-    async def save_moment(self, video_id: str, moment: Mapping, rank: int, is_final: bool) -> datetime:
-        """Record a candidate, or its new rank; when it was first recorded. A final save also
+    async def save_moment(self, video_id: str, moment: Mapping, rank: int | None, is_final: bool) -> datetime:
+        """Record a candidate, or its new rank (None: a moment a user chose, unranked); when it was
+        first recorded. A final save also
         replaces the score, signals, title and reason (the final ranking scores with the whole
         talk known). A final rank, or a superseded moment's lack of one, stands: a provisional save
         of the moment that comes later (a redelivered chunk, replayed) leaves it as it is."""

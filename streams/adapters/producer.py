@@ -38,8 +38,10 @@ class Producer:
     async def send(self, topic: str, key: str, value: bytes) -> None:
         if self._producer is None:
             await self.start()
+        producer = self._producer
+        assert producer is not None, "start() sets it or raises"
         try:
-            await self._producer.send_and_wait(topic, value=value, key=key.encode(), headers=kafka_headers())
+            await producer.send_and_wait(topic, value=value, key=key.encode(), headers=kafka_headers())
         except KafkaError as exc:
             raise QueueUnavailable(f"could not write to Kafka topic {topic}: {exc}") from exc
 

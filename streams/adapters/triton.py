@@ -126,7 +126,7 @@ class CircuitBreaker:
     def probe_due(self) -> bool:
         """Whether an open circuit should check the server's health now; if so, the check is taken
         as made (one caller probes, the others keep failing fast)."""
-        if self.state != "open":
+        if self.opened_at is None or self.state != "open":
             return False
         now = time.monotonic()
         if now - (self._probed_at or self.opened_at) < self.probe_seconds:  # cleared when it opens
@@ -215,6 +215,7 @@ class TritonClient:
                     f"to reach it; retry in {policy.breaker_reset_seconds:.0f} s"
                 )
             remaining = deadline - time.monotonic()
+            error: Exception
             try:
                 result = await asyncio.wait_for(
                     self.client.infer(model, inputs, outputs=outputs, client_timeout=max(0.05, remaining)),

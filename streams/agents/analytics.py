@@ -26,6 +26,7 @@ import logging
 import os
 import uuid
 import weakref
+from functools import partial
 from pathlib import Path
 
 from streams import topics
@@ -59,7 +60,7 @@ async def analytics_sink(stream):
         messages = [_message(event) for event in batch]
         taken = [weakref.ref(event.message) for event in batch]
         del batch  # no reference to the events kept while writing (see runtime.consume)
-        await handle_batch("analytics", taken, lambda messages=messages: write(messages))
+        await handle_batch("analytics", taken, partial(write, messages))
 
 
 @app.task

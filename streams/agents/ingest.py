@@ -14,12 +14,10 @@ the failure again, as recorded (``runtime.report``), in case a killed worker nev
 from __future__ import annotations
 
 import asyncio
-import weakref
 
 from streams import topics
 from streams.adapters.storage import put_once, video_prefix
 from streams.app import app
-from streams.deadletters import Origin
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
@@ -27,34 +25,16 @@ from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.records import AudioChunkReady
-from streams.runtime import checked, handle_message, origin_of, report, report_failure, run_guarded, runtime
+from streams.runtime import consume, report, report_failure, runtime
 
 STAGE = "ingest"
 
 
 @app.agent(topics.INBOUND["uploads"])
 async def ingest(stream):
-    async for event in stream.events():
-        origin, message = origin_of(event), weakref.ref(event.message)
-        del event  # no reference kept while working (see runtime.consume)
-        await handle_message(STAGE, origin, message, lambda origin=origin: handle_upload(origin))
-
-
-async def handle_upload(origin: Origin) -> None:
-    """An upload event that breaks the contract (outside producers write this topic) is
-    dead-lettered with the reason, failing its video if we know it; a good one is ingested."""
-    upload = await checked(STAGE, "upload_received", origin, fails_video=True)
-    if upload is None:
-        return
-    await run_guarded(
-        STAGE,
-        tenant_id=upload["tenant_id"],
-        video_id=upload["video_id"],
-        raw=origin.value,
-        source_topic="uploads",
-        origin=origin,
-        work=lambda: _ingest(upload),
-    )
+    """Uploads, as the API (or an outside producer: each is checked against its contract first)
+    wrote them; the payload stays a dict, its options as they came."""
+    await consume(STAGE, stream, "uploads", _ingest, as_record=False)
 
 
 async def _ingest(upload: dict) -> None:
@@ -64,6 +44,8 @@ async def _ingest(upload: dict) -> None:
         video_id, tenant_id, upload["filename"], upload["source_uri"], upload["size_bytes"], upload["options"]
     )
     video = await rt.catalog.video(video_id)
+    if video is None:  # deleted meanwhile
+        return
     # A redelivered upload of a video that ended: announce the end again (the worker that got there
     # may have died before saying so; each announcement is the same event), and do nothing else.
     if video["status"] == "failed":

@@ -331,11 +331,11 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     await rt.catalog.supersede_moments(video_id, superseded)
     # The final ranking is announced at the stage's recorded end, like its ``finished``.
     await rt.catalog.stage(video_id, STAGE, "completed")
-    at = await rt.catalog.recorded_at(video_id, STAGE, "finished")
-    if at is None:  # deleted meanwhile
+    finished_at = await rt.catalog.recorded_at(video_id, STAGE, "finished")
+    if finished_at is None:  # deleted meanwhile
         return
-    await _publish(chunk, ranked, is_final=True, at=at, superseded=superseded)
-    await report(chunk.tenant_id, video_id, STAGE, "finished", at=at)
+    await _publish(chunk, ranked, is_final=True, at=finished_at, superseded=superseded)
+    await report(chunk.tenant_id, video_id, STAGE, "finished", at=finished_at)
 
 
 async def _publish(

@@ -349,5 +349,7 @@ async def _render_one(
     # Announced from the row (which another worker racing on the same clip may have written
     # first), so this and every later announcement of the clip are the same event.
     stored = await rt.catalog.clip(cid)
+    if stored is None:  # the video deleted meanwhile, its clips with it: nothing to announce
+        return
     await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
     await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)

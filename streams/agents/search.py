@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from functools import partial
 
 from streams import topics
 from streams.app import app
@@ -55,7 +56,7 @@ async def index_transcripts(stream):
         origins = [origin_of(event) for event in batch]
         taken = [weakref.ref(event.message) for event in batch]
         del batch  # no reference to the events kept while working (see runtime.consume)
-        await handle_batch(STAGE, taken, lambda origins=origins: index(origins))
+        await handle_batch(STAGE, taken, partial(index, origins))
 
 
 async def index_chunks(chunks: list[dict]) -> int:
@@ -68,10 +69,11 @@ async def index_chunks(chunks: list[dict]) -> int:
         if video_id not in names:
             video = await rt.catalog.video(video_id)
             names[video_id] = None if video is None else video["filename"]
-        if names[video_id] is None:
+        filename = names[video_id]
+        if filename is None:
             continue
         docs += sentence_docs(
-            chunk["tenant_id"], video_id, names[video_id], chunk["chunk_index"], chunk["language"], chunk["words"]
+            chunk["tenant_id"], video_id, filename, chunk["chunk_index"], chunk["language"], chunk["words"]
         )
     if not docs:
         return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from functools import partial
 from typing import Callable
 
 from streams import topics, tracing
@@ -55,7 +56,7 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
         async for message in stream.events():
             origin, ref = origin_of(message), weakref.ref(message.message)
             del message  # no reference kept while working (see runtime.consume)
-            await handle_message(STAGE, origin, ref, lambda origin=origin: one(origin))
+            await handle_message(STAGE, origin, ref, partial(one, origin))
 
     return agent
 

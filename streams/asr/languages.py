@@ -105,7 +105,9 @@ def settle(probes: Sequence[Probe], unsure: float = UNSURE) -> list[Probe]:
         before = max((j for j in sure if j < i), default=None)
         after = min((j for j in sure if j > i), default=None)
         if before is None or after is None:
-            source = probes[after if before is None else before]
+            nearest = after if before is None else before
+            assert nearest is not None  # ``sure`` is non-empty and excludes i: one side has a sure probe
+            source = probes[nearest]
         elif probes[before].language == probes[after].language:
             source = probes[before]
         else:
@@ -154,10 +156,11 @@ def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
         return None
     language = max(seconds, key=lambda k: seconds[k])
     own = [s for s in spans if s.language == language]
-    if any(s.probability is None for s in own):
+    weighted = [(s.probability, max(s.end - s.start, 1e-3)) for s in own if s.probability is not None]
+    if len(weighted) < len(own):
         return language, None
-    total = sum(max(s.end - s.start, 1e-3) for s in own)
-    return language, round(sum(s.probability * max(s.end - s.start, 1e-3) for s in own) / total, 4)
+    total = sum(w for _, w in weighted)
+    return language, round(sum(p * w for p, w in weighted) / total, 4)
 
 
 def spoken_between(chunks: Sequence[Mapping], start: float, end: float) -> str | None:

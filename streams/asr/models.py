@@ -16,40 +16,36 @@ joined model lives.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.weights import MANIFEST, command_line, join_checked, models_dir
+from streams.weights import MANIFEST, SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 ENGLISH = "tiny.en"
 MULTILINGUAL = "base"
 
 
 @dataclass(frozen=True)
-class SplitWhisper:
-    """A CTranslate2 Whisper model whose ``model.bin`` is split across packages."""
+class SplitWhisper(SplitWeights):
+    """A CTranslate2 Whisper model whose ``model.bin`` is split across packages; its other files
+    come in piece 1's ``data/``."""
 
-    name: str
-    description: str
-    package: str  # the pieces' import name, without the piece number
-    pieces: int
-    size: int  # bytes of the joined model.bin
-    sha256: str  # of the joined model.bin
+    kind: ClassVar[str] = "Whisper model"
+
     files: dict[str, str]  # the other files (in piece 1's data/) and their sha256
 
     def data_dir(self, piece: int) -> Path:
-        try:
-            module = importlib.import_module(f"{self.package}{piece}")
-        except ImportError as exc:
+        module = self.piece(piece)
+        if module.__file__ is None:  # a namespace package: no installed package's files behind it
             raise ModelMissing(
                 f"piece {piece} of {self.pieces} of the Whisper model {self.name} is not installed "
-                f"({self.package}{piece}); run scripts/setup.sh"
-            ) from exc
+                f"({self.package}{piece} has no files); run scripts/setup.sh"
+            )
         return Path(module.__file__).parent / "data"
 
     def piece_paths(self) -> list[Path]:
@@ -97,13 +93,9 @@ def installed(name: str) -> Path:
     if name not in SPLIT:
         raise ModelMissing(f"no Whisper model is called {name!r}; known: {', '.join(NAMES)}")
     path = target_dir(name)
-    try:
-        manifest = json.loads((path / MANIFEST).read_text())
-    except (OSError, ValueError):
-        raise ModelMissing(
-            f"the Whisper model {name} is not installed in {path}; run scripts/setup.sh "
-            f"(or .venv/bin/python -m streams.asr.models install)"
-        ) from None
+    manifest = read_manifest(
+        path / MANIFEST, f"the Whisper model {name}", ".venv/bin/python -m streams.asr.models install"
+    )
     if manifest.get("sha256") != SPLIT[name].sha256 or not (path / "model.bin").is_file():
         raise ModelMissing(f"{path} does not hold {name}'s recorded model.bin; run scripts/setup.sh")
     return path

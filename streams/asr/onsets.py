@@ -16,8 +16,8 @@ overlap). Applied by ``WhisperRecognizer`` when ``refine_word_starts`` is on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from dataclasses import Field, dataclass, replace
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -49,8 +49,16 @@ class OnsetRules:
 
 
 class TimedWord(Protocol):
-    start: float
-    end: float
+    """A dataclass (frozen or not: ``refine_word_starts`` makes new ones with ``replace``) with a
+    ``start`` and an ``end`` in seconds."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def end(self) -> float: ...
 
 
 W = TypeVar("W", bound=TimedWord)

@@ -194,7 +194,9 @@ class MultilingualRecognizer:
         if not spans:  # nothing to identify: decoded as English, which finds no words either
             heard = self.english.recognize(audio, "en", prompt, cancelled)
             return dataclasses.replace(heard, language="en", language_probability=0.0, languages=[])
-        language, probability = dominant(spans)
+        top = dominant(spans)
+        assert top is not None  # ``spans`` is not empty, so some language has speech
+        language, probability = top
         if len(spans) == 1:
             heard = self._decode(audio, language, prompt, cancelled)
             return dataclasses.replace(heard, language=language, language_probability=probability, languages=spans)

@@ -61,7 +61,7 @@ class VadOptions:
 
 
 def speech_spans(
-    probabilities: Sequence[float],
+    probabilities: Sequence[float] | np.ndarray,
     num_samples: int,
     options: VadOptions = VadOptions(),
     sample_rate: int = SAMPLE_RATE,
@@ -180,7 +180,7 @@ class SileroVad:
             return np.zeros(0, np.float32)
         rows = windows_with_context(audio)
         state = np.zeros((2, 1, 128), np.float32)
-        feed = {"sr": np.array(SAMPLE_RATE, dtype=np.int64)} if self._takes_rate else {}
+        feed: dict[str, np.ndarray] = {"sr": np.array(SAMPLE_RATE, dtype=np.int64)} if self._takes_rate else {}
         out = np.empty(len(rows), np.float32)
         run = self.session.run
         for i in range(len(rows)):

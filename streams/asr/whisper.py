@@ -238,7 +238,11 @@ class WhisperRecognizer:
         return recognition_from(pieces, detected, audio, self.options)
 
     def _sequential_segments(
-        self, audio: np.ndarray, language: str | None, prompt: str | None, chance: Sequence[float] | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        prompt: str | None,
+        chance: Sequence[float] | np.ndarray | None = None,
     ) -> tuple[Iterable, str]:
         """faster-whisper's segments of ``audio`` (decoded lazily, in audio time) and the language:
         the speech alone (VAD), laid end to end and decoded window after window, each window's

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
+from typing import overload
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +59,12 @@ def moments_event_id(video_id: str, through_chunk: int, is_final: bool) -> str:
     return uuid.uuid5(_EVENT_IDS, f"moments_found/{video_id}/{through_chunk}/{kind}").hex
 
 
+@overload
+def iso_z(value: datetime) -> str: ...
+@overload
+def iso_z(value: None) -> None: ...
+@overload
+def iso_z(value: datetime | None) -> str | None: ...
 def iso_z(value: datetime | None) -> str | None:
     """A timezone-aware time as ISO 8601 ending in ``Z`` (None stays None)."""
     return value.isoformat().replace("+00:00", "Z") if value else None

@@ -94,7 +94,10 @@ def _tokenizer(tokens: list[str], merges: list[str], types: list[int]):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
 
     tok = Tokenizer(
-        models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ", 1)) for m in merges])
+        models.BPE(
+            vocab={t: i for i, t in enumerate(tokens)},
+            merges=[(a, b) for a, b in (m.split(" ", 1) for m in merges)],  # each merge is "left right"
+        )
     )
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [

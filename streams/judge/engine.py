@@ -57,11 +57,16 @@ class JudgeEngine:
         self._seed_lock = threading.Lock()
 
     def _tokens(self, text: str) -> list[str]:
-        return [self.tokenizer.id_to_token(i) for i in self.tokenizer.encode(text).ids]
+        tokens: list[str] = []
+        for i in self.tokenizer.encode(text).ids:
+            token = self.tokenizer.id_to_token(i)
+            assert token is not None  # the tokenizer's own ids are all in its vocabulary
+            tokens.append(token)
+        return tokens
 
     def answer(self, text: str, attempt: int = 0) -> str:
         """The model's continuation of the judge prompt for ``text`` (after ``ANSWER_OPENING``)."""
-        sampling = {"sampling_topk": 1}
+        sampling: dict[str, float] = {"sampling_topk": 1}
         if attempt > 0:
             sampling = {"sampling_topk": 40, "sampling_temperature": self.options.temperature}
         with self._seed_lock:  # the seed is process-wide in CTranslate2

@@ -10,40 +10,27 @@ model loads the converted directory or fails with a message that says to run the
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.weights import command_line, join_checked, models_dir
+from streams.weights import SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 MANIFEST = "clipstream-judge.json"
 
 
 @dataclass(frozen=True)
-class JudgeModel:
-    name: str
-    description: str
-    package: str  # the pieces' import name, without the piece number
-    pieces: int
-    size: int  # bytes of the joined GGUF file
-    sha256: str  # of the joined GGUF file
+class JudgeModel(SplitWeights):
+    """A GGUF clip judge split across packages, each of which says where its part is."""
+
+    kind: ClassVar[str] = "clip judge model"
 
     def piece_paths(self) -> list[Path]:
-        paths = []
-        for i in range(1, self.pieces + 1):
-            try:
-                module = importlib.import_module(f"{self.package}{i}")
-            except ImportError as exc:
-                raise ModelMissing(
-                    f"piece {i} of {self.pieces} of the clip judge model {self.name} is not installed "
-                    f"({self.package}{i}); run scripts/setup.sh"
-                ) from exc
-            paths.append(Path(module.get_part_path()))
-        return paths
+        return [Path(self.piece(i).get_part_path()) for i in range(1, self.pieces + 1)]
 
 
 MODELS = {
@@ -90,13 +77,9 @@ def join_pieces(model: JudgeModel, target: Path) -> None:
 def installed(name: str) -> Path:
     """The converted model's directory; ``ModelMissing`` when it is not there or not complete."""
     path = model_dir(name)
-    try:
-        manifest = json.loads((path / MANIFEST).read_text())
-    except (OSError, ValueError):
-        raise ModelMissing(
-            f"the clip judge model {name} is not installed in {path}; run scripts/setup.sh "
-            f"(or .venv/bin/python -m streams.judge.models install {name})"
-        ) from None
+    manifest = read_manifest(
+        path / MANIFEST, f"the clip judge model {name}", f".venv/bin/python -m streams.judge.models install {name}"
+    )
     if manifest.get("source_sha256") != MODELS[name].sha256:
         raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
     return path
@@ -126,7 +109,9 @@ def install(name: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_line(argv, "streams.judge.models", __doc__.split("\n")[0], MODELS, DEFAULT_MODEL, install, installed)
+    return command_line(
+        argv, "streams.judge.models", __doc__.split("\n")[0], tuple(MODELS), DEFAULT_MODEL, install, installed
+    )
 
 
 if __name__ == "__main__":

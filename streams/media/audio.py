@@ -65,7 +65,7 @@ def iter_pcm(path: Path | str, sample_rate: int = SAMPLE_RATE) -> Iterator[np.nd
     import av
 
     with av.open(file_url(path), options=SAFE_OPTIONS) as container:
-        stream = next((s for s in container.streams if s.type == "audio"), None)
+        stream = next(iter(container.streams.audio), None)
         if stream is None:
             raise ValueError(f"{Path(path).name} has no audio stream")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)

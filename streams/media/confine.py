@@ -31,6 +31,7 @@ import os
 import platform
 import resource
 import signal
+from typing import NoReturn
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -149,11 +150,13 @@ def start_no_programs() -> None:
     bound on its children counted."""
     import subprocess
 
-    def refuse(args, *_, **__):
+    def refuse(args: object, *_: object, **__: object) -> NoReturn:
         program = args[0] if isinstance(args, (list, tuple)) and args else args
         raise FileNotFoundError(errno.ENOENT, "the media sandbox starts no programs", str(program))
 
-    subprocess.Popen = refuse  # call, run and check_output all start through Popen
+    # call, run and check_output all start through Popen. The class replaced by a function, on
+    # purpose: no assignment the type checker accepts.
+    subprocess.Popen = refuse  # type: ignore[misc, assignment]
 
 
 class _CapHeader(ctypes.Structure):

@@ -189,4 +189,6 @@ async def look(
         async for batch in batches:
             found = await find_faces(models, seen, batch, finder)
             faces += [(round(p.t, 3), count_faces(f, seen.height, options.faces)) for p, f in zip(batch, found)]
-    return OnScreen(tuple(faces), seen.result.cuts)
+    result = seen.result
+    assert result is not None  # pictures() ends once next_batch has read the result
+    return OnScreen(tuple(faces), result.cuts)

@@ -85,7 +85,7 @@ class MediaInfo:
     stream_count: int
 
 
-def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | None = None) -> MediaInfo:
+def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: str | None = None) -> MediaInfo:
     """Describe the media file at ``path`` or raise the ``MediaError`` that says why it is unusable.
 
     Besides reading headers this decodes a few frames at the start of the first audio stream and
@@ -107,8 +107,8 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
     except av.error.FFmpegError as exc:
         raise _unreadable(path, name, size) from exc
     with container:
-        audio = next((s for s in container.streams if s.type == "audio"), None)
-        video = next((s for s in container.streams if s.type == "video" and not _is_cover_art(s)), None)
+        audio = next(iter(container.streams.audio), None)
+        video = next((s for s in container.streams.video if not _is_cover_art(s)), None)
         if audio is None and video is None:
             raise NotMedia(f"{name} is not a video or audio file FFmpeg can read ({_what_it_looks_like(path)})")
         if audio is None:
@@ -119,17 +119,17 @@ def probe(path: Path, limits: MediaLimits = MediaLimits(), display_name: str | N
             duration = max(0.0, reached - _start(audio))
         else:
             _check_end_exists(container, audio, duration, name)
-        vcc, acc = video.codec_context if video else None, audio.codec_context
-        rate = (video.average_rate or video.guessed_rate) if video else None
+        vcc, acc = video.codec_context if video is not None else None, audio.codec_context
+        rate = (video.average_rate or video.guessed_rate) if video is not None else None
         info = MediaInfo(
             duration=duration,
             format_name=container.format.name,
             size_bytes=size,
             has_video=video is not None,
-            width=vcc and vcc.width,
-            height=vcc and vcc.height,
+            width=vcc.width if vcc is not None else None,
+            height=vcc.height if vcc is not None else None,
             fps=float(rate) if rate else None,
-            video_codec=vcc and vcc.name,
+            video_codec=vcc.name if vcc is not None else None,
             audio_codec=acc.name,
             sample_rate=acc.sample_rate,
             channels=acc.layout.nb_channels,
@@ -178,7 +178,7 @@ def _check_limits(info: MediaInfo, limits: MediaLimits, name: str) -> None:
             f"we accept is {limits.max_width}x{limits.max_height}",
         ),
         (
-            info.has_video and (info.width > limits.max_width or info.height > limits.max_height),
+            info.has_video and ((info.width or 0) > limits.max_width or (info.height or 0) > limits.max_height),
             f"is {info.width}x{info.height} pixels; the largest picture we accept is "
             f"{limits.max_width}x{limits.max_height}",
         ),

@@ -27,7 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 from streams.errors import MediaError, RenderError
 from streams.media import loudness
@@ -102,6 +102,22 @@ BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only sourc
 _OUT_OF_RESOURCES = ("No space left on device", "Cannot allocate memory", "Disk quota exceeded")
 
 
+class CropPlan(Protocol):
+    """What rendering reads of a reframe plan (``reframe.layout.ReframePlan``); ``cuts`` and
+    ``framing`` are optional and read with ``getattr``."""
+
+    @property
+    def layout(self) -> str: ...
+    @property
+    def crop_width(self) -> float: ...
+    @property
+    def crop_height(self) -> float: ...
+    @property
+    def keyframes(self) -> Sequence[Any]: ...
+    @property
+    def second(self) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True)
 class RenderSpec:
     """Attributes:
@@ -141,7 +157,7 @@ class RenderSpec:
     fps: float | None = None
     loudness: bool = True
     brand: BrandKit | None = None
-    plan: object | None = None
+    plan: CropPlan | None = None
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
     language: str | None = None
 
@@ -225,7 +241,7 @@ class RenderedClip:
     duration: float
     width: int
     height: int
-    handoff: Path | None = None
+    handoff: Path  # the editor hand-off JSON (render_clip always writes one)
     gain_db: float | None = None
     thumbnail_at: float | None = None
     frames: int = 0  # frames encoded (duration x output frame rate)
@@ -338,7 +354,8 @@ def build_ffmpeg_args(
     captions = f"ass=filename={filter_value(str(paths.ass))}"
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
-    logo = spec.brand.logo if spec.brand else None
+    brand = spec.brand
+    logo = brand.logo if brand else None
     if info.has_video:
         args += _source_input(spec)
         graph = _video_graph(spec, info, frame, paths, width, height)
@@ -348,9 +365,9 @@ def build_ffmpeg_args(
         args += ["-f", "lavfi", "-i", background, *_source_input(spec)]
         graph = ["[0:v]"]
         audio_input, next_input = 1, 2
-    if logo is not None:
+    if brand is not None and logo is not None:
         args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
-        graph = _logo(graph, spec.brand, next_input, width, height)
+        graph = _logo(graph, brand, next_input, width, height)
         next_input += 1
     graph[-1] = _then(graph[-1], f"{captions},format=yuv420p[v]")
     if info.has_audio:
@@ -578,10 +595,14 @@ async def render_clip(
         commands.unlink(missing_ok=True)
 
     return RenderedClip(
-        *(files[e] for e in ("mp4", "srt", "vtt", "ass", "jpg")),
-        round(duration, 3),
-        width,
-        height,
+        mp4=files["mp4"],
+        srt=files["srt"],
+        vtt=files["vtt"],
+        ass=files["ass"],
+        thumbnail=files["jpg"],
+        duration=round(duration, 3),
+        width=width,
+        height=height,
         handoff=files["json"],
         gain_db=gain,
         thumbnail_at=at,
@@ -692,7 +713,7 @@ def _font_measure(style: CaptionStyle) -> Measure | None:
     path, index = found
     from PIL import ImageFont
 
-    fonts: dict[int, tuple[object, float]] = {}
+    fonts: dict[int, tuple[ImageFont.FreeTypeFont, float]] = {}
 
     def measure(text: str, size: float, bold: bool) -> float:
         px = max(1, round(size))
@@ -779,22 +800,24 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
             ) from None
         raise
     log = stderr.decode("utf-8", "replace")
-    if proc.returncode == -signal.SIGXCPU:
+    returncode = proc.returncode
+    assert returncode is not None  # communicate() returns once ffmpeg has exited
+    if returncode == -signal.SIGXCPU:
         raise RenderError(
             f"ffmpeg {what} needed more processor time than {seconds:.0f} s per thread, so it was "
             "stopped; the source may be damaged or built to exhaust readers"
         )
-    if proc.returncode != 0:
+    if returncode != 0:
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer; any signal
         # while the worker is stopping, whoever stopped the worker (``streams.shutdown``).
         retriable = (
             any(s in tail for s in _OUT_OF_RESOURCES)
-            or proc.returncode == -signal.SIGKILL
-            or (proc.returncode < 0 and STATE.stopping)
+            or returncode == -signal.SIGKILL
+            or (returncode < 0 and STATE.stopping)
         )
-        raise RenderError(f"ffmpeg {what} failed (exit {proc.returncode}): {tail}", retriable=retriable)
+        raise RenderError(f"ffmpeg {what} failed (exit {returncode}): {tail}", retriable=retriable)
     return log
 
 

@@ -24,6 +24,8 @@ What one child costs (start-up, imports, the confinement) is measured by ``bench
 from __future__ import annotations
 
 import fcntl
+import inspect
+import io
 import json
 import logging
 import math
@@ -37,7 +39,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Generator
 
 from streams.errors import (
     MediaError,
@@ -180,7 +182,7 @@ class AudioChunks:
         """Stop the child. Safe from another thread while a ``next`` waits there: that ``next``
         then ends (with ``SandboxUnavailable``) and cleans up itself."""
         self._child.kill()
-        if not self._chunks.gi_running:
+        if inspect.getgeneratorstate(self._chunks) != inspect.GEN_RUNNING:  # no next() inside it now
             self._chunks.close()
             self._child.cleanup()
 
@@ -190,7 +192,7 @@ class AudioChunks:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _iterate(self) -> Iterator[AudioChunk]:
+    def _iterate(self) -> Generator[AudioChunk, None, None]:
         child, index, samples = self._child, 0, 0
         with child:
             while True:
@@ -217,7 +219,7 @@ class _Child:
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         name: str,
         request: dict,
         sandbox: SandboxLimits,
@@ -268,15 +270,20 @@ class _Child:
             raise SandboxUnavailable(f"the media sandbox could not start: {exc}") from exc
         with _LIVE_LOCK:
             _LIVE.add(self)
+        stdin, stdout, stderr = self.proc.stdin, self.proc.stdout, self.proc.stderr
+        # All three are pipes (PIPE above), buffered (the default bufsize), so never None.
+        assert stdin is not None and stdout is not None and isinstance(stderr, io.BufferedReader)
+        self._stdout: IO[bytes] = stdout
+        self._stderr_pipe: io.BufferedReader = stderr
         try:  # a pipe of 1 MiB (Linux's default ceiling) moves a picture in a few reads, not a hundred
-            fcntl.fcntl(self.proc.stdout.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+            fcntl.fcntl(stdout.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
         except OSError:
             pass
         self._drain = threading.Thread(target=self._keep_stderr, daemon=True)
         self._drain.start()
         try:
-            self.proc.stdin.write(json.dumps(full).encode())
-            self.proc.stdin.close()
+            stdin.write(json.dumps(full).encode())
+            stdin.close()
         except OSError:
             pass  # it died at once: its end says why
 
@@ -309,7 +316,7 @@ class _Child:
         with _LIVE_LOCK:
             _LIVE.discard(self)
         self._drain.join(timeout=5)
-        self.proc.stdout.close()
+        self._stdout.close()
 
     def _reap(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -344,9 +351,9 @@ class _Child:
             raise self._failure()
         started = time.monotonic()
         with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            selector.register(self._stdout, selectors.EVENT_READ)
             ready = selector.select(timeout=left)
-        data = os.read(self.proc.stdout.fileno(), 1 << 20) if ready else None
+        data = os.read(self._stdout.fileno(), 1 << 20) if ready else None
         self._waited += time.monotonic() - started
         if data is None:
             return  # the budget is checked again on the next call
@@ -449,12 +456,12 @@ class _Child:
         )
 
     def _keep_stderr(self) -> None:
-        for block in iter(lambda: self.proc.stderr.read1(4096), b""):
+        for block in iter(lambda: self._stderr_pipe.read1(4096), b""):
             self._stderr.append(block)
             self._stderr_size += len(block)
             while self._stderr_size > STDERR_TAIL and len(self._stderr) > 1:
                 self._stderr_size -= len(self._stderr.popleft())
-        self.proc.stderr.close()
+        self._stderr_pipe.close()
 
     def stderr_tail(self) -> str:
         return b"".join(self._stderr).decode("utf-8", "replace")

@@ -95,10 +95,12 @@ def _chunks(request: dict, path: str, name: str, send) -> None:
 
 
 def _source(request: dict, path: str, name: str, send) -> None:
+    from pathlib import Path
+
     from streams.media import sandbox_protocol as wire
     from streams.media.source import describe
 
-    send(wire.INFO, wire.source_payload(describe(path, display_name=name)))
+    send(wire.INFO, wire.source_payload(describe(Path(path), display_name=name)))
 
 
 def _look(request: dict, path: str, name: str, send) -> None:

@@ -18,7 +18,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, AsyncGenerator
 
 import numpy as np
 
@@ -210,7 +210,7 @@ async def _closed(look: Look) -> None:
     await _settled(asyncio.ensure_future(asyncio.to_thread(look.close)))
 
 
-async def pictures(look: Look, size: int = 8) -> AsyncIterator[list[Picture]]:
+async def pictures(look: Look, size: int = 8) -> AsyncGenerator[list[Picture], None]:
     """``look``'s pictures in batches of ``size``, the next batch read in a thread while the
     caller works on this one; ``look`` is closed at the end, however it ends, a second
     cancellation included (use it under ``contextlib.aclosing``, so that an error in the

@@ -144,7 +144,7 @@ def info_from_payload(payload: bytes) -> MediaInfo:
             item = value[name] = float(item)
         if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
             raise ProtocolViolation(f"info field {name} is {type(item).__name__}, not {kind.__name__}")
-        if kind is float and not math.isfinite(item):
+        if isinstance(item, float) and not math.isfinite(item):  # only a float field holds a float here
             raise ProtocolViolation(f"info field {name} is {item}")
     return MediaInfo(**value)
 

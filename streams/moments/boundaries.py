@@ -85,7 +85,7 @@ def settle_edges(
             if key <= best_key:
                 continue
             candidate = Window(tuple(sentences[lo:hi]))
-            if not allowed(candidate) or (floor is not None and worth(candidate) < floor):
+            if not allowed(candidate) or (worth is not None and floor is not None and worth(candidate) < floor):
                 continue
             best, best_key = candidate, key
     return best

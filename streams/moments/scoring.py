@@ -188,9 +188,9 @@ def signal_values(
     start, end, first, last = window.start, window.end, window.sentences[0], window.sentences[-1]
     counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences)
     ends_topic = ev.topics.ends_topic(last) if ev.topics and ev.topics.starts else None
-    known_story = ev.editorial is not None and ev.editorial.covers(window.sentences)
+    story = ev.editorial if ev.editorial is not None and ev.editorial.covers(window.sentences) else None
     return {
-        "editorial": ev.editorial.value(window.sentences) if known_story else NEUTRAL,
+        "editorial": story.value(window.sentences) if story is not None else NEUTRAL,
         "breaks": ev.pauses.breaks(window.sentences) if ev.pauses is not None else NEUTRAL,
         "hook": signals.hook(first),
         "payoff": signals.payoff(last, ends_topic),
@@ -300,6 +300,7 @@ def _missing(name: str, evidence: Evidence) -> bool:
 def _describe(name: str, window: Window, value: float, evidence: Evidence) -> str:
     first, last, words = window.sentences[0], window.sentences[-1], window.words
     if name == "editorial":  # named only when known (``_missing``), so the map is there
+        assert evidence.editorial is not None
         if value >= STRONG:
             return f"reads like {evidence.editorial.strongest_pick(window.sentences)}"
         return "much like the rest of the talk"

@@ -211,11 +211,15 @@ class StreamingSelector:
                 chosen = select(scored, 1, taken, self.max_overlap)
                 if not chosen:
                     break
+
+                def allowed(w: Window, taken: list[ScoredMoment] = taken) -> bool:
+                    return not any(collides(w, p, self.max_overlap) for p in taken)
+
                 window = settle_edges(
                     chosen[0].window,
                     breaks,
                     self.length,
-                    allowed=lambda w, taken=taken: not any(collides(w, p, self.max_overlap) for p in taken),
+                    allowed=allowed,
                     worth=lambda w: self._worth(w, evidence, index),
                 )
                 new.append(score_window(window, evidence, self.length))
@@ -252,9 +256,12 @@ class StreamingSelector:
                 better = score_window(window, evidence, self.length)
                 if pick is not None and better.score <= pick.score + margin:
                     better = None
-            if better is None and pick is None:
+            if better is not None:
+                chosen.append(better)
+            elif pick is not None:
+                chosen.append(pick)
+            else:
                 break
-            chosen.append(better or pick)
         return sorted(chosen, key=_rank_key)
 
     def _rescored(self, pick: ScoredMoment, sentences: Sequence[Sentence], evidence: Evidence | None) -> ScoredMoment:

@@ -100,7 +100,7 @@ class MomentStream:
 
     def step(self, chunk: dict, duration: float) -> Step:
         """Take the next chunk, not the video's last; ``duration``: the video's, as known now."""
-        self._take(chunk, duration)
+        selector = self._take(chunk, duration)
         self._chunks.append(chunk)
         closed, self._open = closed_sentences(self._open + words_of([chunk]), self.max_sentence)
         self._closed.extend(closed)
@@ -113,25 +113,26 @@ class MomentStream:
         # Only sentences the next words can no longer change are settled.
         settled = sentences[-1].start if sentences else chunk["start_s"]
         evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder))
-        new = self._selector.advance(sentences, settled, False, evidence)
-        return Step(self._selector.picked, new, [])
+        new = selector.advance(sentences, settled, False, evidence)
+        return Step(selector.picked, new, [])
 
     def finish(self, chunk: dict, duration: float, whole: Sequence[dict]) -> Step:
         """Take the video's last chunk; ``whole``: every chunk of the video, this one last. Reads
         the whole talk once: the last picks and the final ranking weigh every candidate."""
-        self._take(chunk, duration)
+        selector = self._take(chunk, duration)
         sentences = build_sentences(words_of(whole), self.max_sentence)
         evidence = evidence_of(whole, **from_words(sentences, self.encoder))
-        new = self._selector.advance(sentences, whole[-1]["end_s"], True, evidence)
-        if new == self._selector.picked:  # all picked knowing everything (or the short-video fallback)
+        new = selector.advance(sentences, whole[-1]["end_s"], True, evidence)
+        if new == selector.picked:  # all picked knowing everything (or the short-video fallback)
             chosen = [m for _, m in final_ranking(new)]
         else:
-            chosen = self._selector.reconsider(sentences, evidence)
+            chosen = selector.reconsider(sentences, evidence)
         self._chunks.clear()
         self._closed, self._open = [], []
-        return Step(self._selector.picked, new, chosen)
+        return Step(selector.picked, new, chosen)
 
-    def _take(self, chunk: dict, duration: float) -> None:
+    def _take(self, chunk: dict, duration: float) -> StreamingSelector:
+        """Check and record ``chunk``'s place in the order; the selector, made on the first chunk."""
         index = chunk["chunk_index"]
         if self.through is not None and index <= self.through:
             raise ValueError(f"chunk {index} comes after chunk {self.through}: chunks are stepped in order, once")
@@ -143,6 +144,7 @@ class MomentStream:
             )
         else:
             self._selector.video_duration = max(duration, 1.0)
+        return self._selector
 
 
 def _start(sentence: Sentence) -> float:

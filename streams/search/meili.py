@@ -32,7 +32,7 @@ SETTINGS = {
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
 }
 TASK_TIMEOUT_MS = 30_000
-REQUEST_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 10  # whole seconds: the client takes an int
 BATCH_DOCUMENTS = 1000
 CROP_WORDS = 24
 AUTH_ERRORS = frozenset({"invalid_api_key", "missing_authorization_header"})
@@ -97,7 +97,7 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
 class MeiliIndex:
     backend = "meilisearch"
 
-    def __init__(self, url: str, api_key: str = "", index: str = INDEX, timeout: float = REQUEST_TIMEOUT_S) -> None:
+    def __init__(self, url: str, api_key: str = "", index: str = INDEX, timeout: int = REQUEST_TIMEOUT_S) -> None:
         import meilisearch
 
         self.client = meilisearch.Client(url, api_key or None, timeout=timeout)

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 
 from streams import __version__
-from streams.settings import project_root
+from streams.settings import Settings, project_root
 from streams.stack.component import Component
 from streams.stack.meilisearch import connect
 from streams.stack.process import ProcessSpec
@@ -88,9 +88,9 @@ class Worker(AppProcess):
 
     STOP_MARGIN_SECONDS = 25.0
 
-    @property
-    def stop_timeout(self) -> float:
-        return max(Component.stop_timeout, self.settings.worker_stop_grace_seconds + self.STOP_MARGIN_SECONDS)
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.stop_timeout = max(Component.stop_timeout, settings.worker_stop_grace_seconds + self.STOP_MARGIN_SECONDS)
 
     def port(self) -> int:
         return self.settings.worker_port

@@ -43,14 +43,14 @@ class ClickHouse(Component):
                 raise ComponentFailed(self.name, f"server {self.settings.clickhouse_url} does not answer /ping")
             say(f"{self.name}: using server {self.settings.clickhouse_url}{self._migrate()}")
             return False
-        self.settings.clickhouse_path.mkdir(parents=True, exist_ok=True)
+        self.settings.clickhouse_dir.mkdir(parents=True, exist_ok=True)
         version = self._engine_version()
-        if engine_in_use(self.settings.clickhouse_path):
+        if engine_in_use(self.settings.clickhouse_dir):
             done = "; held by a running worker, which migrates it"
         else:
             done = self._migrate()
         say(
-            f"{self.name}: embedded engine {version} at {self.settings.clickhouse_path}{done} "
+            f"{self.name}: embedded engine {version} at {self.settings.clickhouse_dir}{done} "
             f"({time.monotonic() - began:.1f}s)"
         )
         return False
@@ -93,7 +93,7 @@ class ClickHouse(Component):
             None,
             None,
             version,
-            str(self.settings.clickhouse_path),
+            str(self.settings.clickhouse_dir),
             round(time.monotonic() - began, 2),
             detail="embedded (chdb)",
         )

@@ -168,5 +168,5 @@ class Meilisearch(Component):
             return ""
         return out.strip().removeprefix("meilisearch").strip()
 
-    def url(self) -> str | None:
+    def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.meilisearch_port}"

@@ -40,7 +40,7 @@ TITLE_COLOR, CAPTION_COLOR = otio.schema.MarkerColor.RED, otio.schema.MarkerColo
 
 def rate_of(source: Source) -> float:
     """The timeline's frame rate for ``source``."""
-    if not source.has_video:
+    if not source.has_video or source.fps is None:  # has_video means an fps; this says so to the type checker
         return AUDIO_RATE
     return RationalTime.nearest_valid_timecode_rate(float(source.fps))
 

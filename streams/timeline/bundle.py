@@ -19,7 +19,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, BinaryIO, Callable
+from typing import BinaryIO, Callable, Protocol
 
 from streams.errors import TimelineError
 
@@ -34,6 +34,16 @@ class Member:
     name: str
     open: Callable[[], BinaryIO]
     compress: bool = False
+
+
+class ZipOut(Protocol):
+    """Where a bundle is written: a binary file, or anything that takes writes like one (a pipe)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def safe_name(name: str, fallback: str = "source") -> str:
@@ -68,7 +78,7 @@ def unpack(archive: Path, out: Path) -> list[str]:
     return names
 
 
-def write_bundle(out: IO[bytes], timeline_name: str, timeline_text: str, members: list[Member]) -> None:
+def write_bundle(out: ZipOut, timeline_name: str, timeline_text: str, members: list[Member]) -> None:
     """Write the zip to ``out`` (which may be a pipe: nothing is sought)."""
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
 import opentimelineio as otio
@@ -64,7 +64,7 @@ def write(timeline: otio.schema.Timeline) -> str:
     """``timeline`` (as ``streams.timeline.build`` makes it) as an FCPXML document."""
     meta = timeline.metadata.get("clipstream", {})
     media = meta.get("source", {})
-    frame = meta.get("frame") or {}
+    frame: Mapping[str, Any] = meta.get("frame") or {}
     audio = timeline.audio_tracks()
     if not audio or not len(audio[0]):
         raise TimelineError("an FCPXML timeline needs at least one cut")
@@ -72,11 +72,13 @@ def write(timeline: otio.schema.Timeline) -> str:
     step = frame_duration(rate)
     has_video = bool(timeline.video_tracks())
     width, height = (frame.get("width"), frame.get("height")) if has_video else AUDIO_ONLY_SIZE
+    if width is None or height is None:  # streams.timeline.build gives a timeline with video its frame size
+        raise TimelineError("the timeline has video but no frame size (metadata clipstream.frame)")
 
     root = ET.Element("fcpxml", version=VERSION)
     resources = ET.SubElement(root, "resources")
     tc_format = "DF" if build.is_drop_frame(rate) else "NDF"
-    sequence_format = ET.SubElement(
+    ET.SubElement(
         resources,
         "format",
         id="r1",
@@ -85,12 +87,13 @@ def write(timeline: otio.schema.Timeline) -> str:
         height=str(height),
         name=_format_name(width, height, step),
     )
-    asset_format = sequence_format
+    asset_format = "r1"  # the id of the source's format: the sequence's, unless its size differs
     if has_video and (media.get("width"), media.get("height")) != (width, height):
-        asset_format = ET.SubElement(
+        asset_format = "r2"
+        ET.SubElement(
             resources,
             "format",
-            id="r2",
+            id=asset_format,
             frameDuration=seconds(1, step),
             width=str(media["width"]),
             height=str(media["height"]),
@@ -113,7 +116,7 @@ def write(timeline: otio.schema.Timeline) -> str:
         audioChannels="2",
     )
     if has_video:
-        asset.set("format", asset_format.get("id"))
+        asset.set("format", asset_format)
     ET.SubElement(asset, "media-rep", kind="original-media", src=first.media_reference.target_url)
 
     event = ET.SubElement(ET.SubElement(root, "library"), "event", name="clipstream")
@@ -147,7 +150,7 @@ def write(timeline: otio.schema.Timeline) -> str:
             tcFormat=tc_format,
         )
         if has_video:
-            element.set("format", asset_format.get("id"))
+            element.set("format", asset_format)
         else:
             element.set("audioRole", "dialogue")
         places = shown.metadata.get("clipstream", {}).get("transform")
@@ -160,14 +163,13 @@ def write(timeline: otio.schema.Timeline) -> str:
         for marker in (m for m in markers if _kind(m) != "caption"):
             note = marker.metadata.get("clipstream", {}).get("reason") or ""
             span = marker.marked_range.duration.to_frames()  # none: a point, as the title marker is
-            ET.SubElement(
-                element,
-                "marker",
-                start=seconds(marker.marked_range.start_time.to_frames(), step),
-                **({"duration": seconds(span, step)} if span else {}),
-                value=marker.name,
-                **({"note": note} if note else {}),
-            )
+            attrib = {"start": seconds(marker.marked_range.start_time.to_frames(), step)}
+            if span:
+                attrib["duration"] = seconds(span, step)
+            attrib["value"] = marker.name
+            if note:
+                attrib["note"] = note
+            ET.SubElement(element, "marker", attrib)
         at += length
     ET.indent(root)
     for text in root.iter("text"):  # a caption's words as they are, not indented
@@ -233,7 +235,7 @@ def _transform(element: ET.Element, keys: list[dict], first_frame: int, step: Fr
             # moves linearly between keys.
             curve = {} if name == "position" else {"curve": "linear"}
             ET.SubElement(
-                animation, "keyframe", time=seconds(first_frame + key["frame"], step), value=value(key), **curve
+                animation, "keyframe", {"time": seconds(first_frame + key["frame"], step), "value": value(key), **curve}
             )
 
 
@@ -273,7 +275,8 @@ def read(text: str) -> otio.schema.Timeline:
     assets = {a.get("id"): a for a in root.iter("asset")}
     project = root.find("./library/event/project")
     sequence = project.find("sequence") if project is not None else None
-    if sequence is None or sequence.find("spine") is None:
+    spine = sequence.find("spine") if sequence is not None else None
+    if project is None or sequence is None or spine is None:
         raise TimelineError("the FCPXML document has no project sequence with a spine")
     step = parse_time(formats[sequence.get("format")].get("frameDuration"))
     rate = float(1 / step)
@@ -282,7 +285,7 @@ def read(text: str) -> otio.schema.Timeline:
         return RationalTime(round(parse_time(value) / step), rate)
 
     timeline = otio.schema.Timeline(name=project.get("name", ""), global_start_time=RationalTime(0, rate))
-    clips = list(sequence.find("spine").iter("asset-clip"))
+    clips = list(spine.iter("asset-clip"))
     has_video = any(assets[c.get("ref")].get("hasVideo") == "1" for c in clips)
     tracks = build.new_tracks(timeline, has_video)
     for element in clips:
@@ -312,7 +315,8 @@ def _markers_of(element: ET.Element, at) -> Iterable[otio.schema.Marker]:
             metadata={"fcpxml": {"note": marker.get("note")}},
         )
     for caption in element.findall("caption"):
-        words = "".join(caption.find("text").itertext()) if caption.find("text") is not None else ""
+        text = caption.find("text")
+        words = "".join(text.itertext()) if text is not None else ""
         yield otio.schema.Marker(
             name=words,
             marked_range=TimeRange(at(caption.get("offset")), at(caption.get("duration"))),
@@ -336,10 +340,18 @@ def _keys_of(element: ET.Element, at) -> Iterable[dict]:
         }
         return
     for position, scale in zip(params["position"], params.get("scale") or params["position"]):
-        px, py = map(float, position.get("value").split())
+        px, py = map(float, _value(position).split())
         yield {
             "frame": at(position.get("time")).to_frames(),
             "px": px,
             "py": py,
-            "scale": float(scale.get("value").split()[0]) if params.get("scale") else 1.0,
+            "scale": float(_value(scale).split()[0]) if params.get("scale") else 1.0,
         }
+
+
+def _value(keyframe: ET.Element) -> str:
+    """A keyframe's ``value``; TimelineError when it has none."""
+    value = keyframe.get("value")
+    if value is None:
+        raise TimelineError(f"an FCPXML keyframe at {keyframe.get('time')!r} has no value")
+    return value

@@ -62,8 +62,10 @@ def transform_filter(
 ) -> ElementTree.Element:
     """The reframe of one clip as MLT's affine filter (Kdenlive's Position and Zoom), spanning
     the clip's ``clip_in`` to ``clip_out`` (source time, as the entry gives them)."""
-    bounds = {"in": clip_in, "out": clip_out} if clip_in is not None and clip_out is not None else {}
-    element = ElementTree.Element("filter", id=f"reframe{n}", **bounds)
+    attrib = {"id": f"reframe{n}"}
+    if clip_in is not None and clip_out is not None:
+        attrib.update({"in": clip_in, "out": clip_out})
+    element = ElementTree.Element("filter", attrib)
     for name, value in (
         ("mlt_service", "affine"),
         ("kdenlive_id", KDENLIVE_EFFECT),
@@ -85,8 +87,10 @@ def _profile(root: ElementTree.Element, frame: dict, rate: float) -> None:
     width, height = int(frame["width"]), int(frame["height"])
     aspect = Fraction(width, height)
     profile.set("description", f"{width}x{height} {rate:.3f} fps")
-    profile.set("width", str(width)), profile.set("height", str(height))
-    profile.set("display_aspect_num", str(aspect.numerator)), profile.set("display_aspect_den", str(aspect.denominator))
+    profile.set("width", str(width))
+    profile.set("height", str(height))
+    profile.set("display_aspect_num", str(aspect.numerator))
+    profile.set("display_aspect_den", str(aspect.denominator))
 
 
 def _signed_links(root: ElementTree.Element, timeline: otio.schema.Timeline) -> None:
@@ -103,7 +107,8 @@ def _signed_links(root: ElementTree.Element, timeline: otio.schema.Timeline) -> 
 def _background(root: ElementTree.Element, length: int) -> None:
     for black in root.iter("producer"):
         if black.get("id") == "black_track":
-            black.set("in", "0"), black.set("out", str(max(0, length - 1)))
+            black.set("in", "0")
+            black.set("out", str(max(0, length - 1)))
             ElementTree.SubElement(black, "property", {"name": "length"}).text = str(length)
 
 

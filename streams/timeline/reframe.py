@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from streams.errors import TimelineError
 from streams.timeline.cuts import Cut, Source
 
 DRAWN = ("single", "static", "fit")
@@ -66,10 +67,15 @@ def places(cut: Cut, source: Source, rate: float, width: int, height: int) -> li
     place per key of its crop path (clip seconds put on frames of ``rate``)."""
     reframe: Mapping[str, Any] = cut.reframe or {}
     if reframe.get("layout") == "fit":
-        scale = min(width / source.width, height / source.height)
-        return [Place(0, scale, (width - scale * source.width) / 2, (height - scale * source.height) / 2)]
+        source_w, source_h = _frame_size(source)
+        scale = min(width / source_w, height / source_h)
+        return [Place(0, scale, (width - scale * source_w) / 2, (height - scale * source_h) / 2)]
     panels = (reframe.get("crop") or {}).get("panels") or []
-    keys = panels[0] if panels else [{"t": 0.0, "x": 0, "y": 0, "w": source.width, "h": source.height}]
+    if panels:
+        keys = panels[0]
+    else:
+        source_w, source_h = _frame_size(source)
+        keys = [{"t": 0.0, "x": 0, "y": 0, "w": source_w, "h": source_h}]
     out: list[Place] = []
     for key in keys:
         scale = width / key["w"]
@@ -83,3 +89,10 @@ def places(cut: Cut, source: Source, rate: float, width: int, height: int) -> li
                 place = Place(out[-1].frame + 1, place.scale, place.x, place.y)
         out.append(place)
     return out
+
+
+def _frame_size(source: Source) -> tuple[int, int]:
+    """``source``'s frame size; ``TimelineError`` for a source without one (audio has no picture to place)."""
+    if source.width is None or source.height is None:
+        raise TimelineError(f"{source.name} has no frame size: a transform places a picture, and it has none")
+    return source.width, source.height

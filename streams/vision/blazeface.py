@@ -128,7 +128,7 @@ def letterbox(frame: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
     box = Letterbox.fit(width, height, size)
     new_w, new_h = round(width * box.scale_x), round(height * box.scale_y)
     canvas = np.zeros((size, size, 3), dtype=np.uint8)
-    resized = np.asarray(Image.fromarray(frame).resize((new_w, new_h), Image.BILINEAR))
+    resized = np.asarray(Image.fromarray(frame).resize((new_w, new_h), Image.Resampling.BILINEAR))
     canvas[box.pad_y : box.pad_y + new_h, box.pad_x : box.pad_x + new_w] = resized
     tensor = canvas.astype(np.float32)[np.newaxis] / 127.5 - 1.0
     return tensor, box
@@ -193,6 +193,12 @@ def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
+def _box(values: np.ndarray) -> tuple[float, float, float, float]:
+    """Four coordinates ``(x0, y0, x1, y1)`` as floats."""
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return x0, y0, x1, y1
+
+
 def weighted_nms(
     boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou_threshold: float = NMS_IOU
 ) -> list[Detection]:
@@ -211,7 +217,7 @@ def weighted_nms(
         weights = scores[group] / scores[group].sum()
         box = (boxes[group] * weights[:, None]).sum(axis=0)
         points = (keypoints[group] * weights[:, None, None]).sum(axis=0)
-        faces.append(Detection(tuple(float(v) for v in box), float(scores[i]), points))
+        faces.append(Detection(_box(box), float(scores[i]), points))
         remaining &= ~group
     return faces
 
@@ -229,7 +235,7 @@ def detections_in_frame(
     faces = []
     for face in weighted_nms(boxes[keep], keypoints[keep], scores[keep], iou_threshold):
         corners = box.to_frame(np.array(face.box, dtype=np.float32).reshape(2, 2)).ravel()
-        faces.append(Detection(tuple(float(v) for v in corners), face.score, box.to_frame(face.keypoints)))
+        faces.append(Detection(_box(corners), face.score, box.to_frame(face.keypoints)))
     return faces
 
 

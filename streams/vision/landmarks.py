@@ -89,7 +89,9 @@ def extract(frame: np.ndarray, crop: FaceCrop) -> np.ndarray:
     # Pillow samples input pixel (x, y) at its centre (x + 0.5, y + 0.5); the matrix uses corners
     # at integers, which is the same convention for both sides, so the matrix is used as is.
     data = (m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2])
-    image = Image.fromarray(frame).transform((crop.size, crop.size), Image.AFFINE, data, Image.BILINEAR)
+    image = Image.fromarray(frame).transform(
+        (crop.size, crop.size), Image.Transform.AFFINE, data, Image.Resampling.BILINEAR
+    )
     return np.asarray(image)
 
 
@@ -99,7 +101,7 @@ def landmark_input(face_image: np.ndarray) -> np.ndarray:
     from PIL import Image
 
     if face_image.shape[:2] != (INPUT_SIZE, INPUT_SIZE):
-        face_image = np.asarray(Image.fromarray(face_image).resize((INPUT_SIZE, INPUT_SIZE), Image.BILINEAR))
+        face_image = np.asarray(Image.fromarray(face_image).resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
     return face_image.astype(np.float32)[np.newaxis] / 255.0
 
 

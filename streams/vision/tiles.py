@@ -94,5 +94,5 @@ def cut(picture: np.ndarray, crops: list[Crop], scale: tuple[float, float], mode
     out = np.empty((len(crops), model_side, model_side, 3), dtype=np.uint8)
     for i, crop in enumerate(crops):
         box = (crop.x * sx, crop.y * sy, (crop.x + crop.side) * sx, (crop.y + crop.side) * sy)
-        out[i] = np.asarray(image.resize((model_side, model_side), Image.BILINEAR, box=box))
+        out[i] = np.asarray(image.resize((model_side, model_side), Image.Resampling.BILINEAR, box=box))
     return out

@@ -62,6 +62,7 @@ def from_lifecycle(event: Mapping[str, Any]) -> WebhookEvent | None:
     """The webhook for a lifecycle event (``records.to_payload(Lifecycle)``), or None."""
     video_id, stage, status = event["video_id"], event["stage"], event["status"]
     data: dict[str, Any] = {"video_id": video_id, "tenant_id": event["tenant_id"], "links": _links(video_id)}
+    kind: str | None
     if status == "failed":
         kind = "video.failed"
         data["stage"] = stage

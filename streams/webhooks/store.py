@@ -36,9 +36,12 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
-def _row(record: asyncpg.Record | None) -> dict | None:
-    if record is None:
-        return None
+def _found(record: asyncpg.Record | None) -> dict | None:
+    """The row a look-up found, as :func:`_row` reads it; None where it found none."""
+    return None if record is None else _row(record)
+
+
+def _row(record: asyncpg.Record) -> dict:
     row = dict(record)
     for name in ("secrets", "payload"):
         if isinstance(row.get(name), str):
@@ -74,7 +77,7 @@ async def create_endpoint(
 
 
 async def endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> dict | None:
-    return _row(
+    return _found(
         await conn.fetchrow(
             "SELECT * FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id
         )
@@ -108,7 +111,7 @@ async def update_endpoint(
     """Change the given fields; None if there is no such endpoint. Disabling one disables its
     pending deliveries; enabling clears the reason it was disabled."""
     async with conn.transaction():
-        row = _row(
+        row = _found(
             await conn.fetchrow(
                 "UPDATE webhook_endpoints SET url = coalesce($3, url), description = coalesce($4, description),"
                 " event_types = coalesce($5, event_types), status = coalesce($6, status),"
@@ -148,7 +151,7 @@ async def rotate_secret(
         if current is None:
             return None
         secrets = signing.rotated(json.loads(current), new_secret, datetime.now(UTC), grace)
-        return _row(
+        return _found(
             await conn.fetchrow(
                 "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
                 " WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
@@ -290,7 +293,7 @@ async def record_attempt(
 
 async def delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict | None:
     """One delivery with its attempts (oldest first)."""
-    row = _row(
+    row = _found(
         await conn.fetchrow(
             "SELECT * FROM webhook_deliveries WHERE delivery_id = $1 AND tenant_id = $2", delivery_id, tenant_id
         )
@@ -337,7 +340,7 @@ async def replay(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> 
     """Send a delivery again now: the same message (``webhook-id``, body), a new attempt and a
     fresh retry schedule, whatever its status. None if there is no such delivery or its endpoint
     is disabled."""
-    return _row(
+    return _found(
         await conn.fetchrow(
             "UPDATE webhook_deliveries d SET status = 'pending', schedule_step = 0, next_attempt_at = now()"
             " FROM webhook_endpoints e"

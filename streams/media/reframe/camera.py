@@ -104,9 +104,9 @@ def _fill(values: np.ndarray) -> np.ndarray:
 
 
 def follow(
-    times: Sequence[float],
-    target_x: Sequence[float],
-    target_y: Sequence[float],
+    times: Sequence[float] | np.ndarray,
+    target_x: Sequence[float] | np.ndarray,
+    target_y: Sequence[float] | np.ndarray,
     crop: tuple[float, float],
     source: Source,
     *,

@@ -348,18 +348,18 @@ def shown_faces(
     """``(t, x0, y0, x1, y1)`` of the detections inside ``[start, end]`` of ``tracks``, in time order;
     with ``turns``, only those of the track speaking at ``t`` (its turn ``[start, end)``, the last
     turn to the end); no turns at all: every track."""
-    turns = turns or None
+    shown: Sequence[Turn] = turns or ()
 
     def speaking(track_id: int, t: float) -> bool:
         return any(
-            turn.track_id == track_id and turn.start <= t and (t < turn.end or turn is turns[-1]) for turn in turns
+            turn.track_id == track_id and turn.start <= t and (t < turn.end or turn is shown[-1]) for turn in shown
         )
 
     faces = [
         (round(t, 3), b.x0, b.y0, b.x1, b.y1)
         for tr in tracks
         for t, b in zip(tr.times, tr.boxes)
-        if start <= t <= end and (turns is None or speaking(tr.id, t))
+        if start <= t <= end and (not shown or speaking(tr.id, t))
     ]
     return tuple(sorted(faces))
 

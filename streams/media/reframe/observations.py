@@ -100,7 +100,7 @@ class Loudness:
             raise ValueError(f"hop_seconds must be positive, got {self.hop_seconds}")
         object.__setattr__(self, "values", tuple(float(v) for v in self.values))
 
-    def at(self, times: Sequence[float]) -> np.ndarray:
+    def at(self, times: Sequence[float] | np.ndarray) -> np.ndarray:
         """The level at each time, interpolated between hop centres and held past the ends."""
         if not self.values:
             return np.zeros(len(times))

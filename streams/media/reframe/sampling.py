@@ -247,7 +247,9 @@ async def observe(
     async with aclosing(pictures(seen, options.batch_size)) as batches:
         async for batch in batches:
             found += await _faces_in_batch(models, seen, batch, options, finder)
-    return Observed(found, list(seen.result.cuts), seen.result.loudness)
+    result = seen.result
+    assert result is not None  # pictures() ends once next_batch has read the result
+    return Observed(found, list(result.cuts), result.loudness)
 
 
 async def sample_faces(

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Generator, Iterator
 
 import numpy as np
 
 from streams.errors import EmptyMedia, MediaError, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
+
+if TYPE_CHECKING:
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class SmallFrames:
         self, path: Path, width: int, skip_nonref: bool = False, deblock: bool = False, threads: int = 0
     ) -> None:
         import av
+        from av.codec.context import ThreadType
 
         self.path, self.width = path, width
         if not path.is_file():
@@ -125,15 +130,16 @@ class SmallFrames:
             self.container = av.open(str(path), options=SAFE_OPTIONS)
         except av.error.FFmpegError as exc:
             raise NotMedia(f"{path.name} is not a video FFmpeg can read") from exc
-        self.stream = next((s for s in self.container.streams if s.type == "video"), None)
-        if self.stream is None:
+        stream = next(iter(self.container.streams.video), None)
+        if stream is None:
             self.container.close()
             raise MediaError(f"{path.name} has no video track, so there are no scene cuts to find")
+        self.stream: VideoStream = stream
         rate = self.stream.average_rate or self.stream.guessed_rate
         self.fps = float(rate) if rate else 25.0
         start_time = self.container.start_time
         self.offset = start_time / 1_000_000 if start_time else 0.0
-        self.stream.thread_type = "AUTO"
+        self.stream.thread_type = ThreadType.AUTO
         if threads:
             self.stream.codec_context.thread_count = threads
         if not deblock:
@@ -156,7 +162,7 @@ class SmallFrames:
         """A decoded frame as a small BGR image about ``width`` pixels wide."""
         return _shrink(frame, self.width)
 
-    def decoded(self, first: float, last: float | None) -> Iterator[tuple[float, object]]:
+    def decoded(self, first: float, last: float | None) -> Generator[tuple[float, VideoFrame], None, None]:
         """``(t, frame)`` for each decoded ``av.VideoFrame`` shown from ``first`` to ``last``
         seconds (None: the end)."""
         import av

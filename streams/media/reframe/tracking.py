@@ -97,7 +97,7 @@ class Track:
         """Whether ``t`` lies between the track's first and last detection."""
         return (self.start <= t) & (t <= self.end)
 
-    def center_at(self, t: float | Sequence[float]) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+    def center_at(self, t: float | Sequence[float] | np.ndarray) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
         """The box centre at ``t`` (a time or an array of times), linearly interpolated between
         detections and held before the first and after the last."""
         cx = np.interp(t, self.times, self._cx)
