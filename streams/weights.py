@@ -38,14 +38,21 @@ class SplitWeights:
     sha256: str  # of the joined file
 
     def piece(self, number: int) -> ModuleType:
-        """The installed package of piece ``number`` (from 1); ``ModelMissing`` when it is not."""
+        """The installed package of piece ``number`` (from 1); ``ModelMissing`` when it is not, or
+        when only a namespace package of that name is (no installed package's files behind it)."""
         try:
-            return importlib.import_module(f"{self.package}{number}")
+            module = importlib.import_module(f"{self.package}{number}")
         except ImportError as exc:
             raise ModelMissing(
                 f"piece {number} of {self.pieces} of the {self.kind} {self.name} is not installed "
                 f"({self.package}{number}); run scripts/setup.sh"
             ) from exc
+        if module.__file__ is None:
+            raise ModelMissing(
+                f"piece {number} of {self.pieces} of the {self.kind} {self.name} is not installed "
+                f"({self.package}{number} has no files); run scripts/setup.sh"
+            )
+        return module
 
 
 def models_dir() -> Path:

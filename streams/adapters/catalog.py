@@ -289,10 +289,10 @@ class Catalog:
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Mapping, rank: int | None, is_final: bool) -> datetime:
         """Record a candidate, or its new rank (None: a moment a user chose, unranked); when it was
-        first recorded. A final save also
-        replaces the score, signals, title and reason (the final ranking scores with the whole
-        talk known). A final rank, or a superseded moment's lack of one, stands: a provisional save
-        of the moment that comes later (a redelivered chunk, replayed) leaves it as it is."""
+        first recorded. A final save also replaces the score, signals, title and reason (the final
+        ranking scores with the whole talk known). A final rank, or a superseded moment's lack of
+        one, stands: a provisional save of the moment that comes later (a redelivered chunk,
+        replayed) leaves it as it is."""
         async with self._conn() as conn:
             return await conn.fetchval(
                 """

@@ -40,13 +40,9 @@ class SplitWhisper(SplitWeights):
     files: dict[str, str]  # the other files (in piece 1's data/) and their sha256
 
     def data_dir(self, piece: int) -> Path:
-        module = self.piece(piece)
-        if module.__file__ is None:  # a namespace package: no installed package's files behind it
-            raise ModelMissing(
-                f"piece {piece} of {self.pieces} of the Whisper model {self.name} is not installed "
-                f"({self.package}{piece} has no files); run scripts/setup.sh"
-            )
-        return Path(module.__file__).parent / "data"
+        file = self.piece(piece).__file__
+        assert file is not None  # piece() refuses a namespace package
+        return Path(file).parent / "data"
 
     def piece_paths(self) -> list[Path]:
         return [self.data_dir(i) / f"model.bin.part{i}" for i in range(1, self.pieces + 1)]

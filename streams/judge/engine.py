@@ -57,12 +57,7 @@ class JudgeEngine:
         self._seed_lock = threading.Lock()
 
     def _tokens(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        for i in self.tokenizer.encode(text).ids:
-            token = self.tokenizer.id_to_token(i)
-            assert token is not None  # the tokenizer's own ids are all in its vocabulary
-            tokens.append(token)
-        return tokens
+        return self.tokenizer.encode(text).tokens
 
     def answer(self, text: str, attempt: int = 0) -> str:
         """The model's continuation of the judge prompt for ``text`` (after ``ANSWER_OPENING``)."""
