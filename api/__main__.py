@@ -7,10 +7,10 @@ import argparse
 import uvicorn
 
 from api.app import create_app
-from streams import logs
-from streams.observability import init_sentry
+from streams.ops import logs
+from streams.ops.error_reports import init_sentry
+from streams.ops.tracing import init_tracing
 from streams.settings import Settings
-from streams.tracing import init_tracing
 
 
 def main() -> None:

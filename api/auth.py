@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import signing
 from api.errors import ApiError, error_response
-from streams import logs
+from streams.ops import logs
 from streams.tenancy import Principal, authenticate, key_active
 
 OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs")

@@ -16,8 +16,8 @@ from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
 from api.videos import catalog, clip_or_404, video_not_found
-from streams import contracts
 from streams.adapters.catalog import Catalog
+from streams.domain import contracts
 from streams.domain.envelope import clip_id, envelope
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window

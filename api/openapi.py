@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from starlette.routing import BaseRoute, Host, Mount, Route
 
-from streams import __version__, contracts
+from streams import __version__
+from streams.domain import contracts
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.timeline.formats import FORMATS
 

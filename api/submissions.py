@@ -31,13 +31,14 @@ from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
 from api.videos import video_links
-from streams import contracts, logs
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.asr.languages import AUTO, parse_language
+from streams.domain import contracts
 from streams.domain.envelope import envelope, iso_z
 from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
+from streams.ops import logs
 
 log = logging.getLogger("clipstream.api")
 

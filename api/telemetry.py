@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from streams import logs, metrics, tracing
+from streams.ops import logs, metrics, tracing
 
 log = logging.getLogger("clipstream.api")
 

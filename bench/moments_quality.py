@@ -38,8 +38,8 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import table, write_results  # noqa: E402
-from streams.client import Client  # noqa: E402
-from streams.credentials import api_key_for  # noqa: E402
+from streams.cli.client import Client  # noqa: E402
+from streams.cli.credentials import api_key_for  # noqa: E402
 from streams.moments.highlights import HighlightScore, LabelledTalk, Span, chance, score  # noqa: E402
 from streams.settings import Settings, project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402

@@ -120,7 +120,7 @@ class Settings:
     stage_attempts / stage_retry_seconds: a stage's retry budget for one message's transient
         failure (Triton, storage or the database unavailable): tries in all, and the time from the
         first try within which another may start; whichever runs out first dead-letters the
-        message and fails its video with the reason (``streams.retry``).
+        message and fails its video with the reason (``streams.worker.retry``).
     stage_retry_backoff_seconds / stage_retry_max_backoff_seconds: the pause before the second
         try (doubled after each, up to the max; each drawn between half and all of that).
     stage_retry_budgets: per-stage overrides, ``stage=attempts/seconds`` pairs separated by

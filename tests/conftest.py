@@ -108,8 +108,8 @@ class Pipeline:
     """The API and the worker running against the test stack, and a client for the API."""
 
     def __init__(self, settings: Settings, say) -> None:
-        from streams.client import Client
-        from streams.credentials import api_key_for, local_tenant_id
+        from streams.cli.client import Client
+        from streams.cli.credentials import api_key_for, local_tenant_id
         from streams.stack.apps import Api, Worker
 
         self.settings = settings

@@ -3,7 +3,7 @@
 ``list_letters`` reads the newest dead letters of one stage or all (``<stage>.dlq``), each marked
 with whether it was replayed. ``replay`` sends the chosen ones back to the topics they came from,
 with their original key (so a video's messages keep their partition and order) and value, marked
-``replay_of``/``replay_count``/``replayed_at`` (``streams.deadletters``).
+``replay_of``/``replay_count``/``replayed_at`` (``streams.domain.deadletters``).
 
 Replays are recorded on the ``dlq.replays`` topic (key: the dead letter's name; value: JSON saying
 where its copy went and when) in the same Kafka transaction as the copies, so either both happen or
@@ -28,7 +28,7 @@ from typing import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.adapters.kafka_admin import ensure_topics
-from streams.deadletters import DeadLetter, as_dict, select
+from streams.domain.deadletters import DeadLetter, as_dict, select
 from streams.domain.pipeline import CONSUMING_STAGES, dead_letter_topic
 from streams.errors import DeadLetterError
 

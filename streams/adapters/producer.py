@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from streams.errors import QueueUnavailable
-from streams.tracing import kafka_headers
+from streams.ops.tracing import kafka_headers
 
 
 class Producer:

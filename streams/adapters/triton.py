@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from streams import metrics
 from streams.asr.whisper import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request
-from streams.model_parameters import config_parameters
+from streams.models.parameters import config_parameters
+from streams.ops import metrics
 from streams.vision.models import Detections
 
 # gRPC status names Triton uses when trying again later can work.

@@ -29,11 +29,11 @@ import weakref
 from functools import partial
 from pathlib import Path
 
-from streams import topics
 from streams.adapters.analytics import USAGE_PATH, AnalyticsStore, issue_token
 from streams.analytics.rows import from_message
-from streams.app import app, settings
-from streams.runtime import handle_batch, with_retries
+from streams.worker import topics
+from streams.worker.app import app, settings
+from streams.worker.runtime import handle_batch, with_retries
 
 log = logging.getLogger(__name__)
 

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import asyncio
 
-from streams import topics
 from streams.adapters.storage import put_once, video_prefix
-from streams.app import app
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
 from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
-from streams.records import AudioChunkReady
-from streams.runtime import consume, report, report_failure, runtime
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.records import AudioChunkReady
+from streams.worker.runtime import consume, report, report_failure, runtime
 
 STAGE = "ingest"
 

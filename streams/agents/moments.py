@@ -20,7 +20,7 @@ Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "3
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
 have in common, default 0). Topics and the editorial signal come from sentence embeddings
 (all-MiniLM-L6-v2 in numpy, loaded once per process, each sentence embedded once). The model is
-required: a worker that runs this agent loads it before it starts (``streams.worker``) and does
+required: a worker that runs this agent loads it before it starts (``streams.worker.process``) and does
 not start without it (``ModelMissing``), rather than rank without what matters most.
 
 Each clip the moments announce is read by the clip judge (``streams.judge``, a language model on
@@ -49,16 +49,16 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Sequence
 
-from streams import topics
-from streams.app import app
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
 from streams.moments import LengthRange, ScoredMoment, length_range, moment_id
 from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Step
-from streams.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
-from streams.runtime import consume, fail, report, runtime, video_to_process
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
+from streams.worker.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
 log = logging.getLogger(__name__)

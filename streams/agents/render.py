@@ -25,9 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from streams import metrics, topics
 from streams.adapters.storage import video_prefix
-from streams.app import app
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
 from streams.errors import ContractError
@@ -37,8 +35,11 @@ from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
 from streams.media.sandbox import SandboxLimits
-from streams.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
-from streams.runtime import (
+from streams.ops import metrics
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
+from streams.worker.runtime import (
     Runtime,
     Stopwatch,
     consume,

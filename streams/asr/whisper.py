@@ -27,7 +27,7 @@ from streams.asr.languages import AUTO, LanguageSpan, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
-from streams.model_parameters import options_from
+from streams.models.parameters import options_from
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")

@@ -1,5 +1,5 @@
 """The pipeline's names, written once for everything that reads or writes its topics (the API,
-the worker's Faust binding ``streams.topics``, the dead-letter tools, analytics): the topics, the
+the worker's Faust binding ``streams.worker.topics``, the dead-letter tools, analytics): the topics, the
 event type each carries (its JSON Schema in ``schemas/events``) and the stage that writes it, a
 video's stages, and the stages that read the topics, each with its own dead-letter topic. Pure."""
 

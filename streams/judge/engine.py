@@ -15,7 +15,7 @@ from pathlib import Path
 
 from streams.errors import ModelMissing
 from streams.judge import models, verdict
-from streams.model_parameters import options_from
+from streams.models.parameters import options_from
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.weights import SplitWeights, command_line, join_checked, models_dir, read_manifest
+from streams.models.weights import SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 MANIFEST = "clipstream-judge.json"
 

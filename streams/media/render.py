@@ -60,7 +60,7 @@ from streams.media.handoff import handoff
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import write_thumbnail
-from streams.shutdown import STATE
+from streams.worker.shutdown import STATE
 
 __all__ = [
     "ASPECTS",
@@ -811,7 +811,7 @@ async def _run(ffmpeg: str, args: list[str], what: str, clip_seconds: float, thr
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer; any signal
-        # while the worker is stopping, whoever stopped the worker (``streams.shutdown``).
+        # while the worker is stopping, whoever stopped the worker (``streams.worker.shutdown``).
         retriable = (
             any(s in tail for s in _OUT_OF_RESOURCES)
             or returncode == -signal.SIGKILL

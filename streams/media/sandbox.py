@@ -13,7 +13,7 @@ limits enforce memory and CPU. Whatever the child does, the caller gets a result
   ``MediaUnreadable``; one that takes too long: ``MediaTimeout``;
 - a child that dies before it is ready (before it opened the file), one stopped here
   (``close``, ``stop_all``), or one ended by a signal while the worker is stopping
-  (``streams.shutdown``): ``SandboxUnavailable``, the machine's fault, retriable.
+  (``streams.worker.shutdown``): ``SandboxUnavailable``, the machine's fault, retriable.
 
 Each child runs in a process group of its own, so a signal to the worker's group reaches the
 worker only; a stopping worker kills its children itself (``stop_all``) when its grace is over.
@@ -52,7 +52,7 @@ from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo, MediaLimits, printable_name
 from streams.media.source import SourceInfo
-from streams.shutdown import STATE
+from streams.worker.shutdown import STATE
 
 log = logging.getLogger("clipstream.sandbox")
 MIB = 1024**2

@@ -22,10 +22,11 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 
-from streams import __version__, metrics
+from streams import __version__
 from streams.errors import UnsafeUrl
 from streams.net.guard import parse_allowed_hosts
 from streams.net.pinned import new_client, open_pinned
+from streams.ops import metrics
 from streams.settings import Settings
 from streams.webhooks import events, signing, store
 from streams.webhooks.retry import (

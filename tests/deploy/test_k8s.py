@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from streams.agent_groups import AGENT_GROUPS
+from streams.worker.agent_groups import AGENT_GROUPS
 from tests.deploy import kube
 
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
@@ -56,7 +56,7 @@ def matches(selector: dict, labels: dict) -> bool:
 @lru_cache(maxsize=1)
 def agent_inputs() -> dict[str, frozenset[str]]:
     """The topics each agent group's agents read, from the code (as the worker discovers them)."""
-    from streams.app import app
+    from streams.worker.app import app
 
     for group in AGENT_GROUPS:
         importlib.import_module(f"streams.agents.{group}")
@@ -196,7 +196,7 @@ def test_every_app_process_starts_once_what_it_needs_is_ready(rendered, overlay)
     """The API, each agent group and the migrate job start through `clipstream wait` (no start order
     in Kubernetes otherwise), with needs the command knows; the long-running ones have a startup
     probe that outlasts the wait, so liveness cannot kill a pod that is still waiting."""
-    from streams.readiness import AGENTS, NEEDS
+    from streams.ops.readiness import AGENTS, NEEDS
 
     apps = [one(rendered, overlay, "Deployment", name) for name in ("api", *AGENT_GROUPS)]
     for workload in apps:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import faust
 
-from streams.consumer import App
+from streams.worker.consumer import App
 
 SHARED_DIR = Path(os.environ["SHARED_DIR"])
 

@@ -3,7 +3,7 @@
 do only their own work on an upload sent through the API. No worker runs the later stages, so
 the video stops once it is transcribed.
 
-While ``streams.app`` named the package ``streams`` as its Faust ``origin``, Faust scanned the
+While ``streams.worker.app`` named the package ``streams`` as its Faust ``origin``, Faust scanned the
 whole package at start, so every worker registered every agent: both workers here would have
 ingested and transcribed the upload."""
 
@@ -15,8 +15,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, ConsumerProtocolMemberMetadata
 from aiokafka.errors import KafkaError
 
-from streams.client import Client
-from streams.credentials import api_key_for
+from streams.cli.client import Client
+from streams.cli.credentials import api_key_for
 from streams.settings import Settings
 from streams.stack.apps import Api, Worker
 from streams.stack.process import free_port

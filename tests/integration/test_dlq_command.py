@@ -12,8 +12,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams.adapters.kafka_admin import ensure_topics
-from streams.cli import build_parser, cmd_dlq
-from streams.deadletters import SAMPLE_BYTES, Origin, letter
+from streams.cli.main import build_parser
+from streams.cli.operations import cmd_dlq
+from streams.domain.deadletters import SAMPLE_BYTES, Origin, letter
 from tests.topics import read_topic
 
 pytestmark = pytest.mark.integration

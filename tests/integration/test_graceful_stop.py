@@ -19,7 +19,7 @@ from streams.errors import MediaUnreadable, RenderError, SandboxUnavailable
 from streams.media import render
 from streams.media.probe import probe
 from streams.media.sandbox import AudioChunks, stop_all
-from streams.shutdown import STATE
+from streams.worker.shutdown import STATE
 from tests.processes import children, state
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"

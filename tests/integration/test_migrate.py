@@ -14,11 +14,11 @@ import boto3
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams import cli
+from streams.cli import main as cli
 from streams.adapters.db import migration_files
 from streams.analytics import migrations as clickhouse_migrations
 from streams.errors import ConfigError
-from streams.migrate import PARTS, app_role_credentials, migrate
+from streams.ops.migrate import PARTS, app_role_credentials, migrate
 from tests.integration.postgres_cluster import run_sql
 
 pytestmark = pytest.mark.integration
@@ -80,7 +80,7 @@ def test_migrate_prepares_a_fresh_deployment_and_a_second_run_changes_nothing(fr
     assert first["clickhouse"] == ["applied " + ", ".join(m.name for m in clickhouse_migrations.load())]
     assert first["storage"] == [f"created bucket {bucket}"]
     assert said[0].startswith("postgres: created role clipstream_app, applied 0001_")
-    from streams import topics
+    from streams.worker import topics
 
     from streams.adapters.dlq import REPLAY_LOG
 

@@ -5,7 +5,7 @@ agent is in the middle of message 1 with messages 2 and 3 in its inbox; its ``si
 writing a batch of message 1 and has already taken message 2. A second worker joins: the revoke
 empties the inboxes, dropping ``stage``'s copy of message 2 while ``sink`` holds its own. On plain
 Faust that message's count of references never reaches zero and the revoke waits for ever
-(``SHARED_PLAIN_FAUST=1`` shows it); ``streams.consumer`` waits only for what an agent holds, does
+(``SHARED_PLAIN_FAUST=1`` shows it); ``streams.worker.consumer`` waits only for what an agent holds, does
 not commit message 2, and the group's owner of the partition reads it again, so both agents see
 every message.
 """

@@ -12,7 +12,7 @@ from streams.adapters.db import create_pool
 from streams.adapters.storage import S3Storage
 from streams.errors import DatabaseUnavailable, StorageUnavailable
 from streams.failures import classify
-from streams.retry import RetryBudget
+from streams.worker.retry import RetryBudget
 from streams.stack.minio import MinIO
 from streams.stack.postgres import Postgres
 

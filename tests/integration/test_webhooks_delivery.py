@@ -219,11 +219,11 @@ async def _until(fetch, done, timeout: float = 10.0):
 
 
 async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monkeypatch, tmp_path):
-    from streams import runtime
+    from streams.worker import runtime
     from streams.adapters.catalog import Catalog
     from streams.agents.webhooks import clip_webhooks, lifecycle_webhooks
     from streams.domain.envelope import SCHEMA_VERSION
-    from streams.records import ClipRendered, Lifecycle, to_payload
+    from streams.worker.records import ClipRendered, Lifecycle, to_payload
 
     # the agents' runtime, on the test's pool; nothing else of it is used
     monkeypatch.setattr(runtime, "_runtime", runtime.Runtime(

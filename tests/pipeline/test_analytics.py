@@ -10,7 +10,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.client import Client
+from streams.cli.client import Client
 from tests.checks import analytics_report, postgres_truth, report_counts, wait_for_report
 from tests.owner import new_tenant
 from tests.topics import partitions, worker_caught_up

@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 
 from streams.adapters.catalog import Catalog
 from streams.domain.envelope import clip_event_id, clip_id, milestone_event_id, stamp, transcript_event_id
-from streams.records import clip_rendered, to_payload
+from streams.worker.records import clip_rendered, to_payload
 from tests.checks import analytics_report
 from tests.faults.observe import read_clickhouse
 from tests.httpd import Answer, LocalServer

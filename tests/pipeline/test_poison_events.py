@@ -13,7 +13,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from streams.deadletters import SAMPLE_BYTES
+from streams.domain.deadletters import SAMPLE_BYTES
 from tests.media_recipes import short_talk
 from tests.poison import CONSUMERS, poisons, valid_event
 from tests.topics import read_topic

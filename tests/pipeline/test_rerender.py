@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from streams.credentials import api_key_for
+from streams.cli.credentials import api_key_for
 
 pytestmark = pytest.mark.integration
 

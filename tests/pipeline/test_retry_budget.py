@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from streams.cli import build_parser, cmd_dlq
+from streams.cli.main import build_parser
+from streams.cli.operations import cmd_dlq
 from streams.stack.apps import Worker
 from streams.stack.triton import Triton
 from tests.media_recipes import short_talk

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from streams.agent_groups import AGENT_GROUPS
+from streams.worker.agent_groups import AGENT_GROUPS
 from streams.settings import project_root
 
 # As ``clipstream-worker worker`` prepares the app (faust.cli.base: the origin it guesses from
@@ -15,7 +15,7 @@ from streams.settings import project_root
 DISCOVER = """
 import json
 from faust.cli.base import prepare_app
-from streams.app import app
+from streams.worker.app import app
 prepare_app(app, "clipstream-worker")
 print(json.dumps({name: sorted(agent.get_topic_names()) for name, agent in app.agents.items()}))
 """

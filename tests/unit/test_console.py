@@ -1,4 +1,4 @@
-from streams.console import bar, clock, result_json
+from streams.cli.console import bar, clock, result_json
 
 
 def test_clock_rounds_before_splitting_minutes():

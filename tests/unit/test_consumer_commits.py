@@ -1,4 +1,4 @@
-"""The worker's consumer commits only what its agents processed (``streams.consumer``), checked on
+"""The worker's consumer commits only what its agents processed (``streams.worker.consumer``), checked on
 Faust's own consumer, message and flow-control objects (no broker: the rules are bookkeeping; the
 rebalance itself runs on a real broker in ``tests/integration/test_rebalance.py``)."""
 
@@ -12,9 +12,9 @@ from faust.transport.consumer import ConsumerMessage
 from faust.types import TP
 from mode.utils.queues import FlowControlQueue
 
-from streams.consumer import App, DroppingFlowControl, committable, held
-from streams.runtime import handle_message, origin_of
-from streams.shutdown import STATE
+from streams.worker.consumer import App, DroppingFlowControl, committable, held
+from streams.worker.runtime import handle_message, origin_of
+from streams.worker.shutdown import STATE
 
 TP0 = TP("audio_chunks", 0)
 

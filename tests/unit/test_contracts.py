@@ -1,13 +1,13 @@
-"""The Faust records in streams/records.py and the JSON Schemas in schemas/events agree."""
+"""The Faust records in streams/worker/records.py and the JSON Schemas in schemas/events agree."""
 
 import json
 
 import pytest
 
-from streams import contracts
+from streams.domain import contracts
 from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
 from streams.errors import ContractError
-from streams.records import (
+from streams.worker.records import (
     EVENT_RECORDS,
     AudioChunkReady,
     ClipRendered,

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from streams.deadletters import SAMPLE_BYTES, DeadLetter, Origin, letter, select, table
+from streams.domain.deadletters import SAMPLE_BYTES, DeadLetter, Origin, letter, select, table
 from streams.errors import DeadLetterError
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -102,7 +102,7 @@ def test_the_operator_tool_knows_every_stage_that_writes_dead_letters():
     import pkgutil
 
     import streams.agents
-    from streams import topics
+    from streams.worker import topics
     from streams.domain.pipeline import CONSUMING_STAGES
 
     stages = {getattr(importlib.import_module(f"streams.agents.{m.name}"), "STAGE", None)

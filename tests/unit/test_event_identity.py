@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from streams import contracts
+from streams.domain import contracts
 from streams.analytics.rows import COLUMNS, from_message
 from streams.domain.envelope import (
     MILESTONES,
@@ -20,7 +20,7 @@ from streams.domain.envelope import (
     transcript_event_id,
     utc_now,
 )
-from streams.records import clip_rendered, lifecycle, to_payload
+from streams.worker.records import clip_rendered, lifecycle, to_payload
 from streams.webhooks.events import from_lifecycle
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

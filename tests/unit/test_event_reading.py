@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from streams import contracts
+from streams.domain import contracts
 from streams.errors import ContractError, EventTooLarge, InvalidKey, UnsupportedSchemaVersion
-from streams.records import EVENT_RECORDS, Lifecycle, to_payload
+from streams.worker.records import EVENT_RECORDS, Lifecycle, to_payload
 from tests.poison import CONSUMERS, poisons, valid_event
 
 LIMIT = 64 * 1024

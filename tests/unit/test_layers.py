@@ -106,7 +106,7 @@ def test_no_import_in_the_api_s_code_reaches_faust():
 
 def test_the_worker_s_binding_does_reach_faust():
     """The same reading finds Faust where it is: the check above could not pass by missing it."""
-    _, outside = reachable(["streams.topics"])
+    _, outside = reachable(["streams.worker.topics"])
     assert "faust" in outside
 
 
@@ -115,6 +115,27 @@ def test_the_domain_imports_nothing_but_the_standard_library():
     assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain", "streams.domain.envelope",
                                                        "streams.domain.pipeline"}
     assert set(outside) <= set(sys.stdlib_module_names) | {"__future__"}, outside
+
+
+def test_the_rest_of_the_domain_reaches_no_service_and_not_faust():
+    """Contracts and dead letters may use pure libraries (jsonschema), but the API imports them: no
+    service client and no Faust may be reached from any module of ``streams.domain``."""
+    modules = [f"streams.domain.{p.stem}" for p in (ROOT / "streams" / "domain").glob("*.py")]
+    _, outside = reachable(modules)
+    assert "jsonschema" in outside  # the walk went past envelope and pipeline
+    assert {lib: chain for lib, chain in outside.items() if lib in SERVICE_CLIENTS + WORKER_ONLY} == {}
+
+
+# The only loose modules at the root of ``streams/``: what nearly every package imports. Anything else
+# belongs in a package named by its concern (DEVELOPERS.md, "Where things live").
+ROOT_MODULES = {"__init__", "errors", "failures", "settings", "tenancy"}
+
+
+def test_the_root_of_streams_holds_packages_and_only_the_shared_modules():
+    loose = {p.stem for p in (ROOT / "streams").glob("*.py")}
+    assert loose == ROOT_MODULES, f"new at the root of streams/: {sorted(loose - ROOT_MODULES)}; give it a package"
+    packages = {p.name for p in (ROOT / "streams").iterdir() if (p / "__init__.py").is_file()}
+    assert {"agents", "worker", "domain", "adapters", "ops", "cli"} <= packages
 
 
 

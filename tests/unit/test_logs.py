@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from streams import logs, tracing
+from streams.ops import logs, tracing
 
 
 def _line(formatter: logging.Formatter, message: str = "hello %s", *args, **extra) -> str:

@@ -2,7 +2,7 @@
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams import metrics
+from streams.ops import metrics
 
 
 def test_lag_is_the_end_offset_minus_the_committed_one_per_partition():
@@ -36,7 +36,7 @@ def test_the_exposition_is_prometheus_text():
 def test_the_worker_reports_no_lag_before_its_consumer_runs(monkeypatch):
     from faust.exceptions import ConsumerNotStarted
 
-    from streams.app import _offsets, app
+    from streams.worker.app import _offsets, app
 
     class UnstartedConsumer:
         """Stand-in for Faust's consumer between its creation and its thread's start (the real one

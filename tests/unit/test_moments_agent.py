@@ -141,7 +141,7 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
     from streams.agents.moments import sentence_encoder
     from streams.errors import ModelMissing
     from streams.text.embeddings import SentenceEncoder
-    from streams.worker import load_models
+    from streams.worker.process import load_models
 
     monkeypatch.setattr(streams.text, "default_encoder", lambda: SentenceEncoder(tmp_path))  # an empty folder
     sentence_encoder.cache_clear()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 
-from streams import tracing
-from streams.observability import capture_failure, init_sentry
+from streams.ops import tracing
+from streams.ops.error_reports import capture_failure, init_sentry
 from streams.settings import Settings
 from tests.sentry_sink import dsn, error_events, sentry_server
 

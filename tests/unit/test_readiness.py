@@ -1,4 +1,4 @@
-"""streams.readiness without services: what each need says when nothing answers, what is ready by
+"""streams.ops.readiness without services: what each need says when nothing answers, what is ready by
 configuration alone (a local storage directory, no Meilisearch or ClickHouse server configured),
 the timeout naming everything still missing, and the command line refusing an unknown need."""
 
@@ -10,9 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from streams import cli, readiness
+from streams.cli import main as cli
+
+from streams.ops import readiness
 from streams.errors import ConfigError, NotReady
-from streams.readiness import NEEDS, Need, expand, unready, wait_until_ready
+from streams.ops.readiness import NEEDS, Need, expand, unready, wait_until_ready
 from streams.settings import Settings
 from streams.stack.process import free_port
 

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from streams.errors import ConfigError
-from streams.retry import RetryBudget, budget_for, parse_overrides
+from streams.worker.retry import RetryBudget, budget_for, parse_overrides
 from streams.settings import Settings
 
 

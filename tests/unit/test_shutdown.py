@@ -1,5 +1,5 @@
-"""A worker's graceful stop (``streams.shutdown``) and the rules the agents' loop follows while it
-stops (``streams.runtime``): the work in hand may finish within the grace, nothing new is started,
+"""A worker's graceful stop (``streams.worker.shutdown``) and the rules the agents' loop follows while it
+stops (``streams.worker.runtime``): the work in hand may finish within the grace, nothing new is started,
 a retriable failure is set aside instead of retried or given up, and a message whose work is
 cancelled is abandoned. The real state, the real ``run_guarded`` and ``handle_message``, no broker:
 nothing here gets as far as sending anything."""
@@ -12,11 +12,13 @@ import weakref
 import pytest
 from faust.transport.consumer import ConsumerMessage
 
-from streams import metrics, runtime
-from streams.deadletters import Origin
+from streams.ops import metrics
+
+from streams.worker import runtime
+from streams.domain.deadletters import Origin
 from streams.errors import SandboxUnavailable
-from streams.shutdown import STATE, Stopping
-from streams.worker import let_work_finish
+from streams.worker.shutdown import STATE, Stopping
+from streams.worker.process import let_work_finish
 
 VIDEO = "vid_stop"
 

@@ -3,8 +3,8 @@
 import faust
 import pytest
 
-from streams import tracing
-from streams.consumer import TracedTopic
+from streams.ops import tracing
+from streams.worker.consumer import TracedTopic
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 

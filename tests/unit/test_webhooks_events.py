@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from streams.contracts import validate
+from streams.domain.contracts import validate
 from streams.domain.envelope import SCHEMA_VERSION
-from streams.records import ClipRendered, Lifecycle, MomentCandidate, MomentsFound, to_payload
+from streams.worker.records import ClipRendered, Lifecycle, MomentCandidate, MomentsFound, to_payload
 from streams.webhooks.events import (
     EVENT_TYPES,
     body,
@@ -31,7 +31,7 @@ def clip(clip_id: str = "c1", event_id: str = "e9") -> dict:
         vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg"))
 
 
-# every (stage, status) the agents report (grep "report(" streams/agents streams/runtime.py)
+# every (stage, status) the agents report (grep "report(" streams/agents streams/worker/runtime.py)
 @pytest.mark.parametrize("stage,status,kind", [
     ("ingest", "started", "video.processing"),
     ("ingest", "finished", None),

@@ -7,7 +7,7 @@ import pytest
 
 from streams.asr import models
 from streams.errors import ModelMissing
-from streams.weights import join_checked
+from streams.models.weights import join_checked
 
 
 def test_pieces_join_in_order_when_they_match_the_record(tmp_path):

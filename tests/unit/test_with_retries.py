@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from streams import runtime
+from streams.worker import runtime
 
 
 def test_tries_again_with_doubling_pauses_and_returns_the_first_success(monkeypatch):

@@ -13,7 +13,7 @@ import triton_python_backend_utils as pb_utils
 from streams.judge import models
 from streams.judge.engine import EngineOptions, JudgeEngine
 from streams.judge.verdict import PROMPT_VERSION, InvalidPassage, read_request
-from streams.model_parameters import config_parameters
+from streams.models.parameters import config_parameters
 
 
 class TritonPythonModel:

@@ -7,7 +7,7 @@ import triton_python_backend_utils as pb_utils
 from streams.vision.landmarks import FaceLandmarker
 from streams.vision.models import landmarks
 from streams.vision.serving import answer_image_requests
-from streams.model_parameters import config_parameters
+from streams.models.parameters import config_parameters
 
 
 class TritonPythonModel:

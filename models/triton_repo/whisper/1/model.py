@@ -10,7 +10,7 @@ from streams.asr.pcm import InvalidAudio, validate_pcm
 from streams.asr.spoken import MultilingualRecognizer
 from streams.asr.whisper import RecognitionCancelled, WhisperOptions
 from streams.errors import UnknownLanguage
-from streams.model_parameters import config_parameters
+from streams.models.parameters import config_parameters
 
 
 def _optional_string(request, name):

@@ -2,13 +2,13 @@
 handles it.
 
 The context travels in Kafka message headers (``traceparent``, ``tracestate``): the API's producer
-and every topic of the worker (``streams.consumer.TracedTopic``) add the current context to each
+and every topic of the worker (``streams.worker.consumer.TracedTopic``) add the current context to each
 message they send, and ``handling(...)`` opens each agent's span as a child of the context its message carries. A
 request that brings its own ``traceparent`` header keeps that trace id end to end.
 
 Spans are exported over OTLP/HTTP when the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
 ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set; without it they are still made, so trace ids still
-reach the logs (``streams.logs``) and error reports.
+reach the logs (``streams.ops.logs``) and error reports.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 
-from streams import __version__, logs
+from streams import __version__
+from streams.ops import logs
 
 tracer = trace.get_tracer("clipstream")
 

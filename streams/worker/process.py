@@ -1,9 +1,9 @@
-"""Entry point of the Faust worker process: ``python -m streams.worker [--web-port N]``.
+"""The Faust worker process, started as ``python -m streams.worker [--web-port N]``.
 
-``Worker`` is the app's worker class (``streams.app``: ``App(..., Worker=...)``): Faust's, with a
+``Worker`` is the app's worker class (``streams.worker.app``: ``App(..., Worker=...)``): Faust's, with a
 graceful stop. On the first SIGTERM or SIGINT it stops taking messages, lets the work in hand
 finish within ``Settings.worker_stop_grace_seconds`` and abandons what is left, uncommitted, for
-the next owner of its partitions (``streams.shutdown``); then Faust's own stop runs (the consumer
+the next owner of its partitions (``streams.worker.shutdown``); then Faust's own stop runs (the consumer
 leaves its groups, the agents are cancelled). A second signal ends the grace at once.
 """
 
@@ -16,7 +16,7 @@ import sys
 
 import faust
 
-from streams.shutdown import STATE
+from streams.worker.shutdown import STATE
 
 log = logging.getLogger("clipstream")
 
@@ -33,7 +33,7 @@ class Worker(faust.Worker):
             )
             STATE.hurry()
             return
-        from streams.app import settings
+        from streams.worker.app import settings
 
         STATE.begin(settings.worker_stop_grace_seconds)
         super()._schedule_shutdown(signum)
@@ -98,7 +98,7 @@ def load_models(agents: str) -> list[str]:
     """Load the models the agent groups in ``agents`` (``CLIPSTREAM_AGENTS``) run in-process,
     before the worker joins its consumer groups: a missing model stops the start with
     ``ModelMissing`` instead of failing every video later. Returns what was loaded."""
-    from streams.agent_groups import agent_groups
+    from streams.worker.agent_groups import agent_groups
 
     loaded = []
     if "moments" in agent_groups(agents):
@@ -110,12 +110,12 @@ def load_models(agents: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from streams import topics
     from streams.adapters.kafka_admin import ensure_topics
-    from streams.app import app, settings
     from streams.errors import ModelMissing
-    from streams.observability import init_sentry
-    from streams.tracing import init_tracing
+    from streams.ops.error_reports import init_sentry
+    from streams.ops.tracing import init_tracing
+    from streams.worker import topics
+    from streams.worker.app import app, settings
 
     init_sentry(settings, "worker")
     init_tracing("worker", settings.environment)
@@ -135,7 +135,3 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["clipstream-worker", "worker", "--loglevel", "info", *argv]
     app.main()
-
-
-if __name__ == "__main__":
-    main()

@@ -143,9 +143,9 @@ def _clickhouse(settings: Settings) -> list[str]:
 
 
 async def _kafka(settings: Settings, replication: int) -> list[str]:
-    from streams import topics
     from streams.adapters.dlq import REPLAY_LOG
     from streams.adapters.kafka_admin import ensure_topics
+    from streams.worker import topics
 
     names = [t.get_topic_name() for t in topics.ALL]
     created = await ensure_topics(settings.kafka_bootstrap, names, settings.kafka_partitions, replication)

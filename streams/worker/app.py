@@ -3,19 +3,19 @@
 worker starts, so one image runs as any group of agents and each group scales on its own.
 
 Every topic is a ``TracedTopic`` (messages carry the trace context); logs are JSON lines with the
-ids of the work in hand (``streams.logs``); ``/healthz`` and ``/metrics`` are served on the web
-port. The app is ``streams.consumer.App``: Faust's, on a consumer that commits only what its agents
-processed and that a rebalance cannot stall; its worker (``streams.worker.Worker``) stops
+ids of the work in hand (``streams.ops.logs``); ``/healthz`` and ``/metrics`` are served on the web
+port. The app is ``streams.worker.consumer.App``: Faust's, on a consumer that commits only what its agents
+processed and that a rebalance cannot stall; its worker (``streams.worker.process.Worker``) stops
 gracefully on SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from streams import logs, metrics
-from streams.agent_groups import agent_modules, app_id
-from streams.consumer import App, Consumer, TracedTopic
+from streams.ops import logs, metrics
 from streams.settings import Settings
+from streams.worker.agent_groups import agent_modules, app_id
+from streams.worker.consumer import App, Consumer, TracedTopic
 
 settings = Settings.from_env()
 
@@ -27,7 +27,7 @@ app = App(
     # origin is this module, so the scan imports these agent modules and nothing else. Naming the
     # package ``streams`` imported every agent module, and every worker ran every agent.
     autodiscover=agent_modules(settings.agents),
-    origin="streams.app",
+    origin="streams.worker.app",
     topic_partitions=settings.kafka_partitions,
     topic_replication_factor=settings.kafka_replication,
     Topic=TracedTopic,
@@ -42,13 +42,13 @@ app = App(
     broker_session_timeout=10.0,
     broker_heartbeat_interval=2.0,
     # SIGTERM and SIGINT stop the worker gracefully: the work in hand gets a grace period.
-    Worker="streams.worker:Worker",
+    Worker="streams.worker.process:Worker",
 )
 
 
 def _offsets():
     """(topic, partition, log end offset, committed offset) of each partition this worker owns."""
-    # never create one to answer; App makes only streams.consumer's, which keeps committed offsets
+    # never create one to answer; App makes only streams.worker.consumer's, which keeps committed offsets
     consumer = cast("Consumer | None", app._consumer)
     if consumer is None:
         return []

@@ -25,7 +25,7 @@ seen in this project's fault suite (a second worker joining and leaving):
    partition's new owner (or this worker again) reads it from the committed offset.
 
 The same goes for a message a stopping worker abandons (one its grace period did not finish, or
-one it set aside unstarted: ``streams.shutdown``). Faust's stream acknowledges the event an agent
+one it set aside unstarted: ``streams.worker.shutdown``). Faust's stream acknowledges the event an agent
 holds when the stream's generator is closed (the ``finally`` around its ``yield``; ``take_events``
 acknowledges its whole batch): as Faust stops the streams it tracks, which need not wait for the
 agent's cancellation, with the consumer's periodic commits still running, or once a cancelled
@@ -59,8 +59,8 @@ from mode import Service
 from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
-from streams.shutdown import STATE
-from streams.tracing import kafka_headers
+from streams.ops.tracing import kafka_headers
+from streams.worker.shutdown import STATE
 
 log = logging.getLogger(__name__)
 

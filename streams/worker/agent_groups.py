@@ -1,6 +1,6 @@
 """The agent groups: which agents a worker runs, its Kafka consumer group, and what it needs to start.
 
-Kept apart from the Faust app (``streams.app``) so that what only needs the names (``clipstream
+Kept apart from the Faust app (``streams.worker.app``) so that what only needs the names (``clipstream
 wait agents``, the deployment tests) does not build an app from the environment on import."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from streams.errors import ConfigError
 
 AGENT_GROUPS = ("ingest", "transcribe", "moments", "render", "webhooks", "analytics", "search")
 
-# What a worker of each group needs ready before it starts (``streams.readiness`` probes each):
+# What a worker of each group needs ready before it starts (``streams.ops.readiness`` probes each):
 # every group reads and writes Kafka topics, the catalog at its latest migration and the bucket;
 # transcribe, moments and render call Triton; search writes Meilisearch; analytics ClickHouse.
 _EVERY_GROUP = ("kafka", "topics", "schema", "bucket")

@@ -4,14 +4,14 @@ lifecycle events and failures.
 
 A failure is handled in one place (``run_guarded``): an exception is classified
 (``streams.failures``); a transient one (Triton, storage, the database or Kafka unavailable) is
-tried again with jittered, doubling pauses within the stage's retry budget (``streams.retry``);
+tried again with jittered, doubling pauses within the stage's retry budget (``streams.worker.retry``);
 then, or at once for a permanent error, the message goes to the stage's dead-letter topic with the
-reason in its headers (``streams.deadletters``), the video is marked failed with a reason a person
+reason in its headers (``streams.domain.deadletters``), the video is marked failed with a reason a person
 can read, and a ``failed`` lifecycle event is published. A message that breaks its contract (not
 JSON, the wrong shape, an unknown schema version, too big, a bad key) never reaches the work: the
 stage reads bytes and checks them first (``consume``). The stream keeps flowing.
 
-A worker asked to stop (``streams.shutdown``) starts no new message and lets the one in hand
+A worker asked to stop (``streams.worker.shutdown``) starts no new message and lets the one in hand
 finish within its grace period; a retriable failure then is neither retried nor given up, and what
 is left unfinished is never committed: the next owner of its partition does it again.
 """
@@ -34,21 +34,22 @@ from urllib.parse import urlparse
 
 from opentelemetry.trace import StatusCode
 
-from streams import contracts, deadletters, metrics, tracing
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.storage import S3Storage, Storage, open_storage
 from streams.adapters.triton import TritonClient
-from streams.deadletters import Origin
+from streams.domain import contracts, deadletters
+from streams.domain.deadletters import Origin
 from streams.domain.envelope import MILESTONES
 from streams.domain.pipeline import EVENT_TYPES
 from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
 from streams.failures import classify
-from streams.observability import capture_failure
-from streams.records import lifecycle
-from streams.retry import budget_for
+from streams.ops import metrics, tracing
+from streams.ops.error_reports import capture_failure
 from streams.settings import Settings
-from streams.shutdown import STATE
+from streams.worker.records import lifecycle
+from streams.worker.retry import budget_for
+from streams.worker.shutdown import STATE
 
 log = logging.getLogger("clipstream")
 
@@ -112,8 +113,8 @@ async def runtime() -> Runtime:
     global _runtime
     async with _lock:
         if _runtime is None:
-            from streams import topics
-            from streams.app import settings
+            from streams.worker import topics
+            from streams.worker.app import settings
 
             await topics.declare_all()
             pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=8)
@@ -142,7 +143,7 @@ async def report(
     Its other ``fields`` must come from the record too. A milestone the catalog has not recorded
     (the video is gone, the stage did not get there) is not announced. ``progress`` is a new event
     each time."""
-    from streams import topics
+    from streams.worker import topics
 
     if status in MILESTONES and at is None:
         at = await (await runtime()).catalog.recorded_at(video_id, stage, status)
@@ -164,10 +165,10 @@ async def dead_letter(
     attempts: int = 1,
 ) -> None:
     """Set a message aside on the stage's dead-letter topic, the reason in its headers
-    (``streams.deadletters``). ``origin`` (where the message came from: partition, offset, its own
+    (``streams.domain.deadletters``). ``origin`` (where the message came from: partition, offset, its own
     key and headers) is best given; without it the record names only ``source_topic``."""
-    from streams import topics
-    from streams.app import settings
+    from streams.worker import topics
+    from streams.worker.app import settings
 
     if origin is None:
         origin = Origin(topic=source_topic, key=key.encode() if isinstance(key, str) else key, value=value)
@@ -196,7 +197,7 @@ async def run_guarded(
     failure while the worker is stopping (or one whose retry pause a stop interrupts) is neither
     retried nor given up: the message is set aside unfinished and unacknowledged, and this never
     returns (the agent is cancelled at the end of the stop)."""
-    from streams.app import settings
+    from streams.worker.app import settings
 
     tries = budget_for(stage, settings).start()
     event_id = _event_id(raw)
@@ -312,7 +313,7 @@ async def consume(
     ``work`` under the failure policy, so no message ever stops the agent. ``fails_video``: a
     rejected message fails the video it names. Each message is taken as a stopping worker allows
     (``handle_message``)."""
-    from streams.records import EVENT_RECORDS
+    from streams.worker.records import EVENT_RECORDS
 
     event_type = EVENT_TYPES[source_topic]
 
@@ -341,7 +342,7 @@ async def consume(
 
 async def handle_message(stage: str, origin: Origin, message: weakref.ref, work: Callable[[], Awaitable[None]]) -> None:
     """``await work()`` for one message of an agent's loop (``message``: a weak reference to its
-    Faust ``Message``), as a stopping worker allows (``streams.shutdown``): once the worker is
+    Faust ``Message``), as a stopping worker allows (``streams.worker.shutdown``): once the worker is
     stopping no message is started; this one is abandoned and waits, unacknowledged, until the
     agent is cancelled. A message still taken when the grace is over (``shutdown.abandon_taken``)
     or whose work is cancelled is abandoned too: Faust acknowledges it as it closes the stream, and
@@ -401,7 +402,7 @@ def origin_of(event) -> Origin:
 
 async def checked(stage: str, event_type: str, origin: Origin, *, fails_video: bool) -> dict | None:
     """The message's validated payload, or None when it broke its contract and was rejected."""
-    from streams.app import settings
+    from streams.worker.app import settings
 
     try:
         return contracts.read(event_type, origin.key, origin.value, settings.max_event_bytes)

@@ -1,14 +1,20 @@
-"""What ``clipstream process`` prints: live per-stage progress bars (on stderr) and the table
-of clips; and the stable ``--json`` result object scripts depend on."""
+"""What the command line prints: a line of progress (``say``); for ``clipstream process``, live
+per-stage progress bars (on stderr), the table of clips and the stable ``--json`` result object
+scripts depend on."""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
-from streams.client import local_path
+from streams.cli.client import local_path
 
 BAR_WIDTH = 24
+
+
+def say(message: str) -> None:
+    """One line of progress on stdout, flushed at once (a stack's start is slow)."""
+    print(message, flush=True)
 
 
 def bar(progress: float, width: int = BAR_WIDTH) -> str:

@@ -5,14 +5,14 @@ Stages send typed records (the topics below) but read raw bytes (``INBOUND``): F
 message into a record crashes the agent on bytes that are not JSON (and acks them, so they are
 lost without a trace), restarts it seconds later, and lets wrong types or an unknown
 ``schema_version`` through. So every agent reads key and value as bytes and checks them with
-``streams.contracts.read``; what fails goes to the agent's dead-letter topic with the reason.
+``streams.domain.contracts.read``; what fails goes to the agent's dead-letter topic with the reason.
 """
 
 from __future__ import annotations
 
-from streams.app import app
 from streams.domain import pipeline
-from streams.records import (
+from streams.worker.app import app
+from streams.worker.records import (
     AudioChunkReady,
     ClipRendered,
     Lifecycle,

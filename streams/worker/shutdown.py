@@ -1,6 +1,6 @@
 """A worker's graceful stop: the state its parts share once SIGTERM or SIGINT arrives.
 
-On the first signal the worker (``streams.worker.Worker``) calls ``begin`` with its grace period
+On the first signal the worker (``streams.worker.process.Worker``) calls ``begin`` with its grace period
 (``Settings.worker_stop_grace_seconds``) and waits (``wait_idle``) until no message is in hand or
 the grace is over; then Faust's own stop runs: the consumer leaves its groups and the agents are
 cancelled. Meanwhile:
@@ -15,7 +15,7 @@ cancelled. Meanwhile:
 - a message set aside, or still taken when the grace is over (``abandon_taken``), or whose agent
   is cancelled with it, is ``abandon``-ed: Faust's stream still acknowledges it as it closes the
   agents' streams (which need not wait for the agents' cancellation; commits run meanwhile), and
-  ``streams.consumer.Consumer`` leaves its offset out of every commit, so the next owner of its
+  ``streams.worker.consumer.Consumer`` leaves its offset out of every commit, so the next owner of its
   partition reads it again;
 - the media sandbox and the render read ``stopping`` to tell a child killed because the worker is
   stopping from a file that crashed its reader.

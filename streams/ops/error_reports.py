@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from streams import __version__, logs
+from streams import __version__
+from streams.ops import logs
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,3 @@
+"""Served models, read one way: weights that come from the registry in pieces (``weights``) and a
+model's settings from its Triton ``config.pbtxt`` (``parameters``). The models themselves live
+with their concern (``streams.asr.models``, ``streams.judge.models``, ``streams.vision.models``)."""
