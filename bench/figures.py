@@ -55,6 +55,18 @@ def e2e_capacity() -> str:
             f"{r['machine']['cpus']}-vCPU box running everything")
 
 
+def fault_suite() -> str:
+    r = result("fault_suite")
+    ran = [t for t in r["results"] if t["row"] is not None]
+    red = [t["row"]["scenario"] for t in ran if not t["row"]["green"]]
+    verdict = (f"every one of the {len(ran)} scenarios green" if r["all_green"] else
+               f"{len(red)} of {len(ran)} scenarios red ({', '.join(red) or 'a test failed'})")
+    slowest = ", ".join(f"{t['row']['scenario']}: {t['seconds']:.0f} s"
+                        for t in sorted(ran, key=lambda t: -t["seconds"])[:3])
+    return (f"Latest run (`bench/fault_suite.py`, `bench/results/fault_suite.json`, commit {r['commit']}, "
+            f"{r['machine']['cpus']} cores, seed {r['seed']}): {verdict}; the suite took {r['wall_seconds']:.0f} s "
+            f"(the slowest: {slowest}).")
+
 def search() -> str:
     r = result("search")
     fts, meili = r["backends"]["sqlite-fts5"], r["backends"]["meilisearch"]
@@ -418,7 +430,7 @@ def capacity_sizing() -> str:
 
 
 BLOCKS: dict[str, Callable[[], str]] = {
-    "e2e": e2e, "e2e_capacity": e2e_capacity, "search": search, "whisper": whisper,
+    "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,

@@ -28,6 +28,8 @@ class ScenarioRecord:
     clickhouse_counts: dict | None
     row: Row
     notes: dict = field(default_factory=dict)
+    test: str = ""  # the pytest test that ran the scenario (``file::name[param]``)
+    seconds: float = 0.0  # from the scenario's start until everything it caused had settled
 
 
 class Ledger:
@@ -64,7 +66,8 @@ class Ledger:
     def write(self, path: Path | None = None) -> Path:
         path = path or report_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"seed": self.seed, "rows": [r.as_json() for r in self.rows()]}, indent=2,
+        path.write_text(json.dumps({"seed": self.seed, "rows": [
+            {**r.row.as_json(), "test": r.test, "seconds": round(r.seconds, 1)} for r in self.records]}, indent=2,
                                    default=str))
         return path
 

@@ -10,6 +10,7 @@ videos' prefixes shows up as stray.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +64,7 @@ class Scenario:
         self.notes: dict = {}
         self.files_before = storage_files(self.storage_root)
         self.began = time.monotonic()
+        self.test = os.environ.get("PYTEST_CURRENT_TEST", "").rpartition(" ")[0]  # without " (call)"
 
     @property
     def storage_root(self) -> Path:
@@ -122,6 +124,7 @@ class Scenario:
                 break
             time.sleep(1.0)
         self.notes["seconds"] += f", {time.monotonic() - self.began:.0f} in all"
+        record.test, record.seconds = self.test, time.monotonic() - self.began
         self.run.ledger.add(record)
         self.http.close()
         return row

@@ -13,7 +13,7 @@ def ledger(*rows: Row) -> Ledger:
     book = Ledger()
     book.seed = 42
     for row in rows:
-        book.add(ScenarioRecord(row.scenario, "ten_x", [], {}, {}, None, row))
+        book.add(ScenarioRecord(row.scenario, "ten_x", [], {}, {}, None, row, test=f"t::{row.scenario}", seconds=12.34))
     return book
 
 
@@ -36,3 +36,5 @@ def test_the_table_shows_each_scenario_its_counts_and_why_a_row_is_red(tmp_path)
     assert written["seed"] == 42
     assert [(r["scenario"], r["green"], r["lost"], r["resent"]) for r in written["rows"]] == [
         ("kafka restarted", True, 0, 0), ("SIGKILL in each stage", False, 2, 1)]
+    assert [(r["test"], r["seconds"]) for r in written["rows"]] == [("t::kafka restarted", 12.3),
+                                                                   ("t::SIGKILL in each stage", 12.3)]
