@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from streams.errors import MediaUnreadable, RenderError, SandboxUnavailable
-from streams.media import render
+from streams.media import ffmpeg_run
 from streams.media.probe import probe
 from streams.media.sandbox import AudioChunks, stop_all
 from streams.worker.shutdown import STATE
@@ -108,10 +108,10 @@ def test_a_stopping_worker_stops_its_readers_and_their_jobs_end_retriable(media_
 
 
 async def _ffmpeg_ended_by(signum: int) -> RenderError:
-    """``render._run`` on an ffmpeg that would run for ten minutes, ended by ``signum``."""
+    """``ffmpeg_run.run_ffmpeg`` on an ffmpeg that would run for ten minutes, ended by ``signum``."""
     args = ["-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "600",
             "-f", "null", "-"]
-    run = asyncio.create_task(render._run("ffmpeg", args, "test run", clip_seconds=600))
+    run = asyncio.create_task(ffmpeg_run.run_ffmpeg("ffmpeg", args, "test run", clip_seconds=600))
     pid = None
     for _ in range(500):
         await asyncio.sleep(0.02)

@@ -18,22 +18,12 @@ from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord, to_srt, to_vtt
-from streams.media.framing import CropKey, crop_path, sendcmd_script
-from streams.media.render import (
-    build_reaudio_args,
-    FFMPEG_MEMORY_BYTES,
-    Framing,
-    RenderPaths,
-    RenderSpec,
-    SourceInfo,
-    build_ffmpeg_args,
-    confined,
-    crop_box,
-    filter_value,
-    framing,
-    probe,
-    render_clip,
-)
+from streams.media.framing import CropKey, crop_box, crop_path, sendcmd_script
+from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value, framing
+from streams.media.ffmpeg_run import FFMPEG_MEMORY_BYTES, confined
+from streams.media.render import probe, render_clip
+from streams.media.render_spec import Framing, RenderPaths, RenderSpec
+from streams.media.source import SourceInfo
 from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
 from tests.plans import FakePlan, Key
 
@@ -215,7 +205,7 @@ def test_ffmpeg_runs_under_kernel_limits():
 
 
 def test_an_ffmpeg_that_stalls_is_stopped_by_its_clock(media, tmp_path, monkeypatch):
-    import streams.media.render as module
+    import streams.media.ffmpeg_run as module
 
     monkeypatch.setattr(module, "FFMPEG_BASE_SECONDS", 1.0)
     monkeypatch.setattr(module, "FFMPEG_SECONDS_PER_SECOND", 0.0)

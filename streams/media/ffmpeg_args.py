@@ -1,0 +1,231 @@
+"""The ffmpeg command lines of a clip render, built without running anything: the one encoding run
+(seek, one filter graph for reframe, logo, captions, loudness and fades) and the audio-only
+re-encode that keeps the true-peak promise. Pure, for tests without ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streams.media import loudness
+from streams.media.audio import SAFE_OPTIONS
+from streams.media.brand import BrandKit
+from streams.media.captions import safe_area
+from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, single_chain, split_graph
+from streams.media.render_spec import ASPECTS, Framing, RenderPaths, RenderSpec
+from streams.media.source import SourceInfo
+
+LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
+MAX_FPS = 30.0
+BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only source
+
+
+def filter_value(value: str) -> str:
+    """Escape ``value`` for use as a filter option inside a filtergraph (both levels FFmpeg parses:
+    the option value, then the graph description)."""
+    for char in "\\':":
+        value = value.replace(char, "\\" + char)
+    for char in "\\'[],;":
+        value = value.replace(char, "\\" + char)
+    return value
+
+
+def frame_rate(spec: RenderSpec, info: SourceInfo) -> float:
+    """The output frame rate: ``spec.fps``, else the source's capped at ``MAX_FPS``."""
+    return spec.fps or (min(info.fps, MAX_FPS) if info.fps else MAX_FPS)
+
+
+def framing(spec: RenderSpec, info: SourceInfo) -> Framing:
+    """What ``build_ffmpeg_args`` draws for ``spec``: the layout and each panel's crop path."""
+    if not info.has_video:
+        return Framing("audio")
+    width, height = ASPECTS[spec.aspect]
+    plan = spec.plan
+    if plan is None:
+        w, h, x, y = crop_box(info.width, info.height, width, height, spec.crop_center_x)
+        return Framing("static", ((CropKey(0.0, x, y, w, h),),))
+    if plan.layout == "fit":
+        return Framing("fit")
+    cuts = getattr(plan, "cuts", ()) or ()
+
+    def path(keyframes) -> tuple[CropKey, ...]:
+        return tuple(
+            crop_path(
+                keyframes,
+                int(plan.crop_width),
+                int(plan.crop_height),
+                info.width,
+                info.height,
+                spec.start,
+                spec.end,
+                cuts,
+            )
+        )
+
+    panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
+    return Framing(plan.layout, panels)
+
+
+def build_ffmpeg_args(
+    spec: RenderSpec,
+    info: SourceInfo,
+    paths: RenderPaths,
+    *,
+    threads: int = 2,
+    gain_db: float | None = None,
+    frame: Framing | None = None,
+) -> list[str]:
+    """The ffmpeg arguments (without the program name) that render ``spec`` to ``paths.output``.
+
+    ``gain_db`` is the measured loudness gain (``loudness.gain_db``); None leaves the level as it
+    is (only the format and fades). ``frame`` is ``framing(spec, info)`` when already computed;
+    a moving crop reads its commands from ``paths.commands`` (``sendcmd_script``)."""
+    width, height = ASPECTS[spec.aspect]
+    seconds = f"{spec.duration:.3f}"
+    frame = frame or framing(spec, info)
+    args = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", "-threads", str(threads)]
+    captions = f"ass=filename={filter_value(str(paths.ass))}"
+    if paths.fonts_dir is not None:
+        captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
+    brand = spec.brand
+    logo = brand.logo if brand else None
+    if info.has_video:
+        args += _source_input(spec)
+        graph = _video_graph(spec, info, frame, paths, width, height)
+        audio_input, next_input = 0, 1
+    else:
+        background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
+        args += ["-f", "lavfi", "-i", background, *_source_input(spec)]
+        graph = ["[0:v]"]
+        audio_input, next_input = 1, 2
+    if brand is not None and logo is not None:
+        args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
+        graph = _logo(graph, brand, next_input, width, height)
+        next_input += 1
+    graph[-1] = _then(graph[-1], f"{captions},format=yuv420p[v]")
+    if info.has_audio:
+        gain = gain_db if spec.loudness else None
+        # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
+        graph.append(_audio_line(audio_input, spec, gain))
+        audio_map = "[a]"
+    else:
+        args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
+        audio_map = f"{next_input}:a"
+    args += ["-filter_complex", ";".join(graph), "-filter_complex_threads", str(threads)]
+    args += ["-map", "[v]", "-map", audio_map, "-t", seconds, "-map_metadata", "-1", "-map_chapters", "-1"]
+    args += ["-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-profile:v", "high"]
+    args += ["-pix_fmt", "yuv420p", *_audio_codec(spec)]
+    args += ["-movflags", "+faststart", "-threads", str(threads), "-f", "mp4", f"file:{paths.output}"]
+    return args
+
+
+def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: float, ceiling: float) -> list[str]:
+    """ffmpeg arguments that copy ``rendered``'s picture into ``output`` with the audio encoded
+    again from the source, through ``gain_db`` and the limiter at ``ceiling`` dBTP."""
+    return [
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-v",
+        "error",
+        "-y",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        "mov",
+        "-i",
+        f"file:{rendered}",  # our own mp4
+        *_source_input(spec),
+        "-filter_complex",
+        _audio_line(1, spec, gain_db, ceiling),
+        "-map",
+        "0:v:0",
+        "-map",
+        "[a]",
+        "-t",
+        f"{spec.duration:.3f}",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-c:v",
+        "copy",
+        *_audio_codec(spec),
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        f"file:{output}",
+    ]
+
+
+def _audio_line(audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None) -> str:
+    # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
+    filters = loudness.chain(gain, spec.duration, ceiling=ceiling) + ["apad"]
+    return f"[{audio_input}:a:0]" + ",".join(filters) + "[a]"
+
+
+def _audio_codec(spec: RenderSpec) -> list[str]:
+    return ["-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", "48000", "-ac", "2"]
+
+
+def _video_graph(
+    spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int, height: int
+) -> list[str]:
+    """Graph lines from the source's video to the framed picture; the last line is left open."""
+    fps = frame_rate(spec, info)
+    pre = f"fps={fps:g}," if spec.fps or (info.fps and info.fps > MAX_FPS) else ""
+    commands = filter_value(str(paths.commands)) if frame.moving and paths.commands else None
+    if frame.moving and commands is None:
+        raise ValueError("a moving crop needs RenderPaths.commands")
+    # A source that ends before the clip does holds its last frame; -t cuts the rest.
+    tail = f"setsar=1,tpad=stop_mode=clone:stop_duration={spec.duration:.3f}"
+    if frame.layout == "fit":
+        lines = fit_graph("[0:v:0]", width, height, pre)
+    elif frame.layout == "split":
+        lines = split_graph("[0:v:0]", list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
+    else:
+        path = list(frame.panels[0])
+        box = path[0]
+        if len(path) == 1 and (box.w, box.h) == (info.width, info.height):
+            chain = [f"scale={width}:{height}:flags=lanczos"]
+        else:
+            chain = single_chain(path, width, height, commands)
+        lines = [f"[0:v:0]{pre}" + ",".join(chain)]
+    lines[-1] = _then(lines[-1], tail)
+    return lines
+
+
+def _logo(graph: list[str], brand: BrandKit, index: int, width: int, height: int) -> list[str]:
+    """``graph`` with the brand's logo overlaid in its corner, inside the safe area."""
+    safe = safe_area(width, height)
+    logo_w = max(2, round(width * brand.logo_width / 2) * 2)
+    mx, my = round(width * safe.side), round(height * safe.top / 2)
+    x = f"{mx}" if brand.logo_corner.endswith("left") else f"W-w-{mx}"
+    y = f"{my}" if brand.logo_corner.startswith("top") else f"H-h-{round(height * safe.bottom)}"
+    alpha = f",colorchannelmixer=aa={brand.logo_opacity:g}" if brand.logo_opacity < 1 else ""
+    last = graph[-1] + ("null" if graph[-1].endswith("]") else "")  # a bare label needs a filter
+    return [
+        *graph[:-1],
+        last + "[framed]",
+        f"[{index}:v]scale={logo_w}:-1:flags=lanczos,format=rgba{alpha}[logo]",
+        "[framed][logo]overlay=x=" + x + ":y=" + y + ":eof_action=repeat:format=auto",
+    ]
+
+
+def _then(line: str, filters: str) -> str:
+    """``line`` continued with ``filters`` (a bare input label takes them directly)."""
+    return line + filters if line.endswith("]") else f"{line},{filters}"
+
+
+def _source_input(spec: RenderSpec) -> list[str]:
+    # `file:` so a name like `concat:a|b` is a name; the whitelists keep playlists out.
+    return [
+        "-protocol_whitelist",
+        SAFE_OPTIONS["protocol_whitelist"],
+        "-format_whitelist",
+        SAFE_OPTIONS["format_whitelist"],
+        "-ss",
+        f"{spec.start:.3f}",
+        "-i",
+        f"file:{spec.source}",
+    ]
