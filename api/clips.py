@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -95,7 +97,7 @@ async def create_clip(request: Request) -> JSONResponse:
     video = await tenant_catalog.video(video_id)
     if video is None:
         raise video_not_found(video_id)
-    options = video["options"]
+    options = video.options
     style = field(body, "caption_style", str, default=options.get("caption_style") or "bold")
     aspect = field(body, "aspect", str, default=(options.get("aspect_ratios") or ["9:16"])[0])
     _check_look(style, aspect)
@@ -145,7 +147,7 @@ async def create_clip(request: Request) -> JSONResponse:
     )
 
 
-def _video_length(options: dict, duration: float) -> LengthRange:
+def _video_length(options: Mapping[str, Any], duration: float) -> LengthRange:
     """The video's clip length range, stretched to hold this clip (so a chosen length is never
     scored as wrong)."""
     try:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from api.errors import ApiError
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+T = TypeVar("T")
 MAX_CURSOR_CHARS = 512  # ours are ~100; bounds the work (and JSON nesting) a forged one can cause
 
 
@@ -30,10 +33,18 @@ def page_limit(request: Request) -> int:
     return limit
 
 
-def one_page(rows: list, limit: int, id_key: str) -> tuple[list, str | None, bool]:
-    """``rows`` fetched as ``limit + 1`` (newest first): the page, the next cursor, whether more."""
-    more, rows = len(rows) > limit, rows[:limit]
-    return rows, encode_cursor(rows[-1]["created_at"], rows[-1][id_key]) if more else None, more
+def one_page(
+    rows: Sequence[T], limit: int, position: Callable[[T], tuple[datetime, str]]
+) -> tuple[list[T], str | None, bool]:
+    """``rows`` fetched as ``limit + 1`` (newest first): the page, the next cursor, whether more.
+    ``position`` is a row's ``(created_at, id)``, which the cursor names."""
+    more, page = len(rows) > limit, list(rows[:limit])
+    return page, encode_cursor(*position(page[-1])) if more else None, more
+
+
+def row_position(id_key: str) -> Callable[[Mapping[str, Any]], tuple[datetime, str]]:
+    """``position`` for a row read as a mapping: its ``created_at`` and ``id_key``."""
+    return lambda row: (row["created_at"], row[id_key])
 
 
 def encode_cursor(created_at: datetime, row_id: str) -> str:

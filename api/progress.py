@@ -159,7 +159,7 @@ async def video_events(request: Request) -> StreamingResponse:
     _, video = await video_or_404(request)
     principal = require(request, "read")
     return _response(
-        _stream(request.app.state.progress, principal.tenant_id, video["video_id"], video_json(request, video))
+        _stream(request.app.state.progress, principal.tenant_id, video.video_id, video_json(request, video))
     )
 
 

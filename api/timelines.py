@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from api.errors import ApiError
 from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
+from streams.domain.video import Video
 from streams.errors import ObjectNotFound, TimelineError
 from streams.timeline import build, bundle, cuts, formats
 
@@ -37,22 +38,22 @@ async def clip_timeline(request: Request) -> Response:
     video = await catalog(request, "read").video(clip["video_id"])
     if video is None:  # deleted since the clip was read
         raise video_not_found(clip["video_id"])
-    return await _timeline(request, video, [clip], name=f"{PurePath(video['filename']).stem} - {clip['title']}")
+    return await _timeline(request, video, [clip], name=f"{PurePath(video.filename).stem} - {clip['title']}")
 
 
 async def video_timeline(request: Request) -> Response:
     tenant_catalog, video = await video_or_404(request)
     clips, seen = [], set()
-    for clip in await tenant_catalog.clips(video["video_id"]):
+    for clip in await tenant_catalog.clips(video.video_id):
         if not clip["superseded"] and clip["moment_id"] not in seen:
             seen.add(clip["moment_id"])
             clips.append(clip)
     if not clips:
-        raise ApiError(409, "no_clips", f"video {video['video_id']} has no clips yet")
-    return await _timeline(request, video, clips, name=PurePath(video["filename"]).stem)
+        raise ApiError(409, "no_clips", f"video {video.video_id} has no clips yet")
+    return await _timeline(request, video, clips, name=PurePath(video.filename).stem)
 
 
-async def _timeline(request: Request, video: dict, clips: list[dict], name: str) -> Response:
+async def _timeline(request: Request, video: Video, clips: list[dict], name: str) -> Response:
     query = request.query_params
     try:
         fmt = formats.format_of(query.get("format", "otio"))
@@ -64,21 +65,21 @@ async def _timeline(request: Request, video: dict, clips: list[dict], name: str)
     if "media_root" in query and zipped is None:
         raise ApiError(422, "invalid_query", "media_root says where a bundle is unpacked: give it with bundle=zip")
     storage = request.app.state.storage
-    media_name = bundle.safe_name(video["filename"])
+    media_name = bundle.safe_name(video.filename)
     if zipped:
         try:
             url = bundle.media_url(media_name, query.get("media_root"))
         except TimelineError as exc:
             raise ApiError(422, "invalid_query", exc.message) from None
     else:
-        url = str(request.base_url).rstrip("/") + _signed(request, f"/v1/videos/{video['video_id']}/source")
+        url = str(request.base_url).rstrip("/") + _signed(request, f"/v1/videos/{video.video_id}/source")
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
     source = cuts.source_of(
         documents[0],
         name=media_name,
         url=url,
-        duration=video["duration"],
-        has_video=video.get("has_video") is not False,
+        duration=video.duration,
+        has_video=video.has_video is not False,
     )
     timeline_cuts = [
         cuts.cut_of(doc, clip_id=c["clip_id"], title=c["title"], reason=c["reason"], score=c["score"], rank=c["rank"])
@@ -93,7 +94,7 @@ async def _timeline(request: Request, video: dict, clips: list[dict], name: str)
             media_type=fmt.media_type,
             headers={"Content-Disposition": f'attachment; filename="{filename}{fmt.suffix}"'},
         )
-    members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video["source_uri"]))]
+    members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video.source_uri))]
     for c, doc in zip(clips, documents):
         members.append(bundle.Member(f"captions/{c['clip_id']}.srt", _opener(storage, c["srt_uri"]), compress=True))
         members.append(

@@ -18,6 +18,7 @@ from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
 from streams.domain.envelope import iso_z
+from streams.domain.video import Video
 from streams.errors import StorageError
 from streams.media.captions import CaptionWord, to_srt, to_vtt
 from streams.moments import build_sentences
@@ -50,7 +51,7 @@ def video_not_found(video_id: str) -> ApiError:
     return ApiError(404, "video_not_found", f"no video with id {video_id!r}")
 
 
-async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, dict]:
+async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, Video]:
     tenant_catalog = catalog(request, scope)
     video = await tenant_catalog.video(request.path_params["video_id"])
     if video is None:
@@ -58,19 +59,19 @@ async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, 
     return tenant_catalog, video
 
 
-def _summary(v: dict) -> dict:
+def _summary(v: Video) -> dict:
     return {
-        "video_id": v["video_id"],
-        "filename": v["filename"],
-        "status": v["status"],
-        "error": {"code": v["error_code"], "message": v["error"]} if v["status"] == "failed" else None,
-        "duration": v["duration"],
-        "size_bytes": v["size_bytes"],
-        "options": v["options"],
-        "created_at": iso_z(v["created_at"]),
-        "updated_at": iso_z(v["updated_at"]),
-        "finished_at": iso_z(v["finished_at"]),
-        "links": video_links(v["video_id"]),
+        "video_id": v.video_id,
+        "filename": v.filename,
+        "status": v.status,
+        "error": {"code": v.error_code, "message": v.error} if v.status == "failed" else None,
+        "duration": v.duration,
+        "size_bytes": v.size_bytes,
+        "options": v.options,
+        "created_at": iso_z(v.created_at),
+        "updated_at": iso_z(v.updated_at),
+        "finished_at": iso_z(v.finished_at),
+        "links": video_links(v.video_id),
     }
 
 
@@ -82,7 +83,9 @@ async def list_videos(request: Request) -> JSONResponse:
         raise ApiError(422, "invalid_query", "status must be one of queued, processing, completed, failed")
     before = decode_cursor(request.query_params.get("cursor"))
     rows, cursor, more = one_page(
-        await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status), limit, "video_id"
+        await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status),
+        limit,
+        lambda v: (v.created_at, v.video_id),
     )
     return JSONResponse({"videos": [_summary(v) for v in rows], "next_cursor": cursor, "has_more": more})
 
@@ -92,27 +95,27 @@ async def get_video(request: Request) -> JSONResponse:
     return JSONResponse(video_json(request, v))
 
 
-def video_json(request: Request, v: dict) -> dict:
+def video_json(request: Request, v: Video) -> dict:
     """A video with its stages, progress and signed links (the source, the progress stream)."""
     stages = [
         {
-            "stage": s["stage"],
-            "status": s["status"],
-            "progress": round(float(s["progress"]), 3),
-            "error": {"code": s["error_code"], "message": s["error"]} if s["error"] else None,
-            "started_at": iso_z(s["started_at"]),
-            "finished_at": iso_z(s["finished_at"]),
+            "stage": s.stage,
+            "status": s.status,
+            "progress": round(float(s.progress), 3),
+            "error": {"code": s.error_code, "message": s.error} if s.error else None,
+            "started_at": iso_z(s.started_at),
+            "finished_at": iso_z(s.finished_at),
         }
-        for s in v["stages"]
+        for s in v.stages
     ]
-    progress = round(sum(s["progress"] for s in stages) / max(1, len(stages)), 3)
-    base = f"/v1/videos/{v['video_id']}"
+    progress = round(sum(round(float(s.progress), 3) for s in v.stages) / max(1, len(v.stages)), 3)
+    base = f"/v1/videos/{v.video_id}"
     urls = {
         "events": _signed(request, f"{base}/events"),
         "source": _signed(request, f"{base}/source"),
         "timeline": timeline_links(request, base),
     }
-    return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.get("ranking")}
+    return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.ranking}
 
 
 async def delete_video(request: Request) -> Response:
@@ -166,7 +169,7 @@ async def get_transcript(request: Request) -> Response:
     fmt = request.query_params.get("format", "json")
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
-    chunks, words = await _words(tenant_catalog, v["video_id"])
+    chunks, words = await _words(tenant_catalog, v.video_id)
     spoken = spoken_language(chunks)
     # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
@@ -179,12 +182,12 @@ async def get_transcript(request: Request) -> Response:
     sentences = build_sentences(words_of(chunks))
     if fmt == "txt":
         return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""), headers=headers)
-    transcribe = next(s for s in v["stages"] if s["stage"] == "transcribe")
+    transcribe = v.stage("transcribe")
     return JSONResponse(
         {
-            "video_id": v["video_id"],
+            "video_id": v.video_id,
             **spoken,
-            "complete": transcribe["status"] == "completed",
+            "complete": transcribe is not None and transcribe.status == "completed",
             "text": join_words(w["word"] for w in words),
             "words": words,
             "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
@@ -196,11 +199,11 @@ async def get_transcript(request: Request) -> Response:
 
 async def get_moments(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
-    moments = await tenant_catalog.moments(v["video_id"])
+    moments = await tenant_catalog.moments(v.video_id)
     return JSONResponse(
         {
-            "video_id": v["video_id"],
-            "status": v["status"],
+            "video_id": v.video_id,
+            "status": v.status,
             "moments": [
                 {
                     "moment_id": m["moment_id"],
@@ -260,10 +263,8 @@ def timeline_links(request: Request, base: str) -> dict:
 
 async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
-    clips = await tenant_catalog.clips(v["video_id"])
-    return JSONResponse(
-        {"video_id": v["video_id"], "status": v["status"], "clips": [_clip_json(request, c) for c in clips]}
-    )
+    clips = await tenant_catalog.clips(v.video_id)
+    return JSONResponse({"video_id": v.video_id, "status": v.status, "clips": [_clip_json(request, c) for c in clips]})
 
 
 async def clip_or_404(request: Request) -> dict:
@@ -299,8 +300,8 @@ async def download_clip(request: Request) -> Response:
 async def get_source(request: Request) -> Response:
     """The uploaded media itself (for players that follow the transcript)."""
     _, v = await video_or_404(request)
-    media_type = mimetypes.guess_type(v["filename"])[0] or "application/octet-stream"
-    return await _serve_object(request, v["source_uri"], media_type, v["video_id"])
+    media_type = mimetypes.guess_type(v.filename)[0] or "application/octet-stream"
+    return await _serve_object(request, v.source_uri, media_type, v.video_id)
 
 
 async def _serve_object(request: Request, uri: str, media_type: str, stem: str) -> Response:

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from api.auth import require
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.pagination import decode_cursor, one_page, page_limit
+from api.pagination import decode_cursor, one_page, page_limit, row_position
 from streams.adapters.db import tenant_connection
 from streams.domain.envelope import iso_z, utc_now
 from streams.errors import UnsafeUrl
@@ -142,7 +142,7 @@ async def list_endpoints(request: Request) -> JSONResponse:
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         rows = await store.endpoints(conn, principal.tenant_id, limit + 1, after)
-    rows, cursor, more = one_page(rows, limit, "endpoint_id")
+    rows, cursor, more = one_page(rows, limit, row_position("endpoint_id"))
     return JSONResponse({"endpoints": [_endpoint_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 
@@ -210,7 +210,7 @@ async def list_deliveries(request: Request) -> JSONResponse:
         if await store.endpoint(conn, principal.tenant_id, endpoint_id) is None:
             raise _not_found(endpoint_id)
         rows = await store.deliveries(conn, principal.tenant_id, endpoint_id, limit + 1, after)
-    rows, cursor, more = one_page(rows, limit, "delivery_id")
+    rows, cursor, more = one_page(rows, limit, row_position("delivery_id"))
     return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 

@@ -17,6 +17,7 @@ import asyncpg
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
 from streams.domain.pipeline import VIDEO_STAGES
+from streams.domain.video import Video, VideoStage, stage_from_row
 
 
 class Catalog:
@@ -65,19 +66,14 @@ class Catalog:
             )
         return status.endswith(" 1")
 
-    async def video(self, video_id: str) -> dict | None:
-        """The video row with its stages (in pipeline order), or None."""
+    async def video(self, video_id: str) -> Video | None:
+        """The video with its stages (in pipeline order), or None."""
         async with self._conn() as conn:
             row = await conn.fetchrow("SELECT * FROM videos WHERE video_id = $1", video_id)
             if row is None:
                 return None
             stages = await conn.fetch("SELECT * FROM video_stages WHERE video_id = $1", video_id)
-        video = dict(row)
-        video["options"] = _jsonb(video["options"])
-        video["ranking"] = _jsonb(video.get("ranking"))
-        order = {s: i for i, s in enumerate(VIDEO_STAGES)}
-        video["stages"] = sorted((dict(s) for s in stages), key=lambda s: order.get(s["stage"], 99))
-        return video
+        return _video(row, tuple(stage_from_row(s) for s in stages))
 
     async def set_media(
         self, video_id: str, *, duration: float, width: int | None, height: int | None, has_video: bool
@@ -423,7 +419,7 @@ class Catalog:
         return None if row is None else {**dict(row), "signals": _jsonb(row["signals"])}
 
     # listing and deletion ------------------------------------------------------------------
-    async def list_videos(self, *, limit: int, before: tuple | None = None, status: str | None = None) -> list[dict]:
+    async def list_videos(self, *, limit: int, before: tuple | None = None, status: str | None = None) -> list[Video]:
         """Newest first; ``before`` is the (created_at, video_id) of the last row already seen."""
         async with self._conn() as conn:
             rows = await conn.fetch(
@@ -435,7 +431,7 @@ class Catalog:
                 before[1] if before else None,
                 limit,
             )
-        return [{**dict(r), "options": _jsonb(r["options"])} for r in rows]
+        return [_video(r) for r in rows]
 
     async def delete_video(self, video_id: str) -> list[str] | None:
         """Delete the video and its rows; the URIs of its stored objects, or None if unknown."""
@@ -506,3 +502,8 @@ def _chunk(row) -> dict:
         "faces": None if times is None else list(zip(times, counts)),
         "cuts": None if cuts is None else list(cuts),
     }
+
+
+def _video(row: asyncpg.Record, stages: tuple[VideoStage, ...] = ()) -> Video:
+    """A ``videos`` row as a ``Video``, its JSON columns decoded."""
+    return Video.from_row({**dict(row), "options": _jsonb(row["options"]), "ranking": _jsonb(row["ranking"])}, stages)

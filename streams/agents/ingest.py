@@ -48,10 +48,10 @@ async def _ingest(upload: dict) -> None:
         return
     # A redelivered upload of a video that ended: announce the end again (the worker that got there
     # may have died before saying so; each announcement is the same event), and do nothing else.
-    if video["status"] == "failed":
+    if video.status == "failed":
         await report_failure(video_id)
         return
-    if video["status"] == "completed":
+    if video.status == "completed":
         await report(tenant_id, video_id, STAGE, "started")
         await _report_finished(rt, tenant_id, video_id)
         return
@@ -89,10 +89,10 @@ async def _report_finished(rt, tenant_id: str, video_id: str) -> None:
     """Ingest's ``finished``, its time and duration as recorded (the stage's first start to its
     end), so that announcing it again gives the same event."""
     video = await rt.catalog.video(video_id)
-    stage = next((s for s in video["stages"] if s["stage"] == STAGE), None) if video else None
-    if stage is None or stage["status"] != "completed":
+    stage = video.stage(STAGE) if video else None
+    if stage is None or stage.status != "completed":
         return
-    started, finished = stage["started_at"], stage["finished_at"]
+    started, finished = stage.started_at, stage.finished_at
     seconds = round((finished - started).total_seconds(), 3) if started and finished else None
     await report(tenant_id, video_id, STAGE, "finished", at=finished, duration_seconds=seconds)
 

@@ -45,9 +45,10 @@ import dataclasses
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
@@ -64,7 +65,7 @@ STAGE = "moments"
 log = logging.getLogger(__name__)
 
 
-def clip_length(options: dict) -> LengthRange:
+def clip_length(options: Mapping[str, Any]) -> LengthRange:
     """The clip length range the upload asked for: the ``length`` preset, else the user's
     ``min_seconds``/``max_seconds``, else 20-60 s."""
     try:
@@ -73,7 +74,7 @@ def clip_length(options: dict) -> LengthRange:
         raise InvalidOptions(f"the clip length option is not usable: {exc}") from exc
 
 
-def max_overlap(options: dict) -> float:
+def max_overlap(options: Mapping[str, Any]) -> float:
     """The share of the shorter clip two clips may have in common (``max_overlap``, default 0)."""
     try:
         value = float(options.get("max_overlap") or 0.0)
@@ -191,7 +192,7 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
-def moment_stream(options: dict, encoder=None) -> MomentStream:
+def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
     """A fresh stream of moments for a video uploaded with ``options``."""
     return MomentStream(
         count=int(options.get("clip_count", 5)),
@@ -264,7 +265,9 @@ class _Streams:
 streams_kept = _Streams()
 
 
-async def _advance(video_id: str, chunk: TranscriptChunkReady, options: dict, duration: float | None) -> Step | None:
+async def _advance(
+    video_id: str, chunk: TranscriptChunkReady, options: Mapping[str, Any], duration: float | None
+) -> Step | None:
     """Step the video's moment stream with ``chunk``: the stream this worker kept from the chunk
     before when it has it (only this chunk is read from the catalog), else one replayed from the
     video's first chunk (after a restart, a rebalance or a redelivery). At the last chunk every
@@ -300,7 +303,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         await rt.catalog.set_ranking(video_id, _ranking(await rt.triton.judge_model() if judge else None))
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(chunk.tenant_id, video_id, STAGE, "started")
-    step = await _advance(video_id, chunk, video["options"], video["duration"])
+    step = await _advance(video_id, chunk, video.options, video.duration)
     if step is None:
         return
     picks, new, chosen = step
@@ -314,7 +317,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
                 [await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False) for c in candidates]
             )
             await _publish(chunk, candidates, is_final=False, at=at)
-        progress = min(0.99, chunk.end / video["duration"]) if video["duration"] else None
+        progress = min(0.99, chunk.end / video.duration) if video.duration else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)
         return
     if not picks:

@@ -28,6 +28,7 @@ from typing import Awaitable, Callable
 from streams.adapters.storage import video_prefix
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
+from streams.domain.video import Video
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
 from streams.media.captions import CaptionWord
@@ -85,11 +86,11 @@ async def _rerender(request: RenderRequested) -> None:
         title=moment["title"],
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
-    brand = await _brand(rt, request.video_id, video["options"].get("brand"))
-    framing = video["options"].get("framing") or "auto"
+    brand = await _brand(rt, request.video_id, video.options.get("brand"))
+    framing = video.options.get("framing") or "auto"
 
     async def plan(m) -> dict:
-        source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
+        source = await rt.local_source(video.video_id, video.source_uri, video.filename)
         return await _plans(rt, source, video, m, [request.aspect], framing)
 
     await _render_one(
@@ -132,15 +133,15 @@ async def _render(found: MomentsFound) -> None:
     video = await video_to_process(video_id)
     if video is None:
         return
-    if video["status"] == "completed":
+    if video.status == "completed":
         if found.is_final:  # redelivered: the worker that completed the video may have died before saying so
             await _announce_end(rt, found.tenant_id, video_id)
         return
-    render_stage = next(s for s in video["stages"] if s["stage"] == STAGE)
-    if render_stage["status"] == "pending":
+    render_stage = video.stage(STAGE)
+    if render_stage is not None and render_stage.status == "pending":
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(found.tenant_id, video_id, STAGE, "started")
-    options = video["options"]
+    options = video.options
     aspects = options.get("aspect_ratios") or ["9:16"]
     wanted = int(options.get("clip_count", 5)) * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
@@ -150,7 +151,7 @@ async def _render(found: MomentsFound) -> None:
 
     async def source() -> Path:
         async with fetching:  # one download of the source, however many clips want it at once
-            return await rt.local_source(video_id, video["source_uri"], video["filename"])
+            return await rt.local_source(video_id, video.source_uri, video.filename)
 
     framing = options.get("framing") or "auto"
     plans: dict[str, asyncio.Future] = {}
@@ -190,12 +191,12 @@ async def _announce_end(rt: Runtime, tenant_id: str, video_id: str) -> None:
     video = await rt.catalog.video(video_id)
     if video is None:
         return
-    stage = next(s for s in video["stages"] if s["stage"] == STAGE)
-    if stage["status"] == "completed":
-        await report(tenant_id, video_id, STAGE, "started", at=stage["started_at"])
-        await report(tenant_id, video_id, STAGE, "finished", at=stage["finished_at"])
-    if video["status"] == "completed":
-        await report(tenant_id, video_id, "video", "finished", at=video["finished_at"])
+    stage = video.stage(STAGE)
+    if stage is not None and stage.status == "completed":
+        await report(tenant_id, video_id, STAGE, "started", at=stage.started_at)
+        await report(tenant_id, video_id, STAGE, "finished", at=stage.finished_at)
+    if video.status == "completed":
+        await report(tenant_id, video_id, "video", "finished", at=video.finished_at)
 
 
 def _seen(future: asyncio.Future) -> None:
@@ -245,10 +246,10 @@ async def _brand(rt: Runtime, video_id: str, options: dict | None) -> BrandKit |
     return BrandKit.from_options(options, logo=logo)
 
 
-async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str], framing: str) -> dict:
+async def _plans(rt: Runtime, path: Path, video: Video, moment, aspects: list[str], framing: str) -> dict:
     """Reframe plans for ``moment`` per aspect; empty (the renderer's centre crop) for the
     ``center`` framing or a source without a picture."""
-    if framing == "center" or video.get("has_video") is False:
+    if framing == "center" or video.has_video is False:
         return {}
     sandbox = SandboxLimits.from_settings(rt.settings)
     info = await asyncio.to_thread(probe, path, sandbox)
@@ -261,7 +262,7 @@ async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str
     )
     log.info(
         "reframed %s moment %s (%.0f s) as %s in %.1f s",
-        video["video_id"],
+        video.video_id,
         moment.moment_id,
         moment.end - moment.start,
         {a: p.layout for a, p in plans.items()},
@@ -273,7 +274,7 @@ async def _plans(rt: Runtime, path: Path, video: dict, moment, aspects: list[str
 async def _render_one(
     rt: Runtime,
     found: MomentsFound | RenderRequested,
-    video: dict,
+    video: Video,
     chunks: list[dict],
     moment,
     aspect: str,
@@ -292,7 +293,7 @@ async def _render_one(
         return
     clock = Stopwatch()
     if source_path is None:
-        source = await rt.local_source(video_id, video["source_uri"], video["filename"])
+        source = await rt.local_source(video_id, video.source_uri, video.filename)
     else:
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
@@ -302,7 +303,7 @@ async def _render_one(
         end=moment.end,
         aspect=aspect,
         words=_clip_words(chunks, moment.start, moment.end),
-        caption_style=style or video["options"].get("caption_style", "bold"),
+        caption_style=style or video.options.get("caption_style", "bold"),
         preset=rt.settings.render_preset,
         crf=rt.settings.render_crf,
         brand=brand,
@@ -344,7 +345,7 @@ async def _render_one(
             "vtt_uri": keys["vtt"],
             "thumbnail_uri": keys["thumbnail"],
             "variant": variant,
-            "caption_style": style or video["options"].get("caption_style", "bold"),
+            "caption_style": style or video.options.get("caption_style", "bold"),
         }
     )
     # Announced from the row (which another worker racing on the same clip may have written

@@ -68,7 +68,7 @@ async def index_chunks(chunks: list[dict]) -> int:
         video_id = chunk["video_id"]
         if video_id not in names:
             video = await rt.catalog.video(video_id)
-            names[video_id] = None if video is None else video["filename"]
+            names[video_id] = None if video is None else video.filename
         filename = names[video_id]
         if filename is None:
             continue

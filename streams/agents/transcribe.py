@@ -26,6 +26,7 @@ import logging
 
 from streams.asr.languages import parse_language
 from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
+from streams.domain.video import Video
 from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
@@ -92,11 +93,11 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         await report(chunk.tenant_id, video_id, STAGE, "progress", progress=round(progress, 3))
 
 
-async def _recognize(rt: Runtime, video: dict, chunk: AudioChunkReady) -> None:
+async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
     """Transcribe the chunk's audio, look at its picture, and store both."""
     clock = Stopwatch()
     # auto (the default): Whisper identifies the language of each window of speech
-    language = parse_language(video["options"].get("language"))
+    language = parse_language(video.options.get("language"))
     wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
     pcm = decode_wav(wav)
     looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
@@ -148,23 +149,23 @@ async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:
         await asyncio.sleep(audio_seconds / max_speed - spent)
 
 
-async def _on_screen(rt: Runtime, video: dict, chunk: AudioChunkReady) -> OnScreen | None:
+async def _on_screen(rt: Runtime, video: Video, chunk: AudioChunkReady) -> OnScreen | None:
     """Faces and scene cuts in the chunk's stretch of the picture; None when there is no picture,
     looking is turned off (``glance_fps`` 0), or it fails (logged, not raised: two small signals
     are not worth failing a video over)."""
     fps = rt.settings.glance_fps
-    if not video.get("has_video") or fps <= 0:
+    if not video.has_video or fps <= 0:
         return None
     clock = Stopwatch()
     try:
-        source = await rt.local_source(video["video_id"], video["source_uri"], video["filename"])
+        source = await rt.local_source(video.video_id, video.source_uri, video.filename)
         seen = await look(
             rt.triton,
             source,
             chunk.start,
             chunk.end,
             GlanceOptions(fps=fps),
-            display_name=video["filename"],
+            display_name=video.filename,
             sandbox=SandboxLimits.from_settings(rt.settings),
         )
     except (MediaError, InferenceError, StorageError, OSError) as exc:

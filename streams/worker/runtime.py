@@ -42,6 +42,7 @@ from streams.domain import contracts, deadletters
 from streams.domain.deadletters import Origin
 from streams.domain.envelope import MILESTONES
 from streams.domain.pipeline import EVENT_TYPES
+from streams.domain.video import Video
 from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
 from streams.failures import classify
 from streams.ops import metrics, tracing
@@ -433,7 +434,7 @@ async def reject(stage: str, origin: Origin, error: ContractError, *, fails_vide
     tenant_id, video_id = named
     try:
         video = await (await runtime()).catalog.video(video_id)
-        if video is not None and str(video.get("tenant_id")) == tenant_id:
+        if video is not None and str(video.tenant_id) == tenant_id:
             await fail(video_id, stage, error.code, f"its message on {origin.topic} was unusable: {error.message}")
     except Exception:
         log.exception("%s %s: could not mark the video failed after rejecting its message", stage, video_id)
@@ -514,7 +515,7 @@ async def report_failure(video_id: str, stage: str | None = None) -> None:
     await report(failure["tenant_id"], video_id, "video", "failed", **fields)
 
 
-async def video_to_process(video_id: str) -> dict | None:
+async def video_to_process(video_id: str) -> Video | None:
     """The video's row (with its stages), or None if it is unknown (deleted: its messages are
     skipped). A video that already failed raises ``VideoFailed``: the stage sets the message aside
     on its dead-letter topic, so a replay after the fix finds every message the video still needs."""
@@ -522,10 +523,9 @@ async def video_to_process(video_id: str) -> dict | None:
     if video is None:
         log.warning("skipping a message for unknown video %s", video_id)
         return None
-    if video["status"] == "failed":
+    if video.status == "failed":
         raise VideoFailed(
-            f"the video had already failed ({video.get('error_code')}: {video.get('error')}), "
-            "so this message was set aside"
+            f"the video had already failed ({video.error_code}: {video.error}), so this message was set aside"
         )
     return video
 
