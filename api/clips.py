@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.videos import catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
 from streams.domain import contracts
+from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id, envelope
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
@@ -37,10 +38,10 @@ async def rerender_clip(request: Request) -> JSONResponse:
     principal = require(request, "write")
     clip = await clip_or_404(request)
     body = await json_object(request, optional=True)
-    style = field(body, "caption_style", str, default=clip.get("caption_style") or "bold")
-    aspect = field(body, "aspect", str, default=clip["aspect"])
+    style = field(body, "caption_style", str, default=clip.caption_style or "bold")
+    aspect = field(body, "aspect", str, default=clip.aspect)
     _check_look(style, aspect)
-    start, end, variant, span = clip["start_s"], clip["end_s"], style, None
+    start, end, variant, span = clip.start_s, clip.end_s, style, None
     wanted = _length(body)
     if wanted is not None:
         start, end = span = await _refit(catalog(request, "read"), clip, wanted)
@@ -48,8 +49,8 @@ async def rerender_clip(request: Request) -> JSONResponse:
     return await _render(
         request,
         principal.tenant_id,
-        clip["video_id"],
-        clip["moment_id"],
+        clip.video_id,
+        clip.moment_id,
         aspect,
         style,
         variant,
@@ -76,10 +77,10 @@ def _length(body: dict) -> LengthRange | None:
     return wanted
 
 
-async def _refit(tenant_catalog: Catalog, clip: dict, wanted: LengthRange) -> tuple[float, float]:
-    sentences = build_sentences(words_of(await tenant_catalog.transcript_chunks(clip["video_id"])))
+async def _refit(tenant_catalog: Catalog, clip: Clip, wanted: LengthRange) -> tuple[float, float]:
+    sentences = build_sentences(words_of(await tenant_catalog.transcript_chunks(clip.video_id)))
     try:
-        return refit(sentences, clip["start_s"], clip["end_s"], wanted.min_seconds, wanted.max_seconds)
+        return refit(sentences, clip.start_s, clip.end_s, wanted.min_seconds, wanted.max_seconds)
     except NoSentences as exc:
         raise ApiError(422, "no_speech", str(exc)) from None
 

@@ -18,11 +18,11 @@ from starlette.routing import BaseRoute, Host, Mount, Route
 
 from streams import __version__
 from streams.domain import contracts
+from streams.domain.clip import CLIP_FILES
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.timeline.formats import FORMATS
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
 TIMELINE_LINKS = {
     "type": "object",
     "properties": {f: {"type": "string"} for f in FORMATS},

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from api.errors import ApiError
 from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
+from streams.domain.clip import Clip
 from streams.domain.video import Video
 from streams.errors import ObjectNotFound, TimelineError
 from streams.timeline import build, bundle, cuts, formats
@@ -35,25 +36,25 @@ PIPE_CHUNKS = 16  # chunks of the zip in flight between the thread writing it an
 
 async def clip_timeline(request: Request) -> Response:
     clip = await clip_or_404(request)
-    video = await catalog(request, "read").video(clip["video_id"])
+    video = await catalog(request, "read").video(clip.video_id)
     if video is None:  # deleted since the clip was read
-        raise video_not_found(clip["video_id"])
-    return await _timeline(request, video, [clip], name=f"{PurePath(video.filename).stem} - {clip['title']}")
+        raise video_not_found(clip.video_id)
+    return await _timeline(request, video, [clip], name=f"{PurePath(video.filename).stem} - {clip.title}")
 
 
 async def video_timeline(request: Request) -> Response:
     tenant_catalog, video = await video_or_404(request)
     clips, seen = [], set()
     for clip in await tenant_catalog.clips(video.video_id):
-        if not clip["superseded"] and clip["moment_id"] not in seen:
-            seen.add(clip["moment_id"])
+        if not clip.superseded and clip.moment_id not in seen:
+            seen.add(clip.moment_id)
             clips.append(clip)
     if not clips:
         raise ApiError(409, "no_clips", f"video {video.video_id} has no clips yet")
     return await _timeline(request, video, clips, name=PurePath(video.filename).stem)
 
 
-async def _timeline(request: Request, video: Video, clips: list[dict], name: str) -> Response:
+async def _timeline(request: Request, video: Video, clips: list[Clip], name: str) -> Response:
     query = request.query_params
     try:
         fmt = formats.format_of(query.get("format", "otio"))
@@ -82,7 +83,7 @@ async def _timeline(request: Request, video: Video, clips: list[dict], name: str
         has_video=video.has_video is not False,
     )
     timeline_cuts = [
-        cuts.cut_of(doc, clip_id=c["clip_id"], title=c["title"], reason=c["reason"], score=c["score"], rank=c["rank"])
+        cuts.cut_of(doc, clip_id=c.clip_id, title=c.title, reason=c.reason, score=c.score, rank=c.rank)
         for doc, c in zip(documents, clips)
     ]
     timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe)
@@ -96,9 +97,9 @@ async def _timeline(request: Request, video: Video, clips: list[dict], name: str
         )
     members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video.source_uri))]
     for c, doc in zip(clips, documents):
-        members.append(bundle.Member(f"captions/{c['clip_id']}.srt", _opener(storage, c["srt_uri"]), compress=True))
+        members.append(bundle.Member(f"captions/{c.clip_id}.srt", _opener(storage, c.srt_uri), compress=True))
         members.append(
-            bundle.Member(f"handoff/{c['clip_id']}.json", _bytes_opener(json.dumps(doc, indent=1)), compress=True)
+            bundle.Member(f"handoff/{c.clip_id}.json", _bytes_opener(json.dumps(doc, indent=1)), compress=True)
         )
     return StreamingResponse(
         _zip_stream(f"{filename}{fmt.suffix}", text, members),
@@ -107,15 +108,15 @@ async def _timeline(request: Request, video: Video, clips: list[dict], name: str
     )
 
 
-def _handoff(storage, clip: dict) -> dict:
+def _handoff(storage, clip: Clip) -> dict:
     """The clip's hand-off document, stored beside its MP4."""
-    key = str(PurePath(storage.key_of(clip["mp4_uri"])).with_suffix(".json"))
+    key = str(PurePath(storage.key_of(clip.mp4_uri)).with_suffix(".json"))
     try:
         return json.loads(storage.get_bytes(key))
     except ObjectNotFound:
-        raise TimelineError(f"clip {clip['clip_id']} has no hand-off file: render it again") from None
+        raise TimelineError(f"clip {clip.clip_id} has no hand-off file: render it again") from None
     except ValueError as exc:
-        raise TimelineError(f"clip {clip['clip_id']}'s hand-off file is not JSON ({exc})") from None
+        raise TimelineError(f"clip {clip.clip_id}'s hand-off file is not JSON ({exc})") from None
 
 
 def _opener(storage, uri: str):

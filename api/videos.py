@@ -17,6 +17,7 @@ from api.errors import ApiError
 from api.pagination import decode_cursor, one_page, page_limit
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
+from streams.domain.clip import CLIP_FILES, Clip
 from streams.domain.envelope import iso_z
 from streams.domain.video import Video
 from streams.errors import StorageError
@@ -223,31 +224,31 @@ async def get_moments(request: Request) -> JSONResponse:
     )
 
 
-def _clip_json(request: Request, c: dict) -> dict:
-    base = f"/v1/clips/{c['clip_id']}"
+def _clip_json(request: Request, c: Clip) -> dict:
+    base = f"/v1/clips/{c.clip_id}"
     return {
-        "clip_id": c["clip_id"],
-        "video_id": c["video_id"],
-        "moment_id": c["moment_id"],
-        "rank": c["rank"],
-        "score": round(c["score"], 1),
-        "final": c["is_final"],
-        "superseded": c["superseded"],
-        "start": c["start_s"],
-        "end": c["end_s"],
-        "duration": c["duration"],
-        "aspect": c["aspect"],
-        "width": c["width"],
-        "height": c["height"],
-        "title": c["title"],
-        "reason": c["reason"],
-        "signals": c["signals"],
-        "mp4": c["mp4_uri"],
-        "srt": c["srt_uri"],
-        "vtt": c["vtt_uri"],
-        "thumbnail": c["thumbnail_uri"],
-        "caption_style": c.get("caption_style"),
-        "variant": c.get("variant") or None,
+        "clip_id": c.clip_id,
+        "video_id": c.video_id,
+        "moment_id": c.moment_id,
+        "rank": c.rank,
+        "score": round(c.score, 1),
+        "final": c.is_final,
+        "superseded": c.superseded,
+        "start": c.start_s,
+        "end": c.end_s,
+        "duration": c.duration,
+        "aspect": c.aspect,
+        "width": c.width,
+        "height": c.height,
+        "title": c.title,
+        "reason": c.reason,
+        "signals": c.signals,
+        "mp4": c.mp4_uri,
+        "srt": c.srt_uri,
+        "vtt": c.vtt_uri,
+        "thumbnail": c.thumbnail_uri,
+        "caption_style": c.caption_style,
+        "variant": c.variant or None,
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
         "urls": {
             **{kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
@@ -267,7 +268,7 @@ async def get_clips(request: Request) -> JSONResponse:
     return JSONResponse({"video_id": v.video_id, "status": v.status, "clips": [_clip_json(request, c) for c in clips]})
 
 
-async def clip_or_404(request: Request) -> dict:
+async def clip_or_404(request: Request) -> Clip:
     clip = await catalog(request, "read").clip(request.path_params["clip_id"])
     if clip is None:
         raise ApiError(404, "clip_not_found", f"no clip with id {request.path_params['clip_id']!r}")
@@ -278,12 +279,7 @@ async def get_clip(request: Request) -> JSONResponse:
     return JSONResponse(_clip_json(request, await clip_or_404(request)))
 
 
-CLIP_FILES = {
-    "mp4": ("mp4_uri", "video/mp4"),
-    "srt": ("srt_uri", "application/x-subrip"),
-    "vtt": ("vtt_uri", "text/vtt"),
-    "thumbnail": ("thumbnail_uri", "image/jpeg"),
-}
+MEDIA_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "thumbnail": "image/jpeg"}
 PRESIGN_SECONDS = 900
 
 
@@ -293,8 +289,7 @@ async def download_clip(request: Request) -> Response:
     kind = request.query_params.get("file", "mp4")
     if kind not in CLIP_FILES:
         raise ApiError(422, "invalid_query", f"file must be one of {', '.join(CLIP_FILES)}")
-    column, media_type = CLIP_FILES[kind]
-    return await _serve_object(request, clip[column], media_type, clip["clip_id"])
+    return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)
 
 
 async def get_source(request: Request) -> Response:

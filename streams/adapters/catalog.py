@@ -16,6 +16,7 @@ import asyncpg
 
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
+from streams.domain.clip import Clip
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import Video, VideoStage, stage_from_row
 
@@ -394,7 +395,7 @@ class Catalog:
             )
         return status.endswith(" 1")
 
-    async def clips(self, video_id: str) -> list[dict]:
+    async def clips(self, video_id: str) -> list[Clip]:
         """Rendered clips with their moment's rank, score, title and reason, best first."""
         async with self._conn() as conn:
             rows = await conn.fetch(
@@ -405,9 +406,9 @@ class Catalog:
                 """,
                 video_id,
             )
-        return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
+        return [_clip(r) for r in rows]
 
-    async def clip(self, clip_id: str) -> dict | None:
+    async def clip(self, clip_id: str) -> Clip | None:
         async with self._conn() as conn:
             row = await conn.fetchrow(
                 """
@@ -416,7 +417,7 @@ class Catalog:
                 """,
                 clip_id,
             )
-        return None if row is None else {**dict(row), "signals": _jsonb(row["signals"])}
+        return None if row is None else _clip(row)
 
     # listing and deletion ------------------------------------------------------------------
     async def list_videos(self, *, limit: int, before: tuple | None = None, status: str | None = None) -> list[Video]:
@@ -507,3 +508,8 @@ def _chunk(row) -> dict:
 def _video(row: asyncpg.Record, stages: tuple[VideoStage, ...] = ()) -> Video:
     """A ``videos`` row as a ``Video``, its JSON columns decoded."""
     return Video.from_row({**dict(row), "options": _jsonb(row["options"]), "ranking": _jsonb(row["ranking"])}, stages)
+
+
+def _clip(row: asyncpg.Record) -> Clip:
+    """A ``clips`` row joined to its moment as a ``Clip``, its signals decoded."""
+    return Clip.from_row({**dict(row), "signals": _jsonb(row["signals"])})

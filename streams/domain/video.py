@@ -70,10 +70,9 @@ class Video:
         """From a row of ``videos`` (its JSON columns already decoded). Columns this type does not
         name are left out, so a migration that adds one breaks no reader; the stages are put in
         pipeline order."""
-        names = {f.name for f in fields(cls)} - {"stages"}
         order = {stage: i for i, stage in enumerate(VIDEO_STAGES)}
         ordered = tuple(sorted(stages, key=lambda s: order.get(s.stage, len(order))))
-        return cls(**{k: v for k, v in row.items() if k in names}, stages=ordered)
+        return cls(**known_columns(cls, row, but=("stages",)), stages=ordered)
 
     def stage(self, name: str) -> VideoStage | None:
         """The stage named ``name``, or None when the video was read without its stages."""
@@ -82,5 +81,11 @@ class Video:
 
 def stage_from_row(row: Mapping[str, Any]) -> VideoStage:
     """From a row of ``video_stages`` (its ``video_id`` left out)."""
-    names = {f.name for f in fields(VideoStage)}
-    return VideoStage(**{k: v for k, v in row.items() if k in names})
+    return VideoStage(**known_columns(VideoStage, row))
+
+
+def known_columns(cls: type, row: Mapping[str, Any], but: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The columns of ``row`` that name a field of the dataclass ``cls`` (but those in ``but``): a
+    column added by a later migration is left out, a missing one fails the constructor."""
+    names = {f.name for f in fields(cls)} - set(but)
+    return {k: v for k, v in row.items() if k in names}

@@ -6,10 +6,11 @@ that these agree with them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Optional
 
 import faust
 
+from streams.domain.clip import Clip
 from streams.domain.envelope import (
     MILESTONES,
     SCHEMA_VERSION,
@@ -173,27 +174,27 @@ def lifecycle(
     )
 
 
-def clip_rendered(tenant_id: str, clip: Mapping, rank: int) -> ClipRendered:
-    """The ``ClipRendered`` of a stored clip (a ``clips`` row: ``Catalog.clip``), announced as its
+def clip_rendered(tenant_id: str, clip: Clip, rank: int) -> ClipRendered:
+    """The ``ClipRendered`` of a stored clip (``Catalog.clip``), announced as its
     moment ranks now: built from the record, so every announcement of a clip is the same event
     (only ``rank`` follows the moment, whose provisional rank the final ranking may change)."""
     return ClipRendered(
         schema_version=SCHEMA_VERSION,
-        event_id=clip_event_id(clip["clip_id"]),
+        event_id=clip_event_id(clip.clip_id),
         tenant_id=tenant_id,
-        video_id=clip["video_id"],
-        produced_at=stamp(clip["created_at"]),
-        clip_id=clip["clip_id"],
-        moment_id=clip["moment_id"],
+        video_id=clip.video_id,
+        produced_at=stamp(clip.created_at),
+        clip_id=clip.clip_id,
+        moment_id=clip.moment_id,
         rank=rank,
-        aspect=clip["aspect"],
-        start=clip["start_s"],
-        end=clip["end_s"],
-        duration=clip["duration"],
-        mp4_uri=clip["mp4_uri"],
-        srt_uri=clip["srt_uri"],
-        vtt_uri=clip["vtt_uri"],
-        thumbnail_uri=clip["thumbnail_uri"],
+        aspect=clip.aspect,
+        start=clip.start_s,
+        end=clip.end_s,
+        duration=clip.duration,
+        mp4_uri=clip.mp4_uri,
+        srt_uri=clip.srt_uri,
+        vtt_uri=clip.vtt_uri,
+        thumbnail_uri=clip.thumbnail_uri,
     )
 
 

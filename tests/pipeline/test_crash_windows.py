@@ -28,6 +28,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from streams.adapters.catalog import Catalog
+from streams.domain.clip import Clip
+from streams.domain.video import Video, VideoStage
 from streams.domain.envelope import clip_event_id, clip_id, milestone_event_id, stamp, transcript_event_id
 from streams.worker.records import clip_rendered, to_payload
 from tests.checks import analytics_report
@@ -48,10 +50,10 @@ FAILURE = ("no_speech", "no speech was found in the audio, so there is nothing t
 class Windows:
     tenant_id: str
     ids: dict[str, str]  # scenario -> video id
-    rows: dict[str, dict]  # scenario -> the video's row (with its stages) once the states were recorded
-    after: dict[str, dict]  # scenario -> the same once the messages were handled
+    rows: dict[str, Video]  # scenario -> the video (with its stages) once the states were recorded
+    after: dict[str, Video]  # scenario -> the same once the messages were handled
     inputs: dict[str, set[str]]  # video id -> the event ids of the messages delivered for it
-    clip: dict  # the clip row of the ``clip`` scenario
+    clip: Clip  # the stored clip of the ``clip`` scenario
     chunk: dict  # the transcript chunk row of the ``transcribed`` scenario
     events: dict[str, list[dict]]  # video id -> the payloads of its lifecycle events on ``events``
     renders: dict[str, list[dict]]  # video id -> the payloads of its ``ClipRendered`` on ``renders``
@@ -95,7 +97,7 @@ async def _record(pool, tenant_id: str, ids: dict[str, str]) -> tuple[dict, dict
     return await _videos(pool, ids), await catalog.clip(_clip_row(clip)["clip_id"]), chunk
 
 
-async def _videos(pool, ids: dict[str, str]) -> dict[str, dict]:
+async def _videos(pool, ids: dict[str, str]) -> dict[str, Video]:
     return {name: await Catalog(pool).video(video_id) for name, video_id in ids.items()}
 
 
@@ -187,8 +189,10 @@ def windows(pipeline) -> Windows:
                    clickhouse)
 
 
-def _stage(row: dict, name: str) -> dict:
-    return next(s for s in row["stages"] if s["stage"] == name)
+def _stage(row: Video, name: str) -> VideoStage:
+    stage = row.stage(name)
+    assert stage is not None, name
+    return stage
 
 
 def _announced(windows: Windows, scenario: str, stage: str, status: str) -> list[dict]:
@@ -203,24 +207,24 @@ def _webhooks(windows: Windows, scenario: str) -> list[dict]:
 def test_a_recorded_clip_is_announced_when_its_moment_comes_again(windows):
     video_id, clip = windows.ids["clip"], windows.clip
     expected = to_payload(clip_rendered(windows.tenant_id, clip, rank=1))
-    assert expected["event_id"] == clip_event_id(clip["clip_id"])
-    assert expected["produced_at"] == stamp(clip["created_at"])
+    assert expected["event_id"] == clip_event_id(clip.clip_id)
+    assert expected["produced_at"] == stamp(clip.created_at)
     assert len(windows.renders[video_id]) == 2  # once per delivery of its moment
     assert all(value == expected for value in windows.renders[video_id])  # each time the same event
     hooks = _webhooks(windows, "clip")
     assert [(w["type"], w["data"]["clip_id"], w["data"]["mp4"]) for w in hooks] == \
-        [("clip.rendered", clip["clip_id"], clip["mp4_uri"])]
+        [("clip.rendered", clip.clip_id, clip.mp4_uri)]
     assert windows.events[video_id] == []  # the stage was running already: nothing else to say
     # One row in events FINAL beside the moments message's own.
     assert sorted(windows.clickhouse[video_id].events) == sorted({expected["event_id"], *windows.inputs[video_id]})
-    assert windows.clickhouse[video_id].clip_ids == {clip["clip_id"]}
+    assert windows.clickhouse[video_id].clip_ids == {clip.clip_id}
 
 
 def test_a_completed_video_is_announced_when_its_final_ranking_comes_again(windows):
     video_id, row = windows.ids["completed"], windows.rows["completed"]
     render = _stage(row, "render")
-    want = {("render", "started"): render["started_at"], ("render", "finished"): render["finished_at"],
-            ("video", "finished"): row["finished_at"]}
+    want = {("render", "started"): render.started_at, ("render", "finished"): render.finished_at,
+            ("video", "finished"): row.finished_at}
     for (stage, status), recorded in want.items():
         copies = _announced(windows, "completed", stage, status)
         assert len(copies) == 2, (stage, status, copies)  # once per delivery of the final ranking
@@ -239,21 +243,21 @@ def test_a_failed_video_announces_its_first_failure_whatever_comes_for_it(window
     video_id, row = windows.ids["failed"], windows.rows["failed"]
     code, reason = FAILURE
     after = windows.after["failed"]
-    assert (after["error_code"], after["error"], after["finished_at"]) == (code, reason, row["finished_at"])
-    assert [(s["stage"], s["status"]) for s in after["stages"]] == \
-        [(s["stage"], s["status"]) for s in row["stages"]]  # the broken message failed nothing anew
+    assert (after.error_code, after.error, after.finished_at) == (code, reason, row.finished_at)
+    assert [(s.stage, s.status) for s in after.stages] == \
+        [(s.stage, s.status) for s in row.stages]  # the broken message failed nothing anew
     events = windows.events[video_id]
     # Two deliveries of its chunk, two of its upload, one broken message: each announces the failure.
     assert len(events) == 2 * 5
     assert {(e["stage"], e["status"], e["event_id"], e["produced_at"], e["error_code"], e["reason"])
             for e in events} == {
-        (stage, "failed", milestone_event_id(video_id, stage, "failed", row["finished_at"]), stamp(row["finished_at"]), code,
+        (stage, "failed", milestone_event_id(video_id, stage, "failed", row.finished_at), stamp(row.finished_at), code,
          reason)
         for stage in ("moments", "video")}
     hooks = _webhooks(windows, "failed")
     assert [(w["type"], w["data"]["stage"], w["data"]["error"]) for w in hooks] == \
         [("video.failed", "moments", {"code": code, "message": reason})]
-    failed = {milestone_event_id(video_id, stage, "failed", row["finished_at"]) for stage in ("moments", "video")}
+    failed = {milestone_event_id(video_id, stage, "failed", row.finished_at) for stage in ("moments", "video")}
     rows = windows.clickhouse[video_id].events
     assert sorted(e for e in rows if e in failed) == sorted(failed)  # one row each
     assert len(set(rows)) == len(rows)  # and so is every other (its messages, their dead letters)
@@ -266,8 +270,8 @@ def test_a_failed_video_announces_its_first_failure_whatever_comes_for_it(window
 def test_a_completed_videos_upload_coming_again_announces_ingest(windows):
     video_id, row = windows.ids["ingest"], windows.rows["ingest"]
     ingest = _stage(row, "ingest")
-    seconds = round((ingest["finished_at"] - ingest["started_at"]).total_seconds(), 3)
-    for status, recorded in (("started", ingest["started_at"]), ("finished", ingest["finished_at"])):
+    seconds = round((ingest.finished_at - ingest.started_at).total_seconds(), 3)
+    for status, recorded in (("started", ingest.started_at), ("finished", ingest.finished_at)):
         copies = _announced(windows, "ingest", "ingest", status)
         assert len(copies) == 2, (status, copies)
         assert {(e["event_id"], e["produced_at"]) for e in copies} == \

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from streams.domain.clip import Clip
 from streams.domain import contracts
 from streams.analytics.rows import COLUMNS, from_message
 from streams.domain.envelope import (
@@ -105,13 +106,14 @@ def test_a_milestone_without_a_recorded_time_keeps_its_id():
     assert lifecycle("t1", "v1", "video", "finished").event_id == milestone_event_id("v1", "video", "finished")
 
 
-def _stored_clip(**changes) -> dict:
-    """A ``clips`` row as ``Catalog.clip`` returns it (the moment's columns beside)."""
+def _stored_clip(**changes) -> Clip:
+    """A clip as ``Catalog.clip`` returns it (the moment's columns beside)."""
     uri = "file:///srv/storage/t1/v1/clips/c1"
-    return {"clip_id": "c1", "video_id": "v1", "moment_id": "m1", "aspect": "9:16", "start_s": 12.5, "end_s": 40.25,
+    return Clip.from_row({"clip_id": "c1", "video_id": "v1", "moment_id": "m1", "aspect": "9:16", "start_s": 12.5, "end_s": 40.25,
             "duration": 27.75, "width": 1080, "height": 1920, "mp4_uri": uri + ".mp4", "srt_uri": uri + ".srt",
             "vtt_uri": uri + ".vtt", "thumbnail_uri": uri + ".jpg", "variant": "", "caption_style": "bold",
-            "created_at": RECORDED, "rank": 2, "score": 71.0, "title": "A title", "reason": "why", **changes}
+            "created_at": RECORDED, "rank": 2, "score": 71.0, "title": "A title", "reason": "why",
+                          "signals": {}, **changes})
 
 
 def test_a_clip_is_announced_from_its_row_the_same_way_every_time():

@@ -111,9 +111,9 @@ def test_the_worker_s_binding_does_reach_faust():
 
 
 def test_the_domain_imports_nothing_but_the_standard_library():
-    modules, outside = reachable(["streams.domain.envelope", "streams.domain.pipeline", "streams.domain.video"])
+    modules, outside = reachable(["streams.domain.envelope", "streams.domain.pipeline", "streams.domain.video", "streams.domain.clip"])
     assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain", "streams.domain.envelope",
-                                                       "streams.domain.pipeline", "streams.domain.video"}
+                                                       "streams.domain.pipeline", "streams.domain.video", "streams.domain.clip"}
     assert set(outside) <= set(sys.stdlib_module_names) | {"__future__"}, outside
 
 

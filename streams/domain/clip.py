@@ -1,0 +1,64 @@
+"""A rendered clip as the catalog keeps it, with what its moment says of it (rank, score, title,
+reason, signals). Frozen; built by the catalog from a ``clips`` row joined to its moment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from streams.domain.video import known_columns
+
+CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Attributes:
+    clip_id: the clip's id; video_id, moment_id: the video and the moment it was cut from.
+    aspect: ``9:16``, ``1:1``, ``4:5`` or ``16:9``; width, height: the rendered picture's size.
+    start_s, end_s, duration: where it was cut, in the video's seconds, and its length.
+    mp4_uri, srt_uri, vtt_uri, thumbnail_uri: where its files are stored.
+    created_at: when it was first stored.
+    variant: empty for the pipeline's own render, else the re-render's variant; caption_style: the
+        style it was rendered with (None for clips rendered before the style was kept).
+    rank, score, title, reason, signals: its moment's (rank None for a moment the final ranking
+        superseded or a user-made one); is_final: whether the final ranking placed it;
+        superseded: whether the final ranking dropped it.
+    """
+
+    clip_id: str
+    video_id: str
+    moment_id: str
+    aspect: str
+    start_s: float
+    end_s: float
+    duration: float
+    width: int
+    height: int
+    mp4_uri: str
+    srt_uri: str
+    vtt_uri: str
+    thumbnail_uri: str
+    created_at: datetime
+    score: float
+    title: str
+    reason: str
+    signals: Mapping[str, Any]
+    rank: int | None = None
+    is_final: bool = False
+    superseded: bool = False
+    variant: str = ""
+    caption_style: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Clip:
+        """From a ``clips`` row joined to its moment's columns (``signals`` already decoded)."""
+        return cls(**known_columns(cls, row))
+
+    def file_uri(self, kind: str) -> str:
+        """Where the file of ``kind`` (one of ``CLIP_FILES``) is stored."""
+        if kind not in CLIP_FILES:
+            raise ValueError(f"no clip file {kind!r}; one of {', '.join(CLIP_FILES)}")
+        return str(getattr(self, f"{kind}_uri"))
