@@ -115,8 +115,8 @@ async def create_clip(request: Request) -> JSONResponse:
             f"the sentences from {first:.1f} to {last:.1f} s are longer than {MAX_CLIP_SECONDS:g} s",
         )
     mid = moment_id(video_id, first, last)
-    moment = next((m for m in await tenant_catalog.moments(video_id) if m["moment_id"] == mid), None)
-    if moment is None:
+    stored = next((m for m in await tenant_catalog.moments(video_id) if m.moment_id == mid), None)
+    if stored is None:
         window = Window(tuple(s for s in sentences if first <= s.start and s.end <= last))
         scored = score_window(window, evidence_of(chunks), _video_length(options, last - first))
         moment = {
@@ -129,6 +129,9 @@ async def create_clip(request: Request) -> JSONResponse:
             "title": scored.title,
         }
         await tenant_catalog.save_moment(video_id, moment, rank=None, is_final=False)
+        score, title, reason = scored.score, moment["title"], moment["reason"]
+    else:
+        score, title, reason = stored.score, stored.title, stored.reason
     return await _render(
         request,
         principal.tenant_id,
@@ -141,9 +144,9 @@ async def create_clip(request: Request) -> JSONResponse:
             "start": first,
             "end": last,
             "duration": round(last - first, 3),
-            "score": round(moment["score"], 1),
-            "title": moment["title"],
-            "reason": moment["reason"],
+            "score": round(score, 1),
+            "title": title,
+            "reason": reason,
         },
     )
 

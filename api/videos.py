@@ -207,16 +207,16 @@ async def get_moments(request: Request) -> JSONResponse:
             "status": v.status,
             "moments": [
                 {
-                    "moment_id": m["moment_id"],
-                    "rank": m["rank"],
-                    "final": m["is_final"],
-                    "superseded": m["superseded"],
-                    "start": m["start_s"],
-                    "end": m["end_s"],
-                    "score": round(m["score"], 1),
-                    "title": m["title"],
-                    "reason": m["reason"],
-                    "signals": m["signals"],
+                    "moment_id": m.moment_id,
+                    "rank": m.rank,
+                    "final": m.is_final,
+                    "superseded": m.superseded,
+                    "start": m.start_s,
+                    "end": m.end_s,
+                    "score": round(m.score, 1),
+                    "title": m.title,
+                    "reason": m.reason,
+                    "signals": m.signals,
                 }
                 for m in moments
             ],

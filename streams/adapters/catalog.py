@@ -17,6 +17,7 @@ import asyncpg
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
 from streams.domain.clip import Clip
+from streams.domain.moment import StoredMoment
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import Video, VideoStage, stage_from_row
 
@@ -330,12 +331,12 @@ class Catalog:
                 list(moment_ids),
             )
 
-    async def moments(self, video_id: str) -> list[dict]:
+    async def moments(self, video_id: str) -> list[StoredMoment]:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
             )
-        return [{**dict(r), "signals": _jsonb(r["signals"])} for r in rows]
+        return [StoredMoment.from_row({**dict(r), "signals": _jsonb(r["signals"])}) for r in rows]
 
     async def set_ranking(self, video_id: str, ranking: Mapping) -> None:
         """Record how the video's moments are ranked (the judge on or off, its model)."""

@@ -68,22 +68,22 @@ async def _rerender(request: RenderRequested) -> None:
     """Render one stored moment again as asked through the API; the video's state is untouched."""
     rt = await runtime()
     video = await rt.catalog.video(request.video_id)
-    moment = next((m for m in await rt.catalog.moments(request.video_id) if m["moment_id"] == request.moment_id), None)
+    moment = next((m for m in await rt.catalog.moments(request.video_id) if m.moment_id == request.moment_id), None)
     if video is None or moment is None:
         log.warning("re-render %s: video %s or moment %s is gone", request.clip_id, request.video_id, request.moment_id)
         return
-    start, end = moment["start_s"], moment["end_s"]
+    start, end = moment.start_s, moment.end_s
     if request.start is not None and request.end is not None:
         start, end = request.start, request.end
     candidate = MomentCandidate(
-        moment_id=moment["moment_id"],
-        rank=moment["rank"] or 1,
+        moment_id=moment.moment_id,
+        rank=moment.rank or 1,
         start=start,
         end=end,
-        score=moment["score"],
-        signals=moment["signals"],
-        reason=moment["reason"],
-        title=moment["title"],
+        score=moment.score,
+        signals=moment.signals,
+        reason=moment.reason,
+        title=moment.title,
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
     brand = await _brand(rt, request.video_id, video.options.get("brand"))

@@ -66,9 +66,9 @@ async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_l
         await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
     finally:
         await pool.close()
-    assert (row["rank"], row["is_final"]) == (1, True)
-    assert (again["rank"], again["is_final"]) == (2, True)
-    assert saved == [first] * 3 == [row["created_at"]] * 3  # every save answers when it was first recorded
+    assert (row.rank, row.is_final) == (1, True)
+    assert (again.rank, again.is_final) == (2, True)
+    assert saved == [first] * 3 == [row.created_at] * 3  # every save answers when it was first recorded
 
 
 async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_it_left_out(stack):
@@ -93,12 +93,12 @@ async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_i
         await catalog.supersede_moments(video_id, [])
         await catalog.save_moment(video_id, dropped, 2, is_final=False)  # replayed chunk
         await catalog.save_moment(video_id, {**kept, "reason": "provisional again"}, 1, is_final=False)
-        rows = {m["moment_id"]: m for m in await catalog.moments(video_id)}
+        rows = {m.moment_id: m for m in await catalog.moments(video_id)}
         await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
     finally:
         await pool.close()
     final, superseded = rows["kept"], rows["dropped"]
-    assert (final["rank"], final["is_final"], final["superseded"]) == (1, True, False)
-    assert (final["score"], final["reason"], final["title"], final["signals"]) == (71.5, "final", "Final", {"hook": 80.0})
-    assert (superseded["rank"], superseded["is_final"], superseded["superseded"]) == (None, False, True)
+    assert (final.rank, final.is_final, final.superseded) == (1, True, False)
+    assert (final.score, final.reason, final.title, final.signals) == (71.5, "final", "Final", {"hook": 80.0})
+    assert (superseded.rank, superseded.is_final, superseded.superseded) == (None, False, True)
     assert list(rows) == ["kept", "dropped"]  # ranked first, the superseded after

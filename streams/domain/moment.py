@@ -1,0 +1,42 @@
+"""A moment as the catalog keeps it: a stretch of the video the ranking (or a person) chose, with
+its score, the signals behind it, its title and reason, and where it ranks. Frozen; the catalog
+builds it from a ``moments`` row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from streams.domain.video import known_columns
+
+
+@dataclass(frozen=True)
+class StoredMoment:
+    """Attributes:
+    video_id, moment_id: the video and the moment's id within it (from its span).
+    start_s, end_s: the span, in the video's seconds, on sentence bounds.
+    score: 0-100; signals: each signal's share (0-100) of the score; reason, title: in words.
+    rank: its place in the ranking (None for a moment the final ranking dropped or one a person
+        chose); is_final: placed by the final ranking; superseded: dropped by it.
+    created_at: when it was first stored.
+    """
+
+    video_id: str
+    moment_id: str
+    start_s: float
+    end_s: float
+    score: float
+    signals: Mapping[str, Any]
+    reason: str
+    title: str
+    created_at: datetime
+    rank: int | None = None
+    is_final: bool = False
+    superseded: bool = False
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> StoredMoment:
+        """From a ``moments`` row (``signals`` already decoded)."""
+        return cls(**known_columns(cls, row))
