@@ -73,9 +73,10 @@ if ! podman image exists "$debian"; then
 fi
 node=localhost/clipstream-local/node:bookworm
 build() {  # build IMAGE DOCKERFILE CONTEXT [ARGS...]
-  local image=$1 file=$2 context=$3 t0
+  local image=$1 file=$2 context=$3 t0 before after
   shift 3
   t0=$(date +%s)
+  before=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   # Host networking for apt in the builds: on podman's default network, DNS does not resolve in
   # this sandbox. pip and npm inside reach no index whatever the network (PIP_NO_INDEX, --offline).
   # Docker's image format, as `docker build` makes: the OCI format drops SHELL (pipefail). The
@@ -83,6 +84,13 @@ build() {  # build IMAGE DOCKERFILE CONTEXT [ARGS...]
   podman build -q --layers --format docker --network=host -f "$file" --build-arg "DEBIAN_IMAGE=$debian" "$@" \
     -t "$image" "$context" 2> >(grep -v -e '^debconf: ' -e '^go: downloading ' >&2) >/dev/null
   say "built $image in $(( $(date +%s) - t0 ))s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.2f GB", $1/1e9}'))"
+  # The image this tag named before is dangling now: 3-4 GB a run for each of the app's and
+  # Triton's images. Removed with the parents only it used; the layers the new image shares with it
+  # stay, so the next build's cache is whole. In use by a container of a kept stack: left alone.
+  after=$(podman image inspect --format '{{.Id}}' "$image")
+  if [ -n "$before" ] && [ "$before" != "$after" ]; then
+    podman rmi "$before" >/dev/null 2>&1 && say "removed the image $image named before (${before:0:12})" || true
+  fi
 }
 build "$node" deploy/compose/local/node.Dockerfile deploy/compose/local
 
