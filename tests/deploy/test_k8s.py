@@ -118,7 +118,7 @@ def test_each_agent_group_runs_alone_and_scales_on_its_own_consumer_lag(rendered
 
 @pytest.mark.parametrize("overlay", kube.OVERLAYS)
 def test_kafka_topics_cover_every_topic_of_the_code(rendered, overlay):
-    from streams import topics as code_topics
+    from streams.worker import topics as code_topics
     from streams.adapters.dlq import REPLAY_LOG
 
     (kafka,) = docs_of(rendered, overlay, "Kafka")
