@@ -7,17 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlparse
 
 import httpx
 
 from streams.errors import ApiCallFailed, ApiUnreachable
-
-
-def local_path(uri: str) -> str:
-    """A ``file://`` URI as a local path; any other URI unchanged."""
-    parsed = urlparse(uri)
-    return parsed.path if parsed.scheme == "file" else uri
 
 
 class Client:

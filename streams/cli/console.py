@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import sys
 from typing import TextIO
-
-from streams.cli.client import local_path
+from urllib.parse import urlparse
 
 BAR_WIDTH = 24
+
+
+def local_path(uri: str) -> str:
+    """A ``file://`` URI as a local path (how a clip's files are shown); any other URI unchanged."""
+    parsed = urlparse(uri)
+    return parsed.path if parsed.scheme == "file" else uri
 
 
 def say(message: str) -> None:

@@ -16,7 +16,7 @@ import av
 import pytest
 
 from streams.asr.wer import word_error_rate
-from streams.cli.client import local_path
+from streams.cli.console import local_path
 from streams.stack.apps import Worker
 from tests.media_recipes import long_talk, short_talk
 from tests.topics import read_topic

@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import pytest
 
-from streams.cli.client import local_path
+from streams.cli.console import local_path
 from streams.cli.credentials import api_key_for
 from streams.text import chinese
 from tests.media_recipes import concat_audio
