@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -49,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import table, write_results  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr import models  # noqa: E402
 from streams.asr.wer import error_rate  # noqa: E402
@@ -287,12 +286,10 @@ def main() -> None:
     for name, goal in checked.items():
         print(f"goal {name}: {'pass' if goal['passed'] else 'FAIL'} ({goal['target']})"
               + (f"; failures: {goal['failures']}" if goal["failures"] else ""))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=project_root()).stdout.strip()
     write_results(
         args.out, "asr_languages",
         {"clips": rows, "languages": languages, "all": overall, "english_choice": choice},
-        commit=commit, triton=args.triton_url or "private stack", triton_config=str(CONFIG.relative_to(project_root())),
+        commit=commit(), triton=args.triton_url or "private stack", triton_config=str(CONFIG.relative_to(project_root())),
         direct={"device": "cpu", "compute_type": "int8", "cpu_threads": CPU_THREADS, "beam_size": BEAM_SIZE,
                 "language": "the clip's true language", "weights": {"en": models.ENGLISH, "other": models.MULTILINGUAL}},
         aggregation="mean of clips (error rate and probability); auto_over_tiny_en: summed seconds / summed seconds",

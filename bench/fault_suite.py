@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import table, write_results  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "fault_suite.json"
@@ -72,15 +72,13 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = {row["test"]: row for row in found["rows"]}
     scenarios = [{"test": name, **test, "row": rows.get(name)} for name, test in tests.items()]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT).stdout.strip()
     green = run.returncode == 0 and bool(rows) and all(r["green"] for r in rows.values())
     print(table([("test", "scenario", "outcome", "seconds", "green"),
                  *[(s["test"].rpartition("::")[2], s["row"]["scenario"] if s["row"] else "-", s["outcome"],
                     f"{s['seconds']:.0f}", "-" if s["row"] is None else ("yes" if s["row"]["green"] else "NO"))
                    for s in scenarios]]))
     print(f"whole suite: {wall:.0f} s, pytest exit {run.returncode}; every scenario green: {green}")
-    write_results(args.out, "fault_suite", scenarios, commit=commit, seed=found.get("seed"),
+    write_results(args.out, "fault_suite", scenarios, commit=commit(), seed=found.get("seed"),
                   pytest_exit=run.returncode, wall_seconds=round(wall, 1), all_green=green)
     return 0 if green else 1
 

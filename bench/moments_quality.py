@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -37,7 +36,7 @@ from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import table, write_results  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.cli.credentials import api_key_for  # noqa: E402
 from streams.moments.highlights import HighlightScore, LabelledTalk, Span, chance, score  # noqa: E402
@@ -220,9 +219,7 @@ def summarise(results: list[dict], args, **fields) -> None:
     print(table(rows), flush=True)
     if failed:
         print(f"failed (left out of the means): {', '.join(failed)}")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=project_root()).stdout.strip()
-    write_results(args.out, "moments_quality", results, k=args.k, variant=args.variant, commit=commit,
+    write_results(args.out, "moments_quality", results, k=args.k, variant=args.variant, commit=commit(),
                   espeak=espeak_version(), niceness=os.nice(0), **fields)
     if failed:
         raise SystemExit(1)

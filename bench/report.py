@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 from pathlib import Path
 
 
@@ -22,6 +23,13 @@ def table(rows: list[tuple[str, ...]]) -> str:
     """Rows of strings as left-aligned columns (the first row is the header)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def commit() -> str:
+    """The short hash of the checkout's HEAD, which a result names as the code it measured."""
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          cwd=root).stdout.strip()
 
 
 def write_results(path: Path, benchmark: str, results, **fields) -> None:
