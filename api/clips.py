@@ -129,7 +129,7 @@ async def create_clip(request: Request) -> JSONResponse:
             "title": scored.title,
         }
         await tenant_catalog.save_moment(video_id, moment, rank=None, is_final=False)
-        score, title, reason = scored.score, moment["title"], moment["reason"]
+        score, title, reason = scored.score, scored.title, moment["reason"]
     else:
         score, title, reason = stored.score, stored.title, stored.reason
     return await _render(

@@ -98,18 +98,19 @@ async def get_video(request: Request) -> JSONResponse:
 
 def video_json(request: Request, v: Video) -> dict:
     """A video with its stages, progress and signed links (the source, the progress stream)."""
+    shares = [round(float(s.progress), 3) for s in v.stages]
     stages = [
         {
             "stage": s.stage,
             "status": s.status,
-            "progress": round(float(s.progress), 3),
+            "progress": share,
             "error": {"code": s.error_code, "message": s.error} if s.error else None,
             "started_at": iso_z(s.started_at),
             "finished_at": iso_z(s.finished_at),
         }
-        for s in v.stages
+        for s, share in zip(v.stages, shares)
     ]
-    progress = round(sum(round(float(s.progress), 3) for s in v.stages) / max(1, len(v.stages)), 3)
+    progress = round(sum(shares) / max(1, len(shares)), 3)
     base = f"/v1/videos/{v.video_id}"
     urls = {
         "events": _signed(request, f"{base}/events"),
