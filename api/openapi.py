@@ -168,8 +168,8 @@ TIMELINE_QUERY = [
 ]
 TIMELINE_HELP = (
     "Cuts on whole frames of the source's rate (29.97 and 59.94 as drop-frame timecode), a marker with "
-    "each clip's title, score and reason (comment) and one per caption cue; `fcpxml` and `kdenlive` "
-    "are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
+    "each clip's title, score and reason (comment) and one per caption cue; `fcp7`, `fcpxml` and "
+    "`kdenlive` are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
     "path as metadata (`.otio`) and in the bundled hand-off JSON. Without `bundle` the source is "
     "referenced by a signed link valid for an hour."
 )

@@ -15,7 +15,7 @@ With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCP
 .otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
 The cut's reframe path and scores travel as ``metadata["clipstream"]`` (kept by .otio).
 
-With ``reframe=True`` (formats that carry a keyframed transform: FCPXML, Kdenlive) the timeline
+With ``reframe=True`` (formats that carry a keyframed transform: FCP7 XML, FCPXML, Kdenlive) the timeline
 takes the frame size the clips were rendered at (1080x1920 for 9:16) and each video clip's
 ``metadata["clipstream"]["transform"]`` holds the places (``streams.timeline.reframe``) that draw
 it as rendered; when the cuts cannot all be drawn that way (a split clip, clips of different

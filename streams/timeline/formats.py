@@ -10,10 +10,12 @@ edl        any editor (CMX 3600: cuts and markers only)   .edl        otio-cmx36
 kdenlive   Kdenlive, Shotcut, ``melt`` (MLT XML)          .kdenlive   otio-kdenlive-adapter
 =========  =============================================  ==========  ==========================
 
-Two of the adapters need a hand:
+Three of the adapters need a hand:
 
 - the CMX 3600 writer refuses a timeline without a video track, so an audio-only timeline's
   EDL is written from its audio track directly;
+- the FCP7 adapter writes no transform: ``streams.timeline.fcp7`` adds the reframe as each
+  clip's Basic Motion;
 - the Kdenlive adapter prints a deprecation banner on stdout at every call (it is captured), and
   writes a 1920x1080 profile and an endless background whatever the timeline; ``streams.timeline.mlt``
   fits its project to the timeline and adds the reframe as a keyframed filter.
@@ -38,7 +40,7 @@ from typing import Literal
 import opentimelineio as otio
 
 from streams.errors import TimelineError
-from streams.timeline import fcpxml, mlt
+from streams.timeline import fcp7, fcpxml, mlt
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ FORMATS = {
     f.name: f
     for f in (
         Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO"),
-        Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)"),
+        Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)", reframe=True),
         Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
         Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
         Format(
@@ -96,7 +98,8 @@ def write(timeline: otio.schema.Timeline, fmt: Format) -> str:
             return _edl_of_audio(timeline)
         with _quiet():
             text = otio.adapters.write_to_string(timeline, fmt.adapter)
-        return mlt.fit(text, timeline) if fmt.adapter == "kdenlive" else text
+        fitting = {"kdenlive": mlt.fit, "fcp_xml": fcp7.fit}.get(fmt.adapter)
+        return fitting(text, timeline) if fitting else text
     except otio.exceptions.OTIOError as exc:
         raise TimelineError(f"cannot write the timeline as {fmt.name}: {exc}") from exc
 

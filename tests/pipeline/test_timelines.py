@@ -138,6 +138,24 @@ def test_the_kdenlive_project_draws_the_clip_as_rendered(pipeline, talk):
         assert x + scale * box["x"] == pytest.approx(0, abs=1)
 
 
+def test_the_premiere_timeline_draws_the_clip_as_rendered(pipeline, talk):
+    """The FCP7 XML carries the reframe as Basic Motion: a sequence at the clip's size, and a scale
+    and center on the clip that put the hand-off's first crop box on the frame."""
+    handoff, root = first_clip_bundle(pipeline, talk, "fcp7")
+    output, source = handoff["output"], handoff["source"]
+    size = root.find(".//sequence/media/video/format/samplecharacteristics")
+    assert (int(size.findtext("width")), int(size.findtext("height"))) == (output["width"], output["height"])
+    item = root.find(".//sequence/media/video/track/clipitem")
+    [effect] = [e for e in item.iterfind("filter/effect") if e.findtext("name") == "Basic Motion"]
+    params = {p.findtext("parameterid"): p for p in effect.iterfind("parameter")}
+    scale = float(params["scale"].findtext("value")) / 100
+    centre_x = output["width"] / 2 + float(params["center"].findtext("value/horiz")) * source["width"]
+    if handoff["layout"] != "fit":
+        box = handoff["crop"]["panels"][0][0]
+        assert scale * box["w"] == pytest.approx(output["width"], abs=1)
+        assert centre_x - scale * source["width"] / 2 + scale * box["x"] == pytest.approx(0, abs=1)
+
+
 def test_bad_timeline_queries_are_typed_errors(pipeline, talk):
     clip = pipeline.client.clips(talk["video_id"])["clips"][0]
     with http(pipeline) as api:

@@ -161,10 +161,10 @@ class ClipCard {
 
 // The editor formats of a clip's timeline bundle (zip: the timeline, the source, captions).
 const EDITOR_FORMATS = [
-  ["fcp7", "Premiere / Resolve", "Final Cut Pro 7 XML: Premiere Pro and DaVinci Resolve import it"],
+  ["fcp7", "Premiere / Resolve", "Final Cut Pro 7 XML: Premiere Pro and DaVinci Resolve import it, reframed (Basic Motion keys)"],
   ["fcpxml", "Final Cut", "FCPXML: Final Cut Pro, reframed (keyframed transform) with a caption track"],
   ["edl", "EDL", "CMX 3600 edit list: cuts and markers, for any editor"],
-  ["kdenlive", "Kdenlive", "MLT project: Kdenlive and Shotcut open it"],
+  ["kdenlive", "Kdenlive", "MLT project: Kdenlive and Shotcut open it, reframed (Position and Zoom keys)"],
   ["otio", "OTIO", "OpenTimelineIO, with the reframe path as metadata"],
 ];
 
