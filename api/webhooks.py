@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -149,9 +150,7 @@ async def list_endpoints(request: Request) -> JSONResponse:
 async def get_endpoint(request: Request) -> JSONResponse:
     principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await store.endpoint(conn, principal.tenant_id, endpoint_id)
-    if row is None:
-        raise _not_found(endpoint_id)
+        row = await _endpoint(conn, principal.tenant_id, endpoint_id)
     return JSONResponse(_endpoint_json(row))
 
 
@@ -207,8 +206,7 @@ async def list_deliveries(request: Request) -> JSONResponse:
     principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        if await store.endpoint(conn, principal.tenant_id, endpoint_id) is None:
-            raise _not_found(endpoint_id)
+        await _endpoint(conn, principal.tenant_id, endpoint_id)
         rows = await store.deliveries(conn, principal.tenant_id, endpoint_id, limit + 1, after)
     rows, cursor, more = one_page(rows, limit, row_position("delivery_id"))
     return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
@@ -217,39 +215,46 @@ async def list_deliveries(request: Request) -> JSONResponse:
 async def get_delivery(request: Request) -> JSONResponse:
     principal, delivery_id = require(request, "read"), request.path_params["delivery_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await store.delivery(conn, principal.tenant_id, delivery_id)
-    if row is None:
-        raise _delivery_not_found(delivery_id)
+        row = await _delivery(conn, principal.tenant_id, delivery_id)
     return JSONResponse(_delivery_json(row))
 
 
 async def replay_delivery(request: Request) -> JSONResponse:
     principal, delivery_id = require(request, "write"), request.path_params["delivery_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        if await store.delivery(conn, principal.tenant_id, delivery_id) is None:
-            raise _delivery_not_found(delivery_id)
+        await _delivery(conn, principal.tenant_id, delivery_id)
         if await store.replay(conn, principal.tenant_id, delivery_id) is None:
             raise ApiError(409, "endpoint_disabled", "the delivery's endpoint is disabled: enable it first")
-        row = await store.delivery(conn, principal.tenant_id, delivery_id)
-    if row is None:  # its endpoint deleted since the replay
-        raise _delivery_not_found(delivery_id)
+        row = await _delivery(conn, principal.tenant_id, delivery_id)  # gone if its endpoint was deleted since
     return JSONResponse(_delivery_json(row), status_code=202)
 
 
 async def send_test(request: Request) -> JSONResponse:
     principal, endpoint_id = require(request, "write"), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await store.endpoint(conn, principal.tenant_id, endpoint_id)
-        if row is None:
-            raise _not_found(endpoint_id)
+        row = await _endpoint(conn, principal.tenant_id, endpoint_id)
         if row["status"] != "enabled":
             raise ApiError(409, "endpoint_disabled", "the endpoint is disabled: enable it first")
         ping = events.ping(principal.tenant_id, endpoint_id, uuid.uuid4().hex, utc_now())
         (delivery_id,) = await store.enqueue(conn, ping, endpoint_id=endpoint_id)
-        delivery = await store.delivery(conn, principal.tenant_id, delivery_id)
-    if delivery is None:  # its endpoint deleted since the ping was queued
-        raise _delivery_not_found(delivery_id)
+        delivery = await _delivery(conn, principal.tenant_id, delivery_id)  # gone if its endpoint was deleted since
     return JSONResponse(_delivery_json(delivery), status_code=202)
+
+
+async def _endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> dict:
+    """The tenant's endpoint; a 404 when it has none of that id."""
+    row = await store.endpoint(conn, tenant_id, endpoint_id)
+    if row is None:
+        raise _not_found(endpoint_id)
+    return row
+
+
+async def _delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict:
+    """The tenant's delivery; a 404 when it has none of that id."""
+    row = await store.delivery(conn, tenant_id, delivery_id)
+    if row is None:
+        raise _delivery_not_found(delivery_id)
+    return row
 
 
 routes = [

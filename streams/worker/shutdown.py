@@ -30,7 +30,7 @@ import asyncio
 import itertools
 import time
 from contextlib import contextmanager
-from typing import Iterator, NoReturn
+from typing import Any, Iterator, NoReturn
 
 
 class Stopping:
@@ -85,12 +85,10 @@ class Stopping:
     @contextmanager
     def holding(self, what: str) -> Iterator[None]:
         """``what`` (a stage and a video) is in hand for the duration."""
-        token = next(self._tokens)
-        self._in_hand[token] = what
         try:
-            yield
+            with self._entered(self._in_hand, what):
+                yield
         finally:
-            self._in_hand.pop(token, None)
             if not self._in_hand:
                 self._wake()
 
@@ -98,12 +96,18 @@ class Stopping:
     def taking(self, messages: list) -> Iterator[None]:
         """The agent is on ``messages`` (weak references to Faust messages) for the duration,
         working or set aside: ``abandon_taken`` marks them if the worker gives up on them."""
+        with self._entered(self._taken, messages):
+            yield
+
+    @contextmanager
+    def _entered(self, registry: dict, entry: Any) -> Iterator[None]:
+        """``entry`` in ``registry`` (under a token of its own) for the duration."""
         token = next(self._tokens)
-        self._taken[token] = messages
+        registry[token] = entry
         try:
             yield
         finally:
-            self._taken.pop(token, None)
+            registry.pop(token, None)
 
     def abandon_taken(self) -> int:
         """Abandon every message an agent is on (the grace is over): from now on nothing Faust
