@@ -5,7 +5,6 @@ the video's clips when it is rendered."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,9 +18,9 @@ from api.bodies import field, json_object
 from api.errors import ApiError
 from api.videos import catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
-from streams.domain import contracts
 from streams.domain.clip import Clip
-from streams.domain.envelope import clip_id, envelope
+from streams.domain.envelope import clip_id
+from streams.domain.events import RenderRequested
 from streams.media.captions import CAPTION_STYLES
 from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
 from streams.moments.spans import NoSentences, refit, snap
@@ -184,18 +183,19 @@ async def _render(
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request, "read").clip(new_id) is not None:
         return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
-    event = {
-        **envelope(tenant_id, video_id),
-        "clip_id": new_id,
-        "moment_id": mid,
-        "aspect": aspect,
-        "caption_style": style,
-        "variant": variant,
-    }
-    if span is not None:
-        event.update(start=span[0], end=span[1])
-    contracts.validate("render_requested", event)
-    await request.app.state.render_requests.send(video_id, json.dumps(event).encode())
+    start, end = span if span is not None else (None, None)
+    event = RenderRequested(
+        tenant_id=tenant_id,
+        video_id=video_id,
+        clip_id=new_id,
+        moment_id=mid,
+        aspect=aspect,
+        caption_style=style,
+        variant=variant,
+        start=start,
+        end=end,
+    )
+    await request.app.state.render_requests.send(video_id, event.encode())
     return JSONResponse(
         {
             "clip_id": new_id,

@@ -34,8 +34,8 @@ from api.videos import video_links
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.asr.languages import AUTO, parse_language
-from streams.domain import contracts
-from streams.domain.envelope import envelope, iso_z
+from streams.domain.envelope import iso_z
+from streams.domain.events import UploadReceived
 from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
 from streams.ops import logs
@@ -117,18 +117,9 @@ def _event(
     size: int,
     options: dict,
     source_url: str | None = None,
-) -> dict:
+) -> UploadReceived:
     """The ``uploads`` event for this submission; 422 ``invalid_options`` if the options break the
     event's contract (the pipeline's one definition of them)."""
-    event = {
-        **envelope(tenant_id, video_id),
-        "source_uri": source_uri,
-        "filename": filename,
-        "size_bytes": size,
-        "options": options,
-    }
-    if source_url is not None:
-        event["source_url"] = source_url
     if "\x00" in json.dumps(options):
         raise ApiError(422, "invalid_options", "options may not contain NUL characters")
     if isinstance(options.get("language"), str):  # "DE" is "de"; an unknown code says which are known
@@ -136,44 +127,53 @@ def _event(
             options["language"] = parse_language(options["language"]) or AUTO
         except UnknownLanguage as exc:
             raise ApiError(422, "invalid_options", exc.message) from None
+    event = UploadReceived(
+        tenant_id=tenant_id,
+        video_id=video_id,
+        source_uri=source_uri,
+        filename=filename,
+        size_bytes=size,
+        options=options,
+        source_url=source_url,
+    )
     try:
-        contracts.validate("upload_received", event)
+        event.payload()
     except ContractError as exc:
         raise ApiError(422, "invalid_options", f"invalid options: {exc.message.split(': ', 1)[-1]}") from None
     return event
 
 
-async def _submit(request: Request, event: dict, key: str | None) -> JSONResponse:
+async def _submit(request: Request, event: UploadReceived, key: str | None) -> JSONResponse:
     """Record the video and queue its event; the 202 answer. ``key``: the stored object to remove
     if the video cannot be recorded (None: nothing stored yet)."""
     state = request.app.state
-    video_id, tenant_id = event["video_id"], event["tenant_id"]
-    logs.bind(video_id=video_id, event_id=event["event_id"])
+    video_id, tenant_id = event.video_id, event.tenant_id
+    logs.bind(video_id=video_id, event_id=event.event_id)
     tenant_catalog = state.catalog.for_tenant(tenant_id)
     try:
         await tenant_catalog.create_video(
-            video_id, tenant_id, event["filename"], event["source_uri"], event["size_bytes"], event["options"]
+            video_id, tenant_id, event.filename, event.source_uri, event.size_bytes, dict(event.options)
         )
     except BaseException:
         if key is not None:
             await asyncio.to_thread(state.storage.delete, key)
         raise
     try:
-        await state.uploads.send(video_id, json.dumps(event).encode())
+        await state.uploads.send(video_id, event.encode())
     except ClipstreamError as exc:
         await tenant_catalog.fail_video(video_id, "ingest", exc.code, f"could not queue the upload: {exc.message}")
         raise
-    log.info("queued %s (%s) for ingest", video_id, event["filename"])
+    log.info("queued %s (%s) for ingest", video_id, event.filename)
     body = {
         "video_id": video_id,
         "status": "queued",
-        "filename": event["filename"],
-        "size_bytes": event["size_bytes"],
-        "options": event["options"],
+        "filename": event.filename,
+        "size_bytes": event.size_bytes,
+        "options": event.options,
         "links": video_links(video_id),
     }
-    if "source_url" in event:
-        body["source_url"] = event["source_url"]
+    if event.source_url is not None:
+        body["source_url"] = event.source_url
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/videos/{video_id}"})
 
 
@@ -209,7 +209,7 @@ async def _from_multipart(request: Request) -> JSONResponse:
     if size > limit:
         await asyncio.to_thread(storage.delete, key)
         raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
-    return await _submit(request, {**event, "size_bytes": size}, key)
+    return await _submit(request, event.of_size(size), key)
 
 
 async def _from_url(request: Request) -> JSONResponse:

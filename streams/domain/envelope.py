@@ -1,4 +1,4 @@
-"""The envelope every event carries, as the API and the worker both write it: the schema version,
+"""The envelope every event carries, as the API (``streams.domain.events``) and the worker both write it: the schema version,
 the event ids (random for what happens once, derived for what may be announced again, so that
 consumers keep each once), the times in the format the JSON Schemas give, and the clip id a
 moment's render gets. Pure: no Faust, no service."""
@@ -77,18 +77,6 @@ def stamp(value: datetime) -> str:
 
 def utc_now() -> str:
     return stamp(datetime.now(UTC))
-
-
-def envelope(tenant_id: str, video_id: str) -> dict:
-    """The envelope of an event happening now, once (a random id), for one video of a tenant: the
-    fields every event of ``schemas/events`` starts with."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "event_id": new_event_id(),
-        "tenant_id": tenant_id,
-        "video_id": video_id,
-        "produced_at": utc_now(),
-    }
 
 
 def clip_id(video_id: str, moment_id: str, aspect: str, variant: str = "") -> str:

@@ -1,11 +1,13 @@
 """The Faust records in streams/worker/records.py and the JSON Schemas in schemas/events agree."""
 
+import dataclasses
 import json
 
 import pytest
 
 from streams.domain import contracts
 from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
+from streams.domain.events import PUBLISHED
 from streams.errors import ContractError
 from streams.worker.records import (
     EVENT_RECORDS,
@@ -116,3 +118,37 @@ def test_failed_lifecycle_needs_a_reason():
 def test_parse_refuses_non_json_and_non_objects(raw):
     with pytest.raises(ContractError):
         contracts.parse("upload_received", raw)
+
+
+# The events the API publishes are frozen domain types (no Faust); the worker reads them with its
+# records. Both have the schema's fields, and what the API sends the worker's record reads back.
+@pytest.mark.parametrize("event_type", list(PUBLISHED))
+def test_a_published_event_has_the_fields_of_the_workers_record(event_type):
+    fields = {f.name for f in dataclasses.fields(PUBLISHED[event_type])}
+    assert fields == set(EVENT_RECORDS[event_type]._options.fields) == set(contracts.schema(event_type)["properties"])
+
+
+@pytest.mark.parametrize("event_type", list(PUBLISHED))
+def test_what_the_api_sends_the_worker_reads_as_sent(event_type):
+    payload = to_payload(EXAMPLES[event_type])
+    kept = {k: v for k, v in payload.items() if k not in ("schema_version", "event_id", "produced_at")}
+    event = PUBLISHED[event_type](**kept)
+    sent = json.loads(event.encode())
+    assert to_payload(EVENT_RECORDS[event_type].from_data(sent)) == {**payload, **sent}
+
+
+def test_an_unset_optional_field_is_left_out_of_what_is_sent():
+    render = PUBLISHED["render_requested"](tenant_id="acme", video_id="v", clip_id="c", moment_id="m", aspect="1:1",
+                                           caption_style="clean", variant="")
+    sent = json.loads(render.encode())
+    assert "start" not in sent and "end" not in sent and sent["variant"] == ""
+    assert json.loads(render.__class__(**{**render.__dict__, "start": 1.0, "end": 9.0}).encode())["start"] == 1.0
+
+
+def test_a_published_event_that_breaks_its_schema_is_a_contract_error():
+    with pytest.raises(ContractError, match="aspect_ratios"):
+        PUBLISHED["upload_received"](tenant_id="acme", video_id="vid_123", source_uri="file:///s/v.mp4", filename="v.mp4",
+                       size_bytes=1, options={"aspect_ratios": ["3:2"]}).payload()
+    event = PUBLISHED["upload_received"](tenant_id="acme", video_id="v", source_uri="file:///s/v.mp4", filename="v.mp4",
+                           size_bytes=0, options={})
+    assert event.of_size(5).size_bytes == 5 and event.of_size(5).event_id == event.event_id
