@@ -11,7 +11,9 @@ the result in their place. Pure: no model, no audio.
 from __future__ import annotations
 
 import re
-from typing import Protocol, Sequence
+from typing import Sequence
+
+from streams.domain.words import TimedWord
 
 #: Uncovered speech shorter than this is ignored (a breath, a VAD span's own padding, a word whose
 #: timing is a little short).
@@ -20,12 +22,6 @@ MIN_GAP_SECONDS = 1.0
 SPAN_PAD_SECONDS = 0.4
 #: A word is taken to cover its own time and this much around it (word timings are approximate).
 WORD_SLACK_SECONDS = 0.25
-
-
-class TimedWord(Protocol):
-    word: str
-    start: float
-    end: float
 
 
 Span = tuple[float, float]

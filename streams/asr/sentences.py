@@ -10,7 +10,9 @@ middle).
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Sequence
+
+from streams.domain.words import TimedWord
 
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLOSING = "\"'”’)]}»"
@@ -42,12 +44,6 @@ ABBREVIATIONS = frozenset(
         "p.m",
     }
 )
-
-
-class TimedWord(Protocol):
-    word: str
-    start: float
-    end: float
 
 
 def ends_sentence(word: str) -> bool:
