@@ -13,15 +13,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
 from api.errors import ApiError
+from api.openapi.blocks import error, json_response, query_param
 from api.pagination import bounded_int
+from api.routing import operation
 from streams.adapters.analytics import open_reader
 from streams.errors import AnalyticsUnavailable
 
 
+@operation(
+    "analytics",
+    "Usage: videos, minutes, clips, stage latencies",
+    {"200": json_response("Analytics", "Totals and a per-day series."), "503": error("Unavailable")},
+    scope="read",
+    tag="library",
+    parameters=[query_param("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})],
+)
 async def analytics(request: Request) -> JSONResponse:
-    tenant_id = require(request, "read").tenant_id
+    tenant_id = caller(request).tenant_id
     days = bounded_int(request.query_params.get("days", "30"), 1, 366)
     if days is None:
         raise ApiError(422, "invalid_query", "days must be an integer from 1 to 366")

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from api import (
     analytics,
@@ -37,6 +37,8 @@ from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
+from api.openapi.blocks import json_response
+from api.routing import operation
 from api.telemetry import TelemetryMiddleware, prometheus_metrics
 from streams import __version__
 from streams.adapters.catalog import Catalog
@@ -48,8 +50,28 @@ from streams.search import open_index
 from streams.settings import Settings
 
 
+@operation("healthz", "Liveness and version", {"200": json_response("Health", "Up.")}, tag="meta")
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "version": __version__})
+
+
+# Every route; each handler declares its operation and scope (api.routing), so this list is also
+# what /openapi.json describes.
+ROUTES: list[BaseRoute] = [
+    Route("/healthz", healthz),
+    Route("/metrics", prometheus_metrics),
+    *submissions.routes,
+    *videos.routes,
+    *clips.routes,
+    *timelines.routes,
+    *progress.routes,
+    *library.routes,
+    *analytics.routes,
+    *tenants.routes,
+    *webhooks.routes,
+    *docs.routes,
+    *pages.routes,
+]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -77,21 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.search.close()
 
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/metrics", prometheus_metrics),
-            *submissions.routes,
-            *videos.routes,
-            *clips.routes,
-            *timelines.routes,
-            *progress.routes,
-            *library.routes,
-            *analytics.routes,
-            *tenants.routes,
-            *webhooks.routes,
-            *docs.routes,
-            *pages.routes,
-        ],
+        routes=ROUTES,
         middleware=[
             Middleware(TelemetryMiddleware),
             Middleware(ApiKeyMiddleware),

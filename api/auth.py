@@ -2,7 +2,8 @@
 
 The middleware resolves the key to a :class:`~streams.tenancy.Principal` (cached for a few
 seconds, so a revoked key stops working within ``CACHE_SECONDS``) and puts it on
-``request.state.principal``; routes state the scope they need with :func:`require`. Operator
+``request.state.principal``; routes declare the scope they need (:mod:`api.routing`, which
+checks it with :func:`require`) and ask :func:`caller` who is calling. Operator
 routes (``/v1/admin/...``) take ``settings.admin_token`` instead and are off while it is empty.
 Pages, the spec, ``/healthz`` and ``/metrics`` are open.
 """
@@ -109,11 +110,18 @@ class ApiKeyMiddleware:
         await self.app(scope, receive, send)
 
 
-def require(request: Request, scope: str) -> Principal:
-    """The caller, if its key has at least ``scope``; 403 otherwise."""
+def caller(request: Request) -> Principal:
+    """Who is calling: the principal the middleware found (401 when there is none). A route's
+    declared scope (:mod:`api.routing`) has been checked before its handler asks."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         raise ApiError(401, "unauthorized", "missing API key: send 'Authorization: Bearer <key>'")
+    return principal
+
+
+def require(request: Request, scope: str) -> Principal:
+    """The caller, if its key has at least ``scope``; 403 otherwise."""
+    principal = caller(request)
     if not principal.allows(scope):
         raise ApiError(403, "forbidden", f"this key has scope '{principal.scope}'; this call needs '{scope}'")
     return principal

@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.videos import catalog, clip_or_404, video_not_found
+from api.openapi.blocks import NOT_FOUND, error, json_body, json_response
+from api.routing import post
+from api.videos import TO_CLIP, catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id
@@ -28,13 +30,30 @@ from streams.moments.stored import evidence_of, words_of
 
 ASPECTS = ("9:16", "1:1", "4:5", "16:9")
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow
+RENDERING = {  # what both ways of making a clip answer
+    "200": json_response("RenderExists", "That clip is rendered already.", links=TO_CLIP),
+    "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.", links=TO_CLIP),
+    "503": error("Unavailable"),
+    **NOT_FOUND,
+}
 
 
+@post(
+    "rerenderClip",
+    "Render a clip's moment again",
+    RENDERING,
+    scope="write",
+    tag="clips",
+    body=json_body(
+        "RerenderClip", "Another caption style, aspect and/or length (default: the clip's).", required=False
+    ),
+    description="The new clip's id follows from the moment, aspect, caption style and span: asking twice "
+    "is harmless. A new length (`length` preset, or `min_seconds` with `max_seconds`) re-cuts "
+    "the moment to the run of whole sentences nearest to it that fits; the answer gives the "
+    "new `start` and `end`.",
+)
 async def rerender_clip(request: Request) -> JSONResponse:
-    """Render the clip's moment again with another caption style, aspect and/or length. A new
-    length (``length`` preset or ``min_seconds``/``max_seconds``) re-cuts the moment to the run
-    of whole sentences nearest to it that fits."""
-    principal = require(request, "write")
+    principal = caller(request)
     clip = await clip_or_404(request)
     body = await json_object(request, optional=True)
     style = field(body, "caption_style", str, default=clip.caption_style or "bold")
@@ -43,7 +62,7 @@ async def rerender_clip(request: Request) -> JSONResponse:
     start, end, variant, span = clip.start_s, clip.end_s, style, None
     wanted = _length(body)
     if wanted is not None:
-        start, end = span = await _refit(catalog(request, "read"), clip, wanted)
+        start, end = span = await _refit(catalog(request), clip, wanted)
         variant = f"{style}:{start:.3f}-{end:.3f}"
     return await _render(
         request,
@@ -84,16 +103,26 @@ async def _refit(tenant_catalog: Catalog, clip: Clip, wanted: LengthRange) -> tu
         raise ApiError(422, "no_speech", str(exc)) from None
 
 
+@post(
+    "createClip",
+    "Make a clip from a span of a video (a search hit, say)",
+    RENDERING,
+    scope="write",
+    tag="clips",
+    body=json_body("CreateClip", "The video, the span, and optionally the look."),
+    description="The span is widened to the whole sentences it touches (one in a pause snaps to the "
+    "nearest sentence; 422 `no_speech` when there is none near), scored like any moment "
+    '(its reason starts with "Chosen by you"), and rendered through the normal render path; '
+    "the answer gives the snapped `start` and `end`.",
+)
 async def create_clip(request: Request) -> JSONResponse:
-    """A clip of ``video_id`` from ``start`` to ``end`` (seconds), widened to the whole sentences it
-    touches and scored like any moment (its reason says a person chose it)."""
-    principal = require(request, "write")
+    principal = caller(request)
     body = await json_object(request)
     video_id = field(body, "video_id", str, required=True)
     start, end = field(body, "start", float, required=True), field(body, "end", float, required=True)
     if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
         raise ApiError(422, "invalid_body", "need 0 <= start < end, in seconds")
-    tenant_catalog = catalog(request, "read")
+    tenant_catalog = catalog(request)
     video = await tenant_catalog.video(video_id)
     if video is None:
         raise video_not_found(video_id)
@@ -181,7 +210,7 @@ async def _render(
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
     new_id = clip_id(video_id, mid, aspect, variant)
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
-    if await catalog(request, "read").clip(new_id) is not None:
+    if await catalog(request).clip(new_id) is not None:
         return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
     start, end = span if span is not None else (None, None)
     event = RenderRequested(

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from api import openapi
 from api.errors import error_response
+from api.openapi.blocks import OBJECT, json_response, text_response
+from api.routing import operation
 
 ASSETS_DIR = Path(__file__).parent / "docs_assets"
 SWAGGER_DIR = ASSETS_DIR / "node_modules" / "swagger-ui-dist"
@@ -63,15 +65,27 @@ def assets_installed() -> bool:
     return all((SWAGGER_DIR / name).is_file() for name in SWAGGER_FILES)
 
 
-@lru_cache(maxsize=1)
-def _spec_bytes() -> bytes:
-    return json.dumps(openapi.spec(), separators=(",", ":")).encode()
+@lru_cache(maxsize=4)
+def _spec_bytes(routes: tuple[BaseRoute, ...]) -> bytes:
+    return json.dumps(openapi.spec(list(routes)), separators=(",", ":")).encode()
 
 
+@operation(
+    "getOpenapi", "This OpenAPI document", {"200": json_response(OBJECT, "The OpenAPI 3.1 document.")}, tag="meta"
+)
 async def openapi_json(request: Request) -> Response:
-    return Response(_spec_bytes(), media_type="application/json")
+    return Response(_spec_bytes(tuple(request.app.routes)), media_type="application/json")
 
 
+@operation(
+    "getDocs",
+    "This document, rendered (Swagger UI)",
+    {
+        "200": text_response("The page.", "text/html"),
+        "503": json_response("Error", "Its assets are not installed: run scripts/setup.sh."),
+    },
+    tag="meta",
+)
 async def docs_page(request: Request) -> Response:
     if not assets_installed():
         return error_response(503, "docs_not_installed", MISSING)

@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
 from api.errors import ApiError
+from api.openapi.blocks import STRING, error, json_response, link, query_param
 from api.pagination import bounded_int
+from api.routing import operation, post
 from streams.asr.languages import parse_language
 from streams.errors import UnknownLanguage
 
@@ -21,11 +23,39 @@ MAX_QUERY = 200
 TOKEN_LIFETIME = timedelta(hours=1)
 
 
+@operation(
+    "search",
+    "Search the tenant's transcripts",
+    {
+        "200": json_response(
+            "SearchResults",
+            "Matching sentences, best first.",
+            links={"video": link("getVideo", video_id="$response.body#/hits/0/video_id")},
+        )
+    },
+    scope="read",
+    tag="library",
+    parameters=[
+        query_param(
+            "q",
+            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
+            "Words; all must match (the last as a prefix), else any.",
+            required=True,
+        ),
+        query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+        query_param("video_id", STRING, "Only this video's sentences."),
+        query_param(
+            "language",
+            STRING,
+            "Only sentences spoken in this language (an ISO 639-1 code such as `de`; `auto` or empty: every language).",
+        ),
+    ],
+)
 async def search(request: Request) -> JSONResponse:
     """The tenant's transcript sentences matching ``q``, best first: ``start``/``end`` are the
     matching word's, ``segment_start``/``segment_end`` the sentence's. ``video_id`` narrows the
     search to one video, ``language`` (an ISO code) to sentences spoken in that language."""
-    tenant_id = require(request, "read").tenant_id
+    tenant_id = caller(request).tenant_id
     q = request.query_params.get("q", "").strip()
     if not q or len(q) > MAX_QUERY:
         raise ApiError(422, "invalid_query", f"q is required, 1 to {MAX_QUERY} characters")
@@ -43,12 +73,26 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse({"query": q, "hits": [h.as_json() for h in hits]})
 
 
+@post(
+    "searchToken",
+    "A Meilisearch tenant token for searching directly",
+    {
+        "200": json_response(
+            "SearchToken",
+            "Search `index` at `url` with `token` as the API key until `expires_at`: only this tenant's "
+            "sentences, only search.",
+        ),
+        "409": error("Conflict"),
+    },
+    scope="read",
+    tag="library",
+)
 async def search_token(request: Request) -> JSONResponse:
     """A Meilisearch tenant token for the caller's tenant, valid for ``TOKEN_LIFETIME``: its
     search rules pin the tenant, so a front end can search the ``index`` at ``url`` directly and
     find that tenant's sentences only; it can do nothing but search. 409 ``search_backend`` when
     this server searches its embedded index (use ``GET /v1/search``)."""
-    tenant_id = require(request, "read").tenant_id
+    tenant_id = caller(request).tenant_id
     index = request.app.state.search
     if index.backend != "meilisearch":
         raise ApiError(

@@ -15,6 +15,9 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.openapi.blocks import text_response
+from api.routing import operation
+
 WEB_DIR = Path(__file__).parent / "web"
 
 # Scripts and styles only from files on this origin: even if API data ever reached the page as
@@ -32,6 +35,12 @@ PAGE_HEADERS = {
 }
 
 
+@operation(
+    "webPage",
+    "The web page for creators and operators (HTML)",
+    {"200": text_response("The page; it asks for an API key itself.", "text/html")},
+    tag="meta",
+)
 async def index(request: Request) -> FileResponse:
     return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 

@@ -22,7 +22,9 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
+from api.openapi.blocks import NOT_FOUND, SSE
+from api.routing import operation
 from api.videos import video_json, video_or_404
 from streams.domain import pipeline
 
@@ -155,16 +157,32 @@ def _response(stream: AsyncIterator[str]) -> StreamingResponse:
     )
 
 
+@operation(
+    "videoEvents",
+    "A video's progress as it happens",
+    {"200": SSE, **NOT_FOUND},
+    scope="read",
+    tag="videos",
+    signed=True,
+)
 async def video_events(request: Request) -> StreamingResponse:
     _, video = await video_or_404(request)
-    principal = require(request, "read")
+    principal = caller(request)
     return _response(
         _stream(request.app.state.progress, principal.tenant_id, video.video_id, video_json(request, video))
     )
 
 
+@operation(
+    "tenantEvents",
+    "Progress of all the tenant's videos as it happens",
+    {"200": SSE},
+    scope="read",
+    tag="videos",
+    signed=True,
+)
 async def tenant_events(request: Request) -> StreamingResponse:
-    principal = require(request, "read")
+    principal = caller(request)
     return _response(_stream(request.app.state.progress, principal.tenant_id, None, {"tenant_id": principal.tenant_id}))
 
 

@@ -27,10 +27,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.videos import video_links
+from api.openapi.blocks import LOCATION, NOT_FOUND, STRING, error, json_body, json_response, link, ref
+from api.openapi.components import options_schema
+from api.routing import post
+from api.videos import VIDEO_LINKS, video_links
 from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.asr.languages import AUTO, parse_language
@@ -178,6 +181,67 @@ async def _submit(request: Request, event: UploadReceived, key: str | None) -> J
 
 
 # -- POST /v1/videos -------------------------------------------------------------------------
+def _upload_form() -> dict:
+    """The multipart form: the file, and the options as JSON or one field each."""
+    options = options_schema()["properties"]
+    fields = {
+        "file": {
+            "type": "string",
+            "contentMediaType": "application/octet-stream",
+            "description": "The video (or audio). Streamed to storage, never held in memory.",
+        },
+        "options": {
+            **ref("VideoOptions"),
+            "description": "All options as one JSON object (the only way to give `brand`).",
+        },
+    }
+    aspect = "|".join(re.escape(a) for a in options["aspect_ratios"]["items"]["enum"])
+    for name in OPTION_FIELDS:
+        schema = dict(options.get(name, STRING))
+        if name == "aspect_ratios":
+            schema = {
+                "type": "string",
+                "pattern": f"^({aspect})(,({aspect}))*$",
+                "examples": ["9:16,1:1"],
+                "description": "Comma-separated, each at most once.",
+            }
+        elif None in schema.get("enum", ()):
+            schema["enum"] = [v for v in schema["enum"] if v is not None]
+        fields[name] = schema
+    return {"type": "object", "required": ["file"], "properties": fields}
+
+
+@post(
+    "createVideo",
+    "Submit a video",
+    {
+        "202": json_response("VideoAccepted", "Stored and queued.", links=VIDEO_LINKS, headers=LOCATION),
+        "400": error("BadRequest"),
+        "503": error("Unavailable"),
+    },
+    scope="write",
+    tag="videos",
+    body={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": _upload_form(),
+                "encoding": {
+                    "file": {"contentType": "application/octet-stream"},
+                    "options": {"contentType": "application/json"},
+                },
+            },
+            "application/json": {"schema": ref("VideoFromUrl")},
+        },
+    },
+    description="As multipart, the file streams into storage; options may be given one form field "
+    "each or together as `options` (JSON), a field overriding the same key in `options`. "
+    "As JSON with `source_url`, the worker downloads the video (http/https only; hosts "
+    "that resolve to private, loopback or link-local addresses are refused at once "
+    "(`unsafe_url`) and on every redirect; the upload size limit and a timeout apply, "
+    "and a failed download fails the video with its reason). Unknown or out-of-range "
+    "options are a 422 `invalid_options`; a file over the upload limit is a 413.",
+)
 async def create_video(request: Request) -> JSONResponse:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -192,7 +256,7 @@ async def create_video(request: Request) -> JSONResponse:
 
 
 async def _from_multipart(request: Request) -> JSONResponse:
-    principal = require(request, "write")
+    principal = caller(request)
     storage = request.app.state.storage
     limit = request.app.state.settings.max_upload_bytes
     video_id = uuid.uuid4().hex
@@ -213,7 +277,7 @@ async def _from_multipart(request: Request) -> JSONResponse:
 
 
 async def _from_url(request: Request) -> JSONResponse:
-    principal = require(request, "write")
+    principal = caller(request)
     state = request.app.state
     body = await json_object(request)
     url = field(body, "source_url", str, required=True).strip()
@@ -236,8 +300,28 @@ def _url_filename(url: str) -> str:
 
 
 # -- POST /v1/uploads, POST /v1/uploads/{upload_id}/confirm ---------------------------------------
+@post(
+    "createUpload",
+    "Start a direct upload to object storage",
+    {
+        "201": json_response(
+            "UploadForm",
+            "A presigned form: POST `fields` and then the file (as `file`, last) to `url` as "
+            "multipart/form-data before `expires_at`.",
+            links={"confirm": link("confirmUpload", upload_id="$response.body#/upload_id")},
+        ),
+        "409": error("Conflict"),
+    },
+    scope="write",
+    tag="videos",
+    body=json_body("CreateUpload", "The file's name, size and processing options."),
+    description="For large files: the bytes go from the client straight to S3, not through the API. The "
+    "form is good for exactly one key under the tenant's prefix, a size from 1 byte to "
+    "`size_bytes` (or the upload limit) and `CLIPSTREAM_PRESIGNED_UPLOAD_SECONDS`. Servers that "
+    "keep media on local disk answer 409 `presigned_uploads_unavailable`.",
+)
 async def create_upload(request: Request) -> JSONResponse:
-    principal = require(request, "write")
+    principal = caller(request)
     state = request.app.state
     storage, settings = state.storage, state.settings
     if not isinstance(storage, S3Storage):
@@ -278,8 +362,29 @@ async def create_upload(request: Request) -> JSONResponse:
     )
 
 
+@post(
+    "confirmUpload",
+    "Confirm a direct upload: process it",
+    {
+        "202": json_response(
+            "VideoAccepted",
+            "Found in storage and queued, as a video with the upload's id.",
+            headers=LOCATION,
+            links={"video": link("getVideo", video_id="$response.body#/video_id")},
+        ),
+        **NOT_FOUND,
+        "410": error("Gone"),
+        "503": error("Unavailable"),
+    },
+    scope="write",
+    tag="videos",
+    path_params={"upload_id": "From `POST /v1/uploads`; the video gets the same id."},
+    description="409 `upload_missing` while no file has arrived (send it, then confirm again), 409 "
+    "`upload_confirmed` the second time, 410 `upload_expired` when the form expired with no "
+    "file, 413 when the stored file is larger than the form allowed (it is deleted).",
+)
 async def confirm_upload(request: Request) -> JSONResponse:
-    principal = require(request, "write")
+    principal = caller(request)
     state = request.app.state
     upload_id = request.path_params["upload_id"]
     pending = await pending_uploads.claim(state.db, principal.tenant_id, upload_id)

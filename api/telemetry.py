@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.openapi.blocks import text_response
+from api.routing import operation
 from streams.ops import logs, metrics, tracing
 
 log = logging.getLogger("clipstream.api")
@@ -79,6 +81,12 @@ class TelemetryMiddleware:
                     )
 
 
+@operation(
+    "getMetrics",
+    "Prometheus metrics of this API process (text format)",
+    {"200": text_response("Request counts and latencies by route template, and the process's own.")},
+    tag="meta",
+)
 async def prometheus_metrics(request: Request) -> Response:
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

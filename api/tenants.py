@@ -8,13 +8,32 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import signing
-from api.auth import require
+from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
+from api.openapi.blocks import NOT_FOUND, error, json_body, json_response, link
+from api.routing import operation, post
 from streams import tenancy
 from streams.errors import TenantNotFound
 
+NEW_KEY = json_body("CreateKey", "The key's scope and an optional name.")
+ISSUED_KEY = "The key; `key` is shown only this once."
 
+
+@operation(
+    "createTenant",
+    "Make a tenant and its first admin key",
+    {
+        "201": json_response(
+            "TenantCreated",
+            "The tenant and its first admin key.",
+            links={"key": link("createTenantKey", tenant_id="$response.body#/tenant_id")},
+        )
+    },
+    tag="admin",
+    operator=True,
+    body=json_body("CreateTenant", "The tenant's name."),
+)
 async def create_tenant(request: Request) -> JSONResponse:
     body = await json_object(request)
     name = field(body, "name", str, required=True).strip()
@@ -24,12 +43,32 @@ async def create_tenant(request: Request) -> JSONResponse:
     return JSONResponse({**tenant, "api_key": key.as_json()}, status_code=201)
 
 
+@operation(
+    "createTenantKey",
+    "Make an API key for any tenant",
+    {"201": json_response("IssuedKey", ISSUED_KEY)},
+    tag="admin",
+    operator=True,
+    body=NEW_KEY,
+)
 async def create_tenant_key(request: Request) -> JSONResponse:
     return await _create_key(request, request.path_params["tenant_id"])
 
 
+@post(
+    "createKey",
+    "Make an API key for the caller's tenant",
+    {
+        "201": json_response(
+            "IssuedKey", ISSUED_KEY, links={"revoke": link("revokeKey", key_id="$response.body#/key_id")}
+        )
+    },
+    scope="admin",
+    tag="keys",
+    body=NEW_KEY,
+)
 async def create_key(request: Request) -> JSONResponse:
-    return await _create_key(request, require(request, "admin").tenant_id)
+    return await _create_key(request, caller(request).tenant_id)
 
 
 async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
@@ -47,22 +86,40 @@ async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
     return JSONResponse(key.as_json(), status_code=201)
 
 
+@operation(
+    "listKeys",
+    "The tenant's keys (never their secrets)",
+    {"200": json_response("KeyList", "Every key, revoked ones too.")},
+    scope="admin",
+    tag="keys",
+)
 async def list_keys(request: Request) -> JSONResponse:
-    principal = require(request, "admin")
+    principal = caller(request)
     return JSONResponse({"keys": await tenancy.list_keys(request.app.state.db, principal.tenant_id)})
 
 
+@operation(
+    "revokeKey",
+    "Revoke a key (idempotent)",
+    {"200": json_response("ApiKey", "The key, now revoked."), **NOT_FOUND, "413": error("PayloadTooLarge")},
+    scope="admin",
+    tag="keys",
+    path_params={"key_id": "The key's public id (the 12 hex digits after `csk_`)."},
+)
 async def revoke_key(request: Request) -> Response:
-    principal = require(request, "admin")
+    principal = caller(request)
     revoked = await tenancy.revoke_key(request.app.state.db, principal.tenant_id, request.path_params["key_id"])
     if revoked is None:
         raise ApiError(404, "key_not_found", f"no key with id {request.path_params['key_id']!r}")
     return JSONResponse(revoked)
 
 
+@operation(
+    "me", "The caller: tenant, key, scope", {"200": json_response("Me", "Who is calling.")}, scope="read", tag="keys"
+)
 async def me(request: Request) -> JSONResponse:
     """The caller: tenant, key and scope, with a signed link to the tenant's progress stream."""
-    principal = require(request, "read")
+    principal = caller(request)
     events = signing.sign(request.app.state.signing_secret, principal, "/v1/events")
     return JSONResponse(
         {

@@ -25,6 +25,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from api.errors import ApiError
+from api.openapi.blocks import NOT_FOUND, STRING, error, query_param
+from api.routing import operation
 from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
 from streams.domain.clip import Clip
 from streams.domain.video import Video
@@ -33,15 +35,70 @@ from streams.timeline import build, bundle, cuts, formats
 
 PIPE_CHUNKS = 16  # chunks of the zip in flight between the thread writing it and the response
 
+# -- the operations' declaration: what both answer, the query they take ----------------------------
+TIMELINE = {
+    "200": {
+        "description": "The timeline, or with `bundle=zip` a zip of it with the source, the clips' "
+        "SRTs and hand-off JSONs.",
+        "content": {
+            **{f.media_type: {"schema": STRING} for f in formats.FORMATS.values()},
+            "application/zip": {"schema": {}},
+        },
+    },
+    **NOT_FOUND,
+}
+TIMELINE_QUERY = [
+    query_param(
+        "format",
+        {"enum": list(formats.FORMATS), "default": "otio"},
+        "; ".join(f"`{f.name}`: {f.label}" for f in formats.FORMATS.values()),
+    ),
+    query_param("bundle", {"enum": ["zip"]}, "Package the timeline with what it references."),
+    query_param(
+        "media_root",
+        STRING,
+        "With `bundle=zip`: the absolute folder the zip will be unpacked to; the "
+        "timeline then references the source by a `file://` URL under it.",
+    ),
+]
+TIMELINE_HELP = (
+    "Cuts on whole frames of the source's rate (29.97 and 59.94 as drop-frame timecode), a marker with "
+    "each clip's title, score and reason (comment) and one per caption cue; `fcp7`, `fcpxml` and "
+    "`kdenlive` are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
+    "path as metadata (`.otio`) and in the bundled hand-off JSON. Without `bundle` the source is "
+    "referenced by a signed link valid for an hour."
+)
 
+
+@operation(
+    "getClipTimeline",
+    "The clip as an editor timeline",
+    TIMELINE,
+    scope="read",
+    tag="clips",
+    signed=True,
+    parameters=TIMELINE_QUERY,
+    description=TIMELINE_HELP,
+)
 async def clip_timeline(request: Request) -> Response:
     clip = await clip_or_404(request)
-    video = await catalog(request, "read").video(clip.video_id)
+    video = await catalog(request).video(clip.video_id)
     if video is None:  # deleted since the clip was read
         raise video_not_found(clip.video_id)
     return await _timeline(request, video, [clip], name=f"{PurePath(video.filename).stem} - {clip.title}")
 
 
+@operation(
+    "getVideoTimeline",
+    "The video's clips as one editor timeline, in rank order",
+    {**TIMELINE, "409": error("Conflict")},
+    scope="read",
+    tag="clips",
+    signed=True,
+    parameters=TIMELINE_QUERY,
+    description=TIMELINE_HELP + " One cut per moment; clips a later ranking superseded are left out; 409 "
+    "`no_clips` before the first clip is rendered.",
+)
 async def video_timeline(request: Request) -> Response:
     tenant_catalog, video = await video_or_404(request)
     clips, seen = [], set()

@@ -12,9 +12,23 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from api import signing
-from api.auth import require
+from api.auth import caller
 from api.errors import ApiError
+from api.openapi.blocks import (
+    MEDIA,
+    NOT_FOUND,
+    PAGE,
+    SERVED_FILE,
+    STRING,
+    error,
+    json_response,
+    link,
+    links_by,
+    query_param,
+    ref,
+)
 from api.pagination import decode_cursor, one_page, page_limit
+from api.routing import operation
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
 from streams.domain.clip import CLIP_FILES, Clip
@@ -27,10 +41,25 @@ from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
 from streams.timeline.formats import FORMATS
 
+# What an answer naming a video or a clip links to (OpenAPI links, for clients and stateful testers).
+VIDEO_LINKS = links_by(
+    "video_id",
+    "$response.body#/video_id",
+    {
+        "video": "getVideo",
+        "transcript": "getTranscript",
+        "moments": "getMoments",
+        "clips": "getClips",
+        "delete": "deleteVideo",
+    },
+)
+TO_CLIP = {"clip": link("getClip", clip_id="$response.body#/clip_id")}
+VIDEO_STATUSES = ("queued", "processing", "completed", "failed")
 
-def catalog(request: Request, scope: str) -> Catalog:
-    """The catalog as the calling tenant sees it, once its key is checked for ``scope``."""
-    return request.app.state.catalog.for_tenant(require(request, scope).tenant_id)
+
+def catalog(request: Request) -> Catalog:
+    """The catalog as the calling tenant sees it."""
+    return request.app.state.catalog.for_tenant(caller(request).tenant_id)
 
 
 def _signed(request: Request, path: str, query: str = "") -> str:
@@ -52,8 +81,8 @@ def video_not_found(video_id: str) -> ApiError:
     return ApiError(404, "video_not_found", f"no video with id {video_id!r}")
 
 
-async def video_or_404(request: Request, scope: str = "read") -> tuple[Catalog, Video]:
-    tenant_catalog = catalog(request, scope)
+async def video_or_404(request: Request) -> tuple[Catalog, Video]:
+    tenant_catalog = catalog(request)
     video = await tenant_catalog.video(request.path_params["video_id"])
     if video is None:
         raise video_not_found(request.path_params["video_id"])
@@ -76,11 +105,25 @@ def _summary(v: Video) -> dict:
     }
 
 
+@operation(
+    "listVideos",
+    "List videos, newest first",
+    {
+        "200": json_response(
+            "VideoList",
+            "One page.",
+            links={"video": link("getVideo", video_id="$response.body#/videos/0/video_id")},
+        )
+    },
+    scope="read",
+    tag="videos",
+    parameters=[*PAGE, query_param("status", {"enum": list(VIDEO_STATUSES)})],
+)
 async def list_videos(request: Request) -> JSONResponse:
-    tenant_catalog = catalog(request, "read")
+    tenant_catalog = catalog(request)
     limit = page_limit(request)
     status = request.query_params.get("status")
-    if status is not None and status not in ("queued", "processing", "completed", "failed"):
+    if status is not None and status not in VIDEO_STATUSES:
         raise ApiError(422, "invalid_query", "status must be one of queued, processing, completed, failed")
     before = decode_cursor(request.query_params.get("cursor"))
     rows, cursor, more = one_page(
@@ -91,6 +134,13 @@ async def list_videos(request: Request) -> JSONResponse:
     return JSONResponse({"videos": [_summary(v) for v in rows], "next_cursor": cursor, "has_more": more})
 
 
+@operation(
+    "getVideo",
+    "A video: status, progress, stages",
+    {"200": json_response("VideoDetail", "The video."), **NOT_FOUND},
+    scope="read",
+    tag="videos",
+)
 async def get_video(request: Request) -> JSONResponse:
     _, v = await video_or_404(request)
     return JSONResponse(video_json(request, v))
@@ -120,8 +170,15 @@ def video_json(request: Request, v: Video) -> dict:
     return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.ranking}
 
 
+@operation(
+    "deleteVideo",
+    "Delete a video, its clips and its stored files",
+    {"204": {"description": "Deleted."}, **NOT_FOUND, "413": error("PayloadTooLarge"), "503": error("Unavailable")},
+    scope="write",
+    tag="videos",
+)
 async def delete_video(request: Request) -> Response:
-    principal = require(request, "write")
+    principal = caller(request)
     state = request.app.state
     video_id = request.path_params["video_id"]
     uris = await state.catalog.for_tenant(principal.tenant_id).delete_video(video_id)
@@ -166,6 +223,31 @@ def spoken_language(chunks: list[dict]) -> dict:
     }
 
 
+@operation(
+    "getTranscript",
+    "The transcript so far",
+    {
+        "200": {
+            "description": "In the requested format.",
+            "headers": {
+                "Content-Language": {
+                    "description": "The languages heard, the main one first (absent before any speech).",
+                    "schema": STRING,
+                }
+            },
+            "content": {
+                "application/json": {"schema": ref("Transcript")},
+                "application/x-subrip": {"schema": STRING},
+                "text/vtt": {"schema": STRING},
+                "text/plain": {"schema": STRING},
+            },
+        },
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="videos",
+    parameters=[query_param("format", {"enum": list(TRANSCRIPT_FORMATS), "default": "json"})],
+)
 async def get_transcript(request: Request) -> Response:
     tenant_catalog, v = await video_or_404(request)
     fmt = request.query_params.get("format", "json")
@@ -199,6 +281,13 @@ async def get_transcript(request: Request) -> Response:
     )
 
 
+@operation(
+    "getMoments",
+    "The moments found so far, best first",
+    {"200": json_response("MomentList", "The moments."), **NOT_FOUND},
+    scope="read",
+    tag="videos",
+)
 async def get_moments(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     moments = await tenant_catalog.moments(v.video_id)
@@ -263,6 +352,23 @@ def timeline_links(request: Request, base: str) -> dict:
     return {name: _signed(request, f"{base}/timeline", f"format={name}&bundle=zip") for name in FORMATS}
 
 
+@operation(
+    "getClips",
+    "The clips rendered so far, best first",
+    {
+        "200": json_response(
+            "ClipList",
+            "The clips.",
+            links={
+                "clip": link("getClip", clip_id="$response.body#/clips/0/clip_id"),
+                "download": link("downloadClip", clip_id="$response.body#/clips/0/clip_id"),
+            },
+        ),
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="clips",
+)
 async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v.video_id)
@@ -270,12 +376,29 @@ async def get_clips(request: Request) -> JSONResponse:
 
 
 async def clip_or_404(request: Request) -> Clip:
-    clip = await catalog(request, "read").clip(request.path_params["clip_id"])
+    clip = await catalog(request).clip(request.path_params["clip_id"])
     if clip is None:
         raise ApiError(404, "clip_not_found", f"no clip with id {request.path_params['clip_id']!r}")
     return clip
 
 
+@operation(
+    "getClip",
+    "A clip",
+    {
+        "200": json_response(
+            "Clip",
+            "The clip.",
+            links={
+                "download": link("downloadClip", clip_id="$response.body#/clip_id"),
+                "video": link("getVideo", video_id="$response.body#/video_id"),
+            },
+        ),
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="clips",
+)
 async def get_clip(request: Request) -> JSONResponse:
     return JSONResponse(_clip_json(request, await clip_or_404(request)))
 
@@ -284,6 +407,27 @@ MEDIA_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/v
 PRESIGN_SECONDS = 900
 
 
+@operation(
+    "downloadClip",
+    "One of a clip's files",
+    {
+        "200": {
+            "description": "The file (byte ranges supported).",
+            "content": {
+                "video/mp4": {"schema": {}},
+                "application/x-subrip": {"schema": STRING},
+                "text/vtt": {"schema": STRING},
+                "image/jpeg": {"schema": {}},
+            },
+        },
+        **SERVED_FILE,
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="clips",
+    signed=True,
+    parameters=[query_param("file", {"enum": list(CLIP_FILES), "default": "mp4"})],
+)
 async def download_clip(request: Request) -> Response:
     """A clip's file (``?file=mp4|srt|vtt|thumbnail``)."""
     clip = await clip_or_404(request)
@@ -293,6 +437,14 @@ async def download_clip(request: Request) -> Response:
     return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)
 
 
+@operation(
+    "getSource",
+    "The uploaded media itself",
+    {"200": {"description": "The file (byte ranges supported).", "content": MEDIA}, **SERVED_FILE, **NOT_FOUND},
+    scope="read",
+    tag="videos",
+    signed=True,
+)
 async def get_source(request: Request) -> Response:
     """The uploaded media itself (for players that follow the transcript)."""
     _, v = await video_or_404(request)

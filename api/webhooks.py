@@ -23,10 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.auth import require
+from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
+from api.openapi.blocks import NOT_FOUND, PAGE, error, json_body, json_response, link, links_by
 from api.pagination import decode_cursor, one_page, page_limit, row_position
+from api.routing import operation, post
 from streams.adapters.db import tenant_connection
 from streams.domain.envelope import iso_z, utc_now
 from streams.errors import UnsafeUrl
@@ -124,12 +126,47 @@ def _not_found(endpoint_id: str) -> ApiError:
     return ApiError(404, "endpoint_not_found", f"no webhook endpoint with id {endpoint_id!r}")
 
 
+BY_ENDPOINT = links_by(
+    "endpoint_id",
+    "$response.body#/endpoint_id",
+    {
+        "endpoint": "getWebhookEndpoint",
+        "update": "updateWebhookEndpoint",
+        "delete": "deleteWebhookEndpoint",
+        "rotate": "rotateWebhookSecret",
+        "deliveries": "listWebhookDeliveries",
+        "test": "testWebhookEndpoint",
+    },
+)
+BY_DELIVERY = links_by(
+    "delivery_id",
+    "$response.body#/delivery_id",
+    {"delivery": "getWebhookDelivery", "replay": "replayWebhookDelivery"},
+)
+DISABLED = {"409": error("Conflict")}
+
+
 def _delivery_not_found(delivery_id: str) -> ApiError:
     return ApiError(404, "delivery_not_found", f"no webhook delivery with id {delivery_id!r}")
 
 
+@post(
+    "createWebhookEndpoint",
+    "Add a webhook endpoint",
+    {
+        "201": json_response(
+            "WebhookEndpointWithSecret",
+            "The endpoint; `secret` is shown in full only here and on rotation.",
+            links=BY_ENDPOINT,
+        )
+    },
+    scope="admin",
+    tag="webhooks",
+    body=json_body("CreateWebhookEndpoint", "Where and what to send."),
+    description="The URL must be http(s) on a public address (`unsafe_url` otherwise).",
+)
 async def create_endpoint(request: Request) -> JSONResponse:
-    principal = require(request, "admin")
+    principal = caller(request)
     body = await json_object(request)
     url = await _checked_url(request, body)
     description, kinds = _description(body) or "", _event_types(body) or []
@@ -138,8 +175,16 @@ async def create_endpoint(request: Request) -> JSONResponse:
     return JSONResponse(_endpoint_json(row, secret=True), status_code=201)
 
 
+@operation(
+    "listWebhookEndpoints",
+    "The tenant's webhook endpoints",
+    {"200": json_response("WebhookEndpointList", "One page.")},
+    scope="read",
+    tag="webhooks",
+    parameters=PAGE,
+)
 async def list_endpoints(request: Request) -> JSONResponse:
-    principal = require(request, "read")
+    principal = caller(request)
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         rows = await store.endpoints(conn, principal.tenant_id, limit + 1, after)
@@ -147,15 +192,30 @@ async def list_endpoints(request: Request) -> JSONResponse:
     return JSONResponse({"endpoints": [_endpoint_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 
+@operation(
+    "getWebhookEndpoint",
+    "A webhook endpoint",
+    {"200": json_response("WebhookEndpoint", "The endpoint."), **NOT_FOUND},
+    scope="read",
+    tag="webhooks",
+)
 async def get_endpoint(request: Request) -> JSONResponse:
-    principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         row = await _endpoint(conn, principal.tenant_id, endpoint_id)
     return JSONResponse(_endpoint_json(row))
 
 
+@operation(
+    "updateWebhookEndpoint",
+    "Change a webhook endpoint",
+    {"200": json_response("WebhookEndpoint", "The endpoint as changed."), **NOT_FOUND},
+    scope="admin",
+    tag="webhooks",
+    body=json_body("UpdateWebhookEndpoint", "The fields to change."),
+)
 async def update_endpoint(request: Request) -> JSONResponse:
-    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     body = await json_object(request)
     unknown = set(body) - {"url", "description", "event_types", "status"}
     if unknown:
@@ -179,16 +239,31 @@ async def update_endpoint(request: Request) -> JSONResponse:
     return JSONResponse(_endpoint_json(row))
 
 
+@operation(
+    "deleteWebhookEndpoint",
+    "Delete a webhook endpoint",
+    {"204": {"description": "Deleted."}, **NOT_FOUND, "413": error("PayloadTooLarge")},
+    scope="admin",
+    tag="webhooks",
+)
 async def delete_endpoint(request: Request) -> Response:
-    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         if not await store.delete_endpoint(conn, principal.tenant_id, endpoint_id):
             raise _not_found(endpoint_id)
     return Response(status_code=204)
 
 
+@post(
+    "rotateWebhookSecret",
+    "Rotate the signing secret",
+    {"200": json_response("WebhookEndpointWithSecret", "The endpoint with its new secret."), **NOT_FOUND},
+    scope="admin",
+    tag="webhooks",
+    body=json_body("RotateWebhookSecret", "How long the old secret keeps signing.", required=False),
+)
 async def rotate_secret(request: Request) -> JSONResponse:
-    principal, endpoint_id = require(request, "admin"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     body = await json_object(request, optional=True)
     grace = field(body, "grace_seconds", int, default=DEFAULT_GRACE_SECONDS)
     if not 0 <= grace <= MAX_GRACE_SECONDS:
@@ -202,8 +277,23 @@ async def rotate_secret(request: Request) -> JSONResponse:
     return JSONResponse(_endpoint_json(row, secret=True))
 
 
+@operation(
+    "listWebhookDeliveries",
+    "An endpoint's deliveries",
+    {
+        "200": json_response(
+            "WebhookDeliveryList",
+            "One page, newest first.",
+            links={"delivery": link("getWebhookDelivery", delivery_id="$response.body#/deliveries/0/delivery_id")},
+        ),
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="webhooks",
+    parameters=PAGE,
+)
 async def list_deliveries(request: Request) -> JSONResponse:
-    principal, endpoint_id = require(request, "read"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         await _endpoint(conn, principal.tenant_id, endpoint_id)
@@ -212,15 +302,33 @@ async def list_deliveries(request: Request) -> JSONResponse:
     return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
 
 
+@operation(
+    "getWebhookDelivery",
+    "A delivery, its attempts",
+    {"200": json_response("WebhookDelivery", "The delivery."), **NOT_FOUND},
+    scope="read",
+    tag="webhooks",
+)
 async def get_delivery(request: Request) -> JSONResponse:
-    principal, delivery_id = require(request, "read"), request.path_params["delivery_id"]
+    principal, delivery_id = caller(request), request.path_params["delivery_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         row = await _delivery(conn, principal.tenant_id, delivery_id)
     return JSONResponse(_delivery_json(row))
 
 
+@post(
+    "replayWebhookDelivery",
+    "Send it again",
+    {
+        "202": json_response("WebhookDelivery", "Queued again (same `webhook-id` and body).", links=BY_DELIVERY),
+        **NOT_FOUND,
+        **DISABLED,
+    },
+    scope="write",
+    tag="webhooks",
+)
 async def replay_delivery(request: Request) -> JSONResponse:
-    principal, delivery_id = require(request, "write"), request.path_params["delivery_id"]
+    principal, delivery_id = caller(request), request.path_params["delivery_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         await _delivery(conn, principal.tenant_id, delivery_id)
         if await store.replay(conn, principal.tenant_id, delivery_id) is None:
@@ -229,8 +337,15 @@ async def replay_delivery(request: Request) -> JSONResponse:
     return JSONResponse(_delivery_json(row), status_code=202)
 
 
+@post(
+    "testWebhookEndpoint",
+    "Send a `webhook.test` event now",
+    {"202": json_response("WebhookDelivery", "Queued.", links=BY_DELIVERY), **NOT_FOUND, **DISABLED},
+    scope="write",
+    tag="webhooks",
+)
 async def send_test(request: Request) -> JSONResponse:
-    principal, endpoint_id = require(request, "write"), request.path_params["endpoint_id"]
+    principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         row = await _endpoint(conn, principal.tenant_id, endpoint_id)
         if row["status"] != "enabled":
