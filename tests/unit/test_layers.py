@@ -131,7 +131,7 @@ def test_the_rest_of_the_domain_reaches_no_service_and_not_faust():
 
 # The only loose modules at the root of ``streams/``: what nearly every package imports. Anything else
 # belongs in a package named by its concern (DEVELOPERS.md, "Where things live").
-ROOT_MODULES = {"__init__", "errors", "failures", "settings", "tenancy"}
+ROOT_MODULES = {"__init__", "errors", "failures", "tenancy"}
 
 
 def test_the_root_of_streams_holds_packages_and_only_the_shared_modules():

@@ -104,3 +104,20 @@ def test_saved_credentials_keep_each_others_fields_and_stay_private(tmp_path):
     assert json.loads(path.read_text()) == {"tenant_id": "t1", "api_key": "cs_2", "meilisearch_master_key": "m" * 43}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert credentials.saved(settings, "meilisearch_key") is None and credentials.api_key_for(settings) == "cs_2"
+
+
+def test_every_setting_is_declared_in_one_group_and_described_there():
+    import dataclasses
+    import re
+
+    from streams.settings import GROUPS
+
+    owners: dict[str, list[str]] = {}
+    for group in GROUPS:
+        # a field is described as "name: ..." or among "a / b / c: ..." (a list may wrap)
+        described = set(re.findall(r"([a-z][a-z0-9_]+)(?= /|:)", group.__doc__))
+        for f in dataclasses.fields(group):
+            owners.setdefault(f.name, []).append(group.__name__)
+            assert f.name in described, f"{group.__name__}.{f.name} is not described in its docstring"
+    assert {name: groups for name, groups in owners.items() if len(groups) > 1} == {}
+    assert set(owners) == {f.name for f in dataclasses.fields(Settings)}

@@ -1,0 +1,57 @@
+"""Where the services are and how clients reach them: Kafka, Triton, PostgreSQL, storage,
+ClickHouse and search. Empty addresses default to the local stack's (``Settings`` derives them from
+its ports), so changing one port moves both the server and its clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streams.settings.env import project_root
+
+SEARCH_BACKENDS = ("auto", "embedded", "meilisearch")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Attributes:
+    kafka_bootstrap: bootstrap servers for clients (defaults to the local broker).
+    kafka_partitions: partitions for the pipeline's topics.
+    kafka_replication: replicas of each topic the worker creates (3 on a production cluster).
+    triton_grpc_url / triton_http_url: where clients reach Triton (default: the local one).
+    triton_model_repo: the model repository Triton serves.
+    postgres_dsn: how the worker and the tools connect (the owner role).
+    postgres_app_dsn: how the API connects: a non-owner role subject to row-level security.
+    storage_url: ``file:///abs/dir`` (default: ``data_dir/storage``) or ``s3://bucket[/prefix]``.
+    s3_endpoint_url / s3_access_key / s3_secret_key / s3_region: S3 connection (MinIO locally).
+    clickhouse_url: a ClickHouse server URL; empty means the embedded engine at clickhouse_path.
+    clickhouse_path: where the embedded engine keeps its data (default: ``data_dir/clickhouse``).
+    search_backend: ``auto`` (Meilisearch when ``meilisearch_url`` is set or the local stack runs
+        one, else the embedded index), ``embedded`` (always the embedded index) or ``meilisearch``
+        (Meilisearch or an error that says how to get one).
+    meilisearch_url / meilisearch_key: a Meilisearch server to use; empty means the local stack's
+        own when it runs one, else the embedded index. For ``POST /v1/search/token`` the key must
+        be the master key, or a key with ``keys.get``.
+    meilisearch_public_url: where front ends reach that Meilisearch with a tenant token (empty:
+        ``meilisearch_url``).
+    """
+
+    kafka_bootstrap: str = ""
+    kafka_partitions: int = 4
+    kafka_replication: int = 1
+    triton_grpc_url: str = ""
+    triton_http_url: str = ""
+    triton_model_repo: Path = field(default_factory=lambda: project_root() / "models" / "triton_repo")
+    postgres_dsn: str = ""
+    postgres_app_dsn: str = ""
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_access_key: str = "clipstream"
+    s3_secret_key: str = "clipstream-secret"
+    s3_region: str = "us-east-1"
+    clickhouse_url: str = ""
+    clickhouse_path: Path | None = None
+    search_backend: str = "auto"
+    meilisearch_url: str = ""
+    meilisearch_key: str = ""
+    meilisearch_public_url: str = ""

@@ -1,0 +1,44 @@
+"""The local stack's settings (``clipstream stack``, the tests): where it keeps its data, the ports
+its servers listen on, and the tools it builds or finds them with. A deployment that points every
+client at its own services (``streams.settings.services``) needs none of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streams.settings.env import project_root
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Attributes:
+    data_dir: where every local component keeps its data, logs and pid files.
+    kafka_port / kafka_controller_port: the local broker's client and KRaft controller ports.
+    triton_http_port / triton_grpc_port / triton_metrics_port: the local Triton's ports.
+    postgres_port: the local PostgreSQL's port.
+    minio_port / minio_console_port: the local MinIO's ports.
+    meilisearch_bin: the Meilisearch server binary the local stack runs (empty: ``meilisearch``
+        on PATH; none found and no ``meilisearch_url``: the stack runs none).
+    meilisearch_port: where the local stack's Meilisearch listens.
+    cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
+    pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
+    java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
+    maven_repo_url: the Maven repository Kafka's jars come from.
+    """
+
+    data_dir: Path = field(default_factory=lambda: project_root() / ".local")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    triton_http_port: int = 18000
+    triton_grpc_port: int = 18001
+    triton_metrics_port: int = 18002
+    postgres_port: int = 15432
+    minio_port: int = 19000
+    minio_console_port: int = 19001
+    meilisearch_bin: str = ""
+    meilisearch_port: int = 17700
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
+    pg_bindir: str = ""
+    java: str = ""
+    maven_repo_url: str = "https://repo.maven.apache.org/maven2"
