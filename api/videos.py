@@ -34,8 +34,9 @@ from streams.adapters.storage import FileStorage, video_prefix
 from streams.domain.clip import CLIP_FILES, Clip
 from streams.domain.envelope import iso_z
 from streams.domain.video import Video
+from streams.domain.words import Word
 from streams.errors import StorageError
-from streams.media.captions import CaptionWord, to_srt, to_vtt
+from streams.media.captions import to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
@@ -258,7 +259,7 @@ async def get_transcript(request: Request) -> Response:
     # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
     headers = {"Content-Language": ", ".join(tags)} if spoken["language"] else {}
-    captions = [CaptionWord(w["word"], w["start"], w["end"]) for w in words]
+    captions = [Word(w["word"], w["start"], w["end"]) for w in words]
     if fmt == "srt":
         return PlainTextResponse(to_srt(captions), media_type="application/x-subrip", headers=headers)
     if fmt == "vtt":

@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.media.captions import CaptionWord  # noqa: E402
+from streams.domain.words import Word  # noqa: E402
 from streams.media.loudness import parse_summary  # noqa: E402
 from streams.media.reframe.camera import CropKeyframe  # noqa: E402
 from streams.media.render import RenderSpec, render_clip  # noqa: E402
@@ -77,10 +77,10 @@ def build_source(out: Path) -> Path:
     return out
 
 
-def words(seconds: float) -> tuple[CaptionWord, ...]:
+def words(seconds: float) -> tuple[Word, ...]:
     text = ("so here is the thing nobody tells you about shipping the first version of anything it is "
             "always harder than it looks and that is fine").split()
-    return tuple(CaptionWord(text[i % len(text)] + ("." if i % 9 == 8 else ""), round(0.2 + i * 0.38, 2),
+    return tuple(Word(text[i % len(text)] + ("." if i % 9 == 8 else ""), round(0.2 + i * 0.38, 2),
                              round(0.2 + i * 0.38 + 0.3, 2)) for i in range(int((seconds - 0.6) / 0.38)))
 
 

@@ -29,9 +29,9 @@ from streams.adapters.storage import video_prefix
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
 from streams.domain.video import Video
+from streams.domain.words import Word
 from streams.errors import ContractError
 from streams.media.brand import BrandKit
-from streams.media.captions import CaptionWord
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
@@ -107,11 +107,11 @@ async def _rerender(request: RenderRequested) -> None:
     )
 
 
-def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[CaptionWord, ...]:
+def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[Word, ...]:
     """The transcript's words inside [start, end], in clip time."""
     eps = 1e-3
     return tuple(
-        CaptionWord(w["word"], round(max(0.0, w["start"] - start), 3), round(min(end, w["end"]) - start, 3))
+        Word(w["word"], round(max(0.0, w["start"] - start), 3), round(min(end, w["end"]) - start, 3))
         for c in chunks
         for w in c["words"]
         if w["start"] >= start - eps and w["end"] <= end + eps

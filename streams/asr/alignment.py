@@ -11,42 +11,21 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from streams.asr.wer import normalise
+from streams.domain.words import TimedWord, Word
 
 # GRID's alignments count 1/1000 of a 25 fps video frame: a 3 s clip ends at 75000.
 GRID_UNITS_PER_SECOND = 25_000.0
 GRID_SILENCE = frozenset({"sil", "sp"})
 
 
-class Timed(Protocol):
-    word: str
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class TimedWord:
-    """A reference word.
-
-    Attributes:
-        word: the word as written in the reference.
-        start: seconds from the start of the audio.
-        end: seconds from the start of the audio.
-    """
-
-    word: str
-    start: float
-    end: float
-
-
 @dataclass(frozen=True)
 class WordPair:
     """A reference word and the recognised word matched to it (same normalised text)."""
 
-    reference: Timed
-    hypothesis: Timed
+    reference: TimedWord
+    hypothesis: TimedWord
 
     @property
     def start_error(self) -> float:
@@ -54,7 +33,7 @@ class WordPair:
         return self.hypothesis.start - self.reference.start
 
 
-def parse_grid_align(text: str, units_per_second: float = GRID_UNITS_PER_SECOND) -> list[TimedWord]:
+def parse_grid_align(text: str, units_per_second: float = GRID_UNITS_PER_SECOND) -> list[Word]:
     """The spoken words of a GRID ``.align`` file (``start end word`` per line); silences dropped."""
     words = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -66,11 +45,11 @@ def parse_grid_align(text: str, units_per_second: float = GRID_UNITS_PER_SECOND)
         start, end, word = int(fields[0]), int(fields[1]), fields[2]
         if word.lower() in GRID_SILENCE:
             continue
-        words.append(TimedWord(word, start / units_per_second, end / units_per_second))
+        words.append(Word(word, start / units_per_second, end / units_per_second))
     return words
 
 
-def _tokens(words: Sequence[Timed]) -> tuple[list[str], list[int]]:
+def _tokens(words: Sequence[TimedWord]) -> tuple[list[str], list[int]]:
     """Normalised tokens of ``words`` and, for each token, the index of the word it came from
     (``well-known`` gives two tokens of one word; a lone dash gives none)."""
     tokens, owners = [], []
@@ -81,7 +60,7 @@ def _tokens(words: Sequence[Timed]) -> tuple[list[str], list[int]]:
     return tokens, owners
 
 
-def match_words(reference: Sequence[Timed], hypothesis: Sequence[Timed]) -> list[WordPair]:
+def match_words(reference: Sequence[TimedWord], hypothesis: Sequence[TimedWord]) -> list[WordPair]:
     """Pairs of reference and recognised words with the same normalised text, in order, as many
     as possible (longest common subsequence). Each word appears in at most one pair."""
     ref, ref_owner = _tokens(reference)

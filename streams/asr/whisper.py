@@ -27,6 +27,7 @@ from streams.asr.languages import AUTO, LanguageSpan, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
+from streams.domain.words import Word
 from streams.models.parameters import options_from
 from streams.text import chinese
 
@@ -105,14 +106,6 @@ class WhisperOptions:
     def batched(self) -> bool:
         """Whether long audio goes through the batched pipeline."""
         return self.batch_size > 1 and self.vad_filter
-
-
-@dataclass(frozen=True)
-class Word:
-    word: str
-    start: float
-    end: float
-    probability: float
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,29 @@
-"""What every stage's word has: its text as written (punctuation attached) and when it is spoken.
+"""A word: its text as written (punctuation attached), when it is spoken and how sure the
+recogniser was.
 
-A word is a ``streams.asr.whisper.Word`` as recognised and ranked (``streams.moments``), a
-``TranscriptWord`` on the transcript topic and a ``CaptionWord`` when drawn; code that needs only
-the text and the times takes any of them as a :class:`TimedWord`. Pure: the standard library
-only.
+One frozen :class:`Word` is what Whisper's answers become (``streams.asr``), what sentences,
+signals and moments are built from (``streams.moments``), what search indexes and what captions
+and hand-offs draw (``streams.media``); a reference transcript's words are ones too
+(``streams.asr.alignment``). On the transcript topic a word travels as the worker's Faust record
+``TranscriptWord``, and in the catalog as JSON; code that needs only the text and the times takes
+any of them as a :class:`TimedWord`. Pure: the standard library only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word and its ``start`` and ``end`` in seconds from the start of the media; ``probability``
+    is the recogniser's (1.0 for a word it did not hear: a reference's, one a person typed)."""
+
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
 
 
 class TimedWord(Protocol):

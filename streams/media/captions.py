@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from streams.domain.words import Word
 from streams.text.scripts import join, main_script, unspaced
 
 BREAK_AFTER = (".", "?", "!", ",")
@@ -35,17 +36,10 @@ Measure = Callable[[str, float, bool], float]
 
 
 @dataclass(frozen=True)
-class CaptionWord:
-    word: str
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
 class Cue:
     """Words shown together. ``start``/``end`` never overlap the neighbouring cues."""
 
-    words: tuple[CaptionWord, ...]
+    words: tuple[Word, ...]
     start: float
     end: float
 
@@ -54,16 +48,14 @@ class Cue:
         return join(w.word for w in self.words)
 
 
-def group_cues(
-    words: Iterable[CaptionWord], max_words: int = 4, max_seconds: float = 2.5, max_chars: int = 28
-) -> list[Cue]:
+def group_cues(words: Iterable[Word], max_words: int = 4, max_seconds: float = 2.5, max_chars: int = 28) -> list[Cue]:
     """Split ``words`` (in spoken order) into cues of at most ``max_words`` words, ``max_seconds``
     and ``max_chars`` characters; a word longer than the limits gets a cue of its own. A cue also
     ends after a word ending in ``. ? ! ,`` and before a pause of ``PAUSE_SECONDS`` or more.
 
     A cue starts with its first word; where that word starts before the previous cue's last word
     ends, the previous cue is cut short rather than this one shown late."""
-    groups: list[list[CaptionWord]] = []
+    groups: list[list[Word]] = []
     for word in words:
         current = groups[-1] if groups else None
         if current is None or _breaks_before(current, word, max_words, max_seconds, max_chars):
@@ -80,9 +72,7 @@ def group_cues(
     return cues
 
 
-def _breaks_before(
-    current: list[CaptionWord], word: CaptionWord, max_words: int, max_seconds: float, max_chars: int
-) -> bool:
+def _breaks_before(current: list[Word], word: Word, max_words: int, max_seconds: float, max_chars: int) -> bool:
     last = current[-1]
     chars = sum(len(w.word) + 1 for w in current) + len(word.word)
     return (
@@ -99,7 +89,7 @@ def _clock(seconds: float, fraction_sep: str) -> str:
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}{fraction_sep}{ms % 1000:03d}"
 
 
-def to_srt(words: Iterable[CaptionWord]) -> str:
+def to_srt(words: Iterable[Word]) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm`` times, a blank line after each cue."""
     return "".join(
         f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{c.text}\n\n"
@@ -107,7 +97,7 @@ def to_srt(words: Iterable[CaptionWord]) -> str:
     )
 
 
-def to_vtt(words: Iterable[CaptionWord], language: str | None = None) -> str:
+def to_vtt(words: Iterable[Word], language: str | None = None) -> str:
     """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
     YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times."""
     cues = "".join(
@@ -193,7 +183,7 @@ SCRIPT_FONTS = {
 }
 
 
-def for_script(style: CaptionStyle, words: Iterable[CaptionWord]) -> CaptionStyle:
+def for_script(style: CaptionStyle, words: Iterable[Word]) -> CaptionStyle:
     """``style`` with the font of the script ``words`` are mostly written in (unchanged for
     Latin, Cyrillic and Greek, which its own font draws)."""
     name = main_script(join(w.word for w in words))
@@ -254,7 +244,7 @@ class CueLayout:
 
 
 def layout_cues(
-    words: Iterable[CaptionWord], width: int, height: int, style: CaptionStyle, measure: Measure | None = None
+    words: Iterable[Word], width: int, height: int, style: CaptionStyle, measure: Measure | None = None
 ) -> list[CueLayout]:
     """Each cue of ``words`` broken into at most ``MAX_LINES`` lines that fit between the side
     margins of a ``width`` x ``height`` frame, measured with ``measure`` (``estimate_width`` when
@@ -308,7 +298,7 @@ def _keyword(word: str) -> str:
 
 
 def to_ass(
-    words: Iterable[CaptionWord],
+    words: Iterable[Word],
     width: int,
     height: int,
     style: CaptionStyle | str = DEFAULT_STYLE,

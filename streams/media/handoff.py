@@ -45,7 +45,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence
 
-from streams.media.captions import CaptionStyle, CaptionWord, CueLayout
+from streams.domain.words import Word
+from streams.media.captions import CaptionStyle, CueLayout
 from streams.media.framing import CropKey
 from streams.media.loudness import CEILING_DBTP, TARGET_LUFS, Loudness
 from streams.text.scripts import join
@@ -69,7 +70,7 @@ def handoff(
     panels: Sequence[Sequence[CropKey]],
     style: CaptionStyle,
     brand: dict | None,
-    words: Sequence[CaptionWord],
+    words: Sequence[Word],
     cues: Sequence[CueLayout],
     gain_db: float | None,
     thumbnail_at: float | None,

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Sequence
 
+from streams.domain.words import Word
 from streams.errors import RenderError
 from streams.media.brand import BrandKit
-from streams.media.captions import CAPTION_STYLES, CaptionStyle, CaptionWord
+from streams.media.captions import CAPTION_STYLES, CaptionStyle
 from streams.media.framing import LAYOUTS, CropKey
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
@@ -64,7 +65,7 @@ class RenderSpec:
     start: float
     end: float
     aspect: str = "9:16"
-    words: tuple[CaptionWord, ...] = ()
+    words: tuple[Word, ...] = ()
     caption_style: str = "bold"
     crop_center_x: float | None = None
     preset: str = "veryfast"

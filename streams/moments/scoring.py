@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Sequence
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments import evidence as evidence_signals
 from streams.moments import signals
 from streams.moments.evidence import NEUTRAL, Evidence

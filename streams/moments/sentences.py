@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.text.scripts import caseless, unspaced
 
 TERMINAL = ".?!。！？؟।"  # with the full stops and question marks of CJK, Arabic and Devanagari

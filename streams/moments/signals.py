@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments.evidence import NEUTRAL
 from streams.moments.sentences import Sentence, bare
 from streams.moments.topics import TopicMap

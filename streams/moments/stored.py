@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
 from streams.media.prosody import PitchTrack

@@ -26,7 +26,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments.editorial import PICKS, SKIPS, editorial_map
 from streams.moments.pauses import Pauses
 from streams.moments.scoring import LengthRange, ScoredMoment

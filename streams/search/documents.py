@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments.sentences import build_sentences
 from streams.text.chinese import variants
 from streams.text.scripts import unspaced

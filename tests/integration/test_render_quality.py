@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from streams.media.brand import BrandKit
-from streams.media.captions import CaptionWord
+from streams.domain.words import Word
 from streams.media.loudness import parse_summary
 from streams.media.render import ASPECTS, RenderSpec, render_clip
 from streams.media.reframe.layout import Framing
@@ -33,8 +33,8 @@ def render(spec: RenderSpec, out: Path, stem: str = "clip"):
     return asyncio.run(render_clip(spec, out, stem=stem))
 
 
-def words_of(text: str, start: float = 0.3, step: float = 0.42) -> tuple[CaptionWord, ...]:
-    return tuple(CaptionWord(w, round(start + i * step, 3), round(start + i * step + 0.36, 3))
+def words_of(text: str, start: float = 0.3, step: float = 0.42) -> tuple[Word, ...]:
+    return tuple(Word(w, round(start + i * step, 3), round(start + i * step + 0.36, 3))
                  for i, w in enumerate(text.split()))
 
 

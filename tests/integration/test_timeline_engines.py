@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streams.media.captions import CaptionWord
+from streams.domain.words import Word
 from streams.media.render import RenderSpec, render_clip
 from streams.timeline import build, bundle, cuts, formats
 
@@ -101,7 +101,7 @@ def test_the_vfr_source_really_has_a_variable_frame_rate(sources):
 def test_melt_renders_the_kdenlive_export_as_long_as_our_clip_with_the_audio_in_line(
         kind, start, end, sources, melt, tmp_path):
     source = sources[kind]
-    words = tuple(CaptionWord(w, round(0.2 + i * 0.45, 2), round(0.55 + i * 0.45, 2))
+    words = tuple(Word(w, round(0.2 + i * 0.45, 2), round(0.55 + i * 0.45, 2))
                   for i, w in enumerate("place blue at f two now please".split()))
     rendered = asyncio.run(render_clip(RenderSpec(source=source, start=start, end=end, aspect="16:9", words=words),
                                        tmp_path / "ours", stem="c1"))

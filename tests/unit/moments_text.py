@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 
 _PAUSE = re.compile(r"^<(\d+(?:\.\d+)?)>$")
 

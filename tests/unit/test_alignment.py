@@ -1,11 +1,11 @@
 import pytest
 
 from streams.asr.alignment import (
-    TimedWord,
     match_words,
     median_abs_start_error,
     parse_grid_align,
 )
+from streams.domain.words import Word
 
 GRID = """0 12250 sil
 12250 19250 set
@@ -16,8 +16,8 @@ GRID = """0 12250 sil
 """
 
 
-def words(*spec: tuple[str, float]) -> list[TimedWord]:
-    return [TimedWord(w, start, start + 0.2) for w, start in spec]
+def words(*spec: tuple[str, float]) -> list[Word]:
+    return [Word(w, start, start + 0.2) for w, start in spec]
 
 
 def test_grid_align_in_thousandths_of_a_25fps_frame_without_silences():

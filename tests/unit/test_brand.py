@@ -6,7 +6,8 @@ import pytest
 
 from streams.errors import ContractError, RenderError
 from streams.media.brand import BrandKit
-from streams.media.captions import CAPTION_STYLES, CaptionWord, to_ass
+from streams.media.captions import CAPTION_STYLES, to_ass
+from streams.domain.words import Word
 from streams.media.render import RenderSpec
 
 
@@ -32,7 +33,7 @@ def test_the_kit_reaches_the_burned_captions():
     spec = RenderSpec(Path("s.mp4"), 0, 2, caption_style="clean",
                       brand=BrandKit(text_colour="#112233", highlight_colour="#445566", uppercase=True,
                                      outline_width=4, position="middle"))
-    script = to_ass([CaptionWord("Hello", 0, 0.5), CaptionWord("you", 0.5, 1)], 1080, 1920, spec.style)
+    script = to_ass([Word("Hello", 0, 0.5), Word("you", 0.5, 1)], 1080, 1920, spec.style)
     fields = style_fields(script)
     assert fields[3:5] == ["&H00332211", "&H00665544"] and fields[16] == "4" and fields[18] == "5"
     assert "HELLO" in script and "Hello" not in script

@@ -6,7 +6,7 @@ import pytest
 from streams.media.captions import (
     CAPTION_STYLES,
     CaptionStyle,
-    CaptionWord,
+    Word,
     caption_style,
     estimate_width,
     group_cues,
@@ -18,9 +18,9 @@ from streams.media.captions import (
 )
 
 
-def timed(text: str, start: float = 0.0, step: float = 0.3, length: float = 0.25) -> list[CaptionWord]:
+def timed(text: str, start: float = 0.0, step: float = 0.3, length: float = 0.25) -> list[Word]:
     """Words of ``text`` spoken one every ``step`` seconds."""
-    return [CaptionWord(w, round(start + i * step, 3), round(start + i * step + length, 3))
+    return [Word(w, round(start + i * step, 3), round(start + i * step + length, 3))
             for i, w in enumerate(text.split())]
 
 
@@ -50,12 +50,12 @@ def test_limits_on_words_seconds_and_characters():
 def test_breaks_after_punctuation_and_at_pauses():
     cues = group_cues(timed("wait, what? yes! done. \"quoted.\" next"))
     assert [c.text for c in cues] == ["wait,", "what?", "yes!", "done.", "\"quoted.\"", "next"]
-    paused = [CaptionWord("before", 0.0, 1.0), CaptionWord("gap", 1.6, 1.9), CaptionWord("short", 2.4, 2.6)]
+    paused = [Word("before", 0.0, 1.0), Word("gap", 1.6, 1.9), Word("short", 2.4, 2.6)]
     assert [c.text for c in group_cues(paused)] == ["before", "gap short"]  # 0.6 s breaks, 0.5 s does not
 
 
 def test_cues_never_overlap_even_when_words_do():
-    words = [CaptionWord("a.", 0.0, 1.2), CaptionWord("b", 1.0, 1.5), CaptionWord("c", 1.4, 1.4)]
+    words = [Word("a.", 0.0, 1.2), Word("b", 1.0, 1.5), Word("c", 1.4, 1.4)]
     cues = group_cues(words)
     assert [c.text for c in cues] == ["a.", "b c"]
     # "b" starts on time; "a." is cut short instead of "b c" shown late. It ends with its last word.
@@ -72,7 +72,7 @@ def test_nothing_in_nothing_out():
 
 
 def test_srt_exact_format():
-    words = [CaptionWord("Hello", 1.0, 1.5), CaptionWord("world.", 1.6, 2.5), CaptionWord("Again", 3661.2345, 3662)]
+    words = [Word("Hello", 1.0, 1.5), Word("world.", 1.6, 2.5), Word("Again", 3661.2345, 3662)]
     assert to_srt(words) == (
         "1\n00:00:01,000 --> 00:00:02,500\nHello world.\n\n"
         "2\n01:01:01,234 --> 01:01:02,000\nAgain\n\n"
@@ -80,7 +80,7 @@ def test_srt_exact_format():
 
 
 def test_vtt_exact_format():
-    words = [CaptionWord("Hello", 1.0, 1.5), CaptionWord("world.", 1.6, 2.5), CaptionWord("<b>&", 3.0, 3.25)]
+    words = [Word("Hello", 1.0, 1.5), Word("world.", 1.6, 2.5), Word("<b>&", 3.0, 3.25)]
     assert to_vtt(words) == (
         "WEBVTT\n\n"
         "00:00:01.000 --> 00:00:02.500\nHello world.\n\n"
@@ -157,7 +157,7 @@ def test_ass_has_one_dialogue_per_word_highlighting_that_word():
 
 
 def test_ass_escapes_braces_and_backslashes():
-    words = [CaptionWord("{\\b1}bold", 0, 0.5), CaptionWord("C:\\new\\N", 0.5, 1), CaptionWord("x}", 1, 1.5)]
+    words = [Word("{\\b1}bold", 0, 0.5), Word("C:\\new\\N", 0.5, 1), Word("x}", 1, 1.5)]
     text = dialogues(to_ass(words, 1080, 1920))[0][9]
     assert "\\{\\\u2060b1\\}bold" in text  # braces escaped, the backslash cannot start a tag
     assert "C:\\\u2060new\\\u2060N" in text  # no \n or \N line break can form
@@ -167,7 +167,7 @@ def test_ass_escapes_braces_and_backslashes():
 
 
 def test_ass_times_and_uppercase_styles():
-    words = [CaptionWord("Hi", 3725.5, 3726.0), CaptionWord("there", 3726.004, 3726.6)]
+    words = [Word("Hi", 3725.5, 3726.0), Word("there", 3726.004, 3726.6)]
     rows = dialogues(to_ass(words, 1080, 1920, "karaoke"))
     assert [(r[1], r[2]) for r in rows] == [("1:02:05.50", "1:02:06.00"), ("1:02:06.00", "1:02:06.60")]
     assert rows[1][9] == "HI {\\1c&H005AFF39&}THERE{\\r}"
@@ -226,8 +226,8 @@ def test_two_lines_are_balanced_and_one_line_when_it_fits():
 
 
 def test_word_events_start_within_100_ms_of_their_words_even_when_words_overlap():
-    sloppy = [CaptionWord("one", 0.0, 0.9), CaptionWord("two.", 0.5, 1.4), CaptionWord("three", 1.1, 1.5),
-              CaptionWord("four", 1.2, 2.0), CaptionWord("five", 2.5, 2.6), CaptionWord("six", 2.61, 3.0)]
+    sloppy = [Word("one", 0.0, 0.9), Word("two.", 0.5, 1.4), Word("three", 1.1, 1.5),
+              Word("four", 1.2, 2.0), Word("five", 2.5, 2.6), Word("six", 2.61, 3.0)]
     for words in (SPEECH, sloppy, LONG):
         events = ass_events(to_ass(words, 1080, 1920))
         assert len(events) == len(words)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from streams.asr.spoken import in_chinese_script
-from streams.asr.whisper import Recognition, Segment, Word, WhisperOptions
+from streams.asr.whisper import Recognition, Segment, WhisperOptions
+from streams.domain.words import Word
 from streams.text import chinese
 
 # Whisper base's words for one AISHELL sentence: simplified and traditional mixed

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from streams.moments.selection import StreamingSelector

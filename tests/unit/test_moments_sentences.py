@@ -1,4 +1,4 @@
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments.sentences import Sentence, build_sentences, ends_sentence
 from tests.unit.moments_text import timed_words
 

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments import evidence, signals
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import (

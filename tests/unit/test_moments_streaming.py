@@ -7,7 +7,7 @@ import random
 import pytest
 
 from streams.agents.moments import _Streams, moment_stream, replay
-from streams.asr.whisper import Word
+from streams.domain.words import Word
 from streams.moments import LengthRange
 from streams.moments.sentences import build_sentences, closed_sentences
 from streams.moments.stored import envelope_of, pitch_of

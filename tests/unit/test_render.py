@@ -17,7 +17,8 @@ from streams.errors import RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
-from streams.media.captions import CaptionWord, to_srt, to_vtt
+from streams.media.captions import to_srt, to_vtt
+from streams.domain.words import Word
 from streams.media.framing import CropKey, crop_box, crop_path, sendcmd_script
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value, framing
 from streams.media.ffmpeg_run import FFMPEG_MEMORY_BYTES, confined
@@ -27,7 +28,7 @@ from streams.media.source import SourceInfo
 from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
 from tests.plans import FakePlan, Key
 
-WORDS = tuple(CaptionWord(w, s, s + 0.45) for w, s in [
+WORDS = tuple(Word(w, s, s + 0.45) for w, s in [
     ("Nobody", 0.3), ("tells", 0.8), ("you", 1.3), ("this,", 1.8), ("{honestly}", 2.6), ("it's", 3.1),
     ("C:\\hard", 3.6), ("work.", 4.1), ("Really", 5.0), ("hard.", 5.5),
 ])
@@ -625,7 +626,7 @@ def test_the_drawn_path_matches_the_real_reframe_plan():
 
 
 def _caption_band(media, tmp_path, name: str, tokens: list[str]) -> np.ndarray:
-    words = tuple(CaptionWord(t, 0.2 + 0.5 * i, 0.6 + 0.5 * i) for i, t in enumerate(tokens))
+    words = tuple(Word(t, 0.2 + 0.5 * i, 0.6 + 0.5 * i) for i, t in enumerate(tokens))
     spec = RenderSpec(media / "podcast.m4a", 0.0, 2.0, words=words, preset="ultrafast", loudness=False)
     result = render(spec, tmp_path / name)
     band = frame_at(result.mp4, 0.9)[1100:1700].astype(float)

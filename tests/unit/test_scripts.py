@@ -3,8 +3,8 @@ stops, caption lines and fonts chosen by script."""
 
 import pytest
 
-from streams.asr.whisper import Word
-from streams.media.captions import CAPTION_STYLES, CaptionWord, for_script, group_cues, layout_cues, to_ass, to_srt
+from streams.domain.words import Word
+from streams.media.captions import CAPTION_STYLES, for_script, group_cues, layout_cues, to_ass, to_srt
 from streams.moments.sentences import build_sentences, join_words
 from streams.text.scripts import caseless, join, main_script, unspaced
 
@@ -51,7 +51,7 @@ def test_a_pause_before_a_caseless_word_ends_an_unpunctuated_sentence():
 
 
 def _caption(tokens):
-    return [CaptionWord(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(tokens)]
+    return [Word(t, i * 0.3, i * 0.3 + 0.25) for i, t in enumerate(tokens)]
 
 
 def test_cjk_captions_have_no_spaces_and_their_own_font():

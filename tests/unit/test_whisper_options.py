@@ -1,6 +1,7 @@
 import pytest
 
-from streams.asr.whisper import Recognition, Segment, WhisperOptions, Word
+from streams.asr.whisper import Recognition, Segment, WhisperOptions
+from streams.domain.words import Word
 
 
 def test_options_from_triton_parameters():
