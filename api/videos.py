@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from starlette.requests import Request
@@ -33,8 +34,8 @@ from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
 from streams.domain.clip import CLIP_FILES, Clip
 from streams.domain.envelope import iso_z
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
-from streams.domain.words import Word
 from streams.errors import StorageError
 from streams.media.captions import to_srt, to_vtt
 from streams.moments import build_sentences
@@ -199,27 +200,22 @@ def _delete_objects(storage, tenant_id: str, video_id: str, uris: list[str]) -> 
             pass
 
 
-async def _words(tenant_catalog: Catalog, video_id: str) -> tuple[list[dict], list[dict]]:
-    chunks = await tenant_catalog.transcript_chunks(video_id)
-    return chunks, [w for c in chunks for w in c["words"]]
-
-
 TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
 
 
-def spoken_language(chunks: list[dict]) -> dict:
+def spoken_language(chunks: Sequence[TranscriptChunk]) -> dict:
     """The video's language: the one its first speech is in (the first chunk with words: music
     before a talk does not decide it), how sure that was, and every language heard."""
-    spoken = [c for c in chunks if c["words"]] or chunks
+    spoken = [c for c in chunks if c.words] or chunks
     first = spoken[0] if spoken else None
     heard = []
     for c in chunks:
-        for span in c.get("languages") or []:
+        for span in c.languages:
             if span["language"] not in heard:
                 heard.append(span["language"])
     return {
-        "language": first["language"] if first else None,
-        "language_probability": first.get("language_probability") if first else None,
+        "language": first.language if first else None,
+        "language_probability": first.language_probability if first else None,
         "languages": heard,
     }
 
@@ -254,17 +250,17 @@ async def get_transcript(request: Request) -> Response:
     fmt = request.query_params.get("format", "json")
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
-    chunks, words = await _words(tenant_catalog, v.video_id)
+    chunks = await tenant_catalog.transcript_chunks(v.video_id)
+    words = words_of(chunks)
     spoken = spoken_language(chunks)
     # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
     headers = {"Content-Language": ", ".join(tags)} if spoken["language"] else {}
-    captions = [Word(w["word"], w["start"], w["end"]) for w in words]
     if fmt == "srt":
-        return PlainTextResponse(to_srt(captions), media_type="application/x-subrip", headers=headers)
+        return PlainTextResponse(to_srt(words), media_type="application/x-subrip", headers=headers)
     if fmt == "vtt":
-        return PlainTextResponse(to_vtt(captions, spoken["language"]), media_type="text/vtt", headers=headers)
-    sentences = build_sentences(words_of(chunks))
+        return PlainTextResponse(to_vtt(words, spoken["language"]), media_type="text/vtt", headers=headers)
+    sentences = build_sentences(words)
     if fmt == "txt":
         return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""), headers=headers)
     transcribe = v.stage("transcribe")
@@ -273,10 +269,10 @@ async def get_transcript(request: Request) -> Response:
             "video_id": v.video_id,
             **spoken,
             "complete": transcribe is not None and transcribe.status == "completed",
-            "text": join_words(w["word"] for w in words),
-            "words": words,
+            "text": join_words(w.word for w in words),
+            "words": [w.as_json() for w in words],
             "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
-            "segments": [s for c in chunks for s in c["segments"]],
+            "segments": [s for c in chunks for s in c.segments],
         },
         headers=headers,
     )

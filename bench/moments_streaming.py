@@ -36,6 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import table, write_results  # noqa: E402
+from streams.domain.transcript import TranscriptChunk  # noqa: E402
+from streams.domain.words import Word  # noqa: E402
 from streams.moments import LengthRange  # noqa: E402
 from streams.moments.streaming import HORIZON_SECONDS, MomentStream  # noqa: E402
 from streams.text import default_encoder  # noqa: E402
@@ -58,11 +60,11 @@ def script_sentences(labels: Path) -> list[str]:
     return out
 
 
-def long_transcript(sentences: list[str], chunks: int, chunk_seconds: float, seed: int = 7) -> list[dict]:
-    """``chunks`` stored chunks (the catalog's dicts) of the scripts read again and again."""
+def long_transcript(sentences: list[str], chunks: int, chunk_seconds: float, seed: int = 7) -> list[TranscriptChunk]:
+    """``chunks`` stored chunks (the catalog's) of the scripts read again and again."""
     rng = random.Random(seed)
     end = chunks * chunk_seconds
-    words: list[dict] = []
+    words: list[Word] = []
     t, reading = 0.5, 0
     while t < end:
         for sentence in sentences:
@@ -70,8 +72,7 @@ def long_transcript(sentences: list[str], chunks: int, chunk_seconds: float, see
             if reading:  # a later reading's sentences are new to the encoder's cache
                 tokens = [f"({reading})", *tokens]
             for token in tokens:
-                words.append({"word": token, "start": round(t, 3), "end": round(t + WORD_SECONDS, 3),
-                              "probability": 0.9})
+                words.append(Word(token, round(t, 3), round(t + WORD_SECONDS, 3), 0.9))
                 t += WORD_SECONDS + WORD_GAP
             t += rng.uniform(0.3, 1.4)
             if t >= end:
@@ -80,14 +81,14 @@ def long_transcript(sentences: list[str], chunks: int, chunk_seconds: float, see
     out = []
     for i in range(chunks):
         start, stop = i * chunk_seconds, (i + 1) * chunk_seconds
-        out.append({
-            "chunk_index": i, "start_s": start, "end_s": stop,
-            "words": [w for w in words if start <= w["start"] < stop],
-            "energy": [round(rng.lognormvariate(-3, 0.6), 5) for _ in range(int(chunk_seconds / 0.5))],
-            "pitch": [round(rng.uniform(90, 220), 1) if rng.random() < 0.6 else 0.0
-                      for _ in range(int(chunk_seconds / 0.04))],
-            "faces": [(float(s), 1) for s in range(int(start), int(stop))], "cuts": [],
-        })
+        out.append(TranscriptChunk(
+            chunk_index=i, start_s=start, end_s=stop, language="en",
+            words=tuple(w for w in words if start <= w.start < stop),
+            energy=tuple(round(rng.lognormvariate(-3, 0.6), 5) for _ in range(int(chunk_seconds / 0.5))),
+            pitch=tuple(round(rng.uniform(90, 220), 1) if rng.random() < 0.6 else 0.0
+                        for _ in range(int(chunk_seconds / 0.04))),
+            faces=tuple((float(s), 1) for s in range(int(start), int(stop))), cuts=(),
+        ))
     return out
 
 
@@ -103,9 +104,9 @@ def main() -> int:
 
     chunks = long_transcript(script_sentences(args.labels), args.chunks, args.chunk_seconds)
     encoder = default_encoder()
-    duration = chunks[-1]["end_s"]
+    duration = chunks[-1].end_s
     print(f"{args.chunks} chunks of {args.chunk_seconds:.0f} s ({duration / 3600:.1f} h), "
-          f"{sum(len(c['words']) for c in chunks)} words; horizon {HORIZON_SECONDS / 60:.0f} min")
+          f"{sum(len(c.words) for c in chunks)} words; horizon {HORIZON_SECONDS / 60:.0f} min")
 
     stream = MomentStream(count=args.clips, length=LENGTH, encoder=encoder)
     stream_seconds, held = [], []
@@ -115,7 +116,7 @@ def main() -> int:
         stream.step(chunk, duration)
         stream_seconds.append(time.perf_counter() - began)
         held.append(stream.sentences_held)
-        picks_at[chunk["chunk_index"]] = [(p.start, p.end) for p in stream.picks]
+        picks_at[chunk.chunk_index] = [(p.start, p.end) for p in stream.picks]
     began = time.perf_counter()
     last = stream.finish(chunks[-1], duration, chunks)
     finish_seconds = time.perf_counter() - began
@@ -128,7 +129,7 @@ def main() -> int:
         began = time.perf_counter()
         picks = read_again_from_the_start(chunks, args.clips, LENGTH, encoder, through=index)[-1]
         replay_seconds[index] = time.perf_counter() - began
-        if chunks[index]["end_s"] <= HORIZON_SECONDS:
+        if chunks[index].end_s <= HORIZON_SECONDS:
             same[index] = [(p.start, p.end) for p in picks] == picks_at[index]
 
     def median_ms(lo: int, hi: int) -> float:
@@ -139,7 +140,7 @@ def main() -> int:
     for index in sorted({0, 1, 10, 25, 50, 100, 150, len(stream_seconds) - 1, *replay_at}):
         if index >= len(stream_seconds):
             continue
-        rows.append((str(index), f"{chunks[index]['end_s'] / 60:.0f} min", f"{1000 * stream_seconds[index]:.0f}",
+        rows.append((str(index), f"{chunks[index].end_s / 60:.0f} min", f"{1000 * stream_seconds[index]:.0f}",
                      f"{1000 * replay_seconds[index]:.0f}" if index in replay_seconds else "-", str(held[index])))
     print(table(rows))
     flat = late <= FLAT_TOLERANCE * early

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from streams.domain.transcript import TranscriptChunk
 from streams.moments import LengthRange, ScoredMoment, StreamingSelector
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, build_sentences
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.streaming import from_words
 
 
-def read_again_from_the_start(chunks: Sequence[dict], count: int, length: LengthRange, encoder=None,
+def read_again_from_the_start(chunks: Sequence[TranscriptChunk], count: int, length: LengthRange, encoder=None,
                               through: int | None = None) -> list[list[ScoredMoment]]:
     """The picks after each of ``chunks[: through + 1]`` (all by default), none of them the video's
     last, the video lasting until the last of ``chunks`` ends."""
-    selector = StreamingSelector(count=count, video_duration=chunks[-1]["end_s"], length=length)
+    selector = StreamingSelector(count=count, video_duration=chunks[-1].end_s, length=length)
     max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
     picks_after = []
     for i in range(len(chunks) if through is None else through + 1):
         known = chunks[: i + 1]
         sentences = build_sentences(words_of(known), max_seconds=max_sentence)
-        settled = sentences[-1].start if sentences else known[-1]["start_s"]
+        settled = sentences[-1].start if sentences else known[-1].start_s
         selector.advance(sentences, settled, False, evidence_of(known, **from_words(sentences, encoder)))
         picks_after.append(selector.picked)
     return picks_after

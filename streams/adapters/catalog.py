@@ -19,7 +19,9 @@ from streams.adapters.db import tenant_connection
 from streams.domain.clip import Clip
 from streams.domain.moment import StoredMoment
 from streams.domain.pipeline import VIDEO_STAGES
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video, VideoStage, stage_from_row
+from streams.domain.words import words_from_json
 
 
 class Catalog:
@@ -270,7 +272,7 @@ class Catalog:
             )
         return status.endswith(" 1")
 
-    async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[dict]:
+    async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[TranscriptChunk]:
         """The stored chunks with index in [first, last] (all by default), in order."""
         async with self._conn() as conn:
             rows = await conn.fetch(
@@ -485,25 +487,25 @@ class Catalog:
         }
 
 
-def _chunk(row) -> dict:
-    """A ``transcript_chunks`` row as plain data. What was on screen is ``faces``, a list of
-    ``(seconds, count)``, and ``cuts``; each None where the chunk's picture was not looked at.
-    ``event_id`` and ``created_at`` are those of the chunk's ``TranscriptChunkReady``."""
-    chunk = {
-        k: row[k]
-        for k in ("chunk_index", "start_s", "end_s", "language", "language_probability", "event_id", "created_at")
-    }
+def _chunk(row: asyncpg.Record) -> TranscriptChunk:
+    """A ``transcript_chunks`` row as a ``TranscriptChunk``, its JSON columns decoded."""
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
-    return {
-        **chunk,
-        "words": _jsonb(row["words"]),
-        "segments": _jsonb(row["segments"]),
-        "languages": _jsonb(row["languages"]),
-        "energy": list(row["energy"]),
-        "pitch": list(row["pitch"]),
-        "faces": None if times is None else list(zip(times, counts)),
-        "cuts": None if cuts is None else list(cuts),
-    }
+    return TranscriptChunk(
+        chunk_index=row["chunk_index"],
+        start_s=row["start_s"],
+        end_s=row["end_s"],
+        language=row["language"],
+        language_probability=row["language_probability"],
+        words=words_from_json(_jsonb(row["words"])),
+        segments=tuple(_jsonb(row["segments"])),
+        languages=tuple(_jsonb(row["languages"]) or ()),
+        energy=tuple(row["energy"]),
+        pitch=tuple(row["pitch"]),
+        faces=None if times is None else tuple(zip(times, counts)),
+        cuts=None if cuts is None else tuple(cuts),
+        event_id=row["event_id"],
+        created_at=row["created_at"],
+    )
 
 
 def _video(row: asyncpg.Record, stages: tuple[VideoStage, ...] = ()) -> Video:

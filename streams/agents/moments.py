@@ -51,6 +51,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
+from streams.domain.transcript import TranscriptChunk
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
 from streams.moments import LengthRange, ScoredMoment, length_range, moment_id
@@ -203,7 +204,7 @@ def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
 
 
 def replay(
-    video_id: str, chunks: Sequence[dict], options: dict, duration: float | None, final: bool, encoder=None
+    video_id: str, chunks: Sequence[TranscriptChunk], options: dict, duration: float | None, final: bool, encoder=None
 ) -> Step:
     """The moments of ``chunks`` stepped from the first; ``final``: the last one is the video's
     last. ``duration``: the video's, else each chunk's end stands for it. What a worker that
@@ -212,13 +213,17 @@ def replay(
 
 
 def _walked(
-    stream: MomentStream, chunks: Sequence[dict], duration: float | None, final: bool, whole: Sequence[dict]
+    stream: MomentStream,
+    chunks: Sequence[TranscriptChunk],
+    duration: float | None,
+    final: bool,
+    whole: Sequence[TranscriptChunk],
 ) -> Step:
     """``stream`` stepped through ``chunks`` in order; ``final``: the last one is the video's last,
     finished with ``whole``, every chunk of the video."""
     step = Step([], [], [])
     for i, chunk in enumerate(chunks):
-        known = duration or chunk["end_s"]
+        known = duration or chunk.end_s
         step = stream.finish(chunk, known, whole) if final and i == len(chunks) - 1 else stream.step(chunk, known)
     return step
 
@@ -278,7 +283,7 @@ async def _advance(
     kept = streams_kept.take(video_id, index)
     first = index if kept is not None and not chunk.is_last else 0
     chunks = await rt.catalog.transcript_chunks(video_id, first=first, last=index)
-    if not chunks or chunks[-1]["chunk_index"] != index:
+    if not chunks or chunks[-1].chunk_index != index:
         log.warning("moments: chunk %d of %s is not stored; nothing to step", index, video_id)
         return None
     # sentence embeddings are numpy work: off the event loop, so heartbeats and other agents run

@@ -23,11 +23,12 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 from streams.adapters.storage import video_prefix
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.errors import ContractError
@@ -107,14 +108,14 @@ async def _rerender(request: RenderRequested) -> None:
     )
 
 
-def _clip_words(chunks: list[dict], start: float, end: float) -> tuple[Word, ...]:
+def _clip_words(chunks: Sequence[TranscriptChunk], start: float, end: float) -> tuple[Word, ...]:
     """The transcript's words inside [start, end], in clip time."""
     eps = 1e-3
     return tuple(
-        Word(w["word"], round(max(0.0, w["start"] - start), 3), round(min(end, w["end"]) - start, 3))
+        Word(w.word, round(max(0.0, w.start - start), 3), round(min(end, w.end) - start, 3), w.probability)
         for c in chunks
-        for w in c["words"]
-        if w["start"] >= start - eps and w["end"] <= end + eps
+        for w in c.words
+        if w.start >= start - eps and w.end <= end + eps
     )
 
 
@@ -275,7 +276,7 @@ async def _render_one(
     rt: Runtime,
     found: MomentsFound | RenderRequested,
     video: Video,
-    chunks: list[dict],
+    chunks: Sequence[TranscriptChunk],
     moment,
     aspect: str,
     brand: BrandKit | None = None,

@@ -17,6 +17,7 @@ import logging
 import weakref
 from functools import partial
 
+from streams.domain.words import words_from_json
 from streams.search import SearchIndex, open_index, sentence_docs
 from streams.worker import topics
 from streams.worker.app import app
@@ -73,7 +74,12 @@ async def index_chunks(chunks: list[dict]) -> int:
         if filename is None:
             continue
         docs += sentence_docs(
-            chunk["tenant_id"], video_id, filename, chunk["chunk_index"], chunk["language"], chunk["words"]
+            chunk["tenant_id"],
+            video_id,
+            filename,
+            chunk["chunk_index"],
+            chunk["language"],
+            words_from_json(chunk["words"]),
         )
     if not docs:
         return 0

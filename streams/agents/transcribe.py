@@ -67,21 +67,22 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         stored = await rt.catalog.transcript_chunks(video_id, chunk.chunk_index, chunk.chunk_index)
     # Built from the stored row (first write wins): announcing a chunk again gives the same event.
     row = stored[0]
+    assert row.created_at is not None, "the catalog's chunks carry when they were stored"
     event = TranscriptChunkReady(
         schema_version=SCHEMA_VERSION,
-        event_id=row["event_id"],
+        event_id=row.event_id,
         tenant_id=chunk.tenant_id,
         video_id=video_id,
-        produced_at=stamp(row["created_at"]),
+        produced_at=stamp(row.created_at),
         chunk_index=chunk.chunk_index,
         start=chunk.start,
         end=chunk.end,
-        language=row["language"],
-        words=[TranscriptWord(**w) for w in row["words"]],
-        segments=[TranscriptSegment(**s) for s in row["segments"]],
+        language=row.language,
+        words=[TranscriptWord(**w.as_json()) for w in row.words],
+        segments=[TranscriptSegment(**s) for s in row.segments],
         is_last=chunk.is_last,
-        language_probability=row["language_probability"],
-        languages=[TranscriptLanguage(**span) for span in row["languages"]],
+        language_probability=row.language_probability,
+        languages=[TranscriptLanguage(**span) for span in row.languages],
     )
     await topics.transcripts.send(key=video_id, value=event)
     if chunk.is_last:
@@ -108,11 +109,7 @@ async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
         await asyncio.gather(looking, return_exceptions=True)
         raise
     seen = await looking
-    words = [
-        {"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
-        for w in recognition.words
-        if w.word
-    ]
+    words = [w.as_json() for w in recognition.words if w.word]
     segments = [{"text": s.text, "start": s.start, "end": s.end} for s in recognition.segments if s.text]
     energy = energy_envelope(pcm)
     pitch = await asyncio.to_thread(pitch_track, pcm)

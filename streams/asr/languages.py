@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from streams.domain.transcript import TranscriptChunk
 from streams.errors import UnknownLanguage
 
 AUTO = "auto"
@@ -163,18 +164,16 @@ def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
     return language, round(sum(p * w for p, w in weighted) / total, 4)
 
 
-def spoken_between(chunks: Sequence[Mapping], start: float, end: float) -> str | None:
+def spoken_between(chunks: Sequence[TranscriptChunk], start: float, end: float) -> str | None:
     """The language most spoken from ``start`` to ``end`` (video seconds) in transcript ``chunks``
     (the catalog's: ``language``, ``start_s``, ``end_s`` and the ``languages`` spans heard in them): the one
     whose spans overlap that stretch longest; where no span does (a chunk stored before spans
     were kept), the language of the chunk overlapping it most. None when no chunk overlaps it."""
     heard = [
-        (span["language"], float(span["start"]), float(span["end"]))
-        for chunk in chunks
-        for span in chunk.get("languages") or []
+        (span["language"], float(span["start"]), float(span["end"])) for chunk in chunks for span in chunk.languages
     ]
     seconds = _overlaps(heard, start, end) or _overlaps(
-        [(c["language"], float(c["start_s"]), float(c["end_s"])) for c in chunks if c.get("language")], start, end
+        [(c.language, float(c.start_s), float(c.end_s)) for c in chunks if c.language], start, end
     )
     return max(seconds, key=lambda k: seconds[k]) if seconds else None
 

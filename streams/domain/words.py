@@ -11,8 +11,9 @@ any of them as a :class:`TimedWord`. Pure: the standard library only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,18 @@ class Word:
     start: float
     end: float
     probability: float = 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Word:
+        """From ``{"word", "start", "end"[, "probability"]}``, as stored and as the events carry it."""
+        return cls(str(data["word"]), float(data["start"]), float(data["end"]), float(data.get("probability", 1.0)))
+
+
+def words_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[Word, ...]:
+    return tuple(Word.from_json(w) for w in items)
 
 
 class TimedWord(Protocol):

@@ -15,7 +15,7 @@ the video (``StreamingSelector.reconsider``).
 
 Pure and deterministic: the same chunks stepped in the same order give the same picks, whether one
 long-lived worker steps them one per event or a restarted one steps them all at once (``replay``).
-Chunks are the catalog's dicts (``Catalog.transcript_chunks``).
+Chunks are the catalog's ``TranscriptChunk``s (``Catalog.transcript_chunks``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.moments.editorial import PICKS, SKIPS, editorial_map
 from streams.moments.pauses import Pauses
@@ -81,7 +82,7 @@ class MomentStream:
         self.max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
         self.through: int | None = None
         self._selector: StreamingSelector | None = None
-        self._chunks: deque[dict] = deque()  # the chunks that end inside the horizon
+        self._chunks: deque[TranscriptChunk] = deque()  # the chunks that end inside the horizon
         self._closed: list[Sentence] = []  # the closed sentences that start inside it, in order
         self._open: list[Word] = []  # the words after the last closed sentence
 
@@ -98,31 +99,31 @@ class MomentStream:
     def chunks_held(self) -> int:
         return len(self._chunks)
 
-    def step(self, chunk: dict, duration: float) -> Step:
+    def step(self, chunk: TranscriptChunk, duration: float) -> Step:
         """Take the next chunk, not the video's last; ``duration``: the video's, as known now."""
         selector = self._take(chunk, duration)
         self._chunks.append(chunk)
         closed, self._open = closed_sentences(self._open + words_of([chunk]), self.max_sentence)
         self._closed.extend(closed)
-        cut = chunk["end_s"] - self.horizon
+        cut = chunk.end_s - self.horizon
         del self._closed[: bisect.bisect_left(self._closed, cut, key=_start)]
-        while self._chunks and self._chunks[0]["end_s"] <= cut:
+        while self._chunks and self._chunks[0].end_s <= cut:
             self._chunks.popleft()
         opened = build_sentences(self._open, self.max_sentence)
         sentences = self._closed + [s for s in opened if s.start >= cut]
         # Only sentences the next words can no longer change are settled.
-        settled = sentences[-1].start if sentences else chunk["start_s"]
+        settled = sentences[-1].start if sentences else chunk.start_s
         evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder))
         new = selector.advance(sentences, settled, False, evidence)
         return Step(selector.picked, new, [])
 
-    def finish(self, chunk: dict, duration: float, whole: Sequence[dict]) -> Step:
+    def finish(self, chunk: TranscriptChunk, duration: float, whole: Sequence[TranscriptChunk]) -> Step:
         """Take the video's last chunk; ``whole``: every chunk of the video, this one last. Reads
         the whole talk once: the last picks and the final ranking weigh every candidate."""
         selector = self._take(chunk, duration)
         sentences = build_sentences(words_of(whole), self.max_sentence)
         evidence = evidence_of(whole, **from_words(sentences, self.encoder))
-        new = selector.advance(sentences, whole[-1]["end_s"], True, evidence)
+        new = selector.advance(sentences, whole[-1].end_s, True, evidence)
         if new == selector.picked:  # all picked knowing everything (or the short-video fallback)
             chosen = [m for _, m in final_ranking(new)]
         else:
@@ -131,9 +132,9 @@ class MomentStream:
         self._closed, self._open = [], []
         return Step(selector.picked, new, chosen)
 
-    def _take(self, chunk: dict, duration: float) -> StreamingSelector:
+    def _take(self, chunk: TranscriptChunk, duration: float) -> StreamingSelector:
         """Check and record ``chunk``'s place in the order; the selector, made on the first chunk."""
-        index = chunk["chunk_index"]
+        index = chunk.chunk_index
         if self.through is not None and index <= self.through:
             raise ValueError(f"chunk {index} comes after chunk {self.through}: chunks are stepped in order, once")
         self.through = index

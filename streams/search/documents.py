@@ -66,10 +66,9 @@ def doc_id(video_id: str, chunk_index: int, position: int) -> str:
 
 
 def sentence_docs(
-    tenant_id: str, video_id: str, filename: str, chunk_index: int, language: str, words: Sequence[dict]
+    tenant_id: str, video_id: str, filename: str, chunk_index: int, language: str, words: Sequence[Word]
 ) -> list[SentenceDoc]:
-    """The documents of one transcript chunk (``words``: dicts with word, start, end, probability)."""
-    timed = [Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0))) for w in words]
+    """The documents of one transcript chunk: one per sentence of its ``words``."""
     return [
         SentenceDoc(
             id=doc_id(video_id, chunk_index, n),
@@ -84,7 +83,7 @@ def sentence_docs(
             text=s.text,
             words=[[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
         )
-        for n, s in enumerate(build_sentences(timed))
+        for n, s in enumerate(build_sentences(list(words)))
     ]
 
 

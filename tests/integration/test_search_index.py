@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from streams.domain.words import Word
 from streams.search import sentence_docs
 from streams.search.meili import MeiliIndex, tenant_filter
 from streams.search.sqlite import SqliteIndex, fts_query
@@ -24,9 +25,8 @@ TALK_A = ("So why do startups fail? Most of them run out of money before they fi
 TALK_B = "Our quarterly revenue grew by twelve percent. Customers renewed at record rates."
 
 
-def _words(text: str, start: float = 0.0) -> list[dict]:
-    return [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
-            for w in timed_words(text, start)]
+def _words(text: str, start: float = 0.0) -> list[Word]:
+    return list(timed_words(text, start))
 
 
 @pytest.fixture(params=["sqlite", "meilisearch"])
@@ -111,10 +111,8 @@ def test_words_in_scripts_without_spaces_and_in_other_alphabets_are_found(index)
     """A Chinese sentence is found by any run of its characters (the word Whisper gave, or part
     of one), a Japanese and a Russian one by their words; the snippet reads as written."""
     tenant = f"ten_ml{uuid.uuid4().hex[:6]}"
-    chinese = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35, "probability": 0.9}
-               for i, w in enumerate(["广州市", "房地产", "中介", "协会", "分析。"])]
-    japanese = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35, "probability": 0.9}
-                for i, w in enumerate(["客観的", "実在の", "判断的", "知識。"])]
+    chinese = [Word(w, i * 0.4, i * 0.4 + 0.35, 0.9) for i, w in enumerate(["广州市", "房地产", "中介", "协会", "分析。"])]
+    japanese = [Word(w, i * 0.4, i * 0.4 + 0.35, 0.9) for i, w in enumerate(["客観的", "実在の", "判断的", "知識。"])]
     docs = (sentence_docs(tenant, "vzh", "zh.mp4", 0, "zh", chinese)
             + sentence_docs(tenant, "vja", "ja.mp4", 0, "ja", japanese)
             + sentence_docs(tenant, "vru", "ru.mp4", 0, "ru", _words("Бедняга. Ребят, на его месте должен быть я.")))

@@ -294,8 +294,8 @@ def test_a_stored_transcript_is_announced_as_the_same_event_when_its_audio_comes
     copies = windows.transcripts[video_id]
     assert len(copies) == 2, copies  # once per delivery of its audio chunk, without calling Whisper
     assert {(c["event_id"], c["produced_at"], c["chunk_index"], c["is_last"]) for c in copies} == \
-        {(transcript_event_id(video_id, 1), stamp(chunk["created_at"]), 1, False)}
-    assert chunk["event_id"] == transcript_event_id(video_id, 1)  # the id stored is the id sent
+        {(transcript_event_id(video_id, 1), stamp(chunk.created_at), 1, False)}
+    assert chunk.event_id == transcript_event_id(video_id, 1)  # the id stored is the id sent
     rows = windows.clickhouse[video_id].events
     assert rows.count(transcript_event_id(video_id, 1)) == 1  # two announcements, one row
     assert len(set(rows)) == len(rows)

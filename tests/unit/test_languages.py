@@ -8,6 +8,7 @@ from streams.asr.languages import (
 )
 from streams.asr.spoken import pieces_of, windows_of
 from streams.asr.whisper import Recognition
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.errors import UnknownLanguage
 
@@ -94,8 +95,8 @@ def test_a_recognition_keeps_its_languages_through_json_and_shift():
 
 
 def _chunk(start, end, language, spans):
-    return {"start_s": start, "end_s": end, "language": language,
-            "languages": [{"language": l, "start": a, "end": b, "probability": 0.9} for l, a, b in spans]}
+    return TranscriptChunk(chunk_index=0, start_s=start, end_s=end, language=language, words=(),
+                           languages=tuple({"language": l, "start": a, "end": b, "probability": 0.9} for l, a, b in spans))
 
 
 def test_a_clip_speaks_the_language_most_heard_inside_it():

@@ -110,7 +110,7 @@ def test_the_worker_s_binding_does_reach_faust():
     assert "faust" in outside
 
 
-PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words")
+PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript")
 
 
 def test_the_domain_imports_nothing_but_the_standard_library():

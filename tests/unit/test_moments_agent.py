@@ -1,11 +1,13 @@
 """The moments agent's replay: options, length presets and topics, without Kafka or a database."""
 
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from streams.agents.moments import clip_length, max_overlap, replay
+from streams.domain.transcript import TranscriptChunk
 from streams.errors import InvalidOptions
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
@@ -17,10 +19,8 @@ def chunks_of(sentences, size=120.0):
     chunks, start = [], 0.0
     while start < end:
         inside = [w for w in words if start <= w.start < start + size]
-        chunks.append({"chunk_index": len(chunks), "start_s": start, "end_s": min(start + size, end),
-                       "energy": [0.1] * int(size * 2),
-                       "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
-                                 for w in inside]})
+        chunks.append(TranscriptChunk(chunk_index=len(chunks), start_s=start, end_s=min(start + size, end),
+                                      language="en", energy=(0.1,) * int(size * 2), words=tuple(inside)))
         start += size
     return chunks, end
 
@@ -74,7 +74,7 @@ def test_replay_ends_with_the_final_choice_among_every_candidate():
     # Every streamed pick stays in this talk (no window is clearly better), ranked by its final score.
     assert {(m.start, m.end) for m in final} == {(p.start, p.end) for p in picks}
     # A video heard in one chunk has all its picks made knowing everything: they are the final ones.
-    whole = [{**chunks[0], "end_s": duration, "words": [w for c in chunks for w in c["words"]]}]
+    whole = [replace(chunks[0], end_s=duration, words=tuple(w for c in chunks for w in c.words))]
     one = replay("vid", whole, {"clip_count": 3}, duration, final=True)
     assert one.new == one.picks and sorted(one.final, key=lambda m: m.start) == sorted(one.picks, key=lambda m: m.start)
 
@@ -111,13 +111,16 @@ def test_faces_and_cuts_are_joined_over_the_chunks_that_were_looked_at():
     from streams.moments.stored import cuts_of as _cuts
     from streams.moments.stored import faces_of as _faces
 
-    looked = [{"faces": [(0.0, 1), (1.0, 1)], "cuts": [0.5]}, {"faces": [(120.0, 2)], "cuts": []}]
+    def chunk(faces, cuts):
+        return TranscriptChunk(chunk_index=0, start_s=0.0, end_s=1.0, language="en", words=(), faces=faces, cuts=cuts)
+
+    looked = [chunk(((0.0, 1), (1.0, 1)), (0.5,)), chunk(((120.0, 2),), ())]
     assert _faces(looked) == [(0.0, 1), (1.0, 1), (120.0, 2)] and _cuts(looked) == [0.5]
-    audio_only = [{"faces": None, "cuts": None}, {}]  # {}: a chunk stored before pictures were looked at
+    audio_only = [chunk(None, None), chunk(None, None)]  # or stored before pictures were looked at
     assert _faces(audio_only) is None and _cuts(audio_only) is None
     # A chunk whose picture could not be read keeps its neighbours' faces, but no chunk's cuts:
     # its minutes would otherwise read as one long steady shot.
-    failed = [looked[0], {"faces": None, "cuts": None}]
+    failed = [looked[0], chunk(None, None)]
     assert _faces(failed) == [(0.0, 1), (1.0, 1)] and _cuts(failed) is None
 
 
@@ -125,9 +128,8 @@ def test_replay_scores_the_faces_and_cuts_stored_with_the_chunks():
     chunks, duration = chunks_of(ten_minutes())
     blind = replay("vid", chunks, {"clip_count": 3}, duration, final=True).picks
     assert all(p.signals["faces"] == 0.5 and p.signals["scene_cuts"] == 0.5 for p in blind)
-    for c in chunks:
-        c["faces"] = [(float(t), 1) for t in range(int(c["start_s"]), int(c["end_s"]))]
-        c["cuts"] = []
+    chunks = [replace(c, faces=tuple((float(t), 1) for t in range(int(c.start_s), int(c.end_s))), cuts=())
+              for c in chunks]
     seen = replay("vid", chunks, {"clip_count": 3}, duration, final=True).picks
     assert all(p.signals["faces"] == 1.0 and p.signals["scene_cuts"] == 0.6 for p in seen)
     # The same face everywhere moves every score alike: the same picks.

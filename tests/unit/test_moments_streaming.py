@@ -7,6 +7,7 @@ import random
 import pytest
 
 from streams.agents.moments import _Streams, moment_stream, replay
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.moments import LengthRange
 from streams.moments.sentences import build_sentences, closed_sentences
@@ -43,7 +44,7 @@ def test_a_long_talk_holds_only_its_horizon_and_streams_within_it():
     held = []
     for chunk in chunks[:-1]:
         new = stream.step(chunk, duration).new
-        assert all(p.start >= chunk["end_s"] - 600.0 for p in new)
+        assert all(p.start >= chunk.end_s - 600.0 for p in new)
         held.append((stream.chunks_held, stream.sentences_held))
     assert max(c for c, _ in held) <= 6  # 600 s of 120 s chunks, and the one it starts in
     per_reading = len(ten_minutes())
@@ -96,8 +97,8 @@ def test_sentences_closed_as_words_arrive_are_the_sentences_of_the_whole():
 
 
 def test_evidence_of_later_chunks_is_placed_where_they_start():
-    chunks = [{"start_s": 60.0 * i, "end_s": 60.0 * (i + 1), "energy": [0.1 * (i + 1)] * 120,
-               "pitch": [100.0 + i] * 1500} for i in range(5)]
+    chunks = [TranscriptChunk(chunk_index=i, start_s=60.0 * i, end_s=60.0 * (i + 1), language="en", words=(),
+                              energy=(0.1 * (i + 1),) * 120, pitch=(100.0 + i,) * 1500) for i in range(5)]
     whole, tail = envelope_of(chunks), envelope_of(chunks[3:])
     assert tail.offset == 360 and len(tail.values) == 240
     assert tail.between(190.0, 230.0) == whole.between(190.0, 230.0) == (0.4,) * 80

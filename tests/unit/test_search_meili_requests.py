@@ -79,8 +79,7 @@ def _requests(server, method: str, suffix: str) -> list[dict]:
 
 
 def _docs():
-    words = [{"word": w.word, "start": w.start, "end": w.end, "probability": 1.0}
-             for w in timed_words("Talk to customers every week. Pricing matters.")]
+    words = list(timed_words("Talk to customers every week. Pricing matters."))
     return sentence_docs("ten_a", "va1", "talk.mp4", 0, "en", words)
 
 
