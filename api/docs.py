@@ -9,12 +9,11 @@ open (``api.auth.OPEN_PATHS``). Without the installed assets ``/docs`` answers 5
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -65,16 +64,19 @@ def assets_installed() -> bool:
     return all((SWAGGER_DIR / name).is_file() for name in SWAGGER_FILES)
 
 
-@lru_cache(maxsize=4)
-def _spec_bytes(routes: tuple[BaseRoute, ...]) -> bytes:
-    return json.dumps(openapi.spec(list(routes)), separators=(",", ":")).encode()
+def _spec_bytes(app) -> bytes:
+    """The app's document as JSON, made on first use (routes compare by value: no lru_cache)."""
+    made = getattr(app.state, "openapi_json", None)
+    if made is None:
+        made = app.state.openapi_json = json.dumps(openapi.spec(app.routes), separators=(",", ":")).encode()
+    return made
 
 
 @operation(
     "getOpenapi", "This OpenAPI document", {"200": json_response(OBJECT, "The OpenAPI 3.1 document.")}, tag="meta"
 )
 async def openapi_json(request: Request) -> Response:
-    return Response(_spec_bytes(tuple(request.app.routes)), media_type="application/json")
+    return Response(_spec_bytes(request.app), media_type="application/json")
 
 
 @operation(

@@ -84,3 +84,17 @@ def test_every_tenant_route_of_the_app_is_guarded_by_the_scope_it_documents():
             with pytest.raises(ApiError) as too_small:
                 asyncio.run(route.endpoint(_request("read")))
             assert too_small.value.status == 403, declared.operation_id
+
+
+def test_the_app_serves_the_document_built_from_its_routes_and_keeps_it():
+    import json
+
+    from starlette.applications import Starlette
+
+    from api import docs
+
+    app = Starlette(routes=ROUTES)
+    request = Request({"type": "http", "method": "GET", "path": "/openapi.json", "headers": [], "app": app})
+    first = asyncio.run(docs.openapi_json(request))
+    assert first.status_code == 200 and json.loads(first.body) == openapi.spec(ROUTES)
+    assert asyncio.run(docs.openapi_json(request)).body is first.body  # made once per app
