@@ -144,6 +144,19 @@ def speech_spans(
     return spans
 
 
+def keep_short_edges(spans: list[dict[str, int]], num_samples: int, edge_samples: int) -> list[dict[str, int]]:
+    """``spans`` with the audio before the first and after the last kept when that stretch is
+    shorter than ``edge_samples``: cutting a moment of quiet off the edges saves nothing, and
+    Whisper decodes the audio it was trained on (speech with its lead-in) differently from speech
+    cut to its first sample, sometimes a word worse."""
+    spans = [dict(s) for s in spans]
+    if spans and spans[0]["start"] < edge_samples:
+        spans[0]["start"] = 0
+    if spans and num_samples - spans[-1]["end"] < edge_samples:
+        spans[-1]["end"] = num_samples
+    return spans
+
+
 def windows_with_context(audio: np.ndarray) -> np.ndarray:
     """``audio`` zero-padded to whole windows, one row per window: the previous window's last
     ``CONTEXT`` samples (zeros for the first) then the window's ``WINDOW`` samples."""

@@ -26,7 +26,7 @@ from streams.asr import faithfulness
 from streams.asr.languages import AUTO, LanguageSpan, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.sentences import sentence_spans
-from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, speech_spans
+from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, keep_short_edges, speech_spans
 from streams.domain.words import Word
 from streams.models.parameters import options_from
 from streams.text import chinese
@@ -180,6 +180,9 @@ class RecognitionCancelled(Exception):
 # "Chef Carro fez que ele" for "Chegando o Fisichella"); from 1 s on, English matched the untrimmed
 # run (bench/asr_languages.py). Silences of 2 s or more are still cut, to 2 s less than they were.
 SEQUENTIAL_VAD = VadOptions(speech_pad_ms=1000)
+# Quiet at a piece's start or end shorter than this is decoded with the speech, not cut off: the
+# same audio run directly decoded words better (ja "人物" for "ジンブス", bench/asr_languages.py).
+EDGE_KEEP_SECONDS = 2.0
 BATCHED_VAD = VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160)
 WINDOW_SECONDS = 30
 
@@ -249,6 +252,7 @@ class WhisperRecognizer:
             if chance is None:
                 chance = self.vad.probabilities(audio)
             spans = speech_spans(chance, len(audio), SEQUENTIAL_VAD)
+            spans = keep_short_edges(spans, len(audio), int(EDGE_KEEP_SECONDS * SAMPLE_RATE))
             speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans]) if spans else audio[:0]
         segments, info = self.model.transcribe(
             speech,

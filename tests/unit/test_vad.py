@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streams.asr.vad import SileroVad, VadOptions, default_vad_model, speech_spans, windows_with_context
+from streams.asr.vad import (
+    SileroVad,
+    VadOptions,
+    default_vad_model,
+    keep_short_edges,
+    speech_spans,
+    windows_with_context,
+)
 from streams.media.audio import decode_pcm
 
 RATE = 16_000
@@ -123,3 +130,15 @@ def test_a_model_of_another_signature_is_refused():
     bundled = Path(faster_whisper.__file__).parent / "assets" / "silero_vad_v6.onnx"  # inputs: input, h, c
     with pytest.raises(ValueError, match="not a streaming Silero VAD model"):
         SileroVad(bundled)
+
+
+def test_short_quiet_at_the_edges_is_kept_and_long_quiet_is_cut():
+    second = 16000
+    spans = [{"start": 1 * second, "end": 5 * second}, {"start": 9 * second, "end": 12 * second}]
+    kept = keep_short_edges(spans, 13 * second, 2 * second)
+    assert kept == [{"start": 0, "end": 5 * second}, {"start": 9 * second, "end": 13 * second}]
+    assert spans[0]["start"] == second  # the caller's spans are left as they were
+    cut = keep_short_edges(spans, 20 * second, 2 * second)  # 8 s of quiet after the speech
+    assert cut[-1]["end"] == 12 * second
+    assert keep_short_edges([{"start": 3 * second, "end": 4 * second}], 5 * second, 2 * second)[0]["start"] == 3 * second
+    assert keep_short_edges([], 5 * second, 2 * second) == []
