@@ -24,7 +24,15 @@ from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
 from streams.media.captions import CAPTION_STYLES
-from streams.moments import LengthRange, Window, build_sentences, length_range, moment_id, score_window
+from streams.moments import (
+    LengthRange,
+    Window,
+    as_moment,
+    build_sentences,
+    length_range,
+    moment_id,
+    score_window,
+)
 from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
 
@@ -147,17 +155,9 @@ async def create_clip(request: Request) -> JSONResponse:
     if stored is None:
         window = Window(tuple(s for s in sentences if first <= s.start and s.end <= last))
         scored = score_window(window, evidence_of(chunks), _video_length(options, last - first))
-        moment = {
-            "moment_id": mid,
-            "start": first,
-            "end": last,
-            "score": scored.score,
-            "signals": {k: round(v * 100, 1) for k, v in scored.signals.items()},
-            "reason": f"Chosen by you. {scored.reason}",
-            "title": scored.title,
-        }
+        moment = as_moment(video_id, scored, reason=f"Chosen by you. {scored.reason}")
         await tenant_catalog.save_moment(video_id, moment, rank=None, is_final=False)
-        score, title, reason = scored.score, scored.title, moment["reason"]
+        score, title, reason = moment.score, moment.title, moment.reason
     else:
         score, title, reason = stored.score, stored.title, stored.reason
     return await _render(

@@ -17,7 +17,7 @@ import asyncpg
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.adapters.db import tenant_connection
 from streams.domain.clip import Clip
-from streams.domain.moment import StoredMoment
+from streams.domain.moment import Moment, StoredMoment
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video, VideoStage, stage_from_row
@@ -287,7 +287,7 @@ class Catalog:
         return [_chunk(r) for r in rows]
 
     # moments -------------------------------------------------------------------------------
-    async def save_moment(self, video_id: str, moment: Mapping, rank: int | None, is_final: bool) -> datetime:
+    async def save_moment(self, video_id: str, moment: Moment, rank: int | None, is_final: bool) -> datetime:
         """Record a candidate, or its new rank (None: a moment a user chose, unranked); when it was
         first recorded. A final save also replaces the score, signals, title and reason (the final
         ranking scores with the whole talk known). A final rank, or a superseded moment's lack of
@@ -310,13 +310,13 @@ class Catalog:
                 RETURNING created_at
                 """,
                 video_id,
-                moment["moment_id"],
-                moment["start"],
-                moment["end"],
-                moment["score"],
-                json.dumps(moment["signals"]),
-                moment["reason"],
-                moment["title"],
+                moment.moment_id,
+                moment.start,
+                moment.end,
+                moment.score,
+                json.dumps(dict(moment.signals)),
+                moment.reason,
+                moment.title,
                 rank,
                 is_final,
             )

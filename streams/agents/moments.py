@@ -51,15 +51,16 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
+from streams.domain.moment import Moment
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
-from streams.moments import LengthRange, ScoredMoment, length_range, moment_id
+from streams.moments import LengthRange, ScoredMoment, as_moment, length_range, moment_id
 from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Step
 from streams.worker import topics
 from streams.worker.app import app
-from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady, to_payload
+from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady
 from streams.worker.runtime import consume, fail, report, runtime, video_to_process
 
 STAGE = "moments"
@@ -228,17 +229,8 @@ def _walked(
     return step
 
 
-def _candidate(video_id: str, m: ScoredMoment, rank: int) -> MomentCandidate:
-    return MomentCandidate(
-        moment_id=moment_id(video_id, m.start, m.end),
-        rank=rank,
-        start=round(m.start, 3),
-        end=round(m.end, 3),
-        score=m.score,
-        signals={k: round(v * 100, 1) for k, v in m.signals.items()},
-        reason=m.reason,
-        title=m.title,
-    )
+def _candidate(moment: Moment, rank: int) -> MomentCandidate:
+    return MomentCandidate(rank=rank, **moment.as_json())
 
 
 STREAMS_KEPT = 16  # videos whose moment stream a worker keeps from one chunk to the next
@@ -316,11 +308,10 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     if not chunk.is_last:
         if new:
             announced = await _with_verdicts(video_id, new, judge)
-            candidates = [_candidate(video_id, a, order[id(m)]) for m, a in zip(new, announced)]
+            moments = [(as_moment(video_id, a), order[id(m)]) for m, a in zip(new, announced)]
             # Announced at the time the candidates were first recorded (a replay keeps it).
-            at = max(
-                [await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=False) for c in candidates]
-            )
+            at = max([await rt.catalog.save_moment(video_id, m, rank, is_final=False) for m, rank in moments])
+            candidates = [_candidate(m, rank) for m, rank in moments]
             await _publish(chunk, candidates, is_final=False, at=at)
         progress = min(0.99, chunk.end / video.duration) if video.duration else None
         await rt.catalog.stage(video_id, STAGE, "running", progress)
@@ -331,9 +322,10 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         )
         return
     announced = await _with_verdicts(video_id, chosen, judge)
-    ranked = [_candidate(video_id, a, rank) for rank, a in enumerate(announced, start=1)]
-    for c in ranked:
-        await rt.catalog.save_moment(video_id, to_payload(c), c.rank, is_final=True)
+    final = [as_moment(video_id, a) for a in announced]
+    for rank, m in enumerate(final, start=1):
+        await rt.catalog.save_moment(video_id, m, rank, is_final=True)
+    ranked = [_candidate(m, rank) for rank, m in enumerate(final, start=1)]
     final_ids = {c.moment_id for c in ranked}
     superseded = sorted({moment_id(video_id, p.start, p.end) for p in picks} - final_ids)
     await rt.catalog.supersede_moments(video_id, superseded)

@@ -1,6 +1,7 @@
-"""A moment as the catalog keeps it: a stretch of the video the ranking (or a person) chose, with
-its score, the signals behind it, its title and reason, and where it ranks. Frozen; the catalog
-builds it from a ``moments`` row."""
+"""A moment: a stretch of the video the ranking (or a person) chose, with its score, the signals
+behind it, its title and reason. :class:`Moment` is what the moments agent announces and the API
+records for a clip a person chose (``Catalog.save_moment``); :class:`StoredMoment` is what the
+catalog gives back, with where it ranks. Both frozen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,35 @@ from datetime import datetime
 from typing import Any
 
 from streams.domain.video import known_columns
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Attributes:
+    moment_id: its id within the video (``streams.moments.moment_id``: from the video and the span).
+    start, end: the span, in the video's seconds, on sentence bounds.
+    score: 0-100; signals: each signal's share (0-100) of the score; reason, title: in words.
+    """
+
+    moment_id: str
+    start: float
+    end: float
+    score: float
+    signals: Mapping[str, float]
+    reason: str
+    title: str
+
+    def as_json(self) -> dict[str, Any]:
+        """As the ``moments_found`` event carries it (without its rank)."""
+        return {
+            "moment_id": self.moment_id,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+            "signals": dict(self.signals),
+            "reason": self.reason,
+            "title": self.title,
+        }
 
 
 @dataclass(frozen=True)

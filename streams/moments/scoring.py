@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Sequence
 
+from streams.domain.moment import Moment
 from streams.domain.words import Word
 from streams.moments import evidence as evidence_signals
 from streams.moments import signals
@@ -233,6 +234,20 @@ def moment_id(video_id: str, start: float, end: float) -> str:
     a replayed pipeline updates a moment instead of duplicating it."""
     key = f"{video_id}:{round(start * 1000)}:{round(end * 1000)}"
     return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def as_moment(video_id: str, scored: ScoredMoment, reason: str | None = None) -> Moment:
+    """``scored`` as the video's moment: its id, its span to the millisecond, each signal as its
+    share of 100 (one decimal), and ``reason`` when given instead of its own."""
+    return Moment(
+        moment_id=moment_id(video_id, scored.start, scored.end),
+        start=round(scored.start, 3),
+        end=round(scored.end, 3),
+        score=scored.score,
+        signals={k: round(v * 100, 1) for k, v in scored.signals.items()},
+        reason=scored.reason if reason is None else reason,
+        title=scored.title,
+    )
 
 
 def title(sentences: Sequence[Sentence]) -> str:

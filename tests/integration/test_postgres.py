@@ -1,11 +1,13 @@
 """Rows through the real PostgreSQL with asyncpg, on the schema the migrations built."""
 
 import uuid
+from dataclasses import replace
 
 import asyncpg
 import pytest
 
 from streams.adapters.db import apply_migrations, migration_files
+from streams.domain.moment import Moment
 
 pytestmark = pytest.mark.integration
 
@@ -51,8 +53,7 @@ async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_l
     from streams.adapters.catalog import Catalog
 
     video_id = f"v-{uuid.uuid4().hex[:12]}"
-    moment = {"moment_id": "m1", "start": 1.0, "end": 21.0, "score": 60.0, "signals": {"hook": 60.0},
-              "reason": "a test", "title": "A test"}
+    moment = Moment("m1", 1.0, 21.0, 60.0, {"hook": 60.0}, "a test", "A test")
     pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
     try:
         catalog = Catalog(pool)
@@ -78,21 +79,20 @@ async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_i
     from streams.adapters.catalog import Catalog
 
     video_id = f"v-{uuid.uuid4().hex[:12]}"
-    kept = {"moment_id": "kept", "start": 1.0, "end": 21.0, "score": 60.0, "signals": {"hook": 60.0},
-            "reason": "provisional", "title": "Provisional"}
-    dropped = {**kept, "moment_id": "dropped", "start": 30.0, "end": 50.0}
+    kept = Moment("kept", 1.0, 21.0, 60.0, {"hook": 60.0}, "provisional", "Provisional")
+    dropped = replace(kept, moment_id="dropped", start=30.0, end=50.0)
     pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
     try:
         catalog = Catalog(pool)
         await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 60, {})
         await catalog.save_moment(video_id, kept, 1, is_final=False)
         await catalog.save_moment(video_id, dropped, 2, is_final=False)
-        await catalog.save_moment(video_id, {**kept, "score": 71.5, "reason": "final", "title": "Final",
-                                             "signals": {"hook": 80.0}}, 1, is_final=True)
+        await catalog.save_moment(video_id, replace(kept, score=71.5, reason="final", title="Final",
+                                                    signals={"hook": 80.0}), 1, is_final=True)
         await catalog.supersede_moments(video_id, ["dropped", "kept"])  # a final moment is never superseded
         await catalog.supersede_moments(video_id, [])
         await catalog.save_moment(video_id, dropped, 2, is_final=False)  # replayed chunk
-        await catalog.save_moment(video_id, {**kept, "reason": "provisional again"}, 1, is_final=False)
+        await catalog.save_moment(video_id, replace(kept, reason="provisional again"), 1, is_final=False)
         rows = {m.moment_id: m for m in await catalog.moments(video_id)}
         await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
     finally:

@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaProducer
 
 from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
+from streams.domain.moment import Moment
 from streams.domain.video import Video, VideoStage
 from streams.domain.envelope import clip_event_id, clip_id, milestone_event_id, stamp, transcript_event_id
 from streams.worker.records import clip_rendered, to_payload
@@ -41,8 +42,7 @@ from tests.topics import read_topic, worker_caught_up
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-MOMENT = {"moment_id": "m1", "start": 0.0, "end": 4.0, "score": 50.0, "signals": {"hook": 50.0},
-          "reason": "a test", "title": "A test"}  # the moment of tests.poison's moments_found
+MOMENT = Moment("m1", 0.0, 4.0, 50.0, {"hook": 50.0}, "a test", "A test")  # the moment of tests.poison's moments_found
 FAILURE = ("no_speech", "no speech was found in the audio, so there is nothing to make clips from")
 
 
@@ -64,7 +64,7 @@ class Windows:
 
 
 def _clip_row(video_id: str) -> dict:
-    cid = clip_id(video_id, MOMENT["moment_id"], "9:16")
+    cid = clip_id(video_id, MOMENT.moment_id, "9:16")
     uri = f"file:///nowhere/{video_id}/clips/{cid}"
     return {"clip_id": cid, "video_id": video_id, "moment_id": "m1", "aspect": "9:16", "start": 0.0, "end": 4.0,
             "duration": 4.0, "width": 1080, "height": 1920, "mp4_uri": uri + ".mp4", "srt_uri": uri + ".srt",
