@@ -308,12 +308,13 @@ class TritonClient:
             raise InferenceError(f"{JUDGE} on Triton at {self.url}: its config names no model parameter")
         return judge_identity(params["model"], params.get("model_dir", ""))
 
-    async def judge_answer(self, text: str, attempt: int = 0) -> dict:
-        """The clip judge's raw answer for one passage (``{"model", "prompt_version", "text"}``),
-        not yet checked: ``streams.judge.verdict.ask_until_valid`` checks it and asks again."""
+    async def judge_answer(self, text: str, attempt: int = 0, language: str | None = None) -> dict:
+        """The clip judge's raw answer for one passage spoken in ``language`` (None: English)
+        (``{"model", "prompt_version", "text"}``), not yet checked:
+        ``streams.judge.verdict.ask_until_valid`` checks it and asks again."""
         g = self._grpc
         passage = g.InferInput("PASSAGE", [1], "BYTES")
-        passage.set_data_from_numpy(np.array([passage_request(text).encode()], dtype=np.object_))
+        passage.set_data_from_numpy(np.array([passage_request(text, language).encode()], dtype=np.object_))
         tries = g.InferInput("ATTEMPT", [1], "INT32")
         tries.set_data_from_numpy(np.array([attempt], dtype=np.int32))
         result = await self.infer(JUDGE, [passage, tries], [g.InferRequestedOutput("ANSWER")])

@@ -50,6 +50,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Sequence
 
+from streams.asr.languages import spoken_between
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment
 from streams.domain.transcript import TranscriptChunk
@@ -135,20 +136,20 @@ def clip_text(m: ScoredMoment) -> str:
     return join_words(w.word for w in m.words)
 
 
-async def judged(video_id: str, m: ScoredMoment, model: str) -> Judged:
-    """The judge's checked verdict on ``m``: from the catalog when ``model`` (the weights the
-    server's judge runs) judged this passage before, else asked of the model (retried like Whisper
-    when Triton is away or busy; asked again, up to ``JUDGE_ATTEMPTS`` answers, when an answer is
-    malformed) and kept."""
+async def judged(video_id: str, m: ScoredMoment, model: str, language: str | None = None) -> Judged:
+    """The judge's checked verdict on ``m``, spoken in ``language``: from the catalog when
+    ``model`` (the weights the server's judge runs) judged this passage before, else asked of the
+    model (retried like Whisper when Triton is away or busy; asked again, up to ``JUDGE_ATTEMPTS``
+    answers, when an answer is malformed) and kept."""
     rt = await runtime()
     text = clip_text(m)
-    key = cache_key(model, text)
+    key = cache_key(model, text, language)
     kept = await rt.catalog.judge_verdict(video_id, key)
     if kept is not None:
         return Judged(Verdict.from_json(kept["verdict"]), kept["attempts"])
 
     async def ask(passage: str, attempt: int) -> str:
-        return str((await rt.triton.judge_answer(passage, attempt)).get("text", ""))
+        return str((await rt.triton.judge_answer(passage, attempt, language)).get("text", ""))
 
     result = await ask_until_valid(ask, text, JUDGE_ATTEMPTS)
     await rt.catalog.save_judge_verdict(video_id, key, model, result.verdict.as_json(), result.attempts)
@@ -171,11 +172,13 @@ async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool
     off, by rules with a reason that says so."""
     if not judge:
         return [dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)) for m in moments]
-    model = await (await runtime()).triton.judge_model()  # once for the clips announced together
+    rt = await runtime()
+    model = await rt.triton.judge_model()  # once for the clips announced together
+    chunks = await rt.catalog.transcript_chunks(video_id)  # the judge is told each clip's language
     out = []
     for m in moments:
         try:
-            verdict = (await judged(video_id, m, model)).verdict
+            verdict = (await judged(video_id, m, model, spoken_between(chunks, m.start, m.end))).verdict
         except MalformedVerdict as exc:
             # Not skipped silently: the clip keeps its rules title, and its reason says so.
             log.warning("clip judge: no usable verdict for %s %.1f-%.1f s: %s", video_id, m.start, m.end, exc)

@@ -59,8 +59,9 @@ class JudgeEngine:
     def _tokens(self, text: str) -> list[str]:
         return self.tokenizer.encode(text).tokens
 
-    def answer(self, text: str, attempt: int = 0) -> str:
-        """The model's continuation of the judge prompt for ``text`` (after ``ANSWER_OPENING``)."""
+    def answer(self, text: str, attempt: int = 0, language: str | None = None) -> str:
+        """The model's continuation of the judge prompt for ``text``, spoken in ``language`` (None:
+        English), after ``ANSWER_OPENING``."""
         sampling: dict[str, float] = {"sampling_topk": 1}
         if attempt > 0:
             sampling = {"sampling_topk": 40, "sampling_temperature": self.options.temperature}
@@ -68,7 +69,7 @@ class JudgeEngine:
             if attempt > 0:
                 self._ct2.set_random_seed(attempt)
             result = self.generator.generate_batch(
-                [self._tokens(verdict.passage_prompt(text))],
+                [self._tokens(verdict.passage_prompt(text, language))],
                 static_prompt=self._fixed,
                 max_length=self.options.max_new_tokens,
                 include_prompt_in_result=False,

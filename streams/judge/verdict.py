@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Awaitable, Callable
 
 from streams.errors import InvalidPassage, MalformedVerdict
+from streams.text.scripts import unspaced
 
 PROMPT_VERSION = "clip-judge-1"
 SCORES = ("hook", "story", "surprise", "standalone")
@@ -98,7 +99,17 @@ _PLACEHOLDERS = (
     "worth watching, or",
     "...",
 )
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # letters and digits of any script, "don't" one word
+_LANGUAGE = re.compile(r"[a-z]{2,3}")  # an ISO 639-1 code, or Whisper's three-letter ones (haw)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What the judge is asked about: the clip's text and the language it is spoken in (None:
+    not known, read as English)."""
+
+    text: str
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,16 +139,38 @@ def _one_line(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    """The words of ``text``, lower case; in scripts written without spaces (Chinese, Japanese,
+    Thai...) each character is a word."""
+    words: list[str] = []
+    for run in _WORD.findall(text.lower()):
+        if not any(unspaced(ch) for ch in run):
+            words.append(run)
+            continue
+        spaced = ""
+        for ch in run:
+            if unspaced(ch):
+                words.extend([spaced, ch] if spaced else [ch])
+                spaced = ""
+            else:
+                spaced += ch
+        if spaced:
+            words.append(spaced)
+    return words
 
 
-def passage_request(text: str) -> str:
-    """The request body for the judge model: the passage's text, as JSON."""
-    return json.dumps({"prompt_version": PROMPT_VERSION, "text": _one_line(text)})
+def _english(language: str | None) -> bool:
+    return language in (None, "en")
 
 
-def read_request(raw: str | bytes) -> str:
-    """The passage text of a request; ``InvalidPassage`` when it is unusable."""
+def passage_request(text: str, language: str | None = None) -> str:
+    """The request body for the judge model: the passage's text and, when known and not English,
+    its language, as JSON."""
+    body = {"prompt_version": PROMPT_VERSION, "text": _one_line(text)}
+    return json.dumps(body if _english(language) else {**body, "language": language})
+
+
+def read_request(raw: str | bytes) -> Passage:
+    """The passage of a request; ``InvalidPassage`` when it is unusable."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -151,7 +184,10 @@ def read_request(raw: str | bytes) -> str:
         raise InvalidPassage("the passage has no words to judge")
     if len(text) > MAX_PASSAGE_CHARS:
         raise InvalidPassage(f"the passage is {len(text)} characters; the judge reads at most {MAX_PASSAGE_CHARS}")
-    return text
+    language = body.get("language")
+    if language is not None and not (isinstance(language, str) and _LANGUAGE.fullmatch(language)):
+        raise InvalidPassage(f"the passage's language must be a language code such as 'de', not {language!r}")
+    return Passage(text, None if _english(language) else language)
 
 
 def _turn(role: str, content: str) -> str:
@@ -165,9 +201,17 @@ def fixed_prompt() -> str:
     )
 
 
-def passage_prompt(text: str) -> str:
-    """The rest of the prompt for one passage, ending inside the answer's opening."""
-    return _turn("user", f"Passage:\n{text}") + "<|im_start|>assistant\n" + ANSWER_OPENING
+def passage_prompt(text: str, language: str | None = None) -> str:
+    """The rest of the prompt for one passage, ending inside the answer's opening. A passage in
+    another language than English says which, and asks for the title and reason in it (the worked
+    examples are English, so an English passage's prompt is as it always was)."""
+    heading = (
+        "Passage:"
+        if _english(language)
+        else f"Passage, spoken in the language with ISO 639-1 code '{language}' (write the title and the "
+        "reason in that language):"
+    )
+    return _turn("user", f"{heading}\n{text}") + "<|im_start|>assistant\n" + ANSWER_OPENING
 
 
 def _is_piece_of(candidate: str, passage: str, run: int) -> bool:
@@ -206,10 +250,16 @@ def parse_verdict(generated: str, passage: str) -> Verdict:
         raise MalformedVerdict(f"the judge's title is the passage's first words: {title!r}")
     if _is_piece_of(reason, passage, 8):
         raise MalformedVerdict(f"the judge's reason reads the passage out instead of judging it: {reason!r}")
-    subject = {w for w in _words(passage) if len(w) >= 5}
+    subject = {w for w in _words(passage) if _topical(w)}
     if not subject & set(_words(title) + _words(reason)):
         raise MalformedVerdict(f"the judge's title and reason name nothing the passage says: {title!r} / {reason!r}")
     return Verdict(**{k: data[k] for k in SCORES}, title=title, reason=reason)
+
+
+def _topical(word: str) -> bool:
+    """Whether ``word`` can say what a passage is about: a longer word, or a character of a script
+    without spaces (but not hiragana, which writes Japanese's particles and endings)."""
+    return len(word) >= 5 or (unspaced(word[0]) and not "\u3040" <= word[0] <= "\u309f")
 
 
 def _check_text(name: str, value: str, passage: str, shortest: int, longest: int) -> None:
@@ -222,9 +272,11 @@ def _check_text(name: str, value: str, passage: str, shortest: int, longest: int
         raise MalformedVerdict(f"the judge's {name} is copied from a worked example: {value!r}")
 
 
-def cache_key(model: str, text: str) -> str:
-    """What a verdict is kept under: the model, the prompt version and the passage as sent."""
-    return hashlib.sha256(json.dumps([model, PROMPT_VERSION, _one_line(text)]).encode()).hexdigest()
+def cache_key(model: str, text: str, language: str | None = None) -> str:
+    """What a verdict is kept under: the model, the prompt version, the passage as sent and its
+    language when not English."""
+    parts = [model, PROMPT_VERSION, _one_line(text)] + ([] if _english(language) else [language])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

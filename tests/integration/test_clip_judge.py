@@ -51,3 +51,14 @@ async def test_a_passage_the_judge_cannot_read_is_refused_not_retried(triton):
         await triton.judge_answer("", 0)
     assert not err.value.retriable and "no words" in str(err.value)
     assert triton.stats()["models"]["clip_judge"]["retries"] == 0
+
+
+async def test_a_passage_in_another_script_reaches_the_judge_with_its_language(triton):
+    """A Japanese passage was refused as having "no words" when words were ASCII runs; now it is read
+    in its own script and answered, told its language (whether the small model's answer passes the
+    checks is the caller's to find out, as for any answer)."""
+    passage = ("復興努力に対するリベラル派からの批判では、ワシントンの内部関係者と思われる人物と"
+               "復興契約を交わしたことに焦点を当てています。")
+    answer = await triton.judge_answer(passage, 0, "ja")
+    assert answer["text"].strip() and answer["prompt_version"]
+    assert await triton.judge_answer(passage, 0, "ja") == answer  # greedy: told the same, it says the same

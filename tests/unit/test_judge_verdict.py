@@ -17,6 +17,7 @@ from streams.judge.verdict import (
     parse_verdict,
     passage_prompt,
     passage_request,
+    Passage,
     read_request,
 )
 
@@ -81,11 +82,14 @@ def test_the_prompt_is_chatml_with_a_fixed_part_and_the_answer_opened():
 
 
 def test_requests_round_trip_and_bad_ones_are_invalid():
-    assert read_request(passage_request("  three  words\nhere ")) == "three words here"
+    assert read_request(passage_request("  three  words\nhere ")) == Passage("three words here")
+    assert read_request(passage_request("drei Wörter hier", "de")) == Passage("drei Wörter hier", "de")
+    assert read_request(passage_request("three words here", "en")) == Passage("three words here")  # as ever
     for bad, problem in [(b"{not json", "not JSON"), (json.dumps(["x"]), '"text" string'),
                          (json.dumps({"text": "hi"}), "no words"),
                          (json.dumps({"text": "word " * 1000}), "at most"),
-                         (json.dumps({"text": PASSAGE, "prompt_version": "old"}), "prompt version")]:
+                         (json.dumps({"text": PASSAGE, "prompt_version": "old"}), "prompt version"),
+                         (json.dumps({"text": PASSAGE, "language": "German"}), "language code")]:
         with pytest.raises(InvalidPassage, match=problem) as err:
             read_request(bad)
         assert not err.value.retriable
@@ -154,3 +158,28 @@ def test_verdicts_are_kept_under_the_weights_that_gave_them():
     assert identity(DEFAULT_MODEL) == DEFAULT_MODEL
     assert identity(DEFAULT_MODEL, "/srv/judge") == f"{DEFAULT_MODEL}@/srv/judge" != identity(DEFAULT_MODEL)
     assert cache_key(identity(DEFAULT_MODEL), "a b") != cache_key(identity("qwen2.5-coder-1.5b-instruct"), "a b")
+
+
+JA_PASSAGE = "復興努力に対するリベラル派からの批判では、ワシントンの内部関係者と思われる人物と復興契約を交わしたことに焦点を当てています。"
+
+
+def test_a_passage_in_another_language_is_judged_in_it():
+    """A German or Japanese passage is read (its words counted in its own script), the prompt says
+    which language it is and asks for the title and reason in it, and its verdicts are kept apart
+    from the same text's English ones. An English passage's prompt and key are as they always were."""
+    assert read_request(passage_request(JA_PASSAGE, "ja")) == Passage(JA_PASSAGE, "ja")
+    asked = passage_prompt(JA_PASSAGE, "ja")
+    assert "'ja'" in asked and "write the title and the reason in that language" in asked
+    assert passage_prompt(PASSAGE, "en") == passage_prompt(PASSAGE) and "Passage:\n" in passage_prompt(PASSAGE)
+    assert cache_key("m", JA_PASSAGE, "ja") != cache_key("m", JA_PASSAGE)
+    assert cache_key("m", PASSAGE, "en") == cache_key("m", PASSAGE)
+    verdict = parse_verdict(answer(title="ワシントンの復興契約をめぐる批判",
+                                   reason="リベラル派が復興契約の相手を問題にし、その背景が短く語られる。"), JA_PASSAGE)
+    assert verdict.title == "ワシントンの復興契約をめぐる批判"
+    with pytest.raises(MalformedVerdict, match="name nothing"):  # shares only particles with the passage
+        parse_verdict(answer(title="すばらしいはなしです", reason="これはとてもおもしろいはなしで、みんながみるべきです。"),
+                      JA_PASSAGE)
+    german = "Im Jahr achtzehnhundertdreiunddreißig verließ ein Schiff Boston mit Eis, in Sägemehl verpackt."
+    assert parse_verdict(answer(title="Eis aus Boston übersteht die Reise",
+                                reason="Ein Schiff bringt Eis über den Ozean, und Sägemehl hält es kalt."),
+                         german).title == "Eis aus Boston übersteht die Reise"

@@ -30,7 +30,7 @@ class TritonPythonModel:
                 raw = pb_utils.get_input_tensor_by_name(request, "PASSAGE").as_numpy().reshape(-1)
                 if raw.size != 1:
                     raise InvalidPassage(f"PASSAGE must hold one passage, got {raw.size}")
-                text = read_request(raw[0])
+                passage = read_request(raw[0])
                 attempt = pb_utils.get_input_tensor_by_name(request, "ATTEMPT")
                 attempt = int(attempt.as_numpy().reshape(-1)[0]) if attempt is not None else 0
                 if attempt < 0:
@@ -41,7 +41,8 @@ class TritonPythonModel:
                 )
                 continue
             answer = {"model": models.identity(self.options.model, self.options.model_dir),
-                      "prompt_version": PROMPT_VERSION, "text": self.engine.answer(text, attempt)}
+                      "prompt_version": PROMPT_VERSION,
+                      "text": self.engine.answer(passage.text, attempt, passage.language)}
             payload = np.array([json.dumps(answer).encode()], dtype=np.object_)
             responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("ANSWER", payload)]))
         return responses
