@@ -272,17 +272,28 @@ class Catalog:
             )
         return status.endswith(" 1")
 
-    async def transcript_chunks(self, video_id: str, first: int = 0, last: int | None = None) -> list[TranscriptChunk]:
-        """The stored chunks with index in [first, last] (all by default), in order."""
+    async def transcript_chunks(
+        self,
+        video_id: str,
+        first: int = 0,
+        last: int | None = None,
+        overlapping: tuple[float, float] | None = None,
+    ) -> list[TranscriptChunk]:
+        """The stored chunks with index in [first, last] (all by default), in order; with
+        ``overlapping`` (start, end in seconds), only those whose stretch overlaps it."""
+        start, end = overlapping if overlapping is not None else (None, None)
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
                 " face_counts, scene_cuts, event_id, created_at, language_probability, languages FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
+                " AND ($4::float8 IS NULL OR (end_s > $4 AND start_s < $5::float8))"
                 " ORDER BY chunk_index",
                 video_id,
                 first,
                 last,
+                start,
+                end,
             )
         return [_chunk(r) for r in rows]
 

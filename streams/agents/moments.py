@@ -172,9 +172,14 @@ async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool
     off, by rules with a reason that says so."""
     if not judge:
         return [dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)) for m in moments]
+    if not moments:
+        return []
     rt = await runtime()
     model = await rt.triton.judge_model()  # once for the clips announced together
-    chunks = await rt.catalog.transcript_chunks(video_id)  # the judge is told each clip's language
+    # The judge is told each clip's language: read from the chunks the clips lie in (not the whole
+    # talk, which would make every chunk's cost grow with the video's length).
+    span = (min(m.start for m in moments), max(m.end for m in moments))
+    chunks = await rt.catalog.transcript_chunks(video_id, overlapping=span)
     out = []
     for m in moments:
         try:

@@ -136,7 +136,7 @@ class Recognition:
             "language_probability": self.language_probability,
             "languages": [s.as_json() for s in self.languages],
             "duration": self.duration,
-            "words": [asdict(w) for w in self.words],
+            "words": [w.as_json() for w in self.words],
             "segments": [asdict(s) for s in self.segments],
         }
 

@@ -81,7 +81,7 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
                     spans[-1] = LanguageSpan(last.language, last.start, span.end, last.probability)
                 else:
                     spans.append(span)
-            words += [dataclasses.asdict(w) for w in recognition.words]
+            words += [w.as_json() for w in recognition.words]
             segments += [dataclasses.asdict(s) for s in recognition.segments]
     finally:
         await client.close()

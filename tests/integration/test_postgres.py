@@ -8,6 +8,7 @@ import pytest
 
 from streams.adapters.db import apply_migrations, migration_files
 from streams.domain.moment import Moment
+from streams.domain.words import Word
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +103,28 @@ async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_i
     assert (final.score, final.reason, final.title, final.signals) == (71.5, "final", "Final", {"hook": 80.0})
     assert (superseded.rank, superseded.is_final, superseded.superseded) == (None, False, True)
     assert list(rows) == ["kept", "dropped"]  # ranked first, the superseded after
+
+
+async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_they_overlap(stack):
+    """What the clip judge reads to learn a clip's language: the chunks its span lies in, not the talk."""
+    from streams.adapters.catalog import Catalog
+
+    video_id = f"v-{uuid.uuid4().hex[:12]}"
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
+        for index, language in enumerate(["en", "de", "en"]):
+            words = [{"word": f"w{index}", "start": 60.0 * index + 1, "end": 60.0 * index + 1.5, "probability": 0.9}]
+            await catalog.save_transcript_chunk(video_id, index, 60.0 * index, 60.0 * (index + 1), language, words, [],
+                                                f"e{index}")
+        every = await catalog.transcript_chunks(video_id)
+        inside = await catalog.transcript_chunks(video_id, overlapping=(70.0, 125.0))
+        edge = await catalog.transcript_chunks(video_id, overlapping=(60.0, 120.0))  # touching is not overlapping
+        await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+    finally:
+        await pool.close()
+    assert [c.chunk_index for c in every] == [0, 1, 2] and every[1].language == "de"
+    assert every[0].words == (Word("w0", 1.0, 1.5, 0.9),)
+    assert [c.chunk_index for c in inside] == [1, 2]
+    assert [c.chunk_index for c in edge] == [1]
