@@ -35,7 +35,7 @@ from streams.adapters.storage import FileStorage, video_prefix
 from streams.domain.clip import CLIP_FILES, Clip
 from streams.domain.envelope import iso_z
 from streams.domain.transcript import TranscriptChunk
-from streams.domain.video import Video
+from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
 from streams.media.captions import to_srt, to_vtt
 from streams.moments import build_sentences
@@ -56,7 +56,6 @@ VIDEO_LINKS = links_by(
     },
 )
 TO_CLIP = {"clip": link("getClip", clip_id="$response.body#/clip_id")}
-VIDEO_STATUSES = ("queued", "processing", "completed", "failed")
 
 
 def catalog(request: Request) -> Catalog:
@@ -126,7 +125,7 @@ async def list_videos(request: Request) -> JSONResponse:
     limit = page_limit(request)
     status = request.query_params.get("status")
     if status is not None and status not in VIDEO_STATUSES:
-        raise ApiError(422, "invalid_query", "status must be one of queued, processing, completed, failed")
+        raise ApiError(422, "invalid_query", f"status must be one of {', '.join(VIDEO_STATUSES)}")
     before = decode_cursor(request.query_params.get("cursor"))
     rows, cursor, more = one_page(
         await tenant_catalog.list_videos(limit=limit + 1, before=before, status=status),

@@ -27,6 +27,7 @@ from api.openapi.blocks import (
 from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
 from streams.domain.pipeline import VIDEO_STAGES
+from streams.domain.video import VIDEO_STATUSES
 from streams.timeline.formats import FORMATS
 
 TIMELINE_LINKS = {
@@ -50,7 +51,7 @@ def _video_schemas() -> dict:
 
     clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
     timed = {"start": NUMBER, "end": NUMBER}
-    status = {"enum": ["queued", "processing", "completed", "failed"]}
+    status = {"enum": list(VIDEO_STATUSES)}
     clip_files = {f: STRING for f in CLIP_FILES}
     return {
         "VideoOptions": options_schema(),
