@@ -32,6 +32,7 @@ from api.pagination import decode_cursor, one_page, page_limit
 from api.routing import operation
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, video_prefix
+from streams.asr.languages import UNDETERMINED
 from streams.domain.clip import CLIP_FILES, Clip
 from streams.domain.envelope import iso_z
 from streams.domain.transcript import TranscriptChunk
@@ -204,8 +205,10 @@ TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
 
 def spoken_language(chunks: Sequence[TranscriptChunk]) -> dict:
     """The video's language: the one its first speech is in (the first chunk with words: music
-    before a talk does not decide it), how sure that was, and every language heard."""
-    spoken = [c for c in chunks if c.words] or chunks
+    before a talk does not decide it), how sure that was, and every language heard. None while
+    no chunk has a language (one without speech has none: ``UNDETERMINED``)."""
+    named = [c for c in chunks if c.language != UNDETERMINED]
+    spoken = [c for c in named if c.words] or named
     first = spoken[0] if spoken else None
     heard = []
     for c in chunks:

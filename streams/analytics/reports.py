@@ -36,7 +36,8 @@ SELECT count(), sum(audio_seconds) / 60, {LEVELS}(realtime_factor)
 FROM asr_realtime_factor WHERE tenant_id = {{tenant:String}}
 """
 
-# Speech per language: a chunk's minutes count for the language with the most speech in it. Read
+# Speech per language: a chunk's minutes count for the language with the most speech in it; a
+# chunk without speech ('und', streams.asr.languages.UNDETERMINED) counts for none. Read
 # from the chunk's own events, not from asr_chunk_rollup: that rollup keeps anyLast(language) of
 # rows made per insert, and a row made from an audio_chunk_ready alone carries '' (which one is
 # "last" depends on how the sink's batches fell, so a replay changed the answer).
@@ -46,7 +47,7 @@ SELECT language, uniqExact(video_id), sum(seconds) / 60 FROM
    WHERE tenant_id = {tenant:String} AND event_type IN ('audio_chunk_ready', 'transcript_chunk_ready')
      AND chunk_index IS NOT NULL
    GROUP BY video_id, chunk_index)
-WHERE language != '' AND seconds > 0 GROUP BY language ORDER BY 3 DESC, language
+WHERE language NOT IN ('', 'und') AND seconds > 0 GROUP BY language ORDER BY 3 DESC, language
 """
 
 FAILURES = """

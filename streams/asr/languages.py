@@ -18,6 +18,8 @@ from streams.domain.transcript import TranscriptChunk
 from streams.errors import UnknownLanguage
 
 AUTO = "auto"
+# A chunk with no speech is in no language: BCP 47's "undetermined" (ISO 639-2 ``und``).
+UNDETERMINED = "und"
 # The 99 languages of OpenAI's multilingual Whisper (tiny to large-v2), ISO 639-1 where it has
 # one; Whisper's own spellings (``haw``, ``jw``) kept as it writes them.
 CODES = tuple(
@@ -164,18 +166,43 @@ def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
     return language, round(sum(p * w for p, w in weighted) / total, 4)
 
 
+@dataclass(frozen=True)
+class SpokenLanguages:
+    """Which language is spoken when, as transcript chunks record it.
+
+    Attributes:
+        spans: ``(language, start, end)`` of every span heard (video seconds), in the chunks that
+            kept them.
+        chunks: ``(language, start, end)`` of every chunk with a language, for stretches no span
+            covers (chunks stored before spans were kept).
+    """
+
+    spans: tuple[tuple[str, float, float], ...] = ()
+    chunks: tuple[tuple[str, float, float], ...] = ()
+
+    @classmethod
+    def of(cls, chunks: Sequence[TranscriptChunk]) -> SpokenLanguages:
+        return cls(
+            spans=tuple(
+                (span["language"], float(span["start"]), float(span["end"]))
+                for chunk in chunks
+                for span in chunk.languages
+            ),
+            chunks=tuple((c.language, float(c.start_s), float(c.end_s)) for c in chunks if c.language),
+        )
+
+    def between(self, start: float, end: float) -> str | None:
+        """The language most spoken from ``start`` to ``end``: the one whose spans overlap that
+        stretch longest; where no span does, the language of the chunk overlapping it most. None
+        when no chunk overlaps it."""
+        seconds = _overlaps(self.spans, start, end) or _overlaps(self.chunks, start, end)
+        return max(seconds, key=lambda k: seconds[k]) if seconds else None
+
+
 def spoken_between(chunks: Sequence[TranscriptChunk], start: float, end: float) -> str | None:
     """The language most spoken from ``start`` to ``end`` (video seconds) in transcript ``chunks``
-    (the catalog's: ``language``, ``start_s``, ``end_s`` and the ``languages`` spans heard in them): the one
-    whose spans overlap that stretch longest; where no span does (a chunk stored before spans
-    were kept), the language of the chunk overlapping it most. None when no chunk overlaps it."""
-    heard = [
-        (span["language"], float(span["start"]), float(span["end"])) for chunk in chunks for span in chunk.languages
-    ]
-    seconds = _overlaps(heard, start, end) or _overlaps(
-        [(c.language, float(c.start_s), float(c.end_s)) for c in chunks if c.language], start, end
-    )
-    return max(seconds, key=lambda k: seconds[k]) if seconds else None
+    (``SpokenLanguages.between``)."""
+    return SpokenLanguages.of(chunks).between(start, end)
 
 
 def _overlaps(stretches: Sequence[tuple[str, float, float]], start: float, end: float) -> dict[str, float]:

@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 
 from streams.asr import models
-from streams.asr.languages import PROMPTS, LanguageSpan, Probe, cuts, dominant, parse_language, runs
+from streams.asr.languages import PROMPTS, UNDETERMINED, LanguageSpan, Probe, cuts, dominant, parse_language, runs
 from streams.asr.vad import SAMPLE_RATE, speech_spans
 from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperOptions, WhisperRecognizer
 from streams.text import chinese
@@ -191,9 +191,9 @@ class MultilingualRecognizer:
                 heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
             )
         spans = self.identify(audio)
-        if not spans:  # nothing to identify: decoded as English, which finds no words either
+        if not spans:  # no speech, so no language: decoded (as English) for whatever it still finds
             heard = self.english.recognize(audio, "en", prompt, cancelled)
-            return dataclasses.replace(heard, language="en", language_probability=0.0, languages=[])
+            return dataclasses.replace(heard, language=UNDETERMINED, language_probability=None, languages=[])
         top = dominant(spans)
         assert top is not None  # ``spans`` is not empty, so some language has speech
         language, probability = top

@@ -209,3 +209,13 @@ async def test_a_spool_file_whose_sender_was_killed_is_sent_by_the_next_one(stor
     assert sorted(p.name for p in folder.iterdir()) == ["busy.sending-1"]
     held = store.client.query("SELECT count() FROM events FINAL WHERE video_id = 'v-spool'").result_rows
     assert held == [(len(messages),)]
+
+
+def test_minutes_without_speech_count_for_no_language(store):
+    feed = _feed()
+    feed.completed_video("tenant-a", "va4", 240.0, clips=0, language="und")  # all music, no words
+    store.insert(feed.rows())
+    report = store.usage("tenant-a", days=7)
+    assert report["languages"] == [{"language": "en", "videos": 1, "minutes": 2.0},
+                                   {"language": "de", "videos": 1, "minutes": 1.0}]
+    assert report["usage_minutes"] == 7.0  # the silent video is still processed time

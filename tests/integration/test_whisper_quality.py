@@ -151,3 +151,20 @@ def test_a_cancelled_recognition_stops_before_decoding_on(recognizer, ljspeech_c
         with pytest.raises(RecognitionCancelled):
             recognize(ljspeech_chunks[0].pcm, cancelled=cancelled)
         assert len(asked) == 2
+
+
+async def test_a_stretch_without_speech_is_in_no_language(stack):
+    """Ten seconds of room tone (quiet noise, no voice) through the Triton model with the language
+    left to ``auto``: no words and no language (``und``), not English with probability 0."""
+    import numpy as np
+
+    from streams.asr.languages import UNDETERMINED
+
+    quiet = (np.random.default_rng(7).standard_normal(16000 * 10) * 0.001).astype(np.float32)
+    client = TritonClient(stack.triton_grpc_url)
+    try:
+        heard = await client.transcribe(quiet)
+    finally:
+        await client.close()
+    assert heard.words == []
+    assert (heard.language, heard.language_probability, heard.languages) == (UNDETERMINED, None, [])
