@@ -39,6 +39,10 @@ SKIPS: tuple[str, ...] = (
     "a summary of what we discussed",
     "product features, pricing and the roadmap",
 )
+# The descriptions are English and so is the encoder (all-MiniLM-L6-v2 was trained on English
+# pairs): a sentence in another language lies about as close to the picks as to the skips
+# (DEVELOPERS.md, "Moments in other languages"), so only English sentences are scored on this.
+LANGUAGE = "en"
 CONTEXT = 1  # neighbours on each side embedded with a sentence
 CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands out in the talk"
 EDGE = -1.0  # the score assumed beyond the talk's first and last sentence (no story continues there)

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
+from streams.asr.languages import SpokenLanguages
 from streams.media.prosody import PitchTrack, semitone_spread
 from streams.moments.editorial import EditorialMap
+from streams.moments.lexicon import Lexicon, for_language
 from streams.moments.pauses import Pauses
+from streams.moments.sentences import Sentence
 from streams.moments.topics import TopicMap
 
 NEUTRAL = 0.5
@@ -75,6 +78,8 @@ class Evidence:
         topics: topic boundaries of the sentences being scored (``topics.segment``).
         editorial: how much each sentence reads like what editors clip (``editorial.editorial_map``).
         pauses: the silences around each sentence (``pauses.Pauses.of``).
+        languages: which language is spoken when (``SpokenLanguages.of`` the chunks); None:
+            not known, read as English.
     """
 
     envelope: EnergyEnvelope | None = None
@@ -84,6 +89,25 @@ class Evidence:
     topics: TopicMap | None = None
     editorial: EditorialMap | None = None
     pauses: Pauses | None = None
+    languages: SpokenLanguages | None = None
+
+    @cached_property
+    def _spoken(self) -> dict[tuple[float, float], str | None]:
+        return {}
+
+    def language_of(self, sentence: Sentence) -> str | None:
+        """The language ``sentence`` is spoken in (None: not known)."""
+        if self.languages is None:
+            return None
+        key = (sentence.start, sentence.end)
+        if key not in self._spoken:
+            self._spoken[key] = self.languages.between(sentence.start, sentence.end)
+        return self._spoken[key]
+
+    def lexicon_of(self, sentence: Sentence) -> Lexicon | None:
+        """The word lists ``sentence`` is read with (``lexicon.for_language``: English where the
+        language is not known, None for a language without lists)."""
+        return for_language(self.language_of(sentence))
 
 
 def energy(start: float, end: float, envelope: EnergyEnvelope | None) -> float:

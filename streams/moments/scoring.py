@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Sequence
 
+from streams.asr.languages import UNSPACED
 from streams.domain.moment import Moment
 from streams.domain.words import Word
 from streams.moments import evidence as evidence_signals
 from streams.moments import signals
+from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.evidence import NEUTRAL, Evidence
 from streams.moments.sentences import Sentence, bare, join_words
 
@@ -104,7 +106,6 @@ STRONG = 0.6  # a signal this high is worth naming in the reason
 REASON_PARTS = 3
 PICTURE_WARNING = 0.4  # faces or scene cuts this low are named in the reason as a warning
 _TITLE_OPENERS = "\"'“‘«([{ "
-_FILLERS = frozenset({"so", "and", "but", "um", "uh", "well", "okay", "ok", "like"})
 
 
 @dataclass(frozen=True)
@@ -187,17 +188,20 @@ def signal_values(
     the window was cut from) only makes it faster."""
     ev = evidence or Evidence()
     start, end, first, last = window.start, window.end, window.sentences[0], window.sentences[-1]
-    counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences)
+    counts = index.talk(window.sentences) if index is not None else signals.talk(window.sentences, ev.lexicon_of)
     ends_topic = ev.topics.ends_topic(last) if ev.topics and ev.topics.starts else None
-    story = ev.editorial if ev.editorial is not None and ev.editorial.covers(window.sentences) else None
+    unmeasured = _unmeasured(window, ev)
+    story = ev.editorial if "editorial" not in unmeasured else None
+    if story is not None and not story.covers(window.sentences):
+        story = None
     return {
         "editorial": story.value(window.sentences) if story is not None else NEUTRAL,
         "breaks": ev.pauses.breaks(window.sentences) if ev.pauses is not None else NEUTRAL,
-        "hook": signals.hook(first),
-        "payoff": signals.payoff(last, ends_topic),
+        "hook": signals.hook(first, ev.lexicon_of(first)),
+        "payoff": signals.payoff(last, ends_topic, ev.lexicon_of(last)),
         "coherence": signals.coherence(window.sentences, ev.topics),
-        "completeness": signals.completeness(window.sentences),
-        "speech_rate": signals.speech_rate(counts, window.duration),
+        "completeness": signals.completeness(window.sentences, ev.lexicon_of(first)),
+        "speech_rate": NEUTRAL if "speech_rate" in unmeasured else signals.speech_rate(counts, window.duration),
         "energy": evidence_signals.energy(start, end, ev.envelope),
         "fluency": signals.fluency(counts, window.duration),
         "pitch": evidence_signals.pitch_variation(start, end, ev.pitch),
@@ -224,7 +228,7 @@ def score_window(
         score=weighted_score(values),
         signals={name: round(value, 3) for name, value in values.items()},
         reason=_reason(window, values, evidence or Evidence()),
-        title=title(window.sentences),
+        title=title(window.sentences, evidence),
         words=window.words,
     )
 
@@ -250,17 +254,22 @@ def as_moment(video_id: str, scored: ScoredMoment, reason: str | None = None) ->
     )
 
 
-def title(sentences: Sequence[Sentence]) -> str:
+def title(sentences: Sequence[Sentence], evidence: Evidence | None = None) -> str:
     """A headline from the clip's strongest sentence: the most hook-like, else the one that lands
-    the point; the earliest on ties. At most ``TITLE_CHARS`` characters, whole words."""
+    the point; the earliest on ties. At most ``TITLE_CHARS`` characters, whole words. Each
+    sentence is read in its language (``evidence``; English when not known)."""
+    lexicon_of = (evidence or Evidence()).lexicon_of
 
     def strength(pair: tuple[int, Sentence]) -> tuple[float, float, int]:
         index, sentence = pair
-        return (signals.hook(sentence), signals.payoff(sentence), -index)
+        lexicon = lexicon_of(sentence)
+        return (signals.hook(sentence, lexicon), signals.payoff(sentence, None, lexicon), -index)
 
     best = max(enumerate(sentences), key=strength)[1]
+    lexicon = lexicon_of(best)
+    leading = lexicon.leading_fillers if lexicon is not None else frozenset[str]()
     words = [w.word.strip() for w in best.words]
-    while len(words) > 1 and bare(words[0]) in _FILLERS:
+    while len(words) > 1 and bare(words[0]) in leading:
         words.pop(0)
     text = join_words(words).lstrip(_TITLE_OPENERS)
     if len(text) > TITLE_CHARS:
@@ -277,13 +286,14 @@ def title(sentences: Sequence[Sentence]) -> str:
 def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str:
     """The strongest signals by what they added to the score (at most ``REASON_PARTS``), then
     warnings a person deciding on the clip should know about."""
-    known = [name for name in WEIGHTS if not _missing(name, evidence)]
+    unmeasured = _unmeasured(window, evidence)
+    known = [name for name in WEIGHTS if name not in unmeasured]
     order = list(WEIGHTS)  # on equal contributions, the more important signal first
     strong = sorted((n for n in known if values[n] >= STRONG), key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)))
     if not strong:
         strong = [max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))]
     parts = [_describe(name, window, values[name], evidence) for name in strong[:REASON_PARTS]]
-    dangling = signals.opens_mid_thought(window.sentences)
+    dangling = signals.opens_mid_thought(window.sentences, evidence.lexicon_of(window.sentences[0]))
     if dangling:
         parts.append(f'opens mid-thought ("{dangling}")')
     if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences):
@@ -298,8 +308,10 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     return line[:1].upper() + line[1:]
 
 
-def _missing(name: str, evidence: Evidence) -> bool:
-    """Whether a signal had no input (it then says nothing about this moment)."""
+def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
+    """The signals that say nothing about ``window``: those whose input is missing, what editors
+    clip where the window is not in the editorial descriptions' language, and the pace where it
+    is in a script written without spaces (its "words" are not words)."""
     inputs = {
         "energy": evidence.envelope,
         "pitch": evidence.pitch,
@@ -309,11 +321,19 @@ def _missing(name: str, evidence: Evidence) -> bool:
         "editorial": evidence.editorial,
         "breaks": evidence.pauses,
     }
-    return name in inputs and inputs[name] is None
+    missing = {name for name, found in inputs.items() if found is None}
+    if evidence.languages is not None:
+        spoken = {evidence.language_of(s) for s in window.sentences}
+        if spoken - {None, EDITORIAL_LANGUAGE}:
+            missing.add("editorial")
+        if spoken & UNSPACED:
+            missing.add("speech_rate")
+    return missing
 
 
 def _describe(name: str, window: Window, value: float, evidence: Evidence) -> str:
     first, last, words = window.sentences[0], window.sentences[-1], window.words
+    opening, closing = evidence.lexicon_of(first), evidence.lexicon_of(last)
     if name == "editorial":  # named only when known (``_missing``), so the map is there
         assert evidence.editorial is not None
         if value >= STRONG:
@@ -324,24 +344,24 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence) -> st
     if name == "hook":
         if first.ending == "?":
             return "opens with a question"
-        phrase = signals.hook_phrase(first)
+        phrase = signals.hook_phrase(first, opening)
         if phrase:
             return f'opens with a hook ("{phrase}")'
-        claim = signals.bold_claim(first)
+        claim = signals.bold_claim(first, opening)
         if claim:
             return f'opens with a bold claim ("{claim}")'
-        if signals.direct_address(first):
+        if signals.direct_address(first, opening):
             return "speaks to the viewer from the start"
         return "opens with a number" if value > 0 else "flat opening"
     if name == "payoff":
-        phrase = signals.payoff_phrase(last)
+        phrase = signals.payoff_phrase(last, closing)
         if phrase:
             return f'lands the point ("{phrase}")'
         return "ends on a strong note" if value >= STRONG else "no clear payoff"
     if name == "coherence":
         return "one topic from setup to payoff" if value >= STRONG else "spans a change of topic"
     if name == "numbers":
-        n = signals.count_numbers(words)
+        n = sum(signals.count_numbers(s.words, evidence.lexicon_of(s)) for s in window.sentences)
         return f"{n} number{'s' if n != 1 else ''}"
     if name == "speech_rate":
         rate = signals.words_per_second(words, window.duration)

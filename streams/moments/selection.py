@@ -203,7 +203,7 @@ class StreamingSelector:
         if need > 0:
             pool = sentences if final else [s for s in sentences if s.end <= settled_until - LOOKAHEAD_SECONDS]
             windows = candidate_windows(pool, self.min_seconds, self.max_seconds)
-            index = TalkIndex(sentences)
+            index = TalkIndex(sentences, (evidence or Evidence()).lexicon_of)
             scored = self._score_free(windows, evidence, index)
             breaks = Breaks(sentences)
             for _ in range(need):
@@ -240,7 +240,7 @@ class StreamingSelector:
         no picks (nothing was ever found) the choice is empty, like the picks."""
         if not self._picked:
             return []
-        index, breaks = TalkIndex(sentences), Breaks(sentences)
+        index, breaks = TalkIndex(sentences, (evidence or Evidence()).lexicon_of), Breaks(sentences)
         kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
         fresh = self._scored(candidate_windows(sentences, self.min_seconds, self.max_seconds), evidence, index)
         chosen: list[ScoredMoment] = []

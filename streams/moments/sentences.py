@@ -19,6 +19,7 @@ from streams.domain.words import Word
 from streams.text.scripts import caseless, unspaced
 
 TERMINAL = ".?!。！？؟।"  # with the full stops and question marks of CJK, Arabic and Devanagari
+_AS_LATIN = {"。": ".", "！": "!", "？": "?", "؟": "?", "।": "."}
 
 # Closing quotes and brackets may follow the real end of a sentence: `."` or `?)`.
 _CLOSERS = "\"'”’»)]}」』）"
@@ -43,7 +44,7 @@ CONTINUING_WORDS = frozenset(
 )
 # Glued to the previous word (a decimal's second half) within this gap.
 _GLUED_SECONDS = 0.05
-_EDGE_PUNCTUATION = "\"'“”‘’«»()[]{}.,;:!?…-–—"
+_EDGE_PUNCTUATION = "\"'“”‘’«»()[]{}.,;:!?¿¡…-–—"
 
 
 @lru_cache(maxsize=1 << 16)
@@ -117,9 +118,10 @@ class Sentence:
 
     @property
     def ending(self) -> str:
-        """``.``, ``?`` or ``!`` when the sentence ends on punctuation; ``""`` when it was cut at a
-        pause."""
-        return terminal(self.words[-1].word)
+        """``.``, ``?`` or ``!`` when the sentence ends on punctuation, in whatever script it is
+        written (``？`` and ``؟`` are ``?``, ``。`` is ``.``); ``""`` when it was cut at a pause."""
+        mark = terminal(self.words[-1].word)
+        return _AS_LATIN.get(mark, mark)
 
 
 def breaks_after(word: Word, following: Word | None) -> bool:

@@ -2,96 +2,23 @@
 
 Each returns a float in [0, 1] (higher is better) so that ``scoring`` can weigh them together and
 say in words why a moment was chosen. Signals from the audio and the picture are in ``evidence``.
+The words listened for are those of the talk's language (``lexicon``; English where it is not
+known); with ``None``, a language no lexicon covers, only what every language shares counts: a
+question or exclamation mark in any script, numerals, pauses.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Sequence
+from functools import cache, lru_cache
+from typing import Callable, Sequence
 
 from streams.domain.words import Word
 from streams.moments.evidence import NEUTRAL
+from streams.moments.lexicon import ENGLISH, Lexicon
 from streams.moments.sentences import Sentence, bare
 from streams.moments.topics import TopicMap
-
-# Openers that promise a payoff; matched as whole words within the first few words.
-HOOK_PHRASES = (
-    "here's",
-    "here is",
-    "the secret",
-    "the truth",
-    "why",
-    "how",
-    "what if",
-    "imagine",
-    "never",
-    "stop",
-    "you need",
-    "the biggest",
-    "the one thing",
-    "nobody",
-    "most people",
-    "did you know",
-    "the reason",
-    "the problem",
-    "the mistake",
-    "the key",
-    "the best",
-    "the worst",
-    "everyone",
-    "let me tell you",
-    "this is why",
-    "i wish",
-    "you won't believe",
-    "what happens",
-)
-
-# Words that speak to the viewer, and absolutes that make a claim worth checking.
-ADDRESS_WORDS = frozenset({"you", "your", "yours", "yourself"})
-CLAIM_WORDS = frozenset(
-    "never always everyone everybody nobody nothing every only best worst biggest most least"
-    " secret truth mistake wrong impossible guaranteed".split()
-)
-
-# Phrases that land a point: the viewer gets the answer the opening promised.
-PAYOFF_PHRASES = (
-    "that's why",
-    "that is why",
-    "this is why",
-    "that's how",
-    "the lesson",
-    "the point is",
-    "the key is",
-    "the answer",
-    "the result",
-    "in the end",
-    "which means",
-    "turns out",
-    "bottom line",
-    "so remember",
-    "that's the",
-    "and that's",
-    "the takeaway",
-    "in short",
-)
-
-# Hesitations that make a clip drag; "like" and "you know" only count set off by commas.
-FILLER_WORDS = frozenset({"um", "uh", "erm", "er", "uhm", "umm", "hmm", "mm", "ah"})
-FILLER_PHRASES = ("like", "you know", "i mean", "kind of", "sort of")
-_FILLER_STARTS: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in FILLER_PHRASES:
-    _FILLER_STARTS.setdefault(_phrase.split()[0], []).append(tuple(_phrase.split()))
-
-NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-    " sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
-    " hundred thousand million billion trillion percent half dozen first second third".split()
-)
-
-# Words that point at something said before the clip starts: the viewer would miss the referent.
-DANGLING_OPENERS = frozenset("and but so because which that it this they he she or also then these those".split())
 
 OPENING_WORDS = 8
 NUMBER_DENSITY_FULL = 0.05  # one number in twenty words reads as concrete, data-driven talk
@@ -109,34 +36,43 @@ def _opening(sentence: Sentence) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def is_number(text: str) -> bool:
-    """A numeral (``"3"``, ``"$1,000"``, ``"40%"``) or a number word (``"three"``, ``"million"``)."""
-    return bool(_NUMERAL.search(text)) or bare(text) in NUMBER_WORDS
+def is_number(text: str, lexicon: Lexicon | None = ENGLISH) -> bool:
+    """A numeral (``"3"``, ``"$1,000"``, ``"40%"``) or a number word of ``lexicon`` (``"three"``,
+    ``"million"``)."""
+    return bool(_NUMERAL.search(text)) or (lexicon is not None and bare(text) in lexicon.number_words)
 
 
-def count_numbers(words: Sequence[Word]) -> int:
-    return sum(1 for w in words if is_number(w.word))
+def count_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
+    return sum(1 for w in words if is_number(w.word, lexicon))
 
 
-def hook_phrase(sentence: Sentence) -> str | None:
-    """The first hook phrase in the sentence's opening words, if any."""
-    opening = " " + " ".join(_opening(sentence)) + " "
-    found = [(opening.find(f" {p} "), p) for p in HOOK_PHRASES if f" {p} " in opening]
+def _first_phrase(text: str, phrases: Sequence[str]) -> str | None:
+    """The phrase of ``phrases`` found first in ``text`` (bare words joined by spaces) as whole
+    words; the alphabetically first of those found at one place."""
+    padded = f" {text} "
+    found = [(padded.find(f" {p} "), p) for p in phrases if f" {p} " in padded]
     return min(found)[1] if found else None
 
 
-def direct_address(sentence: Sentence) -> bool:
+def hook_phrase(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> str | None:
+    """The first hook phrase in the sentence's opening words, if any."""
+    return _first_phrase(" ".join(_opening(sentence)), lexicon.hooks) if lexicon is not None else None
+
+
+def direct_address(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> bool:
     """Whether the opening words speak to the viewer ("you", "your", "you're")."""
-    return any(w.split("'")[0] in ADDRESS_WORDS for w in _opening(sentence))
+    return lexicon is not None and any(w.split("'")[0] in lexicon.address for w in _opening(sentence))
 
 
-def bold_claim(sentence: Sentence) -> str | None:
+def bold_claim(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> str | None:
     """The first absolute or superlative in the opening words ("never", "best", "everyone")."""
-    return next((w for w in _opening(sentence) if w in CLAIM_WORDS), None)
+    if lexicon is None:
+        return None
+    return next((w for w in _opening(sentence) if w in lexicon.claims), None)
 
 
 @lru_cache(maxsize=1 << 14)  # every window and every title asks about the same sentences
-def hook(first_sentence: Sentence) -> float:
+def hook(first_sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> float:
     """How strongly the clip's first sentence makes a scrolling viewer stop.
 
     Short-form viewers decide in the first two seconds; a question, a promise ("here's why"), a
@@ -148,34 +84,34 @@ def hook(first_sentence: Sentence) -> float:
         score += 0.6
     elif first_sentence.ending == "!":
         score += 0.2
-    phrase = hook_phrase(first_sentence)
+    phrase = hook_phrase(first_sentence, lexicon)
     if phrase is not None:
         at_start = " ".join(_opening(first_sentence)).startswith(phrase)
         score += 0.5 if at_start else 0.35
-    if bold_claim(first_sentence):
+    if bold_claim(first_sentence, lexicon):
         score += 0.25
-    if direct_address(first_sentence):
+    if direct_address(first_sentence, lexicon):
         score += 0.25
-    if any(is_number(w.word) for w in first_sentence.words[:OPENING_WORDS]):
+    if any(is_number(w.word, lexicon) for w in first_sentence.words[:OPENING_WORDS]):
         score += 0.3
     return min(1.0, score)
 
 
-def payoff_phrase(sentence: Sentence) -> str | None:
+def payoff_phrase(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> str | None:
     """The first phrase in the sentence that draws a conclusion ("that's why", "the lesson")."""
-    text = " " + " ".join(bare(w.word) for w in sentence.words) + " "
-    found = [(text.find(f" {p} "), p) for p in PAYOFF_PHRASES if f" {p} " in text]
-    return min(found)[1] if found else None
+    if lexicon is None:
+        return None
+    return _first_phrase(" ".join(bare(w.word) for w in sentence.words), lexicon.payoffs)
 
 
 @lru_cache(maxsize=1 << 14)
-def payoff(last_sentence: Sentence, ends_topic: bool | None = None) -> float:
+def payoff(last_sentence: Sentence, ends_topic: bool | None = None, lexicon: Lexicon | None = ENGLISH) -> float:
     """How conclusively the clip ends: a stated lesson or result ("so", "that's why", "the
     lesson"), an exclamation, a figure, and closing its topic each add. A clip that stops on a
     setup leaves the viewer without the reason they watched."""
     score = 0.0
-    phrase = payoff_phrase(last_sentence)
-    opens_with_so = bare(last_sentence.words[0].word) == "so"
+    phrase = payoff_phrase(last_sentence, lexicon)
+    opens_with_so = lexicon is not None and bare(last_sentence.words[0].word) in lexicon.concluding
     if phrase is not None:
         leads = opens_with_so or " ".join(_opening(last_sentence)).startswith(phrase)
         score += 0.45 if leads else 0.35
@@ -183,7 +119,7 @@ def payoff(last_sentence: Sentence, ends_topic: bool | None = None) -> float:
         score += 0.35
     if last_sentence.ending == "!":
         score += 0.25
-    if any(is_number(w.word) for w in last_sentence.words):
+    if any(is_number(w.word, lexicon) for w in last_sentence.words):
         score += 0.2
     if ends_topic:
         score += 0.3
@@ -208,18 +144,26 @@ class Talk:
     dead_air: float
 
     @classmethod
-    def of(cls, words: Sequence[Word]) -> Talk:
-        return cls(len(words), count_numbers(words), count_fillers(words), dead_air(words))
+    def of(cls, words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> Talk:
+        return cls(len(words), count_numbers(words, lexicon), count_fillers(words, lexicon), dead_air(words))
 
 
 @lru_cache(maxsize=1 << 14)
-def sentence_talk(sentence: Sentence) -> Talk:
-    return Talk.of(sentence.words)
+def sentence_talk(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> Talk:
+    return Talk.of(sentence.words, lexicon)
 
 
-def talk(sentences: Sequence[Sentence]) -> Talk:
-    """The counts of consecutive sentences, pauses between them included."""
-    parts = [sentence_talk(s) for s in sentences]
+LexiconOf = Callable[[Sentence], "Lexicon | None"]
+
+
+def _english(sentence: Sentence) -> Lexicon | None:
+    return ENGLISH
+
+
+def talk(sentences: Sequence[Sentence], lexicon_of: LexiconOf = _english) -> Talk:
+    """The counts of consecutive sentences, pauses between them included; each sentence's words
+    are read in its own language (``lexicon_of``)."""
+    parts = [sentence_talk(s, lexicon_of(s)) for s in sentences]
     gaps = sum(b.start - a.end for a, b in zip(sentences, sentences[1:]) if b.start - a.end > DEAD_AIR_SECONDS)
     return Talk(
         words=sum(p.words for p in parts),
@@ -231,14 +175,16 @@ def talk(sentences: Sequence[Sentence]) -> Talk:
 
 class TalkIndex:
     """Running totals of ``Talk`` over a list of sentences: the counts of any run of consecutive
-    sentences in constant time, for scoring thousands of overlapping windows."""
+    sentences in constant time, for scoring thousands of overlapping windows; each sentence's
+    words read in its own language (``lexicon_of``)."""
 
-    def __init__(self, sentences: Sequence[Sentence]) -> None:
+    def __init__(self, sentences: Sequence[Sentence], lexicon_of: LexiconOf = _english) -> None:
         self._position = {id(s): k for k, s in enumerate(sentences)}
         self._sentences = sentences
+        self._lexicon_of = lexicon_of
         totals = [(0, 0, 0, 0.0)]
         for k, sentence in enumerate(sentences):
-            part = sentence_talk(sentence)
+            part = sentence_talk(sentence, lexicon_of(sentence))
             gap = sentence.start - sentences[k - 1].end if k else 0.0
             words, nums, fillers, silence = totals[-1]
             totals.append(
@@ -255,11 +201,11 @@ class TalkIndex:
         """The counts of ``run``, consecutive sentences of the indexed list (else computed)."""
         first, last = self._position.get(id(run[0])), self._position.get(id(run[-1]))
         if first is None or last is None or self._sentences[first] is not run[0] or last - first + 1 != len(run):
-            return talk(run)
+            return talk(run, self._lexicon_of)
         w1, n1, f1, d1 = self._totals[last + 1]
         w0, n0, f0, _ = self._totals[first]
         # The pause before the first sentence is outside the run.
-        d0 = self._totals[first + 1][3] - sentence_talk(run[0]).dead_air
+        d0 = self._totals[first + 1][3] - sentence_talk(run[0], self._lexicon_of(run[0])).dead_air
         return Talk(w1 - w0, n1 - n0, f1 - f0, d1 - d0)
 
 
@@ -291,18 +237,20 @@ def speech_rate(words: Sequence[Word] | Talk, duration: float) -> float:
     return 1.0
 
 
-def opens_mid_thought(sentences: Sequence[Sentence]) -> str | None:
+def opens_mid_thought(sentences: Sequence[Sentence], lexicon: Lexicon | None = ENGLISH) -> str | None:
     """The first word, when it refers back to something outside the clip ("And", "This", "It's")."""
+    if lexicon is None:
+        return None
     first = bare(sentences[0].words[0].word).split("'")[0]
-    return first if first in DANGLING_OPENERS else None
+    return first if first in lexicon.dangling else None
 
 
-def completeness(sentences: Sequence[Sentence]) -> float:
+def completeness(sentences: Sequence[Sentence], lexicon: Lexicon | None = ENGLISH) -> float:
     """Whether the clip stands alone: it should not open on a reference to earlier talk and
     should land on a finished sentence rather than trail off."""
     if not sentences:
         return 0.0
-    opening = 0.1 if opens_mid_thought(sentences) else 0.5
+    opening = 0.1 if opens_mid_thought(sentences, lexicon) else 0.5
     ending = 0.5 if sentences[-1].ending else 0.0
     return opening + ending
 
@@ -312,22 +260,31 @@ def dead_air(words: Sequence[Word]) -> float:
     return sum(max(0.0, b.start - a.end) for a, b in zip(words, words[1:]) if b.start - a.end > DEAD_AIR_SECONDS)
 
 
-def count_fillers(words: Sequence[Word]) -> int:
-    """Hesitations: "um", "uh"..., and "like", "you know", "I mean" set off by commas."""
+def count_fillers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
+    """Hesitations: "um", "uh"..., and "like", "you know", "I mean" set off by commas (none
+    without a lexicon)."""
+    if lexicon is None:
+        return 0
+    starts = _filler_starts(lexicon)
     texts = [w.word.strip() for w in words]
     plain = [bare(t) for t in texts]
     count = 0
     for i, p in enumerate(plain):
-        if p in FILLER_WORDS:
+        if p in lexicon.fillers:
             count += 1
             continue
-        if p not in _FILLER_STARTS:
+        if p not in starts:
             continue
-        for parts in _FILLER_STARTS[p]:
+        for parts in starts[p]:
             end = i + len(parts)
             if plain[i:end] == list(parts) and ((i > 0 and texts[i - 1].endswith(",")) or texts[end - 1].endswith(",")):
                 count += 1
     return count
+
+
+@cache
+def _filler_starts(lexicon: Lexicon) -> dict[str, list[tuple[str, ...]]]:
+    return lexicon.filler_starts()
 
 
 def fluency(words: Sequence[Word] | Talk, duration: float) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
@@ -72,8 +73,8 @@ def evidence_of(
     editorial: EditorialMap | None = None,
     pauses: Pauses | None = None,
 ) -> Evidence:
-    """Everything measured on the chunks (loudness, pitch, faces, cuts), with what was found in
-    their words (``topics``, ``editorial``, ``pauses``), as one ``Evidence``."""
+    """Everything measured on the chunks (loudness, pitch, faces, cuts, the languages spoken), with
+    what was found in their words (``topics``, ``editorial``, ``pauses``), as one ``Evidence``."""
     return Evidence(
         envelope=envelope_of(chunks),
         pitch=pitch_of(chunks),
@@ -82,4 +83,5 @@ def evidence_of(
         topics=topics,
         editorial=editorial,
         pauses=pauses,
+        languages=SpokenLanguages.of(chunks),
     )
