@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from streams.domain.words import Word
-from streams.text.scripts import join, main_script, unspaced
+from streams.text.scripts import join, main_script, script, unspaced
 
 BREAK_AFTER = (".", "?", "!", ",")
 PAUSE_SECONDS = 0.6
@@ -312,6 +312,7 @@ def to_ass(
         style = caption_style(style)
     if style.position not in POSITIONS:
         raise ValueError(f"unknown caption position {style.position!r}; choose one of {', '.join(POSITIONS)}")
+    words = tuple(words)
     scale = min(width, height) / 1080
     safe = safe_area(width, height)
     side = round(width * safe.side)
@@ -331,7 +332,8 @@ def to_ass(
         f"Style: {style.name},{style.font},{round(style.font_size * scale)},"
         f"{_ass_colour(style.primary)},{_ass_colour(style.highlight)},{_ass_colour(style.outline_colour)},"
         f"&H80000000,{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline * scale:g},"
-        f"{style.shadow * scale:g},{POSITIONS[style.position]},{side},{side},{round(height * margin_v)},1\n"
+        f"{style.shadow * scale:g},{POSITIONS[style.position]},{side},{side},{round(height * margin_v)},"
+        f"{_encoding(words)}\n"
         "\n[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
@@ -367,6 +369,20 @@ def to_ass(
             start, end = _ass_clock(bounds[i]), _ass_clock(bounds[i + 1])
             lines.append(f"Dialogue: 0,{start},{end},{style.name},,0,0,0,,{text}\n")
     return header + "".join(lines)
+
+
+# libass keeps the runs between override tags in the order they are written (as VSFilter does)
+# unless a style's Encoding is -1: then the Unicode bidi algorithm orders the whole line, its base
+# direction found from the text. Every spoken word's highlight is such a run, so with Encoding 1
+# a Hebrew or Arabic cue was drawn with its words left to right (tests/unit/test_render.py).
+RIGHT_TO_LEFT_SCRIPTS = frozenset({"arabic", "hebrew"})
+
+
+def _encoding(words: Sequence[Word]) -> int:
+    """The style's Encoding field: -1 (libass's bidi across the line) when any word is in a
+    right-to-left script, else 1 (the default character set)."""
+    rtl = any(script(ch) in RIGHT_TO_LEFT_SCRIPTS for w in words for ch in w.word)
+    return -1 if rtl else 1
 
 
 def _ass_colour(rgb: str) -> str:

@@ -17,7 +17,7 @@ from streams.errors import RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
-from streams.media.captions import to_srt, to_vtt
+from streams.media.captions import caption_style, to_srt, to_vtt
 from streams.domain.words import Word
 from streams.media.framing import CropKey, crop_box, crop_path, sendcmd_script
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value, framing
@@ -650,3 +650,35 @@ def test_captions_in_other_scripts_draw_their_glyphs_not_boxes(media, tmp_path, 
     assert (ink_one ^ ink_two).sum() > 0.5 * (ink_one | ink_two).sum()  # and it is these characters, not boxes
     joined = "".join(first) if font == "Noto Sans CJK SC" else " ".join(first)
     assert result.srt.read_text().splitlines()[2] == joined
+
+
+def _highlighted_at(frame: np.ndarray, colour: str) -> tuple[float, float]:
+    """Centre (x, y) of the pixels drawn in ``colour`` (``#RRGGBB``): the word being spoken."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    ys, xs = np.nonzero(np.abs(frame - rgb).max(axis=2) < 40)
+    assert len(xs) > 300, "no highlighted word found"
+    return float(xs.mean()), float(ys.mean())
+
+
+@pytest.mark.parametrize("tokens, lines", [
+    (["משמעותית", "שמשמשים", "מומחים", "שם"], 2),  # Hebrew, too wide for one line
+    (["تطور", "التكنولوجيا", "يغير", "حياتنا"], 1),  # Arabic: letters joined within each word
+])
+def test_right_to_left_captions_read_right_to_left(media, tmp_path, tokens, lines):
+    """A cue of four words in a right-to-left script, spoken word by word, checked on the rendered
+    frames by where the highlighted (spoken) word is drawn: on one line each word left of the one
+    before; on two, the first two words on the top line, the first to the right of the second,
+    and the last two on the line below in the same order."""
+    words = tuple(Word(t, 0.2 + 0.5 * i, 0.6 + 0.5 * i) for i, t in enumerate(tokens))
+    spec = RenderSpec(media / "podcast.m4a", 0.0, 2.4, words=words, preset="ultrafast", loudness=False)
+    result = render(spec, tmp_path / "rtl")
+    dialogues = [line for line in result.ass.read_text().splitlines() if line.startswith("Dialogue:")]
+    assert len(dialogues) == len(tokens) and all(d.count("\\N") == lines - 1 for d in dialogues)
+    highlight = caption_style("bold").highlight
+    at = [_highlighted_at(frame_at(result.mp4, 0.45 + 0.5 * i), highlight) for i in range(len(tokens))]
+    xs, ys = [x for x, _ in at], [y for _, y in at]
+    if lines == 1:
+        assert xs[0] > xs[1] > xs[2] > xs[3] and max(ys) - min(ys) < 20
+    else:
+        assert abs(ys[0] - ys[1]) < 20 and abs(ys[2] - ys[3]) < 20 and ys[2] - ys[0] > 40  # the first on top
+        assert xs[0] > xs[1] and xs[2] > xs[3]  # each read from the right
