@@ -6,11 +6,12 @@ Whisper weights for it.
 ``bench/asr_languages.py``) and the multilingual ``base`` (``streams.asr.models``). Given a
 language it decodes with the right one. Given none (``auto``), it identifies the language first:
 
-- the speech (Silero VAD) is grouped into windows of up to 30 s of speech, and each window is
-  probed: the multilingual model's encoder runs on the window's first ``probe_seconds`` of speech
-  (not padded to 30 s: CTranslate2 encodes shorter input, a 10 s probe costs about a fifth of a
-  padded one and named the language of every clip in ``../shared/media`` as well), and its
-  language tokens are read. The last window is also probed at its end;
+- the speech (Silero VAD) is grouped into windows of up to 30 s of speech, and all of each
+  window's speech is probed, in pieces of about ``COVER_SECONDS`` (whole VAD spans): the
+  multilingual model's encoder runs on the piece (not padded to 30 s: CTranslate2 encodes shorter
+  input, so a probe costs in proportion to the speech it hears, about 0.1 s for 10 s here) and its
+  language tokens are read. A German sentence in the middle of an English window is heard; so
+  it was not when only a window's first 10 s were;
 - where two neighbouring probes disagree, their windows are probed again in pieces of a few
   VAD spans (at least 3 s of speech), so the change of language is placed at a pause, not at a
   window's edge;
@@ -74,7 +75,7 @@ def windows_of(spans: list[Span], max_seconds: float = WINDOW_SECONDS) -> list[l
     return windows
 
 
-def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]:
+def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]:  # MIN_PIECE_SECONDS
     """VAD spans grouped in order into pieces of at least ``min_seconds`` of speech each (the last
     may be shorter): a probe of a lone short span (a word) is too unsure to place a change of
     language by."""
@@ -87,6 +88,20 @@ def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]:
         pieces[-1].append(span)
         speech += span["end"] - span["start"]
     return pieces if pieces[0] else []
+
+
+COVER_SECONDS = 5.0  # speech per probe that covers a window
+MIN_PIECE_SECONDS = 3.0  # a probe of less is too unsure to place a change of language by
+
+
+def covers_of(spans: list[Span], seconds: float = COVER_SECONDS) -> list[list[Span]]:
+    """A window's spans in pieces of at least ``seconds`` of speech each, a shorter rest joined
+    to the piece before it (a piece is heard for its first ``probe_seconds``)."""
+    pieces = pieces_of(spans, seconds)
+    if len(pieces) > 1 and sum(s["end"] - s["start"] for s in pieces[-1]) < MIN_PIECE_SECONDS * SAMPLE_RATE:
+        rest = pieces.pop()
+        pieces[-1] += rest
+    return pieces
 
 
 class MultilingualRecognizer:
@@ -153,23 +168,23 @@ class MultilingualRecognizer:
         if not spans:
             return []
         windows = windows_of(spans)
-        probes = [self._probe_spans(audio, w) for w in windows]
-        # Where neighbouring windows disagree, every span of both is probed on its own; so is
-        # the last window's when its end is in another language than its start.
+        # Every window's speech is heard, in pieces of COVER_SECONDS: a language spoken for a few
+        # sentences in the middle of a window is not missed, nor is one piece that straddles a
+        # change trusted for the whole window.
+        covering = [[self._probe_spans(audio, piece) for piece in covers_of(window)] for window in windows]
+        # Where the pieces disagree, inside a window or across its edge, the window is probed
+        # again in smaller pieces, so the change of language is placed at a pause.
+        flat = [(i, probe) for i, probes in enumerate(covering) for probe in probes]
         changed = set()
-        for i in range(len(windows) - 1):
-            if probes[i].language != probes[i + 1].language:
-                changed |= {i, i + 1}
-        last = windows[-1]
-        if sum(s["end"] - s["start"] for s in last) > self.options.probe_seconds * SAMPLE_RATE:
-            if self._probe_spans(audio, last, tail=True).language != probes[-1].language:
-                changed.add(len(windows) - 1)
+        for (i, a), (j, b) in zip(flat, flat[1:]):
+            if a.language != b.language:
+                changed |= {i, j}
         detailed: list[Probe] = []
         for i, window in enumerate(windows):
             if i in changed and len(window) > 1:
                 detailed += [self._probe_spans(audio, piece) for piece in pieces_of(window)]
             else:
-                detailed.append(probes[i])
+                detailed += covering[i]
         return runs(detailed)
 
     # -- recognition -----------------------------------------------------------------------

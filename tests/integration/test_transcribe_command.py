@@ -13,7 +13,7 @@ import pytest
 
 from streams.asr.wer import normalise
 from streams.stack.process import free_port
-from tests.media_recipes import text_named_mp4
+from tests.media_recipes import concat_audio, text_named_mp4
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +95,24 @@ def test_a_recording_that_changes_language_is_transcribed_in_both(stack, media_d
     plain = _transcribe(stack.as_env(), str(mixed))
     first = plain.stdout.splitlines()[0]
     assert first.startswith("language: en (") and "; en 0:00" in first and ", de 0:3" in first
+
+
+def test_a_language_spoken_for_a_few_seconds_inside_half_a_minute_is_heard(stack, media_dir, tmp_path):
+    """English, then a German sentence, then English again: about 25 s of speech, which the
+    recognizer reads as one window. Before every window's speech was probed, its first 10 s (the
+    English and a second of German) decided the whole of it."""
+    speech = media_dir / "speech"
+    mixed = concat_audio([speech / "fleurs_en" / "fleurs-en-000.ogg", speech / "multilingual" / "de_fleurs_000.ogg",
+                          speech / "fleurs_en" / "fleurs-en-001.ogg"], tmp_path / "en_de_en.wav")
+    result = _transcribe(stack.as_env(), str(mixed), "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    spans = body["languages"]
+    assert [s["language"] for s in spans] == ["en", "de", "en"], spans
+    german = normalise(" ".join(w["word"] for w in body["words"] if spans[1]["start"] <= w["start"] < spans[2]["start"]))
+    english = normalise(" ".join(w["word"] for w in body["words"] if w["start"] >= spans[2]["start"]))
+    assert {"wasser", "dinosaurier"} <= set(german), german
+    assert {"always", "capital", "letter"} <= set(english), english
 
 
 def test_an_unknown_language_exits_2_with_the_codes_explained(stack, media_dir):

@@ -6,7 +6,7 @@ import pytest
 from streams.asr.languages import (
     CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle, spoken_between,
 )
-from streams.asr.spoken import pieces_of, windows_of
+from streams.asr.spoken import covers_of, pieces_of, windows_of
 from streams.asr.whisper import Recognition
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
@@ -80,6 +80,19 @@ def test_speech_is_grouped_into_windows_and_pieces():
     short = [{"start": i * second, "end": i * second + second // 2} for i in range(10)]  # 0.5 s each
     assert [len(p) for p in pieces_of(short, 3.0)] == [6, 4]
     assert pieces_of([], 3.0) == [] and windows_of([], 30) == []
+
+
+def test_all_of_a_windows_speech_is_covered_by_probes():
+    second = 16000
+    spans = [{"start": i * 4 * second, "end": (i * 4 + 3) * second} for i in range(8)]  # 3 s each, 24 s
+    covers = covers_of(spans, 5.0)
+    assert [len(c) for c in covers] == [2, 2, 2, 2]  # 6 s each: every span is in one
+    assert [s for c in covers for s in c] == spans
+    # A rest too short to tell a language by joins the piece before it.
+    word = {"start": 40 * second, "end": 41 * second}  # 1 s
+    assert [len(c) for c in covers_of(spans[:4] + [word], 5.0)] == [2, 3]
+    assert [len(c) for c in covers_of(spans[:5], 5.0)] == [2, 2, 1]  # 3 s is enough
+    assert covers_of(spans[:1], 5.0) == [spans[:1]]
 
 
 def test_a_recognition_keeps_its_languages_through_json_and_shift():
