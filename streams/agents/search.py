@@ -80,6 +80,7 @@ async def index_chunks(chunks: list[dict]) -> int:
             chunk["chunk_index"],
             chunk["language"],
             words_from_json(chunk["words"]),
+            chunk.get("languages") or (),
         )
     if not docs:
         return 0

@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from streams.asr.languages import SpokenLanguages
 from streams.domain.words import Word
 from streams.moments.sentences import build_sentences
 from streams.text.chinese import variants
@@ -66,9 +67,18 @@ def doc_id(video_id: str, chunk_index: int, position: int) -> str:
 
 
 def sentence_docs(
-    tenant_id: str, video_id: str, filename: str, chunk_index: int, language: str, words: Sequence[Word]
+    tenant_id: str,
+    video_id: str,
+    filename: str,
+    chunk_index: int,
+    language: str,
+    words: Sequence[Word],
+    spans: Sequence[Mapping[str, Any]] = (),
 ) -> list[SentenceDoc]:
-    """The documents of one transcript chunk: one per sentence of its ``words``."""
+    """The documents of one transcript chunk: one per sentence of its ``words``, each in the
+    language of the ``spans`` heard over it (the chunk's ``languages``: a German question in an
+    English talk is filtered as German), else the chunk's ``language``."""
+    heard = SpokenLanguages(spans=tuple((str(p["language"]), float(p["start"]), float(p["end"])) for p in spans))
     return [
         SentenceDoc(
             id=doc_id(video_id, chunk_index, n),
@@ -79,7 +89,7 @@ def sentence_docs(
             position=n,
             start=round(s.start, 3),
             end=round(s.end, 3),
-            language=language,
+            language=heard.between(s.start, s.end) or language,
             text=s.text,
             words=[[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
         )

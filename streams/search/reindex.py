@@ -30,7 +30,9 @@ async def reindex(
         docs = [
             d
             for c in await catalog.transcript_chunks(v["video_id"])
-            for d in sentence_docs(v["tenant_id"], v["video_id"], v["filename"], c.chunk_index, c.language, c.words)
+            for d in sentence_docs(
+                v["tenant_id"], v["video_id"], v["filename"], c.chunk_index, c.language, c.words, c.languages
+            )
         ]
         documents += await asyncio.to_thread(index.upsert, docs)
         say(f"{v['video_id']}  {len(docs):5d} sentences  {v['filename']}")
