@@ -238,11 +238,15 @@ def reframe_quality() -> str:
            and not k.startswith("two-")]
     lufs = [v["audio"]["integrated_lufs"] for v in res.values()]
     peak = [v["audio"]["true_peak_dbtp"] for v in res.values()]
+    splits = [v for v in res.values() if v["plan"]["layout"] == "split"]
+    panels = (f" (in each panel of the {words(len(splits))} split screens that two small speakers taking turns get "
+              f"from `framing=auto`, at {listed(sorted(f'{faces([v])} % of {label(height(v))}' for v in splits))})"
+              if splits else "")
     return (f"plans and renders GRID talking faces composited into {inputs}, {words(portraits)} still portraits moving "
             f"over a real voice, two small speakers filmed wide and the cut montage, then checks the rendered "
             f"{r['settings']['aspect']} clips with an independent detector, OpenCV's Haar cascade. The face is in "
-            f"the middle {100 * middle:.0f} % of the crop's width on {100 * centred:.0f} % of checked frames of all "
-            f"{len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
+            f"the middle {100 * middle:.0f} % of the crop's width{panels} on {100 * centred:.0f} % of checked frames "
+            f"of all {len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
             f"{faces(fits)} % faces, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
             f"head and upper body (face {100 * zoomed['input']['face_fraction']:.0f} %: crop "
             f"{dims(zoomed['plan']['crop'])}, the face "

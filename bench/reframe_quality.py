@@ -4,13 +4,15 @@ Inputs, built with FFmpeg from ../shared/media by ``tests/media_recipes`` (real 
 voices, not timed):
 
   moving  ``moving_face``, 2 clips (6 s): one talking face moving across a textured frame, scaled
-          so that the face is 5 %, 10 %, 20 % or 45 % (the close shot) of the height, on a
+          so that the face is 5 %, 10 %, 20 % or 50 % (the close shot) of the height, on a
           1280x720 and a 1920x1080 canvas; clip 0.5-5.5 s
           (and 5 % on a 3840x2160 canvas: a 4K source)
   portrait  a still photograph (``images/fr_obama.jpg`` at 5 % of 1080p, ``fr_biden.jpg`` at
           10 % of 720p) moving the same way over the JFK reading; clip 0.5-5.5 s
   two     ``two_speakers`` on 1280x720, faces 10 % of the height, 3 s turns; the whole 12 s, with
-          ``framing="speaker"`` (one crop that must follow whoever speaks)
+          ``framing="speaker"`` (one crop that must follow whoever speaks), and with ``auto``
+          (``-split``: the turns make a split screen, one panel per speaker; also at 5 % of
+          1080p)
   montage ``grid_montage``, 4 speakers with a hard cut every 3 s (a close shot with cuts); 12 s
 
 For each input, through a private stack's Triton (``face_detector``, ``face_landmarks``):
@@ -21,7 +23,7 @@ For each input, through a private stack's Triton (``face_detector``, ``face_land
             the sampled frames of the clip (8 fps x clip seconds; the look also covers the plan's
             1 s of context either side) over the wall seconds: on the close shots, the fastest of
             ``--repeats`` runs per side (the target is theirs: new / baseline time <= 1.5, the
-            45 % faces and the montage); one run per side elsewhere.
+            50 % faces and the montage); one run per side elsewhere.
   render    ``render_clip`` on the new plan (1080x1920, libx264 veryfast, loudness normalised).
   check     independent of BlazeFace: every 2nd frame of the rendered MP4 through OpenCV's Haar
             frontal-face cascade; a frame is centred when a face is found whose centre x lies in
@@ -35,7 +37,7 @@ For each input, through a private stack's Triton (``face_detector``, ``face_land
 
 Prints a table and writes bench/results/reframe_quality.json.
 
-    .venv/bin/python bench/reframe_quality.py [--repeats 3] [--only moving-720p-5,montage]
+    .venv/bin/python bench/reframe_quality.py [--repeats 3] [--only moving-720p-5,montage] [--out FILE]
 """
 
 from __future__ import annotations
@@ -56,7 +58,6 @@ from pathlib import Path
 
 import av
 import cv2
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -106,6 +107,7 @@ class Input:
     framing: str = "auto"
     close: bool = False  # a close shot: the analysis-time target applies
     face_fraction: float | None = None
+    layout: str | None = None  # the layout the plan must have, where the input asks for one
 
 
 def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
@@ -115,51 +117,36 @@ def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
         return not only or name in only
 
     for canvas in ((1280, 720), (1920, 1080)):
-        for fraction in (0.05, 0.10, 0.20, 0.45):
+        for fraction in (0.05, 0.10, 0.20, 0.50):
             name = f"moving-{canvas[1]}p-{round(fraction * 100)}"
             if wanted(name):
                 path, _ = media_recipes.moving_face(MEDIA_DIR, work, clips=2, canvas=canvas, face_fraction=fraction)
-                out.append(Input(name, path, canvas, 0.5, 5.5, close=fraction >= 0.45, face_fraction=fraction))
+                out.append(Input(name, path, canvas, 0.5, 5.5, close=fraction >= 0.5, face_fraction=fraction))
     if wanted("moving-2160p-5"):  # a 4K source: crops come from its 1280-wide full frame
         path, _ = media_recipes.moving_face(MEDIA_DIR, work, clips=2, canvas=(3840, 2160), face_fraction=0.05)
         out.append(Input("moving-2160p-5", path, (3840, 2160), 0.5, 5.5, face_fraction=0.05))
     for image, canvas, fraction in PORTRAITS:
         name = f"portrait-{Path(image).stem.split('_')[-1]}-{canvas[1]}p-{round(fraction * 100)}"
         if wanted(name):
-            path = moving_portrait(MEDIA_DIR / image, MEDIA_DIR / PORTRAIT_VOICE, work / f"{name}.mp4", canvas, fraction)
+            path = media_recipes.moving_portrait(MEDIA_DIR, image, work / f"{name}.mp4", canvas, fraction)
             out.append(Input(name, path, canvas, 0.5, 5.5, face_fraction=fraction))
-    if wanted("two-720p-10"):
-        path, timeline, _ = media_recipes.two_speakers(MEDIA_DIR, work, canvas=(1280, 720), face_fraction=0.10)
-        out.append(Input("two-720p-10", path, (1280, 720), timeline[0][0], timeline[-1][1], framing="speaker",
-                         face_fraction=0.10))
+    for canvas, fraction, framing in TWO_SPEAKERS:
+        name = f"two-{canvas[1]}p-{round(fraction * 100)}" + ("-split" if framing == "auto" else "")
+        if wanted(name):
+            path, timeline, _ = media_recipes.two_speakers(MEDIA_DIR, work, canvas=canvas, face_fraction=fraction)
+            out.append(Input(name, path, canvas, timeline[0][0], timeline[-1][1], framing=framing,
+                             face_fraction=fraction, layout="split" if framing == "auto" else "single"))
     if wanted("montage"):
         path, _ = media_recipes.grid_montage(MEDIA_DIR, work, clips=4)
         out.append(Input("montage", path, media_recipes.CANVAS, 0.0, 4 * media_recipes.GRID_SECONDS, close=True))
     return out
 
 
+# Two small speakers trading 3 s turns: one crop that follows whoever speaks (``speaker``), and
+# what ``auto`` makes of them, a split screen (one panel each).
+TWO_SPEAKERS = (((1280, 720), 0.10, "speaker"), ((1280, 720), 0.10, "auto"), ((1920, 1080), 0.05, "auto"))
 # Still portraits (real photographs, not GRID video) moving across the frame over a real voice.
 PORTRAITS = (("images/fr_obama.jpg", (1920, 1080), 0.05), ("images/fr_biden.jpg", (1280, 720), 0.10))
-PORTRAIT_VOICE = "speech/jfk.wav"
-PORTRAIT_SECONDS = 6.0
-
-
-def moving_portrait(image: Path, voice: Path, out: Path, canvas: tuple[int, int], fraction: float) -> Path:
-    """A ``canvas``-sized 25 fps video of ``image`` scaled so that its face (BlazeFace's box,
-    measured here on the photograph) is ``fraction`` of the height, moving as ``moving_face``'s
-    pictures do over the same textured background, with ``voice`` as its sound."""
-    from PIL import Image
-
-    from streams.vision.blazeface import FaceDetector
-
-    picture = np.asarray(Image.open(image).convert("RGB"))
-    face = FaceDetector().detect(picture)[0]
-    scale = fraction * canvas[1] / face.height
-    size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
-    background, placement = media_recipes.moving_stage(canvas, size, PORTRAIT_SECONDS)
-    graph = (f"[0:v]scale={size[0]}:{size[1]},setsar=1[p];{background};[bg][p]overlay={placement}[v];"
-             f"[1:a]aresample=44100,aformat=channel_layouts=stereo,apad,atrim=duration={PORTRAIT_SECONDS}[a]")
-    return media_recipes._encode(graph, [image, voice], "[v]", "[a]", out)
 
 
 # --- analysis -----------------------------------------------------------------------------------
@@ -204,10 +191,11 @@ def plan_summary(plan) -> dict:
 
 # --- independent checks -------------------------------------------------------------------------
 
-def haar_rendered(mp4: Path, middle: float) -> dict:
+def haar_rendered(mp4: Path, middle: float, panels: int = 1) -> dict:
     """Every 2nd frame of the rendered clip: the share with a Haar face whose centre x is in the
     middle ``middle`` of the width, and the share with any Haar face (also: the share where the
-    largest face found is the centred one, in case a stray detection does the centring)."""
+    largest face found is the centred one, in case a stray detection does the centring). A split
+    screen (``panels`` 2, stacked) counts as centred only with a centred face in each panel."""
     cascade = cv2.CascadeClassifier(HAAR)
     centred = largest = anything = frames = 0
     with av.open(str(mp4)) as container:
@@ -224,7 +212,9 @@ def haar_rendered(mp4: Path, middle: float) -> dict:
             if len(found):
                 anything += 1
                 lo, hi = (1 - middle) / 2 * width, (1 + middle) / 2 * width
-                if any(lo <= (x + w / 2) / scale <= hi for x, _, w, _ in found):
+                band = height / panels
+                if all(any(lo <= (x + w / 2) / scale <= hi and int((y + h / 2) / scale // band) == k
+                           for x, y, w, h in found) for k in range(panels)):
                     centred += 1
                 x, _, w, _ = max(found, key=lambda f: f[2] * f[3])
                 largest += lo <= (x + w / 2) / scale <= hi
@@ -305,10 +295,11 @@ def evaluate(item: Input, r: dict) -> dict:
     ratio = best["new"] / best["baseline"]
     speed, bound = speed_over_bound(plan)
     print(f"  {item.name}: checking the render ...", flush=True)
-    rendered = haar_rendered(clip.mp4, TARGETS["middle_share"])
+    rendered = haar_rendered(clip.mp4, TARGETS["middle_share"], panels=2 if plan.layout == "split" else 1)
     source = haar_source(item)
     levels = audio_levels(clip.mp4)
     checks = {
+        "layout": (plan.layout == item.layout) if item.layout else None,
         "centred": rendered["centred_share"] >= TARGETS["centred_share_min"],
         "speed": speed is None or speed <= TARGETS["speed_over_bound_max"],
         "analysis_time": (ratio <= TARGETS["analysis_time_ratio_max"]) if item.close else None,
@@ -340,7 +331,8 @@ def table(rows: dict[str, dict]) -> list[tuple[str, ...]]:
         return "-" if v is None else ("ok" if v else "FAIL")
 
     out = [("input", "layout", "base layout", "crop", "zoom/soft", "centred", "haar any", "src any", "speed/bound",
-            "fps new", "fps base", "time x", "LUFS", "dBTP", "centre", "speed", "time", "lufs", "peak", "met")]
+            "fps new", "fps base", "time x", "LUFS", "dBTP", "layout ok", "centre", "speed", "time", "lufs", "peak",
+            "met")]
     for name, row in rows.items():
         framing, a, c = row["plan"]["framing"], row["analysis"], row["checks"]
         speed = row["speed"]["max_over_bound"]
@@ -351,8 +343,8 @@ def table(rows: dict[str, dict]) -> list[tuple[str, ...]]:
             f"{row['haar_source']['any_face_share']:.2f}", "-" if speed is None else f"{speed:.2f}",
             f"{a['fps_new']:.1f}", f"{a['fps_baseline']:.1f}", f"{a['time_ratio']:.2f}",
             f"{row['audio']['integrated_lufs']:.1f}", f"{row['audio']['true_peak_dbtp']:.1f}",
-            ok(c["centred"]), ok(c["speed"]), ok(c["analysis_time"]), ok(c["lufs"]), ok(c["true_peak"]),
-            "yes" if row["met"] else "NO",
+            ok(c["layout"]), ok(c["centred"]), ok(c["speed"]), ok(c["analysis_time"]), ok(c["lufs"]),
+            ok(c["true_peak"]), "yes" if row["met"] else "NO",
         ))
     return out
 
@@ -361,6 +353,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed analyses per side on the close shots")
     parser.add_argument("--only", default="", help="comma-separated input names (default: all)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.name})")
     args = parser.parse_args()
     only = {n.strip() for n in args.only.split(",") if n.strip()} or None
     began = time.perf_counter()
@@ -399,8 +392,8 @@ def main() -> None:
           f"(close shots), {TARGETS['lufs']:g} +- {TARGETS['lufs_tolerance']:g} LUFS, "
           f"<= {TARGETS['true_peak_max_dbtp']:g} dBTP; all met: {'yes' if met else 'NO'}")
     print(f"{elapsed:.0f} s in all: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
         "benchmark": "reframe_quality", "issue": 18,
         "machine": {"node": platform.node(), "cpus": os.cpu_count(), "platform": platform.platform(),
                     "load_average": os.getloadavg()},
@@ -412,7 +405,7 @@ def main() -> None:
                               "rendered_width": HAAR_WIDTH, "source_every": HAAR_SOURCE_EVERY}},
         "targets": TARGETS, "seconds": round(elapsed, 1), "phase_seconds": phases, "results": rows, "met": met,
     }, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(project_root())}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

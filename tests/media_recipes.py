@@ -190,6 +190,30 @@ def moving_stage(canvas: tuple[int, int], clip: tuple[int, int], duration: float
     return background, placement
 
 
+PORTRAIT_VOICE = "speech/jfk.wav"
+PORTRAIT_SECONDS = 6.0
+
+
+def moving_portrait(media: Path, image: str, out: Path, canvas: tuple[int, int], fraction: float) -> Path:
+    """A ``canvas``-sized 25 fps video of the photograph ``image`` (under ``media``) scaled so that
+    its face (BlazeFace's box, measured here on the photograph) is ``fraction`` of the height,
+    moving as ``moving_face``'s pictures do over the same textured background for
+    ``PORTRAIT_SECONDS``, with the JFK reading as its sound."""
+    import numpy as np
+    from PIL import Image
+
+    from streams.vision.blazeface import FaceDetector
+
+    picture = np.asarray(Image.open(media / image).convert("RGB"))
+    face = FaceDetector().detect(picture)[0]
+    scale = fraction * canvas[1] / face.height
+    size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
+    background, placement = moving_stage(canvas, size, PORTRAIT_SECONDS)
+    graph = (f"[0:v]scale={size[0]}:{size[1]},setsar=1[p];{background};[bg][p]overlay={placement}[v];"
+             f"[1:a]aresample=44100,aformat=channel_layouts=stereo,apad,atrim=duration={PORTRAIT_SECONDS}[a]")
+    return _encode(graph, [media / image, media / PORTRAIT_VOICE], "[v]", "[a]", out)
+
+
 def grid_scaled(canvas: tuple[int, int], face_fraction: float | None) -> tuple[int, int]:
     """The even size a 360x288 GRID picture is scaled to so that its face is ``face_fraction`` of
     the ``canvas`` height (None: unscaled)."""

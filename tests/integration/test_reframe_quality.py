@@ -195,8 +195,9 @@ def _middle(point: tuple[float, float], box: tuple[int, int, int, int], share: f
     return x + margin <= point[0] <= x + w - margin and y <= point[1] <= y + h
 
 
-@pytest.mark.parametrize("canvas, fraction", [((1280, 720), 0.05), ((1920, 1080), 0.05), ((1920, 1080), 0.10)],
-                         ids=["720p-5%", "1080p-5%", "1080p-10%"])
+@pytest.mark.parametrize("canvas, fraction", [((1280, 720), 0.05), ((1920, 1080), 0.05), ((1920, 1080), 0.10),
+                                              ((3840, 2160), 0.05)],
+                         ids=["720p-5%", "1080p-5%", "1080p-10%", "2160p-5%"])
 async def test_a_small_moving_face_is_found_and_the_crop_stays_on_it(media_dir, tmp_path, client, face_offsets,
                                                                       canvas, fraction):
     clips = grid_clips(media_dir)[:2]
@@ -225,7 +226,11 @@ async def test_a_small_moving_face_is_found_and_the_crop_stays_on_it(media_dir, 
     assert np.mean(centred) >= MIN_FACE_CENTRED
     _assert_speed_bounded(plan)
     face_h = fraction * canvas[1]
-    if canvas[1] >= 1080 and fraction >= 0.1:
+    if canvas[1] >= 2160:
+        # a 4K source has the pixels to frame even a 5 % face closely: head and upper body, sharp
+        assert plan.framing.zoom > 2.5 and not plan.framing.soft
+        assert 0.1 <= face_h / plan.crop_height <= 0.25
+    elif canvas[1] >= 1080 and fraction >= 0.1:
         # a 1080p source holds a closer crop: zoomed to head and upper body, and still sharp
         assert plan.framing.zoom > 1.3 and not plan.framing.soft
         assert 0.1 <= face_h / plan.crop_height <= 0.25
@@ -234,10 +239,48 @@ async def test_a_small_moving_face_is_found_and_the_crop_stays_on_it(media_dir, 
         assert plan.framing.soft and plan.crop_height >= 1920 / 3.0 - 2
 
 
+@pytest.mark.parametrize("image, canvas, fraction", [("images/fr_obama.jpg", (1920, 1080), 0.05),
+                                                     ("images/fr_biden.jpg", (1280, 720), 0.10)],
+                         ids=["obama-1080p-5%", "biden-720p-10%"])
+async def test_a_small_photographed_face_is_followed_too(media_dir, tmp_path, client, image, canvas, fraction):
+    """Not only GRID's faces: a real portrait photograph, small in a wide frame and moving across
+    it, is found on nearly every sampled frame and held in the middle of the crop. Its place is
+    checked against the photograph's own face box, measured once on the still."""
+    from PIL import Image
+
+    from streams.vision.blazeface import FaceDetector
+
+    path = media_recipes.moving_portrait(media_dir, image, tmp_path / "portrait.mp4", canvas, fraction)
+    picture = np.asarray(Image.open(media_dir / image).convert("RGB"))
+    still = FaceDetector().detect(picture)[0]
+    scale = fraction * canvas[1] / still.height
+    size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
+    x0, y0, x1, y1 = still.box
+    cx, cy = (x0 + x1) / 2 * size[0] / picture.shape[1], (y0 + y1) / 2 * size[1] / picture.shape[0]
+
+    def face_at(t: float) -> tuple[float, float]:
+        x, y = media_recipes.moving_face_position(t, canvas, size)
+        return x + cx, y + cy
+
+    start, end = 0.5, 5.5
+    frames = await sample_faces(client, path, start, end)
+    found = [any(f.box.x0 - 2 <= face_at(fr.t)[0] <= f.box.x1 + 2 for f in fr.faces) for fr in frames]
+    print(f"{image} at {fraction:.0%} of {canvas[1]}p: found on {np.mean(found):.1%} of {len(frames)} frames")
+    assert np.mean(found) >= MIN_FACE_FOUND
+    (plan,) = (await plan_clip(client, path, Source(canvas[0], canvas[1], GRID_FPS), start, end, ["9:16"])).values()
+    centred = [_middle(face_at(t), plan.box_at(t)) for t in _frame_times(start, end)]
+    print(f"  crop {plan.crop_width}x{plan.crop_height}, face centred on {np.mean(centred):.1%} of frames")
+    assert plan.layout == "single" and np.mean(centred) >= MIN_FACE_CENTRED
+    _assert_speed_bounded(plan)
+
+
+@pytest.mark.parametrize("fraction", [0.10, 0.05], ids=["10%", "5%"])
 async def test_two_small_speakers_filmed_wide_the_crop_follows_whoever_speaks(media_dir, tmp_path, client,
-                                                                                face_offsets):
+                                                                                face_offsets, fraction):
+    """At 5 % of 720p a face is 34 pixels tall and its lips swing a third as much as at 100:
+    measured against the floor of a big face, the louder-measuring face took every turn."""
     canvas = (1280, 720)
-    path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path, canvas=canvas, face_fraction=0.10)
+    path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path, canvas=canvas, face_fraction=fraction)
     faces = _speaker_faces(media_dir, regions, face_offsets)
     start, end = timeline[0][0], timeline[-1][1]
     (plan,) = (await plan_clip(client, path, Source(*canvas, GRID_FPS), start, end, ["9:16"],
