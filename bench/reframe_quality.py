@@ -61,6 +61,7 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import commit  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.reframe.camera import MAX_SPEED  # noqa: E402
 from streams.media.reframe.layout import speed_profile  # noqa: E402
@@ -394,7 +395,7 @@ def main() -> None:
     print(f"{elapsed:.0f} s in all: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
-        "benchmark": "reframe_quality", "issue": 18,
+        "benchmark": "reframe_quality", "issue": 18, "commit": commit(),
         "machine": {"node": platform.node(), "cpus": os.cpu_count(), "platform": platform.platform(),
                     "load_average": os.getloadavg()},
         "settings": {"aspect": ASPECT, "output": [1080, 1920], "preset": PRESET, "repeats": args.repeats,
