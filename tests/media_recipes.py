@@ -214,6 +214,18 @@ def moving_portrait(media: Path, image: str, out: Path, canvas: tuple[int, int],
     return _encode(graph, [media / image, media / PORTRAIT_VOICE], "[v]", "[a]", out)
 
 
+def stored_turned(video: Path, out: Path, rotation: int) -> Path:
+    """``video`` as a phone stores what it films held another way: the pixels turned by
+    ``rotation`` degrees counter-clockwise (90, 180 or 270) and a display matrix (the legacy
+    ``rotate`` tag) that turns them back, so players show the original picture."""
+    turn = {90: "transpose=clock", 180: "hflip,vflip", 270: "transpose=cclock"}[rotation]
+    stored = out.with_name(out.stem + "_pixels.mp4")
+    _ffmpeg("-i", str(video), "-vf", turn, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-c:a", "copy",
+            str(stored))
+    _ffmpeg("-i", str(stored), "-c", "copy", "-metadata:s:v:0", f"rotate={rotation}", str(out))
+    return out
+
+
 def grid_scaled(canvas: tuple[int, int], face_fraction: float | None) -> tuple[int, int]:
     """The even size a 360x288 GRID picture is scaled to so that its face is ``face_fraction`` of
     the ``canvas`` height (None: unscaled)."""

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
+
 from streams.errors import MediaLimitExceeded
 from streams.media.reframe.finder import GLANCE, FaceFinder
 from streams.media.reframe.observations import Face
@@ -38,6 +40,7 @@ from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
 from streams.media.sandbox import SandboxLimits
 from streams.media.sandbox_look import MAX_SIDE, Picture, open_look, pictures
+from streams.media.source import rotation_of, upright
 from streams.vision.models import FaceModels
 
 
@@ -119,7 +122,12 @@ class Glance:
         )
         self.fps = fps = self.frames.fps
         stream = self.frames.stream.codec_context
-        self.width, self.height = stream.width, stream.height
+        # Pictures are turned upright as the display matrix says (a phone held upright stores them
+        # on their side), so faces are found upright and in the frame the renderer crops: FFmpeg
+        # autorotates what it renders.
+        self.rotation = rotation_of(Path(path))
+        turned = self.rotation % 180 == 90
+        self.width, self.height = (stream.height, stream.width) if turned else (stream.width, stream.height)
         if not (0 < self.width <= MAX_SIDE and 0 < self.height <= MAX_SIDE):
             self.frames.__exit__(None, None, None)
             raise MediaLimitExceeded(
@@ -155,14 +163,16 @@ class Glance:
         return batch
 
     def _due(self) -> Iterator[Picture]:
-        width, height = self.detect_size
         for t, frame in self._decoded:
             self.cuts.add(t, self.frames.shrink(frame))
             if self.start <= t < self.end and self._clock.take(t):
-                full = None
-                if self.full_size is not None:
-                    full = frame.to_ndarray(width=self.full_size[0], height=self.full_size[1], format="rgb24")
-                yield Picture(t, frame.to_ndarray(width=width, height=height, format="rgb24"), full)
+                full = self._picture(frame, self.full_size) if self.full_size is not None else None
+                yield Picture(t, self._picture(frame, self.detect_size), full)
+
+    def _picture(self, frame, size: tuple[int, int]) -> np.ndarray:
+        """``frame`` as an upright RGB picture of ``size`` (width, height as shown)."""
+        width, height = size if self.rotation % 180 == 0 else size[::-1]
+        return upright(frame.to_ndarray(width=width, height=height, format="rgb24"), self.rotation)
 
     def cut_times(self) -> tuple[float, ...]:
         """The cuts in ``[start, end)``; call once, after the last batch."""

@@ -25,6 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
+from streams.media.source import display_rotation
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -61,8 +62,8 @@ class MediaInfo:
         format_name: FFmpeg's name for the container, e.g. ``mov,mp4,m4a,3gp,3g2,mj2``.
         size_bytes: file size.
         has_video: whether there is a real video stream (cover art does not count).
-        width: video frame width in pixels, None without video.
-        height: video frame height in pixels, None without video.
+        width: video frame width in pixels as shown (after its display rotation), None without video.
+        height: video frame height in pixels as shown, None without video.
         fps: average video frame rate, None without video.
         video_codec: e.g. ``h264``, None without video.
         audio_codec: codec of the first audio stream, e.g. ``aac``.
@@ -121,13 +122,19 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             _check_end_exists(container, audio, duration, name)
         vcc, acc = video.codec_context if video is not None else None, audio.codec_context
         rate = (video.average_rate or video.guessed_rate) if video is not None else None
+        stored = (vcc.width, vcc.height) if vcc is not None else (None, None)
+        width, height = stored
+        if video is not None and width and height and not _oversized(width, height, limits):
+            container.seek(0)
+            if display_rotation(container, video) % 180:  # shown turned: a phone video held upright
+                width, height = height, width
         info = MediaInfo(
             duration=duration,
             format_name=container.format.name,
             size_bytes=size,
             has_video=video is not None,
-            width=vcc.width if vcc is not None else None,
-            height=vcc.height if vcc is not None else None,
+            width=width,
+            height=height,
             fps=float(rate) if rate else None,
             video_codec=vcc.name if vcc is not None else None,
             audio_codec=acc.name,
@@ -135,8 +142,13 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             channels=acc.layout.nb_channels,
             stream_count=len(container.streams),
         )
-    _check_limits(info, limits, name)
+    _check_limits(info, limits, name, stored)
     return info
+
+
+def _oversized(width: int, height: int, limits: MediaLimits) -> bool:
+    """Whether a picture stored ``width`` x ``height`` is over the limits."""
+    return width > limits.max_width or height > limits.max_height
 
 
 def printable_name(name: str, limit: int = NAME_CHARS) -> str:
@@ -162,7 +174,9 @@ def out_of_memory(name: str) -> MediaUnreadable:
     )
 
 
-def _check_limits(info: MediaInfo, limits: MediaLimits, name: str) -> None:
+def _check_limits(info: MediaInfo, limits: MediaLimits, name: str, stored: tuple[int | None, int | None]) -> None:
+    """``stored``: the picture's size as stored (what decoding costs), which ``info`` gives as
+    shown."""
     too = [
         (
             info.duration > limits.max_duration_seconds,
@@ -178,8 +192,8 @@ def _check_limits(info: MediaInfo, limits: MediaLimits, name: str) -> None:
             f"we accept is {limits.max_width}x{limits.max_height}",
         ),
         (
-            info.has_video and ((info.width or 0) > limits.max_width or (info.height or 0) > limits.max_height),
-            f"is {info.width}x{info.height} pixels; the largest picture we accept is "
+            info.has_video and _oversized(stored[0] or 0, stored[1] or 0, limits),
+            f"is {stored[0]}x{stored[1]} pixels; the largest picture we accept is "
             f"{limits.max_width}x{limits.max_height}",
         ),
         (

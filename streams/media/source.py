@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from streams.errors import MediaUnreadable, NotMedia
 from streams.media.audio import SAFE_OPTIONS, file_url
 
@@ -22,6 +24,36 @@ class SourceInfo:
     height: int = 0
     fps: float | None = None
     duration: float | None = None
+
+
+def display_rotation(container, stream) -> int:
+    """How far (degrees counter-clockwise: 0, 90, 180 or 270) the pictures of the video ``stream``
+    of an open PyAV ``container`` are turned to be shown upright, as its display matrix says and
+    FFmpeg's autorotation does (a phone video held upright is stored on its side). Read from the
+    first frame, so it decodes one: seek before decoding again. 0 when none decodes."""
+    import av
+
+    try:
+        frame = next(container.decode(stream), None)
+    except av.FFmpegError:
+        return 0
+    return round((frame.rotation if frame is not None else 0) / 90) % 4 * 90
+
+
+def rotation_of(path: Path) -> int:
+    """``display_rotation`` of the first video stream of the file at ``path`` (0 without one)."""
+    import av
+
+    with av.open(file_url(path), options=SAFE_OPTIONS) as container:
+        video = next(iter(container.streams.video), None)
+        return display_rotation(container, video) if video is not None else 0
+
+
+def upright(picture: np.ndarray, rotation: int) -> np.ndarray:
+    """A decoded ``picture`` (rows first) turned as a ``rotation`` of ``display_rotation`` says."""
+    if rotation % 360 == 0:
+        return picture
+    return np.ascontiguousarray(np.rot90(picture, rotation // 90))
 
 
 def describe(path: Path, display_name: str | None = None) -> SourceInfo:
@@ -45,8 +77,7 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
             if video is not None:
                 width, height = video.codec_context.width, video.codec_context.height
                 rate = video.average_rate or video.guessed_rate
-                frame = next(container.decode(video), None)
-                if frame is not None and frame.rotation % 180 == 90:  # FFmpeg autorotates
+                if display_rotation(container, video) % 180:  # FFmpeg autorotates
                     width, height = height, width
             has_video = bool(video is not None and width and height)
             fps = float(rate) if has_video and rate else None

@@ -239,6 +239,37 @@ async def test_a_small_moving_face_is_found_and_the_crop_stays_on_it(media_dir, 
         assert plan.framing.soft and plan.crop_height >= 1920 / 3.0 - 2
 
 
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+async def test_a_video_stored_on_its_side_is_framed_as_it_is_shown(media_dir, tmp_path, client, rotation):
+    """A phone stores what it films held upright on its side and says so in a display matrix;
+    FFmpeg renders it turned back. The look turns its pictures the same way, so faces are found
+    upright and the crop lands where the renderer cuts: checked on the rendered clip with OpenCV's
+    Haar cascade (before, a 90-degree one was centred on about half the frames, a 180-degree one
+    on almost none)."""
+    import av
+    import cv2
+
+    from streams.media.probe import probe
+    from streams.media.render import RenderSpec, render_clip
+
+    upright, _ = media_recipes.moving_face(media_dir, tmp_path, clips=2, face_fraction=0.2)
+    path = media_recipes.stored_turned(upright, tmp_path / f"turned_{rotation}.mp4", rotation)
+    info = probe(path)
+    assert (info.width, info.height) == media_recipes.CANVAS  # as shown, not as stored
+    (plan,) = (await plan_clip(client, path, Source(info.width, info.height, GRID_FPS), 0.5, 5.5, ["9:16"])).values()
+    clip = await render_clip(RenderSpec(path, 0.5, 5.5, plan=plan, preset="ultrafast", loudness=False), tmp_path / "out")
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    centred = []
+    with av.open(str(clip.mp4)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i % 5 == 0:
+                gray = frame.to_ndarray(format="gray")
+                found = cascade.detectMultiScale(gray, 1.1, 5, minSize=(60, 60))
+                centred.append(any(0.2 <= (x + w / 2) / gray.shape[1] <= 0.8 for x, _, w, _ in found))
+    print(f"stored turned {rotation}: face centred on {np.mean(centred):.0%} of {len(centred)} rendered frames")
+    assert np.mean(centred) >= 0.9
+
+
 @pytest.mark.parametrize("image, canvas, fraction", [("images/fr_obama.jpg", (1920, 1080), 0.05),
                                                      ("images/fr_biden.jpg", (1280, 720), 0.10)],
                          ids=["obama-1080p-5%", "biden-720p-10%"])
