@@ -1,6 +1,8 @@
 """The linter and the formatter over the product code: ``ruff check streams api`` with the rules of
 ``[tool.ruff]`` in pyproject.toml (what is on and what is left out, and why, is written there) finds
-nothing, and ``ruff format --check streams api`` would change nothing."""
+nothing, and ``ruff format --check streams api`` would change nothing. Tests and benchmarks get
+pyflakes' checks (names that are not defined, imports and variables not used), syntax errors and
+warnings; their layout is not checked yet."""
 
 from __future__ import annotations
 
@@ -26,3 +28,9 @@ def test_streams_and_api_are_as_ruff_formats_them():
     out = ruff("format", "--check", "--no-cache", "streams", "api")
     assert out.returncode == 0, "run `.venv/bin/ruff format streams api`:\n" + out.stdout[-4000:] + out.stderr[-2000:]
     assert "already formatted" in out.stdout
+
+
+def test_tests_and_benchmarks_use_every_name_they_import_and_define_every_name_they_use():
+    out = ruff("check", "--no-cache", "--output-format", "concise", "--select", "F,E9,W", "tests", "bench")
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "All checks passed" in out.stdout
