@@ -48,7 +48,7 @@ class OnsetRules:
     min_contrast_db: float = 10.0
 
 
-class TimedWord(Protocol):
+class ReplaceableWord(Protocol):
     """A dataclass (frozen or not: ``refine_word_starts`` makes new ones with ``replace``) with a
     ``start`` and an ``end`` in seconds."""
 
@@ -61,7 +61,7 @@ class TimedWord(Protocol):
     def end(self) -> float: ...
 
 
-W = TypeVar("W", bound=TimedWord)
+W = TypeVar("W", bound=ReplaceableWord)
 
 
 def level_db(pcm: np.ndarray, sample_rate: int = 16_000) -> np.ndarray:
