@@ -75,7 +75,11 @@ def windows_of(spans: list[Span], max_seconds: float = WINDOW_SECONDS) -> list[l
     return windows
 
 
-def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]:  # MIN_PIECE_SECONDS
+COVER_SECONDS = 5.0  # speech per probe that covers a window
+MIN_PIECE_SECONDS = 3.0  # a probe of less is too unsure to place a change of language by
+
+
+def pieces_of(spans: list[Span], min_seconds: float = MIN_PIECE_SECONDS) -> list[list[Span]]:
     """VAD spans grouped in order into pieces of at least ``min_seconds`` of speech each (the last
     may be shorter): a probe of a lone short span (a word) is too unsure to place a change of
     language by."""
@@ -88,10 +92,6 @@ def pieces_of(spans: list[Span], min_seconds: float = 3.0) -> list[list[Span]]: 
         pieces[-1].append(span)
         speech += span["end"] - span["start"]
     return pieces if pieces[0] else []
-
-
-COVER_SECONDS = 5.0  # speech per probe that covers a window
-MIN_PIECE_SECONDS = 3.0  # a probe of less is too unsure to place a change of language by
 
 
 def covers_of(spans: list[Span], seconds: float = COVER_SECONDS) -> list[list[Span]]:
@@ -146,10 +146,8 @@ class MultilingualRecognizer:
         token, probability = ranked[0]
         return token[2:-2], float(probability)
 
-    def _probe_spans(self, audio: np.ndarray, spans: list[Span], tail: bool = False) -> Probe:
+    def _probe_spans(self, audio: np.ndarray, spans: list[Span]) -> Probe:
         speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans])
-        if tail:
-            speech = speech[-int(self.options.probe_seconds * SAMPLE_RATE) :]
         language, probability = self.probe(speech)
         return Probe(
             spans[0]["start"] / SAMPLE_RATE,

@@ -125,8 +125,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         stored = (vcc.width, vcc.height) if vcc is not None else (None, None)
         width, height = stored
         if video is not None and width and height and not _oversized(width, height, limits):
-            container.seek(0)
-            if display_rotation(container, video) % 180:  # shown turned: a phone video held upright
+            if _rotation(container, video) % 180:  # shown turned: a phone video held upright
                 width, height = height, width
         info = MediaInfo(
             duration=duration,
@@ -144,6 +143,17 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         )
     _check_limits(info, limits, name, stored)
     return info
+
+
+def _rotation(container, video) -> int:
+    """The video's ``display_rotation``, read from its first frame; 0 when that frame does not
+    decode (probing checks the audio, which is what transcription needs; the look and the
+    renderer say what is wrong with a picture that does not decode)."""
+    container.seek(0)
+    try:
+        return display_rotation(container, video)
+    except av.error.FFmpegError:
+        return 0
 
 
 def _oversized(width: int, height: int, limits: MediaLimits) -> bool:

@@ -30,23 +30,23 @@ def display_rotation(container, stream) -> int:
     """How far (degrees counter-clockwise: 0, 90, 180 or 270) the pictures of the video ``stream``
     of an open PyAV ``container`` are turned to be shown upright, as its display matrix says and
     FFmpeg's autorotation does (a phone video held upright is stored on its side). Read from the
-    first frame, so it decodes one: seek before decoding again. 0 when none decodes."""
-    import av
-
-    try:
-        frame = next(container.decode(stream), None)
-    except av.FFmpegError:
-        return 0
+    first frame, so it decodes one: seek before decoding again. 0 when the stream has no frame;
+    PyAV's error when the first one does not decode."""
+    frame = next(container.decode(stream), None)
     return round((frame.rotation if frame is not None else 0) / 90) % 4 * 90
 
 
 def rotation_of(path: Path) -> int:
-    """``display_rotation`` of the first video stream of the file at ``path`` (0 without one)."""
+    """``display_rotation`` of the first video stream of the file at ``path``; 0 without one, or
+    when its first frame does not decode (the caller's own decode then says why)."""
     import av
 
-    with av.open(file_url(path), options=SAFE_OPTIONS) as container:
-        video = next(iter(container.streams.video), None)
-        return display_rotation(container, video) if video is not None else 0
+    try:
+        with av.open(file_url(path), options=SAFE_OPTIONS) as container:
+            video = next(iter(container.streams.video), None)
+            return display_rotation(container, video) if video is not None else 0
+    except av.FFmpegError:
+        return 0
 
 
 def upright(picture: np.ndarray, rotation: int) -> np.ndarray:
