@@ -12,7 +12,7 @@ with the most speech, which the chunk (and, from its first speech, the video) is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import UnknownLanguage
@@ -183,13 +183,14 @@ class SpokenLanguages:
     @classmethod
     def of(cls, chunks: Sequence[TranscriptChunk]) -> SpokenLanguages:
         return cls(
-            spans=tuple(
-                (span["language"], float(span["start"]), float(span["end"]))
-                for chunk in chunks
-                for span in chunk.languages
-            ),
+            spans=cls.heard([span for chunk in chunks for span in chunk.languages]).spans,
             chunks=tuple((c.language, float(c.start_s), float(c.end_s)) for c in chunks if c.language),
         )
+
+    @classmethod
+    def heard(cls, spans: Sequence[Mapping[str, Any]]) -> SpokenLanguages:
+        """From spans as chunks and events keep them: ``{"language", "start", "end", ...}``."""
+        return cls(spans=tuple((str(s["language"]), float(s["start"]), float(s["end"])) for s in spans))
 
     def between(self, start: float, end: float) -> str | None:
         """The language most spoken from ``start`` to ``end``: the one whose spans overlap that

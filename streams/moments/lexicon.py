@@ -20,6 +20,7 @@ German hook count as a hook, not tune a German ranking.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: signals cache per lexicon
@@ -52,6 +53,7 @@ class Lexicon:
     dangling: frozenset[str]
     leading_fillers: frozenset[str]
 
+    @cached_property
     def filler_starts(self) -> dict[str, list[tuple[str, ...]]]:
         """The filler phrases by their first word."""
         starts: dict[str, list[tuple[str, ...]]] = {}

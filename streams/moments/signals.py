@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from streams.domain.words import Word
@@ -265,7 +265,7 @@ def count_fillers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> i
     without a lexicon)."""
     if lexicon is None:
         return 0
-    starts = _filler_starts(lexicon)
+    starts = lexicon.filler_starts
     texts = [w.word.strip() for w in words]
     plain = [bare(t) for t in texts]
     count = 0
@@ -280,11 +280,6 @@ def count_fillers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> i
             if plain[i:end] == list(parts) and ((i > 0 and texts[i - 1].endswith(",")) or texts[end - 1].endswith(",")):
                 count += 1
     return count
-
-
-@cache
-def _filler_starts(lexicon: Lexicon) -> dict[str, list[tuple[str, ...]]]:
-    return lexicon.filler_starts()
 
 
 def fluency(words: Sequence[Word] | Talk, duration: float) -> float:

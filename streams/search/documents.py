@@ -78,7 +78,7 @@ def sentence_docs(
     """The documents of one transcript chunk: one per sentence of its ``words``, each in the
     language of the ``spans`` heard over it (the chunk's ``languages``: a German question in an
     English talk is filtered as German), else the chunk's ``language``."""
-    heard = SpokenLanguages(spans=tuple((str(p["language"]), float(p["start"]), float(p["end"])) for p in spans))
+    heard = SpokenLanguages.heard(spans)
     return [
         SentenceDoc(
             id=doc_id(video_id, chunk_index, n),
