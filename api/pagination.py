@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from starlette.requests import Request
 
@@ -40,11 +40,6 @@ def one_page(
     ``position`` is a row's ``(created_at, id)``, which the cursor names."""
     more, page = len(rows) > limit, list(rows[:limit])
     return page, encode_cursor(*position(page[-1])) if more else None, more
-
-
-def row_position(id_key: str) -> Callable[[Mapping[str, Any]], tuple[datetime, str]]:
-    """``position`` for a row read as a mapping: its ``created_at`` and ``id_key``."""
-    return lambda row: (row["created_at"], row[id_key])
 
 
 def encode_cursor(created_at: datetime, row_id: str) -> str:

@@ -16,7 +16,7 @@ receiver that already has it can drop it), a new attempt now, and a fresh retry 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from starlette.requests import Request
@@ -27,10 +27,11 @@ from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import NOT_FOUND, PAGE, error, json_body, json_response, link, links_by
-from api.pagination import decode_cursor, one_page, page_limit, row_position
+from api.pagination import decode_cursor, one_page, page_limit
 from api.routing import operation, post
 from streams.adapters.db import tenant_connection
 from streams.domain.envelope import iso_z, utc_now
+from streams.domain.webhooks import Delivery, Endpoint
 from streams.errors import UnsafeUrl
 from streams.net.guard import check_url_async, parse_allowed_hosts
 from streams.webhooks import events, signing, store
@@ -39,52 +40,46 @@ MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500
 DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS = 24 * 3600, 30 * 24 * 3600
 
 
-def _iso(value: datetime | str | None) -> str | None:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return iso_z(value)
-
-
-def _endpoint_json(row: dict, *, secret: bool = False) -> dict:
+def _endpoint_json(endpoint: Endpoint, *, secret: bool = False) -> dict:
     view = {
-        "endpoint_id": row["endpoint_id"],
-        "url": row["url"],
-        "description": row["description"],
-        "event_types": row["event_types"],
-        "status": row["status"],
-        "disabled_reason": row["disabled_reason"],
-        "secrets": [{"created_at": _iso(s["created_at"]), "expires_at": _iso(s["expires_at"])} for s in row["secrets"]],
-        "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "endpoint_id": endpoint.endpoint_id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "status": endpoint.status,
+        "disabled_reason": endpoint.disabled_reason,
+        "secrets": [{"created_at": iso_z(s.created_at), "expires_at": iso_z(s.expires_at)} for s in endpoint.secrets],
+        "created_at": iso_z(endpoint.created_at),
+        "updated_at": iso_z(endpoint.updated_at),
     }
     if secret:
-        view["secret"] = row["secrets"][0]["secret"]
+        view["secret"] = endpoint.current_secret
     return view
 
 
-def _delivery_json(row: dict) -> dict:
+def _delivery_json(delivery: Delivery) -> dict:
     return {
-        "delivery_id": row["delivery_id"],
-        "endpoint_id": row["endpoint_id"],
-        "event_type": row["event_type"],
-        "webhook_id": row["msg_id"],
-        "status": row["status"],
-        "attempts": row["attempts"],
-        "next_attempt_at": _iso(row["next_attempt_at"]) if row["status"] == "pending" else None,
-        "last_status_code": row["last_status_code"],
-        "last_error": row["last_error"],
-        "created_at": _iso(row["created_at"]),
-        "delivered_at": _iso(row["delivered_at"]),
-        "payload": row["payload"],
+        "delivery_id": delivery.delivery_id,
+        "endpoint_id": delivery.endpoint_id,
+        "event_type": delivery.event_type,
+        "webhook_id": delivery.msg_id,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "next_attempt_at": iso_z(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "created_at": iso_z(delivery.created_at),
+        "delivered_at": iso_z(delivery.delivered_at),
+        "payload": delivery.payload,
         "attempt_log": [
             {
-                "attempt": a["attempt"],
-                "status_code": a["status_code"],
-                "error": a["error"],
-                "duration_ms": a["duration_ms"],
-                "at": _iso(a["at"]),
+                "attempt": a.attempt,
+                "status_code": a.status_code,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+                "at": iso_z(a.at),
             }
-            for a in row.get("attempt_log", [])
+            for a in delivery.attempt_log
         ],
     }
 
@@ -188,8 +183,8 @@ async def list_endpoints(request: Request) -> JSONResponse:
     limit, after = page_limit(request), decode_cursor(request.query_params.get("cursor"))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         rows = await store.endpoints(conn, principal.tenant_id, limit + 1, after)
-    rows, cursor, more = one_page(rows, limit, row_position("endpoint_id"))
-    return JSONResponse({"endpoints": [_endpoint_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
+    page, cursor, more = one_page(rows, limit, lambda e: (e.created_at, e.endpoint_id))
+    return JSONResponse({"endpoints": [_endpoint_json(e) for e in page], "next_cursor": cursor, "has_more": more})
 
 
 @operation(
@@ -298,8 +293,8 @@ async def list_deliveries(request: Request) -> JSONResponse:
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         await _endpoint(conn, principal.tenant_id, endpoint_id)
         rows = await store.deliveries(conn, principal.tenant_id, endpoint_id, limit + 1, after)
-    rows, cursor, more = one_page(rows, limit, row_position("delivery_id"))
-    return JSONResponse({"deliveries": [_delivery_json(r) for r in rows], "next_cursor": cursor, "has_more": more})
+    page, cursor, more = one_page(rows, limit, lambda d: (d.created_at, d.delivery_id))
+    return JSONResponse({"deliveries": [_delivery_json(d) for d in page], "next_cursor": cursor, "has_more": more})
 
 
 @operation(
@@ -347,8 +342,8 @@ async def replay_delivery(request: Request) -> JSONResponse:
 async def send_test(request: Request) -> JSONResponse:
     principal, endpoint_id = caller(request), request.path_params["endpoint_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        row = await _endpoint(conn, principal.tenant_id, endpoint_id)
-        if row["status"] != "enabled":
+        endpoint = await _endpoint(conn, principal.tenant_id, endpoint_id)
+        if not endpoint.enabled:
             raise ApiError(409, "endpoint_disabled", "the endpoint is disabled: enable it first")
         ping = events.ping(principal.tenant_id, endpoint_id, uuid.uuid4().hex, utc_now())
         (delivery_id,) = await store.enqueue(conn, ping, endpoint_id=endpoint_id)
@@ -356,7 +351,7 @@ async def send_test(request: Request) -> JSONResponse:
     return JSONResponse(_delivery_json(delivery), status_code=202)
 
 
-async def _endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> dict:
+async def _endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> Endpoint:
     """The tenant's endpoint; a 404 when it has none of that id."""
     row = await store.endpoint(conn, tenant_id, endpoint_id)
     if row is None:
@@ -364,7 +359,7 @@ async def _endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) 
     return row
 
 
-async def _delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict:
+async def _delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> Delivery:
     """The tenant's delivery; a 404 when it has none of that id."""
     row = await store.delivery(conn, tenant_id, delivery_id)
     if row is None:

@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 
 from streams import __version__
+from streams.domain.webhooks import Claim
 from streams.errors import UnsafeUrl
 from streams.net.guard import parse_allowed_hosts
 from streams.net.pinned import new_client, open_pinned
@@ -98,23 +99,24 @@ class Dispatcher:
         async with self.pool.acquire() as conn:
             claimed = await store.claim_due(conn, self.batch, self.lease_seconds, self.tenant_id)
         results = await asyncio.gather(*(self.attempt(client, d) for d in claimed), return_exceptions=True)
-        for delivery, result in zip(claimed, results):
+        for claim, result in zip(claimed, results):
             if isinstance(result, BaseException):
-                log.error("webhook delivery %s: %r", delivery["delivery_id"], result, exc_info=result)
+                log.error("webhook delivery %s: %r", claim.delivery.delivery_id, result, exc_info=result)
         return len(claimed)
 
-    async def attempt(self, client: httpx.AsyncClient, delivery: dict) -> None:
+    async def attempt(self, client: httpx.AsyncClient, claim: Claim) -> None:
         """One attempt at a claimed delivery, recorded."""
-        if delivery["endpoint_status"] != "enabled":
+        delivery = claim.delivery
+        if not claim.endpoint_enabled:
             async with self.pool.acquire() as conn:
-                await store.disable_pending(conn, delivery["endpoint_id"])
+                await store.disable_pending(conn, delivery.endpoint_id)
             return
         started = time.monotonic()
-        status_code, error, retry_after = await self._post(client, delivery)
+        status_code, error, retry_after = await self._post(client, claim)
         duration_ms = int((time.monotonic() - started) * 1000)
         outcome, delay = classify(status_code), None
         if outcome is Outcome.RETRY:
-            delay = next_delay(delivery["schedule_step"] + 1, self.schedule, self.rng, retry_after)
+            delay = next_delay(delivery.schedule_step + 1, self.schedule, self.rng, retry_after)
         name = {Outcome.DELIVERED: "delivered", Outcome.DISABLE: "disable"}.get(outcome)
         name = name or ("retry" if delay is not None else "failed")
         async with self.pool.acquire() as conn:
@@ -130,26 +132,26 @@ class Dispatcher:
         metrics.WEBHOOK_DELIVERIES.labels(name).inc()
         log.info(
             "webhook %s to %s: attempt %d %s (%s)",
-            delivery["event_type"],
-            delivery["endpoint_id"],
-            delivery["attempts"] + 1,
+            delivery.event_type,
+            delivery.endpoint_id,
+            delivery.attempts + 1,
             name,
             status_code or error,
         )
 
-    async def _post(self, client: httpx.AsyncClient, delivery: dict) -> tuple[int | None, str | None, float | None]:
+    async def _post(self, client: httpx.AsyncClient, claim: Claim) -> tuple[int | None, str | None, float | None]:
         """``(status code, error, Retry-After seconds)`` of one POST; no status code if none came."""
-        body = events.body(delivery["payload"])
-        secrets = signing.active_secrets(delivery["secrets"], datetime.now(UTC))
+        body = events.body(claim.delivery.payload)
+        secrets = signing.active_secrets(claim.secrets, datetime.now(UTC))
         try:
             async with asyncio.timeout(self.timeout):
                 headers = {
-                    **signing.headers(secrets, delivery["msg_id"], int(time.time()), body),
+                    **signing.headers(secrets, claim.delivery.msg_id, int(time.time()), body),
                     "content-type": "application/json",
                     "user-agent": USER_AGENT,
                 }
                 async with open_pinned(
-                    client, "POST", delivery["url"], allowed_hosts=self.allowed_hosts, headers=headers, content=body
+                    client, "POST", claim.url, allowed_hosts=self.allowed_hosts, headers=headers, content=body
                 ) as response:
                     if response.is_success:
                         return response.status_code, None, None

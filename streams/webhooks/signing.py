@@ -5,8 +5,8 @@ A secret is ``whsec_`` + base64 of 24 to 64 random bytes (we make 32). A signatu
 ``webhook-signature`` header holds several, space-separated, while a rotated-out secret is still
 in its grace period, so a receiver verifies with either its old or its new secret.
 
-An endpoint's secrets are kept as ``[{secret, created_at, expires_at}]``, the current one first
-(``expires_at`` null); ``rotated`` and ``active_secrets`` are the only code that reads that shape.
+An endpoint's secrets are ``SigningSecret``s (``streams.domain.webhooks``), the current one first
+(no ``expires_at``); ``rotated`` makes a rotation's list and ``active_secrets`` picks those that sign.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import hashlib
 import hmac
 import secrets as random_bytes
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from streams.domain.webhooks import SigningSecret
 
 PREFIX = "whsec_"
 KEY_BYTES = 32
@@ -81,21 +84,15 @@ def verify(
     return any(hmac.compare_digest(expected, candidate) for candidate in header.split() if candidate.startswith("v1,"))
 
 
-def active_secrets(entries: list[dict], now: datetime) -> list[str]:
+def active_secrets(entries: Sequence[SigningSecret], now: datetime) -> list[str]:
     """The secrets to sign with now: the current one and those still in their grace period."""
-    return [e["secret"] for e in entries if e.get("expires_at") is None or _time(e["expires_at"]) > now]
+    return [e.secret for e in entries if e.signs_at(now)]
 
 
-def rotated(entries: list[dict], new: str, now: datetime, grace: timedelta) -> list[dict]:
+def rotated(entries: Sequence[SigningSecret], new: str, now: datetime, grace: timedelta) -> list[SigningSecret]:
     """The secrets after a rotation: ``new`` current, the previous current valid for ``grace``
     more, already expired ones dropped."""
-    kept = []
-    for entry in entries:
-        expires = now + grace if entry.get("expires_at") is None else _time(entry["expires_at"])
-        if expires > now:
-            kept.append({**entry, "expires_at": expires.isoformat()})
-    return [{"secret": new, "created_at": now.isoformat(), "expires_at": None}, *kept]
-
-
-def _time(value: str | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    kept = [
+        SigningSecret(e.secret, e.created_at, now + grace if e.expires_at is None else e.expires_at) for e in entries
+    ]
+    return [SigningSecret(new, now), *(e for e in kept if e.signs_at(now))]

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from streams.domain.webhooks import Attempt, Claim, Delivery, Endpoint, SigningSecret
 from streams.webhooks import signing
 from streams.webhooks.events import WebhookEvent, message_id
 
@@ -36,19 +37,25 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
-def _found(record: asyncpg.Record | None) -> dict | None:
-    """The row a look-up found, as :func:`_row` reads it; None where it found none."""
-    return None if record is None else _row(record)
-
-
 def _row(record: asyncpg.Record) -> dict:
+    """A row with its JSON columns decoded (asyncpg hands ``jsonb`` over as text)."""
     row = dict(record)
     for name in ("secrets", "payload"):
         if isinstance(row.get(name), str):
             row[name] = json.loads(row[name])
-    if "event_types" in row:
-        row["event_types"] = list(row["event_types"])
     return row
+
+
+def _endpoint(record: asyncpg.Record | None) -> Endpoint | None:
+    return None if record is None else Endpoint.from_row(_row(record))
+
+
+def _delivery(record: asyncpg.Record | None) -> Delivery | None:
+    return None if record is None else Delivery.from_row(_row(record))
+
+
+def _secrets_json(secrets: Sequence[SigningSecret]) -> str:
+    return json.dumps([s.to_json() for s in secrets])
 
 
 def _page(cursor: Cursor | None) -> Cursor:
@@ -59,32 +66,34 @@ def _page(cursor: Cursor | None) -> Cursor:
 # endpoints ---------------------------------------------------------------------------------------
 async def create_endpoint(
     conn: asyncpg.Connection, tenant_id: str, url: str, description: str, event_types: Sequence[str], secret: str
-) -> dict:
-    now = datetime.now(UTC)
-    secrets = [{"secret": secret, "created_at": now.isoformat(), "expires_at": None}]
-    return _row(
-        await conn.fetchrow(
-            "INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url, description, event_types, secrets)"
-            " VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *",
-            new_id("ep"),
-            tenant_id,
-            url,
-            description,
-            list(event_types),
-            json.dumps(secrets),
+) -> Endpoint:
+    return Endpoint.from_row(
+        _row(
+            await conn.fetchrow(
+                "INSERT INTO webhook_endpoints (endpoint_id, tenant_id, url, description, event_types, secrets)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *",
+                new_id("ep"),
+                tenant_id,
+                url,
+                description,
+                list(event_types),
+                _secrets_json([SigningSecret(secret, datetime.now(UTC))]),
+            )
         )
     )
 
 
-async def endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> dict | None:
-    return _found(
+async def endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id: str) -> Endpoint | None:
+    return _endpoint(
         await conn.fetchrow(
             "SELECT * FROM webhook_endpoints WHERE endpoint_id = $1 AND tenant_id = $2", endpoint_id, tenant_id
         )
     )
 
 
-async def endpoints(conn: asyncpg.Connection, tenant_id: str, limit: int, after: Cursor | None = None) -> list[dict]:
+async def endpoints(
+    conn: asyncpg.Connection, tenant_id: str, limit: int, after: Cursor | None = None
+) -> list[Endpoint]:
     """A tenant's endpoints, newest first, ``limit`` after the cursor."""
     created, last_id = _page(after)
     rows = await conn.fetch(
@@ -95,7 +104,7 @@ async def endpoints(conn: asyncpg.Connection, tenant_id: str, limit: int, after:
         last_id,
         limit,
     )
-    return [_row(r) for r in rows]
+    return [Endpoint.from_row(_row(r)) for r in rows]
 
 
 async def update_endpoint(
@@ -107,11 +116,11 @@ async def update_endpoint(
     description: str | None = None,
     event_types: Sequence[str] | None = None,
     status: str | None = None,
-) -> dict | None:
+) -> Endpoint | None:
     """Change the given fields; None if there is no such endpoint. Disabling one disables its
     pending deliveries; enabling clears the reason it was disabled."""
     async with conn.transaction():
-        row = _found(
+        row = _endpoint(
             await conn.fetchrow(
                 "UPDATE webhook_endpoints SET url = coalesce($3, url), description = coalesce($4, description),"
                 " event_types = coalesce($5, event_types), status = coalesce($6, status),"
@@ -140,7 +149,7 @@ async def delete_endpoint(conn: asyncpg.Connection, tenant_id: str, endpoint_id:
 
 async def rotate_secret(
     conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, new_secret: str, grace: timedelta
-) -> dict | None:
+) -> Endpoint | None:
     """Make ``new_secret`` current; the previous one still signs for ``grace``."""
     async with conn.transaction():
         current = await conn.fetchval(
@@ -150,14 +159,14 @@ async def rotate_secret(
         )
         if current is None:
             return None
-        secrets = signing.rotated(json.loads(current), new_secret, datetime.now(UTC), grace)
-        return _found(
+        secrets = [SigningSecret.from_json(s) for s in json.loads(current)]
+        return _endpoint(
             await conn.fetchrow(
                 "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
                 " WHERE endpoint_id = $1 AND tenant_id = $2 RETURNING *",
                 endpoint_id,
                 tenant_id,
-                json.dumps(secrets),
+                _secrets_json(signing.rotated(secrets, new_secret, datetime.now(UTC), grace)),
             )
         )
 
@@ -220,7 +229,7 @@ async def enqueue(conn: asyncpg.Connection, event: WebhookEvent, endpoint_id: st
 
 async def claim_due(
     conn: asyncpg.Connection, limit: int, lease_seconds: float, tenant_id: str | None = None
-) -> list[dict]:
+) -> list[Claim]:
     """Up to ``limit`` due pending deliveries (of every tenant, or only ``tenant_id``'s), with
     their endpoint's url, secrets and status, leased for ``lease_seconds`` (see the module's
     docstring)."""
@@ -241,12 +250,21 @@ async def claim_due(
         float(lease_seconds),
         tenant_id,
     )
-    return [_row(r) for r in rows]
+    return [_claim(_row(r)) for r in rows]
+
+
+def _claim(row: dict) -> Claim:
+    return Claim(
+        Delivery.from_row(row),
+        url=row["url"],
+        secrets=tuple(SigningSecret.from_json(s) for s in row["secrets"]),
+        endpoint_enabled=row["endpoint_status"] == "enabled",
+    )
 
 
 async def record_attempt(
     conn: asyncpg.Connection,
-    delivery: dict,
+    delivery: Delivery,
     *,
     status_code: int | None,
     error: str | None,
@@ -257,7 +275,7 @@ async def record_attempt(
     """Record the attempt made on a claimed ``delivery`` and move the delivery on. ``outcome``:
     ``delivered``; ``retry`` (again in ``next_delay`` seconds); ``failed`` (schedule exhausted);
     ``disable`` (the endpoint answered 410). False if the claim was stale (nothing written)."""
-    attempt = delivery["attempts"] + 1
+    attempt = delivery.attempts + 1
     status = {"delivered": "delivered", "retry": "pending", "failed": "failed", "disable": "disabled"}[outcome]
     async with conn.transaction():
         updated = await conn.execute(
@@ -266,8 +284,8 @@ async def record_attempt(
             " next_attempt_at = CASE WHEN $4 = 'pending' THEN now() + make_interval(secs => $7) ELSE next_attempt_at END,"
             " delivered_at = CASE WHEN $4 = 'delivered' THEN now() END"
             " WHERE delivery_id = $1 AND attempts = $2 AND status = 'pending'",
-            delivery["delivery_id"],
-            delivery["attempts"],
+            delivery.delivery_id,
+            delivery.attempts,
             attempt,
             status,
             status_code,
@@ -279,33 +297,31 @@ async def record_attempt(
         await conn.execute(
             "INSERT INTO webhook_attempts (delivery_id, attempt, tenant_id, status_code, error, duration_ms)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
-            delivery["delivery_id"],
+            delivery.delivery_id,
             attempt,
-            delivery["tenant_id"],
+            delivery.tenant_id,
             status_code,
             error,
             duration_ms,
         )
         if outcome == "disable":
-            await disable_endpoint(conn, delivery["endpoint_id"], f"the endpoint answered HTTP {status_code} Gone")
+            await disable_endpoint(conn, delivery.endpoint_id, f"the endpoint answered HTTP {status_code} Gone")
     return True
 
 
-async def delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict | None:
+async def delivery(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> Delivery | None:
     """One delivery with its attempts (oldest first)."""
-    row = _found(
-        await conn.fetchrow(
-            "SELECT * FROM webhook_deliveries WHERE delivery_id = $1 AND tenant_id = $2", delivery_id, tenant_id
-        )
+    record = await conn.fetchrow(
+        "SELECT * FROM webhook_deliveries WHERE delivery_id = $1 AND tenant_id = $2", delivery_id, tenant_id
     )
-    if row is not None:
-        row["attempt_log"] = await _attempts(conn, tenant_id, [delivery_id])
-    return row
+    if record is None:
+        return None
+    return Delivery.from_row(_row(record), tuple(await _attempts(conn, tenant_id, [delivery_id])))
 
 
 async def deliveries(
     conn: asyncpg.Connection, tenant_id: str, endpoint_id: str, limit: int, after: Cursor | None = None
-) -> list[dict]:
+) -> list[Delivery]:
     """An endpoint's deliveries, newest first, each with its attempts (``attempt_log``)."""
     created, last_id = _page(after)
     rows = [
@@ -321,26 +337,24 @@ async def deliveries(
         )
     ]
     log = await _attempts(conn, tenant_id, [r["delivery_id"] for r in rows])
-    for row in rows:
-        row["attempt_log"] = [a for a in log if a["delivery_id"] == row["delivery_id"]]
-    return rows
+    return [Delivery.from_row(r, tuple(a for a in log if a.delivery_id == r["delivery_id"])) for r in rows]
 
 
-async def _attempts(conn: asyncpg.Connection, tenant_id: str, delivery_ids: list[str]) -> list[dict]:
+async def _attempts(conn: asyncpg.Connection, tenant_id: str, delivery_ids: list[str]) -> list[Attempt]:
     rows = await conn.fetch(
         "SELECT * FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id = ANY($2::text[])"
         " ORDER BY delivery_id, attempt",
         tenant_id,
         delivery_ids,
     )
-    return [dict(r) for r in rows]
+    return [Attempt.from_row(r) for r in rows]
 
 
-async def replay(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> dict | None:
+async def replay(conn: asyncpg.Connection, tenant_id: str, delivery_id: str) -> Delivery | None:
     """Send a delivery again now: the same message (``webhook-id``, body), a new attempt and a
     fresh retry schedule, whatever its status. None if there is no such delivery or its endpoint
     is disabled."""
-    return _found(
+    return _delivery(
         await conn.fetchrow(
             "UPDATE webhook_deliveries d SET status = 'pending', schedule_step = 0, next_attempt_at = now()"
             " FROM webhook_endpoints e"

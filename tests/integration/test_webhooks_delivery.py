@@ -15,6 +15,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from streams.adapters.db import tenant_connection
+from streams.domain.webhooks import Endpoint
 from streams.webhooks import store
 from streams.webhooks.dispatch import USER_AGENT, Dispatcher
 from streams.webhooks.events import WebhookEvent, body
@@ -47,7 +48,7 @@ def event(tenant_id: str, video_id: str = "v1", kind: str = "video.completed") -
     return WebhookEvent(kind, f"{kind}:{video_id}", tenant_id, payload)
 
 
-async def endpoint(pool, tenant_id: str, url: str, secret: str | None = None) -> dict:
+async def endpoint(pool, tenant_id: str, url: str, secret: str | None = None) -> Endpoint:
     from streams.webhooks.signing import new_secret
 
     async with pool.acquire() as conn:
@@ -109,7 +110,7 @@ async def test_retries_until_accepted_with_one_webhook_id_and_valid_signatures(p
     assert len(receiver.received) == 4
     assert {r.headers["webhook-id"] for r in receiver.received} == {delivery["msg_id"]}
     assert {r.body for r in receiver.received} == {body(event(tenant).payload)}
-    verifier = Webhook(hook["secrets"][0]["secret"])
+    verifier = Webhook(hook.current_secret)
     for request in receiver.received:
         assert request.method == "POST" and request.path == "/hooks"
         assert request.headers["content-type"] == "application/json"
@@ -130,8 +131,8 @@ async def test_a_410_disables_the_endpoint_and_its_pending_deliveries(pool, stac
         await dispatch_until(pool, stack, tenant, lambda: asyncio.sleep(0.3, True))
     assert len(receiver.received) == 1
     async with pool.acquire() as conn:
-        disabled = await store.endpoint(conn, tenant, hook["endpoint_id"])
-    assert disabled["status"] == "disabled" and "410" in disabled["disabled_reason"]
+        disabled = await store.endpoint(conn, tenant, hook.endpoint_id)
+    assert disabled is not None and disabled.status == "disabled" and "410" in (disabled.disabled_reason or "")
     assert {d["delivery_id"]: d["status"] for d in await deliveries(pool, tenant)} == {
         first: "disabled", later: "disabled"}
     assert len(await attempts(pool, first)) == 1 and await attempts(pool, later) == []

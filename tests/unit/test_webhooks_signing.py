@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from streams.domain.webhooks import SigningSecret
 from streams.webhooks.signing import (
     PREFIX,
     active_secrets,
@@ -78,11 +79,21 @@ def test_an_old_timestamp_is_refused():
 
 def test_rotation_keeps_the_previous_secret_for_the_grace_period_only():
     t0 = datetime(2025, 6, 1, tzinfo=timezone.utc)
-    first = [{"secret": "s1", "created_at": t0.isoformat(), "expires_at": None}]
+    first = [SigningSecret("s1", t0)]
     second = rotated(first, "s2", t0 + timedelta(hours=1), timedelta(hours=24))
-    assert [e["secret"] for e in second] == ["s2", "s1"] and second[0]["expires_at"] is None
+    assert [e.secret for e in second] == ["s2", "s1"] and second[0].expires_at is None
+    assert second[1].expires_at == t0 + timedelta(hours=25)
     assert active_secrets(second, t0 + timedelta(hours=2)) == ["s2", "s1"]
     assert active_secrets(second, t0 + timedelta(hours=26)) == ["s2"]
     third = rotated(second, "s3", t0 + timedelta(hours=30), timedelta(hours=24))
-    assert [e["secret"] for e in third] == ["s3", "s2"]  # s1 had expired: dropped
-    assert [e["secret"] for e in rotated(third, "s4", t0 + timedelta(hours=31), timedelta(0))] == ["s4", "s2"]
+    assert [e.secret for e in third] == ["s3", "s2"]  # s1 had expired: dropped
+    assert [e.secret for e in rotated(third, "s4", t0 + timedelta(hours=31), timedelta(0))] == ["s4", "s2"]
+
+
+def test_a_secret_is_stored_as_json_and_read_back_unchanged():
+    t0 = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    for entry in (SigningSecret("whsec_a", t0), SigningSecret("whsec_b", t0, t0 + timedelta(days=1))):
+        stored = json.loads(json.dumps(entry.to_json()))
+        assert SigningSecret.from_json(stored) == entry
+    assert SigningSecret("s", t0).to_json() == {"secret": "s", "created_at": "2025-06-01T00:00:00+00:00",
+                                                "expires_at": None}
