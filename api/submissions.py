@@ -355,7 +355,7 @@ async def create_upload(request: Request) -> JSONResponse:
             "url": form["url"],
             "fields": form["fields"],
             "max_bytes": max_bytes,
-            "expires_at": iso_z(pending["expires_at"]),
+            "expires_at": iso_z(pending.expires_at),
             "links": {"confirm": f"/v1/uploads/{upload_id}/confirm"},
         },
         status_code=201,
@@ -387,27 +387,26 @@ async def confirm_upload(request: Request) -> JSONResponse:
     principal = caller(request)
     state = request.app.state
     upload_id = request.path_params["upload_id"]
-    pending = await pending_uploads.claim(state.db, principal.tenant_id, upload_id)
-    if pending is None:
+    claim = await pending_uploads.claim(state.db, principal.tenant_id, upload_id)
+    if claim is None:
         raise ApiError(404, "upload_not_found", f"no upload with id {upload_id!r}")
-    if pending["claimed"] is False:
+    if not claim.first:
         raise ApiError(409, "upload_confirmed", f"upload {upload_id} is already confirmed as video {upload_id}")
-    key = pending["storage_key"]
+    pending = claim.upload
+    key = pending.storage_key
     try:
         size = await _stored_size(state.storage, key)
         if size is None:
-            if pending["expired"]:
+            if claim.expired:
                 raise ApiError(
                     410, "upload_expired", "the upload form expired before a file arrived; ask for a new one"
                 )
             raise ApiError(409, "upload_missing", "no file has arrived at the presigned URL yet: send it, then confirm")
-        if size > pending["max_bytes"]:
+        if size > pending.max_bytes:
             await asyncio.to_thread(state.storage.delete, key)
-            raise ApiError(
-                413, "upload_too_large", f"the upload is larger than the {pending['max_bytes']} bytes allowed"
-            )
+            raise ApiError(413, "upload_too_large", f"the upload is larger than the {pending.max_bytes} bytes allowed")
         event = _event(
-            principal.tenant_id, upload_id, state.storage.uri(key), pending["filename"], size, pending["options"]
+            principal.tenant_id, upload_id, state.storage.uri(key), pending.filename, size, dict(pending.options)
         )
         return await _submit(request, event, key)
     except BaseException:

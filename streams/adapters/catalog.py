@@ -22,6 +22,7 @@ from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video, VideoStage, stage_from_row
 from streams.domain.words import words_from_json
+from streams.judge.verdict import Judged, Verdict
 
 
 class Catalog:
@@ -359,16 +360,16 @@ class Catalog:
             )
 
     # the clip judge's verdicts, by content ------------------------------------------------------
-    async def judge_verdict(self, video_id: str, key: str) -> dict | None:
-        """``{"verdict", "model", "attempts"}`` kept under ``key``, or None."""
+    async def judge_verdict(self, video_id: str, key: str) -> Judged | None:
+        """The verdict kept under ``key`` with the answers it took, or None."""
         async with self._conn() as conn:
             row = await conn.fetchrow(
-                "SELECT verdict, model, attempts FROM judge_verdicts WHERE video_id = $1 AND key = $2", video_id, key
+                "SELECT verdict, attempts FROM judge_verdicts WHERE video_id = $1 AND key = $2", video_id, key
             )
-        return None if row is None else {**dict(row), "verdict": _jsonb(row["verdict"])}
+        return None if row is None else Judged(Verdict.from_json(_jsonb(row["verdict"])), row["attempts"])
 
-    async def save_judge_verdict(self, video_id: str, key: str, model: str, verdict: Mapping, attempts: int) -> None:
-        """Keep a checked verdict; the first one kept for a key stands."""
+    async def save_judge_verdict(self, video_id: str, key: str, model: str, judged: Judged) -> None:
+        """Keep a checked verdict (by ``model``); the first one kept for a key stands."""
         async with self._conn() as conn:
             await conn.execute(
                 """
@@ -378,8 +379,8 @@ class Catalog:
                 video_id,
                 key,
                 model,
-                json.dumps(dict(verdict)),
-                attempts,
+                json.dumps(judged.verdict.as_json()),
+                judged.attempts,
             )
 
     # clips ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 import asyncpg
 
 from streams.adapters.db import from_jsonb, tenant_connection
+from streams.domain.upload import PendingUpload, UploadClaim
 
 
 async def create(
@@ -20,7 +21,7 @@ async def create(
     max_bytes: int,
     options: dict,
     valid_for: timedelta,
-) -> dict:
+) -> PendingUpload:
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
             "INSERT INTO presigned_uploads (upload_id, tenant_id, storage_key, filename, max_bytes, options, expires_at)"
@@ -33,12 +34,12 @@ async def create(
             json.dumps(options),
             valid_for,
         )
-    return dict(row)
+    return _upload(row)
 
 
-async def claim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> dict | None:
+async def claim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> UploadClaim | None:
     """Mark the upload confirmed, so that two confirm calls cannot both submit it. None if the
-    tenant has no such upload; ``claimed`` is False when it was confirmed before."""
+    tenant has no such upload; the claim is not ``first`` when it was confirmed before."""
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
             "UPDATE presigned_uploads SET confirmed_at = now() WHERE upload_id = $1 AND confirmed_at IS NULL"
@@ -52,7 +53,11 @@ async def claim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> dict | No
             )
     if row is None:
         return None
-    return {**dict(row), "options": from_jsonb(row["options"])}
+    return UploadClaim(_upload(row), first=row["claimed"], expired=row["expired"])
+
+
+def _upload(row: asyncpg.Record) -> PendingUpload:
+    return PendingUpload.from_row({**dict(row), "options": from_jsonb(row["options"])})
 
 
 async def unclaim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> None:

@@ -55,7 +55,7 @@ from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
-from streams.judge.verdict import Judged, Verdict, ask_until_valid, cache_key
+from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import LengthRange, ScoredMoment, as_moment, length_range, moment_id
 from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Step
@@ -146,13 +146,13 @@ async def judged(video_id: str, m: ScoredMoment, model: str, language: str | Non
     key = cache_key(model, text, language)
     kept = await rt.catalog.judge_verdict(video_id, key)
     if kept is not None:
-        return Judged(Verdict.from_json(kept["verdict"]), kept["attempts"])
+        return kept
 
     async def ask(passage: str, attempt: int) -> str:
         return str((await rt.triton.judge_answer(passage, attempt, language)).get("text", ""))
 
     result = await ask_until_valid(ask, text, JUDGE_ATTEMPTS)
-    await rt.catalog.save_judge_verdict(video_id, key, model, result.verdict.as_json(), result.attempts)
+    await rt.catalog.save_judge_verdict(video_id, key, model, result)
     return result
 
 

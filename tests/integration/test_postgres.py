@@ -128,3 +128,27 @@ async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_
     assert every[0].words == (Word("w0", 1.0, 1.5, 0.9),)
     assert [c.chunk_index for c in inside] == [1, 2]
     assert [c.chunk_index for c in edge] == [1]
+
+
+async def test_a_kept_judge_verdict_comes_back_typed_and_the_first_one_kept_stands(stack):
+    """What lets a replayed chunk skip asking the judge again: the checked verdict and the answers it
+    took, read back as they were kept; a second save under the same key changes nothing."""
+    from streams.adapters.catalog import Catalog
+    from streams.judge.verdict import Judged, Verdict
+
+    video_id = f"v-{uuid.uuid4().hex[:12]}"
+    first = Judged(Verdict(80, 60, 40, 90, "A title", "It stands on its own."), attempts=2)
+    later = Judged(Verdict(10, 10, 10, 10, "Another", "Asked again."), attempts=1)
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
+        missing = await catalog.judge_verdict(video_id, "k1")
+        await catalog.save_judge_verdict(video_id, "k1", "judge-model", first)
+        await catalog.save_judge_verdict(video_id, "k1", "judge-model", later)
+        kept = await catalog.judge_verdict(video_id, "k1")
+        await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+    finally:
+        await pool.close()
+    assert missing is None
+    assert kept == first
