@@ -40,7 +40,7 @@ async def create_tenant(request: Request) -> JSONResponse:
     if not 1 <= len(name) <= 200:
         raise ApiError(422, "invalid_body", "'name' is 1 to 200 characters")
     tenant, key = await tenancy.create_tenant(request.app.state.db, name)
-    return JSONResponse({**tenant, "api_key": key.as_json()}, status_code=201)
+    return JSONResponse({**tenant.as_json(), "api_key": key.as_json()}, status_code=201)
 
 
 @operation(
@@ -95,7 +95,8 @@ async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
 )
 async def list_keys(request: Request) -> JSONResponse:
     principal = caller(request)
-    return JSONResponse({"keys": await tenancy.list_keys(request.app.state.db, principal.tenant_id)})
+    keys = await tenancy.list_keys(request.app.state.db, principal.tenant_id)
+    return JSONResponse({"keys": [k.as_json() for k in keys]})
 
 
 @operation(
@@ -111,7 +112,7 @@ async def revoke_key(request: Request) -> Response:
     revoked = await tenancy.revoke_key(request.app.state.db, principal.tenant_id, request.path_params["key_id"])
     if revoked is None:
         raise ApiError(404, "key_not_found", f"no key with id {request.path_params['key_id']!r}")
-    return JSONResponse(revoked)
+    return JSONResponse(revoked.as_json())
 
 
 @operation(

@@ -17,6 +17,7 @@ import re
 import secrets
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -39,6 +40,47 @@ class Principal:
 
     def allows(self, needed: str) -> bool:
         return SCOPES.index(self.scope) >= SCOPES.index(needed)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A tenant: its id, its name, when it was made."""
+
+    tenant_id: str
+    name: str
+    created_at: datetime
+
+    def as_json(self) -> dict:
+        return {"tenant_id": self.tenant_id, "name": self.name, "created_at": iso_z(self.created_at)}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key as listed (never its secret): its public id, scope, name, when it was made and revoked."""
+
+    key_id: str
+    scope: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def prefix(self) -> str:
+        return f"{KEY_PREFIX}{self.key_id}"
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> ApiKey:
+        return cls(row["key_id"], row["scope"], row["name"], row["created_at"], row["revoked_at"])
+
+    def as_json(self) -> dict:
+        return {
+            "key_id": self.key_id,
+            "prefix": self.prefix,
+            "scope": self.scope,
+            "name": self.name,
+            "created_at": iso_z(self.created_at),
+            "revoked_at": iso_z(self.revoked_at),
+        }
 
 
 @dataclass(frozen=True)
@@ -83,18 +125,7 @@ def new_tenant_id() -> str:
     return f"ten_{uuid.uuid4().hex[:16]}"
 
 
-def _key_json(row) -> dict:
-    return {
-        "key_id": row["key_id"],
-        "prefix": f"{KEY_PREFIX}{row['key_id']}",
-        "scope": row["scope"],
-        "name": row["name"],
-        "created_at": iso_z(row["created_at"]),
-        "revoked_at": iso_z(row["revoked_at"]) if row["revoked_at"] else None,
-    }
-
-
-async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[dict, IssuedKey]:
+async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[Tenant, IssuedKey]:
     """A new tenant and its first admin key."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
@@ -107,7 +138,7 @@ async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[dict, IssuedKey]
             name,
         )
         issued = await _insert_key(conn, tenant_id, "admin", "first admin key")
-    return {"tenant_id": row["tenant_id"], "name": row["name"], "created_at": iso_z(row["created_at"])}, issued
+    return Tenant(row["tenant_id"], row["name"], row["created_at"]), issued
 
 
 async def create_key(pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "") -> IssuedKey:
@@ -140,13 +171,13 @@ async def _insert_key(conn: asyncpg.Connection, tenant_id: str, scope: str, name
     )
 
 
-async def list_keys(pool: asyncpg.Pool, tenant_id: str) -> list[dict]:
+async def list_keys(pool: asyncpg.Pool, tenant_id: str) -> list[ApiKey]:
     async with tenant_connection(pool, tenant_id) as conn:
         rows = await conn.fetch("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, key_id", tenant_id)
-    return [_key_json(r) for r in rows]
+    return [ApiKey.from_row(r) for r in rows]
 
 
-async def revoke_key(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> dict | None:
+async def revoke_key(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> ApiKey | None:
     """Revoke a key of the tenant (idempotent); None if the tenant has no such key."""
     async with tenant_connection(pool, tenant_id) as conn:
         row = await conn.fetchrow(
@@ -155,7 +186,7 @@ async def revoke_key(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> dict | 
             key_id,
             tenant_id,
         )
-    return _key_json(row) if row else None
+    return ApiKey.from_row(row) if row else None
 
 
 async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:

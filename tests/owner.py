@@ -24,4 +24,4 @@ def as_owner(settings, work):
 def new_tenant(settings, name: str) -> tuple[str, str]:
     """A new tenant: its id and its first (admin) key."""
     tenant, key = as_owner(settings, lambda pool: tenancy.create_tenant(pool, name))
-    return tenant["tenant_id"], key.key
+    return tenant.tenant_id, key.key

@@ -92,5 +92,5 @@ async def _ensure(settings: Settings) -> bool:
         tenant, key = await tenancy.create_tenant(pool, LOCAL_TENANT_NAME)
     finally:
         await pool.close()
-    save(settings, tenant_id=tenant["tenant_id"], api_key=key.key, key_id=key.key_id)
+    save(settings, tenant_id=tenant.tenant_id, api_key=key.key, key_id=key.key_id)
     return True

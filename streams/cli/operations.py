@@ -25,7 +25,7 @@ def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if args.command == "tenants":
                 tenant, key = await tenancy.create_tenant(pool, args.name)
-                return {**tenant, "api_key": key.as_json()}
+                return {**tenant.as_json(), "api_key": key.as_json()}
             return {"api_key": (await tenancy.create_key(pool, args.tenant, args.scope, args.name)).as_json()}
         finally:
             await pool.close()

@@ -5,7 +5,11 @@ limits and Idempotency-Key semantics -- against the real API and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -20,6 +24,7 @@ from api.app import create_app
 from streams import tenancy
 from streams.adapters import pending_uploads
 from streams.adapters.db import APP_ROLE
+from streams.settings import project_root
 from tests.owner import as_owner, new_tenant
 
 pytestmark = pytest.mark.integration
@@ -191,6 +196,32 @@ def test_keys_are_stored_hashed_and_shown_once(pipeline, tenant_b):
     row = asyncio.run(stored())
     assert made["key"].encode() not in bytes(row["secret_hash"]) and len(row["secret_hash"]) == 32
     assert bytes(row["secret_hash"]) == tenancy.hash_key(made["key"])
+
+
+def test_an_operator_makes_a_tenant_and_keys_with_the_cli_and_they_work(pipeline):
+    env = {**os.environ, **pipeline.settings.as_env()}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "streams.cli", *args], env=env, cwd=project_root(),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    made = json.loads(cli("tenants", "create", "cli tenant", "--json").stdout)
+    assert made["tenant_id"].startswith("ten_") and made["name"] == "cli tenant"
+    assert made["created_at"].endswith("Z") and made["api_key"]["scope"] == "admin"
+    assert made["api_key"]["tenant_id"] == made["tenant_id"]
+    said = cli("keys", "create", "--tenant", made["tenant_id"], "--scope", "read", "--name", "reports").stdout
+    (read_key,) = re.findall(r"^key\s+(csk_\S+)$", said, re.MULTILINE)
+    assert "scope read" in said and "shown once" in said
+    with _client(pipeline, made["api_key"]["key"]) as admin:
+        listed = admin.get("/v1/keys").json()["keys"]
+        assert admin.get("/v1/me").json()["tenant_id"] == made["tenant_id"]
+    assert [(k["name"], k["scope"], k["revoked_at"]) for k in listed] == [
+        ("first admin key", "admin", None), ("reports", "read", None)]
+    with _client(pipeline, read_key) as reader:
+        assert reader.get("/v1/videos").status_code == 200
+        assert reader.post("/v1/keys", json={"scope": "read"}).status_code == 403
 
 
 def test_idempotency_key_replays_refuses_other_parameters_and_isolates_tenants(pipeline, tenant_b):
