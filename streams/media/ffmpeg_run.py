@@ -11,7 +11,7 @@ import shutil
 import signal
 
 from streams.errors import RenderError
-from streams.worker.shutdown import STATE
+from streams.media import stopping
 
 # Linux kills ffmpeg if the worker dies, even by SIGKILL, so a killed worker never leaves renders
 # running that nobody will collect. util-linux's setpriv sets PR_SET_PDEATHSIG and execs ffmpeg
@@ -90,11 +90,11 @@ async def run_ffmpeg(ffmpeg: str, args: list[str], what: str, clip_seconds: floa
         lines = [line for line in log.splitlines() if line.strip()]
         tail = " | ".join(lines[-5:])[-1500:] or "no error output"
         # SIGKILL without a message is most likely the kernel's out-of-memory killer; any signal
-        # while the worker is stopping, whoever stopped the worker (``streams.worker.shutdown``).
+        # while the process is stopping, whoever stopped it (``streams.media.stopping``).
         retriable = (
             any(s in tail for s in _OUT_OF_RESOURCES)
             or returncode == -signal.SIGKILL
-            or (returncode < 0 and STATE.stopping)
+            or (returncode < 0 and stopping.stopping())
         )
         raise RenderError(f"ffmpeg {what} failed (exit {returncode}): {tail}", retriable=retriable)
     return log

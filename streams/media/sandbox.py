@@ -13,7 +13,7 @@ limits enforce memory and CPU. Whatever the child does, the caller gets a result
   ``MediaUnreadable``; one that takes too long: ``MediaTimeout``;
 - a child that dies before it is ready (before it opened the file), one stopped here
   (``close``, ``stop_all``), or one ended by a signal while the worker is stopping
-  (``streams.worker.shutdown``): ``SandboxUnavailable``, the machine's fault, retriable.
+  (``streams.media.stopping``): ``SandboxUnavailable``, the machine's fault, retriable.
 
 Each child runs in a process group of its own, so a signal to the worker's group reaches the
 worker only; a stopping worker kills its children itself (``stop_all``) when its grace is over.
@@ -48,11 +48,11 @@ from streams.errors import (
     SandboxUnavailable,
 )
 from streams.media import sandbox_protocol as wire
+from streams.media import stopping
 from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo, MediaLimits, printable_name
 from streams.media.source import SourceInfo
-from streams.worker.shutdown import STATE
 
 log = logging.getLogger("clipstream.sandbox")
 MIB = 1024**2
@@ -428,7 +428,7 @@ class _Child:
         self._reap(10.0)
         if killed_by_us and not self._timed_out:
             return SandboxUnavailable("the media sandbox was stopped before it finished")
-        if STATE.stopping and not self._timed_out and self._status is not None and self._status < 0:
+        if stopping.stopping() and not self._timed_out and self._status is not None and self._status < 0:
             # Not the file's fault, as far as anyone can tell: whoever stops the worker stopped its
             # reader too (a signal to the whole process group, a container's shutdown).
             return SandboxUnavailable(

@@ -17,8 +17,9 @@ cancelled. Meanwhile:
   agents' streams (which need not wait for the agents' cancellation; commits run meanwhile), and
   ``streams.worker.consumer.Consumer`` leaves its offset out of every commit, so the next owner of its
   partition reads it again;
-- the media sandbox and the render read ``stopping`` to tell a child killed because the worker is
-  stopping from a file that crashed its reader.
+- the media sandbox and the render read ``stopping`` (through ``streams.media.stopping``, which
+  this module watches) to tell a child killed because the worker is stopping from a file that
+  crashed its reader.
 
 A second signal ends the grace at once (``hurry``). The state lives in one module-level
 ``STATE``.
@@ -31,6 +32,8 @@ import itertools
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator, NoReturn
+
+from streams.media import stopping as media_stopping
 
 
 class Stopping:
@@ -181,3 +184,4 @@ class Stopping:
 
 
 STATE = Stopping()
+media_stopping.watch(lambda: STATE.stopping)  # a reader killed while stopping is not the file's fault

@@ -110,7 +110,7 @@ def test_the_worker_s_binding_does_reach_faust():
     assert "faust" in outside
 
 
-PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript")
+PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript", "webhooks", "upload")
 
 
 def test_the_domain_imports_nothing_but_the_standard_library():
@@ -156,6 +156,17 @@ def test_media_and_moments_call_no_service_and_no_adapter():
     assert "numpy" in outside  # the walk does reach outside libraries
     assert sorted(m for m in modules if m.startswith("streams.adapters")) == []
     assert {lib: outside[lib] for lib in SERVICE_CLIENTS if lib in outside} == {}
+
+
+def test_media_and_moments_know_nothing_of_the_worker_that_runs_them():
+    """Not the worker's Faust binding, its graceful stop or its agents: what the media code must
+    know of a stop it is told (``streams.media.stopping``, which the worker watches)."""
+    files = [p for package in ("media", "moments") for p in (ROOT / "streams" / package).rglob("*.py")]
+    start = [".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in files]
+    modules, _ = reachable(start)
+    assert "streams.media.stopping" in modules
+    assert sorted(m for m in modules if m.startswith(("streams.worker", "streams.agents"))) == []
+    assert "streams.media.stopping" in reachable(["streams.worker.shutdown"])[0]
 
 
 def test_the_render_agent_does_reach_the_triton_adapter():
