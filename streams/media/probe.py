@@ -25,7 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
-from streams.media.source import display_rotation
+from streams.media.source import SourceInfo, display_rotation, frame_rate, video_track
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -85,6 +85,19 @@ class MediaInfo:
     channels: int
     stream_count: int
 
+    @property
+    def source(self) -> SourceInfo:
+        """What the probe found in the renderer's terms (``source.describe`` reads the same)."""
+        has_video = bool(self.has_video and self.width and self.height)
+        return SourceInfo(
+            has_video=has_video,
+            has_audio=True,  # a probe refuses a file without audio
+            width=(self.width or 0) if has_video else 0,
+            height=(self.height or 0) if has_video else 0,
+            fps=self.fps if has_video else None,
+            duration=self.duration,
+        )
+
 
 def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: str | None = None) -> MediaInfo:
     """Describe the media file at ``path`` or raise the ``MediaError`` that says why it is unusable.
@@ -109,7 +122,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         raise _unreadable(path, name, size) from exc
     with container:
         audio = next(iter(container.streams.audio), None)
-        video = next((s for s in container.streams.video if not _is_cover_art(s)), None)
+        video = video_track(container)
         if audio is None and video is None:
             raise NotMedia(f"{name} is not a video or audio file FFmpeg can read ({_what_it_looks_like(path)})")
         if audio is None:
@@ -121,7 +134,6 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         else:
             _check_end_exists(container, audio, duration, name)
         vcc, acc = video.codec_context if video is not None else None, audio.codec_context
-        rate = (video.average_rate or video.guessed_rate) if video is not None else None
         stored = (vcc.width, vcc.height) if vcc is not None else (None, None)
         width, height = stored
         if video is not None and width and height and not _oversized(width, height, limits):
@@ -134,7 +146,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             has_video=video is not None,
             width=width,
             height=height,
-            fps=float(rate) if rate else None,
+            fps=frame_rate(video) if video is not None else None,
             video_codec=vcc.name if vcc is not None else None,
             audio_codec=acc.name,
             sample_rate=acc.sample_rate,
@@ -279,10 +291,6 @@ def _header_duration(container, audio) -> float | None:
 
 def _start(stream) -> float:
     return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-
-
-def _is_cover_art(stream) -> bool:
-    return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
 def _unreadable(path: Path, name: str, size: int) -> Exception:

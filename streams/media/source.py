@@ -26,6 +26,21 @@ class SourceInfo:
     duration: float | None = None
 
 
+def video_track(container):
+    """The first real video stream of an open PyAV ``container``, None without one: cover art (an
+    attached picture, as in a podcast's MP4) is not a video track."""
+    import av
+
+    attached = av.stream.Disposition.attached_pic
+    return next((s for s in container.streams.video if not s.disposition & attached), None)
+
+
+def frame_rate(stream) -> float | None:
+    """A video stream's frame rate: its average, else FFmpeg's guess; None when neither is known."""
+    rate = stream.average_rate or stream.guessed_rate
+    return float(rate) if rate else None
+
+
 def display_rotation(container, stream) -> int:
     """How far (degrees counter-clockwise: 0, 90, 180 or 270) the pictures of the video ``stream``
     of an open PyAV ``container`` are turned to be shown upright, as its display matrix says and
@@ -69,18 +84,17 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
         raise NotMedia(f"cannot read source {name}: {exc}") from exc
     try:
         with container:
-            attached = av.stream.Disposition.attached_pic  # cover art is not a video track
-            video = next((s for s in container.streams.video if not s.disposition & attached), None)
+            video = video_track(container)
             has_audio = bool(container.streams.audio)
             duration = container.duration / 1_000_000 if container.duration else None
             width, height, rate = 0, 0, None
             if video is not None:
                 width, height = video.codec_context.width, video.codec_context.height
-                rate = video.average_rate or video.guessed_rate
+                rate = frame_rate(video)
                 if display_rotation(container, video) % 180:  # FFmpeg autorotates
                     width, height = height, width
             has_video = bool(video is not None and width and height)
-            fps = float(rate) if has_video and rate else None
+            fps = rate if has_video else None
     except (av.FFmpegError, OSError) as exc:
         raise MediaUnreadable(f"cannot read source {name}: {exc}") from exc
     if not has_video and not has_audio:

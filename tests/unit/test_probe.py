@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -17,6 +18,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.probe import NAME_CHARS, MediaLimits, printable_name, probe
+from streams.media.source import describe
 from tests.hostile_media import claims_duration, huge_picture_avi
 
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"
@@ -238,3 +240,39 @@ def test_headers_that_claim_hours_are_over_the_limit(talking_head_faststart, tmp
     liar = claims_duration(talking_head_faststart, tmp_path / "liar.mp4", 10 * 3600)
     with pytest.raises(MediaLimitExceeded, match=r"^liar\.mp4 is 10 h long; the longest we accept is 4 h$"):
         probe(liar)
+
+
+@pytest.mark.parametrize("kind", ["talking head", "faststart", "audio only", "cover art", "no duration header",
+                                  "stored on its side", "webm video"])
+def test_the_probe_and_the_renderer_describe_a_source_alike(kind, media_dir, work, talking_head,
+                                                            talking_head_faststart):
+    """A video is probed once at ingest and described again by the renderer (``source.describe``,
+    in the sandbox): both read its picture as it is shown, its sound and its length the same way."""
+    from tests.media_recipes import stored_turned
+
+    if kind == "cover art":
+        path = work / "song_for_source.m4a"
+        ffmpeg("-i", str(media_dir / "speech/jfk.flac"), "-i", str(media_dir / "images/fr_obama.jpg"),
+               "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "mjpeg", "-disposition:v", "attached_pic", str(path))
+    elif kind == "no duration header":
+        path = work / "recording_for_source.webm"
+        with path.open("wb") as f:
+            subprocess.run(["ffmpeg", "-v", "error", "-i", str(media_dir / "speech/jfk.flac"), "-c:a", "libopus",
+                            "-f", "webm", "-"], stdout=f, check=True, timeout=60)
+    elif kind == "stored on its side":
+        path = stored_turned(talking_head, work / "turned_for_source.mp4", 90)
+    else:
+        path = {"talking head": talking_head, "faststart": talking_head_faststart,
+                "audio only": media_dir / LJSPEECH,
+                "webm video": media_dir / "video/blender/big_buck_bunny_0_30.webm"}[kind]
+    probed, described = probe(path).source, describe(path)
+    if kind == "no duration header":  # the renderer does not read a file through to measure it
+        assert described.duration is None and probed.duration == pytest.approx(11.0, abs=0.1)
+        probed = replace(probed, duration=None)
+    assert replace(described, duration=None) == replace(probed, duration=None)
+    assert described.duration == pytest.approx(probed.duration, abs=0.05)
+    if kind == "stored on its side":  # stored 400 x 320, shown as filmed
+        with av.open(str(path)) as container:
+            stored = container.streams.video[0].codec_context
+            assert (stored.width, stored.height) == (400, 320)
+        assert (described.width, described.height) == (320, 400)

@@ -20,6 +20,7 @@ import numpy as np
 
 from streams.errors import EmptyMedia, MediaError, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
+from streams.media.source import frame_rate, video_track
 
 if TYPE_CHECKING:
     from av.video.frame import VideoFrame
@@ -130,13 +131,12 @@ class SmallFrames:
             self.container = av.open(str(path), options=SAFE_OPTIONS)
         except av.error.FFmpegError as exc:
             raise NotMedia(f"{path.name} is not a video FFmpeg can read") from exc
-        stream = next(iter(self.container.streams.video), None)
+        stream = video_track(self.container)
         if stream is None:
             self.container.close()
             raise MediaError(f"{path.name} has no video track, so there are no scene cuts to find")
         self.stream: VideoStream = stream
-        rate = self.stream.average_rate or self.stream.guessed_rate
-        self.fps = float(rate) if rate else 25.0
+        self.fps = frame_rate(self.stream) or 25.0
         start_time = self.container.start_time
         self.offset = start_time / 1_000_000 if start_time else 0.0
         self.stream.thread_type = ThreadType.AUTO
