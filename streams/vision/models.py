@@ -71,6 +71,12 @@ def landmarks(landmarker, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+# The lowest confidence face_detector answers with (its config.pbtxt's score_threshold): the
+# lowest bar any caller keeps a face at (streams.media.reframe.finder.KEEP_SCORE, a followed face);
+# each caller applies its own bar above it.
+ANSWERED_SCORE = 0.45
+
+
 class InProcessFaceModels:
     """The same two models run in this process, on the packaged TFLite weights (``vision.runtime``),
     off the event loop: what a tool or a test uses where no Triton server runs. The pipeline serves
@@ -82,8 +88,8 @@ class InProcessFaceModels:
         from streams.vision.blazeface import FULL_RANGE, FaceDetector
         from streams.vision.landmarks import FaceLandmarker
 
-        # face_detector's config: full range, the model's own score threshold, NMS at its default
-        self.detector = FaceDetector(FULL_RANGE, threads=threads)
+        # face_detector's config: full range, answering down to ANSWERED_SCORE, NMS at its default
+        self.detector = FaceDetector(FULL_RANGE, min_score=ANSWERED_SCORE, threads=threads)
         self.landmarker = FaceLandmarker(threads=threads)
         self._one_at_a_time = threading.Lock()  # an interpreter runs one call at a time
 

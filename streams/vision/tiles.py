@@ -33,11 +33,13 @@ ROI_FACES = 5.3  # the side of a crop about a known face, in face heights (-> ~3
 
 @dataclass(frozen=True)
 class Crop:
-    """A square of the source frame: top-left corner and side, in source pixels."""
+    """A square of the source frame: top-left corner and side, in source pixels; ``min_score``:
+    the confidence a face found in it needs (None: the detector's own bar)."""
 
     x: float
     y: float
     side: float
+    min_score: float | None = None
 
     @property
     def scale(self) -> float:

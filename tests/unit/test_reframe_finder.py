@@ -66,6 +66,45 @@ def test_nothing_on_screen_is_searched_at_the_reacquire_pace():
     assert sum(searched) == 4 and searched[0] and searched[4]
 
 
+def test_a_followed_face_is_kept_below_the_bar_a_new_face_must_reach():
+    """A face turned aside scores around the detector's own bar from frame to frame: once
+    followed it is kept down to keep_score in its crop, while a face seen afresh needs
+    acquire_score, and the crops the finder cuts answer down to keep_score so it can judge."""
+    rules = FinderRules()
+    assert rules.keep_score < 0.5 < rules.acquire_score
+    finder = FaceFinder(W, H, rules)
+    assert all(c.min_score == rules.keep_score for c in finder.crops(0.0, []))
+    assert finder.update(0.0, [strong := face(300, 300, 36, 0.7)]) == [strong]
+    (crop,) = finder.crops(0.125, [])
+    assert crop.min_score == rules.keep_score
+    weak, stranger = face(310, 300, 36, 0.5), face(900, 500, 36, 0.5)
+    assert finder.update(0.125, [weak, stranger]) == [weak]  # the followed face stands, the new one not yet
+    assert len(finder.crops(0.25, [])) == 2  # the stranger is a candidate: looked at closer next frame
+
+
+def test_a_candidate_is_followed_once_seen_closer_at_the_full_bar_and_dropped_if_not_seen_again():
+    finder = FaceFinder(W, H, FinderRules(reacquire_every=0.5))
+    finder.crops(0.0, [])
+    doubtful = face(300, 300, 36, 0.55)
+    assert finder.update(0.0, [doubtful]) == []  # not yet a face that stands
+    (crop,) = finder.crops(0.125, [])  # its own crop on the next frame, no search yet
+    assert crop.x <= 300 <= crop.x + crop.side
+    still_doubtful = face(305, 300, 36, 0.5)
+    assert finder.update(0.125, [still_doubtful]) == []
+    sure = face(310, 300, 36, 0.65)
+    finder.crops(0.25, [])
+    assert finder.update(0.25, [sure]) == [sure]  # confirmed: followed from here on
+    finder.crops(0.375, [])
+    assert finder.update(0.375, [again := face(315, 300, 36, 0.5)]) == [again]  # and kept below the bar
+
+    other = FaceFinder(W, H, FinderRules(reacquire_every=0.5))
+    other.crops(0.0, [])
+    other.update(0.0, [face(300, 300, 36, 0.55)])
+    assert len(other.crops(0.125, [])) == 1
+    other.update(0.125, [])  # not found again: a candidate is not waited for
+    assert other.crops(0.25, []) == []
+
+
 def test_merge_keeps_one_face_per_face_and_the_whole_looks_box():
     whole = face(300, 300, 40, 0.7)
     closer = face(302, 301, 46, 0.95)  # the same face, seen closer: a bigger box

@@ -25,7 +25,7 @@ import numpy as np
 
 from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
-from streams.media.reframe.finder import REFRAME, FaceFinder, merge
+from streams.media.reframe.finder import ACQUIRE_SCORE, REFRAME, FaceFinder, merge
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.sandbox_look import MAX_SIDE, Look, Picture, open_look, pictures
@@ -127,16 +127,21 @@ def faces_from_detections(
     scale_y: float,
     source_size: tuple[int, int],
     offset: tuple[float, float] = (0.0, 0.0),
+    min_score: float = ACQUIRE_SCORE,
 ) -> list[Face]:
     """One picture's ``face_detector`` outputs (boxes ``(8, 4)``, scores ``(8,)``, keypoints
     ``(8, 6, 2)`` in the pixels of the picture it saw, ``count`` valid rows) → faces in source
     pixels, where a source pixel is ``scale_x`` x ``scale_y`` detection pixels and the picture's
     top-left corner is source pixel ``offset`` (a crop's corner; the whole frame's is 0, 0).
-    Boxes are clipped to the source frame; a face with nothing left inside it is dropped."""
+    Faces below ``min_score`` are left out (the server answers down to the lowest bar any look
+    keeps, ``finder.KEEP_SCORE``). Boxes are clipped to the source frame; a face with nothing
+    left inside it is dropped."""
     width, height = source_size
     ox, oy = offset
     faces = []
     for i in range(min(int(count), len(scores))):
+        if scores[i] < min_score:
+            continue
         x0, y0, x1, y1 = (float(v) for v in boxes[i])
         box = Box(
             min(max(x0 / scale_x + ox, 0.0), width),
@@ -302,6 +307,7 @@ async def detect_in_crops(
             crop.scale,
             source_size,
             offset=(crop.x, crop.y),
+            min_score=ACQUIRE_SCORE if crop.min_score is None else crop.min_score,
         )
         faces += [face for face in found if not _cut_off(face.box, crop, source_size)]
     return faces
@@ -343,8 +349,7 @@ async def find_faces(
             image, scale = (picture.full, seen.full_scale) if picture.full is not None else (picture.small, seen.scale)
             images = await asyncio.to_thread(cut, image, crops, scale)
             faces = merge(faces, await detect_in_crops(models, images, crops, size))
-        finder.update(picture.t, faces)
-        found.append(faces)
+        found.append(finder.update(picture.t, faces))
     return found
 
 

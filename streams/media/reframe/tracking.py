@@ -17,13 +17,15 @@ from typing import Sequence
 
 import numpy as np
 
+from streams.media.reframe.finder import KEEP_SCORE
 from streams.media.reframe.observations import Box, FrameFaces
 
 
 @dataclass(frozen=True)
 class TrackingRules:
     """Attributes:
-    min_score: detections below this confidence are ignored.
+    min_score: detections below this confidence are ignored (the sampling has already judged
+        them: at ``finder.ACQUIRE_SCORE``, a followed face found again at ``KEEP_SCORE``).
     min_face_fraction: faces shorter than this fraction of the frame height are ignored.
     max_shift: the farthest a face may land from its predicted centre, in face sizes
         (the square root of the box area), plus ``shift_per_second`` for each second missed.
@@ -34,7 +36,7 @@ class TrackingRules:
     min_samples: tracks with fewer detections than this are dropped.
     """
 
-    min_score: float = 0.5
+    min_score: float = KEEP_SCORE
     min_face_fraction: float = 0.03
     max_shift: float = 1.5
     shift_per_second: float = 2.0
