@@ -9,6 +9,8 @@ voices, not timed):
           (and 5 % on a 3840x2160 canvas: a 4K source)
   portrait  a still photograph (``images/fr_obama.jpg`` at 5 % of 1080p, ``fr_biden.jpg`` at
           10 % of 720p) moving the same way over the JFK reading; clip 0.5-5.5 s
+  profile a face in profile, the same way: scikit-image's cameraman (``media_recipes.cameraman``)
+          at 10 % of 720p and 5 % of 1080p
   two     ``two_speakers`` on 1280x720, faces 10 % of the height, 3 s turns; the whole 12 s, with
           ``framing="speaker"`` (one crop that must follow whoever speaks), and with ``auto``
           (``-split``: the turns make a split screen, one panel per speaker; also at 5 % of
@@ -26,7 +28,8 @@ For each input, through a private stack's Triton (``face_detector``, ``face_land
             50 % faces and the montage); one run per side elsewhere.
   render    ``render_clip`` on the new plan (1080x1920, libx264 veryfast, loudness normalised).
   check     independent of BlazeFace: every 2nd frame of the rendered MP4 through OpenCV's Haar
-            frontal-face cascade; a frame is centred when a face is found whose centre x lies in
+            frontal-face cascade (the profile inputs: its profile cascade, on the frame and on its
+            mirror image, for faces turned either way); a frame is centred when a face is found whose centre x lies in
             the middle 60 % of the output width (target >= 0.95 of frames). Also the share of
             frames with any Haar face at all (rendered, and every 5th frame of the source), to
             tell a framing miss from a Haar miss.
@@ -90,7 +93,8 @@ TARGETS = {
     "true_peak_max_dbtp": -1.0,
 }
 
-HAAR = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+HAAR = {"frontal": cv2.data.haarcascades + "haarcascade_frontalface_default.xml",
+        "profile": cv2.data.haarcascades + "haarcascade_profileface.xml"}
 HAAR_WIDTH = 540  # rendered frames (1080x1920) are halved before the cascade; sources shrunk to this wide
 HAAR_SOURCE_EVERY = 5
 # No histogram equalisation before the cascade: on these frames it hurts (it blows up the moving
@@ -109,6 +113,7 @@ class Input:
     close: bool = False  # a close shot: the analysis-time target applies
     face_fraction: float | None = None
     layout: str | None = None  # the layout the plan must have, where the input asks for one
+    pose: str = "frontal"  # which Haar cascade checks it: "frontal", or "profile" (a face turned aside)
 
 
 def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
@@ -131,6 +136,12 @@ def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
         if wanted(name):
             path = media_recipes.moving_portrait(MEDIA_DIR, image, work / f"{name}.mp4", canvas, fraction)
             out.append(Input(name, path, canvas, 0.5, 5.5, face_fraction=fraction))
+    for canvas, fraction in PROFILES:
+        name = f"profile-cameraman-{canvas[1]}p-{round(fraction * 100)}"
+        if wanted(name):
+            path = media_recipes.moving_portrait(MEDIA_DIR, str(media_recipes.cameraman()), work / f"{name}.mp4",
+                                                 canvas, fraction)
+            out.append(Input(name, path, canvas, 0.5, 5.5, face_fraction=fraction, pose="profile"))
     for canvas, fraction, framing in TWO_SPEAKERS:
         name = f"two-{canvas[1]}p-{round(fraction * 100)}" + ("-split" if framing == "auto" else "")
         if wanted(name):
@@ -148,6 +159,8 @@ def build_inputs(work: Path, only: set[str] | None) -> list[Input]:
 TWO_SPEAKERS = (((1280, 720), 0.10, "speaker"), ((1280, 720), 0.10, "auto"), ((1920, 1080), 0.05, "auto"))
 # Still portraits (real photographs, not GRID video) moving across the frame over a real voice.
 PORTRAITS = (("images/fr_obama.jpg", (1920, 1080), 0.05), ("images/fr_biden.jpg", (1280, 720), 0.10))
+# A face in profile (a real photograph: every face in ../shared/media looks at the camera).
+PROFILES = (((1280, 720), 0.10), ((1920, 1080), 0.05))
 
 
 # --- analysis -----------------------------------------------------------------------------------
@@ -192,12 +205,23 @@ def plan_summary(plan) -> dict:
 
 # --- independent checks -------------------------------------------------------------------------
 
-def haar_rendered(mp4: Path, middle: float, panels: int = 1) -> dict:
+def haar_faces(cascade, gray, pose: str, **options):
+    """The cascade's faces ``(x, y, w, h)`` in ``gray``; for a profile, also those it finds in the
+    mirror image (the cascade knows faces turned one way only), mapped back."""
+    found = [tuple(f) for f in cascade.detectMultiScale(gray, **options)]
+    if pose == "profile":
+        width = gray.shape[1]
+        mirrored = cascade.detectMultiScale(cv2.flip(gray, 1), **options)
+        found += [(width - x - w, y, w, h) for x, y, w, h in mirrored]
+    return found
+
+
+def haar_rendered(mp4: Path, middle: float, panels: int = 1, pose: str = "frontal") -> dict:
     """Every 2nd frame of the rendered clip: the share with a Haar face whose centre x is in the
     middle ``middle`` of the width, and the share with any Haar face (also: the share where the
     largest face found is the centred one, in case a stray detection does the centring). A split
     screen (``panels`` 2, stacked) counts as centred only with a centred face in each panel."""
-    cascade = cv2.CascadeClassifier(HAAR)
+    cascade = cv2.CascadeClassifier(HAAR[pose])
     centred = largest = anything = frames = 0
     with av.open(str(mp4)) as container:
         stream = container.streams.video[0]
@@ -208,7 +232,7 @@ def haar_rendered(mp4: Path, middle: float, panels: int = 1) -> dict:
             height, width = gray.shape
             scale = HAAR_WIDTH / width
             small = cv2.resize(gray, (HAAR_WIDTH, round(height * scale)), interpolation=cv2.INTER_AREA)
-            found = cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+            found = haar_faces(cascade, small, pose, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
             frames += 1
             if len(found):
                 anything += 1
@@ -227,7 +251,7 @@ def haar_rendered(mp4: Path, middle: float, panels: int = 1) -> dict:
 def haar_source(item: Input) -> dict:
     """Sanity check of the cascade itself: every 5th source frame of the clip (a 1080p canvas
     shrunk to 1280x720), the share with any Haar face at all."""
-    cascade = cv2.CascadeClassifier(HAAR)
+    cascade = cv2.CascadeClassifier(HAAR[item.pose])
     anything = frames = 0
     width_cap = 1280  # a 1080p canvas is shrunk to 1280x720, a 720p one kept
     with av.open(str(item.path)) as container:
@@ -242,7 +266,7 @@ def haar_source(item: Input) -> dict:
             height, width = gray.shape
             if width > width_cap:
                 gray = cv2.resize(gray, (width_cap, round(height * width_cap / width)), interpolation=cv2.INTER_AREA)
-            found = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+            found = haar_faces(cascade, gray, item.pose, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
             frames += 1
             anything += bool(len(found))
     return {"frames": frames, "any_face_share": anything / frames if frames else 0.0}
@@ -296,7 +320,8 @@ def evaluate(item: Input, r: dict) -> dict:
     ratio = best["new"] / best["baseline"]
     speed, bound = speed_over_bound(plan)
     print(f"  {item.name}: checking the render ...", flush=True)
-    rendered = haar_rendered(clip.mp4, TARGETS["middle_share"], panels=2 if plan.layout == "split" else 1)
+    rendered = haar_rendered(clip.mp4, TARGETS["middle_share"], panels=2 if plan.layout == "split" else 1,
+                             pose=item.pose)
     source = haar_source(item)
     levels = audio_levels(clip.mp4)
     checks = {
@@ -309,7 +334,7 @@ def evaluate(item: Input, r: dict) -> dict:
     }
     return {
         "input": {"canvas": list(item.canvas), "face_fraction": item.face_fraction, "start": item.start,
-                  "end": item.end, "framing": item.framing, "close_shot": item.close},
+                  "end": item.end, "framing": item.framing, "close_shot": item.close, "pose": item.pose},
         "plan": plan_summary(plan),
         "baseline_plan": plan_summary(r["baseline_plan"]),
         "rendered": {"size": [clip.width, clip.height], "duration": round(clip.duration, 3),
@@ -402,7 +427,7 @@ def main() -> None:
                      "sampling_new": {"fps": NEW.fps, "detect_width": NEW.detect_width, "small_faces": NEW.small_faces},
                      "sampling_baseline": {"fps": BASELINE.fps, "detect_width": BASELINE.detect_width,
                                            "small_faces": BASELINE.small_faces},
-                     "haar": {"cascade": "haarcascade_frontalface_default.xml", "rendered_every": 2,
+                     "haar": {"cascade": {k: Path(v).name for k, v in HAAR.items()}, "rendered_every": 2,
                               "rendered_width": HAAR_WIDTH, "source_every": HAAR_SOURCE_EVERY}},
         "targets": TARGETS, "seconds": round(elapsed, 1), "phase_seconds": phases, "results": rows, "met": met,
     }, indent=2) + "\n")

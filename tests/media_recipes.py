@@ -190,13 +190,22 @@ def moving_stage(canvas: tuple[int, int], clip: tuple[int, int], duration: float
     return background, placement
 
 
+def cameraman() -> Path:
+    """A real photograph of a face in profile: scikit-image's ``camera.png`` (the "cameraman", a
+    man looking into a film camera, his face turned to the right; 512x512 grey), shipped in its
+    wheel. Every face in ``../shared/media`` looks at the camera; this one does not."""
+    import skimage.data
+
+    return Path(skimage.data.__file__).parent / "camera.png"
+
+
 PORTRAIT_VOICE = "speech/jfk.wav"
 PORTRAIT_SECONDS = 6.0
 
 
 def moving_portrait(media: Path, image: str, out: Path, canvas: tuple[int, int], fraction: float) -> Path:
-    """A ``canvas``-sized 25 fps video of the photograph ``image`` (under ``media``) scaled so that
-    its face (BlazeFace's box, measured here on the photograph) is ``fraction`` of the height,
+    """A ``canvas``-sized 25 fps video of the photograph ``image`` (under ``media``, or an absolute
+    path) scaled so that its face (BlazeFace's box, measured on the photograph) is ``fraction`` of the height,
     moving as ``moving_face``'s pictures do over the same textured background for
     ``PORTRAIT_SECONDS``, with the JFK reading as its sound."""
     import numpy as np

@@ -270,18 +270,23 @@ async def test_a_video_stored_on_its_side_is_framed_as_it_is_shown(media_dir, tm
 
 
 @pytest.mark.parametrize("image, canvas, fraction", [("images/fr_obama.jpg", (1920, 1080), 0.05),
-                                                     ("images/fr_biden.jpg", (1280, 720), 0.10)],
-                         ids=["obama-1080p-5%", "biden-720p-10%"])
+                                                     ("images/fr_biden.jpg", (1280, 720), 0.10),
+                                                     ("cameraman", (1280, 720), 0.10),
+                                                     ("cameraman", (1920, 1080), 0.05)],
+                         ids=["obama-1080p-5%", "biden-720p-10%", "profile-720p-10%", "profile-1080p-5%"])
 async def test_a_small_photographed_face_is_followed_too(media_dir, tmp_path, client, image, canvas, fraction):
     """Not only GRID's faces: a real portrait photograph, small in a wide frame and moving across
-    it, is found on nearly every sampled frame and held in the middle of the crop. Its place is
-    checked against the photograph's own face box, measured once on the still."""
+    it, is found on nearly every sampled frame and held in the middle of the crop; so is a face
+    seen in profile (``media_recipes.cameraman``: every face in ../shared/media looks at the
+    camera). Its place is checked against the photograph's own face box, measured once on the
+    still."""
     from PIL import Image
 
     from streams.vision.blazeface import FaceDetector
 
-    path = media_recipes.moving_portrait(media_dir, image, tmp_path / "portrait.mp4", canvas, fraction)
-    picture = np.asarray(Image.open(media_dir / image).convert("RGB"))
+    photograph = media_recipes.cameraman() if image == "cameraman" else media_dir / image
+    path = media_recipes.moving_portrait(media_dir, str(photograph), tmp_path / "portrait.mp4", canvas, fraction)
+    picture = np.asarray(Image.open(photograph).convert("RGB"))
     still = FaceDetector().detect(picture)[0]
     scale = fraction * canvas[1] / still.height
     size = (round(picture.shape[1] * scale / 2) * 2, round(picture.shape[0] * scale / 2) * 2)
