@@ -217,6 +217,11 @@ def reframe_quality() -> str:
     inputs = (f"{listed(label(h) for h in first_heights)} frames at face heights of {first} % (moving across the "
               f"frame)" + "".join(f", the same at {f} % of a {listed(label(h) for h in hs)} frame" for f, hs in rest))
     portraits = sum(k.startswith("portrait-") for k in res)
+    profiles = [v for k, v in res.items() if k.startswith("profile-")]
+    turned = (f", a face in profile (a photograph) moving the same way at "
+              f"{listed(sorted(f'{faces([v])} % of {label(height(v))}' for v in profiles))}" if profiles else "")
+    cascades = "OpenCV's Haar cascades (its profile cascade for the face in profile)" if profiles else (
+        "OpenCV's Haar cascade")
     centred = min(v["haar_rendered"]["centred_share"] for v in res.values())
     fits = [v for v in res.values() if v["baseline_plan"]["layout"] == "fit"]
     zoomed, four_k = res["moving-1080p-10"], res["moving-2160p-5"]
@@ -243,8 +248,8 @@ def reframe_quality() -> str:
               f"from `framing=auto`, at {listed(sorted(f'{faces([v])} % of {label(height(v))}' for v in splits))})"
               if splits else "")
     return (f"plans and renders GRID talking faces composited into {inputs}, {words(portraits)} still portraits moving "
-            f"over a real voice, two small speakers filmed wide and the cut montage, then checks the rendered "
-            f"{r['settings']['aspect']} clips with an independent detector, OpenCV's Haar cascade. The face is in "
+            f"over a real voice{turned}, two small speakers filmed wide and the cut montage, then checks the rendered "
+            f"{r['settings']['aspect']} clips with an independent detector, {cascades}. The face is in "
             f"the middle {100 * middle:.0f} % of the crop's width{panels} on {100 * centred:.0f} % of checked frames "
             f"of all {len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
             f"{faces(fits)} % faces, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
