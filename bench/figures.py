@@ -224,6 +224,11 @@ def reframe_quality() -> str:
         "OpenCV's Haar cascade")
     centred = min(v["haar_rendered"]["centred_share"] for v in res.values())
     fits = [v for v in res.values() if v["baseline_plan"]["layout"] == "fit"]
+    frontal_fits = [v for k, v in res.items() if v["baseline_plan"]["layout"] == "fit" and not k.startswith("profile-")]
+    turned_fits = [v for v in profiles if v["baseline_plan"]["layout"] == "fit"]
+    missed = f"with {faces(frontal_fits)} % faces" + (
+        f" and the face in profile at {listed(sorted(f'{faces([v])} % of {label(height(v))}' for v in turned_fits))}"
+        if turned_fits else "")
     zoomed, four_k = res["moving-1080p-10"], res["moving-2160p-5"]
     soft_by_height: dict[int, list] = {}
     for item in res.values():
@@ -251,8 +256,8 @@ def reframe_quality() -> str:
             f"over a real voice{turned}, two small speakers filmed wide and the cut montage, then checks the rendered "
             f"{r['settings']['aspect']} clips with an independent detector, {cascades}. The face is in "
             f"the middle {100 * middle:.0f} % of the crop's width{panels} on {100 * centred:.0f} % of checked frames "
-            f"of all {len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs with "
-            f"{faces(fits)} % faces, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
+            f"of all {len(res)} inputs; the old whole-frame look found no face at all on the {len(fits)} inputs "
+            f"{missed}, which fell back to the blurred fit. A {label(height(zoomed))} source zooms to "
             f"head and upper body (face {100 * zoomed['input']['face_fraction']:.0f} %: crop "
             f"{dims(zoomed['plan']['crop'])}, the face "
             f"{100 * zoomed['plan']['framing']['face_share']:.0f} % of it) and a {label(height(four_k))} one further "
