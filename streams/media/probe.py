@@ -25,7 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
-from streams.media.source import SourceInfo, display_rotation, frame_rate, video_track
+from streams.media.source import SourceInfo, frame_rate, rotation_or_zero, video_track
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -137,7 +137,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         stored = (vcc.width, vcc.height) if vcc is not None else (None, None)
         width, height = stored
         if video is not None and width and height and not _oversized(width, height, limits):
-            if _rotation(container, video) % 180:  # shown turned: a phone video held upright
+            if rotation_or_zero(container, video) % 180:  # shown turned: a phone video held upright
                 width, height = height, width
         info = MediaInfo(
             duration=duration,
@@ -155,17 +155,6 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
         )
     _check_limits(info, limits, name, stored)
     return info
-
-
-def _rotation(container, video) -> int:
-    """The video's ``display_rotation``, read from its first frame; 0 when that frame does not
-    decode (probing checks the audio, which is what transcription needs; the look and the
-    renderer say what is wrong with a picture that does not decode)."""
-    container.seek(0)
-    try:
-        return display_rotation(container, video)
-    except av.error.FFmpegError:
-        return 0
 
 
 def _oversized(width: int, height: int, limits: MediaLimits) -> bool:

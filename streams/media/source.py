@@ -51,15 +51,28 @@ def display_rotation(container, stream) -> int:
     return round((frame.rotation if frame is not None else 0) / 90) % 4 * 90
 
 
+def rotation_or_zero(container, stream) -> int:
+    """``display_rotation`` read from the start of the open ``container`` (sought back to it
+    first); 0 when the first frame does not decode (the caller's own decode says why, or, for
+    the probe, the picture is not what transcription needs)."""
+    import av
+
+    container.seek(0)
+    try:
+        return display_rotation(container, stream)
+    except av.FFmpegError:
+        return 0
+
+
 def rotation_of(path: Path) -> int:
-    """``display_rotation`` of the first video stream of the file at ``path``; 0 without one, or
-    when its first frame does not decode (the caller's own decode then says why)."""
+    """``rotation_or_zero`` of the video track (``video_track``) of the file at ``path``; 0
+    without one or when the file does not open."""
     import av
 
     try:
         with av.open(file_url(path), options=SAFE_OPTIONS) as container:
-            video = next(iter(container.streams.video), None)
-            return display_rotation(container, video) if video is not None else 0
+            video = video_track(container)
+            return rotation_or_zero(container, video) if video is not None else 0
     except av.FFmpegError:
         return 0
 
