@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from streams.adapters.db import from_jsonb
 from streams.domain.webhooks import Attempt, Claim, Delivery, Endpoint, SigningSecret
 from streams.webhooks import signing
 from streams.webhooks.events import WebhookEvent, message_id
@@ -41,8 +42,8 @@ def _row(record: asyncpg.Record) -> dict:
     """A row with its JSON columns decoded (asyncpg hands ``jsonb`` over as text)."""
     row = dict(record)
     for name in ("secrets", "payload"):
-        if isinstance(row.get(name), str):
-            row[name] = json.loads(row[name])
+        if name in row:
+            row[name] = from_jsonb(row[name])
     return row
 
 
@@ -159,7 +160,7 @@ async def rotate_secret(
         )
         if current is None:
             return None
-        secrets = [SigningSecret.from_json(s) for s in json.loads(current)]
+        secrets = [SigningSecret.from_json(s) for s in from_jsonb(current)]
         return _endpoint(
             await conn.fetchrow(
                 "UPDATE webhook_endpoints SET secrets = $3::jsonb, updated_at = now()"
