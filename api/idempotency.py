@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 from api.limits import is_upload
+from api.routing import operation_at
 from streams.adapters.db import tenant_connection
 
 HEADER = b"idempotency-key"
@@ -50,6 +51,10 @@ class IdempotencyMiddleware:
         if principal is None or key is None:
             await self.app(scope, receive, send)
             return
+        declared = operation_at(scope["app"], scope)
+        if declared is None or (declared.scope is not None and not principal.allows(declared.scope)):
+            await self.app(scope, receive, send)  # the route answers (404, 405, 403); nothing kept
+            return
         key_text = key.decode("latin-1").strip()
         if not 1 <= len(key_text) <= 255:
             await error_response(422, "invalid_idempotency_key", "an Idempotency-Key is 1 to 255 characters")(
@@ -60,8 +65,8 @@ class IdempotencyMiddleware:
         if not is_upload(scope):
             body, receive = await _buffered(receive)
         pool = scope["app"].state.db
-        tenant = principal.tenant_id
-        claim = await self.claim(pool, tenant, key_text, fingerprint(scope, body))
+        tenant, key_id = principal.tenant_id, principal.key_id
+        claim = await self.claim(pool, tenant, key_id, key_text, fingerprint(scope, body))
         if claim is not None:
             await claim(scope, receive, send)
             return
@@ -81,12 +86,13 @@ class IdempotencyMiddleware:
             async with tenant_connection(pool, tenant) as conn:
                 await conn.execute(
                     "UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4::jsonb,"
-                    " response_body = $5 WHERE tenant_id = $1 AND idempotency_key = $2",
+                    " response_body = $5 WHERE tenant_id = $1 AND idempotency_key = $2 AND key_id = $6",
                     tenant,
                     key_text,
                     status,
                     json.dumps(kept),
                     b"".join(chunks),
+                    key_id,
                 )
             stored = True
 
@@ -109,24 +115,26 @@ class IdempotencyMiddleware:
                 async with tenant_connection(pool, tenant) as conn:
                     await conn.execute(
                         "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2"
-                        " AND state = 'in_flight'",
+                        " AND key_id = $3 AND state = 'in_flight'",
                         tenant,
                         key_text,
+                        key_id,
                     )
             raise
         if not stored:
             await store()
 
-    async def claim(self, pool, tenant: str, key: str, print_: str):
+    async def claim(self, pool, tenant: str, key_id: str, key: str, print_: str):
         """None if this request now holds the key; else the response to send instead."""
         async with tenant_connection(pool, tenant) as conn:
             if random.random() < 0.01:
                 await conn.execute("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND expires_at < now()", tenant)
             row = await conn.fetchrow(
                 """
-                INSERT INTO idempotency_keys AS k (tenant_id, idempotency_key, fingerprint, state, locked_until, expires_at)
-                VALUES ($1, $2, $3, 'in_flight', now() + make_interval(secs => $4), now() + make_interval(secs => $5))
-                ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
+                INSERT INTO idempotency_keys AS k
+                    (tenant_id, key_id, idempotency_key, fingerprint, state, locked_until, expires_at)
+                VALUES ($1, $6, $2, $3, 'in_flight', now() + make_interval(secs => $4), now() + make_interval(secs => $5))
+                ON CONFLICT (tenant_id, key_id, idempotency_key) DO UPDATE
                     SET fingerprint = EXCLUDED.fingerprint, state = 'in_flight', locked_until = EXCLUDED.locked_until,
                         expires_at = EXCLUDED.expires_at, response_status = NULL, response_headers = NULL,
                         response_body = NULL, created_at = now()
@@ -139,11 +147,15 @@ class IdempotencyMiddleware:
                 print_,
                 float(LOCK_SECONDS),
                 self.ttl_hours * 3600.0,
+                key_id,
             )
             if row is not None:
                 return None
             held = await conn.fetchrow(
-                "SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND idempotency_key = $2", tenant, key
+                "SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND key_id = $2 AND idempotency_key = $3",
+                tenant,
+                key_id,
+                key,
             )
         if held["fingerprint"] != print_:
             return error_response(

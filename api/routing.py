@@ -18,6 +18,8 @@ from typing import Awaitable, Callable, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import Scope as AsgiScope
 
 from api.auth import require
 
@@ -73,3 +75,15 @@ def post(operation_id: str, summary: str, responses: dict, **kwargs) -> Callable
 
 def operation_of(endpoint: object) -> Operation | None:
     return getattr(endpoint, "operation", None)
+
+
+def operation_at(app: object, scope: AsgiScope) -> Operation | None:
+    """The operation the request in ``scope`` will reach (its path and method both match a route),
+    for middleware that must know the route's scope before the route runs; None when no route
+    takes it (the router answers that itself)."""
+    for route in getattr(app, "routes", ()):
+        if isinstance(route, Route):
+            matched, _ = route.matches(scope)
+            if matched is Match.FULL:
+                return operation_of(route.endpoint)
+    return None
