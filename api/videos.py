@@ -4,7 +4,6 @@ download and re-render clips (submitting videos is ``api.submissions``). Every r
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -15,6 +14,7 @@ from starlette.routing import Route
 from api import signing
 from api.auth import caller
 from api.errors import ApiError
+from api.hosts import download_base
 from api.openapi.blocks import (
     MEDIA,
     NOT_FOUND,
@@ -39,6 +39,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
 from streams.media.captions import to_srt, to_vtt
+from streams.media.probe import SERVED_TYPES
 from streams.moments import build_sentences
 from streams.moments.sentences import join_words
 from streams.moments.stored import words_of
@@ -64,8 +65,11 @@ def catalog(request: Request) -> Catalog:
     return request.app.state.catalog.for_tenant(caller(request).tenant_id)
 
 
-def _signed(request: Request, path: str, query: str = "") -> str:
-    return signing.sign(request.app.state.signing_secret, request.state.principal, path, query)
+def _signed(request: Request, path: str, query: str = "", *, file: bool = False) -> str:
+    """A signed link to ``path``; a stored file's (``file``) is absolute on the download origin
+    when one is set (``api.hosts.download_base``)."""
+    link = signing.sign(request.app.state.signing_secret, request.state.principal, path, query)
+    return (download_base(request.app.state.settings) if file else "") + link
 
 
 def video_links(video_id: str) -> dict:
@@ -166,7 +170,7 @@ def video_json(request: Request, v: Video) -> dict:
     base = f"/v1/videos/{v.video_id}"
     urls = {
         "events": _signed(request, f"{base}/events"),
-        "source": _signed(request, f"{base}/source"),
+        "source": _signed(request, f"{base}/source", file=True),
         "timeline": timeline_links(request, base),
     }
     return {**_summary(v), "progress": progress, "stages": stages, "urls": urls, "ranking": v.ranking}
@@ -332,15 +336,13 @@ def _clip_json(request: Request, c: Clip) -> dict:
         "title": c.title,
         "reason": c.reason,
         "signals": c.signals,
-        "mp4": c.mp4_uri,
-        "srt": c.srt_uri,
-        "vtt": c.vtt_uri,
-        "thumbnail": c.thumbnail_uri,
+        # the files by the API's own links (with the key), never where storage keeps them
+        **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES},
         "caption_style": c.caption_style,
         "variant": c.variant or None,
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
         "urls": {
-            **{kind: _signed(request, f"{base}/download", f"file={kind}") for kind in CLIP_FILES},
+            **{kind: _signed(request, f"{base}/download", f"file={kind}", file=True) for kind in CLIP_FILES},
             "timeline": timeline_links(request, base),
         },
     }
@@ -348,7 +350,7 @@ def _clip_json(request: Request, c: Clip) -> dict:
 
 def timeline_links(request: Request, base: str) -> dict:
     """Signed links to the timeline bundle under ``base`` (a clip's or a video's), one per format."""
-    return {name: _signed(request, f"{base}/timeline", f"format={name}&bundle=zip") for name in FORMATS}
+    return {name: _signed(request, f"{base}/timeline", f"format={name}&bundle=zip", file=True) for name in FORMATS}
 
 
 @operation(
@@ -445,24 +447,38 @@ async def download_clip(request: Request) -> Response:
     signed=True,
 )
 async def get_source(request: Request) -> Response:
-    """The uploaded media itself (for players that follow the transcript)."""
+    """The uploaded media itself (for players that follow the transcript). Its type is what the
+    probe found it to be, from an allow-list of video and audio types; anything else (not probed
+    yet, refused, another container) is an attachment of ``application/octet-stream``, whatever
+    the uploader named it."""
     _, v = await video_or_404(request)
-    media_type = mimetypes.guess_type(v.filename)[0] or "application/octet-stream"
-    return await _serve_object(request, v.source_uri, media_type, v.video_id)
+    if v.media_type in SERVED_TYPES:
+        return await _serve_object(request, v.source_uri, v.media_type, v.video_id)
+    return await _serve_object(request, v.source_uri, OPAQUE, v.video_id, inline=False)
 
 
-async def _serve_object(request: Request, uri: str, media_type: str, stem: str) -> Response:
+OPAQUE = "application/octet-stream"
+
+
+async def _serve_object(request: Request, uri: str, media_type: str, stem: str, inline: bool = True) -> Response:
     """A stored object: streamed with byte ranges (so a player can seek) from local storage, a
-    redirect to a short-lived presigned URL on S3."""
+    redirect to a short-lived presigned URL on S3 that answers with the same type."""
     storage = request.app.state.storage
-    key = storage.key_of(uri)
-    filename = f"{stem}{PurePath(key).suffix}"
+    try:
+        key = storage.key_of(uri)
+    except StorageError:
+        raise ApiError(404, "file_not_found", "the file is missing from storage") from None
+    suffix = PurePath(key).suffix if inline else ".bin"
+    filename = f"{stem}{suffix}"
+    disposition = "inline" if inline else "attachment"
     if isinstance(storage, FileStorage):
         path = storage.local_path(key)
         if not path.is_file():
             raise ApiError(404, "file_not_found", "the file is missing from storage")
-        return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type="inline")
-    url = await asyncio.to_thread(storage.presigned_get, key, PRESIGN_SECONDS, filename)
+        return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type=disposition)
+    url = await asyncio.to_thread(
+        storage.presigned_get, key, PRESIGN_SECONDS, filename, media_type=media_type, inline=inline
+    )
     return RedirectResponse(url, status_code=307)
 
 

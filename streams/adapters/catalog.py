@@ -81,11 +81,18 @@ class Catalog:
         return _video(row, tuple(stage_from_row(s) for s in stages))
 
     async def set_media(
-        self, video_id: str, *, duration: float, width: int | None, height: int | None, has_video: bool
+        self,
+        video_id: str,
+        *,
+        duration: float,
+        width: int | None,
+        height: int | None,
+        has_video: bool,
+        media_type: str | None = None,
     ) -> None:
         async with self._conn() as conn:
             await conn.execute(
-                "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5,"
+                "UPDATE videos SET duration = $2, width = $3, height = $4, has_video = $5, media_type = $6,"
                 " status = CASE WHEN status = 'queued' THEN 'processing' ELSE status END, updated_at = now()"
                 " WHERE video_id = $1",
                 video_id,
@@ -93,6 +100,7 @@ class Catalog:
                 width,
                 height,
                 has_video,
+                media_type,
             )
 
     async def set_size(self, video_id: str, size_bytes: int) -> None:

@@ -37,6 +37,11 @@ def video_prefix(tenant_id: str, video_id: str) -> str:
     return f"tenants/{tenant_id}/videos/{video_id}/"
 
 
+def clip_file_key(tenant_id: str, video_id: str, clip_id: str, suffix: str) -> str:
+    """Where one of a clip's files (``suffix``: ``.mp4``, ``.jpg``, ...) is stored."""
+    return f"{video_prefix(tenant_id, video_id)}clips/{clip_id}{suffix}"
+
+
 def _safe_key(key: str) -> str:
     parts = [p for p in key.split("/") if p]
     if not parts or any(p in (".", "..") for p in parts) or "\x00" in key:
@@ -137,7 +142,15 @@ class FileStorage:
             return None
         return ObjectStat(info.st_size, datetime.fromtimestamp(info.st_mtime, tz=UTC))
 
-    def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
+    def presigned_get(
+        self,
+        key: str,
+        expires: int,
+        filename: str | None = None,
+        *,
+        media_type: str | None = None,
+        inline: bool = False,
+    ) -> str | None:
         """Local files have no presigned URLs: callers stream them instead."""
         return None
 
@@ -273,10 +286,22 @@ class S3Storage:
             return None
         return ObjectStat(int(head["ContentLength"]), head["LastModified"].astimezone(UTC))
 
-    def presigned_get(self, key: str, expires: int, filename: str | None = None) -> str | None:
+    def presigned_get(
+        self,
+        key: str,
+        expires: int,
+        filename: str | None = None,
+        *,
+        media_type: str | None = None,
+        inline: bool = False,
+    ) -> str | None:
+        """A short-lived GET link; S3 answers it with ``media_type`` (not the type stored with the
+        object) and as an attachment unless ``inline``."""
         params = {"Bucket": self.bucket, "Key": self._full(key)}
         if filename:
-            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+            params["ResponseContentDisposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+        if media_type:
+            params["ResponseContentType"] = media_type
         return self._call(
             f"presign {key}", self.client.generate_presigned_url, "get_object", Params=params, ExpiresIn=expires
         )
@@ -347,3 +372,56 @@ def put_once(storage: Storage, key: str, data: bytes) -> datetime:
         if stored is None:
             raise StorageError(f"put {key}: the object is not there after writing it")
     return stored.modified_at
+
+
+class TenantStorage:
+    """One tenant's part of storage, the only way to reach stored objects on a tenant's behalf: it
+    names keys relative to ``tenants/<tenant_id>/`` and refuses any object outside that prefix
+    (``ObjectNotFound``, as if it were not there), whatever URI a row or an option names."""
+
+    def __init__(self, storage: Storage, tenant_id: str) -> None:
+        if not tenant_id or "/" in tenant_id or tenant_id in (".", ".."):
+            raise StorageError(f"invalid tenant id {tenant_id!r}")
+        self.storage, self.tenant_id = storage, tenant_id
+        self.prefix = f"tenants/{tenant_id}/"
+
+    def key(self, relative: str) -> str:
+        """The full key of ``relative`` (``videos/<id>/source.mp4``, ``brand/<asset>.png``)."""
+        return self.prefix + _safe_key(relative)
+
+    def key_of(self, uri: str) -> str:
+        """The full key of a stored object's URI, if it is this tenant's; else ``ObjectNotFound``."""
+        try:
+            key = _safe_key(self.storage.key_of(uri))
+        except StorageError:
+            raise ObjectNotFound("no such stored object") from None
+        if not key.startswith(self.prefix):
+            raise ObjectNotFound("no such stored object")
+        return key
+
+    def brand_asset_key(self, asset_id: str) -> str:
+        return self.key(f"brand/{asset_id}.png")
+
+    def uri(self, relative: str) -> str:
+        return self.storage.uri(self.key(relative))
+
+    def put_bytes(self, relative: str, data: bytes) -> int:
+        return self.storage.put_bytes(self.key(relative), data)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self.storage.get_bytes(self._own(key))
+
+    def download(self, key: str, dest: Path) -> Path:
+        return self.storage.download(self._own(key), dest)
+
+    def open_read(self, key: str) -> BinaryIO:
+        return self.storage.open_read(self._own(key))
+
+    def delete(self, key: str) -> None:
+        self.storage.delete(self._own(key))
+
+    def _own(self, key: str) -> str:
+        key = _safe_key(key)
+        if not key.startswith(self.prefix):
+            raise ObjectNotFound("no such stored object")
+        return key

@@ -17,6 +17,7 @@ import asyncio
 
 from streams.adapters.storage import put_once, video_prefix
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
+from streams.errors import MediaError, StorageError
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
 from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
@@ -60,12 +61,39 @@ async def _ingest(upload: dict) -> None:
 
     if upload.get("source_url"):
         await _download(rt, upload)
+    try:
+        await _read(rt, upload)
+    except MediaError as exc:
+        if not exc.retriable:  # not media, or not media we take: its video fails, the file goes
+            await _discard(rt, upload["source_uri"])
+        raise
+    await rt.catalog.stage(video_id, STAGE, "completed")
+    await _report_finished(rt, tenant_id, video_id)
+
+
+async def _discard(rt, source_uri: str) -> None:
+    """Delete a refused upload from storage (one an outside producer keeps elsewhere is its own)."""
+    try:
+        key = rt.storage.key_of(source_uri)
+    except StorageError:
+        return
+    await asyncio.to_thread(rt.storage.delete, key)
+
+
+async def _read(rt, upload: dict) -> None:
+    """Probe the stored upload and publish its audio chunks."""
+    video_id, tenant_id = upload["video_id"], upload["tenant_id"]
     source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
     sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
     info = await asyncio.to_thread(probe_media, source, limits, upload["filename"], sandbox)
     await rt.catalog.set_media(
-        video_id, duration=info.duration, width=info.width, height=info.height, has_video=info.has_video
+        video_id,
+        duration=info.duration,
+        width=info.width,
+        height=info.height,
+        has_video=info.has_video,
+        media_type=info.served_type,
     )
 
     chunks = AudioChunks(
@@ -81,8 +109,6 @@ async def _ingest(upload: dict) -> None:
         await _publish_chunks(rt, tenant_id, video_id, info, chunks)
     finally:
         chunks.close()
-    await rt.catalog.stage(video_id, STAGE, "completed")
-    await _report_finished(rt, tenant_id, video_id)
 
 
 async def _report_finished(rt, tenant_id: str, video_id: str) -> None:

@@ -40,6 +40,8 @@ class Video:
     options: the processing options it was submitted with (JSON-shaped; not to be changed).
     created_at, updated_at, finished_at: when it was submitted, last changed, and finished.
     duration, width, height, has_video: what the probe found (None until ingest has looked).
+    media_type: the type the source is served as, from what the probe found it to be (None until
+        probed, or when it is none of the allowed video and audio types).
     chunk_count: how many audio chunks ingest cut (None until the last one).
     ranking: the final ranking's account (``MomentsFound``), once the moments are chosen.
     stages: every stage in pipeline order (empty when read without them, as in a listing).
@@ -61,6 +63,7 @@ class Video:
     width: int | None = None
     height: int | None = None
     has_video: bool | None = None
+    media_type: str | None = None
     chunk_count: int | None = None
     ranking: Mapping[str, Any] | None = None
     stages: tuple[VideoStage, ...] = ()

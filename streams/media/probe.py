@@ -53,6 +53,41 @@ class MediaLimits:
     min_duration_seconds: float = 1.0
 
 
+# Containers FFmpeg names (``format_name``, its demuxer's list of names) and the type a browser is
+# told for each, with and without a picture. Only video and audio types: whatever a user uploads,
+# it is never served as a type a browser would run (HTML, SVG, XML, script).
+_SERVED_TYPES: dict[str, tuple[str, str]] = {
+    "mov,mp4,m4a,3gp,3g2,mj2": ("video/mp4", "audio/mp4"),
+    "matroska,webm": ("video/x-matroska", "audio/x-matroska"),
+    "wav": ("audio/wav", "audio/wav"),
+    "mp3": ("audio/mpeg", "audio/mpeg"),
+    "ogg": ("video/ogg", "audio/ogg"),
+    "flac": ("audio/flac", "audio/flac"),
+    "aac": ("audio/aac", "audio/aac"),
+    "avi": ("video/x-msvideo", "audio/x-wav"),
+    "mpegts": ("video/mp2t", "audio/mp2t"),
+    "mpeg": ("video/mpeg", "audio/mpeg"),
+    "asf": ("video/x-ms-asf", "audio/x-ms-wma"),
+    "flv": ("video/x-flv", "video/x-flv"),
+    "aiff": ("audio/aiff", "audio/aiff"),
+    "caf": ("audio/x-caf", "audio/x-caf"),
+}
+SERVED_TYPES = frozenset(t for pair in _SERVED_TYPES.values() for t in pair) | {"video/webm", "audio/webm"}
+_WEBM_CODECS = {None, "vp8", "vp9", "av1"}
+
+
+def served_type(format_name: str, has_video: bool, video_codec: str | None = None) -> str | None:
+    """The media type a probed upload is served as, from what FFmpeg found it to be (never from its
+    file name); None for a container outside the allow-list (served as an attachment of
+    ``application/octet-stream``)."""
+    pair = _SERVED_TYPES.get(format_name)
+    if pair is None:
+        return None
+    if format_name == "matroska,webm" and (video_codec in _WEBM_CODECS):
+        return "video/webm" if has_video else "audio/webm"
+    return pair[0] if has_video else pair[1]
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """What probing found.
@@ -84,6 +119,11 @@ class MediaInfo:
     sample_rate: int
     channels: int
     stream_count: int
+
+    @property
+    def served_type(self) -> str | None:
+        """The type the source is served as (:func:`served_type`)."""
+        return served_type(self.format_name, self.has_video, self.video_codec)
 
     @property
     def source(self) -> SourceInfo:
