@@ -4,8 +4,11 @@ Its lifespan opens what the routes share on ``app.state`` and closes them on shu
 pool connected as the application role (row-level security binds every query to the tenant the
 route sets), the ``catalog`` over it, storage and the Kafka producer.
 
-Middleware, outermost first: telemetry (span, access log, request metrics), API keys (401), the per-key rate limit (429), body sizes (413),
-``Idempotency-Key`` replay; then the routes, whose errors are mapped by ``api.errors``.
+Middleware, outermost first: security headers on every response (``api.headers``), telemetry (span,
+access log, request metrics), the Host check (400, ``api.hosts``), text refused at the edge (422,
+``api.inputs``), API keys (401; 403 for a bad signed link), the per-key rate limit (429), body
+sizes (413), ``Idempotency-Key`` replay (after the route's scope); then the routes, whose errors
+are mapped by ``api.errors``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from api import (
     analytics,
+    brand,
     clips,
     docs,
     library,
@@ -35,7 +39,10 @@ from api import (
 )
 from api.auth import ApiKeyMiddleware
 from api.errors import HANDLERS
+from api.headers import SecurityHeadersMiddleware
+from api.hosts import HostCheckMiddleware, allowed_hosts
 from api.idempotency import IdempotencyMiddleware
+from api.inputs import InputGuardMiddleware
 from api.limits import BodyLimitMiddleware, RateLimitMiddleware
 from api.openapi.blocks import json_response
 from api.routing import operation
@@ -46,6 +53,7 @@ from streams.adapters.db import create_pool
 from streams.adapters.producer import Producer, TopicWriter
 from streams.adapters.storage import open_storage
 from streams.domain import pipeline
+from streams.ops import redact
 from streams.search import open_index
 from streams.settings import Settings
 
@@ -63,6 +71,7 @@ ROUTES: list[BaseRoute] = [
     *submissions.routes,
     *videos.routes,
     *clips.routes,
+    *brand.routes,
     *timelines.routes,
     *progress.routes,
     *library.routes,
@@ -101,7 +110,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=ROUTES,
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
             Middleware(TelemetryMiddleware),
+            Middleware(HostCheckMiddleware, hosts=allowed_hosts(settings)),
+            Middleware(InputGuardMiddleware),
             Middleware(ApiKeyMiddleware),
             Middleware(RateLimitMiddleware, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
             Middleware(BodyLimitMiddleware, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes),
@@ -111,5 +123,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.redact = redact.for_settings(settings)
     app.state.signing_secret = settings.url_signing_secret.encode() or signing.new_secret()
     return app

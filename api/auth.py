@@ -62,19 +62,22 @@ class ApiKeyMiddleware:
         return await self.cached(key, lambda: authenticate(pool, key))
 
     async def signed(self, app_state, scope: Scope) -> Principal | None:
-        """The principal of a signed link (GET only), if its key is still active."""
+        """The principal of a signed link (GET only); None when the request carries none.
+        :class:`~api.signing.LinkRefused` for a link that is altered, expired, or whose key was
+        revoked."""
         query = scope.get("query_string", b"").decode("latin-1")
         if scope["method"] not in ("GET", "HEAD") or f"{signing.TOKEN}=" not in query:
             return None
         principal = signing.verify(app_state.signing_secret, scope["path"], query)
-        if principal is None:
-            return None
 
         async def still_active() -> Principal | None:
             active = await key_active(app_state.db, principal.tenant_id, principal.key_id)
             return principal if active else None
 
-        return await self.cached(f"signed:{principal.tenant_id}:{principal.key_id}", still_active)
+        active = await self.cached(f"signed:{principal.tenant_id}:{principal.key_id}", still_active)
+        if active is None:
+            raise signing.LinkRefused("link_revoked", "the key this link was signed for is revoked")
+        return active
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_open(scope["path"]):
@@ -97,7 +100,11 @@ class ApiKeyMiddleware:
                 )
             await response(scope, receive, send)
             return
-        principal = await self.principal(app_state.db, key) if key else await self.signed(app_state, scope)
+        try:
+            principal = await self.principal(app_state.db, key) if key else await self.signed(app_state, scope)
+        except signing.LinkRefused as refused:
+            await error_response(403, refused.code, refused.message)(scope, receive, send)
+            return
         if principal is not None:
             logs.bind(tenant_id=principal.tenant_id)
         if principal is None:

@@ -7,6 +7,7 @@ import json
 from starlette.requests import Request
 
 from api.errors import ApiError
+from api.inputs import bad_value
 
 
 async def json_object(request: Request, *, optional: bool = False) -> dict:
@@ -25,7 +26,14 @@ async def json_object(request: Request, *, optional: bool = False) -> dict:
         raise ApiError(422, "invalid_body", "the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise ApiError(422, "invalid_body", "the body must be a JSON object")
+    refuse_bad_text(value)
     return value
+
+
+def refuse_bad_text(value: object, what: str = "the body") -> None:
+    """422 ``invalid_input`` when a string in ``value`` holds a NUL or a lone surrogate."""
+    if bad_value(value):
+        raise ApiError(422, "invalid_input", f"{what} holds a NUL character or a lone UTF-16 surrogate")
 
 
 def field(body: dict, name: str, kind: type, *, default=None, required: bool = False):

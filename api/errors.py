@@ -5,6 +5,7 @@ Domain errors (``streams.errors``) are mapped to a status in one place, by class
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -21,6 +22,9 @@ from streams.errors import (
     TimelineError,
     UnsafeUrl,
 )
+from streams.failures import classify
+
+log = logging.getLogger("clipstream.api")
 
 
 class ApiError(Exception):
@@ -44,18 +48,40 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
 
 
 async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, _redacted(request, exc.message))
+
+
+def _redacted(request: Request, message: str) -> str:
+    """``message`` without any path of this machine (``streams.ops.redact``)."""
+    redact = getattr(request.app.state, "redact", None)
+    return redact(message) if redact else message
 
 
 async def domain_error(request: Request, exc: ClipstreamError) -> JSONResponse:
     status = next((s for cls, s in _STATUS_BY_CLASS if isinstance(exc, cls)), 503 if exc.retriable else 500)
-    return error_response(status, exc.code, exc.message)
+    return error_response(status, exc.code, _redacted(request, exc.message))
 
 
 async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:
-    # PostgreSQL refused a value the request carried (a NUL character in a path or a field, a NaN in
-    # JSON): the caller's input, not our fault. Handlers should check first; this is the backstop.
-    return error_response(422, "invalid_input", f"a value in the request cannot be stored or compared: {exc}")
+    # PostgreSQL refused a value the request carried: the caller's input, not our fault. The edge
+    # refuses what we know of (NUL, lone surrogates: api.inputs); this is the backstop, and the
+    # database's own words (its encoding, its types) stay in the log.
+    log.warning("the database refused a value of %s %s: %s", request.method, request.url.path, exc)
+    return error_response(422, "invalid_input", "a value in the request cannot be stored or compared")
+
+
+async def database_error(request: Request, exc: asyncpg.PostgresError | asyncpg.InterfaceError) -> JSONResponse:
+    """Any other database failure: ours, told in our words (the database's are logged)."""
+    known = classify(exc)
+    log.error("database error on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    if known.retriable:
+        return error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+    return error_response(500, "internal_error", "the request failed on our side; it has been logged")
+
+
+async def text_error(request: Request, exc: UnicodeError) -> JSONResponse:
+    # A lone surrogate that got past the edge cannot be encoded for the database.
+    return error_response(422, "invalid_input", "the request carries text that is not valid Unicode")
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -70,4 +96,7 @@ HANDLERS: dict[type[Exception], Callable[..., Awaitable[JSONResponse]]] = {
     ClipstreamError: domain_error,
     HTTPException: http_error,
     asyncpg.DataError: data_error,
+    asyncpg.PostgresError: database_error,
+    asyncpg.InterfaceError: database_error,
+    UnicodeError: text_error,
 }

@@ -42,18 +42,31 @@ def sign(
     return f"{path}?{query + '&' if query else ''}{TOKEN}={token}"
 
 
-def verify(secret: bytes, path: str, raw_query: str, now: float | None = None) -> Principal | None:
-    """The principal a signed link stands for (scope ``read``), or None if it is not valid."""
+class LinkRefused(Exception):
+    """A signed link that does not open its URL: ``code`` is ``link_invalid`` (not a link this API
+    signed for this URL: altered, or cut) or ``link_expired`` (signed, but past its time)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+INVALID = LinkRefused("link_invalid", "this signed link is not valid for this URL; ask the API for a new one")
+
+
+def verify(secret: bytes, path: str, raw_query: str, now: float | None = None) -> Principal:
+    """The principal a signed link stands for (scope ``read``); :class:`LinkRefused` if it is not
+    valid (the signature is checked first, so an altered expiry reads as invalid, not expired)."""
     query, sep, token = raw_query.rpartition(f"{TOKEN}=")
     if not sep or (query and not query.endswith("&")):
-        return None
+        raise INVALID
     query = query[:-1] if query else ""
     parts = unquote(token).split(".")
     if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > 12:
-        return None
+        raise INVALID
     tenant, key_id, expires, mac = parts[0], parts[1], int(parts[2]), parts[3]
+    if not hmac.compare_digest(mac.encode(), _mac(secret, path, query, tenant, key_id, expires).encode()):
+        raise INVALID
     if expires < (time.time() if now is None else now):
-        return None
-    if not hmac.compare_digest(mac, _mac(secret, path, query, tenant, key_id, expires)):
-        return None
+        raise LinkRefused("link_expired", "this signed link has expired; ask the API for a new one")
     return Principal(tenant_id=tenant, key_id=key_id, scope="read")

@@ -32,15 +32,16 @@ from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import LOCATION, NOT_FOUND, STRING, error, json_body, json_response, link, ref
 from api.openapi.components import options_schema
+from api.options import logo_asset, parse_options
 from api.routing import post
 from api.videos import VIDEO_LINKS, video_links
-from streams.adapters import pending_uploads
+from streams.adapters import brand_assets, pending_uploads
 from streams.adapters.storage import S3Storage, video_prefix
-from streams.asr.languages import AUTO, parse_language
 from streams.domain.envelope import iso_z
 from streams.domain.events import UploadReceived
-from streams.errors import ClipstreamError, ContractError, ObjectNotFound, UnknownLanguage, UnsafeUrl
-from streams.net.guard import check_url_async, parse_allowed_hosts
+from streams.errors import ClipstreamError, ContractError, InvalidOptions, ObjectNotFound, UnsafeUrl
+from streams.media.fonts import installed_families, is_installed
+from streams.net.guard import check_url_async, parse_allowed_hosts, without_credentials
 from streams.ops import logs
 
 log = logging.getLogger("clipstream.api")
@@ -55,14 +56,6 @@ OPTION_FIELDS: dict[str, Callable[[str], object]] = {
     "framing": str,
     "max_overlap": float,
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
-}
-DEFAULT_OPTIONS = {
-    "clip_count": 5,
-    "min_seconds": 20.0,
-    "max_seconds": 60.0,
-    "aspect_ratios": ["9:16"],
-    "caption_style": "bold",
-    "language": "auto",
 }
 MAX_URL_CHARS = 2048
 
@@ -82,30 +75,48 @@ def source_key(tenant_id: str, video_id: str, filename: str) -> str:
     return f"{video_prefix(tenant_id, video_id)}source{_suffix(filename)}"
 
 
-def _form_options(form) -> dict:
-    """Options from a multipart form: ``options`` as one JSON object, and/or one field each."""
+def _form_options(form) -> object:
+    """Options from a multipart form: ``options`` as one JSON object, and/or one field each (a
+    field overrides the same key in ``options``); read by :func:`_options`."""
     given: object = {}
     if "options" in form:
+        if not isinstance(form["options"], str):
+            raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object, not a file")
         try:
             given = json.loads(form["options"], parse_constant=_no_constants)
         except (ValueError, RecursionError):
             raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object") from None
-    options = _with_defaults(given)
+        if not isinstance(given, dict):
+            raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object")
+    fields: dict[str, object] = {}
     for name, cast in OPTION_FIELDS.items():
         if name in form:
+            if not isinstance(form[name], str):
+                raise ApiError(422, "invalid_options", f"option {name} must be a form field, not a file")
             try:
-                options[name] = cast(form[name])
+                value = cast(form[name])
             except ValueError:
-                raise ApiError(422, "invalid_options", f"option {name}={form[name]!r} is not valid") from None
-            if isinstance(options[name], float) and not math.isfinite(options[name]):
+                raise ApiError(422, "invalid_options", f"option {name}={form[name][:40]!r} is not valid") from None
+            if isinstance(value, float) and not math.isfinite(value):
                 raise ApiError(422, "invalid_options", f"option {name} must be a finite number")
+            fields[name] = value
+    return {**given, **fields} if isinstance(given, dict) else given
+
+
+async def _options(request: Request, given: object) -> dict:
+    """The submission's options, read completely (``api.options.parse_options``: 422
+    ``invalid_options``); a brand asset they name must be the caller's (404 otherwise, as for
+    any id of another tenant's)."""
+    if isinstance(given, dict) and isinstance(given.get("brand"), dict) and given["brand"].get("font"):
+        await asyncio.to_thread(installed_families)  # fontconfig's list, read once, off the loop
+    try:
+        options = parse_options(given, font_installed=is_installed)
+    except InvalidOptions as exc:
+        raise ApiError(422, "invalid_options", exc.message) from None
+    asset = logo_asset(options)
+    if asset is not None and await brand_assets.get(request.app.state.db, caller(request).tenant_id, asset) is None:
+        raise ApiError(404, "brand_asset_not_found", f"no brand asset with id {asset!r}")
     return options
-
-
-def _with_defaults(given: object) -> dict:
-    if not isinstance(given, dict):
-        raise ApiError(422, "invalid_options", "the 'options' field must be a JSON object")
-    return {**DEFAULT_OPTIONS, **given}
 
 
 def _no_constants(name: str):
@@ -121,15 +132,8 @@ def _event(
     options: dict,
     source_url: str | None = None,
 ) -> UploadReceived:
-    """The ``uploads`` event for this submission; 422 ``invalid_options`` if the options break the
-    event's contract (the pipeline's one definition of them)."""
-    if "\x00" in json.dumps(options):
-        raise ApiError(422, "invalid_options", "options may not contain NUL characters")
-    if isinstance(options.get("language"), str):  # "DE" is "de"; an unknown code says which are known
-        try:
-            options["language"] = parse_language(options["language"]) or AUTO
-        except UnknownLanguage as exc:
-            raise ApiError(422, "invalid_options", exc.message) from None
+    """The ``uploads`` event for this submission (its ``options`` read by :func:`_options`); 422
+    ``invalid_options`` if it breaks the event's contract (the pipeline's one definition of it)."""
     event = UploadReceived(
         tenant_id=tenant_id,
         video_id=video_id,
@@ -176,7 +180,7 @@ async def _submit(request: Request, event: UploadReceived, key: str | None) -> J
         "links": video_links(video_id),
     }
     if event.source_url is not None:
-        body["source_url"] = event.source_url
+        body["source_url"] = without_credentials(event.source_url)
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/videos/{video_id}"})
 
 
@@ -265,7 +269,7 @@ async def _from_multipart(request: Request) -> JSONResponse:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "missing_file", "the multipart form has no 'file' part")
-        options = _form_options(form)
+        options = await _options(request, _form_options(form))
         filename = safe_filename(upload.filename)
         key = source_key(principal.tenant_id, video_id, filename)
         event = _event(principal.tenant_id, video_id, storage.uri(key), filename, 0, options)
@@ -288,7 +292,7 @@ async def _from_url(request: Request) -> JSONResponse:
     except UnsafeUrl as exc:
         raise ApiError(422, "unsafe_url", exc.message) from None
     filename = safe_filename(field(body, "filename", str, default=None) or _url_filename(url))
-    options = _with_defaults(field(body, "options", dict, default={}))
+    options = await _options(request, body.get("options") or {})
     video_id = uuid.uuid4().hex
     key = source_key(principal.tenant_id, video_id, filename)
     event = _event(principal.tenant_id, video_id, state.storage.uri(key), filename, 0, options, source_url=url)
@@ -338,7 +342,7 @@ async def create_upload(request: Request) -> JSONResponse:
         raise ApiError(422, "invalid_body", "'size_bytes' must be at least 1")
     if size is not None and size > limit:
         raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
-    options = _with_defaults(field(body, "options", dict, default={}))
+    options = await _options(request, body.get("options") or {})
     upload_id = uuid.uuid4().hex
     key = source_key(principal.tenant_id, upload_id, filename)
     _event(principal.tenant_id, upload_id, storage.uri(key), filename, 0, options)  # options checked now

@@ -25,6 +25,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from api.errors import ApiError
+from api.hosts import public_base
 from api.openapi.blocks import NOT_FOUND, STRING, error, query_param
 from api.routing import operation
 from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
@@ -130,7 +131,9 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         except TimelineError as exc:
             raise ApiError(422, "invalid_query", exc.message) from None
     else:
-        url = str(request.base_url).rstrip("/") + _signed(request, f"/v1/videos/{video.video_id}/source")
+        # Absolute on the configured base, never on the request's Host (the caller's word).
+        link = _signed(request, f"/v1/videos/{video.video_id}/source", file=True)
+        url = link if link.startswith(("http://", "https://")) else public_base(request.app.state.settings) + link
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
     source = cuts.source_of(
         documents[0],

@@ -17,8 +17,9 @@ ClipstreamError
 │   ├── TruncatedMedia     the container opens but its streams end early or fail to decode
 │   ├── NoAudio            there is no audio stream to transcribe
 │   ├── MediaLimitExceeded size, duration, dimensions or stream count over the configured limit
-│   └── MediaUnreadable    reading it crashed the media sandbox or ran out of its memory or CPU
-│       └── MediaTimeout   reading it took longer than the sandbox's wall-clock limit
+│   ├── MediaUnreadable    reading it crashed the media sandbox or ran out of its memory or CPU
+│   │   └── MediaTimeout   reading it took longer than the sandbox's wall-clock limit
+│   └── NotAnImage         a brand asset that is not a PNG, JPEG or WebP image within the limits
 ├── SandboxUnavailable     the media sandbox process could not start (``retriable``)
 ├── RenderError            FFmpeg could not render a clip (``retriable``: a resource ran out)
 ├── TimelineError          an editor timeline cannot be written as asked (a format, a hand-off file)
@@ -130,6 +131,10 @@ class EmptyMedia(MediaError):
 
 class NotMedia(MediaError):
     code = "not_media"
+
+
+class NotAnImage(MediaError):
+    code = "not_an_image"
 
 
 class TruncatedMedia(MediaError):

@@ -169,6 +169,17 @@ class Pipeline:
         video_id = self.client.submit(path, **options)["video_id"]
         return self.client.wait(video_id, timeout=timeout)
 
+    def clip_file(self, clip: dict, kind: str) -> Path:
+        """Where one of a clip's files lies in the stack's storage (a directory): the API's answers
+        name no storage path, so a test finds the file as the CLI does."""
+        from streams.adapters.storage import FileStorage, clip_file_key, open_storage
+        from streams.domain.clip import CLIP_SUFFIXES
+
+        storage = open_storage(self.settings)
+        assert isinstance(storage, FileStorage), "the test stack keeps media on local disk"
+        return storage.local_path(
+            clip_file_key(self.tenant_id, clip["video_id"], clip["clip_id"], CLIP_SUFFIXES[kind]))
+
     def wait_for_clip(self, video_id: str, clip_id: str, timeout: float = 300) -> dict:
         """The clip once it joins the video's clips (a re-render, a clip made from a span)."""
         deadline = time.monotonic() + timeout

@@ -54,9 +54,10 @@ from streams.asr.languages import spoken_between
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment
 from streams.domain.transcript import TranscriptChunk
-from streams.errors import ConfigError, InvalidOptions, MalformedVerdict, ModelMissing, NoSpeech
+from streams.errors import ConfigError, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
-from streams.moments import LengthRange, ScoredMoment, as_moment, length_range, moment_id
+from streams.moments import ScoredMoment, as_moment, moment_id
+from streams.moments.options import clip_length, max_overlap
 from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Step
 from streams.worker import topics
@@ -66,26 +67,6 @@ from streams.worker.runtime import consume, fail, report, runtime, video_to_proc
 
 STAGE = "moments"
 log = logging.getLogger(__name__)
-
-
-def clip_length(options: Mapping[str, Any]) -> LengthRange:
-    """The clip length range the upload asked for: the ``length`` preset, else the user's
-    ``min_seconds``/``max_seconds``, else 20-60 s."""
-    try:
-        return length_range(options.get("length"), options.get("min_seconds"), options.get("max_seconds"))
-    except (TypeError, ValueError) as exc:
-        raise InvalidOptions(f"the clip length option is not usable: {exc}") from exc
-
-
-def max_overlap(options: Mapping[str, Any]) -> float:
-    """The share of the shorter clip two clips may have in common (``max_overlap``, default 0)."""
-    try:
-        value = float(options.get("max_overlap") or 0.0)
-    except (TypeError, ValueError) as exc:
-        raise InvalidOptions(f"max_overlap must be a number, got {options.get('max_overlap')!r}") from exc
-    if not 0.0 <= value < 1.0:
-        raise InvalidOptions(f"max_overlap must be at least 0 and below 1, got {value}")
-    return value
 
 
 @lru_cache(maxsize=1)

@@ -13,26 +13,27 @@ Likewise a redelivered final ranking for a completed video reports the video's e
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
 share of the cores. A video's ``options.brand`` (``media.brand.BrandKit.from_options``) styles
-its captions; its ``logo_uri`` names a stored image, fetched once per video.
+its captions; its ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
 from pathlib import Path
 from typing import Awaitable, Callable, Sequence
 
-from streams.adapters.storage import video_prefix
+from streams.adapters.storage import TenantStorage, clip_file_key
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
-from streams.errors import ContractError
-from streams.media.brand import BrandKit
+from streams.errors import ContractError, StorageError
+from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
@@ -87,7 +88,7 @@ async def _rerender(request: RenderRequested) -> None:
         title=moment.title,
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
-    brand = await _brand(rt, request.video_id, video.options.get("brand"))
+    brand = await _brand(rt, video)
     framing = video.options.get("framing") or "auto"
 
     async def plan(m) -> dict:
@@ -146,7 +147,7 @@ async def _render(found: MomentsFound) -> None:
     aspects = options.get("aspect_ratios") or ["9:16"]
     wanted = int(options.get("clip_count", 5)) * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
-    brand = await _brand(rt, video_id, options.get("brand"))
+    brand = await _brand(rt, video)
     slots, threads = render_slots()
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
@@ -227,24 +228,32 @@ async def _all_or_none(jobs) -> None:
         raise failed.exception()
 
 
-async def _brand(rt: Runtime, video_id: str, options: dict | None) -> BrandKit | None:
-    """The video's brand kit, its logo fetched from storage into the video's scratch folder."""
+async def _brand(rt: Runtime, video: Video) -> BrandKit | None:
+    """The video's brand kit, its logo (a brand asset of the video's tenant, by id) fetched from
+    the tenant's part of storage into the video's scratch folder."""
+    options = video.options.get("brand")
     if not options:
         return None
     if not isinstance(options, dict):
         raise ContractError(f"options.brand must be a JSON object, got {type(options).__name__}")
-    logo = None
-    if options.get("logo_uri"):
-        uri = options["logo_uri"]
-        if not isinstance(uri, str):
-            raise ContractError(f"options.brand.logo_uri must be a storage URI, got {uri!r}")
-        key = rt.storage.key_of(uri)
-        logo = rt.scratch_for(video_id) / ("brand_logo" + Path(key).suffix.lower()[:8])
-        if not logo.exists():
-            part = logo.with_name(logo.name + ".part")
-            await asyncio.to_thread(rt.storage.download, key, part)
-            part.replace(logo)
-    return BrandKit.from_options(options, logo=logo)
+    kit = BrandKit.from_options(options)  # every field checked before anything is fetched
+    asset = options.get(LOGO_FIELD)
+    if asset is None:
+        return kit
+    storage = TenantStorage(rt.storage, video.tenant_id)
+    logo = rt.scratch_for(video.video_id) / "brand_logo.png"
+    if not logo.exists():
+        part = logo.with_name(logo.name + ".part")
+        try:
+            await asyncio.to_thread(storage.download, storage.brand_asset_key(asset), part)
+        except StorageError as exc:
+            if exc.retriable:
+                raise
+            raise ContractError(
+                f"the brand asset {asset} named as the logo is gone (deleted after the video was submitted)"
+            ) from None
+        part.replace(logo)
+    return dataclasses.replace(kit, logo=logo)
 
 
 async def _plans(rt: Runtime, path: Path, video: Video, moment, aspects: list[str], framing: str) -> dict:
@@ -325,7 +334,7 @@ async def _render_one(
         ("thumbnail", rendered.thumbnail),
         ("handoff", rendered.handoff),
     ):
-        key = f"{video_prefix(found.tenant_id, video_id)}clips/{cid}{path.suffix}"
+        key = clip_file_key(found.tenant_id, video_id, cid, path.suffix)
         await asyncio.to_thread(rt.storage.put_file, key, path)
         keys[kind] = rt.storage.uri(key)
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -70,6 +70,9 @@ class Client:
     def moments(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}/moments")
 
+    def me(self) -> dict:
+        return self._call("GET", "/v1/me")
+
     def clips(self, video_id: str) -> dict:
         return self._call("GET", f"/v1/videos/{video_id}/clips")
 

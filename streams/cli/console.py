@@ -8,6 +8,9 @@ import sys
 from typing import TextIO
 from urllib.parse import urlparse
 
+from streams.adapters.storage import clip_file_key
+from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES
+
 BAR_WIDTH = 24
 
 
@@ -56,8 +59,10 @@ class ProgressView:
         self.out.flush()
 
 
-def result_json(video: dict, clips: list[dict]) -> dict:
-    """The ``--json`` object: keep this shape stable."""
+def result_json(video: dict, clips: list[dict], files: dict[str, dict[str, str]] | None = None) -> dict:
+    """The ``--json`` object: keep this shape stable. ``files``: each clip's files by clip id and
+    kind, as this machine reaches them (:func:`clip_files`); the API's links otherwise."""
+    files = files or {}
     result = {"video_id": video["video_id"], "status": video["status"], "ranking": video.get("ranking")}
     if video["status"] == "failed":
         result["error"] = (video.get("error") or {}).get("message") or "failed"
@@ -73,10 +78,7 @@ def result_json(video: dict, clips: list[dict]) -> dict:
             "signals": c["signals"],
             "aspect": c["aspect"],
             "duration": c["duration"],
-            "mp4": local_path(c["mp4"]),
-            "srt": local_path(c["srt"]),
-            "vtt": local_path(c["vtt"]),
-            "thumbnail": local_path(c["thumbnail"]),
+            **{kind: files.get(c["clip_id"], {}).get(kind, c[kind]) for kind in CLIP_FILES},
         }
         for c in clips
     ]
@@ -89,7 +91,26 @@ def clock(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-def clips_table(clips: list[dict]) -> str:
+def clip_files(storage, tenant_id: str, clips: list[dict]) -> dict[str, dict[str, str]]:
+    """Where each clip's files are for this machine: a local path when the CLI's storage is a
+    directory that holds them, the object's URI on S3. The API names none (its answers carry
+    links, never storage paths); these come from the CLI's own settings."""
+    found: dict[str, dict[str, str]] = {}
+    for c in clips:
+        paths = {}
+        for kind in CLIP_FILES:
+            key = clip_file_key(tenant_id, c["video_id"], c["clip_id"], CLIP_SUFFIXES[kind])
+            local = getattr(storage, "local_path", None)
+            if local is None:
+                paths[kind] = storage.uri(key)
+            elif local(key).is_file():
+                paths[kind] = str(local(key))
+        found[c["clip_id"]] = paths
+    return found
+
+
+def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = None) -> str:
+    files = files or {}
     rows = [("rank", "score", "start–end", "title", "mp4")]
     for c in clips:
         rows.append(
@@ -98,7 +119,7 @@ def clips_table(clips: list[dict]) -> str:
                 f"{c['score']:.0f}",
                 f"{clock(c['start'])}–{clock(c['end'])}",
                 c["title"][:48],
-                local_path(c["mp4"]),
+                files.get(c["clip_id"], {}).get("mp4", c["mp4"]),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -12,8 +12,9 @@ from streams.settings import Settings
 def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
+    from streams.adapters.storage import open_storage
     from streams.cli.client import Client
-    from streams.cli.console import ProgressView, clips_table, result_json
+    from streams.cli.console import ProgressView, clip_files, clips_table, result_json
 
     if args.path is None:
         from streams.media.demo import build_demo_video
@@ -52,12 +53,13 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
             print(f"process: {name} → video {video_id}", file=sys.stderr)
         video = client.wait(video_id, timeout=args.timeout, on_progress=None if args.json else ProgressView())
         clips = client.clips(video_id)["clips"]
+        files = clip_files(open_storage(settings), client.me()["tenant_id"], clips) if clips else {}
     if args.json:
-        print(json.dumps(result_json(video, clips), indent=2))
+        print(json.dumps(result_json(video, clips, files), indent=2))
     elif video["status"] == "failed":
         print(f"failed: {video['error']['message']} ({video['error']['code']})", file=sys.stderr)
     else:
-        print(clips_table(clips))
+        print(clips_table(clips, files))
     return 0 if video["status"] == "completed" else 1
 
 

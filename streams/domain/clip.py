@@ -11,6 +11,7 @@ from typing import Any
 from streams.domain.video import known_columns
 
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
+CLIP_SUFFIXES = {"mp4": ".mp4", "srt": ".srt", "vtt": ".vtt", "thumbnail": ".jpg"}  # as the renderer writes them
 
 
 @dataclass(frozen=True)

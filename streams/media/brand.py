@@ -8,7 +8,10 @@ Video options carry a kit as a JSON object under ``brand`` (``BrandKit.from_opti
 
     {"font": "DejaVu Sans", "text_colour": "#FFFFFF", "highlight_colour": "#FF3366",
      "outline_colour": "#000000", "position": "bottom", "outline_width": 5, "uppercase": true,
-     "keywords": ["free", "today"], "emphasis_colour": "#00E0FF", "logo_corner": "top-right"}
+     "keywords": ["free", "today"], "emphasis_colour": "#00E0FF", "logo_corner": "top-right",
+     "logo_asset_id": "bra_0123456789abcdef01234567"}
+
+The logo is a brand asset (``POST /v1/brand/assets``) named by its id, never a storage URI or a path.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from streams.domain.brand import ASSET_ID
 from streams.errors import ContractError, RenderError
 from streams.media.captions import POSITIONS, CaptionStyle
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+LOGO_FIELD = "logo_asset_id"
 MAX_KEYWORDS = 50
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _FONT = re.compile(r"[\w .\-]{1,64}")  # a family name; no commas, which would end the ASS field
@@ -126,17 +131,25 @@ class BrandKit:
     @classmethod
     def from_options(cls, options: Mapping[str, Any], *, logo: Path | None = None) -> BrandKit:
         """A kit from the ``brand`` object of a video's options. ``logo`` is the local file of the
-        logo the options name by ``logo_uri`` (fetched by the caller; options never name local
-        paths). ContractError names the offending field."""
+        brand asset the options name by ``logo_asset_id`` (fetched by the caller; options never
+        name a path or a storage URI). ContractError names the offending field."""
         if not isinstance(options, Mapping):
             raise ContractError(f"options.brand must be a JSON object, got {type(options).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)} - {"logo"}
-        unknown = sorted(set(options) - fields - {"logo_uri"})
+        unknown = sorted(set(options) - fields - {LOGO_FIELD})
         if unknown:
+            hint = (
+                f" (a logo is a brand asset named by {LOGO_FIELD}: POST /v1/brand/assets)"
+                if "logo_uri" in unknown
+                else ""
+            )
             raise ContractError(
                 f"options.brand has unknown fields: {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(fields | {'logo_uri'}))}"
+                f"known: {', '.join(sorted(fields | {LOGO_FIELD}))}{hint}"
             )
+        asset = options.get(LOGO_FIELD)
+        if asset is not None and not (isinstance(asset, str) and ASSET_ID.fullmatch(asset)):
+            raise ContractError(f"options.brand.{LOGO_FIELD} must be a brand asset id (bra_ and 24 hex digits)")
         values = {k: v for k, v in options.items() if k in fields}
         if "keywords" in values:
             if not isinstance(values["keywords"], (list, tuple)):

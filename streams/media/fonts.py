@@ -3,10 +3,12 @@ rendered text width for line breaking (so captions wrap as libass will draw them
 
 from __future__ import annotations
 
+import functools
+import shutil
 import subprocess
 from pathlib import Path
 
-from streams.errors import RenderError
+from streams.errors import ConfigError, RenderError
 from streams.media.captions import CaptionStyle, Measure
 
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -61,3 +63,24 @@ def font_measure(style: CaptionStyle) -> Measure | None:
         return font.getlength(text) * ratio
 
     return measure
+
+
+@functools.cache
+def installed_families() -> frozenset[str]:
+    """Every family name fontconfig lists (each of a font's names, in every language it gives),
+    folded to lower case. libass draws a substitute for a family that is missing, without a word,
+    so the API checks a brand kit's font against this when the video is submitted (the API and the
+    renderer run from one image). ConfigError when fontconfig's ``fc-list`` is missing."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise ConfigError(
+            "fc-list is not installed, so fonts cannot be checked: install fontconfig (Debian: fontconfig)"
+        )
+    listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=60, check=True).stdout
+    return frozenset(
+        name.strip().casefold() for line in listed.splitlines() for name in line.split(",") if name.strip()
+    )
+
+
+def is_installed(family: str) -> bool:
+    return family.strip().casefold() in installed_families()

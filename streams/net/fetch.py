@@ -15,6 +15,7 @@ from typing import BinaryIO
 import httpx
 
 from streams.errors import MediaLimitExceeded, SourceFetchFailed
+from streams.net.guard import shown
 from streams.net.pinned import new_client, open_pinned
 
 MAX_REDIRECTS = 5
@@ -41,9 +42,11 @@ async def download(
         async with asyncio.timeout(timeout), new_client(timeout, transport) as client:
             return await _follow(client, url, dest_file, allowed_hosts, max_bytes)
     except TimeoutError:
-        raise SourceFetchFailed(f"downloading {url} took longer than {timeout:g} s", retriable=True) from None
+        raise SourceFetchFailed(f"downloading {shown(url)} took longer than {timeout:g} s", retriable=True) from None
     except httpx.HTTPError as exc:
-        raise SourceFetchFailed(f"downloading {url} failed: {type(exc).__name__}: {exc}", retriable=True) from None
+        raise SourceFetchFailed(
+            f"downloading {shown(url)} failed: {type(exc).__name__}: {exc}", retriable=True
+        ) from None
 
 
 async def _follow(client: httpx.AsyncClient, url: str, dest: BinaryIO, allowed: frozenset[str], max_bytes: int) -> int:
@@ -58,20 +61,20 @@ async def _follow(client: httpx.AsyncClient, url: str, dest: BinaryIO, allowed: 
                     current = str(httpx.URL(current).join(location))
                 except httpx.InvalidURL as exc:
                     raise SourceFetchFailed(
-                        f"the source {current} redirected to a bad URL {location!r}: {exc}"
+                        f"the source {shown(current)} redirected to a bad URL {shown(location)}: {exc}"
                     ) from None
                 continue
             if not response.is_success:
                 status = response.status_code
                 raise SourceFetchFailed(
-                    f"the source {current} answered HTTP {status}", retriable=status == 429 or status >= 500
+                    f"the source {shown(current)} answered HTTP {status}", retriable=status == 429 or status >= 500
                 )
             return await _write(response, dest, max_bytes, current)
-    raise SourceFetchFailed(f"the source {url} redirected more than {MAX_REDIRECTS} times")
+    raise SourceFetchFailed(f"the source {shown(url)} redirected more than {MAX_REDIRECTS} times")
 
 
 async def _write(response: httpx.Response, dest: BinaryIO, max_bytes: int, url: str) -> int:
-    too_big = f"the source {url} is larger than the limit of {max_bytes} bytes"
+    too_big = f"the source {shown(url)} is larger than the limit of {max_bytes} bytes"
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise MediaLimitExceeded(too_big)

@@ -76,6 +76,28 @@ def refusal(ip: IPAddress) -> str | None:
     return next((reason for refused, reason in checks if refused), None)
 
 
+def without_credentials(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@`` (the rest as given)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return shown(url)
+    return str(parsed.copy_with(username="***", password=None)) if parsed.userinfo else url
+
+
+def shown(url: str) -> str:
+    """``url`` as messages may show it: without its credentials (``user:password@``) and its query's
+    values (tokens, signatures), which a stored error or a log would keep for anyone to read."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return repr(url[:80].split("@")[-1].split("?")[0]) + " (not a URL)"
+    if parsed.userinfo:
+        parsed = parsed.copy_with(username="***", password=None)
+    text = str(parsed.copy_with(query=None, fragment=None))
+    return text + ("?…" if parsed.query else "")
+
+
 def target(url: str) -> tuple[httpx.URL, str]:
     """The parsed URL and its host (lower case, IDNA-encoded, IPv6 without brackets), or UnsafeUrl.
     Parsed by httpx, the same parser that will send the request, so the host checked is the host
@@ -83,12 +105,12 @@ def target(url: str) -> tuple[httpx.URL, str]:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise UnsafeUrl(f"{url!r} is not a valid URL: {exc}") from None
+        raise UnsafeUrl(f"{shown(url)} is not a valid URL: {exc}") from None
     if parsed.scheme not in SCHEMES:
-        raise UnsafeUrl(f"{url!r}: only http and https URLs are allowed")
+        raise UnsafeUrl(f"{shown(url)}: only http and https URLs are allowed")
     host = parsed.raw_host.decode("ascii").lower()
     if not host:
-        raise UnsafeUrl(f"{url!r} has no host")
+        raise UnsafeUrl(f"{shown(url)} has no host")
     return parsed, host
 
 
@@ -119,7 +141,7 @@ def check_url(url: str, allowed_hosts: frozenset[str] = frozenset()) -> list[IPA
         return addresses
     for ip in addresses:
         if reason := refusal(ip):
-            raise UnsafeUrl(f"{url!r} is refused: its host {host} resolves to {ip}, a {reason} address")
+            raise UnsafeUrl(f"{shown(url)} is refused: its host {host} resolves to {ip}, a {reason} address")
     return addresses
 
 

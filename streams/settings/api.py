@@ -10,6 +10,18 @@ from dataclasses import dataclass
 class ApiSettings:
     """Attributes:
     api_host / api_port: where the API listens; api_url: where clients reach it.
+    public_url: where browsers and clients reach the API from outside (behind a proxy, a name);
+        absolute links the API hands out (a timeline's source) are built on it, never on the
+        request's Host header. Empty: ``api_url``.
+    download_url: an origin of its own for stored files (sources, clips, timeline bundles), e.g.
+        ``https://media.example.com`` routed to the same API, so that a user's file never shares
+        an origin with the web page; signed file links are then absolute on it. Empty: relative
+        links on the API's origin (still served inert: see ``api.headers``).
+    allowed_hosts: comma-separated Host header values the API answers (Starlette's trusted-host
+        check; ``*.example.com`` allowed, ``*`` for any). Empty: the hosts of ``public_url``,
+        ``download_url`` and ``api_url`` plus the loopback names, or any host when the API
+        listens on every interface (``0.0.0.0``) with neither URL set. ``/healthz`` and
+        ``/metrics`` answer any host (probes and scrapers call by address).
     api_key: the API key the CLI and client send (``CLIPSTREAM_API_KEY``); empty means the key
         saved by ``clipstream stack up`` in ``data_dir/credentials.json`` for the local tenant.
     admin_token: the operator's token for ``/v1/admin`` routes (tenant creation); empty disables them.
@@ -29,6 +41,9 @@ class ApiSettings:
     api_host: str = "127.0.0.1"
     api_port: int = 18080
     api_url: str = ""
+    public_url: str = ""
+    download_url: str = ""
+    allowed_hosts: str = ""
     api_key: str = ""
     admin_token: str = ""
     rate_limit_per_second: float = 20.0

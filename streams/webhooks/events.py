@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from streams.domain.clip import CLIP_FILES
+
 EVENT_TYPES = (
     "video.processing",
     "transcript.ready",
@@ -118,10 +120,8 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         "start": clip["start"],
         "end": clip["end"],
         "duration": clip["duration"],
-        "mp4": clip["mp4_uri"],
-        "srt": clip["srt_uri"],
-        "vtt": clip["vtt_uri"],
-        "thumbnail": clip["thumbnail_uri"],
+        # the API's links to the files (storage paths stay inside: issue 47)
+        **{kind: f"/v1/clips/{clip['clip_id']}/download?file={kind}" for kind in CLIP_FILES},
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)

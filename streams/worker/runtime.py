@@ -45,7 +45,7 @@ from streams.domain.pipeline import EVENT_TYPES
 from streams.domain.video import Video
 from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
 from streams.failures import classify
-from streams.ops import metrics, tracing
+from streams.ops import metrics, redact, tracing
 from streams.ops.error_reports import capture_failure
 from streams.settings import Settings
 from streams.worker.records import lifecycle
@@ -491,6 +491,8 @@ async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
     """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
     fails once: if it had already failed, its first failure is announced again (not this one)."""
     rt = await runtime()
+    # What users read of it (the API, progress events, webhooks) names no path of this machine.
+    reason = redact.for_settings(rt.settings, rt.scratch)(reason)
     failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
     await report_failure(video_id, stage if failed_now else None)
     rt.drop_scratch(video_id)

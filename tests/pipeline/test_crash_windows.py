@@ -213,7 +213,7 @@ def test_a_recorded_clip_is_announced_when_its_moment_comes_again(windows):
     assert all(value == expected for value in windows.renders[video_id])  # each time the same event
     hooks = _webhooks(windows, "clip")
     assert [(w["type"], w["data"]["clip_id"], w["data"]["mp4"]) for w in hooks] == \
-        [("clip.rendered", clip.clip_id, clip.mp4_uri)]
+        [("clip.rendered", clip.clip_id, f"/v1/clips/{clip.clip_id}/download?file=mp4")]
     assert windows.events[video_id] == []  # the stage was running already: nothing else to say
     # One row in events FINAL beside the moments message's own.
     assert sorted(windows.clickhouse[video_id].events) == sorted({expected["event_id"], *windows.inputs[video_id]})

@@ -16,7 +16,6 @@ import av
 import pytest
 
 from streams.asr.wer import word_error_rate
-from streams.cli.console import local_path
 from streams.stack.apps import Worker
 from tests.media_recipes import long_talk, short_talk
 from tests.topics import read_topic
@@ -66,16 +65,16 @@ def test_at_least_three_ranked_clips_with_reasons(talk):
         assert 20 - 1e-6 <= c["end"] - c["start"] <= 60 + 1e-6
 
 
-def test_each_mp4_is_vertical_1080p_with_audio_and_the_moments_length(talk):
+def test_each_mp4_is_vertical_1080p_with_audio_and_the_moments_length(talk, pipeline):
     for c in talk["clips"]:
-        with av.open(local_path(c["mp4"])) as container:
+        with av.open(str(pipeline.clip_file(c, "mp4"))) as container:
             video = container.streams.video[0]
             assert (video.codec_context.width, video.codec_context.height) == (1080, 1920)
             assert video.codec_context.name == "h264"
             assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
             duration = container.duration / 1_000_000
         assert abs(duration - (c["end"] - c["start"])) <= 0.1, (c["clip_id"], duration, c["end"] - c["start"])
-        assert Path(local_path(c["thumbnail"])).read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
+        assert pipeline.clip_file(c, "thumbnail").read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
 
 
 def test_clips_start_and_end_on_whole_sentences(talk):
@@ -97,16 +96,16 @@ def _cue_texts(path: Path) -> list[str]:
     return texts
 
 
-def test_srt_and_vtt_cues_hold_exactly_the_clip_words(talk):
+def test_srt_and_vtt_cues_hold_exactly_the_clip_words(talk, pipeline):
     words = talk["transcript"]["words"]
     for c in talk["clips"]:
         inside = [w["word"] for w in words if w["start"] >= c["start"] - 1e-3 and w["end"] <= c["end"] + 1e-3]
         assert inside
         for kind in ("srt", "vtt"):
-            cues = _cue_texts(Path(local_path(c[kind])))
+            cues = _cue_texts(pipeline.clip_file(c, kind))
             assert " ".join(cues).split() == " ".join(inside).split(), (c["clip_id"], kind)
-        assert Path(local_path(c["vtt"])).read_text().startswith("WEBVTT")
-        assert re.search(r"\d\d:\d\d:\d\d,\d\d\d --> ", Path(local_path(c["srt"])).read_text())
+        assert pipeline.clip_file(c, "vtt").read_text().startswith("WEBVTT")
+        assert re.search(r"\d\d:\d\d:\d\d,\d\d\d --> ", pipeline.clip_file(c, "srt").read_text())
 
 
 def test_word_error_rate_over_the_whole_reading_is_at_most_15_percent(talk):

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import av
 import httpx
 import numpy as np
 import pytest
 
-from streams.cli.console import local_path
 from streams.cli.credentials import api_key_for
 from streams.text import chinese
 from tests.media_recipes import concat_audio
@@ -65,7 +63,7 @@ def test_the_transcript_says_its_language_in_every_format(pipeline, talks, langu
 def test_clips_are_captioned_in_the_language_and_its_script(pipeline, talks, language):
     _, _, letters = TALKS[language]
     [clip] = pipeline.client.clips(talks[language])["clips"]
-    srt = Path(local_path(clip["srt"])).read_text(encoding="utf-8")
+    srt = pipeline.clip_file(clip, "srt").read_text(encoding="utf-8")
     lines = [line for line in srt.splitlines() if line and not line.isdigit() and "-->" not in line]
     assert len(re.findall(letters, " ".join(lines).lower())) >= 10, lines
     # Chinese is written without spaces between words: none between two characters of a cue;
@@ -73,9 +71,9 @@ def test_clips_are_captioned_in_the_language_and_its_script(pipeline, talks, lan
     if language == "zh":
         assert chinese.convert("".join(lines), chinese.SIMPLIFIED) == "".join(lines), lines
     assert not any(re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", line) for line in lines), lines
-    vtt = Path(local_path(clip["vtt"])).read_text(encoding="utf-8")
+    vtt = pipeline.clip_file(clip, "vtt").read_text(encoding="utf-8")
     assert vtt.startswith(f"WEBVTT\nLanguage: {language}\n\n")  # the clip's own sidecar says it too
-    with av.open(local_path(clip["mp4"])) as container:
+    with av.open(str(pipeline.clip_file(clip, "mp4"))) as container:
         frames = [f.to_ndarray(format="rgb24").astype(float) for f in container.decode(video=0)]
     band = [f[int(f.shape[0] * 0.55):int(f.shape[0] * 0.85)] for f in frames[::5]]
     background = np.median(band[0], axis=(0, 1))

@@ -60,7 +60,7 @@ def test_bad_kits_are_refused_with_the_field_named(kwargs, message):
 
 def test_from_options():
     kit = BrandKit.from_options({"highlight_colour": "#FF3366", "keywords": ["free", "today"],
-                                 "logo_uri": "s3://bucket/logo.png", "logo_corner": "bottom-left"},
+                                 "logo_asset_id": "bra_0123456789abcdef01234567", "logo_corner": "bottom-left"},
                                 logo=Path("/scratch/logo.png"))
     assert kit == BrandKit(highlight_colour="#FF3366", keywords=("free", "today"), logo=Path("/scratch/logo.png"),
                            logo_corner="bottom-left")
@@ -72,6 +72,9 @@ def test_from_options():
     ("bold", "options.brand must be a JSON object"),
     ({"colour": "#FFFFFF"}, "options.brand has unknown fields: colour"),
     ({"logo": "/etc/passwd"}, "options.brand has unknown fields: logo;"),  # never a local path
+    # never a storage URI (issue 47: another tenant's thumbnail was drawn on a clip through one)
+    ({"logo_uri": "file:///data/tenants/a/videos/v/clips/c.jpg"}, "unknown fields: logo_uri;.*POST /v1/brand/assets"),
+    ({"logo_asset_id": "../../tenants/a/brand/x"}, "logo_asset_id must be a brand asset id"),
     ({"keywords": "free"}, "options.brand.keywords must be a list"),
     ({"text_colour": "white"}, "options.brand text_colour must be a #RRGGBB colour"),
 ])

@@ -6,9 +6,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from streams.agents.moments import clip_length, max_overlap, replay
+from streams.agents.moments import replay
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import InvalidOptions
+from streams.moments.options import clip_length, max_overlap
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
 

@@ -79,7 +79,9 @@ def test_clip_rendered_carries_the_clip():
     data = event.payload["data"]
     assert data["clip_id"] == "c1" and data["rank"] == 2 and data["aspect"] == "9:16"
     assert (data["start"], data["end"], data["duration"]) == (12.5, 40.0, 27.5)
-    assert data["mp4"] == "s3://b/c1.mp4" and data["thumbnail"] == "s3://b/c1.jpg"
+    # the API's links, never where storage keeps the files (issue 47)
+    assert data["mp4"] == "/v1/clips/c1/download?file=mp4" and data["thumbnail"] == "/v1/clips/c1/download?file=thumbnail"
+    assert "s3://" not in json.dumps(event.payload)
     assert data["links"]["clips"] == "/v1/videos/v1/clips"
 
 
