@@ -34,6 +34,11 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 }
 
 
+# Every option that names a stored object, and the kind of id it takes: each must be the caller's
+# (the API answers 404 otherwise, as for an id in a path). tests/security reads this list.
+STORED_OBJECT_OPTIONS: dict[tuple[str, ...], str] = {("brand", LOGO_FIELD): "asset_id"}
+
+
 @cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(contracts.schema("upload_received")["properties"]["options"])

@@ -211,11 +211,34 @@ def built_media(tmp_path_factory) -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that use the whole pipeline live in tests/pipeline, which runs after tests/integration:
+    """Tests that use the whole pipeline live in tests/pipeline (or tests/security, tests/web), which run after tests/integration:
     tests/integration/test_app_processes starts and stops the API and worker itself, so a pipeline
     started earlier (by a test sorted before it) would be taken away from every later test."""
     misplaced = sorted({item.nodeid.split("::")[0] for item in items
                         if "pipeline" in getattr(item, "fixturenames", ()) and "/pipeline/" not in item.nodeid
-                        and "/web/" not in item.nodeid})
+                        and "/web/" not in item.nodeid and "/security/" not in item.nodeid})
     if misplaced:
         raise pytest.UsageError("these use the `pipeline` fixture; move them to tests/pipeline: " + ", ".join(misplaced))
+
+
+@pytest.fixture(scope="session")
+def tenant_a(pipeline, media_dir) -> dict:
+    """The local tenant with one processed video (a clip rendered) and a brand asset: what the
+    tenancy and security tests try to reach as someone else. Made once per session."""
+    from tests.security.assets import png_bytes
+
+    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    clip = pipeline.client.clips(video["video_id"])["clips"][0]
+    asset = pipeline.client._call("POST", "/v1/brand/assets", files={"file": ("logo.png", png_bytes(), "image/png")})
+    return {"video_id": video["video_id"], "clip_id": clip["clip_id"], "video": pipeline.client.video(video["video_id"]),
+            "clip": clip, "asset_id": asset["asset_id"]}
+
+
+@pytest.fixture(scope="session")
+def tenant_b(pipeline) -> dict:
+    """A second tenant and its first (admin) key."""
+    from tests.owner import new_tenant
+
+    tenant_id, key = new_tenant(pipeline.settings, "tenant b")
+    return {"tenant_id": tenant_id, "key": key}

@@ -421,7 +421,10 @@ class TenantStorage:
         self.storage.delete(self._own(key))
 
     def _own(self, key: str) -> str:
-        key = _safe_key(key)
+        try:
+            key = _safe_key(key)
+        except StorageError:
+            raise ObjectNotFound("no such stored object") from None
         if not key.startswith(self.prefix):
             raise ObjectNotFound("no such stored object")
         return key

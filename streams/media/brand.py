@@ -77,7 +77,7 @@ class BrandKit:
                 f"brand font must be a font family name (letters, digits, spaces, . - _), got {self.font!r}",
             ),
             (
-                self.position is None or self.position in POSITIONS,
+                self.position is None or (isinstance(self.position, str) and self.position in POSITIONS),
                 f"brand position must be one of {', '.join(POSITIONS)}, got {self.position!r}",
             ),
             (
@@ -95,7 +95,7 @@ class BrandKit:
                 f"brand keywords must be at most {MAX_KEYWORDS} words of 1-40 characters, got {self.keywords!r}",
             ),
             (
-                self.logo_corner in CORNERS,
+                isinstance(self.logo_corner, str) and self.logo_corner in CORNERS,
                 f"brand logo_corner must be one of {', '.join(CORNERS)}, got {self.logo_corner!r}",
             ),
             (
