@@ -52,7 +52,8 @@ def _video_schemas() -> dict:
     clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
     timed = {"start": NUMBER, "end": NUMBER}
     status = {"enum": list(VIDEO_STATUSES)}
-    clip_files = {f: STRING for f in CLIP_FILES}
+    # the API's own link to each file (never where storage keeps it); ``urls`` has signed ones
+    clip_files = {f: {**STRING, "description": f"`/v1/clips/{{clip_id}}/download?file={f}`"} for f in CLIP_FILES}
     return {
         "VideoOptions": options_schema(),
         "VideoLinks": obj({k: STRING for k in ("self", "transcript", "moments", "clips", "events")}),
@@ -429,7 +430,10 @@ def _error_responses() -> dict:
         "Unauthorized": answer(
             "No key, or an unknown or revoked one (`unauthorized`).", headers={"WWW-Authenticate": {"schema": STRING}}
         ),
-        "Forbidden": answer("The key's scope is too small for this call (`forbidden`)."),
+        "Forbidden": answer(
+            "The key's scope is too small for this call (`forbidden`), or a signed link is altered or cut "
+            "(`link_invalid`), past its time (`link_expired`) or its key revoked (`link_revoked`)."
+        ),
         "NotFound": answer("No such resource for this tenant (`video_not_found`, `clip_not_found`, ...)."),
         "Conflict": answer(
             "A request with this Idempotency-Key is still running (`idempotency_key_in_use`, with "
