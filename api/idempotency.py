@@ -52,8 +52,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         declared = operation_at(scope["app"], scope)
-        if declared is None or (declared.scope is not None and not principal.allows(declared.scope)):
-            await self.app(scope, receive, send)  # the route answers (404, 405, 403); nothing kept
+        if declared is not None and declared.scope is not None and not principal.allows(declared.scope):
+            await self.app(scope, receive, send)  # the route answers with its 403; nothing is kept
             return
         key_text = key.decode("latin-1").strip()
         if not 1 <= len(key_text) <= 255:

@@ -46,9 +46,10 @@ async def app(stack):
     await pool.close()
 
 
-async def call(app, path: str, key: str, on_last_byte=None) -> dict:
-    """POST ``path`` with ``key``; ``on_last_byte()`` runs when the final body message is sent."""
-    principal = Principal(tenant_id=app.state.tenant, key_id="k", scope="write")
+async def call(app, path: str, key: str, on_last_byte=None, key_id: str = "k") -> dict:
+    """POST ``path`` with ``key`` as API key ``key_id``; ``on_last_byte()`` runs when the final body
+    message is sent."""
+    principal = Principal(tenant_id=app.state.tenant, key_id=key_id, scope="write")
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(b"idempotency-key", key.encode()), (b"content-type", b"application/json"),
@@ -103,3 +104,15 @@ async def test_a_request_that_crashed_without_answering_releases_its_key(app, st
         await owner.close()
     assert held == [None, "done", "done"]
     assert app.state.created == 1
+
+
+async def test_an_idempotency_key_belongs_to_the_api_key_that_sent_it(app):
+    """Issue 47: another API key of the same tenant repeating the request is a request of its own,
+    never a replay of the first key's answer (which may hold a secret made for it)."""
+    key = f"k-{uuid.uuid4().hex}"
+    first = await call(app, "/things", key, key_id="first")
+    other = await call(app, "/things", key, key_id="second")
+    again = await call(app, "/things", key, key_id="first")
+    assert json.loads(first["body"]) == {"n": 1} and json.loads(other["body"]) == {"n": 2}
+    assert "idempotent-replayed" not in other["headers"]
+    assert again["headers"]["idempotent-replayed"] == "true" and json.loads(again["body"]) == {"n": 1}
