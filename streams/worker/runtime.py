@@ -454,6 +454,14 @@ def _named_video(value: bytes) -> tuple[str, str] | None:
     return None
 
 
+def for_users(reason: str) -> str:
+    """A failure's reason without any path of this machine (its data directory, storage root,
+    scratch and temporary folders, stored objects' URIs): ``ops.redact``."""
+    from streams.worker.app import settings
+
+    return redact.for_settings(settings)(reason)
+
+
 async def give_up(
     stage: str,
     video_id: str,
@@ -468,7 +476,10 @@ async def give_up(
 ) -> None:
     """The end of a message: dead-lettered, and its video failed (if ``fails_video``); a message
     that came for a video that had already failed (``VideoFailed``) announces that failure again.
-    Never raises: if Kafka or the database is down too, that is logged and the stream goes on."""
+    Never raises: if Kafka or the database is down too, that is logged and the stream goes on.
+    The reason is recorded as users may read it (the dead letter's ``error`` reaches a tenant's
+    analytics report): without this machine's paths (``ops.redact``; the log keeps them)."""
+    reason = for_users(reason)
     try:
         await dead_letter(stage, video_id or None, raw, code, reason, source_topic, origin=origin, attempts=attempts)
     except Exception:
@@ -491,8 +502,7 @@ async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
     """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
     fails once: if it had already failed, its first failure is announced again (not this one)."""
     rt = await runtime()
-    # What users read of it (the API, progress events, webhooks) names no path of this machine.
-    reason = redact.for_settings(rt.settings, rt.scratch)(reason)
+    reason = for_users(reason)  # what users read of it (API, progress events, webhooks)
     failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
     await report_failure(video_id, stage if failed_now else None)
     rt.drop_scratch(video_id)

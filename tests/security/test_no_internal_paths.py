@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.security.conftest import fresh_key
+from tests.owner import new_tenant
 from tests.httpd import Answer, LocalServer
 
 pytestmark = pytest.mark.integration
@@ -44,17 +44,31 @@ def _events(pipeline, http: httpx.Client, video_id: str) -> str:
     return "\n".join(lines)
 
 
+def _finished(http: httpx.Client, video_id: str, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        video = http.get(f"/v1/videos/{video_id}").json()
+        if video["status"] in ("completed", "failed"):
+            return video
+        time.sleep(1)
+    raise AssertionError(f"video {video_id} did not finish in {timeout:.0f} s")
+
+
 def test_no_answer_event_or_webhook_names_a_path_of_the_data_directory(pipeline, media_dir):
+    """A tenant of its own, so everything it is told comes from this run."""
+    _, key = new_tenant(pipeline.settings, "paths")
     with LocalServer(lambda request, n: Answer(200)) as receiver, httpx.Client(
-            base_url=pipeline.settings.api_url, timeout=60,
-            headers={"Authorization": f"Bearer {fresh_key(pipeline)}"}) as http:
+            base_url=pipeline.settings.api_url, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
         endpoint = http.post("/v1/webhooks/endpoints", json={"url": receiver.url("/hook")})
         assert endpoint.status_code == 201, endpoint.text
         try:
-            good = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+            audio = (media_dir / "speech" / "jfk.wav").read_bytes()
+            options = json.dumps({"clip_count": 1, "min_seconds": 5, "max_seconds": 15})
+            submitted = http.post("/v1/videos", files={"file": ("jfk.wav", audio)}, data={"options": options})
+            good = _finished(http, submitted.json()["video_id"])
             assert good["status"] == "completed", good.get("error")
             bad = http.post("/v1/videos", files={"file": ("notes.txt", b"not a video at all\n" * 20)}).json()
-            failed = pipeline.client.wait(bad["video_id"], timeout=120)
+            failed = _finished(http, bad["video_id"], timeout=120)
             assert failed["status"] == "failed"
             said: dict[str, str] = {}
             for video in (good, failed):
