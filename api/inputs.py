@@ -47,7 +47,7 @@ class InputGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
-            if _bad_bytes(raw_path) or bad_text(scope["path"]):
+            if _bad_bytes(raw_path):
                 await error_response(422, "invalid_input", "the path holds a NUL byte or bytes that are not UTF-8")(
                     scope, receive, send
                 )

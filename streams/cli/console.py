@@ -95,16 +95,16 @@ def clip_files(storage, tenant_id: str, clips: list[dict]) -> dict[str, dict[str
     """Where each clip's files are for this machine: a local path when the CLI's storage is a
     directory that holds them, the object's URI on S3. The API names none (its answers carry
     links, never storage paths); these come from the CLI's own settings."""
+    local = getattr(storage, "local_path", None)
     found: dict[str, dict[str, str]] = {}
     for c in clips:
         paths = {}
         for kind in CLIP_FILES:
             key = clip_file_key(tenant_id, c["video_id"], c["clip_id"], CLIP_SUFFIXES[kind])
-            local = getattr(storage, "local_path", None)
             if local is None:
                 paths[kind] = storage.uri(key)
-            elif local(key).is_file():
-                paths[kind] = str(local(key))
+            elif (path := local(key)).is_file():
+                paths[kind] = str(path)
         found[c["clip_id"]] = paths
     return found
 

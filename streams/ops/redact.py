@@ -37,10 +37,10 @@ def _last_part(match: re.Match) -> str:
     return parts[-1] if len(parts) > 1 and "." in parts[-1] else "(a stored file)"
 
 
-def for_settings(settings, *more: Path | str) -> Redactor:
-    """The redactor of a process run with ``settings``: its data directory, its storage root (a
-    directory), the machine's temporary folder and ``more`` (a worker's scratch folder)."""
-    roots: list[Path | str] = [settings.data_dir, tempfile.gettempdir(), *more]
+def for_settings(settings) -> Redactor:
+    """The redactor of a process run with ``settings``: its data directory (the worker's scratch
+    folder is inside it), its storage root (a directory) and the machine's temporary folder."""
+    roots: list[Path | str] = [settings.data_dir, tempfile.gettempdir()]
     if settings.storage_url.startswith("file://"):
         roots.append(settings.storage_url[len("file://") :])
     return Redactor(roots)

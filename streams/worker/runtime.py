@@ -19,6 +19,7 @@ is left unfinished is never committed: the next owner of its partition does it a
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import shutil
@@ -457,9 +458,15 @@ def _named_video(value: bytes) -> tuple[str, str] | None:
 def for_users(reason: str) -> str:
     """A failure's reason without any path of this machine (its data directory, storage root,
     scratch and temporary folders, stored objects' URIs): ``ops.redact``."""
+    return _redactor()(reason)
+
+
+@functools.cache
+def _redactor() -> redact.Redactor:
+    """The worker's redactor, its patterns compiled once."""
     from streams.worker.app import settings
 
-    return redact.for_settings(settings)(reason)
+    return redact.for_settings(settings)
 
 
 async def give_up(
@@ -502,7 +509,7 @@ async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
     """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
     fails once: if it had already failed, its first failure is announced again (not this one)."""
     rt = await runtime()
-    reason = for_users(reason)  # what users read of it (API, progress events, webhooks)
+    reason = for_users(reason)  # what users read (API, events, webhooks); idempotent on give_up's
     failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
     await report_failure(video_id, stage if failed_now else None)
     rt.drop_scratch(video_id)

@@ -6,6 +6,7 @@ ours refused (links are built from the configured base), and no URL's credential
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -27,8 +28,6 @@ def http(pipeline):
 
 def _raw(pipeline, method: str, path: bytes, body: bytes = b"", content_type: bytes = b"application/json") -> tuple:
     """A request whose path and body go out byte for byte (httpx would normalise them)."""
-    import socket
-
     host, port = "127.0.0.1", pipeline.settings.api_port
     head = (method.encode() + b" " + path + b" HTTP/1.1\r\nHost: " + f"{host}:{port}".encode()
             + b"\r\nAuthorization: Bearer " + fresh_key(pipeline).encode()

@@ -18,7 +18,7 @@ from tests.security.assets import HOSTILE_PAGES, MARKER, polyglot
 pytestmark = pytest.mark.integration
 
 ACTIVE = ("html", "xml", "svg", "javascript", "ecmascript", "xhtml")
-CASES = {**HOSTILE_PAGES, polyglot()[0]: polyglot()[1]}
+CASES = {**HOSTILE_PAGES, **dict([polyglot()])}
 
 
 def _stored_unprobed(pipeline, name: str, data: bytes) -> str:
