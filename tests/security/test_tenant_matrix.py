@@ -75,10 +75,16 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
         # Routes that take A's id in the body, not the path.
         made = b.post("/v1/clips", json={"video_id": tenant_a["video_id"], "start": 0, "end": 5})
         assert made.status_code == 404 and made.json()["error"]["code"] == "video_not_found"
-        # Lists and the library show B nothing of A's.
-        assert tenant_a["video_id"] not in {v["video_id"] for v in b.get("/v1/videos").json()["videos"]}
-        assert b.get("/v1/search", params={"q": "country"}).json()["hits"] == []
-        assert b.get("/v1/analytics").json()["videos"] == 0
+        # Lists and the library show B nothing of A's. B may have videos of its own from other
+        # tests (the same jfk.wav among them), so what B sees is compared with what B owns.
+        listed = b.get("/v1/videos", params={"limit": 100}).json()
+        assert not listed["has_more"]
+        own = {v["video_id"] for v in listed["videos"]}
+        assert tenant_a["video_id"] not in own
+        found = {h["video_id"] for h in b.get("/v1/search", params={"q": "country"}).json()["hits"]}
+        assert tenant_a["video_id"] not in found and found <= own, (found, own)
+        # The report is counted from events, so it may lag B's list, never pass it.
+        assert b.get("/v1/analytics").json()["videos"] <= len(own)
         assert all(k["key_id"] != ids["key_id"] for k in b.get("/v1/keys").json()["keys"])
         assert all(a["asset_id"] != ids["asset_id"] for a in b.get("/v1/brand/assets").json()["assets"])
     assert len(checked) >= 15, checked
