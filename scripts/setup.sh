@@ -75,6 +75,11 @@ fi
 # CTranslate2 into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
 .venv/bin/python -m streams.judge.models install >/dev/null
 
+# The editorial head that ranks moments: trained on the labelled talks of bench/highlights with the
+# sentence encoder into .local/models (streams.moments.editorial_head); retrained only when the talks
+# or its settings changed.
+.venv/bin/python -m streams.moments.train_head --if-stale
+
 # The API's /docs page: Swagger UI from the npm registry, pinned by package-lock.json and served
 # by the API itself (no CDN). Install scripts stay off: the only one is a telemetry ping.
 docs=api/docs_assets

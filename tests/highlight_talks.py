@@ -25,10 +25,12 @@ from streams.settings import project_root
 
 HIGHLIGHTS_DIR = Path(os.environ.get("CLIPSTREAM_HIGHLIGHTS_DIR",
                                      project_root().parent / "shared" / "eval" / "highlights"))
+# Our own labelled talks of other genres (issue 48), scored beside the shared ones.
+BENCH_HIGHLIGHTS_DIR = project_root() / "bench" / "highlights"
 EVAL_CACHE = Path(os.environ.get("CLIPSTREAM_EVAL_CACHE", Path.home() / ".cache" / "clipstream" / "eval"))
 
 # (espeak-ng voice, words per minute) by speaker; anyone not named speaks as the host.
-VOICES = {"guest": ("en-gb", 150)}
+VOICES = {"guest": ("en-gb", 150), "panelist_a": ("en-gb", 150), "panelist_b": ("en-gb-scotland", 150)}
 DEFAULT_VOICE = ("en-us", 160)
 # A portrait per talk (any is fine; different ones keep the talks apart in a clip gallery).
 PORTRAITS = {"podcast_sailing": "images/fr_biden.jpg", "lecture_refrigeration": "images/fr_obama.jpg",

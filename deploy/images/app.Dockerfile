@@ -38,8 +38,11 @@ COPY pyproject.toml README.md ./
 COPY streams ./streams
 COPY api ./api
 COPY schemas ./schemas
+# The labelled talks the editorial head is trained on, at build time as at setup (no network).
+COPY bench/highlights ./bench/highlights
 RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
-    && /opt/venv/bin/python -m compileall -q streams api
+    && /opt/venv/bin/python -m compileall -q streams api \
+    && /opt/venv/bin/python -m streams.moments.train_head
 
 # -- runtime: FFmpeg for the renders, fonts for every caption script, no build tools, not root ----
 FROM ${DEBIAN_IMAGE} AS runtime

@@ -19,16 +19,18 @@ from the chunk, its time the one recorded), which ClickHouse's ``events`` keeps 
 Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "30-60", "60-90")
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
 have in common, default 0). Topics and the editorial signal come from sentence embeddings
-(all-MiniLM-L6-v2 in numpy, loaded once per process, each sentence embedded once). The model is
-required: a worker that runs this agent loads it before it starts (``streams.worker.process``) and does
-not start without it (``ModelMissing``), rather than rank without what matters most.
+(all-MiniLM-L6-v2 in numpy, loaded once per process, each sentence embedded once) and the editorial
+head trained on labelled talks at setup (``streams.moments.editorial_head``). Both are required: a
+worker that runs this agent loads them before it starts (``streams.worker.process``) and does not
+start without them (``ModelMissing``), rather than rank without what matters most.
 
 Each clip the moments announce is read by the clip judge (``streams.judge``, a language model on
 Triton), which writes its title and reason and scores it as a standalone clip (``judge_*`` signals
 in its breakdown). Its answers are checked and asked again when malformed; its verdicts are kept
 in the catalog by content, so a replay asks nothing twice. ``CLIPSTREAM_MOMENT_JUDGE=on`` turns it
 on; off (the default until it has been measured through the whole pipeline) ranks and titles by
-rules alone and says so in every reason and in the video's ``ranking``.
+rules alone and says so once, in the video's ``ranking`` (not in every reason, where it would
+read as boilerplate).
 
 Besides the words, each stored chunk brings its loudness envelope and pitch track (measured by
 the transcribe agent from the chunk's PCM) and what was on screen: faces counted on about one
@@ -82,6 +84,15 @@ def sentence_encoder():
             f"the sentence-embedding model (all-MiniLM-L6-v2) that ranks moments cannot be loaded: {exc}; "
             "scripts/setup.sh installs it"
         ) from exc
+
+
+@lru_cache(maxsize=1)
+def editorial_head():
+    """The trained editorial head (``streams.moments.editorial_head``), loaded once per process.
+    Raises ``ModelMissing`` when setup has not trained it."""
+    from streams.moments.editorial_head import load
+
+    return load()
 
 
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
@@ -150,11 +161,9 @@ def _noted(reason: str, note: str) -> str:
 
 async def _with_verdicts(video_id: str, moments: list[ScoredMoment], judge: bool) -> list[ScoredMoment]:
     """The moments as announced: titled, explained and scored by the judge, or, with the judge
-    off, by rules with a reason that says so."""
-    if not judge:
-        return [dataclasses.replace(m, reason=_noted(m.reason, RULES_ONLY)) for m in moments]
-    if not moments:
-        return []
+    off, as the rules made them (the video's ``ranking`` says so, once)."""
+    if not judge or not moments:
+        return list(moments)
     rt = await runtime()
     model = await rt.triton.judge_model()  # once for the clips announced together
     # The judge is told each clip's language: read from the chunks the clips lie in (not the whole
@@ -184,12 +193,14 @@ async def find_moments(stream):
 
 
 def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
-    """A fresh stream of moments for a video uploaded with ``options``."""
+    """A fresh stream of moments for a video uploaded with ``options``; with an ``encoder``, the
+    trained editorial head weighs in too (``ModelMissing`` when it is not there)."""
     return MomentStream(
         count=int(options.get("clip_count", 5)),
         length=clip_length(options),
         max_overlap=max_overlap(options),
         encoder=encoder,
+        head=editorial_head() if encoder is not None else None,
     )
 
 

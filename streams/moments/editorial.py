@@ -24,27 +24,103 @@ from typing import Sequence
 
 import numpy as np
 
+from streams.moments.editorial_head import Head
+from streams.moments.rhetoric import Device
 from streams.moments.sentences import Sentence
 
-PICKS: tuple[str, ...] = (
-    "a surprising true story with a twist and a punchline",
-    "a memorable lesson learned the hard way",
-    "an unexpected fact that changes how you see something",
-    "a dramatic moment when everything went wrong",
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of moment editors clip (or skip), as the reason names it, and the plain-English
+    descriptions a sentence is compared with (several per kind: one wording alone sits close to
+    some talks and far from others)."""
+
+    name: str
+    descriptions: tuple[str, ...]
+
+
+# What short-form editors clip, across genres: speeches and sermons (quotable lines, a call to
+# action, an emotional peak), stand-up (a punchline), talks and podcasts (a story's turn, a
+# surprising fact, a lesson), tutorials (a practical tip).
+PICK_KINDS: tuple[Kind, ...] = (
+    Kind(
+        "a story with a twist",
+        (
+            "a surprising true story with a twist and a punchline",
+            "a dramatic moment when everything went wrong",
+        ),
+    ),
+    Kind("a lesson learned the hard way", ("a memorable lesson learned the hard way",)),
+    Kind(
+        "a surprising fact",
+        (
+            "an unexpected fact that changes how you see something",
+            "a striking number that overturns what everyone assumed",
+        ),
+    ),
+    Kind(
+        "a quotable line",
+        (
+            "a short memorable line of wisdom people will quote",
+            "a powerful contrast between what we are and what we could be",
+        ),
+    ),
+    Kind("a call to action", ("a rousing call to action telling you what to do with your life",)),
+    Kind("an emotional peak", ("a moving personal moment of love, loss and forgiveness",)),
+    Kind("a punchline", ("a funny joke with an absurd punchline that makes the audience laugh",)),
+    Kind(
+        "a practical tip",
+        (
+            "a practical tip that fixes a common mistake",
+            "a common myth debunked with a simple test anyone can do",
+        ),
+    ),
 )
-SKIPS: tuple[str, ...] = (
-    "housekeeping announcements and logistics",
-    "an outline of what this talk will cover",
-    "thanking the organisers and the team",
-    "a summary of what we discussed",
-    "product features, pricing and the roadmap",
+# What they skip: the talk's frame (greetings, thanks, sign-offs, agendas and recaps), its
+# logistics and plugs, and its procedure (steps and lists said in order).
+SKIP_KINDS: tuple[Kind, ...] = (
+    Kind(
+        "greetings and thanks",
+        (
+            "thanking the organisers and the team",
+            "good morning and welcome, it is an honour to be here with all of you",
+        ),
+    ),
+    Kind(
+        "housekeeping",
+        (
+            "housekeeping announcements and logistics",
+            "reminders about parking, the schedule and upcoming events",
+            "please subscribe to the channel and check out our sponsor",
+        ),
+    ),
+    Kind(
+        "an agenda or a recap",
+        (
+            "an outline of what this talk will cover",
+            "a summary of what we discussed",
+        ),
+    ),
+    Kind("a sign-off", ("congratulations, thank you all, goodnight and see you next time",)),
+    Kind("introductions", ("introducing the speaker's background, job title and career",)),
+    Kind("procedure", ("step by step instructions with quantities and timings",)),
+    Kind("product details", ("product features, pricing and the roadmap",)),
 )
+PICKS: tuple[str, ...] = tuple(d for k in PICK_KINDS for d in k.descriptions)
+SKIPS: tuple[str, ...] = tuple(d for k in SKIP_KINDS for d in k.descriptions)
+PICK_KIND_OF: tuple[str, ...] = tuple(k.name for k in PICK_KINDS for _ in k.descriptions)
 # The descriptions are English and so is the encoder (all-MiniLM-L6-v2 was trained on English
 # pairs): a sentence in another language lies about as close to the picks as to the skips
 # (DEVELOPERS.md, "Moments in other languages"), so only English sentences are scored on this.
 LANGUAGE = "en"
 CONTEXT = 1  # neighbours on each side embedded with a sentence
 CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands out in the talk"
+# What a rhetorical device at full strength adds to a sentence's raw score (in the talk's robust
+# standard deviations): a built line stands out.
+RHETORIC = 1.0
+# The trained head's share of a sentence's raw score, against the descriptions' (each measured
+# against the talk first): passage by passage, the head tells highlights from filler better.
+LEARNED = 0.7
 EDGE = -1.0  # the score assumed beyond the talk's first and last sentence (no story continues there)
 _MAD_TO_SD = 1.4826
 _FLOOR = 1e-6
@@ -59,15 +135,20 @@ class EditorialMap:
         starts: the sentences' start times, ascending (the sentences the map was made from).
         scores: the score of each sentence, same order.
         nearest: for each sentence, the index into ``PICKS`` of the description it is closest to.
+        devices: for each sentence, its rhetorical device (``rhetoric.devices``) or None; empty
+            when none were looked for.
     """
 
     starts: tuple[float, ...]
     scores: tuple[float, ...]
     nearest: tuple[int, ...]
+    devices: tuple[Device | None, ...] = ()
 
     def __post_init__(self) -> None:
         if not len(self.starts) == len(self.scores) == len(self.nearest):
             raise ValueError("starts, scores and nearest must have one entry per sentence")
+        if self.devices and len(self.devices) != len(self.starts):
+            raise ValueError("devices must have one entry per sentence, or none")
 
     @cached_property
     def _index(self) -> dict[float, int]:
@@ -91,9 +172,45 @@ class EditorialMap:
         return float(1.0 / (1.0 + np.exp(-lift)))
 
     def strongest_pick(self, sentences: Sequence[Sentence]) -> str:
-        """The description of ``PICKS`` the window's best sentence is closest to (for reasons)."""
+        """The kind of ``PICK_KINDS`` the window's best sentence is closest to (for reasons)."""
         best = max((self._index[s.start] for s in sentences), key=lambda i: self.scores[i])
-        return PICKS[self.nearest[best]]
+        return PICK_KIND_OF[self.nearest[best]]
+
+    def device(self, sentences: Sequence[Sentence]) -> Device | None:
+        """The strongest rhetorical device among the window's sentences (the earliest on ties)."""
+        if not self.devices:
+            return None
+        found = [self.devices[self._index[s.start]] for s in sentences]
+        return max((d for d in found if d is not None), key=lambda d: d.strength, default=None)
+
+    def score_of(self, sentence: Sentence) -> float:
+        """The sentence's score (it must be in the map)."""
+        return self.scores[self._index[sentence.start]]
+
+    def standout(self, sentences: Sequence[Sentence]) -> Sentence:
+        """The window's sentence that stands out most (the earliest on ties)."""
+        return max(sentences, key=lambda s: (self.scores[self._index[s.start]], -s.start))
+
+
+def in_context(embeddings: np.ndarray, context: int | None = None) -> np.ndarray:
+    """Each sentence's embedding averaged with its ``context`` neighbours on each side (default
+    ``CONTEXT``), unit length (one sentence alone says too little)."""
+    context = CONTEXT if context is None else context
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    n = len(embeddings)
+    # A running sum makes every window's mean one subtraction.
+    cumulative = np.vstack([np.zeros((1, embeddings.shape[1]), np.float32), np.cumsum(embeddings, axis=0)])
+    lo = np.clip(np.arange(n) - context, 0, n)
+    hi = np.clip(np.arange(n) + context + 1, 0, n)
+    around = (cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]
+    return around / np.maximum(np.linalg.norm(around, axis=1, keepdims=True), _FLOOR)
+
+
+def _robust_z(values: np.ndarray) -> np.ndarray:
+    """``values`` against their median, in robust standard deviations (median absolute deviation)."""
+    median = float(np.median(values))
+    spread = float(np.median(np.abs(values - median))) * _MAD_TO_SD
+    return (values - median) / max(spread, _FLOOR)
 
 
 def editorial_map(
@@ -101,31 +218,33 @@ def editorial_map(
     embeddings: np.ndarray,
     picks: np.ndarray,
     skips: np.ndarray,
-    context: int = CONTEXT,
+    context: int | None = None,
+    devices: Sequence[Device | None] = (),
+    head: Head | None = None,
 ) -> EditorialMap:
     """The editorial map of ``sentences`` from their unit-length ``embeddings`` (one row each) and
-    those of the ``PICKS`` and ``SKIPS`` descriptions (same model, same order)."""
+    those of the ``PICKS`` and ``SKIPS`` descriptions (same model, same order); ``devices``, one
+    per sentence (or none), add ``RHETORIC`` times their strength to a sentence's raw score;
+    ``head``, the trained editorial head, weighs ``LEARNED`` against the descriptions."""
     if len(sentences) != len(embeddings):
         raise ValueError(f"{len(sentences)} sentences but {len(embeddings)} embeddings")
     if len(picks) == 0 or len(skips) == 0:
         raise ValueError("need at least one pick and one skip description")
     if not sentences:
         return EditorialMap((), (), ())
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    # Each sentence with its neighbours: a running sum makes every window's mean one subtraction.
-    cumulative = np.vstack([np.zeros((1, embeddings.shape[1]), np.float32), np.cumsum(embeddings, axis=0)])
-    n = len(sentences)
-    lo = np.clip(np.arange(n) - context, 0, n)
-    hi = np.clip(np.arange(n) + context + 1, 0, n)
-    around = (cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]
-    around /= np.maximum(np.linalg.norm(around, axis=1, keepdims=True), _FLOOR)
+    around = in_context(embeddings, context)
     to_picks, to_skips = around @ np.asarray(picks).T, around @ np.asarray(skips).T
-    raw = to_picks.max(axis=1) - to_skips.max(axis=1)
-    median = float(np.median(raw))
-    spread = float(np.median(np.abs(raw - median))) * _MAD_TO_SD
-    scores = (raw - median) / max(spread, _FLOOR)
+    raw = _robust_z(to_picks.max(axis=1) - to_skips.max(axis=1))
+    if head is not None:
+        raw = (1.0 - LEARNED) * raw + LEARNED * _robust_z(head.logits(around))
+    if devices:
+        if len(devices) != len(sentences):
+            raise ValueError(f"{len(sentences)} sentences but {len(devices)} devices")
+        raw = raw + RHETORIC * np.asarray([d.strength if d is not None else 0.0 for d in devices], np.float32)
+    scores = _robust_z(raw)
     return EditorialMap(
         starts=tuple(s.start for s in sentences),
         scores=tuple(round(float(v), 4) for v in scores),
         nearest=tuple(int(i) for i in to_picks.argmax(axis=1)),
+        devices=tuple(devices),
     )

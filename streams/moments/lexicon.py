@@ -39,6 +39,12 @@ class Lexicon:
         number_words: numbers written as words (not articles that double as "one").
         dangling: first words that point back to talk before the clip.
         leading_fillers: words a title drops from its start.
+        phrase_starts: words that open a new clause (conjunctions, relative pronouns): a title
+            may stop just before one.
+        prepositions: words that open a prepositional phrase: failing a clause, a title may stop
+            just before one.
+        contrasts: markers of an antithesis, each a phrase whose ``...`` stands for a few words
+            ("not ... but"); none for a language nobody has written them for.
     """
 
     language: str
@@ -52,6 +58,9 @@ class Lexicon:
     number_words: frozenset[str]
     dangling: frozenset[str]
     leading_fillers: frozenset[str]
+    phrase_starts: frozenset[str] = frozenset()
+    prepositions: frozenset[str] = frozenset()
+    contrasts: tuple[tuple[str, ...], ...] = ()
 
     @cached_property
     def filler_starts(self) -> dict[str, list[tuple[str, ...]]]:
@@ -98,6 +107,15 @@ ENGLISH = Lexicon(
     ),
     dangling=_words("and but so because which that it this they he she or also then these those"),
     leading_fillers=_words("so and but um uh well okay ok like"),
+    phrase_starts=_words(
+        "and but or so because when while where which who whom whose that if unless until after before since "
+        "though although whereas"
+    ),
+    prepositions=_words("for in on at from by about into through with without over under between during to of"),
+    contrasts=tuple(
+        tuple(p.split())
+        for p in _phrases("not ... but; rather than; instead of; isn't about; is not about; not because ... but")
+    ),
 )
 
 GERMAN = Lexicon(

@@ -17,7 +17,8 @@ from streams.moments import evidence as evidence_signals
 from streams.moments import signals
 from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.evidence import NEUTRAL, Evidence
-from streams.moments.sentences import Sentence, bare, join_words
+from streams.moments.sentences import Sentence
+from streams.moments.titles import title
 
 # How much each signal counts; they sum to 1 so the score is a weighted mean (x100). A signal
 # whose input is missing sits at 0.5 for every candidate, so it shifts scores but not rankings.
@@ -100,12 +101,9 @@ def length_range(
     )
 
 
-TITLE_CHARS = 60
-UNTITLED = "Untitled moment"
 STRONG = 0.6  # a signal this high is worth naming in the reason
 REASON_PARTS = 3
 PICTURE_WARNING = 0.4  # faces or scene cuts this low are named in the reason as a warning
-_TITLE_OPENERS = "\"'“‘«([{ "
 
 
 @dataclass(frozen=True)
@@ -254,58 +252,63 @@ def as_moment(video_id: str, scored: ScoredMoment, reason: str | None = None) ->
     )
 
 
-def title(sentences: Sequence[Sentence], evidence: Evidence | None = None) -> str:
-    """A headline from the clip's strongest sentence: the most hook-like, else the one that lands
-    the point; the earliest on ties. At most ``TITLE_CHARS`` characters, whole words. Each
-    sentence is read in its language (``evidence``; English when not known)."""
-    lexicon_of = (evidence or Evidence()).lexicon_of
-
-    def strength(pair: tuple[int, Sentence]) -> tuple[float, float, int]:
-        index, sentence = pair
-        lexicon = lexicon_of(sentence)
-        return (signals.hook(sentence, lexicon), signals.payoff(sentence, None, lexicon), -index)
-
-    best = max(enumerate(sentences), key=strength)[1]
-    lexicon = lexicon_of(best)
-    leading = lexicon.leading_fillers if lexicon is not None else frozenset[str]()
-    words = [w.word.strip() for w in best.words]
-    while len(words) > 1 and bare(words[0]) in leading:
-        words.pop(0)
-    text = join_words(words).lstrip(_TITLE_OPENERS)
-    if len(text) > TITLE_CHARS:
-        # Whole words only; a single word longer than the limit is the one case cut mid-word.
-        head = text[: TITLE_CHARS + 1]
-        text = head.rsplit(" ", 1)[0] if " " in head[1:] else text[:TITLE_CHARS]
-    # A question mark is the hook itself; any other end punctuation reads as a cut-off sentence.
-    while text and not (text[-1].isalnum() or text[-1] in "?%"):
-        text = text[:-1]
-    # Events require a title; only a sentence of bare punctuation leaves nothing.
-    return text[:1].upper() + text[1:] if text else UNTITLED
+# Signals whose strength is the norm for a pick (a clip set off by pauses, ending on a full stop,
+# inside one topic, of a good length, at a lively pace, with the speaker on screen): saying so of every clip says
+# nothing, so the reason names them only when they fall short (as warnings).
+NORMS = frozenset(
+    {"breaks", "completeness", "coherence", "length_fit", "fluency", "speech_rate", "faces", "scene_cuts"}
+)
+WARNING = 0.4  # a norm this low is named as a warning
+SEVERAL_TOPICS = 3  # topic changes inside a clip that make it "span several topics"
 
 
 def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str:
-    """The strongest signals by what they added to the score (at most ``REASON_PARTS``), then
-    warnings a person deciding on the clip should know about."""
+    """What makes the clip worth watching: what editors clip that it is (with the rhetoric that
+    makes it quotable), then the strongest of its other signals by what they added to the score
+    (at most ``REASON_PARTS`` parts in all), then warnings a person deciding on the clip should
+    know about. Strengths every pick has (``NORMS``) are not named."""
     unmeasured = _unmeasured(window, evidence)
     known = [name for name in WEIGHTS if name not in unmeasured]
     order = list(WEIGHTS)  # on equal contributions, the more important signal first
-    strong = sorted((n for n in known if values[n] >= STRONG), key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)))
-    if not strong:
-        strong = [max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))]
-    parts = [_describe(name, window, values[name], evidence) for name in strong[:REASON_PARTS]]
+    parts = []
+    lead = _what_it_is(window, values, evidence) if "editorial" in known else ""
+    if lead:
+        parts.append(lead)
+    strong = sorted(
+        (n for n in known if n not in NORMS and n != "editorial" and values[n] >= STRONG),
+        key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)),
+    )
+    parts += [_describe(name, window, values[name], evidence) for name in strong[: REASON_PARTS - len(parts)]]
+    if not parts:
+        best = max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))
+        parts.append(_describe(best, window, values[best], evidence))
     dangling = signals.opens_mid_thought(window.sentences, evidence.lexicon_of(window.sentences[0]))
     if dangling:
         parts.append(f'opens mid-thought ("{dangling}")')
-    if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences):
-        parts.append("spans a change of topic")
-    if values["fluency"] < 0.5:
-        parts.append("long pauses or fillers")
-    # The picture: a clip nobody is seen in, or one whose edge flashes a shot, reframes badly.
-    for name in ("faces", "scene_cuts"):
-        if name in known and name not in strong[:REASON_PARTS] and values[name] < PICTURE_WARNING:
-            parts.append(_describe(name, window, values[name], evidence))
+    # Topics are a few sentences long, so a clip of a whole passage often crosses a change or two:
+    # only one that runs across several is worth a warning.
+    if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences) >= SEVERAL_TOPICS:
+        parts.append("spans several topics")
+    for name in ("breaks", "completeness", "fluency", "speech_rate", "faces", "scene_cuts"):
+        if name in known and values[name] < WARNING:
+            warning = _describe(name, window, values[name], evidence)
+            if warning not in parts and not warning.startswith("ends on"):  # a low completeness
+                parts.append(warning)
     line = "; ".join(parts)
     return line[:1].upper() + line[1:]
+
+
+def _what_it_is(window: Window, values: dict[str, float], evidence: Evidence) -> str:
+    """The kind of moment editors clip that the window is, when it stands out in the talk, with
+    the rhetoric that makes it quotable ('a quotable line: parallel lines ("...")'); "" else."""
+    editorial = evidence.editorial
+    assert editorial is not None  # "editorial" is known
+    device = editorial.device(window.sentences)
+    if device is not None and device.strength >= WARNING:
+        return f'a quotable line: {device.kind} ("{device.phrase}")'
+    if values["editorial"] >= STRONG:
+        return f"reads like {editorial.strongest_pick(window.sentences)}"
+    return ""
 
 
 def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
@@ -336,9 +339,7 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence) -> st
     opening, closing = evidence.lexicon_of(first), evidence.lexicon_of(last)
     if name == "editorial":  # named only when known (``_missing``), so the map is there
         assert evidence.editorial is not None
-        if value >= STRONG:
-            return f"reads like {evidence.editorial.strongest_pick(window.sentences)}"
-        return "much like the rest of the talk"
+        return _what_it_is(window, {name: value}, evidence) or "much like the rest of the talk"
     if name == "breaks":
         return "starts and ends at a pause" if value >= STRONG else "cut between sentences spoken close together"
     if name == "hook":

@@ -26,10 +26,14 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.moments.editorial import PICKS, SKIPS, editorial_map
+from streams.moments.editorial_head import Head
+from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
+from streams.moments.rhetoric import devices as rhetorical_devices
 from streams.moments.scoring import LengthRange, ScoredMoment
 from streams.moments.selection import StreamingSelector, final_ranking
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences
@@ -51,15 +55,27 @@ class Step(NamedTuple):
     final: list[ScoredMoment]
 
 
-def from_words(sentences: Sequence[Sentence], encoder=None) -> dict:
+def from_words(
+    sentences: Sequence[Sentence], encoder=None, chunks: Sequence[TranscriptChunk] = (), head: Head | None = None
+) -> dict:
     """What the sentences say beyond their words' own signals: the pauses around them and, with
-    an encoder, their topics and how much each reads like what editors clip (``editorial``)."""
+    an encoder, their topics and how much each reads like what editors clip (``editorial``: what
+    it resembles, by the descriptions and the trained ``head``, and its rhetoric, read in the
+    language ``chunks`` say it is spoken in)."""
     found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
     if encoder is None or not sentences:
         return found
     embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
     found["topics"] = segment_topics(sentences, embeddings)
-    found["editorial"] = editorial_map(sentences, embeddings, encoder.encode(list(PICKS)), encoder.encode(list(SKIPS)))
+    spoken = Evidence(languages=SpokenLanguages.of(chunks) if chunks else None)
+    found["editorial"] = editorial_map(
+        sentences,
+        embeddings,
+        encoder.encode(list(PICKS)),
+        encoder.encode(list(SKIPS)),
+        devices=rhetorical_devices(sentences, spoken.lexicon_of),
+        head=head,
+    )
     return found
 
 
@@ -68,16 +84,23 @@ class MomentStream:
     ``finish`` with the last.
 
     ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
-    topics and the editorial scores; None leaves them out. ``through`` is the index of the last
+    topics and the editorial scores; None leaves them out. ``head`` (``editorial_head.Head``) is
+    the trained editorial head the scores weigh in; None: the descriptions alone. ``through`` is the index of the last
     chunk stepped (None before the first)."""
 
     def __init__(
-        self, count: int, length: LengthRange, max_overlap: float = 0.0, encoder=None, horizon: float = HORIZON_SECONDS
+        self,
+        count: int,
+        length: LengthRange,
+        max_overlap: float = 0.0,
+        encoder=None,
+        horizon: float = HORIZON_SECONDS,
+        head: Head | None = None,
     ) -> None:
         if horizon <= length.max_seconds:
             raise ValueError(f"the horizon ({horizon} s) must be longer than the longest clip ({length.max_seconds} s)")
         self.count, self.length, self.max_overlap = count, length, max_overlap
-        self.encoder, self.horizon = encoder, horizon
+        self.encoder, self.horizon, self.head = encoder, horizon, head
         # A sentence longer than the longest clip could never be cut into one.
         self.max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
         self.through: int | None = None
@@ -113,7 +136,7 @@ class MomentStream:
         sentences = self._closed + [s for s in opened if s.start >= cut]
         # Only sentences the next words can no longer change are settled.
         settled = sentences[-1].start if sentences else chunk.start_s
-        evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder))
+        evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder, self._chunks, self.head))
         new = selector.advance(sentences, settled, False, evidence)
         return Step(selector.picked, new, [])
 
@@ -122,7 +145,7 @@ class MomentStream:
         the whole talk once: the last picks and the final ranking weigh every candidate."""
         selector = self._take(chunk, duration)
         sentences = build_sentences(words_of(whole), self.max_sentence)
-        evidence = evidence_of(whole, **from_words(sentences, self.encoder))
+        evidence = evidence_of(whole, **from_words(sentences, self.encoder, whole, self.head))
         new = selector.advance(sentences, whole[-1].end_s, True, evidence)
         if new == selector.picked:  # all picked knowing everything (or the short-video fallback)
             chosen = [m for _, m in final_ranking(new)]

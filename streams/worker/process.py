@@ -102,10 +102,11 @@ def load_models(agents: str) -> list[str]:
 
     loaded = []
     if "moments" in agent_groups(agents):
-        from streams.agents.moments import sentence_encoder
+        from streams.agents.moments import editorial_head, sentence_encoder
 
         sentence_encoder()
-        loaded.append("sentence encoder")
+        editorial_head()
+        loaded += ["sentence encoder", "editorial head"]
     return loaded
 
 

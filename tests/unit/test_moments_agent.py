@@ -9,6 +9,7 @@ import pytest
 from streams.agents.moments import replay
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import InvalidOptions
+from streams.moments.editorial_head import Head
 from streams.moments.options import clip_length, max_overlap
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
@@ -27,7 +28,8 @@ def chunks_of(sentences, size=120.0):
 
 
 class CountingEncoder:
-    """Embeds text by its first word's hash; records how often each text was asked for."""
+    """Embeds text by its first word's hash; records how often each text was asked for. Its
+    embeddings have 8 dimensions, so the agent ranks with ``TOY_HEAD`` beside it (``toy_head``)."""
 
     def __init__(self):
         self.calls: list[str] = []
@@ -36,6 +38,15 @@ class CountingEncoder:
         self.calls.extend(texts)
         rows = [np.random.default_rng(zlib.crc32(t.split()[0].encode())).standard_normal(8) for t in texts]
         return np.array(rows).reshape(len(texts), 8)
+
+
+TOY_HEAD = Head(np.random.default_rng(3).standard_normal(8).astype(np.float32), 0.0, "toy")
+
+
+@pytest.fixture(autouse=True)
+def toy_head(monkeypatch):
+    """The agent's editorial head, for ``CountingEncoder``'s 8-dimensional embeddings."""
+    monkeypatch.setattr("streams.agents.moments.editorial_head", lambda: TOY_HEAD)
 
 
 def test_clip_length_reads_a_preset_or_the_user_range():
@@ -157,7 +168,7 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
     finally:
         monkeypatch.undo()
         sentence_encoder.cache_clear()
-    assert load_models("moments") == ["sentence encoder"]
+    assert load_models("moments") == ["sentence encoder", "editorial head"]
 
 
 def test_the_judge_switch_reads_on_and_off_and_refuses_anything_else(monkeypatch):
@@ -174,19 +185,20 @@ def test_the_judge_switch_reads_on_and_off_and_refuses_anything_else(monkeypatch
         judge_enabled()
 
 
-def test_with_the_judge_off_every_reason_says_the_ranking_is_by_rules_alone():
+def test_with_the_judge_off_the_rules_reasons_are_announced_as_they_are_and_the_video_says_it_once():
     import asyncio
 
-    from streams.agents.moments import RULES_ONLY, _with_verdicts
+    from streams.agents.moments import RULES_ONLY, _ranking, _with_verdicts
 
     chunks, duration = chunks_of(ten_minutes())
     picks = replay("v1", chunks, {"clip_count": 3}, duration, final=True).picks
     announced = asyncio.run(_with_verdicts("v1", picks, judge=False))
     assert len(announced) == len(picks) == 3
     for before, after in zip(picks, announced):
-        assert after.reason == f"{before.reason} ({RULES_ONLY})"
+        assert after.reason == before.reason and RULES_ONLY not in after.reason
         assert (after.title, after.score, after.signals) == (before.title, before.score, before.signals)
         assert not any(k.startswith("judge_") for k in after.signals)
+    assert _ranking(None) == {"judge": "off", "model": None, "note": RULES_ONLY}
 
 
 def test_a_noted_reason_fits_the_event_s_limit():

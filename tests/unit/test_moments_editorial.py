@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from streams.moments.editorial import PICKS, SKIPS, editorial_map
+from streams.moments.editorial import PICK_KIND_OF, PICKS, SKIPS, editorial_map
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.scoring import Window, score_window
@@ -113,6 +113,6 @@ def test_scores_carry_editorial_and_breaks_and_say_why():
     moment = score_window(Window(tuple(sentences[3:6])), evidence)
     assert moment.signals["editorial"] == round(found.value(sentences[3:6]), 3)
     assert moment.signals["breaks"] == round(Pauses.of(sentences).breaks(sentences[3:6]), 3)
-    assert f"reads like {PICKS[0]}" in moment.reason.lower()
+    assert f"reads like {PICK_KIND_OF[0]}" in moment.reason.lower()
     neutral = score_window(Window(tuple(sentences[3:6])))
     assert neutral.signals["editorial"] == 0.5 and neutral.signals["breaks"] == 0.5

@@ -14,7 +14,7 @@ from streams.moments.sentences import build_sentences, closed_sentences
 from streams.moments.stored import envelope_of, pitch_of
 from streams.moments.streaming import MomentStream
 from tests.moments_replay import read_again_from_the_start
-from tests.unit.test_moments_agent import CountingEncoder, chunks_of
+from tests.unit.test_moments_agent import CountingEncoder, chunks_of, toy_head  # noqa: F401 (a fixture)
 from tests.unit.test_moments_selection import ten_minutes
 
 LENGTH = LengthRange(20.0, 60.0)

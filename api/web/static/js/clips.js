@@ -8,7 +8,7 @@ import { report } from "./notify.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
 const SIGNAL_NAMES = {
-  editorial: "Story or lesson", breaks: "Set off by pauses",
+  editorial: "What editors clip", rhetoric: "Quotable line", breaks: "Set off by pauses",
   hook: "Hook", payoff: "Payoff", coherence: "Topic coherence", completeness: "Completeness",
   speech_rate: "Pace", energy: "Energy", fluency: "Fluency", pitch: "Pitch variation", length_fit: "Length fit",
   numbers: "Numbers", faces: "Faces", scene_cuts: "Scene cuts",
@@ -186,6 +186,7 @@ export class Gallery {
     this.watchUntil = 0;
     this.watchTimer = null;
     this.awaited = new Set(); // clip ids of re-renders not in the gallery yet
+    this.rankingNote = ""; // how the video's clips were ranked (said once, not in every reason)
   }
 
   reset(videoId) {
@@ -246,7 +247,8 @@ export class Gallery {
     if (current.length !== order.length || current.some((el, i) => el !== order[i])) this.box.replaceChildren(...order);
     if (!clips.length) this.box.append(h("p", { class: "muted small placeholder" }, "Clips appear here as they render."));
     $("#clip-count").textContent = clips.length ? String(clips.length) : "";
-    $("#clips-note").textContent = clips.length ? "Best first · scores out of 100" : "";
+    const note = this.rankingNote ? ` · ${this.rankingNote}` : "";
+    $("#clips-note").textContent = clips.length ? `Best first · scores out of 100${note}` : "";
   }
 
   /** After a re-render: read the clips every few seconds until the new clip is in (or a while passed). */

@@ -158,6 +158,7 @@ export class VideoView {
     const done = isTerminal(video);
     const finished = done && (!before || !isTerminal(before));
     if (force || finished || moved("transcribe")) this.transcript.load(video.video_id, { final: done });
+    this.gallery.rankingNote = video.ranking?.note || "";
     if (force || finished || moved("moments") || moved("render")) this.gallery.load(video.video_id);
     if (done && this.live) {
       this.live.stop();

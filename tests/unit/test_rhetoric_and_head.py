@@ -1,0 +1,79 @@
+"""The rhetoric found in the words (``streams.moments.rhetoric``) and the trained editorial head
+(``streams.moments.editorial_head``), issue 48."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streams.errors import ModelMissing
+from streams.moments import editorial_head
+from streams.moments.lexicon import ENGLISH
+from streams.moments.rhetoric import ANTITHESIS, CHIASMUS, PARALLEL, REFRAIN, devices
+from streams.moments.sentences import build_sentences
+from tests.unit.moments_text import timed_words
+
+
+def found(text: str) -> list:
+    sentences = build_sentences(timed_words(text))
+    return list(zip([s.text for s in sentences], devices(sentences, lambda s: ENGLISH)))
+
+
+def test_each_device_is_found_where_it_is_and_ordinary_prose_has_none():
+    text = ("Good morning, everyone, and thank you for coming. We took the train to the coast and then "
+            "walked to the hotel. It rained for most of the week. Knowledge will get you hired. Kindness "
+            "will get you trusted. Ask not what your country can do for you, ask what you can do for your "
+            "country. Winter is not the end of the story. For the mother at the table, winter is not the end "
+            "of the story. For the man without work, winter is not the end of the story. Success is not "
+            "about talent but about showing up.")
+    by_text = dict(found(text))
+    for plain in ("Good morning, everyone, and thank you for coming.",
+                  "We took the train to the coast and then walked to the hotel.",
+                  "It rained for most of the week."):
+        assert by_text[plain] is None, plain
+    assert by_text["Knowledge will get you hired."].kind == PARALLEL
+    assert by_text["Kindness will get you trusted."].kind == PARALLEL
+    reversed_pair = next(d for t, d in by_text.items() if t.startswith("Ask not"))
+    assert reversed_pair.kind == CHIASMUS and reversed_pair.strength == 1.0
+    refrains = [d for t, d in by_text.items() if "winter is not the end" in t.lower()]
+    assert len(refrains) == 3 and all(d.kind == REFRAIN for d in refrains)
+    assert refrains[0].phrase == "winter is not the end of the story"
+    contrast = by_text["Success is not about talent but about showing up."]
+    assert contrast.kind == ANTITHESIS and contrast.phrase == "not ... but"
+
+
+def test_a_language_without_contrast_markers_finds_only_the_shapes():
+    sentences = build_sentences(timed_words("Das ist nicht gut, aber es geht. Wir fahren heute nach Hause."))
+    assert devices(sentences, lambda s: None) == [None, None]
+
+
+def test_the_head_learns_a_direction_and_keeps_to_it_once_saved(tmp_path):
+    rng = np.random.default_rng(5)
+    direction = rng.standard_normal(16)
+    rows = rng.standard_normal((200, 16))
+    labels = (rows @ direction) > 0.8  # the fewer, like highlights
+    head = editorial_head.fit(rows, labels, trained_on="toy")
+    logits = head.logits(rows)
+    assert logits[labels].mean() > logits[~labels].mean() + 1.0
+    path = tmp_path / "head.npz"
+    head.save(path)
+    again = editorial_head.load(path)
+    assert again.trained_on == "toy" and np.allclose(again.logits(rows), logits)
+    with pytest.raises(ValueError, match="both highlights and filler"):
+        editorial_head.fit(rows, [True] * len(rows))
+
+
+def test_a_missing_or_foreign_head_is_an_error_that_says_what_to_run(tmp_path):
+    with pytest.raises(ModelMissing, match="scripts/setup.sh"):
+        editorial_head.load(tmp_path / "nowhere.npz")
+    np.savez(tmp_path / "old.npz", weights=np.zeros(4), bias=np.float32(0), trained_on=np.str_("x"),
+             format=np.int32(editorial_head.FORMAT + 1))
+    with pytest.raises(ModelMissing, match="format"):
+        editorial_head.load(tmp_path / "old.npz")
+
+
+def test_the_shipped_head_was_trained_on_our_labelled_talks():
+    scripts = editorial_head.scripts_of(editorial_head.default_labels())
+    assert {p.stem for p in scripts} >= {"commencement_speech", "standup_set", "tutorial_sourdough", "sermon_hope",
+                                         "panel_city_transport"}
+    assert editorial_head.load().trained_on == editorial_head.digest(scripts)  # setup retrains a stale one
