@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -149,13 +149,33 @@ def dims(sizes) -> str:
 def moments_quality() -> str:
     r = result("moments_quality")
     talks = r["results"]
-    coverage = [c for t in talks for c in t["coverage_of_hits"]]
-    chance = [t["chance_at_highlight_length_precision_at_k"] for t in talks]
-    return (f"On the {len(talks)} talks ({', '.join(t['talk'].split('_')[0] for t in talks)}; "
-            f"`bench/results/moments_quality.json`, commit {r['commit']}): precision@{r['k']} is "
-            f"{each([t['precision_at_k'] for t in talks])}, recall {each([t['recall'] for t in talks])}, and every "
-            f"clip that hits covers {span([100 * c for c in coverage], '.0f')} % of its highlight; random windows "
-            f"of a highlight's length score {span(chance)}.")
+    now, base = [t["current"] for t in talks], [t["baseline"] for t in talks]
+    coverage = [c for v in now for c in v["coverage_of_hits"]]
+    inside = [c for v in now for c in v["clip_inside_of_hits"]]
+    chance = [v["chance_at_highlight_length_precision_at_k"] for v in now]
+    met = [t["talk"].split("_")[0] for t, v in zip(talks, now) if all(v["meets"].values())]
+    missed = [f"{t['talk'].split('_')[0]} ({', '.join(k for k, ok in v['meets'].items() if not ok)})"
+              for t, v in zip(talks, now) if not all(v["meets"].values())]
+    return (f"On the {len(talks)} labelled talks ({', '.join(t['talk'].split('_')[0] for t in talks)}; "
+            f"`bench/results/moments_quality.json`, commit {r['current_commit']} against today's ranking at "
+            f"{r['baseline_commit']} in the same run, on the same transcripts; each of our own talks scored with an "
+            f"editorial head trained without it): precision@{r['k']} is {each([v['precision_at_k'] for v in now])} "
+            f"(today's: {each([v['precision_at_k'] for v in base])}), recall {each([v['recall'] for v in now])} "
+            f"(today's: {each([v['recall'] for v in base])}); a clip that hits covers "
+            f"{span([100 * c for c in coverage], '.0f')} % of its highlight, with {span([100 * c for c in inside], '.0f')} "
+            f"% of the clip inside it; random windows of a highlight's length score {span(chance)}. "
+            f"{len(met)} of {len(talks)} talks meet every target of issue 48 (today's ranking: "
+            f"{sum(all(t['baseline']['meets'].values()) for t in talks)})"
+            + (f"; short of them: {listed(missed)}." if missed else "."))
+
+
+def ranking_cost() -> str:
+    r = result("ranking_cost")
+    medians = {v["variant"]: v["median_seconds"] for v in r["results"]}
+    return (f"Ranking a {r['minutes']:.0f}-minute talk ({r['chunks']} chunks, {r['clips']} clips, every chunk stepped "
+            f"and the last finished; `bench/results/ranking_cost.json`, commit {r['commit']}) takes "
+            f"{medians['current']:.1f} s against today's {medians['baseline']:.1f} s in the same run "
+            f"({r['ratio']:.2f}×; the target is at most {r['target']:.2f}×)")
 
 
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
@@ -445,7 +465,8 @@ def capacity_sizing() -> str:
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
-    "moments_streaming": moments_streaming, "moments_quality": moments_quality, "asr_languages": asr_languages,
+    "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
+    "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,

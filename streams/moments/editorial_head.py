@@ -2,11 +2,9 @@
 says how much a sentence (with its neighbours) reads like a passage an editor picked.
 
 Descriptions of what editors clip (``editorial.PICK_KINDS``) know the kinds of moments but not how
-a talk of a genre sounds around them: measured passage by passage on the labelled talks, the
-zero-shot comparison told highlights from filler with a mean AUC of 0.84, and a head trained on the
-other talks (never on the one scored) with 0.91; trained on our five talks of other genres alone,
-it scored the three shared talks, written by someone else, at 0.95, 1.00 and 0.91 (zero-shot:
-0.87, 0.96, 0.84). DEVELOPERS.md, "What editors clip", has the figures.
+a talk of a genre sounds around them; measured passage by passage on the labelled talks, a head
+trained on other talks (never on the one scored) tells highlights from filler better than the
+descriptions do, also on talks written by someone else (DEVELOPERS.md, "What editors clip").
 
 Training data: the labelled talk scripts of ``bench/highlights`` (written for this project,
 CC0 1.0), each sentence labelled by its passage. A sentence is embedded with its neighbours

@@ -1,0 +1,55 @@
+"""Today's code beside the change, in the same run: a checkout of a baseline commit (a ``git
+worktree`` under ``.local/baselines``, made once and kept) and the ranking of stored transcripts
+replayed by any checkout (``bench/ranking_replay.py`` in a subprocess with that checkout first on
+``PYTHONPATH``). The benchmarks that compare rankings use these, so that both figures come from
+the same transcripts, the same machine and the same minutes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ROOT / ".local" / "baselines"
+# The ranking as it stood before issue 48 (rhetoric, genres, boundaries, titles): "today's".
+RANKING_BASELINE = "9ca0b2a"
+
+
+def checkout(commit: str) -> Path:
+    """A worktree of ``commit`` (made on first use; the repository's own history, no network)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True,
+                         text=True)
+    if sha.returncode != 0:
+        raise SystemExit(f"baseline {commit!r} is not a commit of this repository: {sha.stderr.strip()}")
+    folder = BASELINES / sha.stdout.strip()[:12]
+    if not (folder / "streams").is_dir():
+        BASELINES.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
+        subprocess.run(["git", "worktree", "add", "--detach", "--force", str(folder), sha.stdout.strip()], cwd=ROOT,
+                       check=True, capture_output=True)
+    return folder
+
+
+def replayed(
+    videos: list[dict[str, Any]], code: Path | None = None, repeat: int = 1, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The final rankings of ``videos`` (each ``{"key", "options", "duration", "chunks"}``) made by
+    the code of ``code`` (a checkout; None: this one), each replayed ``repeat`` times, with ``env``
+    added to the environment."""
+    code = code or ROOT
+    path = os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env = {**os.environ, **(env or {}), "PYTHONPATH": path}
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        inp.write_text(json.dumps({"videos": videos}))
+        subprocess.run([sys.executable, str(ROOT / "bench" / "ranking_replay.py"), str(inp), str(out),
+                        "--repeat", str(repeat)], env=env, check=True, cwd=code)
+        result = json.loads(out.read_text())
+    if Path(result["code"]).resolve() != code.resolve():
+        raise RuntimeError(f"the replay ran the code of {result['code']}, not of {code}")
+    return result

@@ -1,0 +1,73 @@
+"""Benchmark: what ranking a 60-minute talk costs, against today's ranking, in the same run (issue 48).
+
+The moments agent's whole work on one talk, as a worker does it: every chunk stepped in order and
+the last one finished (``streams.agents.moments.replay``), with the real sentence encoder. The
+transcript is ``bench/moments_streaming.py``'s: the labelled talk scripts read again and again at
+2.7 words a second, 50 chunks of 72 s (60 minutes), with a loudness envelope, a pitch track and a
+face a second. It is replayed by the baseline commit (``--baseline``: today's ranking, a ``git
+worktree``) and by this checkout, in turns (``--rounds``; each round one fresh process for each,
+so the encoder's cache starts cold both times), and the medians are compared. Target: this
+checkout takes at most 10 % longer than the baseline.
+
+    nice -n 19 .venv/bin/python bench/ranking_cost.py [--minutes 60] [--rounds 3] [--baseline COMMIT]
+
+Writes bench/results/ranking_cost.json. Timings are wall seconds on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
+from bench.moments_streaming import long_transcript, script_sentences  # noqa: E402
+from bench.ranking_replay import chunk_json  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
+from tests.highlight_talks import HIGHLIGHTS_DIR  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "ranking_cost.json"
+CHUNK_SECONDS = 72.0
+TARGET = 1.10  # this checkout's median over the baseline's, at most
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clips", type=int, default=10)
+    parser.add_argument("--baseline", default=RANKING_BASELINE)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    chunks = long_transcript(script_sentences(HIGHLIGHTS_DIR), round(args.minutes * 60 / CHUNK_SECONDS), CHUNK_SECONDS)
+    video = {"key": "talk", "options": {"clip_count": args.clips}, "duration": chunks[-1].end_s,
+             "chunks": [chunk_json(c) for c in chunks]}
+    base = checkout(args.baseline)
+    seconds: dict[str, list[float]] = {"baseline": [], "current": []}
+    commits = {}
+    for round_ in range(args.rounds):
+        for variant, code in (("baseline", base), ("current", None)) if round_ % 2 == 0 else (
+                ("current", None), ("baseline", base)):
+            result = replayed([video], code)
+            seconds[variant].append(result["videos"][0]["seconds"][0])
+            commits[variant] = result["commit"]
+            print(f"round {round_ + 1}: {variant} ({result['commit']}) {seconds[variant][-1]:.2f} s", flush=True)
+    medians = {v: statistics.median(s) for v, s in seconds.items()}
+    ratio = medians["current"] / medians["baseline"]
+    rows = [("variant", "commit", "seconds per round", "median s")]
+    rows += [(v, commits[v], ", ".join(f"{x:.2f}" for x in seconds[v]), f"{medians[v]:.2f}") for v in seconds]
+    print(table(rows))
+    verdict = "meets" if ratio <= TARGET else "misses"
+    print(f"{len(chunks)} chunks ({chunks[-1].end_s / 60:.0f} min): this checkout takes {ratio:.2f}x the baseline's "
+          f"time ({verdict} the target of at most {TARGET:.2f}x)")
+    write_results(args.out, "ranking_cost", [{"variant": v, "commit": commits[v], "seconds": seconds[v],
+                                              "median_seconds": round(medians[v], 3)} for v in seconds],
+                  minutes=round(chunks[-1].end_s / 60, 1), chunks=len(chunks), clips=args.clips,
+                  ratio=round(ratio, 3), target=TARGET, meets=ratio <= TARGET, commit=commit())
+
+
+if __name__ == "__main__":
+    main()
