@@ -41,6 +41,8 @@ REFRAIN_TIMES = 3  # ...said this many times...
 REFRAIN_SENTENCES = 8  # ...within this many sentences is a refrain
 ANAPHORA_WORDS = 2  # the same opening words of clauses...
 ANAPHORA_TIMES = 3  # ...this many times in a row of clauses
+COMMON_SHARE = 0.05  # a word in more than this share of a talk's sentences is a function word...
+COMMON_MIN = 4  # ...and in at least this many of them
 # What each device is worth at full strength; a contrast marker alone is common in prose.
 WORTH = {CHIASMUS: 1.0, REFRAIN: 1.0, PARALLEL: 0.8, ANTITHESIS: 0.5}
 
@@ -74,10 +76,11 @@ def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexi
         if held is None or (device.strength, -NAMES.index(device.kind)) > (held.strength, -NAMES.index(held.kind)):
             found[i] = device
 
+    common = _common_words(units, len(sentences))
     for (i, a), (j, b) in zip(units, units[1:]):
         if j - i > 1:
             continue
-        reversed_pair = _chiasmus(a, b)
+        reversed_pair = _chiasmus(a, b, common)
         if reversed_pair:
             for k in {i, j}:
                 mark(k, Device(CHIASMUS, WORTH[CHIASMUS], reversed_pair))
@@ -116,14 +119,26 @@ def _alike(a: list[str], b: list[str]) -> float:
     return 2.0 * same / (len(a) + len(b))
 
 
-def _chiasmus(a: list[str], b: list[str]) -> str:
+def _common_words(units: list[tuple[int, list[str]]], sentences: int) -> frozenset[str]:
+    """The words said in more than ``COMMON_SHARE`` of the talk's sentences (and in at least
+    ``COMMON_MIN`` of them): the language's function words ("ich", "habe", "the", "you"), whose
+    order swaps by grammar (German puts the verb second: "ich habe", "habe ich"), not by design."""
+    seen: dict[str, set[int]] = {}
+    for i, words in units:
+        for w in words:
+            seen.setdefault(w, set()).add(i)
+    bar = max(COMMON_MIN, COMMON_SHARE * sentences)
+    return frozenset(w for w, at in seen.items() if len(at) >= bar)
+
+
+def _chiasmus(a: list[str], b: list[str], common: frozenset[str] = frozenset()) -> str:
     """A pair of words (each longer than three letters) in one order in ``a`` and the other in
     ``b``: "country ... you" then "you ... country". The pair as ``"x ... y / y ... x"``, or ""."""
     if not (MIN_CLAUSE_WORDS <= len(a) <= MAX_CLAUSE_WORDS and MIN_CLAUSE_WORDS <= len(b) <= MAX_CLAUSE_WORDS):
         return ""
     first = {w: k for k, w in reversed(list(enumerate(a)))}
     second = {w: k for k, w in reversed(list(enumerate(b)))}
-    shared = [w for w in first if w in second and len(w) > 2 and a.count(w) == b.count(w) == 1]
+    shared = [w for w in first if w in second and len(w) > 2 and w not in common and a.count(w) == b.count(w) == 1]
     # The pair that frames most of both clauses: "country ... you", not "country ... can".
     pairs = [
         (first[y] - first[x] + second[x] - second[y], x, y)

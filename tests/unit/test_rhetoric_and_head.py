@@ -42,6 +42,14 @@ def test_each_device_is_found_where_it_is_and_ordinary_prose_has_none():
     assert contrast.kind == ANTITHESIS and contrast.phrase == "not ... but"
 
 
+def test_function_words_swapped_by_grammar_are_no_reversed_pair():
+    # German puts the verb second, so "ich habe" and "habe ich" swap in ordinary sentences.
+    text = " ".join(["Ich habe das Boot gesehen, und dann habe ich gelacht."] + [
+        f"Ich habe heute {n} Dinge gekauft, und morgen habe ich frei." for n in ("zwei", "drei", "vier", "fünf")])
+    found = devices(build_sentences(timed_words(text)), lambda s: None)
+    assert all(d is None or d.kind != CHIASMUS for d in found), found
+
+
 def test_a_language_without_contrast_markers_finds_only_the_shapes():
     sentences = build_sentences(timed_words("Das ist nicht gut, aber es geht. Wir fahren heute nach Hause."))
     assert devices(sentences, lambda s: None) == [None, None]
