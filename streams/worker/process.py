@@ -102,12 +102,11 @@ def load_models(agents: str) -> list[str]:
 
     loaded = []
     if "moments" in agent_groups(agents):
-        from streams.agents.moments import editorial_head, multilingual_reader, sentence_encoder
+        from streams.agents.moments import editorial_head, sentence_encoder
 
         sentence_encoder()
         editorial_head()
-        multilingual_reader()
-        loaded += ["sentence encoder", "editorial head", "multilingual reader"]
+        loaded += ["sentence encoder", "editorial head"]
     return loaded
 
 
