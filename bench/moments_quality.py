@@ -59,7 +59,7 @@ from streams.settings import Settings, project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
-    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, talk_names)
+    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, language_of, talk_names)
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality.json"
 # Issue 48's bar, on every talk.
@@ -180,12 +180,14 @@ def main() -> None:
                         help="run every talk through the pipeline again, even where its chunks are kept")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    where = {name: folder for folder in args.labels for name in talk_names(folder)}
-    names = args.talks.split(",") if args.talks else sorted(where, key=lambda n: (where[n] != args.labels[0], n))
+    # A talk is named by its file, and a translated one by its language too ("de/podcast_sailing").
+    where = {talk_id(folder, name): (folder, name) for folder in args.labels for name in talk_names(folder)}
+    order = {folder: i for i, folder in enumerate(args.labels)}
+    names = args.talks.split(",") if args.talks else sorted(where, key=lambda n: (order[where[n][0]], n))
     unknown = [n for n in names if n not in where]
     if unknown:
         raise SystemExit(f"no labelled talk {', '.join(unknown)} in {', '.join(map(str, args.labels))}")
-    built = {name: build_talk(name, args.media, where[name], args.cache) for name in names}  # before any service
+    built = {n: build_talk(where[n][1], args.media, where[n][0], args.cache) for n in names}  # before any service
     kept = {name: _kept(b) for name, b in built.items()}
     missing = [n for n in names if args.fresh_transcripts or kept[n] is None]
     if missing:
@@ -202,7 +204,8 @@ def main() -> None:
         pipeline = kept[name].get("pipeline")
         if name in missing and pipeline is not None and _spans(pipeline) != _spans(s["moments"]):
             mismatched.append(name)
-        result = {"talk": name, "labels": where[name].name, "k": args.k, "video_id": kept[name]["video_id"],
+        result = {"talk": name, "labels": where[name][0].name, "language": language_of(where[name][0]) or "en",
+                  "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
@@ -224,14 +227,25 @@ def _held_out(videos: list[dict], shipped: dict, trained_on: set[str]) -> dict:
     out = {**shipped, "videos": list(shipped["videos"])}
     with tempfile.TemporaryDirectory() as tmp:
         for i, video in enumerate(videos):
-            if video["key"] not in trained_on:
+            name = video["key"].split("/")[-1]
+            if name not in trained_on:
                 continue
-            head = Path(tmp) / f"{video['key']}.npz"
-            subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", video["key"],
-                            "--out", str(head)], check=True, cwd=project_root())
-            [replay] = replayed([video], env={"CLIPSTREAM_EDITORIAL_HEAD": str(head)})["videos"]
+            env = {}
+            for space, variable in (("english", "CLIPSTREAM_EDITORIAL_HEAD"),
+                                    ("multilingual", "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL")):
+                head = Path(tmp) / f"{name}-{space}.npz"
+                if not head.is_file():
+                    subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", name,
+                                    "--space", space, "--out", str(head)], check=True, cwd=project_root())
+                env[variable] = str(head)
+            [replay] = replayed([video], env=env)["videos"]
             out["videos"][i] = {**replay, "held_out": True}
     return out
+
+
+def talk_id(folder: Path, name: str) -> str:
+    language = language_of(folder)
+    return f"{language}/{name}" if language else name
 
 
 def _kept(built: BuiltTalk) -> dict | None:

@@ -313,7 +313,7 @@ def _what_it_is(window: Window, values: dict[str, float], evidence: Evidence) ->
 
 def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
     """The signals that say nothing about ``window``: those whose input is missing, what editors
-    clip where the window is not in the editorial descriptions' language, and the pace where it
+    clip where the window is in a language the editorial map did not read (no multilingual reader), and the pace where it
     is in a script written without spaces (its "words" are not words)."""
     inputs = {
         "energy": evidence.envelope,
@@ -327,7 +327,8 @@ def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
     missing = {name for name, found in inputs.items() if found is None}
     if evidence.languages is not None:
         spoken = {evidence.language_of(s) for s in window.sentences}
-        if spoken - {None, EDITORIAL_LANGUAGE}:
+        multilingual = evidence.editorial is not None and evidence.editorial.multilingual
+        if spoken - {None, EDITORIAL_LANGUAGE} and not multilingual:
             missing.add("editorial")
         if spoken & UNSPACED:
             missing.add("speech_rate")
