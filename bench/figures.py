@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -167,6 +167,26 @@ def moments_quality() -> str:
             f"{len(met)} of {len(talks)} talks meet every target of issue 48 (today's ranking: "
             f"{sum(all(t['baseline']['meets'].values()) for t in talks)})"
             + (f"; short of them: {listed(missed)}." if missed else "."))
+
+
+def moments_languages() -> str:
+    r = result("moments_quality_languages")
+    translated = {t["talk"].split("/")[1] for t in r["results"] if "/" in t["talk"]}
+    by: dict[str, list[dict]] = {}
+    for t in r["results"]:
+        if "/" in t["talk"] or t["talk"] in translated:  # English only beside its translations
+            by.setdefault(t.get("language", "en"), []).append(t)
+    parts = []
+    for language, talks in by.items():
+        now = [t["current"] for t in talks]
+        base = [t["baseline"] for t in talks]
+        names = ", ".join(t["talk"].split("/")[-1].split("_")[0] for t in talks)
+        parts.append(f"{language} ({names}): precision@{r['k']} {each([v['precision_at_k'] for v in now])} "
+                     f"(today's: {each([v['precision_at_k'] for v in base])}), recall "
+                     f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")
+    return (f"`bench/results/moments_quality_languages.json`, commit {r['current_commit']} against today's ranking "
+            f"at {r['baseline_commit']} in the same run, on the same transcripts (the sourdough tutorial scored "
+            f"with heads trained without it): " + "; ".join(parts))
 
 
 def ranking_cost() -> str:
@@ -466,6 +486,7 @@ def capacity_sizing() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
+    "moments_languages": moments_languages,
     "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
