@@ -24,11 +24,15 @@ least 0.75, recall at least 0.6, every hit covering at least 90 % of its highlig
 
     nice -n 19 .venv/bin/python bench/moments_quality.py [--talks podcast_sailing,...] [--k 4]
         [--labels DIR ...] [--baseline COMMIT] [--media DIR] [--cache DIR] [--reuse-stack]
-        [--fresh-transcripts]
+        [--fresh-transcripts] [--without lexicons,boundaries]
 
 A talk whose chunks are kept needs no stack (``--fresh-transcripts`` runs it through the pipeline
 again). ``--reuse-stack`` submits to an already running stack (``clipstream stack up --app``,
 described by the usual ``CLIPSTREAM_*`` environment) instead of starting a private one.
+``--without`` also scores this checkout's ranking with each named part taken out
+(``bench/ranking_replay.py``: the lexicons of languages other than English, the boundary rules), to
+measure what each adds on the same transcripts.
+
 Writes bench/results/moments_quality.json.
 """
 
@@ -48,7 +52,7 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
-from bench.ranking_replay import chunk_json  # noqa: E402
+from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
@@ -179,6 +183,7 @@ def main() -> None:
     parser.add_argument("--fresh-transcripts", action="store_true",
                         help="run every talk through the pipeline again, even where its chunks are kept")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--without", default="", help=f"parts also taken out, one run each ({', '.join(PARTS)})")
     args = parser.parse_args()
     # A talk is named by its file, and a translated one by its language too ("de/podcast_sailing").
     where = {talk_id(folder, name): (folder, name) for folder in args.labels for name in talk_names(folder)}
@@ -197,7 +202,10 @@ def main() -> None:
                "chunks": kept[name]["chunks"]} for name in names]
     base = replayed(videos, checkout(args.baseline))
     shipped = replayed(videos)  # with the editorial head setup trained: what the pipeline ranks with
-    now = _held_out(videos, shipped, trained_on=set(talk_names(BENCH_HIGHLIGHTS_DIR)))
+    trained_on = set(talk_names(BENCH_HIGHLIGHTS_DIR))
+    now = _held_out(videos, shipped, trained_on)
+    ablated = {part: _held_out(videos, replayed(videos, env={WITHOUT: part}), trained_on, {WITHOUT: part})
+               for part in [p for p in args.without.split(",") if p]}
     results, mismatched = [], []
     for name, b, n, s in zip(names, base["videos"], now["videos"], shipped["videos"]):
         talk = built[name].talk
@@ -209,7 +217,8 @@ def main() -> None:
                   "head": "left out" if n.get("held_out") else "as shipped",
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
-        for variant, replay in (("baseline", b), ("current", n)):
+        others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
+        for variant, replay in (("baseline", b), ("current", n), *others):
             result[variant] = scored(talk, replay["moments"], args.k, args.trials)
             result[variant]["meets"] = meets(result[variant])
             print_talk(name, f"{variant} ({base['commit'] if variant == 'baseline' else now['commit']})",
@@ -220,25 +229,25 @@ def main() -> None:
         raise SystemExit(f"the replayed ranking differs from the pipeline's on {', '.join(mismatched)}")
 
 
-def _held_out(videos: list[dict], shipped: dict, trained_on: set[str]) -> dict:
+def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict | None = None) -> dict:
     """This checkout's rankings, each talk the editorial head was trained on replayed with a head
     trained on the others (``streams.moments.train_head --leave-out``), so that no talk is scored
-    by a head that learned its labels; the others as ``shipped``."""
+    by a head that learned its labels; the others as ``shipped``. ``env``: added to the replays'."""
     out = {**shipped, "videos": list(shipped["videos"])}
     with tempfile.TemporaryDirectory() as tmp:
         for i, video in enumerate(videos):
             name = video["key"].split("/")[-1]
             if name not in trained_on:
                 continue
-            env = {}
+            heads = dict(env or {})
             for space, variable in (("english", "CLIPSTREAM_EDITORIAL_HEAD"),
                                     ("multilingual", "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL")):
                 head = Path(tmp) / f"{name}-{space}.npz"
                 if not head.is_file():
                     subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", name,
                                     "--space", space, "--out", str(head)], check=True, cwd=project_root())
-                env[variable] = str(head)
-            [replay] = replayed([video], env=env)["videos"]
+                heads[variable] = str(head)
+            [replay] = replayed([video], env=heads)["videos"]
             out["videos"][i] = {**replay, "held_out": True}
     return out
 
@@ -284,8 +293,9 @@ def summarise(results: list[dict], args, baseline: str, current: str) -> None:
     """Print both variants of every talk with the targets met; write the JSON."""
     rows = [("talk", "variant", f"P@{args.k}", "recall", "hit covers (min)", "clip inside (min)",
              f"chance P@{args.k}", "chance recall", "meets issue 48")]
+    variants = [v for v in results[0] if v in ("baseline", "current") or v.startswith("without ")]
     for r in results:
-        for variant in ("baseline", "current"):
+        for variant in variants:
             v = r[variant]
             cov, inside = v["coverage_of_hits"], v["clip_inside_of_hits"]
             failed = [k for k, ok in v["meets"].items() if not ok]
@@ -294,7 +304,7 @@ def summarise(results: list[dict], args, baseline: str, current: str) -> None:
                          f"{min(cov):.0%}" if cov else "-", f"{min(inside):.0%}" if inside else "-",
                          f"{v['chance_precision_at_k']:.2f}", f"{v['chance_recall']:.2f}",
                          "yes" if not failed else "no: " + ", ".join(failed)))
-    for variant in ("baseline", "current"):
+    for variant in variants:
         rows.append(("mean", variant, f"{mean(r[variant]['precision_at_k'] for r in results):.2f}",
                      f"{mean(r[variant]['recall'] for r in results):.2f}", "", "",
                      f"{mean(r[variant]['chance_precision_at_k'] for r in results):.2f}",
