@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -157,13 +158,22 @@ def examples(scripts: Sequence[Path], encoder) -> tuple[np.ndarray, list[bool]]:
     for path in scripts:
         texts, kinds = [], []
         for passage in parse_script(path.read_text()):
-            words = [Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(passage.text.split())]
+            words = [Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(_words_of(passage.text))]
             for sentence in build_sentences(words):
                 texts.append(sentence.text)
                 kinds.append(passage.kind == "highlight")
         rows.append(in_context(np.asarray(encoder.encode(texts), np.float32)))
         labels += kinds
     return np.vstack(rows), labels
+
+
+# A script's "words": spaced text by its spaces; text written without them (Japanese, Chinese) up
+# to each full stop or question mark, so its sentences are cut where a transcript's would be.
+_WORD = re.compile(r"\S+?[。！？]|\S+")
+
+
+def _words_of(text: str) -> list[str]:
+    return _WORD.findall(text)
 
 
 def train(scripts: Sequence[Path], encoder, space: str = ENGLISH) -> Head:
