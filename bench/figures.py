@@ -184,9 +184,29 @@ def moments_languages() -> str:
         parts.append(f"{language} ({names}): precision@{r['k']} {each([v['precision_at_k'] for v in now])} "
                      f"(today's: {each([v['precision_at_k'] for v in base])}), recall "
                      f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")
-    return (f"`bench/results/moments_quality_languages.json`, commit {r['current_commit']} against today's ranking "
+    scored = [t for talks in by.values() for t in talks]
+    met = sum(all(t["current"]["meets"].values()) for t in scored)
+    text = (f"`bench/results/moments_quality_languages.json`, commit {r['current_commit']} against today's ranking "
             f"at {r['baseline_commit']} in the same run, on the same transcripts (the sourdough tutorial scored "
-            f"with heads trained without it): " + "; ".join(parts))
+            f"with heads trained without it): " + "; ".join(parts)
+            + f". {met} of {len(scored)} talks meet every target (today's ranking: "
+            f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
+    foreign = [t for t in scored if "/" in t["talk"]]
+    without = [v.removeprefix("without ") for v in foreign[0] if v.startswith("without ")] if foreign else []
+    if without:
+        mean_now = sum(t["current"]["precision_at_k"] for t in foreign) / len(foreign)
+        checks = [f"without the {part} {sum(t[f'without {part}']['precision_at_k'] for t in foreign) / len(foreign):.2f}"
+                  for part in without]
+        text += (f". Parts taken out, on the {len(foreign)} translated talks (mean precision@{r['k']} "
+                 f"{mean_now:.2f} with everything): " + ", ".join(checks))
+    if (RESULTS / "moments_quality_japanese.json").is_file():
+        ja = result("moments_quality_japanese")
+        for t in ja["results"]:
+            now, base = t["current"], t["baseline"]
+            text += (f". Japanese, {t['talk'].split('/')[-1].split('_')[0]} (`moments_quality_japanese.json`, commit "
+                     f"{ja['current_commit']}): precision@{ja['k']} {now['precision_at_k']:.2f} (today's "
+                     f"{base['precision_at_k']:.2f}), recall {now['recall']:.2f} (today's {base['recall']:.2f})")
+    return text
 
 
 def ranking_cost() -> str:
