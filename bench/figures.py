@@ -215,7 +215,10 @@ def ranking_cost() -> str:
     return (f"Ranking a {r['minutes']:.0f}-minute talk ({r['chunks']} chunks, {r['clips']} clips, every chunk stepped "
             f"and the last finished; `bench/results/ranking_cost.json`, commit {r['commit']}) takes "
             f"{medians['current']:.1f} s against today's {medians['baseline']:.1f} s in the same run "
-            f"({r['ratio']:.2f}×; the target is at most {r['target']:.2f}×)")
+            f"({r['ratio']:.2f}×; the target is at most {r['target']:.2f}×)"
+            + (f"; the same talks in {r['language']}, read for what editors clip with multilingual-e5 too, take "
+               f"{medians['current, ' + r['language']]:.1f} s ({r['language_ratio']:.2f}× the English ranking, "
+               f"{medians['current, ' + r['language']] - medians['current']:.0f} s more)" if r.get("language") else ""))
 
 
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
