@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -169,13 +169,56 @@ def moments_quality() -> str:
             + (f"; short of them: {listed(missed)}." if missed else "."))
 
 
+def moments_languages() -> str:
+    r = result("moments_quality_languages")
+    translated = {t["talk"].split("/")[1] for t in r["results"] if "/" in t["talk"]}
+    by: dict[str, list[dict]] = {}
+    for t in r["results"]:
+        if "/" in t["talk"] or t["talk"] in translated:  # English only beside its translations
+            by.setdefault(t.get("language", "en"), []).append(t)
+    parts = []
+    for language, talks in by.items():
+        now = [t["current"] for t in talks]
+        base = [t["baseline"] for t in talks]
+        names = ", ".join(t["talk"].split("/")[-1].split("_")[0] for t in talks)
+        parts.append(f"{language} ({names}): precision@{r['k']} {each([v['precision_at_k'] for v in now])} "
+                     f"(today's: {each([v['precision_at_k'] for v in base])}), recall "
+                     f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")
+    scored = [t for talks in by.values() for t in talks]
+    met = sum(all(t["current"]["meets"].values()) for t in scored)
+    text = (f"`bench/results/moments_quality_languages.json`, commit {r['current_commit']} against today's ranking "
+            f"at {r['baseline_commit']} in the same run, on the same transcripts (the sourdough tutorial scored "
+            f"with heads trained without it): " + "; ".join(parts)
+            + f". {met} of {len(scored)} talks meet every target (today's ranking: "
+            f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
+    foreign = [t for t in scored if "/" in t["talk"]]
+    without = [v.removeprefix("without ") for v in foreign[0] if v.startswith("without ")] if foreign else []
+    if without:
+        mean_now = sum(t["current"]["precision_at_k"] for t in foreign) / len(foreign)
+        checks = [f"without the {part} {sum(t[f'without {part}']['precision_at_k'] for t in foreign) / len(foreign):.2f}"
+                  for part in without]
+        text += (f". Parts taken out, on the {len(foreign)} translated talks (mean precision@{r['k']} "
+                 f"{mean_now:.2f} with everything): " + ", ".join(checks))
+    if (RESULTS / "moments_quality_japanese.json").is_file():
+        ja = result("moments_quality_japanese")
+        for t in ja["results"]:
+            now, base = t["current"], t["baseline"]
+            text += (f". Japanese, {t['talk'].split('/')[-1].split('_')[0]} (`moments_quality_japanese.json`, commit "
+                     f"{ja['current_commit']}): precision@{ja['k']} {now['precision_at_k']:.2f} (today's "
+                     f"{base['precision_at_k']:.2f}), recall {now['recall']:.2f} (today's {base['recall']:.2f})")
+    return text
+
+
 def ranking_cost() -> str:
     r = result("ranking_cost")
     medians = {v["variant"]: v["median_seconds"] for v in r["results"]}
     return (f"Ranking a {r['minutes']:.0f}-minute talk ({r['chunks']} chunks, {r['clips']} clips, every chunk stepped "
             f"and the last finished; `bench/results/ranking_cost.json`, commit {r['commit']}) takes "
             f"{medians['current']:.1f} s against today's {medians['baseline']:.1f} s in the same run "
-            f"({r['ratio']:.2f}×; the target is at most {r['target']:.2f}×)")
+            f"({r['ratio']:.2f}×; the target is at most {r['target']:.2f}×)"
+            + (f"; the same talks in {r['language']}, read for what editors clip with multilingual-e5 too, take "
+               f"{medians['current, ' + r['language']]:.1f} s ({r['language_ratio']:.2f}× the English ranking, "
+               f"{medians['current, ' + r['language']] - medians['current']:.0f} s more)" if r.get("language") else ""))
 
 
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
@@ -466,6 +509,7 @@ def capacity_sizing() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
+    "moments_languages": moments_languages,
     "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,

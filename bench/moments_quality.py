@@ -24,11 +24,15 @@ least 0.75, recall at least 0.6, every hit covering at least 90 % of its highlig
 
     nice -n 19 .venv/bin/python bench/moments_quality.py [--talks podcast_sailing,...] [--k 4]
         [--labels DIR ...] [--baseline COMMIT] [--media DIR] [--cache DIR] [--reuse-stack]
-        [--fresh-transcripts]
+        [--fresh-transcripts] [--without lexicons,boundaries]
 
 A talk whose chunks are kept needs no stack (``--fresh-transcripts`` runs it through the pipeline
 again). ``--reuse-stack`` submits to an already running stack (``clipstream stack up --app``,
 described by the usual ``CLIPSTREAM_*`` environment) instead of starting a private one.
+``--without`` also scores this checkout's ranking with each named part taken out
+(``bench/ranking_replay.py``: the lexicons of languages other than English, the boundary rules), to
+measure what each adds on the same transcripts.
+
 Writes bench/results/moments_quality.json.
 """
 
@@ -48,7 +52,7 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
-from bench.ranking_replay import chunk_json  # noqa: E402
+from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
@@ -59,7 +63,7 @@ from streams.settings import Settings, project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
-    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, talk_names)
+    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, language_of, talk_names)
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality.json"
 # Issue 48's bar, on every talk.
@@ -179,13 +183,16 @@ def main() -> None:
     parser.add_argument("--fresh-transcripts", action="store_true",
                         help="run every talk through the pipeline again, even where its chunks are kept")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--without", default="", help=f"parts also taken out, one run each ({', '.join(PARTS)})")
     args = parser.parse_args()
-    where = {name: folder for folder in args.labels for name in talk_names(folder)}
-    names = args.talks.split(",") if args.talks else sorted(where, key=lambda n: (where[n] != args.labels[0], n))
+    # A talk is named by its file, and a translated one by its language too ("de/podcast_sailing").
+    where = {talk_id(folder, name): (folder, name) for folder in args.labels for name in talk_names(folder)}
+    order = {folder: i for i, folder in enumerate(args.labels)}
+    names = args.talks.split(",") if args.talks else sorted(where, key=lambda n: (order[where[n][0]], n))
     unknown = [n for n in names if n not in where]
     if unknown:
         raise SystemExit(f"no labelled talk {', '.join(unknown)} in {', '.join(map(str, args.labels))}")
-    built = {name: build_talk(name, args.media, where[name], args.cache) for name in names}  # before any service
+    built = {n: build_talk(where[n][1], args.media, where[n][0], args.cache) for n in names}  # before any service
     kept = {name: _kept(b) for name, b in built.items()}
     missing = [n for n in names if args.fresh_transcripts or kept[n] is None]
     if missing:
@@ -195,18 +202,23 @@ def main() -> None:
                "chunks": kept[name]["chunks"]} for name in names]
     base = replayed(videos, checkout(args.baseline))
     shipped = replayed(videos)  # with the editorial head setup trained: what the pipeline ranks with
-    now = _held_out(videos, shipped, trained_on=set(talk_names(BENCH_HIGHLIGHTS_DIR)))
+    trained_on = set(talk_names(BENCH_HIGHLIGHTS_DIR))
+    now = _held_out(videos, shipped, trained_on)
+    ablated = {part: _held_out(videos, replayed(videos, env={WITHOUT: part}), trained_on, {WITHOUT: part})
+               for part in [p for p in args.without.split(",") if p]}
     results, mismatched = [], []
     for name, b, n, s in zip(names, base["videos"], now["videos"], shipped["videos"]):
         talk = built[name].talk
         pipeline = kept[name].get("pipeline")
         if name in missing and pipeline is not None and _spans(pipeline) != _spans(s["moments"]):
             mismatched.append(name)
-        result = {"talk": name, "labels": where[name].name, "k": args.k, "video_id": kept[name]["video_id"],
+        result = {"talk": name, "labels": where[name][0].name, "language": language_of(where[name][0]) or "en",
+                  "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
-        for variant, replay in (("baseline", b), ("current", n)):
+        others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
+        for variant, replay in (("baseline", b), ("current", n), *others):
             result[variant] = scored(talk, replay["moments"], args.k, args.trials)
             result[variant]["meets"] = meets(result[variant])
             print_talk(name, f"{variant} ({base['commit'] if variant == 'baseline' else now['commit']})",
@@ -217,21 +229,32 @@ def main() -> None:
         raise SystemExit(f"the replayed ranking differs from the pipeline's on {', '.join(mismatched)}")
 
 
-def _held_out(videos: list[dict], shipped: dict, trained_on: set[str]) -> dict:
+def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict | None = None) -> dict:
     """This checkout's rankings, each talk the editorial head was trained on replayed with a head
     trained on the others (``streams.moments.train_head --leave-out``), so that no talk is scored
-    by a head that learned its labels; the others as ``shipped``."""
+    by a head that learned its labels; the others as ``shipped``. ``env``: added to the replays'."""
     out = {**shipped, "videos": list(shipped["videos"])}
     with tempfile.TemporaryDirectory() as tmp:
         for i, video in enumerate(videos):
-            if video["key"] not in trained_on:
+            name = video["key"].split("/")[-1]
+            if name not in trained_on:
                 continue
-            head = Path(tmp) / f"{video['key']}.npz"
-            subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", video["key"],
-                            "--out", str(head)], check=True, cwd=project_root())
-            [replay] = replayed([video], env={"CLIPSTREAM_EDITORIAL_HEAD": str(head)})["videos"]
+            heads = dict(env or {})
+            for space, variable in (("english", "CLIPSTREAM_EDITORIAL_HEAD"),
+                                    ("multilingual", "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL")):
+                head = Path(tmp) / f"{name}-{space}.npz"
+                if not head.is_file():
+                    subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", name,
+                                    "--space", space, "--out", str(head)], check=True, cwd=project_root())
+                heads[variable] = str(head)
+            [replay] = replayed([video], env=heads)["videos"]
             out["videos"][i] = {**replay, "held_out": True}
     return out
+
+
+def talk_id(folder: Path, name: str) -> str:
+    language = language_of(folder)
+    return f"{language}/{name}" if language else name
 
 
 def _kept(built: BuiltTalk) -> dict | None:
@@ -270,8 +293,9 @@ def summarise(results: list[dict], args, baseline: str, current: str) -> None:
     """Print both variants of every talk with the targets met; write the JSON."""
     rows = [("talk", "variant", f"P@{args.k}", "recall", "hit covers (min)", "clip inside (min)",
              f"chance P@{args.k}", "chance recall", "meets issue 48")]
+    variants = [v for v in results[0] if v in ("baseline", "current") or v.startswith("without ")]
     for r in results:
-        for variant in ("baseline", "current"):
+        for variant in variants:
             v = r[variant]
             cov, inside = v["coverage_of_hits"], v["clip_inside_of_hits"]
             failed = [k for k, ok in v["meets"].items() if not ok]
@@ -280,7 +304,7 @@ def summarise(results: list[dict], args, baseline: str, current: str) -> None:
                          f"{min(cov):.0%}" if cov else "-", f"{min(inside):.0%}" if inside else "-",
                          f"{v['chance_precision_at_k']:.2f}", f"{v['chance_recall']:.2f}",
                          "yes" if not failed else "no: " + ", ".join(failed)))
-    for variant in ("baseline", "current"):
+    for variant in variants:
         rows.append(("mean", variant, f"{mean(r[variant]['precision_at_k'] for r in results):.2f}",
                      f"{mean(r[variant]['recall'] for r in results):.2f}", "", "",
                      f"{mean(r[variant]['chance_precision_at_k'] for r in results):.2f}",

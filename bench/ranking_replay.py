@@ -15,12 +15,19 @@ writes it, ...]}, ...]}``. ``OUT_JSON``: ``{"videos": [{"key", "moments": [{"sta
 "score", "title", "reason", "signals"}, best first], "seconds": [each repeat's wall time]}],
 "commit": ...}``. Each video is replayed chunk by chunk as the agent steps it (``final`` at the
 last), ``--repeat`` times (timings only; the moments are the last repeat's).
+
+``CLIPSTREAM_REPLAY_WITHOUT`` (comma-separated) takes parts of the ranking out, to measure what
+they add (issue 49: are the lexicons and the boundary rules worth their keep in other languages?):
+``lexicons``, every word list but English's (a talk in another language is read as one without
+lists is); ``boundaries``, edges stay where the chosen window put them (``settle_edges`` may move
+none). For this bench only: the product has no such switch.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -55,12 +62,33 @@ def chunk_of(data: dict[str, Any]):
     )
 
 
+WITHOUT = "CLIPSTREAM_REPLAY_WITHOUT"
+PARTS = ("lexicons", "boundaries")
+
+
+def _without(parts: str) -> None:
+    """Take the named parts (``PARTS``) out of this process's ranking."""
+    named = {p for p in parts.split(",") if p}
+    if named - set(PARTS):
+        raise SystemExit(f"{WITHOUT}: unknown parts {sorted(named - set(PARTS))}; choose from {', '.join(PARTS)}")
+    if "lexicons" in named:
+        from streams.moments import lexicon
+
+        for language in [k for k in lexicon.LEXICONS if k != "en"]:
+            del lexicon.LEXICONS[language]
+    if "boundaries" in named:
+        from streams.moments import boundaries
+
+        boundaries.REACH_OUT = boundaries.REACH_IN = 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("inp", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    _without(os.environ.get(WITHOUT, ""))
     from streams.agents.moments import replay
     from streams.text import default_encoder
 

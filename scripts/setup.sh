@@ -75,9 +75,9 @@ fi
 # CTranslate2 into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
 .venv/bin/python -m streams.judge.models install >/dev/null
 
-# The editorial head that ranks moments: trained on the labelled talks of bench/highlights with the
-# sentence encoder into .local/models (streams.moments.editorial_head); retrained only when the talks
-# or its settings changed.
+# The editorial heads that rank moments: trained on the labelled talks of bench/highlights, one with
+# the English sentence encoder and one with the multilingual one, into .local/models
+# (streams.moments.editorial_head); retrained only when the talks or their settings changed.
 .venv/bin/python -m streams.moments.train_head --if-stale
 
 # The API's /docs page: Swagger UI from the npm registry, pinned by package-lock.json and served

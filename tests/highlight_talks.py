@@ -32,6 +32,10 @@ EVAL_CACHE = Path(os.environ.get("CLIPSTREAM_EVAL_CACHE", Path.home() / ".cache"
 # (espeak-ng voice, words per minute) by speaker; anyone not named speaks as the host.
 VOICES = {"guest": ("en-gb", 150), "panelist_a": ("en-gb", 150), "panelist_b": ("en-gb-scotland", 150)}
 DEFAULT_VOICE = ("en-us", 160)
+# A translated talk (``bench/highlights/translated/<language>/``) is spoken by that language's voice,
+# whoever the speaker (a second speaker keeps a variant of it, so two voices still alternate).
+LANGUAGE_VOICES = {"de": "de", "es": "es", "fr": "fr-fr", "ja": "ja"}
+SECOND_VOICE = {"guest", "panelist_a", "panelist_b"}
 # A portrait per talk (any is fine; different ones keep the talks apart in a clip gallery).
 PORTRAITS = {"podcast_sailing": "images/fr_biden.jpg", "lecture_refrigeration": "images/fr_obama.jpg",
              "keynote_bakery_software": "images/skimage_astronaut.png"}
@@ -77,23 +81,40 @@ def _join_wavs(parts: list[Path], gap: float, out: Path) -> None:
                 joined.writeframes(w.readframes(w.getnframes()))
 
 
+def language_of(labels: Path) -> str | None:
+    """The language of the talks in ``labels`` when it is a folder of translations (named by the
+    language's code), else None (English)."""
+    return labels.name if labels.name in LANGUAGE_VOICES else None
+
+
+def voice_of(speaker: str, language: str | None) -> tuple[str, int]:
+    """(espeak-ng voice, words per minute) for ``speaker`` in a talk in ``language`` (None: English)."""
+    if language is None:
+        return VOICES.get(speaker, DEFAULT_VOICE)
+    voice = LANGUAGE_VOICES[language]
+    return (f"{voice}+m3", 150) if speaker in SECOND_VOICE else (voice, 160)
+
+
 def build_talk(name: str, media: Path, labels: Path = HIGHLIGHTS_DIR, cache: Path = EVAL_CACHE) -> BuiltTalk:
-    """The video of the labelled talk ``name`` (``labels/<name>.tsv``) and its passage spans."""
+    """The video of the labelled talk ``name`` (``labels/<name>.tsv``) and its passage spans; a
+    talk in a folder of translations is spoken in its language (``language_of``)."""
     script = (labels / f"{name}.tsv").read_text()
+    language = language_of(labels)
     passages = parse_script(script)
     portrait = media / PORTRAITS.get(name, DEFAULT_PORTRAIT)
     key = hashlib.sha256("\0".join([
         script, espeak_version(), hashlib.sha256(portrait.read_bytes()).hexdigest(), RECIPE,
         repr(VIDEO_SIZE), repr(sorted(VOICES.items())), repr(DEFAULT_VOICE),
+        *([language, repr(voice_of("host", language)), repr(voice_of("guest", language))] if language else []),
     ]).encode()).hexdigest()[:16]
-    folder = cache / f"{name}-{key}"
+    folder = cache / (f"{language}-{name}-{key}" if language else f"{name}-{key}")
     video, spans_file = folder / "talk.mp4", folder / "durations.json"
     if not (video.is_file() and spans_file.is_file()):
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             wavs = []
             for i, p in enumerate(passages):
-                voice, wpm = VOICES.get(p.speaker, DEFAULT_VOICE)
+                voice, wpm = voice_of(p.speaker, language)
                 wavs.append(speak(p.text, Path(tmp) / f"p{i:02d}.wav", voice=voice, words_per_minute=wpm))
             durations = [_wav_seconds(w) for w in wavs]
             audio = Path(tmp) / "talk.wav"

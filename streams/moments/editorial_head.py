@@ -6,14 +6,18 @@ a talk of a genre sounds around them; measured passage by passage on the labelle
 trained on other talks (never on the one scored) tells highlights from filler better than the
 descriptions do, also on talks written by someone else (DEVELOPERS.md, "What editors clip").
 
+There are two heads, one per embedding space: English sentences are read with all-MiniLM-L6-v2,
+sentences in other languages with multilingual-e5-small (``streams.text.multilingual``), which puts a
+sentence near its translation, so the head trained on English talks carries over to them.
+
 Training data: the labelled talk scripts of ``bench/highlights`` (written for this project,
 CC0 1.0), each sentence labelled by its passage. A sentence is embedded with its neighbours
 (``editorial.in_context``), as it is scored. The head is logistic regression with an L2 penalty,
 fitted by gradient descent in numpy: about 700 sentences, 384 weights and a bias.
 
 It is trained once at setup (``python -m streams.moments.train_head``, run by
-``scripts/setup.sh`` and the app image's build) into ``.local/models/editorial_head.npz`` (or
-``CLIPSTREAM_EDITORIAL_HEAD``), keyed by the scripts it was trained on, and loaded by every process
+``scripts/setup.sh`` and the app image's build) into ``.local/models/editorial_head.npz`` and
+``editorial_head_multilingual.npz`` (or ``CLIPSTREAM_EDITORIAL_HEAD``, ``..._MULTILINGUAL``), keyed by the scripts it was trained on, and loaded by every process
 that ranks moments. A missing head is ``ModelMissing``, never a silent fallback.
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -32,6 +37,12 @@ from streams.errors import ModelMissing
 L2 = 10.0  # the penalty: chosen by leaving one talk out at a time (1, 10 and 50 scored alike)
 STEPS = 500
 RATE = 0.5
+ENGLISH, MULTILINGUAL = "english", "multilingual"
+# Each space's head: the variable that may name its file, and the file's name in .local/models.
+SPACES = {
+    ENGLISH: ("CLIPSTREAM_EDITORIAL_HEAD", "editorial_head.npz"),
+    MULTILINGUAL: ("CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL", "editorial_head_multilingual.npz"),
+}
 FORMAT = 1  # bump when the file's layout or the features change: an older head is retrained
 
 
@@ -81,9 +92,10 @@ def fit(in_context: np.ndarray, labels: Sequence[bool], trained_on: str = "", l2
     return Head(w.astype(np.float32), float(b), trained_on)
 
 
-def load(path: Path | None = None) -> Head:
-    """The trained head; ``ModelMissing`` (with what to run) when there is none or it is unreadable."""
-    path = path or default_path()
+def load(path: Path | None = None, space: str = ENGLISH) -> Head:
+    """The trained head of ``space``; ``ModelMissing`` (with what to run) when there is none or it
+    is unreadable."""
+    path = path or default_path(space)
     try:
         with np.load(path) as stored:
             if int(stored["format"]) != FORMAT:
@@ -96,12 +108,17 @@ def load(path: Path | None = None) -> Head:
         ) from exc
 
 
-def default_path() -> Path:
-    """``CLIPSTREAM_EDITORIAL_HEAD``, else ``.local/models/editorial_head.npz`` in the checkout."""
+def default_path(space: str = ENGLISH) -> Path:
+    """Where the head of ``space`` is kept: ``CLIPSTREAM_EDITORIAL_HEAD`` (the English one) or
+    ``CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL``, else ``.local/models/editorial_head.npz`` and
+    ``editorial_head_multilingual.npz`` in the checkout."""
     from streams.settings import project_root
 
-    configured = os.environ.get("CLIPSTREAM_EDITORIAL_HEAD")
-    return Path(configured) if configured else project_root() / ".local" / "models" / "editorial_head.npz"
+    if space not in SPACES:
+        raise ValueError(f"no editorial head space {space!r}; choose one of {', '.join(SPACES)}")
+    variable, name = SPACES[space]
+    configured = os.environ.get(variable)
+    return Path(configured) if configured else project_root() / ".local" / "models" / name
 
 
 def default_labels() -> list[Path]:
@@ -118,11 +135,12 @@ def scripts_of(folders: Sequence[Path], leave_out: Sequence[str] = ()) -> list[P
     return found
 
 
-def digest(scripts: Sequence[Path]) -> str:
-    """What a head trained on ``scripts`` is keyed by: their names and texts, the settings and the format."""
+def digest(scripts: Sequence[Path], space: str = ENGLISH) -> str:
+    """What a head trained on ``scripts`` in ``space`` is keyed by: their names and texts, the
+    space, the settings and the format."""
     from streams.moments.editorial import CONTEXT
 
-    h = hashlib.sha256(f"{FORMAT}:{L2}:{STEPS}:{RATE}:{CONTEXT}".encode())
+    h = hashlib.sha256(f"{FORMAT}:{L2}:{STEPS}:{RATE}:{CONTEXT}:{space}".encode())
     for path in scripts:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
@@ -140,7 +158,7 @@ def examples(scripts: Sequence[Path], encoder) -> tuple[np.ndarray, list[bool]]:
     for path in scripts:
         texts, kinds = [], []
         for passage in parse_script(path.read_text()):
-            words = [Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(passage.text.split())]
+            words = [Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(_words_of(passage.text))]
             for sentence in build_sentences(words):
                 texts.append(sentence.text)
                 kinds.append(passage.kind == "highlight")
@@ -149,6 +167,28 @@ def examples(scripts: Sequence[Path], encoder) -> tuple[np.ndarray, list[bool]]:
     return np.vstack(rows), labels
 
 
-def train(scripts: Sequence[Path], encoder) -> Head:
+# A script's "words": spaced text by its spaces; text written without them (Japanese, Chinese) up
+# to each full stop or question mark, so its sentences are cut where a transcript's would be.
+_WORD = re.compile(r"\S+?[。！？]|\S+")
+
+
+def _words_of(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def train(scripts: Sequence[Path], encoder, space: str = ENGLISH) -> Head:
+    """A head for ``space`` trained on ``scripts`` embedded by ``encoder`` (that space's)."""
     x, y = examples(scripts, encoder)
-    return fit(x, y, digest(scripts))
+    return fit(x, y, digest(scripts, space))
+
+
+def encoder_of(space: str):
+    """The sentence encoder of ``space``: all-MiniLM-L6-v2 for English, multilingual-e5-small for
+    the other languages."""
+    if space == ENGLISH:
+        from streams.text import default_encoder
+
+        return default_encoder()
+    from streams.text.multilingual import default_multilingual_encoder
+
+    return default_multilingual_encoder()

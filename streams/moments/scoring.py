@@ -19,6 +19,7 @@ from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.evidence import NEUTRAL, Evidence
 from streams.moments.sentences import Sentence
 from streams.moments.titles import title
+from streams.moments.wording import name_of, phrases_for, say
 
 # How much each signal counts; they sum to 1 so the score is a weighted mean (x100). A signal
 # whose input is missing sits at 0.5 for every candidate, so it shifts scores but not rankings.
@@ -266,54 +267,67 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     """What makes the clip worth watching: what editors clip that it is (with the rhetoric that
     makes it quotable), then the strongest of its other signals by what they added to the score
     (at most ``REASON_PARTS`` parts in all), then warnings a person deciding on the clip should
-    know about. Strengths every pick has (``NORMS``) are not named."""
+    know about. Strengths every pick has (``NORMS``) are not named. Said in the window's language
+    (``wording``; English where it has no phrases of its own)."""
+    language = language_of_window(window, evidence)
     unmeasured = _unmeasured(window, evidence)
     known = [name for name in WEIGHTS if name not in unmeasured]
     order = list(WEIGHTS)  # on equal contributions, the more important signal first
     parts = []
-    lead = _what_it_is(window, values, evidence) if "editorial" in known else ""
+    lead = _what_it_is(window, values, evidence, language) if "editorial" in known else ""
     if lead:
         parts.append(lead)
     strong = sorted(
         (n for n in known if n not in NORMS and n != "editorial" and values[n] >= STRONG),
         key=lambda n: (-WEIGHTS[n] * values[n], order.index(n)),
     )
-    parts += [_describe(name, window, values[name], evidence) for name in strong[: REASON_PARTS - len(parts)]]
+    parts += [_describe(name, window, values[name], evidence, language) for name in strong[: REASON_PARTS - len(parts)]]
     if not parts:
         best = max(known, key=lambda n: (WEIGHTS[n] * values[n], n == "hook"))
-        parts.append(_describe(best, window, values[best], evidence))
+        parts.append(_describe(best, window, values[best], evidence, language))
     dangling = signals.opens_mid_thought(window.sentences, evidence.lexicon_of(window.sentences[0]))
     if dangling:
-        parts.append(f'opens mid-thought ("{dangling}")')
+        parts.append(say(language, "opens_mid_thought", phrase=dangling))
     # Topics are a few sentences long, so a clip of a whole passage often crosses a change or two:
     # only one that runs across several is worth a warning.
     if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences) >= SEVERAL_TOPICS:
-        parts.append("spans several topics")
+        parts.append(say(language, "several_topics"))
     for name in ("breaks", "completeness", "fluency", "speech_rate", "faces", "scene_cuts"):
         if name in known and values[name] < WARNING:
-            warning = _describe(name, window, values[name], evidence)
-            if warning not in parts and not warning.startswith("ends on"):  # a low completeness
+            if name == "completeness" and window.sentences[-1].ending in ENDINGS:
+                continue  # it ends on a whole sentence: nothing to warn of
+            warning = _describe(name, window, values[name], evidence, language)
+            if warning not in parts:
                 parts.append(warning)
-    line = "; ".join(parts)
+    line = phrases_for(language)["separator"].join(parts)
     return line[:1].upper() + line[1:]
 
 
-def _what_it_is(window: Window, values: dict[str, float], evidence: Evidence) -> str:
+def language_of_window(window: Window, evidence: Evidence) -> str | None:
+    """The language most of the window is spoken in, by time (None: not known)."""
+    spoken: dict[str | None, float] = {}
+    for s in window.sentences:
+        language = evidence.language_of(s)
+        spoken[language] = spoken.get(language, 0.0) + max(s.end - s.start, 1e-3)
+    return max(spoken, key=lambda language: spoken[language])
+
+
+def _what_it_is(window: Window, values: dict[str, float], evidence: Evidence, language: str | None) -> str:
     """The kind of moment editors clip that the window is, when it stands out in the talk, with
     the rhetoric that makes it quotable ('a quotable line: parallel lines ("...")'); "" else."""
     editorial = evidence.editorial
     assert editorial is not None  # "editorial" is known
     device = editorial.device(window.sentences)
     if device is not None and device.strength >= WARNING:
-        return f'a quotable line: {device.kind} ("{device.phrase}")'
+        return say(language, "quotable", device=name_of(language, device.kind), phrase=device.phrase)
     if values["editorial"] >= STRONG:
-        return f"reads like {editorial.strongest_pick(window.sentences)}"
+        return say(language, "reads_like", kind=name_of(language, editorial.strongest_pick(window.sentences)))
     return ""
 
 
 def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
     """The signals that say nothing about ``window``: those whose input is missing, what editors
-    clip where the window is not in the editorial descriptions' language, and the pace where it
+    clip where the window is in a language the editorial map did not read (no multilingual reader), and the pace where it
     is in a script written without spaces (its "words" are not words)."""
     inputs = {
         "energy": evidence.envelope,
@@ -327,66 +341,73 @@ def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
     missing = {name for name, found in inputs.items() if found is None}
     if evidence.languages is not None:
         spoken = {evidence.language_of(s) for s in window.sentences}
-        if spoken - {None, EDITORIAL_LANGUAGE}:
+        multilingual = evidence.editorial is not None and evidence.editorial.multilingual
+        if spoken - {None, EDITORIAL_LANGUAGE} and not multilingual:
             missing.add("editorial")
         if spoken & UNSPACED:
             missing.add("speech_rate")
     return missing
 
 
-def _describe(name: str, window: Window, value: float, evidence: Evidence) -> str:
+# A sentence's closing mark, by the phrase that names it in a reason.
+ENDINGS = {"?": "ends_question", "!": "ends_exclamation", ".": "ends_full_stop"}
+
+
+def _describe(name: str, window: Window, value: float, evidence: Evidence, language: str | None = None) -> str:
     first, last, words = window.sentences[0], window.sentences[-1], window.words
     opening, closing = evidence.lexicon_of(first), evidence.lexicon_of(last)
+
+    def said(key: str, **blanks: object) -> str:
+        return say(language, key, **blanks)
+
     if name == "editorial":  # named only when known (``_missing``), so the map is there
         assert evidence.editorial is not None
-        return _what_it_is(window, {name: value}, evidence) or "much like the rest of the talk"
+        return _what_it_is(window, {name: value}, evidence, language) or said("like_the_rest")
     if name == "breaks":
-        return "starts and ends at a pause" if value >= STRONG else "cut between sentences spoken close together"
+        return said("breaks_strong" if value >= STRONG else "breaks_weak")
     if name == "hook":
         if first.ending == "?":
-            return "opens with a question"
+            return said("opens_question")
         phrase = signals.hook_phrase(first, opening)
         if phrase:
-            return f'opens with a hook ("{phrase}")'
+            return said("opens_hook", phrase=phrase)
         claim = signals.bold_claim(first, opening)
         if claim:
-            return f'opens with a bold claim ("{claim}")'
+            return said("opens_claim", phrase=claim)
         if signals.direct_address(first, opening):
-            return "speaks to the viewer from the start"
-        return "opens with a number" if value > 0 else "flat opening"
+            return said("speaks_to_viewer")
+        return said("opens_number" if value > 0 else "flat_opening")
     if name == "payoff":
         phrase = signals.payoff_phrase(last, closing)
         if phrase:
-            return f'lands the point ("{phrase}")'
-        return "ends on a strong note" if value >= STRONG else "no clear payoff"
+            return said("lands_point", phrase=phrase)
+        return said("ends_strong" if value >= STRONG else "no_payoff")
     if name == "coherence":
-        return "one topic from setup to payoff" if value >= STRONG else "spans a change of topic"
+        return said("one_topic" if value >= STRONG else "spans_change")
     if name == "numbers":
         n = sum(signals.count_numbers(s.words, evidence.lexicon_of(s)) for s in window.sentences)
-        return f"{n} number{'s' if n != 1 else ''}"
+        return said("numbers_one") if n == 1 else said("numbers_many", n=n)
     if name == "speech_rate":
         rate = signals.words_per_second(words, window.duration)
         low, high = signals.RATE_BAND
         pace = "lively" if low <= rate <= high else ("slow" if rate < low else "fast")
-        return f"{pace} pace ({rate:.1f} words/s)"
+        return said(f"pace_{pace}", rate=f"{rate:.1f}")
     if name == "energy":
-        return "louder than usual" if value > evidence_signals.NEUTRAL else "usual loudness"
+        return said("louder" if value > evidence_signals.NEUTRAL else "usual_loudness")
     if name == "pitch":
-        return "expressive voice" if value >= STRONG else "flat voice"
+        return said("expressive_voice" if value >= STRONG else "flat_voice")
     if name == "fluency":
-        return "flows without pauses or fillers" if value >= STRONG else "long pauses or fillers"
+        return said("flows" if value >= STRONG else "pauses_fillers")
     if name == "faces":
         if value >= 0.9:
-            return "one face on screen"
+            return said("one_face")
         if value >= PICTURE_WARNING:
-            return "faces on screen"
-        return "no face on screen" if value == 0 else "often no face on screen"
+            return said("faces")
+        return said("no_face" if value == 0 else "often_no_face")
     if name == "scene_cuts":
         if value < PICTURE_WARNING:
-            return "a shot flashes by at the start or end"
-        return "opens on a fresh shot" if value >= 0.8 else "steady shots"
+            return said("shot_flashes")
+        return said("fresh_shot" if value >= 0.8 else "steady_shots")
     if name == "completeness":
-        endings = {"?": "a question", "!": "an exclamation", ".": "a full stop"}
-        ending = endings.get(last.ending, "")
-        return f"ends on {ending}" if ending else "ends mid-sentence"
-    return f"{window.duration:.0f} s long" + (" (a good length)" if value >= 1.0 else "")
+        return said(ENDINGS.get(last.ending, "ends_mid_sentence"))
+    return said("length_good" if value >= 1.0 else "length", seconds=f"{window.duration:.0f}")

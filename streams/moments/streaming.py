@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from typing import NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
 from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
-from streams.moments.editorial import PICKS, SKIPS, editorial_map
+from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
+from streams.moments.editorial import PICKS, SKIPS, Space, editorial_map_of
 from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
@@ -55,26 +57,65 @@ class Step(NamedTuple):
     final: list[ScoredMoment]
 
 
+@dataclass(frozen=True)
+class Reader:
+    """What reads sentences in languages other than English for what editors clip: a multilingual
+    encoder (``streams.text.multilingual``) and the editorial head trained in its space."""
+
+    encoder: Any
+    head: Head | None
+
+
 def from_words(
-    sentences: Sequence[Sentence], encoder=None, chunks: Sequence[TranscriptChunk] = (), head: Head | None = None
+    sentences: Sequence[Sentence],
+    encoder=None,
+    chunks: Sequence[TranscriptChunk] = (),
+    head: Head | None = None,
+    multilingual: Reader | None = None,
 ) -> dict:
     """What the sentences say beyond their words' own signals: the pauses around them and, with
     an encoder, their topics and how much each reads like what editors clip (``editorial``: what
     it resembles, by the descriptions and the trained ``head``, and its rhetoric, read in the
-    language ``chunks`` say it is spoken in)."""
+    language ``chunks`` say it is spoken in). With a ``multilingual`` reader, sentences in other
+    languages than English are read by it; without one, only English sentences are measured."""
     found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
     if encoder is None or not sentences:
         return found
     embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
     found["topics"] = segment_topics(sentences, embeddings)
     spoken = Evidence(languages=SpokenLanguages.of(chunks) if chunks else None)
-    found["editorial"] = editorial_map(
+    foreign = [i for i, s in enumerate(sentences) if spoken.language_of(s) not in (None, EDITORIAL_LANGUAGE)]
+    if multilingual is None:
+        foreign = []
+    english = sorted(set(range(len(sentences))) - set(foreign))
+    spaces = []
+    if english:
+        spaces.append(
+            Space(
+                tuple(english),
+                np.asarray(embeddings)[english],
+                encoder.encode(list(PICKS)),
+                encoder.encode(list(SKIPS)),
+                head,
+            )
+        )
+    if foreign:
+        assert multilingual is not None
+        reader = multilingual.encoder
+        spaces.append(
+            Space(
+                tuple(foreign),
+                reader.encode([sentences[i].text for i in foreign]),
+                reader.encode(list(PICKS)),
+                reader.encode(list(SKIPS)),
+                multilingual.head,
+            )
+        )
+    found["editorial"] = editorial_map_of(
         sentences,
-        embeddings,
-        encoder.encode(list(PICKS)),
-        encoder.encode(list(SKIPS)),
+        spaces,
         devices=rhetorical_devices(sentences, spoken.lexicon_of),
-        head=head,
+        multilingual=multilingual is not None,
     )
     return found
 
@@ -85,7 +126,9 @@ class MomentStream:
 
     ``encoder`` (a ``streams.text.SentenceEncoder`` or anything with its ``encode``) finds the
     topics and the editorial scores; None leaves them out. ``head`` (``editorial_head.Head``) is
-    the trained editorial head the scores weigh in; None: the descriptions alone. ``through`` is the index of the last
+    the trained editorial head the scores weigh in; None: the descriptions alone. ``multilingual``
+    (a ``Reader``) reads the sentences in other languages than English; None: they are not
+    measured for what editors clip. ``through`` is the index of the last
     chunk stepped (None before the first)."""
 
     def __init__(
@@ -96,11 +139,12 @@ class MomentStream:
         encoder=None,
         horizon: float = HORIZON_SECONDS,
         head: Head | None = None,
+        multilingual: Reader | None = None,
     ) -> None:
         if horizon <= length.max_seconds:
             raise ValueError(f"the horizon ({horizon} s) must be longer than the longest clip ({length.max_seconds} s)")
         self.count, self.length, self.max_overlap = count, length, max_overlap
-        self.encoder, self.horizon, self.head = encoder, horizon, head
+        self.encoder, self.horizon, self.head, self.multilingual = encoder, horizon, head, multilingual
         # A sentence longer than the longest clip could never be cut into one.
         self.max_sentence = min(MAX_SENTENCE_SECONDS, length.max_seconds)
         self.through: int | None = None
@@ -136,7 +180,9 @@ class MomentStream:
         sentences = self._closed + [s for s in opened if s.start >= cut]
         # Only sentences the next words can no longer change are settled.
         settled = sentences[-1].start if sentences else chunk.start_s
-        evidence = evidence_of(list(self._chunks), **from_words(sentences, self.encoder, self._chunks, self.head))
+        evidence = evidence_of(
+            list(self._chunks), **from_words(sentences, self.encoder, self._chunks, self.head, self.multilingual)
+        )
         new = selector.advance(sentences, settled, False, evidence)
         return Step(selector.picked, new, [])
 
@@ -145,7 +191,7 @@ class MomentStream:
         the whole talk once: the last picks and the final ranking weigh every candidate."""
         selector = self._take(chunk, duration)
         sentences = build_sentences(words_of(whole), self.max_sentence)
-        evidence = evidence_of(whole, **from_words(sentences, self.encoder, whole, self.head))
+        evidence = evidence_of(whole, **from_words(sentences, self.encoder, whole, self.head, self.multilingual))
         new = selector.advance(sentences, whole[-1].end_s, True, evidence)
         if new == selector.picked:  # all picked knowing everything (or the short-video fallback)
             chosen = [m for _, m in final_ranking(new)]

@@ -102,11 +102,12 @@ def load_models(agents: str) -> list[str]:
 
     loaded = []
     if "moments" in agent_groups(agents):
-        from streams.agents.moments import editorial_head, sentence_encoder
+        from streams.agents.moments import editorial_head, multilingual_reader, sentence_encoder
 
         sentence_encoder()
         editorial_head()
-        loaded += ["sentence encoder", "editorial head"]
+        multilingual_reader()
+        loaded += ["sentence encoder", "editorial head", "multilingual reader"]
     return loaded
 
 

@@ -168,7 +168,7 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
     finally:
         monkeypatch.undo()
         sentence_encoder.cache_clear()
-    assert load_models("moments") == ["sentence encoder", "editorial head"]
+    assert load_models("moments") == ["sentence encoder", "editorial head", "multilingual reader"]
 
 
 def test_the_judge_switch_reads_on_and_off_and_refuses_anything_else(monkeypatch):

@@ -85,3 +85,21 @@ def test_the_shipped_head_was_trained_on_our_labelled_talks():
     assert {p.stem for p in scripts} >= {"commencement_speech", "standup_set", "tutorial_sourdough", "sermon_hope",
                                          "panel_city_transport"}
     assert editorial_head.load().trained_on == editorial_head.digest(scripts)  # setup retrains a stale one
+
+
+class _Lengths:
+    """Stands in for a sentence encoder: a sentence's row is its length, so the rows say how the
+    script was cut."""
+
+    def encode(self, texts):
+        return np.asarray([[len(t), 1.0] for t in texts], np.float32)
+
+
+def test_a_script_written_without_spaces_is_cut_into_sentences_at_its_full_stops(tmp_path):
+    script = tmp_path / "talk.tsv"
+    script.write_text("kind\tspeaker\ttext\n"
+                      "filler\thost\tはい、始めましょう。聞こえますか？\n"
+                      "highlight\thost\t冷蔵庫が世界を変えました。本当です！\n", encoding="utf-8")
+    rows, labels = editorial_head.examples([script], _Lengths())
+    assert labels == [False, False, True, True]  # four sentences, not two passages
+    assert len(rows) == 4

@@ -1,0 +1,78 @@
+"""What editors clip, read in every language (issue 49): sentences in other languages than English
+are embedded with multilingual-e5-small and scored by its own editorial head."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streams.domain.transcript import TranscriptChunk
+from streams.moments.editorial import Space, editorial_map_of
+from streams.moments.scoring import NEUTRAL, Window, signal_values
+from streams.moments.sentences import build_sentences
+from streams.moments.stored import evidence_of
+from streams.moments.streaming import Reader, from_words
+from tests.unit.moments_text import timed_words
+
+GERMAN = (
+    "Guten Morgen und herzlich willkommen. Bevor wir anfangen, ein paar organisatorische Hinweise. "
+    "Die Folien stehen nach dem Vortrag online. Das Mittagessen gibt es im großen Saal. "
+    "In meiner ersten Woche als Krankenschwester bat mich eine Patientin, ihren Sohn anzurufen. "
+    "Ein Kind nahm ab und sagte, sein Vater sei vor zwei Jahren gestorben. "
+    "Sie hatte jede Nacht eine andere Schwester gebeten, ihn anzurufen, und niemand hatte es ihr gesagt. "
+    "In dieser Nacht habe ich gelernt, dass die Wahrheit das Freundlichste sein kann, was man jemandem gibt. "
+    "Als Nächstes die Tagesordnung für die Workshops am Nachmittag. Die Räume stehen im Programmheft. "
+    "Vielen Dank an das Organisationsteam."
+)
+
+
+def test_a_sentence_lies_near_its_translation_in_the_multilingual_space():
+    from streams.text.multilingual import default_multilingual_encoder
+
+    rows = default_multilingual_encoder().encode([
+        "In my first week as a nurse, a patient asked me to call her son.",
+        "In meiner ersten Woche als Krankenschwester bat mich eine Patientin, ihren Sohn anzurufen.",
+        "Lunch is served in the main hall.",
+    ])
+    assert rows.shape == (3, 384) and np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-3)
+    assert rows[0] @ rows[1] > rows[0] @ rows[2] + 0.05
+
+
+def test_german_is_read_for_what_editors_clip_and_the_story_stands_out():
+    from streams.agents.moments import editorial_head, multilingual_reader, sentence_encoder
+
+    words = timed_words(GERMAN)
+    chunk = TranscriptChunk(chunk_index=0, start_s=0.0, end_s=words[-1].end + 1, language="de", words=tuple(words),
+                            languages=({"language": "de", "start": 0.0, "end": words[-1].end + 1},))
+    sentences = build_sentences(words)
+    found = from_words(sentences, sentence_encoder(), [chunk], editorial_head(), multilingual_reader())
+    evidence = evidence_of([chunk], **found)
+    assert found["editorial"].multilingual
+    story = next(i for i, s in enumerate(sentences) if s.text.startswith("In meiner ersten Woche"))
+    told = Window(tuple(sentences[story : story + 4]))
+    housekeeping = Window(tuple(sentences[1:4]))
+    values = signal_values(told, evidence)
+    assert values["editorial"] != NEUTRAL
+    assert values["editorial"] > signal_values(housekeeping, evidence)["editorial"]
+    # Without the reader, German is not measured at all: neutral, never an English guess.
+    unread = evidence_of([chunk], **from_words(sentences, sentence_encoder(), [chunk], editorial_head()))
+    assert signal_values(told, unread)["editorial"] == NEUTRAL
+
+
+def test_each_sentence_is_read_in_exactly_one_space():
+    sentences = build_sentences(timed_words("One sentence here. Another one there. A third."))
+    rows = np.eye(3, 4, dtype=np.float32)
+    picks, skips = np.eye(1, 4, dtype=np.float32), np.eye(1, 4, 1, dtype=np.float32)
+    with pytest.raises(ValueError, match="exactly one space"):
+        editorial_map_of(sentences, [Space((0, 1), rows[:2], picks, skips)])
+    with pytest.raises(ValueError, match="exactly one space"):
+        editorial_map_of(sentences, [Space((0, 1, 2), rows, picks, skips), Space((2,), rows[2:], picks, skips)])
+    two = editorial_map_of(sentences, [Space((0, 2), rows[[0, 2]], picks, skips), Space((1,), rows[1:2], picks, skips)])
+    assert len(two.scores) == 3 and not two.multilingual
+
+
+def test_the_reader_is_what_the_agent_loads_beside_the_english_head():
+    from streams.agents.moments import multilingual_reader
+
+    reader = multilingual_reader()
+    assert isinstance(reader, Reader) and reader.head is not None and reader.head.weights.shape == (384,)
