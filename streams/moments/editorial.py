@@ -115,6 +115,7 @@ PICK_KIND_OF: tuple[str, ...] = tuple(k.name for k in PICK_KINDS for _ in k.desc
 LANGUAGE = "en"
 CONTEXT = 1  # neighbours on each side embedded with a sentence
 CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands out in the talk"
+LIFT_BOUND = 50.0  # a lift past this is 0 or 1 all the same (and exp would overflow)
 # What a rhetorical device at full strength adds to a sentence's raw score (in the talk's robust
 # standard deviations): a built line stands out.
 RHETORIC = 1.0
@@ -172,7 +173,7 @@ class EditorialMap:
         before = self.scores[first - 1] if first > 0 else EDGE
         after = self.scores[last + 1] if last + 1 < len(self.scores) else EDGE
         lift = inside + CONTRAST * (inside - max(before, after))
-        return float(1.0 / (1.0 + np.exp(-lift)))
+        return float(1.0 / (1.0 + np.exp(-min(max(lift, -LIFT_BOUND), LIFT_BOUND))))
 
     def strongest_pick(self, sentences: Sequence[Sentence]) -> str:
         """The kind of ``PICK_KINDS`` the window's best sentence is closest to (for reasons)."""

@@ -163,7 +163,7 @@ def build_sentences(words: Iterable[Word], max_seconds: float = MAX_SENTENCE_SEC
     sentences, rest = closed_sentences(words, max_seconds)
     # The last words end a sentence whether or not they end on punctuation: nothing follows.
     if rest:
-        sentences.extend(Sentence(tuple(piece)) for piece in _split_long(rest, max_seconds))
+        sentences.extend(Sentence(tuple(piece)) for piece in _pieces(rest, max_seconds))
     return sentences
 
 
@@ -183,9 +183,26 @@ def closed_sentences(
     start = 0
     for i in range(len(words) - 1):
         if breaks_after(words[i], words[i + 1]):
-            sentences.extend(Sentence(tuple(piece)) for piece in _split_long(words[start : i + 1], max_seconds))
-            start = i + 1
+            pieces = _pieces(words[start : i + 1], max_seconds)
+            # Sentences are told apart by when they start (the maps of a talk's sentences key on
+            # it): words stamped at one instant, as Whisper gives a run of Japanese tokens at
+            # times, stay in one sentence with what follows them.
+            if words[i + 1].start > pieces[-1][0].start:
+                sentences.extend(Sentence(tuple(piece)) for piece in pieces)
+                start = i + 1
     return sentences, words[start:]
+
+
+def _pieces(run: Sequence[Word], max_seconds: float) -> list[list[Word]]:
+    """``run`` split into sentences no longer than ``max_seconds`` where it can be, each starting
+    later than the one before (a piece that would start with its predecessor joins it)."""
+    pieces: list[list[Word]] = []
+    for piece in _split_long(run, max_seconds):
+        if pieces and piece[0].start <= pieces[-1][0].start:
+            pieces[-1].extend(piece)
+        else:
+            pieces.append(list(piece))
+    return pieces
 
 
 def _split_long(run: Sequence[Word], max_seconds: float) -> list[Sequence[Word]]:

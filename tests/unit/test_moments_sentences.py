@@ -117,3 +117,25 @@ def test_breaks_after_the_last_word_only_on_punctuation():
 
     assert breaks_after(Word("done.", 0, 1, 1), None) and not breaks_after(Word("done", 0, 1, 1), None)
     assert breaks_after(Word("why?", 0, 1, 1), Word("because", 1.1, 1.5, 1))
+
+
+def test_words_stamped_at_one_instant_never_start_two_sentences():
+    # Whisper sometimes stamps a run of Japanese tokens at one instant; two sentences starting
+    # together broke every map keyed on a sentence's start (a Japanese talk failed its moments).
+    from streams.moments.sentences import closed_sentences
+
+    words = [Word("はい。", 10.0, 10.0), Word("では。", 10.0, 10.0), Word("始めましょう。", 10.0, 11.0),
+             Word("後ろの方、", 11.5, 12.0), Word("聞こえますか？", 12.0, 12.8), Word("いいですね。", 13.5, 14.0)]
+    sentences = build_sentences(words)
+    starts = [s.start for s in sentences]
+    assert starts == sorted(set(starts)), starts
+    assert [w for s in sentences for w in s.words] == words  # every word once, in order
+    assert [s.text for s in sentences][-2:] == ["後ろの方、聞こえますか？", "いいですね。"]
+    closed, rest = closed_sentences(words)
+    assert closed + build_sentences(rest) == sentences  # streamed as a whole
+
+
+def test_a_long_run_is_not_split_where_both_halves_would_start_together():
+    words = [Word(f"w{i}", 0.0, 0.0) for i in range(5)] + [Word("end.", 0.0, 80.0)]
+    [only] = build_sentences(words, max_seconds=30.0)
+    assert len(only.words) == 6
