@@ -1,0 +1,179 @@
+"""Benchmark: the ranking of labelled talks read as perfect transcripts, without speech (issue 49).
+
+``bench/moments_quality.py`` speaks each labelled talk with eSpeak NG and transcribes it with
+Whisper, which is the honest test where both work. For Japanese and Chinese they do not: eSpeak
+NG's Japanese voice reads every kanji as the English words "Chinese letter" (Whisper hears
+"Chinese later, Chinese later"), and Whisper base names its Mandarin voice Thai and writes
+gibberish. So this benchmark leaves speech out: each script becomes the transcript a perfect
+recogniser would give (words by spaces; text written without spaces in tokens of up to two
+characters, as Whisper's Japanese and Chinese tokens come; each passage said in the time its
+English original takes at 2.7 words a second, its tokens timed by their length; a pause after each
+sentence and between passages), cut into stored chunks in the
+talk's language, and the final ranking is replayed from them by today's code and this
+checkout's, as ``moments_quality`` replays its transcripts. The same talk in English and in
+German from its script calibrate what a perfect transcript is worth against the spoken runs.
+No loudness, pitch or faces: those signals are neutral for every candidate.
+
+    nice -n 19 .venv/bin/python bench/moments_scripts.py [--talks en/lecture_refrigeration,ja/...]
+        [--k 4] [--baseline COMMIT]
+
+Writes bench/results/moments_quality_scripts.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from statistics import mean
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
+from bench.moments_quality import meets, options, print_talk, scored  # noqa: E402
+from bench.ranking_replay import chunk_json  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
+from streams.asr.languages import UNSPACED  # noqa: E402
+from streams.domain.transcript import TranscriptChunk  # noqa: E402
+from streams.domain.words import Word  # noqa: E402
+from streams.moments.highlights import PASSAGE_GAP_SECONDS, labelled_talk, parse_script  # noqa: E402
+from streams.moments.sentences import TERMINAL  # noqa: E402
+from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "moments_quality_scripts.json"
+TALKS = tuple(f"{language}/lecture_refrigeration" for language in ("en", "de", "ja", "zh"))
+WORD_SECONDS = 1 / 2.7  # a word of a spaced language
+SENTENCE_PAUSE = 0.35  # after a sentence's last word
+CHUNK_SECONDS = 72.0
+_PUNCTUATION = set("、，,；：:「」『』“”\"'（）()・…") | set(TERMINAL)
+
+
+def tokens_of(text: str, language: str) -> list[str]:
+    """The words a perfect recogniser would give for ``text``: by spaces, or for a language
+    written without them, tokens of up to two characters with their punctuation attached."""
+    if language not in UNSPACED:
+        return text.split()
+    tokens: list[str] = []
+    current = ""
+    for ch in text.replace(" ", ""):
+        if ch in _PUNCTUATION:
+            if current:
+                current += ch
+            elif tokens:
+                tokens[-1] += ch
+            continue
+        if len(current.rstrip("".join(_PUNCTUATION))) >= 2 or (current and current[-1] in _PUNCTUATION):
+            tokens.append(current)
+            current = ""
+        current += ch
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def _weight(token: str, language: str) -> int:
+    return 1 if language not in UNSPACED else max(1, sum(ch not in _PUNCTUATION for ch in token))
+
+
+def transcript_of(script: str, language: str, english: str) -> tuple[list[TranscriptChunk], list[float], list]:
+    """The stored chunks of ``script`` read perfectly at the pace of its ``english`` original
+    (row by row), the passages' durations and the passages."""
+    passages, originals = parse_script(script), parse_script(english)
+    if len(passages) != len(originals):
+        raise SystemExit(f"{len(passages)} passages but {len(originals)} in the English original")
+    words: list[Word] = []
+    durations: list[float] = []
+    t = 0.0
+    for passage, original in zip(passages, originals):
+        start = t
+        tokens = tokens_of(passage.text, language)
+        per_weight = len(original.text.split()) * WORD_SECONDS / sum(_weight(w, language) for w in tokens)
+        for token in tokens:
+            length = per_weight * _weight(token, language)
+            words.append(Word(token, round(t, 3), round(t + length * 0.9, 3), 0.95))
+            t += length
+            if token[-1] in TERMINAL:
+                t += SENTENCE_PAUSE
+        durations.append(words[-1].end - start)
+        t = words[-1].end + PASSAGE_GAP_SECONDS
+    end = words[-1].end
+    chunks, i = [], 0
+    while i * CHUNK_SECONDS < end:
+        lo, hi = i * CHUNK_SECONDS, min((i + 1) * CHUNK_SECONDS, end)
+        chunks.append(TranscriptChunk(
+            chunk_index=i, start_s=lo, end_s=hi, language=language,
+            words=tuple(w for w in words if lo <= w.start < hi) if hi < end else tuple(w for w in words if lo <= w.start),
+            languages=({"language": language, "start": lo, "end": hi},),
+        ))
+        i += 1
+    return chunks, durations, passages
+
+
+def script_path(talk: str) -> Path:
+    language, name = talk.split("/")
+    if language == "en":
+        for folder in (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR):
+            if (folder / f"{name}.tsv").is_file():
+                return folder / f"{name}.tsv"
+        raise SystemExit(f"no English script {name}")
+    return BENCH_HIGHLIGHTS_DIR / "translated" / language / f"{name}.tsv"
+
+
+def english_path(talk: str) -> Path:
+    return script_path(f"en/{talk.split('/')[1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--talks", default=",".join(TALKS), help="language/name, comma-separated")
+    parser.add_argument("--k", type=int, default=4)
+    parser.add_argument("--baseline", default=RANKING_BASELINE)
+    parser.add_argument("--trials", type=int, default=20000)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    names = args.talks.split(",")
+    trained_on = {p.stem for p in BENCH_HIGHLIGHTS_DIR.glob("*.tsv")}
+    if any(n.split("/")[1] in trained_on for n in names):
+        raise SystemExit("score talks the editorial head was not trained on (bench/highlights trains it)")
+    built = {}
+    for name in names:
+        chunks, durations, passages = transcript_of(script_path(name).read_text(encoding="utf-8"), name.split("/")[0],
+                                                    english_path(name).read_text(encoding="utf-8"))
+        built[name] = (chunks, labelled_talk(passages, durations))
+    videos = [{"key": n, "options": options(args.k), "duration": c[-1].end_s, "chunks": [chunk_json(x) for x in c]}
+              for n, (c, _) in built.items()]
+    base, now = replayed(videos, checkout(args.baseline)), replayed(videos)
+    results = []
+    for name, b, n in zip(names, base["videos"], now["videos"]):
+        talk = built[name][1]
+        result = {"talk": name, "language": name.split("/")[0], "k": args.k, "talk_seconds": round(talk.duration, 1),
+                  "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
+        for variant, replay in (("baseline", b), ("current", n)):
+            result[variant] = scored(talk, replay["moments"], args.k, args.trials)
+            result[variant]["meets"] = meets(result[variant])
+            print_talk(name, f"{variant} ({base['commit'] if variant == 'baseline' else now['commit']})",
+                       result[variant], args.k)
+        results.append(result)
+    rows = [("talk", "variant", f"P@{args.k}", "recall", "hit covers (min)", f"chance P@{args.k}", "meets")]
+    for r in results:
+        for variant in ("baseline", "current"):
+            v = r[variant]
+            failed = [k for k, ok in v["meets"].items() if not ok]
+            rows.append((r["talk"], variant, f"{v['precision_at_k']:.2f}", f"{v['recall']:.2f}",
+                         f"{min(v['coverage_of_hits']):.0%}" if v["coverage_of_hits"] else "-",
+                         f"{v['chance_precision_at_k']:.2f}", "yes" if not failed else "no: " + ", ".join(failed)))
+    for variant in ("baseline", "current"):
+        rows.append(("mean", variant, f"{mean(r[variant]['precision_at_k'] for r in results):.2f}",
+                     f"{mean(r[variant]['recall'] for r in results):.2f}", "", "", ""))
+    print()
+    print(table(rows), flush=True)
+    write_results(args.out, "moments_quality_scripts", results, k=args.k, baseline_commit=base["commit"],
+                  current_commit=now["commit"], commit=commit(), niceness=os.nice(0),
+                  recipe={"english_word_seconds": round(WORD_SECONDS, 3),
+                          "sentence_pause": SENTENCE_PAUSE, "passage_gap": PASSAGE_GAP_SECONDS,
+                          "chunk_seconds": CHUNK_SECONDS})
+
+
+if __name__ == "__main__":
+    main()
