@@ -199,13 +199,14 @@ def moments_languages() -> str:
                   for part in without]
         text += (f". Parts taken out, on the {len(foreign)} translated talks (mean precision@{r['k']} "
                  f"{mean_now:.2f} with everything): " + ", ".join(checks))
-    if (RESULTS / "moments_quality_japanese.json").is_file():
-        ja = result("moments_quality_japanese")
-        for t in ja["results"]:
-            now, base = t["current"], t["baseline"]
-            text += (f". Japanese, {t['talk'].split('/')[-1].split('_')[0]} (`moments_quality_japanese.json`, commit "
-                     f"{ja['current_commit']}): precision@{ja['k']} {now['precision_at_k']:.2f} (today's "
-                     f"{base['precision_at_k']:.2f}), recall {now['recall']:.2f} (today's {base['recall']:.2f})")
+    if (RESULTS / "moments_quality_scripts.json").is_file():
+        sc = result("moments_quality_scripts")
+        read = [f"{t['language']} {t['current']['precision_at_k']:.2f} (today's {t['baseline']['precision_at_k']:.2f})"
+                for t in sc["results"]]
+        text += (f". Read as perfect transcripts instead of speech (`bench/moments_scripts.py`, "
+                 f"`moments_quality_scripts.json`, commit {sc['current_commit']}; eSpeak NG cannot speak Japanese or "
+                 f"Chinese to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
+                 f"precision@{sc['k']} " + ", ".join(read))
     return text
 
 
