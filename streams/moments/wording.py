@@ -17,26 +17,14 @@ from __future__ import annotations
 
 from typing import Mapping
 
-DEFAULT = "en"
+from streams.moments.editorial import PICK_KINDS
+from streams.moments.rhetoric import NAMES as DEVICE_NAMES
 
-# The kinds of moment (editorial.PICK_KINDS) and the devices (rhetoric.NAMES), by English name.
-_KINDS_EN = {
-    "a story with a twist": "a story with a twist",
-    "a lesson learned the hard way": "a lesson learned the hard way",
-    "a surprising fact": "a surprising fact",
-    "a quotable line": "a quotable line",
-    "a call to action": "a call to action",
-    "an emotional peak": "an emotional peak",
-    "a punchline": "a punchline",
-    "a practical tip": "a practical tip",
-    "parallel lines": "parallel lines",
-    "a reversed pair": "a reversed pair",
-    "a refrain": "a refrain",
-    "a contrast": "a contrast",
-}
+# The kinds of moment and the devices are named in English as the ranking names them.
+_NAMES = (*(kind.name for kind in PICK_KINDS), *DEVICE_NAMES)
 
 ENGLISH: dict[str, str] = {
-    **{f"kind:{k}": v for k, v in _KINDS_EN.items()},
+    **{f"kind:{name}": name for name in _NAMES},
     "separator": "; ",
     "quotable": 'a quotable line: {device} ("{phrase}")',
     "reads_like": "reads like {kind}",
