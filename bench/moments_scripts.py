@@ -63,7 +63,7 @@ def tokens_of(text: str, language: str) -> list[str]:
             elif tokens:
                 tokens[-1] += ch
             continue
-        if len(current.rstrip("".join(_PUNCTUATION))) >= 2 or (current and current[-1] in _PUNCTUATION):
+        if current and (len(current) >= 2 or current[-1] in _PUNCTUATION):  # punctuation closes a token
             tokens.append(current)
             current = ""
         current += ch
@@ -103,7 +103,7 @@ def transcript_of(script: str, language: str, english: str) -> tuple[list[Transc
         lo, hi = i * CHUNK_SECONDS, min((i + 1) * CHUNK_SECONDS, end)
         chunks.append(TranscriptChunk(
             chunk_index=i, start_s=lo, end_s=hi, language=language,
-            words=tuple(w for w in words if lo <= w.start < hi) if hi < end else tuple(w for w in words if lo <= w.start),
+            words=tuple(w for w in words if lo <= w.start < hi),  # every word starts before the end
             languages=({"language": language, "start": lo, "end": hi},),
         ))
         i += 1
