@@ -4,7 +4,8 @@ download and re-render clips (submitting videos is ``api.submissions``). Every r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePath
 
 from starlette.requests import Request
@@ -41,8 +42,9 @@ from streams.errors import StorageError
 from streams.media.captions import to_srt, to_vtt
 from streams.media.probe import SERVED_TYPES
 from streams.moments import build_sentences
-from streams.moments.sentences import join_words
+from streams.moments.sentences import Sentence, join_words
 from streams.moments.stored import words_of
+from streams.speakers.video import named, speakers_of, speakers_of_video, transcribed, with_speakers
 from streams.timeline.formats import FORMATS
 
 # What an answer naming a video or a clip links to (OpenAPI links, for clients and stateful testers).
@@ -257,7 +259,9 @@ async def get_transcript(request: Request) -> Response:
     if fmt not in TRANSCRIPT_FORMATS:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
     chunks = await tenant_catalog.transcript_chunks(v.video_id)
-    words = words_of(chunks)
+    turns, names = await speakers_of_video(tenant_catalog, v, chunks)
+    labelled = with_speakers(words_of(chunks), turns)
+    words = [replace(w, speaker=named(w.speaker, names)) for w in labelled]  # as people read them
     spoken = spoken_language(chunks)
     # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
@@ -266,22 +270,38 @@ async def get_transcript(request: Request) -> Response:
         return PlainTextResponse(to_srt(words), media_type="application/x-subrip", headers=headers)
     if fmt == "vtt":
         return PlainTextResponse(to_vtt(words, spoken["language"]), media_type="text/vtt", headers=headers)
-    sentences = build_sentences(words)
     if fmt == "txt":
-        return PlainTextResponse("\n".join(s.text for s in sentences) + ("\n" if sentences else ""), headers=headers)
-    transcribe = v.stage("transcribe")
+        return PlainTextResponse(plain_text(build_sentences(words)), headers=headers)
+    sentences = build_sentences(labelled)
     return JSONResponse(
         {
             "video_id": v.video_id,
             **spoken,
-            "complete": transcribe is not None and transcribe.status == "completed",
+            "complete": transcribed(v),
             "text": join_words(w.word for w in words),
-            "words": [w.as_json() for w in words],
-            "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in sentences],
+            "words": [w.as_json() for w in labelled],
+            "sentences": [_sentence_json(s, names) for s in sentences],
             "segments": [s for c in chunks for s in c.segments],
+            "speakers": [s.as_json() for s in speakers_of(turns, names)],
         },
         headers=headers,
     )
+
+
+def _sentence_json(s: Sentence, names: Mapping[str, str]) -> dict:
+    said = {"text": s.text, "start": s.start, "end": s.end}
+    if s.speaker is not None:
+        said |= {"speaker": s.speaker, "speaker_name": named(s.speaker, names)}
+    return said
+
+
+def plain_text(sentences: Sequence[Sentence]) -> str:
+    """A sentence a line; where speakers are known, ``Name: `` before each change of speaker."""
+    lines, previous = [], None
+    for s in sentences:
+        lines.append(f"{s.speaker}: {s.text}" if s.speaker is not None and s.speaker != previous else s.text)
+        previous = s.speaker
+    return "".join(line + "\n" for line in lines)
 
 
 @operation(

@@ -6,6 +6,7 @@ Callers branch on the class or on the ``retriable`` flag, never on message text.
 ClipstreamError
 ├── ConfigError            bad settings or environment (a value that does not parse)
 │   └── ModelMissing       a model a stage needs is not installed (scripts/setup.sh installs it)
+│       └── UnsafeCheckpoint  a weights file is damaged or names code to run (never unpickled as such)
 ├── StackError             the local stack cannot start or stop a component
 │   ├── PortInUse          a component's port is taken by a process this stack did not start
 │   ├── MissingDependency  a program or package the component needs is not installed
@@ -91,6 +92,13 @@ class ModelMissing(ConfigError):
     stage cannot run without it, so the worker that would run it does not start."""
 
     code = "model_missing"
+
+
+class UnsafeCheckpoint(ModelMissing):
+    """A PyTorch checkpoint is damaged, or its pickle names something other than tensors and their
+    storages (code it would run if loaded the usual way): it is refused, and nothing in it runs."""
+
+    code = "unsafe_checkpoint"
 
 
 class StackError(ClipstreamError):

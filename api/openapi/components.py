@@ -159,11 +159,19 @@ def _video_schemas() -> dict:
                 "languages": array(STRING),
                 "complete": BOOLEAN,
                 "text": STRING,
-                "words": array(obj({"word": STRING, **timed, "probability": NUMBER})),
-                "sentences": array(obj({"text": STRING, **timed})),
+                "words": array(obj({"word": STRING, **timed, "probability": NUMBER}, {"speaker": STRING})),
+                "sentences": array(obj({"text": STRING, **timed}, {"speaker": STRING, "speaker_name": STRING})),
                 "segments": array(obj({"text": STRING, **timed})),
+                "speakers": array(ref("Speaker")),
             }
         ),
+        "Speaker": obj(
+            {"speaker": STRING, "name": STRING, "talk_seconds": NUMBER, "first_heard": NUMBER},
+            description="`speaker` is the label diarization gave (S1, S2, ... first heard first); `name` "
+            "is what exports show: the name given with PATCH, else `Speaker N`.",
+        ),
+        "SpeakerList": obj({"video_id": STRING, "complete": BOOLEAN, "speakers": array(ref("Speaker"))}),
+        "RenameSpeaker": obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}}, additionalProperties=False),
         "Moment": obj(
             {
                 "moment_id": STRING,

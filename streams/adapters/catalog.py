@@ -251,17 +251,20 @@ class Catalog:
         cuts: Iterable[float] | None = None,
         language_probability: float | None = None,
         languages: Sequence[Mapping] = (),
+        voices: Mapping | None = None,
     ) -> bool:
         """Store one chunk's words, loudness and pitch, and what was on screen: ``faces`` as
         ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at); with its language,
         how sure its identification was and the spans of each language spoken
-        (``LanguageSpan.as_json``). First write wins. True if it was new."""
+        (``LanguageSpan.as_json``), and the voices heard (``Voices.as_json``; None: not
+        diarized). First write wins. True if it was new."""
         samples = None if faces is None else list(faces)
         async with self._conn() as conn:
             status = await conn.execute(
                 "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
-                " event_id, energy, pitch, face_times, face_counts, scene_cuts, language_probability, languages)"
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)"
+                " event_id, energy, pitch, face_times, face_counts, scene_cuts, language_probability, languages, voices)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb,"
+                " $16::jsonb)"
                 " ON CONFLICT (video_id, chunk_index) DO NOTHING",
                 video_id,
                 chunk_index,
@@ -278,6 +281,7 @@ class Catalog:
                 None if cuts is None else [float(c) for c in cuts],
                 language_probability,
                 json.dumps(list(languages)),
+                None if voices is None else json.dumps(voices),
             )
         return status.endswith(" 1")
 
@@ -294,7 +298,8 @@ class Catalog:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
-                " face_counts, scene_cuts, event_id, created_at, language_probability, languages FROM transcript_chunks"
+                " face_counts, scene_cuts, event_id, created_at, language_probability, languages, voices"
+                " FROM transcript_chunks"
                 " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
                 " AND ($4::float8 IS NULL OR (end_s > $4 AND start_s < $5::float8))"
                 " ORDER BY chunk_index",
@@ -305,6 +310,24 @@ class Catalog:
                 end,
             )
         return [_chunk(r) for r in rows]
+
+    # speakers ------------------------------------------------------------------------------
+    async def speaker_names(self, video_id: str) -> dict[str, str]:
+        """The names people gave the video's speakers, by label (``S1``...)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch("SELECT speaker, name FROM speaker_names WHERE video_id = $1", video_id)
+        return {r["speaker"]: r["name"] for r in rows}
+
+    async def name_speaker(self, video_id: str, speaker: str, name: str) -> None:
+        """Call the video's speaker ``speaker`` (a label) ``name`` from now on."""
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO speaker_names (video_id, speaker, name) VALUES ($1, $2, $3)"
+                " ON CONFLICT (video_id, speaker) DO UPDATE SET name = EXCLUDED.name, updated_at = now()",
+                video_id,
+                speaker,
+                name,
+            )
 
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Moment, rank: int | None, is_final: bool) -> datetime:
@@ -523,6 +546,7 @@ def _chunk(row: asyncpg.Record) -> TranscriptChunk:
         pitch=tuple(row["pitch"]),
         faces=None if times is None else tuple(zip(times, counts)),
         cuts=None if cuts is None else tuple(cuts),
+        voices=_jsonb(row["voices"]),
         event_id=row["event_id"],
         created_at=row["created_at"],
     )

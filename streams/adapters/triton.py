@@ -29,12 +29,14 @@ from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request
 from streams.models.parameters import config_parameters
 from streams.ops import metrics
+from streams.speakers.voices import Voices
 from streams.vision.models import Detections
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
 JUDGE = "clip_judge"  # the Triton model that judges clips
+SPEAKERS = "speaker_encoder"  # the Triton model that finds speech and prints each voice (streams.speakers)
 DETECTOR, LANDMARKS = "face_detector", "face_landmarks"  # the face models (streams.vision.models)
 
 
@@ -272,6 +274,21 @@ class TritonClient:
         result = await self.infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))
+
+    async def voices(self, pcm: np.ndarray) -> Voices:
+        """The speech in 16 kHz mono float32 audio and a voice print for each window of it, times
+        relative to its start (``streams.speakers.voices``)."""
+        g = self._grpc
+        audio = g.InferInput("AUDIO", [int(pcm.shape[0])], "FP32")
+        audio.set_data_from_numpy(np.ascontiguousarray(pcm, dtype=np.float32))
+        names = ("SPEECH", "WINDOWS", "PRINTS")
+        result = await self.infer(SPEAKERS, [audio], [g.InferRequestedOutput(n) for n in names])
+        speech, windows, prints = (result.as_numpy(n) for n in names)
+        return Voices(
+            tuple((round(float(a), 3), round(float(b), 3)) for a, b in speech.reshape(-1, 2)),
+            tuple((round(float(a), 3), round(float(b), 3)) for a, b in windows.reshape(-1, 2)),
+            prints.reshape(-1, 256).astype(np.float16),
+        )
 
     async def detect_faces(self, images: np.ndarray) -> Detections:
         """``face_detector``'s faces on each of ``images`` (``(n, h, w, 3)`` RGB uint8, n up to its

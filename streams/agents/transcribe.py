@@ -3,7 +3,9 @@ moved to video time, are stored and announced on ``transcripts``, with the langu
 upload's ``language``, or identified from the chunk's speech, with its probability and the spans
 of each language when it changes).
 
-While Whisper works, the chunk's picture is looked at for the moments (``media.onscreen``: faces
+While Whisper works, ``speaker_encoder`` finds who speaks (``streams.speakers``: speech, windows,
+a voice print per window), stored with the words; the video's speakers are worked out from every
+chunk's voices by whoever reads them. And the chunk's picture is looked at for the moments (``media.onscreen``: faces
 on about one frame a second through ``face_detector``, scene cuts in the same decode) and stored
 with the words, loudness and pitch. A video without a picture, or a picture or face model that
 fails, stores nothing there (logged): the moments then score faces and cuts neutral, and the
@@ -32,6 +34,7 @@ from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
+from streams.speakers.voices import Voices
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import (
@@ -102,11 +105,14 @@ async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
     wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
     pcm = decode_wav(wav)
     looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
+    listening = asyncio.ensure_future(_voices(rt, pcm, chunk.start))
     try:
         recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+        voices = await listening
     except BaseException:
-        looking.cancel()
-        await asyncio.gather(looking, return_exceptions=True)
+        for task in (looking, listening):
+            task.cancel()
+        await asyncio.gather(looking, listening, return_exceptions=True)
         raise
     seen = await looking
     words = [w.as_json() for w in recognition.words if w.word]
@@ -129,6 +135,7 @@ async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
         cuts=None if seen is None else seen.cuts,
         language_probability=recognition.language_probability,
         languages=[span.as_json() for span in recognition.languages],
+        voices=None if voices is None else voices.as_json(),
     )
     log.info(
         "transcribed %s chunk %d (%.0f s of audio) in %.1f s",
@@ -137,6 +144,15 @@ async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
         chunk.end - chunk.start,
         clock.seconds,
     )
+
+
+async def _voices(rt: Runtime, pcm, start: float) -> Voices | None:
+    """Who speaks in the chunk (``speaker_encoder``), in video time; None with ``diarize`` off. A
+    failing model fails the chunk like Whisper does (retried, then dead-lettered): a video whose
+    speakers are silently missing would read as one voice."""
+    if not rt.settings.diarize:
+        return None
+    return (await rt.triton.voices(pcm)).shift(start)
 
 
 async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:

@@ -27,6 +27,8 @@ class TranscriptChunk:
         stored before it was measured).
     faces: ``(seconds, faces on screen)`` samples; cuts: scene cuts; each None where the chunk's
         picture was not looked at.
+    voices: the voices heard, as ``streams.speakers.voices.Voices.as_json`` writes them (None:
+        not diarized); the video's speakers are worked out from every chunk's.
     event_id, created_at: those of the chunk's ``TranscriptChunkReady``.
     """
 
@@ -42,6 +44,7 @@ class TranscriptChunk:
     pitch: tuple[float, ...] = ()
     faces: tuple[tuple[float, int], ...] | None = None
     cuts: tuple[float, ...] | None = None
+    voices: Mapping[str, Any] | None = None
     event_id: str = ""
     created_at: datetime | None = None
 

@@ -47,11 +47,17 @@ class Cue:
     def text(self) -> str:
         return join(w.word for w in self.words)
 
+    @property
+    def speaker(self) -> str | None:
+        """Who says it (a cue never holds two speakers), None where the speakers are not known."""
+        return self.words[0].speaker
+
 
 def group_cues(words: Iterable[Word], max_words: int = 4, max_seconds: float = 2.5, max_chars: int = 28) -> list[Cue]:
     """Split ``words`` (in spoken order) into cues of at most ``max_words`` words, ``max_seconds``
     and ``max_chars`` characters; a word longer than the limits gets a cue of its own. A cue also
-    ends after a word ending in ``. ? ! ,`` and before a pause of ``PAUSE_SECONDS`` or more.
+    ends after a word ending in ``. ? ! ,``, before a pause of ``PAUSE_SECONDS`` or more, and where
+    the speaker changes.
 
     A cue starts with its first word; where that word starts before the previous cue's last word
     ends, the previous cue is cut short rather than this one shown late."""
@@ -81,6 +87,7 @@ def _breaks_before(current: list[Word], word: Word, max_words: int, max_seconds:
         or word.end - current[0].start > max_seconds
         or word.start - last.end >= PAUSE_SECONDS - 1e-9  # 1.6 - 1.0 is 0.6000000000000001
         or last.word.rstrip(_CLOSERS).endswith(BREAK_AFTER)
+        or word.speaker != last.speaker
     )
 
 
@@ -90,20 +97,30 @@ def _clock(seconds: float, fraction_sep: str) -> str:
 
 
 def to_srt(words: Iterable[Word]) -> str:
-    """SubRip: numbered cues, ``HH:MM:SS,mmm`` times, a blank line after each cue."""
-    return "".join(
-        f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{c.text}\n\n"
-        for n, c in enumerate(group_cues(words), start=1)
-    )
+    """SubRip: numbered cues, ``HH:MM:SS,mmm`` times, a blank line after each cue. Where the words
+    carry speakers, a cue whose speaker is not the previous cue's starts with ``Name: `` (SubRip
+    has no voice markup; this is how broadcast subtitles mark a change of speaker)."""
+    out, previous = [], None
+    for n, c in enumerate(group_cues(words), start=1):
+        said = f"{c.speaker}: {c.text}" if c.speaker is not None and c.speaker != previous else c.text
+        out.append(f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{said}\n\n")
+        previous = c.speaker
+    return "".join(out)
 
 
 def to_vtt(words: Iterable[Word], language: str | None = None) -> str:
     """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
-    YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times."""
+    YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times; where the
+    words carry speakers, each cue's text is in a voice span, ``<v Name>``."""
     cues = "".join(
-        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_vtt_escape(c.text)}\n\n" for c in group_cues(words)
+        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_voice(c.speaker)}{_vtt_escape(c.text)}\n\n"
+        for c in group_cues(words)
     )
     return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues
+
+
+def _voice(speaker: str | None) -> str:
+    return "" if speaker is None else f"<v {_vtt_escape(' '.join(speaker.split()))}>"
 
 
 def _vtt_escape(text: str) -> str:

@@ -117,6 +117,11 @@ class Sentence:
         return join_words(w.word for w in self.words)
 
     @property
+    def speaker(self) -> str | None:
+        """Who says it (a change of speaker ends a sentence); None where speakers are not known."""
+        return self.words[0].speaker
+
+    @property
     def ending(self) -> str:
         """``.``, ``?`` or ``!`` when the sentence ends on punctuation, in whatever script it is
         written (``？`` and ``؟`` are ``?``, ``。`` is ``.``); ``""`` when it was cut at a pause."""
@@ -127,13 +132,15 @@ class Sentence:
 def breaks_after(word: Word, following: Word | None) -> bool:
     """Whether a sentence ends after ``word``, given the word that follows it (``None`` at the end).
 
-    Punctuation decides first; a full stop followed, without a long pause, by a lower-case word or
-    by a number glued on (``"3."`` ``"5"``) is an abbreviation or a decimal. Without punctuation a
-    pause of ``PAUSE_SECONDS`` before a capitalised word, or ``SILENCE_SECONDS`` of silence, ends
+    A change of speaker always ends one. Then punctuation decides; a full stop followed, without a
+    long pause, by a lower-case word or by a number glued on (``"3."`` ``"5"``) is an abbreviation
+    or a decimal. Without punctuation a pause of ``PAUSE_SECONDS`` before a capitalised word, or ``SILENCE_SECONDS`` of silence, ends
     the sentence, unless ``word`` leaves it hanging (``"and"``, ``"the"``, a trailing comma).
     """
     if following is None:
         return ends_sentence(word.word)
+    if word.speaker != following.speaker:  # another voice takes over (both None: not known)
+        return True
     gap = following.start - word.end
     mark = terminal(word.word)
     if mark:

@@ -37,9 +37,17 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def coerce(name: str, type_: object, raw: str) -> object:
-    """``raw``, the text of ``CLIPSTREAM_<NAME>``, as the field's type (``int``, ``float``, a path
-    or text); a :class:`ConfigError` naming the variable when it is not one."""
+    """``raw``, the text of ``CLIPSTREAM_<NAME>``, as the field's type (``int``, ``float``, ``bool``
+    from ``true``/``false``, ``on``/``off``, ``yes``/``no`` or ``1``/``0``, a path or text); a
+    :class:`ConfigError` naming the variable when it is not one."""
     type_name = str(type_)
+    if type_name == "bool":
+        word = raw.strip().lower()
+        if word in ("true", "on", "yes", "1"):
+            return True
+        if word in ("false", "off", "no", "0"):
+            return False
+        raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not true or false (on/off, yes/no, 1/0)")
     try:
         if type_name == "int":
             return int(raw)

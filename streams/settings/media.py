@@ -23,6 +23,8 @@ class MediaSettings:
     glance_fps: frames a second of each chunk's picture sent to the face detector for the moments'
         faces signal (scene cuts are found in the same decode); 0 leaves the picture out of the
         scores (faces and scene cuts neutral) and saves that decode.
+    diarize: find who speaks (the Triton model ``speaker_encoder`` on each chunk's audio, beside
+        Whisper); off, transcripts, captions and search carry no speakers.
     render_preset / render_crf: libx264 speed/quality for clips (``veryfast``/21 by default).
     """
 
@@ -35,5 +37,6 @@ class MediaSettings:
     chunk_min_seconds: float = 60.0
     chunk_max_seconds: float = 120.0
     glance_fps: float = 1.0
+    diarize: bool = True
     render_preset: str = "veryfast"
     render_crf: int = 21

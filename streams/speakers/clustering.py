@@ -1,0 +1,167 @@
+"""Voice prints to speakers: a streaming tracker whose labels never change once given, and a
+final pass over the whole video that may relabel for consistency.
+
+Both use one rule, average linkage on cosine distance: two groups of windows are one speaker when
+the mean distance between their voice prints is under ``threshold``. For unit vectors that mean
+distance is ``1 - a . b`` with ``a`` and ``b`` the groups' (unnormalised) mean prints, so a
+speaker is kept as the sum of its prints and their count, and the tracker compares a chunk's
+groups with the speakers heard so far exactly as the final pass compares groups with each other.
+
+Windows shorter than ``min_window`` (a lone "Hello?") carry too little voice to found a speaker:
+they are left out of the grouping and given the nearest speaker afterwards. Likewise a group of
+fewer than ``min_speaker_windows`` windows (a cough, a laugh, the first breath of a reading) joins
+the nearest larger group instead of standing as a speaker of its own. The count of speakers
+is found, not given, unless ``num_speakers`` says it; ``max_speakers`` caps it. Pure numpy and
+scipy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.optimize import linear_sum_assignment
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Attributes:
+    threshold: the mean cosine distance under which two groups of windows are one speaker.
+    min_window: seconds; shorter windows are assigned to a speaker, never found one.
+    num_speakers: the number of speakers when it is known (None: found).
+    max_speakers: at most this many speakers are found.
+    min_speaker_windows: a group needs this many windows of at least ``min_window`` to be a
+        speaker (4 windows: about 3.75 s of speech).
+    """
+
+    threshold: float = 0.30
+    min_window: float = 1.0
+    min_speaker_windows: int = 4
+    num_speakers: int | None = None
+    max_speakers: int = 20
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold < 2:
+            raise ValueError("threshold is a cosine distance, between 0 and 2")
+        if self.num_speakers is not None and self.num_speakers < 1:
+            raise ValueError("num_speakers must be at least 1")
+        if self.max_speakers < 1:
+            raise ValueError("max_speakers must be at least 1")
+
+
+def _unit(prints: np.ndarray) -> np.ndarray:
+    prints = np.asarray(prints, dtype=np.float64)
+    return prints / np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-12)
+
+
+def _first_seen_order(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, ... in the order they first appear."""
+    order: dict[int, int] = {}
+    for label in labels:
+        order.setdefault(int(label), len(order))
+    return np.array([order[int(label)] for label in labels], dtype=int)
+
+
+def group(prints: np.ndarray, seconds: np.ndarray, options: ClusterOptions = ClusterOptions()) -> np.ndarray:
+    """A speaker index per window (0 for the first heard), by average linkage over the windows
+    of at least ``min_window`` seconds; shorter ones take the nearest group."""
+    count = len(prints)
+    if count == 0:
+        return np.zeros(0, dtype=int)
+    unit = _unit(prints)
+    core = np.asarray(seconds) >= options.min_window
+    if core.sum() < 2:
+        core = np.ones(count, dtype=bool)
+    labels = np.zeros(count, dtype=int)
+    if core.sum() >= 2:
+        tree = linkage(unit[core], method="average", metric="cosine")
+        if options.num_speakers is not None:
+            found = fcluster(tree, t=min(options.num_speakers, int(core.sum())), criterion="maxclust")
+        else:
+            found = fcluster(tree, t=options.threshold, criterion="distance")
+            if found.max() > options.max_speakers:
+                found = fcluster(tree, t=options.max_speakers, criterion="maxclust")
+        labels[core] = _absorb_small(unit[core], found - 1, options.min_speaker_windows)
+    if (~core).any():
+        centroids = np.stack([unit[core][labels[core] == k].mean(0) for k in range(labels[core].max() + 1)])
+        labels[~core] = (unit[~core] @ centroids.T).argmax(1)
+    return _first_seen_order(labels)
+
+
+def _absorb_small(unit: np.ndarray, labels: np.ndarray, least: int) -> np.ndarray:
+    """Groups of fewer than ``least`` windows given to the nearest group that has enough (all kept
+    when none has); renumbered 0.. without gaps."""
+    sizes = np.bincount(labels)
+    big = np.flatnonzero(sizes >= least)
+    if len(big) == 0 or len(big) == len(sizes):
+        return labels
+    centroids = np.stack([unit[labels == k].mean(0) for k in big])
+    small = ~np.isin(labels, big)
+    labels = labels.copy()
+    labels[small] = big[(unit[small] @ centroids.T).argmax(1)]
+    return np.unique(labels, return_inverse=True)[1]
+
+
+@dataclass
+class Tracker:
+    """Speakers heard so far in one video, as sums of unit voice prints and counts. ``add`` labels
+    a chunk's windows: its groups join the speaker they are within ``threshold`` of (the nearest)
+    or become new speakers. A label given is never taken back."""
+
+    options: ClusterOptions = field(default_factory=ClusterOptions)
+    sums: list[np.ndarray] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+
+    def add(self, prints: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        if len(prints) == 0:
+            return np.zeros(0, dtype=int)
+        unit = _unit(prints)
+        local = group(
+            prints, seconds, ClusterOptions(self.options.threshold, self.options.min_window, min_speaker_windows=1)
+        )
+        labels = np.empty(len(prints), dtype=int)
+        core = np.asarray(seconds) >= self.options.min_window
+        # biggest groups first: they say most about who is speaking
+        for k in sorted(range(local.max() + 1), key=lambda k: -int((local == k).sum())):
+            members = local == k
+            weight = members & core if (members & core).any() else members
+            mean = unit[weight].mean(0)
+            speaker = self._nearest(mean, few=int(weight.sum()) < self.options.min_speaker_windows)
+            if speaker is None:
+                self.sums.append(np.zeros(unit.shape[1]))
+                self.counts.append(0)
+                speaker = len(self.sums) - 1
+            self.sums[speaker] += unit[weight].sum(0)
+            self.counts[speaker] += int(weight.sum())
+            labels[members] = speaker
+        return labels
+
+    def _nearest(self, mean: np.ndarray, few: bool) -> int | None:
+        """The speaker a group with mean print ``mean`` is (None: a new one). A group of ``few``
+        windows joins the nearest speaker whatever the distance, once there is one."""
+        if not self.sums:
+            return None
+        means = np.stack([s / c for s, c in zip(self.sums, self.counts)])
+        distance = 1.0 - means @ mean
+        best = int(distance.argmin())
+        capped = len(self.sums) >= (self.options.num_speakers or self.options.max_speakers)
+        return best if distance[best] < self.options.threshold or capped or few else None
+
+
+def relabel(final: np.ndarray, streamed: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The final pass's groups named after the streamed labels they overlap most (by ``weights``,
+    the windows' seconds), so a consistent final pass changes as few labels as it can; groups left
+    over take new numbers after the streamed ones."""
+    if len(final) == 0:
+        return final
+    overlap = np.zeros((final.max() + 1, streamed.max() + 1))
+    np.add.at(overlap, (final, streamed), weights)
+    rows, cols = linear_sum_assignment(-overlap)
+    names = {int(r): int(c) for r, c in zip(rows, cols) if overlap[r, c] > 0}
+    spare = streamed.max() + 1
+    for k in range(final.max() + 1):
+        if k not in names:
+            names[k] = spare
+            spare += 1
+    return np.array([names[int(k)] for k in final], dtype=int)

@@ -1,0 +1,92 @@
+"""The voices heard in a stretch of audio, and the speakers of a whole video from them.
+
+:func:`listen` is what the Triton model ``speaker_encoder`` runs on one chunk of audio: speech
+found by Silero VAD (``streams.asr.vad``), cut into windows (``features``), a voice print per
+window (``encoder``). Its :class:`Voices` are stored with the chunk's words, so the speakers of a
+video can be worked out again at any time from what is stored, with no model.
+
+:func:`speaker_turns` labels a video's voices: chunk by chunk with a :class:`~.clustering.Tracker`
+(what a reader sees while the video is still being transcribed: a label, once given, stays), and,
+once every chunk is in, with one pass over the whole video whose groups are named after the
+streamed labels they overlap most. Both are deterministic functions of the stored voices, so the
+API, search and the renderer all see the same speakers.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from streams.speakers import features
+from streams.speakers.clustering import ClusterOptions, Tracker, group, relabel
+from streams.speakers.encoder import DIMENSIONS, embed_grouped
+from streams.speakers.turns import Turn, turns_of
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Voices:
+    """The speech of one stretch of audio (``speech``), the windows cut from it and a unit voice
+    print per window (``prints``, [windows, 256] float16), all in seconds of the video."""
+
+    speech: tuple[Span, ...]
+    windows: tuple[Span, ...]
+    prints: np.ndarray
+
+    def shift(self, seconds: float) -> Voices:
+        moved = tuple((round(a + seconds, 3), round(b + seconds, 3)) for a, b in self.speech)
+        return Voices(
+            moved, tuple((round(a + seconds, 3), round(b + seconds, 3)) for a, b in self.windows), self.prints
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "speech": [list(s) for s in self.speech],
+            "windows": [list(w) for w in self.windows],
+            "prints": base64.b64encode(self.prints.astype("<f2").tobytes()).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Voices:
+        raw = base64.b64decode(data.get("prints", ""))
+        prints = np.frombuffer(raw, dtype="<f2").reshape(-1, DIMENSIONS) if raw else np.zeros((0, DIMENSIONS), "<f2")
+        windows = tuple((float(a), float(b)) for a, b in data.get("windows", ()))
+        if len(windows) != len(prints):
+            raise ValueError(f"{len(windows)} windows but {len(prints)} voice prints")
+        return cls(tuple((float(a), float(b)) for a, b in data.get("speech", ())), windows, prints)
+
+
+def listen(
+    pcm: np.ndarray,
+    speech: Sequence[Span],
+    embed: Callable[[np.ndarray], np.ndarray],
+) -> Voices:
+    """The voices of 16 kHz ``pcm`` whose speech is ``speech`` (seconds from its start); ``embed``
+    turns ``[batch, frames, 40]`` mels into voice prints."""
+    windows = features.windows_of(speech)
+    mels = features.window_mels(pcm, windows)
+    prints = embed_grouped(mels, embed) if windows else np.zeros((0, DIMENSIONS), np.float32)
+    return Voices(tuple(speech), tuple((w.start, w.end) for w in windows), prints.astype(np.float16))
+
+
+def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOptions = ClusterOptions()) -> list[Turn]:
+    """The video's speaker turns from its chunks' voices, in order (see the module's docstring)."""
+    tracker = Tracker(options)
+    streamed = [tracker.add(c.prints.astype(np.float32), _seconds(c.windows)) for c in chunks]
+    labels = np.concatenate(streamed) if streamed else np.zeros(0, dtype=int)
+    windows = [w for c in chunks for w in c.windows]
+    if complete and len(windows):
+        prints = np.concatenate([c.prints for c in chunks]).astype(np.float32)
+        seconds = _seconds(windows)
+        labels = relabel(group(prints, seconds, options), labels, seconds)
+    speech = [s for c in chunks for s in c.speech]
+    return turns_of(speech, windows, labels)
+
+
+def _seconds(windows: Sequence[Span]) -> np.ndarray:
+    return np.array([b - a for a, b in windows], dtype=float)

@@ -1,0 +1,285 @@
+"""Who speaks when (streams.speakers): the checkpoint reader refuses code, the exported encoder is
+the network its weights describe, the clustering finds how many voices there are and keeps its
+labels, and real voices come out right: one speaker for one voice, two for two."""
+
+from __future__ import annotations
+
+import collections
+import io
+import pickle
+import sys
+import types
+import zipfile
+
+import numpy as np
+import pytest
+
+from streams.domain.words import Word
+from streams.speakers import checkpoint, features, models, scoring
+from streams.speakers.clustering import ClusterOptions, Tracker, group, relabel
+from streams.speakers.turns import Turn, speakers_of_words, turns_of
+from streams.speakers.voices import Voices, speaker_turns
+
+# ---------------------------------------------------------------------------- checkpoint reader
+
+
+def _fake_torch_zip(path, arrays_and_views):
+    """A torch>=1.6 zip checkpoint written without torch: stand-in modules named like torch's exist
+    only while pickling, so the file names ``torch.FloatStorage`` and ``torch._utils._rebuild_tensor_v2``."""
+    torch, utils = types.ModuleType("torch"), types.ModuleType("torch._utils")
+
+    class FloatStorage:
+        pass
+
+    def _rebuild_tensor_v2(*args):
+        raise AssertionError("never called: the reader resolves this name itself")
+
+    FloatStorage.__module__, _rebuild_tensor_v2.__module__ = "torch", "torch._utils"
+    FloatStorage.__qualname__, _rebuild_tensor_v2.__qualname__ = "FloatStorage", "_rebuild_tensor_v2"
+    torch.FloatStorage, utils._rebuild_tensor_v2 = FloatStorage, _rebuild_tensor_v2
+
+    class Storage:
+        def __init__(self, key, array):
+            self.key, self.array = key, array
+
+    class Tensor:
+        def __init__(self, storage, shape, stride, offset=0):
+            self.args = (storage, offset, shape, stride, False, collections.OrderedDict())
+
+        def __reduce__(self):
+            return (_rebuild_tensor_v2, self.args)
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", FloatStorage, obj.key, "cpu", obj.array.size) if isinstance(obj, Storage) else None
+
+    base = np.arange(12, dtype=np.float32)
+    storage = Storage("0", base)
+    state = collections.OrderedDict(
+        (name, Tensor(storage, shape, stride, offset)) for name, (shape, stride, offset) in arrays_and_views.items()
+    )
+    buffer = io.BytesIO()
+    saved = {k: sys.modules.get(k) for k in ("torch", "torch._utils")}
+    sys.modules["torch"], sys.modules["torch._utils"] = torch, utils
+    try:
+        Pickler(buffer, protocol=2).dump({"model_state": state})
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", buffer.getvalue())
+        archive.writestr("archive/data/0", base.tobytes())
+    return base
+
+
+def test_a_zip_checkpoint_is_read_with_its_views(tmp_path):
+    path = tmp_path / "fake.pt"
+    base = _fake_torch_zip(path, {"w": ((3, 4), (4, 1), 0), "wt": ((4, 3), (1, 4), 0), "tail": ((2,), (1,), 10)})
+    state = checkpoint.load(path)["model_state"]
+    assert (state["w"] == base.reshape(3, 4)).all()
+    assert (state["wt"] == base.reshape(3, 4).T).all()
+    assert (state["tail"] == base[10:12]).all()
+
+
+def test_a_view_past_its_storage_is_refused(tmp_path):
+    path = tmp_path / "bad.pt"
+    _fake_torch_zip(path, {"w": ((4, 4), (4, 1), 0)})  # 16 numbers from a storage of 12
+    with pytest.raises(checkpoint.CheckpointError, match="past its storage"):
+        checkpoint.load(path)
+
+
+@pytest.mark.parametrize("layout", ["zip", "legacy"])
+def test_a_checkpoint_that_names_code_is_refused(tmp_path, layout):
+    import os
+
+    payload = pickle.dumps({"x": os.system}, protocol=2)
+    path = tmp_path / "evil.pt"
+    if layout == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("archive/data.pkl", payload)
+    else:
+        head = b"".join(pickle.dumps(x, protocol=2) for x in (checkpoint.LEGACY_MAGIC, 1001, {"little_endian": True}))
+        path.write_bytes(head + payload)
+    with pytest.raises(checkpoint.CheckpointError, match="system"):
+        checkpoint.load(path)
+
+
+# ---------------------------------------------------------------------------- the encoder
+
+
+@pytest.fixture(scope="module")
+def state():
+    return models.checked_state(models.checkpoint_path())
+
+
+def test_the_registry_checkpoint_is_the_recorded_ge2e(state):
+    assert state["lstm.weight_ih_l0"].shape == (4 * models.HIDDEN, models.MELS)
+    assert state["linear.weight"].shape == (models.HIDDEN, models.HIDDEN)
+
+
+def test_a_changed_checkpoint_is_refused(tmp_path):
+    copy = tmp_path / "pretrained.pt"
+    data = bytearray(models.checkpoint_path().read_bytes())
+    data[-1] ^= 1
+    copy.write_bytes(bytes(data))
+    with pytest.raises(models.ModelMissing, match="sha256"):
+        models.checked_state(copy)
+
+
+def test_the_onnx_encoder_is_the_checkpoints_network(state, media_dir):
+    from streams.media.audio import decode_pcm
+    from streams.speakers.encoder import SpeakerEncoder, reference_embeddings
+
+    pcm = decode_pcm(media_dir / "speech" / "jfk.wav")
+    windows = features.windows_of([(0.5, 4.0)])
+    mels = np.stack(features.window_mels(pcm, windows)[:2])
+    onnx = SpeakerEncoder().embed(mels)
+    numpy = reference_embeddings(state, mels)
+    assert onnx.shape == (2, 256)
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+    assert np.abs(onnx - numpy).max() < 1e-4
+
+
+def test_windows_cover_speech_and_end_where_it_ends():
+    windows = features.windows_of([(0.0, 4.0), (5.0, 5.4)])
+    assert windows[0].start == 0.0 and windows[-2].end == 4.0
+    assert all(w.seconds == pytest.approx(features.WINDOW) for w in windows[:-1])
+    assert windows[-1] == features.Window(5.0, 5.4)  # shorter than a window: one window
+
+
+def test_the_mel_filters_are_slanteys_area_normalised_triangles():
+    filters = features.mel_filterbank()
+    assert filters.shape == (40, 201)
+    assert (filters >= 0).all() and (filters.max(axis=1) > 0).all()
+    # Slaney's normalisation: each triangle's area (in Hz) is 1 whatever its width
+    hz = np.linspace(0, 8000, 201)
+    assert np.allclose(np.trapz(filters, hz, axis=1), 1.0, rtol=0.08)
+
+
+# ---------------------------------------------------------------------------- clustering
+
+
+def _voices(speakers: int, per_speaker: int, seed: int = 0, spread: float = 0.35):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(speakers, 256))
+    labels = np.repeat(np.arange(speakers), per_speaker)
+    rng.shuffle(labels)
+    prints = centres[labels] + spread * rng.normal(size=(len(labels), 256)) * np.linalg.norm(centres[0]) / 16
+    return prints, labels
+
+
+@pytest.mark.parametrize("speakers", [1, 2, 3, 5, 8])
+def test_the_number_of_speakers_is_found(speakers):
+    prints, truth = _voices(speakers, 30, seed=speakers)
+    found = group(prints, np.full(len(prints), 1.5))
+    assert found.max() + 1 == speakers
+    assert found[0] == 0  # the first heard is S1
+    # one to one with the truth
+    assert len({(a, b) for a, b in zip(found, truth)}) == speakers
+
+
+def test_short_windows_join_a_speaker_and_never_found_one():
+    prints, _ = _voices(2, 20)
+    odd = np.random.default_rng(9).normal(size=(1, 256))  # a lone short window unlike anyone
+    labels = group(np.vstack([prints, odd]), np.r_[np.full(40, 1.5), 0.4])
+    assert labels.max() == 1
+
+
+def test_the_tracker_never_takes_a_label_back_and_finds_a_returning_speaker():
+    prints, truth = _voices(3, 40, seed=4)
+    tracker = Tracker()
+    given = [tracker.add(prints[k : k + 20], np.full(20, 1.5)) for k in range(0, 120, 20)]
+    labels = np.concatenate(given)
+    assert len(tracker.sums) == 3
+    assert len({(a, b) for a, b in zip(labels, truth)}) == 3
+
+
+def test_the_final_pass_keeps_the_streamed_names():
+    streamed = np.array([0, 0, 1, 1, 2, 2])
+    final = np.array([1, 1, 0, 0, 0, 0])  # S2 and S3 were one speaker
+    assert list(relabel(final, streamed, np.ones(6))) == [0, 0, 1, 1, 1, 1]
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError):
+        ClusterOptions(threshold=0)
+    with pytest.raises(ValueError):
+        ClusterOptions(num_speakers=0)
+
+
+# ---------------------------------------------------------------------------- turns and scoring
+
+
+def test_turns_follow_the_nearest_window_and_words_take_their_speaker():
+    turns = turns_of([(0.0, 3.0)], [(0.0, 1.5), (0.75, 2.25), (1.5, 3.0)], [0, 0, 1])
+    assert turns == [Turn(0.0, 1.875, "S1"), Turn(1.875, 3.0, "S2")]
+    words = [Word("yes", 0.2, 0.5), Word("no", 2.5, 2.8), Word("later", 3.6, 3.9), Word("gone", 9.0, 9.2)]
+    assert speakers_of_words(words, turns) == ["S1", "S2", "S2", None]
+
+
+def test_voices_travel_as_json():
+    prints = np.random.default_rng(1).normal(size=(2, 256)).astype(np.float16)
+    voices = Voices(((0.0, 2.0),), ((0.0, 1.5), (0.5, 2.0)), prints).shift(10)
+    again = Voices.from_json(voices.as_json())
+    assert again.windows == ((10.0, 11.5), (10.5, 12.0)) and (again.prints == prints).all()
+
+
+def test_der_counts_miss_false_alarm_and_confusion():
+    ref = [(0.0, 10.0, "a"), (10.0, 20.0, "b")]
+    assert scoring.score(ref, [(0.0, 10.0, "x"), (10.0, 20.0, "y")]).der == 0.0
+    swapped = scoring.score(ref, [(0.0, 20.0, "x")], collar=0.0)
+    assert swapped.confusion == pytest.approx(0.5) and swapped.count_error == -1
+    missed = scoring.score(ref, [(0.0, 10.0, "x")], collar=0.0)
+    assert missed.missed == pytest.approx(0.5) and missed.der == pytest.approx(0.5)
+    # the collar forgives 0.25 s either side of each reference boundary
+    late = scoring.score(ref, [(0.2, 10.2, "x"), (10.2, 20.0, "y")])
+    assert late.der == 0.0
+
+
+# ---------------------------------------------------------------------------- real voices
+
+
+@pytest.fixture(scope="module")
+def listener():
+    from streams.speakers.listener import Listener
+
+    return Listener(threads=1)
+
+
+def _clips(media_dir, speaker: str, count: int):
+    from streams.media.audio import decode_pcm
+
+    files = sorted((media_dir / "speech" / "librispeech").glob(f"{speaker}-*.flac"))[:count]
+    return [decode_pcm(f) for f in files]
+
+
+def test_one_voice_is_one_speaker(media_dir, listener):
+    from streams.media.audio import decode_pcm
+
+    pcm = np.concatenate([np.r_[decode_pcm(f), np.zeros(8000, np.float32)] for f in
+                          sorted((media_dir / "speech" / "ljspeech").glob("*.wav"))[:8]])
+    turns = speaker_turns([listener.voices(pcm)], complete=True)
+    assert {t.speaker for t in turns} == {"S1"}
+
+
+def test_two_voices_taking_turns_are_two_speakers_in_chunks_and_in_the_end(media_dir, listener):
+    a, b = _clips(media_dir, "1988", 3), _clips(media_dir, "2412", 3)
+    pieces, reference, at = [], [], 0.0
+    for k in range(3):
+        for name, clip in (("a", a[k]), ("b", b[k])):
+            pieces += [clip, np.zeros(8000, np.float32)]
+            reference.append((at, at + len(clip) / 16000, name))
+            at += len(clip) / 16000 + 0.5
+    pcm = np.concatenate(pieces)
+    chunk = 16000 * 30
+    chunks = [listener.voices(pcm[s : s + chunk]).shift(s / 16000) for s in range(0, len(pcm), chunk)]
+    for complete in (False, True):
+        turns = speaker_turns(chunks, complete)
+        result = scoring.score(reference, [(t.start, t.end, t.speaker) for t in turns])
+        assert result.hypothesis_speakers == 2, (complete, turns)
+        # the reference spans whole LibriSpeech files, silences at their ends included: what the
+        # voice activity detector leaves out of those counts as missed, so confusion is the measure
+        assert result.confusion < 0.03 and result.der < 0.2, result
