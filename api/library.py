@@ -16,8 +16,10 @@ from api.errors import ApiError
 from api.openapi.blocks import STRING, error, json_response, link, query_param
 from api.pagination import bounded_int
 from api.routing import operation, post
+from api.videos import catalog
 from streams.asr.languages import parse_language
 from streams.errors import UnknownLanguage
+from streams.speakers.video import label_for, named
 
 MAX_QUERY = 200
 TOKEN_LIFETIME = timedelta(hours=1)
@@ -45,6 +47,11 @@ TOKEN_LIFETIME = timedelta(hours=1)
         query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
         query_param("video_id", STRING, "Only this video's sentences."),
         query_param(
+            "speaker",
+            STRING,
+            "Only this speaker's sentences (needs `video_id`): a label (`S1`) or the name given to it.",
+        ),
+        query_param(
             "language",
             STRING,
             "Only sentences spoken in this language (an ISO 639-1 code such as `de`; `auto` or empty: every language).",
@@ -54,7 +61,9 @@ TOKEN_LIFETIME = timedelta(hours=1)
 async def search(request: Request) -> JSONResponse:
     """The tenant's transcript sentences matching ``q``, best first: ``start``/``end`` are the
     matching word's, ``segment_start``/``segment_end`` the sentence's. ``video_id`` narrows the
-    search to one video, ``language`` (an ISO code) to sentences spoken in that language."""
+    search to one video, ``language`` (an ISO code) to sentences spoken in that language,
+    ``speaker`` (with ``video_id``; a label or a name given to one) to that speaker's. Each hit
+    carries its ``speaker`` label and ``speaker_name`` (the name given, else ``Speaker N``)."""
     tenant_id = caller(request).tenant_id
     q = request.query_params.get("q", "").strip()
     if not q or len(q) > MAX_QUERY:
@@ -69,8 +78,26 @@ async def search(request: Request) -> JSONResponse:
             language = parse_language(language)
         except UnknownLanguage as exc:
             raise ApiError(422, "invalid_query", str(exc)) from exc
-    hits = await asyncio.to_thread(request.app.state.search.search, tenant_id, q, limit, video_id, language)
-    return JSONResponse({"query": q, "hits": [h.as_json() for h in hits]})
+    tenant_catalog = catalog(request)
+    speaker = request.query_params.get("speaker") or None
+    if speaker is not None:
+        if video_id is None:
+            raise ApiError(422, "invalid_query", "speaker needs video_id: speakers are a video's own")
+        speaker = label_for(speaker, await tenant_catalog.speaker_names(video_id))
+    search = request.app.state.search.search
+    hits = await asyncio.to_thread(search, tenant_id, q, limit, video_id, language, speaker)
+    names = {v: await tenant_catalog.speaker_names(v) for v in {h.video_id for h in hits if h.speaker}}
+    return JSONResponse(
+        {
+            "query": q,
+            "hits": [
+                {**h.as_json(), "speaker_name": named(h.speaker, names.get(h.video_id, {}))}
+                if h.speaker
+                else h.as_json()
+                for h in hits
+            ],
+        }
+    )
 
 
 @post(

@@ -142,8 +142,11 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         duration=video.duration,
         has_video=video.has_video is not False,
     )
+    names = await catalog(request).speaker_names(video.video_id)  # a rename shows in every export
     timeline_cuts = [
-        cuts.cut_of(doc, clip_id=c.clip_id, title=c.title, reason=c.reason, score=c.score, rank=c.rank)
+        cuts.cut_of(
+            doc, clip_id=c.clip_id, title=c.title, reason=c.reason, score=c.score, rank=c.rank, speaker_names=names
+        )
         for doc, c in zip(documents, clips)
     ]
     timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe)

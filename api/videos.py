@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import PurePath
 
 from starlette.requests import Request
@@ -260,26 +259,25 @@ async def get_transcript(request: Request) -> Response:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
     chunks = await tenant_catalog.transcript_chunks(v.video_id)
     turns, names = await speakers_of_video(tenant_catalog, v, chunks)
-    labelled = with_speakers(words_of(chunks), turns)
-    words = [replace(w, speaker=named(w.speaker, names)) for w in labelled]  # as people read them
+    words = with_speakers(words_of(chunks), turns)  # each with its speaker's label
     spoken = spoken_language(chunks)
     # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
     headers = {"Content-Language": ", ".join(tags)} if spoken["language"] else {}
     if fmt == "srt":
-        return PlainTextResponse(to_srt(words), media_type="application/x-subrip", headers=headers)
+        return PlainTextResponse(to_srt(words, names), media_type="application/x-subrip", headers=headers)
     if fmt == "vtt":
-        return PlainTextResponse(to_vtt(words, spoken["language"]), media_type="text/vtt", headers=headers)
+        return PlainTextResponse(to_vtt(words, spoken["language"], names), media_type="text/vtt", headers=headers)
+    sentences = build_sentences(words)
     if fmt == "txt":
-        return PlainTextResponse(plain_text(build_sentences(words)), headers=headers)
-    sentences = build_sentences(labelled)
+        return PlainTextResponse(plain_text(sentences, names), headers=headers)
     return JSONResponse(
         {
             "video_id": v.video_id,
             **spoken,
             "complete": transcribed(v),
             "text": join_words(w.word for w in words),
-            "words": [w.as_json() for w in labelled],
+            "words": [w.as_json() for w in words],
             "sentences": [_sentence_json(s, names) for s in sentences],
             "segments": [s for c in chunks for s in c.segments],
             "speakers": [s.as_json() for s in speakers_of(turns, names)],
@@ -295,11 +293,12 @@ def _sentence_json(s: Sentence, names: Mapping[str, str]) -> dict:
     return said
 
 
-def plain_text(sentences: Sequence[Sentence]) -> str:
+def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
     """A sentence a line; where speakers are known, ``Name: `` before each change of speaker."""
     lines, previous = [], None
     for s in sentences:
-        lines.append(f"{s.speaker}: {s.text}" if s.speaker is not None and s.speaker != previous else s.text)
+        changed = s.speaker is not None and s.speaker != previous
+        lines.append(f"{named(s.speaker, names)}: {s.text}" if changed else s.text)
         previous = s.speaker
     return "".join(line + "\n" for line in lines)
 

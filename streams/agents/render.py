@@ -39,6 +39,8 @@ from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, probe, render_clip
 from streams.media.sandbox import SandboxLimits
 from streams.ops import metrics
+from streams.speakers.turns import Turn
+from streams.speakers.video import speakers_of_video, with_speakers
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
@@ -109,14 +111,16 @@ async def _rerender(request: RenderRequested) -> None:
     )
 
 
-def _clip_words(chunks: Sequence[TranscriptChunk], start: float, end: float) -> tuple[Word, ...]:
-    """The transcript's words inside [start, end], in clip time."""
+def _clip_words(
+    chunks: Sequence[TranscriptChunk], start: float, end: float, turns: Sequence[Turn] = ()
+) -> tuple[Word, ...]:
+    """The transcript's words inside [start, end], in clip time, each with its speaker's label
+    when the video's speaker ``turns`` are known."""
     eps = 1e-3
+    inside = [w for c in chunks for w in c.words if w.start >= start - eps and w.end <= end + eps]
     return tuple(
-        Word(w.word, round(max(0.0, w.start - start), 3), round(min(end, w.end) - start, 3), w.probability)
-        for c in chunks
-        for w in c.words
-        if w.start >= start - eps and w.end <= end + eps
+        Word(w.word, round(max(0.0, w.start - start), 3), round(min(end, w.end) - start, 3), w.probability, w.speaker)
+        for w in with_speakers(inside, turns)
     )
 
 
@@ -307,12 +311,14 @@ async def _render_one(
     else:
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
+    turns, names = await speakers_of_video(rt.catalog, video, chunks)
     spec = RenderSpec(
         source=source,
         start=moment.start,
         end=moment.end,
         aspect=aspect,
-        words=_clip_words(chunks, moment.start, moment.end),
+        words=_clip_words(chunks, moment.start, moment.end, turns),
+        speaker_names=names,
         caption_style=style or video.options.get("caption_style", "bold"),
         preset=rt.settings.render_preset,
         crf=rt.settings.render_crf,

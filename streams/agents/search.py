@@ -5,7 +5,9 @@ still being transcribed.
 Chunks are taken in batches (up to ``BATCH`` or ``WITHIN`` seconds) and written in one call; a
 message that breaks its contract is set aside on ``search.dlq`` with the reason, never indexed.
 Document ids follow from the video, chunk and sentence, so a redelivered chunk replaces its
-documents. A chunk of a video that no longer exists (deleted meanwhile) is not indexed. The index
+documents. Sentences carry their speaker's label as the chunks so far give it (labels never change
+while streaming); the last chunk indexes the whole video again with the final pass's labels. A
+chunk of a video that no longer exists (deleted meanwhile) is not indexed. The index
 never fails a video: a write that still fails after a few tries is logged and skipped
 (``clipstream search reindex`` rebuilds the index from PostgreSQL).
 """
@@ -19,6 +21,7 @@ from functools import partial
 
 from streams.domain.words import words_from_json
 from streams.search import SearchIndex, open_index, sentence_docs
+from streams.search.reindex import labelled_words, video_docs
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.runtime import checked, handle_batch, origin_of, runtime, with_retries
@@ -64,6 +67,7 @@ async def index_chunks(chunks: list[dict]) -> int:
     """Index these ``transcript_chunk_ready`` payloads; the number of documents written."""
     rt = await runtime()
     docs = []
+    refresh: set[tuple[str, str]] = set()  # videos indexed again whole: their old sentences go first
     names: dict[str, str | None] = {}
     for chunk in chunks:
         video_id = chunk["video_id"]
@@ -73,20 +77,32 @@ async def index_chunks(chunks: list[dict]) -> int:
         filename = names[video_id]
         if filename is None:
             continue
+        if chunk.get("is_last") and rt.settings.diarize:
+            # the final pass may relabel earlier chunks' speakers: index the whole video again
+            docs += await video_docs(rt.catalog, chunk["tenant_id"], video_id, filename, complete=True)
+            refresh.add((chunk["tenant_id"], video_id))
+            continue
+        words = await labelled_words(rt.catalog, video_id, chunk["chunk_index"], words_from_json(chunk["words"]))
         docs += sentence_docs(
             chunk["tenant_id"],
             video_id,
             filename,
             chunk["chunk_index"],
             chunk["language"],
-            words_from_json(chunk["words"]),
+            words,
             chunk.get("languages") or (),
         )
     if not docs:
         return 0
     index = await search_index()
+
+    def write() -> int:
+        for tenant_id, video_id in refresh:
+            index.delete_video(tenant_id, video_id)
+        return index.upsert(docs)
+
     try:
-        return await with_retries(lambda: asyncio.to_thread(index.upsert, docs), TRIES)
+        return await with_retries(lambda: asyncio.to_thread(write), TRIES)
     except Exception as exc:  # an outage that outlasted the tries: logged, the stream goes on
         log.error(
             "search: %d sentences of %s not indexed: %s: %s",

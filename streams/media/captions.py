@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from streams.domain.words import Word
+from streams.speakers.turns import named
 from streams.text.scripts import join, main_script, script, unspaced
 
 BREAK_AFTER = (".", "?", "!", ",")
@@ -96,24 +97,28 @@ def _clock(seconds: float, fraction_sep: str) -> str:
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}{fraction_sep}{ms % 1000:03d}"
 
 
-def to_srt(words: Iterable[Word]) -> str:
+def to_srt(words: Iterable[Word], names: Mapping[str, str] | None = None) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm`` times, a blank line after each cue. Where the words
     carry speakers, a cue whose speaker is not the previous cue's starts with ``Name: `` (SubRip
-    has no voice markup; this is how broadcast subtitles mark a change of speaker)."""
+    has no voice markup; this is how broadcast subtitles mark a change of speaker): the name given
+    in ``names``, else ``Speaker N``."""
     out, previous = [], None
     for n, c in enumerate(group_cues(words), start=1):
-        said = f"{c.speaker}: {c.text}" if c.speaker is not None and c.speaker != previous else c.text
+        changed = c.speaker is not None and c.speaker != previous
+        said = f"{named(c.speaker, names or {})}: {c.text}" if changed else c.text
         out.append(f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{said}\n\n")
         previous = c.speaker
     return "".join(out)
 
 
-def to_vtt(words: Iterable[Word], language: str | None = None) -> str:
+def to_vtt(words: Iterable[Word], language: str | None = None, names: Mapping[str, str] | None = None) -> str:
     """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
     YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times; where the
-    words carry speakers, each cue's text is in a voice span, ``<v Name>``."""
+    words carry speakers, each cue's text is in a voice span, ``<v Name>`` (``names`` as in
+    ``to_srt``)."""
     cues = "".join(
-        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_voice(c.speaker)}{_vtt_escape(c.text)}\n\n"
+        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n"
+        f"{_voice(named(c.speaker, names or {}))}{_vtt_escape(c.text)}\n\n"
         for c in group_cues(words)
     )
     return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues

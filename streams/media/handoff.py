@@ -29,9 +29,11 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
         "language": "de" | null,       # ISO 639-1 code of the language spoken in the clip
         "style": {...},                # the caption style drawn (font, colours, position, ...)
         "brand": {...} | null,         # the brand kit, logo by file name
-        "words": [{"word": "So", "start": 0.31, "end": 0.52}, ...],           # clip seconds
+        "words": [{"word": "So", "start": 0.31, "end": 0.52, "speaker": "S1"}, ...],  # clip seconds;
+                                       # speaker: the label diarization gave (absent: not known)
         "cues": [{"start": 0.31, "end": 1.9, "text": "So here's the thing,",   # as in SRT/VTT
-                  "lines": ["So here's", "the thing,"], "font_size": 84}, ...] # as burned in
+                  "lines": ["So here's", "the thing,"], "font_size": 84,       # as burned in
+                  "speaker": "S1"}, ...]
       },
       "loudness": {"gain_db": 3.4, "target_lufs": -14.0,
                    "ceiling_dbtp": -1.5,       # the limiter's; lower when the encoded peak was corrected
@@ -106,7 +108,7 @@ def handoff(
             "language": language,
             "style": style_json,
             "brand": brand,
-            "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words],
+            "words": [_word(w) for w in words],
             "cues": [
                 {
                     "start": round(c.cue.start, 3),
@@ -114,6 +116,7 @@ def handoff(
                     "text": c.cue.text,
                     "lines": [join(line) for line in c.lines],
                     "font_size": c.font_size,
+                    **({"speaker": c.cue.speaker} if c.cue.speaker is not None else {}),
                 }
                 for c in cues
             ],
@@ -130,3 +133,10 @@ def handoff(
         },
         "thumbnail_at": None if thumbnail_at is None else round(thumbnail_at, 3),
     }
+
+
+def _word(w: Word) -> dict[str, Any]:
+    said: dict[str, Any] = {"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)}
+    if w.speaker is not None:
+        said["speaker"] = w.speaker
+    return said

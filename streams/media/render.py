@@ -115,8 +115,8 @@ async def render_clip(
     try:
         out.mkdir(parents=True, exist_ok=True)
         files["ass"].write_text(to_ass(spec.words, width, height, style, measure), encoding="utf-8")
-        files["srt"].write_text(to_srt(spec.words), encoding="utf-8")
-        files["vtt"].write_text(to_vtt(spec.words, spec.language), encoding="utf-8")
+        files["srt"].write_text(to_srt(spec.words, spec.speaker_names), encoding="utf-8")
+        files["vtt"].write_text(to_vtt(spec.words, spec.language, spec.speaker_names), encoding="utf-8")
     except (OSError, ValueError) as exc:
         retriable = isinstance(exc, OSError) and ran_out(exc.errno)
         raise RenderError(f"cannot write captions to {out}: {exc}", retriable=retriable) from exc

@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, Sequence
+from typing import Any, Mapping, NamedTuple, Protocol, Sequence
 
 from streams.domain.words import Word
 from streams.errors import RenderError
@@ -59,6 +59,8 @@ class RenderSpec:
     faces: ``(t, x0, y0, x1, y1)`` boxes of the speaker's face in the source (source seconds and
         pixels; the reframe plan's ``faces``), so the thumbnail can prefer a frame whose drawn
         picture holds it; () when unknown.
+    speaker_names: the names given to the speakers whose labels ``words`` carry (the SRT's
+        ``Name:`` and the VTT's ``<v Name>``; ``Speaker N`` for a label without one).
     """
 
     source: Path
@@ -77,6 +79,7 @@ class RenderSpec:
     plan: CropPlan | None = None
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
     language: str | None = None
+    speaker_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         plan = self.plan

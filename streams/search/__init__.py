@@ -25,7 +25,15 @@ class SearchIndex(Protocol):
 
     def count(self, tenant_id: str | None = None) -> int: ...
 
-    def search(self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None) -> list[Hit]: ...
+    def search(
+        self,
+        tenant_id: str,
+        query: str,
+        limit: int = 20,
+        video_id: str | None = None,
+        language: str | None = None,
+        speaker: str | None = None,
+    ) -> list[Hit]: ...
 
     def close(self) -> None: ...
 

@@ -57,6 +57,7 @@ class Hit:
     snippet: str
     score: float
     language: str = ""  # the ISO code of the language the sentence was spoken in
+    speaker: str | None = None  # who said it: the video's speaker label (S1...), None where not known
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -77,7 +78,8 @@ def sentence_docs(
 ) -> list[SentenceDoc]:
     """The documents of one transcript chunk: one per sentence of its ``words``, each in the
     language of the ``spans`` heard over it (the chunk's ``languages``: a German question in an
-    English talk is filtered as German), else the chunk's ``language``."""
+    English talk is filtered as German), else the chunk's ``language``; with its speaker's label
+    when the words carry speakers (a change of speaker ends a sentence)."""
     heard = SpokenLanguages.heard(spans)
     return [
         SentenceDoc(
@@ -92,6 +94,7 @@ def sentence_docs(
             language=heard.between(s.start, s.end) or language,
             text=s.text,
             words=[[w.word, round(w.start, 3), round(w.end, 3)] for w in s.words],
+            speaker=s.speaker,
         )
         for n, s in enumerate(build_sentences(list(words)))
     ]
@@ -152,4 +155,5 @@ def make_hit(doc: dict, marked: str, score: float, terms: Sequence[str]) -> Hit:
         snippet=snippet_html(marked.strip()),
         score=round(float(score), 6),
         language=doc.get("language") or "",
+        speaker=doc.get("speaker") or None,
     )

@@ -26,7 +26,7 @@ from streams.text.scripts import segment, unspaced
 INDEX = "sentences"
 SETTINGS = {
     "searchableAttributes": ["text", "terms"],
-    "filterableAttributes": ["tenant_id", "video_id", "language"],
+    "filterableAttributes": ["tenant_id", "video_id", "language", "speaker"],
     "sortableAttributes": ["start"],
     "displayedAttributes": ["*"],
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
@@ -187,15 +187,23 @@ class MeiliIndex:
         return int(self._call("count", self.index.search, "", params).get("estimatedTotalHits", 0))
 
     def search(
-        self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None, language: str | None = None
+        self,
+        tenant_id: str,
+        query: str,
+        limit: int = 20,
+        video_id: str | None = None,
+        language: str | None = None,
+        speaker: str | None = None,
     ) -> list[Hit]:
         """The tenant's best sentences for ``query`` (Meilisearch's ranking); ``video_id`` and
-        ``language`` narrow it to one video and to sentences spoken in one language."""
+        ``language`` narrow it to one video and to sentences spoken in one language, ``speaker``
+        (a label; with ``video_id``) to one speaker's."""
         terms = query_terms(query)
         if not terms:
             return []
         self.ensure_index()
         where = tenant_filter(tenant_id, video_id) + (f" AND language = {_quoted(language)}" if language else "")
+        where += f" AND speaker = {_quoted(speaker)}" if speaker else ""
         best: dict[str, dict] = {}
         for q in spellings(query, terms):
             found = self._call(

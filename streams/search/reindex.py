@@ -4,12 +4,38 @@ change of backend or of the document shape, or if the sink skipped writes during
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import Callable, Sequence
 
 import asyncpg
 
 from streams.adapters.catalog import Catalog
-from streams.search import SearchIndex, sentence_docs
+from streams.domain.words import Word
+from streams.search import SearchIndex, SentenceDoc, sentence_docs
+from streams.speakers.video import turns_of_chunks, with_speakers
+
+
+async def video_docs(
+    catalog: Catalog, tenant_id: str, video_id: str, filename: str, complete: bool
+) -> list[SentenceDoc]:
+    """Every sentence document of the video's stored transcript, with the speakers of all its
+    chunks (``complete``: the final pass's)."""
+    chunks = await catalog.transcript_chunks(video_id)
+    turns = await asyncio.to_thread(turns_of_chunks, chunks, complete)
+    return [
+        d
+        for c in chunks
+        for d in sentence_docs(
+            tenant_id, video_id, filename, c.chunk_index, c.language, with_speakers(c.words, turns), c.languages
+        )
+    ]
+
+
+async def labelled_words(catalog: Catalog, video_id: str, chunk_index: int, words: Sequence[Word]) -> list[Word]:
+    """``words`` of chunk ``chunk_index`` with their speakers as the chunks up to it give them
+    (streaming labels: what later chunks bring never changes them)."""
+    chunks = await catalog.transcript_chunks(video_id, 0, chunk_index)
+    turns = await asyncio.to_thread(turns_of_chunks, chunks, False)
+    return with_speakers(words, turns)
 
 
 async def reindex(
@@ -27,13 +53,10 @@ async def reindex(
     for v in videos:
         if video_id is not None:  # a whole reindex emptied the index already
             await asyncio.to_thread(index.delete_video, v["tenant_id"], v["video_id"])
-        docs = [
-            d
-            for c in await catalog.transcript_chunks(v["video_id"])
-            for d in sentence_docs(
-                v["tenant_id"], v["video_id"], v["filename"], c.chunk_index, c.language, c.words, c.languages
-            )
-        ]
+        complete = await pool.fetchval(
+            "SELECT status = 'completed' FROM video_stages WHERE video_id = $1 AND stage = 'transcribe'", v["video_id"]
+        )
+        docs = await video_docs(catalog, v["tenant_id"], v["video_id"], v["filename"], bool(complete))
         documents += await asyncio.to_thread(index.upsert, docs)
         say(f"{v['video_id']}  {len(docs):5d} sentences  {v['filename']}")
     return len(videos), documents

@@ -166,23 +166,35 @@ class SqliteIndex:
             return self._db.execute("SELECT count(*) FROM docs WHERE tenant_id = ?", (tenant_id,)).fetchone()[0]
 
     def search(
-        self, tenant_id: str, query: str, limit: int = 20, video_id: str | None = None, language: str | None = None
+        self,
+        tenant_id: str,
+        query: str,
+        limit: int = 20,
+        video_id: str | None = None,
+        language: str | None = None,
+        speaker: str | None = None,
     ) -> list[Hit]:
         """The tenant's best sentences for ``query``: every word must match; if none does, any word.
         ``video_id`` and ``language`` narrow the search to one video and to sentences spoken in
-        one language."""
+        one language, ``speaker`` (a label; with ``video_id``) to one speaker's."""
         terms = query_terms(query)
         if not terms:
             return []
-        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, terms, video_id, language)
+        narrow = (video_id, language, speaker)
+        hits = self._run(tenant_id, fts_query(terms, tenant_id=tenant_id), limit, terms, *narrow)
         if not hits and len(terms) > 1:
-            hits = self._run(
-                tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, terms, video_id, language
-            )
+            hits = self._run(tenant_id, fts_query(terms, any_term=True, tenant_id=tenant_id), limit, terms, *narrow)
         return hits
 
     def _run(
-        self, tenant_id: str, match: str, limit: int, terms: list[str], video_id: str | None, language: str | None
+        self,
+        tenant_id: str,
+        match: str,
+        limit: int,
+        terms: list[str],
+        video_id: str | None,
+        language: str | None,
+        speaker: str | None,
     ) -> list[Hit]:
         sql = (
             f"SELECT d.*, snippet(docs_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}) AS marked,"
@@ -190,9 +202,11 @@ class SqliteIndex:
             " WHERE docs_fts MATCH ? AND d.tenant_id = ?"
             + (" AND d.video_id = ?" if video_id else "")
             + (" AND d.language = ?" if language else "")
+            + (" AND d.speaker = ?" if speaker else "")
             + " ORDER BY rank, d.video_id, d.start LIMIT ?"
         )
-        params = [match, tenant_id, *([video_id] if video_id else []), *([language] if language else []), limit]
+        narrow = [value for value in (video_id, language, speaker) if value]
+        params = [match, tenant_id, *narrow, limit]
         with self._lock:
             cursor = self._db.execute(sql, params)
             names = [c[0] for c in cursor.description]

@@ -11,7 +11,7 @@ people give them are kept apart (``streams.speakers.names``). Pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +33,15 @@ class Turn:
 
 def label_of(index: int) -> str:
     return f"S{index + 1}"
+
+
+def named(label: str | None, names: Mapping[str, str]) -> str | None:
+    """What a reader calls the speaker ``label``: the name given to it, else ``Speaker N``."""
+    if label is None:
+        return None
+    if label in names:
+        return names[label]
+    return f"Speaker {label[1:]}" if label[:1] == "S" and label[1:].isdigit() else label
 
 
 def turns_of(

@@ -20,7 +20,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.speakers.clustering import ClusterOptions
-from streams.speakers.turns import Turn, speakers_of_words, talk_time
+from streams.speakers.turns import Turn, named, speakers_of_words, talk_time
 from streams.speakers.voices import Voices, speaker_turns
 
 _CACHE: OrderedDict[tuple, tuple[Turn, ...]] = OrderedDict()
@@ -67,18 +67,16 @@ async def speakers_of_video(
     return turns, (await catalog.speaker_names(video.video_id) if turns else {})
 
 
-def named_words(words: Sequence[Word], turns: Sequence[Turn], names: Mapping[str, str]) -> list[Word]:
-    """``words`` each with the name of its speaker as a reader sees it (exports and captions)."""
-    return [replace(w, speaker=named(w.speaker, names)) for w in with_speakers(words, turns)]
-
-
-def named(label: str | None, names: Mapping[str, str]) -> str | None:
-    """What a reader calls the speaker ``label``: the name given to it, else ``Speaker N``."""
-    if label is None:
-        return None
-    if label in names:
-        return names[label]
-    return f"Speaker {label[1:]}" if label[:1] == "S" and label[1:].isdigit() else label
+def label_for(speaker: str, names: Mapping[str, str]) -> str:
+    """The label a reader means by ``speaker``: a label itself (``S2``), ``Speaker 2``, or a name
+    given to one (any case); otherwise ``speaker`` unchanged (which then matches nothing)."""
+    wanted = " ".join(speaker.split()).casefold()
+    for label, name in names.items():
+        if name.casefold() == wanted:
+            return label
+    if wanted.startswith("speaker ") and wanted[8:].isdigit():
+        return f"S{wanted[8:]}"
+    return speaker.strip().upper() if speaker.strip()[1:].isdigit() else speaker
 
 
 def with_speakers(words: Sequence[Word], turns: Sequence[Turn]) -> list[Word]:

@@ -9,7 +9,8 @@ frame rate source's average of 29.87 becomes 29.97, as an editor conforms it), o
 referencing the source. What the ranking said of a cut travels as markers:
 
 - a *title* marker at its first frame: ``"<title> · score <n>"``, the reason as its comment;
-- a *caption* marker per caption cue, spanning the cue, named by its text.
+- a *caption* marker per caption cue, spanning the cue, named by its text (``Name: text`` where
+  the speaker changes; the speaker's name in its metadata).
 
 With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCPXML, EDL and
 .otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
@@ -196,12 +197,15 @@ def _markers(cut: Cut, rate: float, offset: int) -> Iterable[otio.schema.Marker]
         marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
         metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}},
     )
+    previous = None
     for caption in cut.captions:
         start = min(max(frames(caption.start, rate), first), last - 1)
         end = min(max(frames(caption.end, rate), start + 1), last)
+        changed = caption.speaker is not None and caption.speaker != previous
+        previous = caption.speaker
         yield otio.schema.Marker(
-            name=caption.text,
+            name=f"{caption.speaker}: {caption.text}" if changed else caption.text,
             color=CAPTION_COLOR,
             marked_range=TimeRange(RationalTime(start + offset, rate), RationalTime(end - start, rate)),
-            metadata={"clipstream": {"kind": "caption"}},
+            metadata={"clipstream": {"kind": "caption", **({"speaker": caption.speaker} if caption.speaker else {})}},
         )

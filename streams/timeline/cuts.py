@@ -13,15 +13,18 @@ from typing import Any, Mapping
 
 from streams.errors import TimelineError
 from streams.media.handoff import SCHEMA
+from streams.speakers.turns import named
 
 
 @dataclass(frozen=True)
 class Caption:
-    """One caption cue, in source seconds."""
+    """One caption cue, in source seconds; ``speaker`` who says it, as a reader names them (None:
+    not known)."""
 
     text: str
     start: float
     end: float
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,26 @@ def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | 
 
 
 def cut_of(
-    doc: Mapping[str, Any], *, clip_id: str, title: str, reason: str, score: float | None, rank: int | None
+    doc: Mapping[str, Any],
+    *,
+    clip_id: str,
+    title: str,
+    reason: str,
+    score: float | None,
+    rank: int | None,
+    speaker_names: Mapping[str, str] | None = None,
 ) -> Cut:
-    """The cut a clip's hand-off document describes, with the ranking's words about it."""
+    """The cut a clip's hand-off document describes, with the ranking's words about it; its
+    captions' speakers under the names given now (``speaker_names``), else ``Speaker N``."""
     check_handoff(doc)
     start, end = float(doc["clip"]["in"]), float(doc["clip"]["out"])
     captions = tuple(
-        Caption(c["text"], round(start + c["start"], 3), round(start + c["end"], 3))
+        Caption(
+            c["text"],
+            round(start + c["start"], 3),
+            round(start + c["end"], 3),
+            named(c.get("speaker"), speaker_names or {}),
+        )
         for c in doc.get("captions", {}).get("cues", ())
     )
     reframe = {

@@ -89,7 +89,7 @@ def test_first_write_creates_the_index_with_its_settings_then_adds_documents(mei
     created = _requests(server, "POST", "/indexes")
     assert created == [{"uid": "sentences", "primaryKey": "id"}]
     settings = _requests(server, "PATCH", "/indexes/sentences/settings")[0]
-    assert settings["filterableAttributes"] == ["tenant_id", "video_id", "language"]
+    assert settings["filterableAttributes"] == ["tenant_id", "video_id", "language", "speaker"]
     assert settings["searchableAttributes"] == ["text", "terms"] and settings["sortableAttributes"] == ["start"]
     assert settings["typoTolerance"]["enabled"] is True
     added = _requests(server, "POST", "/indexes/sentences/documents")[0]

@@ -283,3 +283,64 @@ def test_two_voices_taking_turns_are_two_speakers_in_chunks_and_in_the_end(media
         # the reference spans whole LibriSpeech files, silences at their ends included: what the
         # voice activity detector leaves out of those counts as missed, so confusion is the measure
         assert result.confusion < 0.03 and result.der < 0.2, result
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def _conversation():
+    return [
+        Word("Hello.", 0.0, 0.4, 1.0, "S1"),
+        Word("Hello.", 0.9, 1.3, 1.0, "S2"),
+        Word("How", 1.6, 1.8, 1.0, "S2"),
+        Word("are", 1.8, 1.9, 1.0, "S2"),
+        Word("you?", 1.9, 2.2, 1.0, "S2"),
+        Word("Fine", 2.4, 2.7, 1.0, "S1"),
+        Word("thanks", 2.7, 3.0, 1.0, "S1"),
+    ]
+
+
+def test_a_change_of_speaker_ends_a_sentence_and_a_cue():
+    from streams.media.captions import group_cues
+    from streams.moments.sentences import build_sentences
+
+    sentences = build_sentences(_conversation())
+    assert [(s.speaker, s.text) for s in sentences] == [("S1", "Hello."), ("S2", "Hello."), ("S2", "How are you?"),
+                                                       ("S1", "Fine thanks")]
+    assert all(len({w.speaker for w in c.words}) == 1 for c in group_cues(_conversation()))
+
+
+def test_srt_names_a_new_speaker_and_vtt_puts_every_cue_in_a_voice():
+    from streams.media.captions import to_srt, to_vtt
+
+    srt = to_srt(_conversation(), {"S2": "Sheila"})
+    assert "Speaker 1: Hello." in srt and "Sheila: Hello." in srt
+    assert "\nHow are you?\n" in srt  # the same speaker again: no prefix
+    assert "Speaker 1: Fine thanks" in srt
+    vtt = to_vtt(_conversation(), "en", {"S1": "Diane <host>"})
+    assert "<v Diane &lt;host&gt;>Hello." in vtt and "<v Speaker 2>How are you?" in vtt
+    assert "<v" not in to_vtt([Word("alone", 0.0, 0.5)])
+
+
+def test_the_handoff_and_the_timeline_carry_speakers_under_their_current_names():
+    from streams.media.captions import CueLayout, caption_style, group_cues
+    from streams.media.handoff import handoff
+    from streams.timeline.cuts import cut_of
+
+    words = _conversation()
+    cues = [CueLayout(c, ((c.text,),), 60) for c in group_cues(words)]
+    doc = handoff(source="talk.mp4", source_size=(1920, 1080), source_fps=25.0, start=10.0, end=13.0, aspect="9:16",
+                  size=(1080, 1920), fps=25.0, files={}, layout="fit", panels=[], style=caption_style("bold"),
+                  brand=None, words=words, cues=cues, gain_db=None, thumbnail_at=None)
+    assert doc["captions"]["words"][1]["speaker"] == "S2" and doc["captions"]["cues"][0]["speaker"] == "S1"
+    cut = cut_of(doc, clip_id="c", title="t", reason="r", score=50.0, rank=1, speaker_names={"S2": "Sheila"})
+    assert [c.speaker for c in cut.captions][:2] == ["Speaker 1", "Sheila"]
+
+
+def test_a_reader_may_name_a_speaker_by_label_number_or_given_name():
+    from streams.speakers.video import label_for
+
+    names = {"S2": "Sheila"}
+    assert label_for("sheila", names) == "S2"
+    assert label_for("Speaker 3", names) == "S3"
+    assert label_for("s1", names) == "S1"
