@@ -34,11 +34,13 @@ from streams.media.chunking import decode_wav, energy_envelope
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
+from streams.speakers.video import speakers_of, turns_of_chunks
 from streams.speakers.voices import Voices
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import (
     AudioChunkReady,
+    SpeakerTalk,
     TranscriptChunkReady,
     TranscriptLanguage,
     TranscriptSegment,
@@ -90,7 +92,7 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
     await topics.transcripts.send(key=video_id, value=event)
     if chunk.is_last:
         await rt.catalog.stage(video_id, STAGE, "completed")
-        await report(chunk.tenant_id, video_id, STAGE, "finished")
+        await report(chunk.tenant_id, video_id, STAGE, "finished", **await _speakers(rt, video_id))
     elif chunk.video_duration:
         progress = min(0.99, chunk.end / chunk.video_duration)
         await rt.catalog.stage(video_id, STAGE, "running", progress)
@@ -153,6 +155,16 @@ async def _voices(rt: Runtime, pcm, start: float) -> Voices | None:
     if not rt.settings.diarize:
         return None
     return (await rt.triton.voices(pcm)).shift(start)
+
+
+async def _speakers(rt: Runtime, video_id: str) -> dict:
+    """``{"speakers": [...]}`` for ``transcribe finished``: each speaker's talk time from the final
+    pass over the stored voices (the same every time it is worked out, as a milestone's fields
+    must be); ``{}`` when the video was not diarized."""
+    turns = await asyncio.to_thread(turns_of_chunks, await rt.catalog.transcript_chunks(video_id), True)
+    if not turns:
+        return {}
+    return {"speakers": [SpeakerTalk(s.label, s.talk_seconds) for s in speakers_of(turns, {})]}
 
 
 async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:

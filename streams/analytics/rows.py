@@ -50,6 +50,8 @@ COLUMNS = (
     "error_code",
     "reason",
     "source_topic",
+    "speakers",
+    "talk_seconds",
 )
 
 # The record a topic carries and the stage that produces it.
@@ -64,7 +66,7 @@ def from_message(
     has none."""
     payload = _loads(value)
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
-    row.update(topic=topic, moment_ids=[], scores=[], reasons=[], signals=[])
+    row.update(topic=topic, moment_ids=[], scores=[], reasons=[], signals=[], speakers=[], talk_seconds=[])
     row.update(
         tenant_id=_text(payload.get("tenant_id")),
         video_id=_text(payload.get("video_id")),
@@ -160,6 +162,11 @@ def _lifecycle(row: dict, p: dict) -> None:
         error_code=_text(p.get("error_code")),
         reason=_text(p.get("reason")),
         duration_seconds=_float(p.get("duration_seconds")),
+    )
+    talked = [s for s in p.get("speakers") or [] if isinstance(s, dict)]
+    row.update(
+        speakers=[_text(s.get("speaker")) for s in talked],
+        talk_seconds=[_float(s.get("talk_seconds")) or 0.0 for s in talked],
     )
 
 

@@ -122,12 +122,16 @@ class Tracker:
         )
         labels = np.empty(len(prints), dtype=int)
         core = np.asarray(seconds) >= self.options.min_window
-        # biggest groups first: they say most about who is speaking
-        for k in sorted(range(local.max() + 1), key=lambda k: -int((local == k).sum())):
+        groups = []
+        for k in range(local.max() + 1):
             members = local == k
             weight = members & core if (members & core).any() else members
-            mean = unit[weight].mean(0)
-            speaker = self._nearest(mean, few=int(weight.sum()) < self.options.min_speaker_windows)
+            groups.append((int(weight.sum()) < self.options.min_speaker_windows, k, members, weight))
+        # groups big enough to be a speaker first, in the order first heard (a new speaker's label
+        # says when it was first heard); then the small ones (the first breath of a reading, a
+        # short "yes"), which join the nearest speaker, one of this chunk's if it is the first
+        for few, _, members, weight in sorted(groups, key=lambda g: (g[0], g[1])):
+            speaker = self._nearest(unit[weight].mean(0), few=few)
             if speaker is None:
                 self.sums.append(np.zeros(unit.shape[1]))
                 self.counts.append(0)

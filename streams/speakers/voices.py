@@ -8,7 +8,8 @@ video can be worked out again at any time from what is stored, with no model.
 :func:`speaker_turns` labels a video's voices: chunk by chunk with a :class:`~.clustering.Tracker`
 (what a reader sees while the video is still being transcribed: a label, once given, stays), and,
 once every chunk is in, with one pass over the whole video whose groups are named after the
-streamed labels they overlap most. Both are deterministic functions of the stored voices, so the
+streamed labels they overlap most, then numbered again in the order first heard, without gaps
+(a streamed speaker the final pass merged into another leaves no hole: S1, S2, ...). Both are deterministic functions of the stored voices, so the
 API, search and the renderer all see the same speakers.
 """
 
@@ -83,10 +84,18 @@ def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOpti
     if complete and len(windows):
         prints = np.concatenate([c.prints for c in chunks]).astype(np.float32)
         seconds = _seconds(windows)
-        labels = relabel(group(prints, seconds, options), labels, seconds)
+        labels = _first_heard(relabel(group(prints, seconds, options), labels, seconds))
     speech = [s for c in chunks for s in c.speech]
     return turns_of(speech, windows, labels)
 
 
 def _seconds(windows: Sequence[Span]) -> np.ndarray:
     return np.array([b - a for a, b in windows], dtype=float)
+
+
+def _first_heard(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, ... in the order they first appear (windows are in time order)."""
+    order: dict[int, int] = {}
+    for label in labels:
+        order.setdefault(int(label), len(order))
+    return np.array([order[int(k)] for k in labels], dtype=int)

@@ -75,6 +75,9 @@ def from_lifecycle(event: Mapping[str, Any]) -> WebhookEvent | None:
             return None
         if kind == "transcript.ready":
             data["links"]["transcript"] = f"/v1/videos/{video_id}/transcript"
+            if event.get("speakers") is not None:  # who speaks, for how long (names: GET .../speakers)
+                data["speakers"] = [dict(s) for s in event["speakers"]]
+                data["links"]["speakers"] = f"/v1/videos/{video_id}/speakers"
         if kind == "video.completed":
             data["links"]["clips"] = f"/v1/videos/{video_id}/clips"
     # A video completes once, but may fail again after an operator revives it: each failure, told

@@ -140,6 +140,13 @@ class RenderRequested(Event):
     end: Optional[float] = None
 
 
+class SpeakerTalk(faust.Record, include_metadata=False):
+    """One of a video's speakers on ``transcribe finished``: its label and seconds talked."""
+
+    speaker: str
+    talk_seconds: float
+
+
 class Lifecycle(Event):
     stage: str
     status: str
@@ -147,6 +154,7 @@ class Lifecycle(Event):
     error_code: Optional[str] = None
     reason: Optional[str] = None
     duration_seconds: Optional[float] = None
+    speakers: Optional[List[SpeakerTalk]] = None
 
 
 def lifecycle(

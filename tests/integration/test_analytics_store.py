@@ -219,3 +219,17 @@ def test_minutes_without_speech_count_for_no_language(store):
     assert report["languages"] == [{"language": "en", "videos": 1, "minutes": 2.0},
                                    {"language": "de", "videos": 1, "minutes": 1.0}]
     assert report["usage_minutes"] == 7.0  # the silent video is still processed time
+
+
+def test_talk_time_per_speaker_per_video_is_a_row_each_and_a_replay_changes_nothing(store):
+    feed = Feed()
+    talk = [{"speaker": "S1", "talk_seconds": 90.0}, {"speaker": "S2", "talk_seconds": 30.0}]
+    feed.add("events", "tenant-a", "vs1", 18, stage="transcribe", status="finished", speakers=talk)
+    feed.add("events", "tenant-a", "vs2", 18, stage="transcribe", status="finished")  # not diarized
+    store.insert(feed.rows())
+    store.insert(feed.rows())  # the same events again
+    query = ("SELECT video_id, speaker, talk_seconds, round(share, 3) FROM speaker_talk_time"
+             " WHERE tenant_id = 'tenant-a' ORDER BY video_id, speaker")
+    with store._lock:
+        rows = [tuple(r) for r in store.client.query(query).result_rows]
+    assert rows == [("vs1", "S1", 90.0, 0.75), ("vs1", "S2", 30.0, 0.25)]
