@@ -105,10 +105,16 @@ export class Transcript {
       while (k < groups.length - 1 && word.start >= (groups[k].end ?? Infinity) - 0.01) k += 1;
       groups[k].words.push(i);
     });
+    let speaker = null;
     for (const group of groups) {
       if (!group.words.length) continue;
       const paragraph = h("p", { class: "sentence", dataset: { start: group.start } },
         h("button", { type: "button", class: "ts", tabindex: "-1", "aria-hidden": "true" }, clock(group.start)));
+      // who speaks, named where the speaker changes (the name given to them, else "Speaker N")
+      if (group.speaker_name && group.speaker !== speaker) {
+        paragraph.append(h("span", { class: "speaker", dataset: { speaker: group.speaker } }, `${group.speaker_name}: `));
+      }
+      speaker = group.speaker ?? speaker;
       for (const i of group.words) {
         const span = h("span", { class: "word", dataset: { index: i } }, String(words[i].word).trim());
         this.spans[i] = span;
