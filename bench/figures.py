@@ -8,7 +8,7 @@ runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
 ``moments_quality``, ``ranking_cost``, ``moments_languages``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
-``analytics``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
+``analytics``, ``diarization``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
 assumptions, the ``SIZING_*`` constants, are stated there, not measured). A figure no JSON holds
@@ -507,6 +507,46 @@ def capacity_sizing() -> str:
             f"day of a 2-vCPU Triton plus the transcribe agents")
 
 
+def diarization() -> str:
+    """Who speaks when: DER and speaker counts at the library's default against the MFCC baseline."""
+    r = result("diarization")
+    by_input = {row["input"]: row for row in r["results"]["default"]}
+    baseline = {row["input"]: row for row in r["results"]["baseline"]}
+    scored = r["goals"]["scored_inputs"]
+    two = [i for i in scored if by_input[i]["reference_speakers"] == 2]
+    more = [i for i in scored if by_input[i]["reference_speakers"] > 2]
+
+    def der(rows, names):
+        return span([100 * rows[i]["der"] for i in names], ".1f")
+
+    right = [i for i in scored if by_input[i]["found_speakers"] == by_input[i]["reference_speakers"]]
+    wrong = [f"{i} ({by_input[i]['found_speakers']} for {by_input[i]['reference_speakers']})"
+             for i in scored if i not in right]
+    good_two = [i for i in two if by_input[i]["der"] <= 0.10]
+    bad_two = [f"{i} ({100 * by_input[i]['der']:.1f} %)" for i in two if i not in good_two]
+    beaten = [i for i in scored if by_input[i]["der"] < baseline[i]["der"]]
+    steady = [s for s in r["stability"] if s["options"] == "default"]
+    encoder = max(r["cost"]["encoder"], key=lambda e: e["total_s_per_min"])
+    share = r["cost"]["pipeline_share"]
+    default = r["chosen"]["default"]
+    return (
+        f"`bench/results/diarization.json`, commit {r['commit']}, threshold {default['threshold']:g} "
+        f"(min_speaker_windows {default['min_speaker_windows']}), on {words(len(scored))} inputs (the phone call, "
+        f"TEST and HELD_OUT conversations of real voices, the podcast): DER {der(by_input, good_two)} % on "
+        f"{words(len(good_two))} of {words(len(two))} two-speaker inputs"
+        + (f" ({listed(bad_two)} misses the 10 % goal)" if bad_two else "")
+        + f", {der(by_input, more)} % with three to five speakers (the MFCC baseline: "
+        f"{der(baseline, two)} % and {der(baseline, more)} %); the speaker count right on {words(len(right))} of "
+        f"{words(len(scored))}" + (f" (wrong: {listed(wrong)})" if wrong else "")
+        + f"; DER below the baseline's on {words(len(beaten))} of {words(len(scored))}. No speaker split into two "
+        f"labels over {listed([str(round(s['minutes'])) + ' minutes' for s in steady if s['never_splits']])} of "
+        f"two voices. Cost: {encoder['total_s_per_min']:.2f} s of CPU per audio minute (VAD "
+        f"{encoder['vad_s_per_min']:.2f} s, encoder {encoder['encoder_s_per_min']:.2f} s), clustering a 60-minute "
+        f"video {r['cost']['clustering']['final_s']:.2f} s; estimated {100 * share['share_of_pipeline']:.1f} % of "
+        f"a 60-minute talk's pipeline time (scaled from a 10-minute e2e run made before diarization, not measured)"
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
@@ -516,7 +556,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
-    "capacity_sizing": capacity_sizing,
+    "capacity_sizing": capacity_sizing, "diarization": diarization,
 }
 
 

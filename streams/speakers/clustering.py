@@ -1,5 +1,5 @@
 """Voice prints to speakers: a streaming tracker whose labels never change once given, and a
-final pass over the whole video that may relabel for consistency.
+final pass over the whole video that may merge two of them.
 
 Both use one rule, average linkage on cosine distance: two groups of windows are one speaker when
 the mean distance between their voice prints is under ``threshold``. For unit vectors that mean
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.optimize import linear_sum_assignment
 
 
 @dataclass(frozen=True)
@@ -153,19 +152,27 @@ class Tracker:
         return best if distance[best] < self.options.threshold or capped or few else None
 
 
-def relabel(final: np.ndarray, streamed: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The final pass's groups named after the streamed labels they overlap most (by ``weights``,
-    the windows' seconds), so a consistent final pass changes as few labels as it can; groups left
-    over take new numbers after the streamed ones."""
-    if len(final) == 0:
-        return final
-    overlap = np.zeros((final.max() + 1, streamed.max() + 1))
-    np.add.at(overlap, (final, streamed), weights)
-    rows, cols = linear_sum_assignment(-overlap)
-    names = {int(r): int(c) for r, c in zip(rows, cols) if overlap[r, c] > 0}
-    spare = streamed.max() + 1
-    for k in range(final.max() + 1):
-        if k not in names:
-            names[k] = spare
-            spare += 1
-    return np.array([names[int(k)] for k in final], dtype=int)
+def merged(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
+    """The final pass over a whole video: the tracker's speakers, two of them made one while the
+    nearest pair's mean distance (``1 - a . b`` of their mean prints, average linkage as above) is
+    under ``threshold``. Now that every chunk is in, a speaker first heard in a noisy stretch and
+    given a label of its own is seen to be someone heard before. It only merges: a speaker the
+    stream kept apart by the same rule is not split again."""
+    sums = [s.copy() for s in tracker.sums]
+    counts = list(tracker.counts)
+    into = list(range(len(sums)))
+    alive = [c > 0 for c in counts]
+    while sum(alive) > 1:
+        live = [k for k in range(len(sums)) if alive[k]]
+        means = np.stack([sums[k] / counts[k] for k in live])
+        distance = 1.0 - means @ means.T
+        np.fill_diagonal(distance, np.inf)
+        i, j = np.unravel_index(int(distance.argmin()), distance.shape)
+        if distance[i, j] >= tracker.options.threshold:
+            break
+        keep, gone = sorted((live[i], live[j]))
+        sums[keep] += sums[gone]
+        counts[keep] += counts[gone]
+        alive[gone] = False
+        into = [keep if k == gone else k for k in into]
+    return np.array([into[int(k)] for k in labels], dtype=int)

@@ -7,9 +7,9 @@ video can be worked out again at any time from what is stored, with no model.
 
 :func:`speaker_turns` labels a video's voices: chunk by chunk with a :class:`~.clustering.Tracker`
 (what a reader sees while the video is still being transcribed: a label, once given, stays), and,
-once every chunk is in, with one pass over the whole video whose groups are named after the
-streamed labels they overlap most, then numbered again in the order first heard, without gaps
-(a streamed speaker the final pass merged into another leaves no hole: S1, S2, ...). Both are deterministic functions of the stored voices, so the
+once every chunk is in, with one pass over the whole video that merges streamed speakers the
+whole video shows to be one (``clustering.merged``), then numbers them again in the order first
+heard, without gaps (a streamed speaker merged into another leaves no hole: S1, S2, ...). Both are deterministic functions of the stored voices, so the
 API, search and the renderer all see the same speakers.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from streams.speakers import features
-from streams.speakers.clustering import ClusterOptions, Tracker, group, relabel
+from streams.speakers.clustering import ClusterOptions, Tracker, merged
 from streams.speakers.encoder import DIMENSIONS, embed_grouped
 from streams.speakers.turns import Turn, turns_of
 
@@ -82,9 +82,7 @@ def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOpti
     labels = np.concatenate(streamed) if streamed else np.zeros(0, dtype=int)
     windows = [w for c in chunks for w in c.windows]
     if complete and len(windows):
-        prints = np.concatenate([c.prints for c in chunks]).astype(np.float32)
-        seconds = _seconds(windows)
-        labels = _first_heard(relabel(group(prints, seconds, options), labels, seconds))
+        labels = _first_heard(merged(tracker, labels))
     speech = [s for c in chunks for s in c.speech]
     return turns_of(speech, windows, labels)
 
