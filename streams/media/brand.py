@@ -30,6 +30,7 @@ from streams.media.captions import POSITIONS, CaptionStyle
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 LOGO_FIELD = "logo_asset_id"
 MAX_KEYWORDS = 50
+MAX_SPEAKER_COLOURS = 8
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _FONT = re.compile(r"[\w .\-]{1,64}")  # a family name; no commas, which would end the ASS field
 
@@ -50,6 +51,8 @@ class BrandKit:
     logo_corner: one of ``CORNERS``.
     logo_width: logo width as a fraction of the output width (0.03-0.5).
     logo_opacity: 0 (invisible) to 1 (opaque).
+    speaker_colours: each speaker's caption colour, ``#RRGGBB`` (S1 first; at most 8); () keeps the
+        preset's (``conversation`` has five; the others draw every speaker in the text colour).
     """
 
     font: str | None = None
@@ -65,6 +68,7 @@ class BrandKit:
     logo_corner: str = "top-right"
     logo_width: float = 0.16
     logo_opacity: float = 1.0
+    speaker_colours: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("text_colour", "highlight_colour", "outline_colour", "emphasis_colour"):
@@ -93,6 +97,13 @@ class BrandKit:
                 and len(self.keywords) <= MAX_KEYWORDS
                 and all(isinstance(k, str) and 0 < len(k.strip()) <= 40 for k in self.keywords),
                 f"brand keywords must be at most {MAX_KEYWORDS} words of 1-40 characters, got {self.keywords!r}",
+            ),
+            (
+                isinstance(self.speaker_colours, tuple)
+                and len(self.speaker_colours) <= MAX_SPEAKER_COLOURS
+                and all(isinstance(c, str) and _COLOUR.fullmatch(c) for c in self.speaker_colours),
+                f"brand speaker_colours must be at most {MAX_SPEAKER_COLOURS} #RRGGBB colours, "
+                f"got {self.speaker_colours!r}",
             ),
             (
                 isinstance(self.logo_corner, str) and self.logo_corner in CORNERS,
@@ -126,6 +137,8 @@ class BrandKit:
         changes = {k: v for k, v in changes.items() if v is not None}
         if self.keywords:
             changes["keywords"] = self.keywords
+        if self.speaker_colours:
+            changes["speaker_colours"] = self.speaker_colours
         return dataclasses.replace(base, **changes)
 
     @classmethod
@@ -155,6 +168,12 @@ class BrandKit:
             if not isinstance(values["keywords"], (list, tuple)):
                 raise ContractError(f"options.brand.keywords must be a list of words, got {values['keywords']!r}")
             values["keywords"] = tuple(values["keywords"])
+        if "speaker_colours" in values:
+            if not isinstance(values["speaker_colours"], (list, tuple)):
+                raise ContractError(
+                    f"options.brand.speaker_colours must be a list of colours, got {values['speaker_colours']!r}"
+                )
+            values["speaker_colours"] = tuple(values["speaker_colours"])
         try:
             return cls(**values, logo=logo)
         except RenderError as exc:
@@ -164,6 +183,7 @@ class BrandKit:
         """The kit as JSON-ready values (the logo by file name)."""
         data = dataclasses.asdict(self)
         data["keywords"] = list(self.keywords)
+        data["speaker_colours"] = list(self.speaker_colours)
         data["logo"] = self.logo.name if self.logo else None
         return data
 

@@ -152,6 +152,8 @@ class CaptionStyle:
         case or surrounding punctuation).
     emphasis: colour of keywords, ``#RRGGBB``; None is the highlight colour.
     emphasis_scale: size of keywords relative to the other words.
+    speaker_colours: where the words carry speakers, each speaker's text colour (``S1`` the first,
+        round again past the last), ``#RRGGBB``; () draws every speaker in ``primary``.
     """
 
     name: str
@@ -169,7 +171,17 @@ class CaptionStyle:
     keywords: tuple[str, ...] = ()
     emphasis: str | None = None
     emphasis_scale: float = 1.15
+    speaker_colours: tuple[str, ...] = ()
 
+    def colour_of(self, speaker: str | None) -> str:
+        """The text colour of ``speaker``'s words (a label ``S<n>``): ``primary`` when unknown."""
+        if not self.speaker_colours or not speaker or not speaker[1:].isdigit():
+            return self.primary
+        return self.speaker_colours[(int(speaker[1:]) - 1) % len(self.speaker_colours)]
+
+
+# A speaker's colour in the ``conversation`` preset: white, sky, amber, mint, pink (S1, S2, ...).
+SPEAKER_COLOURS = ("#FFFFFF", "#8FE3FF", "#FFC266", "#9CF2A6", "#FF9ED2")
 
 CAPTION_STYLES: dict[str, CaptionStyle] = {
     s.name: s
@@ -187,6 +199,7 @@ CAPTION_STYLES: dict[str, CaptionStyle] = {
             margin_v=0.18,
         ),
         CaptionStyle("karaoke", font_size=80, highlight="#39FF5A", outline=5, shadow=3, uppercase=True),
+        CaptionStyle("conversation", highlight="#FFD400", speaker_colours=SPEAKER_COLOURS),
     )
 }
 DEFAULT_STYLE = "bold"
@@ -329,7 +342,8 @@ def to_ass(
     """A complete ASS script for a ``width`` x ``height`` frame: for each cue, one Dialogue per
     word, from that word's start until the next word starts, in which that word is drawn in the
     highlight colour and the rest of the cue in the base colour (keywords in the emphasis colour,
-    bigger). Centred at the style's position inside ``safe_area``; at most two lines."""
+    bigger; the base colour is the cue's speaker's where the style gives speakers colours).
+    Centred at the style's position inside ``safe_area``; at most two lines."""
     if isinstance(style, str):
         style = caption_style(style)
     if style.position not in POSITIONS:
@@ -368,6 +382,9 @@ def to_ass(
     for layout in layout_cues(words, width, height, style, measure):
         cue = layout.cue
         size_tag = f"\\fs{layout.font_size}" if layout.font_size != base_size else ""
+        voice = style.colour_of(cue.speaker)
+        if voice != style.primary:  # the speaker's colour, kept after every reset
+            size_tag += "\\1c" + _ass_colour(voice) + "&"
         reset = "{\\r" + size_tag + "}"
         shown = [_ass_escape(t) for line in layout.lines for t in line]
         breaks = {len(layout.lines[0])} if len(layout.lines) > 1 else set()

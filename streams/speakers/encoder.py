@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from streams.errors import ConfigError
 from streams.speakers import models
 
 DIMENSIONS = models.HIDDEN
@@ -25,12 +26,18 @@ class SpeakerEncoder:
     def __init__(self, path: Path | None = None, threads: int = 0, providers: Sequence[str] | None = None) -> None:
         import onnxruntime
 
+        wanted = list(providers or ["CPUExecutionProvider"])
+        missing = [p for p in wanted if p not in onnxruntime.get_available_providers()]
+        if missing:
+            raise ConfigError(
+                f"onnxruntime here has no {', '.join(missing)} for the speaker encoder (it has "
+                f"{', '.join(onnxruntime.get_available_providers())}): install onnxruntime-gpu for CUDA, or "
+                "set the model's providers parameter to CPUExecutionProvider"
+            )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(path or models.installed()), options, providers=list(providers or ["CPUExecutionProvider"])
-        )
+        self._session = onnxruntime.InferenceSession(str(path or models.installed()), options, providers=wanted)
 
     def embed(self, mels: np.ndarray) -> np.ndarray:
         """``[batch, frames, 40]`` float32 mel power to ``[batch, 256]`` voice prints."""
