@@ -249,14 +249,15 @@ TWO_SPEAKERS_REGIONS = {"left": (20, 120, 620, 600), "right": (660, 120, 1260, 6
 
 
 def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[int, int] = CANVAS,
-                 face_fraction: float | None = None
+                 face_fraction: float | None = None, lips_hidden: str | None = None
                  ) -> tuple[Path, list[tuple[float, float, str]], dict[str, tuple[int, int, int, int]]]:
     """Two GRID speakers side by side on a 1280x720 25 fps frame, each scaled to 600x480, taking
     3 s turns: the speaker whose turn it is plays their clip with its audio while the other shows
     their clip's first frame (a still, mouth closed). The left speaks first. With ``canvas`` and
     ``face_fraction``, the frame is ``canvas`` and each picture is scaled so that its face is about
     that fraction of the height, centred at a quarter and three quarters of the width (a panel
-    filmed wide).
+    filmed wide). With ``lips_hidden`` (``"left"`` or ``"right"``), that speaker's picture stays
+    still even while their voice is heard: as a face turned away, its lips show nothing.
 
     Returns the video, the timeline ``[(start, end, "left" | "right")]`` of who speaks, and each
     speaker's region ``{"left" | "right": (x0, y0, x1, y1)}`` in frame pixels."""
@@ -272,21 +273,25 @@ def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[in
     still_frames = round(GRID_SECONDS * GRID_FPS)
     speakers = ["left" if i % 2 == 0 else "right" for i in range(turns)]
     graph = _grid_part(0, "l", (sw, sh)) + _grid_part(1, "r", (sw, sh))
+    hidden = (lips_hidden or " ")[0]
     for side in ("l", "r"):
         plays = sum(1 for s in speakers if s[0] == side)
-        graph += (f"[{side}v]split={plays + 1}" + "".join(f"[{side}play{i}]" for i in range(plays))
+        shown = 0 if side == hidden else plays  # turns whose picture plays
+        graph += (f"[{side}v]split={shown + 1}" + "".join(f"[{side}play{i}]" for i in range(shown))
                   + f"[{side}first];[{side}first]trim=end_frame=1,loop=loop={still_frames - 1}:size=1:start=0,"
-                  f"setpts=N/{GRID_FPS}/TB,split={turns - plays}"
-                  + "".join(f"[{side}still{i}]" for i in range(turns - plays)) + ";"
+                  f"setpts=N/{GRID_FPS}/TB,split={turns - shown}"
+                  + "".join(f"[{side}still{i}]" for i in range(turns - shown)) + ";"
                   + f"[{side}a]asplit={plays}" + "".join(f"[{side}say{i}]" for i in range(plays)) + ";")
     streams = {"l": "", "r": "", "a": ""}
-    counts = {"lplay": 0, "lstill": 0, "rplay": 0, "rstill": 0}
+    counts = {"lplay": 0, "lstill": 0, "rplay": 0, "rstill": 0, "lsay": 0, "rsay": 0}
     for speaker in speakers:
         talking, quiet = ("l", "r") if speaker == "left" else ("r", "l")
-        streams[talking] += f"[{talking}play{counts[talking + 'play']}]"
+        picture = "still" if talking == hidden else "play"
+        streams[talking] += f"[{talking}{picture}{counts[talking + picture]}]"
         streams[quiet] += f"[{quiet}still{counts[quiet + 'still']}]"
-        streams["a"] += f"[{talking}say{counts[talking + 'play']}]"
-        counts[talking + "play"] += 1
+        streams["a"] += f"[{talking}say{counts[talking + 'say']}]"
+        counts[talking + picture] += 1
+        counts[talking + "say"] += 1
         counts[quiet + "still"] += 1
     (lx, ly, _, _), (rx, ry, _, _) = regions["left"], regions["right"]
     graph += (f"{streams['l']}concat=n={turns}:v=1:a=0[left];{streams['r']}concat=n={turns}:v=1:a=0[right];"
@@ -295,6 +300,7 @@ def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[in
               f"[bg][left]overlay=x={lx}:y={ly}[half];[half][right]overlay=x={rx}:y={ry}:shortest=1[v]")
     assert (sw, sh) == (regions["left"][2] - lx, regions["left"][3] - ly)
     name = "two_speakers.mp4" if face_fraction is None else f"two_speakers_{height}p_{round(face_fraction * 100)}.mp4"
+    name = name if lips_hidden is None else name.replace(".mp4", f"_{lips_hidden}_hidden.mp4")
     video = _encode(graph, [left, right], "[v]", "[a]", out_dir / name)
     timeline = [(i * GRID_SECONDS, (i + 1) * GRID_SECONDS, s) for i, s in enumerate(speakers)]
     return video, timeline, regions

@@ -271,8 +271,11 @@ async def _plans(rt: Runtime, path: Path, video: Video, moment, aspects: list[st
         return {}
     source = Source(info.width, info.height, info.fps or 25.0)
     clock = Stopwatch()
+    # who the audio says speaks over the clip: the split screen and the crop follow the voice
+    turns, _ = await speakers_of_video(rt.catalog, video, await rt.catalog.transcript_chunks(video.video_id))
+    voices = [(t.start, t.end, t.speaker) for t in turns if t.end > moment.start and t.start < moment.end]
     plans = await plan_clip(
-        rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox
+        rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox, voices=voices
     )
     log.info(
         "reframed %s moment %s (%.0f s) as %s in %.1f s",

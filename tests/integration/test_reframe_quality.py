@@ -87,11 +87,14 @@ def _speaker_faces(media_dir: Path, regions: dict, face_offsets: dict) -> dict[s
     return faces
 
 
-def _on_speaker(plan, timeline, faces) -> float:
-    """The share of the clip's frames whose crop holds the speaking face and not the silent one."""
+def _on_speaker(plan, timeline, faces, settle: float = 0.0) -> float:
+    """The share of the clip's frames whose crop holds the speaking face and not the silent one;
+    with ``settle``, not counting the first ``settle`` seconds of each turn."""
     on_speaker = []
     for t in _frame_times(plan.start, plan.end):
-        speaker = next(s for a, b, s in timeline if a <= t < b)
+        a, speaker = next((a, s) for a, b, s in timeline if a <= t < b)
+        if t < a + settle:
+            continue
         silent = "right" if speaker == "left" else "left"
         box = plan.box_at(t)
         on_speaker.append(_inside(faces[speaker], box) and not _inside(faces[silent], box))
@@ -155,6 +158,37 @@ async def test_the_crop_follows_whoever_is_speaking(media_dir, tmp_path, client,
     assert auto.layout == "split"
     top, bottom = auto.box_at(start + 1.0, 0), auto.box_at(start + 1.0, 1)
     assert _inside(faces["left"], top) and _inside(faces["right"], bottom)
+
+
+async def test_the_split_screen_and_the_crop_follow_the_voice_heard_even_when_its_lips_show_nothing(
+        media_dir, tmp_path, client, face_offsets):
+    """Two GRID speakers taking turns, the right one's picture still while their voice is heard (a
+    face turned away): by the lips alone the right speaker never speaks; with the turns that
+    diarization finds in the same file's audio (streams.speakers, in process) the crop is on
+    whoever the audio says speaks."""
+    from streams.media.audio import decode_pcm
+    from streams.speakers.listener import Listener
+    from streams.speakers.voices import speaker_turns
+
+    # ten turns: a GRID sentence is 1.5 s of speech, and a voice needs a few seconds to be a speaker
+    path, timeline, regions = media_recipes.two_speakers(media_dir, tmp_path, turns=10, lips_hidden="right")
+    faces = _speaker_faces(media_dir, regions, face_offsets)
+    start, end = timeline[0][0], timeline[-1][1]
+    heard = speaker_turns([Listener(threads=1).voices(decode_pcm(path))], complete=True)
+    assert len({t.speaker for t in heard}) == 2, heard
+    voices = [(t.start, t.end, t.speaker) for t in heard]
+    (lips,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], framing="speaker")).values()
+    (both,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], framing="speaker",
+                               voices=voices)).values()
+    # a GRID clip's words start 0.5-1 s after its picture: the voice is heard from there, and the
+    # crop moves to a new speaker when their voice starts (less the anticipation), not before
+    by_lips, by_voice = _on_speaker(lips, timeline, faces, settle=1.0), _on_speaker(both, timeline, faces, settle=1.0)
+    print(f"right speaker's lips hidden: crop on the speaking face {by_lips:.1%} by the lips alone, "
+          f"{by_voice:.1%} with the voices heard")
+    assert by_lips < 0.75 <= MIN_ON_SPEAKER <= by_voice
+    # left to choose, the two voices taking turns get the split screen, the silent-lipped one too
+    (auto,) = (await plan_clip(client, path, SOURCE, start, end, ["9:16"], voices=voices)).values()
+    assert auto.layout == "split"
 
 
 async def test_the_thumbnail_shows_the_speakers_face(media_dir, tmp_path, client):

@@ -132,3 +132,19 @@ def test_speech_level_maps_loudness_onto_0_to_1_in_decibels():
     assert level[3] == 0.0
     with pytest.raises(ValueError):
         Loudness(0.0, 0.0, (1.0,))
+
+
+def test_the_voice_heard_decides_the_turn_even_when_that_face_is_turned_away():
+    """Right is turned away (its lips never move, talking or not) and left's lips move a little
+    while it listens too: the mouths alone cannot tell; the audio's speaker turns can."""
+    rng = np.random.default_rng(8)
+    frames, loudness, speaker = conversation(12.0, rng)
+    frames = [FrameFaces(f.t, (f.faces[0], face(960, resting(rng)))) for f in frames]
+    tracks = link_tracks(frames, 720)
+    ids = {0: tracks[0].id, 1: tracks[1].id} if tracks[0].median_center[0] < 500 else {0: 1, 1: 0}
+    lips_only = active_speaker(tracks, 0.0, 12.0, loudness=loudness)
+    assert accuracy(lips_only, speaker, ids, 12.0) < 0.75  # the turned-away face never gets its turns
+    voices = [(k * TURN, (k + 1) * TURN, f"S{k % 2 + 1}") for k in range(4)]
+    heard = active_speaker(tracks, 0.0, 12.0, loudness=loudness, voices=voices)
+    assert accuracy(heard, speaker, ids, 12.0) >= 0.9
+    assert [u.track_id for u in heard] == [ids[i % 2] for i in range(4)]

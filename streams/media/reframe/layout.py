@@ -31,7 +31,7 @@ import numpy as np
 
 from streams.media.reframe.camera import CameraRules, CropKeyframe, cut_between, follow
 from streams.media.reframe.observations import FrameFaces, Loudness, Source
-from streams.media.reframe.speaker import SpeakerRules, Turn, active_speaker
+from streams.media.reframe.speaker import SpeakerRules, Turn, VoiceTurn, active_speaker
 from streams.media.reframe.tracking import Track, TrackingRules, link_tracks
 
 # output sizes, as in streams.media.render (kept here so planning needs no FFmpeg code)
@@ -247,9 +247,11 @@ def plan_reframe(
     cuts: Sequence[float] = (),
     loudness: Loudness | None = None,
     rules: ReframeRules = ReframeRules(),
+    voices: Sequence[VoiceTurn] = (),
 ) -> ReframePlan:
     """Plan the reframing of ``[start, end]`` (source seconds) to ``aspect`` from the faces
-    detected on sampled frames, the scene ``cuts`` and the speech ``loudness``."""
+    detected on sampled frames, the scene ``cuts``, the speech ``loudness`` and, where known, who
+    the audio says speaks when (``voices``: ``(start, end, label)``)."""
     if aspect not in ASPECTS:
         raise ValueError(f"unknown aspect {aspect!r}; choose one of {', '.join(ASPECTS)}")
     if not (math.isfinite(start) and math.isfinite(end) and start < end):
@@ -278,7 +280,7 @@ def plan_reframe(
             faces=shown_faces(tracks, start, end),
         )
 
-    turns = active_speaker(tracks, start, end, loudness=loudness, cuts=scene, rules=rules.speaker)
+    turns = active_speaker(tracks, start, end, loudness=loudness, cuts=scene, rules=rules.speaker, voices=voices)
     single_w, single_h = crop_size(source, out_w / out_h)
     pair = _split_pair(tracks, turns, start, end, single_w, rules) if single_w < source.width else None
     if pair is not None:

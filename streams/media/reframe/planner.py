@@ -18,6 +18,7 @@ from typing import Sequence
 from streams.media.reframe.layout import ReframePlan, ReframeRules, plan_reframe
 from streams.media.reframe.observations import Source
 from streams.media.reframe.sampling import SamplingOptions, observe
+from streams.media.reframe.speaker import VoiceTurn
 from streams.media.sandbox import SandboxLimits
 from streams.vision.models import FaceModels
 
@@ -42,6 +43,7 @@ async def plan_clip(
     framing: str = "auto",
     sampling: SamplingOptions = SamplingOptions(),
     sandbox: SandboxLimits = SandboxLimits(),
+    voices: Sequence[VoiceTurn] = (),
 ) -> dict[str, ReframePlan]:
     """A plan per aspect for ``[start, end]`` (source seconds) of the video at ``path``; empty for
     the ``center`` framing. The video is decoded once, in the media sandbox. Raises MediaError
@@ -54,6 +56,8 @@ async def plan_clip(
         models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end), sandbox=sandbox
     )
     return {
-        a: plan_reframe(seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules)
+        a: plan_reframe(
+            seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules, voices=voices
+        )
         for a in aspects
     }

@@ -14,6 +14,13 @@ speaker (Viterbi), so the speaker changes only when another track has led for ab
 change that follows a silence moves to ``anticipate`` seconds before the new speaker's words.
 The labelling is decided on the whole clip at once, so a turn starts where its evidence starts
 rather than after a detection delay.
+
+Where the audio's speaker turns are known (``voices``: diarization, ``streams.speakers``), the
+audio decides who talks and the picture where that person is: each voice is paired one to one
+with the track whose mouth moves most while that voice is heard (the Hungarian method over the
+whole clip), and the paired track gets ``voice_weight`` more evidence whenever its voice is heard
+and it is on screen. A face turned away, whose lips show nothing, still takes its voice's turns:
+the other face took the other voice.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import numpy as np
 from streams.media.reframe.observations import Loudness
 from streams.media.reframe.tracking import Track
 
-__all__ = ["Loudness", "SpeakerRules", "Turn", "active_speaker", "mouth_activity", "speech_level"]
+__all__ = ["Loudness", "SpeakerRules", "Turn", "VoiceTurn", "active_speaker", "mouth_activity", "speech_level"]
+
+VoiceTurn = tuple[float, float, str]  # (start, end, speaker label): who the audio says talks
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class SpeakerRules:
         openings swing less, talking or not (a GRID speaker's, talking: about 0.006 at 34 px
         against 0.02 or more at 100 px). Without that the floor is all a small face's evidence
         is measured against, and the face that measures louder takes every turn.
+    voice_weight: evidence added to the track paired with the voice heard (a track's own evidence
+        is about 1 at its clearest), so the audio's turns outweigh the lips.
     """
 
     step: float = 0.1
@@ -64,6 +75,7 @@ class SpeakerRules:
     snap_to_cut: float = 0.5
     activity_floor: float = 0.02
     floor_face_px: float = 100.0
+    voice_weight: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -192,10 +204,12 @@ def active_speaker(
     loudness: Loudness | None = None,
     cuts: Sequence[float] = (),
     rules: SpeakerRules = SpeakerRules(),
+    voices: Sequence[VoiceTurn] = (),
 ) -> list[Turn]:
     """The speaker timeline over ``[start, end]``: consecutive turns covering it, each naming a
     track present during it where one is. Empty when there are no tracks. ``cuts`` are scene cut
-    times: a change of speaker near one happens on it."""
+    times: a change of speaker near one happens on it. ``voices``: the audio's speaker turns, when
+    known (see the module's docstring)."""
     if not tracks or end <= start:
         return []
     n = max(1, math.ceil((end - start) / rules.step - 1e-9))
@@ -216,6 +230,8 @@ def active_speaker(
     )
     score = np.where(finite, evidence / scale, -np.inf)
     score[:, ~finite.any(axis=0)] = 0.0  # nobody on screen: no reason to change
+    if voices:
+        score = _heard(score, times, voices, rules.voice_weight)
     labels = _viterbi(score, rules.switch_seconds / rules.step)
     min_len = max(1, round(rules.min_turn / rules.step))
     labels = _merge_short(labels, np.where(np.isfinite(score), score, -1.0), min_len)
@@ -231,6 +247,28 @@ def active_speaker(
         elif t1 > t0:
             turns.append(Turn(float(turns[-1].end if turns else t0), float(t1), track_id))
     return turns
+
+
+def _heard(score: np.ndarray, times: np.ndarray, voices: Sequence[VoiceTurn], weight: float) -> np.ndarray:
+    """``score`` with ``weight`` added to each voice's paired track wherever that voice is heard
+    and the track is on screen."""
+    from scipy.optimize import linear_sum_assignment
+
+    names = sorted({v for _, _, v in voices})
+    heard = np.full(times.size, -1)
+    for a, b, v in voices:
+        heard[(times >= a) & (times < b)] = names.index(v)
+    present = np.isfinite(score)
+    affinity = np.zeros((score.shape[0], len(names)))
+    for j in range(len(names)):
+        when = heard == j
+        if when.any():
+            affinity[:, j] = np.where(present[:, when], score[:, when], 0.0).mean(axis=1)
+    out = score.copy()
+    for k, j in zip(*linear_sum_assignment(-affinity)):
+        when = (heard == j) & present[k]
+        out[k, when] += weight
+    return out
 
 
 def _floor(track: Track, rules: SpeakerRules) -> float:
