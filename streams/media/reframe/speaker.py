@@ -19,8 +19,8 @@ Where the audio's speaker turns are known (``voices``: diarization, ``streams.sp
 audio decides who talks and the picture where that person is: each voice is paired one to one
 with the track whose mouth moves most while that voice is heard (the Hungarian method over the
 whole clip), and the paired track gets ``voice_weight`` more evidence whenever its voice is heard
-and it is on screen. A face turned away, whose lips show nothing, still takes its voice's turns:
-the other face took the other voice.
+and it is on screen, through the pause after its words until another voice starts. A face turned
+away, whose lips show nothing, still takes its voice's turns: the other face took the other voice.
 """
 
 from __future__ import annotations
@@ -258,6 +258,10 @@ def _heard(score: np.ndarray, times: np.ndarray, voices: Sequence[VoiceTurn], we
     heard = np.full(times.size, -1)
     for a, b, v in voices:
         heard[(times >= a) & (times < b)] = names.index(v)
+    # a speaker holds the floor through the pause after their words, until another voice starts
+    for i in range(1, heard.size):
+        if heard[i] < 0:
+            heard[i] = heard[i - 1]
     present = np.isfinite(score)
     affinity = np.zeros((score.shape[0], len(names)))
     for j in range(len(names)):
