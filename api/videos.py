@@ -294,10 +294,11 @@ def _sentence_json(s: Sentence, names: Mapping[str, str]) -> dict:
 
 
 def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
-    """A sentence a line; where speakers are known, ``Name: `` before each change of speaker."""
+    """A sentence a line; where more than one speaker is known, ``Name: `` before each change."""
+    several = len({s.speaker for s in sentences if s.speaker is not None}) > 1
     lines, previous = [], None
     for s in sentences:
-        changed = s.speaker is not None and s.speaker != previous
+        changed = several and s.speaker is not None and s.speaker != previous
         lines.append(f"{named(s.speaker, names)}: {s.text}" if changed else s.text)
         previous = s.speaker
     return "".join(line + "\n" for line in lines)

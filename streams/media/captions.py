@@ -101,10 +101,13 @@ def to_srt(words: Iterable[Word], names: Mapping[str, str] | None = None) -> str
     """SubRip: numbered cues, ``HH:MM:SS,mmm`` times, a blank line after each cue. Where the words
     carry speakers, a cue whose speaker is not the previous cue's starts with ``Name: `` (SubRip
     has no voice markup; this is how broadcast subtitles mark a change of speaker): the name given
-    in ``names``, else ``Speaker N``."""
+    in ``names``, else ``Speaker N``. Only when more than one speaker speaks in ``words``: one
+    voice throughout needs no name."""
+    words = list(words)
+    several = speakers_in(words) > 1
     out, previous = [], None
     for n, c in enumerate(group_cues(words), start=1):
-        changed = c.speaker is not None and c.speaker != previous
+        changed = several and c.speaker is not None and c.speaker != previous
         said = f"{named(c.speaker, names or {})}: {c.text}" if changed else c.text
         out.append(f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{said}\n\n")
         previous = c.speaker
@@ -114,14 +117,21 @@ def to_srt(words: Iterable[Word], names: Mapping[str, str] | None = None) -> str
 def to_vtt(words: Iterable[Word], language: str | None = None, names: Mapping[str, str] | None = None) -> str:
     """WebVTT: the ``WEBVTT`` header (with a ``Language:`` line when ``language`` is given, as
     YouTube writes it; players skip header lines), then cues with ``HH:MM:SS.mmm`` times; where the
-    words carry speakers, each cue's text is in a voice span, ``<v Name>`` (``names`` as in
-    ``to_srt``)."""
+    words carry more than one speaker, each cue's text is in a voice span, ``<v Name>`` (``names``
+    as in ``to_srt``)."""
+    words = list(words)
+    several = speakers_in(words) > 1
     cues = "".join(
         f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n"
-        f"{_voice(named(c.speaker, names or {}))}{_vtt_escape(c.text)}\n\n"
+        f"{_voice(named(c.speaker, names or {}) if several else None)}{_vtt_escape(c.text)}\n\n"
         for c in group_cues(words)
     )
     return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues
+
+
+def speakers_in(words: Iterable[Word]) -> int:
+    """How many speakers ``words`` carry (0 where none is known)."""
+    return len({w.speaker for w in words if w.speaker is not None})
 
 
 def _voice(speaker: str | None) -> str:

@@ -10,7 +10,7 @@ referencing the source. What the ranking said of a cut travels as markers:
 
 - a *title* marker at its first frame: ``"<title> · score <n>"``, the reason as its comment;
 - a *caption* marker per caption cue, spanning the cue, named by its text (``Name: text`` where
-  the speaker changes; the speaker's name in its metadata).
+  the speaker changes, when the cut holds more than one; the speaker's name in its metadata).
 
 With ``markers="clips"`` they sit on the cuts in source time (what FCP7 XML, FCPXML, EDL and
 .otio carry); with ``markers="timeline"`` on the timeline in record time (Kdenlive's guides).
@@ -198,10 +198,11 @@ def _markers(cut: Cut, rate: float, offset: int) -> Iterable[otio.schema.Marker]
         metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}},
     )
     previous = None
+    several = len({c.speaker for c in cut.captions if c.speaker is not None}) > 1  # one voice: no names
     for caption in cut.captions:
         start = min(max(frames(caption.start, rate), first), last - 1)
         end = min(max(frames(caption.end, rate), start + 1), last)
-        changed = caption.speaker is not None and caption.speaker != previous
+        changed = several and caption.speaker is not None and caption.speaker != previous
         previous = caption.speaker
         yield otio.schema.Marker(
             name=f"{caption.speaker}: {caption.text}" if changed else caption.text,
