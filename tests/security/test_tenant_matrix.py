@@ -42,6 +42,7 @@ def _ids(pipeline, tenant_a) -> dict[str, str]:
         assert delivery.status_code == 202, delivery.text
         ids["delivery_id"] = delivery.json()["delivery_id"]
         ids["tenant_id"] = pipeline.tenant_id
+        ids["speaker"] = "S1"  # a label; tenant B cannot see the video it would be of
     # The session's API keeps media on local disk (no presigned uploads), so A's pending upload is
     # recorded as POST /v1/uploads would record it on S3.
     upload_id = uuid.uuid4().hex
