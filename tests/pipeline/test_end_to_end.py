@@ -91,24 +91,37 @@ def test_clips_start_and_end_on_whole_sentences(talk):
         assert round(c["end"], 3) in ends, f"clip {c['clip_id']} ends mid-sentence at {c['end']}"
 
 
-def _cue_texts(path: Path) -> list[str]:
+SPEAKER_MARK = re.compile(r"^(?:<v (?P<voice>[^>]+)>|(?P<name>Speaker \d+): )")
+
+
+def _cue_texts(path: Path) -> list[tuple[str | None, str]]:
+    """Each cue's speaker as marked (SRT ``Name: `` where it changes, VTT ``<v Name>``; None where
+    unmarked) and its words."""
     texts = []
     for block in path.read_text().strip().split("\n\n"):
         lines = block.strip().splitlines()
         if any("-->" in line for line in lines):
             at = next(i for i, line in enumerate(lines) if "-->" in line)
-            texts.append(" ".join(lines[at + 1 :]))
+            text = " ".join(lines[at + 1 :])
+            mark = SPEAKER_MARK.match(text)
+            texts.append((mark and (mark["voice"] or mark["name"]), text[mark.end():] if mark else text))
     return texts
 
 
 def test_srt_and_vtt_cues_hold_exactly_the_clip_words(talk, pipeline):
+    """The clip's words, cue by cue; where the clip holds more than one voice (the talk joins a
+    human reading and a synthetic one), cues name the speaker, as the transcript labels them."""
     words = talk["transcript"]["words"]
     for c in talk["clips"]:
-        inside = [w["word"] for w in words if w["start"] >= c["start"] - 1e-3 and w["end"] <= c["end"] + 1e-3]
+        said = [w for w in words if w["start"] >= c["start"] - 1e-3 and w["end"] <= c["end"] + 1e-3]
+        inside = [w["word"] for w in said]
         assert inside
+        voices = {f"Speaker {w['speaker'][1:]}" for w in said if w.get("speaker")}
         for kind in ("srt", "vtt"):
             cues = _cue_texts(pipeline.clip_file(c, kind))
-            assert " ".join(cues).split() == " ".join(inside).split(), (c["clip_id"], kind)
+            assert " ".join(text for _, text in cues).split() == " ".join(inside).split(), (c["clip_id"], kind)
+            marked = {mark for mark, _ in cues if mark}
+            assert marked == (voices if len(voices) > 1 else set()), (c["clip_id"], kind, marked, voices)
         assert pipeline.clip_file(c, "vtt").read_text().startswith("WEBVTT")
         assert re.search(r"\d\d:\d\d:\d\d,\d\d\d --> ", pipeline.clip_file(c, "srt").read_text())
 
