@@ -8,7 +8,7 @@ runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
 ``moments_quality``, ``ranking_cost``, ``moments_languages``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
-``analytics``, ``diarization``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
+``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
 assumptions, the ``SIZING_*`` constants, are stated there, not measured). A figure no JSON holds
@@ -547,6 +547,20 @@ def diarization() -> str:
     )
 
 
+def diarization_cost() -> str:
+    """The whole pipeline with diarization on and off, measured in one run."""
+    r = result("diarization_cost")
+    minutes = r["results"][0]["video_seconds"] / 60
+    rounds = r["args"]["rounds"]
+    return (
+        f"`bench/diarization_cost.py` (`bench/results/diarization_cost.json`, commit {r['commit']}, "
+        f"{r['machine']['cpus']} cores): a {minutes:.0f}-minute talk through the whole pipeline took "
+        f"{r['total_ratio']:.3f}× the time with diarization as without (its transcribe stage "
+        f"{r['transcribe_ratio']:.3f}×; the goal is at most {r['goal_total_ratio']:.2f}×), "
+        + ("one run each, without first" if rounds == 1 else f"{words(rounds)} runs each, in alternating order")
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
@@ -557,6 +571,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
     "capacity_sizing": capacity_sizing, "diarization": diarization,
+    "diarization_cost": diarization_cost,
 }
 
 
