@@ -95,7 +95,7 @@ async def _rerender(request: RenderRequested) -> None:
 
     async def plan(m) -> dict:
         source = await rt.local_source(video.video_id, video.source_uri, video.filename)
-        return await _plans(rt, source, video, m, [request.aspect], framing)
+        return await _plans(rt, source, video, chunks, m, [request.aspect], framing)
 
     await _render_one(
         rt,
@@ -165,7 +165,9 @@ async def _render(found: MomentsFound) -> None:
     async def plan(moment) -> dict:
         """The moment's reframe plans, one per aspect: faces detected once for all of them."""
         if moment.moment_id not in plans:
-            plans[moment.moment_id] = asyncio.ensure_future(_plans(rt, await source(), video, moment, aspects, framing))
+            plans[moment.moment_id] = asyncio.ensure_future(
+                _plans(rt, await source(), video, chunks, moment, aspects, framing)
+            )
         return await asyncio.shield(plans[moment.moment_id])
 
     async def one(moment, aspect: str) -> None:
@@ -260,7 +262,15 @@ async def _brand(rt: Runtime, video: Video) -> BrandKit | None:
     return dataclasses.replace(kit, logo=logo)
 
 
-async def _plans(rt: Runtime, path: Path, video: Video, moment, aspects: list[str], framing: str) -> dict:
+async def _plans(
+    rt: Runtime,
+    path: Path,
+    video: Video,
+    chunks: Sequence[TranscriptChunk],
+    moment,
+    aspects: list[str],
+    framing: str,
+) -> dict:
     """Reframe plans for ``moment`` per aspect; empty (the renderer's centre crop) for the
     ``center`` framing or a source without a picture."""
     if framing == "center" or video.has_video is False:
@@ -272,7 +282,7 @@ async def _plans(rt: Runtime, path: Path, video: Video, moment, aspects: list[st
     source = Source(info.width, info.height, info.fps or 25.0)
     clock = Stopwatch()
     # who the audio says speaks over the clip: the split screen and the crop follow the voice
-    turns, _ = await speakers_of_video(rt.catalog, video, await rt.catalog.transcript_chunks(video.video_id))
+    turns, _ = await speakers_of_video(rt.catalog, video, chunks)
     voices = [(t.start, t.end, t.speaker) for t in turns if t.end > moment.start and t.start < moment.end]
     plans = await plan_clip(
         rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox, voices=voices
