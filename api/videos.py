@@ -314,6 +314,7 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
 async def get_moments(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     moments = await tenant_catalog.moments(v.video_id)
+    names = await tenant_catalog.speaker_names(v.video_id) if any(m.speakers for m in moments) else {}
     return JSONResponse(
         {
             "video_id": v.video_id,
@@ -330,6 +331,7 @@ async def get_moments(request: Request) -> JSONResponse:
                     "title": m.title,
                     "reason": m.reason,
                     "signals": m.signals,
+                    "speakers": heard(m.speakers, names),
                 }
                 for m in moments
             ],
@@ -337,7 +339,13 @@ async def get_moments(request: Request) -> JSONResponse:
     )
 
 
-def _clip_json(request: Request, c: Clip) -> dict:
+def heard(labels: Sequence[str], names: Mapping[str, str]) -> list[dict]:
+    """The voices heard in a moment or clip, each with the name shown for it (given, else
+    ``Speaker N``): a rename shows at once."""
+    return [{"speaker": label, "name": named(label, names)} for label in labels]
+
+
+def _clip_json(request: Request, c: Clip, names: Mapping[str, str] | None = None) -> dict:
     base = f"/v1/clips/{c.clip_id}"
     return {
         "clip_id": c.clip_id,
@@ -356,6 +364,7 @@ def _clip_json(request: Request, c: Clip) -> dict:
         "title": c.title,
         "reason": c.reason,
         "signals": c.signals,
+        "speakers": heard(c.speakers, names or {}),
         # the files by the API's own links (with the key), never where storage keeps them
         **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES},
         "caption_style": c.caption_style,
@@ -393,7 +402,10 @@ def timeline_links(request: Request, base: str) -> dict:
 async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v.video_id)
-    return JSONResponse({"video_id": v.video_id, "status": v.status, "clips": [_clip_json(request, c) for c in clips]})
+    names = await tenant_catalog.speaker_names(v.video_id) if any(c.speakers for c in clips) else {}
+    return JSONResponse(
+        {"video_id": v.video_id, "status": v.status, "clips": [_clip_json(request, c, names) for c in clips]}
+    )
 
 
 async def clip_or_404(request: Request) -> Clip:
@@ -421,7 +433,9 @@ async def clip_or_404(request: Request) -> Clip:
     tag="clips",
 )
 async def get_clip(request: Request) -> JSONResponse:
-    return JSONResponse(_clip_json(request, await clip_or_404(request)))
+    clip = await clip_or_404(request)
+    names = await catalog(request).speaker_names(clip.video_id) if clip.speakers else {}
+    return JSONResponse(_clip_json(request, clip, names))
 
 
 MEDIA_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "thumbnail": "image/jpeg"}

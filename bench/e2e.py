@@ -44,8 +44,9 @@ def build_input(minutes: float, out_dir: Path) -> Path:
     parts = [MEDIA_DIR / f"{LJSPEECH}.wav", *(MEDIA_DIR / p for p in TTS_LONGFORM)]
     joined = concat_audio(parts, out_dir / "joined.wav")
     trimmed = out_dir / "talk.wav"
-    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(joined), "-t", str(minutes * 60),
-                    str(trimmed)], check=True)
+    # the readings last about 14 minutes: a longer talk reads them again from the start
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(joined),
+                    "-t", str(minutes * 60), str(trimmed)], check=True)
     return talking_head(MEDIA_DIR / "images/fr_obama.jpg", trimmed, out_dir / "talk.mp4")
 
 

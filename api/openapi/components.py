@@ -171,6 +171,11 @@ def _video_schemas() -> dict:
             "is what exports show: the name given with PATCH, else `Speaker N`.",
         ),
         "SpeakerList": obj({"video_id": STRING, "complete": BOOLEAN, "speakers": array(ref("Speaker"))}),
+        "HeardSpeaker": obj(
+            {"speaker": STRING, "name": STRING},
+            description="A voice heard in a moment or clip: its label and the name shown for it (given with PATCH, "
+            "else `Speaker N`). Listed only where the video has more than one voice.",
+        ),
         "RenameSpeaker": obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}}, additionalProperties=False),
         "Moment": obj(
             {
@@ -183,6 +188,7 @@ def _video_schemas() -> dict:
                 "title": STRING,
                 "reason": STRING,
                 "signals": OBJECT,
+                "speakers": array(ref("HeardSpeaker")),
             }
         ),
         "MomentList": obj({"video_id": STRING, "status": status, "moments": array(ref("Moment"))}),
@@ -203,6 +209,7 @@ def _video_schemas() -> dict:
                 "title": STRING,
                 "reason": STRING,
                 "signals": OBJECT,
+                "speakers": array(ref("HeardSpeaker")),
                 **clip_files,
                 "caption_style": nullable(STRING),
                 "variant": nullable(STRING),

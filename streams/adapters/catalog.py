@@ -332,15 +332,16 @@ class Catalog:
     # moments -------------------------------------------------------------------------------
     async def save_moment(self, video_id: str, moment: Moment, rank: int | None, is_final: bool) -> datetime:
         """Record a candidate, or its new rank (None: a moment a user chose, unranked); when it was
-        first recorded. A final save also replaces the score, signals, title and reason (the final
+        first recorded. A final save also replaces the score, signals, title, reason and speakers (the final
         ranking scores with the whole talk known). A final rank, or a superseded moment's lack of
         one, stands: a provisional save of the moment that comes later (a redelivered chunk,
         replayed) leaves it as it is."""
         async with self._conn() as conn:
             return await conn.fetchval(
                 """
-                INSERT INTO moments (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final)
-                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
+                INSERT INTO moments
+                    (video_id, moment_id, start_s, end_s, score, signals, reason, title, rank, is_final, speakers)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb)
                 ON CONFLICT (video_id, moment_id) DO UPDATE
                     SET rank = CASE WHEN (moments.is_final OR moments.superseded) AND NOT EXCLUDED.is_final
                                     THEN moments.rank ELSE EXCLUDED.rank END,
@@ -349,6 +350,7 @@ class Catalog:
                         signals = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.signals ELSE moments.signals END,
                         reason = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.reason ELSE moments.reason END,
                         title = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.title ELSE moments.title END,
+                        speakers = CASE WHEN EXCLUDED.is_final THEN EXCLUDED.speakers ELSE moments.speakers END,
                         is_final = moments.is_final OR EXCLUDED.is_final
                 RETURNING created_at
                 """,
@@ -362,6 +364,7 @@ class Catalog:
                 moment.title,
                 rank,
                 is_final,
+                json.dumps(list(moment.speakers)),
             )
 
     async def supersede_moments(self, video_id: str, moment_ids: Sequence[str]) -> None:
@@ -381,7 +384,12 @@ class Catalog:
             rows = await conn.fetch(
                 "SELECT * FROM moments WHERE video_id = $1 ORDER BY rank NULLS LAST, start_s", video_id
             )
-        return [StoredMoment.from_row({**dict(r), "signals": _jsonb(r["signals"])}) for r in rows]
+        return [
+            StoredMoment.from_row(
+                {**dict(r), "signals": _jsonb(r["signals"]), "speakers": tuple(_jsonb(r["speakers"]))}
+            )
+            for r in rows
+        ]
 
     async def set_ranking(self, video_id: str, ranking: Mapping) -> None:
         """Record how the video's moments are ranked (the judge on or off, its model)."""
@@ -446,7 +454,7 @@ class Catalog:
         async with self._conn() as conn:
             rows = await conn.fetch(
                 """
-                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded, m.speakers
                 FROM clips c JOIN moments m USING (video_id, moment_id)
                 WHERE c.video_id = $1 ORDER BY m.rank NULLS LAST, m.score DESC, c.start_s, c.variant, c.aspect
                 """,
@@ -458,7 +466,7 @@ class Catalog:
         async with self._conn() as conn:
             row = await conn.fetchrow(
                 """
-                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded
+                SELECT c.*, m.rank, m.score, m.title, m.reason, m.signals, m.is_final, m.superseded, m.speakers
                 FROM clips c JOIN moments m USING (video_id, moment_id) WHERE c.clip_id = $1
                 """,
                 clip_id,
@@ -559,4 +567,4 @@ def _video(row: asyncpg.Record, stages: tuple[VideoStage, ...] = ()) -> Video:
 
 def _clip(row: asyncpg.Record) -> Clip:
     """A ``clips`` row joined to its moment as a ``Clip``, its signals decoded."""
-    return Clip.from_row({**dict(row), "signals": _jsonb(row["signals"])})
+    return Clip.from_row({**dict(row), "signals": _jsonb(row["signals"]), "speakers": tuple(_jsonb(row["speakers"]))})

@@ -88,6 +88,7 @@ async def _rerender(request: RenderRequested) -> None:
         signals=moment.signals,
         reason=moment.reason,
         title=moment.title,
+        speakers=list(moment.speakers),
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
     brand = await _brand(rt, video)

@@ -26,7 +26,8 @@ class Clip:
         style it was rendered with (None for clips rendered before the style was kept).
     rank, score, title, reason, signals: its moment's (rank None for a moment the final ranking
         superseded or a user-made one); is_final: whether the final ranking placed it;
-        superseded: whether the final ranking dropped it.
+        superseded: whether the final ranking dropped it; speakers: the labels of the voices heard
+        in it, first heard first (empty where fewer than two voices are known).
     """
 
     clip_id: str
@@ -52,6 +53,7 @@ class Clip:
     superseded: bool = False
     variant: str = ""
     caption_style: str | None = None
+    speakers: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Clip:

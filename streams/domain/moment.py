@@ -19,6 +19,8 @@ class Moment:
     moment_id: its id within the video (``streams.moments.moment_id``: from the video and the span).
     start, end: the span, in the video's seconds, on sentence bounds.
     score: 0-100; signals: each signal's share (0-100) of the score; reason, title: in words.
+    speakers: the speaker labels heard in it, first heard first (empty where fewer than two
+        voices are known).
     """
 
     moment_id: str
@@ -28,6 +30,7 @@ class Moment:
     signals: Mapping[str, float]
     reason: str
     title: str
+    speakers: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """As the ``moments_found`` event carries it (without its rank)."""
@@ -39,6 +42,7 @@ class Moment:
             "signals": dict(self.signals),
             "reason": self.reason,
             "title": self.title,
+            "speakers": list(self.speakers),
         }
 
 
@@ -50,6 +54,7 @@ class StoredMoment:
     score: 0-100; signals: each signal's share (0-100) of the score; reason, title: in words.
     rank: its place in the ranking (None for a moment the final ranking dropped or one a person
         chose); is_final: placed by the final ranking; superseded: dropped by it.
+    speakers: the speaker labels heard in it (as ``Moment``'s).
     created_at: when it was first stored.
     """
 
@@ -65,6 +70,7 @@ class StoredMoment:
     rank: int | None = None
     is_final: bool = False
     superseded: bool = False
+    speakers: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StoredMoment:

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from streams.asr.languages import SpokenLanguages
 from streams.media.prosody import PitchTrack, semitone_spread
+from streams.moments.conversation import Conversation
 from streams.moments.editorial import EditorialMap
 from streams.moments.lexicon import Lexicon, for_language
 from streams.moments.pauses import Pauses
@@ -80,6 +81,8 @@ class Evidence:
         pauses: the silences around each sentence (``pauses.Pauses.of``).
         languages: which language is spoken when (``SpokenLanguages.of`` the chunks); None:
             not known, read as English.
+        conversation: who holds the floor over the sentences being scored, once speakers are
+            known (``conversation.Conversation``).
     """
 
     envelope: EnergyEnvelope | None = None
@@ -90,6 +93,7 @@ class Evidence:
     editorial: EditorialMap | None = None
     pauses: Pauses | None = None
     languages: SpokenLanguages | None = None
+    conversation: Conversation | None = None
 
     @cached_property
     def _spoken(self) -> dict[tuple[float, float], str | None]:

@@ -15,15 +15,17 @@ from streams.domain.moment import Moment
 from streams.domain.words import Word
 from streams.moments import evidence as evidence_signals
 from streams.moments import signals
+from streams.moments.conversation import ANSWERED
 from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.evidence import NEUTRAL, Evidence
 from streams.moments.sentences import Sentence
 from streams.moments.titles import title
 from streams.moments.wording import name_of, phrases_for, say
 
-# How much each signal counts; they sum to 1 so the score is a weighted mean (x100). A signal
-# whose input is missing sits at 0.5 for every candidate, so it shifts scores but not rankings.
-WEIGHTS: dict[str, float] = {
+# How much each signal counts, relative to the others; scaled below to sum to 1 so the score is a
+# weighted mean (x100). A signal whose input is missing sits at 0.5 for every candidate, so it
+# shifts scores but not rankings.
+_RELATIVE: dict[str, float] = {
     # What the passage is: a story, a surprise, a lesson, or housekeeping. On the labelled talks
     # (bench/moments_quality.py) this is what separates editors' picks from filler, so it leads.
     "editorial": 0.36,
@@ -34,6 +36,9 @@ WEIGHTS: dict[str, float] = {
     "breaks": 0.18,
     "payoff": 0.055,
     "coherence": 0.055,
+    # Where several voices speak: a question with its whole answer, a back-and-forth; a clip that
+    # cuts into someone's turn loses. Neutral (so no change to any ranking) with one voice.
+    "exchange": 0.04,
     # A clip that opens on "and it..." or trails off is confusing however good its middle.
     "completeness": 0.045,
     # Delivery: lively pace, raised and moving voice, no dead air carry a clip with the sound on.
@@ -49,6 +54,7 @@ WEIGHTS: dict[str, float] = {
     "faces": 0.015,
     "scene_cuts": 0.01,
 }
+WEIGHTS: dict[str, float] = {name: weight / sum(_RELATIVE.values()) for name, weight in _RELATIVE.items()}
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ class ScoredMoment:
         reason: one line naming the strongest signals, then any warning.
         title: at most 60 characters, from the clip's strongest sentence.
         words: the clip's words (for captions).
+        speakers: the labels of the voices heard in it, first heard first; empty where fewer than
+            two voices are known in the talk (as exports name speakers only then).
     """
 
     start: float
@@ -155,6 +163,7 @@ class ScoredMoment:
     reason: str
     title: str
     words: tuple[Word, ...]
+    speakers: tuple[str, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -199,6 +208,7 @@ def signal_values(
         "hook": signals.hook(first, ev.lexicon_of(first)),
         "payoff": signals.payoff(last, ends_topic, ev.lexicon_of(last)),
         "coherence": signals.coherence(window.sentences, ev.topics),
+        "exchange": ev.conversation.exchange(window.sentences) if ev.conversation is not None else NEUTRAL,
         "completeness": signals.completeness(window.sentences, ev.lexicon_of(first)),
         "speech_rate": NEUTRAL if "speech_rate" in unmeasured else signals.speech_rate(counts, window.duration),
         "energy": evidence_signals.energy(start, end, ev.envelope),
@@ -229,7 +239,16 @@ def score_window(
         reason=_reason(window, values, evidence or Evidence()),
         title=title(window.sentences, evidence),
         words=window.words,
+        speakers=speakers_of(window, evidence),
     )
+
+
+def speakers_of(window: Window, evidence: Evidence | None) -> tuple[str, ...]:
+    """The voices heard in the window, first heard first, where the talk has more than one."""
+    conversation = evidence.conversation if evidence is not None else None
+    if conversation is None or not conversation.active:
+        return ()
+    return tuple(dict.fromkeys(s.speaker for s in window.sentences if s.speaker is not None))
 
 
 def moment_id(video_id: str, start: float, end: float) -> str:
@@ -250,6 +269,7 @@ def as_moment(video_id: str, scored: ScoredMoment, reason: str | None = None) ->
         signals={k: round(v * 100, 1) for k, v in scored.signals.items()},
         reason=scored.reason if reason is None else reason,
         title=scored.title,
+        speakers=scored.speakers,
     )
 
 
@@ -292,7 +312,7 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     # only one that runs across several is worth a warning.
     if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences) >= SEVERAL_TOPICS:
         parts.append(say(language, "several_topics"))
-    for name in ("breaks", "completeness", "fluency", "speech_rate", "faces", "scene_cuts"):
+    for name in ("breaks", "completeness", "exchange", "fluency", "speech_rate", "faces", "scene_cuts"):
         if name in known and values[name] < WARNING:
             if name == "completeness" and window.sentences[-1].ending in ENDINGS:
                 continue  # it ends on a whole sentence: nothing to warn of
@@ -337,6 +357,9 @@ def _unmeasured(window: Window, evidence: Evidence) -> set[str]:
         "coherence": evidence.topics,
         "editorial": evidence.editorial,
         "breaks": evidence.pauses,
+        "exchange": evidence.conversation
+        if evidence.conversation is not None and evidence.conversation.active
+        else None,
     }
     missing = {name for name, found in inputs.items() if found is None}
     if evidence.languages is not None:
@@ -384,6 +407,14 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
         return said("ends_strong" if value >= STRONG else "no_payoff")
     if name == "coherence":
         return said("one_topic" if value >= STRONG else "spans_change")
+    if name == "exchange":
+        if value < WARNING:
+            return said("cuts_into_turn")
+        assert evidence.conversation is not None  # "exchange" is known
+        voices = evidence.conversation.speakers_in(window.sentences)
+        if value >= ANSWERED:
+            return said("question_answered")
+        return said("exchange", n=voices) if voices > 1 else said("one_voice")
     if name == "numbers":
         n = sum(signals.count_numbers(s.words, evidence.lexicon_of(s)) for s in window.sentences)
         return said("numbers_one") if n == 1 else said("numbers_many", n=n)

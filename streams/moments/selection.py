@@ -16,7 +16,7 @@ the final ranking).
 from __future__ import annotations
 
 import math
-from typing import Iterable, NamedTuple, Protocol, Sequence, TypeVar
+from typing import Callable, Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
 from streams.moments.boundaries import Breaks, settle_edges
 from streams.moments.evidence import Evidence
@@ -71,6 +71,15 @@ def collides(a: Span, b: Span, max_overlap: float = 0.0) -> bool:
         return False
     shorter = min(a.end - a.start, b.end - b.start)
     return shared_seconds(a, b) > max_overlap * shorter + _EPSILON or shorter <= 0
+
+
+def answers_kept(evidence: Evidence | None) -> Callable[[Window], bool]:
+    """Whether a window keeps every answer it starts whole (``conversation``): a clip never stops
+    in the middle of an answer. Every window does where speakers are not known."""
+    conversation = evidence.conversation if evidence is not None else None
+    if conversation is None or not conversation.active:
+        return lambda _w: True
+    return lambda w: conversation.holds_whole_answers(w.sentences)
 
 
 def _check_overlap(max_overlap: float) -> float:
@@ -202,7 +211,8 @@ class StreamingSelector:
         new: list[ScoredMoment] = []
         if need > 0:
             pool = sentences if final else [s for s in sentences if s.end <= settled_until - LOOKAHEAD_SECONDS]
-            windows = candidate_windows(pool, self.min_seconds, self.max_seconds)
+            whole = answers_kept(evidence)
+            windows = filter(whole, candidate_windows(pool, self.min_seconds, self.max_seconds))
             index = TalkIndex(sentences, (evidence or Evidence()).lexicon_of)
             scored = self._score_free(windows, evidence, index)
             breaks = Breaks(sentences)
@@ -213,7 +223,7 @@ class StreamingSelector:
                     break
 
                 def allowed(w: Window, taken: list[ScoredMoment] = taken) -> bool:
-                    return not any(collides(w, p, self.max_overlap) for p in taken)
+                    return whole(w) and not any(collides(w, p, self.max_overlap) for p in taken)
 
                 window = settle_edges(
                     chosen[0].window,
@@ -242,16 +252,28 @@ class StreamingSelector:
             return []
         index, breaks = TalkIndex(sentences, (evidence or Evidence()).lexicon_of), Breaks(sentences)
         kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
-        fresh = self._scored(candidate_windows(sentences, self.min_seconds, self.max_seconds), evidence, index)
+        whole = answers_kept(evidence)
+        windows = filter(whole, candidate_windows(sentences, self.min_seconds, self.max_seconds))
+        fresh = self._scored(windows, evidence, index)
         chosen: list[ScoredMoment] = []
         while len(chosen) < self.count:
-            free = lambda span: not any(collides(span, c, self.max_overlap) for c in chosen)  # noqa: E731
+
+            def free(span: Span, chosen: list[ScoredMoment] = chosen) -> bool:
+                return not any(collides(span, c, self.max_overlap) for c in chosen)
+
+            def free_and_whole(w: Window) -> bool:
+                return free(w) and whole(w)
+
             pick = next((k for k in kept if k not in chosen and free(k)), None)
             found = select(fresh, 1, chosen, self.max_overlap)
             better = None
             if found and (pick is None or found[0].score > pick.score + margin):
                 window = settle_edges(
-                    found[0].window, breaks, self.length, allowed=free, worth=lambda w: self._worth(w, evidence, index)
+                    found[0].window,
+                    breaks,
+                    self.length,
+                    allowed=free_and_whole,
+                    worth=lambda w: self._worth(w, evidence, index),
                 )
                 better = score_window(window, evidence, self.length)
                 if pick is not None and better.score <= pick.score + margin:
@@ -288,11 +310,13 @@ class StreamingSelector:
         return self._scored(free, evidence, index)
 
     def _fallback(self, sentences: Sequence[Sentence], evidence: Evidence | None) -> list[ScoredMoment]:
-        """The best run of at least a few seconds, else the whole transcript: a short video still
-        gets a clip."""
+        """The best run of at least a few seconds, else the whole transcript where it is no longer
+        than the longest clip, else the best run that is: a short video still gets a clip."""
         if not sentences:
             return []
         windows = list(candidate_windows(sentences, FALLBACK_MIN_SECONDS, self.max_seconds))
-        if not windows:
-            windows = [Window(tuple(sentences))]
+        everything = Window(tuple(sentences))
+        if not windows and everything.duration > self.max_seconds:  # a few words between long silences
+            windows = list(candidate_windows(sentences, 0.0, self.max_seconds))
+        windows = windows or [everything]
         return [score_window(c.window, evidence, self.length) for c in select(self._score_free(windows, evidence), 1)]

@@ -12,6 +12,7 @@ from streams.domain.words import Word
 from streams.media.chunking import ENVELOPE_HOP_SECONDS
 from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
 from streams.media.prosody import PitchTrack
+from streams.moments.conversation import Conversation
 from streams.moments.editorial import EditorialMap
 from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.pauses import Pauses
@@ -72,9 +73,11 @@ def evidence_of(
     topics: TopicMap | None = None,
     editorial: EditorialMap | None = None,
     pauses: Pauses | None = None,
+    conversation: Conversation | None = None,
 ) -> Evidence:
     """Everything measured on the chunks (loudness, pitch, faces, cuts, the languages spoken), with
-    what was found in their words (``topics``, ``editorial``, ``pauses``), as one ``Evidence``."""
+    what was found in their words (``topics``, ``editorial``, ``pauses``, ``conversation``), as one
+    ``Evidence``."""
     return Evidence(
         envelope=envelope_of(chunks),
         pitch=pitch_of(chunks),
@@ -84,4 +87,5 @@ def evidence_of(
         editorial=editorial,
         pauses=pauses,
         languages=SpokenLanguages.of(chunks),
+        conversation=conversation,
     )

@@ -30,6 +30,7 @@ import numpy as np
 from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
+from streams.moments.conversation import Conversation
 from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.editorial import PICKS, SKIPS, Space, editorial_map_of
 from streams.moments.editorial_head import Head
@@ -41,6 +42,8 @@ from streams.moments.selection import StreamingSelector, final_ranking
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import segment as segment_topics
+from streams.speakers.video import turns_of_chunks, with_speakers
+from streams.speakers.voices import SpeakerStream, Voices
 
 # How much of the talk, back from the newest chunk's end, the moments weigh while it streams: ten
 # clips' worth at the longest preset, and more than any labelled talk, which are scored as wholes.
@@ -72,13 +75,20 @@ def from_words(
     chunks: Sequence[TranscriptChunk] = (),
     head: Head | None = None,
     multilingual: Reader | None = None,
+    complete: bool = True,
 ) -> dict:
-    """What the sentences say beyond their words' own signals: the pauses around them and, with
+    """What the sentences say beyond their words' own signals: the pauses around them, who holds
+    the floor (``conversation``: the last turn may go on unless the talk is ``complete``) and, with
     an encoder, their topics and how much each reads like what editors clip (``editorial``: what
     it resembles, by the descriptions and the trained ``head``, and its rhetoric, read in the
     language ``chunks`` say it is spoken in). With a ``multilingual`` reader, sentences in other
     languages than English are read by it; without one, only English sentences are measured."""
-    found: dict = {"pauses": Pauses.of(sentences) if sentences else None, "topics": None, "editorial": None}
+    found: dict = {
+        "pauses": Pauses.of(sentences) if sentences else None,
+        "topics": None,
+        "editorial": None,
+        "conversation": Conversation(sentences, complete),
+    }
     if encoder is None or not sentences:
         return found
     embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
@@ -152,6 +162,7 @@ class MomentStream:
         self._chunks: deque[TranscriptChunk] = deque()  # the chunks that end inside the horizon
         self._closed: list[Sentence] = []  # the closed sentences that start inside it, in order
         self._open: list[Word] = []  # the words after the last closed sentence
+        self._speakers = SpeakerStream()  # who speaks, labelled chunk by chunk
 
     @property
     def picks(self) -> list[ScoredMoment]:
@@ -170,7 +181,10 @@ class MomentStream:
         """Take the next chunk, not the video's last; ``duration``: the video's, as known now."""
         selector = self._take(chunk, duration)
         self._chunks.append(chunk)
-        closed, self._open = closed_sentences(self._open + words_of([chunk]), self.max_sentence)
+        words = words_of([chunk])
+        if chunk.voices:
+            words = with_speakers(words, self._speakers.turns(Voices.from_json(chunk.voices)))
+        closed, self._open = closed_sentences(self._open + words, self.max_sentence)
         self._closed.extend(closed)
         cut = chunk.end_s - self.horizon
         del self._closed[: bisect.bisect_left(self._closed, cut, key=_start)]
@@ -181,7 +195,8 @@ class MomentStream:
         # Only sentences the next words can no longer change are settled.
         settled = sentences[-1].start if sentences else chunk.start_s
         evidence = evidence_of(
-            list(self._chunks), **from_words(sentences, self.encoder, self._chunks, self.head, self.multilingual)
+            list(self._chunks),
+            **from_words(sentences, self.encoder, self._chunks, self.head, self.multilingual, complete=False),
         )
         new = selector.advance(sentences, settled, False, evidence)
         return Step(selector.picked, new, [])
@@ -190,7 +205,9 @@ class MomentStream:
         """Take the video's last chunk; ``whole``: every chunk of the video, this one last. Reads
         the whole talk once: the last picks and the final ranking weigh every candidate."""
         selector = self._take(chunk, duration)
-        sentences = build_sentences(words_of(whole), self.max_sentence)
+        # the speakers as the whole video shows them (``speakers.voices.speaker_turns``)
+        words = with_speakers(words_of(whole), turns_of_chunks(whole, complete=True))
+        sentences = build_sentences(words, self.max_sentence)
         evidence = evidence_of(whole, **from_words(sentences, self.encoder, whole, self.head, self.multilingual))
         new = selector.advance(sentences, whole[-1].end_s, True, evidence)
         if new == selector.picked:  # all picked knowing everything (or the short-video fallback)

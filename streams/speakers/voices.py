@@ -75,6 +75,19 @@ def listen(
     return Voices(tuple(speech), tuple((w.start, w.end) for w in windows), prints.astype(np.float16))
 
 
+class SpeakerStream:
+    """The speaker turns of a video chunk by chunk, labelled as a reader sees them while it streams
+    (a label once given stays): what the moments stream uses to know who holds the floor."""
+
+    def __init__(self, options: ClusterOptions = ClusterOptions()) -> None:
+        self.tracker = Tracker(options)
+
+    def turns(self, voices: Voices) -> list[Turn]:
+        """The turns of the next chunk's ``voices``."""
+        labels = self.tracker.add(voices.prints.astype(np.float32), _seconds(voices.windows))
+        return turns_of(voices.speech, voices.windows, labels)
+
+
 def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOptions = ClusterOptions()) -> list[Turn]:
     """The video's speaker turns from its chunks' voices, in order (see the module's docstring)."""
     tracker = Tracker(options)

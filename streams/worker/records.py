@@ -101,6 +101,7 @@ class MomentCandidate(faust.Record, include_metadata=False):
     signals: Dict[str, float]
     reason: str
     title: str
+    speakers: List[str] = []
 
 
 class MomentsFound(Event):

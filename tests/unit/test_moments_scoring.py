@@ -133,7 +133,7 @@ def test_length_fit():
 def test_weights_cover_every_signal_and_sum_to_one():
     assert set(WEIGHTS) == {
         "editorial", "breaks", "hook", "payoff", "coherence", "completeness", "speech_rate", "energy", "fluency",
-        "pitch", "length_fit", "numbers", "faces", "scene_cuts",
+        "pitch", "length_fit", "numbers", "faces", "scene_cuts", "exchange",
     }
     assert sum(WEIGHTS.values()) == pytest.approx(1.0)
     # bench/moments_quality.py: what a passage is (story or housekeeping) separates editors' picks

@@ -11,7 +11,7 @@ const SIGNAL_NAMES = {
   editorial: "What editors clip", rhetoric: "Quotable line", breaks: "Set off by pauses",
   hook: "Hook", payoff: "Payoff", coherence: "Topic coherence", completeness: "Completeness",
   speech_rate: "Pace", energy: "Energy", fluency: "Fluency", pitch: "Pitch variation", length_fit: "Length fit",
-  numbers: "Numbers", faces: "Faces", scene_cuts: "Scene cuts",
+  numbers: "Numbers", faces: "Faces", scene_cuts: "Scene cuts", exchange: "Exchange between voices",
 };
 const WATCH_MS = 4000;
 const WATCH_FOR_MS = 180000;
@@ -25,7 +25,8 @@ function band(score) {
 /** What a card shows; when it changes the card is refreshed (a re-render replaced the files). */
 function signature(clip) {
   return JSON.stringify([clip.mp4, clip.thumbnail, clip.vtt, clip.rank, clip.score, clip.title, clip.reason,
-    clip.width, clip.height, clip.final, clip.superseded, clip.caption_style, clip.rendered_at, clip.updated_at]);
+    clip.width, clip.height, clip.final, clip.superseded, clip.caption_style, clip.rendered_at, clip.updated_at,
+    (clip.speakers || []).map((s) => s.name)]);
 }
 
 function signalList(signals) {
@@ -110,6 +111,9 @@ class ClipCard {
           clip.caption_style ? h("span", { class: "pill style", title: "Caption style" }, clip.caption_style) : null,
           h("span", { class: "pill aspect", title: "Aspect ratio" }, clip.aspect))),
       h("h3", { class: "clip-title" }, clip.title || "Untitled moment"),
+      // who speaks in it, by the names given (listed only where the video has several voices)
+      clip.speakers?.length ? h("p", { class: "clip-speakers small", title: "Who speaks in this clip" },
+        clip.speakers.map((s) => h("span", { class: "speaker", dataset: { speaker: s.speaker } }, s.name))) : null,
       h("p", { class: "muted small mono" }, `${clock(clip.start)}–${clock(clip.end)} · ${Math.round(length)} s · ${clip.width}×${clip.height}`),
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),

@@ -1,0 +1,125 @@
+"""Conversation: where one voice hands the floor to another, so a clip can hold a whole exchange
+and never stops while an answer is still being given.
+
+Sentences carry their speaker once a video is diarized (``streams.speakers``); a change of speaker
+always ends a sentence, so a *turn* here is a run of consecutive sentences by one speaker. A
+question (a sentence ending in ``?``) followed by a turn of another voice is a question answered,
+and the answer is that whole turn. ``Conversation`` reads a talk's sentences once and says of a
+window of them:
+
+- ``holds_whole_answers``: a window that shows a question and the start of its answer must show
+  the whole answer (a clip that stops mid-answer leaves the viewer with half a reply); one that
+  starts inside an answer is a monologue excerpt and may stop anywhere;
+- ``exchange``: a signal in [0, 1]. A question with its whole answer is what interview and podcast
+  clips are made of (1.0); a back-and-forth between voices reads well too (0.75); one voice
+  throughout is the norm (0.5); a clip that opens on the last words of someone else's turn or
+  stops on the first words of the next speaker's turn loses 0.25 for each.
+
+Where fewer than two speakers are known (no diarization, or one voice), every window is
+``NEUTRAL`` and every window holds its answers, so nothing changes. While a video streams, the
+turn running at the last known sentence may go on: it is not taken to end there unless the talk
+is ``complete``. Pure: sentences in, values out.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Sequence
+
+from streams.moments.sentences import Sentence
+
+NEUTRAL = 0.5
+ANSWERED = 1.0  # a question and the whole of another voice's answer
+EXCHANGE = 0.75  # several voices, no question answered whole
+PARTIAL_TURN = 0.25  # lost for each edge that cuts into a turn of a voice that changes inside
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question (sentence ``question``) answered by another voice over sentences
+    ``question + 1`` to ``last`` (inclusive); ``last`` is None while that turn may still go on."""
+
+    question: int
+    last: int | None
+
+
+class Conversation:
+    """The turns of a talk's sentences (in time order), for judging windows of them."""
+
+    def __init__(self, sentences: Sequence[Sentence], complete: bool = True) -> None:
+        self.sentences = tuple(sentences)
+        self._index = {s.start: i for i, s in enumerate(self.sentences)}
+        speakers = [s.speaker for s in self.sentences]
+        self.voices = len({s for s in speakers if s is not None})
+        # turn_start[i] / turn_end[i]: the first and last sentence of the turn sentence i is in
+        # (turn_end None: the turn reaches the last known sentence of a talk still streaming)
+        self._turn_start: list[int] = []
+        self._turn_end: list[int | None] = [None] * len(speakers)
+        first = 0
+        for i, speaker in enumerate(speakers):
+            if i and speaker != speakers[i - 1]:
+                first = i
+            self._turn_start.append(first)
+        last: int | None = len(speakers) - 1 if complete else None
+        for i in range(len(speakers) - 1, -1, -1):
+            if i < len(speakers) - 1 and speakers[i] != speakers[i + 1]:
+                last = i
+            self._turn_end[i] = last
+        self.answers = tuple(
+            Answer(i, self._turn_end[i + 1])
+            for i in range(len(speakers) - 1)
+            if self.sentences[i].ending == "?"
+            and speakers[i] is not None
+            and speakers[i + 1] is not None
+            and speakers[i] != speakers[i + 1]
+        )
+        self._questions = [a.question for a in self.answers]
+
+    @property
+    def active(self) -> bool:
+        """Whether more than one voice is known, so turns say anything at all."""
+        return self.voices > 1
+
+    def _span(self, sentences: Sequence[Sentence]) -> tuple[int, int] | None:
+        """The positions of a window's first and last sentences (None: not this talk's)."""
+        first, last = self._index.get(sentences[0].start), self._index.get(sentences[-1].start)
+        return None if first is None or last is None else (first, last)
+
+    def answers_in(self, sentences: Sequence[Sentence]) -> list[Answer]:
+        """The answers whose question and first answering sentence both lie in the window."""
+        span = self._span(sentences) if self.active else None
+        if span is None:
+            return []
+        first, last = span
+        lo, hi = bisect.bisect_left(self._questions, first), bisect.bisect_left(self._questions, last)
+        return list(self.answers[lo:hi])
+
+    def holds_whole_answers(self, sentences: Sequence[Sentence]) -> bool:
+        """Whether every answer the window starts, it also finishes (see the module doc)."""
+        span = self._span(sentences) if self.active else None
+        if span is None:
+            return True
+        return all(a.last is not None and a.last <= span[1] for a in self.answers_in(sentences))
+
+    def exchange(self, sentences: Sequence[Sentence]) -> float:
+        """The window as an exchange between voices (see the module doc), in [0, 1]."""
+        span = self._span(sentences) if self.active else None
+        if span is None:
+            return NEUTRAL
+        first, last = span
+        changes = sum(1 for i in range(first, last) if self.sentences[i].speaker != self.sentences[i + 1].speaker)
+        if not changes:
+            return NEUTRAL
+        whole = [a for a in self.answers_in(sentences) if a.last is not None and a.last <= last]
+        value = ANSWERED if whole else EXCHANGE
+        if self._turn_start[first] < first:  # opens on the tail of a turn
+            value -= PARTIAL_TURN
+        end = self._turn_end[last]
+        if end is None or end > last:  # stops on the start of a turn
+            value -= PARTIAL_TURN
+        return max(0.0, min(1.0, value))
+
+    def speakers_in(self, sentences: Sequence[Sentence]) -> int:
+        """How many voices speak in the window."""
+        return len({s.speaker for s in sentences if s.speaker is not None})
