@@ -159,3 +159,22 @@ def test_every_export_names_the_speakers_and_a_rename_reaches_them_all(pipeline,
         other = http.get("/v1/search", params={"q": term, "video_id": video_id, "speaker": "S1"}).json()["hits"]
         assert all(h["speaker"] == "S1" for h in other)
         assert http.get("/v1/search", params={"q": term, "speaker": "S1"}).status_code == 422
+
+
+def test_moments_and_clips_list_the_voices_heard_in_them_under_their_current_names(pipeline, videos):
+    """Runs after the rename above: S2 is "Ada Reader" on every clip and moment that holds her."""
+    video_id = videos["readers"]
+    words = pipeline.client.transcript(video_id)["words"]
+    with api(pipeline) as http:
+        names = {s["speaker"]: s["name"] for s in http.get(f"/v1/videos/{video_id}/speakers").json()["speakers"]}
+        moments = http.get(f"/v1/videos/{video_id}/moments").json()["moments"]
+        clips = http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
+        assert moments and clips
+        for item in moments + clips:
+            inside = [w["speaker"] for w in words if item["start"] <= w["start"] < item["end"]]
+            assert [s["speaker"] for s in item["speakers"]] == list(dict.fromkeys(inside)), item
+            assert all(s["name"] == names[s["speaker"]] for s in item["speakers"]), item
+        one = http.get(f"/v1/clips/{clips[0]['clip_id']}").json()
+        assert one["speakers"] == clips[0]["speakers"]
+        # one voice: no clip lists a speaker, as no export names one
+        assert all(c["speakers"] == [] for c in http.get(f"/v1/videos/{videos['one']}/clips").json()["clips"])
