@@ -19,7 +19,7 @@ c1-c19) over 25 ms frames every 10 ms, their mean and standard deviation per win
 z-scored per file, clustered by the same ``speaker_turns`` (average linkage on cosine distance).
 
 Tuning, on DEV only and by one rule for both: sweep ``threshold`` x ``min_speaker_windows``
-(2, 4, 8), keep the setting whose final labels count the speakers right on most DEV conversations,
+(2, 4, 8) x ``min_speaker_share`` (0, 1 %, 2 % of the windows), keep the setting whose final labels count the speakers right on most DEV conversations,
 then the lowest mean DER. The system is scored with that setting and with the library's default
 (0.30, 4). DER as NIST's md-eval (``streams.speakers.scoring``), 0.25 s collar, overlap scored.
 
@@ -69,6 +69,7 @@ DEFAULT = ClusterOptions()
 THRESHOLDS = [round(0.20 + 0.025 * k, 3) for k in range(13)]  # 0.20 .. 0.50 (GE2E cosine distance)
 BASELINE_THRESHOLDS = [round(0.20 + 0.05 * k, 3) for k in range(21)]  # 0.20 .. 1.20 (MFCC statistics)
 MIN_SPEAKER_WINDOWS = (2, 4, 8)
+MIN_SPEAKER_SHARES = (0.0, 0.01, 0.02)
 GOAL_DER_TWO = 0.10
 GOAL_DER_MANY = 0.15
 MFCCS = 19
@@ -213,36 +214,51 @@ def score_fields(s: Score) -> dict:
             "reference_speakers": s.reference_speakers, "found_speakers": s.hypothesis_speakers}
 
 
-def options_of(threshold: float, least: int) -> ClusterOptions:
-    return ClusterOptions(threshold=threshold, min_speaker_windows=least)
+def options_of(threshold: float, least: int, share: float = DEFAULT.min_speaker_share) -> ClusterOptions:
+    return ClusterOptions(threshold=threshold, min_speaker_windows=least, min_speaker_share=share)
+
+
+def options_in(row: dict) -> ClusterOptions:
+    """The options a sweep row was scored with."""
+    return options_of(row["threshold"], row["min_speaker_windows"], row["min_speaker_share"])
+
+
+def options_text(options: ClusterOptions) -> str:
+    return f"{options.threshold}, {options.min_speaker_windows}, {100 * options.min_speaker_share:g} %"
 
 
 def sweep(dev: list[Input], thresholds: list[float], baseline: bool) -> tuple[list[dict], dict]:
-    """Every (threshold, min_speaker_windows) on the DEV inputs' final labels, and the chosen one:
-    most DEV inputs with the right count, then the lowest mean DER; a tie goes to the setting
-    nearest the library's default (threshold, then min_speaker_windows)."""
+    """Every (threshold, min_speaker_windows, min_speaker_share) on the DEV inputs' final labels,
+    and the chosen one: most DEV inputs with the right count, then the lowest mean DER; a tie goes
+    to the setting nearest the library's default (threshold, then min_speaker_windows, then
+    min_speaker_share)."""
     rows = []
-    for least in MIN_SPEAKER_WINDOWS:
-        for threshold in thresholds:
-            options = options_of(threshold, least)
-            per = [scored(item, item.baseline if baseline else item.chunks, options, stream=False) for item in dev]
-            rows.append({"threshold": threshold, "min_speaker_windows": least,
-                         "mean_der": round(statistics.mean(r["der"] for r in per), 4),
-                         "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
-                         "der": {r["input"]: r["der"] for r in per},
-                         "found": {r["input"]: r["found_speakers"] for r in per}})
+    for share in MIN_SPEAKER_SHARES:
+        for least in MIN_SPEAKER_WINDOWS:
+            for threshold in thresholds:
+                options = options_of(threshold, least, share)
+                per = [scored(item, item.baseline if baseline else item.chunks, options, stream=False) for item in dev]
+                rows.append({"threshold": threshold, "min_speaker_windows": least, "min_speaker_share": share,
+                             "mean_der": round(statistics.mean(r["der"] for r in per), 4),
+                             "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
+                             "der": {r["input"]: r["der"] for r in per},
+                             "found": {r["input"]: r["found_speakers"] for r in per}})
     best = min(rows, key=lambda r: (-r["counts_right"], r["mean_der"], abs(r["threshold"] - DEFAULT.threshold),
-                                    abs(r["min_speaker_windows"] - DEFAULT.min_speaker_windows)))
+                                    abs(r["min_speaker_windows"] - DEFAULT.min_speaker_windows),
+                                    abs(r["min_speaker_share"] - DEFAULT.min_speaker_share)))
     return rows, best
 
 
 def sweep_table(rows: list[dict], thresholds: list[float], count: int) -> str:
-    """Threshold down, min_speaker_windows across: mean DEV DER % and counts right / count."""
-    out = [("threshold", *[f"msw={m}: DER% right/{count}" for m in MIN_SPEAKER_WINDOWS])]
+    """Threshold down, (min_speaker_windows, min_speaker_share) across: mean DEV DER % and counts
+    right / count."""
+    combos = [(m, share) for share in MIN_SPEAKER_SHARES for m in MIN_SPEAKER_WINDOWS]
+    out = [("threshold", *[f"msw={m} share={100 * share:g}%: DER% right/{count}" for m, share in combos])]
     for t in thresholds:
         cells = []
-        for m in MIN_SPEAKER_WINDOWS:
-            r = next(r for r in rows if r["threshold"] == t and r["min_speaker_windows"] == m)
+        for m, share in combos:
+            r = next(r for r in rows if r["threshold"] == t and r["min_speaker_windows"] == m
+                     and r["min_speaker_share"] == share)
             cells.append(f"{100 * r['mean_der']:5.1f}  {r['counts_right']}")
         out.append((f"{t:.3f}", *cells))
     return table(out)
@@ -511,17 +527,16 @@ def main(argv: list[str] | None = None) -> int:
     sweeps, best = {}, {}
     for variant, grid in (("system", THRESHOLDS), ("baseline", BASELINE_THRESHOLDS)):
         sweeps[variant], best[variant] = sweep(dev, grid, baseline=variant == "baseline")
-    chosen = options_of(best["system"]["threshold"], best["system"]["min_speaker_windows"])
-    baseline_options = options_of(best["baseline"]["threshold"], best["baseline"]["min_speaker_windows"])
+    chosen = options_in(best["system"])
+    baseline_options = options_in(best["baseline"])
     print(f"\nDEV sweep (the tuning set: {', '.join(i.name for i in dev)}): mean DER % of the final labels, and on "
           f"how many the speaker count is right")
     for variant, grid, title in (("system", THRESHOLDS, "GE2E"), ("baseline", BASELINE_THRESHOLDS, "MFCC baseline")):
         print(f"\n{title}:")
         print(sweep_table(sweeps[variant], grid, len(dev)))
-    print(f"\nchosen on DEV: GE2E threshold {chosen.threshold}, min_speaker_windows {chosen.min_speaker_windows} "
+    print(f"\nchosen on DEV (threshold, min_speaker_windows, min_speaker_share): GE2E {options_text(chosen)} "
           f"(DEV mean DER {pct(best['system']['mean_der'])} %, {best['system']['counts_right']}/{len(dev)} counts "
-          f"right); library default {DEFAULT.threshold}, {DEFAULT.min_speaker_windows}; MFCC baseline "
-          f"{baseline_options.threshold}, {baseline_options.min_speaker_windows}")
+          f"right); library default {options_text(DEFAULT)}; MFCC baseline {options_text(baseline_options)}")
 
     shown = dev + scored_items
     rows = {
@@ -531,15 +546,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     for i in shown:
         rows["system"][i.name].update(separability(i))
-    print(f"\nGE2E at the DEV choice ({chosen.threshold}, {chosen.min_speaker_windows}), per input (DEV: the "
+    print(f"\nGE2E at the DEV choice ({options_text(chosen)}), per input (DEV: the "
           f"tuning set). Final labels, and the streamed ones (complete=False); within: the most spread speaker's "
           f"mean pairwise cosine distance, closest pair: the average-linkage distance of the two closest speakers")
     print(system_table(shown, rows["system"]))
     print("\nDER % and speakers found (* wrong count), final labels:")
     print(comparison_table(shown, rows, {
-        "system": f"GE2E DEV choice ({chosen.threshold}, {chosen.min_speaker_windows})",
-        "default": f"GE2E default ({DEFAULT.threshold}, {DEFAULT.min_speaker_windows})",
-        "baseline": f"MFCC ({baseline_options.threshold}, {baseline_options.min_speaker_windows})"}))
+        "system": f"GE2E DEV choice ({options_text(chosen)})",
+        "default": f"GE2E default ({options_text(DEFAULT)})",
+        "baseline": f"MFCC ({options_text(baseline_options)})"}))
     print("default streamed (complete=False) DER % n: " + ", ".join(
         f"{i.name} {pct(rows['default'][i.name]['streamed_der'])} {rows['default'][i.name]['streamed_speakers']}"
         for i in shown))
@@ -560,8 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table(srows))
 
     verdicts = {}
-    for variant, label in (("system", f"the DEV choice ({chosen.threshold}, {chosen.min_speaker_windows})"),
-                           ("default", f"the library default ({DEFAULT.threshold}, {DEFAULT.min_speaker_windows})")):
+    for variant, label in (("system", f"the DEV choice ({options_text(chosen)})"),
+                           ("default", f"the library default ({options_text(DEFAULT)})")):
         verdicts[variant] = goals(scored_items, rows[variant], rows["baseline"],
                                   [s for s in splits if s["options"] == {"system": "chosen"}.get(variant, variant)])
         print(f"\nGoals, GE2E at {label}, on {', '.join(i.name for i in scored_items)}:")

@@ -531,7 +531,9 @@ def diarization() -> str:
     default = r["chosen"]["default"]
     return (
         f"`bench/results/diarization.json`, commit {r['commit']}, threshold {default['threshold']:g} "
-        f"(min_speaker_windows {default['min_speaker_windows']}), on {words(len(scored))} inputs (the phone call, "
+        f"(min_speaker_windows {default['min_speaker_windows']}"
+        + (f", min_speaker_share {100 * default['min_speaker_share']:g} %" if "min_speaker_share" in default else "")
+        + f"), on {words(len(scored))} inputs (the phone call, "
         f"TEST and HELD_OUT conversations of real voices, the podcast): DER {der(by_input, good_two)} % on "
         f"{words(len(good_two))} of {words(len(two))} two-speaker inputs"
         + (f" ({listed(bad_two)} misses the 10 % goal)" if bad_two else "")

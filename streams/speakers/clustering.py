@@ -32,6 +32,11 @@ class ClusterOptions:
     max_speakers: at most this many speakers are found.
     min_speaker_windows: a group needs this many windows of at least ``min_window`` to be a
         speaker (4 windows: about 3.75 s of speech).
+    min_speaker_share: once the whole video is in, a speaker heard in less than this share of
+        its windows joins the nearest other speaker (0: never). A stretch of one voice that the
+        stream took for someone new is a sliver of a long video (5 s of 20 minutes); a real
+        speaker who says only a few words in a long video loses them to the nearest voice. A
+        share, not seconds, so a short call's speakers are never at risk.
     """
 
     threshold: float = 0.30
@@ -39,6 +44,7 @@ class ClusterOptions:
     min_speaker_windows: int = 4
     num_speakers: int | None = None
     max_speakers: int = 20
+    min_speaker_share: float = 0.01
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold < 2:
@@ -47,6 +53,8 @@ class ClusterOptions:
             raise ValueError("num_speakers must be at least 1")
         if self.max_speakers < 1:
             raise ValueError("max_speakers must be at least 1")
+        if not 0 <= self.min_speaker_share < 1:
+            raise ValueError("min_speaker_share is a share of the windows, from 0 up to 1")
 
 
 def _unit(prints: np.ndarray) -> np.ndarray:
@@ -156,7 +164,8 @@ def merged(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
     """The final pass over a whole video: the tracker's speakers, two of them made one while the
     nearest pair's mean distance (``1 - a . b`` of their mean prints, average linkage as above) is
     under ``threshold``. Now that every chunk is in, a speaker first heard in a noisy stretch and
-    given a label of its own is seen to be someone heard before. It only merges: a speaker the
+    given a label of its own is seen to be someone heard before; then a speaker heard in less
+    than ``min_speaker_share`` of the windows joins the nearest other one. It only merges: a speaker the
     stream kept apart by the same rule is not split again."""
     sums = [s.copy() for s in tracker.sums]
     counts = list(tracker.counts)
@@ -170,9 +179,22 @@ def merged(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
         i, j = np.unravel_index(int(distance.argmin()), distance.shape)
         if distance[i, j] >= tracker.options.threshold:
             break
-        keep, gone = sorted((live[i], live[j]))
-        sums[keep] += sums[gone]
-        counts[keep] += counts[gone]
-        alive[gone] = False
-        into = [keep if k == gone else k for k in into]
+        into = _join(sums, counts, alive, into, *sorted((live[i], live[j])))
+    least = tracker.options.min_speaker_share * sum(counts)
+    while sum(alive) > 1:
+        live = [k for k in range(len(sums)) if alive[k]]
+        small = min(live, key=lambda k: counts[k])
+        if counts[small] >= least:
+            break
+        others = [k for k in live if k != small]
+        nearest = others[int(np.argmax([sums[k] @ sums[small] / counts[k] for k in others]))]
+        into = _join(sums, counts, alive, into, *sorted((small, nearest)))
     return np.array([into[int(k)] for k in labels], dtype=int)
+
+
+def _join(sums: list, counts: list, alive: list, into: list, keep: int, gone: int) -> list:
+    """Speaker ``gone`` made part of ``keep`` (the one first heard keeps its label); the new map."""
+    sums[keep] += sums[gone]
+    counts[keep] += counts[gone]
+    alive[gone] = False
+    return [keep if k == gone else k for k in into]

@@ -210,11 +210,44 @@ def test_the_final_pass_merges_a_speaker_split_in_two_and_keeps_the_others():
     assert len(set(final)) == 2 and len({(a, b) for a, b in zip(final, truth)}) == 2
 
 
+@pytest.mark.parametrize("share", [0.0, 0.01])
+def test_the_final_pass_gives_a_sliver_of_a_speaker_to_the_nearest_voice(share):
+    """Five voices over a long video, and a stretch of one of them (a few windows, far enough from
+    its own mean to stand apart) that the stream took for a sixth: under ``min_speaker_share`` of
+    the windows, it joins the voice nearest to it; with no share it stays."""
+    prints, truth = _voices(5, 200, seed=11)
+    rng = np.random.default_rng(12)
+    own = prints[truth == 2].mean(0)
+    # 6 windows (0.6 % of 1006) between speaker 2 and somewhere no one else is
+    odd = own + 1.2 * np.linalg.norm(own) * rng.normal(size=256) / 16
+    sliver = odd + 0.05 * np.linalg.norm(own) * rng.normal(size=(6, 256)) / 16
+    tracker = Tracker(ClusterOptions(min_speaker_share=share))
+    labels = np.concatenate([tracker.add(prints[k : k + 100], np.full(100, 1.5)) for k in range(0, 1000, 100)])
+    labels = np.concatenate([labels, tracker.add(sliver, np.full(6, 1.5))])
+    assert len(tracker.sums) == 6, "the stream founded a sixth speaker"
+    final = merged(tracker, labels)
+    if share:
+        assert len(set(final)) == 5
+        assert set(final[-6:]) == set(final[:1000][truth == 2])
+    else:
+        assert len(set(final)) == 6
+
+
+def test_a_short_call_keeps_both_its_voices_whatever_the_share():
+    """Two voices of 12 s each (a phone call): each is far above any share of the windows."""
+    prints, truth = _voices(2, 16, seed=13)
+    tracker = Tracker(ClusterOptions(min_speaker_share=0.01))
+    labels = tracker.add(prints, np.full(32, 1.5))
+    assert len(set(merged(tracker, labels))) == 2
+
+
 def test_options_are_checked():
     with pytest.raises(ValueError):
         ClusterOptions(threshold=0)
     with pytest.raises(ValueError):
         ClusterOptions(num_speakers=0)
+    with pytest.raises(ValueError):
+        ClusterOptions(min_speaker_share=1.0)
 
 
 # ---------------------------------------------------------------------------- turns and scoring
