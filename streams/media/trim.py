@@ -1,0 +1,307 @@
+"""Trimming inside a clip: long pauses shortened to a natural gap and hesitations ("um", "uh")
+taken out, so a clip feels edited; and the map from source time to the trimmed clip's time that
+everything drawn on the clip (captions, the crop path, the thumbnail, timelines) follows.
+
+``plan`` decides what of ``[start, end]`` is kept, from the clip's words and, where given, how
+loud the audio is around each candidate cut:
+
+- a pause between two kept words longer than ``longest_pause`` keeps ``kept_pause`` of it (half
+  after the word before, half before the word after), never less than ``margin`` on either side;
+- in ``pauses+fillers`` mode a hesitation (a word of the talk's language's ``fillers``, or of
+  ``HESITATIONS`` for languages without a lexicon) goes, with the pause around it, as does a
+  voiced sound no word covers (``sounds``: what Whisper heard but wrote nothing for, which is
+  mostly "um"s, since it leaves most of them out of its text);
+- no other word is ever removed, and a cut stays at least ``margin`` (30 ms) from any kept word;
+- every cut falls on the source's frame grid (``fps``), so picture and sound lose exactly the same
+  time at every cut and stay in sync however many there are; within its allowed stretch each cut
+  edge moves to the quietest frame boundary (``loudness``), where a word's timing is a little off.
+
+``TrimPlan`` is the result: the kept spans, in order, and ``to_clip`` / ``words`` / ``keys``
+to move anything timed in the source onto the trimmed clip. ``off`` keeps ``[start, end]`` whole,
+and the plan is then the identity. Pure: words and numbers in, spans out.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from streams.domain.words import Word
+from streams.moments.lexicon import for_language
+from streams.moments.sentences import bare
+
+MODES = ("off", "pauses", "pauses+fillers")
+DEFAULT_MODE = "pauses+fillers"
+
+# Hesitations of languages without a word-signal lexicon (``moments.lexicon``): sounds, not words.
+HESITATIONS: dict[str, frozenset[str]] = {
+    "ru": frozenset({"э", "ээ", "эм", "эмм", "ммм", "хм"}),
+    "ja": frozenset({"えー", "えーと", "ええと", "えっと", "あのー", "うーん"}),
+    "zh": frozenset({"嗯", "呃", "额", "啊这"}),
+    "ko": frozenset({"음", "으음", "어어"}),
+}
+
+
+@dataclass(frozen=True)
+class TrimOptions:
+    """Attributes:
+    mode: ``off``, ``pauses`` or ``pauses+fillers`` (``MODES``).
+    longest_pause: seconds; a pause between words longer than this is shortened...
+    kept_pause: ...to this many seconds (a natural gap, never zero).
+    margin: seconds a cut keeps from any kept word's edge.
+    shortest_cut: seconds; a cut that would save less is not made.
+    search: seconds a cut edge may move to a quieter point inside the pause.
+    """
+
+    mode: str = DEFAULT_MODE
+    longest_pause: float = 0.6
+    kept_pause: float = 0.3
+    margin: float = 0.03
+    shortest_cut: float = 0.12
+    search: float = 0.12
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"trim must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if not 0 < self.kept_pause <= self.longest_pause:
+            raise ValueError("need 0 < kept_pause <= longest_pause")
+        if self.margin < 0 or self.shortest_cut <= 0 or self.search < 0:
+            raise ValueError("margin and search must not be negative, shortest_cut must be positive")
+
+    @property
+    def fillers(self) -> bool:
+        return self.mode == "pauses+fillers"
+
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TrimPlan:
+    """What of a clip ``[start, end]`` of the source is kept: ``kept`` spans in source seconds, in
+    order and apart; ``removed``: the hesitation words taken out; ``sounds_removed``: the
+    unworded sounds taken out."""
+
+    start: float
+    end: float
+    kept: tuple[Span, ...]
+    removed: tuple[Word, ...] = ()
+    sounds_removed: tuple[Span, ...] = ()
+    _offsets: tuple[float, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        offsets, at = [], 0.0
+        for a, b in self.kept:
+            offsets.append(at)
+            at += b - a
+        object.__setattr__(self, "_offsets", tuple(offsets))
+
+    @classmethod
+    def whole(cls, start: float, end: float) -> TrimPlan:
+        """The identity: ``[start, end]`` kept as it is (``trim: off``)."""
+        return cls(start, end, ((start, end),))
+
+    @property
+    def duration(self) -> float:
+        """Seconds of the trimmed clip."""
+        return sum(b - a for a, b in self.kept)
+
+    @property
+    def removed_seconds(self) -> float:
+        return round(self.end - self.start - self.duration, 3)
+
+    @property
+    def cuts(self) -> tuple[Span, ...]:
+        """The source spans taken out between kept ones."""
+        return tuple((self.kept[i][1], self.kept[i + 1][0]) for i in range(len(self.kept) - 1))
+
+    @property
+    def trimmed(self) -> bool:
+        return len(self.kept) > 1 or self.kept != ((self.start, self.end),)
+
+    def to_clip(self, t: float) -> float | None:
+        """Source time ``t`` as the trimmed clip's time (0 at its start); None inside a cut or
+        outside the clip."""
+        i = bisect.bisect_right([a for a, _ in self.kept], t + 1e-9) - 1
+        if i < 0:
+            return None
+        a, b = self.kept[i]
+        if t > b + 1e-9:
+            return None
+        return self._offsets[i] + (min(t, b) - a)
+
+    def clamp(self, t: float) -> float:
+        """Source time ``t`` as clip time, a time inside a cut taken to where the cut is joined."""
+        inside = self.to_clip(t)
+        if inside is not None:
+            return inside
+        if t <= self.kept[0][0]:
+            return 0.0
+        for (a, _end), offset in zip(self.kept, self._offsets):
+            if t < a:
+                return offset
+        return self.duration
+
+    def to_source(self, clip_t: float) -> float:
+        """Clip time back to source time (a join goes to the start of what follows it)."""
+        for (a, b), offset in zip(self.kept, self._offsets):
+            if clip_t < offset + (b - a) - 1e-9:
+                return a + max(0.0, clip_t - offset)
+        a, b = self.kept[-1]
+        return b
+
+    def words(self, words: Iterable[Word]) -> list[Word]:
+        """The clip's kept words in clip time (0 at its start); a removed hesitation is gone, and a
+        word a cut touches is clamped to its kept part."""
+        gone = {(w.start, w.end, w.word) for w in self.removed}
+        out = []
+        for w in words:
+            if (w.start, w.end, w.word) in gone or w.end <= self.start or w.start >= self.end:
+                continue
+            a, b = self.clamp(max(w.start, self.start)), self.clamp(min(w.end, self.end))
+            out.append(replace(w, start=round(a, 3), end=round(max(a, b), 3)))
+        return out
+
+    def as_json(self) -> dict:
+        return {
+            "kept": [[round(a, 3), round(b, 3)] for a, b in self.kept],
+            "removed_seconds": self.removed_seconds,
+            "fillers_removed": [w.word for w in self.removed],
+            "sounds_removed": len(self.sounds_removed),
+        }
+
+
+def is_hesitation(word: str, language: str | None) -> bool:
+    """Whether ``word`` is a hesitation ("um", "äh", "euh", "嗯") in ``language``."""
+    token = bare(word)
+    lexicon = for_language(language)
+    if lexicon is not None and token in lexicon.fillers:
+        return True
+    code = (language or "").split("-")[0].split("_")[0].lower()
+    return token in HESITATIONS.get(code, frozenset())
+
+
+def unworded(sounds: Sequence[Span], words: Sequence[Word], least: float = 0.12, reach: float = 0.08) -> list[Span]:
+    """The voiced ``sounds`` (from the audio: a voice activity detector's speech) that no word
+    comes near: at least ``least`` seconds long, each wholly more than ``reach`` from every word
+    (``words`` in time order; a sound that runs on from a word is that word's tail). Whisper
+    leaves most "um"s and "uh"s out of its text; what it heard but did not write is mostly them."""
+    starts = [w.start for w in words]
+    found = []
+    for a, b in sounds:
+        if b - a < least:
+            continue
+        # the words that could come within ``reach``: those starting before the sound ends
+        near = words[: bisect.bisect_right(starts, b + reach)]
+        if all(w.end + reach <= a or w.start - reach >= b for w in near):
+            found.append((a, b))
+    return found
+
+
+def plan(
+    words: Sequence[Word],
+    start: float,
+    end: float,
+    options: TrimOptions = TrimOptions(),
+    *,
+    fps: float | None = None,
+    language: str | None = None,
+    sounds: Sequence[Span] = (),
+    loudness: Callable[[float], float] | None = None,
+) -> TrimPlan:
+    """What of ``[start, end]`` to keep (see the module doc). ``words`` in source seconds (those
+    outside the clip are ignored); ``fps``: the source's frame rate (None: an audio-only source,
+    cut on the millisecond); ``sounds``: voiced stretches of the clip's audio, for hesitations no
+    word covers; ``loudness(t)``: how loud the audio is around source time ``t``."""
+    if options.mode == "off":
+        return TrimPlan.whole(start, end)
+    inside = sorted((w for w in words if w.end > start and w.start < end), key=lambda w: (w.start, w.end))
+    gone = [w for w in inside if options.fillers and is_hesitation(w.word, language)]
+    kept_words = [w for w in inside if w not in gone]
+    if not kept_words:
+        return TrimPlan.whole(start, end)
+    sounds_gone = unworded(sounds, inside) if options.fillers else []
+    grid = _Grid(fps)
+    cuts: list[Span] = []
+    removed: list[Word] = []
+    removed_sounds: list[Span] = []
+    for before, after in zip(kept_words, kept_words[1:]):
+        lo, hi = before.end, after.start
+        out = [w for w in gone if w.start >= lo - 1e-6 and w.end <= hi + 1e-6]
+        noises = [s for s in sounds_gone if s[0] >= lo and s[1] <= hi]
+        taken = [(w.start, w.end) for w in out] + noises
+        if not taken and hi - lo <= options.longest_pause:
+            continue
+        half = options.kept_pause / 2
+        # what stays either side: half the natural gap, never into what is taken out, never
+        # closer than the margin to the kept word
+        room_left = (min(a for a, _ in taken) if taken else hi) - lo
+        room_right = hi - (max(b for _, b in taken) if taken else lo)
+        cut_from = lo + max(options.margin, min(half, room_left))
+        cut_to = hi - max(options.margin, min(half, room_right))
+        cut = _settled(cut_from, cut_to, lo + options.margin, hi - options.margin, options, grid, loudness)
+        if cut is None:
+            continue
+        cuts.append(cut)
+        removed += out
+        removed_sounds += noises
+    kept, at = [], start
+    for a, b in cuts:
+        if a > at:
+            kept.append((at, a))
+        at = b
+    if end > at:
+        kept.append((at, end))
+    return TrimPlan(start, end, tuple(kept), tuple(removed), tuple(removed_sounds))
+
+
+class _Grid:
+    """The source's frame boundaries (none for an audio-only source: the millisecond)."""
+
+    def __init__(self, fps: float | None) -> None:
+        self.step = 1.0 / fps if fps else 0.001
+
+    def up(self, t: float) -> float:
+        return round(math.ceil(t / self.step - 1e-6) * self.step, 6)
+
+    def down(self, t: float) -> float:
+        return round(math.floor(t / self.step + 1e-6) * self.step, 6)
+
+    def between(self, a: float, b: float) -> list[float]:
+        first, last = self.up(a), self.down(b)
+        if last < first:
+            return []
+        count = int(round((last - first) / self.step)) + 1
+        return [round(first + k * self.step, 6) for k in range(min(count, 2000))]
+
+
+def _settled(
+    cut_from: float,
+    cut_to: float,
+    earliest: float,
+    latest: float,
+    options: TrimOptions,
+    grid: _Grid,
+    loudness: Callable[[float], float] | None,
+) -> Span | None:
+    """The cut ``[cut_from, cut_to]`` on frame boundaries inside ``[earliest, latest]``, each edge
+    moved (by at most ``search``) to the quietest boundary near it; None when it would save less
+    than ``shortest_cut``."""
+    if latest - earliest < options.shortest_cut:
+        return None
+
+    def edge(at: float, low: float, high: float, after: bool) -> float | None:
+        near = grid.between(max(low, at - options.search), min(high, at + options.search))
+        if not near:
+            return None
+        if loudness is None:
+            return min(near, key=lambda t: (abs(t - at), t if after else -t))
+        return min(near, key=lambda t: (round(loudness(t), 9), abs(t - at)))
+
+    a = edge(cut_from, earliest, latest, after=True)
+    b = edge(cut_to, earliest, latest, after=False)
+    if a is None or b is None or b - a < options.shortest_cut:
+        return None
+    return a, b

@@ -1,0 +1,152 @@
+"""Trimming inside a clip (streams.media.trim): long pauses shortened to a natural gap, hesitations
+out, never a word of content, every cut on the frame grid and clear of kept words, and the time map
+everything drawn on the clip follows."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.domain.words import Word
+from streams.media.trim import TrimOptions, TrimPlan, is_hesitation, plan, unworded
+
+FPS = 25.0
+
+
+def words_at(*items: tuple[str, float, float]) -> list[Word]:
+    return [Word(w, a, b) for w, a, b in items]
+
+
+def on_grid(t: float, fps: float = FPS) -> bool:
+    return abs(t * fps - round(t * fps)) < 1e-4  # on the grid, to the microsecond
+
+
+def test_off_keeps_the_clip_whole():
+    words = words_at(("So", 0.0, 0.3), ("um", 1.0, 1.3), ("yes.", 3.0, 3.4))
+    trimmed = plan(words, 0.0, 4.0, TrimOptions(mode="off"), fps=FPS)
+    assert trimmed == TrimPlan.whole(0.0, 4.0)
+    assert not trimmed.trimmed and trimmed.duration == 4.0 and trimmed.words(words) == words
+
+
+def test_a_long_pause_is_shortened_to_a_natural_gap_not_removed():
+    words = words_at(("We", 0.0, 0.2), ("waited.", 0.25, 0.8), ("Then", 2.8, 3.1), ("rain.", 3.15, 3.6))
+    trimmed = plan(words, 0.0, 3.6, TrimOptions(mode="pauses"), fps=FPS)
+    ((a, b),) = trimmed.cuts
+    assert 0.8 + 0.03 <= a and b <= 2.8 - 0.03
+    assert on_grid(a) and on_grid(b)
+    gap = (a - 0.8) + (2.8 - b)
+    assert 0.25 <= gap <= 0.35  # about kept_pause (0.3), on whole frames
+    assert trimmed.removed_seconds == pytest.approx(2.0 - gap, abs=1e-6)
+    moved = trimmed.words(words)
+    assert [w.word for w in moved] == ["We", "waited.", "Then", "rain."]
+    assert moved[2].start - moved[1].end == pytest.approx(gap, abs=1e-3)
+    assert moved[-1].end == pytest.approx(trimmed.duration, abs=1e-3)
+
+
+def test_a_short_pause_stays():
+    words = words_at(("One", 0.0, 0.3), ("two.", 0.8, 1.1))
+    assert not plan(words, 0.0, 1.1, TrimOptions(), fps=FPS).trimmed
+
+
+def test_hesitations_go_with_their_pause_and_no_word_of_content_does():
+    words = words_at(
+        ("I", 0.0, 0.1), ("think,", 0.15, 0.5), ("um,", 0.9, 1.2), ("like,", 1.6, 1.9),
+        ("the", 2.0, 2.1), ("uh", 2.12, 2.3), ("answer", 2.35, 2.8), ("is", 2.85, 3.0), ("yes.", 3.05, 3.4),
+    )
+    trimmed = plan(words, 0.0, 3.4, TrimOptions(), fps=FPS, language="en")
+    assert [w.word for w in trimmed.removed] == ["um,", "uh"]
+    kept = [w.word for w in trimmed.words(words)]
+    assert kept == ["I", "think,", "like,", "the", "answer", "is", "yes."]  # "like" can be content
+    for a, b in trimmed.cuts:
+        for w in words:
+            if w in trimmed.removed:
+                continue
+            assert b <= w.start - 0.03 + 1e-9 or a >= w.end + 0.03 - 1e-9, (a, b, w)
+    # only pauses: the hesitations stay, and so does the short gap around "uh"
+    assert plan(words, 0.0, 3.4, TrimOptions(mode="pauses"), fps=FPS, language="en").removed == ()
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "expected"),
+    [("um", "en", True), ("Uh,", "en", True), ("ähm", "de", True), ("euh", "fr", True), ("嗯", "zh", True),
+     ("えー", "ja", True), ("эм", "ru", True), ("umbrella", "en", False), ("like", "en", False), ("嗯", "en", False)],
+)
+def test_hesitations_are_the_languages_own(word, language, expected):
+    assert is_hesitation(word, language) is expected
+
+
+def test_a_sound_no_word_covers_is_a_hesitation_whisper_left_out():
+    words = words_at(("First", 0.0, 0.4), ("point.", 0.45, 0.9), ("Second", 2.4, 2.9), ("point.", 2.95, 3.4))
+    sounds = [(0.0, 0.95), (1.4, 1.75), (2.38, 3.4)]  # speech, an "um" at 1.4-1.75, speech
+    assert unworded(sounds, words) == [(1.4, 1.75)]
+    trimmed = plan(words, 0.0, 3.4, TrimOptions(), fps=FPS, sounds=sounds)
+    assert trimmed.sounds_removed == ((1.4, 1.75),)
+    ((a, b),) = trimmed.cuts
+    assert a <= 1.4 and b >= 1.75
+    # a breath-length sound, or one that touches a word, is not taken
+    assert unworded([(1.4, 1.48), (0.9, 1.2)], words) == []
+
+
+def test_a_cut_edge_moves_to_the_quietest_frame_boundary_near_it():
+    words = words_at(("Hello", 0.0, 0.5), ("again.", 2.5, 3.0))
+    # the word's tail rings on until 0.72: loud there, quiet after 0.76
+    loudness = lambda t: 1.0 if t < 0.76 else 0.01  # noqa: E731
+    trimmed = plan(words, 0.0, 3.0, TrimOptions(mode="pauses"), fps=FPS, loudness=loudness)
+    ((a, _),) = trimmed.cuts
+    assert a >= 0.76 and on_grid(a)
+
+
+def test_clip_and_source_times_map_both_ways():
+    trimmed = TrimPlan(10.0, 20.0, ((10.0, 12.0), (13.0, 16.0), (18.0, 20.0)))
+    assert trimmed.duration == 7.0 and trimmed.removed_seconds == 3.0
+    assert trimmed.to_clip(11.0) == 1.0 and trimmed.to_clip(13.5) == 2.5 and trimmed.to_clip(19.0) == 6.0
+    assert trimmed.to_clip(12.5) is None and trimmed.to_clip(9.0) is None
+    assert trimmed.clamp(12.5) == 2.0 and trimmed.clamp(17.0) == 5.0
+    assert trimmed.to_source(2.5) == 13.5 and trimmed.to_source(5.0) == 18.0
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError):
+        TrimOptions(mode="aggressive")
+    with pytest.raises(ValueError):
+        TrimOptions(kept_pause=0.0)
+
+
+timed = st.lists(
+    st.tuples(st.sampled_from(["word", "um", "uh", "talk", "like"]), st.floats(0.05, 0.6), st.floats(0.0, 2.0)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(items=timed, fps=st.sampled_from([24.0, 25.0, 29.97, 30.0, None]), mode=st.sampled_from(["pauses", "pauses+fillers"]))
+def test_every_plan_keeps_content_whole_cuts_on_frames_and_maps_time_consistently(items, fps, mode):
+    words, t = [], 0.0
+    for text, length, gap in items:
+        t += gap
+        words.append(Word(text, round(t, 3), round(t + length, 3)))
+        t += length
+    start, end = 0.0, words[-1].end
+    trimmed = plan(words, start, end, TrimOptions(mode=mode), fps=fps, language="en")
+    kept = [w for w in words if w not in trimmed.removed]
+    assert all(w.word in ("um", "uh") for w in trimmed.removed)
+    assert mode == "pauses+fillers" or not trimmed.removed
+    for a, b in trimmed.cuts:
+        assert b - a >= TrimOptions().shortest_cut - 1e-9
+        if fps:
+            assert on_grid(a, fps) and on_grid(b, fps)
+        for w in kept:  # never inside, nor within 30 ms of, a kept word
+            assert b <= w.start - 0.03 + 1e-6 or a >= w.end + 0.03 - 1e-6
+    spans = trimmed.kept
+    assert all(a < b for a, b in spans) and all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1))
+    assert math.isclose(trimmed.duration + sum(b - a for a, b in trimmed.cuts), end - start, abs_tol=1e-6)
+    moved = trimmed.words(words)
+    assert len(moved) == len(kept)
+    assert all(0 <= w.start <= w.end <= trimmed.duration + 1e-3 for w in moved), (moved, trimmed)
+    assert all(x.start <= y.start + 1e-9 for x, y in zip(moved, moved[1:]))
+    for w, m in zip(kept, moved):  # a kept word keeps its length: no cut falls inside it
+        assert m.end - m.start == pytest.approx(w.end - w.start, abs=2e-3)
