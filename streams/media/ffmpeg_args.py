@@ -10,7 +10,7 @@ from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
 from streams.media.captions import safe_area
-from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, single_chain, split_graph
+from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, jump_cut, single_chain, split_graph
 from streams.media.render_spec import ASPECTS, Framing, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 
@@ -62,6 +62,10 @@ def framing(spec: RenderSpec, info: SourceInfo) -> Framing:
         )
 
     panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
+    if spec.trimmed and spec.trim is not None:  # the crop follows the jump cuts
+        trim, start = spec.trim, spec.start
+        cuts = [(a - start, b - start) for a, b in trim.cuts]
+        panels = tuple(tuple(jump_cut(list(p), lambda u: trim.clamp(start + u), cuts)) for p in panels)
     return Framing(plan.layout, panels)
 
 
@@ -90,7 +94,8 @@ def build_ffmpeg_args(
     logo = brand.logo if brand else None
     if info.has_video:
         args += _source_input(spec)
-        graph = _video_graph(spec, info, frame, paths, width, height)
+        cut, source = _video_cuts(spec)
+        graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
     else:
         background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
@@ -159,9 +164,53 @@ def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: 
 
 
 def _audio_line(audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None) -> str:
-    # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
+    """The audio's graph lines (joined by ``;``): the kept stretches joined, when trimmed, then
+    loudness and fades; padded with silence so audio is never shorter than the clip (-t trims it
+    to the sample)."""
+    cut, source = _audio_cuts(spec, audio_input)
     filters = loudness.chain(gain, spec.duration, ceiling=ceiling) + ["apad"]
-    return f"[{audio_input}:a:0]" + ",".join(filters) + "[a]"
+    return ";".join([*cut, source + ",".join(filters) + "[a]"])
+
+
+JOIN_FADE = 0.006  # seconds of fade either side of a jump cut in the audio: no click, no gap heard
+
+
+def _kept(spec: RenderSpec) -> list[tuple[float, float]]:
+    """The kept stretches in the input's time (0 at the clip start, after ``-ss``)."""
+    assert spec.trim is not None
+    return [(a - spec.start, b - spec.start) for a, b in spec.trim.kept]
+
+
+def _video_cuts(spec: RenderSpec, source: str = "[0:v:0]") -> tuple[list[str], str]:
+    """Graph lines joining the kept stretches of the picture (none when nothing is cut), and the
+    label of the joined picture. Each stretch is whole frames long (``trim.plan`` cuts on the
+    frame grid), so the picture loses exactly what the sound loses at every cut."""
+    if not spec.trimmed:
+        return [], source
+    kept = _kept(spec)
+    lines = [f"{source}split={len(kept)}" + "".join(f"[vk{i}]" for i in range(len(kept)))]
+    lines += [f"[vk{i}]trim=start={a:.6f}:end={b:.6f},setpts=PTS-STARTPTS[vj{i}]" for i, (a, b) in enumerate(kept)]
+    lines.append("".join(f"[vj{i}]" for i in range(len(kept))) + f"concat=n={len(kept)}:v=1:a=0[vcut]")
+    return lines, "[vcut]"
+
+
+def _audio_cuts(spec: RenderSpec, index: int) -> tuple[list[str], str]:
+    """Graph lines joining the kept stretches of the sound, each faded in and out over
+    ``JOIN_FADE`` at a join (none when nothing is cut), and the label of the joined sound."""
+    source = f"[{index}:a:0]"
+    if not spec.trimmed:
+        return [], source
+    kept = _kept(spec)
+    last = len(kept) - 1
+    lines = [f"{source}asplit={len(kept)}" + "".join(f"[ak{i}]" for i in range(len(kept)))]
+    for i, (a, b) in enumerate(kept):
+        fades = ([f"afade=t=in:d={JOIN_FADE:g}"] if i > 0 else []) + (
+            [f"afade=t=out:st={max(0.0, b - a - JOIN_FADE):.6f}:d={JOIN_FADE:g}"] if i < last else []
+        )
+        chain = [f"atrim=start={a:.6f}:end={b:.6f}", "asetpts=PTS-STARTPTS", *fades]
+        lines.append(f"[ak{i}]" + ",".join(chain) + f"[aj{i}]")
+    lines.append("".join(f"[aj{i}]" for i in range(len(kept))) + f"concat=n={len(kept)}:v=0:a=1[acut]")
+    return lines, "[acut]"
 
 
 def _audio_codec(spec: RenderSpec) -> list[str]:
@@ -169,9 +218,16 @@ def _audio_codec(spec: RenderSpec) -> list[str]:
 
 
 def _video_graph(
-    spec: RenderSpec, info: SourceInfo, frame: Framing, paths: RenderPaths, width: int, height: int
+    spec: RenderSpec,
+    info: SourceInfo,
+    frame: Framing,
+    paths: RenderPaths,
+    width: int,
+    height: int,
+    source: str = "[0:v:0]",
 ) -> list[str]:
-    """Graph lines from the source's video to the framed picture; the last line is left open."""
+    """Graph lines from the source's video (``source``: its label) to the framed picture; the
+    last line is left open."""
     fps = frame_rate(spec, info)
     pre = f"fps={fps:g}," if spec.fps or (info.fps and info.fps > MAX_FPS) else ""
     commands = filter_value(str(paths.commands)) if frame.moving and paths.commands else None
@@ -180,9 +236,9 @@ def _video_graph(
     # A source that ends before the clip does holds its last frame; -t cuts the rest.
     tail = f"setsar=1,tpad=stop_mode=clone:stop_duration={spec.duration:.3f}"
     if frame.layout == "fit":
-        lines = fit_graph("[0:v:0]", width, height, pre)
+        lines = fit_graph(source, width, height, pre)
     elif frame.layout == "split":
-        lines = split_graph("[0:v:0]", list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
+        lines = split_graph(source, list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
     else:
         path = list(frame.panels[0])
         box = path[0]
@@ -190,7 +246,7 @@ def _video_graph(
             chain = [f"scale={width}:{height}:flags=lanczos"]
         else:
             chain = single_chain(path, width, height, commands)
-        lines = [f"[0:v:0]{pre}" + ",".join(chain)]
+        lines = [f"{source}{pre}" + ",".join(chain)]
     lines[-1] = _then(lines[-1], tail)
     return lines
 

@@ -19,8 +19,8 @@ frame time, so each frame is placed at its own time. Times are clip seconds: aft
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
 
 LAYOUTS = ("single", "split", "fit")
 PANELS = ("p0", "p1")  # the crop filters' instance names, targets of the commands
@@ -102,6 +102,38 @@ def crop_path(
             path.append(key(t, *at(t - 1e-6)))  # where the box is just before the cut...
         path.append(key(t, *at(t)))  # ...and where it is from then on
     return _simplified(path)
+
+
+def box_at(path: list[CropKey], t: float) -> CropKey:
+    """The box ``path`` draws at clip time ``t`` (linear between keys; at a jump, the box after)."""
+    before = [k for k in path if k.t <= t + 1e-9]
+    if not before:
+        return replace(path[0], t=t)
+    a = before[-1]
+    after = next((k for k in path if k.t > t + 1e-9), None)
+    if after is None or after.t <= a.t:
+        return replace(a, t=t)
+    f = (t - a.t) / (after.t - a.t)
+    return CropKey(t, round(a.x + (after.x - a.x) * f), round(a.y + (after.y - a.y) * f), a.w, a.h)
+
+
+def jump_cut(
+    path: list[CropKey], to_clip: Callable[[float], float], cuts: Iterable[tuple[float, float]]
+) -> list[CropKey]:
+    """``path`` (clip time before trimming) on the trimmed clip: each key at ``to_clip`` of its time
+    (a monotone map, times inside a cut taken to its join), keys inside a cut dropped, and at each
+    join a jump from the box where the cut starts to the box where it ends, so the speaker crop
+    follows the jump cuts."""
+    cuts = sorted(cuts)
+    events: list[tuple[float, int, CropKey]] = []
+    for k in path:
+        if not any(a < k.t < b for a, b in cuts):
+            events.append((k.t, 1, k))
+    for a, b in cuts:
+        events.append((a, 2, box_at(path, a)))
+        events.append((b, 0, box_at(path, b)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    return _simplified([replace(k, t=round(to_clip(u), 4)) for u, _, k in events])
 
 
 def _simplified(path: list[CropKey]) -> list[CropKey]:

@@ -13,6 +13,10 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
       "version": 1,
       "source": {"file": "talk.mp4", "width": 1920, "height": 1080, "fps": 29.97},
       "clip": {"in": 61.2, "out": 92.7, "duration": 31.5},       # in/out: source seconds
+      "trim": {"kept": [[61.2, 70.84], [71.6, 92.7]],   # what of in-out the clip holds, in order
+               "removed_seconds": 0.76,                 # (source seconds): each a cut of the source,
+               "fillers_removed": ["um"],               # jump cuts between them; the picture, the
+               "sounds_removed": 1} | null,             # crop and the captions are in clip time
       "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
                  "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
                            "thumbnail": "c1.jpg"}},
@@ -80,6 +84,7 @@ def handoff(
     measured: Loudness | None = None,
     framing: dict | None = None,
     language: str | None = None,
+    trim: dict | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -94,6 +99,7 @@ def handoff(
             "fps": round(source_fps, 3) if source_fps else None,
         },
         "clip": {"in": round(start, 3), "out": round(end, 3), "duration": round(end - start, 3)},
+        "trim": trim,
         "output": {
             "aspect": aspect,
             "width": size[0],

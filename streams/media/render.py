@@ -173,6 +173,7 @@ async def render_clip(
             measured=level,
             framing=_framing_json(spec.plan),
             language=spec.language,
+            trim=spec.trim.as_json() if spec.trimmed and spec.trim is not None else None,
         )
         part.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, files["json"])
@@ -247,8 +248,10 @@ async def _keep_peak_promise(
 
 async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:
     """The gain to the loudness target, from an audio-only measuring run (and a second through
-    the limiter when it will work hard); None when the audio cannot be measured (too short)."""
-    duration = spec.duration
+    the limiter when it will work hard); None when the audio cannot be measured (too short).
+    A trimmed clip is measured over its whole stretch of the source: what a trim takes out is
+    pauses and hesitations, which loudness gating leaves out or which weigh little."""
+    duration = spec.span
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
     stderr = await run_ffmpeg(
@@ -276,7 +279,8 @@ def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[
         return None
 
     def visible(t: float) -> bool | None:
-        near = [f for f in spec.faces if abs(f[0] - (spec.start + t)) <= 0.5]
+        at = spec.trim.to_source(t) if spec.trimmed and spec.trim is not None else spec.start + t
+        near = [f for f in spec.faces if abs(f[0] - at) <= 0.5]
         if not near:
             return None
         if frame.layout in ("fit", "audio"):

@@ -15,6 +15,7 @@ from streams.errors import RenderError
 from streams.media.brand import BrandKit
 from streams.media.captions import CAPTION_STYLES, CaptionStyle
 from streams.media.framing import LAYOUTS, CropKey
+from streams.media.trim import TrimPlan
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 
@@ -61,6 +62,9 @@ class RenderSpec:
         picture holds it; () when unknown.
     speaker_names: the names given to the speakers whose labels ``words`` carry (the SRT's
         ``Name:`` and the VTT's ``<v Name>``; ``Speaker N`` for a label without one).
+    trim: what of ``[start, end]`` is kept (``streams.media.trim.TrimPlan``); None: all of it.
+        With one, ``words`` are in the trimmed clip's time (``TrimPlan.words``) and ``duration``
+        is the trimmed clip's.
     """
 
     source: Path
@@ -80,6 +84,7 @@ class RenderSpec:
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
     language: str | None = None
     speaker_names: Mapping[str, str] = field(default_factory=dict)
+    trim: TrimPlan | None = None
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -117,6 +122,10 @@ class RenderSpec:
                 "a split reframe plan needs keyframes for its second panel",
             ),
             (
+                self.trim is None or (self.trim.start, self.trim.end) == (self.start, self.end),
+                "the trim plan must be the clip's own (same start and end)",
+            ),
+            (
                 self.language is None
                 or (isinstance(self.language, str) and re.fullmatch(r"[a-z]{2,3}", self.language)),
                 f"language must be an ISO 639 code such as 'en' or 'haw', got {self.language!r}",
@@ -128,7 +137,18 @@ class RenderSpec:
 
     @property
     def duration(self) -> float:
+        """Seconds of the rendered clip (the trimmed clip's, with a trim plan)."""
+        return self.trim.duration if self.trimmed and self.trim is not None else self.end - self.start
+
+    @property
+    def span(self) -> float:
+        """Seconds of the source the clip is cut from (``end - start``)."""
         return self.end - self.start
+
+    @property
+    def trimmed(self) -> bool:
+        """Whether anything inside the clip is cut out."""
+        return self.trim is not None and self.trim.trimmed
 
     @property
     def style(self) -> CaptionStyle:

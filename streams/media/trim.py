@@ -12,8 +12,9 @@ loud the audio is around each candidate cut:
   voiced sound no word covers (``sounds``: what Whisper heard but wrote nothing for, which is
   mostly "um"s, since it leaves most of them out of its text);
 - no other word is ever removed, and a cut stays at least ``margin`` (30 ms) from any kept word;
-- every cut falls on the source's frame grid (``fps``), so picture and sound lose exactly the same
-  time at every cut and stay in sync however many there are; within its allowed stretch each cut
+- every cut falls a whole number of the source's frames (``fps``) from the clip's start, so
+  picture and sound lose exactly the same time at every cut and stay in sync however many there
+  are; within its allowed stretch each cut
   edge moves to the quietest frame boundary (``loudness``), where a word's timing is a little off.
 
 ``TrimPlan`` is the result: the kept spans, in order, and ``to_clip`` / ``words`` / ``keys``
@@ -223,7 +224,7 @@ def plan(
     if not kept_words:
         return TrimPlan.whole(start, end)
     sounds_gone = unworded(sounds, inside) if options.fillers else []
-    grid = _Grid(fps)
+    grid = _Grid(fps, start)
     cuts: list[Span] = []
     removed: list[Word] = []
     removed_sounds: list[Span] = []
@@ -258,16 +259,19 @@ def plan(
 
 
 class _Grid:
-    """The source's frame boundaries (none for an audio-only source: the millisecond)."""
+    """Whole frames from the clip's start (the millisecond for an audio-only source): every kept
+    stretch but the last is then a whole number of frames long, which is what keeps picture and
+    sound together (any stretch of n frames' length holds n frames, wherever the frames fall)."""
 
-    def __init__(self, fps: float | None) -> None:
+    def __init__(self, fps: float | None, origin: float = 0.0) -> None:
         self.step = 1.0 / fps if fps else 0.001
+        self.origin = origin
 
     def up(self, t: float) -> float:
-        return round(math.ceil(t / self.step - 1e-6) * self.step, 6)
+        return round(self.origin + math.ceil((t - self.origin) / self.step - 1e-6) * self.step, 6)
 
     def down(self, t: float) -> float:
-        return round(math.floor(t / self.step + 1e-6) * self.step, 6)
+        return round(self.origin + math.floor((t - self.origin) / self.step + 1e-6) * self.step, 6)
 
     def between(self, a: float, b: float) -> list[float]:
         first, last = self.up(a), self.down(b)

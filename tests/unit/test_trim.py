@@ -20,8 +20,10 @@ def words_at(*items: tuple[str, float, float]) -> list[Word]:
     return [Word(w, a, b) for w, a, b in items]
 
 
-def on_grid(t: float, fps: float = FPS) -> bool:
-    return abs(t * fps - round(t * fps)) < 1e-4  # on the grid, to the microsecond
+def on_grid(t: float, fps: float = FPS, origin: float = 0.0) -> bool:
+    """A whole number of frames from ``origin`` (to the microsecond)."""
+    frames = (t - origin) * fps
+    return abs(frames - round(frames)) < 1e-4
 
 
 def test_off_keeps_the_clip_whole():
@@ -130,7 +132,7 @@ def test_every_plan_keeps_content_whole_cuts_on_frames_and_maps_time_consistentl
         t += gap
         words.append(Word(text, round(t, 3), round(t + length, 3)))
         t += length
-    start, end = 0.0, words[-1].end
+    start, end = -0.013, words[-1].end  # a clip that starts between two frames
     trimmed = plan(words, start, end, TrimOptions(mode=mode), fps=fps, language="en")
     kept = [w for w in words if w not in trimmed.removed]
     assert all(w.word in ("um", "uh") for w in trimmed.removed)
@@ -138,10 +140,12 @@ def test_every_plan_keeps_content_whole_cuts_on_frames_and_maps_time_consistentl
     for a, b in trimmed.cuts:
         assert b - a >= TrimOptions().shortest_cut - 1e-9
         if fps:
-            assert on_grid(a, fps) and on_grid(b, fps)
+            assert on_grid(a, fps, start) and on_grid(b, fps, start)
         for w in kept:  # never inside, nor within 30 ms of, a kept word
             assert b <= w.start - 0.03 + 1e-6 or a >= w.end + 0.03 - 1e-6
     spans = trimmed.kept
+    if fps:  # every stretch but the last is whole frames long: picture and sound stay together
+        assert all(on_grid(b - a, fps) for a, b in spans[:-1])
     assert all(a < b for a, b in spans) and all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1))
     assert math.isclose(trimmed.duration + sum(b - a for a, b in trimmed.cuts), end - start, abs_tol=1e-6)
     moved = trimmed.words(words)
