@@ -31,6 +31,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "aspect_ratios": ["9:16"],
     "caption_style": "bold",
     "language": "auto",
+    "trim": "pauses+fillers",
 }
 
 

@@ -54,6 +54,7 @@ OPTION_FIELDS: dict[str, Callable[[str], object]] = {
     "language": str,
     "length": str,
     "framing": str,
+    "trim": str,
     "max_overlap": float,
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
 }

@@ -143,11 +143,12 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         has_video=video.has_video is not False,
     )
     names = await catalog(request).speaker_names(video.video_id)  # a rename shows in every export
-    timeline_cuts = [
-        cuts.cut_of(
+    timeline_cuts = [  # a trimmed clip is a cut per stretch it kept: its jump cuts show
+        cut
+        for doc, c in zip(documents, clips)
+        for cut in cuts.cuts_of(
             doc, clip_id=c.clip_id, title=c.title, reason=c.reason, score=c.score, rank=c.rank, speaker_names=names
         )
-        for doc, c in zip(documents, clips)
     ]
     timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe)
     text = await asyncio.to_thread(formats.write, timeline, fmt)

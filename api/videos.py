@@ -358,6 +358,7 @@ def _clip_json(request: Request, c: Clip, names: Mapping[str, str] | None = None
         "start": c.start_s,
         "end": c.end_s,
         "duration": c.duration,
+        "trimmed_seconds": round(c.trimmed_seconds, 3),
         "aspect": c.aspect,
         "width": c.width,
         "height": c.height,

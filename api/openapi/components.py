@@ -203,6 +203,12 @@ def _video_schemas() -> dict:
                 "superseded": BOOLEAN,
                 **timed,
                 "duration": NUMBER,
+                "trimmed_seconds": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "Seconds of long pauses and hesitations cut out inside the clip (`trim`): "
+                    "`duration` is `end - start` less these.",
+                },
                 "aspect": STRING,
                 "width": INTEGER,
                 "height": INTEGER,

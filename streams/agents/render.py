@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -34,13 +35,18 @@ from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
 from streams.media.brand import LOGO_FIELD, BrandKit
+from streams.media.captions import to_srt, to_vtt
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
-from streams.media.render import RenderSpec, probe, render_clip
+from streams.media.render import RenderSpec, clip_audio, probe, render_clip
 from streams.media.sandbox import SandboxLimits
+from streams.media.trim import DEFAULT_MODE as DEFAULT_TRIM
+from streams.media.trim import TrimOptions, TrimPlan, loudness_of
+from streams.media.trim import plan as plan_trim
 from streams.ops import metrics
 from streams.speakers.turns import Turn
 from streams.speakers.video import speakers_of_video, with_speakers
+from streams.speakers.voices import Voices
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
@@ -112,16 +118,64 @@ async def _rerender(request: RenderRequested) -> None:
     )
 
 
-def _clip_words(
+def _source_words(
     chunks: Sequence[TranscriptChunk], start: float, end: float, turns: Sequence[Turn] = ()
-) -> tuple[Word, ...]:
-    """The transcript's words inside [start, end], in clip time, each with its speaker's label
+) -> list[Word]:
+    """The transcript's words inside [start, end], in source time, each with its speaker's label
     when the video's speaker ``turns`` are known."""
     eps = 1e-3
-    inside = [w for c in chunks for w in c.words if w.start >= start - eps and w.end <= end + eps]
+    return with_speakers([w for c in chunks for w in c.words if w.start >= start - eps and w.end <= end + eps], turns)
+
+
+def _clip_words(
+    chunks: Sequence[TranscriptChunk],
+    start: float,
+    end: float,
+    turns: Sequence[Turn] = (),
+    trim: TrimPlan | None = None,
+) -> tuple[Word, ...]:
+    """The transcript's words inside [start, end] in clip time (of the trimmed clip, with a
+    ``trim`` plan: a hesitation it takes out is gone), each with its speaker's label when the
+    video's speaker ``turns`` are known."""
+    inside = _source_words(chunks, start, end, turns)
+    if trim is not None and trim.trimmed:
+        return tuple(trim.words(inside))
     return tuple(
         Word(w.word, round(max(0.0, w.start - start), 3), round(min(end, w.end) - start, 3), w.probability, w.speaker)
-        for w in with_speakers(inside, turns)
+        for w in inside
+    )
+
+
+async def _trim(
+    rt: Runtime, source: Path, video: Video, chunks: Sequence[TranscriptChunk], start: float, end: float
+) -> TrimPlan | None:
+    """What of the clip ``[start, end]`` to keep (``media.trim``), by the video's ``trim`` option
+    (default ``pauses+fillers``); None for ``off``. The cuts are placed on the source's frames and
+    at the quietest points of its audio; the sounds no word covers are the speech the speaker
+    encoder's voice activity detector found (stored with each diarized chunk)."""
+    mode = video.options.get("trim") or DEFAULT_TRIM
+    if mode == "off":
+        return None
+    sandbox = SandboxLimits.from_settings(rt.settings)
+    info = await asyncio.to_thread(probe, source, sandbox)
+    scratch = rt.scratch_for(video.video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
+    pcm = await clip_audio(source, start, end - start, scratch) if info.has_audio else None
+    sounds = [
+        (a, b)
+        for c in chunks
+        if c.voices and c.end_s > start and c.start_s < end
+        for a, b in Voices.from_json(c.voices).speech
+        if a >= start and b <= end
+    ]
+    return plan_trim(
+        _source_words(chunks, start, end),
+        start,
+        end,
+        TrimOptions(mode=mode),
+        fps=info.fps if info.has_video else None,
+        language=spoken_between(chunks, start, end),
+        sounds=sounds,
+        loudness=loudness_of(pcm, start) if pcm is not None and len(pcm) else None,
     )
 
 
@@ -186,10 +240,56 @@ async def _render(found: MomentsFound) -> None:
         if plans:  # and its look's child is gone before a retry or the next message starts others
             await asyncio.wait(list(plans.values()))
     if found.is_final:
+        now = await rt.catalog.video(video_id)  # transcribed by now: the speakers are final
+        if now is not None:
+            await _final_speakers(rt, now, await rt.catalog.transcript_chunks(video_id))
         await rt.catalog.stage(video_id, STAGE, "completed")
         await rt.catalog.complete_video(video_id)
         await _announce_end(rt, found.tenant_id, video_id)
         rt.drop_scratch(video_id)
+
+
+async def _final_speakers(rt: Runtime, video: Video, chunks: Sequence[TranscriptChunk]) -> None:
+    """The video's clips' SRT, VTT and hand-off captions under the video's final speakers. A clip
+    rendered while the video streamed was captioned with the speakers as labelled then; the pass
+    over the whole video may merge two of them (``speakers.clustering.merged``), so the text
+    files are written again where a label changed (the picture, whose burned-in captions name no
+    one, stays). A clip whose words are not the transcript's any more is left as it is."""
+    turns, names = await speakers_of_video(rt.catalog, video, chunks)
+    if not turns:
+        return
+    for clip in await rt.catalog.clips(video.video_id):
+
+        def key(suffix: str, clip=clip) -> str:
+            return clip_file_key(video.tenant_id, video.video_id, clip.clip_id, suffix)
+
+        try:
+            doc = json.loads(await asyncio.to_thread(rt.storage.get_bytes, key(".json")))
+        except (StorageError, ValueError):
+            continue  # rendered before hand-offs were kept, or gone: nothing to align
+        captions = doc.get("captions") or {}
+        trim = TrimPlan.from_json(clip.start_s, clip.end_s, doc.get("trim"))
+        words = _clip_words(chunks, clip.start_s, clip.end_s, turns, trim)
+        drawn = captions.get("words") or []
+        if [w.word for w in words] != [w.get("word") for w in drawn]:
+            continue
+        if [w.speaker for w in words] == [w.get("speaker") for w in drawn]:
+            continue
+        language = captions.get("language")
+        await asyncio.to_thread(rt.storage.put_bytes, key(".srt"), to_srt(words, names).encode("utf-8"))
+        await asyncio.to_thread(rt.storage.put_bytes, key(".vtt"), to_vtt(words, language, names).encode("utf-8"))
+        for w, said in zip(words, drawn):
+            if w.speaker is None:
+                said.pop("speaker", None)
+            else:
+                said["speaker"] = w.speaker
+        for cue in captions.get("cues") or []:  # a cue is its first word's speaker's
+            first = next((w for w in words if w.start >= cue["start"] - 1e-3), None)
+            if first is not None and first.speaker is not None:
+                cue["speaker"] = first.speaker
+        body = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
+        await asyncio.to_thread(rt.storage.put_bytes, key(".json"), body)
+        log.info("clip %s of %s: captions relabelled with the video's final speakers", clip.clip_id, video.video_id)
 
 
 async def _announce_end(rt: Runtime, tenant_id: str, video_id: str) -> None:
@@ -326,12 +426,14 @@ async def _render_one(
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
+    trim = await _trim(rt, source, video, chunks, moment.start, moment.end)
     spec = RenderSpec(
         source=source,
         start=moment.start,
         end=moment.end,
         aspect=aspect,
-        words=_clip_words(chunks, moment.start, moment.end, turns),
+        words=_clip_words(chunks, moment.start, moment.end, turns, trim),
+        trim=trim,
         speaker_names=names,
         caption_style=style or video.options.get("caption_style", "bold"),
         preset=rt.settings.render_preset,
@@ -376,6 +478,7 @@ async def _render_one(
             "thumbnail_uri": keys["thumbnail"],
             "variant": variant,
             "caption_style": style or video.options.get("caption_style", "bold"),
+            "trimmed_seconds": trim.removed_seconds if trim is not None else 0.0,
         }
     )
     # Announced from the row (which another worker racing on the same clip may have written

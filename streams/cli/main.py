@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: crop, split screen or blurred fit as the shot needs (default); "
         "speaker: always one crop on the active speaker; center: fixed centre crop",
     )
+    process.add_argument(
+        "--trim",
+        default=None,
+        choices=("off", "pauses", "pauses+fillers"),
+        help="inside each clip: shorten long pauses, and also take out hesitations (um, uh) (default: "
+        "pauses+fillers); off keeps each clip as spoken",
+    )
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
 

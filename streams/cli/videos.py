@@ -35,6 +35,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         "caption_style": args.captions,
         "length": args.length,
         "framing": args.framing,
+        "trim": args.trim,
     }
     from streams.cli.credentials import api_key_for
 

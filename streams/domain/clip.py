@@ -28,6 +28,8 @@ class Clip:
         superseded or a user-made one); is_final: whether the final ranking placed it;
         superseded: whether the final ranking dropped it; speakers: the labels of the voices heard
         in it, first heard first (empty where fewer than two voices are known).
+    trimmed_seconds: the seconds of pauses and hesitations cut out inside it (``media.trim``):
+        ``duration`` is ``end_s - start_s`` less these.
     """
 
     clip_id: str
@@ -54,6 +56,7 @@ class Clip:
     variant: str = ""
     caption_style: str | None = None
     speakers: tuple[str, ...] = ()
+    trimmed_seconds: float = 0.0
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Clip:

@@ -163,6 +163,37 @@ def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: 
     ]
 
 
+def clip_audio_args(source: Path, start: float, duration: float, output: Path, rate: int = 16000) -> list[str]:
+    """ffmpeg arguments that write the audio of ``[start, start + duration]`` of ``source`` to
+    ``output`` as raw mono float32 at ``rate`` (what a trim plan listens to for quiet points)."""
+    return [
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-v",
+        "error",
+        "-y",
+        "-protocol_whitelist",
+        SAFE_OPTIONS["protocol_whitelist"],
+        "-format_whitelist",
+        SAFE_OPTIONS["format_whitelist"],
+        "-ss",
+        f"{start:.3f}",
+        "-t",
+        f"{duration:.3f}",
+        "-i",
+        f"file:{source}",
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(rate),
+        "-f",
+        "f32le",
+        f"file:{output}",
+    ]
+
+
 def _audio_line(audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None) -> str:
     """The audio's graph lines (joined by ``;``): the kept stretches joined, when trimmed, then
     loudness and fades; padded with silence so audio is never shorter than the clip (-t trims it

@@ -15,8 +15,8 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
       "clip": {"in": 61.2, "out": 92.7, "duration": 31.5},       # in/out: source seconds
       "trim": {"kept": [[61.2, 70.84], [71.6, 92.7]],   # what of in-out the clip holds, in order
                "removed_seconds": 0.76,                 # (source seconds): each a cut of the source,
-               "fillers_removed": ["um"],               # jump cuts between them; the picture, the
-               "sounds_removed": 1} | null,             # crop and the captions are in clip time
+               "fillers_removed": [{"word": "um", "start": 65.1, "end": 65.4}],  # jump cuts between them;
+               "sounds_removed": [[80.2, 80.5]]} | null,  # the picture, crop and captions: clip time
       "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
                  "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
                            "thumbnail": "c1.jpg"}},

@@ -26,11 +26,20 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from streams.errors import MediaError, RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.captions import for_script, layout_cues, to_ass, to_srt, to_vtt
-from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value, frame_rate, framing
+from streams.media.ffmpeg_args import (
+    build_ffmpeg_args,
+    build_reaudio_args,
+    clip_audio_args,
+    filter_value,
+    frame_rate,
+    framing,
+)
 from streams.media.ffmpeg_run import ran_out, run_ffmpeg
 from streams.media.fonts import FONTS_DIR, font_measure
 from streams.media.framing import PANELS, CropKey, crop_box, sendcmd_script
@@ -242,6 +251,21 @@ async def _keep_peak_promise(
             )
             os.replace(scratch, rendered)
             encodes += 1
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+async def clip_audio(source: Path, start: float, duration: float, scratch: Path, ffmpeg: str = "ffmpeg") -> np.ndarray:
+    """The audio of ``[start, start + duration]`` of ``source`` as 16 kHz mono float32, decoded by
+    ffmpeg confined like every read of an upload (``scratch``: a file name it may use); empty
+    for a source without sound."""
+    try:
+        await run_ffmpeg(ffmpeg, clip_audio_args(source, start, duration, scratch), "audio", duration)
+        return np.fromfile(scratch, dtype="<f4") if scratch.exists() else np.zeros(0, np.float32)
+    except RenderError as exc:
+        if "does not contain any stream" in exc.message or "matches no streams" in exc.message:
+            return np.zeros(0, np.float32)
+        raise
     finally:
         scratch.unlink(missing_ok=True)
 

@@ -28,6 +28,7 @@ import bisect
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from streams.domain.words import Word
 from streams.moments.lexicon import for_language
@@ -156,22 +157,54 @@ class TrimPlan:
     def words(self, words: Iterable[Word]) -> list[Word]:
         """The clip's kept words in clip time (0 at its start); a removed hesitation is gone, and a
         word a cut touches is clamped to its kept part."""
-        gone = {(w.start, w.end, w.word) for w in self.removed}
+        gone = {(round(w.start, 3), round(w.end, 3), w.word) for w in self.removed}
         out = []
         for w in words:
-            if (w.start, w.end, w.word) in gone or w.end <= self.start or w.start >= self.end:
+            if (round(w.start, 3), round(w.end, 3), w.word) in gone or w.end <= self.start or w.start >= self.end:
                 continue
             a, b = self.clamp(max(w.start, self.start)), self.clamp(min(w.end, self.end))
             out.append(replace(w, start=round(a, 3), end=round(max(a, b), 3)))
         return out
 
     def as_json(self) -> dict:
+        """As the hand-off keeps it (``from_json`` reads it back)."""
         return {
-            "kept": [[round(a, 3), round(b, 3)] for a, b in self.kept],
+            "kept": [[round(a, 6), round(b, 6)] for a, b in self.kept],
             "removed_seconds": self.removed_seconds,
-            "fillers_removed": [w.word for w in self.removed],
-            "sounds_removed": len(self.sounds_removed),
+            "fillers_removed": [{"word": w.word, "start": w.start, "end": w.end} for w in self.removed],
+            "sounds_removed": [[round(a, 3), round(b, 3)] for a, b in self.sounds_removed],
         }
+
+    @classmethod
+    def from_json(cls, start: float, end: float, data: dict | None) -> TrimPlan:
+        """The plan of the clip ``[start, end]`` a hand-off's ``trim`` holds (None: kept whole)."""
+        if not data:
+            return cls.whole(start, end)
+        removed = tuple(
+            Word(str(w["word"]), float(w["start"]), float(w["end"])) for w in data.get("fillers_removed", ())
+        )
+        sounds = tuple((float(a), float(b)) for a, b in data.get("sounds_removed", ()))
+        return cls(start, end, tuple((float(a), float(b)) for a, b in data["kept"]), removed, sounds)
+
+
+LOUDNESS_RATE = 16000  # samples per second of the audio ``loudness_of`` reads
+LOUDNESS_WINDOW = 0.01  # seconds either side of a candidate cut that its loudness is taken over
+
+
+def loudness_of(pcm: Any, origin: float, rate: int = LOUDNESS_RATE) -> Callable[[float], float]:
+    """``loudness(t)``: the RMS of mono ``pcm`` (a float array, sample 0 at source second ``origin``) over
+    ``LOUDNESS_WINDOW`` either side of source second ``t`` (0 outside the audio)."""
+    import numpy as np
+
+    samples = np.asarray(pcm, dtype=np.float64)
+    half = max(1, round(LOUDNESS_WINDOW * rate))
+
+    def loudness(t: float) -> float:
+        at = round((t - origin) * rate)
+        piece = samples[max(0, at - half) : max(0, at + half)]
+        return float(np.sqrt(np.mean(piece**2))) if len(piece) else 0.0
+
+    return loudness
 
 
 def is_hesitation(word: str, language: str | None) -> bool:

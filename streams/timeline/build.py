@@ -191,12 +191,13 @@ def _markers(cut: Cut, rate: float, offset: int) -> Iterable[otio.schema.Marker]
     span = cut_range(cut, rate)
     first, last = span.start_time.to_frames(), span.end_time_exclusive().to_frames()
     title = {"kind": "title", "clip_id": cut.clip_id, "rank": cut.rank, "score": cut.score, "reason": cut.reason}
-    yield otio.schema.Marker(
-        name=marker_name(cut),
-        color=TITLE_COLOR,
-        marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
-        metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}},
-    )
+    if cut.piece == 0:  # a trimmed clip's later stretches carry only their captions
+        yield otio.schema.Marker(
+            name=marker_name(cut),
+            color=TITLE_COLOR,
+            marked_range=TimeRange(RationalTime(first + offset, rate), RationalTime(0, rate)),
+            metadata={"clipstream": title, "fcp_xml": {"comment": cut.reason}},
+        )
     previous = None
     several = len({c.speaker for c in cut.captions if c.speaker is not None}) > 1  # one voice: no names
     for caption in cut.captions:

@@ -54,7 +54,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Cut:
-    """One clip's span of the source and what we know of it.
+    """One clip's span of the source (a stretch of it, for a trimmed clip) and what we know of it.
 
     Attributes:
         clip_id: the clip it was rendered as.
@@ -63,7 +63,8 @@ class Cut:
         captions: its caption cues, as burned in.
         language: the language they are in (ISO 639-1), None when unknown.
         reframe: the crop the clip was rendered with (the hand-off's layout, framing and crop
-            panels; panel keys in clip seconds, boxes in source pixels).
+            panels; panel keys in this cut's seconds, boxes in source pixels).
+        piece: which stretch of its clip this is (0: the first; a trimmed clip is several cuts).
     """
 
     clip_id: str
@@ -76,6 +77,7 @@ class Cut:
     captions: tuple[Caption, ...] = ()
     reframe: Mapping[str, Any] | None = None
     language: str | None = None
+    piece: int = 0
 
 
 def check_handoff(doc: Mapping[str, Any]) -> None:
@@ -101,7 +103,7 @@ def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | 
     )
 
 
-def cut_of(
+def cuts_of(
     doc: Mapping[str, Any],
     *,
     clip_id: str,
@@ -110,35 +112,69 @@ def cut_of(
     score: float | None,
     rank: int | None,
     speaker_names: Mapping[str, str] | None = None,
-) -> Cut:
-    """The cut a clip's hand-off document describes, with the ranking's words about it; its
-    captions' speakers under the names given now (``speaker_names``), else ``Speaker N``."""
+) -> list[Cut]:
+    """The cuts a clip's hand-off document describes, with the ranking's words about it; its
+    captions' speakers under the names given now (``speaker_names``), else ``Speaker N``. A clip
+    rendered whole is one cut; a trimmed one (the document's ``trim``) is one cut per stretch it
+    kept, in order, so an editor sees each jump cut and can undo one by extending a cut. Captions
+    and crop keys go to the stretch they fall in, in its own time."""
     check_handoff(doc)
     start, end = float(doc["clip"]["in"]), float(doc["clip"]["out"])
-    captions = tuple(
-        Caption(
-            c["text"],
-            round(start + c["start"], 3),
-            round(start + c["end"], 3),
-            named(c.get("speaker"), speaker_names or {}),
+    trim = doc.get("trim") or {}
+    kept = [(float(a), float(b)) for a, b in trim.get("kept") or [(start, end)]]
+    offsets, at = [], 0.0
+    for a, b in kept:
+        offsets.append(at)
+        at += b - a
+
+    def piece_of(t: float) -> int:
+        return max(0, max((i for i, o in enumerate(offsets) if o <= t + 1e-6), default=0))
+
+    captions: list[list[Caption]] = [[] for _ in kept]
+    for c in doc.get("captions", {}).get("cues", ()):
+        i = piece_of(float(c["start"]))
+        a, b = kept[i]
+
+        def to_source(t: float, a: float = a, b: float = b, offset: float = offsets[i]) -> float:
+            return round(min(b, max(a, a + t - offset)), 3)
+
+        speaker = named(c.get("speaker"), speaker_names or {})
+        captions[i].append(Caption(c["text"], to_source(float(c["start"])), to_source(float(c["end"])), speaker))
+    out = []
+    for i, (a, b) in enumerate(kept):
+        reframe = {
+            "layout": doc.get("layout"),
+            "framing": doc.get("framing"),
+            "crop": _crop_piece(doc.get("crop"), offsets[i], offsets[i] + b - a),
+            "output": doc.get("output"),
+        }
+        out.append(
+            Cut(
+                clip_id=clip_id,
+                start=a,
+                end=b,
+                title=title or "",
+                reason=reason or "",
+                score=None if score is None else round(float(score), 1),
+                rank=rank,
+                captions=tuple(captions[i]),
+                reframe=reframe,
+                language=doc.get("captions", {}).get("language"),
+                piece=i,
+            )
         )
-        for c in doc.get("captions", {}).get("cues", ())
-    )
-    reframe = {
-        "layout": doc.get("layout"),
-        "framing": doc.get("framing"),
-        "crop": doc.get("crop"),
-        "output": doc.get("output"),
-    }
-    return Cut(
-        clip_id=clip_id,
-        start=start,
-        end=end,
-        title=title or "",
-        reason=reason or "",
-        score=None if score is None else round(float(score), 1),
-        rank=rank,
-        captions=captions,
-        reframe=reframe,
-        language=doc.get("captions", {}).get("language"),
-    )
+    return out
+
+
+def _crop_piece(crop: Mapping[str, Any] | None, lo: float, hi: float) -> Mapping[str, Any] | None:
+    """The crop panels (keys in clip seconds) over clip time ``[lo, hi)``, in that stretch's own
+    time: the box in place at ``lo`` at 0, then the keys inside, moved back by ``lo``."""
+    if not crop or not crop.get("panels"):
+        return crop
+    panels = []
+    for keys in crop["panels"]:
+        before = [k for k in keys if float(k["t"]) <= lo + 1e-6]
+        first = dict(before[-1] if before else keys[0], t=0.0)
+        inside = [dict(k, t=round(float(k["t"]) - lo, 3)) for k in keys if lo + 1e-6 < float(k["t"]) < hi - 1e-6]
+        panels.append([first, *inside])
+    return {**crop, "panels": panels}

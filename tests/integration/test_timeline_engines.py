@@ -112,7 +112,7 @@ def test_melt_renders_the_kdenlive_export_as_long_as_our_clip_with_the_audio_in_
     shutil.copy(source, folder / bundle.MEDIA_DIR / source.name)
     src = cuts.source_of(doc, name=source.name, url=bundle.media_url(source.name), duration=seconds_of(source),
                          has_video=kind not in ("audio", "wav"))
-    cut = cuts.cut_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
+    (cut,) = cuts.cuts_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
     fmt = formats.FORMATS["kdenlive"]
     project = folder / f"c1{fmt.suffix}"
     project.write_text(formats.write(build.build(src, [cut], name="c1", markers=fmt.markers), fmt), encoding="utf-8")
@@ -170,7 +170,7 @@ def test_melt_draws_the_reframed_kdenlive_export_as_our_clip_frame_by_frame(layo
     assert doc["layout"] == layout
 
     src = cuts.source_of(doc, name=source.name, url=str(source), duration=seconds_of(source), has_video=True)
-    cut = cuts.cut_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
+    (cut,) = cuts.cuts_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
     fmt = formats.FORMATS["kdenlive"]
     project = tmp_path / f"c1{fmt.suffix}"
     project.write_text(formats.write(build.build(src, [cut], name="c1", markers=fmt.markers, reframe=fmt.reframe),

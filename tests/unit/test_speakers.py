@@ -365,7 +365,7 @@ def test_srt_names_a_new_speaker_and_vtt_puts_every_cue_in_a_voice():
 def test_the_handoff_and_the_timeline_carry_speakers_under_their_current_names():
     from streams.media.captions import CueLayout, caption_style, group_cues
     from streams.media.handoff import handoff
-    from streams.timeline.cuts import cut_of
+    from streams.timeline.cuts import cuts_of
 
     words = _conversation()
     cues = [CueLayout(c, ((c.text,),), 60) for c in group_cues(words)]
@@ -373,7 +373,7 @@ def test_the_handoff_and_the_timeline_carry_speakers_under_their_current_names()
                   size=(1080, 1920), fps=25.0, files={}, layout="fit", panels=[], style=caption_style("bold"),
                   brand=None, words=words, cues=cues, gain_db=None, thumbnail_at=None)
     assert doc["captions"]["words"][1]["speaker"] == "S2" and doc["captions"]["cues"][0]["speaker"] == "S1"
-    cut = cut_of(doc, clip_id="c", title="t", reason="r", score=50.0, rank=1, speaker_names={"S2": "Sheila"})
+    (cut,) = cuts_of(doc, clip_id="c", title="t", reason="r", score=50.0, rank=1, speaker_names={"S2": "Sheila"})
     assert [c.speaker for c in cut.captions][:2] == ["Speaker 1", "Sheila"]
 
 

@@ -222,12 +222,37 @@ def handoff_doc(**over) -> dict:
 
 
 def test_a_cut_is_read_from_the_hand_off_with_its_captions_in_source_time():
-    cut = cuts.cut_of(handoff_doc(), clip_id="c1", title="T", reason="R", score=80.04, rank=1)
+    (cut,) = cuts.cuts_of(handoff_doc(), clip_id="c1", title="T", reason="R", score=80.04, rank=1)
     assert (cut.start, cut.end, cut.score) == (61.2, 92.7, 80.0)
     assert cut.captions == (Caption("So here's", 61.5, 63.0),)
     assert cut.reframe["crop"]["panels"][0][0]["w"] == 405
     src = cuts.source_of(handoff_doc(), name="talk.mp4", url="media/talk.mp4", duration=600.0)
     assert (src.fps, src.width, src.height, src.has_video) == (29.97, 1280, 720, True)
+
+
+def test_a_trimmed_clip_is_a_cut_per_kept_stretch_so_each_jump_cut_shows():
+    doc = handoff_doc(
+        trim={"kept": [[61.2, 70.0], [72.0, 80.0], [81.0, 92.7]], "removed_seconds": 3.0},
+        crop={"panels": [[{"t": 0.0, "x": 1, "y": 0, "w": 405, "h": 720}, {"t": 10.0, "x": 300, "y": 0, "w": 405, "h": 720}]]},
+        captions={"cues": [{"start": 0.3, "end": 1.8, "text": "So here's"}, {"start": 9.0, "end": 10.5, "text": "after"},
+                           {"start": 17.2, "end": 18.0, "text": "last"}]},
+    )
+    pieces = cuts.cuts_of(doc, clip_id="c1", title="T", reason="R", score=80.0, rank=1)
+    assert [(c.start, c.end, c.piece) for c in pieces] == [(61.2, 70.0, 0), (72.0, 80.0, 1), (81.0, 92.7, 2)]
+    # clip time 9.0 is 0.2 s into the second stretch (which starts at clip time 8.8): source 72.2
+    assert [c.captions for c in pieces] == [(Caption("So here's", 61.5, 63.0),), (Caption("after", 72.2, 73.7),),
+                                           (Caption("last", 81.4, 82.2),)]
+    # the crop in each stretch's own time: the second starts with the first key's box, then the
+    # key at clip time 10.0 falls 1.2 s in
+    assert [k["t"] for k in pieces[1].reframe["crop"]["panels"][0]] == [0.0, 1.2]
+    assert pieces[2].reframe["crop"]["panels"][0][0]["x"] == 300
+    source = cuts.source_of(doc, name="talk.mp4", url="media/talk.mp4", duration=600.0)
+    timeline = build.build(source, pieces, name="c1")
+    track = timeline.tracks[0]
+    assert len(track) == 3
+    assert sum(c.source_range.duration.to_seconds() for c in track) == pytest.approx(8.8 + 8.0 + 11.7, abs=0.1)
+    titles = [m for c in track for m in c.markers if m.metadata["clipstream"]["kind"] == "title"]
+    assert len(titles) == 1
 
 
 def test_an_audio_only_hand_off_gives_a_source_without_video():
@@ -238,7 +263,7 @@ def test_an_audio_only_hand_off_gives_a_source_without_video():
 @pytest.mark.parametrize("doc", [{"schema": "clipstream.handoff/2"}, {}, []])
 def test_a_hand_off_of_another_version_is_a_timeline_error(doc):
     with pytest.raises(TimelineError, match="render the clip again"):
-        cuts.cut_of(doc, clip_id="c1", title="", reason="", score=None, rank=None)
+        cuts.cuts_of(doc, clip_id="c1", title="", reason="", score=None, rank=None)
 
 
 @pytest.mark.parametrize("name, safe", [("My Talk (final).mp4", "My_Talk_final_.mp4"), ("../../etc/passwd", "passwd"),

@@ -154,3 +154,12 @@ def test_every_plan_keeps_content_whole_cuts_on_frames_and_maps_time_consistentl
     assert all(x.start <= y.start + 1e-9 for x, y in zip(moved, moved[1:]))
     for w, m in zip(kept, moved):  # a kept word keeps its length: no cut falls inside it
         assert m.end - m.start == pytest.approx(w.end - w.start, abs=2e-3)
+
+
+def test_a_plan_travels_in_the_hand_off_and_reads_back_the_same():
+    words = words_at(("I", 0.0, 0.1), ("think,", 0.15, 0.5), ("um,", 0.9, 1.2), ("the", 2.4, 2.6), ("end.", 2.65, 3.0))
+    trimmed = plan(words, 0.0, 3.0, TrimOptions(), fps=FPS, language="en", sounds=[(1.5, 1.8)])
+    again = TrimPlan.from_json(0.0, 3.0, trimmed.as_json())
+    assert again.kept == trimmed.kept and again.words(words) == trimmed.words(words)
+    assert [w.word for w in again.removed] == ["um,"] and again.sounds_removed == ((1.5, 1.8),)
+    assert TrimPlan.from_json(0.0, 3.0, None) == TrimPlan.whole(0.0, 3.0)

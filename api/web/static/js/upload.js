@@ -56,6 +56,7 @@ export class Upload {
       length: $("#opt-length").value,
       caption_style: $("#opt-caption-style").value,
       framing: $("#opt-framing").value,
+      trim: $("#opt-trim").value,
       aspect_ratios: aspects.join(","),
     };
   }
