@@ -24,6 +24,7 @@ from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
 from streams.media.captions import CAPTION_STYLES
+from streams.media.trim import MODES as TRIM_MODES
 from streams.moments import (
     LengthRange,
     Window,
@@ -66,12 +67,15 @@ async def rerender_clip(request: Request) -> JSONResponse:
     body = await json_object(request, optional=True)
     style = field(body, "caption_style", str, default=clip.caption_style or "bold")
     aspect = field(body, "aspect", str, default=clip.aspect)
-    _check_look(style, aspect)
+    trim = field(body, "trim", str, default=None)
+    _check_look(style, aspect, trim)
     start, end, variant, span = clip.start_s, clip.end_s, style, None
     wanted = _length(body)
     if wanted is not None:
         start, end = span = await _refit(catalog(request), clip, wanted)
         variant = f"{style}:{start:.3f}-{end:.3f}"
+    if trim is not None:  # another trim is another clip
+        variant += f":trim={trim}"
     return await _render(
         request,
         principal.tenant_id,
@@ -82,6 +86,7 @@ async def rerender_clip(request: Request) -> JSONResponse:
         variant,
         extra={"start": start, "end": end, "duration": round(end - start, 3)},
         span=span,
+        trim=trim,
     )
 
 
@@ -189,7 +194,9 @@ def _video_length(options: Mapping[str, Any], duration: float) -> LengthRange:
     return LengthRange(min(wanted.min_seconds, duration), max(wanted.max_seconds, duration))
 
 
-def _check_look(style: str, aspect: str) -> None:
+def _check_look(style: str, aspect: str, trim: str | None = None) -> None:
+    if trim is not None and trim not in TRIM_MODES:
+        raise ApiError(422, "invalid_body", f"trim must be one of {', '.join(TRIM_MODES)}")
     if style not in CAPTION_STYLES:
         raise ApiError(422, "invalid_body", f"caption_style must be one of {', '.join(CAPTION_STYLES)}")
     if aspect not in ASPECTS:
@@ -206,6 +213,7 @@ async def _render(
     variant: str,
     extra: dict,
     span: tuple[float, float] | None = None,
+    trim: str | None = None,
 ) -> JSONResponse:
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
     new_id = clip_id(video_id, mid, aspect, variant)
@@ -223,6 +231,7 @@ async def _render(
         variant=variant,
         start=start,
         end=end,
+        trim=trim,
     )
     await request.app.state.render_requests.send(video_id, event.encode())
     return JSONResponse(

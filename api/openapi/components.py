@@ -231,6 +231,10 @@ def _video_schemas() -> dict:
                 "caption_style": {"enum": list(CAPTION_STYLES)},
                 "aspect": {"enum": list(ASPECTS)},
                 "length": {"enum": list(LENGTH_PRESETS), "description": "Re-cut to a length preset (seconds)."},
+                "trim": {
+                    "enum": ["off", "pauses", "pauses+fillers"],
+                    "description": "What is cut out inside the clip (default: the video's `trim` option).",
+                },
                 "min_seconds": clip_seconds,
                 "max_seconds": clip_seconds,
             },

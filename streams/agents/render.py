@@ -115,6 +115,7 @@ async def _rerender(request: RenderRequested) -> None:
         plan_of=plan,
         style=request.caption_style,
         variant=request.variant or request.caption_style,
+        trim_mode=request.trim,
     )
 
 
@@ -147,13 +148,19 @@ def _clip_words(
 
 
 async def _trim(
-    rt: Runtime, source: Path, video: Video, chunks: Sequence[TranscriptChunk], start: float, end: float
+    rt: Runtime,
+    source: Path,
+    video: Video,
+    chunks: Sequence[TranscriptChunk],
+    start: float,
+    end: float,
+    mode: str | None = None,
 ) -> TrimPlan | None:
-    """What of the clip ``[start, end]`` to keep (``media.trim``), by the video's ``trim`` option
-    (default ``pauses+fillers``); None for ``off``. The cuts are placed on the source's frames and
+    """What of the clip ``[start, end]`` to keep (``media.trim``), by ``mode`` (a re-render's),
+    else the video's ``trim`` option (default ``pauses+fillers``); None for ``off``. The cuts are placed on the source's frames and
     at the quietest points of its audio; the sounds no word covers are the speech the speaker
     encoder's voice activity detector found (stored with each diarized chunk)."""
-    mode = video.options.get("trim") or DEFAULT_TRIM
+    mode = mode or video.options.get("trim") or DEFAULT_TRIM
     if mode == "off":
         return None
     sandbox = SandboxLimits.from_settings(rt.settings)
@@ -412,6 +419,7 @@ async def _render_one(
     plan_of: Callable[[object], Awaitable[dict]] | None = None,
     style: str | None = None,
     variant: str = "",
+    trim_mode: str | None = None,
 ) -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect, variant)
@@ -426,7 +434,7 @@ async def _render_one(
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    trim = await _trim(rt, source, video, chunks, moment.start, moment.end)
+    trim = await _trim(rt, source, video, chunks, moment.start, moment.end, trim_mode)
     spec = RenderSpec(
         source=source,
         start=moment.start,

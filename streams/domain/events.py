@@ -59,7 +59,7 @@ class UploadReceived(Published):
 @dataclass(frozen=True, kw_only=True)
 class RenderRequested(Published):
     """Render moment ``moment_id`` again as clip ``clip_id``; ``start``/``end`` (whole sentences)
-    replace the moment's bounds."""
+    replace the moment's bounds; ``trim`` (``media.trim.MODES``) replaces the video's."""
 
     TYPE: ClassVar[str] = "render_requested"
     clip_id: str
@@ -69,6 +69,7 @@ class RenderRequested(Published):
     variant: str | None = None
     start: float | None = None
     end: float | None = None
+    trim: str | None = None
 
 
 PUBLISHED: dict[str, type[Published]] = {t.TYPE: t for t in (UploadReceived, RenderRequested)}

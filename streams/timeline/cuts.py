@@ -145,7 +145,7 @@ def cuts_of(
         reframe = {
             "layout": doc.get("layout"),
             "framing": doc.get("framing"),
-            "crop": _crop_piece(doc.get("crop"), offsets[i], offsets[i] + b - a),
+            "crop": doc.get("crop") if len(kept) == 1 else _crop_piece(doc.get("crop"), offsets[i], offsets[i] + b - a),
             "output": doc.get("output"),
         }
         out.append(
@@ -167,8 +167,10 @@ def cuts_of(
 
 
 def _crop_piece(crop: Mapping[str, Any] | None, lo: float, hi: float) -> Mapping[str, Any] | None:
-    """The crop panels (keys in clip seconds) over clip time ``[lo, hi)``, in that stretch's own
-    time: the box in place at ``lo`` at 0, then the keys inside, moved back by ``lo``."""
+    """The crop panels (keys in clip seconds) over clip time ``[lo, hi]``, in that stretch's own
+    time: the box in place at ``lo`` at 0, then the keys inside, moved back by ``lo``, and the
+    first key at ``hi`` (where the box is when the stretch ends; a second key there is the jump
+    into the next stretch)."""
     if not crop or not crop.get("panels"):
         return crop
     panels = []
@@ -176,5 +178,6 @@ def _crop_piece(crop: Mapping[str, Any] | None, lo: float, hi: float) -> Mapping
         before = [k for k in keys if float(k["t"]) <= lo + 1e-6]
         first = dict(before[-1] if before else keys[0], t=0.0)
         inside = [dict(k, t=round(float(k["t"]) - lo, 3)) for k in keys if lo + 1e-6 < float(k["t"]) < hi - 1e-6]
-        panels.append([first, *inside])
+        last = next((dict(k, t=round(hi - lo, 3)) for k in keys if abs(float(k["t"]) - hi) <= 1e-6), None)
+        panels.append([first, *inside, *([last] if last is not None else [])])
     return {**crop, "panels": panels}

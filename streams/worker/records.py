@@ -139,6 +139,7 @@ class RenderRequested(Event):
     variant: Optional[str] = None
     start: Optional[float] = None
     end: Optional[float] = None
+    trim: Optional[str] = None
 
 
 class SpeakerTalk(faust.Record, include_metadata=False):

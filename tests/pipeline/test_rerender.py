@@ -32,7 +32,14 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
                                                              "links": {"self": f"/v1/clips/{new_id}"}}
         bad = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"caption_style": "comic-sans"})
         assert bad.status_code == 422
-    assert len(pipeline.client.clips(video["video_id"])["clips"]) == 2
+        assert http.post(f"/v1/clips/{original['clip_id']}/renders", json={"trim": "some"}).status_code == 422
+        # the same look as spoken, untrimmed: another clip, exactly as long as its moment
+        whole = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"trim": "off"})
+        assert whole.status_code == 202, whole.text
+        untrimmed = pipeline.wait_for_clip(video["video_id"], whole.json()["clip_id"])
+        assert untrimmed["trimmed_seconds"] == 0
+        assert abs(untrimmed["duration"] - (untrimmed["end"] - untrimmed["start"])) < 0.1
+    assert len(pipeline.client.clips(video["video_id"])["clips"]) == 3
 
 
 @pytest.mark.slow

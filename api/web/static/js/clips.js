@@ -114,7 +114,9 @@ class ClipCard {
       // who speaks in it, by the names given (listed only where the video has several voices)
       clip.speakers?.length ? h("p", { class: "clip-speakers small", title: "Who speaks in this clip" },
         clip.speakers.map((s) => h("span", { class: "speaker", dataset: { speaker: s.speaker } }, s.name))) : null,
-      h("p", { class: "muted small mono" }, `${clock(clip.start)}–${clock(clip.end)} · ${Math.round(length)} s · ${clip.width}×${clip.height}`),
+      h("p", { class: "muted small mono" }, `${clock(clip.start)}–${clock(clip.end)} · ${Math.round(length)} s`
+        + (clip.trimmed_seconds >= 0.5 ? ` (${clip.trimmed_seconds.toFixed(1)} s of pauses and fillers cut)` : "")
+        + ` · ${clip.width}×${clip.height}`),
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
       h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle),
@@ -129,11 +131,15 @@ class ClipCard {
     if (clip.caption_style) style.value = clip.caption_style;
     const aspect = h("select", { name: "aspect", "aria-label": "Aspect ratio" },
       ASPECTS.map((a) => h("option", { value: a, selected: a === clip.aspect }, a)));
+    const trim = h("select", { name: "trim", "aria-label": "Trim inside the clip" },
+      [["", "As the video"], ["pauses+fillers", "Pauses and fillers"], ["pauses", "Long pauses only"], ["off", "Off: as spoken"]]
+        .map(([value, text]) => h("option", { value }, text)));
     const message = h("p", { class: "small form-message", role: "status" });
     const submit = h("button", { type: "submit", class: "btn primary small" }, "Render");
     const form = h("form", { class: "rerender", hidden: true },
       h("label", { class: "field inline" }, h("span", {}, "Captions"), style),
       h("label", { class: "field inline" }, h("span", {}, "Aspect"), aspect),
+      h("label", { class: "field inline" }, h("span", {}, "Trim"), trim),
       submit, message);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -142,7 +148,7 @@ class ClipCard {
       message.textContent = "Queueing…";
       try {
         const body = await api(`/v1/clips/${encodeURIComponent(clip.clip_id)}/renders`, {
-          method: "POST", json: { caption_style: style.value, aspect: aspect.value },
+          method: "POST", json: { caption_style: style.value, aspect: aspect.value, ...(trim.value ? { trim: trim.value } : {}) },
         });
         if (body?.status === "rendered") {
           message.textContent = "Already rendered with these settings: it is in the gallery.";
