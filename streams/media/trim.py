@@ -252,11 +252,16 @@ def plan(
     if options.mode == "off":
         return TrimPlan.whole(start, end)
     inside = sorted((w for w in words if w.end > start and w.start < end), key=lambda w: (w.start, w.end))
+    if options.fillers:  # a word drawn out over a hesitation after it ends where its own sound does
+        inside = fitted(inside, sounds)
     gone = [w for w in inside if options.fillers and is_hesitation(w.word, language)]
     kept_words = [w for w in inside if w not in gone]
     if not kept_words:
         return TrimPlan.whole(start, end)
     sounds_gone = unworded(sounds, inside) if options.fillers else []
+    # voice the words do not account for, and that is not taken out, is never cut into: Whisper's
+    # timings may leave a gap where someone is speaking (a word timed late, one it missed)
+    blockers = [s for s in sounds if s not in sounds_gone and not any(s[0] < w.end and w.start < s[1] for w in gone)]
     grid = _Grid(fps, start)
     cuts: list[Span] = []
     removed: list[Word] = []
@@ -275,12 +280,20 @@ def plan(
         room_right = hi - (max(b for _, b in taken) if taken else lo)
         cut_from = lo + max(options.margin, min(half, room_left))
         cut_to = hi - max(options.margin, min(half, room_right))
-        cut = _settled(cut_from, cut_to, lo + options.margin, hi - options.margin, options, grid, loudness)
-        if cut is None:
-            continue
-        cuts.append(cut)
-        removed += out
-        removed_sounds += noises
+        made = []
+        for a, b in _free(cut_from, cut_to, blockers, options.margin):
+            # what the cut is there for: the middle half of each thing taken out at least (its
+            # edges may lie within the margin of a kept word)
+            here = [(t0 + (t1 - t0) / 4, t1 - (t1 - t0) / 4) for t0, t1 in taken if t0 < b and t1 > a]
+            covering = (max(a, min(t[0] for t in here)), min(b, max(t[1] for t in here))) if here else None
+            low, high = max(a, lo + options.margin), min(b, hi - options.margin)
+            cut = _settled(a, b, low, high, options, grid, loudness, covering)
+            if cut is not None:
+                made.append(cut)
+        cuts += made
+        # a hesitation a cut reaches into is gone (its caption too), whole or not
+        removed += [w for w in out if _touched((w.start, w.end), made)]
+        removed_sounds += [n for n in noises if _touched(n, made)]
     kept, at = [], start
     for a, b in cuts:
         if a > at:
@@ -289,6 +302,36 @@ def plan(
     if end > at:
         kept.append((at, end))
     return TrimPlan(start, end, tuple(kept), tuple(removed), tuple(removed_sounds))
+
+
+def fitted(words: Sequence[Word], sounds: Sequence[Span], least: float = 0.15) -> list[Word]:
+    """``words`` (in time order), each that runs on over a silence of at least ``least`` into
+    another voiced stretch of at least ``least`` ended where its own stretch ends: Whisper often
+    stretches the word before a hesitation over it ("book" lasting into the "uh" after it)."""
+    out = []
+    for i, w in enumerate(words):
+        own = next((s for s in sounds if s[0] - 0.05 <= w.start < s[1]), None)
+        following = words[i + 1].start if i + 1 < len(words) else math.inf
+        if own is not None and w.end > own[1] + least:
+            after = next((s for s in sounds if s[0] >= own[1] + least and s[0] < w.end and s[1] - s[0] >= least), None)
+            if after is not None and after[0] < following:
+                w = replace(w, end=round(own[1], 3))
+        out.append(w)
+    return out
+
+
+def _free(a: float, b: float, blockers: Sequence[Span], margin: float) -> list[Span]:
+    """``[a, b]`` less every blocker widened by ``margin``: the stretches a cut may take."""
+    free = [(a, b)]
+    for s, e in blockers:
+        lo, hi = s - margin, e + margin
+        free = [piece for x, y in free for piece in ((x, min(y, lo)), (max(x, hi), y)) if piece[1] > piece[0]]
+    return free
+
+
+def _touched(span: Span, cuts: Sequence[Span]) -> bool:
+    """Whether any of ``cuts`` takes out some of ``span``."""
+    return any(min(span[1], b) > max(span[0], a) for a, b in cuts)
 
 
 class _Grid:
@@ -322,11 +365,13 @@ def _settled(
     options: TrimOptions,
     grid: _Grid,
     loudness: Callable[[float], float] | None,
+    covering: Span | None = None,
 ) -> Span | None:
     """The cut ``[cut_from, cut_to]`` on frame boundaries inside ``[earliest, latest]``, each edge
-    moved (by at most ``search``) to the quietest boundary near it; None when it would save less
-    than ``shortest_cut``."""
-    if latest - earliest < options.shortest_cut:
+    moved (by at most ``search``) to the quietest boundary near it, and still over all of
+    ``covering`` (what it is there to take out); None when it would save less than
+    ``shortest_cut`` or cannot cover that."""
+    if latest - earliest < options.shortest_cut - 1e-6:
         return None
 
     def edge(at: float, low: float, high: float, after: bool) -> float | None:
@@ -337,8 +382,8 @@ def _settled(
             return min(near, key=lambda t: (abs(t - at), t if after else -t))
         return min(near, key=lambda t: (round(loudness(t), 9), abs(t - at)))
 
-    a = edge(cut_from, earliest, latest, after=True)
-    b = edge(cut_to, earliest, latest, after=False)
-    if a is None or b is None or b - a < options.shortest_cut:
+    a = edge(cut_from, earliest, latest if covering is None else min(latest, covering[0]), after=True)
+    b = edge(cut_to, earliest if covering is None else max(earliest, covering[1]), latest, after=False)
+    if a is None or b is None or b - a < options.shortest_cut - 1e-6:
         return None
     return a, b

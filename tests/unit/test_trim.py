@@ -163,3 +163,29 @@ def test_a_plan_travels_in_the_hand_off_and_reads_back_the_same():
     assert again.kept == trimmed.kept and again.words(words) == trimmed.words(words)
     assert [w.word for w in again.removed] == ["um,"] and again.sounds_removed == ((1.5, 1.8),)
     assert TrimPlan.from_json(0.0, 3.0, None) == TrimPlan.whole(0.0, 3.0)
+
+
+def test_no_cut_goes_into_voice_the_words_leave_out():
+    """Whisper timed the next word half a second late (or missed one): the voice activity there
+    is speech, so the cut stops where it begins, and a pause wholly inside speech is not cut."""
+    words = words_at(("years.", 81.8, 83.6), ("All", 87.0, 87.2), ("now", 87.2, 87.4), ("control,", 126.7, 127.45),
+                     ("including", 128.27, 128.32))
+    sounds = [(81.7, 83.7), (86.53, 89.73), (124.19, 132.54)]
+    trimmed = plan(words, 81.8, 128.32, TrimOptions(), fps=FPS, sounds=sounds)
+    for a, b in trimmed.cuts:
+        assert all(b <= s - 0.03 + 1e-6 or a >= e + 0.03 - 1e-6 for s, e in sounds), (a, b)
+    assert any(a <= 84.0 and b >= 86.0 for a, b in trimmed.cuts)  # the silence before it still goes
+    assert not any(a < 128.0 and b > 127.6 for a, b in trimmed.cuts)
+
+
+def test_a_word_drawn_out_over_the_hesitation_after_it_gives_it_up():
+    """Whisper stretched "book," over the "uh" that followed it: the sound after the word's own
+    voiced stretch, across a silence, is a hesitation no word covers, and goes."""
+    words = words_at(("the", 211.6, 211.8), ("book,", 211.85, 213.6), ("then", 214.4, 214.7), ("we", 214.75, 215.0))
+    sounds = [(211.55, 212.3), (212.55, 213.56), (214.35, 215.05)]
+    trimmed = plan(words, 211.6, 215.0, TrimOptions(), fps=FPS, sounds=sounds)
+    assert trimmed.sounds_removed == ((212.55, 213.56),)
+    assert any(a <= 212.6 and b >= 213.5 for a, b in trimmed.cuts)
+    assert [w.word for w in trimmed.words(words)] == ["the", "book,", "then", "we"]
+    # with pauses only, nothing is taken from the word
+    assert plan(words, 211.6, 215.0, TrimOptions(mode="pauses"), fps=FPS, sounds=sounds).sounds_removed == ()
