@@ -563,6 +563,27 @@ def diarization_cost() -> str:
     )
 
 
+def trim() -> str:
+    """Trimming inside clips, on readings with planted pauses and hesitations."""
+    r = result("trim")
+    rows, goals = r["results"], r["goals"]
+    removed = [row["removed_s"] for row in rows]
+    missed = [name.replace("_", " ") for name, goal in goals.items() if not goal["met"]]
+    return (
+        f"`bench/trim.py` (`bench/results/trim.json`, commit {r['commit']}): {len(rows)} clips of real readings "
+        f"with planted pauses and espeak-ng hesitations lose {min(removed):.1f}-{max(removed):.1f} s each "
+        f"(mean {r['removed_seconds_mean']:.1f} s); hesitations planted and removed: recall "
+        f"{goals['filler_recall']['value']:.2f}, precision {goals['filler_precision']['value']:.2f}; kept words whose "
+        f"sound is intact in the clip {goals['kept_words_intact']['value']}; cuts at least "
+        f"{1000 * goals['min_cut_to_word_s']['value']:.0f} ms from a kept word; no join louder than the clip's own "
+        f"sample steps on {goals['no_click']['value']} clips; picture and sound within "
+        f"{1000 * goals['sync_within_a_frame']['value']:.0f} ms at every frame; loudness in -14 ± 1 LUFS on "
+        f"{goals['loudness']['value']}; render time {goals['render_ratio']['value']:.2f}× the untrimmed clip's. "
+        f"Goals missed: {', '.join(missed) if missed else 'none'} (the worst clip's WER rose by "
+        f"{goals['wer_points_over_whole']['value']:.1f} points)"
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
@@ -573,7 +594,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
     "capacity_sizing": capacity_sizing, "diarization": diarization,
-    "diarization_cost": diarization_cost,
+    "diarization_cost": diarization_cost, "trim": trim,
 }
 
 
