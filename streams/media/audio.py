@@ -54,6 +54,22 @@ DEMUXERS = (
 SAFE_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ",".join(DEMUXERS)}
 
 
+def seek_input(source: Path | str, start: float, duration: float | None = None) -> list[str]:
+    """ffmpeg input options reading ``source`` from ``start`` seconds (for ``duration`` seconds,
+    when given) through the whitelisted protocol and demuxers only: every ffmpeg run of the
+    renderer opens an upload this way. ``file:`` so a name like ``concat:a|b`` is a name."""
+    window = ["-ss", f"{start:.3f}"] + (["-t", f"{duration:.3f}"] if duration is not None else [])
+    return [
+        "-protocol_whitelist",
+        SAFE_OPTIONS["protocol_whitelist"],
+        "-format_whitelist",
+        SAFE_OPTIONS["format_whitelist"],
+        *window,
+        "-i",
+        f"file:{source}",
+    ]
+
+
 def file_url(path: Path | str) -> str:
     """``path`` as an FFmpeg ``file:`` URL, so no file name (``concat:a|b``, ``subfile:...``) is
     ever read as another protocol."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.media import loudness
-from streams.media.audio import SAFE_OPTIONS
+from streams.media.audio import seek_input
 from streams.media.brand import BrandKit
 from streams.media.captions import safe_area
 from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, jump_cut, single_chain, split_graph
@@ -17,6 +17,7 @@ from streams.media.source import SourceInfo
 LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 MAX_FPS = 30.0
 BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only source
+QUIET = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y"]  # errors only, overwrite
 
 
 def filter_value(value: str) -> str:
@@ -86,20 +87,20 @@ def build_ffmpeg_args(
     width, height = ASPECTS[spec.aspect]
     seconds = f"{spec.duration:.3f}"
     frame = frame or framing(spec, info)
-    args = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", "-threads", str(threads)]
+    args = [*QUIET, "-threads", str(threads)]
     captions = f"ass=filename={filter_value(str(paths.ass))}"
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
     brand = spec.brand
     logo = brand.logo if brand else None
     if info.has_video:
-        args += _source_input(spec)
+        args += seek_input(spec.source, spec.start)
         cut, source = _video_cuts(spec)
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
     else:
         background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
-        args += ["-f", "lavfi", "-i", background, *_source_input(spec)]
+        args += ["-f", "lavfi", "-i", background, *seek_input(spec.source, spec.start)]
         graph = ["[0:v]"]
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
@@ -127,19 +128,14 @@ def build_reaudio_args(spec: RenderSpec, rendered: Path, output: Path, gain_db: 
     """ffmpeg arguments that copy ``rendered``'s picture into ``output`` with the audio encoded
     again from the source, through ``gain_db`` and the limiter at ``ceiling`` dBTP."""
     return [
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-v",
-        "error",
-        "-y",
+        *QUIET,
         "-protocol_whitelist",
         "file",
         "-format_whitelist",
         "mov",
         "-i",
         f"file:{rendered}",  # our own mp4
-        *_source_input(spec),
+        *seek_input(spec.source, spec.start),
         "-filter_complex",
         _audio_line(1, spec, gain_db, ceiling),
         "-map",
@@ -167,22 +163,8 @@ def clip_audio_args(source: Path, start: float, duration: float, output: Path, r
     """ffmpeg arguments that write the audio of ``[start, start + duration]`` of ``source`` to
     ``output`` as raw mono float32 at ``rate`` (what a trim plan listens to for quiet points)."""
     return [
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-v",
-        "error",
-        "-y",
-        "-protocol_whitelist",
-        SAFE_OPTIONS["protocol_whitelist"],
-        "-format_whitelist",
-        SAFE_OPTIONS["format_whitelist"],
-        "-ss",
-        f"{start:.3f}",
-        "-t",
-        f"{duration:.3f}",
-        "-i",
-        f"file:{source}",
+        *QUIET,
+        *seek_input(source, start, duration),
         "-vn",
         "-ac",
         "1",
@@ -302,17 +284,3 @@ def _logo(graph: list[str], brand: BrandKit, index: int, width: int, height: int
 def _then(line: str, filters: str) -> str:
     """``line`` continued with ``filters`` (a bare input label takes them directly)."""
     return line + filters if line.endswith("]") else f"{line},{filters}"
-
-
-def _source_input(spec: RenderSpec) -> list[str]:
-    # `file:` so a name like `concat:a|b` is a name; the whitelists keep playlists out.
-    return [
-        "-protocol_whitelist",
-        SAFE_OPTIONS["protocol_whitelist"],
-        "-format_whitelist",
-        SAFE_OPTIONS["format_whitelist"],
-        "-ss",
-        f"{spec.start:.3f}",
-        "-i",
-        f"file:{spec.source}",
-    ]

@@ -20,7 +20,7 @@ _DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("set
 
 
 # ffmpeg reads the upload too, so it runs as the media sandbox's readers do on what it may open
-# (local files, the demuxers uploads come in: ``ffmpeg_args._source_input``) and under kernel limits
+# (local files, the demuxers uploads come in: ``audio.seek_input``) and under kernel limits
 # (util-linux's prlimit): this much address space, and CPU seconds per thread as many as its wall
 # clock, which is ``FFMPEG_BASE_SECONDS`` plus ``FFMPEG_SECONDS_PER_SECOND`` per second of clip.
 # A run that needs more is stopped and fails its clip, never the worker.

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.media.audio import SAFE_OPTIONS
+from streams.media.audio import seek_input
 
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.5  # AAC adds a few tenths of a dB of true peak; the promise is -1 dBTP
@@ -71,16 +71,7 @@ def measure_args(source: Path, start: float, duration: float, gain: float | None
         "-nostats",
         "-v",
         "info",
-        "-protocol_whitelist",
-        SAFE_OPTIONS["protocol_whitelist"],
-        "-format_whitelist",
-        SAFE_OPTIONS["format_whitelist"],
-        "-ss",
-        f"{start:.3f}",
-        "-t",
-        f"{duration:.3f}",
-        "-i",
-        f"file:{source}",
+        *seek_input(source, start, duration),
         "-vn",
         "-sn",
         "-dn",
