@@ -248,8 +248,8 @@ async def _render(found: MomentsFound) -> None:
             await asyncio.wait(list(plans.values()))
     if found.is_final:
         now = await rt.catalog.video(video_id)  # transcribed by now: the speakers are final
-        if now is not None:
-            await _final_speakers(rt, now, await rt.catalog.transcript_chunks(video_id))
+        if now is not None:  # every chunk was in before the final ranking: those read above
+            await _final_speakers(rt, now, chunks)
         await rt.catalog.stage(video_id, STAGE, "completed")
         await rt.catalog.complete_video(video_id)
         await _announce_end(rt, found.tenant_id, video_id)

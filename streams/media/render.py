@@ -256,16 +256,12 @@ async def _keep_peak_promise(
 
 
 async def clip_audio(source: Path, start: float, duration: float, scratch: Path, ffmpeg: str = "ffmpeg") -> np.ndarray:
-    """The audio of ``[start, start + duration]`` of ``source`` as 16 kHz mono float32, decoded by
-    ffmpeg confined like every read of an upload (``scratch``: a file name it may use); empty
-    for a source without sound."""
+    """The audio of ``[start, start + duration]`` of ``source`` (which has sound) as 16 kHz mono
+    float32, decoded by ffmpeg confined like every read of an upload (``scratch``: a file name it
+    may use)."""
     try:
         await run_ffmpeg(ffmpeg, clip_audio_args(source, start, duration, scratch), "audio", duration)
         return np.fromfile(scratch, dtype="<f4") if scratch.exists() else np.zeros(0, np.float32)
-    except RenderError as exc:
-        if "does not contain any stream" in exc.message or "matches no streams" in exc.message:
-            return np.zeros(0, np.float32)
-        raise
     finally:
         scratch.unlink(missing_ok=True)
 

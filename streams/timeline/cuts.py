@@ -128,7 +128,7 @@ def cuts_of(
         at += b - a
 
     def piece_of(t: float) -> int:
-        return max(0, max((i for i, o in enumerate(offsets) if o <= t + 1e-6), default=0))
+        return max((i for i, o in enumerate(offsets) if o <= t + 1e-6), default=0)
 
     captions: list[list[Caption]] = [[] for _ in kept]
     for c in doc.get("captions", {}).get("cues", ()):
