@@ -38,6 +38,7 @@ from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
 
 ASPECTS = ("9:16", "1:1", "4:5", "16:9")
+SWITCHES = ("hook_title", "emphasis", "emoji")  # a re-render's editing switches (streams.media.editing)
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow
 RENDERING = {  # what both ways of making a clip answer
     "200": json_response("RenderExists", "That clip is rendered already.", links=TO_CLIP),
@@ -68,14 +69,16 @@ async def rerender_clip(request: Request) -> JSONResponse:
     style = field(body, "caption_style", str, default=clip.caption_style or "bold")
     aspect = field(body, "aspect", str, default=clip.aspect)
     trim = field(body, "trim", str, default=None)
+    switches = {name: field(body, name, bool, default=None) for name in SWITCHES}
     _check_look(style, aspect, trim)
     start, end, variant, span = clip.start_s, clip.end_s, style, None
     wanted = _length(body)
     if wanted is not None:
         start, end = span = await _refit(catalog(request), clip, wanted)
         variant = f"{style}:{start:.3f}-{end:.3f}"
-    if trim is not None:  # another trim is another clip
+    if trim is not None:  # another trim is another clip, as is another choice of the switches
         variant += f":trim={trim}"
+    variant += "".join(f":{name}={'on' if on else 'off'}" for name, on in switches.items() if on is not None)
     return await _render(
         request,
         principal.tenant_id,
@@ -86,7 +89,7 @@ async def rerender_clip(request: Request) -> JSONResponse:
         variant,
         extra={"start": start, "end": end, "duration": round(end - start, 3)},
         span=span,
-        trim=trim,
+        chosen={"trim": trim, **switches},
     )
 
 
@@ -213,7 +216,7 @@ async def _render(
     variant: str,
     extra: dict,
     span: tuple[float, float] | None = None,
-    trim: str | None = None,
+    chosen: dict | None = None,
 ) -> JSONResponse:
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
     new_id = clip_id(video_id, mid, aspect, variant)
@@ -231,7 +234,7 @@ async def _render(
         variant=variant,
         start=start,
         end=end,
-        trim=trim,
+        **(chosen or {}),
     )
     await request.app.state.render_requests.send(video_id, event.encode())
     return JSONResponse(

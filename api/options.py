@@ -22,6 +22,7 @@ from streams.asr.languages import AUTO, parse_language
 from streams.domain import contracts
 from streams.errors import ClipstreamError, InvalidOptions
 from streams.media.brand import LOGO_FIELD, BrandKit
+from streams.media.editing import CHOICES
 from streams.moments.options import clip_length, max_overlap
 
 DEFAULT_OPTIONS: dict[str, Any] = {
@@ -32,6 +33,9 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "caption_style": "bold",
     "language": "auto",
     "trim": "pauses+fillers",
+    "hook_title": True,
+    "emphasis": True,
+    "emoji": False,
 }
 
 
@@ -52,7 +56,7 @@ def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> di
         raise InvalidOptions("options must be a JSON object")
     if bad_value(given):
         raise InvalidOptions("options may not hold NUL characters or lone UTF-16 surrogates")
-    options = {**DEFAULT_OPTIONS, **given}
+    options = {**DEFAULT_OPTIONS, **_kit_choices(given.get("brand")), **given}
     if isinstance(options.get("language"), str):  # "DE" is "de"; an unknown code says which are known
         try:
             options["language"] = parse_language(options["language"]) or AUTO
@@ -73,6 +77,16 @@ def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> di
         if kit.font is not None and not font_installed(kit.font):
             raise InvalidOptions(f"options.brand.font {kit.font!r} is not installed on this server")
     return options
+
+
+def _kit_choices(brand: object) -> dict[str, Any]:
+    """The editing choices a brand kit makes (``streams.media.editing``), which stand where the
+    options themselves make none; nothing for a kit that is not valid (refused below)."""
+    try:
+        kit = BrandKit.from_options(brand) if isinstance(brand, dict) else None
+    except ClipstreamError:
+        return {}
+    return {name: getattr(kit, name) for name in CHOICES if kit is not None and getattr(kit, name) is not None}
 
 
 def logo_asset(options: dict[str, Any]) -> str | None:

@@ -55,10 +55,22 @@ OPTION_FIELDS: dict[str, Callable[[str], object]] = {
     "length": str,
     "framing": str,
     "trim": str,
+    "hook_title": lambda v: _flag(v),
+    "emphasis": lambda v: _flag(v),
+    "emoji": lambda v: _flag(v),
     "max_overlap": float,
     "aspect_ratios": lambda v: [a.strip() for a in v.split(",") if a.strip()],
 }
 MAX_URL_CHARS = 2048
+
+
+def _flag(value: str) -> bool:
+    """A form field's true or false (``true``/``false``, ``on``/``off``, ``1``/``0``, any case)."""
+    flags = {"true": True, "on": True, "1": True, "false": False, "off": False, "0": False}
+    try:
+        return flags[value.strip().lower()]
+    except KeyError:
+        raise ValueError(value) from None
 
 
 # -- the upload's name and options -------------------------------------------------------------

@@ -25,7 +25,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Awaitable, Callable, Sequence
+from typing import Awaitable, Callable, Mapping, Sequence
 
 from streams.adapters.storage import TenantStorage, clip_file_key
 from streams.asr.languages import spoken_between
@@ -36,13 +36,16 @@ from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
 from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.captions import to_srt, to_vtt
+from streams.media.editing import CHOICES, Editing
+from streams.media.emphasis import emphasised
+from streams.media.hook import Hook
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, clip_audio, probe, render_clip
 from streams.media.sandbox import SandboxLimits
-from streams.media.trim import DEFAULT_MODE as DEFAULT_TRIM
 from streams.media.trim import TrimOptions, TrimPlan, loudness_of
 from streams.media.trim import plan as plan_trim
+from streams.moments.titles import UNTITLED
 from streams.ops import metrics
 from streams.speakers.turns import Turn
 from streams.speakers.video import speakers_of_video, with_speakers
@@ -115,7 +118,7 @@ async def _rerender(request: RenderRequested) -> None:
         plan_of=plan,
         style=request.caption_style,
         variant=request.variant or request.caption_style,
-        trim_mode=request.trim,
+        chosen={name: getattr(request, name) for name in CHOICES},
     )
 
 
@@ -147,25 +150,29 @@ def _clip_words(
     )
 
 
+def _titled(title: str | None) -> bool:
+    """Whether a moment's title says something (a hook title is drawn only then)."""
+    return bool(title and title.strip() and title != UNTITLED)
+
+
 async def _trim(
     rt: Runtime,
     source: Path,
-    video: Video,
+    video_id: str,
     chunks: Sequence[TranscriptChunk],
     start: float,
     end: float,
-    mode: str | None = None,
+    mode: str,
 ) -> TrimPlan | None:
-    """What of the clip ``[start, end]`` to keep (``media.trim``), by ``mode`` (a re-render's),
-    else the video's ``trim`` option (default ``pauses+fillers``); None for ``off``. The cuts are placed on the source's frames and
+    """What of the clip ``[start, end]`` to keep (``media.trim``) by ``mode``; None for ``off``.
+    The cuts are placed on the source's frames and
     at the quietest points of its audio; the sounds no word covers are the speech the speaker
     encoder's voice activity detector found (stored with each diarized chunk)."""
-    mode = mode or video.options.get("trim") or DEFAULT_TRIM
     if mode == "off":
         return None
     sandbox = SandboxLimits.from_settings(rt.settings)
     info = await asyncio.to_thread(probe, source, sandbox)
-    scratch = rt.scratch_for(video.video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
+    scratch = rt.scratch_for(video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
     pcm = await clip_audio(source, start, end - start, scratch) if info.has_audio else None
     sounds = [
         (a, b)
@@ -419,7 +426,7 @@ async def _render_one(
     plan_of: Callable[[object], Awaitable[dict]] | None = None,
     style: str | None = None,
     variant: str = "",
-    trim_mode: str | None = None,
+    chosen: Mapping[str, object] | None = None,
 ) -> None:
     video_id = found.video_id
     cid = clip_id(video_id, moment.moment_id, aspect, variant)
@@ -434,14 +441,19 @@ async def _render_one(
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    trim = await _trim(rt, source, video, chunks, moment.start, moment.end, trim_mode)
+    editing = Editing.of(chosen, video.options, brand.as_json() if brand is not None else None)
+    trim = await _trim(rt, source, video_id, chunks, moment.start, moment.end, editing.trim)
+    words = _clip_words(chunks, moment.start, moment.end, turns, trim)
+    language = spoken_between(chunks, moment.start, moment.end)
     spec = RenderSpec(
         source=source,
         start=moment.start,
         end=moment.end,
         aspect=aspect,
-        words=_clip_words(chunks, moment.start, moment.end, turns, trim),
+        words=words,
         trim=trim,
+        hook=Hook(moment.title) if editing.hook_title and _titled(moment.title) else None,
+        emphasis=emphasised(words, language, moment.title or "", editing.emoji) if editing.emphasis else {},
         speaker_names=names,
         caption_style=style or video.options.get("caption_style", "bold"),
         preset=rt.settings.render_preset,
@@ -449,7 +461,7 @@ async def _render_one(
         brand=brand,
         plan=plan,
         faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
-        language=spoken_between(chunks, moment.start, moment.end),
+        language=language,
     )
     out_dir = rt.scratch_for(video_id) / cid
     rendered = await render_clip(

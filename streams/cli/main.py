@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="inside each clip: shorten long pauses, and also take out hesitations (um, uh) (default: "
         "pauses+fillers); off keeps each clip as spoken",
     )
+    for flag, what in (
+        ("hook-title", "the clip's title on screen over its first three seconds (default: on)"),
+        ("emphasis", "numbers, names and key words drawn larger in the emphasis colour (default: on)"),
+        ("emoji", "a symbol after an emphasised word that names one (default: off)"),
+    ):
+        process.add_argument(f"--{flag}", default=None, action=argparse.BooleanOptionalAction, help=what)
     process.add_argument("--timeout", type=float, default=3600.0, help="seconds --wait waits at most")
     process.set_defaults(handler=cmd_process)
 

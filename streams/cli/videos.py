@@ -36,6 +36,9 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         "length": args.length,
         "framing": args.framing,
         "trim": args.trim,
+        "hook_title": args.hook_title,
+        "emphasis": args.emphasis,
+        "emoji": args.emoji,
     }
     from streams.cli.credentials import api_key_for
 

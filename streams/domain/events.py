@@ -59,7 +59,8 @@ class UploadReceived(Published):
 @dataclass(frozen=True, kw_only=True)
 class RenderRequested(Published):
     """Render moment ``moment_id`` again as clip ``clip_id``; ``start``/``end`` (whole sentences)
-    replace the moment's bounds; ``trim`` (``media.trim.MODES``) replaces the video's."""
+    replace the moment's bounds; ``trim`` (``media.trim.MODES``), ``hook_title``, ``emphasis``
+    and ``emoji`` (``media.editing``) replace the video's choices where given."""
 
     TYPE: ClassVar[str] = "render_requested"
     clip_id: str
@@ -70,6 +71,9 @@ class RenderRequested(Published):
     start: float | None = None
     end: float | None = None
     trim: str | None = None
+    hook_title: bool | None = None
+    emphasis: bool | None = None
+    emoji: bool | None = None
 
 
 PUBLISHED: dict[str, type[Published]] = {t.TYPE: t for t in (UploadReceived, RenderRequested)}

@@ -9,7 +9,10 @@ Video options carry a kit as a JSON object under ``brand`` (``BrandKit.from_opti
     {"font": "DejaVu Sans", "text_colour": "#FFFFFF", "highlight_colour": "#FF3366",
      "outline_colour": "#000000", "position": "bottom", "outline_width": 5, "uppercase": true,
      "keywords": ["free", "today"], "emphasis_colour": "#00E0FF", "logo_corner": "top-right",
-     "logo_asset_id": "bra_0123456789abcdef01234567"}
+     "logo_asset_id": "bra_0123456789abcdef01234567", "trim": "pauses", "hook_title": false}
+
+A kit may also make the editing choices (``media.editing``: ``trim``, ``hook_title``,
+``emphasis``, ``emoji``) for every video that uses it; a video's own options come first.
 
 The logo is a brand asset (``POST /v1/brand/assets``) named by its id, never a storage URI or a path.
 """
@@ -26,11 +29,13 @@ from typing import Any, Mapping
 from streams.domain.brand import ASSET_ID
 from streams.errors import ContractError, RenderError
 from streams.media.captions import POSITIONS, CaptionStyle
+from streams.media.trim import MODES as TRIM_MODES
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 LOGO_FIELD = "logo_asset_id"
 MAX_KEYWORDS = 50
 MAX_SPEAKER_COLOURS = 8
+_SWITCHES = ("hook_title", "emphasis", "emoji")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _FONT = re.compile(r"[\w .\-]{1,64}")  # a family name; no commas, which would end the ASS field
 
@@ -53,6 +58,8 @@ class BrandKit:
     logo_opacity: 0 (invisible) to 1 (opaque).
     speaker_colours: each speaker's caption colour, ``#RRGGBB`` (S1 first; at most 8); () keeps the
         preset's (``conversation`` has five; the others draw every speaker in the text colour).
+    trim, hook_title, emphasis, emoji: the kit's editing choices (``media.editing.Editing``);
+        None leaves each to the video's options and the defaults.
     """
 
     font: str | None = None
@@ -69,6 +76,10 @@ class BrandKit:
     logo_width: float = 0.16
     logo_opacity: float = 1.0
     speaker_colours: tuple[str, ...] = ()
+    trim: str | None = None
+    hook_title: bool | None = None
+    emphasis: bool | None = None
+    emoji: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("text_colour", "highlight_colour", "outline_colour", "emphasis_colour"):
@@ -104,6 +115,14 @@ class BrandKit:
                 and all(isinstance(c, str) and _COLOUR.fullmatch(c) for c in self.speaker_colours),
                 f"brand speaker_colours must be at most {MAX_SPEAKER_COLOURS} #RRGGBB colours, "
                 f"got {self.speaker_colours!r}",
+            ),
+            (
+                self.trim is None or self.trim in TRIM_MODES,
+                f"brand trim must be one of {', '.join(TRIM_MODES)}, got {self.trim!r}",
+            ),
+            (
+                all(getattr(self, n) is None or isinstance(getattr(self, n), bool) for n in _SWITCHES),
+                f"brand {', '.join(_SWITCHES)} must each be true or false",
             ),
             (
                 isinstance(self.logo_corner, str) and self.logo_corner in CORNERS,

@@ -289,20 +289,27 @@ class CueLayout:
 
 
 def layout_cues(
-    words: Iterable[Word], width: int, height: int, style: CaptionStyle, measure: Measure | None = None
+    words: Iterable[Word],
+    width: int,
+    height: int,
+    style: CaptionStyle,
+    measure: Measure | None = None,
+    marks: Mapping[int, str] | None = None,
 ) -> list[CueLayout]:
     """Each cue of ``words`` broken into at most ``MAX_LINES`` lines that fit between the side
     margins of a ``width`` x ``height`` frame, measured with ``measure`` (``estimate_width`` when
-    None). Two lines are balanced; a cue that does not fit even then gets a smaller font."""
+    None). Two lines are balanced; a cue that does not fit even then gets a smaller font.
+    ``marks`` are the emphasised words (``to_ass``); a word's lines show it as drawn, its symbol
+    after it."""
     measure = measure or estimate_width
     scale = min(width, height) / 1080
     size = round(style.font_size * scale)
     available = width * (1 - 2 * safe_area(width, height).side) - 2 * style.outline * scale
-    keywords = {_keyword(k) for k in style.keywords}
     out = []
-    for cue in group_cues(words):
-        shown = tuple(w.word.upper() if style.uppercase else w.word for w in cue.words)
-        factors = [style.emphasis_scale if _keyword(w.word) in keywords else 1.0 for w in cue.words]
+    for cue, first in _cues(words):
+        key = emphasised_in(cue, first, style, marks)
+        shown = tuple(drawn(w.word, style) + suffix(marks, first + j) for j, w in enumerate(cue.words))
+        factors = [style.emphasis_scale if k else 1.0 for k in key]
         widths = [measure(t, size * f, style.bold) for t, f in zip(shown, factors)]
         space = measure(" ", size, style.bold)
         gaps = [space if spaced(a, b) else 0.0 for a, b in zip(shown, shown[1:])]
@@ -342,18 +349,49 @@ def _keyword(word: str) -> str:
     return word.strip(_PUNCTUATION).casefold()
 
 
+def _cues(words: Iterable[Word]) -> list[tuple[Cue, int]]:
+    """The cues of ``words``, each with the position of its first word in ``words``."""
+    out, first = [], 0
+    for cue in group_cues(words):
+        out.append((cue, first))
+        first += len(cue.words)
+    return out
+
+
+def emphasised_in(cue: Cue, first: int, style: CaptionStyle, marks: Mapping[int, str] | None) -> list[bool]:
+    """Whether each word of ``cue`` (its first at position ``first``) is drawn as a keyword: one of
+    the style's ``keywords``, or marked."""
+    keywords = {_keyword(k) for k in style.keywords}
+    return [_keyword(w.word) in keywords or (marks is not None and first + j in marks) for j, w in enumerate(cue.words)]
+
+
+def drawn(word: str, style: CaptionStyle) -> str:
+    """``word`` as the style burns it in."""
+    return word.upper() if style.uppercase else word
+
+
+def suffix(marks: Mapping[int, str] | None, position: int) -> str:
+    """What is drawn after the word at ``position``: a thin space and its symbol, when marked with one."""
+    symbol = (marks or {}).get(position, "")
+    return "\u2009" + symbol if symbol else ""
+
+
 def to_ass(
     words: Iterable[Word],
     width: int,
     height: int,
     style: CaptionStyle | str = DEFAULT_STYLE,
     measure: Measure | None = None,
+    marks: Mapping[int, str] | None = None,
 ) -> str:
     """A complete ASS script for a ``width`` x ``height`` frame: for each cue, one Dialogue per
     word, from that word's start until the next word starts, in which that word is drawn in the
     highlight colour and the rest of the cue in the base colour (keywords in the emphasis colour,
     bigger; the base colour is the cue's speaker's where the style gives speakers colours).
-    Centred at the style's position inside ``safe_area``; at most two lines."""
+    Centred at the style's position inside ``safe_area``; at most two lines.
+
+    ``marks`` emphasises words by their position in ``words`` (``media.emphasis``) as the style's
+    keywords are, each followed by its symbol, if it has one."""
     if isinstance(style, str):
         style = caption_style(style)
     if style.position not in POSITIONS:
@@ -376,29 +414,27 @@ def to_ass(
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
         "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: {style.name},{style.font},{round(style.font_size * scale)},"
-        f"{_ass_colour(style.primary)},{_ass_colour(style.highlight)},{_ass_colour(style.outline_colour)},"
+        f"{ass_colour(style.primary)},{ass_colour(style.highlight)},{ass_colour(style.outline_colour)},"
         f"&H80000000,{-1 if style.bold else 0},0,0,0,100,100,0,0,1,{style.outline * scale:g},"
         f"{style.shadow * scale:g},{POSITIONS[style.position]},{side},{side},{round(height * margin_v)},"
         f"{_encoding(words)}\n"
         "\n[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
-    highlight = _ass_colour(style.highlight)
-    emphasis = _ass_colour(style.emphasis or style.highlight)
+    highlight = ass_colour(style.highlight)
+    emphasis = ass_colour(style.emphasis or style.highlight)
     percent = round(style.emphasis_scale * 100)
-    keywords = {_keyword(k) for k in style.keywords}
     base_size = round(style.font_size * scale)
     lines = []
-    for layout in layout_cues(words, width, height, style, measure):
-        cue = layout.cue
+    for layout, (cue, first) in zip(layout_cues(words, width, height, style, measure, marks), _cues(words)):
         size_tag = f"\\fs{layout.font_size}" if layout.font_size != base_size else ""
         voice = style.colour_of(cue.speaker)
         if voice != style.primary:  # the speaker's colour, kept after every reset
-            size_tag += "\\1c" + _ass_colour(voice) + "&"
+            size_tag += "\\1c" + ass_colour(voice) + "&"
         reset = "{\\r" + size_tag + "}"
-        shown = [_ass_escape(t) for line in layout.lines for t in line]
+        shown = [ass_escape(t) for line in layout.lines for t in line]
         breaks = {len(layout.lines[0])} if len(layout.lines) > 1 else set()
-        key = [_keyword(w.word) in keywords for w in cue.words]
+        key = emphasised_in(cue, first, style, marks)
         # Boundaries in whole centiseconds so one word's Dialogue ends exactly where the next begins.
         bounds = [round(cue.start * 100)]
         last = max(round(cue.end * 100), bounds[0])
@@ -415,7 +451,7 @@ def to_ass(
                 gap = " " if j and spaced(cue.words[j - 1].word, cue.words[j].word) else ""
                 parts.append(("\\N" if j in breaks else gap) + t if j else t)
             text = ("{" + size_tag + "}" if size_tag else "") + "".join(parts)
-            start, end = _ass_clock(bounds[i]), _ass_clock(bounds[i + 1])
+            start, end = ass_clock(bounds[i]), ass_clock(bounds[i + 1])
             lines.append(f"Dialogue: 0,{start},{end},{style.name},,0,0,0,,{text}\n")
     return header + "".join(lines)
 
@@ -430,11 +466,15 @@ RIGHT_TO_LEFT_SCRIPTS = frozenset({"arabic", "hebrew"})
 def _encoding(words: Sequence[Word]) -> int:
     """The style's Encoding field: -1 (libass's bidi across the line) when any word is in a
     right-to-left script, else 1 (the default character set)."""
-    rtl = any(script(ch) in RIGHT_TO_LEFT_SCRIPTS for w in words for ch in w.word)
-    return -1 if rtl else 1
+    return -1 if any(right_to_left(w.word) for w in words) else 1
 
 
-def _ass_colour(rgb: str) -> str:
+def right_to_left(text: str) -> bool:
+    """Whether any character of ``text`` is in a right-to-left script."""
+    return any(script(ch) in RIGHT_TO_LEFT_SCRIPTS for ch in text)
+
+
+def ass_colour(rgb: str) -> str:
     """``#RRGGBB`` as ASS ``&HAABBGGRR`` (alpha 00 is opaque)."""
     value = rgb.lstrip("#")
     if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
@@ -442,7 +482,7 @@ def _ass_colour(rgb: str) -> str:
     return f"&H00{value[4:6]}{value[2:4]}{value[0:2]}".upper()
 
 
-def _ass_escape(text: str) -> str:
+def ass_escape(text: str) -> str:
     # libass reads \{ and \} as literal braces; a backslash is kept literal by following it with an
     # invisible word joiner, so `\N`, `\h` or an escape of our own override tags cannot form.
     text = text.replace("\r", " ").replace("\n", " ")
@@ -450,6 +490,6 @@ def _ass_escape(text: str) -> str:
     return text.replace("{", "\\{").replace("}", "\\}")
 
 
-def _ass_clock(centiseconds: int) -> str:
+def ass_clock(centiseconds: int) -> str:
     cs = max(0, centiseconds)
     return f"{cs // 360_000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"

@@ -37,8 +37,12 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
                                        # speaker: the label diarization gave (absent: not known)
         "cues": [{"start": 0.31, "end": 1.9, "text": "So here's the thing,",   # as in SRT/VTT
                   "lines": ["So here's", "the thing,"], "font_size": 84,       # as burned in
-                  "speaker": "S1"}, ...]
-      },
+                  "speaker": "S1"}, ...],
+        "emphasis": [{"index": 12, "word": "40%", "emoji": ""}, ...]  # words drawn emphasised
+      },                               # (index into words; emoji: the symbol drawn after it)
+      "hook": {"text": "Why most clips fail", "lines": ["Why most clips fail"], "seconds": 3.0,
+               "font_size": 69, "top": 231, "bottom": 338,  # the title's box, output pixel rows
+               "covers_face": false} | null,  # true only when no place was clear of the face
       "loudness": {"gain_db": 3.4, "target_lufs": -14.0,
                    "ceiling_dbtp": -1.5,       # the limiter's; lower when the encoded peak was corrected
                    "measured": {"integrated_lufs": -14.1, "true_peak_dbtp": -1.3} | null} | null,  # the mp4
@@ -85,6 +89,8 @@ def handoff(
     framing: dict | None = None,
     language: str | None = None,
     trim: dict | None = None,
+    emphasis: Sequence[dict] = (),
+    hook: dict | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -115,6 +121,7 @@ def handoff(
             "style": style_json,
             "brand": brand,
             "words": [_word(w) for w in words],
+            "emphasis": list(emphasis),
             "cues": [
                 {
                     "start": round(c.cue.start, 3),
@@ -127,6 +134,7 @@ def handoff(
                 for c in cues
             ],
         },
+        "hook": hook,
         "loudness": None
         if gain_db is None
         else {

@@ -32,6 +32,7 @@ from streams.errors import MediaError, RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.captions import for_script, layout_cues, to_ass, to_srt, to_vtt
+from streams.media.emphasis import marked_words
 from streams.media.ffmpeg_args import (
     build_ffmpeg_args,
     build_reaudio_args,
@@ -44,6 +45,7 @@ from streams.media.ffmpeg_run import ran_out, run_ffmpeg
 from streams.media.fonts import FONTS_DIR, font_measure
 from streams.media.framing import PANELS, CropKey, crop_box, sendcmd_script
 from streams.media.handoff import handoff
+from streams.media.hook import HookLayout, face_bands, hook_style, layout_hook, with_hook
 from streams.media.render_spec import ASPECTS, Framing, RenderedClip, RenderPaths, RenderSpec
 from streams.media.sandbox import SandboxLimits, read_source
 from streams.media.source import SourceInfo
@@ -121,16 +123,20 @@ async def render_clip(
     files = {ext: out / f"{stem}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt", "ass", "json")}
     style = for_script(spec.style, spec.words)  # CJK, Arabic, Hebrew, Devanagari, Thai: a Noto font
     measure = font_measure(style)
+    frame = framing(spec, info)
+    title = _hook(spec, info, frame) if spec.hook is not None else None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        files["ass"].write_text(to_ass(spec.words, width, height, style, measure), encoding="utf-8")
+        script = to_ass(spec.words, width, height, style, measure, spec.emphasis)
+        if title is not None:
+            script = with_hook(script, title)
+        files["ass"].write_text(script, encoding="utf-8")
         files["srt"].write_text(to_srt(spec.words, spec.speaker_names), encoding="utf-8")
         files["vtt"].write_text(to_vtt(spec.words, spec.language, spec.speaker_names), encoding="utf-8")
     except (OSError, ValueError) as exc:
         retriable = isinstance(exc, OSError) and ran_out(exc.errno)
         raise RenderError(f"cannot write captions to {out}: {exc}", retriable=retriable) from exc
 
-    frame = framing(spec, info)
     fonts = FONTS_DIR if FONTS_DIR.is_dir() else None
     token = uuid.uuid4().hex[:8]
     part, commands = out / f".{stem}.{token}.part", out / f".{stem}.{token}.cmd"
@@ -175,7 +181,9 @@ async def render_clip(
             style=style,
             brand=spec.brand.as_json() if spec.brand else None,
             words=spec.words,
-            cues=layout_cues(spec.words, width, height, style, measure),
+            cues=layout_cues(spec.words, width, height, style, measure, spec.emphasis),
+            emphasis=marked_words(spec.emphasis, spec.words),
+            hook=title.as_json() if title is not None else None,
             gain_db=gain,
             thumbnail_at=at,
             ceiling_dbtp=ceiling,
@@ -291,6 +299,23 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
         except ValueError:
             pass
     return gain
+
+
+def _hook(spec: RenderSpec, info: SourceInfo, frame: Framing) -> HookLayout:
+    """Where the hook title is drawn: clear of the speaker's face in its seconds and of the captions."""
+    assert spec.hook is not None
+    width, height = ASPECTS[spec.aspect]
+    style = hook_style(spec.style, spec.hook.text)
+    faces = face_bands(
+        frame.layout,
+        frame.panels,
+        spec.faces,
+        lambda t: spec.trim.to_source(t) if spec.trimmed and spec.trim is not None else spec.start + t,
+        min(spec.hook.seconds, spec.duration),
+        (info.width or 0, info.height or 0),
+        (width, height),
+    )
+    return layout_hook(spec.hook, width, height, style, font_measure(style), faces, spec.duration)
 
 
 def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:

@@ -15,6 +15,7 @@ from streams.errors import RenderError
 from streams.media.brand import BrandKit
 from streams.media.captions import CAPTION_STYLES, CaptionStyle
 from streams.media.framing import LAYOUTS, CropKey
+from streams.media.hook import Hook
 from streams.media.trim import TrimPlan
 
 ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
@@ -65,6 +66,9 @@ class RenderSpec:
     trim: what of ``[start, end]`` is kept (``streams.media.trim.TrimPlan``); None: all of it.
         With one, ``words`` are in the trimmed clip's time (``TrimPlan.words``) and ``duration``
         is the trimmed clip's.
+    hook: the title drawn on screen over the clip's first seconds (``media.hook``); None: none.
+    emphasis: the words of ``words`` drawn emphasised, by position, each with the symbol drawn
+        after it ("" for none; ``media.emphasis.emphasised``).
     """
 
     source: Path
@@ -85,6 +89,8 @@ class RenderSpec:
     language: str | None = None
     speaker_names: Mapping[str, str] = field(default_factory=dict)
     trim: TrimPlan | None = None
+    hook: Hook | None = None
+    emphasis: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -120,6 +126,10 @@ class RenderSpec:
             (
                 plan is None or getattr(plan, "layout", None) != "split" or len(getattr(plan, "second", ())) > 0,
                 "a split reframe plan needs keyframes for its second panel",
+            ),
+            (
+                all(isinstance(i, int) and 0 <= i < len(self.words) for i in self.emphasis),
+                "emphasis names words by their position in the clip's words",
             ),
             (
                 self.trim is None or (self.trim.start, self.trim.end) == (self.start, self.end),

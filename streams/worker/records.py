@@ -130,7 +130,8 @@ class ClipRendered(Event):
 
 class RenderRequested(Event):
     """Render a moment again, with another caption style, aspect or length, as clip ``clip_id``.
-    ``start``/``end`` (whole sentences, chosen by the API) replace the moment's bounds."""
+    ``start``/``end`` (whole sentences, chosen by the API) replace the moment's bounds; ``trim``,
+    ``hook_title``, ``emphasis`` and ``emoji`` replace the video's editing choices where given."""
 
     clip_id: str
     moment_id: str
@@ -140,6 +141,9 @@ class RenderRequested(Event):
     start: Optional[float] = None
     end: Optional[float] = None
     trim: Optional[str] = None
+    hook_title: Optional[bool] = None
+    emphasis: Optional[bool] = None
+    emoji: Optional[bool] = None
 
 
 class SpeakerTalk(faust.Record, include_metadata=False):

@@ -7,6 +7,7 @@ import { $, clear, clock, h, safeUrl } from "./dom.js";
 import { report } from "./notify.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
+const SWITCHES = { hook_title: "Hook title", emphasis: "Emphasis", emoji: "Emoji" };
 const SIGNAL_NAMES = {
   editorial: "What editors clip", rhetoric: "Quotable line", breaks: "Set off by pauses",
   hook: "Hook", payoff: "Payoff", coherence: "Topic coherence", completeness: "Completeness",
@@ -134,12 +135,15 @@ class ClipCard {
     const trim = h("select", { name: "trim", "aria-label": "Trim inside the clip" },
       [["", "As the video"], ["pauses+fillers", "Pauses and fillers"], ["pauses", "Long pauses only"], ["off", "Off: as spoken"]]
         .map(([value, text]) => h("option", { value }, text)));
+    const switches = ["hook_title", "emphasis", "emoji"].map((name) => h("select", { name, "aria-label": SWITCHES[name] },
+      [["", "As the video"], ["on", "On"], ["off", "Off"]].map(([value, text]) => h("option", { value }, text))));
     const message = h("p", { class: "small form-message", role: "status" });
     const submit = h("button", { type: "submit", class: "btn primary small" }, "Render");
     const form = h("form", { class: "rerender", hidden: true },
       h("label", { class: "field inline" }, h("span", {}, "Captions"), style),
       h("label", { class: "field inline" }, h("span", {}, "Aspect"), aspect),
       h("label", { class: "field inline" }, h("span", {}, "Trim"), trim),
+      ...switches.map((select) => h("label", { class: "field inline" }, h("span", {}, SWITCHES[select.name]), select)),
       submit, message);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -148,7 +152,10 @@ class ClipCard {
       message.textContent = "Queueing…";
       try {
         const body = await api(`/v1/clips/${encodeURIComponent(clip.clip_id)}/renders`, {
-          method: "POST", json: { caption_style: style.value, aspect: aspect.value, ...(trim.value ? { trim: trim.value } : {}) },
+          method: "POST", json: {
+            caption_style: style.value, aspect: aspect.value, ...(trim.value ? { trim: trim.value } : {}),
+            ...Object.fromEntries(switches.filter((s) => s.value).map((s) => [s.name, s.value === "on"])),
+          },
         });
         if (body?.status === "rendered") {
           message.textContent = "Already rendered with these settings: it is in the gallery.";

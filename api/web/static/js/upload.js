@@ -57,6 +57,9 @@ export class Upload {
       caption_style: $("#opt-caption-style").value,
       framing: $("#opt-framing").value,
       trim: $("#opt-trim").value,
+      hook_title: String($("#opt-hook-title").checked),
+      emphasis: String($("#opt-emphasis").checked),
+      emoji: String($("#opt-emoji").checked),
       aspect_ratios: aspects.join(","),
     };
   }
