@@ -11,7 +11,13 @@ from typing import Any
 from streams.domain.video import known_columns
 
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
-CLIP_SUFFIXES = {"mp4": ".mp4", "srt": ".srt", "vtt": ".vtt", "thumbnail": ".jpg"}  # as the renderer writes them
+CLIP_SUFFIXES = {  # as the renderer writes them (the editor hand-off too)
+    "mp4": ".mp4",
+    "srt": ".srt",
+    "vtt": ".vtt",
+    "thumbnail": ".jpg",
+    "handoff": ".json",
+}
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ def plan(
     kept_words = [w for w in inside if w not in gone]
     if not kept_words:
         return TrimPlan.whole(start, end)
-    sounds_gone = unworded(sounds, inside) if options.fillers else []
+    sounds_gone = unworded(sounds, fitted(inside, sounds, into_silence=True)) if options.fillers else []
     # voice the words do not account for, and that is not taken out, is never cut into: Whisper's
     # timings may leave a gap where someone is speaking (a word timed late, one it missed)
     blockers = [s for s in sounds if s not in sounds_gone and not any(s[0] < w.end and w.start < s[1] for w in gone)]
@@ -304,18 +304,49 @@ def plan(
     return TrimPlan(start, end, tuple(kept), tuple(removed), tuple(removed_sounds))
 
 
-def fitted(words: Sequence[Word], sounds: Sequence[Span], least: float = 0.15) -> list[Word]:
-    """``words`` (in time order), each that runs on over a silence of at least ``least`` into
-    another voiced stretch of at least ``least`` ended where its own stretch ends: Whisper often
-    stretches the word before a hesitation over it ("book" lasting into the "uh" after it)."""
+def fitted(
+    words: Sequence[Word],
+    sounds: Sequence[Span],
+    least: float = 0.15,
+    overhang: float = 0.1,
+    into_silence: bool = False,
+) -> list[Word]:
+    """``words`` (in time order) fitted to the voiced stretches ``sounds`` where Whisper drew one
+    over a silence of at least ``least`` and another voiced stretch (the hesitations it leaves
+    out lie in such silences):
+
+    - a word that starts in a voiced stretch and runs on past its end, across a silence of
+      ``least`` or more, into another stretch of ``least`` or more before the next word, ends
+      where its own stretch ends ("book" lasting into the "uh" after it);
+    - a word that ends in a voiced stretch but starts before it, across silence and a whole voiced
+      stretch of ``least`` or more that no other word touches, starts where its own stretch
+      starts ("of" reaching back over the "um" before it);
+    - with ``into_silence``, also a word that runs on past its stretch's end by more than
+      ``overhang`` into a silence of ``least`` or more, whatever follows (used only to tell
+      which sounds no word covers: cuts keep their distance from the words as Whisper timed them).
+    """
     out = []
     for i, w in enumerate(words):
-        own = next((s for s in sounds if s[0] - 0.05 <= w.start < s[1]), None)
+        previous = words[i - 1].end if i else -math.inf
         following = words[i + 1].start if i + 1 < len(words) else math.inf
-        if own is not None and w.end > own[1] + least:
-            after = next((s for s in sounds if s[0] >= own[1] + least and s[0] < w.end and s[1] - s[0] >= least), None)
-            if after is not None and after[0] < following:
+        own = next((s for s in sounds if s[0] - 0.05 <= w.start < s[1]), None)
+        if own is not None and w.end > own[1] + min(overhang, least):
+            after = next((s for s in sounds if s[0] > own[1]), None)
+            silent = after is None or after[0] - own[1] >= least
+            swallowed = (
+                after is not None
+                and after[0] < min(w.end, following)
+                and after[1] - after[0] >= least
+                and w.end > own[1] + least
+            )
+            if silent and (swallowed or (into_silence and w.end > own[1] + overhang)):
                 w = replace(w, end=round(own[1], 3))
+        elif own is None:
+            home = next((s for s in sounds if s[0] < w.end <= s[1] + 0.05), None)
+            if home is not None and w.start < home[0] - least:
+                skipped = [s for s in sounds if w.start <= s[0] and s[1] <= home[0] - least and s[1] - s[0] >= least]
+                if skipped and skipped[0][0] > previous:
+                    w = replace(w, start=round(home[0], 3), end=round(max(w.end, home[0] + 0.01), 3))
         out.append(w)
     return out
 

@@ -8,6 +8,7 @@ still being transcribed. That is the streaming promise, checked on the times the
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +84,20 @@ def test_each_mp4_is_vertical_1080p_with_audio_and_the_moments_length(talk, pipe
         assert 0 <= c["trimmed_seconds"] < (c["end"] - c["start"]) / 2
         assert abs(duration - kept) <= 0.1, (c["clip_id"], duration, kept)
         assert pipeline.clip_file(c, "thumbnail").read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG
+
+
+def test_each_clip_opens_on_its_title_and_emphasises_words_it_says(talk, pipeline):
+    """By default every clip draws its title over its first three seconds, clear of the speaker's
+    face, and emphasises some of its own words (streams/media/hook.py, emphasis.py)."""
+    for c in talk["clips"]:
+        document = json.loads(pipeline.clip_file(c, "handoff").read_text())
+        hook = document["hook"]
+        assert hook["text"] == c["title"] and hook["seconds"] == 3.0 and not hook["covers_face"], c["clip_id"]
+        assert 0 < hook["top"] < hook["bottom"] < 1920
+        words = document["captions"]["words"]
+        marked = document["captions"]["emphasis"]
+        assert 0 < len(marked) <= len(document["captions"]["cues"]) // 2 + 1, c["clip_id"]
+        assert all(words[m["index"]]["word"] == m["word"] and m["emoji"] == "" for m in marked)
 
 
 def test_clips_start_and_end_on_whole_sentences(talk):

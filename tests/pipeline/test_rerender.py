@@ -3,6 +3,7 @@ adds a clip; asking again gives the same clip, not a second one."""
 
 from __future__ import annotations
 
+import json
 
 import httpx
 import pytest
@@ -33,12 +34,16 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
         bad = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"caption_style": "comic-sans"})
         assert bad.status_code == 422
         assert http.post(f"/v1/clips/{original['clip_id']}/renders", json={"trim": "some"}).status_code == 422
-        # the same look as spoken, untrimmed: another clip, exactly as long as its moment
-        whole = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"trim": "off"})
+        assert http.post(f"/v1/clips/{original['clip_id']}/renders", json={"hook_title": "no"}).status_code == 422
+        # as spoken, untrimmed, without the title: another clip, exactly as long as its moment
+        whole = http.post(f"/v1/clips/{original['clip_id']}/renders", json={"trim": "off", "hook_title": False})
         assert whole.status_code == 202, whole.text
         untrimmed = pipeline.wait_for_clip(video["video_id"], whole.json()["clip_id"])
-        assert untrimmed["trimmed_seconds"] == 0
+        assert untrimmed["trimmed_seconds"] == 0 and untrimmed["variant"].endswith(":trim=off:hook_title=off")
         assert abs(untrimmed["duration"] - (untrimmed["end"] - untrimmed["start"])) < 0.1
+        handoff = json.loads(pipeline.clip_file(untrimmed, "handoff").read_text())
+        assert handoff["hook"] is None and handoff["trim"] is None
+        assert json.loads(pipeline.clip_file(original, "handoff").read_text())["hook"]["text"] == original["title"]
     assert len(pipeline.client.clips(video["video_id"])["clips"]) == 3
 
 

@@ -189,3 +189,39 @@ def test_a_word_drawn_out_over_the_hesitation_after_it_gives_it_up():
     assert [w.word for w in trimmed.words(words)] == ["the", "book,", "then", "we"]
     # with pauses only, nothing is taken from the word
     assert plan(words, 211.6, 215.0, TrimOptions(mode="pauses"), fps=FPS, sounds=sounds).sounds_removed == ()
+
+
+def test_a_word_run_on_into_silence_before_a_hesitation_ends_with_its_voice():
+    """Whisper ended "exhibition," 0.18 s past its voiced stretch, 20 ms short of the "um" after a
+    silence: the word ends with its voice, so the "um" lies clear of every word and goes (a planted
+    hesitation bench/trim.py missed)."""
+    words = words_at(("the", 189.31, 189.49), ("exhibition,", 189.49, 190.45), ("in", 191.93, 191.95),
+                     ("being", 191.95, 192.33))
+    sounds = [(184.99, 190.27), (190.47, 190.91), (191.75, 193.66)]
+    trimmed = plan(words, 189.31, 192.33, TrimOptions(), fps=FPS, sounds=sounds)
+    assert trimmed.sounds_removed == ((190.47, 190.91),)
+    assert [w.word for w in trimmed.words(words)] == ["the", "exhibition,", "in", "being"]
+    for a, b in trimmed.cuts:  # and every cut keeps its distance from the word as Whisper timed it
+        assert b <= 189.49 - 0.03 + 1e-6 or a >= 190.45 + 0.03 - 1e-6
+
+
+def test_a_word_reaching_back_over_the_hesitation_before_it_starts_with_its_voice():
+    """Whisper began "of" where "imitation" ended and stretched it over the "um" and the silences
+    around it to where its voice is: it starts with its own stretch, and the "um" goes."""
+    words = words_at(("exact", 350.14, 350.51), ("imitation", 350.51, 351.4), ("of", 351.4, 352.88),
+                     ("the", 352.88, 353.1), ("more", 353.1, 353.44))
+    sounds = [(348.16, 351.39), (351.59, 352.09), (352.87, 355.45)]
+    trimmed = plan(words, 350.14, 353.44, TrimOptions(), fps=FPS, sounds=sounds)
+    assert trimmed.sounds_removed == ((351.59, 352.09),)
+    assert [w.word for w in trimmed.words(words)] == ["exact", "imitation", "of", "the", "more"]
+    assert any(a <= 351.6 and b >= 352.08 for a, b in trimmed.cuts)
+
+
+def test_a_word_with_a_stretch_of_its_own_voice_after_a_short_gap_keeps_its_end():
+    """A voiced stretch that resumes within 0.15 s is the word going on (a stop consonant), not a
+    silence it was drawn over."""
+    words = words_at(("exactly", 10.0, 10.9), ("so", 11.5, 11.8))
+    sounds = [(9.95, 10.5), (10.6, 10.92), (11.45, 11.85)]
+    trimmed = plan(words, 10.0, 11.8, TrimOptions(), fps=FPS, sounds=sounds)
+    assert trimmed.sounds_removed == ()
+    assert all(a >= 10.9 + 0.03 - 1e-6 for a, _ in trimmed.cuts)
