@@ -55,7 +55,7 @@ from typing import Any, Sequence
 
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
-from streams.domain.moment import Moment
+from streams.domain.moment import Moment, StoredMoment
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import ConfigError, MalformedVerdict, ModelMissing, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
@@ -342,7 +342,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         )
         return
     announced = await _with_verdicts(video_id, chosen, judge)
-    final = [as_moment(video_id, a) for a in announced]
+    final = _titles_kept([as_moment(video_id, a) for a in announced], await rt.catalog.moments(video_id))
     for rank, m in enumerate(final, start=1):
         await rt.catalog.save_moment(video_id, m, rank, is_final=True)
     ranked = [_candidate(m, rank) for rank, m in enumerate(final, start=1)]
@@ -356,6 +356,14 @@ async def _find(chunk: TranscriptChunkReady) -> None:
         return
     await _publish(chunk, ranked, is_final=True, at=finished_at, superseded=superseded)
     await report(chunk.tenant_id, video_id, STAGE, "finished", at=finished_at)
+
+
+def _titles_kept(final: Sequence[Moment], stored: Sequence[StoredMoment]) -> list[Moment]:
+    """``final`` with each moment that was announced while the video streamed keeping the title
+    it was announced with: its clip may be out already, the title drawn on its first seconds
+    (``media.hook``), and a title that changed under it would not match the clip."""
+    titles = {m.moment_id: m.title for m in stored if m.title}
+    return [dataclasses.replace(m, title=titles.get(m.moment_id, m.title)) for m in final]
 
 
 async def _publish(

@@ -217,3 +217,23 @@ def test_the_judge_reads_a_clip_s_words_as_spaced_text():
     [pick] = replay("v1", chunks, {"clip_count": 1}, duration, final=True).picks
     text = clip_text(pick)
     assert text.split() == [w.word for w in pick.words]  # stored words are bare: spaces come from the join
+
+
+def test_a_moment_announced_while_streaming_keeps_its_title_in_the_final_ranking():
+    """Its clip may be out already with the title drawn over its first seconds."""
+    from datetime import datetime, timezone
+
+    from streams.agents.moments import _titles_kept
+    from streams.domain.moment import Moment, StoredMoment
+
+    def moment(mid: str, title: str) -> Moment:
+        return Moment(moment_id=mid, start=1.0, end=21.0, score=70.0, signals={}, reason="r", title=title)
+
+    stored = [StoredMoment.from_row({
+        "video_id": "v", "moment_id": "a", "start_s": 1.0, "end_s": 21.0, "score": 60.0, "signals": {},
+        "reason": "r", "title": "The title it streamed with", "rank": 2, "is_final": False, "superseded": False,
+        "speakers": [], "created_at": datetime.now(timezone.utc),
+    })]
+    kept = _titles_kept([moment("a", "A better title found later"), moment("b", "A new pick")], stored)
+    assert [m.title for m in kept] == ["The title it streamed with", "A new pick"]
+    assert kept[0].score == 70.0  # only the title stays
