@@ -53,7 +53,12 @@ ClipstreamError
 ├── DeadLetterError        a dead letter cannot be found or replayed as asked
 ├── InternalError          an exception nothing above names: a bug (never retried)
 ├── UnsafeUrl              a URL is not http(s) or reaches a private, loopback or reserved address
-└── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
+├── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
+└── PublishError           a platform refused or failed a post (``retriable``: 5xx, network)
+    ├── AccountReconnectRequired  the account's grant is revoked or expired: its owner must connect it again
+    ├── QuotaExceeded      the platform's daily quota is spent (``retry_at``: when the next quota day begins)
+    ├── UploadSessionGone  the platform no longer knows an upload session (expired): open a new one
+    └── TokenUnreadable    a stored grant cannot be decrypted with any configured key
 
 Every subclass lives here, so this tree is the whole vocabulary. Exceptions that never cross a
 process or layer boundary as themselves stay beside their code: ``asr.pcm.InvalidAudio``,
@@ -368,3 +373,43 @@ class UnsafeUrl(ClipstreamError):
 
 class SourceFetchFailed(ClipstreamError):
     code = "source_fetch_failed"
+
+
+class PublishError(ClipstreamError):
+    """A social platform refused a post or its upload failed (``retriable`` when trying again
+    later may succeed: the platform's 5xx, a network failure)."""
+
+    code = "publish_failed"
+
+
+class AccountReconnectRequired(PublishError):
+    """The platform no longer honours the account's grant (revoked, expired, its scopes withdrawn):
+    nothing posts to it until its owner connects it again."""
+
+    code = "account_reconnect_required"
+
+
+class QuotaExceeded(PublishError):
+    """The platform's quota for the day is spent; ``retry_at`` is when the next quota day begins."""
+
+    code = "quota_exceeded"
+    retriable = True
+
+    def __init__(self, message: str, *, retry_at=None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class UploadSessionGone(PublishError):
+    """The platform no longer knows an upload session (it expired before its last byte, so it made
+    no video): a new session may be opened."""
+
+    code = "upload_session_gone"
+    retriable = True
+
+
+class TokenUnreadable(PublishError):
+    """A stored grant does not decrypt with any configured key (the key that sealed it is gone,
+    or the bytes were changed): the account must be connected again, or the old key restored."""
+
+    code = "token_unreadable"

@@ -3,6 +3,7 @@ request it receives. For tests of code that calls out over HTTP (downloads, webh
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +30,12 @@ Respond = Callable[[Received, int], Answer]  # (request, how many came before it
 
 
 class LocalServer:
-    """``with LocalServer(respond) as server: ... server.url("/path") ... server.received``"""
+    """``with LocalServer(respond) as server: ... server.url("/path") ... server.received``; with
+    ``tls`` (a server-side ``ssl.SSLContext``) it serves HTTPS."""
 
-    def __init__(self, respond: Respond) -> None:
+    def __init__(self, respond: Respond, tls: ssl.SSLContext | None = None) -> None:
         self.respond = respond
+        self.scheme = "https" if tls is not None else "http"
         self.received: list[Received] = []
         self._lock = threading.Lock()
         outer = self
@@ -69,11 +72,13 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:  # HTTPS: a client that insists on it (Google's media uploads) talks to us
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def __enter__(self) -> LocalServer:
         self._thread.start()

@@ -34,6 +34,11 @@ class ServiceSettings:
         be the master key, or a key with ``keys.get``.
     meilisearch_public_url: where front ends reach that Meilisearch with a tenant token (empty:
         ``meilisearch_url``).
+    token_keys: the Fernet keys platform grants are sealed with at rest (``publish.tokens``),
+        comma-separated: the first seals, all open (rotation: a new key first, then re-seal).
+        Empty: publishing is off (an account cannot be connected).
+    youtube_api_url / youtube_token_url: where the YouTube Data API and Google's OAuth token
+        endpoint are (empty: Google's own; the tests point them at a stand-in).
     """
 
     kafka_bootstrap: str = ""
@@ -55,3 +60,6 @@ class ServiceSettings:
     meilisearch_url: str = ""
     meilisearch_key: str = ""
     meilisearch_public_url: str = ""
+    token_keys: str = field(default="", repr=False)
+    youtube_api_url: str = ""
+    youtube_token_url: str = ""

@@ -1,0 +1,70 @@
+"""What every platform adapter does (``youtube`` today; TikTok, Instagram Reels or LinkedIn are
+one more module each): start an upload session without sending a byte, send the media into a
+session (resuming where the platform says it stands), and read a post's statistics.
+
+A publishing worker records the session ``start`` returns before it calls ``send``: a worker that
+dies mid-upload is followed by one that sends into the same session, so the platform ends with one
+video, never two (a session that never receives its last byte makes none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Mapping, Protocol, Sequence
+
+PRIVACY = ("public", "unlisted", "private")
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """What a post says: ``title`` and ``description``, ``tags``, ``privacy`` (one of ``PRIVACY``)
+    and ``publish_at`` (UTC; None: at once)."""
+
+    title: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    privacy: str = "public"
+    publish_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.privacy not in PRIVACY:
+            raise ValueError(f"privacy must be one of {', '.join(PRIVACY)}, got {self.privacy!r}")
+        if not self.title.strip():
+            raise ValueError("a post needs a title")
+
+
+@dataclass(frozen=True)
+class Published:
+    """A post the platform holds: its id there, its public address and the platform's resource."""
+
+    platform_id: str
+    url: str
+    resource: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """A post's counts as the platform gives them (None where it gives none)."""
+
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+
+
+Progress = Callable[[int, int], None]  # (bytes the platform holds, bytes in all)
+
+
+class Platform(Protocol):
+    name: str
+
+    def start(self, media: Path, post: PostRequest) -> str:
+        """A new upload session for ``media``; no byte of it is sent."""
+        ...
+
+    def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
+        """``media`` sent into ``session`` from where the platform says it stands; the post."""
+        ...
+
+    def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]: ...

@@ -1,0 +1,188 @@
+"""The publisher: claims due posts and puts each on its platform exactly once.
+
+For a claimed post (``store.claim_due``): the account's grant is opened (``tokens``), the
+platform's adapter built, and then
+
+1. the upload session is the one recorded, or a new one is opened (no byte sent) and recorded
+   before anything else: if another claim recorded one meanwhile, this one is left unused;
+2. the clip is sent into the session from where the platform says it stands, the lease extended
+   as bytes go (a platform that already holds every byte answers with the video at once);
+3. the post is recorded as published, and the grant stored again if the platform renewed it.
+
+A publisher killed at any point is followed, when its lease ends, by one that resumes the same
+session: a session makes one video, so nothing is posted twice and nothing is lost. Failures:
+a revoked grant marks the account ``reconnect_required`` and fails the post with
+``account_reconnect_required``; a spent quota makes the post due again when the next quota day
+begins; a session the platform no longer knows (expired) is forgotten and a new one opened on the
+next attempt; other retriable failures come back after ``retry_seconds``; the rest fail the post.
+
+``checkpoint`` is called by name at each step (``claimed``, ``session_opened``,
+``session_recorded``, ``chunk``, ``uploaded``, ``recorded``): the fault tests kill the process there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from streams.domain.posts import Post
+from streams.errors import AccountReconnectRequired, ClipstreamError, PublishError, QuotaExceeded, UploadSessionGone
+from streams.publish import store
+from streams.publish.platform import Platform, PostRequest, Published
+from streams.publish.tokens import Grant, TokenCipher
+
+log = logging.getLogger(__name__)
+
+PlatformFor = Callable[[str, Grant], Platform]  # (platform name, grant) -> its adapter
+MediaOf = Callable[[Post], Awaitable[Path]]  # the clip's MP4 on local disk
+Checkpoint = Callable[[str], None]
+
+
+class Publisher:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        cipher: TokenCipher,
+        platform_for: PlatformFor,
+        media_of: MediaOf,
+        *,
+        lease_seconds: float = 120.0,
+        retry_seconds: float = 60.0,
+        batch: int = 4,
+        poll_seconds: float = 1.0,
+        checkpoint: Checkpoint = lambda _name: None,
+        announce: Callable[[Post, Published | None, ClipstreamError | None], Awaitable[None]] | None = None,
+    ) -> None:
+        self.pool = pool
+        self.cipher = cipher
+        self.platform_for = platform_for
+        self.media_of = media_of
+        self.lease_seconds = lease_seconds
+        self.retry_seconds = retry_seconds
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.checkpoint = checkpoint
+        self.announce = announce
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except (OSError, asyncpg.PostgresError) as exc:  # the database is away: try again later
+                log.warning("publisher: %s: %s", type(exc).__name__, exc)
+                claimed = 0
+            if claimed < self.batch:
+                try:
+                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def run_once(self) -> int:
+        """Claim due posts and publish each (concurrently); how many were claimed."""
+        async with self.pool.acquire() as conn:
+            claimed = await store.claim_due(conn, self.batch, self.lease_seconds)
+        for _ in claimed:
+            self.checkpoint("claimed")
+        results = await asyncio.gather(*(self.publish(p) for p in claimed), return_exceptions=True)
+        for post, result in zip(claimed, results):
+            if isinstance(result, BaseException):
+                log.error("post %s: %r", post.post_id, result, exc_info=result)
+        return len(claimed)
+
+    async def publish(self, post: Post) -> None:
+        """One claimed attempt at ``post``, its outcome recorded."""
+        published: Published | None = None
+        try:
+            published = await self._attempt(post)
+        except AccountReconnectRequired as exc:
+            async with self.pool.acquire() as conn:
+                await store.needs_reconnect(conn, post.account_id)
+                await store.record_failure(conn, post, exc.code, exc.message)
+            await self._announce(post, None, exc)
+        except QuotaExceeded as exc:
+            async with self.pool.acquire() as conn:
+                await store.record_failure(conn, post, exc.code, exc.message, retry_at=exc.retry_at)
+        except ClipstreamError as exc:
+            gone = isinstance(exc, UploadSessionGone)
+            retry = exc.retriable
+            at = datetime.now(UTC) + timedelta(seconds=self.retry_seconds) if retry else None
+            async with self.pool.acquire() as conn:
+                await store.record_failure(conn, post, exc.code, exc.message, retry_at=at, forget_session=gone)
+            if not retry:
+                await self._announce(post, None, exc)
+        if published is not None:
+            await self._announce(post, published, None)
+
+    async def _attempt(self, post: Post) -> Published | None:
+        async with self.pool.acquire() as conn:
+            found = await store.sealed_grant(conn, post.account_id)
+        if found is None:
+            raise PublishError(f"the account {post.account_id} is gone")
+        account, sealed = found
+        if account.status == "reconnect_required":
+            raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
+        grant = self.cipher.open(sealed)
+        platform = self.platform_for(account.platform, grant)
+        media = await self.media_of(post)
+        session = post.upload_session
+        if session is None:
+            request = PostRequest(post.title, post.description, post.tags, post.privacy)
+            opened = await asyncio.to_thread(platform.start, media, request)
+            self.checkpoint("session_opened")
+            async with self.pool.acquire() as conn:
+                if not await store.record_session(conn, post, opened):
+                    log.info("post %s: another publisher claimed it meanwhile; session left unused", post.post_id)
+                    return None
+            session = opened
+            self.checkpoint("session_recorded")
+        loop = asyncio.get_running_loop()
+
+        def progress(held: int, total: int) -> None:  # in the upload's thread
+            self.checkpoint("chunk")
+            asyncio.run_coroutine_threadsafe(self._extend(post), loop)
+
+        try:
+            published = await asyncio.to_thread(platform.send, session, media, progress)
+        finally:
+            await self._keep_grant(post.account_id, grant, platform)
+        self.checkpoint("uploaded")
+        async with self.pool.acquire() as conn:
+            await store.record_published(conn, post, published)
+        self.checkpoint("recorded")
+        return published
+
+    async def _extend(self, post: Post) -> None:
+        async with self.pool.acquire() as conn:
+            await store.extend_lease(conn, post, self.lease_seconds)
+
+    async def _keep_grant(self, account_id: str, before: Grant, platform: Platform) -> None:
+        """Store the grant again when the platform renewed it."""
+        current = getattr(platform, "grant", None)
+        after = current() if callable(current) else None
+        if after is not None and after != before:
+            async with self.pool.acquire() as conn:
+                await store.store_grant(conn, account_id, self.cipher.seal(after))
+
+    async def _announce(self, post: Post, published: Published | None, error: ClipstreamError | None) -> None:
+        if self.announce is not None:
+            try:
+                await self.announce(post, published, error)
+            except Exception:  # a webhook never fails a post
+                log.exception("post %s: announcing failed", post.post_id)
+
+
+def platforms(adapters: Mapping[str, Callable[[Grant], Platform]]) -> PlatformFor:
+    """A ``PlatformFor`` from each platform's adapter factory."""
+
+    def build(name: str, grant: Grant) -> Platform:
+        try:
+            return adapters[name](grant)
+        except KeyError:
+            raise PublishError(f"publishing to {name} is not configured on this server") from None
+
+    return build

@@ -1,0 +1,234 @@
+"""Platform accounts and posts in PostgreSQL (``schemas/postgres/0016``).
+
+Every function takes a connection, so it works under either role: the API's (row-level security)
+and the publisher's owner role; functions on one tenant's rows filter by ``tenant_id`` too.
+
+Publishing is claimed, not locked (as webhook deliveries are: ``streams.webhooks.store``):
+``claim_due`` picks due posts with ``FOR UPDATE SKIP LOCKED`` and, in the same statement, counts
+the attempt and pushes ``next_attempt_at`` out by a lease; a publisher extends its lease while it
+uploads. Every later write names the attempt it claimed and changes nothing when another claim
+has come since (``attempts`` moved on). The upload session is recorded once, before a byte is
+sent (``record_session``: only while none is recorded), so whichever publisher comes next sends
+into the same session and the platform makes one video of it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from streams.adapters.db import from_jsonb
+from streams.domain.posts import Account, Post
+from streams.publish.platform import PostRequest, Published
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _post(record: asyncpg.Record | None) -> Post | None:
+    if record is None:
+        return None
+    row = dict(record)
+    row["tags"] = from_jsonb(row["tags"])
+    return Post.from_row(row)
+
+
+# -- accounts --------------------------------------------------------------------------------------
+async def add_account(conn: asyncpg.Connection, tenant_id: str, platform: str, name: str, sealed: bytes) -> Account:
+    row = await conn.fetchrow(
+        "INSERT INTO platform_accounts (account_id, tenant_id, platform, name, grant_sealed)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        new_id("acc"),
+        tenant_id,
+        platform,
+        name,
+        sealed,
+    )
+    return Account.from_row(row)
+
+
+async def account(conn: asyncpg.Connection, tenant_id: str, account_id: str) -> Account | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM platform_accounts WHERE tenant_id = $1 AND account_id = $2", tenant_id, account_id
+    )
+    return None if row is None else Account.from_row(row)
+
+
+async def sealed_grant(conn: asyncpg.Connection, account_id: str) -> tuple[Account, bytes] | None:
+    """An account and its sealed grant (the publisher's read)."""
+    row = await conn.fetchrow("SELECT * FROM platform_accounts WHERE account_id = $1", account_id)
+    return None if row is None else (Account.from_row(row), bytes(row["grant_sealed"]))
+
+
+async def store_grant(conn: asyncpg.Connection, account_id: str, sealed: bytes) -> None:
+    """A grant the platform renewed (or one connected again: the account is ``connected``)."""
+    await conn.execute(
+        "UPDATE platform_accounts SET grant_sealed = $2, status = 'connected', updated_at = now() WHERE account_id = $1",
+        account_id,
+        sealed,
+    )
+
+
+async def needs_reconnect(conn: asyncpg.Connection, account_id: str) -> None:
+    await conn.execute(
+        "UPDATE platform_accounts SET status = 'reconnect_required', updated_at = now() WHERE account_id = $1",
+        account_id,
+    )
+
+
+# -- posts -----------------------------------------------------------------------------------------
+async def create_post(
+    conn: asyncpg.Connection, tenant_id: str, clip_id: str, account_id: str, request: PostRequest, publish_at: datetime
+) -> Post:
+    row = await conn.fetchrow(
+        "INSERT INTO posts (post_id, tenant_id, clip_id, account_id, title, description, tags, privacy,"
+        " publish_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $9) RETURNING *",
+        new_id("pst"),
+        tenant_id,
+        clip_id,
+        account_id,
+        request.title,
+        request.description,
+        json.dumps(list(request.tags)),
+        request.privacy,
+        publish_at,
+    )
+    post = _post(row)
+    assert post is not None
+    return post
+
+
+async def post(conn: asyncpg.Connection, tenant_id: str, post_id: str) -> Post | None:
+    return _post(await conn.fetchrow("SELECT * FROM posts WHERE tenant_id = $1 AND post_id = $2", tenant_id, post_id))
+
+
+async def posts(conn: asyncpg.Connection, tenant_id: str, clip_id: str | None = None, limit: int = 100) -> list[Post]:
+    rows = await conn.fetch(
+        "SELECT * FROM posts WHERE tenant_id = $1 AND ($2::text IS NULL OR clip_id = $2)"
+        " ORDER BY publish_at DESC, post_id LIMIT $3",
+        tenant_id,
+        clip_id,
+        limit,
+    )
+    return [p for p in map(_post, rows) if p is not None]
+
+
+async def cancel(conn: asyncpg.Connection, tenant_id: str, post_id: str) -> Post | None:
+    """Cancel a post not yet claimed (None when it is publishing, published or gone)."""
+    return _post(
+        await conn.fetchrow(
+            "UPDATE posts SET status = 'cancelled' WHERE tenant_id = $1 AND post_id = $2"
+            " AND status IN ('scheduled', 'failed') AND upload_session IS NULL RETURNING *",
+            tenant_id,
+            post_id,
+        )
+    )
+
+
+async def retry(conn: asyncpg.Connection, tenant_id: str, post_id: str) -> Post | None:
+    """A failed post due again now (None when it has not failed)."""
+    return _post(
+        await conn.fetchrow(
+            "UPDATE posts SET status = 'scheduled', next_attempt_at = now(), error_code = NULL, error = NULL"
+            " WHERE tenant_id = $1 AND post_id = $2 AND status = 'failed' RETURNING *",
+            tenant_id,
+            post_id,
+        )
+    )
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[Post]:
+    """Up to ``limit`` due posts, each claimed: its attempt counted, leased for ``lease_seconds``."""
+    rows = await conn.fetch(
+        """
+        WITH due AS (
+            SELECT post_id FROM posts
+            WHERE status IN ('scheduled', 'publishing') AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE posts p SET status = 'publishing', attempts = p.attempts + 1,
+                           next_attempt_at = now() + make_interval(secs => $2)
+        FROM due WHERE p.post_id = due.post_id
+        RETURNING p.*
+        """,
+        limit,
+        float(lease_seconds),
+    )
+    return [p for p in map(_post, rows) if p is not None]
+
+
+def _claimed(post: Post) -> tuple[str, int]:
+    return post.post_id, post.attempts
+
+
+async def record_session(conn: asyncpg.Connection, post: Post, session: str) -> bool:
+    """Record the upload session of the claimed ``post``; False when another claim came since or
+    a session is recorded already (the caller then sends nothing into its own)."""
+    done = await conn.execute(
+        "UPDATE posts SET upload_session = $3 WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'"
+        " AND upload_session IS NULL",
+        *_claimed(post),
+        session,
+    )
+    return done == "UPDATE 1"
+
+
+async def extend_lease(conn: asyncpg.Connection, post: Post, lease_seconds: float) -> bool:
+    done = await conn.execute(
+        "UPDATE posts SET next_attempt_at = now() + make_interval(secs => $3)"
+        " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
+        *_claimed(post),
+        float(lease_seconds),
+    )
+    return done == "UPDATE 1"
+
+
+async def record_published(conn: asyncpg.Connection, post: Post, published: Published) -> bool:
+    """The post is on the platform. Written whatever claim came since: the platform made one video
+    of the one session, so any claim's answer is the same video."""
+    done = await conn.execute(
+        "UPDATE posts SET status = 'published', platform_id = $2, url = $3, published_at = now(),"
+        " error_code = NULL, error = NULL WHERE post_id = $1 AND status IN ('publishing', 'scheduled', 'failed')",
+        post.post_id,
+        published.platform_id,
+        published.url,
+    )
+    return done == "UPDATE 1"
+
+
+async def record_failure(
+    conn: asyncpg.Connection,
+    post: Post,
+    code: str,
+    message: str,
+    retry_at: datetime | None = None,
+    forget_session: bool = False,
+) -> bool:
+    """The claimed attempt failed: due again at ``retry_at`` (its session kept, unless the platform
+    no longer knows it), else failed for good."""
+    done = await conn.execute(
+        "UPDATE posts SET status = CASE WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'scheduled' END,"
+        " next_attempt_at = coalesce($5, next_attempt_at), error_code = $3, error = $4,"
+        " upload_session = CASE WHEN $6 THEN NULL ELSE upload_session END"
+        " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
+        *_claimed(post),
+        code,
+        message[:1000],
+        retry_at,
+        forget_session,
+    )
+    return done == "UPDATE 1"
+
+
+async def due_count(conn: asyncpg.Connection, post_ids: Sequence[str]) -> int:
+    """How many of ``post_ids`` are still to publish (tests and the operator's view)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM posts WHERE post_id = ANY($1::text[]) AND status IN ('scheduled', 'publishing')",
+        list(post_ids),
+    )

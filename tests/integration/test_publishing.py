@@ -1,0 +1,211 @@
+"""Publishing clips exactly once (issue 52), on the stack's PostgreSQL and a stand-in YouTube
+(``tests.standins.youtube``) that Google's client talks real HTTPS to: posts due now go out and
+posts due later wait; a publisher killed with SIGKILL at ten points of its work is followed by one
+that finishes, and every post ends on the platform once; two publishers share 50 posts due in the
+same minute; a revoked grant fails its posts with ``account_reconnect_required``; grants are
+unreadable in the database without the key."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from streams.publish import store
+from streams.publish.platform import PostRequest
+from streams.publish.tokens import Grant, TokenCipher, new_key
+from streams.publish.youtube import CHUNK_UNIT
+from streams.settings import project_root
+from tests.standins.youtube import StandInYouTube
+
+pytestmark = pytest.mark.integration
+
+KEYS = new_key()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def _sql(dsn: str, fn):
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await fn(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def yt():
+    with StandInYouTube() as server:
+        yield server
+
+
+@pytest.fixture
+def clip_file(tmp_path) -> Path:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(os.urandom(2 * CHUNK_UNIT + 999))
+    return path
+
+
+@pytest.fixture
+def tenant(stack):
+    """A tenant with one rendered clip (rows only: the file is ``clip_file``)."""
+    tenant_id, video_id, clip_id = (f"pub-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex, uuid.uuid4().hex[:16])
+
+    async def make(conn):
+        await conn.execute("INSERT INTO tenants (tenant_id, name) VALUES ($1, $1)", tenant_id)
+        await conn.execute("INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes)"
+                           " VALUES ($1, $2, 'talk.mp4', 'file:///x', 1)", video_id, tenant_id)
+        await conn.execute(
+            "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
+            " mp4_uri, srt_uri, vtt_uri, thumbnail_uri) VALUES ($1, $2, 'm', '9:16', 0, 30, 30, 1080, 1920,"
+            " 'file:///c.mp4', 'file:///c.srt', 'file:///c.vtt', 'file:///c.jpg')", clip_id, video_id)
+
+    run(_sql(stack.postgres_dsn, make))
+    yield {"tenant_id": tenant_id, "clip_id": clip_id, "dsn": stack.postgres_dsn}
+    async def remove(conn):
+        await conn.execute("DELETE FROM videos WHERE tenant_id = $1", tenant_id)
+        await conn.execute("DELETE FROM tenants WHERE tenant_id = $1", tenant_id)
+
+    run(_sql(stack.postgres_dsn, remove))
+
+
+def connect_account(tenant, yt) -> tuple[str, Grant]:
+    access, refresh, expiry = yt.grant()
+    grant = Grant(access, refresh, expiry)
+    sealed = TokenCipher([KEYS]).seal(grant)
+
+    async def add(conn):
+        return await store.add_account(conn, tenant["tenant_id"], "youtube", "Test channel", sealed)
+
+    return run(_sql(tenant["dsn"], add)).account_id, grant
+
+
+def schedule(tenant, account_id: str, count: int, at: datetime) -> list[str]:
+    async def add(conn):
+        return [
+            (await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
+                                     PostRequest(f"Clip {i}", tags=("t",)), at)).post_id
+            for i in range(count)
+        ]
+
+    return run(_sql(tenant["dsn"], add))
+
+
+def rows(tenant, post_ids):
+    async def read(conn):
+        return await conn.fetch("SELECT * FROM posts WHERE post_id = ANY($1::text[]) ORDER BY post_id", post_ids)
+
+    return run(_sql(tenant["dsn"], read))
+
+
+def publisher(tenant, yt, clip_file, posts, *, kill_at: str | None = None, lease: float = 2.0, seconds: float = 60):
+    env = {
+        **os.environ,
+        "PUBLISH_DSN": tenant["dsn"],
+        "PUBLISH_KEYS": KEYS,
+        "PUBLISH_MEDIA": str(clip_file),
+        "PUBLISH_YT": "|".join([yt.api_url, yt.token_url, str(yt.ca_certs), yt.client_id, yt.client_secret]),
+        "PUBLISH_LEASE": str(lease),
+        "PUBLISH_POSTS": ",".join(posts),
+        "PUBLISH_SECONDS": str(seconds),
+    }
+    if kill_at:
+        env["PUBLISH_KILL_AT"] = kill_at
+    return subprocess.Popen([sys.executable, "-m", "tests.publisher_run"], cwd=project_root(), env=env)
+
+
+def test_a_post_due_now_goes_out_and_one_due_later_waits(tenant, yt, clip_file):
+    account_id, _ = connect_account(tenant, yt)
+    now = datetime.now(UTC)
+    due = schedule(tenant, account_id, 1, now - timedelta(seconds=1))
+    later = schedule(tenant, account_id, 1, now + timedelta(hours=1))
+    assert publisher(tenant, yt, clip_file, due).wait(timeout=60) == 0
+    [published] = rows(tenant, due)
+    [waiting] = rows(tenant, later)
+    assert published["status"] == "published" and published["platform_id"] in yt.videos
+    assert published["url"].endswith(published["platform_id"])
+    assert waiting["status"] == "scheduled" and waiting["upload_session"] is None
+    assert len(yt.videos) == 1 and yt.videos[published["platform_id"]].resource["snippet"]["title"] == "Clip 0"
+
+
+KILL_POINTS = [
+    "claimed:1", "session_opened:1", "session_recorded:1", "chunk:1", "chunk:2", "chunk:3",
+    "uploaded:1", "recorded:1", "session_opened:2", "uploaded:2",
+]
+
+
+def test_a_publisher_killed_anywhere_is_followed_and_every_post_goes_out_once(tenant, yt, clip_file):
+    """SIGKILL at ten points: before the session, once it is open but not recorded, once recorded,
+    after each chunk (the last included: the platform holds the video, the answer is not stored),
+    after the upload and after the record; then a publisher that is not killed finishes."""
+    account_id, _ = connect_account(tenant, yt)
+    posts = schedule(tenant, account_id, len(KILL_POINTS), datetime.now(UTC) - timedelta(seconds=1))
+    codes = {}
+    for point in KILL_POINTS:
+        codes[point] = publisher(tenant, yt, clip_file, posts, kill_at=point).wait(timeout=60)
+    # -9: killed there; 0: every post was done before the point came round (only the last ones may be)
+    assert set(codes.values()) <= {-9, 0} and list(codes.values())[:8] == [-9] * 8, codes
+    assert publisher(tenant, yt, clip_file, posts, seconds=90).wait(timeout=120) == 0
+    done = rows(tenant, posts)
+    assert [r["status"] for r in done] == ["published"] * len(posts)
+    platform_ids = [r["platform_id"] for r in done]
+    assert len(set(platform_ids)) == len(posts) and set(platform_ids) == set(yt.videos)  # none twice, none lost
+    assert all(v.size == clip_file.stat().st_size for v in yt.videos.values())
+
+
+def test_two_publishers_share_fifty_posts_due_in_one_minute(tenant, yt, clip_file):
+    account_id, _ = connect_account(tenant, yt)
+    at = datetime.now(UTC) + timedelta(seconds=5)
+    posts = schedule(tenant, account_id, 50, at)
+    workers = [publisher(tenant, yt, clip_file, posts, lease=30, seconds=90) for _ in range(2)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    done = rows(tenant, posts)
+    assert all(r["status"] == "published" for r in done)
+    assert len({r["platform_id"] for r in done}) == 50 == len(yt.videos)
+    late = [(r["published_at"] - r["publish_at"]).total_seconds() for r in done]
+    assert min(late) >= 0 and max(late) < 60, (min(late), max(late))
+
+
+def test_a_revoked_grant_fails_its_post_and_asks_for_reconnection(tenant, yt, clip_file):
+    account_id, grant = connect_account(tenant, yt)
+    yt.revoke(grant.refresh_token)
+    yt.expire(grant.access_token)
+    posts = schedule(tenant, account_id, 1, datetime.now(UTC) - timedelta(seconds=1))
+    assert publisher(tenant, yt, clip_file, posts).wait(timeout=60) == 0
+    [failed] = rows(tenant, posts)
+    assert (failed["status"], failed["error_code"]) == ("failed", "account_reconnect_required")
+
+    async def status(conn):
+        return await conn.fetchval("SELECT status FROM platform_accounts WHERE account_id = $1", account_id)
+
+    assert run(_sql(tenant["dsn"], status)) == "reconnect_required" and not yt.videos
+
+
+def test_an_expired_access_token_is_refreshed_and_the_new_grant_stored_sealed(tenant, yt, clip_file):
+    access, refresh, _ = yt.grant(seconds=-5)
+    grant = Grant(access, refresh, datetime.now(UTC) - timedelta(seconds=5))
+
+    async def add(conn):
+        return await store.add_account(conn, tenant["tenant_id"], "youtube", "c", TokenCipher([KEYS]).seal(grant))
+
+    account_id = run(_sql(tenant["dsn"], add)).account_id
+    posts = schedule(tenant, account_id, 1, datetime.now(UTC) - timedelta(seconds=1))
+    assert publisher(tenant, yt, clip_file, posts).wait(timeout=60) == 0
+    assert rows(tenant, posts)[0]["status"] == "published" and yt.refreshed == 1
+
+    async def sealed(conn):
+        return bytes(await conn.fetchval("SELECT grant_sealed FROM platform_accounts WHERE account_id = $1", account_id))
+
+    stored = run(_sql(tenant["dsn"], sealed))
+    assert access.encode() not in stored and refresh.encode() not in stored  # unreadable without the key
+    renewed = TokenCipher([KEYS]).open(stored)
+    assert renewed.access_token != access and renewed.refresh_token == refresh

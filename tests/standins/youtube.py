@@ -1,0 +1,232 @@
+"""A STAND-IN for the YouTube Data API v3 and Google's OAuth 2.0 token endpoint, for tests only:
+no test can reach Google. It is a real HTTPS server (``tests.httpd.LocalServer`` with a
+certificate of its own, ``ca_certs``: Google's client sends uploads over https whatever endpoint it
+is given) that answers the
+requests Google's own client (``google-api-python-client`` with ``google-auth``) makes, as the
+platform's documentation describes them:
+
+- resumable uploads (https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol):
+  ``POST /upload/youtube/v3/videos?uploadType=resumable&part=...`` with the video resource starts a
+  session and answers 200 with its URI in ``Location``; ``PUT`` to it with ``Content-Range: bytes
+  a-b/total`` sends a chunk, answered ``308 Resume Incomplete`` with ``Range: bytes=0-n`` (none before
+  the first byte) until the last, which creates the video and answers 200 with its resource; an empty
+  ``PUT`` with ``Content-Range: bytes */total`` asks how much arrived. Every chunk but the last is a
+  multiple of 256 KiB; a chunk that does not start where the stored bytes end is refused.
+- ``status.publishAt`` (https://developers.google.com/youtube/v3/docs/videos#status.publishAt):
+  only with ``privacyStatus`` ``private``; the video then goes public at that time.
+- errors in Google's JSON error format (https://developers.google.com/youtube/v3/docs/errors): 401
+  ``authError`` for a missing, unknown or expired access token; 403 ``quotaExceeded`` (domain
+  ``youtube.quota``) when the day's ``videos.insert`` calls are spent
+  (https://developers.google.com/youtube/v3/determine_quota_cost: 100 a day, reset at midnight Pacific).
+- the token endpoint (https://developers.google.com/identity/protocols/oauth2/web-server#offline):
+  ``POST /token`` with ``grant_type=refresh_token`` answers a new access token and ``expires_in``, or
+  400 ``invalid_grant`` for a revoked refresh token.
+- ``GET /youtube/v3/videos?part=statistics&id=...``: counts as strings, as the API gives them.
+
+What it does not do: resolve a channel, process the video, or check its bytes are a video.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.httpd import Answer, LocalServer, Received
+from tests.standins.tls import local_tls
+
+CHUNK_UNIT = 256 * 1024  # every chunk but the last is a multiple of this (Google's resumable rule)
+
+
+@dataclass
+class Session:
+    resource: dict
+    total: int
+    content_type: str
+    token: str
+    data: bytearray = field(default_factory=bytearray)
+    video_id: str | None = None
+
+
+@dataclass
+class Video:
+    video_id: str
+    resource: dict
+    size: int
+    statistics: dict = field(default_factory=lambda: {"viewCount": "0", "likeCount": "0", "commentCount": "0"})
+
+
+class StandInYouTube:
+    """``with StandInYouTube() as yt:`` ... ``yt.api_url``, ``yt.token_url``, ``yt.ca_certs``, ``yt.grant()``,
+    ``yt.videos``, ``yt.revoke(refresh_token)``, ``yt.expire(access_token)``."""
+
+    def __init__(self, inserts_per_day: int = 100, token_seconds: int = 3600) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="standin-youtube-")
+        tls, self.ca_certs = local_tls(Path(self._folder.name))
+        self.inserts_per_day = inserts_per_day
+        self.inserts_today = 0
+        self.token_seconds = token_seconds
+        self.access: dict[str, datetime] = {}  # access token -> expiry
+        self.refresh: dict[str, bool] = {}  # refresh token -> still valid
+        self.sessions: dict[str, Session] = {}
+        self.videos: dict[str, Video] = {}
+        self.refreshed = 0
+        self.client_id, self.client_secret = "clipstream-test.apps.googleusercontent.com", "stand-in-secret"
+        self._lock = threading.Lock()
+        self._server = LocalServer(self._respond, tls)
+
+    def __enter__(self) -> StandInYouTube:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.__exit__(*exc)
+        self._folder.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self._server.url("/")
+
+    @property
+    def token_url(self) -> str:
+        return self._server.url("/token")
+
+    @property
+    def received(self) -> list[Received]:
+        return self._server.received
+
+    # -- what a test sets up ---------------------------------------------------------------------
+    def grant(self, seconds: int | None = None) -> tuple[str, str, datetime]:
+        """A new grant, as the authorization-code exchange would give: (access, refresh, expiry)."""
+        with self._lock:
+            access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
+            expiry = datetime.now(UTC) + timedelta(seconds=self.token_seconds if seconds is None else seconds)
+            self.access[access], self.refresh[refresh] = expiry, True
+            return access, refresh, expiry
+
+    def revoke(self, refresh_token: str) -> None:
+        with self._lock:
+            self.refresh[refresh_token] = False
+
+    def expire(self, access_token: str) -> None:
+        with self._lock:
+            self.access[access_token] = datetime.now(UTC) - timedelta(seconds=1)
+
+    # -- the protocol ----------------------------------------------------------------------------
+    def _respond(self, request: Received, _: int) -> Answer:
+        url = urlsplit(request.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        with self._lock:
+            if url.path == "/token" and request.method == "POST":
+                return self._token(request)
+            if not self._authorized(request):
+                return _error(401, "Request had invalid authentication credentials.", "authError", "global",
+                              "UNAUTHENTICATED")
+            if url.path == "/upload/youtube/v3/videos" and request.method == "POST":
+                if query.get("uploadType") != "resumable":
+                    return _error(400, "Only resumable uploads are served by this stand-in.", "badRequest")
+                return self._start(request, query)
+            if url.path == "/upload/youtube/v3/videos" and request.method == "PUT":
+                return self._chunk(request, query.get("upload_id", ""))
+            if url.path == "/youtube/v3/videos" and request.method == "GET":
+                return self._list(query)
+        return _error(404, "Not Found", "notFound")
+
+    def _authorized(self, request: Received) -> bool:
+        auth = request.headers.get("authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        expiry = self.access.get(token)
+        return expiry is not None and expiry > datetime.now(UTC)
+
+    def _token(self, request: Received) -> Answer:
+        form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+        if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
+            return _json(401, {"error": "invalid_client", "error_description": "The OAuth client was not found."})
+        if form.get("grant_type") != "refresh_token":
+            return _json(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
+        if not self.refresh.get(form.get("refresh_token", "")):
+            return _json(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+        access = "ya29." + secrets.token_urlsafe(24)
+        self.access[access] = datetime.now(UTC) + timedelta(seconds=self.token_seconds)
+        self.refreshed += 1
+        return _json(200, {"access_token": access, "expires_in": self.token_seconds, "token_type": "Bearer",
+                           "scope": "https://www.googleapis.com/auth/youtube.upload"})
+
+    def _start(self, request: Received, query: dict) -> Answer:
+        if self.inserts_today >= self.inserts_per_day:
+            return _error(403, "The request cannot be completed because you have exceeded your quota.",
+                          "quotaExceeded", "youtube.quota")
+        self.inserts_today += 1
+        try:
+            resource = json.loads(request.body or b"{}")
+            total = int(request.headers["x-upload-content-length"])
+        except (ValueError, KeyError):
+            return _error(400, "The request metadata or X-Upload-Content-Length is invalid.", "invalidMetadata")
+        status = resource.get("status", {})
+        if status.get("publishAt") and status.get("privacyStatus") != "private":
+            return _error(400, "A video can be scheduled only if its privacy status is private.",
+                          "invalidPublishAt", "youtube.video")
+        if not resource.get("snippet", {}).get("title"):
+            return _error(400, "The request metadata does not specify a valid video title.", "invalidTitle",
+                          "youtube.video")
+        upload_id = secrets.token_urlsafe(18)
+        self.sessions[upload_id] = Session(resource, total, request.headers.get("x-upload-content-type", ""),
+                                           request.headers.get("authorization", ""))
+        location = self._server.url(f"/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}")
+        return Answer(200, b"", {"Location": location})
+
+    def _chunk(self, request: Received, upload_id: str) -> Answer:
+        session = self.sessions.get(upload_id)
+        if session is None:
+            return _error(404, "The upload session was not found.", "notFound")
+        if session.video_id is not None:  # complete: any PUT (a status query too) gets the video
+            return _json(200, self.videos[session.video_id].resource)
+        spec = request.headers.get("content-range", "")
+        if not spec.startswith("bytes "):
+            return _error(400, "Failed to parse Content-Range header.", "badContent")
+        span, _, total = spec[len("bytes "):].partition("/")
+        if span == "*":  # a status query
+            return self._incomplete(session)
+        try:
+            first, last = (int(x) for x in span.split("-"))
+        except ValueError:
+            return _error(400, "Failed to parse Content-Range header.", "badContent")
+        body = request.body
+        if first != len(session.data) or last - first + 1 != len(body) or (total != "*" and int(total) != session.total):
+            return _error(400, "The chunk does not continue the stored bytes.", "badContent")
+        final = last + 1 == session.total
+        if not final and len(body) % CHUNK_UNIT:
+            return _error(400, "Every chunk but the last must be a multiple of 256 KiB.", "badContent")
+        session.data += body
+        if not final:
+            return self._incomplete(session)
+        video_id = secrets.token_urlsafe(8)[:11]
+        resource = {**session.resource, "kind": "youtube#video", "id": video_id}
+        self.videos[video_id] = Video(video_id, resource, len(session.data))
+        session.video_id = video_id
+        return _json(200, resource)
+
+    def _incomplete(self, session: Session) -> Answer:
+        headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
+        return Answer(308, b"", headers)
+
+    def _list(self, query: dict) -> Answer:
+        ids = [i for i in query.get("id", "").split(",") if i]
+        items = [{"kind": "youtube#video", "id": i, "statistics": self.videos[i].statistics}
+                 for i in ids if i in self.videos]
+        return _json(200, {"kind": "youtube#videoListResponse", "items": items,
+                           "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}})
+
+
+def _json(status: int, body: dict) -> Answer:
+    return Answer(status, json.dumps(body).encode(), {"Content-Type": "application/json; charset=UTF-8"})
+
+
+def _error(code: int, message: str, reason: str, domain: str = "global", status: str | None = None) -> Answer:
+    error = {"code": code, "message": message, "errors": [{"message": message, "domain": domain, "reason": reason}]}
+    return _json(code, {"error": {**error, **({"status": status} if status else {})}})
