@@ -22,7 +22,9 @@ from api.errors import ApiError, error_response
 from streams.ops import logs
 from streams.tenancy import Principal, authenticate, key_active
 
-OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs")
+# The OAuth callback carries no key (the platform sends the browser there): it is matched by the
+# single-use state its connection began with (api.publishing).
+OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs", "/v1/accounts/callback")
 OPEN_PREFIXES = ("/static/", "/docs/")
 ADMIN_PREFIX = "/v1/admin/"
 CACHE_SECONDS = 5.0

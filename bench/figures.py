@@ -578,9 +578,9 @@ def trim() -> str:
         f"{1000 * goals['min_cut_to_word_s']['value']:.0f} ms from a kept word; no join louder than the clip's own "
         f"sample steps on {goals['no_click']['value']} clips; picture and sound within "
         f"{1000 * goals['sync_within_a_frame']['value']:.0f} ms at every frame; loudness in -14 ± 1 LUFS on "
-        f"{goals['loudness']['value']}; render time {goals['render_ratio']['value']:.2f}× the untrimmed clip's. "
-        f"Goals missed: {', '.join(missed) if missed else 'none'} (the worst clip's WER rose by "
-        f"{goals['wer_points_over_whole']['value']:.1f} points)"
+        f"{goals['loudness']['value']}; render time {goals['render_ratio']['value']:.2f}× the untrimmed clip's; the "
+        f"clip whose re-transcription lost most has a WER {goals['wer_points_over_whole']['value']:.1f} points above "
+        f"its untrimmed clip's (goal 2). Goals missed: {', '.join(missed) if missed else 'none'}"
     )
 
 

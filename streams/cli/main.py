@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default=".", help="the folder to unpack into (default: here)")
     export.add_argument("--json", action="store_true", help="print the files written as JSON")
     export.set_defaults(handler=cmd_export)
+    from streams.cli import publish as publish_command
+
+    publish_command.add_parser(sub)
     transcribe = sub.add_parser("transcribe", help="print what is said in a video or audio file (uses Triton)")
     transcribe.add_argument("path", help="the video or audio file")
     transcribe.add_argument(

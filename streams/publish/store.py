@@ -81,6 +81,45 @@ async def needs_reconnect(conn: asyncpg.Connection, account_id: str) -> None:
     )
 
 
+async def accounts(conn: asyncpg.Connection, tenant_id: str) -> list[Account]:
+    rows = await conn.fetch(
+        "SELECT * FROM platform_accounts WHERE tenant_id = $1 ORDER BY created_at, account_id", tenant_id
+    )
+    return [Account.from_row(r) for r in rows]
+
+
+async def remove_account(conn: asyncpg.Connection, tenant_id: str, account_id: str) -> bool:
+    """Forget an account, its grant and its posts."""
+    done = await conn.execute(
+        "DELETE FROM platform_accounts WHERE tenant_id = $1 AND account_id = $2", tenant_id, account_id
+    )
+    return done == "DELETE 1"
+
+
+async def begin_connection(
+    conn: asyncpg.Connection, tenant_id: str, platform: str, state: str, verifier: str, account_id: str | None
+) -> None:
+    await conn.execute("DELETE FROM account_connections WHERE created_at < now() - interval '1 day'")
+    await conn.execute(
+        "INSERT INTO account_connections (state, tenant_id, platform, verifier, account_id) VALUES ($1, $2, $3, $4, $5)",
+        state,
+        tenant_id,
+        platform,
+        verifier,
+        account_id,
+    )
+
+
+async def take_connection(conn: asyncpg.Connection, state: str, within_seconds: float) -> asyncpg.Record | None:
+    """The connection begun with ``state`` (used once: it is gone after), if it is still fresh."""
+    return await conn.fetchrow(
+        "DELETE FROM account_connections WHERE state = $1 RETURNING *,"
+        " created_at > now() - make_interval(secs => $2) AS fresh",
+        state,
+        float(within_seconds),
+    )
+
+
 # -- posts -----------------------------------------------------------------------------------------
 async def create_post(
     conn: asyncpg.Connection, tenant_id: str, clip_id: str, account_id: str, request: PostRequest, publish_at: datetime

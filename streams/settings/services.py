@@ -37,8 +37,13 @@ class ServiceSettings:
     token_keys: the Fernet keys platform grants are sealed with at rest (``publish.tokens``),
         comma-separated: the first seals, all open (rotation: a new key first, then re-seal).
         Empty: publishing is off (an account cannot be connected).
-    youtube_api_url / youtube_token_url: where the YouTube Data API and Google's OAuth token
-        endpoint are (empty: Google's own; the tests point them at a stand-in).
+    youtube_client_id / youtube_client_secret: the OAuth client (a Google Cloud project's) that
+        accounts grant clipstream uploads through; empty: YouTube is not offered.
+    youtube_api_url / youtube_token_url / youtube_auth_url: where the YouTube Data API, Google's
+        OAuth token endpoint and its consent page are (empty: Google's own; the tests point them at
+        a stand-in).
+    platform_ca_certs: a PEM file of certificate authorities to trust when calling the platforms
+        (empty: the HTTP library's bundle; a proxy that re-signs TLS, or the tests' stand-in).
     """
 
     kafka_bootstrap: str = ""
@@ -61,5 +66,9 @@ class ServiceSettings:
     meilisearch_key: str = ""
     meilisearch_public_url: str = ""
     token_keys: str = field(default="", repr=False)
+    youtube_client_id: str = ""
+    youtube_client_secret: str = field(default="", repr=False)
     youtube_api_url: str = ""
     youtube_token_url: str = ""
+    youtube_auth_url: str = ""
+    platform_ca_certs: str = ""

@@ -8,6 +8,8 @@
 | clip.rendered      | each ``ClipRendered`` on ``renders``                   |
 | video.completed    | lifecycle ``video`` ``finished``                       |
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
+| post.published     | a post the publisher put on its platform               |
+| post.failed        | a post that failed for good (``account_reconnect_required``: its account must be connected again) |
 
 Everything else (``started`` of later stages, ``progress``) is not a webhook.
 
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.domain.clip import CLIP_FILES
+from streams.domain.envelope import iso_z
+from streams.domain.posts import Post
 
 EVENT_TYPES = (
     "video.processing",
@@ -35,6 +39,8 @@ EVENT_TYPES = (
     "clip.rendered",
     "video.completed",
     "video.failed",
+    "post.published",
+    "post.failed",
 )
 TEST_EVENT = "webhook.test"  # sent by the API's test route only; no subscription needed
 
@@ -128,6 +134,25 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)
+
+
+def from_post(post: Post, timestamp: str, error_code: str | None = None, error: str | None = None) -> WebhookEvent:
+    """``post.published`` for a published post, ``post.failed`` (with its error) for a failed one:
+    one occurrence each per post (a retried post that fails again is not announced twice)."""
+    kind = "post.failed" if error_code else "post.published"
+    data = {
+        "post_id": post.post_id,
+        "clip_id": post.clip_id,
+        "account_id": post.account_id,
+        "title": post.title,
+        "publish_at": iso_z(post.publish_at),
+        "platform_id": post.platform_id,
+        "url": post.url,
+        **({"error_code": error_code, "error": error} if error_code else {}),
+        "links": {"post": f"/v1/posts/{post.post_id}", "clip": f"/v1/clips/{post.clip_id}"},
+    }
+    payload = {"type": kind, "timestamp": timestamp, "data": data}
+    return WebhookEvent(kind, f"{kind}:{post.post_id}", post.tenant_id, payload)
 
 
 def ping(tenant_id: str, endpoint_id: str, nonce: str, timestamp: str) -> WebhookEvent:

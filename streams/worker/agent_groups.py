@@ -35,8 +35,13 @@ def agent_groups(names: str) -> list[str]:
     return [g for g in AGENT_GROUPS if g in chosen]
 
 
+# The modules of each group (its own name if not listed): the webhooks group does what goes out of
+# the system, webhook deliveries and posts to the social platforms (streams.agents.publishing).
+MODULES: dict[str, tuple[str, ...]] = {"webhooks": ("webhooks", "publishing")}
+
+
 def agent_modules(names: str) -> list[str]:
-    return [f"streams.agents.{g}" for g in agent_groups(names)]
+    return [f"streams.agents.{m}" for g in agent_groups(names) for m in MODULES.get(g, (g,))]
 
 
 def app_id(names: str) -> str:

@@ -50,7 +50,23 @@ def _ids(pipeline, tenant_a) -> dict[str, str]:
         pool, pipeline.tenant_id, upload_id, f"tenants/{pipeline.tenant_id}/videos/{upload_id}/source.mp4",
         "a.mp4", 1000, {}, timedelta(minutes=15)))
     ids["upload_id"] = upload_id
+    # A's platform account and a post of A's clip to it (made as the publisher's tables hold them:
+    # the session stack has publishing off, so not through the API).
+    ids["account_id"], ids["post_id"] = as_owner(pipeline.settings, lambda pool: _account_and_post(pool, pipeline, tenant_a))
     return ids
+
+
+async def _account_and_post(pool, pipeline, tenant_a) -> tuple[str, str]:
+    from datetime import UTC, datetime
+
+    from streams.publish import store
+    from streams.publish.platform import PostRequest
+
+    async with pool.acquire() as conn:
+        account = await store.add_account(conn, pipeline.tenant_id, "youtube", "A's channel", b"sealed elsewhere")
+        post = await store.create_post(conn, pipeline.tenant_id, tenant_a["clip_id"], account.account_id,
+                                       PostRequest("A's post"), datetime.now(UTC).replace(year=2099))
+    return account.account_id, post.post_id
 
 
 def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, tenant_b):
@@ -88,6 +104,10 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
         assert b.get("/v1/analytics").json()["videos"] <= len(own)
         assert all(k["key_id"] != ids["key_id"] for k in b.get("/v1/keys").json()["keys"])
         assert all(a["asset_id"] != ids["asset_id"] for a in b.get("/v1/brand/assets").json()["assets"])
+        assert all(a["account_id"] != ids["account_id"] for a in b.get("/v1/accounts").json()["accounts"])
+        assert all(p["post_id"] != ids["post_id"] for p in b.get("/v1/posts").json()["posts"])
+        # a post to A's account from B's side (the body names A's account): 404, nothing made
+        assert b.post(f"/v1/clips/{ids['clip_id']}/posts", json={"account_id": ids["account_id"]}).status_code == 404
     assert len(checked) >= 15, checked
     assert {"GET /v1/brand/assets/{asset_id}", "GET /v1/brand/assets/{asset_id}/image"} <= set(checked)
 

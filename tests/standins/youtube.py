@@ -20,7 +20,12 @@ platform's documentation describes them:
   (https://developers.google.com/youtube/v3/determine_quota_cost: 100 a day, reset at midnight Pacific).
 - the token endpoint (https://developers.google.com/identity/protocols/oauth2/web-server#offline):
   ``POST /token`` with ``grant_type=refresh_token`` answers a new access token and ``expires_in``, or
-  400 ``invalid_grant`` for a revoked refresh token.
+  400 ``invalid_grant`` for a revoked refresh token; with ``grant_type=authorization_code`` it trades
+  a code the consent page gave, once, for an access and a refresh token, checking the
+  ``redirect_uri`` and the PKCE ``code_verifier`` against the ``S256`` challenge (RFC 7636).
+- the consent page ``GET /o/oauth2/v2/auth``: the person is taken as consenting at once (``deny``
+  makes the next one refuse): 302 back to ``redirect_uri`` with ``code`` and ``state``, or
+  ``error=access_denied``.
 - ``GET /youtube/v3/videos?part=statistics&id=...``: counts as strings, as the API gives them.
 
 What it does not do: resolve a channel, process the video, or check its bytes are a video.
@@ -28,6 +33,8 @@ What it does not do: resolve a channel, process the video, or check its bytes ar
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 import tempfile
@@ -35,7 +42,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.httpd import Answer, LocalServer, Received
 from tests.standins.tls import local_tls
@@ -76,6 +83,8 @@ class StandInYouTube:
         self.sessions: dict[str, Session] = {}
         self.videos: dict[str, Video] = {}
         self.refreshed = 0
+        self.codes: dict[str, tuple[str, str]] = {}  # code -> (redirect_uri, code_challenge)
+        self.deny = False
         self.client_id, self.client_secret = "clipstream-test.apps.googleusercontent.com", "stand-in-secret"
         self._lock = threading.Lock()
         self._server = LocalServer(self._respond, tls)
@@ -124,6 +133,8 @@ class StandInYouTube:
         with self._lock:
             if url.path == "/token" and request.method == "POST":
                 return self._token(request)
+            if url.path == "/o/oauth2/v2/auth" and request.method == "GET":
+                return self._consent(query)
             if not self._authorized(request):
                 return _error(401, "Request had invalid authentication credentials.", "authError", "global",
                               "UNAUTHENTICATED")
@@ -147,6 +158,8 @@ class StandInYouTube:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
             return _json(401, {"error": "invalid_client", "error_description": "The OAuth client was not found."})
+        if form.get("grant_type") == "authorization_code":
+            return self._code(form)
         if form.get("grant_type") != "refresh_token":
             return _json(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
         if not self.refresh.get(form.get("refresh_token", "")):
@@ -156,6 +169,29 @@ class StandInYouTube:
         self.refreshed += 1
         return _json(200, {"access_token": access, "expires_in": self.token_seconds, "token_type": "Bearer",
                            "scope": "https://www.googleapis.com/auth/youtube.upload"})
+
+    def _consent(self, query: dict) -> Answer:
+        redirect, state = query.get("redirect_uri", ""), query.get("state", "")
+        if query.get("client_id") != self.client_id or query.get("code_challenge_method") != "S256":
+            return _json(400, {"error": "invalid_request", "error_description": "client or PKCE method"})
+        if self.deny:
+            self.deny = False
+            return Answer(302, b"", {"Location": f"{redirect}?{urlencode({'error': 'access_denied', 'state': state})}"})
+        code = "4/" + secrets.token_urlsafe(24)
+        self.codes[code] = (redirect, query.get("code_challenge", ""))
+        return Answer(302, b"", {"Location": f"{redirect}?{urlencode({'code': code, 'state': state})}"})
+
+    def _code(self, form: dict) -> Answer:
+        redirect, challenge = self.codes.pop(form.get("code", ""), ("", ""))
+        verifier = form.get("code_verifier", "").encode()
+        made = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+        if not redirect or redirect != form.get("redirect_uri") or made != challenge:
+            return _json(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
+        access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
+        self.access[access] = datetime.now(UTC) + timedelta(seconds=self.token_seconds)
+        self.refresh[refresh] = True
+        return _json(200, {"access_token": access, "refresh_token": refresh, "expires_in": self.token_seconds,
+                           "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/youtube.upload"})
 
     def _start(self, request: Received, query: dict) -> Answer:
         if self.inserts_today >= self.inserts_per_day:

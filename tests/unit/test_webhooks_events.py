@@ -120,3 +120,21 @@ def test_the_body_is_canonical_json():
     payload = {"type": "x", "data": {"b": 1, "a": "é"}, "timestamp": "t"}
     assert body(payload) == '{"data":{"a":"é","b":1},"timestamp":"t","type":"x"}'.encode()
     assert json.loads(body(payload)) == payload
+
+
+def test_a_post_is_announced_once_as_published_or_failed_with_why():
+    from datetime import UTC, datetime
+
+    from streams.domain.posts import Post
+    from streams.webhooks.events import EVENT_TYPES, from_post
+
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    post = Post("pst_" + "1" * 32, "t1", "c1", "acc_" + "2" * 32, "A title", "", ("x",), "public", at, "published",
+                1, at, at, platform_id="yt123", url="https://www.youtube.com/shorts/yt123")
+    published = from_post(post, "2026-12-01T09:00:05Z")
+    assert published.type == "post.published" and published.key == f"post.published:{post.post_id}"
+    assert published.tenant_id == "t1" and published.payload["data"]["url"].endswith("yt123")
+    assert "error_code" not in published.payload["data"]
+    failed = from_post(post, "2026-12-01T09:00:05Z", "account_reconnect_required", "connect it again")
+    assert failed.type == "post.failed" and failed.payload["data"]["error_code"] == "account_reconnect_required"
+    assert {"post.published", "post.failed"} <= set(EVENT_TYPES)

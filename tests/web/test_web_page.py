@@ -237,6 +237,14 @@ def _analytics(page, http, shots: Shots) -> None:
     shots(page, "analytics")
 
 
+def _publishing(page, shots: Shots) -> None:
+    """The session's stack has publishing off: the view says so instead of failing."""
+    page.click("#tabs .tab[data-view=publishing]")
+    page.wait_for_selector("#publishing-off:not([hidden])", timeout=10_000)
+    assert page.locator("#view-analytics").is_hidden()
+    shots(page, "publishing")
+
+
 def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, media_dir, built_media):
     context, shots = browser_context
     api_url = pipeline.settings.api_url
@@ -274,6 +282,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     _library_search(page, http, video_id, shots)
     _rerender(page, http, video_id, clips[0], shots)
     _analytics(page, http, shots)
+    _publishing(page, shots)
 
     # Last, as it depends on the server's event feed: the upload tab heard the stages over the stream.
     if _events_stream_answers(api_url, video):

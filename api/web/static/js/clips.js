@@ -5,6 +5,7 @@
 import { api, blobUrl } from "./api.js";
 import { $, clear, clock, h, safeUrl } from "./dom.js";
 import { report } from "./notify.js";
+import { publishForm } from "./publishing.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
 const SWITCHES = { hook_title: "Hook title", emphasis: "Emphasis", emoji: "Emoji" };
@@ -102,6 +103,13 @@ class ClipCard {
         form.hidden = !form.hidden;
       },
     }, "Re-render");
+    const publish = publishForm(clip);
+    const publishToggle = h("button", {
+      type: "button", class: "btn ghost small publish-toggle", onclick: () => {
+        publish.hidden = !publish.hidden;
+        if (!publish.hidden) publish.load();
+      },
+    }, "Publish");
     clear(this.body).append(
       h("div", { class: "clip-top" },
         h("span", { class: "rank" }, clip.rank == null ? "–" : `#${clip.rank}`),
@@ -120,9 +128,10 @@ class ClipCard {
         + ` · ${clip.width}×${clip.height}`),
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
-      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle),
+      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle, publishToggle),
       editorExports(urls.timeline),
       form,
+      publish,
     );
   }
 

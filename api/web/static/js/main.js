@@ -9,6 +9,7 @@ import { Upload } from "./upload.js";
 import { Library } from "./library.js";
 import { VideoView } from "./video.js";
 import { Analytics } from "./analytics.js";
+import { Publishing } from "./publishing.js";
 
 const fragment = takeKeyFromFragment();
 // ?live=poll makes the page poll instead of using the event stream (operators behind proxies that
@@ -22,6 +23,7 @@ for (const select of document.querySelectorAll("select.caption-styles")) {
 const videoView = new VideoView({ forcePoll, onVideo: (video) => library.update(video) });
 const library = new Library({ onOpen: (id, at) => openVideo(id, at) });
 const analytics = new Analytics();
+const publishing = new Publishing();
 new Upload({
   onUploaded: (body) => {
     library.refresh().catch(report);
@@ -44,7 +46,9 @@ function showView(name) {
   }
   $("#view-videos").hidden = name !== "videos";
   $("#view-analytics").hidden = name !== "analytics";
+  $("#view-publishing").hidden = name !== "publishing";
   if (name === "analytics") analytics.load();
+  if (name === "publishing") publishing.load();
 }
 
 function showKeyPanel(message) {
@@ -121,5 +125,14 @@ window.addEventListener("hashchange", async () => {
 });
 
 connect().then((connected) => {
-  if (connected) follow(fragment);
+  if (!connected) return;
+  // back from a platform's consent page (?account_connected=… or ?account_error=…#accounts)
+  const back = new URLSearchParams(location.search);
+  if (back.has("account_connected") || back.has("account_error")) {
+    publishing.noteReturn(back);
+    history.replaceState(null, "", location.pathname);
+    showView("publishing");
+    return;
+  }
+  follow(fragment);
 });

@@ -1,0 +1,439 @@
+"""Publishing (issue 52): platform accounts connected through the platform's own consent page,
+and posts of clips to them, now or at a time (``streams.publish``).
+
+- ``POST /v1/accounts/connect`` (``{"platform"}``) begins an OAuth 2.0 authorization-code flow with PKCE
+  (``streams.publish.oauth``) and answers the consent page's address; the platform sends the
+  browser back to ``GET /v1/accounts/callback``, which carries no API key: it is matched by its
+  single-use ``state`` (ten minutes to live), trades the code for the grant, keeps the grant only
+  sealed (``streams.publish.tokens``) and sends the browser on to the web page.
+- ``POST /v1/clips/{clip_id}/posts`` schedules a post; the publisher in the workers puts it on
+  the platform once (``streams.publish.publisher``); ``post.published`` and ``post.failed``
+  webhooks say how it went. A post not yet begun can be cancelled; a failed one retried.
+
+Publishing is off while ``CLIPSTREAM_TOKEN_KEYS`` is unset (409 ``publishing_not_configured``),
+and a platform without its OAuth client configured is not offered.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from api.auth import caller
+from api.bodies import field, json_object
+from api.errors import ApiError
+from api.hosts import public_base
+from api.openapi.blocks import (
+    BOOLEAN,
+    INTEGER,
+    NOT_FOUND,
+    STRING,
+    TIMESTAMP,
+    array,
+    error,
+    json_response,
+    nullable,
+    obj,
+    query_param,
+)
+from api.routing import operation, post
+from api.videos import catalog, clip_or_404
+from streams.adapters.db import tenant_connection
+from streams.domain.posts import PLATFORMS, Account, Post
+from streams.errors import ClipstreamError, ConfigError
+from streams.publish import oauth, store
+from streams.publish.platform import PRIVACY, PostRequest
+from streams.publish.tokens import TokenCipher
+from streams.settings import Settings
+
+ACCOUNT_ID = re.compile(r"acc_[0-9a-f]{32}")
+POST_ID = re.compile(r"pst_[0-9a-f]{32}")
+MAX_TAGS = 30
+MAX_AHEAD = timedelta(days=365)
+CALLBACK = "/v1/accounts/callback"
+
+ACCOUNT = obj(
+    {
+        "account_id": STRING,
+        "platform": {"enum": list(PLATFORMS)},
+        "name": STRING,
+        "status": {"enum": ["connected", "reconnect_required"]},
+        "created_at": TIMESTAMP,
+    }
+)
+POST = obj(
+    {
+        "post_id": STRING,
+        "clip_id": STRING,
+        "account_id": STRING,
+        "title": STRING,
+        "description": STRING,
+        "tags": array(STRING),
+        "privacy": {"enum": list(PRIVACY)},
+        "publish_at": TIMESTAMP,
+        "status": {"enum": ["scheduled", "publishing", "published", "failed", "cancelled"]},
+        "attempts": INTEGER,
+        "platform_id": nullable(STRING),
+        "url": nullable(STRING),
+        "error_code": nullable(STRING),
+        "error": nullable(STRING),
+        "created_at": TIMESTAMP,
+        "published_at": nullable(TIMESTAMP),
+    },
+    {"links": {"type": "object"}},
+)
+CREATE_POST = obj(
+    {"account_id": STRING},
+    {
+        "title": {**STRING, "maxLength": 100, "description": "Default: the clip's title."},
+        "description": {**STRING, "maxLength": 5000},
+        "tags": {**array({**STRING, "maxLength": 100}), "maxItems": MAX_TAGS},
+        "privacy": {"enum": list(PRIVACY), "description": "Default: public."},
+        "publish_at": {**TIMESTAMP, "description": "When to publish (default: now); at most a year ahead."},
+    },
+)
+NOT_CONFIGURED = {"409": error("Conflict")}
+
+
+def _cipher(settings: Settings) -> TokenCipher:
+    if not settings.token_keys:
+        raise ApiError(
+            409, "publishing_not_configured", "publishing is off on this server: CLIPSTREAM_TOKEN_KEYS is not set"
+        )
+    try:
+        return TokenCipher.from_setting(settings.token_keys)
+    except ConfigError as exc:
+        raise ApiError(409, "publishing_not_configured", exc.message) from None
+
+
+def oauth_client(settings: Settings, platform: str) -> oauth.OAuthClient | None:
+    """The platform's OAuth client as configured; None when it is not."""
+    if platform == "youtube" and settings.youtube_client_id:
+        from streams.publish.youtube import GOOGLE_TOKEN_URL, SCOPES
+
+        return oauth.OAuthClient(
+            settings.youtube_client_id,
+            settings.youtube_client_secret,
+            settings.youtube_auth_url or oauth.GOOGLE_AUTH_URL,
+            settings.youtube_token_url or GOOGLE_TOKEN_URL,
+            SCOPES,
+            settings.platform_ca_certs or None,
+        )
+    return None
+
+
+def _redirect_uri(request: Request) -> str:
+    """The callback's address as the platform must be told it (registered with the OAuth client)."""
+    return public_base(request.app.state.settings) + CALLBACK
+
+
+def _account_json(account: Account) -> dict:
+    return {**account.as_json(), "links": {"self": f"/v1/accounts/{account.account_id}"}}
+
+
+def _post_json(item: Post) -> dict:
+    base = f"/v1/posts/{item.post_id}"
+    return {
+        **item.as_json(),
+        "links": {
+            "self": base,
+            "clip": f"/v1/clips/{item.clip_id}",
+            "cancel": f"{base}/cancel",
+            "retry": f"{base}/retry",
+        },
+    }
+
+
+async def _account_or_404(request: Request, account_id: str) -> Account:
+    found = None
+    if ACCOUNT_ID.fullmatch(account_id):
+        tenant_id = caller(request).tenant_id
+        async with tenant_connection(request.app.state.db, tenant_id) as conn:
+            found = await store.account(conn, tenant_id, account_id)
+    if found is None:
+        raise ApiError(404, "account_not_found", f"no account with id {account_id[:64]!r}")
+    return found
+
+
+async def _post_or_404(request: Request) -> Post:
+    post_id = request.path_params["post_id"]
+    found = None
+    if POST_ID.fullmatch(post_id):
+        tenant_id = caller(request).tenant_id
+        async with tenant_connection(request.app.state.db, tenant_id) as conn:
+            found = await store.post(conn, tenant_id, post_id)
+    if found is None:
+        raise ApiError(404, "post_not_found", f"no post with id {post_id[:64]!r}")
+    return found
+
+
+# -- accounts --------------------------------------------------------------------------------------
+@operation(
+    "listAccounts",
+    "The platform accounts clips can be posted to",
+    {
+        "200": json_response(
+            obj({"accounts": array(ACCOUNT), "enabled": BOOLEAN, "platforms": array({"enum": list(PLATFORMS)})}),
+            "Oldest first; `enabled`: whether this server publishes at all; `platforms`: those it offers.",
+        )
+    },
+    scope="read",
+    tag="publishing",
+)
+async def list_accounts(request: Request) -> JSONResponse:
+    tenant_id = caller(request).tenant_id
+    settings = request.app.state.settings
+    async with tenant_connection(request.app.state.db, tenant_id) as conn:
+        found = await store.accounts(conn, tenant_id)
+    offered = [p for p in PLATFORMS if oauth_client(settings, p) is not None] if settings.token_keys else []
+    return JSONResponse({"accounts": [_account_json(a) for a in found], "enabled": bool(offered), "platforms": offered})
+
+
+@post(
+    "connectAccount",
+    "Begin connecting an account on a platform (its consent page)",
+    {
+        "201": json_response(
+            obj({"authorization_url": STRING, "expires_at": TIMESTAMP}),
+            "Send the person to `authorization_url`; the platform sends them back to this server.",
+        ),
+        **NOT_FOUND,
+        **NOT_CONFIGURED,
+    },
+    scope="admin",
+    tag="publishing",
+    body={
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": obj(
+                    {"platform": {"enum": list(PLATFORMS)}},
+                    {"account_id": {**STRING, "description": "Connect this account again."}},
+                )
+            }
+        },
+    },
+    description="A platform whose OAuth client this server has not configured is a 404 `platform_not_found`.",
+)
+async def connect_account(request: Request) -> JSONResponse:
+    principal = caller(request)
+    body = await json_object(request)
+    platform = field(body, "platform", str, required=True)
+    again = field(body, "account_id", str, default=None)
+    if again is not None:
+        account = await _account_or_404(request, again)
+        if account.platform != platform:
+            raise ApiError(404, "account_not_found", f"no {platform[:32]} account with id {again[:64]!r}")
+    settings = request.app.state.settings
+    _cipher(settings)
+    client = oauth_client(settings, platform) if platform in PLATFORMS else None
+    if client is None:
+        raise ApiError(404, "platform_not_found", f"posting to {platform[:32]!r} is not offered on this server")
+    started = oauth.begin(client, _redirect_uri(request))
+    async with request.app.state.db.acquire() as conn:
+        await store.begin_connection(conn, principal.tenant_id, platform, started.state, started.verifier, again)
+    expires = datetime.now(UTC) + timedelta(seconds=oauth.STATE_SECONDS)
+    return JSONResponse(
+        {"authorization_url": started.url, "expires_at": expires.isoformat().replace("+00:00", "Z")}, status_code=201
+    )
+
+
+@operation(
+    "finishAccountConnection",
+    "Where the platform sends the person back (no key: matched by its state)",
+    {"303": {"description": "On to the web page, which says whether the account was connected."}},
+    tag="publishing",
+    parameters=[
+        query_param("state", STRING, "The state the connection began with."),
+        query_param("code", STRING, "The platform's authorization code."),
+        query_param("error", STRING, "Why the platform did not give one (`access_denied`)."),
+    ],
+)
+async def finish_connection(request: Request) -> Response:
+    state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
+    if not 32 <= len(state) <= 128:
+        return _back("account_error", "unknown_connection")
+    async with request.app.state.db.acquire() as conn:
+        begun = await store.take_connection(conn, state, oauth.STATE_SECONDS)
+    if begun is None or not begun["fresh"]:
+        return _back("account_error", "unknown_connection" if begun is None else "connection_expired")
+    if request.query_params.get("error") or not code:
+        return _back("account_error", (request.query_params.get("error") or "no_code")[:64])
+    settings = request.app.state.settings
+    client = oauth_client(settings, begun["platform"])
+    if client is None or not settings.token_keys:
+        return _back("account_error", "publishing_not_configured")
+    try:
+        grant = await oauth.exchange(client, code, _redirect_uri(request), begun["verifier"])
+    except ClipstreamError as exc:
+        return _back("account_error", exc.code)
+    sealed = TokenCipher.from_setting(settings.token_keys).seal(grant)
+    tenant_id = begun["tenant_id"]
+    async with tenant_connection(request.app.state.db, tenant_id) as conn:
+        if begun["account_id"] is not None:
+            await store.store_grant(conn, begun["account_id"], sealed)
+            account_id = begun["account_id"]
+        else:
+            name = f"{begun['platform'].title()} account"
+            account_id = (await store.add_account(conn, tenant_id, begun["platform"], name, sealed)).account_id
+    return _back("account_connected", account_id)
+
+
+def _back(key: str, value: str) -> RedirectResponse:
+    return RedirectResponse("/?" + urlencode({key: value}) + "#accounts", status_code=303)
+
+
+@operation(
+    "deleteAccount",
+    "Disconnect an account (its grant and its posts are forgotten)",
+    {"204": {"description": "Forgotten."}, **NOT_FOUND},
+    scope="admin",
+    tag="publishing",
+)
+async def delete_account(request: Request) -> Response:
+    account = await _account_or_404(request, request.path_params["account_id"])
+    async with tenant_connection(request.app.state.db, account.tenant_id) as conn:
+        await store.remove_account(conn, account.tenant_id, account.account_id)
+    return Response(status_code=204)
+
+
+# -- posts -----------------------------------------------------------------------------------------
+@post(
+    "createPost",
+    "Post a clip to an account, now or at a time",
+    {
+        "201": json_response(POST, "Scheduled; the publisher posts it once, at `publish_at` or within a minute."),
+        **NOT_FOUND,
+        **NOT_CONFIGURED,
+    },
+    scope="write",
+    tag="publishing",
+    body={"required": True, "content": {"application/json": {"schema": CREATE_POST}}},
+    description="The account must be the caller's and connected (409 `account_reconnect_required` otherwise). "
+    "A `post.published` or `post.failed` webhook follows.",
+)
+async def create_post(request: Request) -> JSONResponse:
+    principal = caller(request)
+    clip = await clip_or_404(request)
+    body = await json_object(request)
+    account = await _account_or_404(request, field(body, "account_id", str, required=True))
+    _cipher(request.app.state.settings)
+    if account.status != "connected":
+        raise ApiError(409, "account_reconnect_required", f"the account {account.name!r} must be connected again")
+    moment = next((m for m in await catalog(request).moments(clip.video_id) if m.moment_id == clip.moment_id), None)
+    title = field(body, "title", str, default=(moment.title if moment else "") or "A clip")[:100]
+    tags = field(body, "tags", list, default=[])
+    if len(tags) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= 100 for t in tags):
+        raise ApiError(422, "invalid_body", f"tags must be at most {MAX_TAGS} strings of 1-100 characters")
+    description = field(body, "description", str, default="")
+    if len(description) > 5000:
+        raise ApiError(422, "invalid_body", "description must be at most 5000 characters")
+    privacy = field(body, "privacy", str, default="public")
+    when = _publish_at(field(body, "publish_at", str, default=None))
+    try:
+        request_ = PostRequest(title, description, tuple(tags), privacy)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_body", str(exc)) from None
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
+        made = await store.create_post(conn, principal.tenant_id, clip.clip_id, account.account_id, request_, when)
+    return JSONResponse(_post_json(made), status_code=201, headers={"Location": f"/v1/posts/{made.post_id}"})
+
+
+def _publish_at(given: str | None) -> datetime:
+    now = datetime.now(UTC)
+    if given is None:
+        return now
+    try:
+        at = datetime.fromisoformat(given.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(422, "invalid_body", "publish_at must be an ISO 8601 time with its offset") from None
+    if at.tzinfo is None:
+        raise ApiError(422, "invalid_body", "publish_at must say its offset (Z for UTC)")
+    if at - now > MAX_AHEAD:
+        raise ApiError(422, "invalid_body", "publish_at may be at most a year ahead")
+    return max(at.astimezone(UTC), now)
+
+
+@operation(
+    "listClipPosts",
+    "A clip's posts",
+    {"200": json_response(obj({"posts": array(POST)}), "Latest due first."), **NOT_FOUND},
+    scope="read",
+    tag="publishing",
+)
+async def list_clip_posts(request: Request) -> JSONResponse:
+    clip = await clip_or_404(request)
+    tenant_id = caller(request).tenant_id
+    async with tenant_connection(request.app.state.db, tenant_id) as conn:
+        found = await store.posts(conn, tenant_id, clip.clip_id)
+    return JSONResponse({"posts": [_post_json(p) for p in found]})
+
+
+@operation(
+    "listPosts",
+    "Every post, scheduled and past",
+    {"200": json_response(obj({"posts": array(POST)}), "Latest due first, at most 100.")},
+    scope="read",
+    tag="publishing",
+)
+async def list_posts(request: Request) -> JSONResponse:
+    tenant_id = caller(request).tenant_id
+    async with tenant_connection(request.app.state.db, tenant_id) as conn:
+        found = await store.posts(conn, tenant_id)
+    return JSONResponse({"posts": [_post_json(p) for p in found]})
+
+
+@operation("getPost", "A post", {"200": json_response(POST, "The post."), **NOT_FOUND}, scope="read", tag="publishing")
+async def get_post(request: Request) -> JSONResponse:
+    return JSONResponse(_post_json(await _post_or_404(request)))
+
+
+@post(
+    "cancelPost",
+    "Cancel a post the publisher has not begun",
+    {"200": json_response(POST, "Cancelled."), **NOT_FOUND, "409": error("Conflict")},
+    scope="write",
+    tag="publishing",
+)
+async def cancel_post(request: Request) -> JSONResponse:
+    found = await _post_or_404(request)
+    async with tenant_connection(request.app.state.db, found.tenant_id) as conn:
+        done = await store.cancel(conn, found.tenant_id, found.post_id)
+    if done is None:
+        raise ApiError(409, "post_not_cancellable", f"the post is {found.status}: only one not begun can be cancelled")
+    return JSONResponse(_post_json(done))
+
+
+@post(
+    "retryPost",
+    "Try a failed post again now",
+    {"200": json_response(POST, "Due again now."), **NOT_FOUND, "409": error("Conflict")},
+    scope="write",
+    tag="publishing",
+)
+async def retry_post(request: Request) -> JSONResponse:
+    found = await _post_or_404(request)
+    async with tenant_connection(request.app.state.db, found.tenant_id) as conn:
+        done = await store.retry(conn, found.tenant_id, found.post_id)
+    if done is None:
+        raise ApiError(409, "post_not_failed", f"the post is {found.status}: only a failed one can be retried")
+    return JSONResponse(_post_json(done))
+
+
+routes = [
+    Route("/v1/accounts", list_accounts, methods=["GET"]),
+    Route(CALLBACK, finish_connection, methods=["GET"]),
+    Route("/v1/accounts/connect", connect_account, methods=["POST"]),
+    Route("/v1/accounts/{account_id}", delete_account, methods=["DELETE"]),
+    Route("/v1/clips/{clip_id}/posts", create_post, methods=["POST"]),
+    Route("/v1/clips/{clip_id}/posts", list_clip_posts, methods=["GET"]),
+    Route("/v1/posts", list_posts, methods=["GET"]),
+    Route("/v1/posts/{post_id}", get_post, methods=["GET"]),
+    Route("/v1/posts/{post_id}/cancel", cancel_post, methods=["POST"]),
+    Route("/v1/posts/{post_id}/retry", retry_post, methods=["POST"]),
+]

@@ -1,0 +1,127 @@
+// Publishing: the platform accounts clips are posted to (connected through the platform's own
+// consent page), every post with its state, and the publish form on a clip card.
+
+import { api } from "./api.js";
+import { $, clear, h, safeUrl } from "./dom.js";
+import { report, toast } from "./notify.js";
+
+const STATUS_TEXT = {
+  scheduled: "Scheduled", publishing: "Publishing…", published: "Published", failed: "Failed", cancelled: "Cancelled",
+};
+
+/** The accounts a post can go to (connected ones), for the publish form. */
+export async function connectedAccounts() {
+  const body = await api("/v1/accounts");
+  return (body?.accounts || []).filter((a) => a.status === "connected");
+}
+
+/** Sends the person to the platform's consent page (to connect an account, or one again). */
+export async function connect(platform, accountId) {
+  const body = await api("/v1/accounts/connect", {
+    method: "POST", json: accountId ? { platform, account_id: accountId } : { platform },
+  });
+  location.assign(body.authorization_url);
+}
+
+export class Publishing {
+  constructor() {
+    this.accounts = $("#account-list");
+    this.posts = $("#post-list");
+    $("#connect-youtube").addEventListener("click", () => connect("youtube").catch(report));
+    $("#publishing-refresh").addEventListener("click", () => this.load());
+  }
+
+  /** Says how a connection just made on the platform's page went (it comes back as ?account_…). */
+  noteReturn(params) {
+    if (params.get("account_connected")) toast("Account connected: clips can be posted to it.", { kind: "ok" });
+    else if (params.get("account_error")) toast(`The account was not connected (${params.get("account_error")}).`);
+  }
+
+  async load() {
+    try {
+      const [accounts, posts] = await Promise.all([api("/v1/accounts"), api("/v1/posts")]);
+      this.showAccounts(accounts?.accounts || []);
+      this.showPosts(posts?.posts || []);
+      $("#publishing-off").hidden = Boolean(accounts?.enabled);
+      $("#connect-youtube").hidden = !(accounts?.platforms || []).includes("youtube");
+    } catch (error) {
+      if (error.code === "publishing_not_configured") $("#publishing-off").hidden = false;
+      else report(error);
+    }
+  }
+
+  showAccounts(accounts) {
+    clear(this.accounts).append(...accounts.map((a) => h("li", { class: "account", dataset: { status: a.status } },
+      h("b", {}, a.name), h("span", { class: "pill" }, a.platform),
+      a.status === "reconnect_required"
+        ? h("span", { class: "reconnect" }, h("span", { class: "form-error" }, "Reconnect: the platform no longer accepts this account's grant. "),
+          h("button", { type: "button", class: "btn small", onclick: () => connect(a.platform, a.account_id).catch(report) }, "Reconnect"))
+        : h("span", { class: "muted small" }, "connected"))));
+    $("#account-empty").hidden = accounts.length > 0;
+  }
+
+  showPosts(posts) {
+    clear(this.posts).append(...posts.map((p) => h("li", { class: "post", dataset: { status: p.status } },
+      h("span", { class: `pill status-${p.status}` }, STATUS_TEXT[p.status] || p.status),
+      h("b", {}, p.title),
+      h("span", { class: "muted small mono" }, new Date(p.publish_at).toLocaleString()),
+      p.url ? h("a", { href: safeUrl(p.url), target: "_blank", rel: "noopener" }, "View") : null,
+      p.error_code === "account_reconnect_required" ? h("span", { class: "form-error small" }, "Reconnect the account, then retry.")
+        : p.error ? h("span", { class: "form-error small", title: p.error }, p.error_code) : null,
+      p.status === "scheduled" ? h("button", { type: "button", class: "btn ghost small", onclick: () => this.act(p, "cancel") }, "Cancel") : null,
+      p.status === "failed" ? h("button", { type: "button", class: "btn ghost small", onclick: () => this.act(p, "retry") }, "Retry") : null)));
+    $("#post-empty").hidden = posts.length > 0;
+  }
+
+  async act(post, what) {
+    try {
+      await api(`/v1/posts/${encodeURIComponent(post.post_id)}/${what}`, { method: "POST" });
+    } catch (error) {
+      report(error);
+    }
+    await this.load();
+  }
+}
+
+/** A clip card's publish form: account, title, description, when. */
+export function publishForm(clip) {
+  const account = h("select", { name: "account_id", "aria-label": "Account", required: true });
+  const title = h("input", { name: "title", maxlength: 100, value: (clip.title || "").slice(0, 100), "aria-label": "Title" });
+  const description = h("textarea", { name: "description", maxlength: 5000, rows: 2, "aria-label": "Description" });
+  const when = h("input", { type: "datetime-local", name: "publish_at", "aria-label": "When (empty: now)" });
+  const privacy = h("select", { name: "privacy", "aria-label": "Privacy" },
+    ["public", "unlisted", "private"].map((v) => h("option", { value: v }, v)));
+  const message = h("p", { class: "small form-message", role: "status" });
+  const submit = h("button", { type: "submit", class: "btn primary small" }, "Publish");
+  const form = h("form", { class: "publish", hidden: true },
+    h("label", { class: "field inline" }, h("span", {}, "Account"), account),
+    h("label", { class: "field inline" }, h("span", {}, "Title"), title),
+    h("label", { class: "field inline" }, h("span", {}, "When"), when),
+    h("label", { class: "field inline" }, h("span", {}, "Privacy"), privacy),
+    h("label", { class: "field" }, h("span", {}, "Description"), description),
+    submit, message);
+  form.load = async () => {
+    const accounts = await connectedAccounts().catch((error) => { message.textContent = error.message; return []; });
+    clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${a.platform})`)));
+    submit.disabled = accounts.length === 0;
+    if (!accounts.length && !message.textContent) message.textContent = "Connect an account in Publishing first.";
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const body = { account_id: account.value, title: title.value, description: description.value, privacy: privacy.value };
+      if (when.value) body.publish_at = new Date(when.value).toISOString();
+      const post = await api(`/v1/clips/${encodeURIComponent(clip.clip_id)}/posts`, { method: "POST", json: body });
+      message.className = "small form-message";
+      message.textContent = `Scheduled for ${new Date(post.publish_at).toLocaleString()}: it appears in Publishing.`;
+    } catch (error) {
+      if (error.status === 401) report(error);
+      message.className = "small form-message form-error";
+      message.textContent = error.message;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

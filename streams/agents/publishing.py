@@ -1,0 +1,99 @@
+"""Publishing: the publisher (``streams.publish.publisher``) runs beside the agents in every
+worker, as the webhook dispatcher does, when publishing is configured (``CLIPSTREAM_TOKEN_KEYS``
+and at least one platform's OAuth client); posts are claimed with ``FOR UPDATE SKIP LOCKED``, so
+any number of workers share them and each goes out once.
+
+A clip's MP4 is copied from storage into the worker's scratch space for its upload and removed
+after; ``post.published`` and ``post.failed`` become webhooks of the post's tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from streams.domain.envelope import iso_z
+from streams.domain.posts import Post
+from streams.errors import ClipstreamError, PublishError
+from streams.publish.platform import Published
+from streams.publish.publisher import Publisher, platforms
+from streams.publish.tokens import TokenCipher
+from streams.settings import Settings
+from streams.webhooks import events
+from streams.worker.app import app
+from streams.worker.runtime import Runtime, runtime
+
+log = logging.getLogger(__name__)
+
+RESTART_SECONDS = 5.0
+
+
+def adapters(settings: Settings) -> dict:
+    """Each configured platform's adapter factory (grant -> adapter)."""
+    made = {}
+    if settings.youtube_client_id:
+        from streams.publish.youtube import GOOGLE_TOKEN_URL, YouTube, YouTubeClient
+
+        client = YouTubeClient(
+            settings.youtube_client_id,
+            settings.youtube_client_secret,
+            api_url=settings.youtube_api_url,
+            token_url=settings.youtube_token_url or GOOGLE_TOKEN_URL,
+            ca_certs=settings.platform_ca_certs or None,
+        )
+        made["youtube"] = lambda grant: YouTube(client, grant)
+    return made
+
+
+def publisher_of(rt: Runtime) -> Publisher | None:
+    """The worker's publisher; None while publishing is not configured."""
+    settings = rt.settings
+    made = adapters(settings)
+    if not settings.token_keys or not made:
+        return None
+    scratch = rt.scratch / "posts"
+
+    async def media_of(post: Post) -> Path:
+        clip = await rt.catalog.clip(post.clip_id)
+        if clip is None:
+            raise PublishError(f"the clip {post.clip_id} is gone")
+        scratch.mkdir(parents=True, exist_ok=True)
+        path = scratch / f"{post.post_id}.mp4"
+        if not path.is_file():
+            part = path.with_suffix(".part")
+            await asyncio.to_thread(rt.storage.download, rt.storage.key_of(clip.mp4_uri), part)
+            part.replace(path)
+        return path
+
+    async def announce(post: Post, published: Published | None, error: ClipstreamError | None) -> None:
+        from streams.agents.webhooks import enqueue
+
+        if published is not None:
+            post = Post(**{**post.__dict__, "platform_id": published.platform_id, "url": published.url})
+            (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)
+        code, message = (error.code, error.message) if error is not None else (None, None)
+        await enqueue(events.from_post(post, iso_z(datetime.now(UTC)), code, message))
+
+    return Publisher(
+        rt.catalog.pool, TokenCipher.from_setting(settings.token_keys), platforms(made), media_of, announce=announce
+    )
+
+
+@app.task
+async def publisher_task() -> None:
+    """Publish due posts for as long as the worker runs (when configured); restarted if it fails."""
+    while True:
+        try:
+            rt = await runtime()
+            publisher = publisher_of(rt)
+            if publisher is None:
+                log.info("publishing is off: set CLIPSTREAM_TOKEN_KEYS and a platform's OAuth client to post clips")
+                return
+            await publisher.run_forever(asyncio.Event())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the publisher failed; restarting in %.0f s", RESTART_SECONDS)
+            await asyncio.sleep(RESTART_SECONDS)
