@@ -124,6 +124,20 @@ def oauth_client(settings: Settings, platform: str) -> oauth.OAuthClient | None:
             SCOPES,
             settings.platform_ca_certs or None,
         )
+    if platform == "tiktok" and settings.tiktok_client_key:
+        from streams.publish.tiktok import SCOPES as TIKTOK_SCOPES
+        from streams.publish.tiktok import TIKTOK_API_URL
+
+        return oauth.OAuthClient(
+            settings.tiktok_client_key,
+            settings.tiktok_client_secret,
+            settings.tiktok_auth_url or oauth.TIKTOK_AUTH_URL,
+            (settings.tiktok_api_url or TIKTOK_API_URL).rstrip("/") + "/v2/oauth/token/",
+            TIKTOK_SCOPES,
+            settings.platform_ca_certs or None,
+            id_param="client_key",
+            scope_separator=",",
+        )
     return None
 
 
@@ -401,12 +415,7 @@ async def get_post(request: Request) -> JSONResponse:
     tag="publishing",
 )
 async def cancel_post(request: Request) -> JSONResponse:
-    found = await _post_or_404(request)
-    async with tenant_connection(request.app.state.db, found.tenant_id) as conn:
-        done = await store.cancel(conn, found.tenant_id, found.post_id)
-    if done is None:
-        raise ApiError(409, "post_not_cancellable", f"the post is {found.status}: only one not begun can be cancelled")
-    return JSONResponse(_post_json(done))
+    return await _moved(request, store.cancel, "post_not_cancellable", "only one not begun can be cancelled")
 
 
 @post(
@@ -417,11 +426,16 @@ async def cancel_post(request: Request) -> JSONResponse:
     tag="publishing",
 )
 async def retry_post(request: Request) -> JSONResponse:
+    return await _moved(request, store.retry, "post_not_failed", "only a failed one can be retried")
+
+
+async def _moved(request: Request, change, code: str, rule: str) -> JSONResponse:
+    """The post after ``change`` (a ``store`` function); 409 ``code`` when its state refuses it."""
     found = await _post_or_404(request)
     async with tenant_connection(request.app.state.db, found.tenant_id) as conn:
-        done = await store.retry(conn, found.tenant_id, found.post_id)
+        done = await change(conn, found.tenant_id, found.post_id)
     if done is None:
-        raise ApiError(409, "post_not_failed", f"the post is {found.status}: only a failed one can be retried")
+        raise ApiError(409, code, f"the post is {found.status}: {rule}")
     return JSONResponse(_post_json(done))
 
 

@@ -139,6 +139,15 @@ class Pipeline:
         self.api = Api(settings)
         self.worker = Worker(settings)
         self.start()
+        # The new worker issues the analytics token when it has opened the engine, a moment after it
+        # is ready; until then the API holds the old worker's token and the report is a 503.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.client._call("GET", "/v1/analytics") is not None:
+                    break
+            except Exception:
+                time.sleep(0.5)
 
     @contextlib.contextmanager
     def searching_with(self, backend: str, request):

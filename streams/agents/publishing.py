@@ -13,13 +13,14 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Callable
 
 from streams.domain.envelope import iso_z
 from streams.domain.posts import Post
 from streams.errors import ClipstreamError, PublishError
-from streams.publish.platform import Published
+from streams.publish.platform import Platform, Published
 from streams.publish.publisher import Publisher, platforms
-from streams.publish.tokens import TokenCipher
+from streams.publish.tokens import Grant, TokenCipher
 from streams.settings import Settings
 from streams.webhooks import events
 from streams.worker.app import app
@@ -30,9 +31,9 @@ log = logging.getLogger(__name__)
 RESTART_SECONDS = 5.0
 
 
-def adapters(settings: Settings) -> dict:
+def adapters(settings: Settings) -> dict[str, Callable[[Grant], Platform]]:
     """Each configured platform's adapter factory (grant -> adapter)."""
-    made = {}
+    made: dict[str, Callable[[Grant], Platform]] = {}
     if settings.youtube_client_id:
         from streams.publish.youtube import GOOGLE_TOKEN_URL, YouTube, YouTubeClient
 
@@ -44,6 +45,16 @@ def adapters(settings: Settings) -> dict:
             ca_certs=settings.platform_ca_certs or None,
         )
         made["youtube"] = lambda grant: YouTube(client, grant)
+    if settings.tiktok_client_key:
+        from streams.publish.tiktok import TIKTOK_API_URL, TikTok, TikTokClient
+
+        app_client = TikTokClient(
+            settings.tiktok_client_key,
+            settings.tiktok_client_secret,
+            api_url=settings.tiktok_api_url or TIKTOK_API_URL,
+            ca_certs=settings.platform_ca_certs or None,
+        )
+        made["tiktok"] = lambda grant: TikTok(app_client, grant)
     return made
 
 

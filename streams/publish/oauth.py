@@ -1,6 +1,7 @@
 """Connecting a platform account: the OAuth 2.0 authorization-code flow with PKCE (RFC 7636,
 ``S256``), as Google documents it for web server apps
-(https://developers.google.com/identity/protocols/oauth2/web-server).
+(https://developers.google.com/identity/protocols/oauth2/web-server), and TikTok's Login Kit for web
+with its own names (https://developers.tiktok.com/doc/login-kit-web, ``client_key``).
 
 ``begin`` makes the consent page's address for a new random ``state`` and PKCE verifier (kept
 server-side, ``account_connections``); the platform sends the browser back to the callback with a
@@ -24,11 +25,14 @@ from streams.publish.tokens import Grant
 
 STATE_SECONDS = 600  # a connection not finished in ten minutes is forgotten
 GOOGLE_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+TIKTOK_AUTH_URL = "https://www.tiktok.com/v2/auth/authorize/"  # Login Kit for web
 
 
 @dataclass(frozen=True)
 class OAuthClient:
-    """A platform's OAuth client: its id and secret, consent page, token endpoint and scopes."""
+    """A platform's OAuth client: its id and secret, consent page, token endpoint and scopes;
+    ``id_param`` is what the platform calls the client's id (TikTok: ``client_key``) and
+    ``scope_separator`` how it joins scopes (TikTok: a comma)."""
 
     client_id: str
     client_secret: str
@@ -36,6 +40,8 @@ class OAuthClient:
     token_url: str
     scopes: tuple[str, ...]
     ca_certs: str | None = None
+    id_param: str = "client_id"
+    scope_separator: str = " "
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,10 @@ def begin(client: OAuthClient, redirect_uri: str) -> Started:
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)[:96]
     query = {
-        "client_id": client.client_id,
+        client.id_param: client.client_id,
         "redirect_uri": redirect_uri,
         "response_type": "code",
-        "scope": " ".join(client.scopes),
+        "scope": client.scope_separator.join(client.scopes),
         "access_type": "offline",
         "prompt": "consent",
         "include_granted_scopes": "true",
@@ -78,7 +84,7 @@ async def exchange(client: OAuthClient, code: str, redirect_uri: str, verifier: 
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": redirect_uri,
-        "client_id": client.client_id,
+        client.id_param: client.client_id,
         "client_secret": client.client_secret,
         "code_verifier": verifier,
     }
@@ -101,5 +107,5 @@ async def exchange(client: OAuthClient, code: str, redirect_uri: str, verifier: 
         access_token=body["access_token"],
         refresh_token=body.get("refresh_token"),
         expires_at=datetime.now(UTC) + timedelta(seconds=int(expires)) if expires else None,
-        scopes=tuple(str(body.get("scope", "")).split()) or client.scopes,
+        scopes=tuple(str(body.get("scope", "")).replace(",", " ").split()) or client.scopes,
     )

@@ -42,6 +42,10 @@ class ServiceSettings:
     youtube_api_url / youtube_token_url / youtube_auth_url: where the YouTube Data API, Google's
         OAuth token endpoint and its consent page are (empty: Google's own; the tests point them at
         a stand-in).
+    tiktok_client_key / tiktok_client_secret: the TikTok app accounts grant posting through (the
+        Content Posting API's ``video.publish`` scope); empty: TikTok is not offered.
+    tiktok_api_url / tiktok_auth_url: TikTok's API (its token endpoint is ``/v2/oauth/token/``
+        there) and its consent page (empty: TikTok's own).
     platform_ca_certs: a PEM file of certificate authorities to trust when calling the platforms
         (empty: the HTTP library's bundle; a proxy that re-signs TLS, or the tests' stand-in).
     """
@@ -71,4 +75,8 @@ class ServiceSettings:
     youtube_api_url: str = ""
     youtube_token_url: str = ""
     youtube_auth_url: str = ""
+    tiktok_client_key: str = ""
+    tiktok_client_secret: str = field(default="", repr=False)
+    tiktok_api_url: str = ""
+    tiktok_auth_url: str = ""
     platform_ca_certs: str = ""

@@ -101,7 +101,9 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
         found = {h["video_id"] for h in b.get("/v1/search", params={"q": "country"}).json()["hits"]}
         assert tenant_a["video_id"] not in found and found <= own, (found, own)
         # The report is counted from events, so it may lag B's list, never pass it.
-        assert b.get("/v1/analytics").json()["videos"] <= len(own)
+        report = b.get("/v1/analytics")
+        assert report.status_code == 200, report.text
+        assert report.json()["videos"] <= len(own)
         assert all(k["key_id"] != ids["key_id"] for k in b.get("/v1/keys").json()["keys"])
         assert all(a["asset_id"] != ids["asset_id"] for a in b.get("/v1/brand/assets").json()["assets"])
         assert all(a["account_id"] != ids["account_id"] for a in b.get("/v1/accounts").json()["accounts"])

@@ -33,19 +33,13 @@ What it does not do: resolve a channel, process the video, or check its bytes ar
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
-import tempfile
-import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.httpd import Answer, LocalServer, Received
-from tests.standins.tls import local_tls
+from tests.httpd import Answer, Received
+from tests.standins.grants import OAuthStandIn
 
 CHUNK_UNIT = 256 * 1024  # every chunk but the last is a multiple of this (Google's resumable rule)
 
@@ -68,34 +62,18 @@ class Video:
     statistics: dict = field(default_factory=lambda: {"viewCount": "0", "likeCount": "0", "commentCount": "0"})
 
 
-class StandInYouTube:
+class StandInYouTube(OAuthStandIn):
     """``with StandInYouTube() as yt:`` ... ``yt.api_url``, ``yt.token_url``, ``yt.ca_certs``, ``yt.grant()``,
     ``yt.videos``, ``yt.revoke(refresh_token)``, ``yt.expire(access_token)``."""
 
     def __init__(self, inserts_per_day: int = 100, token_seconds: int = 3600) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="standin-youtube-")
-        tls, self.ca_certs = local_tls(Path(self._folder.name))
+        super().__init__("youtube", "ya29.", "1//", token_seconds)
         self.inserts_per_day = inserts_per_day
         self.inserts_today = 0
-        self.token_seconds = token_seconds
-        self.access: dict[str, datetime] = {}  # access token -> expiry
-        self.refresh: dict[str, bool] = {}  # refresh token -> still valid
         self.sessions: dict[str, Session] = {}
         self.videos: dict[str, Video] = {}
-        self.refreshed = 0
-        self.codes: dict[str, tuple[str, str]] = {}  # code -> (redirect_uri, code_challenge)
         self.deny = False
         self.client_id, self.client_secret = "clipstream-test.apps.googleusercontent.com", "stand-in-secret"
-        self._lock = threading.Lock()
-        self._server = LocalServer(self._respond, tls)
-
-    def __enter__(self) -> StandInYouTube:
-        self._server.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.__exit__(*exc)
-        self._folder.cleanup()
 
     @property
     def api_url(self) -> str:
@@ -104,27 +82,6 @@ class StandInYouTube:
     @property
     def token_url(self) -> str:
         return self._server.url("/token")
-
-    @property
-    def received(self) -> list[Received]:
-        return self._server.received
-
-    # -- what a test sets up ---------------------------------------------------------------------
-    def grant(self, seconds: int | None = None) -> tuple[str, str, datetime]:
-        """A new grant, as the authorization-code exchange would give: (access, refresh, expiry)."""
-        with self._lock:
-            access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
-            expiry = datetime.now(UTC) + timedelta(seconds=self.token_seconds if seconds is None else seconds)
-            self.access[access], self.refresh[refresh] = expiry, True
-            return access, refresh, expiry
-
-    def revoke(self, refresh_token: str) -> None:
-        with self._lock:
-            self.refresh[refresh_token] = False
-
-    def expire(self, access_token: str) -> None:
-        with self._lock:
-            self.access[access_token] = datetime.now(UTC) - timedelta(seconds=1)
 
     # -- the protocol ----------------------------------------------------------------------------
     def _respond(self, request: Received, _: int) -> Answer:
@@ -135,7 +92,7 @@ class StandInYouTube:
                 return self._token(request)
             if url.path == "/o/oauth2/v2/auth" and request.method == "GET":
                 return self._consent(query)
-            if not self._authorized(request):
+            if not self.grants.authorized(request.headers.get("authorization", "")):
                 return _error(401, "Request had invalid authentication credentials.", "authError", "global",
                               "UNAUTHENTICATED")
             if url.path == "/upload/youtube/v3/videos" and request.method == "POST":
@@ -148,12 +105,6 @@ class StandInYouTube:
                 return self._list(query)
         return _error(404, "Not Found", "notFound")
 
-    def _authorized(self, request: Received) -> bool:
-        auth = request.headers.get("authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
-        expiry = self.access.get(token)
-        return expiry is not None and expiry > datetime.now(UTC)
-
     def _token(self, request: Received) -> Answer:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
@@ -162,12 +113,10 @@ class StandInYouTube:
             return self._code(form)
         if form.get("grant_type") != "refresh_token":
             return _json(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
-        if not self.refresh.get(form.get("refresh_token", "")):
+        access = self.grants.renew(form.get("refresh_token", ""))
+        if access is None:
             return _json(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
-        access = "ya29." + secrets.token_urlsafe(24)
-        self.access[access] = datetime.now(UTC) + timedelta(seconds=self.token_seconds)
-        self.refreshed += 1
-        return _json(200, {"access_token": access, "expires_in": self.token_seconds, "token_type": "Bearer",
+        return _json(200, {"access_token": access, "expires_in": self.grants.token_seconds, "token_type": "Bearer",
                            "scope": "https://www.googleapis.com/auth/youtube.upload"})
 
     def _consent(self, query: dict) -> Answer:
@@ -177,20 +126,15 @@ class StandInYouTube:
         if self.deny:
             self.deny = False
             return Answer(302, b"", {"Location": f"{redirect}?{urlencode({'error': 'access_denied', 'state': state})}"})
-        code = "4/" + secrets.token_urlsafe(24)
-        self.codes[code] = (redirect, query.get("code_challenge", ""))
+        code = self.grants.issue_code(redirect, query.get("code_challenge", ""))
         return Answer(302, b"", {"Location": f"{redirect}?{urlencode({'code': code, 'state': state})}"})
 
     def _code(self, form: dict) -> Answer:
-        redirect, challenge = self.codes.pop(form.get("code", ""), ("", ""))
-        verifier = form.get("code_verifier", "").encode()
-        made = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
-        if not redirect or redirect != form.get("redirect_uri") or made != challenge:
+        granted = self.grants.redeem(form.get("code", ""), form.get("redirect_uri", ""), form.get("code_verifier", ""))
+        if granted is None:
             return _json(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
-        access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
-        self.access[access] = datetime.now(UTC) + timedelta(seconds=self.token_seconds)
-        self.refresh[refresh] = True
-        return _json(200, {"access_token": access, "refresh_token": refresh, "expires_in": self.token_seconds,
+        access, refresh, _ = granted
+        return _json(200, {"access_token": access, "refresh_token": refresh, "expires_in": self.grants.token_seconds,
                            "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/youtube.upload"})
 
     def _start(self, request: Received, query: dict) -> Answer:

@@ -27,7 +27,9 @@ export class Publishing {
   constructor() {
     this.accounts = $("#account-list");
     this.posts = $("#post-list");
-    $("#connect-youtube").addEventListener("click", () => connect("youtube").catch(report));
+    for (const platform of ["youtube", "tiktok"]) {
+      $(`#connect-${platform}`).addEventListener("click", () => connect(platform).catch(report));
+    }
     $("#publishing-refresh").addEventListener("click", () => this.load());
   }
 
@@ -43,7 +45,9 @@ export class Publishing {
       this.showAccounts(accounts?.accounts || []);
       this.showPosts(posts?.posts || []);
       $("#publishing-off").hidden = Boolean(accounts?.enabled);
-      $("#connect-youtube").hidden = !(accounts?.platforms || []).includes("youtube");
+      for (const platform of ["youtube", "tiktok"]) {
+        $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
+      }
     } catch (error) {
       if (error.code === "publishing_not_configured") $("#publishing-off").hidden = false;
       else report(error);

@@ -1,0 +1,219 @@
+"""TikTok through its Content Posting API (Direct Post), with our own client on httpx: there is no
+official Python library. Followed from TikTok's documentation:
+https://developers.tiktok.com/doc/content-posting-api-reference-direct-post and
+https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
+
+- ``start`` calls ``POST /v2/post/publish/video/init/`` (``source: FILE_UPLOAD``, the video's size,
+  the chunk size and count as the transfer guide fixes them) and returns the session as JSON: the
+  ``publish_id`` and the ``upload_url``. No byte is sent; the caller records it first.
+- ``send`` asks ``POST /v2/post/publish/status/fetch/`` how many bytes TikTok holds
+  (``uploaded_bytes``), sends the chunks from there with ``PUT`` and ``Content-Range`` (206 until
+  the last, 201 then), and waits for the status to leave ``PROCESSING_UPLOAD``. A publish id is one
+  post, so a second worker after a crash posts nothing twice.
+- Tokens: an expired access token is refreshed first (``POST /v2/oauth/token/``,
+  ``grant_type=refresh_token``), and once more on ``access_token_invalid``; ``invalid_grant`` is
+  ``AccountReconnectRequired``. ``rate_limit_exceeded`` and TikTok's 5xx are retriable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Sequence
+
+import httpx
+
+from streams.errors import AccountReconnectRequired, PublishError, UploadSessionGone
+from streams.publish.platform import PostRequest, Progress, Published, Statistics
+from streams.publish.tokens import Grant
+
+TIKTOK_API_URL = "https://open.tiktokapis.com"
+SCOPES = ("user.info.basic", "video.publish")
+MIN_CHUNK = 5 * 1024 * 1024  # the transfer guide: chunks of 5-64 MB, a video under 5 MB in one
+MAX_CHUNK = 64 * 1024 * 1024
+PRIVACY = {"public": "PUBLIC_TO_EVERYONE", "unlisted": "MUTUAL_FOLLOW_FRIENDS", "private": "SELF_ONLY"}
+GRANT_ERRORS = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
+REFRESH_BEFORE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TikTokClient:
+    """The app accounts granted (``client_key``, ``client_secret``), where the API is (its token
+    endpoint is ``/v2/oauth/token/`` there), the chunk size, the timeout, the CA file to trust, and
+    how long ``send`` waits for TikTok to take the upload in (``settle_seconds``)."""
+
+    client_key: str
+    client_secret: str
+    api_url: str = TIKTOK_API_URL
+    chunk_bytes: int = 10 * 1024 * 1024
+    timeout: float = 120.0
+    ca_certs: str | None = None
+    settle_seconds: float = 60.0
+
+
+def chunking(size: int, chunk: int) -> tuple[int, int]:
+    """``(chunk_size, total_chunk_count)`` for a video of ``size`` bytes as TikTok counts them: a
+    video under 5 MB in one chunk; else the count rounded down, the last chunk taking the rest."""
+    chunk = min(max(chunk, MIN_CHUNK), MAX_CHUNK)
+    if size <= chunk:
+        return size, 1
+    return chunk, size // chunk
+
+
+class TikTok:
+    name = "tiktok"
+
+    def __init__(self, client: TikTokClient, grant: Grant) -> None:
+        self.client = client
+        self._grant = grant
+        self._http = httpx.Client(timeout=client.timeout, verify=client.ca_certs or True)
+
+    def grant(self) -> Grant:
+        return self._grant
+
+    def start(self, media: Path, post: PostRequest) -> str:
+        size = Path(media).stat().st_size
+        chunk, count = chunking(size, self.client.chunk_bytes)
+        body = {
+            "post_info": {
+                "title": (post.title + ("\n" + post.description if post.description else ""))[:2200],
+                "privacy_level": PRIVACY[post.privacy],
+                "disable_comment": False,
+                "disable_duet": False,
+                "disable_stitch": False,
+            },
+            "source_info": {
+                "source": "FILE_UPLOAD",
+                "video_size": size,
+                "chunk_size": chunk,
+                "total_chunk_count": count,
+            },
+        }
+        data = self._api("/v2/post/publish/video/init/", body)
+        return json.dumps({"publish_id": data["publish_id"], "upload_url": data["upload_url"], "chunk_size": chunk})
+
+    def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
+        opened = json.loads(session)
+        publish_id, upload_url, chunk = opened["publish_id"], opened["upload_url"], int(opened["chunk_size"])
+        status = self._status(publish_id)
+        data = Path(media).read_bytes()
+        size = len(data)
+        held = int(status.get("uploaded_bytes") or 0) if status["status"] == "PROCESSING_UPLOAD" else size
+        chunk_count = chunking(size, chunk)[1]
+        starts = [i * chunk for i in range(chunk_count)]
+        for index, first in enumerate(starts):
+            last = size - 1 if index == chunk_count - 1 else first + chunk - 1
+            if last < held:
+                continue
+            answer = self._put(upload_url, data[first : last + 1], first, last, size)
+            if answer.status_code in (404, 410):
+                raise UploadSessionGone(f"TikTok no longer knows the upload ({answer.status_code})")
+            if answer.status_code not in (200, 201, 206):
+                raise PublishError(
+                    f"TikTok refused a chunk: {answer.status_code} {answer.text[:200]}",
+                    retriable=answer.status_code >= 500,
+                )
+            if progress is not None:
+                progress(last + 1, size)
+        deadline = time.monotonic() + self.client.settle_seconds
+        while status["status"] == "PROCESSING_UPLOAD" and time.monotonic() < deadline:
+            status = self._status(publish_id)
+            if status["status"] == "PROCESSING_UPLOAD":
+                time.sleep(0.5)
+        if status["status"] == "FAILED":
+            raise PublishError(f"TikTok could not publish the video: {status.get('fail_reason') or 'no reason given'}")
+        post_ids = status.get("publicaly_available_post_id") or []  # TikTok's own spelling
+        url = f"https://www.tiktok.com/video/{post_ids[0]}" if post_ids else ""
+        return Published(str(post_ids[0]) if post_ids else publish_id, url, status)
+
+    def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:
+        found: dict[str, Statistics] = {}
+        if not platform_ids:
+            return found
+        data = self._api(
+            "/v2/video/query/?fields=id,view_count,like_count,comment_count",
+            {"filters": {"video_ids": list(platform_ids)[:20]}},
+        )
+        for video in data.get("videos", []):
+            found[str(video["id"])] = Statistics(
+                video.get("view_count"), video.get("like_count"), video.get("comment_count")
+            )
+        return found
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def _status(self, publish_id: str) -> dict:
+        return self._api("/v2/post/publish/status/fetch/", {"publish_id": publish_id})
+
+    def _put(self, url: str, chunk: bytes, first: int, last: int, size: int) -> httpx.Response:
+        headers = {"Content-Type": "video/mp4", "Content-Range": f"bytes {first}-{last}/{size}"}
+        try:
+            return self._http.put(url, content=chunk, headers=headers)
+        except httpx.HTTPError as exc:
+            raise PublishError(f"TikTok could not be reached: {exc}", retriable=True) from None
+
+    def _api(self, path: str, body: dict, retried: bool = False) -> dict:
+        if self._expiring():
+            self._refresh()
+        headers = {
+            "Authorization": f"Bearer {self._grant.access_token}",
+            "Content-Type": "application/json; charset=UTF-8",
+        }
+        try:
+            answer = self._http.post(self.client.api_url.rstrip("/") + path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise PublishError(f"TikTok could not be reached: {exc}", retriable=True) from None
+        try:
+            payload = answer.json()
+            error = payload.get("error") or {}
+        except ValueError:
+            payload, error = {}, {"code": f"http_{answer.status_code}", "message": answer.text[:200]}
+        code = error.get("code", "ok")
+        if code == "ok" and answer.status_code < 400:
+            return payload.get("data") or {}
+        if code == "access_token_invalid" and not retried:
+            self._refresh()
+            return self._api(path, body, retried=True)
+        message = error.get("message") or code
+        if code in GRANT_ERRORS:
+            raise AccountReconnectRequired(
+                f"TikTok refused the account's grant ({code}): {message}; connect the account again"
+            )
+        raise PublishError(
+            f"TikTok answered {answer.status_code} {code}: {message}",
+            retriable=answer.status_code >= 500 or code == "rate_limit_exceeded",
+        )
+
+    def _expiring(self) -> bool:
+        at = self._grant.expires_at
+        return at is not None and at - datetime.now(UTC) < REFRESH_BEFORE
+
+    def _refresh(self) -> None:
+        if not self._grant.refresh_token:
+            raise AccountReconnectRequired(
+                "TikTok's access token expired and no refresh token was granted; connect the account again"
+            )
+        form = {
+            "client_key": self.client.client_key,
+            "client_secret": self.client.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": self._grant.refresh_token,
+        }
+        try:
+            answer = self._http.post(self.client.api_url.rstrip("/") + "/v2/oauth/token/", data=form)
+            body: dict[str, Any] = answer.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise PublishError(f"TikTok's token endpoint could not be reached: {exc}", retriable=True) from None
+        if "access_token" not in body:
+            reason = body.get("error_description") or body.get("error") or f"HTTP {answer.status_code}"
+            raise AccountReconnectRequired(
+                f"TikTok no longer honours the account's grant ({reason}); connect the account again"
+            )
+        self._grant = replace(
+            self._grant,
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token") or self._grant.refresh_token,
+            expires_at=datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 86400))),
+        )

@@ -1,0 +1,137 @@
+"""Posting to TikTok with our own Content Posting API client, talking real HTTPS to a stand-in
+that follows TikTok's published protocol (``tests.standins.tiktok``): a small video in one chunk,
+a large one in chunks as the transfer guide fixes them, resuming a publish another worker began,
+a finished upload found and not sent again, tokens refreshed, a revoked grant, the rate limit."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from streams.errors import AccountReconnectRequired, PublishError
+from streams.publish.platform import PostRequest
+from streams.publish.tiktok import MIN_CHUNK, TikTok, TikTokClient, chunking
+from streams.publish.tokens import Grant
+from tests.standins.tiktok import StandInTikTok
+
+POST = PostRequest("Why most clips fail", "From the talk.", privacy="private")
+
+
+@pytest.fixture
+def tt():
+    with StandInTikTok() as server:
+        yield server
+
+
+def account(tt: StandInTikTok, seconds: int | None = None) -> tuple[TikTok, Grant]:
+    access, refresh, expiry = tt.grant(seconds)
+    grant = Grant(access, refresh, expiry)
+    client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, chunk_bytes=MIN_CHUNK,
+                          ca_certs=str(tt.ca_certs), settle_seconds=5)
+    return TikTok(client, grant), grant
+
+
+def video(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / f"clip-{size}.mp4"
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def test_chunking_follows_the_transfer_guide():
+    assert chunking(3_000_000, MIN_CHUNK) == (3_000_000, 1)  # under 5 MB: one chunk of it all
+    assert chunking(12 * 1024 * 1024, MIN_CHUNK) == (MIN_CHUNK, 2)  # the last chunk takes the rest
+    assert chunking(200 * 1024 * 1024, 1) == (MIN_CHUNK, 40)  # never under 5 MB a chunk
+
+
+def test_a_small_clip_goes_up_whole_and_a_large_one_in_chunks(tt, tmp_path):
+    tiktok, _ = account(tt)
+    for size in (1_500_000, 12 * 1024 * 1024):
+        media = video(tmp_path, size)
+        session = tiktok.start(media, POST)
+        assert not any(u.data for u in tt.uploads.values() if u.size == size)  # nothing sent yet
+        seen = []
+        post = tiktok.send(session, media, lambda held, total: seen.append(held))
+        assert bytes(tt.posts[post.platform_id].data) == media.read_bytes()
+        assert seen[-1] == size and post.url.endswith(post.platform_id)
+    assert len(tt.posts) == 2
+    assert [u.post_info["privacy_level"] for u in tt.posts.values()] == ["SELF_ONLY", "SELF_ONLY"]
+
+
+def test_a_second_worker_resumes_the_publish_the_first_died_in(tt, tmp_path):
+    first, grant = account(tt)
+    media = video(tmp_path, 12 * 1024 * 1024)
+    session = first.start(media, POST)
+
+    class Killed(BaseException):
+        pass
+
+    def die(held: int, total: int) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        first.send(session, media, die)
+    [upload] = tt.uploads.values()
+    assert len(upload.data) == MIN_CHUNK and not tt.posts
+    post = TikTok(first.client, grant).send(session, media)
+    assert list(tt.posts) == [post.platform_id] and bytes(upload.data) == media.read_bytes()
+
+
+def test_a_finished_upload_is_found_not_sent_again(tt, tmp_path):
+    tiktok, grant = account(tt)
+    media = video(tmp_path, 1_000_000)
+    session = tiktok.start(media, POST)
+    post = tiktok.send(session, media)
+    puts = len([r for r in tt._server.received if r.method == "PUT"])
+    assert TikTok(tiktok.client, grant).send(session, media).platform_id == post.platform_id
+    assert len([r for r in tt._server.received if r.method == "PUT"]) == puts and len(tt.posts) == 1
+
+
+def test_an_expired_token_is_refreshed_before_the_call_and_on_a_401(tt, tmp_path):
+    media = video(tmp_path, 1_000_000)
+    tiktok, grant = account(tt, seconds=-5)
+    tiktok.send(tiktok.start(media, POST), media)
+    assert tt.refreshed == 1 and tiktok.grant().access_token != grant.access_token
+    assert tiktok.grant().expires_at > datetime.now(UTC) + timedelta(hours=1)
+    tt.expire(tiktok.grant().access_token)  # TikTok's clock says so before ours does
+    tiktok.send(tiktok.start(media, POST), media)
+    assert tt.refreshed == 2 and len(tt.posts) == 2
+
+
+def test_a_revoked_grant_asks_for_reconnection_and_the_rate_limit_is_retriable(tmp_path):
+    media = video(tmp_path, 1_000_000)
+    with StandInTikTok(inits_per_minute=1) as tt:
+        tiktok, grant = account(tt)
+        tiktok.start(media, POST)
+        with pytest.raises(PublishError, match="rate_limit_exceeded") as limited:
+            tiktok.start(media, POST)
+        assert limited.value.retriable
+        tt.revoke(grant.refresh_token)
+        tt.expire(grant.access_token)
+        with pytest.raises(AccountReconnectRequired, match="connect the account again"):
+            tiktok.start(media, POST)
+
+
+def test_an_account_is_connected_through_tiktoks_consent_page_with_its_own_names(tt):
+    import asyncio
+
+    import httpx
+
+    from streams.publish.oauth import OAuthClient, begin, exchange
+    from streams.publish.tiktok import SCOPES
+
+    client = OAuthClient(tt.client_key, tt.client_secret, tt.api_url + "/v2/auth/authorize/",
+                         tt.api_url + "/v2/oauth/token/", SCOPES, str(tt.ca_certs), id_param="client_key",
+                         scope_separator=",")
+    started = begin(client, "https://clips.example/v1/accounts/callback")
+    assert "client_key=" in started.url and "scope=user.info.basic%2Cvideo.publish" in started.url
+    back = httpx.get(started.url, verify=str(tt.ca_certs))
+    assert back.status_code == 302
+    code = httpx.URL(back.headers["location"]).params["code"]
+    grant = asyncio.run(exchange(client, code, "https://clips.example/v1/accounts/callback", started.verifier))
+    assert grant.access_token in tt.grants.access and tt.grants.refresh[grant.refresh_token]
+    assert grant.scopes == SCOPES
+    with pytest.raises(AccountReconnectRequired):  # a code is used once
+        asyncio.run(exchange(client, code, "https://clips.example/v1/accounts/callback", started.verifier))
