@@ -4,7 +4,8 @@ vocabulary (``streams.errors``) in one place, so the retry policy branches on ``
 Transient (``retriable``):
 
 - PostgreSQL restarting or unreachable (asyncpg connection errors, ``57P0x`` shutdowns and
-  "starting up", too many connections, serialization failures and deadlocks): ``DatabaseUnavailable``.
+  "starting up", too many connections, serialization failures and deadlocks, a connection's
+  protocol left mid-operation by a session the server ended): ``DatabaseUnavailable``.
 - S3 timeouts, refused or dropped connections and throttling/5xx answers: ``StorageUnavailable``.
 - Triton unreachable, shedding load or past its deadline (gRPC ``UNAVAILABLE``,
   ``RESOURCE_EXHAUSTED``, ``DEADLINE_EXCEEDED``, ``ABORTED``): ``InferenceUnavailable``.
@@ -15,7 +16,8 @@ Transient (``retriable``):
 Everything else that is not already a ``ClipstreamError`` is an ``InternalError``: a bug, which
 another try would only repeat. Only exception types and status codes are looked at, never message
 text, except for asyncpg's ``InterfaceError``, whose one transient case (a connection closed under
-the pool) has no class of its own.
+the pool) has no class of its own. asyncpg's ``InternalClientError`` is transient too: it is what a
+connection's protocol says after the server ended its session mid-operation.
 """
 
 from __future__ import annotations
@@ -86,6 +88,12 @@ def _postgres(exc: BaseException, what: str) -> ClipstreamError | None:
             return DatabaseUnavailable(f"PostgreSQL: {what}")
         return None
     if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc).lower():
+        return DatabaseUnavailable(f"PostgreSQL: {what}")
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # The protocol's state left behind when the server ends a session mid-operation (a restart,
+        # an admin shutdown): "cannot switch to state 12; another operation (2) is in progress",
+        # raised as the pool resets the connection, which it then closes (asyncpg issues 784 and
+        # 1069). A concurrent use of one connection is an InterfaceError, never this.
         return DatabaseUnavailable(f"PostgreSQL: {what}")
     return None
 

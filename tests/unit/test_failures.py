@@ -42,6 +42,10 @@ def _client_error(code: str, status: int) -> ClientError:
     (asyncpg.exceptions.UndefinedTableError('relation "nope" does not exist'), InternalError, False),
     (asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"),
      InternalError, False),
+    # what the pool's reset of a connection whose session the server ended mid-operation raises
+    # (seen when the fault suite restarted PostgreSQL under the pipeline)
+    (asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+     DatabaseUnavailable, True),
     (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
     (ConnectTimeoutError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
     (ReadTimeoutError(endpoint_url="http://127.0.0.1:9"), StorageUnavailable, True),
