@@ -249,7 +249,7 @@ async def connect_account(request: Request) -> JSONResponse:
     if client is None:
         raise ApiError(404, "platform_not_found", f"posting to {platform[:32]!r} is not offered on this server")
     started = oauth.begin(client, _redirect_uri(request))
-    async with request.app.state.db.acquire() as conn:
+    async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         await store.begin_connection(conn, principal.tenant_id, platform, started.state, started.verifier, again)
     expires = datetime.now(UTC) + timedelta(seconds=oauth.STATE_SECONDS)
     return JSONResponse(

@@ -111,13 +111,9 @@ async def begin_connection(
 
 
 async def take_connection(conn: asyncpg.Connection, state: str, within_seconds: float) -> asyncpg.Record | None:
-    """The connection begun with ``state`` (used once: it is gone after), if it is still fresh."""
-    return await conn.fetchrow(
-        "DELETE FROM account_connections WHERE state = $1 RETURNING *,"
-        " created_at > now() - make_interval(secs => $2) AS fresh",
-        state,
-        float(within_seconds),
-    )
+    """The connection begun with ``state`` (used once: it is gone after) and whether it is still
+    fresh, found without a tenant (``take_account_connection``, migration 0017)."""
+    return await conn.fetchrow("SELECT * FROM take_account_connection($1, $2)", state, float(within_seconds))
 
 
 # -- posts -----------------------------------------------------------------------------------------

@@ -26,8 +26,10 @@ def youtube():
 
 
 @pytest.fixture(scope="module")
-def publishing(pipeline, youtube, tenant_a):
-    """The API and the worker with publishing configured (to the stand-in), as they were after."""
+def publishing(pipeline, youtube):
+    """The API and the worker with publishing configured (to the stand-in), as they were after.
+    (Not ``tenant_a``: a restarted API signs links with a new secret, and that fixture's signed
+    links must outlive this module.)"""
     original = pipeline.settings
     assert not original.token_keys
     with httpx.Client(base_url=original.api_url, timeout=30, headers=_auth(original)) as http:
@@ -54,7 +56,14 @@ def _auth(settings) -> dict:
     return {"Authorization": f"Bearer {api_key_for(settings)}"}
 
 
-def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, tenant_a, tenant_b):
+@pytest.fixture(scope="module")
+def clip(publishing, media_dir) -> dict:
+    video = publishing.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    return publishing.client.clips(video["video_id"])["clips"][0]
+
+
+def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, clip, tenant_b):
     settings = publishing.settings
     with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
         offered = http.get("/v1/accounts").json()
@@ -78,23 +87,23 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, ten
         assert [(a["account_id"], a["status"]) for a in accounts] == [(account_id, "connected")]
         assert "grant" not in str(accounts) and "ya29" not in str(accounts)
 
-        made = http.post(f"/v1/clips/{tenant_a['clip_id']}/posts",
+        made = http.post(f"/v1/clips/{clip['clip_id']}/posts",
                          json={"account_id": account_id, "description": "From the talk", "tags": ["talk"]})
         assert made.status_code == 201, made.text
         post = made.json()
-        assert post["status"] == "scheduled" and post["title"] == tenant_a["clip"]["title"][:100]
+        assert post["status"] == "scheduled" and post["title"] == clip["title"][:100]
         deadline = time.monotonic() + 120
         while post["status"] in ("scheduled", "publishing") and time.monotonic() < deadline:
             time.sleep(1)
             post = http.get(f"/v1/posts/{post['post_id']}").json()
         assert post["status"] == "published", post
         assert list(youtube.videos) == [post["platform_id"]]
-        mp4 = http.get(f"/v1/clips/{tenant_a['clip_id']}/download", params={"file": "mp4"}, follow_redirects=True)
+        mp4 = http.get(f"/v1/clips/{clip['clip_id']}/download", params={"file": "mp4"}, follow_redirects=True)
         assert youtube.videos[post["platform_id"]].size == len(mp4.content)
-        listed = http.get(f"/v1/clips/{tenant_a['clip_id']}/posts").json()["posts"]
+        listed = http.get(f"/v1/clips/{clip['clip_id']}/posts").json()["posts"]
         assert [p["post_id"] for p in listed] == [post["post_id"]]
         assert http.post(f"/v1/posts/{post['post_id']}/cancel").status_code == 409  # published: too late
-        unknown = http.post(f"/v1/clips/{tenant_a['clip_id']}/posts", json={"account_id": "acc_" + "0" * 32})
+        unknown = http.post(f"/v1/clips/{clip['clip_id']}/posts", json={"account_id": "acc_" + "0" * 32})
         assert unknown.status_code == 404
 
     other = {"Authorization": f"Bearer {tenant_b['key']}"}
