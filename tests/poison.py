@@ -43,6 +43,8 @@ def valid_event(event_type: str, video_id: str, tenant_id: str = "poison-test") 
                           "vtt_uri": uri + "/c.vtt", "thumbnail_uri": uri + "/c.jpg"},
         "lifecycle": {"stage": "ingest", "status": "started"},
         "render_requested": {"clip_id": "c2", "moment_id": "m1", "aspect": "1:1", "caption_style": "clean"},
+        "post_stats_fetched": {"post_id": "pst_" + "0" * 32, "clip_id": "c1", "platform": "youtube",
+                               "platform_id": "yt1", "views": 10},
     }[event_type]
     return {**base, **body}
 

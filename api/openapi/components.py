@@ -359,6 +359,25 @@ def _video_schemas() -> dict:
                         }
                     )
                 ),
+                "posts": {
+                    **array(
+                        obj(
+                            {
+                                "post_id": STRING,
+                                "clip_id": STRING,
+                                "video_id": STRING,
+                                "platform": {"enum": ["youtube", "tiktok"]},
+                                "views": nullable(INTEGER),
+                                "likes": nullable(INTEGER),
+                                "comments": nullable(INTEGER),
+                                "fetched_at": TIMESTAMP,
+                                "samples": INTEGER,
+                            }
+                        )
+                    ),
+                    "description": "Each published post's latest statistics from its platform (fetched every "
+                    "CLIPSTREAM_POST_STATS_SECONDS), most viewed first; null: a count the platform does not give.",
+                },
             },
         ),
     }

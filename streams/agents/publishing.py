@@ -4,7 +4,9 @@ and at least one platform's OAuth client); posts are claimed with ``FOR UPDATE S
 any number of workers share them and each goes out once.
 
 A clip's MP4 is copied from storage into the worker's scratch space for its upload and removed
-after; ``post.published`` and ``post.failed`` become webhooks of the post's tenant.
+after; ``post.published`` and ``post.failed`` become webhooks of the post's tenant. Each published
+post's views, likes and comments are fetched every ``post_stats_seconds`` and sent to the
+``post_stats`` topic, from which the analytics sink puts them in ClickHouse.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from typing import Callable
 from streams.domain.envelope import iso_z
 from streams.domain.posts import Post
 from streams.errors import ClipstreamError, PublishError
-from streams.publish.platform import Platform, Published
+from streams.publish.platform import Platform, Published, Statistics
 from streams.publish.publisher import Publisher, platforms
+from streams.publish.store import Tracked
 from streams.publish.tokens import Grant, TokenCipher
 from streams.settings import Settings
 from streams.webhooks import events
+from streams.worker import topics
 from streams.worker.app import app
+from streams.worker.records import post_stats
 from streams.worker.runtime import Runtime, runtime
 
 log = logging.getLogger(__name__)
@@ -87,8 +92,29 @@ def publisher_of(rt: Runtime) -> Publisher | None:
         code, message = (error.code, error.message) if error is not None else (None, None)
         await enqueue(events.from_post(post, iso_z(datetime.now(UTC)), code, message))
 
+    async def report_stats(tracked: Tracked, counts: Statistics) -> None:
+        post = tracked.post
+        event = post_stats(
+            post.tenant_id,
+            tracked.video_id,
+            post.post_id,
+            post.clip_id,
+            tracked.platform,
+            post.platform_id or "",
+            counts.views,
+            counts.likes,
+            counts.comments,
+        )
+        await topics.post_stats.send(key=tracked.video_id, value=event)
+
     return Publisher(
-        rt.catalog.pool, TokenCipher.from_setting(settings.token_keys), platforms(made), media_of, announce=announce
+        rt.catalog.pool,
+        TokenCipher.from_setting(settings.token_keys),
+        platforms(made),
+        media_of,
+        announce=announce,
+        report_stats=report_stats,
+        stats_seconds=settings.post_stats_seconds,
     )
 
 

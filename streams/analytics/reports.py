@@ -1,4 +1,5 @@
-"""A tenant's usage report from the ClickHouse rollups: the body of ``GET /v1/analytics``.
+"""A tenant's usage report from the ClickHouse rollups: the body of ``GET /v1/analytics``, with each
+published post's latest platform statistics.
 
 Every query is filtered by the caller's tenant id, bound as a server-side parameter (never
 formatted into the SQL). Quantiles are PostgreSQL's ``percentile_cont`` (linear interpolation,
@@ -69,6 +70,14 @@ WHERE day >= {since:Date} GROUP BY day
 """
 
 
+# Each published post's latest counts (the publisher fetches them on a schedule), most viewed first.
+POSTS = """
+SELECT post_id, clip_id, video_id, platform, views, likes, comments, fetched_at, samples
+FROM post_stats_latest WHERE tenant_id = {tenant:String}
+ORDER BY coalesce(views, 0) DESC, post_id LIMIT 1000
+"""
+
+
 def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> dict:
     """The tenant's report, JSON-ready. ``client`` is a clickhouse-connect client (embedded or
     server)."""
@@ -109,6 +118,7 @@ def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> 
             {"stage": stage, "kind": kind, "error_code": code, "videos": n_videos, "events": n_events, "reason": reason}
             for stage, kind, code, n_videos, n_events, reason in rows(FAILURES)
         ],
+        "posts": [_post(*row) for row in rows(POSTS)],
         "daily": [
             {
                 "day": day.isoformat(),
@@ -118,6 +128,20 @@ def usage(client, tenant_id: str, days: int = 30, today: date | None = None) -> 
             }
             for day in (since + timedelta(days=i) for i in range(days))
         ],
+    }
+
+
+def _post(post_id, clip_id, video_id, platform, views, likes, comments, fetched_at, samples) -> dict:
+    return {
+        "post_id": post_id,
+        "clip_id": clip_id,
+        "video_id": video_id,
+        "platform": platform,
+        "views": views,
+        "likes": likes,
+        "comments": comments,
+        "fetched_at": fetched_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "samples": samples,
     }
 
 

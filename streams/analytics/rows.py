@@ -52,6 +52,11 @@ COLUMNS = (
     "source_topic",
     "speakers",
     "talk_seconds",
+    "post_id",
+    "platform",
+    "views",
+    "likes",
+    "comments",
 )
 
 # The record a topic carries and the stage that produces it.
@@ -170,6 +175,17 @@ def _lifecycle(row: dict, p: dict) -> None:
     )
 
 
+def _post_stats(row: dict, p: dict) -> None:
+    row.update(
+        clip_id=_text(p.get("clip_id")),
+        post_id=_text(p.get("post_id")),
+        platform=_text(p.get("platform")),
+        views=_int(p.get("views")),
+        likes=_int(p.get("likes")),
+        comments=_int(p.get("comments")),
+    )
+
+
 _FIELDS = {
     "upload_received": _upload,
     "audio_chunk_ready": _audio_chunk,
@@ -178,6 +194,7 @@ _FIELDS = {
     "clip_rendered": _clip,
     "render_requested": _render_request,
     "lifecycle": _lifecycle,
+    "post_stats_fetched": _post_stats,
 }
 
 
@@ -208,6 +225,8 @@ _STRINGS = {
     "error_code",
     "reason",
     "source_topic",
+    "post_id",
+    "platform",
 }
 
 

@@ -29,6 +29,7 @@ EVENT_TYPES = (
     "clip_rendered",
     "lifecycle",
     "render_requested",
+    "post_stats_fetched",
 )
 SUPPORTED_VERSIONS = {1}
 

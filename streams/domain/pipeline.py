@@ -12,6 +12,7 @@ MOMENTS = "moments"
 RENDERS = "renders"
 EVENTS = "events"
 RENDER_REQUESTS = "render_requests"
+POST_STATS = "post_stats"
 
 # The event type on each topic.
 EVENT_TYPES = {
@@ -22,9 +23,10 @@ EVENT_TYPES = {
     RENDERS: "clip_rendered",
     EVENTS: "lifecycle",
     RENDER_REQUESTS: "render_requested",
+    POST_STATS: "post_stats_fetched",
 }
 
-# What writes each topic: the API, a stage, or (lifecycle events) every stage.
+# What writes each topic: the API, a stage, the publisher, or (lifecycle events) every stage.
 PRODUCERS = {
     UPLOADS: "api",
     AUDIO_CHUNKS: "ingest",
@@ -33,6 +35,7 @@ PRODUCERS = {
     RENDERS: "render",
     EVENTS: "",
     RENDER_REQUESTS: "api",
+    POST_STATS: "publish",
 }
 
 # A video's stages, in the order it goes through them.

@@ -16,6 +16,14 @@ a revoked grant marks the account ``reconnect_required`` and fails the post with
 begins; a session the platform no longer knows (expired) is forgotten and a new one opened on the
 next attempt; other retriable failures come back after ``retry_seconds``; the rest fail the post.
 
+Statistics: every ``stats_seconds`` each published post's counts are fetched from its platform
+(``collect_stats``: the posts claimed by pushing their next fetch out, grouped by account, up to a
+platform's batch a call) and handed to ``report_stats``, which the worker sends to analytics.
+
+A post that keeps failing in a retriable way (an outage, a platform's 5xx) fails for good after
+``max_attempts`` claims, so a fault that never heals ends in ``post.failed`` instead of retries
+without end.
+
 ``checkpoint`` is called by name at each step (``claimed``, ``session_opened``,
 ``session_recorded``, ``chunk``, ``uploaded``, ``recorded``): the fault tests kill the process there.
 """
@@ -33,14 +41,17 @@ import asyncpg
 from streams.domain.posts import Post
 from streams.errors import AccountReconnectRequired, ClipstreamError, PublishError, QuotaExceeded, UploadSessionGone
 from streams.publish import store
-from streams.publish.platform import Platform, PostRequest, Published
+from streams.publish.platform import Platform, PostRequest, Published, Statistics
 from streams.publish.tokens import Grant, TokenCipher
 
 log = logging.getLogger(__name__)
 
+STATS_BATCH = 50  # posts whose statistics one round fetches (YouTube lists 50 ids a call)
+
 PlatformFor = Callable[[str, Grant], Platform]  # (platform name, grant) -> its adapter
 MediaOf = Callable[[Post], Awaitable[Path]]  # the clip's MP4 on local disk
 Checkpoint = Callable[[str], None]
+ReportStats = Callable[[store.Tracked, Statistics], Awaitable[None]]  # a post's counts, to analytics
 
 
 class Publisher:
@@ -57,6 +68,9 @@ class Publisher:
         poll_seconds: float = 1.0,
         checkpoint: Checkpoint = lambda _name: None,
         announce: Callable[[Post, Published | None, ClipstreamError | None], Awaitable[None]] | None = None,
+        report_stats: ReportStats | None = None,
+        stats_seconds: float = 3600.0,
+        max_attempts: int = 20,
     ) -> None:
         self.pool = pool
         self.cipher = cipher
@@ -68,11 +82,16 @@ class Publisher:
         self.poll_seconds = poll_seconds
         self.checkpoint = checkpoint
         self.announce = announce
+        self.report_stats = report_stats
+        self.stats_seconds = stats_seconds
+        self.max_attempts = max_attempts
+        self._stats_checked = float("-inf")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
+                await self._stats_when_due()
             except (OSError, asyncpg.PostgresError) as exc:  # the database is away: try again later
                 log.warning("publisher: %s: %s", type(exc).__name__, exc)
                 claimed = 0
@@ -109,7 +128,7 @@ class Publisher:
                 await store.record_failure(conn, post, exc.code, exc.message, retry_at=exc.retry_at)
         except ClipstreamError as exc:
             gone = isinstance(exc, UploadSessionGone)
-            retry = exc.retriable
+            retry = exc.retriable and post.attempts < self.max_attempts
             at = datetime.now(UTC) + timedelta(seconds=self.retry_seconds) if retry else None
             async with self.pool.acquire() as conn:
                 await store.record_failure(conn, post, exc.code, exc.message, retry_at=at, forget_session=gone)
@@ -155,6 +174,62 @@ class Publisher:
             await store.record_published(conn, post, published)
         self.checkpoint("recorded")
         return published
+
+    # -- statistics ------------------------------------------------------------------------------
+    async def _stats_when_due(self) -> None:
+        """Look for posts whose statistics are due at most every minute (or ``stats_seconds``)."""
+        now = asyncio.get_running_loop().time()
+        if self.report_stats is not None and now - self._stats_checked >= min(60.0, self.stats_seconds):
+            self._stats_checked = now
+            while await self.collect_stats() >= STATS_BATCH:
+                pass
+
+    async def collect_stats(self) -> int:
+        """Fetch the counts of published posts whose statistics are due and report each; how many
+        posts were due. An account the platform no longer honours is marked ``reconnect_required``;
+        another failure leaves the posts for their next turn."""
+        if self.report_stats is None:
+            return 0
+        async with self.pool.acquire() as conn:
+            due = await store.claim_stats_due(conn, STATS_BATCH, self.stats_seconds)
+        by_account: dict[str, list[store.Tracked]] = {}
+        for one in due:
+            by_account.setdefault(one.post.account_id, []).append(one)
+        for account_id, tracked in by_account.items():
+            ids = [t.post.platform_id for t in tracked if t.post.platform_id]
+            try:
+                counts = await self._statistics(account_id, ids)
+            except AccountReconnectRequired:
+                async with self.pool.acquire() as conn:
+                    await store.needs_reconnect(conn, account_id)
+                continue
+            except ClipstreamError as exc:
+                log.warning("statistics of %d posts on %s: %s: %s", len(ids), account_id, exc.code, exc.message)
+                continue
+            for t in tracked:
+                found = counts.get(t.post.platform_id or "")
+                if found is None:  # the platform no longer has the video (removed by its owner)
+                    continue
+                try:
+                    await self.report_stats(t, found)
+                except Exception:
+                    log.exception("post %s: reporting its statistics failed", t.post.post_id)
+        return len(due)
+
+    async def _statistics(self, account_id: str, platform_ids: list[str]) -> dict[str, Statistics]:
+        async with self.pool.acquire() as conn:
+            found = await store.sealed_grant(conn, account_id)
+        if found is None:
+            return {}
+        account, sealed = found
+        if account.status == "reconnect_required":
+            raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
+        grant = self.cipher.open(sealed)
+        platform = self.platform_for(account.platform, grant)
+        try:
+            return await asyncio.to_thread(platform.statistics, platform_ids)
+        finally:
+            await self._keep_grant(account_id, grant, platform)
 
     async def _extend(self, post: Post) -> None:
         async with self.pool.acquire() as conn:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -229,7 +230,8 @@ async def record_published(conn: asyncpg.Connection, post: Post, published: Publ
     of the one session, so any claim's answer is the same video."""
     done = await conn.execute(
         "UPDATE posts SET status = 'published', platform_id = $2, url = $3, published_at = now(),"
-        " error_code = NULL, error = NULL WHERE post_id = $1 AND status IN ('publishing', 'scheduled', 'failed')",
+        " stats_due_at = now(), error_code = NULL, error = NULL"
+        " WHERE post_id = $1 AND status IN ('publishing', 'scheduled', 'failed')",
         post.post_id,
         published.platform_id,
         published.url,
@@ -259,6 +261,46 @@ async def record_failure(
         forget_session,
     )
     return done == "UPDATE 1"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A published post whose statistics are due, with what its event names: the clip's video and
+    the account's platform."""
+
+    post: Post
+    video_id: str
+    platform: str
+
+
+async def claim_stats_due(conn: asyncpg.Connection, limit: int, every_seconds: float) -> list[Tracked]:
+    """Up to ``limit`` published posts whose statistics are due, each pushed out by
+    ``every_seconds`` in the same statement (a post published over a week ago: a day at least),
+    so no other worker fetches them meanwhile."""
+    rows = await conn.fetch(
+        """
+        WITH due AS (
+            SELECT post_id FROM posts
+            WHERE status = 'published' AND stats_due_at <= now() AND platform_id IS NOT NULL
+            ORDER BY stats_due_at LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE posts p SET stats_due_at = now() + CASE
+                WHEN p.published_at < now() - interval '7 days' THEN greatest(make_interval(secs => $2), interval '1 day')
+                ELSE make_interval(secs => $2) END
+        FROM due, clips c, platform_accounts a
+        WHERE p.post_id = due.post_id AND c.clip_id = p.clip_id AND a.account_id = p.account_id
+        RETURNING p.*, c.video_id AS video_id_, a.platform AS platform_
+        """,
+        limit,
+        float(every_seconds),
+    )
+    found = []
+    for row in rows:
+        post = _post(row)
+        if post is not None:
+            found.append(Tracked(post, row["video_id_"], row["platform_"]))
+    return found
 
 
 async def due_count(conn: asyncpg.Connection, post_ids: Sequence[str]) -> int:

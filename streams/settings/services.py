@@ -48,6 +48,8 @@ class ServiceSettings:
         there) and its consent page (empty: TikTok's own).
     platform_ca_certs: a PEM file of certificate authorities to trust when calling the platforms
         (empty: the HTTP library's bundle; a proxy that re-signs TLS, or the tests' stand-in).
+    post_stats_seconds: how often each published post's views, likes and comments are fetched
+        from its platform into analytics (a post published over a week ago: daily at most often).
     """
 
     kafka_bootstrap: str = ""
@@ -80,3 +82,4 @@ class ServiceSettings:
     tiktok_api_url: str = ""
     tiktok_auth_url: str = ""
     platform_ca_certs: str = ""
+    post_stats_seconds: float = 3600.0

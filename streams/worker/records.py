@@ -212,6 +212,46 @@ def clip_rendered(tenant_id: str, clip: Clip, rank: int) -> ClipRendered:
     )
 
 
+class PostStatsFetched(Event):
+    """A published post's counts as its platform gave them at ``produced_at`` (None: not given)."""
+
+    post_id: str
+    clip_id: str
+    platform: str
+    platform_id: str
+    views: Optional[int] = None
+    likes: Optional[int] = None
+    comments: Optional[int] = None
+
+
+def post_stats(
+    tenant_id: str,
+    video_id: str,
+    post_id: str,
+    clip_id: str,
+    platform: str,
+    platform_id: str,
+    views: Optional[int],
+    likes: Optional[int],
+    comments: Optional[int],
+) -> PostStatsFetched:
+    """A fetch of a post's statistics: a new sample each time (the report reads the latest)."""
+    return PostStatsFetched(
+        schema_version=SCHEMA_VERSION,
+        event_id=new_event_id(),
+        tenant_id=tenant_id,
+        video_id=video_id,
+        produced_at=utc_now(),
+        post_id=post_id,
+        clip_id=clip_id,
+        platform=platform,
+        platform_id=platform_id,
+        views=views,
+        likes=likes,
+        comments=comments,
+    )
+
+
 EVENT_RECORDS: dict[str, type[Event]] = {
     "upload_received": UploadReceived,
     "audio_chunk_ready": AudioChunkReady,
@@ -220,6 +260,7 @@ EVENT_RECORDS: dict[str, type[Event]] = {
     "clip_rendered": ClipRendered,
     "lifecycle": Lifecycle,
     "render_requested": RenderRequested,
+    "post_stats_fetched": PostStatsFetched,
 }
 
 

@@ -17,6 +17,7 @@ from streams.worker.records import (
     ClipRendered,
     Lifecycle,
     MomentsFound,
+    PostStatsFetched,
     RenderRequested,
     TranscriptChunkReady,
 )
@@ -30,6 +31,7 @@ moments = app.topic(pipeline.MOMENTS, key_type=str, value_type=MomentsFound)
 renders = app.topic(pipeline.RENDERS, key_type=str, value_type=ClipRendered)
 events = app.topic(pipeline.EVENTS, key_type=str, value_type=Lifecycle)
 render_requests = app.topic(pipeline.RENDER_REQUESTS, key_type=str, value_type=RenderRequested)
+post_stats = app.topic(pipeline.POST_STATS, key_type=str, value_type=PostStatsFetched)
 
 
 def _raw(name: str):
@@ -41,7 +43,17 @@ INBOUND = {name: _raw(name) for name in pipeline.EVENT_TYPES}
 # Each consuming stage's dead-letter topic (``pipeline.CONSUMING_STAGES``).
 DEAD_LETTER = {stage: _raw(pipeline.dead_letter_topic(stage)) for stage in pipeline.CONSUMING_STAGES}
 
-ALL = (uploads, audio_chunks, transcripts, moments, renders, events, render_requests, *DEAD_LETTER.values())
+ALL = (
+    uploads,
+    audio_chunks,
+    transcripts,
+    moments,
+    renders,
+    events,
+    render_requests,
+    post_stats,
+    *DEAD_LETTER.values(),
+)
 
 
 async def declare_all() -> None:

@@ -233,3 +233,26 @@ def test_talk_time_per_speaker_per_video_is_a_row_each_and_a_replay_changes_noth
     with store._lock:
         rows = [tuple(r) for r in store.client.query(query).result_rows]
     assert rows == [("vs1", "S1", 90.0, 0.75), ("vs1", "S2", 30.0, 0.25)]
+
+
+def test_each_posts_latest_statistics_are_in_the_report_and_a_replay_changes_nothing(store):
+    feed = Feed()
+    post = "pst_" + "a" * 32
+
+    def stats(seconds, views, likes, comments=None, tenant="tenant-a", post_id=post, platform="youtube"):
+        counts = {k: v for k, v in (("views", views), ("likes", likes), ("comments", comments)) if v is not None}
+        feed.add("post_stats", tenant, "va1", seconds, post_id=post_id, clip_id="va1-c0", platform=platform,
+                 platform_id="yt1", **counts)
+
+    stats(100, 10, 1)
+    stats(3700, 250, 12, 3)  # an hour later: the latest sample
+    stats(50, 5, 0, post_id="pst_" + "b" * 32, platform="tiktok")
+    stats(200, 999, 9, tenant="tenant-b", post_id="pst_" + "c" * 32)
+    store.insert(feed.rows())
+    store.insert(feed.rows())  # fetched events read again
+    posts = store.usage("tenant-a", days=7)["posts"]
+    assert [(p["post_id"], p["platform"], p["views"], p["likes"], p["comments"], p["samples"]) for p in posts] == [
+        (post, "youtube", 250, 12, 3, 2), ("pst_" + "b" * 32, "tiktok", 5, 0, None, 1)]
+    assert posts[0]["clip_id"] == "va1-c0" and posts[0]["video_id"] == "va1"
+    assert posts[0]["fetched_at"] == (NOW + timedelta(seconds=3700)).isoformat().replace("+00:00", "Z")
+    assert [p["views"] for p in store.usage("tenant-b", days=7)["posts"]] == [999]

@@ -209,3 +209,100 @@ def test_an_expired_access_token_is_refreshed_and_the_new_grant_stored_sealed(te
     assert access.encode() not in stored and refresh.encode() not in stored  # unreadable without the key
     renewed = TokenCipher([KEYS]).open(stored)
     assert renewed.access_token != access and renewed.refresh_token == refresh
+
+
+def _in_process(tenant, yt, clip_file, reported: list, **options):
+    """A publisher in this process (its statistics reported into ``reported``), and its pool."""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.youtube import YouTube, YouTubeClient
+
+    client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                           ca_certs=str(yt.ca_certs), chunk_bytes=CHUNK_UNIT)
+
+    async def media_of(_post):
+        return clip_file
+
+    async def report(tracked, counts):
+        reported.append((tracked.post.post_id, tracked.video_id, tracked.platform, counts))
+
+    async def make():
+        pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+        return pool, Publisher(pool, TokenCipher([KEYS]), platforms({"youtube": lambda g: YouTube(client, g)}),
+                               media_of, report_stats=report, retry_seconds=0, **options)
+
+    return make
+
+
+def test_published_posts_statistics_are_fetched_on_their_schedule_and_a_revoked_grant_stops_them(
+        tenant, yt, clip_file):
+    from streams.publish.platform import Statistics
+
+    account_id, grant = connect_account(tenant, yt)
+    posts = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
+    assert publisher(tenant, yt, clip_file, posts).wait(timeout=60) == 0
+    published = {r["post_id"]: r["platform_id"] for r in rows(tenant, posts)}
+    yt.videos[published[posts[0]]].statistics = {"viewCount": "1234", "likeCount": "56", "commentCount": "7"}
+    reported: list = []
+
+    async def go():
+        pool, pub = await _in_process(tenant, yt, clip_file, reported, stats_seconds=3600)()
+        try:
+            first = await pub.collect_stats()
+            again = await pub.collect_stats()  # fetched a moment ago: not due for an hour
+            await pool.execute("UPDATE posts SET stats_due_at = now() WHERE post_id = ANY($1::text[])", posts)
+            yt.revoke(grant.refresh_token)
+            yt.expire(grant.access_token)
+            third = await pub.collect_stats()
+            status = await pool.fetchval("SELECT status FROM platform_accounts WHERE account_id = $1", account_id)
+            due = await pool.fetchval("SELECT min(stats_due_at) FROM posts WHERE post_id = ANY($1::text[])", posts)
+            return first, again, third, status, due
+        finally:
+            await pool.close()
+
+    first, again, third, status, due = run(go())
+    assert (first, again, third) == (2, 0, 2)
+    assert sorted((p, platform, c) for p, _, platform, c in reported) == sorted([
+        (posts[0], "youtube", Statistics(1234, 56, 7)), (posts[1], "youtube", Statistics(0, 0, 0))])
+    assert {video for _, video, _, _ in reported} == {_video_of(tenant)}
+    assert status == "reconnect_required" and len(reported) == 2  # nothing reported once the grant is gone
+    assert due > datetime.now(UTC) + timedelta(minutes=59)  # and the next try waits its turn
+
+
+def _video_of(tenant) -> str:
+    async def read(conn):
+        return await conn.fetchval("SELECT video_id FROM clips WHERE clip_id = $1", tenant["clip_id"])
+
+    return run(_sql(tenant["dsn"], read))
+
+
+def test_a_post_that_keeps_failing_in_a_retriable_way_fails_for_good_after_its_attempts(tenant, yt, clip_file):
+    from streams.errors import PublishError
+    from streams.publish.publisher import Publisher
+
+    account_id, _ = connect_account(tenant, yt)
+    [post] = schedule(tenant, account_id, 1, datetime.now(UTC) - timedelta(seconds=1))
+
+    class Down:
+        name = "youtube"
+
+        def start(self, media, request):
+            raise PublishError("the platform answered 503", retriable=True)
+
+    async def media_of(_post):
+        return clip_file
+
+    async def go():
+        pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+        try:
+            pub = Publisher(pool, TokenCipher([KEYS]), lambda name, grant: Down(), media_of, retry_seconds=0,
+                            max_attempts=3)
+            states = []
+            for _ in range(4):
+                await pub.run_once()
+                states.append(await pool.fetchval("SELECT status FROM posts WHERE post_id = $1", post))
+            return states
+        finally:
+            await pool.close()
+
+    assert run(go()) == ["scheduled", "scheduled", "failed", "failed"]
+    assert rows(tenant, [post])[0]["error_code"] == "publish_failed"

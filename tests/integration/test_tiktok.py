@@ -133,5 +133,26 @@ def test_an_account_is_connected_through_tiktoks_consent_page_with_its_own_names
     grant = asyncio.run(exchange(client, code, "https://clips.example/v1/accounts/callback", started.verifier))
     assert grant.access_token in tt.grants.access and tt.grants.refresh[grant.refresh_token]
     assert grant.scopes == SCOPES
+    tiktok = TikTok(TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, ca_certs=str(tt.ca_certs)),
+                    grant)
+    assert tiktok.statistics(["7000000000000000000"]) == {}  # video.list consented: the query is allowed
     with pytest.raises(AccountReconnectRequired):  # a code is used once
         asyncio.run(exchange(client, code, "https://clips.example/v1/accounts/callback", started.verifier))
+
+
+def test_statistics_come_twenty_ids_a_call_and_need_the_video_list_scope(tt, tmp_path):
+    from streams.publish.platform import Statistics
+
+    tiktok, _ = account(tt)
+    media = video(tmp_path, 200_000)
+    posted = [tiktok.send(tiktok.start(media, POST), media).platform_id for _ in range(3)]
+    tt.posts[posted[0]].counts = {"view_count": 1200, "like_count": 48, "comment_count": 5}
+    asked = posted + [str(8_000_000_000_000_000_000 + i) for i in range(22)]  # 25 ids: two calls
+    before = len([r for r in tt.received if r.path.startswith("/v2/video/query/")])
+    stats = tiktok.statistics(asked)
+    assert stats == {posted[0]: Statistics(1200, 48, 5), posted[1]: Statistics(0, 0, 0), posted[2]: Statistics(0, 0, 0)}
+    assert len([r for r in tt.received if r.path.startswith("/v2/video/query/")]) - before == 2
+    access, refresh, expiry = tt.grant(scope="user.info.basic,video.publish")  # an app that never asked for it
+    narrow = TikTok(tiktok.client, Grant(access, refresh, expiry))
+    with pytest.raises(PublishError, match="scope_not_authorized"):
+        narrow.statistics(posted)

@@ -14,22 +14,32 @@ from pathlib import Path
 
 
 class Grants:
-    def __init__(self, access_prefix: str, refresh_prefix: str, token_seconds: int) -> None:
+    def __init__(self, access_prefix: str, refresh_prefix: str, token_seconds: int, scope: str = "") -> None:
         self.access_prefix, self.refresh_prefix = access_prefix, refresh_prefix
         self.token_seconds = token_seconds
+        self.scope = scope  # what a grant made without consent (``grant``) may do
         self.access: dict[str, datetime] = {}  # access token -> expiry
         self.refresh: dict[str, bool] = {}  # refresh token -> still honoured
-        self.codes: dict[str, tuple[str, str]] = {}  # code -> (redirect_uri, code_challenge)
+        self.scopes: dict[str, str] = {}  # refresh token -> the scope the person consented to
+        self.granted_by: dict[str, str] = {}  # access token -> its refresh token
+        self.codes: dict[str, tuple[str, str, str]] = {}  # code -> (redirect_uri, code_challenge, scope)
         self.refreshed = 0
         self._lock = threading.RLock()
 
-    def grant(self, seconds: int | None = None) -> tuple[str, str, datetime]:
+    def grant(self, seconds: int | None = None, scope: str | None = None) -> tuple[str, str, datetime]:
         """A new grant, as the code exchange gives one: (access, refresh, expiry)."""
         with self._lock:
-            access = self._access(self.token_seconds if seconds is None else seconds)
             refresh = self.refresh_prefix + secrets.token_urlsafe(24)
             self.refresh[refresh] = True
+            self.scopes[refresh] = self.scope if scope is None else scope
+            access = self._access(self.token_seconds if seconds is None else seconds, refresh)
             return access, refresh, self.access[access]
+
+    def scope_of(self, authorization: str) -> str:
+        """The scope granted to the access token of an ``Authorization: Bearer`` header."""
+        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else ""
+        with self._lock:
+            return self.scopes.get(self.granted_by.get(token, ""), "")
 
     def revoke(self, refresh_token: str) -> None:
         with self._lock:
@@ -52,26 +62,27 @@ class Grants:
             if not self.refresh.get(refresh_token):
                 return None
             self.refreshed += 1
-            return self._access(self.token_seconds)
+            return self._access(self.token_seconds, refresh_token)
 
-    def issue_code(self, redirect_uri: str, challenge: str) -> str:
+    def issue_code(self, redirect_uri: str, challenge: str, scope: str | None = None) -> str:
         with self._lock:
             code = secrets.token_urlsafe(24)
-            self.codes[code] = (redirect_uri, challenge)
+            self.codes[code] = (redirect_uri, challenge, self.scope if scope is None else scope)
             return code
 
     def redeem(self, code: str, redirect_uri: str, verifier: str) -> tuple[str, str, datetime] | None:
         """The grant a code stands for (once), if the redirect URI and the PKCE verifier match."""
         with self._lock:
-            bound, challenge = self.codes.pop(code, ("", ""))
+            bound, challenge, scope = self.codes.pop(code, ("", "", ""))
         made = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if not bound or bound != redirect_uri or made != challenge:
             return None
-        return self.grant()
+        return self.grant(scope=scope)
 
-    def _access(self, seconds: int) -> str:
+    def _access(self, seconds: int, refresh: str) -> str:
         access = self.access_prefix + secrets.token_urlsafe(24)
         self.access[access] = datetime.now(UTC) + timedelta(seconds=seconds)
+        self.granted_by[access] = refresh
         return access
 
 
@@ -80,13 +91,13 @@ class OAuthStandIn:
     trusted through ``ca_certs``) answering with ``_respond`` under one lock, and the grants it
     keeps (``grant``, ``revoke``, ``expire``, ``refreshed``). ``with`` starts and stops it."""
 
-    def __init__(self, name: str, access_prefix: str, refresh_prefix: str, token_seconds: int) -> None:
+    def __init__(self, name: str, access_prefix: str, refresh_prefix: str, token_seconds: int, scope: str = "") -> None:
         from tests.httpd import LocalServer
         from tests.standins.tls import local_tls
 
         self._folder = tempfile.TemporaryDirectory(prefix=f"standin-{name}-")
         tls, self.ca_certs = local_tls(Path(self._folder.name))
-        self.grants = Grants(access_prefix, refresh_prefix, token_seconds)
+        self.grants = Grants(access_prefix, refresh_prefix, token_seconds, scope)
         self._lock = threading.Lock()
         self._server = LocalServer(self._respond, tls)
 
@@ -109,8 +120,8 @@ class OAuthStandIn:
     def refreshed(self) -> int:
         return self.grants.refreshed
 
-    def grant(self, seconds: int | None = None) -> tuple[str, str, datetime]:
-        return self.grants.grant(seconds)
+    def grant(self, seconds: int | None = None, scope: str | None = None) -> tuple[str, str, datetime]:
+        return self.grants.grant(seconds, scope)
 
     def revoke(self, refresh_token: str) -> None:
         self.grants.revoke(refresh_token)

@@ -12,6 +12,10 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   upload URL with ``Content-Range``, chunks in order, 5-64 MB each but the last (which takes the
   rest), a video under 5 MB in one; 206 until the last, then 201. ``total_chunk_count`` must be
   the size over the chunk size, rounded down. A chunk out of order is a 400.
+- https://developers.tiktok.com/doc/tiktok-api-v2-video-query: ``POST /v2/video/query/?fields=...``
+  with ``{"filters": {"video_ids": [...]}}`` (20 at most) answers the user's own videos among them
+  with the fields asked for (``view_count``, ``like_count``, ``comment_count``); a grant without
+  the ``video.list`` scope is refused with ``scope_not_authorized``.
 - errors as ``{"error": {"code": "access_token_invalid" | "rate_limit_exceeded" | ...}}`` with 401
   or 429; a user may init 6 posts a minute (``rate_limit_exceeded``).
 - https://developers.tiktok.com/doc/oauth-user-access-token-management: ``POST /v2/oauth/token/``
@@ -44,11 +48,12 @@ class Upload:
     count: int
     data: bytearray = field(default_factory=bytearray)
     post_id: str | None = None
+    counts: dict = field(default_factory=lambda: {"view_count": 0, "like_count": 0, "comment_count": 0})
 
 
 class StandInTikTok(OAuthStandIn):
     def __init__(self, inits_per_minute: int = 6, token_seconds: int = 86400) -> None:
-        super().__init__("tiktok", "act.", "rft.", token_seconds)
+        super().__init__("tiktok", "act.", "rft.", token_seconds, scope="user.info.basic,video.publish,video.list")
         self.inits_per_minute = inits_per_minute
         self.client_key, self.client_secret = "aw-stand-in-key", "stand-in-secret"
         self.uploads: dict[str, Upload] = {}
@@ -78,6 +83,9 @@ class StandInTikTok(OAuthStandIn):
                 return self._init(body)
             if url.path == "/v2/post/publish/status/fetch/" and request.method == "POST":
                 return self._status(body)
+            if url.path == "/v2/video/query/" and request.method == "POST":
+                fields = parse_qs(url.query).get("fields", [""])[0].split(",")
+                return self._query(request.headers.get("authorization", ""), body, fields)
         return _error(404, "invalid_params", "Not found.")
 
     def _token(self, request: Received) -> Answer:
@@ -90,11 +98,11 @@ class StandInTikTok(OAuthStandIn):
             if granted is None:
                 return _json(400, {"error": "invalid_grant", "error_description": "Authorization code is invalid."})
             access, refresh, _ = granted
-            return self._tokens(access, refresh, "user.info.basic,video.publish")
+            return self._tokens(access, refresh, self.grants.scope_of(f"Bearer {access}"))
         access = self.grants.renew(form.get("refresh_token", "")) if form.get("grant_type") == "refresh_token" else None
         if access is None:
             return _json(400, {"error": "invalid_grant", "error_description": "Refresh token is invalid or expired."})
-        return self._tokens(access, form["refresh_token"], "video.publish")
+        return self._tokens(access, form["refresh_token"], self.grants.scope_of(f"Bearer {access}"))
 
     def _tokens(self, access: str, refresh: str, scope: str) -> Answer:
         return _json(200, {"access_token": access, "expires_in": self.grants.token_seconds, "open_id": "open-1",
@@ -104,7 +112,8 @@ class StandInTikTok(OAuthStandIn):
     def _consent(self, query: dict) -> Answer:
         if query.get("client_key") != self.client_key or query.get("code_challenge_method") != "S256":
             return _json(400, {"error": "invalid_request", "error_description": "client_key or PKCE method"})
-        code = self.grants.issue_code(query.get("redirect_uri", ""), query.get("code_challenge", ""))
+        code = self.grants.issue_code(query.get("redirect_uri", ""), query.get("code_challenge", ""),
+                                      query.get("scope", ""))
         back = f"{query.get('redirect_uri', '')}?{urlencode({'code': code, 'state': query.get('state', '')})}"
         return Answer(302, b"", {"Location": back})
 
@@ -163,6 +172,22 @@ class StandInTikTok(OAuthStandIn):
             data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [int(upload.post_id)],
                     "uploaded_bytes": upload.size}
         return _json(200, {"data": data, "error": {"code": "ok", "message": "", "log_id": "x"}})
+
+
+    def _query(self, authorization: str, body: dict, fields: list[str]) -> Answer:
+        if "video.list" not in self.grants.scope_of(authorization).split(","):
+            return _error(401, "scope_not_authorized", "The user did not authorize the scope required (video.list).")
+        ids = (body.get("filters") or {}).get("video_ids") or []
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 20:
+            return _error(400, "invalid_params", "filters.video_ids takes 1 to 20 ids.")
+        videos = []
+        for video_id in map(str, ids):
+            upload = self.posts.get(video_id)
+            if upload is not None:
+                known = {"id": video_id, **upload.counts}
+                videos.append({k: v for k, v in known.items() if k in fields or k == "id"})
+        return _json(200, {"data": {"videos": videos, "cursor": 0, "has_more": False},
+                           "error": {"code": "ok", "message": "", "log_id": secrets.token_hex(8)}})
 
 
 def _json(status: int, body: dict) -> Answer:

@@ -21,7 +21,7 @@ print(json.dumps({name: sorted(agent.get_topic_names()) for name, agent in app.a
 """
 
 # What each group reads; the analytics sink reads every topic the pipeline writes.
-WRITTEN = ["audio_chunks", "events", "moments", "render_requests", "renders", "transcripts", "uploads",
+WRITTEN = ["audio_chunks", "events", "moments", "post_stats", "render_requests", "renders", "transcripts", "uploads",
            "ingest.dlq", "moments.dlq", "render.dlq", "search.dlq", "transcribe.dlq", "webhooks.dlq"]
 READS = {
     "ingest": {"streams.agents.ingest.ingest": ["uploads"]},

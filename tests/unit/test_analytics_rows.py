@@ -72,3 +72,13 @@ def test_the_shipped_migrations_are_numbered_in_order_without_gaps():
     versions = [m.version for m in load()]
     assert versions == list(range(1, len(versions) + 1))
     assert all(m.statements for m in load())
+
+
+def test_a_posts_statistics_keep_their_counts_and_a_count_not_given_stays_null():
+    row = _row("post_stats", _event(post_id="pst_" + "0" * 32, clip_id="c", platform="tiktok", platform_id="7",
+                                    views=1200, likes=48))
+    assert (row["event_type"], row["stage"], row["post_id"], row["clip_id"], row["platform"]) == \
+        ("post_stats_fetched", "publish", "pst_" + "0" * 32, "c", "tiktok")
+    assert (row["views"], row["likes"], row["comments"]) == (1200, 48, None)
+    assert _row("post_stats", _event(post_id="p", clip_id="c", platform="youtube", platform_id="y",
+                                     views=-5))["views"] is None  # a count of the wrong kind is left out

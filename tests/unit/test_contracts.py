@@ -16,6 +16,7 @@ from streams.worker.records import (
     Lifecycle,
     MomentCandidate,
     MomentsFound,
+    PostStatsFetched,
     RenderRequested,
     TranscriptChunkReady,
     TranscriptSegment,
@@ -54,6 +55,9 @@ EXAMPLES = {
                                       reason="the file has no audio stream")),
     "render_requested": RenderRequested(**envelope(clip_id="c-clean", moment_id="vid_123-m1", aspect="1:1",
                                                    caption_style="clean")),
+    "post_stats_fetched": PostStatsFetched(**envelope(post_id="pst_" + "0" * 32, clip_id="vid_123-m1-9x16",
+                                                      platform="youtube", platform_id="dQw4w9WgXcQ", views=1200,
+                                                      likes=48)),
 }
 
 

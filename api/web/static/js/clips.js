@@ -3,9 +3,9 @@
 // in another caption style or aspect. Cards are kept across refreshes so a playing clip plays on.
 
 import { api, blobUrl } from "./api.js";
-import { $, clear, clock, h, safeUrl } from "./dom.js";
+import { $, clear, clock, fill, h, safeUrl } from "./dom.js";
 import { report } from "./notify.js";
-import { publishForm } from "./publishing.js";
+import { publishForm, showClipStats } from "./publishing.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
 const SWITCHES = { hook_title: "Hook title", emphasis: "Emphasis", emoji: "Emoji" };
@@ -110,7 +110,9 @@ class ClipCard {
         if (!publish.hidden) publish.load();
       },
     }, "Publish");
-    clear(this.body).append(
+    const posted = h("p", { class: "clip-posts small", hidden: true, "aria-label": "On the platforms" });
+    showClipStats(posted, clip.clip_id);
+    fill(this.body,
       h("div", { class: "clip-top" },
         h("span", { class: "rank" }, clip.rank == null ? "–" : `#${clip.rank}`),
         h("span", { class: `score score-${band(score)}`, title: "Score out of 100" }, Math.round(score)),
@@ -127,6 +129,7 @@ class ClipCard {
         + (clip.trimmed_seconds >= 0.5 ? ` (${clip.trimmed_seconds.toFixed(1)} s of pauses and fillers cut)` : "")
         + ` · ${clip.width}×${clip.height}`),
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
+      posted,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
       h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle, publishToggle),
       editorExports(urls.timeline),

@@ -43,6 +43,14 @@ export function clear(el) {
   return el;
 }
 
+/** Replaces an element's children as h() takes them: null and false are left out (the DOM's own
+ * append would write them as the text "null" and "false"). */
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
 /** Only same-origin paths, http(s) and blob: URLs; anything else (javascript:, data:) is dropped. */
 export function safeUrl(value) {
   const url = String(value ?? "");

@@ -5,6 +5,10 @@ import { api } from "./api.js";
 import { $, clear, h, safeUrl } from "./dom.js";
 import { report, toast } from "./notify.js";
 
+const PLATFORM_NAME = { youtube: "YouTube", tiktok: "TikTok" };
+const STATS_FRESH_MS = 60_000;
+let statsRead = null;
+
 const STATUS_TEXT = {
   scheduled: "Scheduled", publishing: "Publishing…", published: "Published", failed: "Failed", cancelled: "Cancelled",
 };
@@ -21,6 +25,47 @@ export async function connect(platform, accountId) {
     method: "POST", json: accountId ? { platform, account_id: accountId } : { platform },
   });
   location.assign(body.authorization_url);
+}
+
+/** Each published post's latest platform statistics (`posts` of GET /v1/analytics, from
+ * ClickHouse), by clip and by post; read at most once a minute unless `fresh`. */
+export async function postStats(fresh = false) {
+  if (!fresh && statsRead && Date.now() - statsRead.at < STATS_FRESH_MS) return statsRead;
+  const body = await api("/v1/analytics?days=1");
+  const byClip = new Map();
+  const byPost = new Map();
+  for (const post of body?.posts || []) {
+    if (!byClip.has(post.clip_id)) byClip.set(post.clip_id, []);
+    byClip.get(post.clip_id).push(post);
+    byPost.set(post.post_id, post);
+  }
+  statsRead = { at: Date.now(), byClip, byPost };
+  return statsRead;
+}
+
+function counted(n, noun) {
+  if (n == null) return `– ${noun}s`;
+  return `${Number(n).toLocaleString()} ${noun}${Number(n) === 1 ? "" : "s"}`;
+}
+
+/** "YouTube: 1,234 views · 56 likes · 7 comments" */
+export function statsText(post) {
+  return `${PLATFORM_NAME[post.platform] || post.platform}: ${counted(post.views, "view")} · `
+    + `${counted(post.likes, "like")} · ${counted(post.comments, "comment")}`;
+}
+
+/** Fills a clip card's line of platform statistics (hidden while the clip has none). */
+export function showClipStats(element, clipId) {
+  postStats().then(({ byClip }) => {
+    const posts = byClip.get(clipId) || [];
+    clear(element).append(...posts.map((p) => h("span", {
+      class: "post-stats", dataset: { platform: p.platform, postId: p.post_id },
+      title: `fetched ${new Date(p.fetched_at).toLocaleString()}`,
+    }, statsText(p))));
+    element.hidden = posts.length === 0;
+  }).catch((error) => {
+    if (error.status === 401) report(error);  // otherwise analytics are away for now: the line stays hidden
+  });
 }
 
 export class Publishing {
@@ -41,9 +86,10 @@ export class Publishing {
 
   async load() {
     try {
-      const [accounts, posts] = await Promise.all([api("/v1/accounts"), api("/v1/posts")]);
+      const [accounts, posts, stats] = await Promise.all([
+        api("/v1/accounts"), api("/v1/posts"), postStats(true).catch(() => null)]);
       this.showAccounts(accounts?.accounts || []);
-      this.showPosts(posts?.posts || []);
+      this.showPosts(posts?.posts || [], stats?.byPost || new Map());
       $("#publishing-off").hidden = Boolean(accounts?.enabled);
       for (const platform of ["youtube", "tiktok"]) {
         $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
@@ -64,12 +110,13 @@ export class Publishing {
     $("#account-empty").hidden = accounts.length > 0;
   }
 
-  showPosts(posts) {
-    clear(this.posts).append(...posts.map((p) => h("li", { class: "post", dataset: { status: p.status } },
+  showPosts(posts, stats) {
+    clear(this.posts).append(...posts.map((p) => h("li", { class: "post", dataset: { status: p.status, postId: p.post_id } },
       h("span", { class: `pill status-${p.status}` }, STATUS_TEXT[p.status] || p.status),
       h("b", {}, p.title),
       h("span", { class: "muted small mono" }, new Date(p.publish_at).toLocaleString()),
       p.url ? h("a", { href: safeUrl(p.url), target: "_blank", rel: "noopener" }, "View") : null,
+      stats.has(p.post_id) ? h("span", { class: "post-stats small" }, statsText(stats.get(p.post_id))) : null,
       p.error_code === "account_reconnect_required" ? h("span", { class: "form-error small" }, "Reconnect the account, then retry.")
         : p.error ? h("span", { class: "form-error small", title: p.error }, p.error_code) : null,
       p.status === "scheduled" ? h("button", { type: "button", class: "btn ghost small", onclick: () => this.act(p, "cancel") }, "Cancel") : null,
