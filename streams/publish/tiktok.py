@@ -3,7 +3,11 @@ official Python library. Followed from TikTok's documentation:
 https://developers.tiktok.com/doc/content-posting-api-reference-direct-post and
 https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
 
-- ``start`` calls ``POST /v2/post/publish/video/init/`` (``source: FILE_UPLOAD``, the video's size,
+- ``start`` first asks ``POST /v2/post/publish/creator_info/query/`` what the creator may post
+  (TikTok requires it before a Direct Post): a privacy level the account does not offer (an
+  unaudited app's accounts offer only ``SELF_ONLY``) is refused with a clear error before anything
+  is sent, and comments, duets or stitches the creator turned off stay off on the post.
+- ``start`` then calls ``POST /v2/post/publish/video/init/`` (``source: FILE_UPLOAD``, the video's size,
   the chunk size and count as the transfer guide fixes them) and returns the session as JSON: the
   ``publish_id`` and the ``upload_url``. No byte is sent; the caller records it first.
 - ``send`` asks ``POST /v2/post/publish/status/fetch/`` how many bytes TikTok holds
@@ -77,13 +81,21 @@ class TikTok:
     def start(self, media: Path, post: PostRequest) -> str:
         size = Path(media).stat().st_size
         chunk, count = chunking(size, self.client.chunk_bytes)
+        creator = self._api("/v2/post/publish/creator_info/query/", {})
+        level = PRIVACY[post.privacy]
+        offered = creator.get("privacy_level_options") or []
+        if level not in offered:
+            raise PublishError(
+                f"the TikTok account {creator.get('creator_username') or ''!r} cannot post as {post.privacy} "
+                f"({level}); it offers {', '.join(offered) or 'no privacy level'}"
+            )
         body = {
             "post_info": {
                 "title": (post.title + ("\n" + post.description if post.description else ""))[:2200],
-                "privacy_level": PRIVACY[post.privacy],
-                "disable_comment": False,
-                "disable_duet": False,
-                "disable_stitch": False,
+                "privacy_level": level,
+                "disable_comment": bool(creator.get("comment_disabled")),
+                "disable_duet": bool(creator.get("duet_disabled")),
+                "disable_stitch": bool(creator.get("stitch_disabled")),
             },
             "source_info": {
                 "source": "FILE_UPLOAD",

@@ -156,3 +156,17 @@ def test_statistics_come_twenty_ids_a_call_and_need_the_video_list_scope(tt, tmp
     narrow = TikTok(tiktok.client, Grant(access, refresh, expiry))
     with pytest.raises(PublishError, match="scope_not_authorized"):
         narrow.statistics(posted)
+
+
+def test_the_creators_options_are_asked_first_and_a_privacy_level_it_lacks_is_refused_before_any_upload(tt, tmp_path):
+    tiktok, _ = account(tt)
+    media = video(tmp_path, 300_000)
+    tt.privacy_options = ["SELF_ONLY"]  # as TikTok answers for an app it has not audited yet
+    tt.comment_disabled = True
+    with pytest.raises(PublishError, match="cannot post as public .*offers SELF_ONLY") as refused:
+        tiktok.start(media, PostRequest("Public, please"))
+    assert not refused.value.retriable and not tt.uploads
+    post = tiktok.send(tiktok.start(media, POST), media)  # private: offered
+    assert tt.posts[post.platform_id].post_info["disable_comment"] is True  # the creator's choice kept
+    asked = [r.path for r in tt.received if r.path.startswith("/v2/post/publish/")]
+    assert asked.index("/v2/post/publish/creator_info/query/") < asked.index("/v2/post/publish/video/init/")

@@ -8,6 +8,10 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   ``POST /v2/post/publish/status/fetch/`` answers ``status`` (``PROCESSING_UPLOAD`` with
   ``uploaded_bytes`` until every byte is in, then ``PUBLISH_COMPLETE`` with
   ``publicaly_available_post_id``, TikTok's spelling).
+- https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info:
+  ``POST /v2/post/publish/creator_info/query/`` answers the creator's ``privacy_level_options``
+  and whether comments, duets and stitches are off; an init whose ``privacy_level`` is not one of
+  them is refused (``privacy_level_option_mismatch``).
 - https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide: ``PUT`` to the
   upload URL with ``Content-Range``, chunks in order, 5-64 MB each but the last (which takes the
   rest), a video under 5 MB in one; 206 until the last, then 201. ``total_chunk_count`` must be
@@ -59,6 +63,8 @@ class StandInTikTok(OAuthStandIn):
         self.uploads: dict[str, Upload] = {}
         self.posts: dict[str, Upload] = {}
         self.inits: list[datetime] = []
+        self.privacy_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
+        self.comment_disabled = False
 
     @property
     def api_url(self) -> str:
@@ -79,6 +85,12 @@ class StandInTikTok(OAuthStandIn):
                 body = json.loads(request.body or b"{}")
             except ValueError:
                 return _error(400, "invalid_params", "The request body is not JSON.")
+            if url.path == "/v2/post/publish/creator_info/query/" and request.method == "POST":
+                return _json(200, {"data": {"creator_username": "standin.creator", "creator_nickname": "Stand-in",
+                                            "creator_avatar_url": "", "privacy_level_options": self.privacy_options,
+                                            "comment_disabled": self.comment_disabled, "duet_disabled": False,
+                                            "stitch_disabled": False, "max_video_post_duration_sec": 600},
+                                   "error": {"code": "ok", "message": "", "log_id": secrets.token_hex(8)}})
             if url.path == "/v2/post/publish/video/init/" and request.method == "POST":
                 return self._init(body)
             if url.path == "/v2/post/publish/status/fetch/" and request.method == "POST":
@@ -130,9 +142,8 @@ class StandInTikTok(OAuthStandIn):
         chunked = MIN_CHUNK <= chunk <= MAX_CHUNK and count == size // chunk and 1 <= count <= 1000
         if not (whole or chunked):
             return _error(400, "invalid_params", "chunk_size or total_chunk_count breaks the media transfer rules.")
-        if post_info.get("privacy_level") not in ("PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR",
-                                                   "SELF_ONLY"):
-            return _error(400, "invalid_params", "privacy_level is not one the creator may use.")
+        if post_info.get("privacy_level") not in self.privacy_options:
+            return _error(400, "privacy_level_option_mismatch", "privacy_level is not one the creator may use.")
         self.inits.append(now)
         publish_id = "v_pub_file~v2-1." + secrets.token_hex(8)
         upload_id = secrets.token_urlsafe(12)
