@@ -12,6 +12,7 @@ post's views, likes and comments are fetched every ``post_stats_seconds`` and se
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +88,7 @@ def publisher_of(rt: Runtime) -> Publisher | None:
         from streams.agents.webhooks import enqueue
 
         if published is not None:
-            post = Post(**{**post.__dict__, "platform_id": published.platform_id, "url": published.url})
+            post = dataclasses.replace(post, platform_id=published.platform_id, url=published.url)
             (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)
         code, message = (error.code, error.message) if error is not None else (None, None)
         await enqueue(events.from_post(post, iso_z(datetime.now(UTC)), code, message))

@@ -80,8 +80,9 @@ def emphasised(
     small = _small_words(lexicon)
     titled = {bare(w) for w in title.split() if len(bare(w)) >= MIN_CONTENT and bare(w) not in small}
     best: list[tuple[int, int, int]] = []  # (strength, letters, position), one per cue
-    position = 0
+    position = cues = 0
     for cue in group_cues(words):
+        cues += 1
         found = []
         for word in cue.words:
             before = words[position - 1].word if position else None
@@ -91,7 +92,6 @@ def emphasised(
             position += 1
         if found:
             best.append(max(found, key=lambda f: (f[0], f[1], -f[2])))
-    cues = len(group_cues(words))
     keep = sorted(best, key=lambda f: (-f[0], -f[1], f[2]))[: max(1, math.floor(cues * SHARE))] if best else []
     return {p: (EMOJI.get(bare(words[p].word), "") if emoji else "") for _, _, p in sorted(keep, key=lambda f: f[2])}
 

@@ -310,7 +310,7 @@ def _hook(spec: RenderSpec, info: SourceInfo, frame: Framing) -> HookLayout:
         frame.layout,
         frame.panels,
         spec.faces,
-        lambda t: spec.trim.to_source(t) if spec.trimmed and spec.trim is not None else spec.start + t,
+        spec.to_source,
         min(spec.hook.seconds, spec.duration),
         (info.width or 0, info.height or 0),
         (width, height),
@@ -324,7 +324,7 @@ def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[
         return None
 
     def visible(t: float) -> bool | None:
-        at = spec.trim.to_source(t) if spec.trimmed and spec.trim is not None else spec.start + t
+        at = spec.to_source(t)
         near = [f for f in spec.faces if abs(f[0] - at) <= 0.5]
         if not near:
             return None

@@ -160,6 +160,10 @@ class RenderSpec:
         """Whether anything inside the clip is cut out."""
         return self.trim is not None and self.trim.trimmed
 
+    def to_source(self, t: float) -> float:
+        """Clip time ``t`` (0 at the clip's first frame) as time in the source, across the cuts."""
+        return self.trim.to_source(t) if self.trim is not None and self.trim.trimmed else self.start + t
+
     @property
     def style(self) -> CaptionStyle:
         """The caption style drawn: the preset, with the brand kit over it."""

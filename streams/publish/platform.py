@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Protocol, Sequence
 
+from streams.publish.tokens import Grant
+
 PRIVACY = ("public", "unlisted", "private")
 
 
@@ -67,4 +69,11 @@ class Platform(Protocol):
         """``media`` sent into ``session`` from where the platform says it stands; the post."""
         ...
 
-    def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]: ...
+    def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:
+        """The counts of these posts (by platform id); a post the platform no longer has is left out."""
+        ...
+
+    def grant(self) -> Grant:
+        """The grant as it stands now: renewed by the platform's token endpoint when it had expired
+        (the publisher stores it again when it changed)."""
+        ...

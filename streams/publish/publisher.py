@@ -237,9 +237,8 @@ class Publisher:
 
     async def _keep_grant(self, account_id: str, before: Grant, platform: Platform) -> None:
         """Store the grant again when the platform renewed it."""
-        current = getattr(platform, "grant", None)
-        after = current() if callable(current) else None
-        if after is not None and after != before:
+        after = platform.grant()
+        if after != before:
             async with self.pool.acquire() as conn:
                 await store.store_grant(conn, account_id, self.cipher.seal(after))
 

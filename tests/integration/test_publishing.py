@@ -288,6 +288,9 @@ def test_a_post_that_keeps_failing_in_a_retriable_way_fails_for_good_after_its_a
         def start(self, media, request):
             raise PublishError("the platform answered 503", retriable=True)
 
+        def grant(self):
+            raise AssertionError("nothing was sent, so no grant is stored again")
+
     async def media_of(_post):
         return clip_file
 
