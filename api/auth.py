@@ -1,4 +1,11 @@
-"""Who is calling: tenant API keys (``Authorization: Bearer csk_...``) and the operator token.
+"""Who is calling: tenant API keys (``Authorization: Bearer csk_...``), people signed in on the web
+page (the ``clipstream_session`` cookie, ``api.sessions``), and the operator token.
+
+A request made with a session cookie that changes anything (any method but GET, HEAD, OPTIONS)
+must carry the session's CSRF token in ``X-CSRF-Token``, and, when the browser sends an
+``Origin``, come from the API's own origin: a page elsewhere cannot act for a signed-in browser
+(403 ``csrf_failed``). A session is read from PostgreSQL on every request, so sign-out and a
+member's removal take effect at once.
 
 The middleware resolves the key to a :class:`~streams.tenancy.Principal` (cached for a few
 seconds, so a revoked key stops working within ``CACHE_SECONDS``) and puts it on
@@ -14,18 +21,26 @@ import hmac
 import time
 from typing import Awaitable, Callable
 
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import signing
 from api.errors import ApiError, error_response
 from streams.ops import logs
+from streams.people import store as people
+from streams.people.roles import scope_of
 from streams.tenancy import Principal, authenticate, key_active
 
 # The OAuth callback carries no key (the platform sends the browser there): it is matched by the
 # single-use state its connection began with (api.publishing).
 OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs", "/v1/accounts/callback")
 OPEN_PREFIXES = ("/static/", "/docs/")
+# Signing in and using a reset link are how a person without a session gets one.
+OPEN_POSTS = ("/v1/session",)
+OPEN_POST_PREFIXES = ("/v1/password-resets/",)
+SESSION_COOKIE = "clipstream_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 ADMIN_PREFIX = "/v1/admin/"
 CACHE_SECONDS = 5.0
 
@@ -37,8 +52,31 @@ def presented_key(headers: dict[bytes, bytes]) -> str:
     return ""
 
 
-def is_open(path: str) -> bool:
+def is_open(path: str, method: str = "GET") -> bool:
+    if method == "POST" and (path in OPEN_POSTS or path.startswith(OPEN_POST_PREFIXES)):
+        return True
     return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+def session_cookie(headers) -> str:
+    """The session cookie's value in these headers (a Starlette ``Headers`` or raw ASGI pairs)."""
+    if isinstance(headers, dict):
+        raw = headers.get(b"cookie", b"").decode("latin-1")
+    else:
+        raw = headers.get("cookie", "")
+    return cookie_parser(raw).get(SESSION_COOKIE, "") if raw else ""
+
+
+def same_origin(headers: dict[bytes, bytes], scheme: str) -> bool:
+    """Whether the browser's ``Origin`` (when it sends one) is this server's own."""
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if not origin:
+        return True
+    host = headers.get(b"host", b"").decode("latin-1")
+    return origin in (f"{scheme}://{host}", f"http://{host}", f"https://{host}") and origin.split("://", 1)[0] in (
+        "http",
+        "https",
+    )
 
 
 class ApiKeyMiddleware:
@@ -63,6 +101,20 @@ class ApiKeyMiddleware:
     async def principal(self, pool, key: str) -> Principal | None:
         return await self.cached(key, lambda: authenticate(pool, key))
 
+    async def session(self, pool, token: str) -> Principal | None:
+        """The principal of a live session (never cached: sign-out ends it at once)."""
+        return await _session_principal(pool, token)
+
+    @staticmethod
+    def csrf_ok(principal: Principal, headers: dict[bytes, bytes], scheme: str) -> bool:
+        assert principal.session is not None
+        sent = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
+        return (
+            bool(sent)
+            and hmac.compare_digest(sent.encode(), principal.session.csrf_token.encode())
+            and same_origin(headers, scheme)
+        )
+
     async def signed(self, app_state, scope: Scope) -> Principal | None:
         """The principal of a signed link (GET only); None when the request carries none.
         :class:`~api.signing.LinkRefused` for a link that is altered, expired, or whose key was
@@ -82,7 +134,7 @@ class ApiKeyMiddleware:
         return active
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_open(scope["path"]):
+        if scope["type"] != "http" or is_open(scope["path"], scope["method"]):
             await self.app(scope, receive, send)
             return
         app_state = scope["app"].state
@@ -107,16 +159,46 @@ class ApiKeyMiddleware:
         except signing.LinkRefused as refused:
             await error_response(403, refused.code, refused.message)(scope, receive, send)
             return
+        headers = dict(scope["headers"])
+        cookie = "" if key or principal is not None else session_cookie(headers)
+        if cookie:
+            principal = await self.session(app_state.db, cookie)
+            forged = (
+                principal is not None
+                and scope["method"] not in SAFE_METHODS
+                and not self.csrf_ok(principal, headers, scope.get("scheme", "http"))
+            )
+            if forged:
+                await error_response(
+                    403,
+                    "csrf_failed",
+                    "a signed-in request that changes anything needs the session's X-CSRF-Token and the API's own origin",
+                )(scope, receive, send)
+                return
         if principal is not None:
             logs.bind(tenant_id=principal.tenant_id)
         if principal is None:
-            message = "missing API key" if not key else "invalid or revoked API key"
+            message = (
+                "the session has ended (signed out, idle or expired): sign in again"
+                if cookie
+                else "missing API key"
+                if not key
+                else "invalid or revoked API key"
+            )
             response = error_response(401, "unauthorized", f"{message}: send 'Authorization: Bearer <key>'")
             response.headers["WWW-Authenticate"] = "Bearer"
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+async def _session_principal(pool, token: str) -> Principal | None:
+    async with pool.acquire() as conn:
+        row = await people.session(conn, token)
+    if row is None:
+        return None
+    return Principal(tenant_id=row.tenant_id, key_id=row.user_id, scope=scope_of(row.role), session=row)
 
 
 def caller(request: Request) -> Principal:
@@ -132,5 +214,7 @@ def require(request: Request, scope: str) -> Principal:
     """The caller, if its key has at least ``scope``; 403 otherwise."""
     principal = caller(request)
     if not principal.allows(scope):
+        if principal.session is not None:
+            raise ApiError(403, "forbidden", f"a {principal.session.role} of this workspace cannot make this call")
         raise ApiError(403, "forbidden", f"this key has scope '{principal.scope}'; this call needs '{scope}'")
     return principal

@@ -46,6 +46,8 @@ ClipstreamError
 ├── AnalyticsUnavailable   the analytics store cannot answer now (``retriable``)
 ├── TenantNotFound         no tenant by that id
 ├── InvalidScope           an API key scope that is not read, write or admin
+│   └── InvalidRole        a workspace role that is not viewer, editor, admin or owner
+├── WeakPassword           a password shorter or longer than a password may be
 ├── ApiCallFailed          the API answered a client's call with an error (``clipstream`` commands)
 ├── ApiUnreachable         the API could not be reached (``retriable``)
 ├── NotReady               a service this process needs did not become ready in time (``retriable``)
@@ -321,6 +323,18 @@ class InvalidScope(ClipstreamError):
     """An API key's scope must be one of ``tenancy.SCOPES``."""
 
     code = "invalid_scope"
+
+
+class InvalidRole(InvalidScope):
+    """A member's role must be one of ``people.roles.ROLES``."""
+
+    code = "invalid_role"
+
+
+class WeakPassword(ClipstreamError):
+    """A password shorter than ``people.passwords.MIN_LENGTH`` (or absurdly long)."""
+
+    code = "weak_password"
 
 
 class ApiCallFailed(ClipstreamError):

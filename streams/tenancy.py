@@ -24,6 +24,7 @@ import asyncpg
 from streams.adapters.db import tenant_connection
 from streams.domain.envelope import iso_z
 from streams.errors import ClipstreamError, InvalidScope, TenantNotFound
+from streams.people.store import SessionRow
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "csk_"
@@ -32,11 +33,13 @@ _KEY_RE = re.compile(r"csk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the tenant and the key (by id) with its scope."""
+    """Who is calling: the tenant and the key (by id) with its scope; for a person signed in on
+    the web page, ``key_id`` is their user id, ``scope`` their role's and ``session`` the session."""
 
     tenant_id: str
     key_id: str
     scope: str
+    session: SessionRow | None = None
 
     def allows(self, needed: str) -> bool:
         return SCOPES.index(self.scope) >= SCOPES.index(needed)
@@ -202,8 +205,15 @@ async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:
 
 
 async def key_active(pool: asyncpg.Pool, tenant_id: str, key_id: str) -> bool:
-    """Whether the tenant's key exists and is not revoked (for links signed under it)."""
+    """Whether the tenant's key exists and is not revoked (for links signed under it); for a link
+    signed for a person (their user id), whether they are still a member."""
     async with tenant_connection(pool, tenant_id) as conn:
+        if key_id.startswith("usr_"):
+            return bool(
+                await conn.fetchval(
+                    "SELECT 1 FROM memberships WHERE user_id = $1 AND tenant_id = $2", key_id, tenant_id
+                )
+            )
         return bool(
             await conn.fetchval(
                 "SELECT 1 FROM api_keys WHERE key_id = $1 AND tenant_id = $2 AND revoked_at IS NULL", key_id, tenant_id

@@ -28,6 +28,7 @@ from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import VIDEO_STATUSES
+from streams.people.roles import ROLES
 from streams.timeline.formats import FORMATS
 
 TIMELINE_LINKS = {
@@ -396,6 +397,33 @@ def _key_schemas() -> dict:
             description="`key` (`csk_<key_id>_<secret>`) is shown once and never again.",
         ),
         "KeyList": obj({"keys": array(ref("ApiKey"))}),
+        "SignIn": obj(
+            {
+                "email": {"type": "string", "minLength": 3, "maxLength": 320},
+                "password": {"type": "string", "maxLength": 1024},
+            },
+            {
+                "workspace_id": {
+                    "type": "string",
+                    "description": "The workspace (tenant) to sign in to (default: the first).",
+                }
+            },
+        ),
+        "NewPassword": obj({"password": {"type": "string", "minLength": 10, "maxLength": 1024}}),
+        "Session": obj(
+            {
+                "user": obj({"user_id": STRING}, {"email": STRING, "display_name": STRING}),
+                "workspace": obj({"tenant_id": STRING, "name": STRING, "role": {"enum": list(ROLES)}}),
+                "workspaces": array(obj({"tenant_id": STRING, "name": STRING, "role": {"enum": list(ROLES)}})),
+                "role": {"enum": list(ROLES)},
+                "csrf_token": {
+                    "type": "string",
+                    "description": "Send it as `X-CSRF-Token` on every call that changes anything.",
+                },
+                "expires_at": TIMESTAMP,
+            },
+            description="A signed-in person's session (its cookie is HttpOnly: never in the body).",
+        ),
         "TenantCreated": obj(
             {"tenant_id": STRING, "name": STRING, "created_at": TIMESTAMP, "api_key": ref("IssuedKey")}
         ),

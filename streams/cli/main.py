@@ -9,6 +9,8 @@
     clipstream transcribe PATH [--json]
     clipstream tenants create NAME [--json]
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
+    clipstream users create EMAIL --tenant ID [--role owner] [--name NAME] [--password-stdin] [--json]
+    clipstream users reset-link EMAIL [--hours H] [--json]
     clipstream search reindex [--video ID]
     clipstream dlq list [--stage S] [--limit N] [--video ID] [--json]
     clipstream dlq replay --stage S (--offset PARTITION:OFFSET | --video ID | --all) [--dry-run] [--force] [--json]
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from streams.cli import people
 from streams.cli.operations import cmd_dlq, cmd_migrate, cmd_search, cmd_tenants, cmd_wait
 from streams.cli.stack_commands import cmd_stack
 from streams.cli.transcribe import cmd_transcribe
@@ -220,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_key.add_argument("--name", default="", help="a label for the key")
     p_key.add_argument("--json", action="store_true", help="print one JSON object (api_key)")
     keys.set_defaults(handler=cmd_tenants)
+    people.add_parser(sub)
     return parser
 
 

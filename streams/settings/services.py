@@ -48,6 +48,10 @@ class ServiceSettings:
         there) and its consent page (empty: TikTok's own).
     platform_ca_certs: a PEM file of certificate authorities to trust when calling the platforms
         (empty: the HTTP library's bundle; a proxy that re-signs TLS, or the tests' stand-in).
+    session_idle_seconds / session_max_seconds: a web page session ends after this long without
+        a request, and this long after it began whatever happens.
+    sign_in_max_failures / sign_in_window_seconds: this many wrong passwords for one email within
+        the window, and signing in as it is refused until the window has passed.
     post_stats_seconds: how often each published post's views, likes and comments are fetched
         from its platform into analytics (a post published over a week ago: daily at most often).
     """
@@ -83,3 +87,7 @@ class ServiceSettings:
     tiktok_auth_url: str = ""
     platform_ca_certs: str = ""
     post_stats_seconds: float = 3600.0
+    session_idle_seconds: float = 8 * 3600.0
+    session_max_seconds: float = 7 * 86400.0
+    sign_in_max_failures: int = 10
+    sign_in_window_seconds: float = 900.0

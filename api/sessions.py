@@ -1,0 +1,201 @@
+"""People signing in (issue 53): ``/v1/session`` and one-time password reset links.
+
+Signing in with an email and password (Argon2id, ``streams.people.passwords``) opens a server-side
+session in one of the person's workspaces, named by an HttpOnly, SameSite=Strict cookie (Secure
+when the API is reached over TLS); its SHA-256 alone is stored. The answer carries the session's
+CSRF token, which the page sends back as ``X-CSRF-Token`` on every request that changes anything
+(``api.auth`` checks it, and the ``Origin``). A session ends at sign-out, after
+``session_idle_seconds`` without a request, or ``session_max_seconds`` after it began. After
+``sign_in_max_failures`` wrong passwords for an email within ``sign_in_window_seconds``, signing
+in as it is refused (429) until the window passes, even with the right password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.auth import SESSION_COOKIE, caller, session_cookie
+from api.bodies import field, json_object
+from api.errors import ApiError, error_response
+from api.openapi.blocks import error, json_body, json_response
+from api.routing import operation
+from streams.errors import WeakPassword
+from streams.people import passwords, store
+
+SIGNED_IN = json_response("Session", "Signed in: the session cookie is set, and its CSRF token is in the body.")
+
+
+def _secure(request: Request) -> bool:
+    settings = request.app.state.settings
+    return request.url.scheme == "https" or str(getattr(settings, "public_url", "")).startswith("https://")
+
+
+@operation(
+    "signIn",
+    "Sign in with an email and a password (the web page's session)",
+    {
+        "201": SIGNED_IN,
+        "401": json_response("Error", "The email or the password is wrong (`invalid_credentials`)."),
+        "403": json_response("Error", "The person belongs to no workspace, or not that one (`no_workspace`)."),
+        "413": error("PayloadTooLarge"),
+        "415": error("UnsupportedMediaType"),
+        "422": error("Unprocessable"),
+        "429": error("RateLimited"),
+    },
+    tag="people",
+    body=json_body("SignIn", "The email, the password and, optionally, the workspace."),
+)
+async def sign_in(request: Request) -> Response:
+    body = await json_object(request)
+    email = field(body, "email", str, required=True)
+    password = field(body, "password", str, required=True)
+    wanted = field(body, "workspace_id", str)
+    if not 3 <= len(email) <= 320 or len(password) > passwords.MAX_LENGTH:
+        raise ApiError(422, "invalid_body", "'email' is 3 to 320 characters and 'password' at most 1024")
+    settings, pool = request.app.state.settings, request.app.state.db
+    async with pool.acquire() as conn:
+        found = await store.sign_in_row(conn, email, settings.sign_in_window_seconds)
+    if found.failures >= settings.sign_in_max_failures:
+        throttled = error_response(
+            429,
+            "rate_limited",
+            f"too many wrong passwords for this email: try again in {settings.sign_in_window_seconds / 60:.0f} minutes "
+            "or reset the password",
+        )
+        throttled.headers["Retry-After"] = str(int(settings.sign_in_window_seconds))
+        return throttled
+    if not await asyncio.to_thread(passwords.verify, found.password_hash, password) or found.user_id is None:
+        async with pool.acquire() as conn:
+            await store.record_failure(conn, email)
+        raise ApiError(401, "invalid_credentials", "the email or the password is wrong")
+    async with pool.acquire() as conn:
+        await store.clear_failures(conn, email)
+        spaces = await store.workspaces(conn, found.user_id)
+        chosen = next((w for w in spaces if w.tenant_id == wanted), None) if wanted else next(iter(spaces), None)
+        if chosen is None:
+            raise ApiError(
+                403,
+                "no_workspace",
+                "this person is not a member of that workspace"
+                if wanted
+                else "this person is not a member of any workspace yet",
+            )
+        opened = await store.open_session(
+            conn, found.user_id, chosen.tenant_id, settings.session_idle_seconds, settings.session_max_seconds
+        )
+    if opened is None:  # the membership went between the two reads
+        raise ApiError(403, "no_workspace", "this person is no longer a member of that workspace")
+    token, csrf, ends = opened
+    answer = JSONResponse(
+        {
+            "user": {"user_id": found.user_id, "email": store.normal_email(email), "display_name": found.display_name},
+            "workspace": chosen.as_json(),
+            "workspaces": [w.as_json() for w in spaces],
+            "role": chosen.role,
+            "csrf_token": csrf,
+            "expires_at": ends.isoformat().replace("+00:00", "Z"),
+        },
+        status_code=201,
+    )
+    answer.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_max_seconds),
+        httponly=True,
+        secure=_secure(request),
+        samesite="strict",
+        path="/",
+    )
+    return answer
+
+
+@operation(
+    "getSession",
+    "The signed-in person, their workspace, role and CSRF token",
+    {
+        "200": json_response("Session", "The session."),
+        "409": json_response("Error", "The call is made with an API key, not a session (`not_a_session`)."),
+    },
+    scope="read",
+    tag="people",
+)
+async def get_session(request: Request) -> JSONResponse:
+    principal = caller(request)
+    if principal.session is None:
+        raise ApiError(409, "not_a_session", "this call is made with an API key: sessions are the web page's")
+    pool = request.app.state.db
+    async with pool.acquire() as conn:
+        spaces = await store.workspaces(conn, principal.session.user_id)
+    here = next(w for w in spaces if w.tenant_id == principal.tenant_id)
+    return JSONResponse(
+        {
+            "user": {"user_id": principal.session.user_id},
+            "workspace": here.as_json(),
+            "workspaces": [w.as_json() for w in spaces],
+            "role": principal.session.role,
+            "csrf_token": principal.session.csrf_token,
+            "expires_at": principal.session.expires_at.isoformat().replace("+00:00", "Z"),
+        }
+    )
+
+
+@operation(
+    "signOut",
+    "Sign out: the session ends on the server and its cookie is cleared",
+    {
+        "204": {"description": "Signed out."},
+        "409": json_response("Error", "The call is made with an API key, not a session (`not_a_session`)."),
+    },
+    scope="read",
+    tag="people",
+)
+async def sign_out(request: Request) -> Response:
+    principal = caller(request)
+    token = session_cookie(request.headers)
+    if principal.session is None or not token:
+        raise ApiError(409, "not_a_session", "this call is made with an API key: there is no session to end")
+    async with request.app.state.db.acquire() as conn:
+        await store.end_session(conn, token)
+    answer = Response(status_code=204)
+    answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_secure(request), samesite="strict")
+    return answer
+
+
+@operation(
+    "usePasswordReset",
+    "Set a new password with a one-time reset link",
+    {
+        "204": {"description": "The password is set; every session of the person has ended."},
+        "404": json_response("Error", "The link is unknown, used or expired (`reset_link_invalid`)."),
+        "413": error("PayloadTooLarge"),
+        "415": error("UnsupportedMediaType"),
+        "422": error("Unprocessable"),
+    },
+    tag="people",
+    body=json_body("NewPassword", "The new password."),
+    path_params={"token": "The token of the reset link."},
+)
+async def use_password_reset(request: Request) -> Response:
+    body = await json_object(request)
+    password = field(body, "password", str, required=True)
+    try:
+        hashed = await asyncio.to_thread(passwords.hash_password, password)
+    except WeakPassword as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    async with request.app.state.db.acquire() as conn:
+        user_id = await store.use_reset_link(conn, request.path_params["token"], hashed)
+    if user_id is None:
+        raise ApiError(404, "reset_link_invalid", "this reset link is unknown, used already or expired")
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/v1/session", sign_in, methods=["POST"]),
+    Route("/v1/session", get_session, methods=["GET"]),
+    Route("/v1/session", sign_out, methods=["DELETE"]),
+    Route("/v1/password-resets/{token}", use_password_reset, methods=["POST"]),
+]

@@ -1,0 +1,1 @@
+"""People: users who sign in, their workspaces (tenants) and roles, sessions and passwords."""
