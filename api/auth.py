@@ -215,6 +215,6 @@ def require(request: Request, scope: str) -> Principal:
     principal = caller(request)
     if not principal.allows(scope):
         if principal.session is not None:
-            raise ApiError(403, "forbidden", f"a {principal.session.role} of this workspace cannot make this call")
+            raise ApiError(403, "forbidden", f"{principal.session.role}s of this workspace cannot make this call")
         raise ApiError(403, "forbidden", f"this key has scope '{principal.scope}'; this call needs '{scope}'")
     return principal

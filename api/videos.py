@@ -181,7 +181,7 @@ def video_json(request: Request, v: Video) -> dict:
     "deleteVideo",
     "Delete a video, its clips and its stored files",
     {"204": {"description": "Deleted."}, **NOT_FOUND, "413": error("PayloadTooLarge"), "503": error("Unavailable")},
-    scope="write",
+    scope="admin",  # destructive: an editor (write) uploads, renders and publishes, an admin deletes
     tag="videos",
 )
 async def delete_video(request: Request) -> Response:

@@ -61,17 +61,17 @@ def signed_in(settings, email: str, password: str = PASSWORD) -> tuple[httpx.Cli
 def test_a_password_opens_a_session_whose_cookie_is_httponly_and_whose_changes_need_the_csrf_token(
         pipeline, workspace):
     settings = pipeline.settings
-    email = person(settings, workspace["tenant_id"], "editor")
+    email = person(settings, workspace["tenant_id"], "admin")
     client, session = signed_in(settings, email)
     with closing(client):
         again = httpx.post(settings.api_url + "/v1/session", json={"email": email, "password": PASSWORD})
         cookie = next(v for k, v in again.headers.multi_items() if k == "set-cookie")
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict") and "Path=/" in cookie
-        assert session["role"] == "editor" and session["workspace"]["tenant_id"] == workspace["tenant_id"]
+        assert session["role"] == "admin" and session["workspace"]["tenant_id"] == workspace["tenant_id"]
         assert "cses_" not in str(session)  # the cookie's value is never in a body
         assert client.get("/v1/videos").status_code == 200  # the cookie alone reads
         mine = client.get("/v1/session").json()
-        assert (mine["role"], mine["csrf_token"]) == ("editor", session["csrf_token"])
+        assert (mine["role"], mine["csrf_token"]) == ("admin", session["csrf_token"])
 
         target = f"/v1/videos/{uuid.uuid4().hex}"
         forged = client.delete(target)  # what a page elsewhere could make the browser send
@@ -109,9 +109,11 @@ def test_each_role_gets_403_on_every_route_that_needs_more(pipeline, workspace):
     finally:
         for client, _ in sessions.values():
             client.close()
-    # a viewer can neither delete a video nor publish a clip
+    # a viewer can neither delete a video nor publish a clip; an editor publishes but cannot delete
     assert ("viewer", "DELETE", "/v1/videos/{video_id}") in checked
     assert ("viewer", "POST", "/v1/clips/{clip_id}/posts") in checked
+    assert ("editor", "DELETE", "/v1/videos/{video_id}") in checked
+    assert ("editor", "POST", "/v1/clips/{clip_id}/posts") not in checked
     assert {r for r, _, _ in checked} == {"viewer", "editor"}
 
 

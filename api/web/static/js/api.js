@@ -1,5 +1,8 @@
-// The API from the browser: the key (localStorage, or #key=... in the address), JSON calls with
-// `Authorization: Bearer`, the upload with progress, and errors carrying the API's own message.
+// The API from the browser, signed in one of two ways: a person's session (an HttpOnly cookie the
+// page never sees, plus the session's CSRF token, kept in memory only and sent as X-CSRF-Token on
+// every call that changes anything), or an API key (localStorage, or #key=... in the address) sent
+// as `Authorization: Bearer`. JSON calls, the upload with progress, and errors carrying the API's
+// own message.
 
 const KEY_STORAGE = "clipstream.apiKey";
 const RETRIES_ON_429 = 2;
@@ -33,6 +36,47 @@ export function setKey(key) {
 
 function key() {
   return getKey() || memoryKey;
+}
+
+let session = null; // the signed-in person's session (never stored: the cookie is the credential)
+
+function unsafe(method) {
+  return !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
+}
+
+/** The headers that say who is calling: the key's, or the session's CSRF token on a change. */
+function credentials(method) {
+  const token = key();
+  if (token) return { Authorization: `Bearer ${token}` };
+  return session && unsafe(method) ? { "X-CSRF-Token": session.csrf_token } : {};
+}
+
+export function currentSession() {
+  return session;
+}
+
+/** The session this browser's cookie names, if it is still live (null otherwise). */
+export async function resumeSession() {
+  const response = await fetch("/v1/session", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  session = response.ok ? await response.json() : null;
+  return session;
+}
+
+/** Signs in with an email and a password: the server sets the session cookie. */
+export async function signIn(email, password) {
+  setKey("");
+  session = null;
+  session = await api("/v1/session", { method: "POST", json: { email, password } });
+  return session;
+}
+
+/** Ends the session on the server (and the cookie with it). */
+export async function signOut() {
+  try {
+    if (session) await api("/v1/session", { method: "DELETE" });
+  } finally {
+    session = null;
+  }
 }
 
 /** Takes `key=` out of the address fragment (saving it) and returns the rest of the fragment's fields. */
@@ -70,14 +114,14 @@ function retryDelay(response) {
 
 /** A JSON call; throws ApiError with the API's message. A 429 is retried after Retry-After. */
 export async function api(path, { method = "GET", json, signal } = {}) {
-  const headers = { Accept: "application/json" };
-  const token = key();
-  if (token) headers.Authorization = `Bearer ${token}`;
+  const headers = { Accept: "application/json", ...credentials(method) };
   if (json !== undefined) headers["Content-Type"] = "application/json";
   for (let attempt = 0; ; attempt += 1) {
     let response;
     try {
-      response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), signal });
+      response = await fetch(path, {
+        method, headers, credentials: "same-origin", body: json === undefined ? undefined : JSON.stringify(json), signal,
+      });
     } catch (error) {
       if (error.name === "AbortError") throw error;
       throw new ApiError(0, "network_error", "Could not reach the clipstream API. Check the connection and try again.");
@@ -95,8 +139,7 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 
 /** A file behind the key, as a blob: URL (for players when the API gives no signed link). */
 export async function blobUrl(path) {
-  const token = key();
-  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(path, { headers: credentials("GET"), credentials: "same-origin" });
   if (!response.ok) throw await errorOf(response);
   return URL.createObjectURL(await response.blob());
 }
@@ -114,8 +157,7 @@ export function uploadVideo(file, fields, onProgress) {
     }
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v1/videos");
-    const token = key();
-    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    for (const [name, value] of Object.entries(credentials("POST"))) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.responseType = "text";
     xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));

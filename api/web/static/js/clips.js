@@ -99,13 +99,13 @@ class ClipCard {
     const signalsOpen = Boolean(this.body.querySelector("details.signals")?.open);
     const form = this.rerenderForm(clip);
     const toggle = h("button", {
-      type: "button", class: "btn ghost small rerender-toggle", onclick: () => {
+      type: "button", class: "btn ghost small rerender-toggle needs-write", onclick: () => {
         form.hidden = !form.hidden;
       },
     }, "Re-render");
     const publish = publishForm(clip);
     const publishToggle = h("button", {
-      type: "button", class: "btn ghost small publish-toggle", onclick: () => {
+      type: "button", class: "btn ghost small publish-toggle needs-write", onclick: () => {
         publish.hidden = !publish.hidden;
         if (!publish.hidden) publish.load();
       },

@@ -2,7 +2,7 @@
 // upload form, the library and the open video. State that a link can carry lives in the address
 // fragment: #video=<id>&t=<seconds> (and #key=<key>, which is taken out at once).
 
-import { getKey, setKey, takeKeyFromFragment } from "./api.js";
+import { api, currentSession, getKey, resumeSession, setKey, signIn, signOut, takeKeyFromFragment } from "./api.js";
 import { $ } from "./dom.js";
 import { hideToast, onUnauthorized, report } from "./notify.js";
 import { Upload } from "./upload.js";
@@ -51,31 +51,45 @@ function showView(name) {
   if (name === "publishing") publishing.load();
 }
 
-function showKeyPanel(message) {
+function showKeyPanel(message, { viaKey = Boolean(getKey()) } = {}) {
   $("#app").hidden = true;
   $("#tabs").hidden = true;
   $("#key-status").hidden = true;
   $("#key-panel").hidden = false;
   videoView.close();
-  const error = $("#key-error");
-  error.textContent = message || "";
-  error.hidden = !message;
+  delete document.body.dataset.role;
+  for (const [id, shown] of [["#key-error", viaKey], ["#signin-error", !viaKey]]) {
+    const error = $(id);
+    error.textContent = shown ? message || "" : "";
+    error.hidden = !(shown && message);
+  }
   $("#key-input").value = "";
-  $("#key-input").focus();
+  $("#signin-password").value = "";
+  (viaKey ? $("#key-input") : $("#signin-email")).focus();
 }
 
 function showApp() {
   const key = getKey();
-  $("#key-label").textContent = key.length > 12 ? `${key.slice(0, 10)}…` : key;
+  const session = key ? null : currentSession();
+  $("#key-label").textContent = session
+    ? session.user.email || session.workspace.name
+    : key.length > 12 ? `${key.slice(0, 10)}…` : key;
+  $("#role-label").textContent = session ? session.role : "";
+  $("#role-label").hidden = !session;
+  $("#key-change").hidden = Boolean(session);
+  $("#sign-out").hidden = !session;
+  if (session) document.body.dataset.role = session.role;
+  else delete document.body.dataset.role;
   $("#key-panel").hidden = true;
   $("#app").hidden = false;
   $("#tabs").hidden = false;
   $("#key-status").hidden = false;
 }
 
-/** Checks the key by loading the library; shows the app, or the key panel with the API's reason. */
+/** Checks the key (or the session cookie) by loading the library; shows the app, or the sign-in
+ * panel with the API's reason. */
 async function connect() {
-  if (!getKey()) {
+  if (!getKey() && !currentSession() && !(await resumeSession().catch(() => null))) {
     showKeyPanel();
     return false;
   }
@@ -93,6 +107,38 @@ async function connect() {
 }
 
 onUnauthorized((error) => showKeyPanel(error.message));
+
+$("#signin-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const button = $("#signin-button");
+  button.disabled = true;
+  try {
+    await signIn($("#signin-email").value.trim(), $("#signin-password").value);
+    $("#signin-password").value = "";
+    hideToast();
+    if (await connect()) follow(new URLSearchParams(location.hash.replace(/^#/, "")));
+  } catch (error) {
+    showKeyPanel(error.message, { viaKey: false });
+  } finally {
+    button.disabled = false;
+  }
+});
+$("#sign-out").addEventListener("click", async () => {
+  await signOut().catch(report);
+  showKeyPanel("Signed out.", { viaKey: false });
+});
+$("#video-delete").addEventListener("click", async () => {
+  const id = videoView.id;
+  if (!id || !confirm("Delete this video, its clips and its files? This cannot be undone.")) return;
+  try {
+    await api(`/v1/videos/${encodeURIComponent(id)}`, { method: "DELETE" });
+    videoView.close();
+    history.replaceState(null, "", location.pathname + location.search);
+    await library.refresh();
+  } catch (error) {
+    report(error);
+  }
+});
 
 $("#key-form").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -105,7 +105,7 @@ export class Publishing {
       h("b", {}, a.name), h("span", { class: "pill" }, a.platform),
       a.status === "reconnect_required"
         ? h("span", { class: "reconnect" }, h("span", { class: "form-error" }, "Reconnect: the platform no longer accepts this account's grant. "),
-          h("button", { type: "button", class: "btn small", onclick: () => connect(a.platform, a.account_id).catch(report) }, "Reconnect"))
+          h("button", { type: "button", class: "btn small needs-admin", onclick: () => connect(a.platform, a.account_id).catch(report) }, "Reconnect"))
         : h("span", { class: "muted small" }, "connected"))));
     $("#account-empty").hidden = accounts.length > 0;
   }
@@ -119,8 +119,8 @@ export class Publishing {
       stats.has(p.post_id) ? h("span", { class: "post-stats small" }, statsText(stats.get(p.post_id))) : null,
       p.error_code === "account_reconnect_required" ? h("span", { class: "form-error small" }, "Reconnect the account, then retry.")
         : p.error ? h("span", { class: "form-error small", title: p.error }, p.error_code) : null,
-      p.status === "scheduled" ? h("button", { type: "button", class: "btn ghost small", onclick: () => this.act(p, "cancel") }, "Cancel") : null,
-      p.status === "failed" ? h("button", { type: "button", class: "btn ghost small", onclick: () => this.act(p, "retry") }, "Retry") : null)));
+      p.status === "scheduled" ? h("button", { type: "button", class: "btn ghost small needs-write", onclick: () => this.act(p, "cancel") }, "Cancel") : null,
+      p.status === "failed" ? h("button", { type: "button", class: "btn ghost small needs-write", onclick: () => this.act(p, "retry") }, "Retry") : null)));
     $("#post-empty").hidden = posts.length > 0;
   }
 

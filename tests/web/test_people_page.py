@@ -1,0 +1,138 @@
+"""People on the web page in headless Chromium (issue 53): an editor signs in with a password,
+uploads, watches the clip arrive and signs out, with no credential in the page's storage; a viewer
+signs in and is offered neither upload, re-render, publishing nor deletion, and the API refuses
+them; a page from another origin cannot make a signed-in admin's browser delete a video or make a
+key."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from streams.people import passwords, store
+from tests.httpd import Answer, LocalServer
+from tests.media_recipes import short_talk
+from tests.owner import as_owner
+from tests.web.test_web_page import Shots, _upload, _wait_until_shown_complete, browser_context, http  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "a long enough passphrase"
+
+
+def person(pipeline, role: str) -> str:
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+
+    async def make(pool):
+        async with pool.acquire() as conn:
+            user = await store.create_user(conn, email, role.title(), passwords.hash_password(PASSWORD))
+            await store.add_member(conn, pipeline.tenant_id, user.user_id, role)
+
+    # In a thread: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(as_owner, pipeline.settings, make).result()
+    return email
+
+
+def sign_in(page, api_url: str, email: str) -> None:
+    page.goto(f"{api_url}/")
+    page.wait_for_selector("#signin-form", timeout=15_000)
+    page.fill("#signin-email", email)
+    page.fill("#signin-password", PASSWORD)
+    page.click("#signin-button")
+    page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+
+
+def storage(page) -> str:
+    """Everything the page keeps in local and session storage, and the cookies its scripts see."""
+    return page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
+
+
+def test_an_editor_signs_in_uploads_watches_the_clip_arrive_and_signs_out(
+        pipeline, browser_context, http, media_dir, built_media):  # noqa: F811
+    context, shots = browser_context
+    api_url = pipeline.settings.api_url
+    email = person(pipeline, "editor")
+    page = context.new_page()
+    shots.watch(page, "editor")
+    sign_in(page, api_url, email)
+    assert page.text_content("#role-label") == "editor" and page.is_visible("#sign-out")
+    assert page.is_hidden("#video-delete") and page.is_visible("#upload-card")
+    shots(page, "signed-in")
+    cookie = next(c for c in context.cookies() if c["name"] == "clipstream_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    csrf = page.evaluate("fetch('/v1/session').then(r => r.json()).then(b => b.csrf_token)")
+    kept = storage(page)
+    assert cookie["value"] not in kept and csrf not in kept and "csk_" not in kept, kept
+
+    video_id = _upload(page, short_talk(media_dir, built_media), shots)
+    _wait_until_shown_complete(page, http, video_id, shots)
+    assert page.locator("#clips .clip-card .publish-toggle").first.is_visible()
+    kept = storage(page)
+    assert cookie["value"] not in kept and csrf not in kept, kept
+
+    page.click("#sign-out")
+    page.wait_for_selector("#signin-form", timeout=15_000)
+    assert page.is_hidden("#app")
+    ended = page.evaluate("fetch('/v1/videos').then(r => r.status)")
+    assert ended == 401  # the session ended on the server, not only in this tab
+    page.reload()
+    page.wait_for_selector("#key-panel:not([hidden])", timeout=15_000)
+    shots(page, "signed-out")
+
+
+def test_a_viewer_is_offered_nothing_it_may_not_do_and_the_api_refuses_it(
+        pipeline, browser_context, http, tenant_a):  # noqa: F811
+    context, shots = browser_context
+    page = context.new_page()
+    shots.watch(page, "viewer")
+    sign_in(page, pipeline.settings.api_url, person(pipeline, "viewer"))
+    page.goto(f"{pipeline.settings.api_url}/#video={tenant_a['video_id']}")
+    page.wait_for_selector("#clips .clip-card", timeout=30_000)
+    assert page.text_content("#role-label") == "viewer"
+    for hidden in ("#upload-card", "#video-delete", "#clips .clip-card .publish-toggle",
+                   "#clips .clip-card .rerender-toggle"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    shots(page, "viewer")
+    refused = page.evaluate(
+        """async ([video, clip]) => {
+             const s = await (await fetch('/v1/session')).json();
+             const h = {'X-CSRF-Token': s.csrf_token, 'Content-Type': 'application/json'};
+             const del = await fetch(`/v1/videos/${video}`, {method: 'DELETE', headers: h});
+             const pub = await fetch(`/v1/clips/${clip}/posts`, {method: 'POST', headers: h, body: '{}'});
+             return [del.status, (await del.json()).error.code, pub.status, (await pub.json()).error.code];
+           }""", [tenant_a["video_id"], tenant_a["clip_id"]])
+    assert refused == [403, "forbidden", 403, "forbidden"]
+    assert http.get(f"/v1/videos/{tenant_a['video_id']}").status_code == 200
+
+
+EVIL = """<!doctype html><html><body>
+<form id="f" method="POST" action="{api}/v1/keys" enctype="text/plain">
+  <input name='{{"scope": "admin", "name": "csrf' value='"}}'>
+</form>
+<script>
+  window.tried = [];
+  fetch("{api}/v1/videos/{video}", {{method: "DELETE", credentials: "include"}})
+    .then(r => tried.push("delete:" + r.status), e => tried.push("delete:blocked"))
+    .finally(() => {{ document.getElementById("f").submit(); }});
+</script></body></html>"""
+
+
+def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline, browser_context, http, tenant_a):  # noqa: F811
+    context, shots = browser_context
+    api_url = pipeline.settings.api_url
+    keys_before = len(http.get("/v1/keys").json()["keys"])
+    page = context.new_page()
+    shots.watch(page, "admin")
+    sign_in(page, api_url, person(pipeline, "admin"))
+    assert page.is_visible("#upload-card")
+    html = EVIL.format(api=api_url, video=tenant_a["video_id"]).encode()
+    with LocalServer(lambda request, _: Answer(200, html, {"Content-Type": "text/html"})) as evil:
+        elsewhere = context.new_page()
+        elsewhere.goto(evil.url("/"))
+        elsewhere.wait_for_load_state("networkidle", timeout=15_000)
+        elsewhere.close()
+    assert http.get(f"/v1/videos/{tenant_a['video_id']}").status_code == 200  # still there
+    assert len(http.get("/v1/keys").json()["keys"]) == keys_before  # no key was made
