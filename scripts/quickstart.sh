@@ -8,3 +8,5 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH:/usr/local/go/bin"
 clipstream stack up --app
 clipstream process --wait "$@"
+# Last, how a person gets in: the web page's sign-in for the local stack's owner (made with the stack).
+python -m streams.cli.credentials sign-in

@@ -94,3 +94,57 @@ async def _ensure(settings: Settings) -> bool:
         await pool.close()
     save(settings, tenant_id=tenant.tenant_id, api_key=key.key, key_id=key.key_id)
     return True
+
+
+LOCAL_PERSON_EMAIL = "local@localhost"
+
+
+def ensure_local_person(settings: Settings) -> tuple[str, str] | None:
+    """Make the person who signs in to the local stack's web page (the ``local`` tenant's owner)
+    unless one is saved: their email and password, made now (None when one was already)."""
+    return asyncio.run(_ensure_person(settings))
+
+
+async def _ensure_person(settings: Settings) -> tuple[str, str] | None:
+    import secrets
+
+    from streams.adapters.db import create_pool
+    from streams.people import passwords, store
+
+    tenant_id = saved(settings, "tenant_id")
+    if not tenant_id or saved(settings, "web_email"):
+        return None
+    password = secrets.token_urlsafe(12)
+    hashed = await asyncio.to_thread(passwords.hash_password, password)
+    pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            person = await store.user_by_email(conn, LOCAL_PERSON_EMAIL)
+            if person is None:
+                person = await store.create_user(conn, LOCAL_PERSON_EMAIL, "Local owner", hashed)
+            else:  # made before its password was saved (a stack reset): a new one
+                await conn.execute("UPDATE users SET password_hash = $2 WHERE user_id = $1", person.user_id, hashed)
+            await store.add_member(conn, tenant_id, person.user_id, "owner")
+    finally:
+        await pool.close()
+    save(settings, web_email=LOCAL_PERSON_EMAIL, web_password=password)
+    return LOCAL_PERSON_EMAIL, password
+
+
+def sign_in_line(settings: Settings) -> str:
+    """Where and as whom a person signs in to the local stack's web page."""
+    email, password = saved(settings, "web_email"), saved(settings, "web_password")
+    if not email or not password:
+        raise ConfigError(f"no local person saved in {credentials_path(settings)}: run clipstream stack up")
+    return f"web page: {settings.api_url}/  sign in as {email} with the password {password}"
+
+
+if __name__ == "__main__":  # python -m streams.cli.credentials sign-in (scripts/quickstart.sh's last line)
+    import sys
+
+    if sys.argv[1:] != ["sign-in"]:
+        sys.exit("usage: python -m streams.cli.credentials sign-in")
+    try:
+        print(sign_in_line(Settings.from_env()))
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")

@@ -212,3 +212,17 @@ def test_the_operator_command_makes_a_person_who_can_sign_in(pipeline, workspace
         [sys.executable, "-m", "streams.cli", "users", "create", "x@example.org", "--tenant", "ten_nope"],
         cwd=project_root(), env={**os.environ, **settings.as_env()}, capture_output=True, text=True, timeout=120)
     assert unknown.returncode == 2 and "no tenant 'ten_nope'" in unknown.stderr
+
+
+def test_the_local_stacks_owner_signs_in_with_the_password_its_stack_saved(pipeline):
+    from streams.cli.credentials import saved, sign_in_line
+
+    settings = pipeline.settings
+    line = sign_in_line(settings)
+    assert saved(settings, "web_email") in line and saved(settings, "web_password") in line
+    client, session = signed_in(settings, saved(settings, "web_email"), saved(settings, "web_password"))
+    client.close()
+    assert session["role"] == "owner" and session["workspace"]["tenant_id"] == pipeline.tenant_id
+    printed = subprocess.run([sys.executable, "-m", "streams.cli.credentials", "sign-in"], cwd=project_root(),
+                             env={**os.environ, **settings.as_env()}, capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0 and printed.stdout.strip() == line
