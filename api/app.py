@@ -24,10 +24,12 @@ from starlette.routing import BaseRoute, Route
 
 from api import (
     analytics,
+    audit,
     brand,
     clips,
     docs,
     library,
+    members,
     pages,
     progress,
     publishing,
@@ -78,6 +80,8 @@ ROUTES: list[BaseRoute] = [
     *brand.routes,
     *publishing.routes,
     *sessions.routes,
+    *members.routes,
+    *audit.routes,
     *timelines.routes,
     *progress.routes,
     *library.routes,

@@ -35,9 +35,9 @@ from streams.tenancy import Principal, authenticate, key_active
 # single-use state its connection began with (api.publishing).
 OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs", "/v1/accounts/callback")
 OPEN_PREFIXES = ("/static/", "/docs/")
-# Signing in and using a reset link are how a person without a session gets one.
+# Signing in, using a reset link and taking an invitation are how a person without a session gets in.
 OPEN_POSTS = ("/v1/session",)
-OPEN_POST_PREFIXES = ("/v1/password-resets/",)
+OPEN_POST_PREFIXES = ("/v1/password-resets/", "/v1/invitations/")
 SESSION_COOKIE = "clipstream_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.audit import audited
 from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
@@ -313,6 +314,7 @@ async def delete_account(request: Request) -> Response:
     account = await _account_or_404(request, request.path_params["account_id"])
     async with tenant_connection(request.app.state.db, account.tenant_id) as conn:
         await store.remove_account(conn, account.tenant_id, account.account_id)
+    await audited(request, "account.removed", account.account_id, platform=account.platform, name=account.name)
     return Response(status_code=204)
 
 
@@ -355,6 +357,7 @@ async def create_post(request: Request) -> JSONResponse:
         raise ApiError(422, "invalid_body", str(exc)) from None
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         made = await store.create_post(conn, principal.tenant_id, clip.clip_id, account.account_id, request_, when)
+    await audited(request, "post.created", made.post_id, clip_id=made.clip_id, account_id=made.account_id)
     return JSONResponse(_post_json(made), status_code=201, headers={"Location": f"/v1/posts/{made.post_id}"})
 
 
@@ -436,6 +439,7 @@ async def _moved(request: Request, change, code: str, rule: str) -> JSONResponse
         done = await change(conn, found.tenant_id, found.post_id)
     if done is None:
         raise ApiError(409, code, f"the post is {found.status}: {rule}")
+    await audited(request, "post.cancelled" if change is store.cancel else "post.retried", found.post_id)
     return JSONResponse(_post_json(done))
 
 

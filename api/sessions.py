@@ -18,13 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.audit import audited
 from api.auth import SESSION_COOKIE, caller, session_cookie
 from api.bodies import field, json_object
 from api.errors import ApiError, error_response
 from api.openapi.blocks import error, json_body, json_response
 from api.routing import operation
+from streams.adapters.db import tenant_connection
 from streams.errors import WeakPassword
-from streams.people import passwords, store
+from streams.people import audit, passwords, store
 
 SIGNED_IN = json_response("Session", "Signed in: the session cookie is set, and its CSRF token is in the body.")
 
@@ -90,6 +92,8 @@ async def sign_in(request: Request) -> Response:
     if opened is None:  # the membership went between the two reads
         raise ApiError(403, "no_workspace", "this person is no longer a member of that workspace")
     token, csrf, ends = opened
+    async with tenant_connection(pool, chosen.tenant_id) as conn:
+        await audit.record(conn, chosen.tenant_id, audit.Actor("user", found.user_id), "session.signed_in")
     answer = JSONResponse(
         {
             "user": {"user_id": found.user_id, "email": store.normal_email(email), "display_name": found.display_name},
@@ -160,6 +164,7 @@ async def sign_out(request: Request) -> Response:
         raise ApiError(409, "not_a_session", "this call is made with an API key: there is no session to end")
     async with request.app.state.db.acquire() as conn:
         await store.end_session(conn, token)
+    await audited(request, "session.signed_out")
     answer = Response(status_code=204)
     answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_secure(request), samesite="strict")
     return answer

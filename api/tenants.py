@@ -3,11 +3,14 @@ key management (``/v1/keys``, an ``admin``-scope key)."""
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import signing
+from api.audit import audited
 from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
@@ -68,10 +71,14 @@ async def create_tenant_key(request: Request) -> JSONResponse:
     body=NEW_KEY,
 )
 async def create_key(request: Request) -> JSONResponse:
-    return await _create_key(request, caller(request).tenant_id)
+    principal = caller(request)
+    owner = principal.session.user_id if principal.session is not None else None
+    answer = await _create_key(request, principal.tenant_id, owner)
+    await audited(request, "key.created", json.loads(bytes(answer.body))["key_id"], owner=owner)
+    return answer
 
 
-async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
+async def _create_key(request: Request, tenant_id: str, user_id: str | None = None) -> JSONResponse:
     body = await json_object(request)
     scope = field(body, "scope", str, required=True)
     name = field(body, "name", str, default="")
@@ -80,7 +87,7 @@ async def _create_key(request: Request, tenant_id: str) -> JSONResponse:
     if len(name) > 200:
         raise ApiError(422, "invalid_body", "'name' is at most 200 characters")
     try:
-        key = await tenancy.create_key(request.app.state.db, tenant_id, scope, name)
+        key = await tenancy.create_key(request.app.state.db, tenant_id, scope, name, user_id=user_id)
     except TenantNotFound:
         raise ApiError(404, "tenant_not_found", f"no tenant with id {tenant_id!r}") from None
     return JSONResponse(key.as_json(), status_code=201)
@@ -112,6 +119,7 @@ async def revoke_key(request: Request) -> Response:
     revoked = await tenancy.revoke_key(request.app.state.db, principal.tenant_id, request.path_params["key_id"])
     if revoked is None:
         raise ApiError(404, "key_not_found", f"no key with id {request.path_params['key_id']!r}")
+    await audited(request, "key.revoked", revoked.key_id)
     return JSONResponse(revoked.as_json())
 
 

@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from api import signing
+from api.audit import audited
 from api.auth import caller
 from api.errors import ApiError
 from api.hosts import download_base
@@ -193,6 +194,7 @@ async def delete_video(request: Request) -> Response:
         raise video_not_found(video_id)
     await asyncio.to_thread(_delete_objects, state.storage, principal.tenant_id, video_id, uris)
     await asyncio.to_thread(state.search.delete_video, principal.tenant_id, video_id)
+    await audited(request, "video.deleted", video_id)
     return Response(status_code=204)
 
 

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.audit import audited
 from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
@@ -167,6 +168,7 @@ async def create_endpoint(request: Request) -> JSONResponse:
     description, kinds = _description(body) or "", _event_types(body) or []
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         row = await store.create_endpoint(conn, principal.tenant_id, url, description, kinds, signing.new_secret())
+    await audited(request, "webhook_endpoint.created", row.endpoint_id, url=url)
     return JSONResponse(_endpoint_json(row, secret=True), status_code=201)
 
 
@@ -246,6 +248,7 @@ async def delete_endpoint(request: Request) -> Response:
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
         if not await store.delete_endpoint(conn, principal.tenant_id, endpoint_id):
             raise _not_found(endpoint_id)
+    await audited(request, "webhook_endpoint.deleted", endpoint_id)
     return Response(status_code=204)
 
 

@@ -59,13 +59,15 @@ class Tenant:
 
 @dataclass(frozen=True)
 class ApiKey:
-    """A key as listed (never its secret): its public id, scope, name, when it was made and revoked."""
+    """A key as listed (never its secret): its public id, scope, name, when it was made and revoked,
+    and the member it belongs to (None: the workspace's own, for a service)."""
 
     key_id: str
     scope: str
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    user_id: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -73,7 +75,7 @@ class ApiKey:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> ApiKey:
-        return cls(row["key_id"], row["scope"], row["name"], row["created_at"], row["revoked_at"])
+        return cls(row["key_id"], row["scope"], row["name"], row["created_at"], row["revoked_at"], row.get("user_id"))
 
     def as_json(self) -> dict:
         return {
@@ -83,6 +85,7 @@ class ApiKey:
             "name": self.name,
             "created_at": iso_z(self.created_at),
             "revoked_at": iso_z(self.revoked_at),
+            "user_id": self.user_id,
         }
 
 
@@ -144,24 +147,31 @@ async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[Tenant, IssuedKe
     return Tenant(row["tenant_id"], row["name"], row["created_at"]), issued
 
 
-async def create_key(pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "") -> IssuedKey:
+async def create_key(
+    pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "", user_id: str | None = None
+) -> IssuedKey:
+    """A new key of the tenant; with ``user_id``, the member's own: it stops working when they
+    leave, and never does more than their role allows."""
     check_scope(scope)
     async with tenant_connection(pool, tenant_id) as conn:
         if not await conn.fetchval("SELECT 1 FROM tenants WHERE tenant_id = $1", tenant_id):
             raise TenantNotFound(f"no tenant with id {tenant_id!r}")
-        return await _insert_key(conn, tenant_id, scope, name)
+        return await _insert_key(conn, tenant_id, scope, name, user_id)
 
 
-async def _insert_key(conn: asyncpg.Connection, tenant_id: str, scope: str, name: str) -> IssuedKey:
+async def _insert_key(
+    conn: asyncpg.Connection, tenant_id: str, scope: str, name: str, user_id: str | None = None
+) -> IssuedKey:
     key_id, key = new_key()
     created = await conn.fetchval(
-        "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name) VALUES ($1, $2, $3, $4, $5)"
+        "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name, user_id) VALUES ($1, $2, $3, $4, $5, $6)"
         " RETURNING created_at",
         key_id,
         tenant_id,
         hash_key(key),
         scope,
         name[:200],
+        user_id,
     )
     return IssuedKey(
         key=key,

@@ -201,12 +201,22 @@ class Pipeline:
 
 
 @pytest.fixture(scope="session")
-def pipeline(stack, request) -> Pipeline:
+def mailbox():
+    """The session's SMTP server (aiosmtpd): where the API mails invitations."""
+    from tests.mailbox import Mailbox
+
+    with Mailbox() as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def pipeline(stack, mailbox, request) -> Pipeline:
     """The whole pipeline (API + Faust worker) on the session's stack. Clips are encoded with
     libx264's ``ultrafast`` preset to spare the test machine's two cores; 127.0.0.1 is exempt from
     the private-address guard so that tests can serve source URLs and receive webhooks locally
-    (other loopback names and addresses are still refused)."""
-    settings = stack.with_overrides(render_preset="ultrafast", webhook_allowed_hosts="127.0.0.1")
+    (other loopback names and addresses are still refused); mail goes to the session's ``mailbox``."""
+    settings = stack.with_overrides(render_preset="ultrafast", webhook_allowed_hosts="127.0.0.1",
+                                    smtp_url=mailbox.url)
     running = Pipeline(settings, _reporter(request.config))
     running.start()
     yield running

@@ -391,7 +391,10 @@ def _key_schemas() -> dict:
         "Me": obj({"tenant_id": STRING, "key_id": STRING, "scope": scope, "urls": obj({"events": STRING})}),
         "CreateKey": obj({"scope": scope}, {"name": {"type": "string", "maxLength": 200}}),
         "CreateTenant": obj({"name": {"type": "string", "minLength": 1, "maxLength": 200}}),
-        "ApiKey": obj({**key, "revoked_at": nullable(TIMESTAMP)}),
+        "ApiKey": obj(
+            {**key, "revoked_at": nullable(TIMESTAMP)},
+            {"user_id": {**nullable(STRING), "description": "The member it belongs to; null: a service key."}},
+        ),
         "IssuedKey": obj(
             {"key": STRING, **key, "tenant_id": STRING},
             description="`key` (`csk_<key_id>_<secret>`) is shown once and never again.",
@@ -408,6 +411,44 @@ def _key_schemas() -> dict:
                     "description": "The workspace (tenant) to sign in to (default: the first).",
                 }
             },
+        ),
+        "Member": obj(
+            {"user_id": STRING, "email": STRING, "role": {"enum": list(ROLES)}},
+            {"display_name": STRING, "created_at": TIMESTAMP, "tenant_id": STRING},
+        ),
+        "MemberList": obj({"members": array(ref("Member"))}),
+        "MemberRole": obj({"role": {"enum": list(ROLES)}}),
+        "Invite": obj({"email": {"type": "string", "minLength": 3, "maxLength": 320}, "role": {"enum": list(ROLES)}}),
+        "Invitation": obj(
+            {
+                "invitation_id": STRING,
+                "email": STRING,
+                "role": {"enum": list(ROLES)},
+                "expires_at": STRING,
+                "sent": BOOLEAN,
+                "link": nullable(STRING),
+            },
+            description="`link` (single use) is given only when no mail carried it: pass it on yourself.",
+        ),
+        "AcceptInvitation": obj(
+            {"password": {"type": "string", "maxLength": 1024}},
+            {"display_name": {"type": "string", "maxLength": 200}},
+        ),
+        "AuditLog": obj(
+            {
+                "events": array(
+                    obj(
+                        {
+                            "event_id": INTEGER,
+                            "at": TIMESTAMP,
+                            "actor": obj({"type": {"enum": ["user", "key", "operator", "invitation"]}, "id": STRING}),
+                            "action": STRING,
+                            "target": STRING,
+                            "detail": OBJECT,
+                        }
+                    )
+                )
+            }
         ),
         "NewPassword": obj({"password": {"type": "string", "minLength": 10, "maxLength": 1024}}),
         "Session": obj(

@@ -185,3 +185,82 @@ async def use_reset_link(conn: asyncpg.Connection, token: str, password_hash: st
     if not token.startswith(RESET_PREFIX):
         return None
     return await conn.fetchval("SELECT use_password_reset($1, $2)", digest(token), password_hash)
+
+
+# -- members and invitations (a workspace's own: under its tenant connection) -------------------
+INVITATION_PREFIX = "cinv_"
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    email: str
+    display_name: str
+    role: str
+    created_at: datetime
+
+    def as_json(self) -> dict:
+        return {
+            "user_id": self.user_id,
+            "email": self.email,
+            "display_name": self.display_name,
+            "role": self.role,
+            "created_at": iso_z(self.created_at),
+        }
+
+
+async def members(conn: asyncpg.Connection, tenant_id: str) -> list[Member]:
+    rows = await conn.fetch(
+        "SELECT m.user_id, u.email, u.display_name, m.role, m.created_at FROM memberships m"
+        " JOIN users u USING (user_id) WHERE m.tenant_id = $1 ORDER BY m.created_at, u.email",
+        tenant_id,
+    )
+    return [Member(**dict(r)) for r in rows]
+
+
+async def set_role(conn: asyncpg.Connection, tenant_id: str, user_id: str, role: str) -> bool:
+    done = await conn.execute(
+        "UPDATE memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2", tenant_id, user_id, check_role(role)
+    )
+    return done == "UPDATE 1"
+
+
+async def owners(conn: asyncpg.Connection, tenant_id: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'", tenant_id)
+
+
+async def create_invitation(
+    conn: asyncpg.Connection, tenant_id: str, email: str, role: str, invited_by: str, seconds: float
+) -> tuple[str, str, datetime]:
+    """A single-use invitation: its token (shown once), its id and when it expires."""
+    token, invitation_id = new_token(INVITATION_PREFIX), f"inv_{uuid.uuid4().hex}"
+    expires = await conn.fetchval(
+        "INSERT INTO invitations (token_hash, invitation_id, tenant_id, email, role, invited_by, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING expires_at",
+        digest(token),
+        invitation_id,
+        tenant_id,
+        normal_email(email),
+        check_role(role),
+        invited_by,
+        float(seconds),
+    )
+    return token, invitation_id, expires
+
+
+async def invitation_email(conn: asyncpg.Connection, token: str) -> str | None:
+    if not token.startswith(INVITATION_PREFIX):
+        return None
+    return await conn.fetchval("SELECT invitation_email($1)", digest(token))
+
+
+async def accept_invitation(
+    conn: asyncpg.Connection, token: str, display_name: str, password_hash: str | None, existing_user: str | None
+) -> asyncpg.Record | None:
+    """The membership an invitation makes (user_id, tenant_id, role, email), once; None when the
+    link is unknown, used or expired."""
+    if not token.startswith(INVITATION_PREFIX):
+        return None
+    return await conn.fetchrow(
+        "SELECT * FROM accept_invitation($1, $2, $3, $4)", digest(token), display_name, password_hash, existing_user
+    )

@@ -52,6 +52,9 @@ class ServiceSettings:
         a request, and this long after it began whatever happens.
     sign_in_max_failures / sign_in_window_seconds: this many wrong passwords for one email within
         the window, and signing in as it is refused until the window has passed.
+    smtp_url / smtp_from: the SMTP server invitations are mailed through
+        (``smtp://[user:password@]host[:port]``, ``smtps://`` or ``smtp+starttls://``) and their
+        sender; empty: not mailed (the admin gets the link to pass on).
     post_stats_seconds: how often each published post's views, likes and comments are fetched
         from its platform into analytics (a post published over a week ago: daily at most often).
     """
@@ -87,6 +90,8 @@ class ServiceSettings:
     tiktok_auth_url: str = ""
     platform_ca_certs: str = ""
     post_stats_seconds: float = 3600.0
+    smtp_url: str = field(default="", repr=False)
+    smtp_from: str = "clipstream <clipstream@localhost>"
     session_idle_seconds: float = 8 * 3600.0
     session_max_seconds: float = 7 * 86400.0
     sign_in_max_failures: int = 10

@@ -50,6 +50,9 @@ def _ids(pipeline, tenant_a) -> dict[str, str]:
         pool, pipeline.tenant_id, upload_id, f"tenants/{pipeline.tenant_id}/videos/{upload_id}/source.mp4",
         "a.mp4", 1000, {}, timedelta(minutes=15)))
     ids["upload_id"] = upload_id
+    # A member of A: the local stack's owner.
+    ids["user_id"] = as_owner(pipeline.settings, lambda pool: pool.fetchval(
+        "SELECT user_id FROM memberships WHERE tenant_id = $1 ORDER BY created_at LIMIT 1", pipeline.tenant_id))
     # A's platform account and a post of A's clip to it (made as the publisher's tables hold them:
     # the session stack has publishing off, so not through the API).
     ids["account_id"], ids["post_id"] = as_owner(pipeline.settings, lambda pool: _account_and_post(pool, pipeline, tenant_a))
@@ -76,8 +79,9 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
     with _client(pipeline, tenant_b["key"]) as b:
         for route in routes:
             params = re.findall(r"{(\w+)(?::\w+)?}", route.path)
-            # A reset link is a secret of its own, whoever sends it (test_sessions uses one once).
-            if not params or route.path.startswith(("/v1/admin/", "/v1/password-resets/")):
+            # Reset and invitation links are secrets of their own, whoever sends them (test_sessions,
+            # test_members).
+            if not params or route.path.startswith(("/v1/admin/", "/v1/password-resets/", "/v1/invitations/")):
                 continue
             missing = [p for p in params if p not in ids]
             assert not missing, f"{route.path}: the matrix has no tenant-A id for {missing}; add one to _ids()"
