@@ -6,6 +6,8 @@ key."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -83,12 +85,26 @@ def test_an_editor_signs_in_uploads_watches_the_clip_arrive_and_signs_out(
     shots(page, "signed-out")
 
 
-def test_a_viewer_is_offered_nothing_it_may_not_do_and_the_api_refuses_it(
-        pipeline, browser_context, http, tenant_a):  # noqa: F811
+def test_an_invited_viewer_joins_and_is_offered_nothing_it_may_not_do_and_the_api_refuses_it(
+        pipeline, mailbox, browser_context, http, tenant_a):  # noqa: F811
     context, shots = browser_context
+    email = f"viewer-{uuid.uuid4().hex[:8]}@example.org"
+    assert http.post("/v1/invitations", json={"email": email, "role": "viewer"}).json()["sent"]
+    deadline = time.monotonic() + 10
+    while not mailbox.to(email) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    link = re.search(r"http\S+#invitation=cinv_[\w-]+", mailbox.to(email)[0].get_content()).group(0)
     page = context.new_page()
     shots.watch(page, "viewer")
-    sign_in(page, pipeline.settings.api_url, person(pipeline, "viewer"))
+    page.goto(link)
+    page.wait_for_selector("#join-form:not([hidden])", timeout=15_000)
+    assert "invitation" not in page.url  # the token leaves the address bar at once
+    page.fill("#join-name", "Vera Viewer")
+    page.fill("#join-password", PASSWORD)
+    shots(page, "join")
+    page.click("#join-button")
+    page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+    assert page.is_hidden("#team-tab")
     page.goto(f"{pipeline.settings.api_url}/#video={tenant_a['video_id']}")
     page.wait_for_selector("#clips .clip-card", timeout=30_000)
     assert page.text_content("#role-label") == "viewer"
@@ -127,7 +143,11 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
     page = context.new_page()
     shots.watch(page, "admin")
     sign_in(page, api_url, person(pipeline, "admin"))
-    assert page.is_visible("#upload-card")
+    assert page.is_visible("#upload-card") and page.is_visible("#video-delete") is False  # no video open yet
+    page.click("#team-tab")
+    page.wait_for_selector("#member-list .account", timeout=15_000)
+    page.wait_for_selector("#audit-list .post[data-action='session.signed_in']", timeout=15_000)
+    shots(page, "team")
     html = EVIL.format(api=api_url, video=tenant_a["video_id"]).encode()
     with LocalServer(lambda request, _: Answer(200, html, {"Content-Type": "text/html"})) as evil:
         elsewhere = context.new_page()

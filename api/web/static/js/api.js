@@ -63,10 +63,11 @@ export async function resumeSession() {
 }
 
 /** Signs in with an email and a password: the server sets the session cookie. */
-export async function signIn(email, password) {
+export async function signIn(email, password, workspaceId) {
   setKey("");
   session = null;
-  session = await api("/v1/session", { method: "POST", json: { email, password } });
+  const json = workspaceId ? { email, password, workspace_id: workspaceId } : { email, password };
+  session = await api("/v1/session", { method: "POST", json });
   return session;
 }
 

@@ -10,6 +10,7 @@ import { Library } from "./library.js";
 import { VideoView } from "./video.js";
 import { Analytics } from "./analytics.js";
 import { Publishing } from "./publishing.js";
+import { Team, join } from "./team.js";
 
 const fragment = takeKeyFromFragment();
 // ?live=poll makes the page poll instead of using the event stream (operators behind proxies that
@@ -24,6 +25,7 @@ const videoView = new VideoView({ forcePoll, onVideo: (video) => library.update(
 const library = new Library({ onOpen: (id, at) => openVideo(id, at) });
 const analytics = new Analytics();
 const publishing = new Publishing();
+const team = new Team();
 new Upload({
   onUploaded: (body) => {
     library.refresh().catch(report);
@@ -47,6 +49,8 @@ function showView(name) {
   $("#view-videos").hidden = name !== "videos";
   $("#view-analytics").hidden = name !== "analytics";
   $("#view-publishing").hidden = name !== "publishing";
+  $("#view-team").hidden = name !== "team";
+  if (name === "team") team.load();
   if (name === "analytics") analytics.load();
   if (name === "publishing") publishing.load();
 }
@@ -80,6 +84,7 @@ function showApp() {
   $("#sign-out").hidden = !session;
   if (session) document.body.dataset.role = session.role;
   else delete document.body.dataset.role;
+  $("#team-tab").hidden = !(session && ["admin", "owner"].includes(session.role));
   $("#key-panel").hidden = true;
   $("#app").hidden = false;
   $("#tabs").hidden = false;
@@ -170,7 +175,33 @@ window.addEventListener("hashchange", async () => {
   if (params.get("video") && params.get("video") !== videoView.id) follow(params);
 });
 
-connect().then((connected) => {
+/** An invitation link (#invitation=...): the join form, then signed in as the new member. */
+function offerJoin(token) {
+  history.replaceState(null, "", location.pathname + location.search);
+  showKeyPanel("", { viaKey: false });
+  $("#join-form").hidden = false;
+  $("#join-name").focus();
+  $("#join-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("#join-error");
+    $("#join-button").disabled = true;
+    try {
+      const member = await join(token, $("#join-name").value.trim(), $("#join-password").value);
+      await signIn(member.email, $("#join-password").value, member.tenant_id);
+      $("#join-password").value = "";
+      $("#join-form").hidden = true;
+      await connect();
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    } finally {
+      $("#join-button").disabled = false;
+    }
+  });
+}
+
+const invitation = fragment.get("invitation");
+(invitation ? Promise.resolve(offerJoin(invitation)).then(() => false) : connect()).then((connected) => {
   if (!connected) return;
   // back from a platform's consent page (?account_connected=… or ?account_error=…#accounts)
   const back = new URLSearchParams(location.search);

@@ -1,0 +1,89 @@
+// The Team view (admins): the workspace's members and their roles, invitations, the audit log;
+// and the join form an invitation link (#invitation=...) opens.
+
+import { api } from "./api.js";
+import { $, clear, h } from "./dom.js";
+import { report } from "./notify.js";
+
+const ROLES = ["viewer", "editor", "admin", "owner"];
+
+export class Team {
+  constructor() {
+    $("#team-refresh").addEventListener("click", () => this.load());
+    $("#invite-form").addEventListener("submit", (event) => this.invite(event));
+  }
+
+  async load() {
+    try {
+      const [members, log] = await Promise.all([api("/v1/members"), api("/v1/audit?limit=100")]);
+      this.showMembers(members?.members || []);
+      this.showLog(log?.events || []);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  showMembers(members) {
+    clear($("#member-list")).append(...members.map((m) => {
+      const role = h("select", { "aria-label": `Role of ${m.email}`, dataset: { userId: m.user_id } },
+        ROLES.map((r) => h("option", { value: r, selected: r === m.role }, r)));
+      role.addEventListener("change", () => this.change(m, role.value));
+      return h("li", { class: "account", dataset: { userId: m.user_id, role: m.role } },
+        h("b", {}, m.display_name || m.email), h("span", { class: "muted small" }, m.email), role,
+        h("button", { type: "button", class: "btn ghost small", onclick: () => this.remove(m) }, "Remove"));
+    }));
+  }
+
+  showLog(events) {
+    clear($("#audit-list")).append(...events.map((e) => h("li", { class: "post", dataset: { action: e.action } },
+      h("span", { class: "muted small mono" }, new Date(e.at).toLocaleString()),
+      h("span", { class: "pill" }, e.action),
+      h("span", { class: "small mono" }, `${e.actor.type} ${e.actor.id}`),
+      e.target ? h("span", { class: "small mono muted" }, `→ ${e.target}`) : null)));
+  }
+
+  async change(member, role) {
+    try {
+      await api(`/v1/members/${encodeURIComponent(member.user_id)}`, { method: "PATCH", json: { role } });
+    } catch (error) {
+      report(error);
+    }
+    await this.load();
+  }
+
+  async remove(member) {
+    if (!confirm(`Remove ${member.email} from this workspace?`)) return;
+    try {
+      await api(`/v1/members/${encodeURIComponent(member.user_id)}`, { method: "DELETE" });
+    } catch (error) {
+      report(error);
+    }
+    await this.load();
+  }
+
+  async invite(event) {
+    event.preventDefault();
+    const message = $("#invite-message");
+    message.className = "small form-message";
+    try {
+      const made = await api("/v1/invitations", {
+        method: "POST", json: { email: $("#invite-email").value.trim(), role: $("#invite-role").value },
+      });
+      message.textContent = made.sent
+        ? `Invitation mailed to ${made.email}.`
+        : `No mail could carry it: send ${made.email} this link yourself (it works once): ${made.link}`;
+      $("#invite-email").value = "";
+      await this.load();
+    } catch (error) {
+      message.className = "small form-message form-error";
+      message.textContent = error.message;
+    }
+  }
+}
+
+/** Joins with the invitation in the address (#invitation=...): resolves with the new member. */
+export function join(token, name, password) {
+  return api(`/v1/invitations/${encodeURIComponent(token)}/accept`, {
+    method: "POST", json: { display_name: name, password },
+  });
+}
