@@ -36,7 +36,7 @@ from streams.tenancy import Principal, authenticate, key_active
 OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs", "/v1/accounts/callback")
 OPEN_PREFIXES = ("/static/", "/docs/")
 # Signing in, using a reset link and taking an invitation are how a person without a session gets in.
-OPEN_POSTS = ("/v1/session",)
+OPEN_POSTS = ("/v1/session", "/v1/password-resets")
 OPEN_POST_PREFIXES = ("/v1/password-resets/", "/v1/invitations/")
 SESSION_COOKIE = "clipstream_session"
 CSRF_HEADER = "x-csrf-token"

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.audit import audited
 from api.auth import caller
 from api.errors import ApiError
 from api.openapi.blocks import INTEGER, NOT_FOUND, STRING, TIMESTAMP, array, error, json_response, obj
@@ -99,6 +100,7 @@ async def create_asset(request: Request) -> JSONResponse:
     asset = await brand_assets.create(
         state.db, principal.tenant_id, asset_id, filename, image.width, image.height, len(image.png)
     )
+    await audited(request, "brand_asset.created", asset_id, filename=filename)
     return JSONResponse(_json(asset), status_code=201, headers={"Location": f"/v1/brand/assets/{asset_id}"})
 
 
@@ -156,6 +158,7 @@ async def delete_asset(request: Request) -> Response:
     if await brand_assets.delete(state.db, asset.tenant_id, asset.asset_id):
         storage = TenantStorage(state.storage, asset.tenant_id)
         await asyncio.to_thread(storage.delete, storage.brand_asset_key(asset.asset_id))
+        await audited(request, "brand_asset.deleted", asset.asset_id)
     return Response(status_code=204)
 
 

@@ -13,6 +13,7 @@ in as it is refused (429) until the window passes, even with the right password.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,7 +27,10 @@ from api.openapi.blocks import error, json_body, json_response
 from api.routing import operation
 from streams.adapters.db import tenant_connection
 from streams.errors import WeakPassword
-from streams.people import audit, passwords, store
+from streams.people import audit, mail, passwords, store
+
+log = logging.getLogger(__name__)
+RESET_SECONDS = 3600.0
 
 SIGNED_IN = json_response("Session", "Signed in: the session cookie is set, and its CSRF token is in the body.")
 
@@ -171,6 +175,47 @@ async def sign_out(request: Request) -> Response:
 
 
 @operation(
+    "requestPasswordReset",
+    "Ask for a password reset link by email",
+    {
+        "202": {
+            "description": "If an account has this email, a link is on its way (the answer is the same either way)."
+        },
+        "409": json_response("Error", "No mail is set up on this server: ask its operator (`mail_not_configured`)."),
+        "413": error("PayloadTooLarge"),
+        "415": error("UnsupportedMediaType"),
+        "422": error("Unprocessable"),
+    },
+    tag="people",
+    body=json_body("ResetRequest", "The account's email."),
+)
+async def request_password_reset(request: Request) -> Response:
+    body = await json_object(request)
+    email = field(body, "email", str, required=True)
+    if not 3 <= len(email) <= 320:
+        raise ApiError(422, "invalid_body", "'email' is 3 to 320 characters")
+    settings = request.app.state.settings
+    if not settings.smtp_url:
+        raise ApiError(
+            409,
+            "mail_not_configured",
+            "this server sends no mail: ask its operator for a reset link (clipstream users reset-link EMAIL)",
+        )
+    async with request.app.state.db.acquire() as conn:
+        token = await store.request_reset_link(conn, email, RESET_SECONDS)
+    if token is not None:
+        link = f"{(settings.public_url or settings.api_url).rstrip('/')}/#reset={token}"
+        subject, text = mail.reset_text(link)
+        try:
+            await asyncio.to_thread(
+                mail.send, settings.smtp_url, settings.smtp_from, store.normal_email(email), subject, text
+            )
+        except (OSError, mail.smtplib.SMTPException) as exc:  # the same answer: nothing to tell a stranger
+            log.warning("a password reset link could not be mailed: %s", exc)
+    return Response(status_code=202)
+
+
+@operation(
     "usePasswordReset",
     "Set a new password with a one-time reset link",
     {
@@ -202,5 +247,6 @@ routes = [
     Route("/v1/session", sign_in, methods=["POST"]),
     Route("/v1/session", get_session, methods=["GET"]),
     Route("/v1/session", sign_out, methods=["DELETE"]),
+    Route("/v1/password-resets", request_password_reset, methods=["POST"]),
     Route("/v1/password-resets/{token}", use_password_reset, methods=["POST"]),
 ]

@@ -68,6 +68,7 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None
     user_id: str | None = None
+    last_used_at: datetime | None = None
 
     @property
     def prefix(self) -> str:
@@ -75,7 +76,15 @@ class ApiKey:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> ApiKey:
-        return cls(row["key_id"], row["scope"], row["name"], row["created_at"], row["revoked_at"], row.get("user_id"))
+        return cls(
+            row["key_id"],
+            row["scope"],
+            row["name"],
+            row["created_at"],
+            row["revoked_at"],
+            row.get("user_id"),
+            row.get("last_used_at"),
+        )
 
     def as_json(self) -> dict:
         return {
@@ -86,6 +95,7 @@ class ApiKey:
             "created_at": iso_z(self.created_at),
             "revoked_at": iso_z(self.revoked_at),
             "user_id": self.user_id,
+            "last_used_at": iso_z(self.last_used_at),
         }
 
 
@@ -211,6 +221,12 @@ async def authenticate(pool: asyncpg.Pool, key: str) -> Principal | None:
         row = await conn.fetchrow("SELECT * FROM authenticate_key($1)", key_id)
     if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), hash_key(key)):
         return None
+    async with tenant_connection(pool, row["tenant_id"]) as conn:  # its last use, to the minute
+        await conn.execute(
+            "UPDATE api_keys SET last_used_at = now() WHERE key_id = $1"
+            " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+            key_id,
+        )
     return Principal(tenant_id=row["tenant_id"], key_id=key_id, scope=row["scope"])
 
 

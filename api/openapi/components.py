@@ -393,7 +393,10 @@ def _key_schemas() -> dict:
         "CreateTenant": obj({"name": {"type": "string", "minLength": 1, "maxLength": 200}}),
         "ApiKey": obj(
             {**key, "revoked_at": nullable(TIMESTAMP)},
-            {"user_id": {**nullable(STRING), "description": "The member it belongs to; null: a service key."}},
+            {
+                "user_id": {**nullable(STRING), "description": "The member it belongs to; null: a service key."},
+                "last_used_at": {**nullable(TIMESTAMP), "description": "Its last use, to the minute."},
+            },
         ),
         "IssuedKey": obj(
             {"key": STRING, **key, "tenant_id": STRING},
@@ -450,6 +453,7 @@ def _key_schemas() -> dict:
                 )
             }
         ),
+        "ResetRequest": obj({"email": {"type": "string", "minLength": 3, "maxLength": 320}}),
         "NewPassword": obj({"password": {"type": "string", "minLength": 10, "maxLength": 1024}}),
         "Session": obj(
             {

@@ -33,6 +33,15 @@ def send(smtp_url: str, sender: str, to: str, subject: str, text: str, timeout: 
         client.send_message(message)
 
 
+def reset_text(link: str) -> tuple[str, str]:
+    """The subject and body of a password reset link."""
+    return "Reset your clipstream password", (
+        "Someone asked to reset the password of your clipstream account.\n\n"
+        f"Open this link to choose a new one (it works once, for an hour):\n{link}\n\n"
+        "If it was not you, ignore this message: your password stays as it is.\n"
+    )
+
+
 def invitation_text(workspace: str, role: str, link: str, inviter: str) -> tuple[str, str]:
     """The subject and body of an invitation."""
     subject = f"You are invited to {workspace} on clipstream"

@@ -264,3 +264,13 @@ async def accept_invitation(
     return await conn.fetchrow(
         "SELECT * FROM accept_invitation($1, $2, $3, $4)", digest(token), display_name, password_hash, existing_user
     )
+
+
+async def request_reset_link(conn: asyncpg.Connection, email: str, seconds: float) -> str | None:
+    """A reset token for the person with ``email`` (None when nobody has it, or three were asked
+    for within the hour)."""
+    token = new_token(RESET_PREFIX)
+    made = await conn.fetchval(
+        "SELECT request_password_reset($1, $2, $3)", normal_email(email), digest(token), float(seconds)
+    )
+    return token if made else None

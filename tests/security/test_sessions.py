@@ -226,3 +226,22 @@ def test_the_local_stacks_owner_signs_in_with_the_password_its_stack_saved(pipel
     printed = subprocess.run([sys.executable, "-m", "streams.cli.credentials", "sign-in"], cwd=project_root(),
                              env={**os.environ, **settings.as_env()}, capture_output=True, text=True, timeout=60)
     assert printed.returncode == 0 and printed.stdout.strip() == line
+
+
+def test_a_forgotten_password_is_reset_through_a_mailed_link_and_strangers_learn_nothing(pipeline, mailbox, workspace):
+    settings = pipeline.settings
+    email = person(settings, workspace["tenant_id"], "editor")
+    nobody = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
+    with httpx.Client(base_url=settings.api_url, timeout=60) as anyone:
+        for _ in range(4):  # three links an hour at most; every answer the same
+            assert anyone.post("/v1/password-resets", json={"email": email}).status_code == 202
+        assert anyone.post("/v1/password-resets", json={"email": nobody}).status_code == 202
+        deadline = time.monotonic() + 10
+        while len(mailbox.to(email)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert len(mailbox.to(email)) == 3 and not mailbox.to(nobody)
+        token = re.search(r"#reset=(crst_[\w-]+)", mailbox.to(email)[-1].get_content()).group(1)
+        assert anyone.post(f"/v1/password-resets/{token}", json={"password": "my fresh passphrase"}).status_code == 204
+        assert anyone.post(f"/v1/password-resets/{token}", json={"password": "again and again"}).status_code == 404
+        assert anyone.post("/v1/session", json={"email": email, "password": "my fresh passphrase"}).status_code == 201

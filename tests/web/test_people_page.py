@@ -156,3 +156,33 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
         elsewhere.close()
     assert http.get(f"/v1/videos/{tenant_a['video_id']}").status_code == 200  # still there
     assert len(http.get("/v1/keys").json()["keys"]) == keys_before  # no key was made
+
+
+def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
+        pipeline, mailbox, browser_context):  # noqa: F811
+    context, shots = browser_context
+    email = person(pipeline, "viewer")
+    page = context.new_page()
+    shots.watch(page, "forgot")
+    page.goto(f"{pipeline.settings.api_url}/")
+    page.wait_for_selector("#signin-form", timeout=15_000)
+    page.fill("#signin-email", email)
+    page.click("#forgot")
+    page.wait_for_function("document.querySelector('#forgot-message').textContent.includes('on its way')")
+    deadline = time.monotonic() + 10
+    while not mailbox.to(email) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    link = re.search(r"http\S+#reset=crst_[\w-]+", mailbox.to(email)[0].get_content()).group(0)
+    page.close()
+    page = context.new_page()  # the link opened from the mail, in a new tab
+    shots.watch(page, "reset")
+    page.goto(link)
+    page.wait_for_selector("#reset-form:not([hidden])", timeout=15_000)
+    page.fill("#reset-password", "a new and better passphrase")
+    page.click("#reset-button")
+    page.wait_for_function("document.querySelector('#signin-error').textContent.includes('password is set')")
+    page.fill("#signin-email", email)
+    page.fill("#signin-password", "a new and better passphrase")
+    page.click("#signin-button")
+    page.wait_for_selector("#app:not([hidden])", timeout=15_000)
+    shots(page, "after-reset")

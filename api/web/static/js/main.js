@@ -171,6 +171,8 @@ function follow(params) {
 window.addEventListener("hashchange", async () => {
   const hadKey = /(^#|&)key=/.test(location.hash);
   const params = takeKeyFromFragment();
+  if (params.get("invitation")) return offerJoin(params.get("invitation"));
+  if (params.get("reset")) return offerReset(params.get("reset"));
   if (hadKey && !(await connect())) return;
   if (params.get("video") && params.get("video") !== videoView.id) follow(params);
 });
@@ -181,7 +183,7 @@ function offerJoin(token) {
   showKeyPanel("", { viaKey: false });
   $("#join-form").hidden = false;
   $("#join-name").focus();
-  $("#join-form").addEventListener("submit", async (event) => {
+  $("#join-form").onsubmit = async (event) => {
     event.preventDefault();
     const error = $("#join-error");
     $("#join-button").disabled = true;
@@ -197,11 +199,54 @@ function offerJoin(token) {
     } finally {
       $("#join-button").disabled = false;
     }
-  });
+  };
+}
+
+$("#forgot").addEventListener("click", async () => {
+  const message = $("#forgot-message");
+  const email = $("#signin-email").value.trim();
+  message.className = "small form-message";
+  if (!email) {
+    message.textContent = "Type your email first.";
+    return;
+  }
+  try {
+    await api("/v1/password-resets", { method: "POST", json: { email } });
+    message.textContent = "If an account has this email, a link to choose a new password is on its way.";
+  } catch (error) {
+    message.className = "small form-message form-error";
+    message.textContent = error.message;
+  }
+});
+
+/** A reset link (#reset=...): the new password form, then the sign-in form. */
+function offerReset(token) {
+  history.replaceState(null, "", location.pathname + location.search);
+  showKeyPanel("", { viaKey: false });
+  $("#reset-form").hidden = false;
+  $("#reset-password").focus();
+  $("#reset-form").onsubmit = async (event) => {
+    event.preventDefault();
+    try {
+      await api(`/v1/password-resets/${encodeURIComponent(token)}`, {
+        method: "POST", json: { password: $("#reset-password").value },
+      });
+      $("#reset-form").hidden = true;
+      showKeyPanel("Your password is set: sign in with it.", { viaKey: false });
+    } catch (error) {
+      $("#reset-error").textContent = error.message;
+      $("#reset-error").hidden = false;
+    } finally {
+      $("#reset-password").value = "";
+    }
+  };
 }
 
 const invitation = fragment.get("invitation");
-(invitation ? Promise.resolve(offerJoin(invitation)).then(() => false) : connect()).then((connected) => {
+const reset = fragment.get("reset");
+const opening = invitation ? Promise.resolve(offerJoin(invitation)).then(() => false)
+  : reset ? Promise.resolve(offerReset(reset)).then(() => false) : connect();
+opening.then((connected) => {
   if (!connected) return;
   // back from a platform's consent page (?account_connected=… or ?account_error=…#accounts)
   const back = new URLSearchParams(location.search);
