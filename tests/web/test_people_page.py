@@ -168,7 +168,7 @@ def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
     page.wait_for_selector("#signin-form", timeout=15_000)
     page.fill("#signin-email", email)
     page.click("#forgot")
-    page.wait_for_function("document.querySelector('#forgot-message').textContent.includes('on its way')")
+    page.wait_for_function("() => document.querySelector('#forgot-message').textContent.includes('on its way')")
     deadline = time.monotonic() + 10
     while not mailbox.to(email) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -180,7 +180,7 @@ def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
     page.wait_for_selector("#reset-form:not([hidden])", timeout=15_000)
     page.fill("#reset-password", "a new and better passphrase")
     page.click("#reset-button")
-    page.wait_for_function("document.querySelector('#signin-error').textContent.includes('password is set')")
+    page.wait_for_function("() => document.querySelector('#signin-error').textContent.includes('password is set')")
     page.fill("#signin-email", email)
     page.fill("#signin-password", "a new and better passphrase")
     page.click("#signin-button")
