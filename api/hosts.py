@@ -61,3 +61,8 @@ class HostCheckMiddleware:
             await self.app(scope, receive, send)
             return
         await self.checked(scope, receive, send)
+
+
+def page_link(settings: Settings, fragment: str) -> str:
+    """The web page's address with ``#fragment`` (links mailed to people: invitations, resets)."""
+    return f"{public_base(settings)}/#{fragment}"

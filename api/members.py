@@ -21,6 +21,7 @@ from api.audit import audited
 from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
+from api.hosts import page_link
 from api.openapi.blocks import NOT_FOUND, error, json_body, json_response
 from api.routing import operation, post
 from streams.adapters.db import tenant_connection
@@ -45,6 +46,13 @@ def _may_touch_owner(request: Request, role: str) -> None:
     acting = principal.session.role if principal.session is not None else "admin"
     if role == "owner" and acting != "owner":
         raise ApiError(403, "forbidden", "only an owner may make, change or remove an owner")
+
+
+async def _member_or_404(conn, tenant_id: str, user_id: str) -> store.Member:
+    found = next((m for m in await store.members(conn, tenant_id) if m.user_id == user_id), None)
+    if found is None:
+        raise ApiError(404, "member_not_found", f"no member with id {user_id!r}")
+    return found
 
 
 @operation(
@@ -75,9 +83,7 @@ async def change_role(request: Request) -> JSONResponse:
     body = await json_object(request)
     user_id = request.path_params["user_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        current = next((m for m in await store.members(conn, principal.tenant_id) if m.user_id == user_id), None)
-        if current is None:
-            raise ApiError(404, "member_not_found", f"no member with id {user_id!r}")
+        current = await _member_or_404(conn, principal.tenant_id, user_id)
         role = _role(body)
         _may_touch_owner(request, current.role)
         _may_touch_owner(request, role)
@@ -100,9 +106,7 @@ async def remove_member(request: Request) -> Response:
     principal = caller(request)
     user_id = request.path_params["user_id"]
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        current = next((m for m in await store.members(conn, principal.tenant_id) if m.user_id == user_id), None)
-        if current is None:
-            raise ApiError(404, "member_not_found", f"no member with id {user_id!r}")
+        current = await _member_or_404(conn, principal.tenant_id, user_id)
         _may_touch_owner(request, current.role)
         if current.role == "owner" and await store.owners(conn, principal.tenant_id) <= 1:
             raise ApiError(409, "last_owner", "a workspace keeps at least one owner")
@@ -133,7 +137,7 @@ async def invite(request: Request) -> JSONResponse:
             conn, principal.tenant_id, email, role, inviter, INVITATION_SECONDS
         )
         workspace = await conn.fetchval("SELECT name FROM tenants WHERE tenant_id = $1", principal.tenant_id)
-    link = f"{(settings.public_url or settings.api_url).rstrip('/')}/#invitation={token}"
+    link = page_link(settings, f"invitation={token}")
     sent = False
     if settings.smtp_url:
         subject, text = mail.invitation_text(workspace or principal.tenant_id, role, link, "")

@@ -23,6 +23,7 @@ from api.audit import audited
 from api.auth import SESSION_COOKIE, caller, session_cookie
 from api.bodies import field, json_object
 from api.errors import ApiError, error_response
+from api.hosts import page_link
 from api.openapi.blocks import error, json_body, json_response
 from api.routing import operation
 from streams.adapters.db import tenant_connection
@@ -204,7 +205,7 @@ async def request_password_reset(request: Request) -> Response:
     async with request.app.state.db.acquire() as conn:
         token = await store.request_reset_link(conn, email, RESET_SECONDS)
     if token is not None:
-        link = f"{(settings.public_url or settings.api_url).rstrip('/')}/#reset={token}"
+        link = page_link(settings, f"reset={token}")
         subject, text = mail.reset_text(link)
         try:
             await asyncio.to_thread(
