@@ -71,13 +71,16 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, cli
     settings = publishing.settings
     with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
         offered = http.get("/v1/accounts").json()
-        assert (offered["enabled"], offered["platforms"], offered["accounts"]) == (True, ["youtube"], [])
+        assert (offered["enabled"], offered["platforms"]) == (True, ["youtube"])
+        # the local tenant may hold accounts other tests made straight in the database (the tenant matrix)
+        before = {a["account_id"] for a in offered["accounts"]}
         assert http.post("/v1/accounts/connect", json={"platform": "myspace"}).status_code == 404
         account_id, back = _connect(http, youtube)
         again = httpx.get(back)  # a state is used once
         assert parse_qs(urlsplit(again.headers["location"]).query)["account_error"] == ["unknown_connection"]
         accounts = http.get("/v1/accounts").json()["accounts"]
-        assert [(a["account_id"], a["status"]) for a in accounts] == [(account_id, "connected")]
+        assert [(a["account_id"], a["status"]) for a in accounts if a["account_id"] not in before] == \
+            [(account_id, "connected")]
         assert "grant" not in str(accounts) and "ya29" not in str(accounts)
 
         made = http.post(f"/v1/clips/{clip['clip_id']}/posts",
