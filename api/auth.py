@@ -58,25 +58,17 @@ def is_open(path: str, method: str = "GET") -> bool:
     return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
-def session_cookie(headers) -> str:
-    """The session cookie's value in these headers (a Starlette ``Headers`` or raw ASGI pairs)."""
-    if isinstance(headers, dict):
-        raw = headers.get(b"cookie", b"").decode("latin-1")
-    else:
-        raw = headers.get("cookie", "")
+def session_cookie(headers: dict[bytes, bytes]) -> str:
+    """The session cookie's value in a request's raw headers (a route reads ``request.cookies``)."""
+    raw = headers.get(b"cookie", b"").decode("latin-1")
     return cookie_parser(raw).get(SESSION_COOKIE, "") if raw else ""
 
 
-def same_origin(headers: dict[bytes, bytes], scheme: str) -> bool:
+def same_origin(headers: dict[bytes, bytes]) -> bool:
     """Whether the browser's ``Origin`` (when it sends one) is this server's own."""
     origin = headers.get(b"origin", b"").decode("latin-1")
-    if not origin:
-        return True
     host = headers.get(b"host", b"").decode("latin-1")
-    return origin in (f"{scheme}://{host}", f"http://{host}", f"https://{host}") and origin.split("://", 1)[0] in (
-        "http",
-        "https",
-    )
+    return not origin or origin in (f"http://{host}", f"https://{host}")
 
 
 class ApiKeyMiddleware:
@@ -103,16 +95,20 @@ class ApiKeyMiddleware:
 
     async def session(self, pool, token: str) -> Principal | None:
         """The principal of a live session (never cached: sign-out ends it at once)."""
-        return await _session_principal(pool, token)
+        async with pool.acquire() as conn:
+            row = await people.session(conn, token)
+        if row is None:
+            return None
+        return Principal(tenant_id=row.tenant_id, key_id=row.user_id, scope=scope_of(row.role), session=row)
 
     @staticmethod
-    def csrf_ok(principal: Principal, headers: dict[bytes, bytes], scheme: str) -> bool:
+    def csrf_ok(principal: Principal, headers: dict[bytes, bytes]) -> bool:
         assert principal.session is not None
         sent = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
         return (
             bool(sent)
             and hmac.compare_digest(sent.encode(), principal.session.csrf_token.encode())
-            and same_origin(headers, scheme)
+            and same_origin(headers)
         )
 
     async def signed(self, app_state, scope: Scope) -> Principal | None:
@@ -164,9 +160,7 @@ class ApiKeyMiddleware:
         if cookie:
             principal = await self.session(app_state.db, cookie)
             forged = (
-                principal is not None
-                and scope["method"] not in SAFE_METHODS
-                and not self.csrf_ok(principal, headers, scope.get("scheme", "http"))
+                principal is not None and scope["method"] not in SAFE_METHODS and not self.csrf_ok(principal, headers)
             )
             if forged:
                 await error_response(
@@ -191,14 +185,6 @@ class ApiKeyMiddleware:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
-
-
-async def _session_principal(pool, token: str) -> Principal | None:
-    async with pool.acquire() as conn:
-        row = await people.session(conn, token)
-    if row is None:
-        return None
-    return Principal(tenant_id=row.tenant_id, key_id=row.user_id, scope=scope_of(row.role), session=row)
 
 
 def caller(request: Request) -> Principal:

@@ -25,6 +25,7 @@ from api.hosts import page_link
 from api.openapi.blocks import NOT_FOUND, error, json_body, json_response
 from api.routing import operation, post
 from streams.adapters.db import tenant_connection
+from streams.domain.envelope import iso_z
 from streams.errors import WeakPassword
 from streams.people import mail, passwords, store
 from streams.people.roles import ROLES
@@ -151,7 +152,7 @@ async def invite(request: Request) -> JSONResponse:
         "invitation_id": invitation_id,
         "email": email,
         "role": role,
-        "expires_at": expires.isoformat(),
+        "expires_at": iso_z(expires),
         "sent": sent,
     }
     return JSONResponse({**answer, "link": None if sent else link}, status_code=201)

@@ -20,13 +20,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.audit import audited
-from api.auth import SESSION_COOKIE, caller, session_cookie
+from api.auth import SESSION_COOKIE, caller
 from api.bodies import field, json_object
 from api.errors import ApiError, error_response
 from api.hosts import page_link
 from api.openapi.blocks import error, json_body, json_response
 from api.routing import operation
 from streams.adapters.db import tenant_connection
+from streams.domain.envelope import iso_z
 from streams.errors import WeakPassword
 from streams.people import audit, mail, passwords, store
 
@@ -37,8 +38,7 @@ SIGNED_IN = json_response("Session", "Signed in: the session cookie is set, and 
 
 
 def _secure(request: Request) -> bool:
-    settings = request.app.state.settings
-    return request.url.scheme == "https" or str(getattr(settings, "public_url", "")).startswith("https://")
+    return request.url.scheme == "https" or request.app.state.settings.public_url.startswith("https://")
 
 
 @operation(
@@ -106,7 +106,7 @@ async def sign_in(request: Request) -> Response:
             "workspaces": [w.as_json() for w in spaces],
             "role": chosen.role,
             "csrf_token": csrf,
-            "expires_at": ends.isoformat().replace("+00:00", "Z"),
+            "expires_at": iso_z(ends),
         },
         status_code=201,
     )
@@ -147,7 +147,7 @@ async def get_session(request: Request) -> JSONResponse:
             "workspaces": [w.as_json() for w in spaces],
             "role": principal.session.role,
             "csrf_token": principal.session.csrf_token,
-            "expires_at": principal.session.expires_at.isoformat().replace("+00:00", "Z"),
+            "expires_at": iso_z(principal.session.expires_at),
         }
     )
 
@@ -164,7 +164,7 @@ async def get_session(request: Request) -> JSONResponse:
 )
 async def sign_out(request: Request) -> Response:
     principal = caller(request)
-    token = session_cookie(request.headers)
+    token = request.cookies.get(SESSION_COOKIE, "")
     if principal.session is None or not token:
         raise ApiError(409, "not_a_session", "this call is made with an API key: there is no session to end")
     async with request.app.state.db.acquire() as conn:

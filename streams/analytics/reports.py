@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta
 
+from streams.domain.envelope import iso_z
 from streams.domain.pipeline import VIDEO_STAGES
 
 LEVELS = "quantilesExactInclusive(0.5, 0.95, 0.99)"
@@ -140,7 +141,7 @@ def _post(post_id, clip_id, video_id, platform, views, likes, comments, fetched_
         "views": views,
         "likes": likes,
         "comments": comments,
-        "fetched_at": fetched_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "fetched_at": iso_z(fetched_at.astimezone(UTC)),
         "samples": samples,
     }
 

@@ -13,27 +13,37 @@ from streams.errors import ClipstreamError
 from streams.settings import Settings
 
 
-def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
-    """Operator commands, straight on PostgreSQL (the owner role): no API key is needed."""
+def as_owner(settings: Settings, work):
+    """``await work(pool)`` on a pool of PostgreSQL's owner role (an operator's command); a
+    PostgreSQL that cannot be reached is an error that says to start it."""
     import asyncio
 
-    from streams import tenancy
     from streams.adapters.db import create_pool
 
     async def run():
         pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
         try:
-            if args.command == "tenants":
-                tenant, key = await tenancy.create_tenant(pool, args.name)
-                return {**tenant.as_json(), "api_key": key.as_json()}
-            return {"api_key": (await tenancy.create_key(pool, args.tenant, args.scope, args.name)).as_json()}
+            return await work(pool)
         finally:
             await pool.close()
 
     try:
-        result = asyncio.run(run())
+        return asyncio.run(run())
     except OSError as exc:
         raise ClipstreamError(f"postgres: cannot connect ({exc}); start it with: clipstream stack up") from None
+
+
+def cmd_tenants(args: argparse.Namespace, settings: Settings) -> int:
+    """Operator commands, straight on PostgreSQL (the owner role): no API key is needed."""
+    from streams import tenancy
+
+    async def work(pool):
+        if args.command == "tenants":
+            tenant, key = await tenancy.create_tenant(pool, args.name)
+            return {**tenant.as_json(), "api_key": key.as_json()}
+        return {"api_key": (await tenancy.create_key(pool, args.tenant, args.scope, args.name)).as_json()}
+
+    result = as_owner(settings, work)
     key = result["api_key"]
     if args.json:
         print(json.dumps(result, indent=2))

@@ -22,36 +22,29 @@ from streams.settings import Settings
 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.adapters.db import create_pool
+    from streams.cli.operations import as_owner
     from streams.people import passwords, store
 
-    async def run() -> dict:
-        pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
-        try:
-            async with pool.acquire() as conn, conn.transaction():
-                found = await store.user_by_email(conn, args.email)
-                if args.action == "reset-link":
-                    if found is None:
-                        raise ClipstreamError(f"users: nobody has the email {args.email!r}")
-                    token = await store.new_reset_link(conn, found.user_id, args.hours * 3600)
-                    return {"user": found.as_json(), "reset_token": token, "hours": args.hours}
-                made = None
+    async def work(pool) -> dict:
+        async with pool.acquire() as conn, conn.transaction():
+            found = await store.user_by_email(conn, args.email)
+            if args.action == "reset-link":
                 if found is None:
-                    made = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
-                    hashed = await asyncio.to_thread(passwords.hash_password, made)
-                    found = await store.create_user(conn, args.email, args.name, hashed)
-                if await conn.fetchval("SELECT 1 FROM tenants WHERE tenant_id = $1", args.tenant) is None:
-                    raise ClipstreamError(f"users: there is no tenant {args.tenant!r} (clipstream tenants create NAME)")
-                await store.add_member(conn, args.tenant, found.user_id, args.role)
-                shown = made if made is not None and not args.password_stdin else None
-                return {"user": found.as_json(), "tenant_id": args.tenant, "role": args.role, "password": shown}
-        finally:
-            await pool.close()
+                    raise ClipstreamError(f"users: nobody has the email {args.email!r}")
+                token = await store.new_reset_link(conn, found.user_id, args.hours * 3600)
+                return {"user": found.as_json(), "reset_token": token, "hours": args.hours}
+            made = None
+            if found is None:
+                made = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
+                hashed = await asyncio.to_thread(passwords.hash_password, made)
+                found = await store.create_user(conn, args.email, args.name, hashed)
+            if await conn.fetchval("SELECT 1 FROM tenants WHERE tenant_id = $1", args.tenant) is None:
+                raise ClipstreamError(f"users: there is no tenant {args.tenant!r} (clipstream tenants create NAME)")
+            await store.add_member(conn, args.tenant, found.user_id, args.role)
+            shown = made if made is not None and not args.password_stdin else None
+            return {"user": found.as_json(), "tenant_id": args.tenant, "role": args.role, "password": shown}
 
-    try:
-        result = asyncio.run(run())
-    except OSError as exc:
-        raise ClipstreamError(f"postgres: cannot connect ({exc}); start it with: clipstream stack up") from None
+    result = as_owner(settings, work)
     if args.json:
         print(json.dumps(result, indent=2))
     elif args.action == "reset-link":
