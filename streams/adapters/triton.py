@@ -167,6 +167,7 @@ class TritonClient:
         self.policy = policy
         self.client = grpcclient.InferenceServerClient(url=url)
         self.breaker = CircuitBreaker(policy.breaker_failures, policy.breaker_reset_seconds)
+        self._probing = asyncio.Lock()
         self._stats: dict[str, ModelStats] = {}
 
     async def close(self) -> None:
@@ -196,6 +197,18 @@ class TritonClient:
         except Exception:
             return False
 
+    async def _admitted(self) -> bool:
+        """Whether the breaker lets a call through now, checking the server's health when a probe
+        is due. Calls made while another one probes wait for its answer instead of failing fast:
+        the calls one message makes side by side (Whisper and the speaker encoder on one chunk)
+        are all let through by one ready server, not one through and the rest failed."""
+        if self.breaker.allow():
+            return True
+        async with self._probing:
+            if not self.breaker.allow() and self.breaker.probe_due() and await self._serving():
+                self.breaker.server_ready()
+        return self.breaker.allow()
+
     def stats(self) -> dict:
         return {"breaker": self.breaker.state, "models": {m: s.as_json() for m, s in self._stats.items()}}
 
@@ -208,9 +221,7 @@ class TritonClient:
         deadline = began + policy.deadline_seconds
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
-            if self.breaker.probe_due() and await self._serving():
-                self.breaker.server_ready()
-            if not self.breaker.allow():
+            if not await self._admitted():
                 self._count_error(model, stats, "circuit_open")
                 raise InferenceUnavailable(
                     f"{model} on Triton at {self.url}: circuit open after repeated failures "

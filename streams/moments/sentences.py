@@ -200,6 +200,16 @@ def closed_sentences(
     return sentences, words[start:]
 
 
+def settled_until(sentences: Sequence[Sentence], open_words: Sequence[Word], default: float) -> float:
+    """Up to when ``sentences`` (closed ones, then the pieces of ``open_words``) can no longer
+    change: the start of the first open word (a long open run is split at its longest pause, and
+    a later word may move that pause), else the start of the last sentence; ``default`` with none."""
+    ends = [sentences[-1].start] if sentences else []
+    if open_words:
+        ends.append(open_words[0].start)
+    return min(ends) if ends else default
+
+
 def _pieces(run: Sequence[Word], max_seconds: float) -> list[list[Word]]:
     """``run`` split into sentences no longer than ``max_seconds`` where it can be, each starting
     later than the one before (a piece that would start with its predecessor joins it)."""

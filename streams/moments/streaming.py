@@ -39,7 +39,7 @@ from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import devices as rhetorical_devices
 from streams.moments.scoring import LengthRange, ScoredMoment
 from streams.moments.selection import StreamingSelector, final_ranking
-from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences
+from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences, settled_until
 from streams.moments.stored import evidence_of, words_of
 from streams.moments.topics import segment as segment_topics
 from streams.speakers.video import turns_of_chunks, with_speakers
@@ -193,7 +193,7 @@ class MomentStream:
         opened = build_sentences(self._open, self.max_sentence)
         sentences = self._closed + [s for s in opened if s.start >= cut]
         # Only sentences the next words can no longer change are settled.
-        settled = sentences[-1].start if sentences else chunk.start_s
+        settled = settled_until(sentences, self._open, chunk.start_s)
         evidence = evidence_of(
             list(self._chunks),
             **from_words(sentences, self.encoder, self._chunks, self.head, self.multilingual, complete=False),

@@ -10,7 +10,7 @@ from streams.domain.words import Word
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import LENGTH_PRESETS, LengthRange
 from streams.moments.selection import StreamingSelector
-from streams.moments.sentences import build_sentences
+from streams.moments.sentences import build_sentences, closed_sentences, settled_until
 from streams.moments.topics import segment
 
 VOCABULARY = ["so", "why", "the", "money", "you", "never", "and", "um", "like", "3", "percent", "works",
@@ -82,12 +82,16 @@ def test_every_moment_starts_and_ends_on_a_sentence_boundary(length, words, coun
             assert 1 <= len(picks) <= count
 
         # Streaming as the moments agent does it: growing prefixes of the words, each settled up
-        # to the start of its last (still open) sentence, then the whole transcript.
+        # to the start of its open words (the next word may still move the sentences there),
+        # then the whole transcript.
         streaming = StreamingSelector(count, duration, length=length, max_overlap=max_overlap)
         for k in range(1, steps + 1):
-            prefix = build_sentences(words[: len(words) * k // (steps + 1)], max_seconds=max_sentence)
+            head = words[: len(words) * k // (steps + 1)]
+            prefix = build_sentences(head, max_seconds=max_sentence)
             if prefix:
-                streaming.advance(prefix, prefix[-1].start, final=False, evidence=evidence_for(prefix, seed))
+                _, open_words = closed_sentences(head, max_sentence)
+                settled = settled_until(prefix, open_words, 0.0)
+                streaming.advance(prefix, settled, final=False, evidence=evidence_for(prefix, seed))
         streaming.advance(sentences, duration, final=True, evidence=evidence_for(sentences, seed))
         assert_whole_sentences(streaming.picked, sentences)
         assert len(streaming.picked) <= count
