@@ -31,9 +31,20 @@ from streams.people import store as people
 from streams.people.roles import scope_of
 from streams.tenancy import Principal, authenticate, key_active
 
-# The OAuth callback carries no key (the platform sends the browser there): it is matched by the
-# single-use state its connection began with (api.publishing).
-OPEN_PATHS = ("/", "/healthz", "/metrics", "/openapi.json", "/docs", "/v1/accounts/callback")
+# The OAuth callbacks carry no key (the platform or the OpenID provider sends the browser there):
+# each is matched by the single-use state it began with (api.publishing, api.sign_on); the sign-on
+# form asks whether single sign-on is offered before anyone has signed in.
+OPEN_PATHS = (
+    "/",
+    "/healthz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/v1/accounts/callback",
+    "/v1/sign-on",
+    "/v1/sign-on/start",
+    "/v1/sign-on/callback",
+)
 OPEN_PREFIXES = ("/static/", "/docs/")
 # Signing in, using a reset link and taking an invitation are how a person without a session gets in.
 OPEN_POSTS = ("/v1/session", "/v1/password-resets")

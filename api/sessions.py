@@ -81,7 +81,19 @@ async def sign_in(request: Request) -> Response:
         raise ApiError(401, "invalid_credentials", "the email or the password is wrong")
     async with pool.acquire() as conn:
         await store.clear_failures(conn, email)
-        spaces = await store.workspaces(conn, found.user_id)
+    person = store.User(found.user_id, store.normal_email(email), found.display_name)
+    body, token = await open_session_for(request, person, wanted, via="password")
+    answer = JSONResponse(body, status_code=201)
+    set_session_cookie(answer, request, token)
+    return answer
+
+
+async def open_session_for(request: Request, person: store.User, wanted: str | None, via: str) -> tuple[dict, str]:
+    """A new session of ``person`` in the workspace ``wanted`` (else their first), recorded in its
+    audit log: the answer's body and the cookie's token. 403 ``no_workspace`` when not a member."""
+    settings, pool = request.app.state.settings, request.app.state.db
+    async with pool.acquire() as conn:
+        spaces = await store.workspaces(conn, person.user_id)
         chosen = next((w for w in spaces if w.tenant_id == wanted), None) if wanted else next(iter(spaces), None)
         if chosen is None:
             raise ApiError(
@@ -92,34 +104,35 @@ async def sign_in(request: Request) -> Response:
                 else "this person is not a member of any workspace yet",
             )
         opened = await store.open_session(
-            conn, found.user_id, chosen.tenant_id, settings.session_idle_seconds, settings.session_max_seconds
+            conn, person.user_id, chosen.tenant_id, settings.session_idle_seconds, settings.session_max_seconds
         )
     if opened is None:  # the membership went between the two reads
         raise ApiError(403, "no_workspace", "this person is no longer a member of that workspace")
     token, csrf, ends = opened
     async with tenant_connection(pool, chosen.tenant_id) as conn:
-        await audit.record(conn, chosen.tenant_id, audit.Actor("user", found.user_id), "session.signed_in")
-    answer = JSONResponse(
-        {
-            "user": {"user_id": found.user_id, "email": store.normal_email(email), "display_name": found.display_name},
-            "workspace": chosen.as_json(),
-            "workspaces": [w.as_json() for w in spaces],
-            "role": chosen.role,
-            "csrf_token": csrf,
-            "expires_at": iso_z(ends),
-        },
-        status_code=201,
-    )
-    answer.set_cookie(
+        await audit.record(conn, chosen.tenant_id, audit.Actor("user", person.user_id), "session.signed_in", via=via)
+    body = {
+        "user": person.as_json(),
+        "workspace": chosen.as_json(),
+        "workspaces": [w.as_json() for w in spaces],
+        "role": chosen.role,
+        "csrf_token": csrf,
+        "expires_at": iso_z(ends),
+    }
+    return body, token
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """The session's cookie: HttpOnly, SameSite=Strict, Secure over TLS, for the session's life."""
+    response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(settings.session_max_seconds),
+        max_age=int(request.app.state.settings.session_max_seconds),
         httponly=True,
         secure=_secure(request),
         samesite="strict",
         path="/",
     )
-    return answer
 
 
 @operation(
@@ -139,10 +152,11 @@ async def get_session(request: Request) -> JSONResponse:
     pool = request.app.state.db
     async with pool.acquire() as conn:
         spaces = await store.workspaces(conn, principal.session.user_id)
+        person = await store.profile(conn, principal.session.user_id)
     here = next(w for w in spaces if w.tenant_id == principal.tenant_id)
     return JSONResponse(
         {
-            "user": {"user_id": principal.session.user_id},
+            "user": person.as_json() if person else {"user_id": principal.session.user_id},
             "workspace": here.as_json(),
             "workspaces": [w.as_json() for w in spaces],
             "role": principal.session.role,

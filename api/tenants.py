@@ -73,12 +73,15 @@ async def create_tenant_key(request: Request) -> JSONResponse:
 async def create_key(request: Request) -> JSONResponse:
     principal = caller(request)
     owner = principal.session.user_id if principal.session is not None else None
-    answer = await _create_key(request, principal.tenant_id, owner)
+    maker = f"user:{owner}" if owner else f"key:{principal.key_id}"
+    answer = await _create_key(request, principal.tenant_id, owner, maker)
     await audited(request, "key.created", json.loads(bytes(answer.body))["key_id"], owner=owner)
     return answer
 
 
-async def _create_key(request: Request, tenant_id: str, user_id: str | None = None) -> JSONResponse:
+async def _create_key(
+    request: Request, tenant_id: str, user_id: str | None = None, created_by: str = "operator"
+) -> JSONResponse:
     body = await json_object(request)
     scope = field(body, "scope", str, required=True)
     name = field(body, "name", str, default="")
@@ -87,7 +90,9 @@ async def _create_key(request: Request, tenant_id: str, user_id: str | None = No
     if len(name) > 200:
         raise ApiError(422, "invalid_body", "'name' is at most 200 characters")
     try:
-        key = await tenancy.create_key(request.app.state.db, tenant_id, scope, name, user_id=user_id)
+        key = await tenancy.create_key(
+            request.app.state.db, tenant_id, scope, name, user_id=user_id, created_by=created_by
+        )
     except TenantNotFound:
         raise ApiError(404, "tenant_not_found", f"no tenant with id {tenant_id!r}") from None
     return JSONResponse(key.as_json(), status_code=201)

@@ -48,6 +48,8 @@ ClipstreamError
 ├── InvalidScope           an API key scope that is not read, write or admin
 │   └── InvalidRole        a workspace role that is not viewer, editor, admin or owner
 ├── WeakPassword           a password shorter or longer than a password may be
+├── SignOnFailed           single sign-on proved no one: the provider refused, or its ID token does not check out
+│   └── SignOnUnavailable  the OpenID provider could not be reached or failed (``retriable``)
 ├── ApiCallFailed          the API answered a client's call with an error (``clipstream`` commands)
 ├── ApiUnreachable         the API could not be reached (``retriable``)
 ├── NotReady               a service this process needs did not become ready in time (``retriable``)
@@ -335,6 +337,21 @@ class WeakPassword(ClipstreamError):
     """A password shorter than ``people.passwords.MIN_LENGTH`` (or absurdly long)."""
 
     code = "weak_password"
+
+
+class SignOnFailed(ClipstreamError):
+    """Single sign-on did not prove who the person is: the provider refused or answered with an ID
+    token that does not check out (signature, issuer, audience, expiry, nonce), or the sign-in it
+    answers was not started here or was used before."""
+
+    code = "sign_on_failed"
+
+
+class SignOnUnavailable(SignOnFailed):
+    """The OpenID provider could not be reached or answered with an error of its own."""
+
+    code = "sign_on_unavailable"
+    retriable = True
 
 
 class ApiCallFailed(ClipstreamError):

@@ -69,6 +69,7 @@ class ApiKey:
     revoked_at: datetime | None
     user_id: str | None = None
     last_used_at: datetime | None = None
+    created_by: str = ""
 
     @property
     def prefix(self) -> str:
@@ -84,6 +85,7 @@ class ApiKey:
             row["revoked_at"],
             row.get("user_id"),
             row.get("last_used_at"),
+            row.get("created_by") or "",
         )
 
     def as_json(self) -> dict:
@@ -96,6 +98,7 @@ class ApiKey:
             "revoked_at": iso_z(self.revoked_at),
             "user_id": self.user_id,
             "last_used_at": iso_z(self.last_used_at),
+            "created_by": self.created_by,
         }
 
 
@@ -158,30 +161,42 @@ async def create_tenant(pool: asyncpg.Pool, name: str) -> tuple[Tenant, IssuedKe
 
 
 async def create_key(
-    pool: asyncpg.Pool, tenant_id: str, scope: str, name: str = "", user_id: str | None = None
+    pool: asyncpg.Pool,
+    tenant_id: str,
+    scope: str,
+    name: str = "",
+    user_id: str | None = None,
+    created_by: str = "operator",
 ) -> IssuedKey:
     """A new key of the tenant; with ``user_id``, the member's own: it stops working when they
-    leave, and never does more than their role allows."""
+    leave, and never does more than their role allows. ``created_by`` says who made it
+    (``user:<id>``, ``key:<key id>`` or ``operator``)."""
     check_scope(scope)
     async with tenant_connection(pool, tenant_id) as conn:
         if not await conn.fetchval("SELECT 1 FROM tenants WHERE tenant_id = $1", tenant_id):
             raise TenantNotFound(f"no tenant with id {tenant_id!r}")
-        return await _insert_key(conn, tenant_id, scope, name, user_id)
+        return await _insert_key(conn, tenant_id, scope, name, user_id, created_by)
 
 
 async def _insert_key(
-    conn: asyncpg.Connection, tenant_id: str, scope: str, name: str, user_id: str | None = None
+    conn: asyncpg.Connection,
+    tenant_id: str,
+    scope: str,
+    name: str,
+    user_id: str | None = None,
+    created_by: str = "operator",
 ) -> IssuedKey:
     key_id, key = new_key()
     created = await conn.fetchval(
-        "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name, user_id) VALUES ($1, $2, $3, $4, $5, $6)"
-        " RETURNING created_at",
+        "INSERT INTO api_keys (key_id, tenant_id, secret_hash, scope, name, user_id, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at",
         key_id,
         tenant_id,
         hash_key(key),
         scope,
         name[:200],
         user_id,
+        created_by,
     )
     return IssuedKey(
         key=key,

@@ -34,7 +34,7 @@ def fresh_stack_settings(data_dir: Path, **overrides) -> Settings:
         for name in (
             "kafka_port", "kafka_controller_port", "postgres_port", "minio_port", "minio_console_port",
             "triton_http_port", "triton_grpc_port", "triton_metrics_port", "api_port", "worker_port",
-            "meilisearch_port",
+            "meilisearch_port", "hydra_public_port", "hydra_admin_port", "directory_port",
         )
     }
     binary = meilisearch_binary()
@@ -214,13 +214,37 @@ def pipeline(stack, mailbox, request) -> Pipeline:
     """The whole pipeline (API + Faust worker) on the session's stack. Clips are encoded with
     libx264's ``ultrafast`` preset to spare the test machine's two cores; 127.0.0.1 is exempt from
     the private-address guard so that tests can serve source URLs and receive webhooks locally
-    (other loopback names and addresses are still refused); mail goes to the session's ``mailbox``."""
+    (other loopback names and addresses are still refused); mail goes to the session's ``mailbox``;
+    single sign-on goes through the stack's OpenID provider (``identity_provider``)."""
+    from streams.stack import hydra
+
     settings = stack.with_overrides(render_preset="ultrafast", webhook_allowed_hosts="127.0.0.1",
                                     smtp_url=mailbox.url)
+    # single sign-on through the stack's OpenID provider, which `identity_provider` starts when a
+    # test first needs it (the API reads the provider's discovery document on first use)
+    settings = hydra.connect(dataclasses.replace(settings, identity_provider=True))
     running = Pipeline(settings, _reporter(request.config))
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def identity_provider(pipeline, request):
+    """The stack's OpenID provider: Ory Hydra, built from the Go module proxy on first use, and its
+    people directory (``streams.stack.directory.add_person``), with the pipeline's API registered
+    as a client. Started once, when a test first asks; stopped with the stack."""
+    from streams.stack.directory import Directory
+    from streams.stack.hydra import Hydra
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    say = _reporter(request.config)
+    # In a thread: starting runs asyncio.run, and a browser test's Playwright keeps a loop running here.
+    with ThreadPoolExecutor(1) as thread:
+        for part in (Hydra(pipeline.settings), Directory(pipeline.settings)):
+            thread.submit(part.start, say).result()
+    return pipeline.settings
 
 
 @pytest.fixture(scope="session")

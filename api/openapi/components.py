@@ -396,6 +396,10 @@ def _key_schemas() -> dict:
             {
                 "user_id": {**nullable(STRING), "description": "The member it belongs to; null: a service key."},
                 "last_used_at": {**nullable(TIMESTAMP), "description": "Its last use, to the minute."},
+                "created_by": {
+                    "type": "string",
+                    "description": "Who made it: `user:<user_id>`, `key:<key_id>` or `operator` (empty: made before this was kept).",
+                },
             },
         ),
         "IssuedKey": obj(
@@ -468,6 +472,13 @@ def _key_schemas() -> dict:
                 "expires_at": TIMESTAMP,
             },
             description="A signed-in person's session (its cookie is HttpOnly: never in the body).",
+        ),
+        "SignOn": obj(
+            {
+                "enabled": {"type": "boolean", "description": "Whether people may sign in through an OpenID provider."},
+                "name": {"type": "string", "description": "What the sign-in button calls the provider."},
+            },
+            description="Single sign-on, as the sign-in form offers it.",
         ),
         "TenantCreated": obj(
             {"tenant_id": STRING, "name": STRING, "created_at": TIMESTAMP, "api_key": ref("IssuedKey")}

@@ -187,6 +187,31 @@ async def use_reset_link(conn: asyncpg.Connection, token: str, password_hash: st
     return await conn.fetchval("SELECT use_password_reset($1, $2)", digest(token), password_hash)
 
 
+async def profile(conn: asyncpg.Connection, user_id: str) -> User | None:
+    row = await conn.fetchrow("SELECT * FROM sign_on_profile($1)", user_id)
+    return None if row is None else User(user_id, row["email"], row["display_name"])
+
+
+# -- single sign-on (schemas/postgres/0023) -------------------------------------------------------
+async def begin_sign_on(conn: asyncpg.Connection, state: str, nonce: str, verifier: str, seconds: float) -> None:
+    await conn.execute("SELECT begin_sign_on($1, $2, $3, $4)", digest(state), nonce, verifier, float(seconds))
+
+
+async def take_sign_on(conn: asyncpg.Connection, state: str) -> tuple[str, str] | None:
+    """The nonce and PKCE verifier of the sign-in ``state`` names: once, while fresh; else None."""
+    row = await conn.fetchrow("SELECT * FROM take_sign_on($1)", digest(state))
+    return None if row is None else (row["nonce"], row["code_verifier"])
+
+
+async def sign_on_user(
+    conn: asyncpg.Connection, issuer: str, subject: str, verified_email: str | None, display_name: str
+) -> str | None:
+    """The user an identity proves (matched by its verified email the first time, or made from
+    waiting invitations); None when the person is not known here."""
+    email = normal_email(verified_email) if verified_email else None
+    return await conn.fetchval("SELECT sign_on_user($1, $2, $3, $4)", issuer, subject, email, display_name)
+
+
 # -- members and invitations (a workspace's own: under its tenant connection) -------------------
 INVITATION_PREFIX = "cinv_"
 

@@ -11,8 +11,6 @@ server-side, ``account_connections``); the platform sends the browser back to th
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +18,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from streams.domain.pkce import challenge, new_verifier
 from streams.errors import AccountReconnectRequired, PublishError
 from streams.publish.tokens import Grant
 
@@ -55,7 +54,7 @@ class Started:
 
 def begin(client: OAuthClient, redirect_uri: str) -> Started:
     state = secrets.token_urlsafe(32)
-    verifier = secrets.token_urlsafe(64)[:96]
+    verifier = new_verifier()
     query = {
         client.id_param: client.client_id,
         "redirect_uri": redirect_uri,
@@ -69,12 +68,6 @@ def begin(client: OAuthClient, redirect_uri: str) -> Started:
         "code_challenge_method": "S256",
     }
     return Started(f"{client.auth_url}?{urlencode(query)}", state, verifier)
-
-
-def challenge(verifier: str) -> str:
-    """The S256 code challenge of ``verifier``: base64url of its SHA-256, unpadded."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 async def exchange(client: OAuthClient, code: str, redirect_uri: str, verifier: str, timeout: float = 30.0) -> Grant:

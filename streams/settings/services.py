@@ -55,6 +55,12 @@ class ServiceSettings:
     smtp_url / smtp_from: the SMTP server invitations are mailed through
         (``smtp://[user:password@]host[:port]``, ``smtps://`` or ``smtp+starttls://``) and their
         sender; empty: not mailed (the admin gets the link to pass on).
+    oidc_issuer: the OpenID provider people sign in through (single sign-on: the company's
+        Okta, Entra ID, Google, Keycloak, Dex or Hydra), as its ``iss``; empty: no single sign-on.
+        Its discovery document (``/.well-known/openid-configuration``) is read on first use.
+    oidc_client_id / oidc_client_secret: clipstream's client at that provider, whose redirect
+        URI is ``<public_url>/v1/sign-on/callback``.
+    oidc_name: what the sign-in button calls the provider ("Sign in with <name>").
     post_stats_seconds: how often each published post's views, likes and comments are fetched
         from its platform into analytics (a post published over a week ago: daily at most often).
     """
@@ -90,6 +96,10 @@ class ServiceSettings:
     tiktok_auth_url: str = ""
     platform_ca_certs: str = ""
     post_stats_seconds: float = 3600.0
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
+    oidc_name: str = "single sign-on"
     smtp_url: str = field(default="", repr=False)
     smtp_from: str = "clipstream <clipstream@localhost>"
     session_idle_seconds: float = 8 * 3600.0

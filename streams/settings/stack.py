@@ -21,6 +21,11 @@ class StackSettings:
     meilisearch_bin: the Meilisearch server binary the local stack runs (empty: ``meilisearch``
         on PATH; none found and no ``meilisearch_url``: the stack runs none).
     meilisearch_port: where the local stack's Meilisearch listens.
+    identity_provider: run an OpenID provider in the local stack (Ory Hydra, built from the Go
+        module proxy, with the people directory it signs in against; ``streams.stack.hydra``) and
+        point the API's single sign-on at it.
+    hydra_public_port / hydra_admin_port: the local Hydra's public (OpenID) and admin ports.
+    directory_port: where the local provider's login and consent app listens.
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
@@ -38,6 +43,10 @@ class StackSettings:
     minio_console_port: int = 19001
     meilisearch_bin: str = ""
     meilisearch_port: int = 17700
+    identity_provider: bool = False
+    hydra_public_port: int = 14444
+    hydra_admin_port: int = 14445
+    directory_port: int = 14446
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""
     java: str = ""

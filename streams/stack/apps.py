@@ -1,8 +1,8 @@
 """The application processes: the API server and the Faust worker, started by `up --app`.
 
 Both are this project's own Python modules run with the venv's interpreter, configured by the
-same settings passed down as environment variables (pointed at the stack's Meilisearch when it
-runs one), and ready when ``/healthz`` answers.
+same settings passed down as environment variables (pointed at the stack's Meilisearch and its
+OpenID provider when it runs them), and ready when ``/healthz`` answers.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import urllib.request
 
 from streams import __version__
 from streams.settings import Settings, project_root
+from streams.stack import hydra, meilisearch
 from streams.stack.component import Component
-from streams.stack.meilisearch import connect
 from streams.stack.process import ProcessSpec
 
 
@@ -41,7 +41,7 @@ class AppProcess(Component):
         return ProcessSpec(
             argv=argv,
             log_path=self.log_path,
-            env=connect(self.settings).as_env(),
+            env=hydra.connect(meilisearch.connect(self.settings)).as_env(),
             cwd=project_root(),
             marker=" ".join(argv[1:]),
         )

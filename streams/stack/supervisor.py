@@ -3,7 +3,9 @@
 Infrastructure components start in parallel (each in its own thread: their starts are mostly
 waiting); the application processes start after them, because they need Kafka, Postgres and
 Triton. `down` stops in the reverse order. Meilisearch is a component only when the stack is
-given a binary for it (``streams.stack.meilisearch.wanted``).
+given a binary for it (``streams.stack.meilisearch.wanted``). The OpenID provider (Hydra and its
+people directory, ``streams.stack.hydra``) starts after the infrastructure, whose PostgreSQL it
+keeps its data in, when ``identity_provider`` is set.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from streams.settings import Settings
 from streams.stack.apps import Api, Worker
 from streams.stack.clickhouse import ClickHouse
 from streams.stack.component import Component, Say, Status
+from streams.stack.directory import Directory
+from streams.stack.hydra import Hydra
 from streams.stack.kafka import Kafka
 from streams.stack.meilisearch import Meilisearch, wanted
 from streams.stack.minio import MinIO
@@ -32,15 +36,22 @@ def infra(settings: Settings) -> list[Component]:
     return [cls(settings) for cls in (*INFRA, *optional)]
 
 
+def identity(settings: Settings) -> list[Component]:
+    """The local OpenID provider, when asked for or still running (so that `down` stops it)."""
+    parts: list[Component] = [Hydra(settings), Directory(settings)]
+    return parts if settings.identity_provider or any(c.running() for c in parts) else []
+
+
 def apps(settings: Settings) -> list[Component]:
     return [cls(settings) for cls in APPS]
 
 
 def component(settings: Settings, name: str) -> Component:
-    for c in infra(settings) + apps(settings):
+    everything = infra(settings) + [Hydra(settings), Directory(settings)] + apps(settings)
+    for c in everything:
         if c.name == name:
             return c
-    names = ", ".join(c.name for c in infra(settings) + apps(settings))
+    names = ", ".join(c.name for c in everything)
     raise StackError(name, f"no such component; choose one of: {names}")
 
 
@@ -55,7 +66,7 @@ def up(settings: Settings, say: Say, with_apps: bool = False, only: list[str] | 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
     started: dict[str, bool] = {}
-    groups = [infra(settings)] + ([apps(settings)] if with_apps else [])
+    groups = [infra(settings), identity(settings)] + ([apps(settings)] if with_apps else [])
     for group in groups:
         group = [c for c in group if not only or c.name in only]
         with ThreadPoolExecutor(max_workers=len(group) or 1) as pool:
@@ -78,7 +89,7 @@ def up(settings: Settings, say: Say, with_apps: bool = False, only: list[str] | 
 def down(settings: Settings, say: Say, only: list[str] | None = None) -> list[str]:
     """Stop what this stack started (by pid file), apps first. Data stays in place."""
     stopped = []
-    for group in (apps(settings), infra(settings)):
+    for group in (apps(settings), identity(settings), infra(settings)):
         group = [c for c in group if not only or c.name in only]
         with ThreadPoolExecutor(max_workers=len(group) or 1) as pool:
             results = {c.name: pool.submit(c.stop, say) for c in group}
@@ -89,7 +100,7 @@ def down(settings: Settings, say: Say, only: list[str] | None = None) -> list[st
 
 
 def status(settings: Settings) -> list[Status]:
-    comps = infra(settings) + apps(settings)
+    comps = infra(settings) + identity(settings) + apps(settings)
     with ThreadPoolExecutor(max_workers=len(comps)) as pool:
         return list(pool.map(lambda c: c.status(), comps))
 

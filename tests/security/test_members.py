@@ -121,7 +121,8 @@ def test_a_members_own_key_does_no_more_than_their_role_and_the_audit_log_names_
         issued = client.post("/v1/keys", json={"scope": "admin", "name": "mine"}, headers=csrf).json()
         assert issued["scope"] == "admin"
         listed = {k["key_id"]: k for k in http.get("/v1/keys").json()["keys"]}
-        assert listed[issued["key_id"]]["user_id"] == members[email]  # who made it
+        assert listed[issued["key_id"]]["user_id"] == members[email]  # whose it is
+        assert listed[issued["key_id"]]["created_by"] == f"user:{members[email]}"  # who made it
         endpoint = client.post("/v1/webhooks/endpoints", json={"url": "https://93.184.216.34/hook"}, headers=csrf)
         assert endpoint.status_code == 201, endpoint.text
         assert client.delete(f"/v1/webhooks/endpoints/{endpoint.json()['endpoint_id']}", headers=csrf).status_code == 204
@@ -134,6 +135,12 @@ def test_a_members_own_key_does_no_more_than_their_role_and_the_audit_log_names_
         assert own.get("/v1/videos").status_code == 200
     revoked = http.delete(f"/v1/keys/{issued['key_id']}")
     assert revoked.status_code == 200
+    service = http.post("/v1/keys", json={"scope": "read", "name": "nightly export"}).json()
+    listed = {k["key_id"]: k for k in http.get("/v1/keys").json()["keys"]}
+    admin_key_id = re.match(r"csk_([0-9a-f]{12})_", workspace["key"]).group(1)
+    assert (listed[service["key_id"]]["user_id"], listed[service["key_id"]]["name"],
+            listed[service["key_id"]]["created_by"]) == (None, "nightly export", f"key:{admin_key_id}")
+    assert listed[admin_key_id]["created_by"] == "operator"  # the workspace's first key, made with it
 
     events = http.get("/v1/audit", params={"limit": 50}).json()["events"]
     seen = [(e["action"], e["actor"]["type"], e["actor"]["id"]) for e in reversed(events)]

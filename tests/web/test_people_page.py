@@ -186,3 +186,46 @@ def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
     page.click("#signin-button")
     page.wait_for_selector("#app:not([hidden])", timeout=15_000)
     shots(page, "after-reset")
+
+
+def test_a_member_signs_in_through_the_openid_provider_and_a_stranger_is_told_why_not(
+        pipeline, identity_provider, browser_context):  # noqa: F811
+    from streams.stack.directory import add_person
+
+    context, shots = browser_context
+    api_url = pipeline.settings.api_url
+    email = person(pipeline, "admin")
+    add_person(pipeline.settings, email, "the directory's password", "Ada Admin")
+    page = context.new_page()
+    shots.watch(page, "sign-on")
+    page.goto(f"{api_url}/")
+    page.wait_for_selector("#sign-on-link:visible", timeout=15_000)
+    assert page.text_content("#sign-on-link") == "Sign in with the local directory"
+    page.click("#sign-on-link")
+    page.wait_for_selector("input[name=login_challenge]", state="attached", timeout=15_000)  # the provider's own page
+    assert not page.url.startswith(api_url)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "the directory's password")
+    shots(page, "provider")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])", timeout=30_000)
+    assert page.url == f"{api_url}/"  # back, with nothing left in the address
+    assert page.text_content("#role-label") == "admin" and page.text_content("#key-label") == email
+    assert page.is_visible("#team-tab") and page.is_visible("#sign-out")
+    shots(page, "signed-on")
+    cookie = next(c for c in context.cookies() if c["name"] == "clipstream_session")
+    assert cookie["httpOnly"] and cookie["value"] not in storage(page)
+    page.click("#sign-out")
+    page.wait_for_selector("#signin-form", timeout=15_000)
+
+    stranger = f"stranger-{uuid.uuid4().hex[:8]}@example.org"
+    add_person(pipeline.settings, stranger, "the directory's password")
+    page.click("#sign-on-link")
+    page.wait_for_selector("input[name=login_challenge]", state="attached", timeout=15_000)
+    page.fill("input[name=email]", stranger)
+    page.fill("input[name=password]", "the directory's password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#signin-error:visible", timeout=30_000)
+    assert "no clipstream account has that email" in page.text_content("#signin-error")
+    assert page.url == f"{api_url}/" and page.is_hidden("#app")
+    shots(page, "stranger")

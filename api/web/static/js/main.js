@@ -242,10 +242,40 @@ function offerReset(token) {
   };
 }
 
+// Single sign-on: the button when the server offers it; back from the provider the fragment says
+// #signed-in (the session cookie is set: `connect` resumes it) or #sign-on-error=<code>.
+const SIGN_ON_ERRORS = {
+  no_account: "Your identity provider signed you in, but no clipstream account has that email. Ask an admin of your workspace to invite you.",
+  email_not_verified: "Your identity provider has not verified your email, so it cannot stand for a clipstream account.",
+  no_workspace: "You are not a member of any workspace yet: ask an admin to invite you.",
+  unknown_sign_on: "That sign-in was used already or took too long: start again.",
+  provider_refused: "Your identity provider did not sign you in.",
+  sign_on_unavailable: "Your identity provider could not be reached: try again in a moment.",
+  sign_on_failed: "Your identity provider's answer did not check out, so you are not signed in.",
+  sign_on_not_configured: "Single sign-on is not set up on this server.",
+};
+api("/v1/sign-on").then((offered) => {
+  if (!offered.enabled) return;
+  $("#sign-on-link").textContent = `Sign in with ${offered.name}`;
+  $("#sign-on").hidden = false;
+}).catch(() => {});
+/** What a sign-on error's code means to a person (the code comes from the address: only known
+ * codes are shown as they are). */
+function signOnMessage(code) {
+  if (Object.hasOwn(SIGN_ON_ERRORS, code)) return SIGN_ON_ERRORS[code];
+  return /^[a-z_]{1,40}$/.test(code) ? `Single sign-on failed (${code}).` : "Single sign-on failed.";
+}
+const signOnError = fragment.get("sign-on-error");
+if (signOnError !== null || fragment.has("signed-in")) {
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
 const invitation = fragment.get("invitation");
 const reset = fragment.get("reset");
 const opening = invitation ? Promise.resolve(offerJoin(invitation)).then(() => false)
-  : reset ? Promise.resolve(offerReset(reset)).then(() => false) : connect();
+  : reset ? Promise.resolve(offerReset(reset)).then(() => false)
+  : signOnError !== null ? Promise.resolve(showKeyPanel(signOnMessage(signOnError), { viaKey: false })).then(() => false)
+  : connect();
 opening.then((connected) => {
   if (!connected) return;
   // back from a platform's consent page (?account_connected=… or ?account_error=…#accounts)
