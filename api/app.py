@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from api import (
     analytics,
     audit,
+    billing,
     brand,
     clips,
     docs,
@@ -40,6 +41,7 @@ from api import (
     submissions,
     tenants,
     timelines,
+    usage,
     videos,
     webhooks,
 )
@@ -88,6 +90,8 @@ ROUTES: list[BaseRoute] = [
     *progress.routes,
     *library.routes,
     *analytics.routes,
+    *usage.routes,
+    *billing.routes,
     *tenants.routes,
     *webhooks.routes,
     *docs.routes,

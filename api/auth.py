@@ -46,8 +46,9 @@ OPEN_PATHS = (
     "/v1/sign-on/callback",
 )
 OPEN_PREFIXES = ("/static/", "/docs/")
-# Signing in, using a reset link and taking an invitation are how a person without a session gets in.
-OPEN_POSTS = ("/v1/session", "/v1/password-resets")
+# Signing in, using a reset link and taking an invitation are how a person without a session gets
+# in; Stripe's webhooks are signed with the endpoint's secret (api.billing).
+OPEN_POSTS = ("/v1/session", "/v1/password-resets", "/v1/billing/webhook")
 OPEN_POST_PREFIXES = ("/v1/password-resets/", "/v1/invitations/")
 SESSION_COOKIE = "clipstream_session"
 CSRF_HEADER = "x-csrf-token"

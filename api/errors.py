@@ -17,6 +17,7 @@ from streams.errors import (
     ClipstreamError,
     ContractError,
     MediaError,
+    PlanQuotaExceeded,
     SourceFetchFailed,
     StorageError,
     TimelineError,
@@ -44,6 +45,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
     (UnsafeUrl, 422),
     (SourceFetchFailed, 502),
     (TimelineError, 409),
+    (PlanQuotaExceeded, 402),
 )
 
 
@@ -59,7 +61,13 @@ def _redacted(request: Request, message: str) -> str:
 
 async def domain_error(request: Request, exc: ClipstreamError) -> JSONResponse:
     status = next((s for cls, s in _STATUS_BY_CLASS if isinstance(exc, cls)), 503 if exc.retriable else 500)
-    return error_response(status, exc.code, _redacted(request, exc.message))
+    answer = error_response(status, exc.code, _redacted(request, exc.message))
+    if isinstance(exc, PlanQuotaExceeded):  # what is used, what is left, when it resets
+        answer = JSONResponse(
+            {"error": {"code": exc.code, "message": _redacted(request, exc.message), "quota": exc.details}},
+            status_code=status,
+        )
+    return answer
 
 
 async def data_error(request: Request, exc: asyncpg.DataError) -> JSONResponse:

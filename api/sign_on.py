@@ -65,9 +65,11 @@ async def get_sign_on(request: Request) -> JSONResponse:
     "startSignOn",
     "Sign in through the OpenID provider: on to its sign-in page",
     {
-        "303": {"description": "On to the provider."},
+        "303": {
+            "description": "On to the provider; or, when it cannot be reached, back to the web page with "
+            "`#sign-on-error=sign_on_unavailable`."
+        },
         "404": json_response("Error", "No OpenID provider is set up on this server (`sign_on_not_configured`)."),
-        "503": json_response("Error", "The provider could not be reached (`sign_on_unavailable`)."),
     },
     tag="people",
 )
@@ -77,9 +79,9 @@ async def start_sign_on(request: Request) -> Response:
         raise ApiError(404, "sign_on_not_configured", "single sign-on is not set up on this server")
     try:
         started = await client.start()
-    except ClipstreamError as exc:
+    except ClipstreamError as exc:  # a person clicked a button: back to the page, which says why
         log.warning("single sign-on could not start: %s", exc)
-        raise ApiError(503, "sign_on_unavailable", exc.message) from None
+        return _back(exc.code)
     async with request.app.state.db.acquire() as conn:
         await store.begin_sign_on(conn, started.state, started.nonce, started.verifier, STATE_SECONDS)
     return RedirectResponse(started.url, status_code=303)

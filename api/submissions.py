@@ -16,10 +16,12 @@ import json
 import logging
 import math
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
-from pathlib import PurePath
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePath
 from urllib.parse import unquote, urlparse
 
 from starlette.datastructures import UploadFile
@@ -36,13 +38,18 @@ from api.options import logo_asset, parse_options
 from api.routing import post
 from api.videos import VIDEO_LINKS, video_links
 from streams.adapters import brand_assets, pending_uploads
+from streams.adapters.db import tenant_connection
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.domain.envelope import iso_z
 from streams.domain.events import UploadReceived
 from streams.errors import ClipstreamError, ContractError, InvalidOptions, ObjectNotFound, UnsafeUrl
 from streams.media.fonts import installed_families, is_installed
+from streams.media.probe import MediaLimits
+from streams.media.sandbox import SandboxLimits, probe_media
 from streams.net.guard import check_url_async, parse_allowed_hosts, without_credentials
 from streams.ops import logs
+from streams.usage import store as usage
+from streams.usage.plans import Plan, admit
 
 log = logging.getLogger("clipstream.api")
 
@@ -163,16 +170,69 @@ def _event(
     return event
 
 
-async def _submit(request: Request, event: UploadReceived, key: str | None) -> JSONResponse:
+async def _plan(request: Request, tenant_id: str) -> Plan:
+    """The workspace's plan (its own, else the server's)."""
+    async with tenant_connection(request.app.state.db, tenant_id) as conn:
+        return await usage.plan_of(conn, tenant_id, Plan.from_settings(request.app.state.settings))
+
+
+async def _check_plan(request: Request, tenant_id: str, plan: Plan, seconds: float | None, size_bytes: int = 0) -> None:
+    """Refuse a video the plan cannot take before anything of it is stored (402 ``quota_exceeded``);
+    ``_submit`` checks again, serialised with the workspace's other submissions."""
+    if plan.limits_anything:
+        async with tenant_connection(request.app.state.db, tenant_id) as conn:
+            now = datetime.now(UTC)
+            admit(plan, await usage.standing(conn, tenant_id, now), seconds, now, size_bytes)
+
+
+async def _source_seconds(request: Request, upload: UploadFile, filename: str) -> float:
+    """The uploaded file's running time, read in the media sandbox from a private copy (the
+    upload stays where it is, rewound)."""
+    settings = request.app.state.settings
+    limits = MediaLimits(max_bytes=settings.max_upload_bytes, max_duration_seconds=settings.max_duration_seconds)
+
+    def probe() -> float:
+        with tempfile.NamedTemporaryFile(prefix="clipstream-probe-", suffix=_suffix(filename)) as copy:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, copy, 1 << 20)
+            copy.flush()
+            upload.file.seek(0)
+            return probe_media(Path(copy.name), limits, filename, SandboxLimits.from_settings(settings)).duration
+
+    return await asyncio.to_thread(probe)
+
+
+async def _submit(
+    request: Request,
+    event: UploadReceived,
+    key: str | None,
+    plan: Plan | None = None,
+    seconds: float | None = None,
+) -> JSONResponse:
     """Record the video and queue its event; the 202 answer. ``key``: the stored object to remove
-    if the video cannot be recorded (None: nothing stored yet)."""
+    if the video cannot be recorded (None: nothing stored yet). ``plan``: the workspace's, which
+    the video must fit (``seconds`` long, when known), checked in the transaction that records it."""
     state = request.app.state
     video_id, tenant_id = event.video_id, event.tenant_id
     logs.bind(video_id=video_id, event_id=event.event_id)
     tenant_catalog = state.catalog.for_tenant(tenant_id)
+    principal = caller(request)
+
+    async def admitted(conn) -> None:
+        if plan is not None:
+            await usage.admit_video(conn, tenant_id, plan, seconds, datetime.now(UTC), event.size_bytes)
+
     try:
         await tenant_catalog.create_video(
-            video_id, tenant_id, event.filename, event.source_uri, event.size_bytes, dict(event.options)
+            video_id,
+            tenant_id,
+            event.filename,
+            event.source_uri,
+            event.size_bytes,
+            dict(event.options),
+            submitted_by=principal.key_id,
+            reserved_seconds=seconds or 0.0,
+            admit=admitted,
         )
     except BaseException:
         if key is not None:
@@ -234,6 +294,7 @@ def _upload_form() -> dict:
     {
         "202": json_response("VideoAccepted", "Stored and queued.", links=VIDEO_LINKS, headers=LOCATION),
         "400": error("BadRequest"),
+        "402": error("QuotaExceeded"),
         "503": error("Unavailable"),
     },
     scope="write",
@@ -277,6 +338,8 @@ async def _from_multipart(request: Request) -> JSONResponse:
     storage = request.app.state.storage
     limit = request.app.state.settings.max_upload_bytes
     video_id = uuid.uuid4().hex
+    plan = await _plan(request, principal.tenant_id)
+    await _check_plan(request, principal.tenant_id, plan, None)
     # Starlette spools each file part to a temporary file past 1 MiB: the upload is never held in memory.
     async with request.form(max_files=1, max_fields=32, max_part_size=64 * 1024) as form:
         upload = form.get("file")
@@ -286,11 +349,16 @@ async def _from_multipart(request: Request) -> JSONResponse:
         filename = safe_filename(upload.filename)
         key = source_key(principal.tenant_id, video_id, filename)
         event = _event(principal.tenant_id, video_id, storage.uri(key), filename, 0, options)
+        seconds = None
+        if plan.limits_minutes:  # its length must fit the plan: read before anything is stored
+            seconds = await _source_seconds(request, upload, filename)
+        if plan.limits_anything:
+            await _check_plan(request, principal.tenant_id, plan, seconds, upload.size or 0)
         size = await asyncio.to_thread(storage.put_stream, key, upload.file)
     if size > limit:
         await asyncio.to_thread(storage.delete, key)
         raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
-    return await _submit(request, event.of_size(size), key)
+    return await _submit(request, event.of_size(size), key, plan, seconds)
 
 
 async def _from_url(request: Request) -> JSONResponse:
@@ -309,7 +377,9 @@ async def _from_url(request: Request) -> JSONResponse:
     video_id = uuid.uuid4().hex
     key = source_key(principal.tenant_id, video_id, filename)
     event = _event(principal.tenant_id, video_id, state.storage.uri(key), filename, 0, options, source_url=url)
-    return await _submit(request, event, None)
+    # The length of a source still to be fetched is not known: the plan's videos at once and minutes
+    # left are checked now, and it holds nothing until its duration is read.
+    return await _submit(request, event, None, await _plan(request, principal.tenant_id))
 
 
 def _url_filename(url: str) -> str:
@@ -390,6 +460,7 @@ async def create_upload(request: Request) -> JSONResponse:
             links={"video": link("getVideo", video_id="$response.body#/video_id")},
         ),
         **NOT_FOUND,
+        "402": error("QuotaExceeded"),
         "410": error("Gone"),
         "503": error("Unavailable"),
     },
@@ -425,7 +496,7 @@ async def confirm_upload(request: Request) -> JSONResponse:
         event = _event(
             principal.tenant_id, upload_id, state.storage.uri(key), pending.filename, size, dict(pending.options)
         )
-        return await _submit(request, event, key)
+        return await _submit(request, event, key, await _plan(request, principal.tenant_id))
     except BaseException:
         await pending_uploads.unclaim(state.db, principal.tenant_id, upload_id)
         raise

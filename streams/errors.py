@@ -50,6 +50,9 @@ ClipstreamError
 ├── WeakPassword           a password shorter or longer than a password may be
 ├── SignOnFailed           single sign-on proved no one: the provider refused, or its ID token does not check out
 │   └── SignOnUnavailable  the OpenID provider could not be reached or failed (``retriable``)
+├── PlanQuotaExceeded      the workspace's plan does not allow it (minutes a month, videos at once, source length)
+├── BillingError           Stripe refused a billing request
+│   └── BillingUnavailable Stripe could not be reached or failed (``retriable``)
 ├── ApiCallFailed          the API answered a client's call with an error (``clipstream`` commands)
 ├── ApiUnreachable         the API could not be reached (``retriable``)
 ├── NotReady               a service this process needs did not become ready in time (``retriable``)
@@ -354,6 +357,30 @@ class SignOnUnavailable(SignOnFailed):
     retriable = True
 
 
+class PlanQuotaExceeded(ClipstreamError):
+    """The workspace's plan does not allow this (its monthly source minutes, its videos at once, its
+    longest source): ``details`` says what is used, what is left and when it resets."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class BillingError(ClipstreamError):
+    """Stripe refused a billing request (a bad price, an unknown customer, a meter event too old)."""
+
+    code = "billing_failed"
+
+
+class BillingUnavailable(BillingError):
+    """Stripe could not be reached or failed on its side."""
+
+    code = "billing_unavailable"
+    retriable = True
+
+
 class ApiCallFailed(ClipstreamError):
     """The API answered a ``clipstream`` command's call with an error: its status and code kept."""
 
@@ -423,7 +450,7 @@ class AccountReconnectRequired(PublishError):
 class QuotaExceeded(PublishError):
     """The platform's quota for the day is spent; ``retry_at`` is when the next quota day begins."""
 
-    code = "quota_exceeded"
+    code = "platform_quota_exceeded"
     retriable = True
 
     def __init__(self, message: str, *, retry_at=None) -> None:

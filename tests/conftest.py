@@ -34,7 +34,7 @@ def fresh_stack_settings(data_dir: Path, **overrides) -> Settings:
         for name in (
             "kafka_port", "kafka_controller_port", "postgres_port", "minio_port", "minio_console_port",
             "triton_http_port", "triton_grpc_port", "triton_metrics_port", "api_port", "worker_port",
-            "meilisearch_port", "hydra_public_port", "hydra_admin_port", "directory_port",
+            "meilisearch_port", "hydra_public_port", "hydra_admin_port", "directory_port", "stripe_mock_port",
         )
     }
     binary = meilisearch_binary()
@@ -216,13 +216,17 @@ def pipeline(stack, mailbox, request) -> Pipeline:
     the private-address guard so that tests can serve source URLs and receive webhooks locally
     (other loopback names and addresses are still refused); mail goes to the session's ``mailbox``;
     single sign-on goes through the stack's OpenID provider (``identity_provider``)."""
-    from streams.stack import hydra
+    from streams.stack import hydra, stripe_mock
 
     settings = stack.with_overrides(render_preset="ultrafast", webhook_allowed_hosts="127.0.0.1",
                                     smtp_url=mailbox.url)
     # single sign-on through the stack's OpenID provider, which `identity_provider` starts when a
     # test first needs it (the API reads the provider's discovery document on first use)
     settings = hydra.connect(dataclasses.replace(settings, identity_provider=True))
+    # billing through the stack's stripe-mock, which `stripe_mock` starts when a test first needs
+    # it (nothing reaches Stripe until a workspace has a customer, which only a checkout makes); the
+    # worker's own reporting waits an hour between rounds, so the billing tests' rounds are theirs
+    settings = stripe_mock.connect(dataclasses.replace(settings, stripe_mock=True, billing_report_seconds=3600.0))
     running = Pipeline(settings, _reporter(request.config))
     running.start()
     yield running
@@ -244,6 +248,19 @@ def identity_provider(pipeline, request):
     with ThreadPoolExecutor(1) as thread:
         for part in (Hydra(pipeline.settings), Directory(pipeline.settings)):
             thread.submit(part.start, say).result()
+    return pipeline.settings
+
+
+@pytest.fixture(scope="session")
+def stripe_mock(pipeline, request):
+    """Stripe's own test server (stripe-mock, built from the Go module proxy on first use), which
+    the pipeline's billing is pointed at. Started once, when a test first asks; stopped with the stack."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from streams.stack.stripe_mock import StripeMock
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(StripeMock(pipeline.settings).start, _reporter(request.config)).result()
     return pipeline.settings
 
 

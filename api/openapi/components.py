@@ -473,6 +473,27 @@ def _key_schemas() -> dict:
             },
             description="A signed-in person's session (its cookie is HttpOnly: never in the body).",
         ),
+        "Usage": obj(
+            {
+                "period": obj({"start": TIMESTAMP, "end": TIMESTAMP}),
+                "plan": obj(
+                    {
+                        "name": STRING,
+                        "source_minutes_per_month": nullable(NUMBER),
+                        "concurrent_videos": nullable(INTEGER),
+                        "max_source_minutes": nullable(NUMBER),
+                        "storage_gb": nullable(NUMBER),
+                    }
+                ),
+                "used": obj({"source_minutes": NUMBER, "clips_rendered": INTEGER, "posts_published": INTEGER}),
+                "in_flight": obj({"videos": INTEGER, "source_minutes": NUMBER}),
+                "left": obj({"source_minutes": nullable(NUMBER)}),
+                "storage": obj({"bytes": INTEGER}),
+                "by_day": array(OBJECT),
+                "by_submitter": array(OBJECT),
+            },
+            description="A calendar month (UTC). Limits are null where the plan sets none.",
+        ),
         "SignOn": obj(
             {
                 "enabled": {"type": "boolean", "description": "Whether people may sign in through an OpenID provider."},
@@ -574,6 +595,11 @@ def _error_responses() -> dict:
             headers=retry_after,
         ),
         "Gone": answer("It expired (`upload_expired`)."),
+        "QuotaExceeded": answer(
+            "The workspace's plan does not allow it (`quota_exceeded`): its source minutes this month, its "
+            "videos in progress at once or its longest source; `error.quota` says what is used, what is "
+            "left and when the minutes reset. Nothing of the video is kept."
+        ),
         "PayloadTooLarge": answer("The body is over the limit (`body_too_large`, `upload_too_large`)."),
         "UnsupportedMediaType": answer("The body has the wrong content type (`unsupported_media_type`)."),
         "Unprocessable": answer(
@@ -592,7 +618,9 @@ def components() -> dict:
     schemas = {
         "Error": obj({"error": ref("ErrorStatus")}),
         "ErrorStatus": obj(
-            {"code": STRING, "message": STRING}, description="`code` is stable, for programs; `message` is for people."
+            {"code": STRING, "message": STRING},
+            {"quota": {**OBJECT, "description": "With `quota_exceeded`: the plan, use, what is left, `resets_at`."}},
+            description="`code` is stable, for programs; `message` is for people.",
         ),
         "Health": obj({"ok": BOOLEAN, "version": STRING}),
         **_video_schemas(),

@@ -19,7 +19,7 @@ from api.routing import Operation, operation_of
 from streams import __version__
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-TAGS = ("videos", "clips", "publishing", "brand", "library", "people", "keys", "webhooks", "admin", "meta")
+TAGS = ("videos", "clips", "publishing", "brand", "library", "usage", "people", "keys", "webhooks", "admin", "meta")
 _CONVERTOR = re.compile(r"{(\w+)(:\w+)?}")
 KEY_ERRORS = {
     "401": error("Unauthorized"),

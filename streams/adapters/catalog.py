@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import AsyncIterator, Iterable, Mapping, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import asyncpg
 
@@ -51,19 +51,36 @@ class Catalog:
 
     # videos ------------------------------------------------------------------------------
     async def create_video(
-        self, video_id: str, tenant_id: str, filename: str, source_uri: str, size_bytes: int, options: Mapping
+        self,
+        video_id: str,
+        tenant_id: str,
+        filename: str,
+        source_uri: str,
+        size_bytes: int,
+        options: Mapping,
+        *,
+        submitted_by: str | None = None,
+        reserved_seconds: float = 0.0,
+        admit: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
     ) -> bool:
-        """Register a video and its stages. True if it was new."""
+        """Register a video and its stages. True if it was new. ``admit``, when given, runs first in
+        the same transaction and may refuse the video by raising (a workspace's plan,
+        ``streams.usage.store.admit_video``); ``reserved_seconds`` is what the video holds against
+        the plan until its duration is read."""
         async with self._conn() as conn, conn.transaction():
+            if admit is not None:
+                await admit(conn)
             status = await conn.execute(
-                "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options)"
-                " VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT (video_id) DO NOTHING",
+                "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options, submitted_by,"
+                " reserved_seconds) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (video_id) DO NOTHING",
                 video_id,
                 tenant_id,
                 filename,
                 source_uri,
                 size_bytes,
                 json.dumps(dict(options)),
+                submitted_by,
+                float(reserved_seconds),
             )
             await conn.executemany(
                 "INSERT INTO video_stages (video_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING",

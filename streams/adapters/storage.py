@@ -122,6 +122,10 @@ class FileStorage:
                 if key.startswith(prefix):
                     yield key
 
+    def bytes_under(self, prefix: str) -> int:
+        """What every object under ``prefix`` holds together (a workspace's storage)."""
+        return sum(self.local_path(key).stat().st_size for key in self.list(prefix))
+
     def open_read(self, key: str) -> BinaryIO:
         try:
             return open(self.local_path(key), "rb")
@@ -328,6 +332,13 @@ class S3Storage:
                 Delete={"Objects": batch, "Quiet": True},
             )
         return len(keys)
+
+    def bytes_under(self, prefix: str) -> int:
+        """What every object under ``prefix`` holds together, from the listing's sizes."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        full_prefix = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        pages = self._call(f"list {prefix}", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=full_prefix)))
+        return sum(obj["Size"] for page in pages for obj in page.get("Contents", []))
 
     def list(self, prefix: str = "") -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

@@ -52,7 +52,10 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
                 ),
                 STATE.holding(f"{STAGE} {event['video_id']}"),
             ):
-                await enqueue(to_webhook(event))
+                webhook = to_webhook(event)
+                await enqueue(webhook)
+                if webhook is not None and webhook.type == "video.completed":
+                    await _usage_alerts(event["tenant_id"], event["produced_at"])
 
         async for message in stream.events():
             origin, ref = origin_of(message), weakref.ref(message.message)
@@ -85,6 +88,38 @@ async def webhook_dispatcher() -> None:
         except Exception:
             log.exception("the webhook dispatcher failed; restarting in %.0f s", RESTART_SECONDS)
             await asyncio.sleep(RESTART_SECONDS)
+
+
+async def _usage_alerts(tenant_id: str, timestamp: str) -> None:
+    """``usage.threshold`` for each of 80 % and 100 % of the workspace's monthly source minutes
+    that its ledger has reached (the video just completed is in it: the ledger row is written with
+    the completion, before the lifecycle event). Each is one occurrence a month however often it is
+    found again, so every endpoint gets it once."""
+    from datetime import UTC, datetime
+
+    from streams.adapters.db import tenant_connection
+    from streams.usage import store as usage
+    from streams.usage.plans import Plan, month_of, thresholds_passed
+
+    now = datetime.now(UTC)
+    try:
+        rt = await runtime()
+        async with tenant_connection(rt.catalog.pool, tenant_id) as conn:
+            plan = await usage.plan_of(conn, tenant_id, Plan.from_settings(rt.settings))
+            if not plan.source_minutes_per_month:
+                return
+            standing = await usage.standing(conn, tenant_id, now)
+    except Exception as exc:  # an alert never fails a video: logged
+        log.error("usage alerts of %s not checked: %s: %s", tenant_id, type(exc).__name__, exc)
+        return
+    month = month_of(now)[0].strftime("%Y-%m")
+    for threshold in thresholds_passed(plan, standing.used_seconds):
+        used = {
+            "plan": plan.as_json(),
+            "used_source_minutes": round(standing.used_seconds / 60, 2),
+            "limit_source_minutes": plan.source_minutes_per_month,
+        }
+        await enqueue(events.from_usage(tenant_id, threshold, month, used, timestamp))
 
 
 async def enqueue(event: WebhookEvent | None) -> list[str]:

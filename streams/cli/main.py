@@ -11,6 +11,8 @@
     clipstream keys create --tenant ID --scope read|write|admin [--name NAME] [--json]
     clipstream users create EMAIL --tenant ID [--role owner] [--name NAME] [--password-stdin] [--json]
     clipstream users reset-link EMAIL [--hours H] [--json]
+    clipstream plans set|show|clear --tenant ID [--minutes N] [--concurrent N] [--max-source-minutes N] [--json]
+    clipstream billing reconcile [--days D] [--json]
     clipstream search reindex [--video ID]
     clipstream dlq list [--stage S] [--limit N] [--video ID] [--json]
     clipstream dlq replay --stage S (--offset PARTITION:OFFSET | --video ID | --all) [--dry-run] [--force] [--json]
@@ -28,7 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.cli import people
+from streams.cli import billing, people, plans
 from streams.cli.operations import cmd_dlq, cmd_migrate, cmd_search, cmd_tenants, cmd_wait
 from streams.cli.stack_commands import cmd_stack
 from streams.cli.transcribe import cmd_transcribe
@@ -224,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_key.add_argument("--json", action="store_true", help="print one JSON object (api_key)")
     keys.set_defaults(handler=cmd_tenants)
     people.add_parser(sub)
+    plans.add_parser(sub)
+    billing.add_parser(sub)
     return parser
 
 

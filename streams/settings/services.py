@@ -61,6 +61,20 @@ class ServiceSettings:
     oidc_client_id / oidc_client_secret: clipstream's client at that provider, whose redirect
         URI is ``<public_url>/v1/sign-on/callback``.
     oidc_name: what the sign-in button calls the provider ("Sign in with <name>").
+    plan_source_minutes_per_month / plan_concurrent_videos / plan_max_source_minutes /
+        plan_storage_gb: the plan of every workspace that has none of its own (``clipstream plans
+        set``): source minutes processed a calendar month (UTC), videos in flight at once, the
+        longest source, the storage its objects may hold (GB, as last measured); 0: no limit.
+    storage_snapshot_seconds: how often the worker measures each workspace's storage.
+    stripe_api_key: the Stripe secret key billing runs with; empty: no billing, and nothing reaches
+        Stripe (plans and quotas work without it).
+    stripe_api_url: where Stripe's API is (empty: Stripe's own; the tests: stripe-mock).
+    stripe_webhook_secret: the signing secret of the Stripe webhook endpoint
+        (``<public_url>/v1/billing/webhook``); events with any other signature are refused.
+    stripe_price_id: the metered price a subscription is made of (Stripe Checkout).
+    stripe_meter_id / stripe_meter_event_name: the billing meter source seconds are reported to
+        (its event name; the meter sums the events' ``value``, in seconds).
+    billing_report_seconds: how often the worker reports new ledger rows to Stripe.
     post_stats_seconds: how often each published post's views, likes and comments are fetched
         from its platform into analytics (a post published over a week ago: daily at most often).
     """
@@ -96,6 +110,18 @@ class ServiceSettings:
     tiktok_auth_url: str = ""
     platform_ca_certs: str = ""
     post_stats_seconds: float = 3600.0
+    plan_source_minutes_per_month: float = 0.0
+    plan_concurrent_videos: int = 0
+    plan_max_source_minutes: float = 0.0
+    plan_storage_gb: float = 0.0
+    storage_snapshot_seconds: float = 3600.0
+    stripe_api_key: str = field(default="", repr=False)
+    stripe_api_url: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_price_id: str = ""
+    stripe_meter_id: str = ""
+    stripe_meter_event_name: str = "clipstream_source_seconds"
+    billing_report_seconds: float = 30.0
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = field(default="", repr=False)

@@ -26,6 +26,9 @@ class StackSettings:
         point the API's single sign-on at it.
     hydra_public_port / hydra_admin_port: the local Hydra's public (OpenID) and admin ports.
     directory_port: where the local provider's login and consent app listens.
+    stripe_mock: run stripe-mock, Stripe's own test server, in the local stack and point billing at
+        it (``streams.stack.stripe_mock``).
+    stripe_mock_port: where the local stripe-mock listens.
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
@@ -47,6 +50,8 @@ class StackSettings:
     hydra_public_port: int = 14444
     hydra_admin_port: int = 14445
     directory_port: int = 14446
+    stripe_mock: bool = False
+    stripe_mock_port: int = 12111
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""
     java: str = ""

@@ -2,7 +2,7 @@
 
 Both are this project's own Python modules run with the venv's interpreter, configured by the
 same settings passed down as environment variables (pointed at the stack's Meilisearch and its
-OpenID provider when it runs them), and ready when ``/healthz`` answers.
+OpenID provider and stripe-mock when it runs them), and ready when ``/healthz`` answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import urllib.request
 
 from streams import __version__
 from streams.settings import Settings, project_root
-from streams.stack import hydra, meilisearch
+from streams.stack import hydra, meilisearch, stripe_mock
 from streams.stack.component import Component
 from streams.stack.process import ProcessSpec
 
@@ -41,7 +41,7 @@ class AppProcess(Component):
         return ProcessSpec(
             argv=argv,
             log_path=self.log_path,
-            env=hydra.connect(meilisearch.connect(self.settings)).as_env(),
+            env=stripe_mock.connect(hydra.connect(meilisearch.connect(self.settings))).as_env(),
             cwd=project_root(),
             marker=" ".join(argv[1:]),
         )

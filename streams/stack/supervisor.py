@@ -25,6 +25,7 @@ from streams.stack.kafka import Kafka
 from streams.stack.meilisearch import Meilisearch, wanted
 from streams.stack.minio import MinIO
 from streams.stack.postgres import Postgres
+from streams.stack.stripe_mock import StripeMock
 from streams.stack.triton import Triton
 
 INFRA = (Kafka, Postgres, MinIO, Triton, ClickHouse)
@@ -32,8 +33,12 @@ APPS = (Api, Worker)
 
 
 def infra(settings: Settings) -> list[Component]:
-    optional = [Meilisearch] if wanted(settings) else []
-    return [cls(settings) for cls in (*INFRA, *optional)]
+    parts: list[Component] = [cls(settings) for cls in INFRA]
+    if wanted(settings):
+        parts.append(Meilisearch(settings))
+    if settings.stripe_mock or StripeMock(settings).running():
+        parts.append(StripeMock(settings))
+    return parts
 
 
 def identity(settings: Settings) -> list[Component]:
@@ -47,7 +52,10 @@ def apps(settings: Settings) -> list[Component]:
 
 
 def component(settings: Settings, name: str) -> Component:
-    everything = infra(settings) + [Hydra(settings), Directory(settings)] + apps(settings)
+    extra = [StripeMock(settings), Hydra(settings), Directory(settings)]
+    everything = (
+        infra(settings) + [c for c in extra if c.name not in {i.name for i in infra(settings)}] + apps(settings)
+    )
     for c in everything:
         if c.name == name:
             return c

@@ -10,6 +10,7 @@
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
 | post.published     | a post the publisher put on its platform               |
 | post.failed        | a post that failed for good (``account_reconnect_required``: its account must be connected again) |
+| usage.threshold    | a completed video took the workspace past 80 % or 100 % of its monthly source minutes |
 
 Everything else (``started`` of later stages, ``progress``) is not a webhook.
 
@@ -41,6 +42,7 @@ EVENT_TYPES = (
     "video.failed",
     "post.published",
     "post.failed",
+    "usage.threshold",
 )
 TEST_EVENT = "webhook.test"  # sent by the API's test route only; no subscription needed
 
@@ -153,6 +155,20 @@ def from_post(post: Post, timestamp: str, error_code: str | None = None, error: 
     }
     payload = {"type": kind, "timestamp": timestamp, "data": data}
     return WebhookEvent(kind, f"{kind}:{post.post_id}", post.tenant_id, payload)
+
+
+def from_usage(tenant_id: str, threshold: int, month: str, usage: Mapping[str, Any], timestamp: str) -> WebhookEvent:
+    """``usage.threshold``: the workspace has used ``threshold`` percent (80 or 100) of its monthly
+    source minutes; one occurrence per workspace, month and threshold."""
+    data = {
+        "tenant_id": tenant_id,
+        "threshold_percent": threshold,
+        "month": month,
+        **usage,
+        "links": {"usage": "/v1/usage"},
+    }
+    payload = {"type": "usage.threshold", "timestamp": timestamp, "data": data}
+    return WebhookEvent("usage.threshold", f"usage.threshold:{month}:{threshold}", tenant_id, payload)
 
 
 def ping(tenant_id: str, endpoint_id: str, nonce: str, timestamp: str) -> WebhookEvent:

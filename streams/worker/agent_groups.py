@@ -36,8 +36,9 @@ def agent_groups(names: str) -> list[str]:
 
 
 # The modules of each group (its own name if not listed): the webhooks group does what goes out of
-# the system, webhook deliveries and posts to the social platforms (streams.agents.publishing).
-MODULES: dict[str, tuple[str, ...]] = {"webhooks": ("webhooks", "publishing")}
+# the system, webhook deliveries, posts to the social platforms (streams.agents.publishing) and
+# usage reported to Stripe (streams.agents.billing).
+MODULES: dict[str, tuple[str, ...]] = {"webhooks": ("webhooks", "publishing", "billing")}
 
 
 def agent_modules(names: str) -> list[str]:

@@ -13,7 +13,9 @@ What every scenario must show:
 - a hostile input fails with a reason (a code, one of those its case allows, and a message), has
   no clip, no clip file and no webhook but one ``video.failed``, and touches nothing outside its
   own upload (no object outside its video's prefix);
-- the tenant's ClickHouse report counts what PostgreSQL counts.
+- the tenant's ClickHouse report counts what PostgreSQL counts;
+- the usage ledger (issue 54) holds one row of source seconds for each completed video, equal to
+  its duration to the second, and none for a failed one (what a workspace is billed for).
 
 A duplicate is a second copy of an effect (a row, an object, a delivery: a second webhook id for one
 event and endpoint, an event row) or an effect beyond what was asked (a clip more than the count); a
@@ -82,6 +84,9 @@ class VideoFacts:
             ``audio/00000.wav``, ``clips/<clip>.mp4``), hidden and temporary files included.
         deliveries: the webhook requests accepted for it.
         clickhouse: what ClickHouse holds for it; None when not read.
+        duration: its duration as PostgreSQL holds it (None: never read).
+        ledger: the quantity of each of its ledger rows of source seconds (``usage_records``);
+            None when the ledger was not read.
     """
 
     video_id: str
@@ -97,6 +102,8 @@ class VideoFacts:
     objects: tuple[str, ...] = ()
     deliveries: tuple[Delivery, ...] = ()
     clickhouse: ClickHouseVideo | None = None
+    duration: float | None = None
+    ledger: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +199,21 @@ def check_video(video: VideoFacts) -> Verdict:
         _check_hostile(video, verdict, who)
     else:
         _check_normal(video, verdict, who)
+    _check_ledger(video, verdict, who)
     return verdict
+
+
+def _check_ledger(video: VideoFacts, verdict: Verdict, who: str) -> None:
+    """A completed video is billed once for its duration, to the second; anything else not at all."""
+    if video.ledger is None:
+        return
+    if video.status != "completed":
+        verdict.add("stray", len(video.ledger), f"{who}: {video.status}, but in the usage ledger")
+        return
+    verdict.add("lost", int(not video.ledger), f"{who}: completed, but not in the usage ledger")
+    verdict.add("duplicates", len(video.ledger) - 1, f"{who}: {len(video.ledger)} usage ledger rows")
+    if video.ledger and video.duration is not None and round(video.ledger[0]) != round(video.duration):
+        verdict.problems.append(f"{who}: the ledger bills {video.ledger[0]:.1f} s of a {video.duration:.1f} s video")
 
 
 def _check_deliveries_once(video: VideoFacts, verdict: Verdict, who: str) -> None:

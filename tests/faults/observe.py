@@ -49,12 +49,17 @@ def read_postgres(settings, video_ids: list[str]) -> dict[str, dict]:
     """Each video's row (status, error, options, chunk count) with the ids of its clip rows."""
     async def work(pool):
         async with pool.acquire() as conn:
-            rows = await conn.fetch("SELECT video_id, status, error_code, error, options, chunk_count FROM videos"
-                                    " WHERE video_id = ANY($1)", video_ids)
+            rows = await conn.fetch("SELECT video_id, status, error_code, error, options, chunk_count, duration"
+                                    " FROM videos WHERE video_id = ANY($1)", video_ids)
             clips = await conn.fetch("SELECT video_id, clip_id FROM clips WHERE video_id = ANY($1)", video_ids)
-        out = {r["video_id"]: {**dict(r), "clip_rows": []} for r in rows}
+            ledger = await conn.fetch("SELECT subject, quantity FROM usage_records WHERE kind = 'source_seconds'"
+                                      " AND subject = ANY($1)", video_ids)
+        out = {r["video_id"]: {**dict(r), "clip_rows": [], "ledger": []} for r in rows}
         for c in clips:
             out[c["video_id"]]["clip_rows"].append(c["clip_id"])
+        for row in ledger:
+            if row["subject"] in out:
+                out[row["subject"]]["ledger"].append(row["quantity"])
         return out
 
     return as_owner(settings, work)
@@ -95,7 +100,7 @@ def read_scenario(settings, scenario: str, tenant_id: str, submitted: list[Submi
                                      allowed_codes=s.allowed_codes))
             continue
         row = rows.get(s.video_id, {"status": "missing", "error_code": None, "error": None, "options": {},
-                                    "chunk_count": None, "clip_rows": []})
+                                    "chunk_count": None, "clip_rows": [], "duration": None, "ledger": []})
         prefix = prefixes[s.video_id]
         videos.append(VideoFacts(
             video_id=s.video_id, name=s.name, hostile=s.hostile, allowed_codes=s.allowed_codes,
@@ -105,6 +110,7 @@ def read_scenario(settings, scenario: str, tenant_id: str, submitted: list[Submi
             objects=tuple(sorted(k[len(prefix):] for k in files_now if k.startswith(prefix))),
             deliveries=tuple(by_video[s.video_id]),
             clickhouse=(clickhouse or {}).get(s.video_id),
+            duration=row["duration"], ledger=tuple(row["ledger"]),
         ))
     known = (*prefixes.values(), *elsewhere)
     stray = sorted(k for k in touched(*window) if not k.startswith(INCOMING + "/")

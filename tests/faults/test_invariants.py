@@ -152,3 +152,13 @@ def test_an_upload_the_api_refused_counts_as_failed_with_its_reason():
     row = check(scenario(good_video(), hostile_video(), refused))
     assert row.green and row.failed_with_reason == 2
     assert not check(scenario(good_video(), hostile_video(), replace(refused, error_code="internal_error"))).green
+
+
+def test_the_usage_ledger_bills_a_completed_video_once_for_its_duration_and_a_failed_one_never():
+    billed = replace(good_video(), duration=11.02, ledger=(11.02,))
+    assert check(scenario(billed, replace(hostile_video(), ledger=()))).green
+    assert check(scenario(replace(billed, ledger=(11.02, 11.02)), hostile_video())).duplicates == 1
+    assert check(scenario(replace(billed, ledger=()), hostile_video())).lost == 1
+    assert check(scenario(billed, replace(hostile_video(), ledger=(3.0,)))).stray == 1
+    wrong = check(scenario(replace(billed, ledger=(13.0,)), hostile_video()))
+    assert not wrong.green and any("bills 13.0 s of a 11.0 s video" in p for p in wrong.problems)

@@ -125,8 +125,10 @@ def fuzz_key(pipeline) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(pipeline, fuzz_key) -> dict:
-    """What every schemathesis call sends: the session's API and the fuzz tenant's key."""
+def fuzz_target(pipeline, fuzz_key, identity_provider, stripe_mock) -> dict:
+    """What every schemathesis call sends: the session's API and the fuzz tenant's key. The OpenID
+    provider and stripe-mock the API is configured with are running, so single sign-on and billing
+    answer as they do in service (an unreachable one is a 5xx, which schemathesis counts a failure)."""
     return {"base_url": pipeline.settings.api_url, "headers": {"Authorization": f"Bearer {fuzz_key}"}}
 
 

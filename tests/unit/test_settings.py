@@ -69,8 +69,8 @@ def test_a_worker_runs_the_agent_groups_it_is_given_in_its_own_consumer_group():
     assert app_id("transcribe") == "clipstream-transcribe"
     assert app_id(" render , ingest ") == "clipstream-ingest-render"  # pipeline order, whatever was typed
     assert agent_modules("search") == ["streams.agents.search"]
-    assert len(agent_modules("")) == len(AGENT_GROUPS) + 1  # the webhooks group also publishes posts
-    assert agent_modules("webhooks") == ["streams.agents.webhooks", "streams.agents.publishing"]
+    assert len(agent_modules("")) == len(AGENT_GROUPS) + 2  # the webhooks group also publishes and bills
+    assert agent_modules("webhooks") == ["streams.agents.webhooks", "streams.agents.publishing", "streams.agents.billing"]
     with pytest.raises(ConfigError, match="unknown agent groups rendr"):
         app_id("rendr")
 

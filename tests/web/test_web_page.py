@@ -232,6 +232,11 @@ def _analytics(page, http, shots: Shots) -> None:
     if http.get("/v1/analytics").status_code == 200:
         page.wait_for_selector("#stat-tiles .tile", timeout=10_000)
         assert page.locator("#charts svg").count() >= 4
+        # this month against the plan, from the ledger (the local stack's plan has no limit)
+        page.wait_for_selector("#usage-tile", timeout=10_000)
+        used = http.get("/v1/usage").json()["used"]["source_minutes"]
+        assert page.text_content("#usage-tile .tile-value").endswith(" min") and used > 0
+        assert "no monthly limit" in page.text_content("#usage-tile")
     else:
         page.wait_for_selector("#analytics-note:not([hidden])", timeout=10_000)
     shots(page, "analytics")

@@ -47,6 +47,37 @@ export class Analytics {
     }
     note.hidden = true;
     this.render(data);
+    // This month against the workspace's plan (the billing ledger: counted once each).
+    const usage = await api("/v1/usage").catch(() => null);
+    if (usage) $("#stat-tiles").prepend(this.planTile(usage));
+    // Admins of a server that bills through Stripe subscribe on Stripe's Checkout page.
+    const billing = await api("/v1/billing").catch(() => null);
+    const status = billing?.customer?.subscription?.status;
+    if (billing?.enabled && !["active", "trialing"].includes(status)) {
+      const button = h("button", { type: "button", class: "btn primary small", id: "subscribe" }, "Subscribe");
+      button.addEventListener("click", async () => {
+        try {
+          const checkout = await api("/v1/billing/checkout", { method: "POST" });
+          location.assign(checkout.checkout_url);
+        } catch (error) {
+          report(error);
+        }
+      });
+      $("#usage-tile")?.append(button);
+    }
+  }
+
+  planTile(usage) {
+    const limit = usage.plan.source_minutes_per_month;
+    const used = Number(usage.used.source_minutes) + Number(usage.in_flight.source_minutes);
+    const value = limit === null ? `${number(used, 1)} min` : `${number(used, 1)} of ${number(limit)} min`;
+    const resets = new Date(usage.period.end).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+    const note = limit === null
+      ? `${usage.plan.name} plan: no monthly limit`
+      : `${number(usage.left.source_minutes, 1)} min left · resets ${resets}`;
+    const card = tile("This month", value, note);
+    card.id = "usage-tile";
+    return card;
   }
 
   render(data) {

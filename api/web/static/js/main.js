@@ -253,6 +253,7 @@ const SIGN_ON_ERRORS = {
   sign_on_unavailable: "Your identity provider could not be reached: try again in a moment.",
   sign_on_failed: "Your identity provider's answer did not check out, so you are not signed in.",
   sign_on_not_configured: "Single sign-on is not set up on this server.",
+  config_error: "Single sign-on is misconfigured on this server: tell its operator.",
 };
 api("/v1/sign-on").then((offered) => {
   if (!offered.enabled) return;

@@ -1,0 +1,1 @@
+"""Usage: what each workspace has used (the ledger, ``schemas/postgres/0024``) against its plan."""
