@@ -123,8 +123,17 @@ class FileStorage:
                     yield key
 
     def bytes_under(self, prefix: str) -> int:
-        """What every object under ``prefix`` holds together (a workspace's storage)."""
-        return sum(self.local_path(key).stat().st_size for key in self.list(prefix))
+        """What every object under ``prefix`` (a folder's, ending in ``/``) holds together: only
+        that folder is walked, hidden and temporary files left out as ``list`` leaves them."""
+        folder = self.local_path(prefix.rstrip("/")) if prefix.endswith("/") else None
+        if folder is None or not folder.is_dir():
+            return sum(self.local_path(key).stat().st_size for key in self.list(prefix))
+        total = 0
+        for path in folder.rglob("*"):
+            key = str(path.relative_to(self.root))
+            if path.is_file() and not any(part.startswith(".") for part in key.split("/")):
+                total += path.stat().st_size
+        return total
 
     def open_read(self, key: str) -> BinaryIO:
         try:

@@ -38,6 +38,7 @@ def test_storage_adapter_on_s3_streams_and_is_idempotent(stack):
     assert storage.put_stream(key, io.BytesIO(payload)) == len(payload)
     assert storage.put_stream(key, io.BytesIO(payload)) == len(payload)
     assert list(storage.list(key.rsplit("/", 1)[0])) == [key]
+    assert storage.bytes_under(key.rsplit("/", 1)[0] + "/") == len(payload)  # a workspace's storage held
     assert storage.get_bytes(key) == payload
     assert storage.key_of(storage.uri(key)) == key
     storage.delete(key)

@@ -75,3 +75,14 @@ def test_put_once_keeps_the_stored_bytes_and_their_time(tmp_path):
     assert changed > first and storage.get_bytes("audio/00000.wav") == b"RIFF-two"
     assert put_once(storage, "audio/00000.wav", b"RIFF-longer") > changed
     assert storage.get_bytes("audio/00000.wav") == b"RIFF-longer"
+
+
+def test_bytes_under_a_folder_counts_its_objects_only(tmp_path):
+    storage = FileStorage(tmp_path)
+    storage.put_bytes("tenants/a/videos/v/source.wav", b"x" * 10)
+    storage.put_bytes("tenants/a/videos/v/clips/c.mp4", b"x" * 5)
+    storage.put_bytes("tenants/ab/videos/v/source.wav", b"x" * 7)
+    (tmp_path / "tenants" / "a" / ".partial").write_bytes(b"y" * 100)  # a hidden temporary file
+    assert storage.bytes_under("tenants/a/") == 15
+    assert storage.bytes_under("tenants/ab/") == 7 and storage.bytes_under("tenants/none/") == 0
+    assert storage.bytes_under("tenants/a") == 22  # a bare prefix matches as list() does
