@@ -37,7 +37,7 @@ RESET_SECONDS = 3600.0
 SIGNED_IN = json_response("Session", "Signed in: the session cookie is set, and its CSRF token is in the body.")
 
 
-def _secure(request: Request) -> bool:
+def secure_request(request: Request) -> bool:
     return request.url.scheme == "https" or request.app.state.settings.public_url.startswith("https://")
 
 
@@ -129,7 +129,7 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         token,
         max_age=int(request.app.state.settings.session_max_seconds),
         httponly=True,
-        secure=_secure(request),
+        secure=secure_request(request),
         samesite="strict",
         path="/",
     )
@@ -185,7 +185,7 @@ async def sign_out(request: Request) -> Response:
         await store.end_session(conn, token)
     await audited(request, "session.signed_out")
     answer = Response(status_code=204)
-    answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_secure(request), samesite="strict")
+    answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=secure_request(request), samesite="strict")
     return answer
 
 

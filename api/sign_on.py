@@ -2,7 +2,8 @@
 
 ``GET /v1/sign-on`` tells the sign-in form whether it is offered and what to call the provider.
 ``GET /v1/sign-on/start`` sends the browser to the provider with a one-time state, a nonce and a
-PKCE challenge (kept in PostgreSQL for ten minutes); the provider sends it back to ``GET
+PKCE challenge (kept in PostgreSQL for ten minutes), the state also in a cookie that binds the
+sign-in to this browser; the provider sends it back to ``GET
 /v1/sign-on/callback``, which trades the code for an ID token, checks it
 (``streams.people.sign_on``), finds the member it proves (by ``(iss, sub)``; the first time by the
 email the provider has verified, or made from invitations waiting for that email) and opens the
@@ -13,6 +14,7 @@ reason's code in ``#sign-on-error=``; no secret ever travels in a URL the page k
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from starlette.requests import Request
@@ -23,7 +25,7 @@ from api.errors import ApiError
 from api.hosts import public_base
 from api.openapi.blocks import STRING, json_response, query_param
 from api.routing import operation
-from api.sessions import open_session_for, set_session_cookie
+from api.sessions import open_session_for, secure_request, set_session_cookie
 from streams.errors import ClipstreamError
 from streams.people import store
 from streams.people.sign_on import SignOn
@@ -31,6 +33,7 @@ from streams.people.sign_on import SignOn
 log = logging.getLogger(__name__)
 STATE_SECONDS = 600.0
 CALLBACK = "/v1/sign-on/callback"
+BINDING_COOKIE = "clipstream_sign_on"
 
 
 def provider_of(request: Request) -> SignOn | None:
@@ -84,7 +87,20 @@ async def start_sign_on(request: Request) -> Response:
         return _back(exc.code)
     async with request.app.state.db.acquire() as conn:
         await store.begin_sign_on(conn, started.state, started.nonce, started.verifier, STATE_SECONDS)
-    return RedirectResponse(started.url, status_code=303)
+    answer = RedirectResponse(started.url, status_code=303)
+    # The sign-in belongs to this browser: the callback must come with this cookie, so a callback
+    # address someone else started (and signed in at the provider as themselves) cannot sign this
+    # browser in as them (login CSRF). Lax: sent on the provider's top-level redirect back.
+    answer.set_cookie(
+        BINDING_COOKIE,
+        started.state,
+        max_age=int(STATE_SECONDS),
+        httponly=True,
+        secure=secure_request(request),
+        samesite="lax",
+        path=CALLBACK,
+    )
+    return answer
 
 
 @operation(
@@ -103,7 +119,8 @@ async def finish_sign_on(request: Request) -> Response:
     client = provider_of(request)
     if client is None:
         return _back("sign_on_not_configured")
-    if not 32 <= len(state) <= 128:
+    bound = request.cookies.get(BINDING_COOKIE, "")
+    if not 32 <= len(state) <= 128 or not hmac.compare_digest(bound.encode(), state.encode()):
         return _back("unknown_sign_on")
     async with request.app.state.db.acquire() as conn:
         begun = await store.take_sign_on(conn, state)
@@ -136,11 +153,14 @@ async def finish_sign_on(request: Request) -> Response:
         return _back(exc.code)
     answer = RedirectResponse("/#signed-in", status_code=303)
     set_session_cookie(answer, request, token)
+    answer.delete_cookie(BINDING_COOKIE, path=CALLBACK)
     return answer
 
 
 def _back(code: str) -> RedirectResponse:
-    return RedirectResponse(f"/#sign-on-error={code}", status_code=303)
+    answer = RedirectResponse(f"/#sign-on-error={code}", status_code=303)
+    answer.delete_cookie(BINDING_COOKIE, path=CALLBACK)
+    return answer
 
 
 routes = [

@@ -18,6 +18,7 @@ showed.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from pathlib import Path
@@ -37,6 +38,9 @@ STAGES = ("ingest", "transcribe", "moments", "render")
 # How far into a stage a kill may land: about the stage's length for the suite's 30 s talk here
 # (ingest cuts it in well under a second; one clip renders in a few seconds).
 SPAN = {"ingest": 0.15, "transcribe": 2.0, "moments": 0.6, "render": 3.0}
+# Talks in flight when the SIGKILL and rebalance scenarios begin: 3 in CI (its hour); the issue's
+# 20 with CLIPSTREAM_FAULT_VIDEOS=20 (the ledger's exactly-once check at that size, issue 54).
+IN_FLIGHT = int(os.environ.get("CLIPSTREAM_FAULT_VIDEOS", "3"))
 
 
 def _rng(faults: FaultRun, scenario: str) -> random.Random:
@@ -64,12 +68,12 @@ def _in_stage(stack, video_ids: list[str], stage: str, timeout: float = 60.0) ->
 
 
 def test_sigkill_of_the_worker_in_every_stage(faults):
-    """Three talks in flight; for each stage, in a random order, the worker is killed a random
+    """Three talks in flight (``IN_FLIGHT``); for each stage, in a random order, the worker is killed a random
     moment after one of them enters that stage, and started again. A stage every video has left
     by then gets a fresh talk to kill in."""
     scenario = faults.scenario("SIGKILL in each stage")
     rng, stack = _rng(faults, "sigkill"), faults.stack
-    videos = [scenario.submit(faults.media["reading"]) for _ in range(3)]
+    videos = [scenario.submit(faults.media["reading"]) for _ in range(IN_FLIGHT)]
     kills = []
     for stage in rng.sample(STAGES, len(STAGES)):
         for attempt in range(4):  # a moment drawn past the stage's end is drawn again, shorter
@@ -171,7 +175,7 @@ def test_a_second_worker_joins_and_leaves(faults):
     times out). It cannot open the embedded ClickHouse the first one holds: its sink spools."""
     scenario = faults.scenario("rebalance: workers join, leave")
     rng, stack = _rng(faults, "rebalance"), faults.stack
-    first = [scenario.submit(faults.media["reading"]) for _ in range(3)]
+    first = [scenario.submit(faults.media["reading"]) for _ in range(IN_FLIGHT)]
     stack.wait_for_stage(first[0], "transcribe")
     joined = stack.extra_worker("worker-2")  # the group rebalances onto two workers
     time.sleep(rng.uniform(2, 6))

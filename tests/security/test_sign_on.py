@@ -2,7 +2,8 @@
 proxy, with its people directory as the login app (``streams.stack.directory``), in front of the
 running API and PostgreSQL. A member signs in and gets the same session a password gives; a person
 invited by email joins on their first sign-on; a stranger and an email the provider has not
-verified are refused; a callback cannot be replayed or made up."""
+verified are refused; a callback cannot be replayed, made up or opened in another browser (login
+CSRF)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,12 @@ def test_a_callback_cannot_be_replayed_made_up_or_finished_after_the_provider_re
     email = person(settings, workspace["tenant_id"], "viewer")
     add_person(settings, email, DIRECTORY_PASSWORD)
     browser, callback = walk_to_callback(settings, email)
+    # login CSRF: someone's callback address, opened in another browser (a victim's, sent the
+    # link), signs that browser in as no one: the sign-in is bound to the browser that began it
+    with httpx.Client(timeout=60) as victim:
+        lured = victim.get(callback)
+        assert lured.headers["location"] == "/#sign-on-error=unknown_sign_on"
+        assert victim.cookies.get("clipstream_session") is None
     with closing(browser):
         assert browser.get(callback).headers["location"] == "/#signed-in"
     with httpx.Client(timeout=60) as thief:  # the same code and state again, from elsewhere
