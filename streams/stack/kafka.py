@@ -81,22 +81,25 @@ class Kafka(Component):
         cache = self.settings.cache_dir
         cache.mkdir(parents=True, exist_ok=True)
         settings_xml = cache / "maven-settings.xml"
-        settings_xml.write_text(
-            "<settings><mirrors><mirror><id>clipstream-central</id><mirrorOf>*</mirrorOf>"
-            f"<url>{self.settings.maven_repo_url}</url></mirror></mirrors></settings>\n"
-        )
+        # A repository named in the settings mirrors every other; none: Maven's own configuration
+        # (~/.m2/settings.xml, its built-in default) decides, so a company mirror set there works.
+        where = self.settings.maven_repo_url or "Maven's configured repository"
+        if self.settings.maven_repo_url:
+            settings_xml.write_text(
+                "<settings><mirrors><mirror><id>clipstream-mirror</id><mirrorOf>*</mirrorOf>"
+                f"<url>{self.settings.maven_repo_url}</url></mirror></mirrors></settings>\n"
+            )
+        else:
+            settings_xml.unlink(missing_ok=True)
         tmp = self.libs_dir.with_name("libs.partial")
         shutil.rmtree(tmp, ignore_errors=True)
-        say(
-            f"{self.name}: resolving Kafka {pinned_version()} jars from {self.settings.maven_repo_url} (first run only)"
-        )
+        say(f"{self.name}: resolving Kafka {pinned_version()} jars from {where} (first run only)")
         result = subprocess.run(
             [
                 mvn,
                 "-q",
                 "-B",
-                "-s",
-                str(settings_xml),
+                *(["-s", str(settings_xml)] if self.settings.maven_repo_url else []),
                 f"-Dmaven.repo.local={cache / 'm2'}",
                 "-f",
                 str(DESCRIPTOR_DIR / "pom.xml"),
@@ -112,7 +115,7 @@ class Kafka(Component):
             lines = [line for line in output if "ERROR" in line] or ["(no output)"]
             raise FetchFailed(
                 self.name,
-                f"could not resolve Kafka's jars from {self.settings.maven_repo_url}: {lines[0].strip()[:300]} "
+                f"could not resolve Kafka's jars from {where}: {lines[0].strip()[:300]} "
                 "- check that the Maven registry is reachable (or CLIPSTREAM_MAVEN_REPO_URL), then run `up` again",
             )
         shutil.rmtree(self.libs_dir, ignore_errors=True)

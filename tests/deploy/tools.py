@@ -104,7 +104,7 @@ def _install_crds(say) -> None:
     for name in KEDA_CRDS:
         shutil.copyfile(bases / name, target / name)
     group, artifact, version = STRIMZI
-    say(f"setup: taking Strimzi's CRDs from {group}:{artifact}:{version}:tests on Maven Central")
+    say(f"setup: taking Strimzi's CRDs from {group}:{artifact}:{version}:tests (Maven's configured repository)")
     settings = Settings.from_env()
     jars = target / "jars"
     mirror = settings.cache_dir / "maven-settings.xml"
