@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.e2e import build_input, timings  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.cli.credentials import api_key_for  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import fresh_stack_settings  # noqa: E402

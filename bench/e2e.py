@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg  # noqa: E402
 
 from streams.cli.client import Client  # noqa: E402
-from streams.cli.credentials import api_key_for  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402

@@ -57,7 +57,7 @@ from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.cli.credentials import api_key_for  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.moments.highlights import HighlightScore, LabelledTalk, Span, chance, score  # noqa: E402
 from streams.settings import Settings, project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402

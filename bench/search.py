@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import percentile, table  # noqa: E402
-from streams.cli import credentials  # noqa: E402
+from streams.stack import credentials  # noqa: E402
 from streams.search.documents import SentenceDoc, doc_id  # noqa: E402
 from streams.search.meili import MeiliIndex  # noqa: E402
 from streams.search.sqlite import SqliteIndex  # noqa: E402

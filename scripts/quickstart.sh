@@ -9,4 +9,4 @@ export PATH="$PWD/.venv/bin:$PATH:/usr/local/go/bin"
 clipstream stack up --app
 clipstream process --wait "$@"
 # Last, how a person gets in: the web page's sign-in for the local stack's owner (made with the stack).
-python -m streams.cli.credentials sign-in
+python -m streams.stack.credentials sign-in

@@ -109,7 +109,7 @@ class Pipeline:
 
     def __init__(self, settings: Settings, say) -> None:
         from streams.cli.client import Client
-        from streams.cli.credentials import api_key_for, local_tenant_id
+        from streams.stack.credentials import api_key_for, local_tenant_id
         from streams.stack.apps import Api, Worker
 
         self.settings = settings

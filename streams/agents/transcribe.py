@@ -30,10 +30,11 @@ from streams.asr.languages import parse_language
 from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.domain.video import Video
 from streams.errors import InferenceError, MediaError, StorageError
-from streams.media.chunking import decode_wav, energy_envelope
+from streams.media.chunking import decode_wav
 from streams.media.onscreen import GlanceOptions, OnScreen, look
-from streams.media.prosody import pitch_track
 from streams.media.sandbox import SandboxLimits
+from streams.prosody.loudness import energy_envelope
+from streams.prosody.pitch import pitch_track
 from streams.speakers.video import speakers_of, turns_of_chunks
 from streams.speakers.voices import Voices
 from streams.worker import topics

@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--json", action="store_true", help="print one JSON object: part to what changed")
     migrate.set_defaults(handler=cmd_migrate)
 
-    from streams.ops.readiness import AGENTS, NEEDS
+    from streams.services.readiness import AGENTS, NEEDS
 
     wait = sub.add_parser(
         "wait",

@@ -89,7 +89,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Deployments' one-shot job: PostgreSQL role and schema, ClickHouse schema, topics, bucket."""
-    from streams.ops.migrate import PARTS, migrate
+    from streams.services.migrate import PARTS, migrate
 
     results = migrate(
         settings,
@@ -107,7 +107,7 @@ def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import logging
 
-    from streams.ops.readiness import wait_until_ready
+    from streams.services.readiness import wait_until_ready
 
     # aiokafka logs each refused connection; the wait says what it waits for itself.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

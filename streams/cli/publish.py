@@ -8,8 +8,8 @@ import argparse
 import json
 
 from streams.cli.client import Client
-from streams.cli.credentials import api_key_for
 from streams.settings import Settings
+from streams.stack.credentials import api_key_for
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:

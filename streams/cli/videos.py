@@ -40,7 +40,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings) -> int:
         "emphasis": args.emphasis,
         "emoji": args.emoji,
     }
-    from streams.cli.credentials import api_key_for
+    from streams.stack.credentials import api_key_for
 
     with Client(settings.api_url, api_key_for(settings)) as client:
         accepted = client.submit(path, **options) if path else client.submit_url(args.path, **options)
@@ -74,7 +74,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from streams.cli.client import Client
-    from streams.cli.credentials import api_key_for
+    from streams.stack.credentials import api_key_for
     from streams.timeline.bundle import unpack
 
     out = Path(args.out).resolve()

@@ -51,3 +51,9 @@ DEAD_LETTER_SUFFIX = ".dlq"
 def dead_letter_topic(stage: str) -> str:
     """The topic where ``stage`` sets aside what it cannot use."""
     return f"{stage}{DEAD_LETTER_SUFFIX}"
+
+
+def topic_names() -> tuple[str, ...]:
+    """Every topic the pipeline writes: the event topics, then each consuming stage's dead letters
+    (what ``clipstream migrate`` creates and readiness waits for)."""
+    return (*EVENT_TYPES, *(dead_letter_topic(stage) for stage in CONSUMING_STAGES))

@@ -20,7 +20,7 @@ least 3 % of the frame height): a face too small to follow is no speaker to fram
 from __future__ import annotations
 
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -28,60 +28,20 @@ import numpy as np
 
 from streams.errors import MediaLimitExceeded
 from streams.media.reframe.finder import GLANCE, FaceFinder
+from streams.media.reframe.glance import MAX_SIDE, GlanceOptions
 from streams.media.reframe.observations import Face
 from streams.media.reframe.sampling import (
-    FULL_WIDTH,
     MAX_BATCH,
     SampleClock,
     detection_size,
     find_faces,
 )
-from streams.media.reframe.scenes import CutDetector, SceneOptions, SmallFrames
+from streams.media.reframe.scenes import CutDetector, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
 from streams.media.sandbox import SandboxLimits
-from streams.media.sandbox_look import MAX_SIDE, Picture, open_look, pictures
+from streams.media.sandbox_look import Picture, open_look, pictures
 from streams.media.source import rotation_of, upright
 from streams.vision.models import FaceModels
-
-
-@dataclass(frozen=True)
-class GlanceOptions:
-    """How a stretch of video is looked at.
-
-    Attributes:
-        fps: frames sent to the face detector per second of video.
-        detect_width: those frames are shrunk to at most this many pixels wide.
-        skip_nonref: decode only the frames other frames are predicted from (about half the
-            decoding; cuts a frame or two late).
-        scene: the cut detector's settings.
-        faces: which detections count as a face on screen.
-        deblock: keep the decoder's in-loop deblocking filter (skipped by default: neither the cut
-            detector nor a 640-pixel detection frame needs it; a face crop for landmarks does).
-        full_width: also hand out each sampled frame at most this many pixels wide, for cutting
-            faces out of (0: none; small faces are then searched for in the detection frame,
-            which shows them at half the detail or less).
-        threads: decoder threads (0: FFmpeg's choice).
-    """
-
-    fps: float = 1.0
-    detect_width: int = 640
-    skip_nonref: bool = True
-    scene: SceneOptions = field(default_factory=SceneOptions)
-    faces: TrackingRules = field(default_factory=TrackingRules)
-    deblock: bool = False
-    full_width: int = FULL_WIDTH
-    threads: int = 0
-
-    def __post_init__(self) -> None:
-        if not self.fps > 0:
-            raise ValueError(f"fps must be positive, got {self.fps}")
-        if not 0 < self.detect_width <= MAX_SIDE or not 0 <= self.full_width <= MAX_SIDE:
-            raise ValueError(f"detect_width and full_width must be at most {MAX_SIDE} pixels")
-
-    @classmethod
-    def from_json(cls, value: dict) -> GlanceOptions:
-        """The options ``dataclasses.asdict`` made ``value`` of (the sandbox's request)."""
-        return cls(**{**value, "scene": SceneOptions(**value["scene"]), "faces": TrackingRules(**value["faces"])})
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ import numpy as np
 
 from streams.media import sandbox_protocol as wire
 from streams.media.probe import printable_name
+from streams.media.reframe.glance import MAX_SIDE
 from streams.media.reframe.observations import Loudness
 from streams.media.sandbox import SandboxLimits, _Child
 
 if TYPE_CHECKING:
-    from streams.media.onscreen import GlanceOptions
+    from streams.media.reframe.glance import GlanceOptions
 
-MAX_SIDE = 8192  # the widest or tallest picture handed out for detection or cropping
 DECODER_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 

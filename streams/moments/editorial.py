@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from streams.moments.editorial_head import Head
+from streams.moments.neighbours import in_context
 from streams.moments.rhetoric import Device
 from streams.moments.sentences import Sentence
 
@@ -113,7 +114,6 @@ PICK_KIND_OF: tuple[str, ...] = tuple(k.name for k in PICK_KINDS for _ in k.desc
 # pairs): a sentence in another language lies about as close to the picks as to the skips
 # (DEVELOPERS.md, "Moments in other languages"), so only English sentences are scored on this.
 LANGUAGE = "en"
-CONTEXT = 1  # neighbours on each side embedded with a sentence
 CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands out in the talk"
 LIFT_BOUND = 50.0  # a lift past this is 0 or 1 all the same (and exp would overflow)
 # What a rhetorical device at full strength adds to a sentence's raw score (in the talk's robust
@@ -194,20 +194,6 @@ class EditorialMap:
     def standout(self, sentences: Sequence[Sentence]) -> Sentence:
         """The window's sentence that stands out most (the earliest on ties)."""
         return max(sentences, key=lambda s: (self.scores[self._index[s.start]], -s.start))
-
-
-def in_context(embeddings: np.ndarray, context: int | None = None) -> np.ndarray:
-    """Each sentence's embedding averaged with its ``context`` neighbours on each side (default
-    ``CONTEXT``), unit length (one sentence alone says too little)."""
-    context = CONTEXT if context is None else context
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    n = len(embeddings)
-    # A running sum makes every window's mean one subtraction.
-    cumulative = np.vstack([np.zeros((1, embeddings.shape[1]), np.float32), np.cumsum(embeddings, axis=0)])
-    lo = np.clip(np.arange(n) - context, 0, n)
-    hi = np.clip(np.arange(n) + context + 1, 0, n)
-    around = (cumulative[hi] - cumulative[lo]) / (hi - lo)[:, None]
-    return around / np.maximum(np.linalg.norm(around, axis=1, keepdims=True), _FLOOR)
 
 
 def _robust_z(values: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ sentence near its translation, so the head trained on English talks carries over
 
 Training data: the labelled talk scripts of ``bench/highlights`` (written for this project,
 CC0 1.0), each sentence labelled by its passage. A sentence is embedded with its neighbours
-(``editorial.in_context``), as it is scored. The head is logistic regression with an L2 penalty,
+(``neighbours.in_context``), as it is scored. The head is logistic regression with an L2 penalty,
 fitted by gradient descent in numpy: about 700 sentences, 384 weights and a bias.
 
 It is trained once at setup (``python -m streams.moments.train_head``, run by
@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from streams.errors import ModelMissing
+from streams.moments.neighbours import CONTEXT, in_context
 
 L2 = 10.0  # the penalty: chosen by leaving one talk out at a time (1, 10 and 50 scored alike)
 STEPS = 500
@@ -138,7 +139,6 @@ def scripts_of(folders: Sequence[Path], leave_out: Sequence[str] = ()) -> list[P
 def digest(scripts: Sequence[Path], space: str = ENGLISH) -> str:
     """What a head trained on ``scripts`` in ``space`` is keyed by: their names and texts, the
     space, the settings and the format."""
-    from streams.moments.editorial import CONTEXT
 
     h = hashlib.sha256(f"{FORMAT}:{L2}:{STEPS}:{RATE}:{CONTEXT}:{space}".encode())
     for path in scripts:
@@ -150,7 +150,6 @@ def examples(scripts: Sequence[Path], encoder) -> tuple[np.ndarray, list[bool]]:
     """Every sentence of the scripts embedded with its neighbours (within its talk), and whether it
     is in a highlight. Sentences are cut as a transcript's are (``sentences.build_sentences``)."""
     from streams.domain.words import Word
-    from streams.moments.editorial import in_context
     from streams.moments.highlights import parse_script
     from streams.moments.sentences import build_sentences
 

@@ -15,13 +15,13 @@ from functools import cached_property
 from typing import Sequence
 
 from streams.asr.languages import SpokenLanguages
-from streams.media.prosody import PitchTrack, semitone_spread
 from streams.moments.conversation import Conversation
 from streams.moments.editorial import EditorialMap
 from streams.moments.lexicon import Lexicon, for_language
 from streams.moments.pauses import Pauses
 from streams.moments.sentences import Sentence
 from streams.moments.topics import TopicMap
+from streams.prosody.pitch import PitchTrack, semitone_spread
 
 NEUTRAL = 0.5
 # Pitch spread (semitones, standard deviation) of a flat reading and of lively speech.
@@ -72,8 +72,8 @@ class Evidence:
     """Everything optional a moment is scored on besides its words.
 
     Attributes:
-        envelope: loudness over time (``chunking.energy_envelope``).
-        pitch: voiced pitch over time (``prosody.pitch_track``).
+        envelope: loudness over time (``prosody.loudness.energy_envelope``).
+        pitch: voiced pitch over time (``prosody.pitch.pitch_track``).
         faces: ``(seconds, number of faces)`` samples in time order.
         cuts: scene-cut times in seconds, ascending.
         topics: topic boundaries of the sentences being scored (``topics.segment``).

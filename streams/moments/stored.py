@@ -9,14 +9,14 @@ from typing import Sequence
 from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
-from streams.media.chunking import ENVELOPE_HOP_SECONDS
-from streams.media.prosody import HOP_SECONDS as PITCH_HOP_SECONDS
-from streams.media.prosody import PitchTrack
 from streams.moments.conversation import Conversation
 from streams.moments.editorial import EditorialMap
 from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.topics import TopicMap
+from streams.prosody.loudness import ENVELOPE_HOP_SECONDS
+from streams.prosody.pitch import HOP_SECONDS as PITCH_HOP_SECONDS
+from streams.prosody.pitch import PitchTrack
 
 
 def words_of(chunks: Sequence[TranscriptChunk]) -> list[Word]:

@@ -27,10 +27,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from streams.cli import credentials
 from streams.errors import ComponentFailed, FetchFailed
 from streams.settings import Settings, project_root
-from streams.stack import golang
+from streams.stack import credentials, golang
 from streams.stack.component import Component, Say, require_program
 from streams.stack.process import ProcessSpec
 

@@ -5,7 +5,7 @@ not fetch one: it runs the binary named by ``CLIPSTREAM_MEILISEARCH_BIN``, else 
 PATH, and without either the library search stays on the embedded index. The server keeps its
 database under the data directory, listens on 127.0.0.1 only and runs in production mode with a
 master key the stack generates the first time and keeps with the stack's credentials
-(``streams.cli.credentials``). Once it is ready the stack makes sure an admin-scoped API key exists
+(``streams.stack.credentials``). Once it is ready the stack makes sure an admin-scoped API key exists
 for the application (a fixed uid, so every ``up`` finds the same key) and saves it beside the
 master key; ``connect`` hands the API and the worker its URL and that key.
 """
@@ -21,9 +21,9 @@ import urllib.request
 from functools import cached_property
 from pathlib import Path
 
-from streams.cli import credentials
 from streams.errors import ComponentFailed, MissingDependency
 from streams.settings import Settings
+from streams.stack import credentials
 from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 

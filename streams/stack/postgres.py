@@ -158,7 +158,7 @@ class Postgres(Component):
         applied = asyncio.run(apply_migrations(self.settings.postgres_dsn))
         if applied:
             say(f"{self.name}: applied migrations {', '.join(applied)}")
-        from streams.cli.credentials import credentials_path, ensure_local_person, ensure_local_tenant
+        from streams.stack.credentials import credentials_path, ensure_local_person, ensure_local_tenant
 
         if ensure_local_tenant(self.settings):
             say(f"{self.name}: made the 'local' tenant; its admin key is in {credentials_path(self.settings)}")

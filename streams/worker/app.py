@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import cast
 
 from streams.ops import logs, metrics
+from streams.services.agent_groups import agent_modules, app_id
 from streams.settings import Settings
-from streams.worker.agent_groups import agent_modules, app_id
 from streams.worker.consumer import App, Consumer, TracedTopic
 
 settings = Settings.from_env()

@@ -98,11 +98,11 @@ def load_models(agents: str) -> list[str]:
     """Load the models the agent groups in ``agents`` (``CLIPSTREAM_AGENTS``) run in-process,
     before the worker joins its consumer groups: a missing model stops the start with
     ``ModelMissing`` instead of failing every video later. Returns what was loaded."""
-    from streams.worker.agent_groups import agent_groups
+    from streams.services.agent_groups import agent_groups
 
     loaded = []
     if "moments" in agent_groups(agents):
-        from streams.agents.moments import editorial_head, multilingual_reader, sentence_encoder
+        from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
 
         sentence_encoder()
         editorial_head()

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from streams.worker import agent_groups
-from streams.worker.agent_groups import AGENT_GROUPS
+from streams.services import agent_groups
+from streams.services.agent_groups import AGENT_GROUPS
 from tests.deploy import compose, tools
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def start(service: dict) -> tuple[set[str], list[str]]:
     return set(command[2:cut]), command[cut + 1:]
 
 
-# What the API needs ready before it starts (streams.ops.readiness); migrate makes the rest.
+# What the API needs ready before it starts (streams.services.readiness); migrate makes the rest.
 APP_NEEDS = {"kafka", "topics", "schema", "bucket"}
 # The needs that are services of this file (the rest are made by migrate).
 SERVICE_NEEDS = {"triton", "meilisearch", "clickhouse"}
@@ -111,7 +111,7 @@ def test_triton_reserves_a_gpu_and_the_cpu_profile_serves_the_same_name(services
 
 
 def test_every_wait_is_a_need_the_command_knows():
-    from streams.ops.readiness import AGENTS, NEEDS
+    from streams.services.readiness import AGENTS, NEEDS
 
     for name, service in compose.loaded()["services"].items():
         if service.get("command", [""])[0] == "clipstream" and service["command"][1] == "wait":

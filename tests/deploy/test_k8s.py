@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pytest
 
-from streams.worker.agent_groups import AGENT_GROUPS
+from streams.services.agent_groups import AGENT_GROUPS
 from tests.deploy import kube
 
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
@@ -196,7 +196,7 @@ def test_every_app_process_starts_once_what_it_needs_is_ready(rendered, overlay)
     """The API, each agent group and the migrate job start through `clipstream wait` (no start order
     in Kubernetes otherwise), with needs the command knows; the long-running ones have a startup
     probe that outlasts the wait, so liveness cannot kill a pod that is still waiting."""
-    from streams.ops.readiness import AGENTS, NEEDS
+    from streams.services.readiness import AGENTS, NEEDS
 
     apps = [one(rendered, overlay, "Deployment", name) for name in ("api", *AGENT_GROUPS)]
     for workload in apps:

@@ -16,7 +16,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, Cons
 from aiokafka.errors import KafkaError
 
 from streams.cli.client import Client
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.settings import Settings
 from streams.stack.apps import Api, Worker
 from streams.stack.process import free_port
@@ -54,8 +54,11 @@ async def _groups(bootstrap: str, group_ids: list[str]) -> dict[str, dict]:
         for group in response.to_object()["groups"]:
             members = []
             for member in group["members"]:
-                subscribed = ConsumerProtocolMemberMetadata.decode(member["member_metadata"]).subscription
-                assigned = ConsumerProtocolMemberAssignment.decode(member["member_assignment"]).assignment
+                # A member that is still joining (the group rebalancing) has no metadata or
+                # assignment yet: empty bytes, which decode to nothing (not settled).
+                metadata, assignment = member["member_metadata"], member["member_assignment"]
+                subscribed = ConsumerProtocolMemberMetadata.decode(metadata).subscription if metadata else []
+                assigned = ConsumerProtocolMemberAssignment.decode(assignment).assignment if assignment else []
                 members.append({"subscribed": set(subscribed), "assigned": {topic for topic, _ in assigned}})
             out[group["group"]] = {"state": group["state"], "members": members}
     return out

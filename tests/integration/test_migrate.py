@@ -18,7 +18,7 @@ from streams.cli import main as cli
 from streams.adapters.db import migration_files
 from streams.analytics import migrations as clickhouse_migrations
 from streams.errors import ConfigError
-from streams.ops.migrate import PARTS, app_role_credentials, migrate
+from streams.services.migrate import PARTS, app_role_credentials, migrate
 from tests.integration.postgres_cluster import run_sql
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from streams.adapters.db import migration_files
-from streams.ops.migrate import migrate
-from streams.ops.readiness import unready, wait_until_ready
+from streams.services.migrate import migrate
+from streams.services.readiness import unready, wait_until_ready
 
 pytestmark = pytest.mark.integration
 

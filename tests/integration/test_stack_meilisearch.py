@@ -18,7 +18,7 @@ import uuid
 import httpx
 import pytest
 
-from streams.cli.credentials import credentials_path
+from streams.stack.credentials import credentials_path
 from streams.search import open_index
 from streams.search.documents import SentenceDoc
 from streams.search.meili import MeiliIndex

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from streams.adapters.storage import video_prefix
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import httpx
 import numpy as np
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.text import chinese
 from tests.media_recipes import concat_audio
 

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.search import open_index
 from streams.settings import project_root
 from streams.stack.meilisearch import connect

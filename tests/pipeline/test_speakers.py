@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.media.audio import decode_pcm
 from streams.speakers import scoring
 from streams.timeline import formats

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from streams.adapters.storage import video_prefix
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.stack.apps import Api
 from streams.stack.process import free_port
 from tests.httpd import Answer, LocalServer

@@ -19,7 +19,7 @@ import httpx
 import opentimelineio as otio
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.timeline import formats
 from tests.media_recipes import short_talk
 

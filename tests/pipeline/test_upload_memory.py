@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from tests.processes import rss_bytes
 
 pytestmark = pytest.mark.integration

@@ -215,7 +215,7 @@ def test_the_operator_command_makes_a_person_who_can_sign_in(pipeline, workspace
 
 
 def test_the_local_stacks_owner_signs_in_with_the_password_its_stack_saved(pipeline):
-    from streams.cli.credentials import saved, sign_in_line
+    from streams.stack.credentials import saved, sign_in_line
 
     settings = pipeline.settings
     line = sign_in_line(settings)
@@ -223,7 +223,7 @@ def test_the_local_stacks_owner_signs_in_with_the_password_its_stack_saved(pipel
     client, session = signed_in(settings, saved(settings, "web_email"), saved(settings, "web_password"))
     client.close()
     assert session["role"] == "owner" and session["workspace"]["tenant_id"] == pipeline.tenant_id
-    printed = subprocess.run([sys.executable, "-m", "streams.cli.credentials", "sign-in"], cwd=project_root(),
+    printed = subprocess.run([sys.executable, "-m", "streams.stack.credentials", "sign-in"], cwd=project_root(),
                              env={**os.environ, **settings.as_env()}, capture_output=True, text=True, timeout=60)
     assert printed.returncode == 0 and printed.stdout.strip() == line
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from streams.worker.agent_groups import AGENT_GROUPS
+from streams.services.agent_groups import AGENT_GROUPS
 from streams.settings import project_root
 
 # As ``clipstream-worker worker`` prepares the app (faust.cli.base: the origin it guesses from

@@ -19,10 +19,10 @@ from streams.media.chunking import (
     Chunker,
     decode_wav,
     encode_wav,
-    energy_envelope,
     iter_chunks,
 )
 from streams.media.probe import probe
+from streams.prosody.loudness import energy_envelope
 
 SR = 16_000
 LJSPEECH = "derived/ljspeech_LJ001-0001_to_0032_concat.wav"

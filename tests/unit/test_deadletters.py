@@ -109,3 +109,13 @@ def test_the_operator_tool_knows_every_stage_that_writes_dead_letters():
               for m in pkgutil.iter_modules(streams.agents.__path__)} - {None}
     assert stages == set(CONSUMING_STAGES)
     assert {s: t.get_topic_name() for s, t in topics.DEAD_LETTER.items()} == {s: f"{s}.dlq" for s in stages}
+
+
+def test_the_topic_names_the_services_prepare_are_the_worker_s_topics():
+    """``clipstream migrate`` and readiness take the names from ``pipeline.topic_names`` (below the
+    worker); they are exactly the topics the worker declares."""
+    from streams.domain.pipeline import topic_names
+    from streams.worker import topics
+
+    assert sorted(topic_names()) == sorted(t.get_topic_name() for t in topics.ALL)
+    assert len(set(topic_names())) == len(topic_names())

@@ -39,7 +39,7 @@ def test_a_sentence_lies_near_its_translation_in_the_multilingual_space():
 
 
 def test_german_is_read_for_what_editors_clip_and_the_story_stands_out():
-    from streams.agents.moments import editorial_head, multilingual_reader, sentence_encoder
+    from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
 
     words = timed_words(GERMAN)
     chunk = TranscriptChunk(chunk_index=0, start_s=0.0, end_s=words[-1].end + 1, language="de", words=tuple(words),
@@ -72,7 +72,7 @@ def test_each_sentence_is_read_in_exactly_one_space():
 
 
 def test_the_reader_is_what_the_agent_loads_beside_the_english_head():
-    from streams.agents.moments import multilingual_reader
+    from streams.moments.readers import multilingual_reader
 
     reader = multilingual_reader()
     assert isinstance(reader, Reader) and reader.head is not None and reader.head.weights.shape == (384,)

@@ -174,3 +174,168 @@ def test_the_render_agent_does_reach_the_triton_adapter():
     missing it."""
     modules, outside = reachable(["streams.agents.render"])
     assert "streams.adapters.triton" in modules and "tritonclient" in outside
+
+
+# --- the floors (issue 55) ---------------------------------------------------------------------
+# Every package of the house on its floor, lowest first. An import goes to the importer's own
+# package or to a package on a lower floor; packages on one floor do not import each other. The
+# top two floors are tools (the local stack and the command line): nothing that runs in
+# production imports them.
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("streams.errors",),
+    ("streams", "streams.failures", "streams.settings"),
+    ("streams.domain", "streams.ops", "streams.models", "streams.net", "streams.vision", "streams.prosody"),
+    ("streams.text", "streams.analytics", "streams.billing", "streams.people"),
+    ("streams.asr", "streams.judge"),
+    ("streams.speakers",),
+    ("streams.moments",),
+    ("streams.media",),
+    ("streams.timeline",),
+    ("streams.adapters",),
+    ("streams.search", "streams.publish", "streams.usage", "streams.tenancy", "streams.webhooks",
+     "streams.services"),
+    ("streams.worker",),
+    ("streams.agents", "api"),
+    ("streams.stack",),
+    ("streams.cli",),
+)
+TOOLS = ("streams.stack", "streams.cli")
+
+
+def _all_modules() -> dict[str, Path]:
+    files = [*(ROOT / "streams").rglob("*.py"), *(ROOT / "api").rglob("*.py")]
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in files}
+
+
+def _import_edges(modules: dict[str, Path]) -> dict[str, dict[str, int]]:
+    """module -> {project module it imports: line}, every import statement counted (inside
+    functions and under ``TYPE_CHECKING`` too). ``from package import name`` is an import of the
+    module ``package.name`` when there is one, else of ``package``."""
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    edges: dict[str, dict[str, int]] = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found: dict[str, int] = {}
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = resolve(name) if name.split(".")[0] in ("streams", "api") else None
+                if target is not None and target != module:
+                    found.setdefault(target, node.lineno)
+        edges[module] = found
+    return edges
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    return "api" if parts[0] == "api" else ".".join(parts[:2])
+
+
+def _floor_of() -> dict[str, int]:
+    return {package: floor for floor, packages in enumerate(FLOORS) for package in packages}
+
+
+def upward_imports(edges: dict[str, dict[str, int]], floor_of: dict[str, int]) -> list[str]:
+    """Each import that goes up a floor or across one, as ``module:line -> module``."""
+    wrong = []
+    for module, targets in sorted(edges.items()):
+        mine = package_of(module)
+        for target, line in sorted(targets.items()):
+            theirs = package_of(target)
+            if theirs != mine and floor_of[theirs] >= floor_of[mine]:
+                wrong.append(f"{module}:{line} -> {target} ({mine} on floor {floor_of[mine]}, "
+                             f"{theirs} on {floor_of[theirs]})")
+    return wrong
+
+
+def cycles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The import cycles among modules: the strongly connected components of more than one."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(start: str) -> None:  # Tarjan's algorithm, iterative
+        work = [(start, iter(sorted(edges.get(start, {}))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, {})))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_every_package_has_a_floor():
+    packages = {package_of(m) for m in _all_modules()}
+    assert packages == set(_floor_of()), (sorted(packages - set(_floor_of())), sorted(set(_floor_of()) - packages))
+
+
+def test_no_import_runs_up_a_floor_or_across_one():
+    edges = _import_edges(_all_modules())
+    assert sum(len(t) for t in edges.values()) > 500  # the reading does find the house's imports
+    assert upward_imports(edges, _floor_of()) == []
+
+
+def test_no_module_imports_itself_round_a_circle():
+    assert cycles(_import_edges(_all_modules())) == []
+
+
+def test_what_runs_in_production_never_imports_the_tools():
+    edges = _import_edges(_all_modules())
+    reaching = sorted(f"{m} -> {t}" for m, targets in edges.items() for t in targets
+                      if package_of(t) in TOOLS and package_of(m) not in TOOLS)
+    assert reaching == []
+
+
+def test_the_floor_checks_find_what_they_look_for():
+    """A planted upward import, a planted circle and a function-local import are all caught."""
+    floor_of = _floor_of()
+    planted = {"streams.adapters.triton": {"streams.worker.topics": 1}, "streams.worker.topics": {}}
+    assert upward_imports(planted, floor_of) == [
+        "streams.adapters.triton:1 -> streams.worker.topics (streams.adapters on floor 9, streams.worker on 11)"]
+    assert cycles({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}) == [["a", "b", "c"]]
+    assert upward_imports({"streams.domain.video": {"streams.domain.clip": 1}}, floor_of) == []
+    edges = _import_edges(_all_modules())
+    assert "streams.moments.readers" in edges["streams.worker.process"]  # imported inside a function

@@ -152,7 +152,7 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
     """Without its sentence model the moments agent would rank without the editorial and topic
     signals; the worker that runs it refuses to start instead, saying what to install."""
     import streams.text
-    from streams.agents.moments import sentence_encoder
+    from streams.moments.readers import sentence_encoder
     from streams.errors import ModelMissing
     from streams.text.embeddings import SentenceEncoder
     from streams.worker.process import load_models

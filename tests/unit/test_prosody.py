@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from streams.media.prosody import PitchTrack, pitch_track, semitone_spread
+from streams.prosody.pitch import PitchTrack, pitch_track, semitone_spread
 from streams.moments.evidence import pitch_variation
 
 RATE = 16_000

@@ -1,4 +1,4 @@
-"""streams.ops.readiness without services: what each need says when nothing answers, what is ready by
+"""streams.services.readiness without services: what each need says when nothing answers, what is ready by
 configuration alone (a local storage directory, no Meilisearch or ClickHouse server configured),
 the timeout naming everything still missing, and the command line refusing an unknown need."""
 
@@ -12,9 +12,9 @@ import pytest
 
 from streams.cli import main as cli
 
-from streams.ops import readiness
+from streams.services import readiness
 from streams.errors import ConfigError, NotReady
-from streams.ops.readiness import NEEDS, Need, expand, unready, wait_until_ready
+from streams.services.readiness import NEEDS, Need, expand, unready, wait_until_ready
 from streams.settings import Settings
 from streams.stack.process import free_port
 

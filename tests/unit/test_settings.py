@@ -63,7 +63,7 @@ def test_float_settings_are_numbers_and_bad_ones_are_config_errors():
 
 
 def test_a_worker_runs_the_agent_groups_it_is_given_in_its_own_consumer_group():
-    from streams.worker.agent_groups import AGENT_GROUPS, agent_modules, app_id
+    from streams.services.agent_groups import AGENT_GROUPS, agent_modules, app_id
 
     assert app_id("") == app_id(",".join(reversed(AGENT_GROUPS))) == "clipstream"
     assert app_id("transcribe") == "clipstream-transcribe"
@@ -95,7 +95,7 @@ def test_saved_credentials_keep_each_others_fields_and_stay_private(tmp_path):
     import json
     import stat
 
-    from streams.cli import credentials
+    from streams.stack import credentials
 
     settings = Settings(data_dir=tmp_path)
     credentials.save(settings, tenant_id="t1", api_key="cs_1")

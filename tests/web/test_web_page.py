@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from streams.cli.credentials import api_key_for
+from streams.stack.credentials import api_key_for
 from streams.settings import project_root
 from tests.media_recipes import short_talk, text_named_mp4
 

@@ -26,14 +26,14 @@ import numpy as np
 from streams.errors import EmptyMedia, MediaError, NoAudio, NotMedia, TruncatedMedia
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.reframe.finder import ACQUIRE_SCORE, REFRAME, FaceFinder, merge
+from streams.media.reframe.glance import FULL_WIDTH, MAX_SIDE, GlanceOptions
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox import SandboxLimits, read_source
-from streams.media.sandbox_look import MAX_SIDE, Look, Picture, open_look, pictures
+from streams.media.sandbox_look import Look, Picture, open_look, pictures
 from streams.vision.models import Detections, FaceModels
 from streams.vision.tiles import Crop, cut
 
 if TYPE_CHECKING:
-    from streams.media.onscreen import GlanceOptions
     from streams.media.reframe.scenes import SceneOptions
 
 __all__ = [
@@ -172,12 +172,6 @@ def rms_series(samples: np.ndarray, sample_rate: int, hop_seconds: float) -> np.
 
 # --- decoding -----------------------------------------------------------------------------------
 
-# Full frames for face crops are at most this wide. The landmark model sees a 192x192 crop of
-# about 1.5 face heights, so a face under ~130 px tall here (~190 px in a 1080p source) loses no
-# detail it would use; and a 1080p frame crosses from the sandbox as 2.7 MB instead of 6.2 MB
-# (bench/look_isolation.py).
-FULL_WIDTH = 1280
-
 
 @dataclass(frozen=True)
 class Observed:
@@ -207,7 +201,6 @@ def _open(path: Path):
 def glance_options(options: SamplingOptions, scene: SceneOptions | None = None) -> GlanceOptions:
     """The sandbox's decode for reframing: every frame (no skipping: cuts on their exact frame),
     deblocked, and full frames too (small faces are searched for and mouths measured on them)."""
-    from streams.media.onscreen import GlanceOptions  # onscreen imports this module
     from streams.media.reframe.scenes import SceneOptions
 
     return GlanceOptions(

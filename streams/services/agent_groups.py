@@ -9,7 +9,7 @@ from streams.errors import ConfigError
 
 AGENT_GROUPS = ("ingest", "transcribe", "moments", "render", "webhooks", "analytics", "search")
 
-# What a worker of each group needs ready before it starts (``streams.ops.readiness`` probes each):
+# What a worker of each group needs ready before it starts (``streams.services.readiness`` probes each):
 # every group reads and writes Kafka topics, the catalog at its latest migration and the bucket;
 # transcribe, moments and render call Triton; search writes Meilisearch; analytics ClickHouse.
 _EVERY_GROUP = ("kafka", "topics", "schema", "bucket")

@@ -139,11 +139,11 @@ def sign_in_line(settings: Settings) -> str:
     return f"web page: {settings.api_url}/  sign in as {email} with the password {password}"
 
 
-if __name__ == "__main__":  # python -m streams.cli.credentials sign-in (scripts/quickstart.sh's last line)
+if __name__ == "__main__":  # python -m streams.stack.credentials sign-in (scripts/quickstart.sh's last line)
     import sys
 
     if sys.argv[1:] != ["sign-in"]:
-        sys.exit("usage: python -m streams.cli.credentials sign-in")
+        sys.exit("usage: python -m streams.stack.credentials sign-in")
     try:
         print(sign_in_line(Settings.from_env()))
     except ConfigError as exc:

@@ -145,9 +145,9 @@ def _clickhouse(settings: Settings) -> list[str]:
 async def _kafka(settings: Settings, replication: int) -> list[str]:
     from streams.adapters.dlq import REPLAY_LOG
     from streams.adapters.kafka_admin import ensure_topics
-    from streams.worker import topics
+    from streams.domain.pipeline import topic_names
 
-    names = [t.get_topic_name() for t in topics.ALL]
+    names = list(topic_names())
     created = await ensure_topics(settings.kafka_bootstrap, names, settings.kafka_partitions, replication)
     # The replay log of `clipstream dlq replay`: one partition, so replays of a stage are one sequence.
     created += await ensure_topics(settings.kafka_bootstrap, [REPLAY_LOG], 1, replication)

@@ -1,4 +1,4 @@
-"""Prosody: the pitch of a voice over time, from 16 kHz mono PCM (pure numpy).
+"""Pitch: the fundamental frequency of a voice over time, from 16 kHz mono PCM (pure numpy).
 
 ``pitch_track`` runs YIN (de Cheveigné and Kawahara, 2002) on one analysis window per hop: the
 squared difference between the signal and itself shifted by each candidate period, normalised by

@@ -19,7 +19,7 @@ Needs (``NEEDS``); each answers None when ready, else why not, in words an opera
 - ``clickhouse``: the configured ClickHouse server answers ``/ping`` (nothing for the embedded engine).
 
 ``agents`` stands for what the agent groups this process runs need (``CLIPSTREAM_AGENTS``;
-``streams.worker.agent_groups.NEEDS``), so a worker's start is the same line whichever group it runs:
+``streams.services.agent_groups.NEEDS``), so a worker's start is the same line whichever group it runs:
 ``clipstream wait agents --then python -m streams.worker``.
 """
 
@@ -33,8 +33,8 @@ from typing import Any, Awaitable, Callable, NamedTuple
 from urllib.parse import urlparse
 
 from streams.errors import ConfigError, NotReady
+from streams.services import agent_groups
 from streams.settings import Settings
-from streams.worker import agent_groups
 
 
 class Need(NamedTuple):
@@ -61,9 +61,9 @@ async def _topic_names(settings: Settings) -> set[str] | str:
 
 
 def _missing_topics(existing: set[str]) -> str | None:
-    from streams.worker import topics
+    from streams.domain.pipeline import topic_names
 
-    missing = sorted(t.get_topic_name() for t in topics.ALL if t.get_topic_name() not in existing)
+    missing = sorted(name for name in topic_names() if name not in existing)
     return f"topics {', '.join(missing)} do not exist yet (clipstream migrate creates them)" if missing else None
 
 
