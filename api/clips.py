@@ -6,8 +6,6 @@ the video's clips when it is rendered."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,6 +21,8 @@ from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
+from streams.domain.options import VideoOptions
+from streams.errors import InvalidOptions
 from streams.media.captions import CAPTION_STYLES
 from streams.media.trim import MODES as TRIM_MODES
 from streams.moments import (
@@ -34,6 +34,7 @@ from streams.moments import (
     moment_id,
     score_window,
 )
+from streams.moments.options import clip_length
 from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
 
@@ -143,8 +144,8 @@ async def create_clip(request: Request) -> JSONResponse:
     if video is None:
         raise video_not_found(video_id)
     options = video.options
-    style = field(body, "caption_style", str, default=options.get("caption_style") or "bold")
-    aspect = field(body, "aspect", str, default=(options.get("aspect_ratios") or ["9:16"])[0])
+    style = field(body, "caption_style", str, default=options.caption_style)
+    aspect = field(body, "aspect", str, default=options.aspect_ratios[0])
     _check_look(style, aspect)
     chunks = await tenant_catalog.transcript_chunks(video_id)
     sentences = build_sentences(words_of(chunks))
@@ -187,12 +188,12 @@ async def create_clip(request: Request) -> JSONResponse:
     )
 
 
-def _video_length(options: Mapping[str, Any], duration: float) -> LengthRange:
+def _video_length(options: VideoOptions, duration: float) -> LengthRange:
     """The video's clip length range, stretched to hold this clip (so a chosen length is never
     scored as wrong)."""
     try:
-        wanted = length_range(options.get("length"), options.get("min_seconds"), options.get("max_seconds"))
-    except (TypeError, ValueError):
+        wanted = clip_length(options)
+    except InvalidOptions:
         wanted = length_range()
     return LengthRange(min(wanted.min_seconds, duration), max(wanted.max_seconds, duration))
 

@@ -20,23 +20,15 @@ from jsonschema import Draft202012Validator
 from api.inputs import bad_value
 from streams.asr.languages import AUTO, parse_language
 from streams.domain import contracts
+from streams.domain.options import STATED, VideoOptions, defaults
 from streams.errors import ClipstreamError, InvalidOptions
 from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.editing import CHOICES
 from streams.moments.options import clip_length, max_overlap
 
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "clip_count": 5,
-    "min_seconds": 20.0,
-    "max_seconds": 60.0,
-    "aspect_ratios": ["9:16"],
-    "caption_style": "bold",
-    "language": "auto",
-    "trim": "pauses+fillers",
-    "hook_title": True,
-    "emphasis": True,
-    "emoji": False,
-}
+# What a submission that states nothing is stored with: every option of ``STATED`` at the
+# contract's default.
+DEFAULT_OPTIONS: dict[str, Any] = {name: defaults()[name] for name in STATED}
 
 
 # Every option that names a stored object, and the kind of id it takes: each must be the caller's
@@ -49,9 +41,10 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(contracts.schema("upload_received")["properties"]["options"])
 
 
-def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> dict[str, Any]:
-    """``given`` with the defaults filled in and the language code normalised, or InvalidOptions
-    naming the first problem. ``font_installed`` says whether a brand kit's font may be used."""
+def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> VideoOptions:
+    """``given`` with the defaults filled in and the language code normalised, typed, or
+    InvalidOptions naming the first problem. ``font_installed`` says whether a brand kit's font may
+    be used."""
     if not isinstance(given, dict):
         raise InvalidOptions("options must be a JSON object")
     if bad_value(given):
@@ -66,17 +59,17 @@ def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> di
     if problem is not None:
         where = ".".join(str(p) for p in problem.absolute_path)
         raise InvalidOptions(f"invalid options: {where + ': ' if where else ''}{problem.message}"[:500])
-    clip_length(options)  # min_seconds after max_seconds, say
-    max_overlap(options)
-    brand = options.get("brand")
-    if brand is not None:
+    typed = VideoOptions.from_json(options)
+    clip_length(typed)  # min_seconds after max_seconds, say
+    max_overlap(typed)
+    if typed.brand is not None:
         try:
-            kit = BrandKit.from_options(brand)
+            kit = BrandKit.from_options(typed.brand)
         except ClipstreamError as exc:
             raise InvalidOptions(exc.message) from None
         if kit.font is not None and not font_installed(kit.font):
             raise InvalidOptions(f"options.brand.font {kit.font!r} is not installed on this server")
-    return options
+    return typed
 
 
 def _kit_choices(brand: object) -> dict[str, Any]:
@@ -89,7 +82,6 @@ def _kit_choices(brand: object) -> dict[str, Any]:
     return {name: getattr(kit, name) for name in CHOICES if kit is not None and getattr(kit, name) is not None}
 
 
-def logo_asset(options: dict[str, Any]) -> str | None:
+def logo_asset(options: VideoOptions) -> str | None:
     """The brand asset id the options name for the logo, if any (after :func:`parse_options`)."""
-    brand = options.get("brand")
-    return brand.get(LOGO_FIELD) if isinstance(brand, dict) else None
+    return options.brand.get(LOGO_FIELD) if options.brand is not None else None

@@ -42,6 +42,7 @@ from streams.adapters.db import tenant_connection
 from streams.adapters.storage import S3Storage, video_prefix
 from streams.domain.envelope import iso_z
 from streams.domain.events import UploadReceived
+from streams.domain.options import VideoOptions
 from streams.errors import ClipstreamError, ContractError, InvalidOptions, ObjectNotFound, UnsafeUrl
 from streams.media.fonts import installed_families, is_installed
 from streams.media.probe import MediaLimits
@@ -123,7 +124,7 @@ def _form_options(form) -> object:
     return {**given, **fields} if isinstance(given, dict) else given
 
 
-async def _options(request: Request, given: object) -> dict:
+async def _options(request: Request, given: object) -> VideoOptions:
     """The submission's options, read completely (``api.options.parse_options``: 422
     ``invalid_options``); a brand asset they name must be the caller's (404 otherwise, as for
     any id of another tenant's)."""
@@ -149,7 +150,7 @@ def _event(
     source_uri: str,
     filename: str,
     size: int,
-    options: dict,
+    options: VideoOptions,
     source_url: str | None = None,
 ) -> UploadReceived:
     """The ``uploads`` event for this submission (its ``options`` read by :func:`_options`); 422
@@ -160,7 +161,7 @@ def _event(
         source_uri=source_uri,
         filename=filename,
         size_bytes=size,
-        options=options,
+        options=options.as_json(),
         source_url=source_url,
     )
     try:
@@ -433,7 +434,14 @@ async def create_upload(request: Request) -> JSONResponse:
     seconds = settings.presigned_upload_seconds
     form = await asyncio.to_thread(storage.presigned_post, key, seconds, 1, max_bytes)
     pending = await pending_uploads.create(
-        state.db, principal.tenant_id, upload_id, key, filename, max_bytes, options, timedelta(seconds=seconds)
+        state.db,
+        principal.tenant_id,
+        upload_id,
+        key,
+        filename,
+        max_bytes,
+        options.as_json(),
+        timedelta(seconds=seconds),
     )
     return JSONResponse(
         {
@@ -494,7 +502,12 @@ async def confirm_upload(request: Request) -> JSONResponse:
             await asyncio.to_thread(state.storage.delete, key)
             raise ApiError(413, "upload_too_large", f"the upload is larger than the {pending.max_bytes} bytes allowed")
         event = _event(
-            principal.tenant_id, upload_id, state.storage.uri(key), pending.filename, size, dict(pending.options)
+            principal.tenant_id,
+            upload_id,
+            state.storage.uri(key),
+            pending.filename,
+            size,
+            VideoOptions.from_json(pending.options),
         )
         return await _submit(request, event, key, await _plan(request, principal.tenant_id))
     except BaseException:

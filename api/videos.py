@@ -105,7 +105,7 @@ def _summary(v: Video) -> dict:
         "error": {"code": v.error_code, "message": v.error} if v.status == "failed" else None,
         "duration": v.duration,
         "size_bytes": v.size_bytes,
-        "options": v.options,
+        "options": v.options.as_json(),
         "created_at": iso_z(v.created_at),
         "updated_at": iso_z(v.updated_at),
         "finished_at": iso_z(v.finished_at),

@@ -55,6 +55,7 @@ from typing import Any, Sequence
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment, StoredMoment
+from streams.domain.options import VideoOptions
 from streams.domain.transcript import TranscriptChunk
 from streams.errors import ConfigError, MalformedVerdict, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
@@ -169,14 +170,15 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
-def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
-    """A fresh stream of moments for a video uploaded with ``options``; with an ``encoder``, the
-    trained editorial head weighs in too, and sentences in other languages than English are read
-    by the multilingual reader (``ModelMissing`` when either is not there)."""
+def moment_stream(options: VideoOptions | Mapping[str, Any], encoder=None) -> MomentStream:
+    """A fresh stream of moments for a video uploaded with ``options`` (typed, or as stored); with
+    an ``encoder``, the trained editorial head weighs in too, and sentences in other languages than
+    English are read by the multilingual reader (``ModelMissing`` when either is not there)."""
+    typed = options if isinstance(options, VideoOptions) else VideoOptions.from_json(options)
     return MomentStream(
-        count=int(options.get("clip_count", 5)),
-        length=clip_length(options),
-        max_overlap=max_overlap(options),
+        count=typed.clip_count,
+        length=clip_length(typed),
+        max_overlap=max_overlap(typed),
         encoder=encoder,
         head=editorial_head() if encoder is not None else None,
         multilingual=multilingual_reader() if encoder is not None else None,
@@ -184,7 +186,12 @@ def moment_stream(options: Mapping[str, Any], encoder=None) -> MomentStream:
 
 
 def replay(
-    video_id: str, chunks: Sequence[TranscriptChunk], options: dict, duration: float | None, final: bool, encoder=None
+    video_id: str,
+    chunks: Sequence[TranscriptChunk],
+    options: VideoOptions | Mapping[str, Any],
+    duration: float | None,
+    final: bool,
+    encoder=None,
 ) -> Step:
     """The moments of ``chunks`` stepped from the first; ``final``: the last one is the video's
     last. ``duration``: the video's, else each chunk's end stands for it. What a worker that
@@ -242,7 +249,7 @@ streams_kept = _Streams()
 
 
 async def _advance(
-    video_id: str, chunk: TranscriptChunkReady, options: Mapping[str, Any], duration: float | None
+    video_id: str, chunk: TranscriptChunkReady, options: VideoOptions, duration: float | None
 ) -> Step | None:
     """Step the video's moment stream with ``chunk``: the stream this worker kept from the chunk
     before when it has it (only this chunk is read from the catalog), else one replayed from the

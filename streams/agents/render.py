@@ -101,7 +101,7 @@ async def _rerender(request: RenderRequested) -> None:
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
     brand = await _brand(rt, video)
-    framing = video.options.get("framing") or "auto"
+    framing = video.options.framing
 
     async def plan(m) -> dict:
         source = await rt.local_source(video.video_id, video.source_uri, video.filename)
@@ -216,9 +216,8 @@ async def _render(found: MomentsFound) -> None:
     if render_stage is not None and render_stage.status == "pending":
         await rt.catalog.stage(video_id, STAGE, "running")
         await report(found.tenant_id, video_id, STAGE, "started")
-    options = video.options
-    aspects = options.get("aspect_ratios") or ["9:16"]
-    wanted = int(options.get("clip_count", 5)) * len(aspects)
+    aspects = list(video.options.aspect_ratios)
+    wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
     brand = await _brand(rt, video)
     slots, threads = render_slots()
@@ -228,7 +227,7 @@ async def _render(found: MomentsFound) -> None:
         async with fetching:  # one download of the source, however many clips want it at once
             return await rt.local_source(video_id, video.source_uri, video.filename)
 
-    framing = options.get("framing") or "auto"
+    framing = video.options.framing
     plans: dict[str, asyncio.Future] = {}
 
     async def plan(moment) -> dict:
@@ -352,12 +351,10 @@ async def _all_or_none(jobs) -> None:
 async def _brand(rt: Runtime, video: Video) -> BrandKit | None:
     """The video's brand kit, its logo (a brand asset of the video's tenant, by id) fetched from
     the tenant's part of storage into the video's scratch folder."""
-    options = video.options.get("brand")
+    options = video.options.brand
     if not options:
         return None
-    if not isinstance(options, dict):
-        raise ContractError(f"options.brand must be a JSON object, got {type(options).__name__}")
-    kit = BrandKit.from_options(options)  # every field checked before anything is fetched
+    kit = BrandKit.from_options(dict(options))  # every field checked before anything is fetched
     asset = options.get(LOGO_FIELD)
     if asset is None:
         return kit
@@ -441,7 +438,7 @@ async def _render_one(
         source = await source_path()
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    editing = Editing.of(chosen, video.options, brand.as_json() if brand is not None else None)
+    editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
     trim = await _trim(rt, source, video_id, chunks, moment.start, moment.end, editing.trim)
     words = _clip_words(chunks, moment.start, moment.end, turns, trim)
     language = spoken_between(chunks, moment.start, moment.end)
@@ -455,7 +452,7 @@ async def _render_one(
         hook=Hook(moment.title) if editing.hook_title and _titled(moment.title) else None,
         emphasis=emphasised(words, language, moment.title or "", editing.emoji) if editing.emphasis else {},
         speaker_names=names,
-        caption_style=style or video.options.get("caption_style", "bold"),
+        caption_style=style or video.options.caption_style,
         preset=rt.settings.render_preset,
         crf=rt.settings.render_crf,
         brand=brand,
@@ -497,7 +494,7 @@ async def _render_one(
             "vtt_uri": keys["vtt"],
             "thumbnail_uri": keys["thumbnail"],
             "variant": variant,
-            "caption_style": style or video.options.get("caption_style", "bold"),
+            "caption_style": style or video.options.caption_style,
             "trimmed_seconds": trim.removed_seconds if trim is not None else 0.0,
         }
     )

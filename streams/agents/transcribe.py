@@ -104,7 +104,7 @@ async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
     """Transcribe the chunk's audio, look at its picture, and store both."""
     clock = Stopwatch()
     # auto (the default): Whisper identifies the language of each window of speech
-    language = parse_language(video.options.get("language"))
+    language = parse_language(video.options.language)
     wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
     pcm = decode_wav(wav)
     looking = asyncio.ensure_future(_on_screen(rt, video, chunk))

@@ -35,6 +35,7 @@ from streams.cli.operations import cmd_dlq, cmd_migrate, cmd_search, cmd_tenants
 from streams.cli.stack_commands import cmd_stack
 from streams.cli.transcribe import cmd_transcribe
 from streams.cli.videos import cmd_export, cmd_process
+from streams.domain.options import ASPECTS, defaults
 from streams.errors import ClipstreamError
 from streams.settings import Settings
 
@@ -69,8 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.add_argument("--wait", action="store_true", help="follow progress and print the clips when done")
     process.add_argument("--json", action="store_true", help="print one JSON object (video_id, status, clips)")
-    process.add_argument("--clips", type=int, default=None, help="how many clips (default 5)")
-    process.add_argument("--aspect", type=lambda v: v.split(","), default=None, help="aspect ratios, e.g. 9:16,1:1")
+    process.add_argument("--clips", type=int, default=None, help=f"how many clips (default {defaults()['clip_count']})")
+    process.add_argument(
+        "--aspect", type=lambda v: v.split(","), default=None, help=f"aspect ratios ({', '.join(ASPECTS)})"
+    )
     process.add_argument("--captions", default=None, help="caption style: bold, clean, minimal, karaoke")
     process.add_argument(
         "--length",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from streams.domain.options import VideoOptions
 from streams.domain.pipeline import VIDEO_STAGES
 
 VIDEO_STATUSES = ("queued", "processing", "completed", "failed")
@@ -37,7 +38,7 @@ class Video:
     filename: the name it was uploaded under; source_uri: where the upload is stored.
     size_bytes: the stored upload's size (0 until a video submitted by URL is fetched).
     status: one of ``VIDEO_STATUSES``; error_code and error: why it failed, when it did.
-    options: the processing options it was submitted with (JSON-shaped; not to be changed).
+    options: the processing options it was submitted with.
     created_at, updated_at, finished_at: when it was submitted, last changed, and finished.
     duration, width, height, has_video: what the probe found (None until ingest has looked).
     media_type: the type the source is served as, from what the probe found it to be (None until
@@ -55,7 +56,7 @@ class Video:
     status: str
     created_at: datetime
     updated_at: datetime
-    options: Mapping[str, Any]
+    options: VideoOptions
     error_code: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
@@ -75,7 +76,8 @@ class Video:
         pipeline order."""
         order = {stage: i for i, stage in enumerate(VIDEO_STAGES)}
         ordered = tuple(sorted(stages, key=lambda s: order.get(s.stage, len(order))))
-        return cls(**known_columns(cls, row, but=("stages",)), stages=ordered)
+        known = known_columns(cls, row, but=("stages",))
+        return cls(**{**known, "options": VideoOptions.from_json(known.get("options") or {})}, stages=ordered)
 
     def stage(self, name: str) -> VideoStage | None:
         """The stage named ``name``, or None when the video was read without its stages."""

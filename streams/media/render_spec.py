@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Protocol, Sequence
 
+from streams.domain.options import ASPECTS
 from streams.domain.words import Word
 from streams.errors import RenderError
 from streams.media.brand import BrandKit
@@ -17,8 +18,6 @@ from streams.media.captions import CAPTION_STYLES, CaptionStyle
 from streams.media.framing import LAYOUTS, CropKey
 from streams.media.hook import Hook
 from streams.media.trim import TrimPlan
-
-ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 
 
 class CropPlan(Protocol):

@@ -7,25 +7,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from streams.domain.options import VideoOptions
 from streams.errors import InvalidOptions
 from streams.moments.scoring import LengthRange, length_range
 
 
-def clip_length(options: Mapping[str, Any]) -> LengthRange:
+def _typed(options: VideoOptions | Mapping[str, Any]) -> VideoOptions:
+    return options if isinstance(options, VideoOptions) else VideoOptions.from_json(options)
+
+
+def clip_length(options: VideoOptions | Mapping[str, Any]) -> LengthRange:
     """The clip length range the upload asked for: the ``length`` preset, else the user's
-    ``min_seconds``/``max_seconds``, else 20-60 s."""
+    ``min_seconds``/``max_seconds``."""
+    typed = _typed(options)
     try:
-        return length_range(options.get("length"), options.get("min_seconds"), options.get("max_seconds"))
+        return length_range(typed.length, typed.min_seconds, typed.max_seconds)
     except (TypeError, ValueError) as exc:
         raise InvalidOptions(f"the clip length option is not usable: {exc}") from exc
 
 
-def max_overlap(options: Mapping[str, Any]) -> float:
-    """The share of the shorter clip two clips may have in common (``max_overlap``, default 0)."""
-    try:
-        value = float(options.get("max_overlap") or 0.0)
-    except (TypeError, ValueError) as exc:
-        raise InvalidOptions(f"max_overlap must be a number, got {options.get('max_overlap')!r}") from exc
+def max_overlap(options: VideoOptions | Mapping[str, Any]) -> float:
+    """The share of the shorter clip two clips may have in common (``max_overlap``)."""
+    value = _typed(options).max_overlap
     if not 0.0 <= value < 1.0:
         raise InvalidOptions(f"max_overlap must be at least 0 and below 1, got {value}")
     return value

@@ -20,6 +20,7 @@ from streams.domain.envelope import (
     stamp,
     utc_now,
 )
+from streams.domain.options import defaults
 
 
 class Event(faust.Record, abstract=True, include_metadata=False, serializer="json"):
@@ -30,17 +31,20 @@ class Event(faust.Record, abstract=True, include_metadata=False, serializer="jso
     produced_at: str
 
 
+_DEFAULT = defaults()  # the contract's, declared once (streams.domain.options)
+
+
 class UploadOptions(faust.Record, include_metadata=False):
-    clip_count: int = 5
-    min_seconds: float = 20.0
-    max_seconds: float = 60.0
-    aspect_ratios: List[str] = ["9:16"]
-    caption_style: str = "bold"
-    language: str = "auto"  # or a code (streams.asr.languages.CODES)
-    length: Optional[str] = None
-    max_overlap: float = 0.0
-    framing: str = "auto"
-    brand: Optional[dict] = None
+    clip_count: int = _DEFAULT["clip_count"]
+    min_seconds: float = _DEFAULT["min_seconds"]
+    max_seconds: float = _DEFAULT["max_seconds"]
+    aspect_ratios: List[str] = list(_DEFAULT["aspect_ratios"])
+    caption_style: str = _DEFAULT["caption_style"]
+    language: str = _DEFAULT["language"]  # or a code (streams.asr.languages.CODES)
+    length: Optional[str] = _DEFAULT["length"]
+    max_overlap: float = _DEFAULT["max_overlap"]
+    framing: str = _DEFAULT["framing"]
+    brand: Optional[dict] = _DEFAULT["brand"]
 
 
 class UploadReceived(Event):

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from streams.adapters.storage import video_prefix
+from streams.domain.options import VideoOptions
 from tests.faults.invariants import ClickHouseVideo, ScenarioFacts, VideoFacts
 from tests.owner import as_owner
 
@@ -68,9 +69,8 @@ def read_postgres(settings, video_ids: list[str]) -> dict[str, dict]:
 def _wanted(options) -> int:
     import json
 
-    options = json.loads(options) if isinstance(options, str) else (options or {})
-    aspects = options.get("aspect_ratios") or ["9:16"]
-    return int(options.get("clip_count", 5)) * len(aspects)
+    typed = VideoOptions.from_json(json.loads(options) if isinstance(options, str) else (options or {}))
+    return typed.clip_count * len(typed.aspect_ratios)
 
 
 def storage_root(settings) -> Path:

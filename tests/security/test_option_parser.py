@@ -66,7 +66,7 @@ def _read_as_the_pipeline_reads(accepted: dict) -> None:
 @given(options)
 def test_any_options_are_accepted_whole_or_refused_with_invalid_options(given_options):
     try:
-        accepted = parse_options(given_options, font_installed=lambda f: f.casefold() in FONTS)
+        accepted = parse_options(given_options, font_installed=lambda f: f.casefold() in FONTS).as_json()
     except InvalidOptions as exc:
         assert exc.code == "invalid_options" and exc.message
         return
@@ -93,8 +93,8 @@ def test_what_the_probe_found_accepted_is_refused_now(options, problem):
 
 
 def test_defaults_fill_what_is_not_given():
-    assert parse_options({}, font_installed=lambda f: False) == DEFAULT_OPTIONS
-    assert parse_options({"language": "DE"}, font_installed=lambda f: False)["language"] == "de"
+    assert parse_options({}, font_installed=lambda f: False).as_json() == DEFAULT_OPTIONS
+    assert parse_options({"language": "DE"}, font_installed=lambda f: False).language == "de"
 
 
 @pytest.mark.integration

@@ -24,7 +24,8 @@ def test_a_row_becomes_a_video_with_its_stages_in_pipeline_order():
                                    "updated_at": NOW}) for s in reversed(VIDEO_STAGES))
     video = Video.from_row(ROW, stages)
     assert [s.stage for s in video.stages] == list(VIDEO_STAGES)
-    assert (video.video_id, video.duration, video.has_video, video.options) == ("vid_1", 61.5, True, {"clip_count": 3})
+    assert (video.video_id, video.duration, video.has_video, video.options.as_json()) == ("vid_1", 61.5, True, {"clip_count": 3})
+    assert video.options.clip_count == 3 and video.options.aspect_ratios == ("9:16",)
     assert video.stage("render") == VideoStage("render", updated_at=NOW)
     assert Video.from_row(ROW).stage("render") is None  # read without its stages, as a listing is
 

@@ -165,10 +165,11 @@ def test_uploaded_options_take_the_brand_kits_choices_unless_they_make_their_own
         return parse_options(given, font_installed=lambda _: True)
 
     plain = parse({})
-    assert (plain["trim"], plain["hook_title"], plain["emphasis"], plain["emoji"]) == ("pauses+fillers", True, True, False)
+    assert (plain.trim, plain.hook_title, plain.emphasis, plain.emoji) == ("pauses+fillers", True, True, False)
     branded = parse({"brand": {"trim": "off", "emoji": True}})
-    assert branded["trim"] == "off" and branded["emoji"] is True
+    assert branded.trim == "off" and branded.emoji is True
+    assert branded.as_json()["trim"] == "off"  # stored as chosen, so a later brand change leaves it
     own = parse({"brand": {"trim": "off"}, "trim": "pauses"})
-    assert own["trim"] == "pauses"
+    assert own.trim == "pauses"
     with pytest.raises(InvalidOptions, match="hook_title"):
         parse({"hook_title": "sometimes"})

@@ -110,12 +110,13 @@ def test_the_worker_s_binding_does_reach_faust():
     assert "faust" in outside
 
 
-PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript", "webhooks", "upload")
+PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript", "webhooks", "upload",
+               "options")
 
 
 def test_the_domain_imports_nothing_but_the_standard_library():
     modules, outside = reachable([f"streams.domain.{m}" for m in PURE_DOMAIN])
-    assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain",
+    assert {m for m in modules if _module_file(m)} == {"streams", "streams.domain", "streams.errors",
                                                        *(f"streams.domain.{m}" for m in PURE_DOMAIN)}
     assert set(outside) <= set(sys.stdlib_module_names) | {"__future__"}, outside
 

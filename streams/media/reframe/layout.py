@@ -29,13 +29,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from streams.domain.options import ASPECTS
 from streams.media.reframe.camera import CameraRules, CropKeyframe, cut_between, follow
 from streams.media.reframe.observations import FrameFaces, Loudness, Source
 from streams.media.reframe.speaker import SpeakerRules, Turn, VoiceTurn, active_speaker
 from streams.media.reframe.tracking import Track, TrackingRules, link_tracks
 
 # output sizes, as in streams.media.render (kept here so planning needs no FFmpeg code)
-ASPECTS = {"9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080)}
 MAX_KEYFRAME_FPS = 30.0
 LAYOUTS = ("single", "split", "fit")
 

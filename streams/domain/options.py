@@ -1,0 +1,142 @@
+"""A video's processing options, typed (``VideoOptions``): read once from what the API accepted and
+stored, and handed to every stage as they are.
+
+The options' names, types, ranges and defaults are declared once, in the ``upload_received``
+contract (``schemas/events/upload_received.schema.json``): ``DEFAULTS`` and ``ASPECT_RATIOS`` are
+read from it, and the API validates a submission against it (``api.options``). What a video's
+stored options state is kept as it was accepted (``as_json``), so the API answers with exactly
+what it stored; the stages read the typed fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from streams.errors import ContractError, InvalidOptions
+
+# The contract, read as plain JSON (this module imports nothing but the standard library, like the
+# rest of what the API and the worker share; ``streams.domain.contracts`` validates against it).
+CONTRACT = Path(__file__).resolve().parents[2] / "schemas" / "events" / "upload_received.schema.json"
+
+
+@cache
+def _properties() -> Mapping[str, Any]:
+    return MappingProxyType(json.loads(CONTRACT.read_text())["properties"]["options"]["properties"])
+
+
+def defaults() -> Mapping[str, Any]:
+    """Each option's default, as the contract declares it."""
+    return MappingProxyType({name: spec["default"] for name, spec in _properties().items()})
+
+
+def aspect_ratios() -> tuple[str, ...]:
+    """The aspect ratios a clip may be rendered in, as the contract lists them."""
+    return tuple(_properties()["aspect_ratios"]["items"]["enum"])
+
+
+# A clip's frame: 1080 pixels on its short side, the long side by the ratio.
+SHORT_SIDE = 1080
+
+
+def frame_size(aspect: str) -> tuple[int, int]:
+    """The width and height a clip of ``aspect`` ("9:16": width to height) is rendered at."""
+    width, height = (int(part) for part in aspect.split(":"))
+    if width <= height:
+        return SHORT_SIDE, round(SHORT_SIDE * height / width)
+    return round(SHORT_SIDE * width / height), SHORT_SIDE
+
+
+# Every aspect ratio a clip may have, with its frame size: the contract's list (``aspect_ratios``).
+ASPECTS: Mapping[str, tuple[int, int]] = MappingProxyType({aspect: frame_size(aspect) for aspect in aspect_ratios()})
+
+# What every video's stored options state, defaults filled in when the submission leaves them
+# out (the others are stored only when given: a video stored before one existed reads its default).
+STATED = (
+    "clip_count",
+    "min_seconds",
+    "max_seconds",
+    "aspect_ratios",
+    "caption_style",
+    "language",
+    "trim",
+    "hook_title",
+    "emphasis",
+    "emoji",
+)
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """Attributes (``schemas/events/upload_received.schema.json`` describes each):
+    clip_count: how many clips to choose.
+    min_seconds, max_seconds: the clip length range, unless ``length`` names a preset.
+    length: a clip length preset ("15-30", "30-60", "60-90") or None.
+    max_overlap: the share of the shorter of two clips they may have in common.
+    aspect_ratios: each clip is rendered in each of these.
+    caption_style: the captions' style.
+    language: "auto" or the language spoken (Whisper's code).
+    framing: "auto", "speaker" or "center".
+    trim: "off", "pauses" or "pauses+fillers".
+    hook_title, emphasis, emoji: the editing choices (``streams.media.editing``).
+    brand: the brand kit as submitted (``streams.media.brand.BrandKit.from_options``), or None.
+    stated: the options as stored (``as_json``).
+    """
+
+    clip_count: int
+    min_seconds: float
+    max_seconds: float
+    length: str | None
+    max_overlap: float
+    aspect_ratios: tuple[str, ...]
+    caption_style: str
+    language: str
+    framing: str
+    trim: str
+    hook_title: bool
+    emphasis: bool
+    emoji: bool
+    brand: Mapping[str, Any] | None
+    stated: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> VideoOptions:
+        """The options a video states (``value``: as stored, or as accepted), each one it leaves
+        out at its default."""
+        known = {**defaults(), **{k: v for k, v in value.items() if v is not None or k in ("length", "brand")}}
+        brand = known["brand"]
+        if brand is not None and not isinstance(brand, Mapping):
+            raise ContractError(f"options.brand must be a JSON object, got {type(brand).__name__}")
+        try:
+            return cls._typed(known, brand, value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidOptions(f"the options are not usable: {exc}") from None
+
+    @classmethod
+    def _typed(cls, known: Mapping[str, Any], brand: Any, value: Mapping[str, Any]) -> VideoOptions:
+        return cls(
+            clip_count=int(known["clip_count"]),
+            min_seconds=float(known["min_seconds"]),
+            max_seconds=float(known["max_seconds"]),
+            length=known["length"],
+            max_overlap=float(known["max_overlap"] or 0.0),
+            aspect_ratios=tuple(known["aspect_ratios"]),
+            caption_style=str(known["caption_style"]),
+            language=str(known["language"]),
+            framing=str(known["framing"]),
+            trim=str(known["trim"]),
+            hook_title=bool(known["hook_title"]),
+            emphasis=bool(known["emphasis"]),
+            emoji=bool(known["emoji"]),
+            brand=MappingProxyType(dict(brand)) if brand is not None else None,
+            stated=MappingProxyType(dict(value)),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The options as stored and as the API shows them."""
+        return dict(self.stated)

@@ -1,0 +1,58 @@
+"""A video's options, typed once (``streams.domain.options.VideoOptions``): defaults and the aspect
+ratios come from the upload contract alone, and what was stored is what the API shows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from streams.domain import contracts
+from streams.domain.options import ASPECTS, STATED, VideoOptions, defaults, frame_size
+from streams.errors import ContractError, InvalidOptions
+from streams.settings import project_root
+
+CONTRACT = contracts.schema("upload_received")["properties"]["options"]["properties"]
+
+
+def test_every_default_is_the_contract_s():
+    assert set(defaults()) == set(CONTRACT)
+    typed = VideoOptions.from_json({})
+    for name in CONTRACT:
+        value = getattr(typed, name)
+        assert (list(value) if isinstance(value, tuple) else value) == CONTRACT[name]["default"], name
+    assert set(STATED) <= set(CONTRACT)
+
+
+def test_what_a_video_states_wins_and_is_kept_as_stored():
+    stated = {"clip_count": 3, "aspect_ratios": ["1:1", "9:16"], "length": "15-30", "brand": {"font": "DejaVu Sans"}}
+    typed = VideoOptions.from_json(stated)
+    assert (typed.clip_count, typed.aspect_ratios, typed.length) == (3, ("1:1", "9:16"), "15-30")
+    assert typed.brand == {"font": "DejaVu Sans"} and typed.trim == CONTRACT["trim"]["default"]
+    assert typed.as_json() == stated
+    with pytest.raises(TypeError):
+        typed.brand["font"] = "other"  # type: ignore[index]  # read-only
+
+
+def test_unusable_options_are_typed_errors():
+    with pytest.raises(InvalidOptions):
+        VideoOptions.from_json({"clip_count": "many"})
+    with pytest.raises(ContractError, match="brand must be a JSON object"):
+        VideoOptions.from_json({"brand": "red"})
+
+
+def test_the_aspect_ratios_are_the_contract_s_with_their_frames():
+    assert list(ASPECTS) == CONTRACT["aspect_ratios"]["items"]["enum"]
+    assert frame_size("9:16") == (1080, 1920) and frame_size("16:9") == (1920, 1080)
+    assert frame_size("4:5") == (1080, 1350) and frame_size("1:1") == (1080, 1080)
+
+
+def test_no_module_spells_a_default_or_the_aspect_list_again():
+    """``clip_count``'s default and the aspect ratios' sizes are written nowhere but the contract
+    (and the frame rule above): a second copy would drift."""
+    spelled = []
+    for path in [*(project_root() / "streams").rglob("*.py"), *(project_root() / "api").rglob("*.py")]:
+        text = path.read_text()
+        if re.search(r"""clip_count["']?\s*[:=,]\s*\d""", text) or re.search(r"""["']16:9["']\s*:\s*\(""", text):
+            spelled.append(str(path.relative_to(project_root())))
+    assert spelled == []
