@@ -33,7 +33,7 @@ from streams.adapters.analytics import USAGE_PATH, AnalyticsStore, issue_token
 from streams.analytics.rows import from_message
 from streams.worker import topics
 from streams.worker.app import app, settings
-from streams.worker.runtime import handle_batch, with_retries
+from streams.worker.messages import handle_batch, with_retries
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from streams.billing import reporter
 from streams.billing.stripe_account import StripeAccount
 from streams.worker.app import app
-from streams.worker.runtime import runtime
+from streams.worker.resources import runtime
 
 log = logging.getLogger(__name__)
 RESTART_SECONDS = 5.0

@@ -25,8 +25,10 @@ from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.worker import topics
 from streams.worker.app import app
+from streams.worker.messages import consume
 from streams.worker.records import AudioChunkReady
-from streams.worker.runtime import consume, report, report_failure, runtime
+from streams.worker.reporting import StageReport, report_failure
+from streams.worker.resources import runtime
 
 STAGE = "ingest"
 
@@ -52,23 +54,23 @@ async def _ingest(upload: dict) -> None:
     if video.status == "failed":
         await report_failure(video_id)
         return
+    stage = StageReport(rt, tenant_id, video_id, STAGE)
     if video.status == "completed":
-        await report(tenant_id, video_id, STAGE, "started")
-        await _report_finished(rt, tenant_id, video_id)
+        await stage.announce("started")
+        await _report_finished(stage)
         return
-    await rt.catalog.stage(video_id, STAGE, "running")
-    await report(tenant_id, video_id, STAGE, "started")
+    await stage.begin()
 
     if upload.get("source_url"):
         await _download(rt, upload)
     try:
-        await _read(rt, upload)
+        await _read(rt, upload, stage)
     except MediaError as exc:
         if not exc.retriable:  # not media, or not media we take: its video fails, the file goes
             await _discard(rt, upload["source_uri"])
         raise
-    await rt.catalog.stage(video_id, STAGE, "completed")
-    await _report_finished(rt, tenant_id, video_id)
+    await stage.complete()
+    await _report_finished(stage)
 
 
 async def _discard(rt, source_uri: str) -> None:
@@ -80,9 +82,9 @@ async def _discard(rt, source_uri: str) -> None:
     await asyncio.to_thread(rt.storage.delete, key)
 
 
-async def _read(rt, upload: dict) -> None:
+async def _read(rt, upload: dict, stage: StageReport) -> None:
     """Probe the stored upload and publish its audio chunks."""
-    video_id, tenant_id = upload["video_id"], upload["tenant_id"]
+    video_id = upload["video_id"]
     source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
     sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
@@ -106,25 +108,26 @@ async def _read(rt, upload: dict) -> None:
         sandbox=sandbox,
     )
     try:
-        await _publish_chunks(rt, tenant_id, video_id, info, chunks)
+        await _publish_chunks(rt, stage, info, chunks)
     finally:
         chunks.close()
 
 
-async def _report_finished(rt, tenant_id: str, video_id: str) -> None:
+async def _report_finished(stage: StageReport) -> None:
     """Ingest's ``finished``, its time and duration as recorded (the stage's first start to its
     end), so that announcing it again gives the same event."""
-    video = await rt.catalog.video(video_id)
-    stage = video.stage(STAGE) if video else None
-    if stage is None or stage.status != "completed":
+    video = await stage.rt.catalog.video(stage.video_id)
+    row = video.stage(STAGE) if video else None
+    if row is None or row.status != "completed":
         return
-    started, finished = stage.started_at, stage.finished_at
+    started, finished = row.started_at, row.finished_at
     seconds = round((finished - started).total_seconds(), 3) if started and finished else None
-    await report(tenant_id, video_id, STAGE, "finished", at=finished, duration_seconds=seconds)
+    await stage.announce("finished", at=finished, duration_seconds=seconds)
 
 
-async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: AudioChunks) -> None:
+async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> None:
     """Store and announce each chunk the moment the sandbox cuts it."""
+    tenant_id, video_id = stage.tenant_id, stage.video_id
     count = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
         key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
@@ -146,7 +149,7 @@ async def _publish_chunks(rt, tenant_id: str, video_id: str, info, chunks: Audio
         await topics.audio_chunks.send(key=video_id, value=event)
         count += 1
         progress = min(1.0, chunk.end / info.duration) if info.duration else None
-        await rt.catalog.stage(video_id, STAGE, "running", progress)
+        await stage.progress(progress)
     await rt.catalog.set_chunk_count(video_id, count)
 
 

@@ -66,8 +66,10 @@ from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Step
 from streams.worker import topics
 from streams.worker.app import app
+from streams.worker.messages import consume
 from streams.worker.records import MomentCandidate, MomentsFound, TranscriptChunkReady
-from streams.worker.runtime import consume, fail, report, runtime, video_to_process
+from streams.worker.reporting import StageReport
+from streams.worker.resources import runtime, video_to_process
 
 STAGE = "moments"
 log = logging.getLogger(__name__)
@@ -282,10 +284,10 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     if video is None:
         return
     judge = judge_enabled()
+    stage = StageReport(rt, chunk.tenant_id, video_id, STAGE)
     if chunk.chunk_index == 0:
         await rt.catalog.set_ranking(video_id, _ranking(await rt.triton.judge_model() if judge else None))
-        await rt.catalog.stage(video_id, STAGE, "running")
-        await report(chunk.tenant_id, video_id, STAGE, "started")
+        await stage.begin()
     step = await _advance(video_id, chunk, video.options, video.duration)
     if step is None:
         return
@@ -299,13 +301,10 @@ async def _find(chunk: TranscriptChunkReady) -> None:
             at = max([await rt.catalog.save_moment(video_id, m, rank, is_final=False) for m, rank in moments])
             candidates = [_candidate(m, rank) for m, rank in moments]
             await _publish(chunk, candidates, is_final=False, at=at)
-        progress = min(0.99, chunk.end / video.duration) if video.duration else None
-        await rt.catalog.stage(video_id, STAGE, "running", progress)
+        await stage.progress(min(0.99, chunk.end / video.duration) if video.duration else None)
         return
     if not picks:
-        await fail(
-            video_id, STAGE, NoSpeech.code, "no speech was found in the audio, so there is nothing to make clips from"
-        )
+        await stage.fail(NoSpeech.code, "no speech was found in the audio, so there is nothing to make clips from")
         return
     announced = await _with_verdicts(video_id, chosen, judge)
     final = _titles_kept([as_moment(video_id, a) for a in announced], await rt.catalog.moments(video_id))
@@ -316,12 +315,12 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     superseded = sorted({moment_id(video_id, p.start, p.end) for p in picks} - final_ids)
     await rt.catalog.supersede_moments(video_id, superseded)
     # The final ranking is announced at the stage's recorded end, like its ``finished``.
-    await rt.catalog.stage(video_id, STAGE, "completed")
+    await stage.complete()
     finished_at = await rt.catalog.recorded_at(video_id, STAGE, "finished")
     if finished_at is None:  # deleted meanwhile
         return
     await _publish(chunk, ranked, is_final=True, at=finished_at, superseded=superseded)
-    await report(chunk.tenant_id, video_id, STAGE, "finished", at=finished_at)
+    await stage.announce("finished", at=finished_at)
 
 
 def _titles_kept(final: Sequence[Moment], stored: Sequence[StoredMoment]) -> list[Moment]:

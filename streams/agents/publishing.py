@@ -30,7 +30,7 @@ from streams.webhooks import events
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.records import post_stats
-from streams.worker.runtime import Runtime, runtime
+from streams.worker.resources import Runtime, runtime
 
 log = logging.getLogger(__name__)
 

@@ -52,15 +52,10 @@ from streams.speakers.video import speakers_of_video, with_speakers
 from streams.speakers.voices import Voices
 from streams.worker import topics
 from streams.worker.app import app
+from streams.worker.messages import consume
 from streams.worker.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
-from streams.worker.runtime import (
-    Runtime,
-    Stopwatch,
-    consume,
-    report,
-    runtime,
-    video_to_process,
-)
+from streams.worker.reporting import StageReport, report
+from streams.worker.resources import Runtime, Stopwatch, runtime, video_to_process
 
 STAGE = "render"
 log = logging.getLogger(__name__)
@@ -208,14 +203,14 @@ async def _render(found: MomentsFound) -> None:
     video = await video_to_process(video_id)
     if video is None:
         return
+    stage = StageReport(rt, found.tenant_id, video_id, STAGE)
     if video.status == "completed":
         if found.is_final:  # redelivered: the worker that completed the video may have died before saying so
-            await _announce_end(rt, found.tenant_id, video_id)
+            await _announce_end(stage)
         return
     render_stage = video.stage(STAGE)
     if render_stage is not None and render_stage.status == "pending":
-        await rt.catalog.stage(video_id, STAGE, "running")
-        await report(found.tenant_id, video_id, STAGE, "started")
+        await stage.begin()
     aspects = list(video.options.aspect_ratios)
     wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
@@ -242,7 +237,7 @@ async def _render(found: MomentsFound) -> None:
         async with gate:
             await _render_one(rt, found, video, chunks, moment, aspect, brand, threads, source, plan)
         done = len(await rt.catalog.clips(video_id))
-        await rt.catalog.stage(video_id, STAGE, "running", min(0.99, done / max(1, wanted)))
+        await stage.progress(min(0.99, done / max(1, wanted)))
 
     try:
         await _all_or_none([one(moment, aspect) for moment in found.moments for aspect in aspects])
@@ -256,9 +251,9 @@ async def _render(found: MomentsFound) -> None:
         now = await rt.catalog.video(video_id)  # transcribed by now: the speakers are final
         if now is not None:  # every chunk was in before the final ranking: those read above
             await _final_speakers(rt, now, chunks)
-        await rt.catalog.stage(video_id, STAGE, "completed")
+        await stage.complete()
         await rt.catalog.complete_video(video_id)
-        await _announce_end(rt, found.tenant_id, video_id)
+        await _announce_end(stage)
         rt.drop_scratch(video_id)
 
 
@@ -305,20 +300,20 @@ async def _final_speakers(rt: Runtime, video: Video, chunks: Sequence[Transcript
         log.info("clip %s of %s: captions relabelled with the video's final speakers", clip.clip_id, video.video_id)
 
 
-async def _announce_end(rt: Runtime, tenant_id: str, video_id: str) -> None:
+async def _announce_end(stage: StageReport) -> None:
     """Report the render stage's and the video's milestones as the catalog has them: the stage's
     start (lost if a worker died between marking it running and reporting) and end, and the
-    video's completion. The same events each time (``runtime.report``), so a redelivered final
+    video's completion. The same events each time (``reporting.report``), so a redelivered final
     message announces again whatever a killed worker may not have, and consumers keep each once."""
-    video = await rt.catalog.video(video_id)
+    video = await stage.rt.catalog.video(stage.video_id)
     if video is None:
         return
-    stage = video.stage(STAGE)
-    if stage is not None and stage.status == "completed":
-        await report(tenant_id, video_id, STAGE, "started", at=stage.started_at)
-        await report(tenant_id, video_id, STAGE, "finished", at=stage.finished_at)
+    row = video.stage(STAGE)
+    if row is not None and row.status == "completed":
+        await stage.announce("started", at=row.started_at)
+        await stage.announce("finished", at=row.finished_at)
     if video.status == "completed":
-        await report(tenant_id, video_id, "video", "finished", at=video.finished_at)
+        await report(stage.tenant_id, stage.video_id, "video", "finished", at=video.finished_at)
 
 
 def _seen(future: asyncio.Future) -> None:

@@ -24,7 +24,8 @@ from streams.search import SearchIndex, open_index, sentence_docs
 from streams.search.reindex import labelled_words, video_docs
 from streams.worker import topics
 from streams.worker.app import app
-from streams.worker.runtime import checked, handle_batch, origin_of, runtime, with_retries
+from streams.worker.messages import checked, handle_batch, origin_of, with_retries
+from streams.worker.resources import runtime
 
 log = logging.getLogger("clipstream")
 

@@ -39,6 +39,7 @@ from streams.speakers.video import speakers_of, turns_of_chunks
 from streams.speakers.voices import Voices
 from streams.worker import topics
 from streams.worker.app import app
+from streams.worker.messages import consume
 from streams.worker.records import (
     AudioChunkReady,
     SpeakerTalk,
@@ -47,7 +48,8 @@ from streams.worker.records import (
     TranscriptSegment,
     TranscriptWord,
 )
-from streams.worker.runtime import Runtime, Stopwatch, consume, report, runtime, video_to_process
+from streams.worker.reporting import StageReport
+from streams.worker.resources import Runtime, Stopwatch, runtime, video_to_process
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
@@ -64,9 +66,9 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
     video = await video_to_process(video_id)
     if video is None:
         return
+    stage = StageReport(rt, chunk.tenant_id, video_id, STAGE)
     if chunk.chunk_index == 0:
-        await rt.catalog.stage(video_id, STAGE, "running")
-        await report(chunk.tenant_id, video_id, STAGE, "started")
+        await stage.begin()
     stored = await rt.catalog.transcript_chunks(video_id, chunk.chunk_index, chunk.chunk_index)
     if not stored:
         await _recognize(rt, video, chunk)
@@ -92,12 +94,10 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
     )
     await topics.transcripts.send(key=video_id, value=event)
     if chunk.is_last:
-        await rt.catalog.stage(video_id, STAGE, "completed")
-        await report(chunk.tenant_id, video_id, STAGE, "finished", **await _speakers(rt, video_id))
+        await stage.complete()
+        await stage.announce("finished", **await _speakers(rt, video_id))
     elif chunk.video_duration:
-        progress = min(0.99, chunk.end / chunk.video_duration)
-        await rt.catalog.stage(video_id, STAGE, "running", progress)
-        await report(chunk.tenant_id, video_id, STAGE, "progress", progress=round(progress, 3))
+        await stage.progress(min(0.99, chunk.end / chunk.video_duration), announce=True)
 
 
 async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:

@@ -7,7 +7,7 @@ same delivery twice).
 Enqueueing is idempotent (one delivery per endpoint and occurrence), so a redelivered message is
 harmless. A webhook never fails a video: if the database refuses the enqueue after a few tries,
 the event is logged and skipped, and the stream goes on. A message that breaks its contract is set
-aside on ``webhooks.dlq`` with the reason (``streams.worker.runtime.checked``).
+aside on ``webhooks.dlq`` with the reason (``streams.worker.messages.checked``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 from streams.worker import topics
 from streams.worker.app import app
-from streams.worker.runtime import checked, handle_message, origin_of, runtime, with_retries
+from streams.worker.messages import checked, handle_message, origin_of, with_retries
+from streams.worker.resources import runtime
 from streams.worker.shutdown import STATE
 
 log = logging.getLogger(__name__)

@@ -220,14 +220,14 @@ async def _until(fetch, done, timeout: float = 10.0):
 
 
 async def test_the_agents_enqueue_each_occurrence_once(pool, stack, tenant, monkeypatch, tmp_path):
-    from streams.worker import runtime
+    from streams.worker import resources
     from streams.adapters.catalog import Catalog
     from streams.agents.webhooks import clip_webhooks, lifecycle_webhooks
     from streams.domain.envelope import SCHEMA_VERSION
     from streams.worker.records import ClipRendered, Lifecycle, to_payload
 
     # the agents' runtime, on the test's pool; nothing else of it is used
-    monkeypatch.setattr(runtime, "_runtime", runtime.Runtime(
+    monkeypatch.setattr(resources, "_runtime", resources.Runtime(
         settings=stack, catalog=Catalog(pool), storage=None, triton=None, scratch=tmp_path))
     await endpoint(pool, tenant, "https://example.com/hooks")
     envelope = {"schema_version": SCHEMA_VERSION, "tenant_id": tenant, "video_id": "v1",

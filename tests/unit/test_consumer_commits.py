@@ -13,7 +13,7 @@ from faust.types import TP
 from mode.utils.queues import FlowControlQueue
 
 from streams.worker.consumer import App, DroppingFlowControl, committable, held
-from streams.worker.runtime import handle_message, origin_of
+from streams.worker.messages import handle_message, origin_of
 from streams.worker.shutdown import STATE
 
 TP0 = TP("audio_chunks", 0)

@@ -1,5 +1,5 @@
 """A worker's graceful stop (``streams.worker.shutdown``) and the rules the agents' loop follows while it
-stops (``streams.worker.runtime``): the work in hand may finish within the grace, nothing new is started,
+stops (``streams.worker.messages``): the work in hand may finish within the grace, nothing new is started,
 a retriable failure is set aside instead of retried or given up, and a message whose work is
 cancelled is abandoned. The real state, the real ``run_guarded`` and ``handle_message``, no broker:
 nothing here gets as far as sending anything."""
@@ -14,7 +14,7 @@ from faust.transport.consumer import ConsumerMessage
 
 from streams.ops import metrics
 
-from streams.worker import runtime
+from streams.worker import messages
 from streams.domain.deadletters import Origin
 from streams.errors import SandboxUnavailable
 from streams.worker.shutdown import STATE, Stopping
@@ -132,7 +132,7 @@ async def test_no_message_is_started_once_stopping_and_it_is_abandoned_when_canc
     async def work():
         started.append(1)
 
-    task = asyncio.create_task(runtime.handle_message("transcribe", origin(), weakref.ref(m), work))
+    task = asyncio.create_task(messages.handle_message("transcribe", origin(), weakref.ref(m), work))
     await settle()
     assert not task.done() and started == []
     assert STATE.abandoned(m)  # at once: Faust may acknowledge it as it stops, before it cancels the agent
@@ -148,7 +148,7 @@ async def test_a_message_whose_work_is_cancelled_is_abandoned():
     async def work():
         await release.wait()
 
-    task = asyncio.create_task(runtime.handle_message("render", origin(), weakref.ref(m), work))
+    task = asyncio.create_task(messages.handle_message("render", origin(), weakref.ref(m), work))
     await settle()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -162,12 +162,12 @@ async def test_a_finished_message_is_not_abandoned():
     async def work():
         done.append(1)
 
-    await runtime.handle_message("render", origin(), weakref.ref(m), work)
+    await messages.handle_message("render", origin(), weakref.ref(m), work)
     assert done == [1] and not STATE.abandoned(m)
 
 
 def guarded(work, stage: str = "transcribe"):
-    return runtime.run_guarded(stage, tenant_id="tenant_stop", video_id=VIDEO, raw=b'{"event_id": "e1"}',
+    return messages.run_guarded(stage, tenant_id="tenant_stop", video_id=VIDEO, raw=b'{"event_id": "e1"}',
                                source_topic="audio_chunks", work=work)
 
 
@@ -273,7 +273,7 @@ async def test_what_the_agents_are_on_when_the_grace_ends_is_abandoned_before_fa
     async def work():
         await release.wait()
 
-    task = asyncio.create_task(runtime.handle_message("render", origin(9), weakref.ref(m), work))
+    task = asyncio.create_task(messages.handle_message("render", origin(9), weakref.ref(m), work))
     await settle()
     STATE.begin(0.0)
     assert not STATE.abandoned(m)
@@ -289,7 +289,7 @@ async def test_a_sink_s_batch_is_in_hand_while_written_and_abandoned_whole_if_ca
     async def write():
         await release.wait()
 
-    task = asyncio.create_task(runtime.handle_batch("analytics", [weakref.ref(m) for m in ms], write))
+    task = asyncio.create_task(messages.handle_batch("analytics", [weakref.ref(m) for m in ms], write))
     await settle()
     assert STATE.in_hand == ["analytics (2 messages)"]
     task.cancel()
@@ -305,7 +305,7 @@ async def test_no_batch_is_started_once_stopping():
     async def write():
         written.append(1)
 
-    task = asyncio.create_task(runtime.handle_batch("search", [weakref.ref(m) for m in ms], write))
+    task = asyncio.create_task(messages.handle_batch("search", [weakref.ref(m) for m in ms], write))
     await settle()
     assert not task.done() and written == [] and STATE.in_hand == []
     assert STATE.abandoned(ms[0])

@@ -31,7 +31,7 @@ def clip(clip_id: str = "c1", event_id: str = "e9") -> dict:
         vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg"))
 
 
-# every (stage, status) the agents report (grep "report(" streams/agents streams/worker/runtime.py)
+# every (stage, status) the agents report (grep "report(" streams/agents streams/worker/reporting.py)
 @pytest.mark.parametrize("stage,status,kind", [
     ("ingest", "started", "video.processing"),
     ("ingest", "finished", None),

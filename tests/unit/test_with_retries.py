@@ -1,10 +1,10 @@
-"""``runtime.with_retries``: the sinks' tries with doubling pauses, the last failure raised."""
+"""``messages.with_retries``: the sinks' tries with doubling pauses, the last failure raised."""
 
 import asyncio
 
 import pytest
 
-from streams.worker import runtime
+from streams.worker import messages
 
 
 def test_tries_again_with_doubling_pauses_and_returns_the_first_success(monkeypatch):
@@ -19,8 +19,8 @@ def test_tries_again_with_doubling_pauses_and_returns_the_first_success(monkeypa
             raise OSError("down")
         return "done"
 
-    monkeypatch.setattr(runtime.asyncio, "sleep", sleep)
-    assert asyncio.run(runtime.with_retries(work, tries=4)) == "done"
+    monkeypatch.setattr(messages.asyncio, "sleep", sleep)
+    assert asyncio.run(messages.with_retries(work, tries=4)) == "done"
     assert len(calls) == 3 and pauses == [0.5, 1.0]
 
 
@@ -33,7 +33,7 @@ def test_the_last_failure_is_raised_after_the_tries(monkeypatch):
     async def work():
         raise OSError(f"down {len(pauses)}")
 
-    monkeypatch.setattr(runtime.asyncio, "sleep", sleep)
+    monkeypatch.setattr(messages.asyncio, "sleep", sleep)
     with pytest.raises(OSError, match="down 3"):
-        asyncio.run(runtime.with_retries(work, tries=4, delay=0.25))
+        asyncio.run(messages.with_retries(work, tries=4, delay=0.25))
     assert pauses == [0.25, 0.5, 1.0]

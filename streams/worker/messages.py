@@ -1,6 +1,4 @@
-"""What the worker's agents share: the catalog, storage, the Triton client and a scratch
-directory, opened once on first use (never at import time), and the two ways a stage reports:
-lifecycle events and failures.
+"""How an agent handles its messages.
 
 A failure is handled in one place (``run_guarded``): an exception is classified
 (``streams.failures``); a transient one (Triton, storage, the database or Kafka unavailable) is
@@ -19,166 +17,27 @@ is left unfinished is never committed: the next owner of its partition does it a
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-import shutil
-import time
-import uuid
 import weakref
-from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
-from urllib.parse import urlparse
 
 from opentelemetry.trace import StatusCode
 
-from streams.adapters.catalog import Catalog
-from streams.adapters.db import create_pool
-from streams.adapters.storage import S3Storage, Storage, open_storage
-from streams.adapters.triton import TritonClient
 from streams.domain import contracts, deadletters
 from streams.domain.deadletters import Origin
-from streams.domain.envelope import MILESTONES
 from streams.domain.pipeline import EVENT_TYPES
-from streams.domain.video import Video
-from streams.errors import ClipstreamError, ContractError, StorageError, VideoFailed
+from streams.errors import ClipstreamError, ContractError, VideoFailed
 from streams.failures import classify
-from streams.ops import metrics, redact, tracing
+from streams.ops import metrics, tracing
 from streams.ops.error_reports import capture_failure
-from streams.settings import Settings
-from streams.worker.records import lifecycle
+from streams.worker.reporting import fail, give_up
+from streams.worker.resources import Stopwatch, runtime
 from streams.worker.retry import budget_for
 from streams.worker.shutdown import STATE
 
 log = logging.getLogger("clipstream")
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    catalog: Catalog
-    storage: Storage
-    triton: TritonClient
-    scratch: Path
-    other_buckets: dict[str, S3Storage] = field(default_factory=dict)  # s3:// sources outside ``storage``
-
-    def scratch_for(self, video_id: str) -> Path:
-        path = self.scratch / video_id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def drop_scratch(self, video_id: str) -> None:
-        shutil.rmtree(self.scratch / video_id, ignore_errors=True)
-
-    async def local_source(self, video_id: str, source_uri: str, filename: str) -> Path:
-        """A local path to an upload: the file itself with file storage, else a scratch copy.
-        An ``s3://`` source outside our own storage (a worker on local files, an API that takes
-        presigned S3 uploads) is read from that bucket through the configured S3 endpoint."""
-        storage, key = self._source_storage(source_uri)
-        if not await asyncio.to_thread(storage.exists, key):
-            raise StorageError(f"the uploaded file {filename} is not in storage ({source_uri})")
-        local = getattr(storage, "local_path", None)
-        if local is not None:
-            return local(key)
-        dest = self.scratch_for(video_id) / ("source" + Path(key).suffix)
-        if not dest.exists():
-            # Two stages may fetch at once (transcribe's look at the picture, render): each writes
-            # its own part file and the rename is atomic, so neither reads a half-written copy.
-            part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
-            try:
-                await asyncio.to_thread(storage.download, key, part)
-                part.replace(dest)
-            finally:
-                part.unlink(missing_ok=True)
-        return dest
-
-    def _source_storage(self, uri: str) -> tuple[Storage, str]:
-        try:
-            return self.storage, self.storage.key_of(uri)
-        except StorageError:
-            parsed = urlparse(uri)
-            if parsed.scheme != "s3" or not parsed.netloc:
-                raise
-            if parsed.netloc not in self.other_buckets:  # one boto3 client per bucket, not per read
-                self.other_buckets[parsed.netloc] = S3Storage(parsed.netloc, "", self.settings)
-            return self.other_buckets[parsed.netloc], parsed.path.lstrip("/")
-
-
-_runtime: Runtime | None = None
-_lock = asyncio.Lock()
-
-
-async def runtime() -> Runtime:
-    global _runtime
-    async with _lock:
-        if _runtime is None:
-            from streams.worker import topics
-            from streams.worker.app import settings
-
-            await topics.declare_all()
-            pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=8)
-            scratch = settings.data_dir / "worker" / "scratch"
-            scratch.mkdir(parents=True, exist_ok=True)
-            _runtime = Runtime(
-                settings=settings,
-                catalog=Catalog(pool),
-                storage=open_storage(settings),
-                triton=TritonClient(settings.triton_grpc_url),
-                scratch=scratch,
-            )
-    return _runtime
-
-
-async def report(
-    tenant_id: str, video_id: str, stage: str, status: str, *, at: datetime | None = None, **fields
-) -> None:
-    """Publish a lifecycle event (``started``/``progress``/``finished``/``failed``).
-
-    A milestone (``started``, ``finished``, ``failed``) is reported after its state is written, and
-    again wherever a redelivered message finds that state already written: a worker killed
-    between the write and the send would otherwise lose the event for good. Every report of a
-    milestone is the same event (``records.lifecycle``): its id comes from (video, stage, status,
-    and for a failure its time), its time from when the catalog recorded it (``at``, else looked up), so consumers keep it once.
-    Its other ``fields`` must come from the record too. A milestone the catalog has not recorded
-    (the video is gone, the stage did not get there) is not announced. ``progress`` is a new event
-    each time."""
-    from streams.worker import topics
-
-    if status in MILESTONES and at is None:
-        at = await (await runtime()).catalog.recorded_at(video_id, stage, status)
-        if at is None:
-            log.warning("%s %s: not reporting %s, which the catalog has not recorded", stage, video_id, status)
-            return
-    await topics.events.send(key=video_id, value=lifecycle(tenant_id, video_id, stage, status, at, **fields))
-
-
-async def dead_letter(
-    stage: str,
-    key: str | bytes | None,
-    value: bytes,
-    code: str,
-    reason: str,
-    source_topic: str,
-    *,
-    origin: Origin | None = None,
-    attempts: int = 1,
-) -> None:
-    """Set a message aside on the stage's dead-letter topic, the reason in its headers
-    (``streams.domain.deadletters``). ``origin`` (where the message came from: partition, offset, its own
-    key and headers) is best given; without it the record names only ``source_topic``."""
-    from streams.worker import topics
-    from streams.worker.app import settings
-
-    if origin is None:
-        origin = Origin(topic=source_topic, key=key.encode() if isinstance(key, str) else key, value=value)
-    key_bytes, kept, headers = deadletters.letter(
-        stage, origin, code, reason, attempts=attempts, max_value_bytes=settings.max_event_bytes
-    )
-    await topics.DEAD_LETTER[stage].send(key=key_bytes, value=kept, headers=headers)
-    metrics.DEAD_LETTERS.labels(stage, code).inc()
 
 
 async def run_guarded(
@@ -453,106 +312,3 @@ def _named_video(value: bytes) -> tuple[str, str] | None:
     if isinstance(tenant_id, str) and isinstance(video_id, str) and tenant_id and video_id:
         return tenant_id, video_id
     return None
-
-
-def for_users(reason: str) -> str:
-    """A failure's reason without any path of this machine (its data directory, storage root,
-    scratch and temporary folders, stored objects' URIs): ``ops.redact``."""
-    return _redactor()(reason)
-
-
-@functools.cache
-def _redactor() -> redact.Redactor:
-    """The worker's redactor, its patterns compiled once."""
-    from streams.worker.app import settings
-
-    return redact.for_settings(settings)
-
-
-async def give_up(
-    stage: str,
-    video_id: str,
-    raw: bytes,
-    code: str,
-    reason: str,
-    source_topic: str,
-    *,
-    origin: Origin | None,
-    attempts: int,
-    fails_video: bool = True,
-) -> None:
-    """The end of a message: dead-lettered, and its video failed (if ``fails_video``); a message
-    that came for a video that had already failed (``VideoFailed``) announces that failure again.
-    Never raises: if Kafka or the database is down too, that is logged and the stream goes on.
-    The reason is recorded as users may read it (the dead letter's ``error`` reaches a tenant's
-    analytics report): without this machine's paths (``ops.redact``; the log keeps them)."""
-    reason = for_users(reason)
-    try:
-        await dead_letter(stage, video_id or None, raw, code, reason, source_topic, origin=origin, attempts=attempts)
-    except Exception:
-        log.exception("%s %s: could not write the dead letter (%s: %s)", stage, video_id, code, reason)
-    if video_id and fails_video:
-        try:
-            await fail(video_id, stage, code, reason)
-        except Exception:
-            log.exception("%s %s: could not mark the video failed (%s: %s)", stage, video_id, code, reason)
-    elif video_id and code == VideoFailed.code:
-        # A message for a video that had failed: perhaps redelivered because the worker that failed
-        # the video was killed before it announced the failure. Announce it (again).
-        try:
-            await report_failure(video_id)
-        except Exception:
-            log.exception("%s %s: could not announce the video's failure", stage, video_id)
-
-
-async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
-    """Fail the video at ``stage`` with ``code`` and ``reason``, and announce its failure. A video
-    fails once: if it had already failed, its first failure is announced again (not this one)."""
-    rt = await runtime()
-    reason = for_users(reason)  # what users read (API, events, webhooks); idempotent on give_up's
-    failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
-    await report_failure(video_id, stage if failed_now else None)
-    rt.drop_scratch(video_id)
-
-
-async def report_failure(video_id: str, stage: str | None = None) -> None:
-    """Publish the ``failed`` events of a failed video (its stage's, then the video's), built from
-    the failure the catalog recorded, so each announcement is the same pair of events. Nothing if
-    the video has not failed. ``stage``: the stage that failed it, for a failure the catalog cannot
-    tie to a stage (one at a stage that had already completed keeps its row completed)."""
-    failure = await (await runtime()).catalog.failure(video_id)
-    if failure is None:
-        return
-    fields = {
-        "at": failure["failed_at"],
-        "error_code": failure["error_code"],
-        "reason": (failure["error"] or "")[:2000],
-    }
-    stage = failure["stage"] or stage
-    if stage is not None:  # unknown when a later announcement cannot tell: only the video's then
-        await report(failure["tenant_id"], video_id, stage, "failed", **fields)
-    await report(failure["tenant_id"], video_id, "video", "failed", **fields)
-
-
-async def video_to_process(video_id: str) -> Video | None:
-    """The video's row (with its stages), or None if it is unknown (deleted: its messages are
-    skipped). A video that already failed raises ``VideoFailed``: the stage sets the message aside
-    on its dead-letter topic, so a replay after the fix finds every message the video still needs."""
-    video = await (await runtime()).catalog.video(video_id)
-    if video is None:
-        log.warning("skipping a message for unknown video %s", video_id)
-        return None
-    if video.status == "failed":
-        raise VideoFailed(
-            f"the video had already failed ({video.error_code}: {video.error}), so this message was set aside"
-        )
-    return video
-
-
-class Stopwatch:
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-
-    @property
-    def seconds(self) -> float:
-        return round(time.monotonic() - self.started, 3)
