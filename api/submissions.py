@@ -33,7 +33,7 @@ from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import LOCATION, NOT_FOUND, STRING, error, json_body, json_response, link, ref
-from api.openapi.components import options_schema
+from api.openapi.video_schemas import options_schema
 from api.options import logo_asset, parse_options
 from api.routing import post
 from api.videos import VIDEO_LINKS, video_links

@@ -31,8 +31,13 @@ def _properties() -> Mapping[str, Any]:
 
 
 def defaults() -> Mapping[str, Any]:
-    """Each option's default, as the contract declares it."""
-    return MappingProxyType({name: spec["default"] for name, spec in _properties().items()})
+    """Each option's default, as the contract declares it (a ``number`` is a float, 20.0)."""
+    return MappingProxyType({name: _as_declared(spec) for name, spec in _properties().items()})
+
+
+def _as_declared(spec: Mapping[str, Any]) -> Any:
+    default = spec["default"]
+    return float(default) if spec.get("type") == "number" and isinstance(default, int) else default
 
 
 def aspect_ratios() -> tuple[str, ...]:
