@@ -1,0 +1,133 @@
+"""The catalog's transcripts: each chunk's words and what was heard and seen with them, and the
+names given to speakers (``streams.adapters.catalog``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Mapping, Sequence
+
+import asyncpg
+
+from streams.adapters.catalog.base import CatalogBase
+from streams.adapters.db import from_jsonb as _jsonb
+from streams.domain.transcript import TranscriptChunk
+from streams.domain.words import words_from_json
+
+
+class TranscriptRecords(CatalogBase):
+    # transcripts ---------------------------------------------------------------------------
+    async def save_transcript_chunk(
+        self,
+        video_id: str,
+        chunk_index: int,
+        start: float,
+        end: float,
+        language: str,
+        words: Sequence[Mapping],
+        segments: Sequence[Mapping],
+        event_id: str,
+        energy: Iterable[float] = (),
+        pitch: Iterable[float] = (),
+        faces: Iterable[tuple[float, int]] | None = None,
+        cuts: Iterable[float] | None = None,
+        language_probability: float | None = None,
+        languages: Sequence[Mapping] = (),
+        voices: Mapping | None = None,
+    ) -> bool:
+        """Store one chunk's words, loudness and pitch, and what was on screen: ``faces`` as
+        ``(seconds, count)`` samples and scene ``cuts`` (None: not looked at); with its language,
+        how sure its identification was and the spans of each language spoken
+        (``LanguageSpan.as_json``), and the voices heard (``Voices.as_json``; None: not
+        diarized). First write wins. True if it was new."""
+        samples = None if faces is None else list(faces)
+        async with self._conn() as conn:
+            status = await conn.execute(
+                "INSERT INTO transcript_chunks (video_id, chunk_index, start_s, end_s, language, words, segments,"
+                " event_id, energy, pitch, face_times, face_counts, scene_cuts, language_probability, languages, voices)"
+                " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb,"
+                " $16::jsonb)"
+                " ON CONFLICT (video_id, chunk_index) DO NOTHING",
+                video_id,
+                chunk_index,
+                start,
+                end,
+                language,
+                json.dumps(list(words)),
+                json.dumps(list(segments)),
+                event_id,
+                [float(e) for e in energy],
+                [float(f) for f in pitch],
+                None if samples is None else [float(t) for t, _ in samples],
+                None if samples is None else [int(n) for _, n in samples],
+                None if cuts is None else [float(c) for c in cuts],
+                language_probability,
+                json.dumps(list(languages)),
+                None if voices is None else json.dumps(voices),
+            )
+        return status.endswith(" 1")
+
+    async def transcript_chunks(
+        self,
+        video_id: str,
+        first: int = 0,
+        last: int | None = None,
+        overlapping: tuple[float, float] | None = None,
+    ) -> list[TranscriptChunk]:
+        """The stored chunks with index in [first, last] (all by default), in order; with
+        ``overlapping`` (start, end in seconds), only those whose stretch overlaps it."""
+        start, end = overlapping if overlapping is not None else (None, None)
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT chunk_index, start_s, end_s, language, words, segments, energy, pitch, face_times,"
+                " face_counts, scene_cuts, event_id, created_at, language_probability, languages, voices"
+                " FROM transcript_chunks"
+                " WHERE video_id = $1 AND chunk_index >= $2 AND ($3::integer IS NULL OR chunk_index <= $3)"
+                " AND ($4::float8 IS NULL OR (end_s > $4 AND start_s < $5::float8))"
+                " ORDER BY chunk_index",
+                video_id,
+                first,
+                last,
+                start,
+                end,
+            )
+        return [_chunk(r) for r in rows]
+
+    # speakers ------------------------------------------------------------------------------
+    async def speaker_names(self, video_id: str) -> dict[str, str]:
+        """The names people gave the video's speakers, by label (``S1``...)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch("SELECT speaker, name FROM speaker_names WHERE video_id = $1", video_id)
+        return {r["speaker"]: r["name"] for r in rows}
+
+    async def name_speaker(self, video_id: str, speaker: str, name: str) -> None:
+        """Call the video's speaker ``speaker`` (a label) ``name`` from now on."""
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO speaker_names (video_id, speaker, name) VALUES ($1, $2, $3)"
+                " ON CONFLICT (video_id, speaker) DO UPDATE SET name = EXCLUDED.name, updated_at = now()",
+                video_id,
+                speaker,
+                name,
+            )
+
+
+def _chunk(row: asyncpg.Record) -> TranscriptChunk:
+    """A ``transcript_chunks`` row as a ``TranscriptChunk``, its JSON columns decoded."""
+    times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
+    return TranscriptChunk(
+        chunk_index=row["chunk_index"],
+        start_s=row["start_s"],
+        end_s=row["end_s"],
+        language=row["language"],
+        language_probability=row["language_probability"],
+        words=words_from_json(_jsonb(row["words"])),
+        segments=tuple(_jsonb(row["segments"])),
+        languages=tuple(_jsonb(row["languages"]) or ()),
+        energy=tuple(row["energy"]),
+        pitch=tuple(row["pitch"]),
+        faces=None if times is None else tuple(zip(times, counts)),
+        cuts=None if cuts is None else tuple(cuts),
+        voices=_jsonb(row["voices"]),
+        event_id=row["event_id"],
+        created_at=row["created_at"],
+    )
