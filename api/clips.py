@@ -16,7 +16,7 @@ from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import NOT_FOUND, error, json_body, json_response
 from api.routing import post
-from api.videos import TO_CLIP, catalog, clip_or_404, video_not_found
+from api.video_access import TO_CLIP, catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id

@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.openapi.blocks import STRING, error, json_response, link, query_param
 from api.pagination import bounded_int
 from api.routing import operation, post
-from api.videos import catalog
+from api.video_access import catalog
 from streams.asr.languages import parse_language
 from streams.errors import UnknownLanguage
 from streams.speakers.video import label_for, named

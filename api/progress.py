@@ -25,7 +25,8 @@ from starlette.routing import Route
 from api.auth import caller
 from api.openapi.blocks import NOT_FOUND, SSE
 from api.routing import operation
-from api.videos import video_json, video_or_404
+from api.video_access import video_or_404
+from api.videos import video_json
 from streams.domain import pipeline
 
 TOPIC = pipeline.EVENTS

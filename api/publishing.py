@@ -43,7 +43,7 @@ from api.openapi.blocks import (
     query_param,
 )
 from api.routing import operation, post
-from api.videos import catalog, clip_or_404
+from api.video_access import catalog, clip_or_404
 from streams.adapters.db import tenant_connection
 from streams.domain.posts import PLATFORMS, Account, Post
 from streams.errors import ClipstreamError, ConfigError

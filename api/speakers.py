@@ -15,7 +15,7 @@ from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import NOT_FOUND, json_body, json_response
 from api.routing import operation
-from api.videos import video_or_404
+from api.video_access import video_or_404
 from streams.speakers.video import speakers_of, speakers_of_video, transcribed
 
 MAX_NAME = 80

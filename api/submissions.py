@@ -36,7 +36,7 @@ from api.openapi.blocks import LOCATION, NOT_FOUND, STRING, error, json_body, js
 from api.openapi.video_schemas import options_schema
 from api.options import logo_asset, parse_options
 from api.routing import post
-from api.videos import VIDEO_LINKS, video_links
+from api.video_access import VIDEO_LINKS, video_links
 from streams.adapters import brand_assets, pending_uploads
 from streams.adapters.db import tenant_connection
 from streams.adapters.storage import S3Storage, video_prefix

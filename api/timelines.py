@@ -28,7 +28,7 @@ from api.errors import ApiError
 from api.hosts import public_base
 from api.openapi.blocks import NOT_FOUND, STRING, error, query_param
 from api.routing import operation
-from api.videos import _signed, catalog, clip_or_404, video_not_found, video_or_404
+from api.video_access import _signed, catalog, clip_or_404, video_not_found, video_or_404
 from streams.domain.clip import Clip
 from streams.domain.video import Video
 from streams.errors import ObjectNotFound, TimelineError

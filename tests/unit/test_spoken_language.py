@@ -1,7 +1,7 @@
 """The video's language as the transcript routes report it (``api.videos.spoken_language``): the
 first speech decides; a chunk without speech is in no language and decides nothing."""
 
-from api.videos import spoken_language
+from api.transcripts import spoken_language
 from streams.asr.languages import UNDETERMINED
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word

@@ -1,0 +1,102 @@
+"""A clip's files and a video's source, served from storage: straight from the disk, or by a
+redirect to a short-lived presigned link (listed with ``api.videos``' routes)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import PurePath
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from api.errors import ApiError
+from api.openapi.blocks import (
+    MEDIA,
+    NOT_FOUND,
+    SERVED_FILE,
+    STRING,
+    query_param,
+)
+from api.routing import operation
+from api.video_access import clip_or_404, video_or_404
+from streams.adapters.storage import FileStorage
+from streams.domain.clip import CLIP_FILES
+from streams.errors import StorageError
+from streams.media.probe import SERVED_TYPES
+
+MEDIA_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "thumbnail": "image/jpeg"}
+PRESIGN_SECONDS = 900
+
+
+@operation(
+    "downloadClip",
+    "One of a clip's files",
+    {
+        "200": {
+            "description": "The file (byte ranges supported).",
+            "content": {
+                "video/mp4": {"schema": {}},
+                "application/x-subrip": {"schema": STRING},
+                "text/vtt": {"schema": STRING},
+                "image/jpeg": {"schema": {}},
+            },
+        },
+        **SERVED_FILE,
+        **NOT_FOUND,
+    },
+    scope="read",
+    tag="clips",
+    signed=True,
+    parameters=[query_param("file", {"enum": list(CLIP_FILES), "default": "mp4"})],
+)
+async def download_clip(request: Request) -> Response:
+    """A clip's file (``?file=mp4|srt|vtt|thumbnail``)."""
+    clip = await clip_or_404(request)
+    kind = request.query_params.get("file", "mp4")
+    if kind not in CLIP_FILES:
+        raise ApiError(422, "invalid_query", f"file must be one of {', '.join(CLIP_FILES)}")
+    return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)
+
+
+@operation(
+    "getSource",
+    "The uploaded media itself",
+    {"200": {"description": "The file (byte ranges supported).", "content": MEDIA}, **SERVED_FILE, **NOT_FOUND},
+    scope="read",
+    tag="videos",
+    signed=True,
+)
+async def get_source(request: Request) -> Response:
+    """The uploaded media itself (for players that follow the transcript). Its type is what the
+    probe found it to be, from an allow-list of video and audio types; anything else (not probed
+    yet, refused, another container) is an attachment of ``application/octet-stream``, whatever
+    the uploader named it."""
+    _, v = await video_or_404(request)
+    if v.media_type in SERVED_TYPES:
+        return await _serve_object(request, v.source_uri, v.media_type, v.video_id)
+    return await _serve_object(request, v.source_uri, OPAQUE, v.video_id, inline=False)
+
+
+OPAQUE = "application/octet-stream"
+
+
+async def _serve_object(request: Request, uri: str, media_type: str, stem: str, inline: bool = True) -> Response:
+    """A stored object: streamed with byte ranges (so a player can seek) from local storage, a
+    redirect to a short-lived presigned URL on S3 that answers with the same type."""
+    storage = request.app.state.storage
+    try:
+        key = storage.key_of(uri)
+    except StorageError:
+        raise ApiError(404, "file_not_found", "the file is missing from storage") from None
+    suffix = PurePath(key).suffix if inline else ".bin"
+    filename = f"{stem}{suffix}"
+    disposition = "inline" if inline else "attachment"
+    if isinstance(storage, FileStorage):
+        path = storage.local_path(key)
+        if not path.is_file():
+            raise ApiError(404, "file_not_found", "the file is missing from storage")
+        return FileResponse(path, media_type=media_type, filename=filename, content_disposition_type=disposition)
+    url = await asyncio.to_thread(
+        storage.presigned_get, key, PRESIGN_SECONDS, filename, media_type=media_type, inline=inline
+    )
+    return RedirectResponse(url, status_code=307)
