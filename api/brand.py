@@ -22,7 +22,7 @@ from api.auth import caller
 from api.errors import ApiError
 from api.openapi.blocks import INTEGER, NOT_FOUND, STRING, TIMESTAMP, array, error, json_response, obj
 from api.routing import operation, post
-from api.submissions import safe_filename
+from api.submitting import safe_filename
 from streams.adapters import brand_assets
 from streams.adapters.storage import TenantStorage
 from streams.domain.brand import ASSET_ID, BrandAsset

@@ -304,7 +304,7 @@ def build_corpus(dest: Path, good_video: Path, canary_url: str = "http://127.0.0
 
 
 def _stored_suffix(upload_name: str) -> str:
-    """The extension the API keeps for an upload's stored object (``api.submissions.source_key`` of
+    """The extension the API keeps for an upload's stored object (``api.submitting.source_key`` of
     ``safe_filename``: the last path part, at most 255 characters)."""
     base = PurePath(upload_name.replace("\\", "/")).name.strip()[:255]
     suffix = PurePath(base).suffix.lower()

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlparse
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from api.submissions import safe_filename, source_key
+from api.submitting import safe_filename, source_key
 from streams.domain.envelope import SCHEMA_VERSION, new_event_id, utc_now
 from tests.hostile_media import HostileCase
 from tests.httpd import Answer, LocalServer

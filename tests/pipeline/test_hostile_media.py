@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from api.submissions import safe_filename
+from api.submitting import safe_filename
 from streams.adapters.storage import video_prefix
 from streams.errors import ApiCallFailed
 from streams.media.probe import printable_name

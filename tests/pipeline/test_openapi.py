@@ -98,7 +98,7 @@ def test_every_tenant_operation_documents_auth_rate_limit_and_posts_their_idempo
 
 
 def test_uploads_document_every_option_field_with_the_event_schema():
-    from api.submissions import OPTION_FIELDS
+    from api.upload_form import OPTION_FIELDS
 
     op = openapi.spec(ROUTES)["paths"]["/v1/videos"]["post"]
     form = op["requestBody"]["content"]["multipart/form-data"]["schema"]

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from api.submissions import source_key
+from api.submitting import source_key
 from streams.adapters.catalog import Catalog
 from streams.adapters.storage import FileStorage, open_storage
 from tests.owner import as_owner
