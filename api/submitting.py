@@ -28,7 +28,8 @@ from streams.domain.options import VideoOptions
 from streams.errors import ClipstreamError, ContractError, InvalidOptions
 from streams.media.fonts import installed_families, is_installed
 from streams.media.probe import MediaLimits
-from streams.media.sandbox import SandboxLimits, probe_media
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.reading import probe_media
 from streams.net.guard import without_credentials
 from streams.ops import logs
 from streams.usage import store as usage

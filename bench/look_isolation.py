@@ -39,11 +39,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import percentile, table, write_results  # noqa: E402
-from streams.media import confine  # noqa: E402
+from streams.media.sandbox import confine  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.media.onscreen import Glance, GlanceOptions  # noqa: E402
 from streams.media.reframe.sampling import LOUDNESS_HOP, SamplingOptions, glance_options, read_loudness  # noqa: E402
-from streams.media.sandbox_look import DECODER_THREADS, Look  # noqa: E402
+from streams.media.sandbox.look import DECODER_THREADS, Look  # noqa: E402
 
 MEDIA = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", Path(__file__).resolve().parents[2] / "shared" / "media"))
 RESULTS = Path(__file__).parent / "results" / "look_isolation.json"

@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import percentile, table, write_results  # noqa: E402
 from streams.errors import EmptyMedia  # noqa: E402
-from streams.media import confine  # noqa: E402
+from streams.media.sandbox import confine  # noqa: E402
 from streams.media.chunking import Chunker, iter_chunks  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.media.probe import probe  # noqa: E402
-from streams.media.sandbox import AudioChunks, probe_media  # noqa: E402
+from streams.media.sandbox.reading import AudioChunks, probe_media  # noqa: E402
 
 MEDIA = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", Path(__file__).resolve().parents[2] / "shared" / "media"))
 RESULTS = Path(__file__).parent / "results" / "probe_isolation.json"

@@ -20,7 +20,8 @@ from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.errors import MediaError, StorageError
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
-from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.reading import AudioChunks, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.worker import topics

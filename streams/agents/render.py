@@ -42,7 +42,7 @@ from streams.media.hook import Hook
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import RenderSpec, clip_audio, probe, render_clip
-from streams.media.sandbox import SandboxLimits
+from streams.media.sandbox.limits import SandboxLimits
 from streams.media.trim import TrimOptions, TrimPlan, loudness_of
 from streams.media.trim import plan as plan_trim
 from streams.moments.titles import UNTITLED

@@ -32,7 +32,7 @@ from streams.domain.video import Video
 from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav
 from streams.media.onscreen import GlanceOptions, OnScreen, look
-from streams.media.sandbox import SandboxLimits
+from streams.media.sandbox.limits import SandboxLimits
 from streams.prosody.loudness import energy_envelope
 from streams.prosody.pitch import pitch_track
 from streams.speakers.video import speakers_of, turns_of_chunks

@@ -38,8 +38,8 @@ from streams.media.reframe.sampling import (
 )
 from streams.media.reframe.scenes import CutDetector, SmallFrames
 from streams.media.reframe.tracking import TrackingRules
-from streams.media.sandbox import SandboxLimits
-from streams.media.sandbox_look import Picture, open_look, pictures
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.look import Picture, open_look, pictures
 from streams.media.source import rotation_of, upright
 from streams.vision.models import FaceModels
 
@@ -67,7 +67,7 @@ class Glance:
     """The blocking half: one decode of ``[start, end)`` of ``path`` that feeds every decoded frame
     to a cut detector and hands out the frames due for face detection in batches. Not thread safe:
     one thread at a time. Use as a context manager. It parses the file: it runs inside the media
-    sandbox (``streams.media.sandbox_look``), never in the worker.
+    sandbox (``streams.media.sandbox.look``), never in the worker.
 
     Raises ``MediaError`` when the file has no video track or does not decode."""
 

@@ -47,7 +47,8 @@ from streams.media.framing import PANELS, CropKey, crop_box, sendcmd_script
 from streams.media.handoff import handoff
 from streams.media.hook import HookLayout, face_bands, hook_style, layout_hook, with_hook
 from streams.media.render_spec import ASPECTS, Framing, RenderedClip, RenderPaths, RenderSpec
-from streams.media.sandbox import SandboxLimits, read_source
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.reading import read_source
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import write_thumbnail
 

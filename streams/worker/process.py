@@ -45,9 +45,9 @@ class Worker(faust.Worker):
     async def on_shutdown(self) -> None:
         # The agents are stopped: a reader that a cancelled job's thread started since the grace
         # ended would hold the process's exit (which waits for that thread) for its wall clock.
-        from streams.media import sandbox
+        from streams.media.sandbox import handle
 
-        sandbox.stop_all()
+        handle.stop_all()
         await super().on_shutdown()
 
 
@@ -55,7 +55,7 @@ async def let_work_finish(why: str) -> bool:
     """Wait until nothing is in hand or the grace is over; abandon every message the agents are
     still on (``shutdown.abandon_taken``); stop the media sandbox's children still running, so their
     jobs end (retriable, abandoned) instead of holding the stop. True if nothing was left in hand."""
-    from streams.media import sandbox
+    from streams.media.sandbox import handle
 
     in_hand = STATE.in_hand
     if in_hand:
@@ -83,7 +83,7 @@ async def let_work_finish(why: str) -> bool:
         len(left),
         ", ".join(left),
     )
-    sandbox.stop_all()
+    handle.stop_all()
     return False
 
 

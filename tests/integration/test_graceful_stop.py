@@ -18,7 +18,8 @@ import pytest
 from streams.errors import MediaUnreadable, RenderError, SandboxUnavailable
 from streams.media import ffmpeg_run
 from streams.media.probe import probe
-from streams.media.sandbox import AudioChunks, stop_all
+from streams.media.sandbox.handle import stop_all
+from streams.media.sandbox.reading import AudioChunks
 from streams.worker.shutdown import STATE
 from tests.processes import children, state
 
@@ -30,7 +31,7 @@ WORKER = """
 import signal, sys
 from pathlib import Path
 from streams.media.probe import probe
-from streams.media.sandbox import AudioChunks
+from streams.media.sandbox.reading import AudioChunks
 
 signal.signal(signal.SIGTERM, lambda *_: print("SIGTERM", flush=True))
 path = Path(sys.argv[1])

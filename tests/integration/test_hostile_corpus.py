@@ -32,7 +32,8 @@ TRACED = "open,openat,openat2,creat,execve,socket,socketpair,connect,bind,sendto
 DRIVER = """
 import json, sys
 from pathlib import Path
-from streams.media.sandbox import AudioChunks, SandboxLimits, probe_media
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.reading import AudioChunks, probe_media
 path, name = Path(sys.argv[1]), json.loads(sys.argv[2])
 sandbox = SandboxLimits(probe_seconds=10)
 try:
@@ -116,7 +117,7 @@ def _problems(case: HostileCase, result: dict, calls: dict, dest: Path) -> list[
     if CANARY_TEXT in json.dumps(result):
         problems.append("the canary file's text is in the result")
     children = {pid for pid, cs in calls.items()
-                if any(c == "execve" and "streams.media.sandbox_child" in a for c, a in cs)}
+                if any(c == "execve" and "streams.media.sandbox.entry" in a for c, a in cs)}
     if not children:
         problems.append("no sandbox child ran")
     allowed, upload = _allowed_prefixes(), str(case.path)

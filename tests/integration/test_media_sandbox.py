@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from streams.errors import EmptyMedia, MediaTimeout, MediaUnreadable, NotMedia, SandboxUnavailable, TruncatedMedia
-from streams.media import confine
+from streams.media.sandbox import confine
 from streams.media.chunking import Chunker, iter_chunks
 from streams.media.probe import MediaInfo, MediaLimits, probe
-from streams.media.sandbox import MIB, AudioChunks, SandboxLimits, probe_media
+from streams.media.sandbox.limits import MIB, SandboxLimits
+from streams.media.sandbox.reading import AudioChunks, probe_media
 from tests.hostile_media import sparse_file, wav_header
 from tests.media_recipes import short_talk
 from tests.processes import state
@@ -185,7 +186,7 @@ def test_the_child_gets_none_of_the_workers_environment(media_dir, monkeypatch):
 
 CONFINED = """
 import json, os, socket, sys
-from streams.media import confine
+from streams.media.sandbox import confine
 path, port = sys.argv[1], int(sys.argv[2])
 report = {"network": confine.leave_network()}
 confine.limit_resources(1 << 31, 30)
@@ -274,7 +275,7 @@ ORPHANING = """
 import sys
 from pathlib import Path
 from streams.media.probe import MediaInfo
-from streams.media.sandbox import AudioChunks
+from streams.media.sandbox.reading import AudioChunks
 info = MediaInfo(duration=134217.7, format_name="wav", size_bytes=6 * 1024**3, has_video=False, width=None,
                  height=None, fps=None, video_codec=None, audio_codec="pcm_s16le", sample_rate=16000, channels=1,
                  stream_count=1)
@@ -305,9 +306,9 @@ def test_a_job_stopped_after_its_child_ended_on_its_own_reaps_it_without_error(t
     video as an internal error instead of the caller's error."""
     from dataclasses import asdict
 
-    from streams.media.sandbox import _Child
+    from streams.media.sandbox.handle import Child
 
-    child = _Child(talk, "talk.mp4", {"op": "probe", "limits": asdict(MediaLimits())}, SandboxLimits(), 30.0,
+    child = Child(talk, "talk.mp4", {"op": "probe", "limits": asdict(MediaLimits())}, SandboxLimits(), 30.0,
                    max_chunk_bytes=0)
     kind, _ = child.next_frame()  # the answer; the child ends after it
     deadline = time.monotonic() + 10

@@ -20,8 +20,9 @@ import pytest
 from streams.errors import MediaError, MediaTimeout, MediaUnreadable, NotMedia
 from streams.media.onscreen import Glance, GlanceOptions
 from streams.media.reframe.sampling import SamplingOptions, glance_options, read_loudness
-from streams.media.sandbox import SandboxLimits, read_source
-from streams.media.sandbox_look import Look, open_look, pictures
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.reading import read_source
+from streams.media.sandbox.look import Look, open_look, pictures
 from streams.media.source import describe
 
 MONTAGE = "derived/grid_montage_10clips_30s.mp4"
@@ -150,7 +151,7 @@ def _our_sandbox_children() -> list[int]:
         except OSError:
             continue  # gone meanwhile
         state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == os.getpid() and state != "Z" and b"streams.media.sandbox_child" in command:
+        if int(ppid) == os.getpid() and state != "Z" and b"streams.media.sandbox.entry" in command:
             found.append(int(entry.name))
     return found
 
@@ -193,7 +194,7 @@ LOOK_DRIVER = """
 import sys
 from pathlib import Path
 from streams.media.reframe.sampling import SamplingOptions, glance_options
-from streams.media.sandbox_look import Look
+from streams.media.sandbox.look import Look
 with Look(Path(sys.argv[1]), 6.5, 8.5, glance_options(SamplingOptions()), loudness=(7.0, 8.0, 0.04)) as look:
     while look.next_batch():
         pass
@@ -219,7 +220,7 @@ def test_a_look_s_child_runs_no_program_of_its_own(media_dir, tmp_path):
         if "execve" in line and line.rstrip().endswith("= 0"):  # "execve(...) = 0" or "<... execve resumed>) = 0"
             started.append(calls[pid])
     assert len(started) == 2, started  # the driver, then its sandbox child
-    assert "streams.media.sandbox_child" in started[1]
+    assert "streams.media.sandbox.entry" in started[1]
     child = started[1].split()[0]
     forks = [line for line in lines if line.split()[0] == child and re.search(r"\b(clone3?|v?fork)\(", line)
              and "CLONE_THREAD" not in line]  # threads (the decoder's) are not processes

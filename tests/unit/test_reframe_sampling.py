@@ -16,7 +16,7 @@ from streams.media.reframe.sampling import (
     read_loudness,
     rms_series,
 )
-from streams.media.sandbox_look import Look
+from streams.media.sandbox.look import Look
 from streams.media.reframe.scenes import detect_cuts
 
 

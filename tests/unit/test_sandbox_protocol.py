@@ -18,7 +18,7 @@ from streams.errors import (
     NotMedia,
     TruncatedMedia,
 )
-from streams.media import sandbox_protocol as wire
+from streams.media.sandbox import protocol as wire
 from streams.media.probe import MediaInfo
 from streams.media.reframe.observations import Loudness
 from streams.media.source import SourceInfo

@@ -1,5 +1,5 @@
 """How a stretch of video is looked at (``GlanceOptions``): what the worker asks of the media
-sandbox's look (``streams.media.sandbox_look``) and what the sandboxed side reads back
+sandbox's look (``streams.media.sandbox.look``) and what the sandboxed side reads back
 (``streams.media.onscreen``). Apart from both, so neither imports the other for it."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from streams.media.reframe.layout import ReframePlan, ReframeRules, plan_reframe
 from streams.media.reframe.observations import Source
 from streams.media.reframe.sampling import SamplingOptions, observe
 from streams.media.reframe.speaker import VoiceTurn
-from streams.media.sandbox import SandboxLimits
+from streams.media.sandbox.limits import SandboxLimits
 from streams.vision.models import FaceModels
 
 FRAMINGS = ("auto", "speaker", "center")

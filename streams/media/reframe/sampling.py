@@ -28,8 +28,9 @@ from streams.media.audio import SAFE_OPTIONS
 from streams.media.reframe.finder import ACQUIRE_SCORE, REFRAME, FaceFinder, merge
 from streams.media.reframe.glance import FULL_WIDTH, MAX_SIDE, GlanceOptions
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
-from streams.media.sandbox import SandboxLimits, read_source
-from streams.media.sandbox_look import Look, Picture, open_look, pictures
+from streams.media.sandbox.limits import SandboxLimits
+from streams.media.sandbox.look import Look, Picture, open_look, pictures
+from streams.media.sandbox.reading import read_source
 from streams.vision.models import Detections, FaceModels
 from streams.vision.tiles import Crop, cut
 

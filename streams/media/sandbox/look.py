@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, AsyncGenerator
 
 import numpy as np
 
-from streams.media import sandbox_protocol as wire
 from streams.media.probe import printable_name
 from streams.media.reframe.glance import MAX_SIDE
 from streams.media.reframe.observations import Loudness
-from streams.media.sandbox import SandboxLimits, _Child
+from streams.media.sandbox import protocol as wire
+from streams.media.sandbox.handle import Child
+from streams.media.sandbox.limits import SandboxLimits
 
 if TYPE_CHECKING:
     from streams.media.reframe.glance import GlanceOptions
@@ -92,7 +93,7 @@ class Look:
         }
         seconds = sandbox.video_seconds(end - start)
         largest = 8 + 3 * MAX_SIDE * (options.detect_width + options.full_width)
-        self._child = _Child(path, self.name, request, sandbox, seconds, max_chunk_bytes=largest, cpu_threads=threads)
+        self._child = Child(path, self.name, request, sandbox, seconds, max_chunk_bytes=largest, cpu_threads=threads)
         if opened:
             self.open()
 

@@ -1,10 +1,10 @@
-"""The media sandbox's child process: ``python -I -m streams.media.sandbox_child``, started by
+"""The media sandbox's child process: ``python -I -m streams.media.sandbox.entry``, started by
 ``streams.media.sandbox`` for one job (probe a file, or decode its audio into chunks).
 
-It reads one JSON request on stdin, confines itself (``streams.media.confine``: no network, its
+It reads one JSON request on stdin, confines itself (``streams.media.sandbox.confine``: no network, its
 limits, then nothing but the upload may be opened), announces which confinements held, and only
 then lets FFmpeg near the file. Results and typed errors go to stdout as frames
-(``streams.media.sandbox_protocol``); FFmpeg's and Python's own messages go to stderr.
+(``streams.media.sandbox.protocol``); FFmpeg's and Python's own messages go to stderr.
 
 Request: ``{"op", "path", "display_name", "memory_bytes", "cpu_seconds"}`` plus, by ``op``:
 
@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 
-from streams.media import confine
+from streams.media.sandbox import confine
 
 MAX_REQUEST = 1 << 20
 
@@ -32,7 +32,7 @@ def main() -> int:
     # A signal ends the reader as the signal, never as an exception: Python turns SIGINT into
     # KeyboardInterrupt, which an FFmpeg callback or a finalizer can swallow ("Exception ignored
     # in ..."), and the reader would go on and report success. The worker reads a child ended by a
-    # signal while it stops as retriable (``sandbox.Sandbox._failure``); that needs the signal.
+    # signal while it stops as retriable (``handle.Child._failure``); that needs the signal.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     confine.die_with_parent()
     out = os.fdopen(os.dup(1), "wb")
@@ -46,8 +46,8 @@ def main() -> int:
     import traceback
 
     from streams.errors import MediaError, MediaUnreadable
-    from streams.media import sandbox_protocol as wire
     from streams.media.probe import out_of_memory, printable_name
+    from streams.media.sandbox import protocol as wire
 
     op = request["op"]
     work = OPS[op]
@@ -78,16 +78,16 @@ def main() -> int:
 
 
 def _probe(request: dict, path: str, name: str, send) -> None:
-    from streams.media import sandbox_protocol as wire
     from streams.media.probe import MediaLimits, probe
+    from streams.media.sandbox import protocol as wire
 
     send(wire.INFO, wire.info_payload(probe(path, MediaLimits(**request["limits"]), display_name=name)))
 
 
 def _chunks(request: dict, path: str, name: str, send) -> None:
-    from streams.media import sandbox_protocol as wire
     from streams.media.chunking import Chunker, iter_chunks
     from streams.media.probe import MediaInfo
+    from streams.media.sandbox import protocol as wire
 
     chunker = Chunker(min_seconds=request["chunk_min_seconds"], max_seconds=request["chunk_max_seconds"])
     for chunk in iter_chunks(path, MediaInfo(**request["info"]), chunker, display_name=name):
@@ -97,7 +97,7 @@ def _chunks(request: dict, path: str, name: str, send) -> None:
 def _source(request: dict, path: str, name: str, send) -> None:
     from pathlib import Path
 
-    from streams.media import sandbox_protocol as wire
+    from streams.media.sandbox import protocol as wire
     from streams.media.source import describe
 
     send(wire.INFO, wire.source_payload(describe(Path(path), display_name=name)))
@@ -107,9 +107,9 @@ def _look(request: dict, path: str, name: str, send) -> None:
     """``onscreen.Glance`` of the stretch, each picture sent as it is due, then the cuts and (if
     asked for) the loudness of the same stretch."""
     from streams.errors import NoAudio
-    from streams.media import sandbox_protocol as wire
     from streams.media.onscreen import Glance, GlanceOptions
     from streams.media.reframe.sampling import read_loudness
+    from streams.media.sandbox import protocol as wire
 
     start, end = float(request["start"]), float(request["end"])
     with Glance(path, start, end, GlanceOptions.from_json(request["options"])) as glance:

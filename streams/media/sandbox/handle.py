@@ -1,30 +1,10 @@
-"""Reading uploads in a child process, so that a decoder that hangs, crashes or eats memory on a
-hostile file costs that file's job and never the worker.
-
-``probe_media``, ``read_source`` and ``AudioChunks`` do what ``probe.probe``, ``source.describe``
-and ``chunking.iter_chunks`` do (``sandbox_look.Look`` what ``onscreen.Glance`` does), in
-``python -I -m streams.media.sandbox_child``: a fresh interpreter with an empty environment (no
-credentials), ``/`` as its directory, and the confinements of ``streams.media.confine`` (it also
-dies with the worker). The worker enforces the wall clock (``SandboxLimits``); the child's kernel
-limits enforce memory and CPU. Whatever the child does, the caller gets a result or a ``MediaError``:
-
-- a refusal the child reports (not media, cut off, over a limit) is raised as that error;
-- a child that crashes, is killed for memory or CPU, or says something malformed:
-  ``MediaUnreadable``; one that takes too long: ``MediaTimeout``;
-- a child that dies before it is ready (before it opened the file), one stopped here
-  (``close``, ``stop_all``), or one ended by a signal while the worker is stopping
-  (``streams.media.stopping``): ``SandboxUnavailable``, the machine's fault, retriable.
-
-Each child runs in a process group of its own, so a signal to the worker's group reaches the
-worker only; a stopping worker kills its children itself (``stop_all``) when its grace is over.
-
-What one child costs (start-up, imports, the confinement) is measured by ``bench/probe_isolation.py``.
-"""
+"""One run of a sandboxed child, from the worker's side (``Child``): the request in, frames out
+under a wall-clock budget, its end turned into a typed error; and ``stop_all`` for a stopping
+worker (``streams.media.sandbox``)."""
 
 from __future__ import annotations
 
 import fcntl
-import inspect
 import io
 import json
 import logging
@@ -37,25 +17,19 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Generator
+from typing import IO
 
 from streams.errors import (
     MediaError,
-    MediaLimitExceeded,
     MediaUnreadable,
     SandboxUnavailable,
 )
-from streams.media import sandbox_protocol as wire
 from streams.media import stopping
-from streams.media.audio import SAMPLE_RATE
-from streams.media.chunking import AudioChunk
-from streams.media.probe import MediaInfo, MediaLimits, printable_name
-from streams.media.source import SourceInfo
+from streams.media.sandbox import protocol as wire
+from streams.media.sandbox.limits import SandboxLimits
 
 log = logging.getLogger("clipstream.sandbox")
-MIB = 1024**2
 STDERR_TAIL = 8192
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_BYTES = 1 << 20
@@ -72,148 +46,7 @@ _CHILD_ENV = {
 }
 
 
-@dataclass(frozen=True)
-class SandboxLimits:
-    """What one child reading an upload may use.
-
-    Attributes:
-        memory_bytes: address space (``RLIMIT_AS``) of the child.
-        probe_seconds: wall-clock and CPU seconds for a probe, and the fixed part of a decode's.
-        decode_speed: the slowest audio decode allowed, in seconds of media per second; a decode of a
-            ``d``-second file may take ``probe_seconds + d / decode_speed`` seconds (``decode_seconds``),
-            counted while the worker waits for the child (not while the child waits for the worker).
-        video_decode_speed: the same for looking at a stretch of picture (every frame decoded,
-            some converted for the models; ``video_seconds``).
-    """
-
-    memory_bytes: int = 2048 * MIB
-    probe_seconds: float = 60.0
-    decode_speed: float = 10.0
-    video_decode_speed: float = 1.0
-
-    @classmethod
-    def from_settings(cls, settings) -> SandboxLimits:
-        return cls(
-            memory_bytes=settings.media_sandbox_memory_mb * MIB,
-            probe_seconds=settings.media_sandbox_probe_seconds,
-            decode_speed=settings.media_sandbox_decode_speed,
-            video_decode_speed=settings.media_sandbox_video_decode_speed,
-        )
-
-    def decode_seconds(self, duration: float) -> float:
-        return self.probe_seconds + duration / self.decode_speed
-
-    def video_seconds(self, duration: float) -> float:
-        return self.probe_seconds + duration / self.video_decode_speed
-
-
-def probe_media(
-    path: Path,
-    limits: MediaLimits = MediaLimits(),
-    display_name: str | None = None,
-    sandbox: SandboxLimits = SandboxLimits(),
-) -> MediaInfo:
-    """``probe.probe(path, limits, display_name)``, run in a confined child."""
-    request = {"op": "probe", "limits": asdict(limits)}
-    return _one_answer(path, display_name, request, sandbox, wire.info_from_payload)
-
-
-def read_source(path: Path, display_name: str | None = None, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
-    """``source.describe(path)`` (what the renderer needs of a source), run in a confined child."""
-    return _one_answer(path, display_name, {"op": "source"}, sandbox, wire.source_from_payload)
-
-
-def _one_answer(path: Path, display_name: str | None, request: dict, sandbox: SandboxLimits, parser):
-    """The one ``I`` answer of a job that gives one, parsed, within a probe's wall clock."""
-    name = printable_name(display_name or Path(path).name)
-    with _Child(path, name, request, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
-        kind, payload = child.next_frame()
-        if kind != wire.INFO:
-            raise child.unexpected(kind)
-        answer = child.parse(parser, payload)
-        child.finish()
-        return answer
-
-
-class AudioChunks:
-    """``chunking.iter_chunks`` of a probed file, decoded in a confined child: iterate for
-    ``AudioChunk``s (times counted here, from the samples), ``close()`` to stop the child early.
-
-    Chunks cut before a failure have been yielded when the error is raised, as with
-    ``iter_chunks``; a chunk with ``is_last`` means all the audio decoded. The decoded audio may not
-    run past ``limits.max_duration_seconds`` (a file whose headers lie about its length)."""
-
-    def __init__(
-        self,
-        path: Path,
-        info: MediaInfo,
-        *,
-        chunk_min_seconds: float,
-        chunk_max_seconds: float,
-        limits: MediaLimits = MediaLimits(),
-        display_name: str | None = None,
-        sandbox: SandboxLimits = SandboxLimits(),
-        sample_rate: int = SAMPLE_RATE,
-    ) -> None:
-        self.name = printable_name(display_name or Path(path).name)
-        self.limits, self.sample_rate = limits, sample_rate
-        request = {
-            "op": "chunks",
-            "info": asdict(info),
-            "chunk_min_seconds": chunk_min_seconds,
-            "chunk_max_seconds": chunk_max_seconds,
-        }
-        max_chunk = (round(chunk_max_seconds * sample_rate) + 1) * 4 + 1
-        self._child = _Child(path, self.name, request, sandbox, sandbox.decode_seconds(info.duration), max_chunk)
-        self._chunks = self._iterate()
-
-    @property
-    def pid(self) -> int:
-        """The child's process id (to watch it; it is reaped here)."""
-        return self._child.proc.pid
-
-    def __iter__(self) -> AudioChunks:
-        return self
-
-    def __next__(self) -> AudioChunk:
-        return next(self._chunks)
-
-    def close(self) -> None:
-        """Stop the child. Safe from another thread while a ``next`` waits there: that ``next``
-        then ends (with ``SandboxUnavailable``) and cleans up itself."""
-        self._child.kill()
-        if inspect.getgeneratorstate(self._chunks) != inspect.GEN_RUNNING:  # no next() inside it now
-            self._chunks.close()
-            self._child.cleanup()
-
-    def __enter__(self) -> AudioChunks:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _iterate(self) -> Generator[AudioChunk, None, None]:
-        child, index, samples = self._child, 0, 0
-        with child:
-            while True:
-                kind, payload = child.next_frame()
-                if kind == wire.DONE:
-                    child.finish_after_done()
-                    return
-                if kind != wire.CHUNK:
-                    raise child.unexpected(kind)
-                chunk = child.parse(wire.chunk_from_payload, payload, index, samples, self.sample_rate)
-                if chunk.end > self.limits.max_duration_seconds + 1.0:
-                    raise MediaLimitExceeded(
-                        f"{self.name} decodes to more than the longest we accept "
-                        f"({self.limits.max_duration_seconds / 3600:g} h), whatever its "
-                        "headers say"
-                    )
-                index, samples = index + 1, samples + chunk.pcm.size
-                yield chunk
-
-
-class _Child:
+class Child:
     """One run of the child: the request in, frames out under a wall-clock budget, and its end
     turned into a typed error. Reaped here (``wait4``, for its CPU time), never by ``Popen``."""
 
@@ -254,7 +87,7 @@ class _Child:
         try:
             self.proc = subprocess.Popen(
                 # the op in the command line only names the job for ps and top; the child reads stdin
-                [sys.executable, "-I", "-m", "streams.media.sandbox_child", str(request["op"])],
+                [sys.executable, "-I", "-m", "streams.media.sandbox.entry", str(request["op"])],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -287,7 +120,7 @@ class _Child:
         except OSError:
             pass  # it died at once: its end says why
 
-    def __enter__(self) -> _Child:
+    def __enter__(self) -> Child:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -474,7 +307,7 @@ def _signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-_LIVE: set[_Child] = set()  # children started and not yet cleaned up
+_LIVE: set[Child] = set()  # children started and not yet cleaned up
 _LIVE_LOCK = threading.Lock()
 
 
