@@ -19,37 +19,26 @@ its captions; its ``logo_asset_id`` names a brand asset of the video's tenant, f
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import logging
 import os
 import shutil
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Sequence
 
-from streams.adapters.storage import TenantStorage, clip_file_key
+from streams.adapters.storage import clip_file_key
+from streams.agents.render_inputs import brand_of, clip_words, final_speakers, reframe_plans, titled, trim_plan
 from streams.asr.languages import spoken_between
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
-from streams.domain.words import Word
-from streams.errors import ContractError, StorageError
-from streams.media.brand import LOGO_FIELD, BrandKit
-from streams.media.captions import to_srt, to_vtt
+from streams.media.brand import BrandKit
 from streams.media.editing import CHOICES, Editing
 from streams.media.emphasis import emphasised
 from streams.media.hook import Hook
-from streams.media.reframe.observations import Source
-from streams.media.reframe.planner import plan_clip
-from streams.media.render import RenderSpec, clip_audio, probe, render_clip
+from streams.media.render import RenderSpec, render_clip
 from streams.media.sandbox.limits import SandboxLimits
-from streams.media.trim import TrimOptions, TrimPlan, loudness_of
-from streams.media.trim import plan as plan_trim
-from streams.moments.titles import UNTITLED
 from streams.ops import metrics
-from streams.speakers.turns import Turn
-from streams.speakers.video import speakers_of_video, with_speakers
-from streams.speakers.voices import Voices
+from streams.speakers.video import speakers_of_video
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
@@ -95,12 +84,12 @@ async def _rerender(request: RenderRequested) -> None:
         speakers=list(moment.speakers),
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
-    brand = await _brand(rt, video)
+    brand = await brand_of(rt, video)
     framing = video.options.framing
 
     async def plan(m) -> dict:
         source = await rt.local_source(video.video_id, video.source_uri, video.filename)
-        return await _plans(rt, source, video, chunks, m, [request.aspect], framing)
+        return await reframe_plans(rt, source, video, chunks, m, [request.aspect], framing)
 
     await _render_one(
         rt,
@@ -114,77 +103,6 @@ async def _rerender(request: RenderRequested) -> None:
         style=request.caption_style,
         variant=request.variant or request.caption_style,
         chosen={name: getattr(request, name) for name in CHOICES},
-    )
-
-
-def _source_words(
-    chunks: Sequence[TranscriptChunk], start: float, end: float, turns: Sequence[Turn] = ()
-) -> list[Word]:
-    """The transcript's words inside [start, end], in source time, each with its speaker's label
-    when the video's speaker ``turns`` are known."""
-    eps = 1e-3
-    return with_speakers([w for c in chunks for w in c.words if w.start >= start - eps and w.end <= end + eps], turns)
-
-
-def _clip_words(
-    chunks: Sequence[TranscriptChunk],
-    start: float,
-    end: float,
-    turns: Sequence[Turn] = (),
-    trim: TrimPlan | None = None,
-) -> tuple[Word, ...]:
-    """The transcript's words inside [start, end] in clip time (of the trimmed clip, with a
-    ``trim`` plan: a hesitation it takes out is gone), each with its speaker's label when the
-    video's speaker ``turns`` are known."""
-    inside = _source_words(chunks, start, end, turns)
-    if trim is not None and trim.trimmed:
-        return tuple(trim.words(inside))
-    return tuple(
-        Word(w.word, round(max(0.0, w.start - start), 3), round(min(end, w.end) - start, 3), w.probability, w.speaker)
-        for w in inside
-    )
-
-
-def _titled(title: str | None) -> bool:
-    """Whether a moment's title says something (a hook title is drawn only then)."""
-    return bool(title and title.strip() and title != UNTITLED)
-
-
-async def _trim(
-    rt: Runtime,
-    source: Path,
-    video_id: str,
-    chunks: Sequence[TranscriptChunk],
-    start: float,
-    end: float,
-    mode: str,
-) -> TrimPlan | None:
-    """What of the clip ``[start, end]`` to keep (``media.trim``) by ``mode``; None for ``off``.
-    The cuts are placed on the source's frames and
-    at the quietest points of its audio; the sounds no word covers are the speech the speaker
-    encoder's voice activity detector found (stored with each diarized chunk)."""
-    if mode == "off":
-        return None
-    sandbox = SandboxLimits.from_settings(rt.settings)
-    info = await asyncio.to_thread(probe, source, sandbox)
-    scratch = rt.scratch_for(video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
-    pcm = await clip_audio(source, start, end - start, scratch) if info.has_audio else None
-    sounds = [
-        (a, b)
-        for c in chunks
-        if c.voices and c.end_s > start and c.start_s < end
-        for a, b in Voices.from_json(c.voices).speech
-        if a >= start and b <= end
-    ]
-    return plan_trim(
-        _source_words(chunks, start, end),
-        start,
-        end,
-        TrimOptions(mode=mode),
-        fps=info.fps if info.has_video else None,
-        language=spoken_between(chunks, start, end),
-        sounds=sounds,
-        loudness=loudness_of(pcm, start) if pcm is not None and len(pcm) else None,
     )
 
 
@@ -214,7 +132,7 @@ async def _render(found: MomentsFound) -> None:
     aspects = list(video.options.aspect_ratios)
     wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
-    brand = await _brand(rt, video)
+    brand = await brand_of(rt, video)
     slots, threads = render_slots()
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
@@ -229,7 +147,7 @@ async def _render(found: MomentsFound) -> None:
         """The moment's reframe plans, one per aspect: faces detected once for all of them."""
         if moment.moment_id not in plans:
             plans[moment.moment_id] = asyncio.ensure_future(
-                _plans(rt, await source(), video, chunks, moment, aspects, framing)
+                reframe_plans(rt, await source(), video, chunks, moment, aspects, framing)
             )
         return await asyncio.shield(plans[moment.moment_id])
 
@@ -250,54 +168,11 @@ async def _render(found: MomentsFound) -> None:
     if found.is_final:
         now = await rt.catalog.video(video_id)  # transcribed by now: the speakers are final
         if now is not None:  # every chunk was in before the final ranking: those read above
-            await _final_speakers(rt, now, chunks)
+            await final_speakers(rt, now, chunks)
         await stage.complete()
         await rt.catalog.complete_video(video_id)
         await _announce_end(stage)
         rt.drop_scratch(video_id)
-
-
-async def _final_speakers(rt: Runtime, video: Video, chunks: Sequence[TranscriptChunk]) -> None:
-    """The video's clips' SRT, VTT and hand-off captions under the video's final speakers. A clip
-    rendered while the video streamed was captioned with the speakers as labelled then; the pass
-    over the whole video may merge two of them (``speakers.clustering.merged``), so the text
-    files are written again where a label changed (the picture, whose burned-in captions name no
-    one, stays). A clip whose words are not the transcript's any more is left as it is."""
-    turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    if not turns:
-        return
-    for clip in await rt.catalog.clips(video.video_id):
-
-        def key(suffix: str, clip=clip) -> str:
-            return clip_file_key(video.tenant_id, video.video_id, clip.clip_id, suffix)
-
-        try:
-            doc = json.loads(await asyncio.to_thread(rt.storage.get_bytes, key(".json")))
-        except (StorageError, ValueError):
-            continue  # rendered before hand-offs were kept, or gone: nothing to align
-        captions = doc.get("captions") or {}
-        trim = TrimPlan.from_json(clip.start_s, clip.end_s, doc.get("trim"))
-        words = _clip_words(chunks, clip.start_s, clip.end_s, turns, trim)
-        drawn = captions.get("words") or []
-        if [w.word for w in words] != [w.get("word") for w in drawn]:
-            continue
-        if [w.speaker for w in words] == [w.get("speaker") for w in drawn]:
-            continue
-        language = captions.get("language")
-        await asyncio.to_thread(rt.storage.put_bytes, key(".srt"), to_srt(words, names).encode("utf-8"))
-        await asyncio.to_thread(rt.storage.put_bytes, key(".vtt"), to_vtt(words, language, names).encode("utf-8"))
-        for w, said in zip(words, drawn):
-            if w.speaker is None:
-                said.pop("speaker", None)
-            else:
-                said["speaker"] = w.speaker
-        for cue in captions.get("cues") or []:  # a cue is its first word's speaker's
-            first = next((w for w in words if w.start >= cue["start"] - 1e-3), None)
-            if first is not None and first.speaker is not None:
-                cue["speaker"] = first.speaker
-        body = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
-        await asyncio.to_thread(rt.storage.put_bytes, key(".json"), body)
-        log.info("clip %s of %s: captions relabelled with the video's final speakers", clip.clip_id, video.video_id)
 
 
 async def _announce_end(stage: StageReport) -> None:
@@ -343,68 +218,6 @@ async def _all_or_none(jobs) -> None:
         raise failed.exception()
 
 
-async def _brand(rt: Runtime, video: Video) -> BrandKit | None:
-    """The video's brand kit, its logo (a brand asset of the video's tenant, by id) fetched from
-    the tenant's part of storage into the video's scratch folder."""
-    options = video.options.brand
-    if not options:
-        return None
-    kit = BrandKit.from_options(dict(options))  # every field checked before anything is fetched
-    asset = options.get(LOGO_FIELD)
-    if asset is None:
-        return kit
-    storage = TenantStorage(rt.storage, video.tenant_id)
-    logo = rt.scratch_for(video.video_id) / "brand_logo.png"
-    if not logo.exists():
-        part = logo.with_name(logo.name + ".part")
-        try:
-            await asyncio.to_thread(storage.download, storage.brand_asset_key(asset), part)
-        except StorageError as exc:
-            if exc.retriable:
-                raise
-            raise ContractError(
-                f"the brand asset {asset} named as the logo is gone (deleted after the video was submitted)"
-            ) from None
-        part.replace(logo)
-    return dataclasses.replace(kit, logo=logo)
-
-
-async def _plans(
-    rt: Runtime,
-    path: Path,
-    video: Video,
-    chunks: Sequence[TranscriptChunk],
-    moment,
-    aspects: list[str],
-    framing: str,
-) -> dict:
-    """Reframe plans for ``moment`` per aspect; empty (the renderer's centre crop) for the
-    ``center`` framing or a source without a picture."""
-    if framing == "center" or video.has_video is False:
-        return {}
-    sandbox = SandboxLimits.from_settings(rt.settings)
-    info = await asyncio.to_thread(probe, path, sandbox)
-    if not info.has_video:
-        return {}
-    source = Source(info.width, info.height, info.fps or 25.0)
-    clock = Stopwatch()
-    # who the audio says speaks over the clip: the split screen and the crop follow the voice
-    turns, _ = await speakers_of_video(rt.catalog, video, chunks)
-    voices = [(t.start, t.end, t.speaker) for t in turns if t.end > moment.start and t.start < moment.end]
-    plans = await plan_clip(
-        rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox, voices=voices
-    )
-    log.info(
-        "reframed %s moment %s (%.0f s) as %s in %.1f s",
-        video.video_id,
-        moment.moment_id,
-        moment.end - moment.start,
-        {a: p.layout for a, p in plans.items()},
-        clock.seconds,
-    )
-    return plans
-
-
 async def _render_one(
     rt: Runtime,
     found: MomentsFound | RenderRequested,
@@ -434,8 +247,8 @@ async def _render_one(
     plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
     editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
-    trim = await _trim(rt, source, video_id, chunks, moment.start, moment.end, editing.trim)
-    words = _clip_words(chunks, moment.start, moment.end, turns, trim)
+    trim = await trim_plan(rt, source, video_id, chunks, moment.start, moment.end, editing.trim)
+    words = clip_words(chunks, moment.start, moment.end, turns, trim)
     language = spoken_between(chunks, moment.start, moment.end)
     spec = RenderSpec(
         source=source,
@@ -444,7 +257,7 @@ async def _render_one(
         aspect=aspect,
         words=words,
         trim=trim,
-        hook=Hook(moment.title) if editing.hook_title and _titled(moment.title) else None,
+        hook=Hook(moment.title) if editing.hook_title and titled(moment.title) else None,
         emphasis=emphasised(words, language, moment.title or "", editing.emoji) if editing.emphasis else {},
         speaker_names=names,
         caption_style=style or video.options.caption_style,
