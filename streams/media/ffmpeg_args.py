@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from streams.media import loudness
+from streams.media.ass import safe_area
 from streams.media.audio import seek_input
 from streams.media.brand import BrandKit
-from streams.media.captions import safe_area
 from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, jump_cut, single_chain, split_graph
 from streams.media.render_spec import ASPECTS, Framing, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo

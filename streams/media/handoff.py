@@ -56,7 +56,8 @@ import dataclasses
 from typing import Any, Sequence
 
 from streams.domain.words import Word
-from streams.media.captions import CaptionStyle, CueLayout
+from streams.media.ass import CueLayout
+from streams.media.captions import CaptionStyle
 from streams.media.framing import CropKey
 from streams.media.loudness import CEILING_DBTP, TARGET_LUFS, Loudness
 from streams.text.scripts import join

@@ -23,19 +23,9 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from streams.domain.words import Word
+from streams.media.ass import ass_clock, ass_colour, ass_escape, estimate_width, right_to_left, safe_area, spaced
 from streams.media.captions import MAX_LINES as CAPTION_LINES
-from streams.media.captions import (
-    CaptionStyle,
-    Measure,
-    ass_clock,
-    ass_colour,
-    ass_escape,
-    estimate_width,
-    for_script,
-    right_to_left,
-    safe_area,
-    spaced,
-)
+from streams.media.captions import CaptionStyle, Measure, for_script
 from streams.media.framing import CropKey, box_at
 
 HOOK_SECONDS = 3.0  # how long the title stays (fading in and out)

@@ -30,8 +30,9 @@ import numpy as np
 
 from streams.errors import MediaError, RenderError
 from streams.media import loudness
+from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
-from streams.media.captions import for_script, layout_cues, to_ass, to_srt, to_vtt
+from streams.media.captions import for_script, to_srt, to_vtt
 from streams.media.emphasis import marked_words
 from streams.media.ffmpeg_args import (
     build_ffmpeg_args,

@@ -6,7 +6,8 @@ import pytest
 
 from streams.errors import ContractError, RenderError
 from streams.media.brand import BrandKit
-from streams.media.captions import CAPTION_STYLES, to_ass
+from streams.media.captions import CAPTION_STYLES
+from streams.media.ass import to_ass
 from streams.domain.words import Word
 from streams.media.render import RenderSpec
 

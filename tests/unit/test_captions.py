@@ -3,19 +3,9 @@ import re
 
 import pytest
 
-from streams.media.captions import (
-    CAPTION_STYLES,
-    CaptionStyle,
-    Word,
-    caption_style,
-    estimate_width,
-    group_cues,
-    layout_cues,
-    safe_area,
-    to_ass,
-    to_srt,
-    to_vtt,
-)
+from streams.media.captions import CAPTION_STYLES, CaptionStyle, Word, caption_style, group_cues, to_srt, to_vtt
+
+from streams.media.ass import estimate_width, layout_cues, safe_area, to_ass
 
 
 def timed(text: str, start: float = 0.0, step: float = 0.3, length: float = 0.25) -> list[Word]:

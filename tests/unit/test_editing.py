@@ -9,7 +9,8 @@ from PIL import ImageFont
 from streams.domain.words import Word
 from streams.errors import InvalidOptions
 from streams.media.brand import BrandKit
-from streams.media.captions import caption_style, group_cues, layout_cues, to_ass
+from streams.media.captions import caption_style, group_cues
+from streams.media.ass import layout_cues, to_ass
 from streams.media.editing import Editing
 from streams.media.emphasis import EMOJI, emphasised
 from streams.media.framing import CropKey

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from streams.domain.words import Word
-from streams.media.captions import caption_style, to_ass
+from streams.media.captions import caption_style
+from streams.media.ass import to_ass
 from streams.media.hook import Hook
 from streams.media.render import render_clip
 from streams.media.render_spec import RenderSpec

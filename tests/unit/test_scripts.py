@@ -4,7 +4,8 @@ stops, caption lines and fonts chosen by script."""
 import pytest
 
 from streams.domain.words import Word
-from streams.media.captions import CAPTION_STYLES, for_script, group_cues, layout_cues, to_ass, to_srt
+from streams.media.captions import CAPTION_STYLES, for_script, group_cues, to_srt
+from streams.media.ass import layout_cues, to_ass
 from streams.moments.sentences import build_sentences, join_words
 from streams.text.scripts import caseless, join, main_script, unspaced
 

@@ -363,7 +363,8 @@ def test_srt_names_a_new_speaker_and_vtt_puts_every_cue_in_a_voice():
 
 
 def test_the_handoff_and_the_timeline_carry_speakers_under_their_current_names():
-    from streams.media.captions import CueLayout, caption_style, group_cues
+    from streams.media.captions import caption_style, group_cues
+    from streams.media.ass import CueLayout
     from streams.media.handoff import handoff
     from streams.timeline.cuts import cuts_of
 
@@ -389,7 +390,8 @@ def test_a_reader_may_name_a_speaker_by_label_number_or_given_name():
 def test_captions_may_colour_each_speaker_by_preset_or_brand_kit():
     from streams.errors import ContractError
     from streams.media.brand import BrandKit
-    from streams.media.captions import ass_colour, caption_style, to_ass
+    from streams.media.captions import caption_style
+    from streams.media.ass import ass_colour, to_ass
 
     sky = ass_colour("#8FE3FF")
     coloured = to_ass(_conversation(), 1080, 1920, caption_style("conversation"))
