@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from streams.asr.whisper import Recognition
+from streams.asr.recognition import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request

@@ -32,8 +32,9 @@ import numpy as np
 
 from streams.asr import models
 from streams.asr.languages import PROMPTS, UNDETERMINED, LanguageSpan, Probe, cuts, dominant, parse_language, runs
+from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE, speech_spans
-from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, Recognition, WhisperOptions, WhisperRecognizer
+from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, WhisperOptions, WhisperRecognizer
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")

@@ -138,7 +138,7 @@ def test_short_audio_is_decoded_sequentially_even_with_batching_on(recognizer, m
 
 
 def test_a_cancelled_recognition_stops_before_decoding_on(recognizer, ljspeech_chunks):
-    from streams.asr.whisper import RecognitionCancelled
+    from streams.asr.recognition import RecognitionCancelled
 
     asked = []
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from streams.asr.spoken import in_chinese_script
-from streams.asr.whisper import Recognition, Segment, WhisperOptions
+from streams.asr.whisper import WhisperOptions
+from streams.asr.recognition import Recognition, Segment
 from streams.domain.words import Word
 from streams.text import chinese
 

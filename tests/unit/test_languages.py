@@ -7,7 +7,7 @@ from streams.asr.languages import (
     CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle, spoken_between,
 )
 from streams.asr.spoken import covers_of, pieces_of, windows_of
-from streams.asr.whisper import Recognition
+from streams.asr.recognition import Recognition
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.errors import UnknownLanguage

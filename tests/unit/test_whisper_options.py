@@ -1,6 +1,8 @@
 import pytest
 
-from streams.asr.whisper import Recognition, Segment, WhisperOptions
+from streams.asr.whisper import WhisperOptions
+
+from streams.asr.recognition import Recognition, Segment
 from streams.domain.words import Word
 
 

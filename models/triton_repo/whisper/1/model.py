@@ -7,8 +7,9 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.asr.pcm import InvalidAudio, validate_pcm
+from streams.asr.recognition import RecognitionCancelled
 from streams.asr.spoken import MultilingualRecognizer
-from streams.asr.whisper import RecognitionCancelled, WhisperOptions
+from streams.asr.whisper import WhisperOptions
 from streams.errors import UnknownLanguage
 from streams.models.parameters import config_parameters
 

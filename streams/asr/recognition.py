@@ -1,0 +1,78 @@
+"""What speech recognition heard in a piece of audio (``Recognition``): its words and segments,
+the languages spoken, and the same moved to video time (``shift``)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+from streams.asr.languages import LanguageSpan
+from streams.domain.words import Word
+
+log = logging.getLogger("clipstream.whisper")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    start: float
+    end: float
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What the model heard in one piece of audio: ``language`` is the one with the most speech,
+    ``language_probability`` how sure its identification was (None when the language was given),
+    ``languages`` the spans of speech in each language (``streams.asr.languages``)."""
+
+    language: str
+    duration: float
+    words: list[Word]
+    segments: list[Segment]
+    language_probability: float | None = None
+    languages: list[LanguageSpan] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "language": self.language,
+            "language_probability": self.language_probability,
+            "languages": [s.as_json() for s in self.languages],
+            "duration": self.duration,
+            "words": [w.as_json() for w in self.words],
+            "segments": [asdict(s) for s in self.segments],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Recognition:
+        probability = data.get("language_probability")
+        return cls(
+            language=data["language"],
+            duration=float(data["duration"]),
+            words=[Word(**w) for w in data["words"]],
+            segments=[Segment(**s) for s in data["segments"]],
+            language_probability=None if probability is None else float(probability),
+            languages=[LanguageSpan.from_json(s) for s in data.get("languages", [])],
+        )
+
+    def shift(self, offset: float) -> Recognition:
+        """The same recognition with every time moved by ``offset`` seconds (chunk → video time)."""
+        return Recognition(
+            language=self.language,
+            duration=self.duration,
+            words=[
+                Word(w.word, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in self.words
+            ],
+            segments=[
+                Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3), s.avg_logprob, s.no_speech_prob)
+                for s in self.segments
+            ],
+            language_probability=self.language_probability,
+            languages=[s.shift(offset) for s in self.languages],
+        )
+
+
+class RecognitionCancelled(Exception):
+    """The caller withdrew the request while it was being decoded."""
