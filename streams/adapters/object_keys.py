@@ -1,0 +1,44 @@
+"""How stored objects are named (pure): keys under a tenant's and a video's prefix, checked so
+no key climbs out of its place (``streams.adapters.storage``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from streams.errors import StorageError
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ObjectStat:
+    """What storage says of a stored object: its size and when it was written (S3 keeps that to
+    the second; a file to the nanosecond)."""
+
+    size: int
+    modified_at: datetime
+
+
+def video_prefix(tenant_id: str, video_id: str) -> str:
+    """Where every object of one video lives: under its tenant's prefix, so a tenant's objects
+    (and a presigned upload's key) can be confined to ``tenants/<tenant_id>/``."""
+    return f"tenants/{tenant_id}/videos/{video_id}/"
+
+
+def clip_file_key(tenant_id: str, video_id: str, clip_id: str, suffix: str) -> str:
+    """Where one of a clip's files (``suffix``: ``.mp4``, ``.jpg``, ...) is stored."""
+    return f"{video_prefix(tenant_id, video_id)}clips/{clip_id}{suffix}"
+
+
+def safe_key(key: str) -> str:
+    parts = [p for p in key.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts) or "\x00" in key:
+        raise StorageError(f"invalid object key {key!r}")
+    return "/".join(parts)
+
+
+def folder_of(prefix: str) -> str:
+    if not prefix.endswith("/"):
+        raise StorageError(f"a prefix to delete must end in '/': {prefix!r}")
+    return safe_key(prefix) + "/"
