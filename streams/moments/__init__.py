@@ -9,15 +9,13 @@ of it from one transcript chunk to the next, so a chunk's work does not grow wit
 """
 
 from streams.moments.evidence import EnergyEnvelope, Evidence
+from streams.moments.lengths import LENGTH_PRESETS, LengthRange, length_range
 from streams.moments.scoring import (
-    LENGTH_PRESETS,
     WEIGHTS,
-    LengthRange,
     ScoredMoment,
     Window,
     as_moment,
     candidate_windows,
-    length_range,
     moment_id,
     score_window,
 )

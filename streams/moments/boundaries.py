@@ -21,8 +21,9 @@ import bisect
 from statistics import median
 from typing import Callable, Sequence
 
+from streams.moments.lengths import LengthRange
 from streams.moments.pauses import gaps_between
-from streams.moments.scoring import LengthRange, Window
+from streams.moments.scoring import Window
 from streams.moments.sentences import Sentence
 
 REACH_OUT = 7  # sentences an edge may move outward: a setup or a payoff of a few sentences

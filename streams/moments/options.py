@@ -9,7 +9,7 @@ from typing import Any
 
 from streams.domain.options import VideoOptions
 from streams.errors import InvalidOptions
-from streams.moments.scoring import LengthRange, length_range
+from streams.moments.lengths import LengthRange, length_range
 
 
 def _typed(options: VideoOptions | Mapping[str, Any]) -> VideoOptions:

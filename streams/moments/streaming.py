@@ -35,9 +35,10 @@ from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.editorial import PICKS, SKIPS, Space, editorial_map_of
 from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
+from streams.moments.lengths import LengthRange
 from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import devices as rhetorical_devices
-from streams.moments.scoring import LengthRange, ScoredMoment
+from streams.moments.scoring import ScoredMoment
 from streams.moments.selection import StreamingSelector, final_ranking
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences, settled_until
 from streams.moments.stored import evidence_of, words_of

@@ -11,7 +11,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.errors import InvalidOptions
 from streams.moments.editorial_head import Head
 from streams.moments.options import clip_length, max_overlap
-from streams.moments.scoring import LENGTH_PRESETS, LengthRange
+from streams.moments.lengths import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
 
 

@@ -2,7 +2,8 @@
 clear of other picks, and never at the cost of what made the clip worth picking."""
 
 from streams.moments.boundaries import REACH_OUT, Breaks, settle_edges
-from streams.moments.scoring import LengthRange, Window
+from streams.moments.scoring import Window
+from streams.moments.lengths import LengthRange
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import FILLER, filler, timed_words
 

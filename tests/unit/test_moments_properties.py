@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from streams.domain.words import Word
 from streams.moments.evidence import Evidence
-from streams.moments.scoring import LENGTH_PRESETS, LengthRange
+from streams.moments.lengths import LENGTH_PRESETS, LengthRange
 from streams.moments.selection import StreamingSelector
 from streams.moments.sentences import build_sentences, closed_sentences, settled_until
 from streams.moments.topics import segment

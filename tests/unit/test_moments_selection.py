@@ -288,7 +288,7 @@ def test_streaming_with_the_50_percent_rule_may_overlap_but_never_by_more_than_h
 
 @pytest.mark.parametrize("preset", ["15-30", "30-60", "60-90"])
 def test_every_pick_fits_the_length_preset(preset):
-    from streams.moments.scoring import LENGTH_PRESETS
+    from streams.moments.lengths import LENGTH_PRESETS
 
     length = LENGTH_PRESETS[preset]
     selector = StreamingSelector(4, 600, length=length)
@@ -299,7 +299,7 @@ def test_every_pick_fits_the_length_preset(preset):
 
 
 def test_length_and_explicit_bounds_are_not_both_accepted():
-    from streams.moments.scoring import LengthRange
+    from streams.moments.lengths import LengthRange
 
     with pytest.raises(ValueError, match="either"):
         StreamingSelector(5, 600, 20, 60, length=LengthRange(15, 30))

@@ -14,7 +14,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.moments.highlights import parse_script
 from streams.moments.lexicon import ENGLISH
 from streams.moments.rhetoric import CLAUSE_MARKS
-from streams.moments.scoring import LengthRange
+from streams.moments.lengths import LengthRange
 from streams.moments.sentences import CONTINUING_WORDS, bare, build_sentences
 from streams.moments.streaming import MomentStream
 from streams.moments.titles import TITLE_CHARS, title
