@@ -20,16 +20,8 @@ from typing import Callable, Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
 from streams.moments.boundaries import Breaks, settle_edges
 from streams.moments.evidence import Evidence
-from streams.moments.scoring import (
-    DEFAULT_LENGTH,
-    LengthRange,
-    ScoredMoment,
-    Window,
-    candidate_windows,
-    score_window,
-    signal_values,
-    weighted_score,
-)
+from streams.moments.lengths import DEFAULT_LENGTH, LengthRange
+from streams.moments.scoring import ScoredMoment, Window, candidate_windows, score_window, signal_values, weighted_score
 from streams.moments.sentences import Sentence
 from streams.moments.signals import TalkIndex
 

@@ -5,16 +5,8 @@ import pytest
 from streams.domain.words import Word
 from streams.moments import evidence, signals
 from streams.moments.evidence import Evidence
-from streams.moments.scoring import (
-    DEFAULT_LENGTH,
-    LENGTH_PRESETS,
-    WEIGHTS,
-    LengthRange,
-    Window,
-    length_range,
-    score_window,
-    title,
-)
+from streams.moments.scoring import (WEIGHTS, Window, score_window, title)
+from streams.moments.lengths import DEFAULT_LENGTH, LENGTH_PRESETS, LengthRange, length_range
 from streams.moments.sentences import build_sentences
 from streams.moments.topics import TopicMap
 from tests.unit.moments_text import filler, timed_words
