@@ -59,7 +59,8 @@ from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
 from streams.domain.words import Word  # noqa: E402
 from streams.media.audio import decode_pcm  # noqa: E402
 from streams.media.render import RenderSpec, probe, render_clip  # noqa: E402
-from streams.media.trim import TrimOptions, loudness_of, plan  # noqa: E402
+from streams.media.trim import TrimOptions, plan  # noqa: E402
+from streams.media.hesitations import loudness_of
 from streams.moments.sentences import join_words  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 

@@ -19,11 +19,12 @@ from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
 from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.captions import to_srt, to_vtt
+from streams.media.hesitations import loudness_of
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.render import clip_audio, probe
 from streams.media.sandbox.limits import SandboxLimits
-from streams.media.trim import TrimOptions, TrimPlan, loudness_of
+from streams.media.trim import TrimOptions, TrimPlan
 from streams.media.trim import plan as plan_trim
 from streams.moments.titles import UNTITLED
 from streams.speakers.turns import Turn

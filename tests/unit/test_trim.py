@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.domain.words import Word
-from streams.media.trim import TrimOptions, TrimPlan, is_hesitation, plan, unworded
+from streams.media.trim import TrimOptions, TrimPlan, plan
+from streams.media.hesitations import is_hesitation, unworded
 
 FPS = 25.0
 
