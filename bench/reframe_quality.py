@@ -67,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.report import commit  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.reframe.camera import MAX_SPEED  # noqa: E402
-from streams.media.reframe.layout import speed_profile  # noqa: E402
+from streams.media.reframe.reframe_plan import speed_profile  # noqa: E402
 from streams.media.reframe.observations import Source  # noqa: E402
 from streams.media.reframe.planner import plan_clip  # noqa: E402
 from streams.media.reframe.sampling import SamplingOptions  # noqa: E402

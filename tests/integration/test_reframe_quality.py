@@ -16,7 +16,7 @@ import pytest
 
 from streams.adapters.triton import TritonClient
 from streams.media.reframe.camera import MAX_SPEED
-from streams.media.reframe.layout import speed_profile
+from streams.media.reframe.reframe_plan import speed_profile
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.reframe.sampling import sample_faces

@@ -19,7 +19,7 @@ from streams.media.brand import BrandKit
 from streams.domain.words import Word
 from streams.media.loudness import parse_summary
 from streams.media.render import ASPECTS, RenderSpec, render_clip
-from streams.media.reframe.layout import Framing
+from streams.media.reframe.reframe_plan import Framing
 from tests.plans import FakePlan, Key
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -155,7 +155,7 @@ def test_melt_draws_the_reframed_kdenlive_export_as_our_clip_frame_by_frame(layo
     on the worst frame, by 28 pixels 21). Of a fitted clip the picture is compared: our blurred
     cover above and below it is not carried (black there)."""
     from streams.media.reframe.camera import CropKeyframe
-    from streams.media.reframe.layout import ReframePlan
+    from streams.media.reframe.reframe_plan import ReframePlan
     from streams.media.reframe.observations import Source as Geometry
 
     source, start, end = sources["ntsc"], 4.2, 7.7

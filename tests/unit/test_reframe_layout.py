@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.media.reframe.camera import MAX_SPEED
-from streams.media.reframe.layout import (
-    ASPECTS,
-    ReframePlan,
-    ReframeRules,
-    crop_size,
-    plan_reframe,
-    speed_profile,
-)
+from streams.media.reframe.layout import ASPECTS, ReframeRules, crop_size, plan_reframe
+from streams.media.reframe.reframe_plan import ReframePlan, speed_profile
 from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness, Source
 
 SOURCE = Source(1280, 720, 25.0)

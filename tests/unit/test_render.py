@@ -612,7 +612,7 @@ def drawn_x(path: list[CropKey], t: float) -> float:
 
 def test_the_drawn_path_matches_the_real_reframe_plan():
     from streams.media.reframe.camera import CropKeyframe
-    from streams.media.reframe.layout import ReframePlan
+    from streams.media.reframe.reframe_plan import ReframePlan
     from streams.media.reframe.observations import Source
 
     keys = tuple(CropKeyframe(10 + i * 0.5, 640 + 300 * np.sin(i / 3), 360) for i in range(21))

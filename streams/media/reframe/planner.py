@@ -15,8 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from streams.media.reframe.layout import ReframePlan, ReframeRules, plan_reframe
+from streams.media.reframe.layout import ReframeRules, plan_reframe
 from streams.media.reframe.observations import Source
+from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.reframe.sampling import SamplingOptions, observe
 from streams.media.reframe.speaker import VoiceTurn
 from streams.media.sandbox.limits import SandboxLimits
