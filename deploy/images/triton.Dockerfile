@@ -48,9 +48,9 @@ RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && cp -r "$site/backends" /opt/tritonserver/backends \
     && cp "$site/python_backend_stubs/3.11/triton_python_backend_stub" /opt/tritonserver/backends/python/ \
     && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver \
-    && /opt/venv/bin/python -m streams.asr.models install \
-    && /opt/venv/bin/python -m streams.speakers.models install \
-    && /opt/venv/bin/python -m streams.judge.models install
+    && /opt/venv/bin/python -m streams.asr.weights install \
+    && /opt/venv/bin/python -m streams.speakers.weights install \
+    && /opt/venv/bin/python -m streams.judge.weights install
 
 FROM ${DEBIAN_IMAGE} AS runtime
 # hadolint ignore=DL3008

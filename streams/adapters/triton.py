@@ -25,19 +25,19 @@ import numpy as np
 
 from streams.asr.recognition import Recognition
 from streams.errors import InferenceError, InferenceUnavailable
-from streams.judge.models import identity as judge_identity
 from streams.judge.verdict import passage_request
-from streams.models.parameters import config_parameters
+from streams.judge.weights import identity as judge_identity
 from streams.ops import metrics
+from streams.serving.parameters import config_parameters
 from streams.speakers.voices import Voices
-from streams.vision.models import Detections
+from streams.vision.face_models import Detections
 
 # gRPC status names Triton uses when trying again later can work.
 _RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
 _QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
 JUDGE = "clip_judge"  # the Triton model that judges clips
 SPEAKERS = "speaker_encoder"  # the Triton model that finds speech and prints each voice (streams.speakers)
-DETECTOR, LANDMARKS = "face_detector", "face_landmarks"  # the face models (streams.vision.models)
+DETECTOR, LANDMARKS = "face_detector", "face_landmarks"  # the face models (streams.vision.face_models)
 
 
 def shed_load(status: str, message: str) -> bool:
@@ -303,7 +303,7 @@ class TritonClient:
 
     async def detect_faces(self, images: np.ndarray) -> Detections:
         """``face_detector``'s faces on each of ``images`` (``(n, h, w, 3)`` RGB uint8, n up to its
-        ``max_batch_size``), in the images' pixels: ``streams.vision.models.FaceModels``."""
+        ``max_batch_size``), in the images' pixels: ``streams.vision.face_models.FaceModels``."""
         g = self._grpc
         frames = g.InferInput("FRAMES", list(images.shape), "UINT8")
         frames.set_data_from_numpy(np.ascontiguousarray(images, dtype=np.uint8))
@@ -313,7 +313,7 @@ class TritonClient:
 
     async def face_landmarks(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``face_landmarks``' 468 points and presence score for each of ``faces`` (square RGB uint8
-        crops): ``streams.vision.models.FaceModels``."""
+        crops): ``streams.vision.face_models.FaceModels``."""
         g = self._grpc
         crops = g.InferInput("FACES", list(faces.shape), "UINT8")
         crops.set_data_from_numpy(np.ascontiguousarray(faces, dtype=np.uint8))

@@ -3,7 +3,7 @@ Whisper weights for it.
 
 ``MultilingualRecognizer`` holds two ``WhisperRecognizer``s: the English weights
 (``english_model``, ``tiny.en`` by default: the fastest accurate English model measured by
-``bench/asr_languages.py``) and the multilingual ``base`` (``streams.asr.models``). Given a
+``bench/asr_languages.py``) and the multilingual ``base`` (``streams.asr.weights``). Given a
 language it decodes with the right one. Given none (``auto``), it identifies the language first:
 
 - the speech (Silero VAD) is grouped into windows of up to 30 s of speech, and all of each
@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from streams.asr import models
+from streams.asr import weights
 from streams.asr.languages import PROMPTS, UNDETERMINED, LanguageSpan, Probe, cuts, dominant, parse_language, runs
 from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE, speech_spans
@@ -110,18 +110,18 @@ class MultilingualRecognizer:
 
     def __init__(self, options: WhisperOptions) -> None:
         self.options = options
-        multilingual_dir = options.multilingual_model_dir or str(models.installed(models.MULTILINGUAL))
+        multilingual_dir = options.multilingual_model_dir or str(weights.installed(weights.MULTILINGUAL))
         self.multilingual = WhisperRecognizer(
             dataclasses.replace(options, model_dir=multilingual_dir, beam_size=options.multilingual_beam_size)
         )
-        if options.english_model == models.MULTILINGUAL:
+        if options.english_model == weights.MULTILINGUAL:
             self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=multilingual_dir))
-        elif options.english_model == models.ENGLISH:
-            english_dir = options.model_dir or str(models.installed(models.ENGLISH))
+        elif options.english_model == weights.ENGLISH:
+            english_dir = options.model_dir or str(weights.installed(weights.ENGLISH))
             self.english = WhisperRecognizer(dataclasses.replace(options, model_dir=english_dir))
         else:
             raise ValueError(
-                f"english_model must be {models.ENGLISH!r} or {models.MULTILINGUAL!r}, not {options.english_model!r}"
+                f"english_model must be {weights.ENGLISH!r} or {weights.MULTILINGUAL!r}, not {options.english_model!r}"
             )
         self.vad = self.multilingual.vad or self.english.vad
 

@@ -29,7 +29,7 @@ from streams.asr.recognition import Recognition, RecognitionCancelled, Segment
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, keep_short_edges, speech_spans
 from streams.domain.words import Word
-from streams.models.parameters import options_from
+from streams.serving.parameters import options_from
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
@@ -47,7 +47,7 @@ class WhisperOptions:
     """Attributes:
     model_dir: CTranslate2 Whisper weights for English; empty means the packaged ``tiny.en``.
     multilingual_model_dir: the multilingual weights; empty means ``base`` as the setup joined it
-        (``streams.asr.models``).
+        (``streams.asr.weights``).
     english_model: which weights decode English: ``tiny.en`` (``model_dir``) or ``base`` (the
         multilingual ones). See ``streams.asr.spoken``.
     probe_seconds: seconds of speech the multilingual encoder hears to name a language.

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.errors import ModelMissing
-from streams.judge import models, verdict
-from streams.models.parameters import options_from
+from streams.judge import verdict, weights
+from streams.serving.parameters import options_from
 
 
 @dataclass(frozen=True)
 class EngineOptions:
-    model: str = models.DEFAULT_MODEL
+    model: str = weights.DEFAULT_MODEL
     model_dir: str = ""  # empty: the installed conversion of ``model``
     device: str = "cpu"
     compute_type: str = "int8"
@@ -39,7 +39,7 @@ class JudgeEngine:
         import ctranslate2
         import tokenizers
 
-        path = Path(options.model_dir) if options.model_dir else models.installed(options.model)
+        path = Path(options.model_dir) if options.model_dir else weights.installed(options.model)
         if not (path / "model.bin").exists() or not (path / "tokenizer.json").exists():
             raise ModelMissing(
                 f"{path} holds no converted clip judge model (model.bin, tokenizer.json); run scripts/setup.sh"

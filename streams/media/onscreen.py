@@ -41,7 +41,7 @@ from streams.media.reframe.tracking import TrackingRules
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.look import Picture, open_look, pictures
 from streams.media.source import rotation_of, upright
-from streams.vision.models import FaceModels
+from streams.vision.face_models import FaceModels
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The GE2E speaker encoder: mel windows in, unit-length 256-number voice prints out.
 
-:class:`SpeakerEncoder` runs the ONNX file ``streams.speakers.models`` writes with onnxruntime;
+:class:`SpeakerEncoder` runs the ONNX file ``streams.speakers.weights`` writes with onnxruntime;
 it is what the Triton model ``speaker_encoder`` serves, and what benchmarks call directly.
 :func:`reference_embeddings` is the same network written out in numpy from the checkpoint's
 tensors (torch's LSTM: gates input, forget, cell, output; both biases added), kept as the
@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from streams.errors import ConfigError
-from streams.speakers import models
+from streams.speakers import weights
 
-DIMENSIONS = models.HIDDEN
+DIMENSIONS = weights.HIDDEN
 
 
 class SpeakerEncoder:
@@ -37,12 +37,12 @@ class SpeakerEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(str(path or models.installed()), options, providers=wanted)
+        self._session = onnxruntime.InferenceSession(str(path or weights.installed()), options, providers=wanted)
 
     def embed(self, mels: np.ndarray) -> np.ndarray:
         """``[batch, frames, 40]`` float32 mel power to ``[batch, 256]`` voice prints."""
-        if mels.ndim != 3 or mels.shape[2] != models.MELS:
-            raise ValueError(f"mels must be [batch, frames, {models.MELS}], not {list(mels.shape)}")
+        if mels.ndim != 3 or mels.shape[2] != weights.MELS:
+            raise ValueError(f"mels must be [batch, frames, {weights.MELS}], not {list(mels.shape)}")
         if len(mels) == 0:
             return np.zeros((0, DIMENSIONS), np.float32)
         return self._session.run(["embeddings"], {"mels": mels.astype(np.float32, copy=False)})[0]
@@ -72,14 +72,14 @@ def reference_embeddings(state: dict[str, np.ndarray], mels: np.ndarray) -> np.n
     """The encoder in numpy from the checkpoint's tensors: ``[batch, frames, 40]`` to ``[batch, 256]``."""
     x = np.asarray(mels, dtype=np.float32)
     batch, frames, _ = x.shape
-    h = np.zeros((batch, models.HIDDEN), np.float32)
-    for layer in range(models.LAYERS):
+    h = np.zeros((batch, weights.HIDDEN), np.float32)
+    for layer in range(weights.LAYERS):
         w_ih, w_hh = state[f"lstm.weight_ih_l{layer}"], state[f"lstm.weight_hh_l{layer}"]
         bias = state[f"lstm.bias_ih_l{layer}"] + state[f"lstm.bias_hh_l{layer}"]
         projected = x @ w_ih.T + bias
-        h = np.zeros((batch, models.HIDDEN), np.float32)
+        h = np.zeros((batch, weights.HIDDEN), np.float32)
         c = np.zeros_like(h)
-        out = np.empty((batch, frames, models.HIDDEN), np.float32)
+        out = np.empty((batch, frames, weights.HIDDEN), np.float32)
         for t in range(frames):
             i, f, g, o = np.split(projected[:, t] + h @ w_hh.T, 4, axis=1)
             c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)

@@ -10,7 +10,7 @@ import pytest
 from streams.adapters.triton import TritonClient
 from streams.media.reframe.sampling import SamplingOptions, read_loudness, sample_faces
 from streams.media.reframe.scenes import detect_cuts
-from streams.vision.models import InProcessFaceModels
+from streams.vision.face_models import InProcessFaceModels
 from tests import media_recipes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -137,13 +137,13 @@ def test_an_unreachable_model_is_not_counted_as_a_malformed_answer():
 
 def test_a_judge_model_that_is_not_installed_says_how_to_install_it(monkeypatch, tmp_path):
     from streams.errors import ModelMissing
-    from streams.judge import models
+    from streams.judge import weights
 
     monkeypatch.setenv("CLIPSTREAM_MODELS_DIR", str(tmp_path))
     with pytest.raises(ModelMissing, match="scripts/setup.sh"):
-        models.installed(models.DEFAULT_MODEL)
+        weights.installed(weights.DEFAULT_MODEL)
     with pytest.raises(ModelMissing, match="no clip judge model is called"):
-        models.model_dir("gpt-9")
+        weights.model_dir("gpt-9")
 
 
 def test_a_reason_that_runs_on_keeps_its_first_sentence_only():
@@ -153,7 +153,7 @@ def test_a_reason_that_runs_on_keeps_its_first_sentence_only():
 
 
 def test_verdicts_are_kept_under_the_weights_that_gave_them():
-    from streams.judge.models import DEFAULT_MODEL, identity
+    from streams.judge.weights import DEFAULT_MODEL, identity
 
     assert identity(DEFAULT_MODEL) == DEFAULT_MODEL
     assert identity(DEFAULT_MODEL, "/srv/judge") == f"{DEFAULT_MODEL}@/srv/judge" != identity(DEFAULT_MODEL)

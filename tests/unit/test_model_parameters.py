@@ -5,7 +5,7 @@ import pytest
 
 from streams.asr.whisper import WhisperOptions
 from streams.judge.engine import EngineOptions
-from streams.models.parameters import config_parameters, options_from
+from streams.serving.parameters import config_parameters, options_from
 
 
 def test_parameters_are_read_from_a_triton_config_and_stripped():

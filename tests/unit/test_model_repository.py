@@ -58,7 +58,7 @@ def test_the_face_detector_answers_down_to_the_bar_a_followed_face_is_kept_at(co
     """The finder keeps a followed face at a lower confidence than it takes a new one on; the
     server must answer that low, and the in-process models answer alike."""
     from streams.media.reframe.finder import ACQUIRE_SCORE, KEEP_SCORE
-    from streams.vision.models import ANSWERED_SCORE, InProcessFaceModels
+    from streams.vision.face_models import ANSWERED_SCORE, InProcessFaceModels
 
     params = {k: v.string_value for k, v in _load(REPO / "face_detector" / config).parameters.items()}
     assert float(params["score_threshold"]) == ANSWERED_SCORE <= KEEP_SCORE < ACQUIRE_SCORE

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from streams.domain.words import Word
-from streams.speakers import checkpoint, features, models, scoring
+from streams.speakers import checkpoint, features, scoring, weights
 from streams.speakers.clustering import ClusterOptions, Tracker, group, merged
 from streams.speakers.turns import Turn, speakers_of_words, turns_of
 from streams.speakers.voices import Voices, speaker_turns
@@ -112,21 +112,21 @@ def test_a_checkpoint_that_names_code_is_refused(tmp_path, layout):
 
 @pytest.fixture(scope="module")
 def state():
-    return models.checked_state(models.checkpoint_path())
+    return weights.checked_state(weights.checkpoint_path())
 
 
 def test_the_registry_checkpoint_is_the_recorded_ge2e(state):
-    assert state["lstm.weight_ih_l0"].shape == (4 * models.HIDDEN, models.MELS)
-    assert state["linear.weight"].shape == (models.HIDDEN, models.HIDDEN)
+    assert state["lstm.weight_ih_l0"].shape == (4 * weights.HIDDEN, weights.MELS)
+    assert state["linear.weight"].shape == (weights.HIDDEN, weights.HIDDEN)
 
 
 def test_a_changed_checkpoint_is_refused(tmp_path):
     copy = tmp_path / "pretrained.pt"
-    data = bytearray(models.checkpoint_path().read_bytes())
+    data = bytearray(weights.checkpoint_path().read_bytes())
     data[-1] ^= 1
     copy.write_bytes(bytes(data))
-    with pytest.raises(models.ModelMissing, match="sha256"):
-        models.checked_state(copy)
+    with pytest.raises(weights.ModelMissing, match="sha256"):
+        weights.checked_state(copy)
 
 
 def test_the_onnx_encoder_is_the_checkpoints_network(state, media_dir):

@@ -1,4 +1,4 @@
-"""The face models the media code is handed (streams.vision.models): run in process on the packaged
+"""The face models the media code is handed (streams.vision.face_models): run in process on the packaged
 weights, they answer in the shapes Triton's face_detector and face_landmarks answer in."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from streams.vision.landmarks import crop_from_detection, extract
-from streams.vision.models import Detections, InProcessFaceModels
+from streams.vision.face_models import Detections, InProcessFaceModels
 from tests.unit.test_vision_blazeface import grid_frames
 
 

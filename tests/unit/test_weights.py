@@ -5,9 +5,9 @@ import hashlib
 
 import pytest
 
-from streams.asr import models
+from streams.asr import weights
 from streams.errors import ModelMissing
-from streams.models.weights import join_checked
+from streams.serving.weights import join_checked
 
 
 def test_pieces_join_in_order_when_they_match_the_record(tmp_path):
@@ -32,12 +32,12 @@ def test_a_damaged_piece_is_refused_and_nothing_is_left(tmp_path):
 def test_a_multilingual_model_that_is_not_installed_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("CLIPSTREAM_MODELS_DIR", str(tmp_path))
     with pytest.raises(ModelMissing, match="run scripts/setup.sh"):
-        models.installed(models.MULTILINGUAL)
+        weights.installed(weights.MULTILINGUAL)
     with pytest.raises(ModelMissing, match="no Whisper model is called 'large'"):
-        models.installed("large")
+        weights.installed("large")
 
 
 def test_the_installed_base_model_is_the_recorded_one():
-    path = models.installed(models.MULTILINGUAL)  # scripts/setup.sh joined it
-    assert (path / "model.bin").stat().st_size == models.BASE.size
+    path = weights.installed(weights.MULTILINGUAL)  # scripts/setup.sh joined it
+    assert (path / "model.bin").stat().st_size == weights.BASE.size
     assert {"config.json", "tokenizer.json", "vocabulary.txt"} <= {p.name for p in path.iterdir()}

@@ -1,5 +1,5 @@
 """One clip's reframing, end to end: one confined decode (the media sandbox) samples faces for
-the face models passed in (``streams.vision.models.FaceModels``: Triton's, in the pipeline), finds
+the face models passed in (``streams.vision.face_models.FaceModels``: Triton's, in the pipeline), finds
 the scene cuts and reads the speech loudness; then each requested aspect is planned from the same
 observations (the expensive part, detection, runs once per clip however many aspects are
 wanted).
@@ -21,7 +21,7 @@ from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.reframe.sampling import SamplingOptions, observe
 from streams.media.reframe.speaker import VoiceTurn
 from streams.media.sandbox.limits import SandboxLimits
-from streams.vision.models import FaceModels
+from streams.vision.face_models import FaceModels
 
 FRAMINGS = ("auto", "speaker", "center")
 

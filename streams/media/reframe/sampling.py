@@ -30,7 +30,7 @@ from streams.media.reframe.observations import Box, Face, FrameFaces, Loudness
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.look import Look, Picture, open_look, pictures
 from streams.media.sandbox.reading import read_source
-from streams.vision.models import Detections, FaceModels
+from streams.vision.face_models import Detections, FaceModels
 from streams.vision.tiles import Crop, cut
 
 if TYPE_CHECKING:

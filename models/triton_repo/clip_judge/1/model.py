@@ -10,10 +10,10 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from streams.judge import models
+from streams.judge import weights
 from streams.judge.engine import EngineOptions, JudgeEngine
 from streams.judge.verdict import PROMPT_VERSION, InvalidPassage, read_request
-from streams.models.parameters import config_parameters
+from streams.serving.parameters import config_parameters
 
 
 class TritonPythonModel:

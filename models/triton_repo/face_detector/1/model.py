@@ -5,9 +5,9 @@ import json
 import triton_python_backend_utils as pb_utils
 
 from streams.vision.blazeface import NMS_IOU, SPECS, FaceDetector
-from streams.vision.models import detections
+from streams.vision.face_models import detections
 from streams.vision.serving import answer_image_requests
-from streams.models.parameters import config_parameters
+from streams.serving.parameters import config_parameters
 
 
 class TritonPythonModel:

@@ -7,7 +7,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from streams.asr.pcm import InvalidAudio, validate_pcm
-from streams.models.parameters import config_parameters
+from streams.serving.parameters import config_parameters
 from streams.speakers.listener import Listener
 
 

@@ -11,7 +11,7 @@ from streams.asr.recognition import RecognitionCancelled
 from streams.asr.spoken import MultilingualRecognizer
 from streams.asr.whisper import WhisperOptions
 from streams.errors import UnknownLanguage
-from streams.models.parameters import config_parameters
+from streams.serving.parameters import config_parameters
 
 
 def _optional_string(request, name):

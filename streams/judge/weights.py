@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.models.weights import SplitWeights, command_line, join_checked, models_dir, read_manifest
+from streams.serving.weights import SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 MANIFEST = "clipstream-judge.json"
 
@@ -78,7 +78,7 @@ def installed(name: str) -> Path:
     """The converted model's directory; ``ModelMissing`` when it is not there or not complete."""
     path = model_dir(name)
     manifest = read_manifest(
-        path / MANIFEST, f"the clip judge model {name}", f".venv/bin/python -m streams.judge.models install {name}"
+        path / MANIFEST, f"the clip judge model {name}", f".venv/bin/python -m streams.judge.weights install {name}"
     )
     if manifest.get("source_sha256") != MODELS[name].sha256:
         raise ModelMissing(f"{path} was converted from another file than {name}'s recorded one; run scripts/setup.sh")
@@ -110,7 +110,7 @@ def install(name: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     return command_line(
-        argv, "streams.judge.models", __doc__.split("\n")[0], tuple(MODELS), DEFAULT_MODEL, install, installed
+        argv, "streams.judge.weights", __doc__.split("\n")[0], tuple(MODELS), DEFAULT_MODEL, install, installed
     )
 
 

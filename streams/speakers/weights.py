@@ -11,8 +11,8 @@ tensors read by :mod:`streams.speakers.checkpoint` (no pickled code runs), and w
 standard ONNX graph (three ``LSTM`` nodes, ``MatMul``, ``Relu``, ``LpNormalization``) with the
 ``onnx`` package. onnxruntime runs that file on CPU or CUDA.
 
-    python -m streams.speakers.models install    # what scripts/setup.sh runs; a second run only checks
-    python -m streams.speakers.models path
+    python -m streams.speakers.weights install    # what scripts/setup.sh runs; a second run only checks
+    python -m streams.speakers.weights path
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from streams.errors import ModelMissing
-from streams.models.weights import MANIFEST, command_line, models_dir, read_manifest
+from streams.serving.weights import MANIFEST, command_line, models_dir, read_manifest
 from streams.speakers import checkpoint
 
 NAME = "ge2e"
@@ -38,7 +38,7 @@ HIDDEN = 256
 LAYERS = 3
 MELS = 40
 FORMAT = 1  # bump when the exported graph changes, so setup rebuilds it
-INSTALL = ".venv/bin/python -m streams.speakers.models install"
+INSTALL = ".venv/bin/python -m streams.speakers.weights install"
 
 
 def _sha256(path: Path) -> str:
@@ -168,7 +168,7 @@ def install(name: str = NAME) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command_line(argv, "streams.speakers.models", __doc__.split("\n")[0], (NAME,), NAME, install, installed)
+    return command_line(argv, "streams.speakers.weights", __doc__.split("\n")[0], (NAME,), NAME, install, installed)
 
 
 if __name__ == "__main__":
