@@ -341,3 +341,12 @@ def test_the_floor_checks_find_what_they_look_for():
     assert upward_imports({"streams.domain.video": {"streams.domain.clip": 1}}, floor_of) == []
     edges = _import_edges(_all_modules())
     assert "streams.moments.readers" in edges["streams.worker.process"]  # imported inside a function
+
+
+MAX_MODULE_LINES = 400  # issue 55: a module someone new can read whole
+
+
+def test_no_module_is_longer_than_a_reader_takes_in_at_once():
+    long = {name: n for name, path in _all_modules().items()
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert long == {}
