@@ -40,7 +40,7 @@ class TritonPythonModel:
                     pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
                 )
                 continue
-            answer = {"model": models.identity(self.options.model, self.options.model_dir),
+            answer = {"model": weights.identity(self.options.model, self.options.model_dir),
                       "prompt_version": PROMPT_VERSION,
                       "text": self.engine.answer(passage.text, attempt, passage.language)}
             payload = np.array([json.dumps(answer).encode()], dtype=np.object_)
