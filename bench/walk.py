@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import commit, table, write_results  # noqa: E402
+from tests.imports import imports_of  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "walk.json"
 BASELINE = "43b8585"  # the code issue 55 was filed against
@@ -67,19 +68,8 @@ class Code:
 
     def _read(self, module: str, path: Path) -> None:
         tree = ast.parse(path.read_text(), str(path))
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*parts, base] if base else parts)
-                for alias in node.names:
-                    self.imports[module][alias.asname or alias.name] = f"{base}.{alias.name}"
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    self.imports[module][alias.asname or alias.name.split(".")[0]] = (
-                        alias.name if alias.asname else alias.name.split(".")[0])
+        for imported in imports_of(path, module):
+            self.imports[module].update(imported.names)
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[f"{module}.{node.name}"] = node

@@ -7,10 +7,11 @@ functions included, followed through the project's own modules)."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.imports import imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_ONLY = ("faust", "mode")
@@ -45,17 +46,10 @@ def _module_file(module: str) -> Path | None:
 
 def _imported_names(path: Path, module: str):
     """Every module name an import statement in ``path`` names (function-level ones too)."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
+    for imported in imports_of(path, module):
+        yield imported.base
+        if imported.is_from:
+            yield from (target for _, target in imported.names)
 
 
 def reachable(start: list[str]) -> tuple[set[str], dict[str, list[str]]]:
@@ -221,23 +215,16 @@ def _import_edges(modules: dict[str, Path]) -> dict[str, dict[str, int]]:
 
     edges: dict[str, dict[str, int]] = {}
     for module, path in modules.items():
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         found: dict[str, int] = {}
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join([*parts, base] if base else parts)
-                names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+        for imported in imports_of(path, module):
+            if not imported.is_from:
+                names = [imported.base]
             else:
-                continue
+                names = [target if target in modules else imported.base for _, target in imported.names]
             for name in names:
                 target = resolve(name) if name.split(".")[0] in ("streams", "api") else None
                 if target is not None and target != module:
-                    found.setdefault(target, node.lineno)
+                    found.setdefault(target, imported.line)
         edges[module] = found
     return edges
 
