@@ -16,8 +16,7 @@ from api.openapi.blocks import (
     ref,
 )
 from streams.people.roles import ROLES
-
-SCOPES = ("read", "write", "admin")
+from streams.tenancy import SCOPES
 
 
 def key_schemas() -> dict:

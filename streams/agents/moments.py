@@ -176,7 +176,7 @@ def moment_stream(options: VideoOptions | Mapping[str, Any], encoder=None) -> Mo
     """A fresh stream of moments for a video uploaded with ``options`` (typed, or as stored); with
     an ``encoder``, the trained editorial head weighs in too, and sentences in other languages than
     English are read by the multilingual reader (``ModelMissing`` when either is not there)."""
-    typed = options if isinstance(options, VideoOptions) else VideoOptions.from_json(options)
+    typed = VideoOptions.of(options)
     return MomentStream(
         count=typed.clip_count,
         length=clip_length(typed),

@@ -113,7 +113,7 @@ class VideoOptions:
     def from_json(cls, value: Mapping[str, Any]) -> VideoOptions:
         """The options a video states (``value``: as stored, or as accepted), each one it leaves
         out at its default."""
-        known = {**defaults(), **{k: v for k, v in value.items() if v is not None or k in ("length", "brand")}}
+        known = {**defaults(), **{k: v for k, v in value.items() if v is not None}}
         brand = known["brand"]
         if brand is not None and not isinstance(brand, Mapping):
             raise ContractError(f"options.brand must be a JSON object, got {type(brand).__name__}")
@@ -141,6 +141,11 @@ class VideoOptions:
             brand=MappingProxyType(dict(brand)) if brand is not None else None,
             stated=MappingProxyType(dict(value)),
         )
+
+    @classmethod
+    def of(cls, value: VideoOptions | Mapping[str, Any]) -> VideoOptions:
+        """``value`` typed: itself, or read from its JSON (``from_json``)."""
+        return value if isinstance(value, VideoOptions) else cls.from_json(value)
 
     def as_json(self) -> dict[str, Any]:
         """The options as stored and as the API shows them."""

@@ -12,14 +12,10 @@ from streams.errors import InvalidOptions
 from streams.moments.lengths import LengthRange, length_range
 
 
-def _typed(options: VideoOptions | Mapping[str, Any]) -> VideoOptions:
-    return options if isinstance(options, VideoOptions) else VideoOptions.from_json(options)
-
-
 def clip_length(options: VideoOptions | Mapping[str, Any]) -> LengthRange:
     """The clip length range the upload asked for: the ``length`` preset, else the user's
     ``min_seconds``/``max_seconds``."""
-    typed = _typed(options)
+    typed = VideoOptions.of(options)
     try:
         return length_range(typed.length, typed.min_seconds, typed.max_seconds)
     except (TypeError, ValueError) as exc:
@@ -28,7 +24,7 @@ def clip_length(options: VideoOptions | Mapping[str, Any]) -> LengthRange:
 
 def max_overlap(options: VideoOptions | Mapping[str, Any]) -> float:
     """The share of the shorter clip two clips may have in common (``max_overlap``)."""
-    value = _typed(options).max_overlap
+    value = VideoOptions.of(options).max_overlap
     if not 0.0 <= value < 1.0:
         raise InvalidOptions(f"max_overlap must be at least 0 and below 1, got {value}")
     return value

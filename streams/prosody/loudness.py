@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from streams.prosody.pitch import SAMPLE_RATE
+
 # The hop of the loudness envelope stored with each transcript chunk.
 ENVELOPE_HOP_SECONDS = 0.5
 

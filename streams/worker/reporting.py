@@ -153,7 +153,7 @@ async def report_failure(video_id: str, stage: str | None = None) -> None:
 @dataclass(frozen=True)
 class StageReport:
     """One stage of one video, as its agent reports it: each milestone is written to the catalog,
-    then announced (``report``), so a milestone is one call.
+    then announced (``report``).
 
     Attributes:
         rt: the worker's shared resources (``runtime``).
@@ -165,10 +165,6 @@ class StageReport:
     tenant_id: str
     video_id: str
     stage: str
-
-    @classmethod
-    async def of(cls, tenant_id: str, video_id: str, stage: str) -> StageReport:
-        return cls(await runtime(), tenant_id, video_id, stage)
 
     async def begin(self) -> None:
         """The stage is running: recorded, and ``started`` announced."""
@@ -184,13 +180,8 @@ class StageReport:
 
     async def complete(self) -> None:
         """The stage is done, recorded (announced by ``announce("finished", ...)`` once its fields
-        are known, or by ``finish``)."""
+        are known: its speakers, the final ranking's time)."""
         await self.rt.catalog.stage(self.video_id, self.stage, "completed")
-
-    async def finish(self, *, at: datetime | None = None, **fields) -> None:
-        """The stage is done: recorded, and ``finished`` announced with ``fields``."""
-        await self.complete()
-        await self.announce("finished", at=at, **fields)
 
     async def announce(self, status: str, *, at: datetime | None = None, **fields) -> None:
         """Announce ``status`` (a milestone the catalog recorded, or ``progress``)."""
