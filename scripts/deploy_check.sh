@@ -14,6 +14,10 @@
 #   - the Debian 12 base image, made once with debootstrap from Debian's mirror;
 #   - deploy/prepared/ (scripts/wheelhouse.sh): the wheels, npm cache and Go module proxy the
 #     builds install from.
+# Disk: the images share their 3 GB venv layers (deploy/images/app.Dockerfile says how); what a
+# build leaves untagged (the stages the images copy from, the images a tag named before) is removed
+# with `podman image prune` before and after the builds, so runs do not pile up layers. MinIO's Go
+# build stage is tagged (clipstream-local/minio-build) and survives, so MinIO is compiled once.
 # Environment: CLIPSTREAM_DEPLOY_CHECK_DIR (default ~/.cache/clipstream/deploy-check),
 # CLIPSTREAM_DEPLOY_CHECK_KEEP=1 leaves the stack up for a look, CLIPSTREAM_DEPLOY_CHECK_VIDEO names
 # the talk (default: tests/media_recipes.py's 222 s LJSpeech talking head from ../shared/media).
@@ -61,6 +65,15 @@ runtime = "runc"
 network_backend = "netavark"
 EOF
 say "$(podman --version), $(runc --version | head -1), $("${compose[@]}" --version 2>/dev/null | head -1)"
+store=$(podman info --format '{{.Store.GraphRoot}}')
+disk() { say "disk: $(df -Pk "$store" | awk 'NR == 2 {printf "%.1f GB free", $4 / 1048576}') where podman keeps images ($store)"; }
+prune() {  # what earlier builds left untagged (podman keeps the layers a tagged image still uses)
+  local freed
+  freed=$(podman image prune -f 2>/dev/null | grep -c . || true)
+  say "pruned $freed untagged images"
+}
+disk
+prune
 
 # -- base images -------------------------------------------------------------------------------
 debian=localhost/clipstream-local/debian:bookworm
@@ -111,6 +124,9 @@ mkdir -p "$stage/golang"
 cp -a "$(PATH="$PATH:/usr/local/go/bin" go env GOROOT)" "$stage/golang/go"
 build "$golang" deploy/compose/local/golang.Dockerfile "$stage/golang"
 rm -rf "$stage/golang"
+# The Go build stage under a tag of its own: the prune below keeps it, so MinIO compiles only when
+# its pin changes.
+build localhost/clipstream-local/minio-build:dev deploy/images/minio.Dockerfile . --build-arg "GO_IMAGE=$golang" --target build
 build localhost/clipstream/minio:dev deploy/images/minio.Dockerfile . --build-arg "GO_IMAGE=$golang"
 
 # -- the swapped services (deploy/compose/compose.local.yaml says which and why) -----------------
@@ -126,6 +142,8 @@ cp "$meili" "$stage/meilisearch/meilisearch"
 build "localhost/clipstream-local/kafka:$kafka_version" deploy/compose/local/kafka.Dockerfile "$stage/kafka"
 build localhost/clipstream-local/postgres:15 deploy/compose/local/postgres.Dockerfile "$stage/postgres"
 build localhost/clipstream-local/meilisearch:dev deploy/compose/local/meilisearch.Dockerfile "$stage/meilisearch"
+prune
+disk
 
 # -- the stack ---------------------------------------------------------------------------------
 free_port() { .venv/bin/python -c "from streams.stack.process import free_port; print(free_port())"; }
@@ -207,5 +225,6 @@ if [ "$status" -ne 0 ]; then
     podman logs --tail 15 "${project}_${service}_1" >&2 2>&1 || true
   done
 fi
+disk
 say "$([ "$status" -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started ))s"
 exit "$status"

