@@ -14,10 +14,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from streams.errors import FetchFailed
+from streams.stack.component import Say, require_program
 
 
 def module_cache(cache_dir: Path) -> Path:
@@ -78,3 +82,39 @@ def _writable(path: Path) -> None:
             sub = Path(folder) / name
             if not sub.is_symlink():
                 sub.chmod(sub.stat().st_mode | stat.S_IRWXU)
+
+
+def build(
+    component: str,
+    binary: Path,
+    args: list[str],
+    *,
+    cache_dir: Path,
+    say: Say,
+    what: str,
+    took: str,
+    cwd: Path | None = None,
+    gobin: Path | None = None,
+) -> None:
+    """Make ``binary`` with ``go <args>`` (``install`` with ``gobin``, or ``build -o``), unless it is
+    there; ``what`` names the software in what is said ("MinIO"), ``took`` how long a first build
+    takes. A failed build is a ``FetchFailed`` quoting go's last line."""
+    if binary.exists():
+        return
+    go = require_program(
+        component,
+        "go",
+        "run scripts/setup.sh (it installs a Go toolchain)",
+        path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin",
+    )
+    say(f"{component}: building {what} from the Go module proxy (first run only, {took})")
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with build_env(cache_dir, gobin) as env:
+        result = subprocess.run([go, *args], env=env, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0 or not binary.exists():
+        err = (result.stderr or result.stdout).strip().splitlines()
+        raise FetchFailed(
+            component,
+            f"could not build {what} from the Go module proxy: {(err[-1] if err else 'no output')[:300]} "
+            "- check that the Go module proxy (GOPROXY) is reachable, then run `up` again",
+        )

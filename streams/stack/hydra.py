@@ -27,10 +27,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from streams.errors import ComponentFailed, FetchFailed
+from streams.errors import ComponentFailed
 from streams.settings import Settings, project_root
 from streams.stack import credentials, golang
-from streams.stack.component import Component, Say, require_program
+from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 
 MODULE = "github.com/ory/hydra/v2"
@@ -93,31 +93,16 @@ class Hydra(Component):
         return self.settings.cache_dir / f"hydra-{VERSION}" / "hydra"
 
     def install(self, say: Say) -> None:
-        if self.binary.exists():
-            return
-        go = require_program(
+        golang.build(
             self.name,
-            "go",
-            "run scripts/setup.sh (it installs a Go toolchain)",
-            path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin",
+            self.binary,
+            ["build", "-trimpath", "-ldflags", "-s -w", "-o", str(self.binary), MODULE],
+            cache_dir=self.settings.cache_dir,
+            say=say,
+            what=f"Hydra ({MODULE}@{VERSION})",
+            took="about two minutes",
+            cwd=build_module(),
         )
-        say(f"{self.name}: building {MODULE}@{VERSION} from the Go module proxy (first run only, about two minutes)")
-        self.binary.parent.mkdir(parents=True, exist_ok=True)
-        with golang.build_env(self.settings.cache_dir) as env:
-            result = subprocess.run(
-                [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(self.binary), MODULE],
-                env=env,
-                cwd=build_module(),
-                capture_output=True,
-                text=True,
-            )
-        if result.returncode != 0 or not self.binary.exists():
-            err = (result.stderr or result.stdout).strip().splitlines()
-            raise FetchFailed(
-                self.name,
-                f"could not build Hydra from the Go module proxy: {(err[-1] if err else 'no output')[:300]} "
-                "- check that the Go module proxy (GOPROXY) is reachable, then run `up` again",
-            )
 
     def dsn(self) -> str:
         return f"postgres://{DATABASE}@127.0.0.1:{self.settings.postgres_port}/{DATABASE}?sslmode=disable"

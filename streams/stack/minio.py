@@ -9,15 +9,12 @@ offline (no update checks, no call-home) and the bucket named by the storage URL
 
 from __future__ import annotations
 
-import os
-import subprocess
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from streams.errors import FetchFailed
 from streams.stack import golang
-from streams.stack.component import Component, Say, require_program
+from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 
 MODULE = "github.com/minio/minio"
@@ -49,29 +46,16 @@ class MinIO(Component):
         return golang.module_cache(self.settings.cache_dir)
 
     def install(self, say: Say) -> None:
-        if self.binary.exists():
-            return
-        go = require_program(
+        golang.build(
             self.name,
-            "go",
-            "run scripts/setup.sh (it installs a Go toolchain)",
-            path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin",
+            self.binary,
+            ["install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
+            cache_dir=self.settings.cache_dir,
+            say=say,
+            what=f"MinIO ({MODULE}@{VERSION})",
+            took="a few minutes",
+            gobin=self.binary.parent,
         )
-        say(f"{self.name}: building {MODULE}@{VERSION} from the Go module proxy (first run only, a few minutes)")
-        with golang.build_env(self.settings.cache_dir, gobin=self.binary.parent) as env:
-            result = subprocess.run(
-                [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-        if result.returncode != 0 or not self.binary.exists():
-            err = (result.stderr or result.stdout).strip().splitlines()
-            raise FetchFailed(
-                self.name,
-                f"could not build MinIO from the Go module proxy: {(err[-1] if err else 'no output')[:300]} "
-                "- check that the Go module proxy (GOPROXY) is reachable, then run `up` again",
-            )
 
     def bucket(self) -> str:
         parsed = urlparse(self.settings.storage_url)

@@ -10,16 +10,13 @@ with a test key, webhook secret, price and meter when the stack runs it and no S
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from streams.errors import FetchFailed
 from streams.settings import Settings
 from streams.stack import golang
-from streams.stack.component import Component, Say, require_program
+from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 
 MODULE = "github.com/stripe/stripe-mock"
@@ -62,29 +59,16 @@ class StripeMock(Component):
         return self.settings.cache_dir / f"stripe-mock-{VERSION}" / "stripe-mock"
 
     def install(self, say: Say) -> None:
-        if self.binary.exists():
-            return
-        go = require_program(
+        golang.build(
             self.name,
-            "go",
-            "run scripts/setup.sh (it installs a Go toolchain)",
-            path=f"{os.environ.get('PATH', '')}:/usr/local/go/bin",
+            self.binary,
+            ["install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
+            cache_dir=self.settings.cache_dir,
+            say=say,
+            what=f"stripe-mock ({MODULE}@{VERSION})",
+            took="under a minute",
+            gobin=self.binary.parent,
         )
-        say(f"{self.name}: building {MODULE}@{VERSION} from the Go module proxy (first run only, under a minute)")
-        with golang.build_env(self.settings.cache_dir, gobin=self.binary.parent) as env:
-            result = subprocess.run(
-                [go, "install", "-trimpath", "-ldflags", "-s -w", f"{MODULE}@{VERSION}"],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-        if result.returncode != 0 or not self.binary.exists():
-            err = (result.stderr or result.stdout).strip().splitlines()
-            raise FetchFailed(
-                self.name,
-                f"could not build stripe-mock from the Go module proxy: {(err[-1] if err else 'no output')[:300]} "
-                "- check that the Go module proxy (GOPROXY) is reachable, then run `up` again",
-            )
 
     def spec(self) -> ProcessSpec:
         address = f"127.0.0.1:{self.settings.stripe_mock_port}"

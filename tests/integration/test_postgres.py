@@ -73,6 +73,28 @@ async def test_a_final_rank_stands_when_a_provisional_save_of_the_moment_comes_l
     assert saved == [first] * 3 == [row.created_at] * 3  # every save answers when it was first recorded
 
 
+async def test_a_video_deleted_before_ingest_took_its_upload_is_not_registered_again(stack):
+    """Ingest registers the video of every upload it reads; one deleted in between (its upload
+    still in Kafka) must stay deleted, where it used to come back and fail for want of its source."""
+    from streams.adapters.catalog import Catalog
+
+    deleted, other = (f"v-{uuid.uuid4().hex[:12]}" for _ in range(2))
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        first = await catalog.create_video(deleted, "default", "talk.mp4", f"file:///tmp/{deleted}.mp4", 10, {})
+        uris = await catalog.delete_video(deleted)
+        again = await catalog.create_video(deleted, "default", "talk.mp4", f"file:///tmp/{deleted}.mp4", 10, {})
+        after = await catalog.video(deleted)
+        stages = await pool.fetchval("SELECT count(*) FROM video_stages WHERE video_id = $1", deleted)
+        fresh = await catalog.create_video(other, "default", "talk.mp4", f"file:///tmp/{other}.mp4", 10, {})
+        await catalog.delete_video(other)
+    finally:
+        await pool.close()
+    assert (first, uris, again, after, stages) == (True, [f"file:///tmp/{deleted}.mp4"], False, None, 0)
+    assert fresh is True
+
+
 async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_it_left_out(stack):
     """The final ranking scores its moments with the whole talk known (score, reason and title
     replace the provisional ones) and marks the streamed picks it left out superseded: no rank,

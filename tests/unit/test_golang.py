@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.errors import FetchFailed
 from streams.stack import golang
 
 
@@ -55,3 +56,22 @@ def test_a_failed_build_is_cleaned_up_too(tmp_path):
         assert "GOBIN" not in env
         raise RuntimeError("go install failed")
     assert not scratch.exists() and sorted(p.name for p in root.iterdir()) == ["cache"]
+
+
+def test_a_build_is_skipped_when_the_binary_is_there(tmp_path):
+    binary = tmp_path / "bin" / "tool"
+    binary.parent.mkdir()
+    binary.write_text("built before")
+    said: list[str] = []
+    golang.build("tool", binary, ["bogus-command"], cache_dir=tmp_path, say=said.append, what="Tool", took="no time")
+    assert said == [] and binary.read_text() == "built before"
+
+
+def test_a_failed_build_says_what_go_said(tmp_path):
+    said: list[str] = []
+    with pytest.raises(FetchFailed) as failed:
+        golang.build("tool", tmp_path / "bin" / "tool", ["bogus-command"], cache_dir=tmp_path, say=said.append,
+                     what="Tool", took="no time")
+    assert said == ["tool: building Tool from the Go module proxy (first run only, no time)"]
+    assert "could not build Tool from the Go module proxy: Run 'go help' for usage." in str(failed.value)  # go's last line
+    assert not (tmp_path / "go-build-").exists() and not list(tmp_path.glob("go-build-*"))

@@ -2,6 +2,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 from streams.stack.process import (
     PidFile,
@@ -34,6 +35,11 @@ def test_owns_checks_pid_and_command_marker(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--marker-xyz"],
                             start_new_session=True)
     try:
+        # Popen returns once the child exec'd, but under load this sandbox's /proc can show the
+        # child's command line a moment later (a CI run beside it failed here once): give it 5 s.
+        deadline = time.monotonic() + 5
+        while not owns(PidRecord(pid=proc.pid, ports=[], marker="--marker-xyz")) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert owns(PidRecord(pid=proc.pid, ports=[], marker="--marker-xyz"))
         assert not owns(PidRecord(pid=proc.pid, ports=[], marker="--someone-else"))
         pidfile = PidFile(tmp_path / "run" / "x.json")
@@ -48,7 +54,6 @@ def test_terminate_escalates_to_sigkill():
     proc = subprocess.Popen([sys.executable, "-c",
                              "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"],
                             start_new_session=True)
-    import time
     time.sleep(0.3)
     assert terminate(proc.pid, signal.SIGTERM, timeout=0.5)
     assert not is_running(proc.pid)

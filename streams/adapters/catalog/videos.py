@@ -33,10 +33,13 @@ class VideoRecords(CatalogBase):
         """Register a video and its stages. True if it was new. ``admit``, when given, runs first in
         the same transaction and may refuse the video by raising (a workspace's plan,
         ``streams.usage.store.admit_video``); ``reserved_seconds`` is what the video holds against
-        the plan until its duration is read."""
+        the plan until its duration is read. A video deleted before (``deleted_videos``) is not
+        registered again: False."""
         async with self._conn() as conn, conn.transaction():
             if admit is not None:
                 await admit(conn)
+            # A delete running now holds the row: the insert below waits for it, so a mark it
+            # commits is seen by this check, made after the insert, whichever came first.
             status = await conn.execute(
                 "INSERT INTO videos (video_id, tenant_id, filename, source_uri, size_bytes, options, submitted_by,"
                 " reserved_seconds) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (video_id) DO NOTHING",
@@ -49,6 +52,10 @@ class VideoRecords(CatalogBase):
                 submitted_by,
                 float(reserved_seconds),
             )
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM deleted_videos WHERE video_id = $1)", video_id):
+                if status.endswith(" 1"):
+                    await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+                return False
             await conn.executemany(
                 "INSERT INTO video_stages (video_id, stage) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 [(video_id, s) for s in VIDEO_STAGES],
@@ -241,6 +248,11 @@ class VideoRecords(CatalogBase):
                 return None
             clips = await conn.fetch(
                 "SELECT mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE video_id = $1", video_id
+            )
+            await conn.execute(
+                "INSERT INTO deleted_videos (video_id, tenant_id) SELECT video_id, tenant_id FROM videos"
+                " WHERE video_id = $1 ON CONFLICT DO NOTHING",
+                video_id,
             )
             await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
         return [source, *(uri for c in clips for uri in c.values())]
