@@ -51,16 +51,24 @@ async def apply_migrations(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[s
 APP_ROLE = "clipstream_app"
 
 
-async def ensure_database(superuser_dsn: str, role: str, database: str, app_role: str = APP_ROLE) -> bool:
+async def ensure_database(
+    superuser_dsn: str,
+    role: str,
+    database: str,
+    app_role: str | None = APP_ROLE,
+    owner_attributes: str = "LOGIN BYPASSRLS",
+) -> bool:
     """Create the owner ``role``, the application role and ``database`` if missing. True if created.
 
     The owner runs migrations and the pipeline worker and bypasses row-level security; the
     application role (the API) is neither owner nor BYPASSRLS, so the tenant policies bind it.
+    Another program's database (Hydra's) has an owner that is only ``LOGIN`` and no ``app_role``.
     """
-    conn = await asyncpg.connect(superuser_dsn)
+    roles = [(role, owner_attributes)] + ([(app_role, "LOGIN NOBYPASSRLS")] if app_role else [])
+    conn = await asyncpg.connect(superuser_dsn, timeout=10)
     try:
         created = False
-        for name, attributes in ((role, "LOGIN BYPASSRLS"), (app_role, "LOGIN NOBYPASSRLS")):
+        for name, attributes in roles:
             if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name):
                 await conn.execute(f'CREATE ROLE "{name}" {attributes}')
                 created = True

@@ -201,17 +201,12 @@ class Hydra(Component):
 
 async def _ensure_database(postgres_port: int) -> bool:
     """Hydra's own role and database in the stack's PostgreSQL (trusted on 127.0.0.1). True if made."""
-    import asyncpg
+    from streams.adapters.db import ensure_database
 
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{postgres_port}/postgres", timeout=10)
-    try:
-        made = False
-        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", DATABASE):
-            await conn.execute(f'CREATE ROLE "{DATABASE}" LOGIN')
-            made = True
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            await conn.execute(f'CREATE DATABASE "{DATABASE}" OWNER "{DATABASE}"')
-            made = True
-        return made
-    finally:
-        await conn.close()
+    return await ensure_database(
+        f"postgresql://postgres@127.0.0.1:{postgres_port}/postgres",
+        DATABASE,
+        DATABASE,
+        app_role=None,
+        owner_attributes="LOGIN",
+    )
