@@ -1,0 +1,254 @@
+"""Benchmark (issue 55): the same upload through the whole system on two checkouts, recorded and
+compared, to show that a restructuring changed no behaviour a user meets.
+
+For each checkout (the baseline commit as a ``git worktree``, then this one) it starts the local
+stack with the app (``clipstream stack up --app``) in a fresh data directory, submits one talk
+with fixed options, waits for it to end, and records:
+
+- the API's answers: the submission, every ``GET`` of the checkout's own OpenAPI document whose
+  only path parameter is the video's or a clip's id (the video, its transcript, moments, clips,
+  speakers, exports...; files as a SHA-256), the video list, a search, an unknown video (404) and a
+  refused option (400);
+- every event on every Kafka topic (JSON as JSON, anything else as a SHA-256).
+
+Then it takes the stack down. The two records are compared after the parts that differ between
+any two runs are named rather than dropped: ids the system makes (each replaced by its first
+appearance's number, so that the same id in two places still has to match), times of day,
+durations of the processing itself (keys named in ``CLOCKS``), signed URLs' signatures. Events of a
+topic are compared as a sorted list (partitions interleave differently from run to run).
+
+    .venv/bin/python bench/recorded_run.py [--baseline COMMIT] [--video PATH]
+
+Prints a table of what matched, writes bench/results/recorded_run.json with every difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import commit, table, write_results  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "recorded_run.json"
+BASELINE = "43b8585"  # the code issue 55 was filed against
+SHARED = Path(os.environ.get("CLIPSTREAM_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+OPTIONS = {"clip_count": "3", "aspect_ratios": "9:16", "caption_style": "bold"}
+# Keys whose values are how long the system took or when, not what it made.
+CLOCKS = re.compile(
+    r"(_at|_ms|_seconds_taken|elapsed|latency|took|timestamp|time|started|finished|updated|created|expires|"
+    r"processing_seconds|wall|p50|p95|lag)$"
+)
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+HEX_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
+SIGNATURE = re.compile(r"(X-Amz-[A-Za-z]+|sig|signature|expires|token)=[^&\"\s]+")
+
+# What runs inside each checkout's own code: submit, wait, ask every GET about the video, read
+# every topic. Only stable names are used (Settings, the API key of the local stack, HTTP, Kafka).
+PROBE = r'''
+import asyncio, hashlib, json, re, sys, time
+from pathlib import Path
+import httpx
+from streams.settings import Settings
+try:
+    from streams.stack.credentials import api_key_for
+except ImportError:
+    from streams.cli.credentials import api_key_for
+
+video, options = Path(sys.argv[1]), json.loads(sys.argv[2])
+settings = Settings.from_env()
+http = httpx.Client(base_url=settings.api_url, headers={"Authorization": f"Bearer {api_key_for(settings)}"},
+                    timeout=300)
+answers = []
+
+def keep(name, response):
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"sha256": hashlib.sha256(response.content).hexdigest(), "bytes": len(response.content),
+                "content_type": response.headers.get("content-type")}
+    answers.append({"request": name, "status": response.status_code, "body": body})
+    return body
+
+with video.open("rb") as f:
+    accepted = keep("POST /v1/videos", http.post("/v1/videos", files={"file": (video.name, f)}, data=options))
+video_id = accepted["video_id"]
+deadline = time.monotonic() + 1200
+while http.get(f"/v1/videos/{video_id}").json()["status"] not in ("completed", "failed"):
+    if time.monotonic() > deadline:
+        sys.exit(f"video {video_id} did not end in 20 minutes")
+    time.sleep(1)
+time.sleep(5)  # the sinks (search, analytics) after the last stage
+spec = http.get("/openapi.json").json()
+clips = http.get(f"/v1/videos/{video_id}/clips").json().get("clips", [])
+ids = {"video_id": [video_id], "clip_id": [c["clip_id"] for c in clips]}
+for path, operations in sorted(spec["paths"].items()):
+    params = re.findall(r"{(\w+)}", path)
+    if "get" not in operations or len(params) != 1 or params[0] not in ids:
+        continue
+    for value in ids[params[0]]:
+        keep(f"GET {path}", http.get(path.replace("{" + params[0] + "}", value)))
+keep("GET /v1/videos", http.get("/v1/videos"))
+keep("GET /v1/search?q=the", http.get("/v1/search", params={"q": "the"}))
+keep("GET /v1/videos/{unknown}", http.get("/v1/videos/00000000000000000000000000000000"))
+with video.open("rb") as f:
+    keep("POST /v1/videos (clip_count=0)", http.post("/v1/videos", files={"file": (video.name, f)},
+                                                    data={**options, "clip_count": "0"}))
+
+async def events():
+    from aiokafka import AIOKafkaConsumer
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        topics = sorted(t for t in await consumer.topics() if not t.startswith("__"))
+        out = {}
+        for topic in topics:
+            from aiokafka import TopicPartition
+            parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            ends = await consumer.end_offsets(parts)
+            messages = []
+            while any((await consumer.position(p)) < ends[p] for p in parts):
+                batch = await consumer.getmany(timeout_ms=2000)
+                for records in batch.values():
+                    for m in records:
+                        try:
+                            value = json.loads(m.value)
+                        except (ValueError, TypeError, UnicodeDecodeError):
+                            value = {"sha256": hashlib.sha256(m.value or b"").hexdigest()}
+                        messages.append({"key": (m.key or b"").decode(errors="replace"), "value": value})
+            out[topic] = messages
+        return out
+    finally:
+        await consumer.stop()
+
+print(json.dumps({"video_id": video_id, "answers": answers, "events": asyncio.run(events())}))
+'''
+
+
+def clipstream(root: Path, env: dict, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], cwd=root, env=env, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+def record(root: Path, video: Path) -> dict:
+    """One run on the checkout at ``root``: stack up, the probe, stack down."""
+    data = Path(tempfile.mkdtemp(prefix="recorded-", dir=root / ".local"))
+    env = {**os.environ, "PYTHONPATH": str(root), "CLIPSTREAM_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--if-stale"], cwd=root, env=env,
+                   check=True, capture_output=True)
+    up = clipstream(root, env, "stack", "up", "--app")
+    try:
+        if up.returncode != 0:
+            raise SystemExit(f"{root}: stack up failed:\n{up.stdout[-2000:]}\n{up.stderr[-2000:]}")
+        probe = subprocess.run([sys.executable, "-c", PROBE, str(video), json.dumps(OPTIONS)], cwd=root, env=env,
+                               capture_output=True, text=True, timeout=1800)
+        if probe.returncode != 0:
+            raise SystemExit(f"{root}: the probe failed:\n{probe.stderr[-3000:]}")
+        return json.loads(probe.stdout)
+    finally:
+        clipstream(root, env, "stack", "down", timeout=300)
+
+
+class Names:
+    """Ids and times replaced by what they are, numbered by first appearance within one run."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value, key: str = ""):
+        if isinstance(value, dict):
+            return {k: self(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v, key) for v in value]
+        if CLOCKS.search(key) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            return f"<{key}>"
+        if isinstance(value, str):
+            value = ISO_TIME.sub("<time>", value)
+            value = SIGNATURE.sub(lambda m: f"{m.group(1)}=<signed>", value)
+            return HEX_ID.sub(self._id, value)
+        return value
+
+    def _id(self, match: re.Match) -> str:
+        return self.seen.setdefault(match.group(0), f"<id{len(self.seen) + 1}>")
+
+
+def comparable(run: dict) -> dict:
+    names = Names()
+    answers = {f"{a['request']} #{i}": names(a) for i, a in enumerate(run["answers"])}
+    events = {topic: sorted((names(m) for m in messages), key=lambda m: json.dumps(m, sort_keys=True))
+              for topic, messages in sorted(run["events"].items())}
+    return {"answers": answers, "events": events}
+
+
+def differences(a, b, where: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                out.append(f"{where}/{k}: only in {'current' if k in b else 'baseline'}")
+            else:
+                out.extend(differences(a[k], b[k], f"{where}/{k}"))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+    if a != b:
+        return [f"{where}: {json.dumps(a)[:200]} != {json.dumps(b)[:200]}"]
+    return []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--video", type=Path, help="default: tests/media_recipes.py's 222 s LJSpeech talking head")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    here = Path(__file__).resolve().parent.parent
+    worktree = here / ".local" / "baselines" / f"walk-{args.baseline}"
+    if not worktree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline], cwd=here, check=True,
+                       capture_output=True)
+    # What the worktree lacks because git ignores it: the docs page's npm files.
+    docs = worktree / "api" / "docs_assets" / "node_modules"
+    if not docs.exists() and (here / "api" / "docs_assets" / "node_modules").exists():
+        docs.symlink_to(here / "api" / "docs_assets" / "node_modules")
+    (worktree / ".local").mkdir(exist_ok=True)
+    if args.video is None:
+        from tests.media_recipes import ljspeech_talk
+
+        made = here / ".local" / "recorded-video"
+        made.mkdir(parents=True, exist_ok=True)
+        args.video = made / "ljspeech_talk.mp4"
+        if not args.video.exists():
+            ljspeech_talk(SHARED / "media", made)
+    video = args.video.resolve()
+    t0 = time.monotonic()
+    runs = {"baseline": comparable(record(worktree, video)), "current": comparable(record(here, video))}
+    rows = [("part", "compared", "identical", "differences")]
+    found: dict[str, list[str]] = {}
+    for part in ("answers", "events"):
+        base, cur = runs["baseline"][part], runs["current"][part]
+        diffs = {k: differences(base.get(k), cur.get(k)) for k in sorted(set(base) | set(cur))}
+        found.update({f"{part}/{k}": d for k, d in diffs.items() if d})
+        rows.append((part, str(len(diffs)), str(sum(not d for d in diffs.values())),
+                     str(sum(len(d) for d in diffs.values()))))
+    print(table(rows))
+    for where, diffs in found.items():
+        print(f"  {where}: {len(diffs)}; first: {diffs[0]}")
+    write_results(args.out, "recorded_run", {"differences": found, "runs": runs}, baseline_commit=args.baseline,
+                  current_commit=commit(), video=str(video), options=OPTIONS,
+                  seconds=round(time.monotonic() - t0, 1))
+
+
+if __name__ == "__main__":
+    main()
