@@ -138,7 +138,7 @@ async def _from_url(request: Request) -> JSONResponse:
     key = source_key(principal.tenant_id, video_id, filename)
     event = upload_event(principal.tenant_id, video_id, state.storage.uri(key), filename, 0, options, source_url=url)
     # The length of a source still to be fetched is not known: the plan's videos at once and minutes
-    # left are checked now, and it holds nothing until its duration is read.
+    # left are checked now; ingest checks its minutes once it has read its length (admit_source).
     return await submit(request, event, None, await plan_for(request, principal.tenant_id))
 
 

@@ -14,16 +14,19 @@ the failure again, as recorded (``runtime.report``), in case a killed worker nev
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from streams.adapters.storage import put_once, video_prefix
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
-from streams.errors import MediaError, StorageError
+from streams.errors import MediaError, PlanQuotaExceeded, StorageError
 from streams.media.chunking import encode_wav
 from streams.media.probe import MediaLimits
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import AudioChunks, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
+from streams.usage import store as usage
+from streams.usage.plans import Plan
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
@@ -70,6 +73,9 @@ async def _ingest(upload: dict) -> None:
         if not exc.retriable:  # not media, or not media we take: its video fails, the file goes
             await _discard(rt, upload["source_uri"])
         raise
+    except PlanQuotaExceeded:  # longer than the plan has minutes left: as refused media
+        await _discard(rt, upload["source_uri"])
+        raise
     await stage.complete()
     await _report_finished(stage)
 
@@ -90,6 +96,7 @@ async def _read(rt, upload: dict, stage: StageReport) -> None:
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
     sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
     info = await asyncio.to_thread(probe_media, source, limits, upload["filename"], sandbox)
+    await _within_plan(rt, upload["tenant_id"], video_id, info.duration)
     await rt.catalog.set_media(
         video_id,
         duration=info.duration,
@@ -112,6 +119,13 @@ async def _read(rt, upload: dict, stage: StageReport) -> None:
         await _publish_chunks(rt, stage, info, chunks)
     finally:
         chunks.close()
+
+
+async def _within_plan(rt, tenant_id: str, video_id: str, seconds: float) -> None:
+    """The source's minutes against the workspace's plan, now that its length is known."""
+    async with rt.catalog.pool.acquire() as conn, conn.transaction():
+        plan = await usage.plan_of(conn, tenant_id, Plan.from_settings(rt.settings))
+        await usage.admit_source(conn, tenant_id, video_id, plan, seconds, datetime.now(UTC))
 
 
 async def _report_finished(stage: StageReport) -> None:

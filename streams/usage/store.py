@@ -5,6 +5,7 @@ pass the plan), and the report ``GET /v1/usage`` gives."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
@@ -92,6 +93,32 @@ async def admit_video(
         return
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('usage:' || $1, 0))", tenant_id)
     admit(plan, await standing(conn, tenant_id, now), seconds, now, size_bytes)
+
+
+async def admit_source(
+    conn: asyncpg.Connection, tenant_id: str, video_id: str, plan: Plan, seconds: float, now: datetime
+) -> None:
+    """At ingest, once a source's length is read: raise ``PlanQuotaExceeded`` unless its ``seconds``
+    fit the plan's minutes beside the month's use and the other videos in progress, then hold them
+    (``reserved_seconds``). A source fetched from a URL or uploaded to a presigned address was
+    admitted before its length was known; an upload through the API, whose length was checked,
+    passes again. Only the minute limits apply here: the video already holds its place among those
+    in progress. Inside a transaction; the workspace's lock serialises it with submissions."""
+    minutes = replace(plan, concurrent_videos=None, storage_gb=None)
+    if not minutes.limits_minutes:
+        return
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('usage:' || $1, 0))", tenant_id)
+    held = await conn.fetchval(
+        f"SELECT coalesce(duration, reserved_seconds) FROM videos WHERE video_id = $1 AND {IN_FLIGHT}", video_id
+    )
+    now_standing = await standing(conn, tenant_id, now)
+    others = replace(
+        now_standing,
+        in_flight_seconds=max(0.0, now_standing.in_flight_seconds - float(held or 0)),
+        in_flight_videos=max(0, now_standing.in_flight_videos - (held is not None)),
+    )
+    admit(minutes, others, seconds, now)
+    await conn.execute("UPDATE videos SET reserved_seconds = $2 WHERE video_id = $1", video_id, float(seconds))
 
 
 async def report(conn: asyncpg.Connection, tenant_id: str, plan: Plan, now: datetime) -> dict:

@@ -109,6 +109,33 @@ def test_one_minute_from_the_limit_a_longer_video_is_refused_before_it_is_stored
         assert http.delete(f"/v1/videos/{shorter.json()['video_id']}").status_code == 204
 
 
+def test_a_source_url_longer_than_the_minutes_left_fails_at_ingest_and_nothing_of_it_is_kept(pipeline, media_dir):
+    """A URL's length is known only once the worker has fetched it: admitted while minutes are left,
+    it is measured at ingest against what is left, and refused there with the same error, its
+    download deleted and nothing counted."""
+    from tests.httpd import Answer, LocalServer
+
+    tenant_id, http = _workspace(pipeline, Plan("one minute", source_minutes_per_month=1))
+    ogg = (media_dir / "speech" / "voxpopuli-en-000.ogg").read_bytes()  # 69 s
+    with http, LocalServer(lambda request, index: Answer(200, ogg, {"Content-Type": "audio/ogg"})) as server:
+        answer = http.post("/v1/videos", json={"source_url": server.url("/long.ogg"), "options": {"clip_count": 1}},
+                           headers={"Idempotency-Key": uuid.uuid4().hex})
+        assert answer.status_code == 202, answer.text
+        video_id = answer.json()["video_id"]
+        deadline = time.monotonic() + 300
+        while (video := http.get(f"/v1/videos/{video_id}").json())["status"] not in ("completed", "failed"):
+            assert time.monotonic() < deadline, "the video did not end"
+            time.sleep(1)
+        assert video["status"] == "failed", video
+        assert video["error"]["code"] == "quota_exceeded", video["error"]
+        assert "1.2 minutes long" in video["error"]["message"] and "1.0 of its 1 source minutes left" in \
+            video["error"]["message"]
+        assert [r.path for r in server.received] == ["/long.ogg"]
+        assert _stored_sources(pipeline, tenant_id) == []
+        usage = http.get("/v1/usage").json()
+        assert usage["in_flight"]["videos"] == 0 and usage["left"]["source_minutes"] == 1.0, usage
+
+
 def test_twenty_videos_submitted_at_once_against_a_limit_that_allows_five_are_admitted_five(pipeline, media_dir):
     tenant_id, http = _workspace(pipeline, Plan("five", source_minutes_per_month=1))  # 5 x 11 s fit, 6 do not
     with http, ThreadPoolExecutor(20) as pool:
