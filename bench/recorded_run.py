@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import baseline_checkout, commit, table, write_results  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "recorded_run.json"
 BASELINE = "43b8585"  # the code issue 55 was filed against
@@ -214,10 +214,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
-    worktree = here / ".local" / "baselines" / f"walk-{args.baseline}"
-    if not worktree.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline], cwd=here, check=True,
-                       capture_output=True)
+    worktree = baseline_checkout(args.baseline)
     # What the worktree lacks because git ignores it: the docs page's npm files.
     docs = worktree / "api" / "docs_assets" / "node_modules"
     if not docs.exists() and (here / "api" / "docs_assets" / "node_modules").exists():

@@ -32,6 +32,17 @@ def commit() -> str:
                           cwd=root).stdout.strip()
 
 
+def baseline_checkout(commit: str) -> Path:
+    """A ``git worktree`` of ``commit`` under ``.local/baselines/`` (made once), for a benchmark that
+    measures the baseline's code beside this checkout's in the same run."""
+    root = Path(__file__).resolve().parents[1]
+    worktree = root / ".local" / "baselines" / f"walk-{commit}"
+    if not worktree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=root, check=True,
+                       capture_output=True)
+    return worktree
+
+
 def write_results(path: Path, benchmark: str, results, **fields) -> None:
     """Write ``{"benchmark", **fields, "machine", "results"}`` to ``path`` (the machine: its cores,
     Python and load, which a noisy run's numbers need beside them) and say where."""

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import baseline_checkout, commit, table, write_results  # noqa: E402
 from tests.imports import imports_of  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "walk.json"
@@ -182,10 +181,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
-    worktree = here / ".local" / "baselines" / f"walk-{args.baseline}"
-    if not worktree.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.baseline], cwd=here, check=True,
-                       capture_output=True)
+    worktree = baseline_checkout(args.baseline)
     results = {"baseline": walk(worktree), "current": walk(here)}
     rows = [("variant", "functions", "modules", "entries", "returns", "runtime entries", "most entered")]
     for variant, r in results.items():
