@@ -143,11 +143,17 @@ class TrimPlan:
 
     def words(self, words: Iterable[Word]) -> list[Word]:
         """The clip's kept words in clip time (0 at its start); a removed hesitation is gone, and a
-        word a cut touches is clamped to its kept part."""
+        word a cut touches is clamped to its kept part. A word Whisper timed with no length (start
+        = end) is kept where it lies inside the clip, its edges included: the clip's first word is
+        often one, at the clip's very start."""
         gone = {(round(w.start, 3), round(w.end, 3), w.word) for w in self.removed}
         out = []
         for w in words:
-            if (round(w.start, 3), round(w.end, 3), w.word) in gone or w.end <= self.start or w.start >= self.end:
+            if w.end > w.start:
+                outside = w.end <= self.start or w.start >= self.end
+            else:
+                outside = w.start < self.start or w.start > self.end
+            if outside or (round(w.start, 3), round(w.end, 3), w.word) in gone:
                 continue
             a, b = self.clamp(max(w.start, self.start)), self.clamp(min(w.end, self.end))
             out.append(replace(w, start=round(a, 3), end=round(max(a, b), 3)))

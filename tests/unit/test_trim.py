@@ -49,6 +49,20 @@ def test_a_long_pause_is_shortened_to_a_natural_gap_not_removed():
     assert moved[-1].end == pytest.approx(trimmed.duration, abs=1e-3)
 
 
+def test_a_word_timed_with_no_length_at_the_clips_edges_is_kept():
+    """Whisper gives some words no length ("Early" at 244.9-244.9 in a real run, the clip starting
+    there): a trimmed clip's captions still show them; the untrimmed path always did."""
+    words = words_at(("Early", 10.0, 10.0), ("development,", 10.0, 10.6), ("then", 12.8, 13.0),
+                     ("rain.", 13.05, 13.5), ("End", 13.5, 13.5))
+    trimmed = plan(words, 10.0, 13.5, TrimOptions(mode="pauses"), fps=FPS)
+    assert trimmed.trimmed
+    moved = trimmed.words(words)
+    assert [w.word for w in moved] == ["Early", "development,", "then", "rain.", "End"]
+    assert moved[0].start == moved[0].end == 0.0 and moved[-1].end == pytest.approx(trimmed.duration, abs=1e-3)
+    outside = words_at(("before", 9.9, 9.9), ("after", 13.6, 13.6))
+    assert trimmed.words(outside) == []
+
+
 def test_a_short_pause_stays():
     words = words_at(("One", 0.0, 0.3), ("two.", 0.8, 1.1))
     assert not plan(words, 0.0, 1.1, TrimOptions(), fps=FPS).trimmed
