@@ -30,6 +30,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -136,28 +137,47 @@ print(json.dumps({"video_id": video_id, "answers": answers, "events": asyncio.ru
 '''
 
 
-def clipstream(root: Path, env: dict, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], cwd=root, env=env, timeout=timeout,
+def clipstream(python: Path, root: Path, env: dict, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+    return subprocess.run([str(python), "-m", "streams.cli", *args], cwd=root, env=env, timeout=timeout,
                           capture_output=True, text=True)
+
+
+def python_for(root: Path) -> Path:
+    """A Python that imports the checkout at ``root`` whatever the flags: the media sandbox's child
+    runs ``python -I``, which ignores PYTHONPATH. This checkout's own venv for this checkout; for
+    another, a venv of its own whose one .pth file names that checkout first and then this venv's
+    packages (read as a plain path, so this venv's editable install of this checkout is not)."""
+    here = Path(__file__).resolve().parent.parent
+    if root == here:
+        return Path(sys.executable)
+    venv = root / ".local" / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", str(venv)], check=True)
+        site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        (site / "checkout.pth").write_text(f"{root}\n{sysconfig.get_paths()['purelib']}\n")
+    return python
 
 
 def record(root: Path, video: Path) -> dict:
     """One run on the checkout at ``root``: stack up, the probe, stack down."""
     data = Path(tempfile.mkdtemp(prefix="recorded-", dir=root / ".local"))
-    env = {**os.environ, "PYTHONPATH": str(root), "CLIPSTREAM_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--if-stale"], cwd=root, env=env,
+    python = python_for(root)
+    env = {**os.environ, "PYTHONPATH": str(root), "CLIPSTREAM_DATA_DIR": str(data),
+           "PATH": f"{python.parent}:{os.environ.get('PATH', '')}"}
+    subprocess.run([str(python), "-m", "streams.moments.train_head", "--if-stale"], cwd=root, env=env,
                    check=True, capture_output=True)
-    up = clipstream(root, env, "stack", "up", "--app")
+    up = clipstream(python, root, env, "stack", "up", "--app")
     try:
         if up.returncode != 0:
             raise SystemExit(f"{root}: stack up failed:\n{up.stdout[-2000:]}\n{up.stderr[-2000:]}")
-        probe = subprocess.run([sys.executable, "-c", PROBE, str(video), json.dumps(OPTIONS)], cwd=root, env=env,
+        probe = subprocess.run([str(python), "-c", PROBE, str(video), json.dumps(OPTIONS)], cwd=root, env=env,
                                capture_output=True, text=True, timeout=1800)
         if probe.returncode != 0:
             raise SystemExit(f"{root}: the probe failed:\n{probe.stderr[-3000:]}")
         return json.loads(probe.stdout)
     finally:
-        clipstream(root, env, "stack", "down", timeout=300)
+        clipstream(python, root, env, "stack", "down", timeout=300)
 
 
 class Names:
