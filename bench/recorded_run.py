@@ -118,6 +118,9 @@ async def events():
         for topic in topics:
             from aiokafka import TopicPartition
             parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            if not parts:  # named in the metadata with no partition to read
+                out[topic] = []
+                continue
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
             ends = await consumer.end_offsets(parts)
