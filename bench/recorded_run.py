@@ -282,9 +282,12 @@ def main() -> None:
         rows.append((part, str(len(diffs)), str(sum(not d for d in diffs.values())),
                      str(sum(len(d) for d in diffs.values()))))
     print(table(rows))
+    read = {v: sum(len(m) for m in runs[v]["events"].values()) for v in runs}
+    if not all(read.values()):  # an empty side compares equal to anything: say so, never pass it
+        print(f"  WARNING: events read: {read}; a side with none proves nothing about events")
     for where, diffs in found.items():
         print(f"  {where}: {len(diffs)}; first: {diffs[0]}")
-    write_results(args.out, "recorded_run", {"differences": found, "runs": runs}, baseline_commit=args.baseline,
+    write_results(args.out, "recorded_run", {"differences": found, "events_read": read, "runs": runs}, baseline_commit=args.baseline,
                   current_commit=commit(), video=str(video), options=OPTIONS,
                   seconds=round(time.monotonic() - t0, 1))
 
