@@ -83,6 +83,11 @@ async def record_storage(conn: asyncpg.Connection, tenant_id: str, held_bytes: i
     )
 
 
+async def _lock_workspace(conn: asyncpg.Connection, tenant_id: str) -> None:
+    """The workspace's usage lock, held to the end of the transaction: admissions one at a time."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('usage:' || $1, 0))", tenant_id)
+
+
 async def admit_video(
     conn: asyncpg.Connection, tenant_id: str, plan: Plan, seconds: float | None, now: datetime, size_bytes: int = 0
 ) -> None:
@@ -91,7 +96,7 @@ async def admit_video(
     submitted at once be admitted one after another, each counting those before it."""
     if not plan.limits_anything:
         return
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('usage:' || $1, 0))", tenant_id)
+    await _lock_workspace(conn, tenant_id)
     admit(plan, await standing(conn, tenant_id, now), seconds, now, size_bytes)
 
 
@@ -107,7 +112,7 @@ async def admit_source(
     minutes = replace(plan, concurrent_videos=None, storage_gb=None)
     if not minutes.limits_minutes:
         return
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('usage:' || $1, 0))", tenant_id)
+    await _lock_workspace(conn, tenant_id)
     held = await conn.fetchval(
         f"SELECT coalesce(duration, reserved_seconds) FROM videos WHERE video_id = $1 AND {IN_FLIGHT}", video_id
     )
