@@ -26,8 +26,7 @@ from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.editing import CHOICES
 from streams.moments.options import clip_length, max_overlap
 
-# What a submission that states nothing is stored with: every option of ``STATED`` at the
-# contract's default.
+# What a submission that states nothing is stored with.
 DEFAULT_OPTIONS: dict[str, Any] = {name: defaults()[name] for name in STATED}
 
 

@@ -79,9 +79,9 @@ async def get_transcript(request: Request) -> Response:
         raise ApiError(422, "invalid_query", f"format must be one of {', '.join(TRANSCRIPT_FORMATS)}")
     chunks = await tenant_catalog.transcript_chunks(v.video_id)
     turns, names = await speakers_of_video(tenant_catalog, v, chunks)
-    words = with_speakers(words_of(chunks), turns)  # each with its speaker's label
+    words = with_speakers(words_of(chunks), turns)
     spoken = spoken_language(chunks)
-    # every language heard, the main one first (RFC 9110 Content-Language: a list of tags)
+    # RFC 9110 Content-Language: a list of tags
     tags = [spoken["language"]] + [t for t in spoken["languages"] if t != spoken["language"]]
     headers = {"Content-Language": ", ".join(tags)} if spoken["language"] else {}
     if fmt == "srt":

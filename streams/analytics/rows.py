@@ -59,7 +59,6 @@ COLUMNS = (
     "comments",
 )
 
-# The record a topic carries and the stage that produces it.
 TOPICS = {topic: (event_type, PRODUCERS[topic]) for topic, event_type in EVENT_TYPES.items()}
 
 

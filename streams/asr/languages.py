@@ -30,7 +30,6 @@ CODES = tuple(
 )
 # Written without spaces between words: sentences, captions and search cut them by character.
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
-# Written right to left.
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd"})
 # The first words a window is decoded after, where the caller gives none. Whisper writes Mandarin
 # in traditional characters about as often as in simplified, and mostly without punctuation; a

@@ -57,7 +57,6 @@ def frame_size(aspect: str) -> tuple[int, int]:
     return round(SHORT_SIDE * width / height), SHORT_SIDE
 
 
-# Every aspect ratio a clip may have, with its frame size: the contract's list (``aspect_ratios``).
 ASPECTS: Mapping[str, tuple[int, int]] = MappingProxyType({aspect: frame_size(aspect) for aspect in aspect_ratios()})
 
 # What every video's stored options state, defaults filled in when the submission leaves them

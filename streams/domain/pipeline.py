@@ -14,7 +14,6 @@ EVENTS = "events"
 RENDER_REQUESTS = "render_requests"
 POST_STATS = "post_stats"
 
-# The event type on each topic.
 EVENT_TYPES = {
     UPLOADS: "upload_received",
     AUDIO_CHUNKS: "audio_chunk_ready",

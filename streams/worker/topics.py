@@ -40,7 +40,6 @@ def _raw(name: str):
 
 INBOUND = {name: _raw(name) for name in pipeline.EVENT_TYPES}
 
-# Each consuming stage's dead-letter topic (``pipeline.CONSUMING_STAGES``).
 DEAD_LETTER = {stage: _raw(pipeline.dead_letter_topic(stage)) for stage in pipeline.CONSUMING_STAGES}
 
 ALL = (

@@ -31,8 +31,6 @@ import numpy as np
 from streams.domain.options import ASPECTS
 from streams.media.reframe.camera import CameraRules, follow
 from streams.media.reframe.observations import FrameFaces, Loudness, Source
-
-# output sizes, as in streams.media.render (kept here so planning needs no FFmpeg code)
 from streams.media.reframe.reframe_plan import Framing, ReframePlan
 from streams.media.reframe.speaker import SpeakerRules, Turn, VoiceTurn, active_speaker
 from streams.media.reframe.tracking import Track, TrackingRules, link_tracks

@@ -14,7 +14,6 @@ from streams.media.reframe.observations import Source
 from streams.media.reframe.speaker import Turn
 
 
-# output sizes, as in streams.media.render (kept here so planning needs no FFmpeg code)
 @dataclass(frozen=True)
 class Framing:
     """How close a single crop is on its speaker.
