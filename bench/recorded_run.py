@@ -108,32 +108,39 @@ with video.open("rb") as f:
                                                     data={**options, "clip_count": "0"}))
 
 async def events():
-    from aiokafka import AIOKafkaConsumer
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+    # The partitions come from the admin client: a consumer's own metadata knows only the topics it
+    # was asked about, so partitions_for_topic answered None for every topic and nothing was read.
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        topics = sorted(t for t in await admin.list_topics() if not t.startswith("__"))
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = {t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described}
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        topics = sorted(t for t in await consumer.topics() if not t.startswith("__"))
         out = {}
         for topic in topics:
-            from aiokafka import TopicPartition
-            parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            if not parts:  # named in the metadata with no partition to read
-                out[topic] = []
-                continue
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            ends = await consumer.end_offsets(parts)
+            parts = [TopicPartition(topic, p) for p in partitions.get(topic, ())]
             messages = []
-            while any((await consumer.position(p)) < ends[p] for p in parts):
-                batch = await consumer.getmany(timeout_ms=2000)
-                for records in batch.values():
-                    for m in records:
-                        try:
-                            value = json.loads(m.value)
-                        except (ValueError, TypeError, UnicodeDecodeError):
-                            value = {"sha256": hashlib.sha256(m.value or b"").hexdigest()}
-                        messages.append({"key": (m.key or b"").decode(errors="replace"), "value": value})
+            if parts:
+                consumer.assign(parts)
+                await consumer.seek_to_beginning(*parts)
+                ends = await consumer.end_offsets(parts)
+                while any((await consumer.position(p)) < ends[p] for p in parts):
+                    batch = await consumer.getmany(*parts, timeout_ms=2000)
+                    for records in batch.values():
+                        for m in records:
+                            try:
+                                value = json.loads(m.value)
+                            except (ValueError, TypeError, UnicodeDecodeError):
+                                value = {"sha256": hashlib.sha256(m.value or b"").hexdigest()}
+                            messages.append({"key": (m.key or b"").decode(errors="replace"), "value": value})
             out[topic] = messages
         return out
     finally:
