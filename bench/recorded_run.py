@@ -14,10 +14,14 @@ with fixed options, waits for it to end, and records:
 Then it takes the stack down. The two records are compared after the parts that differ between
 any two runs are named rather than dropped: ids the system makes (each replaced by its first
 appearance's number, so that the same id in two places still has to match), times of day,
-durations of the processing itself (keys named in ``CLOCKS``), signed URLs' signatures. Events of a
+durations of the processing itself (keys named in ``CLOCKS``, and a stage event's ``duration_seconds``),
+each run's data directory, signed URLs' signatures. Events of a
 topic are compared as a sorted list (partitions interleave differently from run to run).
 
-    .venv/bin/python bench/recorded_run.py [--baseline COMMIT] [--video PATH]
+    .venv/bin/python bench/recorded_run.py [--baseline COMMIT] [--video PATH] [--again RESULTS_JSON]
+
+``--again`` compares the records a results file kept (its ``recorded``, else its ``runs``) once more,
+with this checkout's rules for what differs between any two runs, and starts no stack.
 
 Prints a table of what matched, writes bench/results/recorded_run.json with every difference.
 """
@@ -49,7 +53,14 @@ CLOCKS = re.compile(
     r"processing_seconds|wall|p50|p95|lag)$"
 )
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
-HEX_ID = re.compile(r"\b[0-9a-f]{16,64}\b")
+HEX_ID = re.compile(r"\b(?:ten_)?[0-9a-f]{16,64}\b")  # a tenant's id is ten_ and hex
+# Where each run keeps its files (a fresh data directory under its checkout): file URLs start with it.
+DATA_DIR = re.compile(r"/\S*?/\.local/recorded-[A-Za-z0-9_]+")
+# Lifecycle events (topic ``events``): how long the stage took, a clock like those above. Elsewhere
+# ``duration_seconds`` is a video's length, which must match.
+STAGE_CLOCKS = ("duration_seconds",)
+NAMED = re.compile(r"<id\d+>")
+ANY_ID = re.compile(f"{HEX_ID.pattern}|{NAMED.pattern}")
 SIGNATURE = re.compile(r"(X-Amz-[A-Za-z]+|sig|signature|expires|token)=[^&\"\s]+")
 
 # What runs inside each checkout's own code: submit, wait, ask every GET about the video, read
@@ -132,7 +143,10 @@ async def events():
                 consumer.assign(parts)
                 await consumer.seek_to_beginning(*parts)
                 ends = await consumer.end_offsets(parts)
-                while any((await consumer.position(p)) < ends[p] for p in parts):
+                async def behind() -> bool:  # an await inside any(...) would make it an async generator
+                    return any([(await consumer.position(p)) < ends[p] for p in parts])
+
+                while await behind():
                     batch = await consumer.getmany(*parts, timeout_ms=2000)
                     for records in batch.values():
                         for m in records:
@@ -207,9 +221,9 @@ class Names:
         if CLOCKS.search(key) and isinstance(value, (int, float, str)) and not isinstance(value, bool):
             return f"<{key}>"
         if isinstance(value, str):
-            value = ISO_TIME.sub("<time>", value)
+            value = DATA_DIR.sub("<data>", ISO_TIME.sub("<time>", value))
             value = SIGNATURE.sub(lambda m: f"{m.group(1)}=<signed>", value)
-            return HEX_ID.sub(self._id, value)
+            return ANY_ID.sub(self._id, value)
         return value
 
     def _id(self, match: re.Match) -> str:
@@ -224,7 +238,14 @@ def _blank(value):
     if isinstance(value, list):
         return [_blank(v) for v in value]
     if isinstance(value, str):
-        return HEX_ID.sub("<id>", SIGNATURE.sub("<signed>", ISO_TIME.sub("<time>", value)))
+        value = SIGNATURE.sub("<signed>", DATA_DIR.sub("<data>", ISO_TIME.sub("<time>", value)))
+        return NAMED.sub("<id>", HEX_ID.sub("<id>", value))  # ids named already (records compared before) too
+    return value
+
+
+def _stage_clocks(value):
+    if isinstance(value, dict):
+        return {k: f"<{k}>" if k in STAGE_CLOCKS and v is not None else v for k, v in value.items()}
     return value
 
 
@@ -232,9 +253,12 @@ def comparable(run: dict) -> dict:
     """The run with its ids numbered in an order both runs share: the answers in the order asked,
     then each topic's events sorted by what they say apart from ids."""
     names = Names()
-    answers = {f"{a['request']} #{i}": names(a) for i, a in enumerate(run["answers"])}
+    asked = run["answers"].values() if isinstance(run["answers"], dict) else run["answers"]  # compared before
+    answers = {f"{a['request']} #{i}": names(a) for i, a in enumerate(asked)}
     events = {}
     for topic, messages in sorted(run["events"].items()):
+        if topic == "events":
+            messages = [{**m, "value": _stage_clocks(m["value"])} for m in messages]
         ordered = sorted(messages, key=lambda m: json.dumps(_blank(Names()(m)), sort_keys=True))
         events[topic] = [names(m) for m in ordered]
     return {"answers": answers, "events": events}
@@ -261,6 +285,7 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--video", type=Path, help="default: tests/media_recipes.py's 222 s LJSpeech talking head")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--again", type=Path, help="compare the records of this results file again (no stacks)")
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
     worktree = baseline_checkout(args.baseline)
@@ -279,7 +304,12 @@ def main() -> None:
             ljspeech_talk(SHARED / "media", made)
     video = args.video.resolve()
     t0 = time.monotonic()
-    runs = {"baseline": comparable(record(worktree, video)), "current": comparable(record(here, video))}
+    if args.again:
+        saved = json.loads(args.again.read_text())["results"]
+        recorded = saved.get("recorded") or saved["runs"]
+    else:
+        recorded = {"baseline": record(worktree, video), "current": record(here, video)}
+    runs = {side: comparable(run) for side, run in recorded.items()}
     rows = [("part", "compared", "identical", "differences")]
     found: dict[str, list[str]] = {}
     for part in ("answers", "events"):
@@ -294,10 +324,10 @@ def main() -> None:
         print(f"  WARNING: events read: {read}; a side with none proves nothing about events")
     for where, diffs in found.items():
         print(f"  {where}: {len(diffs)}; first: {diffs[0]}")
-    write_results(args.out, "recorded_run", {"differences": found, "events_read": read, "runs": runs}, baseline_commit=args.baseline,
-                  current_commit=commit(), video=str(video), options=OPTIONS,
-                  seconds=round(time.monotonic() - t0, 1))
-
+    write_results(args.out, "recorded_run", {"differences": found, "events_read": read, "runs": runs,
+                                             "recorded": recorded},
+                  baseline_commit=args.baseline, current_commit=commit(), video=str(video), options=OPTIONS,
+                  seconds=round(time.monotonic() - t0, 1), compared_again=str(args.again) if args.again else None)
 
 if __name__ == "__main__":
     main()
