@@ -100,7 +100,7 @@ def upload_event(
 async def plan_for(request: Request, tenant_id: str) -> Plan:
     """The workspace's plan (its own, else the server's)."""
     async with tenant_connection(request.app.state.db, tenant_id) as conn:
-        return await usage.plan_of(conn, tenant_id, Plan.from_settings(request.app.state.settings))
+        return await usage.plan_of(conn, tenant_id, request.app.state.settings)
 
 
 async def check_plan(request: Request, tenant_id: str, plan: Plan, seconds: float | None, size_bytes: int = 0) -> None:

@@ -15,7 +15,6 @@ from api.openapi.blocks import json_response
 from api.routing import operation
 from streams.adapters.db import tenant_connection
 from streams.usage import store
-from streams.usage.plans import Plan
 
 
 @operation(
@@ -29,7 +28,7 @@ async def get_usage(request: Request) -> JSONResponse:
     principal = caller(request)
     settings = request.app.state.settings
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        plan = await store.plan_of(conn, principal.tenant_id, Plan.from_settings(settings))
+        plan = await store.plan_of(conn, principal.tenant_id, settings)
         body = await store.report(conn, principal.tenant_id, plan, datetime.now(UTC))
     return JSONResponse(body)
 

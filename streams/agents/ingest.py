@@ -26,7 +26,6 @@ from streams.media.sandbox.reading import AudioChunks, probe_media
 from streams.net.fetch import download
 from streams.net.guard import parse_allowed_hosts
 from streams.usage import store as usage
-from streams.usage.plans import Plan
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
@@ -124,7 +123,7 @@ async def _read(rt, upload: dict, stage: StageReport) -> None:
 async def _within_plan(rt, tenant_id: str, video_id: str, seconds: float) -> None:
     """The source's minutes against the workspace's plan, now that its length is known."""
     async with rt.catalog.pool.acquire() as conn, conn.transaction():
-        plan = await usage.plan_of(conn, tenant_id, Plan.from_settings(rt.settings))
+        plan = await usage.plan_of(conn, tenant_id, rt.settings)
         await usage.admit_source(conn, tenant_id, video_id, plan, seconds, datetime.now(UTC))
 
 

@@ -100,13 +100,13 @@ async def _usage_alerts(tenant_id: str, timestamp: str) -> None:
 
     from streams.adapters.db import tenant_connection
     from streams.usage import store as usage
-    from streams.usage.plans import Plan, month_of, thresholds_passed
+    from streams.usage.plans import month_of, thresholds_passed
 
     now = datetime.now(UTC)
     try:
         rt = await runtime()
         async with tenant_connection(rt.catalog.pool, tenant_id) as conn:
-            plan = await usage.plan_of(conn, tenant_id, Plan.from_settings(rt.settings))
+            plan = await usage.plan_of(conn, tenant_id, rt.settings)
             if not plan.source_minutes_per_month:
                 return
             standing = await usage.standing(conn, tenant_id, now)

@@ -38,7 +38,7 @@ def cmd_plans(args: argparse.Namespace, settings: Settings) -> int:
                 )
             elif args.action == "clear":
                 await store.clear_plan(conn, args.tenant)
-            plan = await store.plan_of(conn, args.tenant, Plan.from_settings(settings))
+            plan = await store.plan_of(conn, args.tenant, settings)
             return await store.report(conn, args.tenant, plan, datetime.now(UTC))
 
     report = as_owner(settings, work)

@@ -16,11 +16,11 @@ from streams.usage.plans import Plan, Standing, admit, left_seconds, month_of
 IN_FLIGHT = "status IN ('queued', 'processing')"
 
 
-async def plan_of(conn: asyncpg.Connection, tenant_id: str, default: Plan) -> Plan:
-    """The workspace's own plan, else ``default`` (the server's)."""
+async def plan_of(conn: asyncpg.Connection, tenant_id: str, settings) -> Plan:
+    """The workspace's own plan, else the server's (``Plan.from_settings(settings)``)."""
     row = await conn.fetchrow("SELECT * FROM workspace_plans WHERE tenant_id = $1", tenant_id)
     if row is None:
-        return default
+        return Plan.from_settings(settings)
     return Plan(
         row["name"],
         row["source_minutes_per_month"],
