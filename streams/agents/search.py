@@ -21,7 +21,7 @@ from functools import partial
 
 from streams.domain.words import words_from_json
 from streams.search import SearchIndex, open_index, sentence_docs
-from streams.search.reindex import labelled_words, video_docs
+from streams.search.reindex import Following, labelled_words, video_docs
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import checked, handle_batch, origin_of, with_retries
@@ -64,6 +64,9 @@ async def index_transcripts(stream):
         await handle_batch(STAGE, taken, partial(index, origins))
 
 
+_FOLLOWING = Following()  # this worker's: the speakers of the videos it is indexing, chunk by chunk
+
+
 async def index_chunks(chunks: list[dict]) -> int:
     """Index these ``transcript_chunk_ready`` payloads; the number of documents written."""
     rt = await runtime()
@@ -82,8 +85,11 @@ async def index_chunks(chunks: list[dict]) -> int:
             # the final pass may relabel earlier chunks' speakers: index the whole video again
             docs += await video_docs(rt.catalog, chunk["tenant_id"], video_id, filename, complete=True)
             refresh.add((chunk["tenant_id"], video_id))
+            _FOLLOWING.forget(video_id)
             continue
-        words = await labelled_words(rt.catalog, video_id, chunk["chunk_index"], words_from_json(chunk["words"]))
+        words = await labelled_words(
+            rt.catalog, video_id, chunk["chunk_index"], words_from_json(chunk["words"]), _FOLLOWING
+        )
         docs += sentence_docs(
             chunk["tenant_id"],
             video_id,

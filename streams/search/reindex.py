@@ -4,14 +4,20 @@ change of backend or of the document shape, or if the sink skipped writes during
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from typing import Callable, Sequence
 
 import asyncpg
 
 from streams.adapters.catalog import Catalog
+from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.search import SearchIndex, SentenceDoc, sentence_docs
+from streams.speakers.turns import Turn
 from streams.speakers.video import turns_of_chunks, with_speakers
+from streams.speakers.voices import StreamedTurns, Voices
+
+FOLLOWED = 16  # videos whose speakers the search sink keeps from one chunk to the next
 
 
 async def video_docs(
@@ -30,12 +36,50 @@ async def video_docs(
     ]
 
 
-async def labelled_words(catalog: Catalog, video_id: str, chunk_index: int, words: Sequence[Word]) -> list[Word]:
+class Following:
+    """The speakers of the videos being indexed, kept from one chunk to the next (the least recently
+    followed dropped first), so that each chunk's voices are read and labelled once. A chunk that
+    does not follow the one kept (a restart, a redelivery) is labelled from every chunk up to it."""
+
+    def __init__(self, size: int = FOLLOWED) -> None:
+        self.size = size
+        self._held: OrderedDict[str, tuple[int, StreamedTurns]] = OrderedDict()
+
+    def take(self, video_id: str, index: int) -> StreamedTurns | None:
+        """The turns of ``video_id``'s chunks up to the one before ``index``, if they are kept."""
+        held = self._held.pop(video_id, None)
+        return held[1] if held is not None and held[0] == index - 1 else None
+
+    def keep(self, video_id: str, index: int, turns: StreamedTurns) -> None:
+        self._held[video_id] = (index, turns)
+        while len(self._held) > self.size:
+            self._held.popitem(last=False)
+
+    def forget(self, video_id: str) -> None:
+        self._held.pop(video_id, None)
+
+
+async def labelled_words(
+    catalog: Catalog, video_id: str, chunk_index: int, words: Sequence[Word], following: Following | None = None
+) -> list[Word]:
     """``words`` of chunk ``chunk_index`` with their speakers as the chunks up to it give them
-    (streaming labels: what later chunks bring never changes them)."""
-    chunks = await catalog.transcript_chunks(video_id, 0, chunk_index)
-    turns = await asyncio.to_thread(turns_of_chunks, chunks, False)
-    return with_speakers(words, turns)
+    (streaming labels: what later chunks bring never changes them). With ``following``, only this
+    chunk is read where the turns of those before it are kept there."""
+    held = following.take(video_id, chunk_index) if following is not None else None
+    first = 0 if held is None else chunk_index
+    turns = held or StreamedTurns()
+    chunks = await catalog.transcript_chunks(video_id, first, chunk_index)
+    so_far = await asyncio.to_thread(_added, turns, chunks)
+    if following is not None:
+        following.keep(video_id, chunk_index, turns)
+    return with_speakers(words, so_far)
+
+
+def _added(turns: StreamedTurns, chunks: Sequence[TranscriptChunk]) -> tuple[Turn, ...]:
+    for chunk in chunks:
+        if chunk.voices:
+            turns.add(Voices.from_json(chunk.voices))
+    return tuple(turns.turns)
 
 
 async def reindex(

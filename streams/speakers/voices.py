@@ -88,6 +88,26 @@ class SpeakerStream:
         return turns_of(voices.speech, voices.windows, labels)
 
 
+class StreamedTurns:
+    """The turns of a video's chunks so far, equal to ``speaker_turns(chunks, complete=False)``, built
+    chunk by chunk: each chunk's voices are labelled once, not the whole video again for each new
+    chunk (a reader that follows a long video would otherwise do quadratic work)."""
+
+    def __init__(self, options: ClusterOptions = ClusterOptions()) -> None:
+        self._stream = SpeakerStream(options)
+        self.turns: list[Turn] = []
+
+    def add(self, voices: Voices) -> tuple[Turn, ...]:
+        """Every turn so far, with the next chunk's ``voices``."""
+        for turn in self._stream.turns(voices):
+            last = self.turns[-1] if self.turns else None
+            if last is not None and last.speaker == turn.speaker and turn.start - last.end < 1e-6:
+                self.turns[-1] = Turn(last.start, turn.end, turn.speaker)  # one turn across the chunks' seam
+            else:
+                self.turns.append(turn)
+        return tuple(self.turns)
+
+
 def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOptions = ClusterOptions()) -> list[Turn]:
     """The video's speaker turns from its chunks' voices, in order (see the module's docstring)."""
     tracker = Tracker(options)

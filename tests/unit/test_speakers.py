@@ -18,7 +18,8 @@ from streams.domain.words import Word
 from streams.speakers import checkpoint, features, scoring, weights
 from streams.speakers.clustering import ClusterOptions, Tracker, group, merged
 from streams.speakers.turns import Turn, speakers_of_words, turns_of
-from streams.speakers.voices import Voices, speaker_turns
+from streams.search.reindex import Following
+from streams.speakers.voices import StreamedTurns, Voices, speaker_turns
 
 # ---------------------------------------------------------------------------- checkpoint reader
 
@@ -323,6 +324,35 @@ def test_two_voices_taking_turns_are_two_speakers_in_chunks_and_in_the_end(media
         # the reference spans whole LibriSpeech files, silences at their ends included: what the
         # voice activity detector leaves out of those counts as missed, so confusion is the measure
         assert result.confusion < 0.03 and result.der < 0.2, result
+
+
+def test_turns_built_chunk_by_chunk_are_the_turns_of_every_chunk_so_far(media_dir, listener):
+    """What a reader that follows a video keeps (``StreamedTurns``, one chunk's voices labelled at a
+    time) equals labelling every chunk so far again, at each chunk, seams inside speech included."""
+    a, b = _clips(media_dir, "1988", 2), _clips(media_dir, "2412", 2)
+    pcm = np.concatenate([np.r_[clip, np.zeros(4000, np.float32)] for pair in zip(a, b) for clip in pair])
+    chunk = 16000 * 7  # short chunks: most seams fall inside someone's speech
+    chunks = [listener.voices(pcm[s : s + chunk]).shift(s / 16000) for s in range(0, len(pcm), chunk)]
+    followed = StreamedTurns()
+    for k, voices in enumerate(chunks):
+        assert list(followed.add(voices)) == speaker_turns(chunks[: k + 1], complete=False), k
+    seams = [s / 16000 for s in range(chunk, len(pcm), chunk)]
+    assert any(t.start < seam < t.end for t in followed.turns for seam in seams)  # a turn across a seam
+
+
+def test_the_search_sink_follows_a_video_only_from_the_chunk_before():
+    following, held = Following(size=2), StreamedTurns()
+    following.keep("v1", 3, held)
+    assert following.take("v1", 5) is None  # chunk 4 was not seen here: read every chunk again
+    following.keep("v1", 3, held)
+    assert following.take("v1", 4) is held
+    assert following.take("v1", 4) is None  # taken: a second reader of the same chunk starts afresh
+    for video in ("v1", "v2", "v3"):
+        following.keep(video, 0, StreamedTurns())
+    assert following.take("v1", 1) is None and following.take("v3", 1) is not None  # the oldest is dropped
+    following.keep("v2", 7, held)
+    following.forget("v2")
+    assert following.take("v2", 8) is None
 
 
 # ---------------------------------------------------------------------------- exports
