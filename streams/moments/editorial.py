@@ -10,8 +10,8 @@ sentences known so far), since some talks are all stories and some all logistics
 is which parts of *this* talk stand out.
 
 A window's value rewards being made of standout sentences and being a whole story: its
-duration-weighted mean score, plus how far that mean rises above the better of the two
-sentences just outside it. A window cut inside a story has a neighbour as strong as itself; a
+duration-weighted mean score, plus how far that mean rises above the better side just outside it
+(the mean of ``OUTSIDE`` sentences on each side). A window cut inside a story has neighbours as strong as itself; a
 window that runs on into filler lowers its own mean. The result goes through a logistic to
 [0, 1]. Pure: embeddings in, numbers out; the agent does the embedding.
 """
@@ -115,6 +115,10 @@ PICK_KIND_OF: tuple[str, ...] = tuple(k.name for k in PICK_KINDS for _ in k.desc
 # (DEVELOPERS.md, "Moments in other languages"), so only English sentences are scored on this.
 LANGUAGE = "en"
 CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands out in the talk"
+# Sentences on each side that "just outside" means (their mean): with one, a window's lift swung with
+# whichever single sentence lay at its edge; with two, the lecture's fourth pick became a highlight
+# and no labelled talk lost one (bench/moments_quality.py).
+OUTSIDE = 2
 LIFT_BOUND = 50.0  # a lift past this is 0 or 1 all the same (and exp would overflow)
 # What a rhetorical device at full strength adds to a sentence's raw score (in the talk's robust
 # standard deviations): a built line stands out.
@@ -170,8 +174,10 @@ class EditorialMap:
         scores = np.asarray(self.scores[first : last + 1])
         durations = np.asarray([max(s.end - s.start, 0.01) for s in sentences])
         inside = float((scores * durations).sum() / durations.sum())
-        before = self.scores[first - 1] if first > 0 else EDGE
-        after = self.scores[last + 1] if last + 1 < len(self.scores) else EDGE
+        before = float(np.mean([self.scores[i] if i >= 0 else EDGE for i in range(first - OUTSIDE, first)]))
+        after = float(
+            np.mean([self.scores[i] if i < len(self.scores) else EDGE for i in range(last + 1, last + 1 + OUTSIDE)])
+        )
         lift = inside + CONTRAST * (inside - max(before, after))
         return float(1.0 / (1.0 + np.exp(-min(max(lift, -LIFT_BOUND), LIFT_BOUND))))
 
