@@ -11,8 +11,9 @@ among all the talk's pauses between sentences, so it adapts to fast and slow spe
 pause under ``CLEAR_RATIO`` times the talk's median pause is no break at all (ranks among
 near-equal pauses are noise), and neither is the talk's very start or end (greetings and
 goodbyes are no clip's setup or payoff). Each sentence moved costs ``MOVE_COST``, so the edges
-stay put unless a clearly better break is near, and a move that costs the clip more than
-``TOLERANCE`` of its score is not made. Pure: sentences in, a window out.
+stay put unless a clearly better break is near; but a start moves out up to ``SETUP`` sentences to
+a break about as clear as its own (``ABOUT_AS_CLEAR``), since a setup comes before its hook. A move
+that costs the clip more than ``TOLERANCE`` of its score is not made. Pure: sentences in, a window out.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ REACH_IN = 2  # sentences an edge may move inward: a stray sentence from the nex
 MOVE_COST = 0.02  # in pause-rank units (0-1) per sentence moved: ties go to the chosen edges
 TOLERANCE = 15.0  # score points (of 100) a settled clip may lose against the window chosen
 CLEAR_RATIO = 1.5  # a pause this many times the talk's median pause between sentences is a break
+# A start may move this many sentences outward, to a break about as clear as its own (a pause at
+# least ``ABOUT_AS_CLEAR`` of its length), whatever the ranks say: near-equal pauses do not tell
+# which one opens the passage, and a story's setup comes before the line that hooks (the
+# commencement speech's clip began two sentences into its story, after its setup).
+SETUP = 2
+ABOUT_AS_CLEAR = 0.9
 
 
 class Breaks:
@@ -55,6 +62,12 @@ class Breaks:
         if gap < self._least or gap <= 0.0:
             return 0.0
         return bisect.bisect_left(self._sorted, gap) / len(self._sorted)
+
+    def about_as_clear(self, i: int, j: int, ratio: float = ABOUT_AS_CLEAR) -> bool:
+        """Whether the break before sentence ``i`` is a pause at least ``ratio`` times the one before ``j``."""
+        if min(i, j) <= 0 or max(i, j) >= len(self.sentences) or self.clearness(i) == 0.0:
+            return False
+        return self._gaps[i - 1] >= ratio * self._gaps[j - 1]
 
     def position(self, sentence: Sentence) -> int:
         return self._index[sentence.start]
@@ -82,7 +95,10 @@ def settle_edges(
             duration = sentences[hi - 1].end - sentences[lo].start
             if not length.min_seconds <= duration <= length.max_seconds:
                 continue
-            key = breaks.clearness(lo) + breaks.clearness(hi) - MOVE_COST * (abs(lo - first) + abs(hi - stop))
+            start_clear = breaks.clearness(lo)
+            if first - SETUP <= lo < first and breaks.about_as_clear(lo, first):
+                start_clear = max(start_clear, breaks.clearness(first)) + MOVE_COST * (first - lo) + 1e-6
+            key = start_clear + breaks.clearness(hi) - MOVE_COST * (abs(lo - first) + abs(hi - stop))
             if key <= best_key:
                 continue
             candidate = Window(tuple(sentences[lo:hi]))

@@ -89,3 +89,27 @@ def test_clearness_ranks_pauses_and_ignores_ordinary_ones():
     assert breaks.clearness(0) == breaks.clearness(len(sentences)) == 0.0
     assert breaks.clearness(first + 3) == 0.0  # an ordinary pause between two sentences
     assert breaks.clearness(first) > 0.9 and breaks.clearness(stop) > 0.9
+
+
+def _set_up_story(lead: str, setup_sentences: int = 2):
+    """Filler, ``lead``, a setup of ``setup_sentences``, a pause of 2 s, the rest of a story, 2 s,
+    filler: the start scoring chose is the 2 s pause inside the story."""
+    setup = " ".join(FILLER[i % len(FILLER)] for i in range(setup_sentences))
+    rest = " ".join(FILLER[(i + 1) % len(FILLER)] for i in range(6))
+    text = f"{filler(40)} {lead} {setup} <2.0> {rest} <2.0> {filler(40)}"
+    sentences = build_sentences(timed_words(text))
+    first = len(build_sentences(timed_words(filler(40))))
+    return sentences, first, first + setup_sentences
+
+
+def test_a_start_moves_out_to_a_break_about_as_clear_that_opens_the_setup():
+    sentences, first, hooked = _set_up_story("<1.8>")  # a pause 0.2 s shorter than the chosen one's
+    chosen = Window(tuple(sentences[hooked : hooked + 6]))
+    assert settle_edges(chosen, Breaks(sentences), LENGTH).sentences[0] == sentences[first]
+
+
+def test_a_start_stays_when_the_earlier_break_is_clearly_weaker_or_too_far():
+    for lead, setup in (("<0.8>", 2), ("<1.8>", 3)):
+        sentences, first, hooked = _set_up_story(lead, setup)
+        chosen = Window(tuple(sentences[hooked : hooked + 6]))
+        assert settle_edges(chosen, Breaks(sentences), LENGTH).sentences[0] == sentences[hooked], (lead, setup)
