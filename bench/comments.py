@@ -23,7 +23,6 @@ tree side by side, and writes bench/results/comments.json.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import io
 import re
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import baseline_checkout, commit, table, write_results  # noqa: E402
+from bench.report import commit, static_comparison, table, write_results  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "comments.json"
 BASELINE = "43b8585"  # the code issue 55 was filed against
@@ -106,13 +105,8 @@ def dirty(root: Path) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", default=BASELINE)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args, results = static_comparison(__doc__.split("\n\n")[0], BASELINE, RESULTS, count)
     here = Path(__file__).resolve().parent.parent
-    worktree = baseline_checkout(args.baseline)
-    results = {"baseline": count(worktree), "current": count(here)}
     current = commit() + (" + working tree" if dirty(here) else "")
     labels = (("files", "files"), ("comment lines", "comment_lines"),
               ("marker-only lines (not counted)", "marker_lines"), ("docstring lines", "docstring_lines"),

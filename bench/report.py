@@ -3,6 +3,7 @@ JSON of its results with the machine they ran on."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -41,6 +42,18 @@ def baseline_checkout(commit: str) -> Path:
         subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=root, check=True,
                        capture_output=True)
     return worktree
+
+
+def static_comparison(description: str, baseline: str, out: Path, measure) -> tuple[argparse.Namespace, dict]:
+    """For a benchmark that reads code rather than runs it: ``--baseline`` (default ``baseline``)
+    and ``--out`` (default ``out``) parsed, and ``measure(root)`` of the baseline's worktree and of
+    this checkout, as ``{"baseline": ..., "current": ...}``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--baseline", default=baseline)
+    parser.add_argument("--out", type=Path, default=out)
+    args = parser.parse_args()
+    here = Path(__file__).resolve().parents[1]
+    return args, {"baseline": measure(baseline_checkout(args.baseline)), "current": measure(here)}
 
 
 def write_results(path: Path, benchmark: str, results, **fields) -> None:

@@ -26,7 +26,6 @@ worktree``), and writes bench/results/walk.json.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
 from collections import Counter, defaultdict
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import baseline_checkout, commit, table, write_results  # noqa: E402
+from bench.report import commit, static_comparison, table, write_results  # noqa: E402
 from tests.imports import imports_of  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "walk.json"
@@ -176,13 +175,7 @@ def walk(root: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", default=BASELINE)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    here = Path(__file__).resolve().parent.parent
-    worktree = baseline_checkout(args.baseline)
-    results = {"baseline": walk(worktree), "current": walk(here)}
+    args, results = static_comparison(__doc__.split("\n\n")[0], BASELINE, RESULTS, walk)
     rows = [("variant", "functions", "modules", "entries", "returns", "runtime entries", "most entered")]
     for variant, r in results.items():
         rows.append((f"{variant} ({args.baseline if variant == 'baseline' else commit()})", str(r["functions"]),
