@@ -95,10 +95,10 @@ def settle_edges(
             duration = sentences[hi - 1].end - sentences[lo].start
             if not length.min_seconds <= duration <= length.max_seconds:
                 continue
-            start_clear = breaks.clearness(lo)
+            start, moved = breaks.clearness(lo), abs(lo - first)
             if first - SETUP <= lo < first and breaks.about_as_clear(lo, first):
-                start_clear = max(start_clear, breaks.clearness(first)) + MOVE_COST * (first - lo) + 1e-6
-            key = start_clear + breaks.clearness(hi) - MOVE_COST * (abs(lo - first) + abs(hi - stop))
+                start, moved = max(start, breaks.clearness(first)) + 1e-6, 0  # as clear as its own, and free
+            key = start + breaks.clearness(hi) - MOVE_COST * (moved + abs(hi - stop))
             if key <= best_key:
                 continue
             candidate = Window(tuple(sentences[lo:hi]))

@@ -174,12 +174,16 @@ class EditorialMap:
         scores = np.asarray(self.scores[first : last + 1])
         durations = np.asarray([max(s.end - s.start, 0.01) for s in sentences])
         inside = float((scores * durations).sum() / durations.sum())
-        before = float(np.mean([self.scores[i] if i >= 0 else EDGE for i in range(first - OUTSIDE, first)]))
-        after = float(
-            np.mean([self.scores[i] if i < len(self.scores) else EDGE for i in range(last + 1, last + 1 + OUTSIDE)])
-        )
+        before = self._outside(range(first - OUTSIDE, first))
+        after = self._outside(range(last + 1, last + 1 + OUTSIDE))
         lift = inside + CONTRAST * (inside - max(before, after))
         return float(1.0 / (1.0 + np.exp(-min(max(lift, -LIFT_BOUND), LIFT_BOUND))))
+
+    def _outside(self, at: range) -> float:
+        """The mean score of the sentences at ``at``, ``EDGE`` for each beyond the talk (plain Python:
+        every candidate window asks, and numpy's overhead on two numbers would dominate)."""
+        n = len(self.scores)
+        return sum(self.scores[i] if 0 <= i < n else EDGE for i in at) / len(at)
 
     def strongest_pick(self, sentences: Sequence[Sentence]) -> str:
         """The kind of ``PICK_KINDS`` the window's best sentence is closest to (for reasons)."""
