@@ -20,7 +20,8 @@ topic are compared as a sorted list (partitions interleave differently from run 
 
     .venv/bin/python bench/recorded_run.py [--baseline COMMIT] [--video PATH] [--again RESULTS_JSON]
 
-``--again`` compares the records a results file kept (its ``recorded``, else its ``runs``) once more,
+``--again`` compares the records a results file kept (``recorded``; the runs as compared are derived
+from them, so they are not kept too) once more,
 with this checkout's rules for what differs between any two runs, and starts no stack.
 
 Prints a table of what matched, writes bench/results/recorded_run.json with every difference.
@@ -306,7 +307,7 @@ def main() -> None:
     t0 = time.monotonic()
     if args.again:
         saved = json.loads(args.again.read_text())["results"]
-        recorded = saved.get("recorded") or saved["runs"]
+        recorded = saved["recorded"]
     else:
         recorded = {"baseline": record(worktree, video), "current": record(here, video)}
     runs = {side: comparable(run) for side, run in recorded.items()}
@@ -324,8 +325,7 @@ def main() -> None:
         print(f"  WARNING: events read: {read}; a side with none proves nothing about events")
     for where, diffs in found.items():
         print(f"  {where}: {len(diffs)}; first: {diffs[0]}")
-    write_results(args.out, "recorded_run", {"differences": found, "events_read": read, "runs": runs,
-                                             "recorded": recorded},
+    write_results(args.out, "recorded_run", {"differences": found, "events_read": read, "recorded": recorded},
                   baseline_commit=args.baseline, current_commit=commit(), video=str(video), options=OPTIONS,
                   seconds=round(time.monotonic() - t0, 1), compared_again=str(args.again) if args.again else None)
 
