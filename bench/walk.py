@@ -11,7 +11,9 @@ who has read a function does not read it again). A call is resolved when it name
 - ``self.method`` in a class;
 - a method name that only one class of the project defines (``rt.catalog.stage`` is
   ``Catalog.stage`` when no other class has a ``stage``; a class's constructor is its
-  ``__init__``).
+  ``__init__``), unless the standard library's containers or processes have a method of that
+  name too (``current.update(...)`` on a dict is not ``FaceFinder.update``), or the object is a
+  module it imports (``np.clip`` and ``subprocess.run`` are the libraries').
 
 Anything else (a library, a method several classes share) is not followed. Every time the walk
 moves into a function of another module than the one it is in, that module is *entered*; an entry
@@ -27,6 +29,8 @@ worktree``), and writes bench/results/walk.json.
 from __future__ import annotations
 
 import ast
+import asyncio
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -45,6 +49,13 @@ ENTRIES = (
     "streams.agents.moments._find",
     "streams.agents.render._render",
 )
+# Methods the standard library's own objects have (a dict's ``update``, a list's ``remove``, a
+# process's ``wait``, an array's ``clip``): a call to one on an object of unknown type is not
+# taken for the one project class that happens to share the name.
+BUILTIN_METHODS = frozenset(
+    name for kind in (dict, list, set, str, bytes, subprocess.Popen, asyncio.Queue, asyncio.Event, Path)
+    for name in dir(kind) if not name.startswith("_")
+) | {"clip", "copy", "run", "infer", "close", "read", "write", "send", "get", "put"}
 RUNTIME = ("streams.worker.runtime", "streams.worker.resources", "streams.worker.messages", "streams.worker.reporting")
 
 
@@ -132,10 +143,10 @@ class Code:
                 if method in self.functions:
                     return method
             imported = self.imports.get(module, {}).get(value.id)
-            if imported is not None:
-                found = self._follow(f"{imported}.{func.attr}", 0)
-                if found is not None:
-                    return found
+            if imported is not None:  # a module or class it imports: what that names, or nothing
+                return self._follow(f"{imported}.{func.attr}", 0)
+        if func.attr in BUILTIN_METHODS:  # as likely a dict's, a list's or a process's as ours
+            return None
         defined = self.methods.get(func.attr, [])
         return defined[0] if len(defined) == 1 else None
 
