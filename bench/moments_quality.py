@@ -3,7 +3,8 @@
 Builds each labelled talk into a video (eSpeak NG over a portrait, ``tests/highlight_talks.py``;
 cached in ``~/.cache/clipstream/eval``): those of ``../shared/eval/highlights`` and our own of
 other genres in ``bench/highlights`` (a commencement speech, a stand-up set, a how-to tutorial, a
-sermon, a three-voice panel), or any ``--labels`` folders (a held-out set is scored the same way).
+sermon, a three-voice panel), a real speech none of us wrote (``bench/highlights/real``: never
+trained on), or any ``--labels`` folders (a held-out set is scored the same way).
 Each talk runs once through the real pipeline (API, Faust worker, Triton) on a private stack with
 free ports; its stored transcript chunks are kept beside the built video, and the pipeline's own
 final ranking is read back. The ranking is then *replayed* from those chunks
@@ -63,7 +64,7 @@ from streams.settings import Settings, project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
-    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, language_of, talk_names)
+    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, language_of, talk_names)
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality.json"
 # Issue 48's bar, on every talk.
@@ -171,7 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--talks", help="comma-separated talk names (default: every .tsv in the --labels folders)")
     parser.add_argument("--k", type=int, default=4, help="clips asked for and scored")
-    parser.add_argument("--labels", type=Path, nargs="+", default=[HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR],
+    parser.add_argument("--labels", type=Path, nargs="+", default=[HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR],
                         help="folders of labelled talk scripts")
     parser.add_argument("--baseline", default=RANKING_BASELINE, help="the commit whose ranking is today's")
     parser.add_argument("--media", type=Path, default=MEDIA_DIR)

@@ -27,6 +27,8 @@ HIGHLIGHTS_DIR = Path(os.environ.get("CLIPSTREAM_HIGHLIGHTS_DIR",
                                      project_root().parent / "shared" / "eval" / "highlights"))
 # Our own labelled talks of other genres (issue 48), scored beside the shared ones.
 BENCH_HIGHLIGHTS_DIR = project_root() / "bench" / "highlights"
+# A real speech, labelled by its most quoted lines, that the editorial head never trains on.
+REAL_HIGHLIGHTS_DIR = BENCH_HIGHLIGHTS_DIR / "real"
 EVAL_CACHE = Path(os.environ.get("CLIPSTREAM_EVAL_CACHE", Path.home() / ".cache" / "clipstream" / "eval"))
 
 # (espeak-ng voice, words per minute) by speaker; anyone not named speaks as the host.

@@ -5,6 +5,9 @@ A line people quote is rarely a story: it is built. Speechwriters and editors kn
 
 - *parallelism*: two clauses in a row built alike ("Knowledge will get you hired. Kindness will
   get you trusted."), their words in the same order with a few swapped;
+- *a list of like clauses* (isocolon, the rule of three and more): three or more short clauses in a
+  row of one length, the same word at the same place in each ("bear any burden, meet any
+  hardship, support any friend");
 - *chiasmus*: a pair of words reversed in the next clause ("ask not what your country can do for
   you, ask what you can do for your country");
 - *anaphora* and refrains: the same opening, or the same phrase, said again and again within a
@@ -41,8 +44,11 @@ REFRAIN_TIMES = 3  # ...said this many times...
 REFRAIN_SENTENCES = 8  # ...within this many sentences is a refrain
 ANAPHORA_WORDS = 2  # the same opening words of clauses...
 ANAPHORA_TIMES = 3  # ...this many times in a row of clauses
+LIST_TIMES = 3  # clauses in a row built alike on one shared word make a list...
+LIST_WORDS = (2, 6)  # ...when each is this short (words) and all are as long
 COMMON_SHARE = 0.05  # a word in more than this share of a talk's sentences is a function word...
 COMMON_MIN = 4  # ...and in at least this many of them
+EVERYDAY_SHARE = 0.2  # a word in this share of them ("the", "and", "ich") never makes a reversed pair
 # What each device is worth at full strength; a contrast marker alone is common in prose.
 WORTH = {CHIASMUS: 1.0, REFRAIN: 1.0, PARALLEL: 0.8, ANTITHESIS: 0.5}
 
@@ -77,10 +83,11 @@ def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexi
             found[i] = device
 
     common = _common_words(units, len(sentences))
+    everyday = _common_words(units, len(sentences), EVERYDAY_SHARE)
     for (i, a), (j, b) in zip(units, units[1:]):
         if j - i > 1:
             continue
-        reversed_pair = _chiasmus(a, b, common)
+        reversed_pair = _chiasmus(a, b, common, everyday)
         if reversed_pair:
             for k in {i, j}:
                 mark(k, Device(CHIASMUS, WORTH[CHIASMUS], reversed_pair))
@@ -90,6 +97,9 @@ def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexi
             strength = WORTH[PARALLEL] * min(1.0, 0.5 + ratio / 2)
             for k in {i, j}:
                 mark(k, Device(PARALLEL, round(strength, 3), " ".join(a)))
+    for first, last, phrase in _lists(units):
+        for k in range(first, last + 1):
+            mark(k, Device(PARALLEL, WORTH[PARALLEL], phrase))
     for first, last, phrase in _refrains(units):
         for k in range(first, last + 1):
             mark(k, Device(REFRAIN, WORTH[REFRAIN], phrase))
@@ -102,6 +112,40 @@ def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexi
         if phrase:
             mark(i, Device(ANTITHESIS, WORTH[ANTITHESIS], phrase))
     return found
+
+
+def _lists(units: list[tuple[int, list[str]]]) -> list[tuple[int, int, str]]:
+    """(first sentence, last sentence, phrase) of each run of at least ``LIST_TIMES`` short
+    clauses in a row, within a sentence or the next, of one length and with one word at the
+    same place in all ("bear any burden, meet any hardship, support any friend"): the phrase is
+    the run's first ``LIST_TIMES`` clauses."""
+    out: list[tuple[int, int, str]] = []
+    start = 0
+    while start < len(units):
+        end = start + 1
+        shared = _list_words(units[start][1])
+        while end < len(units) and shared and units[end][0] - units[end - 1][0] <= 1:
+            words = units[end][1]
+            if len(words) != len(units[start][1]):
+                break
+            still = {(k, w) for k, w in shared if words[k] == w}
+            if not still:
+                break
+            shared, end = still, end + 1
+        if end - start >= LIST_TIMES:
+            run = units[start:end]
+            out.append((run[0][0], run[-1][0], ", ".join(" ".join(c) for _, c in run[:LIST_TIMES]) + " ..."))
+            start = end
+        else:
+            start += 1
+    return out
+
+
+def _list_words(words: list[str]) -> set[tuple[int, str]]:
+    """A clause's (place, word) pairs when it is short enough to be an item of a list, else none;
+    the first word's place is not counted (a list's items differ in it: "bear", "meet", "support")."""
+    low, high = LIST_WORDS
+    return {(k, w) for k, w in enumerate(words) if k > 0} if low <= len(words) <= high else set()
 
 
 def _alike(a: list[str], b: list[str]) -> float:
@@ -119,35 +163,40 @@ def _alike(a: list[str], b: list[str]) -> float:
     return 2.0 * same / (len(a) + len(b))
 
 
-def _common_words(units: list[tuple[int, list[str]]], sentences: int) -> frozenset[str]:
-    """The words said in more than ``COMMON_SHARE`` of the talk's sentences (and in at least
+def _common_words(units: list[tuple[int, list[str]]], sentences: int, share: float = COMMON_SHARE) -> frozenset[str]:
+    """The words said in more than ``share`` of the talk's sentences (and in at least
     ``COMMON_MIN`` of them): the language's function words ("ich", "habe", "the", "you"), whose
     order swaps by grammar (German puts the verb second: "ich habe", "habe ich"), not by design."""
     seen: dict[str, set[int]] = {}
     for i, words in units:
         for w in words:
             seen.setdefault(w, set()).add(i)
-    bar = max(COMMON_MIN, COMMON_SHARE * sentences)
+    bar = max(COMMON_MIN, share * sentences)
     return frozenset(w for w, at in seen.items() if len(at) >= bar)
 
 
-def _chiasmus(a: list[str], b: list[str], common: frozenset[str] = frozenset()) -> str:
-    """A pair of words (each longer than three letters) in one order in ``a`` and the other in
-    ``b``: "country ... you" then "you ... country". The pair as ``"x ... y / y ... x"``, or ""."""
+def _chiasmus(
+    a: list[str], b: list[str], common: frozenset[str] = frozenset(), everyday: frozenset[str] = frozenset()
+) -> str:
+    """A pair of words (each longer than two letters) in one order in ``a`` and the other in
+    ``b``: "country ... you" then "you ... country". One of the two may be a ``common`` word (the
+    figure turns on "you"), but not both (two function words swap by grammar), and neither an
+    ``everyday`` one ("the", "and"). The pair as ``"x ... y / y ... x"``, or ""."""
     if not (MIN_CLAUSE_WORDS <= len(a) <= MAX_CLAUSE_WORDS and MIN_CLAUSE_WORDS <= len(b) <= MAX_CLAUSE_WORDS):
         return ""
     first = {w: k for k, w in reversed(list(enumerate(a)))}
     second = {w: k for k, w in reversed(list(enumerate(b)))}
-    shared = [w for w in first if w in second and len(w) > 2 and w not in common and a.count(w) == b.count(w) == 1]
-    # The pair that frames most of both clauses: "country ... you", not "country ... can".
+    shared = [w for w in first if w in second and len(w) > 2 and w not in everyday and a.count(w) == b.count(w) == 1]
+    # The pair that frames most of both clauses, then the longer words: "country ... you", not
+    # "country ... can" or "your ... you".
     pairs = [
-        (first[y] - first[x] + second[x] - second[y], x, y)
+        (first[y] - first[x] + second[x] - second[y], len(x) + len(y), x, y)
         for x in shared
         for y in shared
-        if first[x] < first[y] and second[y] < second[x]
+        if first[x] < first[y] and second[y] < second[x] and not (x in common and y in common)
     ]
     if pairs:
-        _, x, y = max(pairs)
+        *_, x, y = max(pairs)
         return f"{x} ... {y} / {y} ... {x}"
     return ""
 

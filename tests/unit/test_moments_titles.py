@@ -18,7 +18,7 @@ from streams.moments.lengths import LengthRange
 from streams.moments.sentences import CONTINUING_WORDS, bare, build_sentences
 from streams.moments.streaming import MomentStream
 from streams.moments.titles import TITLE_CHARS, title
-from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, talk_names
+from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, talk_names
 from tests.unit.moments_text import timed_words
 
 CHUNK_SECONDS = 60.0
@@ -99,13 +99,16 @@ def scripted_chunks(name: str, folder) -> list[TranscriptChunk]:
     return chunks
 
 
+LABELLED = (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR)
+
+
 @lru_cache(maxsize=1)
 def rankings() -> dict[str, list]:
     from streams.text import default_encoder
 
     encoder = default_encoder()
     out = {}
-    for folder in (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR):
+    for folder in LABELLED:
         for name in talk_names(folder):
             chunks = scripted_chunks(name, folder)
             stream = MomentStream(count=4, length=LengthRange(20.0, 60.0), encoder=encoder)
@@ -124,7 +127,7 @@ def test_the_labelled_talks_include_ours_of_other_genres():
         assert kinds.count("highlight") == 5 and kinds[0] == kinds[-1] == "filler", name
 
 
-@pytest.mark.parametrize("name", talk_names(HIGHLIGHTS_DIR) + talk_names(BENCH_HIGHLIGHTS_DIR))
+@pytest.mark.parametrize("name", [name for folder in LABELLED for name in talk_names(folder)])
 def test_no_title_over_any_labelled_talk_is_cut_mid_phrase(name):
     moments = rankings()[name]
     assert len(moments) == 4

@@ -42,6 +42,28 @@ def test_each_device_is_found_where_it_is_and_ordinary_prose_has_none():
     assert contrast.kind == ANTITHESIS and contrast.phrase == "not ... but"
 
 
+def test_three_short_clauses_built_on_one_word_are_a_list_and_a_plain_series_is_not():
+    by_text = dict(found(
+        "We shall pay any price, bear any burden, meet any hardship, support any friend. "
+        "We bought bread, cheese and apples, then walked home. "
+        "Mix the flour, add the water, rest it overnight."))
+    pledge = by_text["We shall pay any price, bear any burden, meet any hardship, support any friend."]
+    assert pledge.kind == PARALLEL and pledge.phrase.startswith("bear any burden, meet any hardship")
+    assert by_text["We bought bread, cheese and apples, then walked home."] is None
+    # two steps built alike, then a third that is not: no list of three
+    assert by_text["Mix the flour, add the water, rest it overnight."] is None
+
+
+def test_a_reversed_pair_may_turn_on_a_word_the_talk_says_often():
+    # "you" is in five of thirty sentences here, a common word of this talk (not an everyday one
+    # like "the"): the figure still turns on it
+    text = " ".join(["I thank you all. I see you there. You came far. We owe you much."]
+                    + [f"The river rose {n} feet that spring." for n in range(25)]
+                    + ["And so: ask not what your country can do for you, ask what you can do for your country."])
+    ask = dict(found(text))["And so: ask not what your country can do for you, ask what you can do for your country."]
+    assert ask.kind == CHIASMUS and ask.phrase == "country ... you / you ... country"
+
+
 def test_function_words_swapped_by_grammar_are_no_reversed_pair():
     # German puts the verb second, so "ich habe" and "habe ich" swap in ordinary sentences.
     text = " ".join(["Ich habe das Boot gesehen, und dann habe ich gelacht."] + [
