@@ -5,6 +5,8 @@
 # talk through the API into clips, checks a signed webhook delivery and a search, reads the clip files
 # back from MinIO, and takes it all down (volumes included).
 #   bash scripts/deploy_check.sh          (after scripts/setup.sh; as root, like setup, to install podman)
+#   bash scripts/deploy_check.sh --images-only   (the tools and images alone: scripts/test.sh builds
+#                                                 them beside the tests, then runs the whole check)
 # What it needs and makes, cached between runs on one machine:
 #   - Debian's podman, runc, netavark, aardvark-dns and iptables, debootstrap (apt, when missing), and
 #     podman-compose from PyPI in its own virtualenv;
@@ -24,6 +26,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+images_only=0
+case "${1:-}" in
+  --images-only) images_only=1 ;;
+  "") ;;
+  *) echo "usage: bash scripts/deploy_check.sh [--images-only]" >&2; exit 2 ;;
+esac
 started=$(date +%s)
 say() { echo "deploy-check [$(( $(date +%s) - started ))s]: $*"; }
 
@@ -144,6 +152,10 @@ build localhost/clipstream-local/postgres:15 deploy/compose/local/postgres.Docke
 build localhost/clipstream-local/meilisearch:dev deploy/compose/local/meilisearch.Dockerfile "$stage/meilisearch"
 prune
 disk
+if [ "$images_only" = 1 ]; then
+  say "images built in $(( $(date +%s) - started ))s"
+  exit 0
+fi
 
 # -- the stack ---------------------------------------------------------------------------------
 free_port() { .venv/bin/python -c "from streams.stack.process import free_port; print(free_port())"; }

@@ -14,11 +14,26 @@ fi
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"  # a chosen part of the suite
 fi
+# The whole run ends with the deployment itself: images built offline, the compose stack up under
+# podman, a talk processed into clips through the containers (scripts/deploy_check.sh). Its images
+# build while the tests run, at the lowest CPU priority: the tests leave about a quarter of the two
+# cores idle (waiting on the stack), which is about what the builds need, so they cost the run
+# little time beside the quarter of an hour they take alone on a fresh machine.
+mkdir -p .local
+images_log=.local/deploy-images.log
+setsid -w nice -n 19 bash scripts/deploy_check.sh --images-only >"$images_log" 2>&1 &
+images=$!
+trap 'kill -- "-$images" 2>/dev/null || true' EXIT
 # The stack's data lives under .local/; MinIO refuses every write (507) once a write would leave
 # less than 1 % of the disk free. Said before and after, so a run that fails for want of disk says so.
 .venv/bin/python -m streams.stack.disk .local
 .venv/bin/python -m pytest || { status=$?; .venv/bin/python -m streams.stack.disk .local; exit "$status"; }
 .venv/bin/python -m streams.stack.disk .local
-# The whole run ends with the deployment itself: images built offline, the compose stack up under
-# podman, a talk processed into clips through the containers (scripts/deploy_check.sh).
+if ! wait "$images"; then
+  echo "deploy-check: building the images failed ($images_log):" >&2
+  tail -40 "$images_log" >&2
+  exit 1
+fi
+trap - EXIT
+cat "$images_log"
 bash scripts/deploy_check.sh
