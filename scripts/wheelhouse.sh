@@ -9,13 +9,25 @@
 #   goproxy/ a Go module proxy (a file tree, GOPROXY=file://) holding the modules MinIO's build
 #            needs at the version streams/stack/minio.py pins, fetched and checked against the
 #            checksum database here; minio.Dockerfile builds from it with GOPROXY=file:///goproxy.
-# Run after scripts/setup.sh (it uses .venv's pip). A second run only checks.
+# Run after scripts/setup.sh (it uses .venv's pip). A second run with the same locks and pins does
+# nothing (deploy/prepared/.prepared holds their digest; remove it to check every file again: the
+# builds check each wheel against the lock's hash anyway).
 #   bash scripts/wheelhouse.sh [--cuda]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=deploy/prepared
-locks=(-r deploy/python/requirements.lock)
-[ "${1:-}" = "--cuda" ] && locks+=(-r deploy/python/requirements-cuda.lock)
+lockfiles=(deploy/python/requirements.lock)
+[ "${1:-}" = "--cuda" ] && lockfiles+=(deploy/python/requirements-cuda.lock)
+locks=()
+for lock in "${lockfiles[@]}"; do locks+=(-r "$lock"); done
+# What the folder is prepared from: the locks, the npm lock and MinIO's pin.
+digest=$({ cat "${lockfiles[@]}" api/docs_assets/package-lock.json; grep -E '^(MODULE|VERSION|SUM) =' streams/stack/minio.py; } \
+  | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$out/.prepared" 2>/dev/null)" = "$digest" ]; then
+  echo "wheelhouse: $out is prepared from these locks already"
+  exit 0
+fi
+rm -f "$out/.prepared"
 mkdir -p "$out/wheels" "$out/npm"
 echo "wheelhouse: wheels of ${locks[*]//-r /} into $out/wheels"
 .venv/bin/python -m pip download -q --no-deps --require-hashes --only-binary=:all: \
@@ -54,4 +66,5 @@ if [ "$(cat "$ziphash" 2>/dev/null)" != "$sum" ]; then
   [ "$got" = "$sum" ] || { echo "wheelhouse: $module@$version hashes to '$got', streams/stack/minio.py pins $sum" >&2; exit 1; }
 fi
 
+echo "$digest" > "$out/.prepared"
 echo "wheelhouse: $(ls "$out/wheels" | wc -l) wheels, $(du -sh "$out" | cut -f1) in $out"
