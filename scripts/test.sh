@@ -19,21 +19,38 @@ fi
 # build while the tests run, at the lowest CPU priority: the tests leave about a quarter of the two
 # cores idle (waiting on the stack), which is about what the builds need, so they cost the run
 # little time beside the quarter of an hour they take alone on a fresh machine.
+# nice alone is not enough: with the kernel's autogrouping on (Debian's default), nice ranks
+# processes only within their session, and the builds' container steps each run in a session of
+# their own, so they would take as much of the machine as the tests. Autogrouping is turned off for
+# the run where this may (as root, like setup) and put back as it was at the end.
+autogroup=/proc/sys/kernel/sched_autogroup_enabled
+was_grouped=
+if [ -w "$autogroup" ] && [ "$(cat "$autogroup")" != 0 ]; then
+  was_grouped=$(cat "$autogroup")
+  echo 0 > "$autogroup"
+elif [ "$(cat "$autogroup" 2>/dev/null || echo 0)" != 0 ]; then
+  echo "test: cannot turn the kernel's autogrouping off ($autogroup): the deploy check's images build at the tests' priority" >&2
+fi
 mkdir -p .local
 images_log=.local/deploy-images.log
 setsid -w nice -n 19 bash scripts/deploy_check.sh --images-only >"$images_log" 2>&1 &
 images=$!
-trap 'kill -- "-$images" 2>/dev/null || true' EXIT
+finish() {
+  if [ -n "$images" ]; then kill -- "-$images" 2>/dev/null || true; fi
+  if [ -n "$was_grouped" ]; then echo "$was_grouped" > "$autogroup"; fi
+}
+trap finish EXIT
 # The stack's data lives under .local/; MinIO refuses every write (507) once a write would leave
 # less than 1 % of the disk free. Said before and after, so a run that fails for want of disk says so.
 .venv/bin/python -m streams.stack.disk .local
 .venv/bin/python -m pytest || { status=$?; .venv/bin/python -m streams.stack.disk .local; exit "$status"; }
 .venv/bin/python -m streams.stack.disk .local
 if ! wait "$images"; then
+  images=
   echo "deploy-check: building the images failed ($images_log):" >&2
   tail -40 "$images_log" >&2
   exit 1
 fi
-trap - EXIT
+images=
 cat "$images_log"
 bash scripts/deploy_check.sh
