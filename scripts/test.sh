@@ -16,9 +16,9 @@ if [ $# -gt 0 ]; then
 fi
 # The whole run ends with the deployment itself: images built offline, the compose stack up under
 # podman, a talk processed into clips through the containers (scripts/deploy_check.sh). Its images
-# build while the tests run, at the lowest CPU priority: the tests leave about a quarter of the two
-# cores idle (waiting on the stack), which is about what the builds need, so they cost the run
-# little time beside the quarter of an hour they take alone on a fresh machine.
+# build while the tests run, at the lowest CPU priority, on the quarter or so of the two cores the
+# tests leave idle while they wait on the stack. Measured once, that saved little: the tests ran
+# 8 minutes longer beside the builds (DEVELOPERS.md).
 # nice alone is not enough: with the kernel's autogrouping on (Debian's default), nice ranks
 # processes only within their session, and the builds' container steps each run in a session of
 # their own, so they would take as much of the machine as the tests. Autogrouping is turned off for

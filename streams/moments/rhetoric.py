@@ -82,8 +82,7 @@ def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexi
         if held is None or (device.strength, -NAMES.index(device.kind)) > (held.strength, -NAMES.index(held.kind)):
             found[i] = device
 
-    common = _common_words(units, len(sentences))
-    everyday = _common_words(units, len(sentences), EVERYDAY_SHARE)
+    common, everyday = _common_words(units, len(sentences), COMMON_SHARE, EVERYDAY_SHARE)
     for (i, a), (j, b) in zip(units, units[1:]):
         if j - i > 1:
             continue
@@ -163,16 +162,17 @@ def _alike(a: list[str], b: list[str]) -> float:
     return 2.0 * same / (len(a) + len(b))
 
 
-def _common_words(units: list[tuple[int, list[str]]], sentences: int, share: float = COMMON_SHARE) -> frozenset[str]:
-    """The words said in more than ``share`` of the talk's sentences (and in at least
-    ``COMMON_MIN`` of them): the language's function words ("ich", "habe", "the", "you"), whose
-    order swaps by grammar (German puts the verb second: "ich habe", "habe ich"), not by design."""
+def _common_words(units: list[tuple[int, list[str]]], sentences: int, *shares: float) -> list[frozenset[str]]:
+    """For each of ``shares``, the words said in more than that share of the talk's sentences (and
+    in at least ``COMMON_MIN`` of them): the language's function words ("ich", "habe", "the",
+    "you"), whose order swaps by grammar (German puts the verb second: "ich habe", "habe ich"),
+    not by design."""
     seen: dict[str, set[int]] = {}
     for i, words in units:
         for w in words:
             seen.setdefault(w, set()).add(i)
-    bar = max(COMMON_MIN, share * sentences)
-    return frozenset(w for w, at in seen.items() if len(at) >= bar)
+    bars = [max(COMMON_MIN, share * sentences) for share in shares]
+    return [frozenset(w for w, at in seen.items() if len(at) >= bar) for bar in bars]
 
 
 def _chiasmus(
