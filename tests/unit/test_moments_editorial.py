@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from streams.moments.editorial import PICK_KIND_OF, PICKS, SKIPS, editorial_map
+from streams.moments.editorial import LEARNED, OUT_OF_DOMAIN, PICK_KIND_OF, PICKS, SKIPS, editorial_map, head_share
+from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
+from streams.moments.rhetoric import Device
 from streams.moments.scoring import Window, score_window
 from streams.moments.sentences import build_sentences
 from streams.text import default_encoder
@@ -60,6 +62,29 @@ def test_covers_only_the_sentences_it_was_made_from():
     sentences, found = story_map("SPS")
     later = build_sentences(timed_words("A later sentence.", start=100.0))
     assert found.covers(sentences) and not found.covers(later) and not found.covers([])
+
+
+def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
+    """The head learnt from talks with few built lines: in a speech where most sentences carry a
+    device it has no say, and the descriptions rank the sentences."""
+    line = Device("a contrast", 0.1, "not ... but")
+    assert head_share(()) == head_share([None] * 10) == LEARNED
+    low, high = OUT_OF_DOMAIN
+    assert head_share([line] * int(low * 100) + [None] * (100 - int(low * 100))) == pytest.approx(LEARNED)
+    assert head_share([line] * int(high * 100) + [None] * (100 - int(high * 100))) == 0.0
+    assert 0.0 < head_share([line] * 20 + [None] * 80) < LEARNED
+    # The head disagrees with the descriptions: it scores the skip-like sentences (S) up.
+    sentences = sentences_of(6)
+    rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
+    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PSPSPS"])
+    head = Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")
+    def scores(devices):
+        found = editorial_map(sentences, embeddings, PICK[None, :], SKIP[None, :], context=0, devices=devices, head=head)
+        return np.asarray(found.scores)
+    ordinary = scores([None] * 6)
+    assert ordinary[1::2].min() > ordinary[0::2].max()  # the head carries an ordinary talk
+    speech = scores([line] * 6)
+    assert speech[0::2].min() > speech[1::2].max()  # the descriptions carry a speech
 
 
 def test_bad_inputs_are_refused():
