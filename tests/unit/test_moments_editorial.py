@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from streams.moments.editorial import LEARNED, OUT_OF_DOMAIN, PICK_KIND_OF, PICKS, SKIPS, editorial_map, head_share
+from streams.moments.editorial import (
+    LEARNED,
+    OUT_OF_DOMAIN,
+    PICK_KIND_OF,
+    PICKS,
+    SKIPS,
+    EditorialMap,
+    editorial_map,
+    head_share,
+)
 from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
@@ -85,6 +94,21 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     assert ordinary[1::2].min() > ordinary[0::2].max()  # the head carries an ordinary talk
     speech = scores([line] * 6)
     assert speech[0::2].min() > speech[1::2].max()  # the descriptions carry a speech
+
+
+def test_a_window_at_the_talks_start_gets_no_lift_from_the_edge():
+    """What lies before the talk counts as an ordinary stretch of it: an opening that stands out
+    no more than a stretch inside does not rise above it (an opening greeting had, in stand-up)."""
+    sentences = sentences_of(8)
+    starts = tuple(s.start for s in sentences)
+
+    def value_of(scores, first):
+        found = EditorialMap(starts, tuple(scores), (0,) * len(scores))
+        return found.value(sentences[first : first + 2])
+
+    at_start = value_of([1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 0.0, 0.0], 0)
+    inside = value_of([0.0, 0.0, 1.0, 1.0, -1.0, -1.0, 0.0, 0.0], 2)
+    assert at_start == pytest.approx(inside)
 
 
 def test_bad_inputs_are_refused():
