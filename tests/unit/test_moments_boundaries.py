@@ -26,6 +26,18 @@ def test_edges_move_out_to_the_pauses_that_set_the_passage_off():
     assert settled.sentences == tuple(sentences[first:stop])
 
 
+def test_a_start_reaches_back_over_a_run_of_short_lines_to_the_passage_start():
+    """A stand-up bit is many short lines, then the long one that lands: the clip picked on that
+    line reaches back to the pause before the bit's first line, nine lines up."""
+    lines = " ".join(f"I scan banana number {n}." for n in range(1, 10))
+    landing = " ".join(FILLER[:4])
+    sentences = build_sentences(timed_words(f"{filler(40)} <2.0> {lines} {landing} <2.0> {filler(40)}"))
+    first = len(build_sentences(timed_words(filler(40))))
+    stop = first + 9 + 4
+    chosen = Window(tuple(sentences[first + 9 : stop]))  # the lines that land, 22 s
+    assert settle_edges(chosen, Breaks(sentences), LENGTH).sentences == tuple(sentences[first:stop])
+
+
 def test_a_stray_sentence_of_the_next_passage_is_dropped():
     sentences, first, stop = three_passages()
     chosen = Window(tuple(sentences[first : stop + 1]))
