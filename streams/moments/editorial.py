@@ -130,9 +130,9 @@ LEARNED = 0.7
 # 11 % of a talk's sentences have a rhetorical device; the stand-up set's repeated phrasing is the
 # most); a political speech is built of them (31 % of Kennedy's inaugural), and there the head,
 # which learnt that stories and specifics stand out, ranks the speech's most quoted passages below
-# its filler (passage AUC 0.24). Its share falls from ``LEARNED`` to none as the share of the
-# talk's sentences with a device rises across this range; the descriptions and the devices rank
-# what is left (AUC 0.73 on that speech).
+# its filler (passage AUC 0.24, read from its script). Its share falls from ``LEARNED`` to none as
+# the share of the talk's sentences with a device rises across this range; the descriptions and
+# the devices rank what is left (AUC 0.73 there; DEVELOPERS.md, "What editors clip").
 OUT_OF_DOMAIN = (0.15, 0.25)
 # The score assumed beyond the talk's first and last sentence: the talk's median, an ordinary
 # stretch. At -1 (nothing worth clipping lies beyond the talk) a window at either end rose above its
