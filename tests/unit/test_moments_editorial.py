@@ -8,8 +8,11 @@ from streams.moments.editorial import (
     OUT_OF_DOMAIN,
     PICK_KIND_OF,
     PICKS,
+    RHETORIC,
     SKIPS,
+    SPEECH_RHETORIC,
     EditorialMap,
+    device_weight,
     editorial_map,
     head_share,
 )
@@ -94,6 +97,11 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     assert ordinary[1::2].min() > ordinary[0::2].max()  # the head carries an ordinary talk
     speech = scores([line] * 6)
     assert speech[0::2].min() > speech[1::2].max()  # the descriptions carry a speech
+    # ... and the devices weigh more there: the built lines are what a speech is quoted for.
+    assert device_weight(LEARNED) == RHETORIC < device_weight(LEARNED / 2) < device_weight(0.0) == SPEECH_RHETORIC
+    strong = Device("a reversed pair", 1.0, "ask not ... ask")
+    built = scores([line, strong, line, line, line, line])
+    assert built[1] == max(built)  # a plain-sounding line, strongly built, tops the speech
 
 
 def test_a_window_at_the_talks_start_gets_no_lift_from_the_edge():
