@@ -121,7 +121,8 @@ CONTRAST = 1.0  # weight of "rises above what is just outside" against "stands o
 OUTSIDE = 2
 LIFT_BOUND = 50.0  # a lift past this is 0 or 1 all the same (and exp would overflow)
 # What a rhetorical device at full strength adds to a sentence's raw score (in the talk's robust
-# standard deviations): a built line stands out.
+# standard deviations) where the head has its full share: a built line stands out. Where it has
+# less, up to ``SPEECH_RHETORIC`` (``device_weight``).
 RHETORIC = 1.0
 # The trained head's share of a sentence's raw score, against the descriptions' (each measured
 # against the talk first): passage by passage, the head tells highlights from filler better.
