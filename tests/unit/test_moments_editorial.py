@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from streams.moments.editorial import (
+    JUDGED_FROM,
     LEARNED,
     OUT_OF_DOMAIN,
     PICK_KIND_OF,
@@ -86,22 +87,32 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     assert head_share([line] * int(high * 100) + [None] * (100 - int(high * 100))) == 0.0
     assert 0.0 < head_share([line] * 20 + [None] * 80) < LEARNED
     # The head disagrees with the descriptions: it scores the skip-like sentences (S) up.
-    sentences = sentences_of(6)
+    sentences = sentences_of(JUDGED_FROM)
     rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
-    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PSPSPS"])
+    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PS" * (JUDGED_FROM // 2)])
     head = Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")
     def scores(devices):
         found = editorial_map(sentences, embeddings, PICK[None, :], SKIP[None, :], context=0, devices=devices, head=head)
         return np.asarray(found.scores)
-    ordinary = scores([None] * 6)
+    ordinary = scores([None] * JUDGED_FROM)
     assert ordinary[1::2].min() > ordinary[0::2].max()  # the head carries an ordinary talk
-    speech = scores([line] * 6)
+    speech = scores([line] * JUDGED_FROM)
     assert speech[0::2].min() > speech[1::2].max()  # the descriptions carry a speech
     # ... and the devices weigh more there: the built lines are what a speech is quoted for.
     assert device_weight(LEARNED) == RHETORIC < device_weight(LEARNED / 2) < device_weight(0.0) == SPEECH_RHETORIC
     strong = Device("a reversed pair", 1.0, "ask not ... ask")
-    built = scores([line, strong, line, line, line, line])
+    built = scores([line, strong] + [line] * (JUDGED_FROM - 2))
     assert built[1] == max(built)  # a plain-sounding line, strongly built, tops the speech
+
+
+def test_a_talk_opening_on_a_flourish_keeps_the_heads_share_until_more_is_heard():
+    """Early in a stream a talk is judged as if it had ``JUDGED_FROM`` sentences, the rest plain:
+    one built opening line in five sentences does not take the head's say from the first picks,
+    while a speech whose every sentence is built loses it as soon as there are enough of them."""
+    line = Device("a contrast", 0.1, "not ... but")
+    assert head_share([line] + [None] * 4) == LEARNED
+    assert head_share([line] * 5) > 0.0
+    assert head_share([line] * JUDGED_FROM) == 0.0
 
 
 def test_a_window_at_the_talks_start_gets_no_lift_from_the_edge():
