@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from streams.asr.recognition import Recognition
+from streams.asr.vad import SAMPLE_RATE
 from streams.errors import InferenceError, InferenceUnavailable
 from streams.judge.verdict import passage_request
 from streams.judge.weights import identity as judge_identity
@@ -56,6 +57,11 @@ def shed_load(status: str, message: str) -> bool:
 class CallPolicy:
     """Attributes:
     deadline_seconds: the most one call may take, all its tries and waits included.
+    seconds_per_audio_second: a call that hears audio (Whisper, the speaker encoder) may take this
+        long per second of it where that is more than ``deadline_seconds``. The multilingual
+        Whisper (base, beam 5) takes 0.6 s a second of German speech on two cores with nothing
+        else running, so a 120-s chunk beside the renders outlived a flat 120 s every try and a
+        60-minute German talk failed; 3 leaves it the rest of the machine's work (0: flat).
     attempts: tries in all, the first included.
     backoff_seconds: the first wait between tries; doubled each time (full jitter), capped.
     max_backoff_seconds: the longest single wait between tries.
@@ -65,11 +71,16 @@ class CallPolicy:
     """
 
     deadline_seconds: float = 120.0
+    seconds_per_audio_second: float = 3.0
     attempts: int = 8
     backoff_seconds: float = 0.2
     max_backoff_seconds: float = 5.0
     breaker_failures: int = 5
     breaker_reset_seconds: float = 10.0
+
+    def deadline_for(self, audio_seconds: float) -> float:
+        """The deadline of a call that hears ``audio_seconds`` of audio."""
+        return max(self.deadline_seconds, self.seconds_per_audio_second * audio_seconds)
 
 
 @dataclass
@@ -212,13 +223,14 @@ class TritonClient:
     def stats(self) -> dict:
         return {"breaker": self.breaker.state, "models": {m: s.as_json() for m, s in self._stats.items()}}
 
-    async def infer(self, model: str, inputs, outputs):
-        """One inference under the call policy; raises ``InferenceError``."""
+    async def infer(self, model: str, inputs, outputs, deadline_seconds: float | None = None):
+        """One inference under the call policy (its deadline, or ``deadline_seconds``); raises
+        ``InferenceError``."""
         policy = self.policy
         stats = self._stats.setdefault(model, ModelStats())
         stats.calls += 1
         began = time.monotonic()
-        deadline = began + policy.deadline_seconds
+        deadline = began + (policy.deadline_seconds if deadline_seconds is None else deadline_seconds)
         delay = policy.backoff_seconds
         for attempt in range(1, policy.attempts + 1):
             if not await self._admitted():
@@ -282,7 +294,9 @@ class TritonClient:
                 tensor = g.InferInput(name, [1], "BYTES")
                 tensor.set_data_from_numpy(np.array([value.encode()], dtype=np.object_))
                 inputs.append(tensor)
-        result = await self.infer("whisper", inputs, [g.InferRequestedOutput("RESULT")])
+        result = await self.infer(
+            "whisper", inputs, [g.InferRequestedOutput("RESULT")], self.policy.deadline_for(len(pcm) / SAMPLE_RATE)
+        )
         raw = result.as_numpy("RESULT").reshape(-1)[0]
         return Recognition.from_json(json.loads(raw))
 
@@ -293,7 +307,12 @@ class TritonClient:
         audio = g.InferInput("AUDIO", [int(pcm.shape[0])], "FP32")
         audio.set_data_from_numpy(np.ascontiguousarray(pcm, dtype=np.float32))
         names = ("SPEECH", "WINDOWS", "PRINTS")
-        result = await self.infer(SPEAKERS, [audio], [g.InferRequestedOutput(n) for n in names])
+        result = await self.infer(
+            SPEAKERS,
+            [audio],
+            [g.InferRequestedOutput(n) for n in names],
+            self.policy.deadline_for(len(pcm) / SAMPLE_RATE),
+        )
         speech, windows, prints = (result.as_numpy(n) for n in names)
         return Voices(
             tuple((round(float(a), 3), round(float(b), 3)) for a, b in speech.reshape(-1, 2)),

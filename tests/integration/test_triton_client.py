@@ -64,6 +64,30 @@ async def test_fifty_concurrent_calls_against_a_queue_of_eight(stack, media_dir)
     assert healthy and after.words
 
 
+async def test_a_call_that_hears_audio_may_take_in_proportion_to_it(stack, media_dir):
+    """The deadline of a call that hears audio grows with the audio: a flat one that suits a short
+    call failed a long chunk on every try (a 60-minute German talk, whose 120-s chunks take the
+    multilingual Whisper longer than 120 s beside the renders)."""
+    audio = decode_pcm(media_dir / "speech/jfk.wav")  # 11 s
+    assert CallPolicy(deadline_seconds=120, seconds_per_audio_second=3).deadline_for(120) == 360
+    assert CallPolicy(deadline_seconds=120, seconds_per_audio_second=3).deadline_for(11) == 120
+    flat = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=0.05, seconds_per_audio_second=0,
+                                                          attempts=1))
+    scaled = TritonClient(stack.triton_grpc_url, CallPolicy(deadline_seconds=0.05, seconds_per_audio_second=10,
+                                                            attempts=1))
+    try:
+        with pytest.raises(InferenceError, match="(?i)deadline") as info:
+            await flat.transcribe(audio)
+        assert info.value.retriable
+        heard = await scaled.transcribe(audio)
+        voices = await scaled.voices(audio)
+    finally:
+        await flat.close()
+        await scaled.close()
+    assert "fellow" in " ".join(w.word.lower() for w in heard.words)
+    assert len(voices.prints) > 0
+
+
 async def test_an_absent_server_opens_the_circuit_and_calls_then_fail_fast(media_dir):
     audio = decode_pcm(media_dir / "speech/jfk.wav")[:16000]
     client = TritonClient(f"127.0.0.1:{free_port()}", CallPolicy(deadline_seconds=5, attempts=2, backoff_seconds=0.01,

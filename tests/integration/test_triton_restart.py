@@ -21,7 +21,8 @@ from tests.conftest import fresh_stack_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-EVERY_CALL = CallPolicy(deadline_seconds=2, attempts=1, breaker_failures=10**6)  # each call reaches the server
+# each call reaches the server, and waits 2 s whatever the audio
+EVERY_CALL = CallPolicy(deadline_seconds=2, seconds_per_audio_second=0, attempts=1, breaker_failures=10**6)
 
 
 async def _first_answer(client: TritonClient, audio, failures: list, within: float = 60.0):
