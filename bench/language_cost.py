@@ -1,0 +1,164 @@
+"""Benchmark: what a talk in another language costs against the same talk in English (issue 49).
+
+The same talks in two languages: the labelled talks that have a translation in
+``bench/highlights/translated/<language>`` (faithful translations, spoken by eSpeak NG's voice for
+the language) and their English originals (``tests/highlight_talks.py``; built videos cached in
+``~/.cache/clipstream/eval``). Each language's talks are joined into one recording, read again from
+the start until it lasts ``--minutes``, and put under a still portrait. Both videos then go through
+one private stack (API, Faust worker, Triton, storage on free ports), one after the other, with
+the language left for the pipeline to identify, as a user's upload would. The stage times and the
+clips' arrival come from PostgreSQL, as in ``bench/e2e.py``.
+
+The goal (issue 49): the talk in the other language takes at most 25 % longer than in English,
+from upload to the video completed. The talks differ in length a little (German says the same in
+more syllables), so the table also gives the time per minute of the video.
+
+    nice -n 19 .venv/bin/python bench/language_cost.py [--language de] [--minutes 60] [--clips 10]
+        [--order en,de]
+
+Writes bench/results/language_cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg  # noqa: E402
+
+from bench.e2e import timings  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
+from streams.cli.client import Client  # noqa: E402
+from streams.media.demo import talking_head  # noqa: E402
+from streams.settings import project_root  # noqa: E402
+from streams.stack import supervisor  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
+from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, build_talk, talk_names  # noqa: E402
+from tests.media_recipes import concat_audio  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "language_cost.json"
+GOAL = 1.25  # issue 49: another language at most 25 % slower than English
+PORTRAIT = "images/fr_obama.jpg"
+
+
+def translated_talks(language: str) -> list[tuple[str, Path]]:
+    """(name, folder of its English original) of each talk translated into ``language``."""
+    folder = BENCH_HIGHLIGHTS_DIR / "translated" / language
+    names = talk_names(folder)
+    if not names:
+        raise SystemExit(f"no talk is translated into {language!r} ({folder})")
+    originals = {n: HIGHLIGHTS_DIR for n in talk_names(HIGHLIGHTS_DIR)}
+    originals.update({n: BENCH_HIGHLIGHTS_DIR for n in talk_names(BENCH_HIGHLIGHTS_DIR)})
+    missing = [n for n in names if n not in originals]
+    if missing:
+        raise SystemExit(f"no English original of {', '.join(missing)}")
+    return [(n, originals[n]) for n in names]
+
+
+def long_talk(videos: list[Path], minutes: float, out_dir: Path) -> Path:
+    """``videos``' audio back to back, read again from the start until it lasts ``minutes``, under
+    a still portrait."""
+    joined = concat_audio(videos, out_dir / "joined.wav")
+    looped = out_dir / "talk.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(joined),
+                    "-t", str(minutes * 60), str(looped)], check=True)
+    return talking_head(MEDIA_DIR / PORTRAIT, looped, out_dir / "talk.mp4")
+
+
+async def languages_heard(dsn: str, video_id: str) -> dict[str, int]:
+    """How many of the video's transcript chunks were identified as each language."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT language, count(*) AS n FROM transcript_chunks WHERE video_id = $1 "
+                                "GROUP BY language ORDER BY n DESC", video_id)
+        return {r["language"] or "?": r["n"] for r in rows}
+    finally:
+        await conn.close()
+
+
+def summary(language: str, t: dict, heard: dict, wall: float) -> dict:
+    stages = t["stages"]
+    return {
+        "language": language, "video_seconds": t["video_seconds"], "total_seconds": t["total"],
+        "seconds_per_video_minute": t["total"] / (t["video_seconds"] / 60),
+        "stages": {k: round(v["end"] - v["start"], 1) for k, v in stages.items()},
+        "first_clip_seconds": t["clips_at"][0] if t["clips_at"] else None,
+        "clip_count": len(t["clips_at"]), "chunk_languages": heard, "client_wall_seconds": round(wall, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--language", default="de", help="the other language (a folder of bench/highlights/translated)")
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--clips", type=int, default=10)
+    parser.add_argument("--preset", default="veryfast", help="libx264 preset for the clips")
+    parser.add_argument("--order", default=None, help="the order the two go through the stack (default en,LANG)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    other = args.language
+    order = (args.order or f"en,{other}").split(",")
+    if sorted(order) != sorted(["en", other]):
+        raise SystemExit(f"--order names en and {other}, once each")
+
+    talks = translated_talks(other)
+    folders = {"en": [f for _, f in talks], other: [BENCH_HIGHLIGHTS_DIR / "translated" / other] * len(talks)}
+    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
+    settings = fresh_stack_settings(data_dir, render_preset=args.preset)
+    measured: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = {}
+        for language in order:
+            built = [build_talk(name, MEDIA_DIR, folder).video for (name, _), folder in zip(talks, folders[language])]
+            where = Path(tmp) / language
+            where.mkdir()
+            sources[language] = long_talk(built, args.minutes, where)
+        try:
+            supervisor.up(settings, lambda _m: None, with_apps=True)
+            with Client(settings.api_url, api_key_for(settings)) as client:
+                for language in order:
+                    began = time.monotonic()
+                    video_id = client.submit(sources[language], clip_count=args.clips)["video_id"]
+                    video = client.wait(video_id, timeout=4 * 3600, poll=0.5)
+                    wall = time.monotonic() - began
+                    if video["status"] != "completed":
+                        raise SystemExit(f"the {language} talk failed: {video['error']}")
+                    t = asyncio.run(timings(settings.postgres_dsn, video_id))
+                    heard = asyncio.run(languages_heard(settings.postgres_dsn, video_id))
+                    measured[language] = summary(language, t, heard, wall)
+                    print(f"{language}: {t['total']:.0f} s for {t['video_seconds'] / 60:.1f} minutes", flush=True)
+        finally:
+            supervisor.down(settings, lambda _m: None)
+            supervisor.purge(settings)
+
+    en, them = measured["en"], measured[other]
+    ratio = them["total_seconds"] / en["total_seconds"]
+    per_minute = them["seconds_per_video_minute"] / en["seconds_per_video_minute"]
+    stage_names = [s for s in ("ingest", "transcribe", "moments", "render") if s in en["stages"]]
+    rows = [("", "en", other, f"{other} / en")]
+    for key, label in (("video_seconds", "video (s)"), ("total_seconds", "upload to completed (s)"),
+                       ("seconds_per_video_minute", "per minute of video (s)"), ("first_clip_seconds", "first clip (s)")):
+        rows.append((label, f"{en[key]:.1f}", f"{them[key]:.1f}", f"{them[key] / en[key]:.2f}"))
+    for stage in stage_names:
+        a, b = en["stages"][stage], them["stages"].get(stage, float("nan"))
+        rows.append((f"stage {stage} (s)", f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}" if a else "-"))
+    print(table(rows))
+    met = ratio <= GOAL
+    print(f"goal: {other} at most {GOAL:.2f}x English upload to completed: {ratio:.2f}x, "
+          f"{'met' if met else 'NOT met'} (per minute of video {per_minute:.2f}x)")
+    write_results(args.out, "language_cost", measured, commit=commit(), args={**vars(args), "out": str(args.out)},
+                  talks=[n for n, _ in talks], order=order, goal={"at_most": GOAL, "ratio": round(ratio, 3),
+                                                                  "per_minute_ratio": round(per_minute, 3), "met": met})
+
+
+if __name__ == "__main__":
+    main()
