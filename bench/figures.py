@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``language_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -220,6 +220,20 @@ def ranking_cost() -> str:
             + (f"; the same talks in {r['language']}, read for what editors clip with multilingual-e5 too, take "
                f"{medians['current, ' + r['language']]:.1f} s ({r['language_ratio']:.2f}× the English ranking, "
                f"{medians['current, ' + r['language']] - medians['current']:.0f} s more)" if r.get("language") else ""))
+
+
+def language_cost() -> str:
+    r = result("language_cost")
+    other = r["order"][1] if r["order"][0] == "en" else r["order"][0]
+    en, them, goal = r["results"]["en"], r["results"][other], r["goal"]
+    stages = [(s, them["stages"][s] / en["stages"][s]) for s in ("transcribe", "moments") if en["stages"].get(s)]
+    return (f"A {en['video_seconds'] / 60:.0f}-minute talk in {other} (our labelled talks translated, "
+            f"{', '.join(r['talks'])}, read in a loop) against the same talks in English, one after the other "
+            f"on one private stack (`bench/results/language_cost.json`, commit {r['commit']}, the language left to "
+            f"the pipeline): {them['total_seconds']:.0f} s against {en['total_seconds']:.0f} s from upload to "
+            f"completed ({goal['ratio']:.2f}×, {goal['per_minute_ratio']:.2f}× per minute of video; the goal is at "
+            f"most {goal['at_most']:.2f}×, {'met' if goal['met'] else 'not met'}); "
+            + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages))
 
 
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
@@ -587,7 +601,7 @@ def trim() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
-    "moments_languages": moments_languages,
+    "moments_languages": moments_languages, "language_cost": language_cost,
     "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
