@@ -41,10 +41,15 @@ RESULTS = Path(__file__).parent / "results" / "e2e.json"
 
 
 def build_input(minutes: float, out_dir: Path) -> Path:
-    parts = [MEDIA_DIR / f"{LJSPEECH}.wav", *(MEDIA_DIR / p for p in TTS_LONGFORM)]
+    # the readings last about 14 minutes: a longer talk reads them again from the start
+    return looped_talk([MEDIA_DIR / f"{LJSPEECH}.wav", *(MEDIA_DIR / p for p in TTS_LONGFORM)], minutes, out_dir)
+
+
+def looped_talk(parts: list[Path], minutes: float, out_dir: Path) -> Path:
+    """The audio of ``parts`` back to back, read again from the start until it lasts ``minutes``,
+    under a still portrait."""
     joined = concat_audio(parts, out_dir / "joined.wav")
     trimmed = out_dir / "talk.wav"
-    # the readings last about 14 minutes: a longer talk reads them again from the start
     subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(joined),
                     "-t", str(minutes * 60), str(trimmed)], check=True)
     return talking_head(MEDIA_DIR / "images/fr_obama.jpg", trimmed, out_dir / "talk.mp4")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,20 +33,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
-from bench.e2e import timings  # noqa: E402
+from bench.e2e import looped_talk, timings  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.media.demo import talking_head  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
 from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, build_talk, talk_names  # noqa: E402
-from tests.media_recipes import concat_audio  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "language_cost.json"
 GOAL = 1.25  # issue 49: another language at most 25 % slower than English
-PORTRAIT = "images/fr_obama.jpg"
 
 
 def translated_talks(language: str) -> list[tuple[str, Path]]:
@@ -62,16 +58,6 @@ def translated_talks(language: str) -> list[tuple[str, Path]]:
     if missing:
         raise SystemExit(f"no English original of {', '.join(missing)}")
     return [(n, originals[n]) for n in names]
-
-
-def long_talk(videos: list[Path], minutes: float, out_dir: Path) -> Path:
-    """``videos``' audio back to back, read again from the start until it lasts ``minutes``, under
-    a still portrait."""
-    joined = concat_audio(videos, out_dir / "joined.wav")
-    looped = out_dir / "talk.wav"
-    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-stream_loop", "-1", "-i", str(joined),
-                    "-t", str(minutes * 60), str(looped)], check=True)
-    return talking_head(MEDIA_DIR / PORTRAIT, looped, out_dir / "talk.mp4")
 
 
 async def languages_heard(dsn: str, video_id: str) -> dict[str, int]:
@@ -121,7 +107,7 @@ def main() -> None:
             built = [build_talk(name, MEDIA_DIR, folder).video for (name, _), folder in zip(talks, folders[language])]
             where = Path(tmp) / language
             where.mkdir()
-            sources[language] = long_talk(built, args.minutes, where)
+            sources[language] = looped_talk(built, args.minutes, where)
         try:
             supervisor.up(settings, lambda _m: None, with_apps=True)
             with Client(settings.api_url, api_key_for(settings)) as client:
