@@ -283,13 +283,17 @@ class TritonClient:
         stats.errors[code] = stats.errors.get(code, 0) + 1
         metrics.TRITON_ERRORS.labels(model, code).inc()
 
-    async def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str | None = None) -> Recognition:
-        """Words and segments of 16 kHz mono float32 audio, times relative to its start."""
+    async def transcribe(
+        self, pcm: np.ndarray, language: str | None = None, prompt: str | None = None, before: str | None = None
+    ) -> Recognition:
+        """Words and segments of 16 kHz mono float32 audio, times relative to its start. ``before``:
+        the language heard before it (the talk's so far), which the audio is taken to go on in
+        wherever the model is not sure it changes (``streams.asr.languages.held``)."""
         g = self._grpc
         audio = g.InferInput("AUDIO", [int(pcm.shape[0])], "FP32")
         audio.set_data_from_numpy(np.ascontiguousarray(pcm, dtype=np.float32))
         inputs = [audio]
-        for name, value in (("LANGUAGE", language), ("PROMPT", prompt)):
+        for name, value in (("LANGUAGE", language), ("PROMPT", prompt), ("LANGUAGE_BEFORE", before)):
             if value:
                 tensor = g.InferInput(name, [1], "BYTES")
                 tensor.set_data_from_numpy(np.array([value.encode()], dtype=np.object_))

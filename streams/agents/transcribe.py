@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from streams.asr.languages import parse_language
+from streams.asr.languages import LanguageSpan, dominant, parse_language
 from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.domain.video import Video
 from streams.errors import InferenceError, MediaError, StorageError
@@ -100,17 +100,26 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
         await stage.progress(min(0.99, chunk.end / chunk.video_duration), announce=True)
 
 
+async def _language_so_far(rt: Runtime, chunk: AudioChunkReady) -> str | None:
+    """The language with the most speech in the video's chunks before ``chunk`` (None before any)."""
+    heard = await rt.catalog.languages_heard(chunk.video_id, chunk.chunk_index)
+    top = dominant([LanguageSpan.from_json(span) for span in heard])
+    return None if top is None else top[0]
+
+
 async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
     """Transcribe the chunk's audio, look at its picture, and store both."""
     clock = Stopwatch()
     # auto (the default): Whisper identifies the language of each window of speech
     language = parse_language(video.options.language)
+    # what the talk was heard in so far: a stretch of this chunk leaves it only where Whisper is sure
+    before = None if language else await _language_so_far(rt, chunk)
     wav = await asyncio.to_thread(rt.storage.get_bytes, rt.storage.key_of(chunk.audio_uri))
     pcm = decode_wav(wav)
     looking = asyncio.ensure_future(_on_screen(rt, video, chunk))
     listening = asyncio.ensure_future(_voices(rt, pcm, chunk.start))
     try:
-        recognition = (await rt.triton.transcribe(pcm, language=language)).shift(chunk.start)
+        recognition = (await rt.triton.transcribe(pcm, language=language, before=before)).shift(chunk.start)
         voices = await listening
     except BaseException:
         for task in (looking, listening):

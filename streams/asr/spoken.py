@@ -158,8 +158,10 @@ class MultilingualRecognizer:
             len(speech) / SAMPLE_RATE,
         )
 
-    def identify(self, audio: np.ndarray) -> list[LanguageSpan]:
-        """Spans of one language each over the speech in ``audio`` (empty when there is none)."""
+    def identify(self, audio: np.ndarray, before: str | None = None) -> list[LanguageSpan]:
+        """Spans of one language each over the speech in ``audio`` (empty when there is none).
+        ``before``: the language spoken before this audio (the talk's so far), which a stretch
+        leaves only where the model is sure it does (``languages.held``)."""
         if self.vad is None:  # no VAD: the whole audio is one window
             spans = [{"start": 0, "end": len(audio)}] if len(audio) else []
         else:
@@ -184,7 +186,7 @@ class MultilingualRecognizer:
                 detailed += [self._probe_spans(audio, piece) for piece in pieces_of(window)]
             else:
                 detailed += covering[i]
-        return runs(detailed)
+        return runs(detailed, before=before)
 
     # -- recognition -----------------------------------------------------------------------
     def recognize(
@@ -193,18 +195,21 @@ class MultilingualRecognizer:
         language: str | None = None,
         prompt: str | None = None,
         cancelled: Callable[[], bool] | None = None,
+        before: str | None = None,
     ) -> Recognition:
         """What is said in 16 kHz mono ``audio``, in the language given (``language``, else the
-        options'), or in each language spoken when that is ``auto``. ``UnknownLanguage`` for a
-        code Whisper does not know."""
+        options'), or in each language spoken when that is ``auto``; then ``before``, the
+        language heard before this audio, is the one a stretch leaves only where the model is
+        sure. ``UnknownLanguage`` for a code Whisper does not know."""
         given = parse_language(language or self.options.language)
+        before = parse_language(before)
         duration = round(len(audio) / SAMPLE_RATE, 3)
         if given is not None:
             heard = self._decode(audio, given, prompt, cancelled)
             return dataclasses.replace(
                 heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
             )
-        spans = self.identify(audio)
+        spans = self.identify(audio, before)
         if not spans:  # no speech, so no language: decoded (as English) for whatever it still finds
             heard = self.english.recognize(audio, "en", prompt, cancelled)
             return dataclasses.replace(heard, language=UNDETERMINED, language_probability=None, languages=[])

@@ -63,7 +63,7 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
     """One transcript (``Recognition.as_json`` shape, times from the start of the file) of ``chunks``
     sent one after another to Triton's ``whisper`` model. Its language is the first speech's."""
     from streams.adapters.triton import TritonClient
-    from streams.asr.languages import LanguageSpan
+    from streams.asr.languages import LanguageSpan, dominant
 
     client = TritonClient(url)
     first = None
@@ -72,7 +72,9 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
     segments: list[dict] = []
     try:
         for chunk in chunks:
-            recognition = (await client.transcribe(chunk.pcm, language=language)).shift(chunk.start)
+            top = None if language else dominant(spans)  # the language heard so far
+            before = None if top is None else top[0]
+            recognition = (await client.transcribe(chunk.pcm, language=language, before=before)).shift(chunk.start)
             if first is None and recognition.words:
                 first = recognition
             for span in recognition.languages:  # a language going on across chunks is one span

@@ -128,7 +128,8 @@ async def test_the_final_ranking_rescores_its_moments_and_supersedes_the_picks_i
 
 
 async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_they_overlap(stack):
-    """What the clip judge reads to learn a clip's language: the chunks its span lies in, not the talk."""
+    """What the clip judge reads to learn a clip's language: the chunks its span lies in, not the
+    talk; and what Whisper is told was heard before a chunk: the language spans of those before it."""
     from streams.adapters.catalog import Catalog
 
     video_id = f"v-{uuid.uuid4().hex[:12]}"
@@ -138,9 +139,11 @@ async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_
         await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
         for index, language in enumerate(["en", "de", "en"]):
             words = [{"word": f"w{index}", "start": 60.0 * index + 1, "end": 60.0 * index + 1.5, "probability": 0.9}]
+            spans = [{"language": language, "start": 60.0 * index, "end": 60.0 * index + 50, "probability": 0.8}]
             await catalog.save_transcript_chunk(video_id, index, 60.0 * index, 60.0 * (index + 1), language, words, [],
-                                                f"e{index}")
+                                                f"e{index}", languages=spans)
         every = await catalog.transcript_chunks(video_id)
+        heard = await catalog.languages_heard(video_id, 2)  # what the third chunk is transcribed after
         inside = await catalog.transcript_chunks(video_id, overlapping=(70.0, 125.0))
         edge = await catalog.transcript_chunks(video_id, overlapping=(60.0, 120.0))  # touching is not overlapping
         await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
@@ -150,6 +153,7 @@ async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_
     assert every[0].words == (Word("w0", 1.0, 1.5, 0.9),)
     assert [c.chunk_index for c in inside] == [1, 2]
     assert [c.chunk_index for c in edge] == [1]
+    assert [(s["language"], s["start"]) for s in heard] == [("en", 0.0), ("de", 60.0)]
 
 
 async def test_a_kept_judge_verdict_comes_back_typed_and_the_first_one_kept_stands(stack):

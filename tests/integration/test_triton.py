@@ -8,9 +8,12 @@ import pytest
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from streams.asr.wer import sentence_occurrences
+from streams.adapters.triton import TritonClient
+from streams.asr.wer import normalise, sentence_occurrences
+from streams.errors import InferenceError
 from streams.media.audio import decode_pcm
 from streams.media.chunking import Chunker
+from streams.media.demo import speak
 from streams.settings import project_root
 
 pytestmark = pytest.mark.integration
@@ -51,6 +54,35 @@ def test_whisper_transcribes_jfk(client, media_dir: Path):
     assert result["language"] == "en"
     starts = [w["start"] for w in result["words"]]
     assert starts == sorted(starts) and all(0 <= w["probability"] <= 1 for w in result["words"])
+
+
+# eSpeak NG's German (about 17 s), which Whisper base hears as English (0.47) and then Latin (0.50):
+# decoded so, it came out as "a" and as "Wer hat am freitak ulau".
+SYNTHETIC_GERMAN = (
+    "Jeden Sonntagabend saß die Chefin am Küchentisch und schob kleine Zettel hin und her. Wer kann am "
+    "Dienstag früh kommen? Wer hat am Freitag Urlaub? Und wer vertritt den Lehrling, wenn er krank ist? "
+    "Drei Stunden jede Woche, nur für eine Tabelle."
+)
+
+
+async def test_a_chunk_of_a_german_talk_the_model_is_unsure_of_stays_german(stack, media_dir, tmp_path):
+    """Told the talk so far was German (``before``), a chunk Whisper is unsure of is decoded in
+    German; a change to English it is sure of still stands; an unknown code is refused."""
+    german = decode_pcm(speak(SYNTHETIC_GERMAN, tmp_path / "de.wav", voice="de", words_per_minute=150))
+    english = decode_pcm(media_dir / "speech" / "fleurs_en" / "fleurs-en-000.ogg")
+    client = TritonClient(stack.triton_grpc_url)
+    try:
+        heard = await client.transcribe(german, before="de")
+        switched = await client.transcribe(english, before="de")
+        with pytest.raises(InferenceError) as refused:
+            await client.transcribe(english[:16000], before="xx")
+    finally:
+        await client.close()
+    assert heard.language == "de" and [s.language for s in heard.languages] == ["de"], heard.languages
+    words = set(normalise(" ".join(w.word for w in heard.words)))
+    assert {"dienstag", "freitag", "krank", "tabelle"} <= words, words
+    assert switched.language == "en" and [s.language for s in switched.languages] == ["en"], switched.languages
+    assert "not 'auto' or one of" in str(refused.value), refused.value
 
 
 def test_whisper_refuses_nan_audio_with_invalid_arg(client):

@@ -4,7 +4,7 @@ the audio is cut between spans, and the chunk's dominant language."""
 import pytest
 
 from streams.asr.languages import (
-    CODES, LanguageSpan, Probe, cuts, dominant, parse_language, runs, settle, spoken_between,
+    CODES, SWITCH_SURE, LanguageSpan, Probe, cuts, dominant, held, parse_language, runs, settle, spoken_between,
 )
 from streams.asr.spoken import covers_of, pieces_of, windows_of
 from streams.asr.recognition import Recognition
@@ -58,6 +58,29 @@ def test_sure_probes_are_never_overruled_and_all_unsure_stay():
     assert [p.language for p in settle(probes)] == ["en", "de", "en"]
     unsure = [Probe(0, 1, "sk", 0.2), Probe(1, 2, "et", 0.3)]
     assert settle(unsure) == unsure
+
+
+def test_a_change_of_language_the_model_is_not_sure_of_is_undone():
+    """eSpeak's German, heard as Latin or Thai for a few seconds at 0.6-0.9 in every chunk, stays
+    German; a German sentence in an English talk, heard at 0.99 as real speech is, stays German."""
+    probes = [Probe(0, 40, "de", 0.82, speech=38), Probe(40.5, 47, "la", 0.91, speech=6),
+              Probe(47.2, 52, "th", 0.72, speech=4), Probe(52.3, 90, "de", 0.75, speech=36)]
+    spans = runs(probes)
+    assert [(s.language, s.start, s.end) for s in spans] == [("de", 0, 90)]
+    assert 0.72 < spans[0].probability < 0.91  # its stretches' own probabilities, weighted by length
+    switched = [Probe(0, 9.2, "en", 0.99), Probe(13.4, 20.9, "de", 0.994), Probe(24, 32, "en", 0.95)]
+    assert [s.language for s in runs(switched)] == ["en", "de", "en"]
+
+
+def test_the_language_heard_before_holds_a_chunk_the_model_is_unsure_of():
+    """A chunk of a German talk heard mostly as Latin (0.55-0.63) is German when German came before
+    it; without that, the chunk's own most heard language decides. A sure change still stands."""
+    spans = [LanguageSpan("la", 0, 23, 0.57), LanguageSpan("de", 23.5, 62, 0.65), LanguageSpan("la", 62.5, 115, 0.63)]
+    assert [s.language for s in held(spans, before="de")] == ["de"]
+    assert [s.language for s in held(spans)] == ["la"]
+    new = [LanguageSpan("fr", 0, 60, SWITCH_SURE + 0.01)]
+    assert held(new, before="de") == new
+    assert held([], before="de") == []
 
 
 def test_cuts_fall_in_the_middle_of_the_pauses():

@@ -44,6 +44,7 @@ class TritonPythonModel:
                     language=_optional_string(request, "LANGUAGE"),
                     prompt=_optional_string(request, "PROMPT"),
                     cancelled=request.is_cancelled,  # asked between decoded pieces of a long chunk
+                    before=_optional_string(request, "LANGUAGE_BEFORE"),
                 )
             except RecognitionCancelled:
                 responses.append(
