@@ -233,7 +233,19 @@ def language_cost() -> str:
             f"the pipeline): {them['total_seconds']:.0f} s against {en['total_seconds']:.0f} s from upload to "
             f"completed ({goal['ratio']:.2f}×, {goal['per_minute_ratio']:.2f}× per minute of video; the goal is at "
             f"most {goal['at_most']:.2f}×, {'met' if goal['met'] else 'not met'}); "
-            + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages))
+            + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
+
+
+def _heard_as(measured: dict, language: str) -> str:
+    """How much of a talk's speech its language spans gave to its own language (runs from before
+    the spans were counted have none)."""
+    seconds = measured.get("speech_seconds_by_language")
+    if not seconds:
+        return ""
+    total = sum(seconds.values())
+    others = ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items() if k != language)
+    return (f"; {seconds.get(language, 0.0) / total:.1%} of its speech was heard as {language}"
+            + (f" (the rest as {others})" if others else ""))
 
 
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -60,25 +61,38 @@ def translated_talks(language: str) -> list[tuple[str, Path]]:
     return [(n, originals[n]) for n in names]
 
 
-async def languages_heard(dsn: str, video_id: str) -> dict[str, int]:
-    """How many of the video's transcript chunks were identified as each language."""
+async def languages_heard(dsn: str, video_id: str) -> tuple[dict[str, int], dict[str, float]]:
+    """How many of the video's transcript chunks were labelled with each language (their most heard
+    one), and how many seconds of speech each language's spans hold: a chunk labelled German may
+    still have had stretches decoded as Latin, which only the spans show."""
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch("SELECT language, count(*) AS n FROM transcript_chunks WHERE video_id = $1 "
-                                "GROUP BY language ORDER BY n DESC", video_id)
-        return {r["language"] or "?": r["n"] for r in rows}
+        rows = await conn.fetch("SELECT language, languages FROM transcript_chunks WHERE video_id = $1", video_id)
     finally:
         await conn.close()
+    chunks: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for row in rows:
+        chunks[row["language"] or "?"] = chunks.get(row["language"] or "?", 0) + 1
+        spans = row["languages"]
+        for span in (json.loads(spans) if isinstance(spans, str) else spans) or ():
+            seconds[span["language"]] = seconds.get(span["language"], 0.0) + span["end"] - span["start"]
+    return _most_first(chunks), {k: round(v, 1) for k, v in _most_first(seconds).items()}
 
 
-def summary(language: str, t: dict, heard: dict, wall: float) -> dict:
+def _most_first(counts: dict) -> dict:
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def summary(language: str, t: dict, heard: tuple[dict, dict], wall: float) -> dict:
     stages = t["stages"]
     return {
         "language": language, "video_seconds": t["video_seconds"], "total_seconds": t["total"],
         "seconds_per_video_minute": t["total"] / (t["video_seconds"] / 60),
         "stages": {k: round(v["end"] - v["start"], 1) for k, v in stages.items()},
         "first_clip_seconds": t["clips_at"][0] if t["clips_at"] else None,
-        "clip_count": len(t["clips_at"]), "chunk_languages": heard, "client_wall_seconds": round(wall, 1),
+        "clip_count": len(t["clips_at"]), "chunk_languages": heard[0],
+        "speech_seconds_by_language": heard[1], "client_wall_seconds": round(wall, 1),
     }
 
 
