@@ -197,7 +197,7 @@ def main() -> None:
     kept = {name: _kept(b) for name, b in built.items()}
     missing = [n for n in names if args.fresh_transcripts or kept[n] is None]
     if missing:
-        kept.update(_transcribe([built[n] for n in missing], args))
+        kept.update(_transcribe({n: built[n] for n in missing}, args))
 
     videos = [{"key": name, "options": options(args.k), "duration": kept[name]["duration"],
                "chunks": kept[name]["chunks"]} for name in names]
@@ -267,8 +267,9 @@ def _spans(moments: list[dict]) -> list[tuple[float, float]]:
     return [(round(m["start"], 2), round(m["end"], 2)) for m in moments]
 
 
-def _transcribe(talks: list[BuiltTalk], args) -> dict[str, dict]:
-    """Each talk through the pipeline once (a private stack unless ``--reuse-stack``)."""
+def _transcribe(talks: dict[str, BuiltTalk], args) -> dict[str, dict]:
+    """Each talk through the pipeline once (a private stack unless ``--reuse-stack``), by the
+    names ``talks`` gives them (``de/keynote`` and ``keynote`` are built from one name)."""
     if args.reuse_stack:
         settings, started = Settings.from_env(), False
     else:
@@ -280,9 +281,9 @@ def _transcribe(talks: list[BuiltTalk], args) -> dict[str, dict]:
             supervisor.up(settings, lambda m: print(m, flush=True), with_apps=True)
         with Client(settings.api_url, api_key_for(settings), timeout=120) as client:
             out = {}
-            for built in talks:
-                print(f"{built.name}: through the pipeline", flush=True)
-                out[built.name] = transcribed(client, settings, built, args)
+            for name, built in talks.items():
+                print(f"{name}: through the pipeline", flush=True)
+                out[name] = transcribed(client, settings, built, args)
             return out
     finally:
         if started:
