@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +36,7 @@ import asyncpg  # noqa: E402
 
 from bench.e2e import looped_talk, timings  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
+from streams.adapters.db import from_jsonb  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
@@ -70,18 +71,12 @@ async def languages_heard(dsn: str, video_id: str) -> tuple[dict[str, int], dict
         rows = await conn.fetch("SELECT language, languages FROM transcript_chunks WHERE video_id = $1", video_id)
     finally:
         await conn.close()
-    chunks: dict[str, int] = {}
-    seconds: dict[str, float] = {}
+    chunks = Counter(row["language"] or "?" for row in rows)
+    seconds: Counter[str] = Counter()
     for row in rows:
-        chunks[row["language"] or "?"] = chunks.get(row["language"] or "?", 0) + 1
-        spans = row["languages"]
-        for span in (json.loads(spans) if isinstance(spans, str) else spans) or ():
-            seconds[span["language"]] = seconds.get(span["language"], 0.0) + span["end"] - span["start"]
-    return _most_first(chunks), {k: round(v, 1) for k, v in _most_first(seconds).items()}
-
-
-def _most_first(counts: dict) -> dict:
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+        for span in from_jsonb(row["languages"]) or ():
+            seconds[span["language"]] += span["end"] - span["start"]
+    return dict(chunks.most_common()), {k: round(v, 1) for k, v in seconds.most_common()}
 
 
 def summary(language: str, t: dict, heard: tuple[dict, dict], wall: float) -> dict:

@@ -139,10 +139,9 @@ def held(spans: Sequence[LanguageSpan], before: str | None = None, switch: float
     language other than the talk's (``before``: the language heard before this audio; with none,
     the one with most speech in ``spans``) whose probability is under ``switch`` takes the talk's
     language (its own probability kept), and neighbours of one language are joined."""
-    top = dominant(spans)
-    if top is None:
+    talk = before or most_heard(spans)
+    if talk is None:
         return list(spans)
-    talk = before or top[0]
     sure = [s.language == talk or (s.probability is not None and s.probability >= switch) for s in spans]
     kept = [s if ok else LanguageSpan(talk, s.start, s.end, s.probability) for s, ok in zip(spans, sure)]
     joined: list[list[LanguageSpan]] = []
@@ -209,6 +208,13 @@ def dominant(spans: Sequence[LanguageSpan]) -> tuple[str, float | None] | None:
         return language, None
     total = sum(w for _, w in weighted)
     return language, round(sum(p * w for p, w in weighted) / total, 4)
+
+
+def most_heard(spans: Sequence[LanguageSpan]) -> str | None:
+    """The language with the most speech in ``spans`` (None when there is none): what a talk was
+    heard in so far, which the next chunk is ``held`` to."""
+    top = dominant(spans)
+    return None if top is None else top[0]
 
 
 @dataclass(frozen=True)

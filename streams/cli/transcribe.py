@@ -63,7 +63,7 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
     """One transcript (``Recognition.as_json`` shape, times from the start of the file) of ``chunks``
     sent one after another to Triton's ``whisper`` model. Its language is the first speech's."""
     from streams.adapters.triton import TritonClient
-    from streams.asr.languages import LanguageSpan, dominant
+    from streams.asr.languages import LanguageSpan, most_heard
 
     client = TritonClient(url)
     first = None
@@ -72,8 +72,7 @@ async def _transcribe_chunks(url: str, chunks, duration: float, language: str | 
     segments: list[dict] = []
     try:
         for chunk in chunks:
-            top = None if language else dominant(spans)  # the language heard so far
-            before = None if top is None else top[0]
+            before = None if language else most_heard(spans)  # the language heard so far
             recognition = (await client.transcribe(chunk.pcm, language=language, before=before)).shift(chunk.start)
             if first is None and recognition.words:
                 first = recognition
