@@ -26,6 +26,7 @@ from streams.moments.lengths import LengthRange
 from streams.moments.pauses import gaps_between
 from streams.moments.scoring import Window
 from streams.moments.sentences import Sentence
+from streams.prosody.pitch import PitchTrack
 
 # Sentences an edge may move outward: a setup or a payoff. At 7 a stand-up bit of short lines
 # ("I scan a banana.") lost its first two to the clip picked on its closing line; 9, 10 and 12 all
@@ -48,12 +49,15 @@ class Breaks:
 
     ``clearness(i)`` is for the boundary before sentence ``i`` (``i == len(sentences)`` is the
     end of the last one): 0.0 at the talk's ends and for a pause under ``CLEAR_RATIO`` times
-    the median, else the share of the talk's pauses that are shorter than this one.
+    the median, else the share of the talk's pauses that are shorter than this one. Given the
+    voice's ``pitch`` track, a pause also counts how long the voice is absent around it
+    (``pauses.gaps_between``); the ``breaks`` signal that scores windows reads word gaps alone
+    (with both, one talk in nine lost a hit to a near tie: bench/moments_quality.py).
     """
 
-    def __init__(self, sentences: Sequence[Sentence]) -> None:
+    def __init__(self, sentences: Sequence[Sentence], pitch: PitchTrack | None = None) -> None:
         self.sentences = tuple(sentences)
-        self._gaps = gaps_between(self.sentences)
+        self._gaps = gaps_between(self.sentences, pitch)
         self._sorted = sorted(self._gaps)
         self._least = CLEAR_RATIO * median(self._gaps) if self._gaps else 0.0
         self._index = {s.start: i for i, s in enumerate(self.sentences)}

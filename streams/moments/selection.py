@@ -207,7 +207,7 @@ class StreamingSelector:
             windows = filter(whole, candidate_windows(pool, self.min_seconds, self.max_seconds))
             index = TalkIndex(sentences, (evidence or Evidence()).lexicon_of)
             scored = self._score_free(windows, evidence, index)
-            breaks = Breaks(sentences)
+            breaks = Breaks(sentences, (evidence or Evidence()).pitch)
             for _ in range(need):
                 taken = self._picked + new
                 chosen = select(scored, 1, taken, self.max_overlap)
@@ -242,7 +242,8 @@ class StreamingSelector:
         no picks (nothing was ever found) the choice is empty, like the picks."""
         if not self._picked:
             return []
-        index, breaks = TalkIndex(sentences, (evidence or Evidence()).lexicon_of), Breaks(sentences)
+        known = evidence or Evidence()
+        index, breaks = TalkIndex(sentences, known.lexicon_of), Breaks(sentences, known.pitch)
         kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
         whole = answers_kept(evidence)
         windows = filter(whole, candidate_windows(sentences, self.min_seconds, self.max_seconds))

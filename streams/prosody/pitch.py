@@ -48,6 +48,21 @@ class PitchTrack:
         first, last = max(0, first - self.offset), max(0, last - self.offset)
         return [f for f in self.f0[first:last] if f > 0]
 
+    def longest_unvoiced(self, start: float, end: float) -> float | None:
+        """Seconds of the longest run of unvoiced frames starting in ``[start, end)``; None where
+        the track does not cover that stretch (before its first frame or past its last)."""
+        if self.hop_seconds <= 0 or end <= start:
+            return None
+        first = math.ceil(start / self.hop_seconds - 1e-9) - self.offset
+        last = math.ceil(end / self.hop_seconds - 1e-9) - self.offset
+        if first < 0 or last > len(self.f0):
+            return None
+        best = run = 0
+        for f in self.f0[first:last]:
+            run = run + 1 if f <= 0 else 0
+            best = max(best, run)
+        return best * self.hop_seconds
+
 
 def pitch_track(
     pcm: np.ndarray,

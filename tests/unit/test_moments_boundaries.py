@@ -1,10 +1,13 @@
 """Boundaries: a chosen clip's edges move to the clearest pauses nearby, within the length range,
 clear of other picks, and never at the cost of what made the clip worth picking."""
 
+import dataclasses
+
 from streams.moments.boundaries import REACH_OUT, Breaks, settle_edges
 from streams.moments.scoring import Window
 from streams.moments.lengths import LengthRange
-from streams.moments.sentences import build_sentences
+from streams.moments.sentences import Sentence, build_sentences
+from streams.prosody.pitch import PitchTrack
 from tests.unit.moments_text import FILLER, filler, timed_words
 
 LENGTH = LengthRange(20.0, 60.0)
@@ -48,6 +51,40 @@ def test_without_clear_pauses_the_edges_stay_where_scoring_put_them():
     sentences, first, stop = three_passages(pause="")
     chosen = Window(tuple(sentences[first + 2 : stop - 2]))
     assert settle_edges(chosen, Breaks(sentences), LENGTH) == chosen
+
+
+def voice_of(sentences, silent=()) -> PitchTrack:
+    """A pitch track voiced while words are said and unvoiced between them, and over each
+    ``(start, end)`` of ``silent`` too."""
+    hop = 0.04
+    frames = int(sentences[-1].end / hop) + 2
+    f0 = [0.0] * frames
+    for s in sentences:
+        for w in s.words:
+            for i in range(int(w.start / hop), min(frames, int(w.end / hop))):
+                f0[i] = 120.0
+    for start, end in silent:
+        for i in range(int(start / hop), min(frames, int(end / hop) + 1)):
+            f0[i] = 0.0
+    return PitchTrack(hop_seconds=hop, f0=tuple(f0))
+
+
+def test_a_last_word_stretched_over_the_pause_hides_no_break_from_the_voice():
+    """Each edge of a passage is a 2-s pause, but the recogniser stretched the last word before it
+    over all but the usual gap between sentences: the words say no break, the voice does."""
+    heard, first, stop = three_passages()
+    silent = [(heard[i - 1].end, heard[i].start) for i in (first, stop)]
+    sentences = list(heard)
+    for i in (first, stop):  # the last word before each edge ends where a usual gap would begin
+        last = sentences[i - 1].words[-1]
+        stretched = dataclasses.replace(last, end=round(sentences[i].start - 0.65, 3))
+        sentences[i - 1] = Sentence(sentences[i - 1].words[:-1] + (stretched,))
+    chosen = Window(tuple(sentences[first + 2 : stop - 2]))
+    assert settle_edges(chosen, Breaks(sentences), LENGTH) == chosen  # the words alone say nothing
+    breaks = Breaks(sentences, voice_of(heard, silent))
+    assert settle_edges(chosen, breaks, LENGTH).sentences == tuple(sentences[first:stop])
+    # a voice heard through every pause changes nothing
+    assert settle_edges(chosen, Breaks(sentences, PitchTrack(0.04, (120.0,) * 5000)), LENGTH) == chosen
 
 
 def test_the_talks_own_start_is_no_break_to_reach_for():

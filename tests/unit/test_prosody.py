@@ -54,6 +54,18 @@ def test_voiced_between_picks_the_frames_in_the_window():
     assert track.voiced_between(1.0, 0.5) == []
 
 
+def test_longest_unvoiced_is_the_longest_run_without_voice_in_the_window():
+    # 40 ms frames from frame 10 (0.4 s): voiced, 3 unvoiced, voiced, 5 unvoiced, voiced
+    track = PitchTrack(hop_seconds=0.04, f0=(120.0,) * 2 + (0.0,) * 3 + (118.0,) + (0.0,) * 5 + (121.0,), offset=10)
+    assert track.longest_unvoiced(0.4, 0.88) == pytest.approx(0.2)  # the five
+    assert track.longest_unvoiced(0.4, 0.6) == pytest.approx(0.12)  # only the three fit
+    assert track.longest_unvoiced(0.4, 0.48) == 0.0
+    # where the track says nothing, neither does this
+    assert track.longest_unvoiced(0.0, 0.6) is None
+    assert track.longest_unvoiced(0.6, 2.0) is None
+    assert track.longest_unvoiced(0.6, 0.6) is None
+
+
 def test_semitone_spread():
     assert semitone_spread([200.0] * 10) == 0.0
     assert semitone_spread([100.0, 200.0]) == pytest.approx(6.0)  # an octave apart: +-6 semitones
