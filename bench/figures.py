@@ -153,10 +153,10 @@ def moments_quality() -> str:
     coverage = [c for v in now for c in v["coverage_of_hits"]]
     inside = [c for v in now for c in v["clip_inside_of_hits"]]
     chance = [v["chance_at_highlight_length_precision_at_k"] for v in now]
-    met = [t["talk"].split("_")[0] for t, v in zip(talks, now) if all(v["meets"].values())]
-    missed = [f"{t['talk'].split('_')[0]} ({', '.join(k for k, ok in v['meets'].items() if not ok)})"
+    met = [_talk_name(t["talk"]) for t, v in zip(talks, now) if all(v["meets"].values())]
+    missed = [f"{_talk_name(t['talk'])} ({', '.join(k for k, ok in v['meets'].items() if not ok)})"
               for t, v in zip(talks, now) if not all(v["meets"].values())]
-    return (f"On the {len(talks)} labelled talks ({', '.join(t['talk'].split('_')[0] for t in talks)}; "
+    return (f"On the {len(talks)} labelled talks ({', '.join(_talk_name(t['talk']) for t in talks)}; "
             f"`bench/results/moments_quality.json`, commit {r['current_commit']} against today's ranking at "
             f"{r['baseline_commit']} in the same run, on the same transcripts; each of our own talks scored with an "
             f"editorial head trained without it): precision@{r['k']} is {each([v['precision_at_k'] for v in now])} "
@@ -235,6 +235,13 @@ def language_cost() -> str:
             f"most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
             f"{_shorter(en['video_seconds'])}); "
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
+
+
+def _talk_name(talk: str) -> str:
+    """A labelled talk's short name: its first word, and its year where it ends on one (the real
+    speeches: ``inaugural_1961`` and ``inaugural_1933`` are both inaugurals)."""
+    words = talk.split("/")[-1].split("_")
+    return f"{words[0]} {words[-1]}" if len(words) > 1 and words[-1].isdigit() else words[0]
 
 
 def _shorter(video_seconds: float) -> str:
