@@ -47,6 +47,32 @@ UNSURE = 0.5  # a probe less sure than this yields to sure neighbours of one lan
 SWITCH_SURE = 0.96
 
 
+def never_identified(value: str) -> frozenset[str]:
+    """The languages identification must never name (``WhisperOptions.never_identified``): codes
+    separated by commas, or ``none``. Latin by default: Whisper base hears eSpeak NG's German as
+    Latin often enough that a whole lecture was decoded as Latin (its first chunk, at 0.66, set the
+    talk's language; the same audio resampled by another library was German at 0.67), and a talk
+    uploaded in Latin can still name it. ``UnknownLanguage`` for a code Whisper does not know."""
+    codes = [c.strip().lower() for c in value.split(",") if c.strip()]
+    if codes == ["none"]:
+        return frozenset()
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise UnknownLanguage(f"never_identified names {', '.join(unknown)}: not codes Whisper knows (or 'none')")
+    return frozenset(codes)
+
+
+def best_language(ranked: Sequence[tuple[str, float]], excluded: frozenset[str] = frozenset()) -> tuple[str, float]:
+    """The most probable of the ``(code, probability)`` pairs the model ranked (every language
+    it knows, best first) outside ``excluded``, with its probability among those left."""
+    left = [(code, p) for code, p in ranked if code not in excluded]
+    if not left:
+        raise ValueError("every language the model ranked is excluded")
+    code, probability = max(left, key=lambda pair: pair[1])
+    total = sum(p for _, p in left)
+    return code, probability / total if total > 0 else probability
+
+
 def parse_language(value: str | None) -> str | None:
     """The language an upload asked for: None for ``auto`` (or nothing), else a known code;
     ``UnknownLanguage`` otherwise."""

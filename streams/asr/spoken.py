@@ -31,7 +31,18 @@ from typing import Callable
 import numpy as np
 
 from streams.asr import weights
-from streams.asr.languages import PROMPTS, UNDETERMINED, LanguageSpan, Probe, cuts, dominant, parse_language, runs
+from streams.asr.languages import (
+    PROMPTS,
+    UNDETERMINED,
+    LanguageSpan,
+    Probe,
+    best_language,
+    cuts,
+    dominant,
+    never_identified,
+    parse_language,
+    runs,
+)
 from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE, speech_spans
 from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, WhisperOptions, WhisperRecognizer
@@ -143,9 +154,8 @@ class MultilingualRecognizer:
         piece = speech[: int(self.options.probe_seconds * SAMPLE_RATE)]
         frames = max(1, len(piece) // model.feature_extractor.hop_length)
         features = model.feature_extractor(piece)[..., :frames]
-        ranked = model.model.detect_language(model.encode(features))[0]
-        token, probability = ranked[0]
-        return token[2:-2], float(probability)
+        ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(model.encode(features))[0]]
+        return best_language(ranked, never_identified(self.options.never_identified))
 
     def _probe_spans(self, audio: np.ndarray, spans: list[Span]) -> Probe:
         speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans])

