@@ -94,6 +94,8 @@ def test_sigkill_of_the_worker_in_every_stage(faults):
                 break
         renders = f" with {len(children(stack.worker_pid(), 'ffmpeg'))} FFmpeg" if stage == "render" else ""
         stack.kill_worker()
+        if status == "running":  # killed mid-stage, the video is neither failed nor done: its work waits
+            assert stack.statuses([video_id])[video_id] == "processing", f"{stage}: {stack.statuses([video_id])}"
         kills.append(f"{stage} +{delay:.2f}s at {time.monotonic() - scenario.began:.0f}s{renders}"
                      + ("" if status == "running" else f" (missed: {status})"))
         stack.start_worker()
