@@ -46,6 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 import numpy as np
+import scipy.signal
 
 SAMPLE_RATE = 16000
 FRAME = 160  # samples per 10 ms frame: the grid every cut, mask and reference time sits on
@@ -115,7 +116,9 @@ class ConversationSpec:
     """What to build. Turn lengths are log-uniform in [min_turn_s, max_turn_s] (many short turns, a
     few long ones); between turns, a gap uniform in ``gap_s`` from the last speech to the next, or,
     with probability ``overlap_prob``, the next speech starts up to ``max_overlap_s`` before it ends.
-    ``speakers`` are inventory ids; their order is the order of the RTTM's labels in listings."""
+    ``speakers`` are inventory ids; their order is the order of the RTTM's labels in listings.
+    ``phoned``: those of them whose voice comes through a telephone line (a call, or a caller
+    on a show)."""
 
     uri: str
     speakers: tuple[str, ...]
@@ -127,6 +130,7 @@ class ConversationSpec:
     overlap_prob: float = 0.12
     max_overlap_s: float = 0.5
     level_jitter_db: float = 3.0
+    phoned: tuple[str, ...] = ()  # speakers heard through a telephone line (``telephone``)
 
 
 @dataclass(frozen=True)
@@ -384,6 +388,28 @@ def prepared_clip(path: str) -> Clip | None:
     return prepare(path, decode(path))
 
 
+def telephone(audio: np.ndarray) -> np.ndarray:
+    """``audio`` (16 kHz) as a telephone line carries it: down to 8 kHz, the 300-3400 Hz band
+    (4th-order Butterworth), 8-bit mu-law (G.711), back up to 16 kHz; the same length. Pure."""
+    narrow = scipy.signal.resample_poly(np.asarray(audio, dtype=np.float64), 1, 2)
+    band = scipy.signal.butter(4, [300.0, 3400.0], btype="bandpass", fs=SAMPLE_RATE // 2, output="sos")
+    narrow = scipy.signal.sosfilt(band, narrow)
+    peak = max(float(np.max(np.abs(narrow))), 1e-9) if len(narrow) else 1.0
+    x = np.clip(narrow / peak, -1.0, 1.0)
+    mu = 255.0
+    coded = np.round(np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu) * 127.0) / 127.0
+    narrow = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu * peak
+    return scipy.signal.resample_poly(narrow, 2, 1)[: len(audio)].astype(np.float32)
+
+
+def phoned_clip(clip: Clip) -> Clip:
+    """``clip`` through a telephone line, its speech RMS brought back to 1 (the speech frames and
+    energies that cut it and make the reference stay the source's)."""
+    audio = telephone(clip.audio)
+    rms = math.sqrt(float(np.mean(audio.reshape(-1, FRAME)[clip.speech].astype(np.float64) ** 2)))
+    return dataclasses.replace(clip, audio=(audio / max(rms, 1e-9)).astype(np.float32))
+
+
 # ----------------------------------------------------------------------------------- turns
 
 
@@ -632,6 +658,8 @@ def check_spec(spec: ConversationSpec, known: dict[str, Speaker]) -> None:
     groups = [known[s].group for s in spec.speakers]
     if len(set(groups)) != len(groups):
         raise ValueError(f"{spec.uri}: two speakers of one identity group (maybe one person): {groups}")
+    if not set(spec.phoned) <= set(spec.speakers):
+        raise ValueError(f"{spec.uri}: phoned speakers not in the conversation: {set(spec.phoned) - set(spec.speakers)}")
     if not 0 < spec.min_turn_s <= spec.max_turn_s or len(spec.speakers) < 2:
         raise ValueError(f"{spec.uri}: needs two speakers and 0 < min_turn_s <= max_turn_s")
 
@@ -667,6 +695,7 @@ def build(spec: ConversationSpec, cache_dir: Path | str | None = None) -> Conver
     rng = np.random.default_rng(spec.seed)
     clips = [[c for c in (prepared_clip(str(media / rel)) for rel in known[s].files) if c is not None]
              for s in spec.speakers]
+    clips = [[phoned_clip(c) for c in own] if s in spec.phoned else own for s, own in zip(spec.speakers, clips)]
     gains = [10 ** ((SPEECH_RMS_DBFS + rng.uniform(-spec.level_jitter_db, spec.level_jitter_db)) / 20)
              for _ in spec.speakers]
     frames = round(spec.minutes * 60 * FRAMES_PER_S)
@@ -716,7 +745,35 @@ HELD_OUT = (
     ConversationSpec("heldout-5spk-20m", ("ljspeech", "voxpopuli-en-000", "librispeech-1088", "jfk",
                                           "pt-fleurs-002"), 20, seed=303),
 )
-SETS = {"dev": DEV, "test": TEST, "held_out": HELD_OUT}
+# The same people on the telephone (``telephone``): PHONE_DEV tunes the narrowband threshold, with
+# DEV's voices; PHONE_TEST and PHONE_HELD_OUT are scored, the latter with HELD_OUT's voices, and the
+# "caller" conversations put one phoned voice among voices recorded whole (a call-in show).
+PHONE_DEV = (
+    ConversationSpec("dev-phone-2spk-10m", ("librispeech-2412", "librispeech-1988"), 10, seed=111,
+                     phoned=("librispeech-2412", "librispeech-1988")),
+    ConversationSpec("dev-phone-3spk-15m", ("librispeech-3752", "fleurs-en-002", "librispeech-1995"), 15,
+                     seed=112, phoned=("librispeech-3752", "fleurs-en-002", "librispeech-1995")),
+    ConversationSpec("dev-phone-5spk-20m", ("librispeech-1988", "librispeech-2412", "librispeech-3752",
+                                            "librispeech-mlx", "de-fleurs-001"), 20, seed=113,
+                     phoned=("librispeech-1988", "librispeech-2412", "librispeech-3752", "librispeech-mlx",
+                             "de-fleurs-001")),
+)
+PHONE_TEST = (
+    ConversationSpec("test-phone-2spk-10m", ("ljspeech", "librispeech-1088"), 10, seed=211,
+                     phoned=("ljspeech", "librispeech-1088")),
+    ConversationSpec("test-phone-3spk-15m", ("voxpopuli-en-000", "librispeech-2412", "jfk"), 15, seed=212,
+                     phoned=("voxpopuli-en-000", "librispeech-2412", "jfk")),
+    ConversationSpec("test-caller-3spk-15m", ("ljspeech", "voxpopuli-en-000", "librispeech-1988"), 15, seed=213,
+                     phoned=("librispeech-1988",)),
+)
+PHONE_HELD_OUT = (
+    ConversationSpec("heldout-phone-2spk-10m", ("voxpopuli-en-000", "jfk"), 10, seed=311,
+                     phoned=("voxpopuli-en-000", "jfk")),
+    ConversationSpec("heldout-caller-3spk-15m", ("ljspeech", "librispeech-1088", "jfk"), 15, seed=312,
+                     phoned=("jfk",)),
+)
+SETS = {"dev": DEV, "test": TEST, "held_out": HELD_OUT, "phone_dev": PHONE_DEV, "phone_test": PHONE_TEST,
+        "phone_held_out": PHONE_HELD_OUT}
 
 
 def groups_of(specs: Iterable[ConversationSpec], known: dict[str, Speaker]) -> set[str]:
@@ -752,7 +809,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the inventory (with --inventory) and the sets' table, building every conversation."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inventory", action="store_true", help="list every speaker and excluded file first")
-    parser.add_argument("--sets", default="dev,test,held_out", help="comma-separated: dev, test, held_out")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
     parser.add_argument("--cache", type=Path, default=None, help="folder for <uri>/ (default: the eval cache)")
     args = parser.parse_args(argv)
     known = speakers()
@@ -765,7 +822,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(rows)} speakers in {len({s.group for s in rows})} identity groups")
         for rel, why in excluded_files().items():
             print(f"  not used: {rel}: {why}")
-    shared = groups_of(DEV, known) & groups_of(HELD_OUT, known)
+    shared = groups_of(DEV + PHONE_DEV, known) & groups_of(HELD_OUT + PHONE_HELD_OUT, known)
     if shared:
         print(f"DEV and HELD_OUT share identity groups: {sorted(shared)}", file=sys.stderr)
         return 1

@@ -4,6 +4,9 @@ Inputs, each with a reference RTTM:
 - ``pyannote_sample``: a real 30 s phone call between two women (../shared/media/speech; narrow band).
 - the synthetic conversations of ``bench/conversations.py`` (real voices, exact truth): TEST and
   HELD_OUT are the benchmark's numbers; DEV (2, 3 and 5 speakers) is the tuning set, reported apart.
+  The same on the telephone (``conversations.telephone``: 8 kHz, 300-3400 Hz, mu-law): PHONE_DEV
+  tunes the narrowband threshold; PHONE_TEST and PHONE_HELD_OUT (calls, and call-in shows where
+  one voice is phoned) are scored.
 - ``podcast_sailing``: the two-voice podcast of ../shared/eval/highlights spoken by eSpeak NG (host
   en-us, guest en-gb; ``tests/highlight_talks.py``), its audio decoded from the built video. The
   reference is each passage's speaker over the passage's speech (10 ms frames above -60 dBFS,
@@ -20,8 +23,8 @@ z-scored per file, clustered by the same ``speaker_turns`` (average linkage on c
 
 Tuning, on DEV only and by one rule for both: sweep ``threshold`` x ``min_speaker_windows``
 (2, 4, 8) x ``min_speaker_share`` (0, 1 %, 2 % of the windows), keep the setting whose final labels count the speakers right on most DEV conversations,
-then the lowest mean DER. The system is scored with that setting and with the library's default
-(0.30, 4). DER as NIST's md-eval (``streams.speakers.scoring``), 0.25 s collar, overlap scored.
+then the lowest mean DER; then, with that setting, ``narrowband_threshold`` on PHONE_DEV by the
+same rule. The system is scored with that setting and with the library's default. DER as NIST's md-eval (``streams.speakers.scoring``), 0.25 s collar, overlap scored.
 
 Goals (the issue): DER at most 10 % with two speakers and 15 % with three to five, the speaker
 count right on every input, better than the baseline, and one speaker never split into two labels
@@ -44,7 +47,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -214,17 +217,21 @@ def score_fields(s: Score) -> dict:
             "reference_speakers": s.reference_speakers, "found_speakers": s.hypothesis_speakers}
 
 
-def options_of(threshold: float, least: int, share: float = DEFAULT.min_speaker_share) -> ClusterOptions:
-    return ClusterOptions(threshold=threshold, min_speaker_windows=least, min_speaker_share=share)
+def options_of(threshold: float, least: int, share: float = DEFAULT.min_speaker_share,
+               narrow: float = DEFAULT.narrowband_threshold) -> ClusterOptions:
+    return ClusterOptions(threshold=threshold, narrowband_threshold=narrow, min_speaker_windows=least,
+                          min_speaker_share=share)
 
 
 def options_in(row: dict) -> ClusterOptions:
     """The options a sweep row was scored with."""
-    return options_of(row["threshold"], row["min_speaker_windows"], row["min_speaker_share"])
+    return options_of(row["threshold"], row["min_speaker_windows"], row["min_speaker_share"],
+                      row.get("narrowband_threshold", DEFAULT.narrowband_threshold))
 
 
 def options_text(options: ClusterOptions) -> str:
-    return f"{options.threshold}, {options.min_speaker_windows}, {100 * options.min_speaker_share:g} %"
+    return (f"{options.threshold} ({options.narrowband_threshold} narrowband), {options.min_speaker_windows}, "
+            f"{100 * options.min_speaker_share:g} %")
 
 
 def sweep(dev: list[Input], thresholds: list[float], baseline: bool) -> tuple[list[dict], dict]:
@@ -246,6 +253,22 @@ def sweep(dev: list[Input], thresholds: list[float], baseline: bool) -> tuple[li
     best = min(rows, key=lambda r: (-r["counts_right"], r["mean_der"], abs(r["threshold"] - DEFAULT.threshold),
                                     abs(r["min_speaker_windows"] - DEFAULT.min_speaker_windows),
                                     abs(r["min_speaker_share"] - DEFAULT.min_speaker_share)))
+    return rows, best
+
+
+def narrowband_sweep(phone_dev: list[Input], wide: ClusterOptions, thresholds: list[float]) -> tuple[list[dict], dict]:
+    """``narrowband_threshold`` on the PHONE_DEV inputs' final labels, the rest of ``wide`` kept; the
+    chosen one by ``sweep``'s rule (a tie goes to the value nearest the library's default)."""
+    rows = []
+    for threshold in thresholds:
+        options = replace(wide, narrowband_threshold=threshold)
+        per = [scored(item, item.chunks, options, stream=False) for item in phone_dev]
+        rows.append({"narrowband_threshold": threshold, "mean_der": round(statistics.mean(r["der"] for r in per), 4),
+                     "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
+                     "der": {r["input"]: r["der"] for r in per},
+                     "found": {r["input"]: r["found_speakers"] for r in per}})
+    best = min(rows, key=lambda r: (-r["counts_right"], r["mean_der"],
+                                    abs(r["narrowband_threshold"] - DEFAULT.narrowband_threshold)))
     return rows, best
 
 
@@ -506,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         loaders += [("test", lambda s=s: conversation_input(s, "test")) for s in C.TEST]
         loaders += [("held_out", lambda s=s: conversation_input(s, "held_out")) for s in C.HELD_OUT]
+        for group, specs in (("phone_dev", C.PHONE_DEV), ("phone_test", C.PHONE_TEST),
+                             ("phone_held_out", C.PHONE_HELD_OUT)):
+            loaders += [(group, lambda s=s, g=group: conversation_input(s, g)) for s in specs]
         loaders += [("podcast", podcast_input), ("stability", lambda: conversation_input(STABILITY_60, "stability"))]
 
     listener = Listener(threads=args.threads)
@@ -521,24 +547,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{item.group:9} {item.name:24} {item.duration / 60:5.1f} min  {len(item.chunks):2} chunks  "
               f"{sum(len(c.windows) for c in item.chunks):5} windows  {time.perf_counter() - t0:5.1f} s", flush=True)
     dev = [i for i in items if i.group == "dev"]
-    scored_items = [i for i in items if i.group in ("pyannote", "test", "held_out", "podcast")]
+    phone_dev = [i for i in items if i.group == "phone_dev"]
+    scored_items = [i for i in items
+                    if i.group in ("pyannote", "test", "held_out", "phone_test", "phone_held_out", "podcast")]
 
     # Tuning on DEV, one rule for both.
     sweeps, best = {}, {}
     for variant, grid in (("system", THRESHOLDS), ("baseline", BASELINE_THRESHOLDS)):
         sweeps[variant], best[variant] = sweep(dev, grid, baseline=variant == "baseline")
     chosen = options_in(best["system"])
+    if phone_dev:
+        sweeps["narrowband"], best["narrowband"] = narrowband_sweep(phone_dev, chosen, THRESHOLDS)
+        chosen = replace(chosen, narrowband_threshold=best["narrowband"]["narrowband_threshold"])
     baseline_options = options_in(best["baseline"])
     print(f"\nDEV sweep (the tuning set: {', '.join(i.name for i in dev)}): mean DER % of the final labels, and on "
           f"how many the speaker count is right")
     for variant, grid, title in (("system", THRESHOLDS, "GE2E"), ("baseline", BASELINE_THRESHOLDS, "MFCC baseline")):
         print(f"\n{title}:")
         print(sweep_table(sweeps[variant], grid, len(dev)))
+    if phone_dev:
+        print(f"\nnarrowband_threshold on PHONE_DEV ({', '.join(i.name for i in phone_dev)}), the rest as chosen on "
+              f"DEV: mean DER % and counts right / {len(phone_dev)}")
+        print(table([("narrowband threshold", "mean DER %", "counts right", "found")]
+                    + [(f"{r['narrowband_threshold']:.3f}", pct(r["mean_der"]), str(r["counts_right"]),
+                        " ".join(str(n) for n in r["found"].values())) for r in sweeps["narrowband"]]))
     print(f"\nchosen on DEV (threshold, min_speaker_windows, min_speaker_share): GE2E {options_text(chosen)} "
           f"(DEV mean DER {pct(best['system']['mean_der'])} %, {best['system']['counts_right']}/{len(dev)} counts "
           f"right); library default {options_text(DEFAULT)}; MFCC baseline {options_text(baseline_options)}")
 
-    shown = dev + scored_items
+    shown = dev + phone_dev + scored_items
     rows = {
         "system": {i.name: scored(i, i.chunks, chosen) for i in shown},
         "default": {i.name: scored(i, i.chunks, DEFAULT) for i in shown},
@@ -627,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
                     for i in shown + [i for i in items if i.group == "stability"]],
             chosen={"system": asdict(chosen), "baseline": asdict(baseline_options), "default": asdict(DEFAULT),
                     "rule": "DEV only: most DEV conversations with the speaker count right, then lowest mean DER, "
-                            "then nearest the library default"},
+                            "then nearest the library default; narrowband_threshold likewise on PHONE_DEV"},
             sweep=sweeps,
             goals={"targets": {"der_two_speakers": GOAL_DER_TWO, "der_three_to_five": GOAL_DER_MANY},
                    "scored_inputs": [i.name for i in scored_items],

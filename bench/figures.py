@@ -573,10 +573,13 @@ def diarization() -> str:
     default = r["chosen"]["default"]
     return (
         f"`bench/results/diarization.json`, commit {r['commit']}, threshold {default['threshold']:g} "
-        f"(min_speaker_windows {default['min_speaker_windows']}"
+        + (f"({default['narrowband_threshold']:g} on a telephone line) " if "narrowband_threshold" in default else "")
+        + f"(min_speaker_windows {default['min_speaker_windows']}"
         + (f", min_speaker_share {100 * default['min_speaker_share']:g} %" if "min_speaker_share" in default else "")
         + f"), on {words(len(scored))} inputs (the phone call, "
-        f"TEST and HELD_OUT conversations of real voices, the podcast): DER {der(by_input, good_two)} % on "
+        f"TEST and HELD_OUT conversations of real voices"
+        + (", the same on the telephone" if any(i.startswith(("test-phone", "test-caller")) for i in scored) else "")
+        + f", the podcast): DER {der(by_input, good_two)} % on "
         f"{words(len(good_two))} of {words(len(two))} two-speaker inputs"
         + (f" ({listed(bad_two)} misses the 10 % goal)" if bad_two else "")
         + f", {der(by_input, more)} % with three to five speakers (the MFCC baseline: "

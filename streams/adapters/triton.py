@@ -310,18 +310,19 @@ class TritonClient:
         g = self._grpc
         audio = g.InferInput("AUDIO", [int(pcm.shape[0])], "FP32")
         audio.set_data_from_numpy(np.ascontiguousarray(pcm, dtype=np.float32))
-        names = ("SPEECH", "WINDOWS", "PRINTS")
+        names = ("SPEECH", "WINDOWS", "PRINTS", "HIGH_BAND")
         result = await self.infer(
             SPEAKERS,
             [audio],
             [g.InferRequestedOutput(n) for n in names],
             self.policy.deadline_for(len(pcm) / SAMPLE_RATE),
         )
-        speech, windows, prints = (result.as_numpy(n) for n in names)
+        speech, windows, prints, high = (result.as_numpy(n) for n in names)
         return Voices(
             tuple((round(float(a), 3), round(float(b), 3)) for a, b in speech.reshape(-1, 2)),
             tuple((round(float(a), 3), round(float(b), 3)) for a, b in windows.reshape(-1, 2)),
             prints.reshape(-1, 256).astype(np.float16),
+            tuple(float(f"{x:.4g}") for x in high.reshape(-1)),
         )
 
     async def detect_faces(self, images: np.ndarray) -> Detections:

@@ -7,6 +7,13 @@ distance is ``1 - a . b`` with ``a`` and ``b`` the groups' (unnormalised) mean p
 speaker is kept as the sum of its prints and their count, and the tracker compares a chunk's
 groups with the speakers heard so far exactly as the final pass compares groups with each other.
 
+Speech heard through a telephone (``features.narrowband``) lies closer together in GE2E's space:
+two people on one phone line can be nearer than one person's stretches recorded whole. So two
+groups whose windows are mostly narrowband are one speaker under ``narrowband_threshold``; any
+other pair under ``threshold``. Comparing a distance ``d`` with ``narrowband_threshold`` is
+comparing ``d * threshold / narrowband_threshold`` with ``threshold``, which is how the window
+grouping applies it, to a chunk whose windows are mostly narrowband.
+
 Windows shorter than ``min_window`` (a lone "Hello?") carry too little voice to found a speaker:
 they are left out of the grouping and given the nearest speaker afterwards. Likewise a group of
 fewer than ``min_speaker_windows`` windows (a cough, a laugh, the first breath of a reading) joins
@@ -21,12 +28,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
 
 
 @dataclass(frozen=True)
 class ClusterOptions:
     """Attributes:
     threshold: the mean cosine distance under which two groups of windows are one speaker.
+    narrowband_threshold: the same for two groups heard through a telephone's band.
     min_window: seconds; shorter windows are assigned to a speaker, never found one.
     num_speakers: the number of speakers when it is known (None: found).
     max_speakers: at most this many speakers are found.
@@ -39,7 +48,8 @@ class ClusterOptions:
         share, not seconds, so a short call's speakers are never at risk.
     """
 
-    threshold: float = 0.30
+    threshold: float = 0.375
+    narrowband_threshold: float = 0.30
     min_window: float = 1.0
     min_speaker_windows: int = 4
     num_speakers: int | None = None
@@ -47,8 +57,8 @@ class ClusterOptions:
     min_speaker_share: float = 0.01
 
     def __post_init__(self) -> None:
-        if not 0 < self.threshold < 2:
-            raise ValueError("threshold is a cosine distance, between 0 and 2")
+        if not (0 < self.threshold < 2 and 0 < self.narrowband_threshold < 2):
+            raise ValueError("thresholds are cosine distances, between 0 and 2")
         if self.num_speakers is not None and self.num_speakers < 1:
             raise ValueError("num_speakers must be at least 1")
         if self.max_speakers < 1:
@@ -70,9 +80,15 @@ def _first_seen_order(labels: np.ndarray) -> np.ndarray:
     return np.array([order[int(label)] for label in labels], dtype=int)
 
 
-def group(prints: np.ndarray, seconds: np.ndarray, options: ClusterOptions = ClusterOptions()) -> np.ndarray:
+def group(
+    prints: np.ndarray,
+    seconds: np.ndarray,
+    options: ClusterOptions = ClusterOptions(),
+    narrow: np.ndarray | None = None,
+) -> np.ndarray:
     """A speaker index per window (0 for the first heard), by average linkage over the windows
-    of at least ``min_window`` seconds; shorter ones take the nearest group."""
+    of at least ``min_window`` seconds; shorter ones take the nearest group. ``narrow``: which
+    windows came through a telephone's band (none when not given)."""
     count = len(prints)
     if count == 0:
         return np.zeros(0, dtype=int)
@@ -82,7 +98,7 @@ def group(prints: np.ndarray, seconds: np.ndarray, options: ClusterOptions = Clu
         core = np.ones(count, dtype=bool)
     labels = np.zeros(count, dtype=int)
     if core.sum() >= 2:
-        tree = linkage(unit[core], method="average", metric="cosine")
+        tree = linkage(_distances(unit[core], None if narrow is None else narrow[core], options), method="average")
         if options.num_speakers is not None:
             found = fcluster(tree, t=min(options.num_speakers, int(core.sum())), criterion="maxclust")
         else:
@@ -94,6 +110,23 @@ def group(prints: np.ndarray, seconds: np.ndarray, options: ClusterOptions = Clu
         centroids = np.stack([unit[core][labels[core] == k].mean(0) for k in range(labels[core].max() + 1)])
         labels[~core] = (unit[~core] @ centroids.T).argmax(1)
     return _first_seen_order(labels)
+
+
+def _distances(unit: np.ndarray, narrow: np.ndarray | None, options: ClusterOptions) -> np.ndarray:
+    """Condensed cosine distances between unit prints, scaled so that ``threshold`` stands for
+    ``narrowband_threshold`` when most of the windows are narrowband: the band is the line's, and
+    one window's measure of it is noisy (a phone call's windows: about one in five above the
+    line), so it is judged over the windows together, not pair by pair."""
+    distance = pdist(unit, metric="cosine")
+    if narrow is not None and 2 * int(narrow.sum()) > len(narrow):
+        distance *= options.threshold / options.narrowband_threshold
+    return distance
+
+
+def _scale(options: ClusterOptions, narrow_a: bool | np.ndarray, narrow_b: bool | np.ndarray) -> np.ndarray:
+    """What a distance between groups is multiplied by before it is compared with ``threshold``."""
+    both = np.logical_and(narrow_a, narrow_b)
+    return np.where(both, options.threshold / options.narrowband_threshold, 1.0)
 
 
 def _absorb_small(unit: np.ndarray, labels: np.ndarray, least: int) -> np.ndarray:
@@ -112,21 +145,25 @@ def _absorb_small(unit: np.ndarray, labels: np.ndarray, least: int) -> np.ndarra
 
 @dataclass
 class Tracker:
-    """Speakers heard so far in one video, as sums of unit voice prints and counts. ``add`` labels
-    a chunk's windows: its groups join the speaker they are within ``threshold`` of (the nearest)
-    or become new speakers. A label given is never taken back."""
+    """Speakers heard so far in one video, as sums of unit voice prints and counts (and how many
+    of those windows were narrowband). ``add`` labels a chunk's windows: its groups join the
+    speaker they are within the threshold of (the nearest) or become new speakers. A label given
+    is never taken back."""
 
     options: ClusterOptions = field(default_factory=ClusterOptions)
     sums: list[np.ndarray] = field(default_factory=list)
     counts: list[int] = field(default_factory=list)
+    narrow_counts: list[int] = field(default_factory=list)
 
-    def add(self, prints: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    def add(self, prints: np.ndarray, seconds: np.ndarray, narrow: np.ndarray | None = None) -> np.ndarray:
         if len(prints) == 0:
             return np.zeros(0, dtype=int)
         unit = _unit(prints)
-        local = group(
-            prints, seconds, ClusterOptions(self.options.threshold, self.options.min_window, min_speaker_windows=1)
+        narrow = np.zeros(len(prints), dtype=bool) if narrow is None else np.asarray(narrow, dtype=bool)
+        within = ClusterOptions(
+            self.options.threshold, self.options.narrowband_threshold, self.options.min_window, min_speaker_windows=1
         )
+        local = group(prints, seconds, within, narrow)
         labels = np.empty(len(prints), dtype=int)
         core = np.asarray(seconds) >= self.options.min_window
         groups = []
@@ -138,23 +175,30 @@ class Tracker:
         # says when it was first heard); then the small ones (the first breath of a reading, a
         # short "yes"), which join the nearest speaker, one of this chunk's if it is the first
         for few, _, members, weight in sorted(groups, key=lambda g: (g[0], g[1])):
-            speaker = self._nearest(unit[weight].mean(0), few=few)
+            mostly_narrow = 2 * int(narrow[weight].sum()) > int(weight.sum())
+            speaker = self._nearest(unit[weight].mean(0), mostly_narrow, few=few)
             if speaker is None:
                 self.sums.append(np.zeros(unit.shape[1]))
                 self.counts.append(0)
+                self.narrow_counts.append(0)
                 speaker = len(self.sums) - 1
             self.sums[speaker] += unit[weight].sum(0)
             self.counts[speaker] += int(weight.sum())
+            self.narrow_counts[speaker] += int(narrow[weight].sum())
             labels[members] = speaker
         return labels
 
-    def _nearest(self, mean: np.ndarray, few: bool) -> int | None:
+    def narrow(self) -> np.ndarray:
+        """Whether each speaker so far was heard mostly through a telephone's band."""
+        return 2 * np.array(self.narrow_counts) > np.array(self.counts)
+
+    def _nearest(self, mean: np.ndarray, narrow: bool, few: bool) -> int | None:
         """The speaker a group with mean print ``mean`` is (None: a new one). A group of ``few``
         windows joins the nearest speaker whatever the distance, once there is one."""
         if not self.sums:
             return None
         means = np.stack([s / c for s, c in zip(self.sums, self.counts)])
-        distance = 1.0 - means @ mean
+        distance = (1.0 - means @ mean) * _scale(self.options, self.narrow(), narrow)
         best = int(distance.argmin())
         capped = len(self.sums) >= (self.options.num_speakers or self.options.max_speakers)
         return best if distance[best] < self.options.threshold or capped or few else None
@@ -169,17 +213,19 @@ def merged(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
     stream kept apart by the same rule is not split again."""
     sums = [s.copy() for s in tracker.sums]
     counts = list(tracker.counts)
+    narrow = list(tracker.narrow_counts)
     into = list(range(len(sums)))
     alive = [c > 0 for c in counts]
     while sum(alive) > 1:
         live = [k for k in range(len(sums)) if alive[k]]
         means = np.stack([sums[k] / counts[k] for k in live])
-        distance = 1.0 - means @ means.T
+        mostly = np.array([2 * narrow[k] > counts[k] for k in live])
+        distance = (1.0 - means @ means.T) * _scale(tracker.options, mostly[:, None], mostly[None, :])
         np.fill_diagonal(distance, np.inf)
         i, j = np.unravel_index(int(distance.argmin()), distance.shape)
         if distance[i, j] >= tracker.options.threshold:
             break
-        into = _join(sums, counts, alive, into, *sorted((live[i], live[j])))
+        into = _join(sums, counts, narrow, alive, into, *sorted((live[i], live[j])))
     least = tracker.options.min_speaker_share * sum(counts)
     while sum(alive) > 1:
         live = [k for k in range(len(sums)) if alive[k]]
@@ -188,13 +234,14 @@ def merged(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
             break
         others = [k for k in live if k != small]
         nearest = others[int(np.argmax([sums[k] @ sums[small] / counts[k] for k in others]))]
-        into = _join(sums, counts, alive, into, *sorted((small, nearest)))
+        into = _join(sums, counts, narrow, alive, into, *sorted((small, nearest)))
     return np.array([into[int(k)] for k in labels], dtype=int)
 
 
-def _join(sums: list, counts: list, alive: list, into: list, keep: int, gone: int) -> list:
+def _join(sums: list, counts: list, narrow: list, alive: list, into: list, keep: int, gone: int) -> list:
     """Speaker ``gone`` made part of ``keep`` (the one first heard keeps its label); the new map."""
     sums[keep] += sums[gone]
     counts[keep] += counts[gone]
+    narrow[keep] += narrow[gone]
     alive[gone] = False
     return [keep if k == gone else k for k in into]

@@ -33,24 +33,40 @@ Span = tuple[float, float]
 @dataclass(frozen=True)
 class Voices:
     """The speech of one stretch of audio (``speech``), the windows cut from it and a unit voice
-    print per window (``prints``, [windows, 256] float16), all in seconds of the video."""
+    print per window (``prints``, [windows, 256] float16), all in seconds of the video; with each
+    window's ``features.high_band`` (``high_band``; empty in voices stored before it was measured,
+    which count as heard whole)."""
 
     speech: tuple[Span, ...]
     windows: tuple[Span, ...]
     prints: np.ndarray
+    high_band: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.high_band and len(self.high_band) != len(self.windows):
+            raise ValueError(f"{len(self.windows)} windows but {len(self.high_band)} high-band measures")
+
+    @property
+    def narrow(self) -> np.ndarray:
+        """Whether each window's voice came through a telephone's band (``features.narrowband``)."""
+        if not self.high_band:
+            return np.zeros(len(self.windows), dtype=bool)
+        return features.narrowband(np.asarray(self.high_band))
 
     def shift(self, seconds: float) -> Voices:
         moved = tuple((round(a + seconds, 3), round(b + seconds, 3)) for a, b in self.speech)
-        return Voices(
-            moved, tuple((round(a + seconds, 3), round(b + seconds, 3)) for a, b in self.windows), self.prints
-        )
+        windows = tuple((round(a + seconds, 3), round(b + seconds, 3)) for a, b in self.windows)
+        return Voices(moved, windows, self.prints, self.high_band)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "speech": [list(s) for s in self.speech],
             "windows": [list(w) for w in self.windows],
             "prints": base64.b64encode(self.prints.astype("<f2").tobytes()).decode("ascii"),
         }
+        if self.high_band:
+            out["high_band"] = list(self.high_band)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Voices:
@@ -59,7 +75,8 @@ class Voices:
         windows = tuple((float(a), float(b)) for a, b in data.get("windows", ()))
         if len(windows) != len(prints):
             raise ValueError(f"{len(windows)} windows but {len(prints)} voice prints")
-        return cls(tuple((float(a), float(b)) for a, b in data.get("speech", ())), windows, prints)
+        speech = tuple((float(a), float(b)) for a, b in data.get("speech", ()))
+        return cls(speech, windows, prints, tuple(float(x) for x in data.get("high_band", ())))
 
 
 def listen(
@@ -72,7 +89,8 @@ def listen(
     windows = features.windows_of(speech)
     mels = features.window_mels(pcm, windows)
     prints = embed_grouped(mels, embed) if windows else np.zeros((0, DIMENSIONS), np.float32)
-    return Voices(tuple(speech), tuple((w.start, w.end) for w in windows), prints.astype(np.float16))
+    high = tuple(float(f"{features.high_band(m):.4g}") for m in mels)
+    return Voices(tuple(speech), tuple((w.start, w.end) for w in windows), prints.astype(np.float16), high)
 
 
 class SpeakerStream:
@@ -84,7 +102,7 @@ class SpeakerStream:
 
     def turns(self, voices: Voices) -> list[Turn]:
         """The turns of the next chunk's ``voices``."""
-        labels = self.tracker.add(voices.prints.astype(np.float32), _seconds(voices.windows))
+        labels = self.tracker.add(voices.prints.astype(np.float32), _seconds(voices.windows), voices.narrow)
         return turns_of(voices.speech, voices.windows, labels)
 
 
@@ -111,7 +129,7 @@ class StreamedTurns:
 def speaker_turns(chunks: Sequence[Voices], complete: bool, options: ClusterOptions = ClusterOptions()) -> list[Turn]:
     """The video's speaker turns from its chunks' voices, in order (see the module's docstring)."""
     tracker = Tracker(options)
-    streamed = [tracker.add(c.prints.astype(np.float32), _seconds(c.windows)) for c in chunks]
+    streamed = [tracker.add(c.prints.astype(np.float32), _seconds(c.windows), c.narrow) for c in chunks]
     labels = np.concatenate(streamed) if streamed else np.zeros(0, dtype=int)
     windows = [w for c in chunks for w in c.windows]
     if complete and len(windows):

@@ -86,6 +86,8 @@ async def test_a_call_that_hears_audio_may_take_in_proportion_to_it(stack, media
         await scaled.close()
     assert "fellow" in " ".join(w.word.lower() for w in heard.words)
     assert len(voices.prints) > 0
+    # each window's band comes back with it: JFK's broadcast was not a phone call
+    assert len(voices.high_band) == len(voices.windows) and not voices.narrow.any()
 
 
 async def test_an_absent_server_opens_the_circuit_and_calls_then_fail_fast(media_dir):

@@ -34,6 +34,7 @@ class TritonPythonModel:
                 pb_utils.Tensor("SPEECH", speech),
                 pb_utils.Tensor("WINDOWS", windows),
                 pb_utils.Tensor("PRINTS", voices.prints.astype(np.float32).reshape(-1, 256)),
+                pb_utils.Tensor("HIGH_BAND", np.array(voices.high_band, dtype=np.float32).reshape(-1)),
             ]
             responses.append(pb_utils.InferenceResponse(output_tensors=outputs))
         return responses
