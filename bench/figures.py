@@ -573,8 +573,8 @@ def diarization() -> str:
     default = r["chosen"]["default"]
     return (
         f"`bench/results/diarization.json`, commit {r['commit']}, threshold {default['threshold']:g} "
-        + (f"({default['narrowband_threshold']:g} on a telephone line) " if "narrowband_threshold" in default else "")
-        + f"(min_speaker_windows {default['min_speaker_windows']}"
+        + (f"({default['narrowband_threshold']:g} on a telephone line; " if "narrowband_threshold" in default else "(")
+        + f"min_speaker_windows {default['min_speaker_windows']}"
         + (f", min_speaker_share {100 * default['min_speaker_share']:g} %" if "min_speaker_share" in default else "")
         + f"), on {words(len(scored))} inputs (the phone call, "
         f"TEST and HELD_OUT conversations of real voices"
