@@ -178,7 +178,7 @@ def zscored(chunks: list[Voices]) -> list[Voices]:
     if len(everything) < 2:
         return chunks
     mean, std = everything.mean(0), everything.std(0) + 1e-6
-    return [Voices(c.speech, c.windows, ((c.prints - mean) / std).astype(np.float32)) for c in chunks]
+    return [Voices(c.speech, c.windows, ((c.prints - mean) / std).astype(np.float32), c.high_band) for c in chunks]
 
 
 def listen(item: Input, pcm: np.ndarray, listener: Listener) -> None:
@@ -186,7 +186,8 @@ def listen(item: Input, pcm: np.ndarray, listener: Listener) -> None:
     system, baseline = [], []
     for start, part in chunks_of(pcm):
         voices = listener.voices(part)
-        mfcc = Voices(voices.speech, voices.windows, mfcc_prints(part, list(voices.windows)))
+        wide = (1.0,) * len(voices.windows)  # the baseline has one threshold: every window counts as wideband
+        mfcc = Voices(voices.speech, voices.windows, mfcc_prints(part, list(voices.windows)), wide)
         system.append(voices.shift(start))
         baseline.append(mfcc.shift(start))
         item.chunk_seconds.append(round(len(part) / C.SAMPLE_RATE, 2))

@@ -35,7 +35,7 @@ class Voices:
     """The speech of one stretch of audio (``speech``), the windows cut from it and a unit voice
     print per window (``prints``, [windows, 256] float16), all in seconds of the video; with each
     window's ``features.high_band`` (``high_band``; empty in voices stored before it was measured,
-    which count as heard whole)."""
+    see ``narrow``)."""
 
     speech: tuple[Span, ...]
     windows: tuple[Span, ...]
@@ -48,9 +48,12 @@ class Voices:
 
     @property
     def narrow(self) -> np.ndarray:
-        """Whether each window's voice came through a telephone's band (``features.narrowband``)."""
+        """Whether each window's voice came through a telephone's band (``features.narrowband``).
+        Voices stored before the band was measured count as narrowband: their speakers were found
+        with one threshold, the narrowband one, so a video keeps the speakers (and the names given
+        to their labels) it had."""
         if not self.high_band:
-            return np.zeros(len(self.windows), dtype=bool)
+            return np.ones(len(self.windows), dtype=bool)
         return features.narrowband(np.asarray(self.high_band))
 
     def shift(self, seconds: float) -> Voices:

@@ -289,6 +289,20 @@ def test_the_final_pass_merges_on_the_telephone_by_the_narrowband_threshold():
         assert len(set(merged(tracker, labels))) == speakers
 
 
+def test_voices_stored_before_the_band_was_measured_keep_the_speakers_they_had():
+    """Labelled again today, a video whose stored voices carry no band gets the turns that the one
+    threshold of before (0.30 everywhere) gave it, so the names given to its labels still fit."""
+    close, _ = _two_close_voices(seed=23, windows=60)
+    many, _ = _voices(4, 30, seed=24)
+    prints = np.vstack([close, many / np.linalg.norm(many, axis=1, keepdims=True)]).astype(np.float16)
+    windows = tuple((1.6 * k, 1.6 * k + 1.5) for k in range(len(prints)))
+    stored = [Voices(windows[k : k + 30], windows[k : k + 30], prints[k : k + 30]) for k in range(0, len(prints), 30)]
+    before = ClusterOptions(threshold=0.30, narrowband_threshold=0.30)
+    for complete in (False, True):
+        assert speaker_turns(stored, complete) == speaker_turns(stored, complete, before)
+    assert len({t.speaker for t in speaker_turns(stored, True)}) == 6
+
+
 def test_options_are_checked():
     with pytest.raises(ValueError):
         ClusterOptions(threshold=0)
@@ -315,7 +329,8 @@ def test_voices_travel_as_json():
     voices = Voices(((0.0, 2.0),), ((0.0, 1.5), (0.5, 2.0)), prints).shift(10)
     again = Voices.from_json(voices.as_json())
     assert again.windows == ((10.0, 11.5), (10.5, 12.0)) and (again.prints == prints).all()
-    assert not again.narrow.any()  # voices stored before bands were measured count as heard whole
+    # voices stored before the band was measured keep the one threshold they were labelled with
+    assert again.high_band == () and again.narrow.all()
     phoned = Voices.from_json(Voices(voices.speech, voices.windows, prints, (2e-5, 0.02)).as_json())
     assert phoned.high_band == (2e-5, 0.02) and phoned.narrow.tolist() == [True, False]
     with pytest.raises(ValueError):
