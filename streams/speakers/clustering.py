@@ -115,8 +115,9 @@ def group(
 def _distances(unit: np.ndarray, narrow: np.ndarray | None, options: ClusterOptions) -> np.ndarray:
     """Condensed cosine distances between unit prints, scaled so that ``threshold`` stands for
     ``narrowband_threshold`` when most of the windows are narrowband: the band is the line's, and
-    one window's measure of it is noisy (a phone call's windows: about one in five above the
-    line), so it is judged over the windows together, not pair by pair."""
+    one window's measure of it is noisy (a dull voice on a phone line under a hiss has windows
+    far above ``features.NARROWBAND``), so it is judged over the windows together, not pair by
+    pair."""
     distance = pdist(unit, metric="cosine")
     if narrow is not None and 2 * int(narrow.sum()) > len(narrow):
         distance *= options.threshold / options.narrowband_threshold
