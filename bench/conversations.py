@@ -378,8 +378,12 @@ def prepare(path: str, audio: np.ndarray) -> Clip | None:
     lo, hi = max(0, spans[0][0] - edge), min(len(speech), spans[-1][1] + edge)
     cut = audio[lo * FRAME : hi * FRAME].astype(np.float32)
     speech = speech[lo:hi]
-    rms = math.sqrt(float(np.mean(cut.reshape(-1, FRAME)[speech].astype(np.float64) ** 2)))
-    return Clip(path, cut / max(rms, 1e-9), speech, energy[lo:hi])
+    return Clip(path, cut / speech_rms(cut, speech), speech, energy[lo:hi])
+
+
+def speech_rms(audio: np.ndarray, speech: np.ndarray) -> float:
+    """RMS of ``audio`` over its ``speech`` frames (one flag per FRAME samples), never under 1e-9."""
+    return max(math.sqrt(float(np.mean(audio.reshape(-1, FRAME)[speech].astype(np.float64) ** 2))), 1e-9)
 
 
 @lru_cache(maxsize=512)
@@ -410,8 +414,7 @@ def phoned_clip(clip: Clip) -> Clip:
     """``clip`` through a telephone line, its speech RMS brought back to 1 (the speech frames and
     energies that cut it and make the reference stay the source's)."""
     audio = telephone(clip.audio)
-    rms = math.sqrt(float(np.mean(audio.reshape(-1, FRAME)[clip.speech].astype(np.float64) ** 2)))
-    return dataclasses.replace(clip, audio=(audio / max(rms, 1e-9)).astype(np.float32))
+    return dataclasses.replace(clip, audio=(audio / speech_rms(audio, clip.speech)).astype(np.float32))
 
 
 # ----------------------------------------------------------------------------------- turns

@@ -24,7 +24,8 @@ z-scored per file, clustered by the same ``speaker_turns`` (average linkage on c
 Tuning, on DEV only and by one rule for both: sweep ``threshold`` x ``min_speaker_windows``
 (2, 4, 8) x ``min_speaker_share`` (0, 1 %, 2 % of the windows), keep the setting whose final labels count the speakers right on most DEV conversations,
 then the lowest mean DER; then, with that setting, ``narrowband_threshold`` on PHONE_DEV by the
-same rule. The system is scored with that setting and with the library's default. DER as NIST's md-eval (``streams.speakers.scoring``), 0.25 s collar, overlap scored.
+same rule. The system is scored with that setting and with the library's default. DER as NIST's
+md-eval (``streams.speakers.scoring``), 0.25 s collar, overlap scored.
 
 Goals (the issue): DER at most 10 % with two speakers and 15 % with three to five, the speaker
 count right on every input, better than the baseline, and one speaker never split into two labels
@@ -235,6 +236,15 @@ def options_text(options: ClusterOptions) -> str:
             f"{100 * options.min_speaker_share:g} %")
 
 
+def tuning_row(per: list[dict]) -> dict:
+    """What a sweep keeps of one setting's rows on the tuning inputs: mean DER, counts right, and
+    each input's DER and speakers found."""
+    return {"mean_der": round(statistics.mean(r["der"] for r in per), 4),
+            "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
+            "der": {r["input"]: r["der"] for r in per},
+            "found": {r["input"]: r["found_speakers"] for r in per}}
+
+
 def sweep(dev: list[Input], thresholds: list[float], baseline: bool) -> tuple[list[dict], dict]:
     """Every (threshold, min_speaker_windows, min_speaker_share) on the DEV inputs' final labels,
     and the chosen one: most DEV inputs with the right count, then the lowest mean DER; a tie goes
@@ -247,10 +257,7 @@ def sweep(dev: list[Input], thresholds: list[float], baseline: bool) -> tuple[li
                 options = options_of(threshold, least, share)
                 per = [scored(item, item.baseline if baseline else item.chunks, options, stream=False) for item in dev]
                 rows.append({"threshold": threshold, "min_speaker_windows": least, "min_speaker_share": share,
-                             "mean_der": round(statistics.mean(r["der"] for r in per), 4),
-                             "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
-                             "der": {r["input"]: r["der"] for r in per},
-                             "found": {r["input"]: r["found_speakers"] for r in per}})
+                             **tuning_row(per)})
     best = min(rows, key=lambda r: (-r["counts_right"], r["mean_der"], abs(r["threshold"] - DEFAULT.threshold),
                                     abs(r["min_speaker_windows"] - DEFAULT.min_speaker_windows),
                                     abs(r["min_speaker_share"] - DEFAULT.min_speaker_share)))
@@ -264,10 +271,7 @@ def narrowband_sweep(phone_dev: list[Input], wide: ClusterOptions, thresholds: l
     for threshold in thresholds:
         options = replace(wide, narrowband_threshold=threshold)
         per = [scored(item, item.chunks, options, stream=False) for item in phone_dev]
-        rows.append({"narrowband_threshold": threshold, "mean_der": round(statistics.mean(r["der"] for r in per), 4),
-                     "counts_right": sum(r["found_speakers"] == r["reference_speakers"] for r in per),
-                     "der": {r["input"]: r["der"] for r in per},
-                     "found": {r["input"]: r["found_speakers"] for r in per}})
+        rows.append({"narrowband_threshold": threshold, **tuning_row(per)})
     best = min(rows, key=lambda r: (-r["counts_right"], r["mean_der"],
                                     abs(r["narrowband_threshold"] - DEFAULT.narrowband_threshold)))
     return rows, best

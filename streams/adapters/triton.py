@@ -30,6 +30,7 @@ from streams.judge.verdict import passage_request
 from streams.judge.weights import identity as judge_identity
 from streams.ops import metrics
 from streams.serving.parameters import config_parameters
+from streams.speakers.features import kept_band
 from streams.speakers.voices import Voices
 from streams.vision.face_models import Detections
 
@@ -322,7 +323,7 @@ class TritonClient:
             tuple((round(float(a), 3), round(float(b), 3)) for a, b in speech.reshape(-1, 2)),
             tuple((round(float(a), 3), round(float(b), 3)) for a, b in windows.reshape(-1, 2)),
             prints.reshape(-1, 256).astype(np.float16),
-            tuple(float(f"{x:.4g}") for x in high.reshape(-1)),
+            tuple(kept_band(float(x)) for x in high.reshape(-1)),
         )
 
     async def detect_faces(self, images: np.ndarray) -> Detections:

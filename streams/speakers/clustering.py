@@ -56,6 +56,11 @@ class ClusterOptions:
     max_speakers: int = 20
     min_speaker_share: float = 0.01
 
+    @property
+    def narrowband_scale(self) -> float:
+        """What a distance between narrowband voices is multiplied by before it meets ``threshold``."""
+        return self.threshold / self.narrowband_threshold
+
     def __post_init__(self) -> None:
         if not (0 < self.threshold < 2 and 0 < self.narrowband_threshold < 2):
             raise ValueError("thresholds are cosine distances, between 0 and 2")
@@ -120,14 +125,14 @@ def _distances(unit: np.ndarray, narrow: np.ndarray | None, options: ClusterOpti
     pair."""
     distance = pdist(unit, metric="cosine")
     if narrow is not None and 2 * int(narrow.sum()) > len(narrow):
-        distance *= options.threshold / options.narrowband_threshold
+        distance *= options.narrowband_scale
     return distance
 
 
 def _scale(options: ClusterOptions, narrow_a: bool | np.ndarray, narrow_b: bool | np.ndarray) -> np.ndarray:
     """What a distance between groups is multiplied by before it is compared with ``threshold``."""
     both = np.logical_and(narrow_a, narrow_b)
-    return np.where(both, options.threshold / options.narrowband_threshold, 1.0)
+    return np.where(both, options.narrowband_scale, 1.0)
 
 
 def _absorb_small(unit: np.ndarray, labels: np.ndarray, least: int) -> np.ndarray:

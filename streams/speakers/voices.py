@@ -92,7 +92,7 @@ def listen(
     windows = features.windows_of(speech)
     mels = features.window_mels(pcm, windows)
     prints = embed_grouped(mels, embed) if windows else np.zeros((0, DIMENSIONS), np.float32)
-    high = tuple(float(f"{features.high_band(m):.4g}") for m in mels)
+    high = tuple(features.kept_band(features.high_band(m)) for m in mels)
     return Voices(tuple(speech), tuple((w.start, w.end) for w in windows), prints.astype(np.float16), high)
 
 
