@@ -10,8 +10,8 @@ from streams.media import loudness
 from streams.media.ass import safe_area
 from streams.media.audio import seek_input
 from streams.media.brand import BrandKit
-from streams.media.framing import CropKey, crop_box, crop_path, fit_graph, jump_cut, single_chain, split_graph
-from streams.media.render_spec import ASPECTS, Framing, RenderPaths, RenderSpec
+from streams.media.framing import Framing, framing, picture
+from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 
 LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
@@ -33,41 +33,6 @@ def filter_value(value: str) -> str:
 def frame_rate(spec: RenderSpec, info: SourceInfo) -> float:
     """The output frame rate: ``spec.fps``, else the source's capped at ``MAX_FPS``."""
     return spec.fps or (min(info.fps, MAX_FPS) if info.fps else MAX_FPS)
-
-
-def framing(spec: RenderSpec, info: SourceInfo) -> Framing:
-    """What ``build_ffmpeg_args`` draws for ``spec``: the layout and each panel's crop path."""
-    if not info.has_video:
-        return Framing("audio")
-    width, height = ASPECTS[spec.aspect]
-    plan = spec.plan
-    if plan is None:
-        w, h, x, y = crop_box(info.width, info.height, width, height, spec.crop_center_x)
-        return Framing("static", ((CropKey(0.0, x, y, w, h),),))
-    if plan.layout == "fit":
-        return Framing("fit")
-    cuts = getattr(plan, "cuts", ()) or ()
-
-    def path(keyframes) -> tuple[CropKey, ...]:
-        return tuple(
-            crop_path(
-                keyframes,
-                int(plan.crop_width),
-                int(plan.crop_height),
-                info.width,
-                info.height,
-                spec.start,
-                spec.end,
-                cuts,
-            )
-        )
-
-    panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
-    if spec.trimmed and spec.trim is not None:  # the crop follows the jump cuts
-        trim, start = spec.trim, spec.start
-        cuts = [(a - start, b - start) for a, b in trim.cuts]
-        panels = tuple(tuple(jump_cut(list(p), lambda u: trim.clamp(start + u), cuts)) for p in panels)
-    return Framing(plan.layout, panels)
 
 
 def build_ffmpeg_args(
@@ -248,18 +213,7 @@ def _video_graph(
         raise ValueError("a moving crop needs RenderPaths.commands")
     # A source that ends before the clip does holds its last frame; -t cuts the rest.
     tail = f"setsar=1,tpad=stop_mode=clone:stop_duration={spec.duration:.3f}"
-    if frame.layout == "fit":
-        lines = fit_graph(source, width, height, pre)
-    elif frame.layout == "split":
-        lines = split_graph(source, list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
-    else:
-        path = list(frame.panels[0])
-        box = path[0]
-        if len(path) == 1 and (box.w, box.h) == (info.width, info.height):
-            chain = [f"scale={width}:{height}:flags=lanczos"]
-        else:
-            chain = single_chain(path, width, height, commands)
-        lines = [f"{source}{pre}" + ",".join(chain)]
+    lines = picture(frame, source, (info.width, info.height), (width, height), commands, pre)
     lines[-1] = _then(lines[-1], tail)
     return lines
 

@@ -10,7 +10,8 @@ split   two crops (``keyframes`` on top, ``second`` below) of one decoded frame 
 fit     the whole frame scaled to fit the output width, over a blurred, darkened copy that covers
         the frame (blurred small, then scaled up: a full-size blur costs more than the encode).
 
-Without a plan the crop is static (``crop_box``). Keyframe times are source seconds and the crop
+Without a plan the crop is static (``crop_box``). ``framing`` works out what a clip draws (a
+``Framing``) and ``picture`` the filter graph lines that draw it. Keyframe times are source seconds and the crop
 centre is in source pixels. The drawn path (``crop_path``) is linear between keys with jumps at
 cuts; each stretch is one ``sendcmd`` command setting the crop's x and y to an expression of the
 frame time, so each frame is placed at its own time. Times are clip seconds: after an input
@@ -19,8 +20,10 @@ frame time, so each frame is placed at its own time. Times are clip seconds: aft
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
+
+from streams.domain.options import ASPECTS
 
 LAYOUTS = ("single", "split", "fit")
 PANELS = ("p0", "p1")  # the crop filters' instance names, targets of the commands
@@ -39,6 +42,80 @@ class CropKey:
 
     def as_json(self) -> dict[str, float | int]:
         return {"t": round(self.t, 3), "x": self.x, "y": self.y, "w": self.w, "h": self.h}
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How the source is drawn: ``layout`` (``single``, ``split``, ``fit``, ``static`` without a
+    plan, ``audio`` without video) and the crop path of each panel (clip times, source pixels)."""
+
+    layout: str
+    panels: tuple[tuple[CropKey, ...], ...] = field(default=())
+
+    @property
+    def moving(self) -> bool:
+        return any(len(p) > 1 for p in self.panels)
+
+
+def framing(spec: Any, info: Any) -> Framing:
+    """What a clip render (``spec``: a ``render_spec.RenderSpec``; ``info``: its source's
+    ``SourceInfo``, both read by attribute) draws: the layout and each panel's crop path,
+    following the trim's jump cuts."""
+    if not info.has_video:
+        return Framing("audio")
+    plan = spec.plan
+    if plan is None:
+        w, h, x, y = crop_box(info.width, info.height, *ASPECTS[spec.aspect], spec.crop_center_x)
+        return Framing("static", ((CropKey(0.0, x, y, w, h),),))
+    if plan.layout == "fit":
+        return Framing("fit")
+    cuts = getattr(plan, "cuts", ()) or ()
+
+    def path(keyframes) -> tuple[CropKey, ...]:
+        return tuple(
+            crop_path(
+                keyframes,
+                int(plan.crop_width),
+                int(plan.crop_height),
+                info.width,
+                info.height,
+                spec.start,
+                spec.end,
+                cuts,
+            )
+        )
+
+    panels = (path(plan.keyframes),) + ((path(plan.second),) if plan.layout == "split" else ())
+    if spec.trimmed and spec.trim is not None:  # the crop follows the jump cuts
+        trim, start = spec.trim, spec.start
+        cuts = [(a - start, b - start) for a, b in trim.cuts]
+        panels = tuple(tuple(jump_cut(list(p), lambda u: trim.clamp(start + u), cuts)) for p in panels)
+    return Framing(plan.layout, panels)
+
+
+def picture(
+    frame: Framing,
+    source: str,
+    source_size: tuple[int, int],
+    size: tuple[int, int],
+    commands: str | None,
+    pre: str = "",
+) -> list[str]:
+    """Graph lines that draw ``frame`` from the ``source`` label (a ``source_size`` picture) on a
+    ``size`` frame; the last line is left open. ``commands`` is the escaped ``sendcmd`` file
+    name of a moving crop; ``pre`` a filter prefix for the source (``fps=30,``)."""
+    width, height = size
+    if frame.layout == "fit":
+        return fit_graph(source, width, height, pre)
+    if frame.layout == "split":
+        return split_graph(source, list(frame.panels[0]), list(frame.panels[1]), width, height, commands, pre)
+    path = list(frame.panels[0])
+    box = path[0]
+    if len(path) == 1 and (box.w, box.h) == source_size:
+        chain = [f"scale={width}:{height}:flags=lanczos"]
+    else:
+        chain = single_chain(path, width, height, commands)
+    return [f"{source}{pre}" + ",".join(chain)]
 
 
 def crop_box(src_w: int, src_h: int, dst_w: int, dst_h: int, center_x: float | None) -> tuple[int, int, int, int]:

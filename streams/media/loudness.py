@@ -15,11 +15,17 @@ the audio is encoded again with the limiter lowered by the excess (``lowered_cei
 
 Measurements are of the audio as it will be encoded: 48 kHz stereo (a mono source counted on two
 channels is 3 LU louder than on one).
+
+Both procedures are written without I/O, as generators the renderer drives (``gain_for``,
+``peak_promise``): each yields what it needs done (a ``Measure``: run these ffmpeg arguments and
+send back the log; an ``Encode``: encode the audio again at this ceiling) and returns its result,
+so the renderer makes one call per procedure and the steps are tested without FFmpeg.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +65,74 @@ class Loudness:
     @property
     def silent(self) -> bool:
         return not self.integrated > SILENT_LUFS
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A step of a procedure: run ffmpeg with ``args`` and send back its log (stderr)."""
+
+    args: list[str]
+
+
+@dataclass(frozen=True)
+class Encode:
+    """A step of ``peak_promise``: encode the clip's audio again, limited at ``ceiling`` dBTP, in
+    place of the last encode (send back None)."""
+
+    ceiling: float
+
+
+@dataclass(frozen=True)
+class PeakCheck:
+    """What ``peak_promise`` ends with. Attributes:
+    ceiling: the limiter ceiling of the last encode, dBTP.
+    level: the last measurement of the encoded audio (None: it could not be measured).
+    encodes: how many times the audio was encoded.
+    kept: whether the true peak keeps ``PROMISE_DBTP`` (or could not be measured).
+    """
+
+    ceiling: float
+    level: Loudness | None
+    encodes: int
+
+    @property
+    def kept(self) -> bool:
+        return self.level is None or keeps_promise(self.level)
+
+
+def gain_for(source: Path, start: float, duration: float) -> Generator[Measure, str, float | None]:
+    """The gain to the loudness target for ``[start, start + duration]`` of ``source``: one
+    measuring run, and a second through the limiter when it will work hard (``needs_check``).
+    Returns None when the audio cannot be measured (too short)."""
+    try:
+        measured = parse_summary((yield Measure(measure_args(source, start, duration))))
+    except ValueError:
+        return None
+    gain = gain_db(measured)
+    if needs_check(measured, gain):
+        after = yield Measure(measure_args(source, start, duration, gain))
+        try:
+            gain = corrected_gain(gain, parse_summary(after))
+        except ValueError:
+            pass
+    return gain
+
+
+def peak_promise(encoded: Path, duration: float, tries: int) -> Generator[Measure | Encode, str | None, PeakCheck]:
+    """Measure the encoded clip's audio; while its true peak breaks ``PROMISE_DBTP`` (the AAC
+    encoder overshoots the limiter on some transients), ask for the audio encoded again with the
+    limiter lowered by the excess, at most ``tries`` times after the first encode."""
+    ceiling, encodes = CEILING_DBTP, 1
+    while True:
+        try:
+            level = parse_summary((yield Measure(measure_args(encoded, 0.0, duration))) or "")
+        except ValueError:
+            return PeakCheck(ceiling, None, encodes)
+        if keeps_promise(level) or encodes > tries:
+            return PeakCheck(ceiling, level, encodes)
+        ceiling = lowered_ceiling(ceiling, level)
+        yield Encode(ceiling)
+        encodes += 1
 
 
 def measure_args(source: Path, start: float, duration: float, gain: float | None = None) -> list[str]:

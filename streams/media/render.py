@@ -34,20 +34,13 @@ from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.captions import for_script, to_srt, to_vtt
 from streams.media.emphasis import marked_words
-from streams.media.ffmpeg_args import (
-    build_ffmpeg_args,
-    build_reaudio_args,
-    clip_audio_args,
-    filter_value,
-    frame_rate,
-    framing,
-)
+from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, clip_audio_args, filter_value, frame_rate
 from streams.media.ffmpeg_run import ran_out, run_ffmpeg
 from streams.media.fonts import FONTS_DIR, font_measure
-from streams.media.framing import PANELS, CropKey, crop_box, sendcmd_script
+from streams.media.framing import PANELS, CropKey, Framing, crop_box, framing, sendcmd_script
 from streams.media.handoff import handoff
 from streams.media.hook import HookLayout, face_bands, hook_style, layout_hook, with_hook
-from streams.media.render_spec import ASPECTS, Framing, RenderedClip, RenderPaths, RenderSpec
+from streams.media.render_spec import ASPECTS, RenderedClip, RenderPaths, RenderSpec
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import read_source
 from streams.media.source import SourceInfo
@@ -228,41 +221,35 @@ def _framing_json(plan) -> dict | None:
 async def _keep_peak_promise(
     spec: RenderSpec, rendered: Path, scratch: Path, gain: float, ffmpeg: str
 ) -> tuple[float, loudness.Loudness | None]:
-    """Measure the encoded clip's audio; while its true peak breaks ``loudness.PROMISE_DBTP`` (the
-    AAC encoder overshoots the limiter on some transients), encode the audio again with the
-    limiter lowered by the excess, at most ``PEAK_TRIES`` times. ``(ceiling used, last
-    measurement)``; the measurement is None when the clip's audio could not be measured."""
-    ceiling, encodes = loudness.CEILING_DBTP, 1
+    """``loudness.peak_promise`` on the encoded clip, its audio encoded again in place (through
+    ``scratch``) as often as it asks. ``(ceiling used, last measurement)``."""
+    steps = loudness.peak_promise(rendered, spec.duration, PEAK_TRIES)
     try:
+        step, answer = next(steps), None
         while True:
-            stderr = await run_ffmpeg(
-                ffmpeg, loudness.measure_args(rendered, 0.0, spec.duration), "loudness", spec.duration
-            )
-            try:
-                level = loudness.parse_summary(stderr)
-            except ValueError:
-                return ceiling, None
-            if loudness.keeps_promise(level):
-                return ceiling, level
-            if encodes > PEAK_TRIES:
-                log.warning(
-                    "%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
-                    Path(spec.source).name,
-                    spec.start,
-                    spec.end,
-                    level.true_peak,
-                    encodes,
-                    loudness.PROMISE_DBTP,
-                )
-                return ceiling, level
-            ceiling = loudness.lowered_ceiling(ceiling, level)
-            await run_ffmpeg(
-                ffmpeg, build_reaudio_args(spec, rendered, scratch, gain, ceiling), "render", spec.duration
-            )
-            os.replace(scratch, rendered)
-            encodes += 1
+            if isinstance(step, loudness.Measure):
+                answer = await run_ffmpeg(ffmpeg, step.args, "loudness", spec.duration)
+            else:
+                args = build_reaudio_args(spec, rendered, scratch, gain, step.ceiling)
+                await run_ffmpeg(ffmpeg, args, "render", spec.duration)
+                os.replace(scratch, rendered)
+                answer = None
+            step = steps.send(answer)
+    except StopIteration as done:
+        check: loudness.PeakCheck = done.value
     finally:
         scratch.unlink(missing_ok=True)
+    if not check.kept:
+        log.warning(
+            "%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
+            Path(spec.source).name,
+            spec.start,
+            spec.end,
+            check.level.true_peak if check.level else float("nan"),
+            check.encodes,
+            loudness.PROMISE_DBTP,
+        )
+    return check.ceiling, check.level
 
 
 async def clip_audio(source: Path, start: float, duration: float, scratch: Path, ffmpeg: str = "ffmpeg") -> np.ndarray:
@@ -277,30 +264,19 @@ async def clip_audio(source: Path, start: float, duration: float, scratch: Path,
 
 
 async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:
-    """The gain to the loudness target, from an audio-only measuring run (and a second through
-    the limiter when it will work hard); None when the audio cannot be measured (too short).
-    A trimmed clip is measured over its whole stretch of the source: what a trim takes out is
-    pauses and hesitations, which loudness gating leaves out or which weigh little."""
+    """``loudness.gain_for`` the clip, its measuring runs made by ffmpeg. A trimmed clip is
+    measured over its whole stretch of the source: what a trim takes out is pauses and
+    hesitations, which loudness gating leaves out or which weigh little."""
     duration = spec.span
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
-    stderr = await run_ffmpeg(
-        ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration), "loudness", duration
-    )
+    steps = loudness.gain_for(Path(spec.source), spec.start, duration)
     try:
-        measured = loudness.parse_summary(stderr)
-    except ValueError:
-        return None
-    gain = loudness.gain_db(measured)
-    if loudness.needs_check(measured, gain):
-        stderr = await run_ffmpeg(
-            ffmpeg, loudness.measure_args(Path(spec.source), spec.start, duration, gain), "loudness", duration
-        )
-        try:
-            gain = loudness.corrected_gain(gain, loudness.parse_summary(stderr))
-        except ValueError:
-            pass
-    return gain
+        step = next(steps)
+        while True:
+            step = steps.send(await run_ffmpeg(ffmpeg, step.args, "loudness", duration))
+    except StopIteration as done:
+        return done.value
 
 
 def _hook(spec: RenderSpec, info: SourceInfo, frame: Framing) -> HookLayout:

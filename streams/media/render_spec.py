@@ -1,6 +1,6 @@
 """What a clip render is asked for and what it gives back: ``RenderSpec`` (checked on construction),
-the output sizes of each aspect, the reframe plan as rendering reads it (``CropPlan``), how the
-source is drawn (``Framing``) and the files written (``RenderedClip``). Pure."""
+the output sizes of each aspect, the reframe plan as rendering reads it (``CropPlan``) and the
+files written (``RenderedClip``); how the source is drawn is ``framing.Framing``. Pure."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from streams.domain.words import Word
 from streams.errors import RenderError
 from streams.media.brand import BrandKit
 from streams.media.captions import CAPTION_STYLES, CaptionStyle
-from streams.media.framing import LAYOUTS, CropKey
+from streams.media.framing import LAYOUTS
 from streams.media.hook import Hook
 from streams.media.trim import TrimPlan
 
@@ -199,16 +199,3 @@ class RenderedClip:
     thumbnail_at: float | None = None
     frames: int = 0  # frames encoded (duration x output frame rate)
     encode_seconds: float = 0.0  # wall time of the encoding run alone
-
-
-@dataclass(frozen=True)
-class Framing:
-    """How the source is drawn: ``layout`` (``single``, ``split``, ``fit``, ``static`` without a
-    plan, ``audio`` without video) and the crop path of each panel (clip times, source pixels)."""
-
-    layout: str
-    panels: tuple[tuple[CropKey, ...], ...] = field(default=())
-
-    @property
-    def moving(self) -> bool:
-        return any(len(p) > 1 for p in self.panels)

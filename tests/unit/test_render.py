@@ -19,11 +19,11 @@ from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import BrandKit
 from streams.media.captions import caption_style, to_srt, to_vtt
 from streams.domain.words import Word
-from streams.media.framing import CropKey, crop_box, crop_path, sendcmd_script
-from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value, framing
+from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value
+from streams.media.framing import CropKey, Framing, crop_box, crop_path, framing, sendcmd_script
 from streams.media.ffmpeg_run import FFMPEG_MEMORY_BYTES, confined
 from streams.media.render import probe, render_clip
-from streams.media.render_spec import Framing, RenderPaths, RenderSpec
+from streams.media.render_spec import RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
 from tests.plans import FakePlan, Key
@@ -507,6 +507,46 @@ def test_loudness_measuring_decodes_only_the_audio_of_the_clip():
     checked = loudness.measure_args(Path("/v/in.mp4"), 12.5, 30.0, gain=2.5)
     assert "volume=2.5dB:precision=float" in checked[checked.index("-af") + 1]
     assert loudness.chain(None, 0.1) == [loudness.FORMAT]  # too short to fade
+
+
+def _drive(steps, answers):
+    """Run a loudness procedure with canned ffmpeg logs: the steps it asked for and its result."""
+    asked, answers = [], iter(answers)
+    try:
+        step = next(steps)
+        while True:
+            asked.append(step)
+            step = steps.send(next(answers))
+    except StopIteration as done:
+        return asked, done.value
+
+
+def _summary(integrated: float, peak: float) -> str:
+    return SUMMARY.replace("-31.6 LUFS", f"{integrated} LUFS").replace("-18.8 dBFS", f"{peak} dBFS")
+
+
+def test_the_gain_is_measured_once_and_checked_through_the_limiter_only_when_it_works_hard():
+    source = Path("/v/in.mp4")
+    asked, gain = _drive(loudness.gain_for(source, 3.0, 20.0), [SUMMARY])
+    assert gain == 17.6 and asked == [loudness.Measure(loudness.measure_args(source, 3.0, 20.0))]
+    asked, gain = _drive(loudness.gain_for(source, 3.0, 20.0), [_summary(-16.2, 0.0), _summary(-14.7, -1.5)])
+    assert gain == 2.9  # 2.2 dB, then the 0.7 the limiter took
+    assert asked[1] == loudness.Measure(loudness.measure_args(source, 3.0, 20.0, 2.2))
+    asked, gain = _drive(loudness.gain_for(source, 3.0, 0.01), ["Error: too short"])
+    assert gain is None and len(asked) == 1
+
+
+def test_the_peak_promise_asks_for_an_encode_per_excess_and_gives_up_after_its_tries():
+    clip = Path("/out/.clip.part")
+    asked, check = _drive(loudness.peak_promise(clip, 30.0, 2), [_summary(-14.0, -1.2)])
+    assert check.kept and check.encodes == 1 and check.ceiling == loudness.CEILING_DBTP and len(asked) == 1
+    over = _summary(-14.0, -0.7)
+    asked, check = _drive(loudness.peak_promise(clip, 30.0, 2), [over, None, _summary(-14.0, -1.1)])
+    assert [type(s) for s in asked] == [loudness.Measure, loudness.Encode, loudness.Measure]
+    assert asked[1].ceiling == check.ceiling == loudness.lowered_ceiling(loudness.CEILING_DBTP, loudness.parse_summary(over))
+    assert check.kept and check.encodes == 2
+    asked, check = _drive(loudness.peak_promise(clip, 30.0, 2), [over, None, over, None, over])
+    assert not check.kept and check.encodes == 3 and sum(isinstance(s, loudness.Encode) for s in asked) == 2
 
 
 def test_an_encoded_peak_over_the_promise_lowers_the_limiter_by_the_excess():

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from streams.domain.words import Word
-from streams.media.ffmpeg_args import framing
+from streams.media.framing import framing
 from streams.media.framing import CropKey
 from streams.media.render import probe, render_clip
 from streams.media.render_spec import RenderSpec
