@@ -1,6 +1,7 @@
-"""What every way of submitting a video shares (``api.submissions``, ``api.presigned_uploads``):
-the stored object's name, the options read whole, the plan checked, the ``uploads`` event and
-the video recorded and queued."""
+"""Submitting a video: the two ways ``POST /v1/videos`` takes one (``from_multipart``,
+``from_url``), and what every way shares (``api.presigned_uploads`` too): the stored object's
+name, the options read whole, the plan checked, the ``uploads`` event and the video recorded and
+queued."""
 
 from __future__ import annotations
 
@@ -9,28 +10,32 @@ import logging
 import re
 import shutil
 import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
+from urllib.parse import unquote, urlparse
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.auth import caller
+from api.bodies import field, json_object
 from api.errors import ApiError
 from api.options import logo_asset, parse_options
+from api.upload_form import form_options
 from api.video_access import video_links
 from streams.adapters import brand_assets
 from streams.adapters.db import tenant_connection
 from streams.adapters.storage import video_prefix
 from streams.domain.events import UploadReceived
 from streams.domain.options import VideoOptions
-from streams.errors import ClipstreamError, ContractError, InvalidOptions
+from streams.errors import ClipstreamError, ContractError, InvalidOptions, UnsafeUrl
 from streams.media.fonts import installed_families, is_installed
 from streams.media.probe import MediaLimits
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import probe_media
-from streams.net.guard import without_credentials
+from streams.net.guard import check_url_async, parse_allowed_hosts, without_credentials
 from streams.ops import logs
 from streams.usage import store as usage
 from streams.usage.plans import Plan, admit
@@ -182,3 +187,60 @@ async def submit(
     if event.source_url is not None:
         body["source_url"] = without_credentials(event.source_url)
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/videos/{video_id}"})
+
+
+async def from_multipart(request: Request) -> JSONResponse:
+    """``POST /v1/videos`` as multipart: the plan checked before and (with the source's length)
+    during the form, the file streamed into storage, then ``submit``."""
+    principal = caller(request)
+    storage = request.app.state.storage
+    limit = request.app.state.settings.max_upload_bytes
+    video_id = uuid.uuid4().hex
+    plan = await plan_for(request, principal.tenant_id)
+    await check_plan(request, principal.tenant_id, plan, None)
+    # Starlette spools each file part to a temporary file past 1 MiB: the upload is never held in memory.
+    async with request.form(max_files=1, max_fields=32, max_part_size=64 * 1024) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(422, "missing_file", "the multipart form has no 'file' part")
+        options = await read_options(request, form_options(form))
+        filename = safe_filename(upload.filename)
+        key = source_key(principal.tenant_id, video_id, filename)
+        event = upload_event(principal.tenant_id, video_id, storage.uri(key), filename, 0, options)
+        seconds = None
+        if plan.limits_minutes:  # its length must fit the plan: read before anything is stored
+            seconds = await source_seconds(request, upload, filename)
+        if plan.limits_anything:
+            await check_plan(request, principal.tenant_id, plan, seconds, upload.size or 0)
+        size = await asyncio.to_thread(storage.put_stream, key, upload.file)
+    if size > limit:
+        await asyncio.to_thread(storage.delete, key)
+        raise ApiError(413, "upload_too_large", f"the upload is larger than the limit of {limit} bytes")
+    return await submit(request, event.of_size(size), key, plan, seconds)
+
+
+async def from_url(request: Request) -> JSONResponse:
+    """``POST /v1/videos`` as JSON with ``source_url``: the URL refused at once when unsafe, then
+    ``submit`` (the worker downloads it)."""
+    principal = caller(request)
+    state = request.app.state
+    body = await json_object(request)
+    url = field(body, "source_url", str, required=True).strip()
+    if len(url) > MAX_URL_CHARS:
+        raise ApiError(422, "invalid_body", f"'source_url' is longer than {MAX_URL_CHARS} characters")
+    try:
+        await check_url_async(url, parse_allowed_hosts(state.settings.webhook_allowed_hosts))
+    except UnsafeUrl as exc:
+        raise ApiError(422, "unsafe_url", exc.message) from None
+    filename = safe_filename(field(body, "filename", str, default=None) or _url_filename(url))
+    options = await read_options(request, body.get("options") or {})
+    video_id = uuid.uuid4().hex
+    key = source_key(principal.tenant_id, video_id, filename)
+    event = upload_event(principal.tenant_id, video_id, state.storage.uri(key), filename, 0, options, source_url=url)
+    # The length of a source still to be fetched is not known: the plan's videos at once and minutes
+    # left are checked now; ingest checks its minutes once it has read its length (admit_source).
+    return await submit(request, event, None, await plan_for(request, principal.tenant_id))
+
+
+def _url_filename(url: str) -> str:
+    return unquote(PurePath(urlparse(url).path).name) or "download"
