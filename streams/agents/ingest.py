@@ -8,7 +8,7 @@ depend only on the audio, so a redelivered upload re-emits the same chunks under
 as the same events: each chunk's id is derived from its place and its time is when its WAV was
 first stored (``put_once`` leaves a stored chunk as it is).
 A redelivered upload of a video that has ended does no work: it announces ingest's milestones or
-the failure again, as recorded (``runtime.report``), in case a killed worker never did.
+the failure again, as recorded (``StageReport.replay``), in case a killed worker never did.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
 from streams.worker.records import AudioChunkReady
-from streams.worker.reporting import StageReport, report_failure
+from streams.worker.reporting import StageReport
 from streams.worker.resources import runtime
 
 STAGE = "ingest"
@@ -52,15 +52,9 @@ async def _ingest(upload: dict) -> None:
     video = await rt.catalog.video(video_id)
     if video is None:  # deleted meanwhile
         return
-    # A redelivered upload of a video that ended: announce the end again (the worker that got there
-    # may have died before saying so; each announcement is the same event), and do nothing else.
-    if video.status == "failed":
-        await report_failure(video_id)
-        return
     stage = StageReport(rt, tenant_id, video_id, STAGE)
-    if video.status == "completed":
-        await stage.announce("started")
-        await _report_finished(stage)
+    if video.status in ("failed", "completed"):  # a redelivered upload: its end announced again, nothing else
+        await stage.replay(video, timed=True)
         return
     await stage.begin()
 
@@ -76,7 +70,7 @@ async def _ingest(upload: dict) -> None:
         await _discard(rt, upload["source_uri"])
         raise
     await stage.complete()
-    await _report_finished(stage)
+    await stage.replay(await rt.catalog.video(video_id), timed=True, started=False)
 
 
 async def _discard(rt, source_uri: str) -> None:
@@ -91,7 +85,7 @@ async def _discard(rt, source_uri: str) -> None:
 async def _read(rt, upload: dict, stage: StageReport) -> None:
     """Probe the stored upload and publish its audio chunks."""
     video_id = upload["video_id"]
-    source = await rt.local_source(video_id, upload["source_uri"], upload["filename"])
+    source = await rt.workspace.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
     sandbox = SandboxLimits.from_settings(rt.settings)  # the upload is only ever parsed in a child process
     info = await asyncio.to_thread(probe_media, source, limits, upload["filename"], sandbox)
@@ -125,18 +119,6 @@ async def _within_plan(rt, tenant_id: str, video_id: str, seconds: float) -> Non
     async with rt.catalog.pool.acquire() as conn, conn.transaction():
         plan = await usage.plan_of(conn, tenant_id, rt.settings)
         await usage.admit_source(conn, tenant_id, video_id, plan, seconds, datetime.now(UTC))
-
-
-async def _report_finished(stage: StageReport) -> None:
-    """Ingest's ``finished``, its time and duration as recorded (the stage's first start to its
-    end), so that announcing it again gives the same event."""
-    video = await stage.rt.catalog.video(stage.video_id)
-    row = video.stage(STAGE) if video else None
-    if row is None or row.status != "completed":
-        return
-    started, finished = row.started_at, row.finished_at
-    seconds = round((finished - started).total_seconds(), 3) if started and finished else None
-    await stage.announce("finished", at=finished, duration_seconds=seconds)
 
 
 async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> None:
@@ -176,7 +158,7 @@ async def _download(rt, upload: dict) -> None:
     key = rt.storage.key_of(upload["source_uri"])
     if await asyncio.to_thread(rt.storage.exists, key):
         return
-    part = rt.scratch_for(video_id) / "download.part"
+    part = rt.workspace.scratch_for(video_id) / "download.part"
     try:
         with open(part, "wb") as f:
             size = await download(

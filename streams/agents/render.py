@@ -22,29 +22,27 @@ import asyncio
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
-from streams.agents.render_inputs import brand_of, clip_words, final_speakers, reframe_plans, titled, trim_plan
-from streams.asr.languages import spoken_between
+from streams.agents.render_inputs import brand_of, clip_spec, final_speakers, reframe_plans
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.media.brand import BrandKit
-from streams.media.editing import CHOICES, Editing
-from streams.media.emphasis import emphasised
-from streams.media.hook import Hook
-from streams.media.render import RenderSpec, render_clip
+from streams.media.editing import CHOICES
+from streams.media.render import render_clip
 from streams.media.sandbox.limits import SandboxLimits
 from streams.ops import metrics
-from streams.speakers.video import speakers_of_video
+from streams.ops.metrics import Stopwatch
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
 from streams.worker.records import MomentCandidate, MomentsFound, RenderRequested, clip_rendered
 from streams.worker.reporting import StageReport, report
-from streams.worker.resources import Runtime, Stopwatch, runtime, video_to_process
+from streams.worker.resources import Runtime, runtime, video_to_process
 
 STAGE = "render"
 log = logging.getLogger(__name__)
@@ -87,19 +85,16 @@ async def _rerender(request: RenderRequested) -> None:
     brand = await brand_of(rt, video)
     framing = video.options.framing
 
-    async def plan(m) -> dict:
-        source = await rt.local_source(video.video_id, video.source_uri, video.filename)
-        return await reframe_plans(rt, source, video, chunks, m, [request.aspect], framing)
+    async def source() -> Path:
+        return await rt.workspace.local_source(video.video_id, video.source_uri, video.filename)
 
-    await _render_one(
-        rt,
-        request,
-        video,
-        chunks,
+    async def plan(m: MomentCandidate) -> dict:
+        return await reframe_plans(rt, await source(), video, chunks, m, [request.aspect], framing)
+
+    clips = ClipRendering(rt, request, video, chunks, brand, 2, source, plan)
+    await clips.render(
         candidate,
         request.aspect,
-        brand,
-        plan_of=plan,
         style=request.caption_style,
         variant=request.variant or request.caption_style,
         chosen={name: getattr(request, name) for name in CHOICES},
@@ -138,12 +133,12 @@ async def _render(found: MomentsFound) -> None:
 
     async def source() -> Path:
         async with fetching:  # one download of the source, however many clips want it at once
-            return await rt.local_source(video_id, video.source_uri, video.filename)
+            return await rt.workspace.local_source(video_id, video.source_uri, video.filename)
 
     framing = video.options.framing
     plans: dict[str, asyncio.Future] = {}
 
-    async def plan(moment) -> dict:
+    async def plan(moment: MomentCandidate) -> dict:
         """The moment's reframe plans, one per aspect: faces detected once for all of them."""
         if moment.moment_id not in plans:
             plans[moment.moment_id] = asyncio.ensure_future(
@@ -151,9 +146,11 @@ async def _render(found: MomentsFound) -> None:
             )
         return await asyncio.shield(plans[moment.moment_id])
 
-    async def one(moment, aspect: str) -> None:
+    clips = ClipRendering(rt, found, video, chunks, brand, threads, source, plan)
+
+    async def one(moment: MomentCandidate, aspect: str) -> None:
         async with gate:
-            await _render_one(rt, found, video, chunks, moment, aspect, brand, threads, source, plan)
+            await clips.render(moment, aspect)
         done = len(await rt.catalog.clips(video_id))
         await stage.progress(min(0.99, done / max(1, wanted)))
 
@@ -172,7 +169,7 @@ async def _render(found: MomentsFound) -> None:
         await stage.complete()
         await rt.catalog.complete_video(video_id)
         await _announce_end(stage)
-        rt.drop_scratch(video_id)
+        rt.workspace.drop_scratch(video_id)
 
 
 async def _announce_end(stage: StageReport) -> None:
@@ -183,10 +180,7 @@ async def _announce_end(stage: StageReport) -> None:
     video = await stage.rt.catalog.video(stage.video_id)
     if video is None:
         return
-    row = video.stage(STAGE)
-    if row is not None and row.status == "completed":
-        await stage.announce("started", at=row.started_at)
-        await stage.announce("finished", at=row.finished_at)
+    await stage.replay(video)
     if video.status == "completed":
         await report(stage.tenant_id, stage.video_id, "video", "finished", at=video.finished_at)
 
@@ -218,98 +212,95 @@ async def _all_or_none(jobs) -> None:
         raise failed.exception()
 
 
-async def _render_one(
-    rt: Runtime,
-    found: MomentsFound | RenderRequested,
-    video: Video,
-    chunks: Sequence[TranscriptChunk],
-    moment,
-    aspect: str,
-    brand: BrandKit | None = None,
-    threads: int = 2,
-    source_path: Callable[[], Awaitable[Path]] | None = None,
-    plan_of: Callable[[object], Awaitable[dict]] | None = None,
-    style: str | None = None,
-    variant: str = "",
-    chosen: Mapping[str, object] | None = None,
-) -> None:
-    video_id = found.video_id
-    cid = clip_id(video_id, moment.moment_id, aspect, variant)
-    stored = await rt.catalog.clip(cid)
-    if stored is not None:  # rendered before: announced again, as a killed worker may not have
+@dataclass(frozen=True)
+class ClipRendering:
+    """What the clips of one message share, and rendering one (``render``).
+
+    Attributes:
+        rt: the worker's resources.
+        found: the message (the ranking, or a re-render request).
+        video, chunks: its video and transcript.
+        brand: the video's brand kit, its logo fetched (``brand_of``).
+        threads: ffmpeg threads per clip (``render_slots``).
+        source: the source's local path, fetched once for all the clips.
+        plans: a moment's reframe plans by aspect, worked out once for all its aspects.
+    """
+
+    rt: Runtime
+    found: MomentsFound | RenderRequested
+    video: Video
+    chunks: Sequence[TranscriptChunk]
+    brand: BrandKit | None
+    threads: int
+    source: Callable[[], Awaitable[Path]]
+    plans: Callable[[MomentCandidate], Awaitable[dict]]
+
+    async def render(
+        self,
+        moment: MomentCandidate,
+        aspect: str,
+        *,
+        style: str | None = None,
+        variant: str = "",
+        chosen: Mapping[str, object] | None = None,
+    ) -> None:
+        """Render, store, record and announce ``moment``'s clip in ``aspect`` (a re-render: in
+        caption ``style``, its clip id named by ``variant``, the editing ``chosen`` for it); a
+        clip already recorded is announced again from its row."""
+        rt, found, video = self.rt, self.found, self.video
+        video_id = found.video_id
+        cid = clip_id(video_id, moment.moment_id, aspect, variant)
+        stored = await rt.catalog.clip(cid)
+        if stored is not None:  # rendered before: announced again, as a killed worker may not have
+            await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
+            return
+        clock = Stopwatch()
+        source = await self.source()
+        plan = (await self.plans(moment)).get(aspect)
+        spec = await clip_spec(rt, video, self.chunks, moment, aspect, source, plan, self.brand, style, chosen)
+        trim = spec.trim
+        out_dir = rt.workspace.scratch_for(video_id) / cid
+        rendered = await render_clip(
+            spec, out_dir, stem=cid, threads=self.threads, sandbox=SandboxLimits.from_settings(rt.settings)
+        )
+        metrics.observe_render(rendered.frames, rendered.encode_seconds)
+        keys = {}
+        for kind, path in (
+            ("mp4", rendered.mp4),
+            ("srt", rendered.srt),
+            ("vtt", rendered.vtt),
+            ("thumbnail", rendered.thumbnail),
+            ("handoff", rendered.handoff),
+        ):
+            key = clip_file_key(found.tenant_id, video_id, cid, path.suffix)
+            await asyncio.to_thread(rt.storage.put_file, key, path)
+            keys[kind] = rt.storage.uri(key)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        duration = round(rendered.duration, 3)
+        await rt.catalog.save_clip(
+            {
+                "clip_id": cid,
+                "video_id": video_id,
+                "moment_id": moment.moment_id,
+                "aspect": aspect,
+                "start": moment.start,
+                "end": moment.end,
+                "duration": duration,
+                "width": rendered.width,
+                "height": rendered.height,
+                "mp4_uri": keys["mp4"],
+                "srt_uri": keys["srt"],
+                "vtt_uri": keys["vtt"],
+                "thumbnail_uri": keys["thumbnail"],
+                "variant": variant,
+                "caption_style": style or video.options.caption_style,
+                "trimmed_seconds": trim.removed_seconds if trim is not None else 0.0,
+            }
+        )
+        # Announced from the row (which another worker racing on the same clip may have written
+        # first), so this and every later announcement of the clip are the same event.
+        stored = await rt.catalog.clip(cid)
+        if stored is None:  # the video deleted meanwhile, its clips with it: nothing to announce
+            return
         await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
-        return
-    clock = Stopwatch()
-    if source_path is None:
-        source = await rt.local_source(video_id, video.source_uri, video.filename)
-    else:
-        source = await source_path()
-    plan = (await plan_of(moment)).get(aspect) if plan_of is not None else None
-    turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
-    trim = await trim_plan(rt, source, video_id, chunks, moment.start, moment.end, editing.trim)
-    words = clip_words(chunks, moment.start, moment.end, turns, trim)
-    language = spoken_between(chunks, moment.start, moment.end)
-    spec = RenderSpec(
-        source=source,
-        start=moment.start,
-        end=moment.end,
-        aspect=aspect,
-        words=words,
-        trim=trim,
-        hook=Hook(moment.title) if editing.hook_title and titled(moment.title) else None,
-        emphasis=emphasised(words, language, moment.title or "", editing.emoji) if editing.emphasis else {},
-        speaker_names=names,
-        caption_style=style or video.options.caption_style,
-        preset=rt.settings.render_preset,
-        crf=rt.settings.render_crf,
-        brand=brand,
-        plan=plan,
-        faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
-        language=language,
-    )
-    out_dir = rt.scratch_for(video_id) / cid
-    rendered = await render_clip(
-        spec, out_dir, stem=cid, threads=threads, sandbox=SandboxLimits.from_settings(rt.settings)
-    )
-    metrics.observe_render(rendered.frames, rendered.encode_seconds)
-    keys = {}
-    for kind, path in (
-        ("mp4", rendered.mp4),
-        ("srt", rendered.srt),
-        ("vtt", rendered.vtt),
-        ("thumbnail", rendered.thumbnail),
-        ("handoff", rendered.handoff),
-    ):
-        key = clip_file_key(found.tenant_id, video_id, cid, path.suffix)
-        await asyncio.to_thread(rt.storage.put_file, key, path)
-        keys[kind] = rt.storage.uri(key)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    duration = round(rendered.duration, 3)
-    await rt.catalog.save_clip(
-        {
-            "clip_id": cid,
-            "video_id": video_id,
-            "moment_id": moment.moment_id,
-            "aspect": aspect,
-            "start": moment.start,
-            "end": moment.end,
-            "duration": duration,
-            "width": rendered.width,
-            "height": rendered.height,
-            "mp4_uri": keys["mp4"],
-            "srt_uri": keys["srt"],
-            "vtt_uri": keys["vtt"],
-            "thumbnail_uri": keys["thumbnail"],
-            "variant": variant,
-            "caption_style": style or video.options.caption_style,
-            "trimmed_seconds": trim.removed_seconds if trim is not None else 0.0,
-        }
-    )
-    # Announced from the row (which another worker racing on the same clip may have written
-    # first), so this and every later announcement of the clip are the same event.
-    stored = await rt.catalog.clip(cid)
-    if stored is None:  # the video deleted meanwhile, its clips with it: nothing to announce
-        return
-    await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
-    await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)
+        await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)

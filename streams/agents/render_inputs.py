@@ -1,4 +1,4 @@
-"""What a clip is rendered from (``streams.agents.render``): its words in clip time with their
+"""What a clip is rendered from (``streams.agents.render``; ``clip_spec`` puts it together): its words in clip time with their
 speakers, what trimming keeps of it, the video's brand kit with its logo fetched, and its reframe
 plans; and a video's clips' captions written again once its speakers are final."""
 
@@ -9,7 +9,7 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from streams.adapters.storage import TenantStorage, clip_file_key
 from streams.asr.languages import spoken_between
@@ -19,18 +19,23 @@ from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
 from streams.media.brand import LOGO_FIELD, BrandKit
 from streams.media.captions import to_srt, to_vtt
+from streams.media.editing import Editing
+from streams.media.emphasis import emphasised
 from streams.media.hesitations import loudness_of
+from streams.media.hook import Hook
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
-from streams.media.render import clip_audio, probe
+from streams.media.reframe.reframe_plan import ReframePlan
+from streams.media.render import RenderSpec, clip_audio, probe
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.trim import TrimOptions, TrimPlan
 from streams.media.trim import plan as plan_trim
 from streams.moments.titles import UNTITLED
+from streams.ops.metrics import Stopwatch
 from streams.speakers.turns import Turn
 from streams.speakers.video import speakers_of_video, with_speakers
 from streams.speakers.voices import Voices
-from streams.worker.resources import Runtime, Stopwatch
+from streams.worker.resources import Runtime
 
 STAGE = "render"
 log = logging.getLogger("streams.agents.render")  # its lines read as the render stage's
@@ -62,6 +67,47 @@ def clip_words(
     )
 
 
+async def clip_spec(
+    rt: Runtime,
+    video: Video,
+    chunks: Sequence[TranscriptChunk],
+    moment: Any,
+    aspect: str,
+    source: Path,
+    plan: ReframePlan | None,
+    brand: BrandKit | None,
+    style: str | None = None,
+    chosen: Mapping[str, object] | None = None,
+) -> RenderSpec:
+    """What rendering ``moment`` (a ``MomentCandidate``: its start, end and title) in ``aspect``
+    from ``source`` asks for: its words in clip time with their speakers, what trimming keeps, its
+    hook title and emphasis as the video's editing (or the re-render's ``chosen``) asks, the
+    caption ``style`` (else the video's), the brand kit and the reframe ``plan``."""
+    turns, names = await speakers_of_video(rt.catalog, video, chunks)
+    editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
+    trim = await trim_plan(rt, source, video.video_id, chunks, moment.start, moment.end, editing.trim)
+    words = clip_words(chunks, moment.start, moment.end, turns, trim)
+    language = spoken_between(chunks, moment.start, moment.end)
+    return RenderSpec(
+        source=source,
+        start=moment.start,
+        end=moment.end,
+        aspect=aspect,
+        words=words,
+        trim=trim,
+        hook=Hook(moment.title) if editing.hook_title and titled(moment.title) else None,
+        emphasis=emphasised(words, language, moment.title or "", editing.emoji) if editing.emphasis else {},
+        speaker_names=names,
+        caption_style=style or video.options.caption_style,
+        preset=rt.settings.render_preset,
+        crf=rt.settings.render_crf,
+        brand=brand,
+        plan=plan,
+        faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
+        language=language,
+    )
+
+
 def titled(title: str | None) -> bool:
     """Whether a moment's title says something (a hook title is drawn only then)."""
     return bool(title and title.strip() and title != UNTITLED)
@@ -84,7 +130,7 @@ async def trim_plan(
         return None
     sandbox = SandboxLimits.from_settings(rt.settings)
     info = await asyncio.to_thread(probe, source, sandbox)
-    scratch = rt.scratch_for(video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
+    scratch = rt.workspace.scratch_for(video_id) / f".audio-{start:.3f}-{end:.3f}.f32"
     pcm = await clip_audio(source, start, end - start, scratch) if info.has_audio else None
     sounds = [
         (a, b)
@@ -159,7 +205,7 @@ async def brand_of(rt: Runtime, video: Video) -> BrandKit | None:
     if asset is None:
         return kit
     storage = TenantStorage(rt.storage, video.tenant_id)
-    logo = rt.scratch_for(video.video_id) / "brand_logo.png"
+    logo = rt.workspace.scratch_for(video.video_id) / "brand_logo.png"
     if not logo.exists():
         part = logo.with_name(logo.name + ".part")
         try:

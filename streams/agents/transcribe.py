@@ -33,6 +33,7 @@ from streams.errors import InferenceError, MediaError, StorageError
 from streams.media.chunking import decode_wav
 from streams.media.onscreen import GlanceOptions, OnScreen, look
 from streams.media.sandbox.limits import SandboxLimits
+from streams.ops.metrics import Stopwatch
 from streams.prosody.loudness import energy_envelope
 from streams.prosody.pitch import pitch_track
 from streams.speakers.video import speakers_of, turns_of_chunks
@@ -49,7 +50,7 @@ from streams.worker.records import (
     TranscriptWord,
 )
 from streams.worker.reporting import StageReport
-from streams.worker.resources import Runtime, Stopwatch, runtime, video_to_process
+from streams.worker.resources import Runtime, runtime, video_to_process
 
 STAGE = "transcribe"
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ async def _on_screen(rt: Runtime, video: Video, chunk: AudioChunkReady) -> OnScr
         return None
     clock = Stopwatch()
     try:
-        source = await rt.local_source(video.video_id, video.source_uri, video.filename)
+        source = await rt.workspace.local_source(video.video_id, video.source_uri, video.filename)
         seen = await look(
             rt.triton,
             source,

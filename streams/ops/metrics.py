@@ -18,6 +18,7 @@ outcome, error code, model, route template, topic/partition), never ids. What ea
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterable
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
@@ -88,3 +89,15 @@ class LagCollector(Collector):
 def exposition() -> tuple[bytes, str]:
     """The registry as Prometheus text, and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+class Stopwatch:
+    """Seconds since it was made (monotonic clock, to the millisecond): how long a stage's message
+    or a model call took, for its metric and log line."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @property
+    def seconds(self) -> float:
+        return round(time.monotonic() - self.started, 3)

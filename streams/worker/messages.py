@@ -32,8 +32,9 @@ from streams.errors import ClipstreamError, ContractError, VideoFailed
 from streams.failures import classify
 from streams.ops import metrics, tracing
 from streams.ops.error_reports import capture_failure
+from streams.ops.metrics import Stopwatch
 from streams.worker.reporting import fail, give_up
-from streams.worker.resources import Stopwatch, runtime
+from streams.worker.resources import runtime
 from streams.worker.retry import budget_for
 from streams.worker.shutdown import STATE
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from streams.domain import deadletters
 from streams.domain.deadletters import Origin
 from streams.domain.envelope import MILESTONES
+from streams.domain.video import Video
 from streams.errors import VideoFailed
 from streams.ops import metrics, redact
 from streams.worker.records import lifecycle
@@ -128,7 +129,7 @@ async def fail(video_id: str, stage: str, code: str, reason: str) -> None:
     reason = for_users(reason)  # what users read (API, events, webhooks); idempotent on give_up's
     failed_now = await rt.catalog.fail_video(video_id, stage, code, reason)
     await report_failure(video_id, stage if failed_now else None)
-    rt.drop_scratch(video_id)
+    rt.workspace.drop_scratch(video_id)
 
 
 async def report_failure(video_id: str, stage: str | None = None) -> None:
@@ -190,3 +191,26 @@ class StageReport:
     async def fail(self, code: str, reason: str) -> None:
         """The video fails at this stage (``fail``)."""
         await fail(self.video_id, self.stage, code, reason)
+
+    async def replay(self, video: Video | None, *, timed: bool = False, started: bool = True) -> None:
+        """Announce what the catalog recorded of the end of ``video`` (None: deleted, nothing):
+        its failure (``report_failure``), or this stage's start (unless not ``started``) and end,
+        each at its recorded time; with ``timed``, the end carries the stage's seconds from its
+        first start. Each announcement is the same event as the first: a redelivered message
+        that finds the video ended says it again, as the worker that got there may have died
+        before it could."""
+        if video is None:
+            return
+        if video.status == "failed":
+            await report_failure(self.video_id)
+            return
+        row = video.stage(self.stage)
+        if row is None or row.status != "completed":
+            return
+        first, last = row.started_at, row.finished_at
+        fields = {}
+        if timed:
+            fields["duration_seconds"] = round((last - first).total_seconds(), 3) if first and last else None
+        if started:
+            await self.announce("started", at=first)
+        await self.announce("finished", at=last, **fields)

@@ -5,7 +5,7 @@ after the kill, and checks that the event now goes out, as the same event every 
 webhook receiver gets it once, every copy on the topic carries the one deterministic id and the
 recorded time, and ClickHouse's ``events`` holds it as one row.
 
-- clip: a clip rendered and recorded, its ``ClipRendered`` never sent (``render._render_one``);
+- clip: a clip rendered and recorded, its ``ClipRendered`` never sent (``render.ClipRendering.render``);
 - completed: the video marked completed, ``video.completed`` never sent (``render._render``);
 - failed: the video failed, ``video.failed`` never sent (``runtime.fail``); messages for it come
   again (its stage's, a broken one that would fail it for another reason, its upload) and each
