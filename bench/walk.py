@@ -18,7 +18,9 @@ who has read a function does not read it again). A call is resolved when it name
 Anything else (a library, a method several classes share) is not followed. Every time the walk
 moves into a function of another module than the one it is in, that module is *entered*; an entry
 into a module the walk has entered before is a *return*. Returning from a call is not counted
-(the reader only looks back).
+(the reader only looks back). The JSON lists every return as ``caller module -> function``;
+*return pairs* counts the distinct (caller module, module returned to) among them: the returns
+left if each caller made one call into each module it returns to.
 
     .venv/bin/python bench/walk.py [--baseline COMMIT]
 
@@ -156,6 +158,8 @@ def walk(root: Path) -> dict:
     seen_functions: set[str] = set()
     entered: list[str] = []  # the module of every entry, in order
 
+    moves: list[tuple[str | None, str, str]] = []  # (from module, into module, function) of every entry
+
     def visit(function: str, here: str | None) -> None:
         if function in seen_functions:
             return
@@ -163,6 +167,7 @@ def walk(root: Path) -> dict:
         module = code.module_of(function)
         if module != here:
             entered.append(module)
+            moves.append((here, module, function))
         for callee in code.calls(function):
             visit(callee, module)
 
@@ -170,27 +175,34 @@ def walk(root: Path) -> dict:
         if entry in code.functions:
             visit(entry, None)
     first: set[str] = set()
-    returns = 0
-    for module in entered:
-        returns += module in first
+    returns: list[str] = []  # "caller -> function" of each return, in walk order
+    for here, module, function in moves:
+        if module in first:
+            returns.append(f"{here} -> {function}")
         first.add(module)
     counts = Counter(entered)
     return {
         "functions": len(seen_functions),
         "modules": len(counts),
         "entries": len(entered),
-        "returns": returns,
+        "returns": len(returns),
+        # Returns if every caller made a single call into each module it returns to: the least
+        # this module graph allows without moving a caller's steps into the module it calls.
+        "return_pairs": len({(line.split(" -> ")[0], code.module_of(line.split(" -> ")[1])) for line in returns}),
         "runtime_entries": sum(n for m, n in counts.items() if m in RUNTIME),
         "most_entered": counts.most_common(8),
+        "returns_walked": returns,
     }
 
 
 def main() -> None:
     args, results = static_comparison(__doc__.split("\n\n")[0], BASELINE, RESULTS, walk)
-    rows = [("variant", "functions", "modules", "entries", "returns", "runtime entries", "most entered")]
+    rows = [("variant", "functions", "modules", "entries", "returns", "return pairs", "runtime entries",
+             "most entered")]
     for variant, r in results.items():
         rows.append((f"{variant} ({args.baseline if variant == 'baseline' else commit()})", str(r["functions"]),
-                     str(r["modules"]), str(r["entries"]), str(r["returns"]), str(r["runtime_entries"]),
+                     str(r["modules"]), str(r["entries"]), str(r["returns"]), str(r["return_pairs"]),
+                     str(r["runtime_entries"]),
                      ", ".join(f"{m.split('.', 1)[-1]} {n}" for m, n in r["most_entered"][:4])))
     print(table(rows))
     write_results(args.out, "walk", results, entries_from=list(ENTRIES), baseline_commit=args.baseline,
