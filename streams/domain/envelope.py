@@ -37,6 +37,17 @@ def milestone_event_id(video_id: str, stage: str, status: str, failed_at: dateti
     return uuid.uuid5(_EVENT_IDS, occurrence).hex
 
 
+def lifecycle_identity(video_id: str, stage: str, status: str, recorded_at: datetime | None) -> tuple[str, str]:
+    """The event id and ``produced_at`` of a lifecycle event: a milestone's derived from the
+    occurrence and timed when the catalog recorded it (``recorded_at``; now if unknown), so every
+    announcement of it is the same event; ``progress`` a new id, now."""
+    if status in MILESTONES:
+        return milestone_event_id(video_id, stage, status, recorded_at), (
+            stamp(recorded_at) if recorded_at is not None else utc_now()
+        )
+    return new_event_id(), utc_now()
+
+
 def clip_event_id(clip_id: str) -> str:
     """The event id of a clip's ``ClipRendered``: the same every time it is announced."""
     return uuid.uuid5(_EVENT_IDS, f"clip_rendered/{clip_id}").hex

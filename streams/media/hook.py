@@ -26,7 +26,7 @@ from streams.domain.words import Word
 from streams.media.ass import ass_clock, ass_colour, ass_escape, estimate_width, right_to_left, safe_area, spaced
 from streams.media.captions import MAX_LINES as CAPTION_LINES
 from streams.media.captions import CaptionStyle, Measure, for_script
-from streams.media.framing import CropKey, box_at
+from streams.media.framing import CropKey, Framing, box_at
 
 HOOK_SECONDS = 3.0  # how long the title stays (fading in and out)
 MAX_LINES = 3
@@ -258,3 +258,23 @@ def with_hook(ass: str, layout: HookLayout) -> str:
         f"{{\\an8\\pos({x},{layout.top + pad})\\fad({FADE_MS[0]},{FADE_MS[1]})}}{text}\n"
     )
     return head + line + "\n[Events]\n" + events + event
+
+
+def place(
+    hook: Hook,
+    caption_style: CaptionStyle,
+    frame: Framing,
+    faces: Sequence[tuple[float, float, float, float, float]],
+    to_source: Callable[[float], float],
+    source_size: tuple[int, int],
+    size: tuple[int, int],
+    duration: float,
+    measure_for: Callable[[CaptionStyle], Measure | None],
+) -> HookLayout:
+    """Where and how ``hook`` is drawn on a ``size`` clip of ``duration`` seconds: in its own
+    style (``hook_style`` of the captions'), clear of the speaker's face in its seconds (``faces``
+    in source time and pixels, drawn through ``frame``: ``face_bands``) and of the captions, its
+    text measured by ``measure_for(style)``."""
+    style = hook_style(caption_style, hook.text)
+    bands = face_bands(frame.layout, frame.panels, faces, to_source, min(hook.seconds, duration), source_size, size)
+    return layout_hook(hook, *size, style, measure_for(style), bands, duration)

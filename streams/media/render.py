@@ -39,7 +39,7 @@ from streams.media.ffmpeg_run import ran_out, run_ffmpeg
 from streams.media.fonts import FONTS_DIR, font_measure
 from streams.media.framing import PANELS, CropKey, Framing, crop_box, framing, sendcmd_script
 from streams.media.handoff import handoff
-from streams.media.hook import HookLayout, face_bands, hook_style, layout_hook, with_hook
+from streams.media.hook import place, with_hook
 from streams.media.render_spec import ASPECTS, RenderedClip, RenderPaths, RenderSpec
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import read_source
@@ -119,7 +119,20 @@ async def render_clip(
     style = for_script(spec.style, spec.words)  # CJK, Arabic, Hebrew, Devanagari, Thai: a Noto font
     measure = font_measure(style)
     frame = framing(spec, info)
-    title = _hook(spec, info, frame) if spec.hook is not None else None
+    title = None
+    if spec.hook is not None:  # clear of the speaker's face in its seconds and of the captions
+        source_size = (info.width or 0, info.height or 0)
+        title = place(
+            spec.hook,
+            spec.style,
+            frame,
+            spec.faces,
+            spec.to_source,
+            source_size,
+            (width, height),
+            spec.duration,
+            font_measure,
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
         script = to_ass(spec.words, width, height, style, measure, spec.emphasis)
@@ -277,23 +290,6 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
             step = steps.send(await run_ffmpeg(ffmpeg, step.args, "loudness", duration))
     except StopIteration as done:
         return done.value
-
-
-def _hook(spec: RenderSpec, info: SourceInfo, frame: Framing) -> HookLayout:
-    """Where the hook title is drawn: clear of the speaker's face in its seconds and of the captions."""
-    assert spec.hook is not None
-    width, height = ASPECTS[spec.aspect]
-    style = hook_style(spec.style, spec.hook.text)
-    faces = face_bands(
-        frame.layout,
-        frame.panels,
-        spec.faces,
-        spec.to_source,
-        min(spec.hook.seconds, spec.duration),
-        (info.width or 0, info.height or 0),
-        (width, height),
-    )
-    return layout_hook(spec.hook, width, height, style, font_measure(style), faces, spec.duration)
 
 
 def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:

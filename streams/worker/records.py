@@ -12,10 +12,9 @@ import faust
 
 from streams.domain.clip import Clip
 from streams.domain.envelope import (
-    MILESTONES,
     SCHEMA_VERSION,
     clip_event_id,
-    milestone_event_id,
+    lifecycle_identity,
     new_event_id,
     stamp,
     utc_now,
@@ -175,11 +174,7 @@ def lifecycle(
     if unknown), so announcing it again gives the same event, which consumers keep once
     (ClickHouse's ``events`` by sorting key, webhooks by occurrence). ``progress`` is a new event
     each time."""
-    if status in MILESTONES:
-        event_id = milestone_event_id(video_id, stage, status, recorded_at)
-        produced_at = stamp(recorded_at) if recorded_at is not None else utc_now()
-    else:
-        event_id, produced_at = new_event_id(), utc_now()
+    event_id, produced_at = lifecycle_identity(video_id, stage, status, recorded_at)
     return Lifecycle(
         schema_version=SCHEMA_VERSION,
         event_id=event_id,
