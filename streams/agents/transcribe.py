@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from streams.asr.languages import LanguageSpan, most_heard, parse_language
+from streams.asr.languages import most_heard, parse_language
 from streams.domain.envelope import SCHEMA_VERSION, stamp, transcript_event_id
 from streams.domain.video import Video
 from streams.errors import InferenceError, MediaError, StorageError
@@ -103,8 +103,7 @@ async def _transcribe(chunk: AudioChunkReady) -> None:
 
 async def _language_so_far(rt: Runtime, chunk: AudioChunkReady) -> str | None:
     """The language with the most speech in the video's chunks before ``chunk`` (None before any)."""
-    heard = await rt.catalog.languages_heard(chunk.video_id, chunk.chunk_index)
-    return most_heard([LanguageSpan.from_json(span) for span in heard])
+    return most_heard(await rt.catalog.languages_heard(chunk.video_id, chunk.chunk_index))
 
 
 async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:

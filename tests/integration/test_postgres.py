@@ -153,7 +153,7 @@ async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_
     assert every[0].words == (Word("w0", 1.0, 1.5, 0.9),)
     assert [c.chunk_index for c in inside] == [1, 2]
     assert [c.chunk_index for c in edge] == [1]
-    assert [(s["language"], s["start"]) for s in heard] == [("en", 0.0), ("de", 60.0)]
+    assert [(s.language, s.start) for s in heard] == [("en", 0.0), ("de", 60.0)]
 
 
 async def test_a_kept_judge_verdict_comes_back_typed_and_the_first_one_kept_stands(stack):

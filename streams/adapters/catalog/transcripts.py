@@ -10,6 +10,7 @@ import asyncpg
 
 from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
+from streams.asr.languages import LanguageSpan
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 
@@ -92,16 +93,16 @@ class TranscriptRecords(CatalogBase):
             )
         return [_chunk(r) for r in rows]
 
-    async def languages_heard(self, video_id: str, before_chunk: int) -> list[dict]:
-        """The language spans (``{"language", "start", "end", "probability"}``) of the video's
-        stored chunks with index under ``before_chunk``, in order: what was heard before it."""
+    async def languages_heard(self, video_id: str, before_chunk: int) -> list[LanguageSpan]:
+        """The language spans of the video's stored chunks with index under ``before_chunk``, in
+        order: what was heard before it."""
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "SELECT languages FROM transcript_chunks WHERE video_id = $1 AND chunk_index < $2 ORDER BY chunk_index",
                 video_id,
                 before_chunk,
             )
-        return [dict(span) for row in rows for span in (_jsonb(row["languages"]) or ())]
+        return [LanguageSpan.from_json(span) for row in rows for span in (_jsonb(row["languages"]) or ())]
 
     # speakers ------------------------------------------------------------------------------
     async def speaker_names(self, video_id: str) -> dict[str, str]:
