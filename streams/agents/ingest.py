@@ -8,7 +8,7 @@ depend only on the audio, so a redelivered upload re-emits the same chunks under
 as the same events: each chunk's id is derived from its place and its time is when its WAV was
 first stored (``put_once`` leaves a stored chunk as it is).
 A redelivered upload of a video that has ended does no work: it announces ingest's milestones or
-the failure again, as recorded (``StageReport.replay``), in case a killed worker never did.
+the failure again, as recorded (``StageReport.announce_end``), in case a killed worker never did.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ async def _ingest(upload: dict) -> None:
         return
     stage = StageReport(rt, tenant_id, video_id, STAGE)
     if video.status in ("failed", "completed"):  # a redelivered upload: its end announced again, nothing else
-        await stage.replay(video, timed=True)
+        await stage.announce_end(video, timed=True)
         return
     await stage.begin()
 
@@ -70,7 +70,7 @@ async def _ingest(upload: dict) -> None:
         await _discard(rt, upload["source_uri"])
         raise
     await stage.complete()
-    await stage.replay(await rt.catalog.video(video_id), timed=True, started=False)
+    await stage.announce_end(await rt.catalog.video(video_id), timed=True, started=False)
 
 
 async def _discard(rt, source_uri: str) -> None:

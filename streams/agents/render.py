@@ -180,7 +180,7 @@ async def _announce_end(stage: StageReport) -> None:
     video = await stage.rt.catalog.video(stage.video_id)
     if video is None:
         return
-    await stage.replay(video)
+    await stage.announce_end(video)
     if video.status == "completed":
         await report(stage.tenant_id, stage.video_id, "video", "finished", at=video.finished_at)
 

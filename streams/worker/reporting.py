@@ -192,7 +192,7 @@ class StageReport:
         """The video fails at this stage (``fail``)."""
         await fail(self.video_id, self.stage, code, reason)
 
-    async def replay(self, video: Video | None, *, timed: bool = False, started: bool = True) -> None:
+    async def announce_end(self, video: Video | None, *, timed: bool = False, started: bool = True) -> None:
         """Announce what the catalog recorded of the end of ``video`` (None: deleted, nothing):
         its failure (``report_failure``), or this stage's start (unless not ``started``) and end,
         each at its recorded time; with ``timed``, the end carries the stage's seconds from its
