@@ -1,6 +1,7 @@
-"""What a clip is rendered from (``streams.agents.render``; ``clip_spec`` puts it together): its words in clip time with their
-speakers, what trimming keeps of it, the video's brand kit with its logo fetched, and its reframe
-plans; and a video's clips' captions written again once its speakers are final."""
+"""What a clip is rendered from (``streams.agents.render``; ``clip_spec`` puts it together): its
+words in clip time with their speakers, what trimming keeps of it, the video's brand kit with its
+logo fetched, and its reframe plans; and a video's clips' captions written again once its speakers
+are final."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from streams.adapters.storage import TenantStorage, clip_file_key
 from streams.asr.languages import spoken_between
@@ -35,6 +36,7 @@ from streams.ops.metrics import Stopwatch
 from streams.speakers.turns import Turn
 from streams.speakers.video import speakers_of_video, with_speakers
 from streams.speakers.voices import Voices
+from streams.worker.records import MomentCandidate
 from streams.worker.resources import Runtime
 
 STAGE = "render"
@@ -71,7 +73,7 @@ async def clip_spec(
     rt: Runtime,
     video: Video,
     chunks: Sequence[TranscriptChunk],
-    moment: Any,
+    moment: MomentCandidate,
     aspect: str,
     source: Path,
     plan: ReframePlan | None,
@@ -79,10 +81,10 @@ async def clip_spec(
     style: str | None = None,
     chosen: Mapping[str, object] | None = None,
 ) -> RenderSpec:
-    """What rendering ``moment`` (a ``MomentCandidate``: its start, end and title) in ``aspect``
-    from ``source`` asks for: its words in clip time with their speakers, what trimming keeps, its
-    hook title and emphasis as the video's editing (or the re-render's ``chosen``) asks, the
-    caption ``style`` (else the video's), the brand kit and the reframe ``plan``."""
+    """What rendering ``moment`` in ``aspect`` from ``source`` asks for: its words in clip time
+    with their speakers, what trimming keeps, its hook title and emphasis as the video's editing
+    (or the re-render's ``chosen``) asks, the caption ``style`` (else the video's), the brand kit
+    and the reframe ``plan``."""
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
     editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
     trim = await trim_plan(rt, source, video.video_id, chunks, moment.start, moment.end, editing.trim)

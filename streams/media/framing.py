@@ -11,11 +11,11 @@ fit     the whole frame scaled to fit the output width, over a blurred, darkened
         the frame (blurred small, then scaled up: a full-size blur costs more than the encode).
 
 Without a plan the crop is static (``crop_box``). ``framing`` works out what a clip draws (a
-``Framing``) and ``picture`` the filter graph lines that draw it. Keyframe times are source seconds and the crop
-centre is in source pixels. The drawn path (``crop_path``) is linear between keys with jumps at
-cuts; each stretch is one ``sendcmd`` command setting the crop's x and y to an expression of the
-frame time, so each frame is placed at its own time. Times are clip seconds: after an input
-``-ss`` the filters see the clip start as time 0.
+``Framing``) and ``picture`` the filter graph lines that draw it. Keyframe times are source
+seconds and the crop centre is in source pixels. The drawn path (``crop_path``) is linear between
+keys with jumps at cuts; each stretch is one ``sendcmd`` command setting the crop's x and y to an
+expression of the frame time, so each frame is placed at its own time. Times are clip seconds:
+after an input ``-ss`` the filters see the clip start as time 0.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ import os
 import stat
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Generator
 from pathlib import Path
-from typing import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -63,6 +64,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
+# A loudness procedure's steps, the answers sent back to it, and its result (``_driven``).
+Step = TypeVar("Step")
+Answer = TypeVar("Answer")
+Result = TypeVar("Result")
 
 PEAK_TRIES = 2  # audio encodes after the first, at most, to bring the true peak under the promise
 
@@ -236,33 +242,43 @@ async def _keep_peak_promise(
 ) -> tuple[float, loudness.Loudness | None]:
     """``loudness.peak_promise`` on the encoded clip, its audio encoded again in place (through
     ``scratch``) as often as it asks. ``(ceiling used, last measurement)``."""
-    steps = loudness.peak_promise(rendered, spec.duration, PEAK_TRIES)
+
+    async def do(step: loudness.Measure | loudness.Encode) -> str | None:
+        if isinstance(step, loudness.Measure):
+            return await run_ffmpeg(ffmpeg, step.args, "loudness", spec.duration)
+        await run_ffmpeg(
+            ffmpeg, build_reaudio_args(spec, rendered, scratch, gain, step.ceiling), "render", spec.duration
+        )
+        os.replace(scratch, rendered)
+        return None
+
     try:
-        step, answer = next(steps), None
-        while True:
-            if isinstance(step, loudness.Measure):
-                answer = await run_ffmpeg(ffmpeg, step.args, "loudness", spec.duration)
-            else:
-                args = build_reaudio_args(spec, rendered, scratch, gain, step.ceiling)
-                await run_ffmpeg(ffmpeg, args, "render", spec.duration)
-                os.replace(scratch, rendered)
-                answer = None
-            step = steps.send(answer)
-    except StopIteration as done:
-        check: loudness.PeakCheck = done.value
+        check = await _driven(loudness.peak_promise(rendered, spec.duration, PEAK_TRIES), do)
     finally:
         scratch.unlink(missing_ok=True)
     if not check.kept:
+        assert check.level is not None, "an unmeasured clip keeps the promise"
         log.warning(
             "%s %.2f-%.2f s: true peak %.2f dBTP after %d encodes, over the %.1f promised",
             Path(spec.source).name,
             spec.start,
             spec.end,
-            check.level.true_peak if check.level else float("nan"),
+            check.level.true_peak,
             check.encodes,
             loudness.PROMISE_DBTP,
         )
     return check.ceiling, check.level
+
+
+async def _driven(steps: Generator[Step, Answer, Result], do: Callable[[Step], Awaitable[Answer]]) -> Result:
+    """Run one of ``loudness``'s procedures: each step it yields done by ``do``, whose answer is
+    sent back; what the procedure returns."""
+    try:
+        step = next(steps)
+        while True:
+            step = steps.send(await do(step))
+    except StopIteration as done:
+        return done.value
 
 
 async def clip_audio(source: Path, start: float, duration: float, scratch: Path, ffmpeg: str = "ffmpeg") -> np.ndarray:
@@ -283,13 +299,11 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
     duration = spec.span
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
-    steps = loudness.gain_for(Path(spec.source), spec.start, duration)
-    try:
-        step = next(steps)
-        while True:
-            step = steps.send(await run_ffmpeg(ffmpeg, step.args, "loudness", duration))
-    except StopIteration as done:
-        return done.value
+
+    async def measure(step: loudness.Measure) -> str:
+        return await run_ffmpeg(ffmpeg, step.args, "loudness", duration)
+
+    return await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
 
 
 def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:
