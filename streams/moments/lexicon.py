@@ -190,13 +190,18 @@ FRENCH = Lexicon(
         "laissez-moi vous dire; c'est pour ça; j'aurais aimé; que se passe"
     ),
     address=_words("vous votre vos tu toi ton ta tes te t"),
+    # Not "plus" (more: "le plus" is most) nor "tout" (all, and "tout à fait", "du tout"), as
+    # English lists "most" and "every" but not "more" or "all": said in any sentence, they made
+    # one open on a bold claim wherever it began "Plus, ..." or "Tout ...".
     claims=_words(
-        "jamais toujours tous toutes tout personne rien seul seule seulement meilleur meilleure pire "
-        "plus secret vérité erreur faux impossible garanti"
+        "jamais toujours tous toutes personne rien seul seule seulement meilleur meilleure pire "
+        "secret vérité erreur faux impossible garanti"
     ),
+    # "Au final" lands a point; "à la fin" is mostly "at the end" ("cinq minutes à la fin pour les
+    # questions"), which English does not list either.
     payoffs=_phrases(
         "c'est pourquoi; voilà pourquoi; c'est pour ça; c'est comme ça; la leçon; la clé c'est; la "
-        "réponse; le résultat; au final; à la fin; ce qui veut dire; il s'avère; en bref; en résumé; "
+        "réponse; le résultat; au final; ce qui veut dire; il s'avère; en bref; en résumé; "
         "retenez; retiens"
     ),
     concluding=_words("donc alors bref"),

@@ -72,6 +72,15 @@ def test_payoffs_fillers_numbers_and_dangling_openers_in_german():
     assert signals.opens_mid_thought([sentence("C'est là que tout a changé.")], FRENCH) == "c"
 
 
+def test_french_everyday_words_are_no_claims_or_payoffs():
+    # "plus" (more) and "tout" (all) open ordinary sentences; "à la fin" is mostly "at the end".
+    assert signals.bold_claim(sentence("Plus, un après-midi, j'ai amarré le bateau."), FRENCH) is None
+    assert signals.bold_claim(sentence("Tout a commencé un mardi."), FRENCH) is None
+    assert signals.bold_claim(sentence("Personne ne l'avait vu venir."), FRENCH) == "personne"
+    assert signals.payoff_phrase(sentence("Je garderai cinq minutes à la fin pour les questions."), FRENCH) is None
+    assert signals.payoff_phrase(sentence("Au final, c'est la glace qui a gagné."), FRENCH) == "au final"
+
+
 def test_without_a_lexicon_only_what_every_language_shares_counts():
     question = sentence("なぜスタートアップの多くは失敗するのでしょうか？")
     assert question.ending == "?"  # a full-width question mark is a question
