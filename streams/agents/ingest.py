@@ -70,7 +70,7 @@ async def _ingest(upload: dict) -> None:
         await _discard(rt, upload["source_uri"])
         raise
     await stage.complete()
-    await stage.announce_end(await rt.catalog.video(video_id), timed=True, started=False)
+    await stage.announce_end(await rt.catalog.video(video_id), timed=True, started=False, redelivered=False)
 
 
 async def _discard(rt, source_uri: str) -> None:

@@ -192,16 +192,19 @@ class StageReport:
         """The video fails at this stage (``fail``)."""
         await fail(self.video_id, self.stage, code, reason)
 
-    async def announce_end(self, video: Video | None, *, timed: bool = False, started: bool = True) -> None:
+    async def announce_end(
+        self, video: Video | None, *, timed: bool = False, started: bool = True, redelivered: bool = True
+    ) -> None:
         """Announce what the catalog recorded of the end of ``video`` (None: deleted, nothing):
         its failure (``report_failure``), or this stage's start (unless not ``started``) and end,
         each at its recorded time; with ``timed``, the end carries the stage's seconds from its
         first start. Each announcement is the same event as the first: a redelivered message
         that finds the video ended says it again, as the worker that got there may have died
-        before it could."""
+        before it could. Not ``redelivered`` (the stage has just ended here): its end is
+        announced even if another stage failed the video meanwhile, whose worker announces that."""
         if video is None:
             return
-        if video.status == "failed":
+        if video.status == "failed" and redelivered:
             await report_failure(self.video_id)
             return
         row = video.stage(self.stage)
