@@ -4,6 +4,8 @@ if another stage failed the video meanwhile (that stage's worker announces the f
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from streams.domain.options import VideoOptions
 from streams.domain.video import Video, VideoStage
 from streams.worker import reporting
@@ -32,25 +34,25 @@ class Heard(StageReport):
         self.said.append((status, at, fields))
 
 
-async def test_a_redelivered_message_repeats_the_recorded_failure(monkeypatch):
-    failures = []
+@pytest.fixture
+def failures(monkeypatch) -> list[str]:
+    """The videos whose failure ``reporting.report_failure`` is asked to announce."""
+    announced: list[str] = []
 
     async def report_failure(video_id, stage=None):
-        failures.append(video_id)
+        announced.append(video_id)
 
     monkeypatch.setattr(reporting, "report_failure", report_failure)
+    return announced
+
+
+async def test_a_redelivered_message_repeats_the_recorded_failure(failures):
     heard = Heard()
     await heard.announce_end(failed_video_with_ingest_done(), timed=True)
     assert failures == ["v1"] and heard.said == []
 
 
-async def test_a_stage_that_just_ended_announces_its_end_though_another_failed_the_video(monkeypatch):
-    failures = []
-
-    async def report_failure(video_id, stage=None):
-        failures.append(video_id)
-
-    monkeypatch.setattr(reporting, "report_failure", report_failure)
+async def test_a_stage_that_just_ended_announces_its_end_though_another_failed_the_video(failures):
     heard = Heard()
     await heard.announce_end(failed_video_with_ingest_done(), timed=True, started=False, redelivered=False)
     assert failures == []
