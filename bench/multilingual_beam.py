@@ -63,7 +63,8 @@ class Audio:
         return sum(len(p) for p in self.pieces) / SAMPLE_RATE
 
 
-def clips(media: Path) -> list[Audio]:
+def clips(media: Path, english: bool = False) -> list[Audio]:
+    """Every clip with a reference: the non-English ones (the English ones with ``english``)."""
     from faster_whisper.audio import decode_audio
 
     return [
@@ -74,16 +75,19 @@ def clips(media: Path) -> list[Audio]:
             [decode_audio(str(path), sampling_rate=SAMPLE_RATE)],
         )
         for path, language in clip_paths(media)
-        if language != "en"
+        if (language == "en") == english
     ]
 
 
-def talks(cache: Path, long_seconds: float, piece_seconds: float) -> list[Audio]:
-    """The opening of every translated talk whose video is built already (none is built here)."""
+def talks(
+    cache: Path, long_seconds: float, piece_seconds: float, languages: frozenset[str] = frozenset()
+) -> list[Audio]:
+    """The opening of every translated talk (in ``languages``; empty: any) whose video is built
+    already (none is built here)."""
     from faster_whisper.audio import decode_audio
 
     out = []
-    for folder in sorted(p for p in TRANSLATED.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in TRANSLATED.iterdir() if p.is_dir() and (not languages or p.name in languages)):
         for name in talk_names(folder):
             if not any(cache.glob(f"{folder.name}-{name}-*/talk.mp4")):
                 continue
@@ -114,46 +118,48 @@ def decode(recognizer: WhisperRecognizer, audio: Audio) -> tuple[str, float]:
     return " ".join(w for w in words if w), time.perf_counter() - began
 
 
-def measure(recognizers: dict[int, WhisperRecognizer], inputs: list[Audio]) -> list[dict]:
+def measure(recognizers: dict[str, WhisperRecognizer], inputs: list[Audio], key: str = "beams") -> list[dict]:
+    """Each input decoded by every recognizer (keyed by what it tries), the first to go taking
+    turns; a row per input with each one's error rate, seconds and text."""
     rows = []
-    beams = list(recognizers)
+    labels = list(recognizers)
     for i, audio in enumerate(inputs):
-        turn = beams[i % len(beams) :] + beams[: i % len(beams)]
+        turn = labels[i % len(labels) :] + labels[: i % len(labels)]
         runs = {}
-        for beam in turn:
-            text, seconds = decode(recognizers[beam], audio)
+        for label in turn:
+            text, seconds = decode(recognizers[label], audio)
             metric, rate = error_rate(audio.reference, text, audio.language)
-            runs[beam] = {"rate": round(rate, 4), "seconds": round(seconds, 3), "text": text}
+            runs[label] = {"rate": round(rate, 4), "seconds": round(seconds, 3), "text": text}
         rows.append(
             {
                 "input": audio.name,
                 "language": audio.language,
                 "metric": metric,
                 "audio_seconds": round(audio.seconds, 2),
-                "beams": {str(b): runs[b] for b in beams},
+                key: {label: runs[label] for label in labels},
             }
         )
         print(
             f"  {audio.name}: "
-            + ", ".join(f"beam {b} {runs[b]['rate']:.3f} in {runs[b]['seconds']:.1f}s" for b in beams),
+            + ", ".join(f"{label} {runs[label]['rate']:.3f} in {runs[label]['seconds']:.1f}s" for label in labels),
             flush=True,
         )
     return rows
 
 
-def summary(rows: list[dict], beams: list[int]) -> dict:
-    """Per beam: mean error rate by language and over languages, and seconds against the first
-    (configured) beam's on the same inputs."""
+def summary(rows: list[dict], labels: list[str], key: str = "beams") -> dict:
+    """Per recognizer: mean error rate by language and over languages, and seconds against the
+    first's (the configured one) on the same inputs."""
     languages = sorted({r["language"] for r in rows})
     out = {}
-    base_seconds = sum(r["beams"][str(beams[0])]["seconds"] for r in rows)
-    for beam in beams:
+    base_seconds = sum(r[key][labels[0]]["seconds"] for r in rows)
+    for label in labels:
         by_language = {
-            lang: round(statistics.mean(r["beams"][str(beam)]["rate"] for r in rows if r["language"] == lang), 4)
+            lang: round(statistics.mean(r[key][label]["rate"] for r in rows if r["language"] == lang), 4)
             for lang in languages
         }
-        seconds = sum(r["beams"][str(beam)]["seconds"] for r in rows)
-        out[str(beam)] = {
+        seconds = sum(r[key][label]["seconds"] for r in rows)
+        out[label] = {
             "rate_by_language": by_language,
             "mean_rate": round(statistics.mean(by_language.values()), 4),
             "seconds": round(seconds, 2),
@@ -162,14 +168,14 @@ def summary(rows: list[dict], beams: list[int]) -> dict:
     return out
 
 
-def print_summary(title: str, result: dict, beams: list[int]) -> None:
-    languages = list(result[str(beams[0])]["rate_by_language"])
-    rows = [("beam", *languages, "mean", "seconds", "vs configured")]
-    for beam in beams:
-        r = result[str(beam)]
+def print_summary(title: str, result: dict, labels: list[str], heading: str = "beam") -> None:
+    languages = list(result[labels[0]]["rate_by_language"])
+    rows = [(heading, *languages, "mean", "seconds", "vs configured")]
+    for label in labels:
+        r = result[label]
         rows.append(
             (
-                str(beam),
+                label,
                 *(f"{r['rate_by_language'][lang]:.3f}" for lang in languages),
                 f"{r['mean_rate']:.3f}",
                 f"{r['seconds']:.1f}",
@@ -196,23 +202,26 @@ def main() -> None:
     others = [int(b) for b in (args.beams or "3,2,1").split(",") if int(b) != configured]
     beams = [configured, *others]
     model_dir = options.multilingual_model_dir or str(weights.installed(weights.MULTILINGUAL))
-    recognizers = {b: WhisperRecognizer(dataclasses.replace(options, model_dir=model_dir, beam_size=b)) for b in beams}
+    labels = [str(b) for b in beams]
+    recognizers = {
+        str(b): WhisperRecognizer(dataclasses.replace(options, model_dir=model_dir, beam_size=b)) for b in beams
+    }
 
     short, long = clips(args.media), talks(args.cache, args.long_seconds, args.piece_seconds)
     print(f"{len(short)} clips, {len(long)} talk openings; beams {beams} (configured: {configured})", flush=True)
     short_rows = measure(recognizers, short)
     long_rows = measure(recognizers, long)
     results = {
-        "clips": summary(short_rows, beams),
-        "talks": summary(long_rows, beams) if long_rows else None,
+        "clips": summary(short_rows, labels),
+        "talks": summary(long_rows, labels) if long_rows else None,
         "rows": {"clips": short_rows, "talks": long_rows},
     }
-    print_summary("clips (sequential decoding)", results["clips"], beams)
+    print_summary("clips (sequential decoding)", results["clips"], labels)
     if long_rows:
         print_summary(
             f"talk openings ({args.long_seconds:.0f} s each, batched in pieces of {args.piece_seconds:.0f} s)",
             results["talks"],
-            beams,
+            labels,
         )
     write_results(
         args.out,

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from streams.asr import faithfulness
+from streams.asr import faithfulness, fallback
 from streams.asr.languages import AUTO, never_identified, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.recognition import Recognition, RecognitionCancelled, Segment
@@ -47,18 +47,12 @@ class WhisperOptions:
     never_identified: languages never named by identification, comma-separated (``none``: any):
         Whisper hears eSpeak's German as Latin (``languages.never_identified``).
     multilingual_beam_size: beam width for every language but English (``beam_size`` is
-        English's): greedy decoding cost base 7 to 10 points of WER on Italian, Spanish,
-        Portuguese and Japanese against beam 5 (bench/asr_languages.py); beam 3 decodes a long
-        recording in about 0.8x the time of beam 5 at the same error rate within half a point
-        (bench/multilingual_beam.py).
+        English's); measured by bench/multilingual_beam.py and bench/asr_languages.py.
     device: ``cpu`` or ``cuda``.
     compute_type: ``int8`` on CPU, ``float16`` on GPU.
-    beam_size: beam search width for English (1 is greedy): greedy decoding cost tiny.en 3 points
-        of WER on the FLEURS English set against beam 5, for about 15 % less time
-        (bench/asr_languages.py).
+    beam_size: beam search width for English (1 is greedy; bench/asr_languages.py).
     language: ISO code, or ``auto`` to identify the language spoken (``streams.asr.spoken``).
-    chinese_script: how Chinese is written: ``simplified`` (default), ``traditional``, or
-        ``as_decoded`` (Whisper mixes both, even within a sentence: ``streams.text.chinese``).
+    chinese_script: ``simplified``, ``traditional`` or ``as_decoded`` (``streams.text.chinese``).
     word_timestamps: per-word start/end from cross-attention alignment.
     vad_filter: skip non-speech with Silero VAD before decoding.
     vad_model: Silero VAD ONNX file; empty means ``silero_vad.onnx`` from the ``silero-vad`` package.
@@ -68,6 +62,9 @@ class WhisperOptions:
         decodes sequentially. Batching needs ``vad_filter`` (it decodes what the VAD found).
     batch_min_seconds: audio shorter than this is decoded sequentially even when batching is on
         (it has too few windows to batch, and keeps temperature fallback).
+    fallback_temperatures: the sequential decode's temperature ladder (``streams.asr.fallback``).
+    max_tokens_per_second: a sequential window's longest decode, in tokens a second of audio (0:
+        the model's own limit; ``fallback.token_cap``).
     """
 
     model_dir: str = ""
@@ -88,6 +85,8 @@ class WhisperOptions:
     vad_model: str = ""
     batch_size: int = 0
     batch_min_seconds: float = 60.0
+    fallback_temperatures: str = ",".join(str(t) for t in fallback.LADDER)
+    max_tokens_per_second: float = 0.0
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, str]) -> WhisperOptions:
@@ -97,6 +96,9 @@ class WhisperOptions:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
         if options.probe_seconds <= 0:
             raise ValueError("probe_seconds must be positive")
+        if options.max_tokens_per_second < 0:
+            raise ValueError("max_tokens_per_second must not be negative")
+        fallback.parse_temperatures(options.fallback_temperatures)
         parse_language(options.language)
         never_identified(options.never_identified)
         chinese.parse_script(options.chinese_script)
@@ -108,12 +110,10 @@ class WhisperOptions:
         return self.batch_size > 1 and self.vad_filter
 
 
-# The VAD's settings: ``WhisperModel.transcribe``'s defaults but 1 s of audio kept around speech
-# (not 0.4 s), and the batched pipeline's (spans of at most one 30 s window, split at silences from
-# 160 ms). With only 0.4 s before the first word, Whisper decoded the opening words of a clip worse
-# than on the untrimmed audio (FLEURS English, beam 5: WER 8.2 % against 7.4 %; one Portuguese clip
-# "Chef Carro fez que ele" for "Chegando o Fisichella"); from 1 s on, English matched the untrimmed
-# run (bench/asr_languages.py). Silences of 2 s or more are still cut, to 2 s less than they were.
+# The VAD's settings: ``WhisperModel.transcribe``'s defaults but 1 s kept around speech (with 0.4 s
+# Whisper decoded a clip's opening words worse: FLEURS English WER 8.2 % against 7.4 % untrimmed,
+# bench/asr_languages.py), and the batched pipeline's (spans of at most 30 s, split at 160 ms).
+# Silences of 2 s or more are still cut, to 2 s less than they were.
 SEQUENTIAL_VAD = VadOptions(speech_pad_ms=1000)
 # Quiet at a piece's start or end shorter than this is decoded with the speech, not cut off: the
 # same audio run directly decoded words better (ja "人物" for "ジンブス", bench/asr_languages.py).
@@ -197,6 +197,8 @@ class WhisperRecognizer:
             vad_filter=False,
             initial_prompt=prompt or None,
             condition_on_previous_text=False,
+            temperature=fallback.parse_temperatures(o.fallback_temperatures),
+            max_new_tokens=fallback.token_cap(len(speech) / SAMPLE_RATE, o.max_tokens_per_second),
         )
         if spans:
             segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
