@@ -74,15 +74,21 @@ def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = 8) -> list[tup
     return _merge_index_ranges(found)
 
 
-def regions(spans: Sequence[Span], words: Sequence[TimedWord], **gap_options) -> list[Span]:
+def regions(
+    spans: Sequence[Span], words: Sequence[TimedWord], *, decoded_alone: bool = False, **gap_options
+) -> list[Span]:
     """Where to decode again: every speech span (seconds) that holds a gap (``speech_gaps``) or a
     word of a repeated run (``repeated_runs``), merged where they overlap. Whole spans, so each
-    region starts and ends in the silence the VAD cut at."""
+    region starts and ends in the silence the VAD cut at. ``decoded_alone``: ``words`` came from
+    decoding all of ``spans`` as one, sequentially, so a region holding them all is left out:
+    decoded alone again, it would be decoded the same way (a bad 28-s recording cost twice)."""
     marks = speech_gaps(spans, words, **gap_options)
     for i, j in repeated_runs(words):
         marks.append((words[i].start, words[j - 1].end))
-    chosen = [(s, e) for s, e in spans if any(a < e and b > s for a, b in marks)]
-    return _union(chosen)
+    chosen = _union([(s, e) for s, e in spans if any(a < e and b > s for a, b in marks)])
+    if decoded_alone and spans and any(a <= spans[0][0] and b >= spans[-1][1] for a, b in chosen):
+        return []
+    return chosen
 
 
 def _norm(word: str) -> str:

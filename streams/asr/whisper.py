@@ -63,8 +63,6 @@ class WhisperOptions:
     batch_min_seconds: audio shorter than this is decoded sequentially even when batching is on
         (it has too few windows to batch, and keeps temperature fallback).
     fallback_temperatures: the sequential decode's temperature ladder (``streams.asr.fallback``).
-    max_tokens_per_second: a sequential window's longest decode, in tokens a second of audio (0:
-        the model's own limit; ``fallback.token_cap``).
     """
 
     model_dir: str = ""
@@ -86,7 +84,6 @@ class WhisperOptions:
     batch_size: int = 0
     batch_min_seconds: float = 60.0
     fallback_temperatures: str = ",".join(str(t) for t in fallback.LADDER)
-    max_tokens_per_second: float = 0.0
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, str]) -> WhisperOptions:
@@ -96,8 +93,6 @@ class WhisperOptions:
             raise ValueError("batch_size and batch_min_seconds must not be negative")
         if options.probe_seconds <= 0:
             raise ValueError("probe_seconds must be positive")
-        if options.max_tokens_per_second < 0:
-            raise ValueError("max_tokens_per_second must not be negative")
         fallback.parse_temperatures(options.fallback_temperatures)
         parse_language(options.language)
         never_identified(options.never_identified)
@@ -165,7 +160,7 @@ class WhisperRecognizer:
         pieces = list(_checked(segments, cancelled))
         if guard and chance is not None:
             spans = speech_spans(chance, len(audio), BATCHED_VAD)
-            pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled)
+            pieces = self.redecode(audio, spans, pieces, language, prompt, cancelled, alone=True)
         return recognition_from(pieces, detected, audio, self.options)
 
     def _sequential_segments(
@@ -198,7 +193,6 @@ class WhisperRecognizer:
             initial_prompt=prompt or None,
             condition_on_previous_text=False,
             temperature=fallback.parse_temperatures(o.fallback_temperatures),
-            max_new_tokens=fallback.token_cap(len(speech) / SAMPLE_RATE, o.max_tokens_per_second),
         )
         if spans:
             segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
@@ -261,14 +255,14 @@ class WhisperRecognizer:
         language: str | None,
         prompt: str | None,
         cancelled: Callable[[], bool] | None = None,
+        alone: bool = False,
     ) -> list:
-        """``pieces`` (segments in audio time) with every speech span (``spans``: the batched VAD's,
-        at most 30 s, cut at silences from 160 ms) that they leave without words or where they
-        loop (``faithfulness.regions``) decoded again on its own, sequentially, the new words in
-        place of the old ones there. Decoded alone, a stretch no longer shares a window with what
-        made the decoder skip or loop."""
+        """``pieces`` (segments in audio time) with every speech span (``spans``: the batched VAD's)
+        that they leave without words or where they loop (``faithfulness.regions``; ``alone``: as
+        ``decoded_alone`` there) decoded again on its own, sequentially, the new words in place of
+        the old ones there, no longer sharing a window with what made the decoder skip or loop."""
         seconds = [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in spans]
-        todo = faithfulness.regions(seconds, [w for p in pieces for w in (p.words or [])])
+        todo = faithfulness.regions(seconds, [w for p in pieces for w in (p.words or [])], decoded_alone=alone)
         if not todo:
             return pieces
         log.info(

@@ -68,3 +68,19 @@ def test_regions_are_whole_spans_holding_a_gap_or_a_loop():
 
 def test_overlapping_regions_merge():
     assert regions([(0.0, 5.0), (4.0, 9.0)], []) == [(0.0, 9.0)]
+
+
+def test_what_was_decoded_alone_is_not_decoded_again_whole():
+    """A region holding every span of a recording decoded as one would be decoded the same way
+    again; a part of it is still worth a decode of its own."""
+    spans = [(0.0, 8.0), (9.0, 15.0)]
+    looped = [W(t, 0.5 + i * 0.5, 0.9 + i * 0.5) for i, t in enumerate("go on go on go on go on".split())]
+    nothing_said: list[W] = []
+    whole = [(0.0, 8.0), (8.0, 15.0)]  # one region: the whole recording
+    assert regions(whole, nothing_said) == [(0.0, 15.0)]
+    assert regions(whole, nothing_said, decoded_alone=True) == []
+    # two regions apart are each decoded alone, which the recording decoded as one was not
+    assert regions(spans, nothing_said, decoded_alone=True) == [(0.0, 8.0), (9.0, 15.0)]
+    said_after = looped + words_over(9.4, 14.6, "a b c d e f g h i j k l m n")
+    assert regions(spans, said_after, decoded_alone=True) == [(0.0, 8.0)]
+    assert regions([(0.0, 5.0), (4.0, 9.0)], [], decoded_alone=True) == []
