@@ -1,10 +1,11 @@
 """Benchmark: what the sequential decode's fallback costs on speech the model hears badly (issue 49).
 
-A 60-minute German talk (eSpeak NG) took 1.41x the same talk in English. Profiled chunk by chunk,
-a tenth of the German decoding went to stretches decoded again sequentially (``redecode``: the
-batched decode looped or skipped there), and those decodes ran faster-whisper's whole temperature
-ladder: eSpeak's German fails the mean log-probability test (-1.0) at every temperature, and a
-sample that loops runs on to the length limit before it is thrown away (``streams.asr.fallback``).
+A 60-minute German talk (eSpeak NG) took 1.41x the same talk in English. Profiled piece by piece
+(``bench/transcribe_parts.py``), German decodes far more stretches again sequentially than English
+(``redecode``: the batched decode looped or skipped there), and those decodes ran faster-whisper's
+whole temperature ladder: eSpeak's German fails the mean log-probability test (-1.0) at every
+temperature, and a sample that loops runs on to the length limit before it is thrown away
+(``streams.asr.fallback``).
 
 Each variant is the configured multilingual recognizer (``models/triton_repo/whisper/config.pbtxt``,
 beam ``multilingual_beam_size``) with other fallback settings; the configured one is the baseline,
