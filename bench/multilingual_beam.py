@@ -109,6 +109,14 @@ def talks(
     return out
 
 
+def input_arguments(parser: argparse.ArgumentParser, long_seconds: float, piece_seconds: float) -> None:
+    """The options that say which clips and talks are decoded (``clips``, ``talks``)."""
+    parser.add_argument("--media", type=Path, default=MEDIA_DIR)
+    parser.add_argument("--cache", type=Path, default=EVAL_CACHE, help="where built talk videos are kept")
+    parser.add_argument("--long-seconds", type=float, default=long_seconds, help="how much of each talk is decoded")
+    parser.add_argument("--piece-seconds", type=float, default=piece_seconds, help="the pipeline's chunk length")
+
+
 def decode(recognizer: WhisperRecognizer, audio: Audio) -> tuple[str, float]:
     began = time.perf_counter()
     words = []
@@ -190,10 +198,7 @@ def main() -> None:
     parser.add_argument(
         "--beams", default="", help="beam widths after the configured one, comma-separated (default 3,2,1)"
     )
-    parser.add_argument("--media", type=Path, default=MEDIA_DIR)
-    parser.add_argument("--cache", type=Path, default=EVAL_CACHE, help="where built talk videos are kept")
-    parser.add_argument("--long-seconds", type=float, default=240.0, help="how much of each talk is decoded")
-    parser.add_argument("--piece-seconds", type=float, default=120.0, help="the pipeline's chunk length")
+    input_arguments(parser, long_seconds=240.0, piece_seconds=120.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 

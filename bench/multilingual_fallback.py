@@ -31,14 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.multilingual_beam import clips, measure, print_summary, summary, talks  # noqa: E402
+from bench.multilingual_beam import clips, input_arguments, measure, print_summary, summary, talks  # noqa: E402
 from bench.report import commit, write_results  # noqa: E402
 from bench.whisper import config_options  # noqa: E402
 from streams.asr import weights  # noqa: E402
 from streams.asr.fallback import parse_temperatures  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
-from tests.conftest import MEDIA_DIR  # noqa: E402
-from tests.highlight_talks import EVAL_CACHE  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "multilingual_fallback.json"
 
@@ -55,10 +53,7 @@ def main() -> None:
     parser.add_argument("--variants", default="", help=f"names after the configured one, from {list(VARIANTS)}")
     parser.add_argument("--sets", default="clips,english clips,talks", help="which inputs, comma-separated")
     parser.add_argument("--languages", default="de", help="translated talks' languages, comma-separated")
-    parser.add_argument("--media", type=Path, default=MEDIA_DIR)
-    parser.add_argument("--cache", type=Path, default=EVAL_CACHE, help="where built talk videos are kept")
-    parser.add_argument("--long-seconds", type=float, default=100000.0, help="how much of each talk is decoded")
-    parser.add_argument("--piece-seconds", type=float, default=112.0, help="the pipeline's chunk length")
+    input_arguments(parser, long_seconds=100000.0, piece_seconds=112.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 

@@ -35,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.language_cost import translated_talks  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from bench.whisper import config_options  # noqa: E402
+from streams.asr.languages import UNDETERMINED  # noqa: E402
+from streams.asr.vad import SAMPLE_RATE  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, build_talk  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "transcribe_parts.json"
-SAMPLE_RATE = 16000
 PARTS = ("identify", "probes", "batched", "redecode", "sequential", "encode", "align")
 
 
@@ -125,7 +126,7 @@ def main() -> None:
                 began = time.perf_counter()
                 heard = recognizer.recognize(pcm, before=before[lang])
                 total = time.perf_counter() - began
-                before[lang] = heard.language if heard.language != "und" else before[lang]
+                before[lang] = heard.language if heard.language != UNDETERMINED else before[lang]
                 parts = {p: round(timers.seconds[p], 3) for p in PARTS if p != "probes"}
                 parts["probes"] = timers.calls["probes"]
                 totals[lang].update({"total": total, "audio": len(pcm) / SAMPLE_RATE, "pieces": 1, **parts})

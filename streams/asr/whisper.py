@@ -131,6 +131,7 @@ class WhisperRecognizer:
         )
         self.vad = SileroVad(options.vad_model or None) if options.vad_filter else None
         self.pipeline = BatchedInferencePipeline(self.model) if options.batched else None
+        self.temperatures = fallback.parse_temperatures(options.fallback_temperatures)
 
     def recognize(
         self,
@@ -192,7 +193,7 @@ class WhisperRecognizer:
             vad_filter=False,
             initial_prompt=prompt or None,
             condition_on_previous_text=False,
-            temperature=fallback.parse_temperatures(o.fallback_temperatures),
+            temperature=self.temperatures,
         )
         if spans:
             segments = restore_speech_timestamps(segments, spans, SAMPLE_RATE)
