@@ -12,8 +12,9 @@ language it decodes with the right one. Given none (``auto``), it identifies the
   input, so a probe costs in proportion to the speech it hears, about 0.1 s for 10 s here) and its
   language tokens are read. A German sentence in the middle of an English window is heard; so
   it was not when only a window's first 10 s were;
-- where two neighbouring probes disagree, their windows are probed again in pieces of a few
-  VAD spans (at least 3 s of speech), so the change of language is placed at a pause, not at a
+- where two neighbouring probes disagree (once a probe too unsure to name its language has taken
+  its neighbours', ``languages.settle``), their windows are probed again in pieces of a few VAD
+  spans (at least 3 s of speech), so the change of language is placed at a pause, not at a
   window's edge;
 - the probes become spans of one language (``streams.asr.languages.runs``), and each span's audio
   (cut in the middle of the pauses between them) is decoded in its language.
@@ -42,6 +43,7 @@ from streams.asr.languages import (
     never_identified,
     parse_language,
     runs,
+    settle,
 )
 from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE, speech_spans
@@ -116,6 +118,21 @@ def covers_of(spans: list[Span], seconds: float = COVER_SECONDS) -> list[list[Sp
     return pieces
 
 
+def to_probe_again(covering: list[list[Probe]]) -> set[int]:
+    """The windows (by index) whose probes, or whose last and the next window's first, disagree:
+    they are probed again in smaller pieces, so the change of language is placed at a pause. A
+    probe too unsure to name its language (``settle`` gives it its neighbours') is no sign of a
+    change: on eSpeak's German, re-probing for those alone was 57 % of the smaller probes, and
+    changed no span (DEVELOPERS.md, languages)."""
+    window_of = [i for i, probes in enumerate(covering) for _ in probes]
+    heard = settle([probe for probes in covering for probe in probes])
+    changed: set[int] = set()
+    for k in range(len(heard) - 1):
+        if heard[k].language != heard[k + 1].language:
+            changed |= {window_of[k], window_of[k + 1]}
+    return changed
+
+
 class MultilingualRecognizer:
     """Loads both models once; ``recognize`` is safe to call from one thread at a time."""
 
@@ -184,13 +201,7 @@ class MultilingualRecognizer:
         # sentences in the middle of a window is not missed, nor is one piece that straddles a
         # change trusted for the whole window.
         covering = [[self._probe_spans(audio, piece) for piece in covers_of(window)] for window in windows]
-        # Where the pieces disagree, inside a window or across its edge, the window is probed
-        # again in smaller pieces, so the change of language is placed at a pause.
-        flat = [(i, probe) for i, probes in enumerate(covering) for probe in probes]
-        changed = set()
-        for (i, a), (j, b) in zip(flat, flat[1:]):
-            if a.language != b.language:
-                changed |= {i, j}
+        changed = to_probe_again(covering)
         detailed: list[Probe] = []
         for i, window in enumerate(windows):
             if i in changed and len(window) > 1:

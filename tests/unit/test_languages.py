@@ -8,7 +8,7 @@ from streams.asr.languages import (
     settle, spoken_between,
 )
 from streams.asr.whisper import WhisperOptions
-from streams.asr.spoken import covers_of, pieces_of, windows_of
+from streams.asr.spoken import covers_of, pieces_of, to_probe_again, windows_of
 from streams.asr.recognition import Recognition
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
@@ -118,6 +118,26 @@ def test_all_of_a_windows_speech_is_covered_by_probes():
     assert [len(c) for c in covers_of(spans[:4] + [word], 5.0)] == [2, 3]
     assert [len(c) for c in covers_of(spans[:5], 5.0)] == [2, 2, 1]  # 3 s is enough
     assert covers_of(spans[:1], 5.0) == [spans[:1]]
+
+
+def test_windows_are_probed_again_where_a_sure_probe_says_another_language():
+    german = [[Probe(0, 10, "de", 0.9), Probe(10, 20, "de", 0.8)], [Probe(21, 31, "de", 0.9)]]
+    assert to_probe_again(german) == set()
+    # eSpeak's German heard as Thai by a probe too unsure to name it: no change to place
+    unsure = [[Probe(0, 10, "de", 0.9), Probe(10, 20, "th", 0.3)], [Probe(21, 31, "de", 0.9)], [Probe(32, 40, "de", 0.9)]]
+    assert to_probe_again(unsure) == set()
+    # a sure probe of another language inside a window, and across a window's edge
+    inside = [[Probe(0, 10, "de", 0.9), Probe(10, 20, "th", 0.7)], [Probe(21, 31, "de", 0.9)], [Probe(32, 40, "de", 0.9)]]
+    assert to_probe_again(inside) == {0, 1}
+    edge = [[Probe(0, 10, "en", 0.9)], [Probe(11, 20, "de", 0.95)], [Probe(21, 30, "de", 0.9)]]
+    assert to_probe_again(edge) == {0, 1}
+    # an unsure probe that straddles a change takes the nearer side's language (here the one
+    # before), which the sure probe after it disagrees with: its window is probed again
+    straddle = [[Probe(0, 10, "en", 0.9)], [Probe(11, 20, "de", 0.4)], [Probe(21, 30, "de", 0.95)]]
+    assert to_probe_again(straddle) == {1, 2}
+    # with no sure probe at all, any disagreement is looked at again
+    assert to_probe_again([[Probe(0, 10, "en", 0.3)], [Probe(11, 20, "de", 0.4)]]) == {0, 1}
+    assert to_probe_again([]) == set()
 
 
 def test_a_recognition_keeps_its_languages_through_json_and_shift():
