@@ -36,7 +36,7 @@ VOICES = {"guest": ("en-gb", 150), "panelist_a": ("en-gb", 150), "panelist_b": (
 DEFAULT_VOICE = ("en-us", 160)
 # A translated talk (``bench/highlights/translated/<language>/``) is spoken by that language's voice,
 # whoever the speaker (a second speaker keeps a variant of it, so two voices still alternate).
-LANGUAGE_VOICES = {"de": "de", "es": "es", "fr": "fr-fr", "ja": "ja"}
+LANGUAGE_VOICES = {"de": "de", "es": "es", "fr": "fr-fr", "it": "it", "pt": "pt-br", "ja": "ja"}
 SECOND_VOICE = {"guest", "panelist_a", "panelist_b"}
 # A portrait per talk (any is fine; different ones keep the talks apart in a clip gallery).
 PORTRAITS = {"podcast_sailing": "images/fr_biden.jpg", "lecture_refrigeration": "images/fr_obama.jpg",
