@@ -216,6 +216,7 @@ def main() -> None:
         result = {"talk": name, "labels": where[name][0].name, "language": language_of(where[name][0]) or "en",
                   "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
+                  "heard": heard(kept[name]["chunks"]),
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
         others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
@@ -251,6 +252,16 @@ def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict
             [replay] = replayed([video], env=heads)["videos"]
             out["videos"][i] = {**replay, "held_out": True}
     return out
+
+
+def heard(chunks: list[dict]) -> dict[str, float]:
+    """Seconds of the talk's speech heard in each language (its chunks' language spans), most
+    first: a voice the model hears as another language is ranked as that language."""
+    seconds: dict[str, float] = {}
+    for chunk in chunks:
+        for span in chunk.get("languages") or []:
+            seconds[span["language"]] = seconds.get(span["language"], 0.0) + span["end"] - span["start"]
+    return {language: round(s, 1) for language, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
 
 
 def talk_id(folder: Path, name: str) -> str:
