@@ -125,8 +125,10 @@ def listed(items) -> str:
 
 
 def each(values, spec: str = ".2f") -> str:
-    """``0.75 on each`` when every value reads the same, else ``0.75, 0.50 and 0.50``."""
+    """``0.75`` for one value, ``0.75 on each`` when every value reads the same, else ``0.75, 0.50 and 0.50``."""
     written = [format(v, spec) for v in values]
+    if len(written) == 1:
+        return written[0]
     return f"{written[0]} on each" if len(set(written)) == 1 else listed(written)
 
 
@@ -169,7 +171,7 @@ def moments_quality() -> str:
             + (f"; short of them: {listed(missed)}." if missed else "."))
 
 
-def _heard_as(talk: dict, language: str) -> str:
+def _talk_heard_as(talk: dict, language: str) -> str:
     """`` heard as es for 100 % of its speech`` where most of a talk's speech was identified as
     another language than its labels' (results written before the bench recorded it say nothing)."""
     heard = talk.get("heard") or {}
@@ -188,7 +190,7 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     for language, talks in by.items():
         now = [t["current"] for t in talks]
         base = [t["baseline"] for t in talks]
-        names = ", ".join(t["talk"].split("/")[-1].split("_")[0] + _heard_as(t, language) for t in talks)
+        names = ", ".join(t["talk"].split("/")[-1].split("_")[0] + _talk_heard_as(t, language) for t in talks)
         parts.append(f"{language} ({names}): precision@{r['k']} {each([v['precision_at_k'] for v in now])} "
                      f"(today's: {each([v['precision_at_k'] for v in base])}), recall "
                      f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")

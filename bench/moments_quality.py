@@ -30,7 +30,9 @@ least 0.75, recall at least 0.6, every hit covering at least 90 % of its highlig
 A talk whose chunks are kept needs no stack (``--fresh-transcripts`` runs it through the pipeline
 again). ``--reuse-stack`` submits to an already running stack (``clipstream stack up --app``,
 described by the usual ``CLIPSTREAM_*`` environment) instead of starting a private one.
-``--without`` also scores this checkout's ranking with each named part taken out
+``--tell-language`` uploads each translated talk with its language given (the upload's
+``language`` option), as a user who knows it would, instead of leaving it to identification; its
+chunks are kept apart (``chunks-told.json``). ``--without`` also scores this checkout's ranking with each named part taken out
 (``bench/ranking_replay.py``: the lexicons of languages other than English, the boundary rules), to
 measure what each adds on the same transcripts.
 
@@ -89,14 +91,20 @@ def passages_in(clip: Span, talk: LabelledTalk) -> str:
     return " + ".join(parts) or "-"
 
 
-def options(k: int) -> dict:
-    return {"clip_count": k}
+def options(k: int, language: str | None = None) -> dict:
+    """The upload's options: ``k`` clips, and the language spoken where it is told."""
+    return {"clip_count": k, **({"language": language} if language else {})}
 
 
-def transcribed(client: Client, settings: Settings, built: BuiltTalk, args) -> dict:
-    """Run the talk through the pipeline; its stored chunks (kept in ``chunks.json`` beside the
-    built video) and the pipeline's final ranking."""
-    video_id = client.submit(built.video, **options(args.k))["video_id"]
+def kept_file(built: BuiltTalk, told: str | None) -> Path:
+    """Where a talk's chunks are kept: apart when its language was told, not identified."""
+    return built.video.parent / ("chunks-told.json" if told else "chunks.json")
+
+
+def transcribed(client: Client, settings: Settings, built: BuiltTalk, args, told: str | None = None) -> dict:
+    """Run the talk through the pipeline (``told``: the language given with the upload); its
+    stored chunks (kept beside the built video, ``kept_file``) and the pipeline's final ranking."""
+    video_id = client.submit(built.video, **options(args.k, told))["video_id"]
     video = client.wait(video_id, timeout=args.timeout, poll=1.0)
     if video["status"] != "completed":
         raise SystemExit(f"{built.name}: the video failed: {video.get('error')}")
@@ -110,7 +118,7 @@ def transcribed(client: Client, settings: Settings, built: BuiltTalk, args) -> d
 
     kept = {"video_id": video_id, "duration": video.get("duration_s") or built.talk.duration,
             "chunks": [chunk_json(c) for c in asyncio.run(chunks())], "pipeline": ranking(client, video_id)}
-    (built.video.parent / "chunks.json").write_text(json.dumps(kept))
+    kept_file(built, told).write_text(json.dumps(kept))
     return kept
 
 
@@ -183,6 +191,8 @@ def main() -> None:
     parser.add_argument("--reuse-stack", action="store_true", help="use the running stack's API")
     parser.add_argument("--fresh-transcripts", action="store_true",
                         help="run every talk through the pipeline again, even where its chunks are kept")
+    parser.add_argument("--tell-language", action="store_true",
+                        help="upload translated talks with their language given, not identified")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--without", default="", help=f"parts also taken out, one run each ({', '.join(PARTS)})")
     args = parser.parse_args()
@@ -194,12 +204,13 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"no labelled talk {', '.join(unknown)} in {', '.join(map(str, args.labels))}")
     built = {n: build_talk(where[n][1], args.media, where[n][0], args.cache) for n in names}  # before any service
-    kept = {name: _kept(b) for name, b in built.items()}
+    told = {n: language_of(where[n][0]) if args.tell_language else None for n in names}
+    kept = {name: _kept(b, told[name]) for name, b in built.items()}
     missing = [n for n in names if args.fresh_transcripts or kept[n] is None]
     if missing:
-        kept.update(_transcribe({n: built[n] for n in missing}, args))
+        kept.update(_transcribe({n: built[n] for n in missing}, args, told))
 
-    videos = [{"key": name, "options": options(args.k), "duration": kept[name]["duration"],
+    videos = [{"key": name, "options": options(args.k, told[name]), "duration": kept[name]["duration"],
                "chunks": kept[name]["chunks"]} for name in names]
     base = replayed(videos, checkout(args.baseline))
     shipped = replayed(videos)  # with the editorial head setup trained: what the pipeline ranks with
@@ -216,7 +227,7 @@ def main() -> None:
         result = {"talk": name, "labels": where[name][0].name, "language": language_of(where[name][0]) or "en",
                   "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
-                  "heard": heard(kept[name]["chunks"]),
+                  "language_told": told[name] is not None, "heard": heard(kept[name]["chunks"]),
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
         others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
@@ -269,8 +280,8 @@ def talk_id(folder: Path, name: str) -> str:
     return f"{language}/{name}" if language else name
 
 
-def _kept(built: BuiltTalk) -> dict | None:
-    path = built.video.parent / "chunks.json"
+def _kept(built: BuiltTalk, told: str | None) -> dict | None:
+    path = kept_file(built, told)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -278,7 +289,7 @@ def _spans(moments: list[dict]) -> list[tuple[float, float]]:
     return [(round(m["start"], 2), round(m["end"], 2)) for m in moments]
 
 
-def _transcribe(talks: dict[str, BuiltTalk], args) -> dict[str, dict]:
+def _transcribe(talks: dict[str, BuiltTalk], args, told: dict[str, str | None]) -> dict[str, dict]:
     """Each talk through the pipeline once (a private stack unless ``--reuse-stack``), by the
     names ``talks`` gives them (``de/keynote`` and ``keynote`` are built from one name)."""
     if args.reuse_stack:
@@ -294,7 +305,7 @@ def _transcribe(talks: dict[str, BuiltTalk], args) -> dict[str, dict]:
             out = {}
             for name, built in talks.items():
                 print(f"{name}: through the pipeline", flush=True)
-                out[name] = transcribed(client, settings, built, args)
+                out[name] = transcribed(client, settings, built, args, told[name])
             return out
     finally:
         if started:
