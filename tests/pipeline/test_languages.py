@@ -1,7 +1,8 @@
 """Talks in other languages through the whole pipeline: a Chinese and a German talk, built from the
 read speech of ``../shared/media/speech/multilingual``, are identified without being told their
 language, become clips whose captions are in that language and script (the sidecar text, and the
-glyphs drawn on the rendered frames), and search finds their words."""
+glyphs drawn on the rendered frames), and search finds their words. A Portuguese talk whose upload
+names its language is transcribed in it without being identified."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ TALKS = {
     "de": (["de_fleurs_000.ogg", "de_fleurs_001.ogg", "de_fleurs_002.ogg"],
            ["Dinosaurier", "Wasser", "Frauen", "Sediment", "Strände"], r"[a-zäöüß]"),
 }
+# A talk uploaded with its language named: (language, clips, words that are said).
+NAMED = ("pt", ["pt_fleurs_000.ogg", "pt_fleurs_001.ogg", "pt_fleurs_002.ogg"], ["carro", "acidente", "pirâmide"])
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +38,10 @@ def talks(pipeline, media_dir, built_media):
     for language, (files, *_rest) in TALKS.items():
         talk = concat_audio([folder / f for f in files], built_media / f"{language}_talk.wav")
         ids[language] = pipeline.client.submit(talk, clip_count=1, min_seconds=5, max_seconds=20)["video_id"]
+    language, files, _words = NAMED
+    talk = concat_audio([folder / f for f in files], built_media / f"{language}_named_talk.wav")
+    ids[f"{language} named"] = pipeline.client.submit(
+        talk, clip_count=1, min_seconds=5, max_seconds=20, language=language)["video_id"]
     for video_id in ids.values():
         video = pipeline.client.wait(video_id, timeout=900)
         assert video["status"] == "completed", video.get("error")
@@ -46,6 +53,19 @@ def test_the_language_is_identified_without_being_told(pipeline, talks, language
     transcript = pipeline.client.transcript(talks[language])
     assert transcript["language"] == language and transcript["language_probability"] > 0.8
     assert transcript["languages"] == [language]
+
+
+def test_a_talk_whose_upload_names_its_language_is_transcribed_in_it(pipeline, talks):
+    # Nothing identified it, so nothing was sure or unsure: the probability is null, in the
+    # transcript and in the events between the stages (which must read such a span as sent).
+    language, _files, words = NAMED
+    video_id = talks[f"{language} named"]
+    transcript = pipeline.client.transcript(video_id)
+    assert transcript["language"] == language and transcript["language_probability"] is None
+    assert transcript["languages"] == [language]
+    text = transcript["text"].lower()
+    assert sum(w in text for w in words) * 2 >= len(words), text
+    assert len(pipeline.client.clips(video_id)["clips"]) == 1
 
 
 @pytest.mark.parametrize("language", sorted(TALKS))

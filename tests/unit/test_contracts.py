@@ -19,6 +19,7 @@ from streams.worker.records import (
     PostStatsFetched,
     RenderRequested,
     TranscriptChunkReady,
+    TranscriptLanguage,
     TranscriptSegment,
     TranscriptWord,
     UploadOptions,
@@ -156,3 +157,14 @@ def test_a_published_event_that_breaks_its_schema_is_a_contract_error():
     event = PUBLISHED["upload_received"](tenant_id="acme", video_id="v", source_uri="file:///s/v.mp4", filename="v.mp4",
                            size_bytes=0, options={})
     assert event.of_size(5).size_bytes == 5 and event.of_size(5).event_id == event.event_id
+
+
+def test_a_transcript_in_a_language_the_upload_named_is_read_as_sent():
+    # The upload named its language, so no identification was sure or unsure of it: the span's
+    # probability is null, and a null is dropped on reading (Faust writes unset fields as null).
+    chunk = TranscriptChunkReady(**{**EXAMPLES["transcript_chunk_ready"].asdict(), "language": "pt",
+                                    "languages": [TranscriptLanguage(language="pt", start=92.5, end=180.0,
+                                                                     probability=None)]})
+    read = contracts.parse("transcript_chunk_ready", json.dumps(to_payload(chunk)).encode())
+    assert read["languages"] == [{"language": "pt", "start": 92.5, "end": 180.0}]
+    assert TranscriptChunkReady.from_data(read).languages[0].probability is None
