@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``language_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``language_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -196,9 +196,11 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
                      f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")
     scored = [t for talks in by.values() for t in talks]
     met = sum(all(t["current"]["meets"].values()) for t in scored)
+    told = "; each translated talk uploaded with its language given" if any(
+        t.get("language_told") for t in r["results"]) else ""
     text = (f"`bench/results/{name}.json`, commit {r['current_commit']} against today's ranking "
             f"at {r['baseline_commit']} in the same run, on the same transcripts (the sourdough tutorial scored "
-            f"with heads trained without it): " + "; ".join(parts)
+            f"with heads trained without it{told}): " + "; ".join(parts)
             + f". {met} of {len(scored)} talks meet every target (today's ranking: "
             f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
     foreign = [t for t in scored if "/" in t["talk"]]
@@ -207,7 +209,8 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         mean_now = sum(t["current"]["precision_at_k"] for t in foreign) / len(foreign)
         checks = [f"without the {part} {sum(t[f'without {part}']['precision_at_k'] for t in foreign) / len(foreign):.2f}"
                   for part in without]
-        text += (f". Parts taken out, on the {len(foreign)} translated talks (mean precision@{r['k']} "
+        on = "the translated talk" if len(foreign) == 1 else f"the {len(foreign)} translated talks"
+        text += (f". Parts taken out, on {on} (mean precision@{r['k']} "
                  f"{mean_now:.2f} with everything): " + ", ".join(checks))
     if name == "moments_quality_languages" and (RESULTS / "moments_quality_scripts.json").is_file():
         sc = result("moments_quality_scripts")
@@ -644,6 +647,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
     "moments_languages": moments_languages, "language_cost": language_cost,
     "moments_languages_it_pt": lambda: moments_languages("moments_quality_it_pt"),
+    "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "asr_languages": asr_languages,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
