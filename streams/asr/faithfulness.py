@@ -22,6 +22,9 @@ MIN_GAP_SECONDS = 1.0
 SPAN_PAD_SECONDS = 0.4
 #: A word is taken to cover its own time and this much around it (word timings are approximate).
 WORD_SLACK_SECONDS = 0.25
+#: The longest phrase looked for repeating back to back: whole sentences, as Whisper loops them (a
+#: two-sentence loop of 18 words on eSpeak's Portuguese went unseen at 8).
+MAX_LOOP_WORDS = 40
 
 
 Span = tuple[float, float]
@@ -48,10 +51,10 @@ def speech_gaps(
     return gaps
 
 
-def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = 8) -> list[tuple[int, int]]:
+def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = MAX_LOOP_WORDS) -> list[tuple[int, int]]:
     """Index ranges ``[i, j)`` of ``words`` where a phrase repeats back to back more than speech
     does: one word four times or more ("the the the the"), two to four words three times or more,
-    five words or more twice in a row. Ranges that touch are merged."""
+    five words or more (up to ``max_ngram``) twice in a row. Ranges that touch are merged."""
     tokens = [_norm(w.word) for w in words]
     found: list[tuple[int, int]] = []
     i = 0

@@ -58,6 +58,21 @@ def test_back_to_back_repeats_are_runs_but_ordinary_speech_is_not():
     assert repeated_runs([W(t, i, i + 0.5) for i, t in enumerate("the the the the end".split())]) == [(0, 4)]
 
 
+def test_a_loop_of_whole_sentences_is_a_run():
+    # Whisper base on eSpeak's Portuguese: two sentences (18 words) said again, then the first once
+    # more; a list of quantities has no back-to-back repeat of that length.
+    block = ("Trezento de setenta e cinquenta dramas de água, um polco moda. "
+             "Cinquenta dramas de fade da Jipa e cinquenta grau.").split()
+    said = "Entra a que está tudo o que você precisa.".split()
+    looped = said + block + block + block[:10] + "E aqui uma balança.".split()
+    timed = [W(t, i, i + 0.5) for i, t in enumerate(looped)]
+    assert repeated_runs(timed) == [(len(said), len(said) + 2 * len(block))]  # the whole copies
+    listed = ("Four hundred and fifty grams of bread flour and fifty grams of whole wheat flour. Three hundred "
+              "and seventy-five grams of water, a little warm. One hundred grams of active starter, and ten "
+              "grams of fine sea salt.").split()
+    assert repeated_runs([W(t, i, i + 0.5) for i, t in enumerate(listed)]) == []
+
+
 def test_regions_are_whole_spans_holding_a_gap_or_a_loop():
     spans = [(0.0, 8.0), (9.0, 15.0), (16.0, 20.0)]
     said = words_over(0.4, 7.6, "a b c d e f g h i j k l m n o p q r")
