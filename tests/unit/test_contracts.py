@@ -168,3 +168,23 @@ def test_a_transcript_in_a_language_the_upload_named_is_read_as_sent():
     read = contracts.parse("transcript_chunk_ready", json.dumps(to_payload(chunk)).encode())
     assert read["languages"] == [{"language": "pt", "start": 92.5, "end": 180.0}]
     assert TranscriptChunkReady.from_data(read).languages[0].probability is None
+
+
+def _required_but_nullable(node, where: str = ""):
+    if isinstance(node, dict):
+        required = set(node.get("required", ()))
+        for name, spec in (node.get("properties") or {}).items():
+            kinds = spec.get("type") if isinstance(spec, dict) else None
+            if name in required and isinstance(kinds, list) and "null" in kinds:
+                yield f"{where}/{name}"
+        for key, value in node.items():
+            yield from _required_but_nullable(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _required_but_nullable(value, f"{where}/{i}")
+
+
+@pytest.mark.parametrize("event_type", contracts.EVENT_TYPES)
+def test_no_schema_requires_a_field_it_lets_be_null(event_type):
+    # Reading drops nulls at every depth, so such a field, when null, reads as missing.
+    assert list(_required_but_nullable(contracts.schema(event_type))) == []
