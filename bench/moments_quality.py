@@ -32,9 +32,9 @@ again). ``--reuse-stack`` submits to an already running stack (``clipstream stac
 described by the usual ``CLIPSTREAM_*`` environment) instead of starting a private one.
 ``--tell-language`` uploads each translated talk with its language given (the upload's
 ``language`` option), as a user who knows it would, instead of leaving it to identification; its
-chunks are kept apart (``chunks-told.json``). ``--without`` also scores this checkout's ranking with each named part taken out
-(``bench/ranking_replay.py``: the lexicons of languages other than English, the boundary rules), to
-measure what each adds on the same transcripts.
+chunks are kept apart (``chunks-told.json``). ``--without`` also scores this checkout's ranking
+with each named part taken out (``bench/ranking_replay.py``: the lexicons of languages other than
+English, the boundary rules), to measure what each adds on the same transcripts.
 
 Writes bench/results/moments_quality.json.
 """
