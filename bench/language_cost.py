@@ -72,11 +72,17 @@ async def languages_heard(dsn: str, video_id: str) -> tuple[dict[str, int], dict
     finally:
         await conn.close()
     chunks = Counter(row["language"] or "?" for row in rows)
+    return dict(chunks.most_common()), speech_seconds(from_jsonb(row["languages"]) for row in rows)
+
+
+def speech_seconds(chunk_spans) -> dict[str, float]:
+    """Seconds of speech in each language, most first, over chunks' language spans (one list,
+    or None, a chunk)."""
     seconds: Counter[str] = Counter()
-    for row in rows:
-        for span in from_jsonb(row["languages"]) or ():
+    for spans in chunk_spans:
+        for span in spans or ():
             seconds[span["language"]] += span["end"] - span["start"]
-    return dict(chunks.most_common()), {k: round(v, 1) for k, v in seconds.most_common()}
+    return {k: round(v, 1) for k, v in seconds.most_common()}
 
 
 def summary(language: str, t: dict, heard: tuple[dict, dict], wall: float) -> dict:

@@ -55,6 +55,7 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
+from bench.language_cost import speech_seconds  # noqa: E402
 from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
@@ -227,7 +228,7 @@ def main() -> None:
         result = {"talk": name, "labels": where[name][0].name, "language": language_of(where[name][0]) or "en",
                   "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
-                  "language_told": told[name] is not None, "heard": heard(kept[name]["chunks"]),
+                  "language_told": told[name] is not None, "heard": speech_seconds(c.get("languages") for c in kept[name]["chunks"]),
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
         others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
@@ -263,16 +264,6 @@ def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict
             [replay] = replayed([video], env=heads)["videos"]
             out["videos"][i] = {**replay, "held_out": True}
     return out
-
-
-def heard(chunks: list[dict]) -> dict[str, float]:
-    """Seconds of the talk's speech heard in each language (its chunks' language spans), most
-    first: a voice the model hears as another language is ranked as that language."""
-    seconds: dict[str, float] = {}
-    for chunk in chunks:
-        for span in chunk.get("languages") or []:
-            seconds[span["language"]] = seconds.get(span["language"], 0.0) + span["end"] - span["start"]
-    return {language: round(s, 1) for language, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
 
 
 def talk_id(folder: Path, name: str) -> str:
