@@ -28,10 +28,10 @@ start without them (``ModelMissing``), rather than rank without what matters mos
 Each clip the moments announce is read by the clip judge (``streams.judge``, a language model on
 Triton), which writes its title and reason and scores it as a standalone clip (``judge_*`` signals
 in its breakdown). Its answers are checked and asked again when malformed; its verdicts are kept
-in the catalog by content, so a replay asks nothing twice. ``CLIPSTREAM_MOMENT_JUDGE=on`` turns it
-on; off (the default until it has been measured through the whole pipeline) ranks and titles by
-rules alone and says so once, in the video's ``ranking`` (not in every reason, where it would
-read as boilerplate).
+in the catalog by content, so a replay asks nothing twice. The setting ``moment_judge``
+(``CLIPSTREAM_MOMENT_JUDGE=on``) turns it on; off (the default until it has been measured through
+the whole pipeline) ranks and titles by rules alone and says so once, in the video's ``ranking``
+(not in every reason, where it would read as boilerplate).
 
 Besides the words, each stored chunk brings its loudness envelope and pitch track (measured by
 the transcribe agent from the chunk's PCM) and what was on screen: faces counted on about one
@@ -46,7 +46,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
@@ -57,7 +56,7 @@ from streams.domain.envelope import SCHEMA_VERSION, moments_event_id, stamp
 from streams.domain.moment import Moment, StoredMoment
 from streams.domain.options import VideoOptions
 from streams.domain.transcript import TranscriptChunk
-from streams.errors import ConfigError, MalformedVerdict, NoSpeech
+from streams.errors import MalformedVerdict, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import ScoredMoment, as_moment, moment_id
 from streams.moments.options import clip_length, max_overlap
@@ -78,18 +77,6 @@ log = logging.getLogger(__name__)
 JUDGE_ATTEMPTS = 4  # answers asked of the judge for one clip before its output counts as unusable
 RULES_ONLY = "ranked by rules alone: the clip judge is off"
 UNJUDGED = "titled by rules: the clip judge's answers were unusable"
-
-
-def judge_enabled() -> bool:
-    """``CLIPSTREAM_MOMENT_JUDGE``: on or off (the default, for now: the judge has not yet been run
-    through the whole pipeline suite and the time benchmark; see issue 17's notes); anything else is
-    a ``ConfigError``."""
-    value = os.environ.get("CLIPSTREAM_MOMENT_JUDGE", "off").strip().lower()
-    if value in ("on", "1", "true", "yes"):
-        return True
-    if value in ("off", "0", "false", "no", ""):
-        return False
-    raise ConfigError(f"CLIPSTREAM_MOMENT_JUDGE must be on or off, got {value!r}")
 
 
 def _ranking(judge_model: str | None) -> dict:
@@ -283,7 +270,7 @@ async def _find(chunk: TranscriptChunkReady) -> None:
     video = await video_to_process(video_id)
     if video is None:
         return
-    judge = judge_enabled()
+    judge = rt.settings.moment_judge
     stage = StageReport(rt, chunk.tenant_id, video_id, STAGE)
     if chunk.chunk_index == 0:
         await rt.catalog.set_ranking(video_id, _ranking(await rt.triton.judge_model() if judge else None))

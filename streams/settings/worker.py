@@ -35,6 +35,10 @@ class WorkerSettings:
         share of time has passed. For demonstrations and tests of streaming (results of the early
         chunks must come out while later ones are still being transcribed), and for sharing one
         inference server politely with other work.
+    moment_judge: whether the clip judge (a language model on Triton, ``streams.judge``) titles,
+        explains and scores each clip the moments stage announces; off, the default until it has
+        been run through the whole pipeline suite and the time benchmark (issue 17), ranks and
+        titles by rules alone.
     """
 
     worker_port: int = 18066
@@ -48,3 +52,4 @@ class WorkerSettings:
     max_event_bytes: int = 512 * 1024
     worker_stop_grace_seconds: float = 20.0
     transcribe_max_speed: float = 0.0
+    moment_judge: bool = False

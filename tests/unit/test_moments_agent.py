@@ -171,18 +171,19 @@ def test_a_missing_sentence_model_is_an_error_at_start_not_a_quiet_ranking(monke
     assert load_models("moments") == ["sentence encoder", "editorial head", "multilingual reader"]
 
 
-def test_the_judge_switch_reads_on_and_off_and_refuses_anything_else(monkeypatch):
-    from streams.agents.moments import judge_enabled
+def test_the_judge_switch_is_a_setting_read_on_and_off_and_refusing_anything_else():
     from streams.errors import ConfigError
+    from streams.settings import Settings
 
-    monkeypatch.delenv("CLIPSTREAM_MOMENT_JUDGE", raising=False)
-    assert not judge_enabled()  # off until measured through the whole pipeline (issue 17)
+    env = {"CLIPSTREAM_ENV_FILE": "/nonexistent/.env"}
+    assert not Settings.from_env(env).moment_judge  # off until measured through the whole pipeline (issue 17)
     for value, enabled in (("off", False), ("OFF", False), ("0", False), ("on", True), ("true", True)):
-        monkeypatch.setenv("CLIPSTREAM_MOMENT_JUDGE", value)
-        assert judge_enabled() is enabled
-    monkeypatch.setenv("CLIPSTREAM_MOMENT_JUDGE", "maybe")
-    with pytest.raises(ConfigError, match="on or off"):
-        judge_enabled()
+        assert Settings.from_env({**env, "CLIPSTREAM_MOMENT_JUDGE": value}).moment_judge is enabled
+    with pytest.raises(ConfigError, match="CLIPSTREAM_MOMENT_JUDGE"):
+        Settings.from_env({**env, "CLIPSTREAM_MOMENT_JUDGE": "maybe"})
+    # a worker started by the stack is told it as its other settings are
+    on = Settings.from_env({**env, "CLIPSTREAM_MOMENT_JUDGE": "on"})
+    assert Settings.from_env({**on.as_env(), **env}).moment_judge
 
 
 def test_with_the_judge_off_the_rules_reasons_are_announced_as_they_are_and_the_video_says_it_once():

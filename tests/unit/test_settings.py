@@ -122,3 +122,29 @@ def test_every_setting_is_declared_in_one_group_and_described_there():
             assert f.name in described, f"{group.__name__}.{f.name} is not described in its docstring"
     assert {name: groups for name, groups in owners.items() if len(groups) > 1} == {}
     assert set(owners) == {f.name for f in dataclasses.fields(Settings)}
+
+
+def test_what_runs_in_production_reads_its_knobs_from_the_settings_not_the_environment():
+    """Only the settings read ``CLIPSTREAM_*`` variables, so every knob is declared, described and
+    checked once. Outside them, only what loads before any settings may: the model files' folder
+    (Triton's model processes and the weight installers, ``tests/deploy/test_settings_names.py``)
+    and the editorial head's files (read by training at setup). OpenTelemetry's own variables are
+    the OpenTelemetry SDK's convention, and the local stack's tools pass the environment on."""
+    import re
+
+    streams = Path(__file__).resolve().parents[2] / "streams"
+    allowed = {"settings", "stack", "cli"}  # the settings themselves, and the tools
+    read = re.compile(r"os\.environ|getenv\(")
+    found = {}
+    for path in streams.rglob("*.py"):
+        if path.relative_to(streams).parts[0] in allowed:
+            continue
+        names = re.findall(r"os\.environ(?:\.get)?\(?\[?\"([A-Z0-9_]+)\"", path.read_text())
+        bare = len(read.findall(path.read_text())) - len(names)
+        if names or bare:
+            found[str(path.relative_to(streams))] = sorted(set(names)) + ["(unnamed)"] * (bare > 0)
+    assert found == {
+        "ops/tracing.py": ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SERVICE_NAME"],
+        "serving/weights.py": ["CLIPSTREAM_MODELS_DIR"],
+        "moments/editorial_head.py": ["(unnamed)"],
+    }
