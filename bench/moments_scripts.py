@@ -1,10 +1,12 @@
 """Benchmark: the ranking of labelled talks read as perfect transcripts, without speech (issue 49).
 
 ``bench/moments_quality.py`` speaks each labelled talk with eSpeak NG and transcribes it with
-Whisper, which is the honest test where both work. For Japanese and Chinese they do not: eSpeak
-NG's Japanese voice reads every kanji as the English words "Chinese letter" (Whisper hears
-"Chinese later, Chinese later"), and Whisper base names its Mandarin voice Thai and writes
-gibberish. So this benchmark leaves speech out: each script becomes the transcript a perfect
+Whisper, which is the honest test where both work. For Japanese, Chinese, Russian and Korean they
+do not: eSpeak NG's Japanese voice reads every kanji as the English words "Chinese letter"
+(Whisper hears "Chinese later, Chinese later"), Whisper base names its Mandarin voice Thai and
+writes gibberish, hears its Russian voice as Latvian (and, told it is Russian, writes words that
+are not the ones said), and names its Korean voice Thai and writes nothing. So this benchmark
+leaves speech out: each script becomes the transcript a perfect
 recogniser would give (words by spaces; text written without spaces in tokens of up to two
 characters, as Whisper's Japanese and Chinese tokens come; each passage said in the time its
 English original takes at 2.7 words a second, its tokens timed by their length; a pause after each
@@ -42,7 +44,7 @@ from streams.moments.sentences import TERMINAL  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality_scripts.json"
-TALKS = tuple(f"{language}/lecture_refrigeration" for language in ("en", "de", "ja", "zh"))
+TALKS = tuple(f"{language}/lecture_refrigeration" for language in ("en", "de", "ja", "zh", "ru", "ko"))
 WORD_SECONDS = 1 / 2.7  # a word of a spaced language
 SENTENCE_PAUSE = 0.35  # after a sentence's last word
 CHUNK_SECONDS = 72.0
