@@ -19,7 +19,9 @@ strength in [0, 1]; a sentence takes part in a device when one of its clauses do
 ordinary prose has none (most sentences score 0), so this is a rare, strong signal, added to
 what the sentence reads like (``streams.moments.editorial``). Clauses are the sentence cut at
 commas, semicolons, colons and dashes. Works on any language written with spaces; in a script
-without spaces the "words" are characters and nothing is found (no device is claimed). Pure.
+without spaces the "words" are characters and nothing is found (no device is claimed). Korean is
+written with spaces, but each spaced word carries its particles and endings (``FORMS_BY_ROLE``),
+so it is not read for devices either. Pure.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ COMMON_MIN = 4  # ...and in at least this many of them
 EVERYDAY_SHARE = 0.2  # a word in this share of them ("the", "and", "ich") never makes a reversed pair
 # What each device is worth at full strength; a contrast marker alone is common in prose.
 WORTH = {CHIASMUS: 1.0, REFRAIN: 1.0, PARALLEL: 0.8, ANTITHESIS: 0.5}
+# Languages whose spaced words carry their role: a Korean word is a stem with its particles and
+# endings attached (결정이 / 결정을, "the crystal" as subject / as object; 발명했습니다 / 발명하지,
+# "invented" / "did not invent"), so a word said again is rarely the same form, and forms alike by
+# accident read as figures. In the Korean refrigeration lecture (bench/moments_scripts.py) the
+# figures English finds were all missed, and the three found were artefacts: a "reversed pair"
+# made by the relative clause coming before its noun, "parallel lines" made by two compounds that
+# share a noun. Nothing is claimed for them.
+FORMS_BY_ROLE = frozenset({"ko"})
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,16 @@ def clauses(sentence: Sentence) -> list[list[str]]:
     return [c for c in out if c]
 
 
-def devices(sentences: Sequence[Sentence], lexicon_of: Callable[[Sentence], Lexicon | None]) -> list[Device | None]:
-    """Each sentence's strongest rhetorical device, or None; one entry per sentence."""
-    units: list[tuple[int, list[str]]] = [(i, c) for i, s in enumerate(sentences) for c in clauses(s)]
+def devices(
+    sentences: Sequence[Sentence],
+    lexicon_of: Callable[[Sentence], Lexicon | None],
+    language_of: Callable[[Sentence], str | None] = lambda s: None,
+) -> list[Device | None]:
+    """Each sentence's strongest rhetorical device, or None; one entry per sentence. A sentence
+    in a language of ``FORMS_BY_ROLE`` (``language_of``) has none and takes part in none."""
+    units: list[tuple[int, list[str]]] = [
+        (i, c) for i, s in enumerate(sentences) if language_of(s) not in FORMS_BY_ROLE for c in clauses(s)
+    ]
     found: list[Device | None] = [None] * len(sentences)
 
     def mark(i: int, device: Device) -> None:

@@ -125,7 +125,7 @@ def from_words(
     found["editorial"] = editorial_map_of(
         sentences,
         spaces,
-        devices=rhetorical_devices(sentences, spoken.lexicon_of),
+        devices=rhetorical_devices(sentences, spoken.lexicon_of, spoken.language_of),
         multilingual=multilingual is not None,
     )
     return found

@@ -42,6 +42,22 @@ def test_each_device_is_found_where_it_is_and_ordinary_prose_has_none():
     assert contrast.kind == ANTITHESIS and contrast.phrase == "not ... but"
 
 
+def test_korean_is_not_read_for_figures_its_words_change_form_with_their_role():
+    # From the Korean refrigeration lecture: a relative clause before its noun makes a "reversed
+    # pair" (결정이 ... 세포를 / 세포를 ... 결정이) that the English ("crystals that tear the cells
+    # apart ... crystals that leave the cells intact") does not have.
+    text = ("천천히 얼리면 큰 얼음 결정이 자라서 세포를 찢어 놓습니다. "
+            "아주 빨리 얼리면 세포를 온전히 남기는 아주 작은 결정이 생깁니다.")
+    sentences = build_sentences(timed_words(text))
+    assert any(devices(sentences, lambda s: None))  # read as words alone, a figure appears
+    assert devices(sentences, lambda s: None, lambda s: "ko") == [None, None]
+    # in a talk of two languages, the English sentences are still read
+    english = build_sentences(timed_words("Knowledge will get you hired. Kindness will get you trusted. " + text))
+    language = {s.start: ("en" if s.text.isascii() else "ko") for s in english}
+    found_here = devices(english, lambda s: ENGLISH, lambda s: language[s.start])
+    assert [d.kind if d else None for d in found_here] == [PARALLEL, PARALLEL, None, None]
+
+
 def test_three_short_clauses_built_on_one_word_are_a_list_and_a_plain_series_is_not():
     by_text = dict(found(
         "We shall pay any price, bear any burden, meet any hardship, support any friend. "

@@ -22,7 +22,7 @@ def _original(translation: Path) -> Path:
 
 
 def test_there_are_translations_to_check():
-    assert {p.parent.name for p in TRANSLATIONS} >= {"de", "es", "fr", "it", "pt", "ja", "zh"}
+    assert {p.parent.name for p in TRANSLATIONS} >= {"de", "es", "fr", "it", "pt", "ja", "zh", "ru", "ko"}
 
 
 @pytest.mark.parametrize("translation", TRANSLATIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
