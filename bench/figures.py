@@ -216,11 +216,13 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         sc = result("moments_quality_scripts")
         read = [f"{t['language']} {t['current']['precision_at_k']:.2f} (today's {t['baseline']['precision_at_k']:.2f})"
                 for t in sc["results"]]
+        unspoken = [LANGUAGE_NAMES[t["language"]] for t in sc["results"] if t["language"] in UNSPOKEN]
+        short = [t["language"] for t in sc["results"] if not all(t["current"]["meets"].values())]
         text += (f". Read as perfect transcripts instead of speech (`bench/moments_scripts.py`, "
                  f"`moments_quality_scripts.json`, commit {sc['current_commit']}; eSpeak NG cannot speak "
-                 f"{listed([LANGUAGE_NAMES[t['language']] for t in sc['results'] if t['language'] in UNSPOKEN])} "
-                 f"to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
-                 f"precision@{sc['k']} " + ", ".join(read))
+                 f"{' or '.join(listed(unspoken).rsplit(' and ', 1))} to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
+                 f"precision@{sc['k']} " + ", ".join(read)
+                 + (f"; short of the targets: {listed(short)}" if short else "; every one meets the targets"))
     return text
 
 
