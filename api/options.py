@@ -20,9 +20,9 @@ from jsonschema import Draft202012Validator
 from api.inputs import bad_value
 from streams.asr.languages import AUTO, parse_language
 from streams.domain import contracts
-from streams.domain.options import STATED, VideoOptions, defaults
+from streams.domain.options import LOGO_FIELD, STATED, VideoOptions, defaults
 from streams.errors import ClipstreamError, InvalidOptions
-from streams.media.brand import LOGO_FIELD, BrandKit
+from streams.media.brand import BrandKit
 from streams.media.editing import CHOICES
 from streams.moments.options import clip_length, max_overlap
 
@@ -79,8 +79,3 @@ def _kit_choices(brand: object) -> dict[str, Any]:
     except ClipstreamError:
         return {}
     return {name: getattr(kit, name) for name in CHOICES if kit is not None and getattr(kit, name) is not None}
-
-
-def logo_asset(options: VideoOptions) -> str | None:
-    """The brand asset id the options name for the logo, if any (after :func:`parse_options`)."""
-    return options.brand.get(LOGO_FIELD) if options.brand is not None else None

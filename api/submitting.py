@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from api.auth import caller
 from api.bodies import field, json_object
 from api.errors import ApiError
-from api.options import logo_asset, parse_options
+from api.options import parse_options
 from api.upload_form import form_options
 from api.video_access import video_links
 from streams.adapters import brand_assets
@@ -69,7 +69,7 @@ async def read_options(request: Request, given: object) -> VideoOptions:
         options = parse_options(given, font_installed=is_installed)
     except InvalidOptions as exc:
         raise ApiError(422, "invalid_options", exc.message) from None
-    asset = logo_asset(options)
+    asset = options.logo_asset_id
     if asset is not None and await brand_assets.get(request.app.state.db, caller(request).tenant_id, asset) is None:
         raise ApiError(404, "brand_asset_not_found", f"no brand asset with id {asset!r}")
     return options

@@ -73,7 +73,7 @@ def no_constants(name: str):
 
 def upload_form() -> dict:
     """The multipart form: the file, and the options as JSON or one field each."""
-    options = options_schema()["properties"]
+    properties = options_schema()["properties"]  # each option's schema
     fields = {
         "file": {
             "type": "string",
@@ -85,9 +85,9 @@ def upload_form() -> dict:
             "description": "All options as one JSON object (the only way to give `brand`).",
         },
     }
-    aspect = "|".join(re.escape(a) for a in options["aspect_ratios"]["items"]["enum"])
+    aspect = "|".join(re.escape(a) for a in properties["aspect_ratios"]["items"]["enum"])
     for name in OPTION_FIELDS:
-        schema = dict(options.get(name, STRING))
+        schema = dict(properties.get(name, STRING))
         if name == "aspect_ratios":
             schema = {
                 "type": "string",

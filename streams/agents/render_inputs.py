@@ -18,7 +18,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
-from streams.media.brand import LOGO_FIELD, BrandKit
+from streams.media.brand import BrandKit
 from streams.media.captions import to_srt, to_vtt
 from streams.media.editing import Editing
 from streams.media.emphasis import emphasised
@@ -203,7 +203,7 @@ async def brand_of(rt: Runtime, video: Video) -> BrandKit | None:
     if not options:
         return None
     kit = BrandKit.from_options(dict(options))  # every field checked before anything is fetched
-    asset = options.get(LOGO_FIELD)
+    asset = video.options.logo_asset_id
     if asset is None:
         return kit
     storage = TenantStorage(rt.storage, video.tenant_id)

@@ -23,6 +23,8 @@ from streams.errors import ContractError, InvalidOptions
 # The contract, read as plain JSON (this module imports nothing but the standard library, like the
 # rest of what the API and the worker share; ``streams.domain.contracts`` validates against it).
 CONTRACT = Path(__file__).resolve().parents[2] / "schemas" / "events" / "upload_received.schema.json"
+# The brand kit's field that names its logo: a brand asset of the tenant (``POST /v1/brand/assets``).
+LOGO_FIELD = "logo_asset_id"
 
 
 @cache
@@ -149,3 +151,9 @@ class VideoOptions:
     def as_json(self) -> dict[str, Any]:
         """The options as stored and as the API shows them."""
         return dict(self.stated)
+
+    @property
+    def logo_asset_id(self) -> str | None:
+        """The brand asset the brand kit names for its logo (the API checked the id and that it is
+        the tenant's when it took the options), or None."""
+        return self.brand.get(LOGO_FIELD) if self.brand is not None else None

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from streams.domain.brand import ASSET_ID
+from streams.domain.options import LOGO_FIELD
 from streams.errors import ContractError, RenderError
 from streams.media.captions import POSITIONS, CaptionStyle
 from streams.media.trim import MODES as TRIM_MODES
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
-LOGO_FIELD = "logo_asset_id"
 MAX_KEYWORDS = 50
 MAX_SPEAKER_COLOURS = 8
 _SWITCHES = ("hook_title", "emphasis", "emoji")

@@ -56,3 +56,22 @@ def test_no_module_spells_a_default_or_the_aspect_list_again():
         if re.search(r"""clip_count["']?\s*[:=,]\s*\d""", text) or re.search(r"""["']16:9["']\s*:\s*\(""", text):
             spelled.append(str(path.relative_to(project_root())))
     assert spelled == []
+
+
+def test_the_logo_a_brand_kit_names_is_read_from_the_typed_options():
+    asset = "bra_0123456789abcdef01234567"
+    branded = VideoOptions.from_json({"brand": {"highlight_colour": "#FF3366", "logo_asset_id": asset}})
+    assert branded.logo_asset_id == asset
+    assert VideoOptions.from_json({"brand": {"highlight_colour": "#FF3366"}}).logo_asset_id is None
+    assert VideoOptions.from_json({}).logo_asset_id is None
+
+
+def test_options_are_read_through_their_typed_fields_never_by_key_with_a_default():
+    """Issue 55: no ``options.get(key, default)``: a stage reads ``VideoOptions``' fields, so each
+    default lives in the contract alone."""
+    found = []
+    for path in [*(project_root() / "streams").rglob("*.py"), *(project_root() / "api").rglob("*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"options\.get\([^)]*,", line):
+                found.append(f"{path.relative_to(project_root())}:{number}")
+    assert found == []
