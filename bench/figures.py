@@ -118,10 +118,10 @@ def span(values, spec: str = ".2f") -> str:
     return lo if lo == hi else f"{lo}–{hi}"
 
 
-def listed(items) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+def listed(items, last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last``: the word before the last item, "or" say)."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 def each(values, spec: str = ".2f") -> str:
@@ -220,7 +220,7 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         short = [t["language"] for t in sc["results"] if not all(t["current"]["meets"].values())]
         text += (f". Read as perfect transcripts instead of speech (`bench/moments_scripts.py`, "
                  f"`moments_quality_scripts.json`, commit {sc['current_commit']}; eSpeak NG cannot speak "
-                 f"{' or '.join(listed(unspoken).rsplit(' and ', 1))} to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
+                 f"{listed(unspoken, 'or')} to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
                  f"precision@{sc['k']} " + ", ".join(read)
                  + (f"; short of the targets: {listed(short)}" if short else "; every one meets the targets"))
     return text

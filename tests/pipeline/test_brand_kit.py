@@ -13,16 +13,14 @@ from tests.security.assets import png_bytes
 
 pytestmark = pytest.mark.integration
 
-GREEN = (0, 255, 0)  # a colour nothing else in a clip of a portrait-less audio upload has
-
-
 def _green(rgb: np.ndarray) -> int:
-    """How many pixels of ``rgb`` are the logo's green (after the encoder's rounding)."""
+    """How many pixels of ``rgb`` are the logo's pure green (after the encoder's rounding): a colour
+    nothing else in a clip of an audio upload has."""
     r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
     return int(((g > 200) & (r < 80) & (b < 80)).sum())
 
 
-def test_the_logo_a_brand_kit_names_is_drawn_in_its_corner_of_every_clip(pipeline, media_dir):
+def test_the_logo_a_brand_kit_names_is_drawn_in_its_corner_of_the_clip(pipeline, media_dir):
     asset = pipeline.client._call("POST", "/v1/brand/assets",
                                   files={"file": ("logo.png", png_bytes((120, 60), "#00FF00"), "image/png")})
     options = {"clip_count": 1, "min_seconds": 5, "max_seconds": 15,

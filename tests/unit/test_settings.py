@@ -139,8 +139,9 @@ def test_what_runs_in_production_reads_its_knobs_from_the_settings_not_the_envir
     for path in streams.rglob("*.py"):
         if path.relative_to(streams).parts[0] in allowed:
             continue
-        names = re.findall(r"os\.environ(?:\.get)?\(?\[?\"([A-Z0-9_]+)\"", path.read_text())
-        bare = len(read.findall(path.read_text())) - len(names)
+        text = path.read_text()
+        names = re.findall(r"os\.environ(?:\.get)?\(?\[?\"([A-Z0-9_]+)\"", text)
+        bare = len(read.findall(text)) - len(names)
         if names or bare:
             found[str(path.relative_to(streams))] = sorted(set(names)) + ["(unnamed)"] * (bare > 0)
     assert found == {
