@@ -213,17 +213,27 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         text += (f". Parts taken out, on {on} (mean precision@{r['k']} "
                  f"{mean_now:.2f} with everything): " + ", ".join(checks))
     if name == "moments_quality_languages" and (RESULTS / "moments_quality_scripts.json").is_file():
-        sc = result("moments_quality_scripts")
-        read = [f"{t['language']} {t['current']['precision_at_k']:.2f} (today's {t['baseline']['precision_at_k']:.2f})"
-                for t in sc["results"]]
-        unspoken = [LANGUAGE_NAMES[t["language"]] for t in sc["results"] if t["language"] in UNSPOKEN]
-        short = [t["language"] for t in sc["results"] if not all(t["current"]["meets"].values())]
-        text += (f". Read as perfect transcripts instead of speech (`bench/moments_scripts.py`, "
-                 f"`moments_quality_scripts.json`, commit {sc['current_commit']}; eSpeak NG cannot speak "
-                 f"{listed(unspoken, 'or')} to Whisper), the {sc['results'][0]['talk'].split('/')[1].split('_')[0]} scores "
-                 f"precision@{sc['k']} " + ", ".join(read)
-                 + (f"; short of the targets: {listed(short)}" if short else "; every one meets the targets"))
+        text += ". " + _read_from_scripts(result("moments_quality_scripts"))
     return text
+
+
+def _read_from_scripts(sc: dict) -> str:
+    """The sentence on ``moments_quality_scripts.json``: each talk's precision@k in each language
+    it was read in, and which fall short."""
+    talks: dict[str, list[dict]] = {}
+    for t in sc["results"]:
+        talks.setdefault(_talk_name(t["talk"]), []).append(t)
+    read = [f"the {talk} " + ", ".join(f"{t['language']} {t['current']['precision_at_k']:.2f} "
+                                       f"(today's {t['baseline']['precision_at_k']:.2f})" for t in runs)
+            for talk, runs in talks.items()]
+    unspoken = [LANGUAGE_NAMES[lang] for lang in dict.fromkeys(t["language"] for t in sc["results"])
+                if lang in UNSPOKEN]
+    short = [f"{t['language']} {_talk_name(t['talk'])}" for t in sc["results"]
+             if not all(t["current"]["meets"].values())]
+    return (f"Read as perfect transcripts instead of speech (`bench/moments_scripts.py`, "
+            f"`moments_quality_scripts.json`, commit {sc['current_commit']}; eSpeak NG cannot speak "
+            f"{listed(unspoken, 'or')} to Whisper), precision@{sc['k']} is " + "; ".join(read)
+            + (f"; short of the targets: {listed(short)}" if short else "; every one meets the targets"))
 
 
 def ranking_cost() -> str:

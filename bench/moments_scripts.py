@@ -12,8 +12,10 @@ characters, as Whisper's Japanese and Chinese tokens come; each passage said in 
 English original takes at 2.7 words a second, its tokens timed by their length; a pause after each
 sentence and between passages), cut into stored chunks in the
 talk's language, and the final ranking is replayed from them by today's code and this
-checkout's, as ``moments_quality`` replays its transcripts. The same talk in English and in
-German from its script calibrate what a perfect transcript is worth against the spoken runs.
+checkout's, as ``moments_quality`` replays its transcripts. The talks in English, German, Spanish
+and French, which ``moments_quality`` also speaks, calibrate what a perfect transcript is worth
+against the spoken runs: what the spoken run loses and the script keeps is recognition's, what both
+lose is the ranking's.
 No loudness, pitch or faces: those signals are neutral for every candidate.
 
     nice -n 19 .venv/bin/python bench/moments_scripts.py [--talks en/lecture_refrigeration,ja/...]
@@ -44,7 +46,14 @@ from streams.moments.sentences import TERMINAL  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality_scripts.json"
-TALKS = tuple(f"{language}/lecture_refrigeration" for language in ("en", "de", "ja", "zh", "ru", "ko"))
+# The shared talks in every language they are translated into: the lecture in eight, the keynote and
+# the podcast in four. Read from their scripts, the spoken talks' recognition errors are out of the
+# figures, so what is left is the ranking's own reading of the language.
+TALKS = (
+    *(f"{language}/lecture_refrigeration" for language in ("en", "de", "es", "fr", "ja", "zh", "ru", "ko")),
+    *(f"{language}/{name}" for name in ("keynote_bakery_software", "podcast_sailing")
+      for language in ("en", "de", "es", "fr")),
+)
 WORD_SECONDS = 1 / 2.7  # a word of a spaced language
 SENTENCE_PAUSE = 0.35  # after a sentence's last word
 CHUNK_SECONDS = 72.0
