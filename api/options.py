@@ -5,7 +5,7 @@ to :func:`parse_options` before anything is stored: unknown fields, values out o
 the wrong order, a brand kit's fields, a font that is not installed and text the database cannot
 keep are a 422 ``invalid_options`` there, never a failure after ingest and transcription. What
 is accepted is read by the agents with the same functions (``streams.moments.options``,
-``streams.media.brand``, ``streams.asr.languages``), so it cannot fail there for a reason seen
+``streams.domain.brand``, ``streams.asr.languages``), so it cannot fail there for a reason seen
 here. A brand asset the options name is checked by the caller (it needs the tenant's catalog).
 """
 
@@ -20,10 +20,9 @@ from jsonschema import Draft202012Validator
 from api.inputs import bad_value
 from streams.asr.languages import AUTO, parse_language
 from streams.domain import contracts
-from streams.domain.options import LOGO_FIELD, STATED, VideoOptions, defaults
+from streams.domain.brand import LOGO_FIELD, BrandKit
+from streams.domain.options import STATED, VideoOptions, defaults
 from streams.errors import ClipstreamError, InvalidOptions
-from streams.media.brand import BrandKit
-from streams.media.editing import CHOICES
 from streams.moments.options import clip_length, max_overlap
 
 # What a submission that states nothing is stored with.
@@ -58,16 +57,15 @@ def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> Vi
     if problem is not None:
         where = ".".join(str(p) for p in problem.absolute_path)
         raise InvalidOptions(f"invalid options: {where + ': ' if where else ''}{problem.message}"[:500])
-    typed = VideoOptions.from_json(options)
+    try:
+        typed = VideoOptions.from_json(options)  # the brand kit's fields too
+    except ClipstreamError as exc:
+        raise InvalidOptions(exc.message) from None
     clip_length(typed)  # min_seconds after max_seconds, say
     max_overlap(typed)
-    if typed.brand is not None:
-        try:
-            kit = BrandKit.from_options(typed.brand)
-        except ClipstreamError as exc:
-            raise InvalidOptions(exc.message) from None
-        if kit.font is not None and not font_installed(kit.font):
-            raise InvalidOptions(f"options.brand.font {kit.font!r} is not installed on this server")
+    kit = typed.brand
+    if kit is not None and kit.font is not None and not font_installed(kit.font):
+        raise InvalidOptions(f"options.brand.font {kit.font!r} is not installed on this server")
     return typed
 
 
@@ -75,7 +73,6 @@ def _kit_choices(brand: object) -> dict[str, Any]:
     """The editing choices a brand kit makes (``streams.media.editing``), which stand where the
     options themselves make none; nothing for a kit that is not valid (refused below)."""
     try:
-        kit = BrandKit.from_options(brand) if isinstance(brand, dict) else None
+        return BrandKit.from_json(brand).editing_choices() if isinstance(brand, dict) else {}
     except ClipstreamError:
         return {}
-    return {name: getattr(kit, name) for name in CHOICES if kit is not None and getattr(kit, name) is not None}

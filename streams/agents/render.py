@@ -12,8 +12,8 @@ same event: its id comes from the clip id, its time is the row's (``records.clip
 Likewise a redelivered final ranking for a completed video reports the video's end again.
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
-share of the cores. A video's ``options.brand`` (``media.brand.BrandKit.from_options``) styles
-its captions; its ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
+share of the cores. A video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its
+captions; its ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
-from streams.agents.render_inputs import brand_of, clip_spec, final_speakers, reframe_plans
+from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
-from streams.media.brand import BrandKit
 from streams.media.editing import CHOICES
 from streams.media.render import render_clip
 from streams.media.sandbox.limits import SandboxLimits
@@ -82,7 +81,7 @@ async def _rerender(request: RenderRequested) -> None:
         speakers=list(moment.speakers),
     )
     chunks = await rt.catalog.transcript_chunks(request.video_id)
-    brand = await brand_of(rt, video)
+    logo = await logo_of(rt, video)
     framing = video.options.framing
 
     async def source() -> Path:
@@ -91,7 +90,7 @@ async def _rerender(request: RenderRequested) -> None:
     async def plan(m: MomentCandidate) -> dict:
         return await reframe_plans(rt, await source(), video, chunks, m, [request.aspect], framing)
 
-    clips = ClipRendering(rt, request, video, chunks, brand, 2, source, plan)
+    clips = ClipRendering(rt, request, video, chunks, logo, 2, source, plan)
     await clips.render(
         candidate,
         request.aspect,
@@ -127,7 +126,7 @@ async def _render(found: MomentsFound) -> None:
     aspects = list(video.options.aspect_ratios)
     wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
-    brand = await brand_of(rt, video)
+    logo = await logo_of(rt, video)
     slots, threads = render_slots()
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
@@ -146,7 +145,7 @@ async def _render(found: MomentsFound) -> None:
             )
         return await asyncio.shield(plans[moment.moment_id])
 
-    clips = ClipRendering(rt, found, video, chunks, brand, threads, source, plan)
+    clips = ClipRendering(rt, found, video, chunks, logo, threads, source, plan)
 
     async def one(moment: MomentCandidate, aspect: str) -> None:
         async with gate:
@@ -220,7 +219,7 @@ class ClipRendering:
         rt: the worker's resources.
         found: the message (the ranking, or a re-render request).
         video, chunks: its video and transcript.
-        brand: the video's brand kit, its logo fetched (``brand_of``).
+        logo: the local copy of the logo the video's brand kit names (``logo_of``), or None.
         threads: ffmpeg threads per clip (``render_slots``).
         source: the source's local path, fetched once for all the clips.
         plans: a moment's reframe plans by aspect, worked out once for all its aspects.
@@ -230,7 +229,7 @@ class ClipRendering:
     found: MomentsFound | RenderRequested
     video: Video
     chunks: Sequence[TranscriptChunk]
-    brand: BrandKit | None
+    logo: Path | None
     threads: int
     source: Callable[[], Awaitable[Path]]
     plans: Callable[[MomentCandidate], Awaitable[dict]]
@@ -257,7 +256,7 @@ class ClipRendering:
         clock = Stopwatch()
         source = await self.source()
         plan = (await self.plans(moment)).get(aspect)
-        spec = await clip_spec(rt, video, self.chunks, moment, aspect, source, plan, self.brand, style, chosen)
+        spec = await clip_spec(rt, video, self.chunks, moment, aspect, source, plan, self.logo, style, chosen)
         trim = spec.trim
         out_dir = rt.workspace.scratch_for(video_id) / cid
         rendered = await render_clip(

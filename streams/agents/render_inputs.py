@@ -1,12 +1,11 @@
 """What a clip is rendered from (``streams.agents.render``; ``clip_spec`` puts it together): its
-words in clip time with their speakers, what trimming keeps of it, the video's brand kit with its
-logo fetched, and its reframe plans; and a video's clips' captions written again once its speakers
+words in clip time with their speakers, what trimming keeps of it, the logo its brand kit names
+fetched, and its reframe plans; and a video's clips' captions written again once its speakers
 are final."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -18,7 +17,6 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
-from streams.media.brand import BrandKit
 from streams.media.captions import to_srt, to_vtt
 from streams.media.editing import Editing
 from streams.media.emphasis import emphasised
@@ -77,16 +75,17 @@ async def clip_spec(
     aspect: str,
     source: Path,
     plan: ReframePlan | None,
-    brand: BrandKit | None,
+    logo: Path | None,
     style: str | None = None,
     chosen: Mapping[str, object] | None = None,
 ) -> RenderSpec:
     """What rendering ``moment`` in ``aspect`` from ``source`` asks for: its words in clip time
     with their speakers, what trimming keeps, its hook title and emphasis as the video's editing
-    (or the re-render's ``chosen``) asks, the caption ``style`` (else the video's), the brand kit
-    and the reframe ``plan``."""
+    (or the re-render's ``chosen``) asks, the caption ``style`` (else the video's), the video's
+    brand kit with its ``logo`` (``logo_of``) and the reframe ``plan``."""
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
-    editing = Editing.of(chosen, video.options.as_json(), brand.as_json() if brand is not None else None)
+    brand = video.options.brand
+    editing = Editing.of(chosen, video.options.as_json(), brand.editing_choices() if brand is not None else None)
     trim = await trim_plan(rt, source, video.video_id, chunks, moment.start, moment.end, editing.trim)
     words = clip_words(chunks, moment.start, moment.end, turns, trim)
     language = spoken_between(chunks, moment.start, moment.end)
@@ -104,6 +103,7 @@ async def clip_spec(
         preset=rt.settings.render_preset,
         crf=rt.settings.render_crf,
         brand=brand,
+        logo=logo,
         plan=plan,
         faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
         language=language,
@@ -196,16 +196,13 @@ async def final_speakers(rt: Runtime, video: Video, chunks: Sequence[TranscriptC
         log.info("clip %s of %s: captions relabelled with the video's final speakers", clip.clip_id, video.video_id)
 
 
-async def brand_of(rt: Runtime, video: Video) -> BrandKit | None:
-    """The video's brand kit, its logo (a brand asset of the video's tenant, by id) fetched from
-    the tenant's part of storage into the video's scratch folder."""
-    options = video.options.brand
-    if not options:
-        return None
-    kit = BrandKit.from_options(dict(options))  # every field checked before anything is fetched
+async def logo_of(rt: Runtime, video: Video) -> Path | None:
+    """The local copy of the logo the video's brand kit names (a brand asset of the video's
+    tenant, by id), fetched from the tenant's part of storage into the video's scratch folder;
+    None without one."""
     asset = video.options.logo_asset_id
     if asset is None:
-        return kit
+        return None
     storage = TenantStorage(rt.storage, video.tenant_id)
     logo = rt.workspace.scratch_for(video.video_id) / "brand_logo.png"
     if not logo.exists():
@@ -219,7 +216,7 @@ async def brand_of(rt: Runtime, video: Video) -> BrandKit | None:
                 f"the brand asset {asset} named as the logo is gone (deleted after the video was submitted)"
             ) from None
         part.replace(logo)
-    return dataclasses.replace(kit, logo=logo)
+    return logo
 
 
 async def reframe_plans(

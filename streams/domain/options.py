@@ -2,39 +2,29 @@
 stored, and handed to every stage as they are.
 
 The options' names, types, ranges and defaults are declared once, in the ``upload_received``
-contract (``schemas/events/upload_received.schema.json``): ``DEFAULTS`` and ``ASPECT_RATIOS`` are
-read from it, and the API validates a submission against it (``api.options``). What a video's
-stored options state is kept as it was accepted (``as_json``), so the API answers with exactly
-what it stored; the stages read the typed fields.
+contract (``schemas/events/upload_received.schema.json``, read by ``option_contract``):
+``defaults`` and ``aspect_ratios`` come from it, and the API validates a submission against it
+(``api.options``). The brand kit is typed too (``streams.domain.brand.BrandKit``), so a video's
+options are read and checked whole, once. What a video's stored options state is kept as it was
+accepted (``as_json``), so the API answers with exactly what it stored; the stages read the typed
+fields.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from streams.errors import ContractError, InvalidOptions
-
-# The contract, read as plain JSON (this module imports nothing but the standard library, like the
-# rest of what the API and the worker share; ``streams.domain.contracts`` validates against it).
-CONTRACT = Path(__file__).resolve().parents[2] / "schemas" / "events" / "upload_received.schema.json"
-# The brand kit's field that names its logo: a brand asset of the tenant (``POST /v1/brand/assets``).
-LOGO_FIELD = "logo_asset_id"
-
-
-@cache
-def _properties() -> Mapping[str, Any]:
-    return MappingProxyType(json.loads(CONTRACT.read_text())["properties"]["options"]["properties"])
+from streams.domain.brand import BrandKit
+from streams.domain.option_contract import choices, properties
+from streams.errors import InvalidOptions
 
 
 def defaults() -> Mapping[str, Any]:
     """Each option's default, as the contract declares it (a ``number`` is a float, 20.0)."""
-    return MappingProxyType({name: _as_declared(spec) for name, spec in _properties().items()})
+    return MappingProxyType({name: _as_declared(spec) for name, spec in properties().items()})
 
 
 def _as_declared(spec: Mapping[str, Any]) -> Any:
@@ -44,7 +34,7 @@ def _as_declared(spec: Mapping[str, Any]) -> Any:
 
 def aspect_ratios() -> tuple[str, ...]:
     """The aspect ratios a clip may be rendered in, as the contract lists them."""
-    return tuple(_properties()["aspect_ratios"]["items"]["enum"])
+    return choices("aspect_ratios")
 
 
 # A clip's frame: 1080 pixels on its short side, the long side by the ratio.
@@ -90,7 +80,7 @@ class VideoOptions:
     framing: "auto", "speaker" or "center".
     trim: "off", "pauses" or "pauses+fillers".
     hook_title, emphasis, emoji: the editing choices (``streams.media.editing``).
-    brand: the brand kit as submitted (``streams.media.brand.BrandKit.from_options``), or None.
+    brand: the brand kit (``streams.domain.brand.BrandKit``), or None.
     stated: the options as stored (``as_json``).
     """
 
@@ -107,7 +97,7 @@ class VideoOptions:
     hook_title: bool
     emphasis: bool
     emoji: bool
-    brand: Mapping[str, Any] | None
+    brand: BrandKit | None
     stated: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -115,16 +105,14 @@ class VideoOptions:
         """The options a video states (``value``: as stored, or as accepted), each one it leaves
         out at its default."""
         known = {**defaults(), **{k: v for k, v in value.items() if v is not None}}
-        brand = known["brand"]
-        if brand is not None and not isinstance(brand, Mapping):
-            raise ContractError(f"options.brand must be a JSON object, got {type(brand).__name__}")
+        brand = BrandKit.from_json(known["brand"]) if known["brand"] is not None else None
         try:
             return cls._typed(known, brand, value)
         except (TypeError, ValueError) as exc:
             raise InvalidOptions(f"the options are not usable: {exc}") from None
 
     @classmethod
-    def _typed(cls, known: Mapping[str, Any], brand: Any, value: Mapping[str, Any]) -> VideoOptions:
+    def _typed(cls, known: Mapping[str, Any], brand: BrandKit | None, value: Mapping[str, Any]) -> VideoOptions:
         return cls(
             clip_count=int(known["clip_count"]),
             min_seconds=float(known["min_seconds"]),
@@ -139,7 +127,7 @@ class VideoOptions:
             hook_title=bool(known["hook_title"]),
             emphasis=bool(known["emphasis"]),
             emoji=bool(known["emoji"]),
-            brand=MappingProxyType(dict(brand)) if brand is not None else None,
+            brand=brand,
             stated=MappingProxyType(dict(value)),
         )
 
@@ -156,4 +144,4 @@ class VideoOptions:
     def logo_asset_id(self) -> str | None:
         """The brand asset the brand kit names for its logo (the API checked the id and that it is
         the tenant's when it took the options), or None."""
-        return self.brand.get(LOGO_FIELD) if self.brand is not None else None
+        return self.brand.logo_asset_id if self.brand is not None else None

@@ -20,6 +20,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
+from streams.domain.brand import POSITIONS as POSITION_NAMES
 from streams.domain.words import Word
 from streams.speakers.turns import named
 from streams.text.scripts import join, main_script
@@ -27,7 +28,8 @@ from streams.text.scripts import join, main_script
 BREAK_AFTER = (".", "?", "!", ",")
 PAUSE_SECONDS = 0.6
 MAX_LINES = 2
-POSITIONS = {"bottom": 2, "middle": 5, "top": 8}  # ASS numpad alignment, centred
+# Each position's ASS numpad alignment, centred: bottom 2, middle 5, top 8.
+POSITIONS = dict(zip(POSITION_NAMES, (2, 5, 8), strict=True))
 _CLOSERS = "\"')]}»”’"  # a sentence may end inside quotes or brackets: `"stop."`
 PUNCTUATION = ".,!?;:…\"'()[]{}«»“”‘’-"
 

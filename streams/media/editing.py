@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from streams.domain.brand import EDITING_CHOICES as CHOICES
 from streams.media.trim import DEFAULT_MODE, MODES
-
-CHOICES = ("trim", "hook_title", "emphasis", "emoji")
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streams.domain.brand import BrandKit
 from streams.media import loudness
 from streams.media.ass import safe_area
 from streams.media.audio import seek_input
-from streams.media.brand import BrandKit
 from streams.media.framing import Framing, framing, picture
 from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
@@ -56,8 +56,7 @@ def build_ffmpeg_args(
     captions = f"ass=filename={filter_value(str(paths.ass))}"
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
-    brand = spec.brand
-    logo = brand.logo if brand else None
+    brand, logo = spec.brand, spec.logo
     if info.has_video:
         args += seek_input(spec.source, spec.start)
         cut, source = _video_cuts(spec)

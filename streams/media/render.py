@@ -33,6 +33,7 @@ from streams.errors import MediaError, RenderError
 from streams.media import loudness
 from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
+from streams.media.brand import brand_json
 from streams.media.captions import for_script, to_srt, to_vtt
 from streams.media.emphasis import marked_words
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, clip_audio_args, filter_value, frame_rate
@@ -118,8 +119,8 @@ async def render_clip(
     info = await asyncio.to_thread(probe, Path(spec.source), sandbox)
     if info.duration is not None and spec.start >= info.duration:
         raise RenderError(f"clip starts at {spec.start:.2f}s but {Path(spec.source).name} is {info.duration:.2f}s long")
-    if spec.brand and spec.brand.logo and not Path(spec.brand.logo).is_file():
-        raise RenderError(f"brand logo {Path(spec.brand.logo).name} is not a file")
+    if spec.logo is not None and not Path(spec.logo).is_file():
+        raise RenderError(f"brand logo {Path(spec.logo).name} is not a file")
     out = Path(out_dir)
     files = {ext: out / f"{stem}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt", "ass", "json")}
     style = for_script(spec.style, spec.words)  # CJK, Arabic, Hebrew, Devanagari, Thai: a Noto font
@@ -193,7 +194,7 @@ async def render_clip(
             layout=frame.layout,
             panels=frame.panels,
             style=style,
-            brand=spec.brand.as_json() if spec.brand else None,
+            brand=brand_json(spec.brand, spec.logo) if spec.brand else None,
             words=spec.words,
             cues=layout_cues(spec.words, width, height, style, measure, spec.emphasis),
             emphasis=marked_words(spec.emphasis, spec.words),

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Protocol, Sequence
 
+from streams.domain.brand import BrandKit
 from streams.domain.options import ASPECTS
 from streams.domain.words import Word
 from streams.errors import RenderError
-from streams.media.brand import BrandKit
+from streams.media.brand import styled
 from streams.media.captions import CAPTION_STYLES, CaptionStyle
 from streams.media.framing import LAYOUTS
 from streams.media.hook import Hook
@@ -52,7 +53,8 @@ class RenderSpec:
     audio_bitrate: AAC bitrate, e.g. ``128k``.
     fps: output frame rate; None keeps the source's, capped at ``MAX_FPS``.
     loudness: normalise to ``loudness.TARGET_LUFS`` with a true-peak ceiling (two passes).
-    brand: a ``BrandKit`` applied over ``caption_style``, and its logo; None: the preset alone.
+    brand: a ``BrandKit`` applied over ``caption_style``; None: the preset alone.
+    logo: the local file of the brand asset the kit names, drawn in its corner; None: no logo.
     plan: a ``reframe.layout.ReframePlan`` (``layout``, ``crop_width``, ``crop_height``,
         ``keyframes``, ``second``, ``cuts``; times in source seconds); None: the static crop.
     language: the ISO 639-1 code of the language spoken in the clip (the WebVTT ``Language:``
@@ -83,6 +85,7 @@ class RenderSpec:
     fps: float | None = None
     loudness: bool = True
     brand: BrandKit | None = None
+    logo: Path | None = None
     plan: CropPlan | None = None
     faces: tuple[tuple[float, float, float, float, float], ...] = ()
     language: str | None = None
@@ -112,6 +115,7 @@ class RenderSpec:
                 self.brand is None or isinstance(self.brand, BrandKit),
                 f"brand must be a BrandKit, got {type(self.brand).__name__}",
             ),
+            (self.logo is None or self.brand is not None, "a logo is drawn as a brand kit says: give the kit too"),
             (
                 plan is None or getattr(plan, "layout", None) in LAYOUTS,
                 f"reframe plan layout must be one of {', '.join(LAYOUTS)}, got {getattr(plan, 'layout', None)!r}",
@@ -166,8 +170,7 @@ class RenderSpec:
     @property
     def style(self) -> CaptionStyle:
         """The caption style drawn: the preset, with the brand kit over it."""
-        base = CAPTION_STYLES[self.caption_style]
-        return self.brand.style(base) if self.brand else base
+        return styled(CAPTION_STYLES[self.caption_style], self.brand)
 
 
 def _positive(value: object) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from streams.media.brand import BrandKit
+from streams.domain.brand import BrandKit
 from streams.domain.words import Word
 from streams.media.loudness import parse_summary
 from streams.media.render import ASPECTS, RenderSpec, render_clip
@@ -225,8 +225,9 @@ def test_brand_colours_upper_case_and_logo(wide_talk, tmp_path):
     logo = tmp_path / "logo.png"
     Image.new("RGBA", (200, 100), (255, 0, 0, 255)).save(logo)
     brand = BrandKit(text_colour="#00FF00", highlight_colour="#0000FF", outline_colour="#202020", uppercase=True,
-                     logo=logo, logo_corner="top-right", logo_width=0.2)
-    clip = render(RenderSpec(wide_talk, 1.0, 4.0, words=WORDS[:6], brand=brand, preset="ultrafast"), tmp_path)
+                     logo_corner="top-right", logo_width=0.2)
+    clip = render(RenderSpec(wide_talk, 1.0, 4.0, words=WORDS[:6], brand=brand, logo=logo, preset="ultrafast"),
+                  tmp_path)
     style = next(line for line in clip.ass.read_text().splitlines() if line.startswith("Style: ")).split(",")
     assert style[3:6] == ["&H0000FF00", "&H00FF0000", "&H00202020"]
     assert "NOBODY" in clip.ass.read_text() and "Nobody" in clip.srt.read_text()

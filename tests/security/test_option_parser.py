@@ -18,7 +18,7 @@ from streams.asr.languages import parse_language
 from streams.domain import contracts
 from streams.domain.events import UploadReceived
 from streams.errors import InvalidOptions
-from streams.media.brand import BrandKit
+from streams.domain.brand import BrandKit
 from streams.media.captions import CAPTION_STYLES
 from streams.media.render_spec import ASPECTS
 from streams.moments.options import clip_length, max_overlap
@@ -56,7 +56,7 @@ def _read_as_the_pipeline_reads(accepted: dict) -> None:
     assert all(a in ASPECTS for a in accepted["aspect_ratios"]) and accepted["aspect_ratios"]
     assert 1 <= int(accepted["clip_count"]) <= 50
     if accepted.get("brand") is not None:
-        BrandKit.from_options(accepted["brand"])
+        BrandKit.from_json(accepted["brand"])
     UploadReceived(tenant_id="t", video_id="v", source_uri="file:///s/v.mp4", filename="v.mp4", size_bytes=1,
                    options=accepted).payload()  # the event's contract holds
     json.dumps(accepted).encode("utf-8")  # and PostgreSQL's jsonb can keep it

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from streams.domain.brand import BrandKit
+from streams.domain.options import VideoOptions
 from streams.errors import ContractError, RenderError
-from streams.media.brand import BrandKit
+from streams.media.brand import brand_json, styled
 from streams.media.captions import CAPTION_STYLES
 from streams.media.ass import to_ass
 from streams.domain.words import Word
@@ -18,16 +20,16 @@ def style_fields(script: str) -> list[str]:
 
 def test_a_kit_overrides_only_what_it_sets():
     bold = CAPTION_STYLES["bold"]
-    assert BrandKit().style(bold) == bold
+    assert styled(bold, BrandKit()) == bold and styled(bold, None) == bold
     kit = BrandKit(font="DejaVu Serif", text_colour="#101010", highlight_colour="#FF3366", outline_colour="#FFFFFF",
                    emphasis_colour="#00E0FF", position="top", outline_width=3, uppercase=True, keywords=("free",))
-    styled = kit.style(bold)
-    assert (styled.font, styled.primary, styled.highlight, styled.outline_colour, styled.emphasis) == (
+    drawn = styled(bold, kit)
+    assert (drawn.font, drawn.primary, drawn.highlight, drawn.outline_colour, drawn.emphasis) == (
         "DejaVu Serif", "#101010", "#FF3366", "#FFFFFF", "#00E0FF")
-    assert (styled.position, styled.outline, styled.uppercase, styled.keywords) == ("top", 3, True, ("free",))
-    assert (styled.name, styled.font_size, styled.bold) == ("bold", bold.font_size, bold.bold)
+    assert (drawn.position, drawn.outline, drawn.uppercase, drawn.keywords) == ("top", 3, True, ("free",))
+    assert (drawn.name, drawn.font_size, drawn.bold) == ("bold", bold.font_size, bold.bold)
     # A kit can turn the karaoke preset's upper case off.
-    assert BrandKit(uppercase=False).style(CAPTION_STYLES["karaoke"]).uppercase is False
+    assert styled(CAPTION_STYLES["karaoke"], BrandKit(uppercase=False)).uppercase is False
 
 
 def test_the_kit_reaches_the_burned_captions():
@@ -55,18 +57,35 @@ def test_the_kit_reaches_the_burned_captions():
     ({"logo_opacity": -0.1}, "brand logo_opacity must be between 0 and 1"),
 ])
 def test_bad_kits_are_refused_with_the_field_named(kwargs, message):
-    with pytest.raises(RenderError, match=message):
+    with pytest.raises(ContractError, match=message):
         BrandKit(**kwargs)
 
 
-def test_from_options():
-    kit = BrandKit.from_options({"highlight_colour": "#FF3366", "keywords": ["free", "today"],
-                                 "logo_asset_id": "bra_0123456789abcdef01234567", "logo_corner": "bottom-left"},
-                                logo=Path("/scratch/logo.png"))
-    assert kit == BrandKit(highlight_colour="#FF3366", keywords=("free", "today"), logo=Path("/scratch/logo.png"),
-                           logo_corner="bottom-left")
-    assert kit.as_json()["logo"] == "logo.png" and kit.as_json()["keywords"] == ["free", "today"]
-    assert BrandKit.from_options({}) == BrandKit()
+def test_from_json():
+    given = {"highlight_colour": "#FF3366", "keywords": ["free", "today"],
+             "logo_asset_id": "bra_0123456789abcdef01234567", "logo_corner": "bottom-left"}
+    kit = BrandKit.from_json(given)
+    assert kit == BrandKit(highlight_colour="#FF3366", keywords=("free", "today"),
+                           logo_asset_id="bra_0123456789abcdef01234567", logo_corner="bottom-left")
+    assert BrandKit.from_json({}) == BrandKit()
+    # The typed options carry the kit itself, and keep what was submitted as it was.
+    options = VideoOptions.from_json({"brand": given})
+    assert options.brand == kit and options.logo_asset_id == "bra_0123456789abcdef01234567"
+    assert options.as_json() == {"brand": given}
+
+
+def test_the_handoff_names_the_logo_by_its_file():
+    kit = BrandKit(keywords=("free", "today"), logo_asset_id="bra_0123456789abcdef01234567", trim="pauses")
+    recorded = brand_json(kit, Path("/scratch/v/brand_logo.png"))
+    # The fields in the kit's order, the asset's id replaced by the file drawn (the hand-off's
+    # reader never sees an id of the catalog).
+    assert list(recorded) == ["font", "text_colour", "highlight_colour", "outline_colour", "emphasis_colour",
+                              "position", "outline_width", "uppercase", "keywords", "logo", "logo_corner",
+                              "logo_width", "logo_opacity", "speaker_colours", "trim", "hook_title", "emphasis",
+                              "emoji"]
+    assert recorded["logo"] == "brand_logo.png" and recorded["keywords"] == ["free", "today"]
+    assert recorded["speaker_colours"] == [] and recorded["trim"] == "pauses"
+    assert brand_json(BrandKit(), None)["logo"] is None
 
 
 @pytest.mark.parametrize("options, message", [
@@ -81,9 +100,14 @@ def test_from_options():
 ])
 def test_bad_options_are_contract_errors(options, message):
     with pytest.raises(ContractError, match=message):
-        BrandKit.from_options(options)
+        BrandKit.from_json(options)
 
 
 def test_render_spec_only_takes_a_kit():
     with pytest.raises(RenderError, match="brand must be a BrandKit, got dict"):
         RenderSpec(Path("s.mp4"), 0, 2, brand={"text_colour": "#FFFFFF"})
+
+
+def test_a_logo_comes_with_the_kit_that_places_it():
+    with pytest.raises(RenderError, match="a logo is drawn as a brand kit says"):
+        RenderSpec(Path("s.mp4"), 0, 2, logo=Path("logo.png"))

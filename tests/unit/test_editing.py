@@ -8,7 +8,7 @@ from PIL import ImageFont
 
 from streams.domain.words import Word
 from streams.errors import InvalidOptions
-from streams.media.brand import BrandKit
+from streams.domain.brand import BrandKit
 from streams.media.captions import caption_style, group_cues
 from streams.media.ass import layout_cues, to_ass
 from streams.media.editing import Editing
@@ -149,14 +149,16 @@ def test_face_bands_follow_the_drawn_crop_in_every_layout():
 
 
 def test_each_choice_comes_from_the_request_the_video_the_brand_kit_or_the_default():
-    kit = BrandKit.from_options({"trim": "pauses", "hook_title": False, "emoji": True})
-    assert Editing.of(None, {}, kit.as_json()) == Editing(trim="pauses", hook_title=False, emphasis=True, emoji=True)
-    assert Editing.of({"hook_title": True}, {"trim": "off"}, kit.as_json()) == Editing("off", True, True, True)
+    kit = BrandKit.from_json({"trim": "pauses", "hook_title": False, "emoji": True})
+    assert kit.editing_choices() == {"trim": "pauses", "hook_title": False, "emoji": True}
+    chosen = kit.editing_choices()
+    assert Editing.of(None, {}, chosen) == Editing(trim="pauses", hook_title=False, emphasis=True, emoji=True)
+    assert Editing.of({"hook_title": True}, {"trim": "off"}, chosen) == Editing("off", True, True, True)
     assert Editing.of() == Editing("pauses+fillers", True, True, False)
     with pytest.raises(Exception, match="brand trim"):
-        BrandKit.from_options({"trim": "everything"})
+        BrandKit.from_json({"trim": "everything"})
     with pytest.raises(Exception, match="hook_title"):
-        BrandKit.from_options({"hook_title": "yes"})
+        BrandKit.from_json({"hook_title": "yes"})
 
 
 def test_uploaded_options_take_the_brand_kits_choices_unless_they_make_their_own():

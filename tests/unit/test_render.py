@@ -16,7 +16,7 @@ from streams.agents.render import _all_or_none, render_slots
 from streams.errors import RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
-from streams.media.brand import BrandKit
+from streams.domain.brand import BrandKit
 from streams.media.captions import caption_style, to_srt, to_vtt
 from streams.domain.words import Word
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value
@@ -227,7 +227,7 @@ def test_a_logo_is_read_as_an_image_and_nothing_else(media, tmp_path):
     secret.write_bytes(b"G" * 188 * 10)
     logo = tmp_path / "brand_logo.png"
     logo.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:{secret}\n#EXT-X-ENDLIST\n")
-    spec = RenderSpec(media / "source.mp4", 0.0, 1.0, brand=BrandKit(logo=logo))
+    spec = RenderSpec(media / "source.mp4", 0.0, 1.0, brand=BrandKit(), logo=logo)
     with pytest.raises(RenderError, match="ffmpeg render failed .*hls.*Format not on whitelist"):
         render(spec, tmp_path / "out")
 
@@ -440,13 +440,15 @@ def test_every_layout_builds_for_every_aspect(aspect):
 
 
 def test_logo_is_overlaid_in_its_corner_before_the_captions():
-    brand = BrandKit(logo=Path("/brand/logo.png"), logo_corner="bottom-left", logo_width=0.2, logo_opacity=0.5)
-    args = build_ffmpeg_args(RenderSpec(Path("in.mp4"), 0, 5, brand=brand), VIDEO, PATHS)
+    brand = BrandKit(logo_corner="bottom-left", logo_width=0.2, logo_opacity=0.5)
+    logo = Path("/brand/logo.png")
+    args = build_ffmpeg_args(RenderSpec(Path("in.mp4"), 0, 5, brand=brand, logo=logo), VIDEO, PATHS)
     assert args[args.index("file:/brand/logo.png") - 1] == "-i"
     assert (",tpad=stop_mode=clone:stop_duration=5.000[framed];"
             "[1:v]scale=216:-1:flags=lanczos,format=rgba,colorchannelmixer=aa=0.5[logo];"
             "[framed][logo]overlay=x=86:y=H-h-346:eof_action=repeat:format=auto,ass=filename=") in graph(args)
-    audio_only = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 0, 5, brand=brand), SourceInfo(False, True), PATHS)
+    audio_only = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 0, 5, brand=brand, logo=logo), SourceInfo(False, True),
+                                   PATHS)
     assert graph(audio_only).startswith("[0:v]null[framed];[2:v]scale=216:-1")
 
 

@@ -502,7 +502,8 @@ def test_a_reader_may_name_a_speaker_by_label_number_or_given_name():
 
 def test_captions_may_colour_each_speaker_by_preset_or_brand_kit():
     from streams.errors import ContractError
-    from streams.media.brand import BrandKit
+    from streams.domain.brand import BrandKit
+    from streams.media.brand import styled
     from streams.media.captions import caption_style
     from streams.media.ass import ass_colour, to_ass
 
@@ -511,11 +512,11 @@ def test_captions_may_colour_each_speaker_by_preset_or_brand_kit():
     s2 = [line for line in coloured.splitlines() if line.startswith("Dialogue") and "How" in line]
     assert s2 and all(sky in line for line in s2)
     assert sky not in to_ass(_conversation(), 1080, 1920, caption_style("bold"))  # one colour for all
-    kit = BrandKit.from_options({"speaker_colours": ["#112233", "#445566"]})
-    branded = to_ass(_conversation(), 1080, 1920, kit.style(caption_style("bold")))
+    kit = BrandKit.from_json({"speaker_colours": ["#112233", "#445566"]})
+    branded = to_ass(_conversation(), 1080, 1920, styled(caption_style("bold"), kit))
     assert ass_colour("#445566") in branded and ass_colour("#112233") in branded
     with pytest.raises(ContractError, match="speaker_colours"):
-        BrandKit.from_options({"speaker_colours": ["blue"]})
+        BrandKit.from_json({"speaker_colours": ["blue"]})
 
 
 def test_an_execution_provider_onnxruntime_lacks_is_an_error_not_a_cpu_run():

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from streams.domain import contracts
+from streams.domain.brand import BrandKit
 from streams.domain.options import ASPECTS, STATED, VideoOptions, defaults, frame_size
 from streams.errors import ContractError, InvalidOptions
 from streams.settings import project_root
@@ -28,10 +29,10 @@ def test_what_a_video_states_wins_and_is_kept_as_stored():
     stated = {"clip_count": 3, "aspect_ratios": ["1:1", "9:16"], "length": "15-30", "brand": {"font": "DejaVu Sans"}}
     typed = VideoOptions.from_json(stated)
     assert (typed.clip_count, typed.aspect_ratios, typed.length) == (3, ("1:1", "9:16"), "15-30")
-    assert typed.brand == {"font": "DejaVu Sans"} and typed.trim == CONTRACT["trim"]["default"]
+    assert typed.brand == BrandKit(font="DejaVu Sans") and typed.trim == CONTRACT["trim"]["default"]
     assert typed.as_json() == stated
-    with pytest.raises(TypeError):
-        typed.brand["font"] = "other"  # type: ignore[index]  # read-only
+    with pytest.raises(AttributeError):
+        typed.brand.font = "other"  # type: ignore[misc, union-attr]  # frozen
 
 
 def test_unusable_options_are_typed_errors():
@@ -39,6 +40,8 @@ def test_unusable_options_are_typed_errors():
         VideoOptions.from_json({"clip_count": "many"})
     with pytest.raises(ContractError, match="brand must be a JSON object"):
         VideoOptions.from_json({"brand": "red"})
+    with pytest.raises(ContractError, match="options.brand text_colour must be a #RRGGBB colour"):
+        VideoOptions.from_json({"brand": {"text_colour": "red"}})  # the kit is read with the rest
 
 
 def test_the_aspect_ratios_are_the_contract_s_with_their_frames():
