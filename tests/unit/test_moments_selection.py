@@ -303,3 +303,49 @@ def test_length_and_explicit_bounds_are_not_both_accepted():
 
     with pytest.raises(ValueError, match="either"):
         StreamingSelector(5, 600, 20, 60, length=LengthRange(15, 30))
+
+
+def test_a_window_that_holds_a_streamed_pick_whole_grows_it_whatever_the_margin():
+    """A pick streamed while the end (or the start) of its passage was out of reach is part of a
+    clip: the window holding it whole and scoring higher takes its slot, however small the gain
+    (``GROWN_MARGIN``); another window still needs the margin."""
+    from streams.moments.scoring import Window, score_window
+
+    sentences = ten_minutes()
+    selector = StreamingSelector(1, 600)
+    passage = [s for s in sentences if 160.0 <= s.start < 200.0]
+    assert passage[0].text.startswith("Why do most people")
+    tail = score_window(Window(tuple(passage[1:])), None, selector.length)  # the passage without its hook
+    selector.restore([tail])
+    (final,) = selector.reconsider(sentences, margin=math.inf)
+    assert final.start <= tail.start and final.end >= tail.end and final.score > tail.score
+    assert final.start == 160.0  # grown back to its hook
+    # At an infinite margin nothing but the pick grown takes its slot: the best hook passages
+    # (40 s, 280 s...) score as high as this one, yet the pick stays where it is.
+    (again,) = StreamingSelector(1, 600).restore([final]).reconsider(sentences, margin=math.inf)
+    assert again.start <= final.start and again.end >= final.end
+    filler_only = score_window(Window(tuple(s for s in sentences if 330.0 <= s.start < 360.0)), None, selector.length)
+    (kept,) = StreamingSelector(1, 600).restore([filler_only]).reconsider(sentences, margin=math.inf)
+    assert kept.start <= filler_only.start and kept.end >= filler_only.end
+
+
+def test_windows_compete_as_the_clips_their_settled_edges_make(monkeypatch):
+    """Settling a window's edges may cost it points (``boundaries.TOLERANCE``): of the best windows
+    (``SETTLED_CHOICES``), the one whose clip scores best is picked, not the best window."""
+    from streams.moments import selection
+    from streams.moments.scoring import Window
+
+    sentences = ten_minutes()
+    first, second = [s.start for s in sentences if s.text == HOOK][:2]
+    filler_run = Window(tuple(s for s in sentences if s.end <= 35.0))
+
+    def settle_edges(window, breaks, length, allowed=lambda w: True, worth=None):
+        # The first hook's window settles into the filler before it; every other stays as chosen.
+        return filler_run if window.start == first else window
+
+    monkeypatch.setattr(selection, "settle_edges", settle_edges)
+    (pick,) = StreamingSelector(1, 600).advance(sentences, 600, final=True)
+    assert pick.title == HOOK and pick.start == second  # the next hook, over the first one spoiled
+    monkeypatch.setattr(selection, "SETTLED_CHOICES", 1)
+    (spoiled,) = StreamingSelector(1, 600).advance(sentences, 600, final=True)
+    assert (spoiled.start, spoiled.end) == (filler_run.start, filler_run.end)
