@@ -29,10 +29,11 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from streams.domain.option_contract import choices
 from streams.domain.words import Word
 from streams.media.hesitations import Span, is_hesitation, unworded
 
-MODES = ("off", "pauses", "pauses+fillers")
+MODES = choices("trim")  # as the upload contract lists them: off, pauses, pauses+fillers
 DEFAULT_MODE = "pauses+fillers"
 
 
