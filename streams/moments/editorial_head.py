@@ -13,7 +13,7 @@ sentence near its translation, so the head trained on English talks carries over
 Training data: the labelled talk scripts of ``bench/highlights`` (written for this project,
 CC0 1.0), each sentence labelled by its passage. A sentence is embedded with its neighbours
 (``neighbours.in_context``), as it is scored. The head is logistic regression with an L2 penalty,
-fitted by gradient descent in numpy: about 700 sentences, 384 weights and a bias.
+fitted by gradient descent in numpy: about 900 sentences (six talks), 384 weights and a bias.
 
 It is trained once at setup (``python -m streams.moments.train_head``, run by
 ``scripts/setup.sh`` and the app image's build) into ``.local/models/editorial_head.npz`` and
