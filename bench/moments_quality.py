@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,9 @@ def print_talk(name: str, variant: str, r: dict, k: int) -> None:
 
 
 def main() -> None:
+    # A stop (SIGTERM, as kill and pkill send) ends the run as Ctrl-C does, so the private stack's
+    # ``finally`` takes it down instead of leaving its services running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--talks", help="comma-separated talk names (default: every .tsv in the --labels folders)")
     parser.add_argument("--k", type=int, default=4, help="clips asked for and scored")
