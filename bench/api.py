@@ -43,7 +43,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import percentile, stop_on_sigterm, table  # noqa: E402
 from streams import tenancy  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
@@ -246,6 +246,7 @@ def uploads(settings: Settings, key: str, sizes_mb: list[int], work: Path) -> li
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second offered")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per route (after warm-up)")

@@ -48,7 +48,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr import weights  # noqa: E402
 from streams.asr.wer import error_rate  # noqa: E402
@@ -263,6 +263,7 @@ def with_triton(url: str | None, run):
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--triton-url", default=None, help="gRPC host:port of a running Triton (default: start one)")
     parser.add_argument("--media", type=Path, default=MEDIA, help=f"the shared media (default {MEDIA})")

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.e2e import build_input, timings  # noqa: E402
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.settings import project_root  # noqa: E402
@@ -68,6 +68,7 @@ def run(source: Path, diarize: bool, clips: int, preset: str) -> dict:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--clips", type=int, default=3)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
+from bench.report import stop_on_sigterm  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
@@ -75,6 +76,7 @@ async def timings(dsn: str, video_id: str) -> dict:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--preset", default="veryfast", help="libx264 preset for the clips")

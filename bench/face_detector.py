@@ -23,6 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import stop_on_sigterm  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from streams.vision.blazeface import FULL_RANGE, FaceDetector  # noqa: E402
@@ -52,6 +53,7 @@ def rate(call, frames: np.ndarray, batch: int, seconds: float) -> float:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()

@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import stop_on_sigterm  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.chunking import decode_wav  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
@@ -96,6 +97,7 @@ async def run(settings, videos: dict[str, Path], pcm, repeats: int) -> dict[str,
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg  # noqa: E402
 
 from bench.e2e import looped_talk, timings  # noqa: E402
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
 from streams.adapters.db import from_jsonb  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.settings import project_root  # noqa: E402
@@ -98,6 +98,7 @@ def summary(language: str, t: dict, heard: tuple[dict, dict], wall: float) -> di
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--language", default="de", help="the other language (a folder of bench/highlights/translated)")
     parser.add_argument("--minutes", type=float, default=60.0)

@@ -45,7 +45,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -58,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
 from bench.language_cost import speech_seconds  # noqa: E402
 from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
-from bench.report import commit, table, write_results  # noqa: E402
+from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
@@ -179,9 +178,7 @@ def print_talk(name: str, variant: str, r: dict, k: int) -> None:
 
 
 def main() -> None:
-    # A stop (SIGTERM, as kill and pkill send) ends the run as Ctrl-C does, so the private stack's
-    # ``finally`` takes it down instead of leaving its services running.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--talks", help="comma-separated talk names (default: every .tsv in the --labels folders)")
     parser.add_argument("--k", type=int, default=4, help="clips asked for and scored")

@@ -64,7 +64,7 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import commit  # noqa: E402
+from bench.report import commit, stop_on_sigterm  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.reframe.camera import MAX_SPEED  # noqa: E402
 from streams.media.reframe.reframe_plan import speed_profile  # noqa: E402
@@ -376,6 +376,7 @@ def table(rows: dict[str, dict]) -> list[tuple[str, ...]]:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed analyses per side on the close shots")
     parser.add_argument("--only", default="", help="comma-separated input names (default: all)")

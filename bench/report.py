@@ -7,7 +7,9 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -66,3 +68,9 @@ def write_results(path: Path, benchmark: str, results, **fields) -> None:
         "results": results,
     }, indent=2))
     print(f"wrote {path}")
+
+
+def stop_on_sigterm() -> None:
+    """End the run on SIGTERM (what ``kill`` and ``pkill`` send) as on Ctrl-C, so ``finally`` blocks
+    run and a benchmark's private stack is taken down and purged instead of left running."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))

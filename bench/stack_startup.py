@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import stop_on_sigterm  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import fresh_stack_settings  # noqa: E402
@@ -38,6 +39,7 @@ def one_up(settings) -> dict:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()

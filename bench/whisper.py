@@ -49,7 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import percentile, stop_on_sigterm, table  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr.wer import sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
@@ -204,6 +204,7 @@ async def measure(args, options: WhisperOptions, url: str | None) -> dict:
 
 
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--device", default=None, help="in-process side: cpu or cuda (default: as config.pbtxt)")
