@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from streams.settings import project_root
 
@@ -13,7 +14,7 @@ PROGRAM = """
 import sys, time
 sys.path.insert(0, {root!r})
 from bench.report import stop_on_sigterm
-stop_on_sigterm()
+{stop}
 try:
     print("up", flush=True)
     time.sleep(60)
@@ -22,30 +23,29 @@ finally:
 """
 
 
-def test_a_benchmark_stopped_with_sigterm_runs_its_finally_blocks(tmp_path):
+def _terminated(tmp_path, helper: bool) -> tuple[int, Path]:
+    """Run ``PROGRAM`` (calling ``stop_on_sigterm`` first or not), send it SIGTERM once it is in its
+    ``try``, and return its exit code and the file its ``finally`` writes."""
     marker = tmp_path / "down"
-    run = subprocess.Popen([sys.executable, "-c", PROGRAM.format(root=str(project_root()), marker=str(marker))],
-                           stdout=subprocess.PIPE, text=True)
+    program = PROGRAM.format(root=str(project_root()), marker=str(marker), stop="stop_on_sigterm()" if helper else "")
+    run = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
     try:
         assert run.stdout.readline().strip() == "up"
         run.send_signal(signal.SIGTERM)
-        assert run.wait(timeout=30) == 128 + signal.SIGTERM
+        return run.wait(timeout=30), marker
     finally:
         if run.poll() is None:
             run.kill()
+
+
+def test_a_benchmark_stopped_with_sigterm_runs_its_finally_blocks(tmp_path):
+    code, marker = _terminated(tmp_path, helper=True)
+    assert code == 128 + signal.SIGTERM
     assert marker.read_text() == "taken down"
 
 
 def test_without_it_sigterm_skips_them(tmp_path):
     """The control: Python's default for SIGTERM ends the process at once, no ``finally`` run."""
-    marker = tmp_path / "down"
-    program = PROGRAM.format(root=str(project_root()), marker=str(marker)).replace("stop_on_sigterm()\n", "")
-    run = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
-    try:
-        assert run.stdout.readline().strip() == "up"
-        run.send_signal(signal.SIGTERM)
-        assert run.wait(timeout=30) == -signal.SIGTERM
-    finally:
-        if run.poll() is None:
-            run.kill()
+    code, marker = _terminated(tmp_path, helper=False)
+    assert code == -signal.SIGTERM
     assert not marker.exists()
