@@ -20,8 +20,14 @@ BASELINES = ROOT / ".local" / "baselines"
 RANKING_BASELINE = "9ca0b2a"
 
 
-def checkout(commit: str) -> Path:
-    """A worktree of ``commit`` (made on first use; the repository's own history, no network)."""
+def checkout(commit: str, *, heads: bool = True) -> Path:
+    """A worktree of ``commit`` (made on first use; the repository's own history, no network).
+
+    With ``heads``, the commit's editorial heads are trained in it as its setup trains them
+    (``streams.moments.train_head --if-stale``, where the commit has that module): git does not
+    keep them, and without them its ranking stops at ``ModelMissing``. They are trained on the
+    commit's own labelled scripts, and into the worktree, whatever ``CLIPSTREAM_EDITORIAL_HEAD*``
+    says in this process. A benchmark that only reads the code passes ``heads=False``."""
     sha = subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True,
                          text=True)
     if sha.returncode != 0:
@@ -32,6 +38,10 @@ def checkout(commit: str) -> Path:
         subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
         subprocess.run(["git", "worktree", "add", "--detach", "--force", str(folder), sha.stdout.strip()], cwd=ROOT,
                        check=True, capture_output=True)
+    if heads and (folder / "streams" / "moments" / "train_head.py").is_file():
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLIPSTREAM_EDITORIAL_HEAD")}
+        subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--if-stale"], cwd=folder,
+                       env={**env, "PYTHONPATH": str(folder)}, check=True)
     return folder
 
 

@@ -42,7 +42,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import baseline_checkout, commit, table, write_results  # noqa: E402
+from bench.baseline import checkout  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "recorded_run.json"
 BASELINE = "43b8585"  # the code issue 55 was filed against
@@ -289,7 +290,7 @@ def main() -> None:
     parser.add_argument("--again", type=Path, help="compare the records of this results file again (no stacks)")
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
-    worktree = baseline_checkout(args.baseline)
+    worktree = checkout(args.baseline, heads=False)  # record() trains them, with that checkout's python
     # What the worktree lacks because git ignores it: the docs page's npm files.
     docs = worktree / "api" / "docs_assets" / "node_modules"
     if not docs.exists() and (here / "api" / "docs_assets" / "node_modules").exists():

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.baseline import checkout
+
 
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (``q`` in [0, 100])."""
@@ -35,17 +37,6 @@ def commit() -> str:
                           cwd=root).stdout.strip()
 
 
-def baseline_checkout(commit: str) -> Path:
-    """A ``git worktree`` of ``commit`` under ``.local/baselines/`` (made once), for a benchmark that
-    measures the baseline's code beside this checkout's in the same run."""
-    root = Path(__file__).resolve().parents[1]
-    worktree = root / ".local" / "baselines" / f"walk-{commit}"
-    if not worktree.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), commit], cwd=root, check=True,
-                       capture_output=True)
-    return worktree
-
-
 def static_comparison(description: str, baseline: str, out: Path, measure) -> tuple[argparse.Namespace, dict]:
     """For a benchmark that reads code rather than runs it: ``--baseline`` (default ``baseline``)
     and ``--out`` (default ``out``) parsed, and ``measure(root)`` of the baseline's worktree and of
@@ -55,7 +46,7 @@ def static_comparison(description: str, baseline: str, out: Path, measure) -> tu
     parser.add_argument("--out", type=Path, default=out)
     args = parser.parse_args()
     here = Path(__file__).resolve().parents[1]
-    return args, {"baseline": measure(baseline_checkout(args.baseline)), "current": measure(here)}
+    return args, {"baseline": measure(checkout(args.baseline, heads=False)), "current": measure(here)}
 
 
 def write_results(path: Path, benchmark: str, results, **fields) -> None:
