@@ -158,11 +158,17 @@ class MultilingualRecognizer:
         return self.english if language == "en" else self.multilingual
 
     def _decode(
-        self, audio: np.ndarray, language: str, prompt: str | None, cancelled: Callable[[], bool] | None
+        self,
+        audio: np.ndarray,
+        language: str,
+        prompt: str | None,
+        cancelled: Callable[[], bool] | None,
+        chance: np.ndarray | None = None,
     ) -> Recognition:
         """``audio`` decoded in ``language`` by its model, after ``prompt`` or the language's own
-        (``languages.PROMPTS``)."""
-        heard = self.recognizer_for(language).recognize(audio, language, prompt or PROMPTS.get(language), cancelled)
+        (``languages.PROMPTS``); ``chance``: the VAD's probabilities of ``audio``, if known."""
+        recognizer = self.recognizer_for(language)
+        heard = recognizer.recognize(audio, language, prompt or PROMPTS.get(language), cancelled, chance=chance)
         return in_chinese_script(heard, self.options.chinese_script) if language == "zh" else heard
 
     # -- identification --------------------------------------------------------------------
@@ -190,12 +196,18 @@ class MultilingualRecognizer:
         """Spans of one language each over the speech in ``audio`` (empty when there is none).
         ``before``: the language spoken before this audio (the talk's so far), which a stretch
         leaves only where the model is sure it does (``languages.held``)."""
-        if self.vad is None:  # no VAD: the whole audio is one window
+        return self._identified(audio, before)[0]
+
+    def _identified(self, audio: np.ndarray, before: str | None) -> tuple[list[LanguageSpan], np.ndarray | None]:
+        """``identify``'s spans, and the VAD's speech probabilities of ``audio`` that found the
+        speech (None without a VAD): the decode that follows reads the same ones."""
+        chance = self.vad.probabilities(audio) if self.vad is not None else None
+        if chance is None:  # no VAD: the whole audio is one window
             spans = [{"start": 0, "end": len(audio)}] if len(audio) else []
         else:
-            spans = speech_spans(self.vad.probabilities(audio), len(audio), BATCHED_VAD)
+            spans = speech_spans(chance, len(audio), BATCHED_VAD)
         if not spans:
-            return []
+            return [], chance
         windows = windows_of(spans)
         # Every window's speech is heard, in pieces of COVER_SECONDS: a language spoken for a few
         # sentences in the middle of a window is not missed, nor is one piece that straddles a
@@ -208,7 +220,7 @@ class MultilingualRecognizer:
                 detailed += [self._probe_spans(audio, piece) for piece in pieces_of(window)]
             else:
                 detailed += covering[i]
-        return runs(detailed, before=before)
+        return runs(detailed, before=before), chance
 
     # -- recognition -----------------------------------------------------------------------
     def recognize(
@@ -231,15 +243,15 @@ class MultilingualRecognizer:
             return dataclasses.replace(
                 heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
             )
-        spans = self.identify(audio, before)
+        spans, chance = self._identified(audio, before)
         if not spans:  # no speech, so no language: decoded (as English) for whatever it still finds
-            heard = self.english.recognize(audio, "en", prompt, cancelled)
+            heard = self.english.recognize(audio, "en", prompt, cancelled, chance=chance)
             return dataclasses.replace(heard, language=UNDETERMINED, language_probability=None, languages=[])
         top = dominant(spans)
         assert top is not None  # ``spans`` is not empty, so some language has speech
         language, probability = top
         if len(spans) == 1:
-            heard = self._decode(audio, language, prompt, cancelled)
+            heard = self._decode(audio, language, prompt, cancelled, chance)
             return dataclasses.replace(heard, language=language, language_probability=probability, languages=spans)
         log.info(
             "whisper: %d languages in %.1f s: %s",

@@ -139,12 +139,14 @@ class WhisperRecognizer:
         language: str | None = None,
         prompt: str | None = None,
         cancelled: Callable[[], bool] | None = None,
+        chance: np.ndarray | None = None,
     ) -> Recognition:
         """What is said in 16 kHz mono ``audio``. ``cancelled`` is asked between decoded pieces;
-        when it answers true, ``RecognitionCancelled`` is raised."""
+        when it answers true, ``RecognitionCancelled`` is raised. ``chance``: the VAD's speech
+        probabilities of ``audio``, when the caller has them (identification does), else computed."""
         if self.pipeline is not None and len(audio) >= self.options.batch_min_seconds * SAMPLE_RATE:
-            return self.recognize_batched(audio, language, prompt, cancelled)
-        return self.recognize_sequential(audio, language, prompt, cancelled)
+            return self.recognize_batched(audio, language, prompt, cancelled, chance=chance)
+        return self.recognize_sequential(audio, language, prompt, cancelled, chance=chance)
 
     def recognize_sequential(
         self,
@@ -153,10 +155,12 @@ class WhisperRecognizer:
         prompt: str | None = None,
         cancelled: Callable[[], bool] | None = None,
         guard: bool = True,
+        chance: np.ndarray | None = None,
     ) -> Recognition:
         """One ``WhisperModel.transcribe`` over the speech (30 s windows, temperature fallback);
         then, with ``guard``, whatever it skipped or looped on decoded again (``redecode``)."""
-        chance = self.vad.probabilities(audio) if self.vad is not None else None
+        if chance is None and self.vad is not None:
+            chance = self.vad.probabilities(audio)
         segments, detected = self._sequential_segments(audio, language, prompt, chance)
         pieces = list(_checked(segments, cancelled))
         if guard and chance is not None:
@@ -207,6 +211,7 @@ class WhisperRecognizer:
         cancelled: Callable[[], bool] | None = None,
         batch_size: int | None = None,
         guard: bool = True,
+        chance: np.ndarray | None = None,
     ) -> Recognition:
         """Windows of up to 30 s of speech decoded ``batch_size`` (default: the options') at a time
         by faster-whisper's ``BatchedInferencePipeline`` (first temperature only, no timestamp
@@ -217,7 +222,7 @@ class WhisperRecognizer:
 
         o = self.options
         assert self.pipeline is not None and self.vad is not None, "batching is off"
-        spans = self.vad.speech(audio, BATCHED_VAD)
+        spans = speech_spans(self.vad.probabilities(audio) if chance is None else chance, len(audio), BATCHED_VAD)
         if not spans:
             return Recognition(
                 language or parse_language(o.language) or "en", round(len(audio) / SAMPLE_RATE, 3), [], []

@@ -168,3 +168,32 @@ async def test_a_stretch_without_speech_is_in_no_language(stack):
         await client.close()
     assert heard.words == []
     assert (heard.language, heard.language_probability, heard.languages) == (UNDETERMINED, None, [])
+
+
+def test_the_speech_found_to_name_the_language_is_the_speech_decoded(ljspeech_chunks, media_dir, monkeypatch):
+    """Language left to ``auto`` (what the Triton model does): the VAD's probabilities that found
+    the speech to probe are the ones the decode reads, so the VAD runs once a chunk, batched or
+    sequential, and the words are those of the decode that ran it again itself."""
+    from streams.asr.languages import PROMPTS
+    from streams.asr.spoken import MultilingualRecognizer
+    from streams.asr.vad import SileroVad
+    from streams.asr.whisper import WhisperOptions
+
+    multilingual = MultilingualRecognizer(WhisperOptions(cpu_threads=2, batch_size=4, batch_min_seconds=60))
+    real = SileroVad.probabilities
+    heard_by_vad: list[int] = []
+
+    def probabilities(vad, audio):
+        heard_by_vad.append(len(audio))
+        return real(vad, audio)
+
+    monkeypatch.setattr(SileroVad, "probabilities", probabilities)
+    batched = ljspeech_chunks[0].pcm
+    assert len(batched) >= 60 * 16000
+    for audio in (batched, decode_pcm(media_dir / "speech" / "jfk.wav")):
+        heard_by_vad.clear()
+        heard = multilingual.recognize(audio)
+        assert heard_by_vad == [len(audio)] and heard.language == "en" and heard.words
+        alone = multilingual.english.recognize(audio, "en", PROMPTS.get("en"))
+        assert heard_by_vad == [len(audio)] * 2
+        assert (heard.words, heard.segments) == (alone.words, alone.segments)
