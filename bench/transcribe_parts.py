@@ -90,13 +90,19 @@ def pieces(video: Path, seconds: float) -> list:
     return [pcm[i : i + step] for i in range(0, len(pcm), step)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, out: Path, max_pieces: int) -> argparse.Namespace:
+    """The command line of a benchmark that decodes the translated talks and their English
+    originals piece by piece (this one and ``bench/vad_once.py``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--language", default="de", help="the other language (a folder of bench/highlights/translated)")
     parser.add_argument("--piece-seconds", type=float, default=112.0, help="the pipeline's chunk length")
-    parser.add_argument("--max-pieces", type=int, default=0, help="at most this many pieces a talk (0: all)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    parser.add_argument("--max-pieces", type=int, default=max_pieces, help="at most this many pieces a talk (0: all)")
+    parser.add_argument("--out", type=Path, default=out)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__, RESULTS, 0)
     other = args.language
     languages = ("en", other)
     recognizer, timers = instrumented()

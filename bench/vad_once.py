@@ -8,14 +8,13 @@ two ways taking turns on each piece so a busy machine slows both alike: *again* 
 no probabilities (as before: it runs the VAD itself), *once* is today's. For each piece it checks
 that both heard the same words and sentences, and counts the VAD's runs.
 
-    nice .venv/bin/python bench/vad_once.py [--language de] [--pieces 3]
+    nice .venv/bin/python bench/vad_once.py [--language de] [--max-pieces 3]
 
 Prints a table and writes bench/results/vad_once.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.language_cost import translated_talks  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
-from bench.transcribe_parts import pieces  # noqa: E402
+from bench.transcribe_parts import arguments, pieces  # noqa: E402
 from bench.whisper import config_options  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, build_talk  # noqa: E402
@@ -35,12 +34,7 @@ WAYS = ("again", "once")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--language", default="de", help="the other language (a folder of bench/highlights/translated)")
-    parser.add_argument("--piece-seconds", type=float, default=112.0, help="the pipeline's chunk length")
-    parser.add_argument("--pieces", type=int, default=3, help="pieces from the start of each talk")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args = arguments(__doc__, RESULTS, 3)
 
     from streams.asr import spoken, whisper
     from streams.asr.vad import SileroVad
@@ -63,10 +57,12 @@ def main() -> None:
     differ = []
     for name, folder in translated_talks(args.language):
         for lang, labels in (("en", folder), (args.language, BENCH_HIGHLIGHTS_DIR / "translated" / args.language)):
-            for i, pcm in enumerate(pieces(build_talk(name, MEDIA_DIR, labels).video, args.piece_seconds)[: args.pieces]):
+            talk = pieces(build_talk(name, MEDIA_DIR, labels).video, args.piece_seconds)
+            for i, pcm in enumerate(talk[: args.max_pieces or None]):
                 heard = {}
                 for way in WAYS if i % 2 == 0 else WAYS[::-1]:
-                    whisper.WhisperRecognizer.recognize = again if way == "again" else decode  # type: ignore[method-assign]
+                    chosen = again if way == "again" else decode
+                    whisper.WhisperRecognizer.recognize = chosen  # type: ignore[method-assign]
                     runs.clear()
                     began = time.perf_counter()
                     heard[way] = recognizer.recognize(pcm)
@@ -93,7 +89,7 @@ def main() -> None:
     ]))
     print("every piece heard the same both ways" if not differ else f"heard differently: {', '.join(differ)}")
     write_results(args.out, "vad_once", {"languages": rows, "heard_differently": differ}, commit=commit(),
-                  language=args.language, piece_seconds=args.piece_seconds, pieces_per_talk=args.pieces)
+                  language=args.language, piece_seconds=args.piece_seconds, pieces_per_talk=args.max_pieces)
     if differ:
         raise SystemExit(1)
 
