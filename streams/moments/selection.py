@@ -241,7 +241,7 @@ class StreamingSelector:
         return new
 
     def reconsider(
-        self, sentences: Sequence[Sentence], evidence: Evidence | None = None, margin: float = SUPERSEDE_MARGIN
+        self, sentences: Sequence[Sentence], evidence: Evidence | None = None, margin: float | None = None
     ) -> list[ScoredMoment]:
         """The final choice among every candidate of the whole transcript ``sentences``, best first.
 
@@ -249,10 +249,11 @@ class StreamingSelector:
         pauses of the whole talk); each slot then goes to the best remaining pick, unless a window
         that collides with no choice so far beats it by more than ``margin``, or holds it whole and
         beats it at all (then the best such window as a clip, its edges settled as in
-        ``advance``). Picks left out are the superseded ones. With
-        no picks (nothing was ever found) the choice is empty, like the picks."""
+        ``advance``); ``margin`` is ``SUPERSEDE_MARGIN`` unless given. Picks left out are the
+        superseded ones. With no picks (nothing was ever found) the choice is empty, like the picks."""
         if not self._picked:
             return []
+        lead = SUPERSEDE_MARGIN if margin is None else margin
         known = evidence or Evidence()
         index, breaks = TalkIndex(sentences, known.lexicon_of), Breaks(sentences, known.pitch)
         kept = sorted((self._rescored(p, sentences, evidence) for p in self._picked), key=_rank_key)
@@ -271,11 +272,11 @@ class StreamingSelector:
             pick = next((k for k in kept if k not in chosen and free(k)), None)
 
             def needed(span: Span, pick: ScoredMoment | None = pick) -> float:
-                """What a window must score to take ``pick``'s slot: ``margin`` more, unless it
+                """What a window must score to take ``pick``'s slot: ``lead`` (the margin) more, unless it
                 holds the pick whole (the same clip, grown to more of its story)."""
                 if pick is None:
                     return -math.inf
-                return pick.score + (GROWN_MARGIN if _holds(span, pick) else margin)
+                return pick.score + (GROWN_MARGIN if _holds(span, pick) else lead)
 
             found = select(fresh, SETTLED_CHOICES, chosen, self.max_overlap)
             if pick is not None:

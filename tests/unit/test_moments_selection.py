@@ -4,6 +4,7 @@ import pytest
 
 from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.scoring import ScoredMoment
+from streams.moments import selection
 from streams.moments.selection import SUPERSEDE_MARGIN, StreamingSelector, final_ranking, overlaps, select
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import filler, timed_words
@@ -169,6 +170,14 @@ def test_reconsider_keeps_streamed_picks_against_windows_not_clearly_better():
     assert second_hook.score - early.score < SUPERSEDE_MARGIN  # a near tie: the clip already made stays
     assert selector.reconsider(sentences) == [hook, early]
     assert selector.reconsider(sentences, margin=second_hook.score - early.score) == [hook, early]
+
+
+def test_reconsider_reads_the_margin_when_it_runs(monkeypatch):
+    # bench/ranking_sweep.py varies the module's constant: a default bound at import would ignore it.
+    sentences = late_hooks()
+    selector = streamed_two(sentences)
+    monkeypatch.setattr(selection, "SUPERSEDE_MARGIN", 0.0)
+    assert selector.reconsider(sentences) == selector.reconsider(sentences, margin=0.0) != selector.picked
 
 
 def test_reconsider_scores_picks_again_with_the_whole_talks_evidence():

@@ -1,0 +1,215 @@
+"""Benchmark (issues 48, 49): a change to the ranking judged on every labelled reading at once.
+
+Four picks a talk cannot tell two rules apart on one talk: a clip flips on a fraction of a point.
+This replays the final ranking, in process, on every reading the other benchmarks keep: the
+spoken talks' transcripts (``bench/moments_quality.py`` keeps them in ``EVAL_CACHE``: English,
+translated and real) and the scripts read as perfect transcripts (``bench/moments_scripts.py``).
+Each talk the editorial heads are trained on is scored with heads trained without it (cached in
+``EVAL_CACHE/heads``, keyed by the scripts they were trained on).
+
+Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
+``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
+weights: ``scoring.WEIGHTS[numbers]=0``). The code as it is runs first, in the same run, on the
+same transcripts, as the baseline. For each variant: hits among the top four of every reading,
+readings that meet precision@4 0.75, and streamed picks the final choice dropped (*superseded*:
+their clips were already rendered).
+
+    nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
+        [--only spoken|scripts]
+
+Prints a table and writes bench/results/ranking_sweep.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import moments_scripts  # noqa: E402
+from bench.moments_quality import TARGETS, options  # noqa: E402
+from bench.ranking_replay import chunk_of  # noqa: E402
+from bench.report import commit, table, write_results  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
+from tests.highlight_talks import (  # noqa: E402
+    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, build_talk, language_of, talk_names)
+
+RESULTS = Path(__file__).parent / "results" / "ranking_sweep.json"
+K = 4
+HEAD_VARIABLES = {"english": "CLIPSTREAM_EDITORIAL_HEAD", "multilingual": "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL"}
+
+
+class Reading:
+    """One labelled talk as the ranking reads it: stored chunks and the highlights' spans."""
+
+    def __init__(self, tag: str, name: str, chunks: list, duration: float, highlights: list) -> None:
+        self.tag, self.name, self.chunks, self.duration, self.highlights = tag, name, chunks, duration, highlights
+
+
+def spoken_readings() -> tuple[list[Reading], list[str]]:
+    """Every labelled talk whose transcript a moments_quality run kept, and those it has none of."""
+    import json
+
+    folders = [HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR,
+               *sorted(p for p in (BENCH_HIGHLIGHTS_DIR / "translated").iterdir() if p.is_dir())]
+    found, missing = [], []
+    for folder in folders:
+        language = language_of(folder)
+        for name in talk_names(folder):
+            tag = f"{language or 'en'}/{name}"
+            # Only a talk that was built can have been kept; building one here would take minutes.
+            if not list(EVAL_CACHE.glob(f"{language + '-' if language else ''}{name}-*/chunks.json")):
+                missing.append(tag)
+                continue
+            built = build_talk(name, MEDIA_DIR, folder)
+            kept = built.video.parent / "chunks.json"
+            if not kept.is_file():
+                missing.append(tag)
+                continue
+            data = json.loads(kept.read_text())
+            found.append(Reading(f"spoken {tag}", name, [chunk_of(c) for c in data["chunks"]], data["duration"],
+                                 built.talk.highlights))
+    return found, missing
+
+
+def script_readings() -> list[Reading]:
+    """The scripts ``bench/moments_scripts.py`` reads, and the tutorial's translations."""
+    out = []
+    for talk in (*moments_scripts.TALKS, "de/tutorial_sourdough", "es/tutorial_sourdough"):
+        language, name = talk.split("/")
+        english = moments_scripts.english_path(talk).read_text()
+        chunks, durations, passages = moments_scripts.transcript_of(
+            moments_scripts.script_path(talk).read_text(), language, english)
+        from streams.moments.highlights import labelled_talk
+
+        out.append(Reading(f"script {talk}", name, chunks, chunks[-1].end_s,
+                           labelled_talk(passages, durations).highlights))
+    return out
+
+
+def head_files(name: str) -> dict[str, str]:
+    """The heads' files a reading of ``name`` is scored with: trained without it if it is one of
+    the heads' training talks, else none (the shipped heads)."""
+    from streams.moments import editorial_head as eh
+
+    if name not in talk_names(BENCH_HIGHLIGHTS_DIR):
+        return {}
+    scripts = eh.scripts_of(eh.default_labels(), [name])
+    out = {}
+    for space, variable in HEAD_VARIABLES.items():
+        path = EVAL_CACHE / "heads" / f"{space}-{eh.digest(scripts, space)}.npz"
+        if not path.is_file():
+            eh.train(scripts, eh.encoder_of(space), space).save(path)
+        out[variable] = str(path)
+    return out
+
+
+def parse_set(text: str) -> list[tuple[object, str, str | None, float]]:
+    """``module.NAME=value`` or ``module.NAME[key]=value``, comma-separated, as (module, name, key,
+    value)."""
+    changes = []
+    for item in text.split(","):
+        target, _, value = item.partition("=")
+        where, _, name = target.partition("[")[0].rpartition(".")
+        key = target.partition("[")[2].rstrip("]") or None
+        module = importlib.import_module(f"streams.moments.{where}")
+        container = getattr(module, name)
+        if key is not None and key not in container:
+            raise SystemExit(f"{target}: no {key!r} in {where}.{name}")
+        changes.append((module, name, key, float(value)))
+    return changes
+
+
+def applied(changes, undo: dict | None = None) -> dict:
+    """Set ``changes`` (or put back what ``undo`` saved); returns what to put back."""
+    saved = {}
+    for module, name, key, value in changes:
+        if key is None:
+            saved[(module, name, None)] = getattr(module, name)
+            setattr(module, name, value if undo is None else undo[(module, name, None)])
+        else:
+            container = getattr(module, name)
+            saved[(module, name, key)] = container[key]
+            container[key] = value if undo is None else undo[(module, name, key)]
+    return saved
+
+
+def ranked(readings: list[Reading], encoder) -> list[dict]:
+    """Each reading's final ranking scored against its highlights, heads switched per talk."""
+    from streams.agents.moments import replay
+    from streams.moments import readers
+    from streams.moments.highlights import Span, score
+
+    out = []
+    for reading in readings:
+        heads = head_files(reading.name)
+        for variable in HEAD_VARIABLES.values():
+            if heads.get(variable) != os.environ.get(variable):
+                os.environ.pop(variable, None)
+                os.environ.update({variable: heads[variable]} if variable in heads else {})
+                readers.editorial_head.cache_clear()
+                readers.multilingual_reader.cache_clear()
+        step = replay("v", reading.chunks, options(K), reading.duration, True, encoder)
+        result = score([Span(m.start, m.end) for m in step.final][:K], reading.highlights, K)
+        final = {(round(m.start, 2), round(m.end, 2)) for m in step.final}
+        out.append({
+            "reading": reading.tag, "precision_at_k": round(result.precision, 3), "recall": round(result.recall, 3),
+            "hits": round(result.precision * K), "min_coverage": round(min(result.coverages), 3) if result.coverages else None,
+            "superseded": sum((round(p.start, 2), round(p.end, 2)) not in final for p in step.picks),
+        })
+    return out
+
+
+def totals(rows: list[dict], kind: str) -> dict:
+    chosen = [r for r in rows if r["reading"].startswith(kind)]
+    return {"readings": len(chosen), "hits": sum(r["hits"] for r in chosen), "of": K * len(chosen),
+            "meet_precision": sum(r["precision_at_k"] >= TARGETS["precision_at_k"] for r in chosen),
+            "superseded": sum(r["superseded"] for r in chosen)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", action="append", default=[], help="one variant: module.NAME=value,...")
+    parser.add_argument("--only", choices=("spoken", "scripts"), help="one kind of reading")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    variants = {text: parse_set(text) for text in args.set}
+
+    from streams.text import default_encoder
+
+    spoken, missing = spoken_readings() if args.only != "scripts" else ([], [])
+    if missing:
+        print(f"no kept transcript of {', '.join(missing)} (bench/moments_quality.py keeps them)", flush=True)
+    readings = spoken + (script_readings() if args.only != "spoken" else [])
+    encoder = default_encoder()
+    results = {"as is": ranked(readings, encoder)}
+    for text, changes in variants.items():
+        undo = applied(changes)
+        try:
+            results[text] = ranked(readings, encoder)
+        finally:
+            applied(changes, undo)
+        print(f"{text}: done", flush=True)
+
+    names = list(results)
+    rows = [("reading", *names)]
+    for i, reading in enumerate(readings):
+        cells = [f"{results[n][i]['precision_at_k']:.2f}" + (f" ({results[n][i]['superseded']} sup.)"
+                 if results[n][i]["superseded"] else "") for n in names]
+        rows.append((reading.tag, *cells))
+    summary = {n: {kind: totals(results[n], kind) for kind in ("spoken", "script")} for n in names}
+    for kind in [k for k in ("spoken", "script") if summary["as is"][k]["readings"]]:
+        rows.append((f"{kind}: hits / meet P@4 / superseded",
+                     *(f"{summary[n][kind]['hits']} of {summary[n][kind]['of']} / {summary[n][kind]['meet_precision']}"
+                       f" of {summary[n][kind]['readings']} / {summary[n][kind]['superseded']}" for n in names)))
+    print(table(rows), flush=True)
+    write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
+                  k=K, variants=list(variants), without_kept_transcript=missing)
+
+
+if __name__ == "__main__":
+    main()
