@@ -54,8 +54,10 @@ def spoken_readings() -> tuple[list[Reading], list[str]]:
     """Every labelled talk whose transcript a moments_quality run kept, and those it has none of."""
     import json
 
+    # Translations into a language eSpeak NG has no voice for here (language_of: None) are read
+    # from their scripts only.
     folders = [HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR,
-               *sorted(p for p in (BENCH_HIGHLIGHTS_DIR / "translated").iterdir() if p.is_dir())]
+               *sorted(p for p in (BENCH_HIGHLIGHTS_DIR / "translated").iterdir() if language_of(p))]
     found, missing = [], []
     for folder in folders:
         language = language_of(folder)
