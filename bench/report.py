@@ -30,11 +30,21 @@ def table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def commit() -> str:
-    """The short hash of the checkout's HEAD, which a result names as the code it measured."""
+def _head() -> str:
     root = Path(__file__).resolve().parents[1]
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                           cwd=root).stdout.strip()
+
+
+# Read as the benchmark starts (it imports this first): a run that outlives a commit names the code
+# it ran, not the one checked out when it wrote its results.
+_STARTED_ON = _head()
+
+
+def commit() -> str:
+    """The short hash of the checkout's HEAD when this benchmark started, which a result names as
+    the code it measured."""
+    return _STARTED_ON
 
 
 def static_comparison(description: str, baseline: str, out: Path, measure) -> tuple[argparse.Namespace, dict]:
