@@ -119,6 +119,8 @@ def parse_set(text: str) -> list[tuple[object, str, str | None, float]]:
         where, _, name = target.partition("[")[0].rpartition(".")
         key = target.partition("[")[2].rstrip("]") or None
         module = importlib.import_module(f"streams.moments.{where}")
+        if not hasattr(module, name):
+            raise SystemExit(f"{target}: streams.moments.{where} has no {name}")
         container = getattr(module, name)
         if key is not None and key not in container:
             raise SystemExit(f"{target}: no {key!r} in {where}.{name}")
