@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import moments_scripts  # noqa: E402
-from bench.moments_quality import TARGETS, options  # noqa: E402
+from bench.moments_quality import TARGETS, kept_file, options  # noqa: E402
 from bench.ranking_replay import chunk_of  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
@@ -68,7 +68,7 @@ def spoken_readings() -> tuple[list[Reading], list[str]]:
                 missing.append(tag)
                 continue
             built = build_talk(name, MEDIA_DIR, folder)
-            kept = built.video.parent / "chunks.json"
+            kept = kept_file(built, None)
             if not kept.is_file():
                 missing.append(tag)
                 continue
