@@ -82,16 +82,14 @@ def decoded(recognizer, audio: np.ndarray, language: str, way: str) -> tuple[lis
 
 def readers(name: str) -> dict[str, tuple]:
     """(encoder, head) of each way: the shipped heads, or heads trained without ``name``."""
+    from bench.ranking_sweep import HEAD_VARIABLES, head_files
     from streams.moments import editorial_head as eh
 
+    left_out = head_files(name)  # trained once and kept, as the sweep keeps them
     out = {}
     for way, space in (("transcript", eh.MULTILINGUAL), ("translation", eh.ENGLISH)):
-        encoder = eh.encoder_of(space)
-        if name in talk_names(BENCH_HIGHLIGHTS_DIR):
-            head = eh.train(eh.scripts_of(eh.default_labels(), [name]), encoder, space)
-        else:
-            head = eh.load(space=space)
-        out[way] = (encoder, head)
+        path = left_out.get(HEAD_VARIABLES[space])
+        out[way] = (eh.encoder_of(space), eh.load(Path(path) if path else None, space))
     return out
 
 
