@@ -82,15 +82,12 @@ def decoded(recognizer, audio: np.ndarray, language: str, way: str) -> tuple[lis
 
 def readers(name: str) -> dict[str, tuple]:
     """(encoder, head) of each way: the shipped heads, or heads trained without ``name``."""
-    from bench.ranking_sweep import HEAD_VARIABLES, head_files
+    from bench.heads import loaded
     from streams.moments import editorial_head as eh
 
-    left_out = head_files(name)  # trained once and kept, as the sweep keeps them
-    out = {}
-    for way, space in (("transcript", eh.MULTILINGUAL), ("translation", eh.ENGLISH)):
-        path = left_out.get(HEAD_VARIABLES[space])
-        out[way] = (eh.encoder_of(space), eh.load(Path(path) if path else None, space))
-    return out
+    heads = loaded(name)
+    return {way: (eh.encoder_of(space), heads[space])
+            for way, space in (("transcript", eh.MULTILINGUAL), ("translation", eh.ENGLISH))}
 
 
 def passage_scores(words: list, talk, encoder, head) -> list[float]:

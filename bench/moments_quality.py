@@ -45,15 +45,14 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import heads  # noqa: E402
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
 from bench.language_cost import speech_seconds  # noqa: E402
 from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
@@ -245,25 +244,16 @@ def main() -> None:
 
 
 def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict | None = None) -> dict:
-    """This checkout's rankings, each talk the editorial head was trained on replayed with a head
-    trained on the others (``streams.moments.train_head --leave-out``), so that no talk is scored
-    by a head that learned its labels; the others as ``shipped``. ``env``: added to the replays'."""
+    """This checkout's rankings, each talk the editorial head was trained on replayed with heads
+    trained on the others (``bench/heads.py``), so that no talk is scored by a head that learned
+    its labels; the others as ``shipped``. ``env``: added to the replays'."""
     out = {**shipped, "videos": list(shipped["videos"])}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, video in enumerate(videos):
-            name = video["key"].split("/")[-1]
-            if name not in trained_on:
-                continue
-            heads = dict(env or {})
-            for space, variable in (("english", "CLIPSTREAM_EDITORIAL_HEAD"),
-                                    ("multilingual", "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL")):
-                head = Path(tmp) / f"{name}-{space}.npz"
-                if not head.is_file():
-                    subprocess.run([sys.executable, "-m", "streams.moments.train_head", "--leave-out", name,
-                                    "--space", space, "--out", str(head)], check=True, cwd=project_root())
-                heads[variable] = str(head)
-            [replay] = replayed([video], env=heads)["videos"]
-            out["videos"][i] = {**replay, "held_out": True}
+    for i, video in enumerate(videos):
+        name = video["key"].split("/")[-1]
+        if name not in trained_on:
+            continue
+        [replay] = replayed([video], env={**(env or {}), **heads.environment(name)})["videos"]
+        out["videos"][i] = {**replay, "held_out": True}
     return out
 
 

@@ -4,8 +4,8 @@ Four picks a talk cannot tell two rules apart on one talk: a clip flips on a fra
 This replays the final ranking, in process, on every reading the other benchmarks keep: the
 spoken talks' transcripts (``bench/moments_quality.py`` keeps them in ``EVAL_CACHE``: English,
 translated and real) and the scripts read as perfect transcripts (``bench/moments_scripts.py``).
-Each talk the editorial heads are trained on is scored with heads trained without it (cached in
-``EVAL_CACHE/heads``, keyed by the scripts they were trained on).
+Each talk the editorial heads are trained on is scored with heads trained without it
+(``bench/heads.py``).
 
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import moments_scripts  # noqa: E402
+from bench.heads import loaded  # noqa: E402
 from bench.moments_quality import TARGETS, kept_file, options  # noqa: E402
 from bench.ranking_replay import chunk_of  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
@@ -40,7 +40,6 @@ from tests.highlight_talks import (  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ranking_sweep.json"
 K = 4
-HEAD_VARIABLES = {"english": "CLIPSTREAM_EDITORIAL_HEAD", "multilingual": "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL"}
 
 
 class Reading:
@@ -93,23 +92,6 @@ def script_readings() -> list[Reading]:
     return out
 
 
-def head_files(name: str) -> dict[str, str]:
-    """The heads' files a reading of ``name`` is scored with: trained without it if it is one of
-    the heads' training talks, else none (the shipped heads)."""
-    from streams.moments import editorial_head as eh
-
-    if name not in talk_names(BENCH_HIGHLIGHTS_DIR):
-        return {}
-    scripts = eh.scripts_of(eh.default_labels(), [name])
-    out = {}
-    for space, variable in HEAD_VARIABLES.items():
-        path = EVAL_CACHE / "heads" / f"{space}-{eh.digest(scripts, space)}.npz"
-        if not path.is_file():
-            eh.train(scripts, eh.encoder_of(space), space).save(path)
-        out[variable] = str(path)
-    return out
-
-
 def parse_set(text: str) -> list[tuple[object, str, str | None, float]]:
     """``module.NAME=value`` or ``module.NAME[key]=value``, comma-separated, as (module, name, key,
     value)."""
@@ -143,21 +125,15 @@ def applied(changes, undo: dict | None = None) -> dict:
 
 
 def ranked(readings: list[Reading], encoder) -> list[dict]:
-    """Each reading's final ranking scored against its highlights, heads switched per talk."""
+    """Each reading's final ranking scored against its highlights, with the heads ``bench/heads.py`` gives its talk."""
     from streams.agents.moments import replay
-    from streams.moments import readers
     from streams.moments.highlights import Span, score
 
     out = []
     for reading in readings:
-        heads = head_files(reading.name)
-        for variable in HEAD_VARIABLES.values():
-            if heads.get(variable) != os.environ.get(variable):
-                os.environ.pop(variable, None)
-                os.environ.update({variable: heads[variable]} if variable in heads else {})
-                readers.editorial_head.cache_clear()
-                readers.multilingual_reader.cache_clear()
-        step = replay("v", reading.chunks, options(K), reading.duration, True, encoder)
+        heads = loaded(reading.name)
+        step = replay("v", reading.chunks, options(K), reading.duration, True, encoder,
+                      heads["english"], heads["multilingual"])
         result = score([Span(m.start, m.end) for m in step.final][:K], reading.highlights, K)
         final = {(round(m.start, 2), round(m.end, 2)) for m in step.final}
         out.append({

@@ -59,10 +59,11 @@ from streams.domain.transcript import TranscriptChunk
 from streams.errors import MalformedVerdict, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import ScoredMoment, as_moment, moment_id
+from streams.moments.editorial_head import Head
 from streams.moments.options import clip_length, max_overlap
 from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
 from streams.moments.sentences import join_words
-from streams.moments.streaming import MomentStream, Step
+from streams.moments.streaming import MomentStream, Reader, Step
 from streams.worker import topics
 from streams.worker.app import app
 from streams.worker.messages import consume
@@ -159,18 +160,28 @@ async def find_moments(stream):
     await consume(STAGE, stream, "transcripts", _find)
 
 
-def moment_stream(options: VideoOptions | Mapping[str, Any], encoder=None) -> MomentStream:
+def moment_stream(
+    options: VideoOptions | Mapping[str, Any],
+    encoder=None,
+    head: Head | None = None,
+    multilingual_head: Head | None = None,
+) -> MomentStream:
     """A fresh stream of moments for a video uploaded with ``options`` (typed, or as stored); with
     an ``encoder``, the trained editorial head weighs in too, and sentences in other languages than
-    English are read by the multilingual reader (``ModelMissing`` when either is not there)."""
+    English are read by the multilingual reader (``ModelMissing`` when either is not there).
+    ``head`` and ``multilingual_head`` read instead of the trained heads (a benchmark scoring a talk
+    they learned from reads with heads trained without it)."""
     typed = VideoOptions.of(options)
+    reader = multilingual_reader() if encoder is not None else None
+    if reader is not None and multilingual_head is not None:
+        reader = Reader(reader.encoder, multilingual_head)
     return MomentStream(
         count=typed.clip_count,
         length=clip_length(typed),
         max_overlap=max_overlap(typed),
         encoder=encoder,
-        head=editorial_head() if encoder is not None else None,
-        multilingual=multilingual_reader() if encoder is not None else None,
+        head=(head or editorial_head()) if encoder is not None else None,
+        multilingual=reader,
     )
 
 
@@ -181,11 +192,14 @@ def replay(
     duration: float | None,
     final: bool,
     encoder=None,
+    head: Head | None = None,
+    multilingual_head: Head | None = None,
 ) -> Step:
     """The moments of ``chunks`` stepped from the first; ``final``: the last one is the video's
     last. ``duration``: the video's, else each chunk's end stands for it. What a worker that
-    stepped them one by one holds, after a restart or a redelivery."""
-    return _walked(moment_stream(options, encoder), chunks, duration, final, chunks)
+    stepped them one by one holds, after a restart or a redelivery. ``head``, ``multilingual_head``:
+    as ``moment_stream``'s."""
+    return _walked(moment_stream(options, encoder, head, multilingual_head), chunks, duration, final, chunks)
 
 
 def _walked(

@@ -76,3 +76,18 @@ def test_the_reader_is_what_the_agent_loads_beside_the_english_head():
 
     reader = multilingual_reader()
     assert isinstance(reader, Reader) and reader.head is not None and reader.head.weights.shape == (384,)
+
+
+def test_a_stream_reads_with_the_heads_it_is_given_else_the_trained_ones():
+    # A benchmark scores a talk the trained heads learned from with heads trained without it.
+    from streams.agents.moments import moment_stream
+    from streams.moments.editorial_head import Head
+    from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
+
+    english, other = Head(np.zeros(384, np.float32), 0.0, "en"), Head(np.ones(384, np.float32), 1.0, "ml")
+    given = moment_stream({}, sentence_encoder(), english, other)
+    assert given.head is english and given.multilingual.head is other
+    assert given.multilingual.encoder is multilingual_reader().encoder
+    trained = moment_stream({}, sentence_encoder())
+    assert trained.head is editorial_head() and trained.multilingual is multilingual_reader()
+    assert moment_stream({}).head is None and moment_stream({}).multilingual is None
