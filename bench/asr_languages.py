@@ -40,7 +40,6 @@ import asyncio
 import statistics
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +48,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr import weights  # noqa: E402
 from streams.asr.wer import error_rate  # noqa: E402
-from streams.errors import StackError  # noqa: E402
 from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
-from tests.conftest import fresh_stack_settings  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "asr_languages.json"
 MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
@@ -249,17 +246,9 @@ def with_triton(url: str | None, run):
     """``run(url)`` against ``url``, or against a private stack's Triton, torn down afterwards."""
     if url:
         return run(url)
-    settings = fresh_stack_settings(project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}")
-    try:
-        print("starting Triton ...", flush=True)
-        try:
-            supervisor.up(settings, lambda _m: None, only=["triton"])
-        except StackError as exc:
-            raise SystemExit(f"triton could not start: {exc.message}") from exc
+    print("starting Triton ...", flush=True)
+    with private_stack(only=["triton"]) as settings:
         return run(settings.triton_grpc_url)
-    finally:
-        supervisor.down(settings, lambda _m: None, only=["triton"])
-        supervisor.purge(settings)
 
 
 def main() -> None:

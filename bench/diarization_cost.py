@@ -19,18 +19,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.e2e import build_input, timings  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
-from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
-from tests.conftest import fresh_stack_settings  # noqa: E402
 
 GOAL = 1.15  # at most 15 % more total time
 RESULTS = Path(__file__).parent / "results" / "diarization_cost.json"
@@ -38,10 +35,7 @@ RESULTS = Path(__file__).parent / "results" / "diarization_cost.json"
 
 def run(source: Path, diarize: bool, clips: int, preset: str) -> dict:
     """One video through a fresh private stack; its stage and total times (seconds)."""
-    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
-    settings = fresh_stack_settings(data_dir, render_preset=preset, diarize=diarize)
-    try:
-        supervisor.up(settings, lambda _m: None, with_apps=True)
+    with private_stack(with_apps=True, render_preset=preset, diarize=diarize) as settings:
         with Client(settings.api_url, api_key_for(settings)) as client:
             began = time.monotonic()
             video_id = client.submit(source, clip_count=clips)["video_id"]
@@ -51,9 +45,6 @@ def run(source: Path, diarize: bool, clips: int, preset: str) -> dict:
         if video["status"] != "completed":
             raise SystemExit(f"the video failed: {video['error']}")
         t = asyncio.run(timings(settings.postgres_dsn, video_id))
-    finally:
-        supervisor.down(settings, lambda _m: None)
-        supervisor.purge(settings)
     transcribe = t["stages"]["transcribe"]
     return {
         "diarize": diarize,

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncpg  # noqa: E402
 
 from bench.report import stop_on_sigterm  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.media_recipes import LJSPEECH, TTS_LONGFORM, concat_audio  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "e2e.json"
@@ -83,12 +82,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=5)
     args = parser.parse_args()
 
-    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
-    settings = fresh_stack_settings(data_dir, render_preset=args.preset)
     with tempfile.TemporaryDirectory() as tmp:
         source = build_input(args.minutes, Path(tmp))
-        try:
-            supervisor.up(settings, lambda _m: None, with_apps=True)
+        with private_stack(with_apps=True, render_preset=args.preset) as settings:
             with Client(settings.api_url, api_key_for(settings)) as client:
                 began = time.monotonic()
                 video_id = client.submit(source, clip_count=args.clips)["video_id"]
@@ -97,9 +93,6 @@ def main() -> None:
             if video["status"] != "completed":
                 raise SystemExit(f"the video failed: {video['error']}")
             t = asyncio.run(timings(settings.postgres_dsn, video_id))
-        finally:
-            supervisor.down(settings, lambda _m: None)
-            supervisor.purge(settings)
 
     stages = t["stages"]
     renders = [b - a for a, b in zip([stages["render"]["start"], *t["clips_at"]], t["clips_at"])]

@@ -15,7 +15,6 @@ import os
 import platform
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +23,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import stop_on_sigterm  # noqa: E402
-from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.vision.blazeface import FULL_RANGE, FaceDetector  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.unit.test_vision_blazeface import grid_frames  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "face_detector.json"
@@ -63,10 +61,7 @@ def main() -> None:
 
     import tritonclient.http as httpclient
 
-    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
-    settings = fresh_stack_settings(data_dir)
-    try:
-        supervisor.up(settings, lambda _m: None)
+    with private_stack() as settings:
         client = httpclient.InferenceServerClient(settings.triton_http_url.removeprefix("http://"), network_timeout=120)
 
         def through_triton(batch: np.ndarray) -> None:
@@ -76,9 +71,6 @@ def main() -> None:
 
         triton = {b: rate(through_triton, frames, b, args.seconds) for b in BATCHES}
         client.close()
-    finally:
-        supervisor.down(settings, lambda _m: None)
-        supervisor.purge(settings)
 
     rows = [("batch", "in-process (fps)", "triton http (fps)", "triton / in-process")]
     for b in BATCHES:

@@ -28,20 +28,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import stop_on_sigterm  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.chunking import decode_wav  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
 from streams.media.onscreen import GlanceOptions, look  # noqa: E402
-from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
 from tests import media_recipes  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "glance.json"
 CHUNK = 120.0
@@ -105,13 +103,8 @@ def main() -> None:
         work = Path(tmp)
         videos = inputs(work)
         pcm = decode_wav((work / "reading16k.wav").read_bytes())
-        settings = fresh_stack_settings(project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}")
-        try:
-            supervisor.up(settings, lambda _m: None, only=["triton"])
+        with private_stack(only=["triton"]) as settings:
             results = asyncio.run(run(settings, videos, pcm, args.repeats))
-        finally:
-            supervisor.down(settings, lambda _m: None)
-            supervisor.purge(settings)
 
     minutes = CHUNK / 60
     rows = [("input", "whisper s", "look s", "look/all s", "both s", "added s/min", "transcribe x")]

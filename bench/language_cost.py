@@ -26,7 +26,6 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -36,12 +35,11 @@ import asyncpg  # noqa: E402
 
 from bench.e2e import looped_talk, timings  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.db import from_jsonb  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, build_talk, talk_names  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "language_cost.json"
@@ -114,8 +112,6 @@ def main() -> None:
 
     talks = translated_talks(other)
     folders = {"en": [f for _, f in talks], other: [BENCH_HIGHLIGHTS_DIR / "translated" / other] * len(talks)}
-    data_dir = project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}"
-    settings = fresh_stack_settings(data_dir, render_preset=args.preset)
     measured: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         sources = {}
@@ -124,8 +120,7 @@ def main() -> None:
             where = Path(tmp) / language
             where.mkdir()
             sources[language] = looped_talk(built, args.minutes, where)
-        try:
-            supervisor.up(settings, lambda _m: None, with_apps=True)
+        with private_stack(with_apps=True, render_preset=args.preset) as settings:
             with Client(settings.api_url, api_key_for(settings)) as client:
                 for language in order:
                     began = time.monotonic()
@@ -138,9 +133,6 @@ def main() -> None:
                     heard = asyncio.run(languages_heard(settings.postgres_dsn, video_id))
                     measured[language] = summary(language, t, heard, wall)
                     print(f"{language}: {t['total']:.0f} s for {t['video_seconds'] / 60:.1f} minutes", flush=True)
-        finally:
-            supervisor.down(settings, lambda _m: None)
-            supervisor.purge(settings)
 
     en, them = measured["en"], measured[other]
     ratio = them["total_seconds"] / en["total_seconds"]

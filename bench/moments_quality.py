@@ -46,7 +46,7 @@ import asyncio
 import json
 import os
 import sys
-import uuid
+from contextlib import nullcontext
 from pathlib import Path
 from statistics import mean
 
@@ -57,16 +57,25 @@ from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
 from bench.language_cost import speech_seconds  # noqa: E402
 from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
-from streams.stack.credentials import api_key_for  # noqa: E402
 from streams.moments.highlights import HighlightScore, LabelledTalk, Span, chance, score  # noqa: E402
-from streams.settings import Settings, project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from streams.settings import Settings  # noqa: E402
+from streams.stack.credentials import api_key_for  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
-    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, BuiltTalk, build_talk, espeak_version, language_of, talk_names)
+    BENCH_HIGHLIGHTS_DIR,
+    EVAL_CACHE,
+    HIGHLIGHTS_DIR,
+    REAL_HIGHLIGHTS_DIR,
+    BuiltTalk,
+    build_talk,
+    espeak_version,
+    language_of,
+    talk_names,
+)
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality.json"
 # Issue 48's bar, on every talk.
@@ -274,25 +283,14 @@ def _spans(moments: list[dict]) -> list[tuple[float, float]]:
 def _transcribe(talks: dict[str, BuiltTalk], args, told: dict[str, str | None]) -> dict[str, dict]:
     """Each talk through the pipeline once (a private stack unless ``--reuse-stack``), by the
     names ``talks`` gives them (``de/keynote`` and ``keynote`` are built from one name)."""
-    if args.reuse_stack:
-        settings, started = Settings.from_env(), False
-    else:
-        settings = fresh_stack_settings(project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}",
-                                        render_preset=args.preset)
-        started = True
-    try:
-        if started:
-            supervisor.up(settings, lambda m: print(m, flush=True), with_apps=True)
-        with Client(settings.api_url, api_key_for(settings), timeout=120) as client:
-            out = {}
-            for name, built in talks.items():
-                print(f"{name}: through the pipeline", flush=True)
-                out[name] = transcribed(client, settings, built, args, told[name])
-            return out
-    finally:
-        if started:
-            supervisor.down(settings, lambda _m: None)
-            supervisor.purge(settings)
+    stack = (nullcontext(Settings.from_env()) if args.reuse_stack
+             else private_stack(with_apps=True, say=lambda m: print(m, flush=True), render_preset=args.preset))
+    with stack as settings, Client(settings.api_url, api_key_for(settings), timeout=120) as client:
+        out = {}
+        for name, built in talks.items():
+            print(f"{name}: through the pipeline", flush=True)
+            out[name] = transcribed(client, settings, built, args, told[name])
+        return out
 
 
 def summarise(results: list[dict], args, baseline: str, current: str) -> None:

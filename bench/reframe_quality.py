@@ -55,7 +55,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,17 +64,16 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import commit, stop_on_sigterm  # noqa: E402
+from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.reframe.camera import MAX_SPEED  # noqa: E402
-from streams.media.reframe.reframe_plan import speed_profile  # noqa: E402
 from streams.media.reframe.observations import Source  # noqa: E402
 from streams.media.reframe.planner import plan_clip  # noqa: E402
+from streams.media.reframe.reframe_plan import speed_profile  # noqa: E402
 from streams.media.reframe.sampling import SamplingOptions  # noqa: E402
 from streams.media.render import RenderSpec, render_clip  # noqa: E402
-from streams.settings import project_root  # noqa: E402
-from streams.stack import supervisor  # noqa: E402
 from tests import media_recipes  # noqa: E402
-from tests.conftest import MEDIA_DIR, fresh_stack_settings  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "reframe_quality.json"
 FPS = media_recipes.GRID_FPS
@@ -389,18 +387,13 @@ def main() -> None:
         print("building the inputs ...", flush=True)
         items = build_inputs(work, only)
         phases = {"build_inputs": time.perf_counter() - began}
-        settings = fresh_stack_settings(project_root() / ".local" / f"bench-{uuid.uuid4().hex[:8]}")
-        try:
-            print("starting Triton ...", flush=True)
-            clock = time.perf_counter()
-            supervisor.up(settings, lambda _m: None, only=["triton"])
+        print("starting Triton ...", flush=True)
+        clock = time.perf_counter()
+        with private_stack(only=["triton"]) as settings:
             phases["triton_up"] = time.perf_counter() - clock
             clock = time.perf_counter()
             measured = asyncio.run(measure(settings, items, work, args.repeats))
             phases["analyse_and_render"] = time.perf_counter() - clock
-        finally:
-            supervisor.down(settings, lambda _m: None)
-            supervisor.purge(settings)
         clock = time.perf_counter()
         rows = {item.name: evaluate(item, measured[item.name]) for item in items}
         phases["checks"] = time.perf_counter() - clock
