@@ -5,7 +5,8 @@ This replays the final ranking, in process, on every reading the other benchmark
 spoken talks' transcripts (``bench/moments_quality.py`` keeps them in ``EVAL_CACHE``: English,
 translated and real) and the scripts read as perfect transcripts (``bench/moments_scripts.py``).
 Each talk the editorial heads are trained on is scored with heads trained without it
-(``bench/heads.py``).
+(``bench/heads.py``). ``--offline`` also ranks each reading knowing the whole talk at once, as if
+nothing had been picked while it streamed: what the streamed picks cost.
 
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
@@ -15,7 +16,7 @@ readings that meet precision@4 0.75, and streamed picks the final choice dropped
 their clips were already rendered).
 
     nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
-        [--only spoken|scripts]
+        [--only spoken|scripts] [--offline]
 
 Prints a table and writes bench/results/ranking_sweep.json.
 """
@@ -124,9 +125,11 @@ def applied(changes, undo: dict | None = None) -> dict:
     return saved
 
 
-def ranked(readings: list[Reading], encoder) -> list[dict]:
-    """Each reading's final ranking scored against its highlights, with the heads ``bench/heads.py`` gives its talk."""
-    from streams.agents.moments import replay
+def ranked(readings: list[Reading], encoder, offline: bool = False) -> list[dict]:
+    """Each reading's final ranking scored against its highlights, with the heads ``bench/heads.py``
+    gives its talk; ``offline``: also the hits of the ranking made knowing the whole talk at once
+    (no pick made while streaming), what the streamed picks cost."""
+    from streams.agents.moments import moment_stream, replay
     from streams.moments.highlights import Span, score
 
     out = []
@@ -141,6 +144,11 @@ def ranked(readings: list[Reading], encoder) -> list[dict]:
             "hits": round(result.precision * K), "min_coverage": round(min(result.coverages), 3) if result.coverages else None,
             "superseded": sum((round(p.start, 2), round(p.end, 2)) not in final for p in step.picks),
         })
+        if offline:
+            whole = moment_stream(options(K), encoder, heads["english"], heads["multilingual"]).finish(
+                reading.chunks[-1], reading.duration, reading.chunks)
+            at_once = score([Span(m.start, m.end) for m in whole.final][:K], reading.highlights, K)
+            out[-1]["offline_hits"] = round(at_once.precision * K)
     return out
 
 
@@ -148,13 +156,16 @@ def totals(rows: list[dict], kind: str) -> dict:
     chosen = [r for r in rows if r["reading"].startswith(kind)]
     return {"readings": len(chosen), "hits": sum(r["hits"] for r in chosen), "of": K * len(chosen),
             "meet_precision": sum(r["precision_at_k"] >= TARGETS["precision_at_k"] for r in chosen),
-            "superseded": sum(r["superseded"] for r in chosen)}
+            "superseded": sum(r["superseded"] for r in chosen),
+            **({"offline_hits": sum(r["offline_hits"] for r in chosen)} if chosen and "offline_hits" in chosen[0] else {})}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", action="append", default=[], help="one variant: module.NAME=value,...")
     parser.add_argument("--only", choices=("spoken", "scripts"), help="one kind of reading")
+    parser.add_argument("--offline", action="store_true",
+                        help="also rank each reading knowing the whole talk at once (what streaming costs)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     variants = {text: parse_set(text) for text in args.set}
@@ -166,11 +177,11 @@ def main() -> None:
         print(f"no kept transcript of {', '.join(missing)} (bench/moments_quality.py keeps them)", flush=True)
     readings = spoken + (script_readings() if args.only != "spoken" else [])
     encoder = default_encoder()
-    results = {"as is": ranked(readings, encoder)}
+    results = {"as is": ranked(readings, encoder, args.offline)}
     for text, changes in variants.items():
         undo = applied(changes)
         try:
-            results[text] = ranked(readings, encoder)
+            results[text] = ranked(readings, encoder, args.offline)
         finally:
             applied(changes, undo)
         print(f"{text}: done", flush=True)
@@ -179,13 +190,15 @@ def main() -> None:
     rows = [("reading", *names)]
     for i, reading in enumerate(readings):
         cells = [f"{results[n][i]['precision_at_k']:.2f}" + (f" ({results[n][i]['superseded']} sup.)"
-                 if results[n][i]["superseded"] else "") for n in names]
+                 if results[n][i]["superseded"] else "")
+                 + (f" [at once {results[n][i]['offline_hits']}]" if args.offline else "") for n in names]
         rows.append((reading.tag, *cells))
     summary = {n: {kind: totals(results[n], kind) for kind in ("spoken", "script")} for n in names}
     for kind in [k for k in ("spoken", "script") if summary["as is"][k]["readings"]]:
-        rows.append((f"{kind}: hits / meet P@4 / superseded",
+        rows.append((f"{kind}: hits / meet P@4 / superseded" + (" [hits at once]" if args.offline else ""),
                      *(f"{summary[n][kind]['hits']} of {summary[n][kind]['of']} / {summary[n][kind]['meet_precision']}"
-                       f" of {summary[n][kind]['readings']} / {summary[n][kind]['superseded']}" for n in names)))
+                       f" of {summary[n][kind]['readings']} / {summary[n][kind]['superseded']}"
+                       + (f" [{summary[n][kind]['offline_hits']}]" if args.offline else "") for n in names)))
     print(table(rows), flush=True)
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
                   k=K, variants=list(variants), without_kept_transcript=missing)
