@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streams.moments import editorial_head as eh
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, talk_names
 
-# The variable that names each space's head file to a process (``editorial_head.SPACES``).
-VARIABLES = {"english": "CLIPSTREAM_EDITORIAL_HEAD", "multilingual": "CLIPSTREAM_EDITORIAL_HEAD_MULTILINGUAL"}
+# The variable that names each space's head file to a process.
+VARIABLES = {space: variable for space, (variable, _file) in eh.SPACES.items()}
 
 
 def left_out(name: str) -> dict[str, Path]:
     """Each space's head file trained without the talk ``name``; empty where the heads never
     trained on it (score it with the shipped ones)."""
-    from streams.moments import editorial_head as eh
-
     if name not in talk_names(BENCH_HIGHLIGHTS_DIR):
         return {}
     scripts = eh.scripts_of(eh.default_labels(), [name])
@@ -43,7 +42,5 @@ def environment(name: str) -> dict[str, str]:
 def loaded(name: str) -> dict[str, object]:
     """Each space's head (``editorial_head.Head``) to score the talk ``name`` with: left out, or
     the shipped one."""
-    from streams.moments import editorial_head as eh
-
     files = left_out(name)
     return {space: eh.load(files.get(space), space) for space in VARIABLES}

@@ -224,9 +224,8 @@ def main() -> None:
                "chunks": kept[name]["chunks"]} for name in names]
     base = replayed(videos, checkout(args.baseline))
     shipped = replayed(videos)  # with the editorial head setup trained: what the pipeline ranks with
-    trained_on = set(talk_names(BENCH_HIGHLIGHTS_DIR))
-    now = _held_out(videos, shipped, trained_on)
-    ablated = {part: _held_out(videos, replayed(videos, env={WITHOUT: part}), trained_on, {WITHOUT: part})
+    now = _held_out(videos, shipped)
+    ablated = {part: _held_out(videos, replayed(videos, env={WITHOUT: part}), {WITHOUT: part})
                for part in [p for p in args.without.split(",") if p]}
     results, mismatched = [], []
     for name, b, n, s in zip(names, base["videos"], now["videos"], shipped["videos"]):
@@ -252,16 +251,16 @@ def main() -> None:
         raise SystemExit(f"the replayed ranking differs from the pipeline's on {', '.join(mismatched)}")
 
 
-def _held_out(videos: list[dict], shipped: dict, trained_on: set[str], env: dict | None = None) -> dict:
+def _held_out(videos: list[dict], shipped: dict, env: dict | None = None) -> dict:
     """This checkout's rankings, each talk the editorial head was trained on replayed with heads
     trained on the others (``bench/heads.py``), so that no talk is scored by a head that learned
     its labels; the others as ``shipped``. ``env``: added to the replays'."""
     out = {**shipped, "videos": list(shipped["videos"])}
     for i, video in enumerate(videos):
-        name = video["key"].split("/")[-1]
-        if name not in trained_on:
+        left_out = heads.environment(video["key"].split("/")[-1])
+        if not left_out:  # a talk the heads never trained on
             continue
-        [replay] = replayed([video], env={**(env or {}), **heads.environment(name)})["videos"]
+        [replay] = replayed([video], env={**(env or {}), **left_out})["videos"]
         out["videos"][i] = {**replay, "held_out": True}
     return out
 

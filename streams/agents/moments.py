@@ -180,7 +180,7 @@ def moment_stream(
         length=clip_length(typed),
         max_overlap=max_overlap(typed),
         encoder=encoder,
-        head=(head or editorial_head()) if encoder is not None else None,
+        head=(head if head is not None else editorial_head()) if encoder is not None else None,
         multilingual=reader,
     )
 
