@@ -45,11 +45,6 @@ GROWN_MARGIN = 0.0
 # best window is not always the best clip. (With one, the English podcast's intro, 61 points as a
 # window and 50 as a clip, held a slot its capsize story, 55 as a clip, could never take.)
 SETTLED_CHOICES = 3
-# Beyond those, a further window is settled and compared while its score as a window is more than
-# this many points above the best clip so far (at most ``SETTLED_LIMIT`` in all): a window that
-# scores less than a clip already in hand seldom becomes a better clip. ``inf``: never.
-SETTLE_ABOVE_BEST = math.inf
-SETTLED_LIMIT = 12
 # Guards the quota against float noise (5 * 120 / 600 must give 1, not 0.999...).
 _EPSILON = 1e-9
 
@@ -232,7 +227,7 @@ class StreamingSelector:
             breaks = Breaks(sentences, known.pitch)
             for _ in range(need):
                 taken = self._picked + new
-                chosen = select(scored, SETTLED_LIMIT, taken, self.max_overlap)
+                chosen = select(scored, SETTLED_CHOICES, taken, self.max_overlap)
                 if not chosen:
                     break
 
@@ -283,14 +278,11 @@ class StreamingSelector:
                     return -math.inf
                 return pick.score + (GROWN_MARGIN if _holds(span, pick) else lead)
 
-            found = select(fresh, SETTLED_LIMIT, chosen, self.max_overlap)
-            grown = [] if pick is None else select((f for f in fresh if _holds(f, pick)), 1, chosen, self.max_overlap)
-            settled = [
-                c
-                for c in self._settled(found, breaks, free_and_whole, evidence, index, needed)
-                + self._settled(grown, breaks, free_and_whole, evidence, index, needed, every=True)
-                if c.score > needed(c)
-            ]
+            found = select(fresh, SETTLED_CHOICES, chosen, self.max_overlap)
+            if pick is not None:
+                found += select((f for f in fresh if _holds(f, pick)), 1, chosen, self.max_overlap)
+            found = [f for f in found if f.score > needed(f)]
+            settled = [c for c in self._settled(found, breaks, free_and_whole, evidence, index) if c.score > needed(c)]
             better = min(settled, key=_rank_key) if settled else None
             if better is not None:
                 chosen.append(better)
@@ -307,30 +299,20 @@ class StreamingSelector:
         allowed: Callable[[Window], bool],
         evidence: Evidence | None,
         index: TalkIndex,
-        needed: Callable[[Span], float] = lambda _s: -math.inf,
-        every: bool = False,
     ) -> list[ScoredMoment]:
-        """The ``chosen`` windows (best first) as the clips they become once each one's edges are
-        settled (``settle_edges``): a window can lose up to ``TOLERANCE`` points to its settled
-        edges, so the clips are compared, not the windows they grew from. The first
-        ``SETTLED_CHOICES`` are settled, then each further one while it scores more than
-        ``SETTLE_ABOVE_BEST`` above the best clip so far; ``every``: all of them. A window that
-        scores no more than ``needed`` is passed over (it still counts among the choices)."""
-        clips: list[ScoredMoment] = []
-        for n, c in enumerate(chosen):
-            if (
-                not every
-                and n >= SETTLED_CHOICES
-                and (not clips or c.score <= max(k.score for k in clips) + SETTLE_ABOVE_BEST)
-            ):
-                break
-            if c.score <= needed(c):
-                continue
-            settled = settle_edges(
-                c.window, breaks, self.length, allowed=allowed, worth=lambda w: self._worth(w, evidence, index)
+        """The ``chosen`` windows as the clips they become once each one's edges are settled
+        (``settle_edges``): a window can lose up to ``TOLERANCE`` points to its settled edges, so
+        the clips are compared, not the windows they grew from."""
+        return [
+            score_window(
+                settle_edges(
+                    c.window, breaks, self.length, allowed=allowed, worth=lambda w: self._worth(w, evidence, index)
+                ),
+                evidence,
+                self.length,
             )
-            clips.append(score_window(settled, evidence, self.length))
-        return clips
+            for c in chosen
+        ]
 
     def _rescored(self, pick: ScoredMoment, sentences: Sequence[Sentence], evidence: Evidence | None) -> ScoredMoment:
         """``pick`` scored with ``evidence``, if its span is still whole sentences of ``sentences``;
