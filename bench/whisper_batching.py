@@ -69,7 +69,8 @@ from bench.report import table  # noqa: E402
 from bench.whisper import REFERENCES, audio_seconds, config_options, load_chunks, reference_sentences  # noqa: E402
 from streams.asr.wer import normalise, sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.vad import default_vad_model  # noqa: E402
-from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, WhisperRecognizer, default_model_dir  # noqa: E402
+from streams.asr.encodings import WINDOW_SECONDS  # noqa: E402
+from streams.asr.whisper import BATCHED_VAD, WhisperRecognizer, default_model_dir  # noqa: E402
 from streams.asr.recognition import Recognition
 from streams.media.chunking import AudioChunk  # noqa: E402
 from streams.settings import project_root  # noqa: E402

@@ -19,6 +19,13 @@ language it decodes with the right one. Given none (``auto``), it identifies the
 - the probes become spans of one language (``streams.asr.languages.runs``), and each span's audio
   (cut in the middle of the pauses between them) is decoded in its language.
 
+Where the talk so far is in a language the multilingual model decodes (``before``) and the chunk
+is long enough to be decoded batched, each window is encoded once, as the decode will ask for it
+(``streams.asr.encodings``), and a piece's language is first read from its frames of that
+encoding: a reading that names the language heard before is kept, any other answer is probed as
+above. The decode then takes the windows' encodings over, so such a chunk's speech is encoded
+once, not once to name its language and again to decode it.
+
 Because only the speech is probed, music before a talk does not decide its language. A result
 carries the chunk's language (the one with the most speech), its probability, and the spans.
 """
@@ -32,9 +39,11 @@ from typing import Callable
 import numpy as np
 
 from streams.asr import weights
+from streams.asr.encodings import SAMPLES_PER_FRAME, WINDOW_SECONDS, KeptEncodings
 from streams.asr.languages import (
     PROMPTS,
     UNDETERMINED,
+    UNSURE,
     LanguageSpan,
     Probe,
     best_language,
@@ -47,7 +56,7 @@ from streams.asr.languages import (
 )
 from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE, speech_spans
-from streams.asr.whisper import BATCHED_VAD, WINDOW_SECONDS, WhisperOptions, WhisperRecognizer
+from streams.asr.whisper import BATCHED_VAD, WhisperOptions, WhisperRecognizer
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
@@ -153,6 +162,11 @@ class MultilingualRecognizer:
                 f"english_model must be {weights.ENGLISH!r} or {weights.MULTILINGUAL!r}, not {options.english_model!r}"
             )
         self.vad = self.multilingual.vad or self.english.vad
+        # The batched decode's encodings, made by identification where it reads languages from them.
+        # On CPU only: there the encoder is most of a decode's cost (on a GPU it is a small share,
+        # and its output would have to be copied to the host to be read).
+        shares = self.multilingual.pipeline is not None and options.device == "cpu"
+        self.kept = KeptEncodings(self.multilingual.model) if shares else None
 
     def recognizer_for(self, language: str) -> WhisperRecognizer:
         return self.english if language == "en" else self.multilingual
@@ -183,20 +197,38 @@ class MultilingualRecognizer:
 
     def _probe_spans(self, audio: np.ndarray, spans: list[Span]) -> Probe:
         speech = np.concatenate([audio[s["start"] : s["end"]] for s in spans])
-        language, probability = self.probe(speech)
-        return Probe(
-            spans[0]["start"] / SAMPLE_RATE,
-            spans[-1]["end"] / SAMPLE_RATE,
-            language,
-            probability,
-            len(speech) / SAMPLE_RATE,
-        )
+        return self._probe(spans, *self.probe(speech), len(speech) / SAMPLE_RATE)
+
+    def _read_spans(self, encoded: np.ndarray, window: list[Span], spans: list[Span]) -> Probe:
+        """``_probe_spans`` read from ``encoded``, the encoder output of ``window`` (whose speech
+        includes ``spans``): the frames of the first ``probe_seconds`` of their speech."""
+        before = sum(s["end"] - s["start"] for s in window[: window.index(spans[0])])
+        speech = sum(s["end"] - s["start"] for s in spans)
+        heard = min(speech, int(self.options.probe_seconds * SAMPLE_RATE))
+        first = min(before // SAMPLES_PER_FRAME, len(encoded) - 1)
+        last = min(max(first + 1, (before + heard) // SAMPLES_PER_FRAME), len(encoded))
+        import ctranslate2
+
+        model = self.multilingual.model
+        if last - first == model.model.n_mels:  # so many frames would be taken for mel features
+            first, last = (first, last + 1) if last < len(encoded) else (first - 1, last)
+        frames = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[None, first:last]))
+        ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(frames)[0]]
+        return self._probe(spans, *best_language(ranked, self.never_identified), speech / SAMPLE_RATE)
+
+    @staticmethod
+    def _probe(spans: list[Span], language: str, probability: float, seconds: float) -> Probe:
+        """A probe of ``spans``' speech (``seconds`` of it) heard as ``language``."""
+        return Probe(spans[0]["start"] / SAMPLE_RATE, spans[-1]["end"] / SAMPLE_RATE, language, probability, seconds)
 
     def identify(self, audio: np.ndarray, before: str | None = None) -> list[LanguageSpan]:
         """Spans of one language each over the speech in ``audio`` (empty when there is none).
         ``before``: the language spoken before this audio (the talk's so far), which a stretch
         leaves only where the model is sure it does (``languages.held``)."""
-        return self._identified(audio, before)[0]
+        try:
+            return self._identified(audio, before)[0]
+        finally:
+            self._forget()
 
     def _identified(self, audio: np.ndarray, before: str | None) -> tuple[list[LanguageSpan], np.ndarray | None]:
         """``identify``'s spans, and the VAD's speech probabilities of ``audio`` that found the
@@ -209,18 +241,46 @@ class MultilingualRecognizer:
         if not spans:
             return [], chance
         windows = windows_of(spans)
+        encoded = self._encodings(audio, spans, before)
+        if encoded is not None and len(encoded) == len(windows):
+
+            def probe(i: int, piece: list[Span]) -> Probe:
+                # Read from the window's encoding, a piece is trusted only to confirm the language
+                # heard before: read in the middle of a window, English after German was heard as
+                # Chinese (test_whisper_quality), so any other answer is probed as before.
+                read = self._read_spans(encoded[i], windows[i], piece)
+                if read.language == before and read.probability >= UNSURE:
+                    return read
+                return self._probe_spans(audio, piece)
+
+        else:
+
+            def probe(i: int, piece: list[Span]) -> Probe:
+                return self._probe_spans(audio, piece)
+
         # Every window's speech is heard, in pieces of COVER_SECONDS: a language spoken for a few
         # sentences in the middle of a window is not missed, nor is one piece that straddles a
         # change trusted for the whole window.
-        covering = [[self._probe_spans(audio, piece) for piece in covers_of(window)] for window in windows]
+        covering = [[probe(i, piece) for piece in covers_of(window)] for i, window in enumerate(windows)]
         changed = to_probe_again(covering)
         detailed: list[Probe] = []
         for i, window in enumerate(windows):
             if i in changed and len(window) > 1:
-                detailed += [self._probe_spans(audio, piece) for piece in pieces_of(window)]
+                detailed += [probe(i, piece) for piece in pieces_of(window)]
             else:
                 detailed += covering[i]
         return runs(detailed, before=before), chance
+
+    def _encodings(self, audio: np.ndarray, spans: list[Span], before: str | None) -> list[np.ndarray] | None:
+        """Each window's encoder output, made for the batched decode that will ask for it, where
+        the language heard before ``audio`` is one the multilingual model decodes and ``audio``
+        is long enough to be decoded batched (``encodings``); else None: pieces are probed."""
+        decoder = self.multilingual
+        if self.kept is None or before is None or self.recognizer_for(before) is not decoder:
+            return None
+        if len(audio) < decoder.options.batch_min_seconds * SAMPLE_RATE:
+            return None
+        return self.kept.keep(audio, spans, decoder.options.batch_size)
 
     # -- recognition -----------------------------------------------------------------------
     def recognize(
@@ -244,6 +304,26 @@ class MultilingualRecognizer:
                 heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
             )
         spans, chance = self._identified(audio, before)
+        try:
+            return self._decode_spans(audio, spans, chance, prompt, cancelled)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        if self.kept is not None:
+            self.kept.forget()
+
+    def _decode_spans(
+        self,
+        audio: np.ndarray,
+        spans: list[LanguageSpan],
+        chance: np.ndarray | None,
+        prompt: str | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> Recognition:
+        """``audio`` decoded span by span, each ``spans``' stretch in its language (all of it in
+        one decode where there is one language)."""
+        duration = round(len(audio) / SAMPLE_RATE, 3)
         if not spans:  # no speech, so no language: decoded (as English) for whatever it still finds
             heard = self.english.recognize(audio, "en", prompt, cancelled, chance=chance)
             return dataclasses.replace(heard, language=UNDETERMINED, language_probability=None, languages=[])

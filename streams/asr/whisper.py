@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from streams.asr import faithfulness, fallback
+from streams.asr.encodings import decode_clips
 from streams.asr.languages import AUTO, never_identified, parse_language
 from streams.asr.onsets import refine_word_starts
 from streams.asr.recognition import Recognition, RecognitionCancelled, Segment
@@ -114,7 +115,6 @@ SEQUENTIAL_VAD = VadOptions(speech_pad_ms=1000)
 # same audio run directly decoded words better (ja "人物" for "ジンブス", bench/asr_languages.py).
 EDGE_KEEP_SECONDS = 2.0
 BATCHED_VAD = VadOptions(max_speech_duration_s=30, min_silence_duration_ms=160)
-WINDOW_SECONDS = 30
 
 
 class WhisperRecognizer:
@@ -218,7 +218,6 @@ class WhisperRecognizer:
         tokens), segments cut into sentences; then, with ``guard``, whatever that decode skipped or looped on decoded
         again sequentially (``redecode``)."""
         from faster_whisper.transcribe import restore_speech_timestamps
-        from faster_whisper.vad import collect_chunks
 
         o = self.options
         assert self.pipeline is not None and self.vad is not None, "batching is off"
@@ -227,13 +226,12 @@ class WhisperRecognizer:
             return Recognition(
                 language or parse_language(o.language) or "en", round(len(audio) / SAMPLE_RATE, 3), [], []
             )
-        windows, metadata = collect_chunks(audio, spans, max_duration=WINDOW_SECONDS)
         # The windows laid end to end, each decoded as one clip: the pipeline's own packing, with
         # the spans this VAD found.
-        clips = [{"start": m["offset"], "end": m["offset"] + m["duration"]} for m in metadata]
+        joined, clips = decode_clips(audio, spans)
         self.pipeline.last_speech_timestamp = 0.0  # it would carry over from the previous request
         segments, info = self.pipeline.transcribe(
-            np.concatenate(windows),
+            joined,
             language=language or parse_language(o.language),
             beam_size=o.beam_size,
             word_timestamps=o.word_timestamps,

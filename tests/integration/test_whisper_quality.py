@@ -197,3 +197,55 @@ def test_the_speech_found_to_name_the_language_is_the_speech_decoded(ljspeech_ch
         alone = multilingual.english.recognize(audio, "en", PROMPTS.get("en"))
         assert heard_by_vad == [len(audio)] * 2
         assert (heard.words, heard.segments) == (alone.words, alone.segments)
+
+
+# Original German prose, spoken by eSpeak NG: a little over a minute, so a chunk of it is decoded
+# batched.
+GERMAN_STORY = (
+    "Als meine Großmutter die Bäckerei übernahm, gab es im Dorf nur einen Ofen, und der gehörte ihr. "
+    "Jeden Morgen um vier Uhr stand sie auf, heizte mit Buchenholz und knetete den Teig von Hand. "
+    "Die Nachbarn brachten ihre eigenen Bleche, und sie schob alles gemeinsam hinein. Einmal, im "
+    "kalten Winter neunzehnhundertzweiundsechzig, fror das Wasser in der Leitung. Sie holte Schnee "
+    "vom Hof, schmolz ihn auf dem Herd und backte trotzdem. An diesem Tag kam der Bürgermeister "
+    "selbst vorbei, um sich zu bedanken, denn nirgendwo sonst gab es frisches Brot. Später kaufte sie "
+    "eine elektrische Knetmaschine, aber sie traute ihr nie ganz. Sie sagte immer, ein guter Teig "
+    "brauche Zeit, Wärme und Geduld, und keine Maschine könne fühlen, wann er fertig sei. Heute steht "
+    "die Maschine im Keller, und meine Mutter knetet wieder von Hand. Die Kunden merken den "
+    "Unterschied, sagen sie, auch wenn niemand genau erklären kann, woran. Und jeden Sonntag, wenn "
+    "die Bäckerei geschlossen ist, backt sie trotzdem ein einziges Brot, nur für die Familie."
+)
+
+
+def test_a_talk_in_another_language_is_encoded_once_for_naming_and_decoding(ljspeech_chunks, tmp_path):
+    """Told the talk so far is German, a chunk long enough to be decoded batched is identified
+    from the encoder output of each window, which the decode then takes over
+    (``encodings.KeptEncodings``): every window is encoded once, and the words are those of the
+    recognizer that probes pieces and encodes again to decode. English after the German in a chunk
+    is still heard where it starts."""
+    import numpy as np
+
+    from streams.asr.spoken import MultilingualRecognizer
+    from streams.asr.whisper import WhisperOptions
+    from streams.media.demo import speak
+
+    multilingual = MultilingualRecognizer(WhisperOptions(cpu_threads=2, batch_size=4, batch_min_seconds=60))
+    kept = multilingual.kept
+    assert kept is not None
+    german = decode_pcm(speak(GERMAN_STORY, tmp_path / "de.wav", voice="de", words_per_minute=150))
+    assert len(german) >= 60 * 16000
+    shared = multilingual.recognize(german, before="de")
+    assert kept.made >= 1 and kept.served == kept.made  # every window the decode encoded was kept
+    multilingual.kept = None
+    probed = multilingual.recognize(german, before="de")
+    assert [(s.language, s.start, s.end) for s in shared.languages] == [("de", 0.0, round(len(german) / 16000, 3))]
+    assert [(s.language, s.start, s.end) for s in probed.languages] == [(s.language, s.start, s.end) for s in shared.languages]
+    assert (shared.words, shared.segments) == (probed.words, probed.segments)
+    words = set(normalise(" ".join(w.word for w in shared.words)))
+    assert {"bürgermeister", "maschine", "unterschied", "familie"} <= words, words
+
+    multilingual.kept = kept
+    english = ljspeech_chunks[0].pcm[: 30 * 16000]
+    both = np.concatenate([german[: 40 * 16000], english])
+    heard = multilingual.recognize(both, before="de")
+    assert [s.language for s in heard.languages] == ["de", "en"], heard.languages
+    assert abs(heard.languages[1].start - 40.0) < 3.0, heard.languages
