@@ -202,13 +202,13 @@ class MultilingualRecognizer:
     def _read_spans(self, encoded: np.ndarray, window: list[Span], spans: list[Span]) -> Probe:
         """``_probe_spans`` read from ``encoded``, the encoder output of ``window`` (whose speech
         includes ``spans``): the frames of the first ``probe_seconds`` of their speech."""
-        before = sum(s["end"] - s["start"] for s in window[: window.index(spans[0])])
-        speech = sum(s["end"] - s["start"] for s in spans)
-        heard = min(speech, int(self.options.probe_seconds * SAMPLE_RATE))
-        first = min(before // SAMPLES_PER_FRAME, len(encoded) - 1)
-        last = min(max(first + 1, (before + heard) // SAMPLES_PER_FRAME), len(encoded))
         import ctranslate2
 
+        offset = sum(s["end"] - s["start"] for s in window[: window.index(spans[0])])
+        speech = sum(s["end"] - s["start"] for s in spans)
+        heard = min(speech, int(self.options.probe_seconds * SAMPLE_RATE))
+        first = min(offset // SAMPLES_PER_FRAME, len(encoded) - 1)
+        last = min(max(first + 1, (offset + heard) // SAMPLES_PER_FRAME), len(encoded))
         model = self.multilingual.model
         if last - first == model.model.n_mels:  # so many frames would be taken for mel features
             first, last = (first, last + 1) if last < len(encoded) else (first - 1, last)
@@ -303,8 +303,8 @@ class MultilingualRecognizer:
             return dataclasses.replace(
                 heard, language=given, language_probability=None, languages=[LanguageSpan(given, 0.0, duration, None)]
             )
-        spans, chance = self._identified(audio, before)
         try:
+            spans, chance = self._identified(audio, before)
             return self._decode_spans(audio, spans, chance, prompt, cancelled)
         finally:
             self._forget()
