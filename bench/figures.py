@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``language_cost``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``language_cost``, ``shared_encoding``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -261,6 +261,19 @@ def language_cost() -> str:
             f"most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
             f"{_shorter(en['video_seconds'])}); "
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
+
+
+def shared_encoding() -> str:
+    r = result("shared_encoding")
+    m = r["results"]
+    same = m["same"]
+    return (f"Transcribing the {len(r['talks'])} talks in {r['language']} piece by piece (`bench/results/shared_encoding.json`, "
+            f"commit {r['commit']}; {same['pieces']} pieces of {r['piece_seconds']:.0f} s, each told the language heard "
+            f"before it, the two ways taking turns) took {m['seconds']['shared']:.1f} s with each window encoded once "
+            f"against {m['seconds']['as before']:.1f} s as before ({m['ratio']:.3f}×), with the same words in "
+            f"{same['words']} and the same language spans in {same['spans']} of {same['pieces']} pieces; "
+            f"{m['readings_kept']} readings were kept and {m['pieces_probed']} pieces probed on their own "
+            f"(against {m['pieces_probed_as_before']} probes before)")
 
 
 def _talk_name(talk: str) -> str:
@@ -680,7 +693,7 @@ def editorial_translate() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
-    "moments_languages": moments_languages, "language_cost": language_cost,
+    "moments_languages": moments_languages, "language_cost": language_cost, "shared_encoding": shared_encoding,
     "moments_languages_it_pt": lambda: moments_languages("moments_quality_it_pt"),
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "asr_languages": asr_languages,
