@@ -11,14 +11,13 @@ again by the decode). The two take turns going first. For each: seconds, and whe
 the same words and the same language spans; for the shared way, the pieces whose reading was kept
 or probed again, and the decode's batches served from identification.
 
-    nice .venv/bin/python bench/shared_encoding.py [--language de] [--max-pieces 0]
+    nice .venv/bin/python bench/shared_encoding.py [--language de] [--piece-seconds 112] [--max-pieces 0]
 
 Prints a table and writes bench/results/shared_encoding.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.language_cost import translated_talks  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
-from bench.transcribe_parts import pieces  # noqa: E402
+from bench.transcribe_parts import arguments, pieces  # noqa: E402
 from bench.whisper import config_options  # noqa: E402
 from streams.asr.languages import UNDETERMINED  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
@@ -38,28 +37,25 @@ RESULTS = Path(__file__).parent / "results" / "shared_encoding.json"
 WAYS = ("as before", "shared")
 
 
-def counted(recognizer, counts: collections.Counter) -> None:
-    """Count the readings kept and the pieces probed while the shared way runs."""
+def counted(recognizer, counts: collections.Counter, way: list[str]) -> None:
+    """Count the readings and the pieces probed by the way named in ``way`` (its one item; none
+    while a talk's first piece is recognized, which is not compared)."""
     read, probe = recognizer._read_spans, recognizer._probe_spans
 
     def reading(*args):
-        counts["read"] += 1
+        counts["read"] += bool(way)
         return read(*args)
 
     def probing(*args):
-        counts["probed" if recognizer.kept is not None else "probed as before"] += 1
+        if way:
+            counts["probed" if way[0] == "shared" else "probed as before"] += 1
         return probe(*args)
 
     recognizer._read_spans, recognizer._probe_spans = reading, probing
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--language", default="de")
-    parser.add_argument("--piece-seconds", type=float, default=112.0)
-    parser.add_argument("--max-pieces", type=int, default=0, help="at most this many pieces a talk after its first (0: all)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args = arguments(__doc__, RESULTS, 0)
     from streams.asr.spoken import MultilingualRecognizer
 
     recognizer = MultilingualRecognizer(config_options())
@@ -67,7 +63,8 @@ def main() -> None:
     if kept is None:
         raise SystemExit("the whisper model's options share no encodings (batching off, or not on CPU)")
     counts: collections.Counter = collections.Counter()
-    counted(recognizer, counts)
+    way_now: list[str] = []
+    counted(recognizer, counts, way_now)
     seconds = collections.Counter()
     same = collections.Counter()
     rows = []
@@ -75,14 +72,15 @@ def main() -> None:
         video = build_talk(name, MEDIA_DIR, BENCH_HIGHLIGHTS_DIR / "translated" / args.language).video
         audio = pieces(video, args.piece_seconds)
         before = recognizer.recognize(audio[0]).language
-        later = audio[1 : 1 + args.max_pieces] if args.max_pieces else audio[1:]
-        for i, pcm in enumerate(later, start=1):
+        for i, pcm in enumerate(audio[: args.max_pieces or len(audio)][1:], start=1):
             heard = {}
             for way in WAYS if i % 2 else WAYS[::-1]:
                 recognizer.kept = kept if way == "shared" else None
+                way_now[:] = [way]
                 began = time.perf_counter()
                 heard[way] = recognizer.recognize(pcm, before=before)
                 seconds[way] += time.perf_counter() - began
+                way_now.clear()
             old, new = heard["as before"], heard["shared"]
             same["pieces"] += 1
             same["words"] += (old.words, old.segments) == (new.words, new.segments)

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 
 from streams.asr import weights
-from streams.asr.encodings import SAMPLES_PER_FRAME, WINDOW_SECONDS, KeptEncodings
+from streams.asr.encodings import SAMPLES_PER_FRAME, WINDOW_SECONDS, KeptEncodings, Span
 from streams.asr.languages import (
     PROMPTS,
     UNDETERMINED,
@@ -60,8 +60,6 @@ from streams.asr.whisper import BATCHED_VAD, WhisperOptions, WhisperRecognizer
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
-
-Span = dict  # {"start": sample, "end": sample}
 
 
 def in_chinese_script(heard: Recognition, script: str) -> Recognition:
@@ -192,7 +190,12 @@ class MultilingualRecognizer:
         piece = speech[: int(self.options.probe_seconds * SAMPLE_RATE)]
         frames = max(1, len(piece) // model.feature_extractor.hop_length)
         features = model.feature_extractor(piece)[..., :frames]
-        ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(model.encode(features))[0]]
+        return self._language_of(model.encode(features))
+
+    def _language_of(self, encoded) -> tuple[str, float]:
+        """The language the multilingual model's language tokens name after ``encoded`` (its
+        encoder's output), and its probability."""
+        ranked = [(token[2:-2], float(p)) for token, p in self.multilingual.model.model.detect_language(encoded)[0]]
         return best_language(ranked, self.never_identified)
 
     def _probe_spans(self, audio: np.ndarray, spans: list[Span]) -> Probe:
@@ -209,12 +212,10 @@ class MultilingualRecognizer:
         heard = min(speech, int(self.options.probe_seconds * SAMPLE_RATE))
         first = min(offset // SAMPLES_PER_FRAME, len(encoded) - 1)
         last = min(max(first + 1, (offset + heard) // SAMPLES_PER_FRAME), len(encoded))
-        model = self.multilingual.model
-        if last - first == model.model.n_mels:  # so many frames would be taken for mel features
+        if last - first == self.multilingual.model.model.n_mels:  # so many frames would be taken for mel features
             first, last = (first, last + 1) if last < len(encoded) else (first - 1, last)
         frames = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[None, first:last]))
-        ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(frames)[0]]
-        return self._probe(spans, *best_language(ranked, self.never_identified), speech / SAMPLE_RATE)
+        return self._probe(spans, *self._language_of(frames), speech / SAMPLE_RATE)
 
     @staticmethod
     def _probe(spans: list[Span], language: str, probability: float, seconds: float) -> Probe:
