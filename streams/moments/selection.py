@@ -40,6 +40,10 @@ SUPERSEDE_MARGIN = 10.0
 # passage was still past the lookahead is a part of it; the Russian lecture's H4 was picked in two
 # halves, bench/moments_scripts.py.)
 GROWN_MARGIN = 0.0
+# A window that keeps at least this share of a streamed pick's time is that clip re-cut (grown, or
+# moved onto its story), and competes for its slot as one grown does. 1.0: only a window that holds
+# the pick whole.
+RECUT_SHARE = 1.0
 # The best windows (none colliding with another) whose settled clips compete for a slot: settling a
 # window's edges on the clearest breaks may cost it up to ``boundaries.TOLERANCE`` points, so the
 # best window is not always the best clip. (With one, the English podcast's intro, 61 points as a
@@ -108,9 +112,11 @@ class _Candidate(NamedTuple):
     window: Window
 
 
-def _holds(outer: Span, inner: Span) -> bool:
-    """Whether ``outer`` holds all of ``inner``."""
-    return outer.start <= inner.start + _EPSILON and outer.end >= inner.end - _EPSILON
+def _recuts(outer: Span, pick: Span) -> bool:
+    """Whether ``outer`` keeps at least ``RECUT_SHARE`` of ``pick``'s time (with 1.0: holds it whole)."""
+    if RECUT_SHARE >= 1.0:
+        return outer.start <= pick.start + _EPSILON and outer.end >= pick.end - _EPSILON
+    return shared_seconds(outer, pick) >= RECUT_SHARE * (pick.end - pick.start) - _EPSILON
 
 
 def _rank_key(moment: Ranked) -> tuple[float, float, float]:
@@ -276,11 +282,11 @@ class StreamingSelector:
                 holds the pick whole (the same clip, grown to more of its story)."""
                 if pick is None:
                     return -math.inf
-                return pick.score + (GROWN_MARGIN if _holds(span, pick) else lead)
+                return pick.score + (GROWN_MARGIN if _recuts(span, pick) else lead)
 
             found = select(fresh, SETTLED_CHOICES, chosen, self.max_overlap)
             if pick is not None:
-                found += select((f for f in fresh if _holds(f, pick)), 1, chosen, self.max_overlap)
+                found += select((f for f in fresh if _recuts(f, pick)), 1, chosen, self.max_overlap)
             found = [f for f in found if f.score > needed(f)]
             settled = [c for c in self._settled(found, breaks, free_and_whole, evidence, index) if c.score > needed(c)]
             better = min(settled, key=_rank_key) if settled else None
