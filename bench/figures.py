@@ -264,10 +264,14 @@ def language_cost() -> str:
 
 
 def shared_encoding() -> str:
-    r = result("shared_encoding")
+    return "; ".join(_shared_encoding(name) for name in ("shared_encoding", "shared_encoding_es"))
+
+
+def _shared_encoding(name: str) -> str:
+    r = result(name)
     m = r["results"]
     same = m["same"]
-    return (f"Transcribing the {len(r['talks'])} talks in {r['language']} piece by piece (`bench/results/shared_encoding.json`, "
+    return (f"transcribing the {len(r['talks'])} talks in {r['language']} piece by piece (`bench/results/{name}.json`, "
             f"commit {r['commit']}; {same['pieces']} pieces of {r['piece_seconds']:.0f} s, each told the language heard "
             f"before it, the two ways taking turns) took {m['seconds']['shared']:.1f} s with each window encoded once "
             f"against {m['seconds']['as before']:.1f} s as before ({m['ratio']:.3f}×), with the same words in "
