@@ -314,12 +314,14 @@ def test_length_and_explicit_bounds_are_not_both_accepted():
         StreamingSelector(5, 600, 20, 60, length=LengthRange(15, 30))
 
 
-def test_a_window_that_holds_a_streamed_pick_whole_grows_it_whatever_the_margin():
+def test_a_window_that_holds_a_streamed_pick_whole_grows_it_whatever_the_margin(monkeypatch):
     """A pick streamed while the end (or the start) of its passage was out of reach is part of a
     clip: the window holding it whole and scoring higher takes its slot, however small the gain
-    (``GROWN_MARGIN``); another window still needs the margin."""
+    (``GROWN_MARGIN``); another window still needs the margin. (Held here to windows that hold the
+    pick whole; the next test re-cuts it.)"""
     from streams.moments.scoring import Window, score_window
 
+    monkeypatch.setattr(selection, "RECUT_SHARE", 1.0)
     sentences = ten_minutes()
     selector = StreamingSelector(1, 600)
     passage = [s for s in sentences if 160.0 <= s.start < 200.0]
@@ -336,6 +338,37 @@ def test_a_window_that_holds_a_streamed_pick_whole_grows_it_whatever_the_margin(
     filler_only = score_window(Window(tuple(s for s in sentences if 330.0 <= s.start < 360.0)), None, selector.length)
     (kept,) = StreamingSelector(1, 600).restore([filler_only]).reconsider(sentences, margin=math.inf)
     assert kept.start <= filler_only.start and kept.end >= filler_only.end
+
+
+def test_a_window_that_keeps_most_of_a_streamed_pick_recuts_it_onto_its_story(monkeypatch):
+    """A pick streamed from just after its passage's hook on into what follows cannot grow back to
+    the hook inside the longest clip; a window that keeps ``RECUT_SHARE`` of it is the same clip
+    moved onto its story, and takes its slot when it scores higher, whatever the margin."""
+    from streams.moments.scoring import Window, score_window
+    from streams.moments.selection import shared_seconds
+
+    sentences = ten_minutes()
+    selector = StreamingSelector(1, 600)
+    late = score_window(Window(tuple(s for s in sentences if 163.0 <= s.start and s.end <= 221.0)), None,
+                        selector.length)
+    hook_start = max(s.start for s in sentences if s.text == HOOK and s.start < late.start)
+    assert late.end - hook_start > selector.max_seconds  # no clip holds it whole with its hook
+    (final,) = selector.restore([late]).reconsider(sentences, margin=math.inf)
+    assert final.start == hook_start == 160.0 and final.score > late.score
+    assert shared_seconds(final, late) >= selection.RECUT_SHARE * (late.end - late.start)
+    # Held to windows that hold it whole, the pick stays where it streamed.
+    monkeypatch.setattr(selection, "RECUT_SHARE", 1.0)
+    (kept,) = StreamingSelector(1, 600).restore([late]).reconsider(sentences, margin=math.inf)
+    assert (kept.start, kept.end) == (late.start, late.end)
+    # A window that keeps less of a pick is another clip, and needs the margin: a pick of the
+    # filler after the hook, which no window with the hook keeps two thirds of, stays off it.
+    monkeypatch.undo()
+    after = score_window(Window(tuple(s for s in sentences if 190.0 <= s.start and s.end <= 236.0)), None,
+                         selector.length)
+    assert final.score > after.score
+    (stays,) = StreamingSelector(1, 600).restore([after]).reconsider(sentences, margin=math.inf)
+    assert stays.start > hook_start
+    assert shared_seconds(stays, after) >= selection.RECUT_SHARE * (after.end - after.start)
 
 
 def test_windows_compete_as_the_clips_their_settled_edges_make(monkeypatch):
