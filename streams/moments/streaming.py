@@ -30,6 +30,7 @@ import numpy as np
 from streams.asr.languages import SpokenLanguages
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
+from streams.moments import topics
 from streams.moments.conversation import Conversation
 from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.editorial import PICKS, SKIPS, Space, editorial_map_of
@@ -42,7 +43,6 @@ from streams.moments.scoring import ScoredMoment
 from streams.moments.selection import StreamingSelector, final_ranking
 from streams.moments.sentences import MAX_SENTENCE_SECONDS, Sentence, build_sentences, closed_sentences, settled_until
 from streams.moments.stored import evidence_of, words_of
-from streams.moments.topics import segment as segment_topics
 from streams.speakers.video import turns_of_chunks, with_speakers
 from streams.speakers.voices import SpeakerStream, Voices
 
@@ -92,34 +92,40 @@ def from_words(
     }
     if encoder is None or not sentences:
         return found
-    embeddings: np.ndarray = encoder.encode([s.text for s in sentences])
-    found["topics"] = segment_topics(sentences, embeddings)
     spoken = Evidence(languages=SpokenLanguages.of(chunks) if chunks else None)
     foreign = [i for i, s in enumerate(sentences) if spoken.language_of(s) not in (None, EDITORIAL_LANGUAGE)]
     if multilingual is None:
         foreign = []
     english = sorted(set(range(len(sentences))) - set(foreign))
+    texts = [s.text for s in sentences]
+    # The topics are found in one space for the whole talk: the multilingual reader's where most
+    # sentences are in other languages (its topic changes match a translated talk's passages better
+    # than MiniLM's, and MiniLM is then run on the English ones alone), else MiniLM's.
+    if len(foreign) > len(english):
+        assert multilingual is not None
+        everything: np.ndarray = multilingual.encoder.encode(texts)
+        found["topics"] = topics.segment(sentences, everything, min_depth=topics.MULTILINGUAL_MIN_DEPTH)
+        english_rows: np.ndarray = encoder.encode([texts[i] for i in english])
+        foreign_rows = everything[foreign]
+    else:
+        embeddings: np.ndarray = np.asarray(encoder.encode(texts))
+        found["topics"] = topics.segment(sentences, embeddings)
+        english_rows = embeddings[english]
+        unread = [texts[i] for i in foreign]
+        foreign_rows = (
+            multilingual.encoder.encode(unread) if multilingual is not None and unread else embeddings[foreign]
+        )
     spaces = []
     if english:
         spaces.append(
-            Space(
-                tuple(english),
-                np.asarray(embeddings)[english],
-                encoder.encode(list(PICKS)),
-                encoder.encode(list(SKIPS)),
-                head,
-            )
+            Space(tuple(english), english_rows, encoder.encode(list(PICKS)), encoder.encode(list(SKIPS)), head)
         )
     if foreign:
         assert multilingual is not None
         reader = multilingual.encoder
         spaces.append(
             Space(
-                tuple(foreign),
-                reader.encode([sentences[i].text for i in foreign]),
-                reader.encode(list(PICKS)),
-                reader.encode(list(SKIPS)),
-                multilingual.head,
+                tuple(foreign), foreign_rows, reader.encode(list(PICKS)), reader.encode(list(SKIPS)), multilingual.head
             )
         )
     found["editorial"] = editorial_map_of(
