@@ -99,8 +99,8 @@ def from_words(
     english = sorted(set(range(len(sentences))) - set(foreign))
     texts = [s.text for s in sentences]
     # The topics are found in one space for the whole talk: the multilingual reader's where most
-    # sentences are in other languages (its topic changes match a translated talk's passages better
-    # than MiniLM's, and MiniLM is then run on the English ones alone), else MiniLM's.
+    # sentences are in other languages (it embeds them anyway, and MiniLM, which reads German as
+    # about twice the tokens English takes, then embeds the English ones alone), else MiniLM's.
     if len(foreign) > len(english):
         assert multilingual is not None
         everything: np.ndarray = multilingual.encoder.encode(texts)

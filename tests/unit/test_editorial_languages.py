@@ -91,3 +91,41 @@ def test_a_stream_reads_with_the_heads_it_is_given_else_the_trained_ones():
     trained = moment_stream({}, sentence_encoder())
     assert trained.head is editorial_head() and trained.multilingual is multilingual_reader()
     assert moment_stream({}).head is None and moment_stream({}).multilingual is None
+
+
+class _Seen:
+    """An encoder that notes every text it is asked to embed, and asks ``inner``."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, []
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode(texts)
+
+
+def test_a_talk_in_another_language_finds_its_topics_where_its_reader_embeds_it():
+    # MiniLM cannot tell a German talk's topics apart as well as multilingual-e5, which reads the
+    # talk anyway: the topics come from e5's space, and MiniLM is not run on German at all.
+    from streams.moments import topics
+    from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
+
+    words = timed_words(GERMAN)
+    chunk = TranscriptChunk(chunk_index=0, start_s=0.0, end_s=words[-1].end + 1, language="de", words=tuple(words),
+                            languages=({"language": "de", "start": 0.0, "end": words[-1].end + 1},))
+    sentences = build_sentences(words)
+    english, reader = _Seen(sentence_encoder()), multilingual_reader()
+    other = _Seen(reader.encoder)
+    found = from_words(sentences, english, [chunk], editorial_head(), Reader(other, reader.head))
+    texts = [s.text for s in sentences]
+    assert not set(english.texts) & set(texts) and set(texts) <= set(other.texts)
+    e5_topics = topics.segment(sentences, reader.encoder.encode(texts), min_depth=topics.MULTILINGUAL_MIN_DEPTH)
+    assert found["topics"] == e5_topics != topics.segment(sentences, sentence_encoder().encode(texts))
+    # An English talk is embedded by MiniLM alone, as it always was.
+    words = timed_words("The weather stayed grey. We met on the left. " * 3 + "Then the roof came down on us.")
+    chunk = TranscriptChunk(chunk_index=0, start_s=0.0, end_s=words[-1].end + 1, language="en", words=tuple(words),
+                            languages=({"language": "en", "start": 0.0, "end": words[-1].end + 1},))
+    sentences = build_sentences(words)
+    english, other = _Seen(sentence_encoder()), _Seen(reader.encoder)
+    from_words(sentences, english, [chunk], editorial_head(), Reader(other, reader.head))
+    assert {s.text for s in sentences} <= set(english.texts) and not other.texts
