@@ -54,7 +54,8 @@ def main() -> None:
     chunks = long_transcript(script_sentences(HIGHLIGHTS_DIR), count, CHUNK_SECONDS)
     video = {"key": "talk", "options": {"clip_count": args.clips}, "duration": chunks[-1].end_s,
              "chunks": [chunk_json(c) for c in chunks]}
-    runs = [("baseline", checkout(args.baseline), video), ("current", None, video)]
+    baseline = checkout(args.baseline)
+    runs = [("baseline", baseline, video), ("current", None, video)]
     if args.language:
         # The same talks translated, stored as a transcript in that language: this checkout only.
         spoken = long_transcript(script_sentences(BENCH_HIGHLIGHTS_DIR / "translated" / args.language), count,
@@ -62,7 +63,7 @@ def main() -> None:
         spoken = [dataclasses.replace(c, language=args.language, languages=(
             {"language": args.language, "start": c.start_s, "end": c.end_s},)) for c in spoken]
         translated = {**video, "chunks": [chunk_json(c) for c in spoken]}
-        runs += [(f"baseline, {args.language}", runs[0][1], translated), (f"current, {args.language}", None, translated)]
+        runs += [(f"baseline, {args.language}", baseline, translated), (f"current, {args.language}", None, translated)]
     seconds: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     commits = {}
     for round_ in range(args.rounds):

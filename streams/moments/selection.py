@@ -118,8 +118,6 @@ class _Candidate(NamedTuple):
 
 def _recuts(outer: Span, pick: Span) -> bool:
     """Whether ``outer`` keeps at least ``RECUT_SHARE`` of ``pick``'s time (with 1.0: holds it whole)."""
-    if RECUT_SHARE >= 1.0:
-        return outer.start <= pick.start + _EPSILON and outer.end >= pick.end - _EPSILON
     return shared_seconds(outer, pick) >= RECUT_SHARE * (pick.end - pick.start) - _EPSILON
 
 
