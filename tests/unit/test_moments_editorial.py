@@ -1,5 +1,7 @@
 """The editorial signal (what editors clip against what they skip) and the pauses signal."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -12,17 +14,21 @@ from streams.moments.editorial import (
     RHETORIC,
     SKIPS,
     SPEECH_RHETORIC,
+    SURE,
+    UNSURE,
+    UNSURE_SHARE,
     EditorialMap,
     device_weight,
     editorial_map,
     head_share,
+    heard_share,
 )
 from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import Device
 from streams.moments.scoring import Window, score_window
-from streams.moments.sentences import build_sentences
+from streams.moments.sentences import Sentence, build_sentences
 from streams.text import default_encoder
 from tests.unit.moments_text import timed_words
 
@@ -103,6 +109,35 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     strong = Device("a reversed pair", 1.0, "ask not ... ask")
     built = scores([line, strong] + [line] * (JUDGED_FROM - 2))
     assert built[1] == max(built)  # a plain-sounding line, strongly built, tops the speech
+
+
+def heard_at(sentences, probability: float):
+    """``sentences`` as the recogniser would give them were it ``probability`` sure of each word."""
+    return [Sentence(tuple(replace(w, probability=probability) for w in s.words)) for s in sentences]
+
+
+def test_a_transcript_the_recogniser_was_unsure_of_leans_on_the_descriptions():
+    """The head learnt from clean text: where the words were heard unsurely it keeps
+    ``UNSURE_SHARE`` of its share, in proportion between ``UNSURE`` and ``SURE``, and the
+    descriptions then carry a talk the head alone would have ranked the other way."""
+    sentences = sentences_of(JUDGED_FROM)
+    assert heard_share(heard_at(sentences, 1.0)) == 1.0
+    assert heard_share(heard_at(sentences, SURE)) == pytest.approx(1.0)
+    assert heard_share(heard_at(sentences, UNSURE)) == pytest.approx(UNSURE_SHARE)
+    assert heard_share(heard_at(sentences, 0.1)) == pytest.approx(UNSURE_SHARE)
+    assert UNSURE_SHARE < heard_share(heard_at(sentences, (SURE + UNSURE) / 2)) < 1.0
+    rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
+    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PS" * (JUDGED_FROM // 2)])
+    head = Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")  # disagrees with the descriptions
+
+    def scores(heard):
+        found = editorial_map(heard, embeddings, PICK[None, :], SKIP[None, :], context=0, head=head)
+        return np.asarray(found.scores)
+
+    sure = scores(heard_at(sentences, 0.95))
+    assert sure[1::2].min() > sure[0::2].max()  # the head carries a clean transcript
+    unsure = scores(heard_at(sentences, 0.5))
+    assert unsure[0::2].min() > unsure[1::2].max()  # the descriptions carry an unsure one
 
 
 def test_a_talk_opening_on_a_flourish_keeps_the_heads_share_until_more_is_heard():
