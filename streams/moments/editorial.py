@@ -318,8 +318,9 @@ def editorial_map_of(
 ) -> EditorialMap:
     """The editorial map of ``sentences``, each read in the one of ``spaces`` that holds it (a
     sentence's neighbours are those of its own space); each space's raw scores are measured
-    against that space's sentences before they meet. ``multilingual``: the spaces read every
-    language the talk is in (``EditorialMap.multilingual``)."""
+    against that space's sentences before they meet; a space's head weighs as the talk's rhetoric
+    (``head_share``) and how surely its words were heard (``heard_share``) allow. ``multilingual``:
+    the spaces read every language the talk is in (``EditorialMap.multilingual``)."""
     for space in spaces:
         if len(space.picks) == 0 or len(space.skips) == 0:
             raise ValueError("need at least one pick and one skip description")
@@ -339,10 +340,10 @@ def editorial_map_of(
             continue
         at = np.asarray(space.indices)
         around = in_context(space.embeddings, context)
-        share = learned * heard_share([sentences[i] for i in space.indices])
         to_picks, to_skips = around @ np.asarray(space.picks).T, around @ np.asarray(space.skips).T
         found = _robust_z(to_picks.max(axis=1) - to_skips.max(axis=1))
-        if space.head is not None and share > 0:
+        if space.head is not None and learned > 0:
+            share = learned * heard_share([sentences[i] for i in space.indices])
             found = (1.0 - share) * found + share * _robust_z(space.head.logits(around))
         raw[at], nearest[at] = found, to_picks.argmax(axis=1)
     if devices:

@@ -83,6 +83,14 @@ def test_covers_only_the_sentences_it_was_made_from():
     assert found.covers(sentences) and not found.covers(later) and not found.covers([])
 
 
+def disagreeing_head():
+    """``JUDGED_FROM`` sentences alternating pick-like and skip-like (P, S, P, ...), and a head that
+    disagrees with the descriptions: it scores the skip-like ones up."""
+    rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
+    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PS" * (JUDGED_FROM // 2)])
+    return embeddings, Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")
+
+
 def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     """The head learnt from talks with few built lines: in a speech where most sentences carry a
     device it has no say, and the descriptions rank the sentences."""
@@ -92,11 +100,8 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
     assert head_share([line] * int(low * 100) + [None] * (100 - int(low * 100))) == pytest.approx(LEARNED)
     assert head_share([line] * int(high * 100) + [None] * (100 - int(high * 100))) == 0.0
     assert 0.0 < head_share([line] * 20 + [None] * 80) < LEARNED
-    # The head disagrees with the descriptions: it scores the skip-like sentences (S) up.
     sentences = sentences_of(JUDGED_FROM)
-    rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
-    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PS" * (JUDGED_FROM // 2)])
-    head = Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")
+    embeddings, head = disagreeing_head()
     def scores(devices):
         found = editorial_map(sentences, embeddings, PICK[None, :], SKIP[None, :], context=0, devices=devices, head=head)
         return np.asarray(found.scores)
@@ -126,9 +131,7 @@ def test_a_transcript_the_recogniser_was_unsure_of_leans_on_the_descriptions():
     assert heard_share(heard_at(sentences, UNSURE)) == pytest.approx(UNSURE_SHARE)
     assert heard_share(heard_at(sentences, 0.1)) == pytest.approx(UNSURE_SHARE)
     assert UNSURE_SHARE < heard_share(heard_at(sentences, (SURE + UNSURE) / 2)) < 1.0
-    rows = {"P": PICK * 0.9 + OTHER * 0.44, "S": SKIP * 0.9 + OTHER * 0.44}
-    embeddings = np.array([rows[k] / np.linalg.norm(rows[k]) for k in "PS" * (JUDGED_FROM // 2)])
-    head = Head(weights=SKIP * 10.0, bias=0.0, trained_on="test")  # disagrees with the descriptions
+    embeddings, head = disagreeing_head()
 
     def scores(heard):
         found = editorial_map(heard, embeddings, PICK[None, :], SKIP[None, :], context=0, head=head)
