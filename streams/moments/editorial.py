@@ -253,7 +253,9 @@ class Space:
     Attributes:
         indices: which sentences, ascending.
         embeddings: one unit-length row per sentence of ``indices``.
-        picks, skips: the ``PICKS`` and ``SKIPS`` descriptions embedded in the same space.
+        picks, skips: the ``PICKS`` and ``SKIPS`` descriptions embedded in the same space, in their
+            order, then as often again in other languages (``descriptions.described_in``): the
+            ``n``-th pick names the kind of ``PICKS[n % len(PICKS)]``.
         head: the editorial head trained in this space, or None.
     """
 
@@ -345,7 +347,7 @@ def editorial_map_of(
         if space.head is not None and learned > 0:
             share = learned * heard_share([sentences[i] for i in space.indices])
             found = (1.0 - share) * found + share * _robust_z(space.head.logits(around))
-        raw[at], nearest[at] = found, to_picks.argmax(axis=1)
+        raw[at], nearest[at] = found, to_picks.argmax(axis=1) % len(PICKS)
     if devices:
         strengths = np.asarray([d.strength if d is not None else 0.0 for d in devices], np.float32)
         raw = raw + device_weight(learned) * strengths

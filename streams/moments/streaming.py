@@ -21,7 +21,7 @@ Chunks are the catalog's ``TranscriptChunk``s (``Catalog.transcript_chunks``).
 from __future__ import annotations
 
 import bisect
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
 
@@ -32,6 +32,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.moments import topics
 from streams.moments.conversation import Conversation
+from streams.moments.descriptions import described_in
 from streams.moments.editorial import LANGUAGE as EDITORIAL_LANGUAGE
 from streams.moments.editorial import PICKS, SKIPS, Space, editorial_map_of
 from streams.moments.editorial_head import Head
@@ -123,9 +124,13 @@ def from_words(
     if foreign:
         assert multilingual is not None
         reader = multilingual.encoder
+        # Most of a talk's sentences in other languages are in one (a mixed talk reads the rest
+        # against the English descriptions and this language's).
+        language = Counter(spoken.language_of(sentences[i]) for i in foreign).most_common(1)[0][0]
+        picks, skips = described_in(language)
         spaces.append(
             Space(
-                tuple(foreign), foreign_rows, reader.encode(list(PICKS)), reader.encode(list(SKIPS)), multilingual.head
+                tuple(foreign), foreign_rows, reader.encode(list(picks)), reader.encode(list(skips)), multilingual.head
             )
         )
     found["editorial"] = editorial_map_of(

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from streams.domain.transcript import TranscriptChunk
-from streams.moments.editorial import Space, editorial_map_of
+from streams.moments.descriptions import PICKS_IN, SKIPS_IN, described_in
+from streams.moments.editorial import PICK_KIND_OF, PICKS, SKIP_KINDS, SKIPS, Space, editorial_map_of
 from streams.moments.scoring import NEUTRAL, Window, signal_values
 from streams.moments.sentences import build_sentences
 from streams.moments.stored import evidence_of
@@ -121,6 +122,9 @@ def test_a_talk_in_another_language_finds_its_topics_where_its_reader_embeds_it(
     assert not set(english.texts) & set(texts) and set(texts) <= set(other.texts)
     e5_topics = topics.segment(sentences, reader.encoder.encode(texts), min_depth=topics.MULTILINGUAL_MIN_DEPTH)
     assert found["topics"] == e5_topics != topics.segment(sentences, sentence_encoder().encode(texts))
+    # What editors clip is described to it in German as well as in English.
+    assert set(PICKS_IN["de"]) | set(SKIPS_IN["de"]) | set(PICKS) <= set(other.texts)
+    assert not set(PICKS_IN["fr"]) & set(other.texts)
     # An English talk is embedded by MiniLM alone, as it always was.
     words = timed_words("The weather stayed grey. We met on the left. " * 3 + "Then the roof came down on us.")
     chunk = TranscriptChunk(chunk_index=0, start_s=0.0, end_s=words[-1].end + 1, language="en", words=tuple(words),
@@ -129,3 +133,30 @@ def test_a_talk_in_another_language_finds_its_topics_where_its_reader_embeds_it(
     english, other = _Seen(sentence_encoder()), _Seen(reader.encoder)
     from_words(sentences, english, [chunk], editorial_head(), Reader(other, reader.head))
     assert {s.text for s in sentences} <= set(english.texts) and not other.texts
+
+
+def test_each_language_describes_the_same_kinds_in_the_same_order():
+    # The n-th description of any language must name the kind of the n-th English one: in e5's
+    # space each translation lies nearest an English description of its own kind.
+    from streams.text.multilingual import default_multilingual_encoder
+
+    encoder = default_multilingual_encoder()
+    skip_kind = [k.name for k in SKIP_KINDS for _ in k.descriptions]
+    assert set(PICKS_IN) == set(SKIPS_IN) == {"de", "es", "fr", "it", "pt", "ru", "ja", "zh", "ko"}
+    for english, table, kinds in ((PICKS, PICKS_IN, PICK_KIND_OF), (SKIPS, SKIPS_IN, skip_kind)):
+        originals = encoder.encode(list(english))
+        for language, translated in table.items():
+            assert len(translated) == len(english), language
+            nearest = (encoder.encode(list(translated)) @ originals.T).argmax(axis=1)
+            assert [kinds[i] for i in nearest] == list(kinds), language
+
+
+def test_a_sentence_near_a_translated_pick_is_named_by_its_kind():
+    picks, skips = described_in("de")
+    assert picks[: len(PICKS)] == PICKS and skips[len(SKIPS) :] == SKIPS_IN["de"]
+    assert described_in("xx") == (PICKS, SKIPS) == described_in(None)
+    tip = len(PICKS) + PICKS.index("a practical tip that fixes a common mistake")
+    rows = np.eye(len(picks) + len(skips), dtype=np.float32)
+    sentences = build_sentences(timed_words("Kaufen Sie kein Boot. Leihen Sie eins."))
+    found = editorial_map_of(sentences, [Space((0, 1), rows[[tip, tip]], rows[: len(picks)], rows[len(picks) :])])
+    assert found.strongest_pick(sentences) == "a practical tip"
