@@ -94,7 +94,8 @@ def from_words(
     if encoder is None or not sentences:
         return found
     spoken = Evidence(languages=SpokenLanguages.of(chunks) if chunks else None)
-    foreign = [i for i, s in enumerate(sentences) if spoken.language_of(s) not in (None, EDITORIAL_LANGUAGE)]
+    languages = [spoken.language_of(s) for s in sentences]
+    foreign = [i for i, language in enumerate(languages) if language not in (None, EDITORIAL_LANGUAGE)]
     if multilingual is None:
         foreign = []
     english = sorted(set(range(len(sentences))) - set(foreign))
@@ -126,8 +127,7 @@ def from_words(
         reader = multilingual.encoder
         # Most of a talk's sentences in other languages are in one (a mixed talk reads the rest
         # against the English descriptions and this language's).
-        language = Counter(spoken.language_of(sentences[i]) for i in foreign).most_common(1)[0][0]
-        picks, skips = described_in(language)
+        picks, skips = described_in(Counter(languages[i] for i in foreign).most_common(1)[0][0])
         spaces.append(
             Space(
                 tuple(foreign), foreign_rows, reader.encode(list(picks)), reader.encode(list(skips)), multilingual.head
