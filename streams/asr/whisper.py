@@ -121,8 +121,10 @@ class WhisperRecognizer:
     """Loads the weights once; ``recognize`` is safe to call from one thread at a time."""
 
     def __init__(self, options: WhisperOptions) -> None:
+        import ctranslate2
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
+        ctranslate2.set_random_seed(fallback.SAMPLING_SEED)  # before any sample (streams.asr.fallback)
         self.options = options
         model_dir = options.model_dir or str(default_model_dir())
         threads = options.cpu_threads or min(4, os.cpu_count() or 1)

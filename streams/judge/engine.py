@@ -2,13 +2,15 @@
 
 The fixed part of the prompt (``verdict.fixed_prompt``) goes to CTranslate2 as its static prompt,
 whose state it computes once and keeps, so a request costs the passage's tokens and the answer's.
-The first attempt decodes greedily; a retry (``attempt`` 1, 2, ...) samples with a seed of its own,
-so a malformed answer is not simply given again.
+The first attempt decodes greedily; a retry (``attempt`` 1, 2, ...) samples, so a malformed answer
+is not simply given again. CTranslate2 seeds its decoding thread's generator once, at the first
+sample, and a seed set after that changes nothing (``streams.asr.fallback``), so the engine sets
+``SAMPLING_SEED`` before it loads the model: retries are reproducible given the process's answers
+before them, not each on its own.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,8 @@ from pathlib import Path
 from streams.errors import ModelMissing
 from streams.judge import verdict, weights
 from streams.serving.parameters import options_from
+
+SAMPLING_SEED = 1  # any fixed number: it makes runs repeat
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class JudgeEngine:
                 f"{path} holds no converted clip judge model (model.bin, tokenizer.json); run scripts/setup.sh"
             )
         self.options = options
-        self._ct2 = ctranslate2
+        ctranslate2.set_random_seed(SAMPLING_SEED)  # before the generator's first sample
         self.tokenizer = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
         self.generator = ctranslate2.Generator(
             str(path),
@@ -54,7 +58,6 @@ class JudgeEngine:
             intra_threads=options.cpu_threads if options.device == "cpu" else 0,
         )
         self._fixed = self._tokens(verdict.fixed_prompt())
-        self._seed_lock = threading.Lock()
 
     def _tokens(self, text: str) -> list[str]:
         return self.tokenizer.encode(text).tokens
@@ -65,15 +68,12 @@ class JudgeEngine:
         sampling: dict[str, float] = {"sampling_topk": 1}
         if attempt > 0:
             sampling = {"sampling_topk": 40, "sampling_temperature": self.options.temperature}
-        with self._seed_lock:  # the seed is process-wide in CTranslate2
-            if attempt > 0:
-                self._ct2.set_random_seed(attempt)
-            result = self.generator.generate_batch(
-                [self._tokens(verdict.passage_prompt(text, language))],
-                static_prompt=self._fixed,
-                max_length=self.options.max_new_tokens,
-                include_prompt_in_result=False,
-                end_token="<|im_end|>",
-                **sampling,
-            )
+        result = self.generator.generate_batch(
+            [self._tokens(verdict.passage_prompt(text, language))],
+            static_prompt=self._fixed,
+            max_length=self.options.max_new_tokens,
+            include_prompt_in_result=False,
+            end_token="<|im_end|>",
+            **sampling,
+        )
         return self.tokenizer.decode(result[0].sequences_ids[0])
