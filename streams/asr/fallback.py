@@ -11,22 +11,13 @@ same error rate, and real clips the same; none at all left a Chinese clip loopin
 tokens a window may decode to was tried and dropped: a loop cut short passes the compression test
 (``bench/multilingual_fallback.py``).
 
-The samples come from CTranslate2's random generator, which it seeds from the system's entropy
-unless told a seed, so the same audio decoded in two processes could come out in different words
-wherever a sample won (eSpeak's Portuguese tutorial: two of its seven pieces, 305 and 301 words,
-503 and 393). The recognizer sets ``SAMPLING_SEED`` before it loads a model. CTranslate2 seeds
-each decoding thread's generator once, at its first sample, and setting the seed later changes
-nothing (checked: reseeding before each decode of the same piece gave the same three different
-results as seeding once), so a decode is reproducible given the decodes before it in the process:
-a fresh server fed the same videos in the same order writes the same words. Pure: no model here.
+The samples repeat across processes only as ``streams.serving.sampling`` says. Pure: no model here.
 """
 
 from __future__ import annotations
 
 #: faster-whisper's own ladder (OpenAI Whisper's).
 LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-#: CTranslate2's seed for the ladder's samples (any fixed number: it makes runs repeat, not better).
-SAMPLING_SEED = 49
 
 
 def parse_temperatures(text: str) -> tuple[float, ...]:

@@ -31,6 +31,7 @@ from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, keep_short_edges
 from streams.asr.weights import default_model_dir
 from streams.domain.words import Word
 from streams.serving.parameters import options_from
+from streams.serving.sampling import seed_samples
 from streams.text import chinese
 
 log = logging.getLogger("clipstream.whisper")
@@ -121,10 +122,9 @@ class WhisperRecognizer:
     """Loads the weights once; ``recognize`` is safe to call from one thread at a time."""
 
     def __init__(self, options: WhisperOptions) -> None:
-        import ctranslate2
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-        ctranslate2.set_random_seed(fallback.SAMPLING_SEED)  # before any sample (streams.asr.fallback)
+        seed_samples()  # before the fallback's first sample
         self.options = options
         model_dir = options.model_dir or str(default_model_dir())
         threads = options.cpu_threads or min(4, os.cpu_count() or 1)

@@ -3,10 +3,8 @@
 The fixed part of the prompt (``verdict.fixed_prompt``) goes to CTranslate2 as its static prompt,
 whose state it computes once and keeps, so a request costs the passage's tokens and the answer's.
 The first attempt decodes greedily; a retry (``attempt`` 1, 2, ...) samples, so a malformed answer
-is not simply given again. CTranslate2 seeds its decoding thread's generator once, at the first
-sample, and a seed set after that changes nothing (``streams.asr.fallback``), so the engine sets
-``SAMPLING_SEED`` before it loads the model: retries are reproducible given the process's answers
-before them, not each on its own.
+is not simply given again; the samples repeat across processes as ``streams.serving.sampling``
+says (given the process's answers before them, not each on its own).
 """
 
 from __future__ import annotations
@@ -18,8 +16,7 @@ from pathlib import Path
 from streams.errors import ModelMissing
 from streams.judge import verdict, weights
 from streams.serving.parameters import options_from
-
-SAMPLING_SEED = 1  # any fixed number: it makes runs repeat
+from streams.serving.sampling import seed_samples
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class JudgeEngine:
                 f"{path} holds no converted clip judge model (model.bin, tokenizer.json); run scripts/setup.sh"
             )
         self.options = options
-        ctranslate2.set_random_seed(SAMPLING_SEED)  # before the generator's first sample
+        seed_samples()  # before the generator's first sample
         self.tokenizer = tokenizers.Tokenizer.from_file(str(path / "tokenizer.json"))
         self.generator = ctranslate2.Generator(
             str(path),

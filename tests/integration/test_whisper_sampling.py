@@ -1,5 +1,5 @@
 """Whisper's temperature fallback samples; the same audio must come out in the same words in every
-process that loads the recognizer (streams.asr.fallback.SAMPLING_SEED)."""
+process that loads the recognizer (streams.serving.sampling)."""
 
 from __future__ import annotations
 
