@@ -8,6 +8,9 @@ Each talk the editorial heads are trained on is scored with heads trained withou
 (``bench/heads.py``). ``--offline`` also ranks each reading knowing the whole talk at once, as if
 nothing had been picked while it streamed: what the streamed picks cost.
 
+``--train-on SCRIPT`` is one more variant: every reading scored with editorial heads trained on
+that labelled script too (``bench/heads.py``), to judge a script before the heads learn from it.
+
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
 weights: ``scoring.WEIGHTS[numbers]=0``). The code as it is runs first, in the same run, on the
@@ -16,7 +19,7 @@ readings that meet precision@4 0.75, and streamed picks the final choice dropped
 their clips were already rendered).
 
     nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
-        [--only spoken|scripts] [--offline]
+        [--train-on SCRIPT ...] [--only spoken|scripts] [--offline]
 
 Prints a table and writes bench/results/ranking_sweep.json.
 """
@@ -27,6 +30,7 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -125,16 +129,16 @@ def applied(changes, undo: dict | None = None) -> dict:
     return saved
 
 
-def ranked(readings: list[Reading], encoder, offline: bool = False) -> list[dict]:
+def ranked(readings: list[Reading], encoder, offline: bool = False, extra: Sequence[Path] = ()) -> list[dict]:
     """Each reading's final ranking scored against its highlights, with the heads ``bench/heads.py``
-    gives its talk; ``offline``: also the hits of the ranking made knowing the whole talk at once
-    (no pick made while streaming), what the streamed picks cost."""
+    gives its talk (trained on the scripts ``extra`` too); ``offline``: also the hits of the ranking
+    made knowing the whole talk at once (no pick made while streaming), what the streamed picks cost."""
     from streams.agents.moments import moment_stream, replay
     from streams.moments.highlights import Span, score
 
     out = []
     for reading in readings:
-        heads = loaded(reading.name)
+        heads = loaded(reading.name, extra)
         step = replay("v", reading.chunks, options(K), reading.duration, True, encoder,
                       heads["english"], heads["multilingual"])
         result = score([Span(m.start, m.end) for m in step.final][:K], reading.highlights, K)
@@ -163,12 +167,17 @@ def totals(rows: list[dict], kind: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", action="append", default=[], help="one variant: module.NAME=value,...")
+    parser.add_argument("--train-on", type=Path, action="append", default=[],
+                        help="one variant: heads trained on this labelled script too")
     parser.add_argument("--only", choices=("spoken", "scripts"), help="one kind of reading")
     parser.add_argument("--offline", action="store_true",
                         help="also rank each reading knowing the whole talk at once (what streaming costs)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     variants = {text: parse_set(text) for text in args.set}
+    for script in args.train_on:
+        if not script.is_file():
+            raise SystemExit(f"--train-on {script}: no such labelled script")
 
     from streams.text import default_encoder
 
@@ -185,6 +194,9 @@ def main() -> None:
         finally:
             applied(changes, undo)
         print(f"{text}: done", flush=True)
+    for script in args.train_on:
+        results[f"heads trained on {script.name} too"] = ranked(readings, encoder, args.offline, [script])
+        print(f"{script.name}: done", flush=True)
 
     names = list(results)
     rows = [("reading", *names)]
@@ -201,7 +213,7 @@ def main() -> None:
                        + (f" [{summary[n][kind]['offline_hits']}]" if args.offline else "") for n in names)))
     print(table(rows), flush=True)
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
-                  k=K, variants=list(variants), without_kept_transcript=missing)
+                  k=K, variants=list(results)[1:], without_kept_transcript=missing)
 
 
 if __name__ == "__main__":
