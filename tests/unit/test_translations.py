@@ -11,14 +11,19 @@ import pytest
 from streams.moments.highlights import parse_script
 from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR
 
-TRANSLATIONS = sorted((BENCH_HIGHLIGHTS_DIR / "translated").glob("*/*.tsv"))
+# Scripts written for the heads and kept out of their training (``bench/highlights/untrained``) are
+# translated beside their originals.
+UNTRAINED_DIR = BENCH_HIGHLIGHTS_DIR / "untrained"
+TRANSLATIONS = sorted([*(BENCH_HIGHLIGHTS_DIR / "translated").glob("*/*.tsv"),
+                       *(UNTRAINED_DIR / "translated").glob("*/*.tsv")])
 
 
 def _original(translation: Path) -> Path:
-    for folder in (BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR):
+    folders = (BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, UNTRAINED_DIR)
+    for folder in folders:
         if (folder / translation.name).is_file():
             return folder / translation.name
-    raise AssertionError(f"{translation} has no English original in {BENCH_HIGHLIGHTS_DIR} or {HIGHLIGHTS_DIR}")
+    raise AssertionError(f"{translation} has no English original in {', '.join(map(str, folders))}")
 
 
 def test_there_are_translations_to_check():
