@@ -7,7 +7,10 @@ both languages, the way the Triton ``whisper`` model does (``streams.asr.spoken`
 before it), in pieces of ``--piece-seconds`` as the pipeline's chunks are, and times each part:
 
   - identify: naming the language (Silero VAD, then the multilingual encoder on every ~5 s of
-    speech, and again in smaller pieces where neighbours disagree: ``probes`` counts them);
+    speech, and again in smaller pieces where neighbours disagree: ``probes`` counts them); where
+    the language heard before is one ``base`` decodes, this includes encoding the windows the
+    batched decode then takes as they are (``streams.asr.encodings``), so ``batched`` holds less
+    of the encoder there;
   - batched: the batched decode of a chunk (VAD, encoder, beam search, word alignment), of which
     ``redecode`` is the stretches decoded again sequentially because the batched decode skipped or
     looped there (``streams.asr.faithfulness``);
@@ -72,7 +75,7 @@ def instrumented() -> tuple[object, Timers]:
     from streams.asr import spoken, whisper
 
     timers = Timers()
-    timers.wrap(spoken.MultilingualRecognizer, "identify", "identify")
+    timers.wrap(spoken.MultilingualRecognizer, "_identified", "identify")
     timers.wrap(spoken.MultilingualRecognizer, "_probe_spans", "probes")
     timers.wrap(whisper.WhisperRecognizer, "recognize_batched", "batched")
     timers.wrap(whisper.WhisperRecognizer, "recognize_sequential", "sequential")
