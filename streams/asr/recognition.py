@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
 from streams.asr.languages import LanguageSpan
 from streams.domain.words import Word
+from streams.text.scripts import unspaced
 
 log = logging.getLogger("clipstream.whisper")
 
@@ -72,6 +73,40 @@ class Recognition:
             language_probability=self.language_probability,
             languages=[s.shift(offset) for s in self.languages],
         )
+
+
+class HeardWord(Protocol):
+    """A word as faster-whisper gives it: ``word`` keeps the space Whisper wrote before it."""
+
+    word: str
+    start: float
+    end: float
+    probability: float
+
+
+def whole_words(heard: Iterable[HeardWord]) -> list[tuple[str, float, float, float]]:
+    """One segment's words as a reader splits them: (text, start, end, probability).
+
+    faster-whisper starts a new word at every token that is punctuation alone, so French "l'autre"
+    and Italian "all'anno" come as "l" "'autre" and "all" "'anno", "Jean-Carlos" and English
+    "steam-powered" as two words, "50%" as "50" "%". Whisper wrote no space before the second part,
+    and a word of a spaced script always has one: a word without it is joined to the one before
+    (start of the first, end of the last, the mean of their probabilities), unless the boundary
+    touches a script written without spaces (Chinese, Japanese, Thai: ``streams.text.scripts``),
+    whose words never have one."""
+    out: list[list] = []
+    for w in heard:
+        text = w.word.strip()
+        if not text:
+            continue
+        if out and not w.word[:1].isspace() and not (unspaced(out[-1][0][-1]) or unspaced(text[0])):
+            last = out[-1]
+            last[0] += text
+            last[2] = w.end
+            last[3].append(w.probability)
+        else:
+            out.append([text, w.start, w.end, [w.probability]])
+    return [(text, start, end, sum(p) / len(p)) for text, start, end, p in out]
 
 
 class RecognitionCancelled(Exception):

@@ -25,7 +25,7 @@ from streams.asr import faithfulness, fallback
 from streams.asr.encodings import decode_clips
 from streams.asr.languages import AUTO, never_identified, parse_language
 from streams.asr.onsets import refine_word_starts
-from streams.asr.recognition import Recognition, RecognitionCancelled, Segment
+from streams.asr.recognition import Recognition, RecognitionCancelled, Segment, whole_words
 from streams.asr.sentences import sentence_spans
 from streams.asr.vad import SAMPLE_RATE, SileroVad, VadOptions, keep_short_edges, speech_spans
 from streams.asr.weights import default_model_dir
@@ -393,8 +393,8 @@ def recognition_from(segments, language: str, audio: np.ndarray, options: Whispe
     segs: list[Segment] = []
     for s in segments:
         segs.append(Segment(s.text.strip(), *inside(s.start, s.end), s.avg_logprob, s.no_speech_prob))
-        for w in s.words or []:
-            words.append(Word(w.word.strip(), *inside(w.start, w.end), round(w.probability, 4)))
+        for text, start, end, probability in whole_words(s.words or []):
+            words.append(Word(text, *inside(start, end), round(probability, 4)))
     if options.word_timestamps and options.refine_word_starts:
         words = refine_word_starts(words, audio)
     return Recognition(language=language, duration=duration, words=words, segments=segs)

@@ -131,11 +131,14 @@ def marked_terms(marked: str) -> list[str]:
 
 def matching_word(words: Iterable[Sequence], terms: Sequence[str]) -> tuple[float, float] | None:
     """The times of the first word that is, or starts with, one of ``terms`` (a Chinese term in
-    either script: ``streams.text.chinese.variants``)."""
+    either script: ``streams.text.chinese.variants``); a word joined by an apostrophe or a hyphen
+    matches by each of its parts too (French "l'autre" is found by "autre", "steam-powered" by
+    "powered")."""
     wanted = [v.lower() for t in terms if t for v in (variants(t) if unspaced(t[0]) else [t])]
     for text, start, end in words:
-        token = re.sub(r"[^\w']", "", str(text).lower())
-        if token and any(token == t or token.startswith(t) or (unspaced(t[0]) and t in token) for t in wanted):
+        token = re.sub(r"[^\w'’-]", "", str(text).lower()).replace("’", "'")
+        tokens = {token.replace("-", ""), *re.split(r"['-]", token)} - {""}
+        if any(x == t or x.startswith(t) or (unspaced(t[0]) and t in x) for x in tokens for t in wanted):
             return float(start), float(end)
     return None
 

@@ -22,3 +22,15 @@ def test_each_sentence_carries_the_language_heard_over_it():
 def test_without_spans_every_sentence_is_in_the_chunks_language():
     docs = sentence_docs("t1", "v1", "talk.mp4", 0, "ja", timed_words("Hello there. Good morning."))
     assert {d.language for d in docs} == {"ja"}
+
+
+def test_a_hit_points_at_a_word_joined_by_an_apostrophe_or_a_hyphen():
+    from streams.search.documents import matching_word
+
+    words = [["Il", 0.0, 0.2], ["rappelle", 0.3, 0.8], ["l'autre", 0.9, 1.4], ["steam-powered", 1.5, 2.3]]
+    assert matching_word(words, ["autre"]) == (0.9, 1.4)
+    assert matching_word(words, ["l'autre"]) == (0.9, 1.4)
+    assert matching_word(words, ["powered"]) == (1.5, 2.3)
+    assert matching_word(words, ["steampowered"]) == (1.5, 2.3)
+    assert matching_word(words, ["rappel"]) == (0.3, 0.8)
+    assert matching_word(words, ["train"]) is None
