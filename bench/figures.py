@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``language_cost``, ``shared_encoding``, ``asr_languages``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``language_cost``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -344,6 +344,22 @@ def asr_languages() -> str:
             f"{'faster' if speed >= 1 else 'slower'}. Identifying the language first costs "
             f"{en['auto_over_tiny_en']:.2f}× the time of decoding English on `tiny.en` alone, on these clips of "
             f"{en['audio_seconds'] / en['clips']:.1f} s on average")
+
+
+def caption_words() -> str:
+    r = result("caption_words")
+    res = r["results"]
+    langs = res["languages"]
+    better = {c: v for c, v in langs.items() if v["current_rate"] < v["baseline_rate"]}
+    moved = [f"{LANGUAGE_NAMES.get(c, c)} {v['baseline_rate'] * 100:.1f} % to {v['current_rate'] * 100:.1f} %"
+             for c, v in better.items()]
+    short = [c for c, v in langs.items() if v["current_as_written"] < v["segments"]]
+    return (f"Of the same clips' {res['segments']} segments (`bench/caption_words.py`, "
+            f"`bench/results/caption_words.json`, commit {r['current_commit']}), the captions draw "
+            f"{res['current_as_written']} as Whisper wrote them against {res['baseline_as_written']} with "
+            f"faster-whisper's words as it splits them, in the same run; the captions' error rate fell for "
+            f"{listed(moved) or 'no language'}"
+            + (f"; still apart from Whisper's text in {', '.join(short)}" if short else ""))
 
 
 def reframe_quality() -> str:
@@ -704,6 +720,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
     "asr_languages": asr_languages,
+    "caption_words": caption_words,
     "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
