@@ -17,21 +17,23 @@ lines would not fit, and libass's own wrapping is off so it cannot add a third.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from streams.domain.brand import POSITIONS as POSITION_NAMES
 from streams.domain.words import Word
 from streams.speakers.turns import named
-from streams.text.scripts import join, main_script
+from streams.text.scripts import join, main_script, unspaced
 
-BREAK_AFTER = (".", "?", "!", ",")
+BREAK_AFTER = (".", "?", "!", ",", "。", "？", "！", "，", "、")
 PAUSE_SECONDS = 0.6
 MAX_LINES = 2
 # Each position's ASS numpad alignment, centred: bottom 2, middle 5, top 8.
 POSITIONS = dict(zip(POSITION_NAMES, (2, 5, 8), strict=True))
-_CLOSERS = "\"')]}»”’"  # a sentence may end inside quotes or brackets: `"stop."`
+_CLOSERS = "\"')]}»”’」』）"  # a sentence may end inside quotes or brackets: `"stop."`
 PUNCTUATION = ".,!?;:…\"'()[]{}«»“”‘’-"
+_WIDE_PUNCTUATION = "。，、？！：；「」『』（）"
 
 # (text, font size in px, bold) -> width in px. The renderer passes one that reads the font file.
 Measure = Callable[[str, float, bool], float]
@@ -57,9 +59,12 @@ class Cue:
 
 def group_cues(words: Iterable[Word], max_words: int = 4, max_seconds: float = 2.5, max_chars: int = 28) -> list[Cue]:
     """Split ``words`` (in spoken order) into cues of at most ``max_words`` words, ``max_seconds``
-    and ``max_chars`` characters; a word longer than the limits gets a cue of its own. A cue also
-    ends after a word ending in ``. ? ! ,``, before a pause of ``PAUSE_SECONDS`` or more, and where
-    the speaker changes.
+    and ``max_chars`` columns (a full-width character, as in Chinese, Japanese and Korean, takes
+    two); a word longer than the limits gets a cue of its own. Whisper's words of a script written
+    without spaces are mostly single characters, so they do not count as words: such a cue ends
+    by its width (14 Chinese characters at most). A cue also ends after a word ending in
+    ``. ? ! ,`` (or their full-width forms), before a pause of ``PAUSE_SECONDS`` or more, and where
+    the speaker changes; a word that is punctuation alone (French " ?") never starts one.
 
     A cue starts with its first word; where that word starts before the previous cue's last word
     ends, the previous cue is cut short rather than this one shown late."""
@@ -82,15 +87,28 @@ def group_cues(words: Iterable[Word], max_words: int = 4, max_seconds: float = 2
 
 def _breaks_before(current: list[Word], word: Word, max_words: int, max_seconds: float, max_chars: int) -> bool:
     last = current[-1]
-    chars = sum(len(w.word) + 1 for w in current) + len(word.word)
+    if word.speaker != last.speaker:
+        return True
+    if not word.word.strip(PUNCTUATION + _WIDE_PUNCTUATION):  # " ?" stays with what it ends
+        return False
     return (
-        len(current) >= max_words
-        or chars > max_chars
+        (_counted(word) and sum(map(_counted, current)) >= max_words)
+        or columns(join(w.word for w in (*current, word))) > max_chars
         or word.end - current[0].start > max_seconds
         or word.start - last.end >= PAUSE_SECONDS - 1e-9  # 1.6 - 1.0 is 0.6000000000000001
         or last.word.rstrip(_CLOSERS).endswith(BREAK_AFTER)
-        or word.speaker != last.speaker
     )
+
+
+def _counted(word: Word) -> bool:
+    """Whether ``word`` counts against a cue's words: not when it is of a script written without
+    spaces, where Whisper's "words" are single characters or short runs of them."""
+    return not any(unspaced(ch) for ch in word.word)
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` takes on a terminal's grid: two for a full-width character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _clock(seconds: float, fraction_sep: str) -> str:

@@ -44,6 +44,19 @@ def test_breaks_after_punctuation_and_at_pauses():
     assert [c.text for c in group_cues(paused)] == ["before", "gap short"]  # 0.6 s breaks, 0.5 s does not
 
 
+def test_cues_of_unspaced_scripts_end_by_width_and_punctuation_alone_starts_none():
+    # Whisper base's words of a FLEURS Mandarin reading: mostly one character each
+    chinese = ["悄", "悄", "垂", "直", "进", "空", "15", "米,", "该", "项", "目", "于", "2011", "年", "8", "月",
+               "完", "工,", "但", "直", "到", "2011", "年", "3", "月", "才", "开始", "通", "车。"]
+    words = [Word(t, i * 0.22, i * 0.22 + 0.2) for i, t in enumerate(chinese)]
+    assert [c.text for c in group_cues(words)] == ["悄悄垂直进空15米,", "该项目于2011年8月完工,", "但直到2011年3月才开始通车。"]
+    mixed = [Word(t, i * 0.15, i * 0.15 + 0.1) for i, t in enumerate(["Scooter", "4035", *"公交汽车定期发车前往"])]
+    assert [c.text for c in group_cues(mixed)] == ["Scooter 4035公交汽车定期发车", "前往"]  # 28 columns
+    # the fifth word, but punctuation alone: it ends the cue it follows
+    assert [c.text for c in group_cues(timed("Est-ce que vous venez ? Oui"))] == ["Est-ce que vous venez ?", "Oui"]
+    assert [c.text for c in group_cues(timed("avez-vous vu mon chien ?"))] == ["avez-vous vu mon chien ?"]
+
+
 def test_cues_never_overlap_even_when_words_do():
     words = [Word("a.", 0.0, 1.2), Word("b", 1.0, 1.5), Word("c", 1.4, 1.4)]
     cues = group_cues(words)
