@@ -53,6 +53,19 @@ def bare(text: str) -> str:
     return text.strip().strip(_EDGE_PUNCTUATION).replace("’", "'").lower()
 
 
+# An elided article, pronoun or preposition ("l'", "qu'", "dell'", "quest'") before a word of at
+# least three letters.
+_ELIDED = re.compile(r"^[^\W\d_]{1,5}['’](?=[^\W\d_]{3})")
+
+
+def unelided(text: str) -> str:
+    """``text`` without the elided word before its apostrophe: French "l'erreur" is "erreur",
+    Italian "dell'errore" "errore", "l'Europe" "Europe", so a word list finds the word. A
+    contraction's ending ("it's", "don't", "qu'on") is too short to be a word of its own, and a
+    long first part is one word ("aujourd'hui"): those stay whole."""
+    return _ELIDED.sub("", text, count=1)
+
+
 def terminal(text: str) -> str:
     """The ``.``, ``?`` or ``!`` with which a word closes a sentence (``"done."``, ``'why?"'``), or
     ``""`` when it does not (``"so"``, ``"Dr."``, ``"J."``)."""

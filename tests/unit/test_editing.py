@@ -51,6 +51,16 @@ def test_the_titles_content_words_count_but_small_words_never():
     assert emphasised(spoken("and the of is here"), "en", title="and the of is here") == {}
 
 
+def test_an_elided_word_is_read_by_the_word_after_its_apostrophe():
+    # Whisper's whole words (streams.asr.recognition.whole_words): "l'erreur", not "l" "'erreur"
+    claim = spoken("Voici la chose. C'était l'erreur.")
+    assert [claim[i].word for i in emphasised(claim, "fr")] == ["l'erreur."]
+    named = spoken("Nous avons voyagé dans toute l'Europe cette année.")
+    assert [named[i].word for i in emphasised(named, "fr")] == ["l'Europe"]
+    loved = spoken("Voici une histoire. Tout est une question d'amour.")
+    assert list(emphasised(loved, "fr", title="Par amour", emoji=True).values()) == [EMOJI["amour"]]
+
+
 def test_emoji_only_when_asked_and_only_after_a_word_that_names_one():
     words = spoken("I love 3 songs. The best music wins. We sing it at night. Then we sleep.")
     plain = emphasised(words, "en")

@@ -139,3 +139,18 @@ def test_a_long_run_is_not_split_where_both_halves_would_start_together():
     words = [Word(f"w{i}", 0.0, 0.0) for i in range(5)] + [Word("end.", 0.0, 80.0)]
     [only] = build_sentences(words, max_seconds=30.0)
     assert len(only.words) == 6
+
+
+def test_an_elided_article_is_not_part_of_the_word_a_list_looks_for():
+    from streams.moments.sentences import unelided
+    from streams.moments.signals import bold_claim, is_number
+
+    assert [unelided(w) for w in ("l'erreur", "dell'errore", "l'Europe", "quest'anno")] == [
+        "erreur", "errore", "Europe", "anno"]
+    # contractions and words with an apostrophe inside stay whole
+    assert [unelided(w) for w in ("it's", "don't", "qu'on", "aujourd'hui", "jusqu'à")] == [
+        "it's", "don't", "qu'on", "aujourd'hui", "jusqu'à"]
+    from streams.moments.lexicon import FRENCH, ITALIAN
+
+    assert bold_claim(build_sentences(timed_words("C'est l'erreur que tout le monde fait."))[0], FRENCH) == "l'erreur"
+    assert is_number("dell'otto", ITALIAN) and not is_number("dell'auto", ITALIAN)
