@@ -10,6 +10,10 @@ nothing had been picked while it streamed: what the streamed picks cost.
 
 ``--train-on SCRIPT`` is one more variant: every reading scored with editorial heads trained on
 that labelled script too (``bench/heads.py``), to judge a script before the heads learn from it.
+``--whole-words`` is one more: the spoken readings with their words joined as the recognizer now
+joins them (``streams.asr.recognition.whole_words``; transcripts kept before it hold
+faster-whisper's parts, "l" "'autre", and no longer the spaces it read: here a word that starts
+with an apostrophe or a hyphen, or a lone "%", joins the one before), the scripts as they are.
 
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
@@ -19,7 +23,7 @@ readings that meet precision@4 0.75, and streamed picks the final choice dropped
 their clips were already rendered).
 
     nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
-        [--train-on SCRIPT ...] [--only spoken|scripts] [--offline]
+        [--train-on SCRIPT ...] [--whole-words] [--only spoken|scripts] [--offline]
 
 Prints a table and writes bench/results/ranking_sweep.json.
 """
@@ -156,6 +160,31 @@ def ranked(readings: list[Reading], encoder, offline: bool = False, extra: Seque
     return out
 
 
+def whole_words(reading: Reading) -> Reading:
+    """``reading`` with its words joined as ``whole_words`` would have joined them (as far as
+    words kept without Whisper's spaces tell)."""
+    import dataclasses
+
+    from streams.text.scripts import unspaced
+
+    def joined(words):
+        out = []
+        for w in words:
+            t, last = w.word, out[-1] if out else None
+            part = (t[:1] in ("'", "-") and len(t) > 1 and not t[1].isspace()) or t == "%"
+            if last is not None and part and not unspaced(last.word[-1]) and not unspaced(t[0]):
+                out[-1] = dataclasses.replace(last, word=last.word + t, end=w.end,
+                                              probability=round((last.probability + w.probability) / 2, 4))
+            else:
+                out.append(w)
+        return tuple(out)
+
+    if not reading.tag.startswith("spoken"):
+        return reading
+    chunks = [dataclasses.replace(c, words=joined(c.words)) for c in reading.chunks]
+    return Reading(reading.tag, reading.name, chunks, reading.duration, reading.highlights)
+
+
 def totals(rows: list[dict], kind: str) -> dict:
     chosen = [r for r in rows if r["reading"].startswith(kind)]
     return {"readings": len(chosen), "hits": sum(r["hits"] for r in chosen), "of": K * len(chosen),
@@ -169,6 +198,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="one variant: module.NAME=value,...")
     parser.add_argument("--train-on", type=Path, action="append", default=[],
                         help="one variant: heads trained on this labelled script too")
+    parser.add_argument("--whole-words", action="store_true",
+                        help="one variant: the spoken readings' words joined as whole_words joins them")
     parser.add_argument("--only", choices=("spoken", "scripts"), help="one kind of reading")
     parser.add_argument("--offline", action="store_true",
                         help="also rank each reading knowing the whole talk at once (what streaming costs)")
@@ -194,6 +225,9 @@ def main() -> None:
         finally:
             applied(changes, undo)
         print(f"{text}: done", flush=True)
+    if args.whole_words:
+        results["whole words"] = ranked([whole_words(r) for r in readings], encoder, args.offline)
+        print("whole words: done", flush=True)
     for script in args.train_on:
         results[f"heads trained on {script.name} too"] = ranked(readings, encoder, args.offline, [script])
         print(f"{script.name}: done", flush=True)
