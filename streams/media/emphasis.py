@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 from streams.domain.words import Word
 from streams.media.captions import group_cues
 from streams.moments.lexicon import Lexicon, for_language
-from streams.moments.sentences import bare, unelided
+from streams.moments.sentences import bare, listed, unelided
 
 SHARE = 0.5  # at most this share of the cues holds an emphasised word
 MIN_CONTENT = 5  # letters in a title word worth emphasising
@@ -78,7 +78,7 @@ def emphasised(
     is English); ``title`` is the clip's title."""
     lexicon = for_language(language)
     small = _small_words(lexicon)
-    titled = {t for t in (unelided(bare(w)) for w in title.split()) if len(t) >= MIN_CONTENT and t not in small}
+    titled = {t for t in (listed(w) for w in title.split()) if len(t) >= MIN_CONTENT and t not in small}
     best: list[tuple[int, int, int]] = []  # (strength, letters, position), one per cue
     position = cues = 0
     for cue in group_cues(words):
@@ -93,14 +93,11 @@ def emphasised(
         if found:
             best.append(max(found, key=lambda f: (f[0], f[1], -f[2])))
     keep = sorted(best, key=lambda f: (-f[0], -f[1], f[2]))[: max(1, math.floor(cues * SHARE))] if best else []
-    return {
-        p: (EMOJI.get(unelided(bare(words[p].word)), "") if emoji else "")
-        for _, _, p in sorted(keep, key=lambda f: f[2])
-    }
+    return {p: (EMOJI.get(listed(words[p].word), "") if emoji else "") for _, _, p in sorted(keep, key=lambda f: f[2])}
 
 
 def _strength(word: str, before: str | None, lexicon: Lexicon | None, titled: set[str], names: bool) -> int:
-    key = unelided(bare(word))  # French "l'erreur" is the claim "erreur", "l'Europe" a name
+    key = listed(word)  # French "l'erreur" is the claim "erreur", "l'Europe" a name
     if not key:
         return 0
     if any(ch.isdigit() for ch in key):

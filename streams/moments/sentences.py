@@ -66,6 +66,11 @@ def unelided(text: str) -> str:
     return _ELIDED.sub("", text, count=1)
 
 
+def listed(text: str) -> str:
+    """The form in which a word list looks ``text`` up: ``bare``, then ``unelided``."""
+    return unelided(bare(text))
+
+
 def terminal(text: str) -> str:
     """The ``.``, ``?`` or ``!`` with which a word closes a sentence (``"done."``, ``'why?"'``), or
     ``""`` when it does not (``"so"``, ``"Dr."``, ``"J."``)."""

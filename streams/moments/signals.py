@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from streams.domain.words import Word
 from streams.moments.evidence import NEUTRAL
 from streams.moments.lexicon import ENGLISH, Lexicon
-from streams.moments.sentences import Sentence, bare, unelided
+from streams.moments.sentences import Sentence, bare, listed, unelided
 from streams.moments.topics import TopicMap
 
 OPENING_WORDS = 8
@@ -39,7 +39,7 @@ def _opening(sentence: Sentence) -> list[str]:
 def is_number(text: str, lexicon: Lexicon | None = ENGLISH) -> bool:
     """A numeral (``"3"``, ``"$1,000"``, ``"40%"``) or a number word of ``lexicon`` (``"three"``,
     ``"million"``)."""
-    return bool(_NUMERAL.search(text)) or (lexicon is not None and unelided(bare(text)) in lexicon.number_words)
+    return bool(_NUMERAL.search(text)) or (lexicon is not None and listed(text) in lexicon.number_words)
 
 
 def count_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
@@ -68,7 +68,7 @@ def bold_claim(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> str | N
     """The first absolute or superlative in the opening words ("never", "best", "everyone")."""
     if lexicon is None:
         return None
-    return next((w for w in _opening(sentence) if w in lexicon.claims or unelided(w) in lexicon.claims), None)
+    return next((w for w in _opening(sentence) if unelided(w) in lexicon.claims), None)
 
 
 @lru_cache(maxsize=1 << 14)  # every window and every title asks about the same sentences
