@@ -13,7 +13,7 @@ that labelled script too (``bench/heads.py``), to judge a script before the head
 ``--whole-words`` is one more: the spoken readings with their words joined as the recognizer now
 joins them (``streams.asr.recognition.whole_words``; transcripts kept before it hold
 faster-whisper's parts, "l" "'autre", and no longer the spaces it read: here a word that starts
-with an apostrophe or a hyphen, or a lone "%", joins the one before), the scripts as they are.
+with an apostrophe or a hyphen, or a lone "%", is taken to have had none), the scripts as they are.
 
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
@@ -161,27 +161,24 @@ def ranked(readings: list[Reading], encoder, offline: bool = False, extra: Seque
 
 
 def whole_words(reading: Reading) -> Reading:
-    """``reading`` with its words joined as ``whole_words`` would have joined them (as far as
-    words kept without Whisper's spaces tell)."""
+    """``reading`` with its words joined by the recognizer's own ``whole_words``, each kept word
+    given back the leading space it must have had (none before a word that starts with an
+    apostrophe or a hyphen, or a lone "%": the parts faster-whisper cuts off)."""
     import dataclasses
+    from types import SimpleNamespace
 
-    from streams.text.scripts import unspaced
+    from streams.asr.recognition import whole_words as joined
+    from streams.domain.words import Word
 
-    def joined(words):
-        out = []
-        for w in words:
-            t, last = w.word, out[-1] if out else None
-            part = (t[:1] in ("'", "-") and len(t) > 1 and not t[1].isspace()) or t == "%"
-            if last is not None and part and not unspaced(last.word[-1]) and not unspaced(t[0]):
-                out[-1] = dataclasses.replace(last, word=last.word + t, end=w.end,
-                                              probability=round((last.probability + w.probability) / 2, 4))
-            else:
-                out.append(w)
-        return tuple(out)
+    def heard(w: Word) -> SimpleNamespace:
+        t = w.word
+        part = (t[:1] in ("'", "-") and len(t) > 1 and not t[1].isspace()) or t == "%"
+        return SimpleNamespace(word=t if part else f" {t}", start=w.start, end=w.end, probability=w.probability)
 
     if not reading.tag.startswith("spoken"):
         return reading
-    chunks = [dataclasses.replace(c, words=joined(c.words)) for c in reading.chunks]
+    chunks = [dataclasses.replace(c, words=tuple(Word(text, start, end, round(p, 4)) for text, start, end, p
+                                                 in joined(heard(w) for w in c.words))) for c in reading.chunks]
     return Reading(reading.tag, reading.name, chunks, reading.duration, reading.highlights)
 
 
