@@ -190,7 +190,7 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     for language, talks in by.items():
         now = [t["current"] for t in talks]
         base = [t["baseline"] for t in talks]
-        names = ", ".join(t["talk"].split("/")[-1].split("_")[0] + _talk_heard_as(t, language) for t in talks)
+        names = ", ".join(_short_name(t["talk"], talks) + _talk_heard_as(t, language) for t in talks)
         parts.append(f"{language} ({names}): precision@{r['k']} {each([v['precision_at_k'] for v in now])} "
                      f"(today's: {each([v['precision_at_k'] for v in base])}), recall "
                      f"{each([v['recall'] for v in now])} (today's: {each([v['recall'] for v in base])})")
@@ -198,13 +198,19 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     met = sum(all(t["current"]["meets"].values()) for t in scored)
     told = "; each translated talk uploaded with its language given" if any(
         t.get("language_told") for t in r["results"]) else ""
-    held = ("the sourdough tutorial scored with heads trained without it"
-            if any(t["talk"].endswith("tutorial_sourdough") for t in scored)
-            else "a talk no editorial head was trained on, scored with the heads as shipped")
+    held = "; ".join(note for note, shown in (
+        ("the sourdough tutorial scored with heads trained without it",
+         any(t["talk"].endswith("tutorial_sourdough") for t in scored)),
+        ("the puncture tutorial, a talk no editorial head was trained on, with the heads as shipped",
+         any(t["talk"].endswith("tutorial_puncture") for t in scored))) if shown)
     text = (f"`bench/results/{name}.json`, commit {r['current_commit']} against today's ranking "
             f"at {r['baseline_commit']} in the same run, on the same transcripts ({held}{told}): " + "; ".join(parts)
             + f". {met} of {len(scored)} talks meet every target (today's ranking: "
             f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
+    missed = [f"{t['talk'].replace('_', ' ')} ({', '.join(k for k, ok in t['current']['meets'].items() if not ok)})"
+              for t in scored if not all(t["current"]["meets"].values())]
+    if missed and len(scored) > 3:
+        text += f"; short of them: {listed(missed)}"
     foreign = [t for t in scored if "/" in t["talk"]]
     without = [v.removeprefix("without ") for v in foreign[0] if v.startswith("without ")] if foreign else []
     if without:
@@ -217,6 +223,15 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     if name == "moments_quality_languages" and (RESULTS / "moments_quality_scripts.json").is_file():
         text += ". " + _read_from_scripts(result("moments_quality_scripts"))
     return text
+
+
+def _short_name(talk: str, among: list[dict]) -> str:
+    """A talk's kind ("keynote"), or its whole name ("tutorial puncture") where another of
+    ``among`` is of the same kind."""
+    name = talk.split("/")[-1]
+    kind = name.split("_")[0]
+    same = sum(t["talk"].split("/")[-1].split("_")[0] == kind for t in among)
+    return kind if same == 1 else name.replace("_", " ")
 
 
 def _read_from_scripts(sc: dict) -> str:
