@@ -91,7 +91,8 @@ def whole_words(heard: Iterable[HeardWord]) -> list[tuple[str, float, float, flo
     and Italian "all'anno" come as "l" "'autre" and "all" "'anno", "Jean-Carlos" and English
     "steam-powered" as two words, "50%" as "50" "%". Whisper wrote no space before the second part,
     and a word of a spaced script always has one: a word without it is joined to the one before
-    (start of the first, end of the last, the mean of their probabilities), unless the boundary
+    (start of the first, end of the last, the mean of their probabilities weighed by their
+    characters, so that a mean over characters is the same either way), unless the boundary
     touches a script written without spaces (Chinese, Japanese, Thai: ``streams.text.scripts``),
     whose words never have one."""
     out: list[list] = []
@@ -103,10 +104,15 @@ def whole_words(heard: Iterable[HeardWord]) -> list[tuple[str, float, float, flo
             last = out[-1]
             last[0] += text
             last[2] = w.end
-            last[3].append(w.probability)
+            last[3].append((w.probability, len(text)))
         else:
-            out.append([text, w.start, w.end, [w.probability]])
-    return [(text, start, end, sum(p) / len(p)) for text, start, end, p in out]
+            out.append([text, w.start, w.end, [(w.probability, len(text))]])
+    return [(text, start, end, _per_character(parts)) for text, start, end, parts in out]
+
+
+def _per_character(parts: list[tuple[float, int]]) -> float:
+    """The mean of (probability, characters) ``parts``' probabilities over their characters."""
+    return sum(p * n for p, n in parts) / sum(n for _, n in parts)
 
 
 class RecognitionCancelled(Exception):

@@ -151,11 +151,12 @@ SPEECH_RHETORIC = 2.5
 EDGE = 0.0
 # The head learnt from clean text (scripts); a transcript the recogniser was unsure of reads to it
 # as text it never saw, and the descriptions, which ask less of each sentence, should weigh more.
-# Its share falls from full where the mean probability of the space's words is ``SURE`` to
-# ``UNSURE_SHARE`` of it at ``UNSURE``. Our English talks heard by Whisper average 0.86-0.90 and
-# keep it whole; eSpeak NG's German, Spanish and French voices 0.62-0.81. Over the 23 spoken
-# readings (bench/results/ranking_sweep_heard.json): 68 hits at 1.0 (no fall), 70 at 0.6, 69 at
-# 0.7; the held-out German tutorial from 1 to 4. Scripts read as perfect transcripts keep it whole.
+# Its share falls from full where the mean probability of the space's words (over their
+# characters) is ``SURE`` to ``UNSURE_SHARE`` of it at ``UNSURE``. Our English talks heard by
+# Whisper average 0.85-0.90 and keep it whole; eSpeak NG's German, Spanish and French voices
+# 0.61-0.81. Over the 23 spoken readings (bench/results/ranking_sweep_heard.json): 68 hits at 1.0
+# (no fall), 70 at 0.6, 69 at 0.7; the held-out German tutorial from 1 to 4. Scripts read as
+# perfect transcripts keep it whole.
 SURE = 0.85
 UNSURE = 0.65
 UNSURE_SHARE = 0.6
@@ -278,11 +279,14 @@ def head_share(devices: Sequence[Device | None]) -> float:
 
 def heard_share(sentences: Sequence[Sentence]) -> float:
     """The share of the head's full share it keeps on ``sentences``, by how sure the recogniser
-    was of their words (``SURE``, ``UNSURE``, ``UNSURE_SHARE``)."""
-    probabilities = [w.probability for s in sentences for w in s.words]
-    if not probabilities:
+    was of their words (``SURE``, ``UNSURE``, ``UNSURE_SHARE``): the mean of their probabilities
+    over characters, which does not change with how the words were split ("l" "'autre" or
+    "l'autre")."""
+    weighed = [(w.probability, len(w.word.strip())) for s in sentences for w in s.words]
+    characters = sum(n for _, n in weighed)
+    if not characters:
         return 1.0
-    sure = min(max((sum(probabilities) / len(probabilities) - UNSURE) / (SURE - UNSURE), 0.0), 1.0)
+    sure = min(max((sum(p * n for p, n in weighed) / characters - UNSURE) / (SURE - UNSURE), 0.0), 1.0)
     return UNSURE_SHARE + (1.0 - UNSURE_SHARE) * sure
 
 

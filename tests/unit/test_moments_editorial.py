@@ -1,10 +1,13 @@
 """The editorial signal (what editors clip against what they skip) and the pauses signal."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from streams.asr.recognition import whole_words
+from streams.domain.words import Word
 from streams.moments.editorial import (
     JUDGED_FROM,
     LEARNED,
@@ -119,6 +122,19 @@ def test_the_head_ranks_ordinary_talks_but_not_speeches_built_of_rhetoric():
 def heard_at(sentences, probability: float):
     """``sentences`` as the recogniser would give them were it ``probability`` sure of each word."""
     return [Sentence(tuple(replace(w, probability=probability) for w in s.words)) for s in sentences]
+
+
+def test_how_sure_the_words_were_heard_does_not_change_when_they_are_joined():
+    """faster-whisper's parts of a word ("l" "'autre") and the whole word the recognizer joins
+    them into weigh the same in ``heard_share``: it is a mean over characters."""
+    texts = (" C", "'est", " l", "'autre", " fois", " Jean", "-Carlos")
+    parts = [SimpleNamespace(word=t, start=i * 0.3, end=i * 0.3 + 0.2, probability=p)
+             for i, (t, p) in enumerate(zip(texts, (0.99, 0.8, 0.98, 0.75, 0.8, 0.9, 0.7)))]
+    split = Sentence(tuple(Word(w.word.strip(), w.start, w.end, w.probability) for w in parts))
+    joined = Sentence(tuple(Word(*w) for w in whole_words(parts)))
+    assert len(joined.words) == 4 < len(split.words)
+    assert UNSURE_SHARE < heard_share([split]) < 1.0
+    assert heard_share([joined]) == pytest.approx(heard_share([split]))
 
 
 def test_a_transcript_the_recogniser_was_unsure_of_leans_on_the_descriptions():
