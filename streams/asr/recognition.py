@@ -4,8 +4,8 @@ the languages spoken, and the same moved to video time (``shift``)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping, Protocol
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from streams.asr.languages import LanguageSpan
 from streams.domain.words import Word
@@ -108,6 +108,40 @@ def whole_words(heard: Iterable[HeardWord]) -> list[tuple[str, float, float, flo
         else:
             out.append([text, w.start, w.end, [(w.probability, len(text))]])
     return [(text, start, end, _per_character(parts)) for text, start, end, parts in out]
+
+
+def rejoined(words: Sequence[Word], texts: Iterable[str]) -> tuple[Word, ...]:
+    """Stored ``words`` as ``whole_words`` would have given them. Transcripts stored before it
+    hold faster-whisper's parts ("l" "'autre", "T" "-Rex", "20" "11"), their leading spaces lost;
+    the ``texts`` of Whisper's segments, stored beside them, still have them. A word that follows
+    the one before with nothing between them in the text is joined to it (unless the boundary
+    touches a script written without spaces), its speaker the first part's. Words already whole
+    come back as they were; from a word the text does not hold on, the rest are left as they are."""
+    text = " ".join(t.strip() for t in texts)
+    groups: list[list[Word]] = []
+    cursor = 0
+    for i, w in enumerate(words):
+        at = text.find(w.word, cursor) if w.word else -1
+        if at < 0:
+            groups.extend([rest] for rest in words[i:])
+            break
+        before = groups[-1][-1].word if groups else ""
+        if before and at == cursor and not (unspaced(before[-1]) or unspaced(w.word[0])):
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+        cursor = at + len(w.word)
+    return tuple(
+        g[0]
+        if len(g) == 1
+        else replace(
+            g[0],
+            word="".join(w.word for w in g),
+            end=g[-1].end,
+            probability=round(_per_character([(w.probability, len(w.word)) for w in g]), 4),
+        )
+        for g in groups
+    )
 
 
 def _per_character(parts: list[tuple[float, int]]) -> float:

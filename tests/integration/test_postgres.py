@@ -156,6 +156,29 @@ async def test_transcript_chunks_come_back_typed_and_can_be_read_by_the_stretch_
     assert [(s.language, s.start) for s in heard] == [("en", 0.0), ("de", 60.0)]
 
 
+async def test_a_chunk_stored_with_whisper_parts_of_words_is_read_back_with_whole_words(stack):
+    """Transcripts stored before the recognizer joined faster-whisper's parts ("l" "'autre")
+    read back joined, by where the stored segment text has no space between them."""
+    from streams.adapters.catalog import Catalog
+
+    video_id = f"v-{uuid.uuid4().hex[:12]}"
+    parts = [("C", 0.9), ("'est", 0.6), ("l", 0.9), ("'autre", 0.7), ("T", 0.8), ("-Rex.", 0.5)]
+    words = [{"word": t, "start": i * 0.5, "end": i * 0.5 + 0.4, "probability": p} for i, (t, p) in enumerate(parts)]
+    segments = [{"text": " C'est l'autre T-Rex.", "start": 0.0, "end": 3.0, "avg_logprob": -0.3, "no_speech_prob": 0.1}]
+    pool = await asyncpg.create_pool(stack.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        await catalog.create_video(video_id, "default", "talk.mp4", f"file:///tmp/{video_id}.mp4", 10, {})
+        await catalog.save_transcript_chunk(video_id, 0, 0.0, 3.0, "fr", words, segments, "e0")
+        (chunk,) = await catalog.transcript_chunks(video_id)
+        await pool.execute("DELETE FROM videos WHERE video_id = $1", video_id)
+    finally:
+        await pool.close()
+    assert [w.word for w in chunk.words] == ["C'est", "l'autre", "T-Rex."]
+    assert (chunk.words[1].start, chunk.words[1].end) == (1.0, 1.9)
+    assert chunk.segments[0]["text"] == " C'est l'autre T-Rex."
+
+
 async def test_a_kept_judge_verdict_comes_back_typed_and_the_first_one_kept_stands(stack):
     """What lets a replayed chunk skip asking the judge again: the checked verdict and the answers it
     took, read back as they were kept; a second save under the same key changes nothing."""

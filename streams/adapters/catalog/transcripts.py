@@ -11,6 +11,7 @@ import asyncpg
 from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.asr.languages import LanguageSpan
+from streams.asr.recognition import rejoined
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 
@@ -126,14 +127,16 @@ class TranscriptRecords(CatalogBase):
 def _chunk(row: asyncpg.Record) -> TranscriptChunk:
     """A ``transcript_chunks`` row as a ``TranscriptChunk``, its JSON columns decoded."""
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
+    segments = tuple(_jsonb(row["segments"]))
     return TranscriptChunk(
         chunk_index=row["chunk_index"],
         start_s=row["start_s"],
         end_s=row["end_s"],
         language=row["language"],
         language_probability=row["language_probability"],
-        words=words_from_json(_jsonb(row["words"])),
-        segments=tuple(_jsonb(row["segments"])),
+        # Chunks stored before the recognizer joined Whisper's parts of a word are joined on reading.
+        words=rejoined(words_from_json(_jsonb(row["words"])), (s.get("text", "") for s in segments)),
+        segments=segments,
         languages=tuple(_jsonb(row["languages"]) or ()),
         energy=tuple(row["energy"]),
         pitch=tuple(row["pitch"]),
