@@ -4,6 +4,9 @@ Four picks a talk cannot tell two rules apart on one talk: a clip flips on a fra
 This replays the final ranking, in process, on every reading the other benchmarks keep: the
 spoken talks' transcripts (``bench/moments_quality.py`` keeps them in ``EVAL_CACHE``: English,
 translated and real) and the scripts read as perfect transcripts (``bench/moments_scripts.py``).
+``--transcripts bench/data/transcripts/NAME`` ranks a set of spoken readings saved in the
+repository instead (``bench/transcript_sets.py``); given more than once, every set's readings,
+so that a change is judged on more than one transcription of each talk.
 Each talk the editorial heads are trained on is scored with heads trained without it
 (``bench/heads.py``). ``--offline`` also ranks each reading knowing the whole talk at once, as if
 nothing had been picked while it streamed: what the streamed picks cost.
@@ -23,7 +26,7 @@ readings that meet precision@4 0.75, and streamed picks the final choice dropped
 their clips were already rendered).
 
     nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
-        [--train-on SCRIPT ...] [--whole-words] [--only spoken|scripts] [--offline]
+        [--train-on SCRIPT ...] [--whole-words] [--only spoken|scripts] [--offline] [--transcripts DIR ...]
 
 Prints a table and writes bench/results/ranking_sweep.json.
 """
@@ -40,50 +43,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import moments_scripts  # noqa: E402
 from bench.heads import loaded  # noqa: E402
-from bench.moments_quality import TARGETS, kept_file, options  # noqa: E402
-from bench.ranking_replay import chunk_of  # noqa: E402
+from bench.moments_quality import TARGETS, options  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
-from tests.conftest import MEDIA_DIR  # noqa: E402
-from tests.highlight_talks import (  # noqa: E402
-    BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, build_talk, language_of, talk_names)
+from bench.transcript_sets import Reading, load, spoken_readings  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ranking_sweep.json"
 K = 4
 
 
-class Reading:
-    """One labelled talk as the ranking reads it: stored chunks and the highlights' spans."""
-
-    def __init__(self, tag: str, name: str, chunks: list, duration: float, highlights: list) -> None:
-        self.tag, self.name, self.chunks, self.duration, self.highlights = tag, name, chunks, duration, highlights
-
-
-def spoken_readings() -> tuple[list[Reading], list[str]]:
-    """Every labelled talk whose transcript a moments_quality run kept, and those it has none of."""
-    import json
-
-    # Translations into a language eSpeak NG has no voice for here (language_of: None) are read
-    # from their scripts only.
-    folders = [HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR,
-               *sorted(p for p in (BENCH_HIGHLIGHTS_DIR / "translated").iterdir() if language_of(p))]
-    found, missing = [], []
-    for folder in folders:
-        language = language_of(folder)
-        for name in talk_names(folder):
-            tag = f"{language or 'en'}/{name}"
-            # Only a talk that was built can have been kept; building one here would take minutes.
-            if not list(EVAL_CACHE.glob(f"{language + '-' if language else ''}{name}-*/chunks.json")):
-                missing.append(tag)
-                continue
-            built = build_talk(name, MEDIA_DIR, folder)
-            kept = kept_file(built, None)
-            if not kept.is_file():
-                missing.append(tag)
-                continue
-            data = json.loads(kept.read_text())
-            found.append(Reading(f"spoken {tag}", name, [chunk_of(c) for c in data["chunks"]], data["duration"],
-                                 built.talk.highlights))
-    return found, missing
+def from_set(folder: Path) -> list[Reading]:
+    """A saved set's readings (``bench/transcript_sets.py``), each tagged with the set's name."""
+    if not (folder / "set.json").is_file():
+        raise SystemExit(f"--transcripts {folder}: no saved set of transcripts (bench/transcript_sets.py save)")
+    return [Reading(f"{r.tag} [{folder.name}]", r.name, r.chunks, r.duration, r.highlights) for r in load(folder)]
 
 
 def script_readings() -> list[Reading]:
@@ -198,6 +170,9 @@ def main() -> None:
     parser.add_argument("--whole-words", action="store_true",
                         help="one variant: the spoken readings' words joined as whole_words joins them")
     parser.add_argument("--only", choices=("spoken", "scripts"), help="one kind of reading")
+    parser.add_argument("--transcripts", type=Path, action="append", default=[],
+                        help="a saved set of spoken readings (bench/data/transcripts/NAME), instead of "
+                             "those kept here; give it again to rank several sets")
     parser.add_argument("--offline", action="store_true",
                         help="also rank each reading knowing the whole talk at once (what streaming costs)")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -209,7 +184,12 @@ def main() -> None:
 
     from streams.text import default_encoder
 
-    spoken, missing = spoken_readings() if args.only != "scripts" else ([], [])
+    if args.only == "scripts":
+        spoken, missing = [], []
+    elif args.transcripts:
+        spoken, missing = [r for folder in args.transcripts for r in from_set(folder)], []
+    else:
+        spoken, missing = spoken_readings()
     if missing:
         print(f"no kept transcript of {', '.join(missing)} (bench/moments_quality.py keeps them)", flush=True)
     readings = spoken + (script_readings() if args.only != "spoken" else [])
@@ -244,7 +224,8 @@ def main() -> None:
                        + (f" [{summary[n][kind]['offline_hits']}]" if args.offline else "") for n in names)))
     print(table(rows), flush=True)
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
-                  k=K, variants=list(results)[1:], without_kept_transcript=missing)
+                  k=K, variants=list(results)[1:], without_kept_transcript=missing,
+                  transcripts=[str(f) for f in args.transcripts] or "kept here")
 
 
 if __name__ == "__main__":

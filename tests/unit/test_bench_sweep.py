@@ -23,3 +23,23 @@ def test_a_name_the_ranking_does_not_have_is_refused():
         parse_set("scoring.WEIGHTS[loudness]=0")
     with pytest.raises(SystemExit, match="has no SUPERSEDE_MARGN"):
         parse_set("selection.SUPERSEDE_MARGN=3")
+
+
+def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings():
+    """The transcripts kept in the repository (bench/transcript_sets.py) are what ranking_sweep
+    --transcripts ranks: each talk's chunks, with its highlights placed by its passages' durations."""
+    import json
+
+    from bench.ranking_sweep import from_set
+    from bench.transcript_sets import SETS
+
+    folder = SETS / "794beb9"
+    readings = from_set(folder)
+    listed = json.loads((folder / "set.json").read_text())["readings"]
+    assert [r.tag for r in readings] == [f"spoken {tag} [794beb9]" for tag in listed]
+    for reading in readings:
+        assert reading.chunks and reading.chunks[-1].end_s <= reading.duration + 1
+        assert len(reading.highlights) >= 4
+        assert all(0 <= h.start < h.end <= reading.duration + 1 for h in reading.highlights)
+    with pytest.raises(SystemExit, match="no saved set"):
+        from_set(SETS / "no-such-set")
