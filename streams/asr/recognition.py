@@ -100,7 +100,7 @@ def whole_words(heard: Iterable[HeardWord]) -> list[tuple[str, float, float, flo
         text = w.word.strip()
         if not text:
             continue
-        if out and not w.word[:1].isspace() and not (unspaced(out[-1][0][-1]) or unspaced(text[0])):
+        if out and not w.word[:1].isspace() and _joins(out[-1][0], text):
             last = out[-1]
             last[0] += text
             last[2] = w.end
@@ -126,7 +126,7 @@ def rejoined(words: Sequence[Word], texts: Iterable[str]) -> tuple[Word, ...]:
             groups.extend([rest] for rest in words[i:])
             break
         before = groups[-1][-1].word if groups else ""
-        if before and at == cursor and not (unspaced(before[-1]) or unspaced(w.word[0])):
+        if before and at == cursor and _joins(before, w.word):
             groups[-1].append(w)
         else:
             groups.append([w])
@@ -142,6 +142,12 @@ def rejoined(words: Sequence[Word], texts: Iterable[str]) -> tuple[Word, ...]:
         )
         for g in groups
     )
+
+
+def _joins(before: str, text: str) -> bool:
+    """Whether ``text``, written with no space after ``before``, is part of the same word: not
+    where the boundary touches a script written without spaces, whose words never have one."""
+    return not (unspaced(before[-1]) or unspaced(text[0]))
 
 
 def _per_character(parts: list[tuple[float, int]]) -> float:
