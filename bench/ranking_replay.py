@@ -44,6 +44,7 @@ def chunk_json(chunk) -> dict[str, Any]:
         "language_probability": chunk.language_probability, "energy": list(chunk.energy),
         "pitch": list(chunk.pitch), "faces": None if chunk.faces is None else [list(f) for f in chunk.faces],
         "cuts": None if chunk.cuts is None else list(chunk.cuts), "event_id": chunk.event_id,
+        "voices": chunk.voices,
     }
 
 
@@ -51,6 +52,9 @@ def chunk_of(data: dict[str, Any]):
     from streams.domain.transcript import TranscriptChunk
     from streams.domain.words import Word
 
+    # Who speaks (diarization's voices), where the chunk was kept with them and this checkout's
+    # chunks carry them (a baseline from before diarization ranks without).
+    voices = {"voices": data["voices"]} if data.get("voices") and "voices" in TranscriptChunk.__dataclass_fields__ else {}
     return TranscriptChunk(
         chunk_index=data["chunk_index"], start_s=data["start_s"], end_s=data["end_s"], language=data["language"],
         words=tuple(Word(w["word"], w["start"], w["end"], w.get("probability", 1.0)) for w in data["words"]),
@@ -59,6 +63,7 @@ def chunk_of(data: dict[str, Any]):
         pitch=tuple(data.get("pitch", ())),
         faces=None if data.get("faces") is None else tuple((float(t), int(n)) for t, n in data["faces"]),
         cuts=None if data.get("cuts") is None else tuple(data["cuts"]), event_id=data.get("event_id", ""),
+        **voices,
     )
 
 
