@@ -43,3 +43,16 @@ def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings():
         assert all(0 <= h.start < h.end <= reading.duration + 1 for h in reading.highlights)
     with pytest.raises(SystemExit, match="no saved set"):
         from_set(SETS / "no-such-set")
+
+
+def test_a_kept_chunk_keeps_who_speaks():
+    """The replays rank kept chunks as the pipeline ranked the stored ones: with diarization's
+    voices, which tell a podcast's host from its guest (``moments.conversation``)."""
+    from bench.ranking_replay import chunk_json, chunk_of
+
+    voices = {"spans": [[0.0, 4.0]], "prints": [[0.6, 0.8]]}
+    kept = chunk_json(chunk_of({"chunk_index": 0, "start_s": 0.0, "end_s": 4.0, "language": "en",
+                                "words": [{"word": " Hi", "start": 0.1, "end": 0.4}], "voices": voices}))
+    assert kept["voices"] == voices
+    assert chunk_of(kept).voices == voices
+    assert chunk_of({**kept, "voices": None}).voices is None
