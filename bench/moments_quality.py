@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import heads  # noqa: E402
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
 from bench.language_cost import speech_seconds  # noqa: E402
-from bench.ranking_replay import PARTS, WITHOUT, chunk_json  # noqa: E402
+from bench.ranking_replay import PARTS, WITHOUT, chunk_json, chunk_of  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
@@ -63,6 +63,7 @@ from streams.adapters.db import create_pool  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.moments.highlights import HighlightScore, LabelledTalk, Span, chance, score  # noqa: E402
 from streams.settings import Settings  # noqa: E402
+from streams.speakers.video import turns_of_chunks  # noqa: E402
 from streams.stack.credentials import api_key_for  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
@@ -237,6 +238,7 @@ def main() -> None:
                   "k": args.k, "video_id": kept[name]["video_id"],
                   "head": "left out" if n.get("held_out") else "as shipped",
                   "language_told": told[name] is not None, "heard": speech_seconds(c.get("languages") for c in kept[name]["chunks"]),
+                  "speakers": speakers_heard(kept[name]["chunks"]),
                   "talk_seconds": round(talk.duration, 2), "highlight_share": round(talk.highlight_share, 3),
                   "highlights": [[round(h.start, 2), round(h.end, 2)] for h in talk.highlights]}
         others = [(f"without {part}", a["videos"][len(results)]) for part, a in ablated.items()]
@@ -249,6 +251,15 @@ def main() -> None:
     summarise(results, args, base["commit"], now["commit"])
     if mismatched:
         raise SystemExit(f"the replayed ranking differs from the pipeline's on {', '.join(mismatched)}")
+
+
+def speakers_heard(chunks: list[dict]) -> int | None:
+    """How many voices diarization told apart in a talk's kept chunks (the final pass's), None
+    where they were kept without voices: a podcast heard as one voice is ranked without its
+    conversation rules (``streams.moments.conversation``)."""
+    if not any(c.get("voices") for c in chunks):
+        return None
+    return len({t.speaker for t in turns_of_chunks([chunk_of(c) for c in chunks], complete=True)})
 
 
 def _held_out(videos: list[dict], shipped: dict, env: dict | None = None) -> dict:
