@@ -25,18 +25,24 @@ def test_a_name_the_ranking_does_not_have_is_refused():
         parse_set("selection.SUPERSEDE_MARGN=3")
 
 
-def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings():
+@pytest.mark.parametrize("name", ["794beb9", "94fa80e"])
+def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings(name):
     """The transcripts kept in the repository (bench/transcript_sets.py) are what ranking_sweep
-    --transcripts ranks: each talk's chunks, with its highlights placed by its passages' durations."""
+    --transcripts ranks: each talk's chunks, with its highlights placed by its passages' durations.
+    Since 94fa80e a conversation's voices are kept, and diarization tells its speakers apart."""
     import json
 
     from bench.ranking_sweep import from_set
     from bench.transcript_sets import SETS
+    from streams.speakers.video import turns_of_chunks
 
-    folder = SETS / "794beb9"
+    folder = SETS / name
     readings = from_set(folder)
     listed = json.loads((folder / "set.json").read_text())["readings"]
-    assert [r.tag for r in readings] == [f"spoken {tag} [794beb9]" for tag in listed]
+    assert [r.tag for r in readings] == [f"spoken {tag} [{name}]" for tag in listed]
+    podcast = next(r for r in readings if r.tag.startswith("spoken de/podcast_sailing"))
+    heard = {t.speaker for t in turns_of_chunks(podcast.chunks, complete=True)}
+    assert len(heard) == (2 if name == "94fa80e" else 0)  # 794beb9 was kept without voices
     for reading in readings:
         assert reading.chunks and reading.chunks[-1].end_s <= reading.duration + 1
         assert len(reading.highlights) >= 4
