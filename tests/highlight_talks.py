@@ -42,9 +42,9 @@ VOICES = {"guest": ("en+anika", 150), "panelist_a": ("en+anika", 150), "panelist
 DEFAULT_VOICE = ("en-us", 160)
 # A translated talk (``bench/highlights/translated/<language>/``) is spoken by that language's voice,
 # whoever the speaker; a second speaker takes the same variants as in English, so the voices still
-# alternate and diarization still tells them apart.
-LANGUAGE_VOICES = {"de": "de", "es": "es", "fr": "fr-fr", "it": "it", "pt": "pt-br", "ja": "ja"}
-VARIANT_OF = {"fr": "fr"}  # the name a variant stays on, where the voice is an alias (fr-fr)
+# alternate and diarization still tells them apart. Each is named so that a variant holds on it
+# ("fr", not its alias "fr-fr", which speaks the same bytes).
+LANGUAGE_VOICES = {"de": "de", "es": "es", "fr": "fr", "it": "it", "pt": "pt-br", "ja": "ja"}
 SECOND_VOICE = {"guest", "panelist_a", "panelist_b"}
 # A portrait per talk (any is fine; different ones keep the talks apart in a clip gallery).
 PORTRAITS = {"podcast_sailing": "images/fr_biden.jpg", "lecture_refrigeration": "images/fr_obama.jpg",
@@ -104,7 +104,7 @@ def voice_of(speaker: str, language: str | None) -> tuple[str, int]:
     if speaker not in SECOND_VOICE:
         return (LANGUAGE_VOICES[language], 160)
     variant = VOICES[speaker][0].partition("+")[2]
-    return (f"{VARIANT_OF.get(language, LANGUAGE_VOICES[language])}+{variant}", 150)
+    return (f"{LANGUAGE_VOICES[language]}+{variant}", 150)
 
 
 def build_talk(name: str, media: Path, labels: Path = HIGHLIGHTS_DIR, cache: Path = EVAL_CACHE) -> BuiltTalk:
