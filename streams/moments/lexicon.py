@@ -212,7 +212,9 @@ FRENCH = Lexicon(
         "vingt trente quarante cinquante soixante cent cents mille million millions milliard "
         "milliards pourcent moitié demi douzaine premier première deuxième second seconde troisième"
     ),
-    dangling=_words("et mais donc alors parce que qui ça cela ceci c ils elles il elle ou aussi puis ces"),
+    # Not "qui" or "que": a French sentence does not open on a relative pronoun, so there they ask
+    # ("Qui a payé ?", "Que faire ?") or wish ("Que ce soit clair"); "parce" stands for "parce que".
+    dangling=_words("et mais donc alors parce ça cela ceci c ils elles il elle ou aussi puis ces"),
     leading_fillers=_words("donc alors et mais euh bon bah ben voilà"),
 )
 

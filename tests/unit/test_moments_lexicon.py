@@ -70,6 +70,10 @@ def test_payoffs_fillers_numbers_and_dangling_openers_in_german():
     assert signals.opens_mid_thought([sentence("Der Brief kam am Montag.")], de) is None
     # French elision: "c'est" points back the way "it's" does.
     assert signals.opens_mid_thought([sentence("C'est là que tout a changé.")], FRENCH) == "c"
+    # A French sentence opens on "qui" or "que" only to ask or to wish: no reference back.
+    assert signals.opens_mid_thought([sentence("Qui a payé la facture ?")], FRENCH) is None
+    assert signals.opens_mid_thought([sentence("Que ce soit bien clair.")], FRENCH) is None
+    assert signals.opens_mid_thought([sentence("Parce que personne ne répondait.")], FRENCH) == "parce"
 
 
 def test_french_everyday_words_are_no_claims_or_payoffs():
