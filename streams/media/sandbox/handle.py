@@ -300,6 +300,18 @@ class Child:
         return b"".join(self._stderr).decode("utf-8", "replace")
 
 
+def one_answer(path: Path | str, name: str, request: dict, sandbox: SandboxLimits, seconds: float, parser):
+    """The one ``I`` answer of a job that gives one (``request``), parsed by ``parser``, within
+    ``seconds`` of wall clock; then the child must end cleanly."""
+    with Child(path, name, request, sandbox, seconds, max_chunk_bytes=0) as child:
+        kind, payload = child.next_frame()
+        if kind != wire.INFO:
+            raise child.unexpected(kind)
+        answer = child.parse(parser, payload)
+        child.finish()
+        return answer
+
+
 def _signal_name(signum: int) -> str:
     try:
         return signal.Signals(signum).name

@@ -16,7 +16,7 @@ from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaInfo, MediaLimits, printable_name
 from streams.media.sandbox import protocol as wire
-from streams.media.sandbox.handle import Child
+from streams.media.sandbox.handle import Child, one_answer
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.source import SourceInfo
 
@@ -42,13 +42,7 @@ def read_source(path: Path, display_name: str | None = None, sandbox: SandboxLim
 def _one_answer(path: Path, display_name: str | None, request: dict, sandbox: SandboxLimits, parser):
     """The one ``I`` answer of a job that gives one, parsed, within a probe's wall clock."""
     name = printable_name(display_name or Path(path).name)
-    with Child(path, name, request, sandbox, sandbox.probe_seconds, max_chunk_bytes=0) as child:
-        kind, payload = child.next_frame()
-        if kind != wire.INFO:
-            raise child.unexpected(kind)
-        answer = child.parse(parser, payload)
-        child.finish()
-        return answer
+    return one_answer(path, name, request, sandbox, sandbox.probe_seconds, parser)
 
 
 class AudioChunks:
