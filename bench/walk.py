@@ -4,8 +4,9 @@ rendered clip, counted the same way on any checkout.
 The walk is read from the code, not from a run. It starts at the route that takes an upload
 (``api.submissions.create_video``) and then, since the pipeline hands each video on through Kafka,
 at each stage's handler in pipeline order (``ENTRIES``). From each function it follows the
-project functions it calls, in the order they appear, depth first, each function once (a reader
-who has read a function does not read it again). A call is resolved when it names:
+project functions its body calls (not its decorators' arguments nor its parameters' defaults,
+which run when the module is imported), in the order they appear, depth first, each function
+once (a reader who has read a function does not read it again). A call is resolved when it names:
 
 - a function or class of its own module, or one it imports (``from m import f``, ``import m``);
 - ``self.method`` in a class;
@@ -127,7 +128,10 @@ class Code:
         module = self.module_of(qualified)
         owner = qualified.rpartition(".")[0] if qualified.rpartition(".")[0] in self.classes else None
         found: list[str] = []
-        for call in sorted((n for n in ast.walk(node) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
+        # The body only: a decorator's arguments and a parameter's default run when the module is
+        # imported, not when the function is called (``@post(... error("BadRequest") ...)``).
+        body = [n for statement in node.body for n in ast.walk(statement) if isinstance(n, ast.Call)]
+        for call in sorted(body, key=lambda n: (n.lineno, n.col_offset)):
             target = self._callee(call.func, module, owner)
             if target is not None and target != qualified and target not in found:
                 found.append(target)
