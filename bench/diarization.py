@@ -7,8 +7,9 @@ Inputs, each with a reference RTTM:
   The same on the telephone (``conversations.telephone``: 8 kHz, 300-3400 Hz, mu-law): PHONE_DEV
   tunes the narrowband threshold; PHONE_TEST and PHONE_HELD_OUT (calls, and call-in shows where
   one voice is phoned) are scored.
-- ``podcast_sailing``: the two-voice podcast of ../shared/eval/highlights spoken by eSpeak NG (host
-  en-us, guest en-gb; ``tests/highlight_talks.py``), its audio decoded from the built video. The
+- ``podcast_sailing``: the two-voice podcast of ../shared/eval/highlights spoken by eSpeak NG in
+  the voices ``tests/highlight_talks.py`` gives its host and guest (``voice_of``), its audio
+  decoded from the built video. The
   reference is each passage's speaker over the passage's speech (10 ms frames above -60 dBFS,
   pauses under 0.3 s bridged, bursts under 0.1 s dropped, 30 ms of padding).
 
@@ -127,7 +128,7 @@ def conversation_input(spec: C.ConversationSpec, group: str) -> tuple[Input, np.
 def podcast_input() -> tuple[Input, np.ndarray]:
     """The podcast's audio as the pipeline decodes it from the built video, and the reference:
     each passage's speaker over its speech frames (see the module's docstring)."""
-    from tests.highlight_talks import build_talk
+    from tests.highlight_talks import build_talk, voice_of
 
     built = build_talk(PODCAST, C.media_dir())
     pcm = C.decode(str(built.video))
@@ -140,7 +141,8 @@ def podcast_input() -> tuple[Input, np.ndarray]:
         a, b = round(span.start * C.FRAMES_PER_S), round(span.end * C.FRAMES_PER_S)
         for s, e in C.runs(loud[a:b]):
             reference.append(((a + s) / C.FRAMES_PER_S, (a + e) / C.FRAMES_PER_S, passage.speaker))
-    return Input(PODCAST, "podcast", reference, len(pcm) / C.SAMPLE_RATE, "eSpeak NG en-us / en-gb"), pcm
+    voices = " / ".join(voice_of(speaker, None)[0] for speaker in dict.fromkeys(p.speaker for p in built.talk.passages))
+    return Input(PODCAST, "podcast", reference, len(pcm) / C.SAMPLE_RATE, f"eSpeak NG {voices}"), pcm
 
 
 # ----------------------------------------------------------------------------------- voices
