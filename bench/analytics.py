@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import machine, percentile, table  # noqa: E402
 from streams.adapters.analytics import AnalyticsStore, engine_version  # noqa: E402
 from streams.analytics.rows import from_message  # noqa: E402
 from streams.settings import Settings, project_root  # noqa: E402
@@ -162,7 +161,7 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "analytics",
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": machine(),
         "engine": engine,
         "args": vars(args),
         **results,

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -43,7 +42,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import percentile, stop_on_sigterm, table  # noqa: E402
+from bench.report import machine, percentile, stop_on_sigterm, table  # noqa: E402
 from streams import tenancy  # noqa: E402
 from streams.adapters.catalog import Catalog  # noqa: E402
 from streams.adapters.db import create_pool  # noqa: E402
@@ -309,7 +308,7 @@ def main() -> None:
 
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "api", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "benchmark": "api", "machine": machine(),
         "args": vars(args), "target_p95_ms": TARGET_P95_MS, "connections": CONNECTIONS,
         "latency": reads, "video_p95_over_healthz_p95": round(video["p95_ms"] / health["p95_ms"], 2),
         "uploads": ups,

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
-from bench.report import stop_on_sigterm  # noqa: E402
+from bench.report import machine, stop_on_sigterm  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
@@ -117,7 +116,7 @@ def main() -> None:
 
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "e2e", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "benchmark": "e2e", "machine": machine(),
         "args": vars(args), "video_seconds": t["video_seconds"], "clip_count": len(t["clips_at"]),
         "stages": stages, "clips_at_seconds": t["clips_at"], "render_seconds_each": renders,
         "time_to_first_clip_seconds": first_clip, "batch_baseline_first_clip_seconds": batch_first_clip,

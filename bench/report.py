@@ -59,13 +59,34 @@ def static_comparison(description: str, baseline: str, out: Path, measure) -> tu
     return args, {"baseline": measure(checkout(args.baseline, heads=False)), "current": measure(here)}
 
 
+def processor(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor's model name and whether it has AVX-512, as Linux reports them. CTranslate2
+    picks its kernels by processor, so Whisper's words for the same audio and code can differ
+    between two machines (DEVELOPERS.md): a transcript or a ranking figure names the one it came
+    from. ``unknown`` where ``cpuinfo`` cannot be read."""
+    try:
+        info = cpuinfo.read_text()
+    except OSError:
+        return "unknown"
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+                 platform.processor() or "unknown")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    return f"{model} ({'AVX-512' if 'avx512f' in flags else 'no AVX-512'})"
+
+
+def machine() -> dict:
+    """What a noisy run's numbers need beside them: cores, processor, Python, platform and load."""
+    return {"cpus": os.cpu_count(), "processor": processor(), "python": platform.python_version(),
+            "platform": platform.platform(), "load_average": os.getloadavg()}
+
+
 def write_results(path: Path, benchmark: str, results, **fields) -> None:
-    """Write ``{"benchmark", **fields, "machine", "results"}`` to ``path`` (the machine: its cores,
-    Python and load, which a noisy run's numbers need beside them) and say where."""
+    """Write ``{"benchmark", **fields, "machine", "results"}`` to ``path`` (the machine as
+    ``machine()`` reads it) and say where."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "benchmark": benchmark, **fields,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
+        "machine": machine(),
         "results": results,
     }, indent=2))
     print(f"wrote {path}")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.moments_quality import kept_file, speakers_heard  # noqa: E402
 from bench.ranking_replay import chunk_of  # noqa: E402
-from bench.report import commit  # noqa: E402
+from bench.report import commit, processor  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 from tests.highlight_talks import (  # noqa: E402
     BENCH_HIGHLIGHTS_DIR, EVAL_CACHE, HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR, build_talk, language_of, talk_names)
@@ -91,7 +91,9 @@ def _file_name(tag: str) -> str:
 
 def save(name: str, transcribed_at: str) -> Path:
     """The readings ``EVAL_CACHE`` holds, transcribed by the pipeline at commit ``transcribed_at``
-    (the moments_quality runs' JSON says which), as the set ``name``; returns its folder."""
+    (the moments_quality runs' JSON says which), as the set ``name``; returns its folder. The set
+    names this machine's processor: the cache is local, so it is the one that transcribed them,
+    and Whisper's words depend on it (``bench.report.processor``)."""
     out = SETS / name
     out.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -111,7 +113,7 @@ def save(name: str, transcribed_at: str) -> Path:
             f.write(json.dumps(record, separators=(",", ":")).encode())
         saved.append(tag)
     (out / "set.json").write_text(json.dumps(
-        {"transcribed_at": transcribed_at, "saved_at": commit(), "readings": saved}, indent=1) + "\n")
+        {"transcribed_at": transcribed_at, "saved_at": commit(), "processor": processor(), "readings": saved}, indent=1) + "\n")
     print(f"saved {len(saved)} readings to {out}")
     return out
 

@@ -1,5 +1,6 @@
 """``bench.report.stop_on_sigterm``: a benchmark stopped with SIGTERM (what ``kill`` and ``pkill``
-send) runs its ``finally`` blocks, as on Ctrl-C, so its private stack is taken down."""
+send) runs its ``finally`` blocks, as on Ctrl-C, so its private stack is taken down. And
+``bench.report.processor``: the processor a result names, which Whisper's words depend on."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.report import processor
 from streams.settings import project_root
 
 PROGRAM = """
@@ -49,3 +51,19 @@ def test_without_it_sigterm_skips_them(tmp_path):
     code, marker = _terminated(tmp_path, helper=False)
     assert code == -signal.SIGTERM
     assert not marker.exists()
+
+
+CPUINFO = """processor\t: {n}
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz
+flags\t\t: fpu sse sse2 avx avx2 {wide}
+"""
+
+
+def test_the_processor_is_named_with_whether_it_has_avx512(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("".join(CPUINFO.format(n=n, wide="avx512f avx512bw") for n in range(2)))
+    assert processor(info) == "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz (AVX-512)"
+    info.write_text(CPUINFO.format(n=0, wide="avx512_bf16"))  # a flag that only starts like it
+    assert processor(info) == "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz (no AVX-512)"
+    assert processor(tmp_path / "absent") == "unknown"
