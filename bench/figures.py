@@ -179,6 +179,13 @@ def _talk_heard_as(talk: dict, language: str) -> str:
     return "" if top == language else f" heard as {top} for {100 * heard[top] / sum(heard.values()):.0f} % of its speech"
 
 
+def _transcribed_on(r: dict) -> str:
+    """Where a run's transcripts were made, when its JSON says (``bench.report.processor``; the
+    eval cache is local, so the run's machine made them): Whisper's words depend on it."""
+    processor = r.get("machine", {}).get("processor")
+    return f", made on an {processor}" if processor and processor != "unknown" else ""
+
+
 def moments_languages(name: str = "moments_quality_languages") -> str:
     r = result(name)
     translated = {t["talk"].split("/")[1] for t in r["results"] if "/" in t["talk"]}
@@ -204,7 +211,8 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         ("the puncture tutorial, a talk no editorial head was trained on, with the heads as shipped",
          any(t["talk"].endswith("tutorial_puncture") for t in scored))) if shown)
     text = (f"`bench/results/{name}.json`, commit {r['current_commit']} against today's ranking "
-            f"at {r['baseline_commit']} in the same run, on the same transcripts ({held}{told}): " + "; ".join(parts)
+            f"at {r['baseline_commit']} in the same run, on the same transcripts{_transcribed_on(r)} "
+            f"({held}{told}): " + "; ".join(parts)
             + f". {met} of {len(scored)} talks meet every target (today's ranking: "
             f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
     missed = [f"{t['talk'].replace('_', ' ')} ({', '.join(k for k, ok in t['current']['meets'].items() if not ok)})"
