@@ -38,7 +38,7 @@ from streams.media.sandbox.reading import probe_media
 from streams.net.guard import check_url_async, parse_allowed_hosts, without_credentials
 from streams.ops import logs
 from streams.usage import store as usage
-from streams.usage.plans import Plan, admit
+from streams.usage.plans import Plan
 
 log = logging.getLogger("clipstream.api")
 
@@ -113,8 +113,7 @@ async def check_plan(request: Request, tenant_id: str, plan: Plan, seconds: floa
     ``submit`` checks again, serialised with the workspace's other submissions."""
     if plan.limits_anything:
         async with tenant_connection(request.app.state.db, tenant_id) as conn:
-            now = datetime.now(UTC)
-            admit(plan, await usage.standing(conn, tenant_id, now), seconds, now, size_bytes)
+            await usage.check_video(conn, tenant_id, plan, seconds, datetime.now(UTC), size_bytes)
 
 
 async def source_seconds(request: Request, upload: UploadFile, filename: str) -> float:

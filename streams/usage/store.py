@@ -97,7 +97,16 @@ async def admit_video(
     if not plan.limits_anything:
         return
     await _lock_workspace(conn, tenant_id)
-    admit(plan, await standing(conn, tenant_id, now), seconds, now, size_bytes)
+    await check_video(conn, tenant_id, plan, seconds, now, size_bytes)
+
+
+async def check_video(
+    conn: asyncpg.Connection, tenant_id: str, plan: Plan, seconds: float | None, now: datetime, size_bytes: int = 0
+) -> None:
+    """Raise ``PlanQuotaExceeded`` unless a video of ``seconds`` fits the plan now, holding no lock:
+    the API's check before anything of an upload is stored; ``admit_video`` checks again."""
+    if plan.limits_anything:
+        admit(plan, await standing(conn, tenant_id, now), seconds, now, size_bytes)
 
 
 async def admit_source(
