@@ -28,8 +28,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -41,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import machine  # noqa: E402
 from streams.domain.words import Word  # noqa: E402
 from streams.media.loudness import parse_summary  # noqa: E402
 from streams.media.reframe.camera import CropKeyframe  # noqa: E402
@@ -169,7 +168,7 @@ def main() -> None:
               "(target >= 0.8)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "render", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "benchmark": "render", "machine": machine(),
         "clip": {"seconds": args.seconds, "frames": frames, "source": "GRID montage scaled to 1280x720",
                  "output": "1080x1920", "preset": args.preset, "threads": args.threads, "rounds": args.rounds},
         "wall_seconds": times, "cpu_seconds": cpu, "median_wall_seconds": median, "median_cpu_seconds": median_cpu,

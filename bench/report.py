@@ -60,18 +60,19 @@ def static_comparison(description: str, baseline: str, out: Path, measure) -> tu
 
 
 def processor(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """The processor's model name and whether it has AVX-512, as Linux reports them. CTranslate2
-    picks its kernels by processor, so Whisper's words for the same audio and code can differ
-    between two machines (DEVELOPERS.md): a transcript or a ranking figure names the one it came
-    from. ``unknown`` where ``cpuinfo`` cannot be read."""
+    """The processor's model name and its widest vector extension of those CTranslate2 picks its
+    kernels by (AVX-512, AVX2, AVX, SSE4.1), as Linux reports them: Whisper's words for the same
+    audio and code can differ between two machines (DEVELOPERS.md), so a transcript or a ranking
+    figure names the one it came from. ``unknown`` where ``cpuinfo`` cannot be read."""
     try:
-        info = cpuinfo.read_text()
+        lines = cpuinfo.read_text().splitlines()
     except OSError:
         return "unknown"
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
                  platform.processor() or "unknown")
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    return f"{model} ({'AVX-512' if 'avx512f' in flags else 'no AVX-512'})"
+    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+    widest = next((f for f in ("avx512f", "avx2", "avx", "sse4_1") if f in flags), "none")
+    return f"{model} ({widest})"
 
 
 def machine() -> dict:

@@ -38,7 +38,6 @@ import asyncio
 import dataclasses
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -49,7 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import percentile, stop_on_sigterm, table  # noqa: E402
+from bench.report import machine, percentile, stop_on_sigterm, table  # noqa: E402
 from streams.adapters.triton import CallPolicy, TritonClient  # noqa: E402
 from streams.asr.wer import sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
@@ -288,7 +287,7 @@ def main() -> None:
 
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps({
-        "benchmark": "whisper", "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "benchmark": "whisper", "machine": machine(),
         "args": {**vars(args), "out": str(args.out)}, "triton_options": dataclasses.asdict(configured),
         "in_process_options": dataclasses.asdict(options), "model_load_seconds": round(m["model_load_seconds"], 2),
         "inputs": summary,

@@ -52,7 +52,6 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -65,7 +64,7 @@ import faster_whisper  # noqa: E402
 import numpy as np  # noqa: E402
 from faster_whisper.vad import collect_chunks  # noqa: E402
 
-from bench.report import table  # noqa: E402
+from bench.report import machine, table  # noqa: E402
 from bench.whisper import REFERENCES, audio_seconds, config_options, load_chunks, reference_sentences  # noqa: E402
 from streams.asr.wer import normalise, sentence_occurrences, word_error_rate  # noqa: E402
 from streams.asr.vad import default_vad_model  # noqa: E402
@@ -78,18 +77,6 @@ from streams.settings import project_root  # noqa: E402
 RESULTS = Path(__file__).parent / "results" / "whisper_batching.json"
 SAMPLE_RATE = 16000
 SEQUENTIAL = "sequential"
-
-
-def cpu_model() -> str:
-    """The processor's name and its widest vector extension (CTranslate2 picks kernels by them)."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor()
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
-    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
-    widest = next((f for f in ("avx512f", "avx2", "avx", "sse4_1") if f in flags), "none")
-    return f"{name} ({widest})"
 
 
 def batched_windows(recognizer: WhisperRecognizer, audio: np.ndarray) -> int:
@@ -218,8 +205,7 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "whisper_batching",
-        "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "platform": platform.platform(), "processor": platform.processor(),
-                    "python": platform.python_version()},
+        "machine": machine(),
         "versions": {"faster_whisper": faster_whisper.__version__, "ctranslate2": ctranslate2.__version__,
                      "numpy": np.__version__},
         "args": vars(args), "options": dataclasses.asdict(options), "model_dir": str(default_model_dir()),
