@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import stop_on_sigterm  # noqa: E402
+from bench.report import machine, stop_on_sigterm  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.vision.blazeface import FULL_RANGE, FaceDetector  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
@@ -81,7 +79,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "face_detector", "model": "blazeface full range", "frame_size": list(SIZE),
-        "seconds_per_cell": args.seconds, "machine": platform.node(), "cpus": os.cpu_count(),
+        "seconds_per_cell": args.seconds, "machine": machine(),
         "frames_per_second": {"in_process": in_process, "triton_http": triton},
     }, indent=2))
     print(f"wrote {RESULTS}")

@@ -34,6 +34,14 @@ def result(name: str) -> dict:
     return json.loads((RESULTS / f"{name}.json").read_text())
 
 
+def machine_of(r: dict) -> dict:
+    """A run's machine as ``bench.report.machine`` writes it; a result written before its bench
+    used that (``machine`` the host's name, cores and load beside it) read the same way."""
+    if isinstance(r.get("machine"), dict):
+        return r["machine"]
+    return {k: r[k] for k in ("cpus", "load_average") if k in r}
+
+
 def e2e() -> str:
     r = result("e2e")
     stages, args = r["stages"], r["args"]
@@ -482,14 +490,14 @@ def face_detector() -> str:
 
 def glance() -> str:
     r = result("glance")
-    res = r["results"]
+    res, ran = r["results"], machine_of(r)
     looks = listed(f"{v['look_seconds_per_video_minute']:.1f} s for the {times(k)}" for k, v in res.items())
     all_frames = [v["look_all_frames"] / v["look"] for v in res.values()]
     slowdown = listed(f"{v['transcribe_slowdown']:.2f}×" for v in res.values())
     return (f"per minute of video, in {r['chunk_seconds']:.0f} s chunks, looked at alone: {looks}, decoding every "
             f"frame instead costing {span(all_frames, '.1f')}× that; run beside Whisper as the agent runs it, "
-            f"transcription took {slowdown} as long, in one run on {r['cpus']} cores while other work shared them "
-            f"(load average {r['load_average'][0]:.1f})")
+            f"transcription took {slowdown} as long, in one run on {ran['cpus']} cores while other work shared "
+            f"them (load average {ran['load_average'][0]:.1f})")
 
 
 SINK_BATCH = "1000"  # the analytics sink's batch (streams/agents/analytics.py BATCH_SIZE)

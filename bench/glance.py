@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import stop_on_sigterm  # noqa: E402
+from bench.report import machine, stop_on_sigterm  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.chunking import decode_wav  # noqa: E402
@@ -121,7 +119,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "benchmark": "glance", "chunk_seconds": CHUNK, "repeats": args.repeats, "options": "fps 1, detect_width 640",
-        "machine": platform.node(), "cpus": os.cpu_count(), "load_average": os.getloadavg(), "results": results,
+        "machine": machine(), "results": results,
     }, indent=2))
     print(f"wrote {RESULTS}")
 

@@ -48,8 +48,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -63,7 +61,7 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import commit, stop_on_sigterm  # noqa: E402
+from bench.report import commit, machine, stop_on_sigterm  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.adapters.triton import TritonClient  # noqa: E402
 from streams.media.reframe.camera import MAX_SPEED  # noqa: E402
@@ -415,8 +413,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
         "benchmark": "reframe_quality", "issue": 18, "commit": commit(),
-        "machine": {"node": platform.node(), "cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_average": os.getloadavg()},
+        "machine": machine(),
         "settings": {"aspect": ASPECT, "output": [1080, 1920], "preset": PRESET, "repeats": args.repeats,
                      "sampling_new": {"fps": NEW.fps, "detect_width": NEW.detect_width, "small_faces": NEW.small_faces},
                      "sampling_baseline": {"fps": BASELINE.fps, "detect_width": BASELINE.detect_width,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import sqlite3
@@ -39,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import percentile, table  # noqa: E402
+from bench.report import machine, percentile, table  # noqa: E402
 from streams.stack import credentials  # noqa: E402
 from streams.search.documents import SentenceDoc, doc_id  # noqa: E402
 from streams.search.meili import MeiliIndex  # noqa: E402
@@ -208,7 +207,7 @@ def main() -> None:
         },
         "baseline_like_scan": like,
         "p95_ratio_baseline_over_fts": round(like["p95_ms"] / fts["p95_ms"], 2) if fts["p95_ms"] else None,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
+        "machine": {**machine(), "sqlite": sqlite3.sqlite_version},
     }, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 

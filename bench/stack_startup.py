@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report import stop_on_sigterm  # noqa: E402
+from bench.report import machine, stop_on_sigterm  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from streams.stack import supervisor  # noqa: E402
 from tests.conftest import fresh_stack_settings  # noqa: E402
@@ -68,8 +66,8 @@ def main() -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "stack_startup", "rounds": args.rounds, "machine": platform.node(),
-        "cpus": os.cpu_count(), "runs": runs,
+        "benchmark": "stack_startup", "rounds": args.rounds, "machine": machine(),
+        "runs": runs,
     }, indent=2))
     print(f"wrote {RESULTS}")
 

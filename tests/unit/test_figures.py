@@ -40,3 +40,21 @@ def test_a_block_follows_its_results(tmp_path, monkeypatch):
     assert out.endswith("<!-- /figures --> after")
     with pytest.raises(KeyError, match="no figure block 'nope'"):
         figures.refreshed("<!-- figures:nope --><!-- /figures -->")
+
+
+def test_a_result_reads_the_same_in_either_machine_shape(tmp_path, monkeypatch):
+    """``glance.json`` was written with its cores and load beside a host name; rerun, it writes
+    ``bench.report.machine()``: the block says the same of both."""
+    old = json.loads((figures.RESULTS / "glance.json").read_text())
+    shapes = {
+        "beside": {**old, "machine": "host", "cpus": 6, "load_average": [2.5, 1.0, 1.0]},
+        "machine": {**{k: v for k, v in old.items() if k not in ("cpus", "load_average")},
+                    "machine": {"cpus": 6, "processor": "X (avx2)", "load_average": [2.5, 1.0, 1.0]}},
+    }
+    said = {}
+    for name, shape in shapes.items():
+        (tmp_path / "glance.json").write_text(json.dumps(shape))
+        monkeypatch.setattr(figures, "RESULTS", tmp_path)
+        said[name] = figures.glance()
+    assert said["beside"] == said["machine"]
+    assert "on 6 cores" in said["machine"] and "load average 2.5" in said["machine"]
