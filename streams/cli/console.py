@@ -109,6 +109,21 @@ def clip_files(storage, tenant_id: str, clips: list[dict]) -> dict[str, dict[str
     return found
 
 
+# A title is a whole phrase of at most 60 characters (``streams.moments.titles``): the table shows
+# it whole, and cuts only a longer one, between words.
+TITLE_WIDTH = 60
+
+
+def whole_words(text: str, width: int) -> str:
+    """``text`` if it fits in ``width`` characters, else as many of its words as fit with "…"."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]  # room for the "…"
+    if text[width - 1].isalnum() and " " in head:  # the last word does not fit whole
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-–—") + "…"
+
+
 def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = None) -> str:
     files = files or {}
     rows = [("rank", "score", "start–end", "title", "mp4")]
@@ -118,7 +133,7 @@ def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = Non
                 str(c["rank"]),
                 f"{c['score']:.0f}",
                 f"{clock(c['start'])}–{clock(c['end'])}",
-                c["title"][:48],
+                whole_words(c["title"], TITLE_WIDTH),
                 files.get(c["clip_id"], {}).get("mp4", c["mp4"]),
             )
         )

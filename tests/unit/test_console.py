@@ -1,4 +1,4 @@
-from streams.cli.console import bar, clock, result_json
+from streams.cli.console import bar, clips_table, clock, result_json, whole_words
 
 
 def test_clock_rounds_before_splitting_minutes():
@@ -16,3 +16,19 @@ def test_result_json_of_a_failed_video_carries_the_reason_and_no_clips():
     video = {"video_id": "v1", "status": "failed", "error": {"code": "no_audio", "message": "a.mp4 has no audio"}}
     assert result_json(video, []) == {"video_id": "v1", "status": "failed", "ranking": None,
                                       "error": "a.mp4 has no audio", "error_code": "no_audio", "clips": []}
+
+
+def test_a_title_is_shown_whole_or_cut_between_words():
+    sixty = "Where a sentence starts, and then where a sentence ends, now"
+    assert len(sixty) == 60 and whole_words(sixty, 60) == sixty
+    assert whole_words("Where a sentence starts, and then where it ends", 30) == "Where a sentence starts, and…"
+    assert whole_words("Where a sentence starts, and then", 24) == "Where a sentence starts…"
+    assert whole_words("Supercalifragilistic", 10) == "Supercali…"  # one word longer than the column
+
+
+def test_the_clips_table_shows_each_title_whole():
+    title = "Where a sentence starts, and then where a sentence ends now"
+    clip = {"rank": 1, "score": 74.0, "start": 0.0, "end": 40.7, "title": title, "reason": "A reason",
+            "clip_id": "c1", "mp4": "s3://clips/c1.mp4"}
+    table = clips_table([clip])
+    assert title in table.splitlines()[1] and "#1: A reason" in table
