@@ -161,7 +161,7 @@ def test_reason_names_the_strongest_signals_by_what_they_added():
     # Named in order of weight x value (ties: the weightier signal), at most three, each strong;
     # what every good clip has (a full stop at the end, a lively pace: the norms) is not named.
     assert moment.signals["completeness"] == moment.signals["speech_rate"] == moment.signals["fluency"] == 1.0
-    assert parts == ["Opens with a question", "3 numbers"]
+    assert parts == ["Opens with a question", "3 concrete figures"]
     slow = score_window(Window(tuple(build_sentences(timed_words(
         "What if you saved 20 percent of 3 paychecks? " + filler(25), per_word=1.2)))))
     assert re.search(r"slow pace \(\d\.\d words/s\)", slow.reason)  # a norm that falls short is a warning

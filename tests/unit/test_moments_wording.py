@@ -38,7 +38,7 @@ def test_every_kind_and_device_has_a_name():
 def test_a_language_without_phrases_and_an_unknown_one_are_told_in_english():
     assert phrases_for("sw") is ENGLISH and phrases_for(None) is ENGLISH
     assert phrases_for("pt-BR") is PHRASES["pt"]
-    assert say("de", "numbers_many", n=3) == "3 Zahlen"
+    assert say("de", "numbers_many", n=3) == "3 konkrete Zahlen"
     assert name_of("fr", "a punchline") == "une chute"
 
 
