@@ -102,7 +102,7 @@ export class Publishing {
 
   showAccounts(accounts) {
     clear(this.accounts).append(...accounts.map((a) => h("li", { class: "account", dataset: { status: a.status } },
-      h("b", {}, a.name), h("span", { class: "pill" }, a.platform),
+      h("b", {}, a.name), h("span", { class: "pill platform" }, PLATFORM_NAME[a.platform] || a.platform),
       a.status === "reconnect_required"
         ? h("span", { class: "reconnect" }, h("span", { class: "form-error" }, "Reconnect: the platform no longer accepts this account's grant. "),
           h("button", { type: "button", class: "btn small needs-admin", onclick: () => connect(a.platform, a.account_id).catch(report) }, "Reconnect"))
@@ -153,7 +153,7 @@ export function publishForm(clip) {
     submit, message);
   form.load = async () => {
     const accounts = await connectedAccounts().catch((error) => { message.textContent = error.message; return []; });
-    clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${a.platform})`)));
+    clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${PLATFORM_NAME[a.platform] || a.platform})`)));
     submit.disabled = accounts.length === 0;
     if (!accounts.length && !message.textContent) message.textContent = "Connect an account in Publishing first.";
   };
