@@ -336,6 +336,12 @@ def test_errors_show_the_api_message_and_api_text_is_never_markup(pipeline, brow
     assert page.locator("#video-detail img, #video-list img").count() == 0
     assert page.evaluate("window.__xss") is None
     page.locator(f"#video-list .video-item[data-video-id='{video_id}'] .status-failed").wait_for(timeout=10_000)
+    # A failed video promises no words or clips to come (it said "Words appear here as the video is
+    # transcribed" for good: the redraw waited for the words to grow).
+    page.wait_for_function("() => document.querySelector('#transcript').textContent.includes('the video failed')",
+                           timeout=10_000)
+    assert "appear here" not in page.text_content("#transcript")
+    assert page.text_content("#clips").strip() == "No clips: the video failed before any was rendered."
     shots(page, "failed-video")
 
 

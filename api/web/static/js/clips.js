@@ -220,6 +220,7 @@ export class Gallery {
 
   reset(videoId) {
     this.videoId = videoId;
+    this.failed = false;
     this.cards.clear();
     clearTimeout(this.watchTimer);
     this.watchTimer = null;
@@ -274,7 +275,10 @@ export class Gallery {
     const current = [...this.box.children];
     // Moving a playing <video> in the DOM pauses it: only reorder when the order really changed.
     if (current.length !== order.length || current.some((el, i) => el !== order[i])) this.box.replaceChildren(...order);
-    if (!clips.length) this.box.append(h("p", { class: "muted small placeholder" }, "Clips appear here as they render."));
+    if (!clips.length) {
+      const why = this.failed ? "No clips: the video failed before any was rendered." : "Clips appear here as they render.";
+      this.box.append(h("p", { class: "muted small placeholder" }, why));
+    }
     $("#clip-count").textContent = clips.length ? String(clips.length) : "";
     const note = this.rankingNote ? ` · ${this.rankingNote}` : "";
     $("#clips-note").textContent = clips.length ? `Best first · scores out of 100${note}` : "";

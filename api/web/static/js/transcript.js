@@ -44,7 +44,7 @@ export class Transcript {
     this.spoken = null;
     this.videoId = null;
     this.loading = null;
-    this.wordCount = -1;
+    this.drawn = null;
     this.input.addEventListener("input", () => this.search(this.input.value));
     this.input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
@@ -62,7 +62,7 @@ export class Transcript {
     this.videoId = null;
     this.words = [];
     this.spans = [];
-    this.wordCount = -1;
+    this.drawn = null;
     this.input.value = "";
     this.search("");
     clear(this.box).append(h("p", { class: "muted small" }, "Loading the transcript…"));
@@ -70,7 +70,7 @@ export class Transcript {
   }
 
   /** Reads the transcript; redraws only when it grew (so a search or a scroll position survives). */
-  async load(videoId, { final = false } = {}) {
+  async load(videoId, { final = false, failed = false } = {}) {
     this.videoId = videoId;
     let data;
     try {
@@ -84,18 +84,22 @@ export class Transcript {
     $("#transcript-state").textContent = words.length
       ? `${words.length} words${data.complete ? "" : " so far"}${data.language ? ` · ${data.language}` : ""}`
       : "";
-    if (words.length === this.wordCount) return;
-    this.wordCount = words.length;
-    this.render(words, data.sentences || [], { final });
+    // Redrawn when the words grew, or when the video ended without any (its placeholder changes).
+    const state = words.length ? String(words.length) : `none:${final}:${failed}`;
+    if (state === this.drawn) return;
+    this.drawn = state;
+    this.render(words, data.sentences || [], { final, failed });
   }
 
-  render(words, sentences, { final }) {
+  render(words, sentences, { final, failed = false }) {
     this.words = words;
     this.spans = [];
     this.spoken = null;
     clear(this.box);
     if (!words.length) {
-      this.box.append(h("p", { class: "muted small" }, final ? "No speech was found in this video." : "Words appear here as the video is transcribed."));
+      const why = failed ? "No transcript: the video failed before any of it was transcribed."
+        : final ? "No speech was found in this video." : "Words appear here as the video is transcribed.";
+      this.box.append(h("p", { class: "muted small" }, why));
       this.search(this.input.value);
       return;
     }

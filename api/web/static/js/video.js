@@ -157,8 +157,10 @@ export class VideoView {
     };
     const done = isTerminal(video);
     const finished = done && (!before || !isTerminal(before));
-    if (force || finished || moved("transcribe")) this.transcript.load(video.video_id, { final: done });
+    const failed = video.status === "failed";
+    if (force || finished || moved("transcribe")) this.transcript.load(video.video_id, { final: done, failed });
     this.gallery.rankingNote = video.ranking?.note || "";
+    this.gallery.failed = failed;
     if (force || finished || moved("moments") || moved("render")) this.gallery.load(video.video_id);
     if (done && this.live) {
       this.live.stop();
