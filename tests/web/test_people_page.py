@@ -142,11 +142,15 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
     keys_before = len(http.get("/v1/keys").json()["keys"])
     page = context.new_page()
     shots.watch(page, "admin")
-    sign_in(page, api_url, person(pipeline, "admin"))
+    admin = person(pipeline, "admin")
+    sign_in(page, api_url, admin)
     assert page.is_visible("#upload-card") and page.is_visible("#video-delete") is False  # no video open yet
     page.click("#team-tab")
     page.wait_for_selector("#member-list .account", timeout=15_000)
     page.wait_for_selector("#audit-list .post[data-action='session.signed_in']", timeout=15_000)
+    # the log names a member by email, not by user id
+    signed_in = page.locator("#audit-list .post[data-action='session.signed_in']").all_text_contents()
+    assert any(f"user {admin}" in row for row in signed_in), signed_in
     shots(page, "team")
     html = EVIL.format(api=api_url, video=tenant_a["video_id"]).encode()
     with LocalServer(lambda request, _: Answer(200, html, {"Content-Type": "text/html"})) as evil:

@@ -17,7 +17,7 @@ export class Team {
     try {
       const [members, log] = await Promise.all([api("/v1/members"), api("/v1/audit?limit=100")]);
       this.showMembers(members?.members || []);
-      this.showLog(log?.events || []);
+      this.showLog(log?.events || [], new Map((members?.members || []).map((m) => [m.user_id, m.email])));
     } catch (error) {
       report(error);
     }
@@ -34,12 +34,14 @@ export class Team {
     }));
   }
 
-  showLog(events) {
+  /** The audit log; a member named by their email (``emails``: user id -> email), the id kept in its title. */
+  showLog(events, emails = new Map()) {
+    const named = (id) => emails.get(id) || id;
     clear($("#audit-list")).append(...events.map((e) => h("li", { class: "post", dataset: { action: e.action } },
       h("span", { class: "muted small mono" }, new Date(e.at).toLocaleString()),
       h("span", { class: "pill" }, e.action),
-      h("span", { class: "small mono" }, `${e.actor.type} ${e.actor.id}`),
-      e.target ? h("span", { class: "small mono muted" }, `→ ${e.target}`) : null)));
+      h("span", { class: "small mono", title: e.actor.id }, `${e.actor.type} ${e.actor.type === "user" ? named(e.actor.id) : e.actor.id}`),
+      e.target ? h("span", { class: "small mono muted", title: e.target }, `→ ${named(e.target)}`) : null)));
   }
 
   async change(member, role) {
