@@ -200,6 +200,11 @@ class EditorialMap:
         nothing about the rest)."""
         return bool(sentences) and all(s.start in self._index for s in sentences)
 
+    def holds_all(self, sentences: Sequence[Sentence]) -> bool:
+        """Whether ``sentences`` are every sentence of the map: a window of the whole talk, which
+        stands out from nothing."""
+        return len(sentences) == len(self.starts) and self.covers(sentences)
+
     def value(self, sentences: Sequence[Sentence]) -> float:
         """How much a window of consecutive ``sentences`` (all in the map) is a whole standout
         story, in [0, 1]: 0.5 is an ordinary stretch of this talk."""

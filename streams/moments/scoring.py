@@ -335,7 +335,8 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
 
     if name == "editorial":  # named only when known (``_missing``), so the map is there
         assert evidence.editorial is not None
-        return _what_it_is(window, {name: value}, evidence, language) or said("like_the_rest")
+        alike = "whole_video" if evidence.editorial.holds_all(window.sentences) else "like_the_rest"
+        return _what_it_is(window, {name: value}, evidence, language) or said(alike)
     if name == "breaks":
         return said("breaks_strong" if value >= STRONG else "breaks_weak")
     if name == "hook":

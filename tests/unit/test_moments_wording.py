@@ -59,3 +59,18 @@ def test_a_german_clip_is_told_in_german_and_an_english_one_as_before():
     assert not any(w in german for w in ("reads like", "opens with", "numbers")), german
     english = _reason(ENGLISH_TALK, None)
     assert english.startswith("Reads like ") and "opens with a question" in english, english
+
+
+PLAIN = "We met in the morning. The room was upstairs. Lunch was in the hall. Then we went home."
+
+
+def test_a_clip_of_the_whole_video_is_not_said_to_be_like_the_rest_of_it():
+    """A plain stretch is "much like the rest of the talk"; a clip that is the whole (short)
+    video has no rest to be like."""
+    sentences = tuple(build_sentences(timed_words(PLAIN)))
+    plain = EditorialMap(tuple(s.start for s in sentences), (0.0,) * len(sentences), (0,) * len(sentences))
+    whole = score_window(Window(sentences), Evidence(editorial=plain)).reason
+    part = score_window(Window(sentences[1:3]), Evidence(editorial=plain)).reason
+    assert whole.startswith("The whole video in one clip"), whole
+    assert part.startswith("Much like the rest of the talk"), part
+    assert say("de", "whole_video") == "das ganze Video in einem Clip"

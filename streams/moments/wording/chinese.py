@@ -19,6 +19,7 @@ CHINESE: dict[str, str] = {
     "quotable": "值得引用的金句：{device}（“{phrase}”）",
     "reads_like": "像是{kind}",
     "like_the_rest": "和演讲的其他部分差不多",
+    "whole_video": "整个视频就是一个片段",
     "breaks_strong": "在停顿处开始和结束",
     "breaks_weak": "在连着说的句子之间切开",
     "opens_question": "以提问开头",

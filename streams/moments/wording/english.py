@@ -15,6 +15,7 @@ ENGLISH: dict[str, str] = {
     "quotable": 'a quotable line: {device} ("{phrase}")',
     "reads_like": "reads like {kind}",
     "like_the_rest": "much like the rest of the talk",
+    "whole_video": "the whole video in one clip",
     "breaks_strong": "starts and ends at a pause",
     "breaks_weak": "cut between sentences spoken close together",
     "opens_question": "opens with a question",

@@ -19,6 +19,7 @@ FRENCH: dict[str, str] = {
     "quotable": "une phrase à citer : {device} (« {phrase} »)",
     "reads_like": "ressemble à {kind}",
     "like_the_rest": "comme le reste de l’exposé",
+    "whole_video": "toute la vidéo en un seul clip",
     "breaks_strong": "commence et finit sur une pause",
     "breaks_weak": "coupé entre des phrases dites sans pause",
     "opens_question": "commence par une question",

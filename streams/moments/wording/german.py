@@ -19,6 +19,7 @@ GERMAN: dict[str, str] = {
     "quotable": "ein zitierfähiger Satz: {device} („{phrase}“)",
     "reads_like": "wirkt wie {kind}",
     "like_the_rest": "ähnlich wie der Rest des Vortrags",
+    "whole_video": "das ganze Video in einem Clip",
     "breaks_strong": "beginnt und endet an einer Pause",
     "breaks_weak": "geschnitten zwischen dicht gesprochenen Sätzen",
     "opens_question": "beginnt mit einer Frage",

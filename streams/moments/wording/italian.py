@@ -19,6 +19,7 @@ ITALIAN: dict[str, str] = {
     "quotable": "una frase da citare: {device} («{phrase}»)",
     "reads_like": "sembra {kind}",
     "like_the_rest": "simile al resto del discorso",
+    "whole_video": "l’intero video in una clip",
     "breaks_strong": "inizia e finisce su una pausa",
     "breaks_weak": "tagliato tra frasi dette di seguito",
     "opens_question": "inizia con una domanda",

@@ -19,6 +19,7 @@ JAPANESE: dict[str, str] = {
     "quotable": "引用したくなる一言：{device}（「{phrase}」）",
     "reads_like": "{kind}らしい",
     "like_the_rest": "トークのほかの部分と似ている",
+    "whole_video": "動画全体を1本のクリップに",
     "breaks_strong": "間で始まり間で終わる",
     "breaks_weak": "続けて話された文の間で切れている",
     "opens_question": "問いかけで始まる",

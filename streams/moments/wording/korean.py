@@ -19,6 +19,7 @@ KOREAN: dict[str, str] = {
     "quotable": "인용하고 싶은 한마디: {device} (“{phrase}”)",
     "reads_like": "{kind}처럼 들림",
     "like_the_rest": "강연의 나머지 부분과 비슷함",
+    "whole_video": "영상 전체를 클립 하나로",
     "breaks_strong": "쉼에서 시작해 쉼에서 끝남",
     "breaks_weak": "이어서 말한 문장 사이에서 잘림",
     "opens_question": "질문으로 시작함",

@@ -19,6 +19,7 @@ PORTUGUESE: dict[str, str] = {
     "quotable": "uma frase para citar: {device} (“{phrase}”)",
     "reads_like": "soa como {kind}",
     "like_the_rest": "parecido com o resto da palestra",
+    "whole_video": "o vídeo inteiro num só clipe",
     "breaks_strong": "começa e termina numa pausa",
     "breaks_weak": "cortado entre frases ditas em sequência",
     "opens_question": "começa com uma pergunta",

@@ -19,6 +19,7 @@ RUSSIAN: dict[str, str] = {
     "quotable": "фраза для цитаты: {device} («{phrase}»)",
     "reads_like": "похоже на: {kind}",
     "like_the_rest": "почти как остальная часть выступления",
+    "whole_video": "всё видео в одном клипе",
     "breaks_strong": "начинается и заканчивается на паузе",
     "breaks_weak": "разрезано между фразами, сказанными без паузы",
     "opens_question": "начинается с вопроса",

@@ -19,6 +19,7 @@ SPANISH: dict[str, str] = {
     "quotable": "una frase para citar: {device} («{phrase}»)",
     "reads_like": "suena a {kind}",
     "like_the_rest": "parecido al resto de la charla",
+    "whole_video": "el vídeo entero en un clip",
     "breaks_strong": "empieza y termina en una pausa",
     "breaks_weak": "cortado entre frases dichas muy seguidas",
     "opens_question": "empieza con una pregunta",
