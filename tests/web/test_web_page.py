@@ -342,6 +342,7 @@ def test_errors_show_the_api_message_and_api_text_is_never_markup(pipeline, brow
                            timeout=10_000)
     assert "appear here" not in page.text_content("#transcript")
     assert page.text_content("#clips").strip() == "No clips: the video failed before any was rendered."
+    assert f"up to {video['options']['clip_count']} clip" in page.text_content("#video-meta")  # asked, not made
     shots(page, "failed-video")
 
 

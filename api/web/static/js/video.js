@@ -132,7 +132,8 @@ export class VideoView {
       video.duration != null ? duration(video.duration) : null,
       video.size_bytes != null ? bytes(video.size_bytes) : null,
       video.created_at ? `uploaded ${when(video.created_at)}` : null,
-      video.options?.clip_count ? `${video.options.clip_count} clip${video.options.clip_count === 1 ? "" : "s"}` : null,
+      // the count asked for, which a short or failed video may not reach
+      video.options?.clip_count ? `up to ${video.options.clip_count} clip${video.options.clip_count === 1 ? "" : "s"}` : null,
       video.options?.aspect_ratios?.length ? video.options.aspect_ratios.join(", ") : null,
       video.options?.caption_style ? `${video.options.caption_style} captions` : null,
     ].filter(Boolean);
