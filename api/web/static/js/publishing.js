@@ -6,6 +6,8 @@ import { $, clear, h, safeUrl } from "./dom.js";
 import { report, toast } from "./notify.js";
 
 const PLATFORM_NAME = { youtube: "YouTube", tiktok: "TikTok" };
+/** A platform as it spells itself ("YouTube"); an unknown one as the API names it. */
+const platformName = (platform) => PLATFORM_NAME[platform] || platform;
 const STATS_FRESH_MS = 60_000;
 let statsRead = null;
 
@@ -50,7 +52,7 @@ function counted(n, noun) {
 
 /** "YouTube: 1,234 views · 56 likes · 7 comments" */
 export function statsText(post) {
-  return `${PLATFORM_NAME[post.platform] || post.platform}: ${counted(post.views, "view")} · `
+  return `${platformName(post.platform)}: ${counted(post.views, "view")} · `
     + `${counted(post.likes, "like")} · ${counted(post.comments, "comment")}`;
 }
 
@@ -102,7 +104,7 @@ export class Publishing {
 
   showAccounts(accounts) {
     clear(this.accounts).append(...accounts.map((a) => h("li", { class: "account", dataset: { status: a.status } },
-      h("b", {}, a.name), h("span", { class: "pill platform" }, PLATFORM_NAME[a.platform] || a.platform),
+      h("b", {}, a.name), h("span", { class: "pill platform" }, platformName(a.platform)),
       a.status === "reconnect_required"
         ? h("span", { class: "reconnect" }, h("span", { class: "form-error" }, "Reconnect: the platform no longer accepts this account's grant. "),
           h("button", { type: "button", class: "btn small needs-admin", onclick: () => connect(a.platform, a.account_id).catch(report) }, "Reconnect"))
@@ -153,7 +155,7 @@ export function publishForm(clip) {
     submit, message);
   form.load = async () => {
     const accounts = await connectedAccounts().catch((error) => { message.textContent = error.message; return []; });
-    clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${PLATFORM_NAME[a.platform] || a.platform})`)));
+    clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${platformName(a.platform)})`)));
     submit.disabled = accounts.length === 0;
     if (!accounts.length && !message.textContent) message.textContent = "Connect an account in Publishing first.";
   };
