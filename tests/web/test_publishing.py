@@ -165,6 +165,10 @@ def test_a_posts_statistics_reach_clickhouse_and_the_clip_card_and_a_revoked_gra
             body = page.eval_on_selector(card, "c => [...c.querySelectorAll('*')].flatMap(e => [...e.childNodes])"
                                                ".filter(n => n.nodeType === 3).map(n => n.textContent.trim())")
             assert "null" not in body and "undefined" not in body, body  # no empty field shown as a word
+            # the source is sound alone: its player is a bar over the transcript, not a card beside it
+            page.wait_for_selector("#source-player.audio-only", timeout=15_000)
+            columns = page.eval_on_selector(".media-row", "e => getComputedStyle(e).gridTemplateColumns.split(' ')")
+            assert len(columns) == 1, columns
             page.screenshot(path=str(artifacts / "01-clip-card-statistics.png"), full_page=True)
 
             # the platform withdraws the grant: the next post fails, and the page asks to reconnect
