@@ -354,18 +354,24 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
     found = page.evaluate("""async () => {
         const { findWords, normalize } = await import('/static/js/transcript.js');
         const { niceMax } = await import('/static/js/charts.js');
+        const { publishingOffText } = await import('/static/js/publishing.js');
         const words = ['And', 'so,', 'your', 'Country,', 'café', 'your', 'count'].map(word => ({ word }));
         return {
             prefix: findWords(words, 'count'), phrase: findWords(words, 'YOUR count'), accents: findWords(words, 'cafe'),
             none: findWords(words, '  '), normal: normalize('Don’t!'),
             axes: [0, 1, 3.6, 7, 10, 1234].map(v => niceMax(v)),
             counts: [1, 7, 10, 45].map(v => niceMax(v, { integer: true })),
+            off: [false, true].map(publishingOffText),
         };
     }""")
     assert found["prefix"] == [3, 6] and found["phrase"] == [2, 5] and found["accents"] == [4]
     assert found["none"] == [] and found["normal"] == "dont"
     assert found["axes"] == [4, 1, 4, 8, 10, 2000]
     assert found["counts"] == [4, 8, 12, 80]
+    # publishing off: with accounts or posts listed, the view says they stay and nothing goes out
+    bare, listed = found["off"]
+    assert bare.startswith("Publishing is off on this server") and "below" not in bare
+    assert listed.startswith(bare) and "scheduled posts wait until it is on again" in listed
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,13 @@ const PLATFORM_NAME = { youtube: "YouTube", tiktok: "TikTok" };
 /** A platform as it spells itself ("YouTube"); an unknown one as the API names it. */
 const platformName = (platform) => PLATFORM_NAME[platform] || platform;
 const STATS_FRESH_MS = 60_000;
+const OFF = "Publishing is off on this server: its operator sets CLIPSTREAM_TOKEN_KEYS and a platform's OAuth client.";
+
+/** What the Publishing view says while the server publishes nothing; with accounts or posts
+ * listed (made while it was on), that they are kept and that nothing goes out meanwhile. */
+export function publishingOffText(listed) {
+  return listed ? `${OFF} The accounts and posts below were made while it was on: nothing is posted meanwhile, and scheduled posts wait until it is on again.` : OFF;
+}
 let statsRead = null;
 
 const STATUS_TEXT = {
@@ -92,7 +99,9 @@ export class Publishing {
         api("/v1/accounts"), api("/v1/posts"), postStats(true).catch(() => null)]);
       this.showAccounts(accounts?.accounts || []);
       this.showPosts(posts?.posts || [], stats?.byPost || new Map());
-      $("#publishing-off").hidden = Boolean(accounts?.enabled);
+      const off = $("#publishing-off");
+      off.textContent = publishingOffText((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
+      off.hidden = Boolean(accounts?.enabled);
       for (const platform of ["youtube", "tiktok"]) {
         $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
       }
