@@ -262,10 +262,13 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     # only one that runs across several is worth a warning.
     if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences) >= SEVERAL_TOPICS:
         parts.append(say(language, "several_topics"))
+    whole = evidence.editorial is not None and evidence.editorial.holds_all(window.sentences)
     for name in ("breaks", "completeness", "exchange", "fluency", "speech_rate", "faces", "scene_cuts"):
         if name in known and values[name] < WARNING:
             if name == "completeness" and window.sentences[-1].ending in ENDINGS:
                 continue  # it ends on a whole sentence: nothing to warn of
+            if name == "breaks" and whole:
+                continue  # its edges are the video's own, not cuts between sentences
             warning = _describe(name, window, values[name], evidence, language)
             if warning not in parts:
                 parts.append(warning)

@@ -9,6 +9,7 @@ import pytest
 
 from streams.moments.editorial import PICK_KINDS, EditorialMap
 from streams.moments.evidence import Evidence
+from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import NAMES
 from streams.moments.scoring import Window, score_window
 from streams.moments.sentences import build_sentences
@@ -73,4 +74,11 @@ def test_a_clip_of_the_whole_video_is_not_said_to_be_like_the_rest_of_it():
     part = score_window(Window(sentences[1:3]), Evidence(editorial=plain)).reason
     assert whole.startswith("The whole video in one clip"), whole
     assert part.startswith("Much like the rest of the talk"), part
+    # its edges are the video's own: counted as no break in the ranking, but no cut to warn of
+    paused = Pauses.of(sentences)
+    assert paused.breaks(sentences) < 0.4
+    whole = score_window(Window(sentences), Evidence(editorial=plain, pauses=paused)).reason
+    part = score_window(Window(sentences[:2]), Evidence(editorial=plain, pauses=paused)).reason
+    assert say(None, "breaks_weak") not in whole.lower() and whole.startswith("The whole video"), whole
+    assert say(None, "breaks_weak") in part.lower(), part
     assert say("de", "whole_video") == "das ganze Video in einem Clip"
