@@ -100,13 +100,17 @@ async def _rerender(request: RenderRequested) -> None:
     )
 
 
-def render_slots(cpus: int | None = None) -> tuple[int, int]:
-    """``(clips at once, ffmpeg threads each)`` for a machine with ``cpus`` cores: one clip per
-    core up to 4 (a single x264 pipeline does not keep many cores busy: the decoder, the scaler
-    and libass are mostly serial), the cores shared out between them."""
+def render_slots(cpus: int | None = None, clips: int | None = None) -> tuple[int, int]:
+    """``(clips at once, ffmpeg threads each)`` for a machine with ``cpus`` cores and a message of
+    ``clips`` clips (None: as many as fill the slots): one clip per core up to 4 (a single x264
+    pipeline does not keep many cores busy: the decoder, the scaler and libass are mostly serial),
+    the cores shared out between the clips that can run at once. So a message of one clip (a short
+    video's only clip) renders on every core, not on one while the rest wait (DEVELOPERS.md: nearly
+    twice as fast on two cores, for a few % more CPU)."""
     cpus = max(1, cpus or os.cpu_count() or 1)
     slots = min(4, cpus)
-    return slots, max(1, cpus // slots)
+    running = min(slots, clips) if clips else slots
+    return slots, max(1, cpus // running)
 
 
 async def _render(found: MomentsFound) -> None:
@@ -127,7 +131,9 @@ async def _render(found: MomentsFound) -> None:
     wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
     logo = await logo_of(rt, video)
-    slots, threads = render_slots()
+    # A streamed pick renders beside the transcription of the rest: it keeps to its share of the
+    # cores. The final ranking's clips share them all among themselves.
+    slots, threads = render_slots(clips=len(found.moments) * len(aspects) if found.is_final else None)
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
     async def source() -> Path:

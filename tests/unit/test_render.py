@@ -622,6 +622,10 @@ def test_a_face_counts_for_the_thumbnail_when_the_drawn_crop_holds_it():
 
 def test_render_slots_share_the_cores():
     assert render_slots(1) == (1, 1) and render_slots(2) == (2, 1) and render_slots(16) == (4, 4)
+    # the cores go to the clips that can run at once: a lone clip gets them all
+    assert render_slots(2, clips=1) == (2, 2) and render_slots(2, clips=5) == (2, 1)
+    assert render_slots(16, clips=2) == (4, 8) and render_slots(16, clips=9) == (4, 4)
+    assert render_slots(1, clips=1) == (1, 1) and render_slots(2, clips=0) == (2, 1)
 
 
 async def test_all_or_none_cancels_the_rest_and_raises_the_failure_itself():
