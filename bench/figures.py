@@ -54,9 +54,12 @@ def e2e() -> str:
                  f"{r['batch_baseline_first_clip_seconds']:.0f} s")
     else:
         batch = f"a batch pipeline's first clip would come at {r['batch_baseline_first_clip_seconds']:.0f} s"
+    asked, made_clips = args.get("clips", r["clip_count"]), r["clip_count"]
+    clips = (f"{asked} clips" if made_clips == asked else
+             f"{asked} clips asked for, {made_clips} rendered: a streamed pick the final ranking superseded stays")
     return (f"Latest e2e run ({made['cpus']} cores{', ' + where if where else ''}, a {args['minutes']:g}-minute "
-            f"talk, {args['preset']} preset, {r['clip_count']} clips): transcription {transcribed:.0f} s, first clip at "
-            f"{r['time_to_first_clip_seconds']:.0f} s ({batch}), all {r['clip_count']} clips and the video completed "
+            f"talk, {args['preset']} preset, {clips}): transcription {transcribed:.0f} s, first clip at "
+            f"{r['time_to_first_clip_seconds']:.0f} s ({batch}), all {made_clips} clips and the video completed "
             f"at {r['total_seconds']:.0f} s ({r['realtime_factor']:.1f}× real time).")
 
 
