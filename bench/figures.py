@@ -490,6 +490,14 @@ def render() -> str:
             f"on {clip['threads']} threads")
 
 
+def render_threads() -> str:
+    r = result("render_threads")
+    clip, (before, now) = r["clip"], list(r["threads"])
+    return (f"a {clip['seconds']:g} s clip, the only one of its message, in {r['median_wall_seconds'][now]:.1f} s on "
+            f"{r['threads'][now]} threads against {r['median_wall_seconds'][before]:.1f} s on one, "
+            f"{100 * r['extra_cpu']:+.0f} % CPU; commit {r['commit']}, {machine_of(r).get('processor', 'unknown')}")
+
+
 def face_detector() -> str:
     r = result("face_detector")
     fps, batches = r["frames_per_second"], sorted(r["frames_per_second"]["triton_http"], key=int)
@@ -762,7 +770,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
-    "reframe_quality": reframe_quality, "render": render, "face_detector": face_detector, "glance": glance,
+    "reframe_quality": reframe_quality, "render": render, "render_threads": render_threads, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
