@@ -65,3 +65,19 @@ class Pauses:
         """How clearly a window of ``sentences`` is set off by pauses at both ends, in [0, 1]."""
         edge = (self.before.get(sentences[0].start, 0.0) + self.after.get(sentences[-1].end, 0.0)) / 2
         return min(1.0, edge / (STRONG_GAPS * self.typical))
+
+    def cuts(self, sentences: Sequence[Sentence]) -> float | None:
+        """How clearly the window's cuts are set off by pauses, in [0, 1], as ``breaks`` counts
+        them but of the edges inside the talk alone: the talk's own start and end cut nothing.
+        None for a window of the whole talk. What a clip's reason warns of (``breaks`` counts a
+        talk's edges as no break, for the ranking's sake)."""
+        if not self.before or not sentences:
+            return None
+        edges = []
+        if sentences[0].start != min(self.before):
+            edges.append(self.before.get(sentences[0].start, 0.0))
+        if sentences[-1].end != max(self.after):
+            edges.append(self.after.get(sentences[-1].end, 0.0))
+        if not edges:
+            return None
+        return min(1.0, sum(edges) / len(edges) / (STRONG_GAPS * self.typical))

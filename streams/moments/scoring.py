@@ -262,13 +262,14 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     # only one that runs across several is worth a warning.
     if evidence.topics is not None and evidence.topics.boundaries_inside(window.sentences) >= SEVERAL_TOPICS:
         parts.append(say(language, "several_topics"))
-    whole = evidence.editorial is not None and evidence.editorial.holds_all(window.sentences)
     for name in ("breaks", "completeness", "exchange", "fluency", "speech_rate", "faces", "scene_cuts"):
         if name in known and values[name] < WARNING:
             if name == "completeness" and window.sentences[-1].ending in ENDINGS:
                 continue  # it ends on a whole sentence: nothing to warn of
-            if name == "breaks" and whole:
-                continue  # its edges are the video's own, not cuts between sentences
+            if name == "breaks" and evidence.pauses is not None:
+                cuts = evidence.pauses.cuts(window.sentences)  # the video's own edges cut nothing
+                if cuts is None or cuts >= WARNING:
+                    continue
             warning = _describe(name, window, values[name], evidence, language)
             if warning not in parts:
                 parts.append(warning)

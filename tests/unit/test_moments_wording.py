@@ -81,4 +81,22 @@ def test_a_clip_of_the_whole_video_is_not_said_to_be_like_the_rest_of_it():
     part = score_window(Window(sentences[:2]), Evidence(editorial=plain, pauses=paused)).reason
     assert say(None, "breaks_weak") not in whole.lower() and whole.startswith("The whole video"), whole
     assert say(None, "breaks_weak") in part.lower(), part
+
+
+def test_a_clip_is_warned_of_its_cuts_alone_not_of_the_videos_own_edges():
+    """A clip from the video's first sentence is cut at its end alone: a clear pause there is no
+    cut to warn of, though the ranking counts the video's start as no break; an ordinary pause there is."""
+    sentences = tuple(build_sentences(timed_words(PLAIN)))
+    plain = EditorialMap(tuple(s.start for s in sentences), (0.0,) * len(sentences), (0,) * len(sentences))
+    before = {s.start: 0.3 for s in sentences} | {sentences[0].start: 0.0}
+    after = {s.end: 0.3 for s in sentences} | {sentences[-1].end: 0.0}
+    ordinary = Pauses(before, after, typical=0.3)
+    clear = Pauses(before, after | {sentences[1].end: 0.5}, typical=0.3)
+    opening = sentences[:2]
+    assert clear.breaks(opening) < 0.4 < clear.cuts(opening) and ordinary.cuts(opening) < 0.4
+    assert clear.cuts(sentences) is None and ordinary.cuts(sentences[1:3]) < 0.4
+    warned = say(None, "breaks_weak")
+    said = {name: score_window(Window(opening), Evidence(editorial=plain, pauses=p)).reason
+            for name, p in (("clear", clear), ("ordinary", ordinary))}
+    assert warned not in said["clear"].lower() and warned in said["ordinary"].lower(), said
     assert say("de", "whole_video") == "das ganze Video in einem Clip"
