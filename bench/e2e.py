@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
-from bench import report  # noqa: E402
-from bench.report import machine, stop_on_sigterm  # noqa: E402
+from bench.report import commit, machine, stop_on_sigterm  # noqa: E402
 from bench.stacks import private_stack  # noqa: E402
 from streams.cli.client import Client  # noqa: E402
 from streams.media.demo import talking_head  # noqa: E402
@@ -102,7 +101,7 @@ def main() -> None:
     parser.add_argument("--preset", default="veryfast", help="libx264 preset for the clips")
     parser.add_argument("--clips", type=int, default=5)
     args = parser.parse_args()
-    commit = report.commit()
+    measured = commit()
 
     with tempfile.TemporaryDirectory() as tmp:
         source = build_input(args.minutes, Path(tmp))
@@ -140,7 +139,7 @@ def main() -> None:
 
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({
-        "benchmark": "e2e", "commit": commit, "machine": machine(),
+        "benchmark": "e2e", "commit": measured, "machine": machine(),
         "args": vars(args), "video_seconds": t["video_seconds"], "clip_count": len(t["clips_at"]),
         "stages": stages, "clips_at_seconds": t["clips_at"], "render_seconds_each": renders,
         "time_to_first_clip_seconds": first_clip, "batch_baseline_first_clip_seconds": batch_first_clip,

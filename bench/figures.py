@@ -47,19 +47,15 @@ def e2e() -> str:
     stages, args = r["stages"], r["args"]
     transcribed = stages["transcribe"]["end"] - stages["transcribe"]["start"]
     made = machine_of(r)
-    where = ", ".join(p for p in (f"commit {r['commit']}" if r.get("commit") else "", made.get("processor", "")) if p)
-    if "top_clip_rendered_alone_seconds" in r:
-        batch = (f"a batch pipeline's first clip, its ranking done when the transcript is and then one clip "
-                 f"rendered alone ({r['top_clip_rendered_alone_seconds']:.0f} s, measured), would come at "
-                 f"{r['batch_baseline_first_clip_seconds']:.0f} s")
-    else:
-        batch = f"a batch pipeline's first clip would come at {r['batch_baseline_first_clip_seconds']:.0f} s"
-    asked, made_clips = args.get("clips", r["clip_count"]), r["clip_count"]
+    batch = (f"a batch pipeline's first clip, its ranking done when the transcript is and then one clip "
+             f"rendered alone ({r['top_clip_rendered_alone_seconds']:.0f} s, measured), would come at "
+             f"{r['batch_baseline_first_clip_seconds']:.0f} s")
+    asked, made_clips = args["clips"], r["clip_count"]
     clips = (f"{asked} clips" if made_clips == asked else
              f"{asked} clips asked for, {made_clips} rendered: a streamed pick the final ranking superseded stays")
-    return (f"Latest e2e run ({made['cpus']} cores{', ' + where if where else ''}, a {args['minutes']:g}-minute "
-            f"talk, {args['preset']} preset, {clips}): transcription {transcribed:.0f} s, first clip at "
-            f"{r['time_to_first_clip_seconds']:.0f} s ({batch}), all {made_clips} clips and the video completed "
+    return (f"Latest e2e run ({made['cpus']} cores, commit {r['commit']}, {made['processor']}, a "
+            f"{args['minutes']:g}-minute talk, {args['preset']} preset, {clips}): transcription {transcribed:.0f} s, "
+            f"first clip at {r['time_to_first_clip_seconds']:.0f} s ({batch}), all {made_clips} clips and the video completed "
             f"at {r['total_seconds']:.0f} s ({r['realtime_factor']:.1f}× real time).")
 
 
@@ -495,7 +491,7 @@ def render_threads() -> str:
     clip, (before, now) = r["clip"], list(r["threads"])
     return (f"a {clip['seconds']:g} s clip, the only one of its message, in {r['median_wall_seconds'][now]:.1f} s on "
             f"{r['threads'][now]} threads against {r['median_wall_seconds'][before]:.1f} s on one, "
-            f"{100 * r['extra_cpu']:+.0f} % CPU; commit {r['commit']}, {machine_of(r).get('processor', 'unknown')}")
+            f"{100 * r['extra_cpu']:+.0f} % CPU; commit {r['commit']}, {machine_of(r)['processor']}")
 
 
 def face_detector() -> str:

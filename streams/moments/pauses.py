@@ -63,8 +63,7 @@ class Pauses:
 
     def breaks(self, sentences: Sequence[Sentence]) -> float:
         """How clearly a window of ``sentences`` is set off by pauses at both ends, in [0, 1]."""
-        edge = (self.before.get(sentences[0].start, 0.0) + self.after.get(sentences[-1].end, 0.0)) / 2
-        return min(1.0, edge / (STRONG_GAPS * self.typical))
+        return self._clearness([self.before.get(sentences[0].start, 0.0), self.after.get(sentences[-1].end, 0.0)])
 
     def cuts(self, sentences: Sequence[Sentence]) -> float | None:
         """How clearly the window's cuts are set off by pauses, in [0, 1], as ``breaks`` counts
@@ -78,6 +77,8 @@ class Pauses:
             edges.append(self.before.get(sentences[0].start, 0.0))
         if sentences[-1].end != max(self.after):
             edges.append(self.after.get(sentences[-1].end, 0.0))
-        if not edges:
-            return None
+        return self._clearness(edges) if edges else None
+
+    def _clearness(self, edges: Sequence[float]) -> float:
+        """The mean of edge pauses against ``STRONG_GAPS`` times the talk's usual gap, capped at 1."""
         return min(1.0, sum(edges) / len(edges) / (STRONG_GAPS * self.typical))
