@@ -16,6 +16,13 @@ const OFF = "Publishing is off on this server: its operator sets CLIPSTREAM_TOKE
 export function publishingOffText(listed) {
   return listed ? `${OFF} The accounts and posts below were made while it was on: nothing is posted meanwhile, and scheduled posts wait until it is on again.` : OFF;
 }
+
+/** Shows the Publishing view's off banner (with ``listed``, as ``publishingOffText`` says). */
+function showOff(listed) {
+  const off = $("#publishing-off");
+  off.textContent = publishingOffText(listed);
+  off.hidden = false;
+}
 let statsRead = null;
 
 const STATUS_TEXT = {
@@ -99,14 +106,13 @@ export class Publishing {
         api("/v1/accounts"), api("/v1/posts"), postStats(true).catch(() => null)]);
       this.showAccounts(accounts?.accounts || []);
       this.showPosts(posts?.posts || [], stats?.byPost || new Map());
-      const off = $("#publishing-off");
-      off.textContent = publishingOffText((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
-      off.hidden = Boolean(accounts?.enabled);
+      if (accounts?.enabled) $("#publishing-off").hidden = true;
+      else showOff((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
       for (const platform of ["youtube", "tiktok"]) {
         $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
       }
     } catch (error) {
-      if (error.code === "publishing_not_configured") $("#publishing-off").hidden = false;
+      if (error.code === "publishing_not_configured") showOff(false);
       else report(error);
     }
   }
