@@ -12,7 +12,7 @@ same event: its id comes from the clip id, its time is the row's (``records.clip
 Likewise a redelivered final ranking for a completed video reports the video's end again.
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
-share of the cores. A video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its
+share of the cores (``sharing``: a streamed pick beside the transcription keeps to a slot's). A video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its
 captions; its ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
 """
 
@@ -24,7 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Mapping, Sequence
+from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
 from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
@@ -113,6 +113,18 @@ def render_slots(cpus: int | None = None, clips: int | None = None) -> tuple[int
     return slots, max(1, cpus // running)
 
 
+def sharing(found: MomentsFound, video: Video, aspects: Sequence[str], stored: Collection[str]) -> int | None:
+    """How many clips share all the cores (``render_slots(clips=...)``): those of the message not
+    ``stored`` yet; or None, each clip keeping to a slot's share, when the message is a streamed pick
+    read while the video is still being transcribed (Whisper has the other cores). A streamed pick
+    read after the transcription ended (picks queue behind the clips before them) has the machine
+    to itself: on one thread it would leave every other core idle."""
+    transcription = video.stage("transcribe")
+    if not found.is_final and (transcription is None or transcription.status != "completed"):
+        return None
+    return sum(clip_id(video.video_id, m.moment_id, a) not in stored for m in found.moments for a in aspects)
+
+
 async def _render(found: MomentsFound) -> None:
     rt = await runtime()
     video_id = found.video_id
@@ -131,9 +143,8 @@ async def _render(found: MomentsFound) -> None:
     wanted = video.options.clip_count * len(aspects)
     chunks = await rt.catalog.transcript_chunks(video_id)
     logo = await logo_of(rt, video)
-    # A streamed pick renders beside the transcription of the rest: it keeps to its share of the
-    # cores. The final ranking's clips share them all among themselves.
-    slots, threads = render_slots(clips=len(found.moments) * len(aspects) if found.is_final else None)
+    stored = {clip.clip_id for clip in await rt.catalog.clips(video_id)}
+    slots, threads = render_slots(clips=sharing(found, video, aspects, stored))
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
     async def source() -> Path:

@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from streams.agents.render import _all_or_none, render_slots
+from streams.agents.render import _all_or_none, render_slots, sharing
 from streams.errors import RenderError
 from streams.media import loudness
 from streams.media.audio import SAFE_OPTIONS
@@ -626,6 +626,39 @@ def test_render_slots_share_the_cores():
     assert render_slots(2, clips=1) == (2, 2) and render_slots(2, clips=5) == (2, 1)
     assert render_slots(16, clips=2) == (4, 8) and render_slots(16, clips=9) == (4, 4)
     assert render_slots(1, clips=1) == (1, 1) and render_slots(2, clips=0) == (2, 1)
+
+
+def test_a_streamed_pick_gets_every_core_once_the_transcription_is_over():
+    from datetime import datetime, timezone
+
+    from streams.domain.envelope import clip_id
+    from streams.domain.options import VideoOptions
+    from streams.domain.video import Video, VideoStage
+    from streams.worker.records import MomentCandidate, MomentsFound
+
+    def video(transcription: str) -> Video:
+        t0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
+        stages = (VideoStage("ingest", "completed"), VideoStage("transcribe", transcription))
+        return Video(video_id="v1", tenant_id="t1", filename="talk.mp4", source_uri="s3://u/v1", size_bytes=1,
+                     status="processing", created_at=t0, updated_at=t0, options=VideoOptions.from_json({}),
+                     stages=stages)
+
+    def found(is_final: bool, *ids: str) -> MomentsFound:
+        moments = [MomentCandidate(moment_id=m, rank=1, start=0.0, end=20.0, score=70.0, signals={}, reason="",
+                                   title="") for m in ids]
+        return MomentsFound(schema_version="1", event_id="e1", tenant_id="t1", video_id="v1",
+                            produced_at="2026-12-01T00:00:00.000Z", is_final=is_final, moments=moments)
+
+    aspects = ["9:16"]
+    # beside Whisper a streamed pick keeps to its slot's share; read after it ended, it has them all
+    assert sharing(found(False, "m1"), video("running"), aspects, set()) is None
+    assert sharing(found(False, "m1"), video("completed"), aspects, set()) == 1
+    assert render_slots(2, clips=sharing(found(False, "m1"), video("completed"), aspects, set())) == (2, 2)
+    # the final ranking: the cores go to the clips not rendered yet, streamed picks already stored left out
+    stored = {clip_id("v1", "m1", "9:16"), clip_id("v1", "m2", "9:16")}
+    assert sharing(found(True, "m1", "m2", "m3"), video("completed"), aspects, stored) == 1
+    assert sharing(found(True, "m1", "m2", "m3"), video("completed"), ["9:16", "1:1"], stored) == 4
+    assert render_slots(2, clips=sharing(found(True, "m1", "m2", "m3"), video("completed"), aspects, stored)) == (2, 2)
 
 
 async def test_all_or_none_cancels_the_rest_and_raises_the_failure_itself():
