@@ -159,3 +159,43 @@ async def test_a_server_back_from_a_restart_is_called_before_the_breaker_s_reset
         assert client.breaker.state == "closed"
     finally:
         await client.close()
+
+
+async def test_a_server_back_after_a_long_outage_is_seen_within_a_second_or_two():
+    """gRPC's channel waits longer and longer between attempts to reach a server it lost (up to two
+    minutes by default), and the breaker's health checks go through that channel: after a 25-s
+    outage a server back from a restart went unseen for 14 s, while every message spent its retry
+    budget failing fast. With ``RECONNECT_MS`` the channel tries again at least once a second."""
+    import grpc
+    from tritonclient.grpc import service_pb2, service_pb2_grpc
+
+    class ReadyOnlyTriton(service_pb2_grpc.GRPCInferenceServiceServicer):
+        """A stand-in that answers Triton's readiness calls only (the real server's restart under a
+        caller is ``test_triton_restart``); it starts in milliseconds, so the time measured is the
+        client's alone."""
+
+        async def ServerReady(self, request, context):
+            return service_pb2.ServerReadyResponse(ready=True)
+
+        async def ModelReady(self, request, context):
+            return service_pb2.ModelReadyResponse(ready=True)
+
+    url = f"127.0.0.1:{free_port()}"
+    client = TritonClient(url)
+    server = grpc.aio.server()
+    try:
+        outage_ends = time.monotonic() + 20
+        while time.monotonic() < outage_ends:  # callers keep asking while nothing answers
+            assert not await client.ready("whisper")
+            await asyncio.sleep(0.5)
+        service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(ReadyOnlyTriton(), server)
+        server.add_insecure_port(url)
+        await server.start()
+        back = time.monotonic()
+        while not await client.ready("whisper") and time.monotonic() - back < 30:
+            await asyncio.sleep(0.1)
+        assert await client.ready("whisper")
+        assert time.monotonic() - back < 2.5, f"the server was seen {time.monotonic() - back:.1f} s after it was back"
+    finally:
+        await server.stop(0)
+        await client.close()
