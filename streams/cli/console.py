@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from streams.adapters.storage import clip_file_key
 from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES
+from streams.moments.titles import TITLE_CHARS
 
 BAR_WIDTH = 24
 
@@ -109,9 +110,9 @@ def clip_files(storage, tenant_id: str, clips: list[dict]) -> dict[str, dict[str
     return found
 
 
-# A title is a whole phrase of at most 60 characters (``streams.moments.titles``): the table shows
-# it whole, and cuts only a longer one, between words.
-TITLE_WIDTH = 60
+# A title is a whole phrase of at most ``TITLE_CHARS`` (``streams.moments.titles``): the table shows
+# it whole, and would cut a longer one between words.
+TITLE_WIDTH = TITLE_CHARS
 
 
 def whole_words(text: str, width: int) -> str:

@@ -31,7 +31,7 @@ from streams.moments.lexicon import Lexicon
 from streams.moments.rhetoric import CLAUSE_MARKS
 from streams.moments.sentences import CONTINUING_WORDS, Sentence, bare, join_words
 
-TITLE_CHARS = 60  # the CLI's clips table shows this many (``streams.cli.console.TITLE_WIDTH``)
+TITLE_CHARS = 60  # the CLI's clips table shows this many whole (``streams.cli.console``)
 MIN_WORDS = 3  # a clause shorter than this says too little to be a title
 TRIED = 3  # the most quotable sentences looked at for a whole sentence or clause before a cut one
 UNTITLED = "Untitled moment"
