@@ -12,8 +12,9 @@ same event: its id comes from the clip id, its time is the row's (``records.clip
 Likewise a redelivered final ranking for a completed video reports the video's end again.
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
-share of the cores (``sharing``: a streamed pick beside the transcription keeps to a slot's). A video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its
-captions; its ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
+share of the cores (``sharing``: a streamed pick beside the transcription keeps to a slot's). A
+video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its captions; its
+``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
 """
 
 from __future__ import annotations
