@@ -110,11 +110,6 @@ def clip_files(storage, tenant_id: str, clips: list[dict]) -> dict[str, dict[str
     return found
 
 
-# A title is a whole phrase of at most ``TITLE_CHARS`` (``streams.moments.titles``): the table shows
-# it whole, and would cut a longer one between words.
-TITLE_WIDTH = TITLE_CHARS
-
-
 def whole_words(text: str, width: int) -> str:
     """``text`` if it fits in ``width`` characters, else as many of its words as fit with "…"."""
     if len(text) <= width:
@@ -134,7 +129,7 @@ def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = Non
                 str(c["rank"]),
                 f"{c['score']:.0f}",
                 f"{clock(c['start'])}–{clock(c['end'])}",
-                whole_words(c["title"], TITLE_WIDTH),
+                whole_words(c["title"], TITLE_CHARS),  # a title is at most this long: shown whole
                 files.get(c["clip_id"], {}).get("mp4", c["mp4"]),
             )
         )
