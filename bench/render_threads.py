@@ -1,8 +1,9 @@
 """Benchmark: one clip rendered on one thread against on every core (``agents.render.render_slots``).
 
 The render stage gives each clip ``cores // clips at once`` FFmpeg threads. Before, a message of a
-single clip still got one thread on a two-core worker; the final ranking's clips now share all the
-cores among themselves, so a short video's only clip gets both. This measures what that buys and
+single clip still got one thread on a two-core worker; now the clips left to render share all the
+cores (``agents.render.sharing``: but a streamed pick beside the transcription), so a short video's
+only clip gets both. This measures what that buys and
 costs: the same full render as ``bench/render.py`` (``render_clip``: reframe path, captions,
 loudness, thumbnail) of the same clip, with ``--threads`` one and with every core, in alternating
 order so a noisy machine slows both alike. The baseline (one thread, as before) runs in the same
