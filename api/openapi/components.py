@@ -52,7 +52,7 @@ def _error_responses() -> dict:
         "PayloadTooLarge": answer("The body is over the limit (`body_too_large`, `upload_too_large`)."),
         "UnsupportedMediaType": answer("The body has the wrong content type (`unsupported_media_type`)."),
         "Unprocessable": answer(
-            "A parameter or the body is invalid (`invalid_query`, `invalid_body`, "
+            "A parameter or the body is invalid (`invalid_input`, `invalid_query`, `invalid_body`, "
             "`invalid_options`, `invalid_cursor`, `idempotency_key_reused`, ...)."
         ),
         "RateLimited": answer("Over this key's request rate (`rate_limited`).", headers=retry_after),

@@ -108,6 +108,9 @@ def _operation(declared: Operation, path: str) -> dict:
     if declared.idempotent:
         parameters.append(IDEMPOTENCY)
         errors |= {"409": error("Conflict"), "413": error("PayloadTooLarge")}
+    # The input guard (``api.inputs``) answers 422 ``invalid_input`` before routing to any path or
+    # query string holding a NUL byte or bytes that are not UTF-8: public operations included.
+    errors.setdefault("422", error("Unprocessable"))
     if description:
         op["description"] = description
     if parameters:

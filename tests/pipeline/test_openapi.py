@@ -147,6 +147,20 @@ def test_the_api_serves_its_spec_and_docs_page(pipeline):
         assert http.get("/docs/assets/index.html").status_code == 404  # the package's demo page is not served
 
 
+@pytest.mark.integration
+def test_the_input_guards_422_is_documented_on_every_operation(pipeline):
+    """The input guard (``api.inputs``) refuses a query string holding a NUL byte before any route,
+    so every operation, public ones (the sign-on callbacks, the health check) included, can answer
+    422; schemathesis found the callbacks documenting 303 alone."""
+    document = openapi.spec(ROUTES)
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=30) as http:
+        for path in ("/healthz", "/v1/sign-on/callback", "/v1/accounts/callback"):
+            answer = http.get(path, params={"state": "\x00"})
+            assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_input", path
+    for method, path, op in _operations(document):
+        assert "422" in op["responses"], (method, path)
+
+
 # The document the API serves (test_the_api_serves_its_spec_and_docs_page checks they are equal),
 # loaded here so that pytest collects one test per operation.
 schema = schemathesis.openapi.from_dict(openapi.spec(ROUTES)).exclude(operation_id=STREAMS)
