@@ -62,6 +62,7 @@ class Scenario:
         run.receiver.expect(self.tenant_id, answer.json()["secret"])
         self.submitted: list[Submitted] = []
         self.notes: dict = {}
+        self.views: dict[str, dict] = {}  # each video as the API shows it at the end (``finish``)
         self.files_before = storage_files(self.storage_root)
         self.began = time.monotonic()
         self.test = os.environ.get("PYTEST_CURRENT_TEST", "").rpartition(" ")[0]  # without " (call)"
@@ -126,6 +127,7 @@ class Scenario:
         self.notes["seconds"] += f", {time.monotonic() - self.began:.0f} in all"
         record.test, record.seconds = self.test, time.monotonic() - self.began
         self.run.ledger.add(record)
+        self.views = {v: self.http.get(f"/v1/videos/{v}").json() for v in self.video_ids()}
         self.http.close()
         return row
 

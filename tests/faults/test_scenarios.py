@@ -29,7 +29,7 @@ from streams.agents.render import render_slots
 from tests.faults.observe import read_clickhouse
 from tests.faults.scenario import FaultRun, recheck
 from tests.hostile_media import CanaryServer, build_corpus
-from tests.hostile_uploads import serving
+from tests.hostile_uploads import failure_problems, serving, storage_problems
 from tests.processes import TreeMemory, children
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration, pytest.mark.slow]
@@ -232,19 +232,23 @@ def test_infrastructure_restarted_mid_run(faults, component):
 
 def test_hostile_corpus_among_normal_videos(faults, tmp_path_factory):
     """Every file of the hostile corpus (``tests.hostile_media``), between normal talks: each fails
-    its own video with one of its codes (or is refused by the API with one), the real recording
-    with a lying extension and the talks complete, nothing is written outside the videos' own
-    prefixes, the worker survives every file, and nothing the playlists point at is reached."""
+    its own video at ingest with one of its codes (or is refused by the API with one) and a message
+    that names the upload printably (never a temp or storage path), the real recording with a lying
+    extension and the talks complete, nothing is written outside the videos' own prefixes and no
+    stored object is named after an upload, the worker survives every file, and nothing the
+    playlists point at is reached. (This was also ``tests/pipeline/test_hostile_media.py``'s own
+    run of the corpus on the session's stack.)"""
     scenario = faults.scenario("hostile corpus among normal")
     stack, jfk = faults.stack, faults.media["jfk"]
     worker = stack.worker_pid()
     with CanaryServer() as canary:
         cases = build_corpus(tmp_path_factory.mktemp("hostile"), jfk, canary_url=canary.url)
         with serving(cases) as server:
+            submitted = {}
             for i, case in enumerate(cases):
                 if i % 10 == 0:
                     scenario.submit(jfk, name=f"jfk_talk.mp4 (before case {i + 1})")
-                scenario.submit_case(case, server)
+                submitted[case.name] = (case, scenario.submit_case(case, server))
             scenario.submit(jfk, name="jfk_talk.mp4 (after the corpus)")
             row = scenario.finish()
         reached = canary.connections
@@ -252,6 +256,10 @@ def test_hostile_corpus_among_normal_videos(faults, tmp_path_factory):
     _assert_green(row)
     assert reached == 0, "a playlist's URL was fetched"
     assert stack.worker_pid() == worker, "the worker died on a hostile file"
+    failures = {name: failure_problems(case, scenario.views[video_id], stack.settings.data_dir)
+                for name, (case, video_id) in submitted.items() if video_id is not None and not case.succeeds}
+    assert {name: found for name, found in failures.items() if found} == {}
+    assert storage_problems(scenario.storage_root, scenario.tenant_id, scenario.video_ids()) == []
 
 
 def test_twenty_uploads_at_once_complete_in_bounded_memory(faults):
