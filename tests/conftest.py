@@ -150,6 +150,23 @@ class Pipeline:
                 time.sleep(0.5)
 
     @contextlib.contextmanager
+    def swapped(self, part: str, settings: Settings):
+        """The session's ``part`` (``"api"`` or ``"worker"``) stopped, and one with ``settings`` on
+        the same port and stack running in its place inside the block (yielded); the session's own
+        back after."""
+        from streams.stack.apps import Api, Worker
+
+        ours = getattr(self, part)
+        other = {"api": Api, "worker": Worker}[part](settings)
+        ours.stop(self.say)
+        try:
+            other.start(self.say)
+            yield other
+        finally:
+            other.stop(self.say)
+            ours.start(self.say)
+
+    @contextlib.contextmanager
     def searching_with(self, backend: str, request):
         """The API and the worker on search ``backend`` (``embedded`` or ``meilisearch``: the
         stack's own when it runs one, else the session's test server) inside the block; back as

@@ -17,7 +17,6 @@ import av
 import pytest
 
 from streams.asr.wer import word_error_rate
-from streams.stack.apps import Worker
 from tests.media_recipes import long_talk, short_talk
 from tests.topics import read_topic
 
@@ -31,14 +30,8 @@ PACE = 6.0
 @pytest.fixture(scope="module")
 def paced(pipeline):
     """The session's worker swapped, for this module, for one with ``transcribe_max_speed=PACE``."""
-    pipeline.worker.stop(pipeline.say)
-    worker = Worker(pipeline.settings.with_overrides(transcribe_max_speed=PACE))
-    worker.start(pipeline.say)
-    try:
+    with pipeline.swapped("worker", pipeline.settings.with_overrides(transcribe_max_speed=PACE)):
         yield pipeline
-    finally:
-        worker.stop(pipeline.say)
-        pipeline.worker.start(pipeline.say)
 
 
 @pytest.fixture(scope="module")

@@ -131,16 +131,9 @@ def fuzz_key(pipeline) -> str:
 def unthrottled(pipeline):
     """The session's API swapped, for the fuzz, for one on the same port and stack whose keys may
     send ``UNTHROTTLED`` requests a second (the rate limit itself: test_tenancy.py)."""
-    from streams.stack.apps import Api
-
-    pipeline.api.stop(pipeline.say)
-    api = Api(pipeline.settings.with_overrides(rate_limit_per_second=float(UNTHROTTLED), rate_limit_burst=UNTHROTTLED))
-    api.start(pipeline.say)
-    try:
+    with pipeline.swapped("api", pipeline.settings.with_overrides(rate_limit_per_second=float(UNTHROTTLED),
+                                                                   rate_limit_burst=UNTHROTTLED)):
         yield pipeline
-    finally:
-        api.stop(pipeline.say)
-        pipeline.api.start(pipeline.say)
 
 
 @pytest.fixture(scope="module")

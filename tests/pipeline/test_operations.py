@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from streams.stack.apps import Worker
 from streams.stack.process import free_port
 from tests.httpd import Answer, LocalServer
 from tests.media_recipes import short_talk, text_named_mp4
@@ -88,12 +87,10 @@ def test_an_agent_failure_reaches_sentry_with_the_video_and_event_ids(pipeline, 
     """The session's worker is swapped for one whose Triton address answers nothing: transcription
     fails for real (gRPC UNAVAILABLE), once, and the report must name the video and its event."""
     with sentry_server() as sentry:
-        failing = Worker(pipeline.settings.with_overrides(
+        failing = pipeline.settings.with_overrides(
             sentry_dsn=dsn(sentry), environment="test", release="clipstream@ops-test",
-            triton_grpc_url=f"127.0.0.1:{free_port()}", stage_attempts=1))
-        pipeline.worker.stop(pipeline.say)
-        try:
-            failing.start(pipeline.say)
+            triton_grpc_url=f"127.0.0.1:{free_port()}", stage_attempts=1)
+        with pipeline.swapped("worker", failing):
             video_id = pipeline.client.submit(short_talk(media_dir, built_media))["video_id"]
             video = pipeline.client.wait(video_id, timeout=300)
             assert video["status"] == "failed", video
@@ -102,9 +99,6 @@ def test_an_agent_failure_reaches_sentry_with_the_video_and_event_ids(pipeline, 
             while not error_events(sentry.received) and time.monotonic() < deadline:
                 time.sleep(0.5)
             worker = scrape(f"http://127.0.0.1:{pipeline.settings.worker_port}/metrics")
-        finally:
-            failing.stop(pipeline.say)
-            pipeline.worker.start(pipeline.say)
     [event] = [e for e in error_events(sentry.received) if e["tags"].get("video_id") == video_id]
     tags = event["tags"]
     assert tags["stage"] == "transcribe" and tags["tenant_id"] == pipeline.tenant_id

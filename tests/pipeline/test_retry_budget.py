@@ -14,7 +14,6 @@ import pytest
 
 from streams.cli.main import build_parser
 from streams.cli.operations import cmd_dlq
-from streams.stack.apps import Worker
 from streams.stack.triton import Triton
 from tests.media_recipes import short_talk
 from tests.topics import read_topic
@@ -68,14 +67,8 @@ def short_budget(pipeline):
     """The pipeline's worker swapped for one whose transcribe stage gives up after 3 tries within
     8 s; the usual worker is back afterwards."""
     settings = pipeline.settings.with_overrides(stage_retry_budgets="transcribe=3/8")
-    worker = Worker(settings)
-    pipeline.worker.stop(pipeline.say)
-    try:
-        worker.start(pipeline.say)
+    with pipeline.swapped("worker", settings):
         yield settings
-    finally:
-        worker.stop(pipeline.say)
-        pipeline.worker.start(pipeline.say)
 
 
 def test_triton_down_past_the_budget_fails_the_video_and_a_replay_once_it_is_back_completes_it(
