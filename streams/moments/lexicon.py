@@ -152,8 +152,11 @@ GERMAN = Lexicon(
 
 SPANISH = Lexicon(
     language="es",
+    # Not "la verdad" nor "verdad" alone: "la verdad es que", "de verdad" and "¿verdad?" say
+    # "honestly", "really" and "right?" (each "la verdad" in our Spanish scripts renders an English
+    # "honestly" or "really"), so they made a plain answer open with a hook and a bold claim.
     hooks=_phrases(
-        "aquí está; el secreto; la verdad; por qué; cómo; qué pasaría si; imagina; imaginen; nunca; "
+        "aquí está; el secreto; la verdad sobre; por qué; cómo; qué pasaría si; imagina; imaginen; nunca; "
         "deja de; dejen de; necesitas; lo más grande; la única cosa; nadie; la mayoría; sabías que; "
         "sabían que; la razón; el problema; el error; la clave; lo mejor; lo peor; todo el mundo; "
         "déjame contarte; déjenme contarles; por eso; ojalá; qué pasa"
@@ -161,7 +164,7 @@ SPANISH = Lexicon(
     address=_words("tú tu tus te ti contigo usted ustedes vosotros vosotras os vuestro vuestra"),
     claims=_words(
         "nunca jamás siempre todos todas todo nadie nada solo sólo único mejor peor mayor mayoría "
-        "secreto verdad error equivocado imposible garantizado"
+        "secreto error equivocado imposible garantizado"
     ),
     payoffs=_phrases(
         "por eso; es por eso; así es como; la lección; la clave es; la respuesta; el resultado; al "
@@ -250,8 +253,10 @@ ITALIAN = Lexicon(
 
 PORTUGUESE = Lexicon(
     language="pt",
+    # Not "a verdade" nor "verdade" alone: "na verdade" and "a verdade é que" say "actually" and
+    # "honestly" (as Spanish "la verdad" does).
     hooks=_phrases(
-        "aqui está; o segredo; a verdade; por que; porquê; e se; imagine; imaginem; nunca; pare de; "
+        "aqui está; o segredo; a verdade sobre; por que; porquê; e se; imagine; imaginem; nunca; pare de; "
         "parem de; você precisa; o maior; a única coisa; ninguém; a maioria; você sabia; vocês "
         "sabiam; a razão; o problema; o erro; a chave; o melhor; o pior; todo mundo; deixa eu te "
         "contar; é por isso; o que acontece"
@@ -259,7 +264,7 @@ PORTUGUESE = Lexicon(
     address=_words("você vocês tu te ti teu tua teus tuas contigo vos"),
     claims=_words(
         "nunca jamais sempre todos todas tudo ninguém nada só somente único melhor pior maior maioria "
-        "segredo verdade erro errado impossível garantido"
+        "segredo erro errado impossível garantido"
     ),
     payoffs=_phrases(
         "é por isso; por isso; é assim que; a lição; a chave é; a resposta; o resultado; no fim; no "

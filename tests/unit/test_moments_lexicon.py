@@ -85,6 +85,17 @@ def test_french_everyday_words_are_no_claims_or_payoffs():
     assert signals.payoff_phrase(sentence("Au final, c'est la glace qui a gagné."), FRENCH) == "au final"
 
 
+def test_spanish_and_portuguese_truth_markers_are_no_hooks_or_claims():
+    # "La verdad es que", "de verdad" and "na verdade" say "honestly", "really" and "actually".
+    for opener in ("Bueno, la verdad es que fue bastante poco a poco.", "Fue muy difícil, de verdad."):
+        assert signals.hook(sentence(opener), SPANISH) == 0.0
+    assert signals.hook(sentence("Na verdade, foi bem devagar."), PORTUGUESE) == 0.0
+    # The truth about something is still a promise, as "the truth" is in English.
+    assert signals.hook_phrase(sentence("La verdad sobre el pan de masa madre."), SPANISH) == "la verdad sobre"
+    assert signals.hook_phrase(sentence("A verdade sobre o fermento natural."), PORTUGUESE) == "a verdade sobre"
+    assert signals.hook(sentence("The truth is, nobody reads the manual."), ENGLISH) > 0
+
+
 def test_without_a_lexicon_only_what_every_language_shares_counts():
     question = sentence("なぜスタートアップの多くは失敗するのでしょうか？")
     assert question.ending == "?"  # a full-width question mark is a question
