@@ -4,7 +4,10 @@ Builds each labelled talk into a video (eSpeak NG over a portrait, ``tests/highl
 cached in ``~/.cache/clipstream/eval``): those of ``../shared/eval/highlights`` and our own of
 other genres in ``bench/highlights`` (a commencement speech, a stand-up set, a how-to tutorial, a
 sermon, a three-voice panel), a real speech none of us wrote (``bench/highlights/real``: never
-trained on), or any ``--labels`` folders (a held-out set is scored the same way).
+trained on), or any ``--labels`` folders (a held-out set is scored the same way; a folder with
+no scripts of its own stands for its subfolders that have some, each named by its talks'
+language: ``--labels heldout`` for ``heldout/de`` and ``heldout/es``; a folder named by a language
+with no voice set here is refused rather than spoken in English: ``label_folders``).
 Each talk runs once through the real pipeline (API, Faust worker, Triton) on a private stack with
 free ports; its stored transcript chunks are kept beside the built video, and the pipeline's own
 final ranking is read back. The ranking is then *replayed* from those chunks
@@ -74,6 +77,7 @@ from tests.highlight_talks import (  # noqa: E402
     BuiltTalk,
     build_talk,
     espeak_version,
+    label_folders,
     language_of,
     talk_names,
 )
@@ -192,7 +196,7 @@ def main() -> None:
     parser.add_argument("--talks", help="comma-separated talk names (default: every .tsv in the --labels folders)")
     parser.add_argument("--k", type=int, default=4, help="clips asked for and scored")
     parser.add_argument("--labels", type=Path, nargs="+", default=[HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, REAL_HIGHLIGHTS_DIR],
-                        help="folders of labelled talk scripts")
+                        help="folders of labelled talk scripts, or folders of such folders named by language")
     parser.add_argument("--baseline", default=RANKING_BASELINE, help="the commit whose ranking is today's")
     parser.add_argument("--media", type=Path, default=MEDIA_DIR)
     parser.add_argument("--cache", type=Path, default=EVAL_CACHE, help="where built talk videos are kept")
@@ -207,6 +211,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--without", default="", help=f"parts also taken out, one run each ({', '.join(PARTS)})")
     args = parser.parse_args()
+    try:
+        args.labels = label_folders(args.labels)
+    except ValueError as exc:
+        raise SystemExit(f"--labels {exc}") from None
     # A talk is named by its file, and a translated one by its language too ("de/podcast_sailing").
     where = {talk_id(folder, name): (folder, name) for folder in args.labels for name in talk_names(folder)}
     order = {folder: i for i, folder in enumerate(args.labels)}
