@@ -19,7 +19,12 @@ lose is the ranking's.
 No loudness, pitch or faces: those signals are neutral for every candidate.
 
     nice -n 19 .venv/bin/python bench/moments_scripts.py [--talks en/lecture_refrigeration,ja/...]
-        [--k 4] [--baseline COMMIT]
+        [--labels DIR ...] [--originals DIR ...] [--k 4] [--baseline COMMIT]
+
+``--labels`` scores other translations (a held-out talk): folders named by the language of their
+scripts (``heldout/ja``), or folders of them (``heldout``), every script in them unless ``--talks``
+names some; each translation is read at the pace of its English original, found in ``--originals``
+(the shared talks' and ours by default).
 
 Writes bench/results/moments_quality_scripts.json.
 """
@@ -28,9 +33,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from statistics import mean
+from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -121,36 +128,70 @@ def transcript_of(script: str, language: str, english: str) -> tuple[list[Transc
     return chunks, durations, passages
 
 
-def script_path(talk: str) -> Path:
+TRANSLATED_DIR = BENCH_HIGHLIGHTS_DIR / "translated"
+ORIGINALS = (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR)
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")  # ja, zh, pt-BR: how a translation's folder is named
+
+
+def script_path(talk: str, labels: Sequence[Path] = (TRANSLATED_DIR,), originals: Sequence[Path] = ORIGINALS) -> Path:
+    """The script of ``talk`` (``language/name``): an English one among ``originals``, a translation
+    in a folder of ``labels`` named by its language (``ja/``) or in such a folder inside one."""
     language, name = talk.split("/")
-    if language == "en":
-        for folder in (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR):
-            if (folder / f"{name}.tsv").is_file():
-                return folder / f"{name}.tsv"
-        raise SystemExit(f"no English script {name}")
-    return BENCH_HIGHLIGHTS_DIR / "translated" / language / f"{name}.tsv"
+    places = ([o / f"{name}.tsv" for o in originals] if language == "en" else
+              [p for folder in labels for p in (folder / f"{name}.tsv", folder / language / f"{name}.tsv")
+               if p.parent.name == language])
+    found = next((p for p in places if p.is_file()), None)
+    if found is None:
+        where = ", ".join(map(str, originals if language == "en" else labels))
+        raise SystemExit(f"no script {talk}: looked for {name}.tsv in {where} (a translation's folder is named "
+                         "by its language; an English original's is given by --originals)")
+    return found
 
 
-def english_path(talk: str) -> Path:
-    return script_path(f"en/{talk.split('/')[1]}")
+def english_path(talk: str, originals: Sequence[Path] = ORIGINALS) -> Path:
+    return script_path(f"en/{talk.split('/')[1]}", originals=originals)
+
+
+def talks_in(labels: Sequence[Path]) -> list[str]:
+    """Every translated script in ``labels`` (folders named by their language, or folders of them),
+    as ``language/name``."""
+    folders = []
+    for folder in labels:
+        if not folder.is_dir():
+            raise SystemExit(f"--labels {folder}: no such folder")
+        folders += [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]
+    found = sorted({f"{f.name}/{p.stem}" for f in folders if LANGUAGE_CODE.fullmatch(f.name) and f.name != "en"
+                    for p in f.glob("*.tsv")})
+    if not found:
+        raise SystemExit(f"--labels {', '.join(map(str, labels))}: no translated scripts (*.tsv) in a folder "
+                         "named by its language (ja, zh, de ...)")
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--talks", default=",".join(TALKS), help="language/name, comma-separated")
+    parser.add_argument("--talks", help="language/name, comma-separated (default: the shared talks' "
+                        "translations, or every script in --labels)")
+    parser.add_argument("--labels", type=Path, nargs="+",
+                        help=f"folders of translated scripts named by language, or folders of them (default {TRANSLATED_DIR})")
+    parser.add_argument("--originals", type=Path, nargs="+", default=list(ORIGINALS),
+                        help="folders of the English originals, whose pace each translation is read at")
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--baseline", default=RANKING_BASELINE)
     parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    labels = args.labels or [TRANSLATED_DIR]
+    args.talks = args.talks or ",".join(talks_in(labels) if args.labels else TALKS)
     names = args.talks.split(",")
     trained_on = {p.stem for p in BENCH_HIGHLIGHTS_DIR.glob("*.tsv")}
     if any(n.split("/")[1] in trained_on for n in names):
         raise SystemExit("score talks the editorial head was not trained on (bench/highlights trains it)")
     built = {}
     for name in names:
-        chunks, durations, passages = transcript_of(script_path(name).read_text(encoding="utf-8"), name.split("/")[0],
-                                                    english_path(name).read_text(encoding="utf-8"))
+        chunks, durations, passages = transcript_of(
+            script_path(name, labels, args.originals).read_text(encoding="utf-8"), name.split("/")[0],
+            english_path(name, args.originals).read_text(encoding="utf-8"))
         built[name] = (chunks, labelled_talk(passages, durations))
     videos = [{"key": n, "options": options(args.k), "duration": c[-1].end_s, "chunks": [chunk_json(x) for x in c]}
               for n, (c, _) in built.items()]
