@@ -50,7 +50,7 @@ from streams.domain.transcript import TranscriptChunk  # noqa: E402
 from streams.domain.words import Word  # noqa: E402
 from streams.moments.highlights import PASSAGE_GAP_SECONDS, labelled_talk, parse_script  # noqa: E402
 from streams.moments.sentences import TERMINAL  # noqa: E402
-from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR  # noqa: E402
+from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, script_folders, talk_names  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "moments_quality_scripts.json"
 # The shared talks in every language they are translated into: the lecture in eight, the keynote and
@@ -153,15 +153,14 @@ def english_path(talk: str, originals: Sequence[Path] = ORIGINALS) -> Path:
 
 
 def talks_in(labels: Sequence[Path]) -> list[str]:
-    """Every translated script in ``labels`` (folders named by their language, or folders of them),
-    as ``language/name``."""
-    folders = []
-    for folder in labels:
-        if not folder.is_dir():
-            raise SystemExit(f"--labels {folder}: no such folder")
-        folders += [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]
-    found = sorted({f"{f.name}/{p.stem}" for f in folders if LANGUAGE_CODE.fullmatch(f.name) and f.name != "en"
-                    for p in f.glob("*.tsv")})
+    """Every translated script in ``labels`` (``script_folders``: folders named by their language,
+    or folders of them), as ``language/name``."""
+    try:
+        folders = script_folders(list(labels))
+    except ValueError as exc:
+        raise SystemExit(f"--labels {exc}") from None
+    found = [f"{f.name}/{name}" for f in folders if LANGUAGE_CODE.fullmatch(f.name) and f.name != "en"
+             for name in talk_names(f)]
     if not found:
         raise SystemExit(f"--labels {', '.join(map(str, labels))}: no translated scripts (*.tsv) in a folder "
                          "named by its language (ja, zh, de ...)")

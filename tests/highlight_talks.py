@@ -97,12 +97,11 @@ def language_of(labels: Path) -> str | None:
     return labels.name if labels.name in LANGUAGE_VOICES else None
 
 
-def label_folders(folders: list[Path]) -> list[Path]:
+def script_folders(folders: list[Path]) -> list[Path]:
     """The folders of labelled talk scripts that ``folders`` name: each one that holds scripts
     (``*.tsv``), and for one that holds none, its subfolders that do (``heldout`` for
-    ``heldout/de`` and ``heldout/es``). Refused (``ValueError``, saying what to do): a folder with
-    no scripts in it or its subfolders, and one named by a language that eSpeak NG speaks but no
-    voice of ``LANGUAGE_VOICES`` is set for: its talks would be read in an English voice."""
+    ``heldout/de`` and ``heldout/es``). ``ValueError`` for a folder with no scripts in it or its
+    subfolders."""
     found = []
     for folder in folders:
         if not folder.is_dir():
@@ -110,14 +109,22 @@ def label_folders(folders: list[Path]) -> list[Path]:
         inside = [folder] if talk_names(folder) else sorted(p for p in folder.iterdir() if p.is_dir() and talk_names(p))
         if not inside:
             raise ValueError(f"{folder}: no labelled talk scripts (*.tsv) in it or in its subfolders")
-        for labels in inside:
-            if language_of(labels) is None and labels.name != "en" and espeak_speaks(labels.name):
-                raise ValueError(
-                    f"{labels}: named as talks in {labels.name!r}, a language with no voice set here "
-                    f"(tests/highlight_talks.LANGUAGE_VOICES: {', '.join(sorted(LANGUAGE_VOICES))}); its "
-                    "talks would be read in English. Add its eSpeak NG voice there, or rename the folder "
-                    "if they are in English")
         found += inside
+    return found
+
+
+def label_folders(folders: list[Path]) -> list[Path]:
+    """``script_folders(folders)``, to be spoken: one named by a language that eSpeak NG speaks but
+    no voice of ``LANGUAGE_VOICES`` is set for is refused too (``ValueError``, saying what to do):
+    its talks would be read in an English voice."""
+    found = script_folders(folders)
+    for labels in found:
+        if language_of(labels) is None and labels.name != "en" and espeak_speaks(labels.name):
+            raise ValueError(
+                f"{labels}: named as talks in {labels.name!r}, a language with no voice set here "
+                f"(tests/highlight_talks.LANGUAGE_VOICES: {', '.join(sorted(LANGUAGE_VOICES))}); its "
+                "talks would be read in English. Add its eSpeak NG voice there, or rename the folder "
+                "if they are in English")
     return found
 
 
