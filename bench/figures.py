@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.by_language import common_talks, language_means  # noqa: E402  (standard library only)
+
 RESULTS = ROOT / "bench" / "results"
 DOCUMENTS = (ROOT / "README.md", ROOT / "deploy" / "README.md")
 BLOCK = re.compile(r"(<!-- figures:(?P<name>[a-z_0-9]+) -->)(?P<body>.*?)(<!-- /figures -->)", re.S)
@@ -233,6 +237,8 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
               for t in scored if not all(t["current"]["meets"].values())]
     if missed and len(scored) > 3:
         text += f"; short of them: {listed(missed)}"
+    if len(by) > 1 and len(common_talks(scored)) > 1:  # a mean over one talk is that talk's figure
+        text += ". " + _language_means(scored, r)
     foreign = [t for t in scored if "/" in t["talk"]]
     without = [v.removeprefix("without ") for v in foreign[0] if v.startswith("without ")] if foreign else []
     if without:
@@ -245,6 +251,23 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     if name == "moments_quality_languages" and (RESULTS / "moments_quality_scripts.json").is_file():
         text += ". " + _read_from_scripts(result("moments_quality_scripts"))
     return text
+
+
+def _language_means(scored: list[dict], r: dict) -> str:
+    """Issue 49's reading: each language's mean precision@k and recall over the talks read in
+    every language of the run (``bench/by_language.py``), today's beside it."""
+    now, base = (language_means(scored, variant, r["targets"]) for variant in ("current", "baseline"))
+    names = [_short_name(name, [{"talk": n} for n in common_talks(scored)]) for name in common_talks(scored)]
+    means = listed(f"{language} {m['precision_at_k']:.2f} / {m['recall']:.2f} (today's "
+                   f"{base[language]['precision_at_k']:.2f} / {base[language]['recall']:.2f})"
+                   for language, m in now.items())
+    short = [f"{language} ({', '.join(k for k, ok in m['meets'].items() if not ok)})"
+             for language, m in now.items() if not all(m["meets"].values())]
+    target = f"{r['targets']['precision_at_k']:.2f} / {r['targets']['recall']:.2f}"
+    return (f"Each language's mean precision@{r['k']} / recall over the {len(names)} talks read in every "
+            f"language ({listed(names)}): {means}; "
+            + (f"short of issue 49's {target}: {listed(short)}" if short
+               else f"every language at issue 49's {target}"))
 
 
 def _short_name(talk: str, among: list[dict]) -> str:

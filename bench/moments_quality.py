@@ -24,7 +24,9 @@ precision@K, recall, how much of each hit highlight its clip covers and how much
 inside it, beside chance: K random non-overlapping windows of the ranking's own clip lengths, and
 of the highlights' mean length. Issue 48's targets are checked on every talk: precision@K at
 least 0.75, recall at least 0.6, every hit covering at least 90 % of its highlight with at least
-70 % of the clip inside it.
+70 % of the clip inside it. Issue 49 asks precision@K and recall "in every language": where the
+run holds several, each language's mean over the talks read in all of them is printed after the
+talks and written as ``by_language`` (``bench/by_language.py``).
 
     nice -n 19 .venv/bin/python bench/moments_quality.py [--talks podcast_sailing,...] [--k 4]
         [--labels DIR ...] [--baseline COMMIT] [--media DIR] [--cache DIR] [--reuse-stack]
@@ -57,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import heads  # noqa: E402
 from bench.baseline import RANKING_BASELINE, checkout, replayed  # noqa: E402
+from bench.by_language import common_talks, language_means  # noqa: E402
 from bench.language_cost import speech_seconds  # noqa: E402
 from bench.ranking_replay import PARTS, WITHOUT, chunk_json, chunk_of  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
@@ -334,8 +337,19 @@ def summarise(results: list[dict], args, baseline: str, current: str) -> None:
                      f"{sum(all(r[variant]['meets'].values()) for r in results)} of {len(results)} talks"))
     print()
     print(table(rows), flush=True)
+    by_language = {variant: language_means(results, variant, TARGETS) for variant in variants}
+    if len(by_language["current"]) > 1:
+        print(f"\nEach language over the talks read in every one ({', '.join(common_talks(results))}):")
+        rows = [("language", "variant", "talks", f"mean P@{args.k}", "mean recall", "meets issue 49")]
+        for variant, languages in by_language.items():
+            for language, m in languages.items():
+                failed = [k for k, ok in m["meets"].items() if not ok]
+                rows.append((language, variant, str(m["talks"]), f"{m['precision_at_k']:.2f}", f"{m['recall']:.2f}",
+                             "yes" if not failed else "no: " + ", ".join(failed)))
+        print(table(rows), flush=True)
     write_results(args.out, "moments_quality", results, k=args.k, targets=TARGETS, baseline_commit=baseline,
-                  current_commit=current, commit=commit(), espeak=espeak_version(), niceness=os.nice(0))
+                  current_commit=current, commit=commit(), espeak=espeak_version(), niceness=os.nice(0),
+                  by_language=by_language)
 
 
 if __name__ == "__main__":

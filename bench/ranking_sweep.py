@@ -23,7 +23,8 @@ Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module 
 weights: ``scoring.WEIGHTS[numbers]=0``). The code as it is runs first, in the same run, on the
 same transcripts, as the baseline. For each variant: hits among the top four of every reading,
 readings that meet precision@4 0.75, and streamed picks the final choice dropped (*superseded*:
-their clips were already rendered).
+their clips were already rendered); then, for each kind and saved set of readings, each language's
+mean precision@4 and recall over the talks read in every language (issue 49's "in every language").
 
     nice .venv/bin/python bench/ranking_sweep.py --set selection.SUPERSEDE_MARGIN=3 [--set ...]
         [--train-on SCRIPT ...] [--whole-words] [--only spoken|scripts] [--offline] [--transcripts DIR ...]
@@ -42,6 +43,7 @@ from typing import Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import moments_scripts  # noqa: E402
+from bench.by_language import language_means  # noqa: E402
 from bench.heads import loaded  # noqa: E402
 from bench.moments_quality import TARGETS, options  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
@@ -162,6 +164,20 @@ def totals(rows: list[dict], kind: str) -> dict:
             **({"offline_hits": sum(r["offline_hits"] for r in chosen)} if chosen and "offline_hits" in chosen[0] else {})}
 
 
+def languages(rows: list[dict]) -> dict[str, dict]:
+    """Issue 49's reading of each kind and saved set of readings (``spoken [94fa80e]``): each
+    language's mean precision@4 and recall over the talks read in every language
+    (``bench/by_language.py``)."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        kind, _, rest = r["reading"].partition(" ")
+        name, _, saved = rest.partition(" [")
+        language = name.split("/")[0] if "/" in name else "en"
+        groups.setdefault(f"{kind} [{saved}" if saved else kind, []).append(
+            {"talk": name, "language": language, "current": r})
+    return {group: language_means(talks, "current", TARGETS) for group, talks in groups.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", action="append", default=[], help="one variant: module.NAME=value,...")
@@ -223,6 +239,13 @@ def main() -> None:
                        f" of {summary[n][kind]['readings']} / {summary[n][kind]['superseded']}"
                        + (f" [{summary[n][kind]['offline_hits']}]" if args.offline else "") for n in names)))
     print(table(rows), flush=True)
+    for n in names:
+        for group, means in languages(results[n]).items():
+            met = sum(all(m["meets"].values()) for m in means.values())
+            print(f"{n}, {group}, each language's mean P@{K} / recall: "
+                  + ", ".join(f"{lang} {m['precision_at_k']:.2f} / {m['recall']:.2f}" for lang, m in means.items())
+                  + f" ({met} of {len(means)} at the targets)", flush=True)
+        summary[n]["languages"] = languages(results[n])
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
                   k=K, variants=list(results)[1:], without_kept_transcript=missing,
                   transcripts=[str(f) for f in args.transcripts] or "kept here")
