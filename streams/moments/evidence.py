@@ -21,7 +21,7 @@ from streams.moments.lexicon import Lexicon, for_language
 from streams.moments.pauses import Pauses
 from streams.moments.sentences import Sentence
 from streams.moments.topics import TopicMap
-from streams.prosody.pitch import PitchTrack, semitone_spread
+from streams.prosody.pitch import PitchTrack, pooled_semitone_spread, semitone_spread
 
 NEUTRAL = 0.5
 # Pitch spread (semitones, standard deviation) of a flat reading and of lively speech.
@@ -108,6 +108,12 @@ class Evidence:
             self._spoken[key] = self.languages.between(sentence.start, sentence.end)
         return self._spoken[key]
 
+    def voices_pitch(self, sentences: Sequence[Sentence]) -> float:
+        """``pitch_variation`` over ``sentences`` with each voice measured by itself, for what a
+        reason says of the voice: the score's reading spreads across a change of voice by the gap
+        between the two (a steady host answered by a lower guest reads as a voice that moves)."""
+        return pitch_variation(sentences[0].start, sentences[-1].end, self.pitch, sentences)
+
     def lexicon_of(self, sentence: Sentence) -> Lexicon | None:
         """The word lists ``sentence`` is read with (``lexicon.for_language``: English where the
         language is not known, None for a language without lists)."""
@@ -131,18 +137,30 @@ def energy(start: float, end: float, envelope: EnergyEnvelope | None) -> float:
     return min(1.0, max(0.0, NEUTRAL + 0.5 * math.log2(level / median)))
 
 
-def pitch_spread(start: float, end: float, track: PitchTrack | None) -> float | None:
-    """Semitone spread of the voiced pitch in the window, or ``None`` when too little is voiced."""
+def pitch_spread(
+    start: float, end: float, track: PitchTrack | None, sentences: Sequence[Sentence] = ()
+) -> float | None:
+    """Semitone spread of the voiced pitch in the window, or ``None`` when too little is voiced.
+    Where the window's ``sentences`` are said by more than one voice, each voice is measured from
+    its own median over its own sentences (``pooled_semitone_spread``): a guest who speaks lower
+    than the host is a change of voice, not a voice that moves."""
     if track is None:
         return None
-    voiced = track.voiced_between(start, end)
-    return semitone_spread(voiced) if len(voiced) >= MIN_VOICED_FRAMES else None
+    if len({s.speaker for s in sentences}) < 2:
+        voiced = track.voiced_between(start, end)
+        return semitone_spread(voiced) if len(voiced) >= MIN_VOICED_FRAMES else None
+    by_voice: dict[str | None, list[float]] = {}
+    for s in sentences:
+        by_voice.setdefault(s.speaker, []).extend(track.voiced_between(s.start, s.end))
+    if sum(len(values) for values in by_voice.values()) < MIN_VOICED_FRAMES:
+        return None
+    return pooled_semitone_spread(list(by_voice.values()))
 
 
-def pitch_variation(start: float, end: float, track: PitchTrack | None) -> float:
+def pitch_variation(start: float, end: float, track: PitchTrack | None, sentences: Sequence[Sentence] = ()) -> float:
     """How much the voice moves: a monotone (about 1 semitone of spread) scores 0, expressive
-    speech (4 semitones or more) scores 1."""
-    spread = pitch_spread(start, end, track)
+    speech (4 semitones or more) scores 1; each voice by itself (``pitch_spread``)."""
+    spread = pitch_spread(start, end, track, sentences)
     if spread is None:
         return NEUTRAL
     return min(1.0, max(0.0, (spread - FLAT_SEMITONES) / (LIVELY_SEMITONES - FLAT_SEMITONES)))

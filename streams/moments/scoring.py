@@ -242,6 +242,7 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     language = language_of_window(window, evidence)
     unmeasured = _unmeasured(window, evidence)
     known = [name for name in WEIGHTS if name not in unmeasured]
+    values = {**values, "pitch": evidence.voices_pitch(window.sentences)}  # not the gap between two voices
     order = list(WEIGHTS)  # on equal contributions, the more important signal first
     parts = []
     lead = _what_it_is(window, values, evidence, language) if "editorial" in known else ""

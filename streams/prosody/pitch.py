@@ -4,7 +4,8 @@
 squared difference between the signal and itself shifted by each candidate period, normalised by
 its running mean, and the first dip under a threshold is the period. Frames that are quiet or have
 no clear period are unvoiced (0 Hz). ``semitone_spread`` measures how much a voice moves: a
-monotone reader stays within a semitone or two, a lively speaker ranges over four or more.
+monotone reader stays within a semitone or two, a lively speaker ranges over four or more;
+``pooled_semitone_spread`` measures it for several voices, each from its own median.
 """
 
 from __future__ import annotations
@@ -140,8 +141,22 @@ def _refine(curve: np.ndarray, lag: int) -> float:
 def semitone_spread(f0: list[float] | np.ndarray) -> float:
     """Standard deviation, in semitones, of voiced pitch values around their median; 0.0 for fewer
     than two values."""
-    values = np.asarray([f for f in f0 if f > 0], dtype=np.float64)
-    if values.size < 2:
+    return pooled_semitone_spread([f0])
+
+
+def pooled_semitone_spread(voices: list[list[float] | np.ndarray]) -> float:
+    """``semitone_spread`` of several voices at once: the standard deviation of each voice's values
+    about its own mean, pooled, so two steady voices a fifth apart are as flat as either alone (only
+    how each voice moves counts, not that a lower one answered a higher one). A voice with fewer
+    than two voiced values adds nothing; 0.0 when none has two."""
+    spreads = []
+    for f0 in voices:
+        values = np.asarray([f for f in f0 if f > 0], dtype=np.float64)
+        if values.size >= 2:
+            spreads.append(12.0 * np.log2(values / np.median(values)))
+    if len(spreads) == 1:
+        return float(spreads[0].std())
+    if not spreads:
         return 0.0
-    semitones = 12.0 * np.log2(values / np.median(values))
-    return float(semitones.std())
+    centred = np.concatenate([semitones - semitones.mean() for semitones in spreads])
+    return float(np.sqrt(np.mean(centred * centred)))

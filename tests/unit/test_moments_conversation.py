@@ -17,6 +17,7 @@ from streams.moments.lengths import LengthRange
 from streams.moments.selection import StreamingSelector, answers_kept
 from streams.moments.sentences import build_sentences
 from streams.moments.streaming import MomentStream
+from streams.prosody.pitch import PitchTrack
 from streams.speakers.voices import Voices
 from tests.unit.moments_text import timed_words
 
@@ -195,3 +196,23 @@ def test_the_moment_stream_learns_who_speaks_from_the_chunks_voices():
         if with_voices:  # every word of the picks is given the voice that said it
             truth = {w.start: w.speaker for w in words}
             assert all(w.speaker == truth[w.start] for p in step.final for w in p.words)
+
+
+def test_a_reason_does_not_call_a_change_of_voice_an_expressive_voice():
+    """A steady host at 120 Hz answered by a steady guest at 210 Hz: over both, the pitch spreads by
+    the gap between them. The score reads it as it always has; the reason says how each voice moves,
+    so it does not call the exchange an expressive voice. One voice that jumps so is one."""
+    s = sentences_of([("S1", HOST), ("S2", ANSWER)])
+
+    def pitched(sentences) -> PitchTrack:
+        hop = 0.04
+        at = [next((x.speaker for x in sentences if x.start <= i * hop < x.end), None)
+              for i in range(int(sentences[-1].end / hop) + 10)]
+        return PitchTrack(hop_seconds=hop, f0=tuple({"S1": 120.0, "S2": 210.0}.get(who, 0.0) for who in at))
+
+    two = score_window(Window(tuple(s)), Evidence(pitch=pitched(s), conversation=Conversation(s)))
+    assert two.signals["pitch"] == 1.0
+    assert "expressive voice" not in two.reason and "a question and its whole answer" in two.reason
+    one = [replace(x, words=tuple(replace(w, speaker="S1") for w in x.words)) for x in s]
+    jumping = score_window(Window(tuple(one)), Evidence(pitch=pitched(s), conversation=Conversation(one)))
+    assert jumping.signals["pitch"] == 1.0 and "expressive voice" in jumping.reason

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from streams.prosody.pitch import PitchTrack, pitch_track, semitone_spread
+from streams.domain.words import Word
 from streams.moments.evidence import pitch_variation
+from streams.moments.sentences import Sentence
+from streams.prosody.pitch import PitchTrack, pitch_track, pooled_semitone_spread, semitone_spread
 
 RATE = 16_000
 
@@ -80,6 +82,31 @@ def test_pitch_variation_signal_prefers_an_expressive_voice():
     assert pitch_variation(0, 4, lively) >= 0.6
     assert pitch_variation(0, 4, None) == 0.5
     assert pitch_variation(10, 20, lively) == 0.5  # nothing voiced there: no opinion
+
+
+def test_each_voice_is_measured_from_its_own_median():
+    assert pooled_semitone_spread([[110.0] * 10, [220.0] * 10]) == 0.0  # two steady voices an octave apart
+    assert pooled_semitone_spread([[100.0, 200.0], [300.0] * 4]) == pytest.approx(np.sqrt(72 / 6))  # +-6 and four zeros
+    assert pooled_semitone_spread([[100.0], [0.0, 150.0]]) == 0.0  # no voice with two voiced values
+    assert pooled_semitone_spread([[100.0, 200.0]]) == semitone_spread([100.0, 200.0])
+
+
+def said(speaker: str | None, start: float, end: float) -> Sentence:
+    return Sentence((Word("words", start, end, speaker=speaker),))
+
+
+def test_a_change_of_voice_is_not_an_expressive_voice():
+    """A steady host at 120 Hz answered by a steady guest at 210 Hz: across both, the pitch spreads
+    over nearly ten semitones, but neither voice moves."""
+    exchange = pitch_track(np.concatenate([steady(120, 2.0), steady(210, 2.0)]))
+    assert pitch_variation(0, 4, exchange) == 1.0  # voices unknown: read as one voice, as before
+    assert pitch_variation(0, 4, exchange, [said("S1", 0, 2), said("S2", 2, 4)]) == 0.0
+    assert pitch_variation(0, 4, exchange, [said("S1", 0, 2), said("S1", 2, 4)]) == 1.0  # one voice that jumps
+    t = np.arange(2 * RATE) / RATE
+    lively_host = voice(120 * 2 ** (5 * np.sin(2 * np.pi * 0.5 * t) / 12))
+    both = pitch_track(np.concatenate([lively_host, steady(210, 2.0)]))
+    assert pitch_variation(0, 4, both, [said("S1", 0, 2), said("S2", 2, 4)]) >= 0.3  # the host still moves
+    assert pitch_variation(0, 4, both, [said("S1", 0, 0.4), said("S2", 3.6, 4)]) == 0.5  # too little voiced
 
 
 def test_bad_settings_are_refused():
