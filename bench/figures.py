@@ -237,8 +237,9 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
               for t in scored if not all(t["current"]["meets"].values())]
     if missed and len(scored) > 3:
         text += f"; short of them: {listed(missed)}"
-    if len(by) > 1 and len(common_talks(scored)) > 1:  # a mean over one talk is that talk's figure
-        text += ". " + _language_means(scored, r)
+    common = common_talks(scored)
+    if len(by) > 1 and len(common) > 1:  # a mean over one talk is that talk's figure
+        text += ". " + _language_means(scored, common, r)
     foreign = [t for t in scored if "/" in t["talk"]]
     without = [v.removeprefix("without ") for v in foreign[0] if v.startswith("without ")] if foreign else []
     if without:
@@ -253,11 +254,11 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
     return text
 
 
-def _language_means(scored: list[dict], r: dict) -> str:
-    """Issue 49's reading: each language's mean precision@k and recall over the talks read in
-    every language of the run (``bench/by_language.py``), today's beside it."""
+def _language_means(scored: list[dict], common: list[str], r: dict) -> str:
+    """Issue 49's reading: each language's mean precision@k and recall over ``common``, the talks
+    read in every language of the run (``bench/by_language.py``), today's beside it."""
     now, base = (language_means(scored, variant, r["targets"]) for variant in ("current", "baseline"))
-    names = [_short_name(name, [{"talk": n} for n in common_talks(scored)]) for name in common_talks(scored)]
+    names = [_short_name(name, [{"talk": n} for n in common]) for name in common]
     means = listed(f"{language} {m['precision_at_k']:.2f} / {m['recall']:.2f} (today's "
                    f"{base[language]['precision_at_k']:.2f} / {base[language]['recall']:.2f})"
                    for language, m in now.items())

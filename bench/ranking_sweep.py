@@ -240,12 +240,12 @@ def main() -> None:
                        + (f" [{summary[n][kind]['offline_hits']}]" if args.offline else "") for n in names)))
     print(table(rows), flush=True)
     for n in names:
-        for group, means in languages(results[n]).items():
+        summary[n]["languages"] = languages(results[n])
+        for group, means in summary[n]["languages"].items():
             met = sum(all(m["meets"].values()) for m in means.values())
             print(f"{n}, {group}, each language's mean P@{K} / recall: "
                   + ", ".join(f"{lang} {m['precision_at_k']:.2f} / {m['recall']:.2f}" for lang, m in means.items())
                   + f" ({met} of {len(means)} at the targets)", flush=True)
-        summary[n]["languages"] = languages(results[n])
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
                   k=K, variants=list(results)[1:], without_kept_transcript=missing,
                   transcripts=[str(f) for f in args.transcripts] or "kept here")
