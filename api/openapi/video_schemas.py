@@ -42,6 +42,7 @@ def video_schemas() -> dict:
     from api.clips import ASPECTS, MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
     from streams.media.captions import CAPTION_STYLES
     from streams.moments import LENGTH_PRESETS
+    from streams.moments.signal_meanings import JUDGED, MEANINGS, UNMEASURED
 
     clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
     timed = {"start": NUMBER, "end": NUMBER}
@@ -181,10 +182,17 @@ def video_schemas() -> dict:
                 "score": SCORE,
                 "title": STRING,
                 "reason": STRING,
-                "signals": OBJECT,
+                "signals": ref("Signals"),
                 "speakers": array(ref("HeardSpeaker")),
             }
         ),
+        "Signals": {
+            "type": "object",
+            "description": "Why the clip ranks where it does: each signal from 0 to 100, which the ranking's score "
+            f"weighs (`editorial` most). {UNMEASURED}",
+            "properties": {name: {**SCORE, "description": meaning} for name, meaning in {**MEANINGS, **JUDGED}.items()},
+            "additionalProperties": SCORE,
+        },
         "MomentList": obj({"video_id": STRING, "status": status, "moments": array(ref("Moment"))}),
         "Clip": obj(
             {
@@ -208,7 +216,7 @@ def video_schemas() -> dict:
                 "height": INTEGER,
                 "title": STRING,
                 "reason": STRING,
-                "signals": OBJECT,
+                "signals": ref("Signals"),
                 "speakers": array(ref("HeardSpeaker")),
                 **clip_files,
                 "caption_style": nullable(STRING),
