@@ -146,6 +146,21 @@ def _play_first_clip(page, clip: dict, shots: Shots) -> None:
     player.evaluate("v => v.pause()")
 
 
+def _signal_meanings(page, http, clip: dict) -> None:
+    """Each name in a clip's signal breakdown says, as its tooltip, what the API's document says
+    that signal measures."""
+    described = http.get("/openapi.json").json()["components"]["schemas"]["Signals"]["properties"]
+    card = page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']")
+    card.locator("details.signals summary").click()
+    names = card.locator("details.signals dt[data-signal]")
+    assert names.count() == len(clip["signals"])
+    page.wait_for_function(
+        "id => [...document.querySelectorAll(`#clips .clip-card[data-clip-id='${id}'] details.signals dt`)]"
+        ".every(dt => dt.title)", arg=clip["clip_id"], timeout=10_000)
+    shown = names.evaluate_all("dts => dts.map(dt => [dt.dataset.signal, dt.title])")
+    assert sorted(map(tuple, shown)) == sorted((name, described[name]["description"]) for name in clip["signals"])
+
+
 def _editor_exports(page, clip: dict) -> None:
     """The clip's card offers its timeline bundle in each editor format; the Premiere/Resolve
     one downloads a zip (a signed link: no key sent)."""
@@ -282,6 +297,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     clips = http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
     assert clips and page.locator("#clips .clip-card").count() == len(clips)
     _play_first_clip(page, clips[0], shots)
+    _signal_meanings(page, http, clips[0])
     _editor_exports(page, clips[0])
     _find_word(page, http.get(f"/v1/videos/{video_id}/transcript").json()["words"], shots)
     _library_search(page, http, video_id, shots)

@@ -31,16 +31,34 @@ function signature(clip) {
     (clip.speakers || []).map((s) => s.name)]);
 }
 
+// What each signal measures, as the API's own document says (its Signals schema): read once, when
+// a breakdown is first drawn, and shown as each name's tooltip. Without it the names stand alone.
+let meanings = null;
+function signalMeanings() {
+  meanings ??= fetch("/openapi.json")
+    .then((r) => (r.ok ? r.json() : null))
+    .then((doc) => doc?.components?.schemas?.Signals?.properties || {})
+    .catch(() => ({}));
+  return meanings;
+}
+
 function signalList(signals) {
   const entries = Object.entries(signals || {}).filter(([, v]) => typeof v === "number");
   const scale = entries.every(([, v]) => v <= 1) ? 100 : 1;
   entries.sort((a, b) => b[1] - a[1]);
-  return h("dl", { class: "signal-list" }, entries.map(([name, value]) => {
+  const list = h("dl", { class: "signal-list" }, entries.map(([name, value]) => {
     const pct = Math.max(0, Math.min(100, value * scale));
     const fill = h("span", { class: "signal-fill" });
     fill.style.width = `${pct}%`;
-    return [h("dt", {}, label(name)), h("dd", {}, h("span", { class: "signal-bar" }, fill), h("span", { class: "mono small" }, Math.round(pct)))];
+    return [h("dt", { "data-signal": name }, label(name)), h("dd", {}, h("span", { class: "signal-bar" }, fill), h("span", { class: "mono small" }, Math.round(pct)))];
   }));
+  signalMeanings().then((described) => {
+    for (const dt of list.querySelectorAll("dt[data-signal]")) {
+      const meaning = described[dt.dataset.signal]?.description;
+      if (meaning) dt.title = meaning;
+    }
+  });
+  return list;
 }
 
 class ClipCard {
