@@ -17,7 +17,7 @@ from api.audit import audited
 from api.auth import caller
 from api.errors import ApiError
 from api.hosts import page_link
-from api.openapi.blocks import OBJECT, json_response
+from api.openapi.blocks import STRING, json_response, nullable, obj
 from api.routing import operation, post
 from streams.adapters.db import tenant_connection
 from streams.billing import store
@@ -47,7 +47,7 @@ def _account(request: Request) -> StripeAccount:
 @operation(
     "getBilling",
     "The workspace's Stripe customer and subscription",
-    {"200": json_response(OBJECT, "`enabled`, and the customer with its subscription (null: none yet).")},
+    {"200": json_response("Billing", "Whether billing is on, and the customer with its subscription.")},
     scope="admin",
     tag="usage",
 )
@@ -63,7 +63,7 @@ async def get_billing(request: Request) -> JSONResponse:
     "startCheckout",
     "Subscribe through Stripe Checkout: the page's address",
     {
-        "201": json_response(OBJECT, "`checkout_url` (Stripe's page) and `session_id`."),
+        "201": json_response("Checkout", "The Checkout session opened for the workspace."),
         **NOT_CONFIGURED,
         "502": json_response("Error", "Stripe refused (`billing_failed`)."),
         "503": json_response("Error", "Stripe could not be reached (`billing_unavailable`)."),
@@ -101,7 +101,10 @@ async def start_checkout(request: Request) -> JSONResponse:
     "stripeWebhook",
     "Where Stripe tells subscription changes (signed)",
     {
-        "200": json_response(OBJECT, "Taken (`received`, and the workspace it changed, if any)."),
+        "200": json_response(
+            obj({"received": {"const": True}, "tenant_id": nullable(STRING)}),
+            "Taken; `tenant_id` is the workspace it changed (null: none).",
+        ),
         "400": json_response("Error", "Not signed by Stripe with this endpoint's secret (`invalid_signature`)."),
         **NOT_CONFIGURED,
     },

@@ -22,6 +22,8 @@ from streams.tenancy import SCOPES
 def key_schemas() -> dict:
     scope = {"enum": list(SCOPES)}
     key = {"key_id": STRING, "prefix": STRING, "scope": scope, "name": STRING, "created_at": TIMESTAMP}
+    used = {"source_minutes": NUMBER, "clips_rendered": INTEGER}  # a day's or a submitter's use
+    posted = {"posts_published": INTEGER}  # where any were
     return {
         "Me": obj({"tenant_id": STRING, "key_id": STRING, "scope": scope, "urls": obj({"events": STRING})}),
         "CreateKey": obj({"scope": scope}, {"name": {"type": "string", "maxLength": 200}}),
@@ -124,10 +126,45 @@ def key_schemas() -> dict:
                 "in_flight": obj({"videos": INTEGER, "source_minutes": NUMBER}),
                 "left": obj({"source_minutes": nullable(NUMBER)}),
                 "storage": obj({"bytes": INTEGER}),
-                "by_day": array(OBJECT),
-                "by_submitter": array(OBJECT),
+                "by_day": array(obj({"day": {"type": "string", "format": "date"}, **used}, posted)),
+                "by_submitter": array(
+                    obj(
+                        {
+                            "submitted_by": {
+                                **nullable(STRING),
+                                "description": "The key's id, or the person's for a signed-in upload.",
+                            },
+                            **used,
+                        },
+                        posted,
+                    )
+                ),
             },
             description="A calendar month (UTC). Limits are null where the plan sets none.",
+        ),
+        "Billing": obj(
+            {
+                "enabled": {"type": "boolean", "description": "Whether this server has a Stripe key."},
+                "customer": nullable(
+                    obj(
+                        {
+                            "customer_id": STRING,
+                            "subscription": obj(
+                                {"id": nullable(STRING), "status": nullable(STRING)},
+                                description="Stripe's subscription and its status (`active`, `past_due`, ...); "
+                                "both null until Stripe reports one.",
+                            ),
+                        }
+                    )
+                ),
+            },
+            description="The workspace's Stripe customer (null: none yet).",
+        ),
+        "Checkout": obj(
+            {
+                "checkout_url": {"type": "string", "description": "Stripe Checkout's page: send the person there."},
+                "session_id": STRING,
+            }
         ),
         "SignOn": obj(
             {

@@ -20,6 +20,7 @@ from streams.billing.reconcile import reconcile
 from streams.billing.stripe_account import StripeAccount, meter_identifier
 from streams.errors import BillingUnavailable
 from streams.stack.stripe_mock import TEST_WEBHOOK_SECRET
+from tests.documented import assert_documented
 from tests.owner import as_owner, new_tenant
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,12 @@ def test_a_checkout_makes_the_workspaces_customer_and_stripe_mock_accepts_every_
     started = http.post("/v1/billing/checkout")
     assert started.status_code == 201, started.text
     assert started.json()["checkout_url"].startswith("https://") and started.json()["session_id"]
-    customer = http.get("/v1/billing").json()["customer"]
+    assert_documented(started.json(), "Checkout")
+    billing = http.get("/v1/billing").json()
+    assert_documented(billing, "Billing")
+    with pytest.raises(AssertionError, match="not a Billing"):
+        assert_documented({**billing, "enabled": "yes"}, "Billing")
+    customer = billing["customer"]
     assert customer["customer_id"].startswith("cus_") and customer["subscription"] == {"id": None, "status": None}
     again = http.post("/v1/billing/checkout")  # the same customer, a new page
     assert again.status_code == 201 and http.get("/v1/billing").json()["customer"]["customer_id"] == customer["customer_id"]
@@ -71,7 +77,9 @@ def test_stripes_webhooks_are_taken_only_with_the_endpoints_signature(pipeline, 
                                                       "Content-Type": "application/json"})
     assert taken.status_code == 200, taken.text
     assert taken.json() == {"received": True, "tenant_id": workspace["tenant_id"]}
-    assert http.get("/v1/billing").json()["customer"]["subscription"] == {"id": "sub_test_1", "status": "active"}
+    subscribed = http.get("/v1/billing").json()
+    assert subscribed["customer"]["subscription"] == {"id": "sub_test_1", "status": "active"}
+    assert_documented(subscribed, "Billing")
     event["type"], event["id"] = "customer.subscription.deleted", "evt_test_2"
     payload = json.dumps(event).encode()
     httpx.post(url, content=payload, headers={"Stripe-Signature": _signed(payload), "Content-Type": "application/json"})
