@@ -1,7 +1,8 @@
-"""Whether an answer the API gave has the shape its own OpenAPI document promises: a component
-schema of ``GET /openapi.json`` checked with jsonschema (OpenAPI 3.1's schemas are JSON Schema
-2020-12). For answers that need a state the fuzz (``test_openapi``) cannot make, such as a month
-of use or a Stripe customer with a subscription."""
+"""Whether what the API sends has the shape its own OpenAPI document promises, checked with
+jsonschema (OpenAPI 3.1's schemas are JSON Schema 2020-12): an answer against a component schema
+of ``GET /openapi.json``, for answers that need a state the fuzz (``test_openapi``) cannot make (a
+month of use, a Stripe customer with a subscription), and a webhook's body against the document's
+``webhooks``."""
 
 from __future__ import annotations
 
@@ -14,14 +15,25 @@ from api.app import ROUTES
 
 
 @lru_cache(maxsize=1)
-def _components() -> dict:
-    return openapi.spec(ROUTES)["components"]
+def _document() -> dict:
+    return openapi.spec(ROUTES)
+
+
+def _check(instance: dict, pointer: str, what: str) -> None:
+    document = _document()
+    root = {"$ref": pointer, "components": document["components"], "webhooks": document["webhooks"]}
+    validator = Draft202012Validator(root, format_checker=FormatChecker())
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(instance)]
+    assert not errors, f"not a {what} as documented: {errors}"
 
 
 def assert_documented(answer: dict, schema: str) -> None:
     """Fails, naming every mismatch, unless ``answer`` is a valid ``schema`` of the document."""
-    validator = Draft202012Validator(
-        {"$ref": f"#/components/schemas/{schema}", "components": _components()}, format_checker=FormatChecker()
-    )
-    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(answer)]
-    assert not errors, f"not a {schema} as documented: {errors}"
+    _check(answer, f"#/components/schemas/{schema}", schema)
+
+
+def assert_documented_webhook(payload: dict) -> None:
+    """Fails unless ``payload`` (a webhook's body) is what the document says its ``type`` sends."""
+    kind = payload.get("type")
+    assert kind in _document()["webhooks"], f"no webhook {kind!r} is documented"
+    _check(payload, f"#/webhooks/{kind}/post/requestBody/content/application~1json/schema", f"{kind} webhook")

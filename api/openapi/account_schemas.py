@@ -110,18 +110,20 @@ def key_schemas() -> dict:
             },
             description="A signed-in person's session (its cookie is HttpOnly: never in the body).",
         ),
+        "Plan": obj(
+            {
+                "name": STRING,
+                "source_minutes_per_month": nullable(NUMBER),
+                "concurrent_videos": nullable(INTEGER),
+                "max_source_minutes": nullable(NUMBER),
+                "storage_gb": nullable(NUMBER),
+            },
+            description="A workspace's plan; a limit is null where the plan sets none.",
+        ),
         "Usage": obj(
             {
                 "period": obj({"start": TIMESTAMP, "end": TIMESTAMP}),
-                "plan": obj(
-                    {
-                        "name": STRING,
-                        "source_minutes_per_month": nullable(NUMBER),
-                        "concurrent_videos": nullable(INTEGER),
-                        "max_source_minutes": nullable(NUMBER),
-                        "storage_gb": nullable(NUMBER),
-                    }
-                ),
+                "plan": ref("Plan"),
                 "used": obj({"source_minutes": NUMBER, "clips_rendered": INTEGER, "posts_published": INTEGER}),
                 "in_flight": obj({"videos": INTEGER, "source_minutes": NUMBER}),
                 "left": obj({"source_minutes": nullable(NUMBER)}),

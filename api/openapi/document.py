@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Host, Mount, Route
 
 from api.openapi.blocks import IDEMPOTENCY, STRING, error, path_param
 from api.openapi.components import components
+from api.openapi.webhooks_sent import webhooks
 from api.routing import Operation, operation_of
 from streams import __version__
 
@@ -62,6 +63,7 @@ def spec(routes: list[BaseRoute]) -> dict:
         "security": [{"apiKey": []}],
         "tags": [{"name": n} for n in TAGS],
         "paths": paths,
+        "webhooks": webhooks(),
         "components": components(),
     }
 

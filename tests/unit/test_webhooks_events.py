@@ -138,3 +138,43 @@ def test_a_post_is_announced_once_as_published_or_failed_with_why():
     failed = from_post(post, "2026-12-01T09:00:05Z", "account_reconnect_required", "connect it again")
     assert failed.type == "post.failed" and failed.payload["data"]["error_code"] == "account_reconnect_required"
     assert {"post.published", "post.failed"} <= set(EVENT_TYPES)
+
+
+def test_every_webhook_is_sent_as_the_api_document_describes_it():
+    """The document's ``webhooks`` name every type, and each type's body, made by the functions
+    the agents call, is what it says (each ``data`` is closed, so a field added to an event and
+    not to the document fails here)."""
+    from datetime import UTC, datetime
+
+    from streams.domain.posts import Post
+    from streams.usage.plans import Plan
+    from streams.webhooks.events import TEST_EVENT, from_post, from_usage, ping
+    from tests.documented import _document, assert_documented_webhook
+
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    post = Post("pst_" + "1" * 32, "t1", "c1", "acc_" + "2" * 32, "A title", "", ("x",), "public", at, "published",
+                1, at, at, platform_id="yt123", url="https://www.youtube.com/shorts/yt123")
+    used = {"plan": Plan("default", 600.0).as_json(), "used_source_minutes": 481.5, "limit_source_minutes": 600.0}
+    sent = [
+        from_lifecycle(lifecycle("ingest", "started")),
+        from_lifecycle(lifecycle("transcribe", "finished")),
+        from_lifecycle(lifecycle("transcribe", "finished", speakers=[{"speaker": "S1", "talk_seconds": 61.5},
+                                                                     {"speaker": "S2", "talk_seconds": 40.0}])),
+        from_ranking(ranking(is_final=True, superseded=["m7"])),
+        from_clip(clip()),
+        from_lifecycle(lifecycle("video", "finished")),
+        from_lifecycle(lifecycle("render", "failed", error_code="render_failed", reason="ffmpeg died")),
+        from_post(post, "2026-12-01T09:00:05Z"),
+        from_post(post, "2026-12-01T09:00:05Z", "account_reconnect_required", "connect it again"),
+        from_post(Post("pst_" + "3" * 32, "t1", "c1", "acc_" + "2" * 32, "A title", "", (), "public", at, "failed",
+                       3, at, at), "2026-12-01T09:00:05Z", "upload_refused", "refused"),
+        from_usage("t1", 80, "2026-12", used, "2026-12-01T09:00:05Z"),
+        ping("t1", "whe_1", "n1", "2026-12-01T09:00:05Z"),
+    ]
+    assert {e.type for e in sent} == set(_document()["webhooks"]) == {*EVENT_TYPES, TEST_EVENT}
+    for event in sent:
+        assert_documented_webhook(json.loads(body(event.payload)))
+    extra = json.loads(body(from_clip(clip()).payload))
+    extra["data"]["storage_uri"] = "s3://b/c1.mp4"
+    with pytest.raises(AssertionError, match="clip.rendered webhook"):
+        assert_documented_webhook(extra)
