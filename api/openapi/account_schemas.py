@@ -15,6 +15,7 @@ from api.openapi.blocks import (
     obj,
     ref,
 )
+from api.openapi.webhooks_sent import any_webhook_body
 from streams.people.roles import ROLES
 from streams.tenancy import SCOPES
 
@@ -225,7 +226,7 @@ def webhook_schemas() -> dict:
                 "last_error": nullable(STRING),
                 "created_at": TIMESTAMP,
                 "delivered_at": nullable(TIMESTAMP),
-                "payload": OBJECT,
+                "payload": {**any_webhook_body(), "description": "The body sent (the document's `webhooks`)."},
                 "attempt_log": array(
                     obj(
                         {

@@ -18,6 +18,7 @@ from api.openapi.blocks import (
     ref,
 )
 from api.openapi.video_schemas import video_schemas
+from api.openapi.webhooks_sent import webhook_bodies
 
 
 def _error_responses() -> dict:
@@ -75,6 +76,7 @@ def components() -> dict:
         **video_schemas(),
         **key_schemas(),
         **webhook_schemas(),
+        **webhook_bodies(),
     }
     parameters = {
         "Limit": query_param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size."),

@@ -135,9 +135,24 @@ def _schedule() -> str:
     return ", ".join(f"{delay:g}" for delay in parse_schedule(ApiSettings.webhook_retry_schedule))
 
 
-def webhook_body(kind: str, data: dict) -> dict:
-    """The body of a ``kind`` webhook whose ``data`` is ``data``."""
-    return _closed({"type": {"const": kind}, "timestamp": TIMESTAMP, "data": data})
+def body_schema_name(kind: str) -> str:
+    """The component schema of a ``kind`` webhook's body (``Webhook.clip.rendered``)."""
+    return f"Webhook.{kind}"
+
+
+def webhook_bodies() -> dict:
+    """Component schemas: each webhook's body, ``{"type", "timestamp", "data"}``, by type."""
+    return {
+        body_schema_name(kind): _closed(
+            {"type": {"const": kind}, "timestamp": TIMESTAMP, "data": data}, description=summary
+        )
+        for kind, (summary, data) in _data().items()
+    }
+
+
+def any_webhook_body() -> dict:
+    """A body of any webhook (a delivery's ``payload``), told apart by ``type``."""
+    return {"oneOf": [ref(body_schema_name(kind)) for kind in _data()]}
 
 
 def webhooks() -> dict:
@@ -152,7 +167,7 @@ def webhooks() -> dict:
                 "parameters": headers,
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": webhook_body(kind, data)}},
+                    "content": {"application/json": {"schema": ref(body_schema_name(kind))}},
                 },
                 "responses": {
                     "2XX": {"description": "Taken; not sent again."},
@@ -164,5 +179,5 @@ def webhooks() -> dict:
                 },
             }
         }
-        for kind, (summary, data) in _data().items()
+        for kind, (summary, _) in _data().items()
     }

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from api import webhooks
 from api.errors import HANDLERS
 from streams.tenancy import Principal
+from tests.documented import assert_documented
 
 pytestmark = pytest.mark.integration
 
@@ -136,6 +137,8 @@ async def test_test_event_delivery_log_pagination_and_replay(api):
         assert len(rest["deliveries"]) == 1 and not rest["has_more"]
         ids = [d["delivery_id"] for d in first["deliveries"] + rest["deliveries"]]
         assert sorted(ids) == sorted(r.json()["delivery_id"] for r in sent)
+        for delivery in first["deliveries"]:
+            assert_documented(delivery, "WebhookDelivery")  # its payload one of the document's webhooks
 
         replayed = await writer.post(f"/v1/webhooks/deliveries/{ids[0]}/replay")
         assert replayed.status_code == 202 and replayed.json()["status"] == "pending"
