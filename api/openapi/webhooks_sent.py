@@ -164,6 +164,7 @@ def webhooks() -> dict:
                 "operationId": f"webhook_{kind.replace('.', '_')}",
                 "summary": summary,
                 "description": "JSON, compact with sorted keys (the signature covers these exact bytes).",
+                "security": [],  # no key is sent: the signature headers say it is ours
                 "parameters": headers,
                 "requestBody": {
                     "required": True,
