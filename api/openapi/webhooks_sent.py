@@ -9,6 +9,7 @@ from api.openapi.blocks import INTEGER, NUMBER, SCORE, STRING, TIMESTAMP, array,
 from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
 from streams.settings.api import ApiSettings
+from streams.usage.plans import THRESHOLDS
 from streams.webhooks.events import TEST_EVENT
 from streams.webhooks.retry import JITTER, parse_schedule
 
@@ -111,11 +112,12 @@ def _data() -> dict[str, tuple[str, dict]]:
             _closed({**post, "error_code": STRING, "error": STRING}),
         ),
         "usage.threshold": (
-            "A completed video took the workspace past 80 % or 100 % of its monthly source minutes; once a month each.",
+            f"A completed video took the workspace past {' % or '.join(map(str, THRESHOLDS))} % of its monthly source "
+            "minutes; once a month each.",
             _closed(
                 {
                     "tenant_id": STRING,
-                    "threshold_percent": {"enum": [80, 100]},
+                    "threshold_percent": {"enum": list(THRESHOLDS)},
                     "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
                     "plan": ref("Plan"),
                     "used_source_minutes": NUMBER,

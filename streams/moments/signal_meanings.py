@@ -1,7 +1,8 @@
 """What each signal of a moment's breakdown (``signals``, 0-100 in the API) measures, said for a
-developer who reads it from the API. The OpenAPI document describes ``Signals`` from here; the
-numbers are the constants the signals are computed with, so the words cannot drift from the code.
-Pure data."""
+developer who reads it from the API. The OpenAPI document describes ``Signals`` from here. Where
+the code names a constant (the pace band, the semitones, the face values, the preferred length),
+the number is read from it, so those words cannot drift; the rest (coherence's and scene cuts'
+steps, length_fit's floor) are literals in ``signals``/``evidence`` and written out here. Pure data."""
 
 from __future__ import annotations
 
