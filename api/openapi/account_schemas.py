@@ -24,7 +24,6 @@ def key_schemas() -> dict:
     scope = {"enum": list(SCOPES)}
     key = {"key_id": STRING, "prefix": STRING, "scope": scope, "name": STRING, "created_at": TIMESTAMP}
     used = {"source_minutes": NUMBER, "clips_rendered": INTEGER}  # a day's or a submitter's use
-    posted = {"posts_published": INTEGER}  # where any were
     return {
         "Me": obj({"tenant_id": STRING, "key_id": STRING, "scope": scope, "urls": obj({"events": STRING})}),
         "CreateKey": obj({"scope": scope}, {"name": {"type": "string", "maxLength": 200}}),
@@ -129,7 +128,7 @@ def key_schemas() -> dict:
                 "in_flight": obj({"videos": INTEGER, "source_minutes": NUMBER}),
                 "left": obj({"source_minutes": nullable(NUMBER)}),
                 "storage": obj({"bytes": INTEGER}),
-                "by_day": array(obj({"day": {"type": "string", "format": "date"}, **used}, posted)),
+                "by_day": array(obj({"day": {"type": "string", "format": "date"}, **used, "posts_published": INTEGER})),
                 "by_submitter": array(
                     obj(
                         {
@@ -139,7 +138,7 @@ def key_schemas() -> dict:
                             },
                             **used,
                         },
-                        posted,
+                        description="Posts are not counted here: a post is published by the schedule, not by a key.",
                     )
                 ),
             },

@@ -181,7 +181,9 @@ async def report(conn: asyncpg.Connection, tenant_id: str, plan: Plan, now: date
         },
         "left": {"source_minutes": None if left is None else round(left / 60, 2)},
         "storage": {"bytes": now_standing.storage_bytes},
-        "by_day": [{"day": day, **_named(v)} for day, v in by_day.items()],
+        "by_day": [
+            {"day": day, **_named(v), "posts_published": v.get("posts_published", 0)} for day, v in by_day.items()
+        ],
         "by_submitter": [{"submitted_by": who or None, **_named(v)} for who, v in by_key.items()],
     }
 
@@ -191,8 +193,4 @@ def _amount(kind: str, total: float) -> float | int:
 
 
 def _named(amounts: dict) -> dict:
-    return {
-        "source_minutes": amounts.get("source_seconds", 0.0),
-        "clips_rendered": amounts.get("clips_rendered", 0),
-        **({"posts_published": amounts["posts_published"]} if "posts_published" in amounts else {}),
-    }
+    return {"source_minutes": amounts.get("source_seconds", 0.0), "clips_rendered": amounts.get("clips_rendered", 0)}
