@@ -27,7 +27,15 @@ from streams.errors import InvalidPassage, MalformedVerdict
 from streams.text.scripts import unspaced
 
 PROMPT_VERSION = "clip-judge-1"
-SCORES = ("hook", "story", "surprise", "standalone")
+# The four scores and what each asks: the prompt says it, and the API's document says it of
+# the score (signal_meanings.JUDGED).
+SCORE_MEANINGS: dict[str, str] = {
+    "hook": "do the first words grab a viewer",
+    "story": "a setup that leads to a payoff",
+    "surprise": "something unexpected or memorable",
+    "standalone": "it makes sense without the rest of the talk",
+}
+SCORES = tuple(SCORE_MEANINGS)
 MAX_TITLE = 60
 MAX_REASON = 220
 MAX_PASSAGE_CHARS = 4000  # about 90 s of speech; clips are at most 90 s
@@ -35,12 +43,11 @@ ANSWER_OPENING = '{"hook": '
 
 SYSTEM = (
     "You judge passages cut from a talk as short standalone video clips. For each passage answer "
-    "with one JSON object and nothing else, with four scores from 0 to 100 and two texts: hook (do "
-    "the first words grab a viewer), story (a setup that leads to a payoff), surprise (something "
-    "unexpected or memorable), standalone (it makes sense without the rest of the talk), title (at "
-    "most 60 characters, a specific headline for this passage, not its first words) and reason (one "
-    "short sentence in your own words that tells a viewer what makes the passage worth watching, "
-    "or what it lacks, naming its concrete subject)."
+    "with one JSON object and nothing else, with four scores from 0 to 100 and two texts: "
+    + ", ".join(f"{name} ({SCORE_MEANINGS[name]})" for name in SCORES)
+    + ", title (at most 60 characters, a specific headline for this passage, not its first words) and "
+    "reason (one short sentence in your own words that tells a viewer what makes the passage worth "
+    "watching, or what it lacks, naming its concrete subject)."
 )
 
 # Worked examples written for this prompt (not from any evaluation talk): a story, a surprising

@@ -6,7 +6,7 @@ steps, length_fit's floor) are literals in ``signals``/``evidence`` and written 
 
 from __future__ import annotations
 
-from streams.judge.verdict import SCORES
+from streams.judge.verdict import SCORE_MEANINGS, SCORES
 from streams.moments import conversation, evidence, signals
 from streams.moments.lengths import DEFAULT_LENGTH
 
@@ -58,10 +58,6 @@ UNMEASURED = (
     f"A signal whose input is missing (no picture, no pitch, one voice, no topics) is "
     f"{_pct(evidence.NEUTRAL)} for every clip of the video, so it moves no clip above another."
 )
-JUDGE_MEANINGS: dict[str, str] = {
-    "hook": "the clip judge's score: do the first words grab a viewer",
-    "story": "the clip judge's score: a setup that leads to a payoff",
-    "surprise": "the clip judge's score: something unexpected or memorable",
-    "standalone": "the clip judge's score: it makes sense without the rest of the talk",
+JUDGED: dict[str, str] = {
+    f"judge_{name}": f"With the clip judge on, the clip judge's score: {SCORE_MEANINGS[name]}." for name in SCORES
 }
-JUDGED: dict[str, str] = {f"judge_{name}": f"With the clip judge on, {JUDGE_MEANINGS[name]}." for name in SCORES}

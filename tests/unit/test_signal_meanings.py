@@ -4,10 +4,10 @@ document), for every signal the ranking computes and every score the clip judge 
 from __future__ import annotations
 
 from api.openapi.video_schemas import video_schemas
-from streams.judge.verdict import SCORES
+from streams.judge.verdict import SCORE_MEANINGS, SCORES, SYSTEM
 from streams.moments import evidence, signals
 from streams.moments.scoring import WEIGHTS
-from streams.moments.signal_meanings import JUDGE_MEANINGS, JUDGED, MEANINGS
+from streams.moments.signal_meanings import JUDGED, MEANINGS
 
 
 def test_every_ranked_signal_has_a_meaning():
@@ -15,9 +15,11 @@ def test_every_ranked_signal_has_a_meaning():
     assert all(len(text) > 40 and text.endswith(".") for text in MEANINGS.values())
 
 
-def test_every_judge_score_has_a_meaning_under_its_signal_name():
-    assert set(JUDGE_MEANINGS) == set(SCORES)
+def test_every_judge_score_has_a_meaning_under_its_signal_name_the_one_the_judge_is_asked():
     assert set(JUDGED) == {f"judge_{name}" for name in SCORES}
+    for name in SCORES:
+        asked = f"{name} ({SCORE_MEANINGS[name]})"
+        assert asked in SYSTEM and JUDGED[f"judge_{name}"].endswith(f"score: {SCORE_MEANINGS[name]}."), name
 
 
 def test_the_numbers_said_are_the_ones_computed_with():
