@@ -25,15 +25,15 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Collection, Mapping, Sequence
+from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
-from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans, with_plan
+from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.media.editing import CHOICES
-from streams.media.render import loudness_gain, render_clip
+from streams.media.render import render_clip
 from streams.media.sandbox.limits import SandboxLimits
 from streams.ops import metrics
 from streams.ops.metrics import Stopwatch
@@ -208,13 +208,12 @@ def _seen(future: asyncio.Future) -> None:
         future.exception()
 
 
-async def _all_or_none(jobs: Sequence[Awaitable[Any]]) -> list[Any]:
-    """Run ``jobs`` concurrently and give their results in order; on the first failure cancel the
-    rest (their ffmpeg is killed) and raise that failure itself, not a group, so the failure policy
-    sees its class."""
+async def _all_or_none(jobs) -> None:
+    """Run ``jobs`` concurrently; on the first failure cancel the rest (their ffmpeg is killed)
+    and raise that failure itself, not a group, so the failure policy sees its class."""
     tasks = [asyncio.ensure_future(j) for j in jobs]
     if not tasks:
-        return []
+        return
     try:
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except BaseException:  # cancelled from outside
@@ -222,13 +221,12 @@ async def _all_or_none(jobs: Sequence[Awaitable[Any]]) -> list[Any]:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-    failure = next((t.exception() for t in tasks if t.done() and not t.cancelled() and t.exception()), None)
-    if failure is not None:
+    failed = next((t for t in tasks if t.done() and not t.cancelled() and t.exception()), None)
+    if failed is not None:
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        raise failure
-    return [t.result() for t in tasks]
+        raise failed.exception()
 
 
 @dataclass(frozen=True)
@@ -275,20 +273,13 @@ class ClipRendering:
             return
         clock = Stopwatch()
         source = await self.source()
-        sandbox = SandboxLimits.from_settings(rt.settings)
-        # The look at the picture (the reframe plan) takes seconds and leaves a core idle: the
-        # words, the trim (its read of the audio) and the loudness measure need none of it.
-        plans, spec, measured = await _all_or_none(
-            [
-                self.plans(moment),
-                clip_spec(rt, video, self.chunks, moment, aspect, source, self.logo, style, chosen),
-                loudness_gain(source, moment.start, moment.end - moment.start, sandbox),
-            ]
-        )
-        spec = with_plan(spec, plans.get(aspect))
+        plan = (await self.plans(moment)).get(aspect)
+        spec = await clip_spec(rt, video, self.chunks, moment, aspect, source, plan, self.logo, style, chosen)
         trim = spec.trim
         out_dir = rt.workspace.scratch_for(video_id) / cid
-        rendered = await render_clip(spec, out_dir, stem=cid, threads=self.threads, sandbox=sandbox, measured=measured)
+        rendered = await render_clip(
+            spec, out_dir, stem=cid, threads=self.threads, sandbox=SandboxLimits.from_settings(rt.settings)
+        )
         metrics.observe_render(rendered.frames, rendered.encode_seconds)
         keys = {}
         for kind, path in (

@@ -6,7 +6,6 @@ are final."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -75,15 +74,15 @@ async def clip_spec(
     moment: MomentCandidate,
     aspect: str,
     source: Path,
+    plan: ReframePlan | None,
     logo: Path | None,
     style: str | None = None,
     chosen: Mapping[str, object] | None = None,
 ) -> RenderSpec:
     """What rendering ``moment`` in ``aspect`` from ``source`` asks for: its words in clip time
     with their speakers, what trimming keeps, its hook title and emphasis as the video's editing
-    (or the re-render's ``chosen``) asks, the caption ``style`` (else the video's) and the video's
-    brand kit with its ``logo`` (``logo_of``). The reframe plan is the caller's to add
-    (``with_plan``): it is worked out meanwhile."""
+    (or the re-render's ``chosen``) asks, the caption ``style`` (else the video's), the video's
+    brand kit with its ``logo`` (``logo_of``) and the reframe ``plan``."""
     turns, names = await speakers_of_video(rt.catalog, video, chunks)
     brand = video.options.brand
     editing = Editing.of(chosen, video.options.as_json(), brand.editing_choices() if brand is not None else None)
@@ -105,14 +104,10 @@ async def clip_spec(
         crf=rt.settings.render_crf,
         brand=brand,
         logo=logo,
+        plan=plan,
+        faces=plan.faces if plan is not None else (),  # the thumbnail shows the speaker
         language=language,
     )
-
-
-def with_plan(spec: RenderSpec, plan: ReframePlan | None) -> RenderSpec:
-    """``spec`` drawn by the reframe ``plan``, its faces kept for the thumbnail (which shows the
-    speaker)."""
-    return dataclasses.replace(spec, plan=plan, faces=plan.faces if plan is not None else ())
 
 
 def titled(title: str | None) -> bool:

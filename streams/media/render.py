@@ -42,7 +42,7 @@ from streams.media.fonts import FONTS_DIR, font_measure
 from streams.media.framing import PANELS, CropKey, Framing, crop_box, framing, sendcmd_script
 from streams.media.handoff import handoff
 from streams.media.hook import place, with_hook
-from streams.media.render_spec import ASPECTS, MeasuredGain, RenderedClip, RenderPaths, RenderSpec
+from streams.media.render_spec import ASPECTS, RenderedClip, RenderPaths, RenderSpec
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import read_source
 from streams.media.source import SourceInfo
@@ -61,8 +61,6 @@ __all__ = [
     "filter_value",
     "build_ffmpeg_args",
     "render_clip",
-    "loudness_gain",
-    "MeasuredGain",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,11 +108,9 @@ async def render_clip(
     ffmpeg: str = "ffmpeg",
     threads: int = 2,
     sandbox: SandboxLimits = SandboxLimits(),
-    measured: MeasuredGain | None = None,
 ) -> RenderedClip:
     """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt``, ``.ass``
-    and the editor hand-off ``.json``. The loudness gain is ``measured`` where the caller measured
-    it beforehand (``loudness_gain``, while other work ran), else measured here.
+    and the editor hand-off ``.json``.
 
     Raises RenderError when the source cannot be read (in the media sandbox, under ``sandbox``)
     or ffmpeg fails (``retriable`` when disk or memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
@@ -162,12 +158,7 @@ async def render_clip(
     try:
         if frame.moving:
             commands.write_text(sendcmd_script(dict(zip(PANELS, map(list, frame.panels)))), encoding="utf-8")
-        if not spec.loudness:
-            gain = None
-        elif measured is not None:
-            gain = measured.gain_db
-        else:
-            gain = (await loudness_gain(spec.source, spec.start, spec.span, sandbox, ffmpeg)).gain_db
+        gain = await _loudness_gain(spec, info, ffmpeg) if spec.loudness and info.has_audio else None
         paths = RenderPaths(files["ass"], part, fonts, commands if frame.moving else None)
         encode_started = time.perf_counter()
         await run_ffmpeg(
@@ -302,25 +293,18 @@ async def clip_audio(source: Path, start: float, duration: float, scratch: Path,
         scratch.unlink(missing_ok=True)
 
 
-async def loudness_gain(
-    source: Path, start: float, span: float, sandbox: SandboxLimits = SandboxLimits(), ffmpeg: str = "ffmpeg"
-) -> MeasuredGain:
-    """The gain that brings ``[start, start + span]`` of ``source`` to the loudness target, its
-    measuring runs made by ffmpeg (in the media sandbox, as every read of an upload). A trimmed clip
-    is measured over its whole stretch of the source: what a trim takes out is pauses and
-    hesitations, which loudness gating leaves out or which weigh little. Needs neither the clip's
-    picture nor its words, so it can run while those are worked out."""
-    info = await asyncio.to_thread(probe, Path(source), sandbox)
-    if not info.has_audio or (info.duration is not None and start >= info.duration):
-        return MeasuredGain(None)  # no sound; or past the end, which ``render_clip`` refuses
-    duration = span
+async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:
+    """``loudness.gain_for`` the clip, its measuring runs made by ffmpeg. A trimmed clip is
+    measured over its whole stretch of the source: what a trim takes out is pauses and
+    hesitations, which loudness gating leaves out or which weigh little."""
+    duration = spec.span
     if info.duration is not None:
-        duration = max(0.05, min(duration, info.duration - start))
+        duration = max(0.05, min(duration, info.duration - spec.start))
 
     async def measure(step: loudness.Measure) -> str:
         return await run_ffmpeg(ffmpeg, step.args, "loudness", duration)
 
-    return MeasuredGain(await _driven(loudness.gain_for(Path(source), start, duration), measure))
+    return await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
 
 
 def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:

@@ -187,13 +187,6 @@ class RenderPaths(NamedTuple):
     commands: Path | None = None
 
 
-@dataclass(frozen=True)
-class MeasuredGain:
-    """A clip's loudness gain in dB (``loudness.gain_for``), or None where the source has no sound."""
-
-    gain_db: float | None
-
-
 @dataclass
 class RenderedClip:
     mp4: Path

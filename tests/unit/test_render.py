@@ -22,8 +22,8 @@ from streams.domain.words import Word
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, filter_value
 from streams.media.framing import CropKey, Framing, crop_box, crop_path, framing, sendcmd_script
 from streams.media.ffmpeg_run import FFMPEG_MEMORY_BYTES, confined
-from streams.media.render import loudness_gain, probe, render_clip
-from streams.media.render_spec import MeasuredGain, RenderPaths, RenderSpec
+from streams.media.render import probe, render_clip
+from streams.media.render_spec import RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
 from tests.plans import FakePlan, Key
@@ -153,22 +153,6 @@ def test_audio_only_source_gets_a_dark_background(media, tmp_path):
     assert frame.shape == (1920, 1080, 3)
     assert np.abs(frame[:900].mean(axis=(0, 1)) - (0x14, 0x14, 0x1C)).max() < 8
     assert (frame[1100:1550].min(axis=2) > 230).sum() > 2000
-
-
-def test_a_gain_measured_beforehand_is_the_one_the_render_measures_and_is_used_as_given(media, clip, tmp_path):
-    # The worker measures a clip's loudness while its picture is looked at; the render then uses it.
-    measured = asyncio.run(loudness_gain(media / "source.mp4", START, END - START))
-    assert measured.gain_db is not None and measured.gain_db == clip.gain_db
-    spec = RenderSpec(media / "source.mp4", START, END, preset="ultrafast")
-    given = render(spec, tmp_path, measured=MeasuredGain(measured.gain_db - 3.0))
-    assert given.gain_db == measured.gain_db - 3.0
-    assert json.loads(given.handoff.read_text())["loudness"]["gain_db"] == measured.gain_db - 3.0
-    # nothing to measure where there is no sound, or past the end (which the render refuses)
-    silent = tmp_path / "silent.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "3", "-c:v", "libx264", "-preset",
-           "ultrafast", str(silent))
-    assert asyncio.run(loudness_gain(silent, 0.5, 2.0)) == MeasuredGain(None)
-    assert asyncio.run(loudness_gain(media / "source.mp4", 20.0, 5.0)) == MeasuredGain(None)
 
 
 def test_a_clip_running_past_the_source_end_keeps_its_length(media, tmp_path):
