@@ -142,11 +142,17 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
     keys_before = len(http.get("/v1/keys").json()["keys"])
     page = context.new_page()
     shots.watch(page, "admin")
-    admin = person(pipeline, "admin")
+    admin, owner = person(pipeline, "admin"), person(pipeline, "owner")
     sign_in(page, api_url, admin)
     assert page.is_visible("#upload-card") and page.is_visible("#video-delete") is False  # no video open yet
     page.click("#team-tab")
     page.wait_for_selector("#member-list .account", timeout=15_000)
+    # an admin may not touch an owner (the API answers 403): the page says so before they try
+    owner_row = page.locator("#member-list .account", has_text=owner)
+    assert owner_row.locator("select").is_disabled() and owner_row.locator("button").is_disabled()
+    assert owner_row.locator("button").get_attribute("title") == "Only an owner may change or remove an owner."
+    admin_row = page.locator("#member-list .account", has_text=admin)
+    assert admin_row.locator("select").is_enabled() and admin_row.locator("option[value=owner]").is_disabled()
     page.wait_for_selector("#audit-list .post[data-action='session.signed_in']", timeout=15_000)
     # the log names a member by email, not by user id
     signed_in = page.locator("#audit-list .post[data-action='session.signed_in']").all_text_contents()

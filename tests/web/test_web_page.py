@@ -371,6 +371,7 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
         const { findWords, normalize } = await import('/static/js/transcript.js');
         const { niceMax } = await import('/static/js/charts.js');
         const { publishingOffText } = await import('/static/js/publishing.js');
+        const { memberLocked } = await import('/static/js/team.js');
         const words = ['And', 'so,', 'your', 'Country,', 'café', 'your', 'count'].map(word => ({ word }));
         return {
             prefix: findWords(words, 'count'), phrase: findWords(words, 'YOUR count'), accents: findWords(words, 'cafe'),
@@ -378,6 +379,8 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
             axes: [0, 1, 3.6, 7, 10, 1234].map(v => niceMax(v)),
             counts: [1, 7, 10, 45].map(v => niceMax(v, { integer: true })),
             off: [false, true].map(publishingOffText),
+            locked: [[{role: 'owner'}, 1, 'owner'], [{role: 'owner'}, 2, 'owner'], [{role: 'owner'}, 2, 'admin'],
+                     [{role: 'admin'}, 1, 'admin'], [{role: 'viewer'}, 1, 'owner']].map(a => memberLocked(...a)),
         };
     }""")
     assert found["prefix"] == [3, 6] and found["phrase"] == [2, 5] and found["accents"] == [4]
@@ -388,6 +391,10 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
     bare, listed = found["off"]
     assert bare.startswith("Publishing is off on this server") and "below" not in bare
     assert listed.startswith(bare) and "scheduled posts wait until it is on again" in listed
+    # the Team view disables what the API would refuse: the last owner, and an owner for anyone else
+    last, other, by_admin, admin, viewer = found["locked"]
+    assert last.startswith("A workspace keeps at least one owner") and other == ""
+    assert by_admin == "Only an owner may change or remove an owner." and admin == viewer == ""
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,15 @@ import { report } from "./notify.js";
 
 const ROLES = ["viewer", "editor", "admin", "owner"];
 
+/** Why ``member``'s role cannot be changed nor the member removed by someone in the role ``acting``
+ * (the API's rules: only an owner touches an owner, and a workspace keeps one owner), or "". */
+export function memberLocked(member, owners, acting) {
+  if (member.role !== "owner") return "";
+  if (acting !== "owner") return "Only an owner may change or remove an owner.";
+  if (owners <= 1) return "A workspace keeps at least one owner: make another member an owner first.";
+  return "";
+}
+
 export class Team {
   constructor() {
     $("#team-refresh").addEventListener("click", () => this.load());
@@ -23,14 +32,22 @@ export class Team {
     }
   }
 
-  showMembers(members) {
+  /** The members, each with their role and a Remove button; what the signed-in person (``acting``,
+   * their role) may not change is disabled with the reason as its title, as the API would refuse it. */
+  showMembers(members, acting = document.body.dataset.role) {
+    const owners = members.filter((m) => m.role === "owner").length;
     clear($("#member-list")).append(...members.map((m) => {
+      const why = memberLocked(m, owners, acting);
       const role = h("select", { "aria-label": `Role of ${m.email}`, dataset: { userId: m.user_id } },
-        ROLES.map((r) => h("option", { value: r, selected: r === m.role }, r)));
+        ROLES.map((r) => h("option", { value: r, selected: r === m.role, disabled: r === "owner" && acting !== "owner" }, r)));
       role.addEventListener("change", () => this.change(m, role.value));
+      const remove = h("button", { type: "button", class: "btn ghost small", onclick: () => this.remove(m) }, "Remove");
+      for (const control of [role, remove]) {
+        control.disabled = Boolean(why);
+        if (why) control.title = why;
+      }
       return h("li", { class: "account", dataset: { userId: m.user_id, role: m.role } },
-        h("b", {}, m.display_name || m.email), h("span", { class: "muted small" }, m.email), role,
-        h("button", { type: "button", class: "btn ghost small", onclick: () => this.remove(m) }, "Remove"));
+        h("b", {}, m.display_name || m.email), h("span", { class: "muted small" }, m.email), role, remove);
     }));
   }
 
