@@ -187,6 +187,15 @@ def _find_word(page, words: list[dict], shots: Shots) -> None:
         hits.nth(n).click()
         _wait_for_seek(page, spoken[n]["start"])
     assert "/source" in page.evaluate("document.querySelector('#source-player').currentSrc")
+    # each card beside the other (source, transcript) ends under what it shows: the shorter is not
+    # stretched to the other's height, a card of empty space
+    gaps = page.eval_on_selector_all(
+        ".media-row > .card",
+        "cards => cards.map(c => { const shown = [...c.children].filter(e => e.offsetParent !== null);"
+        " return [c.getBoundingClientRect().bottom - Math.max(...shown.map(e => e.getBoundingClientRect().bottom)),"
+        " parseFloat(getComputedStyle(c).paddingBottom), c.getBoundingClientRect().height]; })")
+    assert len(gaps) == 2 and all(height > 100 for _, _, height in gaps), gaps
+    assert all(gap <= padding + 2 for gap, padding, _ in gaps), gaps
     shots(page, "transcript-search")
 
 
