@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``language_cost``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``language_cost``, ``long_talk``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -324,6 +324,23 @@ def language_cost() -> str:
             f"most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
             f"{_shorter(en['video_seconds'])}); "
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
+
+
+def long_talk() -> str:
+    r = result("long_talk")
+    base, cur = r["results"]["baseline"], r["results"]["current"]
+
+    def median(runs: list[dict], key: str) -> float:
+        values = sorted(run[key] for run in runs)
+        return (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2
+
+    ratio = r["current_over_baseline"]
+    return (f"The same English talk through the pipeline of commit {r['baseline_commit']} and of this one, in turns "
+            f"on one machine (`bench/long_talk.py`, `bench/results/long_talk.json`, commit {r['commit']}, "
+            f"{len(cur)} run{'s' if len(cur) > 1 else ''} each): {median(base, 'total_seconds'):.0f} s against "
+            f"{median(cur, 'total_seconds'):.0f} s from upload to completed ({ratio['total_seconds']:.2f}×), "
+            f"the first clip at {median(base, 'first_clip_seconds'):.0f} s against "
+            f"{median(cur, 'first_clip_seconds'):.0f} s ({ratio['first_clip_seconds']:.2f}×)")
 
 
 def shared_encoding() -> str:
@@ -784,7 +801,7 @@ def editorial_translate() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
-    "moments_languages": moments_languages, "language_cost": language_cost, "shared_encoding": shared_encoding,
+    "moments_languages": moments_languages, "language_cost": language_cost, "long_talk": long_talk, "shared_encoding": shared_encoding,
     "moments_languages_it_pt": lambda: moments_languages("moments_quality_it_pt"),
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
