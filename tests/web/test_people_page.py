@@ -168,6 +168,46 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
     assert len(http.get("/v1/keys").json()["keys"]) == keys_before  # no key was made
 
 
+PHONE = {"width": 390, "height": 844}
+VIEW_READY = {  # what each view shows once its data has come
+    "videos": "#video-list .video-item",
+    "publishing": "#post-list .post, #post-empty:not([hidden]), #publishing-off:not([hidden])",
+    "analytics": "#view-analytics figure.chart", "team": "#member-list .account",
+}
+
+
+def test_an_admin_on_a_phone_reaches_every_view_and_no_page_is_wider_than_the_screen(
+        pipeline, browser_context, tenant_a):  # noqa: F811
+    """At a phone's width the top bar (brand, four views' tabs, role, Sign out) and every view fit
+    the screen: nothing scrolls sideways, and each tab is on screen to be tapped."""
+    context, shots = browser_context
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    shots.watch(page, "phone")
+    sign_in(page, pipeline.settings.api_url, person(pipeline, "admin"))
+    tabs = page.locator("#tabs .tab")
+    assert tabs.evaluate_all("ts => ts.filter(t => !t.hidden).map(t => t.dataset.view)") == list(VIEW_READY)
+
+    def fits(where: str) -> None:
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= PHONE["width"], f"{where}: the page is {wide} px wide on a {PHONE['width']} px screen"
+
+    for view, ready in VIEW_READY.items():
+        tab = page.locator(f"#tabs .tab[data-view={view}]")
+        box = tab.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (view, box)
+        tab.click()
+        page.wait_for_selector(f"#view-{view}:not([hidden])", timeout=15_000)
+        page.wait_for_selector(ready, timeout=15_000)
+        fits(view)
+        shots(page, f"phone-{view}")
+    page.click("#tabs .tab[data-view=videos]")
+    page.locator(f"#video-list .video-item[data-video-id='{tenant_a['video_id']}']").click()
+    page.wait_for_selector("#clips .clip-card", timeout=15_000)
+    fits("a video")
+    shots(page, "phone-video")
+
+
 def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(
         pipeline, mailbox, browser_context):  # noqa: F811
     context, shots = browser_context
