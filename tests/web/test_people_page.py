@@ -205,6 +205,11 @@ def test_an_admin_on_a_phone_reaches_every_view_and_no_page_is_wider_than_the_sc
     page.locator(f"#video-list .video-item[data-video-id='{tenant_a['video_id']}']").click()
     page.wait_for_selector("#clips .clip-card", timeout=15_000)
     fits("a video")
+    # the video opened is brought up under the top bar, not left below the list that was tapped
+    page.wait_for_function(
+        "() => { const bar = document.querySelector('.topbar').getBoundingClientRect().bottom,"
+        " top = document.querySelector('#video-detail').getBoundingClientRect().top;"
+        " return top >= bar && top <= bar + 24; }", timeout=10_000)
     shots(page, "phone-video")
 
 

@@ -138,3 +138,14 @@ export function throttle(fn, ms) {
     timer = setTimeout(() => { timer = null; last = Date.now(); fn(...args); }, wait);
   };
 }
+
+/** Scrolls `el`'s top to just under the sticky top bar, unless it is already in the upper half
+ * of the screen: on a phone's one-column page a video opened from the library, or just
+ * uploaded, shows far below the list that was tapped. */
+export function bringToTop(el) {
+  const bar = $(".topbar").getBoundingClientRect().bottom;
+  const top = el.getBoundingClientRect().top;
+  if (top >= bar && top <= innerHeight / 2) return;
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  window.scrollTo({ top: scrollY + top - bar - 12, behavior: still ? "auto" : "smooth" });
+}

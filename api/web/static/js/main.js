@@ -3,7 +3,7 @@
 // fragment: #video=<id>&t=<seconds> (and #key=<key>, which is taken out at once).
 
 import { api, currentSession, getKey, resumeSession, setKey, signIn, signOut, takeKeyFromFragment } from "./api.js";
-import { $ } from "./dom.js";
+import { $, bringToTop } from "./dom.js";
 import { hideToast, onUnauthorized, report } from "./notify.js";
 import { Upload } from "./upload.js";
 import { Library } from "./library.js";
@@ -22,7 +22,7 @@ for (const select of document.querySelectorAll("select.caption-styles")) {
 }
 
 const videoView = new VideoView({ forcePoll, onVideo: (video) => library.update(video) });
-const library = new Library({ onOpen: (id, at) => openVideo(id, at) });
+const library = new Library({ onOpen: (id, at) => { openVideo(id, at); bringToTop($("#video-detail")); } });
 const analytics = new Analytics();
 const publishing = new Publishing();
 const team = new Team();
@@ -30,6 +30,7 @@ new Upload({
   onUploaded: (body) => {
     library.refresh().catch(report);
     openVideo(body.video_id);
+    bringToTop($("#video-detail"));
   },
 });
 
