@@ -266,12 +266,24 @@ def _analytics(page, http, shots: Shots) -> None:
     shots(page, "analytics")
 
 
-def _publishing(page, shots: Shots) -> None:
-    """The session's stack has publishing off: the view says so instead of failing."""
+def _publishing(page, http, clip: dict, shots: Shots) -> None:
+    """The session's stack has publishing off: the view says so instead of failing, and shows its
+    accounts and posts only if some were made while it was on (not two empty lists inviting a
+    connection); a clip's publish form says the same and cannot be sent."""
     page.click("#tabs .tab[data-view=publishing]")
     page.wait_for_selector("#publishing-off:not([hidden])", timeout=10_000)
     assert page.locator("#view-analytics").is_hidden()
+    listed = bool(http.get("/v1/accounts").json()["accounts"] or http.get("/v1/posts").json()["posts"])
+    assert page.is_visible("#accounts-card") is listed and page.is_visible("#posts-card") is listed, listed
     shots(page, "publishing")
+    off = page.evaluate("async () => (await import('/static/js/publishing.js')).publishingOffText(false)")
+    page.click("#tabs .tab[data-view=videos]")
+    card = page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']")
+    card.locator(".publish-toggle").click()
+    form = card.locator("form.publish")
+    page.wait_for_function("([form, off]) => form.querySelector('.form-message').textContent === off",
+                           arg=[form.element_handle(), off], timeout=10_000)
+    assert form.locator("button[type=submit]").is_disabled()
 
 
 def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, media_dir, built_media):
@@ -312,7 +324,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     _library_search(page, http, video_id, shots)
     _rerender(page, http, video_id, clips[0], shots)
     _analytics(page, http, shots)
-    _publishing(page, shots)
+    _publishing(page, http, clips[0], shots)
 
     # Last, as it depends on the server's event feed: the upload tab heard the stages over the stream.
     if _events_stream_answers(api_url, video):

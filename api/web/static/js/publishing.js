@@ -22,6 +22,8 @@ function showOff(listed) {
   const off = $("#publishing-off");
   off.textContent = publishingOffText(listed);
   off.hidden = false;
+  // with nothing listed, two empty cards would only offer what the banner says cannot be done
+  $("#accounts-card").hidden = $("#posts-card").hidden = !listed;
 }
 let statsRead = null;
 
@@ -30,9 +32,9 @@ const STATUS_TEXT = {
 };
 
 /** The accounts a post can go to (connected ones), for the publish form. */
-export async function connectedAccounts() {
+export async function postingTargets() {
   const body = await api("/v1/accounts");
-  return (body?.accounts || []).filter((a) => a.status === "connected");
+  return { enabled: Boolean(body?.enabled), connected: (body?.accounts || []).filter((a) => a.status === "connected") };
 }
 
 /** Sends the person to the platform's consent page (to connect an account, or one again). */
@@ -106,8 +108,10 @@ export class Publishing {
         api("/v1/accounts"), api("/v1/posts"), postStats(true).catch(() => null)]);
       this.showAccounts(accounts?.accounts || []);
       this.showPosts(posts?.posts || [], stats?.byPost || new Map());
-      if (accounts?.enabled) $("#publishing-off").hidden = true;
-      else showOff((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
+      if (accounts?.enabled) {
+        $("#publishing-off").hidden = true;
+        $("#accounts-card").hidden = $("#posts-card").hidden = false;
+      } else showOff((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
       for (const platform of ["youtube", "tiktok"]) {
         $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
       }
@@ -169,10 +173,14 @@ export function publishForm(clip) {
     h("label", { class: "field" }, h("span", {}, "Description"), description),
     submit, message);
   form.load = async () => {
-    const accounts = await connectedAccounts().catch((error) => { message.textContent = error.message; return []; });
+    message.textContent = "";
+    const targets = await postingTargets().catch((error) => { message.textContent = error.message; return null; });
+    const accounts = targets?.connected || [];
     clear(account).append(...accounts.map((a) => h("option", { value: a.account_id }, `${a.name} (${platformName(a.platform)})`)));
-    submit.disabled = accounts.length === 0;
-    if (!accounts.length && !message.textContent) message.textContent = "Connect an account in Publishing first.";
+    submit.disabled = !targets?.enabled || accounts.length === 0;
+    if (message.textContent) return;
+    if (!targets.enabled) message.textContent = OFF;
+    else if (!accounts.length) message.textContent = "Connect an account in Publishing first.";
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
