@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 import sys
 from pathlib import Path
 from typing import Callable
@@ -331,8 +332,7 @@ def long_talk() -> str:
     base, cur = r["results"]["baseline"], r["results"]["current"]
 
     def median(runs: list[dict], key: str) -> float:
-        values = sorted(run[key] for run in runs)
-        return (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2
+        return statistics.median(run[key] for run in runs)
 
     ratio = r["current_over_baseline"]
     return (f"The same English talk through the pipeline of commit {r['baseline_commit']} and of this one, in turns "

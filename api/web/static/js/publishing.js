@@ -31,7 +31,8 @@ const STATUS_TEXT = {
   scheduled: "Scheduled", publishing: "Publishing…", published: "Published", failed: "Failed", cancelled: "Cancelled",
 };
 
-/** The accounts a post can go to (connected ones), for the publish form. */
+/** For the publish form: whether this server publishes at all, and the accounts a post can go
+ * to (connected ones). */
 export async function postingTargets() {
   const body = await api("/v1/accounts");
   return { enabled: Boolean(body?.enabled), connected: (body?.accounts || []).filter((a) => a.status === "connected") };
