@@ -58,8 +58,6 @@ class Settings(OpsSettings, WorkerSettings, MediaSettings, ApiSettings, ServiceS
             raise ConfigError(
                 f"{PREFIX}SEARCH_BACKEND={self.search_backend!r}: choose one of {', '.join(SEARCH_BACKENDS)}"
             )
-        if not 0 <= self.triton_niceness <= 19:
-            raise ConfigError(f"{PREFIX}TRITON_NICENESS={self.triton_niceness}: a nice value from 0 to 19")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:

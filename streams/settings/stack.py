@@ -16,10 +16,6 @@ class StackSettings:
     data_dir: where every local component keeps its data, logs and pid files.
     kafka_port / kafka_controller_port: the local broker's client and KRaft controller ports.
     triton_http_port / triton_grpc_port / triton_metrics_port: the local Triton's ports.
-    triton_niceness: how much lower the local Triton's CPU priority is than the rest of the
-        stack's (nice, 0-19). On one box a long talk's transcription, in Triton, yields the CPU to
-        the worker's renders of the clips already picked, so the first clips come sooner; 0 shares
-        it evenly.
     postgres_port: the local PostgreSQL's port.
     minio_port / minio_console_port: the local MinIO's ports.
     meilisearch_bin: the Meilisearch server binary the local stack runs (empty: ``meilisearch``
@@ -46,7 +42,6 @@ class StackSettings:
     triton_http_port: int = 18000
     triton_grpc_port: int = 18001
     triton_metrics_port: int = 18002
-    triton_niceness: int = 10
     postgres_port: int = 15432
     minio_port: int = 19000
     minio_console_port: int = 19001

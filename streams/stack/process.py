@@ -29,7 +29,6 @@ class ProcessSpec:
     cwd: Path | None = None
     user: str | None = None
     marker: str = ""  # a substring of /proc/<pid>/cmdline that identifies the process
-    niceness: int = 0  # how much lower its CPU priority is than the rest of the stack's (0-19)
 
 
 @dataclass
@@ -135,15 +134,12 @@ def free_port() -> int:
 
 
 def spawn(spec: ProcessSpec) -> subprocess.Popen:
-    """Start ``spec`` in its own session (so it outlives the CLI), output appended to its log, at
-    its ``niceness``."""
+    """Start ``spec`` in its own session (so it outlives the CLI), output appended to its log."""
     spec.log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(spec.log_path, "ab")
-    # nice(1) before the program starts, so every thread it makes inherits the priority.
-    argv = ["nice", "-n", str(spec.niceness), *spec.argv] if spec.niceness else spec.argv
     try:
-        proc = subprocess.Popen(
-            argv,
+        return subprocess.Popen(
+            spec.argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -154,20 +150,6 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen:
         )
     finally:
         log.close()
-    if spec.niceness:
-        _lower_session(proc.pid, spec.niceness)
-    return proc
-
-
-def _lower_session(pid: int, niceness: int) -> None:
-    """Give ``pid``'s session the same niceness. With the kernel's autogrouping on (Debian's
-    default) the scheduler shares the CPU between sessions first, each by its own nice value
-    (sched(7)), so a process's nice alone ranks it only against its own session's. A kernel built
-    without autogrouping has no such file, and the process's nice is all there is."""
-    try:
-        Path(f"/proc/{pid}/autogroup").write_text(str(niceness))
-    except FileNotFoundError:
-        pass
 
 
 def terminate(pid: int, sig: int = signal.SIGTERM, timeout: float = 30.0) -> bool:

@@ -98,13 +98,7 @@ class Triton(Component):
             "PYTHONPATH": str(project_root()),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
         }
-        return ProcessSpec(
-            argv=argv,
-            log_path=self.log_path,
-            env=env,
-            marker=f"--http-port={s.triton_http_port}",
-            niceness=s.triton_niceness,
-        )
+        return ProcessSpec(argv=argv, log_path=self.log_path, env=env, marker=f"--http-port={s.triton_http_port}")
 
     def models(self) -> list[dict]:
         _, index = http_get_json(f"{self.settings.triton_http_url}/v2/repository/index", method="POST")

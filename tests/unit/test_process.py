@@ -1,4 +1,3 @@
-import os
 import signal
 import socket
 import subprocess
@@ -8,12 +7,10 @@ import time
 from streams.stack.process import (
     PidFile,
     PidRecord,
-    ProcessSpec,
     free_port,
     is_running,
     owns,
     port_is_free,
-    spawn,
     terminate,
 )
 
@@ -60,32 +57,3 @@ def test_terminate_escalates_to_sigkill():
     time.sleep(0.3)
     assert terminate(proc.pid, signal.SIGTERM, timeout=0.5)
     assert not is_running(proc.pid)
-
-
-def _nice_of(stat_path: str) -> int:
-    """The nice value in a /proc/<pid>/stat (or task stat) file: the 19th field."""
-    text = open(stat_path).read()
-    return int(text.rsplit(")", 1)[1].split()[16])
-
-
-def test_a_process_started_at_a_niceness_runs_with_every_thread_and_its_session_lowered(tmp_path):
-    script = "import threading, time; threading.Thread(target=time.sleep, args=(30,)).start(); time.sleep(30)"
-    spec = ProcessSpec(argv=[sys.executable, "-c", script, "--niced-xyz"], log_path=tmp_path / "x.log", niceness=7)
-    proc = spawn(spec)
-    try:
-        deadline = time.monotonic() + 5
-        while not owns(PidRecord(pid=proc.pid, ports=[], marker="--niced-xyz")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert owns(PidRecord(pid=proc.pid, ports=[], marker="--niced-xyz")), "nice(1) ran the program itself"
-        while len(os.listdir(f"/proc/{proc.pid}/task")) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        threads = os.listdir(f"/proc/{proc.pid}/task")
-        assert len(threads) == 2
-        expected = min(19, os.nice(0) + 7)
-        assert [_nice_of(f"/proc/{proc.pid}/task/{t}/stat") for t in threads] == [expected, expected]
-        autogroup = f"/proc/{proc.pid}/autogroup"
-        if os.path.exists(autogroup):  # the kernel groups by session: the session is lowered too
-            assert open(autogroup).read().split()[-2:] == ["nice", "7"]
-            assert open(f"/proc/{os.getpid()}/autogroup").read() != open(autogroup).read()
-    finally:
-        assert terminate(proc.pid, signal.SIGTERM, timeout=5)

@@ -91,17 +91,6 @@ def test_the_search_backend_is_one_of_three_and_open_index_honours_it(tmp_path):
         open_index(Settings(data_dir=tmp_path, search_backend="meilisearch"))
 
 
-def test_the_local_triton_runs_at_the_configured_niceness_and_a_value_nice_refuses_is_an_error(tmp_path):
-    from streams.stack.triton import Triton
-
-    settings = Settings.from_env({"CLIPSTREAM_TRITON_NICENESS": "4"})
-    assert Triton(settings.with_overrides(data_dir=tmp_path)).spec().niceness == 4
-    assert Triton(Settings(data_dir=tmp_path)).spec().niceness == 10
-    for wrong in ("20", "-5"):
-        with pytest.raises(ConfigError, match=f"CLIPSTREAM_TRITON_NICENESS={wrong}: a nice value from 0 to 19"):
-            Settings.from_env({"CLIPSTREAM_TRITON_NICENESS": wrong})
-
-
 def test_saved_credentials_keep_each_others_fields_and_stay_private(tmp_path):
     import json
     import stat
