@@ -6,10 +6,12 @@ or briefly unreachable are retried with exponential backoff and full jitter. A c
 stops calling a server that keeps failing for reasons other than a full queue, so callers fail
 fast instead of piling up; while open it checks the server's health once a second and lets a trial
 call through as soon as the server is ready again. Bad input (``INVALID_ARG``) is never retried:
-the same audio would fail the same way. A model the server says it does not know (``NOT_FOUND``)
-is a wrong name only when the server is ready; from a server that is shutting down (it unloads
-every model first) it is a restart, and counts as unreachable. Counters per model (calls,
-retries, rejections, calls served after a retry, errors, latency) feed ``stats()``.
+the same audio would fail the same way, as would any other failure of the model itself, except a
+Python model's stub that was too slow to take the call (``triton_answers``). A model the server
+says it does not know (``NOT_FOUND``) is a wrong name only when the server is ready; from a server
+that is shutting down (it unloads every model first) it is a restart, and counts as unreachable.
+Counters per model (calls, retries, rejections, calls served after a retry, errors, latency) feed
+``stats()``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from streams.adapters import triton_answers
 from streams.asr.recognition import Recognition
 from streams.asr.vad import SAMPLE_RATE
 from streams.errors import InferenceError, InferenceUnavailable
@@ -34,24 +37,9 @@ from streams.speakers.features import kept_band
 from streams.speakers.voices import Voices
 from streams.vision.face_models import Detections
 
-# gRPC status names Triton uses when trying again later can work.
-_RETRIABLE = ("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED")
-_QUEUE_FULL = ("exceeds maximum queue size", "queue is full")
 JUDGE = "clip_judge"  # the Triton model that judges clips
 SPEAKERS = "speaker_encoder"  # the Triton model that finds speech and prints each voice (streams.speakers)
 DETECTOR, LANDMARKS = "face_detector", "face_landmarks"  # the face models (streams.vision.face_models)
-
-
-def shed_load(status: str, message: str) -> bool:
-    """Whether a failed call was Triton turning it away because the model's queue is full (busy:
-    retry, and no sign the server is failing), as against a server that is down or failing.
-
-    The status cannot say: Triton answers a full queue with gRPC ``UNAVAILABLE``, the status of a
-    server that cannot be reached (its scheduler's "Exceeds maximum queue size"; asked to be
-    ``RESOURCE_EXHAUSTED`` in triton-inference-server/server#6110, still open). So among
-    ``UNAVAILABLE`` answers, and only there, the message tells them apart: the one place text is
-    read."""
-    return status == "UNAVAILABLE" and any(q in message.lower() for q in _QUEUE_FULL)
 
 
 @dataclass(frozen=True)
@@ -287,8 +275,7 @@ class TritonClient:
                 # answers that it knows none of them, or cancels the calls it was running:
                 # a restart, not a wrong model name or a caller that gave up.
                 name = "UNAVAILABLE"
-            queue_full = shed_load(name, message)
-            retriable = name in _RETRIABLE
+            queue_full, retriable = triton_answers.read(name, message)
             if queue_full:
                 stats.rejected += 1
             elif name == "UNAVAILABLE":  # unreachable or failing, not merely busy: count towards the breaker

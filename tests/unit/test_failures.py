@@ -4,6 +4,8 @@ error vocabulary, transient ones ``retriable``; anything unknown is a bug, never
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError, RequestTimedOutError
@@ -156,8 +158,66 @@ def test_a_full_triton_queue_is_told_from_a_server_that_is_down_only_among_unava
     """Triton answers both with UNAVAILABLE (its message tells them apart: ``shed_load``); the same
     words in any other answer, an invalid input echoed back say, are not load being shed.
     ``tests/integration/test_triton_client.py`` fills a real server's queue."""
-    from streams.adapters.triton import shed_load
+    from streams.adapters.triton_answers import shed_load
 
     assert shed_load("UNAVAILABLE", "[StatusCode.UNAVAILABLE] Exceeds maximum queue size")
     assert not shed_load("UNAVAILABLE", "failed to connect to all addresses; last error: connection refused")
     assert not shed_load("INVALID_ARGUMENT", "text 'the queue is full' is longer than the limit")
+
+
+async def test_a_python_stub_too_slow_to_answer_is_retried_and_the_models_own_failure_is_not():
+    """Triton's Python backend fails a call with INTERNAL when the model's stub did not take it
+    within a second (a stub starved of CPU: ``triton_answers.stub_unanswered``); the next try
+    reaches it. INTERNAL is also the model's own error, which another try would only repeat. A real
+    gRPC server speaking Triton's protocol stands in (a stand-in: a real stub starves only when the
+    machine is saturated for seconds, DEVELOPERS.md "Triton's priority")."""
+    import struct
+
+    import grpc
+    import numpy as np
+    import tritonclient.grpc.service_pb2 as pb
+    import tritonclient.grpc.service_pb2_grpc as service
+
+    from streams.adapters.triton import CallPolicy, TritonClient
+    from streams.adapters.triton_answers import read
+
+    heard = json.dumps({"language": "en", "duration": 0.1, "words": [], "segments": []}).encode()
+
+    class SlowStubTriton(service.GRPCInferenceServiceServicer):
+        def __init__(self, failure: str, failures: int) -> None:
+            self.failure, self.failures, self.calls = failure, failures, 0
+
+        async def ModelInfer(self, request, context):
+            self.calls += 1
+            if self.calls <= self.failures:
+                await context.abort(grpc.StatusCode.INTERNAL, self.failure)
+            return pb.ModelInferResponse(
+                model_name=request.model_name, id=request.id,
+                outputs=[pb.ModelInferResponse.InferOutputTensor(name="RESULT", datatype="BYTES", shape=[1])],
+                raw_output_contents=[struct.pack("<I", len(heard)) + heard])
+
+    async def transcribe_from(servicer):
+        server = grpc.aio.server()
+        service.add_GRPCInferenceServiceServicer_to_server(servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        client = TritonClient(f"127.0.0.1:{port}", CallPolicy(deadline_seconds=5, attempts=3, backoff_seconds=0.05))
+        try:
+            return await client.transcribe(np.zeros(1600, dtype=np.float32))
+        finally:
+            await client.close()
+            await server.stop(None)
+
+    for failure in ("Stub process 'whisper_0_0' is not healthy.", "Failed to obtain the health mutex."):
+        slow = SlowStubTriton(failure, failures=2)
+        assert (await transcribe_from(slow)).language == "en" and slow.calls == 3
+        assert read("INTERNAL", failure).may_pass and not read("INTERNAL", failure).busy
+    dead = SlowStubTriton("Stub process 'whisper_0_0' is not healthy.", failures=3)
+    with pytest.raises(InferenceUnavailable, match="is not healthy") as info:
+        await transcribe_from(dead)
+    assert info.value.retriable and dead.calls == 3  # every try, and the error says why
+    broken = SlowStubTriton("Failed to process the request(s) for model instance 'whisper_0_0', "
+                            "message: RuntimeError: stub process output is not healthy", failures=1)
+    with pytest.raises(InferenceError) as info:
+        await transcribe_from(broken)
+    assert not info.value.retriable and broken.calls == 1
