@@ -157,6 +157,13 @@ def test_a_page_from_another_origin_cannot_act_for_a_signed_in_browser(pipeline,
     # the log names a member by email, not by user id
     signed_in = page.locator("#audit-list .post[data-action='session.signed_in']").all_text_contents()
     assert any(f"user {admin}" in row for row in signed_in), signed_in
+    # the log reads as a table: each row's time, action and actor start where every other row's do,
+    # whatever the length of its action (checked on a log of more than one kind)
+    assert len(set(page.locator("#audit-list .post .pill").all_text_contents())) > 1
+    starts = page.eval_on_selector_all(
+        "#audit-list .post",
+        "rows => rows.map((r) => [...r.children].slice(0, 3).map((c) => Math.round(c.getBoundingClientRect().left)))")
+    assert len(starts) > 1 and len({tuple(row) for row in starts}) == 1, starts
     shots(page, "team")
     html = EVIL.format(api=api_url, video=tenant_a["video_id"]).encode()
     with LocalServer(lambda request, _: Answer(200, html, {"Content-Type": "text/html"})) as evil:
@@ -191,6 +198,12 @@ def test_an_admin_on_a_phone_reaches_every_view_and_no_page_is_wider_than_the_sc
     def fits(where: str) -> None:
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         assert wide <= PHONE["width"], f"{where}: the page is {wide} px wide on a {PHONE['width']} px screen"
+        # nor does a field or button stick out of its card (a select as wide as its longest choice)
+        out = page.evaluate(
+            "() => [...document.querySelectorAll('.card :is(input, select, textarea, button)')]"
+            ".filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right"
+            " > e.closest('.card').getBoundingClientRect().right + 0.5).map((e) => e.id || e.textContent.trim())")
+        assert out == [], f"{where}: outside their card: {out}"
 
     for view, ready in VIEW_READY.items():
         tab = page.locator(f"#tabs .tab[data-view={view}]")
