@@ -112,15 +112,16 @@ def main() -> None:
     def median(side: str, key: str) -> float:
         return statistics.median(r[key] for r in runs[side])
 
+    keys = {"total_seconds": "upload to completed (s)", "first_clip_seconds": "first clip (s)"}
+    medians = {side: {key: median(side, key) for key in keys} for side in SIDES}
     rows = [("", f"baseline {args.baseline}", f"current {commit()}", "current / baseline")]
-    for key, label in (("total_seconds", "upload to completed (s)"), ("first_clip_seconds", "first clip (s)")):
-        base, cur = median("baseline", key), median("current", key)
+    for key, label in keys.items():
+        base, cur = medians["baseline"][key], medians["current"][key]
         rows.append((label, f"{base:.1f}", f"{cur:.1f}", f"{cur / base:.2f}"))
     print(table(rows))
-    ratios = {key: round(median("current", key) / median("baseline", key), 3)
-              for key in ("total_seconds", "first_clip_seconds")}
+    ratios = {key: round(medians["current"][key] / medians["baseline"][key], 3) for key in keys}
     write_results(args.out, "long_talk", runs, commit=commit(), baseline_commit=args.baseline,
-                  args={**vars(args), "out": str(args.out)}, current_over_baseline=ratios)
+                  args={**vars(args), "out": str(args.out)}, medians=medians, current_over_baseline=ratios)
 
 
 if __name__ == "__main__":
