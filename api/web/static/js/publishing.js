@@ -17,13 +17,15 @@ export function publishingOffText(listed) {
   return listed ? `${OFF} The accounts and posts below were made while it was on: nothing is posted meanwhile, and scheduled posts wait until it is on again.` : OFF;
 }
 
-/** Shows the Publishing view's off banner (with ``listed``, as ``publishingOffText`` says). */
-function showOff(listed) {
+/** The Publishing view's off banner and its cards: publishing on, the cards alone; off, the
+ * banner (with ``listed``, as ``publishingOffText`` says), above the cards only when they list
+ * something. */
+function showState(enabled, listed) {
   const off = $("#publishing-off");
-  off.textContent = publishingOffText(listed);
-  off.hidden = false;
+  if (!enabled) off.textContent = publishingOffText(listed);
+  off.hidden = enabled;
   // with nothing listed, two empty cards would only offer what the banner says cannot be done
-  $("#accounts-card").hidden = $("#posts-card").hidden = !listed;
+  $("#accounts-card").hidden = $("#posts-card").hidden = !enabled && !listed;
 }
 let statsRead = null;
 
@@ -109,15 +111,12 @@ export class Publishing {
         api("/v1/accounts"), api("/v1/posts"), postStats(true).catch(() => null)]);
       this.showAccounts(accounts?.accounts || []);
       this.showPosts(posts?.posts || [], stats?.byPost || new Map());
-      if (accounts?.enabled) {
-        $("#publishing-off").hidden = true;
-        $("#accounts-card").hidden = $("#posts-card").hidden = false;
-      } else showOff((accounts?.accounts || []).length + (posts?.posts || []).length > 0);
+      showState(Boolean(accounts?.enabled), (accounts?.accounts || []).length + (posts?.posts || []).length > 0);
       for (const platform of ["youtube", "tiktok"]) {
         $(`#connect-${platform}`).hidden = !(accounts?.platforms || []).includes(platform);
       }
     } catch (error) {
-      if (error.code === "publishing_not_configured") showOff(false);
+      if (error.code === "publishing_not_configured") showState(false, false);
       else report(error);
     }
   }
