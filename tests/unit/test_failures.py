@@ -4,6 +4,7 @@ error vocabulary, transient ones ``retriable``; anything unknown is a bug, never
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import asyncpg
@@ -121,6 +122,27 @@ async def test_triton_that_is_not_there_is_unavailable():
     assert info.value.retriable and "whisper on Triton at" in info.value.message
 
 
+@contextlib.asynccontextmanager
+async def triton_stand_in(servicer, policy):
+    """A ``TritonClient`` with ``policy`` talking to a real gRPC server on a free port that answers
+    Triton's protocol as ``servicer`` does (a stand-in for a moment a real server reaches rarely)."""
+    import grpc
+    import tritonclient.grpc.service_pb2_grpc as service
+
+    from streams.adapters.triton import TritonClient
+
+    server = grpc.aio.server()
+    service.add_GRPCInferenceServiceServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    client = TritonClient(f"127.0.0.1:{port}", policy)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await server.stop(None)
+
+
 async def test_a_call_the_server_cancels_while_it_shuts_down_is_unavailable():
     """A Triton server going down cancels the calls it is running and no longer says it is ready.
     A real gRPC server speaking Triton's protocol stands in for that moment (a stand-in: the real
@@ -131,7 +153,7 @@ async def test_a_call_the_server_cancels_while_it_shuts_down_is_unavailable():
     import tritonclient.grpc.service_pb2 as pb
     import tritonclient.grpc.service_pb2_grpc as service
 
-    from streams.adapters.triton import CallPolicy, TritonClient
+    from streams.adapters.triton import CallPolicy
 
     class ShuttingDownTriton(service.GRPCInferenceServiceServicer):
         async def ServerReady(self, request, context):
@@ -140,17 +162,9 @@ async def test_a_call_the_server_cancels_while_it_shuts_down_is_unavailable():
         async def ModelInfer(self, request, context):
             await context.abort(grpc.StatusCode.CANCELLED, "CANCELLED")
 
-    server = grpc.aio.server()
-    service.add_GRPCInferenceServiceServicer_to_server(ShuttingDownTriton(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    client = TritonClient(f"127.0.0.1:{port}", CallPolicy(deadline_seconds=3, attempts=1))
-    try:
+    async with triton_stand_in(ShuttingDownTriton(), CallPolicy(deadline_seconds=3, attempts=1)) as client:
         with pytest.raises(InferenceUnavailable) as info:
             await client.transcribe(np.zeros(1600, dtype=np.float32))
-    finally:
-        await client.close()
-        await server.stop(None)
     assert info.value.retriable and "CANCELLED" in info.value.message
 
 
@@ -178,7 +192,7 @@ async def test_a_python_stub_too_slow_to_answer_is_retried_and_the_models_own_fa
     import tritonclient.grpc.service_pb2 as pb
     import tritonclient.grpc.service_pb2_grpc as service
 
-    from streams.adapters.triton import CallPolicy, TritonClient
+    from streams.adapters.triton import CallPolicy
     from streams.adapters.triton_answers import read
 
     heard = json.dumps({"language": "en", "duration": 0.1, "words": [], "segments": []}).encode()
@@ -197,16 +211,8 @@ async def test_a_python_stub_too_slow_to_answer_is_retried_and_the_models_own_fa
                 raw_output_contents=[struct.pack("<I", len(heard)) + heard])
 
     async def transcribe_from(servicer):
-        server = grpc.aio.server()
-        service.add_GRPCInferenceServiceServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        client = TritonClient(f"127.0.0.1:{port}", CallPolicy(deadline_seconds=5, attempts=3, backoff_seconds=0.05))
-        try:
+        async with triton_stand_in(servicer, CallPolicy(deadline_seconds=5, attempts=3, backoff_seconds=0.05)) as client:
             return await client.transcribe(np.zeros(1600, dtype=np.float32))
-        finally:
-            await client.close()
-            await server.stop(None)
 
     for failure in ("Stub process 'whisper_0_0' is not healthy.", "Failed to obtain the health mutex."):
         slow = SlowStubTriton(failure, failures=2)
