@@ -12,7 +12,8 @@ same event: its id comes from the clip id, its time is the row's (``records.clip
 Likewise a redelivered final ranking for a completed video reports the video's end again.
 
 The clips of one message render concurrently, ``render_slots()`` at a time, each ffmpeg using its
-share of the cores (``sharing``: a streamed pick beside the transcription keeps to a slot's). A
+share of the cores (``sharing``: a streamed pick beside the transcription keeps to a slot's, but
+the video's first clip, for which transcription waits, has them all). A
 video's ``options.brand`` (``streams.domain.brand.BrandKit``) styles its captions; its
 ``logo_asset_id`` names a brand asset of the video's tenant, fetched once per video.
 """
@@ -114,14 +115,18 @@ def render_slots(cpus: int | None = None, clips: int | None = None) -> tuple[int
     return slots, max(1, cpus // running)
 
 
-def sharing(found: MomentsFound, video: Video, aspects: Sequence[str], stored: Collection[str]) -> int | None:
+def sharing(
+    found: MomentsFound, video: Video, aspects: Sequence[str], stored: Collection[str], first_held: bool = False
+) -> int | None:
     """How many clips share all the cores (``render_slots(clips=...)``): those of the message not
     ``stored`` yet; or None, each clip keeping to a slot's share, when the message is a streamed pick
     read while the video is still being transcribed (Whisper has the other cores). A streamed pick
     read after the transcription ended (picks queue behind the clips before them) has the machine
-    to itself: on one thread it would leave every other core idle."""
+    to itself: on one thread it would leave every other core idle. So has the video's first clip
+    when transcription waits for it (``first_held``: ``first_clip_hold_seconds`` set)."""
     transcription = video.stage("transcribe")
-    if not found.is_final and (transcription is None or transcription.status != "completed"):
+    transcribing = transcription is None or transcription.status != "completed"
+    if not found.is_final and transcribing and not (first_held and not stored):
         return None
     return sum(clip_id(video.video_id, m.moment_id, a) not in stored for m in found.moments for a in aspects)
 
@@ -145,7 +150,8 @@ async def _render(found: MomentsFound) -> None:
     chunks = await rt.catalog.transcript_chunks(video_id)
     logo = await logo_of(rt, video)
     stored = {clip.clip_id for clip in await rt.catalog.clips(video_id)}
-    slots, threads = render_slots(clips=sharing(found, video, aspects, stored))
+    first_held = rt.settings.first_clip_hold_seconds > 0
+    slots, threads = render_slots(clips=sharing(found, video, aspects, stored, first_held))
     gate, fetching = asyncio.Semaphore(slots), asyncio.Lock()
 
     async def source() -> Path:

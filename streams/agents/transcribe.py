@@ -19,6 +19,10 @@ the same event, which ClickHouse's ``events`` keeps once.
 ``transcribe_max_speed`` (0 by default) holds each chunk until no more than that many seconds of
 audio a second have been transcribed: a demonstration, or a test, can then see a long video's
 first clips come out while its later chunks are still being transcribed.
+
+``first_clip_hold_seconds`` (120 by default) holds a chunk while the video's first clip renders:
+on one host the render and Whisper share the cores, and the first clip came out 40 s later for it
+on a 60-minute talk (DEVELOPERS: the first clip).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from streams.worker.reporting import StageReport
 from streams.worker.resources import Runtime, runtime, video_to_process
 
 STAGE = "transcribe"
+HOLD_POLL_SECONDS = 0.5  # how often a chunk held for the first clip looks whether it is stored
 log = logging.getLogger(__name__)
 
 
@@ -109,6 +114,8 @@ async def _language_so_far(rt: Runtime, chunk: AudioChunkReady) -> str | None:
 async def _recognize(rt: Runtime, video: Video, chunk: AudioChunkReady) -> None:
     """Transcribe the chunk's audio, look at its picture, and store both."""
     clock = Stopwatch()
+    # inside the chunk's time, so a paced run (transcribe_max_speed) sleeps that much less
+    await _first_clip_first(rt, chunk.video_id, rt.settings.first_clip_hold_seconds)
     # auto (the default): Whisper identifies the language of each window of speech
     language = parse_language(video.options.language)
     # what the talk was heard in so far: a stretch of this chunk leaves it only where Whisper is sure
@@ -174,6 +181,15 @@ async def _speakers(rt: Runtime, video_id: str) -> dict:
     if not turns:
         return {}
     return {"speakers": [SpeakerTalk(s.label, s.talk_seconds) for s in speakers_of(turns, {})]}
+
+
+async def _first_clip_first(rt: Runtime, video_id: str, longest: float) -> None:
+    """Wait, ``longest`` seconds at most, while the video's first clip renders: its render stage is
+    running and no clip is stored yet. A chunk already in Triton when the render starts is not
+    held back, so the wait comes at the next chunk."""
+    clock = Stopwatch()
+    while clock.seconds < longest and await rt.catalog.renders_first_clip(video_id):
+        await asyncio.sleep(min(HOLD_POLL_SECONDS, longest - clock.seconds))
 
 
 async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:

@@ -1,5 +1,5 @@
 """The worker's settings: which agents it runs, where its web server listens, how a stage retries
-and dead-letters, how it stops, and how fast it may transcribe."""
+and dead-letters, how it stops, how fast it may transcribe, and what waits for a first clip."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ class WorkerSettings:
         share of time has passed. For demonstrations and tests of streaming (results of the early
         chunks must come out while later ones are still being transcribed), and for sharing one
         inference server politely with other work.
+    first_clip_hold_seconds: how long, at most, a video's next chunk waits to be transcribed while
+        the video's first clip renders (0: never). Where the renders and transcription share the
+        machine's cores (one host), the first clip then renders about as fast as a clip rendered
+        alone; set 0 where the render agents run on machines of their own.
     moment_judge: whether the clip judge (a language model on Triton, ``streams.judge``) titles,
         explains and scores each clip the moments stage announces; off, the default until it has
         been run through the whole pipeline suite and the time benchmark (issue 17), ranks and
@@ -52,4 +56,5 @@ class WorkerSettings:
     max_event_bytes: int = 512 * 1024
     worker_stop_grace_seconds: float = 20.0
     transcribe_max_speed: float = 0.0
+    first_clip_hold_seconds: float = 120.0
     moment_judge: bool = False

@@ -175,6 +175,24 @@ async def test_first_clip_is_rendered_before_the_last_transcript_chunk(talk, pip
     assert still_to_come, "no clip came out before the transcript was complete"
 
 
+async def test_transcription_waits_while_the_first_clip_renders(talk, pipeline):
+    """The renders and Whisper share this machine's cores, so a chunk waits to be transcribed while
+    the video's first clip renders (``first_clip_hold_seconds``). On the recorded times: between
+    the render stage's start and the first clip, no chunk is stored but the one Whisper already
+    had, where the pace alone would have let several through."""
+    video_id = talk["video"]["video_id"]
+    bootstrap = pipeline.settings.kafka_bootstrap
+    events = [m["value"] for m in await read_topic(bootstrap, "events", key=video_id)]
+    began = min(_recorded(e["produced_at"]) for e in events if (e["stage"], e["status"]) == ("render", "started"))
+    first_clip = min(_recorded(m["value"]["produced_at"]) for m in await read_topic(bootstrap, "renders", key=video_id))
+    chunks = [m["value"] for m in await read_topic(bootstrap, "transcripts", key=video_id)]
+    paced_chunk = sum(c["end"] - c["start"] for c in chunks) / len(chunks) / PACE  # a chunk's share of time
+    rendering = (first_clip - began).total_seconds()
+    assert rendering >= 2 * paced_chunk, f"the first clip took {rendering:.0f} s: too short to tell"
+    stored = sorted({_recorded(c["produced_at"]) for c in chunks if began < _recorded(c["produced_at"]) < first_clip})
+    assert len(stored) <= 1, f"{len(stored)} chunks stored in the {rendering:.0f} s the first clip rendered"
+
+
 async def test_lifecycle_events_tell_the_story_in_order(talk, pipeline):
     video_id = talk["video"]["video_id"]
     events = [m["value"] for m in await read_topic(pipeline.settings.kafka_bootstrap, "events", key=video_id)]

@@ -652,6 +652,9 @@ def test_a_streamed_pick_gets_every_core_once_the_transcription_is_over():
     aspects = ["9:16"]
     # beside Whisper a streamed pick keeps to its slot's share; read after it ended, it has them all
     assert sharing(found(False, "m1"), video("running"), aspects, set()) is None
+    # ... unless it is the video's first clip and transcription waits for it (first_clip_hold_seconds)
+    assert sharing(found(False, "m1"), video("running"), aspects, set(), first_held=True) == 1
+    assert sharing(found(False, "m2"), video("running"), aspects, {clip_id("v1", "m1", "9:16")}, True) is None
     assert sharing(found(False, "m1"), video("completed"), aspects, set()) == 1
     assert render_slots(2, clips=sharing(found(False, "m1"), video("completed"), aspects, set())) == (2, 2)
     # the final ranking: the cores go to the clips not rendered yet, streamed picks already stored left out
