@@ -20,9 +20,10 @@ the same event, which ClickHouse's ``events`` keeps once.
 audio a second have been transcribed: a demonstration, or a test, can then see a long video's
 first clips come out while its later chunks are still being transcribed.
 
-``first_clip_hold_seconds`` (120 by default) holds a chunk while the video's first clip renders:
-on one host the render and Whisper share the cores, and the first clip came out 40 s later for it
-on a 60-minute talk (DEVELOPERS: the first clip).
+``first_clip_hold_seconds`` (120 by default) holds a chunk while the video's first clip renders, up
+to that long after the render stage started: on one host the render and Whisper share the cores,
+and a 60-minute talk's first clip came out about 30 s sooner for it (DEVELOPERS: the first clip's
+hold).
 """
 
 from __future__ import annotations
@@ -184,12 +185,12 @@ async def _speakers(rt: Runtime, video_id: str) -> dict:
 
 
 async def _first_clip_first(rt: Runtime, video_id: str, longest: float) -> None:
-    """Wait, ``longest`` seconds at most, while the video's first clip renders: its render stage is
-    running and no clip is stored yet. A chunk already in Triton when the render starts is not
-    held back, so the wait comes at the next chunk."""
-    clock = Stopwatch()
-    while clock.seconds < longest and await rt.catalog.renders_first_clip(video_id):
-        await asyncio.sleep(min(HOLD_POLL_SECONDS, longest - clock.seconds))
+    """Wait while the video's first clip renders: its render stage is running, started less than
+    ``longest`` seconds ago, and no clip is stored yet. So a video's chunks wait ``longest`` seconds
+    in all at most, even for a first clip that never comes. A chunk already in Triton when the
+    render starts is not held back: the wait comes at the next chunk."""
+    while longest > 0 and await rt.catalog.renders_first_clip(video_id, within=longest):
+        await asyncio.sleep(HOLD_POLL_SECONDS)
 
 
 async def _pace(max_speed: float, audio_seconds: float, spent: float) -> None:

@@ -35,8 +35,8 @@ class WorkerSettings:
         share of time has passed. For demonstrations and tests of streaming (results of the early
         chunks must come out while later ones are still being transcribed), and for sharing one
         inference server politely with other work.
-    first_clip_hold_seconds: how long, at most, a video's next chunk waits to be transcribed while
-        the video's first clip renders (0: never). Where the renders and transcription share the
+    first_clip_hold_seconds: how long after the video's render stage starts its chunks may wait to
+        be transcribed while its first clip renders (0: never). Where the renders and transcription share the
         machine's cores (one host), the first clip then renders about as fast as a clip rendered
         alone; set 0 where the render agents run on machines of their own.
     moment_judge: whether the clip judge (a language model on Triton, ``streams.judge``) titles,

@@ -151,17 +151,20 @@ class MomentRecords(CatalogBase):
             )
         return [_clip(r) for r in rows]
 
-    async def renders_first_clip(self, video_id: str) -> bool:
-        """Whether the video's render stage is running and none of its clips is stored yet."""
+    async def renders_first_clip(self, video_id: str, within: float) -> bool:
+        """Whether the video's render stage is running, started less than ``within`` seconds ago,
+        and none of its clips is stored yet."""
         async with self._conn() as conn:
             return bool(
                 await conn.fetchval(
                     """
                     SELECT EXISTS (SELECT 1 FROM video_stages
-                                   WHERE video_id = $1 AND stage = 'render' AND status = 'running')
+                                   WHERE video_id = $1 AND stage = 'render' AND status = 'running'
+                                     AND started_at > now() - make_interval(secs => $2))
                        AND NOT EXISTS (SELECT 1 FROM clips WHERE video_id = $1)
                     """,
                     video_id,
+                    within,
                 )
             )
 
