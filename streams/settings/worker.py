@@ -36,9 +36,9 @@ class WorkerSettings:
         chunks must come out while later ones are still being transcribed), and for sharing one
         inference server politely with other work.
     first_clip_hold_seconds: how long after the video's render stage starts its chunks may wait to
-        be transcribed while its first clip renders (0: never). Where the renders and transcription share the
-        machine's cores (one host), the first clip then renders about as fast as a clip rendered
-        alone; set 0 where the render agents run on machines of their own.
+        be transcribed while its first clip renders (0: never). Where the renders and transcription
+        share the machine's cores (one host), the first clip then renders about as fast as a clip
+        rendered alone; set 0 where the render agents run on machines of their own.
     moment_judge: whether the clip judge (a language model on Triton, ``streams.judge``) titles,
         explains and scores each clip the moments stage announces; off, the default until it has
         been run through the whole pipeline suite and the time benchmark (issue 17), ranks and
