@@ -2,12 +2,13 @@
 customer and subscription), ``POST /v1/billing/checkout`` (a Stripe Checkout page to subscribe
 on; the workspace's customer is made the first time) and ``POST /v1/billing/webhook``, where
 Stripe tells subscription changes (its ``Stripe-Signature`` checked with the endpoint's secret:
-anything else is refused). With billing off they answer 409 ``billing_not_configured`` and
+anything else is refused), in no set order: the state kept is the newest event's. With billing off they answer 409 ``billing_not_configured`` and
 nothing reaches Stripe; plans and quotas (``api.usage``) work either way."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -103,7 +104,8 @@ async def start_checkout(request: Request) -> JSONResponse:
     {
         "200": json_response(
             obj({"received": {"const": True}, "tenant_id": nullable(STRING)}),
-            "Taken; `tenant_id` is the workspace it changed (null: none).",
+            "Taken; `tenant_id` is the workspace it changed (null: none, or the state recorded comes from a "
+            "newer event: Stripe sends its events in no set order).",
         ),
         "400": json_response("Error", "Not signed by Stripe with this endpoint's secret (`invalid_signature`)."),
         **NOT_CONFIGURED,
@@ -120,15 +122,18 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         raise ApiError(400, "invalid_signature", "the Stripe-Signature does not match this endpoint's secret") from None
     changed = None
     thing = event.data.object.to_dict()
+    made = datetime.fromtimestamp(event.created, UTC)  # an older event than the state recorded changes nothing
     if event.type in SUBSCRIPTION_EVENTS:
         status = "canceled" if event.type.endswith(".deleted") else str(thing.get("status") or "")
         async with request.app.state.db.acquire() as conn:
-            changed = await store.record_subscription(conn, str(thing.get("customer")), str(thing.get("id")), status)
+            changed = await store.record_subscription(
+                conn, str(thing.get("customer")), str(thing.get("id")), status, made
+            )
     elif event.type == "checkout.session.completed" and thing.get("customer"):
         subscription = thing.get("subscription")
         async with request.app.state.db.acquire() as conn:
             changed = await store.record_subscription(
-                conn, str(thing.get("customer")), str(subscription) if subscription else None, "active"
+                conn, str(thing.get("customer")), str(subscription) if subscription else None, "active", made
             )
     log.info("Stripe webhook %s (%s): workspace %s", event.type, event.id, changed)
     return JSONResponse({"received": True, "tenant_id": changed})

@@ -64,10 +64,12 @@ async def save_customer(conn: asyncpg.Connection, tenant_id: str, customer_id: s
 
 
 async def record_subscription(
-    conn: asyncpg.Connection, customer_id: str, subscription: str | None, status: str
+    conn: asyncpg.Connection, customer_id: str, subscription: str | None, status: str, at: datetime
 ) -> str | None:
-    """The subscription state a Stripe webhook carries; the workspace it is of (None: unknown)."""
-    return await conn.fetchval("SELECT record_subscription($1, $2, $3)", customer_id, subscription, status)
+    """The subscription state a Stripe webhook carries, made at ``at`` (the event's ``created``);
+    the workspace it changed. None: no workspace has the customer, or the state recorded is newer
+    (Stripe sends its events in no set order and again for days: ``schemas/postgres/0027``)."""
+    return await conn.fetchval("SELECT record_subscription($1, $2, $3, $4)", customer_id, subscription, status, at)
 
 
 async def claim_unreported(conn: asyncpg.Connection) -> Unreported | None:

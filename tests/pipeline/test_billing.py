@@ -86,6 +86,56 @@ def test_stripes_webhooks_are_taken_only_with_the_endpoints_signature(pipeline, 
     assert http.get("/v1/billing").json()["customer"]["subscription"]["status"] == "canceled"
 
 
+def _deliver(url: str, customer_id: str, kind: str, made: int, status: str, subscription: str = "sub_order_1") -> dict:
+    """A Stripe event about ``customer_id``'s subscription, made at ``made`` (Unix seconds) and
+    signed now, as Stripe resends an old one; the webhook's answer."""
+    if kind == "checkout.session.completed":
+        thing = {"id": f"cs_{made}", "object": "checkout.session", "customer": customer_id, "subscription": subscription}
+    else:
+        thing = {"id": subscription, "object": "subscription", "customer": customer_id, "status": status}
+    event = {"id": f"evt_{uuid.uuid4().hex[:12]}", "object": "event", "type": kind, "api_version": "2025-01-27",
+             "created": made, "livemode": False, "pending_webhooks": 1, "request": None, "data": {"object": thing}}
+    payload = json.dumps(event).encode()
+    answer = httpx.post(url, content=payload, headers={"Stripe-Signature": _signed(payload),
+                                                       "Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_subscription_keeps_the_state_of_its_newest_event_whatever_order_stripe_sends_them(pipeline, stripe_mock):
+    """Stripe sends its events in no set order, and again for up to three days: an event older than
+    the state recorded changes nothing (its answer names no workspace); events of one second are
+    taken in the order a subscription goes through its states; another subscription's newer event
+    replaces the state."""
+    tenant_id, key = new_tenant(pipeline.settings, f"billing order {uuid.uuid4().hex[:6]}")
+    url = pipeline.settings.api_url + "/v1/billing/webhook"
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers={"Authorization": f"Bearer {key}"}) as http:
+        assert http.post("/v1/billing/checkout").status_code == 201
+        customer_id = http.get("/v1/billing").json()["customer"]["customer_id"]
+
+        def state() -> dict:
+            return http.get("/v1/billing").json()["customer"]["subscription"]
+
+        made = int(time.time()) - 600
+        sent = [  # (event, made, status) in the order they arrive, and the state each leaves
+            ("customer.subscription.updated", made, "active"),
+            ("customer.subscription.created", made, "incomplete"),  # made in the same second, before it was paid
+            ("checkout.session.completed", made - 1, "active"),
+            ("customer.subscription.deleted", made + 300, "canceled"),
+            ("customer.subscription.updated", made + 100, "past_due"),  # a resend of an older event
+        ]
+        answers, states = [], []
+        for kind, at, status in sent:
+            answers.append(_deliver(url, customer_id, kind, at, status)["tenant_id"])
+            states.append(state())
+        renewed = _deliver(url, customer_id, "customer.subscription.created", made + 400, "active", "sub_order_2")
+        last = state()
+    first, cancelled = {"id": "sub_order_1", "status": "active"}, {"id": "sub_order_1", "status": "canceled"}
+    assert states == [first, first, first, cancelled, cancelled]
+    assert answers == [tenant_id, None, None, tenant_id, None]
+    assert renewed["tenant_id"] == tenant_id and last == {"id": "sub_order_2", "status": "active"}
+
+
 class Flaky(StripeAccount):
     """The real account (to stripe-mock), recording every meter event's identifier; with
     ``lose_answer_of``, the answer to that row's first send is lost after Stripe took it."""
