@@ -50,7 +50,7 @@ async def main() -> None:
     publisher = Publisher(
         pool,
         TokenCipher.from_setting(os.environ["PUBLISH_KEYS"]),
-        platforms({"youtube": lambda grant: YouTube(client, grant)}),
+        platforms({"youtube": lambda grant, _renew: YouTube(client, grant)}),
         media_of,
         lease_seconds=float(os.environ.get("PUBLISH_LEASE", "3")),
         retry_seconds=1.0,

@@ -21,7 +21,7 @@ from typing import Callable
 from streams.domain.envelope import iso_z
 from streams.domain.posts import Post
 from streams.errors import ClipstreamError, PublishError
-from streams.publish.platform import Platform, Published, Statistics
+from streams.publish.platform import Platform, Published, Renew, Statistics
 from streams.publish.publisher import Publisher, platforms
 from streams.publish.store import Tracked
 from streams.publish.tokens import Grant, TokenCipher
@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 RESTART_SECONDS = 5.0
 
 
-def adapters(settings: Settings) -> dict[str, Callable[[Grant], Platform]]:
-    """Each configured platform's adapter factory (grant -> adapter)."""
-    made: dict[str, Callable[[Grant], Platform]] = {}
+def adapters(settings: Settings) -> dict[str, Callable[[Grant, Renew], Platform]]:
+    """Each configured platform's adapter factory ((grant, its renewal) -> adapter)."""
+    made: dict[str, Callable[[Grant, Renew], Platform]] = {}
     if settings.youtube_client_id:
         from streams.publish.youtube import GOOGLE_TOKEN_URL, YouTube, YouTubeClient
 
@@ -50,7 +50,7 @@ def adapters(settings: Settings) -> dict[str, Callable[[Grant], Platform]]:
             token_url=settings.youtube_token_url or GOOGLE_TOKEN_URL,
             ca_certs=settings.platform_ca_certs or None,
         )
-        made["youtube"] = lambda grant: YouTube(client, grant)
+        made["youtube"] = lambda grant, _renew: YouTube(client, grant)  # google-auth renews; Google does not rotate
     if settings.tiktok_client_key:
         from streams.publish.tiktok import TIKTOK_API_URL, TikTok, TikTokClient
 
@@ -60,7 +60,7 @@ def adapters(settings: Settings) -> dict[str, Callable[[Grant], Platform]]:
             api_url=settings.tiktok_api_url or TIKTOK_API_URL,
             ca_certs=settings.platform_ca_certs or None,
         )
-        made["tiktok"] = lambda grant: TikTok(app_client, grant)
+        made["tiktok"] = lambda grant, renew: TikTok(app_client, grant, renew)
     return made
 
 

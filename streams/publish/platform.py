@@ -56,6 +56,8 @@ class Statistics:
 
 
 Progress = Callable[[int, int], None]  # (bytes the platform holds, bytes in all)
+Exchange = Callable[[Grant], Grant]  # the platform's token endpoint: the grant held -> the one it answers
+Renew = Callable[[Grant, Exchange], Grant]  # (grant held, exchange) -> the grant to use (``renewal``)
 
 
 class Platform(Protocol):
@@ -75,5 +77,6 @@ class Platform(Protocol):
 
     def grant(self) -> Grant:
         """The grant as it stands now: renewed by the platform's token endpoint when it had expired
-        (the publisher stores it again when it changed)."""
+        (through the ``renewal.Renew`` the adapter was made with, which stores it at once; where
+        the platform's library renews by itself, the publisher stores it afterwards)."""
         ...

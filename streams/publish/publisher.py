@@ -7,7 +7,10 @@ platform's adapter built, and then
    before anything else: if another claim recorded one meanwhile, this one is left unused;
 2. the clip is sent into the session from where the platform says it stands, the lease extended
    as bytes go (a platform that already holds every byte answers with the video at once);
-3. the post is recorded as published, and the grant stored again if the platform renewed it.
+3. the post is recorded as published.
+
+A grant the platform renews on the way is stored as soon as it is renewed, by one publisher at a
+time (``renewal``): TikTok's refresh tokens work once.
 
 A publisher killed at any point is followed, when its lease ends, by one that resumes the same
 session: a session makes one video, so nothing is posted twice and nothing is lost. Failures:
@@ -41,14 +44,15 @@ import asyncpg
 from streams.domain.posts import Post
 from streams.errors import AccountReconnectRequired, ClipstreamError, PublishError, QuotaExceeded, UploadSessionGone
 from streams.publish import store
-from streams.publish.platform import Platform, PostRequest, Published, Statistics
+from streams.publish.platform import Platform, PostRequest, Published, Renew, Statistics
+from streams.publish.renewal import Renewals
 from streams.publish.tokens import Grant, TokenCipher
 
 log = logging.getLogger(__name__)
 
 STATS_BATCH = 50  # posts whose statistics one round fetches (YouTube lists 50 ids a call)
 
-PlatformFor = Callable[[str, Grant], Platform]  # (platform name, grant) -> its adapter
+PlatformFor = Callable[[str, Grant, Renew], Platform]  # (platform name, grant, its renewal) -> its adapter
 MediaOf = Callable[[Post], Awaitable[Path]]  # the clip's MP4 on local disk
 Checkpoint = Callable[[str], None]
 ReportStats = Callable[[store.Tracked, Statistics], Awaitable[None]]  # a post's counts, to analytics
@@ -86,6 +90,7 @@ class Publisher:
         self.stats_seconds = stats_seconds
         self.max_attempts = max_attempts
         self._stats_checked = float("-inf")
+        self.renewals = Renewals(pool, cipher)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -146,7 +151,7 @@ class Publisher:
         if account.status == "reconnect_required":
             raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
         grant = self.cipher.open(sealed)
-        platform = self.platform_for(account.platform, grant)
+        platform = self.platform_for(account.platform, grant, self.renewals.for_account(post.account_id))
         media = await self.media_of(post)
         session = post.upload_session
         if session is None:
@@ -168,7 +173,7 @@ class Publisher:
         try:
             published = await asyncio.to_thread(platform.send, session, media, progress)
         finally:
-            await self._keep_grant(post.account_id, grant, platform)
+            await self.renewals.keep(post.account_id, grant, platform.grant())
         self.checkpoint("uploaded")
         async with self.pool.acquire() as conn:
             await store.record_published(conn, post, published)
@@ -225,22 +230,15 @@ class Publisher:
         if account.status == "reconnect_required":
             raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
         grant = self.cipher.open(sealed)
-        platform = self.platform_for(account.platform, grant)
+        platform = self.platform_for(account.platform, grant, self.renewals.for_account(account_id))
         try:
             return await asyncio.to_thread(platform.statistics, platform_ids)
         finally:
-            await self._keep_grant(account_id, grant, platform)
+            await self.renewals.keep(account_id, grant, platform.grant())
 
     async def _extend(self, post: Post) -> None:
         async with self.pool.acquire() as conn:
             await store.extend_lease(conn, post, self.lease_seconds)
-
-    async def _keep_grant(self, account_id: str, before: Grant, platform: Platform) -> None:
-        """Store the grant again when the platform renewed it."""
-        after = platform.grant()
-        if after != before:
-            async with self.pool.acquire() as conn:
-                await store.store_grant(conn, account_id, self.cipher.seal(after))
 
     async def _announce(self, post: Post, published: Published | None, error: ClipstreamError | None) -> None:
         if self.announce is not None:
@@ -250,12 +248,12 @@ class Publisher:
                 log.exception("post %s: announcing failed", post.post_id)
 
 
-def platforms(adapters: Mapping[str, Callable[[Grant], Platform]]) -> PlatformFor:
+def platforms(adapters: Mapping[str, Callable[[Grant, Renew], Platform]]) -> PlatformFor:
     """A ``PlatformFor`` from each platform's adapter factory."""
 
-    def build(name: str, grant: Grant) -> Platform:
+    def build(name: str, grant: Grant, renew: Renew) -> Platform:
         try:
-            return adapters[name](grant)
+            return adapters[name](grant, renew)
         except KeyError:
             raise PublishError(f"publishing to {name} is not configured on this server") from None
 

@@ -66,6 +66,15 @@ async def sealed_grant(conn: asyncpg.Connection, account_id: str) -> tuple[Accou
     return None if row is None else (Account.from_row(row), bytes(row["grant_sealed"]))
 
 
+async def locked_grant(conn: asyncpg.Connection, account_id: str) -> bytes | None:
+    """An account's sealed grant, its row locked until the caller's transaction ends (a renewal's
+    read: ``streams.publish.renewal``); None if the account is gone."""
+    sealed = await conn.fetchval(
+        "SELECT grant_sealed FROM platform_accounts WHERE account_id = $1 FOR UPDATE", account_id
+    )
+    return None if sealed is None else bytes(sealed)
+
+
 async def store_grant(conn: asyncpg.Connection, account_id: str, sealed: bytes) -> None:
     """A grant the platform renewed (or one connected again: the account is ``connected``)."""
     await conn.execute(

@@ -16,7 +16,10 @@ https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
   post, so a second worker after a crash posts nothing twice.
 - Tokens: an expired access token is refreshed first (``POST /v2/oauth/token/``,
   ``grant_type=refresh_token``), and once more on ``access_token_invalid``; ``invalid_grant`` is
-  ``AccountReconnectRequired``. ``rate_limit_exceeded`` and TikTok's 5xx are retriable.
+  ``AccountReconnectRequired``. TikTok rotates refresh tokens (a refresh answers a new one and the
+  one sent stops working), so a refresh goes through the ``renew`` the adapter is made with: the
+  publishers renew an account one at a time and store the answer at once (``renewal``).
+  ``rate_limit_exceeded`` and TikTok's 5xx are retriable.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any, Sequence
 import httpx
 
 from streams.errors import AccountReconnectRequired, PublishError, UploadSessionGone
-from streams.publish.platform import PostRequest, Progress, Published, Statistics
+from streams.publish.platform import PostRequest, Progress, Published, Renew, Statistics
 from streams.publish.tokens import Grant
 
 TIKTOK_API_URL = "https://open.tiktokapis.com"
@@ -70,9 +73,10 @@ def chunking(size: int, chunk: int) -> tuple[int, int]:
 class TikTok:
     name = "tiktok"
 
-    def __init__(self, client: TikTokClient, grant: Grant) -> None:
+    def __init__(self, client: TikTokClient, grant: Grant, renew: Renew | None = None) -> None:
         self.client = client
         self._grant = grant
+        self._renew: Renew = renew or (lambda held, exchange: exchange(held))
         self._http = httpx.Client(timeout=client.timeout, verify=client.ca_certs or True)
 
     def grant(self) -> Grant:
@@ -204,7 +208,13 @@ class TikTok:
         return at is not None and at - datetime.now(UTC) < REFRESH_BEFORE
 
     def _refresh(self) -> None:
-        if not self._grant.refresh_token:
+        """A new access token, through ``renew`` (the publishers' shared renewal: TikTok's refresh
+        tokens work once, so two holders of one must not both send it)."""
+        self._grant = self._renew(self._grant, self._exchange)
+
+    def _exchange(self, held: Grant) -> Grant:
+        """The grant TikTok's token endpoint answers for ``held``'s refresh token."""
+        if not held.refresh_token:
             raise AccountReconnectRequired(
                 "TikTok's access token expired and no refresh token was granted; connect the account again"
             )
@@ -212,7 +222,7 @@ class TikTok:
             "client_key": self.client.client_key,
             "client_secret": self.client.client_secret,
             "grant_type": "refresh_token",
-            "refresh_token": self._grant.refresh_token,
+            "refresh_token": held.refresh_token,
         }
         try:
             answer = self._http.post(self.client.api_url.rstrip("/") + "/v2/oauth/token/", data=form)
@@ -224,10 +234,10 @@ class TikTok:
             raise AccountReconnectRequired(
                 f"TikTok no longer honours the account's grant ({reason}); connect the account again"
             )
-        self._grant = replace(
-            self._grant,
+        return replace(
+            held,
             access_token=body["access_token"],
-            refresh_token=body.get("refresh_token") or self._grant.refresh_token,
+            refresh_token=body.get("refresh_token") or held.refresh_token,
             expires_at=datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 86400))),
         )
 

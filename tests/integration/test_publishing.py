@@ -211,6 +211,53 @@ def test_an_expired_access_token_is_refreshed_and_the_new_grant_stored_sealed(te
     assert renewed.access_token != access and renewed.refresh_token == refresh
 
 
+def test_two_posts_due_together_renew_their_tiktok_accounts_rotating_grant_once(tenant, tmp_path):
+    """TikTok rotates refresh tokens (a refresh answers a new one and the one sent stops working).
+    Two posts of one account whose access token has expired, claimed in one batch: both go out, the
+    grant is renewed once and the rotated one stored, and the account stays connected. (Each post
+    used to refresh with the same token: the second was refused, its post failed and the account
+    was marked for reconnection.)"""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.tiktok import MIN_CHUNK, TikTok, TikTokClient
+    from tests.standins.tiktok import StandInTikTok
+
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(os.urandom(1_000_000))
+    cipher = TokenCipher([KEYS])
+    with StandInTikTok() as tt:
+        access, refresh, _ = tt.grant(seconds=-5)
+        grant = Grant(access, refresh, datetime.now(UTC) - timedelta(seconds=5))
+
+        async def add(conn):
+            return await store.add_account(conn, tenant["tenant_id"], "tiktok", "creator", cipher.seal(grant))
+
+        account_id = run(_sql(tenant["dsn"], add)).account_id
+        posts = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
+        client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, chunk_bytes=MIN_CHUNK,
+                              ca_certs=str(tt.ca_certs), settle_seconds=5)
+
+        async def media_of(_post):
+            return media
+
+        async def go():
+            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+            try:
+                pub = Publisher(pool, cipher, platforms({"tiktok": lambda g, renew: TikTok(client, g, renew)}),
+                                media_of, retry_seconds=0)
+                claimed = await pub.run_once()
+                account = await pool.fetchrow("SELECT status, grant_sealed FROM platform_accounts"
+                                              " WHERE account_id = $1", account_id)
+                return claimed, account["status"], cipher.open(bytes(account["grant_sealed"]))
+            finally:
+                await pool.close()
+
+        claimed, status, stored = run(go())
+        honoured, refreshed, published = tt.grants.refresh.get(stored.refresh_token), tt.refreshed, len(tt.posts)
+    assert claimed == 2 and [r["status"] for r in rows(tenant, posts)] == ["published", "published"]
+    assert (status, refreshed, published) == ("connected", 1, 2)
+    assert stored.refresh_token != refresh and honoured  # the rotated token, the one TikTok now honours
+
+
 def _in_process(tenant, yt, clip_file, reported: list, **options):
     """A publisher in this process (its statistics reported into ``reported``), and its pool."""
     from streams.publish.publisher import Publisher, platforms
@@ -227,7 +274,7 @@ def _in_process(tenant, yt, clip_file, reported: list, **options):
 
     async def make():
         pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
-        return pool, Publisher(pool, TokenCipher([KEYS]), platforms({"youtube": lambda g: YouTube(client, g)}),
+        return pool, Publisher(pool, TokenCipher([KEYS]), platforms({"youtube": lambda g, _renew: YouTube(client, g)}),
                                media_of, report_stats=report, retry_seconds=0, **options)
 
     return make
@@ -297,7 +344,7 @@ def test_a_post_that_keeps_failing_in_a_retriable_way_fails_for_good_after_its_a
     async def go():
         pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
         try:
-            pub = Publisher(pool, TokenCipher([KEYS]), lambda name, grant: Down(), media_of, retry_seconds=0,
+            pub = Publisher(pool, TokenCipher([KEYS]), lambda name, grant, renew: Down(), media_of, retry_seconds=0,
                             max_attempts=3)
             states = []
             for _ in range(4):

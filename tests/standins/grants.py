@@ -64,6 +64,19 @@ class Grants:
             self.refreshed += 1
             return self._access(self.token_seconds, refresh_token)
 
+    def rotate(self, refresh_token: str) -> tuple[str, str] | None:
+        """A new access token and a new refresh token for an honoured refresh token, which stops
+        being honoured (a rotating server: TikTok); None for a revoked, used or unknown one."""
+        with self._lock:
+            if not self.refresh.get(refresh_token):
+                return None
+            self.refresh[refresh_token] = False
+            rotated = self.refresh_prefix + secrets.token_urlsafe(24)
+            self.refresh[rotated] = True
+            self.scopes[rotated] = self.scopes.get(refresh_token, self.scope)
+            self.refreshed += 1
+            return self._access(self.token_seconds, rotated), rotated
+
     def issue_code(self, redirect_uri: str, challenge: str, scope: str | None = None) -> str:
         with self._lock:
             code = secrets.token_urlsafe(24)

@@ -22,8 +22,10 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   the ``video.list`` scope is refused with ``scope_not_authorized``.
 - errors as ``{"error": {"code": "access_token_invalid" | "rate_limit_exceeded" | ...}}`` with 401
   or 429; a user may init 6 posts a minute (``rate_limit_exceeded``).
-- https://developers.tiktok.com/doc/oauth-user-access-token-management: ``POST /v2/oauth/token/``
-  with ``grant_type=refresh_token`` answers new tokens, ``invalid_grant`` for a revoked one; with
+- https://developers.tiktok.com/doc/oauth-user-access-token-management and
+  https://developers.tiktok.com/docs/en/oauth-refresh-a-user-access-token: ``POST /v2/oauth/token/``
+  with ``grant_type=refresh_token`` answers new tokens, a new refresh token among them (the one sent
+  stops working: TikTok rotates them), ``invalid_grant`` for a revoked or used one; with
   ``grant_type=authorization_code`` it trades a code ``GET /v2/auth/authorize/`` gave (the person is
   taken as consenting: 302 back with ``code`` and ``state``), checking ``redirect_uri`` and the
   PKCE ``code_verifier``.
@@ -111,10 +113,11 @@ class StandInTikTok(OAuthStandIn):
                 return _json(400, {"error": "invalid_grant", "error_description": "Authorization code is invalid."})
             access, refresh, _ = granted
             return self._tokens(access, refresh, self.grants.scope_of(f"Bearer {access}"))
-        access = self.grants.renew(form.get("refresh_token", "")) if form.get("grant_type") == "refresh_token" else None
-        if access is None:
+        rotated = self.grants.rotate(form.get("refresh_token", "")) if form.get("grant_type") == "refresh_token" else None
+        if rotated is None:
             return _json(400, {"error": "invalid_grant", "error_description": "Refresh token is invalid or expired."})
-        return self._tokens(access, form["refresh_token"], self.grants.scope_of(f"Bearer {access}"))
+        access, refresh = rotated
+        return self._tokens(access, refresh, self.grants.scope_of(f"Bearer {access}"))
 
     def _tokens(self, access: str, refresh: str, scope: str) -> Answer:
         return _json(200, {"access_token": access, "expires_in": self.grants.token_seconds, "open_id": "open-1",
