@@ -42,7 +42,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_parser(sub) -> None:
-    publish = sub.add_parser("publish", help="post clips to connected accounts (YouTube), now or at a time")
+    publish = sub.add_parser("publish", help="post clips to connected accounts (YouTube, TikTok), now or at a time")
     actions = publish.add_subparsers(dest="action", required=True)
     clip = actions.add_parser("clip", help="post a clip")
     clip.add_argument("clip_id")
