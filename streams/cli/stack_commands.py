@@ -36,6 +36,9 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
             )
         else:
             print(render_status(statuses))
+            for s in statuses:
+                if s.detail and not s.up:
+                    print(f"{s.name}: {s.detail}")
         return 0 if all(s.up for s in statuses if s.name not in ("api", "worker")) else 1
     if args.action == "logs":
         comp = supervisor.component(settings, args.component)

@@ -17,8 +17,9 @@ from importlib import metadata
 from pathlib import Path
 
 from streams.errors import MissingDependency
+from streams.services.triton_stubs import instances, loaded_configs, processes, without_stub
 from streams.settings import project_root
-from streams.stack.component import Component, Say
+from streams.stack.component import Component, Say, Status
 from streams.stack.process import ProcessSpec
 
 
@@ -111,6 +112,20 @@ class Triton(Component):
         expected = {p.name for p in Path(self.settings.triton_model_repo).iterdir() if (p / "config.pbtxt").exists()}
         ready = {m["name"] for m in self.models() if m.get("state") == "READY"}
         return expected <= ready
+
+    def status(self) -> Status:
+        """Up only while every Python-backend model instance has its stub too: Triton does not start
+        one that died and still answers ready (``streams.services.triton_stubs``)."""
+        found = super().status()
+        if found.up and found.pid:
+            try:
+                dead = without_stub(instances(loaded_configs(self.settings.triton_http_url)), processes(), found.pid)
+            except OSError:
+                dead = []  # answered a moment ago; the next look tells
+            if dead:
+                found.up = False
+                found.detail = f"no live stub for {', '.join(dead)}: clipstream stack down --only triton, then up"
+        return found
 
     def version(self) -> str:
         try:

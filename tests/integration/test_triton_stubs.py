@@ -48,7 +48,7 @@ def echo_triton(tmp_path):
     server.install(print)
     server.start(print)
     try:
-        yield server.settings.triton_http_url, server.running().pid
+        yield server
     finally:
         server.stop(print)
 
@@ -59,7 +59,9 @@ def _status(url: str) -> int:
 
 
 def test_a_stub_that_died_is_told_though_triton_still_says_ready(echo_triton):
-    url, pid = echo_triton
+    """Told by the check the containers run, and by ``clipstream stack status``."""
+    url, pid = echo_triton.settings.triton_http_url, echo_triton.running().pid
+    before = echo_triton.status()
     check = [sys.executable, "-m", "streams.services.triton_stubs", "--url", url, "--pid", str(pid)]
     healthy = subprocess.run(check, capture_output=True, text=True, timeout=60)
     (victim,) = [p.pid for p in processes() if p.ppid == pid and p.argv and Path(p.argv[0]).name == STUB
@@ -70,7 +72,10 @@ def test_a_stub_that_died_is_told_though_triton_still_says_ready(echo_triton):
         time.sleep(0.1)
     said = (_status(url + "/v2/health/ready"), _status(url + "/v2/health/live"), _status(url + "/v2/models/echo/ready"))
     dead = subprocess.run(check, capture_output=True, text=True, timeout=60)
+    after = echo_triton.status()
     assert healthy.returncode == 0, healthy.stderr
     assert "2 model instances, each with a live stub" in healthy.stdout
     assert said == (200, 200, 200)  # what Triton itself says with a stub dead: why the check exists
     assert dead.returncode == 1 and "no live stub for echo_0_1:" in dead.stderr, dead.stderr
+    assert (before.up, before.detail) == (True, "")
+    assert not after.up and after.detail.startswith("no live stub for echo_0_1:")
