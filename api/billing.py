@@ -2,8 +2,9 @@
 customer and subscription), ``POST /v1/billing/checkout`` (a Stripe Checkout page to subscribe
 on; the workspace's customer is made the first time) and ``POST /v1/billing/webhook``, where
 Stripe tells subscription changes (its ``Stripe-Signature`` checked with the endpoint's secret:
-anything else is refused), in no set order: the state kept is the newest event's. With billing off they answer 409 ``billing_not_configured`` and
-nothing reaches Stripe; plans and quotas (``api.usage``) work either way."""
+anything else is refused), in no set order: the state kept is the newest event's. With billing
+off they answer 409 ``billing_not_configured`` and nothing reaches Stripe; plans and quotas
+(``api.usage``) work either way."""
 
 from __future__ import annotations
 

@@ -116,12 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server's HTTP API")
     parser.add_argument("--pid", type=int, help="the server's pid (default: the one tritonserver process)")
     args = parser.parse_args(argv)
+    # Run once the server has started (a startup probe gates it): one that does not answer is not live.
     try:
         expected = instances(loaded_configs(args.url))
-    except (
-        OSError,
-        ValueError,
-    ) as exc:  # run after the start (a startup probe): a server that does not answer is not live
+    except (OSError, ValueError) as exc:
         print(f"triton at {args.url} does not answer, or is not ready ({exc})", file=sys.stderr)
         return 1
     found = processes()
