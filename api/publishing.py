@@ -51,7 +51,7 @@ from api.openapi.blocks import (
 from api.routing import operation, post
 from api.video_access import catalog, clip_or_404
 from streams.adapters.db import tenant_connection
-from streams.domain.posts import Post
+from streams.domain.posts import POST_STATUSES, Post
 from streams.publish import store
 from streams.publish.platform import PRIVACY, PostRequest
 
@@ -74,7 +74,11 @@ POST = obj(
         "tags": array(STRING),
         "privacy": {"enum": list(PRIVACY)},
         "publish_at": TIMESTAMP,
-        "status": {"enum": ["scheduled", "publishing", "published", "failed", "cancelled"]},
+        "status": {
+            "enum": list(POST_STATUSES),
+            "description": "processing: the platform has every byte and is finishing the post (TikTok moderates a"
+            " post for everyone before it gives its id); url and platform_id come once it is published.",
+        },
         "attempts": INTEGER,
         "platform_id": nullable(STRING),
         "url": nullable(STRING),

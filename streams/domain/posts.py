@@ -14,7 +14,7 @@ from streams.domain.video import known_columns
 
 PLATFORMS = ("youtube", "tiktok")
 ACCOUNT_STATUSES = ("connected", "reconnect_required")
-POST_STATUSES = ("scheduled", "publishing", "published", "failed", "cancelled")
+POST_STATUSES = ("scheduled", "publishing", "processing", "published", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,14 @@ class Post:
     """Attributes:
     post_id: ``pst_`` and 32 hex digits; tenant_id, clip_id, account_id: whose, what and where.
     title, description, tags, privacy: what the post says; publish_at: when it is due.
-    status: ``scheduled``, ``publishing`` (claimed by a publisher), ``published``, ``failed`` or
-    ``cancelled``; upload_session: the platform's upload session, once opened.
+    status: ``scheduled``, ``publishing`` (claimed by a publisher), ``processing`` (the platform
+    has every byte and is finishing the post: TikTok moderates a post for everyone before it gives
+    its id), ``published``, ``failed`` or ``cancelled``; upload_session: the platform's upload
+    session, once opened.
     platform_id, url: the post on the platform, once published; attempts: claims so far.
     next_attempt_at: when it may be claimed next (the due time, a lease's end, a retry's).
     error_code, error: why it failed, or why the last attempt did.
+    processing_since: when the platform took the last byte of a post it was still finishing.
     """
 
     post_id: str
@@ -78,6 +81,7 @@ class Post:
     error_code: str | None = None
     error: str | None = None
     published_at: datetime | None = None
+    processing_since: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:

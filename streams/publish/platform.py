@@ -1,6 +1,7 @@
-"""What every platform adapter does (``youtube`` today; TikTok, Instagram Reels or LinkedIn are
+"""What every platform adapter does (``youtube`` and ``tiktok``; Instagram Reels or LinkedIn are
 one more module each): start an upload session without sending a byte, send the media into a
-session (resuming where the platform says it stands), and read a post's statistics.
+session (resuming where the platform says it stands), ask how a sent post ended, and read a post's
+statistics.
 
 A publishing worker records the session ``start`` returns before it calls ``send``: a worker that
 dies mid-upload is followed by one that sends into the same session, so the platform ends with one
@@ -39,11 +40,15 @@ class PostRequest:
 
 @dataclass(frozen=True)
 class Published:
-    """A post the platform holds: its id there, its public address and the platform's resource."""
+    """A post the platform holds: its id there, its public address and the platform's resource.
+    Unsettled (``settled`` False): the platform has every byte but has not finished the post yet
+    (processing it, or moderating it before it gives its id and address); ``platform_id`` is then
+    the platform's name for the upload, and ``Platform.settle`` tells later how it ended."""
 
     platform_id: str
     url: str
     resource: Mapping = field(default_factory=dict)
+    settled: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,10 @@ class Platform(Protocol):
 
     def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
         """``media`` sent into ``session`` from where the platform says it stands; the post."""
+        ...
+
+    def settle(self, session: str) -> Published:
+        """Where the post of ``session``, every byte of which was sent, stands now; nothing is sent."""
         ...
 
     def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:

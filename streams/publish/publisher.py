@@ -7,7 +7,10 @@ platform's adapter built, and then
    before anything else: if another claim recorded one meanwhile, this one is left unused;
 2. the clip is sent into the session from where the platform says it stands, the lease extended
    as bytes go (a platform that already holds every byte answers with the video at once);
-3. the post is recorded as published.
+3. the post is recorded as published; or, when the platform has every byte but has not finished
+   the post (TikTok moderates a post for everyone before it gives its id), as ``processing``:
+   ``check_processing`` asks again later, seldomer as the wait grows, and records it published
+   or refused (``post.published`` or ``post.failed`` then), or failed after ``processing_limit``.
 
 A grant the platform renews on the way is stored as soon as it is renewed, by one publisher at a
 time (``renewal``): TikTok's refresh tokens work once.
@@ -75,6 +78,7 @@ class Publisher:
         report_stats: ReportStats | None = None,
         stats_seconds: float = 3600.0,
         max_attempts: int = 20,
+        processing_limit: timedelta = timedelta(hours=24),
     ) -> None:
         self.pool = pool
         self.cipher = cipher
@@ -89,6 +93,7 @@ class Publisher:
         self.report_stats = report_stats
         self.stats_seconds = stats_seconds
         self.max_attempts = max_attempts
+        self.processing_limit = processing_limit
         self._stats_checked = float("-inf")
         self.renewals = Renewals(pool, cipher)
 
@@ -96,6 +101,7 @@ class Publisher:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
+                await self.check_processing()
                 await self._stats_when_due()
             except (OSError, asyncpg.PostgresError) as exc:  # the database is away: try again later
                 log.warning("publisher: %s: %s", type(exc).__name__, exc)
@@ -143,15 +149,8 @@ class Publisher:
             await self._announce(post, published, None)
 
     async def _attempt(self, post: Post) -> Published | None:
-        async with self.pool.acquire() as conn:
-            found = await store.sealed_grant(conn, post.account_id)
-        if found is None:
-            raise PublishError(f"the account {post.account_id} is gone")
-        account, sealed = found
-        if account.status == "reconnect_required":
-            raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
-        grant = self.cipher.open(sealed)
-        platform = self.platform_for(account.platform, grant, self.renewals.for_account(post.account_id))
+        """The post sent; None when another claim holds it or the platform is still finishing it."""
+        platform, grant = await self._platform(post.account_id)
         media = await self.media_of(post)
         session = post.upload_session
         if session is None:
@@ -176,9 +175,58 @@ class Publisher:
             await self.renewals.keep(post.account_id, grant, platform.grant())
         self.checkpoint("uploaded")
         async with self.pool.acquire() as conn:
-            await store.record_published(conn, post, published)
+            if published.settled:
+                await store.record_published(conn, post, published)
+            else:
+                await store.record_processing(conn, post)
         self.checkpoint("recorded")
-        return published
+        return published if published.settled else None
+
+    # -- posts the platform is still finishing ---------------------------------------------------
+    async def check_processing(self) -> int:
+        """Ask the platform how each processing post due to be asked about stands; how many."""
+        async with self.pool.acquire() as conn:
+            due = await store.claim_processing(conn, self.batch)
+        results = await asyncio.gather(*(self._settle(p) for p in due), return_exceptions=True)
+        for post, result in zip(due, results):
+            if isinstance(result, BaseException):
+                log.error("post %s: %r", post.post_id, result, exc_info=result)
+        return len(due)
+
+    async def _settle(self, post: Post) -> None:
+        """Record how the processing ``post`` ended, if it has: published (with its id and address)
+        or refused; failed when the platform has not finished it within ``processing_limit``. A
+        passing fault, or an account to connect again, leaves it for its next turn."""
+        try:
+            platform, grant = await self._platform(post.account_id)
+            try:
+                published = await asyncio.to_thread(platform.settle, post.upload_session or "")
+            finally:
+                await self.renewals.keep(post.account_id, grant, platform.grant())
+            if not published.settled and post.processing_since is not None:
+                if datetime.now(UTC) - post.processing_since > self.processing_limit:
+                    raise PublishError(
+                        f"the platform had not finished the post {self.processing_limit} after it took every byte"
+                        f" (its last answer: {dict(published.resource)})"
+                    )
+        except AccountReconnectRequired:
+            async with self.pool.acquire() as conn:
+                await store.needs_reconnect(conn, post.account_id)
+            return
+        except ClipstreamError as exc:
+            if exc.retriable:
+                log.warning("post %s: asking how it stands: %s: %s", post.post_id, exc.code, exc.message)
+                return
+            async with self.pool.acquire() as conn:
+                refused = await store.processing_failed(conn, post, exc.code, exc.message)
+            if refused:
+                await self._announce(post, None, exc)
+            return
+        if published.settled:
+            async with self.pool.acquire() as conn:
+                done = await store.record_published(conn, post, published)
+            if done:
+                await self._announce(post, published, None)
 
     # -- statistics ------------------------------------------------------------------------------
     async def _stats_when_due(self) -> None:
@@ -222,19 +270,23 @@ class Publisher:
         return len(due)
 
     async def _statistics(self, account_id: str, platform_ids: list[str]) -> dict[str, Statistics]:
-        async with self.pool.acquire() as conn:
-            found = await store.sealed_grant(conn, account_id)
-        if found is None:
-            return {}
-        account, sealed = found
-        if account.status == "reconnect_required":
-            raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
-        grant = self.cipher.open(sealed)
-        platform = self.platform_for(account.platform, grant, self.renewals.for_account(account_id))
+        platform, grant = await self._platform(account_id)
         try:
             return await asyncio.to_thread(platform.statistics, platform_ids)
         finally:
             await self.renewals.keep(account_id, grant, platform.grant())
+
+    async def _platform(self, account_id: str) -> tuple[Platform, Grant]:
+        """The adapter of ``account_id``'s platform with the account's grant, and the grant."""
+        async with self.pool.acquire() as conn:
+            found = await store.sealed_grant(conn, account_id)
+        if found is None:
+            raise PublishError(f"the account {account_id} is gone")
+        account, sealed = found
+        if account.status == "reconnect_required":
+            raise AccountReconnectRequired(f"the {account.platform} account {account.name!r} must be connected again")
+        grant = self.cipher.open(sealed)
+        return self.platform_for(account.platform, grant, self.renewals.for_account(account_id)), grant
 
     async def _extend(self, post: Post) -> None:
         async with self.pool.acquire() as conn:

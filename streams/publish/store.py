@@ -10,6 +10,12 @@ uploads. Every later write names the attempt it claimed and changes nothing when
 has come since (``attempts`` moved on). The upload session is recorded once, before a byte is
 sent (``record_session``: only while none is recorded), so whichever publisher comes next sends
 into the same session and the platform makes one video of it.
+
+A post the platform has every byte of but has not finished (TikTok moderating a post for
+everyone) is ``processing`` (``record_processing``): no attempt is counted while it waits.
+``claim_processing`` hands such posts out to be asked about, each pushed out in the same
+statement by a tenth of how long it has been processing (30 s to 15 min); the answer is written
+only while the post is still ``processing``, so two publishers asking at once record it once.
 """
 
 from __future__ import annotations
@@ -240,10 +246,53 @@ async def record_published(conn: asyncpg.Connection, post: Post, published: Publ
     done = await conn.execute(
         "UPDATE posts SET status = 'published', platform_id = $2, url = $3, published_at = now(),"
         " stats_due_at = now(), error_code = NULL, error = NULL"
-        " WHERE post_id = $1 AND status IN ('publishing', 'scheduled', 'failed')",
+        " WHERE post_id = $1 AND status IN ('publishing', 'processing', 'scheduled', 'failed')",
         post.post_id,
         published.platform_id,
         published.url,
+    )
+    return done == "UPDATE 1"
+
+
+async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
+    """The platform has every byte of the claimed ``post`` and is finishing it: ``processing``,
+    asked about again in 30 s (``claim_processing``)."""
+    done = await conn.execute(
+        "UPDATE posts SET status = 'processing', processing_since = coalesce(processing_since, now()),"
+        " next_attempt_at = now() + interval '30 seconds', error_code = NULL, error = NULL"
+        " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
+        *_claimed(post),
+    )
+    return done == "UPDATE 1"
+
+
+async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
+    """Up to ``limit`` processing posts due to be asked about, each pushed out by a tenth of how
+    long it has been processing (at least 30 s, at most 15 min)."""
+    rows = await conn.fetch(
+        """
+        WITH due AS (
+            SELECT post_id FROM posts WHERE status = 'processing' AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE posts p SET next_attempt_at = now() + least(greatest((now() - p.processing_since) / 10,
+                                                                    interval '30 seconds'), interval '15 minutes')
+        FROM due WHERE p.post_id = due.post_id
+        RETURNING p.*
+        """,
+        limit,
+    )
+    return [p for p in map(_post, rows) if p is not None]
+
+
+async def processing_failed(conn: asyncpg.Connection, post: Post, code: str, message: str) -> bool:
+    """The platform refused the processing ``post`` (or never finished it): failed for good."""
+    done = await conn.execute(
+        "UPDATE posts SET status = 'failed', error_code = $2, error = $3 WHERE post_id = $1 AND status = 'processing'",
+        post.post_id,
+        code,
+        message[:1000],
     )
     return done == "UPDATE 1"
 
@@ -315,6 +364,6 @@ async def claim_stats_due(conn: asyncpg.Connection, limit: int, every_seconds: f
 async def due_count(conn: asyncpg.Connection, post_ids: Sequence[str]) -> int:
     """How many of ``post_ids`` are still to publish (tests and the operator's view)."""
     return await conn.fetchval(
-        "SELECT count(*) FROM posts WHERE post_id = ANY($1::text[]) AND status IN ('scheduled', 'publishing')",
+        "SELECT count(*) FROM posts WHERE post_id = ANY($1::text[]) AND status IN ('scheduled', 'publishing', 'processing')",
         list(post_ids),
     )

@@ -12,8 +12,15 @@ https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
   ``publish_id`` and the ``upload_url``. No byte is sent; the caller records it first.
 - ``send`` asks ``POST /v2/post/publish/status/fetch/`` how many bytes TikTok holds
   (``uploaded_bytes``), sends the chunks from there with ``PUT`` and ``Content-Range`` (206 until
-  the last, 201 then), and waits for the status to leave ``PROCESSING_UPLOAD``. A publish id is one
-  post, so a second worker after a crash posts nothing twice.
+  the last, 201 then), and waits a while (``settle_seconds``) for TikTok to finish the post. A
+  publish id is one post, so a second worker after a crash posts nothing twice.
+- Finishing: TikTok processes the video, and a post for everyone is moderated before TikTok gives
+  its id ("usually within one minute, in some cases a few hours":
+  https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status). A post not
+  finished when ``send`` stops waiting comes back unsettled (``Published.settled`` False, the
+  publish id as its id); ``settle`` asks again later, once a call. The status may be fetched 30
+  times a minute per access token, so ``send`` asks every ``status_seconds`` and stops waiting at
+  TikTok's rate limit.
 - Tokens: an expired access token is refreshed first (``POST /v2/oauth/token/``,
   ``grant_type=refresh_token``), and once more on ``access_token_invalid``; ``invalid_grant`` is
   ``AccountReconnectRequired``. TikTok rotates refresh tokens (a refresh answers a new one and the
@@ -44,13 +51,15 @@ MAX_CHUNK = 64 * 1024 * 1024
 PRIVACY = {"public": "PUBLIC_TO_EVERYONE", "unlisted": "MUTUAL_FOLLOW_FRIENDS", "private": "SELF_ONLY"}
 GRANT_ERRORS = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
 REFRESH_BEFORE = timedelta(minutes=1)
+FINISHED = ("PUBLISH_COMPLETE", "SEND_TO_USER_INBOX")  # and FAILED; the rest are PROCESSING_*
 
 
 @dataclass(frozen=True)
 class TikTokClient:
     """The app accounts granted (``client_key``, ``client_secret``), where the API is (its token
     endpoint is ``/v2/oauth/token/`` there), the chunk size, the timeout, the CA file to trust, and
-    how long ``send`` waits for TikTok to take the upload in (``settle_seconds``)."""
+    how long ``send`` waits for TikTok to finish the post (``settle_seconds``) and how often it asks
+    meanwhile (``status_seconds``)."""
 
     client_key: str
     client_secret: str
@@ -59,6 +68,7 @@ class TikTokClient:
     timeout: float = 120.0
     ca_certs: str | None = None
     settle_seconds: float = 60.0
+    status_seconds: float = 5.0
 
 
 def chunking(size: int, chunk: int) -> tuple[int, int]:
@@ -109,18 +119,46 @@ class TikTok:
             },
         }
         data = self._api("/v2/post/publish/video/init/", body)
-        return json.dumps({"publish_id": data["publish_id"], "upload_url": data["upload_url"], "chunk_size": chunk})
+        return json.dumps(
+            {"publish_id": data["publish_id"], "upload_url": data["upload_url"], "chunk_size": chunk, "privacy": level}
+        )
 
     def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
         opened = json.loads(session)
         publish_id, upload_url, chunk = opened["publish_id"], opened["upload_url"], int(opened["chunk_size"])
         status = self._status(publish_id)
-        data = Path(media).read_bytes()
-        size = len(data)
+        size = Path(media).stat().st_size
         held = int(status.get("uploaded_bytes") or 0) if status["status"] == "PROCESSING_UPLOAD" else size
+        fresh = held >= size  # the status is from before the bytes sent now
+        if not fresh:
+            self._upload(upload_url, Path(media).read_bytes(), held, chunk, progress)
+        public = opened.get("privacy") == PRIVACY["public"]
+        deadline = time.monotonic() + self.client.settle_seconds
+        while not (fresh and _finished(status, public)) and time.monotonic() < deadline:
+            if fresh:
+                time.sleep(self.client.status_seconds)
+            fresh = True
+            try:
+                status = self._status(publish_id)
+            except PublishError as exc:
+                if not exc.retriable:
+                    raise
+                break  # TikTok's rate limit or a passing fault: ``settle`` asks later
+        return _outcome(publish_id, status, public)
+
+    def settle(self, session: str) -> Published:
+        """Where a post whose every byte was sent stands now: one status fetch, nothing sent."""
+        opened = json.loads(session)
+        return _outcome(
+            opened["publish_id"], self._status(opened["publish_id"]), opened.get("privacy") == PRIVACY["public"]
+        )
+
+    def _upload(self, upload_url: str, data: bytes, held: int, chunk: int, progress: Progress | None) -> None:
+        """The chunks of ``data`` from the first TikTok does not hold, in order."""
+        size = len(data)
         chunk_count = chunking(size, chunk)[1]
-        starts = [i * chunk for i in range(chunk_count)]
-        for index, first in enumerate(starts):
+        for index in range(chunk_count):
+            first = index * chunk
             last = size - 1 if index == chunk_count - 1 else first + chunk - 1
             if last < held:
                 continue
@@ -134,16 +172,6 @@ class TikTok:
                 )
             if progress is not None:
                 progress(last + 1, size)
-        deadline = time.monotonic() + self.client.settle_seconds
-        while status["status"] == "PROCESSING_UPLOAD" and time.monotonic() < deadline:
-            status = self._status(publish_id)
-            if status["status"] == "PROCESSING_UPLOAD":
-                time.sleep(0.5)
-        if status["status"] == "FAILED":
-            raise PublishError(f"TikTok could not publish the video: {status.get('fail_reason') or 'no reason given'}")
-        post_ids = status.get("publicaly_available_post_id") or []  # TikTok's own spelling
-        url = f"https://www.tiktok.com/video/{post_ids[0]}" if post_ids else ""
-        return Published(str(post_ids[0]) if post_ids else publish_id, url, status)
 
     def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:
         """The counts of the account's own videos (Display API ``video/query``: 20 ids a call,
@@ -240,6 +268,23 @@ class TikTok:
             refresh_token=body.get("refresh_token") or held.refresh_token,
             expires_at=datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 86400))),
         )
+
+
+def _finished(status: dict, public: bool) -> bool:
+    """Whether TikTok has finished the post: failed, or done with its id (a post for everyone gets
+    one once moderated; TikTok gives none for a post it does not show to everyone)."""
+    done = status["status"] in FINISHED and (bool(status.get("publicaly_available_post_id")) or not public)
+    return status["status"] == "FAILED" or done
+
+
+def _outcome(publish_id: str, status: dict, public: bool) -> Published:
+    """The post as TikTok's ``status`` describes it; unsettled while TikTok has not finished it."""
+    if status["status"] == "FAILED":
+        raise PublishError(f"TikTok could not publish the video: {status.get('fail_reason') or 'no reason given'}")
+    post_ids = status.get("publicaly_available_post_id") or []  # TikTok's own spelling
+    if post_ids:
+        return Published(str(post_ids[0]), f"https://www.tiktok.com/video/{post_ids[0]}", status)
+    return Published(publish_id, "", status, settled=_finished(status, public))
 
 
 def _count(value: object) -> int | None:

@@ -137,6 +137,20 @@ class YouTube:
             progress(size, size)
         return published(body)
 
+    def settle(self, session: str) -> Published:
+        """The video of a session that has every byte, from a status query (``bytes */*``: the size
+        unknown). YouTube answers the video as soon as its last byte is in, so ``send`` never
+        leaves a post unsettled and the publisher has no reason to ask; asked, it answers."""
+        query = {"Content-Range": "bytes */*", "content-length": "0"}
+        resp, content = _calling(lambda: self._http.request(session, "PUT", headers=query))
+        if resp.status in (200, 201):
+            return published(json.loads(content))
+        if resp.status in (404, 410):
+            raise UploadSessionGone(f"YouTube no longer knows the upload session ({resp.status})")
+        if resp.status == 308:
+            raise PublishError("YouTube does not hold every byte of the upload yet", retriable=True)
+        raise failure(resp.status, content)
+
     def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:
         out: dict[str, Statistics] = {}
         for at in range(0, len(platform_ids), 50):  # the API lists at most 50 ids a call

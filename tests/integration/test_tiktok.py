@@ -6,6 +6,7 @@ a finished upload found and not sent again, tokens refreshed, a revoked grant, t
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -170,3 +171,39 @@ def test_the_creators_options_are_asked_first_and_a_privacy_level_it_lacks_is_re
     assert tt.posts[post.platform_id].post_info["disable_comment"] is True  # the creator's choice kept
     asked = [r.path for r in tt.received if r.path.startswith("/v2/post/publish/")]
     assert asked.index("/v2/post/publish/creator_info/query/") < asked.index("/v2/post/publish/video/init/")
+
+
+def test_a_post_for_everyone_waits_for_moderation_and_its_id_comes_once_tiktok_gives_it(tt, tmp_path):
+    """TikTok moderates a post for everyone before it gives its id ("in some cases a few hours").
+    ``send`` stops waiting with the post unsettled (it used to answer it published with no id and
+    no address); ``settle`` asks again, once a call, and gives the id and address once TikTok has
+    them, or TikTok's reason when it refused the post. Waiting keeps under TikTok's 30 status
+    fetches a minute: at the limit ``send`` stops waiting instead of failing the post."""
+    tiktok, _ = account(tt)
+    tiktok = TikTok(replace(tiktok.client, settle_seconds=0.5, status_seconds=0.1), tiktok.grant())
+    tt.moderating = True
+    public = PostRequest("Why most clips fail", privacy="public")
+    media = video(tmp_path, 400_000)
+    session = tiktok.start(media, public)
+    waiting = tiktok.send(session, media)
+    assert not waiting.settled and waiting.url == "" and len(tt.posts) == 1  # every byte is in
+    publish_id = waiting.platform_id
+    assert tiktok.settle(session).settled is False
+    tt.moderate(publish_id)
+    done = tiktok.settle(session)
+    [post_id] = tt.posts
+    assert done.settled and done.platform_id == post_id and done.url == f"https://www.tiktok.com/video/{post_id}"
+
+    refused = tiktok.start(media, public)
+    hurried = TikTok(replace(tiktok.client, settle_seconds=30, status_seconds=0.01), tiktok.grant())
+    unsettled = hurried.send(refused, media)  # polls until TikTok's rate limit, then stops waiting
+    assert not unsettled.settled
+    fetches = [r for r in tt.received if r.path == "/v2/post/publish/status/fetch/"]
+    assert len(fetches) > 30  # the limit was reached (the 31st answered 429) and no error came of it
+    tt.status_fetches.clear()
+    tt.moderate(unsettled.platform_id, "spam_risk_too_many_posts")
+    with pytest.raises(PublishError, match="spam_risk_too_many_posts") as failed:
+        tiktok.settle(refused)
+    assert not failed.value.retriable
+    private = tiktok.send(tiktok.start(media, POST), media)  # not moderated: its id at once
+    assert private.settled and private.url.endswith(private.platform_id)

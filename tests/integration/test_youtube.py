@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams.errors import AccountReconnectRequired, QuotaExceeded, UploadSessionGone
+from streams.errors import AccountReconnectRequired, PublishError, QuotaExceeded, UploadSessionGone
 from streams.publish.platform import PostRequest
 from streams.publish.tokens import Grant
 from streams.publish.youtube import CHUNK_UNIT, YouTube, YouTubeClient, next_quota_day, resource
@@ -89,6 +89,19 @@ def test_an_upload_finished_before_its_answer_was_stored_is_found_not_sent_again
     again = YouTube(youtube.client, grant).send(session, clip)
     assert again.platform_id == post.platform_id and len(yt.videos) == 1
     assert len([r for r in yt.received if r.method == "PUT" and r.body]) == puts
+
+
+def test_settle_asks_how_a_session_stands_and_sends_nothing(yt, clip):
+    youtube, _ = account(yt)
+    session = youtube.start(clip, POST)
+    with pytest.raises(PublishError, match="every byte") as partial:  # nothing sent yet
+        youtube.settle(session)
+    assert partial.value.retriable and not yt.videos
+    post = youtube.send(session, clip)
+    puts = len([r for r in yt.received if r.method == "PUT" and r.body])
+    settled = youtube.settle(session)
+    assert settled.settled and (settled.platform_id, settled.url) == (post.platform_id, post.url)
+    assert len([r for r in yt.received if r.method == "PUT" and r.body]) == puts and len(yt.videos) == 1
 
 
 def test_an_expired_access_token_is_refreshed_and_the_new_grant_handed_back(yt, clip):

@@ -7,7 +7,11 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   answers ``{"data": {"publish_id", "upload_url"}, "error": {"code": "ok", ...}}``;
   ``POST /v2/post/publish/status/fetch/`` answers ``status`` (``PROCESSING_UPLOAD`` with
   ``uploaded_bytes`` until every byte is in, then ``PUBLISH_COMPLETE`` with
-  ``publicaly_available_post_id``, TikTok's spelling).
+  ``publicaly_available_post_id``, TikTok's spelling); 30 fetches a minute per access token.
+- https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status: a post made
+  for everyone is moderated before TikTok gives its id. With ``moderating`` set, such a post
+  answers ``PUBLISH_COMPLETE`` with no id until ``moderate`` decides it: approved, it has its id;
+  refused, it is ``FAILED`` with a ``fail_reason``.
 - https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info:
   ``POST /v2/post/publish/creator_info/query/`` answers the creator's ``privacy_level_options``
   and whether comments, duets and stitches are off; an init whose ``privacy_level`` is not one of
@@ -54,6 +58,7 @@ class Upload:
     count: int
     data: bytearray = field(default_factory=bytearray)
     post_id: str | None = None
+    verdict: str | None = None  # moderation: None (not moderated yet), "approved" or a fail_reason
     counts: dict = field(default_factory=lambda: {"view_count": 0, "like_count": 0, "comment_count": 0})
 
 
@@ -67,6 +72,8 @@ class StandInTikTok(OAuthStandIn):
         self.inits: list[datetime] = []
         self.privacy_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
         self.comment_disabled = False
+        self.moderating = False  # posts for everyone wait for ``moderate`` before TikTok gives their id
+        self.status_fetches: dict[str, list[datetime]] = {}
 
     @property
     def api_url(self) -> str:
@@ -96,7 +103,7 @@ class StandInTikTok(OAuthStandIn):
             if url.path == "/v2/post/publish/video/init/" and request.method == "POST":
                 return self._init(body)
             if url.path == "/v2/post/publish/status/fetch/" and request.method == "POST":
-                return self._status(body)
+                return self._status(request.headers.get("authorization", ""), body)
             if url.path == "/v2/video/query/" and request.method == "POST":
                 fields = parse_qs(url.query).get("fields", [""])[0].split(",")
                 return self._query(request.headers.get("authorization", ""), body, fields)
@@ -176,17 +183,33 @@ class StandInTikTok(OAuthStandIn):
         self.posts[upload.post_id] = upload
         return Answer(201, b"")
 
-    def _status(self, body: dict) -> Answer:
+    def moderate(self, publish_id: str, fail_reason: str | None = None) -> None:
+        """TikTok's moderation decides the post: approved (``fail_reason`` None) or refused."""
+        with self._lock:
+            upload = next(u for u in self.uploads.values() if u.publish_id == publish_id)
+            upload.verdict = fail_reason or "approved"
+
+    def _status(self, authorization: str, body: dict) -> Answer:
+        now = datetime.now(UTC)
+        recent = [t for t in self.status_fetches.get(authorization, []) if now - t < timedelta(minutes=1)]
+        if len(recent) >= 30:
+            return _error(429, "rate_limit_exceeded", "Too many status fetches in a minute.")
+        self.status_fetches[authorization] = [*recent, now]
         upload = next((u for u in self.uploads.values() if u.publish_id == body.get("publish_id")), None)
         if upload is None:
             return _error(400, "invalid_params", "The publish_id was not found.")
+        moderated = self.moderating and upload.post_info.get("privacy_level") == "PUBLIC_TO_EVERYONE"
         if upload.post_id is None:
             data = {"status": "PROCESSING_UPLOAD", "uploaded_bytes": len(upload.data)}
+        elif moderated and upload.verdict is None:
+            data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [], "uploaded_bytes": upload.size}
+        elif moderated and upload.verdict != "approved":
+            data = {"status": "FAILED", "fail_reason": upload.verdict, "publicaly_available_post_id": [],
+                    "uploaded_bytes": upload.size}
         else:
             data = {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [int(upload.post_id)],
                     "uploaded_bytes": upload.size}
         return _json(200, {"data": data, "error": {"code": "ok", "message": "", "log_id": "x"}})
-
 
     def _query(self, authorization: str, body: dict, fields: list[str]) -> Answer:
         if "video.list" not in self.grants.scope_of(authorization).split(","):

@@ -30,7 +30,8 @@ function showState(enabled, listed) {
 let statsRead = null;
 
 const STATUS_TEXT = {
-  scheduled: "Scheduled", publishing: "Publishing…", published: "Published", failed: "Failed", cancelled: "Cancelled",
+  scheduled: "Scheduled", publishing: "Publishing…", processing: "Being checked by the platform…",
+  published: "Published", failed: "Failed", cancelled: "Cancelled",
 };
 
 /** For the publish form: whether this server publishes at all, and the accounts a post can go
