@@ -84,7 +84,10 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 8001 8002
-ENTRYPOINT ["tritonserver", "--model-repository=/app/models/triton_repo", \
+# The supervisor stops tritonserver when a model instance's stub died (Triton neither starts it
+# again nor says so on its health endpoints), so that the container ends and is restarted.
+ENTRYPOINT ["python", "-m", "streams.services.triton_supervisor", "--", \
+            "tritonserver", "--model-repository=/app/models/triton_repo", \
             "--backend-directory=/opt/tritonserver/backends", "--cache-directory=/tmp/triton-cache", \
             "--http-port=8000", "--grpc-port=8001", "--metrics-port=8002", \
             "--allow-cpu-metrics=true", "--exit-on-error=true", "--strict-readiness=true", \

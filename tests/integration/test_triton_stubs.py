@@ -38,14 +38,20 @@ class TritonPythonModel:
 """
 
 
-@pytest.fixture
-def echo_triton(tmp_path):
+def _echo(tmp_path: Path) -> Triton:
+    """The stack's Triton serving the echo model, installed, not started."""
     repo = tmp_path / "repo"
     (repo / "echo" / "1").mkdir(parents=True)
     (repo / "echo" / "config.pbtxt").write_text(CONFIG)
     (repo / "echo" / "1" / "model.py").write_text(MODEL)
     server = Triton(fresh_stack_settings(tmp_path / "stack", triton_model_repo=repo))
     server.install(print)
+    return server
+
+
+@pytest.fixture
+def echo_triton(tmp_path):
+    server = _echo(tmp_path)
     server.start(print)
     try:
         yield server
@@ -79,3 +85,41 @@ def test_a_stub_that_died_is_told_though_triton_still_says_ready(echo_triton):
     assert dead.returncode == 1 and "no live stub for echo_0_1:" in dead.stderr, dead.stderr
     assert (before.up, before.detail) == (True, "")
     assert not after.up and after.detail.startswith("no live stub for echo_0_1:")
+
+
+def test_the_image_entry_point_stops_triton_when_a_stub_died_so_that_it_is_started_again(tmp_path):
+    """``triton_supervisor`` runs tritonserver (the Triton image's entry point): while every stub
+    lives it leaves it be; once one died it stops the server and exits 1, which a container's
+    restart policy answers with a new Triton (Compose does not restart an unhealthy container)."""
+    server = _echo(tmp_path)
+    spec, url = server.spec(), server.settings.triton_http_url
+    command = [sys.executable, "-m", "streams.services.triton_supervisor", "--url", url, "--every", "0.5", "--",
+               *spec.argv]
+    with open(tmp_path / "supervisor.log", "w") as log:
+        supervisor = subprocess.Popen(command, env={**os.environ, **spec.env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and supervisor.poll() is None:
+            try:
+                if _status(url + "/v2/health/ready") == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        (triton,) = [p.pid for p in processes() if p.ppid == supervisor.pid]
+        time.sleep(3)  # several checks, every stub alive
+        running_while_healthy = supervisor.poll() is None
+        (victim,) = [p.pid for p in processes() if p.ppid == triton and p.argv and Path(p.argv[0]).name == STUB
+                     and "echo_0_0" in p.argv]
+        os.kill(victim, signal.SIGKILL)
+        status = supervisor.wait(timeout=90)
+    finally:  # a failed test leaves no server behind
+        for p in processes():
+            if p.ppid == supervisor.pid:
+                os.kill(p.pid, signal.SIGKILL)
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+    said = (tmp_path / "supervisor.log").read_text()
+    assert running_while_healthy, said[-2000:]
+    assert status == 1 and "no live stub for echo_0_0 in 2 checks" in said, said[-2000:]
+    assert not os.path.exists(f"/proc/{triton}")  # the server stopped with it
