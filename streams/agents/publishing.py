@@ -87,9 +87,9 @@ def publisher_of(rt: Runtime) -> Publisher | None:
     async def announce(post: Post, published: Published | None, error: ClipstreamError | None) -> None:
         from streams.agents.webhooks import enqueue
 
+        (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)  # its outcome is final; a retry fetches it again
         if published is not None:
             post = dataclasses.replace(post, platform_id=published.platform_id, url=published.url)
-            (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)
         code, message = (error.code, error.message) if error is not None else (None, None)
         await enqueue(events.from_post(post, iso_z(datetime.now(UTC)), code, message))
 

@@ -125,7 +125,7 @@ def _connect(http: httpx.Client, youtube: StandInYouTube) -> tuple[str, str]:
 def _settled(http: httpx.Client, post: dict, within: float = 120) -> dict:
     """The post once the publisher is done with it (published or failed), or as it is at the deadline."""
     deadline = time.monotonic() + within
-    while post["status"] in ("scheduled", "publishing") and time.monotonic() < deadline:
+    while post["status"] in ("scheduled", "publishing", "processing") and time.monotonic() < deadline:
         time.sleep(1)
         post = http.get(f"/v1/posts/{post['post_id']}").json()
     return post
@@ -179,6 +179,8 @@ def test_a_posts_statistics_reach_clickhouse_and_the_clip_card_and_a_revoked_gra
             failed = _settled(http, http.post(f"/v1/clips/{clip['clip_id']}/posts",
                                               json={"account_id": account_id}).json())
             assert (failed["status"], failed["error_code"]) == ("failed", "account_reconnect_required"), failed
+            copied = settings.data_dir / "worker" / "scratch" / "posts" / f"{failed['post_id']}.mp4"
+            assert copied.parent.is_dir() and not copied.exists()  # the worker's copy of the clip went with the post
             page.click("#tabs .tab[data-view=publishing]")
             account = page.wait_for_selector("#account-list .account[data-status=reconnect_required]", timeout=15_000)
             assert "Reconnect" in account.text_content() and account.query_selector("button") is not None
