@@ -46,13 +46,20 @@ def dead_stubs(url: str) -> Check:
 def supervise(command: Sequence[str], check: Check, every: float = 10.0, misses: int = 2, grace: float = 30.0) -> int:
     """Run ``command`` until it exits (its status) or ``misses`` checks in a row find an instance
     without a stub (1, once the server is stopped)."""
-    server = subprocess.Popen(list(command))
+    received: list[int] = []  # a signal that came before the server was started
+    server: subprocess.Popen | None = None
 
     def pass_on(signum: int, _frame: FrameType | None) -> None:
-        server.send_signal(signum)
+        if server is None:
+            received.append(signum)
+        else:
+            server.send_signal(signum)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, pass_on)
+    server = subprocess.Popen(list(command))
+    for early in received:
+        server.send_signal(early)
     found = 0
     while True:
         try:

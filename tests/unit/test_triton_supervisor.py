@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from streams.services.triton_stubs import processes
 from streams.services.triton_supervisor import supervise
 
 SERVER = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -50,7 +51,9 @@ def test_sigterm_is_passed_on_to_the_server():
     command = [sys.executable, "-m", "streams.services.triton_supervisor", "--url", "http://127.0.0.1:9",
                "--every", "0.2", "--", *SERVER]
     supervisor = subprocess.Popen(command)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while not [p for p in processes() if p.ppid == supervisor.pid] and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server started: the supervisor's handlers are in place before it
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(timeout=20) == 128 + signal.SIGTERM  # the server's end, as a shell says it
 
