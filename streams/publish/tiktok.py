@@ -129,7 +129,7 @@ class TikTok:
         status = self._status(publish_id)
         size = Path(media).stat().st_size
         held = int(status.get("uploaded_bytes") or 0) if status["status"] == "PROCESSING_UPLOAD" else size
-        fresh = held >= size  # the status is from before the bytes sent now
+        fresh = held >= size  # whether the status read is still current: no byte is sent now
         if not fresh:
             self._upload(upload_url, Path(media).read_bytes(), held, chunk, progress)
         public = opened.get("privacy") == PRIVACY["public"]
