@@ -118,10 +118,7 @@ class Publisher:
             claimed = await store.claim_due(conn, self.batch, self.lease_seconds)
         for _ in claimed:
             self.checkpoint("claimed")
-        results = await asyncio.gather(*(self.publish(p) for p in claimed), return_exceptions=True)
-        for post, result in zip(claimed, results):
-            if isinstance(result, BaseException):
-                log.error("post %s: %r", post.post_id, result, exc_info=result)
+        await _each(claimed, self.publish)
         return len(claimed)
 
     async def publish(self, post: Post) -> None:
@@ -187,10 +184,7 @@ class Publisher:
         """Ask the platform how each processing post due to be asked about stands; how many."""
         async with self.pool.acquire() as conn:
             due = await store.claim_processing(conn, self.batch)
-        results = await asyncio.gather(*(self._settle(p) for p in due), return_exceptions=True)
-        for post, result in zip(due, results):
-            if isinstance(result, BaseException):
-                log.error("post %s: %r", post.post_id, result, exc_info=result)
+        await _each(due, self._settle)
         return len(due)
 
     async def _settle(self, post: Post) -> None:
@@ -298,6 +292,14 @@ class Publisher:
                 await self.announce(post, published, error)
             except Exception:  # a webhook never fails a post
                 log.exception("post %s: announcing failed", post.post_id)
+
+
+async def _each(posts: list[Post], do: Callable[[Post], Awaitable[None]]) -> None:
+    """``do`` each post, concurrently; what one raises is logged and leaves the others be."""
+    results = await asyncio.gather(*(do(p) for p in posts), return_exceptions=True)
+    for post, result in zip(posts, results):
+        if isinstance(result, BaseException):
+            log.error("post %s: %r", post.post_id, result, exc_info=result)
 
 
 def platforms(adapters: Mapping[str, Callable[[Grant, Renew], Platform]]) -> PlatformFor:
