@@ -93,6 +93,12 @@ def server_pid(found: Iterable[Process]) -> int:
     return servers[0]
 
 
+def dead_stubs(url: str, pid: int) -> list[str]:
+    """The instances the server at ``url`` (process ``pid``) has loaded that have no live stub;
+    OSError or ValueError when it does not answer or is not ready."""
+    return without_stub(instances(loaded_configs(url)), processes(), pid)
+
+
 def loaded_configs(url: str, timeout: float = 5.0) -> dict[str, dict]:
     """Each model the server has loaded (``READY``), with its config; OSError when the server does
     not answer or is not ready."""

@@ -24,21 +24,20 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from streams.services.triton_stubs import instances, loaded_configs, processes, without_stub
+from streams.services.triton_stubs import dead_stubs
 
 Check = Callable[[int], list[str] | None]  # server pid -> instances without a stub; None: no answer
 
 
-def dead_stubs(url: str) -> Check:
+def checking(url: str) -> Check:
     """The check against the server at ``url``: the instances without a live stub, or None while
     the server does not answer or is not ready."""
 
     def check(pid: int) -> list[str] | None:
         try:
-            expected = instances(loaded_configs(url))
+            return dead_stubs(url, pid)
         except (OSError, ValueError):
             return None
-        return without_stub(expected, processes(), pid)
 
     return check
 
@@ -98,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command or args.every <= 0 or args.misses < 1:
         parser.error("give the server's command after --, a positive --every and --misses of 1 or more")
-    return supervise(command, dead_stubs(args.url), args.every, args.misses, args.grace)
+    return supervise(command, checking(args.url), args.every, args.misses, args.grace)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from streams.errors import MissingDependency
-from streams.services.triton_stubs import instances, loaded_configs, processes, without_stub
+from streams.services.triton_stubs import dead_stubs
 from streams.settings import project_root
 from streams.stack.component import Component, Say, Status
 from streams.stack.process import ProcessSpec
@@ -119,7 +119,7 @@ class Triton(Component):
         found = super().status()
         if found.up and found.pid:
             try:
-                dead = without_stub(instances(loaded_configs(self.settings.triton_http_url)), processes(), found.pid)
+                dead = dead_stubs(self.settings.triton_http_url, found.pid)
             except OSError:
                 dead = []  # answered a moment ago; the next look tells
             if dead:

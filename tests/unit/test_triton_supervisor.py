@@ -1,7 +1,7 @@
 """The Triton image's entry point: the server it runs is stopped when checks in a row find a model
 instance without its stub (the container then ends and is started again), and otherwise it ends
 as the server does, signals passed on. A real child process stands in for tritonserver; the
-check is a function, as ``dead_stubs`` is against a real server (tests/integration)."""
+check is a function, as ``checking`` is against a real server (tests/integration)."""
 
 from __future__ import annotations
 
