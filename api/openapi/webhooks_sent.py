@@ -108,7 +108,9 @@ def _data() -> dict[str, tuple[str, dict]]:
         ),
         "post.published": ("A post is on its platform.", _closed(post)),
         "post.failed": (
-            "A post failed for good (`account_reconnect_required`: its account must be connected again).",
+            "A post failed for good (`account_reconnect_required`: its account must be connected again; "
+            "`post_refused`: the platform refused or could not process it after the upload, and a retry "
+            "uploads it again).",
             _closed({**post, "error_code": STRING, "error": STRING}),
         ),
         "usage.threshold": (

@@ -65,6 +65,7 @@ ClipstreamError
     ├── AccountReconnectRequired  the account's grant is revoked or expired: its owner must connect it again
     ├── QuotaExceeded      the platform's daily quota is spent (``retry_at``: when the next quota day begins)
     ├── UploadSessionGone  the platform no longer knows an upload session (expired): open a new one
+    ├── PostRefused        the platform took every byte, then refused or failed the post: a retry uploads again
     └── TokenUnreadable    a stored grant cannot be decrypted with any configured key
 
 Every subclass lives here, so this tree is the whole vocabulary. Exceptions that never cross a
@@ -128,6 +129,7 @@ from streams.errors.pipeline import (
     EventTooLarge,
     InternalError,
     InvalidKey,
+    PostRefused,
     PublishError,
     QuotaExceeded,
     SourceFetchFailed,
@@ -196,6 +198,7 @@ __all__ = [
     "ObjectNotFound",
     "PlanQuotaExceeded",
     "PortInUse",
+    "PostRefused",
     "PublishError",
     "QueueUnavailable",
     "QuotaExceeded",

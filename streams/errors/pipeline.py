@@ -88,6 +88,14 @@ class UploadSessionGone(PublishError):
     retriable = True
 
 
+class PostRefused(PublishError):
+    """The platform took every byte of a post, then refused it or could not finish it (moderation,
+    a duplicate, a copyright claim, a codec it cannot process): that upload is over, and a retry
+    uploads the clip again."""
+
+    code = "post_refused"
+
+
 class TokenUnreadable(PublishError):
     """A stored grant does not decrypt with any configured key (the key that sealed it is gone,
     or the bytes were changed): the account must be connected again, or the old key restored."""

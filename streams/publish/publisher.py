@@ -8,7 +8,8 @@ platform's adapter built, and then
 2. the clip is sent into the session from where the platform says it stands, the lease extended
    as bytes go (a platform that already holds every byte answers with the video at once);
 3. the post is recorded as published; or, when the platform has every byte but has not finished
-   the post (TikTok moderates a post for everyone before it gives its id), as ``processing``:
+   the post (TikTok moderates a post for everyone before it gives its id; YouTube processes a
+   video, and may reject it, before it plays), as ``processing``:
    ``check_processing`` asks again later, seldomer as the wait grows, and records it published
    or refused (``post.published`` or ``post.failed`` then), or failed after ``processing_limit``.
 
@@ -19,8 +20,8 @@ A publisher killed at any point is followed, when its lease ends, by one that re
 session: a session makes one video, so nothing is posted twice and nothing is lost. Failures:
 a revoked grant marks the account ``reconnect_required`` and fails the post with
 ``account_reconnect_required``; a spent quota makes the post due again when the next quota day
-begins; a session the platform no longer knows (expired) is forgotten and a new one opened on the
-next attempt; other retriable failures come back after ``retry_seconds``; the rest fail the post.
+begins; a session the platform no longer knows (expired), or whose post it refused once it had
+every byte (``PostRefused``), is forgotten and a new one opened on the next attempt; other retriable failures come back after ``retry_seconds``; the rest fail the post.
 
 Statistics: every ``stats_seconds`` each published post's counts are fetched from its platform
 (``collect_stats``: the posts claimed by pushing their next fetch out, grouped by account, up to a
@@ -45,7 +46,14 @@ from pathlib import Path
 import asyncpg
 
 from streams.domain.posts import Post
-from streams.errors import AccountReconnectRequired, ClipstreamError, PublishError, QuotaExceeded, UploadSessionGone
+from streams.errors import (
+    AccountReconnectRequired,
+    ClipstreamError,
+    PostRefused,
+    PublishError,
+    QuotaExceeded,
+    UploadSessionGone,
+)
 from streams.publish import store
 from streams.publish.platform import Platform, PostRequest, Published, Renew, Statistics
 from streams.publish.renewal import Renewals
@@ -54,6 +62,7 @@ from streams.publish.tokens import Grant, TokenCipher
 log = logging.getLogger(__name__)
 
 STATS_BATCH = 50  # posts whose statistics one round fetches (YouTube lists 50 ids a call)
+PROCESSING_CHECK_SECONDS = 10.0  # how often a publisher looks for processing posts due to be asked about
 
 PlatformFor = Callable[[str, Grant, Renew], Platform]  # (platform name, grant, its renewal) -> its adapter
 MediaOf = Callable[[Post], Awaitable[Path]]  # the clip's MP4 on local disk
@@ -95,13 +104,14 @@ class Publisher:
         self.max_attempts = max_attempts
         self.processing_limit = processing_limit
         self._stats_checked = float("-inf")
+        self._processing_checked = float("-inf")
         self.renewals = Renewals(pool, cipher)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
-                await self.check_processing()
+                await self._processing_when_due()
                 await self._stats_when_due()
             except (OSError, asyncpg.PostgresError) as exc:  # the database is away: try again later
                 log.warning("publisher: %s: %s", type(exc).__name__, exc)
@@ -135,7 +145,7 @@ class Publisher:
             async with self.pool.acquire() as conn:
                 await store.record_failure(conn, post, exc.code, exc.message, retry_at=exc.retry_at)
         except ClipstreamError as exc:
-            gone = isinstance(exc, UploadSessionGone)
+            gone = isinstance(exc, (UploadSessionGone, PostRefused))  # the session can make no post now
             retry = exc.retriable and post.attempts < self.max_attempts
             at = datetime.now(UTC) + timedelta(seconds=self.retry_seconds) if retry else None
             async with self.pool.acquire() as conn:
@@ -187,6 +197,14 @@ class Publisher:
         await _each(due, self._settle)
         return len(due)
 
+    async def _processing_when_due(self) -> None:
+        """Look for processing posts due to be asked about at most every ``PROCESSING_CHECK_SECONDS``
+        (none is due sooner than 30 s after the last time it was asked)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._processing_checked >= PROCESSING_CHECK_SECONDS:
+            self._processing_checked = now
+            await self.check_processing()
+
     async def _settle(self, post: Post) -> None:
         """Record how the processing ``post`` ended, if it has: published (with its id and address)
         or refused; failed when the platform has not finished it within ``processing_limit``. A
@@ -212,7 +230,9 @@ class Publisher:
                 log.warning("post %s: asking how it stands: %s: %s", post.post_id, exc.code, exc.message)
                 return
             async with self.pool.acquire() as conn:
-                refused = await store.processing_failed(conn, post, exc.code, exc.message)
+                refused = await store.processing_failed(
+                    conn, post, exc.code, exc.message, forget_session=isinstance(exc, PostRefused)
+                )
             if refused:
                 await self._announce(post, None, exc)
             return

@@ -286,13 +286,19 @@ async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
     return [p for p in map(_post, rows) if p is not None]
 
 
-async def processing_failed(conn: asyncpg.Connection, post: Post, code: str, message: str) -> bool:
-    """The platform refused the processing ``post`` (or never finished it): failed for good."""
+async def processing_failed(
+    conn: asyncpg.Connection, post: Post, code: str, message: str, forget_session: bool = False
+) -> bool:
+    """The platform refused the processing ``post`` (or never finished it): failed for good; its
+    session forgotten when the platform's post of it is over (a retry then uploads again)."""
     done = await conn.execute(
-        "UPDATE posts SET status = 'failed', error_code = $2, error = $3 WHERE post_id = $1 AND status = 'processing'",
+        "UPDATE posts SET status = 'failed', error_code = $2, error = $3,"
+        " upload_session = CASE WHEN $4 THEN NULL ELSE upload_session END"
+        " WHERE post_id = $1 AND status = 'processing'",
         post.post_id,
         code,
         message[:1000],
+        forget_session,
     )
     return done == "UPDATE 1"
 

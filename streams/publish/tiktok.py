@@ -40,7 +40,7 @@ from typing import Any, Sequence
 
 import httpx
 
-from streams.errors import AccountReconnectRequired, PublishError, UploadSessionGone
+from streams.errors import AccountReconnectRequired, PostRefused, PublishError, UploadSessionGone
 from streams.publish.platform import PostRequest, Progress, Published, Renew, Statistics
 from streams.publish.tokens import Grant
 
@@ -280,7 +280,7 @@ def _finished(status: dict, public: bool) -> bool:
 def _outcome(publish_id: str, status: dict, public: bool) -> Published:
     """The post as TikTok's ``status`` describes it; unsettled while TikTok has not finished it."""
     if status["status"] == "FAILED":
-        raise PublishError(f"TikTok could not publish the video: {status.get('fail_reason') or 'no reason given'}")
+        raise PostRefused(f"TikTok could not publish the video: {status.get('fail_reason') or 'no reason given'}")
     post_ids = status.get("publicaly_available_post_id") or []  # TikTok's own spelling
     if post_ids:
         return Published(str(post_ids[0]), f"https://www.tiktok.com/video/{post_ids[0]}", status)

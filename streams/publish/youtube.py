@@ -8,6 +8,12 @@ fetched to build it; ``google-auth`` refreshes the access token).
   */size``) and sends the rest in chunks through the client (``HttpRequest.next_chunk``); a session
   that already holds every byte answers with the video, so a second worker after a crash posts
   nothing twice.
+- Finishing: the upload's answer says ``status.uploadStatus`` ``uploaded``; YouTube then processes
+  the video, and ends it ``processed``, or ``failed`` (``failureReason``: an unsupported codec, say)
+  or ``rejected`` (``rejectionReason``: a duplicate in the channel, a copyright claim). ``send``
+  asks ``videos.list`` (``part=status``, one quota unit) every ``status_seconds`` for
+  ``settle_seconds``; a video still processing then is left unsettled, and ``settle`` asks again
+  later. Only a processed video is published: its address plays.
 - Scheduling is ``status.publishAt`` (the video is private until then, as the API requires).
   Vertical clips of up to three minutes are Shorts; ``#Shorts`` is added to the description as
   YouTube suggests.
@@ -19,6 +25,7 @@ fetched to build it; ``google-auth`` refreshes the access token).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +40,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
-from streams.errors import AccountReconnectRequired, PublishError, QuotaExceeded, UploadSessionGone
+from streams.errors import AccountReconnectRequired, PostRefused, PublishError, QuotaExceeded, UploadSessionGone
 from streams.publish.platform import PostRequest, Progress, Published, Statistics
 from streams.publish.tokens import Grant
 
@@ -42,6 +49,27 @@ GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 CHUNK_UNIT = 256 * 1024  # Google's resumable chunks are multiples of this
 QUOTA_DAY = ZoneInfo("America/Los_Angeles")  # the API's quota day ends at midnight Pacific time
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "uploadLimitExceeded", "rateLimitExceeded"}
+# ``status.failureReason`` and ``status.rejectionReason`` (the API's enums), in words
+FAILURES = {
+    "conversion": "its content could not be converted (conversion)",
+    "invalidFile": "the file's format is not one it takes (invalidFile)",
+    "emptyFile": "the file is empty (emptyFile)",
+    "tooSmall": "the file is too small (tooSmall)",
+    "codec": "its codec is not supported (codec)",
+    "uploadAborted": "the upload was not finished (uploadAborted)",
+}
+REJECTIONS = {
+    "copyright": "a copyright infringement (copyright)",
+    "inappropriate": "inappropriate content (inappropriate)",
+    "duplicate": "it duplicates a video of the same channel (duplicate)",
+    "termsOfUse": "a terms of use violation (termsOfUse)",
+    "uploaderAccountSuspended": "the channel is suspended (uploaderAccountSuspended)",
+    "length": "it is too long (length)",
+    "claim": "a content owner blocked it (claim)",
+    "uploaderAccountClosed": "the channel was closed (uploaderAccountClosed)",
+    "trademark": "a trademark infringement (trademark)",
+    "legal": "a legal reason (legal)",
+}
 GRANT_REASONS = {"authError", "forbidden", "insufficientPermissions", "youtubeSignupRequired"}
 
 
@@ -50,7 +78,9 @@ class YouTubeClient:
     """The OAuth client the accounts granted (``client_id``, ``client_secret``), where the API and
     the token endpoint are (empty ``api_url``: Google's), the upload chunk, the HTTP timeout, and
     ``ca_certs``: a PEM file of the certificate authorities to trust (None: httplib2's bundle;
-    a proxy that re-signs TLS, or the tests' stand-in, needs its own)."""
+    a proxy that re-signs TLS, or the tests' stand-in, needs its own); how long ``send`` waits for
+    YouTube to process the video (``settle_seconds``) and how often it asks meanwhile
+    (``status_seconds``)."""
 
     client_id: str
     client_secret: str
@@ -59,6 +89,8 @@ class YouTubeClient:
     chunk_bytes: int = 8 * CHUNK_UNIT
     timeout: float = 120.0
     ca_certs: str | None = None
+    settle_seconds: float = 60.0
+    status_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.chunk_bytes <= 0 or self.chunk_bytes % CHUNK_UNIT:
@@ -120,7 +152,7 @@ class YouTube:
         query = {"Content-Range": f"bytes */{size}", "content-length": "0"}
         resp, content = _calling(lambda: self._http.request(session, "PUT", headers=query))
         if resp.status in (200, 201):
-            return published(json.loads(content))
+            return self._processed(json.loads(content))
         if resp.status in (404, 410):  # expired before its last byte: it made no video
             raise UploadSessionGone(f"YouTube no longer knows the upload session ({resp.status})")
         if resp.status != 308:
@@ -135,21 +167,48 @@ class YouTube:
                 progress(status.resumable_progress, size)
         if progress is not None:
             progress(size, size)
-        return published(body)
+        return self._processed(body)
 
     def settle(self, session: str) -> Published:
-        """The video of a session that has every byte, from a status query (``bytes */*``: the size
-        unknown). YouTube answers the video as soon as its last byte is in, so ``send`` never
-        leaves a post unsettled and the publisher has no reason to ask; asked, it answers."""
+        """Where the video of a session that has every byte stands now: the session's status query
+        (``bytes */*``: the size unknown) names the video, ``videos.list`` tells how YouTube's
+        processing of it stands. Nothing is sent."""
         query = {"Content-Range": "bytes */*", "content-length": "0"}
         resp, content = _calling(lambda: self._http.request(session, "PUT", headers=query))
         if resp.status in (200, 201):
-            return published(json.loads(content))
+            return processing(self._video(json.loads(content)["id"]))
         if resp.status in (404, 410):
             raise UploadSessionGone(f"YouTube no longer knows the upload session ({resp.status})")
         if resp.status == 308:
             raise PublishError("YouTube does not hold every byte of the upload yet", retriable=True)
         raise failure(resp.status, content)
+
+    def _processed(self, video: dict) -> Published:
+        """The uploaded ``video`` once YouTube has processed it, asked every ``status_seconds`` for
+        ``settle_seconds``; unsettled when it has not by then, or when asking fails for a while
+        (a passing fault, the day's quota): ``settle`` asks later."""
+        outcome = processing(video)
+        deadline = time.monotonic() + self.client.settle_seconds
+        while not outcome.settled and time.monotonic() < deadline:
+            try:
+                outcome = processing(self._video(video["id"]))
+            except QuotaExceeded:
+                break
+            except PublishError as exc:
+                if not exc.retriable:
+                    raise
+                break
+            if not outcome.settled:
+                time.sleep(max(0.0, min(self.client.status_seconds, deadline - time.monotonic())))
+        return outcome
+
+    def _video(self, video_id: str) -> dict:
+        """The video's resource with its ``status`` as YouTube lists it now."""
+        answer = _calling(self._api.videos().list(part="status", id=video_id).execute)
+        items = answer.get("items") or []
+        if not items:
+            raise PostRefused(f"YouTube no longer lists the video {video_id}: deleted, or not this account's")
+        return dict(items[0])
 
     def statistics(self, platform_ids: Sequence[str]) -> dict[str, Statistics]:
         out: dict[str, Statistics] = {}
@@ -184,8 +243,25 @@ def resource(post: PostRequest) -> dict:
     }
 
 
-def published(video: dict) -> Published:
-    return Published(video["id"], f"https://www.youtube.com/shorts/{video['id']}", video)
+def published(video: dict, settled: bool = True) -> Published:
+    return Published(video["id"], f"https://www.youtube.com/shorts/{video['id']}", video, settled)
+
+
+def processing(video: dict) -> Published:
+    """The post as the ``video`` resource's ``status.uploadStatus`` tells it: settled once
+    ``processed``; unsettled while ``uploaded`` (being processed); a PublishError, not to be
+    retried as it stands (PostRefused), when YouTube failed to process it, rejected it or it was deleted."""
+    status = video.get("status") or {}
+    state = status.get("uploadStatus")
+    if state == "failed":
+        why = FAILURES.get(status.get("failureReason", ""), status.get("failureReason") or "no reason given")
+        raise PostRefused(f"YouTube could not process the video {video['id']}: {why}")
+    if state == "rejected":
+        why = REJECTIONS.get(status.get("rejectionReason", ""), status.get("rejectionReason") or "no reason given")
+        raise PostRefused(f"YouTube rejected the video {video['id']}: {why}")
+    if state == "deleted":
+        raise PostRefused(f"the video {video['id']} was deleted on YouTube before it was processed")
+    return published(video, settled=state == "processed")
 
 
 def failure(status: int, content: bytes | str) -> Exception:

@@ -9,7 +9,7 @@
 | video.completed    | lifecycle ``video`` ``finished``                       |
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
 | post.published     | a post the publisher put on its platform               |
-| post.failed        | a post that failed for good (``account_reconnect_required``: its account must be connected again) |
+| post.failed        | a post that failed for good (``account_reconnect_required``: its account must be connected again; ``post_refused``: the platform refused it after the upload) |
 | usage.threshold    | a completed video took the workspace past 80 % or 100 % of its monthly source minutes |
 
 Everything else (``started`` of later stages, ``progress``) is not a webhook.

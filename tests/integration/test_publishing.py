@@ -338,8 +338,78 @@ def test_a_tiktok_post_for_everyone_is_processing_while_moderated_then_published
     assert end[refused]["status"] == "failed" and "duet_react_permission_denied" in end[refused]["error"]
     assert end[undecided]["status"] == "failed" and "had not finished" in end[undecided]["error"]
     assert all(r["attempts"] == 1 for r in end.values())  # waiting counted no attempt
-    assert sorted(announced) == sorted([(approved, url, None), (refused, None, "publish_failed"),
+    assert sorted(announced) == sorted([(approved, url, None), (refused, None, "post_refused"),
                                         (undecided, None, "publish_failed")])
+
+
+def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_uploaded_again_on_retry(
+        tenant, clip_file):
+    """YouTube processes a video after its upload, then plays it, or rejects it (a duplicate in the
+    channel, a copyright claim) or fails it (a codec it cannot read). A post is ``processing`` until
+    then, published once processed, and failed with ``post_refused`` when rejected; that upload is
+    over, so its session is forgotten and a retry uploads the clip again. (A rejected video used to
+    be recorded as published, with an address that never played.)"""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.youtube import YouTube, YouTubeClient
+
+    announced: list = []
+    with StandInYouTube(process_seconds=3600) as yt:
+        account_id, _ = connect_account(tenant, yt)
+        plays, rejected = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
+        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                               ca_certs=str(yt.ca_certs), settle_seconds=0.3, status_seconds=0.1)
+        adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
+
+        async def media_of(_post):
+            return clip_file
+
+        async def announce(post, published, error):
+            announced.append((post.post_id, published.url if published else None, error.code if error else None))
+
+        async def go():
+            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+            try:
+                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce, retry_seconds=0)
+                seen = {"claimed": await pub.run_once()}
+                seen["sent"] = {r["post_id"]: dict(r) for r in await _posts(pool, [plays, rejected])}
+                by_title = {v.resource["snippet"]["title"]: k for k, v in yt.videos.items()}
+                titles = {r["post_id"]: r["title"] for r in seen["sent"].values()}
+                videos = {post: by_title[titles[post]] for post in (plays, rejected)}
+                yt.process(videos[plays])
+                yt.reject(videos[rejected], "duplicate")
+                await pool.execute("UPDATE posts SET next_attempt_at = now() WHERE post_id = ANY($1::text[])",
+                                   [plays, rejected])
+                seen["asked"] = await pub.check_processing()
+                seen["verdicts"] = {r["post_id"]: dict(r) for r in await _posts(pool, [plays, rejected])}
+                async with pool.acquire() as conn:
+                    seen["retried"] = await store.retry(conn, tenant["tenant_id"], rejected) is not None
+                yt.process_seconds = 0
+                seen["claimed again"] = await pub.run_once()
+                seen["end"] = {r["post_id"]: dict(r) for r in await _posts(pool, [plays, rejected])}
+                return seen, videos
+            finally:
+                await pool.close()
+
+        seen, videos = run(go())
+        uploaded = len(yt.videos)
+    sent, verdicts, end = seen["sent"], seen["verdicts"], seen["end"]
+    assert seen["claimed"] == 2 and {r["status"] for r in sent.values()} == {"processing"}
+    assert all(r["url"] is None and r["platform_id"] is None for r in sent.values())
+    assert seen["asked"] == 2
+    url = f"https://www.youtube.com/shorts/{videos[plays]}"
+    assert (verdicts[plays]["status"], verdicts[plays]["platform_id"], verdicts[plays]["url"]) == ("published",
+                                                                                                  videos[plays], url)
+    assert (verdicts[rejected]["status"], verdicts[rejected]["error_code"]) == ("failed", "post_refused")
+    assert "duplicate" in verdicts[rejected]["error"] and verdicts[rejected]["upload_session"] is None
+    assert seen["retried"] and seen["claimed again"] == 1 and uploaded == 3  # the retry uploaded it again
+    again = end[rejected]
+    assert again["status"] == "published" and again["platform_id"] not in videos.values()
+    assert sorted(announced, key=str) == sorted([(plays, url, None), (rejected, None, "post_refused"),
+                                                 (rejected, again["url"], None)], key=str)
+
+
+async def _posts(pool, post_ids):
+    return await pool.fetch("SELECT * FROM posts WHERE post_id = ANY($1::text[])", post_ids)
 
 
 def _in_process(tenant, yt, clip_file, reported: list, **options):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams.errors import AccountReconnectRequired, PublishError, QuotaExceeded, UploadSessionGone
+from streams.errors import AccountReconnectRequired, PostRefused, PublishError, QuotaExceeded, UploadSessionGone
 from streams.publish.platform import PostRequest
 from streams.publish.tokens import Grant
 from streams.publish.youtube import CHUNK_UNIT, YouTube, YouTubeClient, next_quota_day, resource
@@ -102,6 +102,57 @@ def test_settle_asks_how_a_session_stands_and_sends_nothing(yt, clip):
     settled = youtube.settle(session)
     assert settled.settled and (settled.platform_id, settled.url) == (post.platform_id, post.url)
     assert len([r for r in yt.received if r.method == "PUT" and r.body]) == puts and len(yt.videos) == 1
+
+
+def listings(yt: StandInYouTube) -> list[str]:
+    return [r.path for r in yt.received if r.method == "GET" and r.path.startswith("/youtube/v3/videos")]
+
+
+def test_a_post_is_published_only_once_youtube_has_processed_its_video(clip):
+    """The upload's answer says ``uploaded``: YouTube has not processed the video, and its address
+    does not play yet. ``send`` asks while it waits, and leaves a video still processing then
+    unsettled; ``settle`` asks later, and a processed video is the post."""
+    with StandInYouTube(process_seconds=3600) as yt:
+        access, refresh, expiry = yt.grant()
+        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                               ca_certs=str(yt.ca_certs), settle_seconds=0.3, status_seconds=0.1)
+        youtube = YouTube(client, Grant(access, refresh, expiry))
+        session = youtube.start(clip, POST)
+        waiting = youtube.send(session, clip)
+        asked_while_sending = listings(yt)
+        [video_id] = yt.videos
+        assert not waiting.settled and waiting.platform_id == video_id
+        assert waiting.resource["status"]["uploadStatus"] == "uploaded"
+        assert 2 <= len(asked_while_sending) <= 5 and all("part=status" in q for q in asked_while_sending)
+        assert not youtube.settle(session).settled  # still processing
+        yt.process(video_id)
+        done = youtube.settle(session)
+    assert done.settled and (done.platform_id, done.url) == (video_id, f"https://www.youtube.com/shorts/{video_id}")
+    assert done.resource["status"]["uploadStatus"] == "processed"
+    assert len(yt.videos) == 1  # asking sent nothing
+
+
+@pytest.mark.parametrize(
+    ("verdict", "words"),
+    [
+        (lambda yt, v: yt.reject(v, "duplicate"), "rejected the video .*duplicates a video of the same channel"),
+        (lambda yt, v: yt.fail(v, "codec"), "could not process the video .*codec is not supported"),
+        (lambda yt, v: yt.delete(v), "no longer lists the video"),
+    ],
+    ids=["rejected", "failed", "deleted"],
+)
+def test_a_video_youtube_rejects_or_fails_after_its_upload_is_a_refused_post(clip, verdict, words):
+    with StandInYouTube(process_seconds=3600) as yt:
+        access, refresh, expiry = yt.grant()
+        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                               ca_certs=str(yt.ca_certs), settle_seconds=0.0)
+        youtube = YouTube(client, Grant(access, refresh, expiry))
+        session = youtube.start(clip, POST)
+        assert not youtube.send(session, clip).settled
+        verdict(yt, next(iter(yt.videos)))
+        with pytest.raises(PostRefused, match=words) as refused:
+            youtube.settle(session)
+    assert not refused.value.retriable and refused.value.code == "post_refused"
 
 
 def test_an_expired_access_token_is_refreshed_and_the_new_grant_handed_back(yt, clip):

@@ -26,15 +26,22 @@ platform's documentation describes them:
 - the consent page ``GET /o/oauth2/v2/auth``: the person is taken as consenting at once (``deny``
   makes the next one refuse): 302 back to ``redirect_uri`` with ``code`` and ``state``, or
   ``error=access_denied``.
-- ``GET /youtube/v3/videos?part=statistics&id=...``: counts as strings, as the API gives them.
+- processing (https://developers.google.com/youtube/v3/docs/videos#status.uploadStatus): the
+  upload's answer says ``status.uploadStatus`` ``uploaded``; the video is ``processed``
+  ``process_seconds`` later (0: at once, so the next listing says so), unless the test has it
+  ``rejected`` or ``failed`` with the API's ``rejectionReason`` or ``failureReason`` first
+  (``reject``, ``fail``); ``delete`` removes it (a deleted video is no longer listed).
+- ``GET /youtube/v3/videos?part=...&id=...``: each listed video with the parts asked for
+  (``status``; ``statistics``, counts as strings, as the API gives them).
 
-What it does not do: resolve a channel, process the video, or check its bytes are a video.
+What it does not do: resolve a channel, or check its bytes are a video.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -52,6 +59,7 @@ class Session:
     token: str
     data: bytearray = field(default_factory=bytearray)
     video_id: str | None = None
+    answer: dict = field(default_factory=dict)  # the upload's answer, once its last byte is in
 
 
 @dataclass
@@ -59,15 +67,25 @@ class Video:
     video_id: str
     resource: dict
     size: int
+    ready_at: float = 0.0  # time.monotonic() when its processing ends
+    verdict: dict | None = None  # {"uploadStatus": "rejected", "rejectionReason": ...} set by a test
     statistics: dict = field(default_factory=lambda: {"viewCount": "0", "likeCount": "0", "commentCount": "0"})
+
+    def status(self) -> dict:
+        """``status`` as the API lists it now."""
+        state = {"uploadStatus": "processed" if time.monotonic() >= self.ready_at else "uploaded"}
+        return {**self.resource.get("status", {}), **(self.verdict or state)}
 
 
 class StandInYouTube(OAuthStandIn):
     """``with StandInYouTube() as yt:`` ... ``yt.api_url``, ``yt.token_url``, ``yt.ca_certs``, ``yt.grant()``,
-    ``yt.videos``, ``yt.revoke(refresh_token)``, ``yt.expire(access_token)``."""
+    ``yt.videos``, ``yt.revoke(refresh_token)``, ``yt.expire(access_token)``, and how YouTube's
+    processing of a video ends: ``yt.process(id)``, ``yt.reject(id, reason)``, ``yt.fail(id, reason)``,
+    ``yt.delete(id)``."""
 
-    def __init__(self, inserts_per_day: int = 100, token_seconds: int = 3600) -> None:
+    def __init__(self, inserts_per_day: int = 100, token_seconds: int = 3600, process_seconds: float = 0.0) -> None:
         super().__init__("youtube", "ya29.", "1//", token_seconds)
+        self.process_seconds = process_seconds
         self.inserts_per_day = inserts_per_day
         self.inserts_today = 0
         self.sessions: dict[str, Session] = {}
@@ -82,6 +100,22 @@ class StandInYouTube(OAuthStandIn):
     @property
     def token_url(self) -> str:
         return self._server.url("/token")
+
+    def process(self, video_id: str) -> None:
+        with self._lock:
+            self.videos[video_id].ready_at = time.monotonic()
+
+    def reject(self, video_id: str, reason: str) -> None:
+        with self._lock:
+            self.videos[video_id].verdict = {"uploadStatus": "rejected", "rejectionReason": reason}
+
+    def fail(self, video_id: str, reason: str) -> None:
+        with self._lock:
+            self.videos[video_id].verdict = {"uploadStatus": "failed", "failureReason": reason}
+
+    def delete(self, video_id: str) -> None:
+        with self._lock:
+            del self.videos[video_id]
 
     # -- the protocol ----------------------------------------------------------------------------
     def _respond(self, request: Received, _: int) -> Answer:
@@ -164,8 +198,8 @@ class StandInYouTube(OAuthStandIn):
         session = self.sessions.get(upload_id)
         if session is None:
             return _error(404, "The upload session was not found.", "notFound")
-        if session.video_id is not None:  # complete: any PUT (a status query too) gets the video
-            return _json(200, self.videos[session.video_id].resource)
+        if session.video_id is not None:  # complete: any PUT (a status query too) gets the upload's answer
+            return _json(200, session.answer)
         spec = request.headers.get("content-range", "")
         if not spec.startswith("bytes "):
             return _error(400, "Failed to parse Content-Range header.", "badContent")
@@ -187,9 +221,10 @@ class StandInYouTube(OAuthStandIn):
             return self._incomplete(session)
         video_id = secrets.token_urlsafe(8)[:11]
         resource = {**session.resource, "kind": "youtube#video", "id": video_id}
-        self.videos[video_id] = Video(video_id, resource, len(session.data))
+        self.videos[video_id] = Video(video_id, resource, len(session.data), time.monotonic() + self.process_seconds)
         session.video_id = video_id
-        return _json(200, resource)
+        session.answer = {**resource, "status": {**resource.get("status", {}), "uploadStatus": "uploaded"}}
+        return _json(200, session.answer)
 
     def _incomplete(self, session: Session) -> Answer:
         headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
@@ -197,8 +232,18 @@ class StandInYouTube(OAuthStandIn):
 
     def _list(self, query: dict) -> Answer:
         ids = [i for i in query.get("id", "").split(",") if i]
-        items = [{"kind": "youtube#video", "id": i, "statistics": self.videos[i].statistics}
-                 for i in ids if i in self.videos]
+        parts = set(query.get("part", "").split(","))
+        if not parts <= {"id", "status", "statistics"}:
+            return _error(400, f"The stand-in lists only id, status and statistics, not {query.get('part')}.",
+                          "unexpectedPart")
+        items = []
+        for video in (self.videos[i] for i in ids if i in self.videos):
+            item: dict = {"kind": "youtube#video", "id": video.video_id}
+            if "status" in parts:
+                item["status"] = video.status()
+            if "statistics" in parts:
+                item["statistics"] = video.statistics
+            items.append(item)
         return _json(200, {"kind": "youtube#videoListResponse", "items": items,
                            "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}})
 

@@ -140,6 +140,7 @@ export class Publishing {
       p.url ? h("a", { href: safeUrl(p.url), target: "_blank", rel: "noopener" }, "View") : null,
       stats.has(p.post_id) ? h("span", { class: "post-stats small" }, statsText(stats.get(p.post_id))) : null,
       p.error_code === "account_reconnect_required" ? h("span", { class: "form-error small" }, "Reconnect the account, then retry.")
+        : p.error_code === "post_refused" ? h("span", { class: "form-error small", title: p.error }, "Refused by the platform: " + p.error)
         : p.error ? h("span", { class: "form-error small", title: p.error }, p.error_code) : null,
       p.status === "scheduled" ? h("button", { type: "button", class: "btn ghost small needs-write", onclick: () => this.act(p, "cancel") }, "Cancel") : null,
       p.status === "failed" ? h("button", { type: "button", class: "btn ghost small needs-write", onclick: () => this.act(p, "retry") }, "Retry") : null)));
