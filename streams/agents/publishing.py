@@ -87,11 +87,13 @@ def publisher_of(rt: Runtime) -> Publisher | None:
     async def announce(post: Post, published: Published | None, error: ClipstreamError | None) -> None:
         from streams.agents.webhooks import enqueue
 
-        (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)  # its outcome is final; a retry fetches it again
         if published is not None:
             post = dataclasses.replace(post, platform_id=published.platform_id, url=published.url)
         code, message = (error.code, error.message) if error is not None else (None, None)
         await enqueue(events.from_post(post, iso_z(datetime.now(UTC)), code, message))
+
+    async def media_done(post: Post) -> None:
+        (scratch / f"{post.post_id}.mp4").unlink(missing_ok=True)  # a retry fetches it again
 
     async def report_stats(tracked: Tracked, counts: Statistics) -> None:
         post = tracked.post
@@ -116,6 +118,7 @@ def publisher_of(rt: Runtime) -> Publisher | None:
         announce=announce,
         report_stats=report_stats,
         stats_seconds=settings.post_stats_seconds,
+        media_done=media_done,
     )
 
 

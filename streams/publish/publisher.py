@@ -88,6 +88,7 @@ class Publisher:
         stats_seconds: float = 3600.0,
         max_attempts: int = 20,
         processing_limit: timedelta = timedelta(hours=24),
+        media_done: Callable[[Post], Awaitable[None]] | None = None,
     ) -> None:
         self.pool = pool
         self.cipher = cipher
@@ -103,6 +104,7 @@ class Publisher:
         self.stats_seconds = stats_seconds
         self.max_attempts = max_attempts
         self.processing_limit = processing_limit
+        self.media_done = media_done
         self._stats_checked = float("-inf")
         self._processing_checked = float("-inf")
         self.renewals = Renewals(pool, cipher)
@@ -187,6 +189,8 @@ class Publisher:
             else:
                 await store.record_processing(conn, post)
         self.checkpoint("recorded")
+        if not published.settled:
+            await self._release(post)  # the platform has every byte; asking how it ends needs none
         return published if published.settled else None
 
     # -- posts the platform is still finishing ---------------------------------------------------
@@ -307,11 +311,21 @@ class Publisher:
             await store.extend_lease(conn, post, self.lease_seconds)
 
     async def _announce(self, post: Post, published: Published | None, error: ClipstreamError | None) -> None:
+        """Tell ``announce`` how the post ended (for good), and let its media go."""
+        await self._release(post)
         if self.announce is not None:
             try:
                 await self.announce(post, published, error)
             except Exception:  # a webhook never fails a post
                 log.exception("post %s: announcing failed", post.post_id)
+
+    async def _release(self, post: Post) -> None:
+        """``media_done``: the post needs its media no more (a retry asks ``media_of`` again)."""
+        if self.media_done is not None:
+            try:
+                await self.media_done(post)
+            except Exception:  # a leftover file never fails a post
+                log.exception("post %s: letting its media go failed", post.post_id)
 
 
 async def _each(posts: list[Post], do: Callable[[Post], Awaitable[None]]) -> None:

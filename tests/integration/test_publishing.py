@@ -353,6 +353,7 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
     from streams.publish.youtube import YouTube, YouTubeClient
 
     announced: list = []
+    released: list = []  # posts whose clip the worker may delete: every byte is on the platform, or it ended
     with StandInYouTube(process_seconds=3600) as yt:
         account_id, _ = connect_account(tenant, yt)
         plays, rejected = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
@@ -366,11 +367,15 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
         async def announce(post, published, error):
             announced.append((post.post_id, published.url if published else None, error.code if error else None))
 
+        async def media_done(post):
+            released.append(post.post_id)
+
         async def go():
             pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
             try:
-                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce, retry_seconds=0)
-                seen = {"claimed": await pub.run_once()}
+                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce, retry_seconds=0,
+                                media_done=media_done)
+                seen = {"claimed": await pub.run_once(), "released": sorted(released), "announced": list(announced)}
                 seen["sent"] = {r["post_id"]: dict(r) for r in await _posts(pool, [plays, rejected])}
                 by_title = {v.resource["snippet"]["title"]: k for k, v in yt.videos.items()}
                 titles = {r["post_id"]: r["title"] for r in seen["sent"].values()}
@@ -395,6 +400,7 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
     sent, verdicts, end = seen["sent"], seen["verdicts"], seen["end"]
     assert seen["claimed"] == 2 and {r["status"] for r in sent.values()} == {"processing"}
     assert all(r["url"] is None and r["platform_id"] is None for r in sent.values())
+    assert seen["released"] == sorted([plays, rejected]) and not seen["announced"]  # processing: no file needed, no webhook
     assert seen["asked"] == 2
     url = f"https://www.youtube.com/shorts/{videos[plays]}"
     assert (verdicts[plays]["status"], verdicts[plays]["platform_id"], verdicts[plays]["url"]) == ("published",
