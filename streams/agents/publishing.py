@@ -4,7 +4,8 @@ and at least one platform's OAuth client); posts are claimed with ``FOR UPDATE S
 any number of workers share them and each goes out once.
 
 A clip's MP4 is copied from storage into the worker's scratch space for its upload and removed
-after; ``post.published`` and ``post.failed`` become webhooks of the post's tenant. Each published
+once the platform holds every byte or the post ends; a copy left by a post retried on another
+worker goes after a day (``SCRATCH_DAYS``). ``post.published`` and ``post.failed`` become webhooks of the post's tenant. Each published
 post's views, likes and comments are fetched every ``post_stats_seconds`` and sent to the
 ``post_stats`` topic, from which the analytics sink puts them in ClickHouse.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable
@@ -35,6 +37,21 @@ from streams.worker.resources import Runtime, runtime
 log = logging.getLogger(__name__)
 
 RESTART_SECONDS = 5.0
+SCRATCH_DAYS = 1.0  # a clip copied for a post and untouched this long is left over: removed
+
+
+def prune(scratch: Path, older_than_s: float, now: float) -> list[Path]:
+    """Remove the files in ``scratch`` last touched over ``older_than_s`` before ``now`` (epoch
+    seconds); the ones removed. A file another worker's retry left behind goes so."""
+    gone = []
+    for path in scratch.iterdir() if scratch.is_dir() else ():
+        try:
+            if path.is_file() and now - path.stat().st_mtime > older_than_s:
+                path.unlink()
+                gone.append(path)
+        except FileNotFoundError:  # removed meanwhile
+            continue
+    return gone
 
 
 def adapters(settings: Settings) -> dict[str, Callable[[Grant, Renew], Platform]]:
@@ -78,10 +95,13 @@ def publisher_of(rt: Runtime) -> Publisher | None:
             raise PublishError(f"the clip {post.clip_id} is gone")
         scratch.mkdir(parents=True, exist_ok=True)
         path = scratch / f"{post.post_id}.mp4"
-        if not path.is_file():
-            part = path.with_suffix(".part")
-            await asyncio.to_thread(rt.storage.download, rt.storage.key_of(clip.mp4_uri), part)
-            part.replace(path)
+        if path.is_file():
+            path.touch()  # in use again: not left over
+            return path
+        await asyncio.to_thread(prune, scratch, SCRATCH_DAYS * 86400, time.time())
+        part = path.with_suffix(".part")
+        await asyncio.to_thread(rt.storage.download, rt.storage.key_of(clip.mp4_uri), part)
+        part.replace(path)
         return path
 
     async def announce(post: Post, published: Published | None, error: ClipstreamError | None) -> None:
