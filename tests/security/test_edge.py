@@ -104,7 +104,7 @@ def _video_folders(storage: FileStorage, tenant_id: str) -> set[str]:
 
 
 def test_a_tampered_or_cut_signed_link_is_a_403_that_says_so(pipeline, tenant_a):
-    source = tenant_a["video"]["urls"]["source"]
+    source = pipeline.client.video(tenant_a["video_id"])["urls"]["source"]  # a fresh link (signed for 15 min)
     with httpx.Client(base_url=pipeline.settings.api_url, timeout=30) as anonymous:
         tampered = anonymous.get(source.replace("source?", "source?x=1&"))
         cut = anonymous.get(source[:-3])

@@ -81,8 +81,9 @@ def test_a_refused_upload_is_deleted_with_its_failure(pipeline):
 
 
 def test_real_media_is_served_as_the_probe_found_it(pipeline, tenant_a):
+    source = pipeline.client.video(tenant_a["video_id"])["urls"]["source"]  # a fresh link (signed for 15 min)
     with httpx.Client(base_url=pipeline.settings.api_url, timeout=30) as anonymous:
-        answer = anonymous.get(tenant_a["video"]["urls"]["source"])
+        answer = anonymous.get(source)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "audio/wav"  # jfk.wav: RIFF WAVE, as FFmpeg read it
     assert answer.headers["content-disposition"].startswith("inline")
