@@ -5,9 +5,10 @@ any number of workers share them and each goes out once.
 
 A clip's MP4 is copied from storage into the worker's scratch space for its upload and removed
 once the platform holds every byte or the post ends; a copy left by a post retried on another
-worker goes after a day (``SCRATCH_DAYS``). ``post.published`` and ``post.failed`` become webhooks of the post's tenant. Each published
-post's views, likes and comments are fetched every ``post_stats_seconds`` and sent to the
-``post_stats`` topic, from which the analytics sink puts them in ClickHouse.
+worker goes after a day (``SCRATCH_DAYS``). ``post.published`` and ``post.failed`` become
+webhooks of the post's tenant. Each published post's views, likes and comments are fetched every
+``post_stats_seconds`` and sent to the ``post_stats`` topic, from which the analytics sink puts
+them in ClickHouse.
 """
 
 from __future__ import annotations

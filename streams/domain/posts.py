@@ -54,8 +54,8 @@ class Post:
     title, description, tags, privacy: what the post says; publish_at: when it is due.
     status: ``scheduled``, ``publishing`` (claimed by a publisher), ``processing`` (the platform
     has every byte and is finishing the post: TikTok moderates a post for everyone before it gives
-    its id, YouTube processes a video before it plays), ``published``, ``failed`` or ``cancelled``; upload_session: the platform's upload
-    session, once opened.
+    its id, YouTube processes a video before it plays), ``published``, ``failed`` or
+    ``cancelled``; upload_session: the platform's upload session, once opened.
     platform_id, url: the post on the platform, once published; attempts: claims so far.
     next_attempt_at: when it may be claimed next (the due time, a lease's end, a retry's).
     error_code, error: why it failed, or why the last attempt did.

@@ -192,9 +192,7 @@ class YouTube:
         while not outcome.settled and time.monotonic() < deadline:
             try:
                 outcome = processing(self._video(video["id"]))
-            except QuotaExceeded:
-                break
-            except PublishError as exc:
+            except PublishError as exc:  # a passing fault, the day's quota (QuotaExceeded is retriable)
                 if not exc.retriable:
                     raise
                 break
@@ -249,19 +247,25 @@ def published(video: dict, settled: bool = True) -> Published:
 
 def processing(video: dict) -> Published:
     """The post as the ``video`` resource's ``status.uploadStatus`` tells it: settled once
-    ``processed``; unsettled while ``uploaded`` (being processed); a PublishError, not to be
-    retried as it stands (PostRefused), when YouTube failed to process it, rejected it or it was deleted."""
+    ``processed``; unsettled while ``uploaded`` (being processed); PostRefused when YouTube failed
+    to process it, rejected it or it was deleted."""
     status = video.get("status") or {}
     state = status.get("uploadStatus")
     if state == "failed":
-        why = FAILURES.get(status.get("failureReason", ""), status.get("failureReason") or "no reason given")
-        raise PostRefused(f"YouTube could not process the video {video['id']}: {why}")
+        raise PostRefused(
+            f"YouTube could not process the video {video['id']}: {_words(FAILURES, status, 'failureReason')}"
+        )
     if state == "rejected":
-        why = REJECTIONS.get(status.get("rejectionReason", ""), status.get("rejectionReason") or "no reason given")
-        raise PostRefused(f"YouTube rejected the video {video['id']}: {why}")
+        raise PostRefused(f"YouTube rejected the video {video['id']}: {_words(REJECTIONS, status, 'rejectionReason')}")
     if state == "deleted":
         raise PostRefused(f"the video {video['id']} was deleted on YouTube before it was processed")
     return published(video, settled=state == "processed")
+
+
+def _words(meanings: dict[str, str], status: dict, field: str) -> str:
+    """The reason ``status[field]`` gives, in words where the API's enum has them."""
+    reason = status.get(field) or ""
+    return meanings.get(reason, reason or "no reason given")
 
 
 def failure(status: int, content: bytes | str) -> Exception:
