@@ -73,7 +73,9 @@ class Platform(Protocol):
         ...
 
     def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
-        """``media`` sent into ``session`` from where the platform says it stands; the post."""
+        """``media`` sent into ``session`` from where the platform says it stands; the post as it
+        stands once the last byte is in (unsettled while the platform finishes it: ``send`` does
+        not wait, ``settle`` asks later)."""
         ...
 
     def settle(self, session: str) -> Published:

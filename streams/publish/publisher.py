@@ -9,9 +9,11 @@ platform's adapter built, and then
    as bytes go (a platform that already holds every byte answers with the video at once);
 3. the post is recorded as published; or, when the platform has every byte but has not finished
    the post (TikTok moderates a post for everyone before it gives its id; YouTube processes a
-   video, and may reject it, before it plays), as ``processing``:
-   ``check_processing`` asks again later, seldomer as the wait grows, and records it published
-   or refused (``post.published`` or ``post.failed`` then), or failed after ``processing_limit``.
+   video, and may reject it, before it plays), as ``processing``, and the claim ends there, so a
+   post the platform takes minutes to finish holds none of the ``batch`` slots meanwhile:
+   ``check_processing`` asks again within seconds, seldomer as the wait grows, and records it
+   published or refused (``post.published`` or ``post.failed`` then), or failed after
+   ``processing_limit``.
 
 A grant the platform renews on the way is stored as soon as it is renewed, by one publisher at a
 time (``renewal``): TikTok's refresh tokens work once.
@@ -63,7 +65,7 @@ from streams.publish.tokens import Grant, TokenCipher
 log = logging.getLogger(__name__)
 
 STATS_BATCH = 50  # posts whose statistics one round fetches (YouTube lists 50 ids a call)
-PROCESSING_CHECK_SECONDS = 10.0  # how often a publisher looks for processing posts due to be asked about
+PROCESSING_CHECK_SECONDS = 5.0  # how often a publisher looks for processing posts due to be asked about
 
 PlatformFor = Callable[[str, Grant, Renew], Platform]  # (platform name, grant, its renewal) -> its adapter
 MediaOf = Callable[[Post], Awaitable[Path]]  # the clip's MP4 on local disk
@@ -106,8 +108,8 @@ class Publisher:
         self.max_attempts = max_attempts
         self.processing_limit = processing_limit
         self.media_done = media_done
-        self._stats_checked = float("-inf")
-        self._processing_checked = float("-inf")
+        self._stats_gate = Every(min(60.0, stats_seconds))
+        self._processing_gate = Every(PROCESSING_CHECK_SECONDS)
         self.renewals = Renewals(pool, cipher)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -204,10 +206,8 @@ class Publisher:
 
     async def _processing_when_due(self) -> None:
         """Look for processing posts due to be asked about at most every ``PROCESSING_CHECK_SECONDS``
-        (none is due sooner than 30 s after the last time it was asked)."""
-        now = asyncio.get_running_loop().time()
-        if now - self._processing_checked >= PROCESSING_CHECK_SECONDS:
-            self._processing_checked = now
+        (none is due sooner than 10 s after the last time it was asked)."""
+        if self._processing_gate.due():
             await self.check_processing()
 
     async def _settle(self, post: Post) -> None:
@@ -250,9 +250,7 @@ class Publisher:
     # -- statistics ------------------------------------------------------------------------------
     async def _stats_when_due(self) -> None:
         """Look for posts whose statistics are due at most every minute (or ``stats_seconds``)."""
-        now = asyncio.get_running_loop().time()
-        if self.report_stats is not None and now - self._stats_checked >= min(60.0, self.stats_seconds):
-            self._stats_checked = now
+        if self.report_stats is not None and self._stats_gate.due():
             while await self.collect_stats() >= STATS_BATCH:
                 pass
 
@@ -327,6 +325,22 @@ class Publisher:
                 await self.media_done(post)
             except Exception:  # a leftover file never fails a post
                 log.exception("post %s: letting its media go failed", post.post_id)
+
+
+class Every:
+    """A gate that opens at most once every ``seconds`` of the running event loop's clock."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._opened = float("-inf")
+
+    def due(self) -> bool:
+        """Whether ``seconds`` have passed since the gate last opened; it opens now if so."""
+        now = asyncio.get_running_loop().time()
+        if now - self._opened < self.seconds:
+            return False
+        self._opened = now
+        return True
 
 
 async def _each(posts: list[Post], do: Callable[[Post], Awaitable[None]]) -> None:

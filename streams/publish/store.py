@@ -256,10 +256,10 @@ async def record_published(conn: asyncpg.Connection, post: Post, published: Publ
 
 async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
     """The platform has every byte of the claimed ``post`` and is finishing it: ``processing``,
-    asked about again in 30 s (``claim_processing``)."""
+    asked about again in 10 s (``claim_processing``)."""
     done = await conn.execute(
         "UPDATE posts SET status = 'processing', processing_since = coalesce(processing_since, now()),"
-        " next_attempt_at = now() + interval '30 seconds', error_code = NULL, error = NULL"
+        " next_attempt_at = now() + interval '10 seconds', error_code = NULL, error = NULL"
         " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
         *_claimed(post),
     )
@@ -268,7 +268,8 @@ async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
 
 async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
     """Up to ``limit`` processing posts due to be asked about, each pushed out by a tenth of how
-    long it has been processing (at least 30 s, at most 15 min)."""
+    long it has been processing (at least 10 s, at most 15 min: a platform that finishes a post in
+    seconds is asked within seconds; one that takes hours is asked a few times an hour)."""
     rows = await conn.fetch(
         """
         WITH due AS (
@@ -277,7 +278,7 @@ async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
             FOR UPDATE SKIP LOCKED
         )
         UPDATE posts p SET next_attempt_at = now() + least(greatest((now() - p.processing_since) / 10,
-                                                                    interval '30 seconds'), interval '15 minutes')
+                                                                    interval '10 seconds'), interval '15 minutes')
         FROM due WHERE p.post_id = due.post_id
         RETURNING p.*
         """,

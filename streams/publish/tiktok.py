@@ -12,15 +12,15 @@ https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
   ``publish_id`` and the ``upload_url``. No byte is sent; the caller records it first.
 - ``send`` asks ``POST /v2/post/publish/status/fetch/`` how many bytes TikTok holds
   (``uploaded_bytes``), sends the chunks from there with ``PUT`` and ``Content-Range`` (206 until
-  the last, 201 then), and waits a while (``settle_seconds``) for TikTok to finish the post. A
-  publish id is one post, so a second worker after a crash posts nothing twice.
+  the last, 201 then), then asks the status once more. A publish id is one post, so a second
+  worker after a crash posts nothing twice.
 - Finishing: TikTok processes the video, and a post for everyone is moderated before TikTok gives
   its id ("usually within one minute, in some cases a few hours":
-  https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status). A post not
-  finished when ``send`` stops waiting comes back unsettled (``Published.settled`` False, the
-  publish id as its id); ``settle`` asks again later, once a call. The status may be fetched 30
-  times a minute per access token, so ``send`` asks every ``status_seconds`` and stops waiting at
-  TikTok's rate limit.
+  https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status). ``send``
+  does not wait for it: a post not finished when its last byte is in comes back unsettled
+  (``Published.settled`` False, the publish id as its id), and the publisher asks ``settle``
+  later, one status fetch a call (TikTok allows 30 a minute per access token); a status it cannot
+  fetch then (its rate limit, a passing fault) leaves the post unsettled too.
 - Tokens: an expired access token is refreshed first (``POST /v2/oauth/token/``,
   ``grant_type=refresh_token``), and once more on ``access_token_invalid``; ``invalid_grant`` is
   ``AccountReconnectRequired``. TikTok rotates refresh tokens (a refresh answers a new one and the
@@ -32,7 +32,6 @@ https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,9 +56,7 @@ FINISHED = ("PUBLISH_COMPLETE", "SEND_TO_USER_INBOX")  # and FAILED; the rest ar
 @dataclass(frozen=True)
 class TikTokClient:
     """The app accounts granted (``client_key``, ``client_secret``), where the API is (its token
-    endpoint is ``/v2/oauth/token/`` there), the chunk size, the timeout, the CA file to trust, and
-    how long ``send`` waits for TikTok to finish the post (``settle_seconds``) and how often it asks
-    meanwhile (``status_seconds``)."""
+    endpoint is ``/v2/oauth/token/`` there), the chunk size, the timeout and the CA file to trust."""
 
     client_key: str
     client_secret: str
@@ -67,8 +64,6 @@ class TikTokClient:
     chunk_bytes: int = 10 * 1024 * 1024
     timeout: float = 120.0
     ca_certs: str | None = None
-    settle_seconds: float = 60.0
-    status_seconds: float = 5.0
 
 
 def chunking(size: int, chunk: int) -> tuple[int, int]:
@@ -129,22 +124,15 @@ class TikTok:
         status = self._status(publish_id)
         size = Path(media).stat().st_size
         held = int(status.get("uploaded_bytes") or 0) if status["status"] == "PROCESSING_UPLOAD" else size
-        fresh = held >= size  # whether the status read is still current: no byte is sent now
-        if not fresh:
+        if held < size:  # bytes go now, so the status read before them is out of date
             self._upload(upload_url, Path(media).read_bytes(), held, chunk, progress)
-        public = opened.get("privacy") == PRIVACY["public"]
-        deadline = time.monotonic() + self.client.settle_seconds
-        while not (fresh and _finished(status, public)) and time.monotonic() < deadline:
-            if fresh:
-                time.sleep(self.client.status_seconds)
-            fresh = True
             try:
                 status = self._status(publish_id)
             except PublishError as exc:
                 if not exc.retriable:
                     raise
-                break  # TikTok's rate limit or a passing fault: ``settle`` asks later
-        return _outcome(publish_id, status, public)
+                return Published(publish_id, "", {}, settled=False)  # TikTok's rate limit, a passing fault
+        return _outcome(publish_id, status, opened.get("privacy") == PRIVACY["public"])
 
     def settle(self, session: str) -> Published:
         """Where a post whose every byte was sent stands now: one status fetch, nothing sent."""

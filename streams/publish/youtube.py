@@ -11,8 +11,8 @@ fetched to build it; ``google-auth`` refreshes the access token).
 - Finishing: the upload's answer says ``status.uploadStatus`` ``uploaded``; YouTube then processes
   the video, and ends it ``processed``, or ``failed`` (``failureReason``: an unsupported codec, say)
   or ``rejected`` (``rejectionReason``: a duplicate in the channel, a copyright claim). ``send``
-  asks ``videos.list`` (``part=status``, one quota unit) every ``status_seconds`` for
-  ``settle_seconds``; a video still processing then is left unsettled, and ``settle`` asks again
+  asks once after the last byte (``videos.list``, ``part=status``: one quota unit) and does not
+  wait: a video still processing then comes back unsettled, and the publisher asks ``settle``
   later. Only a processed video is published: its address plays.
 - Scheduling is ``status.publishAt`` (the video is private until then, as the API requires).
   Vertical clips of up to three minutes are Shorts; ``#Shorts`` is added to the description as
@@ -25,7 +25,6 @@ fetched to build it; ``google-auth`` refreshes the access token).
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,9 +77,7 @@ class YouTubeClient:
     """The OAuth client the accounts granted (``client_id``, ``client_secret``), where the API and
     the token endpoint are (empty ``api_url``: Google's), the upload chunk, the HTTP timeout, and
     ``ca_certs``: a PEM file of the certificate authorities to trust (None: httplib2's bundle;
-    a proxy that re-signs TLS, or the tests' stand-in, needs its own); how long ``send`` waits for
-    YouTube to process the video (``settle_seconds``) and how often it asks meanwhile
-    (``status_seconds``)."""
+    a proxy that re-signs TLS, or the tests' stand-in, needs its own)."""
 
     client_id: str
     client_secret: str
@@ -89,8 +86,6 @@ class YouTubeClient:
     chunk_bytes: int = 8 * CHUNK_UNIT
     timeout: float = 120.0
     ca_certs: str | None = None
-    settle_seconds: float = 60.0
-    status_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.chunk_bytes <= 0 or self.chunk_bytes % CHUNK_UNIT:
@@ -152,7 +147,7 @@ class YouTube:
         query = {"Content-Range": f"bytes */{size}", "content-length": "0"}
         resp, content = _calling(lambda: self._http.request(session, "PUT", headers=query))
         if resp.status in (200, 201):
-            return self._processed(json.loads(content))
+            return self._after_upload(json.loads(content))
         if resp.status in (404, 410):  # expired before its last byte: it made no video
             raise UploadSessionGone(f"YouTube no longer knows the upload session ({resp.status})")
         if resp.status != 308:
@@ -167,7 +162,7 @@ class YouTube:
                 progress(status.resumable_progress, size)
         if progress is not None:
             progress(size, size)
-        return self._processed(body)
+        return self._after_upload(body)
 
     def settle(self, session: str) -> Published:
         """Where the video of a session that has every byte stands now: the session's status query
@@ -183,22 +178,19 @@ class YouTube:
             raise PublishError("YouTube does not hold every byte of the upload yet", retriable=True)
         raise failure(resp.status, content)
 
-    def _processed(self, video: dict) -> Published:
-        """The uploaded ``video`` once YouTube has processed it, asked every ``status_seconds`` for
-        ``settle_seconds``; unsettled when it has not by then, or when asking fails for a while
-        (a passing fault, the day's quota): ``settle`` asks later."""
-        outcome = processing(video)
-        deadline = time.monotonic() + self.client.settle_seconds
-        while not outcome.settled and time.monotonic() < deadline:
-            try:
-                outcome = processing(self._video(video["id"]))
-            except PublishError as exc:  # a passing fault, the day's quota (QuotaExceeded is retriable)
-                if not exc.retriable:
-                    raise
-                break
-            if not outcome.settled:
-                time.sleep(max(0.0, min(self.client.status_seconds, deadline - time.monotonic())))
-        return outcome
+    def _after_upload(self, video: dict) -> Published:
+        """How the uploaded ``video`` stands once its last byte is in, asked once (``videos.list``):
+        the upload's own answer always says ``uploaded``. A passing fault or the day's quota
+        (``QuotaExceeded`` is retriable) leaves it unsettled, for ``settle`` to ask later."""
+        uploaded = processing(video)
+        if uploaded.settled:
+            return uploaded
+        try:
+            return processing(self._video(video["id"]))
+        except PublishError as exc:
+            if not exc.retriable:
+                raise
+            return uploaded
 
     def _video(self, video_id: str) -> dict:
         """The video's resource with its ``status`` as YouTube lists it now."""

@@ -235,7 +235,7 @@ def test_two_posts_due_together_renew_their_tiktok_accounts_rotating_grant_once(
         account_id = run(_sql(tenant["dsn"], add)).account_id
         posts = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
         client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, chunk_bytes=MIN_CHUNK,
-                              ca_certs=str(tt.ca_certs), settle_seconds=5)
+                              ca_certs=str(tt.ca_certs))
 
         async def media_of(_post):
             return media
@@ -283,8 +283,7 @@ def test_a_tiktok_post_for_everyone_is_processing_while_moderated_then_published
 
         account_id = run(_sql(tenant["dsn"], add)).account_id
         approved, refused, undecided = schedule(tenant, account_id, 3, datetime.now(UTC) - timedelta(seconds=1))
-        client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, ca_certs=str(tt.ca_certs),
-                              settle_seconds=0.5, status_seconds=0.1)
+        client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, ca_certs=str(tt.ca_certs))
         adapters = platforms({"tiktok": lambda g, renew: TikTok(client, g, renew)})
 
         async def media_of(_post):
@@ -307,6 +306,7 @@ def test_a_tiktok_post_for_everyone_is_processing_while_moderated_then_published
                 await pool.execute(due_now, [approved, refused, undecided])
                 seen["asked while moderated"] = await pub.check_processing()
                 seen["after asking"] = {r["post_id"]: dict(r) for r in await status(pool)}
+                seen["asked at"] = datetime.now(UTC)
                 sessions = {r["post_id"]: json.loads(r["upload_session"])["publish_id"]
                             for r in await pool.fetch("SELECT post_id, upload_session FROM posts"
                                                       " WHERE post_id = ANY($1::text[])", [approved, refused])}
@@ -330,7 +330,9 @@ def test_a_tiktok_post_for_everyone_is_processing_while_moderated_then_published
     assert all(r["url"] is None and r["platform_id"] is None and r["attempts"] == 1 for r in sent.values())
     assert (seen["not yet due"], seen["asked while moderated"]) == (0, 3)
     assert {r["status"] for r in asked.values()} == {"processing"}
-    assert all(r["next_attempt_at"] > datetime.now(UTC) + timedelta(seconds=20) for r in asked.values())
+    # asked again in 10 s: a tenth of the wait so far, at least 10 s
+    at = seen["asked at"]
+    assert all(at + timedelta(seconds=5) < r["next_attempt_at"] <= at + timedelta(seconds=10) for r in asked.values())
     assert (seen["asked after moderation"], seen["asked past the limit"]) == (2, 1)
     url = f"https://www.tiktok.com/video/{approved_id}"
     assert (end[approved]["status"], end[approved]["platform_id"], end[approved]["url"]) == ("published", approved_id,
@@ -358,7 +360,7 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
         account_id, _ = connect_account(tenant, yt)
         plays, rejected = schedule(tenant, account_id, 2, datetime.now(UTC) - timedelta(seconds=1))
         client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
-                               ca_certs=str(yt.ca_certs), settle_seconds=0.3, status_seconds=0.1)
+                               ca_certs=str(yt.ca_certs))
         adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
 
         async def media_of(_post):

@@ -6,7 +6,6 @@ a finished upload found and not sent again, tokens refreshed, a revoked grant, t
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def account(tt: StandInTikTok, seconds: int | None = None) -> tuple[TikTok, Gran
     access, refresh, expiry = tt.grant(seconds)
     grant = Grant(access, refresh, expiry)
     client = TikTokClient(tt.client_key, tt.client_secret, api_url=tt.api_url, chunk_bytes=MIN_CHUNK,
-                          ca_certs=str(tt.ca_certs), settle_seconds=5)
+                          ca_certs=str(tt.ca_certs))
     return TikTok(client, grant), grant
 
 
@@ -175,12 +174,12 @@ def test_the_creators_options_are_asked_first_and_a_privacy_level_it_lacks_is_re
 
 def test_a_post_for_everyone_waits_for_moderation_and_its_id_comes_once_tiktok_gives_it(tt, tmp_path):
     """TikTok moderates a post for everyone before it gives its id ("in some cases a few hours").
-    ``send`` stops waiting with the post unsettled (it used to answer it published with no id and
-    no address); ``settle`` asks again, once a call, and gives the id and address once TikTok has
-    them, or TikTok's reason when it refused the post. Waiting keeps under TikTok's 30 status
-    fetches a minute: at the limit ``send`` stops waiting instead of failing the post."""
+    ``send`` does not wait for it: the post comes back unsettled once every byte is in (it used to
+    answer it published with no id and no address); ``settle`` asks again, one status fetch a
+    call, and gives the id and address once TikTok has them, or TikTok's reason when it refused
+    the post. A status TikTok will not give after the last byte (its 30 fetches a minute spent)
+    leaves the post unsettled instead of failing it."""
     tiktok, _ = account(tt)
-    tiktok = TikTok(replace(tiktok.client, settle_seconds=0.5, status_seconds=0.1), tiktok.grant())
     tt.moderating = True
     public = PostRequest("Why most clips fail", privacy="public")
     media = video(tmp_path, 400_000)
@@ -188,6 +187,8 @@ def test_a_post_for_everyone_waits_for_moderation_and_its_id_comes_once_tiktok_g
     waiting = tiktok.send(session, media)
     assert not waiting.settled and waiting.url == "" and len(tt.posts) == 1  # every byte is in
     publish_id = waiting.platform_id
+    fetches = [r for r in tt.received if r.path == "/v2/post/publish/status/fetch/"]
+    assert len(fetches) == 2  # where the upload stood, and how it stands once the last byte is in
     assert tiktok.settle(session).settled is False
     tt.moderate(publish_id)
     done = tiktok.settle(session)
@@ -195,11 +196,11 @@ def test_a_post_for_everyone_waits_for_moderation_and_its_id_comes_once_tiktok_g
     assert done.settled and done.platform_id == post_id and done.url == f"https://www.tiktok.com/video/{post_id}"
 
     refused = tiktok.start(media, public)
-    hurried = TikTok(replace(tiktok.client, settle_seconds=30, status_seconds=0.01), tiktok.grant())
-    unsettled = hurried.send(refused, media)  # polls until TikTok's rate limit, then stops waiting
-    assert not unsettled.settled
-    fetches = [r for r in tt.received if r.path == "/v2/post/publish/status/fetch/"]
-    assert len(fetches) > 30  # the limit was reached (the 31st answered 429) and no error came of it
+    [token] = tt.status_fetches
+    tt.status_fetches[token] = [datetime.now(UTC)] * 29  # one fetch left this minute: where the upload stands
+    unsettled = tiktok.send(refused, media)  # the status after the last byte answers 429
+    assert not unsettled.settled and unsettled.url == "" and unsettled.platform_id != publish_id
+    assert len([r for r in tt.received if r.path == "/v2/post/publish/status/fetch/"]) == len(fetches) + 4
     tt.status_fetches.clear()
     tt.moderate(unsettled.platform_id, "spam_risk_too_many_posts")
     with pytest.raises(PublishError, match="spam_risk_too_many_posts") as failed:
