@@ -53,7 +53,7 @@ from api.video_access import catalog, clip_or_404
 from streams.adapters.db import tenant_connection
 from streams.domain.posts import POST_STATUSES, Post
 from streams.publish import store
-from streams.publish.platform import PRIVACY, PostRequest
+from streams.publish.platform import PRIVACY, UPLOADS_AHEAD, PostRequest, due_at
 
 POST_ID = re.compile(r"pst_[0-9a-f]{32}")
 
@@ -62,6 +62,7 @@ MAX_TAGS = 30
 
 
 MAX_AHEAD = timedelta(days=365)
+_AHEAD_MINUTES = int(UPLOADS_AHEAD["youtube"].total_seconds() // 60)
 
 
 POST = obj(
@@ -77,7 +78,8 @@ POST = obj(
         "status": {
             "enum": list(POST_STATUSES),
             "description": "processing: the platform has every byte and is finishing the post (TikTok moderates a"
-            " post for everyone before it gives its id); url and platform_id come once it is published.",
+            " post for everyone before it gives its id; YouTube processes the video, and makes a scheduled one"
+            " public at its time); url and platform_id come once it is published.",
         },
         "attempts": INTEGER,
         "platform_id": nullable(STRING),
@@ -98,7 +100,12 @@ CREATE_POST = obj(
         "description": {**STRING, "maxLength": 5000},
         "tags": {**array({**STRING, "maxLength": 100}), "maxItems": MAX_TAGS},
         "privacy": {"enum": list(PRIVACY), "description": "Default: public."},
-        "publish_at": {**TIMESTAMP, "description": "When to publish (default: now); at most a year ahead."},
+        "publish_at": {
+            **TIMESTAMP,
+            "description": "When to publish (default: now); at most a year ahead. A public YouTube post is"
+            f" uploaded {_AHEAD_MINUTES} minutes ahead and scheduled with YouTube (`status.publishAt`), so it goes"
+            " public on the minute; from then on it can no longer be cancelled here.",
+        },
     },
 )
 
@@ -165,8 +172,9 @@ async def create_post(request: Request) -> JSONResponse:
         request_ = PostRequest(title, description, tuple(tags), privacy)
     except ValueError as exc:
         raise ApiError(422, "invalid_body", str(exc)) from None
+    due = due_at(account.platform, privacy, when, datetime.now(UTC))
     async with tenant_connection(request.app.state.db, principal.tenant_id) as conn:
-        made = await store.create_post(conn, principal.tenant_id, clip.clip_id, account.account_id, request_, when)
+        made = await store.create_post(conn, principal.tenant_id, clip.clip_id, account.account_id, request_, when, due)
     await audited(request, "post.created", made.post_id, clip_id=made.clip_id, account_id=made.account_id)
     return JSONResponse(_post_json(made), status_code=201, headers={"Location": f"/v1/posts/{made.post_id}"})
 
@@ -228,7 +236,12 @@ async def get_post(request: Request) -> JSONResponse:
     tag="publishing",
 )
 async def cancel_post(request: Request) -> JSONResponse:
-    return await _moved(request, store.cancel, "post_not_cancellable", "only one not begun can be cancelled")
+    return await _moved(
+        request,
+        store.cancel,
+        "post_not_cancellable",
+        f"only one not begun can be cancelled (a public YouTube post begins {_AHEAD_MINUTES} minutes before its time)",
+    )
 
 
 @post(

@@ -11,19 +11,48 @@ video, never two (a session that never receives its last byte makes none).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Mapping, Protocol, Sequence
 
 from streams.publish.tokens import Grant
 
 PRIVACY = ("public", "unlisted", "private")
+# Platforms that make an uploaded post public at its time themselves (YouTube's ``status.publishAt``),
+# and how long before that time a public post scheduled there is uploaded: enough for the upload and
+# the platform's processing, which take minutes, so the post is public on the minute. A post so
+# begun can no longer be cancelled here (deleting it on YouTube needs a wider scope than uploading).
+UPLOADS_AHEAD = {"youtube": timedelta(minutes=10)}
+# The least time left before ``publish_at`` for a post to be scheduled on the platform: with less,
+# the time could pass before the platform takes the post, so it is posted public at once instead.
+SCHEDULE_LEAD = timedelta(minutes=2)
+
+
+def due_at(platform: str, privacy: str, publish_at: datetime, now: datetime) -> datetime:
+    """When the publisher begins a post to ``platform`` wanted at ``publish_at``: ``UPLOADS_AHEAD``
+    before it (not before ``now``) for a public post the platform can schedule, else at the time."""
+    ahead = UPLOADS_AHEAD.get(platform)
+    if ahead is None or privacy != "public" or publish_at - now < SCHEDULE_LEAD:
+        return publish_at
+    return max(now, publish_at - ahead)
+
+
+def scheduled(
+    platform: str, privacy: str, publish_at: datetime, now: datetime, lead: timedelta = SCHEDULE_LEAD
+) -> datetime | None:
+    """The time to hand the platform with a post begun at ``now`` (``PostRequest.publish_at``): the
+    post's own for a public one the platform can schedule, at least ``lead`` ahead; None: public
+    at once."""
+    if platform in UPLOADS_AHEAD and privacy == "public" and publish_at - now >= lead:
+        return publish_at
+    return None
 
 
 @dataclass(frozen=True)
 class PostRequest:
     """What a post says: ``title`` and ``description``, ``tags``, ``privacy`` (one of ``PRIVACY``)
-    and ``publish_at`` (UTC; None: at once)."""
+    and ``publish_at``: the time the platform is to make it public itself (``scheduled``; None: as
+    soon as it has the post)."""
 
     title: str
     description: str = ""

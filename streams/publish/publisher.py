@@ -1,7 +1,8 @@
 """The publisher: claims due posts and puts each on its platform exactly once.
 
 For a claimed post (``store.claim_due``): the account's grant is opened (``tokens``), the
-platform's adapter built, and then
+platform's adapter built, and then (a public post to a platform that schedules, YouTube, is due
+``platform.UPLOADS_AHEAD`` before its time and handed that time: ``platform.scheduled``)
 
 1. the upload session is the one recorded, or a new one is opened (no byte sent) and recorded
    before anything else: if another claim recorded one meanwhile, this one is left unused;
@@ -9,11 +10,11 @@ platform's adapter built, and then
    as bytes go (a platform that already holds every byte answers with the video at once);
 3. the post is recorded as published; or, when the platform has every byte but has not finished
    the post (TikTok moderates a post for everyone before it gives its id; YouTube processes a
-   video, and may reject it, before it plays), as ``processing``, and the claim ends there, so a
-   post the platform takes minutes to finish holds none of the ``batch`` slots meanwhile:
-   ``check_processing`` asks again within seconds, seldomer as the wait grows, and records it
-   published or refused (``post.published`` or ``post.failed`` then), or failed after
-   ``processing_limit``.
+   video, and may reject it, before it plays, and makes a scheduled one public at its time), as
+   ``processing``, and the claim ends there, so a post the platform takes minutes to finish holds
+   none of the ``batch`` slots meanwhile: ``check_processing`` asks again within seconds, seldomer
+   as the wait grows (and at a scheduled post's time), and records it published or refused
+   (``post.published`` or ``post.failed`` then), or failed after ``processing_limit``.
 
 A grant the platform renews on the way is stored as soon as it is renewed, by one publisher at a
 time (``renewal``): TikTok's refresh tokens work once.
@@ -58,7 +59,7 @@ from streams.errors import (
     UploadSessionGone,
 )
 from streams.publish import store
-from streams.publish.platform import Platform, PostRequest, Published, Renew, Statistics
+from streams.publish.platform import SCHEDULE_LEAD, Platform, PostRequest, Published, Renew, Statistics, scheduled
 from streams.publish.renewal import Renewals
 from streams.publish.tokens import Grant, TokenCipher
 
@@ -92,6 +93,7 @@ class Publisher:
         max_attempts: int = 20,
         processing_limit: timedelta = timedelta(hours=24),
         media_done: Callable[[Post], Awaitable[None]] | None = None,
+        schedule_lead: timedelta = SCHEDULE_LEAD,
     ) -> None:
         self.pool = pool
         self.cipher = cipher
@@ -108,6 +110,7 @@ class Publisher:
         self.max_attempts = max_attempts
         self.processing_limit = processing_limit
         self.media_done = media_done
+        self.schedule_lead = schedule_lead
         self._stats_gate = Every(min(60.0, stats_seconds))
         self._processing_gate = Every(PROCESSING_CHECK_SECONDS)
         self.renewals = Renewals(pool, cipher)
@@ -166,7 +169,8 @@ class Publisher:
         media = await self.media_of(post)
         session = post.upload_session
         if session is None:
-            request = PostRequest(post.title, post.description, post.tags, post.privacy)
+            at = scheduled(platform.name, post.privacy, post.publish_at, datetime.now(UTC), self.schedule_lead)
+            request = PostRequest(post.title, post.description, post.tags, post.privacy, at)
             opened = await asyncio.to_thread(platform.start, media, request)
             self.checkpoint("session_opened")
             async with self.pool.acquire() as conn:

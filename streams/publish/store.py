@@ -134,11 +134,19 @@ async def take_connection(conn: asyncpg.Connection, state: str, within_seconds: 
 
 # -- posts -----------------------------------------------------------------------------------------
 async def create_post(
-    conn: asyncpg.Connection, tenant_id: str, clip_id: str, account_id: str, request: PostRequest, publish_at: datetime
+    conn: asyncpg.Connection,
+    tenant_id: str,
+    clip_id: str,
+    account_id: str,
+    request: PostRequest,
+    publish_at: datetime,
+    due_at: datetime | None = None,
 ) -> Post:
+    """A scheduled post wanted public at ``publish_at``, which the publisher begins at ``due_at``
+    (default: then; ``platform.due_at``)."""
     row = await conn.fetchrow(
         "INSERT INTO posts (post_id, tenant_id, clip_id, account_id, title, description, tags, privacy,"
-        " publish_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $9) RETURNING *",
+        " publish_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) RETURNING *",
         new_id("pst"),
         tenant_id,
         clip_id,
@@ -148,6 +156,7 @@ async def create_post(
         json.dumps(list(request.tags)),
         request.privacy,
         publish_at,
+        due_at or publish_at,
     )
     post = _post(row)
     assert post is not None
@@ -256,10 +265,11 @@ async def record_published(conn: asyncpg.Connection, post: Post, published: Publ
 
 async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
     """The platform has every byte of the claimed ``post`` and is finishing it: ``processing``,
-    asked about again in 10 s (``claim_processing``)."""
+    asked about again in 10 s, or at its time if that comes sooner (``claim_processing``)."""
     done = await conn.execute(
         "UPDATE posts SET status = 'processing', processing_since = coalesce(processing_since, now()),"
-        " next_attempt_at = now() + interval '10 seconds', error_code = NULL, error = NULL"
+        " next_attempt_at = least(now() + interval '10 seconds', CASE WHEN publish_at > now() THEN publish_at END),"
+        " error_code = NULL, error = NULL"
         " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
         *_claimed(post),
     )
@@ -269,7 +279,8 @@ async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
 async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
     """Up to ``limit`` processing posts due to be asked about, each pushed out by a tenth of how
     long it has been processing (at least 10 s, at most 15 min: a platform that finishes a post in
-    seconds is asked within seconds; one that takes hours is asked a few times an hour)."""
+    seconds is asked within seconds; one that takes hours is asked a few times an hour), and no
+    later than its time while that is ahead (a post the platform makes public then is asked then)."""
     rows = await conn.fetch(
         """
         WITH due AS (
@@ -277,8 +288,9 @@ async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
             ORDER BY next_attempt_at LIMIT $1
             FOR UPDATE SKIP LOCKED
         )
-        UPDATE posts p SET next_attempt_at = now() + least(greatest((now() - p.processing_since) / 10,
-                                                                    interval '10 seconds'), interval '15 minutes')
+        UPDATE posts p SET next_attempt_at = least(
+            now() + least(greatest((now() - p.processing_since) / 10, interval '10 seconds'), interval '15 minutes'),
+            CASE WHEN p.publish_at > now() THEN p.publish_at END)
         FROM due WHERE p.post_id = due.post_id
         RETURNING p.*
         """,

@@ -14,7 +14,10 @@ fetched to build it; ``google-auth`` refreshes the access token).
   asks once after the last byte (``videos.list``, ``part=status``: one quota unit) and does not
   wait: a video still processing then comes back unsettled, and the publisher asks ``settle``
   later. Only a processed video is published: its address plays.
-- Scheduling is ``status.publishAt`` (the video is private until then, as the API requires).
+- Scheduling is ``status.publishAt``: a post handed its time (``PostRequest.publish_at``, for a
+  public post begun ahead of it: ``platform.UPLOADS_AHEAD``) is uploaded private with it, as the
+  API requires, and YouTube makes it public then; it counts as published once YouTube lists it
+  public, so ``post.published`` says it is out.
   Vertical clips of up to three minutes are Shorts; ``#Shorts`` is added to the description as
   YouTube suggests.
 - Errors: a revoked or expired grant (``invalid_grant`` on refresh, 401 after it, 403 for a
@@ -238,9 +241,10 @@ def published(video: dict, settled: bool = True) -> Published:
 
 
 def processing(video: dict) -> Published:
-    """The post as the ``video`` resource's ``status.uploadStatus`` tells it: settled once
-    ``processed``; unsettled while ``uploaded`` (being processed); PostRefused when YouTube failed
-    to process it, rejected it or it was deleted."""
+    """The post as the ``video`` resource's ``status`` tells it: settled once ``processed`` and
+    public at its time (a scheduled video is private, with its ``publishAt``, until then);
+    unsettled while ``uploaded`` (being processed) or waiting for its time; PostRefused when
+    YouTube failed to process it, rejected it or it was deleted."""
     status = video.get("status") or {}
     state = status.get("uploadStatus")
     if state == "failed":
@@ -251,7 +255,8 @@ def processing(video: dict) -> Published:
         raise PostRefused(f"YouTube rejected the video {video['id']}: {_words(REJECTIONS, status, 'rejectionReason')}")
     if state == "deleted":
         raise PostRefused(f"the video {video['id']} was deleted on YouTube before it was processed")
-    return published(video, settled=state == "processed")
+    waiting = status.get("privacyStatus") == "private" and bool(status.get("publishAt"))
+    return published(video, settled=state == "processed" and not waiting)
 
 
 def _words(meanings: dict[str, str], status: dict, field: str) -> str:

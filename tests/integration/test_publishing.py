@@ -416,6 +416,62 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
                                                  (rejected, again["url"], None)], key=str)
 
 
+def test_a_public_youtube_post_is_uploaded_ahead_and_youtube_makes_it_public_at_its_time(tenant, clip_file):
+    """A public YouTube post is begun before its time (``platform.UPLOADS_AHEAD``) and handed that
+    time (``status.publishAt``, private until then, as the API requires), so YouTube makes it
+    public on the minute though the upload and its processing take minutes. It is ``processing``,
+    with no address and no webhook, until YouTube lists it public; it is asked about at its time,
+    then published with one ``post.published``. (Before, a scheduled post was uploaded only at its
+    time, and public only once YouTube had processed it.)"""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.youtube import YouTube, YouTubeClient
+
+    announced: list = []
+    with StandInYouTube() as yt:  # processes a video at once: the wait is the schedule's
+        account_id, _ = connect_account(tenant, yt)
+        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                               ca_certs=str(yt.ca_certs))
+        adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
+        at = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
+
+        async def media_of(_post):
+            return clip_file
+
+        async def announce(post, published, error):
+            announced.append((post.post_id, published.url if published else None, error.code if error else None))
+
+        async def go():
+            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+            try:
+                async with pool.acquire() as conn:
+                    made = await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
+                                                   PostRequest("Out on the minute"), at, datetime.now(UTC))
+                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce,
+                                schedule_lead=timedelta(seconds=2))
+                seen = {"claimed": await pub.run_once(), "asked early": await pub.check_processing()}
+                seen["uploaded"] = dict((await _posts(pool, [made.post_id]))[0])
+                seen["announced early"] = list(announced)
+                await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.2)
+                seen["asked"] = await pub.check_processing()
+                seen["end"] = dict((await _posts(pool, [made.post_id]))[0])
+                return made.post_id, seen
+            finally:
+                await pool.close()
+
+        post_id, seen = run(go())
+        (video,) = yt.videos.values()
+    sent = video.resource["status"]
+    assert (sent["privacyStatus"], sent["publishAt"]) == ("private", at.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    uploaded = seen["uploaded"]
+    assert seen["claimed"] == 1 and seen["asked early"] == 0 and not seen["announced early"]
+    assert (uploaded["status"], uploaded["url"], uploaded["next_attempt_at"]) == ("processing", None, at)
+    end = seen["end"]
+    url = f"https://www.youtube.com/shorts/{video.video_id}"
+    assert seen["asked"] == 1 and (end["status"], end["url"]) == ("published", url)
+    assert end["published_at"] >= at and announced == [(post_id, url, None)]
+    assert video.status()["privacyStatus"] == "public"
+
+
 async def _posts(pool, post_ids):
     return await pool.fetch("SELECT * FROM posts WHERE post_id = ANY($1::text[])", post_ids)
 

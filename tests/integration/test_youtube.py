@@ -6,6 +6,7 @@ again, tokens refreshed, a revoked grant asking for reconnection, the daily quot
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -212,6 +213,26 @@ def test_a_scheduled_post_is_private_until_its_time_and_the_platform_checks_it(y
     youtube.send(youtube.start(clip, PostRequest("Title", publish_at=at)), clip)
     [video] = yt.videos.values()
     assert video.resource["status"]["publishAt"] == "2026-12-01T17:30:00.000Z"
+
+
+def test_a_processed_scheduled_video_is_the_post_only_once_youtube_lists_it_public_at_its_time(yt, clip):
+    """A scheduled video that YouTube has processed is still private, with its ``publishAt``, until
+    its time: the post is not out, so it is unsettled; from its time YouTube lists it public and
+    it is the post. A video uploaded private without a time is the post once processed."""
+    at = datetime.now(UTC) + timedelta(seconds=3)
+    youtube, _ = account(yt)
+    session = youtube.start(clip, PostRequest("Scheduled", publish_at=at))
+    waiting = youtube.send(session, clip)
+    assert not waiting.settled and waiting.resource["status"]["uploadStatus"] == "processed"
+    assert waiting.resource["status"]["privacyStatus"] == "private"
+    assert not youtube.settle(session).settled
+    while datetime.now(UTC) < at.replace(microsecond=0):
+        time.sleep(0.1)
+    out = youtube.settle(session)
+    assert out.settled and out.resource["status"]["privacyStatus"] == "public"
+    assert "publishAt" not in out.resource["status"]
+    kept = youtube.send(youtube.start(clip, PostRequest("Kept to myself", privacy="private")), clip)
+    assert kept.settled and kept.resource["status"]["privacyStatus"] == "private"
 
 
 def test_a_session_the_platform_does_not_know_is_an_error_not_a_new_video(yt, clip):

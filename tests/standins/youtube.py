@@ -13,7 +13,9 @@ platform's documentation describes them:
   ``PUT`` with ``Content-Range: bytes */total`` asks how much arrived. Every chunk but the last is a
   multiple of 256 KiB; a chunk that does not start where the stored bytes end is refused.
 - ``status.publishAt`` (https://developers.google.com/youtube/v3/docs/videos#status.publishAt):
-  only with ``privacyStatus`` ``private``; the video then goes public at that time.
+  only with ``privacyStatus`` ``private``; the video then goes public at that time (listed
+  ``private`` with its ``publishAt`` until then, ``public`` after; one processed after that time
+  is public at once).
 - errors in Google's JSON error format (https://developers.google.com/youtube/v3/docs/errors): 401
   ``authError`` for a missing, unknown or expired access token; 403 ``quotaExceeded`` (domain
   ``youtube.quota``) when the day's ``videos.insert`` calls are spent
@@ -43,6 +45,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.httpd import Answer, Received
@@ -72,9 +75,15 @@ class Video:
     statistics: dict = field(default_factory=lambda: {"viewCount": "0", "likeCount": "0", "commentCount": "0"})
 
     def status(self) -> dict:
-        """``status`` as the API lists it now."""
+        """``status`` as the API lists it now: a processed video scheduled with ``publishAt`` is
+        private until that time and public from then on (its ``publishAt`` gone)."""
         state = {"uploadStatus": "processed" if time.monotonic() >= self.ready_at else "uploaded"}
-        return {**self.resource.get("status", {}), **(self.verdict or state)}
+        status = {**self.resource.get("status", {}), **(self.verdict or state)}
+        at = status.get("publishAt")
+        due = at and datetime.fromisoformat(at.replace("Z", "+00:00")) <= datetime.now(UTC)
+        if due and status["uploadStatus"] == "processed":
+            status = {k: v for k, v in status.items() if k != "publishAt"} | {"privacyStatus": "public"}
+        return status
 
 
 class StandInYouTube(OAuthStandIn):

@@ -391,7 +391,7 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
     found = page.evaluate("""async () => {
         const { findWords, normalize } = await import('/static/js/transcript.js');
         const { niceMax } = await import('/static/js/charts.js');
-        const { publishingOffText } = await import('/static/js/publishing.js');
+        const { publishingOffText, statusText } = await import('/static/js/publishing.js');
         const { memberLocked } = await import('/static/js/team.js');
         const words = ['And', 'so,', 'your', 'Country,', 'café', 'your', 'count'].map(word => ({ word }));
         return {
@@ -400,6 +400,9 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
             axes: [0, 1, 3.6, 7, 10, 1234].map(v => niceMax(v)),
             counts: [1, 7, 10, 45].map(v => niceMax(v, { integer: true })),
             off: [false, true].map(publishingOffText),
+            statuses: [['processing', '2026-12-04T09:10:00Z'], ['processing', '2026-12-04T08:50:00Z'],
+                       ['scheduled', '2026-12-04T09:10:00Z']]
+                .map(([status, publish_at]) => statusText({ status, publish_at }, Date.parse('2026-12-04T09:00:00Z'))),
             locked: [[{role: 'owner'}, 1, 'owner'], [{role: 'owner'}, 2, 'owner'], [{role: 'owner'}, 2, 'admin'],
                      [{role: 'admin'}, 1, 'admin'], [{role: 'viewer'}, 1, 'owner']].map(a => memberLocked(...a)),
         };
@@ -412,6 +415,8 @@ def test_the_page_helpers_match_words_and_pick_round_axes(pipeline, browser_cont
     bare, listed = found["off"]
     assert bare.startswith("Publishing is off on this server") and "below" not in bare
     assert listed.startswith(bare) and "scheduled posts wait until it is on again" in listed
+    # a post the platform holds until its time (YouTube, uploaded ahead) says so, not "being checked"
+    assert found["statuses"] == ["Uploaded, public at its time", "Being checked by the platform…", "Scheduled"]
     # the Team view disables what the API would refuse: the last owner, and an owner for anyone else
     last, other, by_admin, admin, viewer = found["locked"]
     assert last.startswith("A workspace keeps at least one owner") and other == ""

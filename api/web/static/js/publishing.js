@@ -34,6 +34,13 @@ const STATUS_TEXT = {
   published: "Published", failed: "Failed", cancelled: "Cancelled",
 };
 
+/** A post's status in words; a post the platform holds, waiting to make it public at its time
+ * (YouTube: uploaded ahead, scheduled there), says so. */
+export function statusText(post, now = Date.now()) {
+  if (post.status === "processing" && Date.parse(post.publish_at) > now) return "Uploaded, public at its time";
+  return STATUS_TEXT[post.status] || post.status;
+}
+
 /** For the publish form: whether this server publishes at all, and the accounts a post can go
  * to (connected ones). */
 export async function postingTargets() {
@@ -134,7 +141,7 @@ export class Publishing {
 
   showPosts(posts, stats) {
     clear(this.posts).append(...posts.map((p) => h("li", { class: "post", dataset: { status: p.status, postId: p.post_id } },
-      h("span", { class: `pill status-${p.status}` }, STATUS_TEXT[p.status] || p.status),
+      h("span", { class: `pill status-${p.status}` }, statusText(p)),
       h("b", {}, p.title),
       h("span", { class: "muted small mono" }, new Date(p.publish_at).toLocaleString()),
       p.url ? h("a", { href: safeUrl(p.url), target: "_blank", rel: "noopener" }, "View") : null,
