@@ -140,7 +140,11 @@ async def _post_or_404(request: Request) -> Post:
     "createPost",
     "Post a clip to an account, now or at a time",
     {
-        "201": json_response(POST, "Scheduled; the publisher posts it once, at `publish_at` or within a minute."),
+        "201": json_response(
+            POST,
+            "Scheduled; the publisher posts it once, at `publish_at` or within a minute (a public YouTube"
+            " post is uploaded ahead and YouTube makes it public at `publish_at`).",
+        ),
         **NOT_FOUND,
         **NOT_CONFIGURED,
     },
