@@ -51,13 +51,14 @@ class Account:
 class Post:
     """Attributes:
     post_id: ``pst_`` and 32 hex digits; tenant_id, clip_id, account_id: whose, what and where.
-    title, description, tags, privacy: what the post says; publish_at: when it is due.
+    title, description, tags, privacy: what the post says; publish_at: when it is to be out.
     status: ``scheduled``, ``publishing`` (claimed by a publisher), ``processing`` (the platform
     has every byte and is finishing the post: TikTok moderates a post for everyone before it gives
     its id, YouTube processes a video before it plays), ``published``, ``failed`` or
     ``cancelled``; upload_session: the platform's upload session, once opened.
     platform_id, url: the post on the platform, once published; attempts: claims so far.
-    next_attempt_at: when it may be claimed next (the due time, a lease's end, a retry's).
+    next_attempt_at: when it may be claimed next (the due time, a lease's end, a retry's); due at
+    ``publish_at``, or before it where the platform schedules (``publish.platform.due_at``).
     error_code, error: why it failed, or why the last attempt did.
     processing_since: when the platform took the last byte of a post it was still finishing.
     """
