@@ -64,6 +64,7 @@ ClipstreamError
 └── PublishError           a platform refused or failed a post (``retriable``: 5xx, network)
     ├── AccountReconnectRequired  the account's grant is revoked or expired: its owner must connect it again
     ├── QuotaExceeded      the platform's daily quota is spent (``retry_at``: when the next quota day begins)
+    ├── ScheduleRefused    the platform refused the time to publish at (``retry_at``: that time, to post then)
     ├── UploadSessionGone  the platform no longer knows an upload session (expired): open a new one
     ├── PostRefused        the platform took every byte, then refused or failed the post: a retry uploads again
     └── TokenUnreadable    a stored grant cannot be decrypted with any configured key
@@ -132,6 +133,7 @@ from streams.errors.pipeline import (
     PostRefused,
     PublishError,
     QuotaExceeded,
+    ScheduleRefused,
     SourceFetchFailed,
     TokenUnreadable,
     UnsafeUrl,
@@ -204,6 +206,7 @@ __all__ = [
     "QuotaExceeded",
     "RenderError",
     "SandboxUnavailable",
+    "ScheduleRefused",
     "SearchMisconfigured",
     "SearchUnavailable",
     "SignOnFailed",

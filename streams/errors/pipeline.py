@@ -80,6 +80,19 @@ class QuotaExceeded(PublishError):
         self.retry_at = retry_at
 
 
+class ScheduleRefused(PublishError):
+    """The platform refused the time a post was to be scheduled for there (YouTube's
+    ``invalidPublishAt``): the post is begun again at ``retry_at``, its own time, and posted then
+    without one."""
+
+    code = "schedule_refused"
+    retriable = True
+
+    def __init__(self, message: str, *, retry_at=None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
 class UploadSessionGone(PublishError):
     """The platform no longer knows an upload session (it expired before its last byte, so it made
     no video): a new session may be opened."""

@@ -23,7 +23,8 @@ A publisher killed at any point is followed, when its lease ends, by one that re
 session: a session makes one video, so nothing is posted twice and nothing is lost. Failures:
 a revoked grant marks the account ``reconnect_required`` and fails the post with
 ``account_reconnect_required``; a spent quota makes the post due again when the next quota day
-begins; a session the platform no longer knows (expired), or whose post it refused once it had
+begins, and a time the platform will not schedule (``ScheduleRefused``) at that time, when it is
+posted without one; a session the platform no longer knows (expired), or whose post it refused once it had
 every byte (``PostRefused``), is forgotten and a new one opened on the next attempt; other
 retriable failures come back after ``retry_seconds``; the rest fail the post.
 
@@ -56,6 +57,7 @@ from streams.errors import (
     PostRefused,
     PublishError,
     QuotaExceeded,
+    ScheduleRefused,
     UploadSessionGone,
 )
 from streams.publish import store
@@ -149,7 +151,7 @@ class Publisher:
                 await store.needs_reconnect(conn, post.account_id)
                 await store.record_failure(conn, post, exc.code, exc.message)
             await self._announce(post, None, exc)
-        except QuotaExceeded as exc:
+        except (QuotaExceeded, ScheduleRefused) as exc:  # due again when the quota or the post's time comes
             async with self.pool.acquire() as conn:
                 await store.record_failure(conn, post, exc.code, exc.message, retry_at=exc.retry_at)
         except ClipstreamError as exc:

@@ -42,7 +42,14 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaFileUpload
 
-from streams.errors import AccountReconnectRequired, PostRefused, PublishError, QuotaExceeded, UploadSessionGone
+from streams.errors import (
+    AccountReconnectRequired,
+    PostRefused,
+    PublishError,
+    QuotaExceeded,
+    ScheduleRefused,
+    UploadSessionGone,
+)
 from streams.publish.platform import PostRequest, Progress, Published, Statistics
 from streams.publish.tokens import Grant
 
@@ -143,7 +150,7 @@ class YouTube:
         )
         if resp.status == 200 and "location" in resp:
             return str(resp["location"])
-        raise failure(resp.status, content)
+        raise failure(resp.status, content, post.publish_at)
 
     def send(self, session: str, media: Path, progress: Progress | None = None) -> Published:
         size = Path(media).stat().st_size
@@ -265,14 +272,22 @@ def _words(meanings: dict[str, str], status: dict, field: str) -> str:
     return meanings.get(reason, reason or "no reason given")
 
 
-def failure(status: int, content: bytes | str) -> Exception:
-    """The error a YouTube answer means (``status`` and its JSON error body)."""
+def failure(status: int, content: bytes | str, publish_at: datetime | None = None) -> Exception:
+    """The error a YouTube answer means (``status`` and its JSON error body); a refused
+    ``publishAt`` (``publish_at``, the time the post was to be scheduled for) is ScheduleRefused,
+    due again at that time."""
     try:
         error = json.loads(content)["error"]
         reasons = {e.get("reason") for e in error.get("errors", [])}
         message = error.get("message") or f"HTTP {status}"
     except (ValueError, KeyError, TypeError, AttributeError):
         reasons, message = set(), f"HTTP {status}"
+    if "invalidPublishAt" in reasons and publish_at is not None:
+        return ScheduleRefused(
+            f"YouTube refused to schedule the post for {_rfc3339(publish_at)}: {message};"
+            " it is posted at that time instead",
+            retry_at=publish_at,
+        )
     if reasons & QUOTA_REASONS:
         return QuotaExceeded(f"YouTube's quota is spent: {message}", retry_at=next_quota_day())
     if status == 401 or (status == 403 and reasons & GRANT_REASONS):

@@ -472,6 +472,60 @@ def test_a_public_youtube_post_is_uploaded_ahead_and_youtube_makes_it_public_at_
     assert video.status()["privacyStatus"] == "public"
 
 
+def test_a_time_youtube_will_not_schedule_is_kept_by_posting_the_clip_at_that_time(tenant, clip_file):
+    """Should YouTube refuse the time a post is to be scheduled for (``invalidPublishAt``: the
+    reference states no rule on the time, but a refusal must not lose the post), the post waits,
+    ``scheduled`` with ``schedule_refused``, until its time, and is then posted public at once,
+    as posts were before scheduling: one video, one ``post.published``."""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.youtube import YouTube, YouTubeClient
+
+    announced: list = []
+    with StandInYouTube() as yt:
+        yt.schedules = False
+        account_id, _ = connect_account(tenant, yt)
+        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                               ca_certs=str(yt.ca_certs))
+        adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
+        at = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
+
+        async def media_of(_post):
+            return clip_file
+
+        async def announce(post, published, error):
+            announced.append((post.post_id, published.url if published else None, error.code if error else None))
+
+        async def go():
+            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+            try:
+                async with pool.acquire() as conn:
+                    made = await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
+                                                   PostRequest("Out at its time"), at, datetime.now(UTC))
+                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce,
+                                schedule_lead=timedelta(seconds=2))
+                seen = {"claimed": await pub.run_once(), "claimed early": await pub.run_once()}
+                seen["refused"], seen["videos early"] = dict((await _posts(pool, [made.post_id]))[0]), len(yt.videos)
+                await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.2)
+                seen["claimed at its time"] = await pub.run_once()
+                seen["end"] = dict((await _posts(pool, [made.post_id]))[0])
+                return made.post_id, seen
+            finally:
+                await pool.close()
+
+        post_id, seen = run(go())
+        videos = list(yt.videos.values())
+    refused = seen["refused"]
+    assert seen["claimed"] == 1 and seen["claimed early"] == 0
+    assert (refused["status"], refused["error_code"], refused["next_attempt_at"]) == ("scheduled", "schedule_refused", at)
+    assert refused["upload_session"] is None and seen["videos early"] == 0 and seen["claimed at its time"] == 1
+    [video] = videos
+    assert video.resource["status"]["privacyStatus"] == "public" and "publishAt" not in video.resource["status"]
+    end = seen["end"]
+    url = f"https://www.youtube.com/shorts/{video.video_id}"
+    assert (end["status"], end["url"], end["error_code"]) == ("published", url, None)
+    assert end["published_at"] >= at and announced == [(post_id, url, None)]
+
+
 async def _posts(pool, post_ids):
     return await pool.fetch("SELECT * FROM posts WHERE post_id = ANY($1::text[])", post_ids)
 

@@ -100,6 +100,7 @@ class StandInYouTube(OAuthStandIn):
         self.sessions: dict[str, Session] = {}
         self.videos: dict[str, Video] = {}
         self.deny = False
+        self.schedules = True  # False: every publishAt is refused (invalidPublishAt), as a test asks
         self.client_id, self.client_secret = "clipstream-test.apps.googleusercontent.com", "stand-in-secret"
 
     @property
@@ -191,8 +192,8 @@ class StandInYouTube(OAuthStandIn):
         except (ValueError, KeyError):
             return _error(400, "The request metadata or X-Upload-Content-Length is invalid.", "invalidMetadata")
         status = resource.get("status", {})
-        if status.get("publishAt") and status.get("privacyStatus") != "private":
-            return _error(400, "A video can be scheduled only if its privacy status is private.",
+        if status.get("publishAt") and (status.get("privacyStatus") != "private" or not self.schedules):
+            return _error(400, "The request metadata specifies an invalid scheduled publishing time.",
                           "invalidPublishAt", "youtube.video")
         if not resource.get("snippet", {}).get("title"):
             return _error(400, "The request metadata does not specify a valid video title.", "invalidTitle",
