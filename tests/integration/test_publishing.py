@@ -416,6 +416,49 @@ def test_a_youtube_video_is_published_once_processed_and_one_youtube_rejects_is_
                                                  (rejected, again["url"], None)], key=str)
 
 
+def _a_post_for_later(tenant, clip_file, yt, seconds: float, early, at_its_time):
+    """A public post to ``yt``'s channel due now and wanted ``seconds`` later, and a publisher in
+    this process that may schedule it (lead 2 s): ``early(pub, pool, post_id)`` runs at once,
+    ``at_its_time(...)`` once its time has come, each giving a dict of what it saw. Returns the
+    post's id, its time, what both saw (``early``, ``at its time``, the post's row after each:
+    ``row early``, ``end``) and what was announced."""
+    from streams.publish.publisher import Publisher, platforms
+    from streams.publish.youtube import YouTube, YouTubeClient
+
+    announced: list = []
+    account_id, _ = connect_account(tenant, yt)
+    client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
+                           ca_certs=str(yt.ca_certs))
+    adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
+    at = (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
+
+    async def media_of(_post):
+        return clip_file
+
+    async def announce(post, published, error):
+        announced.append((post.post_id, published.url if published else None, error.code if error else None))
+
+    async def go():
+        pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
+        try:
+            async with pool.acquire() as conn:
+                made = await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
+                                               PostRequest("Out at its time"), at, datetime.now(UTC))
+            pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce,
+                            schedule_lead=timedelta(seconds=2))
+            seen = {"early": await early(pub, pool, made.post_id), "announced early": list(announced)}
+            seen["row early"] = dict((await _posts(pool, [made.post_id]))[0])
+            await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.2)
+            seen["at its time"] = await at_its_time(pub, pool, made.post_id)
+            seen["end"] = dict((await _posts(pool, [made.post_id]))[0])
+            return made.post_id, seen
+        finally:
+            await pool.close()
+
+    post_id, seen = run(go())
+    return post_id, at, seen, announced
+
+
 def test_a_public_youtube_post_is_uploaded_ahead_and_youtube_makes_it_public_at_its_time(tenant, clip_file):
     """A public YouTube post is begun before its time (``platform.UPLOADS_AHEAD``) and handed that
     time (``status.publishAt``, private until then, as the API requires), so YouTube makes it
@@ -423,51 +466,24 @@ def test_a_public_youtube_post_is_uploaded_ahead_and_youtube_makes_it_public_at_
     with no address and no webhook, until YouTube lists it public; it is asked about at its time,
     then published with one ``post.published``. (Before, a scheduled post was uploaded only at its
     time, and public only once YouTube had processed it.)"""
-    from streams.publish.publisher import Publisher, platforms
-    from streams.publish.youtube import YouTube, YouTubeClient
 
-    announced: list = []
+    async def early(pub, _pool, _post_id):
+        return {"claimed": await pub.run_once(), "asked": await pub.check_processing()}
+
+    async def at_its_time(pub, _pool, _post_id):
+        return {"asked": await pub.check_processing()}
+
     with StandInYouTube() as yt:  # processes a video at once: the wait is the schedule's
-        account_id, _ = connect_account(tenant, yt)
-        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
-                               ca_certs=str(yt.ca_certs))
-        adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
-        at = (datetime.now(UTC) + timedelta(seconds=8)).replace(microsecond=0)
-
-        async def media_of(_post):
-            return clip_file
-
-        async def announce(post, published, error):
-            announced.append((post.post_id, published.url if published else None, error.code if error else None))
-
-        async def go():
-            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
-            try:
-                async with pool.acquire() as conn:
-                    made = await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
-                                                   PostRequest("Out on the minute"), at, datetime.now(UTC))
-                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce,
-                                schedule_lead=timedelta(seconds=2))
-                seen = {"claimed": await pub.run_once(), "asked early": await pub.check_processing()}
-                seen["uploaded"] = dict((await _posts(pool, [made.post_id]))[0])
-                seen["announced early"] = list(announced)
-                await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.2)
-                seen["asked"] = await pub.check_processing()
-                seen["end"] = dict((await _posts(pool, [made.post_id]))[0])
-                return made.post_id, seen
-            finally:
-                await pool.close()
-
-        post_id, seen = run(go())
+        post_id, at, seen, announced = _a_post_for_later(tenant, clip_file, yt, 8, early, at_its_time)
         (video,) = yt.videos.values()
     sent = video.resource["status"]
     assert (sent["privacyStatus"], sent["publishAt"]) == ("private", at.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
-    uploaded = seen["uploaded"]
-    assert seen["claimed"] == 1 and seen["asked early"] == 0 and not seen["announced early"]
+    uploaded = seen["row early"]
+    assert seen["early"] == {"claimed": 1, "asked": 0} and not seen["announced early"]
     assert (uploaded["status"], uploaded["url"], uploaded["next_attempt_at"]) == ("processing", None, at)
     end = seen["end"]
     url = f"https://www.youtube.com/shorts/{video.video_id}"
-    assert seen["asked"] == 1 and (end["status"], end["url"]) == ("published", url)
+    assert seen["at its time"] == {"asked": 1} and (end["status"], end["url"]) == ("published", url)
     assert end["published_at"] >= at and announced == [(post_id, url, None)]
     assert video.status()["privacyStatus"] == "public"
 
@@ -477,47 +493,21 @@ def test_a_time_youtube_will_not_schedule_is_kept_by_posting_the_clip_at_that_ti
     reference states no rule on the time, but a refusal must not lose the post), the post waits,
     ``scheduled`` with ``schedule_refused``, until its time, and is then posted public at once,
     as posts were before scheduling: one video, one ``post.published``."""
-    from streams.publish.publisher import Publisher, platforms
-    from streams.publish.youtube import YouTube, YouTubeClient
-
-    announced: list = []
     with StandInYouTube() as yt:
         yt.schedules = False
-        account_id, _ = connect_account(tenant, yt)
-        client = YouTubeClient(yt.client_id, yt.client_secret, api_url=yt.api_url, token_url=yt.token_url,
-                               ca_certs=str(yt.ca_certs))
-        adapters = platforms({"youtube": lambda g, _renew: YouTube(client, g)})
-        at = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
 
-        async def media_of(_post):
-            return clip_file
+        async def early(pub, _pool, _post_id):
+            return {"claimed": await pub.run_once(), "claimed again": await pub.run_once(), "videos": len(yt.videos)}
 
-        async def announce(post, published, error):
-            announced.append((post.post_id, published.url if published else None, error.code if error else None))
+        async def at_its_time(pub, _pool, _post_id):
+            return {"claimed": await pub.run_once()}
 
-        async def go():
-            pool = await asyncpg.create_pool(tenant["dsn"], min_size=1, max_size=4)
-            try:
-                async with pool.acquire() as conn:
-                    made = await store.create_post(conn, tenant["tenant_id"], tenant["clip_id"], account_id,
-                                                   PostRequest("Out at its time"), at, datetime.now(UTC))
-                pub = Publisher(pool, TokenCipher([KEYS]), adapters, media_of, announce=announce,
-                                schedule_lead=timedelta(seconds=2))
-                seen = {"claimed": await pub.run_once(), "claimed early": await pub.run_once()}
-                seen["refused"], seen["videos early"] = dict((await _posts(pool, [made.post_id]))[0]), len(yt.videos)
-                await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()) + 0.2)
-                seen["claimed at its time"] = await pub.run_once()
-                seen["end"] = dict((await _posts(pool, [made.post_id]))[0])
-                return made.post_id, seen
-            finally:
-                await pool.close()
-
-        post_id, seen = run(go())
+        post_id, at, seen, announced = _a_post_for_later(tenant, clip_file, yt, 6, early, at_its_time)
         videos = list(yt.videos.values())
-    refused = seen["refused"]
-    assert seen["claimed"] == 1 and seen["claimed early"] == 0
+    refused = seen["row early"]
+    assert seen["early"] == {"claimed": 1, "claimed again": 0, "videos": 0} and not seen["announced early"]
     assert (refused["status"], refused["error_code"], refused["next_attempt_at"]) == ("scheduled", "schedule_refused", at)
-    assert refused["upload_session"] is None and seen["videos early"] == 0 and seen["claimed at its time"] == 1
+    assert refused["upload_session"] is None and seen["at its time"] == {"claimed": 1}
     [video] = videos
     assert video.resource["status"]["privacyStatus"] == "public" and "publishAt" not in video.resource["status"]
     end = seen["end"]
