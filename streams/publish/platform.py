@@ -31,10 +31,9 @@ SCHEDULE_LEAD = timedelta(minutes=2)
 def due_at(platform: str, privacy: str, publish_at: datetime, now: datetime) -> datetime:
     """When the publisher begins a post to ``platform`` wanted at ``publish_at``: ``UPLOADS_AHEAD``
     before it (not before ``now``) for a public post the platform can schedule, else at the time."""
-    ahead = UPLOADS_AHEAD.get(platform)
-    if ahead is None or privacy != "public" or publish_at - now < SCHEDULE_LEAD:
+    if scheduled(platform, privacy, publish_at, now) is None:
         return publish_at
-    return max(now, publish_at - ahead)
+    return max(now, publish_at - UPLOADS_AHEAD[platform])
 
 
 def scheduled(

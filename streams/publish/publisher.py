@@ -24,9 +24,9 @@ session: a session makes one video, so nothing is posted twice and nothing is lo
 a revoked grant marks the account ``reconnect_required`` and fails the post with
 ``account_reconnect_required``; a spent quota makes the post due again when the next quota day
 begins, and a time the platform will not schedule (``ScheduleRefused``) at that time, when it is
-posted without one; a session the platform no longer knows (expired), or whose post it refused once it had
-every byte (``PostRefused``), is forgotten and a new one opened on the next attempt; other
-retriable failures come back after ``retry_seconds``; the rest fail the post.
+posted without one; a session the platform no longer knows (expired), or whose post it refused
+once it had every byte (``PostRefused``), is forgotten and a new one opened on the next attempt;
+other retriable failures come back after ``retry_seconds``; the rest fail the post.
 
 Statistics: every ``stats_seconds`` each published post's counts are fetched from its platform
 (``collect_stats``: the posts claimed by pushing their next fetch out, grouped by account, up to a

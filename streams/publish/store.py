@@ -263,12 +263,17 @@ async def record_published(conn: asyncpg.Connection, post: Post, published: Publ
     return done == "UPDATE 1"
 
 
+# A processing post's own time while it is ahead, else NULL (which PostgreSQL's ``least`` skips):
+# a post the platform makes public at its time is asked about then.
+_ITS_TIME_AHEAD = "CASE WHEN publish_at > now() THEN publish_at END"
+
+
 async def record_processing(conn: asyncpg.Connection, post: Post) -> bool:
     """The platform has every byte of the claimed ``post`` and is finishing it: ``processing``,
     asked about again in 10 s, or at its time if that comes sooner (``claim_processing``)."""
     done = await conn.execute(
         "UPDATE posts SET status = 'processing', processing_since = coalesce(processing_since, now()),"
-        " next_attempt_at = least(now() + interval '10 seconds', CASE WHEN publish_at > now() THEN publish_at END),"
+        f" next_attempt_at = least(now() + interval '10 seconds', {_ITS_TIME_AHEAD}),"
         " error_code = NULL, error = NULL"
         " WHERE post_id = $1 AND attempts = $2 AND status = 'publishing'",
         *_claimed(post),
@@ -290,7 +295,9 @@ async def claim_processing(conn: asyncpg.Connection, limit: int) -> list[Post]:
         )
         UPDATE posts p SET next_attempt_at = least(
             now() + least(greatest((now() - p.processing_since) / 10, interval '10 seconds'), interval '15 minutes'),
-            CASE WHEN p.publish_at > now() THEN p.publish_at END)
+            """
+        + _ITS_TIME_AHEAD
+        + """)
         FROM due WHERE p.post_id = due.post_id
         RETURNING p.*
         """,
