@@ -26,6 +26,9 @@ ClipstreamError
 ├── TimelineError          an editor timeline cannot be written as asked (a format, a hand-off file)
 ├── NoSpeech               the video has no words to make moments of
 ├── InvalidOptions         the upload's clip options cannot be used (a length preset, a range)
+├── CorrectionRefused      a correction of a transcript's words cannot be made as asked (nothing of it is kept)
+│   ├── WordNotFound       it names a time at which the transcript has no word
+│   └── WordChanged        it names a word by what it reads, and it reads otherwise now (changed meanwhile)
 ├── ContractError          an event does not match its JSON Schema (or is not JSON)
 │   ├── UnsupportedSchemaVersion  its ``schema_version`` is one this consumer does not know
 │   ├── EventTooLarge      the message is over ``max_event_bytes``
@@ -107,6 +110,7 @@ from streams.errors.config import (
     UnsafeCheckpoint,
 )
 from streams.errors.media import (
+    CorrectionRefused,
     EmptyMedia,
     InvalidOptions,
     MediaError,
@@ -122,6 +126,8 @@ from streams.errors.media import (
     TimelineError,
     TruncatedMedia,
     UnknownLanguage,
+    WordChanged,
+    WordNotFound,
 )
 from streams.errors.pipeline import (
     AccountReconnectRequired,
@@ -172,6 +178,7 @@ __all__ = [
     "ComponentFailed",
     "ConfigError",
     "ContractError",
+    "CorrectionRefused",
     "DatabaseUnavailable",
     "DeadLetterError",
     "EmptyMedia",
@@ -226,4 +233,6 @@ __all__ = [
     "UploadSessionGone",
     "VideoFailed",
     "WeakPassword",
+    "WordChanged",
+    "WordNotFound",
 ]

@@ -81,3 +81,22 @@ class UnknownLanguage(ClipstreamError):
     """A language option that is neither ``auto`` nor a language the speech models know."""
 
     code = "unknown_language"
+
+
+class CorrectionRefused(ClipstreamError):
+    """A correction of a transcript's words cannot be made as asked: nothing of the request is kept."""
+
+    code = "correction_refused"
+
+
+class WordNotFound(CorrectionRefused):
+    """A correction names a time at which the transcript has no word."""
+
+    code = "word_not_found"
+
+
+class WordChanged(CorrectionRefused):
+    """A correction names a word by what it reads (``was``), and it reads otherwise now: someone
+    changed it meanwhile."""
+
+    code = "word_changed"

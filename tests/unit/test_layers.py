@@ -105,7 +105,7 @@ def test_the_worker_s_binding_does_reach_faust():
 
 
 PURE_DOMAIN = ("envelope", "pipeline", "video", "moment", "clip", "words", "transcript", "webhooks", "upload",
-               "options", "option_contract", "brand")
+               "options", "option_contract", "brand", "corrections")
 
 
 def test_the_domain_imports_nothing_but_the_standard_library():
