@@ -5,6 +5,7 @@ the video's clips when it is rendered."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from starlette.requests import Request
@@ -80,6 +81,8 @@ async def rerender_clip(request: Request) -> JSONResponse:
     if trim is not None:  # another trim is another clip, as is another choice of the switches
         variant += f":trim={trim}"
     variant += "".join(f":{name}={'on' if on else 'off'}" for name, on in switches.items() if on is not None)
+    if variant == clip.caption_style and not clip.variant:  # nothing asked but what the pipeline's own render did
+        variant = ""
     return await _render(
         request,
         principal.tenant_id,
@@ -219,7 +222,11 @@ async def _render(
     span: tuple[float, float] | None = None,
     chosen: dict | None = None,
 ) -> JSONResponse:
-    """Queue the render of moment ``mid`` as this variant (200 if that clip exists already)."""
+    """Queue the render of moment ``mid`` as this variant (200 if that clip exists already). Words a
+    person corrected in the clip's span make it another variant: its captions read otherwise."""
+    corrected = await catalog(request).corrected_within(video_id, extra["start"], extra["end"])
+    if corrected:
+        variant += f":words={hashlib.sha256(repr(corrected).encode()).hexdigest()[:12]}"
     new_id = clip_id(video_id, mid, aspect, variant)
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request).clip(new_id) is not None:

@@ -16,12 +16,14 @@ from starlette.responses import JSONResponse
 from streams.errors import (
     ClipstreamError,
     ContractError,
+    CorrectionRefused,
     MediaError,
     PlanQuotaExceeded,
     SourceFetchFailed,
     StorageError,
     TimelineError,
     UnsafeUrl,
+    WordNotFound,
 )
 from streams.failures import classify
 
@@ -46,6 +48,8 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
     (SourceFetchFailed, 502),
     (TimelineError, 409),
     (PlanQuotaExceeded, 402),
+    (WordNotFound, 422),
+    (CorrectionRefused, 409),
 )
 
 

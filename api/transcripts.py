@@ -1,31 +1,41 @@
 """``GET /v1/videos/{video_id}/transcript``: a video's words as JSON, SRT, WebVTT or plain text,
-with its speakers and the languages heard (listed with ``api.videos``' routes)."""
+with its speakers and the languages heard; ``PATCH`` corrects its words
+(``streams.domain.corrections``). Both are listed with ``api.videos``' routes."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from api.auth import caller
+from api.bodies import field, json_object
 from api.errors import ApiError
 from api.openapi.blocks import (
     NOT_FOUND,
     STRING,
+    error,
+    json_body,
+    json_response,
     query_param,
     ref,
 )
 from api.routing import operation
 from api.video_access import video_or_404
 from streams.asr.languages import UNDETERMINED
+from streams.domain.corrections import SAME_TIME, WordFix, typed
 from streams.domain.transcript import TranscriptChunk
 from streams.media.captions import to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import Sentence, join_words
 from streams.moments.stored import words_of
+from streams.search.reindex import index_video
 from streams.speakers.video import named, speakers_of, speakers_of_video, transcribed, with_speakers
 
 TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
+MAX_FIXES = 200  # words one correction may name
 
 
 def spoken_language(chunks: Sequence[TranscriptChunk]) -> dict:
@@ -122,3 +132,79 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
         lines.append(f"{named(s.speaker, names)}: {s.text}" if changed else s.text)
         previous = s.speaker
     return "".join(line + "\n" for line in lines)
+
+
+@operation(
+    "correctTranscript",
+    "Correct words of the transcript",
+    {
+        "200": json_response(
+            "TranscriptCorrected",
+            "The words that read otherwise now, and the clips whose captions still show what they read "
+            "before (render one again to draw them: `POST /v1/clips/{clip_id}/renders`).",
+        ),
+        "409": error("Conflict"),
+        **NOT_FOUND,
+    },
+    scope="write",
+    tag="videos",
+    body=json_body("CorrectTranscript", "The words to correct, each named by its `start`."),
+    description="Each word is named by its `start` as the transcript lists it; with `was`, only if it "
+    "still reads that (409 `word_changed` otherwise). `word` is what it should read (a space may "
+    "join two words: `New York`); `null` puts back what was heard. A corrected word keeps its "
+    "times and speaker. All or nothing: a `start` with no word is a 422 `word_not_found`. Every "
+    "export of the transcript and search read the corrected words at once, and so does every clip "
+    "rendered from now on; a clip rendered before keeps its captions until it is rendered again. "
+    "A 503 after the words were kept means search is behind: send the same request again.",
+)
+async def correct_transcript(request: Request) -> JSONResponse:
+    tenant_catalog, v = await video_or_404(request)
+    fixes = _fixes(await json_object(request))
+    changed = await tenant_catalog.correct_words(v.video_id, fixes)
+    spoken = [(w["start"], w["end"]) for w in changed]
+    clips = [
+        c.clip_id
+        for c in await tenant_catalog.clips(v.video_id)
+        if any(c.start_s - SAME_TIME <= start and end <= c.end_s + SAME_TIME for start, end in spoken)
+    ]
+    index = request.app.state.search
+    await index_video(tenant_catalog, index, caller(request).tenant_id, v.video_id, v.filename, transcribed(v))
+    return JSONResponse(
+        {
+            "video_id": v.video_id,
+            "corrected": [
+                {"word": w["word"], "start": w["start"], "end": w["end"]}
+                | ({"heard": w["heard"]["word"]} if "heard" in w else {})
+                for w in changed
+            ],
+            "clips": clips,
+        }
+    )
+
+
+def _fixes(body: dict) -> list[WordFix]:
+    """The body's ``words`` as fixes: each a word's ``start``, what it should read (``word``; null:
+    as heard) and what it reads now (``was``, optional), each word once."""
+    unknown = set(body) - {"words"}
+    if unknown:
+        raise ApiError(422, "invalid_body", f"unknown fields {sorted(unknown)!r}")
+    items = field(body, "words", list, required=True)
+    if not 1 <= len(items) <= MAX_FIXES:
+        raise ApiError(422, "invalid_body", f"'words' must name 1 to {MAX_FIXES} words")
+    fixes: list[WordFix] = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - {"start", "word", "was"} or not {"start", "word"} <= set(item):
+            raise ApiError(422, "invalid_body", 'each of \'words\' is {"start", "word"[, "was"]}')
+        start, text, was = item["start"], item["word"], item.get("was")
+        if isinstance(start, bool) or not isinstance(start, (int, float)) or not math.isfinite(start) or start < 0:
+            raise ApiError(422, "invalid_body", "'start' is a word's start in seconds, as the transcript lists it")
+        if not (text is None or isinstance(text, str)) or not (was is None or isinstance(was, str)):
+            raise ApiError(422, "invalid_body", "'word' is a string or null, 'was' a string")
+        try:
+            fix = WordFix(float(start), None if text is None else typed(text), was)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_body", f"'word' at {start}: {exc}") from None
+        if any(fix.names({"start": f.start}) for f in fixes):
+            raise ApiError(422, "invalid_body", f"the word at {start} is named twice")
+        fixes.append(fix)
+    return fixes

@@ -24,7 +24,7 @@ from api.openapi.blocks import (
 )
 from api.pagination import decode_cursor, one_page, page_limit
 from api.routing import operation
-from api.transcripts import get_transcript
+from api.transcripts import correct_transcript, get_transcript
 from api.video_access import (
     _signed,
     catalog,
@@ -285,6 +285,7 @@ routes = [
     Route("/v1/videos/{video_id}", get_video, methods=["GET"]),
     Route("/v1/videos/{video_id}", delete_video, methods=["DELETE"]),
     Route("/v1/videos/{video_id}/transcript", get_transcript, methods=["GET"]),
+    Route("/v1/videos/{video_id}/transcript", correct_transcript, methods=["PATCH"]),
     Route("/v1/videos/{video_id}/moments", get_moments, methods=["GET"]),
     Route("/v1/videos/{video_id}/clips", get_clips, methods=["GET"]),
     Route("/v1/videos/{video_id}/source", get_source, methods=["GET"]),

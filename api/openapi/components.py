@@ -41,7 +41,7 @@ def _error_responses() -> dict:
             "A request with this Idempotency-Key is still running (`idempotency_key_in_use`, with "
             "`Retry-After`), the webhook endpoint is disabled (`endpoint_disabled`), or the resource "
             "is not in a state for this call (`upload_missing`, `upload_confirmed`, "
-            "`presigned_uploads_unavailable`).",
+            "`presigned_uploads_unavailable`), or a word reads otherwise than the request says (`word_changed`).",
             headers=retry_after,
         ),
         "Gone": answer("It expired (`upload_expired`)."),
@@ -54,7 +54,7 @@ def _error_responses() -> dict:
         "UnsupportedMediaType": answer("The body has the wrong content type (`unsupported_media_type`)."),
         "Unprocessable": answer(
             "A parameter or the body is invalid (`invalid_input`, `invalid_query`, `invalid_body`, "
-            "`invalid_options`, `invalid_cursor`, `idempotency_key_reused`, ...)."
+            "`invalid_options`, `invalid_cursor`, `idempotency_key_reused`, `word_not_found`, ...)."
         ),
         "RateLimited": answer("Over this key's request rate (`rate_limited`).", headers=retry_after),
         "Unavailable": answer("Storage or the queue is unavailable; retry later."),

@@ -39,12 +39,17 @@ def options_schema() -> dict:
 
 def video_schemas() -> dict:
     from api.clips import ASPECTS, MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
+    from api.transcripts import MAX_FIXES
+    from streams.domain.corrections import MAX_WORD
     from streams.media.captions import CAPTION_STYLES
     from streams.moments import LENGTH_PRESETS
     from streams.moments.signal_meanings import JUDGED, MEANINGS, UNMEASURED
 
     clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
     timed = {"start": NUMBER, "end": NUMBER}
+    word = {"type": "string", "minLength": 1, "maxLength": MAX_WORD}
+    fix = obj({"start": NUMBER, "word": nullable(word)}, {"was": STRING}, additionalProperties=False)
+    fixed = obj({"word": STRING, **timed}, {"heard": STRING}, description="`heard`: what was heard, while corrected.")
     status = {"enum": list(VIDEO_STATUSES)}
     # the API's own link to each file (never where storage keeps it); ``urls`` has signed ones
     clip_files = {f: {**STRING, "description": f"`/v1/clips/{{clip_id}}/download?file={f}`"} for f in CLIP_FILES}
@@ -171,6 +176,10 @@ def video_schemas() -> dict:
             "else `Speaker N`). Listed only where the video has more than one voice.",
         ),
         "RenameSpeaker": obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}}, additionalProperties=False),
+        "CorrectTranscript": obj(
+            {"words": {**array(fix), "minItems": 1, "maxItems": MAX_FIXES}}, additionalProperties=False
+        ),
+        "TranscriptCorrected": obj({"video_id": STRING, "clips": array(STRING), "corrected": array(fixed)}),
         "Moment": obj(
             {
                 "moment_id": STRING,

@@ -36,6 +36,16 @@ async def video_docs(
     ]
 
 
+async def index_video(
+    catalog: Catalog, index: SearchIndex, tenant_id: str, video_id: str, filename: str, complete: bool
+) -> int:
+    """Put the video's sentences in the index again from its stored transcript (after a person
+    corrected its words, say), its old ones gone first; how many documents it has now."""
+    docs = await video_docs(catalog, tenant_id, video_id, filename, complete)
+    await asyncio.to_thread(index.delete_video, tenant_id, video_id)
+    return await asyncio.to_thread(index.upsert, docs)
+
+
 class Following:
     """The speakers of the videos being indexed, kept from one chunk to the next (the least recently
     followed dropped first), so that each chunk's voices are read and labelled once. A chunk that

@@ -1,7 +1,8 @@
 """Search across a library, end to end: three videos through the pipeline, the search sink indexes
 their sentences, and ``GET /v1/search`` finds a spoken phrase in the right video at the time it was
 said; other tenants see none of it, a hit becomes a clip (``POST /v1/clips``), deletion removes
-it, and ``clipstream search reindex`` rebuilds the same index from PostgreSQL.
+it, a corrected word is found at once, and ``clipstream search reindex`` rebuilds the same index from
+PostgreSQL.
 
 Every test runs on both backends: Meilisearch (the stack's own when it runs one, which the test
 stack does when there is a binary; else the session's test server) and the embedded index
@@ -169,6 +170,21 @@ def test_a_search_hit_becomes_a_clip_of_whole_sentences(pipeline, http, library)
                          ({"video_id": video_id, "start": 900, "end": 910}, 422),
                          ({"video_id": video_id, "start": 0}, 422)):
         assert http.post("/v1/clips", json=body).status_code == status, body
+
+
+def test_a_corrected_word_is_found_at_once_and_the_word_heard_no_more_until_taken_back(http, library):
+    video_id = library["ids"][0]
+    path = f"/v1/videos/{video_id}/transcript"
+    heard = next(w for w in http.get(path).json()["words"] if w["word"].strip(",.").lower() == "americans")
+    assert _eventually(lambda: _search(http, "americans", video_id=video_id))
+    fixed = http.patch(path, json={"words": [{"start": heard["start"], "word": "citizens,"}]})
+    assert fixed.status_code == 200, fixed.text
+    hits = _search(http, "citizens", video_id=video_id)  # no sink to wait for: the API indexed it
+    assert hits and hits[0]["start"] == heard["start"] and "<mark>citizens</mark>" in hits[0]["snippet"], hits
+    assert _search(http, "americans", video_id=video_id) == []
+    assert http.patch(path, json={"words": [{"start": heard["start"], "word": None}]}).status_code == 200
+    assert _search(http, "citizens", video_id=video_id) == []
+    assert _search(http, "americans", video_id=video_id)
 
 
 def test_a_deleted_video_disappears_from_search(http, library):

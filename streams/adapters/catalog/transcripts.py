@@ -12,8 +12,10 @@ from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.asr.languages import LanguageSpan
 from streams.asr.recognition import rejoined
+from streams.domain.corrections import SAME_TIME, WordFix, corrected, resegmented
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
+from streams.errors import WordNotFound
 
 
 class TranscriptRecords(CatalogBase):
@@ -105,6 +107,50 @@ class TranscriptRecords(CatalogBase):
             )
         return [LanguageSpan.from_json(span) for row in rows for span in (_jsonb(row["languages"]) or ())]
 
+    async def correct_words(self, video_id: str, fixes: Sequence[WordFix]) -> list[dict]:
+        """Make ``fixes`` in the stored chunks, all or none (``streams.domain.corrections``): the
+        words that read otherwise now, as they read now. WordNotFound for a fix that names no word,
+        WordChanged for one whose word reads otherwise than its ``was``."""
+        left, changed = list(fixes), []
+        async with self._conn() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT chunk_index, words, segments FROM transcript_chunks WHERE video_id = $1"
+                " ORDER BY chunk_index FOR UPDATE",
+                video_id,
+            )
+            for row in rows:
+                segments = _jsonb(row["segments"])
+                before = _whole(_jsonb(row["words"]), segments)
+                after, used, made = corrected(before, left)
+                left = [f for f in left if f not in used]
+                if made:
+                    changed += made
+                    await conn.execute(
+                        "UPDATE transcript_chunks SET words = $3::jsonb, segments = $4::jsonb"
+                        " WHERE video_id = $1 AND chunk_index = $2",
+                        video_id,
+                        row["chunk_index"],
+                        json.dumps(after),
+                        json.dumps(resegmented(segments, before, after)),
+                    )
+            if left:
+                times = ", ".join(f"{f.start:.3f}" for f in left)
+                raise WordNotFound(f"video {video_id} has no word starting at {times} s: read the transcript again")
+        return changed
+
+    async def corrected_within(self, video_id: str, start: float, end: float) -> list[tuple[float, str]]:
+        """The corrected words (``correct_words``) spoken within [start, end]: (start, word), in order."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT (w->>'start')::float8 AS start, w->>'word' AS word"
+                " FROM transcript_chunks, jsonb_array_elements(words) AS w"
+                " WHERE video_id = $1 AND w ? 'heard' AND (w->>'start')::float8 BETWEEN $2 AND $3 ORDER BY 1",
+                video_id,
+                start - SAME_TIME,
+                end,
+            )
+        return [(r["start"], r["word"]) for r in rows]
+
     # speakers ------------------------------------------------------------------------------
     async def speaker_names(self, video_id: str) -> dict[str, str]:
         """The names people gave the video's speakers, by label (``S1``...)."""
@@ -122,6 +168,13 @@ class TranscriptRecords(CatalogBase):
                 speaker,
                 name,
             )
+
+
+def _whole(words: list[dict], segments: Sequence[Mapping]) -> list[dict]:
+    """A chunk's stored words as its readers get them: as stored, or joined where they were stored
+    in Whisper's parts (``rejoined``)."""
+    whole = rejoined(words_from_json(words), (s.get("text", "") for s in segments))
+    return words if len(whole) == len(words) else [w.as_json() for w in whole]
 
 
 def _chunk(row: asyncpg.Record) -> TranscriptChunk:

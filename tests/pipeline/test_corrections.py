@@ -1,0 +1,84 @@
+"""Correcting a transcript's words (``PATCH /v1/videos/{id}/transcript``) on the running stack: every
+export reads the corrected word, a clip drawn before lists itself as showing the old one and is
+rendered again with the new one, a stale or unknown word refuses the whole request, and a
+correction is taken back. Search after a correction: ``test_search``, on both backends."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from streams.stack.credentials import api_key_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def http(pipeline):
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as client:
+        yield client
+
+
+def _word(transcript: dict, text: str, start: float, end: float) -> dict:
+    """The first word reading ``text`` (any case and punctuation) spoken within [start, end]."""
+    return next(w for w in transcript["words"]
+                if w["word"].strip(",.?!").lower() == text and start <= w["start"] and w["end"] <= end)
+
+
+def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipeline, media_dir, http):
+    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    video_id = video["video_id"]
+    path = f"/v1/videos/{video_id}/transcript"
+    original = pipeline.client.clips(video_id)["clips"][0]
+    country = _word(http.get(path).json(), "country", original["start"], original["end"])
+    fix = {"start": country["start"], "word": "nation", "was": country["word"]}
+
+    answer = http.patch(path, json={"words": [fix]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["corrected"] == [{"word": "nation", "start": country["start"], "end": country["end"],
+                                          "heard": country["word"]}]
+    assert answer.json()["clips"] == [original["clip_id"]]
+
+    now = http.get(path).json()
+    word = next(w for w in now["words"] if w["start"] == country["start"])
+    assert (word["word"], word["end"], word["probability"]) == ("nation", country["end"], 1.0)
+    assert "nation" in now["text"]
+    assert any("nation" in s["text"] for s in now["segments"]), (now["segments"], now["words"])
+    assert any("nation" in s["text"] for s in now["sentences"])
+    for fmt in ("srt", "vtt", "txt"):
+        assert "nation" in http.get(path, params={"format": fmt}).text, fmt
+
+    # the same word named by what it read before: someone changed it meanwhile
+    stale = http.patch(path, json={"words": [fix]})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "word_changed", stale.text
+    # all or nothing: a word at no time refuses the request, and the good word in it is not kept
+    fine = {"start": now["words"][0]["start"], "word": "Then"}
+    missing = http.patch(path, json={"words": [fine, {"start": 999.0, "word": "x"}]})
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "word_not_found", missing.text
+    assert http.get(path).json()["words"][0] == now["words"][0]
+    for body in ({}, {"words": []}, {"words": [{"start": 1}]}, {"words": [{"start": "1", "word": "a"}]},
+                 {"words": [{"start": 1.0, "word": " "}]}, {"words": [fine, fine]}, {"words": [fine], "x": 1}):
+        refused = http.patch(path, json=body)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_body", (body, refused.text)
+
+    # the clip drawn before still shows what was heard; rendered again it shows the correction
+    assert "nation" not in pipeline.clip_file(original, "srt").read_text()
+    asked = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
+    assert asked.status_code == 202, asked.text
+    made = pipeline.wait_for_clip(video_id, asked.json()["clip_id"])
+    assert ":words=" in made["variant"] and made["moment_id"] == original["moment_id"]
+    assert "nation" in pipeline.clip_file(made, "srt").read_text()
+    again = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
+    assert again.status_code == 200 and again.json()["clip_id"] == made["clip_id"]
+
+    # taken back: null puts back what was heard
+    back = http.patch(path, json={"words": [{"start": country["start"], "word": None}]})
+    assert back.status_code == 200, back.text
+    assert back.json()["corrected"] == [{"word": country["word"], "start": country["start"], "end": country["end"]}]
+    restored = next(w for w in http.get(path).json()["words"] if w["start"] == country["start"])
+    assert restored == country
+    # and the words as heard are the first clip's again
+    same = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
+    assert same.status_code == 200 and same.json()["clip_id"] == original["clip_id"], same.text
