@@ -1,7 +1,8 @@
 """The web page in headless Chromium against the real pipeline: sign in through ``#key=``, upload a
 real talking-head video through the file input, follow its stages live (the event stream on one
 tab, polling on another), play a rendered clip, find a spoken word in the transcript (which moves
-the source player to that word), search the library, re-render a clip and read the analytics. The
+the source player to that word), correct a word in place, search the library, re-render a clip and
+read the analytics. The
 library search also runs on each search backend (Meilisearch and the embedded index)."""
 
 from __future__ import annotations
@@ -173,6 +174,33 @@ def _editor_exports(page, clip: dict) -> None:
     assert response.body()[:2] == b"PK"
 
 
+def _correct_word(page, http, video_id: str, shots: Shots) -> None:
+    """A word double-clicked becomes a box: Enter keeps what is typed there (the API reads it at
+    once), Escape leaves the word as it is. The word is put back as heard at the end."""
+    path = f"/v1/videos/{video_id}/transcript"
+    words = http.get(path).json()["words"]
+    i = next(i for i, w in enumerate(words) if len(_normal(w["word"])) > 3 and WORD not in _normal(w["word"]))
+    span = page.locator(f"#transcript .word[data-index='{i}']")
+    span.scroll_into_view_if_needed()
+    span.dblclick()
+    box = span.locator("input.word-edit")
+    assert box.input_value() == words[i]["word"].strip()
+    box.fill("Clipstream")
+    shots(page, "word-correction")
+    box.press("Enter")
+    page.wait_for_function("i => document.querySelector(`#transcript .word[data-index='${i}']`).textContent"
+                           " === 'Clipstream'", arg=i, timeout=10_000)
+    assert "Corrected" in page.text_content("#toast-text")
+    assert http.get(path).json()["words"][i]["word"] == "Clipstream"
+    span.dblclick()
+    span.locator("input.word-edit").fill("nothing")
+    span.locator("input.word-edit").press("Escape")
+    assert span.text_content() == "Clipstream"
+    assert http.get(path).json()["words"][i]["word"] == "Clipstream"
+    back = http.patch(path, json={"words": [{"start": words[i]["start"], "word": None}]})
+    assert back.status_code == 200 and http.get(path).json()["words"][i] == words[i], back.text
+
+
 def _find_word(page, words: list[dict], shots: Shots) -> None:
     """Each hit of WORD in the find bar moves the source player to that word's start."""
     spoken = [w for w in words if _normal(w["word"]).startswith(WORD)]
@@ -321,6 +349,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     _signal_meanings(page, http, clips[0])
     _editor_exports(page, clips[0])
     _find_word(page, http.get(f"/v1/videos/{video_id}/transcript").json()["words"], shots)
+    _correct_word(page, http, video_id, shots)
     _library_search(page, http, video_id, shots)
     _rerender(page, http, video_id, clips[0], shots)
     _analytics(page, http, shots)

@@ -1,10 +1,10 @@
 // The transcript beside the source player: sentences of clickable words, a find bar that highlights
-// matching words and jumps the player to the chosen one, and the word being spoken marked as the
-// player moves.
+// matching words and jumps the player to the chosen one, the word being spoken marked as the
+// player moves, and a misheard word corrected in place (double-click it).
 
 import { api } from "./api.js";
 import { $, clear, clock, h } from "./dom.js";
-import { report } from "./notify.js";
+import { report, toast } from "./notify.js";
 
 const MAX_LISTED_HITS = 200;
 const CONTEXT_WORDS = 5;
@@ -55,6 +55,7 @@ export class Transcript {
     $("#hit-prev").addEventListener("click", () => this.step(-1));
     $("#hit-next").addEventListener("click", () => this.step(1));
     this.box.addEventListener("click", (event) => this.clicked(event));
+    this.box.addEventListener("dblclick", (event) => this.edit(event.target.closest(".word")));
     player.addEventListener("timeupdate", () => this.follow(player.currentTime));
   }
 
@@ -120,7 +121,8 @@ export class Transcript {
       }
       speaker = group.speaker ?? speaker;
       for (const i of group.words) {
-        const span = h("span", { class: "word", dataset: { index: i } }, String(words[i].word).trim());
+        const span = h("span", { class: "word", dataset: { index: i }, title: "Double-click to correct" },
+          String(words[i].word).trim());
         this.spans[i] = span;
         paragraph.append(span, " ");
       }
@@ -137,6 +139,47 @@ export class Transcript {
     }
     const sentence = event.target.closest(".sentence");
     if (sentence) this.seek(Number(sentence.dataset.start));
+  }
+
+  /** Turns the word's span into a box to correct it in: Enter keeps it, Escape leaves it. */
+  edit(span) {
+    if (!span || !this.videoId || span.querySelector("input")) return;
+    const i = Number(span.dataset.index);
+    const word = this.words[i];
+    const input = h("input", { type: "text", class: "word-edit", value: String(word.word).trim(),
+      "aria-label": `Correct “${String(word.word).trim()}” at ${clock(word.start)}`, maxlength: "100" });
+    const close = () => { span.textContent = String(this.words[i].word).trim(); };
+    input.addEventListener("click", (event) => event.stopPropagation());
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text || text === String(word.word).trim()) close();
+      else this.correct(i, text).finally(close);
+    });
+    input.addEventListener("blur", () => { if (span.contains(input)) close(); });
+    clear(span).append(input);
+    input.focus();
+    input.select();
+  }
+
+  /** Sends one correction; on success the word reads `text` here too, and says which clips show the old one. */
+  async correct(i, text) {
+    const word = this.words[i];
+    const videoId = this.videoId;
+    try {
+      const done = await api(`/v1/videos/${encodeURIComponent(videoId)}/transcript`, {
+        method: "PATCH", json: { words: [{ start: word.start, word: text, was: word.word }] },
+      });
+      if (this.videoId !== videoId) return;
+      for (const fixed of done.corrected) if (fixed.start === word.start) this.words[i] = { ...word, word: fixed.word };
+      const clips = done.clips.length;
+      toast(clips ? `Corrected. ${clips} clip${clips === 1 ? " shows" : "s show"} the word as it was heard until rendered again.`
+        : "Corrected.", { kind: "info", seconds: 6 });
+    } catch (error) {
+      report(error);
+    }
   }
 
   search(query) {
