@@ -153,14 +153,15 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
     "still reads that (409 `word_changed` otherwise). `word` is what it should read (a space may "
     "join two words: `New York`); `null` puts back what was heard. A corrected word keeps its "
     "times and speaker. All or nothing: a `start` with no word is a 422 `word_not_found`. Every "
-    "export of the transcript and search read the corrected words at once, and so does every clip "
-    "rendered from now on; a clip rendered before keeps its captions until it is rendered again. "
-    "A 503 after the words were kept means search is behind: send the same request again.",
+    "export of the transcript, search and the titles of the moments they are spoken in read the "
+    "corrected words at once, and so does every clip rendered from now on; a clip rendered before "
+    "keeps its captions until it is rendered again. A 503 after the words were kept means search "
+    "is behind: send the same request again.",
 )
 async def correct_transcript(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     fixes = _fixes(await json_object(request))
-    changed = await tenant_catalog.correct_words(v.video_id, fixes)
+    changed = [now for _, now in await tenant_catalog.correct_words(v.video_id, fixes)]
     spoken = [(w["start"], w["end"]) for w in changed]
     clips = [
         c.clip_id

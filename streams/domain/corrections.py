@@ -3,15 +3,18 @@ brand spelt wrong. A word is named by its ``start`` as the transcript lists it (
 is the word the person saw, by what it reads now: ``was``). A corrected word keeps its times and
 speaker, is as sure as a typed word can be (probability 1.0) and keeps what was heard under
 ``heard``, so that a correction can be taken back. Every reader of the stored chunks (transcript
-exports, captions of clips rendered after it, search) then reads the corrected word.
+exports, captions of clips rendered after it, search) then reads the corrected word, and the
+titles of the moments it is spoken in (their hook titles) read it too (``retitled``).
 
-Pure: the stored chunks' words and segments as JSON in, the same out.
+Pure: the stored chunks' words and segments as JSON in, the same out; titles as strings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from streams.errors import WordChanged
 
@@ -43,14 +46,16 @@ def typed(text: str) -> str:
     return word
 
 
-def corrected(words: Sequence[Mapping], fixes: Sequence[WordFix]) -> tuple[list[dict], list[WordFix], list[dict]]:
+def corrected(
+    words: Sequence[Mapping], fixes: Sequence[WordFix]
+) -> tuple[list[dict], list[WordFix], list[tuple[dict, dict]]]:
     """``words`` (a chunk's, as stored) with the ``fixes`` that name one of them made: (the words,
-    the fixes used, the words that read otherwise now, as they read now). A fix names the first word
-    at its time that reads ``was`` (any, without one); WordChanged when a word is at its time but
-    none reads ``was``."""
+    the fixes used, each word that reads otherwise now as it was and as it is). A fix names the
+    first word at its time that reads ``was`` (any, without one); WordChanged when a word is at its
+    time but none reads ``was``."""
     out = [dict(w) for w in words]
     used: list[WordFix] = []
-    changed: list[dict] = []
+    changed: list[tuple[dict, dict]] = []
     for fix in fixes:
         at = [i for i, w in enumerate(out) if fix.names(w)]
         if not at:
@@ -64,8 +69,8 @@ def corrected(words: Sequence[Mapping], fixes: Sequence[WordFix]) -> tuple[list[
         used.append(fix)
         made = _made(out[i], fix.word)
         if made != out[i]:
+            changed.append((out[i], made))
             out[i] = made
-            changed.append(made)
     return out, used, changed
 
 
@@ -112,3 +117,27 @@ def resegmented(segments: Sequence[Mapping], before: Sequence[Mapping], after: S
             text = text[:at] + new + text[at + len(old) :]
         out[j]["text"] = text
     return out
+
+
+def retitled(title: str, swaps: Sequence[tuple[str, str]]) -> str:
+    """``title`` with each word ``old`` of ``swaps`` that it holds (a whole word, in any case, its
+    punctuation aside) written as ``new``: a title is a phrase of the words spoken
+    (``streams.moments.titles``), so a word corrected in a moment is corrected in its title, capital
+    first letter kept."""
+    for old, new in swaps:
+        was, now = _bare(old), _bare(new)
+        if not was or not now or was == now:
+            continue
+        spoken = re.compile(rf"(?<!\w){re.escape(was)}(?!\w)", re.IGNORECASE)
+        title = spoken.sub(partial(_cased, now), title)
+    return title
+
+
+def _cased(word: str, spoken: re.Match[str]) -> str:
+    """``word`` with a capital first letter where the word it replaces had one."""
+    return word[:1].upper() + word[1:] if spoken.group(0)[:1].isupper() else word
+
+
+def _bare(word: str) -> str:
+    """A word without the punctuation around it ("country," is "country")."""
+    return re.sub(r"^\W+|\W+$", "", word)

@@ -1,9 +1,12 @@
 """Correcting a transcript's words (``PATCH /v1/videos/{id}/transcript``) on the running stack: every
-export reads the corrected word, a clip drawn before lists itself as showing the old one and is
-rendered again with the new one, a stale or unknown word refuses the whole request, and a
-correction is taken back. Search after a correction: ``test_search``, on both backends."""
+export and the moment's title read the corrected word, a clip drawn before lists itself as showing
+the old one and is rendered again with the new one (its hook title too), a stale or unknown word
+refuses the whole request, and a correction is taken back. Search after a correction: ``test_search``, on both backends."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import httpx
 import pytest
@@ -49,6 +52,10 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert any("nation" in s["text"] for s in now["sentences"])
     for fmt in ("srt", "vtt", "txt"):
         assert "nation" in http.get(path, params={"format": fmt}).text, fmt
+    # JFK's clip is titled from the sentence the word is in ("... what your country can do")
+    assert re.search(r"(?i)(?<!\w)country(?!\w)", original["title"]), original["title"]
+    titled = {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]]
+    assert titled == re.sub(r"(?i)(?<!\w)country(?!\w)", "nation", original["title"]), (titled, original["title"])
 
     # the same word named by what it read before: someone changed it meanwhile
     stale = http.patch(path, json={"words": [fix]})
@@ -70,6 +77,9 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     made = pipeline.wait_for_clip(video_id, asked.json()["clip_id"])
     assert ":words=" in made["variant"] and made["moment_id"] == original["moment_id"]
     assert "nation" in pipeline.clip_file(made, "srt").read_text()
+    assert made["title"] == titled
+    if json.loads(pipeline.clip_file(original, "handoff").read_text())["hook"] is not None:
+        assert json.loads(pipeline.clip_file(made, "handoff").read_text())["hook"]["text"] == titled
     again = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert again.status_code == 200 and again.json()["clip_id"] == made["clip_id"]
 
@@ -79,6 +89,8 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert back.json()["corrected"] == [{"word": country["word"], "start": country["start"], "end": country["end"]}]
     restored = next(w for w in http.get(path).json()["words"] if w["start"] == country["start"])
     assert restored == country
+    assert {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]] == \
+        original["title"]
     # and the words as heard are the first clip's again
     same = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert same.status_code == 200 and same.json()["clip_id"] == original["clip_id"], same.text

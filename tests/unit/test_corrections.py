@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.domain.corrections import WordFix, corrected, resegmented, typed
+from streams.domain.corrections import WordFix, corrected, resegmented, retitled, typed
 from streams.domain.words import Word
 from streams.errors import CorrectionRefused, WordChanged
 
@@ -23,7 +23,7 @@ def test_a_corrected_word_keeps_its_times_and_speaker_is_typed_and_remembers_wha
     assert out[1] == {"word": "bear", "start": 0.2, "end": 0.6, "probability": 1.0, "speaker": "S1",
                       "heard": {"word": "pear", "probability": 0.41}}
     assert out[0] == WORDS[0] and out[2:] == WORDS[2:]
-    assert used == [WordFix(0.2, "bear")] and changed == [out[1]]
+    assert used == [WordFix(0.2, "bear")] and changed == [(WORDS[1], out[1])]
     # its readers take it as any word: the extra key is the store's
     assert Word.from_json(out[1]) == Word("bear", 0.2, 0.6, 1.0, "S1")
     assert WORDS[1]["word"] == "pear"  # the words given are left as they were
@@ -51,7 +51,7 @@ def test_a_second_correction_keeps_what_was_first_heard_and_null_or_the_heard_wo
     assert twice[1]["heard"] == {"word": "pear", "probability": 0.41}
     for back in (None, "pear"):
         restored, used, changed = corrected(twice, [WordFix(0.2, back)])
-        assert restored == WORDS and len(used) == 1 and changed == [WORDS[1]]
+        assert restored == WORDS and len(used) == 1 and changed == [(twice[1], WORDS[1])]
 
 
 def test_a_correction_that_changes_nothing_is_used_and_changes_nothing():
@@ -85,3 +85,14 @@ def test_the_segment_text_that_holds_a_corrected_word_is_rewritten_and_no_other(
     # from a word the texts do not hold on, nothing more is rewritten
     odd = [{"start": 0.0, "end": 0.9, "text": " one pair 8"}, SEGMENTS[1]]
     assert resegmented(odd, WORDS, only) == odd
+
+
+def test_a_title_reads_the_corrected_word_wherever_it_holds_it_whole_with_its_capital():
+    assert retitled("Pear trees and a pear", [("pear,", "bear")]) == "Bear trees and a bear"
+    assert retitled("Appears to be a pear?", [("pear", "bear")]) == "Appears to be a bear?"  # whole words only
+    assert retitled("Ask what your country can do", [("country", "nation.")]) == "Ask what your nation can do"
+    assert retitled("We met clip stream", [("stream", "Clipstream")]) == "We met clip Clipstream"
+    assert retitled("Nothing of it", [("pear", "bear"), ("...", "x")]) == "Nothing of it"
+    # taken back: the same swap the other way round
+    assert retitled(retitled("My fellow Americans", [("Americans", "citizens")]), [("citizens", "Americans")]) == \
+        "My fellow Americans"

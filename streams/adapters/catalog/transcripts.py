@@ -12,7 +12,7 @@ from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.asr.languages import LanguageSpan
 from streams.asr.recognition import rejoined
-from streams.domain.corrections import SAME_TIME, WordFix, corrected, resegmented
+from streams.domain.corrections import SAME_TIME, WordFix, corrected, resegmented, retitled
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 from streams.errors import WordNotFound
@@ -107,10 +107,11 @@ class TranscriptRecords(CatalogBase):
             )
         return [LanguageSpan.from_json(span) for row in rows for span in (_jsonb(row["languages"]) or ())]
 
-    async def correct_words(self, video_id: str, fixes: Sequence[WordFix]) -> list[dict]:
-        """Make ``fixes`` in the stored chunks, all or none (``streams.domain.corrections``): the
-        words that read otherwise now, as they read now. WordNotFound for a fix that names no word,
-        WordChanged for one whose word reads otherwise than its ``was``."""
+    async def correct_words(self, video_id: str, fixes: Sequence[WordFix]) -> list[tuple[dict, dict]]:
+        """Make ``fixes`` in the stored chunks, and in the titles of the moments their words are
+        spoken in, all or none (``streams.domain.corrections``): each word that reads otherwise
+        now, as it was and as it is. WordNotFound for a fix that names no word, WordChanged for one
+        whose word reads otherwise than its ``was``."""
         left, changed = list(fixes), []
         async with self._conn() as conn, conn.transaction():
             rows = await conn.fetch(
@@ -136,6 +137,7 @@ class TranscriptRecords(CatalogBase):
             if left:
                 times = ", ".join(f"{f.start:.3f}" for f in left)
                 raise WordNotFound(f"video {video_id} has no word starting at {times} s: read the transcript again")
+            await _retitle(conn, video_id, changed)
         return changed
 
     async def corrected_within(self, video_id: str, start: float, end: float) -> list[tuple[float, str]]:
@@ -167,6 +169,21 @@ class TranscriptRecords(CatalogBase):
                 video_id,
                 speaker,
                 name,
+            )
+
+
+async def _retitle(conn: asyncpg.Connection, video_id: str, changed: Sequence[tuple[dict, dict]]) -> None:
+    """The titles of the video's moments with the words ``changed`` in their span written anew."""
+    for m in await conn.fetch("SELECT moment_id, start_s, end_s, title FROM moments WHERE video_id = $1", video_id):
+        swaps = [
+            (was["word"], now["word"])
+            for was, now in changed
+            if m["start_s"] - SAME_TIME <= now["start"] and now["end"] <= m["end_s"] + SAME_TIME
+        ]
+        title = retitled(m["title"], swaps)
+        if title != m["title"]:
+            await conn.execute(
+                "UPDATE moments SET title = $3 WHERE video_id = $1 AND moment_id = $2", video_id, m["moment_id"], title
             )
 
 
