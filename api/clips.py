@@ -224,7 +224,7 @@ async def _render(
 ) -> JSONResponse:
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already). Words a
     person corrected in the clip's span make it another variant: its captions read otherwise."""
-    corrected = await catalog(request).corrected_within(video_id, extra["start"], extra["end"])
+    corrected = [(c.start, c.word) for c in await catalog(request).corrections(video_id, extra["start"], extra["end"])]
     if corrected:
         variant += f":words={hashlib.sha256(repr(corrected).encode()).hexdigest()[:12]}"
     new_id = clip_id(video_id, mid, aspect, variant)

@@ -27,6 +27,7 @@ from api.video_access import video_or_404
 from streams.asr.languages import UNDETERMINED
 from streams.domain.corrections import SAME_TIME, WordFix, typed
 from streams.domain.transcript import TranscriptChunk
+from streams.domain.words import Word
 from streams.media.captions import to_srt, to_vtt
 from streams.moments import build_sentences
 from streams.moments.sentences import Sentence, join_words
@@ -101,19 +102,26 @@ async def get_transcript(request: Request) -> Response:
     sentences = build_sentences(words)
     if fmt == "txt":
         return PlainTextResponse(plain_text(sentences, names), headers=headers)
+    heard = {round(c.start, 3): c.heard for c in await tenant_catalog.corrections(v.video_id)}
     return JSONResponse(
         {
             "video_id": v.video_id,
             **spoken,
             "complete": transcribed(v),
             "text": join_words(w.word for w in words),
-            "words": [w.as_json() for w in words],
+            "words": [_word_json(w, heard) for w in words],
             "sentences": [_sentence_json(s, names) for s in sentences],
             "segments": [s for c in chunks for s in c.segments],
             "speakers": [s.as_json() for s in speakers_of(turns, names)],
         },
         headers=headers,
     )
+
+
+def _word_json(word: Word, heard: Mapping[float, str]) -> dict:
+    """A word as the JSON transcript lists it: with ``heard``, what was heard, where a person corrected it."""
+    was = heard.get(round(word.start, 3))
+    return word.as_json() if was is None else {**word.as_json(), "heard": was}
 
 
 def _sentence_json(s: Sentence, names: Mapping[str, str]) -> dict:

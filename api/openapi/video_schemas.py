@@ -158,7 +158,9 @@ def video_schemas() -> dict:
                 "languages": array(STRING),
                 "complete": BOOLEAN,
                 "text": STRING,
-                "words": array(obj({"word": STRING, **timed, "probability": NUMBER}, {"speaker": STRING})),
+                "words": array(
+                    obj({"word": STRING, **timed, "probability": NUMBER}, {"speaker": STRING, "heard": STRING})
+                ),
                 "sentences": array(obj({"text": STRING, **timed}, {"speaker": STRING, "speaker_name": STRING})),
                 "segments": array(obj({"text": STRING, **timed})),
                 "speakers": array(ref("Speaker")),

@@ -35,6 +35,15 @@ class WordFix:
         return abs(float(word["start"]) - self.start) <= SAME_TIME
 
 
+@dataclass(frozen=True)
+class Corrected:
+    """A word as a person corrected it: spoken at ``start``, it reads ``word`` and was heard as ``heard``."""
+
+    start: float
+    word: str
+    heard: str
+
+
 def typed(text: str) -> str:
     """``text`` as a word of the transcript: its runs of white space one space, none at its ends.
     ValueError when that leaves nothing, more than ``MAX_WORD`` characters, or a control character."""

@@ -46,7 +46,9 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
 
     now = http.get(path).json()
     word = next(w for w in now["words"] if w["start"] == country["start"])
-    assert (word["word"], word["end"], word["probability"]) == ("nation", country["end"], 1.0)
+    assert (word["word"], word["end"], word["probability"], word["heard"]) == ("nation", country["end"], 1.0,
+                                                                             country["word"])
+    assert [w for w in now["words"] if "heard" in w] == [word]  # the JSON says which words were corrected
     assert "nation" in now["text"]
     assert any("nation" in s["text"] for s in now["segments"]), (now["segments"], now["words"])
     assert any("nation" in s["text"] for s in now["sentences"])
@@ -88,7 +90,7 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert back.status_code == 200, back.text
     assert back.json()["corrected"] == [{"word": country["word"], "start": country["start"], "end": country["end"]}]
     restored = next(w for w in http.get(path).json()["words"] if w["start"] == country["start"])
-    assert restored == country
+    assert restored == country and "heard" not in restored
     assert {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]] == \
         original["title"]
     # and the words as heard are the first clip's again

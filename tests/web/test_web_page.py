@@ -191,12 +191,14 @@ def _correct_word(page, http, video_id: str, shots: Shots) -> None:
     page.wait_for_function("i => document.querySelector(`#transcript .word[data-index='${i}']`).textContent"
                            " === 'Clipstream'", arg=i, timeout=10_000)
     assert "Corrected" in page.text_content("#toast-text")
+    assert "corrected" in span.get_attribute("class").split()  # ("spoken" too: the click moved the player there)
+    assert words[i]["word"].strip() in span.get_attribute("title")  # what was heard, on hovering
     assert http.get(path).json()["words"][i]["word"] == "Clipstream"
     span.dblclick()
     span.locator("input.word-edit").fill("nothing")
     span.locator("input.word-edit").press("Escape")
     assert span.text_content() == "Clipstream"
-    assert http.get(path).json()["words"][i]["word"] == "Clipstream"
+    assert http.get(path).json()["words"][i]["heard"] == words[i]["word"]
     back = http.patch(path, json={"words": [{"start": words[i]["start"], "word": None}]})
     assert back.status_code == 200 and http.get(path).json()["words"][i] == words[i], back.text
 

@@ -4,6 +4,7 @@ names given to speakers (``streams.adapters.catalog``)."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Iterable, Mapping, Sequence
 
 import asyncpg
@@ -12,7 +13,7 @@ from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.asr.languages import LanguageSpan
 from streams.asr.recognition import rejoined
-from streams.domain.corrections import SAME_TIME, WordFix, corrected, resegmented, retitled
+from streams.domain.corrections import SAME_TIME, Corrected, WordFix, corrected, resegmented, retitled
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 from streams.errors import WordNotFound
@@ -140,18 +141,18 @@ class TranscriptRecords(CatalogBase):
             await _retitle(conn, video_id, changed)
         return changed
 
-    async def corrected_within(self, video_id: str, start: float, end: float) -> list[tuple[float, str]]:
-        """The corrected words (``correct_words``) spoken within [start, end]: (start, word), in order."""
+    async def corrections(self, video_id: str, start: float = 0.0, end: float = math.inf) -> list[Corrected]:
+        """The words a person corrected (``correct_words``) spoken within [start, end], in order."""
         async with self._conn() as conn:
             rows = await conn.fetch(
-                "SELECT (w->>'start')::float8 AS start, w->>'word' AS word"
+                "SELECT (w->>'start')::float8 AS start, w->>'word' AS word, w->'heard'->>'word' AS heard"
                 " FROM transcript_chunks, jsonb_array_elements(words) AS w"
                 " WHERE video_id = $1 AND w ? 'heard' AND (w->>'start')::float8 BETWEEN $2 AND $3 ORDER BY 1",
                 video_id,
                 start - SAME_TIME,
                 end,
             )
-        return [(r["start"], r["word"]) for r in rows]
+        return [Corrected(r["start"], r["word"], r["heard"]) for r in rows]
 
     # speakers ------------------------------------------------------------------------------
     async def speaker_names(self, video_id: str) -> dict[str, str]:

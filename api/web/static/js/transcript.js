@@ -121,9 +121,9 @@ export class Transcript {
       }
       speaker = group.speaker ?? speaker;
       for (const i of group.words) {
-        const span = h("span", { class: "word", dataset: { index: i }, title: "Double-click to correct" },
-          String(words[i].word).trim());
+        const span = h("span", { class: "word", dataset: { index: i } }, String(words[i].word).trim());
         this.spans[i] = span;
+        this.mark(i);
         paragraph.append(span, " ");
       }
       this.box.append(paragraph);
@@ -139,6 +139,13 @@ export class Transcript {
     }
     const sentence = event.target.closest(".sentence");
     if (sentence) this.seek(Number(sentence.dataset.start));
+  }
+
+  /** Marks a word a person corrected, saying what was heard. */
+  mark(i) {
+    const { heard } = this.words[i];
+    this.spans[i].classList.toggle("corrected", heard != null);
+    this.spans[i].title = heard != null ? `Heard as “${heard}” · double-click to correct` : "Double-click to correct";
   }
 
   /** Turns the word's span into a box to correct it in: Enter keeps it, Escape leaves it. */
@@ -173,7 +180,10 @@ export class Transcript {
         method: "PATCH", json: { words: [{ start: word.start, word: text, was: word.word }] },
       });
       if (this.videoId !== videoId) return;
-      for (const fixed of done.corrected) if (fixed.start === word.start) this.words[i] = { ...word, word: fixed.word };
+      for (const fixed of done.corrected) {
+        if (fixed.start === word.start) this.words[i] = { ...word, word: fixed.word, heard: fixed.heard };
+      }
+      this.mark(i);
       const clips = done.clips.length;
       toast(clips ? `Corrected. ${clips} clip${clips === 1 ? " shows" : "s show"} the word as it was heard until rendered again.`
         : "Corrected.", { kind: "info", seconds: 6 });
