@@ -193,6 +193,7 @@ def _correct_word(page, http, video_id: str, shots: Shots) -> None:
     assert "Corrected" in page.text_content("#toast-text")
     assert "corrected" in span.get_attribute("class").split()  # ("spoken" too: the click moved the player there)
     assert words[i]["word"].strip() in span.get_attribute("title")  # what was heard, on hovering
+    shots(page, "word-corrected")
     assert http.get(path).json()["words"][i]["word"] == "Clipstream"
     span.dblclick()
     span.locator("input.word-edit").fill("nothing")
