@@ -74,7 +74,9 @@ async def labelled_words(
 ) -> list[Word]:
     """``words`` of chunk ``chunk_index`` with their speakers as the chunks up to it give them
     (streaming labels: what later chunks bring never changes them). With ``following``, only this
-    chunk is read where the turns of those before it are kept there."""
+    chunk is read where the turns of those before it are kept there. Where the chunk is stored, its
+    stored words are taken: they are the event's, unless a person corrected them since (a chunk
+    delivered again), and then they are what search must find."""
     held = following.take(video_id, chunk_index) if following is not None else None
     first = 0 if held is None else chunk_index
     turns = held or StreamedTurns()
@@ -82,7 +84,8 @@ async def labelled_words(
     so_far = await asyncio.to_thread(_added, turns, chunks)
     if following is not None:
         following.keep(video_id, chunk_index, turns)
-    return with_speakers(words, so_far)
+    stored = next((c.words for c in chunks if c.chunk_index == chunk_index), None)
+    return with_speakers(words if stored is None else stored, so_far)
 
 
 def _added(turns: StreamedTurns, chunks: Sequence[TranscriptChunk]) -> tuple[Turn, ...]:
