@@ -25,7 +25,7 @@ from api.openapi.blocks import (
 from api.routing import operation
 from api.video_access import video_or_404
 from streams.asr.languages import UNDETERMINED
-from streams.domain.corrections import SAME_TIME, WordFix, typed
+from streams.domain.corrections import WordFix, spoken_within, typed
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.media.captions import to_srt, to_vtt
@@ -170,11 +170,10 @@ async def correct_transcript(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     fixes = _fixes(await json_object(request))
     changed = [now for _, now in await tenant_catalog.correct_words(v.video_id, fixes)]
-    spoken = [(w["start"], w["end"]) for w in changed]
     clips = [
         c.clip_id
         for c in await tenant_catalog.clips(v.video_id)
-        if any(c.start_s - SAME_TIME <= start and end <= c.end_s + SAME_TIME for start, end in spoken)
+        if any(spoken_within(w, c.start_s, c.end_s) for w in changed)
     ]
     index = request.app.state.search
     await index_video(tenant_catalog, index, caller(request).tenant_id, v.video_id, v.filename, transcribed(v))

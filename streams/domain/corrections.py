@@ -44,6 +44,11 @@ class Corrected:
     heard: str
 
 
+def spoken_within(word: Mapping, start: float, end: float) -> bool:
+    """Whether ``word`` (``{"start", "end", ...}``) is spoken inside [start, end] (a moment's, a clip's)."""
+    return start - SAME_TIME <= float(word["start"]) and float(word["end"]) <= end + SAME_TIME
+
+
 def typed(text: str) -> str:
     """``text`` as a word of the transcript: its runs of white space one space, none at its ends.
     ValueError when that leaves nothing, more than ``MAX_WORD`` characters, or a control character."""

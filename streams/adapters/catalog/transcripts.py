@@ -13,7 +13,15 @@ from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.asr.languages import LanguageSpan
 from streams.asr.recognition import rejoined
-from streams.domain.corrections import SAME_TIME, Corrected, WordFix, corrected, resegmented, retitled
+from streams.domain.corrections import (
+    SAME_TIME,
+    Corrected,
+    WordFix,
+    corrected,
+    resegmented,
+    retitled,
+    spoken_within,
+)
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 from streams.errors import WordNotFound
@@ -176,11 +184,7 @@ class TranscriptRecords(CatalogBase):
 async def _retitle(conn: asyncpg.Connection, video_id: str, changed: Sequence[tuple[dict, dict]]) -> None:
     """The titles of the video's moments with the words ``changed`` in their span written anew."""
     for m in await conn.fetch("SELECT moment_id, start_s, end_s, title FROM moments WHERE video_id = $1", video_id):
-        swaps = [
-            (was["word"], now["word"])
-            for was, now in changed
-            if m["start_s"] - SAME_TIME <= now["start"] and now["end"] <= m["end_s"] + SAME_TIME
-        ]
+        swaps = [(was["word"], now["word"]) for was, now in changed if spoken_within(now, m["start_s"], m["end_s"])]
         title = retitled(m["title"], swaps)
         if title != m["title"]:
             await conn.execute(
