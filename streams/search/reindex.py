@@ -37,12 +37,21 @@ async def video_docs(
 
 
 async def index_video(
-    catalog: Catalog, index: SearchIndex, tenant_id: str, video_id: str, filename: str, complete: bool
+    catalog: Catalog,
+    index: SearchIndex,
+    tenant_id: str,
+    video_id: str,
+    filename: str,
+    complete: bool,
+    *,
+    replace: bool = True,
 ) -> int:
     """Put the video's sentences in the index again from its stored transcript (after a person
-    corrected its words, say), its old ones gone first; how many documents it has now."""
+    corrected its words, say), its old ones gone first (``replace``: a whole reindex has emptied
+    the index already); how many documents it has now."""
     docs = await video_docs(catalog, tenant_id, video_id, filename, complete)
-    await asyncio.to_thread(index.delete_video, tenant_id, video_id)
+    if replace:
+        await asyncio.to_thread(index.delete_video, tenant_id, video_id)
     return await asyncio.to_thread(index.upsert, docs)
 
 
@@ -108,12 +117,12 @@ async def reindex(
         videos = await pool.fetch("SELECT video_id, tenant_id, filename FROM videos WHERE video_id = $1", video_id)
     documents = 0
     for v in videos:
-        if video_id is not None:  # a whole reindex emptied the index already
-            await asyncio.to_thread(index.delete_video, v["tenant_id"], v["video_id"])
         complete = await pool.fetchval(
             "SELECT status = 'completed' FROM video_stages WHERE video_id = $1 AND stage = 'transcribe'", v["video_id"]
         )
-        docs = await video_docs(catalog, v["tenant_id"], v["video_id"], v["filename"], bool(complete))
-        documents += await asyncio.to_thread(index.upsert, docs)
-        say(f"{v['video_id']}  {len(docs):5d} sentences  {v['filename']}")
+        written = await index_video(
+            catalog, index, v["tenant_id"], v["video_id"], v["filename"], bool(complete), replace=video_id is not None
+        )
+        documents += written
+        say(f"{v['video_id']}  {written:5d} sentences  {v['filename']}")
     return len(videos), documents
