@@ -175,8 +175,9 @@ def _editor_exports(page, clip: dict) -> None:
 
 
 def _correct_word(page, http, video_id: str, shots: Shots) -> None:
-    """A word double-clicked becomes a box: Enter keeps what is typed there (the API reads it at
-    once), Escape leaves the word as it is. The word is put back as heard at the end."""
+    """A word double-clicked (or reached with the keyboard and F2) becomes a box: Enter keeps what
+    is typed there (the API reads it at once), Escape leaves the word as it is. The words are put
+    back as heard at the end."""
     path = f"/v1/videos/{video_id}/transcript"
     words = http.get(path).json()["words"]
     i = next(i for i, w in enumerate(words) if len(_normal(w["word"])) > 3 and WORD not in _normal(w["word"]))
@@ -200,8 +201,23 @@ def _correct_word(page, http, video_id: str, shots: Shots) -> None:
     span.locator("input.word-edit").press("Escape")
     assert span.text_content() == "Clipstream"
     assert http.get(path).json()["words"][i]["heard"] == words[i]["word"]
-    back = http.patch(path, json={"words": [{"start": words[i]["start"], "word": None}]})
-    assert back.status_code == 200 and http.get(path).json()["words"][i] == words[i], back.text
+    # The keyboard's way: the transcript is one stop of the Tab order (the word last used), the
+    # arrows walk its words, F2 opens the box, and Enter keeps the word and the keyboard's place.
+    page.focus("#transcript-search")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.index") == str(i)
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.index") == str(i + 1)
+    assert page.locator("#transcript .word[tabindex='0']").count() == 1
+    page.keyboard.press("F2")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Keyboard")
+    page.keyboard.press("Enter")
+    page.wait_for_function("i => document.activeElement.dataset.index === String(i)"
+                           " && document.activeElement.textContent === 'Keyboard'", arg=i + 1, timeout=10_000)
+    assert http.get(path).json()["words"][i + 1]["word"] == "Keyboard"
+    back = http.patch(path, json={"words": [{"start": words[j]["start"], "word": None} for j in (i, i + 1)]})
+    assert back.status_code == 200 and http.get(path).json()["words"][i:i + 2] == words[i:i + 2], back.text
 
 
 def _find_word(page, words: list[dict], shots: Shots) -> None:

@@ -1,6 +1,7 @@
 // The transcript beside the source player: sentences of clickable words, a find bar that highlights
 // matching words and jumps the player to the chosen one, the word being spoken marked as the
-// player moves, and a misheard word corrected in place (double-click it).
+// player moves, and a misheard word corrected in place (double-click it, or F2 on a word reached
+// with the keyboard: the transcript is one stop of the Tab order, its words walked with the arrows).
 
 import { api } from "./api.js";
 import { $, clear, clock, h } from "./dom.js";
@@ -42,6 +43,7 @@ export class Transcript {
     this.hitLength = 1;
     this.current = -1;
     this.spoken = null;
+    this.focused = 0; // the word the Tab order reaches (a roving tabindex)
     this.videoId = null;
     this.loading = null;
     this.drawn = null;
@@ -56,11 +58,17 @@ export class Transcript {
     $("#hit-next").addEventListener("click", () => this.step(1));
     this.box.addEventListener("click", (event) => this.clicked(event));
     this.box.addEventListener("dblclick", (event) => this.edit(event.target.closest(".word")));
+    this.box.addEventListener("keydown", (event) => this.key(event));
+    this.box.addEventListener("focusin", (event) => {
+      const word = event.target.closest(".word");
+      if (word) this.rove(Number(word.dataset.index), false);
+    });
     player.addEventListener("timeupdate", () => this.follow(player.currentTime));
   }
 
   reset() {
     this.videoId = null;
+    this.focused = 0;
     this.words = [];
     this.spans = [];
     this.drawn = null;
@@ -96,6 +104,7 @@ export class Transcript {
     this.words = words;
     this.spans = [];
     this.spoken = null;
+    const hadFocus = this.box.contains(document.activeElement); // a redraw keeps the keyboard's place
     clear(this.box);
     if (!words.length) {
       const why = failed ? "No transcript: the video failed before any of it was transcribed."
@@ -110,6 +119,7 @@ export class Transcript {
       while (k < groups.length - 1 && word.start >= (groups[k].end ?? Infinity) - 0.01) k += 1;
       groups[k].words.push(i);
     });
+    this.focused = Math.min(this.focused, words.length - 1);
     let speaker = null;
     for (const group of groups) {
       if (!group.words.length) continue;
@@ -121,14 +131,38 @@ export class Transcript {
       }
       speaker = group.speaker ?? speaker;
       for (const i of group.words) {
-        const span = h("span", { class: "word", dataset: { index: i } }, String(words[i].word).trim());
+        const span = h("span", { class: "word", dataset: { index: i }, tabindex: i === this.focused ? "0" : "-1" },
+          String(words[i].word).trim());
         this.spans[i] = span;
         this.mark(i);
         paragraph.append(span, " ");
       }
       this.box.append(paragraph);
     }
+    if (hadFocus) this.spans[this.focused].focus({ preventScroll: true });
     this.search(this.input.value);
+  }
+
+  /** Makes word `i` the transcript's stop in the Tab order, focused with `focus`. */
+  rove(i, focus = true) {
+    if (!this.spans[i]) return;
+    this.spans[this.focused]?.setAttribute("tabindex", "-1");
+    this.spans[i].setAttribute("tabindex", "0");
+    this.focused = i;
+    if (focus) this.spans[i].focus();
+  }
+
+  /** The keyboard on a word: arrows, Home and End move, Enter or Space plays from it, F2 corrects it. */
+  key(event) {
+    const word = event.target.closest(".word");
+    if (!word || event.target.tagName === "INPUT" || event.altKey || event.ctrlKey || event.metaKey) return;
+    const i = Number(word.dataset.index);
+    const to = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: this.words.length - 1 }[event.key];
+    if (to !== undefined) this.rove(Math.max(0, Math.min(this.words.length - 1, to)));
+    else if (event.key === "Enter" || event.key === " ") this.seek(this.words[i].start);
+    else if (event.key === "F2") this.edit(word);
+    else return;
+    event.preventDefault();
   }
 
   clicked(event) {
@@ -145,7 +179,7 @@ export class Transcript {
   mark(i) {
     const { heard } = this.words[i];
     this.spans[i].classList.toggle("corrected", heard != null);
-    this.spans[i].title = heard != null ? `Heard as “${heard}” · double-click to correct` : "Double-click to correct";
+    this.spans[i].title = heard != null ? `Heard as “${heard}” · double-click (or F2) to correct` : "Double-click (or F2) to correct";
   }
 
   /** Turns the word's span into a box to correct it in: Enter keeps it, Escape leaves it. */
@@ -156,14 +190,16 @@ export class Transcript {
     const input = h("input", { type: "text", class: "word-edit", value: String(word.word).trim(),
       "aria-label": `Correct “${String(word.word).trim()}” at ${clock(word.start)}`, maxlength: "100" });
     const close = () => { span.textContent = String(this.words[i].word).trim(); };
+    const back = () => { close(); this.rove(i); }; // the keyboard's place kept: back on the word
     input.addEventListener("click", (event) => event.stopPropagation());
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") close();
+      event.stopPropagation(); // the word's own keys (arrows, Enter, Space) are the box's here
+      if (event.key === "Escape") back();
       if (event.key !== "Enter") return;
       event.preventDefault();
       const text = input.value.trim();
-      if (!text || text === String(word.word).trim()) close();
-      else this.correct(i, text).finally(close);
+      if (!text || text === String(word.word).trim()) back();
+      else this.correct(i, text).finally(back);
     });
     input.addEventListener("blur", () => { if (span.contains(input)) close(); });
     clear(span).append(input);
