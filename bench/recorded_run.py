@@ -188,12 +188,13 @@ def python_for(root: Path) -> Path:
     return python
 
 
-def record(root: Path, video: Path) -> dict:
-    """One run on the checkout at ``root``: stack up, the probe, stack down."""
+def record(root: Path, video: Path, extra_env: dict[str, str] | None = None) -> dict:
+    """One run on the checkout at ``root``: stack up, the probe, stack down; ``extra_env`` is
+    added to (or replaces) what the stack's processes are given."""
     data = Path(tempfile.mkdtemp(prefix="recorded-", dir=root / ".local"))
     python = python_for(root)
     env = {**os.environ, "PYTHONPATH": str(root), "CLIPSTREAM_DATA_DIR": str(data),
-           "PATH": f"{python.parent}:{os.environ.get('PATH', '')}"}
+           "PATH": f"{python.parent}:{os.environ.get('PATH', '')}", **(extra_env or {})}
     subprocess.run([str(python), "-m", "streams.moments.train_head", "--if-stale"], cwd=root, env=env,
                    check=True, capture_output=True)
     up = clipstream(python, root, env, "stack", "up", "--app")
@@ -282,6 +283,27 @@ def differences(a, b, where: str = "") -> list[str]:
     return []
 
 
+def sides(baseline: str, video: Path | None) -> tuple[Path, Path, Path]:
+    """This checkout, the baseline's worktree made ready to run (what git does not keep, linked)
+    and the talk to upload: ``video``, or the LJSpeech talking head made once."""
+    here = Path(__file__).resolve().parent.parent
+    worktree = checkout(baseline, heads=False)  # record() trains them, with that checkout's python
+    # What the worktree lacks because git ignores it: the docs page's npm files.
+    docs = worktree / "api" / "docs_assets" / "node_modules"
+    if not docs.exists() and (here / "api" / "docs_assets" / "node_modules").exists():
+        docs.symlink_to(here / "api" / "docs_assets" / "node_modules")
+    (worktree / ".local").mkdir(exist_ok=True)
+    if video is None:
+        from tests.media_recipes import ljspeech_talk
+
+        made = here / ".local" / "recorded-video"
+        made.mkdir(parents=True, exist_ok=True)
+        video = made / "ljspeech_talk.mp4"
+        if not video.exists():
+            ljspeech_talk(SHARED / "media", made)
+    return here, worktree, video.resolve()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=BASELINE)
@@ -289,22 +311,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--again", type=Path, help="compare the records of this results file again (no stacks)")
     args = parser.parse_args()
-    here = Path(__file__).resolve().parent.parent
-    worktree = checkout(args.baseline, heads=False)  # record() trains them, with that checkout's python
-    # What the worktree lacks because git ignores it: the docs page's npm files.
-    docs = worktree / "api" / "docs_assets" / "node_modules"
-    if not docs.exists() and (here / "api" / "docs_assets" / "node_modules").exists():
-        docs.symlink_to(here / "api" / "docs_assets" / "node_modules")
-    (worktree / ".local").mkdir(exist_ok=True)
-    if args.video is None:
-        from tests.media_recipes import ljspeech_talk
-
-        made = here / ".local" / "recorded-video"
-        made.mkdir(parents=True, exist_ok=True)
-        args.video = made / "ljspeech_talk.mp4"
-        if not args.video.exists():
-            ljspeech_talk(SHARED / "media", made)
-    video = args.video.resolve()
+    here, worktree, video = sides(args.baseline, args.video)
     t0 = time.monotonic()
     if args.again:
         saved = json.loads(args.again.read_text())["results"]

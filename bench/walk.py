@@ -160,8 +160,6 @@ class Code:
 def walk(root: Path) -> dict:
     code = Code(root)
     seen_functions: set[str] = set()
-    entered: list[str] = []  # the module of every entry, in order
-
     moves: list[tuple[str | None, str, str]] = []  # (from module, into module, function) of every entry
 
     def visit(function: str, here: str | None) -> None:
@@ -170,7 +168,6 @@ def walk(root: Path) -> dict:
         seen_functions.add(function)
         module = code.module_of(function)
         if module != here:
-            entered.append(module)
             moves.append((here, module, function))
         for callee in code.calls(function):
             visit(callee, module)
@@ -178,21 +175,28 @@ def walk(root: Path) -> dict:
     for entry in ENTRIES:
         if entry in code.functions:
             visit(entry, None)
+    return tally(moves, len(seen_functions))
+
+
+def tally(moves: list[tuple[str | None, str, str]], functions: int) -> dict:
+    """The counts of a walk from its ``moves`` (from module, into module, function), in order."""
     first: set[str] = set()
     returns: list[str] = []  # "caller -> function" of each return, in walk order
+    pairs: set[tuple[str | None, str]] = set()
     for here, module, function in moves:
         if module in first:
             returns.append(f"{here} -> {function}")
+            pairs.add((here, module))
         first.add(module)
-    counts = Counter(entered)
+    counts = Counter(module for _, module, _ in moves)
     return {
-        "functions": len(seen_functions),
+        "functions": functions,
         "modules": len(counts),
-        "entries": len(entered),
+        "entries": len(moves),
         "returns": len(returns),
         # Returns if every caller made a single call into each module it returns to: the least
         # this module graph allows without moving a caller's steps into the module it calls.
-        "return_pairs": len({(line.split(" -> ")[0], code.module_of(line.split(" -> ")[1])) for line in returns}),
+        "return_pairs": len(pairs),
         "runtime_entries": sum(n for m, n in counts.items() if m in RUNTIME),
         "most_entered": counts.most_common(8),
         "returns_walked": returns,
