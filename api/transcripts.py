@@ -5,8 +5,10 @@ with its speakers and the languages heard; ``PATCH`` corrects its words
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -26,6 +28,7 @@ from api.routing import operation
 from api.video_access import video_or_404
 from streams.asr.languages import UNDETERMINED
 from streams.domain.corrections import WordFix, spoken_within, typed
+from streams.domain.envelope import utc_now
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
 from streams.media.captions import to_srt, to_vtt
@@ -34,6 +37,8 @@ from streams.moments.sentences import Sentence, join_words
 from streams.moments.stored import words_of
 from streams.search.reindex import index_video
 from streams.speakers.video import named, speakers_of, speakers_of_video, transcribed, with_speakers
+from streams.webhooks import events
+from streams.webhooks import store as webhook_store
 
 TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
 MAX_FIXES = 200  # words one correction may name
@@ -163,31 +168,39 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
     "times and speaker. All or nothing: a `start` with no word is a 422 `word_not_found`. Every "
     "export of the transcript, search and the titles of the moments they are spoken in read the "
     "corrected words at once, and so does every clip rendered from now on; a clip rendered before "
-    "keeps its captions until it is rendered again. A 503 after the words were kept means search "
-    "is behind: send the same request again.",
+    "keeps its captions until it is rendered again. A correction that changed words is announced "
+    "once, in the same transaction, by a `transcript.corrected` webhook. The same request sent "
+    "again changes nothing and answers 200 with nothing corrected; so after a 503 (the words were "
+    "kept, search is behind) send it again.",
 )
 async def correct_transcript(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
+    tenant_id = caller(request).tenant_id
     fixes = _fixes(await json_object(request))
-    changed = [now for _, now in await tenant_catalog.correct_words(v.video_id, fixes)]
-    clips = [
-        c.clip_id
-        for c in await tenant_catalog.clips(v.video_id)
-        if any(spoken_within(w, c.start_s, c.end_s) for w in changed)
-    ]
+    words: list[dict] = []
+    clips: list[str] = []
+
+    async def announce(conn: asyncpg.Connection, made: list[tuple[dict, dict]]) -> None:
+        """In the correction's transaction: the clips that show the words as before, and the
+        ``transcript.corrected`` webhook, so the webhook goes out if and only if the words changed."""
+        now = [w for _, w in made]
+        words.extend({"word": w["word"], "start": w["start"], "end": w["end"]} | _heard(w) for w in now)
+        clips.extend(
+            c.clip_id
+            for c in await tenant_catalog.clips(v.video_id)
+            if any(spoken_within(w, c.start_s, c.end_s) for w in now)
+        )
+        told = events.from_correction(tenant_id, v.video_id, words, clips, uuid.uuid4().hex, utc_now())
+        await webhook_store.enqueue(conn, told)
+
+    await tenant_catalog.correct_words(v.video_id, fixes, then=announce)
     index = request.app.state.search
-    await index_video(tenant_catalog, index, caller(request).tenant_id, v.video_id, v.filename, transcribed(v))
-    return JSONResponse(
-        {
-            "video_id": v.video_id,
-            "corrected": [
-                {"word": w["word"], "start": w["start"], "end": w["end"]}
-                | ({"heard": w["heard"]["word"]} if "heard" in w else {})
-                for w in changed
-            ],
-            "clips": clips,
-        }
-    )
+    await index_video(tenant_catalog, index, tenant_id, v.video_id, v.filename, transcribed(v))
+    return JSONResponse({"video_id": v.video_id, "corrected": words, "clips": clips})
+
+
+def _heard(word: dict) -> dict:
+    return {"heard": word["heard"]["word"]} if "heard" in word else {}
 
 
 def _fixes(body: dict) -> list[WordFix]:

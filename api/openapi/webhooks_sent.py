@@ -66,6 +66,18 @@ def _data() -> dict[str, tuple[str, dict]]:
                 {"speakers": {k: v for k, v in speakers.items() if k != "description"}},
             ),
         ),
+        "transcript.corrected": (
+            "A person corrected words of a video's transcript: each word as it reads now (`heard`: what was heard, "
+            "where that differs), and the clips whose captions still show the words as before. Each correction once.",
+            _closed(
+                {
+                    **video,
+                    "words": array(_closed({"word": STRING, "start": NUMBER, "end": NUMBER}, {"heard": STRING})),
+                    "clips": array(STRING),
+                    "links": _links("transcript"),
+                }
+            ),
+        ),
         "moments.ready": (
             "The final ranking, best first, and the streamed picks it superseded (their clips were announced).",
             _closed(

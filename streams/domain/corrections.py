@@ -65,8 +65,9 @@ def corrected(
 ) -> tuple[list[dict], list[WordFix], list[tuple[dict, dict]]]:
     """``words`` (a chunk's, as stored) with the ``fixes`` that name one of them made: (the words,
     the fixes used, each word that reads otherwise now as it was and as it is). A fix names the
-    first word at its time that reads ``was`` (any, without one); WordChanged when a word is at its
-    time but none reads ``was``."""
+    first word at its time that reads ``was`` (any, without one), or that reads already what the
+    fix makes of it (the same request sent again: nothing to do); WordChanged when a word is at its
+    time but none reads either."""
     out = [dict(w) for w in words]
     used: list[WordFix] = []
     changed: list[tuple[dict, dict]] = []
@@ -74,7 +75,7 @@ def corrected(
         at = [i for i, w in enumerate(out) if fix.names(w)]
         if not at:
             continue
-        named = [i for i in at if fix.was is None or out[i]["word"] == fix.was]
+        named = [i for i in at if fix.was is None or out[i]["word"] == fix.was or _made(out[i], fix.word) == out[i]]
         if not named:
             raise WordChanged(
                 f"the word at {fix.start:.3f} s reads {out[at[0]]['word']!r} now, not {fix.was!r}: read the transcript again"

@@ -4,6 +4,7 @@
 | ------------------ | ------------------------------------------------------ |
 | video.processing   | lifecycle ``ingest`` ``started``                       |
 | transcript.ready   | lifecycle ``transcribe`` ``finished``                  |
+| transcript.corrected | a person corrected words (``PATCH .../transcript``)  |
 | moments.ready      | the final ``MomentsFound`` on ``moments`` (the ranking) |
 | clip.rendered      | each ``ClipRendered`` on ``renders``                   |
 | video.completed    | lifecycle ``video`` ``finished``                       |
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from streams.domain.posts import Post
 EVENT_TYPES = (
     "video.processing",
     "transcript.ready",
+    "transcript.corrected",
     "moments.ready",
     "clip.rendered",
     "video.completed",
@@ -136,6 +138,29 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)
+
+
+def from_correction(
+    tenant_id: str,
+    video_id: str,
+    words: Sequence[Mapping[str, Any]],
+    clips: Sequence[str],
+    correction_id: str,
+    timestamp: str,
+) -> WebhookEvent:
+    """``transcript.corrected``: a person corrected words of a video's transcript. ``words``: each
+    as it reads now (``word``, ``start``, ``end``, and ``heard`` where it differs from what was
+    heard); ``clips``: those whose captions still show the words as they read before. Each
+    correction is an occurrence of its own (``correction_id``)."""
+    data = {
+        "video_id": video_id,
+        "tenant_id": tenant_id,
+        "words": [dict(w) for w in words],
+        "clips": list(clips),
+        "links": {**_links(video_id), "transcript": f"/v1/videos/{video_id}/transcript"},
+    }
+    payload = {"type": "transcript.corrected", "timestamp": timestamp, "data": data}
+    return WebhookEvent("transcript.corrected", f"transcript.corrected:{video_id}:{correction_id}", tenant_id, payload)
 
 
 def from_post(post: Post, timestamp: str, error_code: str | None = None, error: str | None = None) -> WebhookEvent:

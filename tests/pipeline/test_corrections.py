@@ -1,12 +1,15 @@
 """Correcting a transcript's words (``PATCH /v1/videos/{id}/transcript``) on the running stack: every
 export and the moment's title read the corrected word, a clip drawn before lists itself as showing
 the old one and is rendered again with the new one (its hook title too), a stale or unknown word
-refuses the whole request, and a correction is taken back. Search after a correction: ``test_search``, on both backends."""
+refuses the whole request, the same request sent again changes nothing, a correction is taken
+back, and each correction that changed words is announced once (``transcript.corrected``).
+Search after a correction: ``test_search``, on both backends."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from streams.adapters.catalog import Catalog
 from streams.domain.words import Word
 from streams.search.reindex import labelled_words
 from streams.stack.credentials import api_key_for
+from tests.httpd import Answer, LocalServer
 from tests.owner import as_owner
 
 pytestmark = pytest.mark.integration
@@ -27,13 +31,35 @@ def http(pipeline):
         yield client
 
 
+@pytest.fixture
+def told(http):
+    """The bodies of the workspace's ``transcript.corrected`` webhooks as they arrive, its endpoint
+    deleted afterwards."""
+    with LocalServer(lambda request, index: Answer(204)) as receiver:
+        made = http.post("/v1/webhooks/endpoints", json={"url": receiver.url("/hook"),
+                                                         "event_types": ["transcript.corrected"]})
+        assert made.status_code == 201, made.text
+        try:
+            yield lambda: [json.loads(r.body) for r in receiver.received]
+        finally:
+            http.delete(f"/v1/webhooks/endpoints/{made.json()['endpoint_id']}")
+
+
+def _arrived(told, count: int) -> list[dict]:
+    deadline = time.monotonic() + 60
+    while len(told()) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)  # one more would have come by now
+    return told()
+
+
 def _word(transcript: dict, text: str, start: float, end: float) -> dict:
     """The first word reading ``text`` (any case and punctuation) spoken within [start, end]."""
     return next(w for w in transcript["words"]
                 if w["word"].strip(",.?!").lower() == text and start <= w["start"] and w["end"] <= end)
 
 
-def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipeline, media_dir, http):
+def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipeline, media_dir, http, told):
     video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
     assert video["status"] == "completed", video.get("error")
     video_id = video["video_id"]
@@ -48,6 +74,9 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert answer.json()["corrected"] == [{"word": "nation", "start": country["start"], "end": country["end"],
                                           "heard": country["word"]}]
     assert answer.json()["clips"] == [original["clip_id"]]
+    [hook] = _arrived(told, 1)
+    assert hook["type"] == "transcript.corrected"
+    assert {k: hook["data"][k] for k in ("video_id", "words", "clips")} == {"video_id": video_id, **answer.json()}
 
     now = http.get(path).json()
     word = next(w for w in now["words"] if w["start"] == country["start"])
@@ -69,8 +98,11 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     titled = {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]]
     assert titled == re.sub(r"(?i)(?<!\w)country(?!\w)", "nation", original["title"]), (titled, original["title"])
 
-    # the same word named by what it read before: someone changed it meanwhile
-    stale = http.patch(path, json={"words": [fix]})
+    # the same request again (its answer lost, or search behind): nothing to do, nothing announced
+    repeated = http.patch(path, json={"words": [fix]})
+    assert repeated.status_code == 200 and repeated.json() == {"video_id": video_id, "corrected": [], "clips": []}
+    # another word for it, named by what it read before: someone changed it meanwhile
+    stale = http.patch(path, json={"words": [{**fix, "word": "land"}]})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "word_changed", stale.text
     # all or nothing: a word at no time refuses the request, and the good word in it is not kept
     fine = {"start": now["words"][0]["start"], "word": "Then"}
@@ -99,6 +131,7 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     back = http.patch(path, json={"words": [{"start": country["start"], "word": None}]})
     assert back.status_code == 200, back.text
     assert back.json()["corrected"] == [{"word": country["word"], "start": country["start"], "end": country["end"]}]
+    assert [h["data"]["words"] for h in _arrived(told, 2)] == [answer.json()["corrected"], back.json()["corrected"]]
     restored = next(w for w in http.get(path).json()["words"] if w["start"] == country["start"])
     assert restored == country and "heard" not in restored
     assert {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]] == \

@@ -43,6 +43,11 @@ def test_was_makes_sure_it_is_the_word_the_person_saw():
         corrected(out, [WordFix(0.2, "bare", was="pear")])
     assert "'bear'" in refused.value.message and refused.value.code == "word_changed"
     assert isinstance(refused.value, CorrectionRefused)
+    # the same request sent again (its answer lost, or search behind): nothing to do, no conflict
+    again, used, changed = corrected(out, [WordFix(0.2, "bear", was="pear")])
+    assert (again, len(used), changed) == (out, 1, [])
+    back, _, _ = corrected(out, [WordFix(0.2, None, was="bear")])
+    assert corrected(back, [WordFix(0.2, None, was="bear")])[1:] == ([WordFix(0.2, None, was="bear")], [])
 
 
 def test_a_second_correction_keeps_what_was_first_heard_and_null_or_the_heard_word_takes_it_back():

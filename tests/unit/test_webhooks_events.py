@@ -140,6 +140,18 @@ def test_a_post_is_announced_once_as_published_or_failed_with_why():
     assert {"post.published", "post.failed"} <= set(EVENT_TYPES)
 
 
+def test_each_correction_of_a_transcript_is_an_occurrence_of_its_own():
+    from streams.webhooks.events import from_correction
+
+    words = [{"word": "nation", "start": 5.2, "end": 5.6, "heard": "country"}]
+    first = from_correction("t1", "v1", words, ["c1"], "k1", "2026-12-01T09:00:05Z")
+    again = from_correction("t1", "v1", words, ["c1"], "k2", "2026-12-01T09:00:07Z")
+    assert first.type == "transcript.corrected" and first.type in EVENT_TYPES and first.tenant_id == "t1"
+    assert first.payload["data"]["words"] == words and first.payload["data"]["clips"] == ["c1"]
+    assert first.payload["data"]["links"]["transcript"] == "/v1/videos/v1/transcript"
+    assert first.key != again.key and first.key.startswith("transcript.corrected:v1:")
+
+
 def test_every_webhook_is_sent_as_the_api_document_describes_it():
     """The document's ``webhooks`` name every type, and each type's body, made by the functions
     the agents call, is what it says (each ``data`` is closed, so a field added to an event and
@@ -148,7 +160,7 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
 
     from streams.domain.posts import Post
     from streams.usage.plans import Plan
-    from streams.webhooks.events import TEST_EVENT, from_post, from_usage, ping
+    from streams.webhooks.events import TEST_EVENT, from_correction, from_post, from_usage, ping
     from tests.documented import _document, assert_documented_webhook
 
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -158,6 +170,8 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
     sent = [
         from_lifecycle(lifecycle("ingest", "started")),
         from_lifecycle(lifecycle("transcribe", "finished")),
+        from_correction("t1", "v1", [{"word": "nation", "start": 5.2, "end": 5.6, "heard": "country"},
+                                     {"word": "Then", "start": 0.0, "end": 0.3}], ["c1"], "k1", "2026-12-01T09:00:05Z"),
         from_lifecycle(lifecycle("transcribe", "finished", speakers=[{"speaker": "S1", "talk_seconds": 61.5},
                                                                      {"speaker": "S2", "talk_seconds": 40.0}])),
         from_ranking(ranking(is_final=True, superseded=["m7"])),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Iterable, Mapping, Sequence
+from typing import Awaitable, Callable, Iterable, Mapping, Sequence
 
 import asyncpg
 
@@ -25,6 +25,10 @@ from streams.domain.corrections import (
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import words_from_json
 from streams.errors import WordNotFound
+
+# What a correction's transaction runs last (``correct_words``' ``then``): the connection, and each
+# word that reads otherwise, as it was and as it is.
+Announce = Callable[[asyncpg.Connection, list[tuple[dict, dict]]], Awaitable[None]]
 
 
 class TranscriptRecords(CatalogBase):
@@ -116,11 +120,14 @@ class TranscriptRecords(CatalogBase):
             )
         return [LanguageSpan.from_json(span) for row in rows for span in (_jsonb(row["languages"]) or ())]
 
-    async def correct_words(self, video_id: str, fixes: Sequence[WordFix]) -> list[tuple[dict, dict]]:
+    async def correct_words(
+        self, video_id: str, fixes: Sequence[WordFix], then: Announce | None = None
+    ) -> list[tuple[dict, dict]]:
         """Make ``fixes`` in the stored chunks, and in the titles of the moments their words are
         spoken in, all or none (``streams.domain.corrections``): each word that reads otherwise
         now, as it was and as it is. WordNotFound for a fix that names no word, WordChanged for one
-        whose word reads otherwise than its ``was``."""
+        whose word reads otherwise than its ``was``. ``then`` is awaited with the connection and
+        those words, in the same transaction, when any word reads otherwise (to announce it)."""
         left, changed = list(fixes), []
         async with self._conn() as conn, conn.transaction():
             rows = await conn.fetch(
@@ -147,6 +154,8 @@ class TranscriptRecords(CatalogBase):
                 times = ", ".join(f"{f.start:.3f}" for f in left)
                 raise WordNotFound(f"video {video_id} has no word starting at {times} s: read the transcript again")
             await _retitle(conn, video_id, changed)
+            if then is not None and changed:
+                await then(conn, changed)
         return changed
 
     async def corrections(self, video_id: str, start: float = 0.0, end: float = math.inf) -> list[Corrected]:
