@@ -148,6 +148,18 @@ def retitled(title: str, swaps: Sequence[tuple[str, str]]) -> str:
     return title
 
 
+# The quotation marks a moment's reason puts the talk's own words in, in every language it is
+# written in (``streams.moments.wording``): "…", „…“, «…», “…”, 「…」.
+QUOTED = re.compile(r'"[^"]*"|„[^“]*“|«[^»]*»|“[^”]*”|「[^」]*」')
+
+
+def requoted(reason: str, swaps: Sequence[tuple[str, str]]) -> str:
+    """``reason`` with the words it quotes from the talk (its hook, a bold claim: the phrases in
+    quotation marks) corrected as ``retitled`` corrects a title; the reason's own words stay as
+    they are, whatever they share with the word corrected."""
+    return QUOTED.sub(lambda quoted: retitled(quoted.group(0), swaps), reason)
+
+
 def _cased(word: str, spoken: re.Match[str]) -> str:
     """``word`` with a capital first letter where the word it replaces had one."""
     return word[:1].upper() + word[1:] if spoken.group(0)[:1].isupper() else word

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from streams.adapters.catalog import Catalog
+from streams.domain.corrections import requoted
 from streams.domain.words import Word
 from streams.search.reindex import labelled_words
 from streams.stack.credentials import api_key_for
@@ -68,6 +69,7 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     before = http.get(path).json()  # JFK's 11 s are one chunk, chunk 0
     country = _word(before, "country", original["start"], original["end"])
     fix = {"start": country["start"], "word": "nation", "was": country["word"]}
+    reasons = {m["moment_id"]: m["reason"] for m in http.get(f"/v1/videos/{video_id}/moments").json()["moments"]}
 
     answer = http.patch(path, json={"words": [fix]})
     assert answer.status_code == 200, answer.text
@@ -76,7 +78,8 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert answer.json()["clips"] == [original["clip_id"]]
     [hook] = _arrived(told, 1)
     assert hook["type"] == "transcript.corrected"
-    assert {k: hook["data"][k] for k in ("video_id", "words", "clips")} == {"video_id": video_id, **answer.json()}
+    assert (hook["data"]["video_id"], hook["data"]["words"], hook["data"]["clips"]) == (
+        video_id, answer.json()["corrected"], answer.json()["clips"])
 
     now = http.get(path).json()
     word = next(w for w in now["words"] if w["start"] == country["start"])
@@ -97,6 +100,9 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert [w.word for w in indexed if w.start == country["start"]] == ["nation"]
     titled = {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]]
     assert titled == re.sub(r"(?i)(?<!\w)country(?!\w)", "nation", original["title"]), (titled, original["title"])
+    # its reason reads it where it quotes the talk (its hook, say), and only there
+    reason = {m["moment_id"]: m["reason"] for m in http.get(f"/v1/videos/{video_id}/moments").json()["moments"]}
+    assert reason[original["moment_id"]] == requoted(reasons[original["moment_id"]], [(country["word"], "nation")])
 
     # the same request again (its answer lost, or search behind): nothing to do, nothing announced
     repeated = http.patch(path, json={"words": [fix]})
@@ -136,6 +142,8 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert restored == country and "heard" not in restored
     assert {c["clip_id"]: c["title"] for c in pipeline.client.clips(video_id)["clips"]}[original["clip_id"]] == \
         original["title"]
+    assert {m["moment_id"]: m["reason"] for m in http.get(f"/v1/videos/{video_id}/moments").json()["moments"]} == \
+        reasons
     # and the words as heard are the first clip's again
     same = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert same.status_code == 200 and same.json()["clip_id"] == original["clip_id"], same.text

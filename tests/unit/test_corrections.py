@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.domain.corrections import WordFix, corrected, resegmented, retitled, typed
+from streams.domain.corrections import WordFix, corrected, requoted, resegmented, retitled, typed
 from streams.domain.words import Word
 from streams.errors import CorrectionRefused, WordChanged
 
@@ -101,3 +101,13 @@ def test_a_title_reads_the_corrected_word_wherever_it_holds_it_whole_with_its_ca
     # taken back: the same swap the other way round
     assert retitled(retitled("My fellow Americans", [("Americans", "citizens")]), [("citizens", "Americans")]) == \
         "My fellow Americans"
+
+
+def test_a_reason_reads_the_corrected_word_where_it_quotes_the_talk_and_nowhere_else():
+    swaps = [("question", "quest")]
+    assert requoted('opens with a question; opens with a hook ("A Question of time")', swaps) == (
+        'opens with a question; opens with a hook ("A Quest of time")'
+    )
+    for quoted in ("„{}“", "«{}»", "« {} »", "“{}”", "「{}」"):
+        assert requoted("x " + quoted.format("the question"), swaps) == "x " + quoted.format("the quest")
+    assert requoted("a question and its whole answer", swaps) == "a question and its whole answer"

@@ -18,6 +18,7 @@ from streams.domain.corrections import (
     Corrected,
     WordFix,
     corrected,
+    requoted,
     resegmented,
     retitled,
     spoken_within,
@@ -191,13 +192,21 @@ class TranscriptRecords(CatalogBase):
 
 
 async def _retitle(conn: asyncpg.Connection, video_id: str, changed: Sequence[tuple[dict, dict]]) -> None:
-    """The titles of the video's moments with the words ``changed`` in their span written anew."""
-    for m in await conn.fetch("SELECT moment_id, start_s, end_s, title FROM moments WHERE video_id = $1", video_id):
+    """The titles of the video's moments with the words ``changed`` in their span written anew,
+    and the words their reasons quote."""
+    moments = await conn.fetch(
+        "SELECT moment_id, start_s, end_s, title, reason FROM moments WHERE video_id = $1", video_id
+    )
+    for m in moments:
         swaps = [(was["word"], now["word"]) for was, now in changed if spoken_within(now, m["start_s"], m["end_s"])]
-        title = retitled(m["title"], swaps)
-        if title != m["title"]:
+        title, reason = retitled(m["title"], swaps), requoted(m["reason"], swaps)
+        if (title, reason) != (m["title"], m["reason"]):
             await conn.execute(
-                "UPDATE moments SET title = $3 WHERE video_id = $1 AND moment_id = $2", video_id, m["moment_id"], title
+                "UPDATE moments SET title = $3, reason = $4 WHERE video_id = $1 AND moment_id = $2",
+                video_id,
+                m["moment_id"],
+                title,
+                reason,
             )
 
 
