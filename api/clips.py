@@ -22,7 +22,7 @@ from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
-from streams.domain.options import VideoOptions
+from streams.domain.options import ASPECTS, VideoOptions
 from streams.errors import InvalidOptions
 from streams.media.captions import CAPTION_STYLES
 from streams.media.trim import MODES as TRIM_MODES
@@ -39,7 +39,6 @@ from streams.moments.options import clip_length
 from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
 
-ASPECTS = ("9:16", "1:1", "4:5", "16:9")
 SWITCHES = ("hook_title", "emphasis", "emoji")  # a re-render's editing switches (streams.media.editing)
 MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow
 RENDERING = {  # what both ways of making a clip answer

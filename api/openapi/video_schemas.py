@@ -20,6 +20,7 @@ from api.openapi.blocks import (
 )
 from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
+from streams.domain.options import ASPECTS
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import VIDEO_STATUSES
 from streams.timeline.formats import FORMATS
@@ -38,7 +39,7 @@ def options_schema() -> dict:
 
 
 def video_schemas() -> dict:
-    from api.clips import ASPECTS, MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
+    from api.clips import MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
     from api.transcripts import MAX_FIXES
     from streams.domain.corrections import MAX_WORD
     from streams.media.captions import CAPTION_STYLES

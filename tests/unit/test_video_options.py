@@ -3,6 +3,7 @@ ratios come from the upload contract alone, and what was stored is what the API 
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -58,6 +59,11 @@ def test_no_module_spells_a_default_or_the_aspect_list_again():
         text = path.read_text()
         if re.search(r"""clip_count["']?\s*[:=,]\s*\d""", text) or re.search(r"""["']16:9["']\s*:\s*\(""", text):
             spelled.append(str(path.relative_to(project_root())))
+        for node in ast.walk(ast.parse(text)):  # a list of aspect ratios: ("9:16", "1:1", ...)
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and len(node.elts) > 1 and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str) and re.fullmatch(r"\d+:\d+", e.value)
+                    for e in node.elts):
+                spelled.append(f"{path.relative_to(project_root())}:{node.lineno}")
     assert spelled == []
 
 
