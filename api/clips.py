@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from types import MappingProxyType
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -19,7 +20,7 @@ from api.openapi.blocks import NOT_FOUND, error, json_body, json_response
 from api.routing import post
 from api.video_access import TO_CLIP, catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
-from streams.domain.clip import Clip
+from streams.domain.clip import Clip, Look, look_of
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
 from streams.domain.options import ASPECTS, VideoOptions
@@ -61,25 +62,27 @@ RENDERING = {  # what both ways of making a clip answer
     description="The new clip's id follows from the moment, aspect, caption style and span: asking twice "
     "is harmless. A new length (`length` preset, or `min_seconds` with `max_seconds`) re-cuts "
     "the moment to the run of whole sentences nearest to it that fits; the answer gives the "
-    "new `start` and `end`.",
+    "new `start` and `end`. What the clip was made with (its span, `trim`, switches) is kept "
+    "unless the body asks otherwise, so asking with nothing after correcting the transcript "
+    "draws the same clip with the corrected words.",
 )
 async def rerender_clip(request: Request) -> JSONResponse:
     principal = caller(request)
     clip = await clip_or_404(request)
     body = await json_object(request, optional=True)
+    kept = look_of(clip.variant)  # what the clip itself was asked for: kept unless asked otherwise
     style = field(body, "caption_style", str, default=clip.caption_style or "bold")
     aspect = field(body, "aspect", str, default=clip.aspect)
-    trim = field(body, "trim", str, default=None)
-    switches = {name: field(body, name, bool, default=None) for name in SWITCHES}
+    trim = field(body, "trim", str, default=kept.trim)
+    switches = {name: field(body, name, bool, default=kept.switches.get(name)) for name in SWITCHES}
     _check_look(style, aspect, trim)
-    start, end, variant, span = clip.start_s, clip.end_s, style, None
+    start, end, span = clip.start_s, clip.end_s, kept.span
     wanted = _length(body)
     if wanted is not None:
         start, end = span = await _refit(catalog(request), clip, wanted)
-        variant = f"{style}:{start:.3f}-{end:.3f}"
-    if trim is not None:  # another trim is another clip, as is another choice of the switches
-        variant += f":trim={trim}"
-    variant += "".join(f":{name}={'on' if on else 'off'}" for name, on in switches.items() if on is not None)
+    # another span, trim or choice of the switches is another clip
+    chosen = MappingProxyType({name: on for name, on in switches.items() if on is not None})
+    variant = Look(span, trim, chosen).variant(style)
     if variant == clip.caption_style and not clip.variant:  # nothing asked but what the pipeline's own render did
         variant = ""
     return await _render(

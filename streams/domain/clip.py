@@ -3,9 +3,11 @@ reason, signals). Frozen; built by the catalog from a ``clips`` row joined to it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from streams.domain.video import known_columns
@@ -74,3 +76,38 @@ class Clip:
         if kind not in CLIP_FILES:
             raise ValueError(f"no clip file {kind!r}; one of {', '.join(CLIP_FILES)}")
         return str(getattr(self, f"{kind}_uri"))
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a re-render asked for beyond its caption style, as its clip's ``variant`` spells it
+    (``bold:12.300-40.120:trim=off:hook_title=off``; ``:words=<digest>`` after it names the
+    corrected words it was drawn with and is not a choice): its span when it was re-cut to another
+    length, its trim and its editing switches, each None where the video's own options hold."""
+
+    span: tuple[float, float] | None = None
+    trim: str | None = None
+    switches: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+
+    def variant(self, style: str) -> str:
+        """The variant of a clip in ``style`` with this look."""
+        spelled = style if self.span is None else f"{style}:{self.span[0]:.3f}-{self.span[1]:.3f}"
+        if self.trim is not None:
+            spelled += f":trim={self.trim}"
+        return spelled + "".join(f":{name}={'on' if on else 'off'}" for name, on in self.switches.items())
+
+
+def look_of(variant: str) -> Look:
+    """The look a clip's ``variant`` records (``Look.variant`` read back); the pipeline's own clip
+    (variant empty) and a style alone have none of their own."""
+    span, trim, switches = None, None, {}
+    for part in variant.split(":")[1:]:
+        name, _, value = part.partition("=")
+        if not value and re.fullmatch(r"\d+(\.\d+)?-\d+(\.\d+)?", name):
+            start, end = name.split("-")
+            span = (float(start), float(end))
+        elif name == "trim":
+            trim = value
+        elif value in ("on", "off"):
+            switches[name] = value == "on"
+    return Look(span, trim, MappingProxyType(switches))

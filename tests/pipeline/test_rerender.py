@@ -44,6 +44,9 @@ def test_rerender_adds_one_clip_in_the_new_style_and_aspect(pipeline, media_dir)
         handoff = json.loads(pipeline.clip_file(untrimmed, "handoff").read_text())
         assert handoff["hook"] is None and handoff["trim"] is None
         assert json.loads(pipeline.clip_file(original, "handoff").read_text())["hook"]["text"] == original["title"]
+        # a re-render of that clip asking nothing keeps what it was made with: it is that clip
+        same = http.post(f"/v1/clips/{untrimmed['clip_id']}/renders", json={})
+        assert same.status_code == 200 and same.json()["clip_id"] == untrimmed["clip_id"], same.text
     assert len(pipeline.client.clips(video["video_id"])["clips"]) == 3
 
 
@@ -75,6 +78,9 @@ def test_rerender_at_another_length_recuts_on_whole_sentences(pipeline, media_di
                                                                    original["moment_id"])
         assert abs(made["duration"] - (made["end"] - made["start"] - made["trimmed_seconds"])) < 0.25
         assert http.post(path, json={"length": "15-30"}).json()["status"] == "rendered"
+        # the re-cut clip asked again for nothing keeps its span: it is that clip
+        kept = http.post(f"/v1/clips/{queued['clip_id']}/renders", json={})
+        assert kept.status_code == 200 and kept.json()["clip_id"] == queued["clip_id"], kept.text
         # Asking by seconds for the same span finds the same clip.
         same = http.post(path, json={"min_seconds": 15, "max_seconds": 30})
         assert same.status_code == 200 and same.json()["clip_id"] == queued["clip_id"]
