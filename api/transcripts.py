@@ -177,6 +177,9 @@ async def correct_transcript(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     tenant_id = caller(request).tenant_id
     fixes = _fixes(await json_object(request))
+    # read before the correction's transaction, which must not wait for a second pool connection
+    # while it holds one (a correction changes no clip's span)
+    spans = [(c.clip_id, c.start_s, c.end_s) for c in await tenant_catalog.clips(v.video_id)]
     words: list[dict] = []
     clips: list[str] = []
 
@@ -185,11 +188,7 @@ async def correct_transcript(request: Request) -> JSONResponse:
         ``transcript.corrected`` webhook, so the webhook goes out if and only if the words changed."""
         now = [w for _, w in made]
         words.extend({"word": w["word"], "start": w["start"], "end": w["end"]} | _heard(w) for w in now)
-        clips.extend(
-            c.clip_id
-            for c in await tenant_catalog.clips(v.video_id)
-            if any(spoken_within(w, c.start_s, c.end_s) for w in now)
-        )
+        clips.extend(clip for clip, start, end in spans if any(spoken_within(w, start, end) for w in now))
         told = events.from_correction(tenant_id, v.video_id, words, clips, uuid.uuid4().hex, utc_now())
         await webhook_store.enqueue(conn, told)
 
