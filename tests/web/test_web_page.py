@@ -79,6 +79,15 @@ def _body_data(page, name: str) -> str:
     return page.evaluate(f"document.body.dataset.{name} || ''")
 
 
+def _wait_for(found, seconds: float):
+    """What ``found()`` returns once it is something, read every half second for ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (result := found()):
+        assert time.monotonic() < deadline, f"nothing after {seconds:g} s"
+        time.sleep(0.5)
+    return result
+
+
 def _wait_for_seek(page, expected: float) -> None:
     page.wait_for_function(
         "([t, tol]) => { const p = document.querySelector('#source-player');"
@@ -174,13 +183,15 @@ def _editor_exports(page, clip: dict) -> None:
     assert response.body()[:2] == b"PK"
 
 
-def _correct_word(page, http, video_id: str, shots: Shots) -> None:
+def _correct_word(page, http, video_id: str, clip: dict, shots: Shots) -> None:
     """A word double-clicked (or reached with the keyboard and F2) becomes a box: Enter keeps what
-    is typed there (the API reads it at once), Escape leaves the word as it is. The words are put
-    back as heard at the end."""
+    is typed there (the API reads it at once), Escape leaves the word as it is. The clip the word
+    is spoken in is listed as showing the words as heard, and one click renders it again with them
+    as corrected, in its own look. The words are put back as heard at the end."""
     path = f"/v1/videos/{video_id}/transcript"
     words = http.get(path).json()["words"]
-    i = next(i for i, w in enumerate(words) if len(_normal(w["word"])) > 3 and WORD not in _normal(w["word"]))
+    i = next(i for i, w in enumerate(words) if len(_normal(w["word"])) > 3 and WORD not in _normal(w["word"])
+             and clip["start"] <= w["start"] and i + 1 < len(words) and words[i + 1]["end"] <= clip["end"])
     span = page.locator(f"#transcript .word[data-index='{i}']")
     span.scroll_into_view_if_needed()
     span.dblclick()
@@ -217,6 +228,21 @@ def _correct_word(page, http, video_id: str, shots: Shots) -> None:
     page.wait_for_function("i => document.activeElement.dataset.index === String(i)"
                            " && document.activeElement.textContent === 'Keyboard'", arg=i + 1, timeout=10_000)
     assert http.get(path).json()["words"][i + 1]["word"] == "Keyboard"
+    # both corrections name the clip; it is listed once, and rendered again once
+    assert page.is_visible("#stale-clips")
+    assert page.text_content("#stale-clips-text").startswith("1 clip shows words as they were heard")
+    before = {c["clip_id"] for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"]}
+    page.click("#stale-clips-render")
+    page.wait_for_selector("#stale-clips", state="hidden", timeout=15_000)
+    assert "queued with the corrected words" in page.text_content("#toast-text")
+    redrawn = _wait_for(lambda: [c for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"]
+                                 if c["clip_id"] not in before], RERENDER_WITHIN_MS / 1000)
+    assert [(c["moment_id"], c["aspect"], c["start"], c["end"]) for c in redrawn] == [
+        (clip["moment_id"], clip["aspect"], clip["start"], clip["end"])], redrawn
+    assert ":words=" in redrawn[0]["variant"]
+    page.wait_for_selector(f"#clips .clip-card[data-clip-id='{redrawn[0]['clip_id']}']", timeout=30_000)
+    captions = http.get(f"/v1/clips/{redrawn[0]['clip_id']}/download?file=srt").text
+    assert "Clipstream" in captions and "Keyboard" in captions, captions
     back = http.patch(path, json={"words": [{"start": words[j]["start"], "word": None} for j in (i, i + 1)]})
     assert back.status_code == 200 and http.get(path).json()["words"][i:i + 2] == words[i:i + 2], back.text
 
@@ -369,7 +395,7 @@ def test_upload_follow_play_and_find_a_word(pipeline, browser_context, http, med
     _signal_meanings(page, http, clips[0])
     _editor_exports(page, clips[0])
     _find_word(page, http.get(f"/v1/videos/{video_id}/transcript").json()["words"], shots)
-    _correct_word(page, http, video_id, shots)
+    _correct_word(page, http, video_id, clips[0], shots)
     _library_search(page, http, video_id, shots)
     _rerender(page, http, video_id, clips[0], shots)
     _analytics(page, http, shots)

@@ -4,7 +4,7 @@
 
 import { api, blobUrl } from "./api.js";
 import { $, clear, clock, fill, h, safeUrl } from "./dom.js";
-import { report } from "./notify.js";
+import { report, toast } from "./notify.js";
 import { publishForm, showClipStats } from "./publishing.js";
 
 const ASPECTS = ["9:16", "1:1", "4:5", "16:9"];
@@ -314,6 +314,35 @@ export class Gallery {
       this.watchTimer = setTimeout(tick, WATCH_MS);
     };
     this.watchTimer = setTimeout(tick, WATCH_MS);
+  }
+
+  /**
+   * Renders each of `clipIds` again as it was made (its style, aspect, span, trim and switches: the
+   * API keeps what the body does not ask) with the transcript's words as they read now; each new
+   * clip is awaited in the gallery. Returns the ids asked for that are now rendered or queued.
+   */
+  async renderAgain(clipIds) {
+    const done = [];
+    let queued = 0;
+    for (const clipId of clipIds) {
+      try {
+        const body = await api(`/v1/clips/${encodeURIComponent(clipId)}/renders`, { method: "POST", json: {} });
+        if (body?.status === "rendered") this.highlight(body.clip_id);
+        else {
+          queued += 1;
+          this.watch(body?.clip_id);
+        }
+        done.push(clipId);
+      } catch (error) {
+        if (error.status === 404) done.push(clipId); // deleted since: nothing left to draw
+        else report(error);
+      }
+    }
+    if (queued) {
+      toast(`${queued} clip${queued === 1 ? "" : "s"} queued with the corrected words; each appears in the gallery when rendered.`,
+        { kind: "info", seconds: 8 });
+    }
+    return done;
   }
 
   highlight(clipId) {

@@ -2,6 +2,7 @@
 // matching words and jumps the player to the chosen one, the word being spoken marked as the
 // player moves, and a misheard word corrected in place (double-click it, or F2 on a word reached
 // with the keyboard: the transcript is one stop of the Tab order, its words walked with the arrows).
+// Clips that still show a word as heard are gathered across corrections and rendered again in one go.
 
 import { api } from "./api.js";
 import { $, clear, clock, h } from "./dom.js";
@@ -33,8 +34,10 @@ export function findWords(words, query) {
 }
 
 export class Transcript {
-  constructor({ seek, player }) {
+  constructor({ seek, player, renderAgain }) {
     this.seek = seek;
+    this.renderAgain = renderAgain; // (clip ids) => the ids now rendered or queued with the words as they read
+    this.stale = new Set(); // clips whose captions show words as heard before a correction made here
     this.box = $("#transcript");
     this.input = $("#transcript-search");
     this.words = [];
@@ -56,6 +59,7 @@ export class Transcript {
     });
     $("#hit-prev").addEventListener("click", () => this.step(-1));
     $("#hit-next").addEventListener("click", () => this.step(1));
+    $("#stale-clips-render").addEventListener("click", () => this.renderStale());
     this.box.addEventListener("click", (event) => this.clicked(event));
     this.box.addEventListener("dblclick", (event) => this.edit(event.target.closest(".word")));
     this.box.addEventListener("keydown", (event) => this.key(event));
@@ -72,6 +76,8 @@ export class Transcript {
     this.words = [];
     this.spans = [];
     this.drawn = null;
+    this.stale.clear();
+    this.showStale();
     this.input.value = "";
     this.search("");
     clear(this.box).append(h("p", { class: "muted small" }, "Loading the transcript…"));
@@ -220,11 +226,35 @@ export class Transcript {
         if (fixed.start === word.start) this.words[i] = { ...word, word: fixed.word, heard: fixed.heard };
       }
       this.mark(i);
+      for (const clip of done.clips) this.stale.add(clip);
+      this.showStale();
       const clips = done.clips.length;
       toast(clips ? `Corrected. ${clips} clip${clips === 1 ? " shows" : "s show"} the word as it was heard until rendered again.`
         : "Corrected.", { kind: "info", seconds: 6 });
     } catch (error) {
       report(error);
+    }
+  }
+
+  /** Says how many clips show words as heard before the corrections made here, if any. */
+  showStale() {
+    const n = this.stale.size;
+    $("#stale-clips").hidden = !n;
+    $("#stale-clips-text").textContent = !n ? ""
+      : `${n} clip${n === 1 ? " shows" : "s show"} words as they were heard before your corrections.`;
+  }
+
+  /** Renders every such clip again with its own look and the words as they read now. */
+  async renderStale() {
+    const button = $("#stale-clips-render");
+    const videoId = this.videoId;
+    button.disabled = true;
+    try {
+      const done = await this.renderAgain([...this.stale]);
+      if (this.videoId === videoId) for (const clip of done) this.stale.delete(clip);
+    } finally {
+      button.disabled = false;
+      this.showStale();
     }
   }
 

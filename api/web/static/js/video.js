@@ -31,8 +31,10 @@ export class VideoView {
     this.pendingSeek = null;
     this.sourceFor = null;
     this.sourceRetried = 0;
-    this.transcript = new Transcript({ seek: (t) => this.seek(t), player: this.player });
     this.gallery = new Gallery();
+    this.transcript = new Transcript({
+      seek: (t) => this.seek(t), player: this.player, renderAgain: (clips) => this.gallery.renderAgain(clips),
+    });
     this.refetch = throttle(() => this.reload(), 1200);
     this.player.addEventListener("loadedmetadata", () => {
       this.player.classList.toggle("audio-only", !this.player.videoWidth);
