@@ -7,6 +7,7 @@ functions included, followed through the project's own modules)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -299,6 +300,15 @@ def cycles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
 def test_every_package_has_a_floor():
     packages = {package_of(m) for m in _all_modules()}
     assert packages == set(_floor_of()), (sorted(packages - set(_floor_of())), sorted(set(_floor_of()) - packages))
+
+
+def test_the_readme_maps_every_package_on_its_floor():
+    """The README's map of ``streams/`` (floor, package) is the code's: every package, each on its floor."""
+    rows = re.findall(r"^\| (\d+) \| `(\w+)/` \|", (ROOT / "README.md").read_text(), re.MULTILINE)
+    mapped = {f"streams.{name}": int(floor) for floor, name in rows}
+    floors = _floor_of()
+    packages = {p: n for p, n in floors.items() if p.startswith("streams.") and (ROOT / p.replace(".", "/")).is_dir()}
+    assert len(rows) == len(mapped) and mapped == packages, (sorted(set(mapped.items()) ^ set(packages.items())))
 
 
 def test_no_import_runs_up_a_floor_or_across_one():
