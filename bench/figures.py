@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``language_cost``, ``long_talk``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -228,7 +228,9 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         ("the sourdough tutorial scored with heads trained without it",
          any(t["talk"].endswith("tutorial_sourdough") for t in scored)),
         ("the puncture tutorial, a talk no editorial head was trained on, with the heads as shipped",
-         any(t["talk"].endswith("tutorial_puncture") for t in scored))) if shown)
+         any(t["talk"].endswith("tutorial_puncture") for t in scored)),
+        ("the advice podcast, a two-voice talk no editorial head was trained on, with the heads as shipped",
+         any(t["talk"].endswith("podcast_money") for t in scored))) if shown)
     text = (f"`bench/results/{name}.json`, commit {r['current_commit']} against today's ranking "
             f"at {r['baseline_commit']} in the same run, on the same transcripts{_transcribed_on(r)} "
             f"({held}{told}): " + "; ".join(parts)
@@ -805,6 +807,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_it_pt": lambda: moments_languages("moments_quality_it_pt"),
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
+    "moments_languages_untrained_podcast": lambda: moments_languages("moments_quality_untrained_podcast"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
     "reframe_quality": reframe_quality, "render": render, "render_threads": render_threads, "face_detector": face_detector, "glance": glance,
