@@ -2,8 +2,9 @@
 
 The sentence comes first: the one with the strongest rhetorical device, else the one that stands
 out most in what editors clip (``editorial``), else the most hook-like, else the one that lands
-the point; the earliest on ties. Its words are then made into a title of at most ``TITLE_CHARS``
-characters that is always a whole phrase:
+the point; the earliest on ties. A sentence that mixes writing systems (a recogniser's garbled
+word: "Auf das Из-Te-..." in German) comes after every one that does not. Its words are then
+made into a title of at most ``TITLE_CHARS`` characters that is always a whole phrase:
 
 1. the whole sentence, when it fits;
 2. else the longest run of its whole clauses that fits (clauses end at a comma, semicolon, colon
@@ -30,6 +31,7 @@ from streams.moments.evidence import Evidence
 from streams.moments.lexicon import Lexicon
 from streams.moments.rhetoric import CLAUSE_MARKS
 from streams.moments.sentences import CONTINUING_WORDS, Sentence, bare, join_words
+from streams.text.scripts import mixes_scripts
 
 TITLE_CHARS = 60  # the CLI's clips table shows this many whole (``streams.cli.console``)
 MIN_WORDS = 3  # a clause shorter than this says too little to be a title
@@ -78,12 +80,13 @@ def _by_quotability(sentences: Sequence[Sentence], evidence: Evidence) -> list[S
     def strength(pair: tuple[int, Sentence]) -> tuple[float, ...]:
         index, sentence = pair
         lexicon = evidence.lexicon_of(sentence)
+        legible = float(not mixes_scripts(sentence.text))
         rules = (signals.hook(sentence, lexicon), signals.payoff(sentence, None, lexicon), -index)
         if not known:
-            return rules
+            return (legible, *rules)
         assert editorial is not None
         device = editorial.device([sentence])
-        return (device.strength if device is not None else 0.0, editorial.score_of(sentence), *rules)
+        return (legible, device.strength if device is not None else 0.0, editorial.score_of(sentence), *rules)
 
     return [s for _, s in sorted(enumerate(sentences), key=strength, reverse=True)]
 

@@ -7,10 +7,13 @@ full-width punctuation), so ``["广州市", "房地产"]`` reads ``广州市房�
 ``Scooter 4035公交`` keeps its one space. Korean is written with spaces and is joined like
 English. ``caseless`` tells a letter that has no upper and lower case (CJK, Arabic, Hebrew,
 Devanagari...), where "a capital after a pause starts a sentence" cannot be read.
+``mixes_scripts`` tells text that holds letters of a writing system foreign to it, as a
+recogniser's garbled word can ("Auf das Из-Te-...").
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Iterable
 
 # Code point ranges of scripts written without spaces, with the CJK and full-width punctuation
@@ -102,6 +105,37 @@ def main_script(text: str) -> str | None:
     latin = sum(1 for ch in text if ch.isalpha() and script(ch) is None)
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] >= latin else None
+
+
+# Japanese writes one text in three of Unicode's scripts; Latin letters (names, brands, units) may
+# stand in text of any writing system.
+_ONE_SYSTEM = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
+_ANYWHERE = "LATIN"
+
+
+def writing_system(ch: str) -> str | None:
+    """The writing system of the letter ``ch`` as Unicode names it (``LATIN``, ``CYRILLIC``,
+    ``GREEK``, ``ARABIC``, ``HANGUL``; ``CJK`` for Chinese characters and kana alike); None for
+    anything but a letter."""
+    if not ch.isalpha():
+        return None
+    first = unicodedata.name(ch, "").split(" ", 1)[0]
+    return _ONE_SYSTEM.get(first, first) or None
+
+
+def mixes_scripts(text: str) -> bool:
+    """Whether ``text`` holds a letter of a writing system other than the one most of its letters
+    are in, Latin aside unless most are Latin: "Из-Te-Scheingen" in German, "寿司" in Russian do;
+    "今日はUSBを買った" and "USB-кабель" do not."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        system = writing_system(ch)
+        if system is not None:
+            counts[system] = counts.get(system, 0) + 1
+    if len(counts) < 2:
+        return False
+    main = max(counts, key=lambda k: counts[k])
+    return bool(set(counts) - {main, _ANYWHERE})
 
 
 def segment(text: str) -> str:

@@ -77,6 +77,17 @@ def test_a_long_sentence_without_clauses_stops_before_a_word_that_opens_one():
     assert title(build_sentences(timed_words(text))) == "The engineers kept testing the same bridge design"
 
 
+def test_a_sentence_with_a_garbled_word_in_another_writing_system_is_not_the_title():
+    """A recogniser's garble can mix scripts ("Auf das Из-Te-..." in German): a creator never
+    wants that as a headline, so such a sentence comes after every legible one."""
+    clean = "Why did the whole team leave? The bridge held for ten years."
+    assert title(build_sentences(timed_words(clean))) == "Why did the whole team leave?"  # a question leads
+    garbled = "Why did the Из-Te team leave? The bridge held for ten years."
+    assert title(build_sentences(timed_words(garbled))) == "The bridge held for ten years"
+    # Only garble left: it is still the title (an event needs one)
+    assert title(build_sentences(timed_words("Why did the Из-Te team leave?"))) == "Why did the Из-Te team leave?"
+
+
 def test_the_checker_refuses_a_title_cut_mid_phrase():
     text = "Four bakers were standing around, the dough rising, and nobody was sure who should put it in."
     assert not whole_phrase("Four bakers were standing around, the dough rising, and nobody sure who", [text])

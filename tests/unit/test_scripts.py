@@ -7,7 +7,7 @@ from streams.domain.words import Word
 from streams.media.captions import CAPTION_STYLES, for_script, group_cues, to_srt
 from streams.media.ass import layout_cues, to_ass
 from streams.moments.sentences import build_sentences, join_words
-from streams.text.scripts import caseless, join, main_script, unspaced
+from streams.text.scripts import caseless, join, main_script, mixes_scripts, unspaced, writing_system
 
 
 def test_words_of_unspaced_scripts_join_without_spaces():
@@ -80,3 +80,14 @@ def test_a_long_cjk_cue_breaks_into_two_lines_without_spaces():
     narrow = layout_cues(words, 300, 600, CAPTION_STYLES["bold"], lambda text, size, bold: len(text) * size * 2)
     [layout] = narrow
     assert len(layout.lines) == 2 and "".join("".join(line) for line in layout.lines) == "这是一个非常长的"
+
+
+def test_text_that_mixes_writing_systems():
+    """A letter of another writing system than most of the text's, Latin aside where the text is
+    not Latin: what a garbled recognised word looks like, not a loanword or a brand."""
+    assert mixes_scripts("Auf das Из-Te-Scheingen") and mixes_scripts("寿司 в Москве очень вкусные")
+    assert mixes_scripts("Ελληνικά γράμματα and three English words and more")
+    for fine in ("USB-кабель сломался", "今日はUSBを買った", "広州市房地産", "Café déjà vu", "Привет мир", "42 %", ""):
+        assert not mixes_scripts(fine), fine
+    systems = ["LATIN", "CYRILLIC", "GREEK", "CJK", "CJK", "HANGUL", "CJK", None, None]
+    assert [writing_system(c) for c in "aЖλア字한ｱ1 "] == systems
