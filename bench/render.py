@@ -43,7 +43,7 @@ from bench.report import machine  # noqa: E402
 from streams.domain.words import Word  # noqa: E402
 from streams.media.loudness import parse_summary  # noqa: E402
 from streams.media.reframe.camera import CropKeyframe  # noqa: E402
-from streams.media.render import RenderSpec, render_clip  # noqa: E402
+from streams.media.render import RenderSpec, forget_gains, render_clip  # noqa: E402
 from streams.settings import project_root  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
 
@@ -91,6 +91,7 @@ def plan(seconds: float) -> Plan:
 
 def full(source: Path, out: Path, seconds: float, preset: str, threads: int) -> float:
     spec = RenderSpec(source, START, START + seconds, words=words(seconds), plan=plan(seconds), preset=preset)
+    forget_gains()  # each round a fresh clip's whole work, its loudness measured too
     began = time.perf_counter()
     asyncio.run(render_clip(spec, out, stem="full", threads=threads))
     return time.perf_counter() - began

@@ -58,7 +58,7 @@ from streams.asr.wer import word_error_rate  # noqa: E402
 from streams.asr.whisper import WhisperOptions, WhisperRecognizer  # noqa: E402
 from streams.domain.words import Word  # noqa: E402
 from streams.media.audio import decode_pcm  # noqa: E402
-from streams.media.render import RenderSpec, probe, render_clip  # noqa: E402
+from streams.media.render import RenderSpec, forget_gains, probe, render_clip  # noqa: E402
 from streams.media.trim import TrimOptions, plan  # noqa: E402
 from streams.media.hesitations import loudness_of
 from streams.moments.sentences import join_words  # noqa: E402
@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 clip_words = tuple(use.words(inside_words)) if use is not None else tuple(
                     Word(w.word, max(0.0, w.start - start), min(end, w.end) - start) for w in inside_words)
                 spec = RenderSpec(video, start, end, words=clip_words, language="en", trim=use, preset="veryfast")
+                forget_gains()  # both ways measure the stretch's loudness, as two clips would
                 t0 = time.perf_counter()
                 renders[name] = asyncio.run(render_clip(spec, folder / f"{name}{k}", stem="c"))
                 seconds[name] = time.perf_counter() - t0

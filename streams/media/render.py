@@ -2,10 +2,11 @@
 logo, normalise loudness, encode; then a thumbnail and the editor hand-off.
 
 Per clip: one audio-only ffmpeg run measures loudness (``loudness.py``; a second one only when the
-limiter has a lot to do), one ffmpeg run decodes the source once and encodes the MP4 once through a
-single filter graph (reframe drawn by ``framing.py``, logo, captions, gain + true-peak limiter,
-fades), written under a temporary name and renamed only when complete. The thumbnail is read from
-the MP4 (``thumbnail.py``) and the hand-off JSON (``handoff.py``) written beside it.
+limiter has a lot to do; once for a stretch of a source, whatever its aspects), one ffmpeg run
+decodes the source once and encodes the MP4 once through a single filter graph (reframe drawn by
+``framing.py``, logo, captions, gain + true-peak limiter, fades), written under a temporary name
+and renamed only when complete. The thumbnail is read from the MP4 (``thumbnail.py``) and the
+hand-off JSON (``handoff.py``) written beside it.
 
 This module runs a render; its parts have their own: what is asked and given back
 (``render_spec``), the ffmpeg command lines (``ffmpeg_args``, pure, for tests without ffmpeg),
@@ -72,6 +73,8 @@ Answer = TypeVar("Answer")
 Result = TypeVar("Result")
 
 PEAK_TRIES = 2  # audio encodes after the first, at most, to bring the true peak under the promise
+KEPT_GAINS = 256  # loudness gains remembered (``_loudness_gain``): a long video's clips in every aspect
+_GAINS: dict[tuple, float | None] = {}
 
 
 def probe(path: Path, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
@@ -296,15 +299,45 @@ async def clip_audio(source: Path, start: float, duration: float, scratch: Path,
 async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> float | None:
     """``loudness.gain_for`` the clip, its measuring runs made by ffmpeg. A trimmed clip is
     measured over its whole stretch of the source: what a trim takes out is pauses and
-    hesitations, which loudness gating leaves out or which weigh little."""
+    hesitations, which loudness gating leaves out or which weigh little.
+
+    The same stretch of the same version of a source (its inode, size and modification time) is
+    measured once: a video's clips in several aspects share their audio, so every aspect after the
+    first reuses the gain. A failed measurement is not kept."""
     duration = spec.span
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
+    version = _version(Path(spec.source))
+    key = None if version is None else (version, round(spec.start, 3), round(duration, 3), ffmpeg)
+    if key in _GAINS:
+        return _GAINS[key]
 
     async def measure(step: loudness.Measure) -> str:
         return await run_ffmpeg(ffmpeg, step.args, "loudness", duration)
 
-    return await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
+    gain = await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
+    if key is None:
+        return gain
+    _GAINS[key] = gain
+    while len(_GAINS) > KEPT_GAINS:
+        del _GAINS[next(iter(_GAINS))]  # the oldest first
+    return gain
+
+
+def forget_gains() -> None:
+    """Forget every loudness gain measured so far, so the next render of any clip measures its
+    own: for a benchmark that times a clip's whole work more than once."""
+    _GAINS.clear()
+
+
+def _version(path: Path) -> tuple | None:
+    """Which version of the file at ``path`` this is: its place and its inode, size and
+    modification time (a replaced file is another version); None when it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.absolute()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[[float], bool | None] | None:

@@ -764,3 +764,34 @@ def test_right_to_left_captions_read_right_to_left(media, tmp_path, tokens, line
     else:
         assert abs(ys[0] - ys[1]) < 20 and abs(ys[2] - ys[3]) < 20 and ys[2] - ys[0] > 40  # the first on top
         assert xs[0] > xs[1] and xs[2] > xs[3]  # each read from the right
+
+
+def test_a_stretch_of_a_source_is_measured_for_loudness_once_for_every_aspect(media, tmp_path, monkeypatch):
+    """A video's clips in several aspects share their audio: the second aspect takes the first's
+    gain without measuring again, and a source replaced in place (another version) is measured anew."""
+    import streams.media.render as module
+
+    source = tmp_path / "talk.mp4"
+    shutil.copy(media / "source.mp4", source)
+    ran: list[str] = []  # what each ffmpeg run was for; "measure" for a loudness run reading the source
+
+    async def counted(ffmpeg, args, purpose, *rest, **kwargs):
+        ran.append("measure" if purpose == "loudness" and any(str(source) in str(a) for a in args) else purpose)
+        return await real(ffmpeg, args, purpose, *rest, **kwargs)
+
+    real = module.run_ffmpeg
+    monkeypatch.setattr(module, "run_ffmpeg", counted)
+    first = render(RenderSpec(source, 1.0, 4.0, aspect="9:16", preset="ultrafast"), tmp_path / "tall")
+    assert "measure" in ran and first.gain_db is not None
+    ran.clear()
+    second = render(RenderSpec(source, 1.0, 4.0, aspect="1:1", preset="ultrafast"), tmp_path / "square")
+    assert "measure" not in ran and "render" in ran
+    assert second.gain_db == first.gain_db
+    ran.clear()
+    render(RenderSpec(source, 2.0, 4.0, aspect="1:1", preset="ultrafast"), tmp_path / "later")
+    assert "measure" in ran  # another stretch
+    ran.clear()
+    shutil.copy(media / "podcast.m4a", tmp_path / "other.m4a")
+    os.replace(tmp_path / "other.m4a", source)  # another file under the same name
+    render(RenderSpec(source, 1.0, 4.0, aspect="9:16", preset="ultrafast"), tmp_path / "replaced")
+    assert "measure" in ran
