@@ -86,21 +86,18 @@ def probe(path: Path, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
     version of a file (its inode, size and modification time) is read once, and a replaced file
     is read again. Failures are not remembered."""
     path = Path(path)
-    try:
-        st = path.stat()
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISREG(st.st_mode):
+    version = _version(path)
+    if version is None:
         raise RenderError(f"cannot read source {path.name}: No such file")
     try:
-        return _described(str(path.absolute()), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), sandbox)
+        return _described(version, sandbox)
     except MediaError as exc:
         raise RenderError(exc.message) from exc
 
 
 @functools.lru_cache(maxsize=64)
-def _described(path: str, version: tuple[int, int, int, int], sandbox: SandboxLimits) -> SourceInfo:
-    return read_source(Path(path), sandbox=sandbox)
+def _described(version: tuple, sandbox: SandboxLimits) -> SourceInfo:
+    return read_source(Path(version[0]), sandbox=sandbox)
 
 
 async def render_clip(
@@ -332,10 +329,13 @@ def forget_gains() -> None:
 
 def _version(path: Path) -> tuple | None:
     """Which version of the file at ``path`` this is: its place and its inode, size and
-    modification time (a replaced file is another version); None when it cannot be read."""
+    modification time (a replaced file is another version); None when it is no regular file that
+    can be read. ``probe`` and the loudness gains remember by it."""
     try:
         st = path.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
         return None
     return (str(path.absolute()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
