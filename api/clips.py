@@ -233,6 +233,7 @@ async def _render(
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request).clip(new_id) is not None:
         return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
+    await catalog(request).forget_deletion(new_id)  # asked for again: a clip deleted before may be drawn
     start, end = span if span is not None else (None, None)
     event = RenderRequested(
         tenant_id=tenant_id,

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from streams.errors import (
+    ClipInUse,
     ClipstreamError,
     ContractError,
     CorrectionRefused,
@@ -50,6 +51,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[ClipstreamError], int], ...] = (
     (PlanQuotaExceeded, 402),
     (WordNotFound, 422),
     (CorrectionRefused, 409),
+    (ClipInUse, 409),
 )
 
 

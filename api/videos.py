@@ -1,5 +1,6 @@
 """``/v1/videos`` and ``/v1/clips``: list and delete videos; read transcripts, moments and clips;
-download and re-render clips (submitting videos is ``api.submissions``). Every read and write runs under the caller's tenant (row-level security)."""
+download and delete clips (submitting videos is ``api.submissions``, making clips ``api.clips``).
+Every read and write runs under the caller's tenant (row-level security)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ from api.video_access import (
     video_not_found,
     video_or_404,
 )
-from streams.adapters.storage import video_prefix
-from streams.domain.clip import CLIP_FILES, Clip
+from streams.adapters.storage import clip_file_key, video_prefix
+from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
 from streams.domain.envelope import iso_z
 from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
@@ -267,6 +268,7 @@ async def get_clips(request: Request) -> JSONResponse:
             links={
                 "download": link("downloadClip", clip_id="$response.body#/clip_id"),
                 "video": link("getVideo", video_id="$response.body#/video_id"),
+                "delete": link("deleteClip", clip_id="$response.body#/clip_id"),
             },
         ),
         **NOT_FOUND,
@@ -280,6 +282,49 @@ async def get_clip(request: Request) -> JSONResponse:
     return JSONResponse(_clip_json(request, clip, names))
 
 
+@operation(
+    "deleteClip",
+    "Delete a clip and its stored files",
+    {
+        "204": {"description": "Deleted."},
+        **NOT_FOUND,
+        "409": error("Conflict"),
+        "413": error("PayloadTooLarge"),
+        "503": error("Unavailable"),
+    },
+    scope="admin",  # as a video: an editor makes and publishes clips, an admin deletes
+    tag="clips",
+    description="The clip is gone for good: a redelivered ranking or render request does not draw it "
+    "again, though asking for it through `POST /v1/clips` or `POST /v1/clips/{id}/renders` does. Its "
+    "failed and cancelled posts go with it; while a post is scheduled, being published or published "
+    "the answer is 409 `clip_has_posts` and nothing changes (cancel a post that has not begun; a "
+    "published post keeps its clip). The video and its other clips are untouched.",
+)
+async def delete_clip(request: Request) -> Response:
+    principal = caller(request)
+    clip = await clip_or_404(request)
+    uris = await catalog(request).delete_clip(clip.clip_id)
+    if uris is None:  # deleted meanwhile
+        raise ApiError(404, "clip_not_found", f"no clip with id {clip.clip_id!r}")
+    keys = [
+        clip_file_key(principal.tenant_id, clip.video_id, clip.clip_id, suffix) for suffix in CLIP_SUFFIXES.values()
+    ]
+    await asyncio.to_thread(_delete_files, request.app.state.storage, keys, uris)
+    await audited(request, "clip.deleted", clip.clip_id)
+    return Response(status_code=204)
+
+
+def _delete_files(storage, keys: Sequence[str], uris: Sequence[str]) -> None:
+    """The clip's files where the renderer keeps them, then where its row says (older layouts)."""
+    for key in keys:
+        storage.delete(key)
+    for uri in uris:
+        try:
+            storage.delete(storage.key_of(uri))
+        except StorageError:
+            pass
+
+
 routes = [
     Route("/v1/videos", list_videos, methods=["GET"]),
     Route("/v1/videos/{video_id}", get_video, methods=["GET"]),
@@ -290,5 +335,6 @@ routes = [
     Route("/v1/videos/{video_id}/clips", get_clips, methods=["GET"]),
     Route("/v1/videos/{video_id}/source", get_source, methods=["GET"]),
     Route("/v1/clips/{clip_id}", get_clip, methods=["GET"]),
+    Route("/v1/clips/{clip_id}", delete_clip, methods=["DELETE"]),
     Route("/v1/clips/{clip_id}/download", download_clip, methods=["GET"]),
 ]

@@ -277,6 +277,9 @@ class ClipRendering:
         if stored is not None:  # rendered before: announced again, as a killed worker may not have
             await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
             return
+        if await rt.catalog.clip_deleted(cid):  # someone deleted it: a redelivered message does not draw it again
+            log.info("clip %s of video %s was deleted: not rendered again", cid, video_id)
+            return
         clock = Stopwatch()
         source = await self.source()
         plan = (await self.plans(moment)).get(aspect)
@@ -323,7 +326,9 @@ class ClipRendering:
         # Announced from the row (which another worker racing on the same clip may have written
         # first), so this and every later announcement of the clip are the same event.
         stored = await rt.catalog.clip(cid)
-        if stored is None:  # the video deleted meanwhile, its clips with it: nothing to announce
+        if stored is None:  # the clip, or its video with its clips, deleted meanwhile: nothing to keep
+            for uri in keys.values():
+                await asyncio.to_thread(rt.storage.delete, rt.storage.key_of(uri))
             return
         await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
         await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)

@@ -29,6 +29,7 @@ ClipstreamError
 ├── CorrectionRefused      a correction of a transcript's words cannot be made as asked (nothing of it is kept)
 │   ├── WordNotFound       it names a time at which the transcript has no word
 │   └── WordChanged        it names a word by what it reads, and it reads otherwise now (changed meanwhile)
+├── ClipInUse              a clip a scheduled, publishing or published post names cannot be deleted
 ├── ContractError          an event does not match its JSON Schema (or is not JSON)
 │   ├── UnsupportedSchemaVersion  its ``schema_version`` is one this consumer does not know
 │   ├── EventTooLarge      the message is over ``max_event_bytes``
@@ -110,6 +111,7 @@ from streams.errors.config import (
     UnsafeCheckpoint,
 )
 from streams.errors.media import (
+    ClipInUse,
     CorrectionRefused,
     EmptyMedia,
     InvalidOptions,
@@ -174,6 +176,7 @@ __all__ = [
     "BillingError",
     "BillingUnavailable",
     "BrokerUnavailable",
+    "ClipInUse",
     "ClipstreamError",
     "ComponentFailed",
     "ConfigError",

@@ -100,3 +100,10 @@ class WordChanged(CorrectionRefused):
     changed it meanwhile."""
 
     code = "word_changed"
+
+
+class ClipInUse(ClipstreamError):
+    """A clip cannot be deleted while a post needs it: one scheduled, being published or published
+    names it (cancel a post that has not begun; a published post keeps its clip)."""
+
+    code = "clip_has_posts"

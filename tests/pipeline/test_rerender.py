@@ -88,3 +88,86 @@ def test_rerender_at_another_length_recuts_on_whole_sentences(pipeline, media_di
                     {"min_seconds": 1, "max_seconds": 2}, {"max_seconds": "long", "min_seconds": 3}):
             answer = http.post(path, json=bad)
             assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_body", bad
+
+
+async def _scheduled_post(pool, tenant_id: str, clip_id: str) -> str:
+    """A post of the clip scheduled far ahead, made as the publisher's tables hold one (the session
+    stack has publishing off, so not through the API)."""
+    from datetime import UTC, datetime
+
+    from streams.publish import store
+    from streams.publish.platform import PostRequest
+
+    async with pool.acquire() as conn:
+        account = await store.add_account(conn, tenant_id, "youtube", "a channel", b"sealed elsewhere")
+        post = await store.create_post(conn, tenant_id, clip_id, account.account_id, PostRequest("a post"),
+                                       datetime.now(UTC).replace(year=2099))
+    return post.post_id
+
+
+async def _send_again(bootstrap: str, message: dict) -> None:
+    """A message of the render requests topic delivered once more, byte for byte, as Kafka does
+    after a worker dies before committing it."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait("render_requests", message["value"], key=message["key"])
+    finally:
+        await producer.stop()
+
+
+def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_again(pipeline, media_dir):
+    import asyncio
+
+    from tests.owner import as_owner
+    from tests.topics import read_topic, worker_caught_up
+
+    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    video_id = video["video_id"]
+    original = pipeline.client.clips(video_id)["clips"][0]
+    headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as http:
+        look = {"caption_style": "karaoke", "aspect": "1:1"}
+        asked = http.post(f"/v1/clips/{original['clip_id']}/renders", json=look)
+        assert asked.status_code == 202, asked.text
+        made = pipeline.wait_for_clip(video_id, asked.json()["clip_id"])
+        files = [pipeline.clip_file(made, kind) for kind in ("mp4", "srt", "vtt", "thumbnail", "handoff")]
+        assert all(f.is_file() for f in files)
+        path = f"/v1/clips/{made['clip_id']}"
+
+        # A scheduled post holds the clip: 409, nothing changes; cancelled, the post goes with it.
+        post_id = as_owner(pipeline.settings, lambda pool: _scheduled_post(pool, pipeline.tenant_id, made["clip_id"]))
+        held = http.delete(path)
+        assert held.status_code == 409 and held.json()["error"]["code"] == "clip_has_posts", held.text
+        assert "1 scheduled" in held.json()["error"]["message"]
+        assert http.get(path).status_code == 200 and all(f.is_file() for f in files)
+        assert http.post(f"/v1/posts/{post_id}/cancel").status_code == 200
+
+        gone = http.delete(path)
+        assert gone.status_code == 204, gone.text
+        assert http.get(path).status_code == 404
+        assert http.get(f"/v1/posts/{post_id}").status_code == 404
+        assert made["clip_id"] not in {c["clip_id"] for c in pipeline.client.clips(video_id)["clips"]}
+        assert not any(f.exists() for f in files)
+        assert all(f.is_file() for f in (pipeline.clip_file(original, "mp4"), pipeline.clip_file(original, "srt")))
+        again = http.delete(path)
+        assert again.status_code == 404 and again.json()["error"]["code"] == "clip_not_found"
+
+        # The request that drew it, delivered again: the worker handles it and draws nothing.
+        requests = asyncio.run(read_topic(pipeline.settings.kafka_bootstrap, "render_requests", key=video_id, raw=True))
+        drawn = [m for m in requests if json.loads(m["value"])["clip_id"] == made["clip_id"]]
+        assert len(drawn) == 1
+        asyncio.run(_send_again(pipeline.settings.kafka_bootstrap, drawn[0]))
+        asyncio.run(worker_caught_up(pipeline.settings.kafka_bootstrap))
+        assert http.get(path).status_code == 404
+        assert not any(f.exists() for f in files)
+
+        # Asked for again by a person: queued (not "rendered"), and drawn again.
+        back = http.post(f"/v1/clips/{original['clip_id']}/renders", json=look)
+        assert back.status_code == 202 and back.json()["clip_id"] == made["clip_id"], back.text
+        redrawn = pipeline.wait_for_clip(video_id, made["clip_id"])
+        assert (redrawn["start"], redrawn["end"], redrawn["caption_style"]) == (made["start"], made["end"], "karaoke")
+        assert all(f.is_file() for f in files)

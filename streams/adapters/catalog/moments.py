@@ -13,6 +13,7 @@ from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.domain.clip import Clip
 from streams.domain.moment import Moment, StoredMoment
+from streams.errors import ClipInUse
 from streams.judge.verdict import Judged, Verdict
 
 
@@ -112,8 +113,10 @@ class MomentRecords(CatalogBase):
 
     # clips ---------------------------------------------------------------------------------
     async def save_clip(self, clip: Mapping) -> bool:
-        """Insert a rendered clip once. True if it was new."""
-        async with self._conn() as conn:
+        """Insert a rendered clip once, unless someone deleted it (``delete_clip``). True if it was new."""
+        async with self._conn() as conn, conn.transaction():
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM deleted_clips WHERE clip_id = $1)", clip["clip_id"]):
+                return False
             status = await conn.execute(
                 "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
                 " mp4_uri, srt_uri, vtt_uri, thumbnail_uri, variant, caption_style, trimmed_seconds)"
@@ -167,6 +170,47 @@ class MomentRecords(CatalogBase):
                     within,
                 )
             )
+
+    async def delete_clip(self, clip_id: str) -> list[str] | None:
+        """Delete the clip's row, its failed and cancelled posts with it, and mark it deleted so
+        that no redelivered ranking or render request draws it again; the URIs of its stored
+        files, or None if unknown. ``ClipInUse`` while a post scheduled, being published or
+        published names it."""
+        async with self._conn() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT video_id, mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE clip_id = $1 FOR UPDATE",
+                clip_id,
+            )
+            if row is None:
+                return None
+            held = await conn.fetch(
+                "SELECT status, count(*) AS n FROM posts WHERE clip_id = $1 AND status NOT IN ('failed', 'cancelled')"
+                " GROUP BY status ORDER BY status",
+                clip_id,
+            )
+            if held:
+                counted = ", ".join(f"{r['n']} {r['status']}" for r in held)
+                raise ClipInUse(
+                    f"clip {clip_id!r} has posts ({counted}): cancel a post that has not begun;"
+                    " a published post keeps its clip"
+                )
+            await conn.execute(
+                "INSERT INTO deleted_clips (clip_id, video_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                clip_id,
+                row["video_id"],
+            )
+            await conn.execute("DELETE FROM clips WHERE clip_id = $1", clip_id)
+        return [row["mp4_uri"], row["srt_uri"], row["vtt_uri"], row["thumbnail_uri"]]
+
+    async def clip_deleted(self, clip_id: str) -> bool:
+        """Whether someone deleted the clip (and has not asked for it again since)."""
+        async with self._conn() as conn:
+            return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM deleted_clips WHERE clip_id = $1)", clip_id))
+
+    async def forget_deletion(self, clip_id: str) -> None:
+        """A person asks for a deleted clip again: the render path may draw it."""
+        async with self._conn() as conn:
+            await conn.execute("DELETE FROM deleted_clips WHERE clip_id = $1", clip_id)
 
     async def clip(self, clip_id: str) -> Clip | None:
         async with self._conn() as conn:
