@@ -187,7 +187,8 @@ def _correct_word(page, http, video_id: str, clip: dict, shots: Shots) -> None:
     """A word double-clicked (or reached with the keyboard and F2) becomes a box: Enter keeps what
     is typed there (the API reads it at once), Escape leaves the word as it is. The clip the word
     is spoken in is listed as showing the words as heard, and one click renders it again with them
-    as corrected, in its own look. The words are put back as heard at the end."""
+    as corrected, in its own look. The words are put back as heard at the end, and the clip drawn
+    with the corrections is deleted from its card."""
     path = f"/v1/videos/{video_id}/transcript"
     words = http.get(path).json()["words"]
     i = next(i for i, w in enumerate(words) if len(_normal(w["word"])) > 3 and WORD not in _normal(w["word"])
@@ -245,6 +246,16 @@ def _correct_word(page, http, video_id: str, clip: dict, shots: Shots) -> None:
     assert "Clipstream" in captions and "Keyboard" in captions, captions
     back = http.patch(path, json={"words": [{"start": words[j]["start"], "word": None} for j in (i, i + 1)]})
     assert back.status_code == 200 and http.get(path).json()["words"][i:i + 2] == words[i:i + 2], back.text
+    # The words read as heard again, so the clip drawn with the corrections goes: its card's Delete,
+    # once confirmed, removes it and its files; the clip it was drawn from stays.
+    card = page.locator(f"#clips .clip-card[data-clip-id='{redrawn[0]['clip_id']}']")
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.locator("button.clip-delete").click()
+    card.wait_for(state="detached", timeout=15_000)
+    assert "Clip deleted" in page.text_content("#toast-text")
+    assert http.get(f"/v1/clips/{redrawn[0]['clip_id']}").status_code == 404
+    assert http.get(f"/v1/clips/{clip['clip_id']}").status_code == 200
+    assert page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']").count() == 1
 
 
 def _find_word(page, words: list[dict], shots: Shots) -> None:

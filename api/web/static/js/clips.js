@@ -1,6 +1,6 @@
 // The gallery of rendered clips, best first: a player per clip (thumbnail as poster, captions as a
 // track), its score, title and reason, the signal breakdown on demand, downloads and re-rendering
-// in another caption style or aspect. Cards are kept across refreshes so a playing clip plays on.
+// in another caption style or aspect, deleting. Cards are kept across refreshes so a playing clip plays on.
 
 import { api, blobUrl } from "./api.js";
 import { $, clear, clock, fill, h, safeUrl } from "./dom.js";
@@ -128,6 +128,9 @@ class ClipCard {
         if (!publish.hidden) publish.load();
       },
     }, "Publish");
+    const remove = h("button", {
+      type: "button", class: "btn ghost small clip-delete needs-admin", onclick: () => this.remove(),
+    }, "Delete");
     const posted = h("p", { class: "clip-posts small", hidden: true, "aria-label": "On the platforms" });
     showClipStats(posted, clip.clip_id);
     fill(this.body,
@@ -149,11 +152,23 @@ class ClipCard {
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       posted,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
-      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle, publishToggle),
+      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle, publishToggle, remove),
       editorExports(urls.timeline),
       form,
       publish,
     );
+  }
+
+  /** Deletes the clip and its files (a clip a post still needs stays: the API says which post). */
+  async remove() {
+    if (!confirm(`Delete the clip "${this.clip.title || "Untitled moment"}" (${this.clip.aspect}) and its files? This cannot be undone.`)) return;
+    try {
+      await api(`/v1/clips/${encodeURIComponent(this.id)}`, { method: "DELETE" });
+      toast("Clip deleted.", { kind: "info", seconds: 4 });
+    } catch (error) {
+      if (error.status !== 404) report(error); // 404: deleted already
+    }
+    this.gallery.load(this.gallery.videoId);
   }
 
   rerenderForm(clip) {
