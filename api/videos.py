@@ -5,8 +5,10 @@ Every read and write runs under the caller's tenant (row-level security)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping, Sequence
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,11 +38,13 @@ from api.video_access import (
 )
 from streams.adapters.storage import clip_file_key, video_prefix
 from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
-from streams.domain.envelope import iso_z
+from streams.domain.envelope import iso_z, utc_now
 from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
 from streams.speakers.video import named
 from streams.timeline.formats import FORMATS
+from streams.webhooks import events
+from streams.webhooks import store as webhook_store
 
 
 def _summary(v: Video) -> dict:
@@ -298,12 +302,21 @@ async def get_clip(request: Request) -> JSONResponse:
     "again, though asking for it through `POST /v1/clips` or `POST /v1/clips/{id}/renders` does. Its "
     "failed and cancelled posts go with it; while a post is scheduled, being published or published "
     "the answer is 409 `clip_has_posts` and nothing changes (cancel a post that has not begun; a "
-    "published post keeps its clip). The video and its other clips are untouched.",
+    "published post keeps its clip). The video and its other clips are untouched. A `clip.deleted` "
+    "webhook announces it.",
 )
 async def delete_clip(request: Request) -> Response:
     principal = caller(request)
     clip = await clip_or_404(request)
-    uris = await catalog(request).delete_clip(clip.clip_id)
+
+    async def announce(conn: asyncpg.Connection) -> None:
+        """In the deletion's transaction: the ``clip.deleted`` webhook goes out if and only if it is deleted."""
+        told = events.from_deleted_clip(
+            principal.tenant_id, clip.video_id, clip.clip_id, clip.moment_id, clip.aspect, uuid.uuid4().hex, utc_now()
+        )
+        await webhook_store.enqueue(conn, told)
+
+    uris = await catalog(request).delete_clip(clip.clip_id, then=announce)
     if uris is None:  # deleted meanwhile
         raise ApiError(404, "clip_not_found", f"no clip with id {clip.clip_id!r}")
     keys = [

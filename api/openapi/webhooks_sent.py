@@ -106,6 +106,11 @@ def _data() -> dict[str, tuple[str, dict]]:
                 }
             ),
         ),
+        "clip.deleted": (
+            "A person deleted a clip and its files (`DELETE /v1/clips/{clip_id}`); each deletion once. Its id may "
+            "be rendered again later, when someone asks for it: `clip.rendered` says so.",
+            _closed({**video, "clip_id": STRING, "moment_id": STRING, "aspect": STRING, "links": _links("clips")}),
+        ),
         "video.completed": ("A video is done: every clip rendered.", _closed({**video, "links": _links("clips")})),
         "video.failed": (
             "A video failed, in `stage`; each failure once (an operator may revive a video, which may fail again).",

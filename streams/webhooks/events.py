@@ -7,6 +7,7 @@
 | transcript.corrected | a person corrected words (``PATCH .../transcript``)  |
 | moments.ready      | the final ``MomentsFound`` on ``moments`` (the ranking) |
 | clip.rendered      | each ``ClipRendered`` on ``renders``                   |
+| clip.deleted       | a person deleted a clip (``DELETE /v1/clips/{id}``)    |
 | video.completed    | lifecycle ``video`` ``finished``                       |
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
 | post.published     | a post the publisher put on its platform               |
@@ -18,7 +19,8 @@ Everything else (``started`` of later stages, ``progress``) is not a webhook.
 Each webhook event has a ``key`` naming the occurrence, not the Kafka message: ``video.completed``
 of video v is ``video.completed:v`` however many times the pipeline reports it (a redelivered
 message, a stage re-run after a crash, each with a fresh ``event_id``), and a clip's is its
-deterministic ``clip_id``. The delivery's ``webhook-id`` is derived from (endpoint, key), so an
+deterministic ``clip_id`` with the time its row was stored (a clip deleted and drawn again is
+announced again). The delivery's ``webhook-id`` is derived from (endpoint, key), so an
 endpoint gets each occurrence once, and ``video.failed`` once per video.
 """
 
@@ -40,6 +42,7 @@ EVENT_TYPES = (
     "transcript.corrected",
     "moments.ready",
     "clip.rendered",
+    "clip.deleted",
     "video.completed",
     "video.failed",
     "post.published",
@@ -137,7 +140,24 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         **{kind: f"/v1/clips/{clip['clip_id']}/download?file={kind}" for kind in CLIP_FILES},
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
-    return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}", clip, data)
+    return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}:{clip['produced_at']}", clip, data)
+
+
+def from_deleted_clip(
+    tenant_id: str, video_id: str, clip_id: str, moment_id: str, aspect: str, deletion_id: str, timestamp: str
+) -> WebhookEvent:
+    """``clip.deleted``: a person deleted a clip and its files. Each deletion is an occurrence of
+    its own (``deletion_id``): a clip drawn again and deleted again is announced again."""
+    data = {
+        "video_id": video_id,
+        "tenant_id": tenant_id,
+        "clip_id": clip_id,
+        "moment_id": moment_id,
+        "aspect": aspect,
+        "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
+    }
+    payload = {"type": "clip.deleted", "timestamp": timestamp, "data": data}
+    return WebhookEvent("clip.deleted", f"clip.deleted:{clip_id}:{deletion_id}", tenant_id, payload)
 
 
 def from_correction(

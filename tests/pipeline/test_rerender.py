@@ -4,11 +4,13 @@ adds a clip; asking again gives the same clip, not a second one."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
 
 from streams.stack.credentials import api_key_for
+from tests.httpd import Answer, LocalServer
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +131,23 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
     video_id = video["video_id"]
     original = pipeline.client.clips(video_id)["clips"][0]
     headers = {"Authorization": f"Bearer {api_key_for(pipeline.settings)}"}
-    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as http:
+    with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as http, \
+            LocalServer(lambda request, index: Answer(204)) as receiver:
+        endpoint = http.post("/v1/webhooks/endpoints", json={"url": receiver.url("/hook"),
+                                                             "event_types": ["clip.rendered", "clip.deleted"]})
+        assert endpoint.status_code == 201, endpoint.text
+
+        def told(kind: str, count: int) -> list[dict]:
+            """The bodies of the endpoint's ``kind`` webhooks about this video, once ``count`` came."""
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                hooks = [json.loads(r.body) for r in receiver.received]
+                mine = [h for h in hooks if h["type"] == kind and h["data"]["video_id"] == video_id]
+                if len(mine) >= count:
+                    return mine
+                time.sleep(0.5)
+            return mine
+
         look = {"caption_style": "karaoke", "aspect": "1:1"}
         asked = http.post(f"/v1/clips/{original['clip_id']}/renders", json=look)
         assert asked.status_code == 202, asked.text
@@ -155,6 +173,10 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         assert all(f.is_file() for f in (pipeline.clip_file(original, "mp4"), pipeline.clip_file(original, "srt")))
         again = http.delete(path)
         assert again.status_code == 404 and again.json()["error"]["code"] == "clip_not_found"
+        [deleted] = told("clip.deleted", 1)
+        assert deleted["data"] | {"links": None} == {"video_id": video_id, "tenant_id": pipeline.tenant_id,
+                                                     "clip_id": made["clip_id"], "moment_id": made["moment_id"],
+                                                     "aspect": "1:1", "links": None}
 
         # The request that drew it, delivered again: the worker handles it and draws nothing.
         requests = asyncio.run(read_topic(pipeline.settings.kafka_bootstrap, "render_requests", key=video_id, raw=True))
@@ -171,3 +193,8 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         redrawn = pipeline.wait_for_clip(video_id, made["clip_id"])
         assert (redrawn["start"], redrawn["end"], redrawn["caption_style"]) == (made["start"], made["end"], "karaoke")
         assert all(f.is_file() for f in files)
+        # announced rendered again (a delivery of its own, not dropped as the first one's repeat)
+        rendered = [h for h in told("clip.rendered", 2) if h["data"]["clip_id"] == made["clip_id"]]
+        assert len(rendered) == 2 and rendered[0]["timestamp"] != rendered[1]["timestamp"], rendered
+        assert len(told("clip.deleted", 1)) == 1
+        http.delete(f"/v1/webhooks/endpoints/{endpoint.json()['endpoint_id']}")

@@ -23,10 +23,10 @@ def lifecycle(stage: str, status: str, event_id: str = "e1", **fields) -> dict:
         produced_at="2025-06-01T12:00:00.000Z", stage=stage, status=status, **fields))
 
 
-def clip(clip_id: str = "c1", event_id: str = "e9") -> dict:
+def clip(clip_id: str = "c1", event_id: str = "e9", produced_at: str = "2025-06-01T12:05:00.000Z") -> dict:
     return to_payload(ClipRendered(
         schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id="t1", video_id="v1",
-        produced_at="2025-06-01T12:05:00.000Z", clip_id=clip_id, moment_id="m1", rank=2, aspect="9:16",
+        produced_at=produced_at, clip_id=clip_id, moment_id="m1", rank=2, aspect="9:16",
         start=12.5, end=40.0, duration=27.5, mp4_uri="s3://b/c1.mp4", srt_uri="s3://b/c1.srt",
         vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg"))
 
@@ -69,8 +69,23 @@ def test_a_redelivered_or_re_reported_event_has_the_same_key_and_body():
     first, again = from_lifecycle(lifecycle("video", "finished", "e1")), from_lifecycle(lifecycle("video", "finished", "e7"))
     assert first.key == again.key == "video.completed:v1"
     assert body(first.payload) == body(again.payload)
-    assert from_clip(clip(event_id="e1")).key == from_clip(clip(event_id="e2")).key == "clip.rendered:c1"
+    assert from_clip(clip(event_id="e1")).key == from_clip(clip(event_id="e2")).key == (
+        "clip.rendered:c1:2025-06-01T12:05:00.000Z")
     assert from_clip(clip("c2")).key != from_clip(clip("c1")).key
+    # deleted, then asked for again: its row is stored anew, and that is another occurrence
+    assert from_clip(clip(produced_at="2025-06-02T08:00:00.000Z")).key != from_clip(clip()).key
+
+
+def test_each_deletion_of_a_clip_is_an_occurrence_of_its_own():
+    from streams.webhooks.events import from_deleted_clip
+
+    first = from_deleted_clip("t1", "v1", "c1", "m1", "9:16", "d1", "2026-12-05T09:00:00Z")
+    again = from_deleted_clip("t1", "v1", "c1", "m1", "9:16", "d2", "2026-12-05T09:30:00Z")
+    assert first.type == "clip.deleted" and first.type in EVENT_TYPES and first.tenant_id == "t1"
+    assert first.payload["data"] == {"video_id": "v1", "tenant_id": "t1", "clip_id": "c1", "moment_id": "m1",
+                                     "aspect": "9:16", "links": {"video": "/v1/videos/v1",
+                                                                 "clips": "/v1/videos/v1/clips"}}
+    assert first.key != again.key and first.key.startswith("clip.deleted:c1:")
 
 
 def test_clip_rendered_carries_the_clip():
@@ -160,7 +175,7 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
 
     from streams.domain.posts import Post
     from streams.usage.plans import Plan
-    from streams.webhooks.events import TEST_EVENT, from_correction, from_post, from_usage, ping
+    from streams.webhooks.events import TEST_EVENT, from_correction, from_deleted_clip, from_post, from_usage, ping
     from tests.documented import _document, assert_documented_webhook
 
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -176,6 +191,7 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
                                                                      {"speaker": "S2", "talk_seconds": 40.0}])),
         from_ranking(ranking(is_final=True, superseded=["m7"])),
         from_clip(clip()),
+        from_deleted_clip("t1", "v1", "c1", "m1", "9:16", "d1", "2026-12-05T09:00:00Z"),
         from_lifecycle(lifecycle("video", "finished")),
         from_lifecycle(lifecycle("render", "failed", error_code="render_failed", reason="ffmpeg died")),
         from_post(post, "2026-12-01T09:00:05Z"),

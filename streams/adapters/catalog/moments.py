@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Mapping, Sequence
+from typing import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
 
@@ -171,11 +171,14 @@ class MomentRecords(CatalogBase):
                 )
             )
 
-    async def delete_clip(self, clip_id: str) -> list[str] | None:
+    async def delete_clip(
+        self, clip_id: str, then: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
+    ) -> list[str] | None:
         """Delete the clip's row, its failed and cancelled posts with it, and mark it deleted so
-        that no redelivered ranking or render request draws it again; the URIs of its stored
-        files, or None if unknown. ``ClipInUse`` while a post scheduled, being published or
-        published names it."""
+        that no redelivered ranking or render request draws it again; ``then`` is awaited with the
+        connection last, in the same transaction (the API announces the deletion there). The URIs
+        of its stored files, or None if unknown. ``ClipInUse`` while a post scheduled, being
+        published or published names it."""
         async with self._conn() as conn, conn.transaction():
             row = await conn.fetchrow(
                 "SELECT video_id, mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE clip_id = $1 FOR UPDATE",
@@ -200,6 +203,8 @@ class MomentRecords(CatalogBase):
                 row["video_id"],
             )
             await conn.execute("DELETE FROM clips WHERE clip_id = $1", clip_id)
+            if then is not None:
+                await then(conn)
         return [row["mp4_uri"], row["srt_uri"], row["vtt_uri"], row["thumbnail_uri"]]
 
     async def clip_deleted(self, clip_id: str) -> bool:
