@@ -134,12 +134,18 @@ def video_json(request: Request, v: Video) -> dict:
     {"204": {"description": "Deleted."}, **NOT_FOUND, "413": error("PayloadTooLarge"), "503": error("Unavailable")},
     scope="admin",  # destructive: an editor (write) uploads, renders and publishes, an admin deletes
     tag="videos",
+    description="Announced by a `video.deleted` webhook, which names the video's clips.",
 )
 async def delete_video(request: Request) -> Response:
     principal = caller(request)
     state = request.app.state
     video_id = request.path_params["video_id"]
-    uris = await state.catalog.for_tenant(principal.tenant_id).delete_video(video_id)
+
+    async def announce(conn: asyncpg.Connection, clips: list[str]) -> None:
+        """In the deletion's transaction: the ``video.deleted`` webhook goes out if and only if it is deleted."""
+        await webhook_store.enqueue(conn, events.from_deleted_video(principal.tenant_id, video_id, clips, utc_now()))
+
+    uris = await state.catalog.for_tenant(principal.tenant_id).delete_video(video_id, then=announce)
     if uris is None:
         raise video_not_found(video_id)
     await asyncio.to_thread(_delete_objects, state.storage, principal.tenant_id, video_id, uris)

@@ -112,6 +112,11 @@ def _data() -> dict[str, tuple[str, dict]]:
             _closed({**video, "clip_id": STRING, "moment_id": STRING, "aspect": STRING, "links": _links("clips")}),
         ),
         "video.completed": ("A video is done: every clip rendered.", _closed({**video, "links": _links("clips")})),
+        "video.deleted": (
+            "A person deleted a video, its clips (`clips`: their ids, each not announced on its own) and its files "
+            "(`DELETE /v1/videos/{video_id}`).",
+            _closed({**video, "clips": array(STRING)}),
+        ),
         "video.failed": (
             "A video failed, in `stage`; each failure once (an operator may revive a video, which may fail again).",
             _closed(

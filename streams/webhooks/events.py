@@ -10,6 +10,7 @@
 | clip.deleted       | a person deleted a clip (``DELETE /v1/clips/{id}``)    |
 | video.completed    | lifecycle ``video`` ``finished``                       |
 | video.failed       | any lifecycle ``failed`` (the stage's comes first)     |
+| video.deleted      | a person deleted a video (``DELETE /v1/videos/{id}``)  |
 | post.published     | a post the publisher put on its platform               |
 | post.failed        | a post that failed for good (``account_reconnect_required``: its account must be connected again; ``post_refused``: the platform refused it after the upload) |
 | usage.threshold    | a completed video took the workspace past 80 % or 100 % of its monthly source minutes |
@@ -45,6 +46,7 @@ EVENT_TYPES = (
     "clip.deleted",
     "video.completed",
     "video.failed",
+    "video.deleted",
     "post.published",
     "post.failed",
     "usage.threshold",
@@ -141,6 +143,14 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}:{clip['produced_at']}", clip, data)
+
+
+def from_deleted_video(tenant_id: str, video_id: str, clips: Sequence[str], timestamp: str) -> WebhookEvent:
+    """``video.deleted``: a person deleted a video, its clips (``clips``: their ids) and every stored
+    file. Once per video: a deleted video's id is never used again."""
+    data = {"video_id": video_id, "tenant_id": tenant_id, "clips": list(clips)}
+    payload = {"type": "video.deleted", "timestamp": timestamp, "data": data}
+    return WebhookEvent("video.deleted", f"video.deleted:{video_id}", tenant_id, payload)
 
 
 def from_deleted_clip(

@@ -134,7 +134,8 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
     with httpx.Client(base_url=pipeline.settings.api_url, timeout=60, headers=headers) as http, \
             LocalServer(lambda request, index: Answer(204)) as receiver:
         endpoint = http.post("/v1/webhooks/endpoints", json={"url": receiver.url("/hook"),
-                                                             "event_types": ["clip.rendered", "clip.deleted"]})
+                                                             "event_types": ["clip.rendered", "clip.deleted",
+                                                                             "video.deleted"]})
         assert endpoint.status_code == 201, endpoint.text
 
         def told(kind: str, count: int) -> list[dict]:
@@ -197,4 +198,9 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         rendered = [h for h in told("clip.rendered", 2) if h["data"]["clip_id"] == made["clip_id"]]
         assert len(rendered) == 2 and rendered[0]["timestamp"] != rendered[1]["timestamp"], rendered
         assert len(told("clip.deleted", 1)) == 1
+        # the whole video deleted: one webhook names every clip it took with it
+        assert http.delete(f"/v1/videos/{video_id}").status_code == 204
+        [whole] = told("video.deleted", 1)
+        assert sorted(whole["data"]["clips"]) == sorted([original["clip_id"], made["clip_id"]]), whole
+        assert len(told("clip.deleted", 1)) == 1  # its clips are not announced one by one
         http.delete(f"/v1/webhooks/endpoints/{endpoint.json()['endpoint_id']}")

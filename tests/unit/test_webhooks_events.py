@@ -175,7 +175,8 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
 
     from streams.domain.posts import Post
     from streams.usage.plans import Plan
-    from streams.webhooks.events import TEST_EVENT, from_correction, from_deleted_clip, from_post, from_usage, ping
+    from streams.webhooks.events import (
+        TEST_EVENT, from_correction, from_deleted_clip, from_deleted_video, from_post, from_usage, ping)
     from tests.documented import _document, assert_documented_webhook
 
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -192,6 +193,7 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
         from_ranking(ranking(is_final=True, superseded=["m7"])),
         from_clip(clip()),
         from_deleted_clip("t1", "v1", "c1", "m1", "9:16", "d1", "2026-12-05T09:00:00Z"),
+        from_deleted_video("t1", "v1", ["c1", "c2"], "2026-12-05T09:00:00Z"),
         from_lifecycle(lifecycle("video", "finished")),
         from_lifecycle(lifecycle("render", "failed", error_code="render_failed", reason="ffmpeg died")),
         from_post(post, "2026-12-01T09:00:05Z"),

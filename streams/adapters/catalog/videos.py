@@ -240,14 +240,17 @@ class VideoRecords(CatalogBase):
             )
         return [_video(r) for r in rows]
 
-    async def delete_video(self, video_id: str) -> list[str] | None:
-        """Delete the video and its rows; the URIs of its stored objects, or None if unknown."""
+    async def delete_video(
+        self, video_id: str, then: Callable[[asyncpg.Connection, list[str]], Awaitable[None]] | None = None
+    ) -> list[str] | None:
+        """Delete the video and its rows (``then`` awaited last, in the same transaction, with the
+        connection and the ids of the clips deleted); the URIs of its stored objects, or None if unknown."""
         async with self._conn() as conn, conn.transaction():
             source = await conn.fetchval("SELECT source_uri FROM videos WHERE video_id = $1 FOR UPDATE", video_id)
             if source is None:
                 return None
             clips = await conn.fetch(
-                "SELECT mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE video_id = $1", video_id
+                "SELECT clip_id, mp4_uri, srt_uri, vtt_uri, thumbnail_uri FROM clips WHERE video_id = $1", video_id
             )
             await conn.execute(
                 "INSERT INTO deleted_videos (video_id, tenant_id) SELECT video_id, tenant_id FROM videos"
@@ -255,7 +258,9 @@ class VideoRecords(CatalogBase):
                 video_id,
             )
             await conn.execute("DELETE FROM videos WHERE video_id = $1", video_id)
-        return [source, *(uri for c in clips for uri in c.values())]
+            if then is not None:
+                await then(conn, [c["clip_id"] for c in clips])
+        return [source, *(c[kind] for c in clips for kind in ("mp4_uri", "srt_uri", "vtt_uri", "thumbnail_uri"))]
 
     # analytics (PostgreSQL: the ground truth the ClickHouse sink is checked against) ------------
     async def usage(self, days: int = 30) -> dict:
