@@ -24,6 +24,7 @@ import os
 import stat
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Generator
 from pathlib import Path
 from typing import TypeVar
@@ -75,6 +76,7 @@ Result = TypeVar("Result")
 PEAK_TRIES = 2  # audio encodes after the first, at most, to bring the true peak under the promise
 KEPT_GAINS = 256  # loudness gains remembered (``_loudness_gain``): a long video's clips in every aspect
 _GAINS: dict[tuple, float | None] = {}
+_MEASURING: weakref.WeakValueDictionary[tuple, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 def probe(path: Path, sandbox: SandboxLimits = SandboxLimits()) -> SourceInfo:
@@ -300,24 +302,28 @@ async def _loudness_gain(spec: RenderSpec, info: SourceInfo, ffmpeg: str) -> flo
 
     The same stretch of the same version of a source (its inode, size and modification time) is
     measured once: a video's clips in several aspects share their audio, so every aspect after the
-    first reuses the gain. A failed measurement is not kept."""
+    first reuses the gain, and aspects rendered at once wait for the first one's measuring rather
+    than measure beside it. A failed measurement is not kept: the next one measures."""
     duration = spec.span
     if info.duration is not None:
         duration = max(0.05, min(duration, info.duration - spec.start))
-    version = _version(Path(spec.source))
-    key = None if version is None else (version, round(spec.start, 3), round(duration, 3), ffmpeg)
-    if key in _GAINS:
-        return _GAINS[key]
 
     async def measure(step: loudness.Measure) -> str:
         return await run_ffmpeg(ffmpeg, step.args, "loudness", duration)
 
-    gain = await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
-    if key is None:
-        return gain
-    _GAINS[key] = gain
-    while len(_GAINS) > KEPT_GAINS:
-        del _GAINS[next(iter(_GAINS))]  # the oldest first
+    version = _version(Path(spec.source))
+    if version is None:
+        return await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
+    key = (version, round(spec.start, 3), round(duration, 3), ffmpeg)
+    # held only while some render measures or waits (weak values), so never across event loops
+    lock = _MEASURING.setdefault(key, asyncio.Lock())
+    async with lock:
+        if key in _GAINS:
+            return _GAINS[key]
+        gain = await _driven(loudness.gain_for(Path(spec.source), spec.start, duration), measure)
+        _GAINS[key] = gain
+        while len(_GAINS) > KEPT_GAINS:
+            del _GAINS[next(iter(_GAINS))]  # the oldest first
     return gain
 
 

@@ -795,3 +795,19 @@ def test_a_stretch_of_a_source_is_measured_for_loudness_once_for_every_aspect(me
     os.replace(tmp_path / "other.m4a", source)  # another file under the same name
     render(RenderSpec(source, 1.0, 4.0, aspect="9:16", preset="ultrafast"), tmp_path / "replaced")
     assert "measure" in ran
+    # aspects rendered at once (as the render agent does, a slot each): one measures, the other
+    # waits for its gain; a measuring is one loudness run, or two when the limiter has much to do
+    ran.clear()
+    render(RenderSpec(source, 3.0, 6.0, aspect="4:5", preset="ultrafast"), tmp_path / "alone")
+    once = ran.count("measure")
+    assert once >= 1
+    module.forget_gains()
+    ran.clear()
+
+    async def together():
+        return await asyncio.gather(*(render_clip(RenderSpec(source, 3.0, 6.0, aspect=aspect, preset="ultrafast"),
+                                                  tmp_path / f"together-{n}") for n, aspect in enumerate(("9:16", "1:1"))))
+
+    tall, square = asyncio.run(together())
+    assert ran.count("measure") == once and ran.count("render") >= 2, ran
+    assert tall.gain_db == square.gain_db
