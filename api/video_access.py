@@ -68,8 +68,12 @@ async def video_or_404(request: Request) -> tuple[Catalog, Video]:
     return tenant_catalog, video
 
 
+def clip_not_found(clip_id: str) -> ApiError:
+    return ApiError(404, "clip_not_found", f"no clip with id {clip_id!r}")
+
+
 async def clip_or_404(request: Request) -> Clip:
     clip = await catalog(request).clip(request.path_params["clip_id"])
     if clip is None:
-        raise ApiError(404, "clip_not_found", f"no clip with id {request.path_params['clip_id']!r}")
+        raise clip_not_found(request.path_params["clip_id"])
     return clip

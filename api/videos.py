@@ -31,6 +31,7 @@ from api.transcripts import correct_transcript, get_transcript
 from api.video_access import (
     _signed,
     catalog,
+    clip_not_found,
     clip_or_404,
     video_links,
     video_not_found,
@@ -156,9 +157,17 @@ async def delete_video(request: Request) -> Response:
 
 def _delete_objects(storage, tenant_id: str, video_id: str, uris: list[str]) -> None:
     storage.delete_prefix(video_prefix(tenant_id, video_id))
-    for uri in uris:  # objects stored before the tenant prefix existed
+    _delete_stored(storage, uris)
+
+
+def _delete_stored(storage, uris: Sequence[str], deleted: Sequence[str] = ()) -> None:
+    """Delete the objects a row names (``uris``) but for the keys already ``deleted``: objects
+    stored before the tenant prefix existed, or where a store no longer reads them."""
+    for uri in uris:
         try:
-            storage.delete(storage.key_of(uri))
+            key = storage.key_of(uri)
+            if key not in deleted:
+                storage.delete(key)
         except StorageError:
             pass
 
@@ -324,7 +333,7 @@ async def delete_clip(request: Request) -> Response:
 
     uris = await catalog(request).delete_clip(clip.clip_id, then=announce)
     if uris is None:  # deleted meanwhile
-        raise ApiError(404, "clip_not_found", f"no clip with id {clip.clip_id!r}")
+        raise clip_not_found(clip.clip_id)
     keys = [
         clip_file_key(principal.tenant_id, clip.video_id, clip.clip_id, suffix) for suffix in CLIP_SUFFIXES.values()
     ]
@@ -334,14 +343,10 @@ async def delete_clip(request: Request) -> Response:
 
 
 def _delete_files(storage, keys: Sequence[str], uris: Sequence[str]) -> None:
-    """The clip's files where the renderer keeps them, then where its row says (older layouts)."""
+    """The clip's files where the renderer keeps them, then where its row says if elsewhere (older layouts)."""
     for key in keys:
         storage.delete(key)
-    for uri in uris:
-        try:
-            storage.delete(storage.key_of(uri))
-        except StorageError:
-            pass
+    _delete_stored(storage, uris, keys)
 
 
 routes = [
