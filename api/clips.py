@@ -5,7 +5,6 @@ the video's clips when it is rendered."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from types import MappingProxyType
 
@@ -21,6 +20,7 @@ from api.routing import post
 from api.video_access import TO_CLIP, catalog, clip_or_404, video_not_found
 from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip, Look, look_of
+from streams.domain.corrections import words_mark
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
 from streams.domain.options import ASPECTS, VideoOptions
@@ -226,9 +226,10 @@ async def _render(
 ) -> JSONResponse:
     """Queue the render of moment ``mid`` as this variant (200 if that clip exists already). Words a
     person corrected in the clip's span make it another variant: its captions read otherwise."""
-    corrected = [(c.start, c.word) for c in await catalog(request).corrections(video_id, extra["start"], extra["end"])]
-    if corrected:
-        variant += f":words={hashlib.sha256(repr(corrected).encode()).hexdigest()[:12]}"
+    spoken = (extra["start"], extra["end"])
+    mark = words_mark(await catalog(request).corrections(video_id, *spoken), *spoken)
+    if mark:
+        variant += f":words={mark}"
     new_id = clip_id(video_id, mid, aspect, variant)
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request).clip(new_id) is not None:

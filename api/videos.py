@@ -37,8 +37,10 @@ from api.video_access import (
     video_not_found,
     video_or_404,
 )
+from streams.adapters.catalog import Catalog
 from streams.adapters.storage import clip_file_key, video_prefix
 from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
+from streams.domain.corrections import Corrected, words_mark
 from streams.domain.envelope import iso_z, utc_now
 from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
@@ -213,7 +215,11 @@ def heard(labels: Sequence[str], names: Mapping[str, str]) -> list[dict]:
     return [{"speaker": label, "name": named(label, names)} for label in labels]
 
 
-def _clip_json(request: Request, c: Clip, names: Mapping[str, str] | None = None) -> dict:
+def _clip_json(
+    request: Request, c: Clip, names: Mapping[str, str] | None = None, corrected: Sequence[Corrected] = ()
+) -> dict:
+    """The clip as the API shows it; ``corrected``: the words of its video a person corrected (at
+    least those spoken in it), which say whether its captions read as the transcript does now."""
     base = f"/v1/clips/{c.clip_id}"
     return {
         "clip_id": c.clip_id,
@@ -238,6 +244,7 @@ def _clip_json(request: Request, c: Clip, names: Mapping[str, str] | None = None
         **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES},
         "caption_style": c.caption_style,
         "variant": c.variant or None,
+        "captions_current": None if c.words_mark is None else c.words_mark == words_mark(corrected, c.start_s, c.end_s),
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
         "urls": {
             **{kind: _signed(request, f"{base}/download", f"file={kind}", file=True) for kind in CLIP_FILES},
@@ -272,9 +279,23 @@ async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v.video_id)
     names = await tenant_catalog.speaker_names(v.video_id) if any(c.speakers for c in clips) else {}
+    corrected = await _corrected(tenant_catalog, v.video_id, clips)
     return JSONResponse(
-        {"video_id": v.video_id, "status": v.status, "clips": [_clip_json(request, c, names) for c in clips]}
+        {
+            "video_id": v.video_id,
+            "status": v.status,
+            "clips": [_clip_json(request, c, names, corrected) for c in clips],
+        }
     )
+
+
+async def _corrected(tenant_catalog: Catalog, video_id: str, clips: Sequence[Clip]) -> list[Corrected]:
+    """The corrected words of the video spoken in ``clips`` (read only where one of them has its
+    words' mark: clips rendered before it was kept are not compared)."""
+    marked = [c for c in clips if c.words_mark is not None]
+    if not marked:
+        return []
+    return await tenant_catalog.corrections(video_id, min(c.start_s for c in marked), max(c.end_s for c in marked))
 
 
 @operation(
@@ -298,7 +319,7 @@ async def get_clips(request: Request) -> JSONResponse:
 async def get_clip(request: Request) -> JSONResponse:
     clip = await clip_or_404(request)
     names = await catalog(request).speaker_names(clip.video_id) if clip.speakers else {}
-    return JSONResponse(_clip_json(request, clip, names))
+    return JSONResponse(_clip_json(request, clip, names, await _corrected(catalog(request), clip.video_id, [clip])))
 
 
 @operation(

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from api.openapi.blocks import (
-    BOOLEAN,
-    INTEGER,
-    NUMBER,
-    SCORE,
-    SHARE,
-    STRING,
-    TIMESTAMP,
-    array,
-    nullable,
-    obj,
-    ref,
-)
+from api.openapi.blocks import BOOLEAN, INTEGER, NUMBER, SCORE, SHARE, STRING, TIMESTAMP, array, nullable, obj, ref
 from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
 from streams.domain.options import ASPECTS
@@ -30,6 +18,11 @@ TIMELINE_LINKS = {
     "properties": {f: {"type": "string"} for f in FORMATS},
     "description": "Signed links to the timeline bundle (`bundle=zip`) in each editor format.",
 }
+
+CAPTIONS_CURRENT = (
+    "Whether the clip's captions and hook title read as the transcript does now: `false` once a word spoken in it "
+    "was corrected, or put back, after it was rendered (render it again to draw it as it reads); `null`: not known."
+)
 
 
 @lru_cache(maxsize=1)
@@ -232,6 +225,7 @@ def video_schemas() -> dict:
                 **clip_files,
                 "caption_style": nullable(STRING),
                 "variant": nullable(STRING),
+                "captions_current": {**nullable(BOOLEAN), "description": CAPTIONS_CURRENT},
                 "links": obj({"self": STRING, **clip_files}),
                 "urls": obj(
                     clip_files, {"timeline": TIMELINE_LINKS}, description="Signed download links, valid for an hour."

@@ -30,6 +30,7 @@ from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
 from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
+from streams.domain.corrections import words_mark
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
@@ -321,6 +322,10 @@ class ClipRendering:
                 "variant": variant,
                 "caption_style": style or video.options.caption_style,
                 "trimmed_seconds": trim.removed_seconds if trim is not None else 0.0,
+                # the words corrected in its span as its captions read them: the API says when they no longer do
+                "words_mark": words_mark(
+                    (c for chunk in self.chunks for c in chunk.corrected), moment.start, moment.end
+                ),
             }
         )
         # Announced from the row (which another worker racing on the same clip may have written

@@ -38,6 +38,8 @@ class Clip:
         in it, first heard first (empty where fewer than two voices are known).
     trimmed_seconds: the seconds of pauses and hesitations cut out inside it (``media.trim``):
         ``duration`` is ``end_s - start_s`` less these.
+    words_mark: the mark of the corrected words it was drawn with (``streams.domain.corrections.
+        words_mark``; empty: none); None for clips rendered before it was kept.
     """
 
     clip_id: str
@@ -65,6 +67,7 @@ class Clip:
     caption_style: str | None = None
     speakers: tuple[str, ...] = ()
     trimmed_seconds: float = 0.0
+    words_mark: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Clip:

@@ -11,8 +11,9 @@ Pure: the stored chunks' words and segments as JSON in, the same out; titles as 
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -42,6 +43,20 @@ class Corrected:
     start: float
     word: str
     heard: str
+
+
+def corrections_in(words: Iterable[Mapping]) -> tuple[Corrected, ...]:
+    """The words of ``words`` (a chunk's, as stored) that a person corrected, in their order."""
+    return tuple(Corrected(float(w["start"]), str(w["word"]), str(w["heard"]["word"])) for w in words if "heard" in w)
+
+
+def words_mark(corrected: Iterable[Corrected], start: float, end: float) -> str:
+    """What names the corrected words spoken in [start, end] (a clip's span) as they read: empty
+    where there are none, else a digest of their times and words. A clip drawn with the words of
+    one mark shows what the transcript reads exactly while the span's mark is still that one: a
+    correction, and a correction taken back, change it."""
+    inside = [(c.start, c.word) for c in corrected if start - SAME_TIME <= c.start <= end]
+    return hashlib.sha256(repr(inside).encode()).hexdigest()[:12] if inside else ""
 
 
 def spoken_within(word: Mapping, start: float, end: float) -> bool:

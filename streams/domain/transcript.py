@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from streams.domain.corrections import Corrected
 from streams.domain.words import Word
 
 
@@ -30,6 +31,7 @@ class TranscriptChunk:
     voices: the voices heard, as ``streams.speakers.voices.Voices.as_json`` writes them (None:
         not diarized); the video's speakers are worked out from every chunk's.
     event_id, created_at: those of the chunk's ``TranscriptChunkReady``.
+    corrected: the words in it a person corrected (``streams.domain.corrections``), as they read now.
     """
 
     chunk_index: int
@@ -47,6 +49,7 @@ class TranscriptChunk:
     voices: Mapping[str, Any] | None = None
     event_id: str = ""
     created_at: datetime | None = None
+    corrected: tuple[Corrected, ...] = ()
 
     def words_json(self) -> list[dict[str, Any]]:
         """The words as the API and the events write them: ``{"word", "start", "end", "probability"}``."""

@@ -66,6 +66,7 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     video_id = video["video_id"]
     path = f"/v1/videos/{video_id}/transcript"
     original = pipeline.client.clips(video_id)["clips"][0]
+    assert original["captions_current"] is True
     before = http.get(path).json()  # JFK's 11 s are one chunk, chunk 0
     country = _word(before, "country", original["start"], original["end"])
     fix = {"start": country["start"], "word": "nation", "was": country["word"]}
@@ -120,13 +121,18 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
         refused = http.patch(path, json=body)
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_body", (body, refused.text)
 
-    # the clip drawn before still shows what was heard; rendered again it shows the correction
+    # the clip drawn before still shows what was heard, and says so (a page reloaded knows it too);
+    # rendered again it shows the correction
     assert "nation" not in pipeline.clip_file(original, "srt").read_text()
+    assert http.get(f"/v1/clips/{original['clip_id']}").json()["captions_current"] is False
+    listed = {c["clip_id"]: c for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"]}
+    assert listed[original["clip_id"]]["captions_current"] is False
     asked = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert asked.status_code == 202, asked.text
     made = pipeline.wait_for_clip(video_id, asked.json()["clip_id"])
     assert ":words=" in made["variant"] and made["moment_id"] == original["moment_id"]
     assert "nation" in pipeline.clip_file(made, "srt").read_text()
+    assert made["captions_current"] is True
     assert made["title"] == titled
     if json.loads(pipeline.clip_file(original, "handoff").read_text())["hook"] is not None:
         assert json.loads(pipeline.clip_file(made, "handoff").read_text())["hook"]["text"] == titled
@@ -144,6 +150,8 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
         original["title"]
     assert {m["moment_id"]: m["reason"] for m in http.get(f"/v1/videos/{video_id}/moments").json()["moments"]} == \
         reasons
-    # and the words as heard are the first clip's again
+    # and the words as heard are the first clip's again: it is current, the one drawn with the correction is not
+    current = {c["clip_id"]: c["captions_current"] for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"]}
+    assert (current[original["clip_id"]], current[made["clip_id"]]) == (True, False)
     same = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert same.status_code == 200 and same.json()["clip_id"] == original["clip_id"], same.text

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from streams.domain.corrections import WordFix, corrected, requoted, resegmented, retitled, typed
+from streams.domain.corrections import (
+    Corrected,
+    WordFix,
+    corrected,
+    corrections_in,
+    requoted,
+    resegmented,
+    retitled,
+    typed,
+    words_mark,
+)
 from streams.domain.words import Word
 from streams.errors import CorrectionRefused, WordChanged
 
@@ -57,6 +67,20 @@ def test_a_second_correction_keeps_what_was_first_heard_and_null_or_the_heard_wo
     for back in (None, "pear"):
         restored, used, changed = corrected(twice, [WordFix(0.2, back)])
         assert restored == WORDS and len(used) == 1 and changed == [(twice[1], WORDS[1])]
+
+
+def test_a_clips_words_mark_changes_with_a_correction_in_its_span_and_comes_back_with_the_words_heard():
+    assert corrections_in(WORDS) == ()
+    once, _, _ = corrected(WORDS, [WordFix(0.2, "bear")])
+    assert corrections_in(once) == (Corrected(0.2, "bear", "pear"),)
+    heard = words_mark(corrections_in(WORDS), 0.0, 1.4)
+    bear = words_mark(corrections_in(once), 0.0, 1.4)
+    assert heard == "" and len(bear) == 12 and bear != heard
+    assert words_mark(corrections_in(corrected(once, [WordFix(0.2, "Bear")])[0]), 0.0, 1.4) not in (heard, bear)
+    # taken back, the span reads as heard again: a clip drawn before the correction is current again
+    assert words_mark(corrections_in(corrected(once, [WordFix(0.2, None)])[0]), 0.0, 1.4) == heard
+    # only the words spoken in the span count: a clip after the word is not touched by it
+    assert words_mark(corrections_in(once), 0.6, 1.4) == "" and words_mark(corrections_in(once), 0.2, 0.6) == bear
 
 
 def test_a_correction_that_changes_nothing_is_used_and_changes_nothing():

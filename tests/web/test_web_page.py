@@ -229,9 +229,19 @@ def _correct_word(page, http, video_id: str, clip: dict, shots: Shots) -> None:
     page.wait_for_function("i => document.activeElement.dataset.index === String(i)"
                            " && document.activeElement.textContent === 'Keyboard'", arg=i + 1, timeout=10_000)
     assert http.get(path).json()["words"][i + 1]["word"] == "Keyboard"
-    # both corrections name the clip; it is listed once, and rendered again once
+    # both corrections name the clip; it is listed once, its card says so, and it is rendered again once
     assert page.is_visible("#stale-clips")
-    assert page.text_content("#stale-clips-text").startswith("1 clip shows words as they were heard")
+    assert page.text_content("#stale-clips-text").startswith("1 clip shows words as they read before")
+    shown = f"#clips .clip-card[data-clip-id='{clip['clip_id']}']"
+    page.wait_for_selector(f"{shown} .pill.stale-words", timeout=15_000)
+    # a page opened afresh knows it as well: from the API (each clip's captions_current)
+    fresh = page.context.new_page()
+    shots.watch(fresh, "fresh")
+    fresh.goto(page.url.split("#")[0] + f"#video={video_id}")
+    fresh.wait_for_selector("#stale-clips:not([hidden])", timeout=30_000)
+    assert fresh.text_content("#stale-clips-text").startswith("1 clip shows words as they read before")
+    fresh.wait_for_selector(f"{shown} .pill.stale-words", timeout=15_000)
+    fresh.close()
     before = {c["clip_id"] for c in http.get(f"/v1/videos/{video_id}/clips").json()["clips"]}
     page.click("#stale-clips-render")
     page.wait_for_selector("#stale-clips", state="hidden", timeout=15_000)
@@ -255,7 +265,10 @@ def _correct_word(page, http, video_id: str, clip: dict, shots: Shots) -> None:
     assert "Clip deleted" in page.text_content("#toast-text")
     assert http.get(f"/v1/clips/{redrawn[0]['clip_id']}").status_code == 404
     assert http.get(f"/v1/clips/{clip['clip_id']}").status_code == 200
-    assert page.locator(f"#clips .clip-card[data-clip-id='{clip['clip_id']}']").count() == 1
+    assert page.locator(shown).count() == 1
+    # and it shows the words as they read again
+    page.wait_for_selector(f"{shown} .pill.stale-words", state="detached", timeout=15_000)
+    assert not page.is_visible("#stale-clips")
 
 
 def _find_word(page, words: list[dict], shots: Shots) -> None:

@@ -18,6 +18,7 @@ from streams.domain.corrections import (
     Corrected,
     WordFix,
     corrected,
+    corrections_in,
     requoted,
     resegmented,
     retitled,
@@ -220,7 +221,7 @@ def _whole(words: list[dict], segments: Sequence[Mapping]) -> list[dict]:
 def _chunk(row: asyncpg.Record) -> TranscriptChunk:
     """A ``transcript_chunks`` row as a ``TranscriptChunk``, its JSON columns decoded."""
     times, counts, cuts = row["face_times"], row["face_counts"], row["scene_cuts"]
-    segments = tuple(_jsonb(row["segments"]))
+    segments, words = tuple(_jsonb(row["segments"])), _jsonb(row["words"])
     return TranscriptChunk(
         chunk_index=row["chunk_index"],
         start_s=row["start_s"],
@@ -228,7 +229,7 @@ def _chunk(row: asyncpg.Record) -> TranscriptChunk:
         language=row["language"],
         language_probability=row["language_probability"],
         # Chunks stored before the recognizer joined Whisper's parts of a word are joined on reading.
-        words=rejoined(words_from_json(_jsonb(row["words"])), (s.get("text", "") for s in segments)),
+        words=rejoined(words_from_json(words), (s.get("text", "") for s in segments)),
         segments=segments,
         languages=tuple(_jsonb(row["languages"]) or ()),
         energy=tuple(row["energy"]),
@@ -238,4 +239,5 @@ def _chunk(row: asyncpg.Record) -> TranscriptChunk:
         voices=_jsonb(row["voices"]),
         event_id=row["event_id"],
         created_at=row["created_at"],
+        corrected=corrections_in(words),
     )

@@ -27,7 +27,7 @@ function band(score) {
 /** What a card shows; when it changes the card is refreshed (a re-render replaced the files). */
 function signature(clip) {
   return JSON.stringify([clip.mp4, clip.thumbnail, clip.vtt, clip.rank, clip.score, clip.title, clip.reason,
-    clip.width, clip.height, clip.final, clip.superseded, clip.caption_style, clip.rendered_at, clip.updated_at,
+    clip.width, clip.height, clip.final, clip.superseded, clip.caption_style, clip.rendered_at, clip.updated_at, clip.captions_current,
     (clip.speakers || []).map((s) => s.name)]);
 }
 
@@ -141,7 +141,10 @@ class ClipCard {
           : clip.final === false ? h("span", { class: "pill status-running", title: "Ranking may still change" }, "provisional") : null,
         h("span", { class: "clip-tags" },
           clip.caption_style ? h("span", { class: "pill style", title: "Caption style" }, clip.caption_style) : null,
-          h("span", { class: "pill aspect", title: "Aspect ratio" }, clip.aspect))),
+          h("span", { class: "pill aspect", title: "Aspect ratio" }, clip.aspect),
+          clip.captions_current === false ? h("span", {
+            class: "pill stale-words", title: "A word spoken in this clip was corrected after it was rendered: render it again to show it",
+          }, "old words") : null)),
       h("h3", { class: "clip-title" }, clip.title || "Untitled moment"),
       // who speaks in it, by the names given (listed only where the video has several voices)
       clip.speakers?.length ? h("p", { class: "clip-speakers small", title: "Who speaks in this clip" },
@@ -273,7 +276,10 @@ export class Gallery {
     this.loading = true;
     try {
       const body = await api(`/v1/videos/${encodeURIComponent(videoId)}/clips`);
-      if (videoId === this.videoId) this.render(body.clips || [], refresh);
+      if (videoId === this.videoId) {
+        this.render(body.clips || [], refresh);
+        this.onClips?.(videoId, body.clips || []);
+      }
     } catch (error) {
       if (videoId === this.videoId) report(error);
     } finally {

@@ -34,10 +34,12 @@ export function findWords(words, query) {
 }
 
 export class Transcript {
-  constructor({ seek, player, renderAgain }) {
+  constructor({ seek, player, renderAgain, corrected = () => {} }) {
     this.seek = seek;
+    this.corrected = corrected; // () => the clips read again after a correction that named some
     this.renderAgain = renderAgain; // (clip ids) => the ids now rendered or queued with the words as they read
-    this.stale = new Set(); // clips whose captions show words as heard before a correction made here
+    this.stale = new Set(); // clips whose captions show words as they read before a correction
+    this.asked = new Set(); // stale clips whose drawing with the words as they read is asked for here
     this.box = $("#transcript");
     this.input = $("#transcript-search");
     this.words = [];
@@ -77,6 +79,7 @@ export class Transcript {
     this.spans = [];
     this.drawn = null;
     this.stale.clear();
+    this.asked.clear();
     this.showStale();
     this.input.value = "";
     this.search("");
@@ -226,8 +229,12 @@ export class Transcript {
         if (fixed.start === word.start) this.words[i] = { ...word, word: fixed.word, heard: fixed.heard };
       }
       this.mark(i);
-      for (const clip of done.clips) this.stale.add(clip);
+      for (const clip of done.clips) {
+        this.stale.add(clip);
+        this.asked.delete(clip); // corrected again since its drawing was asked for
+      }
       this.showStale();
+      if (done.clips.length) this.corrected();
       const clips = done.clips.length;
       toast(clips ? `Corrected. ${clips} clip${clips === 1 ? " shows" : "s show"} the word as it was heard until rendered again.`
         : "Corrected.", { kind: "info", seconds: 6 });
@@ -236,12 +243,28 @@ export class Transcript {
     }
   }
 
-  /** Says how many clips show words as heard before the corrections made here, if any. */
+  /**
+   * Takes the stale clips from the gallery's list of the open video's clips, as the API says of each
+   * (`captions_current`), so a page opened after corrections still offers to render them again. A
+   * clip is left out once a current clip of the same moment, aspect, span and style is there, or
+   * while its drawing asked for here is on its way.
+   */
+  knowStale(videoId, clips) {
+    if (videoId !== this.videoId) return;
+    const look = (c) => [c.moment_id, c.aspect, c.start, c.end, c.caption_style].join("|");
+    const current = new Set(clips.filter((c) => c.captions_current === true).map(look));
+    this.stale = new Set(clips
+      .filter((c) => c.captions_current === false && !current.has(look(c)) && !this.asked.has(c.clip_id))
+      .map((c) => c.clip_id));
+    this.showStale();
+  }
+
+  /** Says how many clips show words as they read before a correction, if any. */
   showStale() {
     const n = this.stale.size;
     $("#stale-clips").hidden = !n;
     $("#stale-clips-text").textContent = !n ? ""
-      : `${n} clip${n === 1 ? " shows" : "s show"} words as they were heard before your corrections.`;
+      : `${n} clip${n === 1 ? " shows" : "s show"} words as they read before the latest corrections.`;
   }
 
   /** Renders every such clip again with its own look and the words as they read now. */
@@ -251,7 +274,12 @@ export class Transcript {
     button.disabled = true;
     try {
       const done = await this.renderAgain([...this.stale]);
-      if (this.videoId === videoId) for (const clip of done) this.stale.delete(clip);
+      if (this.videoId === videoId) {
+        for (const clip of done) {
+          this.stale.delete(clip);
+          this.asked.add(clip);
+        }
+      }
     } finally {
       button.disabled = false;
       this.showStale();

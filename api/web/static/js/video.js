@@ -34,7 +34,9 @@ export class VideoView {
     this.gallery = new Gallery();
     this.transcript = new Transcript({
       seek: (t) => this.seek(t), player: this.player, renderAgain: (clips) => this.gallery.renderAgain(clips),
+      corrected: () => this.gallery.load(this.gallery.videoId), // its cards say which show the old words
     });
+    this.gallery.onClips = (videoId, clips) => this.transcript.knowStale(videoId, clips);
     this.refetch = throttle(() => this.reload(), 1200);
     this.player.addEventListener("loadedmetadata", () => {
       this.player.classList.toggle("audio-only", !this.player.videoWidth);
