@@ -144,7 +144,7 @@ class Pipeline:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if self.client._call("GET", "/v1/analytics") is not None:
+                if self.client.call("GET", "/v1/analytics") is not None:
                     break
             except Exception:
                 time.sleep(0.5)
@@ -307,7 +307,7 @@ def tenant_a(pipeline, media_dir) -> dict:
     video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
     assert video["status"] == "completed", video.get("error")
     clip = pipeline.client.clips(video["video_id"])["clips"][0]
-    asset = pipeline.client._call("POST", "/v1/brand/assets", files={"file": ("logo.png", png_bytes(), "image/png")})
+    asset = pipeline.client.call("POST", "/v1/brand/assets", files={"file": ("logo.png", png_bytes(), "image/png")})
     return {"video_id": video["video_id"], "clip_id": clip["clip_id"], "video": pipeline.client.video(video["video_id"]),
             "clip": clip, "asset_id": asset["asset_id"]}
 

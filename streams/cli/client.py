@@ -29,7 +29,9 @@ class Client:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs) -> dict:
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        """``method`` on the API's ``path``: its JSON answer (``{}`` for 204); ``ApiCallFailed`` for an
+        error answer, ``ApiUnreachable`` when the API does not answer."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -38,7 +40,7 @@ class Client:
             ) from None
         if response.status_code >= 400:
             self._raise_for(response)
-        return response.json()
+        return {} if response.status_code == 204 else response.json()
 
     @staticmethod
     def _raise_for(response: httpx.Response) -> None:
@@ -54,27 +56,31 @@ class Client:
             k: (",".join(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in options.items() if v is not None
         }
         with open(path, "rb") as f:
-            return self._call("POST", "/v1/videos", files={"file": (path.name, f)}, data=data)
+            return self.call("POST", "/v1/videos", files={"file": (path.name, f)}, data=data)
 
     def submit_url(self, url: str, **options) -> dict:
         """Submit a video the worker downloads from ``url``; returns the 202 body."""
         given = {k: v for k, v in options.items() if v is not None}
-        return self._call("POST", "/v1/videos", json={"source_url": url, "options": given})
+        return self.call("POST", "/v1/videos", json={"source_url": url, "options": given})
 
     def video(self, video_id: str) -> dict:
-        return self._call("GET", f"/v1/videos/{video_id}")
+        return self.call("GET", f"/v1/videos/{video_id}")
 
     def transcript(self, video_id: str) -> dict:
-        return self._call("GET", f"/v1/videos/{video_id}/transcript")
+        return self.call("GET", f"/v1/videos/{video_id}/transcript")
 
     def moments(self, video_id: str) -> dict:
-        return self._call("GET", f"/v1/videos/{video_id}/moments")
+        return self.call("GET", f"/v1/videos/{video_id}/moments")
+
+    def delete(self, path: str) -> None:
+        """Delete what ``path`` names (``/v1/videos/{id}``, ``/v1/clips/{id}``); ``ApiCallFailed`` if refused."""
+        self.call("DELETE", path)
 
     def me(self) -> dict:
-        return self._call("GET", "/v1/me")
+        return self.call("GET", "/v1/me")
 
     def clips(self, video_id: str) -> dict:
-        return self._call("GET", f"/v1/videos/{video_id}/clips")
+        return self.call("GET", f"/v1/videos/{video_id}/clips")
 
     def download_timeline(self, path: str, dest: Path, fmt: str, media_root: str | None = None) -> Path:
         """Stream the timeline bundle at ``path`` (``/v1/videos/{id}/timeline`` or a clip's) in

@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.cli import billing, people, plans
+from streams.cli import billing, library, people, plans
 from streams.cli.operations import cmd_dlq, cmd_migrate, cmd_search, cmd_tenants, cmd_wait
 from streams.cli.stack_commands import cmd_stack
 from streams.cli.transcribe import cmd_transcribe
@@ -228,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_key.add_argument("--name", default="", help="a label for the key")
     p_key.add_argument("--json", action="store_true", help="print one JSON object (api_key)")
     keys.set_defaults(handler=cmd_tenants)
+    library.add_parser(sub)
     people.add_parser(sub)
     plans.add_parser(sub)
     billing.add_parser(sub)

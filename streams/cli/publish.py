@@ -15,11 +15,11 @@ from streams.stack.credentials import api_key_for
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     with Client(settings.api_url, api_key_for(settings)) as client:
         if args.action == "accounts":
-            found = client._call("GET", "/v1/accounts")["accounts"]
+            found = client.call("GET", "/v1/accounts")["accounts"]
             rows = [f"{a['account_id']}  {a['platform']:8} {a['status']:19} {a['name']}" for a in found]
         elif args.action == "posts":
             path = f"/v1/clips/{args.clip}/posts" if args.clip else "/v1/posts"
-            found = client._call("GET", path)["posts"]
+            found = client.call("GET", path)["posts"]
             rows = [
                 f"{p['post_id']}  {p['status']:10} {p['publish_at']}  {p['url'] or p['error_code'] or ''}  {p['title']}"
                 for p in found
@@ -35,7 +35,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
             )
             if args.tag:
                 body["tags"] = args.tag
-            found = client._call("POST", f"/v1/clips/{args.clip_id}/posts", json=body)
+            found = client.call("POST", f"/v1/clips/{args.clip_id}/posts", json=body)
             rows = [f"scheduled {found['post_id']} for {found['publish_at']} (clipstream publish posts to follow it)"]
     print(json.dumps(found) if args.json else "\n".join(rows) or "(none)")
     return 0

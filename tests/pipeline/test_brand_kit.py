@@ -21,7 +21,7 @@ def _green(rgb: np.ndarray) -> int:
 
 
 def test_the_logo_a_brand_kit_names_is_drawn_in_its_corner_of_the_clip(pipeline, media_dir):
-    asset = pipeline.client._call("POST", "/v1/brand/assets",
+    asset = pipeline.client.call("POST", "/v1/brand/assets",
                                   files={"file": ("logo.png", png_bytes((120, 60), "#00FF00"), "image/png")})
     options = {"clip_count": 1, "min_seconds": 5, "max_seconds": 15,
                "brand": {"logo_asset_id": asset["asset_id"], "logo_corner": "top-left", "logo_width": 0.2}}

@@ -26,7 +26,7 @@ def traced_run(pipeline, media_dir, built_media):
     subscribed, and a text file posing as a video (a dead letter) beside it."""
     trace_id = secrets.token_hex(16)
     with LocalServer(lambda request, index: Answer(204)) as receiver:
-        endpoint = pipeline.client._call("POST", "/v1/webhooks/endpoints", json={"url": receiver.url("/hook")})
+        endpoint = pipeline.client.call("POST", "/v1/webhooks/endpoints", json={"url": receiver.url("/hook")})
         talk = short_talk(media_dir, built_media)
         with open(talk, "rb") as f:
             answer = pipeline.client.http.post(

@@ -4,6 +4,9 @@ adds a clip; asking again gives the same clip, not a second one."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import httpx
@@ -172,8 +175,8 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         assert made["clip_id"] not in {c["clip_id"] for c in pipeline.client.clips(video_id)["clips"]}
         assert not any(f.exists() for f in files)
         assert all(f.is_file() for f in (pipeline.clip_file(original, "mp4"), pipeline.clip_file(original, "srt")))
-        again = http.delete(path)
-        assert again.status_code == 404 and again.json()["error"]["code"] == "clip_not_found"
+        again = _cli(pipeline, "clips", "delete", made["clip_id"])  # the command line's way, through the API
+        assert again.returncode == 2 and "clip_not_found" in again.stderr, again.stderr
         [deleted] = told("clip.deleted", 1)
         assert deleted["data"] | {"links": None} == {"video_id": video_id, "tenant_id": pipeline.tenant_id,
                                                      "clip_id": made["clip_id"], "moment_id": made["moment_id"],
@@ -198,9 +201,24 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         rendered = [h for h in told("clip.rendered", 2) if h["data"]["clip_id"] == made["clip_id"]]
         assert len(rendered) == 2 and rendered[0]["timestamp"] != rendered[1]["timestamp"], rendered
         assert len(told("clip.deleted", 1)) == 1
-        # the whole video deleted: one webhook names every clip it took with it
-        assert http.delete(f"/v1/videos/{video_id}").status_code == 204
+        # the whole video deleted (from the command line): one webhook names every clip it took with it
+        listed = _cli(pipeline, "clips", "list", video_id, "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert sorted(c["clip_id"] for c in json.loads(listed.stdout)) == sorted([original["clip_id"], made["clip_id"]])
+        newest = json.loads(_cli(pipeline, "videos", "list", "--limit", "100", "--json").stdout)
+        assert video_id in [v["video_id"] for v in newest]
+        deleting = _cli(pipeline, "videos", "delete", video_id)
+        assert deleting.returncode == 0 and video_id in deleting.stdout, deleting.stderr
+        assert http.get(f"/v1/videos/{video_id}").status_code == 404
+        assert video_id not in _cli(pipeline, "videos", "list", "--limit", "100").stdout
         [whole] = told("video.deleted", 1)
         assert sorted(whole["data"]["clips"]) == sorted([original["clip_id"], made["clip_id"]]), whole
         assert len(told("clip.deleted", 1)) == 1  # its clips are not announced one by one
         http.delete(f"/v1/webhooks/endpoints/{endpoint.json()['endpoint_id']}")
+
+
+def _cli(pipeline, *args: str) -> subprocess.CompletedProcess:
+    """``clipstream`` run with ``args`` against the stack, its output captured."""
+    env = {**os.environ, **pipeline.settings.as_env()}
+    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)

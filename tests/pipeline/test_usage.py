@@ -86,7 +86,7 @@ def test_every_completed_video_is_in_the_ledger_once_with_its_duration_and_a_fai
 
     assert as_owner(settings, complete_again) == 1
 
-    report = pipeline.client._call("GET", "/v1/usage")
+    report = pipeline.client.call("GET", "/v1/usage")
     assert_documented(report, "Usage")
     assert report["by_day"] and report["by_submitter"]  # the shapes the fuzz's empty month cannot show
     assert report["used"]["source_minutes"] >= round(tenant_a["video"]["duration"] / 60, 2)

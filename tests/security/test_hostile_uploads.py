@@ -70,7 +70,7 @@ def test_a_refused_upload_is_deleted_with_its_failure(pipeline):
     storage = open_storage(pipeline.settings)
     assert isinstance(storage, FileStorage)
     for name, data in CASES.items():
-        accepted = pipeline.client._call("POST", "/v1/videos", files={"file": (name, data)})
+        accepted = pipeline.client.call("POST", "/v1/videos", files={"file": (name, data)})
         video = pipeline.client.wait(accepted["video_id"], timeout=120)
         assert video["status"] == "failed" and video["error"]["code"] in ("not_media", "invalid_media"), video
         key = source_key(pipeline.tenant_id, video["video_id"], name)
