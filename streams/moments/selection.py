@@ -53,6 +53,11 @@ RECUT_SHARE = 0.66
 # best window is not always the best clip. (With one, the English podcast's intro, 61 points as a
 # window and 50 as a clip, held a slot its capsize story, 55 as a clip, could never take.)
 SETTLED_CHOICES = 3
+# Settled talk (s) after which the first pick may be made however long the video is: its share of
+# the budget comes first in a short talk (a 10-minute talk with 5 clips earns it at 120 s), but a
+# 60-minute talk with the default 5 clips would earn it only at 12 minutes, and its first clip
+# would come after minutes of waiting rather than about one (DEVELOPERS: the first pick).
+FIRST_PICK_SECONDS = 180.0
 # Guards the quota against float noise (5 * 120 / 600 must give 1, not 0.999...).
 _EPSILON = 1e-9
 
@@ -205,11 +210,14 @@ class StreamingSelector:
         return self
 
     def quota(self, settled_until: float, final: bool) -> int:
-        """How many picks in total may exist once the transcript is settled up to ``settled_until``."""
+        """How many picks in total may exist once the transcript is settled up to ``settled_until``:
+        the share of ``count`` that much of the video earns, and one at least from
+        ``FIRST_PICK_SECONDS`` on."""
         if final:
             return self.count
-        share = self.count * max(0.0, settled_until) / self.video_duration
-        return min(self.count, math.floor(share + _EPSILON))
+        share = math.floor(self.count * max(0.0, settled_until) / self.video_duration + _EPSILON)
+        first = 1 if settled_until >= FIRST_PICK_SECONDS else 0
+        return min(self.count, max(share, first))
 
     def advance(
         self,

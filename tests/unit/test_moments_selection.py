@@ -5,7 +5,15 @@ import pytest
 from streams.moments.evidence import EnergyEnvelope, Evidence
 from streams.moments.scoring import ScoredMoment
 from streams.moments import selection
-from streams.moments.selection import SUPERSEDE_MARGIN, StreamingSelector, final_ranking, overlaps, select
+from streams.moments.selection import (
+    FIRST_PICK_SECONDS,
+    LOOKAHEAD_SECONDS,
+    SUPERSEDE_MARGIN,
+    StreamingSelector,
+    final_ranking,
+    overlaps,
+    select,
+)
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import filler, timed_words
 
@@ -101,6 +109,17 @@ def test_nothing_is_picked_before_a_share_of_the_budget_is_earned():
     assert selector.advance(sentences, 100, final=False) == []
     assert len(selector.advance(sentences, 120, final=False)) == 1
     assert selector.advance(sentences, 130, final=False) == []
+
+
+def test_a_long_video_makes_its_first_pick_once_three_minutes_are_settled_then_keeps_to_the_shares():
+    sentences = ten_minutes()  # the first ten minutes of an hour
+    selector = StreamingSelector(5, 3600)  # one pick's share: 720 s
+    assert selector.advance(sentences, FIRST_PICK_SECONDS - 1, final=False) == []
+    (first,) = selector.advance(sentences, FIRST_PICK_SECONDS, final=False)
+    assert first.end <= FIRST_PICK_SECONDS - LOOKAHEAD_SECONDS
+    assert selector.advance(sentences, 600, final=False) == []  # the second waits for its share (1440 s)
+    assert StreamingSelector(1, 3600).quota(FIRST_PICK_SECONDS, final=False) == 1
+    assert StreamingSelector(5, 3600).quota(1440, final=False) == 2
 
 
 def test_windows_past_the_settled_point_wait_even_when_they_score_best():
