@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -329,8 +329,8 @@ def language_cost() -> str:
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
 
 
-def long_talk() -> str:
-    r = result("long_talk")
+def long_talk(name: str = "long_talk") -> str:
+    r = result(name)
     base, cur = r["results"]["baseline"], r["results"]["current"]
 
     def median(runs: list[dict], key: str) -> float:
@@ -338,11 +338,28 @@ def long_talk() -> str:
 
     ratio = r["current_over_baseline"]
     return (f"The same English talk through the pipeline of commit {r['baseline_commit']} and of this one, in turns "
-            f"on one machine (`bench/long_talk.py`, `bench/results/long_talk.json`, commit {r['commit']}, "
+            f"on one machine (`bench/long_talk.py`, `bench/results/{name}.json`, commit {r['commit']}, "
+            f"{r['args']['clips']} clips asked for, "
             f"{len(cur)} run{'s' if len(cur) > 1 else ''} each): {median(base, 'total_seconds'):.0f} s against "
             f"{median(cur, 'total_seconds'):.0f} s from upload to completed ({ratio['total_seconds']:.2f}×), "
             f"the first clip at {median(base, 'first_clip_seconds'):.0f} s against "
             f"{median(cur, 'first_clip_seconds'):.0f} s ({ratio['first_clip_seconds']:.2f}×)")
+
+
+def ranking_sweep_first_pick() -> str:
+    r = result("ranking_sweep_first_pick")
+    summary, readings = r["results"]["summary"], r["results"]["readings"]
+    earned = next(name for name in summary if name != "as is")  # the first pick at its share alone
+    same = sum(1 for a, b in zip(readings["as is"], readings[earned]) if a == b)
+
+    def told(variant: str) -> str:
+        spoken, script = summary[variant]["spoken"], summary[variant]["script"]
+        return (f"{spoken['hits']} of {spoken['of']} hits and {spoken['superseded']} superseded picks spoken, "
+                f"{script['hits']} of {script['of']} and {script['superseded']} read as scripts")
+
+    return (f"`bench/results/ranking_sweep_first_pick.json`, commit {r['commit']}: {same} of {len(readings['as is'])} "
+            f"readings scored the same (precision, recall, coverage, superseded picks); {told('as is')} with the first pick at three minutes, {told(earned)} "
+            f"with it at its share alone (`{earned}`)")
 
 
 def shared_encoding() -> str:
@@ -803,7 +820,9 @@ def editorial_translate() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "e2e": e2e, "e2e_capacity": e2e_capacity, "fault_suite": fault_suite, "search": search, "whisper": whisper,
     "moments_streaming": moments_streaming, "moments_quality": moments_quality, "ranking_cost": ranking_cost,
-    "moments_languages": moments_languages, "language_cost": language_cost, "long_talk": long_talk, "shared_encoding": shared_encoding,
+    "moments_languages": moments_languages, "language_cost": language_cost, "long_talk": long_talk,
+    "long_talk_first_pick": lambda: long_talk("long_talk_first_pick"), "shared_encoding": shared_encoding,
+    "ranking_sweep_first_pick": ranking_sweep_first_pick,
     "moments_languages_it_pt": lambda: moments_languages("moments_quality_it_pt"),
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
