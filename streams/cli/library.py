@@ -15,32 +15,33 @@ from streams.stack.credentials import api_key_for
 def cmd_videos(args: argparse.Namespace, settings: Settings) -> int:
     with Client(settings.api_url, api_key_for(settings)) as client:
         if args.action == "delete":
-            client.delete(f"/v1/videos/{args.video_id}")
-            found: object = {"video_id": args.video_id, "deleted": True}
-            rows = [f"deleted video {args.video_id}, its clips and their files"]
-        else:
-            query = urlencode({"limit": args.limit, **({"status": args.status} if args.status else {})})
-            videos = client.call("GET", f"/v1/videos?{query}")["videos"]
-            found = videos
-            rows = [
-                f"{v['video_id']}  {v['status']:10} {v['created_at']}  {_minutes(v['duration'])}  {v['filename']}"
-                for v in videos
-            ]
-    print(json.dumps(found) if args.json else "\n".join(rows) or "(none)")
-    return 0
+            return _deleted(client, "video", args.video_id, "its clips and their files", args.json)
+        query = urlencode({"limit": args.limit, **({"status": args.status} if args.status else {})})
+        videos = client.call("GET", f"/v1/videos?{query}")["videos"]
+    rows = [
+        f"{v['video_id']}  {v['status']:10} {v['created_at']}  {_minutes(v['duration'])}  {v['filename']}"
+        for v in videos
+    ]
+    return _listed(videos, rows, args.json)
 
 
 def cmd_clips(args: argparse.Namespace, settings: Settings) -> int:
     with Client(settings.api_url, api_key_for(settings)) as client:
         if args.action == "delete":
-            client.delete(f"/v1/clips/{args.clip_id}")
-            found: object = {"clip_id": args.clip_id, "deleted": True}
-            rows = [f"deleted clip {args.clip_id} and its files"]
-        else:
-            clips = client.clips(args.video_id)["clips"]
-            found = clips
-            rows = [_clip_row(c) for c in clips]
-    print(json.dumps(found) if args.json else "\n".join(rows) or "(none)")
+            return _deleted(client, "clip", args.clip_id, "its files", args.json)
+        clips = client.clips(args.video_id)["clips"]
+    return _listed(clips, [_clip_row(c) for c in clips], args.json)
+
+
+def _deleted(client: Client, kind: str, ident: str, with_it: str, as_json: bool) -> int:
+    """Delete the ``kind`` (video, clip) ``ident`` and say so."""
+    client.delete(f"/v1/{kind}s/{ident}")
+    print(json.dumps({f"{kind}_id": ident, "deleted": True}) if as_json else f"deleted {kind} {ident} and {with_it}")
+    return 0
+
+
+def _listed(found: list[dict], rows: list[str], as_json: bool) -> int:
+    print(json.dumps(found) if as_json else "\n".join(rows) or "(none)")
     return 0
 
 
