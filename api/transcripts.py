@@ -107,7 +107,7 @@ async def get_transcript(request: Request) -> Response:
     sentences = build_sentences(words)
     if fmt == "txt":
         return PlainTextResponse(plain_text(sentences, names), headers=headers)
-    heard = {round(c.start, 3): c.heard for c in await tenant_catalog.corrections(v.video_id)}
+    heard = {round(c.start, 3): c.heard for chunk in chunks for c in chunk.corrected}  # read with the words
     return JSONResponse(
         {
             "video_id": v.video_id,
