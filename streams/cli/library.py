@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from urllib.parse import urlencode
 
 from streams.cli.client import Client
 from streams.settings import Settings
@@ -16,8 +15,8 @@ def cmd_videos(args: argparse.Namespace, settings: Settings) -> int:
     with Client(settings.api_url, api_key_for(settings)) as client:
         if args.action == "delete":
             return _deleted(client, "video", args.video_id, "its clips and their files", args.json)
-        query = urlencode({"limit": args.limit, **({"status": args.status} if args.status else {})})
-        videos = client.call("GET", f"/v1/videos?{query}")["videos"]
+        query = {"limit": args.limit, **({"status": args.status} if args.status else {})}
+        videos = client.call("GET", "/v1/videos", params=query)["videos"]
     rows = [
         f"{v['video_id']}  {v['status']:10} {v['created_at']}  {_minutes(v['duration'])}  {v['filename']}"
         for v in videos
