@@ -175,8 +175,10 @@ def test_a_deleted_clip_is_gone_with_its_files_and_only_a_new_request_draws_it_a
         assert made["clip_id"] not in {c["clip_id"] for c in pipeline.client.clips(video_id)["clips"]}
         assert not any(f.exists() for f in files)
         assert all(f.is_file() for f in (pipeline.clip_file(original, "mp4"), pipeline.clip_file(original, "srt")))
-        again = _cli(pipeline, "clips", "delete", made["clip_id"])  # the command line's way, through the API
-        assert again.returncode == 2 and "clip_not_found" in again.stderr, again.stderr
+        again = http.delete(path)
+        assert again.status_code == 404 and again.json()["error"]["code"] == "clip_not_found"
+        again_cli = _cli(pipeline, "clips", "delete", made["clip_id"])  # the command line's way, through the API
+        assert again_cli.returncode == 2 and "clip_not_found" in again_cli.stderr, again_cli.stderr
         [deleted] = told("clip.deleted", 1)
         assert deleted["data"] | {"links": None} == {"video_id": video_id, "tenant_id": pipeline.tenant_id,
                                                      "clip_id": made["clip_id"], "moment_id": made["moment_id"],
