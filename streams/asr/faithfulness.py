@@ -3,14 +3,18 @@
 Whisper can fail a window of speech in two ways that its own scores do not show: it skips speech
 (a stretch the voice activity detector calls speech gets no words: a window's unfinished last
 sentence dropped, or a jump ahead inside a window), or it loops (the same words again and again).
-Both are found here from the decode's timed words and the speech spans alone, so the caller can
-decode just those stretches again the safer way (sequentially, with temperature fallback) and put
-the result in their place. Pure: no model, no audio.
+A skip can hide behind one word stretched over the speech it skipped (``C'est le`` over 17 s of
+a French talk; one made-up word over 17 s of a French lecture), so a word is taken to cover no
+more than it could take to say (``word_reach``). Both are found here from the decode's timed words
+and the speech spans alone, so the caller can decode just those stretches again the safer way
+(sequentially, with temperature fallback) and put the result in their place. Pure: no model, no
+audio.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Sequence
 
 from streams.domain.words import TimedWord
@@ -22,6 +26,13 @@ MIN_GAP_SECONDS = 1.0
 SPAN_PAD_SECONDS = 0.4
 #: A word is taken to cover its own time and this much around it (word timings are approximate).
 WORD_SLACK_SECONDS = 0.25
+#: How long a word may take to say, at most, from its start: a base and a share per character (an
+#: alphabet's letter, a syllable of a script written a syllable a character, a digit read out as a
+#: word). Generous, so a word said slowly is not taken for a skip (DEVELOPERS: stretched words).
+WORD_BASE_SECONDS = 0.3
+LETTER_SECONDS = 0.08
+SYLLABLE_SECONDS = 0.3
+DIGIT_SECONDS = 0.4
 #: The longest phrase looked for repeating back to back: whole sentences, as Whisper loops them (a
 #: two-sentence loop of 18 words on eSpeak's Portuguese went unseen at 8).
 MAX_LOOP_WORDS = 40
@@ -40,8 +51,9 @@ def speech_gaps(
 ) -> list[Span]:
     """Stretches of at least ``min_gap`` seconds inside the speech ``spans`` (seconds, sorted)
     that no word covers. Each span is first shrunk by its padding (``span_pad`` a side, never to
-    less than its middle), and each word covers ``slack`` seconds either side of itself."""
-    covered = _union((w.start - slack, w.end + slack) for w in words)
+    less than its middle), and each word covers ``slack`` seconds either side of itself, itself
+    reaching no further than ``word_reach`` from its start."""
+    covered = _union((w.start - slack, min(w.end, w.start + word_reach(w.word)) + slack) for w in words)
     gaps: list[Span] = []
     for start, end in spans:
         pad = min(span_pad, max(0.0, (end - start) / 2 - 1e-3))
@@ -49,6 +61,20 @@ def speech_gaps(
             if gap[1] - gap[0] >= min_gap:
                 gaps.append((round(gap[0], 3), round(gap[1], 3)))
     return gaps
+
+
+def word_reach(word: str) -> float:
+    """The longest ``word`` may take to say, in seconds (``WORD_BASE_SECONDS`` and a share per
+    character): Whisper's time for a word longer than this holds speech the word is not."""
+    reach = WORD_BASE_SECONDS
+    for char in word:
+        if char.isdigit():
+            reach += DIGIT_SECONDS
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            reach += SYLLABLE_SECONDS
+        elif char.isalpha():
+            reach += LETTER_SECONDS
+    return reach
 
 
 def repeated_runs(words: Sequence[TimedWord], *, max_ngram: int = MAX_LOOP_WORDS) -> list[tuple[int, int]]:

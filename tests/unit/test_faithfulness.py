@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.asr.faithfulness import regions, repeated_runs, speech_gaps
+from streams.asr.faithfulness import regions, repeated_runs, speech_gaps, word_reach
 
 
 @dataclass
@@ -45,6 +45,29 @@ def test_a_short_uncovered_stretch_is_not_a_gap():
 
 def test_a_span_without_any_word_is_one_gap():
     assert speech_gaps([(2.0, 6.0)], []) == [(2.4, 5.6)]
+
+
+def test_a_word_stretched_over_the_speech_it_skipped_hides_no_gap():
+    # Whisper base on eSpeak's French: "C'est le" and then nothing for 17 s of speech, "le" given
+    # all of it; its own time would cover the skip.
+    spans = [(0.0, 30.0)]
+    said = "burn qu'il y a mis et ce que fait le produit concrètement à la fin de la journée".split()
+    words = [*words_over(1.6, 3.2, "Pas de réseau. C'est"), W("le", 3.2, 20.4), *words_over(20.4, 29.6, " ".join(said * 2))]
+    gaps = speech_gaps(spans, words)
+    assert len(gaps) == 1
+    start, end = gaps[0]
+    assert 3.2 + word_reach("le") < start < 4.0 and 20.0 < end <= 20.4 - 0.25 + 1e-9
+    assert regions(spans, words) == spans
+
+
+def test_words_said_slowly_are_not_skips():
+    spans = [(0.0, 6.0)]
+    for word, seconds in (("responsibilities", 1.6), ("1855", 2.0), ("人工知能", 1.6), ("well...", 1.2)):
+        after = words_over(1.6 + seconds, 5.6, "and it went on from there to the end")
+        words = [*words_over(0.8, 1.6, "and then"), W(word, 1.6, 1.6 + seconds), *after]
+        assert speech_gaps(spans, words) == [], word
+    assert word_reach("the") < word_reach("responsibilities") < word_reach("1855")
+    assert word_reach("人工知能") > word_reach("ai")
 
 
 def test_back_to_back_repeats_are_runs_but_ordinary_speech_is_not():

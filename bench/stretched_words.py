@@ -1,0 +1,182 @@
+"""Benchmark: speech Whisper skipped behind one stretched word, found by the faithfulness guard
+and decoded again, against the guard as it was, on the same chunks in one run.
+
+The guard (``streams.asr.faithfulness``) decodes again, sequentially, a speech span that a batched
+decode left without words or looped in. A word can hide such a skip: Whisper base gave "le" 17 s
+of a French talk's speech. Since the guard takes a word to cover no more than ``word_reach`` of
+it, such a span is decoded again. This benchmark takes labelled talks whose kept transcripts
+(``--transcripts``, ``bench/data/transcripts/<commit>``, as the pipeline stored them) hold such a
+word, and their English originals beside them, builds each talk's video as the pipeline's
+benchmarks do (``tests.highlight_talks.build_talk``), cuts its audio into chunks the way ingest
+does (``AudioChunks``, the stack's chunk lengths) and decodes each chunk the way Triton's
+``whisper`` model does (``MultilingualRecognizer.recognize`` with the options of its
+config.pbtxt, told the language heard most before it). Two ways, taking turns chunk by chunk:
+
+  before  the guard as it was (a word covers all of its own time);
+  now     a word covers at most ``word_reach`` from its start.
+
+Per talk: the word error rate against the script (characters for unspaced scripts), seconds of
+decoding, seconds decoded again by the guard, and the words stretched past their reach by a
+second or more (over speech or over a pause: the guard decodes again only where the voice
+activity detector hears speech). The sequential decode samples at its fallback temperatures, and
+the two ways share one process, so a stretch decoded that way can read differently each time. Prints a table and writes bench/results/stretched_words.json.
+
+    nice .venv/bin/python bench/stretched_words.py [--transcripts bench/data/transcripts/94fa80e]
+        [--talks fr-keynote_bakery_software,en-keynote_bakery_software]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import commit, table, write_results  # noqa: E402
+from bench.whisper import config_options  # noqa: E402
+from streams.asr import faithfulness  # noqa: E402
+from streams.asr.languages import UNDETERMINED  # noqa: E402
+from streams.asr.wer import error_rate  # noqa: E402
+from streams.media.sandbox.reading import AudioChunks, probe_media  # noqa: E402
+from streams.moments.highlights import parse_script  # noqa: E402
+from streams.settings import Settings  # noqa: E402
+from tests.conftest import MEDIA_DIR  # noqa: E402
+from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, build_talk  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "stretched_words.json"
+TRANSCRIPTS = Path(__file__).parent / "data" / "transcripts" / "94fa80e"
+WAYS = ("before", "now")
+STRETCH_SECONDS = 1.0  # a word this much longer than its reach counts as stretched
+
+
+def stretched(words) -> list[tuple[float, str, float]]:
+    """(start, word, seconds) of each word longer than its reach by ``STRETCH_SECONDS`` or more."""
+    return [
+        (round(w.start, 1), w.word.strip()[:24], round(w.end - w.start, 2))
+        for w in words
+        if w.end - w.start >= faithfulness.word_reach(w.word) + STRETCH_SECONDS
+    ]
+
+
+def kept_words(path: Path):
+    """The words of a kept transcript, as objects with ``word``, ``start`` and ``end``."""
+    chunks = json.loads(gzip.open(path).read())["chunks"]
+    return [argparse.Namespace(**w) for c in chunks for w in c["words"]]
+
+
+def flagged_talks(folder: Path) -> tuple[list[str], list[str]]:
+    """The kept transcripts holding a stretched word, and the English originals of those talks
+    that hold none."""
+    names = [p.name.removesuffix(".json.gz") for p in sorted(folder.glob("*.json.gz"))]
+    found = [n for n in names if stretched(kept_words(folder / f"{n}.json.gz"))]
+    english = {f"en-{n.split('-', 1)[1]}" for n in found} & set(names)
+    return found, sorted(english - set(found))
+
+
+def script_folder(language: str, name: str) -> Path:
+    if language != "en":
+        return BENCH_HIGHLIGHTS_DIR / "translated" / language
+    for folder in (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR / "real"):
+        if (folder / f"{name}.tsv").is_file():
+            return folder
+    raise SystemExit(f"no script of {name}")
+
+
+def chunks_of(video: Path, settings: Settings) -> list:
+    """The video's audio in the chunks ingest cuts (the stack's chunk lengths)."""
+    info = probe_media(video)
+    return list(
+        AudioChunks(video, info, chunk_min_seconds=settings.chunk_min_seconds,
+                    chunk_max_seconds=settings.chunk_max_seconds)
+    )
+
+
+class Guard:
+    """Switches the guard's word reach between the two ways and counts what it decodes again."""
+
+    def __init__(self) -> None:
+        self.reach = faithfulness.word_reach
+        self.regions = faithfulness.regions
+        self.again = 0.0
+        faithfulness.regions = self._regions
+
+    def way(self, name: str) -> None:
+        faithfulness.word_reach = self.reach if name == "now" else (lambda _word: math.inf)
+
+    def _regions(self, *args, **kwargs):
+        chosen = self.regions(*args, **kwargs)
+        self.again += sum(b - a for a, b in chosen)
+        return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transcripts", type=Path, default=TRANSCRIPTS)
+    parser.add_argument("--talks", default="", help="language-name,... (default: those the transcripts flag)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    from streams.asr import spoken
+
+    flagged, originals = (args.talks.split(","), []) if args.talks else flagged_talks(args.transcripts)
+    talks = flagged + originals
+    print(f"talks: {', '.join(talks)}", flush=True)
+    settings = Settings.from_env()
+    recognizer = spoken.MultilingualRecognizer(config_options())
+    guard = Guard()
+    results: dict[str, dict] = {}
+    for tag in talks:
+        language, name = tag.split("-", 1)
+        folder = script_folder(language, name)
+        video = build_talk(name, MEDIA_DIR, folder).video
+        script = " ".join(p.text for p in parse_script((folder / f"{name}.tsv").read_text()))
+        heard: dict[str, list] = {way: [] for way in WAYS}
+        seconds = collections.Counter()
+        again = collections.Counter()
+        languages: dict[str, collections.Counter] = {way: collections.Counter() for way in WAYS}
+        for chunk in chunks_of(video, settings):
+            for way in WAYS if chunk.index % 2 == 0 else WAYS[::-1]:
+                guard.way(way)
+                before = languages[way].most_common(1)[0][0] if languages[way] else None
+                guard.again, began = 0.0, time.perf_counter()
+                result = recognizer.recognize(chunk.pcm, before=before)
+                seconds[way] += time.perf_counter() - began
+                again[way] += guard.again
+                if result.language != UNDETERMINED:
+                    languages[way][result.language] += 1
+                heard[way] += [argparse.Namespace(word=w.word, start=chunk.start + w.start, end=chunk.start + w.end)
+                               for w in result.words]
+        guard.way("now")
+        results[tag] = {
+            way: {
+                "error_rate": error_rate(script, " ".join(w.word.strip() for w in heard[way]), language),
+                "seconds": round(seconds[way], 1),
+                "decoded_again_seconds": round(again[way], 1),
+                "stretched": stretched(heard[way]),
+            }
+            for way in WAYS
+        }
+        r = results[tag]
+        print(f"{tag}: error {r['before']['error_rate'][1]:.3f} -> {r['now']['error_rate'][1]:.3f}, "
+              f"{r['before']['seconds']} -> {r['now']['seconds']} s, stretched {len(r['before']['stretched'])} -> "
+              f"{len(r['now']['stretched'])}", flush=True)
+    rows = [("talk", "metric", "error before", "error now", "s before", "s now", "again before", "again now",
+             "stretched before", "stretched now")]
+    for tag, r in results.items():
+        b, n = r["before"], r["now"]
+        rows.append((tag, b["error_rate"][0], f"{b['error_rate'][1]:.3f}", f"{n['error_rate'][1]:.3f}",
+                     f"{b['seconds']:.1f}", f"{n['seconds']:.1f}", f"{b['decoded_again_seconds']:.1f}",
+                     f"{n['decoded_again_seconds']:.1f}", str(len(b["stretched"])), str(len(n["stretched"]))))
+    print(table(rows))
+    totals = {way: round(sum(r[way]["seconds"] for r in results.values()), 1) for way in WAYS}
+    write_results(args.out, "stretched_words", results, commit=commit(), transcripts=str(args.transcripts),
+                  flagged=flagged, originals=originals, seconds=totals, now_over_before=round(totals["now"] / totals["before"], 3))
+
+
+if __name__ == "__main__":
+    main()
