@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``stretched_words``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -554,6 +554,33 @@ def render_threads() -> str:
             f"{100 * r['extra_cpu']:+.0f} % CPU; commit {r['commit']}, {machine_of(r)['processor']}")
 
 
+def stretched_words() -> str:
+    r = result("stretched_words")
+    talks = r["results"]
+
+    def named(tag: str) -> str:
+        language, name = tag.split("-", 1)
+        return f"{language} {_talk_name(name)}"
+
+    def rate(way: dict) -> str:
+        return f"{100 * way['error_rate'][1]:.1f} %"
+
+    fixed = [t for t, w in talks.items() if len(w["now"]["stretched"]) < len(w["before"]["stretched"])]
+    moved = [t for t, w in talks.items() if t not in fixed and w["now"]["error_rate"] != w["before"]["error_rate"]]
+    same = len(talks) - len(fixed) - len(moved)
+    said = [f"{named(t)} {rate(talks[t]['before'])} → {rate(talks[t]['now'])}" for t in fixed]
+    noise = [f"{named(t)} {rate(talks[t]['before'])} → {rate(talks[t]['now'])}" for t in moved]
+    kept = sum(len(w["now"]["stretched"]) for w in talks.values())
+    return (f"{len(r['flagged'])} labelled talks whose kept transcripts (`{Path(r['transcripts']).name}`) hold a "
+            f"word stretched past its reach and {len(r['originals'])} English originals of them "
+            f"(`bench/results/stretched_words.json`, commit {r['commit']}, {machine_of(r)['processor']}): a "
+            f"stretch came back and was decoded again in {len(fixed)} ({listed(said)}, word error rate against "
+            f"the script); {same} read the same, {kept} word{'s' if kept != 1 else ''} stretched over a pause the "
+            f"voice activity detector does not call speech left as {'they were' if kept != 1 else 'it was'}"
+            + (f", and {listed(noise)} moved where the sequential decode's fallback sampled" if noise else "")
+            + f"; decoding took {r['now_over_before']:.2f}× the time")
+
+
 def face_detector() -> str:
     r = result("face_detector")
     fps, batches = r["frames_per_second"], sorted(r["frames_per_second"]["triton_http"], key=int)
@@ -829,7 +856,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_untrained_podcast": lambda: moments_languages("moments_quality_untrained_podcast"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
-    "reframe_quality": reframe_quality, "render": render, "render_threads": render_threads, "face_detector": face_detector, "glance": glance,
+    "reframe_quality": reframe_quality, "render": render, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
