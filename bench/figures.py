@@ -568,8 +568,10 @@ def stretched_words() -> str:
     fixed = [t for t, w in talks.items() if len(w["now"]["stretched"]) < len(w["before"]["stretched"])]
     moved = [t for t, w in talks.items() if t not in fixed and w["now"]["error_rate"] != w["before"]["error_rate"]]
     same = len(talks) - len(fixed) - len(moved)
-    said = [f"{named(t)} {rate(talks[t]['before'])} → {rate(talks[t]['now'])}" for t in fixed]
-    noise = [f"{named(t)} {rate(talks[t]['before'])} → {rate(talks[t]['now'])}" for t in moved]
+    def changed(tag: str) -> str:
+        return f"{named(tag)} {rate(talks[tag]['before'])} → {rate(talks[tag]['now'])}"
+
+    said, noise = [changed(t) for t in fixed], [changed(t) for t in moved]
     kept = sum(len(w["now"]["stretched"]) for w in talks.values())
     return (f"{len(r['flagged'])} labelled talks whose kept transcripts (`{Path(r['transcripts']).name}`) hold a "
             f"word stretched past its reach and {len(r['originals'])} English originals of them "

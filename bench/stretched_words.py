@@ -5,7 +5,7 @@ The guard (``streams.asr.faithfulness``) decodes again, sequentially, a speech s
 decode left without words or looped in. A word can hide such a skip: Whisper base gave "le" 17 s
 of a French talk's speech. Since the guard takes a word to cover no more than ``word_reach`` of
 it, such a span is decoded again. This benchmark takes labelled talks whose kept transcripts
-(``--transcripts``, ``bench/data/transcripts/<commit>``, as the pipeline stored them) hold such a
+(``--transcripts``, a set ``bench/transcript_sets.py`` saved, as the pipeline stored them) hold such a
 word, and their English originals beside them, builds each talk's video as the pipeline's
 benchmarks do (``tests.highlight_talks.build_talk``), cuts its audio into chunks the way ingest
 does (``AudioChunks``, the stack's chunk lengths) and decodes each chunk the way Triton's
@@ -19,35 +19,37 @@ Per talk: the word error rate against the script (characters for unspaced script
 decoding, seconds decoded again by the guard, and the words stretched past their reach by a
 second or more (over speech or over a pause: the guard decodes again only where the voice
 activity detector hears speech). The sequential decode samples at its fallback temperatures, and
-the two ways share one process, so a stretch decoded that way can read differently each time. Prints a table and writes bench/results/stretched_words.json.
+the two ways share one process, so a stretch decoded that way can read differently each time.
+Prints a table and writes bench/results/stretched_words.json.
 
     nice .venv/bin/python bench/stretched_words.py [--transcripts bench/data/transcripts/94fa80e]
-        [--talks fr-keynote_bakery_software,en-keynote_bakery_software]
+        [--talks fr/keynote_bakery_software,en/keynote_bakery_software]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import gzip
-import json
 import math
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import commit, table, write_results  # noqa: E402
+from bench.transcript_sets import Reading, load  # noqa: E402
 from bench.whisper import config_options  # noqa: E402
 from streams.asr import faithfulness  # noqa: E402
 from streams.asr.languages import UNDETERMINED  # noqa: E402
 from streams.asr.wer import error_rate  # noqa: E402
+from streams.domain.words import Word  # noqa: E402
 from streams.media.sandbox.reading import AudioChunks, probe_media  # noqa: E402
 from streams.moments.highlights import parse_script  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from tests.conftest import MEDIA_DIR  # noqa: E402
-from tests.highlight_talks import BENCH_HIGHLIGHTS_DIR, HIGHLIGHTS_DIR, build_talk  # noqa: E402
+from tests.highlight_talks import build_talk  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "stretched_words.json"
 TRANSCRIPTS = Path(__file__).parent / "data" / "transcripts" / "94fa80e"
@@ -55,7 +57,7 @@ WAYS = ("before", "now")
 STRETCH_SECONDS = 1.0  # a word this much longer than its reach counts as stretched
 
 
-def stretched(words) -> list[tuple[float, str, float]]:
+def stretched(words: Iterable) -> list[tuple[float, str, float]]:
     """(start, word, seconds) of each word longer than its reach by ``STRETCH_SECONDS`` or more."""
     return [
         (round(w.start, 1), w.word.strip()[:24], round(w.end - w.start, 2))
@@ -64,28 +66,23 @@ def stretched(words) -> list[tuple[float, str, float]]:
     ]
 
 
-def kept_words(path: Path):
-    """The words of a kept transcript, as objects with ``word``, ``start`` and ``end``."""
-    chunks = json.loads(gzip.open(path).read())["chunks"]
-    return [argparse.Namespace(**w) for c in chunks for w in c["words"]]
+def flagged_talks(folder: Path) -> tuple[list[Reading], list[Reading]]:
+    """The readings of a saved set (``transcript_sets.load``) holding a stretched word, and the
+    English originals of those talks that hold none."""
+    readings = load(folder)
+    found = [r for r in readings if stretched(w for c in r.chunks for w in c.words)]
+    names = {r.name for r in found}
+    return found, [r for r in readings if r not in found and language(r) == "en" and r.name in names]
 
 
-def flagged_talks(folder: Path) -> tuple[list[str], list[str]]:
-    """The kept transcripts holding a stretched word, and the English originals of those talks
-    that hold none."""
-    names = [p.name.removesuffix(".json.gz") for p in sorted(folder.glob("*.json.gz"))]
-    found = [n for n in names if stretched(kept_words(folder / f"{n}.json.gz"))]
-    english = {f"en-{n.split('-', 1)[1]}" for n in found} & set(names)
-    return found, sorted(english - set(found))
+def tag_of(reading: Reading) -> str:
+    """The reading's name in the results: ``fr-keynote_bakery_software``."""
+    return f"{language(reading)}-{reading.name}"
 
 
-def script_folder(language: str, name: str) -> Path:
-    if language != "en":
-        return BENCH_HIGHLIGHTS_DIR / "translated" / language
-    for folder in (HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR, BENCH_HIGHLIGHTS_DIR / "real"):
-        if (folder / f"{name}.tsv").is_file():
-            return folder
-    raise SystemExit(f"no script of {name}")
+def language(reading: Reading) -> str:
+    """The language of a spoken reading (its tag: ``spoken fr/keynote_bakery_software``)."""
+    return reading.tag.split()[1].split("/")[0]
 
 
 def chunks_of(video: Path, settings: Settings) -> list:
@@ -118,23 +115,26 @@ class Guard:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transcripts", type=Path, default=TRANSCRIPTS)
-    parser.add_argument("--talks", default="", help="language-name,... (default: those the transcripts flag)")
+    parser.add_argument("--talks", default="", help="language/name,... of the set (default: those it flags)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     from streams.asr import spoken
 
-    flagged, originals = (args.talks.split(","), []) if args.talks else flagged_talks(args.transcripts)
-    talks = flagged + originals
-    print(f"talks: {', '.join(talks)}", flush=True)
+    if args.talks:
+        asked = {f"spoken {t}" for t in args.talks.split(",")}
+        flagged, originals = [r for r in load(args.transcripts) if r.tag in asked], []
+    else:
+        flagged, originals = flagged_talks(args.transcripts)
+    readings = flagged + originals
+    print(f"talks: {', '.join(tag_of(r) for r in readings)}", flush=True)
     settings = Settings.from_env()
     recognizer = spoken.MultilingualRecognizer(config_options())
     guard = Guard()
     results: dict[str, dict] = {}
-    for tag in talks:
-        language, name = tag.split("-", 1)
-        folder = script_folder(language, name)
-        video = build_talk(name, MEDIA_DIR, folder).video
-        script = " ".join(p.text for p in parse_script((folder / f"{name}.tsv").read_text()))
+    for reading in readings:
+        tag, folder = tag_of(reading), reading.labels
+        video = build_talk(reading.name, MEDIA_DIR, folder).video
+        script = " ".join(p.text for p in parse_script((folder / f"{reading.name}.tsv").read_text()))
         heard: dict[str, list] = {way: [] for way in WAYS}
         seconds = collections.Counter()
         again = collections.Counter()
@@ -149,12 +149,11 @@ def main() -> None:
                 again[way] += guard.again
                 if result.language != UNDETERMINED:
                     languages[way][result.language] += 1
-                heard[way] += [argparse.Namespace(word=w.word, start=chunk.start + w.start, end=chunk.start + w.end)
-                               for w in result.words]
+                heard[way] += [Word(w.word, chunk.start + w.start, chunk.start + w.end) for w in result.words]
         guard.way("now")
         results[tag] = {
             way: {
-                "error_rate": error_rate(script, " ".join(w.word.strip() for w in heard[way]), language),
+                "error_rate": error_rate(script, " ".join(w.word.strip() for w in heard[way]), language(reading)),
                 "seconds": round(seconds[way], 1),
                 "decoded_again_seconds": round(again[way], 1),
                 "stretched": stretched(heard[way]),
@@ -175,7 +174,7 @@ def main() -> None:
     print(table(rows))
     totals = {way: round(sum(r[way]["seconds"] for r in results.values()), 1) for way in WAYS}
     write_results(args.out, "stretched_words", results, commit=commit(), transcripts=str(args.transcripts),
-                  flagged=flagged, originals=originals, seconds=totals, now_over_before=round(totals["now"] / totals["before"], 3))
+                  flagged=[tag_of(r) for r in flagged], originals=[tag_of(r) for r in originals], seconds=totals, now_over_before=round(totals["now"] / totals["before"], 3))
 
 
 if __name__ == "__main__":

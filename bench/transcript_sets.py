@@ -33,10 +33,14 @@ SETS = Path(__file__).parent / "data" / "transcripts"
 
 
 class Reading:
-    """One labelled talk as the ranking reads it: stored chunks and the highlights' spans."""
+    """One labelled talk as the ranking reads it: stored chunks and the highlights' spans (and, for
+    a spoken one, the folder of its script: ``labels``)."""
 
-    def __init__(self, tag: str, name: str, chunks: list, duration: float, highlights: list) -> None:
+    def __init__(
+        self, tag: str, name: str, chunks: list, duration: float, highlights: list, labels: Path | None = None
+    ) -> None:
         self.tag, self.name, self.chunks, self.duration, self.highlights = tag, name, chunks, duration, highlights
+        self.labels = labels
 
 
 def _spoken_talks():
@@ -82,7 +86,9 @@ def _reading(tag: str, name: str, folder: Path, data: dict, durations: list[floa
     from streams.moments.highlights import labelled_talk, parse_script
 
     talk = labelled_talk(parse_script((folder / f"{name}.tsv").read_text()), durations)
-    return Reading(f"spoken {tag}", name, [chunk_of(c) for c in data["chunks"]], data["duration"], talk.highlights)
+    return Reading(
+        f"spoken {tag}", name, [chunk_of(c) for c in data["chunks"]], data["duration"], talk.highlights, folder
+    )
 
 
 def _file_name(tag: str) -> str:
