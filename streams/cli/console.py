@@ -121,12 +121,14 @@ def whole_words(text: str, width: int) -> str:
 
 
 def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = None) -> str:
+    """The clips as rows, then each ranked clip's reason. A clip without a rank was picked while
+    the video streamed and then outranked: shown as "-" with one line that says so."""
     files = files or {}
     rows = [("rank", "score", "start–end", "title", "mp4")]
     for c in clips:
         rows.append(
             (
-                str(c["rank"]),
+                "-" if c["rank"] is None else str(c["rank"]),
                 f"{c['score']:.0f}",
                 f"{clock(c['start'])}–{clock(c['end'])}",
                 whole_words(c["title"], TITLE_CHARS),  # a title is at most this long: shown whole
@@ -135,6 +137,7 @@ def clips_table(clips: list[dict], files: dict[str, dict[str, str]] | None = Non
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    for c in clips:
-        lines.append(f"  #{c['rank']}: {c['reason']}")
+    lines += [f"  #{c['rank']}: {c['reason']}" for c in clips if c["rank"] is not None]
+    if any(c["rank"] is None for c in clips):
+        lines.append("  -: picked while the video streamed, then outranked by a later pick (already rendered)")
     return "\n".join(lines)

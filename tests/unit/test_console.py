@@ -32,3 +32,17 @@ def test_the_clips_table_shows_each_title_whole():
             "clip_id": "c1", "mp4": "s3://clips/c1.mp4"}
     table = clips_table([clip])
     assert title in table.splitlines()[1] and "#1: A reason" in table
+
+
+def test_a_clip_outranked_while_streaming_shows_a_dash_not_none():
+    def clip(clip_id, rank, reason):
+        return {"rank": rank, "score": 60.0, "start": 0.0, "end": 30.0, "title": f"Title {clip_id}",
+                "reason": reason, "clip_id": clip_id, "mp4": f"s3://clips/{clip_id}.mp4"}
+
+    table = clips_table([clip("c1", 1, "The ranked one"), clip("c2", None, "The early one")])
+    lines = table.splitlines()
+    assert "None" not in table
+    assert lines[2].startswith("- ") and "Title c2" in lines[2]
+    assert "  #1: The ranked one" in lines and "The early one" not in table
+    assert lines[-1].startswith("  -: picked while the video streamed")
+    assert "-:" not in clips_table([clip("c1", 1, "The ranked one")])
