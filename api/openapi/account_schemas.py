@@ -127,7 +127,12 @@ def key_schemas() -> dict:
                 "used": obj({"source_minutes": NUMBER, "clips_rendered": INTEGER, "posts_published": INTEGER}),
                 "in_flight": obj({"videos": INTEGER, "source_minutes": NUMBER}),
                 "left": obj({"source_minutes": nullable(NUMBER)}),
-                "storage": obj({"bytes": INTEGER}),
+                "storage": obj(
+                    {"bytes": INTEGER, "measured_at": nullable(TIMESTAMP)},
+                    description="What the workspace's files held when the worker last measured them (every"
+                    " `storage_snapshot_seconds`, an hour by default); `measured_at` null and `bytes` 0 before"
+                    " the first measure.",
+                ),
                 "by_day": array(obj({"day": {"type": "string", "format": "date"}, **used, "posts_published": INTEGER})),
                 "by_submitter": array(
                     obj(

@@ -61,6 +61,7 @@ class Standing:
     in_flight_seconds: float
     in_flight_videos: int
     storage_bytes: int = 0
+    storage_measured_at: datetime | None = None  # None: never measured yet
 
 
 def month_of(now: datetime) -> tuple[datetime, datetime]:

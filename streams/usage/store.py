@@ -65,10 +65,16 @@ async def standing(conn: asyncpg.Connection, tenant_id: str, now: datetime) -> S
         f" FROM videos WHERE tenant_id = $1 AND {IN_FLIGHT}",
         tenant_id,
     )
-    held = await conn.fetchval(
-        "SELECT bytes FROM storage_snapshots WHERE tenant_id = $1 ORDER BY day DESC LIMIT 1", tenant_id
+    held = await conn.fetchrow(
+        "SELECT bytes, measured_at FROM storage_snapshots WHERE tenant_id = $1 ORDER BY day DESC LIMIT 1", tenant_id
     )
-    return Standing(float(used), float(flight["seconds"]), int(flight["videos"]), int(held or 0))
+    return Standing(
+        float(used),
+        float(flight["seconds"]),
+        int(flight["videos"]),
+        int(held["bytes"]) if held else 0,
+        held["measured_at"] if held else None,
+    )
 
 
 async def record_storage(conn: asyncpg.Connection, tenant_id: str, held_bytes: int, now: datetime) -> None:
@@ -180,7 +186,10 @@ async def report(conn: asyncpg.Connection, tenant_id: str, plan: Plan, now: date
             "source_minutes": round(now_standing.in_flight_seconds / 60, 2),
         },
         "left": {"source_minutes": None if left is None else round(left / 60, 2)},
-        "storage": {"bytes": now_standing.storage_bytes},
+        "storage": {
+            "bytes": now_standing.storage_bytes,
+            "measured_at": iso_z(now_standing.storage_measured_at) if now_standing.storage_measured_at else None,
+        },
         "by_day": [
             {"day": day, **_named(v), "posts_published": v.get("posts_published", 0)} for day, v in by_day.items()
         ],

@@ -211,7 +211,8 @@ def test_storage_held_is_measured_and_an_upload_past_the_plans_storage_is_refuse
         held = as_owner(pipeline.settings,
                         lambda pool: measure_storage(pool, open_storage(pipeline.settings), datetime.now(UTC)))
         assert held[tenant_id] >= jfk.stat().st_size  # its source at least
-        assert http.get("/v1/usage").json()["storage"]["bytes"] == held[tenant_id]
+        storage = http.get("/v1/usage").json()["storage"]
+        assert storage["bytes"] == held[tenant_id] and storage["measured_at"].endswith("Z"), storage
         second = _submit(http, jfk)
         assert second.status_code == 402 and "of storage" in second.json()["error"]["message"], second.text
         assert len(_stored_sources(pipeline, tenant_id)) == 1

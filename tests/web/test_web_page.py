@@ -359,6 +359,10 @@ def _analytics(page, http, shots: Shots) -> None:
         used = http.get("/v1/usage").json()["used"]["source_minutes"]
         assert page.text_content("#usage-tile .tile-value").endswith(" min") and used > 0
         assert "no monthly limit" in page.text_content("#usage-tile")
+        # what the files held when last measured, or that the worker has not measured them yet
+        storage = http.get("/v1/usage").json()["storage"]
+        shown = page.text_content("#storage-tile")
+        assert ("measured " in shown) if storage["measured_at"] else ("not measured yet" in shown), shown
     else:
         page.wait_for_selector("#analytics-note:not([hidden])", timeout=10_000)
     shots(page, "analytics")

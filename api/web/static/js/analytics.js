@@ -1,7 +1,7 @@
 // The tenant's usage: totals, videos / minutes / clips per day and how long each stage takes.
 
 import { api } from "./api.js";
-import { $, clear, h } from "./dom.js";
+import { $, bytes, clear, h, when } from "./dom.js";
 import { report } from "./notify.js";
 import { barChart, latencyChart } from "./charts.js";
 import { STAGES } from "./video.js";
@@ -49,7 +49,7 @@ export class Analytics {
     this.render(data);
     // This month against the workspace's plan (the billing ledger: counted once each).
     const usage = await api("/v1/usage").catch(() => null);
-    if (usage) $("#stat-tiles").prepend(this.planTile(usage));
+    if (usage) $("#stat-tiles").prepend(this.planTile(usage), this.storageTile(usage));
     // Admins of a server that bills through Stripe subscribe on Stripe's Checkout page.
     const billing = await api("/v1/billing").catch(() => null);
     const status = billing?.customer?.subscription?.status;
@@ -77,6 +77,17 @@ export class Analytics {
       : `${number(usage.left.source_minutes, 1)} min left · resets ${resets}`;
     const card = tile("This month", value, note);
     card.id = "usage-tile";
+    return card;
+  }
+
+  // What the workspace's files held when the worker last measured them (it measures every hour).
+  storageTile(usage) {
+    const { storage, plan } = usage;
+    const measured = storage.measured_at !== null;
+    const held = measured ? bytes(storage.bytes) : "–";
+    const value = plan.storage_gb === null || !measured ? held : `${held} of ${number(plan.storage_gb, 1)} GB`;
+    const card = tile("Storage", value, measured ? `measured ${when(storage.measured_at)}` : "not measured yet");
+    card.id = "storage-tile";
     return card;
   }
 
