@@ -22,6 +22,12 @@ from streams.domain.words import TimedWord
 #: Uncovered speech shorter than this is ignored (a breath, a VAD span's own padding, a word whose
 #: timing is a little short).
 MIN_GAP_SECONDS = 1.0
+#: ... unless it lies where a word stretched past its reach claims it: that word is a sign of the
+#: skip already (tiny.en gave "the" 3 s over "middle of a sentence", 0.67 s of it uncovered).
+STRETCHED_GAP_SECONDS = 0.5
+#: A piece decoded alone is decoded again from the start of a word at least this long before its
+#: gap, so the decoder has a lead-in (a decode begun at the skipped word misread it).
+LEAD_IN_SECONDS = 1.0
 #: How much of each side of a speech span may be silence (the VAD pads every span by 400 ms).
 SPAN_PAD_SECONDS = 0.4
 #: A word is taken to cover its own time and this much around it (word timings are approximate).
@@ -50,15 +56,19 @@ def speech_gaps(
     slack: float = WORD_SLACK_SECONDS,
 ) -> list[Span]:
     """Stretches of at least ``min_gap`` seconds inside the speech ``spans`` (seconds, sorted)
-    that no word covers. Each span is first shrunk by its padding (``span_pad`` a side, never to
-    less than its middle), and each word covers ``slack`` seconds either side of itself, itself
-    reaching no further than ``word_reach`` from its start."""
-    covered = _union((w.start - slack, min(w.end, w.start + word_reach(w.word)) + slack) for w in words)
+    that no word covers, or of ``STRETCHED_GAP_SECONDS`` where a word stretched past its reach
+    claims the stretch's start. Each span is first shrunk by its padding (``span_pad`` a side,
+    never to less than its middle), and each word covers ``slack`` seconds either side of itself,
+    itself reaching no further than ``word_reach`` from its start."""
+    reached = [(w.start, min(w.end, w.start + word_reach(w.word)), w.end) for w in words]
+    covered = _union((start - slack, reach + slack) for start, reach, _ in reached)
+    stretched = [(reach + slack, end) for _, reach, end in reached if end > reach + slack]
     gaps: list[Span] = []
     for start, end in spans:
         pad = min(span_pad, max(0.0, (end - start) / 2 - 1e-3))
         for gap in _subtract((start + pad, end - pad), covered):
-            if gap[1] - gap[0] >= min_gap:
+            claimed = any(a - 1e-6 <= gap[0] < b for a, b in stretched)
+            if gap[1] - gap[0] >= (min(min_gap, STRETCHED_GAP_SECONDS) if claimed else min_gap):
                 gaps.append((round(gap[0], 3), round(gap[1], 3)))
     return gaps
 
@@ -109,15 +119,35 @@ def regions(
     """Where to decode again: every speech span (seconds) that holds a gap (``speech_gaps``) or a
     word of a repeated run (``repeated_runs``), merged where they overlap. Whole spans, so each
     region starts and ends in the silence the VAD cut at. ``decoded_alone``: ``words`` came from
-    decoding all of ``spans`` as one, sequentially, so a region holding them all is left out:
-    decoded alone again, it would be decoded the same way (a bad 28-s recording cost twice)."""
-    marks = speech_gaps(spans, words, **gap_options)
+    decoding all of ``spans`` as one, sequentially, so a region holding them all would be decoded
+    the same way again (a bad 28-s recording cost twice): its gaps are decoded again from a word's
+    start ``LEAD_IN_SECONDS`` before each (``_tails``) instead, and its loops are left."""
+    gaps = speech_gaps(spans, words, **gap_options)
+    marks = list(gaps)
     for i, j in repeated_runs(words):
         marks.append((words[i].start, words[j - 1].end))
     chosen = _union([(s, e) for s, e in spans if any(a < e and b > s for a, b in marks)])
     if decoded_alone and spans and any(a <= spans[0][0] and b >= spans[-1][1] for a, b in chosen):
-        return []
+        return _tails(spans, words, gaps)
     return chosen
+
+
+def _tails(spans: Sequence[Span], words: Sequence[TimedWord], gaps: Sequence[Span]) -> list[Span]:
+    """For a recording decoded as one: each gap's stretch from just before (``WORD_SLACK_SECONDS``)
+    the last word that begins ``LEAD_IN_SECONDS`` or more before the word the gap follows to the
+    end of the span the gap ends in; none that would start where the recording does (the same
+    decode again)."""
+    out: list[Span] = []
+    for gap_start, gap_end in gaps:
+        before = [w for w in words if w.start < gap_start]
+        if not before:
+            continue
+        lead = [w.start for w in before if w.start <= before[-1].start - LEAD_IN_SECONDS]
+        start = max(spans[0][0], lead[-1] - WORD_SLACK_SECONDS) if lead else spans[0][0]
+        end = next((e for s, e in spans if s <= gap_end <= e), spans[-1][1])
+        if start > spans[0][0]:
+            out.append((start, end))
+    return _union(out)
 
 
 def _norm(word: str) -> str:

@@ -112,7 +112,9 @@ def test_a_language_spoken_for_a_few_seconds_inside_half_a_minute_is_heard(stack
     german = normalise(" ".join(w["word"] for w in body["words"] if spans[1]["start"] <= w["start"] < spans[2]["start"]))
     english = normalise(" ".join(w["word"] for w in body["words"] if w["start"] >= spans[2]["start"]))
     assert {"wasser", "dinosaurier"} <= set(german), german
-    assert {"always", "capital", "letter"} <= set(english), english
+    # tiny.en dropped "middle of a sentence" here, its last words, stretching "the" over them
+    # (found and decoded again since: streams/asr/faithfulness.py, STRETCHED_GAP_SECONDS, _tails)
+    assert {"always", "capital", "letter", "middle", "sentence"} <= set(english), english
 
 
 def test_an_unknown_language_exits_2_with_the_codes_explained(stack, media_dir):

@@ -122,3 +122,28 @@ def test_what_was_decoded_alone_is_not_decoded_again_whole():
     said_after = looped + words_over(9.4, 14.6, "a b c d e f g h i j k l m n")
     assert regions(spans, said_after, decoded_alone=True) == [(0.0, 8.0)]
     assert regions([(0.0, 5.0), (4.0, 9.0)], [], decoded_alone=True) == []
+
+
+def test_a_short_skip_under_a_stretched_word_is_a_gap_but_a_short_pause_is_not():
+    # tiny.en on a FLEURS sentence decoded alone: "... even in the", "the" given the 3 s that held
+    # "middle of a sentence", of which 0.67 s lay past the word's reach inside the speech.
+    spans = [(0.0, 9.9)]
+    said = words_over(0.4, 8.04, "all nouns alongside the word for you always begin with a capital letter even in",
+                      step=0.509)
+    stretched = [*said, W("the", 8.04, 11.03)]
+    [(start, end)] = speech_gaps(spans, stretched)
+    assert start == round(8.04 + word_reach("the") + 0.25, 3) and end == 9.5
+    paused = [*said, W("the", 8.04, 8.5)]  # the same 0.67 s uncovered after a word of its own length
+    assert speech_gaps(spans, paused) == []
+
+
+def test_a_recording_decoded_alone_is_decoded_again_from_a_lead_in_before_its_gap():
+    said = words_over(0.4, 8.04, "all nouns alongside the word for you always begin with a capital letter even in",
+                      step=0.509)
+    words = [*said, W("the", 8.04, 11.03)]
+    assert regions([(0.0, 4.0), (4.0, 9.9)], words) == [(4.0, 9.9)]  # decoded in a batch: its span again
+    assert regions([(0.0, 9.9)], words) == [(0.0, 9.9)]
+    lead = max(w.start for w in said if w.start <= 8.04 - 1.0)  # a word a second or more before
+    assert regions([(0.0, 9.9)], words, decoded_alone=True) == [(lead - 0.25, 9.9)]
+    # a gap right after the recording's first word has no lead-in to start from: the same decode
+    assert regions([(0.0, 4.0)], [W("hello", 0.4, 3.9)], decoded_alone=True) == []
