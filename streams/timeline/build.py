@@ -25,6 +25,7 @@ sizes, audio) the timeline keeps the source's frame and says why in ``metadata["
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Literal, Sequence
 
 import opentimelineio as otio
@@ -121,7 +122,7 @@ def build(
                 name=_clip_name(cut),
                 media_reference=_reference(source, rate),
                 source_range=span,
-                metadata=_clip_metadata(cut),
+                metadata=_clip_metadata(cut, source),
             )
             if i == 0 and markers == "clips":
                 clip.markers.extend(_markers(cut, rate, offset=0))
@@ -156,7 +157,14 @@ def _clip_name(cut: Cut) -> str:
     return f"{cut.rank:02d} {cut.title}".strip() if cut.rank is not None else (cut.title or cut.clip_id)
 
 
-def _clip_metadata(cut: Cut) -> dict:
+def reel_name(file_name: str) -> str:
+    """An EDL's reel for the uploaded ``file_name``: its stem's letters and digits, at most 8 (CMX
+    3600's field; a space would split it), or ``AX`` (an unnamed source) when none is left."""
+    stem = re.sub(r"[.][A-Za-z0-9]+$", "", file_name)
+    return re.sub(r"[^A-Za-z0-9]+", "", stem)[:8] or "AX"
+
+
+def _clip_metadata(cut: Cut, source: Source) -> dict:
     return {
         "clipstream": {
             "clip_id": cut.clip_id,
@@ -167,7 +175,8 @@ def _clip_metadata(cut: Cut) -> dict:
             "reframe": dict(cut.reframe) if cut.reframe else None,
             "language": cut.language,
         },
-        "cmx_3600": {"comments": [f"REASON: {cut.reason}"] if cut.reason else []},
+        # the reel by the uploaded file, not by the media's URL (a signed link's "source?token=...")
+        "cmx_3600": {"reel": reel_name(source.name), "comments": [f"REASON: {cut.reason}"] if cut.reason else []},
     }
 
 

@@ -316,3 +316,15 @@ def test_unpacking_refuses_a_member_outside_the_folder(tmp_path):
     with pytest.raises(TimelineError, match="outside"):
         bundle.unpack(archive, tmp_path / "out")
     assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_an_edl_names_its_reel_by_the_uploaded_file_even_when_the_media_is_a_signed_link():
+    linked = Source("Keynote 2026.mp4", "https://clips.example/v1/videos/v1/source?token=t.k.1.sig", 600.0, 25.0,
+                    1920, 1080)
+    fmt = formats.FORMATS["edl"]
+    text = formats.write(build.build(linked, CUTS, name="talk", markers=fmt.markers), fmt)
+    events = [line for line in text.splitlines() if re.match(r"^\d{3}\s", line)]
+    assert events and all(line.split()[1] == "Keynote2" for line in events), events
+    assert "token" not in "".join(line for line in text.splitlines() if "REEL NAME" in line)
+    assert build.reel_name("talk.mp4") == "talk" and build.reel_name("基調講演.mp4") == "AX"
+    assert build.reel_name("my-long_talk (final).mov") == "mylongta"
