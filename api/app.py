@@ -46,6 +46,7 @@ from api import (
     webhooks,
 )
 from api.auth import ApiKeyMiddleware
+from api.bodies import documented_fields
 from api.errors import HANDLERS
 from api.headers import SecurityHeadersMiddleware
 from api.hosts import HostCheckMiddleware, allowed_hosts
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.body_fields = documented_fields(app.routes)  # what each JSON body may hold (api.bodies)
     app.state.redact = redact.for_settings(settings)
     app.state.signing_secret = settings.url_signing_secret.encode() or signing.new_secret()
     return app

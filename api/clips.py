@@ -23,7 +23,7 @@ from streams.domain.clip import Clip, Look, look_of
 from streams.domain.corrections import words_mark
 from streams.domain.envelope import clip_id
 from streams.domain.events import RenderRequested
-from streams.domain.options import ASPECTS, VideoOptions
+from streams.domain.options import ASPECTS, VideoOptions, clip_seconds
 from streams.errors import InvalidOptions
 from streams.media.captions import CAPTION_STYLES
 from streams.media.trim import MODES as TRIM_MODES
@@ -41,7 +41,7 @@ from streams.moments.spans import NoSentences, refit, snap
 from streams.moments.stored import evidence_of, words_of
 
 SWITCHES = ("hook_title", "emphasis", "emoji")  # a re-render's editing switches (streams.media.editing)
-MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 3.0, 600.0  # as the upload options allow
+MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = clip_seconds()  # as the upload options allow
 RENDERING = {  # what both ways of making a clip answer
     "200": json_response("RenderExists", "That clip is rendered already.", links=TO_CLIP),
     "202": json_response("RenderQueued", "Queued; the clip joins the video's clips when rendered.", links=TO_CLIP),

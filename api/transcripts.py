@@ -27,7 +27,7 @@ from api.openapi.blocks import (
 from api.routing import operation
 from api.video_access import video_or_404
 from streams.asr.languages import UNDETERMINED
-from streams.domain.corrections import WordFix, spoken_within, typed
+from streams.domain.corrections import MAX_FIXES, WordFix, spoken_within, typed
 from streams.domain.envelope import utc_now
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.words import Word
@@ -41,7 +41,6 @@ from streams.webhooks import events
 from streams.webhooks import store as webhook_store
 
 TRANSCRIPT_FORMATS = ("json", "srt", "vtt", "txt")
-MAX_FIXES = 200  # words one correction may name
 
 
 def spoken_language(chunks: Sequence[TranscriptChunk]) -> dict:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from api.openapi.blocks import BOOLEAN, INTEGER, NUMBER, SCORE, SHARE, STRING, TIMESTAMP, array, nullable, obj, ref
 from streams.domain import contracts
 from streams.domain.clip import CLIP_FILES
-from streams.domain.options import ASPECTS
+from streams.domain.options import ASPECTS, clip_seconds
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import VIDEO_STATUSES
 from streams.timeline.formats import FORMATS
@@ -32,14 +32,13 @@ def options_schema() -> dict:
 
 
 def video_schemas() -> dict:
-    from api.clips import MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
-    from api.transcripts import MAX_FIXES
-    from streams.domain.corrections import MAX_WORD
+    from streams.domain.corrections import MAX_FIXES, MAX_WORD
     from streams.media.captions import CAPTION_STYLES
     from streams.moments import LENGTH_PRESETS
     from streams.moments.signal_meanings import JUDGED, MEANINGS, UNMEASURED
 
-    clip_seconds = {"type": "number", "minimum": MIN_CLIP_SECONDS, "maximum": MAX_CLIP_SECONDS}
+    shortest, longest = clip_seconds()
+    clip_seconds_schema = {"type": "number", "minimum": shortest, "maximum": longest}
     timed = {"start": NUMBER, "end": NUMBER}
     word = {"type": "string", "minLength": 1, "maxLength": MAX_WORD}
     fix = obj({"start": NUMBER, "word": nullable(word)}, {"was": STRING}, additionalProperties=False)
@@ -245,8 +244,8 @@ def video_schemas() -> dict:
                 "hook_title": {"type": "boolean", "description": "Draw the title over the first seconds."},
                 "emphasis": {"type": "boolean", "description": "Emphasise the words that carry the clip."},
                 "emoji": {"type": "boolean", "description": "A symbol after emphasised words that name one."},
-                "min_seconds": clip_seconds,
-                "max_seconds": clip_seconds,
+                "min_seconds": clip_seconds_schema,
+                "max_seconds": clip_seconds_schema,
             },
         ),
         "CreateClip": obj(

@@ -20,6 +20,7 @@ from functools import partial
 from streams.errors import WordChanged
 
 MAX_WORD = 100  # characters a corrected word may have (it may hold a space: "New York")
+MAX_FIXES = 200  # words one correction may name
 SAME_TIME = 0.0005  # seconds: the transcript gives times to the millisecond
 
 

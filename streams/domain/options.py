@@ -32,6 +32,12 @@ def _as_declared(spec: Mapping[str, Any]) -> Any:
     return float(default) if spec.get("type") == "number" and isinstance(default, int) else default
 
 
+def clip_seconds() -> tuple[float, float]:
+    """The shortest and longest a clip may be, in seconds, as the contract bounds ``min_seconds``."""
+    spec = properties()["min_seconds"]
+    return float(spec["minimum"]), float(spec["maximum"])
+
+
 def aspect_ratios() -> tuple[str, ...]:
     """The aspect ratios a clip may be rendered in, as the contract lists them."""
     return choices("aspect_ratios")

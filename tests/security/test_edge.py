@@ -131,3 +131,16 @@ def test_a_refused_source_url_does_not_echo_its_credentials(http):
     answer = http.post("/v1/videos", json={"source_url": "http://someone:hunter2secret@127.0.0.2/talk.mp4"})
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "unsafe_url"
     assert "hunter2secret" not in answer.text and "someone" not in answer.text
+
+
+def test_a_field_the_operation_does_not_take_is_refused_not_dropped(http):
+    """A misspelt field (``events`` for ``event_types``) used to be ignored: the endpoint was made
+    for every event. It is a 422 naming the field and what the operation takes; nothing is made."""
+    before = http.get("/v1/webhooks/endpoints").json()["endpoints"]
+    answer = http.post("/v1/webhooks/endpoints", json={"url": "https://hooks.example/in", "events": ["clip.rendered"]})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_body" and "'events'" in error["message"] and "event_types" in error["message"]
+    assert http.get("/v1/webhooks/endpoints").json()["endpoints"] == before
+    typo = http.post("/v1/videos", json={"sourceurl": "https://media.example/talk.mp4"})
+    assert typo.status_code == 422 and "'sourceurl'" in typo.json()["error"]["message"], typo.text
