@@ -47,8 +47,9 @@ OPEN_PATHS = (
 )
 OPEN_PREFIXES = ("/static/", "/docs/")
 # Signing in, using a reset link and taking an invitation are how a person without a session gets
-# in; Stripe's webhooks are signed with the endpoint's secret (api.billing).
-OPEN_POSTS = ("/v1/session", "/v1/password-resets", "/v1/billing/webhook")
+# in; Stripe's webhooks are signed with the endpoint's secret (api.billing), TikTok's with the
+# app's client secret (api.platform_notices).
+OPEN_POSTS = ("/v1/session", "/v1/password-resets", "/v1/billing/webhook", "/v1/platforms/tiktok/webhook")
 OPEN_POST_PREFIXES = ("/v1/password-resets/", "/v1/invitations/")
 SESSION_COOKIE = "clipstream_session"
 CSRF_HEADER = "x-csrf-token"

@@ -65,6 +65,7 @@ ClipstreamError
 ├── InternalError          an exception nothing above names: a bug (never retried)
 ├── UnsafeUrl              a URL is not http(s) or reaches a private, loopback or reserved address
 ├── SourceFetchFailed      a source URL could not be downloaded (``retriable``: 5xx, 429, network)
+├── PlatformNoticeRefused  a platform's webhook is not signed by it for this app, or too long ago
 └── PublishError           a platform refused or failed a post (``retriable``: 5xx, network)
     ├── AccountReconnectRequired  the account's grant is revoked or expired: its owner must connect it again
     ├── QuotaExceeded      the platform's daily quota is spent (``retry_at``: when the next quota day begins)
@@ -138,6 +139,7 @@ from streams.errors.pipeline import (
     EventTooLarge,
     InternalError,
     InvalidKey,
+    PlatformNoticeRefused,
     PostRefused,
     PublishError,
     QuotaExceeded,
@@ -209,6 +211,7 @@ __all__ = [
     "NotReady",
     "ObjectNotFound",
     "PlanQuotaExceeded",
+    "PlatformNoticeRefused",
     "PortInUse",
     "PostRefused",
     "PublishError",

@@ -101,6 +101,13 @@ class UploadSessionGone(PublishError):
     retriable = True
 
 
+class PlatformNoticeRefused(ClipstreamError):
+    """A notice a platform sent (a TikTok webhook) is not signed with this server's client secret,
+    was signed too long ago (a replay), or names another app: nothing of it is read."""
+
+    code = "invalid_signature"
+
+
 class PostRefused(PublishError):
     """The platform took every byte of a post, then refused it or could not finish it (moderation,
     a duplicate, a copyright claim, a codec it cannot process): that upload is over, and a retry

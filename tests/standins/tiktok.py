@@ -33,16 +33,23 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   ``grant_type=authorization_code`` it trades a code ``GET /v2/auth/authorize/`` gave (the person is
   taken as consenting: 302 back with ``code`` and ``state``), checking ``redirect_uri`` and the
   PKCE ``code_verifier``.
+- https://developers.tiktok.com/doc/webhooks-events: with ``webhook_url`` set (the app's callback),
+  moderation's verdict is sent there as TikTok sends it, signed with the client secret
+  (``post.publish.publicly_available`` or ``post.publish.failed``).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
+
+from streams.publish.tiktok_notices import signature
 from tests.httpd import Answer, Received
 from tests.standins.grants import OAuthStandIn
 
@@ -74,6 +81,8 @@ class StandInTikTok(OAuthStandIn):
         self.comment_disabled = False
         self.moderating = False  # posts for everyone wait for ``moderate`` before TikTok gives their id
         self.status_fetches: dict[str, list[datetime]] = {}
+        self.webhook_url: str | None = None  # where TikTok's webhooks go (the app's callback), if anywhere
+        self.notices: list[tuple[str, int, dict]] = []  # each webhook sent: event, status, answer
 
     @property
     def api_url(self) -> str:
@@ -184,10 +193,31 @@ class StandInTikTok(OAuthStandIn):
         return Answer(201, b"")
 
     def moderate(self, publish_id: str, fail_reason: str | None = None) -> None:
-        """TikTok's moderation decides the post: approved (``fail_reason`` None) or refused."""
+        """TikTok's moderation decides the post: approved (``fail_reason`` None) or refused; with a
+        ``webhook_url``, TikTok's notice of it is sent there (``notify``)."""
         with self._lock:
             upload = next(u for u in self.uploads.values() if u.publish_id == publish_id)
             upload.verdict = fail_reason or "approved"
+        if fail_reason is None:
+            self.notify("post.publish.publicly_available", {"publish_id": publish_id, "post_id": upload.post_id,
+                                                           "publish_type": "DIRECT_PUBLISH"})
+        else:
+            self.notify("post.publish.failed", {"publish_id": publish_id, "reason": fail_reason,
+                                                "publish_type": "DIRECT_PUBLISH"})
+
+    def notify(self, event: str, content: dict, *, secret: str | None = None) -> httpx.Response | None:
+        """TikTok's webhook (https://developers.tiktok.com/doc/webhooks-events) POSTed to
+        ``webhook_url``, signed as https://developers.tiktok.com/doc/webhooks-verification says with
+        the client secret (or ``secret``); its answer is kept in ``notices``. None without a URL."""
+        if self.webhook_url is None:
+            return None
+        body = json.dumps({"client_key": self.client_key, "event": event, "create_time": int(time.time()),
+                           "user_openid": "act.stand-in-creator", "content": json.dumps(content)}).encode()
+        header = signature(secret or self.client_secret, int(time.time()), body)
+        answer = httpx.post(self.webhook_url, content=body, timeout=30,
+                            headers={"Content-Type": "application/json", "TikTok-Signature": header})
+        self.notices.append((event, answer.status_code, answer.json()))
+        return answer
 
     def _status(self, authorization: str, body: dict) -> Answer:
         now = datetime.now(UTC)

@@ -18,7 +18,10 @@ from cryptography.x509.oid import NameOID
 def local_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context for 127.0.0.1 and the certificate file (PEM) clients trust."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clipstream test stand-in")])
+    # A name of its own and a key identifier, so a CA file holding several stand-ins' certificates
+    # (one setting trusts both platforms) leads OpenSSL to the right one.
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"clipstream test stand-in {folder.name}")])
+    identifier = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
@@ -30,6 +33,8 @@ def local_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
         .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(identifier, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(identifier), critical=False)
         .sign(key, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,19 +4,23 @@ consent page (OAuth with PKCE, the callback matched by its state); a clip posted
 platform once by the worker's publisher; another tenant sees neither the account nor the post.
 The post's platform statistics, fetched by the worker into ClickHouse, are in ``GET /v1/analytics``
 and on the clip's card in headless Chromium; a revoked grant fails the next post and the page says
-to reconnect the account."""
+to reconnect the account. Against a stand-in TikTok (``tests.standins.tiktok``): a post waiting on
+moderation is asked about as soon as TikTok's signed webhook says moderation is over."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from streams.stack.credentials import api_key_for
 from streams.publish.tokens import new_key
+from streams.stack.credentials import api_key_for
+from tests.owner import as_owner
+from tests.standins.tiktok import StandInTikTok
 from tests.standins.youtube import StandInYouTube
 
 pytestmark = pytest.mark.integration
@@ -29,7 +33,13 @@ def youtube():
 
 
 @pytest.fixture(scope="module")
-def publishing(pipeline, youtube):
+def tiktok():
+    with StandInTikTok() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def publishing(pipeline, youtube, tiktok, tmp_path_factory):
     """The API and the worker with publishing configured (to the stand-in), as they were after.
     (Not ``tenant_a``: a restarted API signs links with a new secret, and that fixture's signed
     links must outlive this module.)"""
@@ -46,7 +56,11 @@ def publishing(pipeline, youtube):
         youtube_api_url=youtube.api_url,
         youtube_token_url=youtube.token_url,
         youtube_auth_url=youtube.api_url + "o/oauth2/v2/auth",
-        platform_ca_certs=str(youtube.ca_certs),
+        tiktok_client_key=tiktok.client_key,
+        tiktok_client_secret=tiktok.client_secret,
+        tiktok_api_url=tiktok.api_url,
+        tiktok_auth_url=tiktok.api_url.rstrip("/") + "/v2/auth/authorize/",
+        platform_ca_certs=str(_bundle(tmp_path_factory.mktemp("ca") / "platforms.pem", youtube, tiktok)),
         post_stats_seconds=2.0,
     )
     pipeline.restart(configured)
@@ -54,6 +68,12 @@ def publishing(pipeline, youtube):
         yield pipeline
     finally:
         pipeline.restart(original)
+
+
+def _bundle(path, *servers):
+    """One CA file trusting each stand-in's own certificate (the setting takes one file)."""
+    path.write_text("".join(server.ca_certs.read_text() for server in servers))
+    return path
 
 
 def _auth(settings) -> dict:
@@ -71,7 +91,7 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, cli
     settings = publishing.settings
     with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
         offered = http.get("/v1/accounts").json()
-        assert (offered["enabled"], offered["platforms"]) == (True, ["youtube"])
+        assert (offered["enabled"], offered["platforms"]) == (True, ["youtube", "tiktok"])
         # the local tenant may hold accounts other tests made straight in the database (the tenant matrix)
         before = {a["account_id"] for a in offered["accounts"]}
         assert http.post("/v1/accounts/connect", json={"platform": "myspace"}).status_code == 404
@@ -107,19 +127,23 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, cli
         assert http.delete(f"/v1/accounts/{account_id}").status_code == 404
 
 
-def _connect(http: httpx.Client, youtube: StandInYouTube) -> tuple[str, str]:
-    """Connects a YouTube account as a person would (the consent page, then back to the callback);
-    its id and the callback address the platform sent the browser to."""
-    begun = http.post("/v1/accounts/connect", json={"platform": "youtube"})
+def _connect(http: httpx.Client, youtube: StandInYouTube | StandInTikTok) -> tuple[str, str]:
+    """Connects a YouTube (or TikTok) account as a person would (the consent page, then back to the
+    callback); its id and the callback address the platform sent the browser to."""
+    platform = "tiktok" if isinstance(youtube, StandInTikTok) else "youtube"
+    begun = http.post("/v1/accounts/connect", json={"platform": platform})
     assert begun.status_code == 201, begun.text
     asked = parse_qs(urlsplit(begun.json()["authorization_url"]).query)
-    assert asked["code_challenge_method"] == ["S256"] and asked["access_type"] == ["offline"]
+    assert asked["code_challenge_method"] == ["S256"]
+    assert platform == "tiktok" or asked["access_type"] == ["offline"]
     with httpx.Client(verify=str(youtube.ca_certs), timeout=30) as browser:
         back = browser.get(begun.json()["authorization_url"])
         assert back.status_code == 302
         landed = browser.get(back.headers["location"])  # no API key: matched by the state
     assert landed.status_code == 303
-    return parse_qs(urlsplit(landed.headers["location"]).query)["account_connected"][0], back.headers["location"]
+    said = parse_qs(urlsplit(landed.headers["location"]).query)
+    assert "account_connected" in said, said
+    return said["account_connected"][0], back.headers["location"]
 
 
 def _settled(http: httpx.Client, post: dict, within: float = 120) -> dict:
@@ -192,3 +216,46 @@ def test_a_posts_statistics_reach_clickhouse_and_the_clip_card_and_a_revoked_gra
         finally:
             page.close()
         assert not errors, errors
+
+
+def test_a_tiktok_post_waiting_on_moderation_is_asked_about_when_tiktoks_webhook_says_it_is_over(
+        publishing, tiktok, clip):
+    """TikTok moderates a post for everyone, sometimes for hours, and the publisher asks about such
+    a post less and less often (up to every 15 minutes). TikTok's webhook, signed with the app's
+    client secret, makes it due at once: published with its id within seconds of the verdict. A
+    notice signed with another secret is refused and moves nothing."""
+    settings = publishing.settings
+    tiktok.moderating, tiktok.webhook_url = True, settings.api_url + "/v1/platforms/tiktok/webhook"
+
+    def next_ask(post_id: str, push: bool = False):
+        sql = ("UPDATE posts SET next_attempt_at = now() + interval '1 hour' WHERE post_id = $1"
+               " RETURNING next_attempt_at - now()") if push else \
+            "SELECT next_attempt_at - now() FROM posts WHERE post_id = $1"
+        with ThreadPoolExecutor(1) as thread:  # the browser tests' event loop holds this thread
+            return thread.submit(as_owner, settings, lambda pool: pool.fetchval(sql, post_id)).result().total_seconds()
+
+    try:
+        with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
+            account_id, _ = _connect(http, tiktok)
+            post = http.post(f"/v1/clips/{clip['clip_id']}/posts", json={"account_id": account_id, "privacy": "public"})
+            assert post.status_code == 201, post.text
+            post_id, deadline = post.json()["post_id"], time.monotonic() + 60
+            while http.get(f"/v1/posts/{post_id}").json()["status"] != "processing" and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert http.get(f"/v1/posts/{post_id}").json()["status"] == "processing"
+            assert next_ask(post_id, push=True) > 3500  # moderated for long: its next question an hour away
+            [upload] = [u for u in tiktok.uploads.values() if u.verdict is None and u.post_id]
+
+            forged = tiktok.notify("post.publish.publicly_available", {"publish_id": upload.publish_id},
+                                   secret="not the app's secret")
+            assert forged is not None and forged.status_code == 400, forged.text
+            assert forged.json()["error"]["code"] == "invalid_signature" and next_ask(post_id) > 3500
+
+            tiktok.moderate(upload.publish_id)  # approved: TikTok says so to the webhook
+            event, status, answer = tiktok.notices[-1]
+            assert (event, status, answer["posts"]) == ("post.publish.publicly_available", 200, 1), answer
+            post = _settled(http, http.get(f"/v1/posts/{post_id}").json(), within=30)
+            assert (post["status"], post["platform_id"]) == ("published", upload.post_id), post
+            assert post["url"] and upload.post_id in post["url"]
+    finally:
+        tiktok.moderating, tiktok.webhook_url = False, None
