@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api import webhooks
+from api.bodies import documented_fields
 from api.errors import HANDLERS
 from streams.tenancy import Principal
 from tests.documented import assert_documented
@@ -40,6 +41,7 @@ async def api(stack):
     app.add_middleware(FakeKeys)
     app.state.db = pool
     app.state.settings = stack.with_overrides(webhook_allowed_hosts="127.0.0.1")
+    app.state.body_fields = documented_fields(app.routes)  # as create_app sets it
     tenants = [f"t-{uuid.uuid4().hex[:12]}" for _ in range(2)]
 
     def client(tenant: int = 0, role: str = "admin") -> httpx.AsyncClient:
