@@ -188,7 +188,7 @@ async def report(conn: asyncpg.Connection, tenant_id: str, plan: Plan, now: date
         "left": {"source_minutes": None if left is None else round(left / 60, 2)},
         "storage": {
             "bytes": now_standing.storage_bytes,
-            "measured_at": iso_z(now_standing.storage_measured_at) if now_standing.storage_measured_at else None,
+            "measured_at": iso_z(now_standing.storage_measured_at),  # None before the first measure
         },
         "by_day": [
             {"day": day, **_named(v), "posts_published": v.get("posts_published", 0)} for day, v in by_day.items()

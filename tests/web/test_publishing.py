@@ -127,16 +127,16 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, cli
         assert http.delete(f"/v1/accounts/{account_id}").status_code == 404
 
 
-def _connect(http: httpx.Client, youtube: StandInYouTube | StandInTikTok) -> tuple[str, str]:
+def _connect(http: httpx.Client, server: StandInYouTube | StandInTikTok) -> tuple[str, str]:
     """Connects a YouTube (or TikTok) account as a person would (the consent page, then back to the
     callback); its id and the callback address the platform sent the browser to."""
-    platform = "tiktok" if isinstance(youtube, StandInTikTok) else "youtube"
+    platform = "tiktok" if isinstance(server, StandInTikTok) else "youtube"
     begun = http.post("/v1/accounts/connect", json={"platform": platform})
     assert begun.status_code == 201, begun.text
     asked = parse_qs(urlsplit(begun.json()["authorization_url"]).query)
     assert asked["code_challenge_method"] == ["S256"]
     assert platform == "tiktok" or asked["access_type"] == ["offline"]
-    with httpx.Client(verify=str(youtube.ca_certs), timeout=30) as browser:
+    with httpx.Client(verify=str(server.ca_certs), timeout=30) as browser:
         back = browser.get(begun.json()["authorization_url"])
         assert back.status_code == 302
         landed = browser.get(back.headers["location"])  # no API key: matched by the state
