@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 import asyncpg
 from starlette.requests import Request
@@ -46,6 +47,7 @@ from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
 from streams.speakers.video import named
 from streams.timeline.formats import FORMATS
+from streams.usage.metering import measure_again
 from streams.webhooks import events
 from streams.webhooks import store as webhook_store
 
@@ -153,6 +155,7 @@ async def delete_video(request: Request) -> Response:
         raise video_not_found(video_id)
     await asyncio.to_thread(_delete_objects, state.storage, principal.tenant_id, video_id, uris)
     await asyncio.to_thread(state.search.delete_video, principal.tenant_id, video_id)
+    await measure_again(state.db, state.storage, principal.tenant_id, datetime.now(UTC))
     await audited(request, "video.deleted", video_id)
     return Response(status_code=204)
 
@@ -359,6 +362,7 @@ async def delete_clip(request: Request) -> Response:
         clip_file_key(principal.tenant_id, clip.video_id, clip.clip_id, suffix) for suffix in CLIP_SUFFIXES.values()
     ]
     await asyncio.to_thread(_delete_files, request.app.state.storage, keys, uris)
+    await measure_again(request.app.state.db, request.app.state.storage, principal.tenant_id, datetime.now(UTC))
     await audited(request, "clip.deleted", clip.clip_id)
     return Response(status_code=204)
 

@@ -129,9 +129,10 @@ def key_schemas() -> dict:
                 "left": obj({"source_minutes": nullable(NUMBER)}),
                 "storage": obj(
                     {"bytes": INTEGER, "measured_at": nullable(TIMESTAMP)},
-                    description="What the workspace's files held when the worker last measured them (every"
-                    " `storage_snapshot_seconds`, an hour by default); `measured_at` null and `bytes` 0 before"
-                    " the first measure.",
+                    description="What the workspace's files held when last measured: by the worker every"
+                    " `storage_snapshot_seconds` (an hour by default) and when a video completes, and by the API"
+                    " when it deletes a video or a clip, so a plan's storage limit sees the room made at once;"
+                    " `measured_at` null and `bytes` 0 before the first measure.",
                 ),
                 "by_day": array(obj({"day": {"type": "string", "format": "date"}, **used, "posts_published": INTEGER})),
                 "by_submitter": array(

@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import UTC, datetime
 from functools import partial
 from typing import Callable
 
 from streams.domain.deadletters import Origin
 from streams.ops import tracing
+from streams.usage.metering import measure_again
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 from streams.worker import topics
@@ -57,6 +59,7 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
                 await enqueue(webhook)
                 if webhook is not None and webhook.type == "video.completed":
                     await _usage_alerts(event["tenant_id"], event["produced_at"])
+                    await _measure_storage(event["tenant_id"])
 
         async for message in stream.events():
             origin, ref = origin_of(message), weakref.ref(message.message)
@@ -96,8 +99,6 @@ async def _usage_alerts(tenant_id: str, timestamp: str) -> None:
     that its ledger has reached (the video just completed is in it: the ledger row is written with
     the completion, before the lifecycle event). Each is one occurrence a month however often it is
     found again, so every endpoint gets it once."""
-    from datetime import UTC, datetime
-
     from streams.adapters.db import tenant_connection
     from streams.usage import store as usage
     from streams.usage.plans import month_of, thresholds_passed
@@ -121,6 +122,13 @@ async def _usage_alerts(tenant_id: str, timestamp: str) -> None:
             "limit_source_minutes": plan.source_minutes_per_month,
         }
         await enqueue(events.from_usage(tenant_id, threshold, month, used, timestamp))
+
+
+async def _measure_storage(tenant_id: str) -> None:
+    """The workspace's storage measured again now that a video's clips are stored (between the
+    worker's hourly measures, ``GET /v1/usage`` would say what it held before the video)."""
+    rt = await runtime()
+    await measure_again(rt.catalog.pool, rt.storage, tenant_id, datetime.now(UTC))
 
 
 async def enqueue(event: WebhookEvent | None) -> list[str]:

@@ -1,25 +1,44 @@
-"""Measuring what each workspace's stored objects hold (``storage_snapshots``): the worker does it
-every ``storage_snapshot_seconds`` (``streams.agents.billing``); the day's last measure stays."""
+"""Measuring what each workspace's stored objects hold (``storage_snapshots``): the worker measures
+every workspace every ``storage_snapshot_seconds`` (``streams.agents.billing``), and one workspace
+again when a video of it completes (``streams.agents.webhooks``) or the API deletes a video or a clip
+of it, so a plan's storage limit sees the room a deletion made at once. The day's last measure stays."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 
 import asyncpg
 
 from streams.adapters.db import tenant_connection
 from streams.adapters.storage import Storage
+from streams.errors import StorageError
 from streams.usage import store
+
+log = logging.getLogger(__name__)
 
 
 async def measure_storage(pool: asyncpg.Pool, storage: Storage, now: datetime) -> dict[str, int]:
     """Each workspace's bytes held now, recorded; ``{tenant_id: bytes}``."""
     async with pool.acquire() as conn:
         tenants = [r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM tenants ORDER BY tenant_id")]
-    held: dict[str, int] = {}
-    for tenant_id in tenants:
-        held[tenant_id] = await asyncio.to_thread(storage.bytes_under, f"tenants/{tenant_id}/")
-        async with tenant_connection(pool, tenant_id) as conn:
-            await store.record_storage(conn, tenant_id, held[tenant_id], now)
+    return {tenant_id: await measure_workspace(pool, storage, tenant_id, now) for tenant_id in tenants}
+
+
+async def measure_workspace(pool: asyncpg.Pool, storage: Storage, tenant_id: str, now: datetime) -> int:
+    """One workspace's bytes held now (``now`` taken before the objects are listed), recorded."""
+    held = await asyncio.to_thread(storage.bytes_under, f"tenants/{tenant_id}/")
+    async with tenant_connection(pool, tenant_id) as conn:
+        await store.record_storage(conn, tenant_id, held, now)
     return held
+
+
+async def measure_again(pool: asyncpg.Pool, storage: Storage, tenant_id: str, now: datetime) -> int | None:
+    """``measure_workspace`` after a deletion, which stands whatever happens here: None, logged, when
+    the storage or the database refuses (the worker's next measure records it)."""
+    try:
+        return await measure_workspace(pool, storage, tenant_id, now)
+    except (StorageError, OSError, asyncpg.PostgresError) as exc:
+        log.warning("the storage of %s was not measured again: %s: %s", tenant_id, type(exc).__name__, exc)
+        return None

@@ -78,10 +78,13 @@ async def standing(conn: asyncpg.Connection, tenant_id: str, now: datetime) -> S
 
 
 async def record_storage(conn: asyncpg.Connection, tenant_id: str, held_bytes: int, now: datetime) -> None:
-    """The workspace's storage as measured now: the day's row (its last measure wins)."""
+    """The workspace's storage as measured at ``now``: the day's row. The latest measure wins, not
+    the last to finish: the hourly measure of every workspace, begun before a deletion, can end after
+    the measure the deletion made."""
     await conn.execute(
         "INSERT INTO storage_snapshots (tenant_id, day, bytes, measured_at) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (tenant_id, day) DO UPDATE SET bytes = EXCLUDED.bytes, measured_at = EXCLUDED.measured_at",
+        " ON CONFLICT (tenant_id, day) DO UPDATE SET bytes = EXCLUDED.bytes, measured_at = EXCLUDED.measured_at"
+        " WHERE storage_snapshots.measured_at <= EXCLUDED.measured_at",
         tenant_id,
         now.date(),
         held_bytes,

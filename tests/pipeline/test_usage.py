@@ -170,7 +170,8 @@ def test_a_plan_of_videos_at_once_refuses_the_next_until_one_is_done(pipeline, m
         assert http.delete(f"/v1/videos/{third.json()['video_id']}").status_code == 204
 
 
-def test_a_completed_video_that_takes_the_workspace_past_80_percent_is_announced_once(pipeline, media_dir):
+def test_a_completed_video_that_takes_the_workspace_past_80_percent_is_announced_once_and_measured(
+        pipeline, media_dir):
     import json
     import time
 
@@ -193,6 +194,12 @@ def test_a_completed_video_that_takes_the_workspace_past_80_percent_is_announced
         time.sleep(2)  # anything more would have come by now
         bodies = [json.loads(r.body) for r in receiver.received]
         assert [(b["type"], b["data"]["threshold_percent"]) for b in bodies] == [("usage.threshold", 80)]
+        # The completion measured the workspace's storage (the worker's own round is hourly, and this
+        # workspace is younger than the worker): its source and clip are counted.
+        while (held := http.get("/v1/usage").json()["storage"])["measured_at"] is None:
+            assert time.monotonic() < deadline + 60, "the completed video's workspace was not measured"
+            time.sleep(0.5)
+        assert held["bytes"] > (media_dir / "speech" / "jfk.wav").stat().st_size, held
         assert bodies[0]["data"]["used_source_minutes"] == round(11 / 60, 2)
         refused = _submit(http, media_dir / "speech" / "jfk.wav")  # 1 s left: an 11 s video does not fit
         assert refused.status_code == 402 and refused.json()["error"]["code"] == "quota_exceeded"
@@ -216,4 +223,11 @@ def test_storage_held_is_measured_and_an_upload_past_the_plans_storage_is_refuse
         second = _submit(http, jfk)
         assert second.status_code == 402 and "of storage" in second.json()["error"]["message"], second.text
         assert len(_stored_sources(pipeline, tenant_id)) == 1
+        # Deleting the video measures the workspace again: the room it made is there at once, not
+        # at the worker's next measure (an hour on).
         assert http.delete(f"/v1/videos/{first.json()['video_id']}").status_code == 204
+        after = http.get("/v1/usage").json()["storage"]
+        assert after["bytes"] < jfk.stat().st_size and after["measured_at"] >= storage["measured_at"], after
+        third = _submit(http, jfk)
+        assert third.status_code == 202, third.text
+        assert http.delete(f"/v1/videos/{third.json()['video_id']}").status_code == 204
