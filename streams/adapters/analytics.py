@@ -18,11 +18,13 @@ import fcntl
 import os
 import secrets
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from streams.analytics import migrations, reports
+from streams.analytics import forgetting, migrations, reports
 from streams.analytics.rows import COLUMNS
+from streams.domain.video import DeletedVideo
 from streams.errors import AnalyticsUnavailable, ClipstreamError
 from streams.settings import Settings
 
@@ -88,10 +90,23 @@ class AnalyticsStore:
             return migrations.migrate(self.client)
 
     def insert(self, rows: Sequence[tuple]) -> None:
-        """Insert ``events`` rows (``streams.analytics.rows``) as one block."""
+        """Insert ``events`` rows (``streams.analytics.rows``) as one block, a deleted video's
+        without the words of its talk (``streams.analytics.forgetting``)."""
         if rows:
             with self._lock:
-                self.client.insert("events", list(rows), column_names=list(COLUMNS))
+                kept = forgetting.without_words(self.client, rows)
+                self.client.insert("events", kept, column_names=list(COLUMNS))
+
+    def last_forgotten(self) -> tuple[datetime, str] | None:
+        with self._lock:
+            return forgetting.last_recorded(self.client)
+
+    def forget(self, deleted: Sequence[DeletedVideo], since: datetime) -> int:
+        """Record ``deleted`` forgotten and empty the reasons of every video forgotten from ``since``;
+        how many rows had some."""
+        with self._lock:
+            forgetting.record(self.client, deleted)
+            return forgetting.scrub(self.client, since)
 
     def usage(self, tenant_id: str, days: int = 30) -> dict:
         with self._lock:

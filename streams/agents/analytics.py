@@ -26,19 +26,23 @@ import logging
 import os
 import uuid
 import weakref
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from streams.adapters.analytics import USAGE_PATH, AnalyticsStore, issue_token
+from streams.analytics.forgetting import forget_deleted
 from streams.analytics.rows import from_message
 from streams.worker import topics
 from streams.worker.app import app, settings
 from streams.worker.messages import handle_batch, with_retries
+from streams.worker.resources import runtime
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 BATCH_SECONDS = 1.0
+FORGET_SECONDS = 10.0
 INSERT_TRIES = 4
 
 sink_topics = app.topic(
@@ -70,6 +74,26 @@ async def analytics_start() -> None:
         await store()
     except Exception as exc:  # the sink retries and spools; the report route answers 503
         log.error("analytics: ClickHouse could not be opened at start: %s: %s", type(exc).__name__, exc)
+
+
+@app.task
+async def analytics_forget() -> None:
+    """Every ``FORGET_SECONDS``: the videos deleted in the catalog lose the words of their talk here
+    too (``streams.analytics.forgetting``); restarted if it fails (ClickHouse or the catalog down)."""
+    while True:
+        try:
+            rt = await runtime()
+            target = await store()
+            while True:
+                emptied = await forget_deleted(rt.catalog, target, datetime.now(UTC))
+                if emptied:
+                    log.info("analytics: the reasons of %d events of deleted videos emptied", emptied)
+                await asyncio.sleep(FORGET_SECONDS)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("analytics: deleted videos not forgotten yet: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(FORGET_SECONDS)
 
 
 @app.page(USAGE_PATH)

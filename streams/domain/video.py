@@ -94,3 +94,13 @@ def known_columns(cls: type, row: Mapping[str, Any], but: tuple[str, ...] = ()) 
     column added by a later migration is left out, a missing one fails the constructor."""
     names = {f.name for f in fields(cls)} - set(but)
     return {k: v for k, v in row.items() if k in names}
+
+
+@dataclass(frozen=True)
+class DeletedVideo:
+    """A video deleted from the catalog (``deleted_videos``): what others who kept something of it
+    (analytics) need to forget it."""
+
+    tenant_id: str
+    video_id: str
+    deleted_at: datetime

@@ -12,7 +12,7 @@ import asyncpg
 from streams.adapters.catalog.base import CatalogBase
 from streams.adapters.db import from_jsonb as _jsonb
 from streams.domain.pipeline import VIDEO_STAGES
-from streams.domain.video import Video, VideoStage, stage_from_row
+from streams.domain.video import DeletedVideo, Video, VideoStage, stage_from_row
 
 
 class VideoRecords(CatalogBase):
@@ -239,6 +239,20 @@ class VideoRecords(CatalogBase):
                 limit,
             )
         return [_video(r) for r in rows]
+
+    async def deleted_after(self, last: tuple[datetime, str] | None, limit: int) -> list[DeletedVideo]:
+        """The videos deleted after ``last`` (when deleted, video id; all if None), in that order,
+        ``limit`` at most."""
+        at, video_id = last or (None, "")
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT tenant_id, video_id, deleted_at FROM deleted_videos WHERE $1::timestamptz IS NULL"
+                " OR (deleted_at, video_id) > ($1, $2) ORDER BY deleted_at, video_id LIMIT $3",
+                at,
+                video_id,
+                limit,
+            )
+        return [DeletedVideo(r["tenant_id"], r["video_id"], r["deleted_at"]) for r in rows]
 
     async def delete_video(
         self, video_id: str, then: Callable[[asyncpg.Connection, list[str]], Awaitable[None]] | None = None
