@@ -225,11 +225,12 @@ async def finish_connection(request: Request) -> Response:
     tenant_id = begun["tenant_id"]
     async with tenant_connection(request.app.state.db, tenant_id) as conn:
         if begun["account_id"] is not None:
-            await store.store_grant(conn, begun["account_id"], sealed)
+            await store.store_grant(conn, begun["account_id"], sealed, grant.user_id)
             account_id = begun["account_id"]
         else:
             name = f"{begun['platform'].title()} account"
-            account_id = (await store.add_account(conn, tenant_id, begun["platform"], name, sealed)).account_id
+            added = await store.add_account(conn, tenant_id, begun["platform"], name, sealed, grant.user_id)
+            account_id = added.account_id
     return _back("account_connected", account_id)
 
 

@@ -101,4 +101,5 @@ async def exchange(client: OAuthClient, code: str, redirect_uri: str, verifier: 
         refresh_token=body.get("refresh_token"),
         expires_at=datetime.now(UTC) + timedelta(seconds=int(expires)) if expires else None,
         scopes=tuple(str(body.get("scope", "")).replace(",", " ").split()) or client.scopes,
+        user_id=str(body["open_id"]) if body.get("open_id") else None,
     )

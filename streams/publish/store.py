@@ -38,23 +38,22 @@ def new_id(prefix: str) -> str:
 
 
 def _post(record: asyncpg.Record | None) -> Post | None:
-    if record is None:
-        return None
-    row = dict(record)
-    row["tags"] = from_jsonb(row["tags"])
-    return Post.from_row(row)
+    return None if record is None else Post.from_row(dict(record, tags=from_jsonb(record["tags"])))
 
 
 # -- accounts --------------------------------------------------------------------------------------
-async def add_account(conn: asyncpg.Connection, tenant_id: str, platform: str, name: str, sealed: bytes) -> Account:
+async def add_account(
+    conn: asyncpg.Connection, tenant_id: str, platform: str, name: str, sealed: bytes, user_id: str | None = None
+) -> Account:
     row = await conn.fetchrow(
-        "INSERT INTO platform_accounts (account_id, tenant_id, platform, name, grant_sealed)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        "INSERT INTO platform_accounts (account_id, tenant_id, platform, name, grant_sealed, platform_user_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
         new_id("acc"),
         tenant_id,
         platform,
         name,
         sealed,
+        user_id,
     )
     return Account.from_row(row)
 
@@ -81,12 +80,15 @@ async def locked_grant(conn: asyncpg.Connection, account_id: str) -> bytes | Non
     return None if sealed is None else bytes(sealed)
 
 
-async def store_grant(conn: asyncpg.Connection, account_id: str, sealed: bytes) -> None:
-    """A grant the platform renewed (or one connected again: the account is ``connected``)."""
+async def store_grant(conn: asyncpg.Connection, account_id: str, sealed: bytes, user_id: str | None = None) -> None:
+    """A grant the platform renewed (or one connected again: the account is ``connected``, and the
+    platform's id of the person is the one it now names, where it names one)."""
     await conn.execute(
-        "UPDATE platform_accounts SET grant_sealed = $2, status = 'connected', updated_at = now() WHERE account_id = $1",
+        "UPDATE platform_accounts SET grant_sealed = $2, status = 'connected', updated_at = now(),"
+        " platform_user_id = coalesce($3, platform_user_id) WHERE account_id = $1",
         account_id,
         sealed,
+        user_id,
     )
 
 

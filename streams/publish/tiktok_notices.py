@@ -5,7 +5,8 @@ https://developers.tiktok.com/doc/webhooks-verification (the ``TikTok-Signature`
 https://developers.tiktok.com/doc/webhooks-events (the body: ``client_key``, ``event``,
 ``create_time``, ``user_openid``, ``content`` as a JSON string) and the Content Posting API's
 events (``post.publish.complete``, ``.failed``, ``.inbox_delivered``, ``.publicly_available``,
-``.no_longer_publicaly_available``, TikTok's spelling), whose content names the ``publish_id``.
+``.no_longer_publicaly_available``, TikTok's spelling), whose content names the ``publish_id``, and
+``authorization.removed``, which names the creator only by ``user_openid``.
 
 A notice is only a nudge: the publisher asks TikTok's status endpoint about the post at once
 rather than at its next turn (after moderation that could be 15 minutes away), and what it
@@ -35,12 +36,21 @@ POST_EVENTS = frozenset(
 )
 
 
+#: The creator's account no longer grants the app anything (they disconnected it in TikTok, or the
+#: account was deleted, banned or changed age; its content's ``reason`` says which).
+AUTHORIZATION_REMOVED = "authorization.removed"
+
+
 @dataclass(frozen=True)
 class Notice:
-    """What one webhook says: its event and, for a post's event, the post's ``publish_id``."""
+    """What one webhook says: its event, for a post's event the post's ``publish_id``, whose account
+    it is about (``user_openid``: TikTok's ``open_id`` of the creator) and when it happened (unix
+    seconds, ``create_time``)."""
 
     event: str
     publish_id: str | None
+    user_openid: str | None = None
+    created_at: float | None = None
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -70,7 +80,13 @@ def read(header: str, body: bytes, *, client_key: str, client_secret: str, now: 
     if not isinstance(notice, dict) or notice.get("client_key") != client_key:
         raise PlatformNoticeRefused("the notice is for another TikTok app")
     event = str(notice.get("event") or "")
-    return Notice(event, _publish_id(notice.get("content")) if event in POST_EVENTS else None)
+    created = notice.get("create_time")
+    return Notice(
+        event,
+        _publish_id(notice.get("content")) if event in POST_EVENTS else None,
+        str(notice["user_openid"]) if notice.get("user_openid") else None,
+        float(created) if isinstance(created, (int, float)) and not isinstance(created, bool) else None,
+    )
 
 
 def _publish_id(content: object) -> str | None:

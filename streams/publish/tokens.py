@@ -25,12 +25,15 @@ from streams.errors import ConfigError, TokenUnreadable
 @dataclass(frozen=True)
 class Grant:
     """What a platform granted an account: ``access_token`` (expires at ``expires_at``, UTC),
-    ``refresh_token`` (None where the platform gives none) and the ``scopes`` granted."""
+    ``refresh_token`` (None where the platform gives none), the ``scopes`` granted and ``user_id``,
+    the platform's id of the person who granted it where it says one (TikTok's ``open_id``, which
+    its webhooks name an account by)."""
 
     access_token: str = field(repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
+    user_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,7 @@ class Grant:
             "refresh_token": self.refresh_token,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "scopes": list(self.scopes),
+            "user_id": self.user_id,
         }
 
     @classmethod
@@ -48,6 +52,7 @@ class Grant:
             refresh_token=data.get("refresh_token"),
             expires_at=datetime.fromisoformat(expires).astimezone(UTC) if expires else None,
             scopes=tuple(data.get("scopes") or ()),
+            user_id=data.get("user_id"),
         )
 
 

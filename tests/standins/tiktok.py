@@ -35,7 +35,9 @@ certificate of its own in ``ca_certs``) answering as TikTok's documentation desc
   PKCE ``code_verifier``.
 - https://developers.tiktok.com/doc/webhooks-events: with ``webhook_url`` set (the app's callback),
   moderation's verdict is sent there as TikTok sends it, signed with the client secret
-  (``post.publish.publicly_available`` or ``post.publish.failed``).
+  (``post.publish.publicly_available`` or ``post.publish.failed``), and a creator removing the app's
+  access (``disconnect``) revokes their grants and sends ``authorization.removed``, naming them by
+  the ``open_id`` the token answers gave.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class Upload:
     post_id: str | None = None
     verdict: str | None = None  # moderation: None (not moderated yet), "approved" or a fail_reason
     counts: dict = field(default_factory=lambda: {"view_count": 0, "like_count": 0, "comment_count": 0})
+
+
+OPEN_ID = "act.stand-in-creator"  # TikTok's id of the one creator who connects (its token answer, its webhooks)
 
 
 class StandInTikTok(OAuthStandIn):
@@ -136,7 +141,7 @@ class StandInTikTok(OAuthStandIn):
         return self._tokens(access, refresh, self.grants.scope_of(f"Bearer {access}"))
 
     def _tokens(self, access: str, refresh: str, scope: str) -> Answer:
-        return _json(200, {"access_token": access, "expires_in": self.grants.token_seconds, "open_id": "open-1",
+        return _json(200, {"access_token": access, "expires_in": self.grants.token_seconds, "open_id": OPEN_ID,
                            "refresh_token": refresh, "refresh_expires_in": 31536000, "scope": scope,
                            "token_type": "Bearer"})
 
@@ -205,14 +210,26 @@ class StandInTikTok(OAuthStandIn):
             self.notify("post.publish.failed", {"publish_id": publish_id, "reason": fail_reason,
                                                 "publish_type": "DIRECT_PUBLISH"})
 
-    def notify(self, event: str, content: dict, *, secret: str | None = None) -> httpx.Response | None:
+    def disconnect(self, reason: int = 1, *, at: float | None = None) -> httpx.Response | None:
+        """The creator removes the app's access in TikTok (``reason`` 1; 2: account deleted, 4:
+        banned): every grant is revoked, then ``authorization.removed`` is sent (``notify``), made at
+        ``at`` (unix seconds; now if None: TikTok retries a notice for up to 72 hours)."""
+        with self._lock:
+            for refresh in list(self.grants.refresh):
+                self.grants.revoke(refresh)
+            for access in list(self.grants.access):
+                self.grants.expire(access)
+        return self.notify("authorization.removed", {"reason": reason}, at=at)
+
+    def notify(self, event: str, content: dict, *, secret: str | None = None, at: float | None = None
+               ) -> httpx.Response | None:
         """TikTok's webhook (https://developers.tiktok.com/doc/webhooks-events) POSTed to
         ``webhook_url``, signed as https://developers.tiktok.com/doc/webhooks-verification says with
         the client secret (or ``secret``); its answer is kept in ``notices``. None without a URL."""
         if self.webhook_url is None:
             return None
-        body = json.dumps({"client_key": self.client_key, "event": event, "create_time": int(time.time()),
-                           "user_openid": "act.stand-in-creator", "content": json.dumps(content)}).encode()
+        body = json.dumps({"client_key": self.client_key, "event": event, "create_time": int(at or time.time()),
+                           "user_openid": OPEN_ID, "content": json.dumps(content)}).encode()
         header = signature(secret or self.client_secret, int(time.time()), body)
         answer = httpx.post(self.webhook_url, content=body, timeout=30,
                             headers={"Content-Type": "application/json", "TikTok-Signature": header})

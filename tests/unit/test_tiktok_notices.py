@@ -1,5 +1,5 @@
 """Reading TikTok's webhooks (``streams.publish.tiktok_notices``): TikTok's signature, checked and
-dated; the post a Content Posting event names."""
+dated; the post a Content Posting event names, and the creator and time of any event."""
 
 from __future__ import annotations
 
@@ -21,16 +21,19 @@ def body(event: str, content: dict | str, client_key: str = KEY) -> bytes:
 def test_a_signed_post_event_names_its_publish_id():
     sent = body("post.publish.publicly_available", {"publish_id": "v_pub_file~1", "post_id": "73", "publish_type": "DIRECT_PUBLISH"})
     notice = read(signature(SECRET, NOW, sent), sent, client_key=KEY, client_secret=SECRET, now=NOW + 2)
-    assert notice == Notice("post.publish.publicly_available", "v_pub_file~1")
+    assert notice == Notice("post.publish.publicly_available", "v_pub_file~1", "act.x", NOW)
     failed = body("post.publish.failed", {"publish_id": "v_pub_file~2", "reason": "duet_react_permission_denied"})
     assert read(signature(SECRET, NOW, failed), failed, client_key=KEY, client_secret=SECRET, now=NOW).publish_id \
         == "v_pub_file~2"
 
 
-def test_an_event_that_is_not_a_posts_names_none():
+def test_an_event_that_is_not_a_posts_names_no_post_but_its_creator_and_when():
     sent = body("authorization.removed", {"reason": 1})
     assert read(signature(SECRET, NOW, sent), sent, client_key=KEY, client_secret=SECRET, now=NOW) == \
-        Notice("authorization.removed", None)
+        Notice("authorization.removed", None, "act.x", NOW)
+    anonymous = json.dumps({"client_key": KEY, "event": "authorization.removed", "create_time": "yesterday"}).encode()
+    assert read(signature(SECRET, NOW, anonymous), anonymous, client_key=KEY, client_secret=SECRET, now=NOW) == \
+        Notice("authorization.removed", None, None, None)
     garbled = body("post.publish.complete", "not json")
     assert read(signature(SECRET, NOW, garbled), garbled, client_key=KEY, client_secret=SECRET, now=NOW).publish_id \
         is None

@@ -259,3 +259,46 @@ def test_a_tiktok_post_waiting_on_moderation_is_asked_about_when_tiktoks_webhook
             assert post["url"] and upload.post_id in post["url"]
     finally:
         tiktok.moderating, tiktok.webhook_url = False, None
+
+
+def test_a_creator_removing_the_apps_access_in_tiktok_marks_their_account_to_connect_again(
+        publishing, tiktok, clip):
+    """TikTok names the account of ``authorization.removed`` only by the creator's ``open_id``, which
+    the connection kept from TikTok's token answer: the account says ``reconnect_required`` at once
+    (before, its next post found out by failing), and scheduling a post on it is refused. The same
+    notice again marks nothing; connected again, the account stays connected even when an older
+    notice comes late (TikTok retries for 72 hours)."""
+    settings = publishing.settings
+    tiktok.webhook_url = settings.api_url + "/v1/platforms/tiktok/webhook"
+    try:
+        with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
+            account_id, _ = _connect(http, tiktok)
+
+            def status() -> str:
+                [account] = [a for a in http.get("/v1/accounts").json()["accounts"] if a["account_id"] == account_id]
+                return account["status"]
+
+            assert status() == "connected"
+            removed_at = time.time()
+            answer = tiktok.disconnect(reason=1)
+            assert answer is not None and answer.status_code == 200, answer.text
+            assert answer.json()["event"] == "authorization.removed" and answer.json()["accounts"] >= 1
+            assert status() == "reconnect_required"
+            refused = http.post(f"/v1/clips/{clip['clip_id']}/posts", json={"account_id": account_id})
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["error"]["code"] == "account_reconnect_required"
+            again = tiktok.notify("authorization.removed", {"reason": 1})
+            assert again is not None and again.json()["accounts"] == 0
+
+            time.sleep(2.1)  # connected again seconds later (TikTok dates a notice to the second)
+            begun = http.post("/v1/accounts/connect", json={"platform": "tiktok", "account_id": account_id})
+            assert begun.status_code == 201, begun.text
+            with httpx.Client(verify=str(tiktok.ca_certs), timeout=30) as browser:
+                back = browser.get(begun.json()["authorization_url"])
+                landed = browser.get(back.headers["location"])
+            assert parse_qs(urlsplit(landed.headers["location"]).query)["account_connected"] == [account_id]
+            assert status() == "connected"
+            late = tiktok.notify("authorization.removed", {"reason": 1}, at=removed_at)
+            assert late is not None and late.json()["accounts"] == 0 and status() == "connected"
+    finally:
+        tiktok.webhook_url = None
