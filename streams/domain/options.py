@@ -143,8 +143,11 @@ class VideoOptions:
         return value if isinstance(value, VideoOptions) else cls.from_json(value)
 
     def as_json(self) -> dict[str, Any]:
-        """The options as stored and as the API shows them."""
-        return dict(self.stated)
+        """The options as stored and as the API shows them, in the contract's order: PostgreSQL's
+        jsonb keeps keys in an order of its own, so a stored video's options read back reordered
+        (``GET /v1/videos`` differed from the ``POST`` that made it)."""
+        order = {name: i for i, name in enumerate(properties())}
+        return dict(sorted(self.stated.items(), key=lambda item: order.get(item[0], len(order))))
 
     @property
     def logo_asset_id(self) -> str | None:

@@ -36,6 +36,13 @@ def test_what_a_video_states_wins_and_is_kept_as_stored():
         typed.brand.font = "other"  # type: ignore[misc, union-attr]  # frozen
 
 
+def test_options_read_back_from_jsonb_show_in_the_contracts_order():
+    # PostgreSQL's jsonb orders keys shortest first: what GET /v1/videos read back, unlike the POST.
+    from_jsonb = {"trim": "pauses", "emoji": True, "language": "de", "clip_count": 3, "aspect_ratios": ["1:1"]}
+    shown = VideoOptions.from_json(from_jsonb).as_json()
+    assert list(shown) == ["clip_count", "aspect_ratios", "language", "trim", "emoji"] and shown == from_jsonb
+
+
 def test_unusable_options_are_typed_errors():
     with pytest.raises(InvalidOptions):
         VideoOptions.from_json({"clip_count": "many"})
