@@ -92,8 +92,10 @@ async def analytics_forget() -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.error("analytics: deleted videos not forgotten yet: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(FORGET_SECONDS)
+            log.error(
+                "analytics: deleted videos not forgotten yet (again in a minute): %s: %s", type(exc).__name__, exc
+            )
+            await asyncio.sleep(60.0)
 
 
 @app.page(USAGE_PATH)

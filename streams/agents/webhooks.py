@@ -21,7 +21,7 @@ from typing import Callable
 
 from streams.domain.deadletters import Origin
 from streams.ops import tracing
-from streams.usage.metering import measure_again
+from streams.usage.metering import Remeasuring, measure_again
 from streams.webhooks import dispatch, events, store
 from streams.webhooks.events import WebhookEvent
 from streams.worker import topics
@@ -59,7 +59,7 @@ def _webhooks_of(record: str, to_webhook: Callable[[dict], WebhookEvent | None])
                 await enqueue(webhook)
                 if webhook is not None and webhook.type == "video.completed":
                     await _usage_alerts(event["tenant_id"], event["produced_at"])
-                    await _measure_storage(event["tenant_id"])
+                    _remeasuring.ask(event["tenant_id"])  # in the background: a big bucket lists for seconds
 
         async for message in stream.events():
             origin, ref = origin_of(message), weakref.ref(message.message)
@@ -129,6 +129,9 @@ async def _measure_storage(tenant_id: str) -> None:
     worker's hourly measures, ``GET /v1/usage`` would say what it held before the video)."""
     rt = await runtime()
     await measure_again(rt.catalog.pool, rt.storage, tenant_id, datetime.now(UTC))
+
+
+_remeasuring = Remeasuring(_measure_storage)
 
 
 async def enqueue(event: WebhookEvent | None) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import asyncpg
@@ -42,3 +43,37 @@ async def measure_again(pool: asyncpg.Pool, storage: Storage, tenant_id: str, no
     except (StorageError, OSError, asyncpg.PostgresError) as exc:
         log.warning("the storage of %s was not measured again: %s: %s", tenant_id, type(exc).__name__, exc)
         return None
+
+
+class Remeasuring:
+    """Measures asked for in the background (``ask`` returns at once), one at a time per workspace:
+    asked again while one runs, the workspace is measured once more after it, since what the running
+    one listed may predate what prompted the ask. ``measure`` takes a tenant id."""
+
+    def __init__(self, measure: Callable[[str], Awaitable[object]]) -> None:
+        self._measure = measure
+        self._running: dict[str, asyncio.Task] = {}
+        self._again: set[str] = set()
+
+    def ask(self, tenant_id: str) -> None:
+        if tenant_id in self._running:
+            self._again.add(tenant_id)
+        else:
+            self._running[tenant_id] = asyncio.get_running_loop().create_task(self._run(tenant_id))
+
+    async def idle(self) -> None:
+        """Wait until no measure runs or is asked for."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def _run(self, tenant_id: str) -> None:
+        try:
+            while True:
+                self._again.discard(tenant_id)
+                await self._measure(tenant_id)
+                if tenant_id not in self._again:
+                    return
+        except Exception:  # a measure never fails what asked for it: the hourly round measures again
+            log.exception("the storage of %s was not measured again", tenant_id)
+        finally:
+            del self._running[tenant_id]
