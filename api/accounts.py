@@ -9,6 +9,8 @@ back to ``GET /v1/accounts/callback``, which carries no API key: it is matched b
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -37,9 +39,11 @@ from streams.adapters.db import tenant_connection
 from streams.domain.posts import PLATFORMS, Account
 from streams.errors import ClipstreamError, ConfigError
 from streams.publish import oauth, store
-from streams.publish.tokens import TokenCipher
+from streams.publish.configured import PLATFORM_NAMES, account_name
+from streams.publish.tokens import Grant, TokenCipher
 from streams.settings import Settings
 
+log = logging.getLogger("clipstream.api")
 ACCOUNT_ID = re.compile(r"acc_[0-9a-f]{32}")
 
 
@@ -221,17 +225,27 @@ async def finish_connection(request: Request) -> Response:
         grant = await oauth.exchange(client, code, redirect_uri(request), begun["verifier"])
     except ClipstreamError as exc:
         return _back("account_error", exc.code)
+    name, grant = await _named(settings, begun["platform"], grant)
     sealed = TokenCipher.from_setting(settings.token_keys).seal(grant)
     tenant_id = begun["tenant_id"]
     async with tenant_connection(request.app.state.db, tenant_id) as conn:
         if begun["account_id"] is not None:
-            await store.store_grant(conn, begun["account_id"], sealed, grant.user_id)
+            await store.store_grant(conn, begun["account_id"], sealed, grant.user_id, name)
             account_id = begun["account_id"]
         else:
-            name = f"{begun['platform'].title()} account"
             added = await store.add_account(conn, tenant_id, begun["platform"], name, sealed, grant.user_id)
             account_id = added.account_id
     return _back("account_connected", account_id)
+
+
+async def _named(settings: Settings, platform: str, grant: Grant) -> tuple[str, Grant]:
+    """The account's name as the platform gives it (a channel's title), and the grant as it stands
+    after asking; "<Platform> account" when the platform cannot say (logged: the grant still works)."""
+    try:
+        return await asyncio.to_thread(account_name, settings, platform, grant)
+    except ClipstreamError as exc:
+        log.warning("the new %s account's name was not read: %s", platform, exc)
+        return f"{PLATFORM_NAMES.get(platform, platform)} account", grant
 
 
 def _back(key: str, value: str) -> RedirectResponse:

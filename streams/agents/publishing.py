@@ -19,16 +19,15 @@ import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from streams.domain.envelope import iso_z
 from streams.domain.posts import Post
 from streams.errors import ClipstreamError, PublishError
-from streams.publish.platform import Platform, Published, Renew, Statistics
+from streams.publish.configured import adapters
+from streams.publish.platform import Published, Statistics
 from streams.publish.publisher import Publisher, platforms
 from streams.publish.store import Tracked
-from streams.publish.tokens import Grant, TokenCipher
-from streams.settings import Settings
+from streams.publish.tokens import TokenCipher
 from streams.webhooks import events
 from streams.worker import topics
 from streams.worker.app import app
@@ -53,33 +52,6 @@ def prune(scratch: Path, older_than_s: float, now: float) -> list[Path]:
         except FileNotFoundError:  # removed meanwhile
             continue
     return gone
-
-
-def adapters(settings: Settings) -> dict[str, Callable[[Grant, Renew], Platform]]:
-    """Each configured platform's adapter factory ((grant, its renewal) -> adapter)."""
-    made: dict[str, Callable[[Grant, Renew], Platform]] = {}
-    if settings.youtube_client_id:
-        from streams.publish.youtube import GOOGLE_TOKEN_URL, YouTube, YouTubeClient
-
-        client = YouTubeClient(
-            settings.youtube_client_id,
-            settings.youtube_client_secret,
-            api_url=settings.youtube_api_url,
-            token_url=settings.youtube_token_url or GOOGLE_TOKEN_URL,
-            ca_certs=settings.platform_ca_certs or None,
-        )
-        made["youtube"] = lambda grant, _renew: YouTube(client, grant)  # google-auth renews; Google does not rotate
-    if settings.tiktok_client_key:
-        from streams.publish.tiktok import TIKTOK_API_URL, TikTok, TikTokClient
-
-        app_client = TikTokClient(
-            settings.tiktok_client_key,
-            settings.tiktok_client_secret,
-            api_url=settings.tiktok_api_url or TIKTOK_API_URL,
-            ca_certs=settings.platform_ca_certs or None,
-        )
-        made["tiktok"] = lambda grant, renew: TikTok(app_client, grant, renew)
-    return made
 
 
 def publisher_of(rt: Runtime) -> Publisher | None:

@@ -114,6 +114,11 @@ class Platform(Protocol):
         """The counts of these posts (by platform id); a post the platform no longer has is left out."""
         ...
 
+    def account_name(self) -> str | None:
+        """What the platform calls the account the grant is for (a channel's title, a creator's
+        nickname); None where it says nothing."""
+        ...
+
     def grant(self) -> Grant:
         """The grant as it stands now: renewed by the platform's token endpoint when it had expired
         (through the ``renewal.Renew`` the adapter was made with, which stores it at once; where

@@ -80,15 +80,18 @@ async def locked_grant(conn: asyncpg.Connection, account_id: str) -> bytes | Non
     return None if sealed is None else bytes(sealed)
 
 
-async def store_grant(conn: asyncpg.Connection, account_id: str, sealed: bytes, user_id: str | None = None) -> None:
-    """A grant the platform renewed (or one connected again: the account is ``connected``, and the
-    platform's id of the person is the one it now names, where it names one)."""
+async def store_grant(
+    conn: asyncpg.Connection, account_id: str, sealed: bytes, user_id: str | None = None, name: str | None = None
+) -> None:
+    """A grant the platform renewed (or one connected again: the account is ``connected``, with the
+    platform's id of the person and the account's name as the platform now gives them)."""
     await conn.execute(
         "UPDATE platform_accounts SET grant_sealed = $2, status = 'connected', updated_at = now(),"
-        " platform_user_id = coalesce($3, platform_user_id) WHERE account_id = $1",
+        " platform_user_id = coalesce($3, platform_user_id), name = coalesce($4, name) WHERE account_id = $1",
         account_id,
         sealed,
         user_id,
+        name,
     )
 
 

@@ -224,6 +224,12 @@ class YouTube:
                 )
         return out
 
+    def account_name(self) -> str | None:
+        """The channel's title (``channels.list``, ``mine=true``: the ``youtube.readonly`` scope)."""
+        answer = _calling(self._api.channels().list(part="snippet", mine=True).execute)
+        titles = [str(item.get("snippet", {}).get("title") or "") for item in answer.get("items") or []]
+        return next((title for title in titles if title), None)
+
     def _insert(self, media: Path, body: dict) -> Any:
         upload = MediaFileUpload(str(media), mimetype="video/mp4", chunksize=self.client.chunk_bytes, resumable=True)
         return self._api.videos().insert(part="snippet,status", body=body, media_body=upload)

@@ -35,8 +35,11 @@ platform's documentation describes them:
   (``reject``, ``fail``); ``delete`` removes it (a deleted video is no longer listed).
 - ``GET /youtube/v3/videos?part=...&id=...``: each listed video with the parts asked for
   (``status``; ``statistics``, counts as strings, as the API gives them).
+- ``GET /youtube/v3/channels?part=snippet&mine=true``
+  (https://developers.google.com/youtube/v3/docs/channels/list): the one channel the grants are
+  for, titled ``channel_title``.
 
-What it does not do: resolve a channel, or check its bytes are a video.
+What it does not do: tell channels apart by grant, check scopes, or check its bytes are a video.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ class StandInYouTube(OAuthStandIn):
         self.deny = False
         self.schedules = True  # False: every publishAt is refused (invalidPublishAt), as a test asks
         self.client_id, self.client_secret = "clipstream-test.apps.googleusercontent.com", "stand-in-secret"
+        self.channel_title = "Stand-in Channel"
 
     @property
     def api_url(self) -> str:
@@ -147,6 +151,10 @@ class StandInYouTube(OAuthStandIn):
                 return self._chunk(request, query.get("upload_id", ""))
             if url.path == "/youtube/v3/videos" and request.method == "GET":
                 return self._list(query)
+            if url.path == "/youtube/v3/channels" and request.method == "GET" and query.get("mine") == "true":
+                return _json(200, {"kind": "youtube#channelListResponse", "items": [
+                    {"kind": "youtube#channel", "id": "UCstandin0000000000000", "snippet": {"title": self.channel_title}}
+                ]})
         return _error(404, "Not Found", "notFound")
 
     def _token(self, request: Received) -> Answer:

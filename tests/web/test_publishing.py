@@ -99,8 +99,8 @@ def test_an_account_is_connected_and_a_clip_posted_once(publishing, youtube, cli
         again = httpx.get(back)  # a state is used once
         assert parse_qs(urlsplit(again.headers["location"]).query)["account_error"] == ["unknown_connection"]
         accounts = http.get("/v1/accounts").json()["accounts"]
-        assert [(a["account_id"], a["status"]) for a in accounts if a["account_id"] not in before] == \
-            [(account_id, "connected")]
+        assert [(a["account_id"], a["status"], a["name"]) for a in accounts if a["account_id"] not in before] == \
+            [(account_id, "connected", "Stand-in Channel")]  # named as YouTube names the channel
         assert "grant" not in str(accounts) and "ya29" not in str(accounts)
 
         made = http.post(f"/v1/clips/{clip['clip_id']}/posts",
@@ -274,11 +274,14 @@ def test_a_creator_removing_the_apps_access_in_tiktok_marks_their_account_to_con
         with httpx.Client(base_url=settings.api_url, timeout=30, headers=_auth(settings)) as http:
             account_id, _ = _connect(http, tiktok)
 
-            def status() -> str:
-                [account] = [a for a in http.get("/v1/accounts").json()["accounts"] if a["account_id"] == account_id]
-                return account["status"]
+            def account() -> dict:
+                [found] = [a for a in http.get("/v1/accounts").json()["accounts"] if a["account_id"] == account_id]
+                return found
 
-            assert status() == "connected"
+            def status() -> str:
+                return account()["status"]
+
+            assert status() == "connected" and account()["name"] == "Stand-in"  # the creator's nickname
             removed_at = time.time()
             answer = tiktok.disconnect(reason=1)
             assert answer is not None and answer.status_code == 200, answer.text
