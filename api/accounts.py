@@ -39,7 +39,7 @@ from streams.adapters.db import tenant_connection
 from streams.domain.posts import PLATFORMS, Account
 from streams.errors import ClipstreamError, ConfigError
 from streams.publish import oauth, store
-from streams.publish.configured import PLATFORM_NAMES, account_name
+from streams.publish.configured import account_name, default_name
 from streams.publish.tokens import Grant, TokenCipher
 from streams.settings import Settings
 
@@ -245,7 +245,7 @@ async def _named(settings: Settings, platform: str, grant: Grant) -> tuple[str, 
         return await asyncio.to_thread(account_name, settings, platform, grant)
     except ClipstreamError as exc:
         log.warning("the new %s account's name was not read: %s", platform, exc)
-        return f"{PLATFORM_NAMES.get(platform, platform)} account", grant
+        return default_name(platform), grant
 
 
 def _back(key: str, value: str) -> RedirectResponse:

@@ -20,10 +20,15 @@ class ObjectStat:
     modified_at: datetime
 
 
+def tenant_prefix(tenant_id: str) -> str:
+    """Where every object of one tenant lives, so its objects (and a presigned upload's key) can be
+    confined there and measured together."""
+    return f"tenants/{tenant_id}/"
+
+
 def video_prefix(tenant_id: str, video_id: str) -> str:
-    """Where every object of one video lives: under its tenant's prefix, so a tenant's objects
-    (and a presigned upload's key) can be confined to ``tenants/<tenant_id>/``."""
-    return f"tenants/{tenant_id}/videos/{video_id}/"
+    """Where every object of one video lives: under its tenant's prefix (``tenant_prefix``)."""
+    return f"{tenant_prefix(tenant_id)}videos/{video_id}/"
 
 
 def clip_file_key(tenant_id: str, video_id: str, clip_id: str, suffix: str) -> str:

@@ -12,7 +12,7 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 from streams.adapters.file_storage import FileStorage
-from streams.adapters.object_keys import CHUNK, ObjectStat, clip_file_key, safe_key, video_prefix
+from streams.adapters.object_keys import CHUNK, ObjectStat, clip_file_key, safe_key, tenant_prefix, video_prefix
 from streams.adapters.s3_storage import S3Storage
 from streams.errors import ConfigError, ObjectNotFound, StorageError
 from streams.settings import Settings
@@ -67,7 +67,7 @@ class TenantStorage:
         if not tenant_id or "/" in tenant_id or tenant_id in (".", ".."):
             raise StorageError(f"invalid tenant id {tenant_id!r}")
         self.storage, self.tenant_id = storage, tenant_id
-        self.prefix = f"tenants/{tenant_id}/"
+        self.prefix = tenant_prefix(tenant_id)
 
     def key(self, relative: str) -> str:
         """The full key of ``relative`` (``videos/<id>/source.mp4``, ``brand/<asset>.png``)."""

@@ -14,6 +14,11 @@ from streams.settings import Settings
 PLATFORM_NAMES = {"youtube": "YouTube", "tiktok": "TikTok"}
 
 
+def default_name(platform: str) -> str:
+    """What an account is called when its platform does not say: "YouTube account"."""
+    return f"{PLATFORM_NAMES.get(platform, platform.title())} account"
+
+
 def adapters(settings: Settings) -> dict[str, Callable[[Grant, Renew], Platform]]:
     """Each configured platform's adapter factory ((grant, its renewal) -> adapter)."""
     made: dict[str, Callable[[Grant, Renew], Platform]] = {}
@@ -47,7 +52,7 @@ def account_name(settings: Settings, platform: str, grant: Grant) -> tuple[str, 
     had to be: TikTok's refresh tokens work once, so that is the one to keep). Blocking (the
     platform is asked over HTTP); ``PublishError`` (or ``AccountReconnectRequired``) when the
     platform cannot say."""
-    fallback = f"{PLATFORM_NAMES.get(platform, platform.title())} account"
+    fallback = default_name(platform)
     made = adapters(settings).get(platform)
     if made is None:
         return fallback, grant

@@ -176,13 +176,13 @@ class TikTok:
                 )
         return found
 
-    # -- HTTP ------------------------------------------------------------------------------------
     def account_name(self) -> str | None:
         """The creator's nickname, else ``@username`` (``creator_info/query``, as a post starts)."""
         creator = self._api("/v2/post/publish/creator_info/query/", {})
         nickname, username = creator.get("creator_nickname"), creator.get("creator_username")
         return str(nickname) if nickname else (f"@{username}" if username else None)
 
+    # -- HTTP ------------------------------------------------------------------------------------
     def _status(self, publish_id: str) -> dict:
         return self._api("/v2/post/publish/status/fetch/", {"publish_id": publish_id})
 

@@ -13,6 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from streams.adapters.db import tenant_connection
+from streams.adapters.object_keys import tenant_prefix
 from streams.adapters.storage import Storage
 from streams.errors import StorageError
 from streams.usage import store
@@ -29,7 +30,7 @@ async def measure_storage(pool: asyncpg.Pool, storage: Storage, now: datetime) -
 
 async def measure_workspace(pool: asyncpg.Pool, storage: Storage, tenant_id: str, now: datetime) -> int:
     """One workspace's bytes held now (``now`` taken before the objects are listed), recorded."""
-    held = await asyncio.to_thread(storage.bytes_under, f"tenants/{tenant_id}/")
+    held = await asyncio.to_thread(storage.bytes_under, tenant_prefix(tenant_id))
     async with tenant_connection(pool, tenant_id) as conn:
         await store.record_storage(conn, tenant_id, held, now)
     return held
