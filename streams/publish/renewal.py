@@ -63,7 +63,7 @@ class Renewals:
                 return stored  # renewed by another publisher (or connected again) meanwhile
             fresh = await asyncio.get_running_loop().run_in_executor(self._calls, exchange, held)
             if sealed is not None:
-                await store.store_grant(conn, account_id, self.cipher.seal(fresh))
+                await store.store_grant(conn, account_id, self.cipher.seal(fresh), fresh.user_id)
             return fresh
 
     async def keep(self, account_id: str, before: Grant, after: Grant) -> None:
@@ -74,4 +74,4 @@ class Renewals:
         async with self.pool.acquire() as conn, conn.transaction():
             sealed = await store.locked_grant(conn, account_id)
             if sealed is not None and self.cipher.open(sealed) == before:
-                await store.store_grant(conn, account_id, self.cipher.seal(after))
+                await store.store_grant(conn, account_id, self.cipher.seal(after), after.user_id)

@@ -261,6 +261,8 @@ class TikTok:
             access_token=body["access_token"],
             refresh_token=body.get("refresh_token") or held.refresh_token,
             expires_at=datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 86400))),
+            # A grant stored before the creator's open_id was kept learns it here.
+            user_id=str(body["open_id"]) if body.get("open_id") else held.user_id,
         )
 
 

@@ -217,10 +217,11 @@ def test_two_posts_due_together_renew_their_tiktok_accounts_rotating_grant_once(
     Two posts of one account whose access token has expired, claimed in one batch: both go out, the
     grant is renewed once and the rotated one stored, and the account stays connected. (Each post
     used to refresh with the same token: the second was refused, its post failed and the account
-    was marked for reconnection.)"""
+    was marked for reconnection.) The account, stored without the creator's open_id (as those
+    connected before it was kept are), learns it from the renewal's answer."""
     from streams.publish.publisher import Publisher, platforms
     from streams.publish.tiktok import MIN_CHUNK, TikTok, TikTokClient
-    from tests.standins.tiktok import StandInTikTok
+    from tests.standins.tiktok import OPEN_ID, StandInTikTok
 
     media = tmp_path / "clip.mp4"
     media.write_bytes(os.urandom(1_000_000))
@@ -246,16 +247,17 @@ def test_two_posts_due_together_renew_their_tiktok_accounts_rotating_grant_once(
                 pub = Publisher(pool, cipher, platforms({"tiktok": lambda g, renew: TikTok(client, g, renew)}),
                                 media_of, retry_seconds=0)
                 claimed = await pub.run_once()
-                account = await pool.fetchrow("SELECT status, grant_sealed FROM platform_accounts"
+                account = await pool.fetchrow("SELECT status, grant_sealed, platform_user_id FROM platform_accounts"
                                               " WHERE account_id = $1", account_id)
-                return claimed, account["status"], cipher.open(bytes(account["grant_sealed"]))
+                return claimed, account, cipher.open(bytes(account["grant_sealed"]))
             finally:
                 await pool.close()
 
-        claimed, status, stored = run(go())
+        claimed, account, stored = run(go())
         honoured, refreshed, published = tt.grants.refresh.get(stored.refresh_token), tt.refreshed, len(tt.posts)
     assert claimed == 2 and [r["status"] for r in rows(tenant, posts)] == ["published", "published"]
-    assert (status, refreshed, published) == ("connected", 1, 2)
+    assert (account["status"], refreshed, published) == ("connected", 1, 2)
+    assert account["platform_user_id"] == OPEN_ID and stored.user_id == OPEN_ID
     assert stored.refresh_token != refresh and honoured  # the rotated token, the one TikTok now honours
 
 

@@ -15,7 +15,7 @@ from streams.errors import AccountReconnectRequired, PublishError
 from streams.publish.platform import PostRequest
 from streams.publish.tiktok import MIN_CHUNK, TikTok, TikTokClient, chunking
 from streams.publish.tokens import Grant
-from tests.standins.tiktok import StandInTikTok
+from tests.standins.tiktok import OPEN_ID, StandInTikTok
 
 POST = PostRequest("Why most clips fail", "From the talk.", privacy="private")
 
@@ -94,6 +94,7 @@ def test_an_expired_token_is_refreshed_before_the_call_and_on_a_401(tt, tmp_path
     tiktok, grant = account(tt, seconds=-5)
     tiktok.send(tiktok.start(media, POST), media)
     assert tt.refreshed == 1 and tiktok.grant().access_token != grant.access_token
+    assert grant.user_id is None and tiktok.grant().user_id == OPEN_ID  # learnt from the refresh's answer
     assert tiktok.grant().expires_at > datetime.now(UTC) + timedelta(hours=1)
     tt.expire(tiktok.grant().access_token)  # TikTok's clock says so before ours does
     tiktok.send(tiktok.start(media, POST), media)
