@@ -156,6 +156,12 @@ class BrandKit:
         )
 
     @classmethod
+    def in_field_order(cls, stated: Mapping[str, Any]) -> dict[str, Any]:
+        """``stated`` (a kit as given) with its keys in the order of the kit's fields, unknown last."""
+        order = {f.name: i for i, f in enumerate(dataclasses.fields(cls))}
+        return dict(sorted(stated.items(), key=lambda item: order.get(item[0], len(order))))
+
+    @classmethod
     def from_json(cls, options: object) -> BrandKit:
         """A kit from the ``brand`` object of a video's options. ContractError names the
         offending field (``options.brand...``)."""

@@ -145,9 +145,13 @@ class VideoOptions:
     def as_json(self) -> dict[str, Any]:
         """The options as stored and as the API shows them, in the contract's order: PostgreSQL's
         jsonb keeps keys in an order of its own, so a stored video's options read back reordered
-        (``GET /v1/videos`` differed from the ``POST`` that made it)."""
+        (``GET /v1/videos`` differed from the ``POST`` that made it); the brand kit's own keys in
+        its fields' order."""
         order = {name: i for i, name in enumerate(properties())}
-        return dict(sorted(self.stated.items(), key=lambda item: order.get(item[0], len(order))))
+        shown = dict(sorted(self.stated.items(), key=lambda item: order.get(item[0], len(order))))
+        if isinstance(shown.get("brand"), Mapping):
+            shown["brand"] = BrandKit.in_field_order(shown["brand"])
+        return shown
 
     @property
     def logo_asset_id(self) -> str | None:

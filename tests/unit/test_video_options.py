@@ -43,6 +43,12 @@ def test_options_read_back_from_jsonb_show_in_the_contracts_order():
     assert list(shown) == ["clip_count", "aspect_ratios", "language", "trim", "emoji"] and shown == from_jsonb
 
 
+def test_a_brand_kit_read_back_from_jsonb_shows_in_its_fields_order():
+    from_jsonb = {"brand": {"font": "Inter", "keywords": ["clips"], "position": "top", "text_colour": "#FFFFFF"}}
+    shown = VideoOptions.from_json(from_jsonb).as_json()
+    assert list(shown["brand"]) == ["font", "text_colour", "position", "keywords"] and shown == from_jsonb
+
+
 def test_unusable_options_are_typed_errors():
     with pytest.raises(InvalidOptions):
         VideoOptions.from_json({"clip_count": "many"})
