@@ -1,13 +1,14 @@
 """The ffmpeg command lines of a clip render, built without running anything: the one encoding run
-(seek, one filter graph for reframe, logo, captions, loudness and fades) and the audio-only
-re-encode that keeps the true-peak promise. Pure, for tests without ffmpeg."""
+(seek, one filter graph for reframe or, for a source with no picture, the audiogram; logo,
+captions, loudness and fades) and the audio-only re-encode that keeps the true-peak promise. Pure,
+for tests without ffmpeg."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from streams.domain.brand import BrandKit
-from streams.media import loudness
+from streams.media import audiogram, loudness
 from streams.media.ass import safe_area
 from streams.media.audio import seek_input
 from streams.media.framing import Framing, framing, picture
@@ -16,7 +17,7 @@ from streams.media.source import SourceInfo
 
 LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 MAX_FPS = 30.0
-BACKGROUND = "0x14141c"  # near-black behind the captions of an audio-only source
+BACKGROUND = "0x14141c"  # near-black behind the bars and captions of an audio-only source
 QUIET = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y"]  # errors only, overwrite
 
 
@@ -62,10 +63,11 @@ def build_ffmpeg_args(
         cut, source = _video_cuts(spec)
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
-    else:
+    else:  # bars that follow the voice over a plain background (the sound's line splits to them)
         background = f"color=c={BACKGROUND}:s={width}x{height}:r={spec.fps or MAX_FPS:g}"
         args += ["-f", "lavfi", "-i", background, *seek_input(spec.source, spec.start)]
-        graph = ["[0:v]"]
+        bars = audiogram.graph("[heard]", spec.style, width, height, spec.fps or MAX_FPS)
+        graph = [*bars, audiogram.overlay("[0:v]", "[bars]", spec.style, width, height)]
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
         args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
@@ -75,7 +77,7 @@ def build_ffmpeg_args(
     if info.has_audio:
         gain = gain_db if spec.loudness else None
         # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
-        graph.append(_audio_line(audio_input, spec, gain))
+        graph.append(_audio_line(audio_input, spec, gain, heard=not info.has_video))
         audio_map = "[a]"
     else:
         args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
@@ -140,13 +142,17 @@ def clip_audio_args(source: Path, start: float, duration: float, output: Path, r
     ]
 
 
-def _audio_line(audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None) -> str:
+def _audio_line(
+    audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None, *, heard: bool = False
+) -> str:
     """The audio's graph lines (joined by ``;``): the kept stretches joined, when trimmed, then
     loudness and fades; padded with silence so audio is never shorter than the clip (-t trims it
-    to the sample)."""
+    to the sample). With ``heard``, the sound is also given as ``[heard]`` (what the audiogram
+    draws)."""
     cut, source = _audio_cuts(spec, audio_input)
     filters = loudness.chain(gain, spec.duration, ceiling=ceiling) + ["apad"]
-    return ";".join([*cut, source + ",".join(filters) + "[a]"])
+    out = ",asplit[a][heard]" if heard else "[a]"
+    return ";".join([*cut, source + ",".join(filters) + out])
 
 
 JOIN_FADE = 0.006  # seconds of fade either side of a jump cut in the audio: no click, no gap heard

@@ -1,6 +1,7 @@
 """Rendering with the real ffmpeg on small generated media, checked by reading the output with PyAV."""
 
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -14,7 +15,8 @@ import pytest
 
 from streams.agents.render import _all_or_none, render_slots, sharing
 from streams.errors import RenderError
-from streams.media import loudness
+from streams.media import audiogram, loudness
+from streams.media.ass import safe_area
 from streams.media.audio import SAFE_OPTIONS
 from streams.domain.brand import BrandKit
 from streams.media.captions import caption_style, to_srt, to_vtt
@@ -145,14 +147,32 @@ def test_square_render(media, tmp_path):
     assert (result.width, result.height) == (1080, 1080) and abs(result.duration - 3.0) < 0.1
 
 
-def test_audio_only_source_gets_a_dark_background(media, tmp_path):
-    result = render(RenderSpec(media / "podcast.m4a", 1.0, 5.5, words=WORDS[:4], preset="ultrafast"), tmp_path)
+def test_an_audio_only_source_gets_bars_that_follow_its_sound_in_the_highlight_colour(tmp_path):
+    # Two seconds of a tone, then silence: the bars stand while it sounds and lie flat after.
+    source = tmp_path / "tone-then-silence.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=2", "-af", "apad=whole_dur=6",
+           "-c:a", "aac", str(source))
+    brand = BrandKit(highlight_colour="#00C8FF")
+    spec = RenderSpec(source, 0.5, 5.0, words=WORDS[:4], preset="ultrafast", brand=brand, loudness=False)
+    result = render(spec, tmp_path / "out")
     for name, seconds in durations(result.mp4).items():
         assert abs(seconds - 4.5) < 0.1, (name, seconds)
-    frame = frame_at(result.mp4, 1.0)
-    assert frame.shape == (1920, 1080, 3)
-    assert np.abs(frame[:900].mean(axis=(0, 1)) - (0x14, 0x14, 0x1C)).max() < 8
-    assert (frame[1100:1550].min(axis=2) > 230).sum() > 2000
+    box = audiogram.placement(spec.style, 1080, 1920)
+    background = np.array((0x14, 0x14, 0x1C))
+
+    def bars(frame: np.ndarray) -> np.ndarray:
+        inside = frame[box.y:box.y + box.height, box.x:box.x + box.width]
+        return inside[np.abs(inside - background).max(axis=2) > 40]
+
+    sounding, silent = frame_at(result.mp4, 1.0), frame_at(result.mp4, 3.5)
+    assert sounding.shape == (1920, 1080, 3)
+    assert np.abs(sounding[:box.y - 10].mean(axis=(0, 1)) - background).max() < 8  # nothing else drawn above
+    drawn = bars(sounding)
+    assert len(drawn) > 2000 and len(bars(silent)) < len(drawn) / 10
+    blue, green, red = drawn[:, 2].mean(), drawn[:, 1].mean(), drawn[:, 0].mean()
+    assert blue > green > red  # the brand's highlight colour, #00C8FF, over the background
+    assert drawn.min(axis=1).max() < 180  # translucent: the captions stay the brightest thing
+    assert (sounding[1100:1550].min(axis=2) > 230).sum() > 2000
 
 
 def test_a_clip_running_past_the_source_end_keeps_its_length(media, tmp_path):
@@ -330,11 +350,39 @@ def test_args_frame_rate_loudness_and_missing_audio():
     assert "volume" not in off and "alimiter" not in off and "afade=t=in" in off
 
 
-def test_args_for_audio_only_sources_draw_a_background():
+def test_args_for_audio_only_sources_draw_bars_of_the_sound_heard_over_a_background():
     args = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 3, 8, aspect="4:5"), SourceInfo(False, True), PATHS)
     assert args[args.index("lavfi") + 2] == "color=c=0x14141c:s=1080x1350:r=30"
     assert args[args.index("-ss"):args.index("-ss") + 4] == ["-ss", "3.000", "-i", "file:a.m4a"]
-    assert graph(args).startswith("[0:v]ass=filename=/clips/c.ass") and "[1:a:0]aresample=48000" in graph(args)
+    lines = graph(args).split(";")
+    # The sound as heard (gain and fades applied) goes both to the file and to the bars.
+    assert lines[-1].startswith("[1:a:0]aresample=48000") and lines[-1].endswith(",apad,asplit[a][heard]")
+    assert lines[0].startswith("[heard]aresample=16000,aformat=channel_layouts=mono,showfreqs=")
+    assert ":colors=0xFFD400" in lines[0] and ":r=30:" in lines[0]  # the style's highlight, the clip's rate
+    box = audiogram.placement(caption_style("bold"), 1080, 1350)
+    assert f"[0:v][bars]overlay=x={box.x}:y={box.y}:format=auto,ass=filename=/clips/c.ass" in graph(args)
+    video = graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 3, 8), VIDEO, PATHS))
+    assert "showfreqs" not in video and "asplit" not in video  # a picture of its own: no bars
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
+@pytest.mark.parametrize("position", ["bottom", "middle", "top"])
+def test_the_bars_stay_inside_the_safe_area_and_clear_of_the_captions_and_the_title(aspect, position):
+    from streams.media.hook import Hook, _captions_band, hook_style, layout_hook
+    from streams.media.render_spec import ASPECTS
+
+    width, height = ASPECTS[aspect]
+    style = dataclasses.replace(caption_style("bold"), position=position)
+    box = audiogram.placement(style, width, height)
+    safe = safe_area(width, height)
+    assert box.x >= width * safe.side and box.x + box.width <= width * (1 - safe.side)
+    assert box.y >= height * safe.top and box.y + box.height <= height * (1 - safe.bottom)
+    top, bottom = _captions_band(style, width, height, min(width, height) / 1080)
+    assert box.y + box.height <= top or box.y >= bottom, (box, top, bottom)
+    assert box.width % (2 * audiogram.BARS) == 0 and box.height % 2 == 0
+    title = "Why most short clips fail in their first three seconds, and what the best editors do instead"
+    hook = layout_hook(Hook(title), width, height, hook_style(style, title), None, [], 10.0)
+    assert hook.bottom <= box.y or hook.top >= box.y + box.height, (hook.top, hook.bottom, box)
 
 
 def test_filter_values_are_escaped_for_both_parsing_levels():
@@ -449,7 +497,7 @@ def test_logo_is_overlaid_in_its_corner_before_the_captions():
             "[framed][logo]overlay=x=86:y=H-h-346:eof_action=repeat:format=auto,ass=filename=") in graph(args)
     audio_only = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 0, 5, brand=brand, logo=logo), SourceInfo(False, True),
                                    PATHS)
-    assert graph(audio_only).startswith("[0:v]null[framed];[2:v]scale=216:-1")
+    assert "[0:v][bars]overlay=x=108:y=730:format=auto[framed];[2:v]scale=216:-1" in graph(audio_only)
 
 
 @pytest.mark.parametrize("plan, message", [

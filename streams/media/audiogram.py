@@ -1,0 +1,77 @@
+"""The moving picture of an audio-only clip: bars that follow the voice (an *audiogram*, what podcast
+tools put under the captions of a clip with no picture), drawn by FFmpeg from the clip's own sound.
+Pure: builds filter-graph lines, runs nothing.
+
+The bars are the spectrum of the sound as heard (after the loudness gain, so a quiet recording
+moves them as much as a loud one): FFmpeg's ``showfreqs`` over the voice's band, a few wide bars,
+mirrored left and right from the lowest frequency in the middle and reflected below, dimmer. They
+take the caption style's highlight colour (a brand kit's, where it sets one), drawn translucent so
+the captions stay the brightest thing on screen, in the band of the frame the captions and the
+hook title leave free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.media.ass import safe_area
+from streams.media.captions import CaptionStyle
+
+BARS = 24  # bars each side of the middle
+VOICE_RATE = 16000  # Hz the spectrum is taken at: the voice's band up to 8 kHz fills the bars
+WINDOW = 1024  # samples per spectrum (64 ms at VOICE_RATE)
+GAIN = 2  # the bars' heights times this, clipped: speech's spectrum rarely reaches a bar's top
+OPACITY = 0.65  # the bars over the background; the reflection below at half that
+# Where the bars' middle sits, as a fraction of the frame's height, for each caption position:
+# between the hook title (drawn at the top) and the captions, or below captions drawn mid-frame.
+CENTRE = {"bottom": 0.45, "middle": 0.72, "top": 0.62}
+HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the frame's height
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the bars are drawn on the frame, in pixels: the top left corner and the size of the
+    bars with their reflection (``height`` is even; ``width`` is whole bars)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+def placement(style: CaptionStyle, width: int, height: int) -> Placement:
+    """The bars' box on a ``width`` x ``height`` frame whose captions are drawn in ``style``:
+    inside the platforms' safe area, clear of the captions' band."""
+    safe = safe_area(width, height)
+    bar = max(2, int(width * (1 - 2 * safe.side)) // (2 * BARS))
+    box_w, box_h = 2 * BARS * bar, max(4, round(height * HEIGHT / 2) * 2)
+    centre = height * CENTRE[style.position]
+    return Placement((width - box_w) // 2, round(centre - box_h / 2), box_w, box_h)
+
+
+def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, out: str = "[bars]") -> list[str]:
+    """Filter-graph lines drawing the bars of the audio labelled ``sound`` as a transparent
+    picture labelled ``out``, ``fps`` frames a second, the size of ``placement``'s box."""
+    box = placement(style, width, height)
+    half_w, half_h = box.width // 2, box.height // 2
+    colour = "0x" + style.highlight.lstrip("#")
+    spectrum = (
+        f"showfreqs=s={BARS + 1}x{half_h * GAIN}:r={fps:g}:mode=bar:ascale=cbrt:fscale=log"
+        f":win_size={WINDOW}:averaging=2:colors={colour}"
+    )
+    return [
+        f"{sound}aresample={VOICE_RATE},aformat=channel_layouts=mono,{spectrum},"
+        # The first bin (the lowest frequencies) is left out: it barely moves with speech.
+        f"crop={BARS}:{half_h}:1:{half_h * (GAIN - 1)},scale={half_w}:{half_h}:flags=neighbor,"
+        f"format=rgba,colorchannelmixer=aa={OPACITY:g},split[bars_r][bars_l]",
+        "[bars_l]hflip[bars_lf]",
+        "[bars_lf][bars_r]hstack,split[bars_up][bars_down]",
+        "[bars_down]vflip,colorchannelmixer=aa=0.5[bars_echo]",
+        f"[bars_up][bars_echo]vstack{out}",
+    ]
+
+
+def overlay(background: str, bars: str, style: CaptionStyle, width: int, height: int) -> str:
+    """The graph line (left open) putting ``bars`` over ``background`` at ``placement``."""
+    box = placement(style, width, height)
+    return f"{background}{bars}overlay=x={box.x}:y={box.y}:format=auto"
