@@ -31,7 +31,7 @@ HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the fr
 @dataclass(frozen=True)
 class Placement:
     """Where the bars are drawn on the frame, in pixels: the top left corner and the size of the
-    bars with their reflection (``height`` is even; ``width`` is whole bars)."""
+    bars with their reflection (all even; ``width`` is whole bars)."""
 
     x: int
     y: int
@@ -46,7 +46,8 @@ def placement(style: CaptionStyle, width: int, height: int) -> Placement:
     bar = max(2, int(width * (1 - 2 * safe.side)) // (2 * BARS))
     box_w, box_h = 2 * BARS * bar, max(4, round(height * HEIGHT / 2) * 2)
     centre = height * CENTRE[style.position]
-    return Placement((width - box_w) // 2, round(centre - box_h / 2), box_w, box_h)
+    # Even corners: the frame's colour is sampled in 2x2 blocks (yuv420p).
+    return Placement((width - box_w) // 4 * 2, round((centre - box_h / 2) / 2) * 2, box_w, box_h)
 
 
 def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, out: str = "[bars]") -> list[str]:
@@ -71,7 +72,17 @@ def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, 
     ]
 
 
-def overlay(background: str, bars: str, style: CaptionStyle, width: int, height: int) -> str:
-    """The graph line (left open) putting ``bars`` over ``background`` at ``placement``."""
+def background(colour: str, style: CaptionStyle, width: int, height: int, fps: float) -> str:
+    """The lavfi source the bars are drawn over: ``colour``, the size of ``placement``'s box (the
+    rest of the frame is filled by ``framed``; drawing over the whole frame cost twice as much)."""
     box = placement(style, width, height)
-    return f"{background}{bars}overlay=x={box.x}:y={box.y}:format=auto"
+    # In the frame's own pixel format, so the box's colour is the padding's to the bit (drawn in
+    # RGB and converted, it came out a shade darker: a visible rectangle).
+    return f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p"
+
+
+def framed(box_source: str, bars: str, colour: str, style: CaptionStyle, width: int, height: int) -> str:
+    """The graph line (left open) drawing ``bars`` over ``box_source`` (``background``'s) and
+    setting it in a ``width`` x ``height`` frame of ``colour`` at ``placement``."""
+    box = placement(style, width, height)
+    return f"{box_source}{bars}overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}"

@@ -352,15 +352,16 @@ def test_args_frame_rate_loudness_and_missing_audio():
 
 def test_args_for_audio_only_sources_draw_bars_of_the_sound_heard_over_a_background():
     args = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 3, 8, aspect="4:5"), SourceInfo(False, True), PATHS)
-    assert args[args.index("lavfi") + 2] == "color=c=0x14141c:s=1080x1350:r=30"
+    box = audiogram.placement(caption_style("bold"), 1080, 1350)
+    assert args[args.index("lavfi") + 2] == f"color=c=0x14141c:s={box.width}x{box.height}:r=30,format=yuv420p"
     assert args[args.index("-ss"):args.index("-ss") + 4] == ["-ss", "3.000", "-i", "file:a.m4a"]
     lines = graph(args).split(";")
     # The sound as heard (gain and fades applied) goes both to the file and to the bars.
     assert lines[-1].startswith("[1:a:0]aresample=48000") and lines[-1].endswith(",apad,asplit[a][heard]")
     assert lines[0].startswith("[heard]aresample=16000,aformat=channel_layouts=mono,showfreqs=")
     assert ":colors=0xFFD400" in lines[0] and ":r=30:" in lines[0]  # the style's highlight, the clip's rate
-    box = audiogram.placement(caption_style("bold"), 1080, 1350)
-    assert f"[0:v][bars]overlay=x={box.x}:y={box.y}:format=auto,ass=filename=/clips/c.ass" in graph(args)
+    assert (f"[0:v][bars]overlay=format=yuv420,pad=1080:1350:{box.x}:{box.y}:color=0x14141c,"
+            "ass=filename=/clips/c.ass") in graph(args)  # the box set in the frame, then the captions
     video = graph(build_ffmpeg_args(RenderSpec(Path("s.mp4"), 3, 8), VIDEO, PATHS))
     assert "showfreqs" not in video and "asplit" not in video  # a picture of its own: no bars
 
@@ -379,7 +380,7 @@ def test_the_bars_stay_inside_the_safe_area_and_clear_of_the_captions_and_the_ti
     assert box.y >= height * safe.top and box.y + box.height <= height * (1 - safe.bottom)
     top, bottom = _captions_band(style, width, height, min(width, height) / 1080)
     assert box.y + box.height <= top or box.y >= bottom, (box, top, bottom)
-    assert box.width % (2 * audiogram.BARS) == 0 and box.height % 2 == 0
+    assert box.width % (2 * audiogram.BARS) == 0 and box.height % 2 == box.x % 2 == box.y % 2 == 0
     title = "Why most short clips fail in their first three seconds, and what the best editors do instead"
     hook = layout_hook(Hook(title), width, height, hook_style(style, title), None, [], 10.0)
     assert hook.bottom <= box.y or hook.top >= box.y + box.height, (hook.top, hook.bottom, box)
@@ -497,7 +498,7 @@ def test_logo_is_overlaid_in_its_corner_before_the_captions():
             "[framed][logo]overlay=x=86:y=H-h-346:eof_action=repeat:format=auto,ass=filename=") in graph(args)
     audio_only = build_ffmpeg_args(RenderSpec(Path("a.m4a"), 0, 5, brand=brand, logo=logo), SourceInfo(False, True),
                                    PATHS)
-    assert "[0:v][bars]overlay=x=108:y=730:format=auto[framed];[2:v]scale=216:-1" in graph(audio_only)
+    assert ":color=0x14141c[framed];[2:v]scale=216:-1" in graph(audio_only)
 
 
 @pytest.mark.parametrize("plan, message", [
