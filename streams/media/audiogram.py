@@ -26,6 +26,7 @@ OPACITY = 0.65  # the bars over the background; the reflection below at half tha
 # between the hook title (drawn at the top) and the captions, or below captions drawn mid-frame.
 CENTRE = {"bottom": 0.45, "middle": 0.72, "top": 0.62}
 HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the frame's height
+HALF = 64  # rows of the spectrum drawn for the bars above the middle (scaled to the box)
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,21 @@ def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, 
     """Filter-graph lines drawing the bars of the audio labelled ``sound`` as a transparent
     picture labelled ``out``, ``fps`` frames a second, the size of ``placement``'s box."""
     box = placement(style, width, height)
-    half_w, half_h = box.width // 2, box.height // 2
     colour = "0x" + style.highlight.lstrip("#")
     spectrum = (
-        f"showfreqs=s={BARS + 1}x{half_h * GAIN}:r={fps:g}:mode=bar:ascale=cbrt:fscale=log"
-        f":win_size={WINDOW}:averaging=2:colors={colour}"
+        f"showfreqs=s={BARS + 1}x{HALF * GAIN}:r={fps:g}:mode=bar:ascale=cbrt:fscale=log"
+        f":win_size={WINDOW}:averaging=2:colors={colour}@{OPACITY:g}"
     )
+    # One pixel a bar until the end, where the picture is scaled up to the box: mirroring and
+    # dimming a few hundred pixels costs nothing beside doing it at the box's size.
     return [
         f"{sound}aresample={VOICE_RATE},aformat=channel_layouts=mono,{spectrum},"
         # The first bin (the lowest frequencies) is left out: it barely moves with speech.
-        f"crop={BARS}:{half_h}:1:{half_h * (GAIN - 1)},scale={half_w}:{half_h}:flags=neighbor,"
-        f"format=rgba,colorchannelmixer=aa={OPACITY:g},split[bars_r][bars_l]",
+        f"crop={BARS}:{HALF}:1:{HALF * (GAIN - 1)},split[bars_r][bars_l]",
         "[bars_l]hflip[bars_lf]",
         "[bars_lf][bars_r]hstack,split[bars_up][bars_down]",
         "[bars_down]vflip,colorchannelmixer=aa=0.5[bars_echo]",
-        f"[bars_up][bars_echo]vstack{out}",
+        f"[bars_up][bars_echo]vstack,scale={box.width}:{box.height}:flags=neighbor{out}",
     ]
 
 
