@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``stretched_words``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``audiogram``, ``stretched_words``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -546,6 +546,17 @@ def render() -> str:
             f"on {clip['threads']} threads")
 
 
+def audiogram() -> str:
+    r = result("audiogram")
+    clip, medians, over = r["clip"], r["results"]["medians"], r["results"]["audiogram_over_baseline"]
+    return (f"`bench/audiogram.py` (`bench/results/audiogram.json`, commit {r['current_commit']} against "
+            f"{r['baseline_commit']} in the same run, {machine_of(r)['processor']}): a {clip['seconds']:g} s clip "
+            f"of {clip['source']} renders in {medians['audiogram']['wall']:.1f} s with the bars against "
+            f"{medians['baseline']['wall']:.1f} s over the plain background ({over['wall']:.2f}× the wall time, "
+            f"{over['cpu']:.2f}× the CPU; {times(clip['output'])}, {clip['preset']}, {clip['threads']} threads, median of "
+            f"{clip['rounds']} rounds)")
+
+
 def render_threads() -> str:
     r = result("render_threads")
     clip, (before, now) = r["clip"], list(r["threads"])
@@ -858,7 +869,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_untrained_podcast": lambda: moments_languages("moments_quality_untrained_podcast"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
-    "reframe_quality": reframe_quality, "render": render, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
+    "reframe_quality": reframe_quality, "render": render, "audiogram": audiogram, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
