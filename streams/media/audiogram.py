@@ -13,6 +13,7 @@ hook title leave free.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from streams.media.ass import safe_area
 from streams.media.captions import CaptionStyle
@@ -51,10 +52,36 @@ def placement(style: CaptionStyle, width: int, height: int) -> Placement:
     return Placement((width - box_w) // 4 * 2, round((centre - box_h / 2) / 2) * 2, box_w, box_h)
 
 
-def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, out: str = "[bars]") -> list[str]:
-    """Filter-graph lines drawing the bars of the audio labelled ``sound`` as a transparent
-    picture labelled ``out``, ``fps`` frames a second, the size of ``placement``'s box."""
+class Drawing(NamedTuple):
+    """An audiogram as the render's ffmpeg run takes it: ``source``, the lavfi input the bars are
+    drawn over, and the graph ``lines`` from the sound to the framed picture (the last left open)."""
+
+    source: str
+    lines: list[str]
+
+
+def drawing(
+    sound: str, box_source: str, style: CaptionStyle, size: tuple[int, int], fps: float, colour: str
+) -> Drawing:
+    """The audiogram of the audio labelled ``sound`` on a ``size`` frame of ``colour``, ``fps``
+    frames a second, whose captions are drawn in ``style``; ``box_source`` is the label the
+    ffmpeg run gives ``Drawing.source``."""
+    width, height = size
     box = placement(style, width, height)
+    return Drawing(
+        # A colour source the size of the box, in the frame's own pixel format: the rest of the
+        # frame is padding (drawing over the whole frame cost twice as much), and a box drawn in
+        # RGB and converted came out a shade darker than the padding, a visible rectangle.
+        f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p",
+        [
+            *_bars(sound, style, box, fps),
+            f"{box_source}[bars]overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}",
+        ],
+    )
+
+
+def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[str]:
+    """Graph lines drawing the bars of ``sound`` as a transparent picture ``[bars]`` of ``box``'s size."""
     colour = "0x" + style.highlight.lstrip("#")
     spectrum = (
         f"showfreqs=s={BARS + 1}x{HALF * GAIN}:r={fps:g}:mode=bar:ascale=cbrt:fscale=log"
@@ -69,21 +96,5 @@ def graph(sound: str, style: CaptionStyle, width: int, height: int, fps: float, 
         "[bars_l]hflip[bars_lf]",
         "[bars_lf][bars_r]hstack,split[bars_up][bars_down]",
         "[bars_down]vflip,colorchannelmixer=aa=0.5[bars_echo]",
-        f"[bars_up][bars_echo]vstack,scale={box.width}:{box.height}:flags=neighbor{out}",
+        f"[bars_up][bars_echo]vstack,scale={box.width}:{box.height}:flags=neighbor[bars]",
     ]
-
-
-def background(colour: str, style: CaptionStyle, width: int, height: int, fps: float) -> str:
-    """The lavfi source the bars are drawn over: ``colour``, the size of ``placement``'s box (the
-    rest of the frame is filled by ``framed``; drawing over the whole frame cost twice as much)."""
-    box = placement(style, width, height)
-    # In the frame's own pixel format, so the box's colour is the padding's to the bit (drawn in
-    # RGB and converted, it came out a shade darker: a visible rectangle).
-    return f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p"
-
-
-def framed(box_source: str, bars: str, colour: str, style: CaptionStyle, width: int, height: int) -> str:
-    """The graph line (left open) drawing ``bars`` over ``box_source`` (``background``'s) and
-    setting it in a ``width`` x ``height`` frame of ``colour`` at ``placement``."""
-    box = placement(style, width, height)
-    return f"{box_source}{bars}overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}"

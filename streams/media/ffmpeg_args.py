@@ -64,11 +64,9 @@ def build_ffmpeg_args(
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
     else:  # bars that follow the voice over a plain background (the sound's line splits to them)
-        fps = spec.fps or MAX_FPS
-        background = audiogram.background(BACKGROUND, spec.style, width, height, fps)
-        args += ["-f", "lavfi", "-i", background, *seek_input(spec.source, spec.start)]
-        bars = audiogram.graph("[heard]", spec.style, width, height, fps)
-        graph = [*bars, audiogram.framed("[0:v]", "[bars]", BACKGROUND, spec.style, width, height)]
+        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, BACKGROUND)
+        args += ["-f", "lavfi", "-i", bars.source, *seek_input(spec.source, spec.start)]
+        graph = bars.lines
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
         args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
