@@ -14,7 +14,9 @@ so the copies of a replay that dies before committing may still be processed onc
 idempotent, so that is harmless.)
 
 A dead letter whose video failed names a video that its stages now skip, so before sending,
-``replay`` sets each such video back to processing (``Catalog.revive_video``).
+``replay`` sets each such video back to processing (``Catalog.revive_video``). One whose video was
+deleted is not sent: its stages would skip it, and sending it would put the deleted talk's words
+back on a topic for another retention period (``Catalog.deleted_among``).
 """
 
 from __future__ import annotations
@@ -146,11 +148,13 @@ async def replay(
     dry_run: bool = False,
     force: bool = False,
     revive: Callable[[list[str]], Awaitable[object]] | None = None,
+    deleted: Callable[[list[str]], Awaitable[set[str]]] | None = None,
     replication: int = 1,
 ) -> list[Outcome]:
     """Send the chosen dead letters of ``stage`` back to their source topics (see the module doc).
     Exactly one of ``offset`` (``PARTITION:OFFSET``), ``video`` or ``everything`` chooses them.
-    ``revive(video_ids)`` (awaited) sets failed videos back to processing before anything is sent.
+    ``revive(video_ids)`` (awaited) sets failed videos back to processing before anything is sent;
+    ``deleted(video_ids)`` (awaited) says which of them were deleted, whose letters are skipped.
     ``replication``: of the replay log topic, if this replay creates it."""
     _check_stage(stage)
     if sum((offset is not None, video is not None, everything)) != 1:
@@ -158,6 +162,7 @@ async def replay(
     every = await read_letters(bootstrap, stage)
     letters = select(every, offset=offset, video=video)
     done = await replay_log(bootstrap)
+    gone = await deleted(sorted({d.video for d in letters if d.video})) if deleted is not None else set()
     # A message can be dead-lettered twice (redelivered after its first dead letter was written):
     # it is sent once, and its twins are logged as covered by that send.
     sent_as = {d.source: d.id for d in select(every) if d.id in done and d.source[1] is not None}
@@ -171,6 +176,9 @@ async def replay(
                     d, "skipped", f"already replayed at {done[d.id].get('replayed_at')} as {done[d.id].get('sent_to')}"
                 )
             )
+            continue
+        if d.video in gone:
+            outcomes.append(Outcome(d, "skipped", "its video was deleted, so its messages are not sent again"))
             continue
         try:
             d.check_replayable()

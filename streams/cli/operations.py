@@ -143,17 +143,26 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
             print(table(rows) if rows else "no dead letters")
         return 0
 
-    async def revive(video_ids: list[str]) -> None:
+    async def on_catalog(work):
         from streams.adapters.catalog import Catalog
         from streams.adapters.db import create_pool
 
         pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
         try:
-            for video_id in video_ids:
-                if await Catalog(pool).revive_video(video_id):
-                    print(f"video {video_id}: failed → processing again", file=sys.stderr)
+            return await work(Catalog(pool))
         finally:
             await pool.close()
+
+    async def revive(video_ids: list[str]) -> None:
+        async def each(catalog) -> None:
+            for video_id in video_ids:
+                if await catalog.revive_video(video_id):
+                    print(f"video {video_id}: failed → processing again", file=sys.stderr)
+
+        await on_catalog(each)
+
+    async def deleted(video_ids: list[str]) -> set[str]:
+        return set(await on_catalog(lambda catalog: catalog.deleted_among(video_ids)))
 
     outcomes = run(
         dlq.replay(
@@ -165,6 +174,7 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
             dry_run=args.dry_run,
             force=args.force,
             revive=revive,
+            deleted=deleted,
             replication=settings.kafka_replication,
         )
     )

@@ -81,6 +81,35 @@ def test_list_and_replay_dead_letters(stack, capsys):
                for m in copies)
 
 
+def test_a_deleted_videos_dead_letters_are_not_sent_again(stack, capsys):
+    """Its stages would skip them, and sending them would put the deleted talk's words back on a
+    topic for another retention period."""
+    from streams.adapters.catalog import Catalog
+    from tests.owner import as_owner
+
+    source = f"dlq-test-{uuid.uuid4().hex[:8]}"
+    gone, kept = (f"v-{uuid.uuid4().hex[:10]}" for _ in range(2))
+
+    async def delete_one(pool):
+        catalog = Catalog(pool)
+        await catalog.create_video(gone, "default", "talk.mp4", f"file:///tmp/{gone}.mp4", 10, {})
+        await catalog.delete_video(gone)
+
+    as_owner(stack, delete_one)
+    values = {v: json.dumps({"video_id": v, "words": "what the talk said"}).encode() for v in (gone, kept)}
+    asyncio.run(_write(stack.kafka_bootstrap, [
+        (Origin(source, 0, i, v.encode(), values[v]), "storage_unavailable", "the store timed out")
+        for i, v in enumerate((gone, kept))
+    ]))
+
+    outcomes = {o["video_id"]: o for o in _dlq(stack, capsys, "replay", "--stage", STAGE, "--all")
+                if o["video_id"] in (gone, kept)}
+    assert outcomes[kept]["action"] == "replayed"
+    assert outcomes[gone]["action"] == "skipped" and "deleted" in outcomes[gone]["detail"]
+    copies = asyncio.run(read_topic(stack.kafka_bootstrap, source, raw=True))
+    assert [(m["key"], m["value"]) for m in copies] == [(kept.encode(), values[kept])]
+
+
 def test_replay_needs_a_choice_and_a_known_stage(stack, capsys):
     from streams.errors import DeadLetterError
 

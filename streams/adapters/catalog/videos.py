@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
 
@@ -253,6 +253,12 @@ class VideoRecords(CatalogBase):
                 limit,
             )
         return [DeletedVideo(r["tenant_id"], r["video_id"], r["deleted_at"]) for r in rows]
+
+    async def deleted_among(self, video_ids: Sequence[str]) -> set[str]:
+        """Which of ``video_ids`` were deleted (``deleted_videos``)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch("SELECT video_id FROM deleted_videos WHERE video_id = ANY($1::text[])", video_ids)
+        return {r["video_id"] for r in rows}
 
     async def delete_video(
         self, video_id: str, then: Callable[[asyncpg.Connection, list[str]], Awaitable[None]] | None = None
