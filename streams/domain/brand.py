@@ -53,6 +53,7 @@ class BrandKit:
     highlight_colour: colour of the word being spoken.
     outline_colour: colour of the text outline.
     emphasis_colour: colour of ``keywords`` (None: the highlight colour).
+    background_colour: behind an audio-only clip's bars and captions, ``#RRGGBB`` (None: near-black).
     position: one of ``POSITIONS``.
     outline_width: outline thickness in px at 1080 (0-20).
     uppercase: burn captions in upper case.
@@ -73,6 +74,7 @@ class BrandKit:
     highlight_colour: str | None = None
     outline_colour: str | None = None
     emphasis_colour: str | None = None
+    background_colour: str | None = None
     position: str | None = None
     outline_width: float | None = None
     uppercase: bool | None = None
@@ -88,7 +90,7 @@ class BrandKit:
     emoji: bool | None = None
 
     def __post_init__(self) -> None:
-        for name in ("text_colour", "highlight_colour", "outline_colour", "emphasis_colour"):
+        for name in ("text_colour", "highlight_colour", "outline_colour", "emphasis_colour", "background_colour"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, str) and _COLOUR.fullmatch(value)):
                 raise ContractError(f"brand {name} must be a #RRGGBB colour, got {value!r}")

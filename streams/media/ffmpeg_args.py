@@ -64,7 +64,8 @@ def build_ffmpeg_args(
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
     else:  # bars that follow the voice over a plain background (the sound's line splits to them)
-        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, BACKGROUND)
+        behind = "0x" + brand.background_colour[1:] if brand is not None and brand.background_colour else BACKGROUND
+        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, behind)
         args += ["-f", "lavfi", "-i", bars.source, *seek_input(spec.source, spec.start)]
         graph = bars.lines
         audio_input, next_input = 1, 2

@@ -44,6 +44,7 @@ def test_the_kit_reaches_the_burned_captions():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"text_colour": "red"}, "brand text_colour must be a #RRGGBB colour, got 'red'"),
+    ({"background_colour": "#12345"}, "brand background_colour must be a #RRGGBB colour, got '#12345'"),
     ({"highlight_colour": "#12345G"}, "brand highlight_colour must be a #RRGGBB"),
     ({"font": "Evil,Font"}, "brand font must be a font family name"),
     ({"position": "left"}, "brand position must be one of bottom, middle, top"),
@@ -80,7 +81,7 @@ def test_the_handoff_names_the_logo_by_its_file():
     # The fields in the kit's order, the asset's id replaced by the file drawn (the hand-off's
     # reader never sees an id of the catalog).
     assert list(recorded) == ["font", "text_colour", "highlight_colour", "outline_colour", "emphasis_colour",
-                              "position", "outline_width", "uppercase", "keywords", "logo", "logo_corner",
+                              "background_colour", "position", "outline_width", "uppercase", "keywords", "logo", "logo_corner",
                               "logo_width", "logo_opacity", "speaker_colours", "trim", "hook_title", "emphasis",
                               "emoji"]
     assert recorded["logo"] == "brand_logo.png" and recorded["keywords"] == ["free", "today"]

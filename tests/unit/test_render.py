@@ -369,6 +369,17 @@ def test_args_for_audio_only_sources_draw_bars_of_the_sound_heard_over_a_backgro
     assert "showfreqs" not in video and "asplit" not in video  # a picture of its own: no bars
 
 
+def test_a_brand_kit_colours_an_audio_only_clips_background(media, tmp_path):
+    brand = BrandKit(background_colour="#203A5C")
+    spec = RenderSpec(media / "podcast.m4a", 1.0, 3.0, words=WORDS[:2], preset="ultrafast", brand=brand)
+    args = graph(build_ffmpeg_args(spec, SourceInfo(False, True), PATHS))
+    assert "color=0x203A5C" in args  # the padding around the bars' box (whose own source is the same colour)
+    frame = frame_at(render(spec, tmp_path).mp4, 1.0)
+    box = audiogram.placement(spec.style, 1080, 1920)
+    assert np.abs(frame[:box.y - 10].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
+    assert np.abs(frame[box.y:box.y + 4, box.x:box.x + 40].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
+
+
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
 @pytest.mark.parametrize("position", ["bottom", "middle", "top"])
 def test_the_bars_stay_inside_the_safe_area_and_clear_of_the_captions_and_the_title(aspect, position):
