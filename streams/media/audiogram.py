@@ -28,6 +28,7 @@ OPACITY = 0.65  # the bars over the background; the reflection below at half tha
 CENTRE = {"bottom": 0.45, "middle": 0.72, "top": 0.62}
 HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the frame's height
 HALF = 64  # rows of the spectrum drawn for the bars above the middle (scaled to the box)
+BACKGROUND = "#14141c"  # near-black behind the bars and captions, where the brand kit names no colour
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,14 @@ class Drawing(NamedTuple):
 
 
 def drawing(
-    sound: str, box_source: str, style: CaptionStyle, size: tuple[int, int], fps: float, colour: str
+    sound: str, box_source: str, style: CaptionStyle, size: tuple[int, int], fps: float, background: str | None
 ) -> Drawing:
-    """The audiogram of the audio labelled ``sound`` on a ``size`` frame of ``colour``, ``fps``
-    frames a second, whose captions are drawn in ``style``; ``box_source`` is the label the
-    ffmpeg run gives ``Drawing.source``."""
+    """The audiogram of the audio labelled ``sound`` on a ``size`` frame of ``background``
+    (``#RRGGBB``; None: ``BACKGROUND``), ``fps`` frames a second, whose captions are drawn in
+    ``style``; ``box_source`` is the label the ffmpeg run gives ``Drawing.source``."""
     width, height = size
     box = placement(style, width, height)
+    colour = _ffmpeg_colour(background or BACKGROUND)
     return Drawing(
         # A colour source the size of the box, in the frame's own pixel format: the rest of the
         # frame is padding (drawing over the whole frame cost twice as much), and a box drawn in
@@ -82,7 +84,7 @@ def drawing(
 
 def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[str]:
     """Graph lines drawing the bars of ``sound`` as a transparent picture ``[bars]`` of ``box``'s size."""
-    colour = "0x" + style.highlight.lstrip("#")
+    colour = _ffmpeg_colour(style.highlight)
     spectrum = (
         f"showfreqs=s={BARS + 1}x{HALF * GAIN}:r={fps:g}:mode=bar:ascale=cbrt:fscale=log"
         f":win_size={WINDOW}:averaging=2:colors={colour}@{OPACITY:g}"
@@ -98,3 +100,8 @@ def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[s
         "[bars_down]vflip,colorchannelmixer=aa=0.5[bars_echo]",
         f"[bars_up][bars_echo]vstack,scale={box.width}:{box.height}:flags=neighbor[bars]",
     ]
+
+
+def _ffmpeg_colour(rgb: str) -> str:
+    """``#RRGGBB`` as FFmpeg's filter options take it, ``0xRRGGBB``."""
+    return "0x" + rgb.lstrip("#")

@@ -17,7 +17,6 @@ from streams.media.source import SourceInfo
 
 LOGO_DEMUXERS = "image2,png_pipe,jpeg_pipe,webp_pipe,gif"
 MAX_FPS = 30.0
-BACKGROUND = "0x14141c"  # near-black behind the bars and captions of an audio-only source
 QUIET = ["-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y"]  # errors only, overwrite
 
 
@@ -64,7 +63,7 @@ def build_ffmpeg_args(
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
     else:  # bars that follow the voice over a plain background (the sound's line splits to them)
-        behind = "0x" + brand.background_colour[1:] if brand is not None and brand.background_colour else BACKGROUND
+        behind = brand.background_colour if brand is not None else None
         bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, behind)
         args += ["-f", "lavfi", "-i", bars.source, *seek_input(spec.source, spec.start)]
         graph = bars.lines
