@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from streams.domain.envelope import iso_z
-from streams.domain.option_contract import choices
+from streams.domain.option_contract import choices, in_order
 from streams.errors import ContractError
 
 ASSET_ID = re.compile(r"bra_[0-9a-f]{24}")
@@ -160,8 +160,7 @@ class BrandKit:
     @classmethod
     def in_field_order(cls, stated: Mapping[str, Any]) -> dict[str, Any]:
         """``stated`` (a kit as given) with its keys in the order of the kit's fields, unknown last."""
-        order = {f.name: i for i, f in enumerate(dataclasses.fields(cls))}
-        return dict(sorted(stated.items(), key=lambda item: order.get(item[0], len(order))))
+        return in_order(stated, (f.name for f in dataclasses.fields(cls)))
 
     @classmethod
     def from_json(cls, options: object) -> BrandKit:

@@ -9,7 +9,7 @@ share; ``streams.domain.contracts`` validates against the same file.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -28,3 +28,9 @@ def choices(name: str) -> tuple[str, ...]:
     """The values option ``name`` may take, as the contract lists them (its ``enum``)."""
     spec = properties()[name]
     return tuple(spec["items"]["enum"] if spec.get("type") == "array" else spec["enum"])
+
+
+def in_order(stated: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """``stated`` with its keys in the order of ``names``, any others last (as they came)."""
+    order = {name: i for i, name in enumerate(names)}
+    return dict(sorted(stated.items(), key=lambda item: order.get(item[0], len(order))))

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from streams.domain.brand import BrandKit
-from streams.domain.option_contract import choices, properties
+from streams.domain.option_contract import choices, in_order, properties
 from streams.errors import InvalidOptions
 
 
@@ -147,8 +147,7 @@ class VideoOptions:
         jsonb keeps keys in an order of its own, so a stored video's options read back reordered
         (``GET /v1/videos`` differed from the ``POST`` that made it); the brand kit's own keys in
         its fields' order."""
-        order = {name: i for i, name in enumerate(properties())}
-        shown = dict(sorted(self.stated.items(), key=lambda item: order.get(item[0], len(order))))
+        shown = in_order(self.stated, properties())
         if isinstance(shown.get("brand"), Mapping):
             shown["brand"] = BrandKit.in_field_order(shown["brand"])
         return shown
