@@ -25,7 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
-from streams.media.source import SourceInfo, frame_rate, rotation_or_zero, video_track
+from streams.media.source import SourceInfo, artwork_track, frame_rate, rotation_or_zero, video_track
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -105,6 +105,7 @@ class MediaInfo:
         sample_rate: sample rate of the first audio stream, in Hz.
         channels: channel count of the first audio stream.
         stream_count: streams of every kind in the container.
+        artwork: whether it carries cover art (``source.artwork_track``).
     """
 
     duration: float
@@ -119,6 +120,7 @@ class MediaInfo:
     sample_rate: int
     channels: int
     stream_count: int
+    artwork: bool = False
 
     @property
     def served_type(self) -> str | None:
@@ -136,6 +138,7 @@ class MediaInfo:
             height=(self.height or 0) if has_video else 0,
             fps=self.fps if has_video else None,
             duration=self.duration,
+            artwork=self.artwork,
         )
 
 
@@ -192,6 +195,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             sample_rate=acc.sample_rate,
             channels=acc.layout.nb_channels,
             stream_count=len(container.streams),
+            artwork=artwork_track(container) is not None,
         )
     _check_limits(info, limits, name, stored)
     return info

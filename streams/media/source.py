@@ -12,11 +12,16 @@ import numpy as np
 from streams.errors import MediaUnreadable, NotMedia
 from streams.media.audio import SAFE_OPTIONS, file_url
 
+# Podcast directories ask for square cover art of 1400 to 3000 pixels a side (Apple Podcasts); a
+# larger picture is not decoded for a clip's background.
+ARTWORK_MAX = 4096
+
 
 @dataclass(frozen=True)
 class SourceInfo:
     """What rendering needs to know about a source. ``width``/``height`` are as displayed (after
-    rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown."""
+    rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown.
+    ``artwork``: the source carries cover art (``artwork_track``), drawn in an audio-only clip."""
 
     has_video: bool
     has_audio: bool
@@ -24,6 +29,7 @@ class SourceInfo:
     height: int = 0
     fps: float | None = None
     duration: float | None = None
+    artwork: bool = False
 
 
 def video_track(container):
@@ -33,6 +39,19 @@ def video_track(container):
 
     attached = av.stream.Disposition.attached_pic
     return next((s for s in container.streams.video if not s.disposition & attached), None)
+
+
+def artwork_track(container):
+    """The cover art of an open PyAV ``container`` (an attached picture, as podcasts' MP3 and M4A
+    files carry), None without one or when it is larger than ``ARTWORK_MAX`` a side."""
+    import av
+
+    attached = av.stream.Disposition.attached_pic
+    for stream in container.streams.video:
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if stream.disposition & attached and 0 < width <= ARTWORK_MAX and 0 < height <= ARTWORK_MAX:
+            return stream
+    return None
 
 
 def frame_rate(stream) -> float | None:
@@ -108,8 +127,9 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
                     width, height = height, width
             has_video = bool(video is not None and width and height)
             fps = rate if has_video else None
+            artwork = artwork_track(container) is not None
     except (av.FFmpegError, OSError) as exc:
         raise MediaUnreadable(f"cannot read source {name}: {exc}") from exc
     if not has_video and not has_audio:
         raise NotMedia(f"source {name} has neither a video nor an audio stream")
-    return SourceInfo(has_video, has_audio, width, height, fps, duration)
+    return SourceInfo(has_video, has_audio, width, height, fps, duration, artwork)

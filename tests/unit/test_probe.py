@@ -89,6 +89,20 @@ def test_cover_art_is_not_video(media_dir, work):
            "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "mjpeg", "-disposition:v", "attached_pic", str(out))
     info = probe(out)
     assert not info.has_video and info.width is None and info.stream_count == 2
+    assert info.artwork and info.source.artwork and not probe(media_dir / "speech/jfk.flac").artwork
+
+
+def test_cover_art_larger_than_podcast_directories_ask_is_not_artwork(media_dir, work):
+    """A picture over ``ARTWORK_MAX`` a side would be decoded for every clip's background: it is
+    left out (the file itself is fine)."""
+    from streams.media.source import ARTWORK_MAX
+
+    cover, out = work / "huge_cover.jpg", work / "huge_cover.m4a"
+    ffmpeg("-f", "lavfi", "-i", f"color=c=red:s={ARTWORK_MAX + 8}x64", "-frames:v", "1", str(cover))
+    ffmpeg("-i", str(media_dir / "speech/jfk.flac"), "-i", str(cover), "-map", "0", "-map", "1", "-c:a", "aac",
+           "-c:v", "copy", "-disposition:v", "attached_pic", str(out))
+    info = probe(out)
+    assert info.stream_count == 2 and not info.has_video and not info.artwork and not describe(out).artwork
 
 
 def test_empty_file(tmp_path):
