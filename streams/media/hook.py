@@ -152,10 +152,8 @@ def layout_hook(
     """Where and how ``hook`` is drawn on a ``width`` x ``height`` frame in ``style`` (already
     ``hook_style``), keeping clear of the face ``faces`` rows and of the captions."""
     measure = measure or estimate_width
-    scale = min(width, height) / 1080
     safe = safe_area(width, height)
-    size = max(8, round(style.font_size * SIZE * scale))
-    pad = round(size * PAD)
+    size, pad = _title_size(style, width, height)
     available = width * (1 - 2 * safe.side) - 2 * pad
     tokens = _tokens(hook.text, lambda t: measure(t, size, True) > available)
     lines, widest = _balanced(tokens, lambda t: measure(t, size, True), available)
@@ -163,20 +161,7 @@ def layout_hook(
         size = max(8, int(size * available / widest))
         pad = round(size * PAD)
     block = len(lines) * size + 2 * pad
-    bottom_limit = round(height * (1 - safe.bottom)) - block
-    top_limit = round(height * safe.top)
-    places = list(range(top_limit, max(top_limit, bottom_limit) + 1, max(1, height // 100)))
-    margin = height * FACE_MARGIN
-    captions = _captions_band(style, width, height, scale)
-
-    def covered(top: int, bands: Sequence[Band]) -> float:  # px, to a tenth (ties go to the higher place)
-        return round(sum(max(0.0, min(top + block + margin, b) - max(top - margin, a)) for a, b in bands), 1)
-
-    def cost(top: int) -> tuple:
-        face = covered(top, faces)
-        return (face > 0, covered(top, [captions]) > 0, face, top)
-
-    best = min(places, key=cost)
+    best, covers_face = _title_top(block, style, width, height, faces)
     seconds = min(hook.seconds, duration) if duration is not None else hook.seconds
     return HookLayout(
         hook,
@@ -188,15 +173,52 @@ def layout_hook(
         width,
         height,
         style,
-        covers_face=covered(best, faces) > 0,
+        covers_face=covers_face,
     )
 
 
-def _captions_band(style: CaptionStyle, width: int, height: int, scale: float) -> Band:
+def title_band(style: CaptionStyle, width: int, height: int) -> Band:
+    """The rows the longest title (``MAX_LINES`` lines at full size) takes on a frame with no face
+    in the way: what a picture drawn on every frame (an audiogram's) keeps clear of."""
+    size, pad = _title_size(style, width, height)
+    block = MAX_LINES * size + 2 * pad
+    top, _ = _title_top(block, style, width, height, ())
+    return (float(top), float(top + block))
+
+
+def _title_size(style: CaptionStyle, width: int, height: int) -> tuple[int, int]:
+    """The title's font size and its box's padding, in pixels, before any shrinking to fit."""
+    size = max(8, round(style.font_size * SIZE * min(width, height) / 1080))
+    return size, round(size * PAD)
+
+
+def _title_top(block: int, style: CaptionStyle, width: int, height: int, faces: Sequence[Band]) -> tuple[int, bool]:
+    """The top row of a title box ``block`` pixels tall: the highest place inside the safe area
+    covering no face and clear of the captions, else the one covering the least face; and
+    whether it covers one."""
+    safe = safe_area(width, height)
+    bottom_limit = round(height * (1 - safe.bottom)) - block
+    top_limit = round(height * safe.top)
+    places = list(range(top_limit, max(top_limit, bottom_limit) + 1, max(1, height // 100)))
+    margin = height * FACE_MARGIN
+    captions = captions_band(style, width, height)
+
+    def covered(top: int, bands: Sequence[Band]) -> float:  # px, to a tenth (ties go to the higher place)
+        return round(sum(max(0.0, min(top + block + margin, b) - max(top - margin, a)) for a, b in bands), 1)
+
+    def cost(top: int) -> tuple:
+        face = covered(top, faces)
+        return (face > 0, covered(top, [captions]) > 0, face, top)
+
+    best = min(places, key=cost)
+    return best, covered(best, faces) > 0
+
+
+def captions_band(style: CaptionStyle, width: int, height: int) -> Band:
     """The rows the captions may take: two lines of the style's size (keywords enlarged) at its
     position inside the safe area."""
     safe = safe_area(width, height)
-    lines = CAPTION_LINES * style.font_size * style.emphasis_scale * scale
+    lines = CAPTION_LINES * style.font_size * style.emphasis_scale * min(width, height) / 1080
     if style.position == "top":
         return (height * safe.top, height * safe.top + lines)
     if style.position == "middle":

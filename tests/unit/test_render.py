@@ -383,7 +383,7 @@ def test_a_brand_kit_colours_an_audio_only_clips_background(media, tmp_path):
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
 @pytest.mark.parametrize("position", ["bottom", "middle", "top"])
 def test_the_bars_stay_inside_the_safe_area_and_clear_of_the_captions_and_the_title(aspect, position):
-    from streams.media.hook import Hook, _captions_band, hook_style, layout_hook
+    from streams.media.hook import Hook, captions_band, hook_style, layout_hook
     from streams.media.render_spec import ASPECTS
 
     width, height = ASPECTS[aspect]
@@ -392,7 +392,7 @@ def test_the_bars_stay_inside_the_safe_area_and_clear_of_the_captions_and_the_ti
     safe = safe_area(width, height)
     assert box.x >= width * safe.side and box.x + box.width <= width * (1 - safe.side)
     assert box.y >= height * safe.top and box.y + box.height <= height * (1 - safe.bottom)
-    top, bottom = _captions_band(style, width, height, min(width, height) / 1080)
+    top, bottom = captions_band(style, width, height)
     assert box.y + box.height <= top or box.y >= bottom, (box, top, bottom)
     assert box.width % (2 * audiogram.BARS) == 0 and box.height % 2 == box.x % 2 == box.y % 2 == 0
     title = "Why most short clips fail in their first three seconds, and what the best editors do instead"
