@@ -54,11 +54,14 @@ DEMUXERS = (
 SAFE_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ",".join(DEMUXERS)}
 
 
-def seek_input(source: Path | str, start: float, duration: float | None = None) -> list[str]:
+def seek_input(source: Path | str, start: float | None, duration: float | None = None) -> list[str]:
     """ffmpeg input options reading ``source`` from ``start`` seconds (for ``duration`` seconds,
     when given) through the whitelisted protocol and demuxers only: every ffmpeg run of the
-    renderer opens an upload this way. ``file:`` so a name like ``concat:a|b`` is a name."""
-    window = ["-ss", f"{start:.3f}"] + (["-t", f"{duration:.3f}"] if duration is not None else [])
+    renderer opens an upload this way. ``file:`` so a name like ``concat:a|b`` is a name.
+    ``start`` None reads from the first packet without seeking: even a seek to 0 drops cover art,
+    whose one picture is stamped before the audio's start."""
+    window = ["-ss", f"{start:.3f}"] if start is not None else []
+    window += ["-t", f"{duration:.3f}"] if duration is not None else []
     return [
         "-protocol_whitelist",
         SAFE_OPTIONS["protocol_whitelist"],

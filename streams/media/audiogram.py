@@ -8,15 +8,24 @@ mirrored left and right from the lowest frequency in the middle and reflected be
 take the caption style's highlight colour (a brand kit's, where it sets one), drawn translucent so
 the captions stay the brightest thing on screen, in the band of the frame the captions and the
 hook title leave free.
+
+A source with cover art (a podcast's MP3 or M4A usually has one) gets it drawn too: sharp, above
+the bars (beside them on a frame too short for that), and blurred and dimmed over the whole frame
+behind everything, unless a brand kit names a background colour. The cover goes in the largest
+band the longest hook title and the captions leave free; where no band holds it at a fifth of the
+frame's shorter side, only its blur is drawn.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from streams.media.ass import safe_area
+from streams.media.audio import seek_input
 from streams.media.captions import CaptionStyle
+from streams.media.hook import Band, captions_band, title_band
 
 BARS = 24  # bars each side of the middle
 VOICE_RATE = 16000  # Hz the spectrum is taken at: the voice's band up to 8 kHz fills the bars
@@ -27,8 +36,17 @@ OPACITY = 0.65  # the bars over the background; the reflection below at half tha
 # between the hook title (drawn at the top) and the captions, or below captions drawn mid-frame.
 CENTRE = {"bottom": 0.45, "middle": 0.72, "top": 0.62}
 HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the frame's height
+COVER_SECONDS = 1.0  # how much of the source the cover's input reads: the picture comes first
 HALF = 64  # rows of the spectrum drawn for the bars above the middle (scaled to the box)
 BACKGROUND = "#14141c"  # near-black behind the bars and captions, where the brand kit names no colour
+COVER_SMALLEST = 0.2  # a sharp cover smaller than this share of the frame's shorter side is left out
+BESIDE = 0.8  # a cover beside the bars is taken over one above them only when it is larger by 1 / BESIDE
+BESIDE_WIDEST = 3  # bars beside the cover are at most this many times as wide as it
+COVER_WIDEST = 0.6  # the widest a cover is drawn, as a share of the safe area's width
+SPACING = 0.02  # between the cover, the bars, the title and the captions, as a share of the frame's height
+BLUR = 0.03  # the background cover's blur (Gaussian sigma), as a share of the frame's shorter side
+DIM = 0.4  # the background cover's brightness against the cover's
+MUTE = 0.6  # the background cover's colour strength against the cover's
 
 
 @dataclass(frozen=True)
@@ -53,32 +71,165 @@ def placement(style: CaptionStyle, width: int, height: int) -> Placement:
     return Placement((width - box_w) // 4 * 2, round((centre - box_h / 2) / 2) * 2, box_w, box_h)
 
 
-class Drawing(NamedTuple):
-    """An audiogram as the render's ffmpeg run takes it: ``source``, the lavfi input the bars are
-    drawn over, and the graph ``lines`` from the sound to the framed picture (the last left open)."""
+@dataclass(frozen=True)
+class Square:
+    """Where the cover is drawn, in pixels: its top left corner and its side (all even)."""
 
-    source: str
+    x: int
+    y: int
+    side: int
+
+
+class Layout(NamedTuple):
+    """The bars' box and, for a source with cover art that fits, the cover's square."""
+
+    bars: Placement
+    cover: Square | None
+
+
+def layout(style: CaptionStyle, width: int, height: int, artwork: bool) -> Layout:
+    """Where the bars and the cover go on a ``width`` x ``height`` frame whose captions are drawn
+    in ``style``: without ``artwork``, the bars at ``placement``; with it, the cover and the bars
+    together in the free band that holds the largest cover (the bars under it, else beside it)."""
+    fits: list[tuple[float, Layout]] = []
+    for top, bottom in _free_rows(style, width, height) if artwork else []:
+        for found, weight in ((_column(top, bottom, width, height), 1.0), (_row(top, bottom, width, height), BESIDE)):
+            if (
+                found is not None
+                and found.cover is not None
+                and found.cover.side >= COVER_SMALLEST * min(width, height)
+            ):
+                fits.append((found.cover.side * weight, found))
+    if not fits:
+        return Layout(placement(style, width, height), None)
+    return max(fits, key=lambda scored: scored[0])[1]
+
+
+def _free_rows(style: CaptionStyle, width: int, height: int) -> list[Band]:
+    """The bands of rows inside the safe area clear of the longest title and of the captions."""
+    safe = safe_area(width, height)
+    spacing = SPACING * height
+    taken = sorted([title_band(style, width, height), captions_band(style, width, height)])
+    free, row = [], height * safe.top
+    for top, bottom in taken:
+        if top - spacing > row:
+            free.append((row, top - spacing))
+        row = max(row, bottom + spacing)
+    if height * (1 - safe.bottom) > row:
+        free.append((row, height * (1 - safe.bottom)))
+    return free
+
+
+def _column(top: float, bottom: float, width: int, height: int) -> Layout | None:
+    """The cover with the bars under it, centred in the rows ``top`` to ``bottom``."""
+    safe_width = width * (1 - 2 * safe_area(width, height).side)
+    bars_height, spacing = _even(height * HEIGHT), SPACING * height
+    side = _even(min(bottom - top - bars_height - spacing, COVER_WIDEST * safe_width) - 1)
+    if side <= 0:
+        return None
+    y = top + (bottom - top - side - spacing - bars_height) / 2
+    bar = max(2, int(safe_width) // (2 * BARS))
+    bars = Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height)
+    return Layout(bars, Square(_even((width - side) / 2), _even(y), side))
+
+
+def _row(top: float, bottom: float, width: int, height: int) -> Layout | None:
+    """The cover with the bars beside it (to its right), centred in the rows ``top`` to ``bottom``."""
+    side_margin = width * safe_area(width, height).side
+    spacing = SPACING * height
+    side = _even(min(bottom - top, COVER_WIDEST * (width - 2 * side_margin)) - 1)
+    bar = int(min(width - 2 * side_margin - side - spacing, BESIDE_WIDEST * side)) // (2 * BARS)
+    if side <= 0 or bar < 2:
+        return None
+    bars_width, bars_height = 2 * BARS * bar, min(_even(height * HEIGHT), side)
+    x = side_margin + (width - 2 * side_margin - side - spacing - bars_width) / 2
+    y = top + (bottom - top - side) / 2
+    bars = Placement(_even(x + side + spacing), _even(y + (side - bars_height) / 2), bars_width, bars_height)
+    return Layout(bars, Square(_even(x), _even(y), side))
+
+
+def _even(value: float) -> int:
+    """``value`` rounded down to an even pixel: the frame's colour is sampled in 2x2 blocks (yuv420p)."""
+    return int(value) // 2 * 2
+
+
+class Drawing(NamedTuple):
+    """An audiogram as the render's ffmpeg run takes it: ``inputs``, the ffmpeg input options of
+    what the bars are drawn over (a colour, or the source's cover art), and the graph ``lines``
+    from the sound to the framed picture (the last left open)."""
+
+    inputs: list[str]
     lines: list[str]
 
 
 def drawing(
-    sound: str, box_source: str, style: CaptionStyle, size: tuple[int, int], fps: float, background: str | None
+    sound: str,
+    box_source: str,
+    style: CaptionStyle,
+    size: tuple[int, int],
+    fps: float,
+    background: str | None,
+    artwork: Path | str | None = None,
 ) -> Drawing:
     """The audiogram of the audio labelled ``sound`` on a ``size`` frame of ``background``
     (``#RRGGBB``; None: ``BACKGROUND``), ``fps`` frames a second, whose captions are drawn in
-    ``style``; ``box_source`` is the label the ffmpeg run gives ``Drawing.source``."""
+    ``style``; ``artwork`` is the source whose cover art is drawn (``SourceInfo.artwork``), and
+    ``box_source`` the label the ffmpeg run gives ``Drawing.inputs``' picture."""
     width, height = size
-    box = placement(style, width, height)
+    drawn = layout(style, width, height, artwork is not None)
+    if artwork is not None and (drawn.cover is not None or background is None):
+        return _with_cover(sound, box_source, style, drawn, size, fps, background, artwork)
+    box = drawn.bars
     colour = _ffmpeg_colour(background or BACKGROUND)
     return Drawing(
         # A colour source the size of the box, in the frame's own pixel format: the rest of the
         # frame is padding (drawing over the whole frame cost twice as much), and a box drawn in
         # RGB and converted came out a shade darker than the padding, a visible rectangle.
-        f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p",
+        ["-f", "lavfi", "-i", f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p"],
         [
             *_bars(sound, style, box, fps),
             f"{box_source}[bars]overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}",
         ],
+    )
+
+
+def _with_cover(
+    sound: str,
+    cover_source: str,
+    style: CaptionStyle,
+    drawn: Layout,
+    size: tuple[int, int],
+    fps: float,
+    background: str | None,
+    artwork: Path | str,
+) -> Drawing:
+    """``drawing`` for a source with cover art: the still picture (the background, the cover) is
+    composed once from the art's one frame and repeated; the bars are laid over it each frame."""
+    width, height = size
+    bars, cover = drawn
+    still = f"loop=loop=-1:size=1,setpts=N/({fps:g}*TB),fps={fps:g}[still]"
+    art = f"{cover_source}setsar=1,format=yuv420p"
+    if background is not None:  # the kit's colour rather than the cover's blur
+        lines = [
+            f"color=c={_ffmpeg_colour(background)}:s={width}x{height},format=yuv420p,trim=end_frame=1[behind]",
+            f"{art}[cover_front]",
+        ]
+    else:
+        lines = [
+            f"{art},split[cover_back][cover_front]" if cover is not None else f"{art}[cover_back]",
+            f"[cover_back]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+            f"gblur=sigma={round(BLUR * min(width, height))},"
+            f"lutyuv=y=val*{DIM:g}:u=128+(val-128)*{MUTE:g}:v=128+(val-128)*{MUTE:g}[behind]",
+        ]
+    if cover is None:
+        lines.append(f"[behind]{still}")
+    else:
+        n = cover.side
+        lines.append(f"[cover_front]scale={n}:{n}:force_original_aspect_ratio=decrease[cover]")
+        lines.append(f"[behind][cover]overlay=x={cover.x}+({n}-w)/2:y={cover.y}+({n}-h)/2,{still}")
+    return Drawing(
+        seek_input(artwork, None, COVER_SECONDS),
+        [*lines, *_bars(sound, style, bars, fps), f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420"],
     )
 
 

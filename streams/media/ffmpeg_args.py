@@ -62,10 +62,11 @@ def build_ffmpeg_args(
         cut, source = _video_cuts(spec)
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input = 0, 1
-    else:  # bars that follow the voice over a plain background (the sound's line splits to them)
+    else:  # bars that follow the voice over a plain background or the cover art (the sound splits to them)
         behind = brand.background_colour if brand is not None else None
-        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, behind)
-        args += ["-f", "lavfi", "-i", bars.source, *seek_input(spec.source, spec.start)]
+        cover = spec.source if info.artwork else None
+        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, behind, cover)
+        args += [*bars.inputs, *seek_input(spec.source, spec.start)]
         graph = bars.lines
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
