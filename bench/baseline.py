@@ -20,6 +20,22 @@ BASELINES = ROOT / ".local" / "baselines"
 RANKING_BASELINE = "9ca0b2a"
 
 
+def interpreter(code: Path) -> Path:
+    """A Python that imports the project from ``code`` even in the media sandbox's child, which
+    runs ``python -I`` and so ignores ``PYTHONPATH`` (its ``streams`` would otherwise be this
+    checkout's, found by the editable install): a virtual environment beside the worktree whose one
+    ``.pth`` puts ``code`` first and then reads this environment's packages. Made once per worktree."""
+    folder = Path(code).with_name(Path(code).name + "-python")
+    python = folder / "bin" / "python"
+    if not python.exists():
+        base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(folder)], check=True)
+        packages = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
+        site = folder / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        (site / "baseline.pth").write_text(f"{Path(code).resolve()}\nimport site; site.addsitedir({str(packages)!r})\n")
+    return python
+
+
 def checkout(commit: str, *, heads: bool = True) -> Path:
     """A worktree of ``commit`` (made on first use; the repository's own history, no network).
 

@@ -554,7 +554,8 @@ def audiogram() -> str:
             f"of {clip['source']} renders in {medians['audiogram']['wall']:.1f} s with the bars against "
             f"{medians['baseline']['wall']:.1f} s over the plain background ({over['wall']:.2f}× the wall time, "
             f"{over['cpu']:.2f}× the CPU; {times(clip['output'])}, {clip['preset']}, {clip['threads']} threads, median of "
-            f"{clip['rounds']} rounds)")
+            f"{clip['rounds']} rounds), and in {medians['cover']['wall']:.1f} s with the file's cover art drawn as well "
+            f"({r['results']['cover_over_audiogram']['wall']:.2f}× the bars alone)")
 
 
 def render_threads() -> str:
