@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.baseline import checkout, interpreter  # noqa: E402
+from bench.baseline import checkout, python_for  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +77,8 @@ def source(folder: Path, media: Path) -> tuple[Path, Path]:
 
 def render_once(code: Path, audio: Path, out: Path, seconds: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code)}
-    python = sys.executable if code == ROOT else str(interpreter(code))  # the sandbox's child runs that code too
-    done = subprocess.run([python, "-c", RENDER_ONE, str(audio), str(out), str(seconds)], cwd=code, env=env,
+    # python_for: the sandbox's child (python -I, no PYTHONPATH) runs that checkout's code too.
+    done = subprocess.run([str(python_for(code)), "-c", RENDER_ONE, str(audio), str(out), str(seconds)], cwd=code, env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

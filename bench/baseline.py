@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,19 +21,20 @@ BASELINES = ROOT / ".local" / "baselines"
 RANKING_BASELINE = "9ca0b2a"
 
 
-def interpreter(code: Path) -> Path:
-    """A Python that imports the project from ``code`` even in the media sandbox's child, which
-    runs ``python -I`` and so ignores ``PYTHONPATH`` (its ``streams`` would otherwise be this
-    checkout's, found by the editable install): a virtual environment beside the worktree whose one
-    ``.pth`` puts ``code`` first and then reads this environment's packages. Made once per worktree."""
-    folder = Path(code).with_name(Path(code).name + "-python")
-    python = folder / "bin" / "python"
+def python_for(root: Path) -> Path:
+    """A Python that imports the checkout at ``root`` whatever the flags: the media sandbox's child
+    runs ``python -I``, which ignores PYTHONPATH. This checkout's own venv for this checkout; for
+    another, a venv of its own whose one .pth file names that checkout first and then this venv's
+    packages (read as a plain path, so this venv's editable install of this checkout is not)."""
+    if Path(root).resolve() == ROOT:
+        return Path(sys.executable)
+    venv = root / ".local" / "venv"
+    python = venv / "bin" / "python"
     if not python.exists():
         base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
-        subprocess.run([str(base), "-m", "venv", "--without-pip", str(folder)], check=True)
-        packages = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
-        site = folder / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-        (site / "baseline.pth").write_text(f"{Path(code).resolve()}\nimport site; site.addsitedir({str(packages)!r})\n")
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(venv)], check=True)
+        site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        (site / "checkout.pth").write_text(f"{root}\n{sysconfig.get_paths()['purelib']}\n")
     return python
 
 

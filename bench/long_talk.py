@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.baseline import checkout  # noqa: E402
+from bench.baseline import checkout, python_for  # noqa: E402
 from bench.e2e import looped_talk  # noqa: E402
 from bench.language_cost import translated_talks  # noqa: E402
 from bench.report import commit, stop_on_sigterm, table, write_results  # noqa: E402
@@ -75,7 +75,7 @@ def source_video(minutes: float, out_dir: Path) -> Path:
 def run_on(root: Path, source: Path, clips: int, preset: str) -> dict:
     """One upload of ``source`` through a private stack of the checkout at ``root``."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(root), str(source), str(clips), preset], cwd=root,
+    done = subprocess.run([str(python_for(root)), "-c", ONE_RUN, str(root), str(source), str(clips), preset], cwd=root,
                           env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"the run on {root} failed:\n{done.stderr[-3000:]}")

@@ -35,14 +35,13 @@ import os
 import re
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.baseline import checkout  # noqa: E402
+from bench.baseline import checkout, python_for  # noqa: E402
 from bench.report import commit, table, write_results  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "recorded_run.json"
@@ -169,23 +168,6 @@ print(json.dumps({"video_id": video_id, "answers": answers, "events": asyncio.ru
 def clipstream(python: Path, root: Path, env: dict, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
     return subprocess.run([str(python), "-m", "streams.cli", *args], cwd=root, env=env, timeout=timeout,
                           capture_output=True, text=True)
-
-
-def python_for(root: Path) -> Path:
-    """A Python that imports the checkout at ``root`` whatever the flags: the media sandbox's child
-    runs ``python -I``, which ignores PYTHONPATH. This checkout's own venv for this checkout; for
-    another, a venv of its own whose one .pth file names that checkout first and then this venv's
-    packages (read as a plain path, so this venv's editable install of this checkout is not)."""
-    here = Path(__file__).resolve().parent.parent
-    if root == here:
-        return Path(sys.executable)
-    venv = root / ".local" / "venv"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", str(venv)], check=True)
-        site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-        (site / "checkout.pth").write_text(f"{root}\n{sysconfig.get_paths()['purelib']}\n")
-    return python
 
 
 def record(root: Path, video: Path, extra_env: dict[str, str] | None = None) -> dict:
