@@ -153,6 +153,18 @@ def _even(value: float) -> int:
     return int(value) // 2 * 2
 
 
+def described(style: CaptionStyle, size: tuple[int, int], background: str | None, artwork: bool) -> dict:
+    """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box, the
+    cover's square (None when it is not drawn sharp) and what is behind them (``#RRGGBB``, or
+    ``"cover"`` for the cover's blur)."""
+    bars, cover = layout(style, *size, artwork)
+    return {
+        "bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
+        "cover": None if cover is None else {"x": cover.x, "y": cover.y, "side": cover.side},
+        "background": "cover" if artwork and background is None else (background or BACKGROUND),
+    }
+
+
 class Drawing(NamedTuple):
     """An audiogram as the render's ffmpeg run takes it: ``inputs``, the ffmpeg input options of
     what the bars are drawn over (a colour, or the source's cover art), and the graph ``lines``

@@ -40,6 +40,9 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
                   "speaker": "S1"}, ...],
         "emphasis": [{"index": 12, "word": "40%", "emoji": ""}, ...]  # words drawn emphasised
       },                               # (index into words; emoji: the symbol drawn after it)
+      "audiogram": {"bars": {"x": 108, "y": 996, "w": 864, "h": 268},   # audio only: what is drawn
+                    "cover": {"x": 318, "y": 514, "side": 444} | null,  # (output pixels); the
+                    "background": "#14141c" | "cover"} | null,  # source's cover art, its blur
       "hook": {"text": "Why most clips fail", "lines": ["Why most clips fail"], "seconds": 3.0,
                "font_size": 69, "top": 231, "bottom": 338,  # the title's box, output pixel rows
                "covers_face": false} | null,  # true only when no place was clear of the face
@@ -92,6 +95,7 @@ def handoff(
     trim: dict | None = None,
     emphasis: Sequence[dict] = (),
     hook: dict | None = None,
+    audiogram: dict | None = None,
 ) -> dict[str, Any]:
     """The hand-off document (see the module docstring for the schema)."""
     style_json = dataclasses.asdict(style)
@@ -135,6 +139,7 @@ def handoff(
                 for c in cues
             ],
         },
+        "audiogram": audiogram,
         "hook": hook,
         "loudness": None
         if gain_db is None

@@ -32,7 +32,7 @@ from typing import TypeVar
 import numpy as np
 
 from streams.errors import MediaError, RenderError
-from streams.media import loudness
+from streams.media import audiogram, loudness
 from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import brand_json
@@ -201,6 +201,7 @@ async def render_clip(
             cues=layout_cues(spec.words, width, height, style, measure, spec.emphasis),
             emphasis=marked_words(spec.emphasis, spec.words),
             hook=title.as_json() if title is not None else None,
+            audiogram=None if info.has_video else _audiogram(spec, info, (width, height)),
             gain_db=gain,
             thumbnail_at=at,
             ceiling_dbtp=ceiling,
@@ -232,6 +233,12 @@ async def render_clip(
         frames=round(duration * frame_rate(spec, info)),
         encode_seconds=round(encode_seconds, 3),
     )
+
+
+def _audiogram(spec: RenderSpec, info: SourceInfo, size: tuple[int, int]) -> dict:
+    """What an audio-only clip's picture holds (``audiogram.described``), for the hand-off."""
+    behind = spec.brand.background_colour if spec.brand is not None else None
+    return audiogram.described(spec.style, size, behind, info.artwork)
 
 
 def _framing_json(plan) -> dict | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import subprocess
 from pathlib import Path
 
@@ -135,6 +136,9 @@ def test_a_podcast_with_a_cover_gets_it_sharp_over_its_blur_with_the_bars_follow
 
     assert drawn(sounding) > bars.height / 2 >= 5 * drawn(silent), (drawn(sounding), drawn(silent), bars.height)
     assert (sounding[1250:1600].min(axis=2) > 230).sum() > 2000  # the captions, white, in their band
+    drawn_json = json.loads(result.handoff.read_text())["audiogram"]  # the editor is told what is drawn
+    assert drawn_json == {"bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
+                          "cover": {"x": cover.x, "y": cover.y, "side": cover.side}, "background": "cover"}
 
 
 def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
@@ -145,3 +149,12 @@ def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
     assert np.abs(frame[20:200].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
     middle = frame[cover.y + cover.side // 2, cover.x + cover.side // 2]
     assert np.abs(middle - RED).max() < 12
+    assert audiogram.described(spec.style, (1080, 1920), "#203A5C", True)["background"] == "#203A5C"
+
+
+def test_the_handoff_of_a_clip_without_a_cover_names_its_bars_and_plain_background():
+    style = caption_style("bold")
+    box = audiogram.placement(style, 1080, 1350)
+    assert audiogram.described(style, (1080, 1350), None, False) == {
+        "bars": {"x": box.x, "y": box.y, "w": box.width, "h": box.height}, "cover": None,
+        "background": audiogram.BACKGROUND}

@@ -120,6 +120,7 @@ def test_sidecar_captions(clip):
     assert clip.srt.read_text() == to_srt(WORDS) and clip.vtt.read_text() == to_vtt(WORDS, "en")
     assert clip.vtt.read_text().startswith("WEBVTT\nLanguage: en\n\n")
     assert json.loads(clip.handoff.read_text())["captions"]["language"] == "en"
+    assert json.loads(clip.handoff.read_text())["audiogram"] is None  # a picture of its own
     assert clip.ass.read_text().count("Dialogue: ") == len(WORDS)
 
 
