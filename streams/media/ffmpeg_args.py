@@ -64,8 +64,8 @@ def build_ffmpeg_args(
         audio_input, next_input = 0, 1
     else:  # bars that follow the voice over a plain background or the cover art (the sound splits to them)
         behind = brand.background_colour if brand is not None else None
-        cover = spec.source if info.artwork else None
-        bars = audiogram.drawing("[heard]", "[0:v]", spec.style, (width, height), spec.fps or MAX_FPS, behind, cover)
+        cover, picture = (spec.source, f"[0:{info.artwork}]") if info.artwork is not None else (None, "[0:v]")
+        bars = audiogram.drawing("[heard]", picture, spec.style, (width, height), spec.fps or MAX_FPS, behind, cover)
         args += [*bars.inputs, *seek_input(spec.source, spec.start)]
         graph = bars.lines
         audio_input, next_input = 1, 2

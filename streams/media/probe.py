@@ -105,7 +105,7 @@ class MediaInfo:
         sample_rate: sample rate of the first audio stream, in Hz.
         channels: channel count of the first audio stream.
         stream_count: streams of every kind in the container.
-        artwork: whether it carries cover art (``source.artwork_track``).
+        artwork: the index of its cover art's stream (``source.artwork_track``), None without one.
     """
 
     duration: float
@@ -120,7 +120,7 @@ class MediaInfo:
     sample_rate: int
     channels: int
     stream_count: int
-    artwork: bool = False
+    artwork: int | None = None
 
     @property
     def served_type(self) -> str | None:
@@ -195,10 +195,14 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             sample_rate=acc.sample_rate,
             channels=acc.layout.nb_channels,
             stream_count=len(container.streams),
-            artwork=artwork_track(container) is not None,
+            artwork=_index(artwork_track(container)),
         )
     _check_limits(info, limits, name, stored)
     return info
+
+
+def _index(stream) -> int | None:
+    return stream.index if stream is not None else None
 
 
 def _oversized(width: int, height: int, limits: MediaLimits) -> bool:

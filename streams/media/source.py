@@ -21,7 +21,8 @@ ARTWORK_MAX = 4096
 class SourceInfo:
     """What rendering needs to know about a source. ``width``/``height`` are as displayed (after
     rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown.
-    ``artwork``: the source carries cover art (``artwork_track``), drawn in an audio-only clip."""
+    ``artwork``: the index of the stream of its cover art (``artwork_track``), drawn in an
+    audio-only clip; None without one."""
 
     has_video: bool
     has_audio: bool
@@ -29,7 +30,7 @@ class SourceInfo:
     height: int = 0
     fps: float | None = None
     duration: float | None = None
-    artwork: bool = False
+    artwork: int | None = None
 
 
 def video_track(container):
@@ -42,16 +43,16 @@ def video_track(container):
 
 
 def artwork_track(container):
-    """The cover art of an open PyAV ``container`` (an attached picture, as podcasts' MP3 and M4A
-    files carry), None without one or when it is larger than ``ARTWORK_MAX`` a side."""
+    """The cover art of an open PyAV ``container``: its first attached picture (as podcasts' MP3 and
+    M4A files carry), None without one or when that is larger than ``ARTWORK_MAX`` a side."""
     import av
 
     attached = av.stream.Disposition.attached_pic
-    for stream in container.streams.video:
-        width, height = stream.codec_context.width, stream.codec_context.height
-        if stream.disposition & attached and 0 < width <= ARTWORK_MAX and 0 < height <= ARTWORK_MAX:
-            return stream
-    return None
+    cover = next((s for s in container.streams.video if s.disposition & attached), None)
+    if cover is None:
+        return None
+    width, height = cover.codec_context.width, cover.codec_context.height
+    return cover if 0 < width <= ARTWORK_MAX and 0 < height <= ARTWORK_MAX else None
 
 
 def frame_rate(stream) -> float | None:
@@ -127,7 +128,8 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
                     width, height = height, width
             has_video = bool(video is not None and width and height)
             fps = rate if has_video else None
-            artwork = artwork_track(container) is not None
+            cover = artwork_track(container)
+            artwork = cover.index if cover is not None else None
     except (av.FFmpegError, OSError) as exc:
         raise MediaUnreadable(f"cannot read source {name}: {exc}") from exc
     if not has_video and not has_audio:

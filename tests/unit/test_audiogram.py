@@ -89,7 +89,7 @@ def test_the_cover_and_the_bars_share_the_free_band_clear_of_the_title_and_the_c
 
 def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once():
     spec = RenderSpec(Path("episode.mp3"), 3, 8, aspect="9:16")
-    args = build_ffmpeg_args(spec, SourceInfo(False, True, artwork=True), PATHS)
+    args = build_ffmpeg_args(spec, SourceInfo(False, True, artwork=1), PATHS)
     bars, cover = audiogram.layout(spec.style, 1080, 1920, True)
     # The cover's input is read from its first packet (a seek, even to 0, drops the picture); the
     # sound's input is sought to the clip.
@@ -97,7 +97,7 @@ def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once()
     assert "-ss" not in args[:first] and args[first - 2:first + 2] == ["-t", "1.000", "-i", "file:episode.mp3"]
     assert args[first + 1:].count("-ss") == 1 and args[args.index("-ss") + 1] == "3.000"
     lines = graph(args).split(";")
-    assert lines[0] == "[0:v]setsar=1,format=yuv420p,split[cover_back][cover_front]"
+    assert lines[0] == "[0:1]setsar=1,format=yuv420p,split[cover_back][cover_front]"  # the cover's own stream
     assert "gblur=sigma=32" in lines[1] and "lutyuv=y=val*0.4" in lines[1] and lines[1].endswith("[behind]")
     n = cover.side
     assert f"[behind][cover]overlay=x={cover.x}+({n}-w)/2:y={cover.y}+({n}-h)/2,loop=loop=-1:size=1" in graph(args)
@@ -109,9 +109,9 @@ def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once()
 
 def test_a_brand_background_colour_replaces_the_blurred_cover():
     spec = RenderSpec(Path("episode.mp3"), 3, 8, brand=BrandKit(background_colour="#203A5C"))
-    lines = graph(build_ffmpeg_args(spec, SourceInfo(False, True, artwork=True), PATHS)).split(";")
+    lines = graph(build_ffmpeg_args(spec, SourceInfo(False, True, artwork=1), PATHS)).split(";")
     assert lines[0] == "color=c=0x203A5C:s=1080x1920,format=yuv420p,trim=end_frame=1[behind]"
-    assert lines[1] == "[0:v]setsar=1,format=yuv420p[cover_front]" and "gblur" not in ";".join(lines)
+    assert lines[1] == "[0:1]setsar=1,format=yuv420p[cover_front]" and "gblur" not in ";".join(lines)
 
 
 def graph(args: list[str]) -> str:

@@ -225,10 +225,11 @@ def test_a_malformed_result_is_refused(result):
 def test_source_info_crosses_and_a_malformed_one_is_refused():
     info = SourceInfo(True, True, 1920, 1080, 29.97, 3600.5)
     assert wire.source_from_payload(wire.source_payload(info)) == info
-    audio = SourceInfo(False, True, 0, 0, None, None, artwork=True)
+    audio = SourceInfo(False, True, 0, 0, None, None, artwork=1)
     assert wire.source_from_payload(wire.source_payload(audio)) == audio
     for bad in ({**asdict(info), "width": -1}, {**asdict(info), "fps": 0}, {**asdict(info), "has_video": 1},
-                {**asdict(audio), "artwork": "yes"},
+                {**asdict(audio), "artwork": "yes"}, {**asdict(audio), "artwork": True},
+                {**asdict(audio), "artwork": -1},
                 {**asdict(info), "duration": float("inf")}, {k: v for k, v in asdict(info).items() if k != "fps"}):
         with pytest.raises(wire.ProtocolViolation):
             wire.source_from_payload(json.dumps(bad).encode())

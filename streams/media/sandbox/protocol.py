@@ -127,9 +127,9 @@ _INFO_TYPES = {
     "sample_rate": int,
     "channels": int,
     "stream_count": int,
-    "artwork": bool,
+    "artwork": int,
 }
-_OPTIONAL = {"width", "height", "fps", "video_codec"}
+_OPTIONAL = {"width", "height", "fps", "video_codec", "artwork"}
 
 
 def info_from_payload(payload: bytes) -> MediaInfo:
@@ -159,8 +159,10 @@ def source_from_payload(payload: bytes) -> SourceInfo:
     names = {f.name for f in fields(SourceInfo)}
     if set(value) != names:
         raise ProtocolViolation(f"source fields {sorted(value)} are not {sorted(names)}")
-    if not all(isinstance(value[name], bool) for name in ("has_video", "has_audio", "artwork")):
-        raise ProtocolViolation("source has_video, has_audio and artwork are booleans")
+    if not isinstance(value["has_video"], bool) or not isinstance(value["has_audio"], bool):
+        raise ProtocolViolation("source has_video and has_audio are booleans")
+    if value["artwork"] is not None and (not _is_int(value["artwork"]) or value["artwork"] < 0):
+        raise ProtocolViolation("source artwork is not a stream index")
     for name in ("width", "height"):
         if not _is_int(value[name]) or value[name] < 0:
             raise ProtocolViolation(f"source {name} is not a size")
