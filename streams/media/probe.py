@@ -25,7 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
-from streams.media.source import SourceInfo, artwork_track, frame_rate, rotation_or_zero, video_track
+from streams.media.source import SourceInfo, cover_of, frame_rate, rotation_or_zero, video_track
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -105,7 +105,7 @@ class MediaInfo:
         sample_rate: sample rate of the first audio stream, in Hz.
         channels: channel count of the first audio stream.
         stream_count: streams of every kind in the container.
-        artwork: the index of its cover art's stream (``source.artwork_track``), None without one.
+        artwork: the index of its cover art's stream (``source.cover_of``), None without one.
     """
 
     duration: float
@@ -195,14 +195,10 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             sample_rate=acc.sample_rate,
             channels=acc.layout.nb_channels,
             stream_count=len(container.streams),
-            artwork=_index(artwork_track(container)),
+            artwork=cover_of(container),
         )
     _check_limits(info, limits, name, stored)
     return info
-
-
-def _index(stream) -> int | None:
-    return stream.index if stream is not None else None
 
 
 def _oversized(width: int, height: int, limits: MediaLimits) -> bool:

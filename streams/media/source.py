@@ -21,8 +21,8 @@ ARTWORK_MAX = 4096
 class SourceInfo:
     """What rendering needs to know about a source. ``width``/``height`` are as displayed (after
     rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown.
-    ``artwork``: the index of the stream of its cover art (``artwork_track``), drawn in an
-    audio-only clip; None without one."""
+    ``artwork``: the index of the stream of its cover art (``cover_of``), drawn in an audio-only
+    clip; None without one."""
 
     has_video: bool
     has_audio: bool
@@ -53,6 +53,23 @@ def artwork_track(container):
         return None
     width, height = cover.codec_context.width, cover.codec_context.height
     return cover if 0 < width <= ARTWORK_MAX and 0 < height <= ARTWORK_MAX else None
+
+
+def cover_of(container) -> int | None:
+    """The stream index of the open ``container``'s cover art (``artwork_track``) when its picture
+    decodes, else None: a broken cover is left out rather than failing every clip's render. Seeks
+    to the start to read it: seek again before decoding anything else."""
+    import av
+
+    cover = artwork_track(container)
+    if cover is None:
+        return None
+    try:
+        container.seek(0)
+        picture = next(container.decode(cover), None)
+    except av.FFmpegError:
+        return None
+    return cover.index if picture is not None else None
 
 
 def frame_rate(stream) -> float | None:
@@ -128,8 +145,7 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
                     width, height = height, width
             has_video = bool(video is not None and width and height)
             fps = rate if has_video else None
-            cover = artwork_track(container)
-            artwork = cover.index if cover is not None else None
+            artwork = cover_of(container)
     except (av.FFmpegError, OSError) as exc:
         raise MediaUnreadable(f"cannot read source {name}: {exc}") from exc
     if not has_video and not has_audio:

@@ -105,6 +105,23 @@ def test_cover_art_larger_than_podcast_directories_ask_is_not_artwork(media_dir,
     assert info.stream_count == 2 and not info.has_video and info.artwork is None and describe(out).artwork is None
 
 
+def test_a_cover_that_does_not_decode_is_left_out_and_the_sound_is_still_read(media_dir, work):
+    """A broken picture would fail every clip's render (FFmpeg stops at a frame it cannot decode):
+    the cover is left out, the recording is as usable as without one."""
+    cover, sound, out = work / "cover.png", work / "sound.mp3", work / "broken_cover.mp3"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=256x256", "-frames:v", "1", str(cover))
+    ffmpeg("-i", str(media_dir / "speech/jfk.flac"), "-c:a", "libmp3lame", str(sound))
+    ffmpeg("-i", str(sound), "-i", str(cover), "-map", "0", "-map", "1", "-c", "copy", "-id3v2_version", "3",
+           "-disposition:v", "attached_pic", str(out))
+    assert probe(out).artwork == 1  # whole, it is the cover
+    data = bytearray(out.read_bytes())
+    at = data.find(b"IDAT")
+    data[at + 64:at + 4000] = random.Random(7).randbytes(4000 - 64)  # the picture's compressed rows
+    out.write_bytes(bytes(data))
+    info = probe(out)
+    assert info.artwork is None and describe(out).artwork is None and info.duration == pytest.approx(11.0, abs=0.2)
+
+
 def test_empty_file(tmp_path):
     with pytest.raises(EmptyMedia, match=r"^talk\.mp4 is empty \(0 bytes\)"):
         probe(write(tmp_path / "talk.mp4", b""))
