@@ -10,7 +10,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -24,6 +23,7 @@ from streams.media.hook import Hook, captions_band, hook_style, layout_hook
 from streams.media.render import render_clip
 from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
+from tests.frames import frame_at
 
 RED = np.array((0xE0, 0x20, 0x20))
 WORDS = tuple(Word(w, 0.1 + 0.5 * i, 0.5 + 0.5 * i) for i, w in enumerate("the cover stays on screen".split()))
@@ -46,14 +46,6 @@ def podcast(tmp_path_factory) -> Path:
     ffmpeg("-i", str(sound), "-i", str(cover), "-map", "0", "-map", "1", "-c", "copy", "-id3v2_version", "3",
            "-disposition:v", "attached_pic", str(out))
     return out
-
-
-def frame_at(path: Path, seconds: float) -> np.ndarray:
-    with av.open(str(path)) as c:
-        for frame in c.decode(video=0):
-            if frame.time >= seconds:
-                return frame.to_ndarray(format="rgb24").astype(np.int16)
-    raise AssertionError(f"no frame at {seconds}s in {path}")
 
 
 def render(spec: RenderSpec, out: Path):

@@ -28,6 +28,7 @@ from streams.media.render import probe, render_clip
 from streams.media.render_spec import RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 from streams.media.thumbnail import candidate_times, choose, later_times, sharpness
+from tests.frames import frame_at
 from tests.plans import FakePlan, Key
 
 WORDS = tuple(Word(w, s, s + 0.45) for w, s in [
@@ -74,14 +75,6 @@ def durations(path: Path) -> dict[str, float]:
         for s in c.streams:
             out[s.type] = float(s.duration * s.time_base)
         return out
-
-
-def frame_at(path: Path, seconds: float) -> np.ndarray:
-    with av.open(str(path)) as c:
-        for frame in c.decode(video=0):
-            if frame.time >= seconds:
-                return frame.to_ndarray(format="rgb24").astype(np.int16)
-    raise AssertionError(f"no frame at {seconds}s in {path}")
 
 
 def top_level_boxes(path: Path) -> list[str]:

@@ -8,7 +8,6 @@ import json
 import subprocess
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ from streams.media.ass import to_ass
 from streams.media.hook import Hook
 from streams.media.render import render_clip
 from streams.media.render_spec import RenderSpec
+from tests.frames import frame_at
 
 WORDS = tuple(
     Word(w, 0.2 + 0.45 * i, 0.55 + 0.45 * i)
@@ -42,14 +42,6 @@ def source(tmp_path_factory) -> Path:
 def render(source: Path, out: Path, **kwargs):
     spec = RenderSpec(source, 0.0, 4.0, words=WORDS, preset="ultrafast", loudness=False, crop_center_x=0.5, **kwargs)
     return asyncio.run(render_clip(spec, out))
-
-
-def frame_at(path: Path, seconds: float) -> np.ndarray:
-    with av.open(str(path)) as c:
-        for frame in c.decode(video=0):
-            if frame.time >= seconds:
-                return frame.to_ndarray(format="rgb24").astype(int)
-    raise AssertionError(f"no frame at {seconds}s")
 
 
 def highlighted(frame: np.ndarray) -> np.ndarray:
