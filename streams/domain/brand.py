@@ -40,7 +40,7 @@ POSITIONS = ("bottom", "middle", "top")
 EDITING_CHOICES = ("trim", "hook_title", "emphasis", "emoji")
 MAX_KEYWORDS = 50
 MAX_SPEAKER_COLOURS = 8
-_SWITCHES = ("hook_title", "emphasis", "emoji")
+_SWITCHES = ("hook_title", "emphasis", "emoji", "audiogram_bars", "audiogram_cover")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _FONT = re.compile(r"[\w .\-]{1,64}")  # a family name; no commas, which would end the ASS field
 
@@ -53,7 +53,10 @@ class BrandKit:
     highlight_colour: colour of the word being spoken.
     outline_colour: colour of the text outline.
     emphasis_colour: colour of ``keywords`` (None: the highlight colour).
-    background_colour: behind an audio-only clip's bars and captions, ``#RRGGBB`` (None: near-black).
+    background_colour: behind an audio-only clip's bars and captions, ``#RRGGBB`` (None: near-black,
+        or the source's cover art blurred).
+    audiogram_bars: draw bars that follow the voice in an audio-only clip (None: yes).
+    audiogram_cover: draw the source's cover art in an audio-only clip (None: yes, when it has one).
     position: one of ``POSITIONS``.
     outline_width: outline thickness in px at 1080 (0-20).
     uppercase: burn captions in upper case.
@@ -75,6 +78,8 @@ class BrandKit:
     outline_colour: str | None = None
     emphasis_colour: str | None = None
     background_colour: str | None = None
+    audiogram_bars: bool | None = None
+    audiogram_cover: bool | None = None
     position: str | None = None
     outline_width: float | None = None
     uppercase: bool | None = None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from streams.domain.brand import BrandKit
 from streams.media.ass import safe_area
 from streams.media.audio import seek_input
 from streams.media.captions import CaptionStyle
@@ -81,19 +82,23 @@ class Square:
 
 
 class Layout(NamedTuple):
-    """The bars' box and, for a source with cover art that fits, the cover's square."""
+    """The bars' box (None when a brand kit turns them off) and, for a source with cover art that
+    fits, the cover's square."""
 
-    bars: Placement
+    bars: Placement | None
     cover: Square | None
 
 
-def layout(style: CaptionStyle, width: int, height: int, artwork: bool) -> Layout:
+def layout(style: CaptionStyle, width: int, height: int, artwork: bool, bars: bool = True) -> Layout:
     """Where the bars and the cover go on a ``width`` x ``height`` frame whose captions are drawn
     in ``style``: without ``artwork``, the bars at ``placement``; with it, the cover and the bars
-    together in the free band that holds the largest cover (the bars under it, else beside it)."""
+    together in the free band that holds the largest cover (the bars under it, else beside it;
+    without ``bars``, the cover alone, centred in it)."""
     fits: list[tuple[float, Layout]] = []
     for top, bottom in _free_rows(style, width, height) if artwork else []:
-        for found, weight in ((_column(top, bottom, width, height), 1.0), (_row(top, bottom, width, height), BESIDE)):
+        shapes = [(_column(top, bottom, width, height, bars), 1.0)]
+        shapes += [(_row(top, bottom, width, height), BESIDE)] if bars else []
+        for found, weight in shapes:
             if (
                 found is not None
                 and found.cover is not None
@@ -101,7 +106,7 @@ def layout(style: CaptionStyle, width: int, height: int, artwork: bool) -> Layou
             ):
                 fits.append((found.cover.side * weight, found))
     if not fits:
-        return Layout(placement(style, width, height), None)
+        return Layout(placement(style, width, height) if bars else None, None)
     return max(fits, key=lambda scored: scored[0])[1]
 
 
@@ -120,17 +125,17 @@ def _free_rows(style: CaptionStyle, width: int, height: int) -> list[Band]:
     return free
 
 
-def _column(top: float, bottom: float, width: int, height: int) -> Layout | None:
-    """The cover with the bars under it, centred in the rows ``top`` to ``bottom``."""
+def _column(top: float, bottom: float, width: int, height: int, bars: bool = True) -> Layout | None:
+    """The cover with the bars under it (or alone), centred in the rows ``top`` to ``bottom``."""
     safe_width = width * (1 - 2 * safe_area(width, height).side)
-    bars_height, spacing = _even(height * HEIGHT), SPACING * height
+    bars_height, spacing = (_even(height * HEIGHT), SPACING * height) if bars else (0, 0.0)
     side = _even(min(bottom - top - bars_height - spacing, COVER_WIDEST * safe_width) - 1)
     if side <= 0:
         return None
     y = top + (bottom - top - side - spacing - bars_height) / 2
     bar = max(2, int(safe_width) // (2 * BARS))
-    bars = Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height)
-    return Layout(bars, Square(_even((width - side) / 2), _even(y), side))
+    box = Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height)
+    return Layout(box if bars else None, Square(_even((width - side) / 2), _even(y), side))
 
 
 def _row(top: float, bottom: float, width: int, height: int) -> Layout | None:
@@ -153,46 +158,60 @@ def _even(value: float) -> int:
     return int(value) // 2 * 2
 
 
-def described(style: CaptionStyle, size: tuple[int, int], background: str | None, artwork: bool) -> dict:
-    """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box, the
-    cover's square (None when it is not drawn sharp) and what is behind them (``#RRGGBB``, or
-    ``"cover"`` for the cover's blur)."""
-    bars, cover = layout(style, *size, artwork)
+class Choices(NamedTuple):
+    """What an audio-only clip's picture holds, a brand kit's switches applied: the index of the
+    source's cover art stream to draw (None: none), whether the bars are drawn, and the background
+    colour (``#RRGGBB``; None: the cover's blur, or ``BACKGROUND`` without a cover)."""
+
+    cover: int | None
+    bars: bool
+    background: str | None
+
+
+def choices(brand: BrandKit | None, artwork: int | None) -> Choices:
+    """The ``Choices`` for a source whose cover art is the stream ``artwork`` (``SourceInfo.artwork``)
+    under ``brand``: the cover and the bars unless the kit turns them off."""
+    if brand is None:
+        return Choices(artwork, True, None)
+    cover = None if brand.audiogram_cover is False else artwork
+    return Choices(cover, brand.audiogram_bars is not False, brand.background_colour)
+
+
+def described(style: CaptionStyle, size: tuple[int, int], chosen: Choices) -> dict:
+    """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box (None
+    when off), the cover's square (None when it is not drawn sharp) and what is behind them
+    (``#RRGGBB``, or ``"cover"`` for the cover's blur)."""
+    artwork = chosen.cover is not None
+    bars, cover = layout(style, *size, artwork, chosen.bars)
     return {
-        "bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
+        "bars": None if bars is None else {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
         "cover": None if cover is None else {"x": cover.x, "y": cover.y, "side": cover.side},
-        "background": "cover" if artwork and background is None else (background or BACKGROUND),
+        "background": "cover" if artwork and chosen.background is None else (chosen.background or BACKGROUND),
     }
 
 
 class Drawing(NamedTuple):
     """An audiogram as the render's ffmpeg run takes it: ``inputs``, the ffmpeg input options of
-    what the bars are drawn over (a colour, or the source's cover art), and the graph ``lines``
-    from the sound to the framed picture (the last left open)."""
+    what the bars are drawn over (a colour, or the source's cover art; the run's first input), and
+    the graph ``lines`` from the sound to the framed picture (the last left open)."""
 
     inputs: list[str]
     lines: list[str]
 
 
 def drawing(
-    sound: str,
-    box_source: str,
-    style: CaptionStyle,
-    size: tuple[int, int],
-    fps: float,
-    background: str | None,
-    artwork: Path | str | None = None,
+    sound: str, source: Path | str, chosen: Choices, style: CaptionStyle, size: tuple[int, int], fps: float
 ) -> Drawing:
-    """The audiogram of the audio labelled ``sound`` on a ``size`` frame of ``background``
-    (``#RRGGBB``; None: ``BACKGROUND``), ``fps`` frames a second, whose captions are drawn in
-    ``style``; ``artwork`` is the source whose cover art is drawn (``SourceInfo.artwork``), and
-    ``box_source`` the label the ffmpeg run gives ``Drawing.inputs``' picture."""
+    """The picture ``chosen`` for the audio labelled ``sound`` of ``source`` on a ``size`` frame,
+    ``fps`` frames a second, whose captions are drawn in ``style``."""
     width, height = size
-    drawn = layout(style, width, height, artwork is not None)
-    if artwork is not None and (drawn.cover is not None or background is None):
-        return _with_cover(sound, box_source, style, drawn, size, fps, background, artwork)
+    drawn = layout(style, width, height, chosen.cover is not None, chosen.bars)
+    if chosen.cover is not None and (drawn.cover is not None or chosen.background is None):
+        return _with_cover(sound, source, chosen, style, drawn, size, fps)
+    colour = _ffmpeg_colour(chosen.background or BACKGROUND)
     box = drawn.bars
-    colour = _ffmpeg_colour(background or BACKGROUND)
+    if box is None:  # captions on the colour alone
+        return Drawing(["-f", "lavfi", "-i", f"color=c={colour}:s={width}x{height}:r={fps:g}"], ["[0:v]null"])
     return Drawing(
         # A colour source the size of the box, in the frame's own pixel format: the rest of the
         # frame is padding (drawing over the whole frame cost twice as much), and a box drawn in
@@ -200,30 +219,29 @@ def drawing(
         ["-f", "lavfi", "-i", f"color=c={colour}:s={box.width}x{box.height}:r={fps:g},format=yuv420p"],
         [
             *_bars(sound, style, box, fps),
-            f"{box_source}[bars]overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}",
+            f"[0:v][bars]overlay=format=yuv420,pad={width}:{height}:{box.x}:{box.y}:color={colour}",
         ],
     )
 
 
 def _with_cover(
     sound: str,
-    cover_source: str,
+    source: Path | str,
+    chosen: Choices,
     style: CaptionStyle,
     drawn: Layout,
     size: tuple[int, int],
     fps: float,
-    background: str | None,
-    artwork: Path | str,
 ) -> Drawing:
     """``drawing`` for a source with cover art: the still picture (the background, the cover) is
     composed once from the art's one frame and repeated; the bars are laid over it each frame."""
     width, height = size
     bars, cover = drawn
     still = f"loop=loop=-1:size=1,setpts=N/({fps:g}*TB),fps={fps:g}[still]"
-    art = f"{cover_source}setsar=1,format=yuv420p"
-    if background is not None:  # the kit's colour rather than the cover's blur
+    art = f"[0:{chosen.cover}]setsar=1,format=yuv420p"
+    if chosen.background is not None:  # the kit's colour rather than the cover's blur
         lines = [
-            f"color=c={_ffmpeg_colour(background)}:s={width}x{height},format=yuv420p,trim=end_frame=1[behind]",
+            f"color=c={_ffmpeg_colour(chosen.background)}:s={width}x{height},format=yuv420p,trim=end_frame=1[behind]",
             f"{art}[cover_front]",
         ]
     else:
@@ -239,10 +257,11 @@ def _with_cover(
         n = cover.side
         lines.append(f"[cover_front]scale={n}:{n}:force_original_aspect_ratio=decrease[cover]")
         lines.append(f"[behind][cover]overlay=x={cover.x}+({n}-w)/2:y={cover.y}+({n}-h)/2,{still}")
-    return Drawing(
-        seek_input(artwork, None, COVER_SECONDS),
-        [*lines, *_bars(sound, style, bars, fps), f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420"],
-    )
+    if bars is None:
+        lines.append("[still]null")
+    else:
+        lines += [*_bars(sound, style, bars, fps), f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420"]
+    return Drawing(seek_input(source, None, COVER_SECONDS), lines)
 
 
 def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[str]:

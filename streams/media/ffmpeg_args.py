@@ -61,13 +61,12 @@ def build_ffmpeg_args(
         args += seek_input(spec.source, spec.start)
         cut, source = _video_cuts(spec)
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
-        audio_input, next_input = 0, 1
+        audio_input, next_input, heard = 0, 1, False
     else:  # bars that follow the voice over a plain background or the cover art (the sound splits to them)
-        behind = brand.background_colour if brand is not None else None
-        cover, picture = (spec.source, f"[0:{info.artwork}]") if info.artwork is not None else (None, "[0:v]")
-        bars = audiogram.drawing("[heard]", picture, spec.style, (width, height), spec.fps or MAX_FPS, behind, cover)
-        args += [*bars.inputs, *seek_input(spec.source, spec.start)]
-        graph = bars.lines
+        chosen = audiogram.choices(brand, info.artwork)
+        drawn = audiogram.drawing("[heard]", spec.source, chosen, spec.style, (width, height), spec.fps or MAX_FPS)
+        args += [*drawn.inputs, *seek_input(spec.source, spec.start)]
+        graph, heard = drawn.lines, chosen.bars
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
         args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]
@@ -77,7 +76,7 @@ def build_ffmpeg_args(
     if info.has_audio:
         gain = gain_db if spec.loudness else None
         # Pad with silence so audio is never shorter than the clip; -t trims it to the sample.
-        graph.append(_audio_line(audio_input, spec, gain, heard=not info.has_video))
+        graph.append(_audio_line(audio_input, spec, gain, heard=heard))
         audio_map = "[a]"
     else:
         args += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]

@@ -141,12 +141,58 @@ def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
     assert np.abs(frame[20:200].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
     middle = frame[cover.y + cover.side // 2, cover.x + cover.side // 2]
     assert np.abs(middle - RED).max() < 12
-    assert audiogram.described(spec.style, (1080, 1920), "#203A5C", True)["background"] == "#203A5C"
+    chosen = audiogram.choices(spec.brand, 1)
+    assert audiogram.described(spec.style, (1080, 1920), chosen)["background"] == "#203A5C"
 
 
 def test_the_handoff_of_a_clip_without_a_cover_names_its_bars_and_plain_background():
     style = caption_style("bold")
     box = audiogram.placement(style, 1080, 1350)
-    assert audiogram.described(style, (1080, 1350), None, False) == {
+    assert audiogram.described(style, (1080, 1350), audiogram.choices(None, None)) == {
         "bars": {"x": box.x, "y": box.y, "w": box.width, "h": box.height}, "cover": None,
         "background": audiogram.BACKGROUND}
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
+def test_a_cover_without_bars_takes_the_room_they_took_under_it(aspect):
+    width, height = ASPECTS[aspect]
+    style = caption_style("bold")
+    alone, beside = audiogram.layout(style, width, height, True, bars=False), audiogram.layout(style, width, height, True)
+    assert alone.bars is None and alone.cover is not None and beside.cover is not None
+    under = beside.bars is not None and beside.bars.y >= beside.cover.y + beside.cover.side
+    assert alone.cover.side > beside.cover.side if under else alone.cover.side >= beside.cover.side
+    title = layout_hook(Hook(TITLE), width, height, hook_style(style, TITLE), None, [], 10.0)
+    top, bottom = captions_band(style, width, height)
+    y, side = alone.cover.y, alone.cover.side
+    assert title.bottom <= y and y + side <= top and alone.cover.x * 2 + side in (width, width - 1, width - 2)
+    assert audiogram.layout(style, width, height, False, bars=False) == (None, None)
+
+
+def test_a_brand_kit_turns_the_bars_or_the_cover_off():
+    source = SourceInfo(False, True, artwork=1)
+    no_bars = RenderSpec(Path("episode.mp3"), 3, 8, brand=BrandKit(audiogram_bars=False))
+    lines = graph(build_ffmpeg_args(no_bars, source, PATHS)).split(";")
+    assert "showfreqs" not in ";".join(lines) and "asplit" not in lines[-1]  # the sound goes to the file only
+    assert lines[-2] == "[still]null,ass=filename=/clips/c.ass,format=yuv420p[v]" and "gblur" in ";".join(lines)
+    plain = build_ffmpeg_args(no_bars, SourceInfo(False, True), PATHS)
+    assert plain[plain.index("lavfi") + 2] == "color=c=0x14141c:s=1080x1920:r=30"
+    assert graph(plain).startswith("[0:v]null,ass=") and "showfreqs" not in graph(plain)
+    no_cover = build_ffmpeg_args(RenderSpec(Path("episode.mp3"), 3, 8, brand=BrandKit(audiogram_cover=False)),
+                                 source, PATHS)
+    assert "-t" not in no_cover[:no_cover.index("-ss")] and "gblur" not in graph(no_cover)
+    assert "showfreqs" in graph(no_cover) and graph(no_cover).split(";")[-1].endswith("asplit[a][heard]")
+    assert audiogram.described(caption_style("bold"), (1080, 1920), audiogram.choices(BrandKit(audiogram_cover=False),
+                                                                                      1))["cover"] is None
+
+
+def test_a_cover_alone_renders_sharp_over_its_blur_and_nothing_moves(podcast, tmp_path):
+    spec = RenderSpec(podcast, 0.5, 3.0, words=WORDS[:2], preset="ultrafast", loudness=False,
+                      brand=BrandKit(audiogram_bars=False))
+    result = render(spec, tmp_path)
+    _, cover = audiogram.layout(spec.style, 1080, 1920, True, bars=False)
+    sounding = frame_at(result.mp4, 1.0)
+    inner = slice(cover.y + 8, cover.y + cover.side - 8), slice(cover.x + 8, cover.x + cover.side - 8)
+    assert np.abs(sounding[inner].mean(axis=(0, 1)) - RED).max() < 12
+    below = sounding[cover.y + cover.side + 20:cover.y + cover.side + 200]  # where bars would stand
+    assert below.astype(float).std(axis=(0, 1)).max() < 4  # the blur alone, though the tone sounds
+    assert json.loads(result.handoff.read_text())["audiogram"]["bars"] is None

@@ -51,6 +51,8 @@ def test_the_kit_reaches_the_burned_captions():
     ({"outline_width": 25}, "brand outline_width must be between 0 and 20"),
     ({"outline_width": float("nan")}, "brand outline_width must be between 0 and 20"),
     ({"uppercase": "yes"}, "brand uppercase must be true or false"),
+    ({"audiogram_bars": "off"}, "brand .*audiogram_bars.* must each be true or false"),
+    ({"audiogram_cover": 0}, "brand .*audiogram_cover must each be true or false"),
     ({"keywords": ("",)}, "brand keywords must be at most 50 words"),
     ({"keywords": tuple(f"w{i}" for i in range(51))}, "brand keywords must be at most 50 words"),
     ({"logo_corner": "centre"}, "brand logo_corner must be one of top-left"),
@@ -81,9 +83,9 @@ def test_the_handoff_names_the_logo_by_its_file():
     # The fields in the kit's order, the asset's id replaced by the file drawn (the hand-off's
     # reader never sees an id of the catalog).
     assert list(recorded) == ["font", "text_colour", "highlight_colour", "outline_colour", "emphasis_colour",
-                              "background_colour", "position", "outline_width", "uppercase", "keywords", "logo", "logo_corner",
-                              "logo_width", "logo_opacity", "speaker_colours", "trim", "hook_title", "emphasis",
-                              "emoji"]
+                              "background_colour", "audiogram_bars", "audiogram_cover", "position", "outline_width",
+                              "uppercase", "keywords", "logo", "logo_corner", "logo_width", "logo_opacity",
+                              "speaker_colours", "trim", "hook_title", "emphasis", "emoji"]
     assert recorded["logo"] == "brand_logo.png" and recorded["keywords"] == ["free", "today"]
     assert recorded["speaker_colours"] == [] and recorded["trim"] == "pauses"
     assert brand_json(BrandKit(), None)["logo"] is None
