@@ -177,10 +177,11 @@ def choices(brand: BrandKit | None, artwork: int | None) -> Choices:
     return Choices(cover, brand.audiogram_bars is not False, brand.background_colour)
 
 
-def described(style: CaptionStyle, size: tuple[int, int], chosen: Choices) -> dict:
+def described(style: CaptionStyle, size: tuple[int, int], brand: BrandKit | None, artwork_stream: int | None) -> dict:
     """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box (None
     when off), the cover's square (None when it is not drawn sharp) and what is behind them
     (``#RRGGBB``, or ``"cover"`` for the cover's blur)."""
+    chosen = choices(brand, artwork_stream)
     artwork = chosen.cover is not None
     bars, cover = layout(style, *size, artwork, chosen.bars)
     return {
@@ -193,17 +194,27 @@ def described(style: CaptionStyle, size: tuple[int, int], chosen: Choices) -> di
 class Drawing(NamedTuple):
     """An audiogram as the render's ffmpeg run takes it: ``inputs``, the ffmpeg input options of
     what the bars are drawn over (a colour, or the source's cover art; the run's first input), and
-    the graph ``lines`` from the sound to the framed picture (the last left open)."""
+    the graph ``lines`` from the sound to the framed picture (the last left open); ``heard``:
+    whether they read the sound (the bars do)."""
 
     inputs: list[str]
     lines: list[str]
+    heard: bool = True
 
 
 def drawing(
-    sound: str, source: Path | str, chosen: Choices, style: CaptionStyle, size: tuple[int, int], fps: float
+    sound: str,
+    source: Path | str,
+    brand: BrandKit | None,
+    artwork_stream: int | None,
+    style: CaptionStyle,
+    size: tuple[int, int],
+    fps: float,
 ) -> Drawing:
-    """The picture ``chosen`` for the audio labelled ``sound`` of ``source`` on a ``size`` frame,
-    ``fps`` frames a second, whose captions are drawn in ``style``."""
+    """The picture for the audio labelled ``sound`` of ``source``, whose cover art is the stream
+    ``artwork_stream``, under ``brand`` (``choices``) on a ``size`` frame, ``fps`` frames a second,
+    whose captions are drawn in ``style``."""
+    chosen = choices(brand, artwork_stream)
     width, height = size
     drawn = layout(style, width, height, chosen.cover is not None, chosen.bars)
     if chosen.cover is not None and (drawn.cover is not None or chosen.background is None):
@@ -211,7 +222,7 @@ def drawing(
     colour = _ffmpeg_colour(chosen.background or BACKGROUND)
     box = drawn.bars
     if box is None:  # captions on the colour alone
-        return Drawing(["-f", "lavfi", "-i", f"color=c={colour}:s={width}x{height}:r={fps:g}"], ["[0:v]null"])
+        return Drawing(["-f", "lavfi", "-i", f"color=c={colour}:s={width}x{height}:r={fps:g}"], ["[0:v]null"], False)
     return Drawing(
         # A colour source the size of the box, in the frame's own pixel format: the rest of the
         # frame is padding (drawing over the whole frame cost twice as much), and a box drawn in
@@ -261,7 +272,7 @@ def _with_cover(
         lines.append("[still]null")
     else:
         lines += [*_bars(sound, style, bars, fps), f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420"]
-    return Drawing(seek_input(source, None, COVER_SECONDS), lines)
+    return Drawing(seek_input(source, None, COVER_SECONDS), lines, bars is not None)
 
 
 def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[str]:

@@ -63,10 +63,10 @@ def build_ffmpeg_args(
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input, heard = 0, 1, False
     else:  # bars that follow the voice over a plain background or the cover art (the sound splits to them)
-        chosen = audiogram.choices(brand, info.artwork)
-        drawn = audiogram.drawing("[heard]", spec.source, chosen, spec.style, (width, height), spec.fps or MAX_FPS)
+        size, fps = (width, height), spec.fps or MAX_FPS
+        drawn = audiogram.drawing("[heard]", spec.source, brand, info.artwork, spec.style, size, fps)
         args += [*drawn.inputs, *seek_input(spec.source, spec.start)]
-        graph, heard = drawn.lines, chosen.bars
+        graph, heard = drawn.lines, drawn.heard
         audio_input, next_input = 1, 2
     if brand is not None and logo is not None:
         args += ["-protocol_whitelist", "file", "-format_whitelist", LOGO_DEMUXERS, "-i", f"file:{logo}"]

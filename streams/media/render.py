@@ -237,7 +237,7 @@ async def render_clip(
 
 def _audiogram(spec: RenderSpec, info: SourceInfo, size: tuple[int, int]) -> dict:
     """What an audio-only clip's picture holds (``audiogram.described``), for the hand-off."""
-    return audiogram.described(spec.style, size, audiogram.choices(spec.brand, info.artwork))
+    return audiogram.described(spec.style, size, spec.brand, info.artwork)
 
 
 def _framing_json(plan) -> dict | None:

@@ -141,14 +141,13 @@ def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
     assert np.abs(frame[20:200].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
     middle = frame[cover.y + cover.side // 2, cover.x + cover.side // 2]
     assert np.abs(middle - RED).max() < 12
-    chosen = audiogram.choices(spec.brand, 1)
-    assert audiogram.described(spec.style, (1080, 1920), chosen)["background"] == "#203A5C"
+    assert audiogram.described(spec.style, (1080, 1920), spec.brand, 1)["background"] == "#203A5C"
 
 
 def test_the_handoff_of_a_clip_without_a_cover_names_its_bars_and_plain_background():
     style = caption_style("bold")
     box = audiogram.placement(style, 1080, 1350)
-    assert audiogram.described(style, (1080, 1350), audiogram.choices(None, None)) == {
+    assert audiogram.described(style, (1080, 1350), None, None) == {
         "bars": {"x": box.x, "y": box.y, "w": box.width, "h": box.height}, "cover": None,
         "background": audiogram.BACKGROUND}
 
@@ -181,8 +180,7 @@ def test_a_brand_kit_turns_the_bars_or_the_cover_off():
                                  source, PATHS)
     assert "-t" not in no_cover[:no_cover.index("-ss")] and "gblur" not in graph(no_cover)
     assert "showfreqs" in graph(no_cover) and graph(no_cover).split(";")[-1].endswith("asplit[a][heard]")
-    assert audiogram.described(caption_style("bold"), (1080, 1920), audiogram.choices(BrandKit(audiogram_cover=False),
-                                                                                      1))["cover"] is None
+    assert audiogram.described(caption_style("bold"), (1080, 1920), BrandKit(audiogram_cover=False), 1)["cover"] is None
 
 
 def test_a_cover_alone_renders_sharp_over_its_blur_and_nothing_moves(podcast, tmp_path):
