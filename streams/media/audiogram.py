@@ -133,9 +133,13 @@ def _column(top: float, bottom: float, width: int, height: int, bars: bool = Tru
     if side <= 0:
         return None
     y = top + (bottom - top - side - spacing - bars_height) / 2
+    cover = Square(_even((width - side) / 2), _even(y), side)
+    if not bars:
+        return Layout(None, cover)
     bar = max(2, int(safe_width) // (2 * BARS))
-    box = Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height)
-    return Layout(box if bars else None, Square(_even((width - side) / 2), _even(y), side))
+    return Layout(
+        Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height), cover
+    )
 
 
 def _row(top: float, bottom: float, width: int, height: int) -> Layout | None:
