@@ -180,8 +180,8 @@ def test_a_looks_frames_cross_intact():
     t, got_small, got_full = wire.picture_from_payload(wire.picture_payload(2.5, small, full), (640, 360), (1280, 720))
     assert t == 2.5 and np.array_equal(got_small, small) and np.array_equal(got_full, full)
     loud = Loudness(0.04, 1.0, (0.1, 0.2))
-    assert wire.result_from_payload(wire.result_payload((3.0, 6.0), loud)) == ((3.0, 6.0), loud)
-    assert wire.result_from_payload(wire.result_payload((), None)) == ((), None)
+    assert wire.result_from_payload(wire.result_payload((3.0, 6.0), loud, 0.25)) == ((3.0, 6.0), loud, 0.25)
+    assert wire.result_from_payload(wire.result_payload((), None)) == ((), None, 0.0)
 
 
 @pytest.mark.parametrize("payload", [
@@ -209,13 +209,19 @@ def test_a_picture_must_be_exactly_the_announced_size_at_a_real_time():
 
 
 @pytest.mark.parametrize("result", [
-    {"cuts": [6.0, 3.0], "loudness": None},
-    {"cuts": [float("nan")], "loudness": None},
-    {"cuts": "3.0", "loudness": None},
-    {"cuts": [], "loudness": {"hop_seconds": 0, "start": 0.0, "values": []}},
-    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0, "values": [-1.0]}},
-    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0}},
-    {"cuts": []},
+    {"cuts": [6.0, 3.0], "loudness": None, "change": 0.0},
+    {"cuts": [float("nan")], "loudness": None, "change": 0.0},
+    {"cuts": "3.0", "loudness": None, "change": 0.0},
+    {"cuts": [], "loudness": {"hop_seconds": 0, "start": 0.0, "values": []}, "change": 0.0},
+    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0, "values": [-1.0]}, "change": 0.0},
+    {"cuts": [], "loudness": {"hop_seconds": 0.04, "start": 0.0}, "change": 0.0},
+    {"cuts": [], "change": 0.0},
+    {"cuts": [], "loudness": None},
+    {"cuts": [], "loudness": None, "change": -0.1},
+    {"cuts": [], "loudness": None, "change": 1.5},
+    {"cuts": [], "loudness": None, "change": True},
+    {"cuts": [], "loudness": None, "change": float("nan")},
+    {"cuts": [], "loudness": None, "change": "0"},
 ])
 def test_a_malformed_result_is_refused(result):
     with pytest.raises(wire.ProtocolViolation):

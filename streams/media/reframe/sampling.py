@@ -161,11 +161,13 @@ def faces_from_detections(
 
 @dataclass(frozen=True)
 class Observed:
-    """What one look at a stretch of video gives the reframer (``observe``)."""
+    """What one look at a stretch of video gives the reframer (``observe``); ``change``: the
+    largest share of its picture that differed from its first frame (``stillness.Change``)."""
 
     faces: list[FrameFaces]
     cuts: list[float]
     loudness: Loudness | None
+    change: float = 0.0
 
 
 # --- the face models (a FaceModels: Triton in the pipeline) ------------------------------------
@@ -199,8 +201,8 @@ async def observe(
 ) -> Observed:
     """What the reframer needs of ``[start, end)`` of ``path``, from one confined decode (the media
     sandbox): faces on frames sampled at ``options.fps`` (boxes and keypoints in source pixels,
-    times in source seconds, in time order), the scene cuts, and the speech loudness of the
-    ``loudness`` stretch (None when not asked for, or the video has no sound).
+    times in source seconds, in time order), the scene cuts, how much the picture changed, and the
+    speech loudness of the ``loudness`` stretch (None when not asked for, or the video has no sound).
 
     Raises ``MediaError`` when the video cannot be read, ``SandboxUnavailable``, and
     ``InferenceError`` when the face models fail."""
@@ -220,7 +222,7 @@ async def observe(
             found += await _faces_in_batch(models, seen, batch, options, finder)
     result = seen.result
     assert result is not None  # pictures() ends once next_batch has read the result
-    return Observed(found, list(result.cuts), result.loudness)
+    return Observed(found, list(result.cuts), result.loudness, result.change)
 
 
 async def sample_faces(

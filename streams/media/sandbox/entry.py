@@ -104,8 +104,8 @@ def _source(request: dict, path: str, name: str, send) -> None:
 
 
 def _look(request: dict, path: str, name: str, send) -> None:
-    """``onscreen.Glance`` of the stretch, each picture sent as it is due, then the cuts and (if
-    asked for) the loudness of the same stretch."""
+    """``onscreen.Glance`` of the stretch, each picture sent as it is due, then the cuts, how much
+    of the picture changed and (if asked for) the loudness of the same stretch."""
     from streams.errors import NoAudio
     from streams.media.onscreen import Glance, GlanceOptions
     from streams.media.reframe.sampling import read_loudness
@@ -120,7 +120,7 @@ def _look(request: dict, path: str, name: str, send) -> None:
         while batch := glance.next_batch():
             for picture in batch:
                 send(wire.PICTURE, *wire.picture_parts(picture.t, picture.small, picture.full))
-        cuts = glance.cut_times()
+        cuts, change = glance.cut_times(), glance.change.share
     loudness = None
     if request.get("loudness"):
         first, last, hop = (float(v) for v in request["loudness"])
@@ -128,7 +128,7 @@ def _look(request: dict, path: str, name: str, send) -> None:
             loudness = read_loudness(path, first, last, hop)
         except NoAudio:
             pass
-    send(wire.INFO, wire.result_payload(cuts, loudness))
+    send(wire.INFO, wire.result_payload(cuts, loudness, change))
 
 
 OPS = {"probe": _probe, "chunks": _chunks, "source": _source, "look": _look}

@@ -7,7 +7,7 @@ that hangs, crashes or eats memory on a hostile file so costs that file's job, n
 
 The child answers, in order: an ``I`` frame with the picture's geometry, a ``P`` frame per sampled
 picture (read in batches, the next one decoding while Triton works on this one), an ``I`` frame
-with the cuts and the loudness, then ``D``. Nothing it says is trusted
+with the cuts, the change and the loudness, then ``D``. Nothing it says is trusted
 (``sandbox_protocol.geometry_from_payload``, ``picture_from_payload``, ``result_from_payload``).
 """
 
@@ -48,11 +48,13 @@ class Picture:
 
 @dataclass(frozen=True)
 class LookResult:
-    """What the child says once every picture is out: the cuts in ``[start, end)`` and the
-    loudness (None when not asked for, or there is no sound)."""
+    """What the child says once every picture is out: the cuts in ``[start, end)``, the
+    loudness (None when not asked for, or there is no sound) and the largest share of the
+    picture that changed against the stretch's first frame (``stillness.Change``)."""
 
     cuts: tuple[float, ...]
     loudness: Loudness | None
+    change: float = 0.0
 
 
 class Look:
@@ -140,9 +142,9 @@ class Look:
                 t, small, full = self._child.parse(wire.picture_from_payload, payload, self.detect_size, self.full_size)
                 batch.append(Picture(t, small, full))
             elif kind == wire.INFO:
-                cuts, loudness = self._child.parse(wire.result_from_payload, payload)
+                cuts, loudness, change = self._child.parse(wire.result_from_payload, payload)
                 self._child.finish()
-                self.result = LookResult(cuts, loudness)
+                self.result = LookResult(cuts, loudness, change)
             else:
                 raise self._child.unexpected(kind)
         return batch

@@ -247,20 +247,26 @@ def picture_from_payload(
     return t, small, full
 
 
-def result_payload(cuts, loudness: Loudness | None) -> bytes:
-    return json.dumps({"cuts": list(cuts), "loudness": asdict(loudness) if loudness else None}).encode()
+def result_payload(cuts, loudness: Loudness | None, change: float = 0.0) -> bytes:
+    return json.dumps(
+        {"cuts": list(cuts), "loudness": asdict(loudness) if loudness else None, "change": change}
+    ).encode()
 
 
-def result_from_payload(payload: bytes) -> tuple[tuple[float, ...], Loudness | None]:
-    """The cuts (ascending, finite, non-negative) and the loudness a look ended with."""
+def result_from_payload(payload: bytes) -> tuple[tuple[float, ...], Loudness | None, float]:
+    """The cuts (ascending, finite, non-negative), the loudness and the share of the picture that
+    changed (``stillness.Change``, 0 to 1) a look ended with."""
     value = parse_json(payload)
-    cuts, loud = value.get("cuts"), value.get("loudness")
-    if set(value) != {"cuts", "loudness"} or not isinstance(cuts, list) or not all(_is_time(c) for c in cuts):
-        raise ProtocolViolation("a look's result is its cuts (times) and its loudness")
+    cuts, loud, change = value.get("cuts"), value.get("loudness"), value.get("change", -1)
+    if set(value) != {"cuts", "loudness", "change"} or not isinstance(cuts, list) or not all(_is_time(c) for c in cuts):
+        raise ProtocolViolation("a look's result is its cuts (times), its loudness and its change")
     if cuts != sorted(cuts):
         raise ProtocolViolation("a look's cuts are not in order")
+    if not (_is_number(change) and 0 <= change <= 1):
+        raise ProtocolViolation("a look's change is a share, 0 to 1")
+    times = tuple(float(c) for c in cuts)
     if loud is None:
-        return tuple(float(c) for c in cuts), None
+        return times, None, float(change)
     if not isinstance(loud, dict) or set(loud) != {"hop_seconds", "start", "values"}:
         raise ProtocolViolation("a loudness is its hop, start and values")
     values = loud["values"]
@@ -271,9 +277,8 @@ def result_from_payload(payload: bytes) -> tuple[tuple[float, ...], Loudness | N
         and all(_is_time(v) for v in values)
     ):
         raise ProtocolViolation("a loudness has a positive hop, a start time and non-negative levels")
-    return tuple(float(c) for c in cuts), Loudness(
-        float(loud["hop_seconds"]), float(loud["start"]), tuple(float(v) for v in values)
-    )
+    loudness = Loudness(float(loud["hop_seconds"]), float(loud["start"]), tuple(float(v) for v in values))
+    return times, loudness, float(change)
 
 
 PICTURE_TIME = struct.Struct(">d")
