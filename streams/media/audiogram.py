@@ -13,20 +13,26 @@ A source with cover art (a podcast's MP3 or M4A usually has one) gets it drawn t
 the bars (beside them on a frame too short for that), and blurred and dimmed over the whole frame
 behind everything, unless a brand kit names a background colour. The cover goes in the largest
 band the longest hook title and the captions leave free; where no band holds it at a fifth of the
-frame's shorter side, only its blur is drawn.
+frame's shorter side, only its blur is drawn. A video whose picture never changes (a "video
+podcast": one image over the sound, ``reframe.stillness``) is drawn the same way, its picture the
+cover, at its own shape (``Art``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from streams.domain.brand import BrandKit
 from streams.media.ass import safe_area
 from streams.media.audio import seek_input
 from streams.media.captions import CaptionStyle
 from streams.media.hook import Band, captions_band, title_band
+
+if TYPE_CHECKING:
+    from streams.media.render_spec import RenderSpec
 
 BARS = 24  # bars each side of the middle
 VOICE_RATE = 16000  # Hz the spectrum is taken at: the voice's band up to 8 kHz fills the bars
@@ -43,7 +49,7 @@ BACKGROUND = "#14141c"  # near-black behind the bars and captions, where the bra
 COVER_SMALLEST = 0.2  # a sharp cover smaller than this share of the frame's shorter side is left out
 BESIDE = 0.8  # a cover beside the bars is taken over one above them only when it is larger by 1 / BESIDE
 BESIDE_WIDEST = 3  # bars beside the cover are at most this many times as wide as it
-COVER_WIDEST = 0.6  # the widest a cover is drawn, as a share of the safe area's width
+COVER_WIDEST = 0.6  # the tallest a cover is drawn (a square's widest), as a share of the safe area's width
 SPACING = 0.02  # between the cover, the bars, the title and the captions, as a share of the frame's height
 BLUR = 0.03  # the background cover's blur (Gaussian sigma), as a share of the frame's shorter side
 DIM = 0.4  # the background cover's brightness against the cover's
@@ -73,38 +79,39 @@ def placement(style: CaptionStyle, width: int, height: int) -> Placement:
 
 
 @dataclass(frozen=True)
-class Square:
-    """Where the cover is drawn, in pixels: its top left corner and its side (all even)."""
+class Cover:
+    """Where the cover is drawn, in pixels: its top left corner and its size (all even)."""
 
     x: int
     y: int
-    side: int
+    width: int
+    height: int
 
 
 class Layout(NamedTuple):
-    """The bars' box (None when a brand kit turns them off) and, for a source with cover art that
-    fits, the cover's square."""
+    """The bars' box (None when a brand kit turns them off) and, for a source with a cover that
+    fits, the cover's box."""
 
     bars: Placement | None
-    cover: Square | None
+    cover: Cover | None
 
 
-def layout(style: CaptionStyle, width: int, height: int, artwork: bool, bars: bool = True) -> Layout:
+def layout(style: CaptionStyle, width: int, height: int, cover: float | None, bars: bool = True) -> Layout:
     """Where the bars and the cover go on a ``width`` x ``height`` frame whose captions are drawn
-    in ``style``: without ``artwork``, the bars at ``placement``; with it, the cover and the bars
-    together in the free band that holds the largest cover (the bars under it, else beside it;
-    without ``bars``, the cover alone, centred in it)."""
+    in ``style``: without a ``cover`` (its width over its height), the bars at ``placement``; with
+    one, the cover and the bars together in the free band that holds the largest cover (the bars
+    under it, else beside it; without ``bars``, the cover alone, centred in it)."""
     fits: list[tuple[float, Layout]] = []
-    for top, bottom in _free_rows(style, width, height) if artwork else []:
-        shapes = [(_column(top, bottom, width, height, bars), 1.0)]
-        shapes += [(_row(top, bottom, width, height), BESIDE)] if bars else []
+    if cover is None or not cover > 0:
+        return Layout(placement(style, width, height) if bars else None, None)
+    for top, bottom in _free_rows(style, width, height):
+        shapes = [(_column(top, bottom, width, height, cover, bars), 1.0)]
+        shapes += [(_row(top, bottom, width, height, cover), BESIDE)] if bars else []
         for found, weight in shapes:
-            if (
-                found is not None
-                and found.cover is not None
-                and found.cover.side >= COVER_SMALLEST * min(width, height)
-            ):
-                fits.append((found.cover.side * weight, found))
+            if found is not None and found.cover is not None:
+                drawn = found.cover
+                if min(drawn.width, drawn.height) >= COVER_SMALLEST * min(width, height):
+                    fits.append((math.sqrt(drawn.width * drawn.height) * weight, found))
     if not fits:
         return Layout(placement(style, width, height) if bars else None, None)
     return max(fits, key=lambda scored: scored[0])[1]
@@ -125,36 +132,40 @@ def _free_rows(style: CaptionStyle, width: int, height: int) -> list[Band]:
     return free
 
 
-def _column(top: float, bottom: float, width: int, height: int, bars: bool = True) -> Layout | None:
-    """The cover with the bars under it (or alone), centred in the rows ``top`` to ``bottom``."""
+def _column(top: float, bottom: float, width: int, height: int, aspect: float, bars: bool = True) -> Layout | None:
+    """The cover (``aspect``: its width over its height) with the bars under it (or alone),
+    centred in the rows ``top`` to ``bottom``."""
     safe_width = width * (1 - 2 * safe_area(width, height).side)
     bars_height, spacing = (_even(height * HEIGHT), SPACING * height) if bars else (0, 0.0)
-    side = _even(min(bottom - top - bars_height - spacing, COVER_WIDEST * safe_width) - 1)
-    if side <= 0:
+    tall = _even(min(bottom - top - bars_height - spacing, COVER_WIDEST * safe_width, safe_width / aspect) - 1)
+    wide = _even(tall * aspect)
+    if tall <= 0 or wide <= 0:
         return None
-    y = top + (bottom - top - side - spacing - bars_height) / 2
-    cover = Square(_even((width - side) / 2), _even(y), side)
+    y = top + (bottom - top - tall - spacing - bars_height) / 2
+    cover = Cover(_even((width - wide) / 2), _even(y), wide, tall)
     if not bars:
         return Layout(None, cover)
     bar = max(2, int(safe_width) // (2 * BARS))
     return Layout(
-        Placement(_even((width - 2 * BARS * bar) / 2), _even(y + side + spacing), 2 * BARS * bar, bars_height), cover
+        Placement(_even((width - 2 * BARS * bar) / 2), _even(y + tall + spacing), 2 * BARS * bar, bars_height), cover
     )
 
 
-def _row(top: float, bottom: float, width: int, height: int) -> Layout | None:
-    """The cover with the bars beside it (to its right), centred in the rows ``top`` to ``bottom``."""
+def _row(top: float, bottom: float, width: int, height: int, aspect: float) -> Layout | None:
+    """The cover (``aspect``: its width over its height) with the bars beside it (to its right),
+    centred in the rows ``top`` to ``bottom``."""
     side_margin = width * safe_area(width, height).side
-    spacing = SPACING * height
-    side = _even(min(bottom - top, COVER_WIDEST * (width - 2 * side_margin)) - 1)
-    bar = int(min(width - 2 * side_margin - side - spacing, BESIDE_WIDEST * side)) // (2 * BARS)
-    if side <= 0 or bar < 2:
+    room, spacing = width - 2 * side_margin, SPACING * height
+    tall = _even(min(bottom - top, COVER_WIDEST * room / aspect) - 1)
+    wide = _even(tall * aspect)
+    bar = int(min(room - wide - spacing, BESIDE_WIDEST * wide)) // (2 * BARS)
+    if tall <= 0 or wide <= 0 or bar < 2:
         return None
-    bars_width, bars_height = 2 * BARS * bar, min(_even(height * HEIGHT), side)
-    x = side_margin + (width - 2 * side_margin - side - spacing - bars_width) / 2
-    y = top + (bottom - top - side) / 2
-    bars = Placement(_even(x + side + spacing), _even(y + (side - bars_height) / 2), bars_width, bars_height)
-    return Layout(bars, Square(_even(x), _even(y), side))
+    bars_width, bars_height = 2 * BARS * bar, min(_even(height * HEIGHT), tall)
+    x = side_margin + (room - wide - spacing - bars_width) / 2
+    y = top + (bottom - top - tall) / 2
+    bars = Placement(_even(x + wide + spacing), _even(y + (tall - bars_height) / 2), bars_width, bars_height)
+    return Layout(bars, Cover(_even(x), _even(y), wide, tall))
 
 
 def _even(value: float) -> int:
@@ -162,36 +173,60 @@ def _even(value: float) -> int:
     return int(value) // 2 * 2
 
 
-class Choices(NamedTuple):
-    """What an audio-only clip's picture holds, a brand kit's switches applied: the index of the
-    source's cover art stream to draw (None: none), whether the bars are drawn, and the background
-    colour (``#RRGGBB``; None: the cover's blur, or ``BACKGROUND`` without a cover)."""
+class Art(NamedTuple):
+    """The picture an audiogram draws as its cover: the source's stream ``stream`` (an FFmpeg
+    stream specifier) read from the file's first packet (``at`` None: cover art, stamped before
+    the sound starts) or from ``at`` source seconds (a still video's picture); ``aspect``, the
+    shape it is drawn at (width over height: cover art is fitted in a square)."""
 
-    cover: int | None
+    stream: str
+    at: float | None = None
+    aspect: float = 1.0
+
+
+def art(info: Any, still_at: float | None = None) -> Art | None:
+    """The cover of a clip of the source ``info`` describes (a ``SourceInfo``, read by attribute):
+    for a still video (``still_at``: the clip's start, source seconds) its own picture, else its
+    cover art (``info.artwork``); None without either."""
+    if still_at is not None and info.width and info.height:
+        return Art("v:0", still_at, info.width / info.height)
+    return None if info.artwork is None else Art(str(info.artwork))
+
+
+class Choices(NamedTuple):
+    """What an audio-only clip's picture holds, a brand kit's switches applied: the cover to draw
+    (None: none), whether the bars are drawn, and the background colour (``#RRGGBB``; None: the
+    cover's blur, or ``BACKGROUND`` without a cover)."""
+
+    cover: Art | None
     bars: bool
     background: str | None
 
 
-def choices(brand: BrandKit | None, artwork: int | None) -> Choices:
-    """The ``Choices`` for a source whose cover art is the stream ``artwork`` (``SourceInfo.artwork``)
-    under ``brand``: the cover and the bars unless the kit turns them off."""
+def choices(brand: BrandKit | None, cover: Art | None) -> Choices:
+    """The ``Choices`` for a source whose cover is ``cover`` (``art``) under ``brand``: the cover
+    and the bars unless the kit turns them off."""
     if brand is None:
-        return Choices(artwork, True, None)
-    cover = None if brand.audiogram_cover is False else artwork
-    return Choices(cover, brand.audiogram_bars is not False, brand.background_colour)
+        return Choices(cover, True, None)
+    drawn = None if brand.audiogram_cover is False else cover
+    return Choices(drawn, brand.audiogram_bars is not False, brand.background_colour)
 
 
-def described(style: CaptionStyle, size: tuple[int, int], brand: BrandKit | None, artwork_stream: int | None) -> dict:
+def _laid_out(chosen: Choices, style: CaptionStyle, size: tuple[int, int]) -> Layout:
+    return layout(style, *size, None if chosen.cover is None else chosen.cover.aspect, chosen.bars)
+
+
+def described(spec: RenderSpec, info: Any, still: bool, size: tuple[int, int]) -> dict:
     """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box (None
-    when off), the cover's square (None when it is not drawn sharp) and what is behind them
+    when off), the cover's box (None when it is not drawn sharp) and what is behind them
     (``#RRGGBB``, or ``"cover"`` for the cover's blur)."""
-    chosen = choices(brand, artwork_stream)
-    artwork = chosen.cover is not None
-    bars, cover = layout(style, *size, artwork, chosen.bars)
+    chosen = choices(spec.brand, art(info, spec.start if still else None))
+    bars, box = _laid_out(chosen, spec.style, size)
+    behind = chosen.cover is not None and chosen.background is None
     return {
         "bars": None if bars is None else {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
-        "cover": None if cover is None else {"x": cover.x, "y": cover.y, "side": cover.side},
-        "background": "cover" if artwork and chosen.background is None else (chosen.background or BACKGROUND),
+        "cover": None if box is None else {"x": box.x, "y": box.y, "w": box.width, "h": box.height},
+        "background": "cover" if behind else (chosen.background or BACKGROUND),
     }
 
 
@@ -206,21 +241,15 @@ class Drawing(NamedTuple):
     heard: bool = True
 
 
-def drawing(
-    sound: str,
-    source: Path | str,
-    brand: BrandKit | None,
-    artwork_stream: int | None,
-    style: CaptionStyle,
-    size: tuple[int, int],
-    fps: float,
-) -> Drawing:
-    """The picture for the audio labelled ``sound`` of ``source``, whose cover art is the stream
-    ``artwork_stream``, under ``brand`` (``choices``) on a ``size`` frame, ``fps`` frames a second,
-    whose captions are drawn in ``style``."""
-    chosen = choices(brand, artwork_stream)
+def drawing(sound: str, spec: RenderSpec, info: Any, still: bool, size: tuple[int, int], fps: float) -> Drawing:
+    """The picture for the audio labelled ``sound`` of the clip ``spec`` of the source ``info``
+    describes (a ``SourceInfo``; ``still``: a still video, its picture the cover, else its cover
+    art, ``art``), under the clip's brand kit (``choices``), on a ``size`` frame, ``fps`` frames a
+    second."""
+    chosen = choices(spec.brand, art(info, spec.start if still else None))
+    source, style = spec.source, spec.style
     width, height = size
-    drawn = layout(style, width, height, chosen.cover is not None, chosen.bars)
+    drawn = _laid_out(chosen, style, size)
     if chosen.cover is not None and (drawn.cover is not None or chosen.background is None):
         return _with_cover(sound, source, chosen, style, drawn, size, fps)
     colour = _ffmpeg_colour(chosen.background or BACKGROUND)
@@ -248,12 +277,14 @@ def _with_cover(
     size: tuple[int, int],
     fps: float,
 ) -> Drawing:
-    """``drawing`` for a source with cover art: the still picture (the background, the cover) is
-    composed once from the art's one frame and repeated; the bars are laid over it each frame."""
+    """``drawing`` for a source with a cover: the still picture (the background, the cover) is
+    composed once from the cover's one frame and repeated; the bars are laid over it each frame."""
     width, height = size
     bars, cover = drawn
+    assert chosen.cover is not None
     still = f"loop=loop=-1:size=1,setpts=N/({fps:g}*TB),fps={fps:g}[still]"
-    art = f"[0:{chosen.cover}]setsar=1,format=yuv420p"
+    first = "" if chosen.cover.at is None else "trim=end_frame=1,"  # a still video: its first frame
+    art = f"[0:{chosen.cover.stream}]{first}setsar=1,format=yuv420p"
     if chosen.background is not None:  # the kit's colour rather than the cover's blur
         lines = [
             f"color=c={_ffmpeg_colour(chosen.background)}:s={width}x{height},format=yuv420p,trim=end_frame=1[behind]",
@@ -269,14 +300,14 @@ def _with_cover(
     if cover is None:
         lines.append(f"[behind]{still}")
     else:
-        n = cover.side
-        lines.append(f"[cover_front]scale={n}:{n}:force_original_aspect_ratio=decrease[cover]")
-        lines.append(f"[behind][cover]overlay=x={cover.x}+({n}-w)/2:y={cover.y}+({n}-h)/2,{still}")
+        w, h = cover.width, cover.height
+        lines.append(f"[cover_front]scale={w}:{h}:force_original_aspect_ratio=decrease[cover]")
+        lines.append(f"[behind][cover]overlay=x={cover.x}+({w}-w)/2:y={cover.y}+({h}-h)/2,{still}")
     if bars is None:
         lines.append("[still]null")
     else:
         lines += [*_bars(sound, style, bars, fps), f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420"]
-    return Drawing(seek_input(source, None, COVER_SECONDS), lines, bars is not None)
+    return Drawing(seek_input(source, chosen.cover.at, COVER_SECONDS), lines, bars is not None)
 
 
 def _bars(sound: str, style: CaptionStyle, box: Placement, fps: float) -> list[str]:

@@ -1,5 +1,5 @@
 """The ffmpeg command lines of a clip render, built without running anything: the one encoding run
-(seek, one filter graph for reframe or, for a source with no picture, the audiogram; logo,
+(seek, one filter graph for reframe or, for a source with no picture or a still one, the audiogram; logo,
 captions, loudness and fades) and the audio-only re-encode that keeps the true-peak promise. Pure,
 for tests without ffmpeg."""
 
@@ -57,14 +57,14 @@ def build_ffmpeg_args(
     if paths.fonts_dir is not None:
         captions += f":fontsdir={filter_value(str(paths.fonts_dir))}"
     brand, logo = spec.brand, spec.logo
-    if info.has_video:
+    if not frame.audiogram:
         args += seek_input(spec.source, spec.start)
         cut, source = _video_cuts(spec)
         graph = cut + _video_graph(spec, info, frame, paths, width, height, source)
         audio_input, next_input, heard = 0, 1, False
-    else:  # bars that follow the voice over a plain background or the cover art (the sound splits to them)
-        size, fps = (width, height), spec.fps or MAX_FPS
-        drawn = audiogram.drawing("[heard]", spec.source, brand, info.artwork, spec.style, size, fps)
+    else:  # bars that follow the voice over a plain background or the cover (the sound splits to them)
+        size, fps = (width, height), frame_rate(spec, info)
+        drawn = audiogram.drawing("[heard]", spec, info, frame.layout == "still", size, fps)
         args += [*drawn.inputs, *seek_input(spec.source, spec.start)]
         graph, heard = drawn.lines, drawn.heard
         audio_input, next_input = 1, 2

@@ -9,6 +9,8 @@ split   two crops (``keyframes`` on top, ``second`` below) of one decoded frame 
         scaled to half the output height and stacked (``vstack``).
 fit     the whole frame scaled to fit the output width, over a blurred, darkened copy that covers
         the frame (blurred small, then scaled up: a full-size blur costs more than the encode).
+still   one still picture: drawn as an audio-only clip is, the picture as its cover
+        (``streams.media.audiogram``), not here.
 
 Without a plan the crop is static (``crop_box``). ``framing`` works out what a clip draws (a
 ``Framing``) and ``picture`` the filter graph lines that draw it. Keyframe times are source
@@ -25,7 +27,7 @@ from typing import Any, Callable, Iterable
 
 from streams.domain.options import ASPECTS
 
-LAYOUTS = ("single", "split", "fit")
+LAYOUTS = ("single", "split", "fit", "still")
 PANELS = ("p0", "p1")  # the crop filters' instance names, targets of the commands
 
 
@@ -46,8 +48,9 @@ class CropKey:
 
 @dataclass(frozen=True)
 class Framing:
-    """How the source is drawn: ``layout`` (``single``, ``split``, ``fit``, ``static`` without a
-    plan, ``audio`` without video) and the crop path of each panel (clip times, source pixels)."""
+    """How the source is drawn: ``layout`` (``single``, ``split``, ``fit``, ``still``, ``static``
+    without a plan, ``audio`` without video) and the crop path of each panel (clip times, source
+    pixels)."""
 
     layout: str
     panels: tuple[tuple[CropKey, ...], ...] = field(default=())
@@ -55,6 +58,11 @@ class Framing:
     @property
     def moving(self) -> bool:
         return any(len(p) > 1 for p in self.panels)
+
+    @property
+    def audiogram(self) -> bool:
+        """Whether the clip is drawn as an audiogram: a source without a picture, or a still one."""
+        return self.layout in ("audio", "still")
 
 
 def framing(spec: Any, info: Any) -> Framing:
@@ -67,8 +75,8 @@ def framing(spec: Any, info: Any) -> Framing:
     if plan is None:
         w, h, x, y = crop_box(info.width, info.height, *ASPECTS[spec.aspect], spec.crop_center_x)
         return Framing("static", ((CropKey(0.0, x, y, w, h),),))
-    if plan.layout == "fit":
-        return Framing("fit")
+    if plan.layout in ("fit", "still"):
+        return Framing(plan.layout)
     cuts = getattr(plan, "cuts", ()) or ()
 
     def path(keyframes) -> tuple[CropKey, ...]:

@@ -20,11 +20,12 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
       "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
                  "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
                            "thumbnail": "c1.jpg"}},
-      "layout": "single",              # single | split | fit | static (no plan) | audio (no video)
+      "layout": "single",              # single | split | fit | still (one still picture, drawn as an
+                                       # audiogram's cover) | static (no plan) | audio (no video)
       "framing": {"zoom": 1.67, "face_share": 0.15, "wanted": 0.15, "upscale": 2.96,
                   "soft": false} | null,   # single only: how close the crop is on the speaker;
                                            # soft: the source is too small for the zoom wanted
-      "crop": {                        # what was drawn; empty lists for fit and audio
+      "crop": {                        # what was drawn; empty lists for fit, still and audio
         "panels": [                    # one per crop: single/static one, split two (top, bottom)
           [{"t": 0.0, "x": 656, "y": 0, "w": 608, "h": 1080}, ...]   # t: clip seconds; the box
         ]                              # moves straight to the next key; two keys at one t: a jump
@@ -40,9 +41,10 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
                   "speaker": "S1"}, ...],
         "emphasis": [{"index": 12, "word": "40%", "emoji": ""}, ...]  # words drawn emphasised
       },                               # (index into words; emoji: the symbol drawn after it)
-      "audiogram": {"bars": {"x": 108, "y": 996, "w": 864, "h": 268},   # audio only: what is drawn
-                    "cover": {"x": 318, "y": 514, "side": 444} | null,  # (output pixels); the
-                    "background": "#14141c" | "cover"} | null,  # source's cover art, its blur
+      "audiogram": {"bars": {"x": 108, "y": 996, "w": 864, "h": 268} | null,  # audio and still only:
+                    "cover": {"x": 318, "y": 514, "w": 444, "h": 444} | null,  # what is drawn (output
+                    "background": "#14141c" | "cover"} | null,  # pixels); the cover art or the still
+                                       # picture, fitted in its box; "cover": its blur behind
       "hook": {"text": "Why most clips fail", "lines": ["Why most clips fail"], "seconds": 3.0,
                "font_size": 69, "top": 231, "bottom": 338,  # the title's box, output pixel rows
                "covers_face": false} | null,  # true only when no place was clear of the face

@@ -201,7 +201,7 @@ async def render_clip(
             cues=layout_cues(spec.words, width, height, style, measure, spec.emphasis),
             emphasis=marked_words(spec.emphasis, spec.words),
             hook=title.as_json() if title is not None else None,
-            audiogram=None if info.has_video else _audiogram(spec, info, (width, height)),
+            audiogram=_audiogram(spec, info, frame, (width, height)) if frame.audiogram else None,
             gain_db=gain,
             thumbnail_at=at,
             ceiling_dbtp=ceiling,
@@ -235,9 +235,9 @@ async def render_clip(
     )
 
 
-def _audiogram(spec: RenderSpec, info: SourceInfo, size: tuple[int, int]) -> dict:
-    """What an audio-only clip's picture holds (``audiogram.described``), for the hand-off."""
-    return audiogram.described(spec.style, size, spec.brand, info.artwork)
+def _audiogram(spec: RenderSpec, info: SourceInfo, frame: Framing, size: tuple[int, int]) -> dict:
+    """What an audio-only or still clip's picture holds (``audiogram.described``), for the hand-off."""
+    return audiogram.described(spec, info, frame.layout == "still", size)
 
 
 def _framing_json(plan) -> dict | None:
@@ -362,7 +362,7 @@ def _face_check(spec: RenderSpec, info: SourceInfo, frame: Framing) -> Callable[
         near = [f for f in spec.faces if abs(f[0] - at) <= 0.5]
         if not near:
             return None
-        if frame.layout in ("fit", "audio"):
+        if frame.layout in ("fit", "audio", "still"):
             return True
         boxes = [next((k for k in reversed(panel) if k.t <= t + 1e-6), panel[0]) for panel in frame.panels]
         return any(_inside(face[1:], box) for face in near for box in boxes)

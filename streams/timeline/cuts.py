@@ -62,8 +62,8 @@ class Cut:
         title, reason, score, rank: what the ranking said of it (rank None: chosen by a person).
         captions: its caption cues, as burned in.
         language: the language they are in (ISO 639-1), None when unknown.
-        reframe: the crop the clip was rendered with (the hand-off's layout, framing and crop
-            panels; panel keys in this cut's seconds, boxes in source pixels).
+        reframe: the crop the clip was rendered with (the hand-off's layout, framing, crop
+            panels and audiogram; panel keys in this cut's seconds, boxes in source pixels).
         piece: which stretch of its clip this is (0: the first; a trimmed clip is several cuts).
     """
 
@@ -147,6 +147,7 @@ def cuts_of(
             "framing": doc.get("framing"),
             "crop": doc.get("crop") if len(kept) == 1 else _crop_piece(doc.get("crop"), offsets[i], offsets[i] + b - a),
             "output": doc.get("output"),
+            "audiogram": doc.get("audiogram"),
         }
         out.append(
             Cut(

@@ -8,9 +8,11 @@ move it so the box fills the frame. A :class:`Place` is that transform at one fr
 where the source's top-left corner lands, in output pixels (y down). Each editor format writes
 places in its own units (``fcpxml``: offset of the centre, in percent of the frame height, y up).
 
-Layouts drawn as one picture have places: ``single`` and ``static`` (a crop path) and ``fit`` (the
-whole source letterboxed). A ``split`` clip (two crops stacked) and audio have none: a timeline
-with such a cut stays at the source's frame size, the crops kept as metadata.
+Layouts drawn as one picture have places: ``single`` and ``static`` (a crop path), ``fit`` (the
+whole source letterboxed) and ``still`` (a still picture drawn as an audiogram's cover: the whole
+source in the cover's box; the bars and the blurred background are not redrawn). A ``split`` clip
+(two crops stacked) and audio have none: a timeline with such a cut stays at the source's frame
+size, the crops kept as metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Mapping, Sequence
 from streams.errors import TimelineError
 from streams.timeline.cuts import Cut, Source
 
-DRAWN = ("single", "static", "fit")
+DRAWN = ("single", "static", "fit", "still")
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,12 @@ def places(cut: Cut, source: Source, rate: float, width: int, height: int) -> li
     """The transform drawing ``cut`` as it was rendered into a ``width`` x ``height`` frame, one
     place per key of its crop path (clip seconds put on frames of ``rate``)."""
     reframe: Mapping[str, Any] = cut.reframe or {}
-    if reframe.get("layout") == "fit":
+    if reframe.get("layout") in ("fit", "still"):
         source_w, source_h = _frame_size(source)
-        scale = min(width / source_w, height / source_h)
-        return [Place(0, scale, (width - scale * source_w) / 2, (height - scale * source_h) / 2)]
+        box = (reframe.get("audiogram") or {}).get("cover") or {"x": 0, "y": 0, "w": width, "h": height}
+        scale = min(box["w"] / source_w, box["h"] / source_h)
+        x, y = box["x"] + (box["w"] - scale * source_w) / 2, box["y"] + (box["h"] - scale * source_h) / 2
+        return [Place(0, scale, x, y)]
     panels = (reframe.get("crop") or {}).get("panels") or []
     if panels:
         keys = panels[0]

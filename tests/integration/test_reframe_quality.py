@@ -372,3 +372,27 @@ async def test_the_moments_glance_counts_a_small_speaker(media_dir, tmp_path, cl
     print(f"glance over a 5 % face at 1080p: faces per sampled frame {counts}")
     assert len(counts) >= 5 and sum(1 for n in counts if n == 1) >= 0.8 * len(counts)
     assert faces_signal(0.0, 6.0, seen.faces) >= 0.8
+
+
+async def test_a_still_picture_without_a_face_is_drawn_as_a_cover_and_a_moving_one_is_fitted(media_dir, tmp_path,
+                                                                                              client):
+    """A "video podcast" (one picture, no one in it, over the sound; coded again every second, as
+    such uploads are) is planned ``still``, for the renderer to draw as an audiogram; an animation
+    without a face moves, so it stays ``fit``; and only ``auto`` chooses the cover."""
+    import subprocess
+
+    slide = tmp_path / "slide.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=25",
+                    "-frames:v", "1", str(tmp_path / "slide.png")], check=True, timeout=60)
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-loop", "1", "-framerate", "25", "-i",
+                    str(tmp_path / "slide.png"), "-i", str(media_dir / "speech/jfk.wav"), "-t", "8", "-c:v",
+                    "libx264", "-preset", "veryfast", "-crf", "34", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    str(slide)], check=True, timeout=120)
+    plans = await plan_clip(client, slide, Source(1280, 720, 25.0), 1.0, 6.0, ["9:16", "1:1"])
+    assert {aspect: plan.layout for aspect, plan in plans.items()} == {"9:16": "still", "1:1": "still"}
+    (speaker,) = (await plan_clip(client, slide, Source(1280, 720, 25.0), 1.0, 6.0, ["9:16"],
+                                  framing="speaker")).values()
+    assert speaker.layout == "fit"
+    bunny = media_dir / "video/blender/big_buck_bunny_0_30.webm"
+    (moving,) = (await plan_clip(client, bunny, Source(1280, 720, 24.0), 2.0, 8.0, ["9:16"])).values()
+    assert moving.layout == "fit"

@@ -1,6 +1,6 @@
-"""An audio-only clip's picture when its source carries cover art (a podcast's MP3): the cover
-drawn sharp beside or above the bars and blurred behind everything, clear of the title and the
-captions on every frame shape; rendered by FFmpeg for real."""
+"""An audio-only clip's picture when its source carries cover art (a podcast's MP3), and a still
+video's (a "video podcast"): the cover drawn sharp beside or above the bars and blurred behind
+everything, clear of the title and the captions on every frame shape; rendered by FFmpeg for real."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from streams.media.captions import caption_style
 from streams.media.ffmpeg_args import build_ffmpeg_args
 from streams.media.hook import Hook, captions_band, hook_style, layout_hook
 from streams.media.render import render_clip
+from streams.media.reframe.observations import Source
+from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
 from streams.media.source import SourceInfo
 from tests.frames import frame_at
@@ -57,32 +59,32 @@ def render(spec: RenderSpec, out: Path):
 def test_the_cover_and_the_bars_share_the_free_band_clear_of_the_title_and_the_captions(aspect, position):
     width, height = ASPECTS[aspect]
     style = dataclasses.replace(caption_style("bold"), position=position)
-    bars, cover = audiogram.layout(style, width, height, True)
-    assert cover is not None and cover.side >= audiogram.COVER_SMALLEST * min(width, height)
-    assert audiogram.layout(style, width, height, False) == (audiogram.placement(style, width, height), None)
+    bars, cover = audiogram.layout(style, width, height, 1.0)
+    assert cover is not None and cover.width == cover.height >= audiogram.COVER_SMALLEST * min(width, height)
+    assert audiogram.layout(style, width, height, None) == (audiogram.placement(style, width, height), None)
     safe = safe_area(width, height)
     top, bottom = captions_band(style, width, height)
     title = layout_hook(Hook(TITLE), width, height, hook_style(style, TITLE), None, [], 10.0)
-    boxes = {"cover": (cover.x, cover.y, cover.side, cover.side), "bars": (bars.x, bars.y, bars.width, bars.height)}
+    boxes = {"cover": (cover.x, cover.y, cover.width, cover.height), "bars": (bars.x, bars.y, bars.width, bars.height)}
     for name, (x, y, w, h) in boxes.items():
         assert x >= width * safe.side and x + w <= width * (1 - safe.side), (name, x, w)
         assert y >= height * safe.top and y + h <= height * (1 - safe.bottom), (name, y, h)
         assert y + h <= top or y >= bottom, (name, y, h, top, bottom)
         assert y + h <= title.top or y >= title.bottom, (name, y, h, title.top, title.bottom)
         assert x % 2 == y % 2 == w % 2 == h % 2 == 0, (name, x, y, w, h)
-    beside = cover.x + cover.side <= bars.x
-    assert beside or cover.y + cover.side <= bars.y  # beside the bars or above them, never over them
+    beside = cover.x + cover.width <= bars.x
+    assert beside or cover.y + cover.height <= bars.y  # beside the bars or above them, never over them
     assert bars.width % (2 * audiogram.BARS) == 0 and bars.width >= 4 * audiogram.BARS
     if height > width:  # a tall frame puts the bars under the cover when that leaves it large enough
-        assert not beside or cover.side * audiogram.BESIDE > audiogram._column(
-            *max(audiogram._free_rows(style, width, height), key=lambda band: band[1] - band[0]), width, height
-        ).cover.side
+        assert not beside or cover.width * audiogram.BESIDE > audiogram._column(
+            *max(audiogram._free_rows(style, width, height), key=lambda band: band[1] - band[0]), width, height, 1.0
+        ).cover.width
 
 
 def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once():
     spec = RenderSpec(Path("episode.mp3"), 3, 8, aspect="9:16")
     args = build_ffmpeg_args(spec, SourceInfo(False, True, artwork=1), PATHS)
-    bars, cover = audiogram.layout(spec.style, 1080, 1920, True)
+    bars, cover = audiogram.layout(spec.style, 1080, 1920, 1.0)
     # The cover's input is read from its first packet (a seek, even to 0, drops the picture); the
     # sound's input is sought to the clip.
     first = args.index("-i")
@@ -91,7 +93,7 @@ def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once()
     lines = graph(args).split(";")
     assert lines[0] == "[0:1]setsar=1,format=yuv420p,split[cover_back][cover_front]"  # the cover's own stream
     assert "gblur=sigma=32" in lines[1] and "lutyuv=y=val*0.4" in lines[1] and lines[1].endswith("[behind]")
-    n = cover.side
+    n = cover.width
     assert f"[behind][cover]overlay=x={cover.x}+({n}-w)/2:y={cover.y}+({n}-h)/2,loop=loop=-1:size=1" in graph(args)
     assert f"[still][bars]overlay=x={bars.x}:y={bars.y}:format=yuv420,ass=filename=/clips/c.ass" in graph(args)
     assert "lavfi" not in args[:first]  # no colour source: the still picture is the cover's
@@ -113,9 +115,9 @@ def graph(args: list[str]) -> str:
 def test_a_podcast_with_a_cover_gets_it_sharp_over_its_blur_with_the_bars_following_the_sound(podcast, tmp_path):
     spec = RenderSpec(podcast, 0.5, 5.0, words=WORDS, preset="ultrafast", loudness=False)
     result = render(spec, tmp_path)
-    bars, cover = audiogram.layout(spec.style, 1080, 1920, True)
+    bars, cover = audiogram.layout(spec.style, 1080, 1920, 1.0)
     sounding, silent = frame_at(result.mp4, 1.0), frame_at(result.mp4, 3.5)
-    inner = slice(cover.y + 8, cover.y + cover.side - 8), slice(cover.x + 8, cover.x + cover.side - 8)
+    inner = slice(cover.y + 8, cover.y + cover.height - 8), slice(cover.x + 8, cover.x + cover.width - 8)
     for frame in (sounding, silent):  # the cover is there all through, as sharp as it was given
         assert np.abs(frame[inner].mean(axis=(0, 1)) - RED).max() < 12
     behind = sounding[20:200].mean(axis=(0, 1))  # the blurred cover, dimmed and less saturated
@@ -130,24 +132,25 @@ def test_a_podcast_with_a_cover_gets_it_sharp_over_its_blur_with_the_bars_follow
     assert (sounding[1250:1600].min(axis=2) > 230).sum() > 2000  # the captions, white, in their band
     drawn_json = json.loads(result.handoff.read_text())["audiogram"]  # the editor is told what is drawn
     assert drawn_json == {"bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
-                          "cover": {"x": cover.x, "y": cover.y, "side": cover.side}, "background": "cover"}
+                          "cover": {"x": cover.x, "y": cover.y, "w": cover.width, "h": cover.height},
+                          "background": "cover"}
 
 
 def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
     spec = RenderSpec(podcast, 0.5, 3.0, words=WORDS[:2], preset="ultrafast", loudness=False,
                       brand=BrandKit(background_colour="#203A5C"))
     frame = frame_at(render(spec, tmp_path).mp4, 1.0)
-    _, cover = audiogram.layout(spec.style, 1080, 1920, True)
+    _, cover = audiogram.layout(spec.style, 1080, 1920, 1.0)
     assert np.abs(frame[20:200].mean(axis=(0, 1)) - (0x20, 0x3A, 0x5C)).max() < 8
-    middle = frame[cover.y + cover.side // 2, cover.x + cover.side // 2]
+    middle = frame[cover.y + cover.height // 2, cover.x + cover.width // 2]
     assert np.abs(middle - RED).max() < 12
-    assert audiogram.described(spec.style, (1080, 1920), spec.brand, 1)["background"] == "#203A5C"
+    assert audiogram.described(spec, SourceInfo(False, True, artwork=1), False, (1080, 1920))["background"] == "#203A5C"
 
 
 def test_the_handoff_of_a_clip_without_a_cover_names_its_bars_and_plain_background():
-    style = caption_style("bold")
-    box = audiogram.placement(style, 1080, 1350)
-    assert audiogram.described(style, (1080, 1350), None, None) == {
+    spec = RenderSpec(Path("memo.m4a"), 0, 5, aspect="4:5")
+    box = audiogram.placement(spec.style, 1080, 1350)
+    assert audiogram.described(spec, SourceInfo(False, True), False, (1080, 1350)) == {
         "bars": {"x": box.x, "y": box.y, "w": box.width, "h": box.height}, "cover": None,
         "background": audiogram.BACKGROUND}
 
@@ -156,15 +159,15 @@ def test_the_handoff_of_a_clip_without_a_cover_names_its_bars_and_plain_backgrou
 def test_a_cover_without_bars_takes_the_room_they_took_under_it(aspect):
     width, height = ASPECTS[aspect]
     style = caption_style("bold")
-    alone, beside = audiogram.layout(style, width, height, True, bars=False), audiogram.layout(style, width, height, True)
+    alone, beside = audiogram.layout(style, width, height, 1.0, bars=False), audiogram.layout(style, width, height, 1.0)
     assert alone.bars is None and alone.cover is not None and beside.cover is not None
-    under = beside.bars is not None and beside.bars.y >= beside.cover.y + beside.cover.side
-    assert alone.cover.side > beside.cover.side if under else alone.cover.side >= beside.cover.side
+    under = beside.bars is not None and beside.bars.y >= beside.cover.y + beside.cover.height
+    assert alone.cover.width > beside.cover.width if under else alone.cover.width >= beside.cover.width
     title = layout_hook(Hook(TITLE), width, height, hook_style(style, TITLE), None, [], 10.0)
     top, bottom = captions_band(style, width, height)
-    y, side = alone.cover.y, alone.cover.side
+    y, side = alone.cover.y, alone.cover.width
     assert title.bottom <= y and y + side <= top and alone.cover.x * 2 + side in (width, width - 1, width - 2)
-    assert audiogram.layout(style, width, height, False, bars=False) == (None, None)
+    assert audiogram.layout(style, width, height, None, bars=False) == (None, None)
 
 
 def test_a_brand_kit_turns_the_bars_or_the_cover_off():
@@ -180,17 +183,74 @@ def test_a_brand_kit_turns_the_bars_or_the_cover_off():
                                  source, PATHS)
     assert "-t" not in no_cover[:no_cover.index("-ss")] and "gblur" not in graph(no_cover)
     assert "showfreqs" in graph(no_cover) and graph(no_cover).split(";")[-1].endswith("asplit[a][heard]")
-    assert audiogram.described(caption_style("bold"), (1080, 1920), BrandKit(audiogram_cover=False), 1)["cover"] is None
+    assert audiogram.described(RenderSpec(Path("episode.mp3"), 3, 8, brand=BrandKit(audiogram_cover=False)), source,
+                               False, (1080, 1920))["cover"] is None
 
 
 def test_a_cover_alone_renders_sharp_over_its_blur_and_nothing_moves(podcast, tmp_path):
     spec = RenderSpec(podcast, 0.5, 3.0, words=WORDS[:2], preset="ultrafast", loudness=False,
                       brand=BrandKit(audiogram_bars=False))
     result = render(spec, tmp_path)
-    _, cover = audiogram.layout(spec.style, 1080, 1920, True, bars=False)
+    _, cover = audiogram.layout(spec.style, 1080, 1920, 1.0, bars=False)
     sounding = frame_at(result.mp4, 1.0)
-    inner = slice(cover.y + 8, cover.y + cover.side - 8), slice(cover.x + 8, cover.x + cover.side - 8)
+    inner = slice(cover.y + 8, cover.y + cover.height - 8), slice(cover.x + 8, cover.x + cover.width - 8)
     assert np.abs(sounding[inner].mean(axis=(0, 1)) - RED).max() < 12
-    below = sounding[cover.y + cover.side + 20:cover.y + cover.side + 200]  # where bars would stand
+    below = sounding[cover.y + cover.height + 20:cover.y + cover.height + 200]  # where bars would stand
     assert below.astype(float).std(axis=(0, 1)).max() < 4  # the blur alone, though the tone sounds
     assert json.loads(result.handoff.read_text())["audiogram"]["bars"] is None
+
+
+BLUE = np.array((0x20, 0x40, 0xE0))
+
+
+@pytest.fixture(scope="module")
+def still_video(tmp_path_factory, podcast) -> Path:
+    """A "video podcast": six seconds of one 1280x720 picture (red, its left quarter blue) over the
+    podcast's sound, coded as such uploads are (a keyframe a second, the picture coded again)."""
+    root = tmp_path_factory.mktemp("still")
+    picture, out = root / "picture.png", root / "episode.mp4"
+    ffmpeg("-f", "lavfi", "-i", "color=c=0xE02020:s=1280x720", "-vf", "drawbox=x=0:y=0:w=320:h=720:c=0x2040E0:t=fill",
+           "-frames:v", "1", str(picture))
+    ffmpeg("-loop", "1", "-framerate", "25", "-i", str(picture), "-i", str(podcast), "-map", "0:v", "-map", "1:a",
+           "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-g", "25", "-pix_fmt", "yuv420p",
+           "-c:a", "aac", str(out))
+    return out
+
+
+def still_spec(path: Path, **options) -> RenderSpec:
+    plan = ReframePlan("still", "9:16", Source(1280, 720, 25.0), 0.5, 5.0, 1280, 720)
+    return RenderSpec(path, 0.5, 5.0, words=WORDS, preset="ultrafast", loudness=False, plan=plan, **options)
+
+
+def test_a_still_video_is_drawn_as_an_audiogram_with_its_own_picture_as_the_cover(still_video, tmp_path):
+    spec = still_spec(still_video)
+    info = SourceInfo(True, True, 1280, 720, 25.0, 6.0)
+    args = build_ffmpeg_args(spec, info, PATHS)
+    first = args.index("-i")  # the picture is read at the clip's start, one frame of it composed once
+    assert args[first - 4:first + 2] == ["-ss", "0.500", "-t", "1.000", "-i", f"file:{still_video}"]
+    assert graph(args).startswith("[0:v:0]trim=end_frame=1,setsar=1,format=yuv420p,split[cover_back][cover_front]")
+    bars, cover = audiogram.layout(spec.style, 1080, 1920, 1280 / 720)
+    square = audiogram.layout(spec.style, 1080, 1920, 1.0).cover
+    assert abs(cover.width / cover.height - 16 / 9) < 0.02 and cover.width > square.width  # its own shape, wider
+    result = render(spec, tmp_path)
+    sounding, silent = frame_at(result.mp4, 1.0), frame_at(result.mp4, 3.5)
+    quarter = cover.width // 4
+    for frame in (sounding, silent):  # the whole picture, the right way round, sharp inside its box
+        right = frame[cover.y + 8:cover.y + cover.height - 8, cover.x + quarter + 8:cover.x + cover.width - 8]
+        left = frame[cover.y + 8:cover.y + cover.height - 8, cover.x + 8:cover.x + quarter - 8]
+        assert np.abs(right.mean(axis=(0, 1)) - RED).max() < 14 and np.abs(left.mean(axis=(0, 1)) - BLUE).max() < 14
+    box = (slice(bars.y, bars.y + bars.height), slice(bars.x, bars.x + bars.width))
+    moved = np.abs(sounding[box].astype(int) - silent[box]).max(axis=2) > 40  # the bars stand, then lie flat
+    assert moved.any(axis=1).sum() > bars.height / 2, (moved.any(axis=1).sum(), bars.height)
+    document = json.loads(result.handoff.read_text())
+    assert document["layout"] == "still" and document["crop"] == {"panels": []}
+    assert document["audiogram"] == audiogram.described(spec, info, True, (1080, 1920))
+    assert document["audiogram"]["cover"] == {"x": cover.x, "y": cover.y, "w": cover.width, "h": cover.height}
+
+
+def test_the_art_of_a_clip_is_a_still_videos_picture_else_its_cover_art():
+    video, podcast = SourceInfo(True, True, 1920, 1080, 25.0, 60.0, artwork=2), SourceInfo(False, True, artwork=1)
+    assert audiogram.art(video, 12.0) == audiogram.Art("v:0", 12.0, 1920 / 1080)
+    assert audiogram.art(podcast) == audiogram.Art("1") and audiogram.art(SourceInfo(False, True)) is None
+    # A kit that turns the cover off draws the still's bars on its colour.
+    assert audiogram.choices(BrandKit(audiogram_cover=False), audiogram.art(video, 12.0)).cover is None

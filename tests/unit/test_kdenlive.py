@@ -87,6 +87,24 @@ def test_a_fit_clip_is_one_centred_rect():
     assert (y, h) == (pytest.approx((1920 - 607.5) / 2, abs=0.01), pytest.approx(607.5, abs=0.01))
 
 
+
+def test_a_still_clip_is_its_picture_in_the_covers_box():
+    """A still video drawn as an audiogram: the editor gets the picture where the clip shows it
+    sharp (the cover's box; the bars and the blurred picture behind are not redrawn)."""
+    cover = {"x": 146, "y": 514, "w": 788, "h": 444}
+    still = {"layout": "still", "output": {"width": 1080, "height": 1920}, "crop": {"panels": []},
+             "audiogram": {"bars": None, "cover": cover, "background": "cover"}}
+    [entry] = video_entries(project([Cut("c", 1.0, 5.0, "T", "R", 1.0, 1, reframe=still)]))
+    [(frame, (x, y, w, h, _))] = rects(entry.find("filter/property[@name='transition.rect']").text)
+    scale = 788 / SOURCE.width  # the 16:9 source fills the box's width, centred in its height
+    assert frame == 0 and (x, w) == (146, 788)
+    assert (y, h) == (pytest.approx(514 + (444 - scale * SOURCE.height) / 2, abs=0.01),
+                      pytest.approx(scale * SOURCE.height, abs=0.01))
+    alone = {**still, "audiogram": {"bars": None, "cover": None, "background": "cover"}}  # no sharp cover: fitted
+    [entry] = video_entries(project([Cut("c", 1.0, 5.0, "T", "R", 1.0, 1, reframe=alone)]))
+    [(_, (x, y, w, h, _))] = rects(entry.find("filter/property[@name='transition.rect']").text)
+    assert (x, w, h) == (0, 1080, pytest.approx(607.5, abs=0.01))
+
 @pytest.mark.parametrize("second", [
     Cut("s", 1.0, 5.0, "T", "R", 1.0, 2, reframe={"layout": "split", "output": {"width": 1080, "height": 1920}}),
     Cut("w", 1.0, 5.0, "T", "R", 1.0, 2, reframe={**SINGLE, "output": {"width": 1080, "height": 1080}}),

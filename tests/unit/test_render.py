@@ -510,7 +510,7 @@ def test_logo_is_overlaid_in_its_corner_before_the_captions():
 
 
 @pytest.mark.parametrize("plan, message", [
-    (FakePlan("grid", 10, 10), "reframe plan layout must be one of single, split, fit, got 'grid'"),
+    (FakePlan("grid", 10, 10), "reframe plan layout must be one of single, split, fit, still, got 'grid'"),
     (object(), "reframe plan layout must be one of"),
     (FakePlan("single", 0, 720), "reframe plan needs a positive crop_width and crop_height"),
     (FakePlan("split", 640, 568, (Key(0, 1, 1),)), "a split reframe plan needs keyframes for its second panel"),

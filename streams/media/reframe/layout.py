@@ -36,7 +36,7 @@ from streams.media.reframe.speaker import SpeakerRules, Turn, VoiceTurn, active_
 from streams.media.reframe.tracking import Track, TrackingRules, link_tracks
 
 MAX_KEYFRAME_FPS = 30.0
-LAYOUTS = ("single", "split", "fit")
+LAYOUTS = ("single", "split", "fit")  # and "still" (``planner.still_plan``)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,13 @@ the scene cuts and reads the speech loudness; then each requested aspect is plan
 observations (the expensive part, detection, runs once per clip however many aspects are
 wanted).
 
-``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``), ``speaker``
-(always one crop following the active speaker; fit when no face), ``center`` (no detection: the
-renderer's static centre crop).
+``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``; a clip that
+would be fit but shows one still picture, ``stillness``, is ``still``: the renderer draws it as an
+audio-only clip, the picture as its cover), ``speaker`` (always one crop following the active
+speaker; fit when no face), ``center`` (no detection: the renderer's static centre crop).
+
+A still picture with a face to frame (a portrait over a reading) keeps its crop: a face held in
+close reads as the person speaking, and the user asked for the speaker framed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from streams.media.reframe.observations import Source
 from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.reframe.sampling import SamplingOptions, observe
 from streams.media.reframe.speaker import VoiceTurn
+from streams.media.reframe.stillness import is_still
 from streams.media.sandbox.limits import SandboxLimits
 from streams.vision.face_models import FaceModels
 
@@ -56,9 +61,17 @@ async def plan_clip(
     seen = await observe(
         models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end), sandbox=sandbox
     )
-    return {
+    plans = {
         a: plan_reframe(
             seen.faces, source, a, start, end, cuts=seen.cuts, loudness=seen.loudness, rules=rules, voices=voices
         )
         for a in aspects
     }
+    if framing == "auto" and is_still(seen.change, seen.faces):
+        return {a: still_plan(plan) if plan.layout == "fit" else plan for a, plan in plans.items()}
+    return plans
+
+
+def still_plan(fit: ReframePlan) -> ReframePlan:
+    """A ``fit`` plan of a clip whose picture never changes drawn as a cover instead (``still``)."""
+    return replace(fit, layout="still", cuts=())

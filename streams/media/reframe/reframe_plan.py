@@ -47,13 +47,13 @@ class ReframePlan:
     """How to reframe ``[start, end]`` of the source.
 
     Attributes:
-        layout: ``single``, ``split`` or ``fit``.
+        layout: ``single``, ``split``, ``fit`` or ``still`` (one still picture, drawn as a cover).
         aspect: a key of ``ASPECTS``.
         source: the source's geometry.
         start, end: the clip, source seconds.
         crop_width, crop_height: the crop (each panel's, for ``split``; the whole frame for
-            ``fit``), even source pixels.
-        keyframes: crop centre path (``single``; the top panel for ``split``; empty for ``fit``).
+            ``fit`` and ``still``), even source pixels.
+        keyframes: crop centre path (``single``; the top panel for ``split``; empty otherwise).
         second: the bottom panel's path for ``split``, else empty.
         cuts: times the crop jumps instead of moving smoothly (scene cuts, far speaker changes).
         speakers: the speaker timeline.
