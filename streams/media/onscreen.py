@@ -98,7 +98,7 @@ class Glance:
         self.full_size = detection_size(self.width, self.height, options.full_width) if options.full_width else None
         # The detector counts frames: with non-reference frames skipped it sees about half of them.
         self.cuts = CutDetector(fps / 2 if options.skip_nonref else fps, options.scene)
-        self.change = Change()  # of the frames in [start, end): is it one still picture?
+        self.change = Change()  # of the sampled frames: is it one still picture?
         self._clock = SampleClock(start, min(options.fps, fps), 1.0 / fps)
         self._decoded = self.frames.decoded(max(0.0, start - self.cuts.margin), end + self.cuts.margin)
 
@@ -128,9 +128,8 @@ class Glance:
         for t, frame in self._decoded:
             small = self.frames.shrink(frame)
             self.cuts.add(t, small)
-            if self.start <= t < self.end:
-                self.change.add(small)
             if self.start <= t < self.end and self._clock.take(t):
+                self.change.add(small)  # against the first: a sample a second would do
                 full = self._picture(frame, self.full_size) if self.full_size is not None else None
                 yield Picture(t, self._picture(frame, self.detect_size), full)
 

@@ -228,3 +228,32 @@ def test_the_same_speech_scores_a_face_as_video_and_neutral_as_audio(pipeline, m
         signals[kind] = moments[0]["signals"]
     assert (signals["video"]["faces"], signals["audio"]["faces"]) == (100.0, 50.0)
     assert (signals["video"]["scene_cuts"], signals["audio"]["scene_cuts"]) == (60.0, 50.0)
+
+
+def test_a_video_podcast_of_one_picture_comes_out_with_its_picture_as_the_cover(pipeline, media_dir, tmp_path):
+    """An episode uploaded as one picture without a face over its sound (coded as such uploads are:
+    the picture again at every keyframe) is drawn as an audiogram: its own picture sharp at its
+    shape, bars that follow the voice, and the hand-off saying so; it is not fitted and frozen."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.frames import frame_at
+
+    artwork, episode = tmp_path / "artwork.png", tmp_path / "episode.mp4"
+    run = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+    subprocess.run([*run, "-f", "lavfi", "-i", "testsrc2=s=1280x720", "-frames:v", "1", str(artwork)], check=True)
+    subprocess.run([*run, "-loop", "1", "-framerate", "25", "-i", str(artwork), "-i", str(media_dir / "speech/jfk.wav"),
+                    "-shortest", "-c:v", "libx264", "-preset", "veryfast", "-crf", "30", "-g", "25",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(episode)], check=True, timeout=120)
+    video = pipeline.process(episode, timeout=300, clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    (clip,) = pipeline.client.clips(video["video_id"])["clips"]
+    document = json.loads(pipeline.clip_file(clip, "handoff").read_text())
+    assert document["layout"] == "still" and document["audiogram"]["background"] == "cover"
+    box = document["audiogram"]["cover"]
+    assert abs(box["w"] / box["h"] - 16 / 9) < 0.02 and document["audiogram"]["bars"] is not None
+    frame = frame_at(pipeline.clip_file(clip, "mp4"), 1.0)[box["y"]:box["y"] + box["h"], box["x"]:box["x"] + box["w"]]
+    given = np.asarray(Image.open(artwork).convert("RGB").resize((box["w"], box["h"])), dtype=float)
+    assert np.abs(frame.astype(float) - given).mean() < 20  # the upload's own picture, where the hand-off says

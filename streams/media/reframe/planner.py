@@ -5,12 +5,12 @@ observations (the expensive part, detection, runs once per clip however many asp
 wanted).
 
 ``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``; a clip that
-would be fit but shows one still picture, ``stillness``, is ``still``: the renderer draws it as an
-audio-only clip, the picture as its cover), ``speaker`` (always one crop following the active
+shows one still picture with no face in it, ``stillness``, is ``still``: the renderer draws it as
+an audio-only clip, the picture as its cover), ``speaker`` (always one crop following the active
 speaker; fit when no face), ``center`` (no detection: the renderer's static centre crop).
 
-A still picture with a face to frame (a portrait over a reading) keeps its crop: a face held in
-close reads as the person speaking, and the user asked for the speaker framed.
+A still picture with a face (a portrait over a reading) keeps its crop: a face held in close reads
+as the person speaking, and a face too small to move a block of the measure may be a real one.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ async def plan_clip(
         )
         for a in aspects
     }
-    if framing == "auto" and is_still(seen.change, seen.faces):
-        return {a: still_plan(plan) if plan.layout == "fit" else plan for a, plan in plans.items()}
+    if framing == "auto" and is_still(seen.change, seen.faces):  # no face: every plan is fit
+        return {a: still_plan(plan) for a, plan in plans.items()}
     return plans
 
 
