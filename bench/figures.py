@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``audiogram``, ``stretched_words``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``audiogram``, ``stillness``, ``stretched_words``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -546,6 +546,21 @@ def render() -> str:
             f"on {clip['threads']} threads")
 
 
+def stillness() -> str:
+    r = result("stillness")
+    q, m = r["results"], r["results"]["medians"]
+    faces = sum(c["still"] and c["face"] for c in q["quality"])
+    missed = [f"{c['case']} planned {c['layout']}" for c in q["quality"]
+              if (c["still"] and not c["face"]) != (c["layout"] == "still")]
+    return (f"`bench/stillness.py` (`bench/results/stillness.json`, commit {r['commit']}, "
+            f"{machine_of(r)['processor']}): of {q['cases']} cases (stills coded as such uploads are, GRID talking "
+            f"faces, a GRID face small on a wide still, street scenes, an animation) the planner drew {q['right']} "
+            f"as meant, the stills without a face as a cover and the {faces} with one cropped on it "
+            f"({'; '.join(missed) or 'none missed'}), and {q['frozen']} moving pictures still; the measure costs "
+            f"the reframer's look {q['ratio']:.2f}× (60 s of 1280×720: {m['with the measure']:.2f} s against "
+            f"{m['without it']:.2f} s without it, median of {len(q['timings']['without it'])})")
+
+
 def audiogram() -> str:
     r = result("audiogram")
     clip, medians, over = r["clip"], r["results"]["medians"], r["results"]["audiogram_over_baseline"]
@@ -870,7 +885,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_untrained_podcast": lambda: moments_languages("moments_quality_untrained_podcast"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
-    "reframe_quality": reframe_quality, "render": render, "audiogram": audiogram, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
+    "reframe_quality": reframe_quality, "render": render, "audiogram": audiogram, "stillness": stillness, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
     "analytics": analytics, "analytics_capacity": analytics_capacity, "whisper_capacity": whisper_capacity,
     "glance_capacity": glance_capacity, "face_detector_capacity": face_detector_capacity,
     "render_capacity": render_capacity, "search_capacity": search_capacity, "api_capacity": api_capacity,
