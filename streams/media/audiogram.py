@@ -46,7 +46,7 @@ HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the fr
 COVER_SECONDS = 1.0  # how much of the source the cover's input reads: the picture comes first
 HALF = 64  # rows of the spectrum drawn for the bars above the middle (scaled to the box)
 BACKGROUND = "#14141c"  # near-black behind the bars and captions, where the brand kit names no colour
-COVER_SMALLEST = 0.2  # a sharp cover smaller than this share of the frame's shorter side is left out
+COVER_SMALLEST = 0.2  # a sharp cover under this share of the frame's shorter side (as a square) is left out
 BESIDE = 0.8  # a cover beside the bars is taken over one above them only when it is larger by 1 / BESIDE
 BESIDE_WIDEST = 3  # bars beside the cover are at most this many times as wide as it
 COVER_WIDEST = 0.6  # the tallest a cover is drawn (a square's widest), as a share of the safe area's width
@@ -109,9 +109,9 @@ def layout(style: CaptionStyle, width: int, height: int, cover: float | None, ba
         shapes += [(_row(top, bottom, width, height, cover), BESIDE)] if bars else []
         for found, weight in shapes:
             if found is not None and found.cover is not None:
-                drawn = found.cover
-                if min(drawn.width, drawn.height) >= COVER_SMALLEST * min(width, height):
-                    fits.append((math.sqrt(drawn.width * drawn.height) * weight, found))
+                size = math.sqrt(found.cover.width * found.cover.height)  # a square's side
+                if size >= COVER_SMALLEST * min(width, height):
+                    fits.append((size * weight, found))
     if not fits:
         return Layout(placement(style, width, height) if bars else None, None)
     return max(fits, key=lambda scored: scored[0])[1]

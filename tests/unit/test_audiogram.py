@@ -56,12 +56,20 @@ def render(spec: RenderSpec, out: Path):
 
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
 @pytest.mark.parametrize("position", ["bottom", "middle", "top"])
-def test_the_cover_and_the_bars_share_the_free_band_clear_of_the_title_and_the_captions(aspect, position):
+@pytest.mark.parametrize("shape", [1.0, 16 / 9, 4 / 3, 2.39, 9 / 16], ids=["square", "16:9", "4:3", "scope", "tall"])
+def test_the_cover_and_the_bars_share_the_free_band_clear_of_the_title_and_the_captions(aspect, position, shape):
+    """Cover art (square) and a still video's picture (its own shape): wherever the cover goes it
+    keeps its shape, stays in the safe area, clear of the captions and a long title, and never
+    under the bars; a picture only a tall frame has room for may be left to its blur."""
     width, height = ASPECTS[aspect]
     style = dataclasses.replace(caption_style("bold"), position=position)
-    bars, cover = audiogram.layout(style, width, height, 1.0)
-    assert cover is not None and cover.width == cover.height >= audiogram.COVER_SMALLEST * min(width, height)
+    bars, cover = audiogram.layout(style, width, height, shape)
     assert audiogram.layout(style, width, height, None) == (audiogram.placement(style, width, height), None)
+    if cover is None:
+        assert shape < 1 and height < 1.5 * width and bars == audiogram.placement(style, width, height)
+        return
+    assert (cover.width * cover.height) ** 0.5 >= audiogram.COVER_SMALLEST * min(width, height)
+    assert abs(cover.width / cover.height / shape - 1) < 0.015, (cover, shape)
     safe = safe_area(width, height)
     top, bottom = captions_band(style, width, height)
     title = layout_hook(Hook(TITLE), width, height, hook_style(style, TITLE), None, [], 10.0)
@@ -76,9 +84,8 @@ def test_the_cover_and_the_bars_share_the_free_band_clear_of_the_title_and_the_c
     assert beside or cover.y + cover.height <= bars.y  # beside the bars or above them, never over them
     assert bars.width % (2 * audiogram.BARS) == 0 and bars.width >= 4 * audiogram.BARS
     if height > width:  # a tall frame puts the bars under the cover when that leaves it large enough
-        assert not beside or cover.width * audiogram.BESIDE > audiogram._column(
-            *max(audiogram._free_rows(style, width, height), key=lambda band: band[1] - band[0]), width, height, 1.0
-        ).cover.width
+        band = max(audiogram._free_rows(style, width, height), key=lambda rows: rows[1] - rows[0])
+        assert not beside or cover.width * audiogram.BESIDE > audiogram._column(*band, width, height, shape).cover.width
 
 
 def test_args_read_the_cover_from_the_start_and_compose_the_still_picture_once():
