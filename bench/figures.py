@@ -550,7 +550,7 @@ def stillness() -> str:
     r = result("stillness")
     q, m = r["results"], r["results"]["medians"]
     faces = sum(c["still"] and c["face"] for c in q["quality"])
-    missed = [f"{c['case']} planned {c['layout']}" for c in q["quality"]
+    missed = [f"missed: {c['case']}, {c['change']:.2%} of its blocks changed, planned {c['layout']}" for c in q["quality"]
               if (c["still"] and not c["face"]) != (c["layout"] == "still")]
     return (f"`bench/stillness.py` (`bench/results/stillness.json`, commit {r['commit']}, "
             f"{machine_of(r)['processor']}): of {q['cases']} cases (stills coded as such uploads are, GRID talking "
