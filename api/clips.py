@@ -69,7 +69,14 @@ RENDERING = {  # what both ways of making a clip answer
 async def rerender_clip(request: Request) -> JSONResponse:
     principal = caller(request)
     clip = await clip_or_404(request)
-    body = await json_object(request, optional=True)
+    status, answer = await render_again(request, principal.tenant_id, clip, await json_object(request, optional=True))
+    return JSONResponse(answer, status_code=status)
+
+
+async def render_again(request: Request, tenant_id: str, clip: Clip, body: dict) -> tuple[int, dict]:
+    """Queue ``clip`` drawn again as ``body`` asks (``rerender_clip``'s body; empty: as it was,
+    with the transcript's words as they read now): ``(202, the queued clip)``, or ``(200, ...)``
+    when that clip exists already."""
     kept = look_of(clip.variant)  # what the clip itself was asked for: kept unless asked otherwise
     style = field(body, "caption_style", str, default=clip.caption_style or "bold")
     aspect = field(body, "aspect", str, default=clip.aspect)
@@ -83,11 +90,11 @@ async def rerender_clip(request: Request) -> JSONResponse:
     # another span, trim or choice of the switches is another clip
     chosen = MappingProxyType({name: on for name, on in switches.items() if on is not None})
     variant = Look(span, trim, chosen).variant(style)
-    if variant == clip.caption_style and not clip.variant:  # nothing asked but what the pipeline's own render did
-        variant = ""
+    if variant == clip.caption_style and not clip.variant.partition(":words=")[0]:
+        variant = ""  # nothing asked but what the pipeline's own render did (its words corrected or not)
     return await _render(
         request,
-        principal.tenant_id,
+        tenant_id,
         clip.video_id,
         clip.moment_id,
         aspect,
@@ -174,7 +181,7 @@ async def create_clip(request: Request) -> JSONResponse:
         score, title, reason = moment.score, moment.title, moment.reason
     else:
         score, title, reason = stored.score, stored.title, stored.reason
-    return await _render(
+    status, answer = await _render(
         request,
         principal.tenant_id,
         video_id,
@@ -191,6 +198,7 @@ async def create_clip(request: Request) -> JSONResponse:
             "reason": reason,
         },
     )
+    return JSONResponse(answer, status_code=status)
 
 
 def _video_length(options: VideoOptions, duration: float) -> LengthRange:
@@ -223,9 +231,10 @@ async def _render(
     extra: dict,
     span: tuple[float, float] | None = None,
     chosen: dict | None = None,
-) -> JSONResponse:
-    """Queue the render of moment ``mid`` as this variant (200 if that clip exists already). Words a
-    person corrected in the clip's span make it another variant: its captions read otherwise."""
+) -> tuple[int, dict]:
+    """Queue the render of moment ``mid`` as this variant: ``(202, the queued clip)``, or ``(200,
+    ...)`` if that clip exists already. Words a person corrected in the clip's span make it another
+    variant: its captions read otherwise."""
     spoken = (extra["start"], extra["end"])
     mark = words_mark(await catalog(request).corrections(video_id, *spoken), *spoken)
     if mark:
@@ -233,7 +242,7 @@ async def _render(
     new_id = clip_id(video_id, mid, aspect, variant)
     links = {"self": f"/v1/clips/{new_id}", "clips": f"/v1/videos/{video_id}/clips"}
     if await catalog(request).clip(new_id) is not None:
-        return JSONResponse({"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}})
+        return 200, {"clip_id": new_id, "status": "rendered", "links": {"self": links["self"]}}
     await catalog(request).forget_deletion(new_id)  # asked for again: a clip deleted before may be drawn
     start, end = span if span is not None else (None, None)
     event = RenderRequested(
@@ -249,19 +258,16 @@ async def _render(
         **(chosen or {}),
     )
     await request.app.state.render_requests.send(video_id, event.encode())
-    return JSONResponse(
-        {
-            "clip_id": new_id,
-            "status": "queued",
-            "video_id": video_id,
-            "moment_id": mid,
-            "caption_style": style,
-            "aspect": aspect,
-            **extra,
-            "links": links,
-        },
-        status_code=202,
-    )
+    return 202, {
+        "clip_id": new_id,
+        "status": "queued",
+        "video_id": video_id,
+        "moment_id": mid,
+        "caption_style": style,
+        "aspect": aspect,
+        **extra,
+        "links": links,
+    }
 
 
 routes = [

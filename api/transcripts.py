@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import caller
 from api.bodies import field, json_object
+from api.clips import render_again
 from api.errors import ApiError
 from api.openapi.blocks import (
     NOT_FOUND,
@@ -25,7 +26,8 @@ from api.openapi.blocks import (
     ref,
 )
 from api.routing import operation
-from api.video_access import video_or_404
+from api.video_access import corrections_of, video_or_404
+from streams.adapters.catalog import Catalog
 from streams.asr.languages import UNDETERMINED
 from streams.domain.corrections import MAX_FIXES, WordFix, spoken_within, typed
 from streams.domain.envelope import utc_now
@@ -153,7 +155,8 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
         "200": json_response(
             "TranscriptCorrected",
             "The words that read otherwise now, and the clips whose captions still show what they read "
-            "before (render one again to draw them: `POST /v1/clips/{clip_id}/renders`).",
+            "before (render one again to draw them: `POST /v1/clips/{clip_id}/renders`, or ask with "
+            "`render`); with `render`, the renders queued.",
         ),
         "409": error("Conflict"),
         **NOT_FOUND,
@@ -170,12 +173,17 @@ def plain_text(sentences: Sequence[Sentence], names: Mapping[str, str]) -> str:
     "keeps its captions until it is rendered again. A correction that changed words is announced "
     "once, in the same transaction, by a `transcript.corrected` webhook. The same request sent "
     "again changes nothing and answers 200 with nothing corrected; so after a 503 (the words were "
-    "kept, search is behind) send it again.",
+    "kept, search is behind) send it again. With `render: true` every clip of the video whose "
+    "captions no longer read as the transcript does (this request's and any earlier one's, so a "
+    "request sent again after a 503 still renders them) is rendered again as it was, with the words "
+    "as they read now: `renders` lists each, from the clip it redraws (`POST /v1/clips/{clip_id}/"
+    "renders` with no body, each).",
 )
 async def correct_transcript(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     tenant_id = caller(request).tenant_id
-    fixes = _fixes(await json_object(request))
+    body = await json_object(request)
+    fixes, render = _fixes(body), field(body, "render", bool, default=False)
     # read before the correction's transaction, which must not wait for a second pool connection
     # while it holds one (a correction changes no clip's span)
     spans = [(c.clip_id, c.start_s, c.end_s) for c in await tenant_catalog.clips(v.video_id)]
@@ -194,7 +202,23 @@ async def correct_transcript(request: Request) -> JSONResponse:
     await tenant_catalog.correct_words(v.video_id, fixes, then=announce)
     index = request.app.state.search
     await index_video(tenant_catalog, index, tenant_id, v.video_id, v.filename, transcribed(v))
-    return JSONResponse({"video_id": v.video_id, "corrected": words, "clips": clips})
+    answer: dict = {"video_id": v.video_id, "corrected": words, "clips": clips}
+    if render:
+        answer["renders"] = await _render_stale(request, tenant_catalog, tenant_id, v.video_id)
+    return JSONResponse(answer)
+
+
+async def _render_stale(request: Request, tenant_catalog: Catalog, tenant_id: str, video_id: str) -> list[dict]:
+    """Every clip of the video whose captions no longer read as the transcript does, queued to be
+    drawn again as it was (``clips.render_again``): ``{"from", "clip_id", "status"}`` each."""
+    listed = await tenant_catalog.clips(video_id)
+    corrected = await corrections_of(tenant_catalog, video_id, listed)
+    renders = []
+    for clip in listed:
+        if clip.captions_current(corrected) is False:
+            _, queued = await render_again(request, tenant_id, clip, {})
+            renders.append({"from": clip.clip_id, "clip_id": queued["clip_id"], "status": queued["status"]})
+    return renders
 
 
 def _heard(word: dict) -> dict:
@@ -204,7 +228,7 @@ def _heard(word: dict) -> dict:
 def _fixes(body: dict) -> list[WordFix]:
     """The body's ``words`` as fixes: each a word's ``start``, what it should read (``word``; null:
     as heard) and what it reads now (``was``, optional), each word once."""
-    unknown = set(body) - {"words"}
+    unknown = set(body) - {"words", "render"}
     if unknown:
         raise ApiError(422, "invalid_body", f"unknown fields {sorted(unknown)!r}")
     items = field(body, "words", list, required=True)

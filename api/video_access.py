@@ -4,6 +4,8 @@ routes that act on a video or a clip)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.requests import Request
 
 from api import signing
@@ -16,6 +18,7 @@ from api.openapi.blocks import (
 )
 from streams.adapters.catalog import Catalog
 from streams.domain.clip import Clip
+from streams.domain.corrections import Corrected
 from streams.domain.video import Video
 
 # What an answer naming a video or a clip links to (OpenAPI links, for clients and stateful testers).
@@ -70,6 +73,15 @@ async def video_or_404(request: Request) -> tuple[Catalog, Video]:
 
 def clip_not_found(clip_id: str) -> ApiError:
     return ApiError(404, "clip_not_found", f"no clip with id {clip_id!r}")
+
+
+async def corrections_of(tenant_catalog: Catalog, video_id: str, clips: Sequence[Clip]) -> list[Corrected]:
+    """The corrected words of the video spoken in ``clips`` (read only where one of them has its
+    words' mark: clips rendered before it was kept are not compared; ``Clip.captions_current``)."""
+    marked = [c for c in clips if c.words_mark is not None]
+    if not marked:
+        return []
+    return await tenant_catalog.corrections(video_id, min(c.start_s for c in marked), max(c.end_s for c in marked))
 
 
 async def clip_or_404(request: Request) -> Clip:

@@ -34,14 +34,14 @@ from api.video_access import (
     catalog,
     clip_not_found,
     clip_or_404,
+    corrections_of,
     video_links,
     video_not_found,
     video_or_404,
 )
-from streams.adapters.catalog import Catalog
 from streams.adapters.storage import clip_file_key, video_prefix
 from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
-from streams.domain.corrections import Corrected, words_mark
+from streams.domain.corrections import Corrected
 from streams.domain.envelope import iso_z, utc_now
 from streams.domain.video import VIDEO_STATUSES, Video
 from streams.errors import StorageError
@@ -247,7 +247,7 @@ def _clip_json(
         **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES},
         "caption_style": c.caption_style,
         "variant": c.variant or None,
-        "captions_current": None if c.words_mark is None else c.words_mark == words_mark(corrected, c.start_s, c.end_s),
+        "captions_current": c.captions_current(corrected),
         "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
         "urls": {
             **{kind: _signed(request, f"{base}/download", f"file={kind}", file=True) for kind in CLIP_FILES},
@@ -282,7 +282,7 @@ async def get_clips(request: Request) -> JSONResponse:
     tenant_catalog, v = await video_or_404(request)
     clips = await tenant_catalog.clips(v.video_id)
     names = await tenant_catalog.speaker_names(v.video_id) if any(c.speakers for c in clips) else {}
-    corrected = await _corrected(tenant_catalog, v.video_id, clips)
+    corrected = await corrections_of(tenant_catalog, v.video_id, clips)
     return JSONResponse(
         {
             "video_id": v.video_id,
@@ -290,15 +290,6 @@ async def get_clips(request: Request) -> JSONResponse:
             "clips": [_clip_json(request, c, names, corrected) for c in clips],
         }
     )
-
-
-async def _corrected(tenant_catalog: Catalog, video_id: str, clips: Sequence[Clip]) -> list[Corrected]:
-    """The corrected words of the video spoken in ``clips`` (read only where one of them has its
-    words' mark: clips rendered before it was kept are not compared)."""
-    marked = [c for c in clips if c.words_mark is not None]
-    if not marked:
-        return []
-    return await tenant_catalog.corrections(video_id, min(c.start_s for c in marked), max(c.end_s for c in marked))
 
 
 @operation(
@@ -322,7 +313,7 @@ async def _corrected(tenant_catalog: Catalog, video_id: str, clips: Sequence[Cli
 async def get_clip(request: Request) -> JSONResponse:
     clip = await clip_or_404(request)
     names = await catalog(request).speaker_names(clip.video_id) if clip.speakers else {}
-    return JSONResponse(_clip_json(request, clip, names, await _corrected(catalog(request), clip.video_id, [clip])))
+    return JSONResponse(_clip_json(request, clip, names, await corrections_of(catalog(request), clip.video_id, [clip])))
 
 
 @operation(

@@ -172,9 +172,14 @@ def video_schemas() -> dict:
         ),
         "RenameSpeaker": obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}}, additionalProperties=False),
         "CorrectTranscript": obj(
-            {"words": {**array(fix), "minItems": 1, "maxItems": MAX_FIXES}}, additionalProperties=False
+            {"words": {**array(fix), "minItems": 1, "maxItems": MAX_FIXES}},
+            {"render": {**BOOLEAN, "default": False, "description": "Also render again every stale clip."}},
+            additionalProperties=False,
         ),
-        "TranscriptCorrected": obj({"video_id": STRING, "clips": array(STRING), "corrected": array(fixed)}),
+        "TranscriptCorrected": obj(
+            {"video_id": STRING, "clips": array(STRING), "corrected": array(fixed)},
+            {"renders": array(obj({"from": STRING, "clip_id": STRING, "status": {"enum": ["queued", "rendered"]}}))},
+        ),
         "Moment": obj(
             {
                 "moment_id": STRING,

@@ -4,12 +4,13 @@ reason, signals). Frozen; built by the catalog from a ``clips`` row joined to it
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from streams.domain.corrections import Corrected, words_mark
 from streams.domain.video import known_columns
 
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
@@ -73,6 +74,11 @@ class Clip:
     def from_row(cls, row: Mapping[str, Any]) -> Clip:
         """From a ``clips`` row joined to its moment's columns (``signals`` already decoded)."""
         return cls(**known_columns(cls, row))
+
+    def captions_current(self, corrected: Iterable[Corrected]) -> bool | None:
+        """Whether its captions read as the transcript does now, the video's ``corrected`` words
+        (those in its span at least) considered; None when its render kept no mark to compare."""
+        return None if self.words_mark is None else self.words_mark == words_mark(corrected, self.start_s, self.end_s)
 
     def file_uri(self, kind: str) -> str:
         """Where the file of ``kind`` (one of ``CLIP_FILES``) is stored."""

@@ -1,6 +1,7 @@
 """Correcting a transcript's words (``PATCH /v1/videos/{id}/transcript``) on the running stack: every
 export and the moment's title read the corrected word, a clip drawn before lists itself as showing
-the old one and is rendered again with the new one (its hook title too), a stale or unknown word
+the old one and is rendered again with the new one (its hook title too; every such clip at once
+when the correction asks to ``render``), a stale or unknown word
 refuses the whole request, the same request sent again changes nothing, a correction is taken
 back, and each correction that changed words is announced once (``transcript.corrected``).
 Search after a correction: ``test_search``, on both backends."""
@@ -155,3 +156,19 @@ def test_a_corrected_word_reaches_every_export_and_a_clip_rendered_again(pipelin
     assert (current[original["clip_id"]], current[made["clip_id"]]) == (True, False)
     same = http.post(f"/v1/clips/{original['clip_id']}/renders", json={})
     assert same.status_code == 200 and same.json()["clip_id"] == original["clip_id"], same.text
+
+    # asked to render what no longer reads as the transcript: a word of both clips corrected, each
+    # is drawn again, as the one clip of the pipeline's own look with the words as they read now
+    ask = _word(http.get(path).json(), "ask", original["start"], original["end"])
+    fixed = http.patch(path, json={"words": [{"start": ask["start"], "word": "asked"}], "render": True})
+    assert fixed.status_code == 200, fixed.text
+    renders = fixed.json()["renders"]
+    assert sorted(r["from"] for r in renders) == sorted([original["clip_id"], made["clip_id"]]), renders
+    assert len({r["clip_id"] for r in renders}) == 1 and {r["status"] for r in renders} == {"queued"}, renders
+    redrawn = pipeline.wait_for_clip(video_id, renders[0]["clip_id"])
+    assert "asked" in pipeline.clip_file(redrawn, "srt").read_text() and redrawn["captions_current"] is True
+    # sent again (its answer lost): nothing to correct, and the renders it asked for are there
+    again = http.patch(path, json={"words": [{"start": ask["start"], "word": "asked"}], "render": True})
+    assert again.status_code == 200 and again.json()["corrected"] == [], again.text
+    assert {(r["clip_id"], r["status"]) for r in again.json()["renders"]} == {(redrawn["clip_id"], "rendered")}
+    assert http.patch(path, json={"words": [fine], "render": "yes"}).status_code == 422
