@@ -84,9 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--framing",
         default=None,
-        choices=("auto", "speaker", "center"),
+        choices=("auto", "speaker", "center", "still"),
         help="auto: crop, split screen or blurred fit as the shot needs (default); "
-        "speaker: always one crop on the active speaker; center: fixed centre crop",
+        "speaker: always one crop on the active speaker; center: fixed centre crop; "
+        "still: the picture drawn whole as an audiogram's cover (a video podcast of one picture)",
     )
     process.add_argument(
         "--trim",

@@ -83,7 +83,7 @@ class VideoOptions:
     aspect_ratios: each clip is rendered in each of these.
     caption_style: the captions' style.
     language: "auto" or the language spoken (Whisper's code).
-    framing: "auto", "speaker" or "center".
+    framing: "auto", "speaker", "center" or "still".
     trim: "off", "pauses" or "pauses+fillers".
     hook_title, emphasis, emoji: the editing choices (``streams.media.editing``).
     brand: the brand kit (``streams.domain.brand.BrandKit``), or None.

@@ -230,7 +230,8 @@ def test_the_same_speech_scores_a_face_as_video_and_neutral_as_audio(pipeline, m
     assert (signals["video"]["scene_cuts"], signals["audio"]["scene_cuts"]) == (60.0, 50.0)
 
 
-def test_a_video_podcast_of_one_picture_comes_out_with_its_picture_as_the_cover(pipeline, media_dir, tmp_path):
+def test_a_video_podcast_of_one_picture_comes_out_with_its_picture_as_the_cover(pipeline, media_dir, built_media,
+                                                                                 tmp_path):
     """An episode uploaded as one picture without a face over its sound (coded as such uploads are:
     the picture again at every keyframe) is drawn as an audiogram: its own picture sharp at its
     shape, bars that follow the voice, and the hand-off saying so; it is not fitted and frozen."""
@@ -257,3 +258,10 @@ def test_a_video_podcast_of_one_picture_comes_out_with_its_picture_as_the_cover(
     frame = frame_at(pipeline.clip_file(clip, "mp4"), 1.0)[box["y"]:box["y"] + box["h"], box["x"]:box["x"] + box["w"]]
     given = np.asarray(Image.open(artwork).convert("RGB").resize((box["w"], box["h"])), dtype=float)
     assert np.abs(frame.astype(float) - given).mean() < 20  # the upload's own picture, where the hand-off says
+    # a portrait has a face, so auto crops on it; asked for (framing=still), it is drawn as the cover too
+    video = pipeline.process(short_talk(media_dir, built_media), timeout=300, clip_count=1, min_seconds=5,
+                             max_seconds=15, framing="still")
+    assert video["status"] == "completed", video.get("error")
+    (clip,) = pipeline.client.clips(video["video_id"])["clips"]
+    document = json.loads(pipeline.clip_file(clip, "handoff").read_text())
+    assert document["layout"] == "still" and document["audiogram"]["cover"] is not None

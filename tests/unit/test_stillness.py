@@ -4,13 +4,16 @@ files (a still coded again every second, a GRID talking face)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 
 import numpy as np
 import pytest
 
+from streams.domain import contracts
 from streams.media.onscreen import Glance
-from streams.media.reframe.observations import Box, Face, FrameFaces
+from streams.media.reframe.observations import Box, Face, FrameFaces, Source
+from streams.media.reframe.planner import FRAMINGS, plan_clip
 from streams.media.reframe.stillness import STILL, Change, is_still
 
 
@@ -53,3 +56,14 @@ def test_the_sandboxs_decode_measures_a_still_upload_as_still_and_a_talking_face
         while glance.next_batch():
             pass
         assert glance.change.share > 10 * STILL
+
+
+def test_the_still_framing_draws_every_aspect_as_a_cover_without_looking():
+    """``framing=still`` (a video podcast whose picture has faces in it): no decode, no face model
+    (there is neither a file nor a model here), the whole picture planned as the cover."""
+    plans = asyncio.run(plan_clip(None, "/no/such/upload.mp4", Source(1281, 720, 25.0), 3.0, 9.0, ["9:16", "1:1"],
+                                  framing="still"))
+    assert {a: (p.layout, p.crop_width, p.crop_height, p.start, p.end) for a, p in plans.items()} == {
+        "9:16": ("still", 1280, 720, 3.0, 9.0), "1:1": ("still", 1280, 720, 3.0, 9.0)}
+    offered = contracts.schema("upload_received")["properties"]["options"]["properties"]["framing"]["enum"]
+    assert set(offered) == set(FRAMINGS)  # the upload's contract offers every framing

@@ -7,7 +7,8 @@ wanted).
 ``framing`` picks the layouts allowed: ``auto`` (single, split or fit, see ``layout``; a clip that
 shows one still picture with no face in it, ``stillness``, is ``still``: the renderer draws it as
 an audio-only clip, the picture as its cover), ``speaker`` (always one crop following the active
-speaker; fit when no face), ``center`` (no detection: the renderer's static centre crop).
+speaker; fit when no face), ``center`` (no detection: the renderer's static centre crop), ``still``
+(no detection: the clip's picture drawn as an audiogram's cover, whatever is in it).
 
 A still picture with a face (a portrait over a reading) keeps its crop: a face held in close reads
 as the person speaking, and a face too small to move a block of the measure may be a real one.
@@ -28,7 +29,7 @@ from streams.media.reframe.stillness import is_still
 from streams.media.sandbox.limits import SandboxLimits
 from streams.vision.face_models import FaceModels
 
-FRAMINGS = ("auto", "speaker", "center")
+FRAMINGS = ("auto", "speaker", "center", "still")
 
 
 def rules_for(framing: str, rules: ReframeRules = ReframeRules()) -> ReframeRules:
@@ -52,11 +53,15 @@ async def plan_clip(
     voices: Sequence[VoiceTurn] = (),
 ) -> dict[str, ReframePlan]:
     """A plan per aspect for ``[start, end]`` (source seconds) of the video at ``path``; empty for
-    the ``center`` framing. The video is decoded once, in the media sandbox. Raises MediaError
-    (unreadable video), SandboxUnavailable or InferenceError (the face models)."""
+    the ``center`` framing. The video is decoded once, in the media sandbox (not at all for
+    ``still``). Raises MediaError (unreadable video), SandboxUnavailable or InferenceError (the
+    face models)."""
     rules = rules_for(framing)
     if framing == "center":
         return {}
+    if framing == "still":
+        whole = (source.width // 2 * 2, source.height // 2 * 2)
+        return {a: ReframePlan("still", a, source, start, end, *whole) for a in aspects}
     context = rules.context
     seen = await observe(
         models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end), sandbox=sandbox
