@@ -31,8 +31,12 @@ def filter_value(value: str) -> str:
 
 
 def frame_rate(spec: RenderSpec, info: SourceInfo) -> float:
-    """The output frame rate: ``spec.fps``, else the source's capped at ``MAX_FPS``."""
-    return spec.fps or (min(info.fps, MAX_FPS) if info.fps else MAX_FPS)
+    """The output frame rate: ``spec.fps``, else the source's capped at ``MAX_FPS``; ``MAX_FPS``
+    where the picture is drawn here (audio only, or a still: a still upload is often coded at a
+    frame a second, too few for bars that follow the voice)."""
+    if spec.fps:
+        return spec.fps
+    return MAX_FPS if not info.fps or getattr(spec.plan, "layout", None) == "still" else min(info.fps, MAX_FPS)
 
 
 def build_ffmpeg_args(

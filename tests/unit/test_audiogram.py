@@ -18,7 +18,7 @@ from streams.domain.words import Word
 from streams.media import audiogram
 from streams.media.ass import safe_area
 from streams.media.captions import caption_style
-from streams.media.ffmpeg_args import build_ffmpeg_args
+from streams.media.ffmpeg_args import MAX_FPS, build_ffmpeg_args, frame_rate
 from streams.media.hook import Hook, captions_band, hook_style, layout_hook
 from streams.media.render import render_clip
 from streams.media.reframe.observations import Source
@@ -261,3 +261,14 @@ def test_the_art_of_a_clip_is_a_still_videos_picture_else_its_cover_art():
     assert audiogram.art(podcast) == audiogram.Art("1") and audiogram.art(SourceInfo(False, True)) is None
     # A kit that turns the cover off draws the still's bars on its colour.
     assert audiogram.choices(BrandKit(audiogram_cover=False), audiogram.art(video, 12.0)).cover is None
+
+
+def test_a_still_coded_at_a_frame_a_second_is_drawn_at_the_full_rate():
+    """Still uploads are often coded at one frame a second: the picture drawn here (bars that
+    follow the voice) is not, while a video framed from its own frames keeps its rate."""
+    slow = SourceInfo(True, True, 1280, 720, 1.0, 60.0)
+    spec = still_spec(Path("episode.mp4"))
+    assert frame_rate(spec, slow) == MAX_FPS and frame_rate(RenderSpec(Path("episode.mp4"), 0.5, 5.0), slow) == 1.0
+    drawn = graph(build_ffmpeg_args(spec, slow, PATHS))
+    assert f"showfreqs=s={audiogram.BARS + 1}x{audiogram.HALF * audiogram.GAIN}:r={MAX_FPS:g}:" in drawn
+    assert f"fps={MAX_FPS:g}[still]" in drawn

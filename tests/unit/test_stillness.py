@@ -38,6 +38,7 @@ def test_an_encoders_noise_is_no_change_and_a_moving_patch_is():
 def test_a_still_has_no_face_in_it_however_small():
     empty = [FrameFaces(t, ()) for t in range(5)]
     assert is_still(0.0, empty) and is_still(STILL, empty) and not is_still(2 * STILL, empty)
+    assert not is_still(0.0, [])  # no picture seen at all: the picture track ended before the stretch
     tiny = empty + [FrameFaces(5, (Face(Box(600, 300, 612, 315), 0.3),))]  # one unsure, small face once
     assert not is_still(0.0, tiny)
 

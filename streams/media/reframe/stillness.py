@@ -55,5 +55,6 @@ def is_still(change: float, frames: Sequence[FrameFaces]) -> bool:
     """Whether a stretch whose picture changed by ``change`` (``Change.share``) and whose sampled
     frames showed ``frames`` is one still picture with no one in it: a face anywhere, however
     small or unsure, keeps the stretch a video (a person sitting very still on a locked-off wide
-    shot can change no block of a small frame: a GRID face at 8 % of a 720p still measured 0)."""
-    return change <= STILL and not any(frame.faces for frame in frames)
+    shot can change no block of a small frame: a GRID face at 8 % of a 720p still measured 0). A
+    stretch with no frame sampled (a picture track that ended before it) is not a still either."""
+    return bool(frames) and change <= STILL and not any(frame.faces for frame in frames)
