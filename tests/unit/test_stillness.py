@@ -33,6 +33,8 @@ def test_an_encoders_noise_is_no_change_and_a_moving_patch_is():
     moved[40:48, 68:76] = 0  # a mouth opening: four blocks, dark
     change.add(moved)
     assert change.share > STILL and change.share == pytest.approx(4 / (22 * 40))
+    change.add(first[:60])  # another size of picture: another picture
+    assert change.share == 1.0
 
 
 def test_a_still_has_no_face_in_it_however_small():

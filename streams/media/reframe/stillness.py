@@ -5,10 +5,9 @@ picture as its cover and bars that follow the voice, it looks alive.
 
 ``Change`` measures how much of the picture differs from the stretch's first frame, fed the cut
 detector's small frames (about 160 pixels wide) of the frames sampled for the faces, inside the
-media sandbox. Pixels are averaged in
-4x4 blocks first: an encoder that codes the same picture again at a keyframe moves single pixels
-by up to 67 levels (an x264 CRF 38 still, measured) but a block's mean by under 10, while a moving
-mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which any face was
+media sandbox. Pixels are averaged in 4x4 blocks first: an encoder that codes the same picture
+again at a keyframe moves single pixels by up to 67 levels (an x264 CRF 38 still, measured) but a
+block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which any face was
 found is never taken for a still (``bench/stillness.py`` measures both).
 """
 
@@ -26,7 +25,8 @@ STILL = 0.001  # the most a still picture's blocks may change, as a share (no bl
 
 
 class Change:
-    """The largest share of blocks any frame fed changed against the first (0 with one frame)."""
+    """The largest share of blocks any frame fed changed against the first (0 with one frame; 1
+    when the picture's size changes)."""
 
     def __init__(self) -> None:
         self.first: np.ndarray | None = None
@@ -35,10 +35,11 @@ class Change:
     def add(self, image: np.ndarray) -> None:
         """One more frame (an ``height x width x channels`` array), in time order."""
         blocks = _blocks(image)
-        if self.first is None or self.first.shape != blocks.shape:
+        if self.first is None:
             self.first = blocks
-            return
-        if self.share < 1.0:
+        elif self.first.shape != blocks.shape:
+            self.share = 1.0
+        elif self.share < 1.0:
             moved = np.abs(blocks - self.first).max(axis=2) > LEVEL * BLOCK * BLOCK
             self.share = max(self.share, float(moved.mean()))
 
