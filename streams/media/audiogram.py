@@ -102,11 +102,10 @@ def layout(style: CaptionStyle, width: int, height: int, cover: float | None, ba
     one, the cover and the bars together in the free band that holds the largest cover (the bars
     under it, else beside it; without ``bars``, the cover alone, centred in it)."""
     fits: list[tuple[float, Layout]] = []
-    if cover is None or not cover > 0:
-        return Layout(placement(style, width, height) if bars else None, None)
-    for top, bottom in _free_rows(style, width, height):
-        shapes = [(_column(top, bottom, width, height, cover, bars), 1.0)]
-        shapes += [(_row(top, bottom, width, height, cover), BESIDE)] if bars else []
+    aspect = cover if cover is not None and cover > 0 else 0.0
+    for top, bottom in _free_rows(style, width, height) if aspect else []:
+        shapes = [(_column(top, bottom, width, height, aspect, bars), 1.0)]
+        shapes += [(_row(top, bottom, width, height, aspect), BESIDE)] if bars else []
         for found, weight in shapes:
             if found is not None and found.cover is not None:
                 size = math.sqrt(found.cover.width * found.cover.height)  # a square's side
@@ -212,16 +211,19 @@ def choices(brand: BrandKit | None, cover: Art | None) -> Choices:
     return Choices(drawn, brand.audiogram_bars is not False, brand.background_colour)
 
 
-def _laid_out(chosen: Choices, style: CaptionStyle, size: tuple[int, int]) -> Layout:
-    return layout(style, *size, None if chosen.cover is None else chosen.cover.aspect, chosen.bars)
+def _picture(spec: RenderSpec, info: Any, still: bool, size: tuple[int, int]) -> tuple[Choices, Layout]:
+    """What the clip ``spec`` of the source ``info`` draws (``choices``; ``still``: its picture is
+    the cover, ``art``) and where (``layout``) on a ``size`` frame."""
+    chosen = choices(spec.brand, art(info, spec.start if still else None))
+    aspect = None if chosen.cover is None else chosen.cover.aspect
+    return chosen, layout(spec.style, *size, aspect, chosen.bars)
 
 
 def described(spec: RenderSpec, info: Any, still: bool, size: tuple[int, int]) -> dict:
     """What ``drawing`` draws, as the editor hand-off records it (output pixels): the bars' box (None
     when off), the cover's box (None when it is not drawn sharp) and what is behind them
     (``#RRGGBB``, or ``"cover"`` for the cover's blur)."""
-    chosen = choices(spec.brand, art(info, spec.start if still else None))
-    bars, box = _laid_out(chosen, spec.style, size)
+    chosen, (bars, box) = _picture(spec, info, still, size)
     behind = chosen.cover is not None and chosen.background is None
     return {
         "bars": None if bars is None else {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
@@ -246,10 +248,9 @@ def drawing(sound: str, spec: RenderSpec, info: Any, still: bool, size: tuple[in
     describes (a ``SourceInfo``; ``still``: a still video, its picture the cover, else its cover
     art, ``art``), under the clip's brand kit (``choices``), on a ``size`` frame, ``fps`` frames a
     second."""
-    chosen = choices(spec.brand, art(info, spec.start if still else None))
+    chosen, drawn = _picture(spec, info, still, size)
     source, style = spec.source, spec.style
     width, height = size
-    drawn = _laid_out(chosen, style, size)
     if chosen.cover is not None and (drawn.cover is not None or chosen.background is None):
         return _with_cover(sound, source, chosen, style, drawn, size, fps)
     colour = _ffmpeg_colour(chosen.background or BACKGROUND)
@@ -284,15 +285,15 @@ def _with_cover(
     assert chosen.cover is not None
     still = f"loop=loop=-1:size=1,setpts=N/({fps:g}*TB),fps={fps:g}[still]"
     first = "" if chosen.cover.at is None else "trim=end_frame=1,"  # a still video: its first frame
-    art = f"[0:{chosen.cover.stream}]{first}setsar=1,format=yuv420p"
+    picture = f"[0:{chosen.cover.stream}]{first}setsar=1,format=yuv420p"
     if chosen.background is not None:  # the kit's colour rather than the cover's blur
         lines = [
             f"color=c={_ffmpeg_colour(chosen.background)}:s={width}x{height},format=yuv420p,trim=end_frame=1[behind]",
-            f"{art}[cover_front]",
+            f"{picture}[cover_front]",
         ]
     else:
         lines = [
-            f"{art},split[cover_back][cover_front]" if cover is not None else f"{art}[cover_back]",
+            f"{picture},split[cover_back][cover_front]" if cover is not None else f"{picture}[cover_back]",
             f"[cover_back]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
             f"gblur=sigma={round(BLUR * min(width, height))},"
             f"lutyuv=y=val*{DIM:g}:u=128+(val-128)*{MUTE:g}:v=128+(val-128)*{MUTE:g}[behind]",
