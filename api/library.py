@@ -86,6 +86,10 @@ async def search(request: Request) -> JSONResponse:
         speaker = label_for(speaker, await tenant_catalog.speaker_names(video_id))
     search = request.app.state.search.search
     hits = await asyncio.to_thread(search, tenant_id, q, limit, video_id, language, speaker)
+    # The index can lag the catalog (a deletion while the other backend served, or mid-search):
+    # a sentence of a video that is gone is not offered.
+    present = await tenant_catalog.present_among(sorted({h.video_id for h in hits}))
+    hits = [h for h in hits if h.video_id in present]
     names = {v: await tenant_catalog.speaker_names(v) for v in {h.video_id for h in hits if h.speaker}}
     return JSONResponse(
         {

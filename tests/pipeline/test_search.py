@@ -193,3 +193,21 @@ def test_a_deleted_video_disappears_from_search(http, library):
     assert http.delete(f"/v1/videos/{victim}").status_code == 204
     assert all(h["video_id"] != victim for h in _search(http, "white"))
     assert all(h["video_id"] != victim for h in _search(http, "country"))
+
+
+def test_a_sentence_the_index_holds_of_a_video_not_in_the_catalog_is_not_offered(pipeline, http, library):
+    """The index can lag the catalog: a video deleted while the other backend served is still in
+    this one until a reindex. Its sentences are not hits: opening one would find no video."""
+    from streams.domain.words import Word
+    from streams.search.documents import sentence_docs
+
+    words = [Word(w, 0.5 * i, 0.5 * i + 0.4) for i, w in enumerate("a ghostly xylophone plays".split())]
+    index = open_index(connect(pipeline.settings))
+    try:
+        index.upsert(sentence_docs(pipeline.tenant_id, "vid_gone_from_the_catalog", "gone.wav", 0, "en", words))
+        assert _eventually(lambda: index.search(pipeline.tenant_id, "xylophone", 20, None, None, None))
+        assert _search(http, "xylophone") == []
+        assert _search(http, "xylophone", video_id="vid_gone_from_the_catalog") == []
+    finally:
+        index.delete_video(pipeline.tenant_id, "vid_gone_from_the_catalog")
+        index.close()

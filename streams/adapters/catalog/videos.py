@@ -254,6 +254,12 @@ class VideoRecords(CatalogBase):
             )
         return [DeletedVideo(r["tenant_id"], r["video_id"], r["deleted_at"]) for r in rows]
 
+    async def present_among(self, video_ids: Sequence[str]) -> set[str]:
+        """Which of ``video_ids`` are in the catalog (a tenant's view: that tenant's)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch("SELECT video_id FROM videos WHERE video_id = ANY($1::text[])", list(video_ids))
+        return {r["video_id"] for r in rows}
+
     async def deleted_among(self, video_ids: Sequence[str]) -> set[str]:
         """Which of ``video_ids`` were deleted (``deleted_videos``)."""
         async with self._conn() as conn:
