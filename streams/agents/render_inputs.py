@@ -25,6 +25,7 @@ from streams.media.hook import Hook
 from streams.media.reframe.observations import Source
 from streams.media.reframe.planner import plan_clip
 from streams.media.reframe.reframe_plan import ReframePlan
+from streams.media.reframe.stillness import picture_ended
 from streams.media.render import RenderSpec, clip_audio, probe
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.trim import TrimOptions, TrimPlan
@@ -229,18 +230,24 @@ async def reframe_plans(
     framing: str,
 ) -> dict:
     """Reframe plans for ``moment`` per aspect; empty (the renderer's centre crop) for the
-    ``center`` framing or a source without a picture."""
-    if framing == "center" or video.has_video is False:
+    ``center`` framing or a source without a picture; ``still`` plans, whatever the framing, for
+    a moment past the end of the source's pictures (``stillness.picture_ended``)."""
+    if video.has_video is False:
         return {}
     sandbox = SandboxLimits.from_settings(rt.settings)
     info = await asyncio.to_thread(probe, path, sandbox)
     if not info.has_video:
         return {}
+    if picture_ended(info.picture_end, moment.start, moment.end):
+        framing = "still"
+    elif framing == "center":
+        return {}
     source = Source(info.width, info.height, info.fps or 25.0)
     clock = Stopwatch()
-    # who the audio says speaks over the clip: the split screen and the crop follow the voice
-    turns, _ = await speakers_of_video(rt.catalog, video, chunks)
-    voices = [(t.start, t.end, t.speaker) for t in turns if t.end > moment.start and t.start < moment.end]
+    voices = []
+    if framing != "still":  # who the audio says speaks over the clip: the split screen and the crop follow the voice
+        turns, _ = await speakers_of_video(rt.catalog, video, chunks)
+        voices = [(t.start, t.end, t.speaker) for t in turns if t.end > moment.start and t.start < moment.end]
     plans = await plan_clip(
         rt.triton, path, source, moment.start, moment.end, aspects, framing=framing, sandbox=sandbox, voices=voices
     )

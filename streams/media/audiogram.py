@@ -43,6 +43,7 @@ OPACITY = 0.65  # the bars over the background; the reflection below at half tha
 # between the hook title (drawn at the top) and the captions, or below captions drawn mid-frame.
 CENTRE = {"bottom": 0.45, "middle": 0.72, "top": 0.62}
 HEIGHT = 0.14  # the bars and their reflection together, as a fraction of the frame's height
+LAST_FRAMES = 2  # a still cover past its pictures' end is read this many frames before it
 COVER_SECONDS = 1.0  # how much of the source the cover's input reads: the picture comes first
 HALF = 64  # rows of the spectrum drawn for the bars above the middle (scaled to the box)
 BACKGROUND = "#14141c"  # near-black behind the bars and captions, where the brand kit names no colour
@@ -185,9 +186,12 @@ class Art(NamedTuple):
 
 def art(info: Any, still_at: float | None = None) -> Art | None:
     """The cover of a clip of the source ``info`` describes (a ``SourceInfo``, read by attribute):
-    for a still video (``still_at``: the clip's start, source seconds) its own picture, else its
-    cover art (``info.artwork``); None without either."""
+    for a still video (``still_at``: the clip's start, source seconds) its own picture there, or
+    its last one when its pictures end earlier (``info.picture_end``), else its cover art
+    (``info.artwork``); None without either."""
     if still_at is not None and info.width and info.height:
+        if info.picture_end is not None:  # a seek past the last picture finds none, and the render waits
+            still_at = min(still_at, max(0.0, info.picture_end - LAST_FRAMES / (info.fps or 25.0)))
         return Art("v:0", still_at, info.width / info.height)
     return None if info.artwork is None else Art(str(info.artwork))
 

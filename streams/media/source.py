@@ -4,6 +4,7 @@ reads it with PyAV. ``describe`` parses the upload, so the worker runs it in the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ class SourceInfo:
     """What rendering needs to know about a source. ``width``/``height`` are as displayed (after
     rotation metadata); 0 when there is no video. ``fps``/``duration`` are None when unknown.
     ``artwork``: the index of the stream of its cover art (``cover_of``), drawn in an audio-only
-    clip; None without one."""
+    clip; None without one. ``picture_end``: where the video track's pictures end, in seconds
+    from the file's start (``picture_end``); None when the file does not say or has no video."""
 
     has_video: bool
     has_audio: bool
@@ -31,6 +33,7 @@ class SourceInfo:
     fps: float | None = None
     duration: float | None = None
     artwork: int | None = None
+    picture_end: float | None = None
 
 
 def video_track(container):
@@ -70,6 +73,31 @@ def cover_of(container) -> int | None:
     except av.FFmpegError:
         return None
     return cover.index if picture is not None else None
+
+
+def picture_end(container, stream) -> float | None:
+    """Where the pictures of the video ``stream`` of the open ``container`` end, in seconds from
+    the file's start (as a clip's times count): from the ``DURATION`` tag FFmpeg writes into
+    Matroska, else, in MP4 and QuickTime, from the track's own header (its start plus its
+    duration); None otherwise. Elsewhere FFmpeg fills a stream's duration in from the file's, so it
+    says nothing. A picture track can end long before the sound: one frame over a whole episode is
+    what muxing an image with the audio, without looping it, makes."""
+    end = _clock_seconds(stream.metadata.get("DURATION"))
+    if end is None and stream.duration and stream.time_base and "mp4" in container.format.name.split(","):
+        end = float((stream.duration + (stream.start_time or 0)) * stream.time_base)
+    if end is None:
+        return None
+    return max(0.0, end - (container.start_time or 0) / 1_000_000)
+
+
+def _clock_seconds(text: str | None) -> float | None:
+    """Seconds in a ``HH:MM:SS.fraction`` tag; None when ``text`` is not one."""
+    try:
+        hours, minutes, seconds = (float(part) for part in (text or "").split(":"))
+    except ValueError:  # not three numbers
+        return None
+    total = hours * 3600 + minutes * 60 + seconds
+    return total if math.isfinite(total) and total >= 0 else None
 
 
 def frame_rate(stream) -> float | None:
@@ -137,17 +165,17 @@ def describe(path: Path, display_name: str | None = None) -> SourceInfo:
             video = video_track(container)
             has_audio = bool(container.streams.audio)
             duration = container.duration / 1_000_000 if container.duration else None
-            width, height, rate = 0, 0, None
+            width, height, rate, ends = 0, 0, None, None
             if video is not None:
                 width, height = video.codec_context.width, video.codec_context.height
-                rate = frame_rate(video)
+                rate, ends = frame_rate(video), picture_end(container, video)
                 if display_rotation(container, video) % 180:  # FFmpeg autorotates
                     width, height = height, width
             has_video = bool(video is not None and width and height)
-            fps = rate if has_video else None
+            fps, ends = (rate, ends) if has_video else (None, None)
             artwork = cover_of(container)
     except (av.FFmpegError, OSError) as exc:
         raise MediaUnreadable(f"cannot read source {name}: {exc}") from exc
     if not has_video and not has_audio:
         raise NotMedia(f"source {name} has neither a video nor an audio stream")
-    return SourceInfo(has_video, has_audio, width, height, fps, duration, artwork)
+    return SourceInfo(has_video, has_audio, width, height, fps, duration, artwork, ends)

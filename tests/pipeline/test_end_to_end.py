@@ -268,3 +268,18 @@ def test_a_video_podcast_of_one_picture_comes_out_with_its_picture_as_the_cover(
     (clip,) = pipeline.client.clips(video["video_id"])["clips"]
     document = json.loads(pipeline.clip_file(clip, "handoff").read_text())
     assert document["layout"] == "still" and document["audiogram"]["cover"] is not None
+    # one picture muxed without looping it: a single frame, then only the sound; drawn still, its picture the cover
+    photo, muxed = media_dir / "images/fr_biden.jpg", tmp_path / "one_frame.mp4"
+    subprocess.run([*run, "-i", str(photo), "-i", str(reading), "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+                    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(muxed)],
+                   check=True, timeout=120)
+    video = pipeline.process(muxed, timeout=300, clip_count=1, min_seconds=5, max_seconds=15)
+    assert video["status"] == "completed", video.get("error")
+    (clip,) = pipeline.client.clips(video["video_id"])["clips"]
+    document = json.loads(pipeline.clip_file(clip, "handoff").read_text())
+    assert document["layout"] == "still", document["layout"]
+    box = document["audiogram"]["cover"]
+    late = frame_at(pipeline.clip_file(clip, "mp4"), clip["duration"] - 1.0)[box["y"]:box["y"] + box["h"],
+                                                                              box["x"]:box["x"] + box["w"]]
+    given = np.asarray(Image.open(photo).convert("RGB").resize((box["w"], box["h"])), dtype=float)
+    assert np.abs(late.astype(float) - given).mean() < 20

@@ -24,7 +24,8 @@ from streams.media.render import render_clip
 from streams.media.reframe.observations import Source
 from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
-from streams.media.source import SourceInfo
+from streams.media.reframe.stillness import picture_ended
+from streams.media.source import SourceInfo, describe
 from tests.frames import frame_at
 
 RED = np.array((0xE0, 0x20, 0x20))
@@ -272,3 +273,43 @@ def test_a_still_coded_at_a_frame_a_second_is_drawn_at_the_full_rate():
     drawn = graph(build_ffmpeg_args(spec, slow, PATHS))
     assert f"showfreqs=s={audiogram.BARS + 1}x{audiogram.HALF * audiogram.GAIN}:r={MAX_FPS:g}:" in drawn
     assert f"fps={MAX_FPS:g}[still]" in drawn
+
+
+@pytest.fixture(scope="module")
+def one_frame(tmp_path_factory, still_video) -> Path:
+    """The still episode muxed as an image often is, without looping it: one frame of picture over
+    the whole sound (the picture track ends 40 ms in)."""
+    root = tmp_path_factory.mktemp("one_frame")
+    picture, out = root / "picture.png", root / "episode.mp4"
+    ffmpeg("-i", str(still_video), "-frames:v", "1", str(picture))
+    ffmpeg("-framerate", "25", "-i", str(picture), "-i", str(still_video), "-map", "0:v", "-map", "1:a",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "copy", str(out))
+    return out
+
+
+def test_a_still_past_the_end_of_its_pictures_takes_the_last_one_as_its_cover(one_frame, still_video, tmp_path):
+    info = describe(one_frame)
+    assert info.picture_end is not None and info.picture_end < 0.1 and info.duration > 5
+    assert describe(still_video).picture_end == pytest.approx(6.0, abs=0.05)
+    assert audiogram.art(info, 3.0) == audiogram.Art("v:0", 0.0, 1280 / 720)  # not a seek past the last picture
+    lasting = dataclasses.replace(info, picture_end=None)
+    assert audiogram.art(lasting, 3.0) == audiogram.Art("v:0", 3.0, 1280 / 720)
+    result = render(still_spec(one_frame), tmp_path)  # read in the sandbox, as the worker reads it
+    _, cover = audiogram.layout(still_spec(one_frame).style, 1080, 1920, 1280 / 720)
+    late = frame_at(result.mp4, 4.0)
+    right = late[cover.y + 8:cover.y + cover.height - 8, cover.x + cover.width // 4 + 8:cover.x + cover.width - 8]
+    assert np.abs(right.mean(axis=(0, 1)) - RED).max() < 14
+
+
+def test_matroska_says_where_its_pictures_end_in_a_tag(one_frame, tmp_path):
+    """Matroska keeps no duration per track; FFmpeg's muxer writes a ``DURATION`` tag instead."""
+    mkv = tmp_path / "episode.mkv"
+    ffmpeg("-i", str(one_frame), "-c", "copy", str(mkv))
+    info = describe(mkv)
+    assert info.picture_end is not None and info.picture_end < 0.1 and info.duration > 5
+
+
+def test_a_clip_is_past_its_pictures_when_they_end_before_its_middle():
+    assert picture_ended(0.04, 4.0, 8.0) and picture_ended(5.9, 4.0, 8.0)
+    assert not picture_ended(6.1, 4.0, 8.0) and not picture_ended(None, 4.0, 8.0)
+    assert not picture_ended(3600.0, 4.0, 8.0)

@@ -229,13 +229,16 @@ def test_a_malformed_result_is_refused(result):
 
 
 def test_source_info_crosses_and_a_malformed_one_is_refused():
-    info = SourceInfo(True, True, 1920, 1080, 29.97, 3600.5)
+    info = SourceInfo(True, True, 1920, 1080, 29.97, 3600.5, picture_end=3600.4)
     assert wire.source_from_payload(wire.source_payload(info)) == info
     audio = SourceInfo(False, True, 0, 0, None, None, artwork=1)
     assert wire.source_from_payload(wire.source_payload(audio)) == audio
+    one_frame = SourceInfo(True, True, 1280, 720, 25.0, 60.0, picture_end=0)
+    assert wire.source_from_payload(wire.source_payload(one_frame)).picture_end == 0.0
     for bad in ({**asdict(info), "width": -1}, {**asdict(info), "fps": 0}, {**asdict(info), "has_video": 1},
                 {**asdict(audio), "artwork": "yes"}, {**asdict(audio), "artwork": True},
-                {**asdict(audio), "artwork": -1},
+                {**asdict(audio), "artwork": -1}, {**asdict(info), "picture_end": -0.5},
+                {**asdict(info), "picture_end": "3600"}, {**asdict(info), "picture_end": True},
                 {**asdict(info), "duration": float("inf")}, {k: v for k, v in asdict(info).items() if k != "fps"}):
         with pytest.raises(wire.ProtocolViolation):
             wire.source_from_payload(json.dumps(bad).encode())

@@ -8,7 +8,9 @@ detector's small frames (about 160 pixels wide) of the frames sampled for the fa
 media sandbox. Pixels are averaged in 4x4 blocks first: an encoder that codes the same picture
 again at a keyframe moves single pixels by up to 67 levels (an x264 CRF 38 still, measured) but a
 block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which any face was
-found is never taken for a still (``bench/stillness.py`` measures both).
+found is never taken for a still (``bench/stillness.py`` measures both). ``picture_ended`` is the
+other way a clip is drawn still: its source's picture track ended before it (one frame muxed over
+the sound), so there is nothing to crop.
 """
 
 from __future__ import annotations
@@ -59,3 +61,11 @@ def is_still(change: float, frames: Sequence[FrameFaces]) -> bool:
     shot can change no block of a small frame: a GRID face at 8 % of a 720p still measured 0). A
     stretch with no frame sampled (a picture track that ended before it) is not a still either."""
     return bool(frames) and change <= STILL and not any(frame.faces for frame in frames)
+
+
+def picture_ended(picture_end: float | None, start: float, end: float) -> bool:
+    """Whether a source whose pictures end at ``picture_end`` (``SourceInfo.picture_end``; None:
+    unknown, taken as lasting) shows none over most of the clip ``[start, end]``: its picture track
+    ends before the clip's middle (one frame muxed over a whole episode). Such a clip has nothing
+    to crop or fit, so it is drawn as a still, its source's last picture the cover."""
+    return picture_end is not None and picture_end < (start + end) / 2

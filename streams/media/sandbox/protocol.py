@@ -171,6 +171,10 @@ def source_from_payload(payload: bytes) -> SourceInfo:
             raise ProtocolViolation(f"source {name} is {value[name]!r}")
         if value[name] is not None:
             value[name] = float(value[name])
+    ends = value["picture_end"]
+    if ends is not None and not _is_time(ends):
+        raise ProtocolViolation(f"source picture_end is {ends!r}")
+    value["picture_end"] = None if ends is None else float(ends)
     return SourceInfo(**value)
 
 
