@@ -25,7 +25,7 @@ from streams.errors import (
     TruncatedMedia,
 )
 from streams.media.audio import SAFE_OPTIONS, file_url
-from streams.media.source import SourceInfo, cover_of, frame_rate, rotation_or_zero, video_track
+from streams.media.source import SourceInfo, cover_of, frame_rate, picture_end, rotation_or_zero, video_track
 
 GIB = 1024**3
 HEAD_FRAMES = 8  # audio frames decoded at the start to prove the track really decodes
@@ -106,6 +106,7 @@ class MediaInfo:
         channels: channel count of the first audio stream.
         stream_count: streams of every kind in the container.
         artwork: the index of its cover art's stream (``source.cover_of``), None without one.
+        picture_end: where its pictures end, in seconds (``source.picture_end``), None when unknown.
     """
 
     duration: float
@@ -121,6 +122,7 @@ class MediaInfo:
     channels: int
     stream_count: int
     artwork: int | None = None
+    picture_end: float | None = None
 
     @property
     def served_type(self) -> str | None:
@@ -139,6 +141,7 @@ class MediaInfo:
             fps=self.fps if has_video else None,
             duration=self.duration,
             artwork=self.artwork,
+            picture_end=self.picture_end if has_video else None,
         )
 
 
@@ -196,6 +199,7 @@ def probe(path: Path | str, limits: MediaLimits = MediaLimits(), display_name: s
             channels=acc.layout.nb_channels,
             stream_count=len(container.streams),
             artwork=cover_of(container),
+            picture_end=picture_end(container, video) if video is not None else None,
         )
     _check_limits(info, limits, name, stored)
     return info

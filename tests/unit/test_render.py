@@ -276,7 +276,8 @@ async def test_cancelling_kills_ffmpeg_and_leaves_no_partial_file(media, tmp_pat
 
 
 def test_probe(media):
-    assert probe(media / "source.mp4") == SourceInfo(True, True, 640, 360, 25.0, pytest.approx(12.0, abs=0.1))
+    assert probe(media / "source.mp4") == SourceInfo(True, True, 640, 360, 25.0, pytest.approx(12.0, abs=0.1),
+                                                     picture_end=pytest.approx(12.0, abs=0.1))
     assert probe(media / "podcast.m4a") == SourceInfo(False, True, 0, 0, None, pytest.approx(12.0, abs=0.1))
 
 

@@ -128,8 +128,9 @@ _INFO_TYPES = {
     "channels": int,
     "stream_count": int,
     "artwork": int,
+    "picture_end": float,
 }
-_OPTIONAL = {"width", "height", "fps", "video_codec", "artwork"}
+_OPTIONAL = {"width", "height", "fps", "video_codec", "artwork", "picture_end"}
 
 
 def info_from_payload(payload: bytes) -> MediaInfo:
