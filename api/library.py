@@ -17,8 +17,10 @@ from api.openapi.blocks import STRING, error, json_response, link, query_param
 from api.pagination import bounded_int
 from api.routing import operation, post
 from api.video_access import catalog
+from streams.adapters.catalog import Catalog
 from streams.asr.languages import parse_language
 from streams.errors import UnknownLanguage
+from streams.search.documents import Hit
 from streams.speakers.video import label_for, named
 
 MAX_QUERY = 200
@@ -85,11 +87,13 @@ async def search(request: Request) -> JSONResponse:
             raise ApiError(422, "invalid_query", "speaker needs video_id: speakers are a video's own")
         speaker = label_for(speaker, await tenant_catalog.speaker_names(video_id))
     search = request.app.state.search.search
-    hits = await asyncio.to_thread(search, tenant_id, q, limit, video_id, language, speaker)
+    found = await asyncio.to_thread(search, tenant_id, q, limit, video_id, language, speaker)
     # The index can lag the catalog (a deletion while the other backend served, or mid-search):
-    # a sentence of a video that is gone is not offered.
-    present = await tenant_catalog.present_among(sorted({h.video_id for h in hits}))
-    hits = [h for h in hits if h.video_id in present]
+    # a sentence of a video that is gone is not offered, and the places it took are asked for once more.
+    hits = await _in_catalog(tenant_catalog, found)
+    if len(hits) < len(found) == limit:
+        found = await asyncio.to_thread(search, tenant_id, q, 2 * limit, video_id, language, speaker)
+        hits = (await _in_catalog(tenant_catalog, found))[:limit]
     names = {v: await tenant_catalog.speaker_names(v) for v in {h.video_id for h in hits if h.speaker}}
     return JSONResponse(
         {
@@ -102,6 +106,12 @@ async def search(request: Request) -> JSONResponse:
             ],
         }
     )
+
+
+async def _in_catalog(tenant_catalog: Catalog, hits: list[Hit]) -> list[Hit]:
+    """``hits`` of videos the tenant's catalog holds, in their order."""
+    present = await tenant_catalog.present_among(sorted({h.video_id for h in hits}))
+    return [h for h in hits if h.video_id in present]
 
 
 @post(
