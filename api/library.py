@@ -24,6 +24,7 @@ from streams.search.documents import Hit
 from streams.speakers.video import label_for, named
 
 MAX_QUERY = 200
+MAX_ASKED = 1000  # the most hits a search asks the index for (Meilisearch answers at most 1000 by default)
 TOKEN_LIFETIME = timedelta(hours=1)
 
 
@@ -87,13 +88,17 @@ async def search(request: Request) -> JSONResponse:
             raise ApiError(422, "invalid_query", "speaker needs video_id: speakers are a video's own")
         speaker = label_for(speaker, await tenant_catalog.speaker_names(video_id))
     search = request.app.state.search.search
-    found = await asyncio.to_thread(search, tenant_id, q, limit, video_id, language, speaker)
     # The index can lag the catalog (a deletion while the other backend served, or mid-search):
-    # a sentence of a video that is gone is not offered, and the places it took are asked for once more.
+    # a sentence of a video that is gone is not offered, and the places it took are asked for again,
+    # twice as many each time, until the index has no more or the places are filled.
+    asked = limit
+    found = await asyncio.to_thread(search, tenant_id, q, asked, video_id, language, speaker)
     hits = await _in_catalog(tenant_catalog, found)
-    if len(hits) < len(found) == limit:
-        found = await asyncio.to_thread(search, tenant_id, q, 2 * limit, video_id, language, speaker)
-        hits = (await _in_catalog(tenant_catalog, found))[:limit]
+    while len(hits) < limit and len(found) == asked < MAX_ASKED:
+        asked = min(2 * asked, MAX_ASKED)
+        found = await asyncio.to_thread(search, tenant_id, q, asked, video_id, language, speaker)
+        hits = await _in_catalog(tenant_catalog, found)
+    hits = hits[:limit]
     names = {v: await tenant_catalog.speaker_names(v) for v in {h.video_id for h in hits if h.speaker}}
     return JSONResponse(
         {
