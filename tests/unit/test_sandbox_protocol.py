@@ -72,6 +72,9 @@ def test_whole_numbers_are_accepted_as_seconds():
     ({"audio_codec": None}, "audio_codec is NoneType"),
     ({"duration": float("nan")}, "duration is nan"),
     ({"duration": float("inf")}, "duration is inf"),
+    ({"duration": -1.5}, "duration is -1.5"),
+    ({"picture_end": -0.5}, "picture_end is -0.5"),
+    ({"artwork": -1}, "artwork is -1"),
     ({"shell": "rm -rf /"}, "are not"),
 ])
 def test_media_info_with_wrong_fields_is_refused(change, what):

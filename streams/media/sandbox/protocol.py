@@ -148,6 +148,8 @@ def info_from_payload(payload: bytes) -> MediaInfo:
             raise ProtocolViolation(f"info field {name} is {type(item).__name__}, not {kind.__name__}")
         if isinstance(item, float) and not math.isfinite(item):  # only a float field holds a float here
             raise ProtocolViolation(f"info field {name} is {item}")
+        if isinstance(item, (int, float)) and item < 0:  # times, sizes, counts and a stream's index
+            raise ProtocolViolation(f"info field {name} is {item}")
     return MediaInfo(**value)
 
 
