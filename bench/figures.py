@@ -549,16 +549,21 @@ def render() -> str:
 def stillness() -> str:
     r = result("stillness")
     q, m = r["results"], r["results"]["medians"]
-    faces = sum(c["still"] and c["face"] for c in q["quality"])
-    missed = [f"missed: {c['case']}, {c['change']:.2%} of its blocks changed, planned {c['layout']}" for c in q["quality"]
-              if (c["still"] and not c["face"]) != (c["layout"] == "still")]
+    portraits = sum(c["still"] and c["faces"] == 1 for c in q["quality"])
+    covers = sum(c["still"] and c["faces"] > 1 for c in q["quality"])
+    missed = [f"missed: {c['case']}, {c['change']:.2%} of its blocks changed, its faces moved "
+              f"{', '.join(f'{x:.1%}' for x in c['faces_moved']) or 'none'}, planned {c['layout']}"
+              for c in q["quality"] if (c["still"] and c["faces"] != 1) != (c["layout"] == "still")]
     return (f"`bench/stillness.py` (`bench/results/stillness.json`, commit {r['commit']}, "
-            f"{machine_of(r)['processor']}): of {q['cases']} cases (stills coded as such uploads are, GRID talking "
-            f"faces, a GRID face small on a wide still, street scenes, an animation) the planner drew {q['right']} "
-            f"as meant, the stills without a face as a cover and the {faces} with one cropped on it "
-            f"({'; '.join(missed) or 'none missed'}), and {q['frozen']} moving pictures still; the measure costs "
-            f"the reframer's look {q['ratio']:.2f}× (60 s of 1280×720: {m['with the measure']:.2f} s against "
-            f"{m['without it']:.2f} s without it, median of {len(q['timings']['without it'])})")
+            f"{machine_of(r)['processor']}): of {q['cases']} cases (stills coded as such uploads are, {covers} of "
+            f"them a podcast's cover with its two hosts, GRID talking faces, one or two GRID faces small on a wide "
+            f"still, street scenes, an animation) the planner drew {q['right']} as meant, the stills without a face "
+            f"or with the hosts' still faces as a cover and the {portraits} with one face cropped on it "
+            f"({'; '.join(missed) or 'none missed'}), and {q['frozen']} moving pictures still (the rule before, a "
+            f"cover only without any face: {q['right_before']} as meant, {q['frozen_before']} moving still); "
+            f"the measure costs the reframer's look {q['ratio']:.2f}× (60 s of 1280×720: "
+            f"{m['with the measure']:.2f} s against {m['without it']:.2f} s without it, median of "
+            f"{len(q['timings']['without it'])})")
 
 
 def audiogram() -> str:

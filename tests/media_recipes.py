@@ -304,3 +304,30 @@ def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[in
     video = _encode(graph, [left, right], "[v]", "[a]", out_dir / name)
     timeline = [(i * GRID_SECONDS, (i + 1) * GRID_SECONDS, s) for i, s in enumerate(speakers)]
     return video, timeline, regions
+
+
+def hosts_cover(media: Path, out: Path, seconds: float = 8.0, share: float = 0.8) -> Path:
+    """A "video podcast" of its cover: two hosts' portraits, each ``share`` of a 1280x720 frame's
+    height, side by side on a plain band, looped over JFK's speech and coded again every second, as
+    such uploads are."""
+    height = round(720 * share / 2) * 2
+    _ffmpeg("-f", "lavfi", "-i", f"color=c=0x203040:s=1280x720:r=25:d={seconds:g}", "-i",
+            str(media / "images/fr_obama.jpg"), "-i", str(media / "images/fr_biden.jpg"), "-i",
+            str(media / "speech/jfk.wav"), "-filter_complex",
+            f"[1:v]scale=-2:{height}[a];[2:v]scale=-2:{height}[b];[0:v][a]overlay=80:(H-h)/2[ab];"
+            "[ab][b]overlay=W-w-80:(H-h)/2[v]", "-map", "[v]", "-map", "3:a", "-t", f"{seconds:g}", "-c:v", "libx264",
+            "-preset", "veryfast", "-crf", "30", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out))
+    return out
+
+
+def speakers_on_stage(media: Path, out: Path, share: float, seconds: float = 8.0) -> Path:
+    """Two GRID talking faces, each scaled to ``share`` of a still 1280x720 frame's height (two
+    people small on a locked-off stage: too small to move a block of the picture at 8 %)."""
+    height = round(720 * share / 2) * 2
+    _ffmpeg("-loop", "1", "-framerate", "25", "-i", str(media / "images/skimage_astronaut.png"), "-stream_loop", "3",
+            "-i", str(media / "video/grid/bbaf2n.mpg"), "-stream_loop", "3", "-i", str(media / "video/grid/lbax4n.mpg"),
+            "-filter_complex", f"[0:v]scale=1280:720,setsar=1[bg];[1:v]scale=-2:{height},setsar=1[p];"
+            f"[2:v]scale=-2:{height},setsar=1[q];[bg][p]overlay=300:300:shortest=1[one];"
+            "[one][q]overlay=860:300:shortest=1", "-t", f"{seconds:g}", "-c:v", "libx264", "-preset", "veryfast",
+            "-crf", "23", "-pix_fmt", "yuv420p", str(out))
+    return out

@@ -396,3 +396,17 @@ async def test_a_still_picture_without_a_face_is_drawn_as_a_cover_and_a_moving_o
     bunny = media_dir / "video/blender/big_buck_bunny_0_30.webm"
     (moving,) = (await plan_clip(client, bunny, Source(1280, 720, 24.0), 2.0, 8.0, ["9:16"])).values()
     assert moving.layout == "fit"
+
+
+async def test_a_cover_with_its_hosts_faces_is_drawn_as_a_cover_and_two_small_people_filmed_wide_are_framed(
+        media_dir, tmp_path, client):
+    """A podcast's cover with its two hosts' portraits (``auto`` once cropped one printed face) is
+    planned ``still``: its faces never move. Two GRID speakers small on a still stage move no block of
+    the picture either, but their faces move: they stay framed."""
+    cover = media_recipes.hosts_cover(media_dir, tmp_path / "cover.mp4")
+    plans = await plan_clip(client, cover, SOURCE, 1.0, 7.0, ["9:16", "1:1"])
+    assert {aspect: (plan.layout, plan.crop_width, plan.crop_height, plan.keyframes) for aspect, plan in
+            plans.items()} == {"9:16": ("still", 1280, 720, ()), "1:1": ("still", 1280, 720, ())}
+    stage = media_recipes.speakers_on_stage(media_dir, tmp_path / "stage.mp4", 0.08)
+    (framed,) = (await plan_clip(client, stage, SOURCE, 1.0, 7.0, ["9:16"])).values()
+    assert framed.layout in ("single", "split")

@@ -14,7 +14,7 @@ from streams.domain import contracts
 from streams.media.onscreen import Glance
 from streams.media.reframe.observations import Box, Face, FrameFaces, Source
 from streams.media.reframe.planner import FRAMINGS, plan_clip
-from streams.media.reframe.stillness import STILL, Change, is_still
+from streams.media.reframe.stillness import STILL, Change, faces_of_a_picture, is_still
 
 
 def picture(seed: int = 0) -> np.ndarray:
@@ -43,6 +43,28 @@ def test_a_still_has_no_face_in_it_however_small():
     assert not is_still(0.0, [])  # no picture seen at all: the picture track ended before the stretch
     tiny = empty + [FrameFaces(5, (Face(Box(600, 300, 612, 315), 0.3),))]  # one unsure, small face once
     assert not is_still(0.0, tiny)
+
+
+def _cover(t: float, jitter: float = 0.0, *, shown=(0, 1)) -> FrameFaces:
+    """A frame of a podcast's cover with its two hosts' faces (100 pixels tall), ``jitter`` pixels off."""
+    places = [(300.0, 250.0), (900.0, 250.0)]
+    return FrameFaces(t, tuple(Face(Box(x + jitter, y, x + 90 + jitter, y + 100), 0.9)
+                               for i, (x, y) in enumerate(places) if i in shown))
+
+
+def test_two_faces_that_hold_their_places_are_a_picture_and_one_face_or_faces_that_move_are_not():
+    jitters = [0.0, 0.3, -0.2, 0.0, 2.0, 0.1, 0.0, -0.3]  # the detector's noise on a picture coded again
+    cover = [_cover(t, j) for t, j in enumerate(jitters)]
+    assert faces_of_a_picture(cover) and is_still(0.0, cover)
+    assert not is_still(2 * STILL, cover)  # the picture itself changed
+    missed = cover + [_cover(8, shown=(1,)), _cover(9, shown=())]  # a face the detector missed now and then
+    assert is_still(0.0, missed)
+    talking = [_cover(t, 3.0 * (-1) ** t) for t in range(8)]  # 3 % of their height, to and fro: people
+    assert not faces_of_a_picture(talking) and not is_still(0.0, talking)
+    one = [_cover(t, shown=(0,)) for t in range(8)]  # one printed face: a crop shows it whole
+    assert not faces_of_a_picture(one) and not is_still(0.0, one)
+    walked_in = cover + [FrameFaces(8, (Face(Box(600, 500, 640, 545), 0.6),))]  # someone else, elsewhere
+    assert not is_still(0.0, walked_in)
 
 
 def test_the_sandboxs_decode_measures_a_still_upload_as_still_and_a_talking_face_as_moving(media_dir, tmp_path):

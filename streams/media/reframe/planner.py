@@ -72,11 +72,23 @@ async def plan_clip(
         )
         for a in aspects
     }
-    if framing == "auto" and is_still(seen.change, seen.faces):  # no face: every plan is fit
+    if framing == "auto" and is_still(seen.change, seen.faces):
         return {a: still_plan(plan) for a, plan in plans.items()}
     return plans
 
 
-def still_plan(fit: ReframePlan) -> ReframePlan:
-    """A ``fit`` plan of a clip whose picture never changes drawn as a cover instead (``still``)."""
-    return replace(fit, layout="still", cuts=())
+def still_plan(plan: ReframePlan) -> ReframePlan:
+    """The plan of a clip whose picture never changes drawn as a cover instead (``still``): the
+    whole picture, no crop path (a cover with faces in it was planned as a crop or a split)."""
+    width, height = plan.source.width // 2 * 2, plan.source.height // 2 * 2
+    return replace(
+        plan,
+        layout="still",
+        crop_width=width,
+        crop_height=height,
+        keyframes=(),
+        second=(),
+        cuts=(),
+        panels=(),
+        framing=None,
+    )

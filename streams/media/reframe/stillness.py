@@ -7,23 +7,27 @@ picture as its cover and bars that follow the voice, it looks alive.
 detector's small frames (about 160 pixels wide) of the frames sampled for the faces, inside the
 media sandbox. Pixels are averaged in 4x4 blocks first: an encoder that codes the same picture
 again at a keyframe moves single pixels by up to 67 levels (an x264 CRF 38 still, measured) but a
-block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which any face was
-found is never taken for a still (``bench/stillness.py`` measures both). ``picture_ended`` is the
+block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which a face was
+found is taken for a still only when its faces are those of a picture (``faces_of_a_picture``: two
+or more, none of them moving: a podcast's cover with its hosts), since a small speaker filmed wide
+can move no block (``bench/stillness.py`` measures both). ``picture_ended`` is the
 other way a clip is drawn still: its source's picture track ended before it (one frame muxed over
 the sound), so there is nothing to crop.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
-from streams.media.reframe.observations import FrameFaces
+from streams.media.reframe.observations import Box, FrameFaces
 
 BLOCK = 4  # pixels of a small frame averaged together (each side)
 LEVEL = 12.0  # a block whose mean moved by more than this (0-255, any channel) has changed
 STILL = 0.001  # the most a still picture's blocks may change, as a share (no block of a 160x90 frame)
+HELD = 0.005  # the most a printed face moves from its place, as a share of its height (median of the samples)
 
 
 class Change:
@@ -56,11 +60,55 @@ def _blocks(image: np.ndarray) -> np.ndarray:
 
 def is_still(change: float, frames: Sequence[FrameFaces]) -> bool:
     """Whether a stretch whose picture changed by ``change`` (``Change.share``) and whose sampled
-    frames showed ``frames`` is one still picture with no one in it: a face anywhere, however
-    small or unsure, keeps the stretch a video (a person sitting very still on a locked-off wide
-    shot can change no block of a small frame: a GRID face at 8 % of a 720p still measured 0). A
-    stretch with no frame sampled (a picture track that ended before it) is not a still either."""
-    return bool(frames) and change <= STILL and not any(frame.faces for frame in frames)
+    frames showed ``frames`` is one still picture: no face in it, or faces of a picture
+    (``faces_of_a_picture``). Any other face, however small or unsure, keeps the stretch a video (a
+    person sitting very still on a locked-off wide shot can change no block of a small frame: a GRID
+    face at 8 % of a 720p still measured 0). A stretch with no frame sampled (a picture track that
+    ended before it) is not a still either."""
+    if not frames or change > STILL:
+        return False
+    return not any(frame.faces for frame in frames) or faces_of_a_picture(frames)
+
+
+def faces_of_a_picture(frames: Sequence[FrameFaces]) -> bool:
+    """Whether the faces found on ``frames`` are printed on one picture, a podcast's cover with its
+    hosts, not people filmed: two or more on one frame, and each face found on any frame sits where
+    one of those is, its box moved from its usual place by at most ``HELD`` of its height (median
+    over the frames it is found on; a face the detector misses on some frames may). One face is
+    not enough: a crop shows it whole, and a still portrait is framed as a video of it. Measured
+    (``bench/stillness.py``): a cover's two faces, 80-130 pixels tall, moved 0.01-0.03 % (x264 CRF 23
+    and 38); GRID faces talking moved 1.2-2.7 %, and 1.6-2.2 % small on a still stage, which moves no
+    block; a cover's faces 63 and 36 pixels tall moved 0.25 and 1.6 % at CRF 38, so a cover of small
+    faces is still framed."""
+    moved = faces_moved(frames)
+    return len(moved) >= 2 and all(share <= HELD for share in moved)
+
+
+def faces_moved(frames: Sequence[FrameFaces]) -> list[float]:
+    """How far each face of the frame showing the most moved from its usual place over ``frames``,
+    as a share of its height (``_moved``); ``[inf]`` when a face was found away from all of them."""
+    most = max(frames, key=lambda frame: len(frame.faces)).faces if frames else ()
+    places: list[list[Box]] = [[] for _ in most]
+    for frame in frames:
+        for face in frame.faces:
+            i = min(range(len(most)), key=lambda i: _apart(most[i].box, face.box))
+            if _apart(most[i].box, face.box) > most[i].box.height:  # a face of its own: someone moved in
+                return [math.inf]
+            places[i].append(face.box)
+    return [_moved(boxes) for boxes in places]
+
+
+def _apart(a: Box, b: Box) -> float:
+    return max(abs(a.cx - b.cx), abs(a.cy - b.cy))
+
+
+def _moved(boxes: Sequence[Box]) -> float:
+    """How far ``boxes`` (one face's) lie from their median place and size, as a share of its
+    height: the median over the boxes of the largest of the three differences."""
+    cx, cy, height = (float(np.median([getattr(b, k) for b in boxes])) for k in ("cx", "cy", "height"))
+    if height <= 0:
+        return math.inf
+    return float(np.median([max(abs(b.cx - cx), abs(b.cy - cy), abs(b.height - height)) for b in boxes])) / height
 
 
 def picture_ended(picture_end: float | None, start: float, end: float) -> bool:
