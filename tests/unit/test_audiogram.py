@@ -21,7 +21,9 @@ from streams.media.captions import caption_style
 from streams.media.ffmpeg_args import MAX_FPS, build_ffmpeg_args, frame_rate
 from streams.media.hook import Hook, captions_band, hook_style, layout_hook
 from streams.media.render import render_clip
+from streams.media.reframe.camera import CropKeyframe
 from streams.media.reframe.observations import Source
+from streams.media.reframe.planner import still_plan
 from streams.media.reframe.reframe_plan import ReframePlan
 from streams.media.render_spec import ASPECTS, RenderPaths, RenderSpec
 from streams.media.reframe.stillness import picture_ended
@@ -254,6 +256,21 @@ def test_a_still_video_is_drawn_as_an_audiogram_with_its_own_picture_as_the_cove
     assert document["layout"] == "still" and document["crop"] == {"panels": []}
     assert document["audiogram"] == audiogram.described(spec, info, True, (1080, 1920))
     assert document["audiogram"]["cover"] == {"x": cover.x, "y": cover.y, "w": cover.width, "h": cover.height}
+
+
+def test_a_cover_planned_as_a_split_of_its_printed_faces_is_drawn_as_any_still(still_video):
+    """A podcast's cover with its two hosts is planned as a split first (``planner.still_plan``
+    then draws it still): nothing of the split is left to the render."""
+    split = ReframePlan("split", "9:16", Source(1280, 720, 25.0), 0.5, 5.0, 640, 568,
+                        keyframes=(CropKeyframe(0.5, 320, 300),), second=(CropKeyframe(0.5, 960, 300),),
+                        cuts=(2.0,), panels=(0, 1), faces=((1.0, 280, 250, 370, 350), (1.0, 900, 250, 990, 350)))
+    drawn = still_plan(split)
+    assert (drawn.layout, drawn.crop_width, drawn.crop_height, drawn.keyframes, drawn.second, drawn.cuts,
+            drawn.panels) == ("still", 1280, 720, (), (), (), ())
+    info = SourceInfo(True, True, 1280, 720, 25.0, 6.0)
+    plain = still_spec(still_video)
+    assert build_ffmpeg_args(dataclasses.replace(plain, plan=drawn), info, PATHS) == build_ffmpeg_args(plain, info,
+                                                                                                       PATHS)
 
 
 def test_the_art_of_a_clip_is_a_still_videos_picture_else_its_cover_art():
