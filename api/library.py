@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -88,17 +89,11 @@ async def search(request: Request) -> JSONResponse:
             raise ApiError(422, "invalid_query", "speaker needs video_id: speakers are a video's own")
         speaker = label_for(speaker, await tenant_catalog.speaker_names(video_id))
     search = request.app.state.search.search
-    # The index can lag the catalog (a deletion while the other backend served, or mid-search):
-    # a sentence of a video that is gone is not offered, and the places it took are asked for again,
-    # twice as many each time, until the index has no more or the places are filled.
-    asked = limit
-    found = await asyncio.to_thread(search, tenant_id, q, asked, video_id, language, speaker)
-    hits = await _in_catalog(tenant_catalog, found)
-    while len(hits) < limit and len(found) == asked < MAX_ASKED:
-        asked = min(2 * asked, MAX_ASKED)
-        found = await asyncio.to_thread(search, tenant_id, q, asked, video_id, language, speaker)
-        hits = await _in_catalog(tenant_catalog, found)
-    hits = hits[:limit]
+    hits: list[Hit] = []  # narrowed to a video the tenant's catalog does not hold: none, the index not asked
+    if video_id is None or await tenant_catalog.present_among([video_id]):
+        hits = await _catalog_hits(
+            tenant_catalog, lambda n: search(tenant_id, q, n, video_id, language, speaker), limit
+        )
     names = {v: await tenant_catalog.speaker_names(v) for v in {h.video_id for h in hits if h.speaker}}
     return JSONResponse(
         {
@@ -111,6 +106,20 @@ async def search(request: Request) -> JSONResponse:
             ],
         }
     )
+
+
+async def _catalog_hits(tenant_catalog: Catalog, search: Callable[[int], list[Hit]], limit: int) -> list[Hit]:
+    """The first ``limit`` hits ``search`` (asked for ``n`` hits) finds of videos the tenant's catalog
+    holds. The index can lag the catalog (a deletion while the other backend served, or mid-search):
+    the places a gone video's sentences took are asked for again, twice as many each time, until they
+    are filled or the index has no more (or ``MAX_ASKED`` were asked for)."""
+    asked = limit
+    while True:
+        found = await asyncio.to_thread(search, asked)
+        hits = await _in_catalog(tenant_catalog, found)
+        if len(hits) >= limit or len(found) < asked or asked >= MAX_ASKED:
+            return hits[:limit]
+        asked = min(2 * asked, MAX_ASKED)
 
 
 async def _in_catalog(tenant_catalog: Catalog, hits: list[Hit]) -> list[Hit]:
