@@ -7,12 +7,12 @@ picture as its cover and bars that follow the voice, it looks alive.
 detector's small frames (about 160 pixels wide) of the frames sampled for the faces, inside the
 media sandbox. Pixels are averaged in 4x4 blocks first: an encoder that codes the same picture
 again at a keyframe moves single pixels by up to 67 levels (an x264 CRF 38 still, measured) but a
-block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the faces: a stretch in which a face was
-found is taken for a still only when its faces are those of a picture (``faces_of_a_picture``: two
-or more, none of them moving: a podcast's cover with its hosts), since a small speaker filmed wide
-can move no block (``bench/stillness.py`` measures both). ``picture_ended`` is the
-other way a clip is drawn still: its source's picture track ended before it (one frame muxed over
-the sound), so there is nothing to crop.
+block's mean by under 10, while a moving mouth or hand moves whole blocks. ``is_still`` adds the
+faces: a stretch in which a face was found is taken for a still only when its faces are those of
+a picture (``faces_of_a_picture``: two or more, none of them moving: a podcast's cover with its
+hosts), since a small speaker filmed wide can move no block (``bench/stillness.py`` measures
+both). ``picture_ended`` is the other way a clip is drawn still: its source's picture track ended
+before it (one frame muxed over the sound), so there is nothing to crop.
 """
 
 from __future__ import annotations
