@@ -85,21 +85,11 @@ def speaker_on_stage(media: Path, out: Path, share: float) -> Path:
     return out
 
 
-def cover(media: Path, out: Path, share: float) -> Path:
-    """A podcast's cover: its two hosts' portraits, ``share`` of a 1280x720 frame's height each,
-    side by side on a plain band."""
-    height = round(720 * share / 2) * 2
-    ffmpeg("-f", "lavfi", "-i", "color=c=0x203040:s=1280x720:d=1", "-i", str(media / "images/fr_obama.jpg"),
-           "-i", str(media / "images/fr_biden.jpg"), "-filter_complex",
-           f"[1:v]scale=-2:{height}[a];[2:v]scale=-2:{height}[b];[0:v][a]overlay=80:(H-h)/2[ab];"
-           "[ab][b]overlay=W-w-80:(H-h)/2", "-frames:v", "1", str(out))
-    return out
-
-
 def cases(media: Path, work: Path) -> list[tuple[str, bool, int, Path, float]]:
     """``(name, truly still, faces in it, file, seconds looked at)``."""
     slide, art = drawn("testsrc2", work / "slide.png"), drawn("mandelbrot", work / "art.png")
-    hosts, small = cover(media, work / "hosts.png", 0.8), cover(media, work / "small.png", 0.35)
+    hosts = media_recipes.hosts_picture(media, work / "hosts.png", 0.8)
+    small = media_recipes.hosts_picture(media, work / "small.png", 0.35)
     stage = {share: media_recipes.speakers_on_stage(media, work / f"t{share}.mp4", share, SECONDS)
              for share in (0.15, 0.08)}
     return [
@@ -146,7 +136,7 @@ def main() -> None:
             info = describe(path)
             source = Source(info.width, info.height, info.fps or 25.0)
             seen = asyncio.run(observe(models, path, 0.0, seconds))
-            moved = stillness.faces_moved(seen.faces) if any(f.faces for f in seen.faces) else []
+            moved = stillness.faces_moved(seen.faces)  # none when no face was found
             plans = asyncio.run(plan_clip(models, path, source, 0.0, seconds, ["9:16"]))
             quality.append({"case": name, "still": truth, "faces": faces, "change": round(share, 5),
                             "measured_still": share <= stillness.STILL, "faces_moved": [round(m, 5) for m in moved],

@@ -306,17 +306,24 @@ def two_speakers(media: Path, out_dir: Path, turns: int = 4, *, canvas: tuple[in
     return video, timeline, regions
 
 
-def hosts_cover(media: Path, out: Path, seconds: float = 8.0, share: float = 0.8) -> Path:
-    """A "video podcast" of its cover: two hosts' portraits, each ``share`` of a 1280x720 frame's
-    height, side by side on a plain band, looped over JFK's speech and coded again every second, as
-    such uploads are."""
+def hosts_picture(media: Path, out: Path, share: float = 0.8) -> Path:
+    """A podcast's cover: its two hosts' portraits, ``share`` of a 1280x720 frame's height each,
+    side by side on a plain band (one picture, ``out``: a PNG)."""
     height = round(720 * share / 2) * 2
-    _ffmpeg("-f", "lavfi", "-i", f"color=c=0x203040:s=1280x720:r=25:d={seconds:g}", "-i",
-            str(media / "images/fr_obama.jpg"), "-i", str(media / "images/fr_biden.jpg"), "-i",
-            str(media / "speech/jfk.wav"), "-filter_complex",
+    _ffmpeg("-f", "lavfi", "-i", "color=c=0x203040:s=1280x720:d=1", "-i", str(media / "images/fr_obama.jpg"),
+            "-i", str(media / "images/fr_biden.jpg"), "-filter_complex",
             f"[1:v]scale=-2:{height}[a];[2:v]scale=-2:{height}[b];[0:v][a]overlay=80:(H-h)/2[ab];"
-            "[ab][b]overlay=W-w-80:(H-h)/2[v]", "-map", "[v]", "-map", "3:a", "-t", f"{seconds:g}", "-c:v", "libx264",
-            "-preset", "veryfast", "-crf", "30", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out))
+            "[ab][b]overlay=W-w-80:(H-h)/2", "-frames:v", "1", str(out))
+    return out
+
+
+def hosts_cover(media: Path, out: Path, seconds: float = 8.0) -> Path:
+    """A "video podcast" of its cover (``hosts_picture``) looped over JFK's speech and coded again
+    every second, as such uploads are."""
+    picture = hosts_picture(media, out.with_suffix(".png"))
+    _ffmpeg("-loop", "1", "-framerate", "25", "-i", str(picture), "-i", str(media / "speech/jfk.wav"), "-t",
+            f"{seconds:g}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "30", "-g", "25", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", str(out))
     return out
 
 

@@ -60,8 +60,7 @@ async def plan_clip(
     if framing == "center":
         return {}
     if framing == "still":
-        whole = (source.width // 2 * 2, source.height // 2 * 2)
-        return {a: ReframePlan("still", a, source, start, end, *whole) for a in aspects}
+        return {a: ReframePlan("still", a, source, start, end, *_whole(source)) for a in aspects}
     context = rules.context
     seen = await observe(
         models, path, max(0.0, start - context), end + context, sampling, loudness=(start, end), sandbox=sandbox
@@ -80,7 +79,7 @@ async def plan_clip(
 def still_plan(plan: ReframePlan) -> ReframePlan:
     """The plan of a clip whose picture never changes drawn as a cover instead (``still``): the
     whole picture, no crop path (a cover with faces in it was planned as a crop or a split)."""
-    width, height = plan.source.width // 2 * 2, plan.source.height // 2 * 2
+    width, height = _whole(plan.source)
     return replace(
         plan,
         layout="still",
@@ -92,3 +91,8 @@ def still_plan(plan: ReframePlan) -> ReframePlan:
         panels=(),
         framing=None,
     )
+
+
+def _whole(source: Source) -> tuple[int, int]:
+    """The whole picture of ``source`` as a crop: its size in even pixels."""
+    return source.width // 2 * 2, source.height // 2 * 2

@@ -91,8 +91,8 @@ def faces_moved(frames: Sequence[FrameFaces]) -> list[float]:
     places: list[list[Box]] = [[] for _ in most]
     for frame in frames:
         for face in frame.faces:
-            i = min(range(len(most)), key=lambda i: _apart(most[i].box, face.box))
-            if _apart(most[i].box, face.box) > most[i].box.height:  # a face of its own: someone moved in
+            apart, i = min((_apart(known.box, face.box), i) for i, known in enumerate(most))
+            if apart > most[i].box.height:  # a face of its own: someone moved in
                 return [math.inf]
             places[i].append(face.box)
     return [_moved(boxes) for boxes in places]
