@@ -92,6 +92,11 @@ class Component:
         """One readiness check; False means 'not yet'."""
         raise NotImplementedError
 
+    def health(self, pid: int) -> tuple[bool, str]:
+        """What ``status`` says of the running process ``pid``: up, and why not when that needs
+        saying (by default the readiness check alone)."""
+        return self.probe(), ""
+
     def after_ready(self, say: Say) -> None:
         """Work to do once ready on every `up` (idempotent): migrations, buckets."""
 
@@ -192,12 +197,12 @@ class Component:
 
     def status(self) -> Status:
         record = self.running()
-        up = False
+        up, detail = False, ""
         if record:
             try:
-                up = self.probe()
+                up, detail = self.health(record.pid)
             except Exception:
-                up = False
+                up, detail = False, ""
         return Status(
             name=self.name,
             up=up,
@@ -207,6 +212,7 @@ class Component:
             data_dir=str(self.data_dir),
             start_seconds=record.start_seconds if record else None,
             url=self.url(),
+            detail=detail,
         )
 
 

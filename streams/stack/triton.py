@@ -17,9 +17,9 @@ from importlib import metadata
 from pathlib import Path
 
 from streams.errors import MissingDependency
-from streams.services.triton_stubs import dead_stubs
+from streams.services.triton_stubs import instances, loaded_configs, processes, without_stub
 from streams.settings import project_root
-from streams.stack.component import Component, Say, Status
+from streams.stack.component import Component, Say
 from streams.stack.process import ProcessSpec
 
 
@@ -109,23 +109,27 @@ class Triton(Component):
         status, _ = http_get_json(f"{self.settings.triton_http_url}/v2/health/ready")
         if status != 200:
             return False
-        expected = {p.name for p in Path(self.settings.triton_model_repo).iterdir() if (p / "config.pbtxt").exists()}
         ready = {m["name"] for m in self.models() if m.get("state") == "READY"}
-        return expected <= ready
+        return self._expected() <= ready
 
-    def status(self) -> Status:
-        """Up only while every Python-backend model instance has its stub too: Triton does not start
-        one that died and still answers ready (``streams.services.triton_stubs``)."""
-        found = super().status()
-        if found.up and found.pid:
-            try:
-                dead = dead_stubs(self.settings.triton_http_url, found.pid)
-            except OSError:
-                dead = []  # answered a moment ago; the next look tells
-            if dead:
-                found.up = False
-                found.detail = f"no live stub for {', '.join(dead)}: clipstream stack down --only triton, then up"
-        return found
+    def health(self, pid: int) -> tuple[bool, str]:
+        """Up only when every model of the repository is loaded and every Python-backend model
+        instance has its stub too: Triton does not start one that died and still answers ready
+        (``streams.services.triton_stubs``). One read of the server's index serves both."""
+        try:
+            configs = loaded_configs(self.settings.triton_http_url)
+        except (OSError, ValueError):  # not answering, or not ready yet
+            return False, ""
+        if not self._expected() <= configs.keys():
+            return False, ""
+        dead = without_stub(instances(configs), processes(), pid)
+        if dead:
+            return False, f"no live stub for {', '.join(dead)}: clipstream stack down --only triton, then up"
+        return True, ""
+
+    def _expected(self) -> set[str]:
+        """The models of the repository (a folder with a ``config.pbtxt``)."""
+        return {p.name for p in Path(self.settings.triton_model_repo).iterdir() if (p / "config.pbtxt").exists()}
 
     def version(self) -> str:
         try:
