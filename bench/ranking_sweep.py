@@ -20,7 +20,8 @@ with an apostrophe or a hyphen, or a lone "%", is taken to have had none), the s
 
 Every ``--set`` is one variant: comma-separated ``module.NAME=value`` (a module under
 ``streams.moments``, a number), or ``module.NAME[key]=value`` for a dict's entry (the scoring
-weights: ``scoring.WEIGHTS[numbers]=0``). The code as it is runs first, in the same run, on the
+weights: ``scoring.WEIGHTS[numbers]=0``), or ``lexicon.LEXICON.field+=words`` (``-=``) for a lexicon's
+word list (``lexicon.ENGLISH.number_words+=one``). The code as it is runs first, in the same run, on the
 same transcripts, as the baseline. For each variant: hits among the top four of every reading,
 readings that meet precision@4 0.75, and streamed picks the final choice dropped (*superseded*:
 their clips were already rendered); then, for each kind and saved set of readings, each language's
@@ -75,11 +76,16 @@ def script_readings() -> list[Reading]:
     return out
 
 
-def parse_set(text: str) -> list[tuple[object, str, str | None, float]]:
+def parse_set(text: str) -> list[tuple[object, str, str | None, object]]:
     """``module.NAME=value`` or ``module.NAME[key]=value``, comma-separated, as (module, name, key,
-    value)."""
-    changes = []
+    value); ``lexicon.LEXICON.field+=word word`` or ``-=`` adds words to (takes them from) one of a
+    lexicon's word lists (``lexicon.ENGLISH.number_words+=one``), as (lexicon, field, "+" or "-",
+    words)."""
+    changes: list[tuple[object, str, str | None, object]] = []
     for item in text.split(","):
+        if "+=" in item or "-=" in item:
+            changes.append(_words_change(item))
+            continue
         target, _, value = item.partition("=")
         where, _, name = target.partition("[")[0].rpartition(".")
         key = target.partition("[")[2].rstrip("]") or None
@@ -93,17 +99,36 @@ def parse_set(text: str) -> list[tuple[object, str, str | None, float]]:
     return changes
 
 
+def _words_change(item: str) -> tuple[object, str, str, frozenset[str]]:
+    op = "+" if "+=" in item else "-"
+    target, _, words = item.partition(f"{op}=")
+    from streams.moments import lexicon
+
+    _, name, field = (target.split(".") + ["", ""])[:3]
+    found = getattr(lexicon, name, None)
+    if not isinstance(found, lexicon.Lexicon) or not isinstance(getattr(found, field, None), frozenset):
+        raise SystemExit(f"{target}: not a word list of a lexicon (lexicon.ENGLISH.number_words)")
+    return found, field, op, frozenset(words.split())
+
+
 def applied(changes, undo: dict | None = None) -> dict:
-    """Set ``changes`` (or put back what ``undo`` saved); returns what to put back."""
+    """Set ``changes`` (or put back what ``undo`` saved, last change first); returns what to put back."""
+    from streams.moments import signals
+
     saved = {}
-    for module, name, key, value in changes:
-        if key is None:
-            saved[(module, name, None)] = getattr(module, name)
-            setattr(module, name, value if undo is None else undo[(module, name, None)])
+    for target, name, key, value in changes if undo is None else reversed(changes):
+        if key in ("+", "-"):  # a lexicon's word list: the dataclass is frozen, and read through a cache
+            saved[(target, name, key)] = getattr(target, name)
+            words = saved[(target, name, key)] | value if key == "+" else saved[(target, name, key)] - value
+            object.__setattr__(target, name, words if undo is None else undo[(target, name, key)])
+            signals.is_number.cache_clear()
+        elif key is None:
+            saved[(target, name, None)] = getattr(target, name)
+            setattr(target, name, value if undo is None else undo[(target, name, None)])
         else:
-            container = getattr(module, name)
-            saved[(module, name, key)] = container[key]
-            container[key] = value if undo is None else undo[(module, name, key)]
+            container = getattr(target, name)
+            saved[(target, name, key)] = container[key]
+            container[key] = value if undo is None else undo[(target, name, key)]
     return saved
 
 

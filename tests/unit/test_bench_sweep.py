@@ -18,6 +18,22 @@ def test_a_variant_sets_constants_and_weights_and_puts_them_back():
     assert selection.SUPERSEDE_MARGIN == margin and scoring.WEIGHTS["numbers"] == numbers
 
 
+def test_a_variant_adds_words_to_a_lexicons_list_and_takes_them_back():
+    from streams.moments.lexicon import ENGLISH
+    from streams.moments.signals import is_number
+
+    before = ENGLISH.number_words
+    changes = parse_set("lexicon.ENGLISH.number_words+=one,lexicon.ENGLISH.number_words-=half")
+    undo = applied(changes)
+    try:
+        assert is_number("one", ENGLISH) and not is_number("half", ENGLISH)
+    finally:
+        applied(changes, undo)
+    assert ENGLISH.number_words == before and not is_number("one", ENGLISH) and is_number("half", ENGLISH)
+    with pytest.raises(SystemExit, match="not a word list"):
+        parse_set("lexicon.ENGLISH.language+=xx")
+
+
 def test_a_name_the_ranking_does_not_have_is_refused():
     with pytest.raises(SystemExit, match="no 'loudness'"):
         parse_set("scoring.WEIGHTS[loudness]=0")
