@@ -112,23 +112,27 @@ def _words_change(item: str) -> tuple[object, str, str, frozenset[str]]:
 
 
 def applied(changes, undo: dict | None = None) -> dict:
-    """Set ``changes`` (or put back what ``undo`` saved, last change first); returns what to put back."""
+    """Set ``changes`` (or put back what ``undo`` saved, last change first); returns what to put
+    back, by each change's place in ``changes``."""
     from streams.moments import signals
 
     saved = {}
-    for target, name, key, value in changes if undo is None else reversed(changes):
-        if key in ("+", "-"):  # a lexicon's word list: the dataclass is frozen, and read through a cache
-            saved[(target, name, key)] = getattr(target, name)
-            words = saved[(target, name, key)] | value if key == "+" else saved[(target, name, key)] - value
-            object.__setattr__(target, name, words if undo is None else undo[(target, name, key)])
-            signals.is_number.cache_clear()
+    order = range(len(changes)) if undo is None else reversed(range(len(changes)))
+    for i in order:
+        target, name, key, value = changes[i]
+        if key in ("+", "-"):  # a lexicon's word list: the dataclass is frozen, and read through caches
+            saved[i] = getattr(target, name)
+            object.__setattr__(target, name, (saved[i] | value if key == "+" else saved[i] - value)
+                               if undo is None else undo[i])
+            for cached in (signals.is_number, signals.hook, signals.payoff, signals.sentence_talk):
+                cached.cache_clear()  # keyed by the lexicon's identity, which a changed list keeps
         elif key is None:
-            saved[(target, name, None)] = getattr(target, name)
-            setattr(target, name, value if undo is None else undo[(target, name, None)])
+            saved[i] = getattr(target, name)
+            setattr(target, name, value if undo is None else undo[i])
         else:
             container = getattr(target, name)
-            saved[(target, name, key)] = container[key]
-            container[key] = value if undo is None else undo[(target, name, key)]
+            saved[i] = container[key]
+            container[key] = value if undo is None else undo[i]
     return saved
 
 

@@ -36,10 +36,7 @@ class Lexicon:
         concluding: a first word that draws the conclusion ("so").
         fillers: hesitations, counted wherever they are.
         filler_phrases: words that are fillers only when set off by commas ("like", "you know").
-        number_words: numbers written as words, without the word for "one" where it doubles as an
-            article or a pronoun (English "one", German "ein", Spanish "uno", French "un"): "one of
-            the", "no one" and "the one thing" are no figures; a figure with it ("one million",
-            "1") is still counted by its other word or its digit.
+        number_words: numbers written as words (not articles that double as "one").
         dangling: first words that point back to talk before the clip.
         leading_fillers: words a title drops from its start.
         phrase_starts: words that open a new clause (conjunctions, relative pronouns): a title
@@ -104,7 +101,7 @@ ENGLISH = Lexicon(
     fillers=_words("um uh erm er uhm umm hmm mm ah"),
     filler_phrases=_phrases("like; you know; i mean; kind of; sort of"),
     number_words=_words(
-        "zero two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
         "ninety hundred thousand million billion trillion percent half dozen first second third"
     ),

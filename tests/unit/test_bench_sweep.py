@@ -18,18 +18,24 @@ def test_a_variant_sets_constants_and_weights_and_puts_them_back():
     assert selection.SUPERSEDE_MARGIN == margin and scoring.WEIGHTS["numbers"] == numbers
 
 
-def test_a_variant_adds_words_to_a_lexicons_list_and_takes_them_back():
+def test_a_variant_changes_a_lexicons_word_list_and_puts_it_back():
+    """The signals cache what they read per lexicon, by its identity, which a changed list keeps:
+    a variant is read afresh, and so is the lexicon put back."""
     from streams.moments.lexicon import ENGLISH
-    from streams.moments.signals import is_number
+    from streams.moments.signals import is_number, sentence_talk
+    from tests.unit.test_moments_lexicon import sentence
 
-    before = ENGLISH.number_words
-    changes = parse_set("lexicon.ENGLISH.number_words+=one,lexicon.ENGLISH.number_words-=half")
+    said = sentence("One of them paid half.")
+    before, counted = ENGLISH.number_words, sentence_talk(said, ENGLISH).numbers
+    changes = parse_set("lexicon.ENGLISH.number_words-=one,lexicon.ENGLISH.number_words-=half")
     undo = applied(changes)
     try:
-        assert is_number("one", ENGLISH) and not is_number("half", ENGLISH)
+        assert not is_number("one", ENGLISH) and not is_number("half", ENGLISH)
+        assert sentence_talk(said, ENGLISH).numbers == 0
     finally:
         applied(changes, undo)
-    assert ENGLISH.number_words == before and not is_number("one", ENGLISH) and is_number("half", ENGLISH)
+    assert ENGLISH.number_words == before and is_number("one", ENGLISH) and is_number("half", ENGLISH)
+    assert sentence_talk(said, ENGLISH).numbers == counted == 2
     with pytest.raises(SystemExit, match="not a word list"):
         parse_set("lexicon.ENGLISH.language+=xx")
 
