@@ -30,6 +30,7 @@ from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
 from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
+from streams.domain.clip import CLIP_SUFFIXES
 from streams.domain.corrections import words_mark
 from streams.domain.envelope import clip_id
 from streams.domain.transcript import TranscriptChunk
@@ -292,14 +293,10 @@ class ClipRendering:
         )
         metrics.observe_render(rendered.frames, rendered.encode_seconds)
         keys = {}
-        for kind, path in (
-            ("mp4", rendered.mp4),
-            ("srt", rendered.srt),
-            ("vtt", rendered.vtt),
-            ("thumbnail", rendered.thumbnail),
-            ("handoff", rendered.handoff),
-        ):
-            key = clip_file_key(found.tenant_id, video_id, cid, path.suffix)
+        made = {"mp4": rendered.mp4, "srt": rendered.srt, "vtt": rendered.vtt, "thumbnail": rendered.thumbnail}
+        made |= {"handoff": rendered.handoff, **({"cover": rendered.cover} if rendered.cover else {})}
+        for kind, path in made.items():
+            key = clip_file_key(found.tenant_id, video_id, cid, CLIP_SUFFIXES[kind])
             await asyncio.to_thread(rt.storage.put_file, key, path)
             keys[kind] = rt.storage.uri(key)
         shutil.rmtree(out_dir, ignore_errors=True)

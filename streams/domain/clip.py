@@ -20,6 +20,7 @@ CLIP_SUFFIXES = {  # as the renderer writes them (the editor hand-off too)
     "vtt": ".vtt",
     "thumbnail": ".jpg",
     "handoff": ".json",
+    "cover": ".cover.png",  # an audio-only clip's cover art, when its source has one
 }
 
 

@@ -145,6 +145,27 @@ def clip_audio_args(source: Path, start: float, duration: float, output: Path, r
     ]
 
 
+def cover_art_args(source: Path | str, stream: int, output: Path) -> list[str]:
+    """ffmpeg arguments that write ``source``'s cover art (its attached picture, stream ``stream``)
+    to ``output`` as one PNG, decoded and coded again: the picture an editor's timeline shows for
+    an audio-only clip."""
+    return [
+        *QUIET,
+        *seek_input(source, None),
+        "-map",
+        f"0:{stream}",
+        "-frames:v",
+        "1",
+        "-c:v",
+        "png",
+        "-f",
+        "image2",
+        "-update",
+        "1",
+        f"file:{output}",
+    ]
+
+
 def _audio_line(
     audio_input: int, spec: RenderSpec, gain: float | None, ceiling: float | None = None, *, heard: bool = False
 ) -> str:

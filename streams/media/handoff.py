@@ -19,7 +19,7 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
                "sounds_removed": [[80.2, 80.5]]} | null,  # the picture, crop and captions: clip time
       "output": {"aspect": "9:16", "width": 1080, "height": 1920, "fps": 29.97,
                  "files": {"mp4": "c1.mp4", "srt": "c1.srt", "vtt": "c1.vtt", "ass": "c1.ass",
-                           "thumbnail": "c1.jpg"}},
+                           "thumbnail": "c1.jpg", "cover": "c1.cover.png"}},  # cover: audio only
       "layout": "single",              # single | split | fit | still (one still picture, drawn as an
                                        # audiogram's cover) | static (no plan) | audio (no video)
       "framing": {"zoom": 1.67, "face_share": 0.15, "wanted": 0.15, "upscale": 2.96,
@@ -43,8 +43,10 @@ Schema (``"schema": "clipstream.handoff/1"``; times in seconds, boxes in source 
       },                               # (index into words; emoji: the symbol drawn after it)
       "audiogram": {"bars": {"x": 108, "y": 996, "w": 864, "h": 268} | null,  # audio and still only:
                     "cover": {"x": 318, "y": 514, "w": 444, "h": 444} | null,  # what is drawn (output
-                    "background": "#14141c" | "cover"} | null,  # pixels); the cover art or the still
+                    "background": "#14141c" | "cover",  # pixels); the cover art or the still
                                        # picture, fitted in its box; "cover": its blur behind
+                    "art": {"file": "c1.cover.png", "width": 600, "height": 600}} | null,  # audio
+                                       # only, when the source has cover art: it as a PNG
       "hook": {"text": "Why most clips fail", "lines": ["Why most clips fail"], "seconds": 3.0,
                "font_size": 69, "top": 231, "bottom": 338,  # the title's box, output pixel rows
                "covers_face": false} | null,  # true only when no place was clear of the face

@@ -37,6 +37,7 @@ from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import brand_json
 from streams.media.captions import for_script, to_srt, to_vtt
+from streams.media.cover_art import write_cover_art
 from streams.media.emphasis import marked_words
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, clip_audio_args, filter_value, frame_rate
 from streams.media.ffmpeg_run import ran_out, run_ffmpeg
@@ -112,7 +113,7 @@ async def render_clip(
     sandbox: SandboxLimits = SandboxLimits(),
 ) -> RenderedClip:
     """Render ``spec`` into ``out_dir`` as ``<stem>.mp4``, ``.jpg``, ``.srt``, ``.vtt``, ``.ass``
-    and the editor hand-off ``.json``.
+    and the editor hand-off ``.json`` (and ``.cover.png``, an audio-only source's cover art).
 
     Raises RenderError when the source cannot be read (in the media sandbox, under ``sandbox``)
     or ffmpeg fails (``retriable`` when disk or memory ran out). Cancelling the task kills ffmpeg and leaves no partial MP4 or JPEG behind.
@@ -182,6 +183,9 @@ async def render_clip(
         except Exception as exc:  # PyAV or Pillow: the MP4 itself is fine
             raise RenderError(f"cannot take a thumbnail from {files['mp4'].name}: {exc}") from exc
         os.replace(part, files["jpg"])
+        cover = None
+        if frame.layout == "audio" and info.artwork is not None:  # for an editor's timeline
+            cover = await write_cover_art(ffmpeg, spec.source, info.artwork, out / f"{stem}.cover.png", part)
         duration = await asyncio.to_thread(_seconds, files["mp4"]) or spec.duration
         document = handoff(
             source=Path(spec.source).name,
@@ -192,7 +196,11 @@ async def render_clip(
             aspect=spec.aspect,
             size=(width, height),
             fps=frame_rate(spec, info),
-            files={**{k: files[k].name for k in ("mp4", "srt", "vtt", "ass")}, "thumbnail": files["jpg"].name},
+            files={
+                **{k: files[k].name for k in ("mp4", "srt", "vtt", "ass")},
+                "thumbnail": files["jpg"].name,
+                **({"cover": cover["file"]} if cover is not None else {}),
+            },
             layout=frame.layout,
             panels=frame.panels,
             style=style,
@@ -201,7 +209,7 @@ async def render_clip(
             cues=layout_cues(spec.words, width, height, style, measure, spec.emphasis),
             emphasis=marked_words(spec.emphasis, spec.words),
             hook=title.as_json() if title is not None else None,
-            audiogram=_audiogram(spec, info, frame, (width, height)) if frame.audiogram else None,
+            audiogram=_audiogram(spec, info, frame, (width, height), cover) if frame.audiogram else None,
             gain_db=gain,
             thumbnail_at=at,
             ceiling_dbtp=ceiling,
@@ -232,12 +240,14 @@ async def render_clip(
         thumbnail_at=at,
         frames=round(duration * frame_rate(spec, info)),
         encode_seconds=round(encode_seconds, 3),
+        cover=out / cover["file"] if cover is not None else None,
     )
 
 
-def _audiogram(spec: RenderSpec, info: SourceInfo, frame: Framing, size: tuple[int, int]) -> dict:
-    """What an audio-only or still clip's picture holds (``audiogram.described``), for the hand-off."""
-    return audiogram.described(spec, info, frame.layout == "still", size)
+def _audiogram(spec: RenderSpec, info: SourceInfo, frame: Framing, size: tuple[int, int], art: dict | None) -> dict:
+    """What an audio-only or still clip's picture holds (``audiogram.described``) and the cover art
+    kept as a file (``art``), for the hand-off."""
+    return {**audiogram.described(spec, info, frame.layout == "still", size), **({"art": art} if art else {})}
 
 
 def _framing_json(plan) -> dict | None:

@@ -202,3 +202,4 @@ class RenderedClip:
     thumbnail_at: float | None = None
     frames: int = 0  # frames encoded (duration x output frame rate)
     encode_seconds: float = 0.0  # wall time of the encoding run alone
+    cover: Path | None = None  # an audio-only clip's cover art as a PNG, when its source has one

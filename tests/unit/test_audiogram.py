@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 import pytest
 
 from streams.domain.brand import BrandKit
@@ -140,10 +141,14 @@ def test_a_podcast_with_a_cover_gets_it_sharp_over_its_blur_with_the_bars_follow
 
     assert drawn(sounding) > bars.height / 2 >= 5 * drawn(silent), (drawn(sounding), drawn(silent), bars.height)
     assert (sounding[1250:1600].min(axis=2) > 230).sum() > 2000  # the captions, white, in their band
-    drawn_json = json.loads(result.handoff.read_text())["audiogram"]  # the editor is told what is drawn
-    assert drawn_json == {"bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
-                          "cover": {"x": cover.x, "y": cover.y, "w": cover.width, "h": cover.height},
-                          "background": "cover"}
+    handed = json.loads(result.handoff.read_text())  # the editor is told what is drawn, and gets the art
+    assert handed["audiogram"] == {"bars": {"x": bars.x, "y": bars.y, "w": bars.width, "h": bars.height},
+                                   "cover": {"x": cover.x, "y": cover.y, "w": cover.width, "h": cover.height},
+                                   "background": "cover",
+                                   "art": {"file": "clip.cover.png", "width": 600, "height": 600}}
+    assert result.cover == tmp_path / "clip.cover.png" and handed["output"]["files"]["cover"] == "clip.cover.png"
+    with Image.open(result.cover) as art:  # the attached picture itself, as a PNG
+        assert art.format == "PNG" and np.abs(np.asarray(art.convert("RGB"), dtype=float).mean(axis=(0, 1)) - RED).max() < 3
 
 
 def test_a_brand_background_colour_shows_around_the_cover(podcast, tmp_path):
@@ -312,6 +317,7 @@ def test_a_still_past_the_end_of_its_pictures_takes_the_last_one_as_its_cover(on
     lasting = dataclasses.replace(info, picture_end=None)
     assert audiogram.art(lasting, 3.0) == audiogram.Art("v:0", 3.0, 1280 / 720)
     result = render(still_spec(one_frame), tmp_path)  # read in the sandbox, as the worker reads it
+    assert result.cover is None  # a still video's timeline draws the source itself: no art file
     _, cover = audiogram.layout(still_spec(one_frame).style, 1080, 1920, 1280 / 720)
     late = frame_at(result.mp4, 4.0)
     right = late[cover.y + 8:cover.y + cover.height - 8, cover.x + cover.width // 4 + 8:cover.x + cover.width - 8]
