@@ -3,7 +3,8 @@
 ``?format=`` picks the editor format (``streams.timeline.formats``: otio, fcp7, fcpxml, edl, kdenlive;
 otio by default). Without ``bundle`` the answer is the timeline alone, its media referenced by a
 signed link to ``/v1/videos/{id}/source`` (valid an hour). With ``bundle=zip`` it is a zip of the
-timeline, the source, each clip's SRT and hand-off JSON (``streams.timeline.bundle``), streamed;
+timeline, the source, each clip's SRT and hand-off JSON (``streams.timeline.bundle``), and an
+audio-only upload's cover art (``media/<stem>.cover.png``, the renderer's PNG of it), streamed;
 the timeline finds the source at ``media/<file>`` beside it, or at an absolute ``file://`` URL
 under ``media_root`` when the caller says where it will unpack the zip.
 
@@ -40,7 +41,7 @@ PIPE_CHUNKS = 16  # chunks of the zip in flight between the thread writing it an
 TIMELINE = {
     "200": {
         "description": "The timeline, or with `bundle=zip` a zip of it with the source, the clips' "
-        "SRTs and hand-off JSONs.",
+        "SRTs and hand-off JSONs, and an audio-only upload's cover art.",
         "content": {
             **{f.media_type: {"schema": STRING} for f in formats.FORMATS.values()},
             "application/zip": {"schema": {}},
@@ -67,7 +68,8 @@ TIMELINE_HELP = (
     "each clip's title, score and reason (comment) and one per caption cue; `fcp7`, `fcpxml` and "
     "`kdenlive` are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
     "path as metadata (`.otio`) and in the bundled hand-off JSON. Without `bundle` the source is "
-    "referenced by a signed link valid for an hour."
+    "referenced by a signed link valid for an hour. A bundle of an audio-only upload with cover art "
+    "carries the art as a PNG, on a video track under the cuts in `otio`, `fcp7` and `kdenlive`."
 )
 
 
@@ -135,12 +137,16 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         link = _signed(request, f"/v1/videos/{video.video_id}/source", file=True)
         url = link if link.startswith(("http://", "https://")) else public_base(request.app.state.settings) + link
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
+    # An audio-only upload's cover art travels in a bundle (one file for every clip: the same picture).
+    art = next(((c, a) for c, doc in zip(clips, documents) if (a := cuts.cover_of(doc))), None) if zipped else None
+    cover_name = f"{PurePath(media_name).stem}.cover.png"
     source = cuts.source_of(
         documents[0],
         name=media_name,
         url=url,
         duration=video.duration,
         has_video=video.has_video is not False,
+        cover=(cover_name, bundle.media_url(cover_name, query.get("media_root"))) if art else None,
     )
     names = await catalog(request).speaker_names(video.video_id)  # a rename shows in every export
     timeline_cuts = [  # a trimmed clip is a cut per stretch it kept: its jump cuts show
@@ -150,7 +156,7 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
             doc, clip_id=c.clip_id, title=c.title, reason=c.reason, score=c.score, rank=c.rank, speaker_names=names
         )
     ]
-    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe)
+    timeline = build.build(source, timeline_cuts, name=name, markers=fmt.markers, reframe=fmt.reframe, cover=fmt.cover)
     text = await asyncio.to_thread(formats.write, timeline, fmt)
     filename = bundle.safe_name(name, fallback="timeline")
     if not zipped:
@@ -160,6 +166,9 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
             headers={"Content-Disposition": f'attachment; filename="{filename}{fmt.suffix}"'},
         )
     members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video.source_uri))]
+    if art is not None and source.cover is not None:
+        key = str(PurePath(storage.key_of(art[0].mp4_uri)).with_name(PurePath(art[1]["file"]).name))
+        members.append(bundle.Member(f"{bundle.MEDIA_DIR}/{cover_name}", lambda: storage.open_read(key)))
     for c, doc in zip(clips, documents):
         members.append(bundle.Member(f"captions/{c.clip_id}.srt", _opener(storage, c.srt_uri), compress=True))
         members.append(

@@ -6,7 +6,8 @@ frame rate source's average of 29.87 becomes 29.97, as an editor conforms it), o
 ``AUDIO_RATE`` for audio-only media. Every cut lands on whole frames of that rate: in at
 ``round(start * rate)``, out at ``round(end * rate)``. The cuts follow each other in the order given
 (rank order), each on a video track (when the source has video) and an audio track, both
-referencing the source. What the ranking said of a cut travels as markers:
+referencing the source. With ``cover=True`` an audio-only source's cover art (``Source.cover``)
+fills the video track under each cut, and the timeline takes the picture's size. What the ranking said of a cut travels as markers:
 
 - a *title* marker at its first frame: ``"<title> · score <n>"``, the reason as its comment;
 - a *caption* marker per caption cue, spanning the cue, named by its text (``Name: text`` where
@@ -32,7 +33,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from streams.timeline import reframe as reframing
-from streams.timeline.cuts import Cut, Source
+from streams.timeline.cuts import Cover, Cut, Source
 
 AUDIO_RATE = 30.0
 SCHEMA = "clipstream.timeline/1"
@@ -73,12 +74,15 @@ def build(
     name: str,
     markers: Literal["clips", "timeline"] = "clips",
     reframe: bool = False,
+    cover: bool = False,
 ) -> otio.schema.Timeline:
-    """The timeline of ``cuts`` of ``source``, in the order given."""
+    """The timeline of ``cuts`` of ``source``, in the order given; with ``cover``, an audio-only
+    source's cover art (``source.cover``) on a video track under them, at its own size."""
     rate = rate_of(source)
     timeline = otio.schema.Timeline(name=name, global_start_time=RationalTime(0, rate))
     output = reframing.frame_of(cuts, source) if reframe else None
-    width, height = output or (source.width, source.height)
+    art = source.cover if cover and not source.has_video else None
+    width, height = output or ((art.width, art.height) if art else (source.width, source.height))
     timeline.metadata["clipstream"] = {
         "schema": SCHEMA,
         "source": {
@@ -87,17 +91,18 @@ def build(
             "fps": source.fps,
             "width": source.width,
             "height": source.height,
+            "cover": {"name": art.name, "width": art.width, "height": art.height} if art else None,
         },
         "frame": {
             "width": width,
             "height": height,
             "reframed": output is not None,
-            "why": _why_source_frame(source, cuts) if reframe and output is None else None,
+            "why": _why_source_frame(source, cuts, art is not None) if reframe and output is None else None,
         },
     }
     timecode = {"timecode": _fcp_timecode(rate)}
     timeline.metadata["fcp_xml"] = timecode
-    if source.has_video:  # the sequence's frame size, which Premiere and Resolve read from <format>
+    if source.has_video or art:  # the sequence's frame size, which Premiere and Resolve read from <format>
         timeline.metadata["fcp_xml"] = {
             **timecode,
             "media": {
@@ -113,18 +118,21 @@ def build(
                 }
             },
         }
-    tracks = new_tracks(timeline, source.has_video)
+    tracks = new_tracks(timeline, source.has_video or art is not None)
+    lead = 1 if art else 0  # the track whose clips are the source's, and carry the markers in its time
     at = 0
     for cut in cuts:
         span = cut_range(cut, rate)
-        for i, track in enumerate(tracks):
+        if art is not None:
+            tracks[0].append(_cover_clip(cut, art, span, source, rate))
+        for i, track in enumerate(tracks[lead:], start=lead):
             clip = otio.schema.Clip(
                 name=_clip_name(cut),
                 media_reference=_reference(source, rate),
                 source_range=span,
                 metadata=_clip_metadata(cut, source),
             )
-            if i == 0 and markers == "clips":
+            if i == lead and markers == "clips":
                 clip.markers.extend(_markers(cut, rate, offset=0))
             if i == 0 and output is not None:
                 clip.metadata["clipstream"]["transform"] = [
@@ -145,9 +153,21 @@ def new_tracks(timeline: otio.schema.Timeline, has_video: bool) -> list[otio.sch
     return tracks
 
 
-def _why_source_frame(source: Source, cuts: Sequence[Cut]) -> str:
+def _cover_clip(cut: Cut, art: Cover, span: TimeRange, source: Source, rate: float) -> otio.schema.Clip:
+    """The cover art for as long as ``cut`` (``span``). A still's range starts at its first frame:
+    MLT draws an image entry that starts later as a blank frame (melt 7.12)."""
+    metadata = _clip_metadata(cut, source)
+    metadata["cmx_3600"]["reel"] = reel_name(art.name)
+    picture = otio.schema.ExternalReference(
+        target_url=art.url, available_range=_reference(source, rate).available_range
+    )
+    still = TimeRange(RationalTime(0, rate), span.duration)
+    return otio.schema.Clip(name=_clip_name(cut), media_reference=picture, source_range=still, metadata=metadata)
+
+
+def _why_source_frame(source: Source, cuts: Sequence[Cut], cover: bool = False) -> str:
     if not source.has_video:
-        return "audio only"
+        return "audio only: its cover art at its own size" if cover else "audio only"
     if any(reframing.output_size(cut) is None for cut in cuts):
         return "a clip's layout (split) is not drawn by one transform: its crops are in the metadata"
     return "the clips were rendered at different sizes"

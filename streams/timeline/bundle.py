@@ -5,6 +5,7 @@ URLs under the folder the caller says it will unpack to)::
 
     <name><suffix>            the timeline (.otio, .xml, .fcpxml, .edl, .kdenlive)
     media/<source file>       the uploaded source, stored as is (it is compressed already)
+    media/<stem>.cover.png    an audio-only source's cover art, when it has one
     captions/<clip_id>.srt    each clip's captions
     handoff/<clip_id>.json    each clip's hand-off (crop keyframes, caption timings: ours)
 

@@ -28,6 +28,17 @@ class Caption:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """An audio-only source's cover art, as a PNG the timeline references: ``name`` its file name,
+    ``url`` where the timeline finds it (as ``Source.url``), its ``width`` x ``height`` pixels."""
+
+    name: str
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Source:
     """The uploaded media the cuts reference.
 
@@ -38,6 +49,8 @@ class Source:
         duration: its length in seconds, None when unknown.
         fps: its average video frame rate, None for audio-only media.
         width, height: its frame size, None for audio-only media.
+        cover: an audio-only source's cover art as a file, None when it has none or the timeline
+            does not carry it.
     """
 
     name: str
@@ -46,6 +59,7 @@ class Source:
     fps: float | None
     width: int | None = None
     height: int | None = None
+    cover: Cover | None = None
 
     @property
     def has_video(self) -> bool:
@@ -87,12 +101,22 @@ def check_handoff(doc: Mapping[str, Any]) -> None:
         raise TimelineError(f"the clip's hand-off file is {found!r}, not {SCHEMA!r}: render the clip again")
 
 
-def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | None, has_video: bool = True) -> Source:
+def source_of(
+    doc: Mapping[str, Any],
+    *,
+    name: str,
+    url: str,
+    duration: float | None,
+    has_video: bool = True,
+    cover: tuple[str, str] | None = None,
+) -> Source:
     """The source as a clip's hand-off document describes it (``has_video`` False: audio only,
-    whatever frame size the document gives)."""
+    whatever frame size the document gives); ``cover``: the (name, url) its cover art is given
+    under, kept when the document says the clip has one (``cover_of``)."""
     check_handoff(doc)
     media = doc["source"]
     video = has_video and doc.get("layout") != "audio" and bool(media.get("fps"))
+    art = cover_of(doc) if cover is not None and not video else None
     return Source(
         name=name,
         url=url,
@@ -100,7 +124,15 @@ def source_of(doc: Mapping[str, Any], *, name: str, url: str, duration: float | 
         fps=media["fps"] if video else None,
         width=media.get("width") if video else None,
         height=media.get("height") if video else None,
+        cover=Cover(cover[0], cover[1], int(art["width"]), int(art["height"])) if cover and art else None,
     )
+
+
+def cover_of(doc: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What a clip's hand-off says of the cover art it keeps as a file (``file``, ``width``,
+    ``height``: an audio-only clip of a source with cover art), None without one."""
+    art = (doc.get("audiogram") or {}).get("art")
+    return art if isinstance(art, Mapping) and art.get("file") and art.get("width") and art.get("height") else None
 
 
 def cuts_of(

@@ -26,7 +26,9 @@ truncates frame rates to whole numbers when it writes and reads (29.97 becomes 2
 
 Formats marked ``reframe`` carry the clip's reframe as a keyframed transform, so their timeline
 is at the clip's output size (``streams.timeline.build``); the others are at the source's size,
-the reframe path riding as metadata.
+the reframe path riding as metadata. Formats marked ``cover`` put an audio-only source's cover art
+on a video track when the timeline is bundled with it; FCPXML (one asset, its clips on the spine)
+and EDL (reels only) stay audio only.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ from streams.timeline import fcp7, fcpxml, mlt
 class Format:
     """An editor format: ``name`` as the API and CLI take it, the OTIO ``adapter`` that writes it,
     the file ``suffix`` and ``media_type``, what it opens in (``label``), where it carries
-    markers (on the clips in source time, or on the timeline in record time), and whether it
-    carries the reframe as a keyframed transform (``reframe``)."""
+    markers (on the clips in source time, or on the timeline in record time), whether it
+    carries the reframe as a keyframed transform (``reframe``), and whether an audio-only
+    timeline shows the cover art on a video track (``cover``)."""
 
     name: str
     adapter: str
@@ -57,13 +60,22 @@ class Format:
     label: str
     markers: Literal["clips", "timeline"] = "clips"
     reframe: bool = False
+    cover: bool = False
 
 
 FORMATS = {
     f.name: f
     for f in (
-        Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO"),
-        Format("fcp7", "fcp_xml", ".xml", "application/xml", "Premiere Pro / DaVinci Resolve (FCP7 XML)", reframe=True),
+        Format("otio", "otio_json", ".otio", "application/json", "OpenTimelineIO", cover=True),
+        Format(
+            "fcp7",
+            "fcp_xml",
+            ".xml",
+            "application/xml",
+            "Premiere Pro / DaVinci Resolve (FCP7 XML)",
+            reframe=True,
+            cover=True,
+        ),
         Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
         Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
         Format(
@@ -74,6 +86,7 @@ FORMATS = {
             "Kdenlive / Shotcut (MLT)",
             markers="timeline",
             reframe=True,
+            cover=True,
         ),
     )
 }

@@ -18,6 +18,7 @@ import pytest
 from streams.domain.words import Word
 from streams.media.render import RenderSpec, render_clip
 from streams.timeline import build, bundle, cuts, formats
+from tests.frames import frame_at
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 RATE = 16000  # audio compared at this rate, mono
@@ -81,7 +82,12 @@ def sources(media_dir, tmp_path_factory) -> dict[str, Path]:
     speech = media_dir / "derived/ljspeech_LJ001-0001_to_0032_concat.wav"
     ffmpeg("-i", str(speech), "-t", "40", "-c:a", "aac", "-b:a", "128k", str(out / "read.m4a"))
     ffmpeg("-i", str(speech), "-t", "40", str(out / "read.wav"))
-    return {"ntsc": out / "ntsc.mp4", "vfr": out / "vfr.mp4", "audio": out / "read.m4a", "wav": out / "read.wav"}
+    # The same speech as a podcast episode with its cover art (a red square) attached.
+    ffmpeg("-f", "lavfi", "-i", "color=c=0xE02020:s=600x600", "-frames:v", "1", str(out / "art.png"))
+    ffmpeg("-i", str(out / "read.m4a"), "-i", str(out / "art.png"), "-map", "0", "-map", "1", "-c:a", "copy",
+           "-c:v", "png", "-disposition:v:0", "attached_pic", str(out / "episode.m4a"))
+    return {"ntsc": out / "ntsc.mp4", "vfr": out / "vfr.mp4", "audio": out / "read.m4a", "wav": out / "read.wav",
+            "episode": out / "episode.m4a"}
 
 
 def test_the_vfr_source_really_has_a_variable_frame_rate(sources):
@@ -132,6 +138,45 @@ def test_melt_renders_the_kdenlive_export_as_long_as_our_clip_with_the_audio_in_
     lag, similarity = offset_seconds(pcm(rendered.mp4), pcm(out))
     assert similarity > 0.5, similarity
     assert abs(lag) < frame, f"melt's audio is {lag * 1000:.1f} ms off ours (a frame is {frame * 1000:.1f} ms)"
+
+
+def test_melt_draws_an_audio_only_clips_cover_art_under_its_sound(sources, melt, tmp_path):
+    """A bundle of a podcast episode's clip: the cover art the render kept, on the Kdenlive
+    project's video track for the whole cut at its own size, the sound in line with ours."""
+    source, start, end = sources["episode"], 12.3, 21.8
+    words = (Word("place", 0.2, 0.55), Word("blue", 0.65, 1.0))
+    rendered = asyncio.run(render_clip(RenderSpec(source=source, start=start, end=end, aspect="9:16", words=words),
+                                       tmp_path / "ours", stem="c1"))
+    assert rendered.cover is not None
+    doc = json.loads(rendered.handoff.read_text())
+    folder = tmp_path / "bundle"
+    (folder / bundle.MEDIA_DIR).mkdir(parents=True)
+    shutil.copy(source, folder / bundle.MEDIA_DIR / source.name)
+    shutil.copy(rendered.cover, folder / bundle.MEDIA_DIR / "episode.cover.png")
+    src = cuts.source_of(doc, name=source.name, url=bundle.media_url(source.name), duration=seconds_of(source),
+                         has_video=False, cover=("episode.cover.png", bundle.media_url("episode.cover.png")))
+    (cut,) = cuts.cuts_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
+    fmt = formats.FORMATS["kdenlive"]
+    project = folder / f"c1{fmt.suffix}"
+    timeline = build.build(src, [cut], name="c1", markers=fmt.markers, reframe=fmt.reframe, cover=fmt.cover)
+    project.write_text(formats.write(timeline, fmt), encoding="utf-8")
+    out = tmp_path / "melt.mp4"
+    subprocess.run([melt, "-quiet", str(project), "-consumer", f"avformat:{out}", "acodec=aac", "vcodec=libx264",
+                    "preset=ultrafast"], check=True, cwd=tmp_path, timeout=300, capture_output=True)
+
+    rate = build.rate_of(src)
+    span = build.cut_range(cut, rate)
+    assert video_frames(out) == span.duration.to_frames()
+    assert abs(seconds_of(out) - (end - start)) <= 1 / rate + 0.03
+    for at in (0.1, (end - start) / 2, end - start - 0.2):  # the picture all through, not a blank frame
+        picture = frame_at(out, at)[50:550, 50:550]
+        assert frame_at(out, at).shape[:2] == (600, 600)
+        # MLT's H.264 and PyAV's decoding disagree on the colour matrix by a shade (196, 20, 43 for
+        # 224, 32, 32); a blank frame, what a still entry past its first frame gives, is near white.
+        assert np.abs(picture.mean(axis=(0, 1)) - (0xE0, 0x20, 0x20)).max() < 36, at
+        assert picture.std(axis=(0, 1)).max() < 4, at
+    lag, similarity = offset_seconds(pcm(rendered.mp4), pcm(out))
+    assert similarity > 0.5 and abs(lag) < 1 / rate, (lag, similarity)
 
 
 def grey_frames(path: Path, size: tuple[int, int] = (270, 480)) -> np.ndarray:

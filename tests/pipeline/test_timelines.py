@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import httpx
 import opentimelineio as otio
 import pytest
+from PIL import Image
 
 from streams.stack.credentials import api_key_for
 from streams.timeline import formats
@@ -169,15 +170,37 @@ def test_bad_timeline_queries_are_typed_errors(pipeline, talk):
         assert api.get("/v1/videos/nope/timeline").status_code == 404
 
 
-def test_an_audio_only_upload_exports_an_audio_timeline(pipeline, media_dir):
-    video = pipeline.process(media_dir / "speech" / "jfk.wav", clip_count=1, min_seconds=5, max_seconds=15)
+def test_an_audio_only_upload_exports_an_audio_timeline_and_a_bundle_with_its_cover_art(pipeline, media_dir,
+                                                                                         tmp_path):
+    """A podcast episode (speech with a red square attached as its cover art): each timeline is
+    audio only, and a bundle holds the art as a PNG, on a video track in the formats that carry it."""
+    art, episode = tmp_path / "art.png", tmp_path / "episode.m4a"
+    run = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+    subprocess.run([*run, "-f", "lavfi", "-i", "color=c=0xE02020:s=600x600", "-frames:v", "1", str(art)], check=True)
+    subprocess.run([*run, "-i", str(media_dir / "speech" / "jfk.wav"), "-i", str(art), "-map", "0:a", "-map", "1",
+                    "-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic", str(episode)], check=True)
+    video = pipeline.process(episode, clip_count=1, min_seconds=5, max_seconds=15)
     assert video["status"] == "completed", video.get("error")
+    audio, picture = otio.schema.TrackKind.Audio, otio.schema.TrackKind.Video
     with http(pipeline) as api:
-        for name in formats.FORMATS:
+        for name, fmt in formats.FORMATS.items():
             response = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name})
             assert response.status_code == 200, (name, response.text)
-            back = formats.read(response.text, formats.FORMATS[name], 30.0)
-            assert [t.kind for t in back.tracks] == [otio.schema.TrackKind.Audio], name
+            back = formats.read(response.text, fmt, 30.0)
+            assert [t.kind for t in back.tracks] == [audio], name  # the art is a file only a bundle holds
+            zipped = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name, "bundle": "zip"})
+            assert zipped.status_code == 200, (name, zipped.text)
+            with zipfile.ZipFile(io.BytesIO(zipped.content)) as zf:
+                names = zf.namelist()
+                assert "media/episode.cover.png" in names, (name, names)
+                with Image.open(io.BytesIO(zf.read("media/episode.cover.png"))) as cover:
+                    assert cover.format == "PNG" and cover.size == (600, 600)
+                    assert cover.convert("RGB").getpixel((300, 300)) == (0xE0, 0x20, 0x20)
+                back = formats.read(zf.read(names[0]).decode("utf-8"), fmt, 30.0)
+            assert [t.kind for t in back.tracks] == ([picture, audio] if fmt.cover else [audio]), name
+            if fmt.cover:
+                shown = back.video_tracks()[0].find_clips()[0].media_reference.target_url
+                assert unquote(shown).endswith("media/episode.cover.png"), (name, shown)
 
 
 def test_clipstream_export_unpacks_a_timeline_whose_media_resolves(pipeline, talk, tmp_path):

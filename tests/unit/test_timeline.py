@@ -328,3 +328,36 @@ def test_an_edl_names_its_reel_by_the_uploaded_file_even_when_the_media_is_a_sig
     assert "token" not in "".join(line for line in text.splitlines() if "REEL NAME" in line)
     assert build.reel_name("talk.mp4") == "talk" and build.reel_name("基調講演.mp4") == "AX"
     assert build.reel_name("my-long_talk (final).mov") == "mylongta"
+
+
+def test_an_audio_only_clips_cover_art_fills_a_video_track_in_the_formats_that_carry_it():
+    """The cover art a bundle holds lies under every cut at the picture's size, each still taken
+    from its first frame (MLT draws an image entry that starts later as a blank frame); the cuts
+    of the audio keep their source times and the markers. FCPXML and EDL stay audio only."""
+    art = {"file": "c1.cover.png", "width": 600, "height": 600}
+    doc = handoff_doc(layout="audio", audiogram={"bars": None, "cover": None, "background": "cover", "art": art})
+    assert cuts.cover_of(doc) == art and cuts.cover_of(handoff_doc(layout="audio")) is None
+    src = cuts.source_of(doc, name="ep.mp3", url="media/ep.mp3", duration=600.0, has_video=False,
+                         cover=("ep.cover.png", "media/ep.cover.png"))
+    assert src.cover == cuts.Cover("ep.cover.png", "media/ep.cover.png", 600, 600) and not src.has_video
+    assert cuts.source_of(doc, name="ep.mp3", url="media/ep.mp3", duration=600.0).cover is None  # not given: none
+    rate = build.AUDIO_RATE
+    for name, fmt in formats.FORMATS.items():
+        timeline = build.build(src, CUTS, name="ep", markers=fmt.markers, reframe=fmt.reframe, cover=fmt.cover)
+        back = formats.read(formats.write(timeline, fmt), fmt, rate)
+        kinds = [t.kind for t in back.tracks]
+        if not fmt.cover:
+            assert kinds == [otio.schema.TrackKind.Audio], name
+            continue
+        assert kinds == [otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio], name
+        video, audio = back.tracks
+        assert [(c.source_range.start_time.to_frames(), c.source_range.duration.to_frames()) for c in video] == [
+            (0, last - first) for first, last in expected_cuts(rate)], name
+        assert [(c.source_range.start_time.to_frames(), c.source_range.end_time_exclusive().to_frames())
+                for c in audio] == expected_cuts(rate), name
+        assert all(c.media_reference.target_url.endswith("ep.cover.png") for c in video), name
+    timeline = build.build(src, CUTS, name="ep", cover=True)
+    assert timeline.metadata["clipstream"]["frame"]["width"] == 600
+    assert [len(c.markers) for c in timeline.tracks[1]] == [3, 2] and not any(c.markers for c in timeline.tracks[0])
+    plain = build.build(src, CUTS, name="ep")  # a format that does not carry it
+    assert [t.kind for t in plain.tracks] == [otio.schema.TrackKind.Audio]
