@@ -195,7 +195,8 @@ def test_an_audio_only_upload_exports_an_audio_timeline_and_a_bundle_with_its_co
                 assert "media/episode.cover.png" in names, (name, names)
                 with Image.open(io.BytesIO(zf.read("media/episode.cover.png"))) as cover:
                     assert cover.format == "PNG" and cover.size == (600, 600)
-                    assert cover.convert("RGB").getpixel((300, 300)) == (0xE0, 0x20, 0x20)
+                    red = cover.convert("RGB").getpixel((300, 300))  # as attached, to a rounding
+                    assert max(abs(a - b) for a, b in zip(red, (0xE0, 0x20, 0x20))) <= 3, red
                 back = formats.read(zf.read(names[0]).decode("utf-8"), fmt, 30.0)
             assert [t.kind for t in back.tracks] == ([picture, audio] if fmt.cover else [audio]), name
             if fmt.cover:
