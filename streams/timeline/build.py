@@ -7,7 +7,8 @@ frame rate source's average of 29.87 becomes 29.97, as an editor conforms it), o
 ``round(start * rate)``, out at ``round(end * rate)``. The cuts follow each other in the order given
 (rank order), each on a video track (when the source has video) and an audio track, both
 referencing the source. With ``cover=True`` an audio-only source's cover art (``Source.cover``)
-fills the video track under each cut, and the timeline takes the picture's size. What the ranking said of a cut travels as markers:
+fills the video track under each cut, and the timeline takes the picture's size. What the
+ranking said of a cut travels as markers:
 
 - a *title* marker at its first frame: ``"<title> · score <n>"``, the reason as its comment;
 - a *caption* marker per caption cue, spanning the cue, named by its text (``Name: text`` where
