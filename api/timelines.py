@@ -139,14 +139,18 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
     # An audio-only upload's cover art travels in a bundle (one file for every clip: the same picture).
     art = next(((c, a) for c, doc in zip(clips, documents) if (a := cuts.cover_of(doc))), None) if zipped else None
-    cover_name = f"{PurePath(media_name).stem}.cover.png"
+    cover = None
+    if art is not None:
+        cover_name = f"{PurePath(media_name).stem}.cover.png"
+        root = query.get("media_root")
+        cover = cuts.Cover(cover_name, bundle.media_url(cover_name, root), int(art[1]["width"]), int(art[1]["height"]))
     source = cuts.source_of(
         documents[0],
         name=media_name,
         url=url,
         duration=video.duration,
         has_video=video.has_video is not False,
-        cover=(cover_name, bundle.media_url(cover_name, query.get("media_root"))) if art else None,
+        cover=cover,
     )
     names = await catalog(request).speaker_names(video.video_id)  # a rename shows in every export
     timeline_cuts = [  # a trimmed clip is a cut per stretch it kept: its jump cuts show
@@ -166,9 +170,9 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
             headers={"Content-Disposition": f'attachment; filename="{filename}{fmt.suffix}"'},
         )
     members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video.source_uri))]
-    if art is not None and source.cover is not None:
+    if art is not None and source.cover is not None:  # kept for an audio-only source
         key = str(PurePath(storage.key_of(art[0].mp4_uri)).with_name(PurePath(art[1]["file"]).name))
-        members.append(bundle.Member(f"{bundle.MEDIA_DIR}/{cover_name}", lambda: storage.open_read(key)))
+        members.append(bundle.Member(f"{bundle.MEDIA_DIR}/{source.cover.name}", lambda: storage.open_read(key)))
     for c, doc in zip(clips, documents):
         members.append(bundle.Member(f"captions/{c.clip_id}.srt", _opener(storage, c.srt_uri), compress=True))
         members.append(

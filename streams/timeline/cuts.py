@@ -108,15 +108,14 @@ def source_of(
     url: str,
     duration: float | None,
     has_video: bool = True,
-    cover: tuple[str, str] | None = None,
+    cover: Cover | None = None,
 ) -> Source:
     """The source as a clip's hand-off document describes it (``has_video`` False: audio only,
-    whatever frame size the document gives); ``cover``: the (name, url) its cover art is given
-    under, kept when the document says the clip has one (``cover_of``)."""
+    whatever frame size the document gives); ``cover``: its cover art as the timeline is given
+    it (``cover_of`` reads it from a clip's hand-off), kept for an audio-only source."""
     check_handoff(doc)
     media = doc["source"]
     video = has_video and doc.get("layout") != "audio" and bool(media.get("fps"))
-    art = cover_of(doc) if cover is not None and not video else None
     return Source(
         name=name,
         url=url,
@@ -124,7 +123,7 @@ def source_of(
         fps=media["fps"] if video else None,
         width=media.get("width") if video else None,
         height=media.get("height") if video else None,
-        cover=Cover(cover[0], cover[1], int(art["width"]), int(art["height"])) if cover and art else None,
+        cover=None if video else cover,
     )
 
 

@@ -149,12 +149,15 @@ def test_melt_draws_an_audio_only_clips_cover_art_under_its_sound(sources, melt,
                                        tmp_path / "ours", stem="c1"))
     assert rendered.cover is not None
     doc = json.loads(rendered.handoff.read_text())
+    art = cuts.cover_of(doc)
+    assert art is not None and art["file"] == rendered.cover.name
     folder = tmp_path / "bundle"
     (folder / bundle.MEDIA_DIR).mkdir(parents=True)
     shutil.copy(source, folder / bundle.MEDIA_DIR / source.name)
     shutil.copy(rendered.cover, folder / bundle.MEDIA_DIR / "episode.cover.png")
     src = cuts.source_of(doc, name=source.name, url=bundle.media_url(source.name), duration=seconds_of(source),
-                         has_video=False, cover=("episode.cover.png", bundle.media_url("episode.cover.png")))
+                         has_video=False, cover=cuts.Cover("episode.cover.png", bundle.media_url("episode.cover.png"),
+                                                           art["width"], art["height"]))
     (cut,) = cuts.cuts_of(doc, clip_id="c1", title="A title", reason="A reason", score=80.0, rank=1)
     fmt = formats.FORMATS["kdenlive"]
     project = folder / f"c1{fmt.suffix}"

@@ -337,10 +337,12 @@ def test_an_audio_only_clips_cover_art_fills_a_video_track_in_the_formats_that_c
     art = {"file": "c1.cover.png", "width": 600, "height": 600}
     doc = handoff_doc(layout="audio", audiogram={"bars": None, "cover": None, "background": "cover", "art": art})
     assert cuts.cover_of(doc) == art and cuts.cover_of(handoff_doc(layout="audio")) is None
-    src = cuts.source_of(doc, name="ep.mp3", url="media/ep.mp3", duration=600.0, has_video=False,
-                         cover=("ep.cover.png", "media/ep.cover.png"))
-    assert src.cover == cuts.Cover("ep.cover.png", "media/ep.cover.png", 600, 600) and not src.has_video
+    given = cuts.Cover("ep.cover.png", "media/ep.cover.png", 600, 600)
+    src = cuts.source_of(doc, name="ep.mp3", url="media/ep.mp3", duration=600.0, has_video=False, cover=given)
+    assert src.cover == given and not src.has_video
     assert cuts.source_of(doc, name="ep.mp3", url="media/ep.mp3", duration=600.0).cover is None  # not given: none
+    video = cuts.source_of(handoff_doc(), name="talk.mp4", url="media/talk.mp4", duration=600.0, cover=given)
+    assert video.has_video and video.cover is None  # a video's timeline draws the source itself
     rate = build.AUDIO_RATE
     for name, fmt in formats.FORMATS.items():
         timeline = build.build(src, CUTS, name="ep", markers=fmt.markers, reframe=fmt.reframe, cover=fmt.cover)
