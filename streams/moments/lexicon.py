@@ -37,8 +37,6 @@ class Lexicon:
         fillers: hesitations, counted wherever they are.
         filler_phrases: words that are fillers only when set off by commas ("like", "you know").
         number_words: numbers written as words (not articles that double as "one").
-        lone_number_words: number words that count as a figure only beside another figure
-            (``signals.figures``): words that as often mean no amount at all.
         dangling: first words that point back to talk before the clip.
         leading_fillers: words a title drops from its start.
         phrase_starts: words that open a new clause (conjunctions, relative pronouns): a title
@@ -63,7 +61,6 @@ class Lexicon:
     phrase_starts: frozenset[str] = frozenset()
     prepositions: frozenset[str] = frozenset()
     contrasts: tuple[tuple[str, ...], ...] = ()
-    lone_number_words: frozenset[str] = frozenset()
 
     @cached_property
     def filler_starts(self) -> dict[str, list[tuple[str, ...]]]:

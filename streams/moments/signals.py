@@ -21,7 +21,6 @@ from streams.moments.sentences import Sentence, bare, listed, unelided
 from streams.moments.topics import TopicMap
 
 OPENING_WORDS = 8
-FIGURE_NEIGHBOURS = 2  # how near another figure a lone number word must be to count (words)
 NUMBER_DENSITY_FULL = 0.05  # one number in twenty words reads as concrete, data-driven talk
 RATE_BAND = (2.5, 3.5)  # words per second that sound lively but stay easy to caption
 RATE_FLOOR, RATE_CEILING = 1.0, 5.5
@@ -43,24 +42,8 @@ def is_number(text: str, lexicon: Lexicon | None = ENGLISH) -> bool:
     return bool(_NUMERAL.search(text)) or (lexicon is not None and listed(text) in lexicon.number_words)
 
 
-def figures(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> list[bool]:
-    """Which of ``words`` (a sentence's, in order) are figures: ``is_number``, except that a word
-    of ``lexicon.lone_number_words`` counts only with another figure within ``FIGURE_NEIGHBOURS``
-    words of it ("one in five", "one hundred", "one or two", not "no one" or "one of them")."""
-    marks = [is_number(w.word, lexicon) for w in words]
-    lone = lexicon.lone_number_words if lexicon is not None else frozenset()
-    if not lone or not any(marks):
-        return marks
-    alone = [mark and listed(w.word) in lone for mark, w in zip(marks, words)]
-    firm = [mark and not a for mark, a in zip(marks, alone)]
-    return [
-        firm[i] or (alone[i] and any(firm[max(0, i - FIGURE_NEIGHBOURS) : i + FIGURE_NEIGHBOURS + 1]))
-        for i in range(len(words))
-    ]
-
-
 def count_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
-    return sum(figures(words, lexicon))
+    return sum(1 for w in words if is_number(w.word, lexicon))
 
 
 def _first_phrase(text: str, phrases: Sequence[str]) -> str | None:
@@ -109,7 +92,7 @@ def hook(first_sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> float:
         score += 0.25
     if direct_address(first_sentence, lexicon):
         score += 0.25
-    if any(figures(first_sentence.words, lexicon)[:OPENING_WORDS]):
+    if any(is_number(w.word, lexicon) for w in first_sentence.words[:OPENING_WORDS]):
         score += 0.3
     return min(1.0, score)
 
@@ -136,7 +119,7 @@ def payoff(last_sentence: Sentence, ends_topic: bool | None = None, lexicon: Lex
         score += 0.35
     if last_sentence.ending == "!":
         score += 0.25
-    if any(figures(last_sentence.words, lexicon)):
+    if any(is_number(w.word, lexicon) for w in last_sentence.words):
         score += 0.2
     if ends_topic:
         score += 0.3
@@ -150,7 +133,7 @@ class Talk:
 
     Attributes:
         words: how many words.
-        numbers: how many of them are figures (``figures``).
+        numbers: how many of them are numbers (``is_number``).
         fillers: hesitations (``count_fillers``), counted within sentences.
         dead_air: seconds of silence in pauses over ``DEAD_AIR_SECONDS``.
     """

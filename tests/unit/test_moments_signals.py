@@ -1,13 +1,10 @@
 import random
 
-from dataclasses import replace
-
 import pytest
 
 from streams.domain.words import Word
 from streams.moments import evidence, signals
 from streams.moments.evidence import Evidence
-from streams.moments.lexicon import ENGLISH
 from streams.moments.scoring import (WEIGHTS, Window, score_window, title)
 from streams.moments.lengths import DEFAULT_LENGTH, LENGTH_PRESETS, LengthRange, length_range
 from streams.moments.sentences import build_sentences
@@ -47,19 +44,6 @@ def test_a_conclusive_last_sentence_is_a_payoff():
     assert lesson >= 0.45 and so >= 0.35 and result >= 0.7
     assert signals.payoff(sentence("The meeting ran long."), ends_topic=True) == pytest.approx(0.3)
     assert signals.payoff_phrase(sentence("And the lesson is simple.")) == "the lesson"
-
-
-def test_a_lone_number_word_is_a_figure_only_beside_another():
-    lone = replace(ENGLISH, lone_number_words=frozenset({"one"}))
-    marked = signals.figures(timed_words("One in five people said no one had asked them, not one."), lone)
-    assert marked == [True, False, True] + [False] * 9
-    for text in ("It was one of those days.", "No one came.", "One by one they left."):
-        assert signals.count_numbers(timed_words(text), lone) == 0, text
-        assert signals.count_numbers(timed_words(text)) > 0, text  # the shipped English counts every "one"
-    assert signals.count_numbers(timed_words("We hired one hundred and one people."), lone) == 3
-    assert signals.hook(sentence("One of them left early."), lone) == 0.0
-    assert signals.hook(sentence("One in ten of them left early."), lone) == pytest.approx(0.3)
-    assert signals.figures(timed_words("It was 3 or one."), None) == [False, False, True, False, False]
 
 
 # --- dead air and fillers ------------------------------------------------------------------------
