@@ -3,7 +3,9 @@
 
 A word is worth emphasising for what it carries, judged from the clip's own evidence:
 
-- a number (digits first, then a number word of the clip's language: ``Lexicon.number_words``);
+- a number (digits first, then a number word of the clip's language: ``Lexicon.number_words``;
+  one that as often names no amount, ``Lexicon.loose_number_words``, only beside another figure:
+  "one in six" but not "one of them" or "the only one");
 - a claim the ranking itself scores (``Lexicon.claims``: "never", "best", "mistake");
 - a name (a capitalised word inside a sentence, in a script that has capitals; not in German,
   which capitalises every noun);
@@ -31,6 +33,7 @@ from streams.moments.sentences import bare, listed, unelided
 
 SHARE = 0.5  # at most this share of the cues holds an emphasised word
 MIN_CONTENT = 5  # letters in a title word worth emphasising
+FIGURE_NEIGHBOURS = 2  # words within which another figure makes a loose number word one ("one in six")
 DIGITS, NUMBER, CLAIM, NAME, TITLE = 5, 4, 3, 2, 1  # how strongly each kind of word carries the clip
 _SENTENCE_END = (".", "?", "!", "…", ":")
 
@@ -80,13 +83,15 @@ def emphasised(
     small = _small_words(lexicon)
     titled = {t for t in (listed(w) for w in title.split()) if len(t) >= MIN_CONTENT and t not in small}
     best: list[tuple[int, int, int]] = []  # (strength, letters, position), one per cue
+    loose = _loose_numbers(words, lexicon)
     position = cues = 0
     for cue in group_cues(words):
         cues += 1
         found = []
         for word in cue.words:
             before = words[position - 1].word if position else None
-            strength = _strength(word.word, before, lexicon, titled, names=lexicon is None or lexicon.language != "de")
+            names = lexicon is None or lexicon.language != "de"
+            strength = _strength(word.word, before, lexicon, titled, names=names, loose=position in loose)
             if strength:
                 found.append((strength, len(bare(word.word)), position))
             position += 1
@@ -96,13 +101,33 @@ def emphasised(
     return {p: (EMOJI.get(listed(words[p].word), "") if emoji else "") for _, _, p in sorted(keep, key=lambda f: f[2])}
 
 
-def _strength(word: str, before: str | None, lexicon: Lexicon | None, titled: set[str], names: bool) -> int:
+def _loose_numbers(words: Sequence[Word], lexicon: Lexicon | None) -> set[int]:
+    """The positions of ``words`` holding a loose number word (``Lexicon.loose_number_words``:
+    "one", "first") with no other figure within ``FIGURE_NEIGHBOURS`` words: "no one", "at first",
+    not "one in six" or "the first three hours"."""
+    if lexicon is None or not lexicon.loose_number_words:
+        return set()
+    keys = [listed(w.word) for w in words]
+    loose = {i for i, key in enumerate(keys) if key in lexicon.loose_number_words}
+    firm = {
+        i
+        for i, key in enumerate(keys)
+        if any(ch.isdigit() for ch in key) or (key in lexicon.number_words and i not in loose)
+    }
+    return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS for j in firm)}
+
+
+def _strength(
+    word: str, before: str | None, lexicon: Lexicon | None, titled: set[str], names: bool, loose: bool = False
+) -> int:
+    """How strongly ``word`` carries the clip (0: not at all); ``loose``: a loose number word with
+    no figure beside it, read as any other word."""
     key = listed(word)  # French "l'erreur" is the claim "erreur", "l'Europe" a name
     if not key:
         return 0
     if any(ch.isdigit() for ch in key):
         return DIGITS
-    if lexicon is not None and key in lexicon.number_words:
+    if lexicon is not None and key in lexicon.number_words and not loose:
         return NUMBER
     if lexicon is not None and key in lexicon.claims:
         return CLAIM

@@ -37,6 +37,10 @@ class Lexicon:
         fillers: hesitations, counted wherever they are.
         filler_phrases: words that are fillers only when set off by commas ("like", "you know").
         number_words: numbers written as words (not articles that double as "one").
+        loose_number_words: those of ``number_words`` that as often name no amount ("no one",
+            "at first", Italian "secondo" for "according to"): caption emphasis draws them as a
+            figure only beside another (``streams.media.emphasis``); the ranking counts them all
+            (measured: DEVELOPERS.md, "English number words that are rarely figures").
         dangling: first words that point back to talk before the clip.
         leading_fillers: words a title drops from its start.
         phrase_starts: words that open a new clause (conjunctions, relative pronouns): a title
@@ -61,6 +65,7 @@ class Lexicon:
     phrase_starts: frozenset[str] = frozenset()
     prepositions: frozenset[str] = frozenset()
     contrasts: tuple[tuple[str, ...], ...] = ()
+    loose_number_words: frozenset[str] = frozenset()
 
     @cached_property
     def filler_starts(self) -> dict[str, list[tuple[str, ...]]]:
@@ -105,6 +110,7 @@ ENGLISH = Lexicon(
         "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
         "ninety hundred thousand million billion trillion percent half dozen first second third"
     ),
+    loose_number_words=_words("one first second"),
     dangling=_words("and but so because which that it this they he she or also then these those"),
     leading_fillers=_words("so and but um uh well okay ok like"),
     phrase_starts=_words(
@@ -146,6 +152,7 @@ GERMAN = Lexicon(
         "achtzig neunzig hundert tausend million millionen milliarde milliarden prozent hälfte halb "
         "dutzend erste erstens zweite zweitens dritte drittens"
     ),
+    loose_number_words=_words("erste zweite"),
     dangling=_words("und aber also weil denn das dies diese dieser es er sie oder auch dann deshalb"),
     leading_fillers=_words("also und aber äh ähm na gut okay ok"),
 )
@@ -180,6 +187,7 @@ SPANISH = Lexicon(
         "ochenta noventa cien ciento cientos mil millón millones porcentaje mitad docena primero "
         "primera segundo segunda tercero tercera"
     ),
+    loose_number_words=_words("primero primera segundo segunda"),
     dangling=_words("y e pero entonces porque que eso esto esta este ellos ellas él ella o también luego estos esos"),
     leading_fillers=_words("pues bueno entonces y pero eh este vale"),
 )
@@ -215,6 +223,7 @@ FRENCH = Lexicon(
         "vingt trente quarante cinquante soixante cent cents mille million millions milliard "
         "milliards pourcent moitié demi douzaine premier première deuxième second seconde troisième"
     ),
+    loose_number_words=_words("premier première second seconde"),
     # Not "qui" or "que": a French sentence does not open on a relative pronoun, so there they ask
     # ("Qui a payé ?", "Que faire ?") or wish ("Que ce soit clair"); "parce" stands for "parce que".
     dangling=_words("et mais donc alors parce ça cela ceci c ils elles il elle ou aussi puis ces"),
@@ -247,6 +256,7 @@ ITALIAN = Lexicon(
         "settanta ottanta novanta cento mille mila milione milioni miliardo miliardi percento metà "
         "mezzo dozzina primo prima secondo seconda terzo terza"
     ),
+    loose_number_words=_words("primo prima secondo seconda"),
     dangling=_words("e ed ma quindi allora perché che questo questa questi quello quella loro lui lei o anche poi"),
     leading_fillers=_words("quindi allora e ma ehm beh allora ok"),
 )
@@ -279,6 +289,7 @@ PORTUGUESE = Lexicon(
         "quarenta cinquenta sessenta setenta oitenta noventa cem cento mil milhão milhões bilhão "
         "metade meio dúzia primeiro primeira segundo segunda terceiro terceira"
     ),
+    loose_number_words=_words("primeiro primeira segundo segunda"),
     dangling=_words("e mas então porque que isso isto eles elas ele ela ou também depois esses estes"),
     leading_fillers=_words("então e mas bom né tipo ok"),
 )

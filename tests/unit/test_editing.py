@@ -36,6 +36,22 @@ def test_numbers_claims_and_names_carry_a_clip_one_word_a_cue_at_most():
     assert len(marks) <= max(1, len(cues) // 2)
 
 
+def chosen(text: str, language: str = "en") -> list[str]:
+    words = spoken(text)
+    return [words[i].word for i in emphasised(words, language)]
+
+
+def test_a_loose_number_word_is_a_figure_only_beside_another():
+    assert chosen("It was one of those days.") == []
+    assert chosen("At first nobody came.") == ["nobody"]  # the claim, not "first"
+    assert chosen("She said one in six.") == ["one"]
+    assert chosen("We sat for the first three hours.") in (["first"], ["three"])
+    assert chosen("Secondo lui era tardi.", "it") == []  # Italian "secondo": "according to"
+    assert chosen("Il secondo e il terzo giorno.", "it") in (["secondo"], ["terzo"])
+    assert chosen("El segundo paso fue fácil.", "es") == []
+    assert chosen("Es el segundo de tres pasos.", "es") in (["segundo"], ["tres"])
+
+
 def test_a_word_opening_a_sentence_is_no_name_and_german_nouns_are_not_names():
     assert emphasised(spoken("Honestly this works."), "en") == {}
     german = spoken("Wir haben die Daten im Keller gefunden und das Haus verkauft.")
