@@ -23,6 +23,7 @@ something libass can draw). Only an emphasised word gets one.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Mapping, Sequence
 
@@ -103,18 +104,21 @@ def emphasised(
 
 def _loose_numbers(words: Sequence[Word], lexicon: Lexicon | None) -> set[int]:
     """The positions of ``words`` holding a loose number word (``Lexicon.loose_number_words``:
-    "one", "first") with no other figure within ``FIGURE_NEIGHBOURS`` words: "no one", "at first",
-    not "one in six" or "the first three hours"."""
+    "one", "first") with no other figure within ``FIGURE_NEIGHBOURS`` words of its sentence: "no
+    one", "at first", "in the 1920s. First", not "one in six" or "the first three hours"."""
     if lexicon is None or not lexicon.loose_number_words:
         return set()
     keys = [listed(w.word) for w in words]
+    sentence = list(
+        itertools.accumulate((w.word.rstrip("\"')]}”’»").endswith(_SENTENCE_END) for w in words), initial=0)
+    )
     loose = {i for i, key in enumerate(keys) if key in lexicon.loose_number_words}
     firm = {
         i
         for i, key in enumerate(keys)
         if any(ch.isdigit() for ch in key) or (key in lexicon.number_words and i not in loose)
     }
-    return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS for j in firm)}
+    return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS and sentence[i] == sentence[j] for j in firm)}
 
 
 def _strength(
