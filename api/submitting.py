@@ -35,7 +35,7 @@ from streams.media.fonts import installed_families, is_installed
 from streams.media.probe import MediaLimits
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import probe_media
-from streams.net.guard import check_url_async, parse_allowed_hosts, without_credentials
+from streams.net.guard import check_url_async, without_credentials
 from streams.ops import logs
 from streams.usage import store as usage
 from streams.usage.plans import Plan
@@ -228,7 +228,7 @@ async def from_url(request: Request) -> JSONResponse:
     if len(url) > MAX_URL_CHARS:
         raise ApiError(422, "invalid_body", f"'source_url' is longer than {MAX_URL_CHARS} characters")
     try:
-        await check_url_async(url, parse_allowed_hosts(state.settings.webhook_allowed_hosts))
+        await check_url_async(url, state.settings.webhook_hosts)
     except UnsafeUrl as exc:
         raise ApiError(422, "unsafe_url", exc.message) from None
     filename = safe_filename(field(body, "filename", str, default=None) or _url_filename(url))

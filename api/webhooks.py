@@ -34,7 +34,7 @@ from streams.adapters.db import tenant_connection
 from streams.domain.envelope import iso_z, utc_now
 from streams.domain.webhooks import Delivery, Endpoint
 from streams.errors import UnsafeUrl
-from streams.net.guard import check_url_async, parse_allowed_hosts
+from streams.net.guard import check_url_async
 from streams.webhooks import events, signing, store
 
 MAX_URL_CHARS, MAX_DESCRIPTION_CHARS = 2000, 500
@@ -89,7 +89,7 @@ async def _checked_url(request: Request, body: dict) -> str:
     url = field(body, "url", str, required=True).strip()
     if len(url) > MAX_URL_CHARS:
         raise ApiError(422, "invalid_body", f"'url' is at most {MAX_URL_CHARS} characters")
-    allowed = parse_allowed_hosts(request.app.state.settings.webhook_allowed_hosts)
+    allowed = request.app.state.settings.webhook_hosts
     try:
         await check_url_async(url, allowed)
     except UnsafeUrl as exc:

@@ -24,7 +24,6 @@ from streams.media.probe import MediaLimits
 from streams.media.sandbox.limits import SandboxLimits
 from streams.media.sandbox.reading import AudioChunks, probe_media
 from streams.net.fetch import download
-from streams.net.guard import parse_allowed_hosts
 from streams.usage import store as usage
 from streams.worker import topics
 from streams.worker.app import app
@@ -164,7 +163,7 @@ async def _download(rt, upload: dict) -> None:
             size = await download(
                 upload["source_url"],
                 f,
-                allowed_hosts=parse_allowed_hosts(rt.settings.webhook_allowed_hosts),
+                allowed_hosts=rt.settings.webhook_hosts,
                 max_bytes=rt.settings.max_upload_bytes,
                 timeout=rt.settings.source_fetch_timeout_seconds,
             )

@@ -35,12 +35,6 @@ _NAT64 = IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = IPv6Network("::/96")
 
 
-def parse_allowed_hosts(setting: str) -> frozenset[str]:
-    """``Settings.webhook_allowed_hosts`` (``"127.0.0.1, localhost, [::1]"``) as a set of hosts."""
-    hosts = (h.strip().lower() for h in setting.split(","))
-    return frozenset(h[1:-1] if h.startswith("[") and h.endswith("]") else h for h in hosts if h)
-
-
 def embedded_ipv4(ip: IPv6Address) -> IPv4Address | None:
     """The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo client)."""
     if ip.ipv4_mapped is not None:

@@ -56,3 +56,10 @@ class ApiSettings:
     webhook_allowed_hosts: str = ""
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     webhook_timeout_seconds: float = 15.0
+
+    @property
+    def webhook_hosts(self) -> frozenset[str]:
+        """``webhook_allowed_hosts`` (``"127.0.0.1, localhost, [::1]"``) as a set of lower-case
+        hosts, an IPv6 address without its brackets (``streams.net.guard`` compares them)."""
+        hosts = (h.strip().lower() for h in self.webhook_allowed_hosts.split(","))
+        return frozenset(h[1:-1] if h.startswith("[") and h.endswith("]") else h for h in hosts if h)

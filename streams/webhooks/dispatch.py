@@ -25,7 +25,6 @@ import httpx
 from streams import __version__
 from streams.domain.webhooks import Claim
 from streams.errors import UnsafeUrl
-from streams.net.guard import parse_allowed_hosts
 from streams.net.pinned import new_client, open_pinned
 from streams.ops import metrics
 from streams.settings import Settings
@@ -67,7 +66,7 @@ class Dispatcher:
         """``tenant_id``: send only that tenant's deliveries (a dedicated dispatcher; tests)."""
         self.pool = pool
         self.tenant_id = tenant_id
-        self.allowed_hosts = parse_allowed_hosts(settings.webhook_allowed_hosts)
+        self.allowed_hosts = settings.webhook_hosts
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
         self.timeout = settings.webhook_timeout_seconds
         # a claim outlives any attempt (bounded by the timeout) and its recording

@@ -6,7 +6,8 @@ import ipaddress
 import pytest
 
 from streams.errors import UnsafeUrl
-from streams.net.guard import check_url, parse_allowed_hosts, refusal
+from streams.net.guard import check_url, refusal
+from streams.settings import Settings
 
 REFUSED = {
     "127.0.0.1": "loopback",
@@ -76,7 +77,7 @@ def test_an_allowed_host_passes_and_returns_its_addresses():
     assert check_url("http://127.0.0.1:8080/x", frozenset({"127.0.0.1"})) == [ipaddress.ip_address("127.0.0.1")]
     loopbacks = check_url("http://LOCALHOST:8080/x", frozenset({"localhost"}))
     assert loopbacks and all(ip.is_loopback for ip in loopbacks)
-    assert check_url("http://[::1]/", parse_allowed_hosts("[::1]")) == [ipaddress.ip_address("::1")]
+    assert check_url("http://[::1]/", Settings(webhook_allowed_hosts="[::1]").webhook_hosts) == [ipaddress.ip_address("::1")]
 
 
 def test_allowed_hosts_match_the_host_exactly_as_written():
@@ -99,6 +100,7 @@ def test_an_unresolvable_host_is_refused_as_retriable():
     assert caught.value.retriable
 
 
-def test_parse_allowed_hosts():
-    assert parse_allowed_hosts("") == frozenset()
-    assert parse_allowed_hosts(" 127.0.0.1, LocalHost ,,[::1]") == frozenset({"127.0.0.1", "localhost", "::1"})
+def test_the_allowed_hosts_setting_is_read_as_a_set_of_hosts():
+    assert Settings(webhook_allowed_hosts="").webhook_hosts == frozenset()
+    hosts = Settings(webhook_allowed_hosts=" 127.0.0.1, LocalHost ,,[::1]").webhook_hosts
+    assert hosts == frozenset({"127.0.0.1", "localhost", "::1"})
