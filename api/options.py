@@ -23,7 +23,7 @@ from streams.domain import contracts
 from streams.domain.brand import LOGO_FIELD, BrandKit
 from streams.domain.options import STATED, VideoOptions, defaults
 from streams.errors import ClipstreamError, InvalidOptions
-from streams.moments.options import clip_length, max_overlap
+from streams.moments.options import clip_length
 
 # What a submission that states nothing is stored with.
 DEFAULT_OPTIONS: dict[str, Any] = {name: defaults()[name] for name in STATED}
@@ -61,8 +61,7 @@ def parse_options(given: object, *, font_installed: Callable[[str], bool]) -> Vi
         typed = VideoOptions.from_json(options)  # the brand kit's fields too
     except ClipstreamError as exc:
         raise InvalidOptions(exc.message) from None
-    clip_length(typed)  # min_seconds after max_seconds, say
-    max_overlap(typed)
+    clip_length(typed)  # min_seconds after max_seconds, say (max_overlap's range is the schema's)
     kit = typed.brand
     if kit is not None and kit.font is not None and not font_installed(kit.font):
         raise InvalidOptions(f"options.brand.font {kit.font!r} is not installed on this server")

@@ -92,6 +92,13 @@ def test_what_the_probe_found_accepted_is_refused_now(options, problem):
         parse_options(options, font_installed=lambda f: f.casefold() in FONTS)
 
 
+@pytest.mark.parametrize("overlap", [-0.1, 0.6, 1.0])
+def test_an_overlap_outside_the_contracts_range_is_refused(overlap):
+    """The schema bounds max_overlap (0 to 0.5), so what the API accepts the moments read."""
+    with pytest.raises(InvalidOptions, match="max_overlap"):
+        parse_options({"max_overlap": overlap}, font_installed=lambda f: False)
+
+
 def test_defaults_fill_what_is_not_given():
     assert parse_options({}, font_installed=lambda f: False).as_json() == DEFAULT_OPTIONS
     assert parse_options({"language": "DE"}, font_installed=lambda f: False).language == "de"
