@@ -60,7 +60,7 @@ from streams.errors import MalformedVerdict, NoSpeech
 from streams.judge.verdict import Judged, ask_until_valid, cache_key
 from streams.moments import ScoredMoment, as_moment, moment_id
 from streams.moments.editorial_head import Head
-from streams.moments.options import clip_length, max_overlap
+from streams.moments.options import clip_length
 from streams.moments.readers import editorial_head, multilingual_reader, sentence_encoder
 from streams.moments.sentences import join_words
 from streams.moments.streaming import MomentStream, Reader, Step
@@ -178,7 +178,7 @@ def moment_stream(
     return MomentStream(
         count=typed.clip_count,
         length=clip_length(typed),
-        max_overlap=max_overlap(typed),
+        max_overlap=typed.max_overlap,
         encoder=encoder,
         head=(head if head is not None else editorial_head()) if encoder is not None else None,
         multilingual=reader,

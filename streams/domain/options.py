@@ -106,6 +106,10 @@ class VideoOptions:
     brand: BrandKit | None
     stated: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_overlap < 1.0:  # the contract allows 0 to 0.5; below 1 keeps selection sound
+            raise InvalidOptions(f"max_overlap must be at least 0 and below 1, got {self.max_overlap}")
+
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> VideoOptions:
         """The options a video states (``value``: as stored, or as accepted), each one it leaves

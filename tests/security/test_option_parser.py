@@ -17,11 +17,12 @@ from api.options import DEFAULT_OPTIONS, parse_options
 from streams.asr.languages import parse_language
 from streams.domain import contracts
 from streams.domain.events import UploadReceived
+from streams.domain.options import VideoOptions
 from streams.errors import InvalidOptions
 from streams.domain.brand import BrandKit
 from streams.media.captions import CAPTION_STYLES
 from streams.media.render_spec import ASPECTS
-from streams.moments.options import clip_length, max_overlap
+from streams.moments.options import clip_length
 
 FONTS = {"dejavu sans", "noto sans"}
 
@@ -49,8 +50,7 @@ options = st.one_of(
 
 def _read_as_the_pipeline_reads(accepted: dict) -> None:
     """What the agents do with options; raises if any of them would fail."""
-    clip_length(accepted)
-    max_overlap(accepted)
+    clip_length(VideoOptions.from_json(accepted))  # max_overlap in range, among the rest
     parse_language(accepted.get("language"))
     assert accepted["caption_style"] in CAPTION_STYLES
     assert all(a in ASPECTS for a in accepted["aspect_ratios"]) and accepted["aspect_ratios"]

@@ -8,9 +8,10 @@ import pytest
 
 from streams.agents.moments import replay
 from streams.domain.transcript import TranscriptChunk
+from streams.domain.options import VideoOptions
 from streams.errors import InvalidOptions
 from streams.moments.editorial_head import Head
-from streams.moments.options import clip_length, max_overlap
+from streams.moments.options import clip_length
 from streams.moments.lengths import LENGTH_PRESETS, LengthRange
 from tests.unit.test_moments_selection import ten_minutes
 
@@ -50,20 +51,24 @@ def toy_head(monkeypatch):
 
 
 def test_clip_length_reads_a_preset_or_the_user_range():
-    assert clip_length({"length": "15-30", "min_seconds": 20, "max_seconds": 60}) == LENGTH_PRESETS["15-30"]
-    assert clip_length({"min_seconds": 40, "max_seconds": 80}) == LengthRange(40, 80)
-    assert clip_length({}) == LengthRange(20, 60)
+    def length(options: dict) -> LengthRange:
+        return clip_length(VideoOptions.from_json(options))
+
+    assert length({"length": "15-30", "min_seconds": 20, "max_seconds": 60}) == LENGTH_PRESETS["15-30"]
+    assert length({"min_seconds": 40, "max_seconds": 80}) == LengthRange(40, 80)
+    assert length({}) == LengthRange(20, 60)
     with pytest.raises(InvalidOptions, match="unknown length"):
-        clip_length({"length": "2-4"})
+        length({"length": "2-4"})
     with pytest.raises(InvalidOptions):
-        clip_length({"min_seconds": 50, "max_seconds": 10})
+        length({"min_seconds": 50, "max_seconds": 10})
 
 
 def test_max_overlap_option():
-    assert max_overlap({}) == 0.0 and max_overlap({"max_overlap": 0.5}) == 0.5
+    of = VideoOptions.from_json
+    assert of({}).max_overlap == 0.0 and of({"max_overlap": 0.5}).max_overlap == 0.5
     for bad in (1.0, -0.1, "half"):
         with pytest.raises(InvalidOptions):
-            max_overlap({"max_overlap": bad})
+            of({"max_overlap": bad})
 
 
 @pytest.mark.parametrize("preset", list(LENGTH_PRESETS))
