@@ -133,7 +133,7 @@ trap 'rm -rf "$stage"' EXIT
 # golang:1.26-bookworm), the modules from the prepared proxy.
 golang=localhost/clipstream-local/golang:bookworm
 # Copied and built only when the toolchain's release or the Debian base changed: copying Go's
-# 250 MB tree and hashing it took about 20 s a run for an image that came out the same.
+# 270 MB tree and hashing it took about 20 s a run for an image that came out the same.
 go_version=$(PATH="$PATH:/usr/local/go/bin" go env GOVERSION)
 stamp="$go_version $(podman image inspect --format '{{.Id}}' "$debian")"
 if [ "$(podman image inspect --format '{{index .Labels "org.clipstream.go-version"}} {{index .Labels "org.clipstream.base"}}' "$golang" 2>/dev/null)" = "$stamp" ]; then
