@@ -17,7 +17,7 @@ from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
 from streams.domain.words import Word
 from streams.errors import ContractError, StorageError
-from streams.media.captions import to_srt, to_vtt
+from streams.media.captions import subtitles
 from streams.media.editing import Editing
 from streams.media.emphasis import emphasised
 from streams.media.hesitations import loudness_of
@@ -181,8 +181,8 @@ async def final_speakers(rt: Runtime, video: Video, chunks: Sequence[TranscriptC
         if [w.speaker for w in words] == [w.get("speaker") for w in drawn]:
             continue
         language = captions.get("language")
-        await asyncio.to_thread(rt.storage.put_bytes, key(".srt"), to_srt(words, names).encode("utf-8"))
-        await asyncio.to_thread(rt.storage.put_bytes, key(".vtt"), to_vtt(words, language, names).encode("utf-8"))
+        for ext, text in subtitles(words, language, names).items():
+            await asyncio.to_thread(rt.storage.put_bytes, key(f".{ext}"), text.encode("utf-8"))
         for w, said in zip(words, drawn):
             if w.speaker is None:
                 said.pop("speaker", None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from streams.domain.brand import POSITIONS as POSITION_NAMES
 from streams.domain.words import Word
@@ -123,11 +123,14 @@ def to_srt(words: Iterable[Word], names: Mapping[str, str] | None = None) -> str
     in ``names``, else ``Speaker N``. Only when more than one speaker speaks in ``words``: one
     voice throughout needs no name."""
     words = list(words)
-    several = speakers_in(words) > 1
+    return _srt(group_cues(words), speakers_in(words) > 1, names or {})
+
+
+def _srt(cues: Sequence[Cue], several: bool, names: Mapping[str, str]) -> str:
     out, previous = [], None
-    for n, c in enumerate(group_cues(words), start=1):
+    for n, c in enumerate(cues, start=1):
         changed = several and c.speaker is not None and c.speaker != previous
-        said = f"{named(c.speaker, names or {})}: {c.text}" if changed else c.text
+        said = f"{named(c.speaker, names)}: {c.text}" if changed else c.text
         out.append(f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{said}\n\n")
         previous = c.speaker
     return "".join(out)
@@ -139,13 +142,26 @@ def to_vtt(words: Iterable[Word], language: str | None = None, names: Mapping[st
     words carry more than one speaker, each cue's text is in a voice span, ``<v Name>`` (``names``
     as in ``to_srt``)."""
     words = list(words)
-    several = speakers_in(words) > 1
-    cues = "".join(
+    return _vtt(group_cues(words), speakers_in(words) > 1, language, names or {})
+
+
+def _vtt(cues: Sequence[Cue], several: bool, language: str | None, names: Mapping[str, str]) -> str:
+    body = "".join(
         f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n"
-        f"{_voice(named(c.speaker, names or {}) if several else None)}{_vtt_escape(c.text)}\n\n"
-        for c in group_cues(words)
+        f"{_voice(named(c.speaker, names) if several else None)}{_vtt_escape(c.text)}\n\n"
+        for c in cues
     )
-    return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + cues
+    return "WEBVTT\n" + (f"Language: {language}\n" if language else "") + "\n" + body
+
+
+def subtitles(
+    words: Iterable[Word], language: str | None = None, names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A clip's sidecar subtitles, ``{"srt": to_srt(...), "vtt": to_vtt(...)}``, from one grouping
+    of its words into cues."""
+    words = list(words)
+    cues, several = group_cues(words), speakers_in(words) > 1
+    return {"srt": _srt(cues, several, names or {}), "vtt": _vtt(cues, several, language, names or {})}
 
 
 def speakers_in(words: Iterable[Word]) -> int:

@@ -36,7 +36,7 @@ from streams.media import audiogram, loudness
 from streams.media.ass import layout_cues, to_ass
 from streams.media.audio import SAFE_OPTIONS
 from streams.media.brand import brand_json
-from streams.media.captions import for_script, to_srt, to_vtt
+from streams.media.captions import for_script, subtitles
 from streams.media.cover_art import write_cover_art
 from streams.media.emphasis import marked_words
 from streams.media.ffmpeg_args import build_ffmpeg_args, build_reaudio_args, clip_audio_args, filter_value, frame_rate
@@ -149,8 +149,8 @@ async def render_clip(
         if title is not None:
             script = with_hook(script, title)
         files["ass"].write_text(script, encoding="utf-8")
-        files["srt"].write_text(to_srt(spec.words, spec.speaker_names), encoding="utf-8")
-        files["vtt"].write_text(to_vtt(spec.words, spec.language, spec.speaker_names), encoding="utf-8")
+        for ext, text in subtitles(spec.words, spec.language, spec.speaker_names).items():
+            files[ext].write_text(text, encoding="utf-8")
     except (OSError, ValueError) as exc:
         retriable = isinstance(exc, OSError) and ran_out(exc.errno)
         raise RenderError(f"cannot write captions to {out}: {exc}", retriable=retriable) from exc

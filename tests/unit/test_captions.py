@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from streams.media.captions import CAPTION_STYLES, CaptionStyle, Word, caption_style, group_cues, to_srt, to_vtt
+from streams.media.captions import CAPTION_STYLES, CaptionStyle, Word, caption_style, group_cues, subtitles, to_srt, to_vtt
 
 from streams.media.ass import estimate_width, layout_cues, safe_area, to_ass
 
@@ -89,6 +89,14 @@ def test_vtt_exact_format():
         "00:00:01.000 --> 00:00:02.500\nHello world.\n\n"
         "00:00:03.000 --> 00:00:03.250\n&lt;b&gt;&amp;\n\n"
     )
+
+
+def test_a_clips_sidecars_are_the_srt_and_vtt_of_its_words():
+    words = [Word("Hello", 1.0, 1.5, speaker="S1"), Word("there.", 1.6, 2.5, speaker="S1"),
+             Word("Hi!", 3.0, 3.4, speaker="S2")]
+    names = {"S2": "Ada"}
+    assert subtitles(words, "en", names) == {"srt": to_srt(words, names), "vtt": to_vtt(words, "en", names)}
+    assert "Ada: Hi!" in subtitles(words, "en", names)["srt"] and "<v Ada>Hi!" in subtitles(words, None, names)["vtt"]
 
 
 CUE_TIMES = re.compile(r"(\d\d):(\d\d):(\d\d)[,.](\d{3}) --> (\d\d):(\d\d):(\d\d)[,.](\d{3})")
