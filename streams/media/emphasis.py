@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 from streams.domain.words import Word
 from streams.media.captions import group_cues
 from streams.moments.lexicon import Lexicon, for_language
-from streams.moments.sentences import bare, listed, unelided
+from streams.moments.sentences import bare, ends_sentence, listed, unelided
 
 SHARE = 0.5  # at most this share of the cues holds an emphasised word
 MIN_CONTENT = 5  # letters in a title word worth emphasising
@@ -109,9 +109,7 @@ def _loose_numbers(words: Sequence[Word], lexicon: Lexicon | None) -> set[int]:
     if lexicon is None or not lexicon.loose_number_words:
         return set()
     keys = [listed(w.word) for w in words]
-    sentence = list(
-        itertools.accumulate((w.word.rstrip("\"')]}”’»").endswith(_SENTENCE_END) for w in words), initial=0)
-    )
+    sentence = list(itertools.accumulate((ends_sentence(w.word) for w in words), initial=0))
     loose = {i for i, key in enumerate(keys) if key in lexicon.loose_number_words}
     firm = {
         i
