@@ -31,6 +31,7 @@ from streams.domain.words import Word
 from streams.media.captions import group_cues
 from streams.moments.lexicon import Lexicon, for_language
 from streams.moments.sentences import bare, ends_sentence, listed, unelided
+from streams.moments.signals import is_number
 
 SHARE = 0.5  # at most this share of the cues holds an emphasised word
 MIN_CONTENT = 5  # letters in a title word worth emphasising
@@ -108,14 +109,9 @@ def _loose_numbers(words: Sequence[Word], lexicon: Lexicon | None) -> set[int]:
     one", "at first", "in the 1920s. First", not "one in six" or "the first three hours"."""
     if lexicon is None or not lexicon.loose_number_words:
         return set()
-    keys = [listed(w.word) for w in words]
     sentence = list(itertools.accumulate((ends_sentence(w.word) for w in words), initial=0))
-    loose = {i for i, key in enumerate(keys) if key in lexicon.loose_number_words}
-    firm = {
-        i
-        for i, key in enumerate(keys)
-        if any(ch.isdigit() for ch in key) or (key in lexicon.number_words and i not in loose)
-    }
+    loose = {i for i, w in enumerate(words) if listed(w.word) in lexicon.loose_number_words}
+    firm = {i for i, w in enumerate(words) if i not in loose and is_number(w.word, lexicon)}
     return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS and sentence[i] == sentence[j] for j in firm)}
 
 
