@@ -23,19 +23,17 @@ something libass can draw). Only an emphasised word gets one.
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Mapping, Sequence
 
 from streams.domain.words import Word
 from streams.media.captions import group_cues
 from streams.moments.lexicon import Lexicon, for_language
-from streams.moments.sentences import bare, ends_sentence, listed, unelided
-from streams.moments.signals import is_number
+from streams.moments.sentences import bare, listed, unelided
+from streams.moments.signals import loose_numbers
 
 SHARE = 0.5  # at most this share of the cues holds an emphasised word
 MIN_CONTENT = 5  # letters in a title word worth emphasising
-FIGURE_NEIGHBOURS = 2  # words within which another figure makes a loose number word one ("one in six")
 DIGITS, NUMBER, CLAIM, NAME, TITLE = 5, 4, 3, 2, 1  # how strongly each kind of word carries the clip
 _SENTENCE_END = (".", "?", "!", "…", ":")
 
@@ -85,7 +83,7 @@ def emphasised(
     small = _small_words(lexicon)
     titled = {t for t in (listed(w) for w in title.split()) if len(t) >= MIN_CONTENT and t not in small}
     best: list[tuple[int, int, int]] = []  # (strength, letters, position), one per cue
-    loose = _loose_numbers(words, lexicon)
+    loose = loose_numbers(words, lexicon)
     position = cues = 0
     for cue in group_cues(words):
         cues += 1
@@ -101,18 +99,6 @@ def emphasised(
             best.append(max(found, key=lambda f: (f[0], f[1], -f[2])))
     keep = sorted(best, key=lambda f: (-f[0], -f[1], f[2]))[: max(1, math.floor(cues * SHARE))] if best else []
     return {p: (EMOJI.get(listed(words[p].word), "") if emoji else "") for _, _, p in sorted(keep, key=lambda f: f[2])}
-
-
-def _loose_numbers(words: Sequence[Word], lexicon: Lexicon | None) -> set[int]:
-    """The positions of ``words`` holding a loose number word (``Lexicon.loose_number_words``:
-    "one", "first") with no other figure within ``FIGURE_NEIGHBOURS`` words of its sentence: "no
-    one", "at first", "in the 1920s. First", not "one in six" or "the first three hours"."""
-    if lexicon is None or not lexicon.loose_number_words:
-        return set()
-    sentence = list(itertools.accumulate((ends_sentence(w.word) for w in words), initial=0))
-    loose = {i for i, w in enumerate(words) if listed(w.word) in lexicon.loose_number_words}
-    firm = {i for i, w in enumerate(words) if i not in loose and is_number(w.word, lexicon)}
-    return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS and sentence[i] == sentence[j] for j in firm)}
 
 
 def _strength(

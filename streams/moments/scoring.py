@@ -65,11 +65,7 @@ PICTURE_WARNING = 0.4  # faces or scene cuts this low are named in the reason as
 
 @dataclass(frozen=True)
 class Window:
-    """A run of consecutive sentences that could become one clip.
-
-    Attributes:
-        sentences: the run, in time order; never empty.
-    """
+    """A run of consecutive sentences (in time order; never empty) that could become one clip."""
 
     sentences: tuple[Sentence, ...]
 
@@ -242,6 +238,8 @@ def _reason(window: Window, values: dict[str, float], evidence: Evidence) -> str
     language = language_of_window(window, evidence)
     unmeasured = _unmeasured(window, evidence)
     known = [name for name in WEIGHTS if name not in unmeasured]
+    if "numbers" in known and not signals.figures(window.sentences, evidence.lexicon_of):
+        known.remove("numbers")  # loose number words alone: "0 concrete figures" says nothing
     values = {**values, "pitch": evidence.voices_pitch(window.sentences)}  # not the gap between two voices
     order = list(WEIGHTS)  # on equal contributions, the more important signal first
     parts = []
@@ -355,7 +353,7 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
             return said("opens_claim", phrase=claim)
         if signals.direct_address(first, opening):
             return said("speaks_to_viewer")
-        return said("opens_number" if value > 0 else "flat_opening")
+        return said("opens_number" if value > 0 and signals.opens_with_figure(first, opening) else "flat_opening")
     if name == "payoff":
         phrase = signals.payoff_phrase(last, closing)
         if phrase:
@@ -372,7 +370,7 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
             return said("question_answered")
         return said("exchange", n=voices) if voices > 1 else said("one_voice")
     if name == "numbers":
-        n = sum(signals.count_numbers(s.words, evidence.lexicon_of(s)) for s in window.sentences)
+        n = signals.figures(window.sentences, evidence.lexicon_of)
         return said("numbers_one") if n == 1 else said("numbers_many", n=n)
     if name == "speech_rate":
         rate = signals.words_per_second(words, window.duration)

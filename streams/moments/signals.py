@@ -9,6 +9,7 @@ question or exclamation mark in any script, numerals, pauses.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import Callable, Sequence
 from streams.domain.words import Word
 from streams.moments.evidence import NEUTRAL
 from streams.moments.lexicon import ENGLISH, Lexicon
-from streams.moments.sentences import Sentence, bare, listed, unelided
+from streams.moments.sentences import Sentence, bare, ends_sentence, listed, unelided
 from streams.moments.topics import TopicMap
 
 OPENING_WORDS = 8
@@ -27,6 +28,7 @@ RATE_FLOOR, RATE_CEILING = 1.0, 5.5
 DEAD_AIR_SECONDS = 1.0  # a pause longer than this inside a clip is dead air
 DEAD_AIR_FULL = 0.25  # a quarter of the clip in dead air scores 0
 FILLER_FULL = 0.08  # one filler in twelve words scores 0
+FIGURE_NEIGHBOURS = 2  # words within which another figure makes a loose number word one ("one in six")
 
 _NUMERAL = re.compile(r"\d")
 
@@ -44,6 +46,33 @@ def is_number(text: str, lexicon: Lexicon | None = ENGLISH) -> bool:
 
 def count_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
     return sum(1 for w in words if is_number(w.word, lexicon))
+
+
+def loose_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> set[int]:
+    """The positions of ``words`` holding a loose number word (``Lexicon.loose_number_words``:
+    "one", "first") with no other figure within ``FIGURE_NEIGHBOURS`` words of its sentence: "no
+    one", "at first", "in the 1920s. First", not "one in six" or "the first three hours"."""
+    if lexicon is None or not lexicon.loose_number_words:
+        return set()
+    sentence = list(itertools.accumulate((ends_sentence(w.word) for w in words), initial=0))
+    loose = {i for i, w in enumerate(words) if listed(w.word) in lexicon.loose_number_words}
+    firm = {i for i, w in enumerate(words) if i not in loose and is_number(w.word, lexicon)}
+    return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS and sentence[i] == sentence[j] for j in firm)}
+
+
+def count_figures(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
+    """The figures a viewer would call figures: the numbers of ``words`` less the loose number
+    words that stand alone ("one of them", "at first"). What a reason names; the ranking's density
+    counts every number word (DEVELOPERS, "English number words that are rarely figures")."""
+    return count_numbers(words, lexicon) - len(loose_numbers(words, lexicon))
+
+
+def opens_with_figure(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> bool:
+    """Whether a figure (not a loose number word alone: "one of the things") is among the
+    sentence's opening words, as a reason says of a hook."""
+    loose = loose_numbers(sentence.words, lexicon)
+    opening = enumerate(sentence.words[:OPENING_WORDS])
+    return any(is_number(w.word, lexicon) and i not in loose for i, w in opening)
 
 
 def _first_phrase(text: str, phrases: Sequence[str]) -> str | None:
@@ -158,6 +187,11 @@ LexiconOf = Callable[[Sentence], "Lexicon | None"]
 
 def _english(sentence: Sentence) -> Lexicon | None:
     return ENGLISH
+
+
+def figures(sentences: Sequence[Sentence], lexicon_of: LexiconOf = _english) -> int:
+    """The figures of consecutive sentences (``count_figures``), each read in its own language."""
+    return sum(count_figures(s.words, lexicon_of(s)) for s in sentences)
 
 
 def talk(sentences: Sequence[Sentence], lexicon_of: LexiconOf = _english) -> Talk:

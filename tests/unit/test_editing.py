@@ -12,9 +12,10 @@ from streams.domain.brand import BrandKit
 from streams.media.captions import caption_style, group_cues
 from streams.media.ass import layout_cues, to_ass
 from streams.media.editing import Editing
-from streams.media.emphasis import EMOJI, _loose_numbers, emphasised
+from streams.media.emphasis import EMOJI, emphasised
 from streams.media.framing import CropKey
 from streams.moments.lexicon import for_language
+from streams.moments.signals import loose_numbers
 from streams.media.hook import Hook, face_bands, hook_style, layout_hook, with_hook
 
 
@@ -53,7 +54,7 @@ def test_a_loose_number_word_is_a_figure_only_beside_another():
     assert chosen("Es el segundo de tres pasos.", "es") in (["segundo"], ["tres"])
     # another sentence's figure does not count: "In the 1920s. First ..."
     words = spoken("It was the 1920s. First we built it. Then one in six left.")
-    assert {words[i].word for i in _loose_numbers(words, for_language("en"))} == {"First"}
+    assert {words[i].word for i in loose_numbers(words, for_language("en"))} == {"First"}
 
 
 def test_a_word_opening_a_sentence_is_no_name_and_german_nouns_are_not_names():

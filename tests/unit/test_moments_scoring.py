@@ -196,3 +196,15 @@ def test_moment_id_is_deterministic_16_hex():
     assert re.fullmatch(r"[0-9a-f]{16}", a)
     assert a == hashlib.sha1(b"vid-1:12346:40000").hexdigest()[:16]
     assert a != moment_id("vid-2", 12.3456, 40.0) and a != moment_id("vid-1", 12.4, 40.0)
+
+
+def test_a_reason_counts_figures_not_loose_number_words():
+    # "the one thing", "no one", "the one I liked": number words the ranking's density counts,
+    # but no figure a viewer would see in the clip, so the reason does not name figures at all.
+    alone = score_window(window("What is the one thing no one tells you? " + filler(25) + " That was the one I liked."))
+    assert alone.signals["numbers"] >= 0.6 and "figure" not in alone.reason
+    beside = score_window(window("What is the one thing no one tells you? One in six of us quit. " + filler(25)))
+    assert beside.reason == "Opens with a question; 2 concrete figures"  # "one in six"; not "the one thing"
+    assert not signals.opens_with_figure(sentence("One of my friends came over."))
+    assert signals.opens_with_figure(sentence("One in six of my friends came over."))
+    assert signals.opens_with_figure(sentence("Then 40 of my friends came over."))
