@@ -12,13 +12,13 @@ from typing import Iterable, Mapping, Sequence
 
 from streams.domain.words import Word
 from streams.media.captions import (
+    CAPTION_STYLES,
     DEFAULT_STYLE,
     POSITIONS,
     PUNCTUATION,
     CaptionStyle,
     Cue,
     Measure,
-    caption_style,
     group_cues,
 )
 from streams.text.scripts import script, unspaced
@@ -161,7 +161,7 @@ def to_ass(
     words: Iterable[Word],
     width: int,
     height: int,
-    style: CaptionStyle | str = DEFAULT_STYLE,
+    style: CaptionStyle = CAPTION_STYLES[DEFAULT_STYLE],
     measure: Measure | None = None,
     marks: Mapping[int, str] | None = None,
 ) -> str:
@@ -173,8 +173,6 @@ def to_ass(
 
     ``marks`` emphasises words by their position in ``words`` (``media.emphasis``) as the style's
     keywords are, each followed by its symbol, if it has one."""
-    if isinstance(style, str):
-        style = caption_style(style)
     if style.position not in POSITIONS:
         raise ValueError(f"unknown caption position {style.position!r}; choose one of {', '.join(POSITIONS)}")
     words = tuple(words)

@@ -132,7 +132,7 @@ def dialogues(script: str) -> list[list[str]]:
 
 
 def test_ass_header_places_captions_in_the_lower_third():
-    script = to_ass(SPEECH, 1080, 1920, "bold")
+    script = to_ass(SPEECH, 1080, 1920, caption_style("bold"))
     assert script.startswith("[Script Info]\n")
     for line in ("ScriptType: v4.00+", "PlayResX: 1080", "PlayResY: 1920", "WrapStyle: 2", "[V4+ Styles]", "[Events]"):
         assert line in script.splitlines()
@@ -140,7 +140,7 @@ def test_ass_header_places_captions_in_the_lower_third():
     assert style[0] == "Style: bold" and style[1] == "DejaVu Sans" and style[7] == "-1"  # bold face
     assert style[2] == "84" and style[3] == "&H00FFFFFF" and style[16] == "6"  # white, thick outline
     assert style[18] == "2" and style[21] == str(round(1920 * 0.22))  # bottom centre, 22 % up
-    assert "PlayResY: 1080" in to_ass(SPEECH, 1080, 1080, "bold")
+    assert "PlayResY: 1080" in to_ass(SPEECH, 1080, 1080, caption_style("bold"))
 
 
 def test_ass_has_one_dialogue_per_word_highlighting_that_word():
@@ -179,7 +179,7 @@ def test_ass_escapes_braces_and_backslashes():
 
 def test_ass_times_and_uppercase_styles():
     words = [Word("Hi", 3725.5, 3726.0), Word("there", 3726.004, 3726.6)]
-    rows = dialogues(to_ass(words, 1080, 1920, "karaoke"))
+    rows = dialogues(to_ass(words, 1080, 1920, caption_style("karaoke")))
     assert [(r[1], r[2]) for r in rows] == [("1:02:05.50", "1:02:06.00"), ("1:02:06.00", "1:02:06.60")]
     assert rows[1][9] == "HI {\\1c&H005AFF39&}THERE{\\r}"
     assert to_srt(words).endswith("Hi there\n\n")  # sidecars keep the words as spoken
