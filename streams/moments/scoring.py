@@ -353,7 +353,9 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
             return said("opens_claim", phrase=claim)
         if signals.direct_address(first, opening):
             return said("speaks_to_viewer")
-        return said("opens_number" if value > 0 and signals.opens_with_figure(first, opening) else "flat_opening")
+        if signals.opens_with_figure(first, opening):
+            return said("opens_number")
+        return said("opens_exclamation" if first.ending == "!" else "flat_opening")
     if name == "payoff":
         phrase = signals.payoff_phrase(last, closing)
         if phrase:

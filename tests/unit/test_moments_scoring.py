@@ -208,3 +208,16 @@ def test_a_reason_counts_figures_not_loose_number_words():
     assert not signals.opens_with_figure(sentence("One of my friends came over."))
     assert signals.opens_with_figure(sentence("One in six of my friends came over."))
     assert signals.opens_with_figure(sentence("Then 40 of my friends came over."))
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Then 40 of my friends came over.", "opens with a number"),
+    ("One of my friends came over.", "flat opening"),  # the hook counted "One"; it names no amount
+    ("My friends came over!", "opens with an exclamation"),  # it was said to open with a number
+])
+def test_a_hook_is_described_by_what_opens_it(text, said):
+    from streams.moments.evidence import Evidence
+    from streams.moments.scoring import _describe
+
+    w = window(text + " " + filler(3))
+    assert _describe("hook", w, signals.hook(w.sentences[0]), Evidence()) == said

@@ -27,6 +27,7 @@ CHINESE: dict[str, str] = {
     "opens_claim": "以大胆的论断开头（“{phrase}”）",
     "speaks_to_viewer": "一开始就直接对观众说话",
     "opens_number": "以数字开头",
+    "opens_exclamation": "以感叹开头",
     "flat_opening": "开头平淡",
     "lands_point": "点明要点（“{phrase}”）",
     "ends_strong": "结尾有力",

@@ -23,6 +23,7 @@ ENGLISH: dict[str, str] = {
     "opens_claim": 'opens with a bold claim ("{phrase}")',
     "speaks_to_viewer": "speaks to the viewer from the start",
     "opens_number": "opens with a number",
+    "opens_exclamation": "opens with an exclamation",
     "flat_opening": "flat opening",
     "lands_point": 'lands the point ("{phrase}")',
     "ends_strong": "ends on a strong note",

@@ -27,6 +27,7 @@ FRENCH: dict[str, str] = {
     "opens_claim": "commence par une affirmation audacieuse (« {phrase} »)",
     "speaks_to_viewer": "s’adresse au spectateur dès le début",
     "opens_number": "commence par un chiffre",
+    "opens_exclamation": "commence par une exclamation",
     "flat_opening": "début plat",
     "lands_point": "enfonce le clou (« {phrase} »)",
     "ends_strong": "finit sur une note forte",

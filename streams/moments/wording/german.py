@@ -27,6 +27,7 @@ GERMAN: dict[str, str] = {
     "opens_claim": "beginnt mit einer kühnen Behauptung („{phrase}“)",
     "speaks_to_viewer": "spricht das Publikum von Anfang an direkt an",
     "opens_number": "beginnt mit einer Zahl",
+    "opens_exclamation": "beginnt mit einem Ausruf",
     "flat_opening": "flacher Einstieg",
     "lands_point": "bringt es auf den Punkt („{phrase}“)",
     "ends_strong": "endet stark",

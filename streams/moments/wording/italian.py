@@ -27,6 +27,7 @@ ITALIAN: dict[str, str] = {
     "opens_claim": "inizia con un’affermazione audace («{phrase}»)",
     "speaks_to_viewer": "si rivolge allo spettatore fin dall’inizio",
     "opens_number": "inizia con un numero",
+    "opens_exclamation": "inizia con un'esclamazione",
     "flat_opening": "inizio piatto",
     "lands_point": "centra il punto («{phrase}»)",
     "ends_strong": "finisce con forza",

@@ -27,6 +27,7 @@ JAPANESE: dict[str, str] = {
     "opens_claim": "大胆な主張で始まる（「{phrase}」）",
     "speaks_to_viewer": "冒頭から視聴者に語りかける",
     "opens_number": "数字で始まる",
+    "opens_exclamation": "感嘆で始まる",
     "flat_opening": "平板な出だし",
     "lands_point": "要点を決める（「{phrase}」）",
     "ends_strong": "力強く終わる",

@@ -27,6 +27,7 @@ KOREAN: dict[str, str] = {
     "opens_claim": "대담한 주장으로 시작함 (“{phrase}”)",
     "speaks_to_viewer": "처음부터 시청자에게 말을 건넴",
     "opens_number": "숫자로 시작함",
+    "opens_exclamation": "감탄으로 시작함",
     "flat_opening": "밋밋한 시작",
     "lands_point": "요점을 짚음 (“{phrase}”)",
     "ends_strong": "강하게 끝남",

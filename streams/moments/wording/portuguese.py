@@ -27,6 +27,7 @@ PORTUGUESE: dict[str, str] = {
     "opens_claim": "começa com uma afirmação ousada (“{phrase}”)",
     "speaks_to_viewer": "fala com o espectador desde o início",
     "opens_number": "começa com um número",
+    "opens_exclamation": "começa com uma exclamação",
     "flat_opening": "começo morno",
     "lands_point": "fecha a ideia (“{phrase}”)",
     "ends_strong": "termina com força",

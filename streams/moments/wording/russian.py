@@ -27,6 +27,7 @@ RUSSIAN: dict[str, str] = {
     "opens_claim": "начинается со смелого утверждения («{phrase}»)",
     "speaks_to_viewer": "с первых слов обращается к зрителю",
     "opens_number": "начинается с числа",
+    "opens_exclamation": "начинается с восклицания",
     "flat_opening": "вялое начало",
     "lands_point": "чётко формулирует мысль («{phrase}»)",
     "ends_strong": "сильная концовка",

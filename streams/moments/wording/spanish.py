@@ -27,6 +27,7 @@ SPANISH: dict[str, str] = {
     "opens_claim": "empieza con una afirmación audaz («{phrase}»)",
     "speaks_to_viewer": "le habla al espectador desde el principio",
     "opens_number": "empieza con una cifra",
+    "opens_exclamation": "empieza con una exclamación",
     "flat_opening": "comienzo plano",
     "lands_point": "remata la idea («{phrase}»)",
     "ends_strong": "termina con fuerza",
