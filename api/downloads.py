@@ -20,11 +20,20 @@ from api.openapi.blocks import (
 from api.routing import operation
 from api.video_access import clip_or_404, video_or_404
 from streams.adapters.storage import FileStorage
-from streams.domain.clip import CLIP_FILES
+from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
 from streams.errors import StorageError
 from streams.media.probe import SERVED_TYPES
 
-MEDIA_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt", "thumbnail": "image/jpeg"}
+MEDIA_TYPES = {
+    "mp4": "video/mp4",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt",
+    "thumbnail": "image/jpeg",
+    "cover": "image/png",
+}
+# What ``?file=`` may name: every clip's files, and the cover art an audio-only upload's clip keeps
+# (its source's attached picture, as the editor timelines place it under the audio).
+DOWNLOADS = (*CLIP_FILES, "cover")
 PRESIGN_SECONDS = 900
 
 
@@ -39,6 +48,7 @@ PRESIGN_SECONDS = 900
                 "application/x-subrip": {"schema": STRING},
                 "text/vtt": {"schema": STRING},
                 "image/jpeg": {"schema": {}},
+                "image/png": {"schema": {}},
             },
         },
         **SERVED_FILE,
@@ -47,15 +57,41 @@ PRESIGN_SECONDS = 900
     scope="read",
     tag="clips",
     signed=True,
-    parameters=[query_param("file", {"enum": list(CLIP_FILES), "default": "mp4"})],
+    parameters=[
+        query_param(
+            "file",
+            {"enum": list(DOWNLOADS), "default": "mp4"},
+            "`cover`: the cover art of an audio-only upload's clip (PNG); 404 `file_not_found` for a clip without.",
+        )
+    ],
 )
 async def download_clip(request: Request) -> Response:
-    """A clip's file (``?file=mp4|srt|vtt|thumbnail``)."""
+    """A clip's file (``?file=mp4|srt|vtt|thumbnail|cover``)."""
     clip = await clip_or_404(request)
     kind = request.query_params.get("file", "mp4")
-    if kind not in CLIP_FILES:
-        raise ApiError(422, "invalid_query", f"file must be one of {', '.join(CLIP_FILES)}")
+    if kind not in DOWNLOADS:
+        raise ApiError(422, "invalid_query", f"file must be one of {', '.join(DOWNLOADS)}")
+    if kind == "cover":
+        return await _serve_cover(request, clip)
     return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)
+
+
+async def _serve_cover(request: Request, clip: Clip) -> Response:
+    """The clip's cover art, kept beside its MP4 by the renderer (``CLIP_SUFFIXES["cover"]``)."""
+    storage = request.app.state.storage
+    try:
+        mp4 = PurePath(storage.key_of(clip.mp4_uri))
+    except StorageError:
+        raise ApiError(404, "file_not_found", "the file is missing from storage") from None
+    key = str(mp4.with_name(mp4.stem + CLIP_SUFFIXES["cover"]))
+    if not await asyncio.to_thread(storage.exists, key):
+        raise ApiError(
+            404,
+            "file_not_found",
+            f"clip {clip.clip_id} has no cover art: only an audio-only upload "
+            "with a picture attached gives its clips one",
+        )
+    return await _serve_key(request, key, MEDIA_TYPES["cover"], clip.clip_id)
 
 
 @operation(
@@ -83,11 +119,15 @@ OPAQUE = "application/octet-stream"
 async def _serve_object(request: Request, uri: str, media_type: str, stem: str, inline: bool = True) -> Response:
     """A stored object: streamed with byte ranges (so a player can seek) from local storage, a
     redirect to a short-lived presigned URL on S3 that answers with the same type."""
-    storage = request.app.state.storage
     try:
-        key = storage.key_of(uri)
+        key = request.app.state.storage.key_of(uri)
     except StorageError:
         raise ApiError(404, "file_not_found", "the file is missing from storage") from None
+    return await _serve_key(request, key, media_type, stem, inline)
+
+
+async def _serve_key(request: Request, key: str, media_type: str, stem: str, inline: bool = True) -> Response:
+    storage = request.app.state.storage
     suffix = PurePath(key).suffix if inline else ".bin"
     filename = f"{stem}{suffix}"
     disposition = "inline" if inline else "attachment"

@@ -2,7 +2,8 @@
 
 ``?format=`` picks the editor format (``streams.timeline.formats``: otio, fcp7, fcpxml, edl, kdenlive;
 otio by default). Without ``bundle`` the answer is the timeline alone, its media referenced by a
-signed link to ``/v1/videos/{id}/source`` (valid an hour). With ``bundle=zip`` it is a zip of the
+signed link to ``/v1/videos/{id}/source`` (valid an hour), an audio-only upload's cover art by one to
+``/v1/clips/{id}/download?file=cover``. With ``bundle=zip`` it is a zip of the
 timeline, the source, each clip's SRT and hand-off JSON (``streams.timeline.bundle``), and an
 audio-only upload's cover art (``media/<stem>.cover.png``, the renderer's PNG of it), streamed;
 the timeline finds the source at ``media/<file>`` beside it, or at an absolute ``file://`` URL
@@ -68,8 +69,9 @@ TIMELINE_HELP = (
     "each clip's title, score and reason (comment) and one per caption cue; `fcp7`, `fcpxml` and "
     "`kdenlive` are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
     "path as metadata (`.otio`) and in the bundled hand-off JSON. Without `bundle` the source is "
-    "referenced by a signed link valid for an hour. A bundle of an audio-only upload with cover art "
-    "carries the art as a PNG, on a video track under the cuts in `otio`, `fcp7` and `kdenlive`."
+    "referenced by a signed link valid for an hour. An audio-only upload's cover art is on a video track "
+    "under the cuts in `otio`, `fcp7` and `kdenlive`: a PNG in a bundle, else a signed link to "
+    "`/v1/clips/{id}/download?file=cover`."
 )
 
 
@@ -133,17 +135,20 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         except TimelineError as exc:
             raise ApiError(422, "invalid_query", exc.message) from None
     else:
-        # Absolute on the configured base, never on the request's Host (the caller's word).
-        link = _signed(request, f"/v1/videos/{video.video_id}/source", file=True)
-        url = link if link.startswith(("http://", "https://")) else public_base(request.app.state.settings) + link
+        url = _absolute_link(request, f"/v1/videos/{video.video_id}/source")
     documents = await asyncio.gather(*(asyncio.to_thread(_handoff, storage, c) for c in clips))
-    # An audio-only upload's cover art travels in a bundle (one file for every clip: the same picture).
-    art = next(((c, a) for c, doc in zip(clips, documents) if (a := cuts.cover_of(doc))), None) if zipped else None
+    # An audio-only upload's cover art (one picture for every clip): a file in a bundle, else a
+    # signed link to the first clip's copy.
+    art = next(((c, a) for c, doc in zip(clips, documents) if (a := cuts.cover_of(doc))), None)
     cover = None
     if art is not None:
         cover_name = f"{PurePath(media_name).stem}.cover.png"
-        root = query.get("media_root")
-        cover = cuts.Cover(cover_name, bundle.media_url(cover_name, root), int(art[1]["width"]), int(art[1]["height"]))
+        cover_url = (
+            bundle.media_url(cover_name, query.get("media_root"))
+            if zipped
+            else _absolute_link(request, f"/v1/clips/{art[0].clip_id}/download", "file=cover")
+        )
+        cover = cuts.Cover(cover_name, cover_url, int(art[1]["width"]), int(art[1]["height"]))
     source = cuts.source_of(
         documents[0],
         name=media_name,
@@ -183,6 +188,13 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}.zip"'},
     )
+
+
+def _absolute_link(request: Request, path: str, query: str = "") -> str:
+    """A signed link to a stored file, absolute on the configured base (the download origin where
+    one is set), never on the request's Host (the caller's word)."""
+    link = _signed(request, path, query, file=True)
+    return link if link.startswith(("http://", "https://")) else public_base(request.app.state.settings) + link
 
 
 def _handoff(storage, clip: Clip) -> dict:

@@ -167,13 +167,24 @@ def test_bad_timeline_queries_are_typed_errors(pipeline, talk):
             response = api.get(base, params=params)
             assert (response.status_code, response.json()["error"]["code"]) == (422, code), params
         assert api.get("/v1/clips/nope/timeline").status_code == 404
+        # A video's clip keeps no cover art: only an audio-only upload's clips have one.
+        missing = api.get(f"/v1/clips/{clip['clip_id']}/download", params={"file": "cover"})
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "file_not_found")
         assert api.get("/v1/videos/nope/timeline").status_code == 404
+
+
+def _red_square(png: bytes) -> None:
+    with Image.open(io.BytesIO(png)) as cover:
+        assert cover.format == "PNG" and cover.size == (600, 600)
+        red = cover.convert("RGB").getpixel((300, 300))  # as attached, to a rounding
+        assert max(abs(a - b) for a, b in zip(red, (0xE0, 0x20, 0x20))) <= 3, red
 
 
 def test_an_audio_only_upload_exports_an_audio_timeline_and_a_bundle_with_its_cover_art(pipeline, media_dir,
                                                                                          tmp_path):
-    """A podcast episode (speech with a red square attached as its cover art): each timeline is
-    audio only, and a bundle holds the art as a PNG, on a video track in the formats that carry it."""
+    """A podcast episode (speech with a red square attached as its cover art): in the formats that
+    carry it the art is on a video track under the audio, a signed link to the clip's copy in a
+    timeline alone (it opens without a key) and a PNG in a bundle; the others are audio only."""
     art, episode = tmp_path / "art.png", tmp_path / "episode.m4a"
     run = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
     subprocess.run([*run, "-f", "lavfi", "-i", "color=c=0xE02020:s=600x600", "-frames:v", "1", str(art)], check=True)
@@ -187,16 +198,19 @@ def test_an_audio_only_upload_exports_an_audio_timeline_and_a_bundle_with_its_co
             response = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name})
             assert response.status_code == 200, (name, response.text)
             back = formats.read(response.text, fmt, 30.0)
-            assert [t.kind for t in back.tracks] == [audio], name  # the art is a file only a bundle holds
+            assert [t.kind for t in back.tracks] == ([picture, audio] if fmt.cover else [audio]), name
+            if fmt.cover:
+                linked = back.video_tracks()[0].find_clips()[0].media_reference.target_url
+                assert linked.startswith("http") and "/download?file=cover&" in linked, (name, linked)
+                opened = httpx.get(linked, timeout=60, follow_redirects=True)  # no key: the link is signed
+                assert opened.status_code == 200, (name, opened.text)
+                _red_square(opened.content)
             zipped = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name, "bundle": "zip"})
             assert zipped.status_code == 200, (name, zipped.text)
             with zipfile.ZipFile(io.BytesIO(zipped.content)) as zf:
                 names = zf.namelist()
                 assert "media/episode.cover.png" in names, (name, names)
-                with Image.open(io.BytesIO(zf.read("media/episode.cover.png"))) as cover:
-                    assert cover.format == "PNG" and cover.size == (600, 600)
-                    red = cover.convert("RGB").getpixel((300, 300))  # as attached, to a rounding
-                    assert max(abs(a - b) for a, b in zip(red, (0xE0, 0x20, 0x20))) <= 3, red
+                _red_square(zf.read("media/episode.cover.png"))
                 back = formats.read(zf.read(names[0]).decode("utf-8"), fmt, 30.0)
             assert [t.kind for t in back.tracks] == ([picture, audio] if fmt.cover else [audio]), name
             if fmt.cover:
