@@ -70,7 +70,7 @@ TIMELINE_HELP = (
     "`kdenlive` are at the clip's size with the reframe as a keyframed transform, the others carry the reframe "
     "path as metadata (`.otio`) and in the bundled hand-off JSON. Without `bundle` the source is "
     "referenced by a signed link valid for an hour. An audio-only upload's cover art is on a video track "
-    "under the cuts in `otio`, `fcp7` and `kdenlive`: a PNG in a bundle, else a signed link to "
+    "under the cuts in `otio`, `fcp7`, `fcpxml` and `kdenlive`: a PNG in a bundle, else a signed link to "
     "`/v1/clips/{id}/download?file=cover`."
 )
 

@@ -1,4 +1,4 @@
-"""Final Cut Pro's FCPXML (1.9), written and read here (pure: text in, text out).
+"""Final Cut Pro's FCPXML (1.9), written here and read by ``fcpxml_reader`` (pure: text in, text out).
 
 The PyPI adapter (otio-fcpx-xml-adapter 1.0.0) truncates frame rates to whole numbers and times
 to frames with ``int()``, so its NTSC cuts land on the wrong frames; FCPXML's times are rational
@@ -7,28 +7,31 @@ seconds, which this module writes exactly: frame ``n`` at rate 30000/1001 is ``n
 What is written for a timeline from ``streams.timeline.build``:
 
 - ``resources``: the sequence's ``format`` (frame duration, size), the source's ``format`` and
-  its ``asset`` (a ``media-rep`` pointing at the source, video and audio flags);
+  its ``asset`` (a ``media-rep`` pointing at the source, video and audio flags); for an audio-only
+  source with cover art (``streams.timeline.build``'s ``cover``), the picture's asset and format
+  (a still: no duration, Final Cut's ``FFVideoFormatRateUndefined``);
 - a ``project`` whose ``sequence`` has one ``asset-clip`` per cut on the spine, in order: ``start``
   is the in point, ``duration`` the length, ``offset`` where it sits on the timeline;
 - in each ``asset-clip``: the reframe as an ``adjust-transform`` whose position and scale are
   keyframed (when the timeline is at the clip's output size, ``reframe``), each caption cue as a
   ``caption`` on lane 1 (a subtitle role, ``SRT?captionFormat=SRT.<language>``), and the title
-  marker (title and score; the reason as its note).
+  marker (title and score; the reason as its note); with cover art, the picture for as long as
+  the cut, connected below the audio (``video`` on lane -1).
 
-``read`` gives back an OpenTimelineIO timeline with a video track (when the source has video) and
-an audio track, the cuts on whole frames of the sequence's rate, the title and caption markers,
-and each clip's transform keys in ``metadata["fcpxml"]["transform"]``.
+``fcpxml_reader.read`` gives back an OpenTimelineIO timeline with a video track (when the source
+has video, or the cover art's stills) and an audio track, the cuts on whole frames of the
+sequence's rate, the title and caption markers, and each clip's transform keys in
+``metadata["fcpxml"]["transform"]``.
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 from xml.etree import ElementTree as ET
 
 import opentimelineio as otio
-from opentimelineio.opentime import RationalTime, TimeRange
 
 from streams.errors import TimelineError
 from streams.timeline import build
@@ -36,6 +39,8 @@ from streams.timeline.reframe import Place
 
 VERSION = "1.9"
 CAPTION_LANE = "1"
+COVER_LANE = "-1"  # under the audio's storyline
+COVER_IDS = ("r4", "r5")  # the cover art's format and asset
 AUDIO_ONLY_SIZE = (1920, 1080)  # a project needs a video format even when nothing is drawn
 
 
@@ -70,8 +75,9 @@ def write(timeline: otio.schema.Timeline) -> str:
         raise TimelineError("an FCPXML timeline needs at least one cut")
     rate = float(audio[0][0].source_range.start_time.rate)
     step = frame_duration(rate)
-    has_video = bool(timeline.video_tracks())
-    width, height = (frame.get("width"), frame.get("height")) if has_video else AUDIO_ONLY_SIZE
+    art: Mapping[str, Any] | None = media.get("cover")  # its stills are the video track's clips
+    has_video = bool(timeline.video_tracks()) and art is None  # the source's own pictures
+    width, height = (frame.get("width"), frame.get("height")) if has_video or art else AUDIO_ONLY_SIZE
     if width is None or height is None:  # streams.timeline.build gives a timeline with video its frame size
         raise TimelineError("the timeline has video but no frame size (metadata clipstream.frame)")
 
@@ -118,6 +124,9 @@ def write(timeline: otio.schema.Timeline) -> str:
     if has_video:
         asset.set("format", asset_format)
     ET.SubElement(asset, "media-rep", kind="original-media", src=first.media_reference.target_url)
+    stills = timeline.video_tracks()[0] if art else None
+    if art and stills is not None:
+        _cover_asset(resources, art, stills[0].media_reference.target_url)
 
     event = ET.SubElement(ET.SubElement(root, "library"), "event", name="clipstream")
     project = ET.SubElement(event, "project", name=timeline.name)
@@ -133,7 +142,7 @@ def write(timeline: otio.schema.Timeline) -> str:
         audioRate="48k",
     )
     spine = ET.SubElement(sequence, "spine")
-    video = timeline.video_tracks()[0] if has_video else None
+    video = timeline.video_tracks()[0] if has_video else None  # with cover art, the audio's clips lead
     at, styles = 0, itertools.count(1)
     for i, clip in enumerate(audio[0]):
         shown = video[i] if video is not None else clip
@@ -156,6 +165,8 @@ def write(timeline: otio.schema.Timeline) -> str:
         places = shown.metadata.get("clipstream", {}).get("transform")
         if places:
             _transform(element, [position(p, media, width, height) for p in places], first_frame, step)
+        if stills is not None:
+            _cover(element, stills[i], first_frame, step)
         language = shown.metadata.get("clipstream", {}).get("language") or "en"
         markers = list(shown.markers)
         for marker in (m for m in markers if _kind(m) == "caption"):
@@ -177,6 +188,46 @@ def write(timeline: otio.schema.Timeline) -> str:
         for span in text:
             span.tail = None
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _cover_asset(resources: ET.Element, art: Mapping[str, Any], url: str) -> None:
+    """The cover art as a still's format and asset (``COVER_IDS``)."""
+    format_id, asset_id = COVER_IDS
+    ET.SubElement(
+        resources,
+        "format",
+        id=format_id,
+        name="FFVideoFormatRateUndefined",
+        width=str(art["width"]),
+        height=str(art["height"]),
+    )
+    asset = ET.SubElement(
+        resources,
+        "asset",
+        id=asset_id,
+        name=str(art["name"]),
+        start="0s",
+        duration="0s",
+        hasVideo="1",
+        hasAudio="0",
+        format=format_id,
+    )
+    ET.SubElement(asset, "media-rep", kind="original-media", src=url)
+
+
+def _cover(element: ET.Element, still: otio.schema.Clip, first_frame: int, step: Fraction) -> None:
+    """The cover art under the audio cut ``element`` for as long as it (``still``'s range), at the
+    cut's first frame of the source (a connected clip's offset is in its parent's time)."""
+    ET.SubElement(
+        element,
+        "video",
+        ref=COVER_IDS[1],
+        lane=COVER_LANE,
+        offset=seconds(first_frame, step),
+        name=still.name,
+        start=seconds(still.source_range.start_time.to_frames(), step),
+        duration=seconds(still.source_range.duration.to_frames(), step),
+    )
 
 
 def _kind(marker: otio.schema.Marker) -> str | None:
@@ -262,96 +313,3 @@ def _caption(element: ET.Element, marker: otio.schema.Marker, n: int, language: 
         fontColor="1 1 1 1",
         backgroundColor="0 0 0 1",
     )
-
-
-def read(text: str) -> otio.schema.Timeline:
-    """An FCPXML document written by :func:`write` (or one shaped like it: a project's spine of
-    asset-clips) as an OpenTimelineIO timeline."""
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise TimelineError(f"not an FCPXML document: {exc}") from None
-    formats = {f.get("id"): f for f in root.iter("format")}
-    assets = {a.get("id"): a for a in root.iter("asset")}
-    project = root.find("./library/event/project")
-    sequence = project.find("sequence") if project is not None else None
-    spine = sequence.find("spine") if sequence is not None else None
-    if project is None or sequence is None or spine is None:
-        raise TimelineError("the FCPXML document has no project sequence with a spine")
-    step = parse_time(formats[sequence.get("format")].get("frameDuration"))
-    rate = float(1 / step)
-
-    def at(value: str | None) -> RationalTime:
-        return RationalTime(round(parse_time(value) / step), rate)
-
-    timeline = otio.schema.Timeline(name=project.get("name", ""), global_start_time=RationalTime(0, rate))
-    clips = list(spine.iter("asset-clip"))
-    has_video = any(assets[c.get("ref")].get("hasVideo") == "1" for c in clips)
-    tracks = build.new_tracks(timeline, has_video)
-    for element in clips:
-        asset = assets[element.get("ref")]
-        rep = asset.find("media-rep")
-        span = TimeRange(at(element.get("start")), at(element.get("duration")))
-        for i, track in enumerate(tracks):
-            clip = otio.schema.Clip(
-                name=element.get("name", ""),
-                source_range=span,
-                media_reference=otio.schema.ExternalReference(
-                    target_url=rep.get("src") if rep is not None else asset.get("src")
-                ),
-            )
-            if i == 0:
-                clip.markers.extend(_markers_of(element, at))
-                clip.metadata["fcpxml"] = {"transform": list(_keys_of(element, at))}
-            track.append(clip)
-    return timeline
-
-
-def _markers_of(element: ET.Element, at) -> Iterable[otio.schema.Marker]:
-    for marker in element.findall("marker"):
-        yield otio.schema.Marker(
-            name=marker.get("value", ""),
-            marked_range=TimeRange(at(marker.get("start")), at(marker.get("duration", "0s"))),
-            metadata={"fcpxml": {"note": marker.get("note")}},
-        )
-    for caption in element.findall("caption"):
-        text = caption.find("text")
-        words = "".join(text.itertext()) if text is not None else ""
-        yield otio.schema.Marker(
-            name=words,
-            marked_range=TimeRange(at(caption.get("offset")), at(caption.get("duration"))),
-            metadata={"fcpxml": {"kind": "caption", "role": caption.get("role")}},
-        )
-
-
-def _keys_of(element: ET.Element, at) -> Iterable[dict]:
-    """The ``adjust-transform``'s keys: (source frame, position x, y, scale)."""
-    transform = element.find("adjust-transform")
-    if transform is None:
-        return
-    params = {p.get("name"): p.findall("./keyframeAnimation/keyframe") for p in transform.findall("param")}
-    if not params.get("position"):
-        px, py = map(float, transform.get("position", "0 0").split())
-        yield {
-            "frame": at(element.get("start")).to_frames(),
-            "px": px,
-            "py": py,
-            "scale": float(transform.get("scale", "1 1").split()[0]),
-        }
-        return
-    for position, scale in zip(params["position"], params.get("scale") or params["position"]):
-        px, py = map(float, _value(position).split())
-        yield {
-            "frame": at(position.get("time")).to_frames(),
-            "px": px,
-            "py": py,
-            "scale": float(_value(scale).split()[0]) if params.get("scale") else 1.0,
-        }
-
-
-def _value(keyframe: ET.Element) -> str:
-    """A keyframe's ``value``; TimelineError when it has none."""
-    value = keyframe.get("value")
-    if value is None:
-        raise TimelineError(f"an FCPXML keyframe at {keyframe.get('time')!r} has no value")
-    return value

@@ -27,8 +27,8 @@ truncates frame rates to whole numbers when it writes and reads (29.97 becomes 2
 Formats marked ``reframe`` carry the clip's reframe as a keyframed transform, so their timeline
 is at the clip's output size (``streams.timeline.build``); the others are at the source's size,
 the reframe path riding as metadata. Formats marked ``cover`` put an audio-only source's cover art
-on a video track when the timeline is bundled with it; FCPXML (one asset, its clips on the spine)
-and EDL (reels only) stay audio only.
+under its cuts (a video track; in FCPXML a still connected below each audio clip), a file in a
+bundle or a signed link beside a timeline alone; the EDL (reels only) stays audio only.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Literal
 import opentimelineio as otio
 
 from streams.errors import TimelineError
-from streams.timeline import fcp7, fcpxml, mlt
+from streams.timeline import fcp7, fcpxml, fcpxml_reader, mlt
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ FORMATS = {
             reframe=True,
             cover=True,
         ),
-        Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True),
+        Format("fcpxml", "fcpxml", ".fcpxml", "application/xml", "Final Cut Pro (FCPXML)", reframe=True, cover=True),
         Format("edl", "cmx_3600", ".edl", "text/plain", "EDL (CMX 3600)"),
         Format(
             "kdenlive",
@@ -120,7 +120,7 @@ def write(timeline: otio.schema.Timeline, fmt: Format) -> str:
 def read(text: str, fmt: Format, rate: float) -> otio.schema.Timeline:
     """A document in ``fmt`` read back (an EDL's timecode is read at ``rate``)."""
     if fmt.adapter == "fcpxml":
-        return fcpxml.read(text)
+        return fcpxml_reader.read(text)
     options = {"rate": rate} if fmt.adapter == "cmx_3600" else {}
     with _quiet():
         return otio.adapters.read_from_string(text, fmt.adapter, **options)

@@ -11,8 +11,8 @@ from xml.etree import ElementTree
 import pytest
 
 from streams.errors import TimelineError
-from streams.timeline import build, fcpxml, formats, reframe
-from streams.timeline.cuts import Caption, Cut, Source
+from streams.timeline import build, fcpxml, fcpxml_reader, formats, reframe
+from streams.timeline.cuts import Caption, Cover, Cut, Source
 from tests.reframed_cuts import PANEL, SINGLE, SOURCE
 
 FMT = formats.FORMATS["fcpxml"]
@@ -25,7 +25,7 @@ CUTS = (
 
 
 def document(cuts=CUTS, src: Source = SOURCE) -> ElementTree.Element:
-    timeline = build.build(src, cuts, name="talk", markers=FMT.markers, reframe=FMT.reframe)
+    timeline = build.build(src, cuts, name="talk", markers=FMT.markers, reframe=FMT.reframe, cover=FMT.cover)
     text = formats.write(timeline, FMT)
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>')
     return ElementTree.fromstring(text)
@@ -82,23 +82,26 @@ def test_document_has_what_final_cut_needs(path):
 
 
 def test_references_resolve():
+    for root in (document(), covered()):
+        ids = [e.get("id") for e in root.find("resources")]
+        refs = [e.get(a) for e in root.iter() for a in ("ref", "format") if e.get(a) and e.tag != "text-style"]
+        assert refs and set(refs) <= set(ids) and len(ids) == len(set(ids))
     root = document()
-    ids = {e.get("id") for e in root.find("resources")}
-    refs = [e.get(a) for e in root.iter() for a in ("ref", "format") if e.get(a) and e.tag != "text-style"]
-    assert refs and set(refs) <= ids
     style_ids = [d.get("id") for d in root.iter("text-style-def")]
     assert len(style_ids) == len(set(style_ids)) == 3  # one per caption, unique in the document
     assert {s.get("ref") for s in root.iter("text-style") if s.get("ref")} == set(style_ids)
 
 
-ORDER = ["note", "adjust-conform", "adjust-transform", "caption", "marker", "metadata"]  # the DTD's order
+# The DTD's order of an asset-clip's children; captions and connected clips are both anchor items.
+ORDER = {"note": 0, "adjust-conform": 1, "adjust-transform": 2, "caption": 3, "video": 3, "marker": 4, "metadata": 5}
 
 
 def test_asset_clip_children_come_in_the_dtd_order():
-    for clip in document().iter("asset-clip"):
-        tags = [child.tag for child in clip]
-        assert set(tags) <= set(ORDER), tags
-        assert tags == sorted(tags, key=ORDER.index), tags
+    for root in (document(), covered()):
+        for clip in root.iter("asset-clip"):
+            tags = [child.tag for child in clip]
+            assert set(tags) <= set(ORDER), tags
+            assert tags == sorted(tags, key=ORDER.get), tags
 
 
 def test_captions_are_a_subtitle_role_in_the_clips_language_with_the_cue_text_as_is():
@@ -204,9 +207,43 @@ def test_audio_only_has_no_video_and_keeps_its_cuts():
     root = document(src=src)
     assert root.find("./resources/asset").get("hasVideo") == "0"
     assert root.find(".//adjust-transform") is None
-    back = fcpxml.read(ElementTree.tostring(root, encoding="unicode"))
+    back = fcpxml_reader.read(ElementTree.tostring(root, encoding="unicode"))
     assert [t.kind for t in back.tracks] == ["Audio"]
     assert [c.source_range.start_time.to_frames() for c in back.tracks[0]] == [round(61.2 * 30), round(10.0 * 30)]
+
+
+ART = Cover("ep.cover.png", "media/ep.cover.png", 600, 600)
+
+
+def covered() -> ElementTree.Element:
+    """An audio-only episode's timeline with its cover art."""
+    return document(src=Source("ep.m4a", "media/ep.m4a", 600.0, None, cover=ART))
+
+
+def test_an_audio_only_sources_cover_art_is_a_still_connected_under_each_cut():
+    root = covered()
+    formats_by_id = {f.get("id"): f for f in root.iter("format")}
+    sequence = formats_by_id[root.find(".//sequence").get("format")]
+    assert (sequence.get("width"), sequence.get("height")) == ("600", "600")  # the picture's size
+    source, picture = root.findall("./resources/asset")
+    assert source.get("hasVideo") == "0" and source.get("format") is None  # the episode: sound only
+    assert (picture.get("hasVideo"), picture.get("duration")) == ("1", "0s")
+    assert picture.find("media-rep").get("src") == "media/ep.cover.png"
+    still_format = formats_by_id[picture.get("format")]
+    assert (still_format.get("name"), still_format.get("width"), still_format.get("height")) == (
+        "FFVideoFormatRateUndefined", "600", "600")
+    for clip in root.iter("asset-clip"):
+        [still] = clip.findall("video")
+        assert (still.get("ref"), still.get("lane")) == (picture.get("id"), "-1")  # under the audio
+        # in the audio clip's own (source) time: from its first frame, for as long as it
+        assert (still.get("offset"), still.get("duration")) == (clip.get("start"), clip.get("duration"))
+        assert still.get("start") == "0s"
+    back = fcpxml_reader.read(ElementTree.tostring(root, encoding="unicode"))
+    assert [t.kind for t in back.tracks] == ["Video", "Audio"]
+    video, audio = back.tracks
+    assert [c.media_reference.target_url for c in video] == ["media/ep.cover.png"] * len(CUTS)
+    assert [c.source_range.duration for c in video] == [c.source_range.duration for c in audio]
+    assert [m.name for c in audio for m in c.markers] and not [m for c in video for m in c.markers]
 
 
 def test_the_pypi_fcpxml_reader_sees_the_same_cuts_and_markers_at_a_whole_number_rate():
@@ -230,7 +267,7 @@ def test_the_pypi_fcpxml_reader_sees_the_same_cuts_and_markers_at_a_whole_number
 ])
 def test_a_document_that_is_not_ours_is_a_timeline_error(text, message):
     with pytest.raises(TimelineError, match=message):
-        fcpxml.read(text)
+        fcpxml_reader.read(text)
 
 
 @pytest.mark.parametrize("text", ["", "5", "1/0s", "xs"])

@@ -333,7 +333,7 @@ def test_an_edl_names_its_reel_by_the_uploaded_file_even_when_the_media_is_a_sig
 def test_an_audio_only_clips_cover_art_fills_a_video_track_in_the_formats_that_carry_it():
     """The cover art a bundle holds lies under every cut at the picture's size, each still taken
     from its first frame (MLT draws an image entry that starts later as a blank frame); the cuts
-    of the audio keep their source times and the markers. FCPXML and EDL stay audio only."""
+    of the audio keep their source times and the markers. The EDL stays audio only (reels only)."""
     art = {"file": "c1.cover.png", "width": 600, "height": 600}
     doc = handoff_doc(layout="audio", audiogram={"bars": None, "cover": None, "background": "cover", "art": art})
     assert cuts.cover_of(doc) == art and cuts.cover_of(handoff_doc(layout="audio")) is None
