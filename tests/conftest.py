@@ -20,6 +20,7 @@ from streams.settings import Settings, project_root
 from streams.stack import supervisor
 from streams.stack.process import free_port
 from tests.meilisearch_server import Meili, MeilisearchServer, meilisearch_binary
+from tests.suite_time import pytest_runtest_logreport, pytest_terminal_summary  # noqa: F401 (pytest's hooks)
 
 MEDIA_DIR = Path(os.environ.get("CLIPSTREAM_MEDIA_DIR", project_root().parent / "shared" / "media"))
 
