@@ -60,19 +60,23 @@ def loose_numbers(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> s
     return {i for i in loose if not any(abs(i - j) <= FIGURE_NEIGHBOURS and sentence[i] == sentence[j] for j in firm)}
 
 
+def figure_positions(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> list[int]:
+    """The positions of ``words`` a viewer would call figures: its numbers (``is_number``) but the
+    loose number words that stand alone (``loose_numbers``: "one of them", "at first")."""
+    loose = loose_numbers(words, lexicon)
+    return [i for i, w in enumerate(words) if i not in loose and is_number(w.word, lexicon)]
+
+
 def count_figures(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
-    """The figures a viewer would call figures: the numbers of ``words`` less the loose number
-    words that stand alone ("one of them", "at first"). What a reason names; the ranking's density
-    counts every number word (DEVELOPERS, "English number words that are rarely figures")."""
-    return count_numbers(words, lexicon) - len(loose_numbers(words, lexicon))
+    """How many figures ``words`` hold (``figure_positions``). What a reason names; the ranking's
+    density counts every number word (DEVELOPERS, "English number words that are rarely figures")."""
+    return len(figure_positions(words, lexicon))
 
 
 def opens_with_figure(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> bool:
     """Whether a figure (not a loose number word alone: "one of the things") is among the
     sentence's opening words, as a reason says of a hook."""
-    loose = loose_numbers(sentence.words, lexicon)
-    opening = enumerate(sentence.words[:OPENING_WORDS])
-    return any(is_number(w.word, lexicon) and i not in loose for i, w in opening)
+    return any(i < OPENING_WORDS for i in figure_positions(sentence.words, lexicon))
 
 
 def _first_phrase(text: str, phrases: Sequence[str]) -> str | None:
