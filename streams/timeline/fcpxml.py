@@ -125,7 +125,7 @@ def write(timeline: otio.schema.Timeline) -> str:
         asset.set("format", asset_format)
     ET.SubElement(asset, "media-rep", kind="original-media", src=first.media_reference.target_url)
     stills = timeline.video_tracks()[0] if art else None
-    if art and stills is not None:
+    if art is not None and stills is not None:
         _cover_asset(resources, art, stills[0].media_reference.target_url)
 
     event = ET.SubElement(ET.SubElement(root, "library"), "event", name="clipstream")

@@ -15,7 +15,7 @@ from streams.timeline.fcpxml import COVER_LANE, parse_time
 
 
 def read(text: str) -> otio.schema.Timeline:
-    """An FCPXML document written by :func:`write` (or one shaped like it: a project's spine of
+    """An FCPXML document written by ``fcpxml.write`` (or one shaped like it: a project's spine of
     asset-clips) as an OpenTimelineIO timeline."""
     try:
         root = ET.fromstring(text)
@@ -40,24 +40,18 @@ def read(text: str) -> otio.schema.Timeline:
     stills = [c.find(f"video[@lane='{COVER_LANE}']") for c in clips]
     covered = not has_video and all(v is not None and v.get("ref") in assets for v in stills)
     tracks = build.new_tracks(timeline, has_video or covered)
+    lead = 1 if covered else 0  # the track whose clips are the source's, as streams.timeline.build lays them
     for element, still in zip(clips, stills):
+        if covered and still is not None:
+            shown = TimeRange(at(still.get("start")), at(still.get("duration")))
+            picture = _reference(assets[still.get("ref")])
+            tracks[0].append(otio.schema.Clip(name=still.get("name", ""), source_range=shown, media_reference=picture))
         span = TimeRange(at(element.get("start")), at(element.get("duration")))
-        for i, track in enumerate(tracks):
-            if covered and i == 0:
-                assert still is not None  # covered: every cut has its still
-                shown = TimeRange(at(still.get("start")), at(still.get("duration")))
-                track.append(
-                    otio.schema.Clip(
-                        name=still.get("name", ""),
-                        source_range=shown,
-                        media_reference=_reference(assets[still.get("ref")]),
-                    )
-                )
-                continue
+        for i, track in enumerate(tracks[lead:], start=lead):
             clip = otio.schema.Clip(
                 name=element.get("name", ""), source_range=span, media_reference=_reference(assets[element.get("ref")])
             )
-            if i == (1 if covered else 0):
+            if i == lead:
                 clip.markers.extend(_markers_of(element, at))
                 clip.metadata["fcpxml"] = {"transform": list(_keys_of(element, at))}
             track.append(clip)
