@@ -76,14 +76,19 @@ async def download_clip(request: Request) -> Response:
     return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)
 
 
+def cover_key(storage, clip: Clip) -> str:
+    """Where the clip's cover art is stored: beside its MP4 (``CLIP_SUFFIXES["cover"]``)."""
+    mp4 = PurePath(storage.key_of(clip.mp4_uri))
+    return str(mp4.with_name(mp4.stem + CLIP_SUFFIXES["cover"]))
+
+
 async def _serve_cover(request: Request, clip: Clip) -> Response:
-    """The clip's cover art, kept beside its MP4 by the renderer (``CLIP_SUFFIXES["cover"]``)."""
+    """The clip's cover art, which only an audio-only upload's clips have (404 for others)."""
     storage = request.app.state.storage
     try:
-        mp4 = PurePath(storage.key_of(clip.mp4_uri))
+        key = cover_key(storage, clip)
     except StorageError:
         raise ApiError(404, "file_not_found", "the file is missing from storage") from None
-    key = str(mp4.with_name(mp4.stem + CLIP_SUFFIXES["cover"]))
     if not await asyncio.to_thread(storage.exists, key):
         raise ApiError(
             404,

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from api.downloads import cover_key
 from api.errors import ApiError
 from api.hosts import public_base
 from api.openapi.blocks import NOT_FOUND, STRING, error, query_param
@@ -176,7 +177,7 @@ async def _timeline(request: Request, video: Video, clips: list[Clip], name: str
         )
     members = [bundle.Member(f"{bundle.MEDIA_DIR}/{media_name}", _opener(storage, video.source_uri))]
     if art is not None and source.cover is not None:  # kept for an audio-only source
-        key = str(PurePath(storage.key_of(art[0].mp4_uri)).with_name(PurePath(art[1]["file"]).name))
+        key = cover_key(storage, art[0])
         members.append(bundle.Member(f"{bundle.MEDIA_DIR}/{source.cover.name}", lambda: storage.open_read(key)))
     for c, doc in zip(clips, documents):
         members.append(bundle.Member(f"captions/{c.clip_id}.srt", _opener(storage, c.srt_uri), compress=True))
