@@ -77,7 +77,10 @@ async def download_clip(request: Request) -> Response:
 
 
 def cover_key(storage, clip: Clip) -> str:
-    """Where the clip's cover art is stored: beside its MP4 (``CLIP_SUFFIXES["cover"]``)."""
+    """Where the clip's cover art is stored: where its row says, else (a clip rendered before the
+    row kept it) beside its MP4 (``CLIP_SUFFIXES["cover"]``), where the renderer puts it."""
+    if clip.cover_uri:
+        return storage.key_of(clip.cover_uri)
     mp4 = PurePath(storage.key_of(clip.mp4_uri))
     return str(mp4.with_name(mp4.stem + CLIP_SUFFIXES["cover"]))
 

@@ -224,6 +224,7 @@ def _clip_json(
     """The clip as the API shows it; ``corrected``: the words of its video a person corrected (at
     least those spoken in it), which say whether its captions read as the transcript does now."""
     base = f"/v1/clips/{c.clip_id}"
+    links = {kind: f"{base}/download?file={kind}" for kind in c.files}
     return {
         "clip_id": c.clip_id,
         "video_id": c.video_id,
@@ -244,13 +245,14 @@ def _clip_json(
         "signals": c.signals,
         "speakers": heard(c.speakers, names or {}),
         # the files by the API's own links (with the key), never where storage keeps them
-        **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES},
+        **{kind: links[kind] for kind in CLIP_FILES},
+        "cover": links.get("cover"),
         "caption_style": c.caption_style,
         "variant": c.variant or None,
         "captions_current": c.captions_current(corrected),
-        "links": {"self": base, **{kind: f"{base}/download?file={kind}" for kind in CLIP_FILES}},
+        "links": {"self": base, **links},
         "urls": {
-            **{kind: _signed(request, f"{base}/download", f"file={kind}", file=True) for kind in CLIP_FILES},
+            **{kind: _signed(request, f"{base}/download", f"file={kind}", file=True) for kind in c.files},
             "timeline": timeline_links(request, base),
         },
     }

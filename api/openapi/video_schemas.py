@@ -24,6 +24,11 @@ CAPTIONS_CURRENT = (
     "was corrected, or put back, after it was rendered (render it again to draw it as it reads); `null`: not known."
 )
 
+COVER = (
+    "`/v1/clips/{clip_id}/download?file=cover`: the clip's cover art (an audio-only upload's picture, PNG); `null` "
+    "for a clip without, and for clips rendered before it was recorded (their download still answers)."
+)
+
 
 @lru_cache(maxsize=1)
 def options_schema() -> dict:
@@ -46,6 +51,7 @@ def video_schemas() -> dict:
     status = {"enum": list(VIDEO_STATUSES)}
     # the API's own link to each file (never where storage keeps it); ``urls`` has signed ones
     clip_files = {f: {**STRING, "description": f"`/v1/clips/{{clip_id}}/download?file={f}`"} for f in CLIP_FILES}
+    cover = {**STRING, "description": "Present only for a clip with cover art (`cover`)."}
     return {
         "VideoOptions": options_schema(),
         "VideoLinks": obj({k: STRING for k in ("self", "transcript", "moments", "clips", "events")}),
@@ -227,12 +233,15 @@ def video_schemas() -> dict:
                 "signals": ref("Signals"),
                 "speakers": array(ref("HeardSpeaker")),
                 **clip_files,
+                "cover": {**nullable(STRING), "description": COVER},
                 "caption_style": nullable(STRING),
                 "variant": nullable(STRING),
                 "captions_current": {**nullable(BOOLEAN), "description": CAPTIONS_CURRENT},
-                "links": obj({"self": STRING, **clip_files}),
+                "links": obj({"self": STRING, **clip_files}, {"cover": cover}),
                 "urls": obj(
-                    clip_files, {"timeline": TIMELINE_LINKS}, description="Signed download links, valid for an hour."
+                    clip_files,
+                    {"cover": cover, "timeline": TIMELINE_LINKS},
+                    description="Signed download links, valid for an hour.",
                 ),
             }
         ),

@@ -323,6 +323,7 @@ class ClipRendering:
                 "words_mark": words_mark(
                     (c for chunk in self.chunks for c in chunk.corrected), moment.start, moment.end
                 ),
+                "cover_uri": keys.get("cover"),
             }
         )
         # Announced from the row (which another worker racing on the same clip may have written

@@ -42,6 +42,8 @@ class Clip:
         ``duration`` is ``end_s - start_s`` less these.
     words_mark: the mark of the corrected words it was drawn with (``streams.domain.corrections.
         words_mark``; empty: none); None for clips rendered before it was kept.
+    cover_uri: where its cover art is stored (an audio-only upload's picture, as a PNG); None for a
+        clip without, and for clips rendered before it was kept.
     """
 
     clip_id: str
@@ -70,6 +72,7 @@ class Clip:
     speakers: tuple[str, ...] = ()
     trimmed_seconds: float = 0.0
     words_mark: str | None = None
+    cover_uri: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Clip:
@@ -80,6 +83,11 @@ class Clip:
         """Whether its captions read as the transcript does now, the video's ``corrected`` words
         (those in its span at least) considered; None when its render kept no mark to compare."""
         return None if self.words_mark is None else self.words_mark == words_mark(corrected, self.start_s, self.end_s)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files it has to download: ``CLIP_FILES``, and ``cover`` where it keeps cover art."""
+        return (*CLIP_FILES, "cover") if self.cover_uri else CLIP_FILES
 
     def file_uri(self, kind: str) -> str:
         """Where the file of ``kind`` (one of ``CLIP_FILES``) is stored."""

@@ -167,7 +167,9 @@ def test_bad_timeline_queries_are_typed_errors(pipeline, talk):
             response = api.get(base, params=params)
             assert (response.status_code, response.json()["error"]["code"]) == (422, code), params
         assert api.get("/v1/clips/nope/timeline").status_code == 404
-        # A video's clip keeps no cover art: only an audio-only upload's clips have one.
+        # A video's clip keeps no cover art: only an audio-only upload's clips have one, and the
+        # listing says so rather than linking a download that answers 404.
+        assert clip["cover"] is None and "cover" not in clip["links"] and "cover" not in clip["urls"], clip
         missing = api.get(f"/v1/clips/{clip['clip_id']}/download", params={"file": "cover"})
         assert (missing.status_code, missing.json()["error"]["code"]) == (404, "file_not_found")
         assert api.get("/v1/videos/nope/timeline").status_code == 404
@@ -193,6 +195,11 @@ def test_an_audio_only_upload_exports_an_audio_timeline_and_a_bundle_with_its_co
     video = pipeline.process(episode, clip_count=1, min_seconds=5, max_seconds=15)
     assert video["status"] == "completed", video.get("error")
     audio, picture = otio.schema.TrackKind.Audio, otio.schema.TrackKind.Video
+    # The clip's listing links its cover art, by the key and signed (which opens without one).
+    [clip] = [c for c in pipeline.client.clips(video["video_id"])["clips"] if not c["superseded"]]
+    assert clip["cover"] == clip["links"]["cover"] == f"/v1/clips/{clip['clip_id']}/download?file=cover", clip
+    with http(pipeline, key=False) as anonymous:  # as the web page's download button
+        _red_square(anonymous.get(clip["urls"]["cover"], follow_redirects=True).content)
     with http(pipeline) as api:
         for name, fmt in formats.FORMATS.items():
             response = api.get(f"/v1/videos/{video['video_id']}/timeline", params={"format": name})

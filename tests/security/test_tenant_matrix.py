@@ -15,6 +15,7 @@ import pytest
 from starlette.routing import Route
 
 from api.app import create_app
+from api.downloads import DOWNLOADS
 from api.options import STORED_OBJECT_OPTIONS
 from streams import tenancy
 from streams.adapters import pending_uploads
@@ -112,6 +113,11 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
                 assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text[:200]}"
                 assert response.json()["error"]["code"].endswith("not_found")
                 checked.append(f"{method} {route.path}")
+        # Every file a download may name, the cover art's included: A's clip is not found, before
+        # any file is looked for (a file_not_found would tell B the clip exists).
+        for kind in DOWNLOADS:
+            response = b.get(f"/v1/clips/{ids['clip_id']}/download", params={"file": kind})
+            assert (response.status_code, response.json()["error"]["code"]) == (404, "clip_not_found"), kind
         # Routes that take A's id in the body, not the path.
         made = b.post("/v1/clips", json={"video_id": tenant_a["video_id"], "start": 0, "end": 5})
         assert made.status_code == 404 and made.json()["error"]["code"] == "video_not_found"

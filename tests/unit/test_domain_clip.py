@@ -27,3 +27,10 @@ def test_a_joined_row_becomes_a_clip_and_names_each_file():
 def test_a_file_kind_it_does_not_have_is_refused():
     with pytest.raises(ValueError, match="no clip file 'source'"):
         Clip.from_row(ROW).file_uri("source")
+
+
+def test_cover_art_is_one_of_its_files_only_where_its_row_keeps_one():
+    assert Clip.from_row(ROW).files == CLIP_FILES
+    assert Clip.from_row({**ROW, "cover_uri": None}).files == CLIP_FILES
+    covered = Clip.from_row({**ROW, "cover_uri": URI + ".cover.png"})
+    assert covered.files == (*CLIP_FILES, "cover") and covered.cover_uri == URI + ".cover.png"

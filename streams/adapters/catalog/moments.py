@@ -119,8 +119,8 @@ class MomentRecords(CatalogBase):
                 return False
             status = await conn.execute(
                 "INSERT INTO clips (clip_id, video_id, moment_id, aspect, start_s, end_s, duration, width, height,"
-                " mp4_uri, srt_uri, vtt_uri, thumbnail_uri, variant, caption_style, trimmed_seconds, words_mark)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                " mp4_uri, srt_uri, vtt_uri, thumbnail_uri, variant, caption_style, trimmed_seconds, words_mark,"
+                " cover_uri) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                 " ON CONFLICT (clip_id) DO NOTHING",
                 clip["clip_id"],
                 clip["video_id"],
@@ -139,6 +139,7 @@ class MomentRecords(CatalogBase):
                 clip.get("caption_style"),
                 float(clip.get("trimmed_seconds", 0.0)),
                 clip.get("words_mark"),
+                clip.get("cover_uri"),
             )
         return status.endswith(" 1")
 

@@ -155,7 +155,7 @@ class ClipCard {
       clip.reason ? h("p", { class: "clip-reason" }, clip.reason) : null,
       posted,
       h("details", { class: "signals", open: signalsOpen }, h("summary", {}, "Signal breakdown"), signalList(clip.signals)),
-      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), toggle, publishToggle, remove),
+      h("div", { class: "clip-actions" }, download("mp4", "MP4"), download("srt", "SRT"), download("vtt", "VTT"), download("cover", "Cover art"), toggle, publishToggle, remove),
       editorExports(urls.timeline),
       form,
       publish,
