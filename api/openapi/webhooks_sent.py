@@ -103,7 +103,8 @@ def _data() -> dict[str, tuple[str, dict]]:
                     "duration": NUMBER,
                     **{f: STRING for f in CLIP_FILES},
                     "links": _links("clips"),
-                }
+                },
+                {"cover": {**STRING, "description": "The cover art's API link, only for a clip that has one."}},
             ),
         ),
         "clip.deleted": (

@@ -140,6 +140,7 @@ def from_clip(clip: Mapping[str, Any]) -> WebhookEvent:
         "duration": clip["duration"],
         # the API's links to the files (storage paths stay inside: issue 47)
         **{kind: f"/v1/clips/{clip['clip_id']}/download?file={kind}" for kind in CLIP_FILES},
+        **({"cover": f"/v1/clips/{clip['clip_id']}/download?file=cover"} if clip.get("cover_uri") else {}),
         "links": {**_links(video_id), "clips": f"/v1/videos/{video_id}/clips"},
     }
     return _event("clip.rendered", f"clip.rendered:{clip['clip_id']}:{clip['produced_at']}", clip, data)

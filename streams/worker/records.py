@@ -129,6 +129,7 @@ class ClipRendered(Event):
     srt_uri: str
     vtt_uri: str
     thumbnail_uri: str
+    cover_uri: Optional[str] = None  # an audio-only upload's clip's cover art, where it has one
 
 
 class RenderRequested(Event):
@@ -208,6 +209,7 @@ def clip_rendered(tenant_id: str, clip: Clip, rank: int) -> ClipRendered:
         srt_uri=clip.srt_uri,
         vtt_uri=clip.vtt_uri,
         thumbnail_uri=clip.thumbnail_uri,
+        cover_uri=clip.cover_uri,
     )
 
 

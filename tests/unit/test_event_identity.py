@@ -126,6 +126,10 @@ def test_a_clip_is_announced_from_its_row_the_same_way_every_time():
         "start": 12.5, "end": 40.25, "duration": 27.75, "mp4_uri": "file:///srv/storage/t1/v1/clips/c1.mp4",
         "srt_uri": "file:///srv/storage/t1/v1/clips/c1.srt", "vtt_uri": "file:///srv/storage/t1/v1/clips/c1.vtt",
         "thumbnail_uri": "file:///srv/storage/t1/v1/clips/c1.jpg"}
+    # a clip with cover art names it too, as the contract allows (an optional field)
+    covered = to_payload(clip_rendered("t1", _stored_clip(cover_uri="file:///srv/storage/t1/v1/clips/c1.cover.png"), 1))
+    contracts.validate("clip_rendered", covered)
+    assert covered == {**first, "cover_uri": "file:///srv/storage/t1/v1/clips/c1.cover.png"}
 
 
 def _sorting_key(topic: str, wire: bytes) -> tuple:

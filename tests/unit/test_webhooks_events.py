@@ -23,12 +23,12 @@ def lifecycle(stage: str, status: str, event_id: str = "e1", **fields) -> dict:
         produced_at="2025-06-01T12:00:00.000Z", stage=stage, status=status, **fields))
 
 
-def clip(clip_id: str = "c1", event_id: str = "e9", produced_at: str = "2025-06-01T12:05:00.000Z") -> dict:
+def clip(clip_id: str = "c1", event_id: str = "e9", produced_at: str = "2025-06-01T12:05:00.000Z", **more) -> dict:
     return to_payload(ClipRendered(
         schema_version=SCHEMA_VERSION, event_id=event_id, tenant_id="t1", video_id="v1",
         produced_at=produced_at, clip_id=clip_id, moment_id="m1", rank=2, aspect="9:16",
         start=12.5, end=40.0, duration=27.5, mp4_uri="s3://b/c1.mp4", srt_uri="s3://b/c1.srt",
-        vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg"))
+        vtt_uri="s3://b/c1.vtt", thumbnail_uri="s3://b/c1.jpg", **more))
 
 
 # every (stage, status) the agents report (grep "report(" streams/agents streams/worker/reporting.py)
@@ -98,6 +98,13 @@ def test_clip_rendered_carries_the_clip():
     assert data["mp4"] == "/v1/clips/c1/download?file=mp4" and data["thumbnail"] == "/v1/clips/c1/download?file=thumbnail"
     assert "s3://" not in json.dumps(event.payload)
     assert data["links"]["clips"] == "/v1/videos/v1/clips"
+    assert "cover" not in data  # most clips have no cover art
+
+
+def test_clip_rendered_links_the_cover_art_of_a_clip_that_has_one():
+    data = from_clip(clip(cover_uri="s3://b/c1.cover.png")).payload["data"]
+    assert data["cover"] == "/v1/clips/c1/download?file=cover"
+    assert "s3://" not in json.dumps(data)
 
 
 def ranking(is_final: bool, event_id: str = "event-05", superseded=()) -> dict:
@@ -192,6 +199,7 @@ def test_every_webhook_is_sent_as_the_api_document_describes_it():
                                                                      {"speaker": "S2", "talk_seconds": 40.0}])),
         from_ranking(ranking(is_final=True, superseded=["m7"])),
         from_clip(clip()),
+        from_clip(clip(cover_uri="s3://b/c1.cover.png")),
         from_deleted_clip("t1", "v1", "c1", "m1", "9:16", "d1", "2026-12-05T09:00:00Z"),
         from_deleted_video("t1", "v1", ["c1", "c2"], "2026-12-05T09:00:00Z"),
         from_lifecycle(lifecycle("video", "finished")),
