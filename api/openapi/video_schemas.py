@@ -24,10 +24,7 @@ CAPTIONS_CURRENT = (
     "was corrected, or put back, after it was rendered (render it again to draw it as it reads); `null`: not known."
 )
 
-COVER = (
-    "`/v1/clips/{clip_id}/download?file=cover`: the clip's cover art (an audio-only upload's picture, PNG); `null` "
-    "for a clip without, and for clips rendered before it was recorded (their download still answers)."
-)
+COVER = "An audio-only upload's clip's cover art (PNG); `null` for a clip without or rendered before it was kept."
 
 
 @lru_cache(maxsize=1)
