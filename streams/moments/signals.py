@@ -68,9 +68,11 @@ def figure_positions(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -
 
 
 def count_figures(words: Sequence[Word], lexicon: Lexicon | None = ENGLISH) -> int:
-    """How many figures ``words`` hold (``figure_positions``). What a reason names; the ranking's
-    density counts every number word (DEVELOPERS, "English number words that are rarely figures")."""
-    return len(figure_positions(words, lexicon))
+    """How many figures ``words`` hold (``figure_positions``), number words side by side being one
+    ("ten thousand", "20 percent"). What a reason names; the ranking's density counts every number
+    word (DEVELOPERS, "English number words that are rarely figures")."""
+    at = figure_positions(words, lexicon)
+    return sum(1 for k, i in enumerate(at) if k == 0 or at[k - 1] != i - 1)
 
 
 def opens_with_figure(sentence: Sentence, lexicon: Lexicon | None = ENGLISH) -> bool:

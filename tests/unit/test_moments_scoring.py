@@ -161,7 +161,7 @@ def test_reason_names_the_strongest_signals_by_what_they_added():
     # Named in order of weight x value (ties: the weightier signal), at most three, each strong;
     # what every good clip has (a full stop at the end, a lively pace: the norms) is not named.
     assert moment.signals["completeness"] == moment.signals["speech_rate"] == moment.signals["fluency"] == 1.0
-    assert parts == ["Opens with a question", "3 concrete figures"]
+    assert parts == ["Opens with a question", "2 concrete figures"]  # "20 percent" is one
     slow = score_window(Window(tuple(build_sentences(timed_words(
         "What if you saved 20 percent of 3 paychecks? " + filler(25), per_word=1.2)))))
     assert re.search(r"slow pace \(\d\.\d words/s\)", slow.reason)  # a norm that falls short is a warning
@@ -208,6 +208,13 @@ def test_a_reason_counts_figures_not_loose_number_words():
     assert not signals.opens_with_figure(sentence("One of my friends came over."))
     assert signals.opens_with_figure(sentence("One in six of my friends came over."))
     assert signals.opens_with_figure(sentence("Then 40 of my friends came over."))
+
+
+def test_number_words_side_by_side_are_one_figure():
+    # "ten thousand people", "twenty five percent": one amount each, as a viewer reads it
+    said = sentence("Ten thousand people came, twenty five percent of them twice, in 3 days.")
+    assert signals.count_figures(said.words) == 3
+    assert signals.count_figures(sentence("It took 3 of us 4 hours.").words) == 2
 
 
 @pytest.mark.parametrize("text, said", [
