@@ -20,7 +20,7 @@ from api.openapi.blocks import (
 from api.routing import operation
 from api.video_access import clip_or_404, video_or_404
 from streams.adapters.storage import FileStorage
-from streams.domain.clip import CLIP_FILES, CLIP_SUFFIXES, Clip
+from streams.domain.clip import CLIP_DOWNLOADS, CLIP_SUFFIXES, Clip
 from streams.errors import StorageError
 from streams.media.probe import SERVED_TYPES
 
@@ -31,9 +31,6 @@ MEDIA_TYPES = {
     "thumbnail": "image/jpeg",
     "cover": "image/png",
 }
-# What ``?file=`` may name: every clip's files, and the cover art an audio-only upload's clip keeps
-# (its source's attached picture, as the editor timelines place it under the audio).
-DOWNLOADS = (*CLIP_FILES, "cover")
 PRESIGN_SECONDS = 900
 
 
@@ -60,7 +57,7 @@ PRESIGN_SECONDS = 900
     parameters=[
         query_param(
             "file",
-            {"enum": list(DOWNLOADS), "default": "mp4"},
+            {"enum": list(CLIP_DOWNLOADS), "default": "mp4"},
             "`cover`: the cover art of an audio-only upload's clip (PNG); 404 `file_not_found` for a clip without.",
         )
     ],
@@ -69,8 +66,8 @@ async def download_clip(request: Request) -> Response:
     """A clip's file (``?file=mp4|srt|vtt|thumbnail|cover``)."""
     clip = await clip_or_404(request)
     kind = request.query_params.get("file", "mp4")
-    if kind not in DOWNLOADS:
-        raise ApiError(422, "invalid_query", f"file must be one of {', '.join(DOWNLOADS)}")
+    if kind not in CLIP_DOWNLOADS:
+        raise ApiError(422, "invalid_query", f"file must be one of {', '.join(CLIP_DOWNLOADS)}")
     if kind == "cover":
         return await _serve_cover(request, clip)
     return await _serve_object(request, clip.file_uri(kind), MEDIA_TYPES[kind], clip.clip_id)

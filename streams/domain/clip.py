@@ -14,6 +14,9 @@ from streams.domain.corrections import Corrected, words_mark
 from streams.domain.video import known_columns
 
 CLIP_FILES = ("mp4", "srt", "vtt", "thumbnail")
+# What a clip's download may name: every clip's files, and the cover art an audio-only upload's
+# clip keeps (its source's attached picture) where it has one (``Clip.files``).
+CLIP_DOWNLOADS = (*CLIP_FILES, "cover")
 CLIP_SUFFIXES = {  # as the renderer writes them (the editor hand-off too)
     "mp4": ".mp4",
     "srt": ".srt",
@@ -87,7 +90,7 @@ class Clip:
     @property
     def files(self) -> tuple[str, ...]:
         """The files it has to download: ``CLIP_FILES``, and ``cover`` where it keeps cover art."""
-        return (*CLIP_FILES, "cover") if self.cover_uri else CLIP_FILES
+        return CLIP_DOWNLOADS if self.cover_uri else CLIP_FILES
 
     def file_uri(self, kind: str) -> str:
         """Where the file of ``kind`` (one of ``CLIP_FILES``) is stored."""

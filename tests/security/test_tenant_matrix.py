@@ -15,11 +15,11 @@ import pytest
 from starlette.routing import Route
 
 from api.app import create_app
-from api.downloads import DOWNLOADS
 from api.options import STORED_OBJECT_OPTIONS
 from streams import tenancy
 from streams.adapters import pending_uploads
 from streams.adapters.storage import FileStorage, open_storage
+from streams.domain.clip import CLIP_DOWNLOADS
 from tests.owner import as_owner
 
 pytestmark = pytest.mark.integration
@@ -115,7 +115,7 @@ def test_tenant_b_gets_404_on_every_route_with_tenant_a_ids(pipeline, tenant_a, 
                 checked.append(f"{method} {route.path}")
         # Every file a download may name, the cover art's included: A's clip is not found, before
         # any file is looked for (a file_not_found would tell B the clip exists).
-        for kind in DOWNLOADS:
+        for kind in CLIP_DOWNLOADS:
             response = b.get(f"/v1/clips/{ids['clip_id']}/download", params={"file": kind})
             assert (response.status_code, response.json()["error"]["code"]) == (404, "clip_not_found"), kind
         # Routes that take A's id in the body, not the path.
