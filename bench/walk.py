@@ -21,7 +21,10 @@ moves into a function of another module than the one it is in, that module is *e
 into a module the walk has entered before is a *return*. Returning from a call is not counted
 (the reader only looks back). The JSON lists every return as ``caller module -> function``;
 *return pairs* counts the distinct (caller module, module returned to) among them: the returns
-left if each caller made one call into each module it returns to.
+left if each caller made one call into each module it returns to. *Across stages* counts the
+returns into a module that an earlier entry's walk entered first, and the *stage floor* the
+distinct (entry, module) among them: the returns left if each stage made one call into each module
+an earlier stage used, whatever the order of its own calls.
 
     .venv/bin/python bench/walk.py [--baseline COMMIT]
 
@@ -59,6 +62,7 @@ BUILTIN_METHODS = frozenset(
     name for kind in (dict, list, set, str, bytes, subprocess.Popen, asyncio.Queue, asyncio.Event, Path)
     for name in dir(kind) if not name.startswith("_")
 ) | {"clip", "copy", "run", "infer", "close", "read", "write", "send", "get", "put"}
+Move = tuple[str | None, str, str, str]  # (from module, into module, function, entry) of one entry
 RUNTIME = ("streams.worker.runtime", "streams.worker.resources", "streams.worker.messages", "streams.worker.reporting")
 
 
@@ -160,35 +164,38 @@ class Code:
 def walk(root: Path) -> dict:
     code = Code(root)
     seen_functions: set[str] = set()
-    moves: list[tuple[str | None, str, str]] = []  # (from module, into module, function) of every entry
+    moves: list[Move] = []
 
-    def visit(function: str, here: str | None) -> None:
+    def visit(function: str, here: str | None, entry: str) -> None:
         if function in seen_functions:
             return
         seen_functions.add(function)
         module = code.module_of(function)
         if module != here:
-            moves.append((here, module, function))
+            moves.append((here, module, function, entry))
         for callee in code.calls(function):
-            visit(callee, module)
+            visit(callee, module, entry)
 
     for entry in ENTRIES:
         if entry in code.functions:
-            visit(entry, None)
+            visit(entry, None, entry)
     return tally(moves, len(seen_functions))
 
 
-def tally(moves: list[tuple[str | None, str, str]], functions: int) -> dict:
-    """The counts of a walk from its ``moves`` (from module, into module, function), in order."""
-    first: set[str] = set()
+def tally(moves: list[Move], functions: int) -> dict:
+    """The counts of a walk from its ``moves`` (from module, into module, function, entry), in order."""
+    first: dict[str, str] = {}  # module -> the entry whose walk entered it first
     returns: list[str] = []  # "caller -> function" of each return, in walk order
     pairs: set[tuple[str | None, str]] = set()
-    for here, module, function in moves:
+    across: list[tuple[str, str]] = []  # (entry, module) of each return into a module an earlier entry entered
+    for here, module, function, entry in moves:
         if module in first:
             returns.append(f"{here} -> {function}")
             pairs.add((here, module))
-        first.add(module)
-    counts = Counter(module for _, module, _ in moves)
+            if first[module] != entry:
+                across.append((entry, module))
+        first.setdefault(module, entry)
+    counts = Counter(move[1] for move in moves)
     return {
         "functions": functions,
         "modules": len(counts),
@@ -197,6 +204,11 @@ def tally(moves: list[tuple[str | None, str, str]], functions: int) -> dict:
         # Returns if every caller made a single call into each module it returns to: the least
         # this module graph allows without moving a caller's steps into the module it calls.
         "return_pairs": len(pairs),
+        # Returns into a module a stage before this one entered (the catalog, the envelope's ids):
+        # each stage's first call into such a module is one that no order of the stage's own calls
+        # removes, only a module graph in which the stages share fewer modules.
+        "returns_across_stages": len(across),
+        "stage_floor": len(set(across)),
         "runtime_entries": sum(n for m, n in counts.items() if m in RUNTIME),
         "most_entered": counts.most_common(8),
         "returns_walked": returns,
@@ -205,12 +217,12 @@ def tally(moves: list[tuple[str | None, str, str]], functions: int) -> dict:
 
 def main() -> None:
     args, results = static_comparison(__doc__.split("\n\n")[0], BASELINE, RESULTS, walk)
-    rows = [("variant", "functions", "modules", "entries", "returns", "return pairs", "runtime entries",
-             "most entered")]
+    rows = [("variant", "functions", "modules", "entries", "returns", "return pairs", "across stages",
+             "stage floor", "runtime entries", "most entered")]
     for variant, r in results.items():
         rows.append((f"{variant} ({args.baseline if variant == 'baseline' else commit()})", str(r["functions"]),
                      str(r["modules"]), str(r["entries"]), str(r["returns"]), str(r["return_pairs"]),
-                     str(r["runtime_entries"]),
+                     str(r["returns_across_stages"]), str(r["stage_floor"]), str(r["runtime_entries"]),
                      ", ".join(f"{m.split('.', 1)[-1]} {n}" for m, n in r["most_entered"][:4])))
     print(table(rows))
     write_results(args.out, "walk", results, entries_from=list(ENTRIES), baseline_commit=args.baseline,

@@ -64,7 +64,7 @@ def counted(lines: list[dict]) -> dict:
             continue
         seen.add(line["function"])
         if line["module"] != line["here"]:
-            moves.append((line["here"], line["module"], line["function"]))
+            moves.append((line["here"], line["module"], line["function"], line["entry"]))
     result = tally(moves, len(seen))
     result["entries_seen"] = sorted({line["entry"] for line in lines}, key=lambda e: order.get(e, len(order)))
     return result

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bench import walk_run
+from bench import walk, walk_run
 
 FILES = {
     "streams/__init__.py": "",
@@ -113,4 +113,22 @@ def test_records_are_counted_in_pipeline_order_each_function_once():
     # route (api.x), f (streams.lib), then b.run (streams.agents.b), g (api.x again): one return
     assert (counted["functions"], counted["modules"], counted["entries"], counted["returns"]) == (5, 3, 4, 1)
     assert counted["returns_walked"] == ["streams.agents.b -> api.x.g"]
+    # api.x was entered first by the route's walk: a return across stages, one (stage, module)
+    assert (counted["returns_across_stages"], counted["stage_floor"]) == (1, 1)
     assert counted["entries_seen"] == [first, second]
+
+
+def test_returns_across_stages_and_their_floor_are_told_from_a_stage_returning_to_its_own_modules():
+    first, second = walk_run.ENTRIES[0], walk_run.ENTRIES[1]
+    moves = [
+        (None, "api.x", "api.x.route", first),
+        ("api.x", "streams.lib", "streams.lib.f", first),
+        ("streams.lib", "api.x", "api.x.h", first),  # a return within the route's own walk
+        (None, "streams.agents.b", "streams.agents.b.run", second),
+        ("streams.agents.b", "streams.lib", "streams.lib.g", second),  # across: the route entered it
+        ("streams.lib", "streams.agents.b", "streams.agents.b.more", second),  # within
+        ("streams.agents.b", "streams.lib", "streams.lib.k", second),  # across again, the same module
+    ]
+    counted = walk.tally(moves, 7)
+    assert (counted["returns"], counted["return_pairs"]) == (4, 3)
+    assert (counted["returns_across_stages"], counted["stage_floor"]) == (2, 1)
