@@ -24,8 +24,8 @@ from typing import Callable, Sequence
 
 from streams.moments.lengths import LengthRange
 from streams.moments.pauses import gaps_between
-from streams.moments.scoring import Window
 from streams.moments.sentences import Sentence
+from streams.moments.windows import Window
 from streams.prosody.pitch import PitchTrack
 
 # Sentences an edge may move outward: a setup or a payoff. At 7 a stand-up bit of short lines

@@ -23,9 +23,10 @@ from typing import Callable, Iterable, NamedTuple, Protocol, Sequence, TypeVar
 from streams.moments.boundaries import Breaks, settle_edges
 from streams.moments.evidence import Evidence
 from streams.moments.lengths import DEFAULT_LENGTH, LengthRange
-from streams.moments.scoring import ScoredMoment, Window, candidate_windows, score_window, signal_values, weighted_score
+from streams.moments.scoring import ScoredMoment, score_window, signal_values, weighted_score
 from streams.moments.sentences import Sentence
 from streams.moments.signals import TalkIndex
+from streams.moments.windows import Window, candidate_windows
 
 FALLBACK_MIN_SECONDS = 3.0
 # While streaming, a candidate must end this long before the settled transcript does, so that the

@@ -9,7 +9,8 @@ import pytest
 from streams.domain.transcript import TranscriptChunk
 from streams.moments.descriptions import PICKS_IN, SKIPS_IN, described_in
 from streams.moments.editorial import PICK_KIND_OF, PICKS, SKIP_KINDS, SKIPS, Space, editorial_map_of
-from streams.moments.scoring import NEUTRAL, Window, signal_values
+from streams.moments.scoring import NEUTRAL, signal_values
+from streams.moments.windows import Window
 from streams.moments.sentences import build_sentences
 from streams.moments.stored import evidence_of
 from streams.moments.streaming import Reader, from_words

@@ -4,7 +4,7 @@ clear of other picks, and never at the cost of what made the clip worth picking.
 import dataclasses
 
 from streams.moments.boundaries import REACH_OUT, Breaks, settle_edges
-from streams.moments.scoring import Window
+from streams.moments.windows import Window
 from streams.moments.lengths import LengthRange
 from streams.moments.sentences import Sentence, build_sentences
 from streams.prosody.pitch import PitchTrack

@@ -12,7 +12,8 @@ import pytest
 from streams.domain.transcript import TranscriptChunk
 from streams.moments.conversation import ANSWERED, EXCHANGE, NEUTRAL, Conversation
 from streams.moments.evidence import Evidence
-from streams.moments.scoring import Window, candidate_windows, score_window, signal_values
+from streams.moments.scoring import score_window, signal_values
+from streams.moments.windows import Window, candidate_windows
 from streams.moments.lengths import LengthRange
 from streams.moments.selection import StreamingSelector, answers_kept
 from streams.moments.sentences import build_sentences

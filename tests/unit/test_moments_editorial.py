@@ -30,7 +30,8 @@ from streams.moments.editorial_head import Head
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import Device
-from streams.moments.scoring import Window, score_window
+from streams.moments.scoring import score_window
+from streams.moments.windows import Window
 from streams.moments.sentences import Sentence, build_sentences
 from streams.text import default_encoder
 from tests.unit.moments_text import timed_words

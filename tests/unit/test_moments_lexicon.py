@@ -8,7 +8,8 @@ from streams.moments import signals
 from streams.moments.editorial import EditorialMap
 from streams.moments.evidence import NEUTRAL, Evidence
 from streams.moments.lexicon import ENGLISH, FRENCH, GERMAN, LEXICONS, PORTUGUESE, SPANISH, for_language
-from streams.moments.scoring import Window, score_window, signal_values
+from streams.moments.scoring import score_window, signal_values
+from streams.moments.windows import Window
 from streams.moments.titles import title
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import timed_words

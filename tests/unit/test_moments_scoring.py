@@ -5,14 +5,8 @@ import pytest
 
 from streams.moments import evidence, signals
 from streams.moments.evidence import EnergyEnvelope
-from streams.moments.scoring import (
-    WEIGHTS,
-    Window,
-    candidate_windows,
-    moment_id,
-    score_window,
-    title,
-)
+from streams.moments.scoring import WEIGHTS, moment_id, score_window, title
+from streams.moments.windows import Window, candidate_windows
 from streams.moments.sentences import build_sentences
 from tests.unit.moments_text import filler, timed_words
 
@@ -224,7 +218,7 @@ def test_number_words_side_by_side_are_one_figure():
 ])
 def test_a_hook_is_described_by_what_opens_it(text, said):
     from streams.moments.evidence import Evidence
-    from streams.moments.scoring import _describe
+    from streams.moments.reasons import _describe
 
     w = window(text + " " + filler(3))
     assert _describe("hook", w, signals.hook(w.sentences[0]), Evidence()) == said

@@ -338,7 +338,8 @@ def test_a_window_that_holds_a_streamed_pick_whole_grows_it_whatever_the_margin(
     clip: the window holding it whole and scoring higher takes its slot, however small the gain
     (``GROWN_MARGIN``); another window still needs the margin. (Held here to windows that hold the
     pick whole; the next test re-cuts it.)"""
-    from streams.moments.scoring import Window, score_window
+    from streams.moments.scoring import score_window
+    from streams.moments.windows import Window
 
     monkeypatch.setattr(selection, "RECUT_SHARE", 1.0)
     sentences = ten_minutes()
@@ -363,7 +364,8 @@ def test_a_window_that_keeps_most_of_a_streamed_pick_recuts_it_onto_its_story(mo
     """A pick streamed from just after its passage's hook on into what follows cannot grow back to
     the hook inside the longest clip; a window that keeps ``RECUT_SHARE`` of it is the same clip
     moved onto its story, and takes its slot when it scores higher, whatever the margin."""
-    from streams.moments.scoring import Window, score_window
+    from streams.moments.scoring import score_window
+    from streams.moments.windows import Window
     from streams.moments.selection import shared_seconds
 
     sentences = ten_minutes()
@@ -394,7 +396,7 @@ def test_windows_compete_as_the_clips_their_settled_edges_make(monkeypatch):
     """Settling a window's edges may cost it points (``boundaries.TOLERANCE``): of the best windows
     (``SETTLED_CHOICES``), the one whose clip scores best is picked, not the best window."""
     from streams.moments import selection
-    from streams.moments.scoring import Window
+    from streams.moments.windows import Window
 
     sentences = ten_minutes()
     first, second = [s.start for s in sentences if s.text == HOOK][:2]

@@ -5,7 +5,8 @@ import pytest
 from streams.domain.words import Word
 from streams.moments import evidence, signals
 from streams.moments.evidence import Evidence
-from streams.moments.scoring import (WEIGHTS, Window, score_window, title)
+from streams.moments.scoring import WEIGHTS, score_window, title
+from streams.moments.windows import Window
 from streams.moments.lengths import DEFAULT_LENGTH, LENGTH_PRESETS, LengthRange, length_range
 from streams.moments.sentences import build_sentences
 from streams.moments.topics import TopicMap
@@ -202,7 +203,7 @@ def test_words_without_timing_gaps_are_fluent():
 
 
 def test_talk_index_gives_the_same_counts_as_summing_the_sentences():
-    from streams.moments.scoring import candidate_windows
+    from streams.moments.windows import candidate_windows
 
     text = "um so, like, we went. <2.0> You know, it cost 3 dollars. " + filler(40) + " <1.5> Uh, fine, like, 7 more."
     sentences = build_sentences(timed_words(text))

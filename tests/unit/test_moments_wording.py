@@ -11,7 +11,8 @@ from streams.moments.editorial import PICK_KINDS, EditorialMap
 from streams.moments.evidence import Evidence
 from streams.moments.pauses import Pauses
 from streams.moments.rhetoric import NAMES
-from streams.moments.scoring import Window, score_window
+from streams.moments.scoring import score_window
+from streams.moments.windows import Window
 from streams.moments.sentences import build_sentences
 from streams.moments.wording import ENGLISH, PHRASES, name_of, phrases_for, say
 from tests.unit.moments_text import timed_words
