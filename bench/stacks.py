@@ -1,9 +1,10 @@
 """A private stack for a benchmark: its own folder under ``.local`` and ports free when it starts,
 so a benchmark never touches the developer's stack or another run's; stopped and its data deleted
-however the benchmark ends."""
+however the benchmark ends, but for the logs of a run that failed, kept beside it."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,15 @@ def private_stack(
         raise SystemExit(f"the benchmark's stack could not start (its folder is kept): {exc.message}") from exc
     try:
         yield settings
-    finally:
+    except BaseException:
+        # A video that failed on the way (a model server gone for a minute) is read from the
+        # components' logs: they outlive the data, in a folder of their own.
         supervisor.down(settings, lambda _m: None, only=only)
+        logs, kept = settings.data_dir / "logs", settings.data_dir.with_name(f"{settings.data_dir.name}-logs")
+        if logs.is_dir():
+            shutil.move(logs, kept)
+            print(f"the benchmark failed: its stack's logs are kept in {kept}", flush=True)
         supervisor.purge(settings)
+        raise
+    supervisor.down(settings, lambda _m: None, only=only)
+    supervisor.purge(settings)
