@@ -107,7 +107,7 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
     def said(key: str, **blanks: object) -> str:
         return say(language, key, **blanks)
 
-    if name == "editorial":  # named only when known (``_missing``), so the map is there
+    if name == "editorial":  # named only when measured (not ``unmeasured``), so the map is there
         assert evidence.editorial is not None
         alike = "whole_video" if evidence.editorial.holds_all(window.sentences) else "like_the_rest"
         return _what_it_is(window, {name: value}, evidence, language) or said(alike)

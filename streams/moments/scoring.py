@@ -130,12 +130,13 @@ def score_window(
 ) -> ScoredMoment:
     """Score a window on every signal, combine them with ``WEIGHTS``, and describe it."""
     values = signal_values(window, evidence, length)
+    ev = evidence or Evidence()
     return ScoredMoment(
         start=window.start,
         end=window.end,
         score=weighted_score(values),
         signals={name: round(value, 3) for name, value in values.items()},
-        reason=reason(window, values, evidence or Evidence(), WEIGHTS, _unmeasured(window, evidence or Evidence())),
+        reason=reason(window, values, ev, WEIGHTS, _unmeasured(window, ev)),
         title=title(window.sentences, evidence),
         words=window.words,
         speakers=speakers_of(window, evidence),
