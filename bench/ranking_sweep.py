@@ -95,7 +95,10 @@ def parse_set(text: str) -> list[tuple[object, str, str | None, object]]:
         container = getattr(module, name)
         if key is not None and key not in container:
             raise SystemExit(f"{target}: no {key!r} in {where}.{name}")
-        changes.append((module, name, key, float(value)))
+        current = container[key] if key is not None else container
+        # an integer constant (a count of sentences) stays an integer
+        number = int(value) if isinstance(current, int) and not isinstance(current, bool) else float(value)
+        changes.append((module, name, key, number))
     return changes
 
 

@@ -3,9 +3,11 @@ and never stops while an answer is still being given.
 
 Sentences carry their speaker once a video is diarized (``streams.speakers``); a change of speaker
 always ends a sentence, so a *turn* here is a run of consecutive sentences by one speaker. A
-question (a sentence ending in ``?``) followed by a turn of another voice is a question answered,
-and the answer is that whole turn. ``Conversation`` reads a talk's sentences once and says of a
-window of them:
+turn that asks a question (a sentence ending in ``?``) within its last ``QUESTION_TAIL + 1``
+sentences, followed by a turn of another voice, is a question answered, and the answer is that
+whole turn: an interviewer often adds a clause after the question mark ("What was it like? Out
+there on your own."), and a recognizer splits one question into a question and a statement.
+``Conversation`` reads a talk's sentences once and says of a window of them:
 
 - ``holds_whole_answers``: a window that shows a question and the start of its answer must show
   the whole answer (a clip that stops mid-answer leaves the viewer with half a reply); one that
@@ -33,14 +35,17 @@ NEUTRAL = 0.5
 ANSWERED = 1.0  # a question and the whole of another voice's answer
 EXCHANGE = 0.75  # several voices, no question answered whole
 PARTIAL_TURN = 0.25  # lost for each edge that cuts into a turn of a voice that changes inside
+QUESTION_TAIL = 2  # sentences of the asker's that may follow the question before the answer
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A question (sentence ``question``) answered by another voice over sentences
-    ``question + 1`` to ``last`` (inclusive); ``last`` is None while that turn may still go on."""
+    """A question (sentence ``question``) answered by another voice over sentences ``first`` to
+    ``last`` (inclusive; ``first`` at most ``QUESTION_TAIL + 1`` after ``question``); ``last`` is
+    None while that turn may still go on."""
 
     question: int
+    first: int
     last: int | None
 
 
@@ -67,14 +72,22 @@ class Conversation:
                 last = i
             self._turn_end[i] = last
         self.answers = tuple(
-            Answer(i, self._turn_end[i + 1])
+            Answer(asked, i + 1, self._turn_end[i + 1])
             for i in range(len(speakers) - 1)
-            if self.sentences[i].ending == "?"
-            and speakers[i] is not None
+            if speakers[i] is not None
             and speakers[i + 1] is not None
             and speakers[i] != speakers[i + 1]
+            and (asked := self._question_ending(i)) is not None
         )
         self._questions = [a.question for a in self.answers]
+        self._firsts = [a.first for a in self.answers]
+
+    def _question_ending(self, i: int) -> int | None:
+        """The last question among the last sentences of the turn that ends with sentence ``i``."""
+        for j in range(i, max(self._turn_start[i], i - QUESTION_TAIL) - 1, -1):
+            if self.sentences[j].ending == "?":
+                return j
+        return None
 
     @property
     def active(self) -> bool:
@@ -92,7 +105,7 @@ class Conversation:
         if span is None:
             return []
         first, last = span
-        lo, hi = bisect.bisect_left(self._questions, first), bisect.bisect_left(self._questions, last)
+        lo, hi = bisect.bisect_left(self._questions, first), bisect.bisect_right(self._firsts, last)
         return list(self.answers[lo:hi])
 
     def holds_whole_answers(self, sentences: Sequence[Sentence]) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from streams.domain.transcript import TranscriptChunk
-from streams.moments.conversation import ANSWERED, EXCHANGE, NEUTRAL, Conversation
+from streams.moments.conversation import ANSWERED, EXCHANGE, NEUTRAL, QUESTION_TAIL, Conversation
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import score_window, signal_values
 from streams.moments.windows import Window, candidate_windows
@@ -60,6 +60,25 @@ def test_a_question_answered_by_another_voice_is_an_answer_that_runs_to_the_end_
     # stops on the first words of the next turn: an exchange, less a cut edge
     assert talk.exchange(s[:5]) == ANSWERED - 0.25
     assert talk.exchange(s[2:5]) == EXCHANGE - 0.25 - 0.25  # opens on a tail, stops on a start
+
+
+def test_a_question_followed_by_a_clause_of_the_askers_is_still_answered_by_the_next_voice():
+    """An interviewer adds a clause after the question mark (or a recognizer splits one question in
+    two): the next voice's turn still answers it, so a clip that shows the question stops after the
+    whole answer, not in its middle."""
+    asked = HOST + " Out there on your own in the dark."
+    s = sentences_of([("S1", asked), ("S2", ANSWER), ("S1", LATER)])
+    talk = Conversation(s)
+    (answer,) = talk.answers
+    assert (answer.question, answer.first, answer.last) == (0, 2, 4)
+    assert not talk.holds_whole_answers(s[:4])  # the question, its clause, two sentences of the answer
+    assert talk.holds_whole_answers(s[:5])
+    assert talk.exchange(s[:5]) == ANSWERED
+    assert talk.holds_whole_answers(s[1:4])  # opens after the question: an excerpt, not a cut answer
+    # a question further back in the turn than QUESTION_TAIL sentences is not what the next voice answers
+    rambling = HOST + " " + " ".join(["The wind was up that night."] * (QUESTION_TAIL + 1))
+    s = sentences_of([("S1", rambling), ("S2", ANSWER)])
+    assert Conversation(s).answers == ()
 
 
 def test_while_streaming_the_last_turn_may_go_on():
