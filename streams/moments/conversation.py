@@ -15,7 +15,9 @@ there on your own."), and a recognizer splits one question into a question and a
 - ``exchange``: a signal in [0, 1]. A question with its whole answer is what interview and podcast
   clips are made of (1.0); a back-and-forth between voices reads well too (0.75); one voice
   throughout is the norm (0.5); a clip that opens on the last words of someone else's turn or
-  stops on the first words of the next speaker's turn loses 0.25 for each.
+  stops on the first words of the next speaker's turn loses 0.25 for each, and one that asks a
+  question and stops before another voice answers it (``asks_unanswered``) loses 0.5: the viewer
+  is left with the question and without the reply that came next.
 
 Where fewer than two speakers are known (no diarization, or one voice), every window is
 ``NEUTRAL`` and every window holds its answers, so nothing changes. While a video streams, the
@@ -36,6 +38,7 @@ ANSWERED = 1.0  # a question and the whole of another voice's answer
 EXCHANGE = 0.75  # several voices, no question answered whole
 PARTIAL_TURN = 0.25  # lost for each edge that cuts into a turn of a voice that changes inside
 QUESTION_TAIL = 2  # sentences of the asker's that may follow the question before the answer
+UNANSWERED = 0.5  # lost by a clip that asks a question and stops before another voice's answer
 
 
 @dataclass(frozen=True)
@@ -121,17 +124,27 @@ class Conversation:
         if span is None:
             return NEUTRAL
         first, last = span
+        unanswered = UNANSWERED if self._asks_unanswered(first, last) else 0.0
         changes = sum(1 for i in range(first, last) if self.sentences[i].speaker != self.sentences[i + 1].speaker)
         if not changes:
-            return NEUTRAL
+            return max(0.0, NEUTRAL - unanswered)
         whole = [a for a in self.answers_in(sentences) if a.last is not None and a.last <= last]
-        value = ANSWERED if whole else EXCHANGE
+        value = (ANSWERED if whole else EXCHANGE) - unanswered
         if self._turn_start[first] < first:  # opens on the tail of a turn
             value -= PARTIAL_TURN
         end = self._turn_end[last]
         if end is None or end > last:  # stops on the start of a turn
             value -= PARTIAL_TURN
         return max(0.0, min(1.0, value))
+
+    def asks_unanswered(self, sentences: Sequence[Sentence]) -> bool:
+        """Whether the window asks a question that another voice answers only after it stops."""
+        span = self._span(sentences) if self.active else None
+        return span is not None and self._asks_unanswered(*span)
+
+    def _asks_unanswered(self, first: int, last: int) -> bool:
+        lo = bisect.bisect_left(self._questions, first)
+        return any(a.first > last for a in self.answers[lo : bisect.bisect_right(self._questions, last)])
 
     def speakers_in(self, sentences: Sequence[Sentence]) -> int:
         """How many voices speak in the window."""

@@ -135,9 +135,11 @@ def _describe(name: str, window: Window, value: float, evidence: Evidence, langu
     if name == "coherence":
         return said("one_topic" if value >= STRONG else "spans_change")
     if name == "exchange":
-        if value < WARNING:
-            return said("cuts_into_turn")
         assert evidence.conversation is not None  # "exchange" is known
+        if value < WARNING:
+            return said(
+                "asks_unanswered" if evidence.conversation.asks_unanswered(window.sentences) else "cuts_into_turn"
+            )
         voices = evidence.conversation.speakers_in(window.sentences)
         if value >= ANSWERED:
             return said("question_answered")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from streams.domain.transcript import TranscriptChunk
-from streams.moments.conversation import ANSWERED, EXCHANGE, NEUTRAL, QUESTION_TAIL, Conversation
+from streams.moments.conversation import ANSWERED, EXCHANGE, NEUTRAL, QUESTION_TAIL, UNANSWERED, Conversation
 from streams.moments.evidence import Evidence
 from streams.moments.scoring import score_window, signal_values
 from streams.moments.windows import Window, candidate_windows
@@ -79,6 +79,25 @@ def test_a_question_followed_by_a_clause_of_the_askers_is_still_answered_by_the_
     rambling = HOST + " " + " ".join(["The wind was up that night."] * (QUESTION_TAIL + 1))
     s = sentences_of([("S1", rambling), ("S2", ANSWER)])
     assert Conversation(s).answers == ()
+
+
+def test_a_clip_that_asks_and_stops_before_the_answer_loses_and_says_why():
+    """The host's lead-in and question alone leave the viewer without the reply that comes next:
+    such a window loses ``UNANSWERED`` and its reason says so; the same lead-in without the
+    question, or the question with its whole answer, does not."""
+    lead_in = "Thank you all for listening to the show this week. We have a special guest with us today."
+    s = sentences_of([("S1", lead_in + " " + HOST), ("S2", ANSWER), ("S1", LATER)])
+    talk = Conversation(s)
+    asking, lead = s[:3], s[:2]
+    assert talk.asks_unanswered(asking) and not talk.asks_unanswered(lead)
+    assert talk.exchange(asking) == NEUTRAL - UNANSWERED
+    assert talk.exchange(lead) == NEUTRAL
+    assert not talk.asks_unanswered(s[:6]) and talk.exchange(s[:6]) == ANSWERED
+    evidence = Evidence(conversation=talk)
+    reason = score_window(Window(tuple(asking)), evidence).reason
+    assert "stops before the answer to its question" in reason and "cuts into" not in reason
+    # while the answer is not heard yet (a talk still streaming), nothing is taken as unanswered
+    assert not Conversation(s[:3], complete=False).asks_unanswered(asking)
 
 
 def test_while_streaming_the_last_turn_may_go_on():

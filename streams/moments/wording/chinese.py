@@ -37,6 +37,7 @@ CHINESE: dict[str, str] = {
     "exchange": "{n}个声音之间的交流",
     "one_voice": "从头到尾一个声音",
     "cuts_into_turn": "在某人发言中途切断",
+    "asks_unanswered": "在问题得到回答之前就结束",
     "spans_change": "跨越了一次话题转换",
     "several_topics": "跨越多个话题",
     "numbers_one": "1个具体数字",

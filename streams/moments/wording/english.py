@@ -33,6 +33,7 @@ ENGLISH: dict[str, str] = {
     "exchange": "an exchange between {n} voices",
     "one_voice": "one voice throughout",
     "cuts_into_turn": "cuts into someone's turn",
+    "asks_unanswered": "stops before the answer to its question",
     "spans_change": "spans a change of topic",
     "several_topics": "spans several topics",
     "numbers_one": "1 concrete figure",

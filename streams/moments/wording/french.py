@@ -37,6 +37,7 @@ FRENCH: dict[str, str] = {
     "exchange": "un échange entre {n} voix",
     "one_voice": "une seule voix du début à la fin",
     "cuts_into_turn": "coupe quelqu’un au milieu de sa prise de parole",
+    "asks_unanswered": "s’arrête avant la réponse à sa question",
     "spans_change": "enjambe un changement de sujet",
     "several_topics": "passe par plusieurs sujets",
     "numbers_one": "1 chiffre concret",

@@ -37,6 +37,7 @@ GERMAN: dict[str, str] = {
     "exchange": "ein Wortwechsel zwischen {n} Stimmen",
     "one_voice": "durchgehend eine Stimme",
     "cuts_into_turn": "schneidet mitten in einen Redebeitrag",
+    "asks_unanswered": "endet vor der Antwort auf seine Frage",
     "spans_change": "wechselt das Thema",
     "several_topics": "springt über mehrere Themen",
     "numbers_one": "1 konkrete Zahl",

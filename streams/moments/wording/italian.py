@@ -37,6 +37,7 @@ ITALIAN: dict[str, str] = {
     "exchange": "uno scambio tra {n} voci",
     "one_voice": "una sola voce dall’inizio alla fine",
     "cuts_into_turn": "taglia qualcuno a metà del suo intervento",
+    "asks_unanswered": "si ferma prima della risposta alla sua domanda",
     "spans_change": "attraversa un cambio di tema",
     "several_topics": "tocca diversi temi",
     "numbers_one": "1 numero concreto",

@@ -37,6 +37,7 @@ JAPANESE: dict[str, str] = {
     "exchange": "{n}人の声のやり取り",
     "one_voice": "最初から最後まで一人の声",
     "cuts_into_turn": "誰かの発言の途中で切れる",
+    "asks_unanswered": "問いへの答えの前で終わる",
     "spans_change": "話題の切り替わりをまたぐ",
     "several_topics": "いくつもの話題にまたがる",
     "numbers_one": "具体的な数字1つ",

@@ -37,6 +37,7 @@ KOREAN: dict[str, str] = {
     "exchange": "{n}명의 목소리가 주고받는 대화",
     "one_voice": "처음부터 끝까지 한 목소리",
     "cuts_into_turn": "누군가의 말을 중간에 자름",
+    "asks_unanswered": "질문에 대한 답이 나오기 전에 끝남",
     "spans_change": "주제가 바뀌는 곳에 걸침",
     "several_topics": "여러 주제에 걸침",
     "numbers_one": "구체적인 숫자 1개",

@@ -37,6 +37,7 @@ PORTUGUESE: dict[str, str] = {
     "exchange": "uma troca entre {n} vozes",
     "one_voice": "uma só voz do início ao fim",
     "cuts_into_turn": "corta alguém a meio da sua vez",
+    "asks_unanswered": "termina antes da resposta à sua pergunta",
     "spans_change": "atravessa uma mudança de tema",
     "several_topics": "passa por vários temas",
     "numbers_one": "1 número concreto",

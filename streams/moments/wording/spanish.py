@@ -37,6 +37,7 @@ SPANISH: dict[str, str] = {
     "exchange": "un intercambio entre {n} voces",
     "one_voice": "una sola voz de principio a fin",
     "cuts_into_turn": "corta a alguien a mitad de su turno",
+    "asks_unanswered": "termina antes de la respuesta a su pregunta",
     "spans_change": "cruza un cambio de tema",
     "several_topics": "abarca varios temas",
     "numbers_one": "1 cifra concreta",
