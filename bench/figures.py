@@ -7,7 +7,7 @@ README.md and deploy/README.md from the JSON as it stands (run it after a benchm
 runs the same check, so a README cannot drift from its JSON).
 
 Blocks so far: in README.md ``e2e``, ``search``, ``whisper``, ``moments_streaming``,
-``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``audiogram``, ``stillness``, ``stretched_words``, ``face_detector``, ``glance``,
+``moments_quality``, ``ranking_cost``, ``moments_languages``, ``moments_languages_it_pt``, ``moments_languages_pt_told``, ``moments_languages_untrained``, ``moments_languages_untrained_podcast``, ``moments_languages_fresh``, ``language_cost``, ``long_talk``, ``long_talk_first_pick``, ``ranking_sweep_first_pick``, ``shared_encoding``, ``asr_languages``, ``caption_words``, ``reframe_quality``, ``render``, ``audiogram``, ``stillness``, ``stretched_words``, ``face_detector``, ``glance``,
 ``analytics``, ``diarization``, ``diarization_cost``; in deploy/README.md's capacity table ``e2e_capacity``, ``whisper_capacity``,
 ``glance_capacity``, ``face_detector_capacity``, ``render_capacity``, ``analytics_capacity``,
 ``search_capacity``, ``api_capacity`` and the sizing example under it, ``capacity_sizing`` (its
@@ -232,8 +232,8 @@ def moments_languages(name: str = "moments_quality_languages") -> str:
         ("the advice podcast, a two-voice talk no editorial head was trained on, with the heads as shipped",
          any(t["talk"].endswith("podcast_money") for t in scored))) if shown)
     text = (f"`bench/results/{name}.json`, commit {r['current_commit']} against today's ranking "
-            f"at {r['baseline_commit']} in the same run, on the same transcripts{_transcribed_on(r)} "
-            f"({held}{told}): " + "; ".join(parts)
+            f"at {r['baseline_commit']} in the same run, on the same transcripts{_transcribed_on(r)}"
+            + (f" ({(held + told).removeprefix('; ')})" if held or told else "") + ": " + "; ".join(parts)
             + f". {met} of {len(scored)} talks meet every target (today's ranking: "
             f"{sum(all(t['baseline']['meets'].values()) for t in scored)})")
     missed = [f"{t['talk'].replace('_', ' ')} ({', '.join(k for k, ok in t['current']['meets'].items() if not ok)})"
@@ -888,6 +888,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "moments_languages_pt_told": lambda: moments_languages("moments_quality_pt_told"),
     "moments_languages_untrained": lambda: moments_languages("moments_quality_untrained"),
     "moments_languages_untrained_podcast": lambda: moments_languages("moments_quality_untrained_podcast"),
+    "moments_languages_fresh": lambda: moments_languages("moments_quality_languages_fresh"),
     "asr_languages": asr_languages,
     "caption_words": caption_words,
     "reframe_quality": reframe_quality, "render": render, "audiogram": audiogram, "stillness": stillness, "render_threads": render_threads, "stretched_words": stretched_words, "face_detector": face_detector, "glance": glance,
