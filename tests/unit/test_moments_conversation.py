@@ -96,8 +96,13 @@ def test_a_clip_that_asks_and_stops_before_the_answer_loses_and_says_why():
     evidence = Evidence(conversation=talk)
     reason = score_window(Window(tuple(asking)), evidence).reason
     assert "stops before the answer to its question" in reason and "cuts into" not in reason
-    # while the answer is not heard yet (a talk still streaming), nothing is taken as unanswered
-    assert not Conversation(s[:3], complete=False).asks_unanswered(asking)
+    # while the answer is not heard yet (a talk still streaming, two voices known), nothing is
+    # taken as unanswered: the question at its newest sentence may be answered by the next chunk
+    streaming = sentences_of([("S2", ANSWER), ("S1", lead_in + " " + HOST)])
+    talk = Conversation(streaming, complete=False)
+    assert talk.active and talk.answers == ()
+    asked_last = streaming[3:]
+    assert not talk.asks_unanswered(asked_last) and talk.exchange(asked_last) == NEUTRAL
 
 
 def test_while_streaming_the_last_turn_may_go_on():
