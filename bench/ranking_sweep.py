@@ -61,6 +61,18 @@ def from_set(folder: Path) -> list[Reading]:
     return [Reading(f"{r.tag} [{folder.name}]", r.name, r.chunks, r.duration, r.highlights) for r in load(folder)]
 
 
+def sets_without_voices(readings: list[Reading]) -> list[str]:
+    """The saved sets (``[NAME]`` in a reading's tag) none of whose readings keeps the voices heard
+    (``TranscriptChunk.voices``): a set transcribed before the pipeline diarized, whose two-voice
+    talks are ranked without speaker turns, unlike today's pipeline's."""
+    sets: dict[str, bool] = {}
+    for reading in readings:
+        name = reading.tag.rpartition(" [")[2].rstrip("]") if reading.tag.endswith("]") else ""
+        if name:
+            sets[name] = sets.get(name, False) or any(c.voices is not None for c in reading.chunks)
+    return [name for name, voiced in sets.items() if not voiced]
+
+
 def script_readings() -> list[Reading]:
     """The scripts ``bench/moments_scripts.py`` reads, and the tutorial's translations."""
     out = []
@@ -240,6 +252,11 @@ def main() -> None:
         spoken, missing = spoken_readings()
     if missing:
         print(f"no kept transcript of {', '.join(missing)} (bench/moments_quality.py keeps them)", flush=True)
+    voiceless = sets_without_voices(spoken)
+    for name in voiceless:
+        print(f"set {name}: no reading keeps the voices heard (transcribed before diarization): its two-voice "
+              "talks are ranked without speaker turns, so the rules on exchanges and questions say nothing there",
+              flush=True)
     readings = spoken + (script_readings() if args.only != "spoken" else [])
     encoder = default_encoder()
     results = {"as is": ranked(readings, encoder, args.offline)}
@@ -280,6 +297,7 @@ def main() -> None:
                   + f" ({met} of {len(means)} at the targets)", flush=True)
     write_results(args.out, "ranking_sweep", {"summary": summary, "readings": results}, commit=commit(),
                   k=K, variants=list(results)[1:], without_kept_transcript=missing,
+                  sets_without_voices=voiceless,
                   transcripts=[str(f) for f in args.transcripts] or "kept here")
 
 
