@@ -61,16 +61,11 @@ def from_set(folder: Path) -> list[Reading]:
     return [Reading(f"{r.tag} [{folder.name}]", r.name, r.chunks, r.duration, r.highlights) for r in load(folder)]
 
 
-def sets_without_voices(readings: list[Reading]) -> list[str]:
-    """The saved sets (``[NAME]`` in a reading's tag) none of whose readings keeps the voices heard
-    (``TranscriptChunk.voices``): a set transcribed before the pipeline diarized, whose two-voice
-    talks are ranked without speaker turns, unlike today's pipeline's."""
-    sets: dict[str, bool] = {}
-    for reading in readings:
-        name = reading.tag.rpartition(" [")[2].rstrip("]") if reading.tag.endswith("]") else ""
-        if name:
-            sets[name] = sets.get(name, False) or any(c.voices is not None for c in reading.chunks)
-    return [name for name, voiced in sets.items() if not voiced]
+def keeps_voices(readings: list[Reading]) -> bool:
+    """Whether any of a saved set's readings keeps the voices heard (``TranscriptChunk.voices``);
+    a set transcribed before the pipeline diarized keeps none, and its two-voice talks are ranked
+    without speaker turns, unlike today's pipeline's."""
+    return any(c.voices is not None for r in readings for c in r.chunks)
 
 
 def script_readings() -> list[Reading]:
@@ -244,15 +239,17 @@ def main() -> None:
 
     from streams.text import default_encoder
 
+    voiceless: list[str] = []  # the saved sets that keep no voices
     if args.only == "scripts":
         spoken, missing = [], []
     elif args.transcripts:
-        spoken, missing = [r for folder in args.transcripts for r in from_set(folder)], []
+        sets = {folder.name: from_set(folder) for folder in args.transcripts}
+        spoken, missing = [r for readings in sets.values() for r in readings], []
+        voiceless = [name for name, readings in sets.items() if not keeps_voices(readings)]
     else:
         spoken, missing = spoken_readings()
     if missing:
         print(f"no kept transcript of {', '.join(missing)} (bench/moments_quality.py keeps them)", flush=True)
-    voiceless = sets_without_voices(spoken)
     for name in voiceless:
         print(f"set {name}: no reading keeps the voices heard (transcribed before diarization): its two-voice "
               "talks are ranked without speaker turns, so the rules on exchanges and questions say nothing there",

@@ -54,7 +54,7 @@ def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings(name):
     Since 94fa80e a conversation's voices are kept, and diarization tells its speakers apart."""
     import json
 
-    from bench.ranking_sweep import from_set, sets_without_voices
+    from bench.ranking_sweep import from_set, keeps_voices
     from bench.transcript_sets import SETS
     from streams.speakers.video import turns_of_chunks
 
@@ -65,7 +65,7 @@ def test_a_saved_set_of_transcripts_reads_back_as_labelled_readings(name):
     podcast = next(r for r in readings if r.tag.startswith("spoken de/podcast_sailing"))
     heard = {t.speaker for t in turns_of_chunks(podcast.chunks, complete=True)}
     assert len(heard) == (2 if name == "94fa80e" else 0)  # 794beb9 was kept without voices
-    assert sets_without_voices(readings) == ([] if name == "94fa80e" else [name])  # and the sweep says so
+    assert keeps_voices(readings) == (name == "94fa80e")  # and the sweep says so
     for reading in readings:
         assert reading.chunks and reading.chunks[-1].end_s <= reading.duration + 1
         assert len(reading.highlights) >= 4
