@@ -322,12 +322,12 @@ def language_cost() -> str:
     pairs = goal.get("pairs") or []
     order = (f"in the order {', '.join(r['order'])} on one private stack, each language's mean of its "
              f"{len(pairs)} runs" if len(pairs) > 1 else "one after the other on one private stack")
-    each = f"; pair by pair {', '.join(f'{x:.2f}×' for x in pairs)}" if len(pairs) > 1 else ""
+    each = f"; pair by pair {' and '.join(f'{x:.2f}×' for x in pairs)}" if len(pairs) > 1 else ""
     return (f"A {en['video_seconds'] / 60:.0f}-minute talk in {other} (our labelled talks translated, "
             f"{', '.join(r['talks'])}, read in a loop) against the same talks in English, {order} "
             f"(`bench/results/language_cost.json`, commit {r['commit']}, the language left to "
             f"the pipeline): {them['total_seconds']:.0f} s against {en['total_seconds']:.0f} s from upload to "
-            f"completed ({goal['ratio']:.3f}×{each}, {goal['per_minute_ratio']:.3f}× per minute of video; the goal is at "
+            f"completed ({goal['ratio']:.3f}×, {goal['per_minute_ratio']:.3f}× per minute of video{each}; the goal is at "
             f"most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
             f"{_shorter(en['video_seconds'])}); "
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
