@@ -327,8 +327,8 @@ def language_cost() -> str:
             f"{', '.join(r['talks'])}, read in a loop) against the same talks in English, {order} "
             f"(`bench/results/language_cost.json`, commit {r['commit']}, the language left to "
             f"the pipeline): {them['total_seconds']:.0f} s against {en['total_seconds']:.0f} s from upload to "
-            f"completed ({goal['ratio']:.3f}×, {goal['per_minute_ratio']:.3f}× per minute of video{each}; the goal is at "
-            f"most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
+            f"completed ({goal['ratio']:.3f}×, {goal['per_minute_ratio']:.3f}× per minute of video{each}; "
+            f"the goal is at most {goal['at_most']:.2f}× for a 60-minute talk, {'met' if goal['met'] else 'not met'}"
             f"{_shorter(en['video_seconds'])}); "
             + ", ".join(f"its {s} stage {x:.2f}×" for s, x in stages) + _heard_as(them, other))
 
