@@ -9,6 +9,8 @@ as the same events: each chunk's id is derived from its place and its time is wh
 first stored (``put_once`` leaves a stored chunk as it is).
 A redelivered upload of a video that has ended does no work: it announces ingest's milestones or
 the failure again, as recorded (``StageReport.announce_end``), in case a killed worker never did.
+A video deleted while it is read stops at the next thing stored, which goes with whatever else
+reached its prefix after the API emptied it (``streams.agents.leftovers``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from streams.adapters.storage import put_once, video_prefix
+from streams.agents.leftovers import video_gone
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.errors import MediaError, PlanQuotaExceeded, StorageError
 from streams.media.chunking import encode_wav
@@ -57,10 +60,11 @@ async def _ingest(upload: dict) -> None:
         return
     await stage.begin()
 
-    if upload.get("source_url"):
-        await _download(rt, upload)
+    if upload.get("source_url") and not await _download(rt, upload):
+        return
     try:
-        await _read(rt, upload, stage)
+        if not await _read(rt, upload, stage):
+            return
     except MediaError as exc:
         if not exc.retriable:  # not media, or not media we take: its video fails, the file goes
             await _discard(rt, upload["source_uri"])
@@ -81,8 +85,8 @@ async def _discard(rt, source_uri: str) -> None:
     await asyncio.to_thread(rt.storage.delete, key)
 
 
-async def _read(rt, upload: dict, stage: StageReport) -> None:
-    """Probe the stored upload and publish its audio chunks."""
+async def _read(rt, upload: dict, stage: StageReport) -> bool:
+    """Probe the stored upload and publish its audio chunks; False if the video was deleted meanwhile."""
     video_id = upload["video_id"]
     source = await rt.workspace.local_source(video_id, upload["source_uri"], upload["filename"])
     limits = MediaLimits(max_bytes=rt.settings.max_upload_bytes, max_duration_seconds=rt.settings.max_duration_seconds)
@@ -108,7 +112,7 @@ async def _read(rt, upload: dict, stage: StageReport) -> None:
         sandbox=sandbox,
     )
     try:
-        await _publish_chunks(rt, stage, info, chunks)
+        return await _publish_chunks(rt, stage, info, chunks)
     finally:
         chunks.close()
 
@@ -120,14 +124,19 @@ async def _within_plan(rt, tenant_id: str, video_id: str, seconds: float) -> Non
         await usage.admit_source(conn, tenant_id, video_id, plan, seconds, datetime.now(UTC))
 
 
-async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> None:
-    """Store and announce each chunk the moment the sandbox cuts it."""
+async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> bool:
+    """Store and announce each chunk the moment the sandbox cuts it; False, the chunks stored
+    gone, if the video was deleted meanwhile."""
     tenant_id, video_id = stage.tenant_id, stage.video_id
     count = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
         key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
         wav = encode_wav(chunk.pcm)
+        if await video_gone(rt, tenant_id, video_id):  # deleted while the chunk was cut: not stored
+            return False
         written = await asyncio.to_thread(put_once, rt.storage, key, wav)
+        if await video_gone(rt, tenant_id, video_id):  # deleted as it was stored: it goes too
+            return False
         event = AudioChunkReady(
             schema_version=SCHEMA_VERSION,
             event_id=audio_chunk_event_id(video_id, chunk.index),
@@ -146,17 +155,18 @@ async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> 
         progress = min(1.0, chunk.end / info.duration) if info.duration else None
         await stage.progress(progress)
     await rt.catalog.set_chunk_count(video_id, count)
+    return True
 
 
-async def _download(rt, upload: dict) -> None:
+async def _download(rt, upload: dict) -> bool:
     """Fetch a URL-submitted video into storage at its ``source_uri``, once: a redelivered event
     finds it there. Guarded on every hop (UnsafeUrl), capped at the upload size limit
     (MediaLimitExceeded) and the fetch timeout (SourceFetchFailed, retriable when the source may
-    recover)."""
+    recover). False if the video was deleted meanwhile (what was fetched gone with it)."""
     video_id = upload["video_id"]
     key = rt.storage.key_of(upload["source_uri"])
     if await asyncio.to_thread(rt.storage.exists, key):
-        return
+        return True
     part = rt.workspace.scratch_for(video_id) / "download.part"
     try:
         with open(part, "wb") as f:
@@ -170,4 +180,7 @@ async def _download(rt, upload: dict) -> None:
         await asyncio.to_thread(rt.storage.put_file, key, part)
     finally:
         part.unlink(missing_ok=True)
+    if await video_gone(rt, upload["tenant_id"], video_id):
+        return False
     await rt.catalog.set_size(video_id, size)
+    return True

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
 from streams.adapters.storage import clip_file_key
+from streams.agents.leftovers import forget
 from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
 from streams.domain.clip import CLIP_SUFFIXES
 from streams.domain.corrections import words_mark
@@ -330,8 +331,7 @@ class ClipRendering:
         # first), so this and every later announcement of the clip are the same event.
         stored = await rt.catalog.clip(cid)
         if stored is None:  # the clip, or its video with its clips, deleted meanwhile: nothing to keep
-            for uri in keys.values():
-                await asyncio.to_thread(rt.storage.delete, rt.storage.key_of(uri))
+            await forget(rt, found.tenant_id, keys=[rt.storage.key_of(uri) for uri in keys.values()])
             return
         await topics.renders.send(key=video_id, value=clip_rendered(found.tenant_id, stored, moment.rank))
         await report(found.tenant_id, video_id, STAGE, "progress", duration_seconds=clock.seconds)

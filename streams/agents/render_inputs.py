@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from streams.adapters.storage import TenantStorage, clip_file_key
+from streams.agents.leftovers import forget
 from streams.asr.languages import spoken_between
 from streams.domain.transcript import TranscriptChunk
 from streams.domain.video import Video
@@ -194,6 +195,9 @@ async def final_speakers(rt: Runtime, video: Video, chunks: Sequence[TranscriptC
                 cue["speaker"] = first.speaker
         body = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
         await asyncio.to_thread(rt.storage.put_bytes, key(".json"), body)
+        if await rt.catalog.clip(clip.clip_id) is None:  # deleted meanwhile: what was written again goes
+            await forget(rt, video.tenant_id, keys=[key(f".{ext}") for ext in ("srt", "vtt", "json")])
+            continue
         log.info("clip %s of %s: captions relabelled with the video's final speakers", clip.clip_id, video.video_id)
 
 
