@@ -1,12 +1,15 @@
 """This machine's disk as the worker uses it: a scratch directory per video (``scratch_for``,
 ``drop_scratch``), and a local path to an upload (``local_source``): the stored file itself with
-file storage, else a copy fetched once into the video's scratch directory."""
+file storage, else a copy fetched once into the video's scratch directory. ``idle_scratch``
+names the directories nothing has touched for a while (``streams.agents.leftovers`` removes those
+of videos no longer in flight)."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -32,6 +35,18 @@ class Workspace:
 
     def drop_scratch(self, video_id: str) -> None:
         shutil.rmtree(self.root / video_id, ignore_errors=True)
+
+    def idle_scratch(self, now: float, untouched_s: float, kept: Collection[str] = ()) -> list[str]:
+        """The names of the scratch directories (video ids) in which nothing was created, changed
+        or removed in the ``untouched_s`` seconds before ``now`` (epoch seconds), but for ``kept``."""
+        idle = []
+        for folder in self.root.iterdir() if self.root.is_dir() else ():
+            try:
+                if folder.name not in kept and folder.is_dir() and now - _last_touched(folder) > untouched_s:
+                    idle.append(folder.name)
+            except FileNotFoundError:  # removed meanwhile
+                continue
+        return sorted(idle)
 
     async def local_source(self, video_id: str, source_uri: str, filename: str) -> Path:
         """A local path to an upload: the file itself with file storage, else a scratch copy.
@@ -65,3 +80,14 @@ class Workspace:
             if parsed.netloc not in self.other_buckets:  # one boto3 client per bucket, not per read
                 self.other_buckets[parsed.netloc] = S3Storage(parsed.netloc, "", self.settings)
             return self.other_buckets[parsed.netloc], parsed.path.lstrip("/")
+
+
+def _last_touched(folder: Path) -> float:
+    """The latest modification time of ``folder`` and of everything under it (epoch seconds)."""
+    latest = folder.stat().st_mtime
+    for path in folder.rglob("*"):
+        try:
+            latest = max(latest, path.stat().st_mtime)
+        except FileNotFoundError:
+            continue
+    return latest

@@ -37,12 +37,19 @@ def agent_groups(names: str) -> list[str]:
 
 # The modules of each group (its own name if not listed): the webhooks group does what goes out of
 # the system, webhook deliveries, posts to the social platforms (streams.agents.publishing) and
-# usage reported to Stripe (streams.agents.billing).
-MODULES: dict[str, tuple[str, ...]] = {"webhooks": ("webhooks", "publishing", "billing")}
+# usage reported to Stripe (streams.agents.billing); the groups that keep a scratch directory
+# (copies of sources, renders) sweep it (streams.agents.leftovers).
+MODULES: dict[str, tuple[str, ...]] = {
+    "ingest": ("ingest", "leftovers"),
+    "transcribe": ("transcribe", "leftovers"),
+    "render": ("render", "leftovers"),
+    "webhooks": ("webhooks", "publishing", "billing"),
+}
 
 
 def agent_modules(names: str) -> list[str]:
-    return [f"streams.agents.{m}" for g in agent_groups(names) for m in MODULES.get(g, (g,))]
+    """The modules a worker running the groups in ``names`` imports, each once."""
+    return list(dict.fromkeys(f"streams.agents.{m}" for g in agent_groups(names) for m in MODULES.get(g, (g,))))
 
 
 def app_id(names: str) -> str:

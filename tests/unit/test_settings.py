@@ -69,7 +69,9 @@ def test_a_worker_runs_the_agent_groups_it_is_given_in_its_own_consumer_group():
     assert app_id("transcribe") == "clipstream-transcribe"
     assert app_id(" render , ingest ") == "clipstream-ingest-render"  # pipeline order, whatever was typed
     assert agent_modules("search") == ["streams.agents.search"]
-    assert len(agent_modules("")) == len(AGENT_GROUPS) + 2  # the webhooks group also publishes and bills
+    # the webhooks group also publishes and bills; the groups with a scratch directory sweep it, one module for all
+    assert len(agent_modules("")) == len(AGENT_GROUPS) + 3
+    assert agent_modules("ingest,render") == ["streams.agents.ingest", "streams.agents.leftovers", "streams.agents.render"]
     assert agent_modules("webhooks") == ["streams.agents.webhooks", "streams.agents.publishing", "streams.agents.billing"]
     with pytest.raises(ConfigError, match="unknown agent groups rendr"):
         app_id("rendr")

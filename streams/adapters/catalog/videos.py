@@ -266,6 +266,16 @@ class VideoRecords(CatalogBase):
             rows = await conn.fetch("SELECT video_id FROM deleted_videos WHERE video_id = ANY($1::text[])", video_ids)
         return {r["video_id"] for r in rows}
 
+    async def in_flight_among(self, video_ids: Sequence[str]) -> set[str]:
+        """Which of ``video_ids`` are still being processed (queued or processing); the others
+        have ended (completed or failed) or are unknown (deleted)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT video_id FROM videos WHERE video_id = ANY($1::text[]) AND status IN ('queued', 'processing')",
+                video_ids,
+            )
+        return {r["video_id"] for r in rows}
+
     async def delete_video(
         self, video_id: str, then: Callable[[asyncpg.Connection, list[str]], Awaitable[None]] | None = None
     ) -> list[str] | None:

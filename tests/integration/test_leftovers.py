@@ -1,10 +1,17 @@
-"""A video deleted while ingest cuts its audio (real PostgreSQL and MinIO): a chunk stored after the
-API emptied the video's prefix goes too, and the workspace is measured again without it; another
-video of the workspace keeps everything it stored."""
+"""What a video leaves behind (``streams.agents.leftovers``), on real PostgreSQL and MinIO:
+
+- deleted while ingest cuts its audio, a chunk stored after the API emptied the video's prefix goes
+  too, with the worker's scratch for it, and the workspace is measured again without it; another
+  video of the workspace keeps everything it stored;
+- a worker's scratch sweep removes the directories of videos that ended or were deleted, not those
+  of videos in flight nor the publisher's.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -17,7 +24,7 @@ from streams.adapters.db import create_pool
 from streams.adapters.storage import open_storage, video_prefix
 from streams.adapters.triton import TritonClient
 from streams.agents import ingest
-from streams.agents.leftovers import video_gone
+from streams.agents.leftovers import sweep_scratch, video_gone
 from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
 from streams.media.probe import MediaLimits, probe
@@ -108,6 +115,7 @@ async def test_a_chunk_stored_after_its_video_was_deleted_goes_and_the_workspace
         else:
             chunks, stores = iter([second]), _DeletedWhileStored(storage, deletion)
         rt = Runtime(settings, catalog, stores, TritonClient(settings.triton_grpc_url), tmp_path)
+        (rt.workspace.scratch_for(doomed) / "source.wav").write_bytes(source)  # the worker's copy
         published = await ingest._publish_chunks(rt, StageReport(rt, tenant_id, doomed, "ingest"), info, chunks)
 
         left = await asyncio.to_thread(lambda: list(storage.list(video_prefix(tenant_id, doomed))))
@@ -123,6 +131,40 @@ async def test_a_chunk_stored_after_its_video_was_deleted_goes_and_the_workspace
         await pool.close()
     assert published is False and deletion.measured_at is not None  # stopped at the second chunk
     assert left == []  # nothing of the video is left, the first chunk nor the second
+    assert not (tmp_path / doomed).exists()  # nor the worker's copy
     assert kept_gone is False and kept_keys == [f"{video_prefix(tenant_id, kept)}source.wav"]
     # measured again after the late chunk went: the kept video's source alone
     assert measured["bytes"] == len(source) and measured["measured_at"] > deletion.measured_at, dict(measured)
+
+
+async def test_the_scratch_sweep_removes_what_videos_no_longer_in_flight_left_untouched(stack, tmp_path):
+    settings = stack
+    pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+    try:
+        catalog = Catalog(pool)
+        tenant, _ = await tenancy.create_tenant(pool, f"sweep-{uuid.uuid4().hex[:6]}")
+        ids = {name: uuid.uuid4().hex for name in ("in_flight", "completed", "failed", "deleted", "busy_ended")}
+        for video_id in ids.values():
+            await catalog.create_video(video_id, tenant.tenant_id, "talk.mp4", f"file:///nowhere/{video_id}", 10, {})
+        await catalog.set_media(ids["in_flight"], duration=10.0, width=None, height=None, has_video=False)
+        for name in ("completed", "busy_ended"):
+            await catalog.complete_video(ids[name])
+        await catalog.fail_video(ids["failed"], "transcribe", "no_speech", "no speech")
+        await catalog.delete_video(ids["deleted"])
+        rt = Runtime(settings, catalog, open_storage(settings), TritonClient(settings.triton_grpc_url), tmp_path)
+        hour_ago = time.time() - 3700
+        for name, video_id in [*ids.items(), ("posts", "posts")]:
+            folder = rt.workspace.scratch_for(video_id)
+            (folder / "frames").mkdir()
+            (folder / "frames" / "0001.jpg").write_bytes(b"x")
+            for path in (folder / "frames" / "0001.jpg", folder / "frames", folder):
+                os.utime(path, (hour_ago, hour_ago))
+        (tmp_path / ids["busy_ended"] / "frames" / "0002.jpg").write_bytes(b"y")  # a re-render writing now
+        removed = await sweep_scratch(rt, time.time())
+        again = await sweep_scratch(rt, time.time())
+        for video_id in ids.values():
+            await catalog.delete_video(video_id)
+    finally:
+        await pool.close()
+    assert removed == sorted(ids[name] for name in ("completed", "failed", "deleted")) and again == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ids["in_flight"], ids["busy_ended"], "posts"])
