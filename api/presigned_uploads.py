@@ -22,6 +22,7 @@ from streams.adapters import pending_uploads
 from streams.adapters.storage import S3Storage
 from streams.domain.envelope import iso_z
 from streams.domain.options import VideoOptions
+from streams.domain.upload import ABANDONED_AFTER
 from streams.errors import ObjectNotFound
 
 log = logging.getLogger("clipstream.api")
@@ -117,7 +118,8 @@ async def create_upload(request: Request) -> JSONResponse:
     path_params={"upload_id": "From `POST /v1/uploads`; the video gets the same id."},
     description="409 `upload_missing` while no file has arrived (send it, then confirm again), 409 "
     "`upload_confirmed` the second time, 410 `upload_expired` when the form expired with no "
-    "file, 413 when the stored file is larger than the form allowed (it is deleted).",
+    "file, 413 when the stored file is larger than the form allowed (it is deleted). An upload not "
+    "confirmed a day after its form expired is deleted with its file: 404 then.",
 )
 async def confirm_upload(request: Request) -> JSONResponse:
     principal = caller(request)
@@ -125,7 +127,12 @@ async def confirm_upload(request: Request) -> JSONResponse:
     upload_id = request.path_params["upload_id"]
     claim = await pending_uploads.claim(state.db, principal.tenant_id, upload_id)
     if claim is None:
-        raise ApiError(404, "upload_not_found", f"no upload with id {upload_id!r}")
+        raise ApiError(
+            404,
+            "upload_not_found",
+            f"no upload with id {upload_id!r} (an upload not confirmed within {ABANDONED_AFTER.days} day of its "
+            "form's expiry is deleted with its file)",
+        )
     if not claim.first:
         raise ApiError(409, "upload_confirmed", f"upload {upload_id} is already confirmed as video {upload_id}")
     pending = claim.upload

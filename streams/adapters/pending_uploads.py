@@ -4,7 +4,8 @@ written as their tenant (row-level security)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -64,3 +65,41 @@ async def unclaim(pool: asyncpg.Pool, tenant_id: str, upload_id: str) -> None:
     """Undo ``claim`` after a confirm call that failed, so it can be tried again."""
     async with tenant_connection(pool, tenant_id) as conn:
         await conn.execute("UPDATE presigned_uploads SET confirmed_at = NULL WHERE upload_id = $1", upload_id)
+
+
+async def abandoned(pool: asyncpg.Pool, expired_before: datetime) -> list[tuple[str, str]]:
+    """``(tenant_id, upload_id)`` of every workspace's uploads never confirmed whose form expired
+    before ``expired_before`` and whose id no video took (one that a failed confirm left unclaimed
+    after its video was registered keeps its file)."""
+    async with pool.acquire() as conn:
+        tenants = [r["tenant_id"] for r in await conn.fetch("SELECT tenant_id FROM tenants ORDER BY tenant_id")]
+    found = []
+    for tenant_id in tenants:
+        async with tenant_connection(pool, tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT upload_id FROM presigned_uploads u WHERE confirmed_at IS NULL AND expires_at < $1"
+                " AND NOT EXISTS (SELECT 1 FROM videos v WHERE v.video_id = u.upload_id)"
+                " AND NOT EXISTS (SELECT 1 FROM deleted_videos d WHERE d.video_id = u.upload_id)"
+                " ORDER BY expires_at",
+                expired_before,
+            )
+        found += [(tenant_id, r["upload_id"]) for r in rows]
+    return found
+
+
+async def abandon(
+    pool: asyncpg.Pool, tenant_id: str, upload_id: str, delete_file: Callable[[str], Awaitable[None]]
+) -> bool:
+    """Delete an unconfirmed upload's file (``delete_file`` awaited with its storage key) and then
+    its row, the row locked meanwhile: a confirm call that comes now waits and finds no upload.
+    False if it was confirmed, or abandoned, meanwhile."""
+    async with tenant_connection(pool, tenant_id) as conn:
+        key = await conn.fetchval(
+            "SELECT storage_key FROM presigned_uploads WHERE upload_id = $1 AND confirmed_at IS NULL FOR UPDATE",
+            upload_id,
+        )
+        if key is None:
+            return False
+        await delete_file(key)
+        await conn.execute("DELETE FROM presigned_uploads WHERE upload_id = $1", upload_id)
+    return True

@@ -1,5 +1,6 @@
 """Usage and billing beside the agents in every worker of the webhooks group: each workspace's
-storage measured every ``storage_snapshot_seconds`` (``streams.usage.metering``); and, when
+storage measured every ``storage_snapshot_seconds`` (``streams.usage.metering``), after the files
+of direct uploads nobody confirmed a day after their forms expired are deleted; and, when
 billing is configured (``CLIPSTREAM_STRIPE_API_KEY``), the ledger's source seconds reported to
 Stripe as meter events (``streams.billing.reporter``; rows claimed with ``FOR UPDATE SKIP
 LOCKED``, so workers share them). Without a Stripe key nothing here reaches Stripe."""
@@ -10,10 +11,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from streams.adapters import pending_uploads
 from streams.billing import reporter
 from streams.billing.stripe_account import StripeAccount
+from streams.domain.upload import ABANDONED_AFTER
 from streams.worker.app import app
-from streams.worker.resources import runtime
+from streams.worker.resources import Runtime, runtime
 
 log = logging.getLogger(__name__)
 RESTART_SECONDS = 5.0
@@ -46,6 +49,7 @@ async def storage_meter() -> None:
         try:
             rt = await runtime()
             while True:
+                await abandon_uploads(rt, datetime.now(UTC))
                 await measure_storage(rt.catalog.pool, rt.storage, datetime.now(UTC))
                 await asyncio.sleep(rt.settings.storage_snapshot_seconds)
         except asyncio.CancelledError:
@@ -53,3 +57,18 @@ async def storage_meter() -> None:
         except Exception:
             log.exception("measuring storage failed; trying again in %.0f s", RESTART_SECONDS)
             await asyncio.sleep(RESTART_SECONDS)
+
+
+async def abandon_uploads(rt: Runtime, now: datetime) -> int:
+    """Delete the files and rows of direct uploads never confirmed ``ABANDONED_AFTER`` after their
+    forms expired (no one can see or delete them through the API: they are not videos yet); how many."""
+
+    async def delete_file(key: str) -> None:
+        await asyncio.to_thread(rt.storage.delete, key)
+
+    count = 0
+    for tenant_id, upload_id in await pending_uploads.abandoned(rt.catalog.pool, now - ABANDONED_AFTER):
+        if await pending_uploads.abandon(rt.catalog.pool, tenant_id, upload_id, delete_file):
+            log.info("upload %s of %s was never confirmed: its file was deleted", upload_id, tenant_id)
+            count += 1
+    return count

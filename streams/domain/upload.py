@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from streams.domain.video import known_columns
+
+# An upload not confirmed this long after its form expired is abandoned: its file and its row go
+# (``streams.agents.billing``), so a file nobody confirmed is not held against the plan for good.
+ABANDONED_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@
   too, with the worker's scratch for it, and the workspace is measured again without it; another
   video of the workspace keeps everything it stored;
 - a worker's scratch sweep removes the directories of videos that ended or were deleted, not those
-  of videos in flight nor the publisher's.
+  of videos in flight nor the publisher's;
+- a direct upload nobody confirmed a day after its form expired goes with its file, not one
+  confirmed, one still within its day, nor one whose id a video took.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import asyncio
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from streams import tenancy
+from streams.adapters import pending_uploads
 from streams.adapters.catalog import Catalog
 from streams.adapters.db import create_pool
 from streams.adapters.storage import open_storage, video_prefix
 from streams.adapters.triton import TritonClient
-from streams.agents import ingest
+from streams.agents import billing, ingest
 from streams.agents.leftovers import sweep_scratch, video_gone
 from streams.media.audio import SAMPLE_RATE
 from streams.media.chunking import AudioChunk
@@ -168,3 +171,37 @@ async def test_the_scratch_sweep_removes_what_videos_no_longer_in_flight_left_un
         await pool.close()
     assert removed == sorted(ids[name] for name in ("completed", "failed", "deleted")) and again == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([ids["in_flight"], ids["busy_ended"], "posts"])
+
+
+async def test_a_direct_upload_nobody_confirmed_a_day_after_its_form_expired_goes_with_its_file(stack, tmp_path):
+    settings = stack
+    pool = await create_pool(settings.postgres_dsn, min_size=1, max_size=2)
+    storage = open_storage(settings)
+    try:
+        tenant, _ = await tenancy.create_tenant(pool, f"uploads-{uuid.uuid4().hex[:6]}")
+        tenant_id = tenant.tenant_id
+        expired = {"abandoned": -2.0, "within_its_day": -0.5, "confirmed": -2.0, "taken": -2.0}  # days
+        ids, keys = {}, {}
+        for name, days in expired.items():
+            ids[name] = uuid.uuid4().hex
+            keys[name] = f"{video_prefix(tenant_id, ids[name])}source.mp4"
+            await asyncio.to_thread(storage.put_bytes, keys[name], b"a file sent to the form")
+            await pending_uploads.create(pool, tenant_id, ids[name], keys[name], "talk.mp4", 100, {},
+                                         timedelta(days=days))
+        assert (await pending_uploads.claim(pool, tenant_id, ids["confirmed"])).first
+        # a confirm that failed after its video was registered leaves the upload unclaimed
+        await Catalog(pool).create_video(ids["taken"], tenant_id, "talk.mp4", storage.uri(keys["taken"]), 23, {})
+        rt = Runtime(settings, Catalog(pool), storage, TritonClient(settings.triton_grpc_url), tmp_path)
+        count = await billing.abandon_uploads(rt, datetime.now(UTC))
+        again = await billing.abandon_uploads(rt, datetime.now(UTC))
+        files = {name: await asyncio.to_thread(storage.exists, key) for name, key in keys.items()}
+        rows = {name: await pending_uploads.claim(pool, tenant_id, upload_id) is not None
+                for name, upload_id in ids.items()}
+        await Catalog(pool).delete_video(ids["taken"])
+        for key in keys.values():
+            await asyncio.to_thread(storage.delete, key)
+    finally:
+        await pool.close()
+    assert count >= 1 and again == 0  # others' uploads may be swept too; the second sweep finds nothing
+    assert files == {"abandoned": False, "within_its_day": True, "confirmed": True, "taken": True}
+    assert rows == {"abandoned": False, "within_its_day": True, "confirmed": True, "taken": True}
