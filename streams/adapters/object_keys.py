@@ -31,6 +31,16 @@ def video_prefix(tenant_id: str, video_id: str) -> str:
     return f"{tenant_prefix(tenant_id)}videos/{video_id}/"
 
 
+def audio_prefix(tenant_id: str, video_id: str) -> str:
+    """Where a video's audio chunks live while it is processed (deleted once it completes)."""
+    return f"{video_prefix(tenant_id, video_id)}audio/"
+
+
+def audio_chunk_key(tenant_id: str, video_id: str, index: int) -> str:
+    """Where the audio chunk at ``index`` (from 0) is stored: 16 kHz mono WAV."""
+    return f"{audio_prefix(tenant_id, video_id)}{index:05d}.wav"
+
+
 def clip_file_key(tenant_id: str, video_id: str, clip_id: str, suffix: str) -> str:
     """Where one of a clip's files (``suffix``: ``.mp4``, ``.jpg``, ...) is stored."""
     return f"{video_prefix(tenant_id, video_id)}clips/{clip_id}{suffix}"

@@ -12,7 +12,16 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 from streams.adapters.file_storage import FileStorage
-from streams.adapters.object_keys import CHUNK, ObjectStat, clip_file_key, safe_key, tenant_prefix, video_prefix
+from streams.adapters.object_keys import (
+    CHUNK,
+    ObjectStat,
+    audio_chunk_key,
+    audio_prefix,
+    clip_file_key,
+    safe_key,
+    tenant_prefix,
+    video_prefix,
+)
 from streams.adapters.s3_storage import S3Storage
 from streams.errors import ConfigError, ObjectNotFound, StorageError
 from streams.settings import Settings
@@ -24,6 +33,8 @@ __all__ = [
     "S3Storage",
     "Storage",
     "TenantStorage",
+    "audio_chunk_key",
+    "audio_prefix",
     "clip_file_key",
     "open_storage",
     "put_once",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from streams.adapters.storage import put_once, video_prefix
+from streams.adapters.storage import audio_chunk_key, put_once
 from streams.agents.leftovers import video_gone
 from streams.domain.envelope import SCHEMA_VERSION, audio_chunk_event_id, stamp
 from streams.errors import MediaError, PlanQuotaExceeded, StorageError
@@ -130,7 +130,7 @@ async def _publish_chunks(rt, stage: StageReport, info, chunks: AudioChunks) -> 
     tenant_id, video_id = stage.tenant_id, stage.video_id
     count = 0
     while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        key = f"{video_prefix(tenant_id, video_id)}audio/{chunk.index:05d}.wav"
+        key = audio_chunk_key(tenant_id, video_id, chunk.index)
         wav = encode_wav(chunk.pcm)
         if await video_gone(rt, tenant_id, video_id):  # deleted while the chunk was cut: not stored
             return False

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Collection, Mapping, Sequence
 
-from streams.adapters.storage import clip_file_key
+from streams.adapters.storage import audio_prefix, clip_file_key
 from streams.agents.leftovers import forget
 from streams.agents.render_inputs import clip_spec, final_speakers, logo_of, reframe_plans
 from streams.domain.clip import CLIP_SUFFIXES
@@ -202,10 +202,14 @@ async def _announce_end(stage: StageReport) -> None:
     """Report the render stage's and the video's milestones as the catalog has them: the stage's
     start (lost if a worker died between marking it running and reporting) and end, and the
     video's completion. The same events each time (``reporting.report``), so a redelivered final
-    message announces again whatever a killed worker may not have, and consumers keep each once."""
+    message announces again whatever a killed worker may not have, and consumers keep each once.
+    A completed video's audio chunks, which were for transcription alone, go first: the workspace
+    is measured again on its completion."""
     video = await stage.rt.catalog.video(stage.video_id)
     if video is None:
         return
+    if video.status == "completed":
+        await asyncio.to_thread(stage.rt.storage.delete_prefix, audio_prefix(stage.tenant_id, stage.video_id))
     await stage.announce_end(video)
     if video.status == "completed":
         await report(stage.tenant_id, stage.video_id, "video", "finished", at=video.finished_at)

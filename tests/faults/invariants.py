@@ -81,7 +81,8 @@ class VideoFacts:
         chunk_count: audio chunks ingest cut (None if ingest never finished).
         clip_rows: the clip id of each of its rows in ``clips``.
         objects: every stored object under its prefix, relative to it (``source.mp4``,
-            ``audio/00000.wav``, ``clips/<clip>.mp4``), hidden and temporary files included.
+            ``audio/00000.wav`` until it completes, ``clips/<clip>.mp4``), hidden and temporary files
+            included.
         deliveries: the webhook requests accepted for it.
         clickhouse: what ClickHouse holds for it; None when not read.
         duration: its duration as PostgreSQL holds it (None: never read).
@@ -265,7 +266,9 @@ def _check_objects(video: VideoFacts, clips: set[str], verdict: Verdict, who: st
     verdict.add("lost", int(not sources), f"{who}: its upload is gone from storage")
     verdict.add("duplicates", len(sources) - 1, f"{who}: {len(sources)} source objects")
     audio = {o for o in objects if o.startswith("audio/")}
-    if video.chunk_count is not None:
+    if video.status == "completed":  # its chunks were for transcription alone: deleted on completion
+        verdict.add("stray", len(audio), f"{who}: audio chunks kept after completion: {sorted(audio)[:4]}")
+    elif video.chunk_count is not None:  # kept while it may still need them (a replay after a failure)
         want = {f"audio/{i:05d}.wav" for i in range(video.chunk_count)}
         verdict.add("lost", len(want - audio), f"{who}: audio chunks missing: {sorted(want - audio)[:4]}")
         verdict.add("duplicates", len(audio - want), f"{who}: audio objects beyond its chunks: {sorted(audio - want)[:4]}")

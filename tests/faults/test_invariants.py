@@ -26,7 +26,7 @@ def good_video(video_id: str = "v1", clip: str = "c1") -> VideoFacts:
     hooks.append(Delivery("msg_clip", "clip.rendered", video_id, clip))
     return VideoFacts(
         video_id=video_id, name="talk.mp4", hostile=False, status="completed", clips_wanted=1, chunk_count=2,
-        clip_rows=(clip,), objects=("audio/00000.wav", "audio/00001.wav", *files, "source.mp4"),
+        clip_rows=(clip,), objects=(*files, "source.mp4"),
         deliveries=tuple(hooks),
         clickhouse=ClickHouseVideo(events=("e1", "e2", "e3"), clip_ids=frozenset({clip}), completed=True, failed=False),
     )
@@ -86,11 +86,9 @@ def test_duplicates_are_counted_for_each_kind_of_effect():
 def test_lost_effects_of_a_completed_video_are_counted():
     base = good_video()
     cases = {
-        "a clip never rendered": replace(base, clip_rows=(), objects=("source.mp4", "audio/00000.wav",
-                                                                      "audio/00001.wav")),
+        "a clip never rendered": replace(base, clip_rows=(), objects=("source.mp4",)),
         "a clip file missing": replace(base, objects=tuple(o for o in base.objects if o != "clips/c1.vtt")),
         "the upload gone": replace(base, objects=tuple(o for o in base.objects if o != "source.mp4")),
-        "an audio chunk missing": replace(base, objects=tuple(o for o in base.objects if o != "audio/00001.wav")),
         "a webhook never accepted": replace(base, deliveries=base.deliveries[:-1]),
         "the clip missing from ClickHouse": replace(base, clickhouse=replace(base.clickhouse, clip_ids=frozenset())),
         "the completion missing from ClickHouse": replace(base, clickhouse=replace(base.clickhouse, completed=False)),
@@ -99,6 +97,16 @@ def test_lost_effects_of_a_completed_video_are_counted():
         verdict = check_video(video)
         assert verdict.lost >= 1, (what, verdict)
         assert not check(scenario(video, hostile_video())).green, what
+
+
+def test_audio_chunks_are_kept_until_their_video_completes_and_gone_after():
+    base = good_video()
+    kept = check_video(replace(base, objects=base.objects + ("audio/00000.wav",)))
+    assert (kept.stray, kept.lost) == (1, 0)
+    unfinished = replace(base, status="processing", objects=base.objects + ("audio/00000.wav",))
+    assert check_video(unfinished).lost == 1  # its second chunk
+    whole = check_video(replace(unfinished, objects=unfinished.objects + ("audio/00001.wav",)))
+    assert (whole.stray, whole.lost, whole.duplicates) == (0, 0, 0)
 
 
 def test_a_hostile_input_must_fail_with_an_allowed_reason_and_touch_nothing_else():

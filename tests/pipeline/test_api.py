@@ -59,8 +59,11 @@ def test_an_accepted_upload_is_202_with_links_and_its_bytes_are_in_storage(http,
     assert body["status"] == "queued" and body["filename"] == "jfk.wav"
     assert body["size_bytes"] == source.stat().st_size
     assert body["links"]["clips"] == f"/v1/videos/{body['video_id']}/clips"
-    stored = open_storage(pipeline.settings).get_bytes(
-        f"{video_prefix(pipeline.tenant_id, body['video_id'])}source.wav")
-    assert stored == source.read_bytes()
+    storage = open_storage(pipeline.settings)
+    prefix = video_prefix(pipeline.tenant_id, body["video_id"])
+    assert storage.get_bytes(f"{prefix}source.wav") == source.read_bytes()
     video = pipeline.client.wait(body["video_id"], timeout=300)
     assert video["status"] == "completed", video.get("error")  # an audio-only upload gets clips too
+    # its audio chunks, for transcription alone, went when it completed; its source and clips stay
+    kept = sorted(key.removeprefix(prefix).split("/")[0] for key in storage.list(prefix))
+    assert "audio" not in kept and "source.wav" in kept and "clips" in kept, kept
