@@ -10,10 +10,9 @@ from datetime import datetime
 
 import asyncpg
 
+from streams.adapters.catalog.videos import IN_FLIGHT
 from streams.domain.envelope import iso_z
 from streams.usage.plans import Plan, Standing, admit, left_seconds, month_of
-
-IN_FLIGHT = "status IN ('queued', 'processing')"
 
 
 async def plan_of(conn: asyncpg.Connection, tenant_id: str, settings) -> Plan:

@@ -14,6 +14,10 @@ from streams.adapters.db import from_jsonb as _jsonb
 from streams.domain.pipeline import VIDEO_STAGES
 from streams.domain.video import DeletedVideo, Video, VideoStage, stage_from_row
 
+# A video still being processed (queued or processing), as a condition on ``videos``: what a plan
+# counts as in flight (``streams.usage.store``) and what a worker's scratch sweep keeps.
+IN_FLIGHT = "status IN ('queued', 'processing')"
+
 
 class VideoRecords(CatalogBase):
     # videos ------------------------------------------------------------------------------
@@ -271,7 +275,7 @@ class VideoRecords(CatalogBase):
         have ended (completed or failed) or are unknown (deleted)."""
         async with self._conn() as conn:
             rows = await conn.fetch(
-                "SELECT video_id FROM videos WHERE video_id = ANY($1::text[]) AND status IN ('queued', 'processing')",
+                f"SELECT video_id FROM videos WHERE video_id = ANY($1::text[]) AND {IN_FLIGHT}",
                 video_ids,
             )
         return {r["video_id"] for r in rows}
