@@ -16,6 +16,7 @@ from streams.billing import reporter
 from streams.billing.stripe_account import StripeAccount
 from streams.domain.upload import ABANDONED_AFTER
 from streams.worker.app import app
+from streams.worker.periodic import repeat
 from streams.worker.resources import Runtime, runtime
 
 log = logging.getLogger(__name__)
@@ -43,20 +44,15 @@ async def usage_reporter() -> None:
 @app.task
 async def storage_meter() -> None:
     """Measure each workspace's storage for as long as the worker runs; restarted if it fails."""
+    await repeat("measuring storage", _measure_storage, lambda rt: rt.settings.storage_snapshot_seconds)
+
+
+async def _measure_storage(rt: Runtime) -> None:
+    """Abandoned uploads deleted, then every workspace measured."""
     from streams.usage.metering import measure_storage
 
-    while True:
-        try:
-            rt = await runtime()
-            while True:
-                await abandon_uploads(rt, datetime.now(UTC))
-                await measure_storage(rt.catalog.pool, rt.storage, datetime.now(UTC))
-                await asyncio.sleep(rt.settings.storage_snapshot_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("measuring storage failed; trying again in %.0f s", RESTART_SECONDS)
-            await asyncio.sleep(RESTART_SECONDS)
+    await abandon_uploads(rt, datetime.now(UTC))
+    await measure_storage(rt.catalog.pool, rt.storage, datetime.now(UTC))
 
 
 async def abandon_uploads(rt: Runtime, now: datetime) -> int:

@@ -27,14 +27,14 @@ from datetime import UTC, datetime
 from streams.adapters.storage import video_prefix
 from streams.usage.metering import measure_again
 from streams.worker.app import app
-from streams.worker.resources import Runtime, runtime
+from streams.worker.periodic import repeat
+from streams.worker.resources import Runtime
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 3600.0  # how often a worker sweeps its scratch directory
 UNTOUCHED_SECONDS = 3600.0  # a video's scratch untouched this long, the video not in flight: removed
 KEPT = ("posts",)  # the publisher's scratch (``streams.agents.publishing``), pruned by its own rule
-RESTART_SECONDS = 5.0
 
 
 async def video_gone(rt: Runtime, tenant_id: str, video_id: str) -> bool:
@@ -73,16 +73,10 @@ async def sweep_scratch(rt: Runtime, now: float, untouched_s: float = UNTOUCHED_
 @app.task
 async def scratch_sweeper() -> None:
     """Sweep this worker's scratch directory for as long as the worker runs; restarted if it fails."""
-    while True:
-        try:
-            rt = await runtime()
-            while True:
-                removed = await sweep_scratch(rt, time.time())
-                if removed:
-                    log.info("removed the scratch of %d videos no longer in flight: %s", len(removed), removed)
-                await asyncio.sleep(SWEEP_SECONDS)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("sweeping the scratch directory failed; trying again in %.0f s", RESTART_SECONDS)
-            await asyncio.sleep(RESTART_SECONDS)
+    await repeat("sweeping the scratch directory", _sweep, lambda rt: SWEEP_SECONDS)
+
+
+async def _sweep(rt: Runtime) -> None:
+    removed = await sweep_scratch(rt, time.time())
+    if removed:
+        log.info("removed the scratch of %d videos no longer in flight: %s", len(removed), removed)
